@@ -1,0 +1,39 @@
+"""What every command's output shares: provenance, JSON writing and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import typer
+
+from .. import __version__
+
+
+def provenance(models: dict | None = None, scenario: str | None = None, seed: int | None = None) -> dict:
+    """The record every output carries: shieldsim version, model switches, scenario and seed."""
+    return {"version": __version__, "models": models, "scenario": scenario, "seed": seed}
+
+
+def _clean(value: Any) -> Any:
+    """Make a value JSON-safe: NaN/inf become null, NumPy scalars become Python numbers."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return _clean(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def to_json(obj: Any) -> str:
+    """Serialise ``obj`` as indented JSON with NaN written as null."""
+    return json.dumps(_clean(obj), indent=2, allow_nan=False)
+
+
+def fail(option: str, message: str) -> None:
+    """Raise a usage error about ``option`` (exit code 2, one line, no traceback)."""
+    raise typer.BadParameter(message, param_hint=f"'{option}'")

@@ -1,0 +1,235 @@
+"""Earth models, rotation, and conversions between geodetic and Earth-fixed coordinates.
+
+Two models are provided: ``SPHERE`` (radius 6 371.0 km) and ``WGS84`` (the ellipsoid of the
+World Geodetic System 1984). Both use point-mass gravity with GM = 398 600.4418 km^3/s^2;
+shieldsim's free flight is two-body motion, so the oblateness of the ellipsoid shapes the
+surface a missile lands on and the local vertical, not the gravity field.
+
+All functions take SI units (metres, radians) and NumPy arrays of any shape; positions are
+Earth-centred Earth-fixed (ECEF) in metres with a trailing axis of length 3.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+GM_EARTH = 3.986004418e14
+"""Earth's gravitational parameter, m^3/s^2 (WGS84 value, used by both models)."""
+
+OMEGA_EARTH = 7.2921159e-5
+"""Earth's sidereal rotation rate, rad/s."""
+
+
+@dataclass(frozen=True)
+class Earth:
+    """An Earth model: an ellipsoid of revolution (a sphere when ``flattening`` is 0).
+
+    Attributes:
+        name: short name recorded in every output (``"sphere"`` or ``"wgs84"``).
+        equatorial_radius: semi-major axis a, metres.
+        flattening: f = (a - b) / a, dimensionless.
+        gm: gravitational parameter, m^3/s^2.
+        rotation_rate: sidereal rotation rate about +z, rad/s.
+    """
+
+    name: str
+    equatorial_radius: float
+    flattening: float
+    gm: float = GM_EARTH
+    rotation_rate: float = OMEGA_EARTH
+
+    @property
+    def polar_radius(self) -> float:
+        """Semi-minor axis b, metres."""
+        return self.equatorial_radius * (1.0 - self.flattening)
+
+    @property
+    def eccentricity_squared(self) -> float:
+        """First eccentricity squared e^2 = f (2 - f)."""
+        return self.flattening * (2.0 - self.flattening)
+
+    @property
+    def mean_radius(self) -> float:
+        """Mean radius (2a + b) / 3, metres: the radius used for great-circle distances."""
+        return (2.0 * self.equatorial_radius + self.polar_radius) / 3.0
+
+
+SPHERE = Earth("sphere", 6_371_000.0, 0.0)
+WGS84 = Earth("wgs84", 6_378_137.0, 1.0 / 298.257223563)
+
+EARTH_MODELS = {"sphere": SPHERE, "wgs84": WGS84}
+
+
+def earth_model(name: str) -> Earth:
+    """Return the Earth model called ``name`` ('sphere' or 'wgs84')."""
+    try:
+        return EARTH_MODELS[name]
+    except KeyError:
+        raise ValueError(f"earth must be one of {sorted(EARTH_MODELS)}, got {name!r}") from None
+
+
+def to_ecef(lat, lon, alt, earth: Earth = WGS84) -> np.ndarray:
+    """Geodetic latitude, longitude (radians) and height above the model surface (m) to ECEF (m).
+
+    Returns an array of shape ``broadcast(lat, lon, alt).shape + (3,)``.
+    """
+    lat, lon, alt = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (lat, lon, alt)))
+    a, e2 = earth.equatorial_radius, earth.eccentricity_squared
+    sin_lat, cos_lat = np.sin(lat), np.cos(lat)
+    n = a / np.sqrt(1.0 - e2 * sin_lat**2)  # prime-vertical radius of curvature
+    x = (n + alt) * cos_lat * np.cos(lon)
+    y = (n + alt) * cos_lat * np.sin(lon)
+    z = (n * (1.0 - e2) + alt) * sin_lat
+    return np.stack([x, y, z], axis=-1)
+
+
+def to_geodetic(position, earth: Earth = WGS84) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """ECEF position (m, trailing axis 3) to geodetic latitude, longitude (rad) and height (m).
+
+    Uses Bowring's method refined by three fixed-point iterations, accurate to well below a
+    millimetre for heights from the centre of the Earth's core to beyond geostationary orbit.
+    """
+    p = np.asarray(position, dtype=float)
+    x, y, z = p[..., 0], p[..., 1], p[..., 2]
+    a, b, e2 = earth.equatorial_radius, earth.polar_radius, earth.eccentricity_squared
+    lon = np.arctan2(y, x)
+    rho = np.hypot(x, y)
+    if e2 == 0.0:
+        lat = np.arctan2(z, rho)
+        alt = np.sqrt(rho**2 + z**2) - a
+        return lat, lon, alt
+    ep2 = (a**2 - b**2) / b**2
+    beta = np.arctan2(a * z, b * rho)
+    lat = np.arctan2(z + ep2 * b * np.sin(beta) ** 3, rho - e2 * a * np.cos(beta) ** 3)
+    for _ in range(3):
+        beta = np.arctan2((1.0 - earth.flattening) * np.sin(lat), np.cos(lat))
+        lat = np.arctan2(z + ep2 * b * np.sin(beta) ** 3, rho - e2 * a * np.cos(beta) ** 3)
+    sin_lat, cos_lat = np.sin(lat), np.cos(lat)
+    n = a / np.sqrt(1.0 - e2 * sin_lat**2)
+    # Height along the normal; this form is well conditioned at all latitudes.
+    alt = rho * cos_lat + z * sin_lat - a**2 / n
+    return lat, lon, alt
+
+
+def enu_basis(lat, lon) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit vectors east, north and up (along the ellipsoid normal) at geodetic lat, lon (rad).
+
+    Each returned array has shape ``broadcast(lat, lon).shape + (3,)`` in ECEF axes.
+    """
+    lat, lon = np.broadcast_arrays(np.asarray(lat, dtype=float), np.asarray(lon, dtype=float))
+    sl, cl, so, co = np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)
+    zero = np.zeros_like(lat)
+    east = np.stack([-so, co, zero], axis=-1)
+    north = np.stack([-sl * co, -sl * so, cl], axis=-1)
+    up = np.stack([cl * co, cl * so, sl], axis=-1)
+    return east, north, up
+
+
+def local_velocity(speed, flight_path_angle, heading, lat, lon) -> np.ndarray:
+    """ECEF velocity vector (m/s) from speed (m/s), flight-path angle above the local
+    horizontal and heading clockwise from north (radians) at geodetic lat, lon (rad)."""
+    east, north, up = enu_basis(lat, lon)
+    speed = np.asarray(speed, dtype=float)[..., None]
+    g = np.asarray(flight_path_angle, dtype=float)[..., None]
+    h = np.asarray(heading, dtype=float)[..., None]
+    horizontal = np.cos(g) * (np.sin(h) * east + np.cos(h) * north)
+    return speed * (horizontal + np.sin(g) * up)
+
+
+def surface_radius(geocentric_sin_lat, earth: Earth = WGS84):
+    """Distance (m) from the Earth's centre to the model surface at a geocentric latitude,
+    given as its sine (so it applies to any ECEF direction: sin = z / |r|)."""
+    s2 = np.asarray(geocentric_sin_lat, dtype=float) ** 2
+    a, b = earth.equatorial_radius, earth.polar_radius
+    return a * b / np.sqrt(b**2 * (1.0 - s2) + a**2 * s2)
+
+
+def rotate_about_z(position, angle) -> np.ndarray:
+    """Rotate vectors (trailing axis 3) by ``angle`` (rad, right-handed) about the z axis.
+
+    Converting an inertial position at time t to Earth-fixed axes is a rotation by -omega t.
+    """
+    p = np.asarray(position, dtype=float)
+    c, s = np.cos(angle), np.sin(angle)
+    x, y = p[..., 0], p[..., 1]
+    return np.stack([c * x - s * y, s * x + c * y, p[..., 2]], axis=-1)
+
+
+def great_circle_distance(lat1, lon1, lat2, lon2, radius: float = SPHERE.equatorial_radius):
+    """Great-circle distance (m) on a sphere of ``radius`` (m) between points given in radians.
+
+    Uses the haversine-stable Vincenty formula, exact for antipodal and coincident points.
+    """
+    dlon = np.asarray(lon2) - np.asarray(lon1)
+    s1, c1, s2, c2 = np.sin(lat1), np.cos(lat1), np.sin(lat2), np.cos(lat2)
+    num = np.hypot(c2 * np.sin(dlon), c1 * s2 - s1 * c2 * np.cos(dlon))
+    den = s1 * s2 + c1 * c2 * np.cos(dlon)
+    return radius * np.arctan2(num, den)
+
+
+def surface_distance(lat1, lon1, lat2, lon2, earth: Earth = WGS84) -> np.ndarray:
+    """Distance (m) along the model surface between points given in radians.
+
+    On the sphere this is the great-circle distance; on WGS84 it is the geodesic distance
+    computed by pyproj (Karney's algorithm).
+    """
+    if earth.flattening == 0.0:
+        return great_circle_distance(lat1, lon1, lat2, lon2, earth.equatorial_radius)
+    return geodesic_inverse(lat1, lon1, lat2, lon2, earth)[0]
+
+
+def geodesic_inverse(lat1, lon1, lat2, lon2, earth: Earth = WGS84):
+    """Distance (m) and initial heading (rad, clockwise from north) from point 1 to point 2.
+
+    Points in radians. Sphere: great circle; ellipsoid: pyproj's geodesic.
+    """
+    lat1, lon1, lat2, lon2 = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (lat1, lon1, lat2, lon2))
+    )
+    if earth.flattening == 0.0:
+        dlon = lon2 - lon1
+        heading = np.arctan2(
+            np.sin(dlon) * np.cos(lat2),
+            np.cos(lat1) * np.sin(lat2) - np.sin(lat1) * np.cos(lat2) * np.cos(dlon),
+        )
+        return great_circle_distance(lat1, lon1, lat2, lon2, earth.equatorial_radius), heading
+    geod = _geod(earth)
+    az, _, dist = geod.inv(
+        np.degrees(lon1).ravel(), np.degrees(lat1).ravel(),
+        np.degrees(lon2).ravel(), np.degrees(lat2).ravel(),
+    )
+    return np.reshape(dist, lat1.shape), np.reshape(np.radians(az), lat1.shape)
+
+
+def geodesic_direct(lat, lon, heading, distance, earth: Earth = WGS84):
+    """Point (lat, lon in radians) reached by going ``distance`` metres from (lat, lon) along
+    the surface geodesic that starts at ``heading`` (rad clockwise from north)."""
+    lat, lon, heading, distance = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (lat, lon, heading, distance))
+    )
+    if earth.flattening == 0.0:
+        d = distance / earth.equatorial_radius
+        lat2 = np.arcsin(np.sin(lat) * np.cos(d) + np.cos(lat) * np.sin(d) * np.cos(heading))
+        lon2 = lon + np.arctan2(
+            np.sin(heading) * np.sin(d) * np.cos(lat), np.cos(d) - np.sin(lat) * np.sin(lat2)
+        )
+        return lat2, (lon2 + np.pi) % (2 * np.pi) - np.pi
+    lon2, lat2, _ = _geod(earth).fwd(
+        np.degrees(lon).ravel(), np.degrees(lat).ravel(),
+        np.degrees(heading).ravel(), distance.ravel(),
+    )
+    return np.reshape(np.radians(lat2), lat.shape), np.reshape(np.radians(lon2), lat.shape)
+
+
+_GEODS: dict = {}
+
+
+def _geod(earth: Earth):
+    """pyproj.Geod for an Earth model (cached; pyproj imported on first use)."""
+    if earth not in _GEODS:
+        from pyproj import Geod
+
+        _GEODS[earth] = Geod(a=earth.equatorial_radius, f=earth.flattening)
+    return _GEODS[earth]
