@@ -377,3 +377,63 @@ def fly(lat, lon, alt, speed, gamma, heading, models: Models = Models(), beta=np
     """
     r0, v0 = burnout_state(lat, lon, alt, speed, gamma, heading, models.earth)
     return fly_states(r0, v0, models, beta, sample_step, max_time)
+
+
+@dataclass
+class Trajectory:
+    """N complete threat flights, launch to impact, sampled on one uniform time grid.
+
+    This is the form in which threats are handed to sensors, engagements and battles.
+    Times on the grid are seconds after each threat's own launch; ``launch_time`` places each
+    launch on the scenario clock (seconds since the scenario epoch).
+
+    Attributes:
+        time: (M,) seconds after launch, uniform step ``step``.
+        position: (N, M, 3) Earth-fixed position, m; NaN after impact.
+        velocity: (N, M, 3) Earth-relative velocity, m/s; NaN after impact.
+        launch_time: (N,) seconds since the scenario epoch.
+        burnout_time, impact_time, apogee_time: (N,) seconds after launch.
+        launch_lat, launch_lon, impact_lat, impact_lon: (N,) geodetic, radians.
+        apogee_alt: (N,) m above the model surface.
+        ground_range: (N,) launch point to impact along the surface, m.
+        rcs: (N,) radar cross-section of the object radars track after burnout, m^2.
+        beta: (N,) ballistic coefficient of that object, kg/m^2.
+        models: the model switches used.
+        labels: (N,) free-text names (e.g. threat class and launch area).
+    """
+
+    time: np.ndarray
+    position: np.ndarray
+    velocity: np.ndarray
+    launch_time: np.ndarray
+    burnout_time: np.ndarray
+    impact_time: np.ndarray
+    apogee_time: np.ndarray
+    launch_lat: np.ndarray
+    launch_lon: np.ndarray
+    impact_lat: np.ndarray
+    impact_lon: np.ndarray
+    apogee_alt: np.ndarray
+    ground_range: np.ndarray
+    rcs: np.ndarray
+    beta: np.ndarray
+    models: Models
+    labels: np.ndarray | None = None
+
+    @property
+    def step(self) -> float:
+        """Sample step, s."""
+        return float(self.time[1] - self.time[0]) if self.time.size > 1 else 1.0
+
+    def __len__(self) -> int:
+        return self.position.shape[0]
+
+    def subset(self, index) -> "Trajectory":
+        """The flights selected by ``index`` (a mask, slice or integer array)."""
+        fields = {}
+        for name, value in self.__dict__.items():
+            if name in ("time", "models") or value is None:
+                fields[name] = value
+            else:
+                fields[name] = value[index]
+        return Trajectory(**fields)
