@@ -34,7 +34,13 @@ def _root(
 
 
 def _register() -> None:
-    from . import fly  # noqa: F401  (each module adds its command to `app`)
+    """Import every command module of this package; each adds its command(s) to `app`."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        if module.name != "output":
+            importlib.import_module(f"{__name__}.{module.name}")
 
 
 _register()
