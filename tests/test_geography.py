@@ -1,0 +1,197 @@
+"""Tests for shieldsim.geography: borders, cities, population grids, GeoJSON."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from shieldsim import geography as geo
+
+EUROPE_LAT = np.arange(34.25, 72.0, 0.5)
+EUROPE_LON = np.arange(-24.75, 45.0, 0.5)
+
+
+def _top_ten_european():
+    return sorted(geo.countries("Europe"), key=lambda c: -c.population)[:10]
+
+
+def test_country_of_known_cities_and_sea():
+    lat = np.array([48.8566, 52.2297, 41.9028, 55.7558, 45.0, 36.0])
+    lon = np.array([2.3522, 21.0122, 12.4964, 37.6173, -30.0, 18.0])
+    codes = geo.country_of(lat, lon)
+    assert codes.tolist() == ["FRA", "POL", "ITA", "RUS", "", ""]
+
+
+def test_country_of_keeps_input_shape_and_wraps_longitude():
+    lat = np.array([[48.8566, 52.2297], [48.8566, 0.0]])
+    lon = np.array([[2.3522 + 360.0, 21.0122], [2.3522, -150.0]])
+    codes = geo.country_of(lat, lon)
+    assert codes.shape == (2, 2)
+    assert codes.tolist() == [["FRA", "POL"], ["FRA", ""]]
+
+
+def test_countries_filters_by_continent_and_box():
+    europe = {c.iso3 for c in geo.countries("Europe")}
+    assert {"FRA", "DEU", "POL", "NOR", "RUS"} <= europe
+    assert "USA" not in europe
+    box = {c.iso3 for c in geo.countries((5.0, 15.0, 47.0, 55.0))}
+    assert {"DEU", "CHE", "AUT", "CZE"} <= box
+    assert "ESP" not in box and "GRC" not in box
+
+
+def test_country_population_estimates_come_from_natural_earth():
+    est = geo.country_population_estimates(["DEU", "FRA", "XXX"])
+    assert set(est) == {"DEU", "FRA"}
+    # Natural Earth 5.1.1 POP_EST for Germany is 83 132 799 (2019).
+    assert est["DEU"]["year"] == 2019
+    assert 80e6 < est["DEU"]["population"] < 86e6
+
+
+def test_district_radius_grows_with_population_and_is_clipped():
+    r = geo.district_radius_km([1e3, 1e6, 4e6, 1e9])
+    assert r[0] == 2.0 and r[-1] == 40.0
+    assert r[2] == pytest.approx(2.0 * r[1])
+    assert r[1] == pytest.approx(math.sqrt(1e6 / (math.pi * geo.DISTRICT_DENSITY_PER_KM2)))
+
+
+def test_known_districts_are_dropped_and_separate_cities_kept():
+    world = geo.cities()
+    kept = {(str(n), str(c)) for n, c in zip(world.name, world.iso3)}
+    raw = geo._raw_cities(15000)
+    raw_names = {(str(n), str(c)) for n, c in zip(raw.name, raw.iso3)}
+    districts = [("Kreuzberg", "DEU"), ("Neukölln", "DEU"), ("Sector 1", "ROU"),
+                 ("Paris 15 Vaugirard", "FRA"), ("Mokotów", "POL"), ("Islington", "GBR")]
+    for d in districts:
+        assert d in raw_names, d  # the district exists in the raw data ...
+        assert d not in kept, d  # ... and is merged into its city
+    for c in [("Berlin", "DEU"), ("Potsdam", "DEU"), ("Paris", "FRA"), ("Warsaw", "POL"),
+              ("Bucharest", "ROU"), ("London", "GBR"), ("Hamburg", "DEU")]:
+        assert c in kept, c
+
+
+def test_no_two_kept_cities_of_a_country_within_merge_distance():
+    world = geo.cities((-25.0, 60.0, 30.0, 72.0))
+    xyz = geo._unit_vectors(world.lat_deg, world.lon_deg)
+    radius = geo.district_radius_km(world.population)
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(xyz)
+    pairs = tree.query_pairs(geo._chord(radius.max()), output_type="ndarray")
+    i, j = pairs[:, 0], pairs[:, 1]
+    same = world.iso3[i] == world.iso3[j]
+    chord = np.linalg.norm(xyz[i] - xyz[j], axis=1)
+    dist = 2 * geo.EARTH_RADIUS_KM * np.arcsin(chord / 2)
+    bigger = np.where(world.population[i] >= world.population[j], i, j)
+    violating = same & (dist < radius[bigger])
+    assert not violating.any()
+
+
+def test_deduplicated_urban_total_does_not_exceed_national_estimates():
+    urban = geo.urban_population_by_country()
+    for c in _top_ten_european():
+        share = urban[c.iso3] / c.population
+        # Without de-duplication Spain's places sum to ~96 % of its population.
+        assert 0.2 < share < 0.8, (c.iso3, share)
+
+
+def test_cities_box_and_threshold():
+    box = (10.0, 20.0, 45.0, 55.0)
+    c = geo.cities(box, min_population=100000)
+    assert len(c) > 10
+    assert np.all(c.population >= 100000)
+    assert np.all((c.lon_deg >= 10) & (c.lon_deg <= 20) & (c.lat_deg >= 45) & (c.lat_deg <= 55))
+    assert np.all(np.diff(c.population) <= 0)
+
+
+@pytest.fixture(scope="module")
+def world_grid():
+    lat_edges = np.arange(-60.0, 84.001, 1.0)
+    lon_edges = np.arange(-180.0, 180.001, 1.0)
+    return geo.population_grid(lat_edges, lon_edges, land_step_deg=0.2)
+
+
+def test_country_totals_match_natural_earth_for_ten_most_populous_european_countries(world_grid):
+    totals = world_grid.by_country()
+    for c in _top_ten_european():
+        ratio = totals[c.iso3] / c.population
+        assert abs(ratio - 1.0) < 0.25, (c.iso3, ratio)
+
+
+def test_rural_residual_is_spread_over_land_not_sea(world_grid):
+    lat_c = 0.5 * (world_grid.lat_edges[:-1] + world_grid.lat_edges[1:])
+    lon_c = 0.5 * (world_grid.lon_edges[:-1] + world_grid.lon_edges[1:])
+    rural = world_grid.total() - world_grid.total(urban_only=True)
+    i = np.searchsorted(lat_c, 45.0)  # mid North Atlantic
+    j = np.searchsorted(lon_c, -35.0)
+    assert rural[i, j] == 0.0
+    i, j = np.searchsorted(lat_c, 50.0), np.searchsorted(lon_c, 10.0)  # central Germany
+    assert rural[i, j] > 0.0
+
+
+def test_city_only_grid_counts_only_cities():
+    lat_edges = np.arange(45.0, 56.0, 1.0)
+    lon_edges = np.arange(5.0, 16.0, 1.0)
+    grid = geo.population_grid(lat_edges, lon_edges, rural=False)
+    inside = geo.cities((5.0, 15.0, 45.0, 55.0))
+    assert grid.total().sum() == pytest.approx(inside.population.sum())
+    assert np.all(grid.urban)
+
+
+def test_protected_population_all_true_equals_total_and_all_false_is_zero():
+    shape = (EUROPE_LAT.size, EUROPE_LON.size)
+    everything = geo.protected_population(EUROPE_LAT, EUROPE_LON, np.ones(shape, bool))
+    nothing = geo.protected_population(EUROPE_LAT, EUROPE_LON, np.zeros(shape, bool))
+    assert everything.protected == pytest.approx(everything.total)
+    assert everything.fraction == pytest.approx(1.0)
+    assert everything.by_country["DEU"] == pytest.approx(everything.total_by_country["DEU"])
+    assert nothing.protected == 0.0 and nothing.by_country == {}
+    assert nothing.total == pytest.approx(everything.total)
+    assert 5e8 < everything.total < 1.2e9
+
+
+def test_protected_population_counts_a_defended_city():
+    lat = np.arange(50.25, 55.0, 0.5)
+    lon = np.arange(18.25, 24.0, 0.5)
+    mask = np.zeros((lat.size, lon.size), bool)
+    i, j = np.searchsorted(lat + 0.25, 52.2297), np.searchsorted(lon + 0.25, 21.0122)
+    mask[i, j] = True  # the cell holding central Warsaw
+    urban = geo.protected_population(lat, lon, mask, rural=False)
+    assert urban.by_country.keys() == {"POL"}
+    assert urban.protected >= 1.7e6  # Warsaw, GeoNames population 1.7 M
+    # Accepts meshgrid input too.
+    LAT, LON = np.meshgrid(lat, lon, indexing="ij")
+    assert geo.protected_population(LAT, LON, mask, rural=False).protected == urban.protected
+
+
+def test_protected_population_rejects_mismatched_mask():
+    with pytest.raises(ValueError):
+        geo.protected_population(EUROPE_LAT, EUROPE_LON, np.ones((3, 3), bool))
+
+
+def test_geojson_round_trips_cells_and_area():
+    rng = np.random.default_rng(7)
+    lat = np.arange(40.25, 50.0, 0.5)
+    lon = np.arange(0.25, 12.0, 0.5)
+    mask = rng.random((lat.size, lon.size)) < 0.4
+    mask[3:8, 4:10] = True  # a block that must merge into one polygon part
+    gj = json.loads(json.dumps(geo.mask_to_geojson(lat, lon, mask, {"scenario": "test"})))
+    feature = gj["features"][0]
+    assert feature["properties"]["cells"] == int(mask.sum())
+    assert feature["properties"]["scenario"] == "test"
+    from shapely.geometry import shape
+
+    geom = shape(feature["geometry"])
+    assert geom.area == pytest.approx(mask.sum() * 0.25, rel=1e-9)
+    back = geo.mask_from_geojson(gj, lat, lon)
+    assert np.array_equal(back, mask)
+    n_parts = len(getattr(geom, "geoms", [geom]))
+    assert n_parts < mask.sum()  # cells were merged
+
+
+def test_geojson_of_empty_mask_has_null_geometry():
+    lat = np.arange(40.25, 42.0, 0.5)
+    lon = np.arange(0.25, 2.0, 0.5)
+    gj = geo.mask_to_geojson(lat, lon, np.zeros((lat.size, lon.size), bool))
+    assert gj["features"][0]["geometry"] is None
+    assert gj["features"][0]["properties"]["cells"] == 0
