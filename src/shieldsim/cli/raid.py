@@ -1,0 +1,221 @@
+"""``shieldsim raid``: Monte Carlo of a raid against a defence with finite inventories.
+
+Until the scenario -> engagement path is available, the engagement is read from a raid file
+(TOML or JSON) with these tables (human units in keys):
+
+    [raid]                      # the threats
+    name = "example"
+    [[raid.wave]]               # `count` threats, `interval_s` apart from `launch_time_s`
+    launch_area = "North"
+    aim_point = "CityA"
+    missile = "MRBM"            # optional
+    count = 4
+    launch_time_s = 0
+    interval_s = 30
+
+    [engagement]                # batteries and per-route windows, s after threat launch
+    models = {earth = "wgs84", rotation = true, drag = false}   # optional, recorded
+    [[engagement.battery]]
+    name = "Site1"
+    inventory = 24
+    sspk = 0.7
+    [[engagement.window]]       # no window = this battery cannot engage that route
+    battery = "Site1"
+    launch_area = "North"
+    aim_point = "CityA"
+    launch_earliest_s = 150
+    launch_latest_s = 420
+    intercept_first_s = 380
+    intercept_last_s = 610
+
+    [doctrine]                  # optional; command-line options override it
+    kind = "shoot-look-shoot"   # or "one-shot", "salvo"
+    kill_assessment_s = 20
+
+``--engagement FILE`` takes the ``[engagement]`` table from another file.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from . import app
+from .output import fail, provenance, to_json
+
+
+class DoctrineName(str, Enum):
+    one_shot = "one-shot"
+    salvo = "salvo"
+    shoot_look_shoot = "shoot-look-shoot"
+
+
+def build_document(raid_file: Path | None, engagement_file: Path | None, scenario: str | None) -> dict:
+    """The raid document (see `shieldsim.battle.simulate_document`) from the command's files."""
+    from pydantic import ValidationError
+
+    from ..battle import read_document
+
+    if scenario is not None:
+        fail("SCENARIO", "raids from a scenario need the scenario and engagement modules, which are not "
+                         "available yet; give the engagement with --raid FILE (an [engagement] table) or "
+                         "--engagement FILE")
+    if raid_file is None:
+        fail("--raid", "give a raid file (TOML or JSON with a [raid] table)")
+    doc = _read(raid_file, "--raid", read_document, ValidationError)
+    if engagement_file is not None:
+        import json
+        import tomllib
+
+        try:
+            text = engagement_file.read_text(encoding="utf-8")
+            other = json.loads(text) if engagement_file.suffix == ".json" else tomllib.loads(text)
+        except (OSError, ValueError) as err:
+            fail("--engagement", f"cannot read {engagement_file}: {err}")
+        if "engagement" not in other:
+            fail("--engagement", f"{engagement_file} has no [engagement] table")
+        doc["engagement"] = other["engagement"]
+    if "engagement" not in doc:
+        fail("--raid", f"{raid_file} has no [engagement] table; add one or give --engagement FILE")
+    return doc
+
+
+def _read(path: Path, option: str, reader, validation_error):
+    try:
+        return reader(path)
+    except OSError as err:
+        fail(option, f"cannot read {path}: {err.strerror}")
+    except validation_error as err:
+        first = err.errors()[0]
+        where = ".".join(str(x) for x in first["loc"])
+        fail(option, f"{path}: {where}: {first['msg']}")
+    except ValueError as err:  # TOML/JSON syntax
+        fail(option, f"{path}: {err}")
+
+
+def apply_doctrine(doc: dict, doctrine, salvo_size, look_size, max_looks, kill_assessment_s) -> None:
+    """Command-line doctrine options override the file's [doctrine] table."""
+    table = dict(doc.get("doctrine") or {})
+    for key, value in (("kind", doctrine.value if doctrine else None), ("salvo_size", salvo_size),
+                       ("look_size", look_size), ("max_looks", max_looks),
+                       ("kill_assessment_s", kill_assessment_s)):
+        if value is not None:
+            table[key] = value
+    doc["doctrine"] = table
+
+
+@app.command()
+def raid(
+    scenario: str = typer.Argument(None, help="Scenario name or TOML file (needs the scenario modules; "
+                                                 "until then use --raid with an [engagement] table)."),
+    raid_file: Path = typer.Option(None, "--raid", help="Raid file (TOML or JSON) with [raid], "
+                                                        "[engagement] and optional [doctrine] tables."),
+    engagement_file: Path = typer.Option(None, "--engagement", help="File whose [engagement] table replaces "
+                                                                    "the raid file's."),
+    trials: int = typer.Option(1000, "--trials", min=1, max=1_000_000_000, help="Monte Carlo trials [1, 1e9]."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**63 - 1, help="Seed of the random numbers [0, 2^63-1]."),
+    doctrine: DoctrineName = typer.Option(None, "--doctrine", help="Firing doctrine (default: the raid file's, "
+                                                                  "else shoot-look-shoot)."),
+    salvo_size: int = typer.Option(None, "--salvo-size", min=1, max=64, help="Interceptors per salvo [1, 64]."),
+    look_size: int = typer.Option(None, "--look-size", min=1, max=64,
+                                  help="Interceptors per look in shoot-look-shoot [1, 64]."),
+    max_looks: int = typer.Option(None, "--max-looks", min=1, max=1000,
+                                  help="Most engagements per threat in shoot-look-shoot [1, 1000]."),
+    kill_assessment_s: float = typer.Option(None, "--kill-assessment-s", min=0, max=3600,
+                                            help="Seconds from intercept to the next firing decision [0, 3600]."),
+    workers: int = typer.Option(None, "--workers", min=1, max=512,
+                                help="Run on a local Dask cluster of this many processes [1, 512]."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786."),
+    chunk_trials: int = typer.Option(None, "--chunk-trials", min=1, max=10_000_000,
+                                     help="Trials per chunk (default: about 32 chunks) [1, 1e7]."),
+    out: Path = typer.Option(None, "--out", help="Write finished chunks and result.json to this new directory."),
+    resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory (same options)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr "
+                                                                         "(default: when stderr is a terminal)."),
+) -> None:
+    """Monte Carlo of a raid: leakers per aim point, interceptors expended, raid defeated."""
+    import sys
+
+    if workers and scheduler:
+        fail("--workers", "give either --workers (local cluster) or --scheduler (existing cluster), not both")
+    if out and resume:
+        fail("--resume", "give either --out (new run) or --resume (continue a run), not both")
+    if out is not None and (out / "manifest.json").exists():
+        fail("--out", f"{out} already holds a run; continue it with --resume {out}")
+    if resume is not None and not (resume / "manifest.json").exists():
+        fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
+    doc = build_document(raid_file, engagement_file, scenario)
+    apply_doctrine(doc, doctrine, salvo_size, look_size, max_looks, kill_assessment_s)
+    doc["trials"], doc["seed"] = trials, seed
+    show = sys.stderr.isatty() if progress is None else progress
+    result_json = run_document(doc, workers, scheduler, chunk_trials, out or resume, show,
+                               scenario=scenario, source=str(raid_file))
+    if out or resume:
+        (Path(out or resume) / "result.json").write_text(to_json(result_json) + "\n", encoding="utf-8")
+    if as_json:
+        typer.echo(to_json(result_json))
+    else:
+        typer.echo(format_text(result_json))
+
+
+def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out_dir=None, progress=False,
+                 scenario=None, source=None) -> dict:
+    """Simulate a raid document on the chosen back-end and return the command's JSON record."""
+    from pydantic import ValidationError
+
+    from .. import parallel
+    from ..battle import simulate_document
+
+    try:
+        ex = parallel.executor(workers=workers, scheduler=scheduler)
+    except OSError as err:
+        fail("--scheduler", f"cannot reach the Dask scheduler {scheduler}: {err}")
+    with ex:
+        try:
+            result, models = simulate_document(doc, ex, chunk_trials=chunk_trials, out_dir=out_dir,
+                                               resume=True, progress=progress)
+        except parallel.ResumeMismatch as err:
+            fail("--resume", str(err))
+        except ValidationError as err:
+            first = err.errors()[0]
+            fail("--raid", f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}")
+        except ValueError as err:
+            fail("--raid", str(err))
+        execution = ex.describe()
+    record = {
+        "command": "raid",
+        "source": source,
+        "raid": {"name": doc["raid"].get("name", "raid"), "threats": int(result.threat_leaks.shape[0]),
+                 "aim_points": list(result.aim_points)},
+        "trials": result.trials,
+        "doctrine": result.doctrine.as_dict(),
+        "execution": {**execution, **result.chunks},
+        "result": result.summary(),
+    }
+    record.update(provenance(models=models, scenario=scenario, seed=result.seed))
+    return record
+
+
+def format_text(rec: dict) -> str:
+    """Short human summary of a raid record."""
+    r = rec["result"]
+    d = rec["doctrine"]
+    lines = [
+        f"Raid          {rec['raid']['name']}: {rec['raid']['threats']} threats, {rec['trials']} trials, seed {rec['seed']}",
+        f"Doctrine      {d['kind']} (kill assessment {d['kill_assessment_s']:g} s)",
+        f"Raid defeated {r['p_raid_defeated']:.4f} +- {r['p_raid_defeated_se']:.4f}",
+        f"Leakers       {r['mean_leakers']:.3f} per raid on average",
+        "Aim point                      mean leakers   P(any leaker)",
+    ]
+    for name, a in r["aim_points"].items():
+        lines.append(f"  {name:<28} {a['mean_leakers']:>12.3f}   {a['p_any_leaker']:>13.4f}")
+    lines.append("Battery                        inventory   mean fired   max fired")
+    for name, b in r["batteries"].items():
+        lines.append(f"  {name:<28} {b['inventory']:>9d}   {b['mean_expended']:>10.2f}   {b['max_expended']:>9d}")
+    ex = rec["execution"]
+    lines.append(f"Execution     {ex['backend']}, {ex['workers']} worker(s), {ex['chunks']} chunks "
+                 f"({ex['computed']} computed, {ex['loaded']} resumed)")
+    return "\n".join(lines)

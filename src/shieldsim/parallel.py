@@ -1,0 +1,345 @@
+"""Run many independent pieces of work: in-process, on a local Dask cluster, or on an
+existing Dask cluster, and make long jobs resumable by writing each finished chunk to disk.
+
+One interface, three back-ends (`executor`):
+
+* ``executor()`` runs every piece in this process, in order (no Dask import at all);
+* ``executor(workers=N)`` starts a Dask ``LocalCluster`` of N worker *processes* with one
+  thread each (the kernels are compiled Numba/NumPy code, so processes, not threads, scale);
+* ``executor(scheduler="tcp://HOST:PORT")`` connects to a running Dask scheduler.
+
+Every back-end offers ``as_completed(fn, items)`` (yields ``(index, result)`` as pieces
+finish) and ``map(fn, items, progress=...)`` (results in item order). ``fn`` and the items must
+be picklable for the Dask back-ends (top-level functions, ``functools.partial`` of them).
+
+`run_chunks` cuts nothing itself: the caller gives a list of `Chunk` (a stable key and the
+argument for ``fn``). Each finished chunk is written at once to ``out_dir`` with an atomic
+write (temporary file, fsync, ``os.replace``), so a killed run leaves only whole chunk files.
+A manifest records the job's parameters and chunk keys; resuming with other parameters is an
+error. On resume, finished chunks are read back, never recomputed, and ``chunks.log`` gets one
+line per chunk written, so a recomputation would show as a repeated key.
+
+Dask and distributed are imported only when a Dask back-end is asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+MANIFEST = "manifest.json"
+LOG = "chunks.log"
+_FORMAT = "shieldsim-chunks/1"
+_KEY = re.compile(r"^[A-Za-z0-9_.+-]{1,120}$")
+
+
+class Executor:
+    """Base of the back-ends. ``workers`` is the number of parallel workers (1 in-process)."""
+
+    name = "executor"
+    workers = 1
+
+    def as_completed(self, fn: Callable, items: Sequence) -> Iterator[tuple[int, Any]]:
+        """Yield ``(index, fn(items[index]))`` for every item, in completion order."""
+        raise NotImplementedError
+
+    def map(self, fn: Callable, items: Sequence, progress: bool = False, description: str = "work") -> list:
+        """``[fn(item) for item in items]``, computed on this back-end; optional progress bar."""
+        items = list(items)
+        out: list = [None] * len(items)
+        with progress_bar(progress, len(items), description) as advance:
+            for index, result in self.as_completed(fn, items):
+                out[index] = result
+                advance(1)
+        return out
+
+    def describe(self) -> dict:
+        """What ran the work, for the provenance of outputs."""
+        return {"backend": self.name, "workers": self.workers}
+
+    def close(self) -> None:
+        """Release workers (no-op in-process)."""
+
+    def __enter__(self) -> "Executor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class InProcessExecutor(Executor):
+    """Runs every item in this process, one after another, in item order."""
+
+    name = "in-process"
+
+    def as_completed(self, fn, items):
+        for index, item in enumerate(items):
+            yield index, fn(item)
+
+
+class DaskExecutor(Executor):
+    """Runs items as Dask tasks on a ``distributed.Client`` (local cluster or remote scheduler).
+
+    Build it with `executor`. The cluster is closed on `close` only if this object started it.
+    """
+
+    def __init__(self, client, cluster=None, name: str = "dask"):
+        self.client = client
+        self.cluster = cluster
+        self.name = name
+
+    @property
+    def workers(self) -> int:  # type: ignore[override]
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def describe(self) -> dict:
+        info = {"backend": self.name, "workers": self.workers}
+        if self.cluster is None:
+            info["scheduler"] = self.client.scheduler.address
+        return info
+
+    def as_completed(self, fn, items):
+        from distributed import as_completed
+
+        items = list(items)
+        if not items:
+            return
+        futures = self.client.map(fn, items, pure=False)
+        index = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                i = index[future.key]
+                future.release()
+                yield i, result
+        finally:
+            pending = [f for f in futures if not f.done()]
+            if pending:
+                self.client.cancel(pending)
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+
+def executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """The back-end for a job.
+
+    Args:
+        workers: None (or 0) runs in this process; N >= 1 starts a Dask ``LocalCluster`` with N
+            worker processes, one thread each.
+        scheduler: address of a running Dask scheduler, e.g. ``"tcp://10.0.0.5:8786"``.
+    Returns an `Executor`; use it as a context manager so a local cluster is shut down.
+    """
+    if workers and scheduler:
+        raise ValueError("give either workers (a local cluster) or scheduler (an existing one), not both")
+    if scheduler:
+        from distributed import Client
+
+        return DaskExecutor(Client(scheduler, timeout="20s"), None, name="dask-scheduler")
+    if not workers:
+        return InProcessExecutor()
+    if workers < 0:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    return DaskExecutor(Client(cluster), cluster, name="dask-local")
+
+
+@contextmanager
+def progress_bar(enabled: bool, total: int, description: str = "work"):
+    """A Rich progress bar on stderr; yields ``advance(n)``. Does nothing when disabled."""
+    if not enabled:
+        yield lambda n=1: None
+        return
+    from rich.console import Console
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One piece of a chunked job: a stable, file-name-safe ``key`` and the argument for ``fn``."""
+
+    key: str
+    arg: Any
+
+
+@dataclass
+class ChunkRun:
+    """What `run_chunks` did: results in chunk order, and which chunk keys were computed now
+    and which were read back from an earlier run."""
+
+    results: list
+    computed: list[str] = field(default_factory=list)
+    loaded: list[str] = field(default_factory=list)
+
+
+class ResumeMismatch(ValueError):
+    """The directory holds a job with other parameters or other chunks."""
+
+
+def run_chunks(fn: Callable, chunks: Sequence[Chunk], out_dir: str | os.PathLike, resume: bool = True,
+               progress: bool = True, executor: Executor | None = None, params: Any = None,
+               description: str = "chunks") -> ChunkRun:
+    """Compute ``fn(chunk.arg)`` for every chunk, writing each result to ``out_dir`` as it finishes.
+
+    Args:
+        fn: picklable function of one argument. It returns either a dict of NumPy arrays and
+            numbers (stored as ``chunk-<key>.npz``, read back as a dict of arrays) or any
+            JSON-serialisable value (stored as ``chunk-<key>.json``).
+        chunks: the job's pieces; keys must be unique and match ``[A-Za-z0-9_.+-]+``.
+        out_dir: directory of the job (created if missing).
+        resume: read back chunks already in ``out_dir`` (from a killed or finished run) instead
+            of computing them. With ``resume=False`` an existing job in ``out_dir`` is an error.
+        params: JSON-serialisable parameters of the job, stored in the manifest; resuming with
+            other params (or other chunk keys) raises `ResumeMismatch`.
+        executor: back-end (default: in-process).
+    Returns a `ChunkRun`. Fresh results are normalised exactly as if read back from disk, so
+    a resumed job returns the same values as an uninterrupted one.
+    """
+    chunks = list(chunks)
+    keys = [c.key for c in chunks]
+    bad = [k for k in keys if not _KEY.match(k)]
+    if bad:
+        raise ValueError(f"chunk keys must match [A-Za-z0-9_.+-]+ (1-120 characters): {bad[:3]}")
+    if len(set(keys)) != len(keys):
+        raise ValueError("chunk keys must be unique")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest = {"format": _FORMAT, "params": _jsonable(params), "keys": keys}
+    _check_manifest(out, manifest, resume)
+
+    results: list = [None] * len(chunks)
+    loaded, todo = [], []
+    for i, chunk in enumerate(chunks):
+        value = _read_chunk(out, chunk.key) if resume else _MISSING
+        if value is _MISSING:
+            todo.append(i)
+        else:
+            results[i] = value
+            loaded.append(chunk.key)
+    ex = executor or InProcessExecutor()
+    computed = []
+    with progress_bar(progress, len(chunks), description) as advance:
+        advance(len(loaded))
+        for j, value in ex.as_completed(fn, [chunks[i].arg for i in todo]):
+            i = todo[j]
+            results[i] = _write_chunk(out, chunks[i].key, value)
+            with open(out / LOG, "a", encoding="utf-8") as log:
+                log.write(chunks[i].key + "\n")
+            computed.append(chunks[i].key)
+            advance(1)
+    return ChunkRun(results, computed, loaded)
+
+
+_MISSING = object()
+
+
+def _jsonable(value: Any) -> Any:
+    """The JSON form of ``value`` (canonical: what a JSON round trip gives)."""
+    return json.loads(json.dumps(value, sort_keys=True, default=_json_default))
+
+
+def _json_default(obj):
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON-serialisable: {type(obj).__name__}")
+
+
+def _check_manifest(out: Path, manifest: dict, resume: bool) -> None:
+    path = out / MANIFEST
+    if path.exists():
+        if not resume:
+            raise FileExistsError(f"{out} already holds a chunked job; resume it or choose another directory")
+        old = json.loads(path.read_text(encoding="utf-8"))
+        if old.get("format") != _FORMAT:
+            raise ResumeMismatch(f"{path} is not a shieldsim chunk manifest")
+        if old.get("params") != manifest["params"]:
+            old_p, new_p = old.get("params"), manifest["params"]
+            if isinstance(old_p, dict) and isinstance(new_p, dict):
+                diff = sorted(k for k in set(old_p) | set(new_p) if old_p.get(k) != new_p.get(k))
+                raise ResumeMismatch(f"cannot resume {out}: parameters differ from the first run in {diff}")
+            raise ResumeMismatch(f"cannot resume {out}: parameters differ from the first run")
+        if old.get("keys") != manifest["keys"]:
+            raise ResumeMismatch(f"cannot resume {out}: the job is cut into other chunks than the first run")
+        for stale in out.glob(".chunk-*.tmp"):
+            stale.unlink(missing_ok=True)
+        return
+    _atomic_write(path, json.dumps(manifest, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def _is_array_dict(value: Any) -> bool:
+    import numpy as np
+
+    return isinstance(value, dict) and bool(value) and all(
+        isinstance(k, str) and (isinstance(v, (np.ndarray, np.generic, bool, int, float))) for k, v in value.items())
+
+
+def _write_chunk(out: Path, key: str, value: Any) -> Any:
+    """Write one chunk atomically; return the value as it reads back."""
+    import io
+
+    import numpy as np
+
+    if _is_array_dict(value):
+        arrays = {k: np.asarray(v) for k, v in value.items()}
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        _atomic_write(out / f"chunk-{key}.npz", buf.getvalue())
+        return arrays
+    text = json.dumps(value, default=_json_default)
+    _atomic_write(out / f"chunk-{key}.json", text.encode("utf-8"))
+    return json.loads(text)
+
+
+def _read_chunk(out: Path, key: str) -> Any:
+    import numpy as np
+
+    npz, js = out / f"chunk-{key}.npz", out / f"chunk-{key}.json"
+    try:
+        if npz.exists():
+            with np.load(npz, allow_pickle=False) as data:
+                return {k: data[k] for k in data.files}
+        if js.exists():
+            return json.loads(js.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # unreadable file: compute the chunk again
+        return _MISSING
+    return _MISSING
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see either the old file or the whole new one."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".chunk-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
