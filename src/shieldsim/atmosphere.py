@@ -27,7 +27,7 @@ USSA76_UPPER = {
 
 TABLE_BOTTOM = -5_000.0
 TABLE_TOP = 120_000.0
-TABLE_STEP = 100.0
+TABLE_STEP = 25.0
 AMBIANCE_TOP = 81_000.0
 
 
@@ -56,9 +56,9 @@ def density_from_table(alt, bottom, step, log_rho):
     if x <= 0.0:
         return np.exp(log_rho[0])
     n = log_rho.shape[0]
-    if x >= n - 1:
+    if x > n - 1:
         return 0.0
-    i = int(x)
+    i = min(int(x), n - 2)
     w = x - i
     return np.exp((1.0 - w) * log_rho[i] + w * log_rho[i + 1])
 

@@ -25,8 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit, prange
 
-from .earth import WGS84, Earth, local_velocity, rotate_about_z, surface_distance, to_ecef, to_geodetic
-from .kepler import apoapsis_time_one, propagate_one, time_to_radius_one
+from .atmosphere import density_from_table
+from .earth import (
+    WGS84, ecef_one, geodetic_height_one, surface_distance_one,
+)
+from .earth import Earth, local_velocity, rotate_about_z, surface_distance, surface_lat_lon, to_ecef, to_geodetic
+from .kepler import conic_elements, crossing_anomaly, propagate_one, state_at_anomaly
 
 DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
@@ -99,22 +103,103 @@ def _altitude(r, a, b):
 
 
 @njit(cache=True)
-def _time_to_altitude(r0, v0, alt, gm, a, b, r_tmp, v_tmp):
-    """Seconds until the conic from (r0, v0) first descends through height ``alt`` above the
-    ellipsoid (fixed-point iteration on the local surface radius). NaN if it never does."""
-    rs = _surface_radius(r0[2] / math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2), a, b)
-    t = math.nan
+def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
+    """Follow the conic from (r0, v0) down to height ``alt`` (m) above the ellipsoid: writes the
+    state there into r_out, v_out and returns the time taken (s), NaN if the conic never
+    descends through that height. The crossing is found in closed form for a trial surface
+    radius, and the radius refined by fixed-point iteration (converges below 0.1 mm)."""
+    a, e, E0 = conic_elements(r0, v0, gm)
+    if math.isnan(a):
+        return math.nan
+    rs = _surface_radius(r0[2] / math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2), a_eq, b_pol)
+    dt = math.nan
     for _ in range(_SURFACE_ITER):
-        t = time_to_radius_one(r0, v0, rs + alt, gm, True)
-        if math.isnan(t):
-            return t
-        propagate_one(r0, v0, t, gm, r_tmp, v_tmp)
-        rn = math.sqrt(r_tmp[0] ** 2 + r_tmp[1] ** 2 + r_tmp[2] ** 2)
-        rs_new = _surface_radius(r_tmp[2] / rn, a, b)
+        Ec = crossing_anomaly(e, E0, a, rs + alt, True)
+        if math.isnan(Ec):
+            return math.nan
+        dt = state_at_anomaly(r0, v0, gm, a, e, E0, Ec, r_out, v_out)
+        rn = math.sqrt(r_out[0] ** 2 + r_out[1] ** 2 + r_out[2] ** 2)
+        rs_new = _surface_radius(r_out[2] / rn, a_eq, b_pol)
         if abs(rs_new - rs) < _SURFACE_TOL:
             break
         rs = rs_new
-    return t
+    return max(dt, 0.0)
+
+
+@njit(cache=True)
+def _apogee(r0, v0, gm, r_out, v_out):
+    """Time (s) to the next apoapsis of the conic from (r0, v0) and the state there; 0 and the
+    initial state if already descending; NaN if not elliptic."""
+    a, e, E0 = conic_elements(r0, v0, gm)
+    if math.isnan(a):
+        return math.nan
+    if E0 >= math.pi:
+        for k in range(3):
+            r_out[k] = r0[k]
+            v_out[k] = v0[k]
+        return 0.0
+    return state_at_anomaly(r0, v0, gm, a, e, E0, math.pi, r_out, v_out)
+
+
+@njit(cache=True, parallel=True)
+def _fly_vacuum_batch(r0, v0, gm, a_eq, b_pol, res):
+    """Vacuum flights to impact in closed form; res rows as in `_fly_one`."""
+    for i in prange(r0.shape[0]):
+        out = res[i]
+        dt = _descend_to_altitude(r0[i], v0[i], 0.0, gm, a_eq, b_pol, out[1:4], out[4:7])
+        out[0] = dt
+        if math.isnan(dt):
+            out[:] = math.nan
+            continue
+        vt = np.empty(3)
+        out[7] = _apogee(r0[i], v0[i], gm, out[8:11], vt)
+
+
+@njit(cache=True, parallel=True)
+def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f, omega, out):
+    """Vacuum flights from geodetic burnout states to impact, all in one compiled pass.
+
+    out[i] <- [flight time, impact lat, impact lon, apogee height, apogee time, ground range,
+    impact speed, impact flight-path angle] (SI, Earth-relative, lat/lon geodetic).
+    """
+    b_pol = a_eq * (1.0 - f)
+    e2 = f * (2.0 - f)
+    for i in prange(lat.shape[0]):
+        r0 = np.empty(3)
+        v0 = np.empty(3)
+        r1 = np.empty(3)
+        v1 = np.empty(3)
+        ecef_one(lat[i], lon[i], alt[i], a_eq, e2, r0)
+        sla, cla, slo, clo = math.sin(lat[i]), math.cos(lat[i]), math.sin(lon[i]), math.cos(lon[i])
+        sh, ch = math.sin(heading[i]), math.cos(heading[i])
+        sg, cg = math.sin(gamma[i]), math.cos(gamma[i])
+        ve, vn, vu = speed[i] * cg * sh, speed[i] * cg * ch, speed[i] * sg
+        v0[0] = -slo * ve - sla * clo * vn + cla * clo * vu - omega * r0[1]
+        v0[1] = clo * ve - sla * slo * vn + cla * slo * vu + omega * r0[0]
+        v0[2] = cla * vn + sla * vu
+        dt = _descend_to_altitude(r0, v0, 0.0, gm, a_eq, b_pol, r1, v1)
+        o = out[i]
+        if math.isnan(dt):
+            o[:] = math.nan
+            continue
+        o[0] = dt
+        # impact: rotate into Earth-fixed axes; a surface point's geodetic latitude is closed form
+        c, s = math.cos(-omega * dt), math.sin(-omega * dt)
+        x, y, z = c * r1[0] - s * r1[1], s * r1[0] + c * r1[1], r1[2]
+        wx, wy = v1[0] + omega * r1[1], v1[1] - omega * r1[0]
+        vx, vy, vz = c * wx - s * wy, s * wx + c * wy, v1[2]
+        lat1 = math.atan2(z, (1.0 - e2) * math.hypot(x, y))
+        lon1 = math.atan2(y, x)
+        o[1] = lat1
+        o[2] = lon1
+        t_apo = _apogee(r0, v0, gm, r1, v1)
+        o[3] = geodetic_height_one(r1[0], r1[1], r1[2], a_eq, f)[1]
+        o[4] = t_apo
+        o[5] = surface_distance_one(lat[i], lon[i], lat1, lon1, a_eq, f)
+        vnorm = math.sqrt(vx * vx + vy * vy + vz * vz)
+        up = math.cos(lat1) * math.cos(lon1) * vx + math.cos(lat1) * math.sin(lon1) * vy + math.sin(lat1) * vz
+        o[6] = vnorm
+        o[7] = math.asin(max(-1.0, min(1.0, up / vnorm)))
 
 
 @njit(cache=True)
@@ -127,16 +212,7 @@ def _accel(r, v, gm, omega, beta, bottom, step, log_rho, a, b, out):
     vz = v[2]
     vn = math.sqrt(vx * vx + vy * vy + vz * vz)
     h = rn - _surface_radius(r[2] / rn, a, b)
-    x = (h - bottom) / step
-    n = log_rho.shape[0]
-    if x <= 0.0:
-        rho = math.exp(log_rho[0])
-    elif x >= n - 1:
-        rho = 0.0
-    else:
-        i = int(x)
-        w = x - i
-        rho = math.exp((1.0 - w) * log_rho[i] + w * log_rho[i + 1])
+    rho = density_from_table(h, bottom, step, log_rho)
     d = -rho * vn / (2.0 * beta)
     out[0] = k * r[0] + d * vx
     out[1] = k * r[1] + d * vy
@@ -214,13 +290,12 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
         if (not drag) or h >= DRAG_CEILING:
             # vacuum conic until impact (drag off) or until descending through the ceiling
             target = 0.0 if not drag else DRAG_CEILING
-            dt = _time_to_altitude(y[:3], y[3:], target, gm, a, b, rt, vt)
+            dt = _descend_to_altitude(y[:3], y[3:], target, gm, a, b, ynew[:3], ynew[3:])
             if math.isnan(dt):
                 res[:] = math.nan
                 return
-            t_apo = apoapsis_time_one(y[:3], y[3:], gm)
+            t_apo = _apogee(y[:3], y[3:], gm, rt, vt)
             if t_apo > 0.0 and t_apo <= dt:
-                propagate_one(y[:3], y[3:], t_apo, gm, rt, vt)
                 ha = _altitude(rt, a, b)
                 if ha > best_alt:
                     best_alt = ha
@@ -231,9 +306,7 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
                 propagate_one(y[:3], y[3:], ts - t, gm, rt, vt)
                 _write_sample(out_pos, out_vel, next_k, rt, vt, ts, omega)
                 next_k += 1
-            propagate_one(y[:3], y[3:], dt, gm, rt, vt)
-            y[:3] = rt
-            y[3:] = vt
+            y[:] = ynew
             t += dt
             if not drag:
                 break
@@ -311,7 +384,7 @@ def burnout_state(lat, lon, alt, speed, gamma, heading, earth: Earth = WGS84):
 
 
 def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
-               sample_step: float | None = None, max_time: float = 7200.0) -> Flight:
+               sample_step: float | None = None, max_time: float = 7200.0, burnout_lat_lon=None) -> Flight:
     """Fly N burnout states given as Earth-fixed position (N, 3) m and Earth-relative velocity
     (N, 3) m/s to impact. ``beta`` is the ballistic coefficient (kg/m^2, scalar or (N,)) used
     when ``models.drag`` is on. With ``sample_step`` (s) the flight is also sampled every
@@ -330,14 +403,20 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
     pos = np.empty((n, m, 3))
     vel = np.empty((n, m, 3))
     res = np.empty((n, 11))
-    _fly_batch(r0, v0, earth.gm, earth.equatorial_radius, earth.polar_radius, omega, bool(models.drag), beta,
-               bottom, step, log_rho, DRAG_STEP, float(sample_step or 1.0), pos, vel, res)
+    if models.drag or m:
+        _fly_batch(r0, v0, earth.gm, earth.equatorial_radius, earth.polar_radius, omega, bool(models.drag), beta,
+                   bottom, step, log_rho, DRAG_STEP, float(sample_step or 1.0), pos, vel, res)
+    else:
+        _fly_vacuum_batch(r0, v0, earth.gm, earth.equatorial_radius, earth.polar_radius, res)
     t_imp = res[:, 0]
     r_imp = rotate_about_z(res[:, 1:4], -omega * t_imp)
     v_imp_in = res[:, 4:7]
     v_imp_rel = rotate_about_z(v_imp_in - np.cross(np.array([0.0, 0.0, omega]), res[:, 1:4]), -omega * t_imp)
-    lat_i, lon_i, _ = to_geodetic(r_imp, earth)
-    lat_0, lon_0, _ = to_geodetic(r0, earth)
+    lat_i, lon_i = surface_lat_lon(r_imp, earth)
+    if burnout_lat_lon is None:
+        lat_0, lon_0, _ = to_geodetic(r0, earth)
+    else:
+        lat_0, lon_0 = burnout_lat_lon
     t_apo = res[:, 7]
     _, _, alt_apo = to_geodetic(res[:, 8:11], earth)  # geodetic height is rotation-invariant
     speed_imp = np.linalg.norm(v_imp_rel, axis=1)
@@ -375,8 +454,11 @@ def fly(lat, lon, alt, speed, gamma, heading, models: Models = Models(), beta=np
     Returns:
         A `Flight`. Arcs that never come down (orbit or escape) have NaN results.
     """
+    if not models.drag and not sample_step:
+        return _fly_vacuum(lat, lon, alt, speed, gamma, heading, models)
     r0, v0 = burnout_state(lat, lon, alt, speed, gamma, heading, models.earth)
-    return fly_states(r0, v0, models, beta, sample_step, max_time)
+    lat, lon = np.broadcast_arrays(np.atleast_1d(lat), np.atleast_1d(lon), r0[:, 0])[:2]
+    return fly_states(r0, v0, models, beta, sample_step, max_time, burnout_lat_lon=(lat, lon))
 
 
 @dataclass
@@ -437,3 +519,21 @@ class Trajectory:
             else:
                 fields[name] = value[index]
         return Trajectory(**fields)
+
+
+def _fly_vacuum(lat, lon, alt, speed, gamma, heading, models: Models) -> Flight:
+    """`fly` for vacuum flights without samples: one compiled pass from geodetic burnout
+    states to every result."""
+    arrays = [np.ascontiguousarray(np.atleast_1d(x), dtype=float)
+              for x in np.broadcast_arrays(lat, lon, alt, speed, gamma, heading)]
+    earth = models.earth
+    out = np.empty((arrays[0].shape[0], 8))
+    omega = earth.rotation_rate if models.rotation else 0.0
+    _fly_vacuum_geodetic_batch(*arrays, earth.gm, earth.equatorial_radius, earth.flattening, omega, out)
+    ground = out[:, 5]
+    redo = np.isnan(ground) & np.isfinite(out[:, 0])  # Vincenty did not converge: use pyproj
+    if redo.any():
+        ground[redo] = surface_distance(arrays[0][redo], arrays[1][redo], out[redo, 1], out[redo, 2], earth)
+    return Flight(impact_lat=out[:, 1], impact_lon=out[:, 2], flight_time=out[:, 0], apogee_alt=out[:, 3],
+                  apogee_time=out[:, 4], ground_range=ground, impact_speed=out[:, 6], impact_gamma=out[:, 7],
+                  models=models)

@@ -1,0 +1,993 @@
+"""Scenario files: a missile-defence architecture described once, in TOML, and validated.
+
+A scenario names the model switches, the sensors and how they share data, the interceptor
+batteries, the threat classes and where they are launched from, what is defended, and (for
+the sectoral proposal) which side engages in which sector. Keys carry their unit
+(``lat_deg``, ``alt_km``, ``speed_kms``, ``range_km``, ``rcs_m2``, ``time_s`` ...); conversion
+to SI happens only in the converters at the bottom of this module.
+
+File shape (see ``shieldsim show epaa-2018`` for a complete example)::
+
+    name = "my-architecture"
+    title = "One line shown by `shieldsim scenarios`"
+    extends = "epaa-2018"           # optional: start from a built-in (or a path) ...
+    remove = ["batteries.deveselu"] # ... and drop entries from it
+
+    [models]                        # earth = "sphere" | "wgs84", rotation, drag
+    [radars.NAME]                   # one table per radar
+    [launch_detectors.NAME]         # space-based infrared early warning (cue only)
+    [networks.NAME]                 # members = [sensor or network names], latency_s
+    [interceptors.NAME]             # inline interceptor types (else from the catalogue)
+    [batteries.NAME]                # site, interceptor, inventory, doctrine, side, network
+    [threats.NAME]                  # missile = catalogue name, or an inline definition
+    [launch_areas.NAME]             # points = [{name, lat_deg, lon_deg}] or polygon_deg
+    [defended]                      # lat/lon box and grid step of the defended region
+    [aim_points.NAME]               # lat_deg, lon_deg, group
+    [sectors.NAME]                  # countries = [ISO alpha-3] or polygon_deg; engaged_by
+
+Sources: every object that holds a number has a free-text ``source`` field that covers all
+the figures in that object (where published estimates disagree it states the value chosen
+and the published spread). Built-in scenarios are tested to have a non-empty source on
+every such object.
+
+``extends``: the parent (a built-in name, or a path relative to the extending file) is
+loaded first, then the child is deep-merged into it: tables merge key by key, recursively;
+any other value -- numbers, strings, booleans and **arrays, including arrays of tables such
+as ``points`` or ``members``** -- replaces the parent's value as a whole (arrays are never
+appended). ``remove`` lists dotted paths (``"section.entry"`` or ``"section.entry.key"``)
+deleted after the merge. The loaded `Scenario` is fully resolved: ``extends`` is gone and
+``based_on`` records the chain of parents for provenance only (it is not merged again).
+
+Errors: `load` collects every problem (TOML syntax, unknown keys, wrong types, values out
+of range, dangling references) and raises one `ScenarioError` whose message lists, per
+problem, the field path, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+import typing
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, ValidationError, model_validator
+
+DEFAULT = "epaa-2018"
+"""The built-in scenario used when none is named."""
+
+_MAX_EXTENDS = 8
+
+# ---------------------------------------------------------------------------------------------
+# field types: strict (no string -> number coercion, no bool -> int), finite, bounded
+
+
+def _num(lo: float | None = None, hi: float | None = None, *, gt: float | None = None) -> Any:
+    return Annotated[float, Strict(), Field(ge=lo, le=hi, gt=gt)]
+
+
+def _int(lo: int, hi: int) -> Any:
+    return Annotated[int, Strict(), Field(ge=lo, le=hi)]
+
+
+Text = Annotated[str, Strict(), StringConstraints(max_length=4000)]
+Name = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=64)]
+Side = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=40)]
+Bool = Annotated[bool, Strict()]
+LatDeg = _num(-90, 90)
+LonDeg = _num(-180, 360)
+LatLon = tuple[LatDeg, LonDeg]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
+
+
+class ModelsSpec(_Spec):
+    """Model switches: ``earth`` sphere|wgs84, ``rotation`` (rotating Earth), ``drag``."""
+
+    earth: Literal["sphere", "wgs84"] = "wgs84"
+    rotation: Bool = True
+    drag: Bool = False
+
+
+class RadarSpec(_Spec):
+    """A radar. ``platform = "ship"`` puts it at sea level (``site_elevation_m`` must be 0);
+    the antenna sits ``antenna_height_m`` above the site. ``field = "fixed"`` faces look
+    along ``boresight_deg`` (clockwise from north) +/- ``half_width_deg``; ``"full"`` sees
+    all azimuths. Detection range scales with (rcs / reference_rcs_m2)^(1/4) from
+    ``reference_range_km``, capped by ``max_range_km``."""
+
+    platform: Literal["land", "ship"] = "land"
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    site_elevation_m: _num(-500, 9000) = 0.0
+    antenna_height_m: _num(0, 1000) = 0.0
+    field: Literal["fixed", "full"]
+    boresight_deg: _num(-360, 360) | None = None
+    half_width_deg: _num(hi=180, gt=0) | None = None
+    min_elevation_deg: _num(-5, 90) = 0.0
+    max_elevation_deg: _num(0, 90) = 90.0
+    max_range_km: _num(hi=50_000, gt=0)
+    reference_range_km: _num(hi=50_000, gt=0)
+    reference_rcs_m2: _num(hi=1e4, gt=0)
+    revisit_s: _num(hi=3600, gt=0)
+    hits_for_track: _int(1, 1000)
+    fire_control: Bool
+    refraction_k: _num(0.5, 10) = 4.0 / 3.0
+    side: Side = "NATO"
+    source: Text = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "RadarSpec":
+        problems = []
+        if self.field == "fixed" and (self.boresight_deg is None or self.half_width_deg is None):
+            problems.append("a fixed face needs boresight_deg and half_width_deg")
+        if self.field == "full" and (self.boresight_deg is not None or self.half_width_deg is not None):
+            problems.append("boresight_deg and half_width_deg are only for field = 'fixed'")
+        if self.min_elevation_deg >= self.max_elevation_deg:
+            problems.append("min_elevation_deg must be below max_elevation_deg")
+        if self.platform == "ship" and self.site_elevation_m != 0.0:
+            problems.append("a ship-based radar is at sea level: site_elevation_m must be 0")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+class LaunchDetectorSpec(_Spec):
+    """Space-based infrared launch detection: sees the boost above ``min_altitude_km``
+    (cloud tops) after ``latency_s``; gives a cue, never a fire-control track."""
+
+    min_altitude_km: _num(0, 200)
+    latency_s: _num(0, 600)
+    side: Side = "NATO"
+    source: Text = ""
+
+
+class NetworkSpec(_Spec):
+    """Sensors whose tracks are shared with ``latency_s``. ``members`` name radars, launch
+    detectors or other networks (expanded to their sensors; this network's latency applies).
+    ``home`` (a subset of the members, networks expanded) names the sensors of the weapon
+    system that uses the fused track: they reach its fire-control node without the latency."""
+
+    members: Annotated[list[Name], Field(min_length=1, max_length=200)]
+    home: Annotated[list[Name], Field(max_length=200)] = []
+    latency_s: _num(0, 3600)
+    side: Side = "NATO"
+    source: Text = ""
+
+
+class InterceptorSpec(_Spec):
+    """An interceptor type defined inline (use it when it is not in the catalogue)."""
+
+    burn_time_s: _num(hi=1000, gt=0)
+    burnout_speed_kms: _num(hi=11, gt=0)
+    burnout_alt_km: _num(0, 1000)
+    min_intercept_alt_km: _num(0, 5000)
+    max_intercept_alt_km: _num(hi=5000, gt=0)
+    max_range_km: _num(hi=20_000, gt=0)
+    launch_delay_s: _num(0, 3600)
+    sspk: _num(0, 1)
+    notional: Bool = False
+    source: Text = ""
+
+    @model_validator(mode="after")
+    def _band(self) -> "InterceptorSpec":
+        if self.min_intercept_alt_km >= self.max_intercept_alt_km:
+            raise ValueError("min_intercept_alt_km must be below max_intercept_alt_km")
+        return self
+
+
+class BatterySpec(_Spec):
+    """An interceptor battery (a land site or a ship). ``interceptor`` names an inline
+    ``[interceptors.*]`` entry or a catalogue type; ``network`` names the sensor network
+    whose fire-control tracks it fires on."""
+
+    platform: Literal["land", "ship"] = "land"
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    interceptor: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=64)]
+    inventory: _int(0, 100_000)
+    doctrine: Literal["one-shot", "salvo", "shoot-look-shoot"] = "shoot-look-shoot"
+    salvo_size: _int(1, 16) = 2
+    side: Side = "NATO"
+    network: Name
+    source: Text = ""
+
+
+_MISSILE_INLINE = ("stage_burn_times_s", "burnout_speed_kms", "beta_kgm2", "rcs_m2", "published_range_km")
+
+
+class ThreatSpec(_Spec):
+    """A threat class: ``missile`` names a catalogue class (optionally overriding the
+    re-entry vehicle's ``rcs_m2`` and ``beta_kgm2``), or the class is defined inline with
+    all of stage_burn_times_s, burnout_speed_kms, beta_kgm2, rcs_m2, published_range_km."""
+
+    missile: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=64)] | None = None
+    stage_burn_times_s: Annotated[list[_num(hi=1000, gt=0)], Field(min_length=1, max_length=4)] | None = None
+    stage_speed_fractions: Annotated[list[_num(hi=1, gt=0)], Field(min_length=1, max_length=4)] | None = None
+    burnout_speed_kms: _num(hi=8, gt=0) | None = None
+    beta_kgm2: _num(hi=1e6, gt=0) | None = None
+    rcs_m2: _num(hi=1e4, gt=0) | None = None
+    published_range_km: _num(hi=20_000, gt=0) | None = None
+    trajectory: Literal["minimum-energy", "lofted", "depressed"] = "minimum-energy"
+    apogee_km: _num(hi=5000, gt=0) | None = None
+    notional: Bool = False
+    source: Text = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> "ThreatSpec":
+        if self.missile is not None:
+            extra = [k for k in ("stage_burn_times_s", "stage_speed_fractions", "burnout_speed_kms",
+                                 "published_range_km") if getattr(self, k) is not None]
+            if extra:
+                raise ValueError(f"with missile = {self.missile!r} only rcs_m2 and beta_kgm2 may be "
+                                 f"overridden, not {', '.join(extra)}")
+        else:
+            missing = [k for k in _MISSILE_INLINE if getattr(self, k) is None]
+            if missing:
+                raise ValueError("give missile = <catalogue class> or define the class inline; "
+                                 f"missing {', '.join(missing)}")
+            fr = self.stage_speed_fractions
+            if fr is not None and len(fr) != len(self.stage_burn_times_s or []):
+                raise ValueError("stage_speed_fractions needs one value per stage in stage_burn_times_s")
+        if self.trajectory == "minimum-energy" and self.apogee_km is not None:
+            raise ValueError("apogee_km is only for trajectory = 'lofted' or 'depressed'")
+        if self.trajectory != "minimum-energy" and self.apogee_km is None:
+            raise ValueError(f"trajectory = {self.trajectory!r} needs apogee_km")
+        return self
+
+
+class PointSpec(_Spec):
+    name: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80)]
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+
+
+class LaunchAreaSpec(_Spec):
+    """Where threats are launched from: ``points`` (each ``{name, lat_deg, lon_deg}``,
+    sampling "points") or ``polygon_deg`` ([lat_deg, lon_deg] vertices) sampled at its
+    "vertices", its "centroid", on a "grid" of ``spacing_km`` or at ``count`` "random"
+    points drawn with ``seed``. ``threats`` names the threat classes launched from here."""
+
+    points: Annotated[list[PointSpec], Field(min_length=1, max_length=10_000)] | None = None
+    polygon_deg: Annotated[list[LatLon], Field(min_length=3, max_length=10_000)] | None = None
+    sampling: Literal["points", "vertices", "centroid", "grid", "random"] = "points"
+    spacing_km: _num(hi=5000, gt=0) | None = None
+    count: _int(1, 1_000_000) | None = None
+    seed: _int(0, 2**63 - 1) = 0
+    threats: Annotated[list[Name], Field(min_length=1, max_length=100)]
+    owner: Side = "Iran"
+    source: Text = ""
+
+    @model_validator(mode="after")
+    def _rule(self) -> "LaunchAreaSpec":
+        if (self.points is None) == (self.polygon_deg is None):
+            raise ValueError("give exactly one of points or polygon_deg")
+        if self.points is not None and self.sampling != "points":
+            raise ValueError("points are used as given: sampling must be 'points'")
+        if self.polygon_deg is not None:
+            if self.sampling == "points":
+                raise ValueError("a polygon needs sampling = 'vertices', 'centroid', 'grid' or 'random'")
+            if self.sampling == "grid" and self.spacing_km is None:
+                raise ValueError("sampling = 'grid' needs spacing_km")
+            if self.sampling == "random" and self.count is None:
+                raise ValueError("sampling = 'random' needs count")
+        if self.spacing_km is not None and self.sampling != "grid":
+            raise ValueError("spacing_km is only for sampling = 'grid'")
+        if self.count is not None and self.sampling != "random":
+            raise ValueError("count is only for sampling = 'random'")
+        return self
+
+
+class DefendedSpec(_Spec):
+    """The defended region: a latitude/longitude box covered by a grid of ``grid_deg``."""
+
+    lat_min_deg: LatDeg = 34.0
+    lat_max_deg: LatDeg = 72.0
+    lon_min_deg: _num(-180, 180) = -25.0
+    lon_max_deg: _num(-180, 360) = 45.0
+    grid_deg: _num(hi=10, gt=0.01) = 0.5
+    source: Text = ("shieldsim default: geographic Europe from the Canaries/Iceland to the Urals' "
+                    "foothills and Caucasus, roughly 34-72 N, 25 W-45 E, 0.5 degree grid")
+
+    @model_validator(mode="after")
+    def _box(self) -> "DefendedSpec":
+        if self.lat_min_deg >= self.lat_max_deg or self.lon_min_deg >= self.lon_max_deg:
+            raise ValueError("need lat_min_deg < lat_max_deg and lon_min_deg < lon_max_deg")
+        if self.lon_max_deg - self.lon_min_deg > 360:
+            raise ValueError("the box spans more than 360 degrees of longitude")
+        cells = ((self.lat_max_deg - self.lat_min_deg) / self.grid_deg + 1) * \
+                ((self.lon_max_deg - self.lon_min_deg) / self.grid_deg + 1)
+        if cells > 5e6:
+            raise ValueError(f"grid of {cells:.3g} points is too fine; allowed: at most 5e6 points")
+        return self
+
+
+class AimPointSpec(_Spec):
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    group: Annotated[str, Strict(), StringConstraints(max_length=80)] = ""
+    source: Text = ""
+
+
+class SectorSpec(_Spec):
+    """A sector of responsibility: ``countries`` (ISO 3166-1 alpha-3 codes) or a
+    ``polygon_deg``; only batteries of side ``engaged_by`` engage threats in it."""
+
+    engaged_by: Side
+    countries: Annotated[list[Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Z]{3}$")]],
+                         Field(min_length=1, max_length=300)] | None = None
+    polygon_deg: Annotated[list[LatLon], Field(min_length=3, max_length=10_000)] | None = None
+    source: Text = ""
+
+    @model_validator(mode="after")
+    def _one(self) -> "SectorSpec":
+        if (self.countries is None) == (self.polygon_deg is None):
+            raise ValueError("give exactly one of countries or polygon_deg")
+        return self
+
+
+class Scenario(_Spec):
+    """A validated, fully resolved scenario (human units; see the module docstring)."""
+
+    name: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80)]
+    title: Text = ""
+    description: Text = ""
+    based_on: list[Annotated[str, Strict(), StringConstraints(max_length=4000)]] = []
+    models: ModelsSpec = ModelsSpec()
+    radars: dict[Name, RadarSpec] = {}
+    launch_detectors: dict[Name, LaunchDetectorSpec] = {}
+    networks: dict[Name, NetworkSpec] = {}
+    interceptors: dict[Name, InterceptorSpec] = {}
+    batteries: dict[Name, BatterySpec] = {}
+    threats: dict[Name, ThreatSpec] = {}
+    launch_areas: dict[Name, LaunchAreaSpec] = {}
+    defended: DefendedSpec = DefendedSpec()
+    aim_points: dict[Name, AimPointSpec] = {}
+    sectors: dict[Name, SectorSpec] = {}
+
+
+# ---------------------------------------------------------------------------------------------
+# errors
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in a scenario: where, what was found, what is allowed."""
+
+    path: str
+    value: Any
+    allowed: str
+
+    def __str__(self) -> str:
+        shown = "" if self.value is _NOTHING else f" = {_short(self.value)}"
+        return f"{self.path}{shown}: {self.allowed}"
+
+
+class _Nothing:
+    def __repr__(self) -> str:
+        return "<nothing>"
+
+
+_NOTHING = _Nothing()
+
+
+def _short(value: Any, limit: int = 70) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # pragma: no cover - exotic objects
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class ScenarioError(ValueError):
+    """Every problem found in a scenario, one per line: ``path = value: what is allowed``."""
+
+    def __init__(self, issues: list[Issue], origin: str = "scenario"):
+        self.issues = list(issues)
+        self.origin = origin
+        n = len(self.issues)
+        lines = [f"{origin}: {n} error{'s' if n != 1 else ''}"] + [f"  {i}" for i in self.issues]
+        super().__init__("\n".join(lines))
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with shieldsim, sorted."""
+    folder = resources.files("shieldsim") / "scenarios"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def builtin_text(name: str) -> str:
+    """The TOML text of a built-in scenario as shipped (it may use ``extends``)."""
+    if name not in builtin_names():
+        raise ScenarioError([Issue("scenario", name, f"not a built-in; allowed: {', '.join(builtin_names())}")])
+    return (resources.files("shieldsim") / "scenarios" / f"{name}.toml").read_text(encoding="utf-8")
+
+
+def load(name_or_path: str | Path = DEFAULT) -> Scenario:
+    """Load, resolve (``extends``/``remove``) and validate a scenario.
+
+    Args:
+        name_or_path: a built-in name (see `builtin_names`) or a path to a TOML file.
+    Returns:
+        The validated `Scenario`.
+    Raises:
+        ScenarioError: listing every problem found (never another exception for bad input).
+    """
+    raw, origin = _resolve(name_or_path, chain=())
+    return _validate(raw, origin)
+
+
+def loads(text: str | bytes, origin: str = "<string>", base_dir: Path | None = None) -> Scenario:
+    """Validate a scenario given as TOML text (or bytes, decoded as UTF-8)."""
+    data = _parse(text, origin)
+    raw = _apply_extends(data, origin, base_dir or Path.cwd(), chain=(origin,))
+    return _validate(raw, origin)
+
+
+def dump(scenario: Scenario) -> str:
+    """The scenario as TOML text; ``load``/``loads`` of it gives an equal `Scenario`."""
+    import tomli_w
+
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    return tomli_w.dumps(_drop_empty(data))
+
+
+def _drop_empty(data: dict) -> dict:
+    return {k: v for k, v in data.items() if not (isinstance(v, (dict, list)) and len(v) == 0)}
+
+
+def _is_builtin_name(value: str) -> bool:
+    return re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]*", value) is not None and value in builtin_names()
+
+
+def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | None = None) -> tuple[dict, str]:
+    key = str(name_or_path)
+    if isinstance(name_or_path, str) and _is_builtin_name(name_or_path):
+        origin = name_or_path
+        text: str | bytes = builtin_text(name_or_path)
+        here = None
+    else:
+        path = Path(name_or_path)
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        origin = str(path)
+        try:
+            text = path.read_bytes()
+        except FileNotFoundError:
+            raise ScenarioError([Issue("scenario", key, "no such file and not a built-in scenario; built-ins: "
+                                       + ", ".join(builtin_names()))], origin) from None
+        except OSError as err:
+            raise ScenarioError([Issue("scenario", key, f"cannot read the file: {err.strerror or err}")], origin) from None
+        here = path.parent
+    if origin in chain:
+        raise ScenarioError([Issue("extends", key, "circular extends: " + " -> ".join(chain + (origin,)))], chain[0])
+    data = _parse(text, origin)
+    if "name" not in data and here is not None:
+        data["name"] = Path(origin).stem
+    return _apply_extends(data, origin, here or Path.cwd(), chain + (origin,)), origin
+
+
+def _parse(text: str | bytes, origin: str) -> dict:
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise ScenarioError([Issue("file", _NOTHING, f"not UTF-8 text: byte {err.object[err.start]:#04x} at "
+                                       f"offset {err.start}; allowed: a UTF-8 encoded TOML file")], origin) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ScenarioError([Issue("file", _NOTHING, f"not valid TOML ({err}); a truncated or "
+                                   "hand-edited file often ends mid-table or mid-string")], origin) from None
+    except (ValueError, RecursionError, OverflowError) as err:
+        raise ScenarioError([Issue("file", _NOTHING, f"not valid TOML ({type(err).__name__}: {err})")], origin) from None
+
+
+def _apply_extends(data: dict, origin: str, base_dir: Path, chain: tuple[str, ...]) -> dict:
+    data = dict(data)
+    parent_ref = data.pop("extends", None)
+    remove = data.pop("remove", None)
+    issues: list[Issue] = []
+    if remove is not None and not (isinstance(remove, list) and all(isinstance(r, str) for r in remove)):
+        issues.append(Issue("remove", remove, 'a list of dotted paths, e.g. ["batteries.deveselu"]'))
+        remove = None
+    if parent_ref is None:
+        if remove:
+            issues.append(Issue("remove", remove, "only allowed together with extends"))
+        if issues:
+            raise ScenarioError(issues, origin)
+        return data
+    if not isinstance(parent_ref, str) or not parent_ref:
+        raise ScenarioError([Issue("extends", parent_ref, "a built-in scenario name or a path to a TOML file; "
+                                   "built-ins: " + ", ".join(builtin_names()))], origin)
+    if len(chain) > _MAX_EXTENDS:
+        raise ScenarioError([Issue("extends", parent_ref, f"at most {_MAX_EXTENDS} levels of extends")], chain[0])
+    parent, parent_origin = _resolve(parent_ref, chain, base_dir)
+    merged = _deep_merge(parent, data)
+    merged["based_on"] = [parent_origin] + list(parent.get("based_on", []) if isinstance(parent.get("based_on"), list) else [])
+    for path in remove or []:
+        parts = path.split(".")
+        node: Any = merged
+        for part in parts[:-1]:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not parts[0] or not isinstance(node, dict) or parts[-1] not in node:
+            issues.append(Issue("remove", path, "a dotted path present after the merge, e.g. 'batteries.deveselu'"))
+        else:
+            del node[parts[-1]]
+    if issues:
+        raise ScenarioError(issues, origin)
+    return merged
+
+
+def _deep_merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _validate(raw: dict, origin: str) -> Scenario:
+    issues: list[Issue] = []
+    try:
+        sc = Scenario.model_validate(raw)
+    except ValidationError as err:
+        issues = [_issue_from(e) for e in err.errors()]
+        raise ScenarioError(issues, origin) from None
+    except (RecursionError, OverflowError, TypeError) as err:  # defensive: exotic input
+        raise ScenarioError([Issue("scenario", _NOTHING, f"cannot be validated: {type(err).__name__}")], origin) from None
+    issues = check_references(sc)
+    if issues:
+        raise ScenarioError(issues, origin)
+    return sc
+
+
+def _issue_from(err: dict) -> Issue:
+    loc = err.get("loc", ())
+    path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[") or "scenario"
+    kind = err.get("type", "")
+    msg = err.get("msg", "")
+    value = err.get("input", _NOTHING)
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        return Issue(path, value, "unknown key" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else ""))
+    if kind == "missing":
+        return Issue(path, _NOTHING, "required key is missing")
+    if kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        # model-level checks point at the object; show its keys, not the whole table
+        if isinstance(value, dict):
+            value = _NOTHING
+    elif kind in ("float_type", "int_type", "bool_type", "string_type"):
+        msg = {"float_type": "a number", "int_type": "a whole number (no decimal point)",
+               "bool_type": "true or false", "string_type": "a string"}[kind]
+        msg = "wrong type; allowed: " + msg
+    elif kind == "finite_number":
+        msg = "allowed: a finite number (no nan or inf)"
+    elif kind.startswith(("greater", "less")):
+        msg = "out of range; " + msg[0].lower() + msg[1:]
+    return Issue(path, value, msg)
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Keys a table at ``loc`` may hold, found by walking the Scenario model."""
+    model: Any = Scenario
+    i = 0
+    while i < len(loc):
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(str(loc[i]))
+        if field is None:
+            return []
+        model = _inner_model(field.annotation)
+        i += 1
+        if model is None:
+            return []
+        if isinstance(model, tuple):  # container: skip the key or index
+            model = model[0]
+            i += 1
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The pydantic model an annotation holds; wrapped in a 1-tuple when in a dict or list."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if origin in (dict, list):
+        inner = _inner_model(args[-1])
+        return (inner,) if inner is not None and not isinstance(inner, tuple) else None
+    if origin is Annotated:
+        return _inner_model(args[0])
+    if args:  # Optional / Union
+        for a in args:
+            found = _inner_model(a)
+            if found is not None:
+                return found
+    return None
+
+
+def _norm(name: str) -> str:
+    """Catalogue names compare without case, punctuation or the word 'block'."""
+    return re.sub(r"[^a-z0-9]", "", name.lower().replace("block", ""))
+
+
+def _catalogue_names(module: str) -> list[str] | None:
+    """Names in a physics catalogue, or None when that catalogue cannot be loaded yet."""
+    import importlib
+
+    try:
+        return list(importlib.import_module(f"shieldsim.{module}").catalogue())
+    except Exception:  # the catalogue module is optional for validation
+        return None
+
+
+def check_references(sc: Scenario) -> list[Issue]:
+    """Cross-references: network members, battery networks and interceptors, launch-area
+    threats, catalogue names, sector sides. Returns the problems found (empty if none)."""
+    issues: list[Issue] = []
+    sensors = set(sc.radars) | set(sc.launch_detectors)
+    clash = set(sc.radars) & set(sc.launch_detectors) | (sensors & set(sc.networks))
+    for name in sorted(clash):
+        issues.append(Issue(f"networks.{name}", name, "a name used by more than one sensor or network; allowed: unique names"))
+    for net, spec in sc.networks.items():
+        for k, member in enumerate(spec.members):
+            if member not in sensors and member not in sc.networks:
+                issues.append(Issue(f"networks.{net}.members[{k}]", member,
+                                    "not a radar, launch detector or network of this scenario; allowed: "
+                                    + (", ".join(sorted(sensors | set(sc.networks))) or "(none defined)")))
+    for net, spec in sc.networks.items():
+        try:
+            expanded = _expand(sc, net, ())
+        except ValueError as err:
+            issues.append(Issue(f"networks.{net}.members", _NOTHING, str(err)))
+            continue
+        for k, h in enumerate(spec.home):
+            try:
+                inside = all(x in expanded for x in (_expand(sc, h, (net,)) if h in sc.networks else [h]))
+            except ValueError:
+                inside = False
+            if not inside:
+                issues.append(Issue(f"networks.{net}.home[{k}]", h,
+                                    "must be one of this network's sensors or member networks; allowed: "
+                                    + ", ".join(list(spec.members) + [x for x in expanded if x not in spec.members])))
+    interceptor_names = _catalogue_names("interceptor")
+    missile_names = _catalogue_names("missile")
+    for name, b in sc.batteries.items():
+        if b.network not in sc.networks:
+            issues.append(Issue(f"batteries.{name}.network", b.network,
+                                "not a network of this scenario; allowed: " + (", ".join(sc.networks) or "(none defined)")))
+        if b.interceptor not in sc.interceptors and interceptor_names is not None and \
+                _norm(b.interceptor) not in {_norm(n) for n in interceptor_names}:
+            issues.append(Issue(f"batteries.{name}.interceptor", b.interceptor,
+                                "not an inline [interceptors.*] entry nor in the interceptor catalogue; allowed: "
+                                + ", ".join(list(sc.interceptors) + interceptor_names)))
+    for name, t in sc.threats.items():
+        if t.missile is not None and missile_names is not None and \
+                _norm(t.missile) not in {_norm(n) for n in missile_names}:
+            issues.append(Issue(f"threats.{name}.missile", t.missile,
+                                "not in the missile catalogue; allowed: " + ", ".join(missile_names)))
+    for name, area in sc.launch_areas.items():
+        for k, threat in enumerate(area.threats):
+            if threat not in sc.threats:
+                issues.append(Issue(f"launch_areas.{name}.threats[{k}]", threat,
+                                    "not a threat class of this scenario; allowed: " + (", ".join(sc.threats) or "(none defined)")))
+    sides = {b.side for b in sc.batteries.values()}
+    for name, sector in sc.sectors.items():
+        if sector.engaged_by not in sides:
+            issues.append(Issue(f"sectors.{name}.engaged_by", sector.engaged_by,
+                                "no battery of this side; allowed: " + (", ".join(sorted(sides)) or "(no batteries)")))
+    return issues
+
+
+def _expand(sc: Scenario, net: str, chain: tuple[str, ...]) -> list[str]:
+    """Sensor names of a network, with member networks expanded (order kept, no repeats)."""
+    if net in chain:
+        raise ValueError("networks contain each other: " + " -> ".join(chain + (net,)))
+    out: list[str] = []
+    for member in sc.networks[net].members:
+        names = _expand(sc, member, chain + (net,)) if member in sc.networks else [member]
+        out.extend(n for n in names if n not in out)
+    return out
+
+
+def sourced_figures(data: Any, path: str = "") -> list[tuple[str, float, str]]:
+    """Every numeric figure in raw scenario data with the ``source`` that covers it: the
+    nearest enclosing table's ``source`` key ("" when there is none)."""
+    found: list[tuple[str, float, str]] = []
+
+    def walk(node: Any, where: str, source: str) -> None:
+        if isinstance(node, dict):
+            here = node.get("source", source) if isinstance(node.get("source", source), str) else source
+            for k, v in node.items():
+                walk(v, f"{where}.{k}" if where else str(k), here)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{where}[{i}]", source)
+        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            found.append((where, node, source))
+
+    walk(data, path, "")
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# converters to the physics types (SI units); physics modules are imported lazily
+
+
+class Points(NamedTuple):
+    """Named points: ``names`` (list of str), ``lat``, ``lon`` (radians, (N,) arrays)."""
+
+    names: list
+    lat: Any
+    lon: Any
+
+
+def models(sc: Scenario):
+    """`trajectory.Models` of the scenario's model switches."""
+    from .earth import earth_model
+    from .trajectory import Models
+
+    return Models(earth_model(sc.models.earth), sc.models.rotation, sc.models.drag)
+
+
+def radar_kwargs(sc: Scenario) -> list[dict]:
+    """Keyword arguments (SI) of `sensors.Radar` for each radar, in file order (the site
+    elevation goes to ``site_altitude``, the mast height to ``antenna_height``)."""
+    out = []
+    for name, r in sc.radars.items():
+        fixed = r.field == "fixed"
+        out.append(dict(
+            name=name, lat=math.radians(r.lat_deg), lon=math.radians(r.lon_deg),
+            antenna_height=r.antenna_height_m, platform=r.platform, site_altitude=r.site_elevation_m,
+            field=r.field,
+            boresight=math.radians(r.boresight_deg) if fixed else 0.0,
+            half_width=math.radians(r.half_width_deg) if fixed else math.pi,
+            min_elevation=math.radians(r.min_elevation_deg), max_elevation=math.radians(r.max_elevation_deg),
+            max_range=r.max_range_km * 1e3, reference_range=r.reference_range_km * 1e3,
+            reference_rcs=r.reference_rcs_m2, revisit=r.revisit_s, hits_for_track=r.hits_for_track,
+            fire_control=r.fire_control, refraction_k=r.refraction_k, source=r.source,
+        ))
+    return out
+
+
+def launch_detector_kwargs(sc: Scenario) -> list[dict]:
+    """Keyword arguments (SI) of `sensors.LaunchDetector` for each launch detector."""
+    return [dict(name=name, min_altitude=d.min_altitude_km * 1e3, latency=d.latency_s, source=d.source)
+            for name, d in sc.launch_detectors.items()]
+
+
+def radars(sc: Scenario) -> list:
+    """`sensors.Radar` objects, in file order."""
+    from .sensors import Radar
+
+    return [Radar(**kw) for kw in radar_kwargs(sc)]
+
+
+def launch_detectors(sc: Scenario) -> list:
+    """`sensors.LaunchDetector` objects, in file order."""
+    from .sensors import LaunchDetector
+
+    return [LaunchDetector(**kw) for kw in launch_detector_kwargs(sc)]
+
+
+def network_members(sc: Scenario) -> dict[str, list[str]]:
+    """Sensor names of each network, member networks expanded."""
+    return {net: _expand(sc, net, ()) for net in sc.networks}
+
+
+def networks(sc: Scenario) -> list:
+    """`sensors.Network` objects (sensors as objects, member networks expanded; the
+    network's own ``latency_s`` applies to all its sensors)."""
+    from .sensors import Network
+
+    by_name = {s.name: s for s in radars(sc) + launch_detectors(sc)}
+    return [Network(name=net, sensors=[by_name[m] for m in members], latency=sc.networks[net].latency_s,
+                    home=tuple(network_home(sc)[net]))
+            for net, members in network_members(sc).items()]
+
+
+def network_home(sc: Scenario) -> dict[str, list[str]]:
+    """Home sensor names of each network (member networks in ``home`` expanded)."""
+    out = {}
+    for net, spec in sc.networks.items():
+        names: list[str] = []
+        for h in spec.home:
+            for x in (_expand(sc, h, ()) if h in sc.networks else [h]):
+                if x not in names:
+                    names.append(x)
+        out[net] = names
+    return out
+
+
+_INTERCEPTOR_FIELDS = {"burn_time": "burn_time_s", "burnout_speed": "burnout_speed_kms",
+                       "burnout_altitude": "burnout_alt_km", "min_intercept_alt": "min_intercept_alt_km",
+                       "max_intercept_alt": "max_intercept_alt_km", "max_range": "max_range_km",
+                       "launch_delay": "launch_delay_s", "sspk": "sspk"}
+
+
+def interceptor_kwargs(name: str, spec: InterceptorSpec) -> dict:
+    """Keyword arguments (SI) of `interceptor.Interceptor` for an inline interceptor."""
+    return dict(
+        name=name, burn_time=spec.burn_time_s, burnout_speed=spec.burnout_speed_kms * 1e3,
+        burnout_altitude=spec.burnout_alt_km * 1e3, min_intercept_alt=spec.min_intercept_alt_km * 1e3,
+        max_intercept_alt=spec.max_intercept_alt_km * 1e3, max_range=spec.max_range_km * 1e3,
+        launch_delay=spec.launch_delay_s, sspk=spec.sspk,
+        sources={f: spec.source for f in _INTERCEPTOR_FIELDS},
+    )
+
+
+def _from_catalogue(catalogue: dict, name: str, what: str):
+    for key, value in catalogue.items():
+        if _norm(key) == _norm(name):
+            return value
+    raise ScenarioError([Issue(what, name, "not in the catalogue; allowed: " + ", ".join(catalogue))])
+
+
+def interceptors(sc: Scenario) -> dict:
+    """`interceptor.Interceptor` for every type the batteries use (inline or catalogue)."""
+    from . import interceptor as mod
+
+    out = {}
+    for b in sc.batteries.values():
+        if b.interceptor in out:
+            continue
+        if b.interceptor in sc.interceptors:
+            out[b.interceptor] = mod.Interceptor(**interceptor_kwargs(b.interceptor, sc.interceptors[b.interceptor]))
+        else:
+            out[b.interceptor] = _from_catalogue(mod.catalogue(), b.interceptor, "interceptor")
+    return out
+
+
+def battery_kwargs(sc: Scenario) -> list[dict]:
+    """Keyword arguments of `interceptor.Battery` (``interceptor`` given by name) and the
+    ``network`` each battery fires on, in file order."""
+    return [dict(name=name, lat=math.radians(b.lat_deg), lon=math.radians(b.lon_deg), interceptor=b.interceptor,
+                 inventory=b.inventory, doctrine=b.doctrine, salvo_size=b.salvo_size, side=b.side, network=b.network)
+            for name, b in sc.batteries.items()]
+
+
+def batteries(sc: Scenario) -> list:
+    """`interceptor.Battery` objects in file order; see `battery_networks` for their networks."""
+    from . import interceptor as mod
+
+    types = interceptors(sc)
+    out = []
+    for kw in battery_kwargs(sc):
+        kw = dict(kw)
+        kw.pop("network")
+        kw["interceptor"] = types[kw["interceptor"]]
+        out.append(mod.Battery(**kw))
+    return out
+
+
+def battery_networks(sc: Scenario) -> list[str]:
+    """The network each battery fires on, aligned with `batteries`."""
+    return [b.network for b in sc.batteries.values()]
+
+
+def missile_kwargs(name: str, spec: ThreatSpec) -> dict:
+    """Keyword arguments (SI) of `missile.Missile` for an inline threat class."""
+    src = spec.source
+    kw = dict(name=name, stage_burn_times=tuple(spec.stage_burn_times_s), burnout_speed=spec.burnout_speed_kms * 1e3,
+              beta=spec.beta_kgm2, rcs=spec.rcs_m2, published_range=spec.published_range_km * 1e3,
+              sources={k: src for k in ("stage_burn_times", "burnout_speed", "beta", "rcs", "published_range")})
+    if spec.stage_speed_fractions is not None:
+        kw["stage_speed_fractions"] = tuple(spec.stage_speed_fractions)
+    return kw
+
+
+def missiles(sc: Scenario) -> dict:
+    """`missile.Missile` for each threat class (key = the scenario's class name); catalogue
+    classes get the scenario's ``rcs_m2``/``beta_kgm2`` overrides, if any."""
+    import dataclasses
+
+    from . import missile as mod
+
+    out = {}
+    for name, t in sc.threats.items():
+        if t.missile is None:
+            out[name] = mod.Missile(**missile_kwargs(name, t))
+            continue
+        m = _from_catalogue(mod.catalogue(), t.missile, f"threats.{name}.missile")
+        changes = {}
+        if t.rcs_m2 is not None:
+            changes["rcs"] = t.rcs_m2
+        if t.beta_kgm2 is not None:
+            changes["beta"] = t.beta_kgm2
+        if changes:
+            sources = dict(getattr(m, "sources", {}) or {})
+            sources.update({k: t.source for k in changes})
+            changes["sources"] = sources
+            m = dataclasses.replace(m, **changes)
+        out[name] = m
+    return out
+
+
+def launch_points(sc: Scenario, area: str) -> Points:
+    """Launch points of one launch area, sampled by its rule (radians).
+
+    "points": as listed; "vertices": the polygon's vertices; "centroid": its centroid;
+    "grid": points inside the polygon on a grid of ``spacing_km`` (north-south step
+    spacing/111.195 km per degree, east-west step widened by 1/cos(mid-latitude));
+    "random": ``count`` points uniform in area inside the polygon, drawn with ``seed``.
+    """
+    import numpy as np
+
+    if area not in sc.launch_areas:
+        raise ScenarioError([Issue("area", area, "allowed: " + (", ".join(sc.launch_areas) or "(none defined)"))], sc.name)
+    a = sc.launch_areas[area]
+    if a.points is not None:
+        return Points([p.name for p in a.points], np.radians([p.lat_deg for p in a.points]),
+                      np.radians([p.lon_deg for p in a.points]))
+    import shapely
+
+    verts = np.array(a.polygon_deg, dtype=float)
+    poly = shapely.Polygon(verts[:, ::-1])  # x = lon, y = lat
+    if not poly.is_valid:
+        poly = poly.buffer(0)
+    if a.sampling == "vertices":
+        lat, lon = verts[:, 0], verts[:, 1]
+    elif a.sampling == "centroid":
+        c = poly.centroid
+        lat, lon = np.array([c.y]), np.array([c.x])
+    elif a.sampling == "grid":
+        lon0, lat0, lon1, lat1 = poly.bounds
+        dlat = a.spacing_km / 111.195
+        dlon = dlat / max(math.cos(math.radians(0.5 * (lat0 + lat1))), 1e-3)
+        glat, glon = np.meshgrid(np.arange(lat0, lat1 + 1e-9, dlat), np.arange(lon0, lon1 + 1e-9, dlon), indexing="ij")
+        inside = shapely.contains_xy(poly, glon.ravel(), glat.ravel())
+        lat, lon = glat.ravel()[inside], glon.ravel()[inside]
+        if lat.size == 0:  # polygon smaller than one cell: its centroid stands in
+            c = poly.centroid
+            lat, lon = np.array([c.y]), np.array([c.x])
+    else:
+        rng = np.random.default_rng(a.seed)
+        lon0, lat0, lon1, lat1 = poly.bounds
+        lat_list, lon_list = [], []
+        need = a.count
+        s0, s1 = math.sin(math.radians(lat0)), math.sin(math.radians(lat1))
+        while need > 0:
+            m = max(2 * need, 64)
+            cand_lat = np.degrees(np.arcsin(rng.uniform(s0, s1, m)))  # uniform in area
+            cand_lon = rng.uniform(lon0, lon1, m)
+            ok = shapely.contains_xy(poly, cand_lon, cand_lat)
+            lat_list.append(cand_lat[ok][:need])
+            lon_list.append(cand_lon[ok][:need])
+            need -= int(min(ok.sum(), need))
+        lat, lon = np.concatenate(lat_list), np.concatenate(lon_list)
+    names = [f"{area}[{i}]" for i in range(len(lat))]
+    return Points(names, np.radians(lat), np.radians(lon))
+
+
+def aim_points(sc: Scenario, group: str | None = None) -> Points:
+    """Aim points (radians), optionally only those of one ``group``."""
+    import numpy as np
+
+    chosen = [(n, p) for n, p in sc.aim_points.items() if group is None or p.group == group]
+    return Points([n for n, _ in chosen], np.radians([p.lat_deg for _, p in chosen]),
+                  np.radians([p.lon_deg for _, p in chosen]))
+
+
+def defended_grid(sc: Scenario) -> tuple:
+    """Latitude and longitude axes (radians, 1-D) of the defended-region grid."""
+    import numpy as np
+
+    d = sc.defended
+    lat = np.arange(d.lat_min_deg, d.lat_max_deg + 1e-9, d.grid_deg)
+    lon = np.arange(d.lon_min_deg, d.lon_max_deg + 1e-9, d.grid_deg)
+    return np.radians(lat), np.radians(lon)

@@ -1,0 +1,105 @@
+"""Earth models: geodetic <-> ECEF, local bases and surface distances, cross-checked with pyproj."""
+
+import numpy as np
+import pytest
+from pyproj import Geod, Transformer
+
+from shieldsim.earth import (
+    SPHERE, WGS84, earth_model, enu_basis, geodesic_direct, geodesic_inverse, great_circle_distance,
+    local_velocity, surface_distance, to_ecef, to_geodetic,
+)
+
+rng = np.random.default_rng(1)
+LAT = rng.uniform(-90, 90, 500)
+LON = rng.uniform(-180, 180, 500)
+ALT = rng.uniform(-1e3, 2e6, 500)
+
+
+def test_to_ecef_matches_pyproj_on_wgs84():
+    t = Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)
+    x, y, z = t.transform(LON, LAT, ALT)
+    ours = to_ecef(np.radians(LAT), np.radians(LON), ALT, WGS84)
+    assert np.max(np.abs(ours - np.column_stack([x, y, z]))) < 1e-6
+
+
+def test_to_geodetic_inverts_to_ecef_below_a_millimetre():
+    for earth in (SPHERE, WGS84):
+        lat, lon, alt = to_geodetic(to_ecef(np.radians(LAT), np.radians(LON), ALT, earth), earth)
+        assert np.max(np.abs(np.degrees(lat) - LAT)) < 1e-9
+        dlon = (np.degrees(lon) - LON + 180) % 360 - 180
+        assert np.max(np.abs(dlon[np.abs(LAT) < 89.99])) < 1e-9
+        assert np.max(np.abs(alt - ALT)) < 1e-3
+
+
+def test_enu_basis_is_orthonormal_and_right_handed():
+    e, n, u = enu_basis(np.radians(LAT), np.radians(LON))
+    for v in (e, n, u):
+        assert np.allclose(np.linalg.norm(v, axis=-1), 1.0)
+    assert np.allclose(np.sum(e * n, -1), 0) and np.allclose(np.sum(n * u, -1), 0)
+    assert np.allclose(np.cross(e, n), u)
+
+
+def test_up_is_the_ellipsoid_normal():
+    lat, lon = np.radians(LAT), np.radians(LON)
+    p0 = to_ecef(lat, lon, 0.0, WGS84)
+    p1 = to_ecef(lat, lon, 1000.0, WGS84)
+    assert np.allclose((p1 - p0) / 1000.0, enu_basis(lat, lon)[2], atol=1e-9)
+
+
+def test_local_velocity_has_requested_speed_and_angle():
+    v = local_velocity(3000.0, np.radians(30), np.radians(90), 0.0, 0.0)
+    assert np.isclose(np.linalg.norm(v), 3000.0)
+    # at (0, 0): east is +y, up is +x
+    assert np.allclose(v, [3000 * 0.5, 3000 * np.cos(np.radians(30)), 0.0])
+
+
+def test_geodesic_distance_and_heading_match_pyproj():
+    g = Geod(ellps="WGS84")
+    lat2, lon2 = rng.uniform(-89, 89, 500), rng.uniform(-180, 180, 500)
+    az, _, d = g.inv(LON, LAT, lon2, lat2)
+    dist, head = geodesic_inverse(*np.radians([LAT, LON, lat2, lon2]), WGS84)
+    assert np.allclose(dist, d, rtol=1e-12, atol=1e-6)
+    assert np.allclose(np.degrees(head), az, atol=1e-9)
+
+
+def test_great_circle_against_spherical_law_of_cosines():
+    lat2, lon2 = rng.uniform(-89, 89, 500), rng.uniform(-180, 180, 500)
+    a1, o1, a2, o2 = np.radians([LAT, LON, lat2, lon2])
+    ref = SPHERE.equatorial_radius * np.arccos(
+        np.clip(np.sin(a1) * np.sin(a2) + np.cos(a1) * np.cos(a2) * np.cos(o2 - o1), -1, 1))
+    assert np.allclose(great_circle_distance(a1, o1, a2, o2), ref, rtol=1e-7, atol=1e-3)
+    assert np.allclose(surface_distance(a1, o1, a2, o2, SPHERE), ref, rtol=1e-7, atol=1e-3)
+
+
+@pytest.mark.parametrize("earth", [SPHERE, WGS84])
+def test_geodesic_direct_inverts_inverse(earth):
+    lat2, lon2 = rng.uniform(-80, 80, 200), rng.uniform(-180, 180, 200)
+    a1, o1, a2, o2 = np.radians([LAT[:200].clip(-80, 80), LON[:200], lat2, lon2])
+    dist, head = geodesic_inverse(a1, o1, a2, o2, earth)
+    b2, p2 = geodesic_direct(a1, o1, head, dist, earth)
+    assert np.allclose(b2, a2, atol=1e-9)
+    assert np.allclose((p2 - o2 + np.pi) % (2 * np.pi) - np.pi, 0, atol=1e-9)
+
+
+def test_unknown_earth_model_is_a_clear_error():
+    with pytest.raises(ValueError, match="sphere"):
+        earth_model("flat")
+
+
+def test_scalar_kernels_match_numpy_and_pyproj():
+    from shieldsim.earth import ecef_one, geodetic_height_one, surface_distance_one
+
+    g = Geod(ellps="WGS84")
+    lat2, lon2 = rng.uniform(-89, 89, 300), rng.uniform(-180, 180, 300)
+    out = np.empty(3)
+    for i in range(300):
+        a1, o1, a2, o2 = np.radians([LAT[i], LON[i], lat2[i], lon2[i]])
+        ecef_one(a1, o1, ALT[i], WGS84.equatorial_radius, WGS84.eccentricity_squared, out)
+        assert np.allclose(out, to_ecef(a1, o1, ALT[i], WGS84), atol=1e-6)
+        lat, h = geodetic_height_one(*out, WGS84.equatorial_radius, WGS84.flattening)
+        assert abs(lat - a1) < 1e-11 and abs(h - ALT[i]) < 1e-3
+        d = surface_distance_one(a1, o1, a2, o2, WGS84.equatorial_radius, WGS84.flattening)
+        ref = g.inv(LON[i], LAT[i], lon2[i], lat2[i])[2]
+        assert np.isnan(d) or abs(d - ref) < 1e-3
+        d_s = surface_distance_one(a1, o1, a2, o2, SPHERE.equatorial_radius, 0.0)
+        assert np.isclose(d_s, great_circle_distance(a1, o1, a2, o2), rtol=1e-12)

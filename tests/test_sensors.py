@@ -1,0 +1,392 @@
+"""Tests for shieldsim.sensors: radar coverage geometry, detection range, track formation,
+launch detection, cueing and data sharing."""
+
+import math
+from functools import lru_cache
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from shieldsim import sensors as S
+from shieldsim.earth import SPHERE, enu_basis, to_ecef
+from shieldsim.trajectory import Models, Trajectory, burnout_state, fly_states
+
+d = np.radians
+
+
+def flights(lat, lon, alt, speed, gamma, heading, models=Models(), step=2.0, rcs=0.1, burnout=0.0,
+            max_time=1500.0) -> Trajectory:
+    """Trajectory of burnout states flown to impact (the grid starts at the burnout state)."""
+    lat, lon, alt, speed, gamma, heading = np.broadcast_arrays(*(np.atleast_1d(np.asarray(x, float))
+                                                                 for x in (lat, lon, alt, speed, gamma, heading)))
+    r0, v0 = burnout_state(lat, lon, alt, speed, gamma, heading, models.earth)
+    f = fly_states(r0, v0, models, sample_step=step, max_time=max_time)
+    n = r0.shape[0]
+    z = np.zeros(n)
+    return Trajectory(time=f.sample_time, position=f.position, velocity=f.velocity, launch_time=z,
+                      burnout_time=z + burnout, impact_time=f.flight_time, apogee_time=f.apogee_time,
+                      launch_lat=lat, launch_lon=lon, impact_lat=f.impact_lat, impact_lon=f.impact_lon,
+                      apogee_alt=f.apogee_alt, ground_range=f.ground_range,
+                      rcs=np.broadcast_to(np.asarray(rcs, float), (n,)).copy(), beta=np.full(n, np.inf),
+                      models=models)
+
+
+def radar(name="r", lat=0.0, lon=0.0, height=10.0, field="full", boresight=0.0, half=d(60), el_min=0.0,
+          el_max=d(90), max_range=5000e3, ref_range=1000e3, ref_rcs=1.0, revisit=5.0, hits=3, fc=True, **kw):
+    return S.Radar(name, lat, lon, height, field, boresight, half, el_min, el_max, max_range, ref_range, ref_rcs,
+                   revisit, hits, fc, **kw)
+
+
+def hermite(traj, i, t):
+    """Position of flight i at time t by cubic Hermite interpolation of the samples."""
+    step = traj.step
+    m = min(int(t // step), traj.time.size - 2)
+    s = (t - traj.time[m]) / step
+    p0, p1 = traj.position[i, m], traj.position[i, m + 1]
+    v0, v1 = traj.velocity[i, m], traj.velocity[i, m + 1]
+    if not np.isfinite(p1).all():
+        return p0
+    return ((2 * s**3 - 3 * s**2 + 1) * p0 + (s**3 - 2 * s**2 + s) * step * v0
+            + (-2 * s**3 + 3 * s**2) * p1 + (s**3 - s**2) * step * v1)
+
+
+def geometric_look(r, p, earth=SPHERE):
+    """Independent slant range, azimuth and geometric elevation (no refraction) in numpy."""
+    site = to_ecef(r.lat, r.lon, r.site_altitude + r.antenna_height, earth)
+    e, n, u = enu_basis(r.lat, r.lon)
+    dx = np.asarray(p) - site
+    rng = np.linalg.norm(dx, axis=-1)
+    return rng, np.arctan2(dx @ e, dx @ n), np.arcsin(dx @ u / rng)
+
+
+# ---------------------------------------------------------------------------------------------
+# geometry
+
+
+def _horizon_range(r, alt):
+    """Ground range (m, due north) where a point at altitude alt leaves the radar's coverage."""
+    big_r = SPHERE.equatorial_radius
+
+    def status(s):
+        return S.coverage_status(r, to_ecef(s / big_r, 0.0, alt, SPHERE), 1.0, SPHERE)
+
+    lo, hi = 0.0, 8000e3
+    assert status(lo) == 2 and status(hi) == 0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if status(mid) > 0 else (lo, mid)
+    return lo
+
+
+@pytest.mark.parametrize("k", [1.0, 4.0 / 3.0])
+@pytest.mark.parametrize("antenna, alt", [(0.0, 100e3), (25.0, 50e3), (30.0, 1000e3), (500.0, 300e3)])
+def test_zero_elevation_ground_range_matches_effective_radius_closed_form(k, antenna, alt):
+    """With a 0 deg mask a point at altitude h first shows at s = kR acos((kR+a)/(kR+h))."""
+    r = radar(height=antenna, el_min=0.0, refraction_k=k, max_range=1e8, ref_range=1e8)
+    ke = k * SPHERE.equatorial_radius
+    assert _horizon_range(r, alt) == pytest.approx(ke * math.acos((ke + antenna) / (ke + alt)), rel=1e-3)
+
+
+@pytest.mark.parametrize("k", [1.0, 4.0 / 3.0])
+@pytest.mark.parametrize("antenna, alt", [(0.0, 100e3), (25.0, 50e3), (30.0, 1000e3), (500.0, 300e3)])
+def test_grazing_ray_ground_range_matches_effective_radius_closed_form(k, antenna, alt):
+    """With no elevation mask the Earth itself hides the point beyond the grazing-ray range
+    s = kR [acos(kR/(kR+a)) + acos(kR/(kR+h))]."""
+    r = radar(height=antenna, el_min=-d(90), refraction_k=k, max_range=1e8, ref_range=1e8)
+    ke = k * SPHERE.equatorial_radius
+    expected = ke * (math.acos(ke / (ke + antenna)) + math.acos(ke / (ke + alt)))
+    assert _horizon_range(r, alt) == pytest.approx(expected, rel=1e-3)
+
+
+def test_target_below_a_mast_is_seen_at_negative_elevation_before_the_horizon():
+    r = radar(height=2000.0, el_min=-d(90))
+    p = to_ecef(d(0.5), 0.0, 100.0, SPHERE)  # 56 km away, below the antenna, above the horizon
+    assert S.look_angles(r, p, SPHERE)[2] < 0 and S.coverage_status(r, p, 1.0, SPHERE) == 2
+
+
+def test_refraction_free_elevation_is_geometric_elevation():
+    """With k = 1 the model elevation equals the straight-line elevation computed from ENU axes."""
+    rng = np.random.default_rng(1)
+    r = radar(lat=d(40), lon=d(30), height=40.0, refraction_k=1.0)
+    lat = d(40) + rng.uniform(-0.3, 0.3, 500)
+    lon = d(30) + rng.uniform(-0.3, 0.3, 500)
+    p = to_ecef(lat, lon, rng.uniform(0, 1500e3, 500), SPHERE)
+    rg, az, el = S.look_angles(r, p, SPHERE)
+    rg2, az2, el2 = geometric_look(r, p)
+    assert np.allclose(rg, rg2, rtol=1e-12)
+    clear = el > -math.pi  # not hidden by the Earth
+    assert 100 < clear.sum() < 500
+    assert np.allclose(el[clear], el2[clear], atol=1e-9)
+    assert np.allclose(np.angle(np.exp(1j * (az - az2))), 0.0, atol=1e-9)
+
+
+def test_refraction_raises_apparent_elevation_near_the_horizon():
+    r1 = radar(refraction_k=1.0)
+    r43 = radar()
+    p = to_ecef(d(10), 0.0, 100e3, SPHERE)  # ~1100 km north: near the geometric horizon
+    assert S.look_angles(r43, p, SPHERE)[2] > S.look_angles(r1, p, SPHERE)[2]
+
+
+def test_ship_radar_sits_at_sea_level():
+    ship = S.Radar.at_sea("ship", d(35), d(20), 25.0, field="full", boresight=0.0, half_width=d(180),
+                          min_elevation=0.0, max_elevation=d(90), max_range=1000e3, reference_range=500e3,
+                          reference_rcs=1.0, revisit=2.0, hits_for_track=2, fire_control=True)
+    assert ship.platform == "ship" and ship.site_altitude == 0.0
+    rg, _, el = S.look_angles(ship, to_ecef(d(35), d(20), 1025.0, SPHERE), SPHERE)
+    assert rg == pytest.approx(1000.0, abs=1e-6) and el == pytest.approx(math.pi / 2, abs=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------
+# detection range
+
+
+def test_detection_range_scales_as_fourth_root_of_rcs():
+    r = radar(ref_range=800e3, ref_rcs=0.5)
+    assert r.detection_range(0.5) == pytest.approx(800e3)
+    assert r.detection_range(0.5 / 16) == pytest.approx(400e3, rel=1e-12)
+
+
+def test_half_detection_range_needs_sixteen_times_smaller_rcs_in_detect():
+    """A threat coming head-on is first detected at the RCS-scaled range: 600 km at 1 m^2,
+    300 km at 1/16 m^2 (not limited by the horizon: the target is high above it)."""
+    models = Models(SPHERE, rotation=False)
+    # burnout 1500 km south of the radar, heading north, lofted so it stays far above the horizon
+    traj = flights([d(-13.5)] * 2, 0.0, 400e3, 3500.0, d(35), 0.0, models=models, rcs=[1.0, 1.0 / 16])
+    r = radar(ref_range=600e3, ref_rcs=1.0, max_range=1e7)
+    tl = S.detect(traj, [r])
+    ranges = []
+    for i in range(2):
+        t = tl.first_detection[i, 0]
+        assert np.isfinite(t)
+        ranges.append(S.look_angles(r, hermite(traj, i, t), SPHERE)[0])
+    assert ranges[0] == pytest.approx(600e3, rel=1e-3)
+    assert ranges[1] == pytest.approx(300e3, rel=1e-3)
+
+
+# ---------------------------------------------------------------------------------------------
+# field of regard and horizon in the timeline
+
+
+def test_fixed_face_never_sees_behind_its_field_of_regard():
+    rng = np.random.default_rng(7)
+    face = radar(lat=d(40), lon=d(35), field="fixed", boresight=d(90), half=d(60), el_max=d(85), ref_range=3000e3)
+    lat = d(40) + rng.uniform(-15, 15, 4000) * math.pi / 180
+    lon = d(35) + rng.uniform(-15, 15, 4000) * math.pi / 180
+    p = to_ecef(lat, lon, rng.uniform(0, 1500e3, 4000), SPHERE)
+    status = S.coverage_status(face, p, 10.0, SPHERE)
+    _, az, _ = geometric_look(face, p)
+    off = np.abs(np.angle(np.exp(1j * (az - d(90)))))
+    assert (status > 0).any()
+    assert (off[status > 0] <= d(60) + 1e-9).all()
+    # a flight entirely west of the radar (behind the east-facing face)
+    traj = flights(d(40), d(25), 100e3, 3000.0, d(45), d(270), models=Models(SPHERE, rotation=False))
+    full = radar(lat=d(40), lon=d(35), el_max=d(85), ref_range=3000e3)
+    assert np.isnan(S.detect(traj, [face]).first_detection[0, 0])
+    assert np.isfinite(S.detect(traj, [full]).first_detection[0, 0])
+
+
+@lru_cache(maxsize=None)
+def random_fleet(n=24, seed=3):
+    rng = np.random.default_rng(seed)
+    return flights(d(34) + rng.uniform(-0.05, 0.05, n), d(50) + rng.uniform(-0.05, 0.05, n),
+                   rng.uniform(60e3, 150e3, n), rng.uniform(2500, 4200, n), d(rng.uniform(25, 50, n)),
+                   d(rng.uniform(270, 340, n)), models=Models(SPHERE, rotation=True), rcs=rng.uniform(0.05, 1, n))
+
+
+def random_radars(seed=5, count=6):
+    rng = np.random.default_rng(seed)
+    out = []
+    for j in range(count):
+        out.append(radar(name=f"r{j}", lat=d(rng.uniform(33, 45)), lon=d(rng.uniform(25, 50)),
+                         height=rng.uniform(5, 50), field=("fixed", "full")[j % 2],
+                         boresight=d(rng.uniform(0, 360)), half=d(rng.uniform(30, 90)),
+                         el_min=d(rng.uniform(0, 3)), el_max=d(rng.uniform(60, 90)),
+                         max_range=rng.uniform(1000e3, 4000e3), ref_range=rng.uniform(500e3, 2000e3),
+                         revisit=rng.uniform(1, 10), hits=int(rng.integers(1, 5)), fc=bool(j % 3 != 2)))
+    return out
+
+
+def test_detections_are_never_below_horizon_or_outside_field():
+    """Every interval boundary lies inside the coverage (to interpolation accuracy), and every
+    sample the compiled coverage test calls detectable lies in a reported detect interval."""
+    traj = random_fleet()
+    radars = random_radars()
+    tl = S.detect(traj, radars)
+    assert np.isfinite(tl.first_detection).sum() > 10
+    for j, r in enumerate(radars):
+        for i in range(len(traj)):
+            for t0, t1 in tl.intervals(i, j, "visible"):
+                for t in (t0, t1):
+                    rg, az, el = S.look_angles(r, hermite(traj, i, t), SPHERE)
+                    assert el >= r.min_elevation - 1e-4 and el <= r.max_elevation + 1e-4
+                    assert rg <= r.max_range * (1 + 1e-6)
+                    if r.field == "fixed":
+                        assert abs(np.angle(np.exp(1j * (az - r.boresight)))) <= r.half_width + 1e-4
+            ok = np.isfinite(traj.position[i, :, 0])
+            status = S.coverage_status(r, traj.position[i, ok], traj.rcs[i], SPHERE)
+            t = traj.time[ok]
+            inside = np.zeros(t.size, bool)
+            for t0, t1 in tl.intervals(i, j, "detect"):
+                inside |= (t >= t0 - 1e-6) & (t <= t1 + 1e-6)
+            assert np.array_equal(inside, status == 2)
+
+
+# ---------------------------------------------------------------------------------------------
+# tracks
+
+
+def test_track_forms_after_hits_while_continuously_detectable():
+    traj = random_fleet()
+    base = random_radars()[1]
+    fast = S.Radar(**{**base.__dict__, "revisit": 2.0, "hits_for_track": 4})
+    tl = S.detect(traj, [fast])
+    det = np.isfinite(tl.first_detection[:, 0])
+    assert det.any()
+    length = tl.detect_end[:, 0, 0] - tl.detect_start[:, 0, 0]
+    long_enough = det & (length >= 6.0)
+    assert np.allclose(tl.sensor_track_time[long_enough, 0], tl.first_detection[long_enough, 0] + 6.0)
+    # a revisit longer than any coverage interval never forms a track
+    slow = S.Radar(**{**base.__dict__, "revisit": 5000.0, "hits_for_track": 2})
+    tl2 = S.detect(traj, [slow])
+    assert np.isfinite(tl2.first_detection[:, 0]).any()
+    assert np.isnan(tl2.sensor_track_time).all() and np.isnan(tl2.track_time).all()
+
+
+def test_non_fire_control_radar_cues_but_never_gives_the_fire_control_track():
+    traj = random_fleet()
+    ew = S.Radar(**{**random_radars()[1].__dict__, "fire_control": False})
+    tl = S.detect(traj, [ew])
+    assert np.isfinite(tl.sensor_track_time).any()
+    assert np.isnan(tl.track_time).all()
+    assert np.array_equal(tl.cue_time, tl.sensor_track_time[:, 0], equal_nan=True)
+
+
+def test_launch_detector_sees_boost_above_cloud_tops_until_burnout_only():
+    """Treat the first 120 s of a steep climb as the boost: sight when the flight crosses the
+    altitude, report after the latency, nothing if the altitude is only reached after burnout."""
+    models = Models(SPHERE, rotation=False)
+    traj = flights([0.0] * 3, 0.0, 5e3, 2000.0, d(80), 0.0, models=models, burnout=120.0, step=1.0)
+    alts = np.linalg.norm(traj.position[0], axis=1) - SPHERE.equatorial_radius
+    h_cross = 50e3
+    m = np.argmax(alts >= h_cross)
+    tl = S.detect(traj, [S.LaunchDetector("sbirs", h_cross, 45.0)])
+    t = tl.first_detection[0, 0]
+    assert traj.time[m - 1] < t <= traj.time[m]
+    alt_t = np.linalg.norm(hermite(traj, 0, t)) - SPHERE.equatorial_radius
+    assert alt_t == pytest.approx(h_cross, abs=1.0)
+    assert tl.cue_time[0] == pytest.approx(t + 45.0)
+    assert np.isnan(tl.track_time).all() and np.isnan(tl.sensor_track_time).all()
+    # cloud tops above the burnout altitude: never seen
+    high = S.LaunchDetector("sbirs", float(alts[120]) + 1.0, 45.0)
+    assert np.isnan(S.detect(traj, [high]).cue_time).all()
+
+
+def test_cue_lets_fixed_face_form_its_track_sooner():
+    traj = random_fleet()
+    face = next(r for r in random_radars() if r.field == "fixed")
+    face = S.Radar(**{**face.__dict__, "hits_for_track": 4, "revisit": 8.0, "cued_revisit": 1.0, "cued_hits": 2})
+    alone = S.detect(traj, [face])
+    cued = S.detect(traj, S.Network("n", [face, S.LaunchDetector("sbirs", 10e3, 20.0)], 5.0))
+    tracked = np.isfinite(alone.sensor_track_time[:, 0])
+    assert tracked.any()
+    # cue reaches the radar at 0 s (seen at burnout, t=0) + 20 s + 5 s = 25 s
+    start = np.fmax(alone.first_detection[:, 0], 25.0)
+    expect = np.fmin(alone.sensor_track_time[:, 0], start + 1.0)
+    assert np.allclose(cued.sensor_track_time[tracked, 0], expect[tracked])
+    assert (cued.cued[tracked, 0] == (expect[tracked] < alone.sensor_track_time[tracked, 0])).all()
+    assert cued.cued[:, 0].any()
+    # the fused track comes from the radar through the network latency
+    assert np.allclose(cued.track_time[tracked], cued.sensor_track_time[tracked, 0] + 5.0)
+    assert (cued.track_sensor[tracked] == 0).all()
+
+
+def test_home_sensors_skip_the_network_latency():
+    traj = random_fleet()
+    radars = random_radars()[:2]
+    remote = S.detect(traj, S.Network("n", radars, 12.0))
+    local = S.detect(traj, S.Network("n", radars, 12.0, home=(radars[0].name,)))
+    ok = local.track_sensor == 0
+    assert ok.any()
+    assert np.allclose(local.track_time[ok], local.sensor_track_time[ok, 0])
+    assert (np.nan_to_num(remote.track_time, nan=1e9) >= np.nan_to_num(local.track_time, nan=1e9)).all()
+
+
+def test_track_sensor_names_the_earliest_fire_control_track():
+    traj = random_fleet()
+    radars = random_radars()
+    tl = S.detect(traj, radars)
+    fc = np.array([r.fire_control for r in radars])
+    for i in range(len(traj)):
+        times = np.where(fc, tl.sensor_track_time[i], np.nan)
+        if np.isnan(times).all():
+            assert tl.track_sensor[i] == -1 and np.isnan(tl.track_time[i])
+        else:
+            assert tl.track_time[i] == np.nanmin(times)
+            assert times[tl.track_sensor[i]] == tl.track_time[i]
+
+
+# ---------------------------------------------------------------------------------------------
+# data sharing properties
+
+
+def _pool():
+    return random_radars(seed=11, count=5) + [S.LaunchDetector("sbirs", 15e3, 30.0)]
+
+
+def _later_or_equal(a, b):
+    """a >= b elementwise with NaN (never) as +infinity."""
+    return (np.nan_to_num(a, nan=np.inf) >= np.nan_to_num(b, nan=np.inf)).all()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(members=st.lists(st.booleans(), min_size=6, max_size=6), extra=st.integers(0, 5),
+       latency=st.floats(0.0, 60.0), home=st.lists(st.booleans(), min_size=6, max_size=6))
+def test_more_sensors_never_delay_and_removing_one_never_advances(members, extra, latency, home):
+    pool = _pool()
+    chosen = [s for s, keep in zip(pool, members) if keep and s is not pool[extra]]
+    homes = tuple(s.name for s, h in zip(chosen, home) if h)
+    traj = random_fleet()
+    small = S.detect(traj, S.Network("a", chosen, latency, homes))
+    big = S.detect(traj, S.Network("a", chosen + [pool[extra]], latency, homes))
+    assert _later_or_equal(small.track_time, big.track_time)
+    assert _later_or_equal(small.cue_time, big.cue_time)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(members=st.lists(st.booleans(), min_size=6, max_size=6), lat_lo=st.floats(0.0, 60.0),
+       extra=st.floats(0.0, 60.0), home=st.lists(st.booleans(), min_size=6, max_size=6))
+def test_lower_latency_never_delays_the_fused_track(members, lat_lo, extra, home):
+    pool = _pool()
+    chosen = [s for s, keep in zip(pool, members) if keep]
+    homes = tuple(s.name for s, h in zip(chosen, home) if h)
+    traj = random_fleet()
+    fast = S.detect(traj, S.Network("a", chosen, lat_lo, homes))
+    slow = S.detect(traj, S.Network("a", chosen, lat_lo + extra, homes))
+    assert _later_or_equal(slow.track_time, fast.track_time)
+    assert _later_or_equal(slow.cue_time, fast.cue_time)
+    assert _later_or_equal(slow.sensor_track_time, fast.sensor_track_time)
+
+
+def test_sharing_with_a_second_system_can_advance_the_track():
+    """The property tests are not vacuous: an extra early sensor does advance the fused track."""
+    traj = random_fleet()
+    pool = _pool()
+    gains = []
+    for s in pool[:-1]:
+        others = [x for x in pool if x is not s]
+        gains.append(np.nansum(S.detect(traj, S.Network("a", others, 10.0)).track_time)
+                     != np.nansum(S.detect(traj, S.Network("a", pool, 10.0)).track_time))
+    assert any(gains)
+
+
+def test_radar_validation_rejects_bad_fields():
+    with pytest.raises(ValueError):
+        radar(field="round")
+    with pytest.raises(ValueError):
+        radar(hits=0)
+    with pytest.raises(ValueError):
+        radar(el_min=d(10), el_max=d(5))
+    with pytest.raises(ValueError):
+        S.Network("n", [radar(name="a"), radar(name="a")], 1.0)
