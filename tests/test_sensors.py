@@ -285,8 +285,8 @@ def test_launch_detector_sees_boost_above_cloud_tops_until_burnout_only():
 
 def test_cue_lets_fixed_face_form_its_track_sooner():
     traj = random_fleet()
-    face = next(r for r in random_radars() if r.field == "fixed")
-    face = S.Radar(**{**face.__dict__, "hits_for_track": 4, "revisit": 8.0, "cued_revisit": 1.0, "cued_hits": 2})
+    face = radar(name="face", lat=d(38.3), lon=d(37.8), field="fixed", boresight=d(110), half=d(60),
+                 el_max=d(85), ref_range=1500e3, hits=4, revisit=8.0, cued_revisit=1.0, cued_hits=2)
     alone = S.detect(traj, [face])
     cued = S.detect(traj, S.Network("n", [face, S.LaunchDetector("sbirs", 10e3, 20.0)], 5.0))
     tracked = np.isfinite(alone.sensor_track_time[:, 0])
