@@ -1,0 +1,341 @@
+"""Raid Monte Carlo: closed-form leak probabilities, inventory limits, the assignment rule,
+seeding independent of chunking, the raid file schema and the ``shieldsim raid`` command."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from shieldsim.battle import (Doctrine, Raid, RaidSpec, TRIAL_BLOCK, engagement_from_spec, read_document, simulate,
+                              simulate_document)
+
+
+@dataclass
+class Eng:
+    """A synthetic engagement with the architecture's field names."""
+
+    launch_earliest: np.ndarray
+    launch_latest: np.ndarray
+    intercept_first: np.ndarray
+    intercept_last: np.ndarray
+    engageable: np.ndarray
+    sspk: np.ndarray
+    inventory: np.ndarray
+
+
+def one_threat(sspk=0.4, inventory=100, span=0.0, flight=100.0):
+    """One threat, one battery: launch window [100, 100 + span] s, flight time ``flight``."""
+    a = lambda v: np.array([[v]], dtype=float)  # noqa: E731
+    return Eng(a(100.0), a(100.0 + span), a(100.0 + flight), a(100.0 + span + flight), np.ones((1, 1), bool),
+               np.array([sspk]), np.array([inventory]))
+
+
+def raid_of(n, launch_time=None, aims=None):
+    lt = np.zeros(n) if launch_time is None else np.asarray(launch_time, float)
+    return Raid("test", lt, ("A",) * n, tuple(aims or ["X"] * n), ("m",) * n)
+
+
+def leak_rate_within_3_se(result, expected):
+    leak = 1.0 - result.defeated.mean()
+    se = math.sqrt(expected * (1 - expected) / result.trials)
+    return abs(leak - expected) <= 3 * se, leak, se
+
+
+@pytest.mark.parametrize("p,k", [(0.3, 1), (0.7, 2), (0.5, 3), (0.4, 4)])
+def test_salvo_of_k_leaks_with_probability_one_minus_p_to_the_k(p, k):
+    r = simulate(one_threat(p), raid_of(1), Doctrine("salvo", salvo_size=k), trials=20_000, seed=11)
+    ok, leak, se = leak_rate_within_3_se(r, (1 - p) ** k)
+    assert ok, (leak, (1 - p) ** k, se)
+    assert (r.expended == k).all()
+
+
+@pytest.mark.parametrize("p,k", [(0.6, 2), (0.35, 3), (0.2, 5)])
+def test_shoot_look_shoot_with_k_looks_leaks_with_closed_form_probability(p, k):
+    # flight 100 s + kill assessment 20 s: a look every 120 s; the window holds exactly k looks
+    eng = one_threat(p, span=(k - 1) * 120.0 + 60.0)
+    r = simulate(eng, raid_of(1), Doctrine("shoot-look-shoot", kill_assessment=20.0), trials=20_000, seed=5)
+    ok, leak, se = leak_rate_within_3_se(r, (1 - p) ** k)
+    assert ok, (leak, (1 - p) ** k, se)
+    assert r.expended.max() == k
+    # shots stop once the threat is killed: the mean number fired is the geometric sum
+    expected_shots = sum((1 - p) ** j for j in range(k))
+    assert abs(r.expended.mean() - expected_shots) < 4 * r.expended.std() / math.sqrt(r.trials)
+
+
+def test_max_looks_caps_shoot_look_shoot():
+    r = simulate(one_threat(0.1, span=1000.0), raid_of(1), Doctrine("shoot-look-shoot", max_looks=2), 2000, 1)
+    assert r.expended.max() == 2
+
+
+def test_one_shot_fires_once_per_threat():
+    r = simulate(one_threat(0.5, span=1000.0), raid_of(1), Doctrine("one-shot"), 1000, 2)
+    assert (r.expended == 1).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 12), inv=st.lists(st.integers(0, 6), min_size=1, max_size=3),
+       sspk=st.floats(0.0, 1.0), kind=st.sampled_from(["one-shot", "salvo", "shoot-look-shoot"]),
+       seed=st.integers(0, 2**32))
+def test_raid_larger_than_inventory_always_leaks_at_least_the_excess(n, inv, sspk, kind, seed):
+    b = len(inv)
+    rng = np.random.default_rng(seed)
+    le = rng.uniform(50, 200, (n, b))
+    ll = le + rng.uniform(0, 400, (n, b))
+    eng = Eng(le, ll, le + 150, ll + 120, rng.random((n, b)) < 0.8, np.full(b, sspk), np.array(inv))
+    r = simulate(eng, raid_of(n, rng.uniform(0, 60, n)), Doctrine(kind), trials=300, seed=seed)
+    assert (r.leakers.sum(axis=1) >= n - sum(inv)).all()
+    assert (r.expended <= np.array(inv)).all()
+
+
+def test_perfect_interceptors_with_enough_inventory_defeat_the_raid():
+    n = 7
+    eng = Eng(*(np.full((n, 2), v) for v in (100.0, 300.0, 400.0, 600.0)), np.ones((n, 2), bool),
+              np.array([1.0, 1.0]), np.array([4, 3]))
+    r = simulate(eng, raid_of(n), "one-shot", 500, 3)
+    assert r.defeated.all() and (r.expended.sum(axis=1) == n).all()
+
+
+def test_earliest_deadline_first_gets_the_last_interceptor():
+    # both threats ready at t = 100 s; threat 1 must be shot by 150 s, threat 0 by 400 s
+    eng = Eng(np.array([[100.0], [100.0]]), np.array([[400.0], [150.0]]), np.array([[300.0], [300.0]]),
+              np.array([[600.0], [350.0]]), np.ones((2, 1), bool), np.array([1.0]), np.array([1]))
+    r = simulate(eng, Raid("r", np.zeros(2), ("A", "A"), ("X", "Y"), ("m", "m")), "one-shot", 100, 0)
+    assert list(r.aim_points) == ["X", "Y"]
+    assert (r.leakers[:, 0] == 1).all() and (r.leakers[:, 1] == 0).all()
+
+
+def test_a_threat_waits_for_a_window_that_opens_later_and_unengageable_threats_leak():
+    eng = Eng(np.array([[np.nan, 500.0], [np.nan, np.nan]]), np.array([[np.nan, 600.0], [np.nan, np.nan]]),
+              np.array([[np.nan, 700.0], [np.nan, np.nan]]), np.array([[np.nan, 800.0], [np.nan, np.nan]]),
+              np.array([[False, True], [False, False]]), np.array([1.0, 1.0]), np.array([5, 5]))
+    r = simulate(eng, Raid("r", np.zeros(2), ("A", "A"), ("X", "Y"), ("m", "m")), "one-shot", 50, 0)
+    assert (r.expended[:, 1] == 1).all() and (r.leakers[:, 0] == 0).all() and (r.leakers[:, 1] == 1).all()
+
+
+def test_later_launches_are_engaged_later_on_the_scenario_clock():
+    # one interceptor, both threats with the same window after their own launch: the earlier
+    # launched threat is engaged first even though it is listed second
+    a = lambda v: np.full((2, 1), v)  # noqa: E731
+    eng = Eng(a(100.0), a(200.0), a(300.0), a(400.0), np.ones((2, 1), bool), np.array([1.0]), np.array([1]))
+    r = simulate(eng, Raid("r", np.array([50.0, 0.0]), ("A", "A"), ("X", "Y"), ("m", "m")), "one-shot", 10, 0)
+    assert (r.leakers[:, 0] == 1).all() and (r.leakers[:, 1] == 0).all()
+
+
+def mixed_problem(n=15, b=3, seed=0):
+    rng = np.random.default_rng(seed)
+    le = rng.uniform(50, 200, (n, b))
+    ll = le + rng.uniform(100, 400, (n, b))
+    eng = Eng(le, ll, le + 150, ll + 100, rng.random((n, b)) < 0.9, rng.uniform(0.4, 0.9, b),
+              rng.integers(3, 9, b))
+    return eng, raid_of(n, rng.uniform(0, 120, n), [f"aim{i % 3}" for i in range(n)])
+
+
+def test_same_seed_gives_identical_results_whatever_the_chunking():
+    eng, raid = mixed_problem()
+    runs = [simulate(eng, raid, "shoot-look-shoot", 1000, 99, chunk_trials=c) for c in (1000, 128, 37)]
+    for r in runs[1:]:
+        assert np.array_equal(r.leakers, runs[0].leakers) and np.array_equal(r.expended, runs[0].expended)
+    other = simulate(eng, raid, "shoot-look-shoot", 1000, 100)
+    assert not np.array_equal(other.leakers, runs[0].leakers)
+
+
+def test_a_trial_depends_only_on_seed_and_trial_index():
+    eng, raid = mixed_problem()
+    long = simulate(eng, raid, "salvo", 3 * TRIAL_BLOCK + 17, 4)
+    short = simulate(eng, raid, "salvo", TRIAL_BLOCK + 5, 4)
+    assert np.array_equal(long.leakers[: TRIAL_BLOCK + 5], short.leakers)
+
+
+def test_summary_reports_estimates_with_standard_errors():
+    eng, raid = mixed_problem()
+    s = simulate(eng, raid, "shoot-look-shoot", 2000, 1).summary()
+    assert s["trials"] == 2000 and 0 <= s["p_raid_defeated"] <= 1
+    assert sum(s["leakers_histogram"]) == 2000
+    assert set(s["aim_points"]) == {"aim0", "aim1", "aim2"}
+    assert sum(a["mean_leakers"] for a in s["aim_points"].values()) == pytest.approx(s["mean_leakers"])
+
+
+def test_raid_spec_expands_waves_and_rejects_unknown_keys():
+    raid = Raid.from_dict({"name": "r", "wave": [
+        {"launch_area": "A", "aim_point": "X", "count": 3, "launch_time_s": 10, "interval_s": 5},
+        {"launch_area": "B", "aim_point": "Y", "missile": "m2"}]})
+    assert raid.launch_time.tolist() == [10, 15, 20, 0]
+    assert raid.aim_points == ("X", "Y") and raid.aim_index.tolist() == [0, 0, 0, 1]
+    with pytest.raises(ValueError):
+        RaidSpec.model_validate({"wave": [{"launch_area": "A", "aim_point": "X", "cuont": 3}]})
+
+
+def test_engagement_windows_expand_per_route_and_duplicates_are_refused():
+    raid = Raid.from_dict({"wave": [{"launch_area": "A", "aim_point": "X", "count": 2},
+                                    {"launch_area": "B", "aim_point": "X"}]})
+    w = {"battery": "S", "launch_area": "A", "aim_point": "X", "launch_earliest_s": 10, "launch_latest_s": 20,
+         "intercept_first_s": 100, "intercept_last_s": 110}
+    eng = engagement_from_spec({"battery": [{"name": "S", "inventory": 3, "sspk": 0.5}], "window": [w]}, raid)
+    assert eng.engageable[:, 0].tolist() == [True, True, False]
+    assert eng.launch_latest[0, 0] == 20 and np.isnan(eng.launch_latest[2, 0])
+    with pytest.raises(ValueError, match="two windows"):
+        engagement_from_spec({"battery": [{"name": "S", "inventory": 3, "sspk": 0.5}], "window": [w, w]}, raid)
+    with pytest.raises(ValueError, match="unknown battery"):
+        engagement_from_spec({"battery": [{"name": "T", "inventory": 3, "sspk": 0.5}], "window": [w]}, raid)
+
+
+def test_engagement_with_battery_objects_supplies_inventory_and_names():
+    @dataclass
+    class Battery:
+        name: str
+        inventory: int
+
+    @dataclass
+    class WithBatteries:
+        launch_earliest: np.ndarray
+        launch_latest: np.ndarray
+        intercept_first: np.ndarray
+        intercept_last: np.ndarray
+        engageable: np.ndarray
+        sspk: np.ndarray
+        batteries: list
+
+    e = one_threat(1.0)
+    eng = WithBatteries(e.launch_earliest, e.launch_latest, e.intercept_first, e.intercept_last, e.engageable,
+                        e.sspk, [Battery("Deveselu", 0)])
+    r = simulate(eng, raid_of(1), "one-shot", 10, 0)
+    assert r.batteries == ("Deveselu",) and (r.leakers == 1).all()
+
+
+RAID_TOML = """
+[raid]
+name = "two-cities"
+[[raid.wave]]
+launch_area = "North"
+aim_point = "CityA"
+count = {count}
+interval_s = 15
+[[raid.wave]]
+launch_area = "North"
+aim_point = "CityB"
+count = 5
+launch_time_s = 30
+
+[engagement]
+models = {{earth = "wgs84", rotation = true, drag = false}}
+[[engagement.battery]]
+name = "Site1"
+inventory = 30
+sspk = 0.7
+[[engagement.battery]]
+name = "Site2"
+inventory = 20
+sspk = 0.6
+[[engagement.window]]
+battery = "Site1"
+launch_area = "North"
+aim_point = "CityA"
+launch_earliest_s = 150
+launch_latest_s = 420
+intercept_first_s = 380
+intercept_last_s = 610
+[[engagement.window]]
+battery = "Site2"
+launch_area = "North"
+aim_point = "CityB"
+launch_earliest_s = 100
+launch_latest_s = 300
+intercept_first_s = 300
+intercept_last_s = 500
+
+[doctrine]
+kind = "shoot-look-shoot"
+kill_assessment_s = 15
+"""
+
+
+def write_raid(tmp_path, count=5) -> Path:
+    path = tmp_path / "raid.toml"
+    path.write_text(RAID_TOML.format(count=count))
+    return path
+
+
+def run_cli(*args, cwd=None, timeout=120):
+    return subprocess.run([sys.executable, "-m", "shieldsim", *map(str, args)], capture_output=True, text=True,
+                          cwd=cwd, timeout=timeout)
+
+
+def test_raid_command_json_records_seed_trials_doctrine_models_and_matches_the_library(tmp_path):
+    path = write_raid(tmp_path)
+    out = run_cli("raid", "--raid", path, "--trials", 700, "--seed", 3, "--json", "--doctrine", "salvo")
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout)
+    assert rec["seed"] == 3 and rec["trials"] == 700 and rec["doctrine"]["kind"] == "salvo"
+    assert rec["models"] == {"earth": "wgs84", "rotation": True, "drag": False}
+    assert rec["version"] and "scenario" in rec
+    doc = read_document(path)
+    doc["doctrine"]["kind"] = "salvo"
+    lib, _ = simulate_document({**doc, "trials": 700, "seed": 3})
+    assert rec["result"]["p_raid_defeated"] == pytest.approx(lib.summary()["p_raid_defeated"], abs=0)
+    assert rec["result"]["leakers_histogram"] == lib.summary()["leakers_histogram"]
+
+
+def test_raid_command_errors_are_one_line_with_exit_code_2(tmp_path):
+    path = write_raid(tmp_path)
+    bad = tmp_path / "bad.toml"
+    bad.write_text(RAID_TOML.format(count=5).replace("count = 5", "count = 5\nextra_key = 1"))
+    for args in (["--raid", path, "--trials", 0], ["--raid", tmp_path / "missing.toml"], ["--raid", bad],
+                 ["--raid", path, "--workers", 2, "--scheduler", "tcp://127.0.0.1:1"]):
+        out = run_cli("raid", *args)
+        assert out.returncode == 2, (args, out.stderr)
+        assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_killed_raid_run_resumes_to_the_uninterrupted_result_without_recomputing_finished_chunks(tmp_path):
+    path = write_raid(tmp_path, count=40)
+    trials, chunk, seed = 200_000, 2_000, 17
+    run_dir = tmp_path / "run"
+    args = ["raid", "--raid", path, "--trials", trials, "--seed", seed, "--chunk-trials", chunk, "--json",
+            "--no-progress"]
+    proc = subprocess.Popen([sys.executable, "-m", "shieldsim", *map(str, args), "--out", run_dir],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 90
+    while len(list(run_dir.glob("chunk-*.npz"))) < 3:
+        assert proc.poll() is None, "the run ended before it could be killed: " + proc.stderr.read().decode()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    n_chunks = trials // chunk
+    finished = {p.name: p.stat().st_mtime_ns for p in run_dir.glob("chunk-*.npz")}
+    assert 3 <= len(finished) < n_chunks, "kill came too late to test resuming"
+    assert not (run_dir / "result.json").exists()
+
+    out = run_cli(*args, "--resume", run_dir, timeout=300)
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout)
+    assert rec["execution"]["loaded"] == len(finished)
+    assert rec["execution"]["computed"] == n_chunks - len(finished)
+    for name, mtime in finished.items():  # finished chunk files were read, not rewritten
+        assert (run_dir / name).stat().st_mtime_ns == mtime
+    log = (run_dir / "chunks.log").read_text().split()
+    assert len(log) == len(set(log)), "a chunk was computed twice"
+    assert len(list(run_dir.glob("chunk-*.npz"))) == n_chunks
+
+    doc = read_document(path)
+    whole, _ = simulate_document({**doc, "trials": trials, "seed": seed})
+    assert rec["result"] == json.loads(json.dumps(rec["result"]))
+    assert rec["result"]["leakers_histogram"] == whole.summary()["leakers_histogram"]
+    assert rec["result"]["threat_leak_probability"] == pytest.approx(whole.summary()["threat_leak_probability"],
+                                                                     abs=0)
+    assert rec["result"]["batteries"] == json.loads(json.dumps(whole.summary()["batteries"]))
+
+    # resuming with other parameters is refused
+    other = run_cli(*[a if a != seed else seed + 1 for a in args], "--resume", run_dir)
+    assert other.returncode == 2 and "differ" in other.stderr
