@@ -270,18 +270,21 @@ class Timeline:
 
 
 @njit(cache=True)
-def _look(p, site, east, north, up, centre, rloc, ant, k, ea, eb):
-    """Slant range (m), geometric azimuth (rad from north) and refracted elevation (rad) of
-    Earth-fixed point p from one radar (4/3-Earth model on the site's local sphere).
-    The elevation is -pi when the line of sight is blocked by the (effective) Earth."""
+def _range_az(p, site, east, north):
+    """Slant range (m) and geometric azimuth (rad clockwise from north) of p from the site."""
     dx = p[0] - site[0]
     dy = p[1] - site[1]
     dz = p[2] - site[2]
     rng = math.sqrt(dx * dx + dy * dy + dz * dz)
     e = dx * east[0] + dy * east[1] + dz * east[2]
     n = dx * north[0] + dy * north[1] + dz * north[2]
-    az = math.atan2(e, n)
-    # central angle seen from the centre of the local sphere
+    return rng, math.atan2(e, n)
+
+
+@njit(cache=True)
+def _elevation(p, up, centre, rloc, ant, k, ea, eb):
+    """Refracted elevation (rad) of p over the site's local sphere in the effective-Earth
+    picture; -pi when the straight ray is blocked by the effective Earth."""
     qx = p[0] - centre[0]
     qy = p[1] - centre[1]
     qz = p[2] - centre[2]
@@ -297,32 +300,43 @@ def _look(p, site, east, north, up, centre, rloc, ant, k, ea, eb):
     th = theta / k
     x = (ke + h) * math.sin(th)
     y = (ke + h) * math.cos(th) - (ke + ant)
-    el = math.atan2(y, x)
     # the straight ray must clear the effective Earth (matters only below the antenna's dip)
     ay = ke + ant
-    u = -(ay * y) / (x * x + y * y) if (x * x + y * y) > 0.0 else 0.0
-    u = min(1.0, max(0.0, u))
-    cx = u * x
-    cy = ay + u * y
-    if cx * cx + cy * cy < ke * ke * (1.0 - 1e-12):
-        el = -math.pi  # blocked by the Earth
-    return rng, az, el
+    d2 = x * x + y * y
+    if y < 0.0 and d2 > 0.0:
+        u = min(1.0, -(ay * y) / d2)
+        cx = u * x
+        cy = ay + u * y
+        if cx * cx + cy * cy < ke * ke * (1.0 - 1e-12):
+            return -math.pi
+    return math.atan2(y, x)
+
+
+@njit(cache=True)
+def _look(p, site, east, north, up, centre, rloc, ant, k, ea, eb):
+    """Slant range (m), geometric azimuth (rad from north) and refracted elevation (rad) of
+    Earth-fixed point p from one radar (4/3-Earth model on the site's local sphere).
+    The elevation is -pi when the line of sight is blocked by the (effective) Earth."""
+    rng, az = _range_az(p, site, east, north)
+    return rng, az, _elevation(p, up, centre, rloc, ant, k, ea, eb)
 
 
 @njit(cache=True)
 def _status(p, j, site, east, north, up, centre, rloc, ant, k, fixed, bore, half, el_min, el_max,
             max_range, rdet, ea, eb):
-    """0: outside coverage, 1: inside coverage but beyond detection range, 2: detectable."""
-    rng, az, el = _look(p, site[j], east[j], north[j], up[j], centre[j], rloc[j], ant[j], k[j], ea, eb)
+    """0: outside coverage, 1: inside coverage but beyond detection range, 2: detectable.
+    Cheap tests first: range, then azimuth, then the elevation."""
+    rng, az = _range_az(p, site[j], east[j], north[j])
     if rng > max_range[j]:
-        return 0
-    if el < el_min[j] or el > el_max[j]:
         return 0
     if fixed[j]:
         d = az - bore[j]
         d = (d + math.pi) % (2.0 * math.pi) - math.pi
         if abs(d) > half[j]:
             return 0
+    el = _elevation(p, up[j], centre[j], rloc[j], ant[j], k[j], ea, eb)
+    if el < el_min[j] or el > el_max[j]:
+        return 0
     if rng > rdet:
         return 1
     return 2
