@@ -1,0 +1,182 @@
+"""Executors and resumable chunked jobs: order, atomic chunk files, resume without
+recomputation (also after SIGKILL), manifest checks, and real Dask clusters."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from shieldsim import parallel
+from shieldsim.battle import simulate
+from shieldsim.parallel import Chunk, ResumeMismatch, run_chunks
+
+
+def test_in_process_map_returns_results_in_item_order():
+    ex = parallel.executor()
+    assert isinstance(ex, parallel.InProcessExecutor)
+    assert ex.map(math.factorial, [5, 0, 3]) == [120, 1, 6]
+    assert ex.describe() == {"backend": "in-process", "workers": 1}
+
+
+def test_executor_refuses_both_workers_and_scheduler():
+    with pytest.raises(ValueError):
+        parallel.executor(workers=2, scheduler="tcp://127.0.0.1:8786")
+
+
+def counting(calls):
+    def fn(x):
+        calls.append(x)
+        return {"square": np.array([x * x]), "root": math.sqrt(x)}
+    return fn
+
+
+def test_run_chunks_writes_each_chunk_and_resume_reads_them_instead_of_computing(tmp_path):
+    calls = []
+    chunks = [Chunk(f"c{i}", i) for i in range(5)]
+    first = run_chunks(counting(calls), chunks, tmp_path, progress=False, params={"n": 5})
+    assert sorted(calls) == list(range(5)) and first.computed == [f"c{i}" for i in range(5)]
+    assert sorted(p.name for p in tmp_path.glob("chunk-*.npz")) == [f"chunk-c{i}.npz" for i in range(5)]
+    again = run_chunks(counting(calls), chunks, tmp_path, progress=False, params={"n": 5})
+    assert len(calls) == 5 and again.computed == [] and again.loaded == [c.key for c in chunks]
+    for a, b in zip(first.results, again.results):
+        assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert [r["square"][0] for r in again.results] == [0, 1, 4, 9, 16]
+
+
+def test_json_results_read_back_equal_to_fresh_results(tmp_path):
+    fn = lambda x: {"point": x, "summary": {"p": x / 3, "names": ["a", "b"]}}  # noqa: E731
+    chunks = [Chunk(f"p{i}", i) for i in range(3)]
+    fresh = run_chunks(fn, chunks, tmp_path, progress=False).results
+    assert len(list(tmp_path.glob("chunk-*.json"))) == 3
+    assert run_chunks(fn, chunks, tmp_path, progress=False).results == fresh
+
+
+def test_resume_with_other_parameters_or_other_chunks_is_refused(tmp_path):
+    chunks = [Chunk(f"c{i}", i) for i in range(3)]
+    run_chunks(abs, chunks, tmp_path, progress=False, params={"seed": 1, "trials": 10})
+    with pytest.raises(ResumeMismatch, match="seed"):
+        run_chunks(abs, chunks, tmp_path, progress=False, params={"seed": 2, "trials": 10})
+    with pytest.raises(ResumeMismatch, match="other chunks"):
+        run_chunks(abs, chunks[:2], tmp_path, progress=False, params={"seed": 1, "trials": 10})
+    with pytest.raises(FileExistsError):
+        run_chunks(abs, chunks, tmp_path, resume=False, progress=False, params={"seed": 1, "trials": 10})
+
+
+def test_failed_job_keeps_finished_chunks_whole_and_resume_computes_only_the_rest(tmp_path):
+    calls = []
+
+    def flaky(x):
+        if x == 3 and not calls.count("retry"):
+            raise RuntimeError("worker lost")
+        calls.append(x)
+        return {"v": np.full(1000, x)}
+
+    chunks = [Chunk(f"c{i}", i) for i in range(6)]
+    with pytest.raises(RuntimeError):
+        run_chunks(flaky, chunks, tmp_path, progress=False)
+    assert sorted(p.name for p in tmp_path.glob("chunk-*")) == ["chunk-c0.npz", "chunk-c1.npz", "chunk-c2.npz"]
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".chunk-*"))
+    calls.append("retry")
+    run = run_chunks(flaky, chunks, tmp_path, progress=False)
+    assert run.loaded == ["c0", "c1", "c2"] and run.computed == ["c3", "c4", "c5"]
+    assert [int(r["v"][0]) for r in run.results] == list(range(6))
+
+
+def test_bad_chunk_keys_are_refused(tmp_path):
+    with pytest.raises(ValueError):
+        run_chunks(abs, [Chunk("../escape", 1)], tmp_path, progress=False)
+    with pytest.raises(ValueError):
+        run_chunks(abs, [Chunk("a", 1), Chunk("a", 2)], tmp_path, progress=False)
+
+
+SCRIPT = textwrap.dedent("""
+    import functools, json, sys, time
+    import numpy as np
+    from shieldsim import parallel
+
+    def work(log, x):
+        with open(log, "a") as fh:
+            fh.write(f"c{x:03d}\\n")
+        time.sleep(0.1)
+        return {"value": np.array([x * x + 0.5])}
+
+    if __name__ == "__main__":
+        out, log = sys.argv[1], sys.argv[2]
+        chunks = [parallel.Chunk(f"c{i:03d}", i) for i in range(30)]
+        run = parallel.run_chunks(functools.partial(work, log), chunks, out, progress=False, params={"n": 30})
+        print(json.dumps({"values": [float(r["value"][0]) for r in run.results],
+                          "computed": run.computed, "loaded": run.loaded}))
+""")
+
+
+def test_killed_process_resumes_without_recomputing_any_finished_chunk(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(SCRIPT)
+    out, log1, log2 = tmp_path / "out", tmp_path / "computed1.log", tmp_path / "computed2.log"
+    proc = subprocess.Popen([sys.executable, str(script), str(out), str(log1)])
+    deadline = time.monotonic() + 60
+    while len(list(out.glob("chunk-*.npz"))) < 5:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = {p.name[len("chunk-"):-len(".npz")] for p in out.glob("chunk-*.npz")}
+    assert 5 <= len(finished) < 30
+
+    done = subprocess.run([sys.executable, str(script), str(out), str(log2)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    rec = json.loads(done.stdout)
+    recomputed = log2.read_text().split()
+    assert not finished & set(recomputed), "a finished chunk was computed again"
+    assert finished | set(recomputed) == {f"c{i:03d}" for i in range(30)}
+    assert set(rec["loaded"]) == finished and rec["computed"] == recomputed
+    assert rec["values"] == [i * i + 0.5 for i in range(30)]
+
+
+def raid_problem(n=20, b=3):
+    from shieldsim.battle import Raid, WindowEngagement
+
+    rng = np.random.default_rng(8)
+    le = rng.uniform(50, 200, (n, b))
+    ll = le + rng.uniform(100, 400, (n, b))
+    eng = WindowEngagement(le, ll, le + 150, ll + 100, rng.random((n, b)) < 0.9, rng.uniform(0.4, 0.9, b),
+                           rng.integers(3, 9, b), tuple(f"b{j}" for j in range(b)))
+    raid = Raid("r", rng.uniform(0, 100, n), ("A",) * n, tuple(f"aim{i % 4}" for i in range(n)), ("m",) * n)
+    return eng, raid
+
+
+def test_same_seed_identical_on_local_dask_clusters_of_1_2_and_4_workers(tmp_path):
+    eng, raid = raid_problem()
+    reference = simulate(eng, raid, "shoot-look-shoot", 5000, 2024)
+    for workers in (1, 2, 4):
+        with parallel.executor(workers=workers) as ex:
+            assert ex.describe()["backend"] == "dask-local" and ex.workers == workers
+            r = simulate(eng, raid, "shoot-look-shoot", 5000, 2024, ex, chunk_trials=384)
+            assert np.array_equal(r.leakers, reference.leakers)
+            assert np.array_equal(r.expended, reference.expended)
+            if workers == 2:  # a resumable job on the cluster: chunk files, then all read back
+                out = tmp_path / "job"
+                first = simulate(eng, raid, "salvo", 3000, 5, ex, chunk_trials=500, out_dir=out)
+                again = simulate(eng, raid, "salvo", 3000, 5, ex, chunk_trials=500, out_dir=out)
+                assert first.chunks["computed"] == 6 and again.chunks["loaded"] == 6
+                assert np.array_equal(first.leakers, again.leakers)
+                assert np.array_equal(first.leakers, simulate(eng, raid, "salvo", 3000, 5).leakers)
+
+
+def test_existing_scheduler_backend_runs_work_on_that_cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, threads_per_worker=1, dashboard_address=None) as cluster:
+        with parallel.executor(scheduler=cluster.scheduler_address) as ex:
+            assert ex.describe()["scheduler"] == cluster.scheduler_address
+            assert ex.map(math.factorial, list(range(8))) == [math.factorial(i) for i in range(8)]
