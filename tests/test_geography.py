@@ -118,6 +118,17 @@ def test_country_totals_match_natural_earth_for_ten_most_populous_european_count
         assert abs(ratio - 1.0) < 0.25, (c.iso3, ratio)
 
 
+def test_country_population_totals_reports_ratios_near_one_for_europe():
+    top = [c.iso3 for c in _top_ten_european()]
+    check = geo.country_population_totals(top, grid_deg=1.0, land_step_deg=0.2)
+    assert set(check) == set(top)
+    for code, row in check.items():
+        assert row["ratio"] == pytest.approx(row["population"] / row["natural_earth"])
+        assert abs(row["ratio"] - 1.0) < 0.25, (code, row)
+    urban_only = geo.country_population_totals(top, rural=False)
+    assert all(urban_only[c]["ratio"] < check[c]["ratio"] for c in top)
+
+
 def test_rural_residual_is_spread_over_land_not_sea(world_grid):
     lat_c = 0.5 * (world_grid.lat_edges[:-1] + world_grid.lat_edges[1:])
     lon_c = 0.5 * (world_grid.lon_edges[:-1] + world_grid.lon_edges[1:])
@@ -148,6 +159,13 @@ def test_protected_population_all_true_equals_total_and_all_false_is_zero():
     assert nothing.protected == 0.0 and nothing.by_country == {}
     assert nothing.total == pytest.approx(everything.total)
     assert 5e8 < everything.total < 1.2e9
+    summary = everything.as_dict()
+    assert summary["population_protected"] == round(everything.protected)
+    assert summary["fraction_protected"] == pytest.approx(1.0)
+    rows = {r["iso3"]: r for r in summary["by_country"]}
+    assert rows["DEU"]["name"] == "Germany"
+    assert sum(r["population_total"] for r in summary["by_country"]) == pytest.approx(everything.total, rel=1e-6)
+    json.dumps(summary)
 
 
 def test_protected_population_counts_a_defended_city():
@@ -164,9 +182,13 @@ def test_protected_population_counts_a_defended_city():
     assert geo.protected_population(LAT, LON, mask, rural=False).protected == urban.protected
 
 
-def test_protected_population_rejects_mismatched_mask():
+def test_protected_population_rejects_mismatched_mask_and_bad_grids():
     with pytest.raises(ValueError):
         geo.protected_population(EUROPE_LAT, EUROPE_LON, np.ones((3, 3), bool))
+    with pytest.raises(ValueError):
+        geo.population_grid([40.0, 41.0], [170.0, 181.0])
+    with pytest.raises(ValueError):
+        geo.protected_population([40.0, 40.5, 41.5], [0.0, 0.5], np.ones((3, 2), bool))
 
 
 def test_geojson_round_trips_cells_and_area():

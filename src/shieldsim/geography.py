@@ -627,6 +627,8 @@ def population_grid(lat_edges, lon_edges, rural: bool = True, land_step_deg: flo
         raise ValueError("cell edges must be increasing arrays of at least two values")
     if land_step_deg <= 0:
         raise ValueError("land_step_deg must be positive")
+    if lon_e[0] < -180.0 - 1e-9 or lon_e[-1] > 180.0 + 1e-9 or lat_e[0] < -90.0 - 1e-9 or lat_e[-1] > 90.0 + 1e-9:
+        raise ValueError("cell edges must lie within lon [-180, 180] and lat [-90, 90] degrees")
     return _population_grid_cached(tuple(lat_e.round(9)), tuple(lon_e.round(9)), bool(rural),
                                    float(land_step_deg), int(min_population))
 
@@ -656,6 +658,33 @@ class ProtectedPopulation:
         """protected / total (0 when the grid holds nobody)."""
         return self.protected / self.total if self.total > 0 else 0.0
 
+    def as_dict(self) -> dict:
+        """JSON-ready summary in people, with per-country rows sorted by population on the grid.
+
+        Keys: ``population_protected``, ``population_total``, ``fraction_protected``,
+        ``urban_population_protected``, ``method``, ``by_country`` (list of ``{"iso3",
+        "name", "population_protected", "population_total", "fraction_protected"}``).
+        """
+        names = {c.iso3: c.name for c in reversed(_natural_earth())}
+        rows = []
+        for code, tot in sorted(self.total_by_country.items(), key=lambda kv: -kv[1]):
+            prot = self.by_country.get(code, 0.0)
+            rows.append({
+                "iso3": code,
+                "name": names.get(code, "unassigned"),
+                "population_protected": round(prot),
+                "population_total": round(tot),
+                "fraction_protected": prot / tot if tot > 0 else 0.0,
+            })
+        return {
+            "population_protected": round(self.protected),
+            "population_total": round(self.total),
+            "fraction_protected": self.fraction,
+            "urban_population_protected": round(self.urban_protected),
+            "method": self.method,
+            "by_country": rows,
+        }
+
 
 def protected_population(lat_grid_deg, lon_grid_deg, defended_mask, rural: bool = True,
                          land_step_deg: float = 0.1, min_population: int = 15000) -> ProtectedPopulation:
@@ -684,6 +713,48 @@ def protected_population(lat_grid_deg, lon_grid_deg, defended_mask, rural: bool 
         urban_protected=float((w * grid.urban).sum()),
         method=grid.method,
     )
+
+
+def compare_with_natural_earth(total_by_country: dict[str, float]) -> dict[str, dict]:
+    """Set per-country population totals beside Natural Earth's national estimates.
+
+    Args:
+        total_by_country: ``{iso3: people}``, e.g. ``PopulationGrid.by_country()`` or
+            ``ProtectedPopulation.total_by_country``.
+
+    Returns:
+        ``{iso3: {"name", "population", "natural_earth", "year", "ratio"}}`` (people; ratio =
+        population / natural_earth) for the codes Natural Earth knows. A ratio well below 1
+        means the grid covers only part of the country (e.g. Russia on a Europe grid).
+    """
+    est = country_population_estimates(list(total_by_country))
+    return {
+        code: {
+            "name": e["name"],
+            "population": float(total_by_country[code]),
+            "natural_earth": e["population"],
+            "year": e["year"],
+            "ratio": float(total_by_country[code]) / e["population"] if e["population"] > 0 else float("nan"),
+        }
+        for code, e in est.items()
+    }
+
+
+def country_population_totals(iso3: list[str] | tuple[str, ...], grid_deg: float = 1.0,
+                              land_step_deg: float = 0.2, rural: bool = True) -> dict[str, dict]:
+    """Whole-country totals of the gridded population method, beside Natural Earth.
+
+    Builds :func:`population_grid` on a world grid (latitudes -60..84, so every country
+    lies wholly on it) and returns :func:`compare_with_natural_earth` for ``iso3``. This is
+    the check that the method reproduces national estimates; it is independent of any
+    defended region.
+    """
+    n_lat = int(round(144.0 / grid_deg))
+    n_lon = int(round(360.0 / grid_deg))
+    grid = population_grid(np.linspace(-60.0, 84.0, n_lat + 1), np.linspace(-180.0, 180.0, n_lon + 1),
+                           rural=rural, land_step_deg=land_step_deg)
+    totals = grid.by_country()
+    return compare_with_natural_earth({c: totals.get(c, 0.0) for c in iso3})
 
 
 # --------------------------------------------------------------------------- GeoJSON
