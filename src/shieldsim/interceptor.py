@@ -1,0 +1,574 @@
+"""Interceptor kinematics: which points in space an interceptor can reach, and how soon.
+
+An interceptor is described by the handful of figures public analyses use (burn time, burnout
+speed and altitude, intercept altitude band, maximum range, launch delay, single-shot kill
+probability); every built-in figure carries its source (``shieldsim/data/interceptors.toml``).
+
+Reach model (physics first, nothing about guidance or propulsion design):
+
+* Powered phase: a straight line from the launch site (on the surface) to a burnout point B
+  at ``burnout_altitude``, flown in ``burn_time`` at an average speed of half the burnout
+  speed, so its length is L = burnout_speed x burn_time / 2. B lies in the vertical plane
+  through the site and the ground point of the aim point P, at downrange distance
+  x = sqrt(L^2 - h_bo^2) (flat-Earth triangle over this short arc; x = 0 when L < h_bo, a
+  vertical climb), but never beyond half the ground distance to P (for points nearly
+  overhead). B is placed on a sphere of the site's geocentric radius plus h_bo.
+* Coast: a Keplerian arc from B to P (Lambert's problem, short way, zero revolutions) in the
+  inertial frame; the Earth turns under it when rotation is on (the launch site and B move
+  with the Earth, P is an Earth-fixed point at the intercept time). The burnout speed the arc
+  needs is its speed relative to the rotating Earth at B. Arcs whose perigee between B and P
+  lies below the surface are rejected.
+* P is reachable at flight time tau (seconds after launch, tau > burn_time) if the needed
+  ground-relative burnout speed is at most the interceptor's, P's altitude lies in
+  [min_intercept_alt, max_intercept_alt] and its ground range from the site is at most
+  ``max_range``. The needed speed, as a function of tau, falls to a minimum (near the
+  minimum-energy arc) and then rises; shieldsim relies on this single minimum to find the
+  earliest arrival (the smallest tau with a low enough speed) by bracketing and bisection.
+
+All kernels are Numba-compiled and take arrays of many (site, point, time) at once; public
+functions take SI units (radians, metres, seconds, m/s).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numba import njit, prange
+
+from .earth import to_ecef, to_geodetic
+from .kepler import lambert_one
+from .trajectory import Models
+
+# indices into the packed parameter vector the kernels take
+P_BURN, P_SPEED, P_BO_ALT, P_MIN_ALT, P_MAX_ALT, P_RANGE, P_DELAY = range(7)
+N_PARAMS = 7
+
+ARRIVAL_TOL = 1e-3
+"""Tolerance (s) of the earliest arrival time found by bisection."""
+
+MIN_COAST = 1.0
+"""Shortest coast (s) after burnout considered: intercepts happen after burnout."""
+
+_GOLDEN = 0.5 * (math.sqrt(5.0) - 1.0)
+
+
+@dataclass(frozen=True)
+class Interceptor:
+    """An interceptor type, in SI units.
+
+    Attributes:
+        name: display name, e.g. "SM-3 Block IIA".
+        burn_time: total powered flight, s.
+        burnout_speed: speed relative to the rotating Earth at burnout, m/s.
+        burnout_altitude: altitude of the burnout point, m.
+        min_intercept_alt, max_intercept_alt: the altitude band where its kill vehicle can
+            intercept, m.
+        max_range: greatest ground range from the launch site to an intercept point, m.
+        launch_delay: time from a fire-control track to launch, s.
+        sspk: single-shot kill probability (0..1).
+        sources: public source (or stated assumption) of each figure, keyed by field name.
+    """
+
+    name: str
+    burn_time: float
+    burnout_speed: float
+    burnout_altitude: float
+    min_intercept_alt: float
+    max_intercept_alt: float
+    max_range: float
+    launch_delay: float
+    sspk: float
+    sources: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self):
+        if not (self.burn_time >= 0 and self.burnout_speed > 0 and self.burnout_altitude >= 0):
+            raise ValueError(f"{self.name}: burn_time >= 0, burnout_speed > 0 and burnout_altitude >= 0 required")
+        if not (0 <= self.min_intercept_alt <= self.max_intercept_alt):
+            raise ValueError(f"{self.name}: need 0 <= min_intercept_alt <= max_intercept_alt")
+        if not (self.max_range > 0 and self.launch_delay >= 0 and 0 <= self.sspk <= 1):
+            raise ValueError(f"{self.name}: need max_range > 0, launch_delay >= 0, 0 <= sspk <= 1")
+
+    def params(self) -> np.ndarray:
+        """The packed parameter vector the compiled kernels take."""
+        return np.array([self.burn_time, self.burnout_speed, self.burnout_altitude, self.min_intercept_alt,
+                         self.max_intercept_alt, self.max_range, self.launch_delay])
+
+    @property
+    def powered_length(self) -> float:
+        """Length of the straight powered path, m (average speed half the burnout speed)."""
+        return 0.5 * self.burnout_speed * self.burn_time
+
+
+DOCTRINES = ("one-shot", "salvo", "shoot-look-shoot")
+
+
+@dataclass(frozen=True)
+class Battery:
+    """A fire unit: where it is, what it fires, how many, and how.
+
+    Attributes:
+        name: display name.
+        lat, lon: geodetic position of the launchers, radians.
+        interceptor: the `Interceptor` it fires.
+        inventory: interceptors available (int).
+        doctrine: "one-shot", "salvo" (``salvo_size`` rounds at once) or "shoot-look-shoot".
+        salvo_size: rounds per salvo.
+        side: owner, e.g. "NATO" or "Russia".
+    """
+
+    name: str
+    lat: float
+    lon: float
+    interceptor: Interceptor
+    inventory: int
+    doctrine: str = "one-shot"
+    salvo_size: int = 2
+    side: str = "NATO"
+
+    def __post_init__(self):
+        if self.doctrine not in DOCTRINES:
+            raise ValueError(f"doctrine must be one of {DOCTRINES}, got {self.doctrine!r}")
+        if self.inventory < 0 or self.salvo_size < 1:
+            raise ValueError("inventory >= 0 and salvo_size >= 1 required")
+
+
+# ---------------------------------------------------------------------------------------------
+# catalogue
+
+_FIELDS_SI = {
+    "burn_time_s": ("burn_time", 1.0),
+    "burnout_speed_kms": ("burnout_speed", 1e3),
+    "burnout_alt_km": ("burnout_altitude", 1e3),
+    "min_intercept_alt_km": ("min_intercept_alt", 1e3),
+    "max_intercept_alt_km": ("max_intercept_alt", 1e3),
+    "max_range_km": ("max_range", 1e3),
+    "launch_delay_s": ("launch_delay", 1.0),
+    "sspk": ("sspk", 1.0),
+}
+
+
+def catalogue(path: str | Path | None = None) -> dict[str, Interceptor]:
+    """Built-in interceptor types keyed by short name (e.g. ``"sm3-iia"``), read from
+    ``shieldsim/data/interceptors.toml`` (or ``path``), converted to SI units."""
+    import tomllib
+
+    path = Path(path) if path else Path(__file__).parent / "data" / "interceptors.toml"
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)["interceptor"]
+    out = {}
+    for key, row in raw.items():
+        src = row.get("source", {})
+        kwargs, sources = {}, {}
+        for toml_key, (name, scale) in _FIELDS_SI.items():
+            kwargs[name] = float(row[toml_key]) * scale
+            sources[name] = src.get(toml_key, "")
+        out[key] = Interceptor(name=row["name"], sources=sources, **kwargs)
+    return out
+
+
+def find(name: str, interceptors: dict[str, Interceptor] | None = None) -> Interceptor:
+    """Catalogue entry by key or display name (case and punctuation insensitive)."""
+    interceptors = interceptors if interceptors is not None else catalogue()
+
+    def norm(s: str) -> str:
+        return "".join(ch for ch in s.lower() if ch.isalnum())
+
+    for key, icp in interceptors.items():
+        if norm(key) == norm(name) or norm(icp.name) == norm(name):
+            return icp
+    raise KeyError(f"unknown interceptor {name!r}; known: {', '.join(interceptors)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# compiled kernels
+
+
+@njit(cache=True)
+def burnout_point(site, p, params, out):
+    """Earth-fixed burnout point B (written to ``out``) for an aim point p; returns the ground
+    range from the site to p's ground point (m, on the sphere of the site's radius)."""
+    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
+    rp = math.sqrt(p[0] ** 2 + p[1] ** 2 + p[2] ** 2)
+    cos_phi = (site[0] * p[0] + site[1] * p[1] + site[2] * p[2]) / (rs * rp)
+    tx = p[0] / rp - cos_phi * site[0] / rs
+    ty = p[1] / rp - cos_phi * site[1] / rs
+    tz = p[2] / rp - cos_phi * site[2] / rs
+    sin_phi = math.sqrt(tx * tx + ty * ty + tz * tz)
+    phi = math.atan2(sin_phi, cos_phi)
+    ground = rs * phi
+    h_bo = params[P_BO_ALT]
+    length = 0.5 * params[P_SPEED] * params[P_BURN]
+    x = math.sqrt(length * length - h_bo * h_bo) if length > h_bo else 0.0
+    x = min(x, 0.5 * ground)
+    phib = x / rs
+    cb, sb = math.cos(phib), math.sin(phib)
+    scale = rs + h_bo
+    if sin_phi < 1e-15:
+        for k in range(3):
+            out[k] = scale * site[k] / rs
+    else:
+        out[0] = scale * (cb * site[0] / rs + sb * tx / sin_phi)
+        out[1] = scale * (cb * site[1] / rs + sb * ty / sin_phi)
+        out[2] = scale * (cb * site[2] / rs + sb * tz / sin_phi)
+    return ground
+
+
+@njit(cache=True)
+def speed_needed_one(site, p, tau, params, gm, omega, r_floor, b_ecef, v_rel, work):
+    """Ground-relative burnout speed (m/s) needed to be at Earth-fixed point p exactly ``tau``
+    seconds after launch from ``site``. Writes the burnout point (Earth-fixed, at burnout) to
+    ``b_ecef`` and the Earth-relative burnout velocity in Earth-fixed axes to ``v_rel``.
+    Returns inf when no arc exists (coast not positive, degenerate geometry, or an arc that
+    dips below ``r_floor``). ``work`` is scratch space of length >= 9."""
+    tc = tau - params[P_BURN]
+    if not (tc > 0.0):
+        return math.inf
+    burnout_point(site, p, params, b_ecef)
+    # Inertial frame = Earth-fixed axes at the intercept instant; at burnout (tc earlier) the
+    # Earth had turned by -omega tc relative to it.
+    c, s = math.cos(omega * tc), math.sin(omega * tc)
+    b_in = work[0:3]
+    v1 = work[3:6]
+    v2 = work[6:9]
+    b_in[0] = c * b_ecef[0] + s * b_ecef[1]
+    b_in[1] = -s * b_ecef[0] + c * b_ecef[1]
+    b_in[2] = b_ecef[2]
+    if not lambert_one(b_in, p, tc, gm, v1, v2):
+        return math.inf
+    vr1 = b_in[0] * v1[0] + b_in[1] * v1[1] + b_in[2] * v1[2]
+    vr2 = p[0] * v2[0] + p[1] * v2[1] + p[2] * v2[2]
+    if vr1 < 0.0 and vr2 > 0.0:  # perigee passed between B and P: check it clears the floor
+        hx = b_in[1] * v1[2] - b_in[2] * v1[1]
+        hy = b_in[2] * v1[0] - b_in[0] * v1[2]
+        hz = b_in[0] * v1[1] - b_in[1] * v1[0]
+        h2 = hx * hx + hy * hy + hz * hz
+        rb = math.sqrt(b_in[0] ** 2 + b_in[1] ** 2 + b_in[2] ** 2)
+        energy = 0.5 * (v1[0] ** 2 + v1[1] ** 2 + v1[2] ** 2) - gm / rb
+        ecc = math.sqrt(max(0.0, 1.0 + 2.0 * energy * h2 / (gm * gm)))
+        if h2 / gm / (1.0 + ecc) < r_floor:
+            return math.inf
+    # Earth-relative velocity in inertial axes, then rotated into Earth-fixed axes at burnout.
+    wx = v1[0] + omega * b_in[1]
+    wy = v1[1] - omega * b_in[0]
+    wz = v1[2]
+    v_rel[0] = c * wx - s * wy
+    v_rel[1] = s * wx + c * wy
+    v_rel[2] = wz
+    return math.sqrt(wx * wx + wy * wy + wz * wz)
+
+
+@njit(cache=True)
+def _excess(site, p, tau, params, gm, omega, r_floor, b, v, work):
+    return speed_needed_one(site, p, tau, params, gm, omega, r_floor, b, v, work) - params[P_SPEED]
+
+
+@njit(cache=True)
+def _golden_min(site, p, lo, hi, params, gm, omega, r_floor, b, v, work, tol):
+    """Minimum of the needed speed excess over flight times in [lo, hi] (golden section)."""
+    x1 = hi - _GOLDEN * (hi - lo)
+    x2 = lo + _GOLDEN * (hi - lo)
+    f1 = _excess(site, p, x1, params, gm, omega, r_floor, b, v, work)
+    f2 = _excess(site, p, x2, params, gm, omega, r_floor, b, v, work)
+    for _ in range(200):
+        if hi - lo <= tol:
+            break
+        if f1 <= f2:
+            hi = x2
+            x2, f2 = x1, f1
+            x1 = hi - _GOLDEN * (hi - lo)
+            f1 = _excess(site, p, x1, params, gm, omega, r_floor, b, v, work)
+        else:
+            lo = x1
+            x1, f1 = x2, f2
+            x2 = lo + _GOLDEN * (hi - lo)
+            f2 = _excess(site, p, x2, params, gm, omega, r_floor, b, v, work)
+    if f1 <= f2:
+        return x1, f1
+    return x2, f2
+
+
+@njit(cache=True)
+def earliest_arrival_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work):
+    """Smallest flight time tau (s after launch) in [burn_time + MIN_COAST, tau_hi] at which
+    point p can be reached, NaN if none. Altitude/range limits are not checked here.
+
+    Uses the single minimum of the needed speed over tau: if the speed at tau_hi is too high
+    and still falling there, nothing earlier works either; otherwise the crossing below the
+    burnout speed is bracketed and bisected to ``ARRIVAL_TOL``."""
+    tau_lo = params[P_BURN] + MIN_COAST
+    if not (tau_hi >= tau_lo):
+        return math.nan
+    f_hi = _excess(site, p, tau_hi, params, gm, omega, r_floor, b, v, work)
+    if f_hi > 0.0:
+        delta = min(0.5, 0.5 * (tau_hi - tau_lo))
+        if delta <= 0.0:
+            return math.nan
+        f_d = _excess(site, p, tau_hi - delta, params, gm, omega, r_floor, b, v, work)
+        if not (f_d < f_hi):
+            return math.nan  # falling (or infeasible) at tau_hi: the minimum lies beyond tau_hi
+        t_min, f_min = _golden_min(site, p, tau_lo, tau_hi, params, gm, omega, r_floor, b, v, work, 1e-2)
+        if f_min > 0.0:
+            return math.nan
+        tau_hi = t_min
+    f_lo = _excess(site, p, tau_lo, params, gm, omega, r_floor, b, v, work)
+    if f_lo <= 0.0:
+        return tau_lo
+    lo, hi = tau_lo, tau_hi
+    for _ in range(100):
+        if hi - lo <= ARRIVAL_TOL:
+            break
+        mid = 0.5 * (lo + hi)
+        if _excess(site, p, mid, params, gm, omega, r_floor, b, v, work) <= 0.0:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+@njit(cache=True)
+def _ground_range(site, p):
+    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
+    rp = math.sqrt(p[0] ** 2 + p[1] ** 2 + p[2] ** 2)
+    cx = site[1] * p[2] - site[2] * p[1]
+    cy = site[2] * p[0] - site[0] * p[2]
+    cz = site[0] * p[1] - site[1] * p[0]
+    return rs * math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), (site[0] * p[0] + site[1] * p[1] + site[2] * p[2]))
+
+
+@njit(cache=True)
+def within_limits(site, p, alt, params):
+    """True if a point at altitude ``alt`` (m) lies in the interceptor's altitude band and
+    within its maximum ground range of the site."""
+    if not (alt >= params[P_MIN_ALT] and alt <= params[P_MAX_ALT]):
+        return False
+    return _ground_range(site, p) <= params[P_RANGE]
+
+
+@njit(cache=True)
+def max_coast_speed(params, rs, gm, omega):
+    """Upper bound (m/s) on the inertial speed anywhere on a coast: the burnout speed plus the
+    Earth's surface speed, plus what falling from burnout altitude to below the lowest
+    surface point (6 350 km) could add."""
+    v0 = params[P_SPEED] + omega * (rs + params[P_BO_ALT])
+    return math.sqrt(v0 * v0 + 2.0 * gm * max(0.0, 1.0 / 6.35e6 - 1.0 / (rs + params[P_BO_ALT])))
+
+
+@njit(cache=True, parallel=True)
+def _reach_kernel(site, p, tau, params, gm, omega, r_floor, speed, b_out, v_out):
+    for i in prange(p.shape[0]):
+        work = np.empty(9)
+        speed[i] = speed_needed_one(site[i], p[i], tau[i], params, gm, omega, r_floor, b_out[i], v_out[i], work)
+
+
+@njit(cache=True, parallel=True)
+def _earliest_kernel(site, p, tau_hi, params, gm, omega, r_floor, out):
+    for i in prange(p.shape[0]):
+        work = np.empty(9)
+        b = np.empty(3)
+        v = np.empty(3)
+        out[i] = earliest_arrival_one(site[i], p[i], tau_hi[i], params, gm, omega, r_floor, b, v, work)
+
+
+@njit(cache=True, parallel=True)
+def _min_speed_kernel(site, p, tau_hi, params, gm, omega, r_floor, tol, out_tau, out_speed):
+    for i in prange(p.shape[0]):
+        work = np.empty(9)
+        b = np.empty(3)
+        v = np.empty(3)
+        t, f = _golden_min(site[i], p[i], params[P_BURN] + MIN_COAST, tau_hi[i], params, gm, omega, r_floor,
+                           b, v, work, tol)
+        out_tau[i] = t
+        out_speed[i] = f + params[P_SPEED]
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+
+
+@dataclass
+class Reach:
+    """Arcs from a launch site to N points, in SI units (Earth-fixed axes).
+
+    Attributes:
+        reachable: (N,) the point is reachable at ``flight_time`` (speed and limits).
+        flight_time: (N,) seconds from launch to arrival at the point; NaN if none.
+        speed_needed: (N,) ground-relative burnout speed the arc needs, m/s (inf if none).
+        in_limits: (N,) the point lies in the altitude band and within maximum range.
+        burnout_time: seconds from launch to burnout (the interceptor's burn time).
+        burnout_position: (N, 3) Earth-fixed burnout point at the burnout instant, m.
+        burnout_velocity: (N, 3) Earth-relative velocity at burnout, Earth-fixed axes, m/s.
+        altitude, ground_range: (N,) the point's geodetic altitude and ground range from the
+            site, m.
+        models: the model switches used.
+    """
+
+    reachable: np.ndarray
+    flight_time: np.ndarray
+    speed_needed: np.ndarray
+    in_limits: np.ndarray
+    burnout_time: float
+    burnout_position: np.ndarray
+    burnout_velocity: np.ndarray
+    altitude: np.ndarray
+    ground_range: np.ndarray
+    models: Models
+
+
+def _setup(site_lat, site_lon, point, models):
+    point = np.ascontiguousarray(np.atleast_2d(np.asarray(point, dtype=float)))
+    n = point.shape[0]
+    lat = np.broadcast_to(np.asarray(site_lat, dtype=float), (n,))
+    lon = np.broadcast_to(np.asarray(site_lon, dtype=float), (n,))
+    site = np.ascontiguousarray(to_ecef(lat, lon, 0.0, models.earth).reshape(n, 3))
+    omega = models.earth.rotation_rate if models.rotation else 0.0
+    _, _, alt = to_geodetic(point, models.earth)
+    return site, point, omega, np.atleast_1d(alt)
+
+
+def _r_floor(models) -> float:
+    """Radius (m) an arc's perigee must clear: the model's polar radius (the lowest surface)."""
+    return models.earth.polar_radius
+
+
+def reach(interceptor: Interceptor, site_lat, site_lon, point, flight_time, models: Models = Models()) -> Reach:
+    """Can ``interceptor`` launched from (site_lat, site_lon) (radians, scalars or (N,)) be at
+    Earth-fixed ``point`` (N, 3) m exactly ``flight_time`` s (scalar or (N,)) after launch?"""
+    site, point, omega, alt = _setup(site_lat, site_lon, point, models)
+    n = point.shape[0]
+    tau = np.ascontiguousarray(np.broadcast_to(np.asarray(flight_time, dtype=float), (n,)))
+    params = interceptor.params()
+    speed = np.empty(n)
+    b = np.full((n, 3), np.nan)
+    v = np.full((n, 3), np.nan)
+    _reach_kernel(site, point, tau, params, models.earth.gm, omega, _r_floor(models), speed, b, v)
+    ground = _ground_batch(site, point)
+    in_limits = (alt >= interceptor.min_intercept_alt) & (alt <= interceptor.max_intercept_alt) & (
+        ground <= interceptor.max_range)
+    ok = np.isfinite(speed)
+    b[~ok] = np.nan
+    v[~ok] = np.nan
+    return Reach(reachable=ok & (speed <= interceptor.burnout_speed) & in_limits, flight_time=tau.copy(),
+                 speed_needed=speed, in_limits=in_limits, burnout_time=interceptor.burn_time,
+                 burnout_position=b, burnout_velocity=v, altitude=alt, ground_range=ground, models=models)
+
+
+def _ground_batch(site, point):
+    rs = np.linalg.norm(site, axis=1)
+    cross = np.linalg.norm(np.cross(site, point), axis=1)
+    return rs * np.arctan2(cross, np.sum(site * point, axis=1))
+
+
+def earliest_arrival(interceptor: Interceptor, site_lat, site_lon, point, models: Models = Models(),
+                     max_time: float = 3600.0) -> Reach:
+    """Earliest time after launch at which ``interceptor`` from (site_lat, site_lon) (radians)
+    can reach each Earth-fixed ``point`` (N, 3) m, searched up to ``max_time`` s, with the
+    burnout state of that arc. Points outside the altitude band or maximum range, or beyond
+    reach, get NaN times and ``reachable`` False."""
+    site, point, omega, alt = _setup(site_lat, site_lon, point, models)
+    n = point.shape[0]
+    params = interceptor.params()
+    tau = np.empty(n)
+    _earliest_kernel(site, point, np.full(n, float(max_time)), params, models.earth.gm, omega, _r_floor(models), tau)
+    ground = _ground_batch(site, point)
+    in_limits = (alt >= interceptor.min_intercept_alt) & (alt <= interceptor.max_intercept_alt) & (
+        ground <= interceptor.max_range)
+    tau = np.where(in_limits, tau, np.nan)
+    ok = np.isfinite(tau)
+    out = reach(interceptor, site_lat, site_lon, point, np.where(ok, tau, interceptor.burn_time + MIN_COAST), models)
+    out.flight_time = tau
+    out.reachable = ok & out.reachable
+    for arr in (out.burnout_position, out.burnout_velocity):
+        arr[~ok] = np.nan
+    out.speed_needed = np.where(ok, out.speed_needed, np.nan)
+    return out
+
+
+def minimum_speed(interceptor: Interceptor, site_lat, site_lon, point, models: Models = Models(),
+                  max_time: float = 3600.0, tol: float = 1e-6):
+    """Lowest ground-relative burnout speed (m/s) with which ``interceptor``'s powered phase
+    and a coast reach each Earth-fixed ``point`` (N, 3), over flight times up to ``max_time``
+    s, and the flight time (s after launch) of that arc. Limits are not applied."""
+    site, point, omega, _ = _setup(site_lat, site_lon, point, models)
+    n = point.shape[0]
+    t = np.empty(n)
+    v = np.empty(n)
+    _min_speed_kernel(site, point, np.full(n, float(max_time)), interceptor.params(), models.earth.gm, omega,
+                      _r_floor(models), float(tol), t, v)
+    return v, t
+
+
+@dataclass
+class FlyoutFan:
+    """Where an interceptor can be by each time after launch, in one vertical plane.
+
+    Attributes:
+        times: (T,) seconds after launch.
+        ground_range: (R,) ground range from the site, m.
+        altitude: (A,) altitude, m.
+        earliest: (R, A) earliest arrival time after launch at each grid point, s (NaN if
+            out of reach or outside the altitude band / maximum range).
+        reachable: (T, R, A) the point can be reached by time ``times[t]``.
+        heading: azimuth of the plane, radians clockwise from north.
+        interceptor: the interceptor's name.
+        models: the model switches used.
+    """
+
+    times: np.ndarray
+    ground_range: np.ndarray
+    altitude: np.ndarray
+    earliest: np.ndarray
+    reachable: np.ndarray
+    heading: float
+    interceptor: str
+    models: Models
+
+
+def flyout_fan(interceptor: Interceptor, site_lat: float, site_lon: float, times, models: Models = Models(),
+               heading: float = 0.0, ranges=None, altitudes=None) -> FlyoutFan:
+    """Reachable envelope (ground range vs altitude) by each of ``times`` (s after launch) in
+    the vertical plane through the site (radians) along ``heading`` (rad clockwise from north).
+    Default grid: 120 ranges up to the maximum range and 100 altitudes up to the ceiling."""
+    from .earth import geodesic_direct
+
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    if ranges is None:
+        ranges = np.linspace(0.0, interceptor.max_range, 121)[1:]
+    if altitudes is None:
+        altitudes = np.linspace(0.0, interceptor.max_intercept_alt, 101)[1:]
+    ranges = np.asarray(ranges, dtype=float)
+    altitudes = np.asarray(altitudes, dtype=float)
+    rr, aa = np.meshgrid(ranges, altitudes, indexing="ij")
+    lat, lon = geodesic_direct(site_lat, site_lon, heading, rr.ravel(), models.earth)
+    pts = to_ecef(lat, lon, aa.ravel(), models.earth)
+    arr = earliest_arrival(interceptor, site_lat, site_lon, pts, models, max_time=float(times.max()))
+    earliest = arr.flight_time.reshape(rr.shape)
+    with np.errstate(invalid="ignore"):
+        reachable = earliest[None, :, :] <= times[:, None, None]
+    return FlyoutFan(times=times, ground_range=ranges, altitude=altitudes, earliest=earliest, reachable=reachable,
+                     heading=float(heading), interceptor=interceptor.name, models=models)
+
+
+def plot_flyout_fan(fan: FlyoutFan, ax=None):
+    """Draw the fan: filled contours of earliest arrival, one contour line per fan time.
+    Returns the matplotlib Axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 5))
+    r_km = fan.ground_range / 1e3
+    a_km = fan.altitude / 1e3
+    e = np.where(np.isfinite(fan.earliest), fan.earliest, np.nan)
+    if np.isfinite(e).any():
+        levels = np.unique(np.concatenate([[0.0], fan.times]))
+        cs = ax.contourf(r_km, a_km, e.T, levels=levels, cmap="viridis_r", extend="neither")
+        ax.contour(r_km, a_km, e.T, levels=fan.times, colors="k", linewidths=0.6)
+        plt.colorbar(cs, ax=ax, label="earliest arrival after launch (s)")
+    ax.set_xlabel("ground range from site (km)")
+    ax.set_ylabel("altitude (km)")
+    ax.set_title(f"{fan.interceptor} fly-out fan (heading {math.degrees(fan.heading):.0f} deg)")
+    ax.set_xlim(0, r_km.max())
+    ax.set_ylim(0, a_km.max())
+    return ax
