@@ -35,6 +35,7 @@ def full_map(tmp_path_factory):
     maps.add_sites(m, [44.08, 54.48], [24.35, 16.98], ["Deveselu", "Redzikowo"], label="Sites")
     maps.add_tracks(m, np.array([[35.0, 40.0, 45.0, np.nan], [34.0, 38.0, 43.0, 47.0]]),
                     np.array([[50.0, 40.0, 30.0, np.nan], [52.0, 45.0, 35.0, 25.0]]), label="Tracks")
+    maps.add_cities(m, min_population=3e6)
     maps.finish(m, note="synthetic data")
     paths = maps.save(m.fig, tmp_path_factory.mktemp("maps") / "sub" / "coverage")
     return m, paths
@@ -75,6 +76,13 @@ def test_legend_and_title_list_every_overlay(full_map):
                      "Sites", "Tracks"]:
         assert expected in labels
     assert m.ax.get_title() == "Test map"
+
+
+def test_largest_cities_are_named(full_map):
+    m, _ = full_map
+    texts = {t.get_text() for t in m.ax.texts}
+    assert {"London", "Berlin", "Madrid"} <= texts
+    assert "Warsaw" not in texts  # below the 3 M threshold used in the fixture
 
 
 def test_borders_are_drawn_inside_the_view(full_map):

@@ -286,6 +286,23 @@ def add_sites(m: Map, lat_deg, lon_deg, labels=None, label: str | None = None,
                           zorder=9, path_effects=_halo(), annotation_clip=True)
 
 
+def add_cities(m: Map, min_population: float = 2e6, max_labels: int = 20,
+               color: str = "#444444") -> None:
+    """Dot and name the largest de-duplicated GeoNames cities inside the map box, for
+    orientation (at most ``max_labels``, most populous first)."""
+    from .geography import cities
+
+    c = cities(m.extent)
+    keep = np.nonzero(c.population >= min_population)[0][:max_labels]
+    if keep.size == 0:
+        return
+    x, y = m.xy(c.lon_deg[keep], c.lat_deg[keep])
+    m.ax.plot(x, y, linestyle="none", marker="o", markersize=3, color=color, zorder=6)
+    for xi, yi, name in zip(x, y, c.name[keep]):
+        m.ax.annotate(str(name), (xi, yi), xytext=(3, -3), textcoords="offset points", fontsize=7,
+                      va="top", color=color, zorder=6, path_effects=_halo(), annotation_clip=True)
+
+
 def destination(lat_deg, lon_deg, bearing_deg, distance_km):
     """Point reached from (lat, lon) along a great circle: degrees, degrees clockwise from
     north, km on the 6 371 km sphere. Broadcasts; returns (lat_deg, lon_deg)."""
