@@ -438,7 +438,7 @@ def dump(scenario: Scenario) -> str:
     import tomli_w
 
     data = scenario.model_dump(mode="python", exclude_none=True)
-    return tomli_w.dumps(_drop_empty(data))
+    return tomli_w.dumps(_drop_empty(data), multiline_strings=True)
 
 
 def _drop_empty(data: dict) -> dict:
