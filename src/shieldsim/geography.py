@@ -53,6 +53,15 @@ northern Scandinavia, mountains) and under-populates suburban belts. Per-country
 over a grid that covers the whole country then equal ``max(POP_EST, urban)`` up to the
 sampling error of the land area. Countries too small to be hit by any sample point get
 their residual in the cell holding a representative point of their polygon.
+
+Known consequences: on a grid that covers only part of a country, that country's share is
+its cities there plus residual in proportion to *area*, so European Russia (most of
+Russia's people, a quarter of its area) is under-counted on a Europe grid (about 38 % of
+POP_EST in :data:`EUROPE_EXTENT`), and metropolitan France gets ~89 % of France's estimate
+because French Guiana carries 13 % of the French polygon's area. Suburban municipalities
+inside a large city's disc (Paris's petite couronne) are dropped as districts, so their
+people are spread over the country instead of sitting next to the city. For a check of
+national totals use :func:`country_population_totals`, which uses a world grid.
 """
 
 from __future__ import annotations
