@@ -390,3 +390,86 @@ def test_radar_validation_rejects_bad_fields():
         radar(el_min=d(10), el_max=d(5))
     with pytest.raises(ValueError):
         S.Network("n", [radar(name="a"), radar(name="a")], 1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# the `shieldsim detect` command
+
+
+DETECT_FILE = """
+extends = "epaa-2011"
+
+[[flights]]
+name = "north-west"
+lat_deg = 38.9
+lon_deg = 45.2
+alt_km = 110.0
+speed_kms = 3.3
+gamma_deg = 38.0
+heading_deg = 285.0
+burnout_time_s = 110.0
+rcs_m2 = 0.1
+
+[[flights]]
+name = "west"
+lat_deg = 34.9
+lon_deg = 50.3
+alt_km = 110.0
+speed_kms = 3.0
+gamma_deg = 40.0
+heading_deg = 280.0
+rcs_m2 = 0.5
+"""
+
+
+def run_cli(args, capsys):
+    from shieldsim.cli import main
+
+    with pytest.raises(SystemExit) as ex:
+        main(args)
+    out = capsys.readouterr()
+    return ex.value.code, out.out, out.err
+
+
+def test_detect_cli_json_matches_the_library_timeline(tmp_path, capsys):
+    import json
+
+    path = tmp_path / "d.toml"
+    path.write_text(DETECT_FILE)
+    png = tmp_path / "t.png"
+    code, out, err = run_cli(["detect", "--scenario", str(path), "--json", "--network", "nato", "--plot", str(png)],
+                             capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["version"] and doc["models"]["earth"] == "wgs84" and doc["network"] == "nato"
+    assert [t["name"] for t in doc["threats"]] == ["north-west", "west"]
+    assert png.stat().st_size > 10_000
+    # the same flight flown and detected through the library, shifted by its burnout time
+    from shieldsim import scenario as scen
+
+    sc = scen.load("epaa-2011")
+    models = scen.models(sc)
+    traj = flights(d(38.9), d(45.2), 110e3, 3300.0, d(38.0), d(285.0), models=models, rcs=0.1, max_time=900)
+    net = next(n for n in scen.networks(sc) if n.name == "nato")
+    tl = S.detect(traj, net)
+    row = doc["threats"][0]
+    j = tl.sensor_names.index("kurecik-tpy2")
+    assert row["sensors"][j]["first_detection_s"] == pytest.approx(tl.first_detection[0, j] + 110.0, abs=1e-6)
+    expect_cue = tl.cue_time[0] + 110.0
+    assert row["cue_time_s"] == pytest.approx(expect_cue, abs=1e-6)
+    assert row["burnout_time_s"] == 110.0
+
+
+def test_detect_cli_prints_a_table_and_rejects_unknown_names(tmp_path, capsys):
+    path = tmp_path / "d.toml"
+    path.write_text(DETECT_FILE)
+    code, out, _ = run_cli(["detect", "--scenario", str(path), "--threat", "west"], capsys)
+    assert code == 0 and "kurecik-tpy2" in out and "fused cue" in out and "north-west" not in out
+    code, _, err = run_cli(["detect", "--scenario", str(path), "--threat", "nowhere"], capsys)
+    assert code == 2 and "allowed: north-west, west" in err
+    code, _, err = run_cli(["detect", "--scenario", str(path), "--network", "nope"], capsys)
+    assert code == 2 and "nato" in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text(DETECT_FILE.replace("speed_kms = 3.0", "speed_kms = -3.0"))
+    code, _, err = run_cli(["detect", "--scenario", str(bad)], capsys)
+    assert code == 2 and "speed_kms" in err and len(err.strip().splitlines()) == 1

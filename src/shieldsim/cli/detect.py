@@ -1,0 +1,393 @@
+"""``shieldsim detect``: when each sensor first detects and tracks each threat, and the fused
+cue and fire-control track of the network.
+
+The sensors (radars, launch detectors, networks) come from a scenario (a built-in name or a
+TOML file). The threat flights come either from the scenario's threat classes, launch areas
+and aim points (flown with `trajectory.aim`), or from ``[[flights]]`` burnout states in the
+file itself -- a detect file is a scenario file (it may ``extends`` a built-in) plus::
+
+    [[flights]]
+    name = "tabriz-rome"      # label
+    lat_deg = 38.5            # burnout point, geodetic
+    lon_deg = 45.0
+    alt_km = 120.0            # burnout altitude above the model surface
+    speed_kms = 3.2           # Earth-relative burnout speed
+    gamma_deg = 38.0          # flight-path angle above the local horizontal
+    heading_deg = 295.0       # clockwise from north
+    burnout_time_s = 110.0    # time of this state after launch (default 0)
+    rcs_m2 = 0.1              # radar cross-section of the re-entry vehicle
+    beta_kgm2 = 5000.0        # ballistic coefficient (used with drag; default no drag effect)
+
+Burnout-state flights start at burnout: the boost itself is not flown, so a launch detector
+sees only the burnout state (if it is above the detector's altitude).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+from .output import fail, provenance, to_json
+
+_MAX_TABLE_FLIGHTS = 20
+
+
+def _read_flights_file(path: Path):
+    """(scenario, flight specs or None) from a TOML file that may hold [[flights]]."""
+    import tomllib
+
+    import tomli_w
+
+    from .. import scenario as scen
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        fail("--scenario", f"cannot read {path}: {err.strerror}")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        fail("--scenario", f"{path}: TOML syntax error: {err}")
+    flights = data.pop("flights", None)
+    if flights is not None and "name" not in data and "extends" not in data:
+        data["name"] = path.stem
+    try:
+        sc = scen.loads(tomli_w.dumps(data), origin=str(path), base_dir=path.parent)
+    except scen.ScenarioError as err:
+        fail("--scenario", str(err).replace("\n", "; "))
+    return sc, flights
+
+
+def _flight_specs(raw) -> list[dict]:
+    """Validate [[flights]] entries (human units) with one line per problem."""
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+    class FlightSpec(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        name: str = Field(min_length=1, max_length=80)
+        lat_deg: float = Field(ge=-90, le=90)
+        lon_deg: float = Field(ge=-180, le=360)
+        alt_km: float = Field(ge=0, le=5000)
+        speed_kms: float = Field(gt=0, le=11)
+        gamma_deg: float = Field(ge=-90, le=90)
+        heading_deg: float = Field(ge=-360, le=360)
+        burnout_time_s: float = Field(default=0.0, ge=0, le=1000)
+        rcs_m2: float = Field(gt=0, le=1e4)
+        beta_kgm2: float = Field(default=float("inf"), gt=0)
+
+    if not isinstance(raw, list) or not raw:
+        fail("--scenario", "flights must be a non-empty array of tables ([[flights]])")
+    out = []
+    for i, entry in enumerate(raw):
+        try:
+            out.append(FlightSpec.model_validate(entry).model_dump())
+        except ValidationError as err:
+            msgs = "; ".join(f"flights[{i}].{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+            fail("--scenario", msgs)
+    names = [f["name"] for f in out]
+    if len(set(names)) != len(names):
+        fail("--scenario", f"flight names must be unique, got {names}")
+    return out
+
+
+def _trajectories_from_states(specs: list[dict], models, step: float):
+    """`Trajectory` of burnout-state flights (grid from burnout) and each flight's offset
+    (burnout time after launch, s) to add to the timeline."""
+    import numpy as np
+
+    from ..trajectory import Trajectory, burnout_state, fly_states
+
+    col = {k: np.array([s[k] for s in specs], dtype=float) for k in specs[0] if k != "name"}
+    lat, lon = np.radians(col["lat_deg"]), np.radians(col["lon_deg"])
+    r0, v0 = burnout_state(lat, lon, col["alt_km"] * 1e3, col["speed_kms"] * 1e3, np.radians(col["gamma_deg"]),
+                           np.radians(col["heading_deg"]), models.earth)
+    beta = np.where(np.isfinite(col["beta_kgm2"]), col["beta_kgm2"], 1e12)
+    probe = fly_states(r0, v0, models, beta)
+    if not np.isfinite(probe.flight_time).all():
+        bad = [s["name"] for s, ok in zip(specs, np.isfinite(probe.flight_time)) if not ok]
+        fail("--scenario", f"flights {bad} never come back to the surface; lower speed_kms or steepen gamma_deg")
+    max_time = float(np.max(probe.flight_time)) + step
+    f = fly_states(r0, v0, models, beta, sample_step=step, max_time=max(max_time, 2 * step))
+    n = len(specs)
+    z = np.zeros(n)
+    traj = Trajectory(time=f.sample_time, position=f.position, velocity=f.velocity, launch_time=z,
+                      burnout_time=z, impact_time=f.flight_time, apogee_time=f.apogee_time, launch_lat=lat,
+                      launch_lon=lon, impact_lat=f.impact_lat, impact_lon=f.impact_lon, apogee_alt=f.apogee_alt,
+                      ground_range=f.ground_range, rcs=col["rcs_m2"], beta=col["beta_kgm2"], models=models,
+                      labels=np.array([s["name"] for s in specs], dtype=object))
+    return traj, col["burnout_time_s"]
+
+
+def _trajectories_from_scenario(sc, threat: str | None, aim: str | None, max_flights: int, step: float):
+    """Flights of the scenario's threat classes from their launch areas to its aim points."""
+    import numpy as np
+
+    from .. import scenario as scen
+    from .. import trajectory as trj
+
+    if not sc.threats or not sc.launch_areas or not sc.aim_points:
+        fail("--scenario", f"scenario {sc.name!r} defines no threats, launch areas or aim points to fly; "
+                           "add [[flights]] burnout states (see `shieldsim detect --help`)")
+    if threat is not None and threat not in sc.threats:
+        fail("--threat", f"unknown threat class {threat!r}; allowed: {', '.join(sc.threats)}")
+    if aim is not None and aim not in sc.aim_points:
+        fail("--aim", f"unknown aim point {aim!r}; allowed: {', '.join(sc.aim_points)}")
+    if not hasattr(trj, "aim"):
+        fail("--scenario", "flying a scenario's threat classes needs trajectory.aim, which is not available "
+                           "in this build; add [[flights]] burnout states to a file that extends the scenario")
+    missiles = scen.missiles(sc)
+    models = scen.models(sc)
+    targets = scen.aim_points(sc)
+    if aim is not None:
+        keep = [i for i, n in enumerate(targets.names) if n == aim]
+        targets = scen.Points([targets.names[i] for i in keep], targets.lat[keep], targets.lon[keep])
+    parts, labels = [], []
+    for area_name, area in sc.launch_areas.items():
+        for cls in area.threats:
+            if threat is not None and cls != threat:
+                continue
+            pts = scen.launch_points(sc, area_name)
+            li, ti = np.meshgrid(np.arange(len(pts.names)), np.arange(len(targets.names)), indexing="ij")
+            li, ti = li.ravel(), ti.ravel()
+            spec = sc.threats[cls]
+            apogee = spec.apogee_km * 1e3 if spec.apogee_km is not None else None
+            parts.append(trj.aim(pts.lat[li], pts.lon[li], targets.lat[ti], targets.lon[ti], missiles[cls], models,
+                                 kind=spec.trajectory, apogee=apogee, sample_step=step))
+            labels += [f"{cls} {pts.names[a]} -> {targets.names[b]}" for a, b in zip(li, ti)]
+    if not parts:
+        fail("--threat", f"no launch area launches {threat!r}")
+    if sum(len(p) for p in parts) > max_flights:
+        fail("--max-flights", f"{sum(len(p) for p in parts)} flights selected, more than --max-flights "
+                              f"{max_flights}; narrow with --threat / --aim or raise --max-flights")
+    traj = _concat(parts)
+    traj.labels = np.array(labels, dtype=object)
+    return traj, np.zeros(len(traj))
+
+
+def _concat(parts):
+    """One `Trajectory` from several on the same step (time grid padded with NaN)."""
+    import numpy as np
+
+    from ..trajectory import Trajectory
+
+    if len(parts) == 1:
+        return parts[0]
+    m = max(p.time.size for p in parts)
+    step = parts[0].step
+    fields = {}
+    for name in parts[0].__dict__:
+        if name == "time":
+            fields[name] = np.arange(m) * step + parts[0].time[0]
+        elif name == "models":
+            fields[name] = parts[0].models
+        elif name in ("position", "velocity"):
+            fields[name] = np.concatenate([np.pad(getattr(p, name), ((0, 0), (0, m - p.time.size), (0, 0)),
+                                                  constant_values=np.nan) for p in parts])
+        elif getattr(parts[0], name) is None:
+            fields[name] = None
+        else:
+            fields[name] = np.concatenate([getattr(p, name) for p in parts])
+    return Trajectory(**fields)
+
+
+def _shift(tl, offset):
+    """Add each flight's offset (s) to every time of the timeline."""
+    for name in ("first_detection", "sensor_track_time", "sensor_report_time", "visible_start", "visible_end",
+                 "detect_start", "detect_end"):
+        arr = getattr(tl, name)
+        setattr(tl, name, arr + offset.reshape((-1,) + (1,) * (arr.ndim - 1)))
+    tl.cue_time = tl.cue_time + offset
+    tl.track_time = tl.track_time + offset
+
+
+def _result(tl, traj, offset, names, sensors) -> list[dict]:
+    out = []
+    sn = tl.sensor_names
+    for i in range(len(tl)):
+        rows = []
+        for j, s in enumerate(sensors):
+            rows.append({
+                "sensor": sn[j], "kind": tl.sensor_kinds[j], "fire_control": bool(tl.fire_control[j]),
+                "first_detection_s": tl.first_detection[i, j], "track_time_s": tl.sensor_track_time[i, j],
+                "report_time_s": tl.sensor_report_time[i, j], "cued": bool(tl.cued[i, j]),
+                "visible_s": [list(x) for x in tl.intervals(i, j, "visible")],
+                "detectable_s": [list(x) for x in tl.intervals(i, j, "detect")],
+            })
+        out.append({
+            "name": names[i],
+            "burnout_time_s": offset[i] if offset[i] > 0 else traj.burnout_time[i],
+            "impact_time_s": traj.impact_time[i] + offset[i],
+            "rcs_m2": traj.rcs[i],
+            "cue_time_s": tl.cue_time[i], "cue_sensor": sn[tl.cue_sensor[i]] if tl.cue_sensor[i] >= 0 else None,
+            "track_time_s": tl.track_time[i],
+            "track_sensor": sn[tl.track_sensor[i]] if tl.track_sensor[i] >= 0 else None,
+            "sensors": rows,
+        })
+    return out
+
+
+def _fmt(t) -> str:
+    return "never" if t is None or t != t else f"{t:7.1f}"
+
+
+def _at(t, who) -> str:
+    return "never" if t is None or t != t else f"{t:.1f} s ({who})"
+
+
+def _print_table(threats: list[dict], network: str, latency: float) -> None:
+    typer.echo(f"Times in seconds after launch; network {network!r}, sharing latency {latency:g} s.")
+    for th in threats[:_MAX_TABLE_FLIGHTS]:
+        typer.echo("")
+        typer.echo(f"{th['name']}  (rcs {th['rcs_m2']:g} m^2, impact at {_fmt(th['impact_time_s']).strip()} s)")
+        typer.echo(f"  {'sensor':<22} {'kind':<16} {'first det':>9} {'track':>9}  note")
+        for r in th["sensors"]:
+            note = []
+            if r["kind"] == "launch-detector":
+                note.append(f"cue at {_fmt(r['report_time_s']).strip()}")
+            elif not r["fire_control"]:
+                note.append("cue quality")
+            if r["cued"]:
+                note.append("cued")
+            typer.echo(f"  {r['sensor']:<22} {r['kind']:<16} {_fmt(r['first_detection_s']):>9} "
+                       f"{_fmt(r['track_time_s']) if r['kind'] == 'radar' else '-':>9}  {', '.join(note)}")
+        typer.echo(f"  fused cue {_at(th['cue_time_s'], th['cue_sensor'])}; "
+                   f"fire-control track {_at(th['track_time_s'], th['track_sensor'])}")
+    if len(threats) > _MAX_TABLE_FLIGHTS:
+        typer.echo(f"\n... {len(threats) - _MAX_TABLE_FLIGHTS} more flights (use --json for all)")
+
+
+def _plot(path: Path, th: dict, title: str) -> None:
+    """Timeline chart of one flight: per sensor, geometric coverage (light) and detectable
+    (dark) bars, first detection (triangle) and track (circle; filled = fire control);
+    vertical lines at the fused cue, fused track, burnout and impact."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = th["sensors"]
+    fig, ax = plt.subplots(figsize=(10, 2.4 + 0.6 * len(rows)))
+    for y, r in enumerate(reversed(rows)):
+        for a, b in r["visible_s"]:
+            ax.barh(y, b - a, left=a, height=0.6, color="#c6dbef", edgecolor="none")
+        for a, b in r["detectable_s"]:
+            ax.barh(y, max(b - a, 1.0), left=a, height=0.6, color="#2171b5" if r["kind"] == "radar" else "#fd8d3c",
+                    edgecolor="none")
+        t = r["first_detection_s"]
+        if t == t and t is not None:
+            ax.plot(t, y, marker="v", color="black", ms=8, ls="none")
+        t = r["track_time_s"] if r["kind"] == "radar" else r["report_time_s"]
+        if t == t and t is not None:
+            filled = r["kind"] == "radar" and r["fire_control"]
+            ax.plot(t, y, marker="o", ms=9, ls="none", color="#cb181d" if filled else "white",
+                    markeredgecolor="#cb181d", markeredgewidth=2)
+    lines = [("burnout_time_s", "grey", ":", "burnout"), ("impact_time_s", "black", "-", "impact"),
+             ("cue_time_s", "#fd8d3c", "--", "fused cue"), ("track_time_s", "#cb181d", "--", "fused track")]
+    marks = sorted(((th[key], color, style, label) for key, color, style, label in lines
+                    if th[key] is not None and th[key] == th[key]), key=lambda m: m[0])
+    for level, (t, color, style, label) in enumerate(marks):
+        ax.axvline(t, color=color, ls=style, lw=1.5)
+        ax.annotate(f"{label} {t:.0f} s", xy=(t, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(0, 4 + 11 * (level % 4)), textcoords="offset points", ha="center", va="bottom",
+                    fontsize=8, color=color)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([f"{r['sensor']}" + ("" if r["kind"] == "radar" else " (IR)") for r in reversed(rows)])
+    ax.set_ylim(-0.6, len(rows) - 0.2)
+    end = th["impact_time_s"] if th["impact_time_s"] == th["impact_time_s"] else None
+    ax.set_xlim(0, (end or ax.get_xlim()[1]) * 1.02)
+    ax.set_xlabel("time after launch, s")
+    ax.set_title(title, fontsize=10, pad=52)
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color="#c6dbef", label="in coverage"), Patch(color="#2171b5", label="detectable"),
+                       Patch(color="#fd8d3c", label="boost seen (IR)"),
+                       Line2D([], [], marker="v", color="black", ls="none", label="first detection"),
+                       Line2D([], [], marker="o", color="#cb181d", ls="none", label="fire-control track"),
+                       Line2D([], [], marker="o", color="white", markeredgecolor="#cb181d", ls="none",
+                              label="cue / cue-quality track")],
+              loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.9 / (2.4 + 0.6 * len(rows))), ncol=6, fontsize=8,
+              frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    except (OSError, ValueError) as err:
+        fail("--plot", f"cannot write {path}: {err}")
+    finally:
+        plt.close(fig)
+
+
+@app.command()
+def detect(
+    scenario: str = typer.Option(..., "--scenario", help="Built-in scenario name or TOML file (a file may add "
+                                 "[[flights]] burnout states; see the module docs)."),
+    threat: str = typer.Option(None, "--threat", help="Only this threat class (scenario threats) or flight name "
+                               "([[flights]])."),
+    aim: str = typer.Option(None, "--aim", help="Only flights to this aim point (scenario threats)."),
+    network: str = typer.Option(None, "--network", help="Use this network of the scenario (sharing latency, "
+                                "home sensors); default: all its sensors as one system sharing instantly."),
+    step_s: float = typer.Option(2.0, "--step-s", min=0.1, max=60, help="Sample step of the flights, s [0.1, 60]."),
+    max_flights: int = typer.Option(500, "--max-flights", min=1, max=100_000,
+                                    help="Refuse selections of more flights than this [1, 100000]."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    plot: Path = typer.Option(None, "--plot", help="Write a timeline chart of the first selected flight "
+                              "(PNG, SVG or PDF by extension)."),
+) -> None:
+    """Detection, cue and track times of each threat flight in each sensor, and the fused
+    cue and fire-control track of the network."""
+    from .. import scenario as scen
+    from ..sensors import Network, detect as run_detect
+
+    path = Path(scenario)
+    flights_raw = None
+    if path.suffix.lower() == ".toml" or path.exists():
+        if not path.exists():
+            fail("--scenario", f"no such file {path}; built-ins: {', '.join(scen.builtin_names())}")
+        sc, flights_raw = _read_flights_file(path)
+    else:
+        try:
+            sc = scen.load(scenario)
+        except scen.ScenarioError as err:
+            fail("--scenario", str(err).replace("\n", "; "))
+    sensors = scen.radars(sc) + scen.launch_detectors(sc)
+    if not sensors:
+        fail("--scenario", f"scenario {sc.name!r} has no radars or launch detectors")
+    if network is not None:
+        nets = {n.name: n for n in scen.networks(sc)}
+        if network not in nets:
+            fail("--network", f"unknown network {network!r}; allowed: {', '.join(nets) or '(none defined)'}")
+        net = nets[network]
+    else:
+        net = Network("all-sensors", sensors, 0.0, tuple(s.name for s in sensors))
+    models = scen.models(sc)
+    if flights_raw is not None:
+        specs = _flight_specs(flights_raw)
+        if threat is not None:
+            specs = [s for s in specs if s["name"] == threat]
+            if not specs:
+                fail("--threat", f"no flight named {threat!r}; allowed: "
+                                 f"{', '.join(f['name'] for f in _flight_specs(flights_raw))}")
+        if len(specs) > max_flights:
+            fail("--max-flights", f"{len(specs)} flights, more than --max-flights {max_flights}")
+        traj, offset = _trajectories_from_states(specs, models, step_s)
+    else:
+        traj, offset = _trajectories_from_scenario(sc, threat, aim, max_flights, step_s)
+    tl = run_detect(traj, net)
+    _shift(tl, offset)
+    names = [str(x) for x in traj.labels] if traj.labels is not None else [f"flight{i}" for i in range(len(traj))]
+    threats = _result(tl, traj, offset, names, list(net.sensors))
+    if plot is not None:
+        _plot(plot, threats[0], f"{threats[0]['name']} -- {sc.name}, network {net.name!r} "
+                                f"(latency {net.latency:g} s)")
+    if as_json:
+        out = {"scenario": sc.name, "network": net.name, "latency_s": net.latency, "home": list(net.home),
+               "step_s": step_s, "threats": threats, "plot": str(plot) if plot else None}
+        out.update(provenance(models.as_dict(), scenario=sc.name))
+        typer.echo(to_json(out))
+        return
+    _print_table(threats, net.name, net.latency)
+    if plot is not None:
+        typer.echo(f"\nTimeline chart of {threats[0]['name']!r}: {plot}")
