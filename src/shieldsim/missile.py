@@ -436,40 +436,61 @@ def state_angles(position, velocity, earth: Earth):
     return lat, lon, alt, speed, gamma, heading
 
 
+def min_energy_gamma(r1, r2, psi):
+    """Flight-path angle (rad) of the minimum-energy two-body arc from radius r1 to radius r2
+    (m) over the central angle psi (rad).
+
+    The empty focus of the minimum-energy ellipse lies on the chord, and the velocity bisects
+    the angle between the outward radius and the chord: gamma = pi/2 - theta/2 with
+    cos(theta) = (r2 cos(psi) - r1) / chord.
+    """
+    r1, r2, psi = (np.asarray(x, dtype=float) for x in (r1, r2, psi))
+    chord = np.sqrt(r1 * r1 + r2 * r2 - 2.0 * r1 * r2 * np.cos(psi))
+    theta = np.arccos(np.clip((r2 * np.cos(psi) - r1) / chord, -1.0, 1.0))
+    return 0.5 * np.pi - 0.5 * theta
+
+
 @lru_cache(maxsize=64)
 def _profile_cached(key) -> tuple:
+    """(ignition accelerations, reference kick): the calibration of `boost_profile`."""
     missile = key[0]
-    fr = missile.fractions()
-    base = fr * missile.burnout_speed / _ideal_speed_per_acc(missile)
-    kicks = np.radians(np.linspace(0.5, 60.0, 120))
-    scale = 1.15
-    for _ in range(30):
+    base = missile.fractions() * missile.burnout_speed / _ideal_speed_per_acc(missile)
+    kicks = np.radians(np.linspace(0.5, 85.0, 170))
+    from scipy.optimize import brentq
+
+    found = {}
+
+    def excess(scale):
         res, _, _ = run_boost(missile, base * scale, 0.0, 0.0, 0.0, kicks, missile.burn_time, SPHERE, False, True)
-        rng = _vacuum_range_inertial(res[:, 1:4], res[:, 4:7], SPHERE)
-        rng[res[:, 13] == 0] = -1.0
-        best = _refine_best(kicks, rng)
-        res_b, _, _ = run_boost(missile, base * scale, 0.0, 0.0, 0.0, np.array([best]), missile.burn_time,
-                                SPHERE, False, True)
-        v = float(np.linalg.norm(res_b[0, 4:7]))
-        ratio = missile.burnout_speed / v
-        scale *= ratio
-        if abs(ratio - 1.0) < 1e-7:
-            break
-    return tuple(base * scale), best
+        kick, speed = _min_energy_kick(kicks, res, SPHERE)
+        found[scale] = kick
+        if not np.isfinite(speed):  # every flight goes into orbit: far too much thrust
+            return 1.0
+        return speed / missile.burnout_speed - 1.0
+
+    scale = brentq(excess, 1.0, 2.0, xtol=1e-12, rtol=1e-12)
+    excess(scale)
+    kick = found[scale]
+    return tuple(base * scale), kick
 
 
-def _refine_best(x, y) -> float:
-    """Abscissa of the maximum of samples y(x), refined by a parabola through its neighbours."""
-    i = int(np.argmax(y))
-    i = min(max(i, 1), len(x) - 2)
-    x0, x1, x2 = x[i - 1], x[i], x[i + 1]
-    y0, y1, y2 = y[i - 1], y[i], y[i + 1]
-    den = (x0 - x1) * (x0 - x2) * (x1 - x2)
-    A = (x2 * (y1 - y0) + x1 * (y0 - y2) + x0 * (y2 - y1)) / den
-    B = (x2 * x2 * (y0 - y1) + x1 * x1 * (y2 - y0) + x0 * x0 * (y1 - y2)) / den
-    if A >= 0:
-        return float(x1)
-    return float(min(max(-B / (2 * A), x0), x2))
+def _min_energy_kick(kicks, res, earth):
+    """Kick (rad) at which the burnout flight-path angle equals the minimum-energy angle for
+    the vacuum range it flies (first crossing from steep to flat), and the burnout speed there
+    (linear interpolation between the grid points); NaN if none."""
+    r, v = res[:, 1:4], res[:, 4:7]
+    psi = _vacuum_range_inertial(r, v, earth) / earth.equatorial_radius
+    rn = np.linalg.norm(r, axis=1)
+    gamma = np.arcsin(np.clip(np.sum(r * v, axis=1) / (rn * np.linalg.norm(v, axis=1)), -1, 1))
+    g = gamma - min_energy_gamma(rn, earth.equatorial_radius, psi)
+    g[res[:, 13] == 0] = np.nan
+    speed = np.linalg.norm(v, axis=1)
+    idx = np.nonzero((g[:-1] > 0) & (g[1:] <= 0))[0]
+    if idx.size == 0:
+        return math.nan, math.nan
+    i = idx[0]
+    w = g[i] / (g[i] - g[i + 1])
+    return float(kicks[i] + w * (kicks[i + 1] - kicks[i])), float(speed[i] + w * (speed[i + 1] - speed[i]))
 
 
 def _vacuum_range_inertial(r, v, earth: Earth) -> np.ndarray:
@@ -488,13 +509,16 @@ def _vacuum_range_inertial(r, v, earth: Earth) -> np.ndarray:
 
 
 def boost_profile(missile: Missile) -> np.ndarray:
-    """Ignition thrust acceleration of each stage (m/s^2), calibrated so that the full burn with the
-    best pitch-over on the non-rotating sphere, with drag, ends at ``missile.burnout_speed``."""
+    """Ignition thrust acceleration of each stage (m/s^2), calibrated so that the full burn
+    whose burnout flight-path angle is the minimum-energy angle for the vacuum range it then
+    flies (on the non-rotating sphere, with drag during the boost) ends at
+    ``missile.burnout_speed``. For a given speed that angle is also the angle of greatest range."""
     return np.asarray(_profile_cached((missile,))[0])
 
 
 def nominal_kick(missile: Missile) -> float:
-    """Kick angle (rad) of the greatest vacuum range at full burn on the calibration Earth."""
+    """Kick angle (rad) of the calibration flight: full burn, minimum-energy burnout angle,
+    non-rotating sphere with drag."""
     return float(_profile_cached((missile,))[1])
 
 
