@@ -1,0 +1,77 @@
+"""Raid Monte Carlo throughput and its scaling on a local Dask cluster.
+
+A synthetic 20-threat raid against 4 batteries, shoot-look-shoot, 10,000 trials:
+
+    trials_per_s          in-process throughput (compiled kernel, best of 5)
+    speedup_2_workers     time on a 1-worker LocalCluster / time on a 2-worker LocalCluster,
+                          same job (two chunks of 5,000 trials), clusters started and warmed
+                          up before timing, best of 5 each
+    speedup_2_workers_200k  the same ratio for 200,000 trials (eight chunks), where the fixed
+                          cost of a Dask round trip matters less
+    load_avg_1min         the machine's load average at the end; with other jobs running the
+                          two workers do not get two whole cores and the speedups drop
+
+Run: /work/venv/bin/python benchmarks/bench_raid.py
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+
+def problem(n=20, b=4, seed=3):
+    from shieldsim.battle import Raid, WindowEngagement
+
+    rng = np.random.default_rng(seed)
+    le = rng.uniform(60, 240, (n, b))
+    ll = le + rng.uniform(200, 500, (n, b))
+    eng = WindowEngagement(le, ll, le + rng.uniform(120, 200, (n, b)), ll + rng.uniform(80, 150, (n, b)),
+                           rng.random((n, b)) < 0.8, rng.uniform(0.5, 0.85, b), rng.integers(6, 14, b),
+                           tuple(f"site{j}" for j in range(b)))
+    raid = Raid("bench", np.sort(rng.uniform(0, 120, n)), ("area",) * n, tuple(f"aim{i % 5}" for i in range(n)),
+                ("mrbm",) * n)
+    return eng, raid
+
+
+def best_time(run, repeats=5):
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        run()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main() -> None:
+    from shieldsim import parallel
+    from shieldsim.battle import simulate
+
+    eng, raid = problem()
+    trials, seed = 10_000, 1
+
+    def job(ex=None, n=trials, chunk=5_000):
+        return simulate(eng, raid, "shoot-look-shoot", n, seed, ex, chunk_trials=chunk)
+
+    job()  # compile / load the cached kernel
+    t_in = best_time(job)
+    print(f"trials_per_s={trials / t_in:.0f}")
+
+    times = {}
+    for workers in (1, 2):
+        with parallel.executor(workers=workers) as ex:
+            job(ex)
+            job(ex, 200_000, 25_000)  # warm up every worker
+            times[workers] = (best_time(lambda: job(ex)), best_time(lambda: job(ex, 200_000, 25_000), 3))
+    print(f"time_1_worker_s={times[1][0]:.4f}")
+    print(f"time_2_workers_s={times[2][0]:.4f}")
+    print(f"speedup_2_workers={times[1][0] / times[2][0]:.2f}")
+    print(f"speedup_2_workers_200k={times[1][1] / times[2][1]:.2f}")
+    # other processes on the machine take cores from the workers; record how busy it was
+    print(f"load_avg_1min={os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,250 @@
+"""``shieldsim sweep``: run a command's result over a grid of parameters, one chunk per grid point.
+
+A command's input is a document (nested tables, as in its file); ``--set PATH=...`` replaces
+the value at a dotted PATH in it. Path segments index tables by key and lists by position or by
+the ``name`` of their element: ``engagement.battery.Site1.inventory``,
+``engagement.battery.0.sspk``, ``doctrine.salvo_size``, ``raid.wave.1.count``, ``trials``.
+Values: ``START:STOP:STEP`` (inclusive of STOP when the steps reach it; integers stay integers)
+or a comma list ``a,b,c``. Several ``--set`` make the Cartesian product.
+
+Every grid point is a chunk of a `shieldsim.parallel.run_chunks` job: with ``--out DIR`` each
+finished point is written at once and ``--resume DIR`` continues a killed sweep. Commands that
+can be swept are listed in `SWEEPABLE`; for now: ``raid``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+from .output import fail, provenance, to_json
+
+
+def raid_point(doc: dict) -> dict:
+    """One grid point of a raid sweep: the raid summary (JSON-able). Runs in a worker."""
+    from ..battle import simulate_document
+
+    result, _ = simulate_document(doc)
+    return result.summary()
+
+
+SWEEPABLE = {"raid": raid_point}
+"""Command name -> function of one document returning that command's result (picklable)."""
+
+
+def parse_values(text: str) -> list:
+    """``START:STOP:STEP`` or ``a,b,c`` (or one value) -> list of values."""
+    if ":" in text:
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ValueError(f"expected START:STOP:STEP, got {text!r}")
+        nums = [_number(p) for p in parts]
+        if not all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in nums):
+            raise ValueError(f"START:STOP:STEP must be numbers, got {text!r}")
+        start, stop, step = nums
+        if step == 0 or (stop - start) * step < 0:
+            raise ValueError(f"STEP must be non-zero and lead from START to STOP, got {text!r}")
+        count = int((stop - start) / step + 1e-9) + 1
+        if count > 100_000:
+            raise ValueError(f"{text!r} makes {count} values (at most 100000)")
+        if all(isinstance(n, int) for n in nums):
+            return [start + i * step for i in range(count)]
+        return [float(f"{start + i * step:.12g}") for i in range(count)]
+    return [_number(p) for p in text.split(",")]
+
+
+def _number(text: str):
+    text = text.strip()
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def set_path(doc: dict, path: str, value) -> None:
+    """Set ``value`` at the dotted ``path`` of a nested document, in place."""
+    parts = path.split(".")
+    node = doc
+    for depth, seg in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(node, list):
+            index = _list_index(node, seg, path)
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+        elif isinstance(node, dict):
+            if last:
+                node[seg] = value
+            else:
+                if seg not in node:
+                    node[seg] = {}
+                node = node[seg]
+        else:
+            raise KeyError(f"{path}: {'.'.join(parts[:depth])} is a value, not a table or list")
+
+
+def _list_index(node: list, seg: str, path: str) -> int:
+    if seg.lstrip("-").isdigit():
+        i = int(seg)
+        if not -len(node) <= i < len(node):
+            raise KeyError(f"{path}: index {i} out of range (list of {len(node)})")
+        return i
+    named = [i for i, item in enumerate(node) if isinstance(item, dict) and item.get("name") == seg]
+    if len(named) != 1:
+        names = [item.get("name") for item in node if isinstance(item, dict)]
+        raise KeyError(f"{path}: no single element named {seg!r} (names: {names})")
+    return named[0]
+
+
+def grid_documents(base: dict, axes: list[tuple[str, list]]) -> tuple[list[dict], list[dict]]:
+    """All documents of the grid (Cartesian product, last axis fastest) and their values."""
+    import copy
+    import itertools
+
+    docs, points = [], []
+    for combo in itertools.product(*[values for _, values in axes]):
+        doc = copy.deepcopy(base)
+        for (path, _), value in zip(axes, combo):
+            set_path(doc, path, value)
+        docs.append(doc)
+        points.append({path: value for (path, _), value in zip(axes, combo)})
+    return docs, points
+
+
+@app.command()
+def sweep(
+    scenario: str = typer.Argument(None, help="Scenario name or TOML file (needs the scenario modules)."),
+    sets: list[str] = typer.Option(..., "--set", help="PATH=START:STOP:STEP or PATH=a,b,c; repeat for a grid."),
+    command: str = typer.Option("raid", "--command", help="Command whose result is swept [raid]."),
+    raid_file: Path = typer.Option(None, "--raid", help="Raid file (for --command raid)."),
+    engagement_file: Path = typer.Option(None, "--engagement", help="File whose [engagement] table replaces "
+                                                                    "the raid file's."),
+    trials: int = typer.Option(1000, "--trials", min=1, max=1_000_000_000, help="Monte Carlo trials per point [1, 1e9]."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**63 - 1, help="Seed, the same at every point [0, 2^63-1]."),
+    workers: int = typer.Option(None, "--workers", min=0, max=512,
+                                help="Local Dask cluster size; 0 runs in this process (default: one worker "
+                                     "per CPU when there are several points) [0, 512]."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786."),
+    out: Path = typer.Option(None, "--out", help="Write each finished point and result.json to this new directory."),
+    resume: Path = typer.Option(None, "--resume", help="Continue the sweep in this directory (same options)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr "
+                                                                         "(default: when stderr is a terminal)."),
+) -> None:
+    """Run a command's result over a grid of parameters (resumable, local or Dask)."""
+    import os
+    import sys
+
+    from .. import parallel
+    from .raid import build_document
+
+    if command not in SWEEPABLE:
+        fail("--command", f"cannot sweep {command!r}; allowed: {sorted(SWEEPABLE)}")
+    if workers and scheduler:
+        fail("--workers", "give either --workers (local cluster) or --scheduler (existing cluster), not both")
+    if out and resume:
+        fail("--resume", "give either --out (new sweep) or --resume (continue a sweep), not both")
+    if out is not None and (out / "manifest.json").exists():
+        fail("--out", f"{out} already holds a run; continue it with --resume {out}")
+    if resume is not None and not (resume / "manifest.json").exists():
+        fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
+    base = build_document(raid_file, engagement_file, scenario)
+    base["trials"], base["seed"] = trials, seed
+    axes = []
+    for item in sets:
+        path, sep, values = item.partition("=")
+        if not sep or not path or not values:
+            fail("--set", f"expected PATH=START:STOP:STEP or PATH=a,b,c, got {item!r}")
+        try:
+            axes.append((path.strip(), parse_values(values)))
+        except ValueError as err:
+            fail("--set", str(err))
+    try:
+        docs, points = grid_documents(base, axes)
+    except KeyError as err:
+        fail("--set", str(err.args[0]))
+    if len(docs) > 1_000_000:
+        fail("--set", f"the grid has {len(docs)} points (at most 1000000)")
+    _validate(command, docs, points)
+
+    if workers is None and scheduler is None:
+        workers = min(os.cpu_count() or 1, len(docs)) if len(docs) > 1 else 0
+    show = sys.stderr.isatty() if progress is None else progress
+    fn = SWEEPABLE[command]
+    try:
+        ex = parallel.executor(workers=workers or None, scheduler=scheduler)
+    except OSError as err:
+        fail("--scheduler", f"cannot reach the Dask scheduler {scheduler}: {err}")
+    with ex:
+        execution = ex.describe()
+        run_dir = out or resume
+        if run_dir is None:
+            results = ex.map(fn, docs, progress=show, description=f"{command} sweep")
+            execution.update(chunks=len(docs), computed=len(docs), loaded=0)
+        else:
+            chunks = [parallel.Chunk(f"point-{i:07d}", doc) for i, doc in enumerate(docs)]
+            params = {"command": command, "base": base, "axes": [[p, v] for p, v in axes]}
+            try:
+                run = parallel.run_chunks(fn, chunks, run_dir, resume=True, progress=show, executor=ex,
+                                          params=params, description=f"{command} sweep")
+            except parallel.ResumeMismatch as err:
+                fail("--resume", str(err))
+            results = run.results
+            execution.update(chunks=len(docs), computed=len(run.computed), loaded=len(run.loaded))
+    record = {
+        "command": "sweep",
+        "swept": command,
+        "source": str(raid_file),
+        "axes": [{"path": p, "values": v} for p, v in axes],
+        "trials": trials,
+        "execution": execution,
+        "points": [{"set": pt, "result": res} for pt, res in zip(points, results)],
+    }
+    models = (base.get("engagement") or {}).get("models")
+    record.update(provenance(models=models, scenario=scenario, seed=seed))
+    if run_dir is not None:
+        (Path(run_dir) / "result.json").write_text(to_json(record) + "\n", encoding="utf-8")
+    typer.echo(to_json(record) if as_json else _table(record))
+
+
+def _validate(command: str, docs: list[dict], points: list[dict]) -> None:
+    """Refuse a grid with an invalid point before any work starts."""
+    from pydantic import ValidationError
+
+    from ..battle import Raid, RaidFile, engagement_from_spec
+
+    for doc, point in zip(docs, points):
+        try:
+            extra = set(doc) - {"raid", "engagement", "doctrine", "trials", "seed"}
+            if extra:
+                raise ValueError(f"unknown keys {sorted(extra)}")
+            if not isinstance(doc["trials"], int) or not 1 <= doc["trials"] <= 1_000_000_000:
+                raise ValueError("trials must be an integer within [1, 1e9]")
+            spec = RaidFile.model_validate({k: doc[k] for k in ("raid", "engagement", "doctrine") if k in doc})
+            engagement_from_spec(spec.engagement, Raid.from_spec(spec.raid))
+        except ValidationError as err:
+            first = err.errors()[0]
+            fail("--set", f"at {point}: {'.'.join(str(x) for x in first['loc'])}: {first['msg']}")
+        except ValueError as err:
+            fail("--set", f"at {point}: {err}")
+
+
+def _table(record: dict) -> str:
+    paths = [a["path"] for a in record["axes"]]
+    head = "  ".join(f"{p:>20}" for p in paths) + f"  {'P(defeated)':>12}  {'mean leakers':>12}"
+    lines = [head]
+    for point in record["points"]:
+        r = point["result"]
+        vals = "  ".join(f"{point['set'][p]!s:>20}" for p in paths)
+        lines.append(f"{vals}  {r['p_raid_defeated']:>12.4f}  {r['mean_leakers']:>12.3f}")
+    ex = record["execution"]
+    lines.append(f"{ex['chunks']} points on {ex['backend']} ({ex['workers']} worker(s)); "
+                 f"{ex['computed']} computed, {ex['loaded']} resumed")
+    return "\n".join(lines)
