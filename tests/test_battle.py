@@ -339,3 +339,66 @@ def test_killed_raid_run_resumes_to_the_uninterrupted_result_without_recomputing
     # resuming with other parameters is refused
     other = run_cli(*[a if a != seed else seed + 1 for a in args], "--resume", run_dir)
     assert other.returncode == 2 and "differ" in other.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# shieldsim sweep
+
+
+def test_sweep_values_and_dotted_paths():
+    from shieldsim.cli.sweep import parse_values, set_path
+
+    assert parse_values("4:12:4") == [4, 8, 12]
+    assert parse_values("0.1:0.5:0.2") == [0.1, 0.3, 0.5]
+    assert parse_values("one-shot,salvo") == ["one-shot", "salvo"]
+    with pytest.raises(ValueError):
+        parse_values("1:5:-1")
+    doc = {"engagement": {"battery": [{"name": "S1", "inventory": 3}, {"name": "S2", "inventory": 4}]}}
+    set_path(doc, "engagement.battery.S2.inventory", 9)
+    set_path(doc, "engagement.battery.0.sspk", 0.5)
+    set_path(doc, "doctrine.kind", "salvo")
+    assert doc["engagement"]["battery"] == [{"name": "S1", "inventory": 3, "sspk": 0.5},
+                                            {"name": "S2", "inventory": 9}]
+    assert doc["doctrine"] == {"kind": "salvo"}
+    with pytest.raises(KeyError):
+        set_path(doc, "engagement.battery.S3.inventory", 1)
+
+
+def test_sweep_points_equal_single_raid_runs_and_the_sweep_resumes(tmp_path):
+    path = write_raid(tmp_path)
+    run_dir = tmp_path / "sweep"
+    args = ["sweep", "--raid", path, "--set", "engagement.battery.Site1.inventory=2:6:2",
+            "--set", "doctrine.kind=one-shot,salvo", "--trials", 400, "--seed", 9, "--workers", 0, "--json"]
+    out = run_cli(*args, "--out", run_dir)
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout)
+    assert [p["set"] for p in rec["points"]][:3] == [
+        {"engagement.battery.Site1.inventory": 2, "doctrine.kind": "one-shot"},
+        {"engagement.battery.Site1.inventory": 2, "doctrine.kind": "salvo"},
+        {"engagement.battery.Site1.inventory": 4, "doctrine.kind": "one-shot"}]
+    assert len(rec["points"]) == 6 and rec["seed"] == 9 and rec["version"]
+    doc = read_document(path)
+    doc["engagement"]["battery"][0]["inventory"] = 4
+    doc["doctrine"]["kind"] = "salvo"
+    single, _ = simulate_document({**doc, "trials": 400, "seed": 9})
+    assert rec["points"][3]["result"] == json.loads(json.dumps(single.summary()))
+    # fewer interceptors never defeat the raid more often (same random numbers at every point)
+    p_def = [p["result"]["p_raid_defeated"] for p in rec["points"] if p["set"]["doctrine.kind"] == "salvo"]
+    assert p_def == sorted(p_def)
+
+    again = run_cli(*args, "--resume", run_dir)
+    assert again.returncode == 0, again.stderr
+    rec2 = json.loads(again.stdout)
+    assert rec2["execution"]["loaded"] == 6 and rec2["execution"]["computed"] == 0
+    assert rec2["points"] == rec["points"]
+    bad = run_cli(*[a if a != 9 else 10 for a in args], "--resume", run_dir)
+    assert bad.returncode == 2 and "differ" in bad.stderr
+
+
+def test_sweep_refuses_invalid_grid_points_before_running(tmp_path):
+    path = write_raid(tmp_path)
+    for setting in ("engagement.battery.0.sspk=0.5:1.5:0.5", "doctrine.kindd=salvo",
+                    "engagement.battery.Nowhere.inventory=1,2", "trials=0,10"):
+        out = run_cli("sweep", "--raid", path, "--set", setting, "--workers", 0)
+        assert out.returncode == 2, (setting, out.stderr)
+        assert len(out.stderr.strip().splitlines()) == 1
