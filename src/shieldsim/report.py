@@ -1,0 +1,957 @@
+"""The assessment report: one self-contained ``index.html`` and a ``summary.json``.
+
+The report layer does no physics. The command that runs the analysis (``shieldsim assess``)
+fills an `Assessment` with plain numbers, table rows and matplotlib figures, and
+`write_report` turns it into a folder an analyst can publish:
+
+* ``index.html``: one file that works offline. Figures are inlined as SVG (text drawn as
+  paths, so no font is needed) or, when an SVG would be very large, as base64 PNG. There is no
+  external URL, font, stylesheet or script: the CSS is inline and there is no JavaScript.
+  Every piece of text is HTML-escaped, and ``://`` in text is written as ``&#58;//`` so that a
+  source citation stays readable but no URL appears in the file.
+* ``summary.json``: the headline figures and the provenance, from `summary_dict`.
+
+The HTML is rendered from the dictionary `summary_dict` returns, so every number in the page
+is the number in ``summary.json``: each numeric table cell carries ``data-key`` (a JSON pointer,
+RFC 6901, into ``summary.json``) and ``data-value`` (the raw value) attributes.
+
+A section left as ``None`` in the `Assessment` renders as a "not computed" note (with the
+reason from ``Assessment.not_computed`` when there is one), so a partial run still gives a
+complete, honest report. `compare_reports` writes the same report for two assessments side by
+side, with difference maps.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+SECTIONS = ("summary", "coverage", "engagement", "deterrent", "cooperation", "assumptions", "provenance")
+"""Ids of the sections of ``index.html``, in page order."""
+
+COMPARE_SECTIONS = ("summary", "differences", "coverage", "engagement", "deterrent", "cooperation",
+                    "assumptions", "provenance")
+"""Ids of the sections of a comparison report, in page order."""
+
+SVG_LIMIT_BYTES = 1_500_000
+"""A figure whose SVG is larger than this is embedded as PNG instead (dense maps)."""
+
+PNG_DPI = 130
+
+
+# ---------------------------------------------------------------------------------------------
+# the data contract
+
+
+@dataclass
+class Plot:
+    """A figure with its caption.
+
+    ``figure`` is a matplotlib ``Figure``, a path to an ``.svg`` or ``.png`` file, SVG text
+    (a str starting with ``<``), or PNG bytes. ``fmt`` is ``"auto"`` (SVG unless larger than
+    `SVG_LIMIT_BYTES`), ``"svg"`` or ``"png"``. ``alt`` is the text alternative (defaults to
+    the caption).
+    """
+
+    figure: Any
+    caption: str = ""
+    alt: str = ""
+    fmt: str = "auto"
+
+
+@dataclass
+class Provenance:
+    """What produced the report. ``models`` is `trajectory.Models.as_dict()`; ``timestamp`` is
+    ISO 8601 UTC; ``extra`` holds further run settings (e.g. ``grid_deg``, ``workers``,
+    ``wall_time_s``)."""
+
+    version: str
+    models: dict
+    seed: int | None = None
+    command: str = ""
+    timestamp: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def now(cls, models: dict, seed: int | None = None, command: str | None = None, **extra) -> "Provenance":
+        """Provenance of a run starting now: this shieldsim version, the UTC time and (by
+        default) the process's command line."""
+        if command is None:
+            command = " ".join(["shieldsim", *sys.argv[1:]]) if sys.argv else "shieldsim"
+        stamp = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        return cls(version=__version__, models=dict(models), seed=seed, command=command, timestamp=stamp,
+                   extra=dict(extra))
+
+
+@dataclass
+class Assumption:
+    """One figure the assessment rests on: ``object`` (e.g. "SM-3 Block IIA"), ``figure``
+    (e.g. "burnout speed"), ``value`` with its unit as text (e.g. "4.5 km/s") and ``source``."""
+
+    object: str
+    figure: str
+    value: str
+    source: str
+
+
+@dataclass
+class CountryRow:
+    """Population protected in one country (people)."""
+
+    country: str
+    population_protected: float
+    population_total: float
+
+    @property
+    def fraction_protected(self) -> float | None:
+        return _fraction(self.population_protected, self.population_total)
+
+
+@dataclass
+class CoverageResult:
+    """Coverage against the threats from one launch area.
+
+    ``population_protected`` and ``population_total`` are people in the defended region
+    (``population_total``: everyone on the grid); ``countries`` one row per country;
+    ``threats`` the threat classes flown; ``defended_area_km2`` optional; ``map`` the map of the
+    defended area with sites and radar fields; ``figures`` any further plots.
+    """
+
+    threat_area: str
+    population_protected: float
+    population_total: float
+    countries: list[CountryRow] = field(default_factory=list)
+    threats: list[str] = field(default_factory=list)
+    defended_area_km2: float | None = None
+    map: Any = None
+    figures: list = field(default_factory=list)
+    notes: str = ""
+
+    @property
+    def fraction_protected(self) -> float | None:
+        return _fraction(self.population_protected, self.population_total)
+
+
+@dataclass
+class TimelineEvent:
+    """One event of an engagement timeline: ``time_s`` seconds after the threat's launch;
+    ``actor`` the sensor or battery concerned; ``detail`` free text (e.g. "altitude 180 km")."""
+
+    time_s: float
+    event: str
+    actor: str = ""
+    detail: str = ""
+
+
+@dataclass
+class EngagementCase:
+    """The engagement of one representative threat: the event table, the timeline and
+    altitude-time figures, and optional headline figures (``engageable`` by any battery,
+    shoot-look-shoot ``shots``, ``kill_probability`` of the doctrine)."""
+
+    threat_area: str
+    threat: str
+    events: list[TimelineEvent] = field(default_factory=list)
+    figures: list = field(default_factory=list)
+    engageable: bool | None = None
+    shots: int | None = None
+    kill_probability: float | None = None
+    notes: str = ""
+
+
+@dataclass
+class DeterrentPair:
+    """One strategic base x aim point x battery case. ``margin_s``: how much earlier the
+    interceptor would have to launch to engage (negative when it engages with time to spare),
+    ``min_speed_kms``: the smallest interceptor burnout speed that engages; None = not found."""
+
+    base: str
+    aim_point: str
+    battery: str
+    engageable: bool
+    margin_s: float | None = None
+    min_speed_kms: float | None = None
+
+
+@dataclass
+class DeterrentResult:
+    """The deterrent matrix. ``fraction_engageable`` per battery is computed from ``pairs``
+    when left None. ``speed_figure``: fraction engageable against interceptor speed;
+    ``figures``: further plots (e.g. the map of tracks). ``published``: short notes comparing
+    with published studies (rendered as a list)."""
+
+    pairs: list[DeterrentPair]
+    fraction_engageable: dict[str, float] | None = None
+    speed_figure: Any = None
+    figures: list = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+    notes: str = ""
+
+
+@dataclass
+class CooperationOption:
+    """Population protected under one cooperation option (e.g. "NATO alone", "separate
+    systems sharing data", "sectors"), from the given ``scenario``."""
+
+    option: str
+    scenario: str
+    population_protected: float
+    population_total: float
+    description: str = ""
+
+    @property
+    def fraction_protected(self) -> float | None:
+        return _fraction(self.population_protected, self.population_total)
+
+
+@dataclass
+class CooperationResult:
+    """The comparison of cooperation options against threats from ``threat_area`` (or all
+    areas), with a ``difference_map`` and further ``figures``."""
+
+    options: list[CooperationOption]
+    threat_area: str = "all threat areas"
+    difference_map: Any = None
+    figures: list = field(default_factory=list)
+    notes: str = ""
+
+
+@dataclass
+class DataFile:
+    """A data file written next to ``index.html``: ``path`` relative to the report folder."""
+
+    path: str
+    description: str = ""
+    format: str = ""
+
+
+@dataclass
+class Assessment:
+    """Everything ``index.html`` and ``summary.json`` show. A section left None is reported as
+    not computed, with the reason ``not_computed[section]`` when given."""
+
+    scenario: str
+    scenario_text: str
+    provenance: Provenance
+    title: str = ""
+    description: str = ""
+    key_findings: list[str] = field(default_factory=list)
+    assumptions: list[Assumption] = field(default_factory=list)
+    coverage: list[CoverageResult] | None = None
+    engagement: list[EngagementCase] | None = None
+    deterrent: DeterrentResult | None = None
+    cooperation: CooperationResult | None = None
+    data_files: list[DataFile] = field(default_factory=list)
+    not_computed: dict[str, str] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# the summary dictionary (summary.json) -- the single source of every number in the page
+
+
+def _fraction(part: float, whole: float) -> float | None:
+    if whole is None or part is None or not whole or not math.isfinite(whole):
+        return None
+    return float(part) / float(whole)
+
+
+def _number(value: Any) -> Any:
+    """A JSON-safe number: NumPy scalars become Python numbers, NaN/inf become None."""
+    if value is None or isinstance(value, bool):
+        return value
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _deterrent_fractions(det: DeterrentResult) -> dict[str, float | None]:
+    if det.fraction_engageable is not None:
+        return {str(k): _number(v) for k, v in det.fraction_engageable.items()}
+    out: dict[str, list[int]] = {}
+    for p in det.pairs:
+        n = out.setdefault(p.battery, [0, 0])
+        n[0] += bool(p.engageable)
+        n[1] += 1
+    return {b: n[0] / n[1] for b, n in out.items()}
+
+
+def summary_dict(assessment: Assessment) -> dict:
+    """The headline figures and provenance of an assessment as a JSON-ready dictionary (the
+    content of ``summary.json``). Sections not computed are ``null``; ``sections`` says which
+    are present. Fractions are 0-1; populations are people; times are seconds after the threat's
+    launch."""
+    a = assessment
+    prov = a.provenance
+    out: dict[str, Any] = {
+        "scenario": a.scenario,
+        "title": a.title,
+        "version": prov.version,
+        "models": prov.models,
+        "seed": prov.seed,
+        "provenance": {"version": prov.version, "models": prov.models, "seed": prov.seed,
+                       "command": prov.command, "timestamp": prov.timestamp,
+                       "extra": {k: _number(v) for k, v in prov.extra.items()}},
+        "key_findings": list(a.key_findings),
+        "sections": {s: getattr(a, s) is not None for s in ("coverage", "engagement", "deterrent", "cooperation")},
+        "not_computed": dict(a.not_computed),
+    }
+    if a.coverage is None:
+        out["coverage"] = None
+    else:
+        out["coverage"] = [{
+            "threat_area": c.threat_area,
+            "threats": list(c.threats),
+            "population_protected": _number(c.population_protected),
+            "population_total": _number(c.population_total),
+            "fraction_protected": _number(c.fraction_protected),
+            "defended_area_km2": _number(c.defended_area_km2),
+            "countries": [{"country": r.country,
+                           "population_protected": _number(r.population_protected),
+                           "population_total": _number(r.population_total),
+                           "fraction_protected": _number(r.fraction_protected)} for r in c.countries],
+        } for c in a.coverage]
+    if a.engagement is None:
+        out["engagement"] = None
+    else:
+        out["engagement"] = [{
+            "threat_area": e.threat_area,
+            "threat": e.threat,
+            "engageable": e.engageable,
+            "shots": _number(e.shots),
+            "kill_probability": _number(e.kill_probability),
+            "events": [{"time_s": _number(ev.time_s), "event": ev.event, "actor": ev.actor, "detail": ev.detail}
+                       for ev in e.events],
+        } for e in a.engagement]
+    if a.deterrent is None:
+        out["deterrent"] = None
+    else:
+        det = a.deterrent
+        n = len(det.pairs)
+        k = sum(bool(p.engageable) for p in det.pairs)
+        out["deterrent"] = {
+            "pairs_total": n,
+            "pairs_engageable": k,
+            "fraction_engageable_all": (k / n) if n else None,
+            "fraction_engageable": _deterrent_fractions(det),
+            "pairs": [{"base": p.base, "aim_point": p.aim_point, "battery": p.battery,
+                       "engageable": bool(p.engageable), "margin_s": _number(p.margin_s),
+                       "min_speed_kms": _number(p.min_speed_kms)} for p in det.pairs],
+        }
+    if a.cooperation is None:
+        out["cooperation"] = None
+    else:
+        out["cooperation"] = {
+            "threat_area": a.cooperation.threat_area,
+            "options": [{"option": o.option, "scenario": o.scenario,
+                         "population_protected": _number(o.population_protected),
+                         "population_total": _number(o.population_total),
+                         "fraction_protected": _number(o.fraction_protected)} for o in a.cooperation.options],
+        }
+    out["data_files"] = [{"path": d.path, "format": d.format or _format_of(d.path), "description": d.description}
+                         for d in a.data_files]
+    return out
+
+
+def summary_lines(summary: dict) -> list[tuple[str, str]]:
+    """The short summary a command prints: (label, value) rows built from `summary_dict`."""
+    rows: list[tuple[str, str]] = []
+    for i, c in enumerate(summary.get("coverage") or []):
+        rows.append((f"Population protected, threats from {c['threat_area']}",
+                     f"{_fmt_people(c['population_protected'])} of {_fmt_people(c['population_total'])}"
+                     f" ({_fmt_pct(c['fraction_protected'])})"))
+    det = summary.get("deterrent")
+    if det:
+        rows.append(("Deterrent cases engageable (base x aim point x battery)",
+                     f"{det['pairs_engageable']} of {det['pairs_total']} ({_fmt_pct(det['fraction_engageable_all'])})"))
+    coop = summary.get("cooperation")
+    if coop:
+        for o in coop["options"]:
+            rows.append((f"Cooperation: {o['option']}",
+                         f"{_fmt_people(o['population_protected'])} protected ({_fmt_pct(o['fraction_protected'])})"))
+    return rows
+
+
+def _json_text(obj: Any) -> str:
+    def clean(v):
+        if isinstance(v, dict):
+            return {str(k): clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return _number(v)
+
+    return json.dumps(clean(obj), indent=2, allow_nan=False, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# text, numbers and figures
+
+
+def _text(value: Any) -> str:
+    """Escaped text; ``://`` written as a character reference so that no URL appears literally."""
+    return html.escape(str(value), quote=True).replace("://", "&#58;//")
+
+
+def _paragraphs(text: str) -> str:
+    parts = [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+    return "".join(f"<p>{_text(' '.join(p.split()))}</p>" for p in parts)
+
+
+def _fmt_people(v: Any) -> str:
+    return "n/a" if v is None else f"{round(float(v)):,}"
+
+
+def _fmt_pct(v: Any) -> str:
+    return "n/a" if v is None else f"{100.0 * float(v):.1f} %"
+
+
+def _fmt_time(v: Any) -> str:
+    return "n/a" if v is None else f"{float(v):,.1f}"
+
+
+def _fmt_plain(v: Any) -> str:
+    if v is None:
+        return "n/a"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return f"{float(v):,.2f}"
+
+
+def _fmt_speed(v: Any) -> str:
+    return "n/a" if v is None else f"{float(v):.2f}"
+
+
+def _format_of(path: str) -> str:
+    suffix = Path(path).suffix.lower().lstrip(".")
+    return {"nc": "netCDF", "geojson": "GeoJSON", "csv": "CSV", "json": "JSON", "png": "PNG", "svg": "SVG",
+            "toml": "TOML", "kml": "KML"}.get(suffix, suffix.upper() or "file")
+
+
+def _pointer(*parts: Any) -> str:
+    """A JSON pointer (RFC 6901) from path parts."""
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def resolve_pointer(document: Any, pointer: str) -> Any:
+    """The value at a JSON pointer (RFC 6901) in a parsed JSON document."""
+    node = document
+    if pointer in ("", "/"):
+        return node
+    for raw in pointer.lstrip("/").split("/"):
+        key = raw.replace("~1", "/").replace("~0", "~")
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return node
+
+
+class _Figures:
+    """Turns figures into inline HTML, giving each SVG's ids a unique prefix (several SVGs in
+    one page must not share ids)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def html(self, item: Any) -> str:
+        if item is None:
+            return ""
+        plot = item if isinstance(item, Plot) else Plot(item)
+        self.count += 1
+        body = self._embed(plot, f"f{self.count}-")
+        caption = f"<figcaption>{_text(plot.caption)}</figcaption>" if plot.caption else ""
+        return f'<figure class="plot">{body}{caption}</figure>'
+
+    def _embed(self, plot: Plot, prefix: str) -> str:
+        fig = plot.figure
+        alt = plot.alt or plot.caption or "figure"
+        if isinstance(fig, (bytes, bytearray)):
+            return _png_tag(bytes(fig), alt)
+        if isinstance(fig, str) and fig.lstrip().startswith("<"):
+            return _inline_svg(fig, prefix, alt)
+        if isinstance(fig, (str, os.PathLike)):
+            path = Path(fig)
+            if path.suffix.lower() == ".svg":
+                return _inline_svg(path.read_text(encoding="utf-8"), prefix, alt)
+            return _png_tag(path.read_bytes(), alt)
+        if hasattr(fig, "savefig"):
+            if plot.fmt != "png":
+                svg = _figure_svg(fig)
+                if plot.fmt == "svg" or len(svg) <= SVG_LIMIT_BYTES:
+                    return _inline_svg(svg, prefix, alt)
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
+            return _png_tag(buf.getvalue(), alt)
+        raise TypeError(f"cannot embed a figure of type {type(fig).__name__}; give a matplotlib Figure, "
+                        "a .svg/.png path, SVG text or PNG bytes")
+
+
+def _figure_svg(fig) -> str:
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "shieldsim"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
+
+
+_SVG_NS_ATTR = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
+_ID_ATTR = re.compile(r'\bid="([^"]+)"')
+_ID_REF = re.compile(r"#([^\s\"'()#]+)(?=[\"')])")
+
+
+def _inline_svg(svg: str, prefix: str, alt: str) -> str:
+    """SVG text made fit to inline in HTML: no XML prolog, DOCTYPE, metadata, comments or
+    namespace URIs (the HTML parser supplies them), ids prefixed, scripts and external
+    references removed."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError("not an SVG document")
+    svg = svg[start:]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S | re.I)
+    svg = re.sub(r"<foreignObject\b.*?</foreignObject>", "", svg, flags=re.S | re.I)
+    svg = _SVG_NS_ATTR.sub("", svg)
+    # any reference that is not to this document or inline data is dropped
+    svg = re.sub(r'\s(?:xlink:)?href="(?!#|data:)[^"]*"', "", svg)
+    svg = re.sub(r"url\((?!#|'#|\"#)[^)]*\)", "none", svg)
+    svg = re.sub(r"@import[^;]*;", "", svg)
+    ids = set(_ID_ATTR.findall(svg))
+    if ids:
+        svg = _ID_ATTR.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
+        svg = _ID_REF.sub(lambda m: f"#{prefix}{m.group(1)}" if m.group(1) in ids else m.group(0), svg)
+    svg = re.sub(r"<svg\b", f'<svg role="img" aria-label="{_text(alt)}"', svg, count=1)
+    return svg.strip()
+
+
+def _png_tag(data: bytes, alt: str) -> str:
+    if not data.startswith(b"\x89PNG"):
+        raise ValueError("figure bytes are not a PNG image")
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'<img alt="{_text(alt)}" src="data:image/png;base64,{encoded}">'
+
+
+# ---------------------------------------------------------------------------------------------
+# HTML pieces
+
+
+_CSS = """
+:root { --ink:#1b1f24; --muted:#5b6470; --rule:#d5dae0; --band:#f4f6f8; --accent:#0b5c8e;
+        --good:#1a7f37; --bad:#b42318; }
+* { box-sizing: border-box; }
+html { font-size: 16px; }
+body { margin: 0; color: var(--ink); background: #fff;
+       font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       line-height: 1.55; }
+.page { max-width: 76rem; margin: 0 auto; padding: 1.5rem 1.5rem 4rem; }
+header.top { border-bottom: 3px solid var(--accent); padding-bottom: .75rem; margin-bottom: 1rem; }
+header.top h1 { font-size: 1.9rem; line-height: 1.2; margin: 0 0 .3rem; }
+header.top .meta { color: var(--muted); font-size: .92rem; margin: 0; }
+h2 { font-size: 1.45rem; margin: 2.4rem 0 .6rem; padding-bottom: .25rem; border-bottom: 1px solid var(--rule); }
+h3 { font-size: 1.12rem; margin: 1.6rem 0 .4rem; }
+p, li { max-width: 48rem; }
+nav.toc { background: var(--band); border: 1px solid var(--rule); border-radius: 6px; padding: .6rem 1rem;
+          margin: 1rem 0; }
+nav.toc ol { margin: .2rem 0; padding-left: 1.3rem; columns: 2; }
+nav.toc a { color: var(--accent); text-decoration: none; }
+nav.toc a:hover { text-decoration: underline; }
+.findings { border-left: 4px solid var(--accent); background: var(--band); padding: .6rem 1rem; margin: 1rem 0; }
+.findings li { margin: .25rem 0; }
+table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .92rem; }
+th, td { border-bottom: 1px solid var(--rule); padding: .3rem .7rem; text-align: left; vertical-align: top; }
+th { background: var(--band); font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.yes { color: var(--good); font-weight: 600; }
+td.no { color: var(--bad); }
+td.source { font-size: .85rem; color: var(--muted); max-width: 36rem; white-space: pre-line; }
+.table-wrap { overflow-x: auto; }
+figure.plot { margin: 1rem 0; }
+figure.plot svg, figure.plot img { max-width: 100%; height: auto; display: block; }
+figcaption { color: var(--muted); font-size: .9rem; margin-top: .3rem; max-width: 48rem; }
+.note { color: var(--muted); font-style: italic; }
+.missing { border: 1px dashed var(--rule); padding: .6rem 1rem; border-radius: 6px; color: var(--muted); }
+pre.scenario { background: var(--band); border: 1px solid var(--rule); padding: .8rem; overflow-x: auto;
+               font-size: .82rem; line-height: 1.4; max-height: 40rem;
+               font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+details { margin: .6rem 0; }
+summary { cursor: pointer; color: var(--accent); }
+dl.prov { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+dl.prov dt { font-weight: 600; }
+dl.prov dd { margin: 0; font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .9rem; }
+.columns { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; }
+.columns > div { min-width: 0; }
+.columns h3.side { margin-top: .4rem; color: var(--accent); }
+.diff-pos { color: var(--good); }
+.diff-neg { color: var(--bad); }
+@media (max-width: 900px) { .columns { grid-template-columns: 1fr; } nav.toc ol { columns: 1; } }
+@media print { nav.toc { display: none; } h2 { break-before: auto; } figure.plot { break-inside: avoid; } }
+"""
+
+
+class _Page:
+    """Renders the sections of one assessment whose summary lives at ``prefix`` in the
+    document written to ``summary.json``."""
+
+    def __init__(self, assessment: Assessment, summary: dict, prefix: tuple, figures: _Figures):
+        self.a = assessment
+        self.s = summary
+        self.prefix = prefix
+        self.fig = figures
+
+    # -- cells -------------------------------------------------------------------------------
+    def num(self, path: tuple, fmt=_fmt_plain, cls: str = "num") -> str:
+        """A table cell showing the summary value at ``path`` (relative to this assessment)."""
+        value = resolve_pointer(self.s, _pointer(*path))
+        key = _pointer(*self.prefix, *path)
+        raw = "null" if value is None else json.dumps(value)
+        return f'<td class="{cls}" data-key="{_text(key)}" data-value="{_text(raw)}">{_text(fmt(value))}</td>'
+
+    def yes_no(self, path: tuple) -> str:
+        value = resolve_pointer(self.s, _pointer(*path))
+        cls = "" if value is None else ("yes" if value else "no")
+        return self.num(path, _fmt_plain, cls=f"num {cls}".strip())
+
+    def missing(self, section: str) -> str:
+        reason = self.a.not_computed.get(section, "")
+        text = f"Not computed in this run{': ' + reason if reason else '.'}"
+        return f'<p class="missing" data-missing="{section}">{_text(text)}</p>'
+
+    # -- sections ----------------------------------------------------------------------------
+    def findings(self) -> str:
+        items = self.s["key_findings"]
+        if not items:
+            return '<p class="note">No key findings were recorded for this run.</p>'
+        return '<ul class="findings">' + "".join(f"<li>{_text(x)}</li>" for x in items) + "</ul>"
+
+    def headline_table(self) -> str:
+        rows = []
+        for i, c in enumerate(self.s["coverage"] or []):
+            rows.append(f"<tr><th scope=\"row\">Population protected against threats from {_text(c['threat_area'])}</th>"
+                        f"{self.num(('coverage', i, 'population_protected'), _fmt_people)}"
+                        f"{self.num(('coverage', i, 'fraction_protected'), _fmt_pct)}</tr>")
+        det = self.s["deterrent"]
+        if det is not None:
+            rows.append("<tr><th scope=\"row\">Deterrent cases engageable (base &times; aim point &times; battery)</th>"
+                        f"{self.num(('deterrent', 'pairs_engageable'))}"
+                        f"{self.num(('deterrent', 'fraction_engageable_all'), _fmt_pct)}</tr>")
+        coop = self.s["cooperation"]
+        if coop is not None:
+            for i, o in enumerate(coop["options"]):
+                rows.append(f"<tr><th scope=\"row\">Cooperation option: {_text(o['option'])}</th>"
+                            f"{self.num(('cooperation', 'options', i, 'population_protected'), _fmt_people)}"
+                            f"{self.num(('cooperation', 'options', i, 'fraction_protected'), _fmt_pct)}</tr>")
+        if not rows:
+            return '<p class="missing">No headline figures: no analysis section was computed.</p>'
+        return ('<div class="table-wrap"><table class="headline"><thead><tr><th>Figure</th>'
+                '<th class="num">Value</th><th class="num">Share</th></tr></thead><tbody>'
+                + "".join(rows) + "</tbody></table></div>")
+
+    def coverage(self) -> str:
+        if self.a.coverage is None:
+            return self.missing("coverage")
+        if not self.a.coverage:
+            return '<p class="note">The scenario has no threat areas.</p>'
+        out = ['<p>For each threat launch area: the aim points where at least one battery can '
+               'engage the threat within its inventory, and the people living there.</p>']
+        for i, c in enumerate(self.a.coverage):
+            s = self.s["coverage"][i]
+            out.append(f"<h3>Threats from {_text(c.threat_area)}</h3>")
+            if c.threats:
+                out.append(f"<p>Threat classes flown: {_text(', '.join(c.threats))}.</p>")
+            out.append('<div class="table-wrap"><table><tbody>'
+                       f"<tr><th scope=\"row\">Population protected</th>{self.num(('coverage', i, 'population_protected'), _fmt_people)}</tr>"
+                       f"<tr><th scope=\"row\">Population in the region</th>{self.num(('coverage', i, 'population_total'), _fmt_people)}</tr>"
+                       f"<tr><th scope=\"row\">Fraction protected</th>{self.num(('coverage', i, 'fraction_protected'), _fmt_pct)}</tr>"
+                       + (f"<tr><th scope=\"row\">Defended area, km&sup2;</th>{self.num(('coverage', i, 'defended_area_km2'), _fmt_people)}</tr>"
+                          if s["defended_area_km2"] is not None else "")
+                       + "</tbody></table></div>")
+            out.append(self.fig.html(c.map))
+            out.extend(self.fig.html(f) for f in c.figures)
+            if s["countries"]:
+                rows = "".join(
+                    f"<tr><td>{_text(r['country'])}</td>"
+                    f"{self.num(('coverage', i, 'countries', j, 'population_protected'), _fmt_people)}"
+                    f"{self.num(('coverage', i, 'countries', j, 'population_total'), _fmt_people)}"
+                    f"{self.num(('coverage', i, 'countries', j, 'fraction_protected'), _fmt_pct)}</tr>"
+                    for j, r in enumerate(s["countries"]))
+                out.append('<details open><summary>Population protected by country</summary>'
+                           '<div class="table-wrap"><table><thead><tr><th>Country</th>'
+                           '<th class="num">Protected</th><th class="num">Population</th><th class="num">Fraction</th>'
+                           f'</tr></thead><tbody>{rows}</tbody></table></div></details>')
+            out.append(_paragraphs(c.notes))
+        return "".join(out)
+
+    def engagement(self) -> str:
+        if self.a.engagement is None:
+            return self.missing("engagement")
+        if not self.a.engagement:
+            return '<p class="note">No representative threat was engaged.</p>'
+        out = ['<p>For a representative threat from each launch area: when it is detected and tracked, '
+               'when each battery can fire, and when intercepts are possible. Times are seconds after '
+               'the threat\'s launch.</p>']
+        for i, e in enumerate(self.a.engagement):
+            s = self.s["engagement"][i]
+            out.append(f"<h3>{_text(e.threat)} <span class=\"note\">({_text(e.threat_area)})</span></h3>")
+            heads = []
+            if s["engageable"] is not None:
+                heads.append(f"<tr><th scope=\"row\">Engageable</th>{self.yes_no(('engagement', i, 'engageable'))}</tr>")
+            if s["shots"] is not None:
+                heads.append(f"<tr><th scope=\"row\">Shoot-look-shoot opportunities</th>{self.num(('engagement', i, 'shots'))}</tr>")
+            if s["kill_probability"] is not None:
+                heads.append(f"<tr><th scope=\"row\">Kill probability</th>{self.num(('engagement', i, 'kill_probability'), _fmt_pct)}</tr>")
+            if heads:
+                out.append('<div class="table-wrap"><table><tbody>' + "".join(heads) + "</tbody></table></div>")
+            out.extend(self.fig.html(f) for f in e.figures)
+            if s["events"]:
+                rows = "".join(
+                    f"{'<tr>'}{self.num(('engagement', i, 'events', j, 'time_s'), _fmt_time)}"
+                    f"<td>{_text(ev['event'])}</td><td>{_text(ev['actor'])}</td><td>{_text(ev['detail'])}</td></tr>"
+                    for j, ev in enumerate(s["events"]))
+                out.append('<div class="table-wrap"><table><thead><tr><th class="num">Time, s</th><th>Event</th>'
+                           f'<th>By</th><th>Detail</th></tr></thead><tbody>{rows}</tbody></table></div>')
+            out.append(_paragraphs(e.notes))
+        return "".join(out)
+
+    def deterrent(self) -> str:
+        if self.a.deterrent is None:
+            return self.missing("deterrent")
+        d = self.a.deterrent
+        s = self.s["deterrent"]
+        out = ['<p>Can the shield engage Russian strategic missiles flying to North America? Each case is a '
+               'strategic base, an aim point and a NATO battery. The margin is how many seconds earlier the '
+               'interceptor would have to be launched to engage (negative: engages with time to spare); the '
+               'minimum speed is the interceptor burnout speed that would make the case engageable.</p>',
+               '<div class="table-wrap"><table><tbody>'
+               f"<tr><th scope=\"row\">Cases</th>{self.num(('deterrent', 'pairs_total'))}</tr>"
+               f"<tr><th scope=\"row\">Cases engageable</th>{self.num(('deterrent', 'pairs_engageable'))}</tr>"
+               f"<tr><th scope=\"row\">Fraction engageable</th>{self.num(('deterrent', 'fraction_engageable_all'), _fmt_pct)}</tr>"
+               "</tbody></table></div>"]
+        if s["fraction_engageable"]:
+            rows = "".join(f"<tr><td>{_text(b)}</td>{self.num(('deterrent', 'fraction_engageable', b), _fmt_pct)}</tr>"
+                           for b in s["fraction_engageable"])
+            out.append('<h3>Fraction of cases engageable, per battery</h3><div class="table-wrap"><table><thead><tr>'
+                       f'<th>Battery</th><th class="num">Fraction engageable</th></tr></thead><tbody>{rows}</tbody></table></div>')
+        out.append(self.fig.html(d.speed_figure))
+        out.extend(self.fig.html(f) for f in d.figures)
+        if s["pairs"]:
+            rows = "".join(
+                f"<tr><td>{_text(p['base'])}</td><td>{_text(p['aim_point'])}</td><td>{_text(p['battery'])}</td>"
+                f"{self.yes_no(('deterrent', 'pairs', j, 'engageable'))}"
+                f"{self.num(('deterrent', 'pairs', j, 'margin_s'), _fmt_time)}"
+                f"{self.num(('deterrent', 'pairs', j, 'min_speed_kms'), _fmt_speed)}</tr>"
+                for j, p in enumerate(s["pairs"]))
+            out.append(f'<details><summary>All {len(s["pairs"]):,} cases (base &times; aim point &times; battery)</summary>'
+                       '<div class="table-wrap"><table><thead><tr><th>Base</th><th>Aim point</th><th>Battery</th>'
+                       '<th class="num">Engageable</th><th class="num">Margin, s</th><th class="num">Min. speed, km/s</th>'
+                       f'</tr></thead><tbody>{rows}</tbody></table></div></details>')
+        if d.published:
+            out.append("<h3>Against published studies</h3><ul>" + "".join(f"<li>{_text(x)}</li>" for x in d.published) + "</ul>")
+        out.append(_paragraphs(d.notes))
+        return "".join(out)
+
+    def cooperation(self) -> str:
+        if self.a.cooperation is None:
+            return self.missing("cooperation")
+        c = self.a.cooperation
+        s = self.s["cooperation"]
+        out = ['<p>The 2011 debate in numbers: population protected against the same threats '
+               f'(from {_text(c.threat_area)}) by the NATO system alone, by NATO and Russian systems kept '
+               'separate but sharing radar data, and under sectors of responsibility.</p>']
+        rows = "".join(
+            f"<tr><td>{_text(o['option'])}</td><td>{_text(o['scenario'])}</td>"
+            f"{self.num(('cooperation', 'options', i, 'population_protected'), _fmt_people)}"
+            f"{self.num(('cooperation', 'options', i, 'fraction_protected'), _fmt_pct)}</tr>"
+            for i, o in enumerate(s["options"]))
+        out.append('<div class="table-wrap"><table><thead><tr><th>Option</th><th>Scenario</th>'
+                   '<th class="num">Population protected</th><th class="num">Fraction</th></tr></thead>'
+                   f"<tbody>{rows}</tbody></table></div>")
+        descriptions = [(o.option, o.description) for o in c.options if o.description]
+        if descriptions:
+            out.append("<ul>" + "".join(f"<li><strong>{_text(n)}</strong>: {_text(d)}</li>" for n, d in descriptions) + "</ul>")
+        out.append(self.fig.html(c.difference_map))
+        out.extend(self.fig.html(f) for f in c.figures)
+        out.append(_paragraphs(c.notes))
+        return "".join(out)
+
+    def assumptions(self) -> str:
+        if not self.a.assumptions:
+            return '<p class="missing">No assumptions were recorded for this run.</p>'
+        rows = "".join(f"<tr><td>{_text(x.object)}</td><td>{_text(x.figure)}</td><td class=\"num\">{_text(x.value)}</td>"
+                       f"<td class=\"source\">{_text(x.source.strip())}</td></tr>" for x in self.a.assumptions)
+        return ('<p>Every figure the assessment rests on, with its public source. Figures marked notional are '
+                'stated as such in their source.</p><div class="table-wrap"><table><thead><tr><th>Object</th>'
+                '<th>Figure</th><th class="num">Value</th><th>Source</th></tr></thead>'
+                f"<tbody>{rows}</tbody></table></div>")
+
+    def provenance(self) -> str:
+        p = self.s["provenance"]
+        items = [("shieldsim version", p["version"]), ("Scenario", self.s["scenario"]),
+                 ("Models", ", ".join(f"{k}={v}" for k, v in (p["models"] or {}).items())),
+                 ("Seed", "none" if p["seed"] is None else p["seed"]), ("Command", p["command"]),
+                 ("Run at (UTC)", p["timestamp"])]
+        items += [(k, v) for k, v in p["extra"].items()]
+        dl = "".join(f"<dt>{_text(k)}</dt><dd>{_text(v)}</dd>" for k, v in items)
+        files = ""
+        if self.s["data_files"]:
+            rows = "".join(f'<tr><td><a href="{_text(d["path"])}">{_text(d["path"])}</a></td><td>{_text(d["format"])}</td>'
+                           f"<td>{_text(d['description'])}</td></tr>" for d in self.s["data_files"])
+            files = ('<h3>Data files</h3><p>Written next to this page; <code>summary.json</code> holds the '
+                     'headline figures shown here.</p><div class="table-wrap"><table><thead><tr><th>File</th>'
+                     f"<th>Format</th><th>Content</th></tr></thead><tbody>{rows}</tbody></table></div>")
+        text = self.a.scenario_text or ""
+        scenario = (f"<h3>Scenario file</h3><pre class=\"scenario\">{_text(text)}</pre>" if text
+                    else '<p class="note">Scenario text not recorded.</p>')
+        return f'<dl class="prov">{dl}</dl>{files}{scenario}'
+
+
+_TITLES = {"summary": "Summary", "differences": "Differences", "coverage": "Defended areas and population",
+           "engagement": "Engagement timelines", "deterrent": "The deterrent question",
+           "cooperation": "Cooperation options", "assumptions": "Assumptions and sources",
+           "provenance": "Provenance and data"}
+
+
+def _document(title: str, meta: str, sections: list[tuple[str, str]]) -> str:
+    toc = "".join(f'<li><a href="#{sid}">{_text(_TITLES[sid])}</a></li>' for sid, _ in sections)
+    body = "".join(f'<section id="{sid}"><h2>{_text(_TITLES[sid])}</h2>{content}</section>' for sid, content in sections)
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            "<meta name=\"generator\" content=\"shieldsim\">"
+            f"<title>{_text(title)}</title><style>{_CSS}</style></head><body><div class=\"page\">"
+            f"<header class=\"top\"><h1>{_text(title)}</h1><p class=\"meta\">{meta}</p></header>"
+            f"<nav class=\"toc\" aria-label=\"Contents\"><strong>Contents</strong><ol>{toc}</ol></nav>"
+            f"{body}<footer><p class=\"note\">Written by shieldsim, an analysis tool at the level of public physics; "
+            "it is not a weapons-design tool.</p></footer></div></body></html>\n")
+
+
+def _write(out_dir: str | os.PathLike, page: str, summary: dict) -> Path:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(_json_text(summary) + "\n", encoding="utf-8")
+    index = out / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index
+
+
+def write_report(out_dir: str | os.PathLike, assessment: Assessment) -> Path:
+    """Write ``index.html`` and ``summary.json`` for an assessment into ``out_dir`` (created
+    if needed; data files listed in ``assessment.data_files`` are expected to be there
+    already). Returns the path of ``index.html``."""
+    summary = summary_dict(assessment)
+    page = _Page(assessment, summary, (), _Figures())
+    a = assessment
+    title = a.title or f"shieldsim assessment: {a.scenario}"
+    meta = (f"Scenario <strong>{_text(a.scenario)}</strong> &middot; shieldsim {_text(a.provenance.version)}"
+            f" &middot; {_text(a.provenance.timestamp or 'time not recorded')}")
+    intro = _paragraphs(a.description)
+    sections = [
+        ("summary", f"{intro}<h3>Key findings</h3>{page.findings()}<h3>Headline figures</h3>{page.headline_table()}"),
+        ("coverage", page.coverage()),
+        ("engagement", page.engagement()),
+        ("deterrent", page.deterrent()),
+        ("cooperation", page.cooperation()),
+        ("assumptions", page.assumptions()),
+        ("provenance", page.provenance()),
+    ]
+    return _write(out_dir, _document(title, meta, sections), summary)
+
+
+# ---------------------------------------------------------------------------------------------
+# side by side
+
+
+def compare_summary(assessment_a: Assessment, assessment_b: Assessment) -> dict:
+    """``summary.json`` of a comparison: ``a`` and ``b`` (each a `summary_dict`) and
+    ``differences``: per threat area present in both, population protected in A and B and
+    B - A; the deterrent fraction engageable in A and B."""
+    sa, sb = summary_dict(assessment_a), summary_dict(assessment_b)
+    diffs: dict[str, Any] = {"coverage": None, "deterrent": None}
+    if sa["coverage"] is not None and sb["coverage"] is not None:
+        by_area = {c["threat_area"]: c for c in sb["coverage"]}
+        rows = []
+        for c in sa["coverage"]:
+            other = by_area.get(c["threat_area"])
+            if other is None:
+                continue
+            pa, pb = c["population_protected"], other["population_protected"]
+            rows.append({"threat_area": c["threat_area"], "population_protected_a": pa, "population_protected_b": pb,
+                         "difference": None if pa is None or pb is None else pb - pa})
+        diffs["coverage"] = rows
+    if sa["deterrent"] is not None and sb["deterrent"] is not None:
+        fa, fb = sa["deterrent"]["fraction_engageable_all"], sb["deterrent"]["fraction_engageable_all"]
+        diffs["deterrent"] = {"fraction_engageable_a": fa, "fraction_engageable_b": fb,
+                              "difference": None if fa is None or fb is None else fb - fa}
+    return {"scenario_a": sa["scenario"], "scenario_b": sb["scenario"], "version": __version__,
+            "a": sa, "b": sb, "differences": diffs}
+
+
+def _fmt_signed_people(v: Any) -> str:
+    return "n/a" if v is None else f"{round(float(v)):+,}"
+
+
+def _fmt_signed_pct(v: Any) -> str:
+    return "n/a" if v is None else f"{100.0 * float(v):+.1f} points"
+
+
+def compare_reports(out_dir: str | os.PathLike, assessment_a: Assessment, assessment_b: Assessment,
+                    difference_figures: list | None = None) -> Path:
+    """Write a side-by-side report of two assessments into ``out_dir``: ``index.html`` with
+    two columns per section plus a "differences" section (a table of B - A and the
+    ``difference_figures``, e.g. maps of where B defends and A does not), and ``summary.json``
+    from `compare_summary`. Returns the path of ``index.html``."""
+    summary = compare_summary(assessment_a, assessment_b)
+    figs = _Figures()
+    pa = _Page(assessment_a, summary["a"], ("a",), figs)
+    pb = _Page(assessment_b, summary["b"], ("b",), figs)
+    diff = _Page(assessment_a, summary, (), figs)
+    names = (assessment_a.scenario, assessment_b.scenario)
+
+    def columns(method: str) -> str:
+        return ('<div class="columns">'
+                f'<div><h3 class="side">A: {_text(names[0])}</h3>{getattr(pa, method)()}</div>'
+                f'<div><h3 class="side">B: {_text(names[1])}</h3>{getattr(pb, method)()}</div></div>')
+
+    d = summary["differences"]
+    parts = ["<p>B compared with A. Positive differences mean B protects more people or engages more cases.</p>"]
+    if d["coverage"]:
+        rows = "".join(
+            f"<tr><td>{_text(r['threat_area'])}</td>"
+            f"{diff.num(('differences', 'coverage', i, 'population_protected_a'), _fmt_people)}"
+            f"{diff.num(('differences', 'coverage', i, 'population_protected_b'), _fmt_people)}"
+            f"{diff.num(('differences', 'coverage', i, 'difference'), _fmt_signed_people)}</tr>"
+            for i, r in enumerate(d["coverage"]))
+        parts.append('<div class="table-wrap"><table><thead><tr><th>Threat area</th><th class="num">Protected, A</th>'
+                     f'<th class="num">Protected, B</th><th class="num">B &minus; A</th></tr></thead><tbody>{rows}</tbody></table></div>')
+    elif d["coverage"] is None:
+        parts.append('<p class="missing">Coverage was not computed for both scenarios.</p>')
+    if d["deterrent"]:
+        parts.append('<div class="table-wrap"><table><thead><tr><th>Deterrent</th><th class="num">A</th><th class="num">B</th>'
+                     '<th class="num">B &minus; A</th></tr></thead><tbody><tr><td>Fraction of cases engageable</td>'
+                     f"{diff.num(('differences', 'deterrent', 'fraction_engageable_a'), _fmt_pct)}"
+                     f"{diff.num(('differences', 'deterrent', 'fraction_engageable_b'), _fmt_pct)}"
+                     f"{diff.num(('differences', 'deterrent', 'difference'), _fmt_signed_pct)}</tr></tbody></table></div>")
+    parts.extend(figs.html(f) for f in (difference_figures or []))
+
+    summary_html = ('<div class="columns">'
+                    f'<div><h3 class="side">A: {_text(names[0])}</h3>{_paragraphs(assessment_a.description)}'
+                    f'<h4>Key findings</h4>{pa.findings()}{pa.headline_table()}</div>'
+                    f'<div><h3 class="side">B: {_text(names[1])}</h3>{_paragraphs(assessment_b.description)}'
+                    f'<h4>Key findings</h4>{pb.findings()}{pb.headline_table()}</div></div>')
+    sections = [("summary", summary_html), ("differences", "".join(parts))]
+    sections += [(sid, columns(sid)) for sid in ("coverage", "engagement", "deterrent", "cooperation",
+                                                 "assumptions", "provenance")]
+    title = f"shieldsim comparison: {names[0]} and {names[1]}"
+    meta = f"A: <strong>{_text(names[0])}</strong> &middot; B: <strong>{_text(names[1])}</strong> &middot; shieldsim {_text(__version__)}"
+    return _write(out_dir, _document(title, meta, sections), summary)

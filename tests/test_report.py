@@ -1,0 +1,289 @@
+"""The report layer: index.html is complete, self-contained and says the same numbers as
+summary.json; missing sections are reported, not hidden."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from shieldsim import report
+from shieldsim.report import (
+    Assessment, Assumption, CooperationOption, CooperationResult, CountryRow, CoverageResult, DataFile,
+    DeterrentPair, DeterrentResult, EngagementCase, Plot, Provenance, TimelineEvent,
+)
+
+SCENARIO_TEXT = '''name = "synthetic"
+[radars.kurecik]
+lat_deg = 38.35
+source = "Kurecik site, see https://example.org/kurecik and //cdn.example.net/x.js <script>alert(1)</script>"
+'''
+
+
+def small_figure(kind: str = "line", title: str = "plot"):
+    fig = Figure(figsize=(4, 2.5))
+    ax = fig.subplots()
+    if kind == "mesh":
+        ax.pcolormesh(np.arange(12).reshape(3, 4))
+    else:
+        t = np.linspace(0, 600, 50)
+        ax.plot(t, 300 * np.sin(np.pi * t / 600), label="threat")
+        ax.axvspan(200, 300, alpha=0.3, label="intercept window")
+        ax.legend()
+    ax.set_title(title)
+    return fig
+
+
+def synthetic_assessment(**overrides) -> Assessment:
+    """An assessment with every section filled with made-up numbers (not physics)."""
+    coverage = [
+        CoverageResult("north-western Iran", population_protected=123_456_789, population_total=600_000_000,
+                       countries=[CountryRow("Romania", 19_000_000, 19_100_000), CountryRow("Poland", 0, 38_000_000)],
+                       threats=["MRBM-2000"], defended_area_km2=2.5e6,
+                       map=Plot(small_figure("mesh", "Defended area"), caption="Defended area, north-western Iran")),
+        CoverageResult("central Iran", population_protected=98_765_432.0, population_total=600_000_000.0,
+                       countries=[CountryRow("Turkey", 50_000_000, 85_000_000)], threats=["IRBM-3500"],
+                       map=small_figure("mesh", "Defended area 2")),
+    ]
+    engagement = [EngagementCase(
+        "central Iran", "IRBM-3500 from Qom to Rome",
+        events=[TimelineEvent(0.0, "launch"), TimelineEvent(95.5, "cue", "SBIRS"),
+                TimelineEvent(180.25, "fire-control track", "kurecik-tpy2"),
+                TimelineEvent(410.0, "first intercept opportunity", "deveselu", "altitude 250 km"),
+                TimelineEvent(1100.0, "impact")],
+        figures=[Plot(small_figure(title="Altitude against time"), caption="Threat and interceptor altitude")],
+        engageable=True, shots=2, kill_probability=0.9375)]
+    pairs = [DeterrentPair("Kozelsk", "Washington", "redzikowo", False, 312.5, 9.1),
+             DeterrentPair("Kozelsk", "New York", "redzikowo", True, -20.0, 4.2),
+             DeterrentPair("Teykovo", "Washington", "deveselu", False, float("nan"), None),
+             DeterrentPair("Teykovo", "New York", "deveselu", False, 801.0, None)]
+    deterrent = DeterrentResult(pairs=pairs, speed_figure=Plot(small_figure(title="Fraction vs speed"),
+                                                               caption="Fraction engageable against speed"),
+                                published=["Butt and Postol (2011): placeholder for comparison."])
+    cooperation = CooperationResult(
+        options=[CooperationOption("NATO alone", "epaa-2018", 200_000_000, 600_000_000),
+                 CooperationOption("Separate systems sharing data", "cooperation-2011", 230_000_000, 600_000_000,
+                                   description="Armavir and Gabala radars share tracks"),
+                 CooperationOption("Sectors", "sectoral-2010", 150_000_000, 600_000_000)],
+        threat_area="central Iran", difference_map=Plot(small_figure("mesh", "Difference"), caption="Difference map"))
+    fields = dict(
+        scenario="synthetic", scenario_text=SCENARIO_TEXT,
+        provenance=Provenance(version="9.9.9", models={"earth": "wgs84", "rotation": True, "drag": False}, seed=7,
+                              command="shieldsim assess synthetic --grid-deg 2", timestamp="2026-01-01T00:00:00+00:00",
+                              extra={"grid_deg": 2.0, "wall_time_s": np.float64(12.5)}),
+        title="Synthetic <architecture> & test", description="Made-up numbers for a test.",
+        key_findings=["Finding one: 20.6 % of people protected.", "Finding <two>"],
+        assumptions=[Assumption("SM-3 Block IIA", "burnout speed", "4.5 km/s", "published spread 4.5-5.5 km/s; https://x.y")],
+        coverage=coverage, engagement=engagement, deterrent=deterrent, cooperation=cooperation,
+        data_files=[DataFile("coverage.nc", "defended grid"), DataFile("deterrent.csv", "all cases")],
+    )
+    fields.update(overrides)
+    return Assessment(**fields)
+
+
+class _Collector(HTMLParser):
+    """Collects element ids, data-key/data-value cells, and every URL-bearing attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+        self.cells: list[tuple[str, str]] = []
+        self.urls: list[tuple[str, str, str]] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append(tag)
+        if "id" in a:
+            self.ids.append(a["id"])
+        if "data-key" in a:
+            self.cells.append((a["data-key"], a["data-value"]))
+        for name in ("href", "src", "xlink:href", "action", "poster", "srcset"):
+            if name in a:
+                self.urls.append((tag, name, a[name]))
+
+
+def parse(path) -> _Collector:
+    c = _Collector()
+    c.feed(path.read_text(encoding="utf-8"))
+    return c
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    index = report.write_report(out, synthetic_assessment())
+    return out, index
+
+
+def test_every_section_id_is_present_and_listed_in_the_contents(written):
+    _, index = written
+    c = parse(index)
+    for sid in report.SECTIONS:
+        assert sid in c.ids
+    hrefs = [v for tag, name, v in c.urls if tag == "a" and v.startswith("#")]
+    assert hrefs[: len(report.SECTIONS)] == [f"#{s}" for s in report.SECTIONS]
+
+
+def test_the_page_references_nothing_outside_itself(written):
+    _, index = written
+    text = index.read_text(encoding="utf-8")
+    assert "http://" not in text and "https://" not in text
+    assert 'src="//' not in text and "url(//" not in text and "@import" not in text
+    assert "<script" not in text.lower() and "<link" not in text.lower()
+    for tag, name, value in parse(index).urls:
+        # anchors, inline data and the report's own data files only
+        assert value.startswith(("#", "data:")) or (tag == "a" and re.fullmatch(r"[\w.-]+", value)), (tag, name, value)
+
+
+def test_text_is_escaped_and_urls_in_sources_stay_readable(written):
+    _, index = written
+    text = index.read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "Synthetic &lt;architecture&gt; &amp; test" in text
+    assert "https&#58;//example.org/kurecik" in text  # displays as https://..., is not a link
+
+
+def test_figures_are_inline_svg_with_unique_ids(written):
+    _, index = written
+    text = index.read_text(encoding="utf-8")
+    c = parse(index)
+    # 2 coverage maps + 1 engagement + 1 speed + 1 difference map
+    assert c.tags.count("svg") == 5
+    assert len(c.ids) == len(set(c.ids))
+    assert "<text" not in text  # glyphs drawn as paths: no font needed
+
+
+def test_summary_json_numbers_are_the_assessment_numbers(written):
+    out, _ = written
+    s = json.loads((out / "summary.json").read_text())
+    a = synthetic_assessment()
+    assert s["scenario"] == "synthetic" and s["version"] == "9.9.9" and s["seed"] == 7
+    assert s["models"] == a.provenance.models and s["provenance"]["extra"]["wall_time_s"] == 12.5
+    for got, want in zip(s["coverage"], a.coverage):
+        assert got["population_protected"] == want.population_protected
+        assert got["population_total"] == want.population_total
+        assert got["fraction_protected"] == pytest.approx(want.population_protected / want.population_total)
+        assert [r["population_protected"] for r in got["countries"]] == [r.population_protected for r in want.countries]
+    det = s["deterrent"]
+    assert det["pairs_total"] == 4 and det["pairs_engageable"] == 1 and det["fraction_engageable_all"] == 0.25
+    assert det["fraction_engageable"] == {"redzikowo": 0.5, "deveselu": 0.0}
+    assert det["pairs"][2]["margin_s"] is None  # NaN is written as null
+    assert [o["population_protected"] for o in s["cooperation"]["options"]] == [2e8, 2.3e8, 1.5e8]
+    assert s["engagement"][0]["events"][2]["time_s"] == 180.25
+    assert s["key_findings"] == a.key_findings
+    assert s["data_files"][0] == {"path": "coverage.nc", "format": "netCDF", "description": "defended grid"}
+
+
+def test_every_number_in_the_page_is_the_number_in_summary_json(written):
+    out, index = written
+    s = json.loads((out / "summary.json").read_text())
+    cells = parse(index).cells
+    assert len(cells) > 40
+    keys = {k for k, _ in cells}
+    for pointer in ("/coverage/0/population_protected", "/deterrent/fraction_engageable_all",
+                    "/deterrent/fraction_engageable/redzikowo", "/cooperation/options/2/fraction_protected",
+                    "/engagement/0/kill_probability"):
+        assert pointer in keys
+    for key, raw in cells:
+        assert json.loads(raw) == report.resolve_pointer(s, key), key
+
+
+def test_displayed_figures_are_formatted_from_the_same_values(written):
+    _, index = written
+    text = index.read_text(encoding="utf-8")
+    assert ">123,456,789</td>" in text and ">20.6 %</td>" in text  # 123456789 / 6e8
+    assert ">312.5</td>" in text and ">9.10</td>" in text
+
+
+def test_missing_sections_render_a_clear_note(tmp_path):
+    a = synthetic_assessment(coverage=None, deterrent=None, engagement=None, cooperation=None, assumptions=[],
+                             not_computed={"deterrent": "the scenario has no strategic bases"})
+    index = report.write_report(tmp_path, a)
+    text = index.read_text(encoding="utf-8")
+    c = parse(index)
+    for sid in report.SECTIONS:
+        assert sid in c.ids
+    for sid in ("coverage", "engagement", "deterrent", "cooperation"):
+        assert f'data-missing="{sid}"' in text
+    assert "Not computed in this run: the scenario has no strategic bases" in text
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["coverage"] is None and s["sections"] == dict.fromkeys(("coverage", "engagement", "deterrent", "cooperation"), False)
+    assert s["not_computed"]["deterrent"] == "the scenario has no strategic bases"
+
+
+def test_fractions_per_battery_given_by_the_caller_are_kept(tmp_path):
+    a = synthetic_assessment()
+    a.deterrent.fraction_engageable = {"redzikowo": 0.4, "deveselu": 0.1}
+    report.write_report(tmp_path, a)
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["deterrent"]["fraction_engageable"] == {"redzikowo": 0.4, "deveselu": 0.1}
+
+
+def test_figures_from_files_text_and_png_bytes_are_embedded(tmp_path):
+    fig = small_figure()
+    fig.savefig(tmp_path / "a.svg")
+    fig.savefig(tmp_path / "b.png")
+    png = (tmp_path / "b.png").read_bytes()
+    a = synthetic_assessment()
+    a.engagement[0].figures = [tmp_path / "a.svg", str(tmp_path / "b.png"), png,
+                               (tmp_path / "a.svg").read_text(), Plot(fig, fmt="png")]
+    index = report.write_report(tmp_path / "out", a)
+    c = parse(index)
+    assert c.tags.count("img") == 3 and c.tags.count("svg") == 4 + 2
+    assert len(c.ids) == len(set(c.ids))
+    assert "https://" not in index.read_text()
+
+
+def test_an_unknown_figure_type_is_a_clear_error(tmp_path):
+    a = synthetic_assessment()
+    a.engagement[0].figures = [object()]
+    with pytest.raises(TypeError, match="matplotlib Figure"):
+        report.write_report(tmp_path, a)
+
+
+def test_large_svg_falls_back_to_png(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "SVG_LIMIT_BYTES", 1000)
+    a = synthetic_assessment(engagement=None, deterrent=None, cooperation=None)
+    index = report.write_report(tmp_path, a)
+    c = parse(index)
+    assert c.tags.count("svg") == 0 and c.tags.count("img") == 2
+
+
+def test_summary_lines_state_the_headline_figures():
+    rows = dict(report.summary_lines(report.summary_dict(synthetic_assessment())))
+    assert rows["Population protected, threats from north-western Iran"] == "123,456,789 of 600,000,000 (20.6 %)"
+    assert rows["Deterrent cases engageable (base x aim point x battery)"] == "1 of 4 (25.0 %)"
+    assert rows["Cooperation: Sectors"] == "150,000,000 protected (25.0 %)"
+
+
+def test_provenance_now_records_version_and_utc_time():
+    p = Provenance.now({"earth": "wgs84"}, seed=3, command="shieldsim assess", grid_deg=0.5)
+    from shieldsim import __version__
+
+    assert p.version == __version__ and p.timestamp.endswith("+00:00") and p.extra == {"grid_deg": 0.5}
+
+
+def test_compare_report_puts_both_scenarios_side_by_side_with_differences(tmp_path):
+    a = synthetic_assessment()
+    b = synthetic_assessment(scenario="other", deterrent=None)
+    b.coverage[0].population_protected = 200_000_000
+    index = report.compare_reports(tmp_path, a, b, [Plot(small_figure("mesh"), caption="Where B defends and A does not")])
+    c = parse(index)
+    text = index.read_text(encoding="utf-8")
+    for sid in report.COMPARE_SECTIONS:
+        assert sid in c.ids
+    assert len(c.ids) == len(set(c.ids))
+    assert "http://" not in text and "https://" not in text
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["scenario_a"] == "synthetic" and s["scenario_b"] == "other"
+    assert s["differences"]["coverage"][0]["difference"] == 200_000_000 - 123_456_789
+    assert s["differences"]["deterrent"] is None
+    assert ">+76,543,211</td>" in text
+    assert 'data-missing="deterrent"' in text  # B has no deterrent section
+    for key, raw in c.cells:
+        assert json.loads(raw) == report.resolve_pointer(s, key), key
