@@ -560,8 +560,12 @@ def _issue_from(err: dict) -> Issue:
     msg = err.get("msg", "")
     value = err.get("input", _NOTHING)
     if kind == "extra_forbidden":
+        import difflib
+
         allowed = _allowed_keys(loc[:-1])
-        return Issue(path, value, "unknown key" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else ""))
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1) if allowed else []
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return Issue(path, value, f"unknown key{hint}" + (f"; allowed keys here: {', '.join(allowed)}" if allowed else ""))
     if kind == "missing":
         return Issue(path, _NOTHING, "required key is missing")
     if kind == "value_error":
@@ -950,7 +954,7 @@ def launch_points(sc: Scenario, area: str) -> Points:
         dlat = a.spacing_km / 111.195
         dlon = dlat / max(math.cos(math.radians(0.5 * (lat0 + lat1))), 1e-3)
         glat, glon = np.meshgrid(np.arange(lat0, lat1 + 1e-9, dlat), np.arange(lon0, lon1 + 1e-9, dlon), indexing="ij")
-        inside = shapely.contains_xy(poly, glon.ravel(), glat.ravel())
+        inside = shapely.intersects_xy(poly, glon.ravel(), glat.ravel())  # boundary counts
         lat, lon = glat.ravel()[inside], glon.ravel()[inside]
         if lat.size == 0:  # polygon smaller than one cell: its centroid stands in
             c = poly.centroid
