@@ -266,14 +266,17 @@ def _excess(site, p, tau, params, gm, omega, r_floor, b, v, work):
 
 
 @njit(cache=True)
-def _golden_min(site, p, lo, hi, params, gm, omega, r_floor, b, v, work, tol):
-    """Minimum of the needed speed excess over flight times in [lo, hi] (golden section)."""
+def _golden_min(site, p, lo, hi, params, gm, omega, r_floor, b, v, work, tol, stop_when_feasible):
+    """Minimum of the needed speed excess over flight times in [lo, hi] (golden section);
+    with ``stop_when_feasible`` it returns as soon as a time with excess <= 0 is found."""
     x1 = hi - _GOLDEN * (hi - lo)
     x2 = lo + _GOLDEN * (hi - lo)
     f1 = _excess(site, p, x1, params, gm, omega, r_floor, b, v, work)
     f2 = _excess(site, p, x2, params, gm, omega, r_floor, b, v, work)
     for _ in range(200):
         if hi - lo <= tol:
+            break
+        if stop_when_feasible and (f1 <= 0.0 or f2 <= 0.0):
             break
         if f1 <= f2:
             hi = x2
@@ -291,40 +294,80 @@ def _golden_min(site, p, lo, hi, params, gm, omega, r_floor, b, v, work, tol):
 
 
 @njit(cache=True)
-def earliest_arrival_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work):
-    """Smallest flight time tau (s after launch) in [burn_time + MIN_COAST, tau_hi] at which
-    point p can be reached, NaN if none. Altitude/range limits are not checked here.
+def feasible_time_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work):
+    """A flight time tau in [burn_time + MIN_COAST, tau_hi] (s after launch) at which point p
+    can be reached: tau_hi itself when that works, NaN when no such time exists.
 
     Uses the single minimum of the needed speed over tau: if the speed at tau_hi is too high
-    and still falling there, nothing earlier works either; otherwise the crossing below the
-    burnout speed is bracketed and bisected to ``ARRIVAL_TOL``."""
+    and still falling there, no earlier time works either; if it is rising, a golden-section
+    search over [tau_lo, tau_hi] looks for a time that works (stopping at the first found)."""
     tau_lo = params[P_BURN] + MIN_COAST
     if not (tau_hi >= tau_lo):
         return math.nan
     f_hi = _excess(site, p, tau_hi, params, gm, omega, r_floor, b, v, work)
-    if f_hi > 0.0:
-        delta = min(0.5, 0.5 * (tau_hi - tau_lo))
-        if delta <= 0.0:
-            return math.nan
-        f_d = _excess(site, p, tau_hi - delta, params, gm, omega, r_floor, b, v, work)
-        if not (f_d < f_hi):
-            return math.nan  # falling (or infeasible) at tau_hi: the minimum lies beyond tau_hi
-        t_min, f_min = _golden_min(site, p, tau_lo, tau_hi, params, gm, omega, r_floor, b, v, work, 1e-2)
-        if f_min > 0.0:
-            return math.nan
-        tau_hi = t_min
+    if f_hi <= 0.0:
+        return tau_hi
+    delta = min(0.5, 0.5 * (tau_hi - tau_lo))
+    if delta <= 0.0:
+        return math.nan
+    f_d = _excess(site, p, tau_hi - delta, params, gm, omega, r_floor, b, v, work)
+    if not (f_d < f_hi):
+        return math.nan  # falling (or infeasible) at tau_hi: the minimum lies beyond tau_hi
+    t_min, f_min = _golden_min(site, p, tau_lo, tau_hi, params, gm, omega, r_floor, b, v, work, 1e-2, True)
+    if f_min > 0.0:
+        return math.nan
+    return t_min
+
+
+@njit(cache=True)
+def arrival_before(site, p, tau_f, params, gm, omega, r_floor, b, v, work):
+    """Earliest flight time at which p can be reached, given a feasible flight time tau_f."""
+    tau_lo = params[P_BURN] + MIN_COAST
     f_lo = _excess(site, p, tau_lo, params, gm, omega, r_floor, b, v, work)
     if f_lo <= 0.0:
         return tau_lo
-    lo, hi = tau_lo, tau_hi
-    for _ in range(100):
+    f_hi = _excess(site, p, tau_f, params, gm, omega, r_floor, b, v, work)
+    return _crossing(site, p, tau_lo, f_lo, tau_f, f_hi, params, gm, omega, r_floor, b, v, work)
+
+
+@njit(cache=True)
+def earliest_arrival_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work):
+    """Smallest flight time tau (s after launch) in [burn_time + MIN_COAST, tau_hi] at which
+    point p can be reached (to ``ARRIVAL_TOL``), NaN if none. Altitude and range limits are
+    not checked here."""
+    tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work)
+    if math.isnan(tau_f):
+        return math.nan
+    return arrival_before(site, p, tau_f, params, gm, omega, r_floor, b, v, work)
+
+
+@njit(cache=True)
+def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, r_floor, b, v, work):
+    """Smallest tau in (lo, hi] with excess <= 0, given excess(lo) > 0 >= excess(hi): Illinois
+    regula falsi while both ends are finite, bisection otherwise; to ``ARRIVAL_TOL``."""
+    side = 0
+    for _ in range(200):
         if hi - lo <= ARRIVAL_TOL:
             break
-        mid = 0.5 * (lo + hi)
-        if _excess(site, p, mid, params, gm, omega, r_floor, b, v, work) <= 0.0:
-            hi = mid
+        if math.isfinite(f_lo) and math.isfinite(f_hi) and f_lo != f_hi:
+            x = hi - f_hi * (hi - lo) / (f_hi - f_lo)
+            # keep the trial well inside the bracket so both ends keep moving
+            x = min(max(x, lo + 0.1 * ARRIVAL_TOL), hi - 0.1 * ARRIVAL_TOL)
         else:
-            lo = mid
+            x = 0.5 * (lo + hi)
+        fx = _excess(site, p, x, params, gm, omega, r_floor, b, v, work)
+        if fx <= 0.0:
+            hi, f_hi = x, fx
+            if side == -1:
+                f_lo *= 0.5
+            side = -1
+        else:
+            lo, f_lo = x, fx
+            if side == 1:
+                f_hi *= 0.5
+            side = 1
+        if abs(fx) < 1e-9 and fx <= 0.0:
+            break
     return hi
 
 
@@ -379,7 +422,7 @@ def _min_speed_kernel(site, p, tau_hi, params, gm, omega, r_floor, tol, out_tau,
         b = np.empty(3)
         v = np.empty(3)
         t, f = _golden_min(site[i], p[i], params[P_BURN] + MIN_COAST, tau_hi[i], params, gm, omega, r_floor,
-                           b, v, work, tol)
+                           b, v, work, tol, False)
         out_tau[i] = t
         out_speed[i] = f + params[P_SPEED]
 

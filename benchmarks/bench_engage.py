@@ -1,0 +1,85 @@
+"""Benchmark: batch `engagement.engage` for many threats against 5 batteries.
+
+Threats are ballistic arcs (two-body, rotating WGS84 Earth) from burnout points in the
+Iran area towards Europe, sampled every 2 s; five batteries roughly where the EPAA placed
+them. Prints ``name=<number>`` lines; the baseline in the same run is the Lambert-free part
+of the work (the trajectory altitude conversion engage does first), so the ratio shows what
+the reach computations cost on top of it.
+
+Run: /work/venv/bin/python benchmarks/bench_engage.py [N]
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+import numpy as np
+
+
+def threats(n: int, seed: int = 1, step: float = 2.0):
+    from shieldsim.earth import to_geodetic
+    from shieldsim.trajectory import Models, Trajectory, fly
+
+    rng = np.random.default_rng(seed)
+    models = Models()
+    lat = np.radians(rng.uniform(30.0, 36.0, n))
+    lon = np.radians(rng.uniform(48.0, 56.0, n))
+    heading = np.radians(rng.uniform(280.0, 330.0, n))
+    speed = rng.uniform(3000.0, 5000.0, n)
+    gamma = np.radians(rng.uniform(25.0, 45.0, n))
+    f = fly(lat, lon, 100e3, speed, gamma, heading, models, sample_step=step, max_time=1800.0)
+    impact_lat, impact_lon = f.impact_lat, f.impact_lon
+    nan = np.full(n, np.nan)
+    return Trajectory(time=f.sample_time, position=f.position, velocity=f.velocity, launch_time=np.zeros(n),
+                      burnout_time=np.zeros(n), impact_time=f.flight_time, apogee_time=f.apogee_time,
+                      launch_lat=lat, launch_lon=lon, impact_lat=impact_lat, impact_lon=impact_lon,
+                      apogee_alt=f.apogee_alt, ground_range=f.ground_range, rcs=np.full(n, 0.1),
+                      beta=np.full(n, 5000.0), models=models), rng
+
+
+def batteries():
+    from shieldsim.interceptor import Battery, catalogue
+
+    cat = catalogue()
+    return [
+        Battery("Deveselu", math.radians(44.08), math.radians(24.35), cat["sm3-ib"], 24),
+        Battery("Redzikowo", math.radians(54.48), math.radians(17.10), cat["sm3-iia"], 24),
+        Battery("East Med ship", math.radians(34.0), math.radians(27.0), cat["sm3-ia"], 8, "shoot-look-shoot"),
+        Battery("Black Sea ship", math.radians(43.0), math.radians(33.0), cat["sm3-iia"], 8, "salvo"),
+        Battery("THAAD Turkey", math.radians(38.5), math.radians(35.5), cat["thaad"], 48),
+    ]
+
+
+def main(n: int = 10_000) -> None:
+    from shieldsim.earth import to_geodetic
+    from shieldsim.engagement import engage
+
+    traj, rng = threats(n)
+    bats = batteries()
+    track = rng.uniform(60.0, 200.0, n)
+    small = traj.subset(slice(0, 50))
+    engage(small, bats, track[:50])  # compile
+    t0 = time.perf_counter()
+    flat = traj.position.reshape(-1, 3)
+    ok = np.isfinite(flat[:, 0])
+    to_geodetic(flat[ok], traj.models.earth)
+    base = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    e = engage(traj, bats, track)
+    dt = time.perf_counter() - t0
+    samples = int(np.isfinite(traj.position[:, :, 0]).sum())
+    print(f"threats={n}")
+    print(f"batteries={len(bats)}")
+    print(f"samples_per_threat={samples / n:.1f}")
+    print(f"engage_s={dt:.3f}")
+    print(f"engage_pairs_per_s={n * len(bats) / dt:.0f}")
+    print(f"engage_candidates_per_s={samples * len(bats) / dt:.0f}")
+    print(f"baseline_altitude_conversion_s={base:.3f}")
+    print(f"ratio_engage_to_baseline={dt / base:.1f}")
+    print(f"engageable_fraction={e.engageable.mean():.3f}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

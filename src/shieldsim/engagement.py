@@ -1,0 +1,289 @@
+"""Engagements: for every threat and battery, when the battery can fire, where and when it can
+intercept, how many shoot-look-shoot opportunities fit, and the kill probability of its
+doctrine.
+
+Physics and bookkeeping (times are seconds after each threat's launch):
+
+* The battery can launch once it has a fire-control track: earliest launch
+  ``launch_earliest = track_time + launch_delay``.
+* Candidate intercept points are the threat's samples (its time grid, Earth-fixed positions).
+  A sample k at threat time t_k is an intercept opportunity if it lies in the interceptor's
+  altitude band and range, and some launch time L >= launch_earliest brings the interceptor
+  there at t_k. Launching later only shortens the available flight, so this holds exactly
+  when the earliest arrival tau_a(k) (`interceptor.earliest_arrival_one`) satisfies
+  t_k - tau_a(k) >= launch_earliest; lambda_k = t_k - tau_a(k) is the latest launch that
+  still intercepts at k.
+* The intercept window is the set of such samples; ``intercept_first``/``intercept_last`` are
+  its first and last sample times (resolution: the trajectory's time step), and
+  ``launch_latest`` the largest lambda_k over the window.
+* Shoot-look-shoot: shot 1 is launched at ``launch_earliest`` and intercepts at the first
+  opportunity; after each intercept a kill assessment of ``kill_assessment`` seconds must pass
+  before the next launch, which intercepts at the first sample whose lambda_k is no earlier
+  than that launch. ``shots`` counts the shots that fit before the window closes.
+* Kill probability of the battery's doctrine, 1 - prod(1 - SSPK): one-shot: SSPK; salvo:
+  n = min(salvo_size, inventory) rounds; shoot-look-shoot: n = min(shots, inventory)
+  sequential rounds. Zero where the threat is not engageable.
+
+The batch work runs in one Numba-compiled loop over threats (in parallel) x batteries x
+candidate intercept samples, with cheap necessary conditions (altitude band, ground range,
+a speed bound on distance) tested before any Lambert solve.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from .earth import to_ecef, to_geodetic
+from .interceptor import (MIN_COAST, N_PARAMS, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, Battery,
+                          arrival_before, feasible_time_one, max_coast_speed, _ground_range)
+from .trajectory import Models, Trajectory
+
+DEFAULT_KILL_ASSESSMENT = 30.0
+"""Seconds from an intercept to the end of its kill assessment (shieldsim assumption: sensors
+must observe the debris before the next shot is committed; no authoritative public figure)."""
+
+
+@dataclass
+class Engagement:
+    """Per threat (N) and battery (B): the engagement timeline and kill probability.
+
+    All times are seconds after that threat's launch, NaN where none.
+
+    Attributes:
+        launch_earliest: (N, B) fire-control track time plus launch delay (finite whenever
+            the battery has a track, even if no intercept is possible).
+        launch_latest: (N, B) latest launch that still intercepts.
+        intercept_first, intercept_last: (N, B) first and last intercept opportunity.
+        first_alt: (N, B) altitude of the first opportunity, m.
+        first_lat, first_lon: (N, B) geodetic position of the first opportunity, radians.
+        shots: (N, B) int, shoot-look-shoot opportunities that fit in the window.
+        kill_probability: (N, B) of the battery's doctrine, 1 - prod(1 - SSPK).
+        engageable: (N, B) bool, at least one intercept opportunity.
+        sspk: (B,) single-shot kill probability of each battery's interceptor.
+        kill_assessment: seconds between an intercept and the next shoot-look-shoot launch.
+        battery_names: (B,) names, in the order of the columns.
+        models: the model switches of the threat trajectories.
+    """
+
+    launch_earliest: np.ndarray
+    launch_latest: np.ndarray
+    intercept_first: np.ndarray
+    intercept_last: np.ndarray
+    first_alt: np.ndarray
+    first_lat: np.ndarray
+    first_lon: np.ndarray
+    shots: np.ndarray
+    kill_probability: np.ndarray
+    engageable: np.ndarray
+    sspk: np.ndarray
+    kill_assessment: float
+    battery_names: tuple
+    models: Models
+
+
+@njit(cache=True)
+def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, kill_assessment, work, b, v, feas, res):
+    """One threat x one battery. res <- [launch_latest, first_time, last_time, first_k, shots].
+    ``feas`` is scratch space (M,) for a feasible flight time per sample."""
+    res[0] = math.nan
+    res[1] = math.nan
+    res[2] = math.nan
+    res[3] = -1.0
+    res[4] = 0.0
+    if math.isnan(l0):
+        return
+    t_burn = params[P_BURN]
+    tau_lo = t_burn + MIN_COAST
+    powered = 0.5 * params[1] * t_burn + params[2]  # bound on the distance from site to burnout
+    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
+    w_r = omega * (rs + params[2])  # bound on the Earth's turning speed at the site/burnout point
+    next_launch = l0
+    shots = 0
+    first = -1
+    last = -1
+    # pass 1: the window (reachable with launch >= l0) and shoot-look-shoot opportunities
+    for k in range(t.shape[0]):
+        feas[k] = math.nan
+        p = pos[k]
+        if math.isnan(p[0]):
+            break
+        a = alt[k]
+        if a < params[P_MIN_ALT] or a > params[P_MAX_ALT]:
+            continue
+        tau_hi = t[k] - l0
+        if tau_hi < tau_lo:
+            continue
+        if _ground_range(site, p) > params[P_RANGE]:
+            continue
+        dx = p[0] - site[0]
+        dy = p[1] - site[1]
+        dz = p[2] - site[2]
+        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+        if dist > powered + vmax * (tau_hi - t_burn) + w_r * tau_hi:
+            continue
+        tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work)
+        if math.isnan(tau_f):
+            continue
+        feas[k] = tau_f
+        if first < 0:
+            first = k
+        last = k
+        # shoot-look-shoot: can a shot launched at next_launch (or later) intercept here?
+        if next_launch == l0:
+            ok = True
+        else:
+            ok = not math.isnan(feasible_time_one(site, p, t[k] - next_launch, params, gm, omega, r_floor,
+                                                  b, v, work))
+        if ok:
+            shots += 1
+            next_launch = t[k] + kill_assessment
+    if first < 0:
+        return
+    # pass 2: latest launch = max over the window of t_k - earliest arrival(k), skipping samples
+    # whose distance bound on the earliest arrival already rules them out.
+    latest = -math.inf
+    for k in range(last, first - 1, -1):
+        if math.isnan(feas[k]):
+            continue
+        p = pos[k]
+        dx = p[0] - site[0]
+        dy = p[1] - site[1]
+        dz = p[2] - site[2]
+        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+        tau_bound = max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r))
+        if t[k] - tau_bound <= latest:
+            continue
+        tau_a = arrival_before(site, p, feas[k], params, gm, omega, r_floor, b, v, work)
+        if t[k] - tau_a > latest:
+            latest = t[k] - tau_a
+    res[0] = latest
+    res[1] = t[first]
+    res[2] = t[last]
+    res[3] = first
+    res[4] = shots
+
+
+@njit(cache=True, parallel=True)
+def _engage_kernel(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, kill_assessment, out):
+    n = pos.shape[0]
+    nb = sites.shape[0]
+    for i in prange(n):
+        work = np.empty(9)
+        b = np.empty(3)
+        v = np.empty(3)
+        feas = np.empty(t.shape[0])
+        for j in range(nb):
+            _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, vmax[j], l0[i, j],
+                         kill_assessment, work, b, v, feas, out[i, j])
+
+
+def _doctrine_kill_probability(batteries, engageable, shots):
+    n, nb = engageable.shape
+    pk = np.zeros((n, nb))
+    for j, bat in enumerate(batteries):
+        sspk = bat.interceptor.sspk
+        if bat.doctrine == "one-shot":
+            rounds = np.full(n, min(1, bat.inventory))
+        elif bat.doctrine == "salvo":
+            rounds = np.full(n, min(bat.salvo_size, bat.inventory))
+        else:
+            rounds = np.minimum(shots[:, j], bat.inventory)
+        pk[:, j] = np.where(engageable[:, j], 1.0 - (1.0 - sspk) ** rounds, 0.0)
+    return pk
+
+
+def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
+           kill_assessment: float = DEFAULT_KILL_ASSESSMENT) -> Engagement:
+    """Engagement timelines of N threats against B batteries.
+
+    Args:
+        trajectories: the threats' sampled flights (`trajectory.Trajectory`); positions
+            Earth-fixed, NaN after impact; its ``models`` (Earth model, rotation) are used for
+            the interceptors too.
+        batteries: the B batteries (`interceptor.Battery`).
+        track_time: (N,) or (N, B) seconds after threat launch when a fire-control track
+            exists (for that battery); NaN = never tracked.
+        kill_assessment: seconds from an intercept until the next shoot-look-shoot launch.
+
+    Returns:
+        An `Engagement` with (N, B) arrays.
+    """
+    batteries = list(batteries)
+    models = trajectories.models
+    earth = models.earth
+    pos = np.ascontiguousarray(trajectories.position, dtype=float)
+    n, m, _ = pos.shape
+    nb = len(batteries)
+    track = np.asarray(track_time, dtype=float)
+    if track.ndim == 1:
+        track = np.repeat(track[:, None], nb, axis=1)
+    if track.shape != (n, nb):
+        raise ValueError(f"track_time must have shape ({n},) or ({n}, {nb}), got {track.shape}")
+    params = np.ascontiguousarray(np.array([b.interceptor.params() for b in batteries]).reshape(nb, N_PARAMS))
+    l0 = np.ascontiguousarray(track + params[None, :, P_DELAY])
+    sites = np.ascontiguousarray(
+        to_ecef(np.array([b.lat for b in batteries]), np.array([b.lon for b in batteries]), 0.0, earth).reshape(nb, 3))
+    omega = earth.rotation_rate if models.rotation else 0.0
+    flat = pos.reshape(-1, 3)
+    alt = np.full(n * m, np.nan)
+    ok = np.isfinite(flat[:, 0])
+    if ok.any():
+        alt[ok] = to_geodetic(flat[ok], earth)[2]
+    alt = alt.reshape(n, m)
+    vmax = np.array([max_coast_speed(params[j], float(np.linalg.norm(sites[j])), earth.gm, omega) for j in range(nb)])
+    out = np.empty((n, nb, 5))
+    _engage_kernel(pos, alt, np.ascontiguousarray(trajectories.time, dtype=float), sites, params, earth.gm, omega,
+                   earth.polar_radius, vmax, l0, float(kill_assessment), out)
+    first_k = out[:, :, 3].astype(np.int64)
+    engageable = first_k >= 0
+    first_alt = np.full((n, nb), np.nan)
+    first_lat = np.full((n, nb), np.nan)
+    first_lon = np.full((n, nb), np.nan)
+    if engageable.any():
+        ii, jj = np.nonzero(engageable)
+        kk = first_k[ii, jj]
+        lat, lon, h = to_geodetic(pos[ii, kk], earth)
+        first_alt[ii, jj] = h
+        first_lat[ii, jj] = lat
+        first_lon[ii, jj] = lon
+    shots = out[:, :, 4].astype(np.int64)
+    return Engagement(
+        launch_earliest=l0, launch_latest=out[:, :, 0], intercept_first=out[:, :, 1], intercept_last=out[:, :, 2],
+        first_alt=first_alt, first_lat=first_lat, first_lon=first_lon, shots=shots,
+        kill_probability=_doctrine_kill_probability(batteries, engageable, shots), engageable=engageable,
+        sspk=np.array([b.interceptor.sspk for b in batteries]), kill_assessment=float(kill_assessment),
+        battery_names=tuple(b.name for b in batteries), models=models,
+    )
+
+
+def interceptor_altitude(trajectories: Trajectory, battery: Battery, index: int, launch: float, intercept: float,
+                         step: float = 2.0):
+    """Altitude profile (times after threat launch, altitudes m) of ``battery``'s interceptor
+    launched at ``launch`` to intercept threat ``index`` at ``intercept`` (s after threat
+    launch): the straight powered climb then the coast, for plots."""
+    from .interceptor import reach
+    from .trajectory import fly_states
+
+    models = trajectories.models
+    k = int(round((intercept - trajectories.time[0]) / trajectories.step))
+    p = trajectories.position[index, k]
+    icp = battery.interceptor
+    tau = intercept - launch
+    r = reach(icp, battery.lat, battery.lon, p[None], tau, models)
+    if not np.isfinite(r.speed_needed[0]):
+        return np.empty(0), np.empty(0)
+    tc = tau - icp.burn_time
+    nsamp = max(2, int(math.ceil(tc / step)))
+    f = fly_states(r.burnout_position, r.burnout_velocity, models, sample_step=tc / nsamp, max_time=tc * (1 + 1e-9))
+    coast_t = launch + icp.burn_time + f.sample_time
+    coast_alt = np.full(coast_t.shape, np.nan)
+    ok = np.isfinite(f.position[0, :, 0])
+    coast_alt[ok] = to_geodetic(f.position[0, ok], models.earth)[2]
+    h_bo = to_geodetic(r.burnout_position, models.earth)[2][0]
+    boost_t = np.linspace(launch, launch + icp.burn_time, 8)
+    boost_alt = np.linspace(0.0, h_bo, 8)
+    return np.concatenate([boost_t, coast_t]), np.concatenate([boost_alt, coast_alt])
