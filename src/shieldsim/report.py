@@ -573,6 +573,7 @@ nav.toc a:hover { text-decoration: underline; }
 table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .92rem; }
 th, td { border-bottom: 1px solid var(--rule); padding: .3rem .7rem; text-align: left; vertical-align: top; }
 th { background: var(--band); font-weight: 600; }
+tbody th { background: none; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.yes { color: var(--good); font-weight: 600; }
 td.no { color: var(--bad); }
@@ -644,7 +645,8 @@ class _Page:
                         f"{self.num(('coverage', i, 'fraction_protected'), _fmt_pct)}</tr>")
         det = self.s["deterrent"]
         if det is not None:
-            rows.append("<tr><th scope=\"row\">Deterrent cases engageable (base &times; aim point &times; battery)</th>"
+            rows.append(f"<tr><th scope=\"row\">Deterrent cases engageable, of {det['pairs_total']:,} "
+                        "(base &times; aim point &times; battery)</th>"
                         f"{self.num(('deterrent', 'pairs_engageable'))}"
                         f"{self.num(('deterrent', 'fraction_engageable_all'), _fmt_pct)}</tr>")
         coop = self.s["cooperation"]
