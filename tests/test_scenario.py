@@ -204,6 +204,14 @@ def test_circular_extends_is_an_error_not_a_recursion(tmp_path):
         S.load(tmp_path / "a.toml")
 
 
+@pytest.mark.parametrize("target", ["", "/", ".", "no-such-file.toml", "x" * 5000, "/dev/null", "a\\u0000b"])
+def test_bad_extends_targets_are_reported_on_extends(target, tmp_path):
+    with pytest.raises(S.ScenarioError) as ex:
+        _load_text(f'extends = "{target}"\n', tmp_path)
+    (issue,) = ex.value.issues
+    assert issue.path == "extends" and ("allowed" in issue.allowed or "cannot read" in issue.allowed)
+
+
 def test_all_errors_are_reported_at_once_with_path_value_and_allowed(tmp_path):
     text = MINIMAL.replace("lat_deg = 45.0", "lat_deg = 123.0").replace('field = "full"', 'field = "round"')
     text = text.replace("inventory = 24", "inventory = 2.5").replace("sspk = 0.8", "spk = 0.8")

@@ -449,7 +449,8 @@ def _is_builtin_name(value: str) -> bool:
     return re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_\-]*", value) is not None and value in builtin_names()
 
 
-def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | None = None) -> tuple[dict, str]:
+def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | None = None,
+             field: str = "scenario") -> tuple[dict, str]:
     key = str(name_or_path)
     if isinstance(name_or_path, str) and _is_builtin_name(name_or_path):
         origin = name_or_path
@@ -461,12 +462,18 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | 
             path = base_dir / path
         origin = str(path)
         try:
-            text = path.read_bytes()
+            regular = path.is_file()
+            text = path.read_bytes() if regular else b""
         except FileNotFoundError:
-            raise ScenarioError([Issue("scenario", key, "no such file and not a built-in scenario; built-ins: "
-                                       + ", ".join(builtin_names()))], origin) from None
-        except OSError as err:
-            raise ScenarioError([Issue("scenario", key, f"cannot read the file: {err.strerror or err}")], origin) from None
+            regular, text = None, b""
+        except (OSError, ValueError) as err:
+            raise ScenarioError([Issue(field, key, f"cannot read the file: {getattr(err, 'strerror', None) or err}")],
+                                chain[0] if chain else origin) from None
+        if not regular:
+            exists = regular is not None and _exists(path)
+            what = "not a regular file" if exists else "no such file and not a built-in scenario"
+            raise ScenarioError([Issue(field, key, f"{what}; allowed: a TOML file or a built-in name ("
+                                       + ", ".join(builtin_names()) + ")")], chain[0] if chain else origin)
         here = path.parent
     if origin in chain:
         raise ScenarioError([Issue("extends", key, "circular extends: " + " -> ".join(chain + (origin,)))], chain[0])
@@ -474,6 +481,13 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | 
     if "name" not in data and here is not None:
         data["name"] = Path(origin).stem
     return _apply_extends(data, origin, here or Path.cwd(), chain + (origin,)), origin
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _parse(text: str | bytes, origin: str) -> dict:
@@ -507,11 +521,11 @@ def _apply_extends(data: dict, origin: str, base_dir: Path, chain: tuple[str, ..
             raise ScenarioError(issues, origin)
         return data
     if not isinstance(parent_ref, str) or not parent_ref:
-        raise ScenarioError([Issue("extends", parent_ref, "a built-in scenario name or a path to a TOML file; "
+        raise ScenarioError([Issue("extends", parent_ref, "allowed: a built-in scenario name or a path to a TOML file; "
                                    "built-ins: " + ", ".join(builtin_names()))], origin)
     if len(chain) > _MAX_EXTENDS:
         raise ScenarioError([Issue("extends", parent_ref, f"at most {_MAX_EXTENDS} levels of extends")], chain[0])
-    parent, parent_origin = _resolve(parent_ref, chain, base_dir)
+    parent, parent_origin = _resolve(parent_ref, chain, base_dir, field="extends")
     merged = _deep_merge(parent, data)
     merged["based_on"] = [parent_origin] + list(parent.get("based_on", []) if isinstance(parent.get("based_on"), list) else [])
     for path in remove or []:
@@ -706,6 +720,19 @@ def _expand(sc: Scenario, net: str, chain: tuple[str, ...]) -> list[str]:
     for member in sc.networks[net].members:
         names = _expand(sc, member, chain + (net,)) if member in sc.networks else [member]
         out.extend(n for n in names if n not in out)
+    return out
+
+
+def unsourced_tables(sc: Scenario) -> list[str]:
+    """Paths of the tables that hold numeric figures but have no (or an empty) ``source``."""
+    import tomllib
+
+    out: list[str] = []
+    for path, _, source in sourced_figures(tomllib.loads(dump(sc))):
+        if not source.strip():
+            table = re.sub(r"(\[\d+\])+$", "", path).rsplit(".", 1)[0]
+            if table not in out:
+                out.append(table)
     return out
 
 

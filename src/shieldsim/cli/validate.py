@@ -36,6 +36,7 @@ def validate(
                "networks": len(sc.networks), "batteries": len(sc.batteries), "threats": len(sc.threats),
                "launch_areas": len(sc.launch_areas), "aim_points": len(sc.aim_points), "sectors": len(sc.sectors)}
     if as_json:
+        summary["unsourced_tables"] = sc_mod.unsourced_tables(sc)
         typer.echo(to_json({**summary, **provenance(models=sc.models.model_dump(), scenario=sc.name)}))
         return
     parts = ", ".join(f"{summary[k]} {k.replace('_', ' ')}" for k in
@@ -43,3 +44,6 @@ def validate(
                        "aim_points", "sectors") if summary[k])
     based = f" (based on {' <- '.join(sc.based_on)})" if sc.based_on else ""
     typer.echo(f"{target}: valid scenario '{sc.name}'{based}: {parts or 'empty'}")
+    missing = sc_mod.unsourced_tables(sc)
+    if missing:
+        typer.echo(f"note: {len(missing)} table(s) hold figures without a `source`: {', '.join(missing)}", err=True)
