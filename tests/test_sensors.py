@@ -473,3 +473,34 @@ def test_detect_cli_prints_a_table_and_rejects_unknown_names(tmp_path, capsys):
     bad.write_text(DETECT_FILE.replace("speed_kms = 3.0", "speed_kms = -3.0"))
     code, _, err = run_cli(["detect", "--scenario", str(bad)], capsys)
     assert code == 2 and "speed_kms" in err and len(err.strip().splitlines()) == 1
+
+
+def test_detect_cli_flies_scenario_threats_through_trajectory_aim(monkeypatch, capsys):
+    """Scenario mode: one flight per launch point x aim point of the chosen class, labelled,
+    detected with the scenario's network. `trajectory.aim` is stood in by a burnout-state fan
+    (the command only relies on its documented signature and the `Trajectory` it returns)."""
+    import json
+
+    from shieldsim import trajectory as trj
+    from shieldsim.earth import geodesic_inverse
+
+    calls = []
+
+    def fake_aim(launch_lat, launch_lon, target_lat, target_lon, missile, models, kind="minimum-energy",
+                 apogee=None, launch_time=0.0, sample_step=2.0):
+        calls.append((len(launch_lat), kind, sample_step))
+        _, heading = geodesic_inverse(launch_lat, launch_lon, target_lat, target_lon, models.earth)
+        return flights(launch_lat, launch_lon, 100e3, 3000.0, d(40), heading, models=models, step=sample_step,
+                       rcs=missile.rcs, max_time=900)
+
+    monkeypatch.setattr(trj, "aim", fake_aim, raising=False)
+    code, out, err = run_cli(["detect", "--scenario", "epaa-2018", "--threat", "irbm", "--aim", "rome",
+                              "--network", "nato", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert calls and all(c[2] == 2.0 for c in calls)
+    assert len(doc["threats"]) == sum(c[0] for c in calls)
+    assert all(t["name"].startswith("irbm ") and t["name"].endswith("-> rome") for t in doc["threats"])
+    assert any(t["cue_time_s"] is not None for t in doc["threats"])
+    code, _, err = run_cli(["detect", "--scenario", "epaa-2018", "--max-flights", "1"], capsys)
+    assert code == 2 and "--max-flights" in err

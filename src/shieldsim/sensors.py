@@ -384,16 +384,37 @@ def _radar_batch(time, pos, vel, rdet, site, east, north, up, centre, rloc, ant,
     n_smp = pos.shape[1]
     n_sen = site.shape[0]
     kmax = vis.shape[2]
+    dt_max = 0.0
+    for m in range(1, time.shape[0]):
+        dt_max = max(dt_max, time[m] - time[m - 1])
     for i in prange(n_thr):
         tmp = np.empty(3)
+        # bound on the distance flown per sample step (speed margin for between-sample peaks),
+        # used to skip samples that cannot be back inside a radar's instrumented range
+        vmax = 0.0
+        for m in range(n_smp):
+            if math.isnan(vel[i, m, 0]):
+                break
+            vmax = max(vmax, math.sqrt(vel[i, m, 0] ** 2 + vel[i, m, 1] ** 2 + vel[i, m, 2] ** 2))
+        reach = (1.2 * vmax + 200.0) * dt_max
         for j in range(n_sen):
             prev = 0
             last_m = -1
+            skip_to = 0
             for m in range(n_smp):
+                if m < skip_to:
+                    continue
                 if math.isnan(pos[i, m, 0]):
                     break
                 st = _status(pos[i, m], j, site, east, north, up, centre, rloc, ant, k, fixed, bore, half,
                              el_min, el_max, max_range, rdet[i, j], ea, eb)
+                if st == 0 and prev == 0:
+                    dx = pos[i, m, 0] - site[j, 0]
+                    dy = pos[i, m, 1] - site[j, 1]
+                    dz = pos[i, m, 2] - site[j, 2]
+                    excess = math.sqrt(dx * dx + dy * dy + dz * dz) - max_range[j]
+                    if excess > reach:
+                        skip_to = m + int(excess / reach)
                 if st != prev:
                     for level in (1, 2):
                         was_in = prev >= level

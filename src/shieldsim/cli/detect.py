@@ -143,24 +143,26 @@ def _trajectories_from_scenario(sc, threat: str | None, aim: str | None, max_fli
     if aim is not None:
         keep = [i for i, n in enumerate(targets.names) if n == aim]
         targets = scen.Points([targets.names[i] for i in keep], targets.lat[keep], targets.lon[keep])
-    parts, labels = [], []
+    jobs = []
     for area_name, area in sc.launch_areas.items():
         for cls in area.threats:
-            if threat is not None and cls != threat:
-                continue
-            pts = scen.launch_points(sc, area_name)
-            li, ti = np.meshgrid(np.arange(len(pts.names)), np.arange(len(targets.names)), indexing="ij")
-            li, ti = li.ravel(), ti.ravel()
-            spec = sc.threats[cls]
-            apogee = spec.apogee_km * 1e3 if spec.apogee_km is not None else None
-            parts.append(trj.aim(pts.lat[li], pts.lon[li], targets.lat[ti], targets.lon[ti], missiles[cls], models,
-                                 kind=spec.trajectory, apogee=apogee, sample_step=step))
-            labels += [f"{cls} {pts.names[a]} -> {targets.names[b]}" for a, b in zip(li, ti)]
-    if not parts:
+            if threat is None or cls == threat:
+                jobs.append((area_name, cls, scen.launch_points(sc, area_name)))
+    if not jobs:
         fail("--threat", f"no launch area launches {threat!r}")
-    if sum(len(p) for p in parts) > max_flights:
-        fail("--max-flights", f"{sum(len(p) for p in parts)} flights selected, more than --max-flights "
-                              f"{max_flights}; narrow with --threat / --aim or raise --max-flights")
+    total = sum(len(pts.names) for _, _, pts in jobs) * len(targets.names)
+    if total > max_flights:
+        fail("--max-flights", f"{total} flights selected, more than --max-flights {max_flights}; "
+                              "narrow with --threat / --aim or raise --max-flights")
+    parts, labels = [], []
+    for area_name, cls, pts in jobs:
+        li, ti = np.meshgrid(np.arange(len(pts.names)), np.arange(len(targets.names)), indexing="ij")
+        li, ti = li.ravel(), ti.ravel()
+        spec = sc.threats[cls]
+        apogee = spec.apogee_km * 1e3 if spec.apogee_km is not None else None
+        parts.append(trj.aim(pts.lat[li], pts.lon[li], targets.lat[ti], targets.lon[ti], missiles[cls], models,
+                             kind=spec.trajectory, apogee=apogee, sample_step=step))
+        labels += [f"{cls} {pts.names[a]} -> {targets.names[b]}" for a, b in zip(li, ti)]
     traj = _concat(parts)
     traj.labels = np.array(labels, dtype=object)
     return traj, np.zeros(len(traj))
