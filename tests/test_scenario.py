@@ -498,3 +498,26 @@ def test_cli_show_raw_and_unknown(capsys):
     assert code == 0 and 'extends = "epaa-2011"' in out
     code, _, err = _run(capsys, "show", "no-such-scenario")
     assert code == 2 and "epaa-2018" in err
+
+
+@pytest.mark.parametrize("name", BUILTINS)
+def test_every_built_in_converts_to_physics_objects(name):
+    pytest.importorskip("shieldsim.sensors")
+    interceptor = pytest.importorskip("shieldsim.interceptor")
+    pytest.importorskip("shieldsim.missile")
+    sc = S.load(name)
+    assert len(S.radars(sc)) == len(sc.radars) and len(S.launch_detectors(sc)) == len(sc.launch_detectors)
+    nets = S.networks(sc)
+    assert [n.name for n in nets] == list(sc.networks)
+    batteries = S.batteries(sc)
+    assert [b.name for b in batteries] == list(sc.batteries)
+    assert len(S.battery_networks(sc)) == len(batteries)
+    cat = interceptor.catalogue()
+    for b, spec in zip(batteries, sc.batteries.values()):
+        assert b.interceptor == (cat[spec.interceptor] if spec.interceptor in cat else
+                                 interceptor.Interceptor(**S.interceptor_kwargs(spec.interceptor,
+                                                                                sc.interceptors[spec.interceptor])))
+        assert b.inventory == spec.inventory and b.side == spec.side
+    assert set(S.missiles(sc)) == set(sc.threats)
+    for area in sc.launch_areas:
+        assert len(S.launch_points(sc, area).names) >= 1
