@@ -325,7 +325,7 @@ def _plot(path: Path, th: dict, title: str) -> None:
 @app.command()
 def detect(
     scenario: str = typer.Option(..., "--scenario", help="Built-in scenario name or TOML file (a file may add "
-                                 "[[flights]] burnout states; see the module docs)."),
+                                 "[[flights]] burnout states, see above)."),
     threat: str = typer.Option(None, "--threat", help="Only this threat class (scenario threats) or flight name "
                                "([[flights]])."),
     aim: str = typer.Option(None, "--aim", help="Only flights to this aim point (scenario threats)."),
@@ -339,7 +339,25 @@ def detect(
                               "(PNG, SVG or PDF by extension)."),
 ) -> None:
     """Detection, cue and track times of each threat flight in each sensor, and the fused
-    cue and fire-control track of the network."""
+    cue and fire-control track of the network.
+
+    Flights are the scenario's threat classes flown from its launch areas to its aim points,
+    or burnout states listed in the file (a scenario TOML, which may `extends` a built-in):
+
+    \b
+        [[flights]]
+        name = "tabriz-rome"
+        lat_deg = 38.5         # burnout point, geodetic
+        lon_deg = 45.0
+        alt_km = 120.0
+        speed_kms = 3.2        # Earth-relative
+        gamma_deg = 38.0       # above the local horizontal
+        heading_deg = 295.0    # clockwise from north
+        burnout_time_s = 110.0 # after launch; default 0
+        rcs_m2 = 0.1           # beta_kgm2 optional (used with drag)
+
+    Times are seconds after launch; "never" = not within the flight.
+    """
     from .. import scenario as scen
     from ..sensors import Network, detect as run_detect
 
