@@ -432,6 +432,14 @@ def test_fuzz_truncated_and_corrupted_bytes_never_raise_anything_else(cut, junk,
         assert result == S.load("sectoral-2010")
 
 
+@pytest.mark.parametrize("depth", [10, 500, 5000])
+def test_deeply_nested_documents_are_a_scenario_error(depth):
+    for text in ("x = " + "[" * depth + "]" * depth,
+                 'extends = "epaa-2011"\nradars = ' + "{a = " * depth + "1" + "}" * depth,
+                 "huge = " + "9" * 5000):
+        assert isinstance(_outcome(text), S.ScenarioError)
+
+
 def test_fuzz_targets_include_nan_huge_and_wrong_types():
     for value in (float("nan"), float("inf"), 10**30, 2**64, "45", True, [1.0], {"a": 1}):
         doc = tomllib.loads(S.dump(S.load("epaa-2011")))

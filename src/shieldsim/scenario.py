@@ -422,14 +422,20 @@ def load(name_or_path: str | Path = DEFAULT) -> Scenario:
     Raises:
         ScenarioError: listing every problem found (never another exception for bad input).
     """
-    raw, origin = _resolve(name_or_path, chain=())
+    try:
+        raw, origin = _resolve(name_or_path, chain=())
+    except RecursionError:
+        raise ScenarioError([Issue("scenario", _NOTHING, "nested too deeply to be a scenario")], str(name_or_path)) from None
     return _validate(raw, origin)
 
 
 def loads(text: str | bytes, origin: str = "<string>", base_dir: Path | None = None) -> Scenario:
     """Validate a scenario given as TOML text (or bytes, decoded as UTF-8)."""
     data = _parse(text, origin)
-    raw = _apply_extends(data, origin, base_dir or Path.cwd(), chain=(origin,))
+    try:
+        raw = _apply_extends(data, origin, base_dir or Path.cwd(), chain=(origin,))
+    except RecursionError:
+        raise ScenarioError([Issue("scenario", _NOTHING, "nested too deeply to be a scenario")], origin) from None
     return _validate(raw, origin)
 
 
