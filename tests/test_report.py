@@ -287,3 +287,26 @@ def test_compare_report_puts_both_scenarios_side_by_side_with_differences(tmp_pa
     assert 'data-missing="deterrent"' in text  # B has no deterrent section
     for key, raw in c.cells:
         assert json.loads(raw) == report.resolve_pointer(s, key), key
+
+
+def test_assumptions_from_a_builtin_scenario_list_every_figure_with_its_source():
+    from shieldsim import scenario
+
+    sc = scenario.load("epaa-2018")
+    rows = report.assumptions_from_scenario(sc)
+    by = {(r.object, r.figure): r for r in rows}
+    assert by[("radars.kurecik-tpy2", "reference range")].value == "1,500 km"
+    assert by[("batteries.redzikowo", "lat")].value == "54.48 deg"
+    iia = [r for r in rows if r.object == "interceptor SM-3 Block IIA"]
+    assert {"burnout speed", "max range", "sspk"} <= {r.figure for r in iia}
+    assert any(r.object.startswith("missile ") and r.figure == "published range" for r in rows)
+    assert all(r.source.strip() for r in rows)
+    figures = len(scenario.sourced_figures(sc.model_dump(mode="python", exclude_none=True)))
+    assert len([r for r in rows if not r.object.startswith(("missile ", "interceptor "))]) <= figures
+
+
+def test_repeated_sources_are_shown_once_per_object(tmp_path):
+    rows = [Assumption("radar A", "lat", "1 deg", "Source A"), Assumption("radar A", "lon", "2 deg", "Source A"),
+            Assumption("radar B", "lat", "3 deg", "Source B")]
+    text = report.write_report(tmp_path, synthetic_assessment(assumptions=rows)).read_text()
+    assert text.count("Source A") == 1 and 'rowspan="2"' in text and text.count("Source B") == 1

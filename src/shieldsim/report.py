@@ -257,6 +257,82 @@ class Assessment:
     not_computed: dict[str, str] = field(default_factory=dict)
 
 
+_UNITS = (("_kgm2", "kg/m^2"), ("_kms", "km/s"), ("_km", "km"), ("_deg", "deg"), ("_m2", "m^2"),
+          ("_s", "s"), ("_m", "m"))
+
+
+def _figure_and_unit(key: str) -> tuple[str, str]:
+    """'reference_range_km' -> ('reference range', 'km')."""
+    for suffix, unit in _UNITS:
+        if key.endswith(suffix):
+            return key[: -len(suffix)].replace("_", " "), unit
+    return key.replace("_", " "), ""
+
+
+def _value_text(value: Any, unit: str) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_value_text(v, "") for v in value) + (f" {unit}" if unit else "")
+    if isinstance(value, float):
+        text = f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    else:
+        text = f"{value}"
+    return f"{text} {unit}".strip()
+
+
+def _rows_from_figures(figures: list[tuple[str, Any, str]]) -> list[Assumption]:
+    """Assumption rows from (dotted path, value, source) triples; a list of numbers (e.g. a
+    polygon's vertices) becomes one row."""
+    rows: list[Assumption] = []
+    seen_lists: set[str] = set()
+    for path, value, source in figures:
+        if "[" in path and re.search(r"\]$", path):  # element of a list of numbers
+            head = path[: path.index("[")]
+            if head in seen_lists:
+                continue
+            seen_lists.add(head)
+            count = sum(1 for p, _, _ in figures if p.startswith(head + "["))
+            obj, _, key = head.rpartition(".")
+            figure, unit = _figure_and_unit(key)
+            rows.append(Assumption(obj, figure, f"{count} numbers" + (f" ({unit})" if unit else ""), source))
+            continue
+        obj, _, key = path.rpartition(".")
+        figure, unit = _figure_and_unit(key)
+        rows.append(Assumption(obj, figure, _value_text(value, unit), source))
+    return rows
+
+
+def assumptions_from_scenario(sc) -> list[Assumption]:
+    """Every numeric figure of a validated scenario (`scenario.Scenario`) with the source that
+    covers it, followed by the figures of the catalogue threat classes and interceptors the
+    scenario uses, each with its own source (``shieldsim/data/*.toml``)."""
+    import tomllib
+    from importlib.resources import files
+
+    from .scenario import sourced_figures
+
+    data = sc.model_dump(mode="python", exclude_none=True)
+    rows = _rows_from_figures(sourced_figures(data))
+    used = {"missile": sorted({t.get("missile") for t in data.get("threats", {}).values()} - {None}),
+            "interceptor": sorted({b.get("interceptor") for b in data.get("batteries", {}).values()}
+                                  - set(data.get("interceptors", {})) - {None})}
+    for table, filename in (("missile", "missiles.toml"), ("interceptor", "interceptors.toml")):
+        if not used[table]:
+            continue
+        catalogue = tomllib.loads(files("shieldsim").joinpath(f"data/{filename}").read_text(encoding="utf-8"))
+        for name in used[table]:
+            row = catalogue.get(table, {}).get(name)
+            if row is None:
+                continue
+            sources = row.get("source", {}) if isinstance(row.get("source"), dict) else {}
+            label = f"{table} {row.get('name', name)}"
+            for key, value in row.items():
+                if key == "source" or isinstance(value, (str, bool, dict)):
+                    continue
+                figure, unit = _figure_and_unit(key)
+                rows.append(Assumption(label, figure, _value_text(value, unit), sources.get(key, "")))
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------
 # the summary dictionary (summary.json) -- the single source of every number in the page
 
@@ -791,8 +867,21 @@ class _Page:
     def assumptions(self) -> str:
         if not self.a.assumptions:
             return '<p class="missing">No assumptions were recorded for this run.</p>'
-        rows = "".join(f"<tr><td>{_text(x.object)}</td><td>{_text(x.figure)}</td><td class=\"num\">{_text(x.value)}</td>"
-                       f"<td class=\"source\">{_text(x.source.strip())}</td></tr>" for x in self.a.assumptions)
+        rows = []
+        items = self.a.assumptions
+        i = 0
+        while i < len(items):  # consecutive figures of one object with one source share the cells
+            j = i + 1
+            while j < len(items) and (items[j].object, items[j].source) == (items[i].object, items[i].source):
+                j += 1
+            span = f' rowspan="{j - i}"' if j - i > 1 else ""
+            for k in range(i, j):
+                x = items[k]
+                head = f"<td{span}>{_text(x.object)}</td>" if k == i else ""
+                tail = f'<td class="source"{span}>{_text(x.source.strip())}</td>' if k == i else ""
+                rows.append(f"<tr>{head}<td>{_text(x.figure)}</td><td class=\"num\">{_text(x.value)}</td>{tail}</tr>")
+            i = j
+        rows = "".join(rows)
         return ('<p>Every figure the assessment rests on, with its public source. Figures marked notional are '
                 'stated as such in their source.</p><div class="table-wrap"><table><thead><tr><th>Object</th>'
                 '<th>Figure</th><th class="num">Value</th><th>Source</th></tr></thead>'
