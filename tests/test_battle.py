@@ -402,3 +402,15 @@ def test_sweep_refuses_invalid_grid_points_before_running(tmp_path):
         out = run_cli("sweep", "--raid", path, "--set", setting, "--workers", 0)
         assert out.returncode == 2, (setting, out.stderr)
         assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_kill_assessment_comes_from_the_doctrine_else_the_engagement_else_the_default():
+    from shieldsim.battle import DEFAULT_KILL_ASSESSMENT
+
+    eng = one_threat(0.0, span=120.0)  # flight 100 s: a second look needs kill assessment <= 20 s
+    assert DEFAULT_KILL_ASSESSMENT > 20
+    assert simulate(eng, raid_of(1), Doctrine(), 10, 0).expended.max() == 1
+    assert simulate(eng, raid_of(1), Doctrine(kill_assessment=20.0), 10, 0).expended.max() == 2
+    eng.kill_assessment = 10.0
+    r = simulate(eng, raid_of(1), Doctrine(), 10, 0)
+    assert r.expended.max() == 2 and r.doctrine.kill_assessment == 10.0

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +48,11 @@ TRIAL_BLOCK = 128
 """Trials per random-number block (see module docstring)."""
 
 DOCTRINES = ("one-shot", "salvo", "shoot-look-shoot")
+
+DEFAULT_KILL_ASSESSMENT = 30.0
+"""Seconds from intercept to the next firing decision when neither the doctrine nor the
+engagement gives one: the same assumption as `shieldsim.engagement` (no authoritative public
+figure)."""
 
 _EPS = 1e-9  # s: tolerance for "window open at this instant"
 
@@ -112,15 +117,15 @@ class Doctrine:
     salvo_size: interceptors per engagement for "salvo".
     look_size: interceptors per look for "shoot-look-shoot".
     max_looks: most engagements per threat for "shoot-look-shoot" (None: as windows allow).
-    kill_assessment: s from intercept until the next shot can be decided. The default is an
-        illustrative assumption, not a published figure.
+    kill_assessment: s from intercept until the next shot can be decided; None takes the
+        engagement's ``kill_assessment`` if it has one, else `DEFAULT_KILL_ASSESSMENT`.
     """
 
     kind: str = "shoot-look-shoot"
     salvo_size: int = 2
     look_size: int = 1
     max_looks: int | None = None
-    kill_assessment: float = 20.0
+    kill_assessment: float | None = None
 
     def __post_init__(self):
         if self.kind not in DOCTRINES:
@@ -129,7 +134,7 @@ class Doctrine:
             raise ValueError("salvo_size and look_size must be >= 1")
         if self.max_looks is not None and self.max_looks < 1:
             raise ValueError("max_looks must be >= 1 or None")
-        if not self.kill_assessment >= 0:
+        if self.kill_assessment is not None and not self.kill_assessment >= 0:
             raise ValueError("kill_assessment must be >= 0 s")
 
     @property
@@ -220,7 +225,7 @@ class DoctrineSpec(_Strict):
     salvo_size: int = Field(2, ge=1, le=64)
     look_size: int = Field(1, ge=1, le=64)
     max_looks: int | None = Field(None, ge=1, le=1000)
-    kill_assessment_s: float = Field(20.0, ge=0.0, le=3600.0)
+    kill_assessment_s: float | None = Field(None, ge=0.0, le=3600.0)
 
     def doctrine(self) -> Doctrine:
         return Doctrine(self.kind, self.salvo_size, self.look_size, self.max_looks, self.kill_assessment_s)
@@ -585,6 +590,9 @@ def simulate(engagement, raid: Raid, doctrine: Doctrine | str = "shoot-look-shoo
         raise ValueError("trials must be >= 1")
     if not 0 <= int(seed) < 2**63:
         raise ValueError("seed must be within [0, 2^63)")
+    if doctrine.kill_assessment is None:
+        ka = getattr(engagement, "kill_assessment", None)
+        doctrine = replace(doctrine, kill_assessment=float(DEFAULT_KILL_ASSESSMENT if ka is None else ka))
     problem = _problem(engagement, raid, doctrine, seed, inventory)
     chunk_trials = chunk_trials or default_chunk_trials(trials)
     ranges = trial_chunks(trials, chunk_trials)
