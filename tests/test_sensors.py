@@ -302,6 +302,17 @@ def test_cue_lets_fixed_face_form_its_track_sooner():
     assert (cued.track_sensor[tracked] == 0).all()
 
 
+def test_without_a_cue_a_radar_keeps_its_own_search_timeline():
+    traj = random_fleet()
+    face = radar(name="face", lat=d(38.3), lon=d(37.8), field="fixed", boresight=d(110), half=d(60),
+                 el_max=d(85), ref_range=1500e3, hits=4, revisit=8.0, cued_revisit=1.0, cued_hits=1)
+    alone = S.detect(traj, [face])
+    blind = S.detect(traj, S.Network("n", [face, S.LaunchDetector("ir", 5000e3, 1.0)], 0.0))
+    assert np.isfinite(alone.sensor_track_time).any() and not alone.cued.any() and not blind.cued.any()
+    assert np.array_equal(alone.sensor_track_time, blind.sensor_track_time[:, :1], equal_nan=True)
+    assert np.allclose(alone.sensor_track_time[:, 0], alone.first_detection[:, 0] + 24.0, equal_nan=True)
+
+
 def test_home_sensors_skip_the_network_latency():
     traj = random_fleet()
     radars = random_radars()[:2]

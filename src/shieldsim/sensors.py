@@ -579,9 +579,10 @@ def _status_batch(pos, rdet, site, east, north, up, centre, rloc, ant, k, fixed,
 
 def _first_feasible(start, end, ready, delay):
     """Earliest t + delay with t >= ready inside an interval [start, end] such that
-    t + delay <= end; intervals along the last axis (NaN-padded). NaN if none."""
-    t = np.fmax(start, ready[..., None])
-    ok = np.isfinite(start) & (end - t >= delay - 1e-9)
+    t + delay <= end; intervals along the last axis (NaN-padded). NaN if none or if ready
+    is NaN (no cue)."""
+    t = np.maximum(start, ready[..., None])  # NaN (no cue) stays NaN
+    ok = np.isfinite(t) & (end - t >= delay - 1e-9)
     cand = np.where(ok, t + delay, np.nan)
     return np.fmin.reduce(cand, axis=-1, initial=np.nan) if cand.shape[-1] else np.full(ready.shape, np.nan)
 
