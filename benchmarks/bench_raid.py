@@ -2,10 +2,10 @@
 
 A synthetic 20-threat raid against 4 batteries, shoot-look-shoot, 10,000 trials:
 
-    trials_per_s          in-process throughput (compiled kernel, best of 5)
+    trials_per_s          in-process throughput (compiled kernel, best of 10)
     speedup_2_workers     time on a 1-worker LocalCluster / time on a 2-worker LocalCluster,
                           same job (two chunks of 5,000 trials), clusters started and warmed
-                          up before timing, best of 5 each
+                          up before timing, best of 10 each
     speedup_2_workers_200k  the same ratio for 200,000 trials (eight chunks), where the fixed
                           cost of a Dask round trip matters less
     load_avg_1min         the machine's load average at the end; with other jobs running the
@@ -36,7 +36,7 @@ def problem(n=20, b=4, seed=3):
     return eng, raid
 
 
-def best_time(run, repeats=5):
+def best_time(run, repeats=10):
     best = float("inf")
     for _ in range(repeats):
         t = time.perf_counter()

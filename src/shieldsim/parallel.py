@@ -113,8 +113,7 @@ class DaskExecutor(Executor):
         futures = self.client.map(fn, items, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         try:
-            for future in as_completed(futures):
-                result = future.result()
+            for future, result in as_completed(futures, with_results=True):
                 i = index[future.key]
                 future.release()
                 yield i, result
@@ -122,6 +121,16 @@ class DaskExecutor(Executor):
             pending = [f for f in futures if not f.done()]
             if pending:
                 self.client.cancel(pending)
+
+    def map(self, fn, items, progress=False, description="work"):
+        if progress:
+            return super().map(fn, items, progress, description)
+        items = list(items)
+        futures = self.client.map(fn, items, pure=False)
+        try:
+            return self.client.gather(futures)
+        finally:
+            self.client.cancel([f for f in futures if not f.done()])
 
     def close(self) -> None:
         try:
