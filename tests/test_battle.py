@@ -414,3 +414,18 @@ def test_kill_assessment_comes_from_the_doctrine_else_the_engagement_else_the_de
     eng.kill_assessment = 10.0
     r = simulate(eng, raid_of(1), Doctrine(), 10, 0)
     assert r.expended.max() == 2 and r.doctrine.kill_assessment == 10.0
+
+
+def test_raid_command_takes_the_engagement_from_another_json_file(tmp_path):
+    import tomllib
+
+    doc = tomllib.loads(RAID_TOML.format(count=3))
+    (tmp_path / "raid.json").write_text(json.dumps({"raid": doc["raid"]}))
+    (tmp_path / "eng.json").write_text(json.dumps({"engagement": doc["engagement"]}))
+    out = run_cli("raid", "--raid", tmp_path / "raid.json", "--engagement", tmp_path / "eng.json", "--trials", 300,
+                  "--json")
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout)
+    assert rec["raid"]["threats"] == 8 and rec["doctrine"]["kind"] == "shoot-look-shoot"
+    alone = run_cli("raid", "--raid", tmp_path / "raid.json")
+    assert alone.returncode == 2 and "engagement" in alone.stderr

@@ -114,7 +114,7 @@ def raid(
                                                         "[engagement] and optional [doctrine] tables."),
     engagement_file: Path = typer.Option(None, "--engagement", help="File whose [engagement] table replaces "
                                                                     "the raid file's."),
-    trials: int = typer.Option(1000, "--trials", min=1, max=1_000_000_000, help="Monte Carlo trials [1, 1e9]."),
+    trials: int = typer.Option(1000, "--trials", min=1, max=100_000_000, help="Monte Carlo trials [1, 1e8]."),
     seed: int = typer.Option(0, "--seed", min=0, max=2**63 - 1, help="Seed of the random numbers [0, 2^63-1]."),
     doctrine: DoctrineName = typer.Option(None, "--doctrine", help="Firing doctrine (default: the raid file's, "
                                                                   "else shoot-look-shoot)."),
