@@ -1,0 +1,244 @@
+"""engagement.engage: windows, latest launch, shoot-look-shoot and kill probability."""
+
+import dataclasses
+import functools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from shieldsim.engagement import Engagement, engage, interceptor_altitude
+from shieldsim.interceptor import Battery, catalogue, earliest_arrival
+from shieldsim.trajectory import Models, Trajectory, fly
+
+CAT = catalogue()
+
+
+def _trajectories(n, seed=2, step=4.0, models=Models()):
+    """Ballistic threat arcs from burnout points in the Iran area towards Europe (time 0 at
+    burnout), in the sampled form engagements take."""
+    rng = np.random.default_rng(seed)
+    lat = np.radians(rng.uniform(30.0, 36.0, n))
+    lon = np.radians(rng.uniform(48.0, 56.0, n))
+    heading = np.radians(rng.uniform(285.0, 320.0, n))
+    speed = rng.uniform(3500.0, 5000.0, n)
+    gamma = np.radians(rng.uniform(30.0, 42.0, n))
+    f = fly(lat, lon, 100e3, speed, gamma, heading, models, sample_step=step, max_time=1800.0)
+    return Trajectory(time=f.sample_time, position=f.position, velocity=f.velocity, launch_time=np.zeros(n),
+                      burnout_time=np.zeros(n), impact_time=f.flight_time, apogee_time=f.apogee_time,
+                      launch_lat=lat, launch_lon=lon, impact_lat=f.impact_lat, impact_lon=f.impact_lon,
+                      apogee_alt=f.apogee_alt, ground_range=f.ground_range, rcs=np.full(n, 0.1),
+                      beta=np.full(n, 5000.0), models=models)
+
+
+@functools.lru_cache(maxsize=None)
+def _threats():
+    return _trajectories(12)
+
+
+def _batteries():
+    return [
+        Battery("Deveselu", math.radians(44.08), math.radians(24.35), CAT["sm3-ib"], 24),
+        Battery("Black Sea", math.radians(43.0), math.radians(33.0), CAT["sm3-iia"], 8, "shoot-look-shoot"),
+        Battery("Black Sea coast THAAD", math.radians(44.0), math.radians(31.5), CAT["thaad"], 48, "salvo", salvo_size=3),
+    ]
+
+
+TRACK = np.linspace(40.0, 150.0, 12)
+
+
+@functools.lru_cache(maxsize=None)
+def _base() -> Engagement:
+    return engage(_threats(), _batteries(), TRACK)
+
+
+def _latest_launch_per_sample(traj, bat, n):
+    """Brute force from the public earliest_arrival: t_k - earliest arrival at sample k."""
+    pos = traj.position[n]
+    ok = np.isfinite(pos[:, 0])
+    tau = np.full(len(traj.time), np.nan)
+    tau[ok] = earliest_arrival(bat.interceptor, bat.lat, bat.lon, pos[ok], traj.models, max_time=3000.0).flight_time
+    return traj.time - tau
+
+
+def _reference(t, lam, l0, kill_assessment):
+    """Window (samples with lambda_k >= l0) and greedy shoot-look-shoot shots."""
+    with np.errstate(invalid="ignore"):
+        window = np.flatnonzero(lam >= l0)
+    shots, next_launch = 0, l0
+    for k in window:
+        if lam[k] >= next_launch:
+            shots += 1
+            next_launch = t[k] + kill_assessment
+    return window, shots
+
+
+def test_engagement_arrays_are_n_by_b_and_nan_where_there_is_no_intercept():
+    e = _base()
+    n, nb = len(_threats()), len(_batteries())
+    for name in ("launch_earliest", "launch_latest", "intercept_first", "intercept_last", "first_alt", "first_lat",
+                 "first_lon", "shots", "kill_probability", "engageable"):
+        assert getattr(e, name).shape == (n, nb), name
+    assert e.sspk.shape == (nb,)
+    assert e.engageable.any() and (~e.engageable).any()
+    for name in ("launch_latest", "intercept_first", "intercept_last", "first_alt", "first_lat", "first_lon"):
+        arr = getattr(e, name)
+        assert np.isnan(arr[~e.engageable]).all() and np.isfinite(arr[e.engageable]).all(), name
+    assert (e.shots[~e.engageable] == 0).all() and (e.shots[e.engageable] >= 1).all()
+    assert np.allclose(e.launch_earliest, TRACK[:, None] + np.array([b.interceptor.launch_delay for b in _batteries()]))
+
+
+def test_window_latest_launch_and_shots_match_a_brute_force_reference():
+    traj, bats, e = _threats(), _batteries(), _base()
+    quick = engage(traj, bats, TRACK, kill_assessment=4.0)
+    checked, multi = 0, 0
+    for j, bat in enumerate(bats):
+        for n in range(len(traj)):
+            lam = _latest_launch_per_sample(traj, bat, n)
+            window, shots = _reference(traj.time, lam, e.launch_earliest[n, j], e.kill_assessment)
+            if len(window) == 0:
+                assert not e.engageable[n, j]
+                continue
+            checked += 1
+            assert e.intercept_first[n, j] == traj.time[window[0]]
+            assert e.intercept_last[n, j] == traj.time[window[-1]]
+            assert e.launch_latest[n, j] == pytest.approx(np.nanmax(lam[window]), abs=0.01)
+            assert e.shots[n, j] == shots
+            _, shots_quick = _reference(traj.time, lam, e.launch_earliest[n, j], 4.0)
+            assert quick.shots[n, j] == shots_quick
+            multi += shots_quick > 2
+    assert checked >= 15 and multi >= 3
+    assert e.engageable.any(axis=0).all()  # every battery engages something
+
+
+def test_first_opportunity_lies_in_the_band_and_a_launch_at_launch_latest_still_intercepts():
+    traj, bats, e = _threats(), _batteries(), _base()
+    for j, bat in enumerate(bats):
+        icp = bat.interceptor
+        rows = np.flatnonzero(e.engageable[:, j])
+        assert ((e.first_alt[rows, j] >= icp.min_intercept_alt - 1.0)
+                & (e.first_alt[rows, j] <= icp.max_intercept_alt + 1.0)).all()
+        assert (e.launch_latest[rows, j] >= e.launch_earliest[rows, j]).all()
+        assert (e.intercept_last[rows, j] >= e.intercept_first[rows, j]).all()
+
+
+def test_interceptor_altitude_profile_ends_at_the_threat_at_the_first_opportunity():
+    traj, bats, e = _threats(), _batteries(), _base()
+    n, j = map(int, np.argwhere(e.engageable)[0])
+    t, h = interceptor_altitude(traj, bats[j], n, e.launch_earliest[n, j], e.intercept_first[n, j])
+    assert t[0] == pytest.approx(e.launch_earliest[n, j])
+    assert t[-1] == pytest.approx(e.intercept_first[n, j], abs=1e-6)
+    assert h[-1] == pytest.approx(e.first_alt[n, j], abs=1000.0)
+
+
+def test_track_time_nan_means_never_engaged_and_one_column_form_equals_the_full_form():
+    traj, bats = _threats(), _batteries()
+    track = TRACK.copy()
+    track[0] = np.nan
+    e1 = engage(traj, bats, track)
+    e2 = engage(traj, bats, np.repeat(track[:, None], len(bats), axis=1))
+    assert np.isnan(e1.launch_earliest[0]).all() and not e1.engageable[0].any()
+    assert (e1.kill_probability[0] == 0).all()
+    for f in ("launch_latest", "intercept_first", "intercept_last", "shots", "kill_probability"):
+        assert np.array_equal(getattr(e1, f), getattr(e2, f), equal_nan=True)
+    with pytest.raises(ValueError):
+        engage(traj, bats, np.zeros((len(traj), 7)))
+
+
+def test_batch_result_equals_threat_by_threat_result():
+    traj, bats, e = _threats(), _batteries(), _base()
+    for n in (1, 5, 10):
+        one = engage(traj.subset([n]), bats, TRACK[[n]])
+        for f in ("launch_latest", "intercept_first", "intercept_last", "shots", "first_alt"):
+            assert np.array_equal(getattr(one, f)[0], getattr(e, f)[n], equal_nan=True), f
+
+
+def test_kill_probability_follows_each_doctrine():
+    e = _base()
+    bats = _batteries()
+    for j, bat in enumerate(bats):
+        p = bat.interceptor.sspk
+        rows = e.engageable[:, j]
+        if bat.doctrine == "one-shot":
+            expected = np.full(rows.sum(), p)
+        elif bat.doctrine == "salvo":
+            expected = np.full(rows.sum(), 1 - (1 - p) ** min(bat.salvo_size, bat.inventory))
+        else:
+            expected = 1 - (1 - p) ** np.minimum(e.shots[rows, j], bat.inventory)
+        assert np.allclose(e.kill_probability[rows, j], expected)
+        assert (e.kill_probability[~rows, j] == 0).all()
+    assert np.array_equal(e.sspk, [b.interceptor.sspk for b in bats])
+
+
+def test_inventory_caps_the_rounds_of_a_doctrine():
+    traj = _threats()
+    bat = Battery("Black Sea", math.radians(43.0), math.radians(33.0), CAT["sm3-iia"], 1, "shoot-look-shoot")
+    e = engage(traj, [bat], TRACK, kill_assessment=5.0)
+    assert (e.shots[e.engageable[:, 0], 0] > 1).any()  # several opportunities ...
+    assert np.allclose(e.kill_probability[e.engageable[:, 0], 0], bat.interceptor.sspk)  # ... one round
+    empty = dataclasses.replace(bat, inventory=0)
+    assert (engage(traj, [empty], TRACK).kill_probability == 0).all()
+
+
+def test_shots_fall_as_kill_assessment_lengthens_and_fit_in_the_window():
+    traj = _threats()
+    bats = _batteries()
+    prev = None
+    for ka in (5.0, 20.0, 60.0, 1e5):
+        e = engage(traj, bats, TRACK, kill_assessment=ka)
+        width = np.nan_to_num(e.intercept_last - e.intercept_first)
+        assert (e.shots <= 1 + np.floor(width / ka + 1e-9)).all()
+        if prev is not None:
+            assert (e.shots <= prev).all()
+        prev = e.shots
+    assert np.array_equal(prev, e.engageable.astype(int))
+
+
+def test_interceptor_whose_band_excludes_every_threat_altitude_never_engages():
+    traj = _threats()
+    icp = dataclasses.replace(CAT["sm3-iia"], min_intercept_alt=3000e3, max_intercept_alt=4000e3)
+    bat = Battery("x", math.radians(43.0), math.radians(33.0), icp, 8)
+    assert np.nanmax(traj.apogee_alt) < 3000e3
+    assert not engage(traj, [bat], TRACK).engageable.any()
+
+
+def _window(e, j=0):
+    return e.engageable[:, j], e.intercept_first[:, j], e.intercept_last[:, j]
+
+
+def _never_shrinks(small, big):
+    eng_s, first_s, last_s = small
+    eng_b, first_b, last_b = big
+    assert (eng_b | ~eng_s).all()
+    assert (first_b[eng_s] <= first_s[eng_s]).all()
+    assert (last_b[eng_s] >= last_s[eng_s]).all()
+
+
+@settings(max_examples=12, deadline=None)
+@given(key=st.sampled_from(["sm3-ib", "sm3-iia", "thaad"]), factor=st.floats(1.0, 1.5),
+       lat=st.floats(36.0, 46.0), lon=st.floats(25.0, 45.0))
+def test_a_faster_interceptor_never_shrinks_the_window(key, factor, lat, lon):
+    traj = _threats()
+    icp = CAT[key]
+    fast = dataclasses.replace(icp, burnout_speed=icp.burnout_speed * factor)
+    bats = [Battery("a", math.radians(lat), math.radians(lon), icp, 8),
+            Battery("b", math.radians(lat), math.radians(lon), fast, 8)]
+    e = engage(traj, bats, TRACK)
+    _never_shrinks(_window(e, 0), _window(e, 1))
+
+
+@settings(max_examples=12, deadline=None)
+@given(key=st.sampled_from(["sm3-ib", "sm3-iia", "thaad"]), cut=st.floats(0.0, 60.0),
+       lat=st.floats(36.0, 46.0), lon=st.floats(25.0, 45.0), earlier_track=st.booleans())
+def test_a_shorter_delay_or_an_earlier_track_never_shrinks_the_window(key, cut, lat, lon, earlier_track):
+    traj = _threats()
+    icp = CAT[key]
+    bat = Battery("a", math.radians(lat), math.radians(lon), icp, 8)
+    base = engage(traj, [bat], TRACK)
+    if earlier_track:
+        better = engage(traj, [bat], TRACK - cut)
+    else:
+        quick = dataclasses.replace(bat, interceptor=dataclasses.replace(icp, launch_delay=max(0.0, icp.launch_delay - cut)))
+        better = engage(traj, [quick], TRACK)
+    _never_shrinks(_window(base), _window(better))
