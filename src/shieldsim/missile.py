@@ -230,7 +230,7 @@ def _store(out_pos, out_vel, k, y, t, omega):
 
 @njit(cache=True)
 def boost_one(r0, n0, h0, kick, cutoff, stage_end, stage_acc, stage_tau, t_vert, t_pitch, omega, gm, a, b,
-              drag, beta, bottom, step, log_rho, dt, t_end, sample_dt, out_pos, out_vel, res):
+              drag, beta, beta_coast, bottom, step, log_rho, dt, t_end, sample_dt, out_pos, out_vel, res):
     """Integrate one boost from lift-off at Earth-fixed ``r0`` (at rest on the ground).
 
     ``n0``/``h0``: Earth-fixed up and horizontal-heading unit vectors at the launch point.
@@ -294,14 +294,15 @@ def boost_one(r0, n0, h0, kick, cutoff, stage_end, stage_acc, stage_tau, t_vert,
                     break
         n = int(math.ceil(seg / dt - 1e-9))
         h = seg / n
+        bseg = beta if tm < cutoff else beta_coast
         for _j in range(n):
-            _rk4_boost(t, y, h, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta,
+            _rk4_boost(t, y, h, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, bseg,
                        bottom, step, log_rho, ynew, k1, k2, k3, k4, tmp)
             while next_k < n_samples and next_k * sample_dt < t + h and next_k * sample_dt < t_end:
                 ts = next_k * sample_dt
                 if ts - t > 0.0:
                     _rk4_boost(t, y, ts - t, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag,
-                               beta, bottom, step, log_rho, ys, k1, k2, k3, k4, tmp)
+                               bseg, bottom, step, log_rho, ys, k1, k2, k3, k4, tmp)
                     _store(out_pos, out_vel, next_k, ys, ts, omega)
                 else:
                     _store(out_pos, out_vel, next_k, y, ts, omega)
@@ -326,10 +327,10 @@ def boost_one(r0, n0, h0, kick, cutoff, stage_end, stage_acc, stage_tau, t_vert,
 
 @njit(cache=True, parallel=True)
 def _boost_batch(r0, n0, h0, kick, cutoff, stage_end, stage_acc, stage_tau, t_vert, t_pitch, omega, gm, a, b, drag,
-                 beta, bottom, step, log_rho, dt, t_end, sample_dt, out_pos, out_vel, res):
+                 beta, beta_coast, bottom, step, log_rho, dt, t_end, sample_dt, out_pos, out_vel, res):
     for i in prange(r0.shape[0]):
         boost_one(r0[i], n0[i], h0[i], kick[i], cutoff[i], stage_end, stage_acc, stage_tau, t_vert, t_pitch, omega, gm,
-                  a, b, drag, beta, bottom, step, log_rho, dt, t_end[i], sample_dt, out_pos[i], out_vel[i], res[i])
+                  a, b, drag, beta, beta_coast, bottom, step, log_rho, dt, t_end[i], sample_dt, out_pos[i], out_vel[i], res[i])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,7 +405,7 @@ def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, eart
     _boost_batch(r0, n0, h0, np.ascontiguousarray(kick), np.ascontiguousarray(cutoff), _stage_ends(missile),
                  np.ascontiguousarray(stage_acc, dtype=float), _stage_taus(missile), float(missile.vertical_rise),
                  float(missile.pitch_over), omega, earth.gm, earth.equatorial_radius, earth.polar_radius,
-                 bool(drag), float(missile.boost_beta), bottom, step, log_rho, BOOST_STEP,
+                 bool(drag), float(missile.boost_beta), float(missile.beta), bottom, step, log_rho, BOOST_STEP,
                  np.ascontiguousarray(t_end, dtype=float), float(sample_step or 1.0), pos, vel, res)
     return res, pos, vel
 

@@ -537,3 +537,578 @@ def _fly_vacuum(lat, lon, alt, speed, gamma, heading, models: Models) -> Flight:
     return Flight(impact_lat=out[:, 1], impact_lon=out[:, 2], flight_time=out[:, 0], apogee_alt=out[:, 3],
                   apogee_time=out[:, 4], ground_range=ground, impact_speed=out[:, 6], impact_gamma=out[:, 7],
                   models=models)
+
+
+# ---------------------------------------------------------------------------------------------
+# minimum-energy free flight; whole threat flights (boost + free flight); aiming at a target
+#
+# Aiming (`aim`) solves, for every launch/target pair at once, for three controls: the launch
+# azimuth, the kick angle of the pitch-over and the thrust cutoff (fraction of the total burn;
+# see `shieldsim.missile`). The three equations are: impact on the target downrange and
+# crossrange, plus a shaping condition:
+#   * minimum-energy: the inertial burnout flight-path angle equals the minimum-energy angle
+#     of the free flight actually flown (`missile.min_energy_gamma`): the least burnout speed
+#     that reaches the target; where even the full burn cannot reach the target that way, the
+#     full burn with the steepest kick that reaches it;
+#   * lofted / depressed: the apogee of the free flight equals the requested apogee.
+# Each Newton evaluation flies the boost under the full model (rotating Earth, drag if
+# ``models.drag``) and the free flight with `fly_states` in vacuum, shifted by offsets (range,
+# azimuth, apogee) that measure the effect of re-entry drag: after Newton (finite-difference
+# Jacobian, trust region) converges, the flights are re-flown with drag, the offsets updated,
+# and the pairs whose true miss exceeds `AIM_TOL` solved again (typically 1-4 rounds). The
+# minimum-energy condition is evaluated on the vacuum arc. Starting values come from a table
+# of boosts of the class on the non-rotating sphere with vacuum free flight.
+
+from functools import lru_cache  # noqa: E402
+
+from .earth import SPHERE, geodesic_inverse  # noqa: E402
+
+AIM_TOL = 100.0
+"""Miss distance (m) to which `aim` converges (the requirement is 1 km)."""
+
+APOGEE_TOL = 100.0
+"""Apogee error (m) to which lofted/depressed aiming converges."""
+
+_GAMMA_TOL = 2e-5  # rad, minimum-energy shaping condition
+_KICK_MAX = math.radians(85.0)
+_CUTOFF_MIN = 0.2
+_AIM_ITER = 30
+
+
+def _golden(fun, lo, hi, iters: int, maximise: bool = False):
+    """Vectorised golden-section search of fun (arrays (N,) -> (N,)) on [lo, hi]: (x, f(x))."""
+    sign = -1.0 if maximise else 1.0
+    g = 0.5 * (math.sqrt(5.0) - 1.0)
+    lo, hi = np.array(lo, dtype=float), np.array(hi, dtype=float)
+    c, d = hi - g * (hi - lo), lo + g * (hi - lo)
+    fc, fd = sign * fun(c), sign * fun(d)
+    for _ in range(iters):
+        left = fc < fd
+        hi = np.where(left, d, hi)
+        lo = np.where(left, lo, c)
+        x_new = np.where(left, hi - g * (hi - lo), lo + g * (hi - lo))
+        f_new = sign * fun(x_new)
+        c, d, fc, fd = (np.where(left, x_new, d), np.where(left, c, x_new),
+                        np.where(left, f_new, fd), np.where(left, fc, f_new))
+    best = fc < fd
+    return np.where(best, c, d), sign * np.where(best, fc, fd)
+
+
+@dataclass
+class MinimumEnergy:
+    """Minimum-energy free flights from burnout at altitude H to impact R downrange (arrays (N,)).
+
+    Attributes:
+        burnout_speed: m/s (relative to the rotating Earth when rotation is on);
+        gamma: burnout flight-path angle, rad; flight_time: burnout to impact, s;
+        apogee_alt: m above the model surface; ground_range: m (as asked);
+        burnout_alt: m; method: "closed-form" or "iterated"; models: the model switches.
+    """
+
+    burnout_speed: np.ndarray
+    gamma: np.ndarray
+    flight_time: np.ndarray
+    apogee_alt: np.ndarray
+    ground_range: np.ndarray
+    burnout_alt: np.ndarray
+    method: str
+    models: Models
+
+
+def _min_energy_closed(ground_range, burnout_alt, radius, gm):
+    """Closed-form minimum-energy arc on a non-rotating sphere: (v, gamma, tof, apogee alt)."""
+    from .missile import min_energy_gamma
+
+    psi = np.asarray(ground_range, dtype=float) / radius
+    r1 = radius + np.asarray(burnout_alt, dtype=float)
+    r2 = np.full_like(r1, radius)
+    chord = np.sqrt(r1**2 + r2**2 - 2 * r1 * r2 * np.cos(psi))
+    s = 0.5 * (r1 + r2 + chord)
+    a = 0.5 * s  # semi-major axis of the minimum-energy ellipse
+    speed = np.sqrt(gm * (2.0 / r1 - 1.0 / a))
+    gamma = min_energy_gamma(r1, r2, psi)
+    p = (r1 * speed * np.cos(gamma)) ** 2 / gm
+    e = np.sqrt(np.clip(1.0 - p / a, 0.0, None))
+    apogee = np.where(gamma > 0, a * (1.0 + e), r1) - radius
+    # time of flight from the eccentric anomalies of the two ends of the arc
+    cos_e1 = np.clip((1.0 - r1 / a) / e, -1, 1)
+    cos_e2 = np.clip((1.0 - r2 / a) / e, -1, 1)
+    e1 = np.arccos(cos_e1)
+    e1 = np.where(gamma >= 0, e1, 2 * np.pi - e1)  # ascending branch at burnout when gamma > 0
+    e2 = 2 * np.pi - np.arccos(cos_e2)  # descending branch at impact
+    n = np.sqrt(gm / a**3)
+    tof = ((e2 - e * np.sin(e2)) - (e1 - e * np.sin(e1))) / n
+    return speed, gamma, tof, apogee
+
+
+def minimum_energy(ground_range, burnout_alt, models: Models = Models(SPHERE, False, False), lat=0.0, lon=0.0,
+                   heading=0.0, beta=np.inf, iterate: bool | None = None) -> MinimumEnergy:
+    """Minimum-energy free flight from burnout at ``burnout_alt`` (m) to impact at sea level
+    ``ground_range`` (m) away along the surface from the burnout ground point.
+
+    On the spherical, non-rotating Earth without drag the result is the closed-form two-body
+    minimum-energy ellipse. Otherwise (WGS84, rotation, drag) the burnout speed is minimised
+    over the flight-path angle, with every candidate flown by `fly` from the burnout point at
+    ``lat``, ``lon`` (rad) along ``heading`` (rad): for each angle the speed that reaches the
+    range is found by the secant method, and the angle by golden-section search.
+    ``iterate=True`` forces that path (used to check it against the closed form).
+    """
+    rng, alt, lat, lon, heading = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
+                                   np.broadcast_arrays(ground_range, burnout_alt, lat, lon, heading))
+    earth = models.earth
+    closed = earth.flattening == 0.0 and not models.rotation and not models.drag
+    if iterate is None:
+        iterate = not closed
+    radius = earth.equatorial_radius if earth.flattening == 0.0 else earth.mean_radius
+    v0, g0, t0, h0 = _min_energy_closed(rng, alt, radius, earth.gm)
+    if not iterate:
+        return MinimumEnergy(v0, g0, t0, h0, rng, alt, "closed-form", models)
+
+    def speed_for(gamma):
+        """Speed (m/s) reaching the range at flight-path angle gamma (arrays (N,)), secant."""
+        va = v0 * 0.98
+        vb = v0 * 1.02
+        fa = fly(lat, lon, alt, va, gamma, heading, models, beta).ground_range - rng
+        fb = fly(lat, lon, alt, vb, gamma, heading, models, beta).ground_range - rng
+        for _ in range(40):
+            with np.errstate(invalid="ignore", divide="ignore"):
+                vc = vb - fb * (vb - va) / (fb - fa)
+            vc = np.where(np.isfinite(vc), vc, vb)
+            va, fa = vb, fb
+            vb = vc
+            fb = fly(lat, lon, alt, vb, gamma, heading, models, beta).ground_range - rng
+            if np.all(np.abs(vb - va) <= 1e-9 * vb):
+                break
+        return vb
+
+    gamma, _ = _golden(speed_for, g0 - 0.12, g0 + 0.12, 32)
+    speed = speed_for(gamma)
+    f = fly(lat, lon, alt, speed, gamma, heading, models, beta)
+    return MinimumEnergy(speed, gamma, f.flight_time, f.apogee_alt, rng, alt, "iterated", models)
+
+
+@dataclass
+class Aim(Trajectory):
+    """Aimed threat flights: a `Trajectory` plus the burnout states, controls and miss.
+
+    Extra attributes (arrays (N,) unless noted):
+        heading: launch azimuth, rad clockwise from north; kick: pitch-over kick angle, rad;
+        cutoff: thrust cutoff as a fraction of the total burn time;
+        burnout_position, burnout_velocity: (N, 3) Earth-fixed, m and m/s (Earth-relative);
+        burnout_lat, burnout_lon (rad), burnout_alt (m), burnout_speed (m/s),
+        burnout_gamma, burnout_heading (rad);
+        target_lat, target_lon: rad; miss: impact-to-target distance along the surface, m;
+        kind: "minimum-energy", "lofted" or "depressed"; full_burn: True where the
+        minimum-energy condition had to give way to a full burn to reach the target.
+    """
+
+    heading: np.ndarray | None = None
+    kick: np.ndarray | None = None
+    cutoff: np.ndarray | None = None
+    burnout_position: np.ndarray | None = None
+    burnout_velocity: np.ndarray | None = None
+    burnout_lat: np.ndarray | None = None
+    burnout_lon: np.ndarray | None = None
+    burnout_alt: np.ndarray | None = None
+    burnout_speed: np.ndarray | None = None
+    burnout_gamma: np.ndarray | None = None
+    burnout_heading: np.ndarray | None = None
+    target_lat: np.ndarray | None = None
+    target_lon: np.ndarray | None = None
+    miss: np.ndarray | None = None
+    full_burn: np.ndarray | None = None
+    kind: str = "minimum-energy"
+
+    def subset(self, index) -> "Aim":
+        """The flights selected by ``index`` (a mask, slice or integer array)."""
+        fields = {}
+        for name, value in self.__dict__.items():
+            if name in ("time", "models", "kind") or value is None:
+                fields[name] = value
+            else:
+                fields[name] = value[index]
+        return Aim(**fields)
+
+
+def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_models: Models | None = None):
+    """Fly N full flights (boost under ``models``, then `fly_states` under ``free_models``,
+    default the same). Returns a dict of (N,) arrays: impact_lat, impact_lon, burnout state
+    (Earth-fixed), flight_time (burnout to impact), apogee_alt, g (inertial burnout flight-path
+    angle minus the minimum-energy angle of the arc flown)."""
+    from .missile import inertial_to_fixed, min_energy_gamma, run_boost
+
+    earth = models.earth
+    omega = earth.rotation_rate if models.rotation else 0.0
+    t_c = cutoff * missile.burn_time
+    res, _, _ = run_boost(missile, acc, lat, lon, az, kick, t_c, earth, models.rotation, models.drag)
+    ok = res[:, 13] > 0
+    r_in, v_in = res[:, 1:4], res[:, 4:7]
+    pos, vel = inertial_to_fixed(r_in, v_in, t_c, omega)
+    pos[~ok] = np.nan
+    beta = np.full(len(lat), missile.beta)
+    f = fly_states(np.where(ok[:, None], pos, 1.0), np.where(ok[:, None], vel, 0.0), free_models or models, beta)
+    t_imp = t_c + f.flight_time
+    r_imp_fixed = to_ecef(f.impact_lat, f.impact_lon, 0.0, earth)
+    r_imp = rotate_about_z(r_imp_fixed, omega * t_imp)  # inertial frame of the launch
+    rn = np.linalg.norm(r_in, axis=1)
+    ri = np.linalg.norm(r_imp, axis=1)
+    with np.errstate(invalid="ignore"):
+        psi = np.arccos(np.clip(np.sum(r_in * r_imp, axis=1) / (rn * ri), -1, 1))
+        gamma_in = np.arcsin(np.clip(np.sum(r_in * v_in, axis=1) / (rn * np.linalg.norm(v_in, axis=1)), -1, 1))
+    g = gamma_in - min_energy_gamma(rn, ri, psi)
+    bad = ~ok | ~np.isfinite(f.flight_time)
+    out = {"impact_lat": f.impact_lat, "impact_lon": f.impact_lon, "flight_time": f.flight_time,
+           "apogee_alt": f.apogee_alt, "g": g, "position": pos, "velocity": vel, "burnout_time": t_c}
+    for k in ("impact_lat", "impact_lon", "flight_time", "apogee_alt", "g"):
+        out[k] = np.where(bad, np.nan, out[k])
+    return out
+
+
+@lru_cache(maxsize=32)
+def _shape_table(missile, drag: bool):
+    """Boosts of the class over a grid of kick angles x cutoffs on the non-rotating sphere,
+    with vacuum free flight: (kicks (K,), cutoffs (C,), range (K, C) m, apogee alt (K, C) m,
+    g (K, C) rad). Starting values for `aim`."""
+    from .kepler import apoapsis
+    from .missile import _vacuum_range_inertial, boost_profile, min_energy_gamma, run_boost
+
+    kicks = np.radians(np.linspace(0.5, 85.0, 86))
+    cutoffs = np.linspace(_CUTOFF_MIN, 1.0, 33)
+    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
+    res, _, _ = run_boost(missile, boost_profile(missile), 0.0, 0.0, 0.0, kk.ravel(), cc.ravel() * missile.burn_time,
+                          SPHERE, False, drag)
+    r, v = res[:, 1:4], res[:, 4:7]
+    radius = SPHERE.equatorial_radius
+    free = _vacuum_range_inertial(r, v, SPHERE)
+    rn = np.linalg.norm(r, axis=1)
+    down = radius * np.arccos(np.clip(r[:, 0] / rn, -1, 1))  # launch at (radius, 0, 0)
+    rng = down + free
+    r_apo, _ = apoapsis(r, v, SPHERE.gm)
+    gamma = np.arcsin(np.clip(np.sum(r * v, axis=1) / (rn * np.linalg.norm(v, axis=1)), -1, 1))
+    g = gamma - min_energy_gamma(rn, radius, free / radius)
+    bad = (res[:, 13] == 0) | ~np.isfinite(free)
+    rng[bad] = np.nan
+    shape = kk.shape
+    return kicks, cutoffs, rng.reshape(shape), np.where(bad, np.nan, r_apo - radius).reshape(shape), \
+        np.where(bad, np.nan, g).reshape(shape)
+
+
+def _initial_controls(missile, drag, distance, kind, apogee):
+    """Starting kick and cutoff for each target distance from the shaping table."""
+    kicks, cutoffs, rng, apo, g = _shape_table(missile, drag)
+    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
+    kk, cc, rng, apo, g = (x.ravel() for x in (kk, cc, rng, apo, g))
+    valid = np.isfinite(rng)
+    kk, cc, rng, apo, g = kk[valid], cc[valid], rng[valid], apo[valid], g[valid]
+    out_k = np.empty(distance.shape)
+    out_c = np.empty(distance.shape)
+    for lo in range(0, distance.size, 2048):
+        d = distance[lo:lo + 2048, None]
+        cost = ((rng[None, :] - d) / d) ** 2
+        if kind == "minimum-energy":
+            cost = cost + (g[None, :] / 0.02) ** 2
+        else:
+            h = apogee[lo:lo + 2048, None]
+            cost = cost + ((apo[None, :] - h) / h) ** 2
+            cost = cost + np.where((g[None, :] > 0) == (kind == "lofted"), 0.0, 1.0)
+        best = np.argmin(cost, axis=1)
+        out_k[lo:lo + 2048] = kk[best]
+        out_c[lo:lo + 2048] = cc[best]
+    return out_k, out_c
+
+
+def max_range(missile, lat, lon, heading, models: Models = Models(), n_grid: int = 43, n_refine: int = 24):
+    """Greatest ground range (m) of the class launched from lat, lon (rad) along ``heading``
+    (rad): full burn, kick angle optimised (grid then golden-section search), flown with the
+    full model. Returns (range (N,), best kick (N,) rad)."""
+    from .missile import boost_profile
+
+    lat, lon, heading = (np.atleast_1d(np.asarray(x, dtype=float)) for x in np.broadcast_arrays(lat, lon, heading))
+    n = lat.size
+    acc = boost_profile(missile)
+    grid = np.radians(np.linspace(0.5, 85.0, n_grid))
+
+    def ranges(kick):
+        e = _evaluate(missile, acc, lat, lon, heading, kick, np.ones(n), models)
+        d = surface_distance(lat, lon, e["impact_lat"], e["impact_lon"], models.earth)
+        return np.where(np.isfinite(e["flight_time"]), d, -1.0)
+
+    table = np.stack([ranges(np.full(n, k)) for k in grid], axis=1)
+    i = np.clip(np.argmax(table, axis=1), 1, n_grid - 2)
+    kick, best = _golden(ranges, grid[i - 1], grid[i + 1], n_refine, maximise=True)
+    coarse = table.max(axis=1)
+    kick = np.where(coarse > best, grid[np.argmax(table, axis=1)], kick)
+    return np.maximum(best, coarse), kick
+
+
+def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models = Models(),
+        kind: str = "minimum-energy", apogee=None, launch_time=0.0, sample_step: float = 2.0,
+        labels=None) -> Aim:
+    """Aim N flights of one threat class from launch points at targets.
+
+    Args:
+        launch_lat, launch_lon, target_lat, target_lon: geodetic, rad (scalars or (N,)).
+        missile: a `shieldsim.missile.Missile`.
+        models: Earth model, rotation and drag (drag applies to boost and re-entry).
+        kind: "minimum-energy" (default), "lofted" or "depressed".
+        apogee: for lofted/depressed, apogee altitude of the free flight, m (scalar or (N,)):
+            above the minimum-energy apogee for lofted, below it for depressed.
+        launch_time: s since the scenario epoch (scalar or (N,)).
+        sample_step: step (s) of the common time grid of the returned trajectories.
+        labels: optional (N,) names.
+
+    Returns:
+        An `Aim` (a `Trajectory` with burnout states, controls and miss distance). Impact lies
+        within `AIM_TOL` of the target.
+
+    Raises:
+        ValueError: a target beyond the class's maximum range in that direction (the message
+            states that maximum), or an apogee the class cannot fly to that target.
+    """
+    from .missile import boost_profile
+
+    if kind not in ("minimum-energy", "lofted", "depressed"):
+        raise ValueError(f"kind must be 'minimum-energy', 'lofted' or 'depressed', got {kind!r}")
+    lat, lon, tlat, tlon = (np.atleast_1d(np.asarray(x, dtype=float)).copy() for x in
+                            np.broadcast_arrays(launch_lat, launch_lon, target_lat, target_lon))
+    n = lat.size
+    earth = models.earth
+    if kind != "minimum-energy":
+        if apogee is None:
+            raise ValueError(f"a {kind} flight needs an apogee")
+        h_t = np.broadcast_to(np.asarray(apogee, dtype=float), (n,)).copy()
+        if np.any(~(h_t > 0)):
+            raise ValueError("apogee must be > 0 m")
+    else:
+        h_t = np.zeros(n)
+    dist, az_t = geodesic_inverse(lat, lon, tlat, tlon, earth)
+    dist = np.atleast_1d(dist)
+    az_t = np.atleast_1d(az_t)
+    if np.any(dist < 10_000.0):
+        raise ValueError("launch and target points must be at least 10 km apart")
+    acc = boost_profile(missile)
+
+    # reach: targets near or beyond the class's greatest range get the exact maximum
+    kicks, cutoffs, rng_tab, _, _ = _shape_table(missile, models.drag)
+    near = dist > 0.8 * np.nanmax(rng_tab)
+    if near.any():
+        idx = np.nonzero(near)[0]
+        reach, _ = max_range(missile, lat[idx], lon[idx], az_t[idx], models)
+        over = dist[idx] > reach
+        if over.any():
+            j = idx[np.argmax(over)]
+            k = int(np.argmax(over))
+            raise ValueError(
+                f"target {dist[j] / 1e3:,.0f} km away is beyond the {missile.name} class's maximum range of "
+                f"{reach[k] / 1e3:,.0f} km in that direction (launch heading {math.degrees(az_t[j]) % 360:.1f} deg, "
+                f"models {models.as_dict()})" + (f" [pair {j}]" if n > 1 else ""))
+
+    kick0, cut0 = _initial_controls(missile, models.drag, dist, kind, h_t)
+    x = np.stack([az_t, kick0, cut0], axis=1)
+    full = np.zeros(n, dtype=bool)
+    lo_b = np.array([-np.inf, math.radians(0.1), _CUTOFF_MIN])
+    hi_b = np.array([np.inf, _KICK_MAX, 1.0])
+    # Newton on flights whose free flight is in vacuum, shifted by the effect of re-entry drag
+    # (offsets in range, azimuth and apogee, re-measured with drag after each convergence).
+    vacuum = Models(earth, models.rotation, False)
+    offset = np.zeros((n, 3))
+
+    def raw(sel, xs, free):
+        e = _evaluate(missile, acc, lat[sel], lon[sel], xs[:, 0], xs[:, 1], xs[:, 2], models, free)
+        d_i, az_i = _safe_inverse(lat[sel], lon[sel], e, earth)
+        return np.stack([d_i, az_i, e["apogee_alt"]], axis=1), e
+
+    def residual(sel, xs, full_s):
+        m, e = raw(sel, xs, vacuum)
+        m = m + offset[sel]
+        r = np.empty((xs.shape[0], 3))
+        r[:, 0] = m[:, 0] - dist[sel]
+        r[:, 1] = dist[sel] * np.angle(np.exp(1j * (m[:, 1] - az_t[sel])))
+        if kind == "minimum-energy":
+            r[:, 2] = np.where(full_s, (xs[:, 2] - 1.0) * 1e6, e["g"] * 1e6)
+        else:
+            r[:, 2] = m[:, 2] - h_t[sel]
+        return r, e
+
+    tol3 = APOGEE_TOL * 0.5 if kind != "minimum-energy" else _GAMMA_TOL * 1e6
+
+    def done(r, full_s):
+        miss = np.hypot(r[:, 0], r[:, 1]) < 0.5 * AIM_TOL
+        return miss & (np.abs(r[:, 2]) < np.where(full_s, 1.0, tol3))
+
+    step = np.array([1e-6, 1e-5, 1e-5])
+    limit = np.array([0.05, math.radians(4.0), 0.05])
+
+    def newton(sel):
+        """Newton iterations with a trust region on the pairs ``sel`` (updates x, full)."""
+        r = np.full((n, 3), np.nan)
+        r[sel], _ = residual(sel, x[sel], full[sel])
+        trust = np.ones(n)
+        pending = np.zeros(n, dtype=bool)
+        pending[sel] = True
+        for _ in range(_AIM_ITER):
+            act = np.nonzero(pending & ~done(r, full) & (trust > 1e-6))[0]
+            if act.size == 0:
+                break
+            xa, ra = x[act], r[act]
+            jac = np.empty((act.size, 3, 3))
+            for k in range(3):
+                xp = xa.copy()
+                h = step[k] * np.where(xa[:, k] + step[k] > hi_b[k], -1.0, 1.0)
+                xp[:, k] += h
+                rp, _ = residual(act, xp, full[act])
+                jac[:, :, k] = (rp - ra) / h[:, None]
+            dx = np.zeros_like(xa)
+            good_j = np.all(np.isfinite(jac), axis=(1, 2)) & np.all(np.isfinite(ra), axis=1)
+            good_j &= np.abs(np.linalg.det(np.where(good_j[:, None, None], jac, 1.0))) > 1e-300
+            if good_j.any():
+                dx[good_j] = -np.linalg.solve(jac[good_j], ra[good_j][:, :, None])[:, :, 0]
+            dx = np.where(np.isfinite(dx), dx, 0.0)
+            scale = np.max(np.abs(dx) / (limit * trust[act, None]), axis=1)
+            dx = dx / np.maximum(scale, 1.0)[:, None]
+            xn = np.clip(xa + dx, lo_b, hi_b)
+            rn, _ = residual(act, xn, full[act])
+            old = np.linalg.norm(ra, axis=1)
+            new = np.linalg.norm(rn, axis=1)
+            good = np.all(np.isfinite(rn), axis=1) & ((new < old) | ~np.isfinite(old)) & good_j
+            x[act[good]] = xn[good]
+            r[act[good]] = rn[good]
+            trust[act[good]] = np.minimum(trust[act[good]] * 2.0, 1.0)
+            trust[act[~good]] *= 0.25
+            if kind == "minimum-energy":
+                # the least burn that reaches the target is the full burn: drop the shaping condition
+                switch = (~full[act]) & (xn[:, 2] >= 1.0) & (rn[:, 0] < 0) & good
+                if switch.any():
+                    s_ = act[switch]
+                    full[s_] = True
+                    x[s_, 2] = 1.0
+                    r[s_], _ = residual(s_, x[s_], full[s_])
+                    trust[s_] = 1.0
+        return r
+
+    every = np.arange(n)
+    work = every
+    for _outer in range(8):
+        r = newton(work)
+        if not models.drag:
+            break
+        # re-measure the drag offsets at the current controls; stop where the true miss is met
+        m_drag, _ = raw(every, x, models)
+        m_vac, _ = raw(every, x, vacuum)
+        true_r = np.stack([m_drag[:, 0] - dist, dist * np.angle(np.exp(1j * (m_drag[:, 1] - az_t))),
+                           m_drag[:, 2] - h_t], axis=1)
+        ok_true = np.hypot(true_r[:, 0], true_r[:, 1]) < AIM_TOL
+        if kind != "minimum-energy":
+            ok_true &= np.abs(true_r[:, 2]) < APOGEE_TOL
+        offset = m_drag - m_vac
+        offset[:, 1] = np.angle(np.exp(1j * offset[:, 1]))
+        work = np.nonzero(~ok_true)[0]
+        if work.size == 0:
+            break
+        r = np.zeros((n, 3))
+        r[work] = true_r[work]
+    if models.drag:
+        ok = np.zeros(n, dtype=bool)
+        ok[:] = True
+        ok[work] = False
+        r = true_r
+    else:
+        ok = done(r, full)
+    if not ok.all():
+        j = int(np.nonzero(~ok)[0][0])
+        what = f"apogee {h_t[j] / 1e3:.0f} km " if kind != "minimum-energy" else ""
+        raise ValueError(
+            f"cannot aim a {kind} {what}flight of the {missile.name} class at a target {dist[j] / 1e3:,.0f} km "
+            f"away (launch heading {math.degrees(az_t[j]) % 360:.1f} deg): the class cannot fly it "
+            f"(remaining miss {np.hypot(r[j, 0], r[j, 1]) / 1e3:.1f} km)" + (f" [pair {j}]" if n > 1 else ""))
+    if kind != "minimum-energy":
+        _, e = raw(every, x, vacuum)
+        wrong = (e["g"] > 0) != (kind == "lofted")
+        if wrong.any():
+            j = int(np.nonzero(wrong)[0][0])
+            side = "above" if kind == "lofted" else "below"
+            raise ValueError(f"a {kind} flight needs an apogee {side} the minimum-energy apogee for this pair; "
+                             f"{h_t[j] / 1e3:.0f} km is not" + (f" [pair {j}]" if n > 1 else ""))
+    return boosted_trajectories(missile, lat, lon, x[:, 0], x[:, 1], x[:, 2], models, launch_time, sample_step,
+                                labels, target_lat=tlat, target_lon=tlon, kind=kind, full_burn=full)
+
+
+def _safe_inverse(lat, lon, e, earth):
+    d = np.full(lat.shape, np.nan)
+    az = np.full(lat.shape, np.nan)
+    ok = np.isfinite(e["impact_lat"])
+    if ok.any():
+        d[ok], az[ok] = geodesic_inverse(lat[ok], lon[ok], e["impact_lat"][ok], e["impact_lon"][ok], earth)
+    return d, az
+
+
+def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Models = Models(), launch_time=0.0,
+                         sample_step: float = 2.0, labels=None, target_lat=None, target_lon=None,
+                         kind: str = "minimum-energy", full_burn=None) -> Aim:
+    """Whole flights (launch to impact) of N missiles of one class with given controls.
+
+    The boost (`shieldsim.missile`) is integrated to cutoff and on, unpowered, to the next
+    point of the common time grid (``sample_step`` s after launch); from there `fly_states`
+    flies the rest, sampled on the same grid. Inputs in rad and s; ``cutoff`` is a fraction of
+    the total burn. Returns an `Aim` (miss measured to ``target_lat/lon`` when given).
+    """
+    from .missile import boost_profile, inertial_to_fixed, run_boost, state_angles
+
+    lat, lon, heading, kick, cutoff = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
+                                       np.broadcast_arrays(lat, lon, heading, kick, cutoff))
+    n = lat.size
+    earth = models.earth
+    omega = earth.rotation_rate if models.rotation else 0.0
+    acc = boost_profile(missile)
+    t_c = cutoff * missile.burn_time
+    j0 = np.ceil(t_c / sample_step - 1e-9).astype(int)
+    t_end = j0 * sample_step
+    kb = int(j0.max()) if n else 0
+    res, bpos, bvel = run_boost(missile, acc, lat, lon, heading, kick, t_c, earth, models.rotation, models.drag,
+                                t_end=t_end, sample_step=sample_step, n_samples=kb)
+    if np.any(res[:, 13] == 0):
+        raise ValueError("a boost falls back to the ground before burnout with these controls")
+    bo_pos, bo_vel = inertial_to_fixed(res[:, 1:4], res[:, 4:7], t_c, omega)
+    p_end, v_end = inertial_to_fixed(res[:, 7:10], res[:, 10:13], t_end, omega)
+    beta = np.full(n, float(missile.beta))
+    probe = fly_states(p_end, v_end, models, beta)
+    if not np.all(np.isfinite(probe.flight_time)):
+        raise ValueError("a flight never comes back to the surface with these controls")
+    remaining = float(np.max(probe.flight_time)) + sample_step
+    f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=remaining)
+    m2 = f.sample_time.size
+    total = kb + m2
+    pos = np.full((n, total, 3), np.nan)
+    vel = np.full((n, total, 3), np.nan)
+    kmask = np.arange(kb)[None, :] < j0[:, None]
+    pos[:, :kb] = np.where(kmask[..., None], bpos, np.nan)
+    vel[:, :kb] = np.where(kmask[..., None], bvel, np.nan)
+    rows = np.repeat(np.arange(n), m2)
+    cols = (j0[:, None] + np.arange(m2)[None, :]).ravel()
+    pos[rows, cols] = f.position.reshape(-1, 3)
+    vel[rows, cols] = f.velocity.reshape(-1, 3)
+    impact_time = t_end + f.flight_time
+    # trim the grid after the last impact
+    last = int(np.ceil(np.max(impact_time) / sample_step)) + 1
+    pos, vel = pos[:, :last], vel[:, :last]
+    blat, blon, balt, bspeed, bgamma, bhead = state_angles(bo_pos, bo_vel, earth)
+    rng = surface_distance(lat, lon, f.impact_lat, f.impact_lon, earth)
+    if target_lat is not None:
+        miss = surface_distance(np.broadcast_to(target_lat, (n,)), np.broadcast_to(target_lon, (n,)),
+                                f.impact_lat, f.impact_lon, earth)
+    else:
+        miss = np.full(n, np.nan)
+    return Aim(
+        time=np.arange(pos.shape[1]) * sample_step, position=pos, velocity=vel,
+        launch_time=np.broadcast_to(np.asarray(launch_time, dtype=float), (n,)).copy(),
+        burnout_time=t_c, impact_time=impact_time, apogee_time=t_end + f.apogee_time,
+        launch_lat=lat, launch_lon=lon, impact_lat=f.impact_lat, impact_lon=f.impact_lon,
+        apogee_alt=f.apogee_alt, ground_range=np.atleast_1d(rng), rcs=np.full(n, float(missile.rcs)), beta=beta,
+        models=models, labels=None if labels is None else np.asarray(labels),
+        heading=heading, kick=kick, cutoff=cutoff, burnout_position=bo_pos, burnout_velocity=bo_vel,
+        burnout_lat=blat, burnout_lon=blon, burnout_alt=balt, burnout_speed=bspeed, burnout_gamma=bgamma,
+        burnout_heading=bhead,
+        target_lat=None if target_lat is None else np.broadcast_to(target_lat, (n,)).copy(),
+        target_lon=None if target_lon is None else np.broadcast_to(target_lon, (n,)).copy(),
+        miss=np.atleast_1d(miss), full_burn=np.zeros(n, bool) if full_burn is None else full_burn, kind=kind,
+    )
