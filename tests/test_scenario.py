@@ -529,3 +529,17 @@ def test_every_built_in_converts_to_physics_objects(name):
     assert set(S.missiles(sc)) == set(sc.threats)
     for area in sc.launch_areas:
         assert len(S.launch_points(sc, area).names) >= 1
+
+
+@FUZZ
+@given(st.text(max_size=40), st.text(max_size=40), st.floats(min_value=-90, max_value=90),
+       st.integers(min_value=0, max_value=100_000))
+def test_fuzz_valid_scenarios_round_trip_exactly(text, title, lat, inventory):
+    sc = S.loads(MINIMAL).model_copy(deep=True)
+    sc.description = text
+    sc.title = title
+    sc.radars["r1"].lat_deg = lat
+    sc.radars["r1"].source = text + "\r\n" + title
+    sc.batteries["b1"].inventory = inventory
+    again = S.loads(S.dump(sc))
+    assert again == sc

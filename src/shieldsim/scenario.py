@@ -444,7 +444,18 @@ def dump(scenario: Scenario) -> str:
     import tomli_w
 
     data = scenario.model_dump(mode="python", exclude_none=True)
-    return tomli_w.dumps(_drop_empty(data), multiline_strings=True)
+    # multi-line strings read best, but TOML folds a carriage return inside them into the newline
+    return tomli_w.dumps(_drop_empty(data), multiline_strings=not _has_carriage_return(data))
+
+
+def _has_carriage_return(node: Any) -> bool:
+    if isinstance(node, str):
+        return "\r" in node
+    if isinstance(node, dict):
+        return any(_has_carriage_return(v) for v in node.values())
+    if isinstance(node, (list, tuple)):
+        return any(_has_carriage_return(v) for v in node)
+    return False
 
 
 def _drop_empty(data: dict) -> dict:
@@ -622,7 +633,7 @@ def _allowed_keys(loc: tuple) -> list[str]:
             model = model[0]
             i += 1
     if isinstance(model, type) and issubclass(model, BaseModel):
-        return list(model.model_fields)
+        return list(model.model_fields) + (["extends", "remove"] if model is Scenario else [])
     return []
 
 
