@@ -347,6 +347,13 @@ def test_points_and_centroid_sampling():
         S.launch_points(sc, "atlantis")
 
 
+def test_a_polygon_without_area_is_rejected():
+    flat = MINIMAL.replace("[[38.0, 45.0], [38.0, 48.0], [36.0, 48.0], [36.0, 45.0]]", "[[38.0, 45.0], [37.0, 46.0], [36.0, 47.0]]")
+    with pytest.raises(S.ScenarioError) as ex:
+        S.loads(flat.replace('sampling = "grid"\nspacing_km = 50.0', 'sampling = "random"\ncount = 5'))
+    assert [i.path for i in ex.value.issues] == ["launch_areas.a1"] and "no area" in ex.value.issues[0].allowed
+
+
 def test_defended_grid_default_is_europe_at_half_a_degree():
     lat, lon = S.defended_grid(S.load())
     assert np.degrees(lat[0]) == 34.0 and np.degrees(lat[-1]) == pytest.approx(72.0)
@@ -417,7 +424,12 @@ def test_fuzz_mutated_built_in_never_raises_anything_else(mutations):
             node[path[-1]] = value
         except (KeyError, IndexError, TypeError):
             continue
-    _outcome(tomli_w.dumps(doc))
+    result = _outcome(tomli_w.dumps(doc))
+    if isinstance(result, S.Scenario):  # a valid scenario must also convert
+        S.radar_kwargs(result)
+        S.network_members(result)
+        for area in result.launch_areas:
+            S.launch_points(result, area)
 
 
 TEXT = S.dump(S.load("sectoral-2010")).encode("utf-8")

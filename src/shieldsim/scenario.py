@@ -86,6 +86,14 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
 
 
+def _polygon_area_deg2(vertices) -> float:
+    """Shoelace area of [lat, lon] vertices in square degrees (0 for a degenerate polygon)."""
+    n = len(vertices)
+    twice = sum(vertices[i][1] * vertices[(i + 1) % n][0] - vertices[(i + 1) % n][1] * vertices[i][0]
+                for i in range(n))
+    return abs(twice) / 2.0
+
+
 class ModelsSpec(_Spec):
     """Model switches: ``earth`` sphere|wgs84, ``rotation`` (rotating Earth), ``drag``."""
 
@@ -256,7 +264,7 @@ class LaunchAreaSpec(_Spec):
     points: Annotated[list[PointSpec], Field(min_length=1, max_length=10_000)] | None = None
     polygon_deg: Annotated[list[LatLon], Field(min_length=3, max_length=10_000)] | None = None
     sampling: Literal["points", "vertices", "centroid", "grid", "random"] = "points"
-    spacing_km: _num(hi=5000, gt=0) | None = None
+    spacing_km: _num(1, 5000) | None = None
     count: _int(1, 1_000_000) | None = None
     seed: _int(0, 2**63 - 1) = 0
     threats: Annotated[list[Name], Field(min_length=1, max_length=100)]
@@ -270,10 +278,21 @@ class LaunchAreaSpec(_Spec):
         if self.points is not None and self.sampling != "points":
             raise ValueError("points are used as given: sampling must be 'points'")
         if self.polygon_deg is not None:
+            if _polygon_area_deg2(self.polygon_deg) < 1e-6:
+                raise ValueError("polygon_deg encloses no area; allowed: at least 3 [lat_deg, lon_deg] "
+                                 "vertices that are not all on one line")
             if self.sampling == "points":
                 raise ValueError("a polygon needs sampling = 'vertices', 'centroid', 'grid' or 'random'")
             if self.sampling == "grid" and self.spacing_km is None:
                 raise ValueError("sampling = 'grid' needs spacing_km")
+            if self.sampling == "grid":
+                lats = [v[0] for v in self.polygon_deg]
+                lons = [v[1] for v in self.polygon_deg]
+                cells = ((max(lats) - min(lats)) * 111.195 / self.spacing_km + 1) * \
+                        ((max(lons) - min(lons)) * 111.195 / self.spacing_km + 1)
+                if cells > 1e6:
+                    raise ValueError(f"a grid of ~{cells:.2g} points is too fine; allowed: at most 1e6 points "
+                                     "(raise spacing_km)")
             if self.sampling == "random" and self.count is None:
                 raise ValueError("sampling = 'random' needs count")
         if self.spacing_km is not None and self.sampling != "grid":
@@ -328,6 +347,9 @@ class SectorSpec(_Spec):
     def _one(self) -> "SectorSpec":
         if (self.countries is None) == (self.polygon_deg is None):
             raise ValueError("give exactly one of countries or polygon_deg")
+        if self.polygon_deg is not None and _polygon_area_deg2(self.polygon_deg) < 1e-6:
+            raise ValueError("polygon_deg encloses no area; allowed: at least 3 [lat_deg, lon_deg] "
+                             "vertices that are not all on one line")
         return self
 
 
@@ -1009,7 +1031,9 @@ def launch_points(sc: Scenario, area: str) -> Points:
         lat_list, lon_list = [], []
         need = a.count
         s0, s1 = math.sin(math.radians(lat0)), math.sin(math.radians(lat1))
-        while need > 0:
+        for _ in range(10_000):
+            if need == 0:
+                break
             m = max(2 * need, 64)
             cand_lat = np.degrees(np.arcsin(rng.uniform(s0, s1, m)))  # uniform in area
             cand_lon = rng.uniform(lon0, lon1, m)
@@ -1017,6 +1041,10 @@ def launch_points(sc: Scenario, area: str) -> Points:
             lat_list.append(cand_lat[ok][:need])
             lon_list.append(cand_lon[ok][:need])
             need -= int(min(ok.sum(), need))
+        if need:
+            raise ScenarioError([Issue(f"launch_areas.{area}.polygon_deg", _NOTHING,
+                                       "too small a part of its bounding box to sample at random; "
+                                       "allowed: a polygon that is not a sliver")], sc.name)
         lat, lon = np.concatenate(lat_list), np.concatenate(lon_list)
     names = [f"{area}[{i}]" for i in range(len(lat))]
     return Points(names, np.radians(lat), np.radians(lon))
