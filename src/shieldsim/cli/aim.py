@@ -1,0 +1,211 @@
+"""``shieldsim aim``: fly a threat class from a launch point to a target."""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from . import app
+from .output import fail, provenance, to_json
+
+
+class EarthName(str, Enum):
+    sphere = "sphere"
+    wgs84 = "wgs84"
+
+
+class Kind(str, Enum):
+    minimum_energy = "minimum-energy"
+    lofted = "lofted"
+    depressed = "depressed"
+
+
+def _latlon(option: str, text: str) -> tuple[float, float]:
+    """Parse 'LAT,LON' in degrees; one-line usage error otherwise."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        fail(option, f"expected LAT,LON in degrees, e.g. 35.7,51.4; got {text!r}")
+    if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
+        fail(option, f"latitude {lat} outside [-90, 90] degrees")
+    if not (math.isfinite(lon) and -180.0 <= lon <= 360.0):
+        fail(option, f"longitude {lon} outside [-180, 360] degrees")
+    return lat, lon
+
+
+def _wrap(lon_deg):
+    return (lon_deg + 180.0) % 360.0 - 180.0
+
+
+@app.command()
+def aim(
+    launch: str = typer.Option(..., "--from", help="Launch point LAT,LON in degrees, e.g. 35.7,51.4 [lat -90..90, lon -180..360]."),
+    target: str = typer.Option(..., "--to", help="Target point LAT,LON in degrees, e.g. 48.85,2.35 [lat -90..90, lon -180..360]."),
+    missile: str = typer.Option(..., "--missile", help="Threat class name (list them with `shieldsim missiles`)."),
+    kind: Kind = typer.Option(Kind.minimum_energy, "--trajectory", help="Flight shape."),
+    apogee_km: float = typer.Option(None, "--apogee-km", help="Apogee for --trajectory lofted|depressed, km above the surface (0, 10000]."),
+    earth: EarthName = typer.Option(EarthName.wgs84, "--earth", help="Earth model."),
+    rotation: bool = typer.Option(True, "--rotation/--no-rotation", help="Rotating Earth."),
+    drag: bool = typer.Option(True, "--drag/--no-drag", help="Atmospheric drag in boost and re-entry (US Standard Atmosphere 1976)."),
+    sample_s: float = typer.Option(2.0, "--sample-s", min=0.1, max=60, help="Sample step of the flight, seconds [0.1, 60]."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    csv: Path = typer.Option(None, "--csv", help="Write the sampled flight (launch to impact) to this CSV file."),
+    geojson: Path = typer.Option(None, "--geojson", help="Write the ground track and key points to this GeoJSON file."),
+    kml: Path = typer.Option(None, "--kml", help="Write the flight path to this KML file."),
+) -> None:
+    """Aim a threat class at a target: the whole flight (boost, burnout, free flight, impact)
+    on the rotating Earth, minimum-energy, lofted or depressed."""
+    lat0, lon0 = _latlon("--from", launch)
+    lat1, lon1 = _latlon("--to", target)
+    if kind is not Kind.minimum_energy:
+        if apogee_km is None:
+            fail("--apogee-km", f"required with --trajectory {kind.value} (km above the surface, (0, 10000])")
+        if not (0.0 < apogee_km <= 10_000.0):
+            fail("--apogee-km", f"{apogee_km} outside (0, 10000] km")
+    elif apogee_km is not None:
+        fail("--apogee-km", "only used with --trajectory lofted or depressed")
+
+    from .. import missile as missile_mod
+    from ..earth import earth_model
+    from ..trajectory import Models, aim as aim_flights
+
+    try:
+        cls = missile_mod.get(missile)
+    except ValueError as err:
+        fail("--missile", str(err))
+    models = Models(earth_model(earth.value), rotation, drag)
+    try:
+        a = aim_flights(math.radians(lat0), math.radians(lon0), math.radians(lat1), math.radians(lon1), cls, models,
+                        kind=kind.value, apogee=None if apogee_km is None else apogee_km * 1e3, sample_step=sample_s)
+    except ValueError as err:
+        fail("--to", str(err))
+    deg = math.degrees
+    result = {
+        "missile": cls.name,
+        "trajectory": kind.value,
+        "launch": {"lat_deg": lat0, "lon_deg": _wrap(lon0)},
+        "target": {"lat_deg": lat1, "lon_deg": _wrap(lon1)},
+        "launch_heading_deg": deg(a.heading[0]) % 360.0,
+        "kick_deg": deg(a.kick[0]),
+        "cutoff_fraction": a.cutoff[0],
+        "full_burn": bool(a.full_burn[0]),
+        "burnout": {
+            "time_s": a.burnout_time[0],
+            "lat_deg": deg(a.burnout_lat[0]),
+            "lon_deg": _wrap(deg(a.burnout_lon[0])),
+            "alt_km": a.burnout_alt[0] / 1e3,
+            "speed_kms": a.burnout_speed[0] / 1e3,
+            "gamma_deg": deg(a.burnout_gamma[0]),
+            "heading_deg": deg(a.burnout_heading[0]) % 360.0,
+        },
+        "impact": {"lat_deg": deg(a.impact_lat[0]), "lon_deg": _wrap(deg(a.impact_lon[0]))},
+        "flight_time_s": a.impact_time[0],
+        "apogee_km": a.apogee_alt[0] / 1e3,
+        "apogee_time_s": a.apogee_time[0],
+        "ground_range_km": a.ground_range[0] / 1e3,
+        "miss_km": a.miss[0] / 1e3,
+        "beta_kgm2": cls.beta,
+        "rcs_m2": cls.rcs,
+        "models": models.as_dict(),
+        "version": provenance()["version"],
+    }
+    track = _track(a, models.earth)
+    for path, writer, key in ((csv, _write_csv, "csv"), (geojson, _write_geojson, "geojson"), (kml, _write_kml, "kml")):
+        if path:
+            try:
+                writer(path, track, result)
+            except OSError as err:
+                fail(f"--{key}", f"cannot write {path}: {err.strerror}")
+            result[key] = str(path)
+    if as_json:
+        typer.echo(to_json(result))
+        return
+    b, m = result["burnout"], result["models"]
+    typer.echo(
+        f"Missile       {cls.name} ({kind.value}{', full burn' if result['full_burn'] else ''})\n"
+        f"Launch        {lat0:.4f} N, {_wrap(lon0):.4f} E, heading {result['launch_heading_deg']:.2f} deg\n"
+        f"Burnout       {b['time_s']:.1f} s: {b['lat_deg']:.4f} N, {b['lon_deg']:.4f} E, {b['alt_km']:.1f} km, "
+        f"{b['speed_kms']:.3f} km/s, gamma {b['gamma_deg']:.2f} deg, heading {b['heading_deg']:.2f} deg\n"
+        f"Apogee        {result['apogee_km']:.1f} km at {result['apogee_time_s']:.1f} s\n"
+        f"Impact        {result['impact']['lat_deg']:.4f} N, {result['impact']['lon_deg']:.4f} E at "
+        f"{result['flight_time_s']:.1f} s after launch\n"
+        f"Ground range  {result['ground_range_km']:.1f} km, miss {result['miss_km'] * 1e3:.0f} m\n"
+        f"Models        earth={m['earth']} rotation={m['rotation']} drag={m['drag']}"
+        + "".join(f"\nWrote         {result[k]}" for k in ("csv", "geojson", "kml") if k in result)
+    )
+
+
+def _track(a, earth) -> dict:
+    """Sampled flight of the first (only) trajectory as plain arrays (degrees, km)."""
+    import numpy as np
+
+    from ..earth import to_geodetic
+
+    pos, vel, t = a.position[0], a.velocity[0], a.time
+    ok = np.isfinite(pos[:, 0])
+    lat, lon, alt = to_geodetic(pos[ok], earth)
+    return {"time_s": t[ok], "lat_deg": np.degrees(lat), "lon_deg": (np.degrees(lon) + 180.0) % 360.0 - 180.0,
+            "alt_km": alt / 1e3, "pos_km": pos[ok] / 1e3, "vel_kms": vel[ok] / 1e3}
+
+
+def _write_csv(path: Path, track: dict, result: dict) -> None:
+    import numpy as np
+
+    rows = np.column_stack([track["time_s"], track["lat_deg"], track["lon_deg"], track["alt_km"], track["pos_km"],
+                            track["vel_kms"]])
+    header = "time_s,lat_deg,lon_deg,alt_km,x_km,y_km,z_km,vx_kms,vy_kms,vz_kms"
+    np.savetxt(path, rows, delimiter=",", header=header, comments="", fmt="%.6f")
+
+
+def _write_geojson(path: Path, track: dict, result: dict) -> None:
+    """Ground track as a LineString (lon, lat, altitude m) and launch/burnout/apogee/impact/target points."""
+    coords = [[round(float(lo), 6), round(float(la), 6), round(float(h) * 1e3, 1)]
+              for la, lo, h in zip(track["lat_deg"], track["lon_deg"], track["alt_km"])]
+    props = {k: result[k] for k in ("missile", "trajectory", "flight_time_s", "apogee_km", "ground_range_km",
+                                    "miss_km", "models", "version")}
+
+    def point(name, p, extra=None):
+        return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon_deg"], p["lat_deg"]]},
+                "properties": {"name": name, **(extra or {})}}
+
+    features = [
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
+         "properties": {"name": "ground track", **props}},
+        point("launch", result["launch"]),
+        point("burnout", result["burnout"], {"alt_km": result["burnout"]["alt_km"], "time_s": result["burnout"]["time_s"]}),
+        point("impact", result["impact"], {"time_s": result["flight_time_s"]}),
+        point("target", result["target"]),
+    ]
+    path.write_text(to_json({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+
+
+def _write_kml(path: Path, track: dict, result: dict) -> None:
+    """Flight path (absolute altitude) and the launch, burnout, impact and target placemarks."""
+    from xml.sax.saxutils import escape
+
+    coords = " ".join(f"{lo:.6f},{la:.6f},{h * 1e3:.1f}"
+                      for la, lo, h in zip(track["lat_deg"], track["lon_deg"], track["alt_km"]))
+
+    def placemark(name, p, alt_m=0.0):
+        return (f"<Placemark><name>{escape(name)}</name><Point><altitudeMode>absolute</altitudeMode>"
+                f"<coordinates>{p['lon_deg']:.6f},{p['lat_deg']:.6f},{alt_m:.1f}</coordinates></Point></Placemark>")
+
+    title = f"{result['missile']} {result['trajectory']} flight"
+    about = f"models {result['models']}; shieldsim {result['version']}"
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        f"<name>{escape(title)}</name>"
+        f"<description>{escape(about)}</description>"
+        f"<Placemark><name>{escape(title)}</name><LineString><altitudeMode>absolute</altitudeMode>"
+        f"<coordinates>{coords}</coordinates></LineString></Placemark>"
+        + placemark("launch", result["launch"])
+        + placemark("burnout", result["burnout"], result["burnout"]["alt_km"] * 1e3)
+        + placemark("impact", result["impact"])
+        + placemark("target", result["target"])
+        + "</Document></kml>\n"
+    )
+    path.write_text(text, encoding="utf-8")
