@@ -260,18 +260,24 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
     )
 
 
-def interceptor_altitude(trajectories: Trajectory, battery: Battery, index: int, launch: float, intercept: float,
-                         step: float = 2.0):
+def interceptor_altitude(trajectories: Trajectory, battery: Battery, index: int, launch: float | None,
+                         intercept: float, step: float = 2.0):
     """Altitude profile (times after threat launch, altitudes m) of ``battery``'s interceptor
     launched at ``launch`` to intercept threat ``index`` at ``intercept`` (s after threat
-    launch): the straight powered climb then the coast, for plots."""
-    from .interceptor import reach
+    launch): the straight powered climb then the coast, for plots. With ``launch`` None the
+    interceptor flies its fastest arc to that point (launched as late as possible)."""
+    from .interceptor import earliest_arrival, reach
     from .trajectory import fly_states
 
     models = trajectories.models
     k = int(round((intercept - trajectories.time[0]) / trajectories.step))
     p = trajectories.position[index, k]
     icp = battery.interceptor
+    if launch is None:
+        tau_a = earliest_arrival(icp, battery.lat, battery.lon, p[None], models, max_time=intercept).flight_time[0]
+        if not np.isfinite(tau_a):
+            return np.empty(0), np.empty(0)
+        launch = intercept - tau_a
     tau = intercept - launch
     r = reach(icp, battery.lat, battery.lon, p[None], tau, models)
     if not np.isfinite(r.speed_needed[0]):
