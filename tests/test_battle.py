@@ -429,3 +429,50 @@ def test_raid_command_takes_the_engagement_from_another_json_file(tmp_path):
     assert rec["raid"]["threats"] == 8 and rec["doctrine"]["kind"] == "shoot-look-shoot"
     alone = run_cli("raid", "--raid", tmp_path / "raid.json")
     assert alone.returncode == 2 and "engagement" in alone.stderr
+
+
+SCENARIO_RAID = """
+[raid]
+name = "two waves"
+[[raid.wave]]
+launch_area = "tabriz"
+aim_point = "bucharest"
+missile = "mrbm-solid"
+count = 3
+interval_s = 20
+[[raid.wave]]
+launch_area = "central-iran"
+launch_point = "Semnan"
+aim_point = "warsaw"
+missile = "irbm"
+count = 2
+"""
+
+
+def test_raid_from_a_built_in_scenario_computes_windows_and_runs(tmp_path):
+    pytest.importorskip("shieldsim.engagement")
+    from shieldsim import scenario, trajectory
+
+    if not hasattr(trajectory, "aim") or "epaa-2018" not in scenario.builtin_names():
+        pytest.skip("scenario -> engagement path not available")
+    from shieldsim.cli.raid import scenario_engagement_table
+
+    sc = scenario.load("epaa-2018")
+    raid = Raid.from_dict({"name": "r", "wave": [
+        {"launch_area": "tabriz", "aim_point": "bucharest", "missile": "mrbm-solid", "count": 2}]})
+    table = scenario_engagement_table(sc, raid)
+    assert [b["name"] for b in table["battery"]] == [b.name for b in scenario.batteries(sc)]
+    for w in table["window"]:
+        assert w["launch_earliest_s"] <= w["launch_latest_s"] < w["intercept_last_s"]
+        assert w["launch_earliest_s"] < w["intercept_first_s"] <= w["intercept_last_s"]
+    assert any(w["battery"] == "deveselu" for w in table["window"])  # Deveselu covers Bucharest
+
+    path = tmp_path / "raid.toml"
+    path.write_text(SCENARIO_RAID)
+    out = run_cli("raid", "epaa-2018", "--raid", path, "--trials", 500, "--seed", 1, "--json", timeout=300)
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout)
+    assert rec["scenario"] == "epaa-2018" and rec["models"]["earth"] == "wgs84"
+    assert rec["raid"]["threats"] == 5 and set(rec["raid"]["aim_points"]) == {"bucharest", "warsaw"}
+    for b in rec["result"]["batteries"].values():
+        assert b["max_expended"] <= b["inventory"]

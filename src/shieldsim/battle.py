@@ -64,13 +64,15 @@ _EPS = 1e-9  # s: tolerance for "window open at this instant"
 @dataclass(frozen=True)
 class Raid:
     """N threats. ``launch_time`` (N,) seconds on the scenario clock; ``launch_area``,
-    ``aim_point``, ``missile``: (N,) names (tuples of str)."""
+    ``aim_point``, ``missile``: (N,) names (tuples of str); ``launch_point``: (N,) names of a
+    point within the launch area ("" = the area's first point), or empty."""
 
     name: str
     launch_time: np.ndarray
     launch_area: tuple[str, ...]
     aim_point: tuple[str, ...]
     missile: tuple[str, ...]
+    launch_point: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.launch_time)
@@ -88,14 +90,20 @@ class Raid:
 
     @classmethod
     def from_spec(cls, spec: "RaidSpec") -> "Raid":
-        times, areas, aims, missiles = [], [], [], []
+        times, areas, aims, missiles, points = [], [], [], [], []
         for w in spec.wave:
             for j in range(w.count):
                 times.append(w.launch_time_s + j * w.interval_s)
                 areas.append(w.launch_area)
                 aims.append(w.aim_point)
                 missiles.append(w.missile)
-        return cls(spec.name, np.asarray(times, dtype=float), tuple(areas), tuple(aims), tuple(missiles))
+                points.append(w.launch_point)
+        return cls(spec.name, np.asarray(times, dtype=float), tuple(areas), tuple(aims), tuple(missiles),
+                   tuple(points))
+
+    def point_of(self, i: int) -> str:
+        """Launch point name of threat i ("" = the area's first point)."""
+        return self.launch_point[i] if self.launch_point else ""
 
     @classmethod
     def from_dict(cls, doc: dict) -> "Raid":
@@ -166,6 +174,7 @@ class WaveSpec(_Strict):
     ``interval_s`` apart from ``launch_time_s``."""
 
     launch_area: str
+    launch_point: str = ""
     aim_point: str
     missile: str = ""
     count: int = Field(1, ge=1, le=1_000_000)
@@ -190,11 +199,13 @@ class BatterySpec(_Strict):
 
 
 class WindowSpec(_Strict):
-    """When ``battery`` can shoot at threats of a route (launch area -> aim point, optionally one
-    missile): launch window and the intercept times at its two ends, s after threat launch."""
+    """When ``battery`` can shoot at threats of a route (launch area -> aim point, optionally
+    one launch point and one missile): launch window and the intercept times at its two ends,
+    s after threat launch."""
 
     battery: str
     launch_area: str
+    launch_point: str | None = None
     aim_point: str
     missile: str | None = None
     launch_earliest_s: float
@@ -216,6 +227,7 @@ class EngagementSpec(_Strict):
     """An ``[engagement]`` table: batteries and windows per route (see docs/battle.md)."""
 
     models: dict[str, Any] | None = None
+    kill_assessment_s: float | None = Field(None, ge=0.0, le=3600.0)
     battery: list[BatterySpec] = Field(min_length=1)
     window: list[WindowSpec] = Field(default_factory=list)
 
@@ -253,6 +265,7 @@ class WindowEngagement:
     inventory: np.ndarray
     battery_names: tuple[str, ...]
     models: dict | None = None
+    kill_assessment: float | None = None
 
 
 def engagement_from_spec(spec: EngagementSpec | dict, raid: Raid) -> WindowEngagement:
@@ -273,7 +286,8 @@ def engagement_from_spec(spec: EngagementSpec | dict, raid: Raid) -> WindowEngag
             raise ValueError(f"window names unknown battery {w.battery!r}; batteries: {list(names)}")
         j = col[w.battery]
         rows = [i for i in range(n) if raid.launch_area[i] == w.launch_area and raid.aim_point[i] == w.aim_point
-                and (w.missile is None or raid.missile[i] == w.missile)]
+                and (w.missile is None or raid.missile[i] == w.missile)
+                and (w.launch_point is None or raid.point_of(i) == w.launch_point)]
         for i in rows:
             matched[i, j] += 1
             arrays["le"][i, j], arrays["ll"][i, j] = w.launch_earliest_s, w.launch_latest_s
@@ -284,7 +298,8 @@ def engagement_from_spec(spec: EngagementSpec | dict, raid: Raid) -> WindowEngag
                          f"for battery {names[j]!r}")
     return WindowEngagement(arrays["le"], arrays["ll"], arrays["if"], arrays["il"], matched == 1,
                             np.array([b.sspk for b in spec.battery]),
-                            np.array([b.inventory for b in spec.battery], dtype=np.int64), names, spec.models)
+                            np.array([b.inventory for b in spec.battery], dtype=np.int64), names, spec.models,
+                            spec.kill_assessment_s)
 
 
 # --------------------------------------------------------------------------------------------

@@ -53,17 +53,28 @@ class DoctrineName(str, Enum):
 
 
 def build_document(raid_file: Path | None, engagement_file: Path | None, scenario: str | None) -> dict:
-    """The raid document (see `shieldsim.battle.simulate_document`) from the command's files."""
+    """The raid document (see `shieldsim.battle.simulate_document`) from the command's files.
+    With a scenario, the [engagement] table is computed from it (`scenario_engagement_table`)."""
     from pydantic import ValidationError
 
-    from ..battle import read_document
+    from ..battle import RaidSpec, read_document
 
-    if scenario is not None:
-        fail("SCENARIO", "raids from a scenario need the scenario and engagement modules, which are not "
-                         "available yet; give the engagement with --raid FILE (an [engagement] table) or "
-                         "--engagement FILE")
     if raid_file is None:
         fail("--raid", "give a raid file (TOML or JSON with a [raid] table)")
+    if scenario is not None:
+        doc = _read(raid_file, "--raid", _read_raid_only, ValidationError)
+        if "raid" not in doc:
+            fail("--raid", f"{raid_file} has no [raid] table")
+        try:
+            RaidSpec.model_validate(doc["raid"])
+        except ValidationError as err:
+            first = err.errors()[0]
+            fail("--raid", f"{raid_file}: raid.{'.'.join(str(x) for x in first['loc'])}: {first['msg']}")
+        if "engagement" in doc or engagement_file is not None:
+            fail("--engagement", "with a SCENARIO the engagement is computed from it; drop the [engagement] "
+                                 "table / --engagement FILE, or drop the SCENARIO")
+        doc["engagement"] = _scenario_table(scenario, doc)
+        return doc
     doc = _read(raid_file, "--raid", read_document, ValidationError)
     if engagement_file is not None:
         import json
@@ -80,6 +91,129 @@ def build_document(raid_file: Path | None, engagement_file: Path | None, scenari
     if "engagement" not in doc:
         fail("--raid", f"{raid_file} has no [engagement] table; add one or give --engagement FILE")
     return doc
+
+
+def _read_raid_only(path: Path) -> dict:
+    import json
+    import tomllib
+
+    text = Path(path).read_text(encoding="utf-8")
+    doc = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+    extra = set(doc) - {"raid", "doctrine", "engagement"}
+    if extra:
+        raise ValueError(f"unknown tables {sorted(extra)}; allowed: raid, doctrine")
+    return doc
+
+
+def _scenario_table(scenario: str, doc: dict) -> dict:
+    from ..battle import Raid
+
+    try:
+        from .. import scenario as scn
+    except ImportError:
+        fail("SCENARIO", "the scenario module is not available in this installation")
+    try:
+        sc = scn.load(scenario)
+    except (OSError, ValueError) as err:
+        fail("SCENARIO", " ".join(str(err).split())[:400])
+    raid = Raid.from_dict(doc["raid"])
+    try:
+        return scenario_engagement_table(sc, raid)
+    except (ImportError, AttributeError) as err:
+        fail("SCENARIO", f"raids from a scenario need trajectory.aim, sensors.detect and engagement.engage "
+                         f"({err}); give the engagement as an [engagement] table instead")
+    except (KeyError, ValueError) as err:
+        fail("--raid", " ".join(str(err).split())[:400])
+
+
+def scenario_engagement_table(sc, raid) -> dict:
+    """The [engagement] table of a raid in a scenario: batteries (inventory, SSPK) and one window
+    per route (launch area, launch point, aim point, threat class) and battery, computed with
+    `trajectory.aim`, `sensors.detect` on each battery's network and `engagement.engage`.
+
+    Threat classes are the scenario's ``threats`` names (a wave without ``missile`` takes its
+    launch area's first class); launch points are named points of the area (default: its first).
+    Sectors of responsibility are not applied here.
+    """
+    import math
+
+    import numpy as np
+
+    from .. import scenario as scn
+    from ..engagement import engage
+    from ..sensors import detect
+    from ..trajectory import aim
+
+    models = scn.models(sc)
+    missiles = scn.missiles(sc)
+    aims = scn.aim_points(sc)
+    aim_index = {name: i for i, name in enumerate(aims.names)}
+    batteries = scn.batteries(sc)
+    if not batteries:
+        raise ValueError(f"scenario {sc.name!r} has no batteries")
+    networks = {net.name: net for net in scn.networks(sc)}
+    battery_net = scn.battery_networks(sc)
+
+    routes: dict[tuple, None] = {}
+    for i in range(len(raid)):
+        area = raid.launch_area[i]
+        if area not in sc.launch_areas:
+            raise KeyError(f"launch area {area!r} is not in scenario {sc.name!r}; allowed: {list(sc.launch_areas)}")
+        if raid.aim_point[i] not in aim_index:
+            raise KeyError(f"aim point {raid.aim_point[i]!r} is not in scenario {sc.name!r}; "
+                           f"allowed: {list(aim_index)}")
+        cls = raid.missile[i] or sc.launch_areas[area].threats[0]
+        if cls not in missiles:
+            raise KeyError(f"threat class {cls!r} is not in scenario {sc.name!r}; allowed: {list(missiles)}")
+        routes[(area, raid.point_of(i), raid.aim_point[i], raid.missile[i], cls)] = None
+    windows = []
+    by_class: dict[str, list[tuple]] = {}
+    for route in routes:
+        by_class.setdefault(route[4], []).append(route)
+    for cls, group in by_class.items():
+        lat0, lon0, lat1, lon1 = [], [], [], []
+        for area, point, aim_name, _, _ in group:
+            pts = scn.launch_points(sc, area)
+            if point and point not in pts.names:
+                raise KeyError(f"launch point {point!r} is not in area {area!r}; allowed: {list(pts.names)}")
+            k = pts.names.index(point) if point else 0
+            lat0.append(pts.lat[k])
+            lon0.append(pts.lon[k])
+            lat1.append(aims.lat[aim_index[aim_name]])
+            lon1.append(aims.lon[aim_index[aim_name]])
+        spec = sc.threats[cls]
+        apogee = spec.apogee_km * 1e3 if spec.apogee_km is not None else None
+        traj = aim(np.array(lat0), np.array(lon0), np.array(lat1), np.array(lon1), missiles[cls], models,
+                   kind=spec.trajectory, apogee=apogee)
+        track = np.full((len(group), len(batteries)), np.nan)
+        timelines = {}
+        for j, net in enumerate(battery_net):
+            if net not in timelines:
+                timelines[net] = detect(traj, networks[net]).track_time
+            track[:, j] = timelines[net]
+        eng = engage(traj, batteries, track)
+        for r, (area, point, aim_name, missile, _) in enumerate(group):
+            for j, bat in enumerate(batteries):
+                if not eng.engageable[r, j]:
+                    continue
+                w = {"battery": bat.name, "launch_area": area, "aim_point": aim_name,
+                     "missile": missile, "launch_point": point,
+                     "launch_earliest_s": float(eng.launch_earliest[r, j]),
+                     "launch_latest_s": float(eng.launch_latest[r, j]),
+                     "intercept_first_s": float(eng.intercept_first[r, j]),
+                     "intercept_last_s": float(eng.intercept_last[r, j]),
+                     "source": f"computed from scenario {sc.name!r}"}
+                if all(math.isfinite(w[k]) for k in ("launch_earliest_s", "launch_latest_s",
+                                                     "intercept_first_s", "intercept_last_s")):
+                    windows.append(w)
+        kill_assessment = eng.kill_assessment
+    return {
+        "models": models.as_dict(),
+        "kill_assessment_s": float(kill_assessment),
+        "battery": [{"name": b.name, "inventory": int(b.inventory), "sspk": float(b.interceptor.sspk)}
+                    for b in batteries],
+        "window": windows,
+    }
 
 
 def _read(path: Path, option: str, reader, validation_error):
@@ -108,8 +242,8 @@ def apply_doctrine(doc: dict, doctrine, salvo_size, look_size, max_looks, kill_a
 
 @app.command()
 def raid(
-    scenario: str = typer.Argument(None, help="Scenario name or TOML file (needs the scenario modules; "
-                                                 "until then use --raid with an [engagement] table)."),
+    scenario: str = typer.Argument(None, help="Scenario name or TOML file; the engagement is computed from it "
+                                                 "(otherwise the raid file's [engagement] table is used)."),
     raid_file: Path = typer.Option(None, "--raid", help="Raid file (TOML or JSON) with [raid], "
                                                         "[engagement] and optional [doctrine] tables."),
     engagement_file: Path = typer.Option(None, "--engagement", help="File whose [engagement] table replaces "
