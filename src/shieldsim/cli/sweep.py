@@ -7,6 +7,10 @@ the ``name`` of their element: ``engagement.battery.Site1.inventory``,
 Values: ``START:STOP:STEP`` (inclusive of STOP when the steps reach it; integers stay integers)
 or a comma list ``a,b,c``. Several ``--set`` make the Cartesian product.
 
+With a SCENARIO the [engagement] table is computed from it once (batteries, per-route windows)
+and the grid changes that table, the raid and the doctrine; grid points that would change the
+routes' geometry (launch areas, aim points) need windows that the table does not have.
+
 Every grid point is a chunk of a `shieldsim.parallel.run_chunks` job: with ``--out DIR`` each
 finished point is written at once and ``--resume DIR`` continues a killed sweep. Commands that
 can be swept are listed in `SWEEPABLE`; for now: ``raid``.
@@ -120,7 +124,8 @@ def grid_documents(base: dict, axes: list[tuple[str, list]]) -> tuple[list[dict]
 
 @app.command()
 def sweep(
-    scenario: str = typer.Argument(None, help="Scenario name or TOML file (needs the scenario modules)."),
+    scenario: str = typer.Argument(None, help="Scenario name or TOML file: the raid's engagement is computed "
+                                                 "from it once, then swept like a raid file's [engagement]."),
     sets: list[str] = typer.Option(..., "--set", help="PATH=START:STOP:STEP or PATH=a,b,c; repeat for a grid."),
     command: str = typer.Option("raid", "--command", help="Command whose result is swept [raid]."),
     raid_file: Path = typer.Option(None, "--raid", help="Raid file (for --command raid)."),
