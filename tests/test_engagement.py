@@ -242,3 +242,50 @@ def test_a_shorter_delay_or_an_earlier_track_never_shrinks_the_window(key, cut, 
         quick = dataclasses.replace(bat, interceptor=dataclasses.replace(icp, launch_delay=max(0.0, icp.launch_delay - cut)))
         better = engage(traj, [quick], TRACK)
     _never_shrinks(_window(base), _window(better))
+
+
+# ---------------------------------------------------------------------------------------------
+# shieldsim engage
+
+
+def _cli(args, capsys):
+    from shieldsim.cli import main
+
+    with pytest.raises(SystemExit) as ex:
+        main(args)
+    out = capsys.readouterr()
+    return ex.value.code, out.out, out.err
+
+
+@pytest.mark.slow
+def test_engage_cli_json_timeline_and_plot(tmp_path, capsys):
+    import json
+
+    plot = tmp_path / "engage.png"
+    code, out, err = _cli(["engage", "--scenario", "epaa-2018", "--threat", "irbm", "--area", "tabriz", "--target",
+                           "berlin", "--json", "--plot", str(plot)], capsys)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["scenario"] == "epaa-2018" and d["version"] and d["models"]["earth"] == "wgs84"
+    (f,) = d["flights"]
+    assert f["flight"] == "irbm Tabriz -> berlin"
+    assert 0 < f["burnout_s"] < f["impact_s"]
+    net = f["networks"]["nato"]
+    rows = {r["battery"]: r for r in f["batteries"]}
+    assert set(rows) == {"aegis-east-med", "deveselu", "redzikowo", "aegis-north-sea"}
+    assert any(r["engageable"] for r in rows.values())
+    for r in rows.values():
+        assert r["launch_earliest_s"] == pytest.approx(net["track_s"] + CAT["sm3-ib"].launch_delay) or \
+            r["launch_earliest_s"] == pytest.approx(net["track_s"] + CAT["sm3-iia"].launch_delay)
+        if r["engageable"]:
+            assert r["launch_earliest_s"] <= r["launch_latest_s"]
+            assert r["intercept_first_s"] <= r["intercept_last_s"] < f["impact_s"]
+            assert r["shots"] >= 1 and 0 < r["kill_probability"] <= 1
+    assert plot.stat().st_size > 10_000
+
+
+def test_engage_cli_unknown_names_are_one_line_errors(capsys):
+    for args, option in ((["--threat", "nope"], "--threat"), (["--scenario", "no-such-scenario"], "--scenario"),
+                         (["--max-flights", "1"], "--max-flights")):
+        code, _, err = _cli(["engage"] + args, capsys)
+        assert code == 2 and option in err and "Traceback" not in err

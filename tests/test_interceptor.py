@@ -197,3 +197,56 @@ def test_flyout_fan_plot_draws_contours():
     ax = plot_flyout_fan(fan)
     assert ax.get_xlabel().startswith("ground range")
     assert len(ax.collections) > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# shieldsim reach
+
+
+def _cli(args, capsys):
+    from shieldsim.cli import main
+
+    with pytest.raises(SystemExit) as ex:
+        main(args)
+    out = capsys.readouterr()
+    return ex.value.code, out.out, out.err
+
+
+def test_reach_cli_json_reports_the_earliest_arrival_and_a_burnout_state_that_flies_there(capsys):
+    import json
+
+    code, out, _ = _cli(["reach", "--site", "44.08,24.35", "--interceptor", "sm3-iia", "--to", "48,30,300", "--json"],
+                        capsys)
+    assert code == 0
+    d = json.loads(out)
+    assert d["reachable"] and d["models"]["rotation"] and d["version"]
+    arr = earliest_arrival(CAT["sm3-iia"], SITE[0], SITE[1], _points([48.0], [30.0], [300.0]))
+    assert d["arrival_time_s"] == pytest.approx(arr.flight_time[0])
+    bo = d["burnout"]
+    assert bo["speed_kms"] == pytest.approx(4.5, rel=1e-6) and bo["time_s"] == CAT["sm3-iia"].burn_time
+    # fly the printed burnout state (human units) and meet the point at the printed time
+    from shieldsim.trajectory import fly
+
+    tc = d["arrival_time_s"] - bo["time_s"]
+    f = fly(math.radians(bo["lat_deg"]), math.radians(bo["lon_deg"]), bo["alt_km"] * 1e3, bo["speed_kms"] * 1e3,
+            math.radians(bo["gamma_deg"]), math.radians(bo["heading_deg"]), sample_step=tc / 20, max_time=tc * 1.0001)
+    assert np.linalg.norm(f.position[0, 20] - _points([48.0], [30.0], [300.0])[0]) < 1000.0
+
+
+def test_reach_cli_explains_why_a_point_is_out_of_reach(capsys):
+    code, out, _ = _cli(["reach", "--site", "44.08,24.35", "--interceptor", "thaad", "--to", "48,30,300"], capsys)
+    assert code == 0 and "Not reachable" in out and "band" in out and "maximum range" in out
+    code, out, _ = _cli(["reach", "--site", "44.08,24.35", "--interceptor", "sm3-ia", "--to", "49.5,24.35,450",
+                         "--json"], capsys)
+    assert code == 0 and '"reachable": false' in out and "needs at least" in out
+
+
+@pytest.mark.parametrize("args, option", [
+    (["--site", "44.08", "--interceptor", "thaad", "--to", "1,2,3"], "--site"),
+    (["--site", "44,24", "--interceptor", "patriot", "--to", "1,2,3"], "--interceptor"),
+    (["--site", "44,24", "--interceptor", "thaad", "--to", "1,2,9000"], "--to"),
+    (["--site", "95,24", "--interceptor", "thaad", "--to", "1,2,3"], "--site"),
+])
+def test_reach_cli_bad_input_is_one_line_and_exit_code_2(args, option, capsys):
+    code, out, err = _cli(["reach"] + args, capsys)
+    assert code == 2 and option in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
