@@ -1,0 +1,124 @@
+"""Threat classes (`shieldsim.missile`): the sourced catalogue and the boost phase."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from shieldsim import missile as M
+from shieldsim.earth import SPHERE, WGS84, to_ecef
+from shieldsim.trajectory import Models, max_range
+
+REQUIRED_SOURCES = ("published_range_km", "stage_burn_times_s", "burnout_speed_kms", "beta_kgm2", "rcs_m2")
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return M.catalogue()
+
+
+def test_catalogue_covers_the_classes_of_the_european_debate(cat):
+    ranges = {n: m.published_range / 1e3 for n, m in cat.items()}
+    assert any(250 <= r <= 350 for r in ranges.values())  # short range
+    single_liquid = [m for m in cat.values() if len(m.stage_burn_times) == 1 and m.propulsion == "liquid"
+                     and 1100 <= m.published_range / 1e3 <= 1500]
+    two_solid = [m for m in cat.values() if len(m.stage_burn_times) == 2 and m.propulsion == "solid"
+                 and 1800 <= m.published_range / 1e3 <= 2200]
+    assert single_liquid and two_solid
+    assert any(3000 <= r <= 4000 for r in ranges.values())  # intermediate range
+    icbm = [m for m in cat.values() if m.published_range >= 10e6]
+    assert {m.propulsion for m in icbm} >= {"liquid", "solid"}
+
+
+def test_every_catalogue_figure_has_a_source(cat):
+    for name, m in cat.items():
+        for key in REQUIRED_SOURCES:
+            assert len(m.sources.get(key, "").strip()) > 10, (name, key)
+        if m.stage_speed_fractions is not None:
+            assert "stage_speed_fractions" in m.sources
+            assert sum(m.stage_speed_fractions) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", ["scud-b", "nodong", "sejjil", "irbm", "ss-18", "ss-27"])
+def test_computed_maximum_range_is_within_ten_percent_of_the_published_range(cat, name):
+    m = cat[name]
+    reach, kick = max_range(m, 0.0, 0.0, 0.0, Models(SPHERE, rotation=False, drag=True))
+    assert abs(reach[0] / m.published_range - 1.0) < 0.10, (name, reach[0] / 1e3)
+    assert math.radians(0.5) < kick[0] < math.radians(85.0)
+
+
+def test_calibrated_boost_reaches_the_published_burnout_speed(cat):
+    for m in (cat["nodong"], cat["ss-27"]):
+        b = M.boost(m, 0.0, 0.0, 0.0, M.nominal_kick(m), 1.0, Models(SPHERE, rotation=False, drag=True))
+        assert b.ok[0]
+        assert b.speed[0] == pytest.approx(m.burnout_speed, rel=1e-5)  # calibration interpolates on a kick grid
+        assert b.burnout_time[0] == pytest.approx(m.burn_time)
+
+
+def test_vertical_boost_matches_an_independent_one_dimensional_integration(cat):
+    """Kick 0, no rotation, no drag: a vertical rocket under inverse-square gravity; compare with
+    solve_ivp of dh/dt = v, dv/dt = A_k / (1 - t'/tau_k) - GM / (R + h)^2."""
+    m = cat["sejjil"]
+    acc = M.boost_profile(m)
+    taus = M._stage_taus(m)
+    ends = np.cumsum(m.stage_burn_times)
+    starts = ends - np.asarray(m.stage_burn_times)
+    R, gm = SPHERE.equatorial_radius, SPHERE.gm
+
+    def rhs(t, y):
+        k = min(np.searchsorted(ends, t, side="right"), len(ends) - 1)
+        thrust = acc[k] / (1.0 - (t - starts[k]) / taus[k])
+        return [y[1], thrust - gm / (R + y[0]) ** 2]
+
+    y = [0.0, 0.0]
+    for k in range(len(ends)):
+        sol = solve_ivp(rhs, (starts[k], ends[k]), y, rtol=1e-12, atol=1e-9, method="DOP853")
+        y = sol.y[:, -1]
+    b = M.boost(m, 0.3, 1.0, 0.5, 0.0, 1.0, Models(SPHERE, rotation=False, drag=False))
+    assert b.alt[0] == pytest.approx(y[0], rel=1e-6)
+    assert b.speed[0] == pytest.approx(y[1], rel=1e-6)
+    assert b.gamma[0] == pytest.approx(math.pi / 2, abs=1e-6)
+
+
+def test_unpowered_coast_after_cutoff_conserves_energy_in_vacuum(cat):
+    m = cat["irbm"]
+    res, _, _ = M.run_boost(m, M.boost_profile(m), 0.2, 0.4, 1.0, math.radians(30), 0.8 * m.burn_time, WGS84,
+                            False, False, t_end=0.8 * m.burn_time + 50.0)
+
+    def energy(r, v):
+        return 0.5 * np.sum(v * v, axis=1) - WGS84.gm / np.linalg.norm(r, axis=1)
+
+    assert energy(res[:, 7:10], res[:, 10:13]) == pytest.approx(energy(res[:, 1:4], res[:, 4:7]), rel=1e-9)
+
+
+def test_launch_starts_at_rest_on_the_rotating_earth(cat):
+    m = cat["scud-b"]
+    res, pos, vel = M.run_boost(m, M.boost_profile(m), 0.5, 0.5, 0.0, 0.3, m.burn_time, WGS84, True, True,
+                                sample_step=2.0, n_samples=31)
+    assert np.allclose(pos[0, 0], to_ecef(0.5, 0.5, 0.0, WGS84), atol=1e-6)
+    assert np.allclose(vel[0, 0], 0.0, atol=1e-9)
+    # first seconds: vertical rise along the local normal, speed growing
+    speeds = np.linalg.norm(vel[0, 1:4], axis=1)
+    assert np.all(np.diff(speeds) > 0)
+
+
+def test_shorter_burn_gives_lower_burnout_speed_and_larger_kick_flatter_burnout(cat):
+    m = cat["ss-27"]
+    models = Models(WGS84, True, True)
+    b = M.boost(m, 0.9, 0.6, 1.2, math.radians(20), np.array([0.6, 0.8, 1.0]), models)
+    assert np.all(np.diff(b.speed) > 0) and np.all(np.diff(b.burnout_time) > 0)
+    b = M.boost(m, 0.9, 0.6, 1.2, np.radians([10, 20, 30]), 1.0, models)
+    assert np.all(np.diff(b.gamma) < 0) and np.all(np.diff(b.downrange) > 0)
+    assert np.allclose(b.heading, 1.2, atol=0.1)  # great-circle convergence and Coriolis turn it a little
+
+
+def test_unknown_class_lists_the_allowed_names():
+    with pytest.raises(ValueError, match="allowed: .*scud-b"):
+        M.get("no-such-missile")
+
+
+def test_min_energy_gamma_is_45_degrees_on_a_flat_short_arc():
+    assert M.min_energy_gamma(6.4e6, 6.4e6, 1e-7) == pytest.approx(math.pi / 4, abs=1e-6)
+    psi = 0.8
+    assert M.min_energy_gamma(6.4e6, 6.4e6, psi) == pytest.approx((math.pi - psi) / 4, rel=1e-12)
