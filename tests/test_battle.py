@@ -336,6 +336,12 @@ def test_killed_raid_run_resumes_to_the_uninterrupted_result_without_recomputing
                                                                      abs=0)
     assert rec["result"]["batteries"] == json.loads(json.dumps(whole.summary()["batteries"]))
 
+    # the run directory alone is enough to continue (here: everything is read back)
+    alone = run_cli("raid", "--resume", run_dir, "--json", "--no-progress")
+    assert alone.returncode == 0, alone.stderr
+    rec_alone = json.loads(alone.stdout)
+    assert rec_alone["execution"]["computed"] == 0 and rec_alone["result"] == rec["result"]
+    assert rec_alone["seed"] == seed and rec_alone["trials"] == trials
     # resuming with other parameters is refused
     other = run_cli(*[a if a != seed else seed + 1 for a in args], "--resume", run_dir)
     assert other.returncode == 2 and "differ" in other.stderr

@@ -248,8 +248,10 @@ def raid(
                                                         "[engagement] and optional [doctrine] tables."),
     engagement_file: Path = typer.Option(None, "--engagement", help="File whose [engagement] table replaces "
                                                                     "the raid file's."),
-    trials: int = typer.Option(1000, "--trials", min=1, max=100_000_000, help="Monte Carlo trials [1, 1e8]."),
-    seed: int = typer.Option(0, "--seed", min=0, max=2**63 - 1, help="Seed of the random numbers [0, 2^63-1]."),
+    trials: int = typer.Option(None, "--trials", min=1, max=100_000_000,
+                               help="Monte Carlo trials (default 1000) [1, 1e8]."),
+    seed: int = typer.Option(None, "--seed", min=0, max=2**63 - 1,
+                             help="Seed of the random numbers (default 0) [0, 2^63-1]."),
     doctrine: DoctrineName = typer.Option(None, "--doctrine", help="Firing doctrine (default: the raid file's, "
                                                                   "else shoot-look-shoot)."),
     salvo_size: int = typer.Option(None, "--salvo-size", min=1, max=64, help="Interceptors per salvo [1, 64]."),
@@ -265,7 +267,8 @@ def raid(
     chunk_trials: int = typer.Option(None, "--chunk-trials", min=1, max=10_000_000,
                                      help="Trials per chunk (default: about 32 chunks) [1, 1e7]."),
     out: Path = typer.Option(None, "--out", help="Write finished chunks and result.json to this new directory."),
-    resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory (same options)."),
+    resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory; alone, it takes the "
+                                                       "raid, engagement, doctrine, trials and seed from the run."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr "
                                                                          "(default: when stderr is a terminal)."),
@@ -281,18 +284,39 @@ def raid(
         fail("--out", f"{out} already holds a run; continue it with --resume {out}")
     if resume is not None and not (resume / "manifest.json").exists():
         fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
-    doc = build_document(raid_file, engagement_file, scenario)
+    if resume is not None and raid_file is None and scenario is None:
+        doc, scenario, chunk_trials = _from_run(resume, chunk_trials)
+    else:
+        doc = build_document(raid_file, engagement_file, scenario)
+        doc["trials"], doc["seed"] = 1000, 0
     apply_doctrine(doc, doctrine, salvo_size, look_size, max_looks, kill_assessment_s)
-    doc["trials"], doc["seed"] = trials, seed
+    if trials is not None:
+        doc["trials"] = trials
+    if seed is not None:
+        doc["seed"] = seed
     show = sys.stderr.isatty() if progress is None else progress
     result_json = run_document(doc, workers, scheduler, chunk_trials, out or resume, show,
-                               scenario=scenario, source=str(raid_file))
+                               scenario=scenario, source=str(raid_file) if raid_file else None)
     if out or resume:
         (Path(out or resume) / "result.json").write_text(to_json(result_json) + "\n", encoding="utf-8")
     if as_json:
         typer.echo(to_json(result_json))
     else:
         typer.echo(format_text(result_json))
+
+
+def _from_run(run_dir: Path, chunk_trials: int | None) -> tuple[dict, str | None, int]:
+    """The document, scenario and chunk size a run directory was started with."""
+    import copy
+    import json
+
+    try:
+        params = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["params"]
+        doc = copy.deepcopy(params["document"])
+        return doc, params.get("scenario"), chunk_trials or int(params["chunk_trials"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        fail("--resume", f"{run_dir} does not hold a raid run that can be continued alone ({err}); "
+                         f"give the run's options too")
 
 
 def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out_dir=None, progress=False,
@@ -310,7 +334,8 @@ def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out
     with ex:
         try:
             result, models = simulate_document(doc, ex, chunk_trials=chunk_trials, out_dir=out_dir,
-                                               resume=True, progress=progress)
+                                               resume=True, progress=progress,
+                                               params={"document": doc, "scenario": scenario})
         except parallel.ResumeMismatch as err:
             fail("--resume", str(err))
         except ValidationError as err:
