@@ -176,7 +176,7 @@ def test_a_faster_interceptor_arrives_no_later(lat, lon, alt_km, factor):
 def test_flyout_fan_regions_are_nested_in_time_and_empty_before_burnout():
     icp = CAT["sm3-ib"]
     times = [icp.burn_time * 0.5, 100.0, 200.0, 300.0, 400.0]
-    fan = flyout_fan(icp, SITE[0], SITE[1], times, heading=math.radians(120.0))
+    fan = flyout_fan(icp, SITE, times, heading=math.radians(120.0))
     counts = fan.reachable.sum(axis=(1, 2))
     assert counts[0] == 0
     assert np.all(np.diff(counts) >= 0) and counts[-1] > counts[1] > 0
@@ -193,7 +193,7 @@ def test_flyout_fan_plot_draws_contours():
 
     matplotlib.use("Agg")
     icp = CAT["thaad"]
-    fan = flyout_fan(icp, SITE[0], SITE[1], [30.0, 60.0, 90.0, 120.0])
+    fan = flyout_fan(icp, SITE, [30.0, 60.0, 90.0, 120.0])
     ax = plot_flyout_fan(fan)
     assert ax.get_xlabel().startswith("ground range")
     assert len(ax.collections) > 0

@@ -17,13 +17,16 @@ Reach model (physics first, nothing about guidance or propulsion design):
   inertial frame; the Earth turns under it when rotation is on (the launch site and B move
   with the Earth, P is an Earth-fixed point at the intercept time). The burnout speed the arc
   needs is its speed relative to the rotating Earth at B. Arcs whose perigee between B and P
-  lies below the surface are rejected.
+  lies below the surface are rejected. The coast is in vacuum: drag on the interceptor is not
+  modelled, even when ``models.drag`` is on (it matters only for intercepts low in the
+  atmosphere, e.g. THAAD's lower band).
 * P is reachable at flight time tau (seconds after launch, tau > burn_time) if the needed
   ground-relative burnout speed is at most the interceptor's, P's altitude lies in
   [min_intercept_alt, max_intercept_alt] and its ground range from the site is at most
   ``max_range``. The needed speed, as a function of tau, falls to a minimum (near the
   minimum-energy arc) and then rises; shieldsim relies on this single minimum to find the
-  earliest arrival (the smallest tau with a low enough speed) by bracketing and bisection.
+  earliest arrival (the smallest tau with a low enough speed) by bracketing and regula falsi.
+  The kill vehicle's own divert, guidance and seeker are not modelled.
 
 All kernels are Numba-compiled and take arrays of many (site, point, time) at once; public
 functions take SI units (radians, metres, seconds, m/s).
@@ -569,12 +572,15 @@ class FlyoutFan:
     models: Models
 
 
-def flyout_fan(interceptor: Interceptor, site_lat: float, site_lon: float, times, models: Models = Models(),
+def flyout_fan(interceptor: Interceptor, site, times, models: Models = Models(),
                heading: float = 0.0, ranges=None, altitudes=None) -> FlyoutFan:
     """Reachable envelope (ground range vs altitude) by each of ``times`` (s after launch) in
-    the vertical plane through the site (radians) along ``heading`` (rad clockwise from north).
+    the vertical plane through ``site`` = (lat, lon) (radians) along ``heading`` (rad
+    clockwise from north): a grid point is inside at time t if its earliest arrival is <= t.
     Default grid: 120 ranges up to the maximum range and 100 altitudes up to the ceiling."""
     from .earth import geodesic_direct
+
+    site_lat, site_lon = (float(x) for x in site)
 
     times = np.atleast_1d(np.asarray(times, dtype=float))
     if ranges is None:
