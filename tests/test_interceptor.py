@@ -250,3 +250,28 @@ def test_reach_cli_explains_why_a_point_is_out_of_reach(capsys):
 def test_reach_cli_bad_input_is_one_line_and_exit_code_2(args, option, capsys):
     code, out, err = _cli(["reach"] + args, capsys)
     assert code == 2 and option in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("key", ["sm3-ib", "sm3-iia", "thaad", "gbi"])
+def test_earliest_arrival_agrees_with_a_dense_scan_over_flight_times(key):
+    # The search relies on the needed speed having a single minimum over the flight time; a
+    # brute-force scan of reach() on a 0.5 s grid must find the same earliest arrival.
+    icp = CAT[key]
+    rng = np.random.default_rng(7)
+    from shieldsim.earth import geodesic_direct
+
+    n = 12
+    rng_m = rng.uniform(0.02, 1.0, n) * icp.max_range
+    alt = rng.uniform(icp.min_intercept_alt, min(icp.max_intercept_alt, 1500e3), n)
+    lat, lon = geodesic_direct(SITE[0], SITE[1], rng.uniform(0, 2 * np.pi, n), rng_m)
+    pts = to_ecef(lat, lon, alt)
+    t_max = 1500.0
+    arr = earliest_arrival(icp, SITE[0], SITE[1], pts, max_time=t_max)
+    taus = np.arange(icp.burn_time + 1.0, t_max, 0.5)
+    for i in range(n):
+        r = reach(icp, SITE[0], SITE[1], np.repeat(pts[i][None], taus.size, 0), taus)
+        ok = np.flatnonzero(r.reachable)
+        if ok.size == 0:
+            assert np.isnan(arr.flight_time[i]), (key, i, arr.flight_time[i])
+        else:
+            assert taus[ok[0]] - 0.5 <= arr.flight_time[i] <= taus[ok[0]] + 1e-3, (key, i)
