@@ -169,6 +169,7 @@ def test_kill_probability_follows_each_doctrine():
         assert np.allclose(e.kill_probability[rows, j], expected)
         assert (e.kill_probability[~rows, j] == 0).all()
     assert np.array_equal(e.sspk, [b.interceptor.sspk for b in bats])
+    assert np.array_equal(e.inventory, [b.inventory for b in bats])
 
 
 def test_inventory_caps_the_rounds_of_a_doctrine():

@@ -64,6 +64,7 @@ class Engagement:
         kill_probability: (N, B) of the battery's doctrine, 1 - prod(1 - SSPK).
         engageable: (N, B) bool, at least one intercept opportunity.
         sspk: (B,) single-shot kill probability of each battery's interceptor.
+        inventory: (B,) int, interceptors each battery holds.
         kill_assessment: seconds between an intercept and the next shoot-look-shoot launch.
         battery_names: (B,) names, in the order of the columns.
         models: the model switches of the threat trajectories.
@@ -80,6 +81,7 @@ class Engagement:
     kill_probability: np.ndarray
     engageable: np.ndarray
     sspk: np.ndarray
+    inventory: np.ndarray
     kill_assessment: float
     battery_names: tuple
     models: Models
@@ -255,7 +257,8 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
         launch_earliest=l0, launch_latest=out[:, :, 0], intercept_first=out[:, :, 1], intercept_last=out[:, :, 2],
         first_alt=first_alt, first_lat=first_lat, first_lon=first_lon, shots=shots,
         kill_probability=_doctrine_kill_probability(batteries, engageable, shots), engageable=engageable,
-        sspk=np.array([b.interceptor.sspk for b in batteries]), kill_assessment=float(kill_assessment),
+        sspk=np.array([b.interceptor.sspk for b in batteries]),
+        inventory=np.array([b.inventory for b in batteries], dtype=np.int64), kill_assessment=float(kill_assessment),
         battery_names=tuple(b.name for b in batteries), models=models,
     )
 
