@@ -653,7 +653,10 @@ tbody th { background: none; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.yes { color: var(--good); font-weight: 600; }
 td.no { color: var(--bad); }
-td.source { font-size: .85rem; color: var(--muted); max-width: 36rem; white-space: pre-line; }
+td.source { font-size: .85rem; color: var(--muted); min-width: 24rem; max-width: 44rem; }
+ul.figs { list-style: none; margin: 0; padding: 0; font-size: .88rem; min-width: 12rem; }
+ul.figs li { white-space: nowrap; }
+ul.figs .value { font-variant-numeric: tabular-nums; font-weight: 600; }
 .table-wrap { overflow-x: auto; }
 figure.plot { margin: 1rem 0; }
 figure.plot svg, figure.plot img { max-width: 100%; height: auto; display: block; }
@@ -870,22 +873,20 @@ class _Page:
         rows = []
         items = self.a.assumptions
         i = 0
-        while i < len(items):  # consecutive figures of one object with one source share the cells
+        while i < len(items):  # consecutive figures of one object with one source share a row
             j = i + 1
             while j < len(items) and (items[j].object, items[j].source) == (items[i].object, items[i].source):
                 j += 1
-            span = f' rowspan="{j - i}"' if j - i > 1 else ""
-            for k in range(i, j):
-                x = items[k]
-                head = f"<td{span}>{_text(x.object)}</td>" if k == i else ""
-                tail = f'<td class="source"{span}>{_text(x.source.strip())}</td>' if k == i else ""
-                rows.append(f"<tr>{head}<td>{_text(x.figure)}</td><td class=\"num\">{_text(x.value)}</td>{tail}</tr>")
+            figures = "".join(f"<li>{_text(x.figure)} <span class=\"value\">{_text(x.value)}</span></li>"
+                              for x in items[i:j])
+            source = " ".join(items[i].source.split())
+            rows.append(f"<tr><td>{_text(items[i].object)}</td><td><ul class=\"figs\">{figures}</ul></td>"
+                        f"<td class=\"source\">{_text(source)}</td></tr>")
             i = j
-        rows = "".join(rows)
         return ('<p>Every figure the assessment rests on, with its public source. Figures marked notional are '
-                'stated as such in their source.</p><div class="table-wrap"><table><thead><tr><th>Object</th>'
-                '<th>Figure</th><th class="num">Value</th><th>Source</th></tr></thead>'
-                f"<tbody>{rows}</tbody></table></div>")
+                'stated as such in their source.</p><div class="table-wrap"><table class="assumptions"><thead><tr>'
+                '<th>Object</th><th>Figures</th><th>Source</th></tr></thead>'
+                f"<tbody>{''.join(rows)}</tbody></table></div>")
 
     def provenance(self) -> str:
         p = self.s["provenance"]
