@@ -2,9 +2,10 @@
 
 Threats are ballistic arcs (two-body, rotating WGS84 Earth) from burnout points in the
 Iran area towards Europe, sampled every 2 s; five batteries roughly where the EPAA placed
-them. Prints ``name=<number>`` lines; the baseline in the same run is the Lambert-free part
-of the work (the trajectory altitude conversion engage does first), so the ratio shows what
-the reach computations cost on top of it.
+them. Prints ``name=<number>`` lines. Baselines measured in the same run: the Lambert-free
+part of the work (the altitude conversion engage does first), and the throughput of the
+batch Lambert solver alone, so ``lambert_equivalents_per_candidate`` says how many Lambert
+solves each candidate intercept sample costs on average after the cheap filters.
 
 Run: /work/venv/bin/python benchmarks/bench_engage.py [N]
 """
@@ -66,6 +67,17 @@ def main(n: int = 10_000) -> None:
     ok = np.isfinite(flat[:, 0])
     to_geodetic(flat[ok], traj.models.earth)
     base = time.perf_counter() - t0
+    from shieldsim.kepler import lambert
+
+    m = 200_000
+    r1 = traj.position[:, 40, :].repeat(m // n + 1, axis=0)[:m]
+    r2 = traj.position[:, 120, :].repeat(m // n + 1, axis=0)[:m]
+    ok_l = np.isfinite(r1[:, 0]) & np.isfinite(r2[:, 0])
+    r1, r2 = r1[ok_l], r2[ok_l]
+    lambert(r1[:10], r2[:10], 300.0)
+    t0 = time.perf_counter()
+    lambert(r1, r2, 300.0)
+    lam_rate = r1.shape[0] / (time.perf_counter() - t0)
     t0 = time.perf_counter()
     e = engage(traj, bats, track)
     dt = time.perf_counter() - t0
@@ -78,6 +90,8 @@ def main(n: int = 10_000) -> None:
     print(f"engage_candidates_per_s={samples * len(bats) / dt:.0f}")
     print(f"baseline_altitude_conversion_s={base:.3f}")
     print(f"ratio_engage_to_baseline={dt / base:.1f}")
+    print(f"baseline_lambert_solves_per_s={lam_rate:.0f}")
+    print(f"lambert_equivalents_per_candidate={lam_rate / (samples * len(bats) / dt):.2f}")
     print(f"engageable_fraction={e.engageable.mean():.3f}")
 
 
