@@ -312,3 +312,41 @@ def test_repeated_sources_are_shown_once_per_object(tmp_path):
     assert text.count("Source A") == 1 and text.count("Source B") == 1
     row_a = re.search(r"<tr><td>radar A</td>(.*?)</tr>", text).group(1)
     assert "lat" in row_a and "lon" in row_a and "1 deg" in row_a and "2 deg" in row_a
+
+
+@pytest.fixture(scope="module")
+def real_engagement():
+    """One intermediate-range threat from Qom to Bucharest against the EPAA phase 3 batteries."""
+    from shieldsim import engagement, scenario, sensors, trajectory
+
+    sc = scenario.load("epaa-2018")
+    launch, targets = scenario.launch_points(sc, "central-iran"), scenario.aim_points(sc)
+    k = targets.names.index("bucharest")
+    threat = trajectory.aim(launch.lat[0], launch.lon[0], targets.lat[k], targets.lon[k],
+                            scenario.missiles(sc)["irbm"], scenario.models(sc), labels=["irbm Qom-Bucharest"])
+    timeline = sensors.detect(threat, {n.name: n for n in scenario.networks(sc)}["nato"])
+    batteries = scenario.batteries(sc)
+    return threat, timeline, engagement.engage(threat, batteries, timeline.track_time), batteries
+
+
+def test_engagement_case_lists_the_events_of_the_engagement_in_time_order(real_engagement, tmp_path):
+    threat, timeline, result, batteries = real_engagement
+    case = report.engagement_case(threat, result, batteries, 0, timeline.cue_time[0], timeline.track_time[0],
+                                  "cue-sensor", "track-sensor", threat_area="central-iran")
+    times = [e.time_s for e in case.events]
+    assert times == sorted(times) and all(np.isfinite(times))
+    assert case.threat == "irbm Qom-Bucharest"
+    assert times[-1] == pytest.approx(threat.impact_time[0]) and case.events[0].event == "launch"
+    firsts = {e.actor: e.time_s for e in case.events if e.event == "first intercept opportunity"}
+    engaging = [n for j, n in enumerate(result.battery_names) if result.engageable[0, j]]
+    assert sorted(firsts) == sorted(engaging)
+    for j, name in enumerate(result.battery_names):
+        if name in firsts:
+            assert firsts[name] == result.intercept_first[0, j]
+    assert case.engageable == bool(result.engageable[0].any())
+    assert case.kill_probability == pytest.approx(result.kill_probability[0].max())
+    track = [e for e in case.events if e.event == "fire-control track"]
+    assert track[0].time_s == timeline.track_time[0] and track[0].actor == "track-sensor"
+    a = synthetic_assessment(engagement=[case])
+    index = report.write_report(tmp_path, a)
+    assert "first intercept opportunity" in index.read_text() and parse(index).tags.count("svg") == 5

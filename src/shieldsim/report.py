@@ -334,6 +334,105 @@ def assumptions_from_scenario(sc) -> list[Assumption]:
 
 
 # ---------------------------------------------------------------------------------------------
+# building sections from the physics results
+
+
+def _finite(x) -> bool:
+    return x is not None and math.isfinite(float(x))
+
+
+def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_time: float | None = None,
+                    track_time: float | None = None, cue_sensor: str = "", track_sensor: str = "",
+                    threat_area: str = "", threat: str | None = None, figure: bool = True) -> EngagementCase:
+    """The engagement section entry of threat ``index``: its events (launch, burnout, the fused
+    cue and fire-control track, per battery that can engage the earliest and latest interceptor
+    launch and the first and last intercept opportunity, impact), headline figures (engageable
+    by any battery; most shoot-look-shoot opportunities and highest kill probability of a single
+    battery) and, with ``figure``, the altitude-time plot (`altitude_figure`).
+
+    Args:
+        trajectories: `trajectory.Trajectory` of the threats; engagement: `engagement.Engagement`
+            of those threats against ``batteries`` (`interceptor.Battery`, same order as its
+            columns); cue_time, track_time: seconds after the threat's launch (e.g.
+            ``Timeline.cue_time[index]``); cue_sensor, track_sensor: names for the event table.
+    """
+    import numpy as np
+
+    i = index
+    label = threat if threat is not None else (
+        str(trajectories.labels[i]) if getattr(trajectories, "labels", None) is not None else f"threat {i}")
+    events = [TimelineEvent(0.0, "launch"),
+              TimelineEvent(float(trajectories.burnout_time[i]), "burnout")]
+    if _finite(cue_time):
+        events.append(TimelineEvent(float(cue_time), "cue", cue_sensor))
+    if _finite(track_time):
+        events.append(TimelineEvent(float(track_time), "fire-control track", track_sensor))
+    names = list(engagement.battery_names)
+    for j, name in enumerate(names):
+        if not engagement.engageable[i, j]:
+            continue
+        events += [
+            TimelineEvent(float(engagement.launch_earliest[i, j]), "earliest interceptor launch", name),
+            TimelineEvent(float(engagement.intercept_first[i, j]), "first intercept opportunity", name,
+                          f"altitude {engagement.first_alt[i, j] / 1e3:,.0f} km"),
+            TimelineEvent(float(engagement.launch_latest[i, j]), "latest interceptor launch", name),
+            TimelineEvent(float(engagement.intercept_last[i, j]), "last intercept opportunity", name),
+        ]
+    events.append(TimelineEvent(float(trajectories.impact_time[i]), "impact"))
+    events = sorted((e for e in events if _finite(e.time_s)), key=lambda e: e.time_s)
+    row_ok = np.asarray(engagement.engageable[i], dtype=bool)
+    figures = [] if not figure else [Plot(altitude_figure(trajectories, engagement, batteries, i, cue_time, track_time),
+                                          caption=f"Altitude against time, {label}: threat, interceptor arcs to the "
+                                                  "first opportunity, intercept windows shaded")]
+    return EngagementCase(
+        threat_area=threat_area, threat=label, events=events, figures=figures,
+        engageable=bool(row_ok.any()),
+        shots=int(np.max(engagement.shots[i])) if len(names) else 0,
+        kill_probability=float(np.max(engagement.kill_probability[i])) if len(names) else 0.0,
+        notes="Shots and kill probability are those of the best single battery.",
+    )
+
+
+def altitude_figure(trajectories, engagement, batteries, index: int = 0, cue_time: float | None = None,
+                    track_time: float | None = None):
+    """A matplotlib Figure (no pyplot state): threat ``index``'s altitude against time after
+    its launch, each engaging battery's fastest interceptor arc to its first opportunity
+    (`engagement.interceptor_altitude`), the intercept windows shaded, cue and track marked."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from .earth import to_geodetic
+    from .engagement import interceptor_altitude
+
+    i = index
+    pos = trajectories.position[i]
+    ok = np.isfinite(pos[:, 0])
+    fig = Figure(figsize=(8.0, 4.8), layout="constrained")
+    ax = fig.subplots()
+    if ok.any():
+        alt = to_geodetic(pos[ok], trajectories.models.earth)[2]
+        ax.plot(trajectories.time[ok], alt / 1e3, color="black", lw=2, label="threat")
+    colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+    for j, battery in enumerate(batteries):
+        if not engagement.engageable[i, j]:
+            continue
+        c = colours[j % len(colours)]
+        first, last = engagement.intercept_first[i, j], engagement.intercept_last[i, j]
+        ax.axvspan(first, last, color=c, alpha=0.15)
+        t_i, h_i = interceptor_altitude(trajectories, battery, i, None, first)
+        ax.plot(t_i, h_i / 1e3, color=c, lw=1.5, ls="--",
+                label=f"{battery.name}: window {first:,.0f}-{last:,.0f} s, {engagement.shots[i, j]} shot(s)")
+    for t, text, style in ((cue_time, "cue", ":"), (track_time, "track", "-.")):
+        if _finite(t):
+            ax.axvline(t, color="0.4", ls=style, lw=1, label=f"{text} {t:,.0f} s")
+    ax.set_xlabel("time after threat launch, s")
+    ax.set_ylabel("altitude, km")
+    ax.set_ylim(bottom=0)
+    fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
 # the summary dictionary (summary.json) -- the single source of every number in the page
 
 
