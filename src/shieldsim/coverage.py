@@ -1,0 +1,204 @@
+"""Defended footprints: which aim points of a grid a shield defends against a threat area.
+
+A grid cell is *threatened* when at least one threat class of the area can reach its centre
+from at least one launch point of the area, and *defended* when every such flight can be
+engaged by at least one battery that has the interceptors its doctrine fires (one round, or
+a salvo) and, under a sectors-of-responsibility rule, is allowed to engage there. Cells no
+flight reaches are neither. The per-flight facts come from `engagement.engage`; this module
+reduces them to the grid (vectorised, no per-flight Python loop) and writes the results.
+
+Grids are given by cell-centre latitudes and longitudes in degrees (edges are human-facing
+results: the grid is what an analyst configures in degrees).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def grid_centres(lat_min_deg: float, lat_max_deg: float, lon_min_deg: float, lon_max_deg: float,
+                 grid_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """Cell-centre latitudes and longitudes (deg) of a regular grid covering a lat/lon box."""
+    if not grid_deg > 0:
+        raise ValueError(f"grid_deg must be > 0, got {grid_deg}")
+    if not (lat_min_deg < lat_max_deg and lon_min_deg < lon_max_deg):
+        raise ValueError("grid box must have lat_min < lat_max and lon_min < lon_max")
+    lat = np.arange(lat_min_deg + grid_deg / 2, lat_max_deg, grid_deg)
+    lon = np.arange(lon_min_deg + grid_deg / 2, lon_max_deg, grid_deg)
+    return lat, lon
+
+
+def battery_ready(engagement, inventory, doctrine, salvo_size) -> np.ndarray:
+    """(N, B) bool: the battery can engage the flight and holds the rounds its doctrine fires
+    at it first (a salvo needs ``salvo_size`` rounds, the other doctrines one)."""
+    inventory = np.asarray(inventory)
+    needed = np.where(np.asarray(doctrine) == "salvo", np.asarray(salvo_size), 1)
+    return engagement.engageable & (inventory >= needed)[None, :]
+
+
+@dataclass
+class CellSummary:
+    """Per-cell reduction of many flights (arrays over the flattened grid, length C)."""
+
+    threatened: np.ndarray
+    defended: np.ndarray
+    shots: np.ndarray
+    kill_probability: np.ndarray
+    intercept_alt: np.ndarray
+    engaging: np.ndarray
+
+
+def summarise_cells(cell, n_cells: int, engagement, allowed) -> CellSummary:
+    """Reduce N flights to C grid cells.
+
+    Args:
+        cell: (N,) int index of the cell each flight is aimed at.
+        n_cells: number of cells C.
+        engagement: an `engagement.Engagement` of the N flights against B batteries.
+        allowed: (N, B) bool, batteries that may and can engage each flight (see
+            `battery_ready`, combined with any sector rule).
+
+    Returns per cell: threatened; defended (every flight engageable by some allowed
+    battery); shots (fewest total shoot-look-shoot opportunities over the cell's flights);
+    kill_probability (lowest over flights of the best allowed battery's doctrine kill
+    probability); intercept_alt (lowest over flights of the highest first-intercept altitude
+    among allowed batteries, m); engaging (bitmask of batteries allowed to engage at least
+    one of the cell's flights).
+    """
+    cell = np.asarray(cell, dtype=np.int64)
+    allowed = np.asarray(allowed, dtype=bool)
+    n, nb = allowed.shape
+    if nb > 62:
+        raise ValueError("at most 62 batteries can be summarised in a bitmask")
+    flight_ok = allowed.any(axis=1)
+    shots = np.where(allowed, engagement.shots, 0).sum(axis=1)
+    pk = np.where(allowed, engagement.kill_probability, 0.0).max(axis=1, initial=0.0)
+    alt = np.where(allowed, engagement.first_alt, -np.inf).max(axis=1, initial=-np.inf)
+    bits = (allowed.astype(np.int64) << np.arange(nb, dtype=np.int64)[None, :]).sum(axis=1) if nb else np.zeros(n, np.int64)
+
+    threatened = np.zeros(n_cells, bool)
+    threatened[cell] = True
+    undefended = np.zeros(n_cells, bool)
+    undefended[cell[~flight_ok]] = True
+    min_shots = np.full(n_cells, np.iinfo(np.int64).max)
+    np.minimum.at(min_shots, cell, shots)
+    min_pk = np.full(n_cells, np.inf)
+    np.minimum.at(min_pk, cell, pk)
+    min_alt = np.full(n_cells, np.inf)
+    np.minimum.at(min_alt, cell, alt)
+    engaging = np.zeros(n_cells, np.int64)
+    np.bitwise_or.at(engaging, cell, bits)
+
+    min_shots = np.where(threatened, min_shots, 0)
+    min_pk = np.where(threatened, min_pk, np.nan)
+    min_alt = np.where(threatened & np.isfinite(min_alt), min_alt, np.nan)
+    return CellSummary(threatened, threatened & ~undefended, min_shots, min_pk, min_alt, engaging)
+
+
+def merge_summaries(a: CellSummary, b: CellSummary) -> CellSummary:
+    """Combine two summaries of the same cells from disjoint sets of flights."""
+    both = a.threatened & b.threatened
+
+    def lower(x, y, fill):
+        return np.where(both, np.fmin(x, y), np.where(a.threatened, x, np.where(b.threatened, y, fill)))
+
+    defended = np.where(both, a.defended & b.defended, a.defended | b.defended)
+    return CellSummary(a.threatened | b.threatened, defended, lower(a.shots, b.shots, 0),
+                       lower(a.kill_probability, b.kill_probability, np.nan),
+                       lower(a.intercept_alt, b.intercept_alt, np.nan), a.engaging | b.engaging)
+
+
+def empty_summary(n_cells: int) -> CellSummary:
+    """A summary with no flights: nothing threatened, nothing defended."""
+    return CellSummary(np.zeros(n_cells, bool), np.zeros(n_cells, bool), np.zeros(n_cells, np.int64),
+                       np.full(n_cells, np.nan), np.full(n_cells, np.nan), np.zeros(n_cells, np.int64))
+
+
+@dataclass
+class Footprint:
+    """The defended footprint of one architecture against one threat area, on a grid.
+
+    Attributes:
+        lat_deg, lon_deg: (L,), (K,) cell centres, degrees.
+        threatened, defended: (L, K) bool.
+        shots, kill_probability, intercept_alt_km, engaging: (L, K), see `summarise_cells`.
+        battery_names: the batteries, in bit order of ``engaging``.
+        threat_area, threat_classes, launch_points: what was flown.
+        attrs: provenance (scenario, models, version, trajectory kind, rules) for outputs.
+    """
+
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    threatened: np.ndarray
+    defended: np.ndarray
+    shots: np.ndarray
+    kill_probability: np.ndarray
+    intercept_alt_km: np.ndarray
+    engaging: np.ndarray
+    battery_names: tuple
+    threat_area: str
+    threat_classes: tuple
+    launch_points: tuple
+    attrs: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_summary(cls, lat_deg, lon_deg, summary: CellSummary, **kwargs) -> "Footprint":
+        shape = (len(lat_deg), len(lon_deg))
+        return cls(np.asarray(lat_deg), np.asarray(lon_deg), summary.threatened.reshape(shape),
+                   summary.defended.reshape(shape), summary.shots.reshape(shape),
+                   summary.kill_probability.reshape(shape), summary.intercept_alt.reshape(shape) / 1e3,
+                   summary.engaging.reshape(shape), **kwargs)
+
+    def to_dataset(self):
+        """The footprint as an xarray Dataset (dims lat, lon), ready for netCDF."""
+        import xarray as xr
+
+        dims = ("lat", "lon")
+        ds = xr.Dataset(
+            {
+                "threatened": (dims, self.threatened.astype(np.int8),
+                               {"long_name": "some flight of the threat area reaches the cell centre"}),
+                "defended": (dims, self.defended.astype(np.int8),
+                             {"long_name": "every flight to the cell can be engaged by some battery"}),
+                "shots": (dims, self.shots.astype(np.int32),
+                          {"long_name": "fewest shoot-look-shoot opportunities over the cell's flights"}),
+                "kill_probability": (dims, self.kill_probability,
+                                     {"long_name": "lowest best-battery doctrine kill probability"}),
+                "intercept_alt_km": (dims, self.intercept_alt_km, {"units": "km",
+                                     "long_name": "lowest first-intercept altitude of the best battery"}),
+                "engaging": (dims, self.engaging.astype(np.int64),
+                             {"long_name": "bitmask of batteries engaging some flight to the cell",
+                              "flag_meanings": " ".join(self.battery_names)}),
+            },
+            coords={"lat": ("lat", self.lat_deg, {"units": "degrees_north"}),
+                    "lon": ("lon", self.lon_deg, {"units": "degrees_east"})},
+        )
+        ds.attrs.update({"threat_area": self.threat_area, "threat_classes": ", ".join(self.threat_classes),
+                         "launch_points": ", ".join(self.launch_points),
+                         "batteries": ", ".join(self.battery_names)})
+        ds.attrs.update({k: (v if isinstance(v, (str, int, float)) else str(v)) for k, v in self.attrs.items()})
+        return ds
+
+    def protected_population(self):
+        """Population living in defended cells (`geography.protected_population`)."""
+        from .geography import protected_population
+
+        return protected_population(self.lat_deg, self.lon_deg, self.defended)
+
+
+def combine_footprints(footprints: list[Footprint], threat_area: str) -> Footprint:
+    """Footprint against all the given areas at once: threatened anywhere, defended where every
+    area's flights are defended."""
+    first = footprints[0]
+    summ = None
+    for f in footprints:
+        s = CellSummary(f.threatened.ravel(), f.defended.ravel(), f.shots.ravel(), f.kill_probability.ravel(),
+                        f.intercept_alt_km.ravel() * 1e3, f.engaging.ravel())
+        summ = s if summ is None else merge_summaries(summ, s)
+    classes = tuple(dict.fromkeys(c for f in footprints for c in f.threat_classes))
+    points = tuple(p for f in footprints for p in f.launch_points)
+    return Footprint.from_summary(first.lat_deg, first.lon_deg, summ, battery_names=first.battery_names,
+                                  threat_area=threat_area, threat_classes=classes, launch_points=points,
+                                  attrs=dict(first.attrs))

@@ -1,0 +1,258 @@
+"""Studies: a scenario's questions answered end to end.
+
+This layer turns a loaded `scenario.Scenario` into the physics objects and runs the chain
+flights (`trajectory.aim`) -> tracks (`sensors.detect`, per network a battery fires on) ->
+engagements (`engagement.engage`) -> results (`coverage`, `deterrent`). Commands and the
+report call these functions, so every command answers the same question the same way.
+
+Rules this layer applies (recorded in every result's ``attrs``):
+* Reach: a launch point threatens a target only if the target lies within the class's
+  maximum range in that direction (`trajectory.max_range`, tabulated every `AZIMUTH_STEP_DEG`
+  degrees of launch azimuth per launch point and interpolated).
+* Sectors of responsibility (scenarios with ``[sectors]``): a battery may engage a threat
+  only when the first intercept opportunity of that battery lies over a sector its side is
+  responsible for; over no sector, any side may engage.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import scenario as scen
+
+AZIMUTH_STEP_DEG = 5.0
+"""Spacing of the tabulated maximum range against launch azimuth, degrees."""
+
+MIN_RANGE_M = 50e3
+"""Targets closer than this to a launch point are not flown (not a ballistic-missile target)."""
+
+DEFAULT_STEP_S = 2.0
+"""Sample step of threat flights for detection and engagement, seconds."""
+
+
+@dataclass
+class Architecture:
+    """A scenario converted once into the objects the physics takes."""
+
+    scenario: scen.Scenario
+    models: object
+    missiles: dict
+    batteries: list
+    battery_networks: list
+    networks: dict
+
+    @classmethod
+    def from_scenario(cls, sc: scen.Scenario) -> "Architecture":
+        return cls(sc, scen.models(sc), scen.missiles(sc), scen.batteries(sc), scen.battery_networks(sc),
+                   {n.name: n for n in scen.networks(sc)})
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+
+_REACH_CACHE: dict = {}
+
+
+def reach_table(missile, lat: float, lon: float, models) -> np.ndarray:
+    """Maximum range (m) of ``missile`` from (lat, lon) (rad) at launch azimuths 0, 5, ...,
+    355 degrees (cached per class, point and models)."""
+    from .trajectory import max_range
+
+    key = (missile, round(lat, 9), round(lon, 9), models)
+    if key not in _REACH_CACHE:
+        az = np.radians(np.arange(0.0, 360.0, AZIMUTH_STEP_DEG))
+        _REACH_CACHE[key] = max_range(missile, np.full(az.size, lat), np.full(az.size, lon), az, models)[0]
+    return _REACH_CACHE[key]
+
+
+def reachable(missile, lat: float, lon: float, target_lat, target_lon, models) -> np.ndarray:
+    """(M,) bool: targets (rad) within the class's reach from (lat, lon), with a 0.5 % margin
+    for the interpolation between tabulated azimuths, and beyond `MIN_RANGE_M`."""
+    from .earth import geodesic_inverse
+
+    dist, az = geodesic_inverse(np.full(np.shape(target_lat), lat), np.full(np.shape(target_lon), lon),
+                                target_lat, target_lon, models.earth)
+    table = reach_table(missile, lat, lon, models)
+    step = math.radians(AZIMUTH_STEP_DEG)
+    x = np.mod(az, 2 * np.pi) / step
+    i = np.floor(x).astype(int) % table.size
+    w = x - np.floor(x)
+    reach = (1 - w) * table[i] + w * table[(i + 1) % table.size]
+    return (dist <= 0.995 * reach) & (dist >= MIN_RANGE_M)
+
+
+def track_times(arch: Architecture, traj) -> tuple[np.ndarray, dict]:
+    """(N, B) fire-control track time of each flight for each battery (on the network the
+    battery fires on), and the `sensors.Timeline` of each network used."""
+    from .sensors import detect
+
+    timelines = {}
+    for name in dict.fromkeys(arch.battery_networks):
+        if name not in arch.networks:
+            raise ValueError(f"battery network {name!r} is not defined; allowed: {', '.join(arch.networks)}")
+        timelines[name] = detect(traj, arch.networks[name])
+    if not arch.batteries:
+        return np.empty((len(traj), 0)), timelines
+    return np.stack([timelines[n].track_time for n in arch.battery_networks], axis=1), timelines
+
+
+def sector_sides(sc: scen.Scenario, lat, lon) -> np.ndarray:
+    """Side responsible for each point (rad) under the scenario's sectors ('' = none)."""
+    lat_deg, lon_deg = np.degrees(np.asarray(lat, float)), np.degrees(np.asarray(lon, float))
+    side = np.full(lat_deg.shape, "", dtype=object)
+    if not sc.sectors:
+        return side
+    finite = np.isfinite(lat_deg) & np.isfinite(lon_deg)
+    from .geography import country_of
+
+    iso = np.full(lat_deg.shape, "", dtype=object)
+    if finite.any():
+        iso[finite] = country_of(lat_deg[finite], lon_deg[finite])
+    for sector in sc.sectors.values():
+        if sector.countries is not None:
+            inside = np.isin(iso, sector.countries)
+        else:
+            import shapely
+
+            poly = shapely.Polygon([(p[1], p[0]) for p in sector.polygon_deg])
+            inside = np.zeros(lat_deg.shape, bool)
+            inside[finite] = shapely.contains_xy(poly, lon_deg[finite], lat_deg[finite])
+        side = np.where(inside & (side == ""), sector.engaged_by, side)
+    return side
+
+
+def allowed_batteries(arch: Architecture, engagement) -> np.ndarray:
+    """(N, B) bool: batteries that can engage each flight, hold the rounds their doctrine
+    fires, and (under sectors) are responsible where they would intercept."""
+    from .coverage import battery_ready
+
+    bats = arch.batteries
+    ok = battery_ready(engagement, [b.inventory for b in bats], [b.doctrine for b in bats],
+                       [b.salvo_size for b in bats])
+    if arch.scenario.sectors:
+        sides = sector_sides(arch.scenario, engagement.first_lat, engagement.first_lon)
+        own = np.array([b.side for b in bats], dtype=object)[None, :]
+        ok &= (sides == "") | (sides == own)
+    return ok
+
+
+def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step: float = DEFAULT_STEP_S,
+        kind: str | None = None, labels=None):
+    """Aim the scenario's threat class ``threat`` from (lat, lon) at targets (rad, arrays);
+    kind and apogee from the scenario unless ``kind`` is given."""
+    from .trajectory import aim
+
+    spec = arch.scenario.threats[threat]
+    kind = kind or spec.trajectory
+    apogee = spec.apogee_km * 1e3 if (spec.apogee_km is not None and kind != "minimum-energy") else None
+    return aim(lat, lon, target_lat, target_lon, arch.missiles[threat], arch.models, kind=kind, apogee=apogee,
+               sample_step=step, labels=labels)
+
+
+def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
+              kind: str | None = None, land_only: bool = True, chunk: int = 1500,
+              progress: Callable[[int, int], None] | None = None):
+    """Defended footprint (`coverage.Footprint`) of the architecture against one launch area.
+
+    Every threat class of the area is flown from every launch point of the area to the centre
+    of every (land) cell of the defended region it can reach, in batches of ``chunk`` flights.
+    ``progress(done, total)`` is called after each batch.
+    """
+    from .coverage import Footprint, empty_summary, grid_centres, merge_summaries, summarise_cells
+    from .engagement import engage
+
+    sc = arch.scenario
+    if area not in sc.launch_areas:
+        raise ValueError(f"unknown threat area {area!r}; allowed: {', '.join(sc.launch_areas)}")
+    d = sc.defended
+    lat_c, lon_c = grid_centres(d.lat_min_deg, d.lat_max_deg, d.lon_min_deg, d.lon_max_deg, grid_deg or d.grid_deg)
+    glat, glon = np.meshgrid(lat_c, lon_c, indexing="ij")
+    cells = np.arange(glat.size)
+    if land_only:
+        from .geography import country_of
+
+        cells = cells[country_of(glat.ravel(), glon.ravel()) != ""]
+    tlat, tlon = np.radians(glat.ravel()[cells]), np.radians(glon.ravel()[cells])
+    pts = scen.launch_points(sc, area)
+    classes = list(sc.launch_areas[area].threats)
+    jobs = []  # (class, launch point index, target cell indices)
+    for cls in classes:
+        for k in range(len(pts.names)):
+            ok = reachable(arch.missiles[cls], float(pts.lat[k]), float(pts.lon[k]), tlat, tlon, arch.models)
+            if ok.any():
+                jobs.append((cls, k, np.flatnonzero(ok)))
+    total = sum(j[2].size for j in jobs)
+    summary = empty_summary(glat.size)
+    done = 0
+    for cls, k, idx in jobs:
+        for start in range(0, idx.size, chunk):
+            sel = idx[start:start + chunk]
+            traj = fly(arch, cls, pts.lat[k], pts.lon[k], tlat[sel], tlon[sel], step=step, kind=kind)
+            track, _ = track_times(arch, traj)
+            e = engage(traj, arch.batteries, track)
+            part = summarise_cells(cells[sel], glat.size, e, allowed_batteries(arch, e))
+            summary = merge_summaries(summary, part)
+            done += sel.size
+            if progress:
+                progress(done, total)
+    return Footprint.from_summary(
+        lat_c, lon_c, summary, battery_names=tuple(b.name for b in arch.batteries), threat_area=area,
+        threat_classes=tuple(classes), launch_points=tuple(pts.names),
+        attrs=provenance(arch, trajectory=kind or "scenario", grid_deg=grid_deg or d.grid_deg, flights=total,
+                         land_only=land_only, step_s=step))
+
+
+def provenance(arch: Architecture, **extra) -> dict:
+    """What produced a result: scenario, model switches, shieldsim version, rules and options."""
+    from . import __version__
+
+    rules = "reach: tabulated max range; sectors: first-intercept point" if arch.scenario.sectors else \
+        "reach: tabulated max range"
+    out = {"scenario": arch.name, "version": __version__, "rules": rules}
+    out.update({f"model_{k}": str(v) for k, v in arch.models.as_dict().items()})
+    out.update(extra)
+    return out
+
+
+@dataclass
+class CoverageResult:
+    """Footprints per threat area (and ``"all"`` combined) with the protected population."""
+
+    footprints: dict
+    population: dict
+    attrs: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """JSON-ready figures: population protected per area and in total, per-country totals."""
+        areas = {}
+        for name, pop in self.population.items():
+            d = pop.as_dict()
+            d["cells_threatened"] = int(self.footprints[name].threatened.sum())
+            d["cells_defended"] = int(self.footprints[name].defended.sum())
+            areas[name] = d
+        allp = areas["all"]
+        return {"population_protected": allp["population_protected"], "population_total": allp["population_total"],
+                "fraction_protected": allp["fraction_protected"], "per_country": allp.get("per_country"),
+                "threat_areas": {k: v for k, v in areas.items() if k != "all"}, "attrs": self.attrs}
+
+
+def coverage(arch: Architecture, areas: list[str] | None = None, grid_deg: float | None = None,
+             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None) -> CoverageResult:
+    """Footprints of every (or the named) threat area and of all of them together, with the
+    population protected. ``progress(area, done, total)`` reports each batch."""
+    from .coverage import combine_footprints
+
+    sc = arch.scenario
+    areas = list(areas or sc.launch_areas)
+    fps = {}
+    for a in areas:
+        fps[a] = footprint(arch, a, grid_deg, step, kind,
+                           progress=(lambda done, total, a=a: progress(a, done, total)) if progress else None)
+    fps["all"] = combine_footprints([fps[a] for a in areas], "all")
+    pops = {name: fp.protected_population() for name, fp in fps.items()}
+    return CoverageResult(fps, pops, fps[areas[0]].attrs if areas else {})
