@@ -918,8 +918,10 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         d_i, az_i = _safe_inverse(lat[sel], lon[sel], e, earth)
         return np.stack([d_i, az_i, e["apogee_alt"]], axis=1), e
 
+    free = {"models": vacuum}
+
     def residual(sel, xs, full_s):
-        m, e = raw(sel, xs, vacuum)
+        m, e = raw(sel, xs, free["models"])
         m = m + offset[sel]
         r = np.empty((xs.shape[0], 3))
         r[:, 0] = m[:, 0] - dist[sel]
@@ -988,28 +990,38 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
 
     every = np.arange(n)
     work = every
-    for _outer in range(8):
+
+    def true_residual():
+        m_drag, _ = raw(every, x, models)
+        res = np.stack([m_drag[:, 0] - dist, dist * np.angle(np.exp(1j * (m_drag[:, 1] - az_t))),
+                        m_drag[:, 2] - h_t], axis=1)
+        good = np.hypot(res[:, 0], res[:, 1]) < AIM_TOL
+        if kind != "minimum-energy":
+            good &= np.abs(res[:, 2]) < APOGEE_TOL
+        return res, good, m_drag
+
+    for _outer in range(3):
         r = newton(work)
         if not models.drag:
             break
         # re-measure the drag offsets at the current controls; stop where the true miss is met
-        m_drag, _ = raw(every, x, models)
+        true_r, ok_true, m_drag = true_residual()
         m_vac, _ = raw(every, x, vacuum)
-        true_r = np.stack([m_drag[:, 0] - dist, dist * np.angle(np.exp(1j * (m_drag[:, 1] - az_t))),
-                           m_drag[:, 2] - h_t], axis=1)
-        ok_true = np.hypot(true_r[:, 0], true_r[:, 1]) < AIM_TOL
-        if kind != "minimum-energy":
-            ok_true &= np.abs(true_r[:, 2]) < APOGEE_TOL
         offset = m_drag - m_vac
         offset[:, 1] = np.angle(np.exp(1j * offset[:, 1]))
         work = np.nonzero(~ok_true)[0]
         if work.size == 0:
             break
-        r = np.zeros((n, 3))
-        r[work] = true_r[work]
+    if models.drag and work.size:
+        # where the drag offsets do not settle (e.g. near the edge of reach, where range is
+        # insensitive to the controls), finish with Newton on the flights flown with drag
+        free["models"] = models
+        offset[work] = 0.0
+        newton(work)
+        true_r, ok_true, _ = true_residual()
+        work = np.nonzero(~ok_true)[0]
     if models.drag:
-        ok = np.zeros(n, dtype=bool)
-        ok[:] = True
+        ok = np.ones(n, dtype=bool)
         ok[work] = False
         r = true_r
     else:

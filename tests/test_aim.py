@@ -1,0 +1,189 @@
+"""`trajectory.aim`: whole threat flights that hit their targets on the rotating WGS84 Earth."""
+
+import json
+import math
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from shieldsim import missile as M
+from shieldsim.cli import main
+from shieldsim.earth import SPHERE, WGS84, geodesic_direct, to_ecef
+from shieldsim.trajectory import Aim, Models, Trajectory, aim, fly, max_range
+
+ROT_DRAG = Models(WGS84, rotation=True, drag=True)
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return M.catalogue()
+
+
+def pairs(n, lo_km, hi_km, seed):
+    """n launch points in both hemispheres, all headings, ranges lo..hi km (WGS84 geodesics)."""
+    rng = np.random.default_rng(seed)
+    lat = np.radians(rng.uniform(-65, 65, n))
+    lat[: n // 2] = -np.abs(lat[: n // 2])
+    lat[n // 2:] = np.abs(lat[n // 2:])
+    lon = np.radians(rng.uniform(-180, 180, n))
+    heading = np.linspace(0, 2 * np.pi, n, endpoint=False) + rng.uniform(0, 0.3)
+    dist = np.linspace(lo_km, hi_km, n) * 1e3
+    tlat, tlon = geodesic_direct(lat, lon, heading, dist, WGS84)
+    return lat, lon, tlat, tlon, dist
+
+
+@pytest.fixture(scope="module")
+def icbm_flights(cat):
+    lat, lon, tlat, tlon, dist = pairs(8, 3000, 9300, 1)  # westward reach with rotation is ~9,700 km
+    return aim(lat, lon, tlat, tlon, cat["ss-27"], ROT_DRAG), dist
+
+
+@pytest.mark.parametrize("name,lo,hi,models", [
+    ("scud-b", 100, 270, ROT_DRAG),
+    ("nodong", 300, 1250, ROT_DRAG),
+    ("irbm", 1000, 3300, ROT_DRAG),
+    ("ss-18", 2500, 10_000, Models(WGS84, rotation=False, drag=False)),
+    ("sejjil", 200, 1900, Models(SPHERE, rotation=True, drag=False)),
+])
+def test_aim_hits_targets_at_all_headings_in_both_hemispheres(cat, name, lo, hi, models):
+    lat, lon, tlat, tlon, dist = pairs(6, lo, hi, 7)
+    a = aim(lat, lon, tlat, tlon, cat[name], models)
+    assert np.all(a.miss < 1000.0), a.miss
+    if models.earth is WGS84:  # the pairs are WGS84 geodesics
+        assert np.allclose(a.ground_range, dist, atol=1000.0)
+
+
+def test_icbm_flights_hit_with_rotation_and_drag(icbm_flights):
+    a, dist = icbm_flights
+    assert np.all(a.miss < 1000.0)
+    assert np.allclose(a.ground_range, dist, atol=1000.0)
+    assert np.all(a.impact_time > 900.0)
+
+
+def test_aim_returns_a_trajectory_sampled_from_launch_to_impact(cat, icbm_flights):
+    a, _ = icbm_flights
+    assert isinstance(a, Trajectory) and isinstance(a, Aim)
+    assert np.allclose(a.position[:, 0], to_ecef(a.launch_lat, a.launch_lon, 0.0, WGS84), atol=1e-3)
+    assert np.allclose(np.diff(a.time), 2.0)
+    assert np.all(a.rcs == cat["ss-27"].rcs) and np.all(a.beta == cat["ss-27"].beta)
+    for i in range(len(a)):
+        ok = np.isfinite(a.position[i, :, 0])
+        last = np.nonzero(ok)[0][-1]
+        assert np.all(ok[: last + 1])  # finite until impact, NaN after
+        assert a.time[last] <= a.impact_time[i] < a.time[last] + a.step + 1e-9
+        # the sample at the burnout time lies on the burnout state
+        k = int(round(a.burnout_time[i] / a.step))
+        if abs(a.time[k] - a.burnout_time[i]) < 1e-9:
+            assert np.allclose(a.position[i, k], a.burnout_position[i], atol=1.0)
+    sub = a.subset(np.array([0, 2]))
+    assert isinstance(sub, Aim) and len(sub) == 2 and sub.miss.shape == (2,)
+
+
+def test_burnout_state_flown_by_fly_lands_at_the_same_impact(icbm_flights):
+    a, _ = icbm_flights
+    f = fly(a.burnout_lat, a.burnout_lon, a.burnout_alt, a.burnout_speed, a.burnout_gamma, a.burnout_heading,
+            ROT_DRAG, beta=a.beta)
+    from shieldsim.earth import surface_distance
+    d = surface_distance(f.impact_lat, f.impact_lon, a.impact_lat, a.impact_lon, WGS84)
+    assert np.all(d < 1000.0)
+    assert np.allclose(a.burnout_time + f.flight_time, a.impact_time, atol=1.0)
+
+
+def test_lofted_and_depressed_flights_meet_their_apogee_and_burn_longer(cat):
+    lat, lon, tlat, tlon, _ = pairs(4, 600, 1300, 3)
+    m = cat["sejjil"]
+    me = aim(lat, lon, tlat, tlon, m, ROT_DRAG)
+    lofted = aim(lat, lon, tlat, tlon, m, ROT_DRAG, kind="lofted", apogee=me.apogee_alt * 1.5)
+    depressed = aim(lat, lon, tlat, tlon, m, ROT_DRAG, kind="depressed", apogee=me.apogee_alt * 0.6)
+    for a, h in ((lofted, me.apogee_alt * 1.5), (depressed, me.apogee_alt * 0.6)):
+        assert np.all(a.miss < 1000.0)
+        assert np.all(np.abs(a.apogee_alt - h) < 1000.0)
+    assert np.all(lofted.impact_time > me.impact_time) and np.all(depressed.impact_time < me.impact_time)
+
+
+def test_minimum_energy_burnout_angle_is_the_angle_of_greatest_range_at_that_speed(cat):
+    """At a fixed burnout speed and point, the minimum-energy flight-path angle gives the
+    greatest range: steeper or flatter by 0.02 rad falls short (vacuum, non-rotating)."""
+    models = Models(WGS84, rotation=False, drag=False)
+    lat, lon, tlat, tlon, _ = pairs(4, 500, 1800, 11)
+    a = aim(lat, lon, tlat, tlon, cat["sejjil"], models)
+    args = (a.burnout_lat, a.burnout_lon, a.burnout_alt, a.burnout_speed)
+    base = fly(*args, a.burnout_gamma, a.burnout_heading, models).ground_range
+    for dg in (-0.02, 0.02):
+        assert np.all(fly(*args, a.burnout_gamma + dg, a.burnout_heading, models).ground_range < base)
+
+
+def test_wrong_side_apogee_is_rejected(cat):
+    lat, lon, tlat, tlon, _ = pairs(1, 1000, 1000, 5)
+    m = cat["nodong"]
+    me = aim(lat, lon, tlat, tlon, m, ROT_DRAG)
+    with pytest.raises(ValueError, match="minimum-energy apogee"):
+        aim(lat, lon, tlat, tlon, m, ROT_DRAG, kind="depressed", apogee=me.apogee_alt * 1.3)
+
+
+def test_target_beyond_reach_states_the_maximum_range_for_that_direction(cat):
+    m = cat["nodong"]
+    lat, lon = math.radians(35.7), math.radians(51.4)
+    tlat, tlon = geodesic_direct(lat, lon, math.radians(300), 2500e3, WGS84)
+    with pytest.raises(ValueError, match=r"beyond the nodong class's maximum range of [\d,]+ km in that direction"):
+        aim(lat, lon, tlat, tlon, m, ROT_DRAG)
+
+
+def test_rotation_makes_eastward_reach_longer_than_westward(cat):
+    reach, _ = max_range(cat["ss-27"], 0.0, 0.0, np.radians([90.0, 270.0]), Models(WGS84, True, False))
+    assert reach[0] > reach[1] + 500e3
+
+
+def run(args, capsys):
+    with pytest.raises(SystemExit) as ex:
+        main(args)
+    out = capsys.readouterr()
+    return ex.value.code, out.out, out.err
+
+
+def test_cli_aim_json_and_its_burnout_state_reproduced_by_shieldsim_fly(capsys, tmp_path):
+    code, out, _ = run(["aim", "--from", "38.08,46.29", "--to", "39.93,32.85", "--missile", "nodong", "--json",
+                        "--geojson", str(tmp_path / "t.geojson"), "--kml", str(tmp_path / "t.kml"),
+                        "--csv", str(tmp_path / "t.csv")], capsys)
+    assert code == 0
+    d = json.loads(out)
+    assert set(d["burnout"]) >= {"time_s", "lat_deg", "lon_deg", "alt_km", "speed_kms", "gamma_deg", "heading_deg"}
+    for key in ("flight_time_s", "apogee_km", "ground_range_km", "miss_km"):
+        assert np.isfinite(d[key])
+    assert d["miss_km"] < 1.0 and d["models"] == {"earth": "wgs84", "rotation": True, "drag": True}
+    b = d["burnout"]
+    code, out, _ = run(["fly", "--lat-deg", repr(b["lat_deg"]), "--lon-deg", repr(b["lon_deg"]),
+                        "--alt-km", repr(b["alt_km"]), "--speed-kms", repr(b["speed_kms"]),
+                        "--gamma-deg", repr(b["gamma_deg"]), "--heading-deg", repr(b["heading_deg"]),
+                        "--drag", "--beta-kgm2", repr(d["beta_kgm2"]), "--json"], capsys)
+    f = json.loads(out)
+    from shieldsim.earth import surface_distance
+    miss = surface_distance(math.radians(f["impact"]["lat_deg"]), math.radians(f["impact"]["lon_deg"]),
+                            math.radians(39.93), math.radians(32.85), WGS84)
+    assert miss < 1000.0
+    gj = json.loads((tmp_path / "t.geojson").read_text())
+    line = gj["features"][0]["geometry"]
+    assert line["type"] == "LineString" and len(line["coordinates"]) > 100
+    assert line["coordinates"][0][:2] == pytest.approx([46.29, 38.08], abs=1e-6)
+    root = ET.parse(tmp_path / "t.kml").getroot()
+    assert root.tag.endswith("kml")
+    rows = np.loadtxt(tmp_path / "t.csv", delimiter=",", skiprows=1)
+    assert rows[0, 0] == 0.0 and rows[-1, 3] < 5.0
+
+
+@pytest.mark.parametrize("args,option", [
+    (["--from", "35.7,51.4", "--to", "41,28.9", "--missile", "nope"], "--missile"),
+    (["--from", "35.7;51.4", "--to", "41,28.9", "--missile", "nodong"], "--from"),
+    (["--from", "35.7,51.4", "--to", "91,28.9", "--missile", "nodong"], "--to"),
+    (["--from", "35.7,51.4", "--to", "41,28.9", "--missile", "nodong", "--trajectory", "lofted"], "--apogee-km"),
+    (["--from", "35.7,51.4", "--to", "48.85,2.35", "--missile", "scud-b"], "--to"),
+])
+def test_cli_aim_bad_input_is_one_line_exit_2(capsys, args, option):
+    code, _, err = run(["aim"] + args, capsys)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and option in err
+    if option == "--missile":
+        assert "allowed" in err and "ss-27" in err
+    if "scud-b" in args:
+        assert "maximum range" in err
