@@ -350,3 +350,30 @@ def test_engagement_case_lists_the_events_of_the_engagement_in_time_order(real_e
     a = synthetic_assessment(engagement=[case])
     index = report.write_report(tmp_path, a)
     assert "first intercept opportunity" in index.read_text() and parse(index).tags.count("svg") == 5
+
+
+def test_csv_tables_hold_the_numbers_of_summary_json(written):
+    import csv
+
+    out, index = written
+    s = json.loads((out / "summary.json").read_text())
+    listed = {d["path"] for d in s["data_files"]}
+    for section, (name, _, columns) in report.TABLES.items():
+        assert name in listed and (out / name).exists()
+    with open(out / "deterrent-pairs.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == s["deterrent"]["pairs_total"]
+    assert [r["engageable"] == "True" for r in rows] == [p["engageable"] for p in s["deterrent"]["pairs"]]
+    assert [float(r["margin_s"]) if r["margin_s"] else None for r in rows] == [p["margin_s"] for p in s["deterrent"]["pairs"]]
+    with open(out / "coverage-countries.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    want = [(c["threat_area"], r["country"], r["population_protected"]) for c in s["coverage"] for r in c["countries"]]
+    assert [(r["threat_area"], r["country"], float(r["population_protected"])) for r in rows] == want
+    assert 'href="deterrent-pairs.csv"' in index.read_text()
+
+
+def test_no_tables_for_sections_not_computed(tmp_path):
+    report.write_report(tmp_path, synthetic_assessment(deterrent=None, cooperation=None, data_files=[]))
+    assert (tmp_path / "coverage-countries.csv").exists() and not (tmp_path / "deterrent-pairs.csv").exists()
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert [d["path"] for d in s["data_files"]] == ["coverage-countries.csv", "engagement-events.csv"]

@@ -1036,10 +1036,63 @@ def _write(out_dir: str | os.PathLike, page: str, summary: dict) -> Path:
     return index
 
 
-def write_report(out_dir: str | os.PathLike, assessment: Assessment) -> Path:
+TABLES = {
+    "coverage": ("coverage-countries.csv", "population protected per threat area and country",
+                 ("threat_area", "country", "population_protected", "population_total", "fraction_protected")),
+    "engagement": ("engagement-events.csv", "engagement events of the representative threats",
+                   ("threat_area", "threat", "time_s", "event", "actor", "detail")),
+    "deterrent": ("deterrent-pairs.csv", "every strategic base x aim point x battery case",
+                  ("base", "aim_point", "battery", "engageable", "margin_s", "min_speed_kms")),
+    "cooperation": ("cooperation.csv", "population protected under each cooperation option",
+                    ("option", "scenario", "population_protected", "population_total", "fraction_protected")),
+}
+"""Section -> (file name, description, columns) of the CSV tables `write_tables` writes."""
+
+
+def _table_rows(summary: dict, section: str) -> list[dict]:
+    data = summary[section]
+    if section == "coverage":
+        return [{"threat_area": c["threat_area"], **r} for c in data for r in c["countries"]]
+    if section == "engagement":
+        return [{"threat_area": e["threat_area"], "threat": e["threat"], **ev} for e in data for ev in e["events"]]
+    if section == "deterrent":
+        return data["pairs"]
+    return data["options"]
+
+
+def write_tables(out_dir: str | os.PathLike, assessment: Assessment) -> list[DataFile]:
+    """Write the tables of the computed sections as CSV files into ``out_dir`` (`TABLES`: the
+    same numbers as ``summary.json``; empty cells for missing values) and return them as
+    `DataFile` entries."""
+    import csv
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = summary_dict(assessment)
+    files = []
+    for section, (name, description, columns) in TABLES.items():
+        if summary[section] is None:
+            continue
+        with open(out / name, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            for row in _table_rows(summary, section):
+                writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
+        files.append(DataFile(name, description, "CSV"))
+    return files
+
+
+def write_report(out_dir: str | os.PathLike, assessment: Assessment, tables: bool = True) -> Path:
     """Write ``index.html`` and ``summary.json`` for an assessment into ``out_dir`` (created
-    if needed; data files listed in ``assessment.data_files`` are expected to be there
-    already). Returns the path of ``index.html``."""
+    if needed), and with ``tables`` the CSV tables of `write_tables`, which are added to the
+    data files listed. Other data files listed in ``assessment.data_files`` (netCDF, GeoJSON)
+    are expected to be there already. Returns the path of ``index.html``."""
+    if tables:
+        from dataclasses import replace
+
+        listed = {d.path for d in assessment.data_files}
+        extra = [d for d in write_tables(out_dir, assessment) if d.path not in listed]
+        assessment = replace(assessment, data_files=[*assessment.data_files, *extra])
     summary = summary_dict(assessment)
     page = _Page(assessment, summary, (), _Figures())
     a = assessment
