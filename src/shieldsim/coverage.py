@@ -70,8 +70,8 @@ def summarise_cells(cell, n_cells: int, engagement, allowed) -> CellSummary:
     cell = np.asarray(cell, dtype=np.int64)
     allowed = np.asarray(allowed, dtype=bool)
     n, nb = allowed.shape
-    if nb > 62:
-        raise ValueError("at most 62 batteries can be summarised in a bitmask")
+    if nb > 31:
+        raise ValueError(f"at most 31 batteries can be summarised in a bitmask, got {nb}")
     flight_ok = allowed.any(axis=1)
     shots = np.where(allowed, engagement.shots, 0).sum(axis=1)
     pk = np.where(allowed, engagement.kill_probability, 0.0).max(axis=1, initial=0.0)
@@ -168,7 +168,7 @@ class Footprint:
                                      {"long_name": "lowest best-battery doctrine kill probability"}),
                 "intercept_alt_km": (dims, self.intercept_alt_km, {"units": "km",
                                      "long_name": "lowest first-intercept altitude of the best battery"}),
-                "engaging": (dims, self.engaging.astype(np.int64),
+                "engaging": (dims, self.engaging.astype(np.int32),
                              {"long_name": "bitmask of batteries engaging some flight to the cell",
                               "flag_meanings": " ".join(self.battery_names)}),
             },
@@ -186,6 +186,28 @@ class Footprint:
         from .geography import protected_population
 
         return protected_population(self.lat_deg, self.lon_deg, self.defended)
+
+    def write(self, stem) -> list:
+        """Write ``stem``.nc (netCDF), ``stem``.geojson (defended area) and ``stem``.csv
+        (one row per threatened cell); returns the paths."""
+        import json
+        from pathlib import Path
+
+        from .geography import mask_to_geojson
+
+        stem = Path(stem)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        nc, gj, csv = stem.with_suffix(".nc"), stem.with_suffix(".geojson"), stem.with_suffix(".csv")
+        self.to_dataset().to_netcdf(nc, engine="scipy")
+        gj.write_text(json.dumps(mask_to_geojson(self.lat_deg, self.lon_deg, self.defended,
+                                                 properties={"threat_area": self.threat_area, **{
+                                                     k: str(v) for k, v in self.attrs.items()}})))
+        i, j = np.nonzero(self.threatened)
+        rows = np.column_stack([self.lat_deg[i], self.lon_deg[j], self.defended[i, j], self.shots[i, j],
+                                self.kill_probability[i, j], self.intercept_alt_km[i, j]])
+        np.savetxt(csv, rows, delimiter=",", fmt=["%.3f", "%.3f", "%d", "%d", "%.4f", "%.1f"], comments="",
+                   header="lat_deg,lon_deg,defended,shots,kill_probability,intercept_alt_km")
+        return [nc, gj, csv]
 
 
 def combine_footprints(footprints: list[Footprint], threat_area: str) -> Footprint:

@@ -256,3 +256,109 @@ def coverage(arch: Architecture, areas: list[str] | None = None, grid_deg: float
     fps["all"] = combine_footprints([fps[a] for a in areas], "all")
     pops = {name: fp.protected_population() for name, fp in fps.items()}
     return CoverageResult(fps, pops, fps[areas[0]].attrs if areas else {})
+
+
+COOPERATION_OPTIONS = (
+    ("NATO alone", "epaa-2018"),
+    ("Separate systems sharing data", "cooperation-2011"),
+    ("Sectors of responsibility", "sectoral-2010"),
+)
+"""The three answers of the 2010-2011 debate, as (label, built-in scenario)."""
+
+
+@dataclass
+class OptionsComparison:
+    """Coverage of the cooperation options against the same threats on the same grid."""
+
+    labels: list
+    scenarios: list
+    results: list  # CoverageResult per option
+
+    def table(self) -> list[dict]:
+        """One row per option: population protected, fraction, defended cells, and the
+        difference in population protected from the first option."""
+        base = self.results[0].population["all"].as_dict()["population_protected"]
+        rows = []
+        for label, name, res in zip(self.labels, self.scenarios, self.results):
+            d = res.population["all"].as_dict()
+            rows.append({"option": label, "scenario": name, "population_protected": d["population_protected"],
+                         "fraction_protected": d["fraction_protected"],
+                         "cells_defended": int(res.footprints["all"].defended.sum()),
+                         "difference_from_first": d["population_protected"] - base})
+        return rows
+
+
+def compare_options(options=COOPERATION_OPTIONS, areas: list[str] | None = None, grid_deg: float | None = None,
+                    step: float = DEFAULT_STEP_S, progress=None) -> OptionsComparison:
+    """Coverage of each (label, scenario) option against the same threat areas and grid.
+    ``progress(label, area, done, total)`` reports each batch."""
+    labels, names, results = [], [], []
+    for label, name in options:
+        arch = Architecture.from_scenario(scen.load(name))
+        cb = (lambda a, d, t, label=label: progress(label, a, d, t)) if progress else None
+        results.append(coverage(arch, areas, grid_deg, step, progress=cb))
+        labels.append(label)
+        names.append(arch.name)
+    return OptionsComparison(labels, names, results)
+
+
+def draw_architecture(arch: Architecture, m, rcs_m2: float = 0.1) -> None:
+    """Overlay the architecture on a `maps.Map`: radar fields of regard (detection range
+    against ``rcs_m2``, capped at the instrumented range), radar sites, batteries and launch
+    points."""
+    from . import maps
+
+    radars = scen.radars(arch.scenario)
+    for k, r in enumerate(radars):
+        rng_km = min(float(r.detection_range(rcs_m2)), r.max_range) / 1e3
+        fixed = r.field == "fixed"
+        maps.add_radar_field(m, math.degrees(r.lat), math.degrees(r.lon), rng_km,
+                             math.degrees(r.boresight) if fixed else None,
+                             math.degrees(r.half_width) if fixed else None,
+                             label=f"Radar fields (detection range vs {rcs_m2:g} m²)" if k == 0 else None)
+    if radars:
+        maps.add_sites(m, [math.degrees(r.lat) for r in radars], [math.degrees(r.lon) for r in radars],
+                       labels=[r.name for r in radars], label="Radars", marker="o", color=maps.OKABE_ITO["reddish_purple"])
+    bats = arch.batteries
+    if bats:
+        maps.add_sites(m, [math.degrees(b.lat) for b in bats], [math.degrees(b.lon) for b in bats],
+                       labels=[f"{b.name} ({b.interceptor.name})" for b in bats], label="Interceptor batteries",
+                       marker="^", color=maps.OKABE_ITO["black"])
+    lat, lon = [], []
+    for area in arch.scenario.launch_areas:
+        pts = scen.launch_points(arch.scenario, area)
+        lat += list(np.degrees(pts.lat))
+        lon += list(np.degrees(pts.lon))
+    if lat:
+        maps.add_sites(m, lat, lon, label="Launch points", marker="x", color=maps.OKABE_ITO["vermillion"], size=5)
+
+
+def footprint_figure(arch: Architecture, fp, title: str | None = None):
+    """Map of a footprint: threatened and defended cells with the architecture."""
+    from . import maps
+
+    m = maps.europe_map(extent=_extent(arch))
+    maps.add_mask(m, fp.lat_deg, fp.lon_deg, fp.threatened & ~fp.defended, label="Threatened, not defended",
+                  color=maps.OKABE_ITO["orange"], alpha=0.35)
+    maps.add_mask(m, fp.lat_deg, fp.lon_deg, fp.defended, label="Defended")
+    draw_architecture(arch, m)
+    maps.finish(m, title or f"{arch.name}: defended area against {fp.threat_area}",
+                note=f"shieldsim {fp.attrs.get('version', '')}; grid {fp.attrs.get('grid_deg', '')} deg; "
+                     f"models {arch.models.as_dict()}")
+    return m.fig
+
+
+def difference_figure(arch: Architecture, before, after, title: str, labels=("Gained", "Lost", "Defended in both")):
+    """Map of cells gained and lost between two footprints on the same grid."""
+    from . import maps
+
+    m = maps.europe_map(extent=_extent(arch))
+    maps.add_difference(m, before.lat_deg, before.lon_deg, before.defended, after.defended, labels=labels)
+    draw_architecture(arch, m)
+    maps.finish(m, title)
+    return m.fig
+
+
+def _extent(arch: Architecture):
+    d = arch.scenario.defended
+    return (d.lon_min_deg, d.lon_max_deg, d.lat_min_deg, d.lat_max_deg)

@@ -1,0 +1,126 @@
+"""``shieldsim coverage``: defended footprints and population protected per threat area."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+from .output import fail, provenance, to_json
+
+
+def load_architecture(name: str, option: str = "SCENARIO"):
+    """Load a scenario (built-in name or TOML path) into a `study.Architecture`, or fail with a
+    one-line error naming ``option``."""
+    from .. import scenario as scen
+    from ..study import Architecture
+
+    try:
+        return Architecture.from_scenario(scen.load(name))
+    except scen.ScenarioError as err:
+        fail(option, " ".join(str(err).split()))
+    except (OSError, ValueError) as err:
+        fail(option, str(err))
+
+
+@app.command()
+def coverage(
+    scenario: str = typer.Argument("epaa-2018", help="Built-in scenario name or scenario TOML file."),
+    threat_area: list[str] = typer.Option(None, "--threat-area", help="Only these launch areas (repeatable; default: all)."),
+    grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10, help="Grid spacing, degrees (default: the scenario's) [0.05, 10]."),
+    out: Path = typer.Option(Path("shieldsim-coverage"), "--out", help="Folder for netCDF, GeoJSON, CSV and maps."),
+    compare_options: bool = typer.Option(False, "--compare-options", help="Also compare NATO alone, separate systems sharing data, and sectors."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+) -> None:
+    """Defended footprint and population protected, per threat area, written to --out."""
+    import json
+
+    arch = load_architecture(scenario)
+    areas = threat_area or list(arch.scenario.launch_areas)
+    unknown = [a for a in areas if a not in arch.scenario.launch_areas]
+    if unknown:
+        fail("--threat-area", f"unknown threat area {unknown[0]!r}; allowed: {', '.join(arch.scenario.launch_areas)}")
+    result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options)
+    files = write_coverage(arch, result, out, comparison)
+    summary = result.as_dict()
+    summary.update(provenance(arch.models.as_dict(), arch.name))
+    summary["files"] = [str(f) for f in files]
+    if comparison is not None:
+        summary["cooperation_options"] = comparison.table()
+    (out / "coverage.json").write_text(to_json(summary))
+    if as_json:
+        typer.echo(to_json(summary))
+        return
+    typer.echo(coverage_table(summary))
+    typer.echo(f"Results in {out}/")
+
+
+def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool):
+    """Coverage (and, on request, the options comparison) with a progress bar per area."""
+    from .. import study
+    from ..parallel import progress_bar
+
+    def bar(description):
+        state = {}
+
+        def update(area, done, total):
+            key = (description, area)
+            if key not in state:
+                if state:
+                    state.popitem()[1].__exit__(None, None, None)
+                cm = progress_bar(progress, total, f"{description}: {area}")
+                state[key] = cm
+                state["advance"] = cm.__enter__()
+                state["done"] = 0
+            state["advance"](done - state["done"])
+            state["done"] = done
+        return update, state
+
+    update, state = bar(arch.name)
+    result = study.coverage(arch, areas, grid_deg, progress=lambda a, d, t: update(a, d, t))
+    for v in list(state.values()):
+        if hasattr(v, "__exit__"):
+            v.__exit__(None, None, None)
+    comparison = None
+    if compare_options:
+        comparison = study.compare_options(areas=areas, grid_deg=grid_deg,
+                                           progress=(lambda label, a, d, t: None))
+    return result, comparison
+
+
+def write_coverage(arch, result, out: Path, comparison=None) -> list[Path]:
+    """Data files and maps of a coverage result (and comparison) under ``out``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .. import maps, study
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for area, fp in result.footprints.items():
+        files += fp.write(out / f"footprint-{area}")
+        fig = study.footprint_figure(arch, fp)
+        files += list(maps.save(fig, out / f"map-{area}"))
+    if comparison is not None:
+        base = comparison.results[0].footprints["all"]
+        for label, res in zip(comparison.labels[1:], comparison.results[1:]):
+            slug = label.lower().replace(" ", "-")
+            fig = study.difference_figure(arch, base, res.footprints["all"],
+                                          f"{label} compared with {comparison.labels[0]}")
+            files += list(maps.save(fig, out / f"difference-{slug}"))
+    return files
+
+
+def coverage_table(summary: dict) -> str:
+    """A short plain-text table of population protected per threat area."""
+    lines = [f"{'threat area':<16} {'protected':>14} {'of total':>14} {'fraction':>9}"]
+    for area, d in summary["threat_areas"].items():
+        lines.append(f"{area:<16} {d['population_protected']:>14,.0f} {d['population_total']:>14,.0f} "
+                     f"{d['fraction_protected']:>9.1%}")
+    lines.append(f"{'all areas':<16} {summary['population_protected']:>14,.0f} {summary['population_total']:>14,.0f} "
+                 f"{summary['fraction_protected']:>9.1%}")
+    for row in summary.get("cooperation_options") or []:
+        lines.append(f"{row['option']:<32} {row['population_protected']:>14,.0f} {row['fraction_protected']:>9.1%}")
+    return "\n".join(lines)
