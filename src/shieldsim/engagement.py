@@ -39,7 +39,7 @@ from numba import njit, prange
 
 from .earth import to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, Battery,
-                          arrival_before, feasible_time_one, max_coast_speed, _ground_range)
+                          arrival_near, feasible_time_one, max_coast_speed, _ground_range)
 from .trajectory import Models, Trajectory
 
 DEFAULT_KILL_ASSESSMENT = 30.0
@@ -148,6 +148,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, kill_a
     # pass 2: latest launch = max over the window of t_k - earliest arrival(k), skipping samples
     # whose distance bound on the earliest arrival already rules them out.
     latest = -math.inf
+    guess = math.nan
     for k in range(last, first - 1, -1):
         if math.isnan(feas[k]):
             continue
@@ -159,7 +160,8 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, kill_a
         tau_bound = max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r))
         if t[k] - tau_bound <= latest:
             continue
-        tau_a = arrival_before(site, p, feas[k], params, gm, omega, r_floor, b, v, work)
+        tau_a = arrival_near(site, p, feas[k], guess, params, gm, omega, r_floor, b, v, work)
+        guess = tau_a
         if t[k] - tau_a > latest:
             latest = t[k] - tau_a
     res[0] = latest

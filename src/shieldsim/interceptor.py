@@ -334,6 +334,47 @@ def arrival_before(site, p, tau_f, params, gm, omega, r_floor, b, v, work):
 
 
 @njit(cache=True)
+def arrival_near(site, p, tau_f, guess, params, gm, omega, r_floor, b, v, work):
+    """As `arrival_before`, warm-started from a ``guess`` of the answer (e.g. the earliest
+    arrival at a neighbouring point): the crossing is bracketed by steps of 1, 2, 4 ... s
+    from the guess, then refined. Falls back to `arrival_before` without a usable guess."""
+    tau_lo = params[P_BURN] + MIN_COAST
+    if not (guess > tau_lo and guess < tau_f):
+        return arrival_before(site, p, tau_f, params, gm, omega, r_floor, b, v, work)
+    fg = _excess(site, p, guess, params, gm, omega, r_floor, b, v, work)
+    d = 1.0
+    if fg <= 0.0:  # the feasible interval contains the guess: step down out of it
+        hi, f_hi = guess, fg
+        while True:
+            lo = hi - d
+            if lo <= tau_lo:
+                f_lo = _excess(site, p, tau_lo, params, gm, omega, r_floor, b, v, work)
+                if f_lo <= 0.0:
+                    return tau_lo
+                lo = tau_lo
+                break
+            f_lo = _excess(site, p, lo, params, gm, omega, r_floor, b, v, work)
+            if f_lo > 0.0:
+                break
+            hi, f_hi = lo, f_lo
+            d *= 2.0
+    else:  # the guess is too early: step up into the feasible interval (tau_f is in it)
+        lo, f_lo = guess, fg
+        while True:
+            hi = lo + d
+            if hi >= tau_f:
+                hi = tau_f
+                f_hi = _excess(site, p, hi, params, gm, omega, r_floor, b, v, work)
+                break
+            f_hi = _excess(site, p, hi, params, gm, omega, r_floor, b, v, work)
+            if f_hi <= 0.0:
+                break
+            lo, f_lo = hi, f_hi
+            d *= 2.0
+    return _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, r_floor, b, v, work)
+
+
+@njit(cache=True)
 def earliest_arrival_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work):
     """Smallest flight time tau (s after launch) in [burn_time + MIN_COAST, tau_hi] at which
     point p can be reached (to ``ARRIVAL_TOL``), NaN if none. Altitude and range limits are
