@@ -180,3 +180,9 @@ def test_existing_scheduler_backend_runs_work_on_that_cluster():
         with parallel.executor(scheduler=cluster.scheduler_address) as ex:
             assert ex.describe()["scheduler"] == cluster.scheduler_address
             assert ex.map(math.factorial, list(range(8))) == [math.factorial(i) for i in range(8)]
+
+
+def test_resume_accepts_parameters_with_nan(tmp_path):
+    params = {"window": [1.0, float("nan")], "seed": 3}
+    run_chunks(abs, [Chunk("a", -1)], tmp_path, progress=False, params=params)
+    assert run_chunks(abs, [Chunk("a", -1)], tmp_path, progress=False, params=params).loaded == ["a"]

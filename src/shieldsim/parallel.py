@@ -268,6 +268,11 @@ def _jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, sort_keys=True, default=_json_default))
 
 
+def _canonical(value: Any) -> str:
+    """Text to compare parameters by (NaN equals NaN here, unlike in Python)."""
+    return json.dumps(value, sort_keys=True)
+
+
 def _json_default(obj):
     if hasattr(obj, "tolist"):
         return obj.tolist()
@@ -284,10 +289,10 @@ def _check_manifest(out: Path, manifest: dict, resume: bool) -> None:
         old = json.loads(path.read_text(encoding="utf-8"))
         if old.get("format") != _FORMAT:
             raise ResumeMismatch(f"{path} is not a shieldsim chunk manifest")
-        if old.get("params") != manifest["params"]:
+        if _canonical(old.get("params")) != _canonical(manifest["params"]):
             old_p, new_p = old.get("params"), manifest["params"]
             if isinstance(old_p, dict) and isinstance(new_p, dict):
-                diff = sorted(k for k in set(old_p) | set(new_p) if old_p.get(k) != new_p.get(k))
+                diff = sorted(k for k in set(old_p) | set(new_p) if _canonical(old_p.get(k)) != _canonical(new_p.get(k)))
                 raise ResumeMismatch(f"cannot resume {out}: parameters differ from the first run in {diff}")
             raise ResumeMismatch(f"cannot resume {out}: parameters differ from the first run")
         if old.get("keys") != manifest["keys"]:
