@@ -618,16 +618,17 @@ def flyout_fan(interceptor: Interceptor, site, times, models: Models = Models(),
     """Reachable envelope (ground range vs altitude) by each of ``times`` (s after launch) in
     the vertical plane through ``site`` = (lat, lon) (radians) along ``heading`` (rad
     clockwise from north): a grid point is inside at time t if its earliest arrival is <= t.
-    Default grid: 120 ranges up to the maximum range and 100 altitudes up to the ceiling."""
+    Default grid: 120 ranges up to the maximum range and 100 altitudes up to the ceiling
+    (cell centres)."""
     from .earth import geodesic_direct
 
     site_lat, site_lon = (float(x) for x in site)
 
     times = np.atleast_1d(np.asarray(times, dtype=float))
-    if ranges is None:
-        ranges = np.linspace(0.0, interceptor.max_range, 121)[1:]
+    if ranges is None:  # cell centres, so grid points never sit exactly on a limit
+        ranges = (np.arange(120) + 0.5) * (interceptor.max_range / 120)
     if altitudes is None:
-        altitudes = np.linspace(0.0, interceptor.max_intercept_alt, 101)[1:]
+        altitudes = (np.arange(100) + 0.5) * (interceptor.max_intercept_alt / 100)
     ranges = np.asarray(ranges, dtype=float)
     altitudes = np.asarray(altitudes, dtype=float)
     rr, aa = np.meshgrid(ranges, altitudes, indexing="ij")
