@@ -102,7 +102,7 @@ def merge_summaries(a: CellSummary, b: CellSummary) -> CellSummary:
     both = a.threatened & b.threatened
 
     def lower(x, y, fill):
-        return np.where(both, np.fmin(x, y), np.where(a.threatened, x, np.where(b.threatened, y, fill)))
+        return np.where(both, np.minimum(x, y), np.where(a.threatened, x, np.where(b.threatened, y, fill)))
 
     defended = np.where(both, a.defended & b.defended, a.defended | b.defended)
     return CellSummary(a.threatened | b.threatened, defended, lower(a.shots, b.shots, 0),

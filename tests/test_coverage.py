@@ -1,0 +1,176 @@
+"""Defended footprints: the per-cell reduction, and the monotonic properties of whole
+footprints computed from a scenario."""
+
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from shieldsim import scenario as scen
+from shieldsim import study
+from shieldsim.coverage import (
+    Footprint, battery_ready, combine_footprints, empty_summary, grid_centres, merge_summaries, summarise_cells,
+)
+
+
+def fake_engagement(engageable, shots=None, pk=None, alt=None):
+    engageable = np.asarray(engageable, bool)
+    return SimpleNamespace(
+        engageable=engageable,
+        shots=np.asarray(shots if shots is not None else engageable.astype(int)),
+        kill_probability=np.asarray(pk if pk is not None else engageable * 0.8),
+        first_alt=np.asarray(alt if alt is not None else np.where(engageable, 100e3, np.nan)),
+    )
+
+
+def test_cell_is_defended_only_if_every_flight_to_it_is_engageable():
+    # flights 0,1 -> cell 0 (both engageable); flights 2,3 -> cell 1 (one not); cell 2 unreached
+    e = fake_engagement([[1, 0], [0, 1], [1, 1], [0, 0]], shots=[[2, 0], [0, 3], [1, 1], [0, 0]])
+    s = summarise_cells([0, 0, 1, 1], 3, e, e.engageable)
+    assert s.threatened.tolist() == [True, True, False]
+    assert s.defended.tolist() == [True, False, False]
+    assert s.shots.tolist() == [2, 0, 0]
+    assert s.engaging.tolist() == [0b11, 0b11, 0]
+    assert np.isnan(s.kill_probability[2])
+
+
+def test_merging_summaries_equals_summarising_all_flights_at_once():
+    rng = np.random.default_rng(0)
+    eng = rng.random((200, 3)) < 0.6
+    e = fake_engagement(eng, shots=rng.integers(0, 4, (200, 3)), pk=rng.random((200, 3)),
+                        alt=rng.uniform(50e3, 500e3, (200, 3)))
+    cell = rng.integers(0, 40, 200)
+    whole = summarise_cells(cell, 40, e, eng)
+    parts = empty_summary(40)
+    for sl in (slice(0, 70), slice(70, 150), slice(150, 200)):
+        sub = fake_engagement(eng[sl], e.shots[sl], e.kill_probability[sl], e.first_alt[sl])
+        parts = merge_summaries(parts, summarise_cells(cell[sl], 40, sub, eng[sl]))
+    for name in ("threatened", "defended", "shots", "engaging"):
+        assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
+    assert np.allclose(whole.kill_probability, parts.kill_probability, equal_nan=True)
+    assert np.allclose(whole.intercept_alt, parts.intercept_alt, equal_nan=True)
+
+
+def test_battery_without_rounds_for_its_doctrine_is_not_ready():
+    e = fake_engagement([[1, 1, 1]])
+    ready = battery_ready(e, inventory=[0, 1, 1], doctrine=["one-shot", "salvo", "shoot-look-shoot"], salvo_size=[2, 2, 2])
+    assert ready.tolist() == [[False, False, True]]
+
+
+def test_grid_centres_cover_the_box_and_reject_bad_steps():
+    lat, lon = grid_centres(40, 50, -10, 10, 0.5)
+    assert lat[0] == 40.25 and lat[-1] == 49.75 and lon.size == 40
+    with pytest.raises(ValueError, match="grid_deg"):
+        grid_centres(40, 50, -10, 10, 0)
+
+
+def test_combined_footprint_defends_only_where_every_area_is_defended():
+    lat, lon = np.array([50.0]), np.array([10.0, 11.0, 12.0])
+
+    def fp(threat, defended):
+        s = empty_summary(3)
+        s.threatened[:] = threat
+        s.defended[:] = defended
+        return Footprint.from_summary(lat, lon, s, battery_names=(), threat_area="x", threat_classes=("c",),
+                                      launch_points=("p",))
+
+    both = combine_footprints([fp([1, 1, 0], [1, 0, 0]), fp([1, 0, 1], [1, 0, 1])], "all")
+    assert both.threatened.tolist() == [[True, True, True]]
+    assert both.defended.tolist() == [[True, False, True]]
+
+
+# --- whole footprints from a scenario: small box over south-eastern Europe, one threat class
+
+SMALL = """
+name = "small-test"
+extends = "epaa-2018"
+[defended]
+lat_min_deg = 40.0
+lat_max_deg = 50.0
+lon_min_deg = 18.0
+lon_max_deg = 30.0
+grid_deg = 1.0
+source = "test box"
+[launch_areas.tabriz]
+threats = ["mrbm-solid"]
+"""
+
+
+@pytest.fixture(scope="module")
+def arch():
+    return study.Architecture.from_scenario(scen.loads(SMALL))
+
+
+@pytest.fixture(scope="module")
+def base(arch):
+    return study.footprint(arch, "tabriz")
+
+
+def _variant(arch, **changes):
+    return dataclasses.replace(arch, **changes)
+
+
+def test_small_scenario_is_threatened_and_partly_defended(base):
+    assert base.threatened.sum() > 20
+    assert 0 < base.defended.sum() <= base.threatened.sum()
+    assert not np.any(base.defended & ~base.threatened)
+
+
+def test_slower_interceptors_never_enlarge_the_footprint(arch, base):
+    slow = [dataclasses.replace(b, interceptor=dataclasses.replace(b.interceptor, burnout_speed=b.interceptor.burnout_speed * 0.6))
+            for b in arch.batteries]
+    fp = study.footprint(_variant(arch, batteries=slow), "tabriz")
+    assert not np.any(fp.defended & ~base.defended)
+    assert fp.defended.sum() < base.defended.sum()
+
+
+def test_removing_a_battery_never_enlarges_the_footprint(arch, base):
+    keep = [i for i, b in enumerate(arch.batteries) if b.name != "deveselu"]
+    fp = study.footprint(_variant(arch, batteries=[arch.batteries[i] for i in keep],
+                                  battery_networks=[arch.battery_networks[i] for i in keep]), "tabriz")
+    assert not np.any(fp.defended & ~base.defended)
+
+
+def test_a_later_track_never_enlarges_the_footprint(arch, base):
+    late = [dataclasses.replace(b, interceptor=dataclasses.replace(b.interceptor, launch_delay=b.interceptor.launch_delay + 120))
+            for b in arch.batteries]
+    fp = study.footprint(_variant(arch, batteries=late), "tabriz")
+    assert not np.any(fp.defended & ~base.defended)
+
+
+def test_adding_a_shared_radar_never_shrinks_the_footprint(arch, base):
+    from shieldsim.sensors import Radar
+
+    net = arch.networks["nato"]
+    extra = Radar(name="extra-tpy2", lat=np.radians(41.0), lon=np.radians(43.0), antenna_height=10.0, field="fixed",
+                  boresight=np.radians(120.0), half_width=np.radians(60.0), min_elevation=0.0,
+                  max_elevation=np.radians(90.0), max_range=3000e3, reference_range=1500e3, reference_rcs=1.0,
+                  revisit=2.0, hits_for_track=3, fire_control=True)
+    bigger = dataclasses.replace(net, sensors=list(net.sensors) + [extra], home=tuple(net.home) + ("extra-tpy2",))
+    fp = study.footprint(_variant(arch, networks={**arch.networks, "nato": bigger}), "tabriz")
+    assert not np.any(base.defended & ~fp.defended)
+
+
+def test_site_surroundings_defended_and_far_points_not(arch, base):
+    i = np.argmin(abs(base.lat_deg - 44.08))
+    j = np.argmin(abs(base.lon_deg - 24.40))  # Deveselu
+    assert base.threatened[i, j] and base.defended[i, j]
+    # with every battery moved 4,000 km away nothing is defended
+    far = [dataclasses.replace(b, lat=np.radians(10.0), lon=np.radians(-60.0)) for b in arch.batteries]
+    fp = study.footprint(_variant(arch, batteries=far), "tabriz")
+    assert fp.threatened.sum() == base.threatened.sum() and not fp.defended.any()
+
+
+def test_footprint_files_are_written_and_agree(base, tmp_path):
+    import json
+
+    import xarray as xr
+
+    paths = base.write(tmp_path / "fp")
+    ds = xr.open_dataset(paths[0], engine="scipy")
+    assert int(ds["defended"].sum()) == int(base.defended.sum())
+    gj = json.loads(paths[1].read_text())
+    assert gj["features"][0]["properties"]["cells"] == int(base.defended.sum())
+    rows = np.loadtxt(paths[2], delimiter=",", skiprows=1, ndmin=2)
+    assert len(rows) == int(base.threatened.sum()) and rows[:, 2].sum() == base.defended.sum()
