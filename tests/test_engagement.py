@@ -290,3 +290,14 @@ def test_engage_cli_unknown_names_are_one_line_errors(capsys):
                          (["--max-flights", "1"], "--max-flights")):
         code, _, err = _cli(["engage"] + args, capsys)
         assert code == 2 and option in err and "Traceback" not in err
+
+
+def test_empty_inputs_give_empty_arrays_and_a_timeline_stands_for_its_track_time():
+    traj, bats = _threats(), _batteries()
+    assert engage(traj, [], TRACK).kill_probability.shape == (len(traj), 0)
+    assert engage(traj.subset(slice(0, 0)), bats, TRACK[:0]).shots.shape == (0, len(bats))
+
+    class Timeline:
+        track_time = TRACK
+
+    assert np.array_equal(engage(traj, bats, Timeline()).intercept_first, _base().intercept_first, equal_nan=True)

@@ -210,13 +210,16 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             the interceptors too.
         batteries: the B batteries (`interceptor.Battery`).
         track_time: (N,) or (N, B) seconds after threat launch when a fire-control track
-            exists (for that battery); NaN = never tracked.
+            exists (for that battery); NaN = never tracked. A `sensors.Timeline` stands for
+            its ``track_time``.
         kill_assessment: seconds from an intercept until the next shoot-look-shoot launch.
 
     Returns:
         An `Engagement` with (N, B) arrays.
     """
     batteries = list(batteries)
+    if hasattr(track_time, "track_time"):  # a sensors.Timeline
+        track_time = track_time.track_time
     models = trajectories.models
     earth = models.earth
     pos = np.ascontiguousarray(trajectories.position, dtype=float)
