@@ -377,3 +377,24 @@ def test_no_tables_for_sections_not_computed(tmp_path):
     assert (tmp_path / "coverage-countries.csv").exists() and not (tmp_path / "deterrent-pairs.csv").exists()
     s = json.loads((tmp_path / "summary.json").read_text())
     assert [d["path"] for d in s["data_files"]] == ["coverage-countries.csv", "engagement-events.csv"]
+
+
+def test_coverage_result_carries_the_protected_population_figures(tmp_path):
+    from shieldsim import geography
+
+    lat, lon = np.arange(36.0, 72.0, 3.0), np.arange(-21.0, 45.0, 3.0)
+    mask = np.zeros((lat.size, lon.size), bool)
+    mask[4:9, 8:14] = True
+    protected = geography.protected_population(lat, lon, mask)
+    entry = report.coverage_result("test-area", protected, threats=["irbm"])
+    d = protected.as_dict()
+    assert entry.population_protected == d["population_protected"] and entry.population_total == d["population_total"]
+    assert 0 < entry.fraction_protected < 1
+    assert len(entry.countries) == len(d["by_country"])
+    assert sum(r.population_protected for r in entry.countries) == pytest.approx(entry.population_protected, rel=1e-6)
+    germany = [r for r in entry.countries if r.country.endswith("(DEU)")]
+    assert germany and germany[0].population_total > 5e7
+    index = report.write_report(tmp_path, synthetic_assessment(coverage=[entry]))
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["coverage"][0]["population_protected"] == d["population_protected"]
+    assert "(DEU)" in index.read_text()

@@ -341,6 +341,19 @@ def _finite(x) -> bool:
     return x is not None and math.isfinite(float(x))
 
 
+def coverage_result(threat_area: str, protected, threats=(), map=None, figures=(), notes: str = "",
+                    defended_area_km2: float | None = None) -> CoverageResult:
+    """The coverage section entry of one threat area from a `geography.ProtectedPopulation`
+    (its ``as_dict()`` figures, so the page shows what the coverage data files hold): totals and
+    one row per country with people on the grid, named "Name (ISO3)", most populous first."""
+    d = protected.as_dict()
+    rows = [CountryRow(f"{r.get('name') or r['iso3']} ({r['iso3']})", r["population_protected"], r["population_total"])
+            for r in d.get("by_country", [])]
+    return CoverageResult(threat_area=threat_area, population_protected=d["population_protected"],
+                          population_total=d["population_total"], countries=rows, threats=list(threats),
+                          defended_area_km2=defended_area_km2, map=map, figures=list(figures), notes=notes)
+
+
 def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_time: float | None = None,
                     track_time: float | None = None, cue_sensor: str = "", track_sensor: str = "",
                     threat_area: str = "", threat: str | None = None, figure: bool = True) -> EngagementCase:
