@@ -398,3 +398,15 @@ def test_coverage_result_carries_the_protected_population_figures(tmp_path):
     s = json.loads((tmp_path / "summary.json").read_text())
     assert s["coverage"][0]["population_protected"] == d["population_protected"]
     assert "(DEU)" in index.read_text()
+
+
+def test_speed_sensitivity_figure_draws_one_line_per_label_in_percent():
+    speeds = np.arange(3.0, 7.01, 0.5)
+    fig = report.speed_sensitivity_figure(speeds, {"phase 3": np.linspace(0, 0.5, speeds.size),
+                                                   "phase 4": np.linspace(0, 1.0, speeds.size)},
+                                          nominal_kms={"phase 3": 4.5, "phase 4": 5.5})
+    ax = fig.axes[0]
+    lines = [ln for ln in ax.get_lines() if ln.get_label() in ("phase 3", "phase 4")]
+    assert len(lines) == 2 and lines[1].get_ydata()[-1] == pytest.approx(100.0)
+    assert list(lines[0].get_xdata()) == list(speeds)
+    assert "<svg" in report._Figures().html(fig)

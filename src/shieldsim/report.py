@@ -445,6 +445,34 @@ def altitude_figure(trajectories, engagement, batteries, index: int = 0, cue_tim
     return fig
 
 
+def speed_sensitivity_figure(speeds_kms, fractions: dict, nominal_kms: dict | None = None,
+                             title: str | None = None):
+    """A matplotlib Figure of the fraction of deterrent cases engageable (0-1, drawn in %)
+    against interceptor burnout speed (km/s), one line per label of ``fractions`` (e.g. per
+    phase or battery: label -> (S,) array over ``speeds_kms``); ``nominal_kms`` marks each
+    label's assumed speed."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    v = np.asarray(speeds_kms, dtype=float)
+    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    ax = fig.subplots()
+    colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+    for k, (label, f) in enumerate(fractions.items()):
+        c = colours[k % len(colours)]
+        ax.plot(v, 100.0 * np.asarray(f, dtype=float), marker="o", ms=3, color=c, label=str(label))
+        if nominal_kms and label in nominal_kms and _finite(nominal_kms[label]):
+            ax.axvline(float(nominal_kms[label]), color=c, ls=":", lw=1)
+    ax.set_xlabel("interceptor burnout speed, km/s")
+    ax.set_ylabel("cases engageable, %")
+    ax.set_ylim(-2, 102)
+    if title:
+        ax.set_title(title)
+    if fractions:
+        ax.legend(fontsize="small")
+    return fig
+
+
 # ---------------------------------------------------------------------------------------------
 # the summary dictionary (summary.json) -- the single source of every number in the page
 
