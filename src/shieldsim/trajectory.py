@@ -888,21 +888,6 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         raise ValueError("launch and target points must be at least 10 km apart")
     acc = boost_profile(missile)
 
-    # reach: targets near or beyond the class's greatest range get the exact maximum
-    kicks, cutoffs, rng_tab, _, _ = _shape_table(missile, models.drag)
-    near = dist > 0.8 * np.nanmax(rng_tab)
-    if near.any():
-        idx = np.nonzero(near)[0]
-        reach, _ = max_range(missile, lat[idx], lon[idx], az_t[idx], models)
-        over = dist[idx] > reach
-        if over.any():
-            j = idx[np.argmax(over)]
-            k = int(np.argmax(over))
-            raise ValueError(
-                f"target {dist[j] / 1e3:,.0f} km away is beyond the {missile.name} class's maximum range of "
-                f"{reach[k] / 1e3:,.0f} km in that direction (launch heading {math.degrees(az_t[j]) % 360:.1f} deg, "
-                f"models {models.as_dict()})" + (f" [pair {j}]" if n > 1 else ""))
-
     kick0, cut0 = _initial_controls(missile, models.drag, dist, kind, h_t)
     x = np.stack([az_t, kick0, cut0], axis=1)
     full = np.zeros(n, dtype=bool)
@@ -991,25 +976,30 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
     every = np.arange(n)
     work = every
 
-    def true_residual():
-        m_drag, _ = raw(every, x, models)
-        res = np.stack([m_drag[:, 0] - dist, dist * np.angle(np.exp(1j * (m_drag[:, 1] - az_t))),
-                        m_drag[:, 2] - h_t], axis=1)
-        good = np.hypot(res[:, 0], res[:, 1]) < AIM_TOL
+    true_r = np.zeros((n, 3))
+    flight_time = np.full(n, np.nan)
+
+    def true_residual(sel):
+        """Residuals of the flights ``sel`` flown with drag; True where the miss is met."""
+        m_drag, e = raw(sel, x[sel], models)
+        true_r[sel] = np.stack([m_drag[:, 0] - dist[sel], dist[sel] * np.angle(np.exp(1j * (m_drag[:, 1] - az_t[sel]))),
+                                m_drag[:, 2] - h_t[sel]], axis=1)
+        flight_time[sel] = e["flight_time"]
+        good = np.hypot(true_r[sel, 0], true_r[sel, 1]) < AIM_TOL
         if kind != "minimum-energy":
-            good &= np.abs(res[:, 2]) < APOGEE_TOL
-        return res, good, m_drag
+            good &= np.abs(true_r[sel, 2]) < APOGEE_TOL
+        return good, m_drag
 
     for _outer in range(3):
         r = newton(work)
         if not models.drag:
             break
         # re-measure the drag offsets at the current controls; stop where the true miss is met
-        true_r, ok_true, m_drag = true_residual()
-        m_vac, _ = raw(every, x, vacuum)
-        offset = m_drag - m_vac
-        offset[:, 1] = np.angle(np.exp(1j * offset[:, 1]))
-        work = np.nonzero(~ok_true)[0]
+        ok_true, m_drag = true_residual(work)
+        m_vac, _ = raw(work, x[work], vacuum)
+        offset[work] = m_drag - m_vac
+        offset[work, 1] = np.angle(np.exp(1j * offset[work, 1]))
+        work = work[~ok_true]
         if work.size == 0:
             break
     if models.drag and work.size:
@@ -1018,8 +1008,8 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         free["models"] = models
         offset[work] = 0.0
         newton(work)
-        true_r, ok_true, _ = true_residual()
-        work = np.nonzero(~ok_true)[0]
+        ok_true, _ = true_residual(work)
+        work = work[~ok_true]
     if models.drag:
         ok = np.ones(n, dtype=bool)
         ok[work] = False
@@ -1027,11 +1017,23 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
     else:
         ok = done(r, full)
     if not ok.all():
-        j = int(np.nonzero(~ok)[0][0])
+        # a target the class cannot reach: say how far it can fly in that direction
+        bad = np.nonzero(~ok)[0]
+        reach, _ = max_range(missile, lat[bad], lon[bad], az_t[bad], models)
+        over = dist[bad] > reach
+        if over.any():
+            k = int(np.argmax(over))
+            j = int(bad[k])
+            raise ValueError(
+                f"target {dist[j] / 1e3:,.0f} km away is beyond the {missile.name} class's maximum range of "
+                f"{reach[k] / 1e3:,.0f} km in that direction (launch heading {math.degrees(az_t[j]) % 360:.1f} deg, "
+                f"models {models.as_dict()})" + (f" [pair {j}]" if n > 1 else ""))
+        j = int(bad[0])
         what = f"apogee {h_t[j] / 1e3:.0f} km " if kind != "minimum-energy" else ""
         raise ValueError(
             f"cannot aim a {kind} {what}flight of the {missile.name} class at a target {dist[j] / 1e3:,.0f} km "
-            f"away (launch heading {math.degrees(az_t[j]) % 360:.1f} deg): the class cannot fly it "
+            f"away (launch heading {math.degrees(az_t[j]) % 360:.1f} deg; maximum range in that direction "
+            f"{reach[0] / 1e3:,.0f} km): the class cannot fly that shape there "
             f"(remaining miss {np.hypot(r[j, 0], r[j, 1]) / 1e3:.1f} km)" + (f" [pair {j}]" if n > 1 else ""))
     if kind != "minimum-energy":
         _, e = raw(every, x, vacuum)
@@ -1041,8 +1043,12 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
             side = "above" if kind == "lofted" else "below"
             raise ValueError(f"a {kind} flight needs an apogee {side} the minimum-energy apogee for this pair; "
                              f"{h_t[j] / 1e3:.0f} km is not" + (f" [pair {j}]" if n > 1 else ""))
+    if not models.drag:
+        _, e = raw(every, x, models)
+        flight_time = e["flight_time"]
     return boosted_trajectories(missile, lat, lon, x[:, 0], x[:, 1], x[:, 2], models, launch_time, sample_step,
-                                labels, target_lat=tlat, target_lon=tlon, kind=kind, full_burn=full)
+                                labels, target_lat=tlat, target_lon=tlon, kind=kind, full_burn=full,
+                                max_free_flight=float(np.nanmax(flight_time)) + 60.0)
 
 
 def _safe_inverse(lat, lon, e, earth):
@@ -1056,13 +1062,14 @@ def _safe_inverse(lat, lon, e, earth):
 
 def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Models = Models(), launch_time=0.0,
                          sample_step: float = 2.0, labels=None, target_lat=None, target_lon=None,
-                         kind: str = "minimum-energy", full_burn=None) -> Aim:
+                         kind: str = "minimum-energy", full_burn=None, max_free_flight: float | None = None) -> Aim:
     """Whole flights (launch to impact) of N missiles of one class with given controls.
 
     The boost (`shieldsim.missile`) is integrated to cutoff and on, unpowered, to the next
     point of the common time grid (``sample_step`` s after launch); from there `fly_states`
     flies the rest, sampled on the same grid. Inputs in rad and s; ``cutoff`` is a fraction of
     the total burn. Returns an `Aim` (miss measured to ``target_lat/lon`` when given).
+    ``max_free_flight`` (s), if known, bounds the burnout-to-impact time and saves a probe flight.
     """
     from .missile import boost_profile, inertial_to_fixed, run_boost, state_angles
 
@@ -1083,11 +1090,17 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
     bo_pos, bo_vel = inertial_to_fixed(res[:, 1:4], res[:, 4:7], t_c, omega)
     p_end, v_end = inertial_to_fixed(res[:, 7:10], res[:, 10:13], t_end, omega)
     beta = np.full(n, float(missile.beta))
-    probe = fly_states(p_end, v_end, models, beta)
-    if not np.all(np.isfinite(probe.flight_time)):
+    if max_free_flight is None or not np.isfinite(max_free_flight):
+        probe = fly_states(p_end, v_end, models, beta)
+        if not np.all(np.isfinite(probe.flight_time)):
+            raise ValueError("a flight never comes back to the surface with these controls")
+        max_free_flight = float(np.max(probe.flight_time))
+    f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=max_free_flight + sample_step)
+    if not np.all(np.isfinite(f.flight_time)):
         raise ValueError("a flight never comes back to the surface with these controls")
-    remaining = float(np.max(probe.flight_time)) + sample_step
-    f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=remaining)
+    if np.any(f.flight_time > max_free_flight + sample_step):  # the bound was too short: sample again
+        f = fly_states(p_end, v_end, models, beta, sample_step=sample_step,
+                       max_time=float(np.max(f.flight_time)) + sample_step)
     m2 = f.sample_time.size
     total = kb + m2
     pos = np.full((n, total, 3), np.nan)
