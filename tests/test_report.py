@@ -410,3 +410,14 @@ def test_speed_sensitivity_figure_draws_one_line_per_label_in_percent():
     assert len(lines) == 2 and lines[1].get_ydata()[-1] == pytest.approx(100.0)
     assert list(lines[0].get_xdata()) == list(speeds)
     assert "<svg" in report._Figures().html(fig)
+
+
+def test_svg_text_cannot_bring_scripts_handlers_or_outside_references(tmp_path):
+    hostile = ('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)" viewBox="0 0 10 10">'
+               '<script>alert(2)</script><a href="javascript:alert(3)"><rect id="r" width="5" height="5"/></a>'
+               "<image xlink:href='https://example.org/x.png'/><use href=\"#r\"/>"
+               '<rect style="fill: url(https://example.org/p.svg#g)" width="1" height="1"/></svg>')
+    a = synthetic_assessment(scenario_text="", engagement=[EngagementCase("x", "y", figures=[Plot(hostile, caption="hostile")])])
+    text = report.write_report(tmp_path, a).read_text()
+    assert "alert" not in text and "javascript" not in text.lower() and "example.org" not in text
+    assert 'href="#f3-r"' in text  # the internal reference survives, with its id prefixed

@@ -742,7 +742,9 @@ def _inline_svg(svg: str, prefix: str, alt: str) -> str:
     svg = re.sub(r"<foreignObject\b.*?</foreignObject>", "", svg, flags=re.S | re.I)
     svg = _SVG_NS_ATTR.sub("", svg)
     # any reference that is not to this document or inline data is dropped
-    svg = re.sub(r'\s(?:xlink:)?href="(?!#|data:)[^"]*"', "", svg)
+    svg = re.sub(r"""\son[a-z]+\s*=\s*("[^"]*"|'[^']*')""", "", svg, flags=re.I)  # event handlers
+    svg = re.sub(r'\s(?:xlink:)?href\s*=\s*"(?!#|data:image/)[^"]*"', "", svg)
+    svg = re.sub(r"\s(?:xlink:)?href\s*=\s*'(?!#|data:image/)[^']*'", "", svg)
     svg = re.sub(r"url\((?!#|'#|\"#)[^)]*\)", "none", svg)
     svg = re.sub(r"@import[^;]*;", "", svg)
     ids = set(_ID_ATTR.findall(svg))
