@@ -211,6 +211,7 @@ def test_missing_sections_render_a_clear_note(tmp_path):
     for sid in ("coverage", "engagement", "deterrent", "cooperation"):
         assert f'data-missing="{sid}"' in text
     assert "Not computed in this run: the scenario has no strategic bases" in text
+    assert "Not computed in this run: Defended areas and population, Engagement timelines, The deterrent" in text
     s = json.loads((tmp_path / "summary.json").read_text())
     assert s["coverage"] is None and s["sections"] == dict.fromkeys(("coverage", "engagement", "deterrent", "cooperation"), False)
     assert s["not_computed"]["deterrent"] == "the scenario has no strategic bases"

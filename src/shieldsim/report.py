@@ -851,6 +851,12 @@ class _Page:
         text = f"Not computed in this run{': ' + reason if reason else '.'}"
         return f'<p class="missing" data-missing="{section}">{_text(text)}</p>'
 
+    def not_computed_line(self) -> str:
+        missing = [_TITLES[k] for k, done in self.s["sections"].items() if not done]
+        if not missing:
+            return ""
+        return f'<p class="note">Not computed in this run: {_text(", ".join(missing))}.</p>'
+
     # -- sections ----------------------------------------------------------------------------
     def findings(self) -> str:
         items = self.s["key_findings"]
@@ -910,7 +916,9 @@ class _Page:
                     f"{self.num(('coverage', i, 'countries', j, 'population_total'), _fmt_people)}"
                     f"{self.num(('coverage', i, 'countries', j, 'fraction_protected'), _fmt_pct)}</tr>"
                     for j, r in enumerate(s["countries"]))
-                out.append('<details open><summary>Population protected by country</summary>'
+                is_open = " open" if len(s["countries"]) <= 15 else ""
+                out.append(f'<details{is_open}><summary>Population protected by country '
+                           f'({len(s["countries"]):,} countries)</summary>'
                            '<div class="table-wrap"><table><thead><tr><th>Country</th>'
                            '<th class="num">Protected</th><th class="num">Population</th><th class="num">Fraction</th>'
                            f'</tr></thead><tbody>{rows}</tbody></table></div></details>')
@@ -1142,9 +1150,10 @@ def write_report(out_dir: str | os.PathLike, assessment: Assessment, tables: boo
     title = a.title or f"shieldsim assessment: {a.scenario}"
     meta = (f"Scenario <strong>{_text(a.scenario)}</strong> &middot; shieldsim {_text(a.provenance.version)}"
             f" &middot; {_text(a.provenance.timestamp or 'time not recorded')}")
-    intro = _paragraphs(a.description)
+    intro = f"<h3>The architecture</h3>{_paragraphs(a.description)}" if a.description.strip() else ""
     sections = [
-        ("summary", f"{intro}<h3>Key findings</h3>{page.findings()}<h3>Headline figures</h3>{page.headline_table()}"),
+        ("summary", f"<h3>Key findings</h3>{page.findings()}<h3>Headline figures</h3>{page.headline_table()}"
+                    f"{page.not_computed_line()}{intro}"),
         ("coverage", page.coverage()),
         ("engagement", page.engagement()),
         ("deterrent", page.deterrent()),
