@@ -362,3 +362,252 @@ def difference_figure(arch: Architecture, before, after, title: str, labels=("Ga
 def _extent(arch: Architecture):
     d = arch.scenario.defended
     return (d.lon_min_deg, d.lon_max_deg, d.lat_min_deg, d.lat_max_deg)
+
+
+# ---------------------------------------------------------------------------------------------
+# The deterrent question (issue 8): strategic bases x aim points x batteries, per EPAA phase
+
+DETERRENT_PHASES = ("epaa-2011", "epaa-2015", "epaa-2018", "epaa-phase4")
+"""EPAA phases whose batteries and sensors face the deterrent scenario's flights."""
+
+SENSOR_VARIANTS = ("scenario", "no-forward-radar", "no-space-cueing", "cue-as-track")
+"""How the fire-control track time is obtained: the scenario's networks as given; without the
+forward radar; without space-based launch detectors (no cueing); or the fused cue (space-based
+launch report) taken as if it were a fire-control track (the optimistic timeline of kinematic
+studies: a track as soon as the launch is reported)."""
+
+FORWARD_RADAR = "kurecik-tpy2"
+"""Name of the forward radar removed by the ``no-forward-radar`` variant."""
+
+
+def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str | None = None,
+                      step: float = DEFAULT_STEP_S):
+    """Fly every threat class of every launch area (``areas``, default all) to every aim point
+    (``aim_names``, default all) the class can reach on the requested trajectory. Returns one
+    `trajectory.Trajectory` (common time grid, NaN-padded) and (N,) labels base, threat,
+    aim_point, plus a list of (base, threat, aim_point, reason) left out."""
+    import re
+
+    from .trajectory import Trajectory
+
+    sc = arch.scenario
+    areas = list(areas or sc.launch_areas)
+    aims = scen.aim_points(sc)
+    keep = [k for k, n in enumerate(aims.names) if aim_names is None or n in aim_names]
+    parts, base, threat, aim_pt, skipped = [], [], [], [], []
+    for area in areas:
+        pts = scen.launch_points(sc, area)
+        for cls in sc.launch_areas[area].threats:
+            for p in range(len(pts.names)):
+                name = area if len(pts.names) == 1 else f"{area}[{p}]"
+                idx = np.array(keep, dtype=int)
+                ok = reachable(arch.missiles[cls], float(pts.lat[p]), float(pts.lon[p]), aims.lat[idx], aims.lon[idx],
+                               arch.models)
+                skipped += [(name, cls, aims.names[k], "beyond the class's maximum range") for k in idx[~ok]]
+                idx = idx[ok]
+                traj = None
+                while idx.size:
+                    try:
+                        traj = fly(arch, cls, np.full(idx.size, pts.lat[p]), np.full(idx.size, pts.lon[p]),
+                                   aims.lat[idx], aims.lon[idx], step=step, kind=kind)
+                        break
+                    except ValueError as err:
+                        hit = re.search(r"\[pair (\d+)\]", str(err))
+                        j = int(hit.group(1)) if hit else 0
+                        skipped.append((name, cls, aims.names[idx[j]], " ".join(str(err).split())))
+                        idx = np.delete(idx, j)
+                if traj is None:
+                    continue
+                parts.append(traj)
+                base += [name] * idx.size
+                threat += [cls] * idx.size
+                aim_pt += [aims.names[k] for k in idx]
+    if not parts:
+        raise ValueError("no flight: no launch area reaches any aim point")
+    m = max(p.time.size for p in parts)
+    step_s = parts[0].step
+
+    def pad(a):
+        out = np.full((a.shape[0], m, 3), np.nan)
+        out[:, :a.shape[1]] = a
+        return out
+
+    fields = {}
+    for name in ("launch_time", "burnout_time", "impact_time", "apogee_time", "launch_lat", "launch_lon",
+                 "impact_lat", "impact_lon", "apogee_alt", "ground_range", "rcs", "beta"):
+        fields[name] = np.concatenate([np.broadcast_to(np.asarray(getattr(p, name), dtype=float), (len(p),))
+                                       for p in parts])
+    traj = Trajectory(time=np.arange(m) * step_s, position=np.concatenate([pad(p.position) for p in parts]),
+                      velocity=np.concatenate([pad(p.velocity) for p in parts]), models=parts[0].models,
+                      labels=np.array([f"{b} {c} -> {a}" for b, c, a in zip(base, threat, aim_pt)], dtype=object),
+                      **fields)
+    return traj, np.array(base, dtype=object), np.array(threat, dtype=object), np.array(aim_pt, dtype=object), skipped
+
+
+def _variant_arch(arch: Architecture, variant: str, forward_radar: str = FORWARD_RADAR) -> Architecture:
+    """The architecture with sensors removed from every network for a `SENSOR_VARIANTS` entry."""
+    import dataclasses
+
+    from .sensors import LaunchDetector, Network
+
+    if variant in ("scenario", "cue-as-track"):
+        return arch
+    if variant == "no-forward-radar":
+        def keep(s):
+            return s.name != forward_radar
+    elif variant == "no-space-cueing":
+        def keep(s):
+            return not isinstance(s, LaunchDetector)
+    else:
+        raise ValueError(f"unknown sensor variant {variant!r}; allowed: {', '.join(SENSOR_VARIANTS)}")
+    nets = {}
+    for name, net in arch.networks.items():
+        sensors = [s for s in net.sensors if keep(s)]
+        kept = {s.name for s in sensors}
+        nets[name] = Network(net.name, sensors, net.latency, tuple(h for h in net.home if h in kept))
+    return dataclasses.replace(arch, networks=nets)
+
+
+def variant_track_times(arch: Architecture, traj, variant: str, forward_radar: str = FORWARD_RADAR) -> np.ndarray:
+    """(N, B) fire-control track time of each flight for each battery under a sensor variant
+    (`SENSOR_VARIANTS`); ``cue-as-track`` uses the fused cue time of the battery's network."""
+    a = _variant_arch(arch, variant, forward_radar)
+    track, timelines = track_times(a, traj)
+    if variant == "cue-as-track" and arch.batteries:
+        track = np.stack([timelines[n].cue_time for n in arch.battery_networks], axis=1)
+    return track
+
+
+@dataclass
+class DeterrentStudy:
+    """Everything `deterrent_study` computed (see its docstring)."""
+
+    trajectories: object
+    base: np.ndarray
+    threat: np.ndarray
+    aim_point: np.ndarray
+    skipped: list
+    matrices: dict  # variant -> deterrent.DeterrentMatrix (the scenario's own batteries)
+    sweeps: dict  # phase -> variant -> deterrent.speed_sweep dict (nominal delays)
+    delay_sweeps: dict  # phase -> speed_sweep dict over delays x speeds (sweep variant)
+    ships: dict | None
+    phase_batteries: dict  # phase -> battery names
+    attrs: dict = field(default_factory=dict)
+
+    def as_dict(self, primary: str = "scenario") -> dict:
+        """JSON-ready results: ``pairs`` (all variants, each row with its ``variant``),
+        ``fraction_engageable`` per battery for the ``primary`` variant, per-variant fractions,
+        minimum speeds of the western bases, the speed and delay sweeps, the ship sweep."""
+        from .deterrent import WESTERN_BASES
+
+        pairs = []
+        for v, mx in self.matrices.items():
+            pairs += mx.pairs(variant=v)
+        prim = self.matrices.get(primary) or next(iter(self.matrices.values()))
+        sweeps = {}
+        for ph, by_var in self.sweeps.items():
+            sweeps[ph] = {}
+            for v, sw in by_var.items():
+                sweeps[ph][v] = {"speed_kms": (sw["speeds"] / 1e3).tolist(),
+                                 "fraction_any": sw["fraction_any"][0].tolist(),
+                                 "fraction": {b: sw["fraction"][0, :, j].tolist()
+                                              for j, b in enumerate(self.phase_batteries[ph])}}
+        delays = {}
+        for ph, sw in self.delay_sweeps.items():
+            delays[ph] = {"speed_kms": (sw["speeds"] / 1e3).tolist(), "delay_s": sw["delays"].tolist(),
+                          "fraction_any": sw["fraction_any"].tolist()}
+        return {
+            "pairs": pairs,
+            "fraction_engageable": prim.fraction_engageable(),
+            "fraction_engageable_by_variant": {v: m.fraction_engageable() for v, m in self.matrices.items()},
+            "min_speed_kms_western_bases": {v: m.min_speed_by_base([b for b in WESTERN_BASES if b in set(m.base)])
+                                            for v, m in self.matrices.items()},
+            "speed_sweep": sweeps,
+            "delay_sweep": delays,
+            "ships": self.ships and {k: v for k, v in self.ships.items() if k != "engageable"},
+            "skipped_flights": [dict(base=b, threat=c, aim_point=a, reason=r) for b, c, a, r in self.skipped],
+            "flights": int(len(self.base)),
+            "attrs": self.attrs,
+        }
+
+
+def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60.0, 120.0, 180.0, 300.0),
+                    variants=SENSOR_VARIANTS, phases=DETERRENT_PHASES, sweep_variants=("scenario", "cue-as-track"),
+                    delay_variant: str = "cue-as-track", ship_interceptor: str | None = "sm3-iia",
+                    ship_step_deg: float = 2.0, ship_bases=None, areas=None, aim_names=None,
+                    kind: str | None = None, step: float = DEFAULT_STEP_S, min_speed: bool = True,
+                    forward_radar: str = FORWARD_RADAR, progress=None) -> DeterrentStudy:
+    """The deterrent question for a scenario of strategic bases and aim points.
+
+    1. Fly every base's classes to every aim point (`deterrent_flights`, scenario trajectory
+       shape unless ``kind`` is given).
+    2. For each sensor variant, the `deterrent.DeterrentMatrix` against the scenario's own
+       batteries (engageable, window, margin, minimum speed).
+    3. For each phase in ``phases`` (built-in scenario names; their batteries and sensors face the
+       same flights): fraction engageable against interceptor burnout speed (``speeds_kms``,
+       default 3 to 7 by 0.25, applied to every battery) for each of ``sweep_variants``, and for
+       ``delay_variant`` over launch delays x speeds.
+    4. Ship stations: a ship with ``ship_interceptor`` (catalogue name; None = skip) at each sea
+       point of `deterrent.SHIP_BOXES` every ``ship_step_deg``, against the flights of
+       ``ship_bases`` (default the western bases present), with the ``delay_variant`` timeline of
+       the scenario's first battery network.
+
+    ``progress(stage, done, total)`` is called as work completes.
+    """
+    from . import deterrent as det
+    from .interceptor import catalogue, find
+
+    report = progress or (lambda *a: None)
+    speeds = np.arange(3.0, 7.0 + 1e-9, 0.25) if speeds_kms is None else np.asarray(speeds_kms, dtype=float)
+    traj, base, threat, aim_pt, skipped = deterrent_flights(arch, areas, aim_names, kind, step)
+    total = len(variants) + len(phases) * (len(sweep_variants) + 1) + (1 if ship_interceptor else 0)
+    done = 0
+    matrices = {}
+    for v in variants:
+        track = variant_track_times(arch, traj, v, forward_radar)
+        matrices[v] = det.deterrent_matrix(traj, arch.batteries, track, base, threat, aim_pt, min_speed=min_speed,
+                                           attrs=provenance(arch, variant=v, trajectory=kind or "scenario"))
+        done += 1
+        report("matrix", done, total)
+    sweeps, delay_sweeps, phase_bats = {}, {}, {}
+    for ph in phases:
+        pa = arch if ph == arch.name else Architecture.from_scenario(scen.load(ph))
+        phase_bats[ph] = [b.name for b in pa.batteries]
+        sweeps[ph] = {}
+        for v in sweep_variants:
+            track = variant_track_times(pa, traj, v, forward_radar)
+            sweeps[ph][v] = det.speed_sweep(traj, pa.batteries, track, speeds * 1e3)
+            done += 1
+            report("sweep", done, total)
+        track = variant_track_times(pa, traj, delay_variant, forward_radar)
+        delay_sweeps[ph] = det.speed_sweep(traj, pa.batteries, track, speeds * 1e3, delays_s)
+        done += 1
+        report("sweep", done, total)
+    ships = None
+    if ship_interceptor:
+        icp = find(ship_interceptor, catalogue())
+        chosen = list(ship_bases) if ship_bases is not None else [b for b in det.WESTERN_BASES if b in set(base)]
+        sel = np.isin(base, chosen)
+        lat, lon, box = det.sea_positions(step_deg=ship_step_deg)
+        if sel.any() and arch.batteries:
+            sub = traj.subset(sel)
+            track = variant_track_times(arch, sub, delay_variant, forward_radar)[:, 0]
+            e_bats = det.ship_batteries(icp, lat, lon)
+            from .engagement import engage
+
+            eng = engage(sub, e_bats, track).engageable  # (n_sel, P)
+            per_base = {b: eng[base[sel] == b].any(axis=0) for b in chosen}
+            counts = np.sum([per_base[b] for b in chosen], axis=0)
+            ships = {"interceptor": icp.name, "interceptor_speed_kms": icp.burnout_speed / 1e3,
+                     "timeline": delay_variant, "step_deg": ship_step_deg, "bases": chosen,
+                     "lat_deg": lat.tolist(), "lon_deg": lon.tolist(), "sea_area": box.tolist(),
+                     "bases_engageable": counts.tolist(),
+                     "positions_engaging": {b: int(per_base[b].sum()) for b in chosen},
+                     "positions": int(lat.size), "engageable": per_base}
+        done += 1
+        report("ships", done, total)
+    attrs = provenance(arch, trajectory=kind or "scenario", step_s=step, variants=list(variants),
+                       phases=list(phases), forward_radar=forward_radar,
+                       speed_kms=[float(speeds[0]), float(speeds[-1]), float(speeds[1] - speeds[0]) if speeds.size > 1 else 0.0],
+                       delays_s=list(map(float, delays_s)))
+    return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats, attrs)
