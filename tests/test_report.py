@@ -422,3 +422,15 @@ def test_svg_text_cannot_bring_scripts_handlers_or_outside_references(tmp_path):
     text = report.write_report(tmp_path, a).read_text()
     assert "alert" not in text and "javascript" not in text.lower() and "example.org" not in text
     assert 'href="#f3-r"' in text  # the internal reference survives, with its id prefixed
+
+
+def test_numpy_scalars_are_written_as_plain_json_numbers(tmp_path):
+    a = synthetic_assessment()
+    a.engagement[0].engageable = np.bool_(True)
+    a.engagement[0].shots = np.int64(3)
+    a.engagement[0].kill_probability = np.float32(0.5)
+    a.coverage[0].population_protected = np.float64(1e8)
+    report.write_report(tmp_path, a)
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["engagement"][0]["engageable"] is True and s["engagement"][0]["shots"] == 3
+    assert s["coverage"][0]["population_protected"] == 1e8

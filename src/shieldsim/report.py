@@ -546,7 +546,7 @@ def summary_dict(assessment: Assessment) -> dict:
         out["engagement"] = [{
             "threat_area": e.threat_area,
             "threat": e.threat,
-            "engageable": e.engageable,
+            "engageable": None if e.engageable is None else bool(e.engageable),
             "shots": _number(e.shots),
             "kill_probability": _number(e.kill_probability),
             "events": [{"time_s": _number(ev.time_s), "event": ev.event, "actor": ev.actor, "detail": ev.detail}
