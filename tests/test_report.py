@@ -434,3 +434,11 @@ def test_numpy_scalars_are_written_as_plain_json_numbers(tmp_path):
     s = json.loads((tmp_path / "summary.json").read_text())
     assert s["engagement"][0]["engageable"] is True and s["engagement"][0]["shots"] == 3
     assert s["coverage"][0]["population_protected"] == 1e8
+
+
+def test_deterrent_matrix_counts_engageable_aim_points_per_base_and_battery(written):
+    out, index = written
+    s = json.loads((out / "summary.json").read_text())
+    assert s["deterrent"]["by_base"] == {"Kozelsk": {"redzikowo": 1, "deveselu": 0},
+                                         "Teykovo": {"redzikowo": 0, "deveselu": 0}}
+    assert "/deterrent/by_base/Kozelsk/redzikowo" in {k for k, _ in parse(index).cells}

@@ -505,6 +505,16 @@ def _deterrent_fractions(det: DeterrentResult) -> dict[str, float | None]:
     return {b: n[0] / n[1] for b, n in out.items()}
 
 
+def _by_base(det: DeterrentResult) -> dict[str, dict[str, int]]:
+    """base -> battery -> number of aim points engageable, in order of first appearance."""
+    out: dict[str, dict[str, int]] = {}
+    batteries = list(dict.fromkeys(p.battery for p in det.pairs))
+    for p in det.pairs:
+        row = out.setdefault(p.base, dict.fromkeys(batteries, 0))
+        row[p.battery] += bool(p.engageable)
+    return out
+
+
 def summary_dict(assessment: Assessment) -> dict:
     """The headline figures and provenance of an assessment as a JSON-ready dictionary (the
     content of ``summary.json``). Sections not computed are ``null``; ``sections`` says which
@@ -563,6 +573,7 @@ def summary_dict(assessment: Assessment) -> dict:
             "pairs_engageable": k,
             "fraction_engageable_all": (k / n) if n else None,
             "fraction_engageable": _deterrent_fractions(det),
+            "by_base": _by_base(det),
             "pairs": [{"base": p.base, "aim_point": p.aim_point, "battery": p.battery,
                        "engageable": bool(p.engageable), "margin_s": _number(p.margin_s),
                        "min_speed_kms": _number(p.min_speed_kms)} for p in det.pairs],
@@ -975,6 +986,16 @@ class _Page:
                            for b in s["fraction_engageable"])
             out.append('<h3>Fraction of cases engageable, per battery</h3><div class="table-wrap"><table><thead><tr>'
                        f'<th>Battery</th><th class="num">Fraction engageable</th></tr></thead><tbody>{rows}</tbody></table></div>')
+        if s["by_base"]:
+            batteries = list(next(iter(s["by_base"].values())))
+            aims = len(dict.fromkeys(p["aim_point"] for p in s["pairs"]))
+            head = "".join(f'<th class="num">{_text(b)}</th>' for b in batteries)
+            rows = "".join(f"<tr><td>{_text(base)}</td>"
+                           + "".join(self.num(("deterrent", "by_base", base, b)) for b in batteries) + "</tr>"
+                           for base in s["by_base"])
+            out.append(f"<h3>Aim points engageable, per base and battery (of {aims:,})</h3>"
+                       f'<div class="table-wrap"><table><thead><tr><th>Base</th>{head}</tr></thead>'
+                       f"<tbody>{rows}</tbody></table></div>")
         out.append(self.fig.html(d.speed_figure))
         out.extend(self.fig.html(f) for f in d.figures)
         if s["pairs"]:
