@@ -6,6 +6,8 @@ A synthetic 20-threat raid against 4 batteries, shoot-look-shoot, 10,000 trials:
     speedup_2_workers     time on a 1-worker LocalCluster / time on a 2-worker LocalCluster,
                           same job (two chunks of 5,000 trials), clusters started and warmed
                           up before timing, best of 10 each
+    dask_roundtrip_s      best time of two trivial tasks on the 2-worker cluster: the fixed cost
+                          that a 10,000-trial job (tens of ms of work) cannot hide
     speedup_2_workers_200k  the same ratio for 200,000 trials (eight chunks), where the fixed
                           cost of a Dask round trip matters less
     load_avg_1min         the machine's load average at the end; with other jobs running the
@@ -65,8 +67,11 @@ def main() -> None:
             job(ex)
             job(ex, 200_000, 25_000)  # warm up every worker
             times[workers] = (best_time(lambda: job(ex)), best_time(lambda: job(ex, 200_000, 25_000), 3))
+            if workers == 2:
+                roundtrip = best_time(lambda: ex.map(abs, [-1, -2]))
     print(f"time_1_worker_s={times[1][0]:.4f}")
     print(f"time_2_workers_s={times[2][0]:.4f}")
+    print(f"dask_roundtrip_s={roundtrip:.4f}")
     print(f"speedup_2_workers={times[1][0] / times[2][0]:.2f}")
     print(f"speedup_2_workers_200k={times[1][1] / times[2][1]:.2f}")
     # other processes on the machine take cores from the workers; record how busy it was
