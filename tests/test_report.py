@@ -439,6 +439,18 @@ def test_numpy_scalars_are_written_as_plain_json_numbers(tmp_path):
 def test_deterrent_matrix_counts_engageable_aim_points_per_base_and_battery(written):
     out, index = written
     s = json.loads((out / "summary.json").read_text())
-    assert s["deterrent"]["by_base"] == {"Kozelsk": {"redzikowo": 1, "deveselu": 0},
-                                         "Teykovo": {"redzikowo": 0, "deveselu": 0}}
-    assert "/deterrent/by_base/Kozelsk/redzikowo" in {k for k, _ in parse(index).cells}
+    assert s["deterrent"]["by_base"] == {
+        "Kozelsk": {"redzikowo": {"engageable": 1, "cases": 2}, "deveselu": {"engageable": 0, "cases": 0}},
+        "Teykovo": {"redzikowo": {"engageable": 0, "cases": 0}, "deveselu": {"engageable": 0, "cases": 2}}}
+    assert "/deterrent/by_base/Kozelsk/redzikowo/engageable" in {k for k, _ in parse(index).cells}
+    assert ">1 of 2</td>" in index.read_text()
+
+
+def test_deterrent_result_from_command_records_keeps_one_variant():
+    records = [{"variant": "scenario", "base": "kozelsk", "threat": "icbm-liquid", "aim_point": "washington",
+                "battery": "redzikowo", "engageable": True, "margin_s": -12.0, "min_speed_kms": 4.2, "extra": 1},
+               {"variant": "cue-as-track", "base": "kozelsk", "threat": "icbm-liquid", "aim_point": "washington",
+                "battery": "redzikowo", "engageable": True, "margin_s": -80.0, "min_speed_kms": 3.9}]
+    det = report.deterrent_result(records, {"redzikowo": 1.0}, variant="scenario")
+    assert len(det.pairs) == 1 and det.pairs[0].margin_s == -12.0 and det.pairs[0].threat == "icbm-liquid"
+    assert len(report.deterrent_result(records).pairs) == 2

@@ -175,7 +175,8 @@ class EngagementCase:
 class DeterrentPair:
     """One strategic base x aim point x battery case. ``margin_s``: how much earlier the
     interceptor would have to launch to engage (negative when it engages with time to spare),
-    ``min_speed_kms``: the smallest interceptor burnout speed that engages; None = not found."""
+    ``min_speed_kms``: the smallest interceptor burnout speed that engages; None = not found.
+    ``threat``: the threat class flown (when a base fields several)."""
 
     base: str
     aim_point: str
@@ -183,6 +184,7 @@ class DeterrentPair:
     engageable: bool
     margin_s: float | None = None
     min_speed_kms: float | None = None
+    threat: str = ""
 
 
 @dataclass
@@ -505,14 +507,31 @@ def _deterrent_fractions(det: DeterrentResult) -> dict[str, float | None]:
     return {b: n[0] / n[1] for b, n in out.items()}
 
 
-def _by_base(det: DeterrentResult) -> dict[str, dict[str, int]]:
-    """base -> battery -> number of aim points engageable, in order of first appearance."""
-    out: dict[str, dict[str, int]] = {}
+def _by_base(det: DeterrentResult) -> dict[str, dict[str, dict[str, int]]]:
+    """base -> battery -> {"engageable": cases engageable, "cases": cases}, in order of first
+    appearance (a case is an aim point, or an aim point and threat class)."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
     batteries = list(dict.fromkeys(p.battery for p in det.pairs))
     for p in det.pairs:
-        row = out.setdefault(p.base, dict.fromkeys(batteries, 0))
-        row[p.battery] += bool(p.engageable)
+        row = out.setdefault(p.base, {b: {"engageable": 0, "cases": 0} for b in batteries})
+        row[p.battery]["engageable"] += bool(p.engageable)
+        row[p.battery]["cases"] += 1
     return out
+
+
+def deterrent_result(pairs: list[dict], fraction_engageable: dict | None = None, variant: str | None = None,
+                     speed_figure=None, figures=(), published=(), notes: str = "") -> DeterrentResult:
+    """A `DeterrentResult` from pair records as ``shieldsim deterrent --json`` writes them
+    (dicts with ``base``, ``aim_point``, ``battery``, ``engageable``, ``margin_s``,
+    ``min_speed_kms``, optionally ``threat`` and ``variant``; other keys ignored). With
+    ``variant``, only the records of that sensor variant are kept."""
+    keep = [p for p in pairs if variant is None or p.get("variant") == variant]
+    rows = [DeterrentPair(base=str(p["base"]), aim_point=str(p["aim_point"]), battery=str(p["battery"]),
+                          engageable=bool(p["engageable"]), margin_s=p.get("margin_s"),
+                          min_speed_kms=p.get("min_speed_kms"), threat=str(p.get("threat") or ""))
+            for p in keep]
+    return DeterrentResult(pairs=rows, fraction_engageable=fraction_engageable, speed_figure=speed_figure,
+                           figures=list(figures), published=list(published), notes=notes)
 
 
 def summary_dict(assessment: Assessment) -> dict:
@@ -574,7 +593,7 @@ def summary_dict(assessment: Assessment) -> dict:
             "fraction_engageable_all": (k / n) if n else None,
             "fraction_engageable": _deterrent_fractions(det),
             "by_base": _by_base(det),
-            "pairs": [{"base": p.base, "aim_point": p.aim_point, "battery": p.battery,
+            "pairs": [{"base": p.base, "aim_point": p.aim_point, "threat": p.threat, "battery": p.battery,
                        "engageable": bool(p.engageable), "margin_s": _number(p.margin_s),
                        "min_speed_kms": _number(p.min_speed_kms)} for p in det.pairs],
         }
@@ -988,25 +1007,27 @@ class _Page:
                        f'<th>Battery</th><th class="num">Fraction engageable</th></tr></thead><tbody>{rows}</tbody></table></div>')
         if s["by_base"]:
             batteries = list(next(iter(s["by_base"].values())))
-            aims = len(dict.fromkeys(p["aim_point"] for p in s["pairs"]))
             head = "".join(f'<th class="num">{_text(b)}</th>' for b in batteries)
-            rows = "".join(f"<tr><td>{_text(base)}</td>"
-                           + "".join(self.num(("deterrent", "by_base", base, b)) for b in batteries) + "</tr>"
-                           for base in s["by_base"])
-            out.append(f"<h3>Aim points engageable, per base and battery (of {aims:,})</h3>"
+            rows = "".join(
+                f"<tr><td>{_text(base)}</td>"
+                + "".join(self.num(("deterrent", "by_base", base, b, "engageable"),
+                                   lambda v, n=cells[b]["cases"]: f"{v:,} of {n:,}" if n else "-") for b in batteries) + "</tr>"
+                for base, cells in s["by_base"].items())
+            out.append("<h3>Cases engageable, per base and battery</h3>"
                        f'<div class="table-wrap"><table><thead><tr><th>Base</th>{head}</tr></thead>'
                        f"<tbody>{rows}</tbody></table></div>")
         out.append(self.fig.html(d.speed_figure))
         out.extend(self.fig.html(f) for f in d.figures)
         if s["pairs"]:
             rows = "".join(
-                f"<tr><td>{_text(p['base'])}</td><td>{_text(p['aim_point'])}</td><td>{_text(p['battery'])}</td>"
+                f"<tr><td>{_text(p['base'])}</td><td>{_text(p['aim_point'])}</td><td>{_text(p['threat'])}</td>"
+                f"<td>{_text(p['battery'])}</td>"
                 f"{self.yes_no(('deterrent', 'pairs', j, 'engageable'))}"
                 f"{self.num(('deterrent', 'pairs', j, 'margin_s'), _fmt_time)}"
                 f"{self.num(('deterrent', 'pairs', j, 'min_speed_kms'), _fmt_speed)}</tr>"
                 for j, p in enumerate(s["pairs"]))
             out.append(f'<details><summary>All {len(s["pairs"]):,} cases (base &times; aim point &times; battery)</summary>'
-                       '<div class="table-wrap"><table><thead><tr><th>Base</th><th>Aim point</th><th>Battery</th>'
+                       '<div class="table-wrap"><table><thead><tr><th>Base</th><th>Aim point</th><th>Threat</th><th>Battery</th>'
                        '<th class="num">Engageable</th><th class="num">Margin, s</th><th class="num">Min. speed, km/s</th>'
                        f'</tr></thead><tbody>{rows}</tbody></table></div></details>')
         if d.published:
@@ -1114,7 +1135,7 @@ TABLES = {
     "engagement": ("engagement-events.csv", "engagement events of the representative threats",
                    ("threat_area", "threat", "time_s", "event", "actor", "detail")),
     "deterrent": ("deterrent-pairs.csv", "every strategic base x aim point x battery case",
-                  ("base", "aim_point", "battery", "engageable", "margin_s", "min_speed_kms")),
+                  ("base", "aim_point", "threat", "battery", "engageable", "margin_s", "min_speed_kms")),
     "cooperation": ("cooperation.csv", "population protected under each cooperation option",
                     ("option", "scenario", "population_protected", "population_total", "fraction_protected")),
 }
