@@ -314,6 +314,42 @@ def minimum_speed(trajectories, batteries: list[Battery], track_time, stride: in
     return speed, out_t
 
 
+@dataclass
+class Arc:
+    """One interceptor arc to a threat: launched ``launch_time`` and meeting the threat at
+    ``intercept_time`` (both s after the threat's launch), with its burnout state (Earth-fixed,
+    m and Earth-relative m/s, at ``launch_time + burn_time``) and the speed it needs (m/s)."""
+
+    launch_time: float
+    intercept_time: float
+    flight_time: float
+    burn_time: float
+    burnout_position: np.ndarray
+    burnout_velocity: np.ndarray
+    speed_needed: float
+    point: np.ndarray
+
+
+def intercept_arc(trajectories, matrix: DeterrentMatrix, batteries: list[Battery], i: int, j: int) -> Arc | None:
+    """The interceptor arc behind an engageable pair (flight i, battery j): intercept at the first
+    opportunity ``intercept_first``, on the fastest arc there (earliest arrival), so launched as
+    late as possible (never before ``launch_earliest``). None if the pair is not engageable."""
+    from .interceptor import earliest_arrival, reach
+
+    if not matrix.engageable[i, j]:
+        return None
+    b = batteries[j]
+    t_f = float(matrix.intercept_first[i, j])
+    k = int(round((t_f - trajectories.time[0]) / trajectories.step))
+    p = trajectories.position[i, k][None]
+    l0 = float(matrix.launch_earliest[i, j])
+    tau = float(earliest_arrival(b.interceptor, b.lat, b.lon, p, trajectories.models, max_time=t_f - l0).flight_time[0])
+    r = reach(b.interceptor, b.lat, b.lon, p, tau, trajectories.models)
+    return Arc(launch_time=t_f - tau, intercept_time=t_f, flight_time=tau, burn_time=b.interceptor.burn_time,
+               burnout_position=r.burnout_position[0], burnout_velocity=r.burnout_velocity[0],
+               speed_needed=float(r.speed_needed[0]), point=p[0])
+
+
 def with_speed(batteries: list[Battery], speed: float) -> list[Battery]:
     """The batteries with every interceptor's burnout speed set to ``speed`` (m/s), all other
     figures unchanged."""
@@ -491,33 +527,30 @@ def tracks_figure(trajectories, matrix: DeterrentMatrix, batteries: list[Battery
     for i, name in enumerate(matrix.base):
         bases.setdefault(name, (math.degrees(trajectories.launch_lat[i]), math.degrees(trajectories.launch_lon[i])))
     maps.add_sites(m, [v[0] for v in bases.values()], [v[1] for v in bases.values()], labels=list(bases),
-                   label="ICBM bases", marker="x", color=maps.OKABE_ITO["vermillion"], size=6)
+                   label="ICBM bases", marker="X", color=maps.OKABE_ITO["vermillion"], size=7)
     maps.finish(m, title, note=note or None)
     return m.fig
 
 
-def ships_figure(lat_deg, lon_deg, counts, n_bases: int, step_deg: float, title: str, note: str = ""):
-    """Map of ship stations (sea grid points, degrees) shaded by how many of ``n_bases`` bases'
-    flights a ship there can engage (at least one aim point)."""
+def ships_figure(lat_deg, lon_deg, counts, n_bases: int, title: str, note: str = ""):
+    """Map of ship stations (sea points, degrees) marked by how many of ``n_bases`` bases'
+    flights a ship there can engage (at least one aim point); grey where none."""
+    from matplotlib.lines import Line2D
+
     from . import maps
 
     lat_deg, lon_deg, counts = (np.asarray(x) for x in (lat_deg, lon_deg, counts))
-    la_c = np.arange(lat_deg.min(), lat_deg.max() + 0.5 * step_deg, step_deg)
-    lo_c = np.arange(lon_deg.min(), lon_deg.max() + 0.5 * step_deg, step_deg)
-    grid = np.zeros((la_c.size, lo_c.size), dtype=int)
-    ii = np.rint((lat_deg - la_c[0]) / step_deg).astype(int)
-    jj = np.rint((lon_deg - lo_c[0]) / step_deg).astype(int)
-    grid[ii, jj] = counts
-    searched = np.zeros_like(grid, dtype=bool)
-    searched[ii, jj] = True
     m = maps.europe_map(extent=(-12.0, 62.0, 28.0, 80.0), figsize=(9.0, 7.5))
-    maps.add_mask(m, la_c, lo_c, searched & (grid == 0), label="Searched: engages no base's flights",
-                  color="#999999", alpha=0.25)
-    levels = sorted(set(int(c) for c in counts if c > 0))
-    palette = [maps.OKABE_ITO[c] for c in ("sky_blue", "blue", "bluish_green", "orange", "vermillion")]
-    for k, lev in enumerate(range(1, n_bases + 1)):
-        if lev in levels:
-            maps.add_mask(m, la_c, lo_c, grid == lev, label=f"engages flights from {lev} of {n_bases} bases",
-                          color=palette[k % len(palette)], alpha=0.7)
+    palette = ["#BBBBBB"] + [maps.OKABE_ITO[c] for c in ("sky_blue", "blue", "bluish_green", "orange", "vermillion",
+                                                         "reddish_purple")]
+    for lev in range(0, n_bases + 1):
+        sel = counts == lev
+        if not sel.any():
+            continue
+        x, y = m.xy(lon_deg[sel], lat_deg[sel])
+        colour = palette[min(lev, len(palette) - 1)]
+        m.ax.scatter(x, y, s=18 if lev else 8, marker="s", color=colour, zorder=5, linewidths=0)
+        label = "engages no base's flights" if lev == 0 else f"engages flights from {lev} of {n_bases} bases"
+        m.handles.append(Line2D([], [], linestyle="none", marker="s", color=colour, label=label))
     maps.finish(m, title, note=note or None)
     return m.fig

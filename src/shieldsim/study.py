@@ -492,6 +492,7 @@ class DeterrentStudy:
     delay_sweeps: dict  # phase -> speed_sweep dict over delays x speeds (sweep variant)
     ships: dict | None
     phase_batteries: dict  # phase -> battery names
+    phase_matrices: dict = field(default_factory=dict)  # phase -> variant -> DeterrentMatrix (nominal speeds)
     attrs: dict = field(default_factory=dict)
 
     def as_dict(self, primary: str = "scenario") -> dict:
@@ -522,6 +523,10 @@ class DeterrentStudy:
             "fraction_engageable_by_variant": {v: m.fraction_engageable() for v, m in self.matrices.items()},
             "min_speed_kms_western_bases": {v: m.min_speed_by_base([b for b in WESTERN_BASES if b in set(m.base)])
                                             for v, m in self.matrices.items()},
+            "by_phase": {ph: {v: {"fraction_engageable": m.fraction_engageable(),
+                                  "min_speed_kms_western_bases": m.min_speed_by_base(
+                                      [b for b in WESTERN_BASES if b in set(m.base)])}
+                              for v, m in by_var.items()} for ph, by_var in self.phase_matrices.items()},
             "speed_sweep": sweeps,
             "delay_sweep": delays,
             "ships": self.ships and {k: v for k, v in self.ships.items() if k != "engageable"},
@@ -544,7 +549,8 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
     2. For each sensor variant, the `deterrent.DeterrentMatrix` against the scenario's own
        batteries (engageable, window, margin, minimum speed).
     3. For each phase in ``phases`` (built-in scenario names; their batteries and sensors face the
-       same flights): fraction engageable against interceptor burnout speed (``speeds_kms``,
+       same flights): the matrix at the phase's own interceptor figures for each of
+       ``sweep_variants``, and the fraction engageable against interceptor burnout speed (``speeds_kms``,
        default 3 to 7 by 0.25, applied to every battery) for each of ``sweep_variants``, and for
        ``delay_variant`` over launch delays x speeds.
     4. Ship stations: a ship with ``ship_interceptor`` (catalogue name; None = skip) at each sea
@@ -569,13 +575,16 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
                                            attrs=provenance(arch, variant=v, trajectory=kind or "scenario"))
         done += 1
         report("matrix", done, total)
-    sweeps, delay_sweeps, phase_bats = {}, {}, {}
+    sweeps, delay_sweeps, phase_bats, phase_mx = {}, {}, {}, {}
     for ph in phases:
         pa = arch if ph == arch.name else Architecture.from_scenario(scen.load(ph))
         phase_bats[ph] = [b.name for b in pa.batteries]
-        sweeps[ph] = {}
+        sweeps[ph], phase_mx[ph] = {}, {}
         for v in sweep_variants:
             track = variant_track_times(pa, traj, v, forward_radar)
+            phase_mx[ph][v] = det.deterrent_matrix(traj, pa.batteries, track, base, threat, aim_pt,
+                                                   min_speed=min_speed,
+                                                   attrs=provenance(pa, variant=v, trajectory=kind or "scenario"))
             sweeps[ph][v] = det.speed_sweep(traj, pa.batteries, track, speeds * 1e3)
             done += 1
             report("sweep", done, total)
@@ -610,4 +619,5 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
                        phases=list(phases), forward_radar=forward_radar,
                        speed_kms=[float(speeds[0]), float(speeds[-1]), float(speeds[1] - speeds[0]) if speeds.size > 1 else 0.0],
                        delays_s=list(map(float, delays_s)))
-    return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats, attrs)
+    return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats,
+                          phase_mx, attrs)

@@ -1,0 +1,181 @@
+"""``shieldsim deterrent``: can the shield reach strategic missiles flying to North America?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+from .output import fail, provenance, to_json
+
+
+def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, hi: float = 12.0):
+    """'a:b:step' (km/s) -> array of speeds from a to b inclusive; one-line error otherwise."""
+    import numpy as np
+
+    try:
+        a, b, s = (float(x) for x in text.split(":"))
+    except ValueError:
+        fail(option, f"expected START:STOP:STEP in km/s, got {text!r} [e.g. 3:7:0.25]")
+    if not (lo <= a <= b <= hi and s > 0 and (b - a) / s <= 400):
+        fail(option, f"need {lo} <= START <= STOP <= {hi}, STEP > 0 and at most 400 steps; got {text!r} [0.5, 12]")
+    return np.arange(a, b + 1e-9, s)
+
+
+@app.command()
+def deterrent(
+    scenario: str = typer.Argument("deterrent", help="Built-in scenario name or scenario TOML file."),
+    speed_kms_range: str = typer.Option("3:7:0.25", "--speed-kms-range", help="Interceptor burnout speeds of the sweep, START:STOP:STEP km/s [0.5, 12]."),
+    trajectory: str = typer.Option(None, "--trajectory", help="Threat trajectory shape (default: the scenario's) [minimum-energy, lofted, depressed]."),
+    phase: list[str] = typer.Option(None, "--phase", help="Phase scenarios whose batteries face the flights (repeatable; default: epaa-2011, epaa-2015, epaa-2018, epaa-phase4)."),
+    base: list[str] = typer.Option(None, "--base", help="Only these launch areas (repeatable; default: all)."),
+    ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep ('none' to skip) [catalogue name]."),
+    ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.25, max=10, help="Grid step of the ship-station sweep, degrees [0.25, 10]."),
+    out: Path = typer.Option(Path("shieldsim-deterrent"), "--out", help="Folder for the CSV of pairs, maps, plot and JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+) -> None:
+    """Base x aim point x battery matrix (engageable, margin, minimum interceptor speed), the
+    speed and delay sensitivity per EPAA phase, ship stations and track maps, written to --out."""
+    from .. import scenario as scen
+    from .. import study
+    from ..interceptor import catalogue, find
+    from ..parallel import progress_bar
+    from .coverage import load_architecture
+
+    speeds = parse_range(speed_kms_range)
+    if trajectory is not None and trajectory not in ("minimum-energy", "lofted", "depressed"):
+        fail("--trajectory", f"unknown shape {trajectory!r}; allowed: minimum-energy, lofted, depressed")
+    arch = load_architecture(scenario)
+    areas = base or list(arch.scenario.launch_areas)
+    unknown = [a for a in areas if a not in arch.scenario.launch_areas]
+    if unknown:
+        fail("--base", f"unknown launch area {unknown[0]!r}; allowed: {', '.join(arch.scenario.launch_areas)}")
+    phases = phase or list(study.DETERRENT_PHASES)
+    for ph in phases:
+        if ph != arch.name and ph not in scen.builtin_names() and not Path(ph).exists():
+            fail("--phase", f"unknown scenario {ph!r}; allowed: {', '.join(scen.builtin_names())} or a TOML file")
+    ship = None if ship_interceptor.lower() == "none" else ship_interceptor
+    if ship is not None:
+        try:
+            find(ship, catalogue())
+        except (KeyError, ValueError):
+            fail("--ship-interceptor", f"unknown interceptor {ship!r}; allowed: {', '.join(catalogue())}, none")
+    state = {"done": 0}
+    bar_cm = progress_bar(progress, len(study.SENSOR_VARIANTS) + len(phases) * 3 + (1 if ship else 0),
+                          "deterrent: matrix, sweeps, ships")
+    advance = bar_cm.__enter__()
+
+    def update(stage, done, total):
+        advance(done - state["done"])
+        state["done"] = done
+
+    try:
+        res = study.deterrent_study(arch, speeds_kms=speeds, phases=phases, ship_interceptor=ship,
+                                    ship_step_deg=ship_step_deg, areas=areas, kind=trajectory, progress=update)
+    except ValueError as err:
+        fail("SCENARIO", " ".join(str(err).split()))
+    finally:
+        bar_cm.__exit__(None, None, None)
+    summary = res.as_dict()
+    summary.update(provenance(arch.models.as_dict(), arch.name))
+    files = write_deterrent(arch, res, out)
+    summary["files"] = [str(f) for f in files]
+    (out / "deterrent.json").write_text(to_json(summary))
+    if as_json:
+        typer.echo(to_json(summary))
+        return
+    typer.echo(headline_table(summary))
+    typer.echo(f"Results in {out}/")
+
+
+def headline_table(summary: dict) -> str:
+    """Plain-text headline: fraction engageable per variant and battery; minimum speeds of
+    the western bases; fraction (any battery) at the sweep's speeds per phase."""
+    lines = ["Fraction of base x aim point flights engageable (scenario batteries):"]
+    fr = summary["fraction_engageable_by_variant"]
+    bats = list(next(iter(fr.values())))
+    lines.append("  " + "variant".ljust(18) + "".join(b[:16].rjust(17) for b in bats))
+    for v, row in fr.items():
+        lines.append("  " + v.ljust(18) + "".join(f"{row[b]:17.2f}" for b in bats))
+    lines.append("Minimum interceptor burnout speed (km/s) for the western bases, best aim point:")
+    for v, per in summary["min_speed_kms_western_bases"].items():
+        for b, row in per.items():
+            cells = "".join(("-" if row[k] is None else f"{row[k]:.2f}").rjust(17) for k in row)
+            lines.append(f"  {v[:17]:17s} {b[:14]:14s}{cells}")
+    lines.append("Per phase (interceptor figures of the phase): fraction engageable | min speed km/s, western bases")
+    for ph, by_var in summary.get("by_phase", {}).items():
+        for v, r in by_var.items():
+            fr_txt = ", ".join(f"{b} {f:.2f}" for b, f in r["fraction_engageable"].items())
+            lines.append(f"  {ph} [{v}]: {fr_txt}")
+            for b, row in r["min_speed_kms_western_bases"].items():
+                cells = ", ".join(f"{k} {'-' if x is None else f'{x:.2f}'}" for k, x in row.items())
+                lines.append(f"      {b}: {cells}")
+    lines.append("Fraction engageable by any battery vs speed (km/s):")
+    for ph, by_var in summary["speed_sweep"].items():
+        for v, sw in by_var.items():
+            pts = " ".join(f"{s:g}:{f:.2f}" for s, f in zip(sw["speed_kms"], sw["fraction_any"]))
+            lines.append(f"  {ph} [{v}] {pts}")
+    return "\n".join(lines)
+
+
+def write_deterrent(arch, res, out: Path) -> list[Path]:
+    """Write pairs.csv, sweep.csv, the speed plot, the track map and the ship map to ``out``."""
+    import csv
+
+    import numpy as np
+
+    from .. import deterrent as det
+    from .. import maps
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    d = res.as_dict()
+    path = out / "pairs.csv"
+    cols = ["variant", "base", "threat", "aim_point", "battery", "engageable", "margin_s", "min_speed_kms",
+            "interceptor_speed_kms", "track_time_s", "launch_earliest_s", "intercept_first_s", "intercept_last_s",
+            "first_alt_km"]
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, cols)
+        w.writeheader()
+        for row in d["pairs"]:
+            w.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in cols})
+    files.append(path)
+    path = out / "sweep.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["phase", "variant", "launch_delay_s", "speed_kms", "battery", "fraction_engageable"])
+        for ph, by_var in res.sweeps.items():
+            for v, sw in by_var.items():
+                for s, speed in enumerate(sw["speeds"]):
+                    for j, b in enumerate(res.phase_batteries[ph]):
+                        w.writerow([ph, v, "nominal", f"{speed / 1e3:g}", b, f"{sw['fraction'][0, s, j]:.4f}"])
+                    w.writerow([ph, v, "nominal", f"{speed / 1e3:g}", "any", f"{sw['fraction_any'][0, s]:.4f}"])
+        for ph, sw in res.delay_sweeps.items():
+            for a, dl in enumerate(sw["delays"]):
+                for s, speed in enumerate(sw["speeds"]):
+                    w.writerow([ph, "delay-sweep", f"{dl:g}", f"{speed / 1e3:g}", "any", f"{sw['fraction_any'][a, s]:.4f}"])
+    files.append(path)
+    note = f"shieldsim {res.attrs.get('version', '')}; scenario {arch.name}; models {arch.models.as_dict()}"
+    curves = {}
+    for ph, by_var in res.sweeps.items():
+        for v, sw in by_var.items():
+            curves[f"{ph} [{v}]"] = sw["fraction_any"][0]
+    speeds = next(iter(next(iter(res.sweeps.values())).values()))["speeds"] / 1e3 if res.sweeps else np.array([])
+    if curves:
+        fig = det.speed_figure(speeds, curves, "Fraction of ICBM flights engageable by any battery vs interceptor speed",
+                               nominal={"SM-3 IB": 3.0, "SM-3 IIA": 4.5, "SM-3 IIB (notional)": 5.5})
+        files += list(maps.save(fig, out / "speed-sensitivity"))
+    for v in ("cue-as-track", "scenario"):
+        if v in res.matrices:
+            fig = det.tracks_figure(res.trajectories, res.matrices[v], arch.batteries,
+                                    f"{arch.name}: ICBM tracks and the parts each site can reach [{v}]", note)
+            files += list(maps.save(fig, out / f"tracks-{v}"))
+    if res.ships:
+        s = res.ships
+        fig = det.ships_figure(s["lat_deg"], s["lon_deg"], s["bases_engageable"], len(s["bases"]),
+                               f"Ship stations with {s['interceptor']} ({s['interceptor_speed_kms']:g} km/s) that can engage\n"
+                               f"ICBMs from {', '.join(s['bases'])} [{s['timeline']}]", note)
+        files += list(maps.save(fig, out / "ship-stations"))
+    return files

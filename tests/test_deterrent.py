@@ -1,0 +1,201 @@
+"""Tests for shieldsim.deterrent and study.deterrent_study: the deterrent matrix is proved by
+flying its arcs, by brute force over launch times and intercept points, and by monotonicity."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from shieldsim import deterrent as det
+from shieldsim import scenario as scen
+from shieldsim import study
+from shieldsim.interceptor import reach
+from shieldsim.trajectory import fly_states
+
+
+@pytest.fixture(scope="module")
+def setup():
+    arch = study.Architecture.from_scenario(scen.load("deterrent"))
+    traj, base, threat, aim, skipped = study.deterrent_flights(
+        arch, areas=["kozelsk", "vypolzovo"], aim_names=["washington", "seattle", "chicago"])
+    track = study.variant_track_times(arch, traj, "cue-as-track")
+    mx = det.deterrent_matrix(traj, arch.batteries, track, base, threat, aim)
+    return arch, traj, track, mx
+
+
+def test_flights_are_labelled_base_class_aim_point(setup):
+    arch, traj, track, mx = setup
+    assert len(traj) == 9  # kozelsk flies two classes, vypolzovo one, to three aim points
+    assert set(mx.base) == {"kozelsk", "vypolzovo"}
+    assert set(mx.aim_point) == {"washington", "seattle", "chicago"}
+    assert mx.engageable.shape == (9, len(arch.batteries))
+
+
+def test_engageable_arc_flown_meets_icbm_within_1_km(setup):
+    arch, traj, track, mx = setup
+    ii, jj = np.nonzero(mx.engageable)
+    assert ii.size > 0, "the optimistic timeline must give some engageable pair for this proof"
+    for i, j in list(zip(ii, jj))[:4]:
+        arc = det.intercept_arc(traj, mx, arch.batteries, i, j)
+        assert arc.launch_time >= mx.launch_earliest[i, j] - 1e-6
+        assert arc.speed_needed <= arch.batteries[j].interceptor.burnout_speed + 1e-6
+        coast = arc.flight_time - arc.burn_time
+        f = fly_states(arc.burnout_position[None], arc.burnout_velocity[None], traj.models,
+                       sample_step=coast / 200, max_time=coast * (1 + 1e-9))
+        k = int(round(arc.intercept_time / traj.step))
+        miss = np.linalg.norm(f.position[0, 200] - traj.position[i, k])
+        assert miss < 1e3, f"pair {i},{j}: interceptor misses the ICBM by {miss:.0f} m"
+
+
+def _brute_force_arc_exists(traj, battery, i, launch_earliest, speed, launch_step=4.0, sample_stride=2):
+    """Any (threat sample, launch time >= launch_earliest) whose arc needs at most ``speed``,
+    inside the interceptor's altitude band and range? Exhaustive grid, compiled batches."""
+    icp = battery.interceptor
+    k = np.arange(0, traj.time.size, sample_stride)
+    k = k[np.isfinite(traj.position[i, k, 0])]
+    pts, taus = [], []
+    for kk in k:
+        t_k = traj.time[kk]
+        launches = np.arange(launch_earliest, t_k - icp.burn_time - 1.0, launch_step)
+        if launches.size:
+            pts.append(np.repeat(traj.position[i, kk][None], launches.size, axis=0))
+            taus.append(t_k - launches)
+    if not pts:
+        return False
+    r = reach(icp, battery.lat, battery.lon, np.concatenate(pts), np.concatenate(taus), traj.models)
+    return bool(np.any(r.in_limits & (r.speed_needed <= speed)))
+
+
+def test_not_engageable_pairs_have_no_arc_by_brute_force(setup):
+    arch, traj, track, mx = setup
+    ii, jj = np.nonzero(~mx.engageable & np.isfinite(mx.launch_earliest))
+    assert ii.size > 0
+    # the IIB site against every flight it cannot engage, plus an SM-3 IB site
+    chosen = [(i, j) for i, j in zip(ii, jj) if arch.batteries[j].name == "redzikowo"][:3]
+    chosen += [(i, j) for i, j in zip(ii, jj) if arch.batteries[j].name == "deveselu"][:1]
+    assert chosen
+    for i, j in chosen:
+        b = arch.batteries[j]
+        assert not _brute_force_arc_exists(traj, b, i, mx.launch_earliest[i, j], b.interceptor.burnout_speed)
+    # the same brute force does find the arcs of engageable pairs (so the check can fail)
+    i, j = np.argwhere(mx.engageable)[0]
+    b = arch.batteries[j]
+    assert _brute_force_arc_exists(traj, b, i, mx.launch_earliest[i, j], b.interceptor.burnout_speed,
+                                   launch_step=2.0, sample_stride=1)
+
+
+def test_margin_sign_matches_engageable_and_equals_missing_launch_time(setup):
+    arch, traj, track, mx = setup
+    fin = np.isfinite(mx.margin_s)
+    assert np.all(mx.margin_s[mx.engageable] >= 0)
+    assert np.all(mx.margin_s[fin & ~mx.engageable] < 0)
+    # changing the launch delay by the margin moves the pair across the edge
+    j = [b.name for b in arch.batteries].index("redzikowo")
+    bats = [arch.batteries[j]]
+    delay = bats[0].interceptor.launch_delay
+    checked = 0
+    for i in np.flatnonzero(fin[:, j]):
+        m = mx.margin_s[i, j]
+        if delay + m - 3.0 < 0:
+            continue
+        ok_before = det.deterrent_matrix(traj.subset([i]), det.with_delay(bats, delay + m - 3.0), track[[i], j],
+                                         [""], [""], [""], min_speed=False).engageable[0, 0]
+        ok_after = det.deterrent_matrix(traj.subset([i]), det.with_delay(bats, delay + m + 3.0), track[[i], j],
+                                        [""], [""], [""], min_speed=False).engageable[0, 0]
+        assert ok_before and not ok_after, f"flight {i}: margin {m:.1f} s"
+        checked += 1
+    assert checked >= 2
+
+
+def test_minimum_speed_is_the_engageability_edge(setup):
+    arch, traj, track, mx = setup
+    j = [b.name for b in arch.batteries].index("redzikowo")
+    bats = [arch.batteries[j]]
+    vmin = mx.min_speed[:, j]
+    assert np.isfinite(vmin).sum() >= 3
+    for i in np.flatnonzero(np.isfinite(vmin)):
+        above = det.deterrent_matrix(traj.subset([i]), det.with_speed(bats, vmin[i] + 20.0), track[[i], j],
+                                     [""], [""], [""], min_speed=False).engageable[0, 0]
+        below = det.deterrent_matrix(traj.subset([i]), det.with_speed(bats, vmin[i] - 60.0), track[[i], j],
+                                     [""], [""], [""], min_speed=False).engageable[0, 0]
+        assert above and not below, f"flight {i}: min speed {vmin[i]:.0f} m/s"
+    # engageable at the nominal speed exactly when the minimum speed is below it
+    nominal = bats[0].interceptor.burnout_speed
+    fin = np.isfinite(vmin) & (np.abs(vmin - nominal) > 30.0)
+    assert np.array_equal(mx.engageable[fin, j], vmin[fin] < nominal)
+
+
+def test_fraction_engageable_never_falls_with_speed_or_rises_with_delay(setup):
+    arch, traj, track, mx = setup
+    speeds = np.arange(3.0, 7.01, 0.5) * 1e3
+    sw = det.speed_sweep(traj, arch.batteries, track, speeds, delays=[0.0, 60.0, 180.0])
+    eng = sw["engageable"]  # (D, S, N, B)
+    assert sw["fraction_any"].max() > 0 and sw["fraction_any"].min() < sw["fraction_any"].max()
+    assert np.all(np.diff(sw["fraction"], axis=1) >= 0)
+    assert np.all(np.diff(sw["fraction"], axis=0) <= 0)
+    assert np.all(np.diff(sw["fraction_any"], axis=1) >= 0)
+    # stronger: the set of engageable pairs only grows with speed and shrinks with delay
+    assert np.all(eng[:, 1:] >= eng[:, :-1])
+    assert np.all(eng[1:] <= eng[:-1])
+
+
+def test_sensor_variants_remove_the_named_sensors(setup):
+    arch = setup[0]
+    no_fwd = study._variant_arch(arch, "no-forward-radar")
+    no_ir = study._variant_arch(arch, "no-space-cueing")
+    for net in no_fwd.networks.values():
+        assert study.FORWARD_RADAR not in [s.name for s in net.sensors]
+    for net in no_ir.networks.values():
+        assert all(hasattr(s, "boresight") for s in net.sensors)
+    assert any(study.FORWARD_RADAR in [s.name for s in n.sensors] for n in arch.networks.values())
+    with pytest.raises(ValueError, match="allowed"):
+        study._variant_arch(arch, "bogus")
+
+
+def test_cue_as_track_uses_the_space_based_cue(setup):
+    arch, traj, track, mx = setup
+    _, timelines = study.track_times(arch, traj)
+    cue = timelines[arch.battery_networks[0]].cue_time
+    assert np.allclose(track[:, 0], cue)
+    no_ir = study.variant_track_times(arch, traj, "no-space-cueing")
+    assert np.all(~(no_ir <= track - 1e-9))  # without cueing no track comes earlier
+
+
+def test_sea_positions_are_at_sea_and_in_the_boxes():
+    from shieldsim.geography import country_of
+
+    lat, lon, box = det.sea_positions(step_deg=3.0)
+    assert lat.size > 20
+    assert np.all(country_of(lat, lon) == "")
+    assert set(box) <= set(det.SHIP_BOXES)
+
+
+def test_cli_deterrent_json_and_files(tmp_path):
+    from shieldsim.cli import app
+
+    out = tmp_path / "d"
+    res = CliRunner().invoke(app, ["deterrent", "--base", "vypolzovo", "--phase", "epaa-2018",
+                                   "--speed-kms-range", "4:6:1", "--ship-step-deg", "8", "--json", "--out", str(out),
+                                   "--no-progress"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["scenario"] == "deterrent" and d["version"] and d["models"]["earth"]
+    assert d["pairs"] and {"base", "aim_point", "battery", "engageable", "margin_s", "min_speed_kms"} <= set(d["pairs"][0])
+    assert set(d["fraction_engageable"]) >= {"redzikowo", "deveselu", "any"}
+    assert d["speed_sweep"]["epaa-2018"]["cue-as-track"]["speed_kms"] == [4.0, 5.0, 6.0]
+    for name in ("pairs.csv", "sweep.csv", "deterrent.json", "speed-sensitivity.png", "tracks-cue-as-track.svg",
+                 "ship-stations.png"):
+        assert (out / name).exists(), name
+    assert math.isclose(d["ships"]["interceptor_speed_kms"], 4.5)
+
+
+def test_cli_deterrent_bad_range_is_one_line_error(tmp_path):
+    from shieldsim.cli import app
+
+    res = CliRunner().invoke(app, ["deterrent", "--speed-kms-range", "7:3:0.25", "--out", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "speed-kms-range" in res.output and "Traceback" not in res.output
