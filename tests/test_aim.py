@@ -187,3 +187,12 @@ def test_cli_aim_bad_input_is_one_line_exit_2(capsys, args, option):
         assert "allowed" in err and "ss-27" in err
     if "scud-b" in args:
         assert "maximum range" in err
+
+
+def test_unreachable_pairs_can_be_skipped(cat):
+    m = cat["nodong"]
+    lat, lon = np.radians([35.7, 35.7, 35.7]), np.radians([51.4, 51.4, 51.4])
+    tlat, tlon = geodesic_direct(lat, lon, np.radians([300, 300, 120]), np.array([800e3, 2500e3, 1000e3]), WGS84)
+    a = aim(lat, lon, tlat, tlon, m, ROT_DRAG, unreachable="skip", labels=["a", "b", "c"])
+    assert list(a.pair_index) == [0, 2] and list(a.labels) == ["a", "c"]
+    assert len(a) == 2 and np.all(a.miss < 1000.0)

@@ -699,7 +699,8 @@ class Aim(Trajectory):
         burnout_gamma, burnout_heading (rad);
         target_lat, target_lon: rad; miss: impact-to-target distance along the surface, m;
         kind: "minimum-energy", "lofted" or "depressed"; full_burn: True where the
-        minimum-energy condition had to give way to a full burn to reach the target.
+        minimum-energy condition had to give way to a full burn to reach the target;
+        pair_index: index of each flight in the pairs given to `aim`.
     """
 
     heading: np.ndarray | None = None
@@ -717,6 +718,7 @@ class Aim(Trajectory):
     target_lon: np.ndarray | None = None
     miss: np.ndarray | None = None
     full_burn: np.ndarray | None = None
+    pair_index: np.ndarray | None = None
     kind: str = "minimum-energy"
 
     def subset(self, index) -> "Aim":
@@ -843,7 +845,7 @@ def max_range(missile, lat, lon, heading, models: Models = Models(), n_grid: int
 
 def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models = Models(),
         kind: str = "minimum-energy", apogee=None, launch_time=0.0, sample_step: float = 2.0,
-        labels=None) -> Aim:
+        labels=None, unreachable: str = "raise") -> Aim:
     """Aim N flights of one threat class from launch points at targets.
 
     Args:
@@ -856,6 +858,8 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         launch_time: s since the scenario epoch (scalar or (N,)).
         sample_step: step (s) of the common time grid of the returned trajectories.
         labels: optional (N,) names.
+        unreachable: "raise" (default) or "skip": leave out the pairs the class cannot fly
+            (``Aim.pair_index`` lists the pairs kept).
 
     Returns:
         An `Aim` (a `Trajectory` with burnout states, controls and miss distance). Impact lies
@@ -869,6 +873,8 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
 
     if kind not in ("minimum-energy", "lofted", "depressed"):
         raise ValueError(f"kind must be 'minimum-energy', 'lofted' or 'depressed', got {kind!r}")
+    if unreachable not in ("raise", "skip"):
+        raise ValueError(f"unreachable must be 'raise' or 'skip', got {unreachable!r}")
     lat, lon, tlat, tlon = (np.atleast_1d(np.asarray(x, dtype=float)).copy() for x in
                             np.broadcast_arrays(launch_lat, launch_lon, target_lat, target_lon))
     n = lat.size
@@ -1016,6 +1022,12 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         r = true_r
     else:
         ok = done(r, full)
+    keep = np.arange(n)
+    if unreachable == "skip" and not ok.all():
+        keep = np.nonzero(ok)[0]
+        if keep.size == 0:
+            raise ValueError(f"the {missile.name} class cannot fly any of the {n} requested flights")
+        ok = np.ones(n, dtype=bool)
     if not ok.all():
         # a target the class cannot reach: say how far it can fly in that direction
         bad = np.nonzero(~ok)[0]
@@ -1036,19 +1048,24 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
             f"{reach[0] / 1e3:,.0f} km): the class cannot fly that shape there "
             f"(remaining miss {np.hypot(r[j, 0], r[j, 1]) / 1e3:.1f} km)" + (f" [pair {j}]" if n > 1 else ""))
     if kind != "minimum-energy":
-        _, e = raw(every, x, vacuum)
-        wrong = (e["g"] > 0) != (kind == "lofted")
+        _, e = raw(keep, x[keep], vacuum)
+        wrong = np.zeros(n, dtype=bool)
+        wrong[keep] = (e["g"] > 0) != (kind == "lofted")
         if wrong.any():
             j = int(np.nonzero(wrong)[0][0])
             side = "above" if kind == "lofted" else "below"
             raise ValueError(f"a {kind} flight needs an apogee {side} the minimum-energy apogee for this pair; "
                              f"{h_t[j] / 1e3:.0f} km is not" + (f" [pair {j}]" if n > 1 else ""))
     if not models.drag:
-        _, e = raw(every, x, models)
-        flight_time = e["flight_time"]
-    return boosted_trajectories(missile, lat, lon, x[:, 0], x[:, 1], x[:, 2], models, launch_time, sample_step,
-                                labels, target_lat=tlat, target_lon=tlon, kind=kind, full_burn=full,
-                                max_free_flight=float(np.nanmax(flight_time)) + 60.0)
+        _, e = raw(keep, x[keep], models)
+        flight_time[keep] = e["flight_time"]
+    launch_time = np.broadcast_to(np.asarray(launch_time, dtype=float), (n,))[keep]
+    out = boosted_trajectories(missile, lat[keep], lon[keep], x[keep, 0], x[keep, 1], x[keep, 2], models,
+                               launch_time, sample_step, None if labels is None else np.asarray(labels)[keep],
+                               target_lat=tlat[keep], target_lon=tlon[keep], kind=kind, full_burn=full[keep],
+                               max_free_flight=float(np.nanmax(flight_time[keep])) + 60.0)
+    out.pair_index = keep
+    return out
 
 
 def _safe_inverse(lat, lon, e, earth):
