@@ -196,3 +196,15 @@ def test_unreachable_pairs_can_be_skipped(cat):
     a = aim(lat, lon, tlat, tlon, m, ROT_DRAG, unreachable="skip", labels=["a", "b", "c"])
     assert list(a.pair_index) == [0, 2] and list(a.labels) == ["a", "c"]
     assert len(a) == 2 and np.all(a.miss < 1000.0)
+
+
+def test_minimum_energy_beyond_the_full_burn_minimum_energy_range_uses_the_full_burn(cat):
+    """Between the range of the full-burn minimum-energy flight and the class's maximum range,
+    the least burn that reaches the target is the full burn."""
+    m = cat["ss-27"]
+    models = Models(SPHERE, rotation=False, drag=True)
+    tlat, tlon = geodesic_direct(np.zeros(2), np.zeros(2), np.zeros(2), np.array([9000e3, 10_900e3]), SPHERE)
+    a = aim(np.zeros(2), np.zeros(2), tlat, tlon, m, models)
+    assert list(a.full_burn) == [False, True]
+    assert a.cutoff[0] < 1.0 and a.cutoff[1] == 1.0
+    assert np.all(a.miss < 1000.0)

@@ -957,6 +957,7 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
             if good_j.any():
                 dx[good_j] = -np.linalg.solve(jac[good_j], ra[good_j][:, :, None])[:, :, 0]
             dx = np.where(np.isfinite(dx), dx, 0.0)
+            dx_raw = dx.copy()
             scale = np.max(np.abs(dx) / (limit * trust[act, None]), axis=1)
             dx = dx / np.maximum(scale, 1.0)[:, None]
             xn = np.clip(xa + dx, lo_b, hi_b)
@@ -969,8 +970,10 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
             trust[act[good]] = np.minimum(trust[act[good]] * 2.0, 1.0)
             trust[act[~good]] *= 0.25
             if kind == "minimum-energy":
-                # the least burn that reaches the target is the full burn: drop the shaping condition
-                switch = (~full[act]) & (xn[:, 2] >= 1.0) & (rn[:, 0] < 0) & good
+                # short of the target, near the minimum-energy condition, and Newton asks for more
+                # burn than there is: the full burn it is; drop the shaping condition
+                switch = ((~full[act]) & (xa[:, 2] + dx_raw[:, 2] > 1.0) & (ra[:, 0] < 0) & (xa[:, 2] > 0.97)
+                          & (np.abs(ra[:, 2]) < 2e4))
                 if switch.any():
                     s_ = act[switch]
                     full[s_] = True
