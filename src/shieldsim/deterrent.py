@@ -459,18 +459,25 @@ def ship_batteries(interceptor, lat_deg, lon_deg, prefix: str = "ship") -> list[
 # figures
 
 
-def speed_figure(speeds_kms, curves: dict, title: str, nominal: dict | None = None):
+def speed_figure(speeds_kms, curves: dict, title: str, nominal: dict | None = None, styles: dict | None = None):
     """Line plot of fraction of flights engageable (0-1) against interceptor burnout speed
-    (km/s); ``curves`` maps a legend label to (S,) fractions; ``nominal`` marks speeds."""
+    (km/s); ``curves`` maps a legend label to (S,) fractions; ``nominal`` marks speeds;
+    ``styles`` maps a label to (colour index, line style index)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(7.5, 4.8), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
-    styles = ["-", "--", "-.", ":"]
+    from . import maps
+
+    dashes = ["-", "--", "-.", ":"]
+    colours = [maps.OKABE_ITO[c] for c in ("orange", "sky_blue", "bluish_green", "vermillion", "blue",
+                                           "reddish_purple", "black")]
     for k, (label, frac) in enumerate(curves.items()):
-        ax.plot(speeds_kms, frac, styles[k % 4], marker="o", markersize=3, label=label)
+        c, d = (styles or {}).get(label, (k, k))
+        ax.plot(speeds_kms, frac, dashes[d % 4], color=colours[c % len(colours)], marker="o", markersize=3,
+                label=label)
     for label, v in (nominal or {}).items():
         ax.axvline(v, color="#999999", linewidth=0.8)
         ax.annotate(label, (v, 1.0), rotation=90, fontsize=7, va="top", ha="right", color="#555555")

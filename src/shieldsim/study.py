@@ -616,7 +616,8 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
         done += 1
         report("ships", done, total)
     attrs = provenance(arch, trajectory=kind or "scenario", step_s=step, variants=list(variants),
-                       phases=list(phases), forward_radar=forward_radar,
+                       phases=list(phases), forward_radar=forward_radar, delay_variant=delay_variant,
+                       ship_timeline=delay_variant,
                        speed_kms=[float(speeds[0]), float(speeds[-1]), float(speeds[1] - speeds[0]) if speeds.size > 1 else 0.0],
                        delays_s=list(map(float, delays_s)))
     return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats,

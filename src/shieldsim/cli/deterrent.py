@@ -158,15 +158,23 @@ def write_deterrent(arch, res, out: Path) -> list[Path]:
                     w.writerow([ph, "delay-sweep", f"{dl:g}", f"{speed / 1e3:g}", "any", f"{sw['fraction_any'][a, s]:.4f}"])
     files.append(path)
     note = f"shieldsim {res.attrs.get('version', '')}; scenario {arch.name}; models {arch.models.as_dict()}"
-    curves = {}
-    for ph, by_var in res.sweeps.items():
-        for v, sw in by_var.items():
+    curves, styles = {}, {}
+    for c, (ph, by_var) in enumerate(res.sweeps.items()):
+        for d, (v, sw) in enumerate(by_var.items()):
             curves[f"{ph} [{v}]"] = sw["fraction_any"][0]
+            styles[f"{ph} [{v}]"] = (c, d)
     speeds = next(iter(next(iter(res.sweeps.values())).values()))["speeds"] / 1e3 if res.sweeps else np.array([])
     if curves:
         fig = det.speed_figure(speeds, curves, "Fraction of ICBM flights engageable by any battery vs interceptor speed",
-                               nominal={"SM-3 IB": 3.0, "SM-3 IIA": 4.5, "SM-3 IIB (notional)": 5.5})
+                               nominal={"SM-3 IB": 3.0, "SM-3 IIA": 4.5, "SM-3 IIB (notional)": 5.5}, styles=styles)
         files += list(maps.save(fig, out / "speed-sensitivity"))
+    for ph, sw in res.delay_sweeps.items():
+        if ph != list(res.delay_sweeps)[-1]:
+            continue
+        dcurves = {f"launch delay {dl:g} s": sw["fraction_any"][a] for a, dl in enumerate(sw["delays"])}
+        fig = det.speed_figure(sw["speeds"] / 1e3, dcurves,
+                               f"{ph}: fraction engageable vs speed for launch delays [{res.attrs.get('delay_variant', 'cue-as-track')}]")
+        files += list(maps.save(fig, out / "delay-sensitivity"))
     for v in ("cue-as-track", "scenario"):
         if v in res.matrices:
             fig = det.tracks_figure(res.trajectories, res.matrices[v], arch.batteries,
