@@ -1051,10 +1051,16 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
             f"{reach[0] / 1e3:,.0f} km): the class cannot fly that shape there "
             f"(remaining miss {np.hypot(r[j, 0], r[j, 1]) / 1e3:.1f} km)" + (f" [pair {j}]" if n > 1 else ""))
     if kind != "minimum-energy":
+        # lofted means steeper than the minimum-energy flight, depressed flatter (judged on the
+        # vacuum arc, so only for flights that climb above the sensible atmosphere)
         _, e = raw(keep, x[keep], vacuum)
         wrong = np.zeros(n, dtype=bool)
-        wrong[keep] = (e["g"] > 0) != (kind == "lofted")
-        if wrong.any():
+        wrong[keep] = ((e["g"] > 0) != (kind == "lofted")) & (e["apogee_alt"] > DRAG_CEILING)
+        if wrong.any() and unreachable == "skip":
+            keep = keep[~wrong[keep]]
+            if keep.size == 0:
+                raise ValueError(f"the {missile.name} class cannot fly any of the {n} requested flights")
+        elif wrong.any():
             j = int(np.nonzero(wrong)[0][0])
             side = "above" if kind == "lofted" else "below"
             raise ValueError(f"a {kind} flight needs an apogee {side} the minimum-energy apogee for this pair; "
