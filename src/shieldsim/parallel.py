@@ -164,7 +164,7 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Execut
     from distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.ERROR)
+                           dashboard_address=None, silence_logs=logging.CRITICAL)
     return DaskExecutor(Client(cluster), cluster, name="dask-local")
 
 
