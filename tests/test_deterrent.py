@@ -199,3 +199,33 @@ def test_cli_deterrent_bad_range_is_one_line_error(tmp_path):
     res = CliRunner().invoke(app, ["deterrent", "--speed-kms-range", "7:3:0.25", "--out", str(tmp_path)])
     assert res.exit_code == 2
     assert "speed-kms-range" in res.output and "Traceback" not in res.output
+
+
+def test_depressed_flights_fly_below_the_minimum_energy_apogee():
+    arch = study.Architecture.from_scenario(scen.load("deterrent"))
+    me = study.deterrent_flights(arch, areas=["vypolzovo"], aim_names=["washington", "chicago"])[0]
+    dep = study.deterrent_flights(arch, areas=["vypolzovo"], aim_names=["washington", "chicago"],
+                                  kind="depressed", apogee=600e3)[0]
+    assert np.allclose(dep.apogee_alt, 600e3, atol=1e3)
+    assert np.all(me.apogee_alt > 1000e3)
+    with pytest.raises(ValueError, match="apogee"):
+        study.deterrent_flights(arch, areas=["vypolzovo"], aim_names=["washington"], kind="lofted")
+
+
+def test_study_reports_pairs_with_margin_sign_of_the_matrix():
+    arch = study.Architecture.from_scenario(scen.load("deterrent"))
+    res = study.deterrent_study(arch, speeds_kms=[4.5, 5.5], delays_s=(0.0, 60.0), variants=("cue-as-track",),
+                                phases=("epaa-phase4",), ship_interceptor=None, areas=["kozelsk"],
+                                aim_names=["boston", "seattle"])
+    d = res.as_dict(primary="cue-as-track")
+    assert len(d["pairs"]) == 4 * len(arch.batteries)
+    assert all(p["variant"] == "cue-as-track" for p in d["pairs"])
+    rep = res.to_report("cue-as-track", figures=False)
+    mx = res.matrices["cue-as-track"]
+    assert [p.engageable for p in rep.pairs] == mx.engageable.ravel().tolist()
+    for p in rep.pairs:
+        if p.engageable:
+            assert p.margin_s >= 0
+        elif p.margin_s is not None:
+            assert p.margin_s < 0
+    assert d["fraction_engageable"]["redzikowo"] == pytest.approx(mx.engageable[:, 2].mean())

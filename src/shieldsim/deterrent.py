@@ -561,3 +561,35 @@ def ships_figure(lat_deg, lon_deg, counts, n_bases: int, title: str, note: str =
         m.handles.append(Line2D([], [], linestyle="none", marker="s", color=colour, label=label))
     maps.finish(m, title, note=note or None)
     return m.fig
+
+
+def ships_by_base_figure(lat_deg, lon_deg, engageable: dict, title: str, note: str = ""):
+    """One small map per base: the sea points (degrees) from which a ship can engage at least
+    one of that base's flights (``engageable``: base -> (P,) bool), the others in grey."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+
+    from . import maps
+
+    lat_deg, lon_deg = np.asarray(lat_deg), np.asarray(lon_deg)
+    n = max(len(engageable), 1)
+    cols = min(3, n)
+    rows = int(math.ceil(n / cols))
+    fig = Figure(figsize=(4.2 * cols, 3.9 * rows + 0.4), layout="constrained")
+    FigureCanvasAgg(fig)
+    for k, (base, ok) in enumerate(engageable.items()):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        m = maps.europe_map(ax=ax, extent=(-12.0, 62.0, 28.0, 80.0), graticule_deg=20.0)
+        ok = np.asarray(ok, dtype=bool)
+        for sel, colour, size in ((~ok, "#BBBBBB", 5), (ok, maps.OKABE_ITO["blue"], 10)):
+            if sel.any():
+                x, y = m.xy(lon_deg[sel], lat_deg[sel])
+                ax.scatter(x, y, s=size, marker="s", color=colour, zorder=5, linewidths=0)
+        ax.set_title(f"{base}: {int(ok.sum())} of {ok.size} positions", fontsize=9)
+    fig.legend(handles=[Line2D([], [], linestyle="none", marker="s", color=maps.OKABE_ITO["blue"],
+                               label="ship here can engage some flight from the base"),
+                        Line2D([], [], linestyle="none", marker="s", color="#BBBBBB", label="cannot")],
+               loc="outside lower center", ncols=2, fontsize=8)
+    fig.suptitle(title + (f"\n{note}" if note else ""), fontsize=9)
+    return fig

@@ -154,18 +154,36 @@ def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step:
                sample_step=step, labels=labels)
 
 
-def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
-              kind: str | None = None, land_only: bool = True, chunk: int = 1500,
-              progress: Callable[[int, int], None] | None = None):
-    """Defended footprint (`coverage.Footprint`) of the architecture against one launch area.
+def same_threats(archs: list[Architecture]) -> None:
+    """Raise ValueError unless the architectures face the same threats on the same grid
+    (launch areas, threat classes, defended region and models), so flights can be shared."""
+    first = archs[0]
+    for other in archs[1:]:
+        for what, a, b in (("launch areas", first.scenario.launch_areas, other.scenario.launch_areas),
+                           ("threat classes", first.missiles, other.missiles),
+                           ("defended region", first.scenario.defended, other.scenario.defended),
+                           ("models", first.models, other.models)):
+            if a != b:
+                raise ValueError(f"scenarios {first.name!r} and {other.name!r} differ in their {what}; "
+                                 "they cannot share flights")
+
+
+def footprints(archs: list[Architecture], area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
+               kind: str | None = None, land_only: bool = True, chunk: int = 1500,
+               progress: Callable[[int, int], None] | None = None) -> list:
+    """Defended footprints (`coverage.Footprint`) of several architectures facing the same
+    threats (see `same_threats`) against one launch area; each flight is flown once.
 
     Every threat class of the area is flown from every launch point of the area to the centre
-    of every (land) cell of the defended region it can reach, in batches of ``chunk`` flights.
-    ``progress(done, total)`` is called after each batch.
+    of every (land) cell of the defended region it can reach, in batches of ``chunk`` flights;
+    each batch is tracked and engaged by every architecture. ``progress(done, total)`` is
+    called after each batch.
     """
     from .coverage import Footprint, empty_summary, grid_centres, merge_summaries, summarise_cells
     from .engagement import engage
 
+    same_threats(archs)
+    arch = archs[0]
     sc = arch.scenario
     if area not in sc.launch_areas:
         raise ValueError(f"unknown threat area {area!r}; allowed: {', '.join(sc.launch_areas)}")
@@ -187,24 +205,33 @@ def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step
             if ok.any():
                 jobs.append((cls, k, np.flatnonzero(ok)))
     total = sum(j[2].size for j in jobs)
-    summary = empty_summary(glat.size)
+    summaries = [empty_summary(glat.size) for _ in archs]
     done = 0
     for cls, k, idx in jobs:
         for start in range(0, idx.size, chunk):
             sel = idx[start:start + chunk]
             traj = fly(arch, cls, pts.lat[k], pts.lon[k], tlat[sel], tlon[sel], step=step, kind=kind)
-            track, _ = track_times(arch, traj)
-            e = engage(traj, arch.batteries, track)
-            part = summarise_cells(cells[sel], glat.size, e, allowed_batteries(arch, e))
-            summary = merge_summaries(summary, part)
+            for j, a in enumerate(archs):
+                track, _ = track_times(a, traj)
+                e = engage(traj, a.batteries, track)
+                summaries[j] = merge_summaries(summaries[j], summarise_cells(cells[sel], glat.size, e,
+                                                                               allowed_batteries(a, e)))
             done += sel.size
             if progress:
                 progress(done, total)
-    return Footprint.from_summary(
-        lat_c, lon_c, summary, battery_names=tuple(b.name for b in arch.batteries), threat_area=area,
+    return [Footprint.from_summary(
+        lat_c, lon_c, summ, battery_names=tuple(b.name for b in a.batteries), threat_area=area,
         threat_classes=tuple(classes), launch_points=tuple(pts.names),
-        attrs=provenance(arch, trajectory=kind or "scenario", grid_deg=grid_deg or d.grid_deg, flights=total,
-                         land_only=land_only, step_s=step))
+        attrs=provenance(a, trajectory=kind or "scenario", grid_deg=grid_deg or d.grid_deg, flights=total,
+                         land_only=land_only, step_s=step)) for a, summ in zip(archs, summaries)]
+
+
+def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
+              kind: str | None = None, land_only: bool = True, chunk: int = 1500,
+              progress: Callable[[int, int], None] | None = None):
+    """Defended footprint (`coverage.Footprint`) of one architecture against one launch area
+    (see `footprints`)."""
+    return footprints([arch], area, grid_deg, step, kind, land_only, chunk, progress)[0]
 
 
 def provenance(arch: Architecture, **extra) -> dict:
@@ -241,21 +268,32 @@ class CoverageResult:
                 "threat_areas": {k: v for k, v in areas.items() if k != "all"}, "attrs": self.attrs}
 
 
-def coverage(arch: Architecture, areas: list[str] | None = None, grid_deg: float | None = None,
-             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None) -> CoverageResult:
-    """Footprints of every (or the named) threat area and of all of them together, with the
-    population protected. ``progress(area, done, total)`` reports each batch."""
+def coverage_many(archs: list[Architecture], areas: list[str] | None = None, grid_deg: float | None = None,
+                  step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None) -> list[CoverageResult]:
+    """Footprints of every (or the named) threat area, and of all of them together, with the
+    population protected, for architectures facing the same threats (flights flown once).
+    ``progress(area, done, total)`` reports each batch."""
     from .coverage import combine_footprints
 
-    sc = arch.scenario
+    sc = archs[0].scenario
     areas = list(areas or sc.launch_areas)
-    fps = {}
+    per_area = {}
     for a in areas:
-        fps[a] = footprint(arch, a, grid_deg, step, kind,
-                           progress=(lambda done, total, a=a: progress(a, done, total)) if progress else None)
-    fps["all"] = combine_footprints([fps[a] for a in areas], "all")
-    pops = {name: fp.protected_population() for name, fp in fps.items()}
-    return CoverageResult(fps, pops, fps[areas[0]].attrs if areas else {})
+        per_area[a] = footprints(archs, a, grid_deg, step, kind,
+                                 progress=(lambda done, total, a=a: progress(a, done, total)) if progress else None)
+    results = []
+    for j in range(len(archs)):
+        fps = {a: per_area[a][j] for a in areas}
+        fps["all"] = combine_footprints([fps[a] for a in areas], "all")
+        pops = {name: fp.protected_population() for name, fp in fps.items()}
+        results.append(CoverageResult(fps, pops, fps[areas[0]].attrs if areas else {}))
+    return results
+
+
+def coverage(arch: Architecture, areas: list[str] | None = None, grid_deg: float | None = None,
+             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None) -> CoverageResult:
+    """Coverage of one architecture (see `coverage_many`)."""
+    return coverage_many([arch], areas, grid_deg, step, kind, progress)[0]
 
 
 COOPERATION_OPTIONS = (
@@ -289,17 +327,18 @@ class OptionsComparison:
 
 
 def compare_options(options=COOPERATION_OPTIONS, areas: list[str] | None = None, grid_deg: float | None = None,
-                    step: float = DEFAULT_STEP_S, progress=None) -> OptionsComparison:
-    """Coverage of each (label, scenario) option against the same threat areas and grid.
-    ``progress(label, area, done, total)`` reports each batch."""
-    labels, names, results = [], [], []
-    for label, name in options:
-        arch = Architecture.from_scenario(scen.load(name))
-        cb = (lambda a, d, t, label=label: progress(label, a, d, t)) if progress else None
-        results.append(coverage(arch, areas, grid_deg, step, progress=cb))
-        labels.append(label)
-        names.append(arch.name)
-    return OptionsComparison(labels, names, results)
+                    step: float = DEFAULT_STEP_S, progress=None, known: dict | None = None) -> OptionsComparison:
+    """Coverage of each (label, scenario) option against the same threat areas and grid, in
+    one pass over the flights. ``known`` maps scenario names to `CoverageResult` already
+    computed with the same areas and grid (they are not recomputed).
+    ``progress(area, done, total)`` reports each batch."""
+    known = known or {}
+    archs = {name: Architecture.from_scenario(scen.load(name)) for _, name in options if name not in known}
+    results = dict(known)
+    if archs:
+        results.update(zip(archs, coverage_many(list(archs.values()), areas, grid_deg, step, progress=progress)))
+    return OptionsComparison([label for label, _ in options], [name for _, name in options],
+                             [results[name] for _, name in options])
 
 
 def draw_architecture(arch: Architecture, m, rcs_m2: float = 0.1) -> None:
@@ -381,14 +420,13 @@ FORWARD_RADAR = "kurecik-tpy2"
 
 
 def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str | None = None,
-                      step: float = DEFAULT_STEP_S):
+                      step: float = DEFAULT_STEP_S, apogee: float | None = None):
     """Fly every threat class of every launch area (``areas``, default all) to every aim point
-    (``aim_names``, default all) the class can reach on the requested trajectory. Returns one
-    `trajectory.Trajectory` (common time grid, NaN-padded) and (N,) labels base, threat,
-    aim_point, plus a list of (base, threat, aim_point, reason) left out."""
-    import re
-
-    from .trajectory import Trajectory
+    (``aim_names``, default all) the class can reach on the requested trajectory (``kind``,
+    default the scenario's; lofted/depressed need ``apogee`` in m or the scenario's
+    ``apogee_km``). Returns one `trajectory.Trajectory` (common time grid, NaN-padded), (N,)
+    labels base, threat, aim_point, and a list of (base, threat, aim_point, reason) left out."""
+    from .trajectory import Trajectory, aim
 
     sc = arch.scenario
     areas = list(areas or sc.launch_areas)
@@ -398,6 +436,14 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
     for area in areas:
         pts = scen.launch_points(sc, area)
         for cls in sc.launch_areas[area].threats:
+            spec = sc.threats[cls]
+            shape = kind or spec.trajectory
+            apo = None
+            if shape != "minimum-energy":
+                apo = apogee if apogee is not None else (spec.apogee_km * 1e3 if spec.apogee_km is not None else None)
+                if apo is None:
+                    raise ValueError(f"a {shape} flight of {cls!r} needs an apogee (none in the scenario); "
+                                     "allowed: give one, e.g. 2000 km lofted or 600 km depressed")
             for p in range(len(pts.names)):
                 name = area if len(pts.names) == 1 else f"{area}[{p}]"
                 idx = np.array(keep, dtype=int)
@@ -405,23 +451,24 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
                                arch.models)
                 skipped += [(name, cls, aims.names[k], "beyond the class's maximum range") for k in idx[~ok]]
                 idx = idx[ok]
-                traj = None
-                while idx.size:
-                    try:
-                        traj = fly(arch, cls, np.full(idx.size, pts.lat[p]), np.full(idx.size, pts.lon[p]),
-                                   aims.lat[idx], aims.lon[idx], step=step, kind=kind)
-                        break
-                    except ValueError as err:
-                        hit = re.search(r"\[pair (\d+)\]", str(err))
-                        j = int(hit.group(1)) if hit else 0
-                        skipped.append((name, cls, aims.names[idx[j]], " ".join(str(err).split())))
-                        idx = np.delete(idx, j)
-                if traj is None:
+                if not idx.size:
+                    continue
+                try:
+                    traj = aim(np.full(idx.size, pts.lat[p]), np.full(idx.size, pts.lon[p]), aims.lat[idx],
+                               aims.lon[idx], arch.missiles[cls], arch.models, kind=shape, apogee=apo,
+                               sample_step=step, unreachable="skip")
+                except ValueError as err:  # the class can fly none of them
+                    skipped += [(name, cls, aims.names[k], " ".join(str(err).split())) for k in idx]
+                    continue
+                kept = idx[np.asarray(traj.pair_index, dtype=int)] if traj.pair_index is not None else idx
+                skipped += [(name, cls, aims.names[k], f"the class cannot fly a {shape} path there")
+                            for k in np.setdiff1d(idx, kept)]
+                if not kept.size:
                     continue
                 parts.append(traj)
-                base += [name] * idx.size
-                threat += [cls] * idx.size
-                aim_pt += [aims.names[k] for k in idx]
+                base += [name] * kept.size
+                threat += [cls] * kept.size
+                aim_pt += [aims.names[k] for k in kept]
     if not parts:
         raise ValueError("no flight: no launch area reaches any aim point")
     m = max(p.time.size for p in parts)
@@ -493,6 +540,7 @@ class DeterrentStudy:
     ships: dict | None
     phase_batteries: dict  # phase -> battery names
     phase_matrices: dict = field(default_factory=dict)  # phase -> variant -> DeterrentMatrix (nominal speeds)
+    batteries: list = field(default_factory=list)  # the scenario's batteries (columns of ``matrices``)
     attrs: dict = field(default_factory=dict)
 
     def as_dict(self, primary: str = "scenario") -> dict:
@@ -529,11 +577,42 @@ class DeterrentStudy:
                               for v, m in by_var.items()} for ph, by_var in self.phase_matrices.items()},
             "speed_sweep": sweeps,
             "delay_sweep": delays,
-            "ships": self.ships and {k: v for k, v in self.ships.items() if k != "engageable"},
+            "ships": self.ships and dict({k: v for k, v in self.ships.items() if k != "engageable"},
+                                         engageable_by_base={b: np.asarray(a).tolist()
+                                                             for b, a in self.ships["engageable"].items()}),
             "skipped_flights": [dict(base=b, threat=c, aim_point=a, reason=r) for b, c, a, r in self.skipped],
             "flights": int(len(self.base)),
             "attrs": self.attrs,
         }
+
+    def to_report(self, variant: str = "cue-as-track", figures: bool = True, published=(), notes: str = ""):
+        """The `report.DeterrentResult` of one sensor variant: its pairs (``margin_s`` > 0 is
+        slack, < 0 the seconds the launch would have to come earlier), the speed-sensitivity
+        plot of every phase and timeline, and the track map of that variant."""
+        from . import deterrent as det
+        from .report import DeterrentPair, DeterrentResult
+
+        mx = self.matrices[variant]
+        pairs = [DeterrentPair(base=r["base"], aim_point=r["aim_point"], battery=r["battery"],
+                               engageable=r["engageable"], margin_s=r["margin_s"], min_speed_kms=r["min_speed_kms"],
+                               threat=r["threat"]) for r in mx.pairs()]
+        speed_fig, figs = None, []
+        if figures and self.sweeps:
+            curves, styles = {}, {}
+            for c, (ph, by_var) in enumerate(self.sweeps.items()):
+                for d, (v, sw) in enumerate(by_var.items()):
+                    curves[f"{ph} [{v}]"] = sw["fraction_any"][0]
+                    styles[f"{ph} [{v}]"] = (c, d)
+                    speeds = sw["speeds"] / 1e3
+            speed_fig = det.speed_figure(speeds, curves, "Fraction of ICBM flights engageable vs interceptor speed",
+                                         styles=styles)
+        if figures and self.batteries:
+            figs.append(det.tracks_figure(self.trajectories, mx, self.batteries,
+                                          f"ICBM tracks and the parts each site can reach [{variant}]"))
+        return DeterrentResult(pairs=pairs, fraction_engageable=None, speed_figure=speed_fig, figures=figs,
+                               published=list(published),
+                               notes=notes or f"Sensor variant '{variant}'; margin_s > 0 is slack before the latest "
+                                              "launch, < 0 the seconds by which launch would have to come earlier.")
 
 
 def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60.0, 120.0, 180.0, 300.0),
@@ -541,11 +620,12 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
                     delay_variant: str = "cue-as-track", ship_interceptor: str | None = "sm3-iia",
                     ship_step_deg: float = 2.0, ship_bases=None, areas=None, aim_names=None,
                     kind: str | None = None, step: float = DEFAULT_STEP_S, min_speed: bool = True,
-                    forward_radar: str = FORWARD_RADAR, progress=None) -> DeterrentStudy:
+                    forward_radar: str = FORWARD_RADAR, apogee: float | None = None,
+                    progress=None) -> DeterrentStudy:
     """The deterrent question for a scenario of strategic bases and aim points.
 
     1. Fly every base's classes to every aim point (`deterrent_flights`, scenario trajectory
-       shape unless ``kind`` is given).
+       shape unless ``kind`` is given; ``apogee`` in m for lofted/depressed).
     2. For each sensor variant, the `deterrent.DeterrentMatrix` against the scenario's own
        batteries (engageable, window, margin, minimum speed).
     3. For each phase in ``phases`` (built-in scenario names; their batteries and sensors face the
@@ -565,7 +645,7 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
 
     report = progress or (lambda *a: None)
     speeds = np.arange(3.0, 7.0 + 1e-9, 0.25) if speeds_kms is None else np.asarray(speeds_kms, dtype=float)
-    traj, base, threat, aim_pt, skipped = deterrent_flights(arch, areas, aim_names, kind, step)
+    traj, base, threat, aim_pt, skipped = deterrent_flights(arch, areas, aim_names, kind, step, apogee)
     total = len(variants) + len(phases) * (len(sweep_variants) + 1) + (1 if ship_interceptor else 0)
     done = 0
     matrices = {}
@@ -615,10 +695,11 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
                      "positions": int(lat.size), "engageable": per_base}
         done += 1
         report("ships", done, total)
-    attrs = provenance(arch, trajectory=kind or "scenario", step_s=step, variants=list(variants),
+    attrs = provenance(arch, trajectory=kind or "scenario", apogee_km=None if apogee is None else apogee / 1e3,
+                       step_s=step, variants=list(variants),
                        phases=list(phases), forward_radar=forward_radar, delay_variant=delay_variant,
                        ship_timeline=delay_variant,
                        speed_kms=[float(speeds[0]), float(speeds[-1]), float(speeds[1] - speeds[0]) if speeds.size > 1 else 0.0],
                        delays_s=list(map(float, delays_s)))
     return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats,
-                          phase_mx, attrs)
+                          phase_mx, list(arch.batteries), attrs)

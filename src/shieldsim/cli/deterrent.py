@@ -28,6 +28,7 @@ def deterrent(
     scenario: str = typer.Argument("deterrent", help="Built-in scenario name or scenario TOML file."),
     speed_kms_range: str = typer.Option("3:7:0.25", "--speed-kms-range", help="Interceptor burnout speeds of the sweep, START:STOP:STEP km/s [0.5, 12]."),
     trajectory: str = typer.Option(None, "--trajectory", help="Threat trajectory shape (default: the scenario's) [minimum-energy, lofted, depressed]."),
+    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of lofted/depressed flights, km (default: the scenario's) [100, 5000]."),
     phase: list[str] = typer.Option(None, "--phase", help="Phase scenarios whose batteries face the flights (repeatable; default: epaa-2011, epaa-2015, epaa-2018, epaa-phase4)."),
     base: list[str] = typer.Option(None, "--base", help="Only these launch areas (repeatable; default: all)."),
     ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep ('none' to skip) [catalogue name]."),
@@ -73,7 +74,8 @@ def deterrent(
 
     try:
         res = study.deterrent_study(arch, speeds_kms=speeds, phases=phases, ship_interceptor=ship,
-                                    ship_step_deg=ship_step_deg, areas=areas, kind=trajectory, progress=update)
+                                    ship_step_deg=ship_step_deg, areas=areas, kind=trajectory,
+                                    apogee=None if apogee_km is None else apogee_km * 1e3, progress=update)
     except ValueError as err:
         fail("SCENARIO", " ".join(str(err).split()))
     finally:
@@ -186,4 +188,8 @@ def write_deterrent(arch, res, out: Path) -> list[Path]:
                                f"Ship stations with {s['interceptor']} ({s['interceptor_speed_kms']:g} km/s) that can engage\n"
                                f"ICBMs from {', '.join(s['bases'])} [{s['timeline']}]", note)
         files += list(maps.save(fig, out / "ship-stations"))
+        fig = det.ships_by_base_figure(s["lat_deg"], s["lon_deg"], s["engageable"],
+                                       f"Where a ship with {s['interceptor']} ({s['interceptor_speed_kms']:g} km/s) "
+                                       f"must be to engage each base's ICBMs [{s['timeline']}]")
+        files += list(maps.save(fig, out / "ship-stations-by-base"))
     return files
