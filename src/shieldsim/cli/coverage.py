@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json
+from .output import StageProgress, fail, provenance, to_json
 
 
 def load_architecture(name: str, option: str = "SCENARIO"):
@@ -60,33 +60,17 @@ def coverage(
 def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool):
     """Coverage (and, on request, the options comparison) with a progress bar per area."""
     from .. import study
-    from ..parallel import progress_bar
 
-    def bar(description):
-        state = {}
-
-        def update(area, done, total):
-            key = (description, area)
-            if key not in state:
-                if state:
-                    state.popitem()[1].__exit__(None, None, None)
-                cm = progress_bar(progress, total, f"{description}: {area}")
-                state[key] = cm
-                state["advance"] = cm.__enter__()
-                state["done"] = 0
-            state["advance"](done - state["done"])
-            state["done"] = done
-        return update, state
-
-    update, state = bar(arch.name)
-    result = study.coverage(arch, areas, grid_deg, progress=lambda a, d, t: update(a, d, t))
-    for v in list(state.values()):
-        if hasattr(v, "__exit__"):
-            v.__exit__(None, None, None)
+    with StageProgress(progress, f"{arch.name}: ") as bar:
+        result = study.coverage(arch, areas, grid_deg, progress=bar)
     comparison = None
     if compare_options:
-        comparison = study.compare_options(areas=areas, grid_deg=grid_deg,
-                                           progress=(lambda label, a, d, t: None))
+        with StageProgress(progress, "cooperation options: ") as bar:
+            try:
+                comparison = study.compare_options(areas=areas, grid_deg=grid_deg, progress=bar,
+                                                   known={arch.name: result})
+            except ValueError as err:
+                fail("--compare-options", str(err))
     return result, comparison
 
 

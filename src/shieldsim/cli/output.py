@@ -37,3 +37,37 @@ def to_json(obj: Any) -> str:
 def fail(option: str, message: str) -> None:
     """Raise a usage error about ``option`` (exit code 2, one line, no traceback)."""
     raise typer.BadParameter(message, param_hint=f"'{option}'")
+
+
+class StageProgress:
+    """Progress bars for work reported as ``(stage, done, total)``: one bar per stage, opened
+    when the stage first reports and closed when the next stage starts or on `close`.
+    Use as a callable; does nothing when disabled."""
+
+    def __init__(self, enabled: bool, prefix: str = ""):
+        self.enabled, self.prefix = enabled, prefix
+        self._stage, self._bar, self._advance, self._done = None, None, None, 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if stage != self._stage:
+            self.close()
+            from ..parallel import progress_bar
+
+            self._stage, self._done = stage, 0
+            self._bar = progress_bar(True, total, f"{self.prefix}{stage}")
+            self._advance = self._bar.__enter__()
+        self._advance(done - self._done)
+        self._done = done
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+        self._stage, self._bar = None, None
+
+    def __enter__(self) -> "StageProgress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
