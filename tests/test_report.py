@@ -57,10 +57,10 @@ def synthetic_assessment(**overrides) -> Assessment:
                 TimelineEvent(1100.0, "impact")],
         figures=[Plot(small_figure(title="Altitude against time"), caption="Threat and interceptor altitude")],
         engageable=True, shots=2, kill_probability=0.9375)]
-    pairs = [DeterrentPair("Kozelsk", "Washington", "redzikowo", False, 312.5, 9.1),
-             DeterrentPair("Kozelsk", "New York", "redzikowo", True, -20.0, 4.2),
+    pairs = [DeterrentPair("Kozelsk", "Washington", "redzikowo", False, -312.5, 9.1),
+             DeterrentPair("Kozelsk", "New York", "redzikowo", True, 20.0, 4.2),
              DeterrentPair("Teykovo", "Washington", "deveselu", False, float("nan"), None),
-             DeterrentPair("Teykovo", "New York", "deveselu", False, 801.0, None)]
+             DeterrentPair("Teykovo", "New York", "deveselu", False, -801.0, None)]
     deterrent = DeterrentResult(pairs=pairs, speed_figure=Plot(small_figure(title="Fraction vs speed"),
                                                                caption="Fraction engageable against speed"),
                                 published=["Butt and Postol (2011): placeholder for comparison."])
@@ -197,7 +197,7 @@ def test_displayed_figures_are_formatted_from_the_same_values(written):
     _, index = written
     text = index.read_text(encoding="utf-8")
     assert ">123,456,789</td>" in text and ">20.6 %</td>" in text  # 123456789 / 6e8
-    assert ">312.5</td>" in text and ">9.10</td>" in text
+    assert ">-312.5</td>" in text and ">9.10</td>" in text
 
 
 def test_missing_sections_render_a_clear_note(tmp_path):

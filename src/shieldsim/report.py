@@ -173,9 +173,11 @@ class EngagementCase:
 
 @dataclass
 class DeterrentPair:
-    """One strategic base x aim point x battery case. ``margin_s``: how much earlier the
-    interceptor would have to launch to engage (negative when it engages with time to spare),
-    ``min_speed_kms``: the smallest interceptor burnout speed that engages; None = not found.
+    """One strategic base x aim point x battery case. ``margin_s``: latest launch that still
+    engages minus earliest possible launch (as `deterrent` defines it): positive, seconds of
+    slack; negative, how many seconds earlier the interceptor would have to launch; None when
+    the battery never gets a launch. ``min_speed_kms``: the smallest interceptor burnout speed
+    that engages; None = not found.
     ``threat``: the threat class flown (when a base fields several)."""
 
     base: str
@@ -992,9 +994,10 @@ class _Page:
         d = self.a.deterrent
         s = self.s["deterrent"]
         out = ['<p>Can the shield engage Russian strategic missiles flying to North America? Each case is a '
-               'strategic base, an aim point and a NATO battery. The margin is how many seconds earlier the '
-               'interceptor would have to be launched to engage (negative: engages with time to spare); the '
-               'minimum speed is the interceptor burnout speed that would make the case engageable.</p>',
+               'strategic base, an aim point and a NATO battery. The margin is the latest launch that still '
+               'engages minus the earliest possible launch: positive, seconds of slack; negative, how many '
+               'seconds earlier the interceptor would have to be launched. The minimum speed is the interceptor '
+               'burnout speed that would make the case engageable.</p>',
                '<div class="table-wrap"><table><tbody>'
                f"<tr><th scope=\"row\">Cases</th>{self.num(('deterrent', 'pairs_total'))}</tr>"
                f"<tr><th scope=\"row\">Cases engageable</th>{self.num(('deterrent', 'pairs_engageable'))}</tr>"
