@@ -1,0 +1,253 @@
+"""``shieldsim assess``: the main job. What does this architecture do?
+
+Runs, with a progress bar per stage: coverage for each threat area (defended footprint and
+population protected), the engagement timeline of a representative threat per area, the
+deterrent question (the built-in ``deterrent`` bases and aim points against this
+architecture's batteries and sensors), and the comparison of the 2010-2011 cooperation options;
+then writes ``index.html``, ``summary.json`` and the data files, and prints a short summary.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from . import app
+from .output import StageProgress, fail
+
+DETERRENT_SCENARIO = "deterrent"
+"""Built-in scenario whose strategic bases and North American aim points assess uses."""
+
+
+@app.command()
+def assess(
+    scenario: str = typer.Argument("epaa-2018", help="Built-in scenario name or scenario TOML file."),
+    out: Path = typer.Option(Path("shieldsim-report"), "--out", help="Folder for the report and data files."),
+    grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10,
+                                   help="Coverage grid spacing, degrees (default: the scenario's) [0.05, 10]."),
+    workers: int = typer.Option(None, "--workers", min=1, max=64,
+                                help="Run the coverage of each option in its own local process (default: in-process) [1, 64]."),
+    cooperation: bool = typer.Option(True, "--cooperation/--no-cooperation",
+                                     help="Compare NATO alone, separate systems sharing data, and sectors."),
+    deterrent: bool = typer.Option(True, "--deterrent/--no-deterrent", help="Answer the deterrent question."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr."),
+) -> None:
+    """Assess an architecture: coverage, engagements, deterrent, cooperation; write a report."""
+    from .coverage import load_architecture
+
+    arch = load_architecture(scenario)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        fail("--out", f"cannot create {out}: {err.strerror}")
+    assessment = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers)
+    from ..report import summary_dict, write_report
+
+    index = write_report(out, assessment)
+    typer.echo(summary_text(summary_dict(assessment)))
+    typer.echo(f"Report: {index}")
+
+
+def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, cooperation: bool = True,
+                   deterrent: bool = True, workers: int | None = None):
+    """Every stage of the assessment of ``arch``; returns a `report.Assessment`. Data files go
+    under ``out/data``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from datetime import datetime, timezone
+
+    from .. import __version__, report, study
+    from .. import scenario as scen
+
+    sc = arch.scenario
+    data = out / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    not_computed = {}
+    areas = list(sc.launch_areas)
+
+    # 1. coverage (with the cooperation options that share these threats, in one pass)
+    options = [(label, name) for label, name in study.COOPERATION_OPTIONS] if cooperation else []
+    coop_archs = []
+    if options:
+        coop_archs = [arch if name == arch.name else study.Architecture.from_scenario(scen.load(name))
+                      for _, name in options]
+        try:
+            study.same_threats([arch] + coop_archs)
+        except ValueError as err:
+            not_computed["cooperation"] = f"the cooperation scenarios face other threats than {arch.name}: {err}"
+            options, coop_archs = [], []
+    together = [arch] + [a for a in coop_archs if a is not arch]
+    with StageProgress(progress, "coverage: ") as bar:
+        results = study.coverage_many(together, areas, grid_deg, progress=bar) if areas else []
+    if not areas:
+        not_computed["coverage"] = f"scenario {arch.name!r} has no launch areas"
+    by_name = {a.name: r for a, r in zip(together, results)}
+    cov = by_name.get(arch.name)
+    files = []
+    coverage_entries = []
+    if cov is not None:
+        for name, fp in cov.footprints.items():
+            for path in fp.write(data / f"footprint-{name}"):
+                files.append(report.DataFile(str(path.relative_to(out)), f"footprint against {name}"))
+            fig = study.footprint_figure(arch, fp)
+            coverage_entries.append(report.coverage_result(
+                name, cov.population[name], threats=fp.threat_classes, map=report.Plot(fig, caption=(
+                    f"Defended (blue) and threatened but undefended (orange) cells against {name}")),
+                notes=f"{fp.attrs.get('flights')} flights; launch points: {', '.join(fp.launch_points)}"))
+
+    # 2. representative engagements
+    engagement_cases = []
+    with StageProgress(progress, "engagements: ") as bar:
+        for k, area in enumerate(areas):
+            case = representative_engagement(arch, area)
+            if case is not None:
+                engagement_cases.append(case)
+            bar("timelines", k + 1, len(areas))
+
+    # 3. the deterrent question
+    det_result = None
+    det_summary = None
+    if deterrent:
+        try:
+            det_result, det_summary = deterrent_section(arch, data, progress)
+        except (ValueError, KeyError) as err:
+            not_computed["deterrent"] = str(err)
+    else:
+        not_computed["deterrent"] = "skipped (--no-deterrent)"
+
+    # 4. cooperation options
+    coop = None
+    if options:
+        comparison = study.OptionsComparison([label for label, _ in options], [name for _, name in options],
+                                             [by_name[name] for _, name in options])
+        base_fp = comparison.results[0].footprints["all"]
+        diff_figs = [report.Plot(study.difference_figure(arch, base_fp, res.footprints["all"],
+                                                         f"{label} compared with {comparison.labels[0]}"),
+                                 caption=f"Cells gained (blue) and lost (orange) by '{label}'")
+                     for label, res in zip(comparison.labels[1:], comparison.results[1:])]
+        coop = report.CooperationResult(
+            options=[report.CooperationOption(option=row["option"], scenario=row["scenario"],
+                                              population_protected=row["population_protected"],
+                                              population_total=comparison.results[i].population["all"]
+                                              .as_dict()["population_total"])
+                     for i, row in enumerate(comparison.table())],
+            difference_map=diff_figs[0] if diff_figs else None, figures=diff_figs[1:],
+            notes="Same threats and grid for every option. Sectors: a battery engages only where its first "
+                  "intercept opportunity lies over a sector its side is responsible for.")
+    elif "cooperation" not in not_computed:
+        not_computed["cooperation"] = "skipped (--no-cooperation)"
+
+    provenance = report.Provenance(
+        version=__version__, models=arch.models.as_dict(), seed=None,
+        command="shieldsim " + " ".join(sys.argv[1:]) if sys.argv and "shieldsim" in sys.argv[0] else "shieldsim assess",
+        timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        extra={"grid_deg": grid_deg or sc.defended.grid_deg, "threat_step_s": study.DEFAULT_STEP_S,
+               "rules": study.provenance(arch)["rules"], "deterrent_scenario": DETERRENT_SCENARIO})
+    assessment = report.Assessment(
+        scenario=arch.name, scenario_text=scen.dump(sc), provenance=provenance, title=sc.title or arch.name,
+        description=getattr(sc, "description", "") or "", assumptions=report.assumptions_from_scenario(sc),
+        coverage=coverage_entries or None, engagement=engagement_cases or None, deterrent=det_result,
+        cooperation=coop, data_files=files, not_computed=not_computed)
+    assessment.key_findings = key_findings(cov, det_summary, coop)
+    return assessment
+
+
+def representative_engagement(arch, area: str):
+    """The engagement case of one threat from ``area``: the area's longest-range class flown
+    from its first launch point to the scenario aim point at the median range among those it
+    reaches (None if it reaches none)."""
+    import numpy as np
+
+    from .. import report, study
+    from .. import scenario as scen
+    from ..engagement import engage
+
+    sc = arch.scenario
+    pts = scen.launch_points(sc, area)
+    targets = scen.aim_points(sc)
+    if not len(pts.names) or not len(targets.names):
+        return None
+    classes = sorted(sc.launch_areas[area].threats, key=lambda c: arch.missiles[c].published_range)
+    cls = classes[-1]
+    ok = study.reachable(arch.missiles[cls], float(pts.lat[0]), float(pts.lon[0]), targets.lat, targets.lon,
+                         arch.models)
+    if not ok.any():
+        return None
+    from ..earth import surface_distance
+
+    idx = np.flatnonzero(ok)
+    dist = surface_distance(pts.lat[0], pts.lon[0], targets.lat[idx], targets.lon[idx], arch.models.earth)
+    pick = idx[np.argsort(dist)[len(idx) // 2]]
+    label = f"{cls} {pts.names[0]} -> {targets.names[pick]}"
+    traj = study.fly(arch, cls, pts.lat[0], pts.lon[0], targets.lat[pick:pick + 1], targets.lon[pick:pick + 1],
+                     labels=[label])
+    track, timelines = study.track_times(arch, traj)
+    e = engage(traj, arch.batteries, track)
+    cues = [t.cue_time[0] for t in timelines.values() if np.isfinite(t.cue_time[0])]
+    tracks = track[0][np.isfinite(track[0])] if track.size else np.empty(0)
+    return report.engagement_case(traj, e, arch.batteries, 0, cue_time=min(cues) if cues else None,
+                                  track_time=float(tracks.min()) if tracks.size else None,
+                                  threat_area=area, threat=label)
+
+
+def deterrent_section(arch, data: Path, progress: bool):
+    """The deterrent study of the built-in strategic bases and aim points against this
+    architecture's batteries and sensors; (report section, JSON summary)."""
+    import json
+
+    from .. import scenario as scen
+    from .. import study
+    from .output import to_json
+
+    det = scen.load(DETERRENT_SCENARIO)
+    combined = det.model_copy(update={
+        "name": f"{arch.name}+{DETERRENT_SCENARIO}", "radars": arch.scenario.radars,
+        "launch_detectors": arch.scenario.launch_detectors, "networks": arch.scenario.networks,
+        "interceptors": arch.scenario.interceptors, "batteries": arch.scenario.batteries,
+        "models": arch.scenario.models, "sectors": {}})
+    det_arch = study.Architecture.from_scenario(combined)
+    with StageProgress(progress, "deterrent: ") as bar:
+        result = study.deterrent_study(det_arch, phases=(), variants=("scenario", "cue-as-track"),
+                                       ship_interceptor=None, progress=bar)
+    summary = json.loads(to_json(result.as_dict()))
+    (data / "deterrent.json").write_text(json.dumps(summary, indent=1))
+    return result.to_report(variant="scenario"), summary
+
+
+def key_findings(cov, det_summary, coop) -> list[str]:
+    """Plain-language headline findings from the computed figures."""
+    out = []
+    if cov is not None:
+        d = cov.as_dict()
+        out.append(f"Against all threat areas together the architecture defends "
+                   f"{d['population_protected'] / 1e6:,.0f} million of the {d['population_total'] / 1e6:,.0f} million "
+                   f"people in the defended region ({d['fraction_protected']:.0%}).")
+        for area, a in d["threat_areas"].items():
+            out.append(f"Against launches from {area}: {a['fraction_protected']:.0%} of the population protected.")
+    if det_summary is not None:
+        fr = det_summary.get("fraction_engageable") or {}
+        if fr:
+            best = max(fr.items(), key=lambda kv: kv[1] if kv[1] is not None else -1)
+            out.append(f"Deterrent question: the most capable battery ({best[0]}) can engage "
+                       f"{(best[1] or 0):.0%} of the Russian ICBM flights to North America with the scenario's "
+                       "sensors and interceptor speeds.")
+    if coop is not None:
+        rows = coop.options
+        base = rows[0].population_protected
+        for r in rows[1:]:
+            diff = r.population_protected - base
+            out.append(f"{r.option} ({r.scenario}): {diff / 1e6:+,.1f} million people protected compared "
+                       f"with {rows[0].option}.")
+    return out
+
+
+def summary_text(summary: dict) -> str:
+    """The short table printed at the end of ``assess``."""
+    from ..report import summary_lines
+
+    lines = summary_lines(summary)
+    width = max((len(k) for k, _ in lines), default=0)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in lines)
