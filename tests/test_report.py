@@ -454,3 +454,11 @@ def test_deterrent_result_from_command_records_keeps_one_variant():
     det = report.deterrent_result(records, {"redzikowo": 1.0}, variant="scenario")
     assert len(det.pairs) == 1 and det.pairs[0].margin_s == -12.0 and det.pairs[0].threat == "icbm-liquid"
     assert len(report.deterrent_result(records).pairs) == 2
+
+
+def test_inline_svg_path_data_is_rounded_to_a_hundredth_and_transforms_are_kept():
+    svg = ('<svg viewBox="0 0 10 10"><defs><path id="g" d="M 1.234567 2.5\n L 3.14159 -0.000123 z" '
+           'transform="scale(0.015625)"/></defs><use href="#g" x="1.23456"/></svg>')
+    out = report._inline_svg(svg, "p-", "alt")
+    assert 'd="M 1.23 2.5 L 3.14 -0.00 z"' in out
+    assert 'transform="scale(0.015625)"' in out and 'x="1.23456"' in out and 'href="#p-g"' in out

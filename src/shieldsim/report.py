@@ -757,6 +757,8 @@ def _figure_svg(fig) -> str:
 
 _SVG_NS_ATTR = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
 _ID_ATTR = re.compile(r'\bid="([^"]+)"')
+_PATH_DATA = re.compile(r'(\sd=")([^"]*)"')
+_LONG_DECIMAL = re.compile(r"(-?\d+\.\d{2})\d+")
 _ID_REF = re.compile(r"#([^\s\"'()#]+)(?=[\"')])")
 
 
@@ -783,6 +785,8 @@ def _inline_svg(svg: str, prefix: str, alt: str) -> str:
     if ids:
         svg = _ID_ATTR.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
         svg = _ID_REF.sub(lambda m: f"#{prefix}{m.group(1)}" if m.group(1) in ids else m.group(0), svg)
+    # path coordinates (points, or font units in glyph definitions) to 0.01: a quarter smaller
+    svg = _PATH_DATA.sub(lambda m: m.group(1) + " ".join(_LONG_DECIMAL.sub(r"\1", m.group(2)).split()) + '"', svg)
     svg = re.sub(r"<svg\b", f'<svg role="img" aria-label="{_text(alt)}"', svg, count=1)
     return svg.strip()
 
