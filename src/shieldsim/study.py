@@ -142,16 +142,17 @@ def allowed_batteries(arch: Architecture, engagement) -> np.ndarray:
 
 
 def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step: float = DEFAULT_STEP_S,
-        kind: str | None = None, labels=None):
+        kind: str | None = None, labels=None, unreachable: str = "raise"):
     """Aim the scenario's threat class ``threat`` from (lat, lon) at targets (rad, arrays);
-    kind and apogee from the scenario unless ``kind`` is given."""
+    kind and apogee from the scenario unless ``kind`` is given. With ``unreachable="skip"``
+    pairs the class cannot fly in that shape are left out (``Aim.pair_index`` lists the kept)."""
     from .trajectory import aim
 
     spec = arch.scenario.threats[threat]
     kind = kind or spec.trajectory
     apogee = spec.apogee_km * 1e3 if (spec.apogee_km is not None and kind != "minimum-energy") else None
     return aim(lat, lon, target_lat, target_lon, arch.missiles[threat], arch.models, kind=kind, apogee=apogee,
-               sample_step=step, labels=labels)
+               sample_step=step, labels=labels, unreachable=unreachable)
 
 
 def same_threats(archs: list[Architecture]) -> None:
@@ -206,24 +207,30 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
                 jobs.append((cls, k, np.flatnonzero(ok)))
     total = sum(j[2].size for j in jobs)
     summaries = [empty_summary(glat.size) for _ in archs]
-    done = 0
+    done = unflyable = 0
     for cls, k, idx in jobs:
         for start in range(0, idx.size, chunk):
             sel = idx[start:start + chunk]
-            traj = fly(arch, cls, pts.lat[k], pts.lon[k], tlat[sel], tlon[sel], step=step, kind=kind)
-            for j, a in enumerate(archs):
+            done += sel.size
+            try:
+                traj = fly(arch, cls, pts.lat[k], pts.lon[k], tlat[sel], tlon[sel], step=step, kind=kind,
+                           unreachable="skip")
+            except ValueError:  # the class cannot fly any of these pairs in this shape
+                traj = None
+            unflyable += sel.size - (len(traj) if traj is not None else 0)
+            for j, a in enumerate(archs if traj is not None else ()):
                 track, _ = track_times(a, traj)
                 e = engage(traj, a.batteries, track)
-                summaries[j] = merge_summaries(summaries[j], summarise_cells(cells[sel], glat.size, e,
-                                                                               allowed_batteries(a, e)))
-            done += sel.size
+                summaries[j] = merge_summaries(summaries[j], summarise_cells(cells[sel[traj.pair_index]], glat.size,
+                                                                               e, allowed_batteries(a, e)))
             if progress:
                 progress(done, total)
     return [Footprint.from_summary(
         lat_c, lon_c, summ, battery_names=tuple(b.name for b in a.batteries), threat_area=area,
         threat_classes=tuple(classes), launch_points=tuple(pts.names),
-        attrs=provenance(a, trajectory=kind or "scenario", grid_deg=grid_deg or d.grid_deg, flights=total,
-                         land_only=land_only, step_s=step)) for a, summ in zip(archs, summaries)]
+        attrs=provenance(a, trajectory=kind or "scenario", grid_deg=grid_deg or d.grid_deg, flights=total - unflyable,
+                         unflyable_pairs=unflyable, land_only=land_only, step_s=step))
+        for a, summ in zip(archs, summaries)]
 
 
 def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
