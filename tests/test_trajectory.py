@@ -174,3 +174,44 @@ def test_impact_point_is_on_the_surface():
     last = f.position[0][np.isfinite(f.position[0, :, 0])][-1]
     _, _, alt = to_geodetic(last, WGS84)
     assert 0 <= alt < 5000 * 1.0 + 1
+
+
+def _sampled(speed, step, labels=None):
+    """Trajectories of burnout states at Tabriz heading west (speeds in m/s), sampled every step."""
+    from shieldsim.trajectory import Trajectory
+
+    speed = np.asarray(speed, dtype=float)
+    n = speed.size
+    lat, lon = np.full(n, np.radians(38.0)), np.full(n, np.radians(46.0))
+    f = fly(lat, lon, 100e3, speed, np.radians(40.0), np.radians(290.0), Models(), sample_step=step,
+            max_time=3000.0)
+    z = np.zeros(n)
+    return Trajectory(time=f.sample_time, position=f.position, velocity=f.velocity, launch_time=z,
+                      burnout_time=z, impact_time=f.flight_time, apogee_time=f.apogee_time, launch_lat=lat,
+                      launch_lon=lon, impact_lat=f.impact_lat, impact_lon=f.impact_lon, apogee_alt=f.apogee_alt,
+                      ground_range=f.ground_range, rcs=0.1, beta=z + np.inf, models=Models(), labels=labels)
+
+
+def test_concat_keeps_every_flight_and_pads_shorter_grids_with_nan():
+    from shieldsim.trajectory import Trajectory
+
+    short = _sampled([2000.0], 5.0, labels=np.array(["short"], dtype=object))
+    long = _sampled([3000.0, 3500.0], 5.0, labels=np.array(["a", "b"], dtype=object))
+    both = Trajectory.concat([short, long])
+    assert len(both) == 3 and list(both.labels) == ["short", "a", "b"]
+    assert both.time.size == max(short.time.size, long.time.size) and both.step == pytest.approx(5.0)
+    np.testing.assert_array_equal(both.position[0, :short.time.size], short.position[0])
+    assert np.isnan(both.position[0, short.time.size:]).all()
+    np.testing.assert_array_equal(both.velocity[1:, :long.time.size], long.velocity)
+    np.testing.assert_array_equal(both.impact_time, np.r_[short.impact_time, long.impact_time])
+    np.testing.assert_array_equal(both.rcs, [0.1, 0.1, 0.1])  # a scalar per part is repeated per flight
+    assert Trajectory.concat([short, _sampled([3000.0], 5.0)]).labels is None
+
+
+def test_concat_refuses_parts_on_different_steps():
+    from shieldsim.trajectory import Trajectory
+
+    with pytest.raises(ValueError, match="time grids"):
+        Trajectory.concat([_sampled([2000.0], 5.0), _sampled([2000.0], 2.0)])
+    with pytest.raises(ValueError, match="no trajectories"):
+        Trajectory.concat([])

@@ -520,6 +520,48 @@ class Trajectory:
                 fields[name] = value[index]
         return Trajectory(**fields)
 
+    @classmethod
+    def concat(cls, parts) -> "Trajectory":
+        """One `Trajectory` holding the flights of ``parts`` (a non-empty sequence of
+        trajectories on the same sample step and models), in order.
+
+        The common time grid is as long as the longest part; shorter parts' positions and
+        velocities are padded with NaN (as after impact). Per-flight scalars given as one value
+        for a whole part are repeated for its flights. ``labels`` are kept only when every part
+        has them. Extra fields of subclasses (e.g. `Aim`'s burnout states) are dropped.
+
+        Raises:
+            ValueError: no parts, or parts on different steps, grid starts or models.
+        """
+        parts = list(parts)
+        if not parts:
+            raise ValueError("nothing to concatenate: no trajectories given")
+        first = parts[0]
+        for p in parts[1:]:
+            if p.models != first.models:
+                raise ValueError(f"cannot concatenate trajectories under different models: "
+                                 f"{first.models.as_dict()} and {p.models.as_dict()}")
+            if (p.time.size > 1 and first.time.size > 1 and not np.isclose(p.step, first.step)) or \
+                    (p.time.size and first.time.size and not np.isclose(p.time[0], first.time[0])):
+                raise ValueError(f"cannot concatenate trajectories on different time grids: step {first.step:g} s "
+                                 f"from {first.time[0]:g} s and step {p.step:g} s from {p.time[0]:g} s")
+        step = next((p.step for p in parts if p.time.size > 1), first.step)
+        m = max(p.time.size for p in parts)
+        t0 = first.time[0] if first.time.size else 0.0
+        fields = {"time": t0 + np.arange(m) * step, "models": first.models}
+        for name in ("position", "velocity"):
+            fields[name] = np.concatenate([np.pad(np.asarray(getattr(p, name), dtype=float),
+                                                  ((0, 0), (0, m - p.time.size), (0, 0)), constant_values=np.nan)
+                                           for p in parts])
+        for name in ("launch_time", "burnout_time", "impact_time", "apogee_time", "launch_lat", "launch_lon",
+                     "impact_lat", "impact_lon", "apogee_alt", "ground_range", "rcs", "beta"):
+            fields[name] = np.concatenate([np.broadcast_to(np.asarray(getattr(p, name), dtype=float), (len(p),))
+                                           for p in parts])
+        labels = [p.labels for p in parts]
+        fields["labels"] = None if any(x is None for x in labels) else \
+            np.concatenate([np.asarray(x, dtype=object) for x in labels])
+        return Trajectory(**fields)
+
 
 def _fly_vacuum(lat, lon, alt, speed, gamma, heading, models: Models) -> Flight:
     """`fly` for vacuum flights without samples: one compiled pass from geodetic burnout

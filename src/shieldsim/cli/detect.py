@@ -163,35 +163,9 @@ def _trajectories_from_scenario(sc, threat: str | None, aim: str | None, max_fli
         parts.append(trj.aim(pts.lat[li], pts.lon[li], targets.lat[ti], targets.lon[ti], missiles[cls], models,
                              kind=spec.trajectory, apogee=apogee, sample_step=step))
         labels += [f"{cls} {pts.names[a]} -> {targets.names[b]}" for a, b in zip(li, ti)]
-    traj = _concat(parts)
+    traj = trj.Trajectory.concat(parts)
     traj.labels = np.array(labels, dtype=object)
     return traj, np.zeros(len(traj))
-
-
-def _concat(parts):
-    """One `Trajectory` from several on the same step (time grid padded with NaN)."""
-    import numpy as np
-
-    from ..trajectory import Trajectory
-
-    if len(parts) == 1:
-        return parts[0]
-    m = max(p.time.size for p in parts)
-    step = parts[0].step
-    fields = {}
-    for name in parts[0].__dict__:
-        if name == "time":
-            fields[name] = np.arange(m) * step + parts[0].time[0]
-        elif name == "models":
-            fields[name] = parts[0].models
-        elif name in ("position", "velocity"):
-            fields[name] = np.concatenate([np.pad(getattr(p, name), ((0, 0), (0, m - p.time.size), (0, 0)),
-                                                  constant_values=np.nan) for p in parts])
-        elif getattr(parts[0], name) is None:
-            fields[name] = None
-        else:
-            fields[name] = np.concatenate([getattr(p, name) for p in parts])
-    return Trajectory(**fields)
 
 
 def _shift(tl, offset):

@@ -76,35 +76,9 @@ def _flights(sc, threat, area, target, step, max_flights):
         labels += [f"{cls} {pts.names[a]} -> {targets.names[b]}" for a, b in zip(li[ok], ti[ok])]
     if not parts:
         fail("--target", "every selected target is beyond the selected threat classes' range")
-    traj = _concat(parts)
+    traj = trj.Trajectory.concat(parts)
     traj.labels = np.array(labels, dtype=object)
     return traj, labels, skipped
-
-
-def _concat(parts):
-    """One `Trajectory` from several on the same step (time grids padded with NaN)."""
-    import numpy as np
-
-    from ..trajectory import Trajectory
-
-    if len(parts) == 1:
-        return parts[0]
-    m = max(p.time.size for p in parts)
-    fields = {}
-    for name in Trajectory.__dataclass_fields__:
-        first = getattr(parts[0], name)
-        if name == "time":
-            fields[name] = np.arange(m) * parts[0].step + parts[0].time[0]
-        elif name == "models":
-            fields[name] = first
-        elif name in ("position", "velocity"):
-            fields[name] = np.concatenate([np.pad(getattr(p, name), ((0, 0), (0, m - p.time.size), (0, 0)),
-                                                  constant_values=np.nan) for p in parts])
-        elif first is None:
-            fields[name] = None
-        else:
-            fields[name] = np.concatenate([np.asarray(getattr(p, name)) for p in parts])
-    return Trajectory(**fields)
 
 
 def _track_times(sc, traj, batteries):
