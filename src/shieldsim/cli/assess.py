@@ -42,7 +42,7 @@ def assess(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         fail("--out", f"cannot create {out}: {err.strerror}")
-    assessment = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers)
+    assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers)
     from ..report import summary_dict, write_report
 
     index = write_report(out, assessment)
@@ -52,8 +52,8 @@ def assess(
 
 def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, cooperation: bool = True,
                    deterrent: bool = True, workers: int | None = None):
-    """Every stage of the assessment of ``arch``; returns a `report.Assessment`. Data files go
-    under ``out/data``."""
+    """Every stage of the assessment of ``arch``; returns the `report.Assessment` and the
+    `study.CoverageResult` (None without launch areas). Data files go under ``out/data``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -152,7 +152,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         coverage=coverage_entries or None, engagement=engagement_cases or None, deterrent=det_result,
         cooperation=coop, data_files=files, not_computed=not_computed)
     assessment.key_findings = key_findings(cov, det_summary, coop)
-    return assessment
+    return assessment, cov
 
 
 def representative_engagement(arch, area: str):
