@@ -174,3 +174,14 @@ def test_footprint_files_are_written_and_agree(base, tmp_path):
     assert gj["features"][0]["properties"]["cells"] == int(base.defended.sum())
     rows = np.loadtxt(paths[2], delimiter=",", skiprows=1, ndmin=2)
     assert len(rows) == int(base.threatened.sum()) and rows[:, 2].sum() == base.defended.sum()
+
+
+@pytest.mark.slow
+def test_footprint_on_a_dask_local_cluster_equals_in_process(arch, base):
+    from shieldsim.parallel import executor
+
+    with executor(workers=2) as ex:
+        fp = study.footprints([arch], "tabriz", executor=ex, chunk=40)[0]
+    for name in ("threatened", "defended", "shots", "engaging"):
+        assert np.array_equal(getattr(fp, name), getattr(base, name)), name
+    assert np.allclose(fp.kill_probability, base.kill_probability, equal_nan=True)

@@ -155,6 +155,88 @@ def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step:
                sample_step=step, labels=labels, unreachable=unreachable)
 
 
+class SelectionError(ValueError):
+    """A selection of scenario flights that cannot be flown; ``what`` names the selector at
+    fault: "scenario", "threat", "area", "target" or "max_flights"."""
+
+    def __init__(self, what: str, message: str):
+        super().__init__(message)
+        self.what = what
+
+
+def scenario_flights(arch: Architecture, threat: str | None = None, area: str | None = None,
+                     target: str | None = None, step: float = DEFAULT_STEP_S, kind: str | None = None,
+                     max_flights: int | None = None):
+    """Fly the scenario's threat classes from the points of their launch areas to its aim
+    points, each selector (a threat class, launch area or aim point name) narrowing the choice.
+
+    A pair is flown (`fly`, scenario shape unless ``kind``; sample step ``step`` s) only when
+    the target is within the class's reach from that launch point (`reachable`); pairs out of
+    reach or that the class cannot fly in that shape are skipped. Flights of one launch area
+    and class are aimed in one batch.
+
+    Returns:
+        (`trajectory.Trajectory` of the flights on one NaN-padded grid, (N,) labels
+        "class point -> aim point" (also the trajectory's ``labels``), list of skipped pairs
+        as "class point -> aim point: reason").
+
+    Raises:
+        SelectionError: an unknown name, nothing selected, more than ``max_flights`` pairs
+            selected (counted before the reach test), or no selected pair can be flown.
+    """
+    from .trajectory import Trajectory
+
+    sc = arch.scenario
+    if not sc.threats or not sc.launch_areas or not sc.aim_points:
+        raise SelectionError("scenario", f"scenario {sc.name!r} defines no threats, launch areas or aim points to fly")
+    for what, name, known in (("threat", threat, sc.threats), ("area", area, sc.launch_areas),
+                              ("target", target, sc.aim_points)):
+        if name is not None and name not in known:
+            raise SelectionError(what, f"unknown {_SELECTOR_NOUN[what]} {name!r}; allowed: {', '.join(known)}")
+    aims = scen.aim_points(sc)
+    cols = np.array([k for k, n in enumerate(aims.names) if target is None or n == target], dtype=int)
+    groups = [(cls, scen.launch_points(sc, a)) for a, spec in sc.launch_areas.items() if area in (None, a)
+              for cls in spec.threats if threat in (None, cls)]
+    if not groups:
+        raise SelectionError("threat", f"no selected launch area launches {threat!r}")
+    total = sum(len(pts.names) for _, pts in groups) * cols.size
+    if max_flights is not None and total > max_flights:
+        raise SelectionError("max_flights", f"{total} flights selected, more than the limit of {max_flights}")
+    parts, labels, skipped = [], [], []
+    for cls, pts in groups:
+        li, ti = (g.ravel() for g in np.meshgrid(np.arange(len(pts.names)), cols, indexing="ij"))
+        names = np.array([f"{cls} {pts.names[a]} -> {aims.names[b]}" for a, b in zip(li, ti)], dtype=object)
+        ok = np.zeros(li.size, dtype=bool)
+        for k in range(len(pts.names)):
+            at = li == k
+            ok[at] = reachable(arch.missiles[cls], float(pts.lat[k]), float(pts.lon[k]), aims.lat[ti[at]],
+                               aims.lon[ti[at]], arch.models)
+        skipped += [f"{n}: beyond the class's maximum range" for n in names[~ok]]
+        if not ok.any():
+            continue
+        try:
+            traj = fly(arch, cls, pts.lat[li[ok]], pts.lon[li[ok]], aims.lat[ti[ok]], aims.lon[ti[ok]], step=step,
+                       kind=kind, unreachable="skip")
+        except ValueError as err:  # the class can fly none of them in this shape
+            skipped += [f"{n}: {' '.join(str(err).split())}" for n in names[ok]]
+            continue
+        kept = np.zeros(int(ok.sum()), dtype=bool)
+        kept[np.arange(kept.size) if getattr(traj, "pair_index", None) is None else traj.pair_index] = True
+        skipped += [f"{n}: the class cannot fly a {kind or sc.threats[cls].trajectory} path there"
+                    for n in names[ok][~kept]]
+        parts.append(traj)
+        labels += list(names[ok][kept])
+    if not parts:
+        raise SelectionError("target", "no selected flight can be flown: " +
+                             (skipped[0] if len(skipped) == 1 else f"{len(skipped)} pairs, e.g. {skipped[0]}"))
+    traj = Trajectory.concat(parts)
+    traj.labels = np.array(labels, dtype=object)
+    return traj, traj.labels, skipped
+
+
+_SELECTOR_NOUN = {"threat": "threat class", "area": "launch area", "target": "aim point"}
+
+
 def same_threats(archs: list[Architecture]) -> None:
     """Raise ValueError unless the architectures face the same threats on the same grid
     (launch areas, threat classes, defended region and models), so flights can be shared."""
@@ -169,22 +251,26 @@ def same_threats(archs: list[Architecture]) -> None:
                                  "they cannot share flights")
 
 
-def footprints(archs: list[Architecture], area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
-               kind: str | None = None, land_only: bool = True, chunk: int = 1500,
-               progress: Callable[[int, int], None] | None = None) -> list:
-    """Defended footprints (`coverage.Footprint`) of several architectures facing the same
-    threats (see `same_threats`) against one launch area; each flight is flown once.
+@dataclass(frozen=True)
+class FlightBatch:
+    """One batch of a footprint: a threat class flown from one launch point to some cells.
+    ``cells`` index the flattened grid; ``lat``, ``lon`` are the cell centres (rad)."""
 
-    Every threat class of the area is flown from every launch point of the area to the centre
-    of every (land) cell of the defended region it can reach, in batches of ``chunk`` flights;
-    each batch is tracked and engaged by every architecture. ``progress(done, total)`` is
-    called after each batch.
-    """
-    from .coverage import Footprint, empty_summary, grid_centres, merge_summaries, summarise_cells
-    from .engagement import engage
+    threat: str
+    launch_lat: float
+    launch_lon: float
+    cells: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
 
-    same_threats(archs)
-    arch = archs[0]
+
+def footprint_batches(arch: Architecture, area: str, grid_deg: float | None = None, land_only: bool = True,
+                      chunk: int = 1500):
+    """The grid (cell-centre latitudes and longitudes, deg) and the `FlightBatch` list of one
+    launch area: every class of the area from every launch point to every (land) cell it can
+    reach, cut into batches of at most ``chunk`` flights."""
+    from .coverage import grid_centres
+
     sc = arch.scenario
     if area not in sc.launch_areas:
         raise ValueError(f"unknown threat area {area!r}; allowed: {', '.join(sc.launch_areas)}")
@@ -198,37 +284,73 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
         cells = cells[country_of(glat.ravel(), glon.ravel()) != ""]
     tlat, tlon = np.radians(glat.ravel()[cells]), np.radians(glon.ravel()[cells])
     pts = scen.launch_points(sc, area)
-    classes = list(sc.launch_areas[area].threats)
-    jobs = []  # (class, launch point index, target cell indices)
-    for cls in classes:
+    batches = []
+    for cls in sc.launch_areas[area].threats:
         for k in range(len(pts.names)):
-            ok = reachable(arch.missiles[cls], float(pts.lat[k]), float(pts.lon[k]), tlat, tlon, arch.models)
-            if ok.any():
-                jobs.append((cls, k, np.flatnonzero(ok)))
-    total = sum(j[2].size for j in jobs)
-    summaries = [empty_summary(glat.size) for _ in archs]
+            lat, lon = float(pts.lat[k]), float(pts.lon[k])
+            idx = np.flatnonzero(reachable(arch.missiles[cls], lat, lon, tlat, tlon, arch.models))
+            for start in range(0, idx.size, chunk):
+                sel = idx[start:start + chunk]
+                batches.append(FlightBatch(cls, lat, lon, cells[sel], tlat[sel], tlon[sel]))
+    return lat_c, lon_c, batches
+
+
+def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step: float = DEFAULT_STEP_S,
+              kind: str | None = None):
+    """Fly one batch once and reduce it to the grid for every architecture: returns the list of
+    `coverage.CellSummary` (one per architecture) and the number of pairs the class could not
+    fly in the asked shape."""
+    from .coverage import empty_summary, summarise_cells
+    from .engagement import engage
+
+    try:
+        traj = fly(archs[0], batch.threat, batch.launch_lat, batch.launch_lon, batch.lat, batch.lon, step=step,
+                   kind=kind, unreachable="skip")
+    except ValueError:  # the class cannot fly any of these pairs in this shape
+        return [empty_summary(n_cells) for _ in archs], batch.cells.size
+    out = []
+    for a in archs:
+        track, _ = track_times(a, traj)
+        e = engage(traj, a.batteries, track)
+        out.append(summarise_cells(batch.cells[traj.pair_index], n_cells, e, allowed_batteries(a, e)))
+    return out, batch.cells.size - len(traj)
+
+
+def footprints(archs: list[Architecture], area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
+               kind: str | None = None, land_only: bool = True, chunk: int = 1500,
+               progress: Callable[[int, int], None] | None = None, executor=None) -> list:
+    """Defended footprints (`coverage.Footprint`) of several architectures facing the same
+    threats (see `same_threats`) against one launch area; each flight is flown once.
+
+    The flights (`footprint_batches`) run batch by batch (`run_batch`) on ``executor`` (a
+    `parallel.Executor`; default in this process), each batch tracked and engaged by every
+    architecture. ``progress(done, total)`` is called as batches finish.
+    """
+    from functools import partial
+
+    from .coverage import Footprint, empty_summary, merge_summaries
+    from .parallel import InProcessExecutor
+
+    same_threats(archs)
+    arch = archs[0]
+    lat_c, lon_c, batches = footprint_batches(arch, area, grid_deg, land_only, chunk)
+    n_cells = lat_c.size * lon_c.size
+    total = sum(b.cells.size for b in batches)
+    summaries = [empty_summary(n_cells) for _ in archs]
     done = unflyable = 0
-    for cls, k, idx in jobs:
-        for start in range(0, idx.size, chunk):
-            sel = idx[start:start + chunk]
-            done += sel.size
-            try:
-                traj = fly(arch, cls, pts.lat[k], pts.lon[k], tlat[sel], tlon[sel], step=step, kind=kind,
-                           unreachable="skip")
-            except ValueError:  # the class cannot fly any of these pairs in this shape
-                traj = None
-            unflyable += sel.size - (len(traj) if traj is not None else 0)
-            for j, a in enumerate(archs if traj is not None else ()):
-                track, _ = track_times(a, traj)
-                e = engage(traj, a.batteries, track)
-                summaries[j] = merge_summaries(summaries[j], summarise_cells(cells[sel[traj.pair_index]], glat.size,
-                                                                               e, allowed_batteries(a, e)))
-            if progress:
-                progress(done, total)
+    task = partial(run_batch, archs, n_cells=n_cells, step=step, kind=kind)
+    for index, (parts, lost) in (executor or InProcessExecutor()).as_completed(task, batches):
+        summaries = [merge_summaries(s, p) for s, p in zip(summaries, parts)]
+        unflyable += lost
+        done += batches[index].cells.size
+        if progress:
+            progress(done, total)
+    pts = scen.launch_points(arch.scenario, area)
+    g = grid_deg or arch.scenario.defended.grid_deg
     return [Footprint.from_summary(
         lat_c, lon_c, summ, battery_names=tuple(b.name for b in a.batteries), threat_area=area,
-        threat_classes=tuple(classes), launch_points=tuple(pts.names),
-        attrs=provenance(a, trajectory=kind or "scenario", grid_deg=grid_deg or d.grid_deg, flights=total - unflyable,
+        threat_classes=tuple(arch.scenario.launch_areas[area].threats), launch_points=tuple(pts.names),
+        attrs=provenance(a, trajectory=kind or "scenario", grid_deg=g, flights=total - unflyable,
                          unflyable_pairs=unflyable, land_only=land_only, step_s=step))
         for a, summ in zip(archs, summaries)]
 
@@ -276,17 +398,18 @@ class CoverageResult:
 
 
 def coverage_many(archs: list[Architecture], areas: list[str] | None = None, grid_deg: float | None = None,
-                  step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None) -> list[CoverageResult]:
+                  step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None,
+                  executor=None) -> list[CoverageResult]:
     """Footprints of every (or the named) threat area, and of all of them together, with the
-    population protected, for architectures facing the same threats (flights flown once).
-    ``progress(area, done, total)`` reports each batch."""
+    population protected, for architectures facing the same threats (flights flown once), on
+    ``executor`` (a `parallel.Executor`). ``progress(area, done, total)`` reports each batch."""
     from .coverage import combine_footprints
 
     sc = archs[0].scenario
     areas = list(areas or sc.launch_areas)
     per_area = {}
     for a in areas:
-        per_area[a] = footprints(archs, a, grid_deg, step, kind,
+        per_area[a] = footprints(archs, a, grid_deg, step, kind, executor=executor,
                                  progress=(lambda done, total, a=a: progress(a, done, total)) if progress else None)
     results = []
     for j in range(len(archs)):
@@ -298,9 +421,9 @@ def coverage_many(archs: list[Architecture], areas: list[str] | None = None, gri
 
 
 def coverage(arch: Architecture, areas: list[str] | None = None, grid_deg: float | None = None,
-             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None) -> CoverageResult:
+             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None, executor=None) -> CoverageResult:
     """Coverage of one architecture (see `coverage_many`)."""
-    return coverage_many([arch], areas, grid_deg, step, kind, progress)[0]
+    return coverage_many([arch], areas, grid_deg, step, kind, progress, executor)[0]
 
 
 COOPERATION_OPTIONS = (
@@ -334,7 +457,8 @@ class OptionsComparison:
 
 
 def compare_options(options=COOPERATION_OPTIONS, areas: list[str] | None = None, grid_deg: float | None = None,
-                    step: float = DEFAULT_STEP_S, progress=None, known: dict | None = None) -> OptionsComparison:
+                    step: float = DEFAULT_STEP_S, progress=None, known: dict | None = None,
+                    executor=None) -> OptionsComparison:
     """Coverage of each (label, scenario) option against the same threat areas and grid, in
     one pass over the flights. ``known`` maps scenario names to `CoverageResult` already
     computed with the same areas and grid (they are not recomputed).
@@ -343,7 +467,8 @@ def compare_options(options=COOPERATION_OPTIONS, areas: list[str] | None = None,
     archs = {name: Architecture.from_scenario(scen.load(name)) for _, name in options if name not in known}
     results = dict(known)
     if archs:
-        results.update(zip(archs, coverage_many(list(archs.values()), areas, grid_deg, step, progress=progress)))
+        results.update(zip(archs, coverage_many(list(archs.values()), areas, grid_deg, step, progress=progress,
+                                                executor=executor)))
     return OptionsComparison([label for label, _ in options], [name for _, name in options],
                              [results[name] for _, name in options])
 

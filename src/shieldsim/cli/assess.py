@@ -28,7 +28,7 @@ def assess(
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10,
                                    help="Coverage grid spacing, degrees (default: the scenario's) [0.05, 10]."),
     workers: int = typer.Option(None, "--workers", min=1, max=64,
-                                help="Run the coverage of each option in its own local process (default: in-process) [1, 64]."),
+                                help="Run coverage batches on a local Dask cluster of N processes (default: in-process) [1, 64]."),
     cooperation: bool = typer.Option(True, "--cooperation/--no-cooperation",
                                      help="Compare NATO alone, separate systems sharing data, and sectors."),
     deterrent: bool = typer.Option(True, "--deterrent/--no-deterrent", help="Answer the deterrent question."),
@@ -80,8 +80,10 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
             not_computed["cooperation"] = f"the cooperation scenarios face other threats than {arch.name}: {err}"
             options, coop_archs = [], []
     together = [arch] + [a for a in coop_archs if a is not arch]
-    with StageProgress(progress, "coverage: ") as bar:
-        results = study.coverage_many(together, areas, grid_deg, progress=bar) if areas else []
+    from ..parallel import executor
+
+    with StageProgress(progress, "coverage: ") as bar, executor(workers) as ex:
+        results = study.coverage_many(together, areas, grid_deg, progress=bar, executor=ex) if areas else []
     if not areas:
         not_computed["coverage"] = f"scenario {arch.name!r} has no launch areas"
     by_name = {a.name: r for a, r in zip(together, results)}

@@ -31,6 +31,8 @@ def coverage(
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10, help="Grid spacing, degrees (default: the scenario's) [0.05, 10]."),
     out: Path = typer.Option(Path("shieldsim-coverage"), "--out", help="Folder for netCDF, GeoJSON, CSV and maps."),
     compare_options: bool = typer.Option(False, "--compare-options", help="Also compare NATO alone, separate systems sharing data, and sectors."),
+    workers: int = typer.Option(None, "--workers", min=1, max=64, help="Run batches on a local Dask cluster of N processes [1, 64]."),
+    scheduler: str = typer.Option(None, "--scheduler", help="Run batches on an existing Dask scheduler, e.g. tcp://host:8786."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
 ) -> None:
@@ -42,7 +44,16 @@ def coverage(
     unknown = [a for a in areas if a not in arch.scenario.launch_areas]
     if unknown:
         fail("--threat-area", f"unknown threat area {unknown[0]!r}; allowed: {', '.join(arch.scenario.launch_areas)}")
-    result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options)
+    from ..parallel import executor
+
+    if workers and scheduler:
+        fail("--workers", "give either --workers (a local cluster) or --scheduler (an existing one), not both")
+    try:
+        ex = executor(workers, scheduler)
+    except OSError as err:
+        fail("--scheduler", f"cannot reach {scheduler}: {err}")
+    with ex:
+        result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex)
     files = write_coverage(arch, result, out, comparison)
     summary = result.as_dict()
     summary.update(provenance(arch.models.as_dict(), arch.name))
@@ -57,18 +68,18 @@ def coverage(
     typer.echo(f"Results in {out}/")
 
 
-def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool):
+def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool, executor=None):
     """Coverage (and, on request, the options comparison) with a progress bar per area."""
     from .. import study
 
     with StageProgress(progress, f"{arch.name}: ") as bar:
-        result = study.coverage(arch, areas, grid_deg, progress=bar)
+        result = study.coverage(arch, areas, grid_deg, progress=bar, executor=executor)
     comparison = None
     if compare_options:
         with StageProgress(progress, "cooperation options: ") as bar:
             try:
                 comparison = study.compare_options(areas=areas, grid_deg=grid_deg, progress=bar,
-                                                   known={arch.name: result})
+                                                   known={arch.name: result}, executor=executor)
             except ValueError as err:
                 fail("--compare-options", str(err))
     return result, comparison
