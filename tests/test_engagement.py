@@ -301,3 +301,23 @@ def test_empty_inputs_give_empty_arrays_and_a_timeline_stands_for_its_track_time
         track_time = TRACK
 
     assert np.array_equal(engage(traj, bats, Timeline()).intercept_first, _base().intercept_first, equal_nan=True)
+
+
+def test_engage_and_detect_fly_and_track_the_same_flights(capsys):
+    """Both commands take their flights from `study.scenario_flights` and their tracks from
+    `sensors.detect` on the battery network: same flights, same skipped pairs, same track times."""
+    import json
+
+    code, out, err = _cli(["engage", "--scenario", "epaa-2018", "--threat", "irbm", "--target", "berlin", "--json"],
+                          capsys)
+    assert code == 0, err
+    eng = json.loads(out)
+    code, out, err = _cli(["detect", "--scenario", "epaa-2018", "--threat", "irbm", "--aim", "berlin",
+                           "--network", "nato", "--json"], capsys)
+    assert code == 0, err
+    det = json.loads(out)
+    assert [f["flight"] for f in eng["flights"]] == [t["name"] for t in det["threats"]]
+    assert len(eng["flights"]) > 1 and eng["skipped_out_of_range"] == det["skipped"]
+    for f, t in zip(eng["flights"], det["threats"]):
+        assert f["networks"]["nato"]["track_s"] == pytest.approx(t["track_time_s"], nan_ok=True)
+        assert f["impact_s"] == pytest.approx(t["impact_time_s"])

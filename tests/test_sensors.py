@@ -498,7 +498,7 @@ def test_detect_cli_flies_scenario_threats_through_trajectory_aim(monkeypatch, c
     calls = []
 
     def fake_aim(launch_lat, launch_lon, target_lat, target_lon, missile, models, kind="minimum-energy",
-                 apogee=None, launch_time=0.0, sample_step=2.0):
+                 apogee=None, launch_time=0.0, sample_step=2.0, labels=None, unreachable="raise"):
         calls.append((len(launch_lat), kind, sample_step))
         _, heading = geodesic_inverse(launch_lat, launch_lon, target_lat, target_lon, models.earth)
         return flights(launch_lat, launch_lon, 100e3, 3000.0, d(40), heading, models=models, step=sample_step,

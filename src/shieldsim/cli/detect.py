@@ -3,7 +3,7 @@ cue and fire-control track of the network.
 
 The sensors (radars, launch detectors, networks) come from a scenario (a built-in name or a
 TOML file). The threat flights come either from the scenario's threat classes, launch areas
-and aim points (flown with `trajectory.aim`), or from ``[[flights]]`` burnout states in the
+and aim points (`study.scenario_flights`: pairs beyond a class's reach are skipped), or from ``[[flights]]`` burnout states in the
 file itself -- a detect file is a scenario file (it may ``extends`` a built-in) plus::
 
     [[flights]]
@@ -120,52 +120,25 @@ def _trajectories_from_states(specs: list[dict], models, step: float):
     return traj, col["burnout_time_s"]
 
 
-def _trajectories_from_scenario(sc, threat: str | None, aim: str | None, max_flights: int, step: float):
-    """Flights of the scenario's threat classes from their launch areas to its aim points."""
+_OPTIONS = {"scenario": "--scenario", "threat": "--threat", "area": "--scenario", "target": "--aim",
+            "max_flights": "--max-flights"}
+
+
+def _trajectories_from_scenario(arch, threat: str | None, aim: str | None, max_flights: int, step: float):
+    """Flights of the scenario's threat classes from their launch areas to its aim points
+    (`study.scenario_flights`), each flight's offset (0: the grid starts at launch) and the
+    pairs skipped."""
     import numpy as np
 
-    from .. import scenario as scen
-    from .. import trajectory as trj
+    from ..study import SelectionError, scenario_flights
 
-    if not sc.threats or not sc.launch_areas or not sc.aim_points:
-        fail("--scenario", f"scenario {sc.name!r} defines no threats, launch areas or aim points to fly; "
-                           "add [[flights]] burnout states (see `shieldsim detect --help`)")
-    if threat is not None and threat not in sc.threats:
-        fail("--threat", f"unknown threat class {threat!r}; allowed: {', '.join(sc.threats)}")
-    if aim is not None and aim not in sc.aim_points:
-        fail("--aim", f"unknown aim point {aim!r}; allowed: {', '.join(sc.aim_points)}")
-    if not hasattr(trj, "aim"):
-        fail("--scenario", "flying a scenario's threat classes needs trajectory.aim, which is not available "
-                           "in this build; add [[flights]] burnout states to a file that extends the scenario")
-    missiles = scen.missiles(sc)
-    models = scen.models(sc)
-    targets = scen.aim_points(sc)
-    if aim is not None:
-        keep = [i for i, n in enumerate(targets.names) if n == aim]
-        targets = scen.Points([targets.names[i] for i in keep], targets.lat[keep], targets.lon[keep])
-    jobs = []
-    for area_name, area in sc.launch_areas.items():
-        for cls in area.threats:
-            if threat is None or cls == threat:
-                jobs.append((area_name, cls, scen.launch_points(sc, area_name)))
-    if not jobs:
-        fail("--threat", f"no launch area launches {threat!r}")
-    total = sum(len(pts.names) for _, _, pts in jobs) * len(targets.names)
-    if total > max_flights:
-        fail("--max-flights", f"{total} flights selected, more than --max-flights {max_flights}; "
-                              "narrow with --threat / --aim or raise --max-flights")
-    parts, labels = [], []
-    for area_name, cls, pts in jobs:
-        li, ti = np.meshgrid(np.arange(len(pts.names)), np.arange(len(targets.names)), indexing="ij")
-        li, ti = li.ravel(), ti.ravel()
-        spec = sc.threats[cls]
-        apogee = spec.apogee_km * 1e3 if spec.apogee_km is not None else None
-        parts.append(trj.aim(pts.lat[li], pts.lon[li], targets.lat[ti], targets.lon[ti], missiles[cls], models,
-                             kind=spec.trajectory, apogee=apogee, sample_step=step))
-        labels += [f"{cls} {pts.names[a]} -> {targets.names[b]}" for a, b in zip(li, ti)]
-    traj = trj.Trajectory.concat(parts)
-    traj.labels = np.array(labels, dtype=object)
-    return traj, np.zeros(len(traj))
+    try:
+        traj, _, skipped = scenario_flights(arch, threat, None, aim, step=step, max_flights=max_flights)
+    except SelectionError as err:
+        hint = {"scenario": "; add [[flights]] burnout states (see `shieldsim detect --help`)",
+                "max_flights": "; narrow with --threat / --aim or raise --max-flights"}.get(err.what, "")
+        fail(_OPTIONS[err.what], f"{err}{hint}")
+    return traj, np.zeros(len(traj)), skipped
 
 
 def _shift(tl, offset):
@@ -334,6 +307,8 @@ def detect(
     """
     from .. import scenario as scen
     from ..sensors import Network, detect as run_detect
+    from ..study import Architecture
+    from .coverage import load_architecture
 
     path = Path(scenario)
     flights_raw = None
@@ -342,10 +317,7 @@ def detect(
             fail("--scenario", f"no such file {path}; built-ins: {', '.join(scen.builtin_names())}")
         sc, flights_raw = _read_flights_file(path)
     else:
-        try:
-            sc = scen.load(scenario)
-        except scen.ScenarioError as err:
-            fail("--scenario", str(err).replace("\n", "; "))
+        sc = load_architecture(scenario, "--scenario").scenario
     sensors = scen.radars(sc) + scen.launch_detectors(sc)
     if not sensors:
         fail("--scenario", f"scenario {sc.name!r} has no radars or launch detectors")
@@ -367,8 +339,13 @@ def detect(
         if len(specs) > max_flights:
             fail("--max-flights", f"{len(specs)} flights, more than --max-flights {max_flights}")
         traj, offset = _trajectories_from_states(specs, models, step_s)
+        skipped = []
     else:
-        traj, offset = _trajectories_from_scenario(sc, threat, aim, max_flights, step_s)
+        try:
+            arch = Architecture.from_scenario(sc)
+        except ValueError as err:
+            fail("--scenario", " ".join(str(err).split()))
+        traj, offset, skipped = _trajectories_from_scenario(arch, threat, aim, max_flights, step_s)
     tl = run_detect(traj, net)
     _shift(tl, offset)
     names = [str(x) for x in traj.labels] if traj.labels is not None else [f"flight{i}" for i in range(len(traj))]
@@ -378,10 +355,13 @@ def detect(
                                 f"(latency {net.latency:g} s)")
     if as_json:
         out = {"scenario": sc.name, "network": net.name, "latency_s": net.latency, "home": list(net.home),
-               "step_s": step_s, "threats": threats, "plot": str(plot) if plot else None}
+               "step_s": step_s, "threats": threats, "skipped": skipped, "plot": str(plot) if plot else None}
         out.update(provenance(models.as_dict(), scenario=sc.name))
         typer.echo(to_json(out))
         return
     _print_table(threats, net.name, net.latency)
+    if skipped:
+        typer.echo(f"\nSkipped {len(skipped)} flights the class cannot fly "
+                   "(beyond its range, or not in the scenario's shape; --json lists them)")
     if plot is not None:
         typer.echo(f"\nTimeline chart of {threats[0]['name']!r}: {plot}")

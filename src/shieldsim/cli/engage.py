@@ -2,9 +2,10 @@
 battery -- launch, burnout, cue, fire-control track, interceptor launch, intercept window,
 shoot-look-shoot opportunities, kill probability, impact -- and a plot of it.
 
-Flights: the scenario's threat classes from its launch areas to its aim points, flown with
-`trajectory.aim` (targets beyond a class's range from a launch point are skipped). Tracks:
-`sensors.detect` on the network each battery fires on. Engagements: `engagement.engage`.
+Flights: the scenario's threat classes from its launch areas to its aim points
+(`study.scenario_flights`: pairs beyond a class's reach, or that it cannot fly in the
+scenario's shape, are skipped). Tracks: `study.track_times` (the network each battery fires
+on). Engagements: `engagement.engage`.
 """
 
 from __future__ import annotations
@@ -20,84 +21,32 @@ from .output import fail, provenance, to_json
 _MAX_TEXT_FLIGHTS = 20
 
 
-def _flights(sc, threat, area, target, step, max_flights):
-    """(Trajectory, labels, skipped) of the selected class x launch point x aim point flights."""
-    import numpy as np
-
-    from .. import scenario as scen
-    from .. import trajectory as trj
-    from ..earth import geodesic_inverse
-
-    if not sc.threats or not sc.launch_areas or not sc.aim_points:
-        fail("--scenario", f"scenario {sc.name!r} defines no threats, launch areas or aim points to fly")
-    if threat is not None and threat not in sc.threats:
-        fail("--threat", f"unknown threat class {threat!r}; allowed: {', '.join(sc.threats)}")
-    if area is not None and area not in sc.launch_areas:
-        fail("--area", f"unknown launch area {area!r}; allowed: {', '.join(sc.launch_areas)}")
-    if target is not None and target not in sc.aim_points:
-        fail("--target", f"unknown aim point {target!r}; allowed: {', '.join(sc.aim_points)}")
-    models = scen.models(sc)
-    missiles = scen.missiles(sc)
-    targets = scen.aim_points(sc)
-    keep = [i for i, n in enumerate(targets.names) if target is None or n == target]
-    jobs = []
-    for a_name, a in sc.launch_areas.items():
-        if area is not None and a_name != area:
-            continue
-        pts = scen.launch_points(sc, a_name)
-        for cls in a.threats:
-            if threat is None or cls == threat:
-                jobs.append((cls, pts))
-    if not jobs:
-        fail("--threat", f"no selected launch area launches {threat!r}")
-    total = sum(len(p.names) for _, p in jobs) * len(keep)
-    if total > max_flights:
-        fail("--max-flights", f"{total} flights selected, more than --max-flights {max_flights}; "
-                              "narrow with --threat / --area / --target or raise --max-flights")
-    parts, labels, skipped = [], [], []
-    for cls, pts in jobs:
-        li, ti = np.meshgrid(np.arange(len(pts.names)), np.asarray(keep, dtype=int), indexing="ij")
-        li, ti = li.ravel(), ti.ravel()
-        lat, lon, tlat, tlon = pts.lat[li], pts.lon[li], targets.lat[ti], targets.lon[ti]
-        dist, az = geodesic_inverse(lat, lon, tlat, tlon, models.earth)
-        reach, _ = trj.max_range(missiles[cls], lat, lon, az, models)
-        ok = (dist <= reach * 0.999) & (dist >= 10e3)
-        for a, b in zip(li[~ok], ti[~ok]):
-            skipped.append(f"{cls} {pts.names[a]} -> {targets.names[b]}")
-        if not ok.any():
-            continue
-        spec = sc.threats[cls]
-        apogee = spec.apogee_km * 1e3 if spec.apogee_km is not None else None
-        try:
-            parts.append(trj.aim(lat[ok], lon[ok], tlat[ok], tlon[ok], missiles[cls], models, kind=spec.trajectory,
-                                 apogee=apogee, sample_step=step))
-        except ValueError as err:
-            fail("--threat", f"cannot fly {cls}: {err}")
-        labels += [f"{cls} {pts.names[a]} -> {targets.names[b]}" for a, b in zip(li[ok], ti[ok])]
-    if not parts:
-        fail("--target", "every selected target is beyond the selected threat classes' range")
-    traj = trj.Trajectory.concat(parts)
-    traj.labels = np.array(labels, dtype=object)
-    return traj, labels, skipped
+_OPTIONS = {"scenario": "--scenario", "threat": "--threat", "area": "--area", "target": "--target",
+            "max_flights": "--max-flights"}
 
 
-def _track_times(sc, traj, batteries):
-    """(N, B) fire-control track times and, per network used, its (cue, track) times."""
-    import numpy as np
+def _flights(arch, threat, area, target, step, max_flights):
+    """(Trajectory, labels, skipped) of the selected class x launch point x aim point flights
+    (`study.scenario_flights`), or a one-line error naming the option at fault."""
+    from ..study import SelectionError, scenario_flights
 
-    from .. import scenario as scen
-    from ..sensors import detect
+    try:
+        return scenario_flights(arch, threat, area, target, step=step, max_flights=max_flights)
+    except SelectionError as err:
+        hint = "; narrow with --threat / --area / --target or raise --max-flights" if err.what == "max_flights" else ""
+        fail(_OPTIONS[err.what], f"{err}{hint}")
 
-    nets = {n.name: n for n in scen.networks(sc)}
-    names = scen.battery_networks(sc)
-    per_net = {}
-    for name in dict.fromkeys(names):
-        if name not in nets:
-            fail("--scenario", f"battery network {name!r} is not defined; allowed: {', '.join(nets)}")
-        tl = detect(traj, nets[name])
-        per_net[name] = (tl.cue_time, tl.track_time)
-    track = np.stack([per_net[n][1] for n in names], axis=1) if names else np.empty((len(traj), 0))
-    return track, per_net, names
+
+def _track_times(arch, traj):
+    """(N, B) fire-control track times and, per network used, its (cue, track) times
+    (`study.track_times`)."""
+    from ..study import track_times
+
+    try:
+        track, timelines = track_times(arch, traj)
+    except ValueError as err:
+        fail("--scenario", str(err))
+    return track, {name: (tl.cue_time, tl.track_time) for name, tl in timelines.items()}
 
 
 def _num(x):
@@ -118,20 +67,15 @@ def engage(
     plot: Path = typer.Option(None, "--plot", help="Write a plot (PNG/PDF/SVG) of the first flight listed: threat altitude and each engaging battery's fastest interceptor arc to its first opportunity against time, intercept windows shaded."),
 ) -> None:
     """Engagement timelines of a scenario's threats against its batteries."""
-    import numpy as np
-
-    from .. import scenario as scen
     from ..engagement import engage as run_engage
+    from .coverage import load_architecture
 
-    try:
-        sc = scen.load(scenario)
-    except scen.ScenarioError as err:
-        fail("--scenario", str(err).replace("\n", "; "))
-    batteries = scen.batteries(sc)
+    arch = load_architecture(scenario, "--scenario")
+    sc, batteries, bat_nets = arch.scenario, arch.batteries, arch.battery_networks
     if not batteries:
         fail("--scenario", f"scenario {sc.name!r} has no batteries")
-    traj, labels, skipped = _flights(sc, threat, area, target, step, max_flights)
-    track, per_net, bat_nets = _track_times(sc, traj, batteries)
+    traj, labels, skipped = _flights(arch, threat, area, target, step, max_flights)
+    track, per_net = _track_times(arch, traj)
     e = run_engage(traj, batteries, track, kill_assessment=kill_assessment)
 
     flights = []
@@ -190,7 +134,8 @@ def _print_text(result, n):
     if n > _MAX_TEXT_FLIGHTS:
         typer.echo(f"\n... {n - _MAX_TEXT_FLIGHTS} more flights (use --json for all)")
     if result["skipped_out_of_range"]:
-        typer.echo(f"\nSkipped {len(result['skipped_out_of_range'])} flights beyond the class's range")
+        typer.echo(f"\nSkipped {len(result['skipped_out_of_range'])} flights the class cannot fly "
+                   "(beyond its range, or not in the scenario's shape; --json lists them)")
     if "plot" in result:
         typer.echo(f"Plot {result['plot']}")
     m = result["models"]

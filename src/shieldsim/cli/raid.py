@@ -107,29 +107,21 @@ def _read_raid_only(path: Path) -> dict:
 
 def _scenario_table(scenario: str, doc: dict) -> dict:
     from ..battle import Raid
+    from .coverage import load_architecture
 
-    try:
-        from .. import scenario as scn
-    except ImportError:
-        fail("SCENARIO", "the scenario module is not available in this installation")
-    try:
-        sc = scn.load(scenario)
-    except (OSError, ValueError) as err:
-        fail("SCENARIO", " ".join(str(err).split())[:400])
+    arch = load_architecture(scenario, "SCENARIO")
     raid = Raid.from_dict(doc["raid"])
     try:
-        return scenario_engagement_table(sc, raid)
-    except (ImportError, AttributeError) as err:
-        fail("SCENARIO", f"raids from a scenario need trajectory.aim, sensors.detect and engagement.engage "
-                         f"({err}); give the engagement as an [engagement] table instead")
+        return scenario_engagement_table(arch, raid)
     except (KeyError, ValueError) as err:
         fail("--raid", " ".join(str(err).split())[:400])
 
 
 def scenario_engagement_table(sc, raid) -> dict:
-    """The [engagement] table of a raid in a scenario: batteries (inventory, SSPK) and one window
-    per route (launch area, launch point, aim point, threat class) and battery, computed with
-    `trajectory.aim`, `sensors.detect` on each battery's network and `engagement.engage`.
+    """The [engagement] table of a raid in a scenario (a `scenario.Scenario` or a
+    `study.Architecture`): batteries (inventory, SSPK) and one window per route (launch area,
+    launch point, aim point, threat class) and battery, flown with `study.fly` (the scenario's
+    trajectory shape), tracked with `study.track_times` and engaged with `engagement.engage`.
 
     Threat classes are the scenario's ``threats`` names (a wave without ``missile`` takes its
     launch area's first class); launch points are named points of the area (default: its first).
@@ -140,19 +132,16 @@ def scenario_engagement_table(sc, raid) -> dict:
     import numpy as np
 
     from .. import scenario as scn
+    from .. import study
     from ..engagement import engage
-    from ..sensors import detect
-    from ..trajectory import aim
 
-    models = scn.models(sc)
-    missiles = scn.missiles(sc)
+    arch = sc if isinstance(sc, study.Architecture) else study.Architecture.from_scenario(sc)
+    sc = arch.scenario
     aims = scn.aim_points(sc)
     aim_index = {name: i for i, name in enumerate(aims.names)}
-    batteries = scn.batteries(sc)
+    batteries = arch.batteries
     if not batteries:
         raise ValueError(f"scenario {sc.name!r} has no batteries")
-    networks = {net.name: net for net in scn.networks(sc)}
-    battery_net = scn.battery_networks(sc)
 
     routes: dict[tuple, None] = {}
     for i in range(len(raid)):
@@ -163,13 +152,14 @@ def scenario_engagement_table(sc, raid) -> dict:
             raise KeyError(f"aim point {raid.aim_point[i]!r} is not in scenario {sc.name!r}; "
                            f"allowed: {list(aim_index)}")
         cls = raid.missile[i] or sc.launch_areas[area].threats[0]
-        if cls not in missiles:
-            raise KeyError(f"threat class {cls!r} is not in scenario {sc.name!r}; allowed: {list(missiles)}")
+        if cls not in arch.missiles:
+            raise KeyError(f"threat class {cls!r} is not in scenario {sc.name!r}; allowed: {list(arch.missiles)}")
         routes[(area, raid.point_of(i), raid.aim_point[i], raid.missile[i], cls)] = None
     windows = []
     by_class: dict[str, list[tuple]] = {}
     for route in routes:
         by_class.setdefault(route[4], []).append(route)
+    kill_assessment = None
     for cls, group in by_class.items():
         lat0, lon0, lat1, lon1 = [], [], [], []
         for area, point, aim_name, _, _ in group:
@@ -181,16 +171,8 @@ def scenario_engagement_table(sc, raid) -> dict:
             lon0.append(pts.lon[k])
             lat1.append(aims.lat[aim_index[aim_name]])
             lon1.append(aims.lon[aim_index[aim_name]])
-        spec = sc.threats[cls]
-        apogee = spec.apogee_km * 1e3 if spec.apogee_km is not None else None
-        traj = aim(np.array(lat0), np.array(lon0), np.array(lat1), np.array(lon1), missiles[cls], models,
-                   kind=spec.trajectory, apogee=apogee)
-        track = np.full((len(group), len(batteries)), np.nan)
-        timelines = {}
-        for j, net in enumerate(battery_net):
-            if net not in timelines:
-                timelines[net] = detect(traj, networks[net]).track_time
-            track[:, j] = timelines[net]
+        traj = study.fly(arch, cls, np.array(lat0), np.array(lon0), np.array(lat1), np.array(lon1))
+        track, _ = study.track_times(arch, traj)
         eng = engage(traj, batteries, track)
         for r, (area, point, aim_name, missile, _) in enumerate(group):
             for j, bat in enumerate(batteries):
@@ -208,7 +190,7 @@ def scenario_engagement_table(sc, raid) -> dict:
                     windows.append(w)
         kill_assessment = eng.kill_assessment
     return {
-        "models": models.as_dict(),
+        "models": arch.models.as_dict(),
         "kill_assessment_s": float(kill_assessment),
         "battery": [{"name": b.name, "inventory": int(b.inventory), "sspk": float(b.interceptor.sspk)}
                     for b in batteries],

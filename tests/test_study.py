@@ -1,0 +1,71 @@
+"""Tests for study.scenario_flights: the one way every command flies a scenario's threat
+classes from its launch areas to its aim points."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from shieldsim import scenario as scen
+from shieldsim import study
+from shieldsim.earth import geodesic_inverse
+from shieldsim.trajectory import AIM_TOL
+
+
+@pytest.fixture(scope="module")
+def arch():
+    return study.Architecture.from_scenario(scen.load("epaa-2018"))
+
+
+@pytest.fixture(scope="module")
+def tabriz(arch):
+    return study.scenario_flights(arch, area="tabriz")
+
+
+def test_every_selected_pair_is_flown_or_skipped_once(arch, tabriz):
+    traj, labels, skipped = tabriz
+    sc = arch.scenario
+    pts = scen.launch_points(sc, "tabriz")
+    expected = {f"{c} {p} -> {a}" for c in sc.launch_areas["tabriz"].threats for p in pts.names for a in sc.aim_points}
+    skipped_pairs = [s.split(": ", 1)[0] for s in skipped]
+    assert sorted(list(labels) + skipped_pairs) == sorted(expected)
+    assert len(traj) == len(labels) and list(traj.labels) == list(labels)
+    assert all(": " in s and s.split(": ", 1)[1] for s in skipped)  # each skip says why
+
+
+def test_each_flight_lands_on_the_aim_point_its_label_names(arch, tabriz):
+    traj, labels, _ = tabriz
+    classes = {lab.split(" ", 1)[0] for lab in labels}
+    assert len(classes) > 1  # several classes: flights from several batches share one grid
+    aims = scen.aim_points(arch.scenario)
+    at = {n: k for k, n in enumerate(aims.names)}
+    k = np.array([at[lab.rsplit(" -> ", 1)[1]] for lab in labels])
+    miss, _ = geodesic_inverse(traj.impact_lat, traj.impact_lon, aims.lat[k], aims.lon[k], arch.models.earth)
+    assert np.all(miss < 2 * AIM_TOL)
+    last = np.array([np.flatnonzero(np.isfinite(traj.position[i, :, 0]))[-1] for i in range(len(traj))])
+    assert np.isnan(traj.position[np.argmin(last), last.min() + 1:]).all()  # shorter flights padded with NaN
+
+
+def test_skipped_pairs_are_those_out_of_reach(arch, tabriz):
+    _, labels, skipped = tabriz
+    out = [s for s in skipped if s.endswith("beyond the class's maximum range")]
+    pts = scen.launch_points(arch.scenario, "tabriz")
+    aims = scen.aim_points(arch.scenario)
+    for s in out + list(labels[:3]):
+        pair = s.split(": ", 1)[0]
+        cls, rest = pair.split(" ", 1)
+        point, aim = rest.rsplit(" -> ", 1)
+        p, a = pts.names.index(point), aims.names.index(aim)
+        ok = study.reachable(arch.missiles[cls], float(pts.lat[p]), float(pts.lon[p]), aims.lat[a:a + 1],
+                             aims.lon[a:a + 1], arch.models)[0]
+        assert ok == (s in labels)
+
+
+@pytest.mark.parametrize("kwargs, what", [({"threat": "nope"}, "threat"), ({"area": "nope"}, "area"),
+                                          ({"target": "nope"}, "target"), ({"max_flights": 1}, "max_flights")])
+def test_bad_selections_name_the_selector_before_flying(arch, kwargs, what):
+    with pytest.raises(study.SelectionError) as err:
+        study.scenario_flights(arch, **kwargs)
+    assert err.value.what == what
+    if what != "max_flights":
+        assert "allowed:" in str(err.value)
