@@ -17,6 +17,9 @@ import typer
 from . import app
 from .output import StageProgress, fail
 
+ALL_AREAS = "all threat areas together"
+"""How the combined footprint (defended against every launch area at once) is labelled."""
+
 DETERRENT_SCENARIO = "deterrent"
 """Built-in scenario whose strategic bases and North American aim points assess uses."""
 
@@ -95,9 +98,10 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
             for path in fp.write(data / f"footprint-{name}"):
                 files.append(report.DataFile(str(path.relative_to(out)), f"footprint against {name}"))
             fig = study.footprint_figure(arch, fp)
+            label = ALL_AREAS if name == "all" else name
             coverage_entries.append(report.coverage_result(
-                name, cov.population[name], threats=fp.threat_classes, map=report.Plot(fig, caption=(
-                    f"Defended (blue) and threatened but undefended (orange) cells against {name}")),
+                label, cov.population[name], threats=fp.threat_classes, map=report.Plot(fig, caption=(
+                    f"Defended (blue) and threatened but undefended (orange) cells against {label}")),
                 notes=f"{fp.attrs.get('flights')} flights; launch points: {', '.join(fp.launch_points)}"))
 
     # 2. representative engagements

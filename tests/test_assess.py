@@ -1,0 +1,86 @@
+"""The main job: `shieldsim assess` on a coarse grid writes every file and section, and the
+figures in summary.json match the data files."""
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from shieldsim.cli import main
+from shieldsim.geography import protected_population
+from shieldsim.report import SECTIONS
+
+GRID_DEG = "4"
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("assess") / "report"
+    with pytest.raises(SystemExit) as ex:
+        main(["assess", "--grid-deg", GRID_DEG, "--out", str(out), "--no-progress"])
+    assert ex.value.code == 0
+    return out
+
+
+def test_assess_writes_report_summary_and_data_files(report_dir):
+    summary = json.loads((report_dir / "summary.json").read_text())
+    assert (report_dir / "index.html").stat().st_size > 10_000
+    for entry in summary["data_files"]:
+        assert (report_dir / entry["path"]).is_file(), entry["path"]
+    kinds = {p.suffix for p in (report_dir / "data").iterdir()}
+    assert {".nc", ".geojson", ".csv", ".json"} <= kinds
+    assert summary["scenario"] == "epaa-2018" and summary["version"]
+    assert summary["models"] == {"earth": "wgs84", "rotation": True, "drag": False}
+    assert not summary["not_computed"], summary["not_computed"]
+
+
+def test_index_html_has_every_section_and_no_external_reference(report_dir):
+    page = (report_dir / "index.html").read_text()
+    for section in SECTIONS:
+        assert f'id="{section}"' in page, section
+    for bad in ("http://", "https://", 'src="//', "<script"):
+        assert bad not in page
+
+
+def test_summary_population_matches_the_footprint_files(report_dir):
+    summary = json.loads((report_dir / "summary.json").read_text())
+    by_area = {c["threat_area"]: c for c in summary["coverage"]}
+    for area in ("tabriz", "nw-iran", "central-iran", "all"):
+        ds = xr.open_dataset(report_dir / "data" / f"footprint-{area}.nc", engine="scipy")
+        pop = protected_population(ds["lat"].values, ds["lon"].values, ds["defended"].values.astype(bool))
+        entry = by_area["all threat areas together" if area == "all" else area]
+        assert entry["population_protected"] == pytest.approx(pop.as_dict()["population_protected"], rel=1e-9)
+        csv = np.loadtxt(report_dir / "data" / f"footprint-{area}.csv", delimiter=",", skiprows=1, ndmin=2)
+        assert csv[:, 2].sum() == int(ds["defended"].sum())
+
+
+def test_summary_deterrent_and_cooperation_match_their_data(report_dir):
+    summary = json.loads((report_dir / "summary.json").read_text())
+    det = json.loads((report_dir / "data" / "deterrent.json").read_text())
+    scenario_pairs = [p for p in det["pairs"] if p["variant"] == "scenario"]
+    assert summary["deterrent"]["pairs_total"] == len(scenario_pairs)
+    assert summary["deterrent"]["pairs_engageable"] == sum(p["engageable"] for p in scenario_pairs)
+    options = summary["cooperation"]["options"]
+    assert [o["scenario"] for o in options] == ["epaa-2018", "cooperation-2011", "sectoral-2010"]
+    nato_alone = {c["threat_area"]: c for c in summary["coverage"]}["all threat areas together"]
+    assert options[0]["population_protected"] == nato_alone["population_protected"]
+
+
+def test_engagement_timelines_are_ordered_and_start_at_launch(report_dir):
+    summary = json.loads((report_dir / "summary.json").read_text())
+    assert summary["engagement"]
+    for case in summary["engagement"]:
+        times = [e["time_s"] for e in case["events"]]
+        assert times == sorted(times) and case["events"][0]["event"] == "launch"
+        assert case["events"][-1]["event"] == "impact"
+
+
+@pytest.mark.browser
+def test_assess_report_opens_offline_in_chromium(report_dir):
+    from test_report_browser import ARTIFACTS, open_offline
+
+    refused, visible, boxes = open_offline(report_dir / "index.html", screenshot=ARTIFACTS / "assess-report.png")
+    assert refused == []
+    assert all(visible.values()), visible
+    assert len(boxes) >= 4 and all(b is not None and b["width"] > 100 for b in boxes)
