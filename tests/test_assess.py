@@ -11,6 +11,8 @@ from shieldsim.cli import main
 from shieldsim.geography import protected_population
 from shieldsim.report import SECTIONS
 
+pytestmark = pytest.mark.slow  # one coarse assess run, about a minute
+
 GRID_DEG = "4"
 
 
