@@ -973,44 +973,75 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
 
     step = np.array([1e-6, 1e-5, 1e-5])
     limit = np.array([0.05, math.radians(4.0), 0.05])
+    ft = np.full(n, np.nan)  # free-flight time of the flight at x (models of the Newton flights)
 
     def newton(sel):
-        """Newton iterations with a trust region on the pairs ``sel`` (updates x, full)."""
+        """Newton iterations with a trust region on the pairs ``sel`` (updates x, full, ft).
+
+        The Jacobian is taken by finite differences (the three columns flown in one batch) at
+        the first iteration and after a rejected step of an aged Jacobian; accepted steps update
+        it with Broyden's rank-one formula (controls scaled by ``limit``), so most iterations
+        cost one flight per pair instead of four."""
         r = np.full((n, 3), np.nan)
-        r[sel], _ = residual(sel, x[sel], full[sel])
+        r[sel], e0 = residual(sel, x[sel], full[sel])
+        ft[sel] = e0["flight_time"]
         trust = np.ones(n)
         pending = np.zeros(n, dtype=bool)
         pending[sel] = True
+        jac = np.full((n, 3, 3), np.nan)
+        fresh = np.zeros(n, dtype=bool)  # jac[i] is a finite-difference Jacobian at x[i]
+        have = np.zeros(n, dtype=bool)
         for _ in range(_AIM_ITER):
             act = np.nonzero(pending & ~done(r, full) & (trust > 1e-6))[0]
             if act.size == 0:
                 break
-            xa, ra = x[act], r[act]
-            jac = np.empty((act.size, 3, 3))
-            for k in range(3):
-                xp = xa.copy()
-                h = step[k] * np.where(xa[:, k] + step[k] > hi_b[k], -1.0, 1.0)
-                xp[:, k] += h
-                rp, _ = residual(act, xp, full[act])
-                jac[:, :, k] = (rp - ra) / h[:, None]
+            need = act[~have[act]]
+            if need.size:
+                xn_ = x[need]
+                xp = np.concatenate([xn_] * 3)
+                hs = []
+                for k in range(3):
+                    h = step[k] * np.where(xn_[:, k] + step[k] > hi_b[k], -1.0, 1.0)
+                    xp[k * need.size:(k + 1) * need.size, k] += h
+                    hs.append(h)
+                rp, _ = residual(np.concatenate([need] * 3), xp, np.concatenate([full[need]] * 3))
+                for k in range(3):
+                    jac[need, :, k] = (rp[k * need.size:(k + 1) * need.size] - r[need]) / hs[k][:, None]
+                have[need] = True
+                fresh[need] = True
+            xa, ra, ja = x[act], r[act], jac[act]
             dx = np.zeros_like(xa)
-            good_j = np.all(np.isfinite(jac), axis=(1, 2)) & np.all(np.isfinite(ra), axis=1)
-            good_j &= np.abs(np.linalg.det(np.where(good_j[:, None, None], jac, 1.0))) > 1e-300
+            good_j = np.all(np.isfinite(ja), axis=(1, 2)) & np.all(np.isfinite(ra), axis=1)
+            good_j &= np.abs(np.linalg.det(np.where(good_j[:, None, None], ja, 1.0))) > 1e-300
             if good_j.any():
-                dx[good_j] = -np.linalg.solve(jac[good_j], ra[good_j][:, :, None])[:, :, 0]
+                dx[good_j] = -np.linalg.solve(ja[good_j], ra[good_j][:, :, None])[:, :, 0]
             dx = np.where(np.isfinite(dx), dx, 0.0)
             dx_raw = dx.copy()
             scale = np.max(np.abs(dx) / (limit * trust[act, None]), axis=1)
             dx = dx / np.maximum(scale, 1.0)[:, None]
             xn = np.clip(xa + dx, lo_b, hi_b)
-            rn, _ = residual(act, xn, full[act])
+            rn, en = residual(act, xn, full[act])
             old = np.linalg.norm(ra, axis=1)
             new = np.linalg.norm(rn, axis=1)
             good = np.all(np.isfinite(rn), axis=1) & ((new < old) | ~np.isfinite(old)) & good_j
+            # Broyden update on the accepted steps: J += (dr - J s) (s/l^2)^T / (s . s/l^2)
+            s_ = xn - xa
+            ws = s_ / limit**2
+            den = np.sum(s_ * ws, axis=1)
+            upd = good & (den > 0)
+            if upd.any():
+                y_ = rn[upd] - ra[upd] - np.einsum("nij,nj->ni", ja[upd], s_[upd])
+                jac[act[upd]] = ja[upd] + y_[:, :, None] * ws[upd][:, None, :] / den[upd][:, None, None]
+                fresh[act[upd]] = False
             x[act[good]] = xn[good]
             r[act[good]] = rn[good]
+            ft[act[good]] = en["flight_time"][good]
             trust[act[good]] = np.minimum(trust[act[good]] * 2.0, 1.0)
             trust[act[~good]] *= 0.25
+            # a rejected step with an aged Jacobian: take a fresh one (and keep the trust region)
+            stale = act[~good & ~fresh[act]]
+            have[stale] = False
+            trust[stale] *= 4.0
             if kind == "minimum-energy":
                 # short of the target, near the minimum-energy condition, and Newton asks for more
                 # burn than there is: the full burn it is; drop the shaping condition
@@ -1020,8 +1051,10 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
                     s_ = act[switch]
                     full[s_] = True
                     x[s_, 2] = 1.0
-                    r[s_], _ = residual(s_, x[s_], full[s_])
+                    r[s_], es = residual(s_, x[s_], full[s_])
+                    ft[s_] = es["flight_time"]
                     trust[s_] = 1.0
+                    have[s_] = False
         return r
 
     every = np.arange(n)
@@ -1107,9 +1140,8 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
             side = "above" if kind == "lofted" else "below"
             raise ValueError(f"a {kind} flight needs an apogee {side} the minimum-energy apogee for this pair; "
                              f"{h_t[j] / 1e3:.0f} km is not" + (f" [pair {j}]" if n > 1 else ""))
-    if not models.drag:
-        _, e = raw(keep, x[keep], models)
-        flight_time[keep] = e["flight_time"]
+    if not models.drag:  # the Newton flights were flown with these models: reuse their times
+        flight_time[keep] = ft[keep]
     launch_time = np.broadcast_to(np.asarray(launch_time, dtype=float), (n,))[keep]
     out = boosted_trajectories(missile, lat[keep], lon[keep], x[keep, 0], x[keep, 1], x[keep, 2], models,
                                launch_time, sample_step, None if labels is None else np.asarray(labels)[keep],
