@@ -148,7 +148,7 @@ def get(name: str) -> Missile:
 # compiled boost kernel
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _boost_accel(t, y, acc0, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta,
                  bottom, step, log_rho, out):
     """d(r, v)/dt of the boosting point mass (inertial axes). phase: 0 vertical, 1 pitch-over,
@@ -197,7 +197,7 @@ def _boost_accel(t, y, acc0, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, o
     out[5] = az
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _rk4_boost(t, y, dt, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta,
                bottom, step, log_rho, out, k1, k2, k3, k4, tmp):
     _boost_accel(t, y, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta, bottom, step, log_rho, k1)
