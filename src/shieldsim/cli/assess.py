@@ -234,12 +234,15 @@ def key_findings(cov, det_summary, coop) -> list[str]:
         for area, a in d["threat_areas"].items():
             out.append(f"Against launches from {area}: {a['fraction_protected']:.0%} of the population protected.")
     if det_summary is not None:
-        fr = det_summary.get("fraction_engageable") or {}
-        if fr:
-            best = max(fr.items(), key=lambda kv: kv[1] if kv[1] is not None else -1)
+        fr = {k: v for k, v in (det_summary.get("fraction_engageable") or {}).items() if v is not None and k != "any"}
+        if fr and max(fr.values()) > 0:
+            best = max(fr.items(), key=lambda kv: kv[1])
             out.append(f"Deterrent question: the most capable battery ({best[0]}) can engage "
-                       f"{(best[1] or 0):.0%} of the Russian ICBM flights to North America with the scenario's "
+                       f"{best[1]:.0%} of the Russian ICBM flights to North America with the scenario's "
                        "sensors and interceptor speeds.")
+        elif fr:
+            out.append("Deterrent question: no battery can engage any of the Russian ICBM flights to North "
+                       "America with the scenario's sensors and interceptor speeds.")
     if coop is not None:
         rows = coop.options
         base = rows[0].population_protected
