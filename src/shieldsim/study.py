@@ -70,6 +70,26 @@ def reach_table(missile, lat: float, lon: float, models) -> np.ndarray:
     return _REACH_CACHE[key]
 
 
+def reach_tables(missile, lat, lon, models) -> None:
+    """Fill the `reach_table` cache for many launch points (rad, arrays) of one class in a
+    single batched `trajectory.max_range` call (the same figures, fewer calls)."""
+    from .trajectory import max_range
+
+    todo = {}  # cache key -> the point as given
+    for a, b in zip(np.ravel(lat).astype(float), np.ravel(lon).astype(float)):
+        key = (missile, round(a, 9), round(b, 9), models)
+        if key not in _REACH_CACHE:
+            todo.setdefault(key, (a, b))
+    if not todo:
+        return
+    keys = list(todo)
+    az = np.radians(np.arange(0.0, 360.0, AZIMUTH_STEP_DEG))
+    plat, plon = (np.array(x) for x in zip(*todo.values()))
+    reach = max_range(missile, np.repeat(plat, az.size), np.repeat(plon, az.size), np.tile(az, len(keys)),
+                      models)[0].reshape(len(keys), az.size)
+    _REACH_CACHE.update(zip(keys, reach))
+
+
 def reachable(missile, lat: float, lon: float, target_lat, target_lon, models) -> np.ndarray:
     """(M,) bool: targets (rad) within the class's reach from (lat, lon), with a 0.5 % margin
     for the interpolation between tabulated azimuths, and beyond `MIN_RANGE_M`."""
@@ -202,6 +222,10 @@ def scenario_flights(arch: Architecture, threat: str | None = None, area: str | 
     total = sum(len(pts.names) for _, pts in groups) * cols.size
     if max_flights is not None and total > max_flights:
         raise SelectionError("max_flights", f"{total} flights selected, more than the limit of {max_flights}")
+    for cls in dict.fromkeys(c for c, _ in groups):  # every launch point of a class in one batch
+        where = [pts for c, pts in groups if c == cls]
+        reach_tables(arch.missiles[cls], np.concatenate([p.lat for p in where]),
+                     np.concatenate([p.lon for p in where]), arch.models)
     parts, labels, skipped = [], [], []
     for cls, pts in groups:
         li, ti = (g.ravel() for g in np.meshgrid(np.arange(len(pts.names)), cols, indexing="ij"))
