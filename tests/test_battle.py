@@ -482,3 +482,72 @@ def test_raid_from_a_built_in_scenario_computes_windows_and_runs(tmp_path):
     assert rec["raid"]["threats"] == 5 and set(rec["raid"]["aim_points"]) == {"bucharest", "warsaw"}
     for b in rec["result"]["batteries"].values():
         assert b["max_expended"] <= b["inventory"]
+
+
+# --------------------------------------------------------------------------------------------
+# Sweeps over the doctrine: the swept value is used, and points share their random numbers
+
+LOOKS_TOML = """
+[raid]
+name = "one threat, a long window"
+[[raid.wave]]
+launch_area = "North"
+aim_point = "CityA"
+count = 1
+
+[engagement]
+kill_assessment_s = 30
+[[engagement.battery]]
+name = "Site1"
+inventory = 50
+sspk = 0.5
+[[engagement.window]]
+battery = "Site1"
+launch_area = "North"
+aim_point = "CityA"
+launch_earliest_s = 100
+launch_latest_s = 700
+intercept_first_s = 200
+intercept_last_s = 800
+
+[doctrine]
+kind = "shoot-look-shoot"
+kill_assessment_s = 30
+"""
+
+
+def test_sweep_over_kill_assessment_changes_results_when_the_window_allows_several_looks(tmp_path):
+    # flight 100 s, launch window [100, 700] s: a look every (100 + KA) s, so KA = 0, 50, 200, 600
+    # give 7, 5, 3 and 1 looks and leak probabilities 0.5**looks
+    path = tmp_path / "looks.toml"
+    path.write_text(LOOKS_TOML)
+    out = run_cli("sweep", "--raid", path, "--set", "doctrine.kill_assessment_s=0,50,200,600",
+                  "--trials", 4000, "--seed", 2, "--workers", 0, "--json")
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout)
+    leaks = [1 - p["result"]["p_raid_defeated"] for p in rec["points"]]
+    assert [p["set"]["doctrine.kill_assessment_s"] for p in rec["points"]] == [0, 50, 200, 600]
+    for leak, looks in zip(leaks, (7, 5, 3, 1)):
+        expected = 0.5 ** looks
+        assert abs(leak - expected) <= 4 * math.sqrt(expected * (1 - expected) / 4000) + 1e-3, (leak, looks)
+    assert leaks == sorted(leaks) and leaks[0] < leaks[-1]
+    most = [p["result"]["batteries"]["Site1"]["max_expended"] for p in rec["points"]]
+    assert most == [7, 5, 3, 1]
+
+
+def test_doctrine_points_with_the_same_looks_share_random_numbers_across_threats():
+    # threat 0 (aim X) has a long window whose number of looks depends on the kill assessment;
+    # threat 1 (aim Y) gets one look whatever it is: its per-trial outcome must not change
+    a = np.array
+    eng = Eng(a([[100.0], [100.0]]), a([[700.0], [100.0]]), a([[200.0], [200.0]]), a([[800.0], [200.0]]),
+              np.ones((2, 1), bool), a([0.5]), a([100]))
+    raid = raid_of(2, aims=["X", "Y"])
+    runs = {ka: simulate(eng, raid, Doctrine(kill_assessment=ka), 600, 8) for ka in (0.0, 50.0, 200.0)}
+    assert [r.expended.max() for r in runs.values()] == [8, 6, 4]  # 7, 5, 3 looks + 1
+    y = [r.leakers[:, 1] for r in runs.values()]
+    assert all(np.array_equal(y[0], other) for other in y[1:])
+    assert 0.4 < y[0].mean() < 0.6
+    # threat 0's first shots use the same numbers at every point, so a trial that leaks with
+    # 7 looks also leaks with 5 and with 3
+    x = {ka: r.leakers[:, 0] for ka, r in runs.items()}
+    assert (x[0.0] <= x[50.0]).all() and (x[50.0] <= x[200.0]).all()

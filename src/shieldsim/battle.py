@@ -27,8 +27,11 @@ Model of one trial (all times on the scenario clock):
 Randomness: trials are grouped in blocks of `TRIAL_BLOCK`; block k draws its uniforms from
 ``Generator(PCG64(SeedSequence(seed, spawn_key=(k,))))`` — the k-th child of
 ``SeedSequence(seed).spawn`` — always for the whole block, one number per (trial, threat,
-shot number). A trial's outcome therefore depends only on (seed, trial index), never on how
-the trials are cut into chunks or spread over workers.
+shot number), drawn shot-major (all of shot 0 for the block, then shot 1, ...). A trial's
+outcome therefore depends only on (seed, trial index), never on how the trials are cut into
+chunks or spread over workers; and the number used by a given (trial, threat, shot) does not
+depend on the doctrine or inventories, so runs (sweep points) that differ only there use common
+random numbers and differ only where the physics does.
 """
 
 from __future__ import annotations
@@ -493,8 +496,11 @@ def _simulate_range(problem: _Problem, bounds: tuple[int, int]) -> dict:
     while lo < stop:
         block = lo // TRIAL_BLOCK
         hi = min(stop, (block + 1) * TRIAL_BLOCK)
-        u = _block_generator(p.seed, block).random((TRIAL_BLOCK, n, p.max_shots))
-        u = u[lo - block * TRIAL_BLOCK: hi - block * TRIAL_BLOCK]
+        # shot-major draw: the number for (trial, threat, shot s) does not depend on how many
+        # shots the problem allows, so runs that differ only in doctrine or inventory share
+        # their random numbers (common random numbers across the points of a sweep)
+        u = _block_generator(p.seed, block).random((p.max_shots, TRIAL_BLOCK, n))
+        u = np.ascontiguousarray(u.transpose(1, 2, 0)[lo - block * TRIAL_BLOCK: hi - block * TRIAL_BLOCK])
         _battle_kernel(u, p.launch_time, p.le, p.ll, p.i_first, p.i_last, p.engageable, p.sspk, p.inventory,
                        p.deadline, p.aim_index, p.shots_per_engagement, p.looks, p.kill_assessment,
                        leakers[lo - start: hi - start], expended[lo - start: hi - start], threat_leaks)
