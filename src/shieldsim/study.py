@@ -627,23 +627,8 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
                 aim_pt += [aims.names[k] for k in kept]
     if not parts:
         raise ValueError("no flight: no launch area reaches any aim point")
-    m = max(p.time.size for p in parts)
-    step_s = parts[0].step
-
-    def pad(a):
-        out = np.full((a.shape[0], m, 3), np.nan)
-        out[:, :a.shape[1]] = a
-        return out
-
-    fields = {}
-    for name in ("launch_time", "burnout_time", "impact_time", "apogee_time", "launch_lat", "launch_lon",
-                 "impact_lat", "impact_lon", "apogee_alt", "ground_range", "rcs", "beta"):
-        fields[name] = np.concatenate([np.broadcast_to(np.asarray(getattr(p, name), dtype=float), (len(p),))
-                                       for p in parts])
-    traj = Trajectory(time=np.arange(m) * step_s, position=np.concatenate([pad(p.position) for p in parts]),
-                      velocity=np.concatenate([pad(p.velocity) for p in parts]), models=parts[0].models,
-                      labels=np.array([f"{b} {c} -> {a}" for b, c, a in zip(base, threat, aim_pt)], dtype=object),
-                      **fields)
+    traj = Trajectory.concat(parts)
+    traj.labels = np.array([f"{b} {c} -> {a}" for b, c, a in zip(base, threat, aim_pt)], dtype=object)
     return traj, np.array(base, dtype=object), np.array(threat, dtype=object), np.array(aim_pt, dtype=object), skipped
 
 
