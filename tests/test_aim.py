@@ -208,3 +208,46 @@ def test_minimum_energy_beyond_the_full_burn_minimum_energy_range_uses_the_full_
     assert list(a.full_burn) == [False, True]
     assert a.cutoff[0] < 1.0 and a.cutoff[1] == 1.0
     assert np.all(a.miss < 1000.0)
+
+
+def _grid_from_one_point(n_side, lo_km, hi_km):
+    """A launch point in Iran and a fan of n_side x n_side targets to its north-west."""
+    lat0, lon0 = math.radians(33.0), math.radians(53.0)
+    head, dist = np.meshgrid(np.radians(np.linspace(290, 340, n_side)), np.linspace(lo_km, hi_km, n_side) * 1e3)
+    tlat, tlon = geodesic_direct(lat0, lon0, head.ravel(), dist.ravel(), WGS84)
+    return np.full(tlat.size, lat0), np.full(tlat.size, lon0), tlat, tlon
+
+
+def test_many_targets_from_one_launch_point_hit_with_the_controls_of_single_aims(cat):
+    models = Models(WGS84, rotation=True, drag=False)
+    lat, lon, tlat, tlon = _grid_from_one_point(9, 400, 1200)
+    batch = aim(lat, lon, tlat, tlon, cat["nodong"], models)
+    assert np.all(batch.miss < 100.0), batch.miss.max()
+    for i in (1, 40, 79):  # aimed alone: no neighbours to start from
+        one = aim(lat[i], lon[i], tlat[i], tlon[i], cat["nodong"], models)
+        assert abs(one.heading[0] - batch.heading[i]) < 1e-4
+        assert abs(one.kick[0] - batch.kick[i]) < 5e-4
+        assert abs(one.cutoff[0] - batch.cutoff[i]) < 5e-4
+
+
+def test_warm_start_flies_fewer_flights_than_a_cold_start(cat, monkeypatch):
+    import shieldsim.trajectory as T
+
+    rows = []
+    real = T._evaluate
+
+    def counting(missile, acc, lat, *args, **kw):
+        rows.append(len(lat))
+        return real(missile, acc, lat, *args, **kw)
+
+    monkeypatch.setattr(T, "_evaluate", counting)
+    models = Models(WGS84, rotation=True, drag=False)
+    lat, lon, tlat, tlon = _grid_from_one_point(8, 400, 1200)
+    warm = aim(lat, lon, tlat, tlon, cat["nodong"], models)
+    n_warm = sum(rows)
+    rows.clear()
+    monkeypatch.setattr(T, "_WARM_SHARE", 0.0)  # every pair from the shape table
+    cold = aim(lat, lon, tlat, tlon, cat["nodong"], models)
+    n_cold = sum(rows)
+    assert np.all(warm.miss < 100.0) and np.all(cold.miss < 100.0)
+    assert n_warm < 0.75 * n_cold, (n_warm, n_cold)

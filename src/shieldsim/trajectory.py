@@ -615,6 +615,8 @@ _GAMMA_TOL = 2e-5  # rad, minimum-energy shaping condition
 _KICK_MAX = math.radians(85.0)
 _CUTOFF_MIN = 0.2
 _AIM_ITER = 30
+_WARM_BIN = 250_000.0  # m, target bins of the warm start of `aim` (pairs sharing a launch point)
+_WARM_SHARE = 0.5  # warm-start only when the bins number at most this share of the pairs
 
 
 def _golden(fun, lo, hi, iters: int, maximise: bool = False):
@@ -975,22 +977,25 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
     limit = np.array([0.05, math.radians(4.0), 0.05])
     ft = np.full(n, np.nan)  # free-flight time of the flight at x (models of the Newton flights)
 
-    def newton(sel):
+    jac = np.full((n, 3, 3), np.nan)  # Jacobian of the residual in the controls, per pair
+    fresh = np.zeros(n, dtype=bool)  # jac[i] is a finite-difference Jacobian at x[i]
+    have = np.zeros(n, dtype=bool)  # jac[i] is usable (fresh, Broyden-updated or borrowed)
+
+    def newton(sel, keep_jac=False):
         """Newton iterations with a trust region on the pairs ``sel`` (updates x, full, ft).
 
         The Jacobian is taken by finite differences (the three columns flown in one batch) at
-        the first iteration and after a rejected step of an aged Jacobian; accepted steps update
-        it with Broyden's rank-one formula (controls scaled by ``limit``), so most iterations
-        cost one flight per pair instead of four."""
+        the first iteration (unless ``keep_jac`` and one is at hand) and after a rejected step
+        of an aged Jacobian; accepted steps update it with Broyden's rank-one formula (controls
+        scaled by ``limit``), so most iterations cost one flight per pair instead of four."""
+        if not keep_jac:
+            have[sel] = False
         r = np.full((n, 3), np.nan)
         r[sel], e0 = residual(sel, x[sel], full[sel])
         ft[sel] = e0["flight_time"]
         trust = np.ones(n)
         pending = np.zeros(n, dtype=bool)
         pending[sel] = True
-        jac = np.full((n, 3, 3), np.nan)
-        fresh = np.zeros(n, dtype=bool)  # jac[i] is a finite-difference Jacobian at x[i]
-        have = np.zeros(n, dtype=bool)
         for _ in range(_AIM_ITER):
             act = np.nonzero(pending & ~done(r, full) & (trust > 1e-6))[0]
             if act.size == 0:
@@ -1074,8 +1079,59 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
             good &= np.abs(true_r[sel, 2]) < APOGEE_TOL
         return good, m_drag
 
+    def warm_newton(sel):
+        """`newton` on ``sel``, warm-started where many pairs share a launch point: the pairs are
+        binned by target position in the launch point's azimuthal-equidistant plane (bins of
+        `_WARM_BIN` m), one pair per bin (nearest its centre) is solved from the shape table,
+        and the others start from that solution moved by one Newton step for the difference
+        in target, with its Jacobian (Broyden-updated from there on)."""
+        ex = dist[sel] * np.sin(az_t[sel])
+        ny = dist[sel] * np.cos(az_t[sel])
+        _, group = np.unique(np.stack([lat[sel], lon[sel]], axis=1), axis=0, return_inverse=True)
+        bx, by = np.floor(ex / _WARM_BIN), np.floor(ny / _WARM_BIN)
+        key = np.stack([group.ravel(), bx, by], axis=1)
+        _, cell = np.unique(key, axis=0, return_inverse=True)
+        cell = cell.ravel()
+        n_cell = int(cell.max()) + 1 if cell.size else 0
+        if n_cell > _WARM_SHARE * sel.size:
+            return newton(sel)
+        off = np.hypot(ex - (bx + 0.5) * _WARM_BIN, ny - (by + 0.5) * _WARM_BIN)
+        order = np.lexsort((sel, off, cell))  # deterministic: nearest the centre, then index
+        first = np.ones(order.size, dtype=bool)
+        first[1:] = cell[order][1:] != cell[order][:-1]
+        rep_of_cell = np.empty(n_cell, dtype=int)
+        rep_of_cell[cell[order][first]] = order[first]
+        reps = sel[order[first]]
+        rest_pos = np.setdiff1d(np.arange(sel.size), order[first])
+        rest = sel[rest_pos]
+        r_all = newton(reps)
+        if rest.size:
+            k = sel[rep_of_cell[cell[rest_pos]]]
+            use = done(r_all[k], full[k]) & ~full[k] & have[k]
+            j, k = rest[use], k[use]
+            if j.size:
+                # residual of the solved pair's flight against the other target, then one step
+                rj = np.empty((j.size, 3))
+                rj[:, 0] = r_all[k, 0] + dist[k] - dist[j]
+                rj[:, 1] = (r_all[k, 1] / dist[k] + np.angle(np.exp(1j * (az_t[k] - az_t[j])))) * dist[j]
+                rj[:, 2] = r_all[k, 2] + (h_t[k] - h_t[j] if kind != "minimum-energy" else 0.0)
+                jj = jac[k].copy()
+                jj[:, 1, :] *= (dist[j] / dist[k])[:, None]
+                dx = -np.linalg.solve(jj, rj[:, :, None])[:, :, 0]
+                dx = np.where(np.isfinite(dx), dx, 0.0)
+                dx = dx / np.maximum(np.max(np.abs(dx) / limit, axis=1), 1.0)[:, None]
+                x[j] = np.clip(x[k] + dx, lo_b, hi_b)
+                jac[j] = jj
+                have[j] = True
+                fresh[j] = False
+            cold = rest[~use]
+            have[cold] = False
+            r_rest = newton(rest, keep_jac=True)
+            r_all[rest] = r_rest[rest]
+        return r_all
+
     for _outer in range(3):
-        r = newton(work)
+        r = warm_newton(work) if _outer == 0 else newton(work)
         if not models.drag:
             break
         # re-measure the drag offsets at the current controls; stop where the true miss is met
