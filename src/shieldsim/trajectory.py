@@ -846,21 +846,38 @@ def _initial_controls(missile, drag, distance, kind, apogee):
     kk, cc, rng, apo, g = (x.ravel() for x in (kk, cc, rng, apo, g))
     valid = np.isfinite(rng)
     kk, cc, rng, apo, g = kk[valid], cc[valid], rng[valid], apo[valid], g[valid]
-    out_k = np.empty(distance.shape)
-    out_c = np.empty(distance.shape)
-    for lo in range(0, distance.size, 2048):
-        d = distance[lo:lo + 2048, None]
-        cost = ((rng[None, :] - d) / d) ** 2
-        if kind == "minimum-energy":
-            cost = cost + (g[None, :] / 0.02) ** 2
-        else:
-            h = apogee[lo:lo + 2048, None]
-            cost = cost + ((apo[None, :] - h) / h) ** 2
-            cost = cost + np.where((g[None, :] > 0) == (kind == "lofted"), 0.0, 1.0)
-        best = np.argmin(cost, axis=1)
-        out_k[lo:lo + 2048] = kk[best]
-        out_c[lo:lo + 2048] = cc[best]
-    return out_k, out_c
+    mode = {"minimum-energy": 0, "lofted": 1, "depressed": 2}[kind]
+    best = _table_argmin(np.ascontiguousarray(distance, dtype=float),
+                         np.ascontiguousarray(np.broadcast_to(apogee, distance.shape), dtype=float),
+                         rng, apo, g, mode)
+    return kk[best], cc[best]
+
+
+@njit(cache=True, parallel=True)
+def _table_argmin(distance, apogee, rng, apo, g, mode):
+    """Index of the shape-table entry of least cost for each pair: squared relative range error
+    plus (mode 0, minimum energy) (g / 0.02 rad)^2, or (mode 1 lofted, 2 depressed) squared
+    relative apogee error plus 1 on the wrong side of the minimum-energy angle. First minimum
+    wins on ties."""
+    out = np.empty(distance.shape[0], dtype=np.int64)
+    for i in prange(distance.shape[0]):
+        d = distance[i]
+        h = apogee[i]
+        best = math.inf
+        k = 0
+        for j in range(rng.shape[0]):
+            c = ((rng[j] - d) / d) ** 2
+            if mode == 0:
+                c += (g[j] / 0.02) ** 2
+            else:
+                c += ((apo[j] - h) / h) ** 2
+                if (g[j] > 0.0) != (mode == 1):
+                    c += 1.0
+            if c < best:
+                best = c
+                k = j
+        out[i] = k
+    return out
 
 
 def max_range(missile, lat, lon, heading, models: Models = Models(), n_grid: int = 43, n_refine: int = 24):
