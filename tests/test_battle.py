@@ -551,3 +551,34 @@ def test_doctrine_points_with_the_same_looks_share_random_numbers_across_threats
     # 7 looks also leaks with 5 and with 3
     x = {ka: r.leakers[:, 0] for ka, r in runs.items()}
     assert (x[0.0] <= x[50.0]).all() and (x[50.0] <= x[200.0]).all()
+
+
+def test_scenario_sweep_over_aim_points_computes_windows_for_the_new_routes(tmp_path):
+    # the scenario's [engagement] table is computed from the raid file's routes; a point that
+    # moves a wave to another aim point must get that route's windows, i.e. equal a raid run
+    # of the edited file, not leak every threat of the wave for lack of a window
+    example = Path(__file__).resolve().parents[1] / "examples" / "raid-epaa-2018.toml"
+    out = run_cli("sweep", "epaa-2018", "--raid", example, "--set", "raid.wave.0.aim_point=bucharest,athens",
+                  "--trials", 300, "--seed", 4, "--workers", 0, "--json", timeout=300)
+    assert out.returncode == 0, out.stderr
+    points = json.loads(out.stdout)["points"]
+    edited = tmp_path / "athens.toml"
+    edited.write_text(example.read_text().replace('aim_point = "bucharest"', 'aim_point = "athens"', 1))
+    single = run_cli("raid", "epaa-2018", "--raid", edited, "--trials", 300, "--seed", 4, "--json", timeout=300)
+    assert single.returncode == 0, single.stderr
+    assert points[1]["set"] == {"raid.wave.0.aim_point": "athens"}
+    assert points[1]["result"] == json.loads(single.stdout)["result"]
+    assert points[1]["result"]["aim_points"]["athens"]["p_any_leaker"] < 1.0
+    bad = run_cli("sweep", "epaa-2018", "--raid", example, "--set", "raid.wave.0.launch_area=mars",
+                  "--trials", 10, "--workers", 0, timeout=300)
+    assert bad.returncode == 2 and "mars" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_sweep_refuses_an_unwritable_out_directory_before_running(tmp_path):
+    path = write_raid(tmp_path)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    out = run_cli("sweep", "--raid", path, "--set", "doctrine.salvo_size=1,2", "--workers", 0,
+                  "--out", blocker / "run")
+    assert out.returncode == 2 and "--out" in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1

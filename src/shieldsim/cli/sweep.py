@@ -8,8 +8,8 @@ Values: ``START:STOP:STEP`` (inclusive of STOP when the steps reach it; integers
 or a comma list ``a,b,c``. Several ``--set`` make the Cartesian product.
 
 With a SCENARIO the [engagement] table is computed from it once (batteries, per-route windows)
-and the grid changes that table, the raid and the doctrine; grid points that would change the
-routes' geometry (launch areas, aim points) need windows that the table does not have.
+for every route that any grid point flies (so points may change a wave's launch area or point,
+aim point or missile), and the grid changes that table, the raid and the doctrine.
 
 Every grid point is a chunk of a `shieldsim.parallel.run_chunks` job: with ``--out DIR`` each
 finished point is written at once and ``--resume DIR`` continues a killed sweep. Commands that
@@ -160,6 +160,8 @@ def sweep(
         fail("--out", f"{out} already holds a run; continue it with --resume {out}")
     if resume is not None and not (resume / "manifest.json").exists():
         fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
+    if out is not None:
+        _check_writable_dir(out, "--out")
     base = build_document(raid_file, engagement_file, scenario)
     base["trials"], base["seed"] = trials, seed
     axes = []
@@ -173,6 +175,8 @@ def sweep(
             fail("--set", str(err))
     try:
         docs, points = grid_documents(base, axes)
+        if scenario is not None and _widen_scenario_windows(base, docs, scenario):
+            docs, points = grid_documents(base, axes)
     except KeyError as err:
         fail("--set", str(err.args[0]))
     if len(docs) > 1_000_000:
@@ -217,6 +221,58 @@ def sweep(
     if run_dir is not None:
         (Path(run_dir) / "result.json").write_text(to_json(record) + "\n", encoding="utf-8")
     typer.echo(to_json(record) if as_json else _table(record))
+
+
+def _routes(doc: dict) -> dict:
+    """Distinct routes (launch area, launch point, aim point, missile) of a document's raid."""
+    from ..battle import Raid, RaidSpec
+
+    try:
+        raid = Raid.from_spec(RaidSpec.model_validate(doc["raid"]))
+    except (ValueError, KeyError, TypeError):
+        return {}  # an invalid raid is refused with its field path by _validate
+    return {(raid.launch_area[i], raid.point_of(i), raid.aim_point[i], raid.missile[i]): None
+            for i in range(len(raid))}
+
+
+def _widen_scenario_windows(base: dict, docs: list[dict], scenario: str) -> bool:
+    """With a SCENARIO the base [engagement] holds windows only for the raid file's routes. If
+    grid points change a route (launch area or point, aim point, missile), recompute the table
+    from the scenario for every route of the grid, so no point silently loses its windows.
+    Returns True when ``base`` was changed (the grid must then be rebuilt from it)."""
+    from ..battle import Raid
+    from .coverage import load_architecture
+    from .raid import scenario_engagement_table
+
+    known = _routes(base)
+    wanted = dict(known)
+    for doc in docs:
+        wanted.update(_routes(doc))
+    if len(wanted) == len(known):
+        return False
+    import numpy as np
+
+    keys = list(wanted)
+    union = Raid("sweep routes", np.zeros(len(keys)), tuple(k[0] for k in keys), tuple(k[2] for k in keys),
+                 tuple(k[3] for k in keys), tuple(k[1] for k in keys))
+    arch = load_architecture(scenario, "SCENARIO")
+    try:
+        table = scenario_engagement_table(arch, union)
+    except (KeyError, ValueError) as err:
+        fail("--set", " ".join(str(err.args[0] if err.args else err).split())[:400])
+    base["engagement"] = table
+    return True
+
+
+def _check_writable_dir(path: Path, option: str) -> None:
+    """Create ``path`` (a run directory) now, or fail with a one-line error naming ``option``."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".shieldsim-write-test"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as err:
+        fail(option, f"cannot write to {path}: {err.strerror or err}")
 
 
 def _validate(command: str, docs: list[dict], points: list[dict]) -> None:
