@@ -998,18 +998,50 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
     fresh = np.zeros(n, dtype=bool)  # jac[i] is a finite-difference Jacobian at x[i]
     have = np.zeros(n, dtype=bool)  # jac[i] is usable (fresh, Broyden-updated or borrowed)
 
-    def newton(sel, keep_jac=False):
+    def fd_jacobian(idx, r_idx):
+        """Finite-difference Jacobians at x[idx] (residuals r_idx there), the three columns
+        flown in one batch."""
+        xi = x[idx]
+        xp = np.concatenate([xi] * 3)
+        hs = []
+        for k in range(3):
+            h = step[k] * np.where(xi[:, k] + step[k] > hi_b[k], -1.0, 1.0)
+            xp[k * idx.size:(k + 1) * idx.size, k] += h
+            hs.append(h)
+        rp, _ = residual(np.concatenate([idx] * 3), xp, np.concatenate([full[idx]] * 3))
+        for k in range(3):
+            jac[idx, :, k] = (rp[k * idx.size:(k + 1) * idx.size] - r_idx) / hs[k][:, None]
+        have[idx] = True
+        fresh[idx] = True
+
+    def broyden(idx, s_, r_old, r_new):
+        """Broyden's rank-one update of jac[idx] for steps s_ that took the residual from r_old
+        to r_new: J += (dr - J s) (s/l^2)^T / (s . s/l^2) (controls scaled by ``limit``)."""
+        ws = s_ / limit**2
+        den = np.sum(s_ * ws, axis=1)
+        upd = (den > 0) & np.all(np.isfinite(r_new), axis=1) & np.all(np.isfinite(r_old), axis=1)
+        if upd.any():
+            i = idx[upd]
+            y_ = r_new[upd] - r_old[upd] - np.einsum("nij,nj->ni", jac[i], s_[upd])
+            jac[i] = jac[i] + y_[:, :, None] * ws[upd][:, None, :] / den[upd][:, None, None]
+            fresh[i] = False
+
+    def newton(sel, keep_jac=False, secant=None):
         """Newton iterations with a trust region on the pairs ``sel`` (updates x, full, ft).
 
         The Jacobian is taken by finite differences (the three columns flown in one batch) at
         the first iteration (unless ``keep_jac`` and one is at hand) and after a rejected step
         of an aged Jacobian; accepted steps update it with Broyden's rank-one formula (controls
-        scaled by ``limit``), so most iterations cost one flight per pair instead of four."""
+        scaled by ``limit``), so most iterations cost one flight per pair instead of four.
+        ``secant``: (pairs, step taken to their x, residual before that step) to update their
+        Jacobians with once the residual at x is known."""
         if not keep_jac:
             have[sel] = False
         r = np.full((n, 3), np.nan)
         r[sel], e0 = residual(sel, x[sel], full[sel])
         ft[sel] = e0["flight_time"]
+        if secant is not None:
+            broyden(*secant, r[secant[0]])
         trust = np.ones(n)
         pending = np.zeros(n, dtype=bool)
         pending[sel] = True
@@ -1019,18 +1051,7 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
                 break
             need = act[~have[act]]
             if need.size:
-                xn_ = x[need]
-                xp = np.concatenate([xn_] * 3)
-                hs = []
-                for k in range(3):
-                    h = step[k] * np.where(xn_[:, k] + step[k] > hi_b[k], -1.0, 1.0)
-                    xp[k * need.size:(k + 1) * need.size, k] += h
-                    hs.append(h)
-                rp, _ = residual(np.concatenate([need] * 3), xp, np.concatenate([full[need]] * 3))
-                for k in range(3):
-                    jac[need, :, k] = (rp[k * need.size:(k + 1) * need.size] - r[need]) / hs[k][:, None]
-                have[need] = True
-                fresh[need] = True
+                fd_jacobian(need, r[need])
             xa, ra, ja = x[act], r[act], jac[act]
             dx = np.zeros_like(xa)
             good_j = np.all(np.isfinite(ja), axis=(1, 2)) & np.all(np.isfinite(ra), axis=1)
@@ -1046,15 +1067,7 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
             old = np.linalg.norm(ra, axis=1)
             new = np.linalg.norm(rn, axis=1)
             good = np.all(np.isfinite(rn), axis=1) & ((new < old) | ~np.isfinite(old)) & good_j
-            # Broyden update on the accepted steps: J += (dr - J s) (s/l^2)^T / (s . s/l^2)
-            s_ = xn - xa
-            ws = s_ / limit**2
-            den = np.sum(s_ * ws, axis=1)
-            upd = good & (den > 0)
-            if upd.any():
-                y_ = rn[upd] - ra[upd] - np.einsum("nij,nj->ni", ja[upd], s_[upd])
-                jac[act[upd]] = ja[upd] + y_[:, :, None] * ws[upd][:, None, :] / den[upd][:, None, None]
-                fresh[act[upd]] = False
+            broyden(act[good], (xn - xa)[good], ra[good], rn[good])
             x[act[good]] = xn[good]
             r[act[good]] = rn[good]
             ft[act[good]] = en["flight_time"][good]
@@ -1143,7 +1156,7 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
                 fresh[j] = False
             cold = rest[~use]
             have[cold] = False
-            r_rest = newton(rest, keep_jac=True)
+            r_rest = newton(rest, keep_jac=True, secant=(j, x[j] - x[k], rj) if j.size else None)
             r_all[rest] = r_rest[rest]
         return r_all
 
