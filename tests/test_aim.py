@@ -251,3 +251,20 @@ def test_warm_start_flies_fewer_flights_than_a_cold_start(cat, monkeypatch):
     n_cold = sum(rows)
     assert np.all(warm.miss < 100.0) and np.all(cold.miss < 100.0)
     assert n_warm < 0.75 * n_cold, (n_warm, n_cold)
+
+
+def test_vacuum_free_flight_samples_match_fly_states(cat):
+    from shieldsim.trajectory import fly_states
+
+    models = Models(WGS84, rotation=True, drag=False)
+    lat, lon, tlat, tlon, _ = pairs(4, 300, 1200, 3)
+    a = aim(lat, lon, tlat, tlon, cat["nodong"], models)
+    for i in range(4):
+        j0 = int(np.ceil(a.burnout_time[i] / a.step - 1e-9))  # first grid point after burnout
+        f = fly_states(a.position[i, j0], a.velocity[i, j0], models, sample_step=a.step,
+                       max_time=float(a.impact_time[i] - a.time[j0]) + a.step)
+        m = min(f.sample_time.size, a.time.size - j0)
+        got, want = a.position[i, j0:j0 + m], f.position[0, :m]
+        assert np.array_equal(np.isnan(got), np.isnan(want))
+        assert np.nanmax(np.abs(got - want)) < 1e-3
+        assert np.nanmax(np.abs(a.velocity[i, j0:j0 + m] - f.velocity[0, :m])) < 1e-6

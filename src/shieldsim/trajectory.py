@@ -1237,6 +1237,41 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
     return out
 
 
+@njit(cache=True, parallel=True)
+def _sample_conics(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
+    """Sample vacuum conics from inertial states (r0, v0) (N, 3) every ``sample_dt`` s while
+    before their impact times ``t_impact`` (s; NaN after) into Earth-fixed (N, M, 3) positions
+    (m) and Earth-relative velocities (m/s), as `fly_states` samples them. Elliptic arcs step
+    Kepler's equation from the previous sample's eccentric anomaly (Newton, 2-3 iterations)
+    and use the closed-form Lagrange f and g; other arcs use `propagate_one`."""
+    for i in prange(r0.shape[0]):
+        rt = np.empty(3)
+        vt = np.empty(3)
+        a, e, E0 = conic_elements(r0[i], v0[i], gm)
+        elliptic = not math.isnan(a) and e > 1e-6
+        mean_motion = math.sqrt(gm / a**3) if elliptic else 0.0
+        m0 = E0 - e * math.sin(E0) if elliptic else 0.0
+        E = E0
+        for k in range(out_pos.shape[1]):
+            ts = k * sample_dt
+            if not ts < t_impact[i]:
+                for j in range(3):
+                    out_pos[i, k, j] = math.nan
+                    out_vel[i, k, j] = math.nan
+                continue
+            if elliptic:
+                mk = m0 + mean_motion * ts
+                for _ in range(50):
+                    d = (E - e * math.sin(E) - mk) / (1.0 - e * math.cos(E))
+                    E -= d
+                    if abs(d) < 1e-13:
+                        break
+                state_at_anomaly(r0[i], v0[i], gm, a, e, E0, E, rt, vt)
+            else:
+                propagate_one(r0[i], v0[i], ts, gm, rt, vt)
+            _write_sample(out_pos[i], out_vel[i], k, rt, vt, ts, omega)
+
+
 def _safe_inverse(lat, lon, e, earth):
     d = np.full(lat.shape, np.nan)
     az = np.full(lat.shape, np.nan)
@@ -1276,12 +1311,24 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
     bo_pos, bo_vel = inertial_to_fixed(res[:, 1:4], res[:, 4:7], t_c, omega)
     p_end, v_end = inertial_to_fixed(res[:, 7:10], res[:, 10:13], t_end, omega)
     beta = np.full(n, float(missile.beta))
-    if max_free_flight is None or not np.isfinite(max_free_flight):
+    if not models.drag:  # vacuum free flight: impacts in closed form, then the conics sampled
+        f = fly_states(p_end, v_end, models, beta)
+        if not np.all(np.isfinite(f.flight_time)):
+            raise ValueError("a flight never comes back to the surface with these controls")
+        m = int(math.floor((float(np.max(f.flight_time)) + sample_step) / sample_step)) + 1
+        spos, svel = np.empty((n, m, 3)), np.empty((n, m, 3))
+        v_in = v_end + np.cross(np.array([0.0, 0.0, omega]), p_end)
+        _sample_conics(np.ascontiguousarray(p_end), np.ascontiguousarray(v_in), np.ascontiguousarray(f.flight_time),
+                       earth.gm, omega, float(sample_step), spos, svel)
+        f.sample_time, f.position, f.velocity = np.arange(m) * sample_step, spos, svel
+        max_free_flight = float(np.max(f.flight_time))
+    elif max_free_flight is None or not np.isfinite(max_free_flight):
         probe = fly_states(p_end, v_end, models, beta)
         if not np.all(np.isfinite(probe.flight_time)):
             raise ValueError("a flight never comes back to the surface with these controls")
         max_free_flight = float(np.max(probe.flight_time))
-    f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=max_free_flight + sample_step)
+    if models.drag:
+        f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=max_free_flight + sample_step)
     if not np.all(np.isfinite(f.flight_time)):
         raise ValueError("a flight never comes back to the surface with these controls")
     if np.any(f.flight_time > max_free_flight + sample_step):  # the bound was too short: sample again
