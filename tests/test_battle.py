@@ -404,7 +404,7 @@ def test_sweep_points_equal_single_raid_runs_and_the_sweep_resumes(tmp_path):
 def test_sweep_refuses_invalid_grid_points_before_running(tmp_path):
     path = write_raid(tmp_path)
     for setting in ("engagement.battery.0.sspk=0.5:1.5:0.5", "doctrine.kindd=salvo",
-                    "engagement.battery.Nowhere.inventory=1,2", "trials=0,10"):
+                    "engagement.battery.Nowhere.inventory=1,2", "trials=0,10", "seed=-1,2", "seed=abc"):
         out = run_cli("sweep", "--raid", path, "--set", setting, "--workers", 0)
         assert out.returncode == 2, (setting, out.stderr)
         assert len(out.stderr.strip().splitlines()) == 1

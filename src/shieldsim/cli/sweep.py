@@ -288,6 +288,9 @@ def _validate(command: str, docs: list[dict], points: list[dict]) -> None:
                 raise ValueError(f"unknown keys {sorted(extra)}")
             if not isinstance(doc["trials"], int) or not 1 <= doc["trials"] <= 1_000_000_000:
                 raise ValueError("trials must be an integer within [1, 1e9]")
+            seed = doc.get("seed", 0)
+            if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+                raise ValueError("seed must be an integer within [0, 2^63-1]")
             spec = RaidFile.model_validate({k: doc[k] for k in ("raid", "engagement", "doctrine") if k in doc})
             engagement_from_spec(spec.engagement, Raid.from_spec(spec.raid))
         except ValidationError as err:
