@@ -617,6 +617,8 @@ _CUTOFF_MIN = 0.2
 _AIM_ITER = 30
 _WARM_BIN = 250_000.0  # m, target bins of the warm start of `aim` (pairs sharing a launch point)
 _WARM_SHARE = 0.5  # warm-start only when the bins number at most this share of the pairs
+_WARM_COARSEN = 2.0  # bins of the pairs solved first are this many times larger
+_WARM_MIN = 32  # fewer pairs than this are solved from the shape table
 
 
 def _golden(fun, lo, hi, iters: int, maximise: bool = False):
@@ -1109,23 +1111,24 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
             good &= np.abs(true_r[sel, 2]) < APOGEE_TOL
         return good, m_drag
 
-    def warm_newton(sel):
+    def warm_newton(sel, bin_size=_WARM_BIN):
         """`newton` on ``sel``, warm-started where many pairs share a launch point: the pairs are
         binned by target position in the launch point's azimuthal-equidistant plane (bins of
-        `_WARM_BIN` m), one pair per bin (nearest its centre) is solved from the shape table,
-        and the others start from that solution moved by one Newton step for the difference
-        in target, with its Jacobian (Broyden-updated from there on)."""
+        ``bin_size`` m), one pair per bin (nearest its centre) is solved first (the same way,
+        with bins `_WARM_COARSEN` times larger, down to the shape table), and the others start
+        from that solution moved by one Newton step for the difference in target, with its
+        Jacobian (Broyden-updated from there on)."""
         ex = dist[sel] * np.sin(az_t[sel])
         ny = dist[sel] * np.cos(az_t[sel])
         _, group = np.unique(np.stack([lat[sel], lon[sel]], axis=1), axis=0, return_inverse=True)
-        bx, by = np.floor(ex / _WARM_BIN), np.floor(ny / _WARM_BIN)
+        bx, by = np.floor(ex / bin_size), np.floor(ny / bin_size)
         key = np.stack([group.ravel(), bx, by], axis=1)
         _, cell = np.unique(key, axis=0, return_inverse=True)
         cell = cell.ravel()
         n_cell = int(cell.max()) + 1 if cell.size else 0
-        if n_cell > _WARM_SHARE * sel.size:
+        if n_cell > _WARM_SHARE * sel.size or sel.size < _WARM_MIN:
             return newton(sel)
-        off = np.hypot(ex - (bx + 0.5) * _WARM_BIN, ny - (by + 0.5) * _WARM_BIN)
+        off = np.hypot(ex - (bx + 0.5) * bin_size, ny - (by + 0.5) * bin_size)
         order = np.lexsort((sel, off, cell))  # deterministic: nearest the centre, then index
         first = np.ones(order.size, dtype=bool)
         first[1:] = cell[order][1:] != cell[order][:-1]
@@ -1134,7 +1137,7 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         reps = sel[order[first]]
         rest_pos = np.setdiff1d(np.arange(sel.size), order[first])
         rest = sel[rest_pos]
-        r_all = newton(reps)
+        r_all = warm_newton(reps, bin_size * _WARM_COARSEN)
         if rest.size:
             k = sel[rep_of_cell[cell[rest_pos]]]
             use = done(r_all[k], full[k]) & ~full[k] & have[k]
