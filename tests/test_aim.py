@@ -230,7 +230,8 @@ def test_many_targets_from_one_launch_point_hit_with_the_controls_of_single_aims
         assert abs(one.cutoff[0] - batch.cutoff[i]) < 5e-4
 
 
-def test_warm_start_flies_fewer_flights_than_a_cold_start(cat, monkeypatch):
+@pytest.mark.parametrize("spread_lon", [False, True])
+def test_warm_start_flies_fewer_flights_than_a_cold_start(cat, monkeypatch, spread_lon):
     import shieldsim.trajectory as T
 
     rows = []
@@ -243,6 +244,9 @@ def test_warm_start_flies_fewer_flights_than_a_cold_start(cat, monkeypatch):
     monkeypatch.setattr(T, "_evaluate", counting)
     models = Models(WGS84, rotation=True, drag=False)
     lat, lon, tlat, tlon = _grid_from_one_point(8, 400, 1200)
+    if spread_lon:  # the same fan from launch points around the latitude circle
+        shift = np.radians(np.linspace(-170, 170, lat.size))
+        lon, tlon = lon + shift, (tlon + shift + np.pi) % (2 * np.pi) - np.pi
     warm = aim(lat, lon, tlat, tlon, cat["nodong"], models)
     n_warm = sum(rows)
     rows.clear()

@@ -619,6 +619,7 @@ _WARM_BIN = 250_000.0  # m, target bins of the warm start of `aim` (pairs sharin
 _WARM_SHARE = 0.5  # warm-start only when the bins number at most this share of the pairs
 _WARM_COARSEN = 2.0  # bins of the pairs solved first are this many times larger
 _WARM_MIN = 32  # fewer pairs than this are solved from the shape table
+_WARM_LAT = math.radians(10.0)  # launch latitude bands of the warm start
 
 
 def _golden(fun, lo, hi, iters: int, maximise: bool = False):
@@ -1112,17 +1113,18 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         return good, m_drag
 
     def warm_newton(sel, bin_size=_WARM_BIN):
-        """`newton` on ``sel``, warm-started where many pairs share a launch point: the pairs are
-        binned by target position in the launch point's azimuthal-equidistant plane (bins of
-        ``bin_size`` m), one pair per bin (nearest its centre) is solved first (the same way,
+        """`newton` on ``sel``, warm-started where many pairs share a launch latitude band
+        (`_WARM_LAT`; the model is symmetric about the polar axis, so the launch longitude does
+        not matter): the pairs are binned by target position in the launch point's
+        azimuthal-equidistant plane (bins of ``bin_size`` m), one pair per bin (nearest its centre) is solved first (the same way,
         with bins `_WARM_COARSEN` times larger, down to the shape table), and the others start
         from that solution moved by one Newton step for the difference in target, with its
         Jacobian (Broyden-updated from there on)."""
         ex = dist[sel] * np.sin(az_t[sel])
         ny = dist[sel] * np.cos(az_t[sel])
-        _, group = np.unique(np.stack([lat[sel], lon[sel]], axis=1), axis=0, return_inverse=True)
+        band = np.floor(lat[sel] / _WARM_LAT)  # flights do not depend on the launch longitude
         bx, by = np.floor(ex / bin_size), np.floor(ny / bin_size)
-        key = np.stack([group.ravel(), bx, by], axis=1)
+        key = np.stack([band, bx, by], axis=1)
         _, cell = np.unique(key, axis=0, return_inverse=True)
         cell = cell.ravel()
         n_cell = int(cell.max()) + 1 if cell.size else 0
