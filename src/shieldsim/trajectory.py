@@ -596,10 +596,12 @@ def _fly_vacuum(lat, lon, alt, speed, gamma, heading, models: Models) -> Flight:
 # Each Newton evaluation flies the boost under the full model (rotating Earth, drag if
 # ``models.drag``) and the free flight with `fly_states` in vacuum, shifted by offsets (range,
 # azimuth, apogee) that measure the effect of re-entry drag: after Newton (finite-difference
-# Jacobian, trust region) converges, the flights are re-flown with drag, the offsets updated,
-# and the pairs whose true miss exceeds `AIM_TOL` solved again (typically 1-4 rounds). The
-# minimum-energy condition is evaluated on the vacuum arc. Starting values come from a table
-# of boosts of the class on the non-rotating sphere with vacuum free flight.
+# Jacobian updated by Broyden's formula, trust region) converges, the flights are re-flown with
+# drag, the offsets updated, and the pairs whose true miss exceeds `AIM_TOL` solved again
+# (typically 1-4 rounds). The minimum-energy condition is evaluated on the vacuum arc. Starting
+# values come from a table of boosts of the class on the non-rotating sphere with vacuum free
+# flight; where many pairs share a launch-latitude band, one pair per target bin is solved
+# first and its neighbours start from its solution and Jacobian (`warm_newton` in `aim`).
 
 from functools import lru_cache  # noqa: E402
 
