@@ -259,7 +259,7 @@ def test_summary_lines_state_the_headline_figures():
     rows = dict(report.summary_lines(report.summary_dict(synthetic_assessment())))
     assert rows["Population protected, threats from north-western Iran"] == "123,456,789 of 600,000,000 (20.6 %)"
     assert rows["Deterrent cases engageable (base x aim point x battery)"] == "1 of 4 (25.0 %)"
-    assert rows["Cooperation: Sectors"] == "150,000,000 protected (25.0 %)"
+    assert rows["Cooperation: Sectors (sectoral-2010)"] == "150,000,000 protected (25.0 %)"
 
 
 def test_provenance_now_records_version_and_utc_time():

@@ -628,7 +628,7 @@ def summary_lines(summary: dict) -> list[tuple[str, str]]:
     coop = summary.get("cooperation")
     if coop:
         for o in coop["options"]:
-            rows.append((f"Cooperation: {o['option']}",
+            rows.append((f"Cooperation: {o['option']} ({o['scenario']})",
                          f"{_fmt_people(o['population_protected'])} protected ({_fmt_pct(o['fraction_protected'])})"))
     return rows
 

@@ -55,7 +55,7 @@ def _allowed_range(param) -> str | None:
     """The allowed range an option's help states at its end, e.g. '[-90, 90]'."""
     import re
 
-    found = re.search(r"(\[[^\]]*\]|\([^)]*\))\.?$", getattr(param, "help", None) or "")
+    found = re.search(r"(\[[^\]]*\])\.?$", getattr(param, "help", None) or "")
     return found.group(1) if found else None
 
 
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(0)
         cmd = err.ctx.command_path if err.ctx is not None else "shieldsim"
         message = " ".join(err.format_message().split())
-        allowed = _allowed_range(getattr(err, "param", None))
+        allowed = _allowed_range(getattr(err, "param", None)) if type(err).__name__ == "BadParameter" else None
         if allowed and allowed not in message:
             message += f" (allowed: {allowed})"
         typer.echo(f"{cmd}: error: {message}", err=True)

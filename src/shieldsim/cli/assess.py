@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail
+from .output import StageProgress, writable_dir
 
 ALL_AREAS = "all threat areas together"
 """How the combined footprint (defended against every launch area at once) is labelled."""
@@ -41,10 +41,7 @@ def assess(
     from .coverage import load_architecture
 
     arch = load_architecture(scenario)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        fail("--out", f"cannot create {out}: {err.strerror}")
+    writable_dir(out)
     assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers)
     from ..report import summary_dict, write_report
 

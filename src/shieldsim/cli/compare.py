@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail
+from .output import writable_dir
 
 
 @app.command()
@@ -30,10 +30,7 @@ def compare(
 
     arch_a = load_architecture(scenario_a, "SCENARIO_A")
     arch_b = load_architecture(scenario_b, "SCENARIO_B")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        fail("--out", f"cannot create {out}: {err.strerror}")
+    writable_dir(out)
     a, cov_a = run_assessment(arch_a, out / "a", grid_deg, progress, True, deterrent)
     b, cov_b = run_assessment(arch_b, out / "b", grid_deg, progress, False, deterrent)
     if a.cooperation is not None:  # the options do not depend on the assessed scenario

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail, provenance, to_json
+from .output import StageProgress, fail, provenance, to_json, writable_dir
 
 
 def load_architecture(name: str, option: str = "SCENARIO"):
@@ -40,6 +40,7 @@ def coverage(
     import json
 
     arch = load_architecture(scenario)
+    writable_dir(out)
     areas = threat_area or list(arch.scenario.launch_areas)
     unknown = [a for a in areas if a not in arch.scenario.launch_areas]
     if unknown:

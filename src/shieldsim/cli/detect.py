@@ -46,6 +46,8 @@ def _read_flights_file(path: Path):
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         fail("--scenario", f"cannot read {path}: {err.strerror}")
+    except UnicodeDecodeError as err:
+        fail("--scenario", f"{path} is not UTF-8 text (byte {err.start}); allowed: a UTF-8 TOML file")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json
+from .output import fail, provenance, to_json, writable_dir
 
 
 def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, hi: float = 12.0):
@@ -49,6 +49,7 @@ def deterrent(
     if trajectory is not None and trajectory not in ("minimum-energy", "lofted", "depressed"):
         fail("--trajectory", f"unknown shape {trajectory!r}; allowed: minimum-energy, lofted, depressed")
     arch = load_architecture(scenario)
+    writable_dir(out)
     areas = base or list(arch.scenario.launch_areas)
     unknown = [a for a in areas if a not in arch.scenario.launch_areas]
     if unknown:
@@ -57,6 +58,8 @@ def deterrent(
     for ph in phases:
         if ph != arch.name and ph not in scen.builtin_names() and not Path(ph).exists():
             fail("--phase", f"unknown scenario {ph!r}; allowed: {', '.join(scen.builtin_names())} or a TOML file")
+        if ph != arch.name:
+            load_architecture(ph, "--phase")  # a bad phase file fails now, naming --phase
     ship = None if ship_interceptor.lower() == "none" else ship_interceptor
     if ship is not None:
         try:

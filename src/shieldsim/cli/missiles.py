@@ -33,7 +33,7 @@ def missiles(
             "source": dict(m.sources),
         })
     if as_json:
-        typer.echo(to_json({"missiles": rows, "version": provenance()["version"]}))
+        typer.echo(to_json({"missiles": rows, "models": None, "version": provenance()["version"]}))
         return
     lines = [f"{'class':8s} {'stages':>6s} {'burn s':>14s} {'v_bo km/s':>9s} {'beta kg/m2':>10s} "
              f"{'RCS m2':>6s} {'range km':>8s}  description"]

@@ -34,6 +34,22 @@ def to_json(obj: Any) -> str:
     return json.dumps(_clean(obj), indent=2, allow_nan=False)
 
 
+def writable_dir(path, option: str = "--out"):
+    """Create the output folder ``path`` now and check it can be written, or fail with a
+    one-line error naming ``option`` (before any long computation starts). Returns the Path."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".shieldsim-write-test"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as err:
+        fail(option, f"cannot write to {path}: {err.strerror or err}")
+    return path
+
+
 def fail(option: str, message: str) -> None:
     """Raise a usage error about ``option`` (exit code 2, one line, no traceback)."""
     raise typer.BadParameter(message, param_hint=f"'{option}'")

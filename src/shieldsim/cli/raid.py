@@ -43,7 +43,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json
+from .output import fail, provenance, to_json, writable_dir
 
 
 class DoctrineName(str, Enum):
@@ -264,6 +264,8 @@ def raid(
         fail("--resume", "give either --out (new run) or --resume (continue a run), not both")
     if out is not None and (out / "manifest.json").exists():
         fail("--out", f"{out} already holds a run; continue it with --resume {out}")
+    if out is not None:
+        writable_dir(out)
     if resume is not None and not (resume / "manifest.json").exists():
         fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
     if resume is not None and raid_file is None and scenario is None:

@@ -23,7 +23,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json
+from .output import fail, provenance, to_json, writable_dir
 
 
 def raid_point(doc: dict) -> dict:
@@ -161,7 +161,7 @@ def sweep(
     if resume is not None and not (resume / "manifest.json").exists():
         fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
     if out is not None:
-        _check_writable_dir(out, "--out")
+        writable_dir(out, "--out")
     base = build_document(raid_file, engagement_file, scenario)
     base["trials"], base["seed"] = trials, seed
     axes = []
@@ -262,17 +262,6 @@ def _widen_scenario_windows(base: dict, docs: list[dict], scenario: str) -> bool
         fail("--set", " ".join(str(err.args[0] if err.args else err).split())[:400])
     base["engagement"] = table
     return True
-
-
-def _check_writable_dir(path: Path, option: str) -> None:
-    """Create ``path`` (a run directory) now, or fail with a one-line error naming ``option``."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".shieldsim-write-test"
-        probe.write_text("", encoding="utf-8")
-        probe.unlink()
-    except OSError as err:
-        fail(option, f"cannot write to {path}: {err.strerror or err}")
 
 
 def _validate(command: str, docs: list[dict], points: list[dict]) -> None:
