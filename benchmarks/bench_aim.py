@@ -1,10 +1,11 @@
 """Batch `trajectory.aim` throughput against aiming the same pairs one call at a time.
 
     python benchmarks/bench_aim.py [--n 10000] [--subsample 20] [--missile nodong] [--no-drag] [--max-fraction 0.8]
-                                   [--repeat 1]
+                                   [--repeat 1] [--fan]
 
 Launch points in both hemispheres, all headings, targets from 25 % to 80 % (--max-fraction) of
-the class's published range; WGS84, rotating Earth, drag on (unless --no-drag). Prints
+the class's published range (--fan: one launch point, 33N 53E, and a fan of targets between
+headings 270 and 350 deg, as the coverage study aims); WGS84, rotating Earth, drag on (unless --no-drag). Prints
 `aim_pairs_per_s=<number>` for the batch (whole flights sampled every 2 s, launch to impact),
 `per_pair_loop_pairs_per_s=<number>` for one `aim` call per pair on a subsample,
 `speedup_vs_per_pair_loop=<number>`, and `max_miss_m=<number>` over the batch. With --repeat k
@@ -28,6 +29,7 @@ def main() -> None:
     ap.add_argument("--subsample", type=int, default=20)
     ap.add_argument("--missile", default="nodong")
     ap.add_argument("--no-drag", action="store_true")
+    ap.add_argument("--fan", action="store_true", help="one launch point, a fan of targets to the north-west")
     ap.add_argument("--repeat", type=int, default=1, help="time the batch this many times, keep the best")
     ap.add_argument("--max-fraction", type=float, default=0.8,
                     help="farthest target as a fraction of the published range (westward reach is shorter)")
@@ -40,6 +42,9 @@ def main() -> None:
     lon = np.radians(rng.uniform(-180, 180, n))
     heading = rng.uniform(0, 2 * np.pi, n)
     dist = rng.uniform(0.25, args.max_fraction, n) * cls.published_range
+    if args.fan:
+        lat[:], lon[:] = np.radians(33.0), np.radians(53.0)
+        heading = np.radians(rng.uniform(270, 350, n))
     tlat, tlon = geodesic_direct(lat, lon, heading, dist, WGS84)
     aim(lat[:4], lon[:4], tlat[:4], tlon[:4], cls, models)  # compile / calibrate / load caches
 
@@ -59,6 +64,7 @@ def main() -> None:
 
     print(f"missile={cls.name}")
     print(f"models={models.as_dict()}")
+    print(f"layout={'fan' if args.fan else 'random'}")
     print(f"pairs={n}")
     print(f"range_km={dist.min() / 1e3:.0f}-{dist.max() / 1e3:.0f}")
     print(f"batch_seconds={batch:.2f}")
