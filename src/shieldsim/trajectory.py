@@ -1257,8 +1257,11 @@ def _sample_conics(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
         a, e, E0 = conic_elements(r0[i], v0[i], gm)
         elliptic = not math.isnan(a) and e > 1e-6
         mean_motion = math.sqrt(gm / a**3) if elliptic else 0.0
-        m0 = E0 - e * math.sin(E0) if elliptic else 0.0
-        E = E0
+        s0, c0 = math.sin(E0), math.cos(E0)
+        m0 = E0 - e * s0 if elliptic else 0.0
+        rn0 = math.sqrt(r0[i, 0] ** 2 + r0[i, 1] ** 2 + r0[i, 2] ** 2)
+        sqa = math.sqrt(gm * a) if elliptic else 0.0
+        E, sE, cE = E0, s0, c0
         for k in range(out_pos.shape[1]):
             ts = k * sample_dt
             if not ts < t_impact[i]:
@@ -1267,13 +1270,27 @@ def _sample_conics(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
                     out_vel[i, k, j] = math.nan
                 continue
             if elliptic:
+                # Kepler's equation by Newton from the previous sample's anomaly; Lagrange f and g
+                # from the anomaly difference (sin and cos of it from those of E and E0)
                 mk = m0 + mean_motion * ts
                 for _ in range(50):
-                    d = (E - e * math.sin(E) - mk) / (1.0 - e * math.cos(E))
+                    sE, cE = math.sin(E), math.cos(E)
+                    d = (E - e * sE - mk) / (1.0 - e * cE)
                     E -= d
-                    if abs(d) < 1e-13:
+                    if abs(d) < 1e-12:
                         break
-                state_at_anomaly(r0[i], v0[i], gm, a, e, E0, E, rt, vt)
+                sE, cE = math.sin(E), math.cos(E)
+                sd = sE * c0 - cE * s0
+                cd = cE * c0 + sE * s0
+                dE = E - E0
+                f = 1.0 - a / rn0 * (1.0 - cd)
+                g = ts - (dE - sd) / mean_motion
+                r1 = a * (1.0 - e * cE)
+                fdot = -sqa / (r1 * rn0) * sd
+                gdot = 1.0 - a / r1 * (1.0 - cd)
+                for j in range(3):
+                    rt[j] = f * r0[i, j] + g * v0[i, j]
+                    vt[j] = fdot * r0[i, j] + gdot * v0[i, j]
             else:
                 propagate_one(r0[i], v0[i], ts, gm, rt, vt)
             _write_sample(out_pos[i], out_vel[i], k, rt, vt, ts, omega)
