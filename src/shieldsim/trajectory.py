@@ -1296,6 +1296,25 @@ def _sample_conics(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
             _write_sample(out_pos[i], out_vel[i], k, rt, vt, ts, omega)
 
 
+@njit(cache=True, parallel=True)
+def _join_samples(bpos, bvel, j0, fpos, fvel, pos, vel):
+    """pos/vel[i, c] <- boost sample c for c < j0[i], free-flight sample c - j0[i] after it
+    while there is one, NaN beyond."""
+    for i in prange(pos.shape[0]):
+        for c in range(pos.shape[1]):
+            k = c - j0[i]
+            for j in range(3):
+                if k < 0:
+                    pos[i, c, j] = bpos[i, c, j]
+                    vel[i, c, j] = bvel[i, c, j]
+                elif k < fpos.shape[1]:
+                    pos[i, c, j] = fpos[i, k, j]
+                    vel[i, c, j] = fvel[i, k, j]
+                else:
+                    pos[i, c, j] = math.nan
+                    vel[i, c, j] = math.nan
+
+
 def _safe_inverse(lat, lon, e, earth):
     d = np.full(lat.shape, np.nan)
     az = np.full(lat.shape, np.nan)
@@ -1359,20 +1378,13 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
         f = fly_states(p_end, v_end, models, beta, sample_step=sample_step,
                        max_time=float(np.max(f.flight_time)) + sample_step)
     m2 = f.sample_time.size
-    total = kb + m2
-    pos = np.full((n, total, 3), np.nan)
-    vel = np.full((n, total, 3), np.nan)
-    kmask = np.arange(kb)[None, :] < j0[:, None]
-    pos[:, :kb] = np.where(kmask[..., None], bpos, np.nan)
-    vel[:, :kb] = np.where(kmask[..., None], bvel, np.nan)
-    rows = np.repeat(np.arange(n), m2)
-    cols = (j0[:, None] + np.arange(m2)[None, :]).ravel()
-    pos[rows, cols] = f.position.reshape(-1, 3)
-    vel[rows, cols] = f.velocity.reshape(-1, 3)
     impact_time = t_end + f.flight_time
-    # trim the grid after the last impact
-    last = int(np.ceil(np.max(impact_time) / sample_step)) + 1
-    pos, vel = pos[:, :last], vel[:, :last]
+    # boost samples before j0, free-flight samples from j0, NaN after; the grid ends after the
+    # last impact
+    last = min(int(np.ceil(np.max(impact_time) / sample_step)) + 1, kb + m2)
+    pos = np.empty((n, last, 3))
+    vel = np.empty((n, last, 3))
+    _join_samples(bpos, bvel, j0, np.ascontiguousarray(f.position), np.ascontiguousarray(f.velocity), pos, vel)
     blat, blon, balt, bspeed, bgamma, bhead = state_angles(bo_pos, bo_vel, earth)
     rng = surface_distance(lat, lon, f.impact_lat, f.impact_lon, earth)
     if target_lat is not None:
