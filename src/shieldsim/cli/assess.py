@@ -127,10 +127,10 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         comparison = study.OptionsComparison([label for label, _ in options], [name for _, name in options],
                                              [by_name[name] for _, name in options])
         base_fp = comparison.results[0].footprints["all"]
-        diff_figs = [report.Plot(study.difference_figure(arch, base_fp, res.footprints["all"],
+        diff_figs = [report.Plot(study.difference_figure(option_arch, base_fp, res.footprints["all"],
                                                          f"{label} compared with {comparison.labels[0]}"),
-                                 caption=f"Cells gained (blue) and lost (orange) by '{label}'")
-                     for label, res in zip(comparison.labels[1:], comparison.results[1:])]
+                                 caption=f"Cells gained (blue) and lost (orange) by '{label}', with its sites")
+                     for label, res, option_arch in zip(comparison.labels[1:], comparison.results[1:], coop_archs[1:])]
         coop = report.CooperationResult(
             options=[report.CooperationOption(option=row["option"], scenario=row["scenario"],
                                               population_protected=row["population_protected"],
