@@ -178,6 +178,10 @@ def test_cli_aim_json_and_its_burnout_state_reproduced_by_shieldsim_fly(capsys, 
     (["--from", "35.7,51.4", "--to", "91,28.9", "--missile", "nodong"], "--to"),
     (["--from", "35.7,51.4", "--to", "41,28.9", "--missile", "nodong", "--trajectory", "lofted"], "--apogee-km"),
     (["--from", "35.7,51.4", "--to", "48.85,2.35", "--missile", "scud-b"], "--to"),
+    (["--from", "35.7,51.4", "--to", "45,25", "--missile", "irbm", "--trajectory", "lofted", "--apogee-km", "5000"],
+     "--apogee-km"),
+    (["--from", "35.7,51.4", "--to", "48.85,2.35", "--missile", "irbm", "--trajectory", "lofted",
+      "--apogee-km", "1500"], "--to"),
 ])
 def test_cli_aim_bad_input_is_one_line_exit_2(capsys, args, option):
     code, _, err = run(["aim"] + args, capsys)

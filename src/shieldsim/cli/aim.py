@@ -82,7 +82,9 @@ def aim(
         a = aim_flights(math.radians(lat0), math.radians(lon0), math.radians(lat1), math.radians(lon1), cls, models,
                         kind=kind.value, apogee=None if apogee_km is None else apogee_km * 1e3, sample_step=sample_s)
     except ValueError as err:
-        fail("--to", str(err))
+        # a target beyond the class's range is the target's fault; a shape the class cannot
+        # fly to a reachable target (the message names the apogee) is the apogee's
+        fail("--apogee-km" if apogee_km is not None and "apogee" in str(err) else "--to", str(err))
     deg = math.degrees
     result = {
         "missile": cls.name,
