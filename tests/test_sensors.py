@@ -486,6 +486,16 @@ def test_detect_cli_prints_a_table_and_rejects_unknown_names(tmp_path, capsys):
     assert code == 2 and "speed_kms" in err and len(err.strip().splitlines()) == 1
 
 
+def test_detect_cli_checks_the_flights_before_the_sensors(tmp_path, capsys):
+    """A flights file without sensors and with an incomplete [[flights]] entry is told about the
+    entry (the first thing to fix), not only that it has no radars."""
+    path = tmp_path / "f.toml"
+    path.write_text('name = "no-sensors"\n\n[[flights]]\nname = "a"\nlat_deg = 38.9\nlon_deg = 45.2\n')
+    code, _, err = run_cli(["detect", "--scenario", str(path)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "flights[0].alt_km" in err and "no radars" not in err
+
+
 def test_detect_cli_flies_scenario_threats_through_trajectory_aim(monkeypatch, capsys):
     """Scenario mode: one flight per launch point x aim point of the chosen class, labelled,
     detected with the scenario's network. `trajectory.aim` is stood in by a burnout-state fan

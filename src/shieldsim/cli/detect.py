@@ -320,6 +320,7 @@ def detect(
         sc, flights_raw = _read_flights_file(path)
     else:
         sc = load_architecture(scenario, "--scenario").scenario
+    specs = None if flights_raw is None else _flight_specs(flights_raw)  # the file's own errors first
     sensors = scen.radars(sc) + scen.launch_detectors(sc)
     if not sensors:
         fail("--scenario", f"scenario {sc.name!r} has no radars or launch detectors")
@@ -331,13 +332,12 @@ def detect(
     else:
         net = Network("all-sensors", sensors, 0.0, tuple(s.name for s in sensors))
     models = scen.models(sc)
-    if flights_raw is not None:
-        specs = _flight_specs(flights_raw)
+    if specs is not None:
         if threat is not None:
+            names = [s["name"] for s in specs]
             specs = [s for s in specs if s["name"] == threat]
             if not specs:
-                fail("--threat", f"no flight named {threat!r}; allowed: "
-                                 f"{', '.join(f['name'] for f in _flight_specs(flights_raw))}")
+                fail("--threat", f"no flight named {threat!r}; allowed: {', '.join(names)}")
         if len(specs) > max_flights:
             fail("--max-flights", f"{len(specs)} flights, more than --max-flights {max_flights}")
         traj, offset = _trajectories_from_states(specs, models, step_s)
