@@ -103,3 +103,21 @@ def test_scalar_kernels_match_numpy_and_pyproj():
         assert np.isnan(d) or abs(d - ref) < 1e-3
         d_s = surface_distance_one(a1, o1, a2, o2, SPHERE.equatorial_radius, 0.0)
         assert np.isclose(d_s, great_circle_distance(a1, o1, a2, o2), rtol=1e-12)
+
+
+def test_fixed_state_kernel_turns_inertial_state_into_earth_fixed_axes_and_earth_relative_velocity():
+    from shieldsim.earth import fixed_state_one, rotate_about_z
+
+    omega = WGS84.rotation_rate
+    r = to_ecef(np.radians(LAT[:50]), np.radians(LON[:50]), ALT[:50])
+    v = rng.normal(0.0, 3e3, (50, 3))
+    t = rng.uniform(0.0, 3e3, 50)
+    ref_r = rotate_about_z(r, -omega * t)
+    ref_v = rotate_about_z(v - np.cross([0.0, 0.0, omega], r), -omega * t)
+    pos, vel = np.empty(3), np.empty(3)
+    for i in range(50):
+        fixed_state_one(r[i], v[i], t[i], omega, pos, vel)
+        assert np.allclose(pos, ref_r[i], rtol=0, atol=1e-6) and np.allclose(vel, ref_v[i], rtol=0, atol=1e-9)
+    # a point at rest on the Earth (inertial velocity omega x r) has zero Earth-relative velocity
+    fixed_state_one(r[0], np.cross([0.0, 0.0, omega], r[0]), t[0], omega, pos, vel)
+    assert np.allclose(vel, 0.0, atol=1e-9)

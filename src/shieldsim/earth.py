@@ -262,6 +262,28 @@ def ecef_one(lat, lon, alt, a, e2, out):
 
 
 @njit(cache=True)
+def fixed_state_one(r, v, t, omega, pos_out, vel_out):
+    """Inertial state (r m, v m/s; first three items of each are used) at time ``t`` (s) to
+    Earth-fixed position and Earth-relative velocity (Earth-fixed axes), written to
+    pos_out[0:3] and vel_out[0:3].
+
+    The inertial frame coincides with Earth-fixed axes at t = 0 and the Earth turns about +z at
+    ``omega`` (rad/s): velocity relative to the Earth is v - omega x r, and both vectors are
+    rotated by -omega t. Scalar twin of `rotate_about_z` for compiled loops.
+    """
+    c = math.cos(-omega * t)
+    s = math.sin(-omega * t)
+    wx = v[0] + omega * r[1]
+    wy = v[1] - omega * r[0]
+    pos_out[0] = c * r[0] - s * r[1]
+    pos_out[1] = s * r[0] + c * r[1]
+    pos_out[2] = r[2]
+    vel_out[0] = c * wx - s * wy
+    vel_out[1] = s * wx + c * wy
+    vel_out[2] = v[2]
+
+
+@njit(cache=True)
 def geodetic_height_one(x, y, z, a, f):
     """Scalar `to_geodetic`: (latitude rad, height m) of an ECEF point (Bowring + one refinement)."""
     b = a * (1.0 - f)

@@ -40,7 +40,7 @@ import numpy as np
 from numba import njit, prange
 
 from .atmosphere import density_from_table
-from .earth import SPHERE, Earth, enu_basis, to_ecef, to_geodetic
+from .earth import SPHERE, Earth, enu_basis, fixed_state_one, to_ecef, to_geodetic
 
 BOOST_STEP = 0.5
 """Nominal Runge-Kutta step (s) of the boost integration (segments end exactly at every
@@ -215,21 +215,6 @@ def _rk4_boost(t, y, dt, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, 
 
 
 @njit(cache=True)
-def _store(out_pos, out_vel, k, y, t, omega):
-    """Store inertial state y at time t (s after launch) as Earth-fixed position and
-    Earth-relative velocity."""
-    c, s = math.cos(-omega * t), math.sin(-omega * t)
-    wx = y[3] + omega * y[1]
-    wy = y[4] - omega * y[0]
-    out_pos[k, 0] = c * y[0] - s * y[1]
-    out_pos[k, 1] = s * y[0] + c * y[1]
-    out_pos[k, 2] = y[2]
-    out_vel[k, 0] = c * wx - s * wy
-    out_vel[k, 1] = s * wx + c * wy
-    out_vel[k, 2] = y[5]
-
-
-@njit(cache=True)
 def boost_one(r0, n0, h0, kick, cutoff, stage_end, stage_acc, stage_tau, t_vert, t_pitch, omega, gm, a, b,
               drag, beta, beta_coast, bottom, step, log_rho, dt, t_end, sample_dt, out_pos, out_vel, res):
     """Integrate one boost from lift-off at Earth-fixed ``r0`` (at rest on the ground).
@@ -304,9 +289,9 @@ def boost_one(r0, n0, h0, kick, cutoff, stage_end, stage_acc, stage_tau, t_vert,
                 if ts - t > 0.0:
                     _rk4_boost(t, y, ts - t, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag,
                                bseg, bottom, step, log_rho, ys, k1, k2, k3, k4, tmp)
-                    _store(out_pos, out_vel, next_k, ys, ts, omega)
+                    fixed_state_one(ys, ys[3:], ts, omega, out_pos[next_k], out_vel[next_k])
                 else:
-                    _store(out_pos, out_vel, next_k, y, ts, omega)
+                    fixed_state_one(y, y[3:], ts, omega, out_pos[next_k], out_vel[next_k])
                 next_k += 1
             t += h
             y[:] = ynew

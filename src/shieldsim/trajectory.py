@@ -27,7 +27,7 @@ from numba import njit, prange
 
 from .atmosphere import density_from_table
 from .earth import (
-    WGS84, ecef_one, geodetic_height_one, surface_distance_one,
+    WGS84, ecef_one, fixed_state_one, geodetic_height_one, surface_distance_one,
 )
 from .earth import Earth, local_velocity, rotate_about_z, surface_distance, surface_lat_lon, to_ecef, to_geodetic
 from .kepler import conic_elements, crossing_anomaly, propagate_one, state_at_anomaly
@@ -169,6 +169,8 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
         v0 = np.empty(3)
         r1 = np.empty(3)
         v1 = np.empty(3)
+        p1 = np.empty(3)
+        w1 = np.empty(3)
         ecef_one(lat[i], lon[i], alt[i], a_eq, e2, r0)
         sla, cla, slo, clo = math.sin(lat[i]), math.cos(lat[i]), math.sin(lon[i]), math.cos(lon[i])
         sh, ch = math.sin(heading[i]), math.cos(heading[i])
@@ -184,10 +186,9 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
             continue
         o[0] = dt
         # impact: rotate into Earth-fixed axes; a surface point's geodetic latitude is closed form
-        c, s = math.cos(-omega * dt), math.sin(-omega * dt)
-        x, y, z = c * r1[0] - s * r1[1], s * r1[0] + c * r1[1], r1[2]
-        wx, wy = v1[0] + omega * r1[1], v1[1] - omega * r1[0]
-        vx, vy, vz = c * wx - s * wy, s * wx + c * wy, v1[2]
+        fixed_state_one(r1, v1, dt, omega, p1, w1)
+        x, y, z = p1[0], p1[1], p1[2]
+        vx, vy, vz = w1[0], w1[1], w1[2]
         lat1 = math.atan2(z, (1.0 - e2) * math.hypot(x, y))
         lon1 = math.atan2(y, x)
         o[1] = lat1
@@ -248,22 +249,6 @@ def _rk4(y, dt, gm, omega, beta, bottom, step, log_rho, a, b, out, k1, k2, k3, k
 
 
 @njit(cache=True)
-def _write_sample(out_pos, out_vel, k, r, v, t, omega):
-    """Store an inertial state at time t (s after burnout) as Earth-fixed position/velocity."""
-    c = math.cos(-omega * t)
-    s = math.sin(-omega * t)
-    # Earth-relative velocity in inertial axes: v - omega x r
-    wx = v[0] + omega * r[1]
-    wy = v[1] - omega * r[0]
-    out_pos[k, 0] = c * r[0] - s * r[1]
-    out_pos[k, 1] = s * r[0] + c * r[1]
-    out_pos[k, 2] = r[2]
-    out_vel[k, 0] = c * wx - s * wy
-    out_vel[k, 1] = s * wx + c * wy
-    out_vel[k, 2] = v[2]
-
-
-@njit(cache=True)
 def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, sample_dt, out_pos, out_vel, res):
     """Fly one arc. res <- [t_impact, r_impact(3), v_impact(3), t_apogee, r_apogee(3)]
     (inertial). Samples every sample_dt s (if > 0) into out_pos/out_vel."""
@@ -304,7 +289,7 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
             while next_k < n_samples and next_k * sample_dt < t + dt:
                 ts = next_k * sample_dt
                 propagate_one(y[:3], y[3:], ts - t, gm, rt, vt)
-                _write_sample(out_pos, out_vel, next_k, rt, vt, ts, omega)
+                fixed_state_one(rt, vt, ts, omega, out_pos[next_k], out_vel[next_k])
                 next_k += 1
             y[:] = ynew
             t += dt
@@ -333,7 +318,7 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
                     dts = lo + (hi - lo) * flo / (flo - fhi)
                 while next_k < n_samples and next_k * sample_dt < t + dts:
                     _rk4(y, next_k * sample_dt - t, gm, omega, beta, bottom, step, log_rho, a, b, ys, k1, k2, k3, k4, tmp)
-                    _write_sample(out_pos, out_vel, next_k, ys[:3], ys[3:], next_k * sample_dt, omega)
+                    fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
                     next_k += 1
                 t += dts
                 y[:] = ynew
@@ -341,7 +326,7 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
                 break
             while next_k < n_samples and next_k * sample_dt < t + rk_dt:
                 _rk4(y, next_k * sample_dt - t, gm, omega, beta, bottom, step, log_rho, a, b, ys, k1, k2, k3, k4, tmp)
-                _write_sample(out_pos, out_vel, next_k, ys[:3], ys[3:], next_k * sample_dt, omega)
+                fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
                 next_k += 1
             if h_new > best_alt:
                 best_alt = h_new
@@ -1293,7 +1278,7 @@ def _sample_conics(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
                     vt[j] = fdot * r0[i, j] + gdot * v0[i, j]
             else:
                 propagate_one(r0[i], v0[i], ts, gm, rt, vt)
-            _write_sample(out_pos[i], out_vel[i], k, rt, vt, ts, omega)
+            fixed_state_one(rt, vt, ts, omega, out_pos[i, k], out_vel[i, k])
 
 
 @njit(cache=True, parallel=True)
