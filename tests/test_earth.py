@@ -121,3 +121,20 @@ def test_fixed_state_kernel_turns_inertial_state_into_earth_fixed_axes_and_earth
     # a point at rest on the Earth (inertial velocity omega x r) has zero Earth-relative velocity
     fixed_state_one(r[0], np.cross([0.0, 0.0, omega], r[0]), t[0], omega, pos, vel)
     assert np.allclose(vel, 0.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("earth", [SPHERE, WGS84])
+def test_radial_height_kernel_is_zero_on_the_surface_and_grows_with_the_radius(earth):
+    from shieldsim.earth import radial_height_one, surface_radius, surface_radius_one
+
+    a, b = earth.equatorial_radius, earth.polar_radius
+    ground = to_ecef(np.radians(LAT[:100]), np.radians(LON[:100]), 0.0, earth)
+    for p in ground:
+        rn = np.linalg.norm(p)
+        assert np.isclose(surface_radius_one(p[2] / rn, a, b), surface_radius(p[2] / rn, earth), rtol=1e-15)
+        assert abs(radial_height_one(p, a, b)) < 1e-6
+        assert np.isclose(radial_height_one(p * (1.0 + 5e4 / rn), a, b), 5e4, rtol=0, atol=1e-6)
+    # along the geocentric radius the height is within metres of the geodetic height below 100 km
+    p = to_ecef(np.radians(LAT[:100]), np.radians(LON[:100]), 1e5, earth)
+    h = np.array([radial_height_one(q, a, b) for q in p])
+    assert np.all(np.abs(h - 1e5) < 10.0)

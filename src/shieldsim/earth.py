@@ -262,6 +262,24 @@ def ecef_one(lat, lon, alt, a, e2, out):
 
 
 @njit(cache=True)
+def surface_radius_one(z_over_r, a, b):
+    """Scalar `surface_radius`: distance (m) from the centre to the ellipsoid (semi-axes a, b in
+    m) along a direction whose geocentric latitude has sine ``z_over_r``."""
+    s2 = z_over_r * z_over_r
+    return a * b / math.sqrt(b * b * (1.0 - s2) + a * a * s2)
+
+
+@njit(cache=True)
+def radial_height_one(r, a, b):
+    """Height (m) of the point r (ECEF or inertial m; first three items used) above the
+    ellipsoid (semi-axes a, b in m), measured along the geocentric radius: |r| minus the surface
+    radius in that direction. Within metres of the geodetic height below 100 km, and cheaper;
+    the drag, boost and radar kernels use it."""
+    rn = math.sqrt(r[0] * r[0] + r[1] * r[1] + r[2] * r[2])
+    return rn - surface_radius_one(r[2] / rn, a, b)
+
+
+@njit(cache=True)
 def fixed_state_one(r, v, t, omega, pos_out, vel_out):
     """Inertial state (r m, v m/s; first three items of each are used) at time ``t`` (s) to
     Earth-fixed position and Earth-relative velocity (Earth-fixed axes), written to

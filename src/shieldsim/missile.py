@@ -40,7 +40,7 @@ import numpy as np
 from numba import njit, prange
 
 from .atmosphere import density_from_table
-from .earth import SPHERE, Earth, enu_basis, fixed_state_one, to_ecef, to_geodetic
+from .earth import SPHERE, Earth, enu_basis, fixed_state_one, radial_height_one, surface_radius_one, to_ecef, to_geodetic
 
 BOOST_STEP = 0.5
 """Nominal Runge-Kutta step (s) of the boost integration (segments end exactly at every
@@ -166,8 +166,7 @@ def _boost_accel(t, y, acc0, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, o
     ay = k * ry
     az = k * rz
     if drag and vn > 0.0:
-        s2 = (rz / rn) ** 2
-        h = rn - a * b / math.sqrt(b * b * (1.0 - s2) + a * a * s2)
+        h = rn - surface_radius_one(rz / rn, a, b)
         rho = density_from_table(h, bottom, step, log_rho)
         d = -rho * vn / (2.0 * beta)
         ax += d * vx
@@ -295,11 +294,8 @@ def boost_one(r0, n0, h0, kick, cutoff, stage_end, stage_acc, stage_tau, t_vert,
                 next_k += 1
             t += h
             y[:] = ynew
-            if t > t_vert:
-                rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
-                s2 = (y[2] / rn) ** 2
-                if rn - a * b / math.sqrt(b * b * (1.0 - s2) + a * a * s2) < 0.0:
-                    ok = 0.0
+            if t > t_vert and radial_height_one(y, a, b) < 0.0:
+                ok = 0.0
         if t1 == cutoff:
             res[1:7] = y
         if ok == 0.0:

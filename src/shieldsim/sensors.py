@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .earth import WGS84, Earth, enu_basis, to_ecef
+from .earth import WGS84, Earth, enu_basis, radial_height_one, to_ecef
 
 _REFINE_ITER = 20
 """Bisection steps when refining a coverage boundary between two samples (step / 2^20)."""
@@ -292,10 +292,7 @@ def _elevation(p, up, centre, rloc, ant, k, ea, eb):
     c = (qx * up[0] + qy * up[1] + qz * up[2]) / qn
     c = min(1.0, max(-1.0, c))
     theta = math.acos(c)
-    # target height above the model surface (along the geocentric radius)
-    pn = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
-    s2 = (p[2] / pn) ** 2
-    h = pn - ea * eb / math.sqrt(eb * eb * (1.0 - s2) + ea * ea * s2)
+    h = radial_height_one(p, ea, eb)  # target height above the model surface
     ke = k * rloc
     th = theta / k
     x = (ke + h) * math.sin(th)
@@ -462,13 +459,6 @@ def _radar_batch(time, pos, vel, rdet, site, east, north, up, centre, rloc, ant,
                     ndet[i, j] = c + 1
 
 
-@njit(cache=True)
-def _alt(p, ea, eb):
-    pn = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
-    s2 = (p[2] / pn) ** 2
-    return pn - ea * eb / math.sqrt(eb * eb * (1.0 - s2) + ea * ea * s2)
-
-
 @njit(cache=True, parallel=True)
 def _boost_sight(time, pos, vel, burnout, min_alt, ea, eb, out):
     """First time (s) each flight is above min_alt while t <= burnout; NaN if never."""
@@ -481,7 +471,7 @@ def _boost_sight(time, pos, vel, burnout, min_alt, ea, eb, out):
             t = time[m]
             if t > burnout[i] or math.isnan(pos[i, m, 0]):
                 break
-            now_in = _alt(pos[i, m], ea, eb) >= min_alt
+            now_in = radial_height_one(pos[i, m], ea, eb) >= min_alt
             if now_in:
                 if m == 0:
                     out[i] = t
@@ -492,7 +482,7 @@ def _boost_sight(time, pos, vel, burnout, min_alt, ea, eb, out):
                     for _ in range(_REFINE_ITER):
                         mid = 0.5 * (lo + hi)
                         _hermite(pos[i, m - 1], vel[i, m - 1], pos[i, m], vel[i, m], dt, mid, tmp)
-                        if _alt(tmp, ea, eb) >= min_alt:
+                        if radial_height_one(tmp, ea, eb) >= min_alt:
                             hi = mid
                         else:
                             lo = mid

@@ -27,7 +27,7 @@ from numba import njit, prange
 
 from .atmosphere import density_from_table
 from .earth import (
-    WGS84, ecef_one, fixed_state_one, geodetic_height_one, surface_distance_one,
+    WGS84, ecef_one, fixed_state_one, geodetic_height_one, radial_height_one, surface_distance_one, surface_radius_one,
 )
 from .earth import Earth, local_velocity, rotate_about_z, surface_distance, surface_lat_lon, to_ecef, to_geodetic
 from .kepler import conic_elements, crossing_anomaly, propagate_one, state_at_anomaly
@@ -91,18 +91,6 @@ class Flight:
 
 
 @njit(cache=True)
-def _surface_radius(z_over_r, a, b):
-    s2 = z_over_r * z_over_r
-    return a * b / math.sqrt(b * b * (1.0 - s2) + a * a * s2)
-
-
-@njit(cache=True)
-def _altitude(r, a, b):
-    rn = math.sqrt(r[0] ** 2 + r[1] ** 2 + r[2] ** 2)
-    return rn - _surface_radius(r[2] / rn, a, b)
-
-
-@njit(cache=True)
 def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
     """Follow the conic from (r0, v0) down to height ``alt`` (m) above the ellipsoid: writes the
     state there into r_out, v_out and returns the time taken (s), NaN if the conic never
@@ -111,7 +99,7 @@ def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
     a, e, E0 = conic_elements(r0, v0, gm)
     if math.isnan(a):
         return math.nan
-    rs = _surface_radius(r0[2] / math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2), a_eq, b_pol)
+    rs = surface_radius_one(r0[2] / math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2), a_eq, b_pol)
     dt = math.nan
     for _ in range(_SURFACE_ITER):
         Ec = crossing_anomaly(e, E0, a, rs + alt, True)
@@ -119,7 +107,7 @@ def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
             return math.nan
         dt = state_at_anomaly(r0, v0, gm, a, e, E0, Ec, r_out, v_out)
         rn = math.sqrt(r_out[0] ** 2 + r_out[1] ** 2 + r_out[2] ** 2)
-        rs_new = _surface_radius(r_out[2] / rn, a_eq, b_pol)
+        rs_new = surface_radius_one(r_out[2] / rn, a_eq, b_pol)
         if abs(rs_new - rs) < _SURFACE_TOL:
             break
         rs = rs_new
@@ -212,7 +200,7 @@ def _accel(r, v, gm, omega, beta, bottom, step, log_rho, a, b, out):
     vy = v[1] - omega * r[0]
     vz = v[2]
     vn = math.sqrt(vx * vx + vy * vy + vz * vz)
-    h = rn - _surface_radius(r[2] / rn, a, b)
+    h = rn - surface_radius_one(r[2] / rn, a, b)
     rho = density_from_table(h, bottom, step, log_rho)
     d = -rho * vn / (2.0 * beta)
     out[0] = k * r[0] + d * vx
@@ -267,11 +255,11 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
     vt = np.empty(3)
     t = 0.0
     next_k = 0
-    best_alt = _altitude(y[:3], a, b)
+    best_alt = radial_height_one(y[:3], a, b)
     res[7] = 0.0
     res[8:11] = y[:3]
     for _ in range(10000):  # segments; ends at impact
-        h = _altitude(y[:3], a, b)
+        h = radial_height_one(y[:3], a, b)
         if (not drag) or h >= DRAG_CEILING:
             # vacuum conic until impact (drag off) or until descending through the ceiling
             target = 0.0 if not drag else DRAG_CEILING
@@ -281,7 +269,7 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
                 return
             t_apo = _apogee(y[:3], y[3:], gm, rt, vt)
             if t_apo > 0.0 and t_apo <= dt:
-                ha = _altitude(rt, a, b)
+                ha = radial_height_one(rt, a, b)
                 if ha > best_alt:
                     best_alt = ha
                     res[7] = t + t_apo
@@ -300,15 +288,15 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
         impacted = False
         for _s in range(10_000_000):
             _rk4(y, rk_dt, gm, omega, beta, bottom, step, log_rho, a, b, ynew, k1, k2, k3, k4, tmp)
-            h_new = _altitude(ynew[:3], a, b)
+            h_new = radial_height_one(ynew[:3], a, b)
             if h_new < 0.0:
                 # secant on the step length for the surface crossing
-                h0 = _altitude(y[:3], a, b)
+                h0 = radial_height_one(y[:3], a, b)
                 lo, hi, flo, fhi = 0.0, rk_dt, h0, h_new
                 dts = rk_dt * h0 / (h0 - h_new)
                 for _it in range(40):
                     _rk4(y, dts, gm, omega, beta, bottom, step, log_rho, a, b, ynew, k1, k2, k3, k4, tmp)
-                    f = _altitude(ynew[:3], a, b)
+                    f = radial_height_one(ynew[:3], a, b)
                     if abs(f) < 1e-4:
                         break
                     if f > 0.0:
