@@ -138,3 +138,19 @@ def test_radial_height_kernel_is_zero_on_the_surface_and_grows_with_the_radius(e
     p = to_ecef(np.radians(LAT[:100]), np.radians(LON[:100]), 1e5, earth)
     h = np.array([radial_height_one(q, a, b) for q in p])
     assert np.all(np.abs(h - 1e5) < 10.0)
+
+
+def test_fixed_state_and_inertial_velocity_invert_each_other_at_time_zero_and_match_the_kernel():
+    from shieldsim.earth import fixed_state, fixed_state_one, inertial_velocity
+
+    omega = WGS84.rotation_rate
+    r = to_ecef(np.radians(LAT[:20]), np.radians(LON[:20]), ALT[:20])
+    v_rel = rng.normal(0.0, 3e3, (20, 3))
+    pos, vel = fixed_state(r, inertial_velocity(r, v_rel, omega), 0.0, omega)
+    assert np.allclose(pos, r, rtol=0, atol=1e-6) and np.allclose(vel, v_rel, rtol=0, atol=1e-9)
+    t = rng.uniform(0.0, 3e3, 20)
+    pos, vel = fixed_state(r, v_rel, t, omega)
+    p1, w1 = np.empty(3), np.empty(3)
+    for i in range(20):
+        fixed_state_one(r[i], v_rel[i], t[i], omega, p1, w1)
+        assert np.allclose(p1, pos[i], rtol=0, atol=1e-6) and np.allclose(w1, vel[i], rtol=0, atol=1e-9)

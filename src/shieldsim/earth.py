@@ -168,6 +168,28 @@ def rotate_about_z(position, angle) -> np.ndarray:
     return np.stack([c * x - s * y, s * x + c * y, p[..., 2]], axis=-1)
 
 
+def fixed_state(r, v, t, omega: float) -> tuple[np.ndarray, np.ndarray]:
+    """Inertial states r (m), v (m/s), each (N, 3), at times t (s, scalar or (N,)) to Earth-fixed
+    position and Earth-relative velocity in Earth-fixed axes, each (N, 3).
+
+    The inertial frame coincides with Earth-fixed axes at t = 0 and the Earth turns about +z at
+    ``omega`` (rad/s; 0 for a non-rotating Earth): the Earth-relative velocity is v - omega x r,
+    and both vectors are rotated by -omega t. `fixed_state_one` is the compiled scalar twin.
+    """
+    r = np.atleast_2d(r)
+    v = np.atleast_2d(v)
+    v_rel = v - np.cross(np.array([0.0, 0.0, omega]), r)
+    ang = -omega * np.asarray(t, dtype=float)
+    return rotate_about_z(r, ang), rotate_about_z(v_rel, ang)
+
+
+def inertial_velocity(position, velocity, omega: float) -> np.ndarray:
+    """Inertial velocity (m/s, (N, 3)) of Earth-fixed points ``position`` (m) moving at
+    ``velocity`` (m/s) relative to an Earth turning at ``omega`` (rad/s) about +z, in the inertial
+    frame that coincides with Earth-fixed axes at that instant: v + omega x r."""
+    return velocity + np.cross(np.array([0.0, 0.0, omega]), position)
+
+
 def great_circle_distance(lat1, lon1, lat2, lon2, radius: float = SPHERE.equatorial_radius):
     """Great-circle distance (m) on a sphere of ``radius`` (m) between points given in radians.
 

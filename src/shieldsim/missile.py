@@ -40,7 +40,7 @@ import numpy as np
 from numba import njit, prange
 
 from .atmosphere import density_from_table
-from .earth import SPHERE, Earth, enu_basis, fixed_state_one, radial_height_one, surface_radius_one, to_ecef, to_geodetic
+from .earth import SPHERE, Earth, enu_basis, fixed_state, fixed_state_one, radial_height_one, surface_radius_one, to_ecef, to_geodetic
 
 BOOST_STEP = 0.5
 """Nominal Runge-Kutta step (s) of the boost integration (segments end exactly at every
@@ -392,19 +392,6 @@ def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, eart
     return res, pos, vel
 
 
-def inertial_to_fixed(r, v, t, omega):
-    """Inertial state(s) (N, 3) at times t (s, (N,)) to Earth-fixed position and Earth-relative
-    velocity (Earth-fixed axes)."""
-    from .earth import rotate_about_z
-
-    r = np.atleast_2d(r)
-    v = np.atleast_2d(v)
-    w = np.array([0.0, 0.0, omega])
-    v_rel = v - np.cross(w, r)
-    ang = -omega * np.asarray(t, dtype=float)
-    return rotate_about_z(r, ang), rotate_about_z(v_rel, ang)
-
-
 def state_angles(position, velocity, earth: Earth):
     """Geodetic lat, lon, alt, speed, flight-path angle and heading of Earth-fixed states."""
     lat, lon, alt = to_geodetic(position, earth)
@@ -527,7 +514,7 @@ def boost(missile: Missile, lat, lon, heading, kick, cutoff=1.0, models=None) ->
     t_c = np.asarray(cutoff, dtype=float) * missile.burn_time
     res, _, _ = run_boost(missile, boost_profile(missile), lat, lon, heading, kick, t_c, earth, rotation, drag)
     omega = earth.rotation_rate if rotation else 0.0
-    pos, vel = inertial_to_fixed(res[:, 1:4], res[:, 4:7], res[:, 0], omega)
+    pos, vel = fixed_state(res[:, 1:4], res[:, 4:7], res[:, 0], omega)
     blat, blon, balt, speed, gamma, head = state_angles(pos, vel, earth)
     lat0, lon0 = (np.broadcast_to(np.atleast_1d(np.asarray(x, dtype=float)), blat.shape) for x in (lat, lon))
     down = surface_distance(lat0, lon0, blat, blon, earth)

@@ -29,7 +29,10 @@ from .atmosphere import density_from_table
 from .earth import (
     WGS84, ecef_one, fixed_state_one, geodetic_height_one, radial_height_one, surface_distance_one, surface_radius_one,
 )
-from .earth import Earth, local_velocity, rotate_about_z, surface_distance, surface_lat_lon, to_ecef, to_geodetic
+from .earth import (
+    Earth, fixed_state, inertial_velocity, local_velocity, rotate_about_z, surface_distance, surface_lat_lon, to_ecef,
+    to_geodetic,
+)
 from .kepler import conic_elements, crossing_anomaly, propagate_one, state_at_anomaly
 
 DRAG_CEILING = 100_000.0
@@ -369,7 +372,7 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
     n = r0.shape[0]
     earth = models.earth
     omega = earth.rotation_rate if models.rotation else 0.0
-    v0 = v_rel + np.cross(np.array([0.0, 0.0, omega]), r0)  # inertial velocity
+    v0 = inertial_velocity(r0, v_rel, omega)
     beta = np.ascontiguousarray(np.broadcast_to(np.asarray(beta, dtype=float), (n,)))
     bottom, step, log_rho = density_table()
     m = 0 if not sample_step else int(math.floor(max_time / sample_step)) + 1
@@ -382,9 +385,7 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
     else:
         _fly_vacuum_batch(r0, v0, earth.gm, earth.equatorial_radius, earth.polar_radius, res)
     t_imp = res[:, 0]
-    r_imp = rotate_about_z(res[:, 1:4], -omega * t_imp)
-    v_imp_in = res[:, 4:7]
-    v_imp_rel = rotate_about_z(v_imp_in - np.cross(np.array([0.0, 0.0, omega]), res[:, 1:4]), -omega * t_imp)
+    r_imp, v_imp_rel = fixed_state(res[:, 1:4], res[:, 4:7], t_imp, omega)
     lat_i, lon_i = surface_lat_lon(r_imp, earth)
     if burnout_lat_lon is None:
         lat_0, lon_0, _ = to_geodetic(r0, earth)
@@ -759,7 +760,7 @@ def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_mod
     default the same). Returns a dict of (N,) arrays: impact_lat, impact_lon, burnout state
     (Earth-fixed), flight_time (burnout to impact), apogee_alt, g (inertial burnout flight-path
     angle minus the minimum-energy angle of the arc flown)."""
-    from .missile import inertial_to_fixed, min_energy_gamma, run_boost
+    from .missile import min_energy_gamma, run_boost
 
     earth = models.earth
     omega = earth.rotation_rate if models.rotation else 0.0
@@ -767,7 +768,7 @@ def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_mod
     res, _, _ = run_boost(missile, acc, lat, lon, az, kick, t_c, earth, models.rotation, models.drag)
     ok = res[:, 13] > 0
     r_in, v_in = res[:, 1:4], res[:, 4:7]
-    pos, vel = inertial_to_fixed(r_in, v_in, t_c, omega)
+    pos, vel = fixed_state(r_in, v_in, t_c, omega)
     pos[~ok] = np.nan
     beta = np.full(len(lat), missile.beta)
     f = fly_states(np.where(ok[:, None], pos, 1.0), np.where(ok[:, None], vel, 0.0), free_models or models, beta)
@@ -1308,7 +1309,7 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
     the total burn. Returns an `Aim` (miss measured to ``target_lat/lon`` when given).
     ``max_free_flight`` (s), if known, bounds the burnout-to-impact time and saves a probe flight.
     """
-    from .missile import boost_profile, inertial_to_fixed, run_boost, state_angles
+    from .missile import boost_profile, run_boost, state_angles
 
     lat, lon, heading, kick, cutoff = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
                                        np.broadcast_arrays(lat, lon, heading, kick, cutoff))
@@ -1324,8 +1325,8 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
                                 t_end=t_end, sample_step=sample_step, n_samples=kb)
     if np.any(res[:, 13] == 0):
         raise ValueError("a boost falls back to the ground before burnout with these controls")
-    bo_pos, bo_vel = inertial_to_fixed(res[:, 1:4], res[:, 4:7], t_c, omega)
-    p_end, v_end = inertial_to_fixed(res[:, 7:10], res[:, 10:13], t_end, omega)
+    bo_pos, bo_vel = fixed_state(res[:, 1:4], res[:, 4:7], t_c, omega)
+    p_end, v_end = fixed_state(res[:, 7:10], res[:, 10:13], t_end, omega)
     beta = np.full(n, float(missile.beta))
     if not models.drag:  # vacuum free flight: impacts in closed form, then the conics sampled
         f = fly_states(p_end, v_end, models, beta)
@@ -1333,7 +1334,7 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
             raise ValueError("a flight never comes back to the surface with these controls")
         m = int(math.floor((float(np.max(f.flight_time)) + sample_step) / sample_step)) + 1
         spos, svel = np.empty((n, m, 3)), np.empty((n, m, 3))
-        v_in = v_end + np.cross(np.array([0.0, 0.0, omega]), p_end)
+        v_in = inertial_velocity(p_end, v_end, omega)
         _sample_conics(np.ascontiguousarray(p_end), np.ascontiguousarray(v_in), np.ascontiguousarray(f.flight_time),
                        earth.gm, omega, float(sample_step), spos, svel)
         f.sample_time, f.position, f.velocity = np.arange(m) * sample_step, spos, svel
