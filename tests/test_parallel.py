@@ -32,6 +32,21 @@ def test_executor_refuses_both_workers_and_scheduler():
         parallel.executor(workers=2, scheduler="tcp://127.0.0.1:8786")
 
 
+def test_lazy_executor_starts_its_backend_only_when_given_work():
+    started = []
+
+    def start():
+        started.append(1)
+        return parallel.InProcessExecutor()
+
+    with parallel.LazyExecutor(start) as ex:
+        assert list(ex.as_completed(math.factorial, [])) == [] and ex.map(math.factorial, []) == []
+        assert not started and ex.describe() == {"backend": "none", "workers": 0}
+        assert ex.map(math.factorial, [3, 4]) == [6, 24]
+        assert dict(ex.as_completed(math.factorial, [5])) == {0: 120}
+        assert started == [1] and ex.describe() == {"backend": "in-process", "workers": 1}
+
+
 def counting(calls):
     def fn(x):
         calls.append(x)

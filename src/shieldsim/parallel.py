@@ -8,6 +8,8 @@ One interface, three back-ends (`executor`):
   thread each (the kernels are compiled Numba/NumPy code, so processes, not threads, scale);
 * ``executor(scheduler="tcp://HOST:PORT")`` connects to a running Dask scheduler.
 
+`LazyExecutor` wraps any of them so that it starts only when there is work.
+
 Every back-end offers ``as_completed(fn, items)`` (yields ``(index, result)`` as pieces
 finish) and ``map(fn, items, progress=...)`` (results in item order). ``fn`` and the items must
 be picklable for the Dask back-ends (top-level functions, ``functools.partial`` of them).
@@ -138,6 +140,40 @@ class DaskExecutor(Executor):
         finally:
             if self.cluster is not None:
                 self.cluster.close()
+
+
+class LazyExecutor(Executor):
+    """The back-end that ``start()`` returns, started only when work is first given to it, so a
+    resumed job whose pieces are all on disk starts no cluster. Until then `describe` says
+    ``{"backend": "none", "workers": 0}``."""
+
+    name = "none"
+    workers = 0
+
+    def __init__(self, start: Callable[[], Executor]):
+        self._start = start
+        self._inner: Executor | None = None
+
+    def _backend(self) -> Executor:
+        if self._inner is None:
+            self._inner = self._start()
+        return self._inner
+
+    def as_completed(self, fn, items):
+        items = list(items)
+        if items:
+            yield from self._backend().as_completed(fn, items)
+
+    def map(self, fn, items, progress=False, description="work"):
+        items = list(items)
+        return self._backend().map(fn, items, progress, description) if items else []
+
+    def describe(self) -> dict:
+        return super().describe() if self._inner is None else self._inner.describe()
+
+    def close(self) -> None:
+        if self._inner is not None:
+            self._inner.close()
 
 
 def executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
