@@ -297,6 +297,14 @@ def test_raid_command_errors_are_one_line_with_exit_code_2(tmp_path):
         assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
 
 
+def test_raid_and_sweep_take_workers_0_as_in_process(tmp_path):
+    path = write_raid(tmp_path)
+    for command, extra in (("raid", []), ("sweep", ["--set", "doctrine.kind=one-shot,salvo"])):
+        out = run_cli(command, "--raid", path, "--trials", 50, "--workers", 0, "--json", *extra)
+        assert out.returncode == 0, (command, out.stderr)
+        assert json.loads(out.stdout)["execution"]["backend"] == "in-process"
+
+
 def test_killed_raid_run_resumes_to_the_uninterrupted_result_without_recomputing_finished_chunks(tmp_path):
     path = write_raid(tmp_path, count=40)
     trials, chunk, seed = 200_000, 2_000, 17
@@ -392,10 +400,12 @@ def test_sweep_points_equal_single_raid_runs_and_the_sweep_resumes(tmp_path):
     p_def = [p["result"]["p_raid_defeated"] for p in rec["points"] if p["set"]["doctrine.kind"] == "salvo"]
     assert p_def == sorted(p_def)
 
-    again = run_cli(*args, "--resume", run_dir)
+    # every point is on disk: resuming with --workers 2 reads them back and starts no cluster
+    again = run_cli(*[a if a != 0 else 2 for a in args], "--resume", run_dir)
     assert again.returncode == 0, again.stderr
     rec2 = json.loads(again.stdout)
     assert rec2["execution"]["loaded"] == 6 and rec2["execution"]["computed"] == 0
+    assert rec2["execution"]["backend"] == "none"
     assert rec2["points"] == rec["points"]
     bad = run_cli(*[a if a != 9 else 10 for a in args], "--resume", run_dir)
     assert bad.returncode == 2 and "differ" in bad.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail, provenance, to_json, writable_dir
+from .output import StageProgress, fail, open_executor, provenance, to_json, writable_dir
 
 
 def load_architecture(name: str, option: str = "SCENARIO"):
@@ -31,7 +31,7 @@ def coverage(
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10, help="Grid spacing, degrees (default: the scenario's) [0.05, 10]."),
     out: Path = typer.Option(Path("shieldsim-coverage"), "--out", help="Folder for netCDF, GeoJSON, CSV and maps."),
     compare_options: bool = typer.Option(False, "--compare-options", help="Also compare NATO alone, separate systems sharing data, and sectors."),
-    workers: int = typer.Option(None, "--workers", min=1, max=64, help="Run batches on a local Dask cluster of N processes [1, 64]."),
+    workers: int = typer.Option(None, "--workers", min=0, max=64, help="Run batches on a local Dask cluster of N processes; 0 (the default) runs them in this process [0, 64]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run batches on an existing Dask scheduler, e.g. tcp://host:8786."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
@@ -45,15 +45,7 @@ def coverage(
     unknown = [a for a in areas if a not in arch.scenario.launch_areas]
     if unknown:
         fail("--threat-area", f"unknown threat area {unknown[0]!r}; allowed: {', '.join(arch.scenario.launch_areas)}")
-    from ..parallel import executor
-
-    if workers and scheduler:
-        fail("--workers", "give either --workers (a local cluster) or --scheduler (an existing one), not both")
-    try:
-        ex = executor(workers, scheduler)
-    except OSError as err:
-        fail("--scheduler", f"cannot reach {scheduler}: {err}")
-    with ex:
+    with open_executor(workers, scheduler) as ex:
         result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex)
     files = write_coverage(arch, result, out, comparison)
     summary = result.as_dict()

@@ -50,6 +50,44 @@ def writable_dir(path, option: str = "--out"):
     return path
 
 
+def check_workers(workers: int | None, scheduler: str | None) -> None:
+    """Refuse ``--workers N`` (N > 0) together with ``--scheduler`` (one-line error)."""
+    if workers and scheduler:
+        fail("--workers", "give either --workers (a local cluster) or --scheduler (an existing one), not both")
+
+
+def open_executor(workers: int | None, scheduler: str | None):
+    """The `parallel.executor` of a command's ``--workers``/``--scheduler`` options (``--workers``
+    0 or unset runs in this process), started when work first reaches it (`parallel.LazyExecutor`:
+    a resumed run with nothing left to compute starts no cluster). An unreachable scheduler is a
+    one-line error naming ``--scheduler``."""
+    from ..parallel import LazyExecutor, executor
+
+    check_workers(workers, scheduler)
+
+    def start():
+        try:
+            return executor(workers or None, scheduler)
+        except OSError as err:
+            fail("--scheduler", f"cannot reach the Dask scheduler {scheduler}: {err}")
+
+    return LazyExecutor(start)
+
+
+def run_folder(out, resume, what: str = "run"):
+    """Check a resumable command's ``--out`` (a new run; created now and checked writable) and
+    ``--resume`` (an existing run) before any work; returns the run's folder or None."""
+    if out and resume:
+        fail("--resume", f"give either --out (new {what}) or --resume (continue a {what}), not both")
+    if out is not None and (out / "manifest.json").exists():
+        fail("--out", f"{out} already holds a run; continue it with --resume {out}")
+    if resume is not None and not (resume / "manifest.json").exists():
+        fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
+    if out is not None:
+        writable_dir(out)
+    return out or resume
+
+
 def fail(option: str, message: str) -> None:
     """Raise a usage error about ``option`` (exit code 2, one line, no traceback)."""
     raise typer.BadParameter(message, param_hint=f"'{option}'")

@@ -43,7 +43,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json, writable_dir
+from .output import check_workers, fail, open_executor, provenance, run_folder, to_json
 
 
 class DoctrineName(str, Enum):
@@ -243,8 +243,9 @@ def raid(
                                   help="Most engagements per threat in shoot-look-shoot [1, 1000]."),
     kill_assessment_s: float = typer.Option(None, "--kill-assessment-s", min=0, max=3600,
                                             help="Seconds from intercept to the next firing decision [0, 3600]."),
-    workers: int = typer.Option(None, "--workers", min=1, max=512,
-                                help="Run on a local Dask cluster of this many processes [1, 512]."),
+    workers: int = typer.Option(None, "--workers", min=0, max=512,
+                                help="Run on a local Dask cluster of this many processes; 0 (the default) runs in "
+                                     "this process [0, 512]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786."),
     chunk_trials: int = typer.Option(None, "--chunk-trials", min=1, max=10_000_000,
                                      help="Trials per chunk (default: about 32 chunks) [1, 1e7]."),
@@ -258,16 +259,8 @@ def raid(
     """Monte Carlo of a raid: leakers per aim point, interceptors expended, raid defeated."""
     import sys
 
-    if workers and scheduler:
-        fail("--workers", "give either --workers (local cluster) or --scheduler (existing cluster), not both")
-    if out and resume:
-        fail("--resume", "give either --out (new run) or --resume (continue a run), not both")
-    if out is not None and (out / "manifest.json").exists():
-        fail("--out", f"{out} already holds a run; continue it with --resume {out}")
-    if out is not None:
-        writable_dir(out)
-    if resume is not None and not (resume / "manifest.json").exists():
-        fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
+    check_workers(workers, scheduler)
+    folder = run_folder(out, resume)
     if resume is not None and raid_file is None and scenario is None:
         doc, scenario, chunk_trials = _from_run(resume, chunk_trials)
     else:
@@ -279,10 +272,10 @@ def raid(
     if seed is not None:
         doc["seed"] = seed
     show = sys.stderr.isatty() if progress is None else progress
-    result_json = run_document(doc, workers, scheduler, chunk_trials, out or resume, show,
+    result_json = run_document(doc, workers, scheduler, chunk_trials, folder, show,
                                scenario=scenario, source=str(raid_file) if raid_file else None)
-    if out or resume:
-        (Path(out or resume) / "result.json").write_text(to_json(result_json) + "\n", encoding="utf-8")
+    if folder is not None:
+        (folder / "result.json").write_text(to_json(result_json) + "\n", encoding="utf-8")
     if as_json:
         typer.echo(to_json(result_json))
     else:
@@ -311,11 +304,7 @@ def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out
     from .. import parallel
     from ..battle import simulate_document
 
-    try:
-        ex = parallel.executor(workers=workers, scheduler=scheduler)
-    except OSError as err:
-        fail("--scheduler", f"cannot reach the Dask scheduler {scheduler}: {err}")
-    with ex:
+    with open_executor(workers, scheduler) as ex:
         try:
             result, models = simulate_document(doc, ex, chunk_trials=chunk_trials, out_dir=out_dir,
                                                resume=True, progress=progress,

@@ -23,7 +23,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json, writable_dir
+from .output import check_workers, fail, open_executor, provenance, run_folder, to_json
 
 
 def raid_point(doc: dict) -> dict:
@@ -152,16 +152,8 @@ def sweep(
 
     if command not in SWEEPABLE:
         fail("--command", f"cannot sweep {command!r}; allowed: {sorted(SWEEPABLE)}")
-    if workers and scheduler:
-        fail("--workers", "give either --workers (local cluster) or --scheduler (existing cluster), not both")
-    if out and resume:
-        fail("--resume", "give either --out (new sweep) or --resume (continue a sweep), not both")
-    if out is not None and (out / "manifest.json").exists():
-        fail("--out", f"{out} already holds a run; continue it with --resume {out}")
-    if resume is not None and not (resume / "manifest.json").exists():
-        fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
-    if out is not None:
-        writable_dir(out, "--out")
+    check_workers(workers, scheduler)
+    folder = run_folder(out, resume, "sweep")
     base = build_document(raid_file, engagement_file, scenario)
     base["trials"], base["seed"] = trials, seed
     axes = []
@@ -187,26 +179,20 @@ def sweep(
         workers = min(os.cpu_count() or 1, len(docs)) if len(docs) > 1 else 0
     show = sys.stderr.isatty() if progress is None else progress
     fn = SWEEPABLE[command]
-    try:
-        ex = parallel.executor(workers=workers or None, scheduler=scheduler)
-    except OSError as err:
-        fail("--scheduler", f"cannot reach the Dask scheduler {scheduler}: {err}")
-    with ex:
-        execution = ex.describe()
-        run_dir = out or resume
-        if run_dir is None:
+    with open_executor(workers, scheduler) as ex:  # started only if a point is left to compute
+        if folder is None:
             results = ex.map(fn, docs, progress=show, description=f"{command} sweep")
-            execution.update(chunks=len(docs), computed=len(docs), loaded=0)
+            computed, loaded = len(docs), 0
         else:
             chunks = [parallel.Chunk(f"point-{i:07d}", doc) for i, doc in enumerate(docs)]
             params = {"command": command, "base": base, "axes": [[p, v] for p, v in axes]}
             try:
-                run = parallel.run_chunks(fn, chunks, run_dir, resume=True, progress=show, executor=ex,
+                run = parallel.run_chunks(fn, chunks, folder, resume=True, progress=show, executor=ex,
                                           params=params, description=f"{command} sweep")
             except parallel.ResumeMismatch as err:
                 fail("--resume", str(err))
-            results = run.results
-            execution.update(chunks=len(docs), computed=len(run.computed), loaded=len(run.loaded))
+            results, computed, loaded = run.results, len(run.computed), len(run.loaded)
+        execution = {**ex.describe(), "chunks": len(docs), "computed": computed, "loaded": loaded}
     record = {
         "command": "sweep",
         "swept": command,
@@ -218,8 +204,8 @@ def sweep(
     }
     models = (base.get("engagement") or {}).get("models")
     record.update(provenance(models=models, scenario=scenario, seed=seed))
-    if run_dir is not None:
-        (Path(run_dir) / "result.json").write_text(to_json(record) + "\n", encoding="utf-8")
+    if folder is not None:
+        (folder / "result.json").write_text(to_json(record) + "\n", encoding="utf-8")
     typer.echo(to_json(record) if as_json else _table(record))
 
 
