@@ -485,14 +485,16 @@ class Trajectory:
         return self.position.shape[0]
 
     def subset(self, index) -> "Trajectory":
-        """The flights selected by ``index`` (a mask, slice or integer array)."""
+        """The flights selected by ``index`` (a mask, slice or integer array), as the same type
+        (per-flight arrays indexed; the time grid, models and other scalars such as `Aim.kind`
+        kept)."""
         fields = {}
         for name, value in self.__dict__.items():
-            if name in ("time", "models") or value is None:
+            if name in ("time", "models") or value is None or isinstance(value, str):
                 fields[name] = value
             else:
                 fields[name] = value[index]
-        return Trajectory(**fields)
+        return type(self)(**fields)
 
     @classmethod
     def concat(cls, parts) -> "Trajectory":
@@ -743,16 +745,6 @@ class Aim(Trajectory):
     full_burn: np.ndarray | None = None
     pair_index: np.ndarray | None = None
     kind: str = "minimum-energy"
-
-    def subset(self, index) -> "Aim":
-        """The flights selected by ``index`` (a mask, slice or integer array)."""
-        fields = {}
-        for name, value in self.__dict__.items():
-            if name in ("time", "models", "kind") or value is None:
-                fields[name] = value
-            else:
-                fields[name] = value[index]
-        return Aim(**fields)
 
 
 def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_models: Models | None = None):
