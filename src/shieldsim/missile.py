@@ -40,16 +40,14 @@ import numpy as np
 from numba import njit, prange
 
 from .atmosphere import density_from_table
-from .earth import SPHERE, Earth, enu_basis, fixed_state, fixed_state_one, radial_height_one, surface_radius_one, to_ecef, to_geodetic
+from .earth import (
+    SPHERE, Earth, enu_basis, fixed_state, fixed_state_one, radial_height_one, surface_radius_one, to_ecef, to_geodetic,
+)
 
 BOOST_STEP = 0.5
 """Nominal Runge-Kutta step (s) of the boost integration (segments end exactly at every
 change of the thrust law: end of vertical rise, of pitch-over, of each stage, cutoff).
 Against a 0.05 s step the burnout state differs by < 0.2 m and < 0.02 m/s."""
-
-MIN_KICK = math.radians(0.05)
-MAX_KICK = math.radians(60.0)
-MIN_CUTOFF = 0.2
 
 
 @dataclass(frozen=True)

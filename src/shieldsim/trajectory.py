@@ -21,17 +21,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from numba import njit, prange
 
 from .atmosphere import density_from_table
 from .earth import (
-    WGS84, ecef_one, fixed_state_one, geodetic_height_one, radial_height_one, surface_distance_one, surface_radius_one,
-)
-from .earth import (
-    Earth, fixed_state, inertial_velocity, local_velocity, rotate_about_z, surface_distance, surface_lat_lon, to_ecef,
-    to_geodetic,
+    SPHERE, WGS84, Earth, ecef_one, fixed_state, fixed_state_one, geodesic_inverse, geodetic_height_one,
+    inertial_velocity, local_velocity, radial_height_one, rotate_about_z, surface_distance, surface_distance_one,
+    surface_lat_lon, surface_radius_one, to_ecef, to_geodetic,
 )
 from .kepler import conic_elements, crossing_anomaly, propagate_one, state_at_anomaly
 
@@ -578,10 +577,6 @@ def _fly_vacuum(lat, lon, alt, speed, gamma, heading, models: Models) -> Flight:
 # values come from a table of boosts of the class on the non-rotating sphere with vacuum free
 # flight; where many pairs share a launch-latitude band, one pair per target bin is solved
 # first and its neighbours start from its solution and Jacobian (`warm_newton` in `aim`).
-
-from functools import lru_cache  # noqa: E402
-
-from .earth import SPHERE, geodesic_inverse  # noqa: E402
 
 AIM_TOL = 100.0
 """Miss distance (m) to which `aim` converges (the requirement is 1 km)."""
