@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json, writable_dir
+from .output import StageProgress, fail, provenance, to_json, writable_dir
 
 
 def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, hi: float = 12.0):
@@ -42,7 +42,6 @@ def deterrent(
     from .. import scenario as scen
     from .. import study
     from ..interceptor import catalogue, find
-    from ..parallel import progress_bar
     from .coverage import load_architecture
 
     speeds = parse_range(speed_kms_range)
@@ -66,23 +65,13 @@ def deterrent(
             find(ship, catalogue())
         except (KeyError, ValueError):
             fail("--ship-interceptor", f"unknown interceptor {ship!r}; allowed: {', '.join(catalogue())}, none")
-    state = {"done": 0}
-    bar_cm = progress_bar(progress, len(study.SENSOR_VARIANTS) + len(phases) * 3 + (1 if ship else 0),
-                          "deterrent: matrix, sweeps, ships")
-    advance = bar_cm.__enter__()
-
-    def update(stage, done, total):
-        advance(done - state["done"])
-        state["done"] = done
-
-    try:
-        res = study.deterrent_study(arch, speeds_kms=speeds, phases=phases, ship_interceptor=ship,
-                                    ship_step_deg=ship_step_deg, areas=areas, kind=trajectory,
-                                    apogee=None if apogee_km is None else apogee_km * 1e3, progress=update)
-    except ValueError as err:
-        fail("SCENARIO", " ".join(str(err).split()))
-    finally:
-        bar_cm.__exit__(None, None, None)
+    with StageProgress(progress, "deterrent: matrix, sweeps, ships", per_stage=False) as bar:
+        try:
+            res = study.deterrent_study(arch, speeds_kms=speeds, phases=phases, ship_interceptor=ship,
+                                        ship_step_deg=ship_step_deg, areas=areas, kind=trajectory,
+                                        apogee=None if apogee_km is None else apogee_km * 1e3, progress=bar)
+        except ValueError as err:
+            fail("SCENARIO", " ".join(str(err).split()))
     summary = res.as_dict()
     summary.update(provenance(arch.models.as_dict(), arch.name))
     files = write_deterrent(arch, res, out)

@@ -95,22 +95,24 @@ def fail(option: str, message: str) -> None:
 
 class StageProgress:
     """Progress bars for work reported as ``(stage, done, total)``: one bar per stage, opened
-    when the stage first reports and closed when the next stage starts or on `close`.
-    Use as a callable; does nothing when disabled."""
+    when the stage first reports and closed when the next stage starts or on `close`; with
+    ``per_stage=False`` one bar labelled ``prefix`` for work whose ``done`` and ``total`` count
+    across all its stages. Use as a callable; does nothing when disabled."""
 
-    def __init__(self, enabled: bool, prefix: str = ""):
-        self.enabled, self.prefix = enabled, prefix
+    def __init__(self, enabled: bool, prefix: str = "", per_stage: bool = True):
+        self.enabled, self.prefix, self.per_stage = enabled, prefix, per_stage
         self._stage, self._bar, self._advance, self._done = None, None, None, 0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled:
             return
-        if stage != self._stage:
+        key = stage if self.per_stage else None
+        if self._bar is None or key != self._stage:
             self.close()
             from ..parallel import progress_bar
 
-            self._stage, self._done = stage, 0
-            self._bar = progress_bar(True, total, f"{self.prefix}{stage}")
+            self._stage, self._done = key, 0
+            self._bar = progress_bar(True, total, f"{self.prefix}{stage}" if self.per_stage else self.prefix)
             self._advance = self._bar.__enter__()
         self._advance(done - self._done)
         self._done = done
