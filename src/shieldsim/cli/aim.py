@@ -9,12 +9,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json
-
-
-class EarthName(str, Enum):
-    sphere = "sphere"
-    wgs84 = "wgs84"
+from .output import EarthName, fail, provenance, to_json
 
 
 class Kind(str, Enum):

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import math
-from enum import Enum
 from pathlib import Path
 
 import typer
 
 from . import app
-from .output import fail, provenance, to_json
-
-
-class EarthName(str, Enum):
-    sphere = "sphere"
-    wgs84 = "wgs84"
+from .output import EarthName, fail, provenance, to_json
 
 
 @app.command()

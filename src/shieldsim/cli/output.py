@@ -1,14 +1,23 @@
-"""What every command's output shares: provenance, JSON writing and one-line errors."""
+"""What every command shares: provenance, JSON writing, one-line errors, progress bars, the
+--workers/--scheduler and --out/--resume checks, and the --earth choice."""
 
 from __future__ import annotations
 
 import json
 import math
+from enum import Enum
 from typing import Any
 
 import typer
 
 from .. import __version__
+
+
+class EarthName(str, Enum):
+    """The ``--earth`` choice of the physics commands (`earth.earth_model` names)."""
+
+    sphere = "sphere"
+    wgs84 = "wgs84"
 
 
 def provenance(models: dict | None = None, scenario: str | None = None, seed: int | None = None) -> dict:
