@@ -81,3 +81,21 @@ def test_apoapsis_is_highest_point():
         rr, _ = propagate(r0, v0, t_apo + dt, GM)
         later = (t_apo + dt) > 0
         assert np.all(np.linalg.norm(rr, axis=1)[later] <= r_apo[later] + 1e-6)
+
+
+def test_flight_path_angle_is_zero_at_apoapsis_and_matches_the_angular_momentum_form():
+    from shieldsim.kepler import flight_path_angle
+
+    rng = np.random.default_rng(7)
+    r = rng.normal(0.0, 7e6, (200, 3))
+    v = rng.normal(0.0, 5e3, (200, 3))
+    ref = np.arctan2(np.sum(r * v, axis=1), np.linalg.norm(np.cross(r, v), axis=1))
+    assert np.allclose(flight_path_angle(r, v), ref, rtol=0, atol=1e-12)
+    # straight up and straight down
+    assert np.allclose(flight_path_angle(r[:5], 3.0 * r[:5]), np.pi / 2)
+    assert np.allclose(flight_path_angle(r[:5], -r[:5]), -np.pi / 2)
+    # at the apoapsis of an ellipse the velocity is horizontal
+    r0, v0 = [[7e6, 0.0, 0.0]], [[0.0, 7.0e3, 1.0e3]]
+    r_apo, t_apo = apoapsis(r0, v0, GM)
+    r1, v1 = propagate(r0, v0, t_apo, GM)
+    assert abs(flight_path_angle(r1, v1)[0]) < 1e-9 and np.isclose(np.linalg.norm(r1), r_apo[0], rtol=1e-12)

@@ -263,6 +263,18 @@ def apoapsis(r0, v0, gm: float = 3.986004418e14):
     return r_apo, t_apo
 
 
+def flight_path_angle(r0, v0) -> np.ndarray:
+    """Geocentric flight-path angle (rad) of N states (N, 3) m and m/s: the angle of the velocity
+    above the plane normal to the radius vector, asin(r.v / (|r| |v|)) (the angle the two-body
+    elements use; on WGS84 it differs from the angle above the local geodetic horizontal by up
+    to the deflection of the vertical, 0.19 deg). NaN for a zero vector."""
+    r0 = np.asarray(r0, dtype=float)
+    v0 = np.asarray(v0, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.arcsin(np.clip(np.sum(r0 * v0, axis=1) / (np.linalg.norm(r0, axis=1) * np.linalg.norm(v0, axis=1)),
+                                 -1, 1))
+
+
 # ---------------------------------------------------------------------------------------------
 # Lambert's problem (short way, single revolution), universal variables
 

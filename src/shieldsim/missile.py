@@ -446,11 +446,11 @@ def _min_energy_kick(kicks, res, earth):
     """Kick (rad) at which the burnout flight-path angle equals the minimum-energy angle for
     the vacuum range it flies (first crossing from steep to flat), and the burnout speed there
     (linear interpolation between the grid points); NaN if none."""
+    from .kepler import flight_path_angle
+
     r, v = res[:, 1:4], res[:, 4:7]
     psi = _vacuum_range_inertial(r, v, earth) / earth.equatorial_radius
-    rn = np.linalg.norm(r, axis=1)
-    gamma = np.arcsin(np.clip(np.sum(r * v, axis=1) / (rn * np.linalg.norm(v, axis=1)), -1, 1))
-    g = gamma - min_energy_gamma(rn, earth.equatorial_radius, psi)
+    g = flight_path_angle(r, v) - min_energy_gamma(np.linalg.norm(r, axis=1), earth.equatorial_radius, psi)
     g[res[:, 13] == 0] = np.nan
     speed = np.linalg.norm(v, axis=1)
     idx = np.nonzero((g[:-1] > 0) & (g[1:] <= 0))[0]

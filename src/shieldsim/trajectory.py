@@ -32,7 +32,7 @@ from .earth import (
     inertial_velocity, local_velocity, radial_height_one, rotate_about_z, surface_distance, surface_distance_one,
     surface_lat_lon, surface_radius_one, to_ecef, to_geodetic,
 )
-from .kepler import conic_elements, crossing_anomaly, propagate_one, state_at_anomaly
+from .kepler import conic_elements, crossing_anomaly, flight_path_angle, propagate_one, state_at_anomaly
 
 DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
@@ -766,8 +766,7 @@ def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_mod
     ri = np.linalg.norm(r_imp, axis=1)
     with np.errstate(invalid="ignore"):
         psi = np.arccos(np.clip(np.sum(r_in * r_imp, axis=1) / (rn * ri), -1, 1))
-        gamma_in = np.arcsin(np.clip(np.sum(r_in * v_in, axis=1) / (rn * np.linalg.norm(v_in, axis=1)), -1, 1))
-    g = gamma_in - min_energy_gamma(rn, ri, psi)
+    g = flight_path_angle(r_in, v_in) - min_energy_gamma(rn, ri, psi)
     bad = ~ok | ~np.isfinite(f.flight_time)
     out = {"impact_lat": f.impact_lat, "impact_lon": f.impact_lon, "flight_time": f.flight_time,
            "apogee_alt": f.apogee_alt, "g": g, "position": pos, "velocity": vel, "burnout_time": t_c}
@@ -796,8 +795,7 @@ def _shape_table(missile, drag: bool):
     down = radius * np.arccos(np.clip(r[:, 0] / rn, -1, 1))  # launch at (radius, 0, 0)
     rng = down + free
     r_apo, _ = apoapsis(r, v, SPHERE.gm)
-    gamma = np.arcsin(np.clip(np.sum(r * v, axis=1) / (rn * np.linalg.norm(v, axis=1)), -1, 1))
-    g = gamma - min_energy_gamma(rn, radius, free / radius)
+    g = flight_path_angle(r, v) - min_energy_gamma(rn, radius, free / radius)
     bad = (res[:, 13] == 0) | ~np.isfinite(free)
     rng[bad] = np.nan
     shape = kk.shape
