@@ -726,6 +726,18 @@ class DeterrentStudy:
             "attrs": self.attrs,
         }
 
+    def speed_curves(self) -> tuple[np.ndarray, dict, dict]:
+        """Fraction of flights engageable by any battery against interceptor burnout speed at
+        nominal timing, one curve per phase and sweep variant: (speeds in km/s, {"phase [variant]":
+        fractions}, {"phase [variant]": (phase index, variant index)} for the line styles)."""
+        speeds, curves, styles = np.array([]), {}, {}
+        for c, (ph, by_var) in enumerate(self.sweeps.items()):
+            for d, (v, sw) in enumerate(by_var.items()):
+                label = f"{ph} [{v}]"
+                curves[label], styles[label] = sw["fraction_any"][0], (c, d)
+                speeds = sw["speeds"] / 1e3
+        return speeds, curves, styles
+
     def to_report(self, variant: str = "cue-as-track", figures: bool = True, published=(), notes: str = ""):
         """The `report.DeterrentResult` of one sensor variant: its pairs (``margin_s`` > 0 is
         slack, < 0 the seconds the launch would have to come earlier), the speed-sensitivity
@@ -739,12 +751,7 @@ class DeterrentStudy:
                                threat=r["threat"]) for r in mx.pairs()]
         speed_fig, figs = None, []
         if figures and self.sweeps:
-            curves, styles = {}, {}
-            for c, (ph, by_var) in enumerate(self.sweeps.items()):
-                for d, (v, sw) in enumerate(by_var.items()):
-                    curves[f"{ph} [{v}]"] = sw["fraction_any"][0]
-                    styles[f"{ph} [{v}]"] = (c, d)
-                    speeds = sw["speeds"] / 1e3
+            speeds, curves, styles = self.speed_curves()
             speed_fig = det.speed_figure(speeds, curves, "Fraction of ICBM flights engageable vs interceptor speed",
                                          styles=styles)
         if figures and self.batteries:

@@ -24,6 +24,16 @@ def load_architecture(name: str, option: str = "SCENARIO"):
         fail(option, str(err))
 
 
+def select_areas(arch, names, option: str, noun: str = "threat area") -> list[str]:
+    """The named launch areas of ``arch`` (default: all of them), or a one-line error naming
+    ``option`` for the first unknown one."""
+    known = arch.scenario.launch_areas
+    unknown = [a for a in names or () if a not in known]
+    if unknown:
+        fail(option, f"unknown {noun} {unknown[0]!r}; allowed: {', '.join(known)}")
+    return list(names or known)
+
+
 @app.command()
 def coverage(
     scenario: str = typer.Argument("epaa-2018", help="Built-in scenario name or scenario TOML file."),
@@ -41,10 +51,7 @@ def coverage(
 
     arch = load_architecture(scenario)
     writable_dir(out)
-    areas = threat_area or list(arch.scenario.launch_areas)
-    unknown = [a for a in areas if a not in arch.scenario.launch_areas]
-    if unknown:
-        fail("--threat-area", f"unknown threat area {unknown[0]!r}; allowed: {', '.join(arch.scenario.launch_areas)}")
+    areas = select_areas(arch, threat_area, "--threat-area")
     with open_executor(workers, scheduler) as ex:
         result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex)
     files = write_coverage(arch, result, out, comparison)

@@ -42,17 +42,14 @@ def deterrent(
     from .. import scenario as scen
     from .. import study
     from ..interceptor import catalogue, find
-    from .coverage import load_architecture
+    from .coverage import load_architecture, select_areas
 
     speeds = parse_range(speed_kms_range)
     if trajectory is not None and trajectory not in ("minimum-energy", "lofted", "depressed"):
         fail("--trajectory", f"unknown shape {trajectory!r}; allowed: minimum-energy, lofted, depressed")
     arch = load_architecture(scenario)
     writable_dir(out)
-    areas = base or list(arch.scenario.launch_areas)
-    unknown = [a for a in areas if a not in arch.scenario.launch_areas]
-    if unknown:
-        fail("--base", f"unknown launch area {unknown[0]!r}; allowed: {', '.join(arch.scenario.launch_areas)}")
+    areas = select_areas(arch, base, "--base", "launch area")
     phases = phase or list(study.DETERRENT_PHASES)
     for ph in phases:
         if ph != arch.name and ph not in scen.builtin_names() and not Path(ph).exists():
@@ -118,8 +115,6 @@ def write_deterrent(arch, res, out: Path) -> list[Path]:
     """Write pairs.csv, sweep.csv, the speed plot, the track map and the ship map to ``out``."""
     import csv
 
-    import numpy as np
-
     from .. import deterrent as det
     from .. import maps
 
@@ -152,12 +147,7 @@ def write_deterrent(arch, res, out: Path) -> list[Path]:
                     w.writerow([ph, "delay-sweep", f"{dl:g}", f"{speed / 1e3:g}", "any", f"{sw['fraction_any'][a, s]:.4f}"])
     files.append(path)
     note = f"shieldsim {res.attrs.get('version', '')}; scenario {arch.name}; models {arch.models.as_dict()}"
-    curves, styles = {}, {}
-    for c, (ph, by_var) in enumerate(res.sweeps.items()):
-        for d, (v, sw) in enumerate(by_var.items()):
-            curves[f"{ph} [{v}]"] = sw["fraction_any"][0]
-            styles[f"{ph} [{v}]"] = (c, d)
-    speeds = next(iter(next(iter(res.sweeps.values())).values()))["speeds"] / 1e3 if res.sweeps else np.array([])
+    speeds, curves, styles = res.speed_curves()
     if curves:
         fig = det.speed_figure(speeds, curves, "Fraction of ICBM flights engageable by any battery vs interceptor speed",
                                nominal={"SM-3 IB": 3.0, "SM-3 IIA": 4.5, "SM-3 IIB (notional)": 5.5}, styles=styles)
