@@ -370,6 +370,19 @@ def _refine(p0, v0, p1, v1, t0, dt, level, was_in, j, site, east, north, up, cen
     return t0 + dt * (lo if was_in else hi)
 
 
+@njit(cache=True)
+def _interval_edge(intervals, count, j, entering, t):
+    """Record an edge at time t (s) of the coverage intervals of one threat in sensor j:
+    ``intervals`` (K, 2) start/end, ``count[j]`` intervals closed so far. Entering sets the start
+    of interval count[j]; leaving sets its end and counts it. Intervals beyond K are counted but
+    not stored."""
+    c = count[j]
+    if c < intervals.shape[0]:
+        intervals[c, 0 if entering else 1] = t
+    if not entering:
+        count[j] = c + 1
+
+
 @njit(cache=True, parallel=True)
 def _radar_batch(time, pos, vel, rdet, site, east, north, up, centre, rloc, ant, k, fixed, bore, half,
                  el_min, el_max, max_range, ea, eb, vis, det, nvis, ndet):
@@ -380,7 +393,6 @@ def _radar_batch(time, pos, vel, rdet, site, east, north, up, centre, rloc, ant,
     n_thr = pos.shape[0]
     n_smp = pos.shape[1]
     n_sen = site.shape[0]
-    kmax = vis.shape[2]
     dt_max = 0.0
     for m in range(1, time.shape[0]):
         dt_max = max(dt_max, time[m] - time[m - 1])
@@ -426,37 +438,17 @@ def _radar_batch(time, pos, vel, rdet, site, east, north, up, centre, rloc, ant,
                                          centre, rloc, ant, k, fixed, bore, half, el_min, el_max, max_range,
                                          rdet[i, j], ea, eb, tmp)
                         if level == 1:
-                            c = nvis[i, j]
-                            if now_in:
-                                if c < kmax:
-                                    vis[i, j, c, 0] = tb
-                            else:
-                                if c < kmax:
-                                    vis[i, j, c, 1] = tb
-                                nvis[i, j] = c + 1
+                            _interval_edge(vis[i, j], nvis[i], j, now_in, tb)
                         else:
-                            c = ndet[i, j]
-                            if now_in:
-                                if c < kmax:
-                                    det[i, j, c, 0] = tb
-                            else:
-                                if c < kmax:
-                                    det[i, j, c, 1] = tb
-                                ndet[i, j] = c + 1
+                            _interval_edge(det[i, j], ndet[i], j, now_in, tb)
                     prev = st
                 last_m = m
             # still inside at the last finite sample (impact or end of the grid)
             if last_m >= 0:
                 if prev >= 1:
-                    c = nvis[i, j]
-                    if c < kmax:
-                        vis[i, j, c, 1] = time[last_m]
-                    nvis[i, j] = c + 1
+                    _interval_edge(vis[i, j], nvis[i], j, False, time[last_m])
                 if prev >= 2:
-                    c = ndet[i, j]
-                    if c < kmax:
-                        det[i, j, c, 1] = time[last_m]
-                    ndet[i, j] = c + 1
+                    _interval_edge(det[i, j], ndet[i], j, False, time[last_m])
 
 
 @njit(cache=True, parallel=True)
