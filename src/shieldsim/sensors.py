@@ -560,9 +560,9 @@ def _status_batch(pos, rdet, site, east, north, up, centre, rloc, ant, k, fixed,
 
 
 def _first_feasible(start, end, ready, delay):
-    """Earliest t + delay with t >= ready inside an interval [start, end] such that
+    """Earliest t + delay (s) with t >= ready inside an interval [start, end] such that
     t + delay <= end; intervals along the last axis (NaN-padded). NaN if none or if ready
-    is NaN (no cue)."""
+    is NaN (no cue); ready = -inf gives the radar's own search (count from an interval start)."""
     t = np.maximum(start, ready[..., None])  # NaN (no cue) stays NaN
     ok = np.isfinite(t) & (end - t >= delay - 1e-9)
     cand = np.where(ok, t + delay, np.nan)
@@ -627,11 +627,9 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
         for col, j in enumerate(radar_idx):
             r = sensors[j]
             cued_delay[j] = r.cued_track_delay
-            # uncued: the count starts at an interval's start only
-            starts, ends = det[:, col, :, 0], det[:, col, :, 1]
-            ok = np.isfinite(starts) & (ends - starts >= r.track_delay - 1e-9)
-            own_track[:, j] = np.fmin.reduce(np.where(ok, starts + r.track_delay, np.nan), axis=-1,
-                                             initial=np.nan)
+            # uncued: the count starts at an interval's start only (ready from -inf)
+            own_track[:, j] = _first_feasible(det[:, col, :, 0], det[:, col, :, 1], np.full(n, -np.inf),
+                                              r.track_delay)
 
     burnout = np.ascontiguousarray(np.broadcast_to(np.asarray(trajectories.burnout_time, dtype=float), (n,)))
     for j, s in enumerate(sensors):
