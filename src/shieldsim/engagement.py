@@ -38,8 +38,8 @@ import numpy as np
 from numba import njit, prange
 
 from .earth import to_ecef, to_geodetic
-from .interceptor import (MIN_COAST, N_PARAMS, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, Battery,
-                          arrival_near, feasible_time_one, max_coast_speed, _ground_range)
+from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
+                          Battery, _ground_range, arrival_near, feasible_time_one, max_coast_speed)
 from .trajectory import Models, Trajectory
 
 DEFAULT_KILL_ASSESSMENT = 30.0
@@ -100,9 +100,9 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, kill_a
         return
     t_burn = params[P_BURN]
     tau_lo = t_burn + MIN_COAST
-    powered = 0.5 * params[1] * t_burn + params[2]  # bound on the distance from site to burnout
+    powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]  # bound on the distance from site to burnout
     rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
-    w_r = omega * (rs + params[2])  # bound on the Earth's turning speed at the site/burnout point
+    w_r = omega * (rs + params[P_BO_ALT])  # bound on the Earth's turning speed at the site/burnout point
     next_launch = l0
     shots = 0
     first = -1

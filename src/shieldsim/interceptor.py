@@ -417,6 +417,8 @@ def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, r_floor, b, v, wor
 
 @njit(cache=True)
 def _ground_range(site, p):
+    """Ground range (m) from the Earth-fixed site to the ground point of p (m), along the
+    sphere of the site's geocentric radius."""
     rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
     rp = math.sqrt(p[0] ** 2 + p[1] ** 2 + p[2] ** 2)
     cx = site[1] * p[2] - site[2] * p[1]
@@ -532,8 +534,7 @@ def reach(interceptor: Interceptor, site_lat, site_lon, point, flight_time, mode
     v = np.full((n, 3), np.nan)
     _reach_kernel(site, point, tau, params, models.earth.gm, omega, _r_floor(models), speed, b, v)
     ground = _ground_batch(site, point)
-    in_limits = (alt >= interceptor.min_intercept_alt) & (alt <= interceptor.max_intercept_alt) & (
-        ground <= interceptor.max_range)
+    in_limits = _in_limits(interceptor, alt, ground)
     ok = np.isfinite(speed)
     b[~ok] = np.nan
     v[~ok] = np.nan
@@ -543,9 +544,18 @@ def reach(interceptor: Interceptor, site_lat, site_lon, point, flight_time, mode
 
 
 def _ground_batch(site, point):
+    """NumPy twin of `_ground_range`: ground range (m) on the sphere of each site's radius from
+    sites (N, 3) to the ground points of ``point`` (N, 3), Earth-fixed m."""
     rs = np.linalg.norm(site, axis=1)
     cross = np.linalg.norm(np.cross(site, point), axis=1)
     return rs * np.arctan2(cross, np.sum(site * point, axis=1))
+
+
+def _in_limits(interceptor: Interceptor, alt, ground) -> np.ndarray:
+    """NumPy twin of `within_limits`: altitude ``alt`` (m) in the intercept band and ground range
+    ``ground`` (m) within the maximum range."""
+    return (alt >= interceptor.min_intercept_alt) & (alt <= interceptor.max_intercept_alt) & (
+        ground <= interceptor.max_range)
 
 
 def earliest_arrival(interceptor: Interceptor, site_lat, site_lon, point, models: Models = Models(),
@@ -560,8 +570,7 @@ def earliest_arrival(interceptor: Interceptor, site_lat, site_lon, point, models
     tau = np.empty(n)
     _earliest_kernel(site, point, np.full(n, float(max_time)), params, models.earth.gm, omega, _r_floor(models), tau)
     ground = _ground_batch(site, point)
-    in_limits = (alt >= interceptor.min_intercept_alt) & (alt <= interceptor.max_intercept_alt) & (
-        ground <= interceptor.max_range)
+    in_limits = _in_limits(interceptor, alt, ground)
     tau = np.where(in_limits, tau, np.nan)
     ok = np.isfinite(tau)
     out = reach(interceptor, site_lat, site_lon, point, np.where(ok, tau, interceptor.burn_time + MIN_COAST), models)
