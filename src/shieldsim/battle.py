@@ -113,12 +113,6 @@ class Raid:
         """From the content of a ``[raid]`` table (see `RaidSpec`)."""
         return cls.from_spec(RaidSpec.model_validate(doc))
 
-    @classmethod
-    def from_toml(cls, path: str | Path) -> "Raid":
-        """From a TOML file: its ``[raid]`` table if it has one (a scenario or raid file)."""
-        doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        return cls.from_dict(doc.get("raid", doc))
-
 
 @dataclass(frozen=True)
 class Doctrine:
@@ -656,18 +650,22 @@ def _fingerprint(problem: _Problem) -> str:
 
 def read_document(path: str | Path) -> dict:
     """A stand-alone raid file (TOML, or JSON if it ends in .json) as a plain dict, validated."""
-    import json
-
-    text = Path(path).read_text(encoding="utf-8")
-    doc = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+    doc = read_tables(path)
     RaidFile.model_validate(doc)
     return doc
 
 
-def simulate_document(doc: dict, executor=None, **kwargs) -> tuple[BattleResult, dict | None]:
-    """Run the raid described by a document: keys ``raid``, ``engagement``, optional
-    ``doctrine`` (the raid-file tables) and ``trials``, ``seed``. Keyword arguments go to
-    `simulate`. Returns the result and the engagement's ``models`` record (or None)."""
+def read_tables(path: str | Path) -> dict:
+    """The tables of a raid, engagement or doctrine file: TOML, or JSON if it ends in .json."""
+    import json
+
+    text = Path(path).read_text(encoding="utf-8")
+    return json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+
+
+def document_inputs(doc: dict):
+    """The (engagement, `Raid`, `Doctrine`) of a raid document (see `simulate_document`),
+    validated. Raises ValueError (pydantic's ValidationError is one) at the first problem."""
     extra = set(doc) - {"raid", "engagement", "doctrine", "trials", "seed"}
     if extra:
         raise ValueError(f"unknown keys in raid document: {sorted(extra)}")
@@ -675,7 +673,13 @@ def simulate_document(doc: dict, executor=None, **kwargs) -> tuple[BattleResult,
     if spec.engagement is None:
         raise ValueError("the raid document has no [engagement] table")
     raid = Raid.from_spec(spec.raid)
-    eng = engagement_from_spec(spec.engagement, raid)
-    doctrine = spec.doctrine.doctrine() if spec.doctrine else Doctrine()
+    return engagement_from_spec(spec.engagement, raid), raid, spec.doctrine.doctrine() if spec.doctrine else Doctrine()
+
+
+def simulate_document(doc: dict, executor=None, **kwargs) -> tuple[BattleResult, dict | None]:
+    """Run the raid described by a document: keys ``raid``, ``engagement``, optional
+    ``doctrine`` (the raid-file tables) and ``trials``, ``seed``. Keyword arguments go to
+    `simulate`. Returns the result and the engagement's ``models`` record (or None)."""
+    eng, raid, doctrine = document_inputs(doc)
     result = simulate(eng, raid, doctrine, int(doc.get("trials", 1000)), int(doc.get("seed", 0)), executor, **kwargs)
     return result, eng.models

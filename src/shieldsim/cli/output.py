@@ -97,6 +97,12 @@ def run_folder(out, resume, what: str = "run"):
     return out or resume
 
 
+def first_problem(err) -> str:
+    """The first problem of a pydantic ``ValidationError`` as ``"field.path: message"``."""
+    first = err.errors()[0]
+    return f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"
+
+
 def fail(option: str, message: str) -> None:
     """Raise a usage error about ``option`` (exit code 2, one line, no traceback)."""
     raise typer.BadParameter(message, param_hint=f"'{option}'")

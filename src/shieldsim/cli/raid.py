@@ -43,7 +43,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import check_workers, fail, open_executor, provenance, run_folder, to_json
+from .output import check_workers, fail, first_problem, open_executor, provenance, run_folder, to_json
 
 
 class DoctrineName(str, Enum):
@@ -57,7 +57,7 @@ def build_document(raid_file: Path | None, engagement_file: Path | None, scenari
     With a scenario, the [engagement] table is computed from it (`scenario_engagement_table`)."""
     from pydantic import ValidationError
 
-    from ..battle import RaidSpec, read_document
+    from ..battle import Raid, read_document, read_tables
 
     if raid_file is None:
         fail("--raid", "give a raid file (TOML or JSON with a [raid] table)")
@@ -66,23 +66,18 @@ def build_document(raid_file: Path | None, engagement_file: Path | None, scenari
         if "raid" not in doc:
             fail("--raid", f"{raid_file} has no [raid] table")
         try:
-            RaidSpec.model_validate(doc["raid"])
+            raid = Raid.from_dict(doc["raid"])
         except ValidationError as err:
-            first = err.errors()[0]
-            fail("--raid", f"{raid_file}: raid.{'.'.join(str(x) for x in first['loc'])}: {first['msg']}")
+            fail("--raid", f"{raid_file}: raid.{first_problem(err)}")
         if "engagement" in doc or engagement_file is not None:
             fail("--engagement", "with a SCENARIO the engagement is computed from it; drop the [engagement] "
                                  "table / --engagement FILE, or drop the SCENARIO")
-        doc["engagement"] = _scenario_table(scenario, doc)
+        doc["engagement"] = _scenario_table(scenario, raid)
         return doc
     doc = _read(raid_file, "--raid", read_document, ValidationError)
     if engagement_file is not None:
-        import json
-        import tomllib
-
         try:
-            text = engagement_file.read_text(encoding="utf-8")
-            other = json.loads(text) if engagement_file.suffix == ".json" else tomllib.loads(text)
+            other = read_tables(engagement_file)
         except (OSError, ValueError) as err:
             fail("--engagement", f"cannot read {engagement_file}: {err}")
         if "engagement" not in other:
@@ -94,23 +89,19 @@ def build_document(raid_file: Path | None, engagement_file: Path | None, scenari
 
 
 def _read_raid_only(path: Path) -> dict:
-    import json
-    import tomllib
+    from ..battle import read_tables
 
-    text = Path(path).read_text(encoding="utf-8")
-    doc = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+    doc = read_tables(path)
     extra = set(doc) - {"raid", "doctrine", "engagement"}
     if extra:
         raise ValueError(f"unknown tables {sorted(extra)}; allowed: raid, doctrine")
     return doc
 
 
-def _scenario_table(scenario: str, doc: dict) -> dict:
-    from ..battle import Raid
+def _scenario_table(scenario: str, raid) -> dict:
     from .coverage import load_architecture
 
     arch = load_architecture(scenario, "SCENARIO")
-    raid = Raid.from_dict(doc["raid"])
     try:
         return scenario_engagement_table(arch, raid)
     except (KeyError, ValueError) as err:
@@ -204,9 +195,7 @@ def _read(path: Path, option: str, reader, validation_error):
     except OSError as err:
         fail(option, f"cannot read {path}: {err.strerror}")
     except validation_error as err:
-        first = err.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        fail(option, f"{path}: {where}: {first['msg']}")
+        fail(option, f"{path}: {first_problem(err)}")
     except ValueError as err:  # TOML/JSON syntax
         fail(option, f"{path}: {err}")
 
@@ -312,8 +301,7 @@ def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out
         except parallel.ResumeMismatch as err:
             fail("--resume", str(err))
         except ValidationError as err:
-            first = err.errors()[0]
-            fail("--raid", f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}")
+            fail("--raid", first_problem(err))
         except ValueError as err:
             fail("--raid", str(err))
         execution = ex.describe()

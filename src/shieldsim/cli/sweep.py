@@ -23,7 +23,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import check_workers, fail, open_executor, provenance, run_folder, to_json
+from .output import check_workers, fail, first_problem, open_executor, provenance, run_folder, to_json
 
 
 def raid_point(doc: dict) -> dict:
@@ -173,7 +173,7 @@ def sweep(
         fail("--set", str(err.args[0]))
     if len(docs) > 1_000_000:
         fail("--set", f"the grid has {len(docs)} points (at most 1000000)")
-    _validate(command, docs, points)
+    _validate(docs, points)
 
     if workers is None and scheduler is None:
         workers = min(os.cpu_count() or 1, len(docs)) if len(docs) > 1 else 0
@@ -250,27 +250,22 @@ def _widen_scenario_windows(base: dict, docs: list[dict], scenario: str) -> bool
     return True
 
 
-def _validate(command: str, docs: list[dict], points: list[dict]) -> None:
+def _validate(docs: list[dict], points: list[dict]) -> None:
     """Refuse a grid with an invalid point before any work starts."""
     from pydantic import ValidationError
 
-    from ..battle import Raid, RaidFile, engagement_from_spec
+    from ..battle import document_inputs
 
     for doc, point in zip(docs, points):
         try:
-            extra = set(doc) - {"raid", "engagement", "doctrine", "trials", "seed"}
-            if extra:
-                raise ValueError(f"unknown keys {sorted(extra)}")
             if not isinstance(doc["trials"], int) or not 1 <= doc["trials"] <= 1_000_000_000:
                 raise ValueError("trials must be an integer within [1, 1e9]")
             seed = doc.get("seed", 0)
             if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
                 raise ValueError("seed must be an integer within [0, 2^63-1]")
-            spec = RaidFile.model_validate({k: doc[k] for k in ("raid", "engagement", "doctrine") if k in doc})
-            engagement_from_spec(spec.engagement, Raid.from_spec(spec.raid))
+            document_inputs(doc)
         except ValidationError as err:
-            first = err.errors()[0]
-            fail("--set", f"at {point}: {'.'.join(str(x) for x in first['loc'])}: {first['msg']}")
+            fail("--set", f"at {point}: {first_problem(err)}")
         except ValueError as err:
             fail("--set", f"at {point}: {err}")
 
