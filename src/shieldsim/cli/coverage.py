@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail, open_executor, provenance, to_json, writable_dir
+from .output import StageProgress, fail, open_executor, provenance, save_and_print, writable_dir
 
 
 def load_architecture(name: str, option: str = "SCENARIO"):
@@ -47,8 +47,6 @@ def coverage(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
 ) -> None:
     """Defended footprint and population protected, per threat area, written to --out."""
-    import json
-
     arch = load_architecture(scenario)
     writable_dir(out)
     areas = select_areas(arch, threat_area, "--threat-area")
@@ -60,12 +58,7 @@ def coverage(
     summary["files"] = [str(f) for f in files]
     if comparison is not None:
         summary["cooperation_options"] = comparison.table()
-    (out / "coverage.json").write_text(to_json(summary))
-    if as_json:
-        typer.echo(to_json(summary))
-        return
-    typer.echo(coverage_table(summary))
-    typer.echo(f"Results in {out}/")
+    save_and_print(summary, out / "coverage.json", as_json, coverage_table)
 
 
 def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool, executor=None):

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail, provenance, to_json, writable_dir
+from .output import StageProgress, fail, provenance, save_and_print, writable_dir
 
 
 def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, hi: float = 12.0):
@@ -73,12 +73,7 @@ def deterrent(
     summary.update(provenance(arch.models.as_dict(), arch.name))
     files = write_deterrent(arch, res, out)
     summary["files"] = [str(f) for f in files]
-    (out / "deterrent.json").write_text(to_json(summary))
-    if as_json:
-        typer.echo(to_json(summary))
-        return
-    typer.echo(headline_table(summary))
-    typer.echo(f"Results in {out}/")
+    save_and_print(summary, out / "deterrent.json", as_json, headline_table)
 
 
 def headline_table(summary: dict) -> str:

@@ -43,6 +43,14 @@ def to_json(obj: Any) -> str:
     return json.dumps(_clean(obj), indent=2, allow_nan=False)
 
 
+def save_and_print(summary: dict, path, as_json: bool, table) -> None:
+    """Write a result folder's ``summary`` as JSON to ``path``, then print it: the same JSON with
+    ``--json``, else ``table(summary)`` and where the results are."""
+    text = to_json(summary)
+    path.write_text(text)
+    typer.echo(text if as_json else f"{table(summary)}\nResults in {path.parent}/")
+
+
 def writable_dir(path, option: str = "--out"):
     """Create the output folder ``path`` now and check it can be written, or fail with a
     one-line error naming ``option`` (before any long computation starts). Returns the Path."""
