@@ -313,13 +313,14 @@ def detect(
     from .coverage import load_architecture
 
     path = Path(scenario)
-    flights_raw = None
+    arch, flights_raw = None, None
     if path.suffix.lower() == ".toml" or path.exists():
         if not path.exists():
             fail("--scenario", f"no such file {path}; built-ins: {', '.join(scen.builtin_names())}")
         sc, flights_raw = _read_flights_file(path)
     else:
-        sc = load_architecture(scenario, "--scenario").scenario
+        arch = load_architecture(scenario, "--scenario")
+        sc = arch.scenario
     specs = None if flights_raw is None else _flight_specs(flights_raw)  # the file's own errors first
     sensors = scen.radars(sc) + scen.launch_detectors(sc)
     if not sensors:
@@ -343,10 +344,11 @@ def detect(
         traj, offset = _trajectories_from_states(specs, models, step_s)
         skipped = []
     else:
-        try:
-            arch = Architecture.from_scenario(sc)
-        except ValueError as err:
-            fail("--scenario", " ".join(str(err).split()))
+        if arch is None:
+            try:
+                arch = Architecture.from_scenario(sc)
+            except ValueError as err:
+                fail("--scenario", " ".join(str(err).split()))
         traj, offset, skipped = _trajectories_from_scenario(arch, threat, aim, max_flights, step_s)
     tl = run_detect(traj, net)
     _shift(tl, offset)
