@@ -58,16 +58,15 @@ class Architecture:
 _REACH_CACHE: dict = {}
 
 
+def _reach_key(missile, lat: float, lon: float, models) -> tuple:
+    return (missile, round(lat, 9), round(lon, 9), models)
+
+
 def reach_table(missile, lat: float, lon: float, models) -> np.ndarray:
     """Maximum range (m) of ``missile`` from (lat, lon) (rad) at launch azimuths 0, 5, ...,
     355 degrees (cached per class, point and models)."""
-    from .trajectory import max_range
-
-    key = (missile, round(lat, 9), round(lon, 9), models)
-    if key not in _REACH_CACHE:
-        az = np.radians(np.arange(0.0, 360.0, AZIMUTH_STEP_DEG))
-        _REACH_CACHE[key] = max_range(missile, np.full(az.size, lat), np.full(az.size, lon), az, models)[0]
-    return _REACH_CACHE[key]
+    reach_tables(missile, lat, lon, models)
+    return _REACH_CACHE[_reach_key(missile, float(lat), float(lon), models)]
 
 
 def reach_tables(missile, lat, lon, models) -> None:
@@ -77,7 +76,7 @@ def reach_tables(missile, lat, lon, models) -> None:
 
     todo = {}  # cache key -> the point as given
     for a, b in zip(np.ravel(lat).astype(float), np.ravel(lon).astype(float)):
-        key = (missile, round(a, 9), round(b, 9), models)
+        key = _reach_key(missile, float(a), float(b), models)
         if key not in _REACH_CACHE:
             todo.setdefault(key, (a, b))
     if not todo:
