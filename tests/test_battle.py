@@ -471,7 +471,7 @@ def test_raid_from_a_built_in_scenario_computes_windows_and_runs(tmp_path):
 
     if not hasattr(trajectory, "aim") or "epaa-2018" not in scenario.builtin_names():
         pytest.skip("scenario -> engagement path not available")
-    from shieldsim.cli.raid import scenario_engagement_table
+    from shieldsim.study import scenario_engagement_table
 
     sc = scenario.load("epaa-2018")
     raid = Raid.from_dict({"name": "r", "wave": [

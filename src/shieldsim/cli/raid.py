@@ -1,7 +1,7 @@
 """``shieldsim raid``: Monte Carlo of a raid against a defence with finite inventories.
 
-Until the scenario -> engagement path is available, the engagement is read from a raid file
-(TOML or JSON) with these tables (human units in keys):
+With a SCENARIO the [engagement] table is computed from it (`study.scenario_engagement_table`);
+otherwise it is read from the raid file (TOML or JSON), which has these tables (human units in keys):
 
     [raid]                      # the threats
     name = "example"
@@ -54,7 +54,7 @@ class DoctrineName(str, Enum):
 
 def build_document(raid_file: Path | None, engagement_file: Path | None, scenario: str | None) -> dict:
     """The raid document (see `shieldsim.battle.simulate_document`) from the command's files.
-    With a scenario, the [engagement] table is computed from it (`scenario_engagement_table`)."""
+    With a scenario, the [engagement] table is computed from it (`study.scenario_engagement_table`)."""
     from pydantic import ValidationError
 
     from ..battle import Raid, read_document, read_tables
@@ -99,6 +99,7 @@ def _read_raid_only(path: Path) -> dict:
 
 
 def _scenario_table(scenario: str, raid) -> dict:
+    from ..study import scenario_engagement_table
     from .coverage import load_architecture
 
     arch = load_architecture(scenario, "SCENARIO")
@@ -106,87 +107,6 @@ def _scenario_table(scenario: str, raid) -> dict:
         return scenario_engagement_table(arch, raid)
     except (KeyError, ValueError) as err:
         fail("--raid", " ".join(str(err).split())[:400])
-
-
-def scenario_engagement_table(sc, raid) -> dict:
-    """The [engagement] table of a raid in a scenario (a `scenario.Scenario` or a
-    `study.Architecture`): batteries (inventory, SSPK) and one window per route (launch area,
-    launch point, aim point, threat class) and battery, flown with `study.fly` (the scenario's
-    trajectory shape), tracked with `study.track_times` and engaged with `engagement.engage`.
-
-    Threat classes are the scenario's ``threats`` names (a wave without ``missile`` takes its
-    launch area's first class); launch points are named points of the area (default: its first).
-    Sectors of responsibility are not applied here.
-    """
-    import math
-
-    import numpy as np
-
-    from .. import scenario as scn
-    from .. import study
-    from ..engagement import engage
-
-    arch = sc if isinstance(sc, study.Architecture) else study.Architecture.from_scenario(sc)
-    sc = arch.scenario
-    aims = scn.aim_points(sc)
-    aim_index = {name: i for i, name in enumerate(aims.names)}
-    batteries = arch.batteries
-    if not batteries:
-        raise ValueError(f"scenario {sc.name!r} has no batteries")
-
-    routes: dict[tuple, None] = {}
-    for i in range(len(raid)):
-        area = raid.launch_area[i]
-        if area not in sc.launch_areas:
-            raise KeyError(f"launch area {area!r} is not in scenario {sc.name!r}; allowed: {list(sc.launch_areas)}")
-        if raid.aim_point[i] not in aim_index:
-            raise KeyError(f"aim point {raid.aim_point[i]!r} is not in scenario {sc.name!r}; "
-                           f"allowed: {list(aim_index)}")
-        cls = raid.missile[i] or sc.launch_areas[area].threats[0]
-        if cls not in arch.missiles:
-            raise KeyError(f"threat class {cls!r} is not in scenario {sc.name!r}; allowed: {list(arch.missiles)}")
-        routes[(area, raid.point_of(i), raid.aim_point[i], raid.missile[i], cls)] = None
-    windows = []
-    by_class: dict[str, list[tuple]] = {}
-    for route in routes:
-        by_class.setdefault(route[4], []).append(route)
-    kill_assessment = None
-    for cls, group in by_class.items():
-        lat0, lon0, lat1, lon1 = [], [], [], []
-        for area, point, aim_name, _, _ in group:
-            pts = scn.launch_points(sc, area)
-            if point and point not in pts.names:
-                raise KeyError(f"launch point {point!r} is not in area {area!r}; allowed: {list(pts.names)}")
-            k = pts.names.index(point) if point else 0
-            lat0.append(pts.lat[k])
-            lon0.append(pts.lon[k])
-            lat1.append(aims.lat[aim_index[aim_name]])
-            lon1.append(aims.lon[aim_index[aim_name]])
-        traj = study.fly(arch, cls, np.array(lat0), np.array(lon0), np.array(lat1), np.array(lon1))
-        track, _ = study.track_times(arch, traj)
-        eng = engage(traj, batteries, track)
-        for r, (area, point, aim_name, missile, _) in enumerate(group):
-            for j, bat in enumerate(batteries):
-                if not eng.engageable[r, j]:
-                    continue
-                w = {"battery": bat.name, "launch_area": area, "aim_point": aim_name,
-                     "missile": missile, "launch_point": point,
-                     "launch_earliest_s": float(eng.launch_earliest[r, j]),
-                     "launch_latest_s": float(eng.launch_latest[r, j]),
-                     "intercept_first_s": float(eng.intercept_first[r, j]),
-                     "intercept_last_s": float(eng.intercept_last[r, j]),
-                     "source": f"computed from scenario {sc.name!r}"}
-                if all(math.isfinite(w[k]) for k in ("launch_earliest_s", "launch_latest_s",
-                                                     "intercept_first_s", "intercept_last_s")):
-                    windows.append(w)
-        kill_assessment = eng.kill_assessment
-    return {
-        "models": arch.models.as_dict(),
-        "kill_assessment_s": float(kill_assessment),
-        "battery": [{"name": b.name, "inventory": int(b.inventory), "sspk": float(b.interceptor.sspk)}
-                    for b in batteries],
-        "window": windows,
-    }
 
 
 def _read(path: Path, option: str, reader, validation_error):

@@ -228,7 +228,7 @@ def _widen_scenario_windows(base: dict, docs: list[dict], scenario: str) -> bool
     Returns True when ``base`` was changed (the grid must then be rebuilt from it)."""
     from ..battle import Raid
     from .coverage import load_architecture
-    from .raid import scenario_engagement_table
+    from ..study import scenario_engagement_table
 
     known = _routes(base)
     wanted = dict(known)
