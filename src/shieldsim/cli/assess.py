@@ -57,9 +57,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
     import matplotlib
 
     matplotlib.use("Agg")
-    from datetime import datetime, timezone
-
-    from .. import __version__, report, study
+    from .. import report, study
     from .. import scenario as scen
 
     sc = arch.scenario
@@ -143,12 +141,11 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
     elif "cooperation" not in not_computed:
         not_computed["cooperation"] = "skipped (--no-cooperation)"
 
-    provenance = report.Provenance(
-        version=__version__, models=arch.models.as_dict(), seed=None,
+    provenance = report.Provenance.now(
+        arch.models.as_dict(),
         command="shieldsim " + " ".join(sys.argv[1:]) if sys.argv and "shieldsim" in sys.argv[0] else "shieldsim assess",
-        timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        extra={"grid_deg": grid_deg or sc.defended.grid_deg, "threat_step_s": study.DEFAULT_STEP_S,
-               "rules": study.provenance(arch)["rules"], "deterrent_scenario": DETERRENT_SCENARIO})
+        grid_deg=grid_deg or sc.defended.grid_deg, threat_step_s=study.DEFAULT_STEP_S,
+        rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO)
     assessment = report.Assessment(
         scenario=arch.name, scenario_text=scen.dump(sc), provenance=provenance, title=sc.title or arch.name,
         description=getattr(sc, "description", "") or "", assumptions=report.assumptions_from_scenario(sc),
