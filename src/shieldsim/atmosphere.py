@@ -63,9 +63,18 @@ def density_from_table(alt, bottom, step, log_rho):
     return np.exp((1.0 - w) * log_rho[i] + w * log_rho[i + 1])
 
 
+@njit(cache=True)
+def _density_batch(alt, bottom, step, log_rho, out):
+    for i in range(alt.shape[0]):
+        out[i] = density_from_table(alt[i], bottom, step, log_rho)
+
+
 def density(alt) -> np.ndarray:
-    """US Standard Atmosphere 1976 density (kg/m^3) at geometric altitudes ``alt`` (m)."""
+    """US Standard Atmosphere 1976 density (kg/m^3) at geometric altitudes ``alt`` (m, any
+    shape; the result has the same shape): the table of `density_table` read by the same
+    compiled `density_from_table` that the flight kernels use."""
     bottom, step, log_rho = density_table()
     alt = np.asarray(alt, dtype=float)
-    out = np.vectorize(lambda h: density_from_table(h, bottom, step, log_rho), otypes=[float])(alt)
-    return out
+    out = np.empty(alt.size)
+    _density_batch(np.ascontiguousarray(alt.ravel()), bottom, step, log_rho, out)
+    return out.reshape(alt.shape)

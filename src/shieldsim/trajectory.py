@@ -285,7 +285,6 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
             t += dt
             if not drag:
                 break
-            # step slightly inside the atmosphere so the loop below integrates
         # integrate with drag until impact or back above the ceiling (ascending)
         impacted = False
         for _s in range(10_000_000):
