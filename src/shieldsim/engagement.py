@@ -39,8 +39,9 @@ from numba import njit, prange
 
 from .earth import to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
-                          Battery, _ground_range, arrival_near, feasible_time_one, max_coast_speed)
-from .trajectory import Models, Trajectory
+                          Battery, _ground_range, arrival_near, earliest_arrival, feasible_time_one, max_coast_speed,
+                          reach)
+from .trajectory import Models, Trajectory, fly_states
 
 DEFAULT_KILL_ASSESSMENT = 30.0
 """Seconds from an intercept to the end of its kill assessment (shieldsim assumption: sensors
@@ -274,9 +275,6 @@ def interceptor_altitude(trajectories: Trajectory, battery: Battery, index: int,
     launched at ``launch`` to intercept threat ``index`` at ``intercept`` (s after threat
     launch): the straight powered climb then the coast, for plots. With ``launch`` None the
     interceptor flies its fastest arc to that point (launched as late as possible)."""
-    from .interceptor import earliest_arrival, reach
-    from .trajectory import fly_states
-
     models = trajectories.models
     k = int(round((intercept - trajectories.time[0]) / trajectories.step))
     p = trajectories.position[index, k]

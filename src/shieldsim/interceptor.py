@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
-from .earth import to_ecef, to_geodetic
+from .earth import geodesic_direct, to_ecef, to_geodetic
 from .kepler import lambert_one
 from .trajectory import Models
 
@@ -629,8 +629,6 @@ def flyout_fan(interceptor: Interceptor, site, times, models: Models = Models(),
     clockwise from north): a grid point is inside at time t if its earliest arrival is <= t.
     Default grid: 120 ranges up to the maximum range and 100 altitudes up to the ceiling
     (cell centres)."""
-    from .earth import geodesic_direct
-
     site_lat, site_lon = (float(x) for x in site)
 
     times = np.atleast_1d(np.asarray(times, dtype=float))

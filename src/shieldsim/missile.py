@@ -39,10 +39,12 @@ from functools import lru_cache
 import numpy as np
 from numba import njit, prange
 
-from .atmosphere import density_from_table
+from .atmosphere import density_from_table, density_table
 from .earth import (
-    SPHERE, Earth, enu_basis, fixed_state, fixed_state_one, radial_height_one, surface_radius_one, to_ecef, to_geodetic,
+    SPHERE, WGS84, Earth, enu_basis, fixed_state, fixed_state_one, radial_height_one, surface_distance,
+    surface_radius_one, to_ecef, to_geodetic,
 )
+from .kepler import flight_path_angle, propagate, time_to_radius
 
 BOOST_STEP = 0.5
 """Nominal Runge-Kutta step (s) of the boost integration (segments end exactly at every
@@ -367,8 +369,6 @@ def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, eart
     ``cutoff``: thrust end in seconds after launch; ``t_end``: end of the integration (defaults
     to the cutoff). See `boost_one` for the layout of ``res`` (inertial frame of the launch).
     """
-    from .atmosphere import density_table
-
     lat, lon, heading, kick, cutoff = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
                                        np.broadcast_arrays(lat, lon, heading, kick, cutoff))
     n = lat.shape[0]
@@ -446,8 +446,6 @@ def _min_energy_kick(kicks, res, earth):
     """Kick (rad) at which the burnout flight-path angle equals the minimum-energy angle for
     the vacuum range it flies (first crossing from steep to flat), and the burnout speed there
     (linear interpolation between the grid points); NaN if none."""
-    from .kepler import flight_path_angle
-
     r, v = res[:, 1:4], res[:, 4:7]
     psi = _vacuum_range_inertial(r, v, earth) / earth.equatorial_radius
     g = flight_path_angle(r, v) - min_energy_gamma(np.linalg.norm(r, axis=1), earth.equatorial_radius, psi)
@@ -464,8 +462,6 @@ def _min_energy_kick(kicks, res, earth):
 def _vacuum_range_inertial(r, v, earth: Earth) -> np.ndarray:
     """Ground range (m, on the sphere of the model's equatorial radius) of vacuum conics from
     inertial states to the surface, measured from the state's ground point; NaN if none."""
-    from .kepler import propagate, time_to_radius
-
     t = time_to_radius(r, v, earth.equatorial_radius, earth.gm, True)
     ok = np.isfinite(t)
     out = np.full(r.shape[0], np.nan)
@@ -504,8 +500,6 @@ def boost(missile: Missile, lat, lon, heading, kick, cutoff=1.0, models=None) ->
     Returns:
         A `Boost` with burnout states relative to the rotating Earth.
     """
-    from .earth import WGS84, surface_distance
-
     earth = getattr(models, "earth", WGS84)
     rotation = getattr(models, "rotation", True)
     drag = getattr(models, "drag", True)

@@ -26,13 +26,14 @@ from functools import lru_cache
 import numpy as np
 from numba import njit, prange
 
-from .atmosphere import density_from_table
+from .atmosphere import density_from_table, density_table
 from .earth import (
-    SPHERE, WGS84, Earth, ecef_one, fixed_state, fixed_state_one, geodesic_inverse, geodetic_height_one,
+    SPHERE, WGS84, Earth, ecef_one, enu_basis, fixed_state, fixed_state_one, geodesic_inverse, geodetic_height_one,
     inertial_velocity, local_velocity, radial_height_one, rotate_about_z, surface_distance, surface_distance_one,
     surface_lat_lon, surface_radius_one, to_ecef, to_geodetic,
 )
-from .kepler import conic_elements, crossing_anomaly, flight_path_angle, propagate_one, state_at_anomaly
+from .kepler import apoapsis, conic_elements, crossing_anomaly, flight_path_angle, propagate_one, state_at_anomaly
+from .missile import _vacuum_range_inertial, boost_profile, min_energy_gamma, run_boost, state_angles
 
 DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
@@ -363,8 +364,6 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
     (N, 3) m/s to impact. ``beta`` is the ballistic coefficient (kg/m^2, scalar or (N,)) used
     when ``models.drag`` is on. With ``sample_step`` (s) the flight is also sampled every
     ``sample_step`` seconds from burnout up to ``max_time``."""
-    from .atmosphere import density_table
-
     r0 = np.ascontiguousarray(np.atleast_2d(np.asarray(position, dtype=float)))
     v_rel = np.ascontiguousarray(np.atleast_2d(np.asarray(velocity, dtype=float)))
     n = r0.shape[0]
@@ -394,8 +393,6 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
     speed_imp = np.linalg.norm(v_imp_rel, axis=1)
     up = r_imp / np.linalg.norm(r_imp, axis=1)[:, None]
     if earth.flattening:
-        from .earth import enu_basis
-
         up = enu_basis(lat_i, lon_i)[2]
     gamma_imp = np.arcsin(np.clip(np.sum(v_imp_rel * up, axis=1) / speed_imp, -1.0, 1.0))
     ok = np.isfinite(t_imp)
@@ -636,8 +633,6 @@ class MinimumEnergy:
 
 def _min_energy_closed(ground_range, burnout_alt, radius, gm):
     """Closed-form minimum-energy arc on a non-rotating sphere: (v, gamma, tof, apogee alt)."""
-    from .missile import min_energy_gamma
-
     psi = np.asarray(ground_range, dtype=float) / radius
     r1 = radius + np.asarray(burnout_alt, dtype=float)
     r2 = np.full_like(r1, radius)
@@ -746,8 +741,6 @@ def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_mod
     default the same). Returns a dict of (N,) arrays: impact_lat, impact_lon, burnout state
     (Earth-fixed), flight_time (burnout to impact), apogee_alt, g (inertial burnout flight-path
     angle minus the minimum-energy angle of the arc flown)."""
-    from .missile import min_energy_gamma, run_boost
-
     earth = models.earth
     omega = earth.rotation_rate if models.rotation else 0.0
     t_c = cutoff * missile.burn_time
@@ -779,9 +772,6 @@ def _shape_table(missile, drag: bool):
     """Boosts of the class over a grid of kick angles x cutoffs on the non-rotating sphere,
     with vacuum free flight: (kicks (K,), cutoffs (C,), range (K, C) m, apogee alt (K, C) m,
     g (K, C) rad). Starting values for `aim`."""
-    from .kepler import apoapsis
-    from .missile import _vacuum_range_inertial, boost_profile, min_energy_gamma, run_boost
-
     kicks = np.radians(np.linspace(0.5, 85.0, 86))
     cutoffs = np.linspace(_CUTOFF_MIN, 1.0, 33)
     kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
@@ -847,8 +837,6 @@ def max_range(missile, lat, lon, heading, models: Models = Models(), n_grid: int
     """Greatest ground range (m) of the class launched from lat, lon (rad) along ``heading``
     (rad): full burn, kick angle optimised (grid then golden-section search), flown with the
     full model. Returns (range (N,), best kick (N,) rad)."""
-    from .missile import boost_profile
-
     lat, lon, heading = (np.atleast_1d(np.asarray(x, dtype=float)) for x in np.broadcast_arrays(lat, lon, heading))
     n = lat.size
     acc = boost_profile(missile)
@@ -893,8 +881,6 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         ValueError: a target beyond the class's maximum range in that direction (the message
             states that maximum), or an apogee the class cannot fly to that target.
     """
-    from .missile import boost_profile
-
     if kind not in ("minimum-energy", "lofted", "depressed"):
         raise ValueError(f"kind must be 'minimum-energy', 'lofted' or 'depressed', got {kind!r}")
     if unreachable not in ("raise", "skip"):
@@ -1293,8 +1279,6 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
     the total burn. Returns an `Aim` (miss measured to ``target_lat/lon`` when given).
     ``max_free_flight`` (s), if known, bounds the burnout-to-impact time and saves a probe flight.
     """
-    from .missile import boost_profile, run_boost, state_angles
-
     lat, lon, heading, kick, cutoff = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
                                        np.broadcast_arrays(lat, lon, heading, kick, cutoff))
     n = lat.size
