@@ -17,6 +17,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .earth import GM_EARTH
+
 _NEWTON_TOL = 1e-13
 _NEWTON_MAX = 60
 
@@ -224,7 +226,7 @@ def _as_states(r0, v0):
     return r0, v0
 
 
-def propagate(r0, v0, t, gm: float = 3.986004418e14):
+def propagate(r0, v0, t, gm: float = GM_EARTH):
     """States after time ``t`` (s, scalar or (N,)) from N initial states (N, 3) m and m/s.
 
     Returns (r, v), each (N, 3). Exact two-body motion for every conic.
@@ -236,7 +238,7 @@ def propagate(r0, v0, t, gm: float = 3.986004418e14):
     return r, v
 
 
-def time_to_radius(r0, v0, radius, gm: float = 3.986004418e14, descending: bool = True):
+def time_to_radius(r0, v0, radius, gm: float = GM_EARTH, descending: bool = True):
     """Seconds until each of N states (N, 3) first reaches ``radius`` (m, scalar or (N,)).
 
     See :func:`time_to_radius_one` for the branch convention; NaN where never reached.
@@ -248,7 +250,7 @@ def time_to_radius(r0, v0, radius, gm: float = 3.986004418e14, descending: bool 
     return out
 
 
-def apoapsis(r0, v0, gm: float = 3.986004418e14):
+def apoapsis(r0, v0, gm: float = GM_EARTH):
     """Apoapsis radius (m) of the remaining flight and seconds until it, for N states.
 
     For a state already descending the apoapsis of the remaining flight is the current
@@ -375,7 +377,7 @@ def _lambert_batch(r1, r2, tof, gm, v1, v2):
         lambert_one(r1[i], r2[i], tof[i], gm, v1[i], v2[i])
 
 
-def lambert(r1, r2, tof, gm: float = 3.986004418e14):
+def lambert(r1, r2, tof, gm: float = GM_EARTH):
     """Solve Lambert's problem for N pairs of inertial positions.
 
     Args:
