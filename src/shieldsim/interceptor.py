@@ -265,6 +265,8 @@ def speed_needed_one(site, p, tau, params, gm, omega, r_floor, b_ecef, v_rel, wo
 
 @njit(cache=True)
 def _excess(site, p, tau, params, gm, omega, r_floor, b, v, work):
+    """Needed minus available ground-relative burnout speed (m/s) to be at p at flight time tau
+    (s after launch); <= 0 where p is reachable then, inf where no arc exists."""
     return speed_needed_one(site, p, tau, params, gm, omega, r_floor, b, v, work) - params[P_SPEED]
 
 

@@ -199,6 +199,8 @@ def _boost_accel(t, y, acc0, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, o
 @njit(cache=True, inline="always")
 def _rk4_boost(t, y, dt, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta,
                bottom, step, log_rho, out, k1, k2, k3, k4, tmp):
+    """One classical RK4 step of dt seconds of the boosting state y = (r, v) (inertial, m and m/s)
+    from time t into out; k1..k4, tmp are scratch arrays of length 6."""
     _boost_accel(t, y, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta, bottom, step, log_rho, k1)
     for j in range(6):
         tmp[j] = y[j] + 0.5 * dt * k1[j]
@@ -348,6 +350,7 @@ class Boost:
 
 
 def _stage_ends(missile: Missile) -> np.ndarray:
+    """Time (s after launch) at which each stage burns out; stages fire back to back."""
     return np.cumsum(np.asarray(missile.stage_burn_times, dtype=float))
 
 
@@ -391,7 +394,9 @@ def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, eart
 
 
 def state_angles(position, velocity, earth: Earth):
-    """Geodetic lat, lon, alt, speed, flight-path angle and heading of Earth-fixed states."""
+    """Geodetic latitude, longitude (rad) and height (m), speed (m/s), flight-path angle above the
+    local geodetic horizontal (rad) and heading clockwise from north (rad, [0, 2 pi)) of Earth-fixed
+    positions (N, 3) m with Earth-relative velocities (N, 3) m/s."""
     lat, lon, alt = to_geodetic(position, earth)
     east, north, up = enu_basis(lat, lon)
     speed = np.linalg.norm(velocity, axis=-1)

@@ -341,6 +341,8 @@ def _status(p, j, site, east, north, up, centre, rloc, ant, k, fixed, bore, half
 
 @njit(cache=True)
 def _hermite(p0, v0, p1, v1, dt, s, out):
+    """Cubic Hermite interpolation between samples (p0, v0) and (p1, v1) (m, m/s) dt seconds
+    apart, at the fraction s in [0, 1] of the step: the position (m) written to out."""
     s2 = s * s
     s3 = s2 * s
     h00 = 2.0 * s3 - 3.0 * s2 + 1.0

@@ -47,7 +47,9 @@ _SURFACE_TOL = 1e-4  # m
 
 @dataclass(frozen=True)
 class Models:
-    """The model switches of a computation, recorded in every output."""
+    """The model switches of a computation, recorded in every output: the Earth model (shape
+    and GM), whether the Earth rotates under the flight (``rotation``) and whether air drag is
+    integrated below `DRAG_CEILING` (``drag``)."""
 
     earth: Earth = WGS84
     rotation: bool = True
@@ -196,6 +198,10 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
 
 @njit(cache=True)
 def _accel(r, v, gm, omega, beta, bottom, step, log_rho, a, b, out):
+    """Acceleration (m/s^2, into out) of a point mass at inertial r (m) with velocity v (m/s):
+    point-mass gravity plus drag rho |v_air| v_air / (2 beta) (beta kg/m^2) in air co-rotating
+    with the Earth at omega (rad/s), rho from the density table at the height above the
+    ellipsoid (a, b) along the radius."""
     rn = math.sqrt(r[0] ** 2 + r[1] ** 2 + r[2] ** 2)
     k = -gm / rn**3
     # air velocity: co-rotating atmosphere, v_air = v - omega x r
@@ -1260,6 +1266,8 @@ def _join_samples(bpos, bvel, j0, fpos, fvel, pos, vel):
 
 
 def _safe_inverse(lat, lon, e, earth):
+    """Geodesic distance (m) and initial heading (rad) from launch points (rad) to the impacts
+    ``e["impact_lat"]``, ``e["impact_lon"]`` of `_evaluate`; NaN where a flight has no impact."""
     d = np.full(lat.shape, np.nan)
     az = np.full(lat.shape, np.nan)
     ok = np.isfinite(e["impact_lat"])
