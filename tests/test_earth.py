@@ -154,3 +154,13 @@ def test_fixed_state_and_inertial_velocity_invert_each_other_at_time_zero_and_ma
     for i in range(20):
         fixed_state_one(r[i], v_rel[i], t[i], omega, p1, w1)
         assert np.allclose(p1, pos[i], rtol=0, atol=1e-6) and np.allclose(w1, vel[i], rtol=0, atol=1e-9)
+
+
+def test_gaussian_radius_is_the_sphere_radius_and_the_ellipsoid_curvature_at_equator_and_pole():
+    from shieldsim.earth import gaussian_radius
+
+    assert np.allclose(gaussian_radius(np.radians(LAT), SPHERE), SPHERE.equatorial_radius, rtol=1e-15)
+    a, b = WGS84.equatorial_radius, WGS84.polar_radius
+    assert np.isclose(gaussian_radius(0.0, WGS84), b, rtol=1e-12)  # sqrt(a (1 - e^2) a) = b
+    assert np.isclose(gaussian_radius(np.pi / 2, WGS84), a * a / b, rtol=1e-12)  # M = N = a^2 / b
+    assert np.all(np.diff(gaussian_radius(np.radians(np.arange(0, 91)), WGS84)) > 0)

@@ -149,6 +149,15 @@ def local_velocity(speed, flight_path_angle, heading, lat, lon) -> np.ndarray:
     return speed * (horizontal + np.sin(g) * up)
 
 
+def gaussian_radius(lat, earth: Earth = WGS84):
+    """Gaussian mean radius of curvature sqrt(M N) (m) of the model surface at geodetic latitude
+    ``lat`` (rad): the radius of the sphere that best fits the surface around that point in every
+    direction (M meridional, N prime-vertical radius of curvature). Equals the radius on the sphere."""
+    a, e2 = earth.equatorial_radius, earth.eccentricity_squared
+    w = 1.0 - e2 * np.sin(lat) ** 2
+    return np.sqrt(a * (1.0 - e2) / w**1.5 * a / np.sqrt(w))
+
+
 def surface_radius(geocentric_sin_lat, earth: Earth = WGS84):
     """Distance (m) from the Earth's centre to the model surface at a geocentric latitude,
     given as its sine (so it applies to any ECEF direction: sin = z / |r|)."""

@@ -58,7 +58,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .earth import WGS84, Earth, enu_basis, radial_height_one, to_ecef
+from .earth import WGS84, Earth, enu_basis, gaussian_radius, radial_height_one, to_ecef
 
 _REFINE_ITER = 20
 """Bisection steps when refining a coverage boundary between two samples (step / 2^20)."""
@@ -505,9 +505,7 @@ def _site_geometry(radars, earth: Earth):
     ant = np.array([r.site_altitude + r.antenna_height for r in radars], dtype=float)
     site = to_ecef(lat, lon, ant, earth)
     east, north, up = enu_basis(lat, lon)
-    a, e2 = earth.equatorial_radius, earth.eccentricity_squared
-    w = 1.0 - e2 * np.sin(lat) ** 2
-    rloc = np.sqrt(a * (1.0 - e2) / w**1.5 * a / np.sqrt(w))  # sqrt(M N)
+    rloc = gaussian_radius(lat, earth)
     centre = to_ecef(lat, lon, 0.0, earth) - rloc[:, None] * up
     return site, east, north, up, centre, rloc, ant
 
