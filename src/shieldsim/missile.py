@@ -452,7 +452,7 @@ def _min_energy_kick(kicks, res, earth):
     the vacuum range it flies (first crossing from steep to flat), and the burnout speed there
     (linear interpolation between the grid points); NaN if none."""
     r, v = res[:, 1:4], res[:, 4:7]
-    psi = _vacuum_range_inertial(r, v, earth) / earth.equatorial_radius
+    psi = vacuum_range_inertial(r, v, earth) / earth.equatorial_radius
     g = flight_path_angle(r, v) - min_energy_gamma(np.linalg.norm(r, axis=1), earth.equatorial_radius, psi)
     g[res[:, 13] == 0] = np.nan
     speed = np.linalg.norm(v, axis=1)
@@ -464,7 +464,7 @@ def _min_energy_kick(kicks, res, earth):
     return float(kicks[i] + w * (kicks[i + 1] - kicks[i])), float(speed[i] + w * (speed[i + 1] - speed[i]))
 
 
-def _vacuum_range_inertial(r, v, earth: Earth) -> np.ndarray:
+def vacuum_range_inertial(r, v, earth: Earth) -> np.ndarray:
     """Ground range (m, on the sphere of the model's equatorial radius) of vacuum conics from
     inertial states to the surface, measured from the state's ground point; NaN if none."""
     t = time_to_radius(r, v, earth.equatorial_radius, earth.gm, True)

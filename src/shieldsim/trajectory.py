@@ -33,7 +33,7 @@ from .earth import (
     surface_lat_lon, surface_radius_one, to_ecef, to_geodetic,
 )
 from .kepler import apoapsis, conic_elements, crossing_anomaly, flight_path_angle, propagate_one, state_at_anomaly
-from .missile import _vacuum_range_inertial, boost_profile, min_energy_gamma, run_boost, state_angles
+from .missile import vacuum_range_inertial, boost_profile, min_energy_gamma, run_boost, state_angles
 
 DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
@@ -638,7 +638,10 @@ class MinimumEnergy:
 
 
 def _min_energy_closed(ground_range, burnout_alt, radius, gm):
-    """Closed-form minimum-energy arc on a non-rotating sphere: (v, gamma, tof, apogee alt)."""
+    """Closed-form minimum-energy arc on a non-rotating sphere of ``radius`` (m) from burnout at
+    ``burnout_alt`` (m) to the surface ``ground_range`` (m) away: (burnout speed m/s, flight-path
+    angle rad, time of flight s, apogee altitude m). The semi-major axis is a quarter of the
+    perimeter of the triangle centre-burnout-impact (the empty focus lies on the chord)."""
     psi = np.asarray(ground_range, dtype=float) / radius
     r1 = radius + np.asarray(burnout_alt, dtype=float)
     r2 = np.full_like(r1, radius)
@@ -651,13 +654,11 @@ def _min_energy_closed(ground_range, burnout_alt, radius, gm):
     e = np.sqrt(np.clip(1.0 - p / a, 0.0, None))
     apogee = np.where(gamma > 0, a * (1.0 + e), r1) - radius
     # time of flight from the eccentric anomalies of the two ends of the arc
-    cos_e1 = np.clip((1.0 - r1 / a) / e, -1, 1)
-    cos_e2 = np.clip((1.0 - r2 / a) / e, -1, 1)
-    e1 = np.arccos(cos_e1)
-    e1 = np.where(gamma >= 0, e1, 2 * np.pi - e1)  # ascending branch at burnout when gamma > 0
-    e2 = 2 * np.pi - np.arccos(cos_e2)  # descending branch at impact
+    anom_bo = np.arccos(np.clip((1.0 - r1 / a) / e, -1, 1))
+    anom_bo = np.where(gamma >= 0, anom_bo, 2 * np.pi - anom_bo)  # ascending branch at burnout when gamma > 0
+    anom_imp = 2 * np.pi - np.arccos(np.clip((1.0 - r2 / a) / e, -1, 1))  # descending branch at impact
     n = np.sqrt(gm / a**3)
-    tof = ((e2 - e * np.sin(e2)) - (e1 - e * np.sin(e1))) / n
+    tof = ((anom_imp - e * np.sin(anom_imp)) - (anom_bo - e * np.sin(anom_bo))) / n
     return speed, gamma, tof, apogee
 
 
@@ -785,7 +786,7 @@ def _shape_table(missile, drag: bool):
                           SPHERE, False, drag)
     r, v = res[:, 1:4], res[:, 4:7]
     radius = SPHERE.equatorial_radius
-    free = _vacuum_range_inertial(r, v, SPHERE)
+    free = vacuum_range_inertial(r, v, SPHERE)
     rn = np.linalg.norm(r, axis=1)
     down = radius * np.arccos(np.clip(r[:, 0] / rn, -1, 1))  # launch at (radius, 0, 0)
     rng = down + free
