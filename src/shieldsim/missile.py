@@ -424,9 +424,9 @@ def min_energy_gamma(r1, r2, psi):
 
 
 @lru_cache(maxsize=64)
-def _profile_cached(key) -> tuple:
-    """(ignition accelerations, reference kick): the calibration of `boost_profile`."""
-    missile = key[0]
+def _profile_cached(missile: Missile) -> tuple:
+    """(ignition accelerations m/s^2, reference kick rad): the calibration of `boost_profile`,
+    cached per class (a `Missile` hashes on its figures, not on its ``sources``)."""
     base = missile.fractions() * missile.burnout_speed / _ideal_speed_per_acc(missile)
     kicks = np.radians(np.linspace(0.5, 85.0, 170))
     from scipy.optimize import brentq
@@ -482,13 +482,13 @@ def boost_profile(missile: Missile) -> np.ndarray:
     whose burnout flight-path angle is the minimum-energy angle for the vacuum range it then
     flies (on the non-rotating sphere, with drag during the boost) ends at
     ``missile.burnout_speed``. For a given speed that angle is also the angle of greatest range."""
-    return np.asarray(_profile_cached((missile,))[0])
+    return np.asarray(_profile_cached(missile)[0])
 
 
 def nominal_kick(missile: Missile) -> float:
     """Kick angle (rad) of the calibration flight: full burn, minimum-energy burnout angle,
     non-rotating sphere with drag."""
-    return float(_profile_cached((missile,))[1])
+    return float(_profile_cached(missile)[1])
 
 
 def boost(missile: Missile, lat, lon, heading, kick, cutoff=1.0, models=None) -> Boost:
