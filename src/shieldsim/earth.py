@@ -318,7 +318,7 @@ def fixed_state_one(r, v, t, omega, pos_out, vel_out):
 
     The inertial frame coincides with Earth-fixed axes at t = 0 and the Earth turns about +z at
     ``omega`` (rad/s): velocity relative to the Earth is v - omega x r, and both vectors are
-    rotated by -omega t. Scalar twin of `rotate_about_z` for compiled loops.
+    rotated by -omega t. Scalar twin of `fixed_state` for compiled loops.
     """
     c = math.cos(-omega * t)
     s = math.sin(-omega * t)
