@@ -354,11 +354,13 @@ def test_a_polygon_without_area_is_rejected():
     assert [i.path for i in ex.value.issues] == ["launch_areas.a1"] and "no area" in ex.value.issues[0].allowed
 
 
-def test_defended_grid_default_is_europe_at_half_a_degree():
-    lat, lon = S.defended_grid(S.load())
-    assert np.degrees(lat[0]) == 34.0 and np.degrees(lat[-1]) == pytest.approx(72.0)
-    assert np.degrees(lon[0]) == -25.0 and np.degrees(lon[-1]) == pytest.approx(45.0)
-    assert np.degrees(lat[1] - lat[0]) == pytest.approx(0.5)
+def test_default_defended_grid_is_europe_at_half_a_degree():
+    from shieldsim.coverage import grid_centres
+
+    d = S.load().defended
+    lat, lon = grid_centres(d.lat_min_deg, d.lat_max_deg, d.lon_min_deg, d.lon_max_deg, d.grid_deg)
+    assert (lat[0], lat[-1]) == (34.25, 71.75) and (lon[0], lon[-1]) == (-24.75, 44.75)
+    assert lat.size == 76 and lon.size == 140
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1057,13 +1057,3 @@ def aim_points(sc: Scenario, group: str | None = None) -> Points:
     chosen = [(n, p) for n, p in sc.aim_points.items() if group is None or p.group == group]
     return Points([n for n, _ in chosen], np.radians([p.lat_deg for _, p in chosen]),
                   np.radians([p.lon_deg for _, p in chosen]))
-
-
-def defended_grid(sc: Scenario) -> tuple:
-    """Latitude and longitude axes (radians, 1-D) of the defended-region grid."""
-    import numpy as np
-
-    d = sc.defended
-    lat = np.arange(d.lat_min_deg, d.lat_max_deg + 1e-9, d.grid_deg)
-    lon = np.arange(d.lon_min_deg, d.lon_max_deg + 1e-9, d.grid_deg)
-    return np.radians(lat), np.radians(lon)
