@@ -20,7 +20,6 @@ import numpy as np
 
 
 def threats(n: int, seed: int = 1, step: float = 2.0):
-    from shieldsim.earth import to_geodetic
     from shieldsim.trajectory import Models, Trajectory, fly
 
     rng = np.random.default_rng(seed)
@@ -32,7 +31,6 @@ def threats(n: int, seed: int = 1, step: float = 2.0):
     gamma = np.radians(rng.uniform(25.0, 45.0, n))
     f = fly(lat, lon, 100e3, speed, gamma, heading, models, sample_step=step, max_time=1800.0)
     impact_lat, impact_lon = f.impact_lat, f.impact_lon
-    nan = np.full(n, np.nan)
     return Trajectory(time=f.sample_time, position=f.position, velocity=f.velocity, launch_time=np.zeros(n),
                       burnout_time=np.zeros(n), impact_time=f.flight_time, apogee_time=f.apogee_time,
                       launch_lat=lat, launch_lon=lon, impact_lat=impact_lat, impact_lon=impact_lon,

@@ -13,7 +13,7 @@ import time
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from shieldsim.earth import earth_model, rotate_about_z
+from shieldsim.earth import earth_model
 from shieldsim.trajectory import Models, burnout_state, fly
 
 

@@ -113,7 +113,7 @@ def test_window_latest_launch_and_shots_match_a_brute_force_reference():
 
 
 def test_first_opportunity_lies_in_the_band_and_a_launch_at_launch_latest_still_intercepts():
-    traj, bats, e = _threats(), _batteries(), _base()
+    bats, e = _batteries(), _base()
     for j, bat in enumerate(bats):
         icp = bat.interceptor
         rows = np.flatnonzero(e.engageable[:, j])

@@ -422,7 +422,6 @@ def _ground_range(site, p):
     """Ground range (m) from the Earth-fixed site to the ground point of p (m), along the
     sphere of the site's geocentric radius."""
     rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
-    rp = math.sqrt(p[0] ** 2 + p[1] ** 2 + p[2] ** 2)
     cx = site[1] * p[2] - site[2] * p[1]
     cy = site[2] * p[0] - site[0] * p[2]
     cz = site[0] * p[1] - site[1] * p[0]
