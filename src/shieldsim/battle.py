@@ -393,7 +393,7 @@ def _problem(engagement, raid: Raid, doctrine: Doctrine, seed: int, inventory=No
 # Kernel
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _battle_kernel(u, launch_time, le, ll, i_first, i_last, eng, sspk, inventory, deadline, aim_index,
                    shots_per_engagement, looks, kill_assessment, leakers, expended, threat_leaks):
     """Play T trials. u: (T, N, S) uniforms. Writes leakers (T, A), expended (T, B) and adds

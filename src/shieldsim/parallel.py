@@ -131,8 +131,9 @@ class DaskExecutor(Executor):
         futures = self.client.map(fn, items, pure=False)
         try:
             return self.client.gather(futures)
-        finally:
+        except BaseException:  # only then: a cancel is one more round trip through the scheduler
             self.client.cancel([f for f in futures if not f.done()])
+            raise
 
     def close(self) -> None:
         try:
@@ -201,7 +202,8 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Execut
 
     cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
                            dashboard_address=None, silence_logs=logging.CRITICAL)
-    return DaskExecutor(Client(cluster), cluster, name="dask-local")
+    # the workers are on this machine: gather results from them directly, not through the scheduler
+    return DaskExecutor(Client(cluster, direct_to_workers=True), cluster, name="dask-local")
 
 
 @contextmanager
