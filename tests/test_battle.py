@@ -494,6 +494,38 @@ def test_raid_from_a_built_in_scenario_computes_windows_and_runs(tmp_path):
         assert b["max_expended"] <= b["inventory"]
 
 
+def test_raid_in_a_sectoral_scenario_gives_windows_only_to_the_responsible_side():
+    """sectoral-2010 has the assets of cooperation-2011; its raid windows are cooperation-2011's
+    less those of batteries whose side is not responsible at their first intercept point."""
+    from shieldsim import engagement, scenario, study
+
+    targets = ("warsaw", "bucharest", "berlin", "ankara")
+    raid = Raid.from_dict({"name": "r", "wave": [
+        {"launch_area": "tabriz", "aim_point": aim, "missile": "irbm", "count": 1} for aim in targets]})
+    key = lambda w: (w["battery"], w["aim_point"])  # noqa: E731
+    shared = {key(w): w for w in study.scenario_engagement_table(scenario.load("cooperation-2011"), raid)["window"]}
+    sectoral = study.scenario_engagement_table(scenario.load("sectoral-2010"), raid)["window"]
+
+    # the rule recomputed here: fly the four routes, engage, look up the side at each first intercept
+    arch = study.Architecture.from_scenario(scenario.load("sectoral-2010"))
+    aims = scenario.aim_points(arch.scenario)
+    launch = scenario.launch_points(arch.scenario, "tabriz")
+    rows = [aims.names.index(a) for a in targets]
+    traj = study.fly(arch, "irbm", np.full(4, launch.lat[0]), np.full(4, launch.lon[0]), aims.lat[rows], aims.lon[rows])
+    eng = engagement.engage(traj, arch.batteries, study.track_times(arch, traj)[0])
+    sides = study.sector_sides(arch.scenario, eng.first_lat, eng.first_lon)
+    expected = {(b.name, targets[r]) for r in range(4) for j, b in enumerate(arch.batteries)
+                if (b.name, targets[r]) in shared and sides[r, j] in ("", b.side)}
+
+    assert {key(w) for w in sectoral} == expected
+    assert len(expected) < len(shared), "the raid should cross a sector where some battery may not engage"
+    assert expected, "some battery should stay responsible"
+    for w in sectoral:
+        assert {k: v for k, v in w.items() if k != "source"} == \
+            {k: v for k, v in shared[key(w)].items() if k != "source"}
+        assert "sectors" in w["source"]
+
+
 # --------------------------------------------------------------------------------------------
 # Sweeps over the doctrine: the swept value is used, and points share their random numbers
 

@@ -151,13 +151,19 @@ def allowed_batteries(arch: Architecture, engagement) -> np.ndarray:
     from .coverage import battery_ready
 
     bats = arch.batteries
-    ok = battery_ready(engagement, [b.inventory for b in bats], [b.doctrine for b in bats],
-                       [b.salvo_size for b in bats])
-    if arch.scenario.sectors:
-        sides = sector_sides(arch.scenario, engagement.first_lat, engagement.first_lon)
-        own = np.array([b.side for b in bats], dtype=object)[None, :]
-        ok &= (sides == "") | (sides == own)
-    return ok
+    return battery_ready(engagement, [b.inventory for b in bats], [b.doctrine for b in bats],
+                         [b.salvo_size for b in bats]) & responsible(arch, engagement)
+
+
+def responsible(arch: Architecture, engagement) -> np.ndarray:
+    """(N, B) bool: under the scenario's sectors, whether each battery's side is responsible
+    where that battery would first intercept the flight (over no sector any side is); all True
+    in a scenario without sectors."""
+    if not arch.scenario.sectors:
+        return np.ones(np.shape(engagement.engageable), bool)
+    sides = sector_sides(arch.scenario, engagement.first_lat, engagement.first_lon)
+    own = np.array([b.side for b in arch.batteries], dtype=object)[None, :]
+    return (sides == "") | (sides == own)
 
 
 def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step: float = DEFAULT_STEP_S,
@@ -268,7 +274,8 @@ def scenario_engagement_table(sc, raid) -> dict:
 
     Threat classes are the scenario's ``threats`` names (a wave without ``missile`` takes its
     launch area's first class); launch points are named points of the area (default: its first).
-    Sectors of responsibility are not applied here.
+    Under sectors of responsibility a battery gets a window only where its side is responsible
+    (`responsible`: at its first intercept point), as in coverage.
     """
     from .engagement import engage
 
@@ -293,6 +300,9 @@ def scenario_engagement_table(sc, raid) -> dict:
             raise KeyError(f"threat class {cls!r} is not in scenario {sc.name!r}; allowed: {list(arch.missiles)}")
         routes[(area, raid.point_of(i), raid.aim_point[i], raid.missile[i], cls)] = None
     windows = []
+    source = f"computed from scenario {sc.name!r}"
+    if sc.sectors:
+        source += " (sectors: only the side responsible at the battery's first intercept point engages)"
     by_class: dict[str, list[tuple]] = {}
     for route in routes:
         by_class.setdefault(route[4], []).append(route)
@@ -311,9 +321,10 @@ def scenario_engagement_table(sc, raid) -> dict:
         traj = fly(arch, cls, np.array(lat0), np.array(lon0), np.array(lat1), np.array(lon1))
         track, _ = track_times(arch, traj)
         eng = engage(traj, batteries, track)
+        ok = eng.engageable & responsible(arch, eng)
         for r, (area, point, aim_name, missile, _) in enumerate(group):
             for j, bat in enumerate(batteries):
-                if not eng.engageable[r, j]:
+                if not ok[r, j]:
                     continue
                 w = {"battery": bat.name, "launch_area": area, "aim_point": aim_name,
                      "missile": missile, "launch_point": point,
@@ -321,7 +332,7 @@ def scenario_engagement_table(sc, raid) -> dict:
                      "launch_latest_s": float(eng.launch_latest[r, j]),
                      "intercept_first_s": float(eng.intercept_first[r, j]),
                      "intercept_last_s": float(eng.intercept_last[r, j]),
-                     "source": f"computed from scenario {sc.name!r}"}
+                     "source": source}
                 if all(math.isfinite(w[k]) for k in ("launch_earliest_s", "launch_latest_s",
                                                      "intercept_first_s", "intercept_last_s")):
                     windows.append(w)
