@@ -167,17 +167,53 @@ def responsible(arch: Architecture, engagement) -> np.ndarray:
 
 
 def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step: float = DEFAULT_STEP_S,
-        kind: str | None = None, labels=None, unreachable: str = "raise"):
+        kind: str | None = None, labels=None, unreachable: str = "raise", apogee: float | None = None):
     """Aim the scenario's threat class ``threat`` from (lat, lon) at targets (rad, arrays);
-    kind and apogee from the scenario unless ``kind`` is given. With ``unreachable="skip"``
-    pairs the class cannot fly in that shape are left out (``Aim.pair_index`` lists the kept)."""
+    kind and apogee (m, for lofted/depressed shapes) from the scenario unless given. With
+    ``unreachable="skip"`` pairs the class cannot fly in that shape are left out
+    (``Aim.pair_index`` lists the kept)."""
     from .trajectory import aim
 
     spec = arch.scenario.threats[threat]
     kind = kind or spec.trajectory
-    apogee = spec.apogee_km * 1e3 if (spec.apogee_km is not None and kind != "minimum-energy") else None
+    if kind == "minimum-energy":
+        apogee = None
+    elif apogee is None and spec.apogee_km is not None:
+        apogee = spec.apogee_km * 1e3
     return aim(lat, lon, target_lat, target_lon, arch.missiles[threat], arch.models, kind=kind, apogee=apogee,
                sample_step=step, labels=labels, unreachable=unreachable)
+
+
+def fly_within_reach(arch: Architecture, threat: str, lat, lon, target_lat, target_lon,
+                     step: float = DEFAULT_STEP_S, kind: str | None = None, apogee: float | None = None):
+    """`fly` the pairs (lat, lon) -> (target_lat, target_lon) (rad, arrays) whose target lies
+    within the class's reach from its launch point (`reachable`), leaving out those it cannot
+    fly in the shape.
+
+    Returns (`trajectory.Aim` of the flown pairs, or None if none is flown; (M,) indices of the
+    flown pairs, in the trajectory's order; {pair index: reason} for the pairs left out).
+    """
+    lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+    target_lat, target_lon = np.asarray(target_lat, float), np.asarray(target_lon, float)
+    ok = np.zeros(lat.size, dtype=bool)
+    for a, b in dict.fromkeys(zip(lat.tolist(), lon.tolist())):  # one reach table per launch point
+        at = (lat == a) & (lon == b)
+        ok[at] = reachable(arch.missiles[threat], a, b, target_lat[at], target_lon[at], arch.models)
+    reasons = {int(i): "beyond the class's maximum range" for i in np.flatnonzero(~ok)}
+    idx = np.flatnonzero(ok)
+    if not idx.size:
+        return None, idx, reasons
+    try:
+        traj = fly(arch, threat, lat[idx], lon[idx], target_lat[idx], target_lon[idx], step=step, kind=kind,
+                   unreachable="skip", apogee=apogee)
+    except ValueError as err:  # the class can fly none of them in this shape
+        reasons.update({int(i): " ".join(str(err).split()) for i in idx})
+        return None, idx[:0], reasons
+    pair_index = getattr(traj, "pair_index", None)  # a plain Trajectory keeps every pair
+    kept = idx if pair_index is None else idx[np.asarray(pair_index, dtype=int)]
+    shape = kind or arch.scenario.threats[threat].trajectory
+    reasons.update({int(i): f"the class cannot fly a {shape} path there" for i in np.setdiff1d(idx, kept)})
+    return traj, kept, reasons
 
 
 class SelectionError(ValueError):
@@ -195,10 +231,10 @@ def scenario_flights(arch: Architecture, threat: str | None = None, area: str | 
     """Fly the scenario's threat classes from the points of their launch areas to its aim
     points, each selector (a threat class, launch area or aim point name) narrowing the choice.
 
-    A pair is flown (`fly`, scenario shape unless ``kind``; sample step ``step`` s) only when
-    the target is within the class's reach from that launch point (`reachable`); pairs out of
-    reach or that the class cannot fly in that shape are skipped. Flights of one launch area
-    and class are aimed in one batch.
+    A pair is flown (`fly_within_reach`, scenario shape unless ``kind``; sample step ``step`` s)
+    only when the target is within the class's reach from that launch point; pairs out of reach
+    or that the class cannot fly in that shape are skipped. Flights of one launch area and class
+    are aimed in one batch.
 
     Returns:
         (`trajectory.Trajectory` of the flights on one NaN-padded grid, (N,) labels
@@ -235,26 +271,12 @@ def scenario_flights(arch: Architecture, threat: str | None = None, area: str | 
     for cls, pts in groups:
         li, ti = (g.ravel() for g in np.meshgrid(np.arange(len(pts.names)), cols, indexing="ij"))
         names = np.array([f"{cls} {pts.names[a]} -> {aims.names[b]}" for a, b in zip(li, ti)], dtype=object)
-        ok = np.zeros(li.size, dtype=bool)
-        for k in range(len(pts.names)):
-            at = li == k
-            ok[at] = reachable(arch.missiles[cls], float(pts.lat[k]), float(pts.lon[k]), aims.lat[ti[at]],
-                               aims.lon[ti[at]], arch.models)
-        skipped += [f"{n}: beyond the class's maximum range" for n in names[~ok]]
-        if not ok.any():
-            continue
-        try:
-            traj = fly(arch, cls, pts.lat[li[ok]], pts.lon[li[ok]], aims.lat[ti[ok]], aims.lon[ti[ok]], step=step,
-                       kind=kind, unreachable="skip")
-        except ValueError as err:  # the class can fly none of them in this shape
-            skipped += [f"{n}: {' '.join(str(err).split())}" for n in names[ok]]
-            continue
-        kept = np.zeros(int(ok.sum()), dtype=bool)
-        kept[np.arange(kept.size) if getattr(traj, "pair_index", None) is None else traj.pair_index] = True
-        skipped += [f"{n}: the class cannot fly a {kind or sc.threats[cls].trajectory} path there"
-                    for n in names[ok][~kept]]
-        parts.append(traj)
-        labels += list(names[ok][kept])
+        traj, kept, reasons = fly_within_reach(arch, cls, pts.lat[li], pts.lon[li], aims.lat[ti], aims.lon[ti],
+                                               step=step, kind=kind)
+        skipped += [f"{names[i]}: {why}" for i, why in reasons.items()]
+        if traj is not None:
+            parts.append(traj)
+            labels += list(names[kept])
     if not parts:
         raise SelectionError("target", "no selected flight can be flown: " +
                              (skipped[0] if len(skipped) == 1 else f"{len(skipped)} pairs, e.g. {skipped[0]}"))
@@ -667,49 +689,32 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
     default the scenario's; lofted/depressed need ``apogee`` in m or the scenario's
     ``apogee_km``). Returns one `trajectory.Trajectory` (common time grid, NaN-padded), (N,)
     labels base, threat, aim_point, and a list of (base, threat, aim_point, reason) left out."""
-    from .trajectory import Trajectory, aim
+    from .trajectory import Trajectory
 
     sc = arch.scenario
     areas = list(areas or sc.launch_areas)
     aims = scen.aim_points(sc)
-    keep = [k for k, n in enumerate(aims.names) if aim_names is None or n in aim_names]
+    idx = np.array([k for k, n in enumerate(aims.names) if aim_names is None or n in aim_names], dtype=int)
     parts, base, threat, aim_pt, skipped = [], [], [], [], []
     for area in areas:
         pts = scen.launch_points(sc, area)
         for cls in sc.launch_areas[area].threats:
-            spec = sc.threats[cls]
-            shape = kind or spec.trajectory
-            apo = None
-            if shape != "minimum-energy":
-                apo = apogee if apogee is not None else (spec.apogee_km * 1e3 if spec.apogee_km is not None else None)
-                if apo is None:
-                    raise ValueError(f"a {shape} flight of {cls!r} needs an apogee (none in the scenario); "
-                                     "allowed: give one, e.g. 2000 km lofted or 600 km depressed")
+            shape = kind or sc.threats[cls].trajectory
+            if shape != "minimum-energy" and apogee is None and sc.threats[cls].apogee_km is None:
+                raise ValueError(f"a {shape} flight of {cls!r} needs an apogee (none in the scenario); "
+                                 "allowed: give one, e.g. 2000 km lofted or 600 km depressed")
             for p in range(len(pts.names)):
                 name = area if len(pts.names) == 1 else f"{area}[{p}]"
-                idx = np.array(keep, dtype=int)
-                ok = reachable(arch.missiles[cls], float(pts.lat[p]), float(pts.lon[p]), aims.lat[idx], aims.lon[idx],
-                               arch.models)
-                skipped += [(name, cls, aims.names[k], "beyond the class's maximum range") for k in idx[~ok]]
-                idx = idx[ok]
-                if not idx.size:
-                    continue
-                try:
-                    traj = aim(np.full(idx.size, pts.lat[p]), np.full(idx.size, pts.lon[p]), aims.lat[idx],
-                               aims.lon[idx], arch.missiles[cls], arch.models, kind=shape, apogee=apo,
-                               sample_step=step, unreachable="skip")
-                except ValueError as err:  # the class can fly none of them
-                    skipped += [(name, cls, aims.names[k], " ".join(str(err).split())) for k in idx]
-                    continue
-                kept = idx[np.asarray(traj.pair_index, dtype=int)] if traj.pair_index is not None else idx
-                skipped += [(name, cls, aims.names[k], f"the class cannot fly a {shape} path there")
-                            for k in np.setdiff1d(idx, kept)]
-                if not kept.size:
+                traj, kept, reasons = fly_within_reach(arch, cls, np.full(idx.size, pts.lat[p]),
+                                                       np.full(idx.size, pts.lon[p]), aims.lat[idx], aims.lon[idx],
+                                                       step=step, kind=shape, apogee=apogee)
+                skipped += [(name, cls, aims.names[idx[i]], why) for i, why in reasons.items()]
+                if traj is None:
                     continue
                 parts.append(traj)
                 base += [name] * kept.size
                 threat += [cls] * kept.size
-                aim_pt += [aims.names[k] for k in kept]
+                aim_pt += [aims.names[idx[i]] for i in kept]
     if not parts:
         raise ValueError("no flight: no launch area reaches any aim point")
     traj = Trajectory.concat(parts)
