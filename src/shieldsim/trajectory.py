@@ -45,6 +45,16 @@ _SURFACE_ITER = 30
 _SURFACE_TOL = 1e-4  # m
 
 
+class AimError(ValueError):
+    """A flight that `aim` cannot fly. ``cause`` is ``"range"`` when the target lies beyond the
+    class's maximum range in that direction, ``"shape"`` when it is within range but the class
+    cannot fly the requested shape (kind and apogee) there."""
+
+    def __init__(self, message: str, cause: str):
+        super().__init__(message)
+        self.cause = cause
+
+
 @dataclass(frozen=True)
 class Models:
     """The model switches of a computation, recorded in every output: the Earth model (shape
@@ -1158,17 +1168,18 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         if over.any():
             k = int(np.argmax(over))
             j = int(bad[k])
-            raise ValueError(
+            raise AimError(
                 f"target {dist[j] / 1e3:,.0f} km away is beyond the {missile.name} class's maximum range of "
                 f"{reach[k] / 1e3:,.0f} km in that direction (launch heading {math.degrees(az_t[j]) % 360:.1f} deg, "
-                f"models {models.as_dict()})" + (f" [pair {j}]" if n > 1 else ""))
+                f"models {models.as_dict()})" + (f" [pair {j}]" if n > 1 else ""), "range")
         j = int(bad[0])
         what = f"apogee {h_t[j] / 1e3:.0f} km " if kind != "minimum-energy" else ""
-        raise ValueError(
+        raise AimError(
             f"cannot aim a {kind} {what}flight of the {missile.name} class at a target {dist[j] / 1e3:,.0f} km "
             f"away (launch heading {math.degrees(az_t[j]) % 360:.1f} deg; maximum range in that direction "
             f"{reach[0] / 1e3:,.0f} km): the class cannot fly that shape there "
-            f"(remaining miss {np.hypot(r[j, 0], r[j, 1]) / 1e3:.1f} km)" + (f" [pair {j}]" if n > 1 else ""))
+            f"(remaining miss {np.hypot(r[j, 0], r[j, 1]) / 1e3:.1f} km)" + (f" [pair {j}]" if n > 1 else ""),
+            "shape")
     if kind != "minimum-energy":
         # lofted means steeper than the minimum-energy flight, depressed flatter (judged on the
         # vacuum arc, so only for flights that climb above the sensible atmosphere)
@@ -1182,8 +1193,8 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         elif wrong.any():
             j = int(np.nonzero(wrong)[0][0])
             side = "above" if kind == "lofted" else "below"
-            raise ValueError(f"a {kind} flight needs an apogee {side} the minimum-energy apogee for this pair; "
-                             f"{h_t[j] / 1e3:.0f} km is not" + (f" [pair {j}]" if n > 1 else ""))
+            raise AimError(f"a {kind} flight needs an apogee {side} the minimum-energy apogee for this pair; "
+                           f"{h_t[j] / 1e3:.0f} km is not" + (f" [pair {j}]" if n > 1 else ""), "shape")
     if not models.drag:  # the Newton flights were flown with these models: reuse their times
         flight_time[keep] = ft[keep]
     launch_time = np.broadcast_to(np.asarray(launch_time, dtype=float), (n,))[keep]

@@ -66,7 +66,7 @@ def aim(
 
     from .. import missile as missile_mod
     from ..earth import earth_model
-    from ..trajectory import Models, aim as aim_flights
+    from ..trajectory import AimError, Models, aim as aim_flights
 
     try:
         cls = missile_mod.get(missile)
@@ -76,10 +76,12 @@ def aim(
     try:
         a = aim_flights(math.radians(lat0), math.radians(lon0), math.radians(lat1), math.radians(lon1), cls, models,
                         kind=kind.value, apogee=None if apogee_km is None else apogee_km * 1e3, sample_step=sample_s)
-    except ValueError as err:
+    except AimError as err:
         # a target beyond the class's range is the target's fault; a shape the class cannot
-        # fly to a reachable target (the message names the apogee) is the apogee's
-        fail("--apogee-km" if apogee_km is not None and "apogee" in str(err) else "--to", str(err))
+        # fly to a reachable target is the apogee's
+        fail("--apogee-km" if err.cause == "shape" and apogee_km is not None else "--to", str(err))
+    except ValueError as err:  # e.g. launch and target points too close
+        fail("--to", str(err))
     deg = math.degrees
     result = {
         "missile": cls.name,
