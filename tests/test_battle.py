@@ -141,6 +141,21 @@ def mixed_problem(n=15, b=3, seed=0):
     return eng, raid_of(n, rng.uniform(0, 120, n), [f"aim{i % 3}" for i in range(n)])
 
 
+@pytest.mark.parametrize("trials", [1, 127, 1000, 8192, 8193, 10_000, 100_000, 262_144, 1_000_000, 10_000_000])
+def test_default_chunks_are_whole_blocks_few_and_not_tiny(trials):
+    from shieldsim.battle import MIN_CHUNK_TRIALS, TRIAL_BLOCK, default_chunk_trials, trial_chunks
+
+    size = default_chunk_trials(trials)
+    chunks = trial_chunks(trials, size)
+    assert size % TRIAL_BLOCK == 0 and size <= 65_536
+    assert chunks[0][0] == 0 and chunks[-1][1] == trials
+    assert len(chunks) <= max(32, -(-trials // 65_536))
+    if trials >= 2 * MIN_CHUNK_TRIALS:  # several chunks, none much below the minimum
+        assert len(chunks) >= 2 and size >= MIN_CHUNK_TRIALS * 0.9
+    sizes = [b - a for a, b in chunks]
+    assert max(sizes) - min(sizes[:-1] or sizes) == 0  # equal chunks but the last
+
+
 def test_same_seed_gives_identical_results_whatever_the_chunking():
     eng, raid = mixed_problem()
     runs = [simulate(eng, raid, "shoot-look-shoot", 1000, 99, chunk_trials=c) for c in (1000, 128, 37)]

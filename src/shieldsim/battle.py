@@ -50,6 +50,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 TRIAL_BLOCK = 128
 """Trials per random-number block (see module docstring)."""
 
+MIN_CHUNK_TRIALS = 8192
+"""Default chunks hold about this many trials or more (some 25 ms of kernel time), so the
+per-chunk cost of a Dask task (1-2 ms) stays small beside the work."""
+
 DOCTRINES = ("one-shot", "salvo", "shoot-look-shoot")
 
 DEFAULT_KILL_ASSESSMENT = 30.0
@@ -571,9 +575,11 @@ def trial_chunks(trials: int, chunk_trials: int) -> list[tuple[int, int]]:
 
 
 def default_chunk_trials(trials: int) -> int:
-    """About 32 chunks, a multiple of `TRIAL_BLOCK`, between 1 block and 65 536 trials —
-    independent of the number of workers so a run can be resumed on another cluster."""
-    blocks = max(1, math.ceil(trials / 32 / TRIAL_BLOCK))
+    """Trials per chunk: about one chunk per `MIN_CHUNK_TRIALS` trials, at most 32 equal chunks
+    of whole `TRIAL_BLOCK`s and at most 65 536 trials each. Independent of the number of
+    workers, so a run can be resumed on another cluster."""
+    chunks = min(32, math.ceil(trials / MIN_CHUNK_TRIALS))
+    blocks = math.ceil(trials / chunks / TRIAL_BLOCK)
     return min(blocks * TRIAL_BLOCK, 65_536)
 
 

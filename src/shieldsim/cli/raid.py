@@ -157,7 +157,7 @@ def raid(
                                      "this process [0, 512]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786."),
     chunk_trials: int = typer.Option(None, "--chunk-trials", min=1, max=10_000_000,
-                                     help="Trials per chunk (default: about 32 chunks) [1, 1e7]."),
+                                     help="Trials per chunk (default: about 8,192, at most 32 chunks) [1, 1e7]."),
     out: Path = typer.Option(None, "--out", help="Write finished chunks and result.json to this new directory."),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory; alone, it takes the "
                                                        "raid, engagement, doctrine, trials and seed from the run."),
