@@ -4,15 +4,15 @@ A synthetic 20-threat raid against 4 batteries, shoot-look-shoot, 10,000 trials:
 
     trials_per_s          in-process throughput (compiled kernel, best of 10)
     speedup_2_workers     time on a 1-worker LocalCluster / time on a 2-worker LocalCluster,
-                          same job (two chunks of 5,000 trials), clusters started and warmed
-                          up before timing, best of 10 each
+                          same job in its default chunks (two, of 5,120 and 4,880 trials),
+                          clusters started and warmed up before timing, best of 30 each
     dask_roundtrip_s      best time of two trivial tasks on the 2-worker cluster: the fixed cost
                           that a 10,000-trial job (tens of ms of work) cannot hide
-    ceiling_2_workers     the same ratio for a stand-in job of the same shape whose two chunks only
+    ceiling_2_workers     the same ratio for a stand-in job of the same shape whose chunks only
                           spin for the in-process time of one real chunk and return arrays of the
                           real result's size: the best speedup any job this size can get from the
                           cluster, whatever its kernel does
-    speedup_2_workers_200k  the same ratio for 200,000 trials (eight chunks), where the fixed
+    speedup_2_workers_200k  the same ratio for 200,000 trials (25 default chunks), where the fixed
                           cost of a Dask round trip matters less
     load_avg_1min         the machine's load average at the end; with other jobs running the
                           two workers do not get two whole cores and the speedups drop
@@ -67,24 +67,26 @@ def main() -> None:
     eng, raid = problem()
     trials, seed = 10_000, 1
 
-    def job(ex=None, n=trials, chunk=5_000):
-        return simulate(eng, raid, "shoot-look-shoot", n, seed, ex, chunk_trials=chunk)
+    def job(ex=None, n=trials):
+        return simulate(eng, raid, "shoot-look-shoot", n, seed, ex)
 
     job()  # compile / load the cached kernel
     t_in = best_time(job)
     print(f"trials_per_s={trials / t_in:.0f}")
     result = job()
-    like = {"leakers": result.leakers[:5_000], "expended": result.expended[:5_000], "threat_leaks": result.threat_leaks}
-    spin = partial(spin_chunk, t_in / 2, like)
+    size = result.chunks["chunk_trials"]
+    like = {"leakers": result.leakers[:size], "expended": result.expended[:size], "threat_leaks": result.threat_leaks}
+    spin = partial(spin_chunk, t_in / result.chunks["chunks"], like)
+    spin_items = range(result.chunks["chunks"])
 
     times = {}
     for workers in (1, 2):
         with parallel.executor(workers=workers) as ex:
             job(ex)
-            job(ex, 200_000, 25_000)  # warm up every worker
-            ex.map(spin, [0, 1])
-            times[workers] = (best_time(lambda: job(ex)), best_time(lambda: job(ex, 200_000, 25_000), 3),
-                              best_time(lambda: ex.map(spin, [0, 1])))
+            job(ex, 200_000)  # warm up every worker
+            ex.map(spin, spin_items)
+            times[workers] = (best_time(lambda: job(ex), 30), best_time(lambda: job(ex, 200_000), 5),
+                              best_time(lambda: ex.map(spin, spin_items), 30))
             if workers == 2:
                 roundtrip = best_time(lambda: ex.map(abs, [-1, -2]))
     print(f"time_1_worker_s={times[1][0]:.4f}")
