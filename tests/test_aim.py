@@ -276,3 +276,16 @@ def test_vacuum_free_flight_samples_match_fly_states(cat):
         assert np.array_equal(np.isnan(got), np.isnan(want))
         assert np.nanmax(np.abs(got - want)) < 1e-3
         assert np.nanmax(np.abs(a.velocity[i, j0:j0 + m] - f.velocity[0, :m])) < 1e-6
+
+
+def test_aim_errors_say_range_or_shape_and_survive_pickling():
+    import pickle
+
+    from shieldsim.trajectory import AimError
+
+    cls = M.get("scud-b")
+    with pytest.raises(AimError) as info:  # Tehran to Paris: far beyond a Scud's range
+        aim(math.radians(35.7), math.radians(51.4), math.radians(48.85), math.radians(2.35), cls, Models())
+    assert info.value.cause == "range"
+    again = pickle.loads(pickle.dumps(info.value))
+    assert isinstance(again, AimError) and again.cause == "range" and str(again) == str(info.value)

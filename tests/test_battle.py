@@ -141,19 +141,43 @@ def mixed_problem(n=15, b=3, seed=0):
     return eng, raid_of(n, rng.uniform(0, 120, n), [f"aim{i % 3}" for i in range(n)])
 
 
-@pytest.mark.parametrize("trials", [1, 127, 1000, 8192, 8193, 10_000, 100_000, 262_144, 1_000_000, 10_000_000])
-def test_default_chunks_are_whole_blocks_few_and_not_tiny(trials):
-    from shieldsim.battle import MIN_CHUNK_TRIALS, TRIAL_BLOCK, default_chunk_trials, trial_chunks
+@pytest.mark.parametrize("trials", [1, 127, 1000, 10_000, 32_768, 32_769, 100_000, 1_048_576, 1_048_577,
+                                    2_097_152, 2_097_153, 10_000_000])
+def test_default_chunks_are_few_equal_whole_blocks_of_at_most_a_unit(trials):
+    import math
+
+    from shieldsim.battle import CHUNK_TRIALS_UNIT, TRIAL_BLOCK, default_chunk_trials, trial_chunks
 
     size = default_chunk_trials(trials)
     chunks = trial_chunks(trials, size)
     assert size % TRIAL_BLOCK == 0 and size <= 65_536
     assert chunks[0][0] == 0 and chunks[-1][1] == trials
-    assert len(chunks) <= max(32, -(-trials // 65_536))
-    if trials >= 2 * MIN_CHUNK_TRIALS:  # several chunks, none much below the minimum
-        assert len(chunks) >= 2 and size >= MIN_CHUNK_TRIALS * 0.9
-    sizes = [b - a for a, b in chunks]
-    assert max(sizes) - min(sizes[:-1] or sizes) == 0  # equal chunks but the last
+    units = math.ceil(trials / CHUNK_TRIALS_UNIT)
+    if trials <= 32 * 65_536:  # one per unit begun, rounded up to a multiple of four, at most 32
+        assert len(chunks) == (1 if units == 1 else min(32, 4 * math.ceil(units / 4)))
+    else:
+        assert size == 65_536
+    if trials <= 32 * CHUNK_TRIALS_UNIT:  # never larger than the unit
+        assert size < CHUNK_TRIALS_UNIT + TRIAL_BLOCK
+    if trials <= 32 * 65_536:  # equal chunks: the last falls short of the others by under a block per chunk
+        assert chunks[-1][1] - chunks[-1][0] > size - TRIAL_BLOCK * len(chunks)
+
+
+def test_default_chunking_of_ten_thousand_and_of_a_hundred_thousand_trials():
+    from shieldsim.battle import default_chunk_trials, trial_chunks
+
+    assert trial_chunks(10_000, default_chunk_trials(10_000)) == [(0, 10_000)]
+    assert trial_chunks(100_000, default_chunk_trials(100_000)) == [(0, 25_088), (25_088, 50_176),
+                                                                    (50_176, 75_264), (75_264, 100_000)]
+    assert len(trial_chunks(200_000, default_chunk_trials(200_000))) == 8  # seven units -> eight chunks
+
+
+def test_resuming_without_a_chunk_size_keeps_the_chunks_the_run_started_with(tmp_path):
+    eng, raid = mixed_problem()
+    first = simulate(eng, raid, "salvo", 3000, 5, chunk_trials=500, out_dir=tmp_path / "run")
+    again = simulate(eng, raid, "salvo", 3000, 5, out_dir=tmp_path / "run")  # default would be one chunk
+    assert first.chunks["computed"] == 6 and again.chunks["loaded"] == 6 and again.chunks["computed"] == 0
+    assert np.array_equal(first.leakers, again.leakers)
 
 
 def test_same_seed_gives_identical_results_whatever_the_chunking():

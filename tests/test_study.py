@@ -83,3 +83,25 @@ def test_batched_reach_tables_equal_the_per_point_tables(arch):
     single = [study.reach_table(m, float(lat[k]), float(lon[k]), arch.models) for k in range(2)]
     np.testing.assert_allclose(batched, single, rtol=1e-9)  # batch order moves the last bits (< 1 mm)
     assert np.abs(batched[0] - batched[1]).max() > 1e3  # two points far apart, two different tables
+
+
+def test_fly_within_reach_skips_unflyable_pairs_but_raises_on_a_bad_request(arch):
+    """Pairs out of reach or unflyable in the shape come back with a reason; a request that is
+    wrong for every pair (a lofted flight with no apogee anywhere) is an error, not a skip."""
+    sc = arch.scenario
+    pts, aims = scen.launch_points(sc, "tabriz"), scen.aim_points(sc)
+    n = len(aims.names)
+    lat, lon = np.full(n, pts.lat[0]), np.full(n, pts.lon[0])
+    traj, kept, reasons = study.fly_within_reach(arch, "mrbm-solid", lat, lon, aims.lat, aims.lon)
+    assert len(traj) == kept.size > 0 and set(kept) | set(reasons) == set(range(n))
+    assert not set(kept) & set(reasons) and "beyond the class's maximum range" in reasons.values()
+    assert sc.threats["mrbm-solid"].apogee_km is None
+    with pytest.raises(ValueError, match="needs an apogee"):
+        study.fly_within_reach(arch, "mrbm-solid", lat, lon, aims.lat, aims.lon, kind="lofted")
+
+
+def test_selection_errors_survive_pickling_with_their_selector():
+    import pickle
+
+    err = pickle.loads(pickle.dumps(study.SelectionError("target", "no aim point")))
+    assert err.what == "target" and str(err) == "no aim point"

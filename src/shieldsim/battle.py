@@ -50,9 +50,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 TRIAL_BLOCK = 128
 """Trials per random-number block (see module docstring)."""
 
-MIN_CHUNK_TRIALS = 8192
-"""Default chunks hold about this many trials or more (some 25 ms of kernel time), so the
-per-chunk cost of a Dask task (1-2 ms) stays small beside the work."""
+CHUNK_TRIALS_UNIT = 32_768
+"""Default chunks hold at most this many trials (some 100 ms of kernel time), so the few ms of
+scheduling and transfer per Dask task, which on a small machine take the workers' cores, stay
+small (see `default_chunk_trials`)."""
 
 DOCTRINES = ("one-shot", "salvo", "shoot-look-shoot")
 
@@ -575,10 +576,14 @@ def trial_chunks(trials: int, chunk_trials: int) -> list[tuple[int, int]]:
 
 
 def default_chunk_trials(trials: int) -> int:
-    """Trials per chunk: about one chunk per `MIN_CHUNK_TRIALS` trials, at most 32 equal chunks
-    of whole `TRIAL_BLOCK`s and at most 65 536 trials each. Independent of the number of
-    workers, so a run can be resumed on another cluster."""
-    chunks = min(32, math.ceil(trials / MIN_CHUNK_TRIALS))
+    """Trials per chunk: one chunk up to `CHUNK_TRIALS_UNIT` trials; beyond that, one chunk per
+    unit begun, rounded up to a multiple of four (so 2 or 4 workers share them evenly) and at
+    most 32, of equal whole `TRIAL_BLOCK`s; chunks never exceed 65,536 trials (so more than 32
+    beyond 2,097,152 trials). Independent of the number of workers, so a run can be resumed on
+    another cluster."""
+    chunks = max(1, math.ceil(trials / CHUNK_TRIALS_UNIT))
+    if chunks > 1:
+        chunks = min(32, 4 * math.ceil(chunks / 4))
     blocks = math.ceil(trials / chunks / TRIAL_BLOCK)
     return min(blocks * TRIAL_BLOCK, 65_536)
 
@@ -598,7 +603,8 @@ def simulate(engagement, raid: Raid, doctrine: Doctrine | str = "shoot-look-shoo
         doctrine: a `Doctrine` or its kind name.
         trials, seed: number of trials and the seed of ``numpy.random.SeedSequence``.
         executor: a `shieldsim.parallel` back-end (default in-process).
-        chunk_trials: trials per chunk (default `default_chunk_trials`).
+        chunk_trials: trials per chunk (default: the chunking of the run in ``out_dir`` when
+            resuming one, else `default_chunk_trials`).
         out_dir: if given, chunks are written there and a killed run can be resumed
             (`shieldsim.parallel.run_chunks`); ``params`` are extra job parameters for its manifest.
     Returns a `BattleResult`; identical for the same seed whatever the chunking and workers.
@@ -615,6 +621,9 @@ def simulate(engagement, raid: Raid, doctrine: Doctrine | str = "shoot-look-shoo
         ka = getattr(engagement, "kill_assessment", None)
         doctrine = replace(doctrine, kill_assessment=float(DEFAULT_KILL_ASSESSMENT if ka is None else ka))
     problem = _problem(engagement, raid, doctrine, seed, inventory)
+    if not chunk_trials and out_dir is not None and resume:  # keep a resumed run's chunks
+        started = parallel.job_params(out_dir)
+        chunk_trials = started.get("chunk_trials") if isinstance(started, dict) else None
     chunk_trials = chunk_trials or default_chunk_trials(trials)
     ranges = trial_chunks(trials, chunk_trials)
     fn = partial(_simulate_range, problem)

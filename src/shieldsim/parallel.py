@@ -301,6 +301,15 @@ def run_chunks(fn: Callable, chunks: Sequence[Chunk], out_dir: str | os.PathLike
 _MISSING = object()
 
 
+def job_params(out_dir: str | os.PathLike) -> Any:
+    """The ``params`` a chunked job in ``out_dir`` was started with (`run_chunks`), or None if
+    the directory holds no job. Raises ValueError for a manifest that is not readable JSON."""
+    path = Path(out_dir) / MANIFEST
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")).get("params")
+
+
 def _jsonable(value: Any) -> Any:
     """The JSON form of ``value`` (canonical: what a JSON round trip gives)."""
     return json.loads(json.dumps(value, sort_keys=True, default=_json_default))

@@ -203,10 +203,12 @@ def fly_within_reach(arch: Architecture, threat: str, lat, lon, target_lat, targ
     idx = np.flatnonzero(ok)
     if not idx.size:
         return None, idx, reasons
+    from .trajectory import AimError
+
     try:
         traj = fly(arch, threat, lat[idx], lon[idx], target_lat[idx], target_lon[idx], step=step, kind=kind,
                    unreachable="skip", apogee=apogee)
-    except ValueError as err:  # the class can fly none of them in this shape
+    except AimError as err:  # the class can fly none of them in this shape
         reasons.update({int(i): " ".join(str(err).split()) for i in idx})
         return None, idx[:0], reasons
     pair_index = getattr(traj, "pair_index", None)  # a plain Trajectory keeps every pair
@@ -223,6 +225,9 @@ class SelectionError(ValueError):
     def __init__(self, what: str, message: str):
         super().__init__(message)
         self.what = what
+
+    def __reduce__(self):
+        return type(self), (self.what, str(self))
 
 
 def scenario_flights(arch: Architecture, threat: str | None = None, area: str | None = None,
@@ -433,11 +438,12 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
     fly in the asked shape."""
     from .coverage import empty_summary, summarise_cells
     from .engagement import engage
+    from .trajectory import AimError
 
     try:
         traj = fly(archs[0], batch.threat, batch.launch_lat, batch.launch_lon, batch.lat, batch.lon, step=step,
                    kind=kind, unreachable="skip")
-    except ValueError:  # the class cannot fly any of these pairs in this shape
+    except AimError:  # the class cannot fly any of these pairs in this shape
         return [empty_summary(n_cells) for _ in archs], batch.cells.size
     out = []
     for a in archs:

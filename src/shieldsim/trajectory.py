@@ -54,6 +54,9 @@ class AimError(ValueError):
         super().__init__(message)
         self.cause = cause
 
+    def __reduce__(self):  # picklable, e.g. raised in a Dask task
+        return type(self), (str(self), self.cause)
+
 
 @dataclass(frozen=True)
 class Models:
@@ -895,8 +898,11 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         within `AIM_TOL` of the target.
 
     Raises:
-        ValueError: a target beyond the class's maximum range in that direction (the message
-            states that maximum), or an apogee the class cannot fly to that target.
+        AimError: a target beyond the class's maximum range in that direction (the message
+            states that maximum) or closer than 10 km (``cause="range"``), or a shape or apogee
+            the class cannot fly to that target (``cause="shape"``); with
+            ``unreachable="skip"``, only when it can fly none of the pairs.
+        ValueError: a bad ``kind``, ``unreachable`` or apogee.
     """
     if kind not in ("minimum-energy", "lofted", "depressed"):
         raise ValueError(f"kind must be 'minimum-energy', 'lofted' or 'depressed', got {kind!r}")
@@ -918,7 +924,7 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
     dist = np.atleast_1d(dist)
     az_t = np.atleast_1d(az_t)
     if np.any(dist < 10_000.0):
-        raise ValueError("launch and target points must be at least 10 km apart")
+        raise AimError("launch and target points must be at least 10 km apart", "range")
     acc = boost_profile(missile)
 
     kick0, cut0 = _initial_controls(missile, models.drag, dist, kind, h_t)
@@ -1158,7 +1164,7 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
     if unreachable == "skip" and not ok.all():
         keep = np.nonzero(ok)[0]
         if keep.size == 0:
-            raise ValueError(f"the {missile.name} class cannot fly any of the {n} requested flights")
+            raise AimError(f"the {missile.name} class cannot fly any of the {n} requested flights", "shape")
         ok = np.ones(n, dtype=bool)
     if not ok.all():
         # a target the class cannot reach: say how far it can fly in that direction
@@ -1189,7 +1195,7 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         if wrong.any() and unreachable == "skip":
             keep = keep[~wrong[keep]]
             if keep.size == 0:
-                raise ValueError(f"the {missile.name} class cannot fly any of the {n} requested flights")
+                raise AimError(f"the {missile.name} class cannot fly any of the {n} requested flights", "shape")
         elif wrong.any():
             j = int(np.nonzero(wrong)[0][0])
             side = "above" if kind == "lofted" else "below"

@@ -172,18 +172,18 @@ def representative_engagement(arch, area: str):
         return None
     classes = sorted(sc.launch_areas[area].threats, key=lambda c: arch.missiles[c].published_range)
     cls = classes[-1]
-    ok = study.reachable(arch.missiles[cls], float(pts.lat[0]), float(pts.lon[0]), targets.lat, targets.lon,
-                         arch.models)
-    if not ok.any():
+    n = len(targets.names)
+    flights, kept, _ = study.fly_within_reach(arch, cls, np.full(n, pts.lat[0]), np.full(n, pts.lon[0]),
+                                              targets.lat, targets.lon)
+    if flights is None:
         return None
     from ..earth import surface_distance
 
-    idx = np.flatnonzero(ok)
-    dist = surface_distance(pts.lat[0], pts.lon[0], targets.lat[idx], targets.lon[idx], arch.models.earth)
-    pick = idx[np.argsort(dist)[len(idx) // 2]]
-    label = f"{cls} {pts.names[0]} -> {targets.names[pick]}"
-    traj = study.fly(arch, cls, pts.lat[0], pts.lon[0], targets.lat[pick:pick + 1], targets.lon[pick:pick + 1],
-                     labels=[label])
+    dist = surface_distance(pts.lat[0], pts.lon[0], targets.lat[kept], targets.lon[kept], arch.models.earth)
+    k = int(np.argsort(dist)[kept.size // 2])
+    label = f"{cls} {pts.names[0]} -> {targets.names[kept[k]]}"
+    traj = flights.subset(slice(k, k + 1))
+    traj.labels = np.array([label], dtype=object)
     track, timelines = study.track_times(arch, traj)
     e = engage(traj, arch.batteries, track)
     cues = [t.cue_time[0] for t in timelines.values() if np.isfinite(t.cue_time[0])]

@@ -157,7 +157,7 @@ def raid(
                                      "this process [0, 512]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786."),
     chunk_trials: int = typer.Option(None, "--chunk-trials", min=1, max=10_000_000,
-                                     help="Trials per chunk (default: about 8,192, at most 32 chunks) [1, 1e7]."),
+                                     help="Trials per chunk (default: up to 32,768; more beyond a million trials) [1, 1e7]."),
     out: Path = typer.Option(None, "--out", help="Write finished chunks and result.json to this new directory."),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory; alone, it takes the "
                                                        "raid, engagement, doctrine, trials and seed from the run."),
@@ -194,10 +194,11 @@ def raid(
 def _from_run(run_dir: Path, chunk_trials: int | None) -> tuple[dict, str | None, int]:
     """The document, scenario and chunk size a run directory was started with."""
     import copy
-    import json
+
+    from ..parallel import job_params
 
     try:
-        params = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["params"]
+        params = job_params(run_dir)
         doc = copy.deepcopy(params["document"])
         return doc, params.get("scenario"), chunk_trials or int(params["chunk_trials"])
     except (OSError, ValueError, KeyError, TypeError) as err:
