@@ -80,7 +80,7 @@ def aim(
         # a target beyond the class's range is the target's fault; a shape the class cannot
         # fly to a reachable target is the apogee's
         fail("--apogee-km" if err.cause == "shape" and apogee_km is not None else "--to", str(err))
-    except ValueError as err:  # e.g. launch and target points too close
+    except ValueError as err:  # kind and apogee are checked above; a last resort against a traceback
         fail("--to", str(err))
     deg = math.degrees
     result = {
