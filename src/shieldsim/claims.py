@@ -524,47 +524,34 @@ class _Context:
             out.update(zip((key for key, _ in g), res))
         return out
 
-    def deterrent_arch(self, phase: str, profile: str):
-        """The deterrent scenario's bases and aim points against the phase's sensors and batteries
-        (under the profile), as one architecture."""
-        key = (f"{phase}+{DETERRENT_SCENARIO}", profile)
-        if key not in self._archs:
-            try:
-                det = scen.load(DETERRENT_SCENARIO)
-                sc = self.base(phase)
-                combined = det.model_copy(update={
-                    "name": f"{sc.name}+{DETERRENT_SCENARIO}", "radars": sc.radars,
-                    "launch_detectors": sc.launch_detectors, "networks": sc.networks,
-                    "interceptors": sc.interceptors, "batteries": sc.batteries, "models": sc.models,
-                    "sectors": {}})
-                a = study.Architecture.from_scenario(self.apply(combined, profile))
-            except Exception as err:
-                a = Unavailable(f"the deterrent study of {phase!r} under profile {profile!r} cannot be built: "
-                                f"{' '.join(str(err).split())}")
-            self._archs[key] = a
-        return self._archs[key]
-
     def deterrent_all(self, needed: list, report) -> dict:
-        """{(phase, variant, profile): fraction of flights engageable by any battery, or
-        Unavailable}; the deterrent flights are flown once per distinct threat set."""
+        """{(phase, variant, profile): fraction of the deterrent scenario's flights engageable by any
+        battery of the phase, or Unavailable}, as `study.deterrent_study` computes its per-phase
+        matrices: the deterrent scenario's flights (under the profile; flown once per distinct
+        threat set) against the phase scenario's batteries and sensors (under the profile)."""
         from .deterrent import deterrent_matrix
 
-        out = {}
-        flights: list = []  # [(arch whose threats were flown, flights tuple)]
+        out: dict = {}
+        if not needed:
+            return out
+        flown: list = []  # [(architecture whose threats were flown, its flights)]
         total, done = len(needed) * len(self.profiles), 0
-        for phase, variant in needed:
-            for p in self.profiles:
-                a = self.deterrent_arch(phase, p)
-                if isinstance(a, Unavailable):
-                    out[(phase, variant, p)] = a
+        for p in self.profiles:
+            det = self.arch(DETERRENT_SCENARIO, p)
+            fl = None
+            if not isinstance(det, Unavailable):
+                fl = next((f for b, f in flown if _same_threats(det, b)), None)
+                if fl is None:
+                    fl = study.deterrent_flights(det)
+                    flown.append((det, fl))
+            for phase, variant in needed:
+                pa = self.arch(phase, p)
+                if isinstance(det, Unavailable) or isinstance(pa, Unavailable):
+                    out[(phase, variant, p)] = det if isinstance(det, Unavailable) else pa
                 else:
-                    fl = next((f for b, f in flights if _same_threats(a, b)), None)
-                    if fl is None:
-                        fl = study.deterrent_flights(a)
-                        flights.append((a, fl))
                     traj, base, threat, aim, _ = fl
-                    track = study.variant_track_times(a, traj, variant)
-                    mx = deterrent_matrix(traj, a.batteries, track, base, threat, aim, min_speed=False)
+                    track = study.variant_track_times(pa, traj, variant)
+                    mx = deterrent_matrix(traj, pa.batteries, track, base, threat, aim, min_speed=False)
                     out[(phase, variant, p)] = mx.fraction_engageable()["any"]
                 done += 1
                 report("deterrent", done, total)
