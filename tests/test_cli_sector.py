@@ -98,3 +98,13 @@ def test_bad_at_is_one_line_naming_the_option_with_exit_2(at, capsys):
 def test_an_unknown_scenario_is_one_line_naming_it_with_exit_2(capsys):
     code, _, err = run(["sector", "no-such-scenario", "--at", "54.7,25.3"], capsys)
     assert code == 2 and err.count("\n") == 1 and "SCENARIO" in err and "sectoral-2010" in err
+
+
+def test_the_documented_variant_without_the_nordic_sector_leaves_finland_and_sweden_to_no_one(tmp_path, capsys):
+    path = tmp_path / "no-nordic.toml"
+    path.write_text('name = "sectoral-2010-no-nordic"\nextends = "sectoral-2010"\nremove = ["sectors.russia_nordic"]\n',
+                    encoding="utf-8")
+    stockholm = answer("59.329,18.069", capsys, scenario=str(path))
+    assert (stockholm["country"], stockholm["sector"], stockholm["side"]) == ("SWE", None, None)
+    vilnius = answer("54.687,25.280", capsys, scenario=str(path))
+    assert (vilnius["sector"], vilnius["side"], vilnius["scenario"]) == ("russia_baltic", "Russia", "sectoral-2010-no-nordic")
