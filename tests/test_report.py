@@ -266,7 +266,7 @@ def test_large_svg_falls_back_to_png(tmp_path, monkeypatch):
 def test_summary_lines_lead_with_nato_europe_then_the_rest_and_the_whole_grid():
     lines = report.summary_lines(report.summary_dict(synthetic_assessment()))
     rows = dict(lines)
-    assert lines[0] == ("NATO Europe (2018 members), threats from north-western Iran",
+    assert lines[0] == ("NATO Europe (2018 membership), threats from north-western Iran",
                         "110,000,000 of 300,000,000 threatened (36.7 %)")
     assert rows["Rest of the region, threats from north-western Iran"] == "13,456,789 of 100,000,000 threatened (13.5 %)"
     assert rows["Whole grid, people defended, threats from north-western Iran"] == "123,456,789 of 600,000,000 (20.6 %)"
@@ -323,7 +323,7 @@ def test_the_page_leads_with_nato_europe_and_marks_each_number_with_its_key(writ
                     "/coverage/0/countries/0/nato_europe", "/cooperation/options/0/nato_europe/population_defended"):
         assert pointer in keys
     assert ">110,000,000</td>" in text and ">36.7 %</td>" in text
-    assert "NATO's European members in 2018: ROU, POL." in text
+    assert "NATO's European members in 2018: Romania, Poland." in text
 
 
 def test_provenance_now_records_version_and_utc_time():

@@ -728,9 +728,17 @@ def summary_dict(assessment: Assessment) -> dict:
 
 
 def _membership(nato: dict) -> str:
-    """'2018 members' or '2018 members, default year' for a ``nato_europe`` summary."""
+    """'2018 membership' or '2018 membership, default year' for a ``nato_europe`` summary."""
     year = nato.get("membership_year")
-    return f"{year} members" + (", default year" if nato.get("membership_year_from") == "default" else "")
+    return f"{year} membership" + (", default year" if nato.get("membership_year_from") == "default" else "")
+
+
+def _member_names(codes: list[str]) -> list[str]:
+    """Names of NATO members from the shipped list (the code where a name is not known)."""
+    from .geography import nato_members
+
+    names = {m.iso3: m.name for m in nato_members()}
+    return [names.get(c, c) for c in codes]
 
 
 def _of_threatened(g: dict) -> str:
@@ -1066,9 +1074,15 @@ class _Page:
         coop = self.s["cooperation"]
         if coop is not None:
             for i, o in enumerate(coop["options"]):
-                rows.append(f"<tr><th scope=\"row\">Cooperation option: {_text(o['option'])}</th>"
-                            f"{self.num(('cooperation', 'options', i, 'population_protected'), _fmt_people)}"
-                            f"{self.num(('cooperation', 'options', i, 'fraction_protected'), _fmt_pct)}</tr>")
+                if o.get("nato_europe"):
+                    rows.append(f"<tr><th scope=\"row\">Cooperation option: {_text(o['option'])}, people of NATO's "
+                                "European members defended of those threatened</th>"
+                                f"{self.num(('cooperation', 'options', i, 'nato_europe', 'population_defended'), _fmt_people)}"
+                                f"{self.num(('cooperation', 'options', i, 'nato_europe', 'fraction_defended_of_threatened'), _fmt_pct)}</tr>")
+                else:
+                    rows.append(f"<tr><th scope=\"row\">Cooperation option: {_text(o['option'])}, whole grid</th>"
+                                f"{self.num(('cooperation', 'options', i, 'population_protected'), _fmt_people)}"
+                                f"{self.num(('cooperation', 'options', i, 'fraction_protected'), _fmt_pct)}</tr>")
         if not rows:
             return '<p class="missing">No headline figures: no analysis section was computed.</p>'
         return ('<div class="table-wrap"><table class="headline"><thead><tr><th>Figure</th>'
@@ -1121,7 +1135,7 @@ class _Page:
                 year_note = (" (the scenario gives no year: shieldsim's default)"
                              if s["nato_europe"].get("membership_year_from") == "default" else "")
                 out.append(f'<p class="note">NATO\'s European members in {_text(s["nato_europe"]["membership_year"])}'
-                           f"{_text(year_note)}: {_text(', '.join(members))}"
+                           f"{_text(year_note)}: {_text(', '.join(_member_names(members)))}"
                            + (f"; counted with them: {_text(', '.join(s['nato_europe'].get('territories', [])))}"
                               if s["nato_europe"].get("territories") else "") + ".</p>")
             out.append(self.fig.html(c.map))
