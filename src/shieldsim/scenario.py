@@ -10,6 +10,8 @@ File shape (see ``shieldsim show epaa-2018`` for a complete example)::
 
     name = "my-architecture"
     title = "One line shown by `shieldsim scenarios`"
+    year = 2018                     # optional: the year the architecture stands for (1949-2100);
+    year_source = "..."             # NATO Europe = the members of that year (default 2018)
     extends = "epaa-2018"           # optional: start from a built-in (or a path) ...
     remove = ["batteries.deveselu"] # ... and drop entries from it
 
@@ -27,8 +29,13 @@ File shape (see ``shieldsim show epaa-2018`` for a complete example)::
 
 Sources: every object that holds a number has a free-text ``source`` field that covers all
 the figures in that object (where published estimates disagree it states the value chosen
-and the published spread). Built-in scenarios are tested to have a non-empty source on
-every such object.
+and the published spread); a top-level number ``K`` has its source in ``K_source`` (so
+``year`` in ``year_source``). Built-in scenarios are tested to have a non-empty source on
+every such figure.
+
+``year``: the year the architecture stands for. It selects NATO's membership for the
+NATO-Europe population figures (`geography.nato_europe`); a scenario without one uses
+`geography.DEFAULT_MEMBERSHIP_YEAR` and outputs say so.
 
 ``extends``: the parent (a built-in name, or a path relative to the extending file) is
 loaded first, then the child is deep-merged into it: tables merge key by key, recursively;
@@ -372,6 +379,8 @@ class Scenario(_Spec):
     name: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80)]
     title: Text = ""
     description: Text = ""
+    year: _int(1949, 2100) | None = None
+    year_source: Text | None = None
     based_on: list[Annotated[str, Strict(), StringConstraints(max_length=4000)]] = []
     models: ModelsSpec = ModelsSpec()
     radars: dict[Name, RadarSpec] = {}
@@ -789,15 +798,17 @@ def unsourced_tables(sc: Scenario) -> list[str]:
 
 
 def sourced_figures(data: Any, path: str = "") -> list[tuple[str, float, str]]:
-    """Every numeric figure in raw scenario data with the ``source`` that covers it: the
-    nearest enclosing table's ``source`` key ("" when there is none)."""
+    """Every numeric figure in raw scenario data with the ``source`` that covers it: its own
+    ``<key>_source`` string when there is one (e.g. ``year_source``), else the nearest enclosing
+    table's ``source`` key ("" when there is none)."""
     found: list[tuple[str, float, str]] = []
 
     def walk(node: Any, where: str, source: str) -> None:
         if isinstance(node, dict):
             here = node.get("source", source) if isinstance(node.get("source", source), str) else source
             for k, v in node.items():
-                walk(v, f"{where}.{k}" if where else str(k), here)
+                own = node.get(f"{k}_source")
+                walk(v, f"{where}.{k}" if where else str(k), own if isinstance(own, str) else here)
         elif isinstance(node, list):
             for i, v in enumerate(node):
                 walk(v, f"{where}[{i}]", source)

@@ -1,4 +1,5 @@
-"""``shieldsim coverage``: defended footprints and population protected per threat area."""
+"""``shieldsim coverage``: defended footprints and population threatened and defended per threat area
+(NATO's European members first, then the rest of the region and the whole grid)."""
 
 from __future__ import annotations
 
@@ -102,13 +103,34 @@ def write_coverage(arch, result, out: Path, comparison=None) -> list[Path]:
 
 
 def coverage_table(summary: dict) -> str:
-    """A short plain-text table of population protected per threat area."""
-    lines = [f"{'threat area':<16} {'protected':>14} {'of total':>14} {'fraction':>9}"]
+    """A short plain-text table: first the people of NATO's European members threatened and
+    defended per threat area (the headline), then the rest of the region, then the whole grid."""
+    nato = summary["nato_europe"]
+    year = f"{nato['membership_year']}" + (" (default year)" if nato["membership_year_from"] == "default" else "")
+    head = f"{'threat area':<16} {'threatened':>14} {'defended':>14} {'fraction':>9}"
+
+    def part(key: str) -> list[str]:
+        lines = []
+        for area, d in [*summary["threat_areas"].items(), ("all areas", summary)]:
+            g = d[key]
+            lines.append(f"{area:<16} {g['population_threatened']:>14,.0f} {g['population_defended']:>14,.0f} "
+                         f"{g['fraction_defended_of_threatened']:>9.1%}")
+        return lines
+
+    lines = [f"NATO's European members ({year} membership), people threatened and defended", head, *part("nato_europe"),
+             "", "Rest of the region (other countries on the grid)", head, *part("rest_of_region"),
+             "", "Whole grid (everyone in the defended region's box, threatened or not)",
+             f"{'threat area':<16} {'protected':>14} {'of total':>14} {'fraction':>9}"]
     for area, d in summary["threat_areas"].items():
         lines.append(f"{area:<16} {d['population_protected']:>14,.0f} {d['population_total']:>14,.0f} "
                      f"{d['fraction_protected']:>9.1%}")
     lines.append(f"{'all areas':<16} {summary['population_protected']:>14,.0f} {summary['population_total']:>14,.0f} "
                  f"{summary['fraction_protected']:>9.1%}")
-    for row in summary.get("cooperation_options") or []:
-        lines.append(f"{row['option']:<32} {row['population_protected']:>14,.0f} {row['fraction_protected']:>9.1%}")
+    rows = summary.get("cooperation_options") or []
+    if rows:
+        lines += ["", f"Cooperation options ({rows[0]['membership_year']} NATO membership for every option)",
+                  f"{'option':<32} {'NATO Europe defended':>20} {'of threatened':>14} {'whole grid':>14}"]
+    for row in rows:
+        lines.append(f"{row['option']:<32} {row['nato_europe_population_defended']:>20,.0f} "
+                     f"{row['nato_europe_fraction_defended_of_threatened']:>14.1%} {row['population_protected']:>14,.0f}")
     return "\n".join(lines)
