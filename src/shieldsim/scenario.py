@@ -353,8 +353,40 @@ class SectorSpec(_Spec):
         return self
 
 
+class ChangeSpec(_Spec):
+    """One figure an assumption profile changed: the concrete ``target`` path (e.g.
+    ``radars.kurecik-tpy2.reference_range_km``), the value before (``old``) and after (``new``)."""
+
+    target: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=300)]
+    old: Any = None
+    new: Any = None
+
+
+class AppliedOverrideSpec(_Spec):
+    """One override of an assumption profile as applied to this scenario: its ``path`` (entry
+    names may be globs), the ``value`` set or the ``factor`` applied, its ``source``, and the
+    ``changes`` it made here (empty when it matched nothing in this scenario)."""
+
+    path: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=300)]
+    value: Any = None
+    factor: Any = None
+    source: Text = ""
+    changes: list[ChangeSpec] = []
+
+
+class AssumptionsSpec(_Spec):
+    """The record of the assumption profile applied to a scenario (`assumptions.apply`):
+    provenance only, never applied again by loading."""
+
+    profile: Name
+    title: Text = ""
+    origin: Text = ""
+    overrides: list[AppliedOverrideSpec] = []
+
+
 class Scenario(_Spec):
-    """A validated, fully resolved scenario (human units; see the module docstring)."""
+    """A validated, fully resolved scenario (human units; see the module docstring).
+    ``assumptions`` records the assumption profile applied on top of it, if any."""
 
     name: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80)]
     title: Text = ""
@@ -371,6 +403,7 @@ class Scenario(_Spec):
     defended: DefendedSpec = DefendedSpec()
     aim_points: dict[Name, AimPointSpec] = {}
     sectors: dict[Name, SectorSpec] = {}
+    assumptions: AssumptionsSpec | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -589,6 +622,12 @@ def _deep_merge(base: dict, over: dict) -> dict:
         else:
             out[key] = value
     return out
+
+
+def validate(data: dict, origin: str = "scenario") -> Scenario:
+    """Validate resolved scenario data (a dict as `Scenario.model_dump` gives, no ``extends``):
+    schema and cross-references. Raises `ScenarioError` listing every problem."""
+    return _validate(data, origin)
 
 
 def _validate(raw: dict, origin: str) -> Scenario:
