@@ -232,7 +232,7 @@ class Profile(BaseModel):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=64)]
     title: Annotated[str, StringConstraints(max_length=400)] = ""
     description: Annotated[str, StringConstraints(max_length=20_000)] = ""
-    overrides: list[Override] = Field(alias="override", min_length=1, max_length=500)
+    overrides: list[Override] = Field(default=[], alias="override", max_length=500)
     _origin: str = PrivateAttr(default="")
 
     @property
@@ -338,17 +338,12 @@ def _issue(err: dict) -> Issue:
         allowed = list(Override.model_fields) if "override" in loc[:-1] else ["name", "title", "description", "override"]
         return Issue(path, value, "unknown key; allowed keys here: " + ", ".join(allowed))
     if kind == "missing":
-        what = "required key is missing"
-        if loc and loc[-1] == "override":
-            what += "; a profile needs at least one [[override]] table"
-        return Issue(path, scen._NOTHING, what)
+        return Issue(path, scen._NOTHING, "required key is missing")
     if kind == "value_error":
         return Issue(path, scen._NOTHING, msg.removeprefix("Value error, "))
     if kind in ("float_type", "string_type", "list_type"):
         msg = "wrong type; allowed: " + {"float_type": "a number", "string_type": "a string",
                                          "list_type": "an array of [[override]] tables"}[kind]
-    elif kind == "too_short" and loc and loc[-1] == "override":
-        msg = "a profile needs at least one [[override]] table"
     elif kind.startswith(("greater", "less")):
         msg = "out of range; " + msg[0].lower() + msg[1:]
     return Issue(path, value, msg)

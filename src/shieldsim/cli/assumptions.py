@@ -41,10 +41,8 @@ def assumptions(
         return
     typer.echo(f"{profile.name}: {profile.title}" if profile.title else profile.name)
     typer.echo(f"({profile.origin}, {len(profile.overrides)} override(s))")
-    if profile.description:
-        typer.echo("")
-        for para in [p for p in profile.description.strip().split("\n\n") if p.strip()]:
-            typer.echo(textwrap.fill(" ".join(para.split()), width=100))
+    for para in [p for p in profile.description.strip().split("\n\n") if p.strip()]:
+        typer.echo("\n" + textwrap.fill(" ".join(para.split()), width=100))
     for i, o in enumerate(profile.overrides):
         what = f"= {o.value!r}" if o.factor is None else f"x {o.factor:g}"
         typer.echo(f"\n[{i}] {o.path} {what}")
