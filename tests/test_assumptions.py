@@ -254,6 +254,7 @@ def test_a_catalogue_interceptor_override_makes_an_inline_copy_for_the_batteries
     assert changed_paths(before, after) - {"batteries.redzikowo.interceptor"} == \
         {f"interceptors.sm3-iia.{f}" for f in scen.InterceptorSpec.model_fields}
     assert "sm3-iia" in after.interceptors["sm3-iia"].source and "test-profile" in after.interceptors["sm3-iia"].source
+    assert new.name == cat.name == "SM-3 Block IIA"  # the copy keeps the catalogue's display name
 
 
 def test_an_override_matching_nothing_is_reported_not_silently_ignored(tmp_path):

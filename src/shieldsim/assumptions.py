@@ -439,9 +439,10 @@ def _materialise(data: dict, key: str, materialised: dict, profile_name: str) ->
         k += 1
         name = f"{key}-{k}"
     row = _interceptor_rows()[key]
-    spec_fields = [f for f in scen.InterceptorSpec.model_fields if f not in ("source", "notional")]
+    spec_fields = [f for f in scen.InterceptorSpec.model_fields if f not in ("source", "notional", "label")]
     copy = {f: row[f] for f in spec_fields if f in row}
     copy["notional"] = "notional" in str(row.get("name", "")).lower()
+    copy["label"] = str(row.get("name", key))[:80]
     sources = row.get("source", {}) if isinstance(row.get("source"), dict) else {}
     text = (f"Copy of the catalogue interceptor '{key}' ({row.get('name', key)}, shieldsim/data/interceptors.toml) "
             f"made by assumption profile '{profile_name}'; the profile's overrides say which figures it changed. "
@@ -561,6 +562,4 @@ def catalogue_interceptor(name: str, profile: Profile | None = None):
         return icp
     only._origin = profile.origin
     applied = apply(sc, only)
-    import dataclasses
-
-    return dataclasses.replace(scen.interceptors(applied)[applied.batteries["b"].interceptor], name=icp.name)
+    return scen.interceptors(applied)[applied.batteries["b"].interceptor]

@@ -169,7 +169,8 @@ class NetworkSpec(_Spec):
 
 
 class InterceptorSpec(_Spec):
-    """An interceptor type defined inline (use it when it is not in the catalogue)."""
+    """An interceptor type defined inline (use it when it is not in the catalogue). ``label`` is
+    an optional display name (default: the table's name)."""
 
     burn_time_s: _num(hi=1000, gt=0)
     burnout_speed_kms: _num(hi=11, gt=0)
@@ -180,6 +181,7 @@ class InterceptorSpec(_Spec):
     launch_delay_s: _num(0, 3600)
     sspk: _num(0, 1)
     notional: Bool = False
+    label: Annotated[str, Strict(), StringConstraints(max_length=80)] = ""
     source: Text = ""
 
     @model_validator(mode="after")
@@ -932,7 +934,7 @@ _INTERCEPTOR_FIELDS = {"burn_time": "burn_time_s", "burnout_speed": "burnout_spe
 def interceptor_kwargs(name: str, spec: InterceptorSpec) -> dict:
     """Keyword arguments (SI) of `interceptor.Interceptor` for an inline interceptor."""
     return dict(
-        name=name, burn_time=spec.burn_time_s, burnout_speed=spec.burnout_speed_kms * 1e3,
+        name=spec.label or name, burn_time=spec.burn_time_s, burnout_speed=spec.burnout_speed_kms * 1e3,
         burnout_altitude=spec.burnout_alt_km * 1e3, min_intercept_alt=spec.min_intercept_alt_km * 1e3,
         max_intercept_alt=spec.max_intercept_alt_km * 1e3, max_range=spec.max_range_km * 1e3,
         launch_delay=spec.launch_delay_s, sspk=spec.sspk,

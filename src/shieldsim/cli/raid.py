@@ -209,10 +209,9 @@ def _record(scenario: str | None, profile) -> dict | None:
     if scenario is None or profile is None:
         return None
     from .. import scenario as scen
-    from ..assumptions import record
-    from .output import apply_profile
+    from ..assumptions import apply, record
 
-    return record(apply_profile(scen.load(scenario), profile))
+    return record(apply(scen.load(scenario), profile))  # loaded and applied once already: no new warnings
 
 
 def _from_run(run_dir: Path, chunk_trials: int | None) -> tuple[dict, str | None, int, dict | None]:
