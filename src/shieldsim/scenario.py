@@ -24,6 +24,7 @@ File shape (see ``shieldsim show epaa-2018`` for a complete example)::
     [defended]                      # lat/lon box and grid step of the defended region
     [aim_points.NAME]               # lat_deg, lon_deg, group
     [sectors.NAME]                  # countries = [ISO alpha-3] or polygon_deg; engaged_by
+    [assumptions]                   # written by `assumptions.apply`: the profile applied (a record)
 
 Sources: every object that holds a number has a free-text ``source`` field that covers all
 the figures in that object (where published estimates disagree it states the value chosen
