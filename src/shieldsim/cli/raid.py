@@ -176,8 +176,8 @@ def raid(
     import sys
 
     check_workers(workers, scheduler)
-    folder = run_folder(out, resume)
     profile = load_profile_option(assumptions)
+    folder = run_folder(out, resume)
     if resume is not None and raid_file is None and scenario is None:
         if profile is not None:
             fail("--assumptions", "a resumed run keeps the assumptions it was started with; drop --assumptions "
