@@ -368,14 +368,26 @@ def _rows_from_figures(figures: list[tuple[str, Any, str]]) -> list[Assumption]:
 def assumptions_from_scenario(sc) -> list[Assumption]:
     """Every numeric figure of a validated scenario (`scenario.Scenario`) with the source that
     covers it, followed by the figures of the catalogue threat classes and interceptors the
-    scenario uses, each with its own source (``shieldsim/data/*.toml``)."""
+    scenario uses, each with its own source (``shieldsim/data/*.toml``). With an assumption
+    profile applied (``sc.assumptions``), a first row names it and every figure it changed shows
+    the profile's value with the override's source."""
     import tomllib
     from importlib.resources import files
 
+    from .assumptions import changed_sources
     from .scenario import sourced_figures
 
     data = sc.model_dump(mode="python", exclude_none=True)
-    rows = _rows_from_figures(sourced_figures(data))
+    data.pop("assumptions", None)
+    changed = changed_sources(sc)
+    figures = [(path, value, changed.get(path, source)) for path, value, source in sourced_figures(data)]
+    rows = []
+    if sc.assumptions is not None:
+        a = sc.assumptions
+        n = sum(len(o.changes) for o in a.overrides)
+        rows.append(Assumption("assumption profile", a.profile, f"{n} figure(s) changed by {len(a.overrides)} "
+                               f"override(s) ({a.origin})", a.title))
+    rows += _rows_from_figures(figures)
     used = {"missile": sorted({t.get("missile") for t in data.get("threats", {}).values()} - {None}),
             "interceptor": sorted({b.get("interceptor") for b in data.get("batteries", {}).values()}
                                   - set(data.get("interceptors", {})) - {None})}
@@ -791,6 +803,15 @@ def _json_text(obj: Any) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # text, numbers and figures
+
+
+def _extra_text(key: str, value: Any) -> Any:
+    """A provenance setting as shown on the page (the assumptions record as one line)."""
+    if key == "assumptions" and (value is None or isinstance(value, dict)):
+        from .assumptions import summary_text
+
+        return summary_text(value)
+    return value
 
 
 def _text(value: Any) -> str:
@@ -1304,7 +1325,7 @@ class _Page:
                  ("Models", ", ".join(f"{k}={v}" for k, v in (p["models"] or {}).items())),
                  ("Seed", "none" if p["seed"] is None else p["seed"]), ("Command", p["command"]),
                  ("Run at (UTC)", p["timestamp"])]
-        items += [(k, v) for k, v in p["extra"].items()]
+        items += [(k, _extra_text(k, v)) for k, v in p["extra"].items()]
         dl = "".join(f"<dt>{_text(k)}</dt><dd>{_text(v)}</dd>" for k, v in items)
         files = ""
         if self.s["data_files"]:

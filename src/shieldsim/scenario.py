@@ -26,6 +26,7 @@ File shape (see ``shieldsim show epaa-2018`` for a complete example)::
     [defended]                      # lat/lon box and grid step of the defended region
     [aim_points.NAME]               # lat_deg, lon_deg, group
     [sectors.NAME]                  # countries = [ISO alpha-3] and/or polygon_deg; engaged_by; priority
+    [assumptions]                   # written by `assumptions.apply`: the profile applied (a record)
 
 Sources: every object that holds a number has a free-text ``source`` field that covers all
 the figures in that object (where published estimates disagree it states the value chosen
@@ -176,7 +177,8 @@ class NetworkSpec(_Spec):
 
 
 class InterceptorSpec(_Spec):
-    """An interceptor type defined inline (use it when it is not in the catalogue)."""
+    """An interceptor type defined inline (use it when it is not in the catalogue). ``label`` is
+    an optional display name (default: the table's name)."""
 
     burn_time_s: _num(hi=1000, gt=0)
     burnout_speed_kms: _num(hi=11, gt=0)
@@ -187,6 +189,7 @@ class InterceptorSpec(_Spec):
     launch_delay_s: _num(0, 3600)
     sspk: _num(0, 1)
     notional: Bool = False
+    label: Annotated[str, Strict(), StringConstraints(max_length=80)] = ""
     source: Text = ""
 
     @model_validator(mode="after")
@@ -373,8 +376,40 @@ class SectorSpec(_Spec):
         return self
 
 
+class ChangeSpec(_Spec):
+    """One figure an assumption profile changed: the concrete ``target`` path (e.g.
+    ``radars.kurecik-tpy2.reference_range_km``), the value before (``old``) and after (``new``)."""
+
+    target: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=300)]
+    old: Any = None
+    new: Any = None
+
+
+class AppliedOverrideSpec(_Spec):
+    """One override of an assumption profile as applied to this scenario: its ``path`` (entry
+    names may be globs), the ``value`` set or the ``factor`` applied, its ``source``, and the
+    ``changes`` it made here (empty when it matched nothing in this scenario)."""
+
+    path: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=300)]
+    value: Any = None
+    factor: Any = None
+    source: Text = ""
+    changes: list[ChangeSpec] = []
+
+
+class AssumptionsSpec(_Spec):
+    """The record of the assumption profile applied to a scenario (`assumptions.apply`):
+    provenance only, never applied again by loading."""
+
+    profile: Name
+    title: Text = ""
+    origin: Text = ""
+    overrides: list[AppliedOverrideSpec] = []
+
+
 class Scenario(_Spec):
-    """A validated, fully resolved scenario (human units; see the module docstring)."""
+    """A validated, fully resolved scenario (human units; see the module docstring).
+    ``assumptions`` records the assumption profile applied on top of it, if any."""
 
     name: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80)]
     title: Text = ""
@@ -393,6 +428,7 @@ class Scenario(_Spec):
     defended: DefendedSpec = DefendedSpec()
     aim_points: dict[Name, AimPointSpec] = {}
     sectors: dict[Name, SectorSpec] = {}
+    assumptions: AssumptionsSpec | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -611,6 +647,12 @@ def _deep_merge(base: dict, over: dict) -> dict:
         else:
             out[key] = value
     return out
+
+
+def validate(data: dict, origin: str = "scenario") -> Scenario:
+    """Validate resolved scenario data (a dict as `Scenario.model_dump` gives, no ``extends``):
+    schema and cross-references. Raises `ScenarioError` listing every problem."""
+    return _validate(data, origin)
 
 
 def _validate(raw: dict, origin: str) -> Scenario:
@@ -917,7 +959,7 @@ _INTERCEPTOR_FIELDS = {"burn_time": "burn_time_s", "burnout_speed": "burnout_spe
 def interceptor_kwargs(name: str, spec: InterceptorSpec) -> dict:
     """Keyword arguments (SI) of `interceptor.Interceptor` for an inline interceptor."""
     return dict(
-        name=name, burn_time=spec.burn_time_s, burnout_speed=spec.burnout_speed_kms * 1e3,
+        name=spec.label or name, burn_time=spec.burn_time_s, burnout_speed=spec.burnout_speed_kms * 1e3,
         burnout_altitude=spec.burnout_alt_km * 1e3, min_intercept_alt=spec.min_intercept_alt_km * 1e3,
         max_intercept_alt=spec.max_intercept_alt_km * 1e3, max_range=spec.max_range_km * 1e3,
         launch_delay=spec.launch_delay_s, sspk=spec.sspk,

@@ -670,13 +670,14 @@ class OptionsComparison:
 
 def compare_options(options=COOPERATION_OPTIONS, areas: list[str] | None = None, grid_deg: float | None = None,
                     step: float = DEFAULT_STEP_S, progress=None, known: dict | None = None,
-                    executor=None) -> OptionsComparison:
+                    executor=None, load=scen.load) -> OptionsComparison:
     """Coverage of each (label, scenario) option against the same threat areas and grid, in
     one pass over the flights. ``known`` maps scenario names to `CoverageResult` already
-    computed with the same areas and grid (they are not recomputed).
+    computed with the same areas and grid (they are not recomputed). ``load(name)`` reads an
+    option's scenario (e.g. `assumptions.loader`, to apply an assumption profile).
     ``progress(area, done, total)`` reports each batch."""
     known = known or {}
-    archs = {name: Architecture.from_scenario(scen.load(name)) for _, name in options if name not in known}
+    archs = {name: Architecture.from_scenario(load(name)) for _, name in options if name not in known}
     results = dict(known)
     if archs:
         results.update(zip(archs, coverage_many(list(archs.values()), areas, grid_deg, step, progress=progress,
@@ -940,7 +941,7 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
                     ship_step_deg: float = 2.0, ship_bases=None, areas=None, aim_names=None,
                     kind: str | None = None, step: float = DEFAULT_STEP_S, min_speed: bool = True,
                     forward_radar: str = FORWARD_RADAR, apogee: float | None = None,
-                    progress=None) -> DeterrentStudy:
+                    progress=None, load=scen.load) -> DeterrentStudy:
     """The deterrent question for a scenario of strategic bases and aim points.
 
     1. Fly every base's classes to every aim point (`deterrent_flights`, scenario trajectory
@@ -952,15 +953,17 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
        ``sweep_variants``, and the fraction engageable against interceptor burnout speed (``speeds_kms``,
        default 3 to 7 by 0.25, applied to every battery) for each of ``sweep_variants``, and for
        ``delay_variant`` over launch delays x speeds.
-    4. Ship stations: a ship with ``ship_interceptor`` (catalogue name; None = skip) at each sea
+    4. Ship stations: a ship with ``ship_interceptor`` (catalogue name or an
+       `interceptor.Interceptor`; None = skip) at each sea
        point of `deterrent.SHIP_BOXES` every ``ship_step_deg``, against the flights of
        ``ship_bases`` (default the western bases present), with the ``delay_variant`` timeline of
        the scenario's first battery network.
 
-    ``progress(stage, done, total)`` is called as work completes.
+    ``load(name)`` reads a phase scenario (e.g. `assumptions.loader`, to apply an assumption
+    profile). ``progress(stage, done, total)`` is called as work completes.
     """
     from . import deterrent as det
-    from .interceptor import catalogue, find
+    from .interceptor import Interceptor, catalogue, find
 
     report = progress or (lambda *a: None)
     speeds = np.arange(3.0, 7.0 + 1e-9, 0.25) if speeds_kms is None else np.asarray(speeds_kms, dtype=float)
@@ -976,7 +979,7 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
         report("matrix", done, total)
     sweeps, delay_sweeps, phase_bats, phase_mx = {}, {}, {}, {}
     for ph in phases:
-        pa = arch if ph == arch.name else Architecture.from_scenario(scen.load(ph))
+        pa = arch if ph == arch.name else Architecture.from_scenario(load(ph))
         phase_bats[ph] = [b.name for b in pa.batteries]
         sweeps[ph], phase_mx[ph] = {}, {}
         for v in sweep_variants:
@@ -993,7 +996,7 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
         report("sweep", done, total)
     ships = None
     if ship_interceptor:
-        icp = find(ship_interceptor, catalogue())
+        icp = ship_interceptor if isinstance(ship_interceptor, Interceptor) else find(ship_interceptor, catalogue())
         chosen = list(ship_bases) if ship_bases is not None else [b for b in det.WESTERN_BASES if b in set(base)]
         sel = np.isin(base, chosen)
         lat, lon, box = det.sea_positions(step_deg=ship_step_deg)

@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, writable_dir
+from .output import StageProgress, assumptions_option, load_profile_option, scenario_loader, writable_dir
 
 ALL_AREAS = "all threat areas together"
 """How the combined footprint (defended against every launch area at once) is labelled."""
@@ -37,13 +37,16 @@ def assess(
                                      help="Compare NATO alone, separate systems sharing data, and sectors."),
     deterrent: bool = typer.Option(True, "--deterrent/--no-deterrent", help="Answer the deterrent question."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr."),
+    assumptions: str = assumptions_option(),
 ) -> None:
     """Assess an architecture: coverage, engagements, deterrent, cooperation; write a report."""
     from .coverage import load_architecture
 
-    arch = load_architecture(scenario)
+    profile = load_profile_option(assumptions)
+    arch = load_architecture(scenario, profile=profile)
     writable_dir(out)
-    assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers)
+    assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers,
+                                   load=scenario_loader(profile))
     from ..report import summary_dict, write_report
 
     index = write_report(out, assessment)
@@ -52,15 +55,19 @@ def assess(
 
 
 def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, cooperation: bool = True,
-                   deterrent: bool = True, workers: int | None = None):
+                   deterrent: bool = True, workers: int | None = None, load=None):
     """Every stage of the assessment of ``arch``; returns the `report.Assessment` and the
-    `study.CoverageResult` (None without launch areas). Data files go under ``out/data``."""
+    `study.CoverageResult` (None without launch areas). Data files go under ``out/data``.
+    ``load(name)`` reads the other scenarios the assessment uses (cooperation options, the
+    deterrent bases) -- `scenario.load` by default; pass `output.scenario_loader` of the
+    assumption profile ``arch`` was built under so that they share it."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from .. import report, study
+    from .. import assumptions, report, study
     from .. import scenario as scen
 
+    load = load or scen.load
     sc = arch.scenario
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -71,7 +78,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
     options = [(label, name) for label, name in study.COOPERATION_OPTIONS] if cooperation else []
     coop_archs = []
     if options:
-        coop_archs = [arch if name == arch.name else study.Architecture.from_scenario(scen.load(name))
+        coop_archs = [arch if name == arch.name else study.Architecture.from_scenario(load(name))
                       for _, name in options]
         try:
             study.same_threats([arch] + coop_archs)
@@ -115,7 +122,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
     det_summary = None
     if deterrent:
         try:
-            det_result, det_summary = deterrent_section(arch, data, progress)
+            det_result, det_summary = deterrent_section(arch, data, progress, load)
         except (ValueError, KeyError) as err:
             not_computed["deterrent"] = str(err)
     else:
@@ -152,7 +159,8 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         arch.models.as_dict(),
         command="shieldsim " + " ".join(sys.argv[1:]) if sys.argv and "shieldsim" in sys.argv[0] else "shieldsim assess",
         grid_deg=grid_deg or sc.defended.grid_deg, threat_step_s=study.DEFAULT_STEP_S,
-        rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO)
+        rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO,
+        assumptions=assumptions.record(sc))
     assessment = report.Assessment(
         scenario=arch.name, scenario_text=scen.dump(sc), provenance=provenance, title=sc.title or arch.name,
         description=getattr(sc, "description", "") or "", assumptions=report.assumptions_from_scenario(sc),
@@ -200,16 +208,17 @@ def representative_engagement(arch, area: str):
                                   threat_area=area, threat=label)
 
 
-def deterrent_section(arch, data: Path, progress: bool):
-    """The deterrent study of the built-in strategic bases and aim points against this
-    architecture's batteries and sensors; (report section, JSON summary)."""
+def deterrent_section(arch, data: Path, progress: bool, load=None):
+    """The deterrent study of the built-in strategic bases and aim points (read with ``load``,
+    default `scenario.load`) against this architecture's batteries and sensors; (report section,
+    JSON summary)."""
     import json
 
     from .. import scenario as scen
     from .. import study
     from .output import to_json
 
-    det = scen.load(DETERRENT_SCENARIO)
+    det = (load or scen.load)(DETERRENT_SCENARIO)
     combined = det.model_copy(update={
         "name": f"{arch.name}+{DETERRENT_SCENARIO}", "radars": arch.scenario.radars,
         "launch_detectors": arch.scenario.launch_detectors, "networks": arch.scenario.networks,

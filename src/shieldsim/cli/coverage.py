@@ -8,17 +8,27 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail, open_executor, provenance, save_and_print, writable_dir
+from .output import (StageProgress, apply_profile, assumptions_option, fail, load_profile_option, open_executor,
+                     provenance, save_and_print, writable_dir)
 
 
-def load_architecture(name: str, option: str = "SCENARIO"):
-    """Load a scenario (built-in name or TOML path) into a `study.Architecture`, or fail with a
-    one-line error naming ``option``."""
+def load_architecture(name: str, option: str = "SCENARIO", profile=None):
+    """Load a scenario (built-in name or TOML path), apply the assumption ``profile`` (an
+    `assumptions.Profile`, from `output.load_profile_option`; None = the scenario alone) and make
+    it a `study.Architecture`, or fail with a one-line error naming ``option`` (``--assumptions``
+    when the profile cannot be applied)."""
     from .. import scenario as scen
     from ..study import Architecture
 
     try:
-        return Architecture.from_scenario(scen.load(name))
+        sc = scen.load(name)
+    except scen.ScenarioError as err:
+        fail(option, " ".join(str(err).split()))
+    except (OSError, ValueError) as err:
+        fail(option, str(err))
+    sc = apply_profile(sc, profile)
+    try:
+        return Architecture.from_scenario(sc)
     except scen.ScenarioError as err:
         fail(option, " ".join(str(err).split()))
     except (OSError, ValueError) as err:
@@ -46,25 +56,31 @@ def coverage(
     scheduler: str = typer.Option(None, "--scheduler", help="Run batches on an existing Dask scheduler, e.g. tcp://host:8786."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+    assumptions: str = assumptions_option(),
 ) -> None:
     """Defended footprint and population protected, per threat area, written to --out."""
-    arch = load_architecture(scenario)
+    from ..assumptions import record
+
+    profile = load_profile_option(assumptions)
+    arch = load_architecture(scenario, profile=profile)
     writable_dir(out)
     areas = select_areas(arch, threat_area, "--threat-area")
     with open_executor(workers, scheduler) as ex:
-        result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex)
+        result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex, profile)
     files = write_coverage(arch, result, out, comparison)
     summary = result.as_dict()
-    summary.update(provenance(arch.models.as_dict(), arch.name))
+    summary.update(provenance(arch.models.as_dict(), arch.name, assumptions=record(arch.scenario)))
     summary["files"] = [str(f) for f in files]
     if comparison is not None:
         summary["cooperation_options"] = comparison.table()
     save_and_print(summary, out / "coverage.json", as_json, coverage_table)
 
 
-def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool, executor=None):
-    """Coverage (and, on request, the options comparison) with a progress bar per area."""
+def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool, executor=None, profile=None):
+    """Coverage (and, on request, the options comparison, its scenarios under the same assumption
+    ``profile``) with a progress bar per area."""
     from .. import study
+    from .output import scenario_loader
 
     with StageProgress(progress, f"{arch.name}: ") as bar:
         result = study.coverage(arch, areas, grid_deg, progress=bar, executor=executor)
@@ -73,7 +89,8 @@ def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool, e
         with StageProgress(progress, "cooperation options: ") as bar:
             try:
                 comparison = study.compare_options(areas=areas, grid_deg=grid_deg, progress=bar,
-                                                   known={arch.name: result}, executor=executor)
+                                                   known={arch.name: result}, executor=executor,
+                                                   load=scenario_loader(profile))
             except ValueError as err:
                 fail("--compare-options", str(err))
     return result, comparison
