@@ -224,3 +224,43 @@ def test_deterrent_verdicts_match_the_phase_4_study_recomputed():
     assert creedon.figure == pytest.approx(own) and creedon.holds is bool(own <= 0)
     assert butt.figure == pytest.approx(early) and butt.holds is bool(early > 0)
     assert np.isclose(butt.margin, early)
+
+
+SHORT_SM3 = '''
+name = "short-sm3"
+title = "What-if for the test: SM-3 ranges cut to a twentieth"
+[[override]]
+path = "interceptor_types.sm3-*.max_range_km"
+factor = 0.05
+source = "shieldsim test what-if, not a published figure"
+'''
+
+FLIGHTS_CLAIM = GOOD.replace('study = "unsupported"', 'study = "flights"').replace(
+    'reason = "shieldsim lacks the capability"',
+    'threat = "irbm"\nquantity = "fraction_engageable"\nop = ">"\nthreshold = 0.0')
+
+
+def test_a_profile_is_applied_to_the_study_and_its_flip_is_reported(tmp_path):
+    """The ledger's figure under a profile is the study of the scenario with the profile applied
+    (`assumptions.apply`, recomputed here); cutting the SM-3 ranges flips the verdict."""
+    from shieldsim import assumptions
+    from shieldsim.engagement import engage
+
+    (c,) = claims.load_claims(write_catalogue(tmp_path, FLIGHTS_CLAIM))
+    profile_path = tmp_path / "short-sm3.toml"
+    profile_path.write_text(SHORT_SM3, encoding="utf-8")
+    ledger = claims.evaluate([c], [None, str(profile_path)])
+    assert ledger.profiles == ["scenario", "short-sm3"]
+
+    def fraction(sc):
+        arch = study.Architecture.from_scenario(sc)
+        traj, labels, _ = study.scenario_flights(arch, threat="irbm")
+        track, _ = study.track_times(arch, traj)
+        return study.allowed_batteries(arch, engage(traj, arch.batteries, track)).any(axis=1).sum() / len(labels)
+
+    base = scenario.load("epaa-2018")
+    alone, cut = fraction(base), fraction(assumptions.apply(base, assumptions.load_profile(profile_path)))
+    assert ledger.results[c.id]["scenario"].figure == pytest.approx(alone)
+    assert ledger.results[c.id]["short-sm3"].figure == pytest.approx(cut)
+    assert alone > 0 and cut == 0  # what the flip below rests on
+    assert ledger.flips() == {c.id: ["short-sm3"]}

@@ -526,35 +526,31 @@ class _Context:
 
     def deterrent_all(self, needed: list, report) -> dict:
         """{(phase, variant, profile): fraction of the deterrent scenario's flights engageable by any
-        battery of the phase, or Unavailable}, as `study.deterrent_study` computes its per-phase
-        matrices: the deterrent scenario's flights (under the profile; flown once per distinct
-        threat set) against the phase scenario's batteries and sensors (under the profile)."""
-        from .deterrent import deterrent_matrix
-
+        battery of the phase, or Unavailable}: one `study.deterrent_study` per profile (the
+        deterrent scenario and every phase under that profile; the per-phase matrices of the
+        needed sensor variants, as ``shieldsim deterrent`` computes them)."""
         out: dict = {}
         if not needed:
             return out
-        flown: list = []  # [(architecture whose threats were flown, its flights)]
-        total, done = len(needed) * len(self.profiles), 0
-        for p in self.profiles:
+        phases = list(dict.fromkeys(ph for ph, _ in needed))
+        variants = tuple(dict.fromkeys(v for _, v in needed))
+        for k, p in enumerate(self.profiles):
             det = self.arch(DETERRENT_SCENARIO, p)
-            fl = None
-            if not isinstance(det, Unavailable):
-                fl = next((f for b, f in flown if _same_threats(det, b)), None)
-                if fl is None:
-                    fl = study.deterrent_flights(det)
-                    flown.append((det, fl))
-            for phase, variant in needed:
-                pa = self.arch(phase, p)
-                if isinstance(det, Unavailable) or isinstance(pa, Unavailable):
-                    out[(phase, variant, p)] = det if isinstance(det, Unavailable) else pa
-                else:
-                    traj, base, threat, aim, _ = fl
-                    track = study.variant_track_times(pa, traj, variant)
-                    mx = deterrent_matrix(traj, pa.batteries, track, base, threat, aim, min_speed=False)
-                    out[(phase, variant, p)] = mx.fraction_engageable()["any"]
-                done += 1
-                report("deterrent", done, total)
+            try:
+                if isinstance(det, Unavailable):
+                    raise det
+                for ph in phases:  # a phase that cannot be built under this profile is its own verdict
+                    if isinstance(self.arch(ph, p), Unavailable):
+                        raise self.arch(ph, p)
+                res = study.deterrent_study(det, speeds_kms=[3.0], delays_s=(0.0,), variants=(), phases=phases,
+                                            sweep_variants=variants, ship_interceptor=None, min_speed=False,
+                                            load=lambda name, p=p: self.arch(name, p).scenario)
+            except Unavailable as err:
+                out.update({(ph, v, p): err for ph, v in needed})
+            else:
+                for ph, v in needed:
+                    out[(ph, v, p)] = res.phase_matrices[ph][v].fraction_engageable()["any"]
+            report("deterrent", k + 1, len(self.profiles))
         return out
 
     def flights_all(self, claims: list, report) -> dict:
@@ -594,73 +590,43 @@ def _same_threats(a, b) -> bool:
 def coverage_figure(result, area: str, scope: str, quantity: str, countries=None, year: int | None = None) -> float:
     """One figure of a `study.CoverageResult` (see the module docstring).
 
-    ``area`` "all" or a threat area; ``scope`` "nato_europe" or "region"; ``quantity`` one of
-    `QUANTITIES`["coverage"]; ``countries`` ISO3 codes to restrict to (for "nato_europe", those
-    that are NATO members in the scenario's ``year``).
+    Args:
+        result: the coverage result.
+        area: "all" or one of its threat areas.
+        scope: "nato_europe" (NATO's European members of ``year``, with the territories counted
+            with them; `geography.nato_europe_population`) or "region" (everyone on the grid).
+        quantity: ``population_defended``, ``population_threatened`` (people) or
+            ``fraction_defended_of_threatened`` (0 when nobody is threatened).
+        countries: ISO3 codes to restrict to (for "nato_europe", those counted as NATO Europe
+            in ``year``).
+        year: membership year (None: the result's own year, else the default of `geography`).
 
     Raises:
-        Unavailable: the figure is not in this version's results (e.g. no NATO-Europe headline).
+        Unavailable: an unknown area, or threatened figures this result does not hold.
     """
-    d = result.as_dict()
-    if area != "all" and area not in d["threat_areas"]:
-        raise Unavailable(f"no threat area {area!r}; allowed: all, {', '.join(d['threat_areas'])}")
-    block = d if area == "all" else d["threat_areas"][area]
-    if countries:
-        return _countries_figure(result, block, area, scope, quantity, countries, year)
-    if scope == "nato_europe":
-        ne = block.get("nato_europe")
-        if not ne:
-            raise Unavailable("NATO-Europe figures are not computed by this version of shieldsim "
-                              "(needs the NATO-Europe headline of study.CoverageResult)")
-        return _quantity(ne, quantity)
-    if quantity == "population_defended":
-        return float(block.get("population_defended", block["population_protected"]))
-    parts = [block.get("nato_europe"), block.get("rest_of_region")]
-    if not all(parts):
-        raise Unavailable(f"the region's {quantity} needs the NATO-Europe and rest-of-region figures, "
-                          "not computed by this version of shieldsim")
-    if quantity == "population_threatened":
-        return float(sum(p["population_threatened"] for p in parts))
-    threatened = sum(p["population_threatened"] for p in parts)
-    return float(sum(p["population_defended"] for p in parts) / threatened) if threatened else 0.0
-
-
-def _quantity(block: dict, quantity: str) -> float:
-    if quantity not in block or block[quantity] is None:
-        raise Unavailable(f"{quantity} is not in this version's coverage figures")
-    return float(block[quantity])
-
-
-def _countries_figure(result, block, area, scope, quantity, countries, year) -> float:
-    rows = block.get("by_country") or block.get("per_country") or \
-        result.population[area].as_dict().get("by_country") or []
-    wanted = set(countries)
-    if scope == "nato_europe":
-        members = _nato_members(year)
-        if members is not None:
-            wanted &= members
-    rows = [r for r in rows if r.get("iso3") in wanted]
-    defended = sum(float(r.get("population_defended", r.get("population_protected", 0.0))) for r in rows)
-    if quantity == "population_defended":
-        return defended
-    if rows and any("population_threatened" not in r for r in rows):
-        raise Unavailable(f"{quantity} per country needs per-country threatened population, "
-                          "not computed by this version of shieldsim")
-    threatened = sum(float(r["population_threatened"]) for r in rows)
-    if quantity == "population_threatened":
-        return threatened
-    return defended / threatened if threatened else 0.0
-
-
-def _nato_members(year: int | None) -> set | None:
-    """ISO3 codes of NATO's European members in ``year`` (None if this version has no list)."""
     from . import geography
 
-    fn = getattr(geography, "nato_europe", None)
-    if fn is None or year is None:
-        return None
-    members = fn(year)
-    return {getattr(m, "iso3", m) for m in members}
+    if area not in result.population:
+        raise Unavailable(f"no threat area {area!r}; allowed: {', '.join(result.population)}")
+    pop = result.population[area]
+    year = year if year is not None else result.year
+    if countries:
+        wanted = set(countries)
+        if scope == "nato_europe":
+            wanted &= geography.nato_europe_areas(geography.membership_year(year)[0])
+        rows = [r for r in pop.country_rows() if r["iso3"] in wanted]
+        block = {"population_defended": sum(r["population_defended"] for r in rows)}
+        if all(r["population_threatened"] is not None for r in rows):
+            threatened = sum(r["population_threatened"] for r in rows)
+            block["population_threatened"] = threatened
+            block["fraction_defended_of_threatened"] = block["population_defended"] / threatened if threatened else 0.0
+    elif scope == "nato_europe":
+        block = geography.nato_europe_population(pop, year)["nato_europe"]
+    else:
+        block = pop.as_dict()
+    if block.get(quantity) is None:
+        raise Unavailable(f"{quantity} is not known for this coverage result (no threatened figures)")
+    return float(block[quantity])
 
 
 def _result(c: Claim, profile: str, coverage: dict, deterrent: dict, flights: dict, years: dict) -> ClaimResult:
@@ -689,5 +655,7 @@ def _value(v):
 
 
 def _cov(coverage: dict, name: str, profile: str, chk: CheckSpec, years: dict) -> float:
+    """A coverage figure of ``name``; NATO members counted as of the check's scenario's year, so
+    that a difference compares the same people (as `study.OptionsComparison` does)."""
     res = _value(coverage[(name, profile)])
-    return coverage_figure(res, chk.area, chk.scope, chk.quantity, chk.countries, years.get((name, profile)))
+    return coverage_figure(res, chk.area, chk.scope, chk.quantity, chk.countries, years.get((chk.scenario, profile)))
