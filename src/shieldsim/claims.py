@@ -357,6 +357,7 @@ class Ledger:
     results: dict
     coverage: dict = field(default_factory=dict)
     attrs: dict = field(default_factory=dict)
+    extra_keys: dict = field(default_factory=dict)  # extra_coverage scenario name -> key in ``coverage``
 
     def flips(self) -> dict:
         """{claim id: [profiles whose verdict differs from the scenario alone]} (from the first
@@ -372,19 +373,19 @@ class Ledger:
         return out
 
     def headlines(self, scenario: str) -> dict:
-        """{profile: {"all": NATO-Europe figures, "threat_areas": {area: NATO-Europe figures}}} of
-        ``scenario``'s coverage under every profile (profiles whose coverage was not computed, or
-        that lack the NATO-Europe figures, are left out)."""
+        """{profile: {area: NATO-Europe figures}} ("all" first, then each threat area; the
+        ``nato_europe`` part of `geography.nato_europe_population`, members of the scenario's
+        year) of ``scenario``'s coverage under every profile; profiles whose coverage was not
+        computed are left out. ``scenario``: a scenario of the claims or of ``extra_coverage``."""
+        from .geography import nato_europe_population
+
+        key = self.extra_keys.get(scenario, scenario)
         out = {}
         for p in self.profiles:
-            res = self.coverage.get((scenario, p))
-            if res is None:
-                continue
-            d = res.as_dict()
-            if "nato_europe" not in d:
-                continue
-            out[p] = {"all": d["nato_europe"],
-                      "threat_areas": {a: v.get("nato_europe") for a, v in d["threat_areas"].items()}}
+            res = self.coverage.get((key, p))
+            if res is not None:
+                areas = ["all"] + [a for a in res.population if a != "all"]
+                out[p] = {a: nato_europe_population(res.population[a], res.year)["nato_europe"] for a in areas}
         return out
 
     def as_dict(self) -> dict:
@@ -410,8 +411,10 @@ def evaluate(claims: Sequence[Claim], profiles: Sequence = (None,), grid_deg: fl
         grid_deg: coverage grid, degrees (default `DEFAULT_GRID_DEG`).
         executor: a `parallel.Executor` for the coverage batches (default: this process).
         progress: ``progress(stage, done, total)`` as work completes.
-        extra_coverage: scenario names (or `scenario.Scenario` objects) whose coverage is also
-            computed under every profile, e.g. for a report's per-profile headlines.
+        extra_coverage: scenarios (`scenario.Scenario` as written, no profile applied; or built-in
+            names) whose coverage is also computed under every profile, e.g. for a report's
+            per-profile headlines (`Ledger.headlines`). One equal to the built-in of its name
+            shares that scenario's studies; another is kept apart as "NAME [extra]".
 
     Each study runs once per (scenario, profile): coverage studies of architectures that face
     the same threats share their flights (`study.coverage_many`, all threat areas), deterrent
@@ -428,10 +431,12 @@ def evaluate(claims: Sequence[Claim], profiles: Sequence = (None,), grid_deg: fl
     loaded = load_profiles(profiles)
     names = list(loaded)
     cov_needed = dict.fromkeys(s for c in claims if c.check.study.startswith("coverage") for s in c.scenarios)
-    extra = {}
+    extra, extra_keys = {}, {}
     for s in extra_coverage:
-        key = s if isinstance(s, str) else s.name
-        extra[key] = s
+        key = _extra_key(s)
+        extra_keys[s if isinstance(s, str) else s.name] = key
+        if key not in scen.builtin_names():
+            extra[key] = s
         cov_needed[key] = None
     context = _Context(loaded, grid_deg, extra)
     coverage = context.coverage_all(list(cov_needed), executor, report)
@@ -445,12 +450,24 @@ def evaluate(claims: Sequence[Claim], profiles: Sequence = (None,), grid_deg: fl
             results[c.id][p] = _result(c, p, coverage, deterrent, flights, context.years)
     attrs = {"version": __version__, "grid_deg": grid_deg, "threat_step_s": study.DEFAULT_STEP_S,
              "models": context.models, "seed": None, "deterrent_scenario": DETERRENT_SCENARIO,
+             "profile_titles": {p: ("the scenario as written" if prof is None else str(getattr(prof, "title", "") or p))
+                                for p, prof in loaded.items()},
              "studies": {"coverage": sorted(f"{s} [{p}]" for s, p in coverage),
                          "deterrent": sorted(f"{s} [{v}] [{p}]" for s, v, p in deterrent),
                          "flights": sorted(f"{s} {t or 'all'} [{p}]" for s, t, p in flights)},
              "seconds": round(time.perf_counter() - t0, 1)}
     cov_results = {k: v for k, v in coverage.items() if not isinstance(v, Unavailable)}
-    return Ledger(list(claims), names, results, cov_results, attrs)
+    return Ledger(list(claims), names, results, cov_results, attrs, extra_keys)
+
+
+def _extra_key(sc) -> str:
+    """Key of an extra coverage scenario: its name when it is that built-in as shipped (or a
+    built-in name), else "NAME [extra]"."""
+    if isinstance(sc, str):
+        return sc
+    if sc.name in scen.builtin_names() and sc.assumptions is None and scen.load(sc.name) == sc:
+        return sc.name
+    return f"{sc.name} [extra]"
 
 
 class _Context:
