@@ -32,3 +32,57 @@ def test_range_is_appended_only_from_a_bracketed_help_range(capsys):
 def test_unknown_scenario_is_one_line_naming_the_argument(capsys):
     code, err = run(["coverage", "no-such-scenario", "--grid-deg", "4"], capsys)
     assert code == 2 and "SCENARIO" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def run_out(args, capsys):
+    """(exit code, stdout, stderr) of the command run in this process."""
+    with pytest.raises(SystemExit) as ex:
+        main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return ex.value.code, captured.out, captured.err
+
+
+def raid_file(tmp_path):
+    from test_battle import RAID_TOML
+
+    path = tmp_path / "raid.toml"
+    path.write_text(RAID_TOML.format(count=8))
+    return path
+
+
+def test_raid_resume_recomputes_damaged_chunk_files_and_gives_the_identical_result(tmp_path, capsys):
+    import json
+
+    run_dir = tmp_path / "run"
+    args = ["raid", "--raid", raid_file(tmp_path), "--trials", 3000, "--seed", 5, "--chunk-trials", 256, "--json",
+            "--no-progress"]
+    code, out, err = run_out(args + ["--out", run_dir], capsys)
+    assert code == 0, err
+    first = json.loads(out)
+    files = sorted(run_dir.glob("chunk-*.npz"))
+    data = files[2].read_bytes()
+    files[2].write_bytes(data[: len(data) // 2])  # truncated
+    files[5].write_bytes(b"")  # zero length
+    data = bytearray(files[7].read_bytes())
+    data[len(data) // 2] ^= 0x04  # one bit flipped
+    files[7].write_bytes(bytes(data))
+    code, out, err = run_out(args + ["--resume", run_dir], capsys)
+    assert code == 0, err
+    again = json.loads(out)
+    assert again["result"] == first["result"] and again["execution"]["computed"] == 3
+    damaged = [line for line in err.splitlines() if "damaged" in line]
+    assert len(damaged) == 3 and all(f.name[len("chunk-"):-len(".npz")] in err for f in (files[2], files[5], files[7]))
+
+
+@pytest.mark.parametrize("content", [b"", b"{\"format\": ", b"\x00\x01garbage"])
+def test_raid_resume_with_a_damaged_manifest_is_one_line_naming_the_file(tmp_path, capsys, content):
+    run_dir = tmp_path / "run"
+    code, _, err = run_out(["raid", "--raid", raid_file(tmp_path), "--trials", 300, "--out", run_dir,
+                            "--no-progress"], capsys)
+    assert code == 0, err
+    (run_dir / "manifest.json").write_bytes(content)
+    for args in (["raid", "--resume", run_dir], ["raid", "--raid", raid_file(tmp_path), "--trials", 300,
+                                                 "--resume", run_dir]):
+        code, _, err = run_out(args, capsys)
+        assert code == 2 and "'--resume'" in err and str(run_dir / "manifest.json") in err, err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
