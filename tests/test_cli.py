@@ -86,3 +86,22 @@ def test_raid_resume_with_a_damaged_manifest_is_one_line_naming_the_file(tmp_pat
         code, _, err = run_out(args, capsys)
         assert code == 2 and "'--resume'" in err and str(run_dir / "manifest.json") in err, err
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("address", ["garbage", "", "tcp://127.0.0.1", "127.0.0.1:0", "host:99999", "tcp://:8786",
+                                     "inproc://x", "tcp://a b:8786"])
+@pytest.mark.parametrize("command", [["coverage", "--grid-deg", "4"], ["raid", "--raid", "RAID"],
+                                     ["sweep", "--raid", "RAID", "--set", "trials=10,20"]])
+def test_malformed_scheduler_address_is_refused_by_every_command_naming_the_option(tmp_path, capsys, command,
+                                                                                    address):
+    args = [str(raid_file(tmp_path)) if a == "RAID" else a for a in command]
+    code, out, err = run_out(args + ["--scheduler", address, "--out", tmp_path / "out"], capsys)
+    assert code == 2 and "'--scheduler'" in err and "HOST:PORT" in err, err
+    assert len(err.strip().splitlines()) == 1 and not out and not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow  # the client tries for 20 s
+def test_well_formed_but_unreachable_scheduler_is_one_line_naming_the_option(tmp_path, capsys):
+    code, _, err = run_out(["raid", "--raid", raid_file(tmp_path), "--scheduler", "tcp://127.0.0.1:1",
+                            "--trials", 10], capsys)
+    assert code == 2 and "'--scheduler'" in err and "cannot reach" in err and len(err.strip().splitlines()) == 1

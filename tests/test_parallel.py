@@ -305,3 +305,68 @@ def test_damaged_manifest_is_one_clear_error_naming_the_file(tmp_path, content):
     assert str(tmp_path / "manifest.json") in message and "\n" not in message
     with pytest.raises(parallel.DamagedManifest):
         parallel.job_params(tmp_path)
+
+
+# --- a Dask scheduler lost in the middle of a run
+
+
+def _start(args, log):
+    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(proc):
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)  # the process group this test started (a worker's nanny and its child)
+        proc.wait()
+
+
+def test_lost_scheduler_ends_in_one_line_saying_how_to_resume_and_the_resumed_run_is_exact(tmp_path):
+    from test_battle import RAID_TOML
+
+    from shieldsim.battle import read_document, simulate_document
+
+    dask = os.path.join(os.path.dirname(sys.executable), "dask")
+    raid = tmp_path / "raid.toml"
+    raid.write_text(RAID_TOML.format(count=150))
+    address_file, run_dir, log = tmp_path / "scheduler.json", tmp_path / "run", open(tmp_path / "dask.log", "w")
+    scheduler = worker = client = None
+    try:
+        scheduler = _start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                            "--scheduler-file", str(address_file)], log)
+        deadline = time.monotonic() + 60
+        while not (address_file.exists() and address_file.stat().st_size):
+            assert scheduler.poll() is None and time.monotonic() < deadline, (tmp_path / "dask.log").read_text()
+            time.sleep(0.1)
+        address = json.loads(address_file.read_text())["address"]
+        worker = _start([dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"], log)
+        args = ["raid", "--raid", raid, "--trials", 60_000, "--seed", 9, "--chunk-trials", 500, "--json",
+                "--no-progress"]
+        client = subprocess.Popen([sys.executable, "-m", "shieldsim", *map(str, args), "--scheduler", address,
+                                   "--out", run_dir], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while len(list(run_dir.glob("chunk-*.npz"))) < 2:
+            assert client.poll() is None, client.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.killpg(scheduler.pid, signal.SIGKILL)
+        scheduler.wait()
+        _, err = client.communicate(timeout=120)
+    finally:
+        for proc in (client, worker, scheduler):
+            _stop(proc)
+        log.close()
+    assert client.returncode == 1, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert "lost the Dask scheduler" in lines[0] and f"--resume {run_dir}" in lines[0]
+    finished = len(list(run_dir.glob("chunk-*.npz")))
+    assert 2 <= finished < 120, "the scheduler was killed too late to test resuming"
+
+    done = subprocess.run([sys.executable, "-m", "shieldsim", *map(str, args), "--resume", run_dir],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rec = json.loads(done.stdout)
+    assert rec["execution"]["loaded"] >= finished - 1 and rec["execution"]["chunks"] == 120
+    whole, _ = simulate_document({**read_document(raid), "trials": 60_000, "seed": 9})
+    assert rec["result"]["leakers_histogram"] == whole.summary()["leakers_histogram"]
+    assert rec["result"]["threat_leak_probability"] == whole.summary()["threat_leak_probability"]

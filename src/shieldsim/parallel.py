@@ -48,6 +48,12 @@ _FORMAT = "shieldsim-chunks/1"
 _KEY = re.compile(r"^[A-Za-z0-9_.+-]{1,120}$")
 
 
+class ClusterLost(RuntimeError):
+    """The Dask cluster went away in the middle of a job (the scheduler stopped, the connection
+    to it broke, or workers kept dying): the results of finished pieces are kept by whoever
+    received them (`run_chunks` has written them), the rest is lost. One-line message."""
+
+
 class Executor:
     """Base of the back-ends. ``workers`` is the number of parallel workers (1 in-process)."""
 
@@ -113,6 +119,35 @@ class DaskExecutor(Executor):
             info["scheduler"] = self.client.scheduler.address
         return info
 
+    def _where(self) -> str:
+        return "the local Dask cluster" if self.cluster is not None else \
+            f"the Dask scheduler {getattr(self.client.scheduler, 'address', '')}".rstrip()
+
+    def _lost(self, err: BaseException | None) -> ClusterLost | None:
+        """The `ClusterLost` that ``err`` (raised while waiting for results; None: a future came
+        back cancelled) means, or None if it is an error of the work itself."""
+        from asyncio import CancelledError
+
+        from distributed import KilledWorker
+        from distributed.comm import CommClosedError
+
+        if err is not None and isinstance(err, KilledWorker):
+            return ClusterLost(f"workers of {self._where()} kept dying while running the work "
+                               f"({' '.join(str(err).split())[:200]})")
+        if err is None or isinstance(err, (CancelledError, CommClosedError, TimeoutError)) or \
+                getattr(self.client, "status", "running") != "running":
+            return ClusterLost(f"lost {self._where()} in the middle of the job (the scheduler stopped or "
+                               "the connection to it broke)")
+        return None
+
+    def _cancel(self, futures) -> None:
+        pending = [f for f in futures if not f.done()]
+        if pending and getattr(self.client, "status", None) == "running":
+            try:
+                self.client.cancel(pending)
+            except Exception:  # noqa: BLE001 -- the cluster may be gone; nothing left to cancel
+                pass
+
     def as_completed(self, fn, items):
         from distributed import as_completed
 
@@ -122,14 +157,24 @@ class DaskExecutor(Executor):
         futures = self.client.map(fn, items, pure=False)
         index = {f.key: i for i, f in enumerate(futures)}
         try:
-            for future, result in as_completed(futures, with_results=True):
+            results = as_completed(futures, with_results=True)
+            while True:
+                try:
+                    future, result = next(results)
+                except StopIteration:
+                    break
+                except Exception as err:  # noqa: BLE001 -- sorted into a lost cluster or the work's error
+                    lost = self._lost(err)
+                    if lost is None:
+                        raise
+                    raise lost from err
+                if future.status != "finished":  # cancelled when the client lost its scheduler
+                    raise self._lost(None)
                 i = index[future.key]
                 future.release()
                 yield i, result
         finally:
-            pending = [f for f in futures if not f.done()]
-            if pending:
-                self.client.cancel(pending)
+            self._cancel(futures)
 
     def map(self, fn, items, progress=False, description="work"):
         if progress:
@@ -138,13 +183,21 @@ class DaskExecutor(Executor):
         futures = self.client.map(fn, items, pure=False)
         try:
             return self.client.gather(futures)
-        except BaseException:  # only then: a cancel is one more round trip through the scheduler
-            self.client.cancel([f for f in futures if not f.done()])
+        except Exception as err:  # only then: a cancel is one more round trip through the scheduler
+            self._cancel(futures)
+            lost = self._lost(err)
+            if lost is None:
+                raise
+            raise lost from err
+        except BaseException:
+            self._cancel(futures)
             raise
 
     def close(self) -> None:
         try:
-            self.client.close()
+            self.client.close(timeout=10)
+        except Exception:  # noqa: BLE001 -- a client whose scheduler is gone may fail to close cleanly
+            pass
         finally:
             if self.cluster is not None:
                 self.cluster.close()

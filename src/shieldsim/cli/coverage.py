@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail, open_executor, provenance, save_and_print, writable_dir
+from .output import StageProgress, check_workers, fail, open_executor, provenance, save_and_print, writable_dir
 
 
 def load_architecture(name: str, option: str = "SCENARIO"):
@@ -47,10 +47,11 @@ def coverage(
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
 ) -> None:
     """Defended footprint and population protected, per threat area, written to --out."""
+    check_workers(workers, scheduler)
     arch = load_architecture(scenario)
     writable_dir(out)
     areas = select_areas(arch, threat_area, "--threat-area")
-    with open_executor(workers, scheduler) as ex:
+    with open_executor(workers, scheduler, command="shieldsim coverage") as ex:
         result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex)
     files = write_coverage(arch, result, out, comparison)
     summary = result.as_dict()

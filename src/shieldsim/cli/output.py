@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from enum import Enum
 from typing import Any
 
@@ -67,28 +68,95 @@ def writable_dir(path, option: str = "--out"):
     return path
 
 
+_SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?"
+                        r"(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?)"
+                        r":(\d{1,5})$")
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse a ``--scheduler`` that is not a Dask scheduler address ``[PROTOCOL://]HOST:PORT``
+    (protocol tcp, tls, ucx, ws or wss; port 1-65535), including an empty one, with a one-line
+    error naming the option. None (not given) passes."""
+    if scheduler is None:
+        return
+    found = _SCHEDULER.match(scheduler)
+    if found is None or not 1 <= int(found.group(1)) <= 65535:
+        fail("--scheduler", f"{scheduler!r} is not a Dask scheduler address; allowed: [PROTOCOL://]HOST:PORT with "
+                            "PROTOCOL tcp (the default), tls, ucx, ws or wss and PORT 1-65535, e.g. tcp://10.0.0.5:8786")
+
+
 def check_workers(workers: int | None, scheduler: str | None) -> None:
-    """Refuse ``--workers N`` (N > 0) together with ``--scheduler`` (one-line error)."""
-    if workers and scheduler:
+    """Check a command's ``--workers``/``--scheduler`` before any work: the scheduler address
+    (`check_scheduler`) and not both (``--workers 0`` means in-process and may go with neither)."""
+    check_scheduler(scheduler)
+    if workers and scheduler is not None:
         fail("--workers", "give either --workers (a local cluster) or --scheduler (an existing one), not both")
 
 
-def open_executor(workers: int | None, scheduler: str | None):
+def open_executor(workers: int | None, scheduler: str | None, run_dir=None, command: str = "shieldsim"):
     """The `parallel.executor` of a command's ``--workers``/``--scheduler`` options (``--workers``
     0 or unset runs in this process), started when work first reaches it (`parallel.LazyExecutor`:
-    a resumed run with nothing left to compute starts no cluster). An unreachable scheduler is a
-    one-line error naming ``--scheduler``."""
-    from ..parallel import LazyExecutor, executor
-
+    a resumed run with nothing left to compute starts no cluster). The options are checked at
+    once (`check_workers`); an unreachable scheduler is a one-line error naming ``--scheduler``.
+    Used as a context manager, a cluster lost in the middle of the work (`parallel.ClusterLost`)
+    ends the command with one line (exit code 1) saying how to continue: with
+    ``--resume run_dir`` when the command writes its finished pieces to ``run_dir``."""
     check_workers(workers, scheduler)
+    return _CommandExecutor(workers, scheduler, run_dir, command)
 
-    def start():
+
+class _CommandExecutor:
+    """`open_executor`'s back-end: a `parallel.LazyExecutor` whose context turns a lost cluster
+    into a one-line error."""
+
+    def __init__(self, workers, scheduler, run_dir, command):
+        from ..parallel import LazyExecutor
+
+        self.scheduler, self.run_dir, self.command = scheduler, run_dir, command
+        self.inner = LazyExecutor(lambda: self._start(workers))
+
+    def _start(self, workers):
+        from ..parallel import executor
+
+        if self.scheduler is not None:
+            import logging
+
+            import distributed  # noqa: F401 -- configures its loggers, which are quietened next
+
+            # the client logs its failed reconnections with tracebacks; the command reports the
+            # outcome in one line
+            for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
         try:
-            return executor(workers or None, scheduler)
-        except OSError as err:
-            fail("--scheduler", f"cannot reach the Dask scheduler {scheduler}: {err}")
+            return executor(workers or None, self.scheduler)
+        except (OSError, ValueError) as err:
+            fail("--scheduler", f"cannot reach the Dask scheduler {self.scheduler}: {' '.join(str(err).split())}")
 
-    return LazyExecutor(start)
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def __enter__(self):
+        return self.inner
+
+    def __exit__(self, kind, err, tb):
+        from ..parallel import ClusterLost
+
+        try:
+            self.inner.close()
+        except Exception:  # noqa: BLE001 -- closing a lost cluster may fail; the work's outcome matters
+            if kind is None:
+                raise
+        if kind is not None and issubclass(kind, ClusterLost):
+            if self.run_dir is not None:
+                hint = (f"the finished chunks are kept in {self.run_dir}; continue the run with "
+                        f"`{self.command} --resume {self.run_dir}`")
+            else:
+                hint = "nothing was kept; run the command again (with --out DIR a run can be resumed)" \
+                    if self.command.split()[-1] in ("raid", "sweep") else "nothing was kept; run the command again"
+            typer.echo(f"{self.command}: error: {err}; {hint}", err=True)
+            raise typer.Exit(1) from None
+        return False
 
 
 def run_folder(out, resume, what: str = "run"):

@@ -214,7 +214,7 @@ def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out
     from .. import parallel
     from ..battle import simulate_document
 
-    with open_executor(workers, scheduler) as ex:
+    with open_executor(workers, scheduler, out_dir, "shieldsim raid") as ex:
         try:
             result, models = simulate_document(doc, ex, chunk_trials=chunk_trials, out_dir=out_dir,
                                                resume=True, progress=progress,

@@ -179,7 +179,7 @@ def sweep(
         workers = min(os.cpu_count() or 1, len(docs)) if len(docs) > 1 else 0
     show = sys.stderr.isatty() if progress is None else progress
     fn = SWEEPABLE[command]
-    with open_executor(workers, scheduler) as ex:  # started only if a point is left to compute
+    with open_executor(workers, scheduler, folder, "shieldsim sweep") as ex:  # started only if a point is left
         if folder is None:
             results = ex.map(fn, docs, progress=show, description=f"{command} sweep")
             computed, loaded = len(docs), 0
