@@ -105,3 +105,24 @@ def test_well_formed_but_unreachable_scheduler_is_one_line_naming_the_option(tmp
     code, _, err = run_out(["raid", "--raid", raid_file(tmp_path), "--scheduler", "tcp://127.0.0.1:1",
                             "--trials", 10], capsys)
     assert code == 2 and "'--scheduler'" in err and "cannot reach" in err and len(err.strip().splitlines()) == 1
+
+
+FILE_OPTIONS = [(["raid", "--raid", "FILE"], "'--raid'"),
+                (["raid", "--raid", "RAID", "--engagement", "FILE"], "'--engagement'"),
+                (["sweep", "--raid", "FILE", "--set", "trials=10,20"], "'--raid'"),
+                (["detect", "--scenario", "FILE"], "'--scenario'"),
+                (["validate", "FILE"], "1 error"),
+                (["coverage", "FILE", "--grid-deg", "4", "--out", "OUT"], "'SCENARIO'")]
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "directory", "huge"])
+@pytest.mark.parametrize("command, named", FILE_OPTIONS, ids=[" ".join(c[:2]) for c, _ in FILE_OPTIONS])
+def test_raid_engagement_and_scenario_files_must_be_regular_files_within_the_limit(tmp_path, capsys, command,
+                                                                                   named, kind):
+    from test_files import special_file
+
+    path = special_file(tmp_path, kind)
+    swap = {"RAID": str(raid_file(tmp_path)), "FILE": path, "OUT": str(tmp_path / "out")}
+    code, _, err = run_out([swap.get(a, a) for a in command], capsys)
+    assert code == 2 and path in err and named in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == (2 if command[0] == "validate" else 1), err  # validate: heading + problem

@@ -671,11 +671,23 @@ def read_document(path: str | Path) -> dict:
 
 
 def read_tables(path: str | Path) -> dict:
-    """The tables of a raid, engagement or doctrine file: TOML, or JSON if it ends in .json."""
+    """The tables of a raid, engagement or doctrine file: TOML, or JSON if it ends in .json.
+
+    The file is read with the checks every input file gets (`shieldsim.files.read_text`: a
+    regular UTF-8 file of at most `files.MAX_INPUT_BYTES`), which raise `files.InputFileError`;
+    syntax errors and a JSON document that is not an object raise ValueError."""
     import json
 
-    text = Path(path).read_text(encoding="utf-8")
-    return json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+    from .files import read_text
+
+    text = read_text(path)
+    try:
+        doc = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise ValueError(f"a JSON {type(doc).__name__}, not an object of tables")
+    return doc
 
 
 def document_inputs(doc: dict):

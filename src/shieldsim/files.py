@@ -22,16 +22,17 @@ memory of a small machine."""
 
 
 class InputFileError(ValueError):
-    """A named file cannot be read: missing, not a regular file, unreadable, too large, or not
-    text. ``path`` is the file, ``reason`` the one-line cause (the message is
-    ``"{path}: {reason}"``)."""
+    """A named file cannot be read. ``path`` is the file, ``reason`` the one-line cause (the
+    message is ``"{path}: {reason}"``), ``kind`` one of ``"missing"``, ``"type"`` (not a regular
+    file), ``"size"`` (over the limit), ``"read"`` (permission or I/O error), ``"text"`` (not
+    UTF-8)."""
 
-    def __init__(self, path, reason: str):
-        self.path, self.reason = str(path), reason
+    def __init__(self, path, reason: str, kind: str = "read"):
+        self.path, self.reason, self.kind = str(path), reason, kind
         super().__init__(f"{path}: {reason}")
 
     def __reduce__(self):
-        return (type(self), (self.path, self.reason))
+        return (type(self), (self.path, self.reason, self.kind))
 
 
 def _kind(mode: int) -> str:
@@ -49,7 +50,7 @@ def check_regular(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> int:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise InputFileError(path, "no such file") from None
+        raise InputFileError(path, "no such file", "missing") from None
     except (OSError, ValueError) as err:
         raise InputFileError(path, f"cannot read it ({getattr(err, 'strerror', None) or err})") from None
     return _check_stat(path, st, limit)
@@ -58,9 +59,11 @@ def check_regular(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> int:
 def _check_stat(path, st: os.stat_result, limit: int) -> int:
     if not stat.S_ISREG(st.st_mode):
         kind = _kind(st.st_mode)
-        raise InputFileError(path, f"{kind if kind.startswith('not') else 'is ' + kind}; allowed: a regular file")
+        raise InputFileError(path, f"{kind if kind.startswith('not') else 'is ' + kind}; allowed: a regular file",
+                             "type")
     if st.st_size > limit:
-        raise InputFileError(path, f"{st.st_size:,} bytes is more than the limit of {limit:,} bytes for an input file")
+        raise InputFileError(path, f"{st.st_size:,} bytes is more than the limit of {limit:,} bytes for an input file",
+                             "size")
     return st.st_size
 
 
@@ -71,7 +74,7 @@ def read_bytes(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> bytes:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise InputFileError(path, "no such file") from None
+        raise InputFileError(path, "no such file", "missing") from None
     except OSError as err:
         if err.errno in (errno.EACCES, errno.EPERM):
             raise InputFileError(path, "permission denied") from None
@@ -86,7 +89,7 @@ def read_bytes(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> bytes:
             chunks.append(block)
             size += len(block)
         if size > limit:  # the file grew while being read
-            raise InputFileError(path, f"more than the limit of {limit:,} bytes for an input file")
+            raise InputFileError(path, f"more than the limit of {limit:,} bytes for an input file", "size")
         return b"".join(chunks)
     except OSError as err:
         raise InputFileError(path, f"cannot read it ({err.strerror or err})") from None
@@ -102,7 +105,7 @@ def read_text(path: str | os.PathLike, limit: int = MAX_INPUT_BYTES) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise InputFileError(path, f"not UTF-8 text (byte {err.object[err.start]:#04x} at offset {err.start}); "
-                                   "allowed: a UTF-8 text file") from None
+                                   "allowed: a UTF-8 text file", "text") from None
 
 
 def exists(path: str | os.PathLike) -> bool:

@@ -56,6 +56,8 @@ from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, ValidationError, model_validator
 
+from . import files
+
 DEFAULT = "epaa-2018"
 """The built-in scenario used when none is named."""
 
@@ -500,19 +502,17 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | 
         if base_dir is not None and not path.is_absolute():
             path = base_dir / path
         origin = str(path)
-        try:
-            regular = path.is_file()
-            text = path.read_bytes() if regular else b""
-        except FileNotFoundError:
-            regular, text = None, b""
-        except (OSError, ValueError) as err:
-            raise ScenarioError([Issue(field, key, f"cannot read the file: {getattr(err, 'strerror', None) or err}")],
-                                chain[0] if chain else origin) from None
-        if not regular:
-            exists = regular is not None and _exists(path)
-            what = "not a regular file" if exists else "no such file and not a built-in scenario"
-            raise ScenarioError([Issue(field, key, f"{what}; allowed: a TOML file or a built-in name ("
-                                       + ", ".join(builtin_names()) + ")")], chain[0] if chain else origin)
+        try:  # the checks every input file gets: a regular file, at most files.MAX_INPUT_BYTES
+            text = files.read_bytes(path)
+        except files.InputFileError as err:
+            allowed = "allowed: a TOML file or a built-in name (" + ", ".join(builtin_names()) + ")"
+            if err.kind == "missing" or not files.exists(path):
+                what = f"no such file and not a built-in scenario; {allowed}"
+            elif err.kind in ("type", "size"):
+                what = f"{err.reason.split(';')[0]}; {allowed}"
+            else:
+                what = f"cannot read the file: {err.reason}"
+            raise ScenarioError([Issue(field, key, what)], chain[0] if chain else origin) from None
         here = path.parent
     if origin in chain:
         raise ScenarioError([Issue("extends", key, "circular extends: " + " -> ".join(chain + (origin,)))], chain[0])
@@ -520,13 +520,6 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | 
     if "name" not in data and here is not None:
         data["name"] = Path(origin).stem
     return _apply_extends(data, origin, here or Path.cwd(), chain + (origin,)), origin
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except (OSError, ValueError):
-        return False
 
 
 def _parse(text: str | bytes, origin: str) -> dict:

@@ -42,12 +42,12 @@ def _read_flights_file(path: Path):
 
     from .. import scenario as scen
 
+    from ..files import InputFileError, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        fail("--scenario", f"cannot read {path}: {err.strerror}")
-    except UnicodeDecodeError as err:
-        fail("--scenario", f"{path} is not UTF-8 text (byte {err.start}); allowed: a UTF-8 TOML file")
+        text = read_text(path)
+    except InputFileError as err:  # missing, not a regular file, too large, not UTF-8
+        fail("--scenario", f"cannot read {err}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

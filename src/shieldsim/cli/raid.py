@@ -76,10 +76,7 @@ def build_document(raid_file: Path | None, engagement_file: Path | None, scenari
         return doc
     doc = _read(raid_file, "--raid", read_document, ValidationError)
     if engagement_file is not None:
-        try:
-            other = read_tables(engagement_file)
-        except (OSError, ValueError) as err:
-            fail("--engagement", f"cannot read {engagement_file}: {err}")
+        other = _read(engagement_file, "--engagement", read_tables, ValidationError)
         if "engagement" not in other:
             fail("--engagement", f"{engagement_file} has no [engagement] table")
         doc["engagement"] = other["engagement"]
@@ -110,14 +107,18 @@ def _scenario_table(scenario: str, raid) -> dict:
 
 
 def _read(path: Path, option: str, reader, validation_error):
+    from ..files import InputFileError
+
     try:
         return reader(path)
+    except InputFileError as err:  # missing, not a regular file, too large, not UTF-8
+        fail(option, f"cannot read {err}")
     except OSError as err:
-        fail(option, f"cannot read {path}: {err.strerror}")
+        fail(option, f"cannot read {path}: {err.strerror or err}")
     except validation_error as err:
         fail(option, f"{path}: {first_problem(err)}")
     except ValueError as err:  # TOML/JSON syntax
-        fail(option, f"{path}: {err}")
+        fail(option, f"{path}: {' '.join(str(err).split())}")
 
 
 def apply_doctrine(doc: dict, doctrine, salvo_size, look_size, max_looks, kill_assessment_s) -> None:
