@@ -235,3 +235,50 @@ def test_population_of_cells_touching_the_pole_is_counted_with_edges_clipped_to_
     assert lat_e.tolist() == pytest.approx([89.9, 89.95, 90.0]) and lon_e[[0, -1]].tolist() == [-180.0, 180.0]
     pop = geo.protected_population(lat, lon, np.ones((lat.size, lon.size), bool))
     assert pop.protected == pop.total >= 0
+def test_territory_of_gives_coastal_places_the_coastline_leaves_at_sea_to_their_country():
+    # Tromso, Hammerfest, Bodo, Narvik: 0.4-3 km off Natural Earth's 1:10m coast of Norway.
+    lat = np.array([69.6496, 70.663, 67.28, 68.44, 57.0, 56.0, np.nan])
+    lon = np.array([18.956, 23.682, 14.40, 17.43, 19.0, 3.0, 10.0])
+    assert geo.country_of(lat[:4], lon[:4]).tolist() == ["", "", "", ""]
+    assert geo.territory_of(lat, lon).tolist() == ["NOR", "NOR", "NOR", "NOR", "", "", ""]
+
+
+def test_territory_of_equals_country_of_on_land_or_with_no_belt_and_keeps_the_shape():
+    lat = np.array([[48.8566, 52.2297], [69.6496, 45.0]])
+    lon = np.array([[2.3522, 21.0122 + 360.0], [18.956, -30.0]])
+    assert geo.territory_of(lat, lon, sea_km=0).tolist() == geo.country_of(lat, lon).tolist()
+    assert geo.territory_of(lat, lon).tolist() == [["FRA", "POL"], ["NOR", ""]]
+
+
+def test_territory_of_gives_sea_within_12_nautical_miles_to_the_nearest_coast():
+    """Against an independent reference: the distance from each sea point to every nearby
+    country's drawn land, measured in an azimuthal equidistant projection centred on the point
+    (pyproj). Points within 2 % of the 22.224 km belt edge are not judged."""
+    import pyproj
+    import shapely
+
+    rng = np.random.default_rng(7)
+    lat = rng.uniform(54.0, 71.0, 4000)
+    lon = rng.uniform(4.0, 31.0, 4000)
+    sea = geo.country_of(lat, lon) == ""
+    lat, lon = lat[sea][:120], lon[sea][:120]
+    got = geo.territory_of(lat, lon)
+    judged = 0
+    for a, b, code in zip(lat, lon, got):
+        local = pyproj.Transformer.from_crs("EPSG:4326", pyproj.CRS(proj="aeqd", lat_0=a, lon_0=b, datum="WGS84"),
+                                            always_xy=True)
+        window = shapely.box(b - 2.0, a - 0.6, b + 2.0, a + 0.6)
+        nearest_km, nearest = np.inf, ""
+        for c in geo.countries((b - 2.0, b + 2.0, a - 0.6, a + 0.6)):
+            part = shapely.intersection(c.geometry, window)
+            if part.is_empty:
+                continue
+            d = shapely.distance(shapely.transform(part, lambda xy: np.column_stack(local.transform(*xy.T))),
+                                 shapely.Point(0.0, 0.0)) / 1e3
+            if d < nearest_km:
+                nearest_km, nearest = d, c.iso3
+        if abs(nearest_km - geo.TERRITORIAL_SEA_KM) < 0.02 * geo.TERRITORIAL_SEA_KM:
+            continue
+        judged += 1
+        assert code == (nearest if nearest_km < geo.TERRITORIAL_SEA_KM else ""), (a, b, nearest_km, nearest)
+    assert judged > 100 and (got != "").sum() > 10

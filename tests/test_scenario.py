@@ -423,6 +423,8 @@ def test_fuzz_mutated_built_in_never_raises_anything_else(mutations):
         try:
             for p in path[:-1]:
                 node = node[p]
+            if isinstance(node, dict) and not isinstance(path[-1], str):
+                continue  # an earlier mutation turned a list into a table: TOML keys are strings
             node[path[-1]] = value
         except (KeyError, IndexError, TypeError):
             continue
@@ -557,3 +559,31 @@ def test_fuzz_valid_scenarios_round_trip_exactly(text, title, lat, inventory):
     sc.batteries["b1"].inventory = inventory
     again = S.loads(S.dump(sc))
     assert again == sc
+
+
+def test_a_sector_may_give_countries_polygon_or_both_and_a_strict_integer_priority():
+    box = [[62.0, 0.0], [62.0, 35.0], [72.0, 35.0], [72.0, 0.0]]
+    both = S.SectorSpec(engaged_by="Russia", countries=["NOR"], polygon_deg=box, priority=1)
+    assert both.countries == ["NOR"] and both.priority == 1
+    assert S.SectorSpec(engaged_by="NATO", countries=["FRA"]).priority == 0
+    with pytest.raises(ValueError, match="countries, polygon_deg or both"):
+        S.SectorSpec(engaged_by="NATO")
+    for bad in ("1", 1.5, True, 5000):
+        with pytest.raises(ValueError):
+            S.SectorSpec(engaged_by="NATO", countries=["FRA"], priority=bad)
+
+
+def test_sectoral_2010_draws_russias_sector_of_the_2012_map_ahead_of_the_allies():
+    sect = S.load("sectoral-2010")
+    russian = {n: s for n, s in sect.sectors.items() if s.engaged_by == "Russia"}
+    assert set(russian) == {"russia", "russia_baltic", "russia_poland", "russia_norway", "russia_nordic"}
+    assert set(sect.sectors["russia_baltic"].countries) == {"EST", "LVA", "LTU"}
+    assert sect.sectors["russia_poland"].countries == ["POL"] and sect.sectors["russia_poland"].polygon_deg
+    assert sect.sectors["russia_norway"].countries == ["NOR"] and sect.sectors["russia_norway"].polygon_deg
+    # the NATO sector lists the Allies whole, so every Russian sector must come first
+    assert {"EST", "LVA", "LTU", "POL", "NOR"} <= set(sect.sectors["nato"].countries)
+    assert all(s.priority > sect.sectors["nato"].priority for s in russian.values())
+    for s in russian.values():
+        assert "2012" in s.source and "russianforces.org" in s.source
+    for name in ("russia_poland", "russia_norway", "russia_nordic"):
+        assert "APPROXIMATE" in sect.sectors[name].source

@@ -105,3 +105,89 @@ def test_selection_errors_survive_pickling_with_their_selector():
 
     err = pickle.loads(pickle.dumps(study.SelectionError("target", "no aim point")))
     assert err.what == "target" and str(err) == "no aim point"
+
+
+def _sectors(**tables):
+    return scen.Scenario.model_validate({"name": "s", "sectors": tables})
+
+
+def _rad(*points):
+    lat, lon = np.radians(np.array(points, float)).T
+    return lat, lon
+
+
+def test_sectors_match_by_decreasing_priority_then_file_order():
+    paris, lyon = (48.857, 2.352), (45.764, 4.836)
+    north = [[47.0, -5.0], [47.0, 10.0], [52.0, 10.0], [52.0, -5.0]]
+    whole = {"engaged_by": "A", "countries": ["FRA"]}
+    part = {"engaged_by": "B", "countries": ["FRA"], "polygon_deg": north}
+    lat, lon = _rad(paris, lyon, (45.0, -30.0))
+    # equal priority: file order decides, so the country listed whole takes Paris too
+    assert study.sector_names(_sectors(whole=whole, part=part), lat, lon).tolist() == ["whole", "whole", ""]
+    assert study.sector_names(_sectors(part=part, whole=whole), lat, lon).tolist() == ["part", "whole", ""]
+    # a higher priority goes first whatever the file order
+    sc = _sectors(whole=whole, part=part | {"priority": 1})
+    assert study.sector_order(sc) == ["part", "whole"]
+    assert study.sector_names(sc, lat, lon).tolist() == ["part", "whole", ""]
+    assert study.sector_sides(sc, lat, lon).tolist() == ["B", "A", ""]
+
+
+def test_a_sector_with_countries_and_a_polygon_holds_only_those_countries_inside_it():
+    box = [[45.0, 0.0], [45.0, 20.0], [55.0, 20.0], [55.0, 0.0]]
+    sc = _sectors(s={"engaged_by": "A", "countries": ["DEU"], "polygon_deg": box})
+    berlin, prague, hamburg_at_sea, madrid = (52.52, 13.405), (50.075, 14.437), (54.5, 7.0), (40.4, -3.7)
+    lat, lon = _rad(berlin, prague, hamburg_at_sea, madrid)
+    assert study.sector_names(sc, lat, lon).tolist() == ["s", "", "", ""]
+    only_polygon = _sectors(s={"engaged_by": "A", "polygon_deg": box})
+    assert study.sector_names(only_polygon, lat, lon).tolist() == ["s", "s", "s", ""]
+    assert study.sector_names(sc, np.array([np.nan]), np.array([0.2])).tolist() == [""]
+
+
+@pytest.fixture(scope="module")
+def sectoral():
+    return scen.load("sectoral-2010")
+
+
+def _land_points(iso3, lat_range, lon_range, step=0.25):
+    from shieldsim.geography import country_of
+
+    lat, lon = np.meshgrid(np.arange(*lat_range, step), np.arange(*lon_range, step), indexing="ij")
+    keep = np.isin(country_of(lat, lon), iso3)
+    return lat[keep], lon[keep]
+
+
+def test_sectoral_2010_gives_all_of_the_baltic_states_belarus_and_finland_to_russia(sectoral):
+    lat, lon = _land_points(["EST", "LVA", "LTU", "BLR", "FIN"], (51.0, 70.5), (20.0, 33.0))
+    assert lat.size > 1000
+    assert set(study.sector_sides(sectoral, np.radians(lat), np.radians(lon))) == {"Russia"}
+
+
+def test_sectoral_2010_splits_poland_and_norway_along_the_documented_lines(sectoral):
+    lat, lon = _land_points(["POL"], (49.0, 55.0), (14.0, 24.5))
+    sides = study.sector_sides(sectoral, np.radians(lat), np.radians(lon))
+    # north-east of the straight line from the Vistula's mouth (54.35 N, 18.95 E) to Brest (52.08 N, 23.6 E)
+    beyond = (lon > 18.95) & (lat > 52.08) & (
+        (lat - 54.35) * (23.60 - 18.95) - (lon - 18.95) * (52.08 - 54.35) > 0)
+    assert 0.1 < beyond.mean() < 0.4
+    assert set(sides[beyond]) == {"Russia"} and set(sides[~beyond]) == {"NATO"}
+    lat, lon = _land_points(["NOR"], (57.5, 71.5), (4.0, 31.5))
+    sides = study.sector_sides(sectoral, np.radians(lat), np.radians(lon))
+    assert set(sides[lat > 62.0]) == {"Russia"} and set(sides[lat < 62.0]) == {"NATO"}
+    assert (lat > 62.0).sum() > (lat < 62.0).sum()  # 'most of Norway', by grid points
+
+
+def test_under_sectoral_2010_only_the_responsible_side_may_engage_over_a_point(sectoral):
+    from types import SimpleNamespace
+
+    arch = study.Architecture.from_scenario(sectoral)
+    sides = np.array([b.side for b in arch.batteries])
+    assert {"NATO", "Russia"} <= set(sides)
+    vilnius, warsaw, baltic_sea = (54.687, 25.28), (52.23, 21.012), (57.0, 19.0)
+    lat, lon = _rad(vilnius, warsaw, baltic_sea)
+    shape = (3, sides.size)
+    engagement = SimpleNamespace(engageable=np.ones(shape, bool), first_lat=np.repeat(lat[:, None], sides.size, 1),
+                                 first_lon=np.repeat(lon[:, None], sides.size, 1))
+    ok = study.responsible(arch, engagement)
+    assert (ok[0] == (sides == "Russia")).all()
+    assert (ok[1] == (sides == "NATO")).all()
+    assert ok[2].all()

@@ -241,6 +241,96 @@ def country_of(lat_deg, lon_deg) -> np.ndarray:
     return codes[idx].reshape(lat.shape)
 
 
+TERRITORIAL_SEA_KM = 22.224
+"""12 nautical miles, the breadth of the territorial sea (UNCLOS article 3), km."""
+
+_KM_PER_DEG_LAT = math.pi * EARTH_RADIUS_KM / 180.0
+_TILE_LAT_DEG, _TILE_LON_DEG = 1.0, 2.0
+
+
+def territory_of(lat_deg, lon_deg, sea_km: float = TERRITORIAL_SEA_KM) -> np.ndarray:
+    """Country whose territory holds each point: its land (`country_of`) or, for a point at
+    sea, the country with the nearest land within ``sea_km``.
+
+    With the default 12 nautical miles this approximates land plus territorial sea, and it
+    gives back to their country the coastal places Natural Earth's 1:10m coastline leaves at
+    sea (Tromso, Hammerfest, Bodo and Narvik lie 0.4-3 km off it).
+
+    Args:
+        lat_deg, lon_deg: arrays (any equal shape) of latitude and longitude, degrees.
+        sea_km: breadth of the belt of sea counted with the nearest land, km (0: land only).
+
+    Returns:
+        array like `country_of`: ISO3 code per point, ``''`` where no land is within
+        ``sea_km`` (or NaN input).
+
+    Assumptions: distances are measured from the drawn coastline (not from legal baselines)
+    in a local equirectangular frame, one per tile of 1 degree of latitude by 2 of
+    longitude (scale error within +-3 % up to 70 degrees of latitude); where belts of two
+    countries overlap the nearer coast wins (a median line); land across the antimeridian
+    is not seen.
+    """
+    lat = np.asarray(lat_deg, dtype=float)
+    lon = np.asarray(lon_deg, dtype=float)
+    iso = np.array(country_of(lat, lon), dtype="<U3")
+    if not sea_km > 0:
+        return iso
+    flat_lat, flat_lon = lat.ravel(), (lon.ravel() + 180.0) % 360.0 - 180.0
+    out = iso.ravel().copy()
+    sea = np.nonzero((out == "") & np.isfinite(flat_lat) & np.isfinite(flat_lon))[0]
+    if sea.size == 0:
+        return iso
+    import shapely
+
+    codes = np.array([c.iso3 for c in _natural_earth()], dtype="<U3")
+    tile_i = np.floor(flat_lat[sea] / _TILE_LAT_DEG).astype(np.int64)
+    tile_j = np.floor(flat_lon[sea] / _TILE_LON_DEG).astype(np.int64)
+    tiles, which = np.unique(np.stack([tile_i, tile_j], axis=1), axis=0, return_inverse=True)
+    for t, (i, j) in enumerate(tiles):
+        members = sea[which.ravel() == t]
+        pieces, scale = _coast_pieces(int(i), int(j), float(sea_km))
+        if not pieces:
+            continue
+        points = shapely.points(flat_lon[members] * scale, flat_lat[members])
+        best = np.full(members.size, np.inf)
+        nearest = np.full(members.size, -1, dtype=np.int64)
+        for k, piece in pieces:
+            d = shapely.distance(piece, points)
+            closer = (d <= sea_km / _KM_PER_DEG_LAT) & (d < best)
+            best[closer], nearest[closer] = d[closer], k
+        found = nearest >= 0
+        out[members[found]] = codes[nearest[found]]
+    return out.reshape(iso.shape)
+
+
+@lru_cache(maxsize=4096)
+def _coast_pieces(i: int, j: int, sea_km: float) -> tuple[tuple[tuple[int, object], ...], float]:
+    """Land near tile (i, j) (latitude i..i+1, longitude 2j..2j+2 degrees) within ``sea_km``
+    of it, per Natural Earth unit, with longitudes scaled by the cosine of the tile's middle
+    latitude: ``((unit index, prepared geometry), ...), scale``."""
+    import shapely
+
+    lat0, lat1 = i * _TILE_LAT_DEG, (i + 1) * _TILE_LAT_DEG
+    lon0, lon1 = j * _TILE_LON_DEG, (j + 1) * _TILE_LON_DEG
+    scale = max(math.cos(math.radians(min(abs(lat0 + 0.5 * _TILE_LAT_DEG), 89.5))), 1e-3)
+    poleward = max(math.cos(math.radians(min(max(abs(lat0), abs(lat1)) + 1.0, 89.9))), 1e-3)
+    margin_lat = 1.05 * sea_km / _KM_PER_DEG_LAT
+    margin_lon = margin_lat / poleward
+    window = (lon0 - margin_lon, lat0 - margin_lat, lon1 + margin_lon, lat1 + margin_lat)
+    units = _natural_earth()
+    b = _bounds()
+    pieces = []
+    near = (b[:, 0] <= window[2]) & (b[:, 2] >= window[0]) & (b[:, 1] <= window[3]) & (b[:, 3] >= window[1])
+    for k in np.nonzero(near)[0]:
+        piece = shapely.clip_by_rect(units[k].geometry, *window)
+        if piece.is_empty:
+            continue
+        piece = shapely.transform(piece, lambda xy: xy * np.array([scale, 1.0]))
+        shapely.prepare(piece)
+        pieces.append((int(k), piece))
+    return tuple(pieces), scale
+
+
 def country_population_estimates(iso3: list[str] | tuple[str, ...] | None = None) -> dict[str, dict]:
     """Natural Earth national population estimates.
 

@@ -23,7 +23,7 @@ File shape (see ``shieldsim show epaa-2018`` for a complete example)::
     [launch_areas.NAME]             # points = [{name, lat_deg, lon_deg}] or polygon_deg
     [defended]                      # lat/lon box and grid step of the defended region
     [aim_points.NAME]               # lat_deg, lon_deg, group
-    [sectors.NAME]                  # countries = [ISO alpha-3] or polygon_deg; engaged_by
+    [sectors.NAME]                  # countries = [ISO alpha-3] and/or polygon_deg; engaged_by; priority
 
 Sources: every object that holds a number has a free-text ``source`` field that covers all
 the figures in that object (where published estimates disagree it states the value chosen
@@ -336,19 +336,32 @@ class AimPointSpec(_Spec):
 
 
 class SectorSpec(_Spec):
-    """A sector of responsibility: ``countries`` (ISO 3166-1 alpha-3 codes) or a
-    ``polygon_deg``; only batteries of side ``engaged_by`` engage threats in it."""
+    """A sector of responsibility: only batteries of side ``engaged_by`` engage a threat whose
+    intercept point lies in it.
+
+    Extent: ``countries`` (ISO 3166-1 alpha-3 codes: their land territory as drawn by Natural
+    Earth), or ``polygon_deg`` ([lat_deg, lon_deg] vertices: land and sea inside), or both: then
+    the sector is the part of those countries inside the polygon (e.g. Norway north of 62 N).
+
+    Precedence: every point belongs to at most one sector. Sectors are tried in decreasing
+    ``priority`` (an integer, default 0) and, at equal priority, in file order -- after
+    ``extends``, the parent's sectors in its order, then the child's new ones; the first that
+    contains the point wins. So a sector carved out of a country another sector lists whole
+    needs a higher ``priority`` than that sector. Several sectors may share one ``engaged_by``.
+    A point in no sector (open sea, a country no sector lists) is nobody's: there any side may
+    engage (`study.responsible`)."""
 
     engaged_by: Side
     countries: Annotated[list[Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Z]{3}$")]],
                          Field(min_length=1, max_length=300)] | None = None
     polygon_deg: Annotated[list[LatLon], Field(min_length=3, max_length=10_000)] | None = None
+    priority: _int(-1000, 1000) = 0
     source: Text = ""
 
     @model_validator(mode="after")
-    def _one(self) -> "SectorSpec":
-        if (self.countries is None) == (self.polygon_deg is None):
-            raise ValueError("give exactly one of countries or polygon_deg")
+    def _extent(self) -> "SectorSpec":
+        if self.countries is None and self.polygon_deg is None:
+            raise ValueError("give countries, polygon_deg or both (the countries' part inside the polygon)")
         if self.polygon_deg is not None and _polygon_area_deg2(self.polygon_deg) < 1e-6:
             raise ValueError("polygon_deg encloses no area; allowed: at least 3 [lat_deg, lon_deg] "
                              "vertices that are not all on one line")

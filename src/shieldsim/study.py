@@ -11,7 +11,8 @@ Rules this layer applies (recorded in every result's ``attrs``):
   degrees of launch azimuth per launch point and interpolated).
 * Sectors of responsibility (scenarios with ``[sectors]``): a battery may engage a threat
   only when the first intercept opportunity of that battery lies over a sector its side is
-  responsible for; over no sector, any side may engage.
+  responsible for; over no sector, any side may engage. Each point lies in at most one sector:
+  the first by decreasing ``priority``, then file order (`sector_names`).
 """
 
 from __future__ import annotations
@@ -120,28 +121,61 @@ def track_times(arch: Architecture, traj) -> tuple[np.ndarray, dict]:
     return np.stack([timelines[n].track_time for n in arch.battery_networks], axis=1), timelines
 
 
-def sector_sides(sc: scen.Scenario, lat, lon) -> np.ndarray:
-    """Side responsible for each point (rad) under the scenario's sectors ('' = none)."""
-    lat_deg, lon_deg = np.degrees(np.asarray(lat, float)), np.degrees(np.asarray(lon, float))
-    side = np.full(lat_deg.shape, "", dtype=object)
-    if not sc.sectors:
-        return side
-    finite = np.isfinite(lat_deg) & np.isfinite(lon_deg)
-    from .geography import country_of
+def sector_order(sc: scen.Scenario) -> list[str]:
+    """The scenario's sector names in the order points are matched against them: decreasing
+    ``priority``, then file order (see `scenario.SectorSpec`)."""
+    return sorted(sc.sectors, key=lambda name: -sc.sectors[name].priority)
 
-    iso = np.full(lat_deg.shape, "", dtype=object)
-    if finite.any():
-        iso[finite] = country_of(lat_deg[finite], lon_deg[finite])
-    for sector in sc.sectors.values():
+
+def sector_names(sc: scen.Scenario, lat, lon) -> np.ndarray:
+    """Name of the sector holding each point (lat, lon in rad, any equal shape), '' where none.
+
+    A point belongs to the first sector of `sector_order` that contains it: one listing the
+    country whose territory holds the point (`geography.territory_of`: its land, or sea within
+    12 nautical miles of it), one whose ``polygon_deg`` holds it, or (both given) one listing
+    that country and whose polygon holds it. NaN points are in none."""
+    lat_deg, lon_deg = np.degrees(np.asarray(lat, float)), np.degrees(np.asarray(lon, float))
+    found = np.full(lat_deg.shape, "", dtype=object)
+    if not sc.sectors:
+        return found
+    finite = np.isfinite(lat_deg) & np.isfinite(lon_deg)
+    iso = None
+    for name in sector_order(sc):
+        sector = sc.sectors[name]
+        inside = finite & (found == "")
         if sector.countries is not None:
-            inside = np.isin(iso, sector.countries)
-        else:
+            if iso is None:
+                iso = point_territory(lat_deg, lon_deg)
+            inside &= np.isin(iso, sector.countries)
+        if sector.polygon_deg is not None and inside.any():
             import shapely
 
             poly = shapely.Polygon([(p[1], p[0]) for p in sector.polygon_deg])
-            inside = np.zeros(lat_deg.shape, bool)
-            inside[finite] = shapely.contains_xy(poly, lon_deg[finite], lat_deg[finite])
-        side = np.where(inside & (side == ""), sector.engaged_by, side)
+            inside[inside] = shapely.contains_xy(poly, lon_deg[inside], lat_deg[inside])
+        found[inside] = name
+    return found
+
+
+def point_territory(lat_deg, lon_deg) -> np.ndarray:
+    """The country (ISO3) whose territory holds each point (degrees), as sectors see it
+    (`geography.territory_of`); '' at sea beyond 12 nautical miles or for NaN points."""
+    from .geography import territory_of
+
+    lat_deg, lon_deg = np.asarray(lat_deg, float), np.asarray(lon_deg, float)
+    iso = np.full(lat_deg.shape, "", dtype=object)
+    finite = np.isfinite(lat_deg) & np.isfinite(lon_deg)
+    if finite.any():
+        iso[finite] = territory_of(lat_deg[finite], lon_deg[finite])
+    return iso
+
+
+def sector_sides(sc: scen.Scenario, lat, lon) -> np.ndarray:
+    """Side responsible for each point (rad) under the scenario's sectors ('' = none): the
+    ``engaged_by`` of the point's sector (`sector_names`)."""
+    names = sector_names(sc, lat, lon)
+    side = np.full(names.shape, "", dtype=object)
+    for name, sector in sc.sectors.items():
+        side[names == name] = sector.engaged_by
     return side
 
 

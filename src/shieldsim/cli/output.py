@@ -1,5 +1,5 @@
-"""What every command shares: provenance, JSON writing, one-line errors, progress bars, the
---workers/--scheduler and --out/--resume checks, and the --earth choice."""
+"""What every command shares: provenance, JSON writing, one-line errors, LAT,LON parsing,
+progress bars, the --workers/--scheduler and --out/--resume checks, and the --earth choice."""
 
 from __future__ import annotations
 
@@ -177,6 +177,21 @@ def first_problem(err) -> str:
     """The first problem of a pydantic ``ValidationError`` as ``"field.path: message"``."""
     first = err.errors()[0]
     return f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"
+
+
+def latlon(option: str, text: str) -> tuple[float, float]:
+    """Parse ``"LAT,LON"`` in degrees (latitude in [-90, 90], longitude in [-180, 360]), or
+    fail with a one-line usage error naming ``option`` (not two numbers, out of range, NaN)."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        fail(option, f"expected LAT,LON in degrees, e.g. 35.7,51.4; got {text!r}")
+    if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
+        fail(option, f"latitude {lat} outside [-90, 90] degrees")
+    if not (math.isfinite(lon) and -180.0 <= lon <= 360.0):
+        fail(option, f"longitude {lon} outside [-180, 360] degrees")
+    return lat, lon
 
 
 def fail(option: str, message: str) -> None:
