@@ -39,7 +39,7 @@ def _register() -> None:
     import pkgutil
 
     for module in pkgutil.iter_modules(__path__):
-        if module.name != "output":
+        if module.name not in ("output", "folders"):
             importlib.import_module(f"{__name__}.{module.name}")
 
 
@@ -60,9 +60,15 @@ def _allowed_range(param) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI; usage errors are one line on stderr with exit code 2."""
+    """Entry point: run the CLI; usage errors are one line on stderr with exit code 2. Output
+    folders the command claimed are recorded as complete or failed when it ends (`folders`)."""
+    from . import folders
+
+    folders.begin(argv)
+    ok = False
     try:
         code = app(args=argv, standalone_mode=False, prog_name="shieldsim")
+        ok = code in (None, 0)
     except _UsageError as err:
         if type(err).__name__ == "NoArgsIsHelpError":
             typer.echo(err.ctx.get_help() if err.ctx else err.format_message())
@@ -78,8 +84,11 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("aborted", err=True)
         sys.exit(130)
     except typer.Exit as ex:
+        ok = ex.exit_code == 0
         sys.exit(ex.exit_code)
     except _CliError as err:
         typer.echo(f"shieldsim: error: {err.format_message()}", err=True)
         sys.exit(getattr(err, "exit_code", 1))
+    finally:
+        folders.finish(ok)
     sys.exit(code if isinstance(code, int) else 0)

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, writable_dir
+from .output import OVERWRITE_HELP, StageProgress, writable_dir
 
 ALL_AREAS = "all threat areas together"
 """How the combined footprint (defended against every launch area at once) is labelled."""
@@ -28,6 +28,7 @@ DETERRENT_SCENARIO = "deterrent"
 def assess(
     scenario: str = typer.Argument("epaa-2018", help="Built-in scenario name or scenario TOML file."),
     out: Path = typer.Option(Path("shieldsim-report"), "--out", help="Folder for the report and data files."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10,
                                    help="Coverage grid spacing, degrees (default: the scenario's) [0.05, 10]."),
     workers: int = typer.Option(None, "--workers", min=0, max=64,
@@ -41,7 +42,7 @@ def assess(
     from .coverage import load_architecture
 
     arch = load_architecture(scenario)
-    writable_dir(out)
+    writable_dir(out, overwrite=overwrite)
     assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers)
     from ..report import summary_dict, write_report
 

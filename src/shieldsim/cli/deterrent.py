@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail, provenance, save_and_print, writable_dir
+from .output import OVERWRITE_HELP, StageProgress, fail, provenance, save_and_print, writable_dir
 
 
 def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, hi: float = 12.0):
@@ -34,6 +34,7 @@ def deterrent(
     ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep ('none' to skip) [catalogue name]."),
     ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.25, max=10, help="Grid step of the ship-station sweep, degrees [0.25, 10]."),
     out: Path = typer.Option(Path("shieldsim-deterrent"), "--out", help="Folder for the CSV of pairs, maps, plot and JSON."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
 ) -> None:
@@ -48,7 +49,7 @@ def deterrent(
     if trajectory is not None and trajectory not in ("minimum-energy", "lofted", "depressed"):
         fail("--trajectory", f"unknown shape {trajectory!r}; allowed: minimum-energy, lofted, depressed")
     arch = load_architecture(scenario)
-    writable_dir(out)
+    writable_dir(out, overwrite=overwrite)
     areas = select_areas(arch, base, "--base", "launch area")
     phases = phase or list(study.DETERRENT_PHASES)
     for ph in phases:

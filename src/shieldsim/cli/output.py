@@ -1,5 +1,6 @@
 """What every command shares: provenance, JSON writing, one-line errors, LAT,LON parsing,
-progress bars, the --workers/--scheduler and --out/--resume checks, and the --earth choice."""
+progress bars, the --workers/--scheduler and --out/--resume/--overwrite checks (output folders:
+`folders`), and the --earth choice."""
 
 from __future__ import annotations
 
@@ -52,20 +53,23 @@ def save_and_print(summary: dict, path, as_json: bool, table) -> None:
     typer.echo(text if as_json else f"{table(summary)}\nResults in {path.parent}/")
 
 
-def writable_dir(path, option: str = "--out"):
-    """Create the output folder ``path`` now and check it can be written, or fail with a
-    one-line error naming ``option`` (before any long computation starts). Returns the Path."""
-    from pathlib import Path
+def writable_dir(path, option: str = "--out", overwrite: bool = False, resume: bool = False):
+    """Claim the output folder ``path`` for this run before any long computation starts
+    (`folders.claim`): created, writable, locked against other runs, and empty -- or, with
+    ``overwrite``, emptied if shieldsim wrote it; ``resume`` keeps the content of a run being
+    continued. Otherwise a one-line error naming ``option``. Returns the Path."""
+    from .folders import FolderRefused, claim
 
-    path = Path(path)
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".shieldsim-write-test"
-        probe.write_text("", encoding="utf-8")
-        probe.unlink()
+        return claim(path, overwrite=overwrite, resume=resume)
+    except FolderRefused as err:
+        fail(option, str(err))
     except OSError as err:
         fail(option, f"cannot write to {path}: {err.strerror or err}")
-    return path
+
+
+OVERWRITE_HELP = "Replace the results of an earlier run in the --out folder (only a folder shieldsim wrote)."
+"""Help of every command's ``--overwrite`` flag."""
 
 
 _SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?"
@@ -159,17 +163,20 @@ class _CommandExecutor:
         return False
 
 
-def run_folder(out, resume, what: str = "run"):
-    """Check a resumable command's ``--out`` (a new run; created now and checked writable) and
-    ``--resume`` (an existing run) before any work; returns the run's folder or None."""
+def run_folder(out, resume, what: str = "run", overwrite: bool = False):
+    """Check a resumable command's ``--out`` (a new run: claimed now, see `writable_dir`) and
+    ``--resume`` (an existing run: claimed, kept) before any work; returns the run's folder or None."""
     if out and resume:
         fail("--resume", f"give either --out (new {what}) or --resume (continue a {what}), not both")
-    if out is not None and (out / "manifest.json").exists():
-        fail("--out", f"{out} already holds a run; continue it with --resume {out}")
+    if out is not None and (out / "manifest.json").exists() and not overwrite:
+        fail("--out", f"{out} already holds a {what}; continue it with --resume {out} (or give --overwrite "
+                      "to start it again)")
     if resume is not None and not (resume / "manifest.json").exists():
-        fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
+        fail("--resume", f"{resume} holds no {what} to continue (no manifest.json)")
     if out is not None:
-        writable_dir(out)
+        writable_dir(out, overwrite=overwrite)
+    if resume is not None:
+        writable_dir(resume, "--resume", resume=True)
     return out or resume
 
 

@@ -43,7 +43,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import check_workers, fail, first_problem, open_executor, provenance, run_folder, to_json
+from .output import OVERWRITE_HELP, check_workers, fail, first_problem, open_executor, provenance, run_folder, to_json
 
 
 class DoctrineName(str, Enum):
@@ -160,6 +160,7 @@ def raid(
     chunk_trials: int = typer.Option(None, "--chunk-trials", min=1, max=10_000_000,
                                      help="Trials per chunk (default: up to 32,768; more beyond a million trials) [1, 1e7]."),
     out: Path = typer.Option(None, "--out", help="Write finished chunks and result.json to this new directory."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory; alone, it takes the "
                                                        "raid, engagement, doctrine, trials and seed from the run."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -170,7 +171,7 @@ def raid(
     import sys
 
     check_workers(workers, scheduler)
-    folder = run_folder(out, resume)
+    folder = run_folder(out, resume, overwrite=overwrite)
     if resume is not None and raid_file is None and scenario is None:
         doc, scenario, chunk_trials = _from_run(resume, chunk_trials)
     else:
@@ -196,10 +197,13 @@ def _from_run(run_dir: Path, chunk_trials: int | None) -> tuple[dict, str | None
     """The document, scenario and chunk size a run directory was started with."""
     import copy
 
-    from ..parallel import job_params
+    from ..parallel import DamagedManifest, job_params
 
     try:
         params = job_params(run_dir)
+    except DamagedManifest as err:
+        fail("--resume", f"{err}; start a new run with --out")
+    try:
         doc = copy.deepcopy(params["document"])
         return doc, params.get("scenario"), chunk_trials or int(params["chunk_trials"])
     except (OSError, ValueError, KeyError, TypeError) as err:

@@ -23,7 +23,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import check_workers, fail, first_problem, open_executor, provenance, run_folder, to_json
+from .output import OVERWRITE_HELP, check_workers, fail, first_problem, open_executor, provenance, run_folder, to_json
 
 
 def raid_point(doc: dict) -> dict:
@@ -138,6 +138,7 @@ def sweep(
                                      "per CPU when there are several points) [0, 512]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786."),
     out: Path = typer.Option(None, "--out", help="Write each finished point and result.json to this new directory."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     resume: Path = typer.Option(None, "--resume", help="Continue the sweep in this directory (same options)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr "
@@ -153,7 +154,7 @@ def sweep(
     if command not in SWEEPABLE:
         fail("--command", f"cannot sweep {command!r}; allowed: {sorted(SWEEPABLE)}")
     check_workers(workers, scheduler)
-    folder = run_folder(out, resume, "sweep")
+    folder = run_folder(out, resume, "sweep", overwrite)
     base = build_document(raid_file, engagement_file, scenario)
     base["trials"], base["seed"] = trials, seed
     axes = []
