@@ -158,7 +158,8 @@ def raid(
                                      "this process [0, 512]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786."),
     chunk_trials: int = typer.Option(None, "--chunk-trials", min=1, max=10_000_000,
-                                     help="Trials per chunk (default: up to 32,768; more beyond a million trials) [1, 1e7]."),
+                                     help="Trials per chunk (default: up to 32,768; fewer for raids of thousands of threats, "
+                                          "more beyond a million trials) [1, 1e7]."),
     out: Path = typer.Option(None, "--out", help="Write finished chunks and result.json to this new directory."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory; alone, it takes the "
