@@ -264,3 +264,14 @@ def test_coverage_command_runs_a_box_narrower_than_the_grid_step(tmp_path, capsy
     area = summary["threat_areas"]["tabriz"]
     assert area["cells_threatened"] <= 4 and 0 <= summary["population_protected"] <= summary["population_total"]
     assert (tmp_path / "out" / "footprint-tabriz.geojson").exists()
+
+
+def test_footprint_population_counts_people_in_threatened_and_defended_cells(base):
+    from shieldsim.geography import protected_population
+
+    pop = base.protected_population()
+    assert pop.threatened == pytest.approx(protected_population(base.lat_deg, base.lon_deg, base.threatened).protected)
+    assert pop.protected == pytest.approx(protected_population(base.lat_deg, base.lon_deg, base.defended).protected)
+    assert 0 < pop.protected <= pop.threatened < pop.total  # the small box is partly out of reach
+    for code, threatened in pop.threatened_by_country.items():
+        assert pop.by_country.get(code, 0.0) <= threatened * (1 + 1e-12)

@@ -1,5 +1,6 @@
-"""Tests for study.scenario_flights: the one way every command flies a scenario's threat
-classes from its launch areas to its aim points."""
+"""Tests for study.scenario_flights (the one way every command flies a scenario's threat
+classes from its launch areas to its aim points) and for the coverage results' NATO-Europe
+figures."""
 
 from __future__ import annotations
 
@@ -105,6 +106,101 @@ def test_selection_errors_survive_pickling_with_their_selector():
 
     err = pickle.loads(pickle.dumps(study.SelectionError("target", "no aim point")))
     assert err.what == "target" and str(err) == "no aim point"
+
+
+# ------------------------------------------------------------------------ NATO Europe headline
+
+SMALL_BALKANS = """
+name = "small-balkans"
+extends = "epaa-2018"
+[defended]
+lat_min_deg = 40.0
+lat_max_deg = 50.0
+lon_min_deg = 18.0
+lon_max_deg = 30.0
+grid_deg = 1.0
+source = "test box: Montenegro (joined 2017) and North Macedonia (2020) lie inside it"
+[launch_areas.tabriz]
+threats = ["mrbm-solid"]
+"""
+
+
+def _nato_europe_codes(year: int) -> set[str]:
+    """Members (and territories counted with them) read from the shipped file, independently
+    of geography's reader."""
+    import tomllib
+    from importlib.resources import files
+
+    data = tomllib.loads(files("shieldsim").joinpath("data/nato_members.toml").read_text(encoding="utf-8"))
+    members = {m["iso3"] for m in data["member"] if m["european"] and m["joined"].year <= year}
+    return members | {t["iso3"] for t in data.get("territory", []) if t["member"] in members}
+
+
+@pytest.fixture(scope="module")
+def small_coverage():
+    arch = study.Architecture.from_scenario(scen.loads(SMALL_BALKANS))
+    return study.coverage(arch, areas=["tabriz"])
+
+
+def _sums(rows, codes, inside=True):
+    keys = ("population_total", "population_threatened", "population_defended")
+    return {k: sum(r[k] for r in rows if (r["iso3"] in codes) == inside) for k in keys}
+
+
+def test_coverage_json_nato_europe_is_the_sum_of_the_member_rows(small_coverage):
+    d = small_coverage.as_dict()
+    assert small_coverage.year == 2018  # inherited from epaa-2018
+    codes = _nato_europe_codes(2018)
+    for where, rows in ((d, d["per_country"]), (d["threat_areas"]["tabriz"], d["threat_areas"]["tabriz"]["by_country"])):
+        nato, rest = where["nato_europe"], where["rest_of_region"]
+        want, other = _sums(rows, codes), _sums(rows, codes, inside=False)
+        assert {k: nato[k] for k in want} == want
+        assert {k: rest[k] for k in other} == other
+        assert nato["fraction_defended_of_threatened"] == nato["population_defended"] / nato["population_threatened"]
+        assert nato["membership_year"] == 2018 and nato["membership_year_from"] == "scenario"
+    assert d["nato_europe"]["population_threatened"] > 0
+    assert {"MNE", "ROU", "BGR"} <= set(d["nato_europe"]["members"]) and "MKD" not in d["nato_europe"]["members"]
+    assert {"SRB", "UKR", "MKD"} <= set(d["rest_of_region"]["countries"])
+
+
+def test_membership_year_changes_who_counts_as_nato_europe(small_coverage):
+    import dataclasses
+
+    rows = {r["iso3"]: r for r in small_coverage.as_dict()["per_country"]}
+    by_year = {y: dataclasses.replace(small_coverage, year=y).as_dict()["nato_europe"] for y in (2011, 2018, 2020)}
+    assert "MNE" not in by_year[2011]["members"] and "MNE" in by_year[2018]["members"]
+    assert by_year[2018]["population_total"] - by_year[2011]["population_total"] == rows["MNE"]["population_total"] > 0
+    assert by_year[2020]["population_total"] - by_year[2018]["population_total"] == rows["MKD"]["population_total"] > 0
+    default = dataclasses.replace(small_coverage, year=None).as_dict()["nato_europe"]
+    assert (default["membership_year"], default["membership_year_from"]) == (2018, "default")
+
+
+def test_key_findings_lead_with_the_nato_europe_sentence(small_coverage):
+    from shieldsim.cli.assess import key_findings
+
+    nato = small_coverage.as_dict()["nato_europe"]
+    findings = key_findings(small_coverage, None, None)
+    first = findings[0]
+    assert first.startswith(f"{nato['population_defended'] / 1e6:,.0f} million of the "
+                            f"{nato['population_threatened'] / 1e6:,.0f} million people in NATO's European members "
+                            "threatened by launches from all threat areas together are defended "
+                            f"({nato['fraction_defended_of_threatened']:.0%}; membership of 2018")
+    assert findings[1].endswith(").") and "launches from tabriz" in findings[1]
+    assert any(f.startswith("Rest of the region") for f in findings)
+    assert findings.index(next(f for f in findings if f.startswith("Whole grid"))) > 1
+
+
+def test_options_are_compared_with_the_first_options_membership(small_coverage):
+    import dataclasses
+
+    older = dataclasses.replace(small_coverage, year=2011)
+    rows = study.OptionsComparison(["NATO alone", "other"], ["a", "b"], [small_coverage, older]).table()
+    assert [r["membership_year"] for r in rows] == [2018, 2018]
+    assert rows[0]["nato_europe_population_defended"] == rows[1]["nato_europe_population_defended"]
+    assert rows[1]["nato_europe_difference_from_first"] == 0
+    nato = small_coverage.as_dict()["nato_europe"]
+    assert rows[0]["nato_europe_population_threatened"] == nato["population_threatened"]
+    assert rows[0]["nato_europe_fraction_defended_of_threatened"] == nato["fraction_defended_of_threatened"]
 
 
 def _sectors(**tables):

@@ -10,6 +10,8 @@ File shape (see ``shieldsim show epaa-2018`` for a complete example)::
 
     name = "my-architecture"
     title = "One line shown by `shieldsim scenarios`"
+    year = 2018                     # optional: the year the architecture stands for (1949-2100);
+    year_source = "..."             # NATO Europe = the members of that year (default 2018)
     extends = "epaa-2018"           # optional: start from a built-in (or a path) ...
     remove = ["batteries.deveselu"] # ... and drop entries from it
 
@@ -24,11 +26,17 @@ File shape (see ``shieldsim show epaa-2018`` for a complete example)::
     [defended]                      # lat/lon box and grid step of the defended region
     [aim_points.NAME]               # lat_deg, lon_deg, group
     [sectors.NAME]                  # countries = [ISO alpha-3] and/or polygon_deg; engaged_by; priority
+    [assumptions]                   # written by `assumptions.apply`: the profile applied (a record)
 
 Sources: every object that holds a number has a free-text ``source`` field that covers all
 the figures in that object (where published estimates disagree it states the value chosen
-and the published spread). Built-in scenarios are tested to have a non-empty source on
-every such object.
+and the published spread); a top-level number ``K`` has its source in ``K_source`` (so
+``year`` in ``year_source``). Built-in scenarios are tested to have a non-empty source on
+every such figure.
+
+``year``: the year the architecture stands for. It selects NATO's membership for the
+NATO-Europe population figures (`geography.nato_europe`); a scenario without one uses
+`geography.DEFAULT_MEMBERSHIP_YEAR` and outputs say so.
 
 ``extends``: the parent (a built-in name, or a path relative to the extending file) is
 loaded first, then the child is deep-merged into it: tables merge key by key, recursively;
@@ -171,7 +179,8 @@ class NetworkSpec(_Spec):
 
 
 class InterceptorSpec(_Spec):
-    """An interceptor type defined inline (use it when it is not in the catalogue)."""
+    """An interceptor type defined inline (use it when it is not in the catalogue). ``label`` is
+    an optional display name (default: the table's name)."""
 
     burn_time_s: _num(hi=1000, gt=0)
     burnout_speed_kms: _num(hi=11, gt=0)
@@ -182,6 +191,7 @@ class InterceptorSpec(_Spec):
     launch_delay_s: _num(0, 3600)
     sspk: _num(0, 1)
     notional: Bool = False
+    label: Annotated[str, Strict(), StringConstraints(max_length=80)] = ""
     source: Text = ""
 
     @model_validator(mode="after")
@@ -368,12 +378,46 @@ class SectorSpec(_Spec):
         return self
 
 
+class ChangeSpec(_Spec):
+    """One figure an assumption profile changed: the concrete ``target`` path (e.g.
+    ``radars.kurecik-tpy2.reference_range_km``), the value before (``old``) and after (``new``)."""
+
+    target: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=300)]
+    old: Any = None
+    new: Any = None
+
+
+class AppliedOverrideSpec(_Spec):
+    """One override of an assumption profile as applied to this scenario: its ``path`` (entry
+    names may be globs), the ``value`` set or the ``factor`` applied, its ``source``, and the
+    ``changes`` it made here (empty when it matched nothing in this scenario)."""
+
+    path: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=300)]
+    value: Any = None
+    factor: Any = None
+    source: Text = ""
+    changes: list[ChangeSpec] = []
+
+
+class AssumptionsSpec(_Spec):
+    """The record of the assumption profile applied to a scenario (`assumptions.apply`):
+    provenance only, never applied again by loading."""
+
+    profile: Name
+    title: Text = ""
+    origin: Text = ""
+    overrides: list[AppliedOverrideSpec] = []
+
+
 class Scenario(_Spec):
-    """A validated, fully resolved scenario (human units; see the module docstring)."""
+    """A validated, fully resolved scenario (human units; see the module docstring).
+    ``assumptions`` records the assumption profile applied on top of it, if any."""
 
     name: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80)]
     title: Text = ""
     description: Text = ""
+    year: _int(1949, 2100) | None = None
+    year_source: Text | None = None
     based_on: list[Annotated[str, Strict(), StringConstraints(max_length=4000)]] = []
     models: ModelsSpec = ModelsSpec()
     radars: dict[Name, RadarSpec] = {}
@@ -386,6 +430,7 @@ class Scenario(_Spec):
     defended: DefendedSpec = DefendedSpec()
     aim_points: dict[Name, AimPointSpec] = {}
     sectors: dict[Name, SectorSpec] = {}
+    assumptions: AssumptionsSpec | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -535,6 +580,11 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | 
     return _apply_extends(data, origin, here or Path.cwd(), chain + (origin,)), origin
 
 
+def _exists(path: Path) -> bool:
+    """Whether anything is at ``path`` (False for a path that cannot be looked up)."""
+    return files.exists(path)
+
+
 def _parse(text: str | bytes, origin: str) -> dict:
     if isinstance(text, bytes):
         try:
@@ -595,6 +645,12 @@ def _deep_merge(base: dict, over: dict) -> dict:
         else:
             out[key] = value
     return out
+
+
+def validate(data: dict, origin: str = "scenario") -> Scenario:
+    """Validate resolved scenario data (a dict as `Scenario.model_dump` gives, no ``extends``):
+    schema and cross-references. Raises `ScenarioError` listing every problem."""
+    return _validate(data, origin)
 
 
 def _validate(raw: dict, origin: str) -> Scenario:
@@ -782,15 +838,17 @@ def unsourced_tables(sc: Scenario) -> list[str]:
 
 
 def sourced_figures(data: Any, path: str = "") -> list[tuple[str, float, str]]:
-    """Every numeric figure in raw scenario data with the ``source`` that covers it: the
-    nearest enclosing table's ``source`` key ("" when there is none)."""
+    """Every numeric figure in raw scenario data with the ``source`` that covers it: its own
+    ``<key>_source`` string when there is one (e.g. ``year_source``), else the nearest enclosing
+    table's ``source`` key ("" when there is none)."""
     found: list[tuple[str, float, str]] = []
 
     def walk(node: Any, where: str, source: str) -> None:
         if isinstance(node, dict):
             here = node.get("source", source) if isinstance(node.get("source", source), str) else source
             for k, v in node.items():
-                walk(v, f"{where}.{k}" if where else str(k), here)
+                own = node.get(f"{k}_source")
+                walk(v, f"{where}.{k}" if where else str(k), own if isinstance(own, str) else here)
         elif isinstance(node, list):
             for i, v in enumerate(node):
                 walk(v, f"{where}[{i}]", source)
@@ -899,7 +957,7 @@ _INTERCEPTOR_FIELDS = {"burn_time": "burn_time_s", "burnout_speed": "burnout_spe
 def interceptor_kwargs(name: str, spec: InterceptorSpec) -> dict:
     """Keyword arguments (SI) of `interceptor.Interceptor` for an inline interceptor."""
     return dict(
-        name=name, burn_time=spec.burn_time_s, burnout_speed=spec.burnout_speed_kms * 1e3,
+        name=spec.label or name, burn_time=spec.burn_time_s, burnout_speed=spec.burnout_speed_kms * 1e3,
         burnout_altitude=spec.burnout_alt_km * 1e3, min_intercept_alt=spec.min_intercept_alt_km * 1e3,
         max_intercept_alt=spec.max_intercept_alt_km * 1e3, max_range=spec.max_range_km * 1e3,
         launch_delay=spec.launch_delay_s, sspk=spec.sspk,

@@ -548,23 +548,47 @@ def provenance(arch: Architecture, **extra) -> dict:
 
 @dataclass
 class CoverageResult:
-    """Footprints per threat area (and ``"all"`` combined) with the protected population."""
+    """Footprints per threat area (and ``"all"`` combined) with the population figures.
+
+    ``population`` maps each area (and ``"all"``) to a `geography.ProtectedPopulation` with
+    threatened and defended people; ``year`` is the scenario's year (None: the default
+    membership year, `geography.DEFAULT_MEMBERSHIP_YEAR`), which selects NATO's European members
+    for the ``nato_europe`` figures."""
 
     footprints: dict
     population: dict
     attrs: dict = field(default_factory=dict)
+    year: int | None = None
+
+    def nato_europe(self, area: str = "all") -> dict:
+        """``{"nato_europe": {...}, "rest_of_region": {...}}`` of one area (see
+        `geography.nato_europe_population`)."""
+        from .geography import nato_europe_population
+
+        return nato_europe_population(self.population[area], self.year)
 
     def as_dict(self) -> dict:
-        """JSON-ready figures: population protected per area and in total, per-country totals."""
+        """JSON-ready figures, in people.
+
+        Top level (all areas together): ``nato_europe`` and ``rest_of_region`` (population on the
+        grid, threatened, defended, fraction defended of threatened; the NATO members of the
+        scenario's year), then the whole-grid figures ``population_protected`` (= defended),
+        ``population_total``, ``population_threatened``, ``fraction_protected`` and
+        ``per_country`` (rows with total, threatened and defended people); ``threat_areas``: the
+        same per launch area, with ``cells_threatened``/``cells_defended``; ``attrs``.
+        """
         areas = {}
         for name, pop in self.population.items():
-            d = pop.as_dict()
+            d = self.nato_europe(name)
+            d.update(pop.as_dict())
             d["cells_threatened"] = int(self.footprints[name].threatened.sum())
             d["cells_defended"] = int(self.footprints[name].defended.sum())
             areas[name] = d
         allp = areas["all"]
-        return {"population_protected": allp["population_protected"], "population_total": allp["population_total"],
-                "fraction_protected": allp["fraction_protected"], "per_country": allp.get("per_country"),
+        return {"nato_europe": allp["nato_europe"], "rest_of_region": allp["rest_of_region"],
+                "population_protected": allp["population_protected"], "population_total": allp["population_total"],
+                "population_threatened": allp["population_threatened"],
+                "fraction_protected": allp["fraction_protected"], "per_country": allp["by_country"],
                 "threat_areas": {k: v for k, v in areas.items() if k != "all"}, "attrs": self.attrs}
 
 
@@ -587,7 +611,7 @@ def coverage_many(archs: list[Architecture], areas: list[str] | None = None, gri
         fps = {a: per_area[a][j] for a in areas}
         fps["all"] = combine_footprints([fps[a] for a in areas], "all")
         pops = {name: fp.protected_population() for name, fp in fps.items()}
-        results.append(CoverageResult(fps, pops, fps[areas[0]].attrs if areas else {}))
+        results.append(CoverageResult(fps, pops, fps[areas[0]].attrs if areas else {}, archs[j].scenario.year))
     return results
 
 
@@ -614,28 +638,46 @@ class OptionsComparison:
     results: list  # CoverageResult per option
 
     def table(self) -> list[dict]:
-        """One row per option: population protected, fraction, defended cells, and the
-        difference in population protected from the first option."""
+        """One row per option: population protected (defended) on the whole grid, fraction,
+        defended cells, the difference in population protected from the first option, and the
+        NATO-Europe figures (``nato_europe_population_threatened``, ``..._defended``,
+        ``nato_europe_fraction_defended_of_threatened``, ``nato_europe_difference_from_first``).
+        Every option is counted with the NATO members of the first option's year
+        (``membership_year``, ``membership_year_from``), so the rows compare the same people."""
+        from .geography import nato_europe_population
+
+        year = self.results[0].year
         base = self.results[0].population["all"].as_dict()["population_protected"]
+        base_nato = None
         rows = []
         for label, name, res in zip(self.labels, self.scenarios, self.results):
             d = res.population["all"].as_dict()
+            nato = nato_europe_population(res.population["all"], year)["nato_europe"]
+            base_nato = nato["population_defended"] if base_nato is None else base_nato
             rows.append({"option": label, "scenario": name, "population_protected": d["population_protected"],
                          "fraction_protected": d["fraction_protected"],
                          "cells_defended": int(res.footprints["all"].defended.sum()),
-                         "difference_from_first": d["population_protected"] - base})
+                         "difference_from_first": d["population_protected"] - base,
+                         "membership_year": nato["membership_year"],
+                         "membership_year_from": nato["membership_year_from"],
+                         "nato_europe_population_total": nato["population_total"],
+                         "nato_europe_population_threatened": nato["population_threatened"],
+                         "nato_europe_population_defended": nato["population_defended"],
+                         "nato_europe_fraction_defended_of_threatened": nato["fraction_defended_of_threatened"],
+                         "nato_europe_difference_from_first": nato["population_defended"] - base_nato})
         return rows
 
 
 def compare_options(options=COOPERATION_OPTIONS, areas: list[str] | None = None, grid_deg: float | None = None,
                     step: float = DEFAULT_STEP_S, progress=None, known: dict | None = None,
-                    executor=None) -> OptionsComparison:
+                    executor=None, load=scen.load) -> OptionsComparison:
     """Coverage of each (label, scenario) option against the same threat areas and grid, in
     one pass over the flights. ``known`` maps scenario names to `CoverageResult` already
-    computed with the same areas and grid (they are not recomputed).
+    computed with the same areas and grid (they are not recomputed). ``load(name)`` reads an
+    option's scenario (e.g. `assumptions.loader`, to apply an assumption profile).
     ``progress(area, done, total)`` reports each batch."""
     known = known or {}
-    archs = {name: Architecture.from_scenario(scen.load(name)) for _, name in options if name not in known}
+    archs = {name: Architecture.from_scenario(load(name)) for _, name in options if name not in known}
     results = dict(known)
     if archs:
         results.update(zip(archs, coverage_many(list(archs.values()), areas, grid_deg, step, progress=progress,
@@ -899,7 +941,7 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
                     ship_step_deg: float = 2.0, ship_bases=None, areas=None, aim_names=None,
                     kind: str | None = None, step: float = DEFAULT_STEP_S, min_speed: bool = True,
                     forward_radar: str = FORWARD_RADAR, apogee: float | None = None,
-                    progress=None) -> DeterrentStudy:
+                    progress=None, load=scen.load) -> DeterrentStudy:
     """The deterrent question for a scenario of strategic bases and aim points.
 
     1. Fly every base's classes to every aim point (`deterrent_flights`, scenario trajectory
@@ -911,15 +953,17 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
        ``sweep_variants``, and the fraction engageable against interceptor burnout speed (``speeds_kms``,
        default 3 to 7 by 0.25, applied to every battery) for each of ``sweep_variants``, and for
        ``delay_variant`` over launch delays x speeds.
-    4. Ship stations: a ship with ``ship_interceptor`` (catalogue name; None = skip) at each sea
+    4. Ship stations: a ship with ``ship_interceptor`` (catalogue name or an
+       `interceptor.Interceptor`; None = skip) at each sea
        point of `deterrent.SHIP_BOXES` every ``ship_step_deg``, against the flights of
        ``ship_bases`` (default the western bases present), with the ``delay_variant`` timeline of
        the scenario's first battery network.
 
-    ``progress(stage, done, total)`` is called as work completes.
+    ``load(name)`` reads a phase scenario (e.g. `assumptions.loader`, to apply an assumption
+    profile). ``progress(stage, done, total)`` is called as work completes.
     """
     from . import deterrent as det
-    from .interceptor import catalogue, find
+    from .interceptor import Interceptor, catalogue, find
 
     report = progress or (lambda *a: None)
     speeds = np.arange(3.0, 7.0 + 1e-9, 0.25) if speeds_kms is None else np.asarray(speeds_kms, dtype=float)
@@ -935,7 +979,7 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
         report("matrix", done, total)
     sweeps, delay_sweeps, phase_bats, phase_mx = {}, {}, {}, {}
     for ph in phases:
-        pa = arch if ph == arch.name else Architecture.from_scenario(scen.load(ph))
+        pa = arch if ph == arch.name else Architecture.from_scenario(load(ph))
         phase_bats[ph] = [b.name for b in pa.batteries]
         sweeps[ph], phase_mx[ph] = {}, {}
         for v in sweep_variants:
@@ -952,7 +996,7 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
         report("sweep", done, total)
     ships = None
     if ship_interceptor:
-        icp = find(ship_interceptor, catalogue())
+        icp = ship_interceptor if isinstance(ship_interceptor, Interceptor) else find(ship_interceptor, catalogue())
         chosen = list(ship_bases) if ship_bases is not None else [b for b in det.WESTERN_BASES if b in set(base)]
         sel = np.isin(base, chosen)
         lat, lon, box = det.sea_positions(step_deg=ship_step_deg)
