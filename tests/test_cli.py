@@ -126,3 +126,66 @@ def test_raid_engagement_and_scenario_files_must_be_regular_files_within_the_lim
     code, _, err = run_out([swap.get(a, a) for a in command], capsys)
     assert code == 2 and path in err and named in err and "Traceback" not in err, err
     assert len(err.strip().splitlines()) == (2 if command[0] == "validate" else 1), err  # validate: heading + problem
+
+
+# --- the smaller ones: every bad input a one-line error naming the option
+
+
+@pytest.mark.parametrize("command", [["detect", "--scenario", "epaa-2018", "--plot", ""],
+                                     ["engage", "--plot", "."],
+                                     ["fly", "--lat-deg", "10", "--lon-deg", "0", "--alt-km", "100", "--speed-kms", "3",
+                                      "--gamma-deg", "30", "--heading-deg", "0", "--csv", ""],
+                                     ["aim", "--missile", "mrbm-solid", "--from", "35.7,51.4", "--to", "44,26",
+                                      "--kml", "DIR"]], ids=["detect", "engage", "fly", "aim"])
+def test_an_output_file_option_that_names_no_file_is_refused_and_nothing_hidden_is_written(tmp_path, capsys,
+                                                                                          monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run_out([str(tmp_path) if a == "DIR" else a for a in command], capsys)
+    option = next(a for a in command if a in ("--plot", "--csv", "--kml"))
+    assert code == 2 and f"'{option}'" in err and "not a file name" in err, err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", ["nan", "NaN", "-nan"])
+def test_nan_given_to_a_range_checked_option_is_called_not_a_number(capsys, value):
+    code, _, err = run_out(["fly", "--lat-deg", value, "--lon-deg", "0", "--alt-km", "100", "--speed-kms", "3",
+                            "--gamma-deg", "30", "--heading-deg", "0"], capsys)
+    assert code == 2 and "'--lat-deg'" in err and "is not a number" in err and "less than" not in err, err
+    code, _, err = run_out(["coverage", "--grid-deg", value], capsys)
+    assert code == 2 and "'--grid-deg'" in err and "is not a number" in err, err
+
+
+def test_a_resumed_raid_records_the_file_it_was_started_from(tmp_path, capsys):
+    import json
+
+    path, run_dir = raid_file(tmp_path), tmp_path / "run"
+    code, out, err = run_out(["raid", "--raid", path, "--trials", 200, "--out", run_dir, "--json", "--no-progress"],
+                             capsys)
+    assert code == 0 and json.loads(out)["source"] == str(path), err
+    code, out, err = run_out(["raid", "--resume", run_dir, "--json", "--no-progress"], capsys)
+    assert code == 0 and json.loads(out)["source"] == str(path), err
+
+
+@pytest.mark.parametrize("extra, option", [(["--doctrine", "one-shot", "--max-looks", "5"], "--max-looks"),
+                                           (["--doctrine", "salvo", "--look-size", "2"], "--look-size"),
+                                           (["--doctrine", "shoot-look-shoot", "--salvo-size", "3"], "--salvo-size")])
+def test_a_doctrine_option_the_doctrine_does_not_use_is_refused(tmp_path, capsys, extra, option):
+    code, _, err = run_out(["raid", "--raid", raid_file(tmp_path), "--trials", 10] + extra, capsys)
+    assert code == 2 and f"'{option}'" in err and "applies only to" in err, err
+
+
+@pytest.mark.parametrize("sets, why", [(["trials=10,20", "trials=30"], "set twice"),
+                                       (["trials=10,20,10"], "given twice")])
+def test_a_sweep_never_repeats_a_grid_point(tmp_path, capsys, sets, why):
+    args = ["sweep", "--raid", raid_file(tmp_path)] + [x for s in sets for x in ("--set", s)]
+    code, _, err = run_out(args, capsys)
+    assert code == 2 and "'--set'" in err and why in err, err
+
+
+def test_engage_with_the_aim_point_on_the_launch_point_says_they_are_too_close(tmp_path, capsys):
+    path = tmp_path / "same.toml"
+    path.write_text('name = "same"\nextends = "epaa-2018"\n[aim_points.tabriz-city]\nlat_deg = 38.08\n'
+                    'lon_deg = 46.2919\n')
+    code, _, err = run_out(["engage", "--scenario", path, "--area", "tabriz", "--target", "tabriz-city",
+                            "--threat", "mrbm-solid"], capsys)
+    assert code == 2 and "0.0 km apart" in err and "closer than the 50 km" in err and "maximum range" not in err, err

@@ -728,7 +728,7 @@ def default_chunk_trials(trials: int, threats: int = 0) -> int:
 def simulate(engagement, raid: Raid, doctrine: Doctrine | str = "shoot-look-shoot", trials: int = 1000,
              seed: int = 0, executor=None, *, inventory=None, chunk_trials: int | None = None,
              out_dir: str | Path | None = None, resume: bool = True, progress: bool = False,
-             params: dict | None = None) -> BattleResult:
+             params: dict | None = None, job_info: dict | None = None) -> BattleResult:
     """Monte Carlo of a raid against the engagement's batteries.
 
     Args:
@@ -743,7 +743,8 @@ def simulate(engagement, raid: Raid, doctrine: Doctrine | str = "shoot-look-shoo
         chunk_trials: trials per chunk (default: the chunking of the run in ``out_dir`` when
             resuming one, else `default_chunk_trials`).
         out_dir: if given, chunks are written there and a killed run can be resumed
-            (`shieldsim.parallel.run_chunks`); ``params`` are extra job parameters for its manifest.
+            (`shieldsim.parallel.run_chunks`); ``params`` are extra job parameters for its manifest,
+            ``job_info`` a description kept there but not compared on resume.
     Returns a `BattleResult`; identical for the same seed whatever the chunking and workers.
     """
     from . import parallel
@@ -774,7 +775,7 @@ def simulate(engagement, raid: Raid, doctrine: Doctrine | str = "shoot-look-shoo
                "chunk_trials": chunk_trials, "problem": _fingerprint(problem), **(params or {})}
         chunks = [parallel.Chunk(f"trials-{a:010d}-{b:010d}", (a, b)) for a, b in ranges]
         run = parallel.run_chunks(fn, chunks, out_dir, resume=resume, progress=progress, executor=ex,
-                                  params=job, description="trials")
+                                  params=job, description="trials", info=job_info)
         parts = run.results
         info.update(computed=len(run.computed), loaded=len(run.loaded), out_dir=str(out_dir))
     return BattleResult(trials, int(seed), doctrine, raid.aim_points, battery_names(engagement), problem.inventory,

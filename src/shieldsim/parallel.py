@@ -323,7 +323,7 @@ def _stderr(message: str) -> None:
 
 def run_chunks(fn: Callable, chunks: Sequence[Chunk], out_dir: str | os.PathLike, resume: bool = True,
                progress: bool = True, executor: Executor | None = None, params: Any = None,
-               description: str = "chunks", report: Callable[[str], None] = _stderr) -> ChunkRun:
+               description: str = "chunks", report: Callable[[str], None] = _stderr, info: Any = None) -> ChunkRun:
     """Compute ``fn(chunk.arg)`` for every chunk, writing each result to ``out_dir`` as it finishes.
 
     Args:
@@ -336,6 +336,8 @@ def run_chunks(fn: Callable, chunks: Sequence[Chunk], out_dir: str | os.PathLike
             of computing them. With ``resume=False`` an existing job in ``out_dir`` is an error.
         params: JSON-serialisable parameters of the job, stored in the manifest; resuming with
             other params (or other chunk keys) raises `ResumeMismatch`.
+        info: JSON-serialisable description of the job kept in the manifest from its first run
+            but never compared (e.g. which file its input came from; see `job_info`).
         executor: back-end (default: in-process).
         report: called with one line for every damaged chunk found on resume (default: stderr).
     Returns a `ChunkRun`. Fresh results are normalised exactly as if read back from disk, so
@@ -351,7 +353,7 @@ def run_chunks(fn: Callable, chunks: Sequence[Chunk], out_dir: str | os.PathLike
         raise ValueError("chunk keys must be unique")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    manifest = {"format": _FORMAT, "params": _jsonable(params), "keys": keys, "chunks": {}}
+    manifest = {"format": _FORMAT, "params": _jsonable(params), "keys": keys, "chunks": {}, "info": _jsonable(info)}
     manifest = _check_manifest(out, manifest, resume)
     recorded = manifest["chunks"]
 
@@ -400,6 +402,12 @@ def job_params(out_dir: str | os.PathLike) -> Any:
     if not _exists(path):
         return None
     return read_manifest(path).get("params")
+
+
+def job_info(out_dir: str | os.PathLike) -> Any:
+    """The ``info`` a chunked job in ``out_dir`` was started with (`run_chunks`), or None."""
+    path = Path(out_dir) / MANIFEST
+    return read_manifest(path).get("info") if _exists(path) else None
 
 
 def read_manifest(path: str | os.PathLike) -> dict:

@@ -62,7 +62,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, ValidationError, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints, ValidationError,
+                      model_validator)
 
 from . import files
 
@@ -83,7 +84,15 @@ def _int(lo: int, hi: int) -> Any:
     return Annotated[int, Strict(), Field(ge=lo, le=hi)]
 
 
+def _no_control_characters(value: str) -> str:
+    bad = next((c for c in value if ord(c) < 32 or 127 <= ord(c) < 160), None)
+    if bad is not None:
+        raise ValueError(f"control character U+{ord(bad):04X} not allowed; allowed: printable text")
+    return value
+
+
 Text = Annotated[str, Strict(), StringConstraints(max_length=4000)]
+Label = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80), AfterValidator(_no_control_characters)]
 Name = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=64)]
 Side = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=40)]
 Bool = Annotated[bool, Strict()]
@@ -413,7 +422,7 @@ class Scenario(_Spec):
     """A validated, fully resolved scenario (human units; see the module docstring).
     ``assumptions`` records the assumption profile applied on top of it, if any."""
 
-    name: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80)]
+    name: Label
     title: Text = ""
     description: Text = ""
     year: _int(1949, 2100) | None = None
@@ -575,6 +584,10 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | 
     if origin in chain:
         raise ScenarioError([Issue("extends", key, "circular extends: " + " -> ".join(chain + (origin,)))], chain[0])
     data = _parse(text, origin)
+    if not data and here is not None:
+        raise ScenarioError([Issue("file", _NOTHING, "empty: no keys or tables; allowed: a scenario TOML file, e.g. "
+                                   "extends = \"epaa-2018\" and the tables that change it (see `shieldsim show`)")],
+                            chain[0] if chain else origin)
     if "name" not in data and here is not None:
         data["name"] = Path(origin).stem
     return _apply_extends(data, origin, here or Path.cwd(), chain + (origin,)), origin

@@ -29,7 +29,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json
+from .output import fail, output_file, provenance, to_json
 
 _MAX_TABLE_FLIGHTS = 20
 
@@ -312,6 +312,7 @@ def detect(
     from ..study import Architecture
     from .coverage import load_architecture
 
+    output_file(plot, "--plot", "timeline.png")
     path = Path(scenario)
     arch, flights_raw = None, None
     if path.suffix.lower() == ".toml" or path.exists():

@@ -130,6 +130,19 @@ def writable_dir(path, option: str = "--out", overwrite: bool = False, resume: b
         fail(option, f"cannot write to {path}: {err.strerror or err}")
 
 
+def output_file(path, option: str, example: str = "result.csv"):
+    """Check an output-file option (``--plot``, ``--csv``...) names a file before any work: not
+    empty and not a folder (``--plot ''`` would otherwise write a hidden ``./.png``). Returns it."""
+    if path is None:
+        return None
+    from pathlib import Path
+
+    text = str(path)
+    if text in ("", ".", "..") or text.endswith("/") or Path(text).name in ("", ".", "..") or Path(text).is_dir():
+        fail(option, f"{text!r} is a folder or empty, not a file name; give a file such as {example}")
+    return path
+
+
 OVERWRITE_HELP = "Replace the results of an earlier run in the --out folder (only a folder shieldsim wrote)."
 """Help of every command's ``--overwrite`` flag."""
 

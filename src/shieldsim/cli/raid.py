@@ -128,14 +128,24 @@ def _read(path: Path, option: str, reader, validation_error):
 
 
 def apply_doctrine(doc: dict, doctrine, salvo_size, look_size, max_looks, kill_assessment_s) -> None:
-    """Command-line doctrine options override the file's [doctrine] table."""
+    """Command-line doctrine options override the file's [doctrine] table. An option that the
+    resulting doctrine does not use (``--max-looks`` with one-shot, say) is refused."""
     table = dict(doc.get("doctrine") or {})
     for key, value in (("kind", doctrine.value if doctrine else None), ("salvo_size", salvo_size),
                        ("look_size", look_size), ("max_looks", max_looks),
                        ("kill_assessment_s", kill_assessment_s)):
         if value is not None:
             table[key] = value
+    kind = table.get("kind", "shoot-look-shoot")
+    for option, value, used_by in (("--salvo-size", salvo_size, "salvo"), ("--look-size", look_size, "shoot-look-shoot"),
+                                   ("--max-looks", max_looks, "shoot-look-shoot")):
+        if value is not None and kind != used_by and kind in DOCTRINE_NAMES:
+            fail(option, f"{option} applies only to the {used_by} doctrine, not to {kind}; drop it or give "
+                         f"--doctrine {used_by}")
     doc["doctrine"] = table
+
+
+DOCTRINE_NAMES = ("one-shot", "salvo", "shoot-look-shoot")
 
 
 @app.command()
@@ -250,7 +260,8 @@ def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out
             result, models = simulate_document(doc, ex, chunk_trials=chunk_trials, out_dir=out_dir,
                                                resume=True, progress=progress,
                                                params={"document": doc, "scenario": scenario,
-                                                       **({"assumptions": assumptions} if assumptions else {})})
+                                                       **({"assumptions": assumptions} if assumptions else {})},
+                                               job_info={"source": source} if out_dir is not None else None)
         except parallel.ResumeMismatch as err:
             fail("--resume", str(err))
         except ValidationError as err:
@@ -258,6 +269,8 @@ def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out
         except ValueError as err:
             fail("--raid", str(err))
         execution = ex.describe()
+    if source is None and out_dir is not None:  # a run continued alone: the file it was started from
+        source = (parallel.job_info(out_dir) or {}).get("source")
     record = {
         "command": "raid",
         "source": source,

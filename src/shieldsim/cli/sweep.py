@@ -166,6 +166,12 @@ def sweep(
             axes.append((path.strip(), parse_values(values)))
         except ValueError as err:
             fail("--set", str(err))
+        if path.strip() in [p for p, _ in axes[:-1]]:
+            fail("--set", f"path {path.strip()!r} is set twice; give all its values in one --set, "
+                          f"e.g. {path.strip()}=a,b,c")
+        repeated = [v for i, v in enumerate(axes[-1][1]) if v in axes[-1][1][:i]]
+        if repeated:
+            fail("--set", f"value {repeated[0]!r} is given twice for {path.strip()!r}; each grid point once")
     try:
         docs, points = grid_documents(base, axes)
         if scenario is not None and _widen_scenario_windows(base, docs, scenario):
