@@ -137,9 +137,17 @@ def output_file(path, option: str, example: str = "result.csv"):
         return None
     from pathlib import Path
 
+    import stat
+
     text = str(path)
     if text in ("", ".", "..") or text.endswith("/") or Path(text).name in ("", ".", "..") or Path(text).is_dir():
         fail(option, f"{text!r} is a folder or empty, not a file name; give a file such as {example}")
+    try:
+        mode = Path(text).stat().st_mode
+    except (OSError, ValueError):
+        return path  # a new file (or one that cannot be written: the writer says so)
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):  # writing would wait for a reader forever
+        fail(option, f"{text!r} is a FIFO or socket, not a file; give a file such as {example}")
     return path
 
 
