@@ -56,6 +56,7 @@ def test_a_folder_shieldsim_did_not_write_is_never_emptied_even_with_overwrite(t
         code, _, err = run_out(raid_args(tmp_path, "--out", mine, *extra), capsys)
         assert code == 2 and "not written by shieldsim" in err and "thesis.tex" in err, err
     assert (mine / "thesis.tex").read_text() == "precious"
+    assert [p.name for p in mine.iterdir()] == ["thesis.tex"], "the refused folder was left as it was"
 
 
 def test_a_failed_run_is_recorded_as_failed_and_may_be_overwritten(tmp_path, capsys):

@@ -73,8 +73,10 @@ def claim(path: str | os.PathLike, overwrite: bool = False, resume: bool = False
     path = Path(path)
     if str(path.resolve()) in _claims:
         return path
+    made_dir = not resume and not path.exists()
     if not resume:
         path.mkdir(parents=True, exist_ok=True)
+    made_lock = not (path / LOCK).exists()
     fd = os.open(path / LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
     try:
         if fcntl is not None:
@@ -95,9 +97,21 @@ def claim(path: str | os.PathLike, overwrite: bool = False, resume: bool = False
         _write_record(path, record)
     except BaseException:
         os.close(fd)
+        _undo(path, made_dir, made_lock)
         raise
     _claims[str(path.resolve())] = _Claim(path, fd, record)
     return path
+
+
+def _undo(path: Path, made_dir: bool, made_lock: bool) -> None:
+    """Leave a refused folder as it was: remove the lock file (and the folder) this claim made."""
+    try:
+        if made_lock and read_record(path) is None:
+            (path / LOCK).unlink(missing_ok=True)
+        if made_dir:
+            path.rmdir()
+    except OSError:
+        pass
 
 
 def _refuse_or_clear(path: Path, content: list[Path], previous: dict | None, overwrite: bool) -> None:
