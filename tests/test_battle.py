@@ -172,6 +172,125 @@ def test_default_chunking_of_ten_thousand_and_of_a_hundred_thousand_trials():
     assert len(trial_chunks(200_000, default_chunk_trials(200_000))) == 8  # seven units -> eight chunks
 
 
+# --------------------------------------------------------------------------------------------
+# Large raids: the assignment scales, chunks stay bounded, and only memory caps the size
+
+
+def reference_trial(p, u):
+    """One trial by the module docstring's rules, in plain Python, choosing each decision by
+    scanning every threat (the all-pairs rule the compiled kernel replaces with a heap)."""
+    n, nb = p.le.shape
+    inv = p.inventory.copy()
+    leakers, expended = np.zeros(p.n_aims, int), np.zeros(nb, int)
+    first = np.where(p.engageable, p.le, np.inf).min(axis=1)
+    next_t, done, used, looks = p.launch_time + first, np.zeros(n, bool), np.zeros(n, int), np.zeros(n, int)
+    while not done.all():
+        i = min((k for k in range(n) if not done[k]), key=lambda k: (next_t[k], p.deadline[k], k))
+        s = next_t[i] - p.launch_time[i]
+        best, best_int, opens = -1, np.inf, np.inf
+        for b in range(nb):
+            if not p.engageable[i, b] or inv[b] <= 0:
+                continue
+            if p.le[i, b] <= s + 1e-9 and s <= p.ll[i, b] + 1e-9:
+                span = p.ll[i, b] - p.le[i, b]
+                frac = min(max((s - p.le[i, b]) / span, 0.0), 1.0) if span > 0 else 0.0
+                ti = p.i_first[i, b] + frac * (p.i_last[i, b] - p.i_first[i, b])
+                if ti < best_int:
+                    best, best_int = b, ti
+            elif s < p.le[i, b] < opens:
+                opens = p.le[i, b]
+        if best < 0:
+            if opens < np.inf:
+                next_t[i] = p.launch_time[i] + opens
+            else:
+                done[i] = True
+                leakers[p.aim_index[i]] += 1
+            continue
+        k = min(p.shots_per_engagement, inv[best])
+        inv[best] -= k
+        expended[best] += k
+        killed = False
+        for _ in range(k):
+            killed |= bool(used[i] < u.shape[1] and u[i, used[i]] < p.sspk[best])
+            used[i] += 1
+        looks[i] += 1
+        if killed:
+            done[i] = True
+        elif p.looks == 0 or looks[i] < p.looks:
+            next_t[i] = p.launch_time[i] + best_int + p.kill_assessment
+        else:
+            done[i] = True
+            leakers[p.aim_index[i]] += 1
+    return leakers, expended
+
+
+@pytest.mark.parametrize("kind", ["shoot-look-shoot", "salvo", "one-shot"])
+def test_heap_ordered_kernel_equals_the_all_threats_scan_of_the_rules(kind):
+    from shieldsim.battle import Doctrine, _problem, _simulate_range, _uniforms
+
+    rng = np.random.default_rng(21)
+    n, b = 40, 3
+    le = rng.uniform(50, 200, (n, b)).round(-1)  # coarse times: many ties in time and deadline
+    ll = le + rng.uniform(100, 300, (n, b)).round(-1)
+    eng = Eng(le, ll, le + 150, ll + 100, rng.random((n, b)) < 0.8, rng.uniform(0.3, 0.7, b),
+              rng.integers(5, 25, b))
+    raid = raid_of(n, rng.integers(0, 4, n) * 30.0, [f"aim{i % 3}" for i in range(n)])
+    p = _problem(eng, raid, Doctrine(kind, kill_assessment=20.0), 5)
+    fast = _simulate_range(p, (0, 40))
+    u = _uniforms(p.seed, 0, 0, 40, n, p.max_shots)
+    for t in range(40):
+        leakers, expended = reference_trial(p, u[t])
+        assert fast["leakers"][t].tolist() == leakers.tolist() and fast["expended"][t].tolist() == expended.tolist()
+
+
+def test_uniforms_drawn_in_pieces_equal_the_whole_block(monkeypatch):
+    from shieldsim import battle
+
+    whole = battle._uniforms(11, 4, 0, TRIAL_BLOCK, 50, 5)
+    monkeypatch.setattr(battle, "UNIFORM_BYTES", 1)  # force drawing by jumps, a few trials at a time
+    for first, last in ((0, TRIAL_BLOCK), (5, 9), (TRIAL_BLOCK - 1, TRIAL_BLOCK)):
+        assert np.array_equal(battle._uniforms(11, 4, first, last, 50, 5), whole[first:last])
+    eng, raid = mixed_problem()
+    pieces = simulate(eng, raid, "shoot-look-shoot", 300, 8, chunk_trials=70)
+    monkeypatch.undo()
+    assert np.array_equal(pieces.leakers, simulate(eng, raid, "shoot-look-shoot", 300, 8).leakers)
+
+
+@pytest.mark.parametrize("threats, trials", [(10_000, 1000), (40_000, 1000), (1_000_000, 1000), (1_000_000, 10)])
+def test_default_chunks_of_a_large_raid_bound_the_work_and_the_memory_of_each(threats, trials):
+    from shieldsim.battle import (CHUNK_THREAT_TRIALS, MAX_CHUNK_THREAT_VALUES, default_chunk_trials,
+                                  trial_chunks)
+
+    size = default_chunk_trials(trials, threats)
+    chunks = trial_chunks(trials, size)
+    most_chunks = MAX_CHUNK_THREAT_VALUES // threats  # each chunk returns one count per threat
+    assert size <= max(1, CHUNK_THREAT_TRIALS // threats) or size == math.ceil(trials / most_chunks)
+    assert len(chunks) <= most_chunks and chunks[-1][1] == trials
+    assert len(chunks) >= min(trials * threats // CHUNK_THREAT_TRIALS, most_chunks) * 0.9, "progress chunk by chunk"
+    assert default_chunk_trials(trials, 20) == default_chunk_trials(trials)  # small raids: as before
+
+
+def test_a_raid_beyond_memory_is_refused_with_the_limit_and_the_reason():
+    from shieldsim.battle import MAX_PAIRS, MAX_THREATS, RaidSpec, check_size
+
+    waves = [{"launch_area": "A", "aim_point": "X", "count": 1_000_000}] * 11
+    with pytest.raises(ValueError, match=f"at most {MAX_THREATS:,} per raid.*memory"):
+        RaidSpec.model_validate({"wave": waves})
+    with pytest.raises(ValueError, match=f"at most {MAX_PAIRS:,} fit in memory"):
+        check_size(5_000_000, 6)
+    check_size(1_000_000, 25)
+
+
+def test_raid_command_refuses_a_raid_beyond_memory_naming_the_option_and_the_limit(tmp_path):
+    path = tmp_path / "huge.toml"
+    # eleven waves of 1,000,000 threats: each wave within its limit, the raid beyond
+    path.write_text(RAID_TOML.format(count=1_000_000) + "".join(
+        '[[raid.wave]]\nlaunch_area = "North"\naim_point = "CityA"\ncount = 1000000\n' for _ in range(10)))
+    out = run_cli("raid", "--raid", path, "--trials", 10)
+    assert out.returncode == 2 and "'--raid'" in out.stderr and "10,000,000" in out.stderr and "memory" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
 def test_resuming_without_a_chunk_size_keeps_the_chunks_the_run_started_with(tmp_path):
     eng, raid = mixed_problem()
     first = simulate(eng, raid, "salvo", 3000, 5, chunk_trials=500, out_dir=tmp_path / "run")

@@ -31,7 +31,7 @@ def test_cell_is_defended_only_if_every_flight_to_it_is_engageable():
     assert s.threatened.tolist() == [True, True, False]
     assert s.defended.tolist() == [True, False, False]
     assert s.shots.tolist() == [2, 0, 0]
-    assert s.engaging.tolist() == [0b11, 0b11, 0]
+    assert s.engaging.tolist() == [[True, True], [True, True], [False, False]]
     assert np.isnan(s.kill_probability[2])
 
 
@@ -185,6 +185,85 @@ def test_footprint_on_a_dask_local_cluster_equals_in_process(arch, base):
     for name in ("threatened", "defended", "shots", "engaging"):
         assert np.array_equal(getattr(fp, name), getattr(base, name)), name
     assert np.allclose(fp.kill_probability, base.kill_probability, equal_nan=True)
+
+
+# --- whatever `validate` accepts, coverage runs: any number of batteries, any box
+
+
+def test_forty_batteries_are_summarised_and_merged_without_a_bitmask_limit():
+    rng = np.random.default_rng(4)
+    eng = rng.random((300, 40)) < 0.2
+    e = fake_engagement(eng)
+    cell = rng.integers(0, 25, 300)
+    whole = summarise_cells(cell, 25, e, eng)
+    expected = np.zeros((25, 40), bool)
+    for i in range(300):
+        expected[cell[i]] |= eng[i]
+    assert whole.engaging.shape == (25, 40) and np.array_equal(whole.engaging, expected)
+    parts = empty_summary(25)
+    for sl in (slice(0, 100), slice(100, 300)):
+        parts = merge_summaries(parts, summarise_cells(cell[sl], 25, fake_engagement(eng[sl]), eng[sl]))
+    assert np.array_equal(parts.engaging, expected)
+
+
+def test_grid_of_a_box_narrower_than_the_step_is_two_cells_per_axis_spanning_the_box():
+    from shieldsim.geography import cell_edges
+
+    lat, lon = grid_centres(40.0, 40.2, 20.0, 21.4, 1.0)
+    assert lat.tolist() == pytest.approx([40.05, 40.15]) and lon.tolist() == pytest.approx([20.35, 21.05])
+    lat_e, lon_e = cell_edges(lat, lon)
+    assert lat_e.tolist() == pytest.approx([40.0, 40.1, 40.2]) and lon_e.tolist() == pytest.approx([20.0, 20.7, 21.4])
+    assert grid_centres(40, 50, -10, 10, 0.5)[0].size == 20  # wide boxes keep the step
+    lat, _ = grid_centres(85.0, 90.0, 0.0, 20.0, 10.0)  # a strip at the pole
+    assert lat.tolist() == pytest.approx([86.25, 88.75])
+
+
+def _coverage_cli(tmp_path, capsys, toml):
+    import json
+
+    from shieldsim.cli import main
+
+    path = tmp_path / "sc.toml"
+    path.write_text(toml)
+    with pytest.raises(SystemExit) as ex:
+        main(["coverage", str(path), "--threat-area", "tabriz", "--out", str(tmp_path / "out"), "--json",
+              "--no-progress"])
+    captured = capsys.readouterr()
+    assert ex.value.code == 0, captured.err
+    return json.loads(captured.out)
+
+
+FORTY = SMALL.replace('name = "small-test"', 'name = "forty"').replace("grid_deg = 1.0", "grid_deg = 2.0") + "".join(
+    f'[batteries.ship{i:02d}]\nplatform = "ship"\nlat_deg = {34.0 + 0.1 * i}\nlon_deg = 26.0\ninterceptor = "sm3-ia"\n'
+    f'inventory = 8\ndoctrine = "shoot-look-shoot"\nnetwork = "nato"\nsource = "test"\n' for i in range(40))
+
+
+def test_coverage_command_runs_a_scenario_of_forty_batteries_and_records_each_in_the_netcdf(tmp_path, capsys):
+    import xarray as xr
+
+    summary = _coverage_cli(tmp_path, capsys, FORTY)
+    assert summary["population_protected"] > 0
+    ds = xr.open_dataset(tmp_path / "out" / "footprint-tabriz.nc", engine="scipy")
+    names = list(ds["battery"].values)
+    assert len(names) == len(scen.loads(FORTY).batteries) >= 43 and "ship39" in names and "deveselu" in names
+    engaging = ds["engaging"].values.astype(bool)
+    assert engaging.shape == ds["defended"].shape + (len(names),)
+    assert (ds["batteries_engaging"].values == engaging.sum(axis=2)).all()
+    assert not (ds["defended"].values.astype(bool) & ~engaging.any(axis=2)).any()
+    assert engaging[..., names.index("ship39")].any()
+
+
+@pytest.mark.parametrize("box", ["lat_min_deg = 44.0\nlat_max_deg = 44.2\nlon_min_deg = 26.0\nlon_max_deg = 26.2",
+                                 "lat_min_deg = 89.9\nlat_max_deg = 90.0\nlon_min_deg = 20.0\nlon_max_deg = 30.0"],
+                         ids=["one-cell-box", "box-touching-the-pole"])
+def test_coverage_command_runs_a_box_narrower_than_the_grid_step(tmp_path, capsys, box):
+    toml = SMALL.replace("lat_min_deg = 40.0\nlat_max_deg = 50.0\nlon_min_deg = 18.0\nlon_max_deg = 30.0", box)
+    toml = toml.replace("grid_deg = 1.0", "grid_deg = 5.0")
+    assert box in toml
+    summary = _coverage_cli(tmp_path, capsys, toml)
+    area = summary["threat_areas"]["tabriz"]
+    assert area["cells_threatened"] <= 4 and 0 <= summary["population_protected"] <= summary["population_total"]
+    assert (tmp_path / "out" / "footprint-tabriz.geojson").exists()
 
 
 def test_footprint_population_counts_people_in_threatened_and_defended_cells(base):

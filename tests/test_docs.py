@@ -101,3 +101,19 @@ def test_relative_links_resolve(page):
         if re.match(r"[a-z]+:", target):
             continue
         assert (path.parent / target).exists(), f"{page}: broken link {target}"
+
+
+def test_when_things_go_wrong_page_is_linked_covers_each_failure_and_shows_real_options():
+    page = DOCS / "troubleshooting.md"
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("# When things go wrong\n")
+    assert "(troubleshooting.md)" in (DOCS / "index.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (.+)$", text, flags=re.M)
+    for topic in ("Resuming a run", "Damaged runs", "Lost clusters", "Output folders"):
+        assert topic in headings, f"troubleshooting.md has no section {topic!r}"
+    registered = registered_commands()
+    for line in re.findall(r"^shieldsim ([a-z-]+)( .*)?$", text, flags=re.M):
+        command, rest = line
+        known = {o for p in registered[command].params for o in (*p.opts, *p.secondary_opts)}
+        named = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", rest.split("#")[0]))
+        assert named <= known, f"troubleshooting.md: `shieldsim {command}` has no {sorted(named - known)}"

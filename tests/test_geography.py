@@ -219,6 +219,24 @@ def test_geojson_of_empty_mask_has_null_geometry():
     assert gj["features"][0]["properties"]["cells"] == 0
 
 
+def test_cell_edges_of_a_single_centre_need_the_step_and_no_centres_is_a_clear_error():
+    assert geo._edges_from_centres(np.array([89.75]), "lat", step=0.5).tolist() == [89.5, 90.0]
+    with pytest.raises(ValueError, match="single grid centre"):
+        geo._edges_from_centres(np.array([40.0]), "lat")
+    with pytest.raises(ValueError, match="no cells"):
+        geo._edges_from_centres(np.array([]), "lat")
+
+
+def test_population_of_cells_touching_the_pole_is_counted_with_edges_clipped_to_90():
+    from shieldsim.coverage import grid_centres
+
+    lat, lon = grid_centres(89.9, 90.0, -180.0, 180.0, 10.0)
+    lat_e, lon_e = geo.cell_edges(lat, lon)
+    assert lat_e.tolist() == pytest.approx([89.9, 89.95, 90.0]) and lon_e[[0, -1]].tolist() == [-180.0, 180.0]
+    pop = geo.protected_population(lat, lon, np.ones((lat.size, lon.size), bool))
+    assert pop.protected == pop.total >= 0
+
+
 # --------------------------------------------------------------------------- NATO Europe
 
 

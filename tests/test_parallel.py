@@ -201,3 +201,172 @@ def test_resume_accepts_parameters_with_nan(tmp_path):
     params = {"window": [1.0, float("nan")], "seed": 3}
     run_chunks(abs, [Chunk("a", -1)], tmp_path, progress=False, params=params)
     assert run_chunks(abs, [Chunk("a", -1)], tmp_path, progress=False, params=params).loaded == ["a"]
+
+
+# --- damaged runs: every chunk that fails to load or verify is computed again, and said so
+
+
+def _damage(path, how):
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "one-bit-flipped":
+        i = len(data) // 2
+        path.write_bytes(data[:i] + bytes([data[i] ^ 0x10]) + data[i + 1:])
+    elif how == "64-bytes-flipped":  # the zip and .npy headers
+        path.write_bytes(bytes(b ^ 0xFF for b in data[:64]) + data[64:])
+    elif how == "zero-length":
+        path.write_bytes(b"")
+    elif how == "garbage":
+        path.write_bytes(np.random.default_rng(1).bytes(len(data)))
+    elif how == "directory":
+        path.unlink()
+        path.mkdir()
+    elif how == "missing":
+        path.unlink()
+    else:
+        raise AssertionError(how)
+
+
+DAMAGES = ("truncated", "one-bit-flipped", "64-bytes-flipped", "zero-length", "garbage", "directory", "missing")
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_damaged_raid_chunks_are_recomputed_on_resume_to_the_identical_result(tmp_path, how):
+    eng, raid = raid_problem()
+    out = tmp_path / "run"
+    first = simulate(eng, raid, "shoot-look-shoot", 2000, 11, chunk_trials=256, out_dir=out)
+    files = sorted(out.glob("chunk-*.npz"))
+    assert len(files) == 8
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(manifest["chunks"]) == [p.name[len("chunk-"):-len(".npz")] for p in files]
+    assert all(len(rec["sha256"]) == 64 for rec in manifest["chunks"].values())
+    for path in (files[1], files[6]):
+        _damage(path, how)
+    messages = []
+    again = simulate(eng, raid, "shoot-look-shoot", 2000, 11, chunk_trials=256, out_dir=out)
+    assert again.chunks["computed"] == 2 and again.chunks["loaded"] == 6
+    assert np.array_equal(again.leakers, first.leakers) and np.array_equal(again.expended, first.expended)
+    assert np.array_equal(again.threat_leaks, first.threat_leaks)
+    # the recomputed chunks are whole again and recorded: a third run loads all eight
+    third = run_chunks(None, [Chunk(p.name[len("chunk-"):-len(".npz")], None) for p in files], out,
+                       progress=False, params=json.loads((out / "manifest.json").read_text())["params"],
+                       report=messages.append)
+    assert third.computed == [] and third.damaged == [] and not messages
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_damaged_chunk_is_reported_with_its_key_and_json_chunks_recover_too(tmp_path, how):
+    fn = lambda x: {"point": x, "summary": {"p": x / 3}}  # noqa: E731
+    chunks = [Chunk(f"p{i}", i) for i in range(4)]
+    fresh = run_chunks(fn, chunks, tmp_path, progress=False).results
+    _damage(tmp_path / "chunk-p2.json", how)
+    messages = []
+    run = run_chunks(fn, chunks, tmp_path, progress=False, report=messages.append)
+    assert run.results == fresh and run.computed == ["p2"] and run.damaged == ["p2"]
+    assert len(messages) == 1 and "chunk p2" in messages[0] and "computing it again" in messages[0]
+    assert "\n" not in messages[0]
+
+
+def test_chunk_not_yet_recorded_in_the_manifest_is_kept_if_it_loads_and_then_recorded(tmp_path):
+    calls = []
+    chunks = [Chunk(f"c{i}", i) for i in range(3)]
+    run_chunks(counting(calls), chunks, tmp_path, progress=False)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    del manifest["chunks"]["c1"]  # as if killed between writing the chunk and recording it
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    run = run_chunks(counting(calls), chunks, tmp_path, progress=False)
+    assert run.computed == [] and len(calls) == 3
+    assert "c1" in json.loads((tmp_path / "manifest.json").read_text())["chunks"]
+
+
+def test_unrecorded_chunk_with_a_flipped_bit_fails_the_zip_crc_and_is_recomputed(tmp_path):
+    calls = []
+    chunks = [Chunk(f"c{i}", i) for i in range(3)]
+    first = run_chunks(counting(calls), chunks, tmp_path, progress=False).results
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest["chunks"] = {}  # a manifest of a version that recorded no checksums
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    data = bytearray((tmp_path / "chunk-c2.npz").read_bytes())
+    data[len(data) // 3] ^= 0x01  # inside the stored array data
+    (tmp_path / "chunk-c2.npz").write_bytes(bytes(data))
+    run = run_chunks(counting(calls), chunks, tmp_path, progress=False, report=lambda m: None)
+    assert run.computed == ["c2"] and all(np.array_equal(a["square"], b["square"]) for a, b in zip(first, run.results))
+
+
+@pytest.mark.parametrize("content", [b"", b"{not json", b"[1, 2]", b'{"format": "other"}', b"\xff\xfe\x00garbage",
+                                     b'{"format": "shieldsim-chunks/1", "keys": "c0"}'])
+def test_damaged_manifest_is_one_clear_error_naming_the_file(tmp_path, content):
+    run_chunks(abs, [Chunk("c0", -1)], tmp_path, progress=False)
+    (tmp_path / "manifest.json").write_bytes(content)
+    with pytest.raises(parallel.DamagedManifest) as err:
+        run_chunks(abs, [Chunk("c0", -1)], tmp_path, progress=False)
+    message = str(err.value)
+    assert str(tmp_path / "manifest.json") in message and "\n" not in message
+    with pytest.raises(parallel.DamagedManifest):
+        parallel.job_params(tmp_path)
+
+
+# --- a Dask scheduler lost in the middle of a run
+
+
+def _start(args, log):
+    return subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _stop(proc):
+    if proc is not None and proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)  # the process group this test started (a worker's nanny and its child)
+        proc.wait()
+
+
+def test_lost_scheduler_ends_in_one_line_saying_how_to_resume_and_the_resumed_run_is_exact(tmp_path):
+    from test_battle import RAID_TOML
+
+    from shieldsim.battle import read_document, simulate_document
+
+    dask = os.path.join(os.path.dirname(sys.executable), "dask")
+    raid = tmp_path / "raid.toml"
+    raid.write_text(RAID_TOML.format(count=150))
+    address_file, run_dir, log = tmp_path / "scheduler.json", tmp_path / "run", open(tmp_path / "dask.log", "w")
+    scheduler = worker = client = None
+    try:
+        scheduler = _start([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                            "--scheduler-file", str(address_file)], log)
+        deadline = time.monotonic() + 60
+        while not (address_file.exists() and address_file.stat().st_size):
+            assert scheduler.poll() is None and time.monotonic() < deadline, (tmp_path / "dask.log").read_text()
+            time.sleep(0.1)
+        address = json.loads(address_file.read_text())["address"]
+        worker = _start([dask, "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard"], log)
+        args = ["raid", "--raid", raid, "--trials", 60_000, "--seed", 9, "--chunk-trials", 500, "--json",
+                "--no-progress"]
+        client = subprocess.Popen([sys.executable, "-m", "shieldsim", *map(str, args), "--scheduler", address,
+                                   "--out", run_dir], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while len(list(run_dir.glob("chunk-*.npz"))) < 2:
+            assert client.poll() is None, client.stderr.read()
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.killpg(scheduler.pid, signal.SIGKILL)
+        scheduler.wait()
+        _, err = client.communicate(timeout=120)
+    finally:
+        for proc in (client, worker, scheduler):
+            _stop(proc)
+        log.close()
+    assert client.returncode == 1, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert "lost the Dask scheduler" in lines[0] and f"--resume {run_dir}" in lines[0]
+    finished = len(list(run_dir.glob("chunk-*.npz")))
+    assert 2 <= finished < 120, "the scheduler was killed too late to test resuming"
+
+    done = subprocess.run([sys.executable, "-m", "shieldsim", *map(str, args), "--resume", run_dir],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rec = json.loads(done.stdout)
+    assert rec["execution"]["loaded"] >= finished - 1 and rec["execution"]["chunks"] == 120
+    whole, _ = simulate_document({**read_document(raid), "trials": 60_000, "seed": 9})
+    assert rec["result"]["leakers_histogram"] == whole.summary()["leakers_histogram"]
+    assert rec["result"]["threat_leak_probability"] == whole.summary()["threat_leak_probability"]

@@ -618,3 +618,39 @@ def test_sectoral_nato_sector_holds_the_shipped_membership_of_its_year():
     sc = S.load("sectoral-2010")
     members = {m.iso3 for m in geography.nato_members() if m.joined.year <= sc.year}
     assert set(sc.sectors["nato"].countries) == (members | geography.nato_europe_areas(sc.year))
+
+
+# ---------------------------------------------------------------------------------------------
+# what validates is what the other commands can use
+
+
+@pytest.mark.parametrize("content", ["", "\n\n", "# only a comment\n"])
+def test_an_empty_file_is_not_a_scenario(tmp_path, capsys, content):
+    path = tmp_path / "empty.toml"
+    path.write_text(content)
+    with pytest.raises(S.ScenarioError, match="empty"):
+        S.load(path)
+    code, _, err = _run(capsys, "validate", str(path))
+    assert code == 2 and "empty" in err
+
+
+def test_a_name_with_control_characters_is_refused_so_show_and_validate_never_print_them(tmp_path, capsys):
+    path = tmp_path / "ctrl.toml"
+    path.write_text('name = "evil\\u001b[31mred\\u0007"\nextends = "epaa-2011"\n')
+    code, out, err = _run(capsys, "validate", str(path))
+    assert code == 2 and "control character U+001B" in err and "\x1b" not in out + err
+    code, out, err = _run(capsys, "show", str(path))
+    assert code == 2 and "\x1b" not in out + err
+
+
+def test_show_output_validates_whatever_the_parent_file_is_called(tmp_path, capsys):
+    parent = tmp_path / "odd\nparent.toml"  # the parents' paths go into the header comment
+    parent.write_text('name = "parent"\nextends = "epaa-2011"\n')
+    child = tmp_path / "child.toml"
+    child.write_text('name = "child"\nextends = "odd\\nparent.toml"\n')
+    code, out, err = _run(capsys, "show", str(child))
+    assert code == 0, err
+    shown = tmp_path / "shown.toml"
+    shown.write_text(out)
+    code, out, err = _run(capsys, "validate", str(shown))
+    assert code == 0, err

@@ -55,6 +55,26 @@ CHUNK_TRIALS_UNIT = 32_768
 scheduling and transfer per Dask task, which on a small machine take the workers' cores, stay
 small (see `default_chunk_trials`)."""
 
+CHUNK_THREAT_TRIALS = 2**21
+"""Default chunks of large raids hold at most this many threat-trials (trials x threats), about
+1.5 s of kernel time, so a raid of thousands of threats reports progress chunk by chunk."""
+
+MAX_CHUNK_THREAT_VALUES = 2**27
+"""Every chunk returns one count per threat (``threat_leaks``), all held until the chunks are
+summed: chunks x threats stays below this (1 GiB of int64), so large raids get fewer, longer
+chunks rather than exhausting memory."""
+
+UNIFORM_BYTES = 64 * 2**20
+"""Memory for the uniforms a kernel call consumes at once; a block of `TRIAL_BLOCK` trials of a
+large raid is drawn in pieces (same numbers, see `_uniforms`)."""
+
+MAX_THREATS = 10_000_000
+"""Most threats in one raid: building it takes some 100 bytes per threat (names, times)."""
+
+MAX_PAIRS = 25_000_000
+"""Most (threat, battery) pairs of a raid: the engagement windows take some 80 bytes per pair
+while the problem is prepared (2 GB at this limit)."""
+
 DOCTRINES = ("one-shot", "salvo", "shoot-look-shoot")
 
 DEFAULT_KILL_ASSESSMENT = 30.0
@@ -186,11 +206,20 @@ class WaveSpec(_Strict):
 
 
 class RaidSpec(_Strict):
-    """A ``[raid]`` table: ``name`` and one or more ``[[raid.wave]]``."""
+    """A ``[raid]`` table: ``name`` and one or more ``[[raid.wave]]`` (at most `MAX_THREATS`
+    threats in all)."""
 
     name: str = "raid"
     description: str = ""
     wave: list[WaveSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _size(self):
+        total = sum(w.count for w in self.wave)
+        if total > MAX_THREATS:
+            raise ValueError(f"the waves hold {total:,} threats; at most {MAX_THREATS:,} per raid (building a "
+                             "raid takes some 100 bytes of memory per threat)")
+        return self
 
 
 class BatterySpec(_Strict):
@@ -281,19 +310,23 @@ def engagement_from_spec(spec: EngagementSpec | dict, raid: Raid) -> WindowEngag
         raise ValueError("battery names must be unique")
     col = {n: j for j, n in enumerate(names)}
     n, nb = len(raid), len(names)
+    check_size(n, nb)
     arrays = {k: np.full((n, nb), np.nan) for k in ("le", "ll", "if", "il")}
     matched = np.zeros((n, nb), dtype=np.int64)
+    routes, members = _routes(raid)
     for w in spec.window:
         if w.battery not in col:
             raise ValueError(f"window names unknown battery {w.battery!r}; batteries: {list(names)}")
         j = col[w.battery]
-        rows = [i for i in range(n) if raid.launch_area[i] == w.launch_area and raid.aim_point[i] == w.aim_point
-                and (w.missile is None or raid.missile[i] == w.missile)
-                and (w.launch_point is None or raid.point_of(i) == w.launch_point)]
-        for i in rows:
-            matched[i, j] += 1
-            arrays["le"][i, j], arrays["ll"][i, j] = w.launch_earliest_s, w.launch_latest_s
-            arrays["if"][i, j], arrays["il"][i, j] = w.intercept_first_s, w.intercept_last_s
+        hits = [members[r] for r, (area, aim, missile, point) in enumerate(routes)
+                if area == w.launch_area and aim == w.aim_point and (w.missile is None or missile == w.missile)
+                and (w.launch_point is None or point == w.launch_point)]
+        if not hits:
+            continue
+        rows = np.concatenate(hits)
+        matched[rows, j] += 1
+        arrays["le"][rows, j], arrays["ll"][rows, j] = w.launch_earliest_s, w.launch_latest_s
+        arrays["if"][rows, j], arrays["il"][rows, j] = w.intercept_first_s, w.intercept_last_s
     if (matched > 1).any():
         i, j = np.argwhere(matched > 1)[0]
         raise ValueError(f"two windows match threat {i} ({raid.launch_area[i]} -> {raid.aim_point[i]}) "
@@ -302,6 +335,38 @@ def engagement_from_spec(spec: EngagementSpec | dict, raid: Raid) -> WindowEngag
                             np.array([b.sspk for b in spec.battery]),
                             np.array([b.inventory for b in spec.battery], dtype=np.int64), names, spec.models,
                             spec.kill_assessment_s)
+
+
+def check_size(threats: int, batteries: int) -> None:
+    """Refuse a raid too large for memory (`MAX_PAIRS` (threat, battery) pairs), saying why."""
+    if threats * batteries > MAX_PAIRS:
+        raise ValueError(f"a raid of {threats:,} threats against {batteries} batteries has {threats * batteries:,} "
+                         f"(threat, battery) pairs; at most {MAX_PAIRS:,} fit in memory (their engagement windows "
+                         "take some 80 bytes each while the raid is prepared)")
+
+
+def _routes(raid: Raid) -> tuple[list[tuple[str, str, str, str]], list[np.ndarray]]:
+    """The raid's distinct routes (launch area, aim point, missile, launch point) and, per
+    route, the indices of its threats (vectorised: no Python loop over threats)."""
+    n = len(raid)
+    if n == 0:
+        return [], []
+    fields = [raid.launch_area, raid.aim_point, raid.missile,
+              raid.launch_point if raid.launch_point else ("",) * n]
+    codes, labels = [], []
+    for values in fields:
+        uniq, inverse = np.unique(np.asarray(values, dtype=object).astype(str), return_inverse=True)
+        codes.append(inverse.astype(np.int64))
+        labels.append(uniq)
+    key = codes[0]
+    for c, lab in zip(codes[1:], labels[1:]):
+        key = key * len(lab) + c
+    route_keys, route_of = np.unique(key, return_inverse=True)
+    order = np.argsort(route_of, kind="stable")
+    bounds = np.searchsorted(route_of[order], np.arange(len(route_keys) + 1))
+    members = [order[bounds[r]:bounds[r + 1]] for r in range(len(route_keys))]
+    routes = [tuple(str(fields[f][m[0]]) for f in range(4)) for m in members]
+    return routes, members
 
 
 # --------------------------------------------------------------------------------------------
@@ -360,6 +425,7 @@ def _problem(engagement, raid: Raid, doctrine: Doctrine, seed: int, inventory=No
     n, nb = le.shape
     if len(raid) != n:
         raise ValueError(f"raid has {len(raid)} threats but the engagement has {n}")
+    check_size(n, nb)
     inv = _inventory_of(engagement, inventory)
     if inv.shape != (nb,) or sspk.shape != (nb,):
         raise ValueError(f"need {nb} inventories and SSPKs, got {inv.shape} and {sspk.shape}")
@@ -398,40 +464,83 @@ def _problem(engagement, raid: Raid, doctrine: Doctrine, seed: int, inventory=No
 # Kernel
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _before(a, b, next_t, deadline):
+    """Decision order: earlier time, then earlier deadline, then lower index (a total order:
+    times are finite or +inf, deadlines finite or -inf, never NaN)."""
+    if next_t[a] != next_t[b]:
+        return next_t[a] < next_t[b]
+    if deadline[a] != deadline[b]:
+        return deadline[a] < deadline[b]
+    return a < b
+
+
+@njit(cache=True, nogil=True)
+def _heap_push(heap, size, i, next_t, deadline):
+    """Add threat i to the binary min-heap ``heap[:size]``; returns the new size."""
+    k = size
+    heap[k] = i
+    while k > 0:
+        parent = (k - 1) // 2
+        if not _before(heap[k], heap[parent], next_t, deadline):
+            break
+        heap[k], heap[parent] = heap[parent], heap[k]
+        k = parent
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _heap_pop(heap, size, next_t, deadline):
+    """Remove the first threat of ``heap[:size]`` in decision order; returns it."""
+    top = heap[0]
+    size -= 1
+    heap[0] = heap[size]
+    k = 0
+    while True:
+        left = 2 * k + 1
+        if left >= size:
+            break
+        child = left
+        if left + 1 < size and _before(heap[left + 1], heap[left], next_t, deadline):
+            child = left + 1
+        if not _before(heap[child], heap[k], next_t, deadline):
+            break
+        heap[k], heap[child] = heap[child], heap[k]
+        k = child
+    return top
+
+
 @njit(cache=True, nogil=True)
 def _battle_kernel(u, launch_time, le, ll, i_first, i_last, eng, sspk, inventory, deadline, aim_index,
                    shots_per_engagement, looks, kill_assessment, leakers, expended, threat_leaks):
     """Play T trials. u: (T, N, S) uniforms. Writes leakers (T, A), expended (T, B) and adds
-    to threat_leaks (N,). See the module docstring for the rules."""
+    to threat_leaks (N,). See the module docstring for the rules. The threats awaiting a
+    decision are kept in a binary heap in decision order, so a trial costs O(D (B + log N)) for
+    D decisions, not O(D N)."""
     n_trials, n, n_shots = u.shape
     nb = sspk.shape[0]
     inv = np.empty(nb, dtype=np.int64)
     next_t = np.empty(n)
-    done = np.empty(n, dtype=np.bool_)
     used = np.empty(n, dtype=np.int64)
     nlooks = np.empty(n, dtype=np.int64)
+    heap = np.empty(n, dtype=np.int64)
     for t in range(n_trials):
         for b in range(nb):
             inv[b] = inventory[b]
+        size = 0
         for i in range(n):
             used[i] = 0
             nlooks[i] = 0
-            done[i] = False
             first = np.inf
             for b in range(nb):
                 if eng[i, b] and le[i, b] < first:
                     first = le[i, b]
             next_t[i] = launch_time[i] + first
-        while True:
+            size = _heap_push(heap, size, i, next_t, deadline)
+        while size > 0:
             # next decision: earliest time, then earliest deadline, then lowest index
-            i = -1
-            for k in range(n):
-                if done[k]:
-                    continue
-                if i < 0 or next_t[k] < next_t[i] or (next_t[k] == next_t[i] and deadline[k] < deadline[i]):
-                    i = k
-            if i < 0:
-                break
+            i = _heap_pop(heap, size, next_t, deadline)
+            size -= 1
             s = next_t[i] - launch_time[i]
             best_b = -1
             best_int = np.inf
@@ -454,8 +563,8 @@ def _battle_kernel(u, launch_time, le, ll, i_first, i_last, eng, sspk, inventory
             if best_b < 0:
                 if opens < np.inf:
                     next_t[i] = launch_time[i] + opens
+                    size = _heap_push(heap, size, i, next_t, deadline)
                 else:
-                    done[i] = True
                     leakers[t, aim_index[i]] += 1
                     threat_leaks[i] += 1
                 continue
@@ -469,17 +578,36 @@ def _battle_kernel(u, launch_time, le, ll, i_first, i_last, eng, sspk, inventory
                 used[i] += 1
             nlooks[i] += 1
             if killed:
-                done[i] = True
-            elif looks == 0 or nlooks[i] < looks:
+                continue
+            if looks == 0 or nlooks[i] < looks:
                 next_t[i] = launch_time[i] + best_int + kill_assessment
+                size = _heap_push(heap, size, i, next_t, deadline)
             else:
-                done[i] = True
                 leakers[t, aim_index[i]] += 1
                 threat_leaks[i] += 1
 
 
 def _block_generator(seed: int, block: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(block,))))
+
+
+def _uniforms(seed: int, block: int, first: int, last: int, n: int, shots: int) -> np.ndarray:
+    """(last - first, n, shots) uniforms of trials [first, last) of a block (offsets within the
+    block). Shot-major draw: the number for (trial t, threat i, shot s) is draw number
+    ``(s * TRIAL_BLOCK + t) * n + i`` of the block's generator, so it does not depend on how many
+    shots the problem allows -- runs that differ only in doctrine or inventory share their random
+    numbers (common random numbers across the points of a sweep). A whole block that fits in
+    `UNIFORM_BYTES` is drawn at once; otherwise each shot's rows are reached by jumping the
+    generator (``PCG64.advance``: one 64-bit output per double), giving the same numbers."""
+    if first == 0 and last == TRIAL_BLOCK and shots * TRIAL_BLOCK * n * 8 <= UNIFORM_BYTES:
+        u = _block_generator(seed, block).random((shots, TRIAL_BLOCK, n))
+        return np.ascontiguousarray(u.transpose(1, 2, 0))
+    u = np.empty((last - first, n, shots))
+    for s in range(shots):
+        gen = _block_generator(seed, block)
+        gen.bit_generator.advance((s * TRIAL_BLOCK + first) * n)
+        u[:, :, s] = gen.random((last - first, n))
+    return u
 
 
 def _simulate_range(problem: _Problem, bounds: tuple[int, int]) -> dict:
@@ -491,18 +619,21 @@ def _simulate_range(problem: _Problem, bounds: tuple[int, int]) -> dict:
     leakers = np.zeros((t, p.n_aims), dtype=np.int32)
     expended = np.zeros((t, nb), dtype=np.int32)
     threat_leaks = np.zeros(n, dtype=np.int64)
+    rows = max(1, min(TRIAL_BLOCK, UNIFORM_BYTES // max(1, p.max_shots * n * 8)))  # trials drawn at once
     lo = start
     while lo < stop:
         block = lo // TRIAL_BLOCK
-        hi = min(stop, (block + 1) * TRIAL_BLOCK)
-        # shot-major draw: the number for (trial, threat, shot s) does not depend on how many
-        # shots the problem allows, so runs that differ only in doctrine or inventory share
-        # their random numbers (common random numbers across the points of a sweep)
-        u = _block_generator(p.seed, block).random((p.max_shots, TRIAL_BLOCK, n))
-        u = np.ascontiguousarray(u.transpose(1, 2, 0)[lo - block * TRIAL_BLOCK: hi - block * TRIAL_BLOCK])
-        _battle_kernel(u, p.launch_time, p.le, p.ll, p.i_first, p.i_last, p.engageable, p.sspk, p.inventory,
-                       p.deadline, p.aim_index, p.shots_per_engagement, p.looks, p.kill_assessment,
-                       leakers[lo - start: hi - start], expended[lo - start: hi - start], threat_leaks)
+        hi = min(stop, (block + 1) * TRIAL_BLOCK, lo + rows) if rows < TRIAL_BLOCK else \
+            min(stop, (block + 1) * TRIAL_BLOCK)
+        first = lo - block * TRIAL_BLOCK
+        if rows == TRIAL_BLOCK:  # small raid: draw the whole block (cheaper than jumping), use a part
+            u = _uniforms(p.seed, block, 0, TRIAL_BLOCK, n, p.max_shots)[first: first + hi - lo]
+        else:
+            u = _uniforms(p.seed, block, first, first + hi - lo, n, p.max_shots)
+        _battle_kernel(np.ascontiguousarray(u), p.launch_time, p.le, p.ll, p.i_first, p.i_last, p.engageable,
+                       p.sspk, p.inventory, p.deadline, p.aim_index, p.shots_per_engagement, p.looks,
+                       p.kill_assessment, leakers[lo - start: hi - start], expended[lo - start: hi - start],
+                       threat_leaks)
         lo = hi
     return {"leakers": leakers, "expended": expended, "threat_leaks": threat_leaks}
 
@@ -575,23 +706,29 @@ def trial_chunks(trials: int, chunk_trials: int) -> list[tuple[int, int]]:
     return [(s, min(trials, s + chunk_trials)) for s in range(0, trials, chunk_trials)]
 
 
-def default_chunk_trials(trials: int) -> int:
+def default_chunk_trials(trials: int, threats: int = 0) -> int:
     """Trials per chunk: one chunk up to `CHUNK_TRIALS_UNIT` trials; beyond that, one chunk per
     unit begun, rounded up to a multiple of four (so 2 or 4 workers share them evenly) and at
     most 32, of equal whole `TRIAL_BLOCK`s; chunks never exceed 65,536 trials (so more than 32
-    beyond 2,097,152 trials). Independent of the number of workers, so a run can be resumed on
-    another cluster."""
+    beyond 2,097,152 trials). For a raid of ``threats`` threats, chunks hold at most
+    `CHUNK_THREAT_TRIALS` threat-trials (about 1.5 s each, so progress shows), but no more
+    than `MAX_CHUNK_THREAT_VALUES` / threats chunks in all. Independent of the number of
+    workers, so a run can be resumed on another cluster."""
     chunks = max(1, math.ceil(trials / CHUNK_TRIALS_UNIT))
     if chunks > 1:
         chunks = min(32, 4 * math.ceil(chunks / 4))
     blocks = math.ceil(trials / chunks / TRIAL_BLOCK)
-    return min(blocks * TRIAL_BLOCK, 65_536)
+    size = min(blocks * TRIAL_BLOCK, 65_536)
+    if threats > 0:
+        size = min(size, max(1, CHUNK_THREAT_TRIALS // threats))
+        size = max(size, math.ceil(trials / max(1, MAX_CHUNK_THREAT_VALUES // threats)))
+    return size
 
 
 def simulate(engagement, raid: Raid, doctrine: Doctrine | str = "shoot-look-shoot", trials: int = 1000,
              seed: int = 0, executor=None, *, inventory=None, chunk_trials: int | None = None,
              out_dir: str | Path | None = None, resume: bool = True, progress: bool = False,
-             params: dict | None = None) -> BattleResult:
+             params: dict | None = None, job_info: dict | None = None) -> BattleResult:
     """Monte Carlo of a raid against the engagement's batteries.
 
     Args:
@@ -606,7 +743,8 @@ def simulate(engagement, raid: Raid, doctrine: Doctrine | str = "shoot-look-shoo
         chunk_trials: trials per chunk (default: the chunking of the run in ``out_dir`` when
             resuming one, else `default_chunk_trials`).
         out_dir: if given, chunks are written there and a killed run can be resumed
-            (`shieldsim.parallel.run_chunks`); ``params`` are extra job parameters for its manifest.
+            (`shieldsim.parallel.run_chunks`); ``params`` are extra job parameters for its manifest,
+            ``job_info`` a description kept there but not compared on resume.
     Returns a `BattleResult`; identical for the same seed whatever the chunking and workers.
     """
     from . import parallel
@@ -624,7 +762,7 @@ def simulate(engagement, raid: Raid, doctrine: Doctrine | str = "shoot-look-shoo
     if not chunk_trials and out_dir is not None and resume:  # keep a resumed run's chunks
         started = parallel.job_params(out_dir)
         chunk_trials = started.get("chunk_trials") if isinstance(started, dict) else None
-    chunk_trials = chunk_trials or default_chunk_trials(trials)
+    chunk_trials = chunk_trials or default_chunk_trials(trials, len(raid))
     ranges = trial_chunks(trials, chunk_trials)
     fn = partial(_simulate_range, problem)
     ex = executor or parallel.InProcessExecutor()
@@ -637,7 +775,7 @@ def simulate(engagement, raid: Raid, doctrine: Doctrine | str = "shoot-look-shoo
                "chunk_trials": chunk_trials, "problem": _fingerprint(problem), **(params or {})}
         chunks = [parallel.Chunk(f"trials-{a:010d}-{b:010d}", (a, b)) for a, b in ranges]
         run = parallel.run_chunks(fn, chunks, out_dir, resume=resume, progress=progress, executor=ex,
-                                  params=job, description="trials")
+                                  params=job, description="trials", info=job_info)
         parts = run.results
         info.update(computed=len(run.computed), loaded=len(run.loaded), out_dir=str(out_dir))
     return BattleResult(trials, int(seed), doctrine, raid.aim_points, battery_names(engagement), problem.inventory,
@@ -671,11 +809,23 @@ def read_document(path: str | Path) -> dict:
 
 
 def read_tables(path: str | Path) -> dict:
-    """The tables of a raid, engagement or doctrine file: TOML, or JSON if it ends in .json."""
+    """The tables of a raid, engagement or doctrine file: TOML, or JSON if it ends in .json.
+
+    The file is read with the checks every input file gets (`shieldsim.files.read_text`: a
+    regular UTF-8 file of at most `files.MAX_INPUT_BYTES`), which raise `files.InputFileError`;
+    syntax errors and a JSON document that is not an object raise ValueError."""
     import json
 
-    text = Path(path).read_text(encoding="utf-8")
-    return json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+    from .files import read_text
+
+    text = read_text(path)
+    try:
+        doc = json.loads(text) if str(path).endswith(".json") else tomllib.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise ValueError(f"a JSON {type(doc).__name__}, not an object of tables")
+    return doc
 
 
 def document_inputs(doc: dict):

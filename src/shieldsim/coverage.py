@@ -20,14 +20,26 @@ import numpy as np
 
 def grid_centres(lat_min_deg: float, lat_max_deg: float, lon_min_deg: float, lon_max_deg: float,
                  grid_deg: float) -> tuple[np.ndarray, np.ndarray]:
-    """Cell-centre latitudes and longitudes (deg) of a regular grid covering a lat/lon box."""
+    """Cell-centre latitudes and longitudes (deg) of a regular grid covering a lat/lon box.
+
+    Centres lie ``grid_deg`` apart from half a step inside the box's lower edges. An axis on
+    which that gives fewer than two centres (a box narrower than one and a half steps, e.g. a
+    single city, or a thin strip at a pole) is cut into two equal cells spanning the box
+    instead, so every grid has at least 2 x 2 cells and its cell edges follow from the centres
+    (`geography.cell_edges`).
+    """
     if not grid_deg > 0:
         raise ValueError(f"grid_deg must be > 0, got {grid_deg}")
     if not (lat_min_deg < lat_max_deg and lon_min_deg < lon_max_deg):
         raise ValueError("grid box must have lat_min < lat_max and lon_min < lon_max")
-    lat = np.arange(lat_min_deg + grid_deg / 2, lat_max_deg, grid_deg)
-    lon = np.arange(lon_min_deg + grid_deg / 2, lon_max_deg, grid_deg)
-    return lat, lon
+    return _axis(lat_min_deg, lat_max_deg, grid_deg), _axis(lon_min_deg, lon_max_deg, grid_deg)
+
+
+def _axis(lo: float, hi: float, step: float) -> np.ndarray:
+    centres = np.arange(lo + step / 2, hi, step)
+    if centres.size >= 2:
+        return centres
+    return lo + (hi - lo) * np.array([0.25, 0.75])
 
 
 def battery_ready(engagement, inventory, doctrine, salvo_size) -> np.ndarray:
@@ -47,7 +59,7 @@ class CellSummary:
     shots: np.ndarray
     kill_probability: np.ndarray
     intercept_alt: np.ndarray
-    engaging: np.ndarray
+    engaging: np.ndarray  # (C, B) bool
 
 
 def summarise_cells(cell, n_cells: int, engagement, allowed) -> CellSummary:
@@ -64,19 +76,16 @@ def summarise_cells(cell, n_cells: int, engagement, allowed) -> CellSummary:
     battery); shots (fewest total shoot-look-shoot opportunities over the cell's flights);
     kill_probability (lowest over flights of the best allowed battery's doctrine kill
     probability); intercept_alt (lowest over flights of the highest first-intercept altitude
-    among allowed batteries, m); engaging (bitmask of batteries allowed to engage at least
-    one of the cell's flights).
+    among allowed batteries, m); engaging ((C, B) bool: the battery is allowed to engage at
+    least one of the cell's flights; any number of batteries).
     """
     cell = np.asarray(cell, dtype=np.int64)
     allowed = np.asarray(allowed, dtype=bool)
     n, nb = allowed.shape
-    if nb > 31:
-        raise ValueError(f"at most 31 batteries can be summarised in a bitmask, got {nb}")
     flight_ok = allowed.any(axis=1)
     shots = np.where(allowed, engagement.shots, 0).sum(axis=1)
     pk = np.where(allowed, engagement.kill_probability, 0.0).max(axis=1, initial=0.0)
     alt = np.where(allowed, engagement.first_alt, -np.inf).max(axis=1, initial=-np.inf)
-    bits = (allowed.astype(np.int64) << np.arange(nb, dtype=np.int64)[None, :]).sum(axis=1) if nb else np.zeros(n, np.int64)
 
     threatened = np.zeros(n_cells, bool)
     threatened[cell] = True
@@ -88,8 +97,9 @@ def summarise_cells(cell, n_cells: int, engagement, allowed) -> CellSummary:
     np.minimum.at(min_pk, cell, pk)
     min_alt = np.full(n_cells, np.inf)
     np.minimum.at(min_alt, cell, alt)
-    engaging = np.zeros(n_cells, np.int64)
-    np.bitwise_or.at(engaging, cell, bits)
+    engaging = np.zeros((n_cells, nb), bool)
+    rows, cols = np.nonzero(allowed)
+    engaging[cell[rows], cols] = True
 
     min_shots = np.where(threatened, min_shots, 0)
     min_pk = np.where(threatened, min_pk, np.nan)
@@ -107,13 +117,25 @@ def merge_summaries(a: CellSummary, b: CellSummary) -> CellSummary:
     defended = np.where(both, a.defended & b.defended, a.defended | b.defended)
     return CellSummary(a.threatened | b.threatened, defended, lower(a.shots, b.shots, 0),
                        lower(a.kill_probability, b.kill_probability, np.nan),
-                       lower(a.intercept_alt, b.intercept_alt, np.nan), a.engaging | b.engaging)
+                       lower(a.intercept_alt, b.intercept_alt, np.nan), _union(a.engaging, b.engaging))
 
 
-def empty_summary(n_cells: int) -> CellSummary:
-    """A summary with no flights: nothing threatened, nothing defended."""
+def _union(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Element-wise OR of two (C, B) ``engaging`` arrays; one of (C, 0) stands for all False."""
+    if x.shape[1] == 0:
+        return y
+    if y.shape[1] == 0:
+        return x
+    if x.shape != y.shape:
+        raise ValueError(f"summaries of different batteries cannot be merged: {x.shape} and {y.shape}")
+    return x | y
+
+
+def empty_summary(n_cells: int, n_batteries: int = 0) -> CellSummary:
+    """A summary with no flights: nothing threatened, nothing defended. With ``n_batteries`` 0
+    its ``engaging`` has no columns and merges with a summary of any number of batteries."""
     return CellSummary(np.zeros(n_cells, bool), np.zeros(n_cells, bool), np.zeros(n_cells, np.int64),
-                       np.full(n_cells, np.nan), np.full(n_cells, np.nan), np.zeros(n_cells, np.int64))
+                       np.full(n_cells, np.nan), np.full(n_cells, np.nan), np.zeros((n_cells, n_batteries), bool))
 
 
 @dataclass
@@ -123,8 +145,9 @@ class Footprint:
     Attributes:
         lat_deg, lon_deg: (L,), (K,) cell centres, degrees.
         threatened, defended: (L, K) bool.
-        shots, kill_probability, intercept_alt_km, engaging: (L, K), see `summarise_cells`.
-        battery_names: the batteries, in bit order of ``engaging``.
+        shots, kill_probability, intercept_alt_km: (L, K), see `summarise_cells`.
+        engaging: (L, K, B) bool, battery ``b`` may engage some flight to the cell.
+        battery_names: the B batteries, in the order of ``engaging``'s last axis.
         threat_area, threat_classes, launch_points: what was flown.
         attrs: provenance (scenario, models, version, trajectory kind, rules) for outputs.
     """
@@ -146,13 +169,18 @@ class Footprint:
     @classmethod
     def from_summary(cls, lat_deg, lon_deg, summary: CellSummary, **kwargs) -> "Footprint":
         shape = (len(lat_deg), len(lon_deg))
+        n_cells, engaging = summary.threatened.size, np.asarray(summary.engaging, bool)
+        if engaging.size == 0:  # no flight was summarised
+            engaging = np.zeros((n_cells, len(kwargs.get("battery_names", ()))), bool)
+        engaging = engaging.reshape(n_cells, -1)
         return cls(np.asarray(lat_deg), np.asarray(lon_deg), summary.threatened.reshape(shape),
                    summary.defended.reshape(shape), summary.shots.reshape(shape),
                    summary.kill_probability.reshape(shape), summary.intercept_alt.reshape(shape) / 1e3,
-                   summary.engaging.reshape(shape), **kwargs)
+                   engaging.reshape(shape + engaging.shape[1:]), **kwargs)
 
     def to_dataset(self):
-        """The footprint as an xarray Dataset (dims lat, lon), ready for netCDF."""
+        """The footprint as an xarray Dataset (dims lat, lon; ``engaging`` also battery, with the
+        battery names as its coordinate), ready for netCDF."""
         import xarray as xr
 
         dims = ("lat", "lon")
@@ -168,12 +196,14 @@ class Footprint:
                                      {"long_name": "lowest best-battery doctrine kill probability"}),
                 "intercept_alt_km": (dims, self.intercept_alt_km, {"units": "km",
                                      "long_name": "lowest first-intercept altitude of the best battery"}),
-                "engaging": (dims, self.engaging.astype(np.int32),
-                             {"long_name": "bitmask of batteries engaging some flight to the cell",
-                              "flag_meanings": " ".join(self.battery_names)}),
+                "engaging": (dims + ("battery",), self.engaging.astype(np.int8),
+                             {"long_name": "1 where the battery may engage some flight to the cell"}),
+                "batteries_engaging": (dims, self.engaging.sum(axis=2).astype(np.int32),
+                                       {"long_name": "number of batteries that may engage some flight to the cell"}),
             },
             coords={"lat": ("lat", self.lat_deg, {"units": "degrees_north"}),
-                    "lon": ("lon", self.lon_deg, {"units": "degrees_east"})},
+                    "lon": ("lon", self.lon_deg, {"units": "degrees_east"}),
+                    "battery": ("battery", np.array(self.battery_names, dtype=str))},
         )
         ds.attrs.update({"threat_area": self.threat_area, "threat_classes": ", ".join(self.threat_classes),
                          "launch_points": ", ".join(self.launch_points),
@@ -218,7 +248,7 @@ def combine_footprints(footprints: list[Footprint], threat_area: str) -> Footpri
     summ = None
     for f in footprints:
         s = CellSummary(f.threatened.ravel(), f.defended.ravel(), f.shots.ravel(), f.kill_probability.ravel(),
-                        f.intercept_alt_km.ravel() * 1e3, f.engaging.ravel())
+                        f.intercept_alt_km.ravel() * 1e3, f.engaging.reshape(f.threatened.size, -1))
         summ = s if summ is None else merge_summaries(summ, s)
     classes = tuple(dict.fromkeys(c for f in footprints for c in f.threat_classes))
     points = tuple(p for f in footprints for p in f.launch_points)

@@ -524,14 +524,21 @@ def urban_population_by_country(min_population: int = 15000) -> dict[str, float]
 # --------------------------------------------------------------------------- grids
 
 
-def _edges_from_centres(centres: np.ndarray, name: str) -> np.ndarray:
+def _edges_from_centres(centres: np.ndarray, name: str, step: float | None = None) -> np.ndarray:
+    """Edges (n+1,) of n uniformly spaced increasing cell centres; the spacing is inferred from
+    the centres, or ``step`` when there is a single centre (ValueError without one, or for
+    no centres, or centres that are not uniform and increasing)."""
     c = np.asarray(centres, dtype=float).ravel()
+    if c.size == 0:
+        raise ValueError(f"{name}: the grid has no cells (a box narrower than half the grid step?)")
     if c.size == 1:
-        raise ValueError(f"{name}: need at least two grid centres to infer the spacing")
-    step = np.diff(c)
-    if not np.allclose(step, step[0], rtol=1e-6, atol=1e-9) or step[0] <= 0:
+        if step is None or not step > 0:
+            raise ValueError(f"{name}: a single grid centre needs the grid step to infer its edges")
+        return c[0] + np.array([-step / 2, step / 2])
+    steps = np.diff(c)
+    if not (np.all(np.isfinite(c)) and np.allclose(steps, steps[0], rtol=1e-6, atol=1e-9)) or steps[0] <= 0:
         raise ValueError(f"{name}: grid centres must be uniformly spaced and increasing")
-    return c[0] - step[0] / 2 + step[0] * np.arange(c.size + 1)
+    return c[0] - steps[0] / 2 + steps[0] * np.arange(c.size + 1)
 
 
 def _grid_axes(lat_grid_deg, lon_grid_deg, shape: tuple[int, ...] | None = None):

@@ -62,7 +62,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, ValidationError, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, Strict, StringConstraints, ValidationError,
+                      model_validator)
+
+from . import files
 
 DEFAULT = "epaa-2018"
 """The built-in scenario used when none is named."""
@@ -81,7 +84,15 @@ def _int(lo: int, hi: int) -> Any:
     return Annotated[int, Strict(), Field(ge=lo, le=hi)]
 
 
+def _no_control_characters(value: str) -> str:
+    bad = next((c for c in value if ord(c) < 32 or 127 <= ord(c) < 160), None)
+    if bad is not None:
+        raise ValueError(f"control character U+{ord(bad):04X} not allowed; allowed: printable text")
+    return value
+
+
 Text = Annotated[str, Strict(), StringConstraints(max_length=4000)]
+Label = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80), AfterValidator(_no_control_characters)]
 Name = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]*$", max_length=64)]
 Side = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=40)]
 Bool = Annotated[bool, Strict()]
@@ -411,7 +422,7 @@ class Scenario(_Spec):
     """A validated, fully resolved scenario (human units; see the module docstring).
     ``assumptions`` records the assumption profile applied on top of it, if any."""
 
-    name: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80)]
+    name: Label
     title: Text = ""
     description: Text = ""
     year: _int(1949, 2100) | None = None
@@ -558,33 +569,33 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | 
         if base_dir is not None and not path.is_absolute():
             path = base_dir / path
         origin = str(path)
-        try:
-            regular = path.is_file()
-            text = path.read_bytes() if regular else b""
-        except FileNotFoundError:
-            regular, text = None, b""
-        except (OSError, ValueError) as err:
-            raise ScenarioError([Issue(field, key, f"cannot read the file: {getattr(err, 'strerror', None) or err}")],
-                                chain[0] if chain else origin) from None
-        if not regular:
-            exists = regular is not None and _exists(path)
-            what = "not a regular file" if exists else "no such file and not a built-in scenario"
-            raise ScenarioError([Issue(field, key, f"{what}; allowed: a TOML file or a built-in name ("
-                                       + ", ".join(builtin_names()) + ")")], chain[0] if chain else origin)
+        try:  # the checks every input file gets: a regular file, at most files.MAX_INPUT_BYTES
+            text = files.read_bytes(path)
+        except files.InputFileError as err:
+            allowed = "allowed: a TOML file or a built-in name (" + ", ".join(builtin_names()) + ")"
+            if err.kind == "missing" or not files.exists(path):
+                what = f"no such file and not a built-in scenario; {allowed}"
+            elif err.kind in ("type", "size"):
+                what = f"{err.reason.split(';')[0]}; {allowed}"
+            else:
+                what = f"cannot read the file: {err.reason}"
+            raise ScenarioError([Issue(field, key, what)], chain[0] if chain else origin) from None
         here = path.parent
     if origin in chain:
         raise ScenarioError([Issue("extends", key, "circular extends: " + " -> ".join(chain + (origin,)))], chain[0])
     data = _parse(text, origin)
+    if not data and here is not None:
+        raise ScenarioError([Issue("file", _NOTHING, "empty: no keys or tables; allowed: a scenario TOML file, e.g. "
+                                   "extends = \"epaa-2018\" and the tables that change it (see `shieldsim show`)")],
+                            chain[0] if chain else origin)
     if "name" not in data and here is not None:
         data["name"] = Path(origin).stem
     return _apply_extends(data, origin, here or Path.cwd(), chain + (origin,)), origin
 
 
 def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except (OSError, ValueError):
-        return False
+    """Whether anything is at ``path`` (False for a path that cannot be looked up)."""
+    return files.exists(path)
 
 
 def _parse(text: str | bytes, origin: str) -> dict:

@@ -233,7 +233,7 @@ def fly_within_reach(arch: Architecture, threat: str, lat, lon, target_lat, targ
     for a, b in dict.fromkeys(zip(lat.tolist(), lon.tolist())):  # one reach table per launch point
         at = (lat == a) & (lon == b)
         ok[at] = reachable(arch.missiles[threat], a, b, target_lat[at], target_lon[at], arch.models)
-    reasons = {int(i): "beyond the class's maximum range" for i in np.flatnonzero(~ok)}
+    reasons = _unreachable_reasons(arch, lat, lon, target_lat, target_lon, np.flatnonzero(~ok))
     idx = np.flatnonzero(ok)
     if not idx.size:
         return None, idx, reasons
@@ -250,6 +250,18 @@ def fly_within_reach(arch: Architecture, threat: str, lat, lon, target_lat, targ
     shape = kind or arch.scenario.threats[threat].trajectory
     reasons.update({int(i): f"the class cannot fly a {shape} path there" for i in np.setdiff1d(idx, kept)})
     return traj, kept, reasons
+
+
+def _unreachable_reasons(arch: Architecture, lat, lon, target_lat, target_lon, pairs) -> dict:
+    """{pair index: why `reachable` refused it}: too close for a ballistic flight, or beyond reach."""
+    from .earth import geodesic_inverse
+
+    if not len(pairs):
+        return {}
+    dist, _ = geodesic_inverse(lat[pairs], lon[pairs], target_lat[pairs], target_lon[pairs], arch.models.earth)
+    return {int(i): (f"launch and aim points {d / 1e3:.1f} km apart, closer than the {MIN_RANGE_M / 1e3:g} km a "
+                     "ballistic flight needs" if d < MIN_RANGE_M else "beyond the class's maximum range")
+            for i, d in zip(pairs, dist.tolist())}
 
 
 class SelectionError(ValueError):

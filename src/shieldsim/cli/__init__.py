@@ -39,7 +39,7 @@ def _register() -> None:
     import pkgutil
 
     for module in pkgutil.iter_modules(__path__):
-        if module.name != "output":
+        if module.name not in ("output", "folders"):
             importlib.import_module(f"{__name__}.{module.name}")
 
 
@@ -59,15 +59,38 @@ def _allowed_range(param) -> str | None:
     return found.group(1) if found else None
 
 
+def _nan_input(err) -> str | None:
+    """The value given to an option if the option's check refused it and it reads as NaN."""
+    import math
+
+    errors = getattr(err.__cause__, "errors", None)
+    if not callable(errors):
+        return None
+    try:
+        value = errors()[0].get("input")
+        return str(value) if math.isnan(float(value)) else None
+    except (TypeError, ValueError, IndexError, AttributeError):
+        return None
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI; usage errors are one line on stderr with exit code 2."""
+    """Entry point: run the CLI; usage errors are one line on stderr with exit code 2. Output
+    folders the command claimed are recorded as complete or failed when it ends (`folders`)."""
+    from . import folders
+
+    folders.begin(argv)
+    ok = False
     try:
         code = app(args=argv, standalone_mode=False, prog_name="shieldsim")
+        ok = code in (None, 0)
     except _UsageError as err:
         if type(err).__name__ == "NoArgsIsHelpError":
             typer.echo(err.ctx.get_help() if err.ctx else err.format_message())
             sys.exit(0)
         cmd = err.ctx.command_path if err.ctx is not None else "shieldsim"
+        nan = _nan_input(err)
+        if nan is not None:  # a range check would say "should be <= 90" of a value that is no number
+            err.message = f"{nan!r} is not a number"
         message = " ".join(err.format_message().split())
         allowed = _allowed_range(getattr(err, "param", None)) if type(err).__name__ == "BadParameter" else None
         if allowed and allowed not in message:
@@ -78,8 +101,11 @@ def main(argv: list[str] | None = None) -> None:
         typer.echo("aborted", err=True)
         sys.exit(130)
     except typer.Exit as ex:
+        ok = ex.exit_code == 0
         sys.exit(ex.exit_code)
     except _CliError as err:
         typer.echo(f"shieldsim: error: {err.format_message()}", err=True)
         sys.exit(getattr(err, "exit_code", 1))
+    finally:
+        folders.finish(ok)
     sys.exit(code if isinstance(code, int) else 0)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import EarthName, fail, latlon, provenance, to_json
+from .output import EarthName, fail, latlon, output_file, provenance, to_json
 
 
 class Kind(str, Enum):
@@ -40,6 +40,9 @@ def aim(
 ) -> None:
     """Aim a threat class at a target: the whole flight (boost, burnout, free flight, impact)
     on the rotating Earth, minimum-energy, lofted or depressed."""
+    for option, path, example in (("--csv", csv, "flight.csv"), ("--geojson", geojson, "flight.geojson"),
+                                  ("--kml", kml, "flight.kml")):
+        output_file(path, option, example)
     lat0, lon0 = latlon("--from", launch)
     lat1, lon1 = latlon("--to", target)
     if kind is not Kind.minimum_energy:

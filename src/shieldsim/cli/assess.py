@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, assumptions_option, load_profile_option, scenario_loader, writable_dir
+from .output import OVERWRITE_HELP, StageProgress, assumptions_option, load_profile_option, scenario_loader, writable_dir
 
 ALL_AREAS = "all threat areas together"
 """How the combined footprint (defended against every launch area at once) is labelled."""
@@ -29,6 +29,7 @@ DETERRENT_SCENARIO = "deterrent"
 def assess(
     scenario: str = typer.Argument("epaa-2018", help="Built-in scenario name or scenario TOML file."),
     out: Path = typer.Option(Path("shieldsim-report"), "--out", help="Folder for the report and data files."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10,
                                    help="Coverage grid spacing, degrees (default: the scenario's) [0.05, 10]."),
     workers: int = typer.Option(None, "--workers", min=0, max=64,
@@ -48,7 +49,7 @@ def assess(
 
     profile = load_profile_option(assumptions)
     arch = load_architecture(scenario, profile=profile)
-    writable_dir(out)
+    writable_dir(out, overwrite=overwrite)
     assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers,
                                    load=scenario_loader(profile), claims=claims,
                                    claims_scenario=scen.load(scenario) if claims else None, profile=profile)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import assumptions_option, load_profile_option, scenario_loader, writable_dir
+from .output import OVERWRITE_HELP, assumptions_option, load_profile_option, scenario_loader, writable_dir
 
 
 @app.command()
@@ -15,6 +15,7 @@ def compare(
     scenario_a: str = typer.Argument(..., help="First scenario (built-in name or TOML file), e.g. epaa-2015."),
     scenario_b: str = typer.Argument(..., help="Second scenario, e.g. epaa-2018."),
     out: Path = typer.Option(Path("shieldsim-compare"), "--out", help="Folder for the comparison report."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10,
                                    help="Coverage grid spacing, degrees (default: the scenarios') [0.05, 10]."),
     deterrent: bool = typer.Option(True, "--deterrent/--no-deterrent", help="Answer the deterrent question for both."),
@@ -32,7 +33,7 @@ def compare(
     profile = load_profile_option(assumptions)
     arch_a = load_architecture(scenario_a, "SCENARIO_A", profile)
     arch_b = load_architecture(scenario_b, "SCENARIO_B", profile)
-    writable_dir(out)
+    writable_dir(out, overwrite=overwrite)
     load = scenario_loader(profile)
     skipped = "not part of a comparison (see shieldsim claims)"
     a, cov_a = run_assessment(arch_a, out / "a", grid_deg, progress, True, deterrent, load=load, claims_skipped=skipped)

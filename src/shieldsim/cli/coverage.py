@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import (StageProgress, apply_profile, assumptions_option, fail, load_profile_option, open_executor,
-                     provenance, save_and_print, writable_dir)
+from .output import (OVERWRITE_HELP, StageProgress, apply_profile, assumptions_option, check_workers, fail,
+                     load_profile_option, open_executor, provenance, save_and_print, writable_dir)
 
 
 def load_architecture(name: str, option: str = "SCENARIO", profile=None):
@@ -51,6 +51,7 @@ def coverage(
     threat_area: list[str] = typer.Option(None, "--threat-area", help="Only these launch areas (repeatable; default: all)."),
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10, help="Grid spacing, degrees (default: the scenario's) [0.05, 10]."),
     out: Path = typer.Option(Path("shieldsim-coverage"), "--out", help="Folder for netCDF, GeoJSON, CSV and maps."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     compare_options: bool = typer.Option(False, "--compare-options", help="Also compare NATO alone, separate systems sharing data, and sectors."),
     workers: int = typer.Option(None, "--workers", min=0, max=64, help="Run batches on a local Dask cluster of N processes; 0 (the default) runs them in this process [0, 64]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run batches on an existing Dask scheduler, e.g. tcp://host:8786."),
@@ -61,11 +62,12 @@ def coverage(
     """Defended footprint and population protected, per threat area, written to --out."""
     from ..assumptions import record
 
+    check_workers(workers, scheduler)
     profile = load_profile_option(assumptions)
     arch = load_architecture(scenario, profile=profile)
-    writable_dir(out)
+    writable_dir(out, overwrite=overwrite)
     areas = select_areas(arch, threat_area, "--threat-area")
-    with open_executor(workers, scheduler) as ex:
+    with open_executor(workers, scheduler, command="shieldsim coverage") as ex:
         result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex, profile)
     files = write_coverage(arch, result, out, comparison)
     summary = result.as_dict()

@@ -29,7 +29,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json
+from .output import fail, output_file, provenance, to_json
 
 _MAX_TABLE_FLIGHTS = 20
 
@@ -42,12 +42,12 @@ def _read_flights_file(path: Path):
 
     from .. import scenario as scen
 
+    from ..files import InputFileError, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        fail("--scenario", f"cannot read {path}: {err.strerror}")
-    except UnicodeDecodeError as err:
-        fail("--scenario", f"{path} is not UTF-8 text (byte {err.start}); allowed: a UTF-8 TOML file")
+        text = read_text(path)
+    except InputFileError as err:  # missing, not a regular file, too large, not UTF-8
+        fail("--scenario", f"cannot read {err}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -312,6 +312,7 @@ def detect(
     from ..study import Architecture
     from .coverage import load_architecture
 
+    output_file(plot, "--plot", "timeline.png")
     path = Path(scenario)
     arch, flights_raw = None, None
     if path.suffix.lower() == ".toml" or path.exists():

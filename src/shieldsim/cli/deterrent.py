@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import (StageProgress, assumptions_option, fail, load_profile_option, provenance, save_and_print,
-                     scenario_loader, writable_dir)
+from .output import (OVERWRITE_HELP, StageProgress, assumptions_option, fail, load_profile_option, provenance,
+                     save_and_print, scenario_loader, writable_dir)
 
 
 def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, hi: float = 12.0):
@@ -35,6 +35,7 @@ def deterrent(
     ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep ('none' to skip) [catalogue name]."),
     ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.25, max=10, help="Grid step of the ship-station sweep, degrees [0.25, 10]."),
     out: Path = typer.Option(Path("shieldsim-deterrent"), "--out", help="Folder for the CSV of pairs, maps, plot and JSON."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
     assumptions: str = assumptions_option(),
@@ -52,7 +53,7 @@ def deterrent(
         fail("--trajectory", f"unknown shape {trajectory!r}; allowed: minimum-energy, lofted, depressed")
     profile = load_profile_option(assumptions)
     arch = load_architecture(scenario, profile=profile)
-    writable_dir(out)
+    writable_dir(out, overwrite=overwrite)
     areas = select_areas(arch, base, "--base", "launch area")
     phases = phase or list(study.DETERRENT_PHASES)
     for ph in phases:

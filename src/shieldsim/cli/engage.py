@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import assumptions_option, fail, load_profile_option, provenance, to_json
+from .output import assumptions_option, fail, load_profile_option, output_file, provenance, to_json
 
 _MAX_TEXT_FLIGHTS = 20
 
@@ -69,6 +69,8 @@ def engage(
 ) -> None:
     """Engagement timelines of a scenario's threats against its batteries."""
     from ..assumptions import record
+
+    output_file(plot, "--plot", "timeline.png")
     from ..engagement import engage as run_engage
     from .coverage import load_architecture
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import EarthName, fail, provenance, to_json
+from .output import EarthName, fail, output_file, provenance, to_json
 
 
 @app.command()
@@ -29,6 +29,8 @@ def fly(
 ) -> None:
     """Fly a burnout state to impact: impact point, flight time, apogee and ground range."""
     import numpy as np
+
+    output_file(csv, "--csv", "flight.csv")
 
     from ..earth import earth_model, to_ecef
     from ..trajectory import Models, fly as fly_arc

@@ -1,10 +1,12 @@
 """What every command shares: provenance, JSON writing, one-line errors, LAT,LON parsing,
-progress bars, the --workers/--scheduler and --out/--resume checks, and the --earth choice."""
+progress bars, the --workers/--scheduler and --out/--resume/--overwrite checks (output folders:
+`folders`), and the --earth choice."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from enum import Enum
 from typing import Any
 
@@ -113,57 +115,151 @@ def save_and_print(summary: dict, path, as_json: bool, table) -> None:
     typer.echo(text if as_json else f"{table(summary)}\nResults in {path.parent}/")
 
 
-def writable_dir(path, option: str = "--out"):
-    """Create the output folder ``path`` now and check it can be written, or fail with a
-    one-line error naming ``option`` (before any long computation starts). Returns the Path."""
-    from pathlib import Path
+def writable_dir(path, option: str = "--out", overwrite: bool = False, resume: bool = False):
+    """Claim the output folder ``path`` for this run before any long computation starts
+    (`folders.claim`): created, writable, locked against other runs, and empty -- or, with
+    ``overwrite``, emptied if shieldsim wrote it; ``resume`` keeps the content of a run being
+    continued. Otherwise a one-line error naming ``option``. Returns the Path."""
+    from .folders import FolderRefused, claim
 
-    path = Path(path)
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".shieldsim-write-test"
-        probe.write_text("", encoding="utf-8")
-        probe.unlink()
+        return claim(path, overwrite=overwrite, resume=resume)
+    except FolderRefused as err:
+        fail(option, str(err))
     except OSError as err:
         fail(option, f"cannot write to {path}: {err.strerror or err}")
+
+
+def output_file(path, option: str, example: str = "result.csv"):
+    """Check an output-file option (``--plot``, ``--csv``...) names a file before any work: not
+    empty and not a folder (``--plot ''`` would otherwise write a hidden ``./.png``). Returns it."""
+    if path is None:
+        return None
+    from pathlib import Path
+
+    import stat
+
+    text = str(path)
+    if text in ("", ".", "..") or text.endswith("/") or Path(text).name in ("", ".", "..") or Path(text).is_dir():
+        fail(option, f"{text!r} is a folder or empty, not a file name; give a file such as {example}")
+    try:
+        mode = Path(text).stat().st_mode
+    except (OSError, ValueError):
+        return path  # a new file (or one that cannot be written: the writer says so)
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):  # writing would wait for a reader forever
+        fail(option, f"{text!r} is a FIFO or socket, not a file; give a file such as {example}")
     return path
 
 
+OVERWRITE_HELP = "Replace the results of an earlier run in the --out folder (only a folder shieldsim wrote)."
+"""Help of every command's ``--overwrite`` flag."""
+
+
+_SCHEDULER = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?"
+                        r"(?:\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}[A-Za-z0-9])?)"
+                        r":(\d{1,5})$")
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse a ``--scheduler`` that is not a Dask scheduler address ``[PROTOCOL://]HOST:PORT``
+    (protocol tcp, tls, ucx, ws or wss; port 1-65535), including an empty one, with a one-line
+    error naming the option. None (not given) passes."""
+    if scheduler is None:
+        return
+    found = _SCHEDULER.match(scheduler)
+    if found is None or not 1 <= int(found.group(1)) <= 65535:
+        fail("--scheduler", f"{scheduler!r} is not a Dask scheduler address; allowed: [PROTOCOL://]HOST:PORT with "
+                            "PROTOCOL tcp (the default), tls, ucx, ws or wss and PORT 1-65535, e.g. tcp://10.0.0.5:8786")
+
+
 def check_workers(workers: int | None, scheduler: str | None) -> None:
-    """Refuse ``--workers N`` (N > 0) together with ``--scheduler`` (one-line error)."""
-    if workers and scheduler:
+    """Check a command's ``--workers``/``--scheduler`` before any work: the scheduler address
+    (`check_scheduler`) and not both (``--workers 0`` means in-process and may go with neither)."""
+    check_scheduler(scheduler)
+    if workers and scheduler is not None:
         fail("--workers", "give either --workers (a local cluster) or --scheduler (an existing one), not both")
 
 
-def open_executor(workers: int | None, scheduler: str | None):
+def open_executor(workers: int | None, scheduler: str | None, run_dir=None, command: str = "shieldsim"):
     """The `parallel.executor` of a command's ``--workers``/``--scheduler`` options (``--workers``
     0 or unset runs in this process), started when work first reaches it (`parallel.LazyExecutor`:
-    a resumed run with nothing left to compute starts no cluster). An unreachable scheduler is a
-    one-line error naming ``--scheduler``."""
-    from ..parallel import LazyExecutor, executor
-
+    a resumed run with nothing left to compute starts no cluster). The options are checked at
+    once (`check_workers`); an unreachable scheduler is a one-line error naming ``--scheduler``.
+    Used as a context manager, a cluster lost in the middle of the work (`parallel.ClusterLost`)
+    ends the command with one line (exit code 1) saying how to continue: with
+    ``--resume run_dir`` when the command writes its finished pieces to ``run_dir``."""
     check_workers(workers, scheduler)
+    return _CommandExecutor(workers, scheduler, run_dir, command)
 
-    def start():
+
+class _CommandExecutor:
+    """`open_executor`'s back-end: a `parallel.LazyExecutor` whose context turns a lost cluster
+    into a one-line error."""
+
+    def __init__(self, workers, scheduler, run_dir, command):
+        from ..parallel import LazyExecutor
+
+        self.scheduler, self.run_dir, self.command = scheduler, run_dir, command
+        self.inner = LazyExecutor(lambda: self._start(workers))
+
+    def _start(self, workers):
+        from ..parallel import executor
+
+        if self.scheduler is not None:
+            import logging
+
+            import distributed  # noqa: F401 -- configures its loggers, which are quietened next
+
+            # the client logs its failed reconnections with tracebacks; the command reports the
+            # outcome in one line
+            for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]:
+                logging.getLogger(name).setLevel(logging.CRITICAL)
+            logging.getLogger("distributed").setLevel(logging.CRITICAL)
         try:
-            return executor(workers or None, scheduler)
-        except OSError as err:
-            fail("--scheduler", f"cannot reach the Dask scheduler {scheduler}: {err}")
+            return executor(workers or None, self.scheduler)
+        except (OSError, ValueError) as err:
+            fail("--scheduler", f"cannot reach the Dask scheduler {self.scheduler}: {' '.join(str(err).split())}")
 
-    return LazyExecutor(start)
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def __enter__(self):
+        return self.inner
+
+    def __exit__(self, kind, err, tb):
+        from ..parallel import ClusterLost
+
+        try:
+            self.inner.close()
+        except Exception:  # noqa: BLE001 -- closing a lost cluster may fail; the work's outcome matters
+            if kind is None:
+                raise
+        if kind is not None and issubclass(kind, ClusterLost):
+            if self.run_dir is not None:
+                hint = (f"the finished chunks are kept in {self.run_dir}; continue the run with "
+                        f"`{self.command} --resume {self.run_dir}`")
+            else:
+                hint = "nothing was kept; run the command again (with --out DIR a run can be resumed)" \
+                    if self.command.split()[-1] in ("raid", "sweep") else "nothing was kept; run the command again"
+            typer.echo(f"{self.command}: error: {err}; {hint}", err=True)
+            raise typer.Exit(1) from None
+        return False
 
 
-def run_folder(out, resume, what: str = "run"):
-    """Check a resumable command's ``--out`` (a new run; created now and checked writable) and
-    ``--resume`` (an existing run) before any work; returns the run's folder or None."""
+def run_folder(out, resume, what: str = "run", overwrite: bool = False):
+    """Check a resumable command's ``--out`` (a new run: claimed now, see `writable_dir`) and
+    ``--resume`` (an existing run: claimed, kept) before any work; returns the run's folder or None."""
     if out and resume:
         fail("--resume", f"give either --out (new {what}) or --resume (continue a {what}), not both")
-    if out is not None and (out / "manifest.json").exists():
-        fail("--out", f"{out} already holds a run; continue it with --resume {out}")
+    if out is not None and (out / "manifest.json").exists() and not overwrite:
+        fail("--out", f"{out} already holds a {what}; continue it with --resume {out} (or give --overwrite "
+                      "to start it again)")
     if resume is not None and not (resume / "manifest.json").exists():
-        fail("--resume", f"{resume} holds no run to continue (no manifest.json)")
+        fail("--resume", f"{resume} holds no {what} to continue (no manifest.json)")
     if out is not None:
-        writable_dir(out)
+        writable_dir(out, overwrite=overwrite)
+    if resume is not None:
+        writable_dir(resume, "--resume", resume=True)
     return out or resume
 
 

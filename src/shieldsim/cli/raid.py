@@ -43,8 +43,8 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import (assumptions_option, check_workers, fail, first_problem, load_profile_option, open_executor,
-                     provenance, run_folder, to_json)
+from .output import (OVERWRITE_HELP, assumptions_option, check_workers, fail, first_problem, load_profile_option,
+                     open_executor, provenance, run_folder, to_json)
 
 
 class DoctrineName(str, Enum):
@@ -82,10 +82,7 @@ def build_document(raid_file: Path | None, engagement_file: Path | None, scenari
                               "the engagement from, or drop --assumptions")
     doc = _read(raid_file, "--raid", read_document, ValidationError)
     if engagement_file is not None:
-        try:
-            other = read_tables(engagement_file)
-        except (OSError, ValueError) as err:
-            fail("--engagement", f"cannot read {engagement_file}: {err}")
+        other = _read(engagement_file, "--engagement", read_tables, ValidationError)
         if "engagement" not in other:
             fail("--engagement", f"{engagement_file} has no [engagement] table")
         doc["engagement"] = other["engagement"]
@@ -116,25 +113,39 @@ def _scenario_table(scenario: str, raid, profile=None) -> dict:
 
 
 def _read(path: Path, option: str, reader, validation_error):
+    from ..files import InputFileError
+
     try:
         return reader(path)
+    except InputFileError as err:  # missing, not a regular file, too large, not UTF-8
+        fail(option, f"cannot read {err}")
     except OSError as err:
-        fail(option, f"cannot read {path}: {err.strerror}")
+        fail(option, f"cannot read {path}: {err.strerror or err}")
     except validation_error as err:
         fail(option, f"{path}: {first_problem(err)}")
     except ValueError as err:  # TOML/JSON syntax
-        fail(option, f"{path}: {err}")
+        fail(option, f"{path}: {' '.join(str(err).split())}")
 
 
 def apply_doctrine(doc: dict, doctrine, salvo_size, look_size, max_looks, kill_assessment_s) -> None:
-    """Command-line doctrine options override the file's [doctrine] table."""
+    """Command-line doctrine options override the file's [doctrine] table. An option that the
+    resulting doctrine does not use (``--max-looks`` with one-shot, say) is refused."""
     table = dict(doc.get("doctrine") or {})
     for key, value in (("kind", doctrine.value if doctrine else None), ("salvo_size", salvo_size),
                        ("look_size", look_size), ("max_looks", max_looks),
                        ("kill_assessment_s", kill_assessment_s)):
         if value is not None:
             table[key] = value
+    kind = table.get("kind", "shoot-look-shoot")
+    for option, value, used_by in (("--salvo-size", salvo_size, "salvo"), ("--look-size", look_size, "shoot-look-shoot"),
+                                   ("--max-looks", max_looks, "shoot-look-shoot")):
+        if value is not None and kind != used_by and kind in DOCTRINE_NAMES:
+            fail(option, f"{option} applies only to the {used_by} doctrine, not to {kind}; drop it or give "
+                         f"--doctrine {used_by}")
     doc["doctrine"] = table
+
+
+DOCTRINE_NAMES = ("one-shot", "salvo", "shoot-look-shoot")
 
 
 @app.command()
@@ -163,8 +174,10 @@ def raid(
                                      "this process [0, 512]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786."),
     chunk_trials: int = typer.Option(None, "--chunk-trials", min=1, max=10_000_000,
-                                     help="Trials per chunk (default: up to 32,768; more beyond a million trials) [1, 1e7]."),
+                                     help="Trials per chunk (default: up to 32,768; fewer for raids of thousands of threats, "
+                                          "more beyond a million trials) [1, 1e7]."),
     out: Path = typer.Option(None, "--out", help="Write finished chunks and result.json to this new directory."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     resume: Path = typer.Option(None, "--resume", help="Continue the run in this directory; alone, it takes the "
                                                        "raid, engagement, doctrine, trials and seed from the run."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -177,7 +190,7 @@ def raid(
 
     check_workers(workers, scheduler)
     profile = load_profile_option(assumptions)
-    folder = run_folder(out, resume)
+    folder = run_folder(out, resume, overwrite=overwrite)
     if resume is not None and raid_file is None and scenario is None:
         if profile is not None:
             fail("--assumptions", "a resumed run keeps the assumptions it was started with; drop --assumptions "
@@ -218,10 +231,13 @@ def _from_run(run_dir: Path, chunk_trials: int | None) -> tuple[dict, str | None
     """The document, scenario, chunk size and assumptions record a run directory was started with."""
     import copy
 
-    from ..parallel import job_params
+    from ..parallel import DamagedManifest, job_params
 
     try:
         params = job_params(run_dir)
+    except DamagedManifest as err:
+        fail("--resume", f"{err}; start a new run with --out")
+    try:
         doc = copy.deepcopy(params["document"])
         return (doc, params.get("scenario"), chunk_trials or int(params["chunk_trials"]),
                 copy.deepcopy(params.get("assumptions")))
@@ -239,12 +255,13 @@ def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out
     from .. import parallel
     from ..battle import simulate_document
 
-    with open_executor(workers, scheduler) as ex:
+    with open_executor(workers, scheduler, out_dir, "shieldsim raid") as ex:
         try:
             result, models = simulate_document(doc, ex, chunk_trials=chunk_trials, out_dir=out_dir,
                                                resume=True, progress=progress,
                                                params={"document": doc, "scenario": scenario,
-                                                       **({"assumptions": assumptions} if assumptions else {})})
+                                                       **({"assumptions": assumptions} if assumptions else {})},
+                                               job_info={"source": source} if out_dir is not None else None)
         except parallel.ResumeMismatch as err:
             fail("--resume", str(err))
         except ValidationError as err:
@@ -252,6 +269,8 @@ def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out
         except ValueError as err:
             fail("--raid", str(err))
         execution = ex.describe()
+    if source is None and out_dir is not None:  # a run continued alone: the file it was started from
+        source = (parallel.job_info(out_dir) or {}).get("source")
     record = {
         "command": "raid",
         "source": source,

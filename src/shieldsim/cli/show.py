@@ -32,7 +32,12 @@ def show(
     except sc_mod.ScenarioError as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(2)
-    header = (f"# shieldsim scenario '{sc.name}', fully resolved"
-              + (f" from {' <- '.join([sc.name] + sc.based_on)}" if sc.based_on else "")
+    header = (f"# shieldsim scenario '{_printable(sc.name)}', fully resolved"
+              + (f" from {_printable(' <- '.join([sc.name] + sc.based_on))}" if sc.based_on else "")
               + ".\n# Edit and check with `shieldsim validate FILE`. Each `source` covers the figures of its table.\n")
     typer.echo(header + sc_mod.dump(sc), nl=False)
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\x1b``), for a TOML comment or a terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -23,7 +23,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import check_workers, fail, first_problem, open_executor, provenance, run_folder, to_json
+from .output import OVERWRITE_HELP, check_workers, fail, first_problem, open_executor, provenance, run_folder, to_json
 
 
 def raid_point(doc: dict) -> dict:
@@ -138,6 +138,7 @@ def sweep(
                                      "per CPU when there are several points) [0, 512]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run on an existing Dask cluster, e.g. tcp://host:8786."),
     out: Path = typer.Option(None, "--out", help="Write each finished point and result.json to this new directory."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     resume: Path = typer.Option(None, "--resume", help="Continue the sweep in this directory (same options)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr "
@@ -153,7 +154,7 @@ def sweep(
     if command not in SWEEPABLE:
         fail("--command", f"cannot sweep {command!r}; allowed: {sorted(SWEEPABLE)}")
     check_workers(workers, scheduler)
-    folder = run_folder(out, resume, "sweep")
+    folder = run_folder(out, resume, "sweep", overwrite)
     base = build_document(raid_file, engagement_file, scenario)
     base["trials"], base["seed"] = trials, seed
     axes = []
@@ -165,6 +166,12 @@ def sweep(
             axes.append((path.strip(), parse_values(values)))
         except ValueError as err:
             fail("--set", str(err))
+        if path.strip() in [p for p, _ in axes[:-1]]:
+            fail("--set", f"path {path.strip()!r} is set twice; give all its values in one --set, "
+                          f"e.g. {path.strip()}=a,b,c")
+        repeated = [v for i, v in enumerate(axes[-1][1]) if v in axes[-1][1][:i]]
+        if repeated:
+            fail("--set", f"value {repeated[0]!r} is given twice for {path.strip()!r}; each grid point once")
     try:
         docs, points = grid_documents(base, axes)
         if scenario is not None and _widen_scenario_windows(base, docs, scenario):
@@ -179,7 +186,7 @@ def sweep(
         workers = min(os.cpu_count() or 1, len(docs)) if len(docs) > 1 else 0
     show = sys.stderr.isatty() if progress is None else progress
     fn = SWEEPABLE[command]
-    with open_executor(workers, scheduler) as ex:  # started only if a point is left to compute
+    with open_executor(workers, scheduler, folder, "shieldsim sweep") as ex:  # started only if a point is left
         if folder is None:
             results = ex.map(fn, docs, progress=show, description=f"{command} sweep")
             computed, loaded = len(docs), 0
