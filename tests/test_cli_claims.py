@@ -126,3 +126,22 @@ def test_a_bad_catalogue_is_refused_naming_the_field(tmp_path, capsys):
     bad.write_text(CATALOGUE.replace('source = "Written for shieldsim\'s tests (not a real claim); no original."\n', "", 1))
     code, out, err = run(["claims", "--catalogue", str(bad), "--no-progress"], capsys)
     assert code == 2 and "--catalogue" in err and "claim[0].source" in err
+
+
+def test_out_holding_an_earlier_ledger_is_refused_without_overwrite(ledger_run, catalogue, capsys):
+    _, out_dir = ledger_run
+    code, out, err = run(["claims", "--catalogue", str(catalogue), "--out", str(out_dir), "--no-progress"], capsys)
+    assert code == 2 and "'--out'" in err and "--overwrite" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("kind", ["directory", "missing", "fifo"])
+def test_a_catalogue_that_is_not_a_regular_file_is_one_line_naming_it(tmp_path, capsys, kind):
+    import os
+
+    path = tmp_path / "claims.toml"
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    code, out, err = run(["claims", "--catalogue", str(path), "--no-progress"], capsys)
+    assert code == 2 and "'--catalogue'" in err and str(path) in err and len(err.strip().splitlines()) == 1

@@ -265,11 +265,15 @@ def load_claims(path: str | Path | None = None) -> list[Claim]:
     """
     import tomllib
 
+    from .files import InputFileError, read_text
+
     path = Path(path) if path else CATALOGUE
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise ClaimsError(f"{path}: {err}") from None
+        raw = tomllib.loads(read_text(path))  # a regular file of bounded size only (`files`)
+    except InputFileError as err:
+        raise ClaimsError(str(err)) from None
+    except tomllib.TOMLDecodeError as err:
+        raise ClaimsError(f"{path}: not valid TOML: {err}") from None
     try:
         cat = Catalogue.model_validate(raw)
     except ValidationError as err:

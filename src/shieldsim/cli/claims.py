@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail, open_executor, provenance, to_json, writable_dir
+from .output import (OVERWRITE_HELP, StageProgress, check_workers, fail, open_executor, provenance, to_json,
+                     writable_dir)
 
 CSV_COLUMNS = ("id", "claimant", "side", "date", "profile", "holds", "figure", "margin", "unit", "reason", "check",
                "statement_kind", "statement", "source")
@@ -24,6 +25,7 @@ def claims(
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.25, max=10, help=(
         "Coverage grid of the ledger, degrees (default: 2, coarser than the scenarios' own) [0.25, 10].")),
     out: Path = typer.Option(None, "--out", help="Folder for claims.json and claims.csv (default: print only)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     catalogue: Path = typer.Option(None, "--catalogue", help="A claims TOML file of your own (default: the shipped catalogue)."),
     workers: int = typer.Option(None, "--workers", min=0, max=64, help=(
         "Run coverage batches on a local Dask cluster of N processes; 0 (the default) runs them in this "
@@ -47,11 +49,12 @@ def claims(
         fail("SCENARIO", str(err))
     profiles = [None] + list(dict.fromkeys(assumptions or default_profiles()))
     try:
-        ledger_mod.load_profiles(profiles)
+        profiles = list(ledger_mod.load_profiles(profiles).values())
     except ValueError as err:  # assumptions.ProfileError is a ValueError
         fail("--assumptions", " ".join(str(err).split()))
+    check_workers(workers, scheduler)
     if out is not None:
-        writable_dir(out)
+        writable_dir(out, overwrite=overwrite)
     grid = grid_deg or ledger_mod.DEFAULT_GRID_DEG
     with StageProgress(progress, "claims: ") as bar, open_executor(workers, scheduler) as ex:
         ledger = ledger_mod.evaluate(chosen, profiles, grid_deg=grid, executor=ex, progress=bar)
