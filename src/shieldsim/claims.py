@@ -196,17 +196,21 @@ class Claim:
         return tuple(s for s in (self.check.scenario, self.check.baseline) if s)
 
     def describe_check(self) -> str:
-        """The check in one line, e.g. 'deterrent epaa-2018 [scenario]: fraction_engageable > 0'."""
+        """The check in one line, e.g. "the deterrent scenario's ICBM flights against epaa-phase4
+        [sensors: scenario]: fraction_engageable > 0"."""
         c = self.check
         if c.study == "unsupported":
             return f"cannot be tested: {' '.join(c.reason.split())}"
-        where = {"coverage": f"{c.scenario}, {c.area}, {c.scope}",
-                 "coverage-difference": f"{c.scenario} minus {c.baseline}, {c.area}, {c.scope}",
-                 "deterrent": f"{c.scenario} against the {DETERRENT_SCENARIO} flights [{c.variant}]",
-                 "flights": f"{c.scenario} flights" + (f" of {c.threat}" if c.threat else "")}[c.study]
+        areas = "all threat areas" if c.area == "all" else f"threat area {c.area}"
+        scope = {"nato_europe": "NATO Europe", "region": "whole region"}[c.scope]
+        where = {"coverage": f"coverage of {c.scenario} against {areas}, {scope}",
+                 "coverage-difference": f"coverage of {c.scenario} minus {c.baseline} against {areas}, {scope}",
+                 "deterrent": f"the {DETERRENT_SCENARIO} scenario's ICBM flights against {c.scenario} "
+                              f"[sensors: {c.variant}]",
+                 "flights": f"{c.scenario}'s own threat flights" + (f" of class {c.threat}" if c.threat else "")}[c.study]
         if c.countries:
             where += f" ({', '.join(c.countries)})"
-        return f"{c.study} {where}: {c.quantity} {c.op} {c.threshold:g}"
+        return f"{where}: {c.quantity} {c.op} {c.threshold:g}"
 
     def as_dict(self) -> dict:
         return {"id": self.id, "claimant": self.claimant, "side": self.side, "date": self.date,
