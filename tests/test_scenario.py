@@ -176,13 +176,15 @@ name = "mine"
 [batteries.redzikowo]
 inventory = 12
 [networks.nato-sensors]
-members = ["kurecik-tpy2"]
+members = ["spy1-redzikowo", "spy1-deveselu", "spy1-east-med", "spy1-north-sea"]
 """
     sc = _load_text(text, tmp_path)
     base = S.load("epaa-2018")
     assert sc.batteries["redzikowo"].inventory == 12
     assert sc.batteries["redzikowo"].interceptor == base.batteries["redzikowo"].interceptor  # merged
-    assert sc.networks["nato-sensors"].members == ["kurecik-tpy2"]  # replaced, not appended
+    assert sc.batteries["redzikowo"].engage_on == base.batteries["redzikowo"].engage_on  # merged
+    # replaced, not appended (the batteries' own radars must stay in their network)
+    assert sc.networks["nato-sensors"].members == ["spy1-redzikowo", "spy1-deveselu", "spy1-east-med", "spy1-north-sea"]
     assert sc.based_on[0] == "epaa-2018"
     assert sc.name == "mine"
 
