@@ -282,6 +282,15 @@ def test_engage_cli_json_timeline_and_plot(tmp_path, capsys):
             assert r["launch_earliest_s"] <= r["launch_latest_s"]
             assert r["intercept_first_s"] <= r["intercept_last_s"] < f["impact_s"]
             assert r["shots"] >= 1 and 0 < r["kill_probability"] <= 1
+        # the posture: launched on the network's track, guided within the own-radar window
+        assert r["launch_on"] == "remote" and r["track_s"] == pytest.approx(net["track_s"])
+        assert r["track_sensor"] == "kurecik-tpy2"
+        if r["engage_on"] == "remote":
+            assert r["guidance_window_s"] is None
+        elif r["engageable"]:
+            lo, hi = r["guidance_window_s"]
+            assert lo <= r["intercept_first_s"] <= r["intercept_last_s"] <= hi
+    assert rows["redzikowo"]["engage_on"] == "remote" and rows["deveselu"]["engage_on"] == "own"
     assert plot.stat().st_size > 10_000
 
 
