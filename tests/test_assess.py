@@ -86,3 +86,21 @@ def test_assess_report_opens_offline_in_chromium(report_dir):
     assert refused == []
     assert all(visible.values()), visible
     assert len(boxes) >= 4 and all(b is not None and b["width"] > 100 for b in boxes)
+
+
+def test_summary_and_findings_lead_with_nato_europe(report_dir):
+    summary = json.loads((report_dir / "summary.json").read_text())
+    assert "people in NATO's European members threatened by launches from all threat areas together are " \
+           "defended" in summary["key_findings"][0]
+    assert "membership of 2018" in summary["key_findings"][0]
+    for c in summary["coverage"]:
+        nato = c["nato_europe"]
+        assert {"population_total", "population_threatened", "population_defended",
+                "fraction_defended_of_threatened", "members", "membership_year"} <= set(nato)
+        assert nato["population_defended"] <= nato["population_threatened"] <= nato["population_total"]
+        assert c["rest_of_region"]["population_total"] + nato["population_total"] == \
+            sum(r["population_total"] for r in c["countries"])
+    options = summary["cooperation"]["options"]
+    assert all(o["nato_europe"]["membership_year"] == 2018 for o in options)
+    page = (report_dir / "index.html").read_text()
+    assert page.index("NATO&#x27;s European members") < page.index("Whole grid")

@@ -185,3 +185,14 @@ def test_footprint_on_a_dask_local_cluster_equals_in_process(arch, base):
     for name in ("threatened", "defended", "shots", "engaging"):
         assert np.array_equal(getattr(fp, name), getattr(base, name)), name
     assert np.allclose(fp.kill_probability, base.kill_probability, equal_nan=True)
+
+
+def test_footprint_population_counts_people_in_threatened_and_defended_cells(base):
+    from shieldsim.geography import protected_population
+
+    pop = base.protected_population()
+    assert pop.threatened == pytest.approx(protected_population(base.lat_deg, base.lon_deg, base.threatened).protected)
+    assert pop.protected == pytest.approx(protected_population(base.lat_deg, base.lon_deg, base.defended).protected)
+    assert 0 < pop.protected <= pop.threatened < pop.total  # the small box is partly out of reach
+    for code, threatened in pop.threatened_by_country.items():
+        assert pop.by_country.get(code, 0.0) <= threatened * (1 + 1e-12)

@@ -11,7 +11,7 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 COMMANDS = ("fly", "aim", "min-energy", "missiles", "detect", "reach", "engage", "validate", "scenarios", "show",
-            "coverage", "deterrent", "raid", "sweep", "assess", "compare")
+            "sector", "coverage", "deterrent", "raid", "sweep", "assess", "compare")
 STATUS = re.compile(r"^\*\*Status:\*\* (available|planned \(issue \d+\))", re.M)
 
 

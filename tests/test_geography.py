@@ -217,3 +217,156 @@ def test_geojson_of_empty_mask_has_null_geometry():
     gj = geo.mask_to_geojson(lat, lon, np.zeros((lat.size, lon.size), bool))
     assert gj["features"][0]["geometry"] is None
     assert gj["features"][0]["properties"]["cells"] == 0
+
+
+# --------------------------------------------------------------------------- NATO Europe
+
+
+def _shipped_membership() -> dict:
+    """The shipped membership list, read here independently of geography's reader."""
+    import tomllib
+    from importlib.resources import files
+
+    return tomllib.loads(files("shieldsim").joinpath("data/nato_members.toml").read_text(encoding="utf-8"))
+
+
+def _nato_europe_codes(year: int) -> set[str]:
+    data = _shipped_membership()
+    members = {m["iso3"] for m in data["member"] if m["european"] and m["joined"].year <= year}
+    return members | {t["iso3"] for t in data.get("territory", []) if t["member"] in members}
+
+
+def test_membership_follows_the_accession_years():
+    assert "MNE" not in geo.nato_europe(2011) and "MNE" in geo.nato_europe(2018)
+    assert "MKD" not in geo.nato_europe(2019) and "MKD" in geo.nato_europe(2020)
+    assert "FIN" not in geo.nato_europe(2022) and "FIN" in geo.nato_europe(2023)
+    assert "SWE" not in geo.nato_europe(2023) and "SWE" in geo.nato_europe(2024)
+    assert {"TUR", "DEU", "POL", "ROU", "ALB", "HRV"} <= set(geo.nato_europe(2011))
+    assert "USA" not in geo.nato_europe(2024) and "CAN" not in geo.nato_europe(2024)
+    assert [len(geo.nato_europe(y)) for y in (1949, 2011, 2018, 2020, 2024)] == [10, 26, 27, 28, 30]
+    assert geo.nato_europe(1948) == ()
+    assert "ALA" in geo.nato_europe_areas(2023) and "ALA" not in geo.nato_europe_areas(2018)
+    assert {"FRO", "GRL"} <= geo.nato_europe_areas(1949)
+    with pytest.raises(ValueError, match="year"):
+        geo.nato_europe("2018")
+
+
+def test_shipped_membership_list_is_sourced_and_uses_codes_the_map_knows():
+    data = _shipped_membership()
+    assert "nato.int" in data["source"] and geo.nato_members_source()
+    codes = [m["iso3"] for m in data["member"]]
+    assert len(codes) == len(set(codes)) == 32
+    known = geo.country_population_estimates(codes + [t["iso3"] for t in data["territory"]])
+    assert set(codes) <= set(known)
+    assert {t["iso3"] for t in data["territory"]} <= set(known)
+    assert {t["member"] for t in data["territory"]} <= set(codes)
+    assert [m.iso3 for m in geo.nato_members() if not m.european] == ["CAN", "USA"]
+
+
+def _threat_masks():
+    shape = (EUROPE_LAT.size, EUROPE_LON.size)
+    LAT, LON = np.meshgrid(EUROPE_LAT, EUROPE_LON, indexing="ij")
+    threatened = (LAT < 48.0) & (LON > 5.0)
+    defended = threatened & (LON > 20.0) & (LAT < 44.0)
+    assert threatened.shape == shape
+    return threatened, defended
+
+
+def test_threatened_and_defended_population_per_country():
+    threatened, defended = _threat_masks()
+    pop = geo.protected_population(EUROPE_LAT, EUROPE_LON, defended, threatened_mask=threatened)
+    alone = geo.protected_population(EUROPE_LAT, EUROPE_LON, threatened)
+    assert pop.threatened == pytest.approx(alone.protected)
+    assert pop.protected <= pop.threatened <= pop.total
+    for code, people in pop.by_country.items():
+        assert people <= pop.threatened_by_country[code] * (1 + 1e-12)
+    rows = {r["iso3"]: r for r in pop.as_dict()["by_country"]}
+    assert rows["GBR"]["population_threatened"] == 0 and rows["GBR"]["fraction_defended_of_threatened"] == 0.0
+    tur = rows["TUR"]
+    assert tur["population_defended"] == tur["population_protected"] > 0
+    assert tur["fraction_defended_of_threatened"] == pytest.approx(tur["population_defended"] / tur["population_threatened"])
+    # without a threatened mask the threatened figures are unknown, not zero
+    unknown = geo.protected_population(EUROPE_LAT, EUROPE_LON, defended).as_dict()
+    assert unknown["population_threatened"] is None and unknown["fraction_defended_of_threatened"] is None
+    with pytest.raises(ValueError, match="threatened"):
+        geo.protected_population(EUROPE_LAT, EUROPE_LON, defended, threatened_mask=np.ones((2, 2), bool))
+
+
+@pytest.mark.parametrize("year", [2011, 2018, 2024])
+def test_nato_europe_figures_are_the_sums_of_the_member_rows(year):
+    threatened, defended = _threat_masks()
+    pop = geo.protected_population(EUROPE_LAT, EUROPE_LON, defended, threatened_mask=threatened)
+    split = geo.nato_europe_population(pop, year)
+    rows = pop.as_dict()["by_country"]
+    codes = _nato_europe_codes(year)
+    nato, rest = split["nato_europe"], split["rest_of_region"]
+    for key in ("population_total", "population_threatened", "population_defended"):
+        assert nato[key] == sum(r[key] for r in rows if r["iso3"] in codes), key
+        assert rest[key] == sum(r[key] for r in rows if r["iso3"] not in codes), key
+        assert nato[key] + rest[key] == sum(r[key] for r in rows)
+    assert nato["fraction_defended_of_threatened"] == pytest.approx(nato["population_defended"] / nato["population_threatened"])
+    assert nato["membership_year"] == year and nato["membership_year_from"] == "scenario"
+    assert set(nato["members"]) | set(nato["territories"]) == codes
+    assert not set(rest["countries"]) & codes and {"RUS", "UKR", "DZA"} <= set(rest["countries"])
+    assert nato["members_not_on_grid"] == []
+
+
+def test_nato_europe_uses_the_default_year_and_says_so_and_zero_threat_gives_zero():
+    shape = (EUROPE_LAT.size, EUROPE_LON.size)
+    pop = geo.protected_population(EUROPE_LAT, EUROPE_LON, np.zeros(shape, bool), threatened_mask=np.zeros(shape, bool))
+    split = geo.nato_europe_population(pop)
+    nato = split["nato_europe"]
+    assert (nato["membership_year"], nato["membership_year_from"]) == (geo.DEFAULT_MEMBERSHIP_YEAR, "default")
+    assert nato["population_threatened"] == 0 and nato["fraction_defended_of_threatened"] == 0.0
+    assert split["rest_of_region"]["fraction_defended_of_threatened"] == 0.0
+    assert nato["population_total"] > 4e8
+    json.dumps(split, allow_nan=False)
+
+
+def test_territory_of_gives_coastal_places_the_coastline_leaves_at_sea_to_their_country():
+    # Tromso, Hammerfest, Bodo, Narvik: 0.4-3 km off Natural Earth's 1:10m coast of Norway.
+    lat = np.array([69.6496, 70.663, 67.28, 68.44, 57.0, 56.0, np.nan])
+    lon = np.array([18.956, 23.682, 14.40, 17.43, 19.0, 3.0, 10.0])
+    assert geo.country_of(lat[:4], lon[:4]).tolist() == ["", "", "", ""]
+    assert geo.territory_of(lat, lon).tolist() == ["NOR", "NOR", "NOR", "NOR", "", "", ""]
+
+
+def test_territory_of_equals_country_of_on_land_or_with_no_belt_and_keeps_the_shape():
+    lat = np.array([[48.8566, 52.2297], [69.6496, 45.0]])
+    lon = np.array([[2.3522, 21.0122 + 360.0], [18.956, -30.0]])
+    assert geo.territory_of(lat, lon, sea_km=0).tolist() == geo.country_of(lat, lon).tolist()
+    assert geo.territory_of(lat, lon).tolist() == [["FRA", "POL"], ["NOR", ""]]
+
+
+def test_territory_of_gives_sea_within_12_nautical_miles_to_the_nearest_coast():
+    """Against an independent reference: the distance from each sea point to every nearby
+    country's drawn land, measured in an azimuthal equidistant projection centred on the point
+    (pyproj). Points within 2 % of the 22.224 km belt edge are not judged."""
+    import pyproj
+    import shapely
+
+    rng = np.random.default_rng(7)
+    lat = rng.uniform(54.0, 71.0, 4000)
+    lon = rng.uniform(4.0, 31.0, 4000)
+    sea = geo.country_of(lat, lon) == ""
+    lat, lon = lat[sea][:120], lon[sea][:120]
+    got = geo.territory_of(lat, lon)
+    judged = 0
+    for a, b, code in zip(lat, lon, got):
+        local = pyproj.Transformer.from_crs("EPSG:4326", pyproj.CRS(proj="aeqd", lat_0=a, lon_0=b, datum="WGS84"),
+                                            always_xy=True)
+        window = shapely.box(b - 2.0, a - 0.6, b + 2.0, a + 0.6)
+        nearest_km, nearest = np.inf, ""
+        for c in geo.countries((b - 2.0, b + 2.0, a - 0.6, a + 0.6)):
+            part = shapely.intersection(c.geometry, window)
+            if part.is_empty:
+                continue
+            d = shapely.distance(shapely.transform(part, lambda xy: np.column_stack(local.transform(*xy.T))),
+                                 shapely.Point(0.0, 0.0)) / 1e3
+            if d < nearest_km:
+                nearest_km, nearest = d, c.iso3
+        if abs(nearest_km - geo.TERRITORIAL_SEA_KM) < 0.02 * geo.TERRITORIAL_SEA_KM:
+            continue
+        judged += 1
+        assert code == (nearest if nearest_km < geo.TERRITORIAL_SEA_KM else ""), (a, b, nearest_km, nearest)
+    assert judged > 100 and (got != "").sum() > 10

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from shieldsim import report
 from shieldsim.report import (
     Assessment, Assumption, CooperationOption, CooperationResult, CountryRow, CoverageResult, DataFile,
-    DeterrentPair, DeterrentResult, EngagementCase, Plot, Provenance, TimelineEvent,
+    DeterrentPair, DeterrentResult, EngagementCase, Plot, Provenance, RegionPopulation, TimelineEvent,
 )
 
 SCENARIO_TEXT = '''name = "synthetic"
@@ -42,9 +42,15 @@ def synthetic_assessment(**overrides) -> Assessment:
     """An assessment with every section filled with made-up numbers (not physics)."""
     coverage = [
         CoverageResult("north-western Iran", population_protected=123_456_789, population_total=600_000_000,
-                       countries=[CountryRow("Romania", 19_000_000, 19_100_000), CountryRow("Poland", 0, 38_000_000)],
+                       countries=[CountryRow("Romania", 19_000_000, 19_100_000, 19_050_000, True),
+                                  CountryRow("Poland", 0, 38_000_000, 0, True),
+                                  CountryRow("Russia", 4_456_789, 60_000_000, 9_000_000, False)],
                        threats=["MRBM-2000"], defended_area_km2=2.5e6,
-                       map=Plot(small_figure("mesh", "Defended area"), caption="Defended area, north-western Iran")),
+                       map=Plot(small_figure("mesh", "Defended area"), caption="Defended area, north-western Iran"),
+                       population_threatened=400_000_000,
+                       nato_europe=RegionPopulation(450_000_000, 300_000_000, 110_000_000, ["ROU", "POL"],
+                                                    membership_year=2018, membership_year_from="scenario"),
+                       rest_of_region=RegionPopulation(150_000_000, 100_000_000, 13_456_789, ["RUS"])),
         CoverageResult("central Iran", population_protected=98_765_432.0, population_total=600_000_000.0,
                        countries=[CountryRow("Turkey", 50_000_000, 85_000_000)], threats=["IRBM-3500"],
                        map=small_figure("mesh", "Defended area 2")),
@@ -65,9 +71,11 @@ def synthetic_assessment(**overrides) -> Assessment:
                                                                caption="Fraction engageable against speed"),
                                 published=["Butt and Postol (2011): placeholder for comparison."])
     cooperation = CooperationResult(
-        options=[CooperationOption("NATO alone", "epaa-2018", 200_000_000, 600_000_000),
+        options=[CooperationOption("NATO alone", "epaa-2018", 200_000_000, 600_000_000,
+                                   nato_europe=RegionPopulation(450e6, 300e6, 180e6, ["ROU", "POL"], [], 2018, "scenario")),
                  CooperationOption("Separate systems sharing data", "cooperation-2011", 230_000_000, 600_000_000,
-                                   description="Armavir and Gabala radars share tracks"),
+                                   description="Armavir and Gabala radars share tracks",
+                                   nato_europe=RegionPopulation(450e6, 300e6, 190e6, ["ROU", "POL"], [], 2018, "scenario")),
                  CooperationOption("Sectors", "sectoral-2010", 150_000_000, 600_000_000)],
         threat_area="central Iran", difference_map=Plot(small_figure("mesh", "Difference"), caption="Difference map"))
     fields = dict(
@@ -255,11 +263,67 @@ def test_large_svg_falls_back_to_png(tmp_path, monkeypatch):
     assert c.tags.count("svg") == 0 and c.tags.count("img") == 2
 
 
-def test_summary_lines_state_the_headline_figures():
-    rows = dict(report.summary_lines(report.summary_dict(synthetic_assessment())))
-    assert rows["Population protected, threats from north-western Iran"] == "123,456,789 of 600,000,000 (20.6 %)"
+def test_summary_lines_lead_with_nato_europe_then_the_rest_and_the_whole_grid():
+    lines = report.summary_lines(report.summary_dict(synthetic_assessment()))
+    rows = dict(lines)
+    assert lines[0] == ("NATO Europe (2018 membership), threats from north-western Iran",
+                        "110,000,000 of 300,000,000 threatened (36.7 %)")
+    assert rows["Rest of the region, threats from north-western Iran"] == "13,456,789 of 100,000,000 threatened (13.5 %)"
+    assert rows["Whole grid, people defended, threats from north-western Iran"] == "123,456,789 of 600,000,000 (20.6 %)"
     assert rows["Deterrent cases engageable (base x aim point x battery)"] == "1 of 4 (25.0 %)"
-    assert rows["Cooperation: Sectors (sectoral-2010)"] == "150,000,000 protected (25.0 %)"
+    assert rows["Cooperation: NATO alone (epaa-2018)"] == (
+        "NATO Europe 180,000,000 of 300,000,000 threatened (60.0 %); 200,000,000 protected on the whole grid (33.3 %)")
+    assert rows["Cooperation: Sectors (sectoral-2010)"] == "150,000,000 protected on the whole grid (25.0 %)"
+
+
+def test_summary_json_coverage_entries_carry_nato_europe_and_the_rest_of_the_region(written):
+    out, _ = written
+    s = json.loads((out / "summary.json").read_text())
+    first, second = s["coverage"]
+    assert first["nato_europe"] == {
+        "membership_year": 2018, "membership_year_from": "scenario", "members": ["ROU", "POL"],
+        "population_total": 450_000_000, "population_threatened": 300_000_000, "population_defended": 110_000_000,
+        "fraction_defended_of_threatened": pytest.approx(110 / 300)}
+    assert first["rest_of_region"]["countries"] == ["RUS"]
+    assert first["rest_of_region"]["fraction_defended_of_threatened"] == pytest.approx(13_456_789 / 100_000_000)
+    assert first["population_threatened"] == 400_000_000 and first["population_defended"] == 123_456_789
+    romania = first["countries"][0]
+    assert romania["nato_europe"] is True and romania["population_threatened"] == 19_050_000
+    assert romania["population_defended"] == romania["population_protected"] == 19_000_000
+    assert romania["fraction_defended_of_threatened"] == pytest.approx(19_000_000 / 19_050_000)
+    assert first["countries"][1]["fraction_defended_of_threatened"] == 0.0  # nobody threatened in Poland
+    # an entry without the split says so with nulls rather than made-up figures
+    assert second["nato_europe"] is None and second["population_threatened"] is None
+    assert second["countries"][0]["fraction_defended_of_threatened"] is None
+    assert s["cooperation"]["options"][1]["nato_europe"]["population_defended"] == 190e6
+    assert s["cooperation"]["options"][2]["nato_europe"] is None
+
+
+def test_fraction_defended_of_threatened_is_zero_not_nan_when_nobody_is_threatened():
+    nobody = RegionPopulation(5_000_000, 0, 0, ["ISL"], [], 2011, "scenario")
+    assert nobody.fraction_defended_of_threatened == 0.0
+    assert RegionPopulation(5_000_000, None, 0).fraction_defended_of_threatened is None
+    assert RegionPopulation(5_000_000, 4_000_000, 1_000_000).fraction_defended_of_threatened == 0.25
+    assert CountryRow("Iceland", 0, 360_000, 0).fraction_defended_of_threatened == 0.0
+    entry = CoverageResult("x", 0, 1_000, population_threatened=0, nato_europe=nobody)
+    s = report.summary_dict(synthetic_assessment(coverage=[entry]))
+    assert s["coverage"][0]["nato_europe"]["fraction_defended_of_threatened"] == 0.0
+    assert s["coverage"][0]["fraction_defended_of_threatened"] == 0.0
+
+
+def test_the_page_leads_with_nato_europe_and_marks_each_number_with_its_key(written):
+    out, index = written
+    text = index.read_text(encoding="utf-8")
+    keys = [k for k, _ in parse(index).cells]
+    headline = [k for k in keys if k.startswith("/coverage/")][:2]
+    assert headline == ["/coverage/0/nato_europe/population_defended",
+                        "/coverage/0/nato_europe/fraction_defended_of_threatened"]
+    for pointer in ("/coverage/0/nato_europe/population_threatened", "/coverage/0/rest_of_region/population_defended",
+                    "/coverage/0/countries/0/population_threatened", "/coverage/0/countries/0/population_defended",
+                    "/coverage/0/countries/0/nato_europe", "/cooperation/options/0/nato_europe/population_defended"):
+        assert pointer in keys
+    assert ">110,000,000</td>" in text and ">36.7 %</td>" in text
+    assert "NATO's European members in 2018: Romania, Poland." in text
 
 
 def test_provenance_now_records_version_and_utc_time():
@@ -397,7 +461,8 @@ def test_no_tables_for_sections_not_computed(tmp_path):
     report.write_report(tmp_path, synthetic_assessment(deterrent=None, cooperation=None, data_files=[]))
     assert (tmp_path / "coverage-countries.csv").exists() and not (tmp_path / "deterrent-pairs.csv").exists()
     s = json.loads((tmp_path / "summary.json").read_text())
-    assert [d["path"] for d in s["data_files"]] == ["coverage-countries.csv", "engagement-events.csv"]
+    assert [d["path"] for d in s["data_files"]] == ["coverage-countries.csv", "coverage-nato-europe.csv",
+                                                    "engagement-events.csv"]
 
 
 def test_coverage_result_carries_the_protected_population_figures(tmp_path):
@@ -500,3 +565,40 @@ def test_each_interceptor_launch_event_names_the_sensor_whose_track_it_uses():
     for j, name in enumerate(e.battery_names):
         if name in launches:
             assert launches[name] == f"on the track of {tracks.track_sensor[0, j]}"
+
+
+def test_coverage_result_splits_nato_europe_of_the_scenario_year_from_the_rest(tmp_path):
+    import tomllib
+    from importlib.resources import files
+
+    from shieldsim import geography
+
+    lat, lon = np.arange(36.0, 72.0, 3.0), np.arange(-21.0, 45.0, 3.0)
+    LAT, LON = np.meshgrid(lat, lon, indexing="ij")
+    threatened = LAT < 50.0
+    defended = threatened & (LON > 15.0)
+    pop = geography.protected_population(lat, lon, defended, threatened_mask=threatened)
+    entry = report.coverage_result("test-area", pop, threats=["irbm"], year=2011)
+    data = tomllib.loads(files("shieldsim").joinpath("data/nato_members.toml").read_text(encoding="utf-8"))
+    members = {m["iso3"] for m in data["member"] if m["european"] and m["joined"].year <= 2011}
+    codes = members | {t["iso3"] for t in data["territory"] if t["member"] in members}
+    code = {r.country: r.country[-4:-1] for r in entry.countries}
+    assert {r.country for r in entry.countries if r.nato_europe} == {r.country for r in entry.countries if code[r.country] in codes}
+    nato_rows = [r for r in entry.countries if code[r.country] in codes]
+    assert entry.nato_europe.population_total == sum(r.population_total for r in nato_rows)
+    assert entry.nato_europe.population_threatened == sum(r.population_threatened for r in nato_rows)
+    assert entry.nato_europe.population_defended == sum(r.population_defended for r in nato_rows)
+    assert entry.nato_europe.membership_year == 2011 and "MNE" not in entry.nato_europe.countries
+    assert entry.rest_of_region.population_defended == sum(r.population_defended for r in entry.countries
+                                                           if code[r.country] not in codes)
+    assert entry.population_threatened == round(pop.threatened)
+    report.write_report(tmp_path, synthetic_assessment(coverage=[entry]))
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["coverage"][0]["nato_europe"]["population_defended"] == entry.nato_europe.population_defended
+    with open(tmp_path / "coverage-nato-europe.csv", newline="") as fh:
+        import csv
+
+        groups = {r["group"]: r for r in csv.DictReader(fh)}
+    assert int(groups["NATO Europe"]["population_defended"]) == entry.nato_europe.population_defended
+    assert groups["NATO Europe"]["membership_year"] == "2011"
+    assert int(groups["whole grid"]["population_total"]) == entry.population_total

@@ -241,6 +241,29 @@ def test_references_are_checked(tmp_path):
                      "sectors.s.engaged_by"}
 
 
+def test_built_ins_state_the_year_they_stand_for_with_a_source():
+    years = {n: S.load(n).year for n in BUILTINS}
+    assert years == {"epaa-2011": 2011, "epaa-2015": 2015, "epaa-2018": 2018, "epaa-phase4": 2020,
+                     "cooperation-2011": 2011, "sectoral-2010": 2010, "deterrent": 2020}
+    assert "cancelled" in S.load("epaa-phase4").year_source
+    assert all(S.load(n).year_source.strip() for n in BUILTINS)
+
+
+@pytest.mark.parametrize("value", ["1948", "2101", "2018.0", "true", '"2018"'])
+def test_year_outside_1949_2100_or_not_an_integer_is_named(value, tmp_path):
+    with pytest.raises(S.ScenarioError) as ex:
+        _load_text(MINIMAL.replace('name = "mini"', f'name = "mini"\nyear = {value}'), tmp_path)
+    assert [i.path for i in ex.value.issues] == ["year"]
+
+
+def test_year_is_optional_and_its_source_is_required_in_the_source_check(tmp_path):
+    assert _load_text(MINIMAL, tmp_path).year is None
+    sc = _load_text(MINIMAL.replace('name = "mini"', 'name = "mini"\nyear = 2012'), tmp_path)
+    assert sc.year == 2012 and S.unsourced_tables(sc) == ["year"]
+    sourced = S.sourced_figures({"year": 2012, "year_source": "test", "radars": {"a": {"lat_deg": 1.0}}})
+    assert sourced == [("year", 2012, "test"), ("radars.a.lat_deg", 1.0, "")]
+
+
 def test_unknown_catalogue_missile_is_named_with_the_allowed_classes(tmp_path):
     pytest.importorskip("shieldsim.missile")
     text = MINIMAL + '[threats.t2]\nmissile = "no-such-missile"\n'
@@ -425,6 +448,8 @@ def test_fuzz_mutated_built_in_never_raises_anything_else(mutations):
         try:
             for p in path[:-1]:
                 node = node[p]
+            if isinstance(node, dict) and not isinstance(path[-1], str):
+                continue  # an earlier mutation turned a list into a table: TOML keys are strings
             node[path[-1]] = value
         except (KeyError, IndexError, TypeError):
             continue
@@ -559,3 +584,39 @@ def test_fuzz_valid_scenarios_round_trip_exactly(text, title, lat, inventory):
     sc.batteries["b1"].inventory = inventory
     again = S.loads(S.dump(sc))
     assert again == sc
+
+
+def test_a_sector_may_give_countries_polygon_or_both_and_a_strict_integer_priority():
+    box = [[62.0, 0.0], [62.0, 35.0], [72.0, 35.0], [72.0, 0.0]]
+    both = S.SectorSpec(engaged_by="Russia", countries=["NOR"], polygon_deg=box, priority=1)
+    assert both.countries == ["NOR"] and both.priority == 1
+    assert S.SectorSpec(engaged_by="NATO", countries=["FRA"]).priority == 0
+    with pytest.raises(ValueError, match="countries, polygon_deg or both"):
+        S.SectorSpec(engaged_by="NATO")
+    for bad in ("1", 1.5, True, 5000):
+        with pytest.raises(ValueError):
+            S.SectorSpec(engaged_by="NATO", countries=["FRA"], priority=bad)
+
+
+def test_sectoral_2010_draws_russias_sector_of_the_2012_map_ahead_of_the_allies():
+    sect = S.load("sectoral-2010")
+    russian = {n: s for n, s in sect.sectors.items() if s.engaged_by == "Russia"}
+    assert set(russian) == {"russia", "russia_baltic", "russia_poland", "russia_norway", "russia_nordic"}
+    assert set(sect.sectors["russia_baltic"].countries) == {"EST", "LVA", "LTU"}
+    assert sect.sectors["russia_poland"].countries == ["POL"] and sect.sectors["russia_poland"].polygon_deg
+    assert sect.sectors["russia_norway"].countries == ["NOR"] and sect.sectors["russia_norway"].polygon_deg
+    # the NATO sector lists the Allies whole, so every Russian sector must come first
+    assert {"EST", "LVA", "LTU", "POL", "NOR"} <= set(sect.sectors["nato"].countries)
+    assert all(s.priority > sect.sectors["nato"].priority for s in russian.values())
+    for s in russian.values():
+        assert "2012" in s.source and "russianforces.org" in s.source
+    for name in ("russia_poland", "russia_norway", "russia_nordic"):
+        assert "APPROXIMATE" in sect.sectors[name].source
+
+
+def test_sectoral_nato_sector_holds_the_shipped_membership_of_its_year():
+    from shieldsim import geography
+
+    sc = S.load("sectoral-2010")
+    members = {m.iso3 for m in geography.nato_members() if m.joined.year <= sc.year}
+    assert set(sc.sectors["nato"].countries) == (members | geography.nato_europe_areas(sc.year))

@@ -1,5 +1,6 @@
-"""Tests for study.scenario_flights: the one way every command flies a scenario's threat
-classes from its launch areas to its aim points."""
+"""Tests for study.scenario_flights (the one way every command flies a scenario's threat
+classes from its launch areas to its aim points) and for the coverage results' NATO-Europe
+figures."""
 
 from __future__ import annotations
 
@@ -301,3 +302,184 @@ def test_phase1_ship_launches_on_the_forward_radar_track_and_its_spy1_alone_sees
     eor, _ = run(engage_on="remote")
     athens = np.array(["athens" in lab for lab in labels])
     assert eor.engageable[athens, 0].all() and not eor.engageable[~athens, 0].any()
+
+
+# ------------------------------------------------------------------------ NATO Europe headline
+
+SMALL_BALKANS = """
+name = "small-balkans"
+extends = "epaa-2018"
+[defended]
+lat_min_deg = 40.0
+lat_max_deg = 50.0
+lon_min_deg = 18.0
+lon_max_deg = 30.0
+grid_deg = 1.0
+source = "test box: Montenegro (joined 2017) and North Macedonia (2020) lie inside it"
+[launch_areas.tabriz]
+threats = ["mrbm-solid"]
+"""
+
+
+def _nato_europe_codes(year: int) -> set[str]:
+    """Members (and territories counted with them) read from the shipped file, independently
+    of geography's reader."""
+    import tomllib
+    from importlib.resources import files
+
+    data = tomllib.loads(files("shieldsim").joinpath("data/nato_members.toml").read_text(encoding="utf-8"))
+    members = {m["iso3"] for m in data["member"] if m["european"] and m["joined"].year <= year}
+    return members | {t["iso3"] for t in data.get("territory", []) if t["member"] in members}
+
+
+@pytest.fixture(scope="module")
+def small_coverage():
+    arch = study.Architecture.from_scenario(scen.loads(SMALL_BALKANS))
+    return study.coverage(arch, areas=["tabriz"])
+
+
+def _sums(rows, codes, inside=True):
+    keys = ("population_total", "population_threatened", "population_defended")
+    return {k: sum(r[k] for r in rows if (r["iso3"] in codes) == inside) for k in keys}
+
+
+def test_coverage_json_nato_europe_is_the_sum_of_the_member_rows(small_coverage):
+    d = small_coverage.as_dict()
+    assert small_coverage.year == 2018  # inherited from epaa-2018
+    codes = _nato_europe_codes(2018)
+    for where, rows in ((d, d["per_country"]), (d["threat_areas"]["tabriz"], d["threat_areas"]["tabriz"]["by_country"])):
+        nato, rest = where["nato_europe"], where["rest_of_region"]
+        want, other = _sums(rows, codes), _sums(rows, codes, inside=False)
+        assert {k: nato[k] for k in want} == want
+        assert {k: rest[k] for k in other} == other
+        assert nato["fraction_defended_of_threatened"] == nato["population_defended"] / nato["population_threatened"]
+        assert nato["membership_year"] == 2018 and nato["membership_year_from"] == "scenario"
+    assert d["nato_europe"]["population_threatened"] > 0
+    assert {"MNE", "ROU", "BGR"} <= set(d["nato_europe"]["members"]) and "MKD" not in d["nato_europe"]["members"]
+    assert {"SRB", "UKR", "MKD"} <= set(d["rest_of_region"]["countries"])
+
+
+def test_membership_year_changes_who_counts_as_nato_europe(small_coverage):
+    import dataclasses
+
+    rows = {r["iso3"]: r for r in small_coverage.as_dict()["per_country"]}
+    by_year = {y: dataclasses.replace(small_coverage, year=y).as_dict()["nato_europe"] for y in (2011, 2018, 2020)}
+    assert "MNE" not in by_year[2011]["members"] and "MNE" in by_year[2018]["members"]
+    assert by_year[2018]["population_total"] - by_year[2011]["population_total"] == rows["MNE"]["population_total"] > 0
+    assert by_year[2020]["population_total"] - by_year[2018]["population_total"] == rows["MKD"]["population_total"] > 0
+    default = dataclasses.replace(small_coverage, year=None).as_dict()["nato_europe"]
+    assert (default["membership_year"], default["membership_year_from"]) == (2018, "default")
+
+
+def test_key_findings_lead_with_the_nato_europe_sentence(small_coverage):
+    from shieldsim.cli.assess import key_findings
+
+    nato = small_coverage.as_dict()["nato_europe"]
+    findings = key_findings(small_coverage, None, None)
+    first = findings[0]
+    assert first.startswith(f"{nato['population_defended'] / 1e6:,.0f} million of the "
+                            f"{nato['population_threatened'] / 1e6:,.0f} million people in NATO's European members "
+                            "threatened by launches from all threat areas together are defended "
+                            f"({nato['fraction_defended_of_threatened']:.0%}; membership of 2018")
+    assert findings[1].endswith(").") and "launches from tabriz" in findings[1]
+    assert any(f.startswith("Rest of the region") for f in findings)
+    assert findings.index(next(f for f in findings if f.startswith("Whole grid"))) > 1
+
+
+def test_options_are_compared_with_the_first_options_membership(small_coverage):
+    import dataclasses
+
+    older = dataclasses.replace(small_coverage, year=2011)
+    rows = study.OptionsComparison(["NATO alone", "other"], ["a", "b"], [small_coverage, older]).table()
+    assert [r["membership_year"] for r in rows] == [2018, 2018]
+    assert rows[0]["nato_europe_population_defended"] == rows[1]["nato_europe_population_defended"]
+    assert rows[1]["nato_europe_difference_from_first"] == 0
+    nato = small_coverage.as_dict()["nato_europe"]
+    assert rows[0]["nato_europe_population_threatened"] == nato["population_threatened"]
+    assert rows[0]["nato_europe_fraction_defended_of_threatened"] == nato["fraction_defended_of_threatened"]
+
+
+def _sectors(**tables):
+    return scen.Scenario.model_validate({"name": "s", "sectors": tables})
+
+
+def _rad(*points):
+    lat, lon = np.radians(np.array(points, float)).T
+    return lat, lon
+
+
+def test_sectors_match_by_decreasing_priority_then_file_order():
+    paris, lyon = (48.857, 2.352), (45.764, 4.836)
+    north = [[47.0, -5.0], [47.0, 10.0], [52.0, 10.0], [52.0, -5.0]]
+    whole = {"engaged_by": "A", "countries": ["FRA"]}
+    part = {"engaged_by": "B", "countries": ["FRA"], "polygon_deg": north}
+    lat, lon = _rad(paris, lyon, (45.0, -30.0))
+    # equal priority: file order decides, so the country listed whole takes Paris too
+    assert study.sector_names(_sectors(whole=whole, part=part), lat, lon).tolist() == ["whole", "whole", ""]
+    assert study.sector_names(_sectors(part=part, whole=whole), lat, lon).tolist() == ["part", "whole", ""]
+    # a higher priority goes first whatever the file order
+    sc = _sectors(whole=whole, part=part | {"priority": 1})
+    assert study.sector_order(sc) == ["part", "whole"]
+    assert study.sector_names(sc, lat, lon).tolist() == ["part", "whole", ""]
+    assert study.sector_sides(sc, lat, lon).tolist() == ["B", "A", ""]
+
+
+def test_a_sector_with_countries_and_a_polygon_holds_only_those_countries_inside_it():
+    box = [[45.0, 0.0], [45.0, 20.0], [55.0, 20.0], [55.0, 0.0]]
+    sc = _sectors(s={"engaged_by": "A", "countries": ["DEU"], "polygon_deg": box})
+    berlin, prague, hamburg_at_sea, madrid = (52.52, 13.405), (50.075, 14.437), (54.5, 7.0), (40.4, -3.7)
+    lat, lon = _rad(berlin, prague, hamburg_at_sea, madrid)
+    assert study.sector_names(sc, lat, lon).tolist() == ["s", "", "", ""]
+    only_polygon = _sectors(s={"engaged_by": "A", "polygon_deg": box})
+    assert study.sector_names(only_polygon, lat, lon).tolist() == ["s", "s", "s", ""]
+    assert study.sector_names(sc, np.array([np.nan]), np.array([0.2])).tolist() == [""]
+
+
+@pytest.fixture(scope="module")
+def sectoral():
+    return scen.load("sectoral-2010")
+
+
+def _land_points(iso3, lat_range, lon_range, step=0.25):
+    from shieldsim.geography import country_of
+
+    lat, lon = np.meshgrid(np.arange(*lat_range, step), np.arange(*lon_range, step), indexing="ij")
+    keep = np.isin(country_of(lat, lon), iso3)
+    return lat[keep], lon[keep]
+
+
+def test_sectoral_2010_gives_all_of_the_baltic_states_belarus_and_finland_to_russia(sectoral):
+    lat, lon = _land_points(["EST", "LVA", "LTU", "BLR", "FIN"], (51.0, 70.5), (20.0, 33.0))
+    assert lat.size > 1000
+    assert set(study.sector_sides(sectoral, np.radians(lat), np.radians(lon))) == {"Russia"}
+
+
+def test_sectoral_2010_splits_poland_and_norway_along_the_documented_lines(sectoral):
+    lat, lon = _land_points(["POL"], (49.0, 55.0), (14.0, 24.5))
+    sides = study.sector_sides(sectoral, np.radians(lat), np.radians(lon))
+    # north-east of the straight line from the Vistula's mouth (54.35 N, 18.95 E) to Brest (52.08 N, 23.6 E)
+    beyond = (lon > 18.95) & (lat > 52.08) & (
+        (lat - 54.35) * (23.60 - 18.95) - (lon - 18.95) * (52.08 - 54.35) > 0)
+    assert 0.1 < beyond.mean() < 0.4
+    assert set(sides[beyond]) == {"Russia"} and set(sides[~beyond]) == {"NATO"}
+    lat, lon = _land_points(["NOR"], (57.5, 71.5), (4.0, 31.5))
+    sides = study.sector_sides(sectoral, np.radians(lat), np.radians(lon))
+    assert set(sides[lat > 62.0]) == {"Russia"} and set(sides[lat < 62.0]) == {"NATO"}
+    assert (lat > 62.0).sum() > (lat < 62.0).sum()  # 'most of Norway', by grid points
+
+
+def test_under_sectoral_2010_only_the_responsible_side_may_engage_over_a_point(sectoral):
+    from types import SimpleNamespace
+
+    arch = study.Architecture.from_scenario(sectoral)
+    sides = np.array([b.side for b in arch.batteries])
+    assert {"NATO", "Russia"} <= set(sides)
+    vilnius, warsaw, baltic_sea = (54.687, 25.28), (52.23, 21.012), (57.0, 19.0)
+    lat, lon = _rad(vilnius, warsaw, baltic_sea)
+    shape = (3, sides.size)
+    engagement = SimpleNamespace(engageable=np.ones(shape, bool), first_lat=np.repeat(lat[:, None], sides.size, 1),
+                                 first_lon=np.repeat(lon[:, None], sides.size, 1))
+    ok = study.responsible(arch, engagement)
+    assert (ok[0] == (sides == "Russia")).all()
+    assert (ok[1] == (sides == "NATO")).all()
+    assert ok[2].all()

@@ -182,10 +182,11 @@ class Footprint:
         return ds
 
     def protected_population(self):
-        """Population living in defended cells (`geography.protected_population`)."""
+        """Population living in defended and in threatened cells
+        (`geography.protected_population` with ``threatened_mask=self.threatened``)."""
         from .geography import protected_population
 
-        return protected_population(self.lat_deg, self.lon_deg, self.defended)
+        return protected_population(self.lat_deg, self.lon_deg, self.defended, threatened_mask=self.threatened)
 
     def write(self, stem) -> list:
         """Write ``stem``.nc (netCDF), ``stem``.geojson (defended area) and ``stem``.csv

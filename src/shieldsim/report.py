@@ -108,25 +108,74 @@ class Assumption:
 
 @dataclass
 class CountryRow:
-    """Population protected in one country (people)."""
+    """People in one country on the coverage grid: ``population_protected`` (defended),
+    ``population_total``, ``population_threatened`` (None when unknown) and ``nato_europe``
+    (a NATO European member, or a territory counted with one, in the membership year; None when
+    unknown)."""
 
     country: str
     population_protected: float
     population_total: float
+    population_threatened: float | None = None
+    nato_europe: bool | None = None
+
+    @property
+    def population_defended(self) -> float:
+        """The same figure as ``population_protected``."""
+        return self.population_protected
 
     @property
     def fraction_protected(self) -> float | None:
         return _fraction(self.population_protected, self.population_total)
+
+    @property
+    def fraction_defended_of_threatened(self) -> float | None:
+        return _fraction_of_threatened(self.population_protected, self.population_threatened)
+
+
+@dataclass
+class RegionPopulation:
+    """People of a group of countries on the coverage grid: ``population_total`` (everyone of
+    the group on the grid), ``population_threatened`` (living where some flight of the threat
+    area reaches; None when unknown), ``population_defended``; ``countries`` the group's codes
+    (for NATO Europe, the members); ``territories`` codes counted with them; ``membership_year``
+    and ``membership_year_from`` ("scenario" or "default") for NATO Europe."""
+
+    population_total: float
+    population_threatened: float | None
+    population_defended: float
+    countries: list[str] = field(default_factory=list)
+    territories: list[str] = field(default_factory=list)
+    membership_year: int | None = None
+    membership_year_from: str = ""
+
+    @property
+    def fraction_defended_of_threatened(self) -> float | None:
+        """defended / threatened: 0 when nobody is threatened, None when unknown."""
+        return _fraction_of_threatened(self.population_defended, self.population_threatened)
+
+
+def region_population(d: dict) -> RegionPopulation:
+    """A `RegionPopulation` from one part of `geography.nato_europe_population` (its
+    ``nato_europe`` or ``rest_of_region`` dictionary)."""
+    return RegionPopulation(population_total=d["population_total"], population_threatened=d["population_threatened"],
+                            population_defended=d["population_defended"],
+                            countries=list(d.get("members", d.get("countries", []))),
+                            territories=list(d.get("territories", [])), membership_year=d.get("membership_year"),
+                            membership_year_from=d.get("membership_year_from", ""))
 
 
 @dataclass
 class CoverageResult:
     """Coverage against the threats from one launch area.
 
-    ``population_protected`` and ``population_total`` are people in the defended region
-    (``population_total``: everyone on the grid); ``countries`` one row per country;
-    ``threats`` the threat classes flown; ``defended_area_km2`` optional; ``map`` the map of the
-    defended area with sites and radar fields; ``figures`` any further plots.
+    ``nato_europe``: the people of NATO's European members (membership of the scenario's year)
+    threatened and defended -- the headline; ``rest_of_region``: the same for the other
+    countries on the grid. ``population_protected`` (defended), ``population_total`` (everyone
+    on the grid, threatened or not) and ``population_threatened`` are whole-grid figures;
+    ``countries`` one row per country; ``threats`` the threat classes flown;
+    ``defended_area_km2`` optional; ``map`` the map of the defended area with sites and radar
+    fields; ``figures`` any further plots.
     """
 
     threat_area: str
@@ -138,10 +187,17 @@ class CoverageResult:
     map: Any = None
     figures: list = field(default_factory=list)
     notes: str = ""
+    population_threatened: float | None = None
+    nato_europe: RegionPopulation | None = None
+    rest_of_region: RegionPopulation | None = None
 
     @property
     def fraction_protected(self) -> float | None:
         return _fraction(self.population_protected, self.population_total)
+
+    @property
+    def fraction_defended_of_threatened(self) -> float | None:
+        return _fraction_of_threatened(self.population_protected, self.population_threatened)
 
 
 @dataclass
@@ -207,13 +263,17 @@ class DeterrentResult:
 @dataclass
 class CooperationOption:
     """Population protected under one cooperation option (e.g. "NATO alone", "separate
-    systems sharing data", "sectors"), from the given ``scenario``."""
+    systems sharing data", "sectors"), from the given ``scenario``: on the whole grid
+    (``population_protected`` of ``population_total``) and, in ``nato_europe``, the people of
+    NATO's European members threatened and defended (every option counted with the same
+    membership year)."""
 
     option: str
     scenario: str
     population_protected: float
     population_total: float
     description: str = ""
+    nato_europe: RegionPopulation | None = None
 
     @property
     def fraction_protected(self) -> float | None:
@@ -325,18 +385,33 @@ def assumptions_from_scenario(sc) -> list[Assumption]:
     covers it -- each battery's rows followed by its fire-control posture (what track it launches
     on, whose track guides the intercept: `battery_posture_rows`) -- then the figures of the
     catalogue threat classes and interceptors the scenario uses, each with its own source
-    (``shieldsim/data/*.toml``)."""
+    (``shieldsim/data/*.toml``). With an assumption profile applied (``sc.assumptions``), a first
+    row names it and every figure (or posture) it changed shows the profile's value with the
+    override's source."""
     import tomllib
     from importlib.resources import files
 
+    from .assumptions import changed_sources
     from .scenario import sourced_figures
 
     data = sc.model_dump(mode="python", exclude_none=True)
-    rows = _rows_from_figures(sourced_figures(data))
+    data.pop("assumptions", None)
+    changed = changed_sources(sc)
+    figures = [(path, value, changed.get(path, source)) for path, value, source in sourced_figures(data)]
+    rows = []
+    if sc.assumptions is not None:
+        a = sc.assumptions
+        n = sum(len(o.changes) for o in a.overrides)
+        rows.append(Assumption("assumption profile", a.profile, f"{n} figure(s) changed by {len(a.overrides)} "
+                               f"override(s) ({a.origin})", a.title))
+    rows += _rows_from_figures(figures)
     for name in sc.batteries:
         obj = f"batteries.{name}"
         at = max((k for k, r in enumerate(rows) if r.object == obj), default=len(rows) - 1) + 1
-        rows[at:at] = battery_posture_rows(sc, name)
+        posture = battery_posture_rows(sc, name)
+        for r, key in zip(posture, ("launch_on", "engage_on")):
+            r.source = changed.get(f"{obj}.{key}", r.source)
+        rows[at:at] = posture
     used = {"missile": sorted({t.get("missile") for t in data.get("threats", {}).values()} - {None}),
             "interceptor": sorted({b.get("interceptor") for b in data.get("batteries", {}).values()}
                                   - set(data.get("interceptors", {})) - {None})}
@@ -367,16 +442,26 @@ def _finite(x) -> bool:
 
 
 def coverage_result(threat_area: str, protected, threats=(), map=None, figures=(), notes: str = "",
-                    defended_area_km2: float | None = None) -> CoverageResult:
+                    defended_area_km2: float | None = None, year: int | None = None) -> CoverageResult:
     """The coverage section entry of one threat area from a `geography.ProtectedPopulation`
-    (its ``as_dict()`` figures, so the page shows what the coverage data files hold): totals and
-    one row per country with people on the grid, named "Name (ISO3)", most populous first."""
+    (its ``as_dict()`` figures, so the page shows what the coverage data files hold): totals,
+    the NATO-Europe and rest-of-region split of `geography.nato_europe_population` for the
+    membership of ``year`` (the scenario's year; None = the default year), and one row per
+    country with people on the grid, named "Name (ISO3)", most populous first."""
+    from .geography import nato_europe_areas, nato_europe_population
+
     d = protected.as_dict()
-    rows = [CountryRow(f"{r.get('name') or r['iso3']} ({r['iso3']})", r["population_protected"], r["population_total"])
+    split = nato_europe_population(protected, year)
+    members = nato_europe_areas(split["nato_europe"]["membership_year"])
+    rows = [CountryRow(f"{r.get('name') or r['iso3']} ({r['iso3']})", r["population_protected"], r["population_total"],
+                       population_threatened=r.get("population_threatened"), nato_europe=r["iso3"] in members)
             for r in d.get("by_country", [])]
     return CoverageResult(threat_area=threat_area, population_protected=d["population_protected"],
                           population_total=d["population_total"], countries=rows, threats=list(threats),
-                          defended_area_km2=defended_area_km2, map=map, figures=list(figures), notes=notes)
+                          defended_area_km2=defended_area_km2, map=map, figures=list(figures), notes=notes,
+                          population_threatened=d.get("population_threatened"),
+                          nato_europe=region_population(split["nato_europe"]),
+                          rest_of_region=region_population(split["rest_of_region"]))
 
 
 def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_time: float | None = None,
@@ -513,6 +598,13 @@ def _fraction(part: float, whole: float) -> float | None:
     return float(part) / float(whole)
 
 
+def _fraction_of_threatened(defended: float | None, threatened: float | None) -> float | None:
+    """defended / threatened: 0 (not NaN) when nobody is threatened, None when unknown."""
+    if threatened is None or defended is None:
+        return None
+    return float(defended) / float(threatened) if threatened > 0 else 0.0
+
+
 def _number(value: Any) -> Any:
     """A JSON-safe number: NumPy scalars become Python numbers, NaN/inf become None."""
     if value is None or isinstance(value, bool):
@@ -562,11 +654,36 @@ def deterrent_result(pairs: list[dict], fraction_engageable: dict | None = None,
                            figures=list(figures), published=list(published), notes=notes)
 
 
+def _region_dict(r: RegionPopulation | None, codes: str) -> dict | None:
+    """summary.json form of a `RegionPopulation` (None stays None); ``codes`` names its list
+    of country codes ("members" for NATO Europe, "countries" for the rest of the region)."""
+    if r is None:
+        return None
+    out: dict[str, Any] = {}
+    if r.membership_year is not None:
+        out.update(membership_year=r.membership_year, membership_year_from=r.membership_year_from)
+    out[codes] = list(r.countries)
+    if r.territories:
+        out["territories"] = list(r.territories)
+    out.update(population_total=_number(r.population_total), population_threatened=_number(r.population_threatened),
+               population_defended=_number(r.population_defended),
+               fraction_defended_of_threatened=_number(r.fraction_defended_of_threatened))
+    return out
+
+
 def summary_dict(assessment: Assessment) -> dict:
     """The headline figures and provenance of an assessment as a JSON-ready dictionary (the
     content of ``summary.json``). Sections not computed are ``null``; ``sections`` says which
     are present. Fractions are 0-1; populations are people; times are seconds after the threat's
-    launch."""
+    launch.
+
+    Coverage entries lead with ``nato_europe`` (people of NATO's European members in the
+    membership year: ``population_total`` on the grid, ``population_threatened``,
+    ``population_defended``, ``fraction_defended_of_threatened``, ``members``,
+    ``membership_year``, ``membership_year_from``) and ``rest_of_region`` (the same for the other
+    countries on the grid); the whole-grid figures (``population_protected`` = defended,
+    ``population_total``, ``fraction_protected``) follow, as do per-country rows with
+    total, threatened and defended people. Cooperation options carry ``nato_europe`` too."""
     a = assessment
     prov = a.provenance
     out: dict[str, Any] = {
@@ -588,14 +705,24 @@ def summary_dict(assessment: Assessment) -> dict:
         out["coverage"] = [{
             "threat_area": c.threat_area,
             "threats": list(c.threats),
+            "nato_europe": _region_dict(c.nato_europe, "members"),
+            "rest_of_region": _region_dict(c.rest_of_region, "countries"),
             "population_protected": _number(c.population_protected),
             "population_total": _number(c.population_total),
+            "population_threatened": _number(c.population_threatened),
+            "population_defended": _number(c.population_protected),
             "fraction_protected": _number(c.fraction_protected),
+            "fraction_defended_of_threatened": _number(c.fraction_defended_of_threatened),
             "defended_area_km2": _number(c.defended_area_km2),
             "countries": [{"country": r.country,
+                           "nato_europe": r.nato_europe,
                            "population_protected": _number(r.population_protected),
                            "population_total": _number(r.population_total),
-                           "fraction_protected": _number(r.fraction_protected)} for r in c.countries],
+                           "population_threatened": _number(r.population_threatened),
+                           "population_defended": _number(r.population_defended),
+                           "fraction_protected": _number(r.fraction_protected),
+                           "fraction_defended_of_threatened": _number(r.fraction_defended_of_threatened)}
+                          for r in c.countries],
         } for c in a.coverage]
     if a.engagement is None:
         out["engagement"] = None
@@ -631,6 +758,7 @@ def summary_dict(assessment: Assessment) -> dict:
         out["cooperation"] = {
             "threat_area": a.cooperation.threat_area,
             "options": [{"option": o.option, "scenario": o.scenario,
+                         "nato_europe": _region_dict(o.nato_europe, "members"),
                          "population_protected": _number(o.population_protected),
                          "population_total": _number(o.population_total),
                          "fraction_protected": _number(o.fraction_protected)} for o in a.cooperation.options],
@@ -640,11 +768,40 @@ def summary_dict(assessment: Assessment) -> dict:
     return out
 
 
+def _membership(nato: dict) -> str:
+    """'2018 membership' or '2018 membership, default year' for a ``nato_europe`` summary."""
+    year = nato.get("membership_year")
+    return f"{year} membership" + (", default year" if nato.get("membership_year_from") == "default" else "")
+
+
+def _member_names(codes: list[str]) -> list[str]:
+    """Names of NATO members from the shipped list (the code where a name is not known)."""
+    from .geography import nato_members
+
+    names = {m.iso3: m.name for m in nato_members()}
+    return [names.get(c, c) for c in codes]
+
+
+def _of_threatened(g: dict) -> str:
+    return (f"{_fmt_people(g['population_defended'])} of {_fmt_people(g['population_threatened'])} threatened"
+            f" ({_fmt_pct(g['fraction_defended_of_threatened'])})")
+
+
 def summary_lines(summary: dict) -> list[tuple[str, str]]:
-    """The short summary a command prints: (label, value) rows built from `summary_dict`."""
+    """The short summary a command prints: (label, value) rows built from `summary_dict`,
+    NATO Europe first (people defended of those threatened), then the rest of the region, then
+    the whole grid."""
     rows: list[tuple[str, str]] = []
-    for i, c in enumerate(summary.get("coverage") or []):
-        rows.append((f"Population protected, threats from {c['threat_area']}",
+    coverage = summary.get("coverage") or []
+    for c in coverage:
+        if c.get("nato_europe"):
+            rows.append((f"NATO Europe ({_membership(c['nato_europe'])}), threats from {c['threat_area']}",
+                         _of_threatened(c["nato_europe"])))
+    for c in coverage:
+        if c.get("rest_of_region"):
+            rows.append((f"Rest of the region, threats from {c['threat_area']}", _of_threatened(c["rest_of_region"])))
+    for c in coverage:
+        rows.append((f"Whole grid, people defended, threats from {c['threat_area']}",
                      f"{_fmt_people(c['population_protected'])} of {_fmt_people(c['population_total'])}"
                      f" ({_fmt_pct(c['fraction_protected'])})"))
     det = summary.get("deterrent")
@@ -654,8 +811,11 @@ def summary_lines(summary: dict) -> list[tuple[str, str]]:
     coop = summary.get("cooperation")
     if coop:
         for o in coop["options"]:
+            nato = o.get("nato_europe")
+            lead = f"NATO Europe {_of_threatened(nato)}; " if nato else ""
             rows.append((f"Cooperation: {o['option']} ({o['scenario']})",
-                         f"{_fmt_people(o['population_protected'])} protected ({_fmt_pct(o['fraction_protected'])})"))
+                         f"{lead}{_fmt_people(o['population_protected'])} protected on the whole grid "
+                         f"({_fmt_pct(o['fraction_protected'])})"))
     return rows
 
 
@@ -672,6 +832,15 @@ def _json_text(obj: Any) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # text, numbers and figures
+
+
+def _extra_text(key: str, value: Any) -> Any:
+    """A provenance setting as shown on the page (the assumptions record as one line)."""
+    if key == "assumptions" and (value is None or isinstance(value, dict)):
+        from .assumptions import summary_text
+
+        return summary_text(value)
+    return value
 
 
 def _text(value: Any) -> str:
@@ -928,8 +1097,22 @@ class _Page:
 
     def headline_table(self) -> str:
         rows = []
-        for i, c in enumerate(self.s["coverage"] or []):
-            rows.append(f"<tr><th scope=\"row\">Population protected against threats from {_text(c['threat_area'])}</th>"
+        coverage = self.s["coverage"] or []
+        for i, c in enumerate(coverage):
+            if c.get("nato_europe"):
+                rows.append(f"<tr><th scope=\"row\">NATO's European members ({_text(_membership(c['nato_europe']))}): "
+                            f"people defended of those threatened by launches from {_text(c['threat_area'])}</th>"
+                            f"{self.num(('coverage', i, 'nato_europe', 'population_defended'), _fmt_people)}"
+                            f"{self.num(('coverage', i, 'nato_europe', 'fraction_defended_of_threatened'), _fmt_pct)}</tr>")
+        for i, c in enumerate(coverage):
+            if c.get("rest_of_region"):
+                rows.append(f"<tr><th scope=\"row\">Rest of the region: people defended of those threatened by "
+                            f"launches from {_text(c['threat_area'])}</th>"
+                            f"{self.num(('coverage', i, 'rest_of_region', 'population_defended'), _fmt_people)}"
+                            f"{self.num(('coverage', i, 'rest_of_region', 'fraction_defended_of_threatened'), _fmt_pct)}</tr>")
+        for i, c in enumerate(coverage):
+            rows.append(f"<tr><th scope=\"row\">Whole grid: people defended against threats from {_text(c['threat_area'])}, "
+                        "share of everyone in the region box</th>"
                         f"{self.num(('coverage', i, 'population_protected'), _fmt_people)}"
                         f"{self.num(('coverage', i, 'fraction_protected'), _fmt_pct)}</tr>")
         det = self.s["deterrent"]
@@ -941,48 +1124,88 @@ class _Page:
         coop = self.s["cooperation"]
         if coop is not None:
             for i, o in enumerate(coop["options"]):
-                rows.append(f"<tr><th scope=\"row\">Cooperation option: {_text(o['option'])}</th>"
-                            f"{self.num(('cooperation', 'options', i, 'population_protected'), _fmt_people)}"
-                            f"{self.num(('cooperation', 'options', i, 'fraction_protected'), _fmt_pct)}</tr>")
+                if o.get("nato_europe"):
+                    rows.append(f"<tr><th scope=\"row\">Cooperation option: {_text(o['option'])}, people of NATO's "
+                                "European members defended of those threatened</th>"
+                                f"{self.num(('cooperation', 'options', i, 'nato_europe', 'population_defended'), _fmt_people)}"
+                                f"{self.num(('cooperation', 'options', i, 'nato_europe', 'fraction_defended_of_threatened'), _fmt_pct)}</tr>")
+                else:
+                    rows.append(f"<tr><th scope=\"row\">Cooperation option: {_text(o['option'])}, whole grid</th>"
+                                f"{self.num(('cooperation', 'options', i, 'population_protected'), _fmt_people)}"
+                                f"{self.num(('cooperation', 'options', i, 'fraction_protected'), _fmt_pct)}</tr>")
         if not rows:
             return '<p class="missing">No headline figures: no analysis section was computed.</p>'
         return ('<div class="table-wrap"><table class="headline"><thead><tr><th>Figure</th>'
                 '<th class="num">Value</th><th class="num">Share</th></tr></thead><tbody>'
                 + "".join(rows) + "</tbody></table></div>")
 
+    def _group_row(self, label: str, path: tuple, defended_key: str = "population_defended") -> str:
+        return (f"<tr><th scope=\"row\">{label}</th>"
+                f"{self.num((*path, 'population_total'), _fmt_people)}"
+                f"{self.num((*path, 'population_threatened'), _fmt_people)}"
+                f"{self.num((*path, defended_key), _fmt_people)}"
+                f"{self.num((*path, 'fraction_defended_of_threatened'), _fmt_pct)}</tr>")
+
     def coverage(self) -> str:
         if self.a.coverage is None:
             return self.missing("coverage")
         if not self.a.coverage:
             return '<p class="note">The scenario has no threat areas.</p>'
-        out = ['<p>For each threat launch area: the aim points where at least one battery can '
-               'engage the threat within its inventory, and the people living there.</p>']
+        out = ['<p>For each threat launch area: the people living where some threat flight from the area can '
+               'reach (threatened), and those of them every such flight to whom at least one battery can '
+               'engage within its inventory (defended). The headline is the people of NATO\'s European members '
+               '(membership of the scenario\'s year, from the list shipped with shieldsim), the Alliance\'s stated '
+               'aim since the Lisbon summit of November 2010; the other countries on the grid are reported apart, '
+               'and the whole grid (everyone in the defended region\'s box, threatened or not) last.</p>']
         for i, c in enumerate(self.a.coverage):
             s = self.s["coverage"][i]
             out.append(f"<h3>Threats from {_text(c.threat_area)}</h3>")
             if c.threats:
                 out.append(f"<p>Threat classes flown: {_text(', '.join(c.threats))}.</p>")
+            groups = []
+            if s.get("nato_europe"):
+                groups.append(self._group_row(f"NATO's European members ({_text(_membership(s['nato_europe']))})",
+                                              ("coverage", i, "nato_europe")))
+            if s.get("rest_of_region"):
+                groups.append(self._group_row("Rest of the region", ("coverage", i, "rest_of_region")))
+            groups.append(self._group_row("Whole grid", ("coverage", i), "population_protected"))
+            out.append('<div class="table-wrap"><table><thead><tr><th>People</th><th class="num">On the grid</th>'
+                       '<th class="num">Threatened</th><th class="num">Defended</th>'
+                       '<th class="num">Defended of threatened</th></tr></thead><tbody>' + "".join(groups)
+                       + "</tbody></table></div>")
             out.append('<div class="table-wrap"><table><tbody>'
-                       f"<tr><th scope=\"row\">Population protected</th>{self.num(('coverage', i, 'population_protected'), _fmt_people)}</tr>"
-                       f"<tr><th scope=\"row\">Population in the region</th>{self.num(('coverage', i, 'population_total'), _fmt_people)}</tr>"
-                       f"<tr><th scope=\"row\">Fraction protected</th>{self.num(('coverage', i, 'fraction_protected'), _fmt_pct)}</tr>"
-                       + (f"<tr><th scope=\"row\">Defended area, km&sup2;</th>{self.num(('coverage', i, 'defended_area_km2'), _fmt_people)}</tr>"
+                       f"<tr><th scope=\"row\">Whole grid: share of everyone on the grid defended</th>"
+                       f"{self.num(('coverage', i, 'fraction_protected'), _fmt_pct)}</tr>"
+                       + (f"<tr><th scope=\"row\">Defended area, km&sup2;</th>"
+                          f"{self.num(('coverage', i, 'defended_area_km2'), _fmt_people)}</tr>"
                           if s["defended_area_km2"] is not None else "")
                        + "</tbody></table></div>")
+            if s.get("nato_europe"):
+                members = s["nato_europe"]["members"]
+                year_note = (" (the scenario gives no year: shieldsim's default)"
+                             if s["nato_europe"].get("membership_year_from") == "default" else "")
+                out.append(f'<p class="note">NATO\'s European members in {_text(s["nato_europe"]["membership_year"])}'
+                           f"{_text(year_note)}: {_text(', '.join(_member_names(members)))}"
+                           + (f"; counted with them: {_text(', '.join(s['nato_europe'].get('territories', [])))}"
+                              if s["nato_europe"].get("territories") else "") + ".</p>")
             out.append(self.fig.html(c.map))
             out.extend(self.fig.html(f) for f in c.figures)
             if s["countries"]:
                 rows = "".join(
                     f"<tr><td>{_text(r['country'])}</td>"
-                    f"{self.num(('coverage', i, 'countries', j, 'population_protected'), _fmt_people)}"
+                    f"{self.yes_no(('coverage', i, 'countries', j, 'nato_europe'))}"
                     f"{self.num(('coverage', i, 'countries', j, 'population_total'), _fmt_people)}"
+                    f"{self.num(('coverage', i, 'countries', j, 'population_threatened'), _fmt_people)}"
+                    f"{self.num(('coverage', i, 'countries', j, 'population_defended'), _fmt_people)}"
+                    f"{self.num(('coverage', i, 'countries', j, 'fraction_defended_of_threatened'), _fmt_pct)}"
                     f"{self.num(('coverage', i, 'countries', j, 'fraction_protected'), _fmt_pct)}</tr>"
                     for j, r in enumerate(s["countries"]))
                 is_open = " open" if len(s["countries"]) <= 15 else ""
-                out.append(f'<details{is_open}><summary>Population protected by country '
+                out.append(f'<details{is_open}><summary>People threatened and defended by country '
                            f'({len(s["countries"]):,} countries)</summary>'
-                           '<div class="table-wrap"><table><thead><tr><th>Country</th>'
-                           '<th class="num">Protected</th><th class="num">Population</th><th class="num">Fraction</th>'
+                           '<div class="table-wrap"><table><thead><tr><th>Country</th><th class="num">NATO Europe</th>'
+                           '<th class="num">On the grid</th><th class="num">Threatened</th><th class="num">Defended</th>'
+                           '<th class="num">Defended of threatened</th><th class="num">Defended of all</th>'
                            f'</tr></thead><tbody>{rows}</tbody></table></div></details>')
             out.append(_paragraphs(c.notes))
         return "".join(out)
@@ -1073,16 +1296,28 @@ class _Page:
             return self.missing("cooperation")
         c = self.a.cooperation
         s = self.s["cooperation"]
-        out = ['<p>The 2011 debate in numbers: population protected against the same threats '
+        nato = next((o["nato_europe"] for o in s["options"] if o.get("nato_europe")), None)
+        membership = f" (NATO's European members of {nato['membership_year']} for every option)" if nato else ""
+        out = ['<p>The 2011 debate in numbers: people defended against the same threats '
                f'(from {_text(c.threat_area)}) by the NATO system alone, by NATO and Russian systems kept '
-               'separate but sharing radar data, and under sectors of responsibility.</p>']
+               f'separate but sharing radar data, and under sectors of responsibility{_text(membership)}.</p>']
+
+        def nato_cells(i: int, o: dict) -> str:
+            if not o.get("nato_europe"):
+                return "<td></td><td></td><td></td>"
+            return (f"{self.num(('cooperation', 'options', i, 'nato_europe', 'population_threatened'), _fmt_people)}"
+                    f"{self.num(('cooperation', 'options', i, 'nato_europe', 'population_defended'), _fmt_people)}"
+                    f"{self.num(('cooperation', 'options', i, 'nato_europe', 'fraction_defended_of_threatened'), _fmt_pct)}")
+
         rows = "".join(
-            f"<tr><td>{_text(o['option'])}</td><td>{_text(o['scenario'])}</td>"
+            f"<tr><td>{_text(o['option'])}</td><td>{_text(o['scenario'])}</td>{nato_cells(i, o)}"
             f"{self.num(('cooperation', 'options', i, 'population_protected'), _fmt_people)}"
             f"{self.num(('cooperation', 'options', i, 'fraction_protected'), _fmt_pct)}</tr>"
             for i, o in enumerate(s["options"]))
         out.append('<div class="table-wrap"><table><thead><tr><th>Option</th><th>Scenario</th>'
-                   '<th class="num">Population protected</th><th class="num">Fraction</th></tr></thead>'
+                   '<th class="num">NATO Europe threatened</th><th class="num">NATO Europe defended</th>'
+                   '<th class="num">Defended of threatened</th>'
+                   '<th class="num">Whole grid: defended</th><th class="num">Share of the grid</th></tr></thead>'
                    f"<tbody>{rows}</tbody></table></div>")
         descriptions = [(o.option, o.description) for o in c.options if o.description]
         if descriptions:
@@ -1119,7 +1354,7 @@ class _Page:
                  ("Models", ", ".join(f"{k}={v}" for k, v in (p["models"] or {}).items())),
                  ("Seed", "none" if p["seed"] is None else p["seed"]), ("Command", p["command"]),
                  ("Run at (UTC)", p["timestamp"])]
-        items += [(k, v) for k, v in p["extra"].items()]
+        items += [(k, _extra_text(k, v)) for k, v in p["extra"].items()]
         dl = "".join(f"<dt>{_text(k)}</dt><dd>{_text(v)}</dd>" for k, v in items)
         files = ""
         if self.s["data_files"]:
@@ -1163,27 +1398,52 @@ def _write(out_dir: str | os.PathLike, page: str, summary: dict) -> Path:
 
 
 TABLES = {
-    "coverage": ("coverage-countries.csv", "population protected per threat area and country",
-                 ("threat_area", "country", "population_protected", "population_total", "fraction_protected")),
+    "coverage": ("coverage-countries.csv", "people on the grid, threatened and defended per threat area and country",
+                 ("threat_area", "country", "nato_europe", "population_total", "population_threatened",
+                  "population_defended", "fraction_defended_of_threatened", "population_protected",
+                  "fraction_protected")),
+    "coverage_groups": ("coverage-nato-europe.csv",
+                        "people threatened and defended per threat area: NATO's European members, the rest of "
+                        "the region, the whole grid",
+                        ("threat_area", "group", "membership_year", "membership_year_from", "population_total",
+                         "population_threatened", "population_defended", "fraction_defended_of_threatened")),
     "engagement": ("engagement-events.csv", "engagement events of the representative threats",
                    ("threat_area", "threat", "time_s", "event", "actor", "detail")),
     "deterrent": ("deterrent-pairs.csv", "every strategic base x aim point x battery case",
                   ("base", "aim_point", "threat", "battery", "engageable", "margin_s", "min_speed_kms")),
-    "cooperation": ("cooperation.csv", "population protected under each cooperation option",
-                    ("option", "scenario", "population_protected", "population_total", "fraction_protected")),
+    "cooperation": ("cooperation.csv", "people defended under each cooperation option",
+                    ("option", "scenario", "membership_year", "nato_europe_population_threatened",
+                     "nato_europe_population_defended", "nato_europe_fraction_defended_of_threatened",
+                     "population_protected", "population_total", "fraction_protected")),
 }
-"""Section -> (file name, description, columns) of the CSV tables `write_tables` writes."""
+"""Table -> (file name, description, columns) of the CSV tables `write_tables` writes (each from
+the summary.json section of the same name, ``coverage_groups`` from ``coverage``)."""
+
+_TABLE_SECTION = {"coverage_groups": "coverage"}
 
 
-def _table_rows(summary: dict, section: str) -> list[dict]:
-    data = summary[section]
-    if section == "coverage":
+def _table_rows(summary: dict, table: str) -> list[dict]:
+    data = summary[_TABLE_SECTION.get(table, table)]
+    if table == "coverage":
         return [{"threat_area": c["threat_area"], **r} for c in data for r in c["countries"]]
-    if section == "engagement":
+    if table == "coverage_groups":
+        rows = []
+        for c in data:
+            for group, label in (("nato_europe", "NATO Europe"), ("rest_of_region", "rest of the region")):
+                if c.get(group):
+                    rows.append({"threat_area": c["threat_area"], "group": label, **c[group]})
+            rows.append({"threat_area": c["threat_area"], "group": "whole grid",
+                         "population_total": c["population_total"],
+                         "population_threatened": c.get("population_threatened"),
+                         "population_defended": c["population_protected"],
+                         "fraction_defended_of_threatened": c.get("fraction_defended_of_threatened")})
+        return rows
+    if table == "engagement":
         return [{"threat_area": e["threat_area"], "threat": e["threat"], **ev} for e in data for ev in e["events"]]
-    if section == "deterrent":
+    if table == "deterrent":
         return data["pairs"]
-    return data["options"]
+    return [{**o, **({f"nato_europe_{k}": v for k, v in o["nato_europe"].items()} if o.get("nato_europe") else {}),
+             "membership_year": (o.get("nato_europe") or {}).get("membership_year")} for o in data["options"]]
 
 
 def write_tables(out_dir: str | os.PathLike, assessment: Assessment) -> list[DataFile]:
@@ -1196,13 +1456,13 @@ def write_tables(out_dir: str | os.PathLike, assessment: Assessment) -> list[Dat
     out.mkdir(parents=True, exist_ok=True)
     summary = summary_dict(assessment)
     files = []
-    for section, (name, description, columns) in TABLES.items():
-        if summary[section] is None:
+    for table, (name, description, columns) in TABLES.items():
+        if summary[_TABLE_SECTION.get(table, table)] is None:
             continue
         with open(out / name, "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
-            for row in _table_rows(summary, section):
+            for row in _table_rows(summary, table):
                 writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
         files.append(DataFile(name, description, "CSV"))
     return files
@@ -1245,8 +1505,10 @@ def write_report(out_dir: str | os.PathLike, assessment: Assessment, tables: boo
 
 def compare_summary(assessment_a: Assessment, assessment_b: Assessment) -> dict:
     """``summary.json`` of a comparison: ``a`` and ``b`` (each a `summary_dict`) and
-    ``differences``: per threat area present in both, population protected in A and B and
-    B - A; the deterrent fraction engageable in A and B."""
+    ``differences``: per threat area present in both, the people of NATO's European members
+    defended in A and B and B - A (each side counted with its own membership year), the
+    whole-grid population protected in A and B and B - A; the deterrent fraction engageable in A
+    and B."""
     sa, sb = summary_dict(assessment_a), summary_dict(assessment_b)
     diffs: dict[str, Any] = {"coverage": None, "deterrent": None}
     if sa["coverage"] is not None and sb["coverage"] is not None:
@@ -1257,7 +1519,12 @@ def compare_summary(assessment_a: Assessment, assessment_b: Assessment) -> dict:
             if other is None:
                 continue
             pa, pb = c["population_protected"], other["population_protected"]
-            rows.append({"threat_area": c["threat_area"], "population_protected_a": pa, "population_protected_b": pb,
+            na = (c.get("nato_europe") or {}).get("population_defended")
+            nb = (other.get("nato_europe") or {}).get("population_defended")
+            rows.append({"threat_area": c["threat_area"],
+                         "nato_europe_population_defended_a": na, "nato_europe_population_defended_b": nb,
+                         "nato_europe_difference": None if na is None or nb is None else nb - na,
+                         "population_protected_a": pa, "population_protected_b": pb,
                          "difference": None if pa is None or pb is None else pb - pa})
         diffs["coverage"] = rows
     if sa["deterrent"] is not None and sb["deterrent"] is not None:
@@ -1299,12 +1566,17 @@ def compare_reports(out_dir: str | os.PathLike, assessment_a: Assessment, assess
     if d["coverage"]:
         rows = "".join(
             f"<tr><td>{_text(r['threat_area'])}</td>"
+            f"{diff.num(('differences', 'coverage', i, 'nato_europe_population_defended_a'), _fmt_people)}"
+            f"{diff.num(('differences', 'coverage', i, 'nato_europe_population_defended_b'), _fmt_people)}"
+            f"{diff.num(('differences', 'coverage', i, 'nato_europe_difference'), _fmt_signed_people)}"
             f"{diff.num(('differences', 'coverage', i, 'population_protected_a'), _fmt_people)}"
             f"{diff.num(('differences', 'coverage', i, 'population_protected_b'), _fmt_people)}"
             f"{diff.num(('differences', 'coverage', i, 'difference'), _fmt_signed_people)}</tr>"
             for i, r in enumerate(d["coverage"]))
-        parts.append('<div class="table-wrap"><table><thead><tr><th>Threat area</th><th class="num">Protected, A</th>'
-                     f'<th class="num">Protected, B</th><th class="num">B &minus; A</th></tr></thead><tbody>{rows}</tbody></table></div>')
+        parts.append('<div class="table-wrap"><table><thead><tr><th>Threat area</th>'
+                     '<th class="num">NATO Europe defended, A</th><th class="num">NATO Europe defended, B</th>'
+                     '<th class="num">B &minus; A</th><th class="num">Whole grid protected, A</th>'
+                     f'<th class="num">Whole grid protected, B</th><th class="num">B &minus; A</th></tr></thead><tbody>{rows}</tbody></table></div>')
     elif d["coverage"] is None:
         parts.append('<p class="missing">Coverage was not computed for both scenarios.</p>')
     if d["deterrent"]:

@@ -10,6 +10,8 @@ File shape (see ``shieldsim show epaa-2018`` for a complete example)::
 
     name = "my-architecture"
     title = "One line shown by `shieldsim scenarios`"
+    year = 2018                     # optional: the year the architecture stands for (1949-2100);
+    year_source = "..."             # NATO Europe = the members of that year (default 2018)
     extends = "epaa-2018"           # optional: start from a built-in (or a path) ...
     remove = ["batteries.deveselu"] # ... and drop entries from it
 
@@ -24,12 +26,18 @@ File shape (see ``shieldsim show epaa-2018`` for a complete example)::
     [launch_areas.NAME]             # points = [{name, lat_deg, lon_deg}] or polygon_deg
     [defended]                      # lat/lon box and grid step of the defended region
     [aim_points.NAME]               # lat_deg, lon_deg, group
-    [sectors.NAME]                  # countries = [ISO alpha-3] or polygon_deg; engaged_by
+    [sectors.NAME]                  # countries = [ISO alpha-3] and/or polygon_deg; engaged_by; priority
+    [assumptions]                   # written by `assumptions.apply`: the profile applied (a record)
 
 Sources: every object that holds a number has a free-text ``source`` field that covers all
 the figures in that object (where published estimates disagree it states the value chosen
-and the published spread). Built-in scenarios are tested to have a non-empty source on
-every such object.
+and the published spread); a top-level number ``K`` has its source in ``K_source`` (so
+``year`` in ``year_source``). Built-in scenarios are tested to have a non-empty source on
+every such figure.
+
+``year``: the year the architecture stands for. It selects NATO's membership for the
+NATO-Europe population figures (`geography.nato_europe`); a scenario without one uses
+`geography.DEFAULT_MEMBERSHIP_YEAR` and outputs say so.
 
 ``extends``: the parent (a built-in name, or a path relative to the extending file) is
 loaded first, then the child is deep-merged into it: tables merge key by key, recursively;
@@ -170,7 +178,8 @@ class NetworkSpec(_Spec):
 
 
 class InterceptorSpec(_Spec):
-    """An interceptor type defined inline (use it when it is not in the catalogue)."""
+    """An interceptor type defined inline (use it when it is not in the catalogue). ``label`` is
+    an optional display name (default: the table's name)."""
 
     burn_time_s: _num(hi=1000, gt=0)
     burnout_speed_kms: _num(hi=11, gt=0)
@@ -181,6 +190,7 @@ class InterceptorSpec(_Spec):
     launch_delay_s: _num(0, 3600)
     sspk: _num(0, 1)
     notional: Bool = False
+    label: Annotated[str, Strict(), StringConstraints(max_length=80)] = ""
     source: Text = ""
 
     @model_validator(mode="after")
@@ -349,31 +359,78 @@ class AimPointSpec(_Spec):
 
 
 class SectorSpec(_Spec):
-    """A sector of responsibility: ``countries`` (ISO 3166-1 alpha-3 codes) or a
-    ``polygon_deg``; only batteries of side ``engaged_by`` engage threats in it."""
+    """A sector of responsibility: only batteries of side ``engaged_by`` engage a threat whose
+    intercept point lies in it.
+
+    Extent: ``countries`` (ISO 3166-1 alpha-3 codes: their land territory as drawn by Natural
+    Earth), or ``polygon_deg`` ([lat_deg, lon_deg] vertices: land and sea inside), or both: then
+    the sector is the part of those countries inside the polygon (e.g. Norway north of 62 N).
+
+    Precedence: every point belongs to at most one sector. Sectors are tried in decreasing
+    ``priority`` (an integer, default 0) and, at equal priority, in file order -- after
+    ``extends``, the parent's sectors in its order, then the child's new ones; the first that
+    contains the point wins. So a sector carved out of a country another sector lists whole
+    needs a higher ``priority`` than that sector. Several sectors may share one ``engaged_by``.
+    A point in no sector (open sea, a country no sector lists) is nobody's: there any side may
+    engage (`study.responsible`)."""
 
     engaged_by: Side
     countries: Annotated[list[Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Z]{3}$")]],
                          Field(min_length=1, max_length=300)] | None = None
     polygon_deg: Annotated[list[LatLon], Field(min_length=3, max_length=10_000)] | None = None
+    priority: _int(-1000, 1000) = 0
     source: Text = ""
 
     @model_validator(mode="after")
-    def _one(self) -> "SectorSpec":
-        if (self.countries is None) == (self.polygon_deg is None):
-            raise ValueError("give exactly one of countries or polygon_deg")
+    def _extent(self) -> "SectorSpec":
+        if self.countries is None and self.polygon_deg is None:
+            raise ValueError("give countries, polygon_deg or both (the countries' part inside the polygon)")
         if self.polygon_deg is not None and _polygon_area_deg2(self.polygon_deg) < 1e-6:
             raise ValueError("polygon_deg encloses no area; allowed: at least 3 [lat_deg, lon_deg] "
                              "vertices that are not all on one line")
         return self
 
 
+class ChangeSpec(_Spec):
+    """One figure an assumption profile changed: the concrete ``target`` path (e.g.
+    ``radars.kurecik-tpy2.reference_range_km``), the value before (``old``) and after (``new``)."""
+
+    target: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=300)]
+    old: Any = None
+    new: Any = None
+
+
+class AppliedOverrideSpec(_Spec):
+    """One override of an assumption profile as applied to this scenario: its ``path`` (entry
+    names may be globs), the ``value`` set or the ``factor`` applied, its ``source``, and the
+    ``changes`` it made here (empty when it matched nothing in this scenario)."""
+
+    path: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=300)]
+    value: Any = None
+    factor: Any = None
+    source: Text = ""
+    changes: list[ChangeSpec] = []
+
+
+class AssumptionsSpec(_Spec):
+    """The record of the assumption profile applied to a scenario (`assumptions.apply`):
+    provenance only, never applied again by loading."""
+
+    profile: Name
+    title: Text = ""
+    origin: Text = ""
+    overrides: list[AppliedOverrideSpec] = []
+
+
 class Scenario(_Spec):
-    """A validated, fully resolved scenario (human units; see the module docstring)."""
+    """A validated, fully resolved scenario (human units; see the module docstring).
+    ``assumptions`` records the assumption profile applied on top of it, if any."""
 
     name: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=80)]
     title: Text = ""
     description: Text = ""
+    year: _int(1949, 2100) | None = None
+    year_source: Text | None = None
     based_on: list[Annotated[str, Strict(), StringConstraints(max_length=4000)]] = []
     models: ModelsSpec = ModelsSpec()
     radars: dict[Name, RadarSpec] = {}
@@ -386,6 +443,7 @@ class Scenario(_Spec):
     defended: DefendedSpec = DefendedSpec()
     aim_points: dict[Name, AimPointSpec] = {}
     sectors: dict[Name, SectorSpec] = {}
+    assumptions: AssumptionsSpec | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,6 +664,12 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
+def validate(data: dict, origin: str = "scenario") -> Scenario:
+    """Validate resolved scenario data (a dict as `Scenario.model_dump` gives, no ``extends``):
+    schema and cross-references. Raises `ScenarioError` listing every problem."""
+    return _validate(data, origin)
+
+
 def _validate(raw: dict, origin: str) -> Scenario:
     issues: list[Issue] = []
     try:
@@ -801,15 +865,17 @@ def unsourced_tables(sc: Scenario) -> list[str]:
 
 
 def sourced_figures(data: Any, path: str = "") -> list[tuple[str, float, str]]:
-    """Every numeric figure in raw scenario data with the ``source`` that covers it: the
-    nearest enclosing table's ``source`` key ("" when there is none)."""
+    """Every numeric figure in raw scenario data with the ``source`` that covers it: its own
+    ``<key>_source`` string when there is one (e.g. ``year_source``), else the nearest enclosing
+    table's ``source`` key ("" when there is none)."""
     found: list[tuple[str, float, str]] = []
 
     def walk(node: Any, where: str, source: str) -> None:
         if isinstance(node, dict):
             here = node.get("source", source) if isinstance(node.get("source", source), str) else source
             for k, v in node.items():
-                walk(v, f"{where}.{k}" if where else str(k), here)
+                own = node.get(f"{k}_source")
+                walk(v, f"{where}.{k}" if where else str(k), own if isinstance(own, str) else here)
         elif isinstance(node, list):
             for i, v in enumerate(node):
                 walk(v, f"{where}[{i}]", source)
@@ -918,7 +984,7 @@ _INTERCEPTOR_FIELDS = {"burn_time": "burn_time_s", "burnout_speed": "burnout_spe
 def interceptor_kwargs(name: str, spec: InterceptorSpec) -> dict:
     """Keyword arguments (SI) of `interceptor.Interceptor` for an inline interceptor."""
     return dict(
-        name=name, burn_time=spec.burn_time_s, burnout_speed=spec.burnout_speed_kms * 1e3,
+        name=spec.label or name, burn_time=spec.burn_time_s, burnout_speed=spec.burnout_speed_kms * 1e3,
         burnout_altitude=spec.burnout_alt_km * 1e3, min_intercept_alt=spec.min_intercept_alt_km * 1e3,
         max_intercept_alt=spec.max_intercept_alt_km * 1e3, max_range=spec.max_range_km * 1e3,
         launch_delay=spec.launch_delay_s, sspk=spec.sspk,

@@ -11,7 +11,8 @@ Rules this layer applies (recorded in every result's ``attrs``):
   degrees of launch azimuth per launch point and interpolated).
 * Sectors of responsibility (scenarios with ``[sectors]``): a battery may engage a threat
   only when the first intercept opportunity of that battery lies over a sector its side is
-  responsible for; over no sector, any side may engage.
+  responsible for; over no sector, any side may engage. Each point lies in at most one sector:
+  the first by decreasing ``priority``, then file order (`sector_names`).
 """
 
 from __future__ import annotations
@@ -180,28 +181,61 @@ def engage_flights(arch: Architecture, traj, kill_assessment: float | None = Non
     return engage(traj, arch.batteries, t.track_time, kill_assessment=ka, intercept_window=t.intercept_window), t
 
 
-def sector_sides(sc: scen.Scenario, lat, lon) -> np.ndarray:
-    """Side responsible for each point (rad) under the scenario's sectors ('' = none)."""
-    lat_deg, lon_deg = np.degrees(np.asarray(lat, float)), np.degrees(np.asarray(lon, float))
-    side = np.full(lat_deg.shape, "", dtype=object)
-    if not sc.sectors:
-        return side
-    finite = np.isfinite(lat_deg) & np.isfinite(lon_deg)
-    from .geography import country_of
+def sector_order(sc: scen.Scenario) -> list[str]:
+    """The scenario's sector names in the order points are matched against them: decreasing
+    ``priority``, then file order (see `scenario.SectorSpec`)."""
+    return sorted(sc.sectors, key=lambda name: -sc.sectors[name].priority)
 
-    iso = np.full(lat_deg.shape, "", dtype=object)
-    if finite.any():
-        iso[finite] = country_of(lat_deg[finite], lon_deg[finite])
-    for sector in sc.sectors.values():
+
+def sector_names(sc: scen.Scenario, lat, lon) -> np.ndarray:
+    """Name of the sector holding each point (lat, lon in rad, any equal shape), '' where none.
+
+    A point belongs to the first sector of `sector_order` that contains it: one listing the
+    country whose territory holds the point (`geography.territory_of`: its land, or sea within
+    12 nautical miles of it), one whose ``polygon_deg`` holds it, or (both given) one listing
+    that country and whose polygon holds it. NaN points are in none."""
+    lat_deg, lon_deg = np.degrees(np.asarray(lat, float)), np.degrees(np.asarray(lon, float))
+    found = np.full(lat_deg.shape, "", dtype=object)
+    if not sc.sectors:
+        return found
+    finite = np.isfinite(lat_deg) & np.isfinite(lon_deg)
+    iso = None
+    for name in sector_order(sc):
+        sector = sc.sectors[name]
+        inside = finite & (found == "")
         if sector.countries is not None:
-            inside = np.isin(iso, sector.countries)
-        else:
+            if iso is None:
+                iso = point_territory(lat_deg, lon_deg)
+            inside &= np.isin(iso, sector.countries)
+        if sector.polygon_deg is not None and inside.any():
             import shapely
 
             poly = shapely.Polygon([(p[1], p[0]) for p in sector.polygon_deg])
-            inside = np.zeros(lat_deg.shape, bool)
-            inside[finite] = shapely.contains_xy(poly, lon_deg[finite], lat_deg[finite])
-        side = np.where(inside & (side == ""), sector.engaged_by, side)
+            inside[inside] = shapely.contains_xy(poly, lon_deg[inside], lat_deg[inside])
+        found[inside] = name
+    return found
+
+
+def point_territory(lat_deg, lon_deg) -> np.ndarray:
+    """The country (ISO3) whose territory holds each point (degrees), as sectors see it
+    (`geography.territory_of`); '' at sea beyond 12 nautical miles or for NaN points."""
+    from .geography import territory_of
+
+    lat_deg, lon_deg = np.asarray(lat_deg, float), np.asarray(lon_deg, float)
+    iso = np.full(lat_deg.shape, "", dtype=object)
+    finite = np.isfinite(lat_deg) & np.isfinite(lon_deg)
+    if finite.any():
+        iso[finite] = territory_of(lat_deg[finite], lon_deg[finite])
+    return iso
+
+
+def sector_sides(sc: scen.Scenario, lat, lon) -> np.ndarray:
+    """Side responsible for each point (rad) under the scenario's sectors ('' = none): the
+    ``engaged_by`` of the point's sector (`sector_names`)."""
+    names = sector_names(sc, lat, lon)
+    side = np.full(names.shape, "", dtype=object)
+    for name, sector in sc.sectors.items():
+        side[names == name] = sector.engaged_by
     return side
 
 
@@ -570,23 +604,47 @@ def provenance(arch: Architecture, **extra) -> dict:
 
 @dataclass
 class CoverageResult:
-    """Footprints per threat area (and ``"all"`` combined) with the protected population."""
+    """Footprints per threat area (and ``"all"`` combined) with the population figures.
+
+    ``population`` maps each area (and ``"all"``) to a `geography.ProtectedPopulation` with
+    threatened and defended people; ``year`` is the scenario's year (None: the default
+    membership year, `geography.DEFAULT_MEMBERSHIP_YEAR`), which selects NATO's European members
+    for the ``nato_europe`` figures."""
 
     footprints: dict
     population: dict
     attrs: dict = field(default_factory=dict)
+    year: int | None = None
+
+    def nato_europe(self, area: str = "all") -> dict:
+        """``{"nato_europe": {...}, "rest_of_region": {...}}`` of one area (see
+        `geography.nato_europe_population`)."""
+        from .geography import nato_europe_population
+
+        return nato_europe_population(self.population[area], self.year)
 
     def as_dict(self) -> dict:
-        """JSON-ready figures: population protected per area and in total, per-country totals."""
+        """JSON-ready figures, in people.
+
+        Top level (all areas together): ``nato_europe`` and ``rest_of_region`` (population on the
+        grid, threatened, defended, fraction defended of threatened; the NATO members of the
+        scenario's year), then the whole-grid figures ``population_protected`` (= defended),
+        ``population_total``, ``population_threatened``, ``fraction_protected`` and
+        ``per_country`` (rows with total, threatened and defended people); ``threat_areas``: the
+        same per launch area, with ``cells_threatened``/``cells_defended``; ``attrs``.
+        """
         areas = {}
         for name, pop in self.population.items():
-            d = pop.as_dict()
+            d = self.nato_europe(name)
+            d.update(pop.as_dict())
             d["cells_threatened"] = int(self.footprints[name].threatened.sum())
             d["cells_defended"] = int(self.footprints[name].defended.sum())
             areas[name] = d
         allp = areas["all"]
-        return {"population_protected": allp["population_protected"], "population_total": allp["population_total"],
-                "fraction_protected": allp["fraction_protected"], "per_country": allp.get("per_country"),
+        return {"nato_europe": allp["nato_europe"], "rest_of_region": allp["rest_of_region"],
+                "population_protected": allp["population_protected"], "population_total": allp["population_total"],
+                "population_threatened": allp["population_threatened"],
+                "fraction_protected": allp["fraction_protected"], "per_country": allp["by_country"],
                 "threat_areas": {k: v for k, v in areas.items() if k != "all"}, "attrs": self.attrs}
 
 
@@ -609,7 +667,7 @@ def coverage_many(archs: list[Architecture], areas: list[str] | None = None, gri
         fps = {a: per_area[a][j] for a in areas}
         fps["all"] = combine_footprints([fps[a] for a in areas], "all")
         pops = {name: fp.protected_population() for name, fp in fps.items()}
-        results.append(CoverageResult(fps, pops, fps[areas[0]].attrs if areas else {}))
+        results.append(CoverageResult(fps, pops, fps[areas[0]].attrs if areas else {}, archs[j].scenario.year))
     return results
 
 
@@ -636,28 +694,46 @@ class OptionsComparison:
     results: list  # CoverageResult per option
 
     def table(self) -> list[dict]:
-        """One row per option: population protected, fraction, defended cells, and the
-        difference in population protected from the first option."""
+        """One row per option: population protected (defended) on the whole grid, fraction,
+        defended cells, the difference in population protected from the first option, and the
+        NATO-Europe figures (``nato_europe_population_threatened``, ``..._defended``,
+        ``nato_europe_fraction_defended_of_threatened``, ``nato_europe_difference_from_first``).
+        Every option is counted with the NATO members of the first option's year
+        (``membership_year``, ``membership_year_from``), so the rows compare the same people."""
+        from .geography import nato_europe_population
+
+        year = self.results[0].year
         base = self.results[0].population["all"].as_dict()["population_protected"]
+        base_nato = None
         rows = []
         for label, name, res in zip(self.labels, self.scenarios, self.results):
             d = res.population["all"].as_dict()
+            nato = nato_europe_population(res.population["all"], year)["nato_europe"]
+            base_nato = nato["population_defended"] if base_nato is None else base_nato
             rows.append({"option": label, "scenario": name, "population_protected": d["population_protected"],
                          "fraction_protected": d["fraction_protected"],
                          "cells_defended": int(res.footprints["all"].defended.sum()),
-                         "difference_from_first": d["population_protected"] - base})
+                         "difference_from_first": d["population_protected"] - base,
+                         "membership_year": nato["membership_year"],
+                         "membership_year_from": nato["membership_year_from"],
+                         "nato_europe_population_total": nato["population_total"],
+                         "nato_europe_population_threatened": nato["population_threatened"],
+                         "nato_europe_population_defended": nato["population_defended"],
+                         "nato_europe_fraction_defended_of_threatened": nato["fraction_defended_of_threatened"],
+                         "nato_europe_difference_from_first": nato["population_defended"] - base_nato})
         return rows
 
 
 def compare_options(options=COOPERATION_OPTIONS, areas: list[str] | None = None, grid_deg: float | None = None,
                     step: float = DEFAULT_STEP_S, progress=None, known: dict | None = None,
-                    executor=None) -> OptionsComparison:
+                    executor=None, load=scen.load) -> OptionsComparison:
     """Coverage of each (label, scenario) option against the same threat areas and grid, in
     one pass over the flights. ``known`` maps scenario names to `CoverageResult` already
-    computed with the same areas and grid (they are not recomputed).
+    computed with the same areas and grid (they are not recomputed). ``load(name)`` reads an
+    option's scenario (e.g. `assumptions.loader`, to apply an assumption profile).
     ``progress(area, done, total)`` reports each batch."""
     known = known or {}
-    archs = {name: Architecture.from_scenario(scen.load(name)) for _, name in options if name not in known}
+    archs = {name: Architecture.from_scenario(load(name)) for _, name in options if name not in known}
     results = dict(known)
     if archs:
         results.update(zip(archs, coverage_many(list(archs.values()), areas, grid_deg, step, progress=progress,
@@ -932,7 +1008,7 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
                     ship_step_deg: float = 2.0, ship_bases=None, areas=None, aim_names=None,
                     kind: str | None = None, step: float = DEFAULT_STEP_S, min_speed: bool = True,
                     forward_radar: str = FORWARD_RADAR, apogee: float | None = None,
-                    progress=None) -> DeterrentStudy:
+                    progress=None, load=scen.load) -> DeterrentStudy:
     """The deterrent question for a scenario of strategic bases and aim points.
 
     1. Fly every base's classes to every aim point (`deterrent_flights`, scenario trajectory
@@ -944,15 +1020,17 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
        ``sweep_variants``, and the fraction engageable against interceptor burnout speed (``speeds_kms``,
        default 3 to 7 by 0.25, applied to every battery) for each of ``sweep_variants``, and for
        ``delay_variant`` over launch delays x speeds.
-    4. Ship stations: a ship with ``ship_interceptor`` (catalogue name; None = skip) at each sea
+    4. Ship stations: a ship with ``ship_interceptor`` (catalogue name or an
+       `interceptor.Interceptor`; None = skip) at each sea
        point of `deterrent.SHIP_BOXES` every ``ship_step_deg``, against the flights of
        ``ship_bases`` (default the western bases present), with the ``delay_variant`` timeline of
        the scenario's first battery network.
 
-    ``progress(stage, done, total)`` is called as work completes.
+    ``load(name)`` reads a phase scenario (e.g. `assumptions.loader`, to apply an assumption
+    profile). ``progress(stage, done, total)`` is called as work completes.
     """
     from . import deterrent as det
-    from .interceptor import catalogue, find
+    from .interceptor import Interceptor, catalogue, find
 
     report = progress or (lambda *a: None)
     speeds = np.arange(3.0, 7.0 + 1e-9, 0.25) if speeds_kms is None else np.asarray(speeds_kms, dtype=float)
@@ -969,7 +1047,7 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
         report("matrix", done, total)
     sweeps, delay_sweeps, phase_bats, phase_mx = {}, {}, {}, {}
     for ph in phases:
-        pa = arch if ph == arch.name else Architecture.from_scenario(scen.load(ph))
+        pa = arch if ph == arch.name else Architecture.from_scenario(load(ph))
         phase_bats[ph] = [b.name for b in pa.batteries]
         sweeps[ph], phase_mx[ph] = {}, {}
         for v in sweep_variants:
@@ -988,7 +1066,7 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
         report("sweep", done, total)
     ships = None
     if ship_interceptor:
-        icp = find(ship_interceptor, catalogue())
+        icp = ship_interceptor if isinstance(ship_interceptor, Interceptor) else find(ship_interceptor, catalogue())
         chosen = list(ship_bases) if ship_bases is not None else [b for b in det.WESTERN_BASES if b in set(base)]
         sel = np.isin(base, chosen)
         lat, lon, box = det.sea_positions(step_deg=ship_step_deg)

@@ -9,27 +9,13 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import EarthName, fail, provenance, to_json
+from .output import EarthName, fail, latlon, provenance, to_json
 
 
 class Kind(str, Enum):
     minimum_energy = "minimum-energy"
     lofted = "lofted"
     depressed = "depressed"
-
-
-def _latlon(option: str, text: str) -> tuple[float, float]:
-    """Parse 'LAT,LON' in degrees; one-line usage error otherwise."""
-    parts = [p.strip() for p in text.split(",")]
-    try:
-        lat, lon = (float(p) for p in parts)
-    except ValueError:
-        fail(option, f"expected LAT,LON in degrees, e.g. 35.7,51.4; got {text!r}")
-    if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
-        fail(option, f"latitude {lat} outside [-90, 90] degrees")
-    if not (math.isfinite(lon) and -180.0 <= lon <= 360.0):
-        fail(option, f"longitude {lon} outside [-180, 360] degrees")
-    return lat, lon
 
 
 def _wrap(lon_deg):
@@ -54,8 +40,8 @@ def aim(
 ) -> None:
     """Aim a threat class at a target: the whole flight (boost, burnout, free flight, impact)
     on the rotating Earth, minimum-energy, lofted or depressed."""
-    lat0, lon0 = _latlon("--from", launch)
-    lat1, lon1 = _latlon("--to", target)
+    lat0, lon0 = latlon("--from", launch)
+    lat1, lon1 = latlon("--to", target)
     if kind is not Kind.minimum_energy:
         if apogee_km is None:
             fail("--apogee-km", f"required with --trajectory {kind.value} (km above the surface, (0, 10000])")

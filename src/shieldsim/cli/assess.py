@@ -1,7 +1,8 @@
 """``shieldsim assess``: the main job. What does this architecture do?
 
-Runs, with a progress bar per stage: coverage for each threat area (defended footprint and
-population protected), the engagement timeline of a representative threat per area, the
+Runs, with a progress bar per stage: coverage for each threat area (defended footprint, and the
+people of NATO's European members threatened and defended -- the headline -- with the rest of the
+region and the whole grid), the engagement timeline of a representative threat per area, the
 deterrent question (the built-in ``deterrent`` bases and aim points against this
 architecture's batteries and sensors), and the comparison of the 2010-2011 cooperation options;
 then writes ``index.html``, ``summary.json`` and the data files, and prints a short summary.
@@ -15,7 +16,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, writable_dir
+from .output import StageProgress, assumptions_option, load_profile_option, scenario_loader, writable_dir
 
 ALL_AREAS = "all threat areas together"
 """How the combined footprint (defended against every launch area at once) is labelled."""
@@ -36,13 +37,16 @@ def assess(
                                      help="Compare NATO alone, separate systems sharing data, and sectors."),
     deterrent: bool = typer.Option(True, "--deterrent/--no-deterrent", help="Answer the deterrent question."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr."),
+    assumptions: str = assumptions_option(),
 ) -> None:
     """Assess an architecture: coverage, engagements, deterrent, cooperation; write a report."""
     from .coverage import load_architecture
 
-    arch = load_architecture(scenario)
+    profile = load_profile_option(assumptions)
+    arch = load_architecture(scenario, profile=profile)
     writable_dir(out)
-    assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers)
+    assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers,
+                                   load=scenario_loader(profile))
     from ..report import summary_dict, write_report
 
     index = write_report(out, assessment)
@@ -51,15 +55,19 @@ def assess(
 
 
 def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, cooperation: bool = True,
-                   deterrent: bool = True, workers: int | None = None):
+                   deterrent: bool = True, workers: int | None = None, load=None):
     """Every stage of the assessment of ``arch``; returns the `report.Assessment` and the
-    `study.CoverageResult` (None without launch areas). Data files go under ``out/data``."""
+    `study.CoverageResult` (None without launch areas). Data files go under ``out/data``.
+    ``load(name)`` reads the other scenarios the assessment uses (cooperation options, the
+    deterrent bases) -- `scenario.load` by default; pass `output.scenario_loader` of the
+    assumption profile ``arch`` was built under so that they share it."""
     import matplotlib
 
     matplotlib.use("Agg")
-    from .. import report, study
+    from .. import assumptions, report, study
     from .. import scenario as scen
 
+    load = load or scen.load
     sc = arch.scenario
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
@@ -70,7 +78,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
     options = [(label, name) for label, name in study.COOPERATION_OPTIONS] if cooperation else []
     coop_archs = []
     if options:
-        coop_archs = [arch if name == arch.name else study.Architecture.from_scenario(scen.load(name))
+        coop_archs = [arch if name == arch.name else study.Architecture.from_scenario(load(name))
                       for _, name in options]
         try:
             study.same_threats([arch] + coop_archs)
@@ -97,7 +105,8 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
             coverage_entries.append(report.coverage_result(
                 label, cov.population[name], threats=fp.threat_classes, map=report.Plot(fig, caption=(
                     f"Defended (blue) and threatened but undefended (orange) cells against {label}")),
-                notes=f"{fp.attrs.get('flights')} flights; launch points: {', '.join(fp.launch_points)}"))
+                notes=f"{fp.attrs.get('flights')} flights; launch points: {', '.join(fp.launch_points)}",
+                year=sc.year))
 
     # 2. representative engagements
     engagement_cases = []
@@ -113,7 +122,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
     det_summary = None
     if deterrent:
         try:
-            det_result, det_summary = deterrent_section(arch, data, progress)
+            det_result, det_summary = deterrent_section(arch, data, progress, load)
         except (ValueError, KeyError) as err:
             not_computed["deterrent"] = str(err)
     else:
@@ -129,15 +138,20 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
                                                          f"{label} compared with {comparison.labels[0]}"),
                                  caption=f"Cells gained (blue) and lost (orange) by '{label}', with its sites")
                      for label, res, option_arch in zip(comparison.labels[1:], comparison.results[1:], coop_archs[1:])]
+        from ..geography import nato_europe_population
+
         coop = report.CooperationResult(
             options=[report.CooperationOption(option=row["option"], scenario=row["scenario"],
                                               population_protected=row["population_protected"],
                                               population_total=comparison.results[i].population["all"]
-                                              .as_dict()["population_total"])
+                                              .as_dict()["population_total"],
+                                              nato_europe=report.region_population(nato_europe_population(
+                                                  comparison.results[i].population["all"], sc.year)["nato_europe"]))
                      for i, row in enumerate(comparison.table())],
             difference_map=diff_figs[0] if diff_figs else None, figures=diff_figs[1:],
-            notes="Same threats and grid for every option. Sectors: a battery engages only where its first "
-                  "intercept opportunity lies over a sector its side is responsible for.")
+            notes="Same threats and grid for every option, and the same NATO membership (the assessed scenario's "
+                  "year). Sectors: a battery engages only where its first intercept opportunity lies over a sector "
+                  "its side is responsible for.")
     elif "cooperation" not in not_computed:
         not_computed["cooperation"] = "skipped (--no-cooperation)"
 
@@ -145,7 +159,8 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         arch.models.as_dict(),
         command="shieldsim " + " ".join(sys.argv[1:]) if sys.argv and "shieldsim" in sys.argv[0] else "shieldsim assess",
         grid_deg=grid_deg or sc.defended.grid_deg, threat_step_s=study.DEFAULT_STEP_S,
-        rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO)
+        rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO,
+        assumptions=assumptions.record(sc))
     assessment = report.Assessment(
         scenario=arch.name, scenario_text=scen.dump(sc), provenance=provenance, title=sc.title or arch.name,
         description=getattr(sc, "description", "") or "", assumptions=report.assumptions_from_scenario(sc),
@@ -195,16 +210,17 @@ def representative_engagement(arch, area: str):
                                   launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label)
 
 
-def deterrent_section(arch, data: Path, progress: bool):
-    """The deterrent study of the built-in strategic bases and aim points against this
-    architecture's batteries and sensors; (report section, JSON summary)."""
+def deterrent_section(arch, data: Path, progress: bool, load=None):
+    """The deterrent study of the built-in strategic bases and aim points (read with ``load``,
+    default `scenario.load`) against this architecture's batteries and sensors; (report section,
+    JSON summary)."""
     import json
 
     from .. import scenario as scen
     from .. import study
     from .output import to_json
 
-    det = scen.load(DETERRENT_SCENARIO)
+    det = (load or scen.load)(DETERRENT_SCENARIO)
     combined = det.model_copy(update={
         "name": f"{arch.name}+{DETERRENT_SCENARIO}", "radars": arch.scenario.radars,
         "launch_detectors": arch.scenario.launch_detectors, "networks": arch.scenario.networks,
@@ -219,16 +235,45 @@ def deterrent_section(arch, data: Path, progress: bool):
     return result.to_report(variant="scenario"), summary
 
 
+def _millions(people: float) -> str:
+    """People in millions as a finding states them: '237 million', '4.2 million'."""
+    m = people / 1e6
+    return f"{m:,.0f} million" if m >= 10 else f"{m:,.1f} million"
+
+
+def nato_europe_finding(nato: dict, threat: str) -> str:
+    """The headline sentence: people of NATO's European members threatened by ``threat`` (e.g.
+    "launches from central-iran") and how many of them are defended, with the membership year."""
+    year = nato["membership_year"]
+    whose = (f"membership of {year}, shieldsim's default year: the scenario gives none"
+             if nato["membership_year_from"] == "default" else f"membership of {year}")
+    if not nato["population_threatened"]:
+        return f"No one in NATO's European members ({whose}) is threatened by {threat}."
+    return (f"{_millions(nato['population_defended'])} of the {_millions(nato['population_threatened'])} people in "
+            f"NATO's European members threatened by {threat} are defended "
+            f"({nato['fraction_defended_of_threatened']:.0%}; {whose}, {len(nato['members'])} members with "
+            f"{_millions(nato['population_total'])} people on the grid).")
+
+
 def key_findings(cov, det_summary, coop) -> list[str]:
-    """Plain-language headline findings from the computed figures."""
+    """Plain-language headline findings from the computed figures, led by the people of NATO's
+    European members threatened and defended (all threat areas together, then per area), then
+    the rest of the region and the whole grid."""
     out = []
     if cov is not None:
         d = cov.as_dict()
-        out.append(f"Against all threat areas together the architecture defends "
-                   f"{d['population_protected'] / 1e6:,.0f} million of the {d['population_total'] / 1e6:,.0f} million "
-                   f"people in the defended region ({d['fraction_protected']:.0%}).")
+        out.append(nato_europe_finding(d["nato_europe"], "launches from all threat areas together"))
         for area, a in d["threat_areas"].items():
-            out.append(f"Against launches from {area}: {a['fraction_protected']:.0%} of the population protected.")
+            out.append(nato_europe_finding(a["nato_europe"], f"launches from {area}"))
+        rest = d["rest_of_region"]
+        if rest["population_threatened"]:
+            out.append(f"Rest of the region (the other countries on the grid, reported apart): "
+                       f"{_millions(rest['population_defended'])} of the {_millions(rest['population_threatened'])} "
+                       f"people threatened by launches from all threat areas together are defended "
+                       f"({rest['fraction_defended_of_threatened']:.0%}).")
+        out.append(f"Whole grid (everyone in the defended region's box, threatened or not): "
+                   f"{_millions(d['population_protected'])} of {_millions(d['population_total'])} people defended "
+                   f"against all threat areas together ({d['fraction_protected']:.0%}).")
     if det_summary is not None:
         fr = {k: v for k, v in (det_summary.get("fraction_engageable") or {}).items() if v is not None and k != "any"}
         if fr and max(fr.values()) > 0:
@@ -241,11 +286,16 @@ def key_findings(cov, det_summary, coop) -> list[str]:
                        "America with the scenario's sensors and interceptor speeds.")
     if coop is not None:
         rows = coop.options
-        base = rows[0].population_protected
+        base = rows[0]
         for r in rows[1:]:
-            diff = r.population_protected - base
-            out.append(f"{r.option} ({r.scenario}): {diff / 1e6:+,.1f} million people protected compared "
-                       f"with {rows[0].option}.")
+            diff = r.population_protected - base.population_protected
+            if r.nato_europe is not None and base.nato_europe is not None:
+                nato = r.nato_europe.population_defended - base.nato_europe.population_defended
+                out.append(f"{r.option} ({r.scenario}): {nato / 1e6:+,.1f} million people of NATO's European members "
+                           f"defended compared with {base.option} (whole grid: {diff / 1e6:+,.1f} million).")
+            else:
+                out.append(f"{r.option} ({r.scenario}): {diff / 1e6:+,.1f} million people protected compared "
+                           f"with {base.option}.")
     return out
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import writable_dir
+from .output import assumptions_option, load_profile_option, scenario_loader, writable_dir
 
 
 @app.command()
@@ -19,6 +19,7 @@ def compare(
                                    help="Coverage grid spacing, degrees (default: the scenarios') [0.05, 10]."),
     deterrent: bool = typer.Option(True, "--deterrent/--no-deterrent", help="Answer the deterrent question for both."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr."),
+    assumptions: str = assumptions_option(),
 ) -> None:
     """Assess two scenarios and write one report with both side by side and difference maps."""
     import matplotlib
@@ -28,11 +29,13 @@ def compare(
     from .assess import run_assessment, summary_text
     from .coverage import load_architecture
 
-    arch_a = load_architecture(scenario_a, "SCENARIO_A")
-    arch_b = load_architecture(scenario_b, "SCENARIO_B")
+    profile = load_profile_option(assumptions)
+    arch_a = load_architecture(scenario_a, "SCENARIO_A", profile)
+    arch_b = load_architecture(scenario_b, "SCENARIO_B", profile)
     writable_dir(out)
-    a, cov_a = run_assessment(arch_a, out / "a", grid_deg, progress, True, deterrent)
-    b, cov_b = run_assessment(arch_b, out / "b", grid_deg, progress, False, deterrent)
+    load = scenario_loader(profile)
+    a, cov_a = run_assessment(arch_a, out / "a", grid_deg, progress, True, deterrent, load=load)
+    b, cov_b = run_assessment(arch_b, out / "b", grid_deg, progress, False, deterrent, load=load)
     if a.cooperation is not None:  # the options do not depend on the assessed scenario
         b.cooperation = a.cooperation
         b.not_computed.pop("cooperation", None)

@@ -1,4 +1,5 @@
-"""``shieldsim coverage``: defended footprints and population protected per threat area."""
+"""``shieldsim coverage``: defended footprints and population threatened and defended per threat area
+(NATO's European members first, then the rest of the region and the whole grid)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,27 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail, open_executor, provenance, save_and_print, writable_dir
+from .output import (StageProgress, apply_profile, assumptions_option, fail, load_profile_option, open_executor,
+                     provenance, save_and_print, writable_dir)
 
 
-def load_architecture(name: str, option: str = "SCENARIO"):
-    """Load a scenario (built-in name or TOML path) into a `study.Architecture`, or fail with a
-    one-line error naming ``option``."""
+def load_architecture(name: str, option: str = "SCENARIO", profile=None):
+    """Load a scenario (built-in name or TOML path), apply the assumption ``profile`` (an
+    `assumptions.Profile`, from `output.load_profile_option`; None = the scenario alone) and make
+    it a `study.Architecture`, or fail with a one-line error naming ``option`` (``--assumptions``
+    when the profile cannot be applied)."""
     from .. import scenario as scen
     from ..study import Architecture
 
     try:
-        return Architecture.from_scenario(scen.load(name))
+        sc = scen.load(name)
+    except scen.ScenarioError as err:
+        fail(option, " ".join(str(err).split()))
+    except (OSError, ValueError) as err:
+        fail(option, str(err))
+    sc = apply_profile(sc, profile)
+    try:
+        return Architecture.from_scenario(sc)
     except scen.ScenarioError as err:
         fail(option, " ".join(str(err).split()))
     except (OSError, ValueError) as err:
@@ -45,25 +56,31 @@ def coverage(
     scheduler: str = typer.Option(None, "--scheduler", help="Run batches on an existing Dask scheduler, e.g. tcp://host:8786."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+    assumptions: str = assumptions_option(),
 ) -> None:
     """Defended footprint and population protected, per threat area, written to --out."""
-    arch = load_architecture(scenario)
+    from ..assumptions import record
+
+    profile = load_profile_option(assumptions)
+    arch = load_architecture(scenario, profile=profile)
     writable_dir(out)
     areas = select_areas(arch, threat_area, "--threat-area")
     with open_executor(workers, scheduler) as ex:
-        result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex)
+        result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex, profile)
     files = write_coverage(arch, result, out, comparison)
     summary = result.as_dict()
-    summary.update(provenance(arch.models.as_dict(), arch.name))
+    summary.update(provenance(arch.models.as_dict(), arch.name, assumptions=record(arch.scenario)))
     summary["files"] = [str(f) for f in files]
     if comparison is not None:
         summary["cooperation_options"] = comparison.table()
     save_and_print(summary, out / "coverage.json", as_json, coverage_table)
 
 
-def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool, executor=None):
-    """Coverage (and, on request, the options comparison) with a progress bar per area."""
+def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool, executor=None, profile=None):
+    """Coverage (and, on request, the options comparison, its scenarios under the same assumption
+    ``profile``) with a progress bar per area."""
     from .. import study
+    from .output import scenario_loader
 
     with StageProgress(progress, f"{arch.name}: ") as bar:
         result = study.coverage(arch, areas, grid_deg, progress=bar, executor=executor)
@@ -72,7 +89,8 @@ def run_coverage(arch, areas, grid_deg, progress: bool, compare_options: bool, e
         with StageProgress(progress, "cooperation options: ") as bar:
             try:
                 comparison = study.compare_options(areas=areas, grid_deg=grid_deg, progress=bar,
-                                                   known={arch.name: result}, executor=executor)
+                                                   known={arch.name: result}, executor=executor,
+                                                   load=scenario_loader(profile))
             except ValueError as err:
                 fail("--compare-options", str(err))
     return result, comparison
@@ -102,13 +120,34 @@ def write_coverage(arch, result, out: Path, comparison=None) -> list[Path]:
 
 
 def coverage_table(summary: dict) -> str:
-    """A short plain-text table of population protected per threat area."""
-    lines = [f"{'threat area':<16} {'protected':>14} {'of total':>14} {'fraction':>9}"]
+    """A short plain-text table: first the people of NATO's European members threatened and
+    defended per threat area (the headline), then the rest of the region, then the whole grid."""
+    nato = summary["nato_europe"]
+    year = f"{nato['membership_year']}" + (" (default year)" if nato["membership_year_from"] == "default" else "")
+    head = f"{'threat area':<16} {'threatened':>14} {'defended':>14} {'fraction':>9}"
+
+    def part(key: str) -> list[str]:
+        lines = []
+        for area, d in [*summary["threat_areas"].items(), ("all areas", summary)]:
+            g = d[key]
+            lines.append(f"{area:<16} {g['population_threatened']:>14,.0f} {g['population_defended']:>14,.0f} "
+                         f"{g['fraction_defended_of_threatened']:>9.1%}")
+        return lines
+
+    lines = [f"NATO's European members ({year} membership), people threatened and defended", head, *part("nato_europe"),
+             "", "Rest of the region (other countries on the grid)", head, *part("rest_of_region"),
+             "", "Whole grid (everyone in the defended region's box, threatened or not)",
+             f"{'threat area':<16} {'protected':>14} {'of total':>14} {'fraction':>9}"]
     for area, d in summary["threat_areas"].items():
         lines.append(f"{area:<16} {d['population_protected']:>14,.0f} {d['population_total']:>14,.0f} "
                      f"{d['fraction_protected']:>9.1%}")
     lines.append(f"{'all areas':<16} {summary['population_protected']:>14,.0f} {summary['population_total']:>14,.0f} "
                  f"{summary['fraction_protected']:>9.1%}")
-    for row in summary.get("cooperation_options") or []:
-        lines.append(f"{row['option']:<32} {row['population_protected']:>14,.0f} {row['fraction_protected']:>9.1%}")
+    rows = summary.get("cooperation_options") or []
+    if rows:
+        lines += ["", f"Cooperation options ({rows[0]['membership_year']} NATO membership for every option)",
+                  f"{'option':<32} {'NATO Europe defended':>20} {'of threatened':>14} {'whole grid':>14}"]
+    for row in rows:
+        lines.append(f"{row['option']:<32} {row['nato_europe_population_defended']:>20,.0f} "
+                     f"{row['nato_europe_fraction_defended_of_threatened']:>14.1%} {row['population_protected']:>14,.0f}")
     return "\n".join(lines)

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import StageProgress, fail, provenance, save_and_print, writable_dir
+from .output import (StageProgress, assumptions_option, fail, load_profile_option, provenance, save_and_print,
+                     scenario_loader, writable_dir)
 
 
 def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, hi: float = 12.0):
@@ -36,18 +37,21 @@ def deterrent(
     out: Path = typer.Option(Path("shieldsim-deterrent"), "--out", help="Folder for the CSV of pairs, maps, plot and JSON."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+    assumptions: str = assumptions_option(),
 ) -> None:
     """Base x aim point x battery matrix (engageable, margin, minimum interceptor speed), the
     speed and delay sensitivity per EPAA phase, ship stations and track maps, written to --out."""
     from .. import scenario as scen
     from .. import study
-    from ..interceptor import catalogue, find
+    from ..assumptions import catalogue_interceptor, record
+    from ..interceptor import catalogue
     from .coverage import load_architecture, select_areas
 
     speeds = parse_range(speed_kms_range)
     if trajectory is not None and trajectory not in ("minimum-energy", "lofted", "depressed"):
         fail("--trajectory", f"unknown shape {trajectory!r}; allowed: minimum-energy, lofted, depressed")
-    arch = load_architecture(scenario)
+    profile = load_profile_option(assumptions)
+    arch = load_architecture(scenario, profile=profile)
     writable_dir(out)
     areas = select_areas(arch, base, "--base", "launch area")
     phases = phase or list(study.DETERRENT_PHASES)
@@ -55,22 +59,23 @@ def deterrent(
         if ph != arch.name and ph not in scen.builtin_names() and not Path(ph).exists():
             fail("--phase", f"unknown scenario {ph!r}; allowed: {', '.join(scen.builtin_names())} or a TOML file")
         if ph != arch.name:
-            load_architecture(ph, "--phase")  # a bad phase file fails now, naming --phase
+            load_architecture(ph, "--phase", profile)  # a bad phase file fails now, naming --phase
     ship = None if ship_interceptor.lower() == "none" else ship_interceptor
     if ship is not None:
-        try:
-            find(ship, catalogue())
+        try:  # the catalogue type, with the profile's interceptor_types overrides
+            ship = catalogue_interceptor(ship, profile)
         except (KeyError, ValueError):
             fail("--ship-interceptor", f"unknown interceptor {ship!r}; allowed: {', '.join(catalogue())}, none")
     with StageProgress(progress, "deterrent: matrix, sweeps, ships", per_stage=False) as bar:
         try:
             res = study.deterrent_study(arch, speeds_kms=speeds, phases=phases, ship_interceptor=ship,
                                         ship_step_deg=ship_step_deg, areas=areas, kind=trajectory,
-                                        apogee=None if apogee_km is None else apogee_km * 1e3, progress=bar)
+                                        apogee=None if apogee_km is None else apogee_km * 1e3, progress=bar,
+                                        load=scenario_loader(profile, "--phase"))
         except ValueError as err:
             fail("SCENARIO", " ".join(str(err).split()))
     summary = res.as_dict()
-    summary.update(provenance(arch.models.as_dict(), arch.name))
+    summary.update(provenance(arch.models.as_dict(), arch.name, assumptions=record(arch.scenario)))
     files = write_deterrent(arch, res, out)
     summary["files"] = [str(f) for f in files]
     save_and_print(summary, out / "deterrent.json", as_json, headline_table)

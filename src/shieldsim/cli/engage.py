@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import fail, provenance, to_json
+from .output import assumptions_option, fail, load_profile_option, provenance, to_json
 
 _MAX_TEXT_FLIGHTS = 20
 
@@ -74,11 +74,13 @@ def engage(
     max_flights: int = typer.Option(500, "--max-flights", min=1, max=100000, help="Refuse more flights than this [1, 100000]."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     plot: Path = typer.Option(None, "--plot", help="Write a plot (PNG/PDF/SVG) of the first flight listed: threat altitude and each engaging battery's fastest interceptor arc to its first opportunity against time, intercept windows shaded."),
+    assumptions: str = assumptions_option(),
 ) -> None:
     """Engagement timelines of a scenario's threats against its batteries."""
+    from ..assumptions import record
     from .coverage import load_architecture
 
-    arch = load_architecture(scenario, "--scenario")
+    arch = load_architecture(scenario, "--scenario", load_profile_option(assumptions))
     sc, batteries, bat_nets = arch.scenario, arch.batteries, arch.battery_networks
     if not batteries:
         fail("--scenario", f"scenario {sc.name!r} has no batteries")
@@ -117,7 +119,7 @@ def engage(
     if plot is not None:
         _plot(plot, traj, batteries, e, per_net)
         result["plot"] = str(plot)
-    result.update(provenance(traj.models.as_dict(), scenario=sc.name))
+    result.update(provenance(traj.models.as_dict(), scenario=sc.name, assumptions=record(sc)))
     if as_json:
         typer.echo(to_json(result))
         return
@@ -130,6 +132,10 @@ def _print_text(result, n):
 
     typer.echo(f"Scenario {result['scenario']}: {n} flights, times in s after each threat's launch "
                f"(kill assessment {result['kill_assessment_s']:g} s)")
+    if result.get("assumptions"):
+        from ..assumptions import summary_text
+
+        typer.echo(f"Assumptions {summary_text(result['assumptions'])}")
     for f in result["flights"][:_MAX_TEXT_FLIGHTS]:
         nets = ", ".join(f"{k}: cue {t(v['cue_s']).strip()} track {t(v['track_s']).strip()}" for k, v in f["networks"].items())
         typer.echo(f"\n{f['flight']}  ({f['ground_range_km']:.0f} km, apogee {f['apogee_km']:.0f} km)")

@@ -1,5 +1,5 @@
-"""What every command shares: provenance, JSON writing, one-line errors, progress bars, the
---workers/--scheduler and --out/--resume checks, and the --earth choice."""
+"""What every command shares: provenance, JSON writing, one-line errors, LAT,LON parsing,
+progress bars, the --workers/--scheduler and --out/--resume checks, and the --earth choice."""
 
 from __future__ import annotations
 
@@ -20,9 +20,71 @@ class EarthName(str, Enum):
     wgs84 = "wgs84"
 
 
-def provenance(models: dict | None = None, scenario: str | None = None, seed: int | None = None) -> dict:
-    """The record every output carries: shieldsim version, model switches, scenario and seed."""
-    return {"version": __version__, "models": models, "scenario": scenario, "seed": seed}
+_OMIT = object()
+
+
+def provenance(models: dict | None = None, scenario: str | None = None, seed: int | None = None,
+               assumptions: Any = _OMIT) -> dict:
+    """The record every output carries: shieldsim version, model switches, scenario and seed;
+    the study commands add ``assumptions`` (`assumptions.record` of their scenario: the profile
+    and every figure it changed, or None for the scenario alone)."""
+    out = {"version": __version__, "models": models, "scenario": scenario, "seed": seed}
+    if assumptions is not _OMIT:
+        out["assumptions"] = assumptions
+    return out
+
+
+ASSUMPTIONS_HELP = ("Assumption profile applied on top of the scenario(s): a built-in name (see `shieldsim "
+                    "assumptions`) or a profile TOML file (default: the scenario alone).")
+
+
+def assumptions_option():
+    """The ``--assumptions NAME|FILE`` option every study command shares (a fresh Typer option)."""
+    return typer.Option(None, "--assumptions", help=ASSUMPTIONS_HELP)
+
+
+def load_profile_option(value: str | None, option: str = "--assumptions"):
+    """The `assumptions.Profile` named by ``--assumptions`` (None when not given), or a one-line
+    error naming ``option`` and what it allows (exit code 2)."""
+    if value is None:
+        return None
+    from .. import assumptions
+
+    try:
+        return assumptions.load_profile(value)
+    except assumptions.ProfileError as err:
+        problems = "; ".join(str(i) for i in err.issues[:3]) + ("; ..." if len(err.issues) > 3 else "")
+        fail(option, " ".join(problems.split()))
+
+
+def apply_profile(sc, profile, option: str = "--assumptions"):
+    """``sc`` with ``profile`` applied (unchanged when None), or a one-line error naming ``option``."""
+    if profile is None:
+        return sc
+    from .. import assumptions
+
+    try:
+        applied = assumptions.apply(sc, profile)
+    except assumptions.ProfileError as err:
+        fail(option, " ".join(str(err).split()))
+    for line in assumptions.warnings(applied):  # reported, never silently ignored (JSON: assumptions.warnings)
+        typer.echo(f"warning: {line}", err=True)
+    return applied
+
+
+def scenario_loader(profile, option: str = "--assumptions"):
+    """``load(name)`` for scenarios a study loads by name (phases, cooperation options), with the
+    profile applied; a bad scenario or profile is a one-line error naming ``option``."""
+    from .. import scenario as scen
+
+    def load(name):
+        try:
+            sc = scen.load(name)
+        except scen.ScenarioError as err:
+            fail(option, " ".join(str(err).split()))
+        return apply_profile(sc, profile)
+
+    return load
 
 
 def _clean(value: Any) -> Any:
@@ -109,6 +171,21 @@ def first_problem(err) -> str:
     """The first problem of a pydantic ``ValidationError`` as ``"field.path: message"``."""
     first = err.errors()[0]
     return f"{'.'.join(str(x) for x in first['loc'])}: {first['msg']}"
+
+
+def latlon(option: str, text: str) -> tuple[float, float]:
+    """Parse ``"LAT,LON"`` in degrees (latitude in [-90, 90], longitude in [-180, 360]), or
+    fail with a one-line usage error naming ``option`` (not two numbers, out of range, NaN)."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        lat, lon = (float(p) for p in parts)
+    except ValueError:
+        fail(option, f"expected LAT,LON in degrees, e.g. 35.7,51.4; got {text!r}")
+    if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
+        fail(option, f"latitude {lat} outside [-90, 90] degrees")
+    if not (math.isfinite(lon) and -180.0 <= lon <= 360.0):
+        fail(option, f"longitude {lon} outside [-180, 360] degrees")
+    return lat, lon
 
 
 def fail(option: str, message: str) -> None:

@@ -43,7 +43,8 @@ from pathlib import Path
 import typer
 
 from . import app
-from .output import check_workers, fail, first_problem, open_executor, provenance, run_folder, to_json
+from .output import (assumptions_option, check_workers, fail, first_problem, load_profile_option, open_executor,
+                     provenance, run_folder, to_json)
 
 
 class DoctrineName(str, Enum):
@@ -52,9 +53,11 @@ class DoctrineName(str, Enum):
     shoot_look_shoot = "shoot-look-shoot"
 
 
-def build_document(raid_file: Path | None, engagement_file: Path | None, scenario: str | None) -> dict:
+def build_document(raid_file: Path | None, engagement_file: Path | None, scenario: str | None,
+                   profile=None) -> dict:
     """The raid document (see `shieldsim.battle.simulate_document`) from the command's files.
-    With a scenario, the [engagement] table is computed from it (`study.scenario_engagement_table`)."""
+    With a scenario, the [engagement] table is computed from it (`study.scenario_engagement_table`),
+    under the assumption ``profile`` when given (`assumptions.Profile`)."""
     from pydantic import ValidationError
 
     from ..battle import Raid, read_document, read_tables
@@ -72,8 +75,11 @@ def build_document(raid_file: Path | None, engagement_file: Path | None, scenari
         if "engagement" in doc or engagement_file is not None:
             fail("--engagement", "with a SCENARIO the engagement is computed from it; drop the [engagement] "
                                  "table / --engagement FILE, or drop the SCENARIO")
-        doc["engagement"] = _scenario_table(scenario, raid)
+        doc["engagement"] = _scenario_table(scenario, raid, profile)
         return doc
+    if profile is not None:
+        fail("--assumptions", "an assumption profile changes a scenario's figures: give a SCENARIO to compute "
+                              "the engagement from, or drop --assumptions")
     doc = _read(raid_file, "--raid", read_document, ValidationError)
     if engagement_file is not None:
         try:
@@ -98,11 +104,11 @@ def _read_raid_only(path: Path) -> dict:
     return doc
 
 
-def _scenario_table(scenario: str, raid) -> dict:
+def _scenario_table(scenario: str, raid, profile=None) -> dict:
     from ..study import scenario_engagement_table
     from .coverage import load_architecture
 
-    arch = load_architecture(scenario, "SCENARIO")
+    arch = load_architecture(scenario, "SCENARIO", profile)
     try:
         return scenario_engagement_table(arch, raid)
     except (KeyError, ValueError) as err:
@@ -164,17 +170,23 @@ def raid(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr "
                                                                          "(default: when stderr is a terminal)."),
+    assumptions: str = assumptions_option(),
 ) -> None:
     """Monte Carlo of a raid: leakers per aim point, interceptors expended, raid defeated."""
     import sys
 
     check_workers(workers, scheduler)
+    profile = load_profile_option(assumptions)
     folder = run_folder(out, resume)
     if resume is not None and raid_file is None and scenario is None:
-        doc, scenario, chunk_trials = _from_run(resume, chunk_trials)
+        if profile is not None:
+            fail("--assumptions", "a resumed run keeps the assumptions it was started with; drop --assumptions "
+                                  "or give the run's SCENARIO and --raid too")
+        doc, scenario, chunk_trials, record = _from_run(resume, chunk_trials)
     else:
-        doc = build_document(raid_file, engagement_file, scenario)
+        doc = build_document(raid_file, engagement_file, scenario, profile)
         doc["trials"], doc["seed"] = 1000, 0
+        record = _record(scenario, profile)
     apply_doctrine(doc, doctrine, salvo_size, look_size, max_looks, kill_assessment_s)
     if trials is not None:
         doc["trials"] = trials
@@ -182,7 +194,8 @@ def raid(
         doc["seed"] = seed
     show = sys.stderr.isatty() if progress is None else progress
     result_json = run_document(doc, workers, scheduler, chunk_trials, folder, show,
-                               scenario=scenario, source=str(raid_file) if raid_file else None)
+                               scenario=scenario, source=str(raid_file) if raid_file else None,
+                               assumptions=record)
     if folder is not None:
         (folder / "result.json").write_text(to_json(result_json) + "\n", encoding="utf-8")
     if as_json:
@@ -191,8 +204,18 @@ def raid(
         typer.echo(format_text(result_json))
 
 
-def _from_run(run_dir: Path, chunk_trials: int | None) -> tuple[dict, str | None, int]:
-    """The document, scenario and chunk size a run directory was started with."""
+def _record(scenario: str | None, profile) -> dict | None:
+    """`assumptions.record` of ``scenario`` under ``profile`` (None without either)."""
+    if scenario is None or profile is None:
+        return None
+    from .. import scenario as scen
+    from ..assumptions import apply, record
+
+    return record(apply(scen.load(scenario), profile))  # loaded and applied once already: no new warnings
+
+
+def _from_run(run_dir: Path, chunk_trials: int | None) -> tuple[dict, str | None, int, dict | None]:
+    """The document, scenario, chunk size and assumptions record a run directory was started with."""
     import copy
 
     from ..parallel import job_params
@@ -200,15 +223,17 @@ def _from_run(run_dir: Path, chunk_trials: int | None) -> tuple[dict, str | None
     try:
         params = job_params(run_dir)
         doc = copy.deepcopy(params["document"])
-        return doc, params.get("scenario"), chunk_trials or int(params["chunk_trials"])
+        return (doc, params.get("scenario"), chunk_trials or int(params["chunk_trials"]),
+                copy.deepcopy(params.get("assumptions")))
     except (OSError, ValueError, KeyError, TypeError) as err:
         fail("--resume", f"{run_dir} does not hold a raid run that can be continued alone ({err}); "
                          f"give the run's options too")
 
 
 def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out_dir=None, progress=False,
-                 scenario=None, source=None) -> dict:
-    """Simulate a raid document on the chosen back-end and return the command's JSON record."""
+                 scenario=None, source=None, assumptions=None) -> dict:
+    """Simulate a raid document on the chosen back-end and return the command's JSON record
+    (``assumptions``: the `assumptions.record` the engagement table was computed under)."""
     from pydantic import ValidationError
 
     from .. import parallel
@@ -218,7 +243,8 @@ def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out
         try:
             result, models = simulate_document(doc, ex, chunk_trials=chunk_trials, out_dir=out_dir,
                                                resume=True, progress=progress,
-                                               params={"document": doc, "scenario": scenario})
+                                               params={"document": doc, "scenario": scenario,
+                                                       **({"assumptions": assumptions} if assumptions else {})})
         except parallel.ResumeMismatch as err:
             fail("--resume", str(err))
         except ValidationError as err:
@@ -236,8 +262,14 @@ def run_document(doc: dict, workers=None, scheduler=None, chunk_trials=None, out
         "execution": {**execution, **result.chunks},
         "result": result.summary(),
     }
-    record.update(provenance(models=models, scenario=scenario, seed=result.seed))
+    record.update(provenance(models=models, scenario=scenario, seed=result.seed, assumptions=assumptions))
     return record
+
+
+def _summary_text(rec: dict) -> str:
+    from ..assumptions import summary_text
+
+    return summary_text(rec)
 
 
 def format_text(rec: dict) -> str:
@@ -246,6 +278,7 @@ def format_text(rec: dict) -> str:
     d = rec["doctrine"]
     lines = [
         f"Raid          {rec['raid']['name']}: {rec['raid']['threats']} threats, {rec['trials']} trials, seed {rec['seed']}",
+        *([f"Assumptions   {_summary_text(rec['assumptions'])}"] if rec.get("assumptions") else []),
         f"Doctrine      {d['kind']} (kill assessment {d['kill_assessment_s']:g} s)",
         f"Raid defeated {r['p_raid_defeated']:.4f} +- {r['p_raid_defeated_se']:.4f}",
         f"Leakers       {r['mean_leakers']:.3f} per raid on average",
