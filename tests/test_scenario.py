@@ -620,3 +620,30 @@ def test_sectoral_nato_sector_holds_the_shipped_membership_of_its_year():
     sc = S.load("sectoral-2010")
     members = {m.iso3 for m in geography.nato_members() if m.joined.year <= sc.year}
     assert set(sc.sectors["nato"].countries) == (members | geography.nato_europe_areas(sc.year))
+
+
+def test_every_built_in_battery_states_its_fire_control_posture_with_a_source():
+    """launch_on / engage_on default to the pre-posture behaviour for user files; every built-in
+    battery sets both explicitly: a battery table that (re)writes its source in a built-in file
+    also sets both keys, and every resolved battery's source speaks of both."""
+    import tomllib
+
+    for name in S.builtin_names():
+        raw = tomllib.loads(S.builtin_text(name))
+        for bat, table in raw.get("batteries", {}).items():
+            if "source" in table:
+                assert {"launch_on", "engage_on"} <= set(table), f"{name}: batteries.{bat}"
+        for bat, spec in S.load(name).batteries.items():
+            text = " ".join(spec.source.lower().split())
+            assert "launch on" in text and "engage on" in text, f"{name}: batteries.{bat}"
+            assert spec.own_radars, f"{name}: batteries.{bat} names its own radars"
+
+
+def test_phase_one_launches_on_remote_per_ftm15_and_no_scenario_reads_it_as_a_phase_two_capability():
+    p1 = S.load("epaa-2011")
+    assert p1.radars["kurecik-tpy2"].fire_control
+    assert (p1.batteries["aegis-east-med"].launch_on, p1.batteries["aegis-east-med"].engage_on) == ("remote", "own")
+    assert "FTM-15" in p1.description and "FTM-15" in p1.batteries["aegis-east-med"].source
+    for name in S.builtin_names():
+        assert "came with phase 2" not in S.builtin_text(name), name
+    assert S.load("epaa-2018").batteries["redzikowo"].engage_on == "remote"
