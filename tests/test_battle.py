@@ -639,7 +639,8 @@ def test_raid_from_a_built_in_scenario_computes_windows_and_runs(tmp_path):
     for w in table["window"]:
         assert w["launch_earliest_s"] <= w["launch_latest_s"] < w["intercept_last_s"]
         assert w["launch_earliest_s"] < w["intercept_first_s"] <= w["intercept_last_s"]
-    assert any(w["battery"] == "deveselu" for w in table["window"])  # Deveselu covers Bucharest
+    # Redzikowo's SM-3 IIA, guided on remote tracks, covers Bucharest
+    assert any(w["battery"] == "redzikowo" for w in table["window"])
 
     path = tmp_path / "raid.toml"
     path.write_text(SCENARIO_RAID)
@@ -655,7 +656,7 @@ def test_raid_from_a_built_in_scenario_computes_windows_and_runs(tmp_path):
 def test_raid_in_a_sectoral_scenario_gives_windows_only_to_the_responsible_side():
     """sectoral-2010 has the assets of cooperation-2011; its raid windows are cooperation-2011's
     less those of batteries whose side is not responsible at their first intercept point."""
-    from shieldsim import engagement, scenario, study
+    from shieldsim import scenario, study
 
     targets = ("warsaw", "bucharest", "berlin", "ankara")
     raid = Raid.from_dict({"name": "r", "wave": [
@@ -670,7 +671,7 @@ def test_raid_in_a_sectoral_scenario_gives_windows_only_to_the_responsible_side(
     launch = scenario.launch_points(arch.scenario, "tabriz")
     rows = [aims.names.index(a) for a in targets]
     traj = study.fly(arch, "irbm", np.full(4, launch.lat[0]), np.full(4, launch.lon[0]), aims.lat[rows], aims.lon[rows])
-    eng = engagement.engage(traj, arch.batteries, study.track_times(arch, traj)[0])
+    eng, _ = study.engage_flights(arch, traj)
     sides = study.sector_sides(arch.scenario, eng.first_lat, eng.first_lon)
     expected = {(b.name, targets[r]) for r in range(4) for j, b in enumerate(arch.batteries)
                 if (b.name, targets[r]) in shared and sides[r, j] in ("", b.side)}

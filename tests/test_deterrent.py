@@ -228,4 +228,5 @@ def test_study_reports_pairs_with_margin_sign_of_the_matrix():
             assert p.margin_s >= 0
         elif p.margin_s is not None:
             assert p.margin_s < 0
-    assert d["fraction_engageable"]["redzikowo"] == pytest.approx(mx.engageable[:, 2].mean())
+    assert d["fraction_engageable"]["redzikowo"] == pytest.approx(
+        mx.engageable[:, mx.battery_names.index("redzikowo")].mean())

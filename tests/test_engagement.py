@@ -282,6 +282,15 @@ def test_engage_cli_json_timeline_and_plot(tmp_path, capsys):
             assert r["launch_earliest_s"] <= r["launch_latest_s"]
             assert r["intercept_first_s"] <= r["intercept_last_s"] < f["impact_s"]
             assert r["shots"] >= 1 and 0 < r["kill_probability"] <= 1
+        # the posture: launched on the network's track, guided within the own-radar window
+        assert r["launch_on"] == "remote" and r["track_s"] == pytest.approx(net["track_s"])
+        assert r["track_sensor"] == "kurecik-tpy2"
+        if r["engage_on"] == "remote":
+            assert r["guidance_window_s"] is None
+        elif r["engageable"]:
+            lo, hi = r["guidance_window_s"]
+            assert lo <= r["intercept_first_s"] <= r["intercept_last_s"] <= hi
+    assert rows["redzikowo"]["engage_on"] == "remote" and rows["deveselu"]["engage_on"] == "own"
     assert plot.stat().st_size > 10_000
 
 
@@ -321,3 +330,50 @@ def test_engage_and_detect_fly_and_track_the_same_flights(capsys):
     for f, t in zip(eng["flights"], det["threats"]):
         assert f["networks"]["nato"]["track_s"] == pytest.approx(t["track_time_s"], nan_ok=True)
         assert f["impact_s"] == pytest.approx(t["impact_time_s"])
+
+
+def test_an_intercept_window_keeps_only_the_samples_inside_it_and_the_default_changes_nothing():
+    """engage_on = "own": the guidance window [lo, hi] restricts the candidate samples. The
+    restricted window is recomputed here from the brute-force reference restricted to
+    lo <= t_k <= hi; an unconstrained window (-inf, +inf) gives exactly the default result and an
+    empty one (+inf, -inf) none."""
+    traj, bats, base = _threats(), _batteries(), _base()
+    n, nb = len(traj), len(bats)
+    # a window over the middle third of each engageable pair's unconstrained window
+    lo = np.where(base.engageable, base.intercept_first + (base.intercept_last - base.intercept_first) / 3, 0.0)
+    hi = np.where(base.engageable, base.intercept_last - (base.intercept_last - base.intercept_first) / 3, 0.0)
+    win = np.stack([lo, hi], axis=-1)
+    e = engage(traj, bats, TRACK, intercept_window=win)
+    checked = 0
+    for j, bat in enumerate(bats):
+        for i in range(n):
+            lam = _latest_launch_per_sample(traj, bat, i)
+            inside = (traj.time >= lo[i, j]) & (traj.time <= hi[i, j])
+            window, shots = _reference(traj.time, np.where(inside, lam, np.nan), e.launch_earliest[i, j],
+                                       e.kill_assessment)
+            if len(window) == 0:
+                assert not e.engageable[i, j]
+                continue
+            checked += 1
+            assert lo[i, j] <= e.intercept_first[i, j] == traj.time[window[0]]
+            assert e.intercept_last[i, j] == traj.time[window[-1]] <= hi[i, j]
+            assert e.launch_latest[i, j] == pytest.approx(np.nanmax(lam[window]), abs=0.01)
+            assert e.shots[i, j] == shots
+    assert checked >= 10
+    assert (e.intercept_last - e.intercept_first < base.intercept_last - base.intercept_first)[e.engageable].any()
+
+    free = np.empty((n, nb, 2))
+    free[..., 0], free[..., 1] = -np.inf, np.inf
+    same = engage(traj, bats, TRACK, intercept_window=free)
+    for name in ("launch_latest", "intercept_first", "intercept_last", "first_alt", "shots", "kill_probability"):
+        assert np.array_equal(getattr(same, name), getattr(base, name), equal_nan=True), name
+    none = free[..., ::-1].copy()
+    assert not engage(traj, bats, TRACK, intercept_window=none).engageable.any()
+
+
+def test_a_malformed_intercept_window_is_refused():
+    traj, bats = _threats(), _batteries()
+    with pytest.raises(ValueError, match="intercept_window"):
+        engage(traj, bats, TRACK, intercept_window=np.zeros((len(traj), len(bats))))
+    with pytest.raises(ValueError, match="intercept_window"):
+        engage(traj, bats, TRACK, intercept_window=np.full((len(traj), len(bats), 2), np.nan))

@@ -387,7 +387,27 @@ def test_assumptions_from_a_builtin_scenario_list_every_figure_with_its_source()
     assert any(r.object.startswith("missile ") and r.figure == "published range" for r in rows)
     assert all(r.source.strip() for r in rows)
     figures = len(scenario.sourced_figures(sc.model_dump(mode="python", exclude_none=True)))
-    assert len([r for r in rows if not r.object.startswith(("missile ", "interceptor "))]) <= figures
+    posture = [r for r in rows if r.figure in ("launch on", "engage on")]
+    assert len([r for r in rows if not r.object.startswith(("missile ", "interceptor "))]) <= figures + len(posture)
+
+
+def test_assumptions_show_each_battery_posture_after_its_figures_with_its_source():
+    from shieldsim import scenario
+
+    sc = scenario.load("epaa-2018")
+    rows = report.assumptions_from_scenario(sc)
+    for name, b in sc.batteries.items():
+        mine = [k for k, r in enumerate(rows) if r.object == f"batteries.{name}"]
+        posture = {rows[k].figure: rows[k] for k in mine[-2:]}
+        assert set(posture) == {"launch on", "engage on"}, name  # right after the battery's figures
+        assert all(r.source == b.source for r in posture.values())
+        for key in ("launch on", "engage on"):
+            mode = b.launch_on if key == "launch on" else b.engage_on
+            text = posture[key].value
+            assert text.startswith("own radar (" + ", ".join(b.own_radars)) if mode == "own" else "network nato" in text
+    by = {(r.object, r.figure): r.value for r in rows}
+    assert by[("batteries.aegis-east-med", "engage on")] == "own radar (spy1-east-med)"
+    assert by[("batteries.redzikowo", "engage on")].startswith("any fire-control track of network nato")
 
 
 def test_repeated_sources_are_shown_once_per_object(tmp_path):
@@ -547,6 +567,24 @@ def test_inline_svg_path_data_is_rounded_to_a_hundredth_and_transforms_are_kept(
     out = report._inline_svg(svg, "p-", "alt")
     assert 'd="M 1.23 2.5 L 3.14 -0.00 z"' in out
     assert 'transform="scale(0.015625)"' in out and 'x="1.23456"' in out and 'href="#p-g"' in out
+
+
+def test_each_interceptor_launch_event_names_the_sensor_whose_track_it_uses():
+    """The engagement case of a flight from Qom to Bucharest in epaa-2018 through the study
+    path (`study.engage_flights`): every 'earliest interceptor launch' event says whose track
+    the battery launched on (`Tracks.track_sensor`)."""
+    from shieldsim import scenario, study
+
+    arch = study.Architecture.from_scenario(scenario.load("epaa-2018"))
+    traj, _, _ = study.scenario_flights(arch, threat="irbm", area="central-iran", target="bucharest")
+    e, tracks = study.engage_flights(arch, traj)
+    case = report.engagement_case(traj, e, arch.batteries, 0, figure=False, launch_sensors=list(tracks.track_sensor[0]))
+    launches = {ev.actor: ev.detail for ev in case.events if ev.event == "earliest interceptor launch"}
+    engaging = [n for j, n in enumerate(e.battery_names) if e.engageable[0, j]]
+    assert engaging and sorted(launches) == sorted(engaging)
+    for j, name in enumerate(e.battery_names):
+        if name in launches:
+            assert launches[name] == f"on the track of {tracks.track_sensor[0, j]}"
 
 
 def test_coverage_result_splits_nato_europe_of_the_scenario_year_from_the_rest(tmp_path):

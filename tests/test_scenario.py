@@ -176,13 +176,15 @@ name = "mine"
 [batteries.redzikowo]
 inventory = 12
 [networks.nato-sensors]
-members = ["kurecik-tpy2"]
+members = ["spy1-redzikowo", "spy1-deveselu", "spy1-east-med", "spy1-north-sea"]
 """
     sc = _load_text(text, tmp_path)
     base = S.load("epaa-2018")
     assert sc.batteries["redzikowo"].inventory == 12
     assert sc.batteries["redzikowo"].interceptor == base.batteries["redzikowo"].interceptor  # merged
-    assert sc.networks["nato-sensors"].members == ["kurecik-tpy2"]  # replaced, not appended
+    assert sc.batteries["redzikowo"].engage_on == base.batteries["redzikowo"].engage_on  # merged
+    # replaced, not appended (the batteries' own radars must stay in their network)
+    assert sc.networks["nato-sensors"].members == ["spy1-redzikowo", "spy1-deveselu", "spy1-east-med", "spy1-north-sea"]
     assert sc.based_on[0] == "epaa-2018"
     assert sc.name == "mine"
 
@@ -654,3 +656,30 @@ def test_show_output_validates_whatever_the_parent_file_is_called(tmp_path, caps
     shown.write_text(out)
     code, out, err = _run(capsys, "validate", str(shown))
     assert code == 0, err
+
+
+def test_every_built_in_battery_states_its_fire_control_posture_with_a_source():
+    """launch_on / engage_on default to the pre-posture behaviour for user files; every built-in
+    battery sets both explicitly: a battery table that (re)writes its source in a built-in file
+    also sets both keys, and every resolved battery's source speaks of both."""
+    import tomllib
+
+    for name in S.builtin_names():
+        raw = tomllib.loads(S.builtin_text(name))
+        for bat, table in raw.get("batteries", {}).items():
+            if "source" in table:
+                assert {"launch_on", "engage_on"} <= set(table), f"{name}: batteries.{bat}"
+        for bat, spec in S.load(name).batteries.items():
+            text = " ".join(spec.source.lower().split())
+            assert "launch on" in text and "engage on" in text, f"{name}: batteries.{bat}"
+            assert spec.own_radars, f"{name}: batteries.{bat} names its own radars"
+
+
+def test_phase_one_launches_on_remote_per_ftm15_and_no_scenario_reads_it_as_a_phase_two_capability():
+    p1 = S.load("epaa-2011")
+    assert p1.radars["kurecik-tpy2"].fire_control
+    assert (p1.batteries["aegis-east-med"].launch_on, p1.batteries["aegis-east-med"].engage_on) == ("remote", "own")
+    assert "FTM-15" in p1.description and "FTM-15" in p1.batteries["aegis-east-med"].source
+    for name in S.builtin_names():
+        assert "came with phase 2" not in S.builtin_text(name), name
+    assert S.load("epaa-2018").batteries["redzikowo"].engage_on == "remote"

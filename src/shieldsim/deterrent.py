@@ -163,9 +163,10 @@ def _latest_one(pos, alt, t, site, params, gm, omega, r_floor, k):
 
 
 @njit(cache=True, parallel=True)
-def _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, stride, out):
+def _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, stride, win, out):
     """out[i, j] = max over samples of t_k - tau_a(k): a coarse pass every ``stride`` samples,
-    then every sample within ``stride`` of the best coarse one (the function is smooth)."""
+    then every sample within ``stride`` of the best coarse one (the function is smooth).
+    Samples outside the guidance window ``win[i, j]`` are skipped."""
     n, m = pos.shape[0], pos.shape[1]
     nb = sites.shape[0]
     for i in prange(n):
@@ -173,6 +174,8 @@ def _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, stride, out):
             best = -math.inf
             kbest = -1
             for k in range(0, m, stride):
+                if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
+                    continue
                 x = _latest_one(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, k)
                 if x > best:
                     best = x
@@ -182,6 +185,8 @@ def _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, stride, out):
             else:
                 lo, hi = max(0, kbest - stride), min(m, kbest + stride + 1)
             for k in range(lo, hi):
+                if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
+                    continue
                 x = _latest_one(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, k)
                 if x > best:
                     best = x
@@ -209,9 +214,10 @@ def _speed_at(pos, alt, t, site, params, gm, omega, r_floor, l0, k, res):
 
 
 @njit(cache=True, parallel=True)
-def _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, r_floor, l0, stride, out_speed, out_time):
+def _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, r_floor, l0, stride, win, out_speed, out_time):
     """Per flight i and battery j, with the burnout geometry of ``speed[i, j]``: minimum over
-    samples of the needed speed (coarse pass every ``stride`` samples, then refined)."""
+    samples of the needed speed (coarse pass every ``stride`` samples, then refined); samples
+    outside the guidance window ``win[i, j]`` are skipped."""
     n, m = pos.shape[0], pos.shape[1]
     nb = sites.shape[0]
     for i in prange(n):
@@ -228,6 +234,8 @@ def _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, r_floor, l0,
             best = math.inf
             kbest = -1
             for k in range(0, m, stride):
+                if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
+                    continue
                 _speed_at(pos[i], alt[i], t, sites[j], par, gm, omega, r_floor, l0[i, j], k, res)
                 if res[0] < best:
                     best = res[0]
@@ -237,6 +245,8 @@ def _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, r_floor, l0,
             else:
                 lo, hi = max(0, kbest - stride), min(m, kbest + stride + 1)
             for k in range(lo, hi):
+                if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
+                    continue
                 _speed_at(pos[i], alt[i], t, sites[j], par, gm, omega, r_floor, l0[i, j], k, res)
                 if res[0] < best:
                     best = res[0]
@@ -280,33 +290,51 @@ def _track(track_time, n, nb):
     return np.ascontiguousarray(track)
 
 
-def latest_launch(trajectories, batteries: list[Battery], stride: int = 5) -> np.ndarray:
+def _window(intercept_window, n, nb):
+    """(N, B, 2) guidance window; None = unconstrained (-inf, +inf)."""
+    win = np.empty((n, nb, 2))
+    win[..., 0], win[..., 1] = -np.inf, np.inf
+    if intercept_window is not None:
+        given = np.asarray(intercept_window, dtype=float)
+        if given.shape != (n, nb, 2) or np.isnan(given).any():
+            raise ValueError(f"intercept_window must have shape ({n}, {nb}, 2) without NaN, got {given.shape}")
+        win[:] = given
+    return win
+
+
+def latest_launch(trajectories, batteries: list[Battery], stride: int = 5, intercept_window=None) -> np.ndarray:
     """(N, B) latest launch time (s after the threat's launch, not before it) from which each
     battery's interceptor still meets each threat at a sample inside its altitude band and
-    range (maximum over samples of t_k minus the earliest arrival there); NaN if none."""
+    range (maximum over samples of t_k minus the earliest arrival there) and inside its
+    guidance window (``intercept_window`` (N, B, 2), as `engagement.engage`; None = any
+    time); NaN if none."""
     pos, alt, t, sites, params, gm, omega, r_floor = _arrays(trajectories, batteries)
     out = np.empty((pos.shape[0], len(batteries)))
-    _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, max(1, int(stride)), out)
+    _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, max(1, int(stride)),
+                   _window(intercept_window, pos.shape[0], len(batteries)), out)
     return out
 
 
 def minimum_speed(trajectories, batteries: list[Battery], track_time, stride: int = 5,
-                  max_iter: int = 6) -> tuple[np.ndarray, np.ndarray]:
+                  max_iter: int = 6, intercept_window=None) -> tuple[np.ndarray, np.ndarray]:
     """(N, B) lowest ground-relative interceptor burnout speed (m/s) that makes each threat
     engageable by each battery with its fire-control ``track_time`` ((N,) or (N, B), s after
     threat launch; NaN = never tracked), and the intercept time (s after threat launch) of that
     slowest arc. Burn time, burnout altitude, altitude band, range and launch delay stay those
     of the battery's interceptor; the burnout point moves with the speed (fixed-point
-    iteration to `SPEED_TOL`). NaN where never tracked or nothing lies inside the limits."""
+    iteration to `SPEED_TOL`). Only intercepts inside ``intercept_window`` ((N, B, 2), None =
+    any time) count. NaN where never tracked or nothing lies inside the limits."""
     pos, alt, t, sites, params, gm, omega, r_floor = _arrays(trajectories, batteries)
     n, nb = pos.shape[0], len(batteries)
+    win = _window(intercept_window, n, nb)
     l0 = np.ascontiguousarray(_track(track_time, n, nb) + params[None, :, 6])
     speed = np.ascontiguousarray(np.repeat(params[None, :, P_SPEED], n, axis=0))
     speed[np.isnan(l0)] = np.nan
     out_t = np.empty((n, nb))
     for _ in range(max_iter):
         new = np.empty((n, nb))
-        _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, r_floor, l0, max(1, int(stride)), new, out_t)
+        _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, r_floor, l0, max(1, int(stride)), win, new,
+                          out_t)
         done = np.all(~(np.abs(new - speed) > SPEED_TOL))
         speed = np.ascontiguousarray(new)
         if done:
@@ -364,7 +392,8 @@ def with_delay(batteries: list[Battery], delay: float) -> list[Battery]:
 
 
 def deterrent_matrix(trajectories, batteries: list[Battery], track_time, base, threat, aim_point,
-                     min_speed: bool = True, stride: int = 5, attrs: dict | None = None) -> DeterrentMatrix:
+                     min_speed: bool = True, stride: int = 5, attrs: dict | None = None,
+                     intercept_window=None) -> DeterrentMatrix:
     """Engageability, margin and minimum speed of N flights against B batteries.
 
     Args:
@@ -374,6 +403,9 @@ def deterrent_matrix(trajectories, batteries: list[Battery], track_time, base, t
         base, threat, aim_point: (N,) labels of the flights.
         min_speed: also search the minimum burnout speed (the costliest part).
         stride: coarse sample stride of the latest-launch and minimum-speed searches.
+        intercept_window: (N, B, 2) guidance window of each pair (`study.battery_tracks`;
+            None = unconstrained): engagement, latest launch and minimum speed consider only
+            intercepts inside it.
 
     Returns:
         A `DeterrentMatrix` (see the module docstring for the definitions).
@@ -382,13 +414,13 @@ def deterrent_matrix(trajectories, batteries: list[Battery], track_time, base, t
 
     n, nb = len(trajectories), len(batteries)
     track = _track(track_time, n, nb)
-    e = engage(trajectories, batteries, track)
-    latest = latest_launch(trajectories, batteries, stride)
+    e = engage(trajectories, batteries, track, intercept_window=intercept_window)
+    latest = latest_launch(trajectories, batteries, stride, intercept_window)
     margin = latest - e.launch_earliest
     # an engageable pair has slack >= 0 by definition; the window's own latest launch is exact
     margin = np.where(e.engageable, np.fmax(e.launch_latest - e.launch_earliest, 0.0), margin)
     if min_speed:
-        vmin, vt = minimum_speed(trajectories, batteries, track, stride)
+        vmin, vt = minimum_speed(trajectories, batteries, track, stride, intercept_window=intercept_window)
     else:
         vmin = vt = np.full((n, nb), np.nan)
     return DeterrentMatrix(
@@ -401,12 +433,14 @@ def deterrent_matrix(trajectories, batteries: list[Battery], track_time, base, t
         attrs=dict(attrs or {}))
 
 
-def speed_sweep(trajectories, batteries: list[Battery], track_time, speeds, delays=None) -> dict:
+def speed_sweep(trajectories, batteries: list[Battery], track_time, speeds, delays=None,
+                intercept_window=None) -> dict:
     """Engageability against interceptor burnout speed (and launch delay).
 
     Args:
         speeds: (S,) burnout speeds, m/s, applied to every battery.
         delays: (D,) launch delays, s, applied to every battery (None: each interceptor's own).
+        intercept_window: (N, B, 2) guidance window (None = unconstrained), as `engagement.engage`.
 
     Returns:
         dict with ``engageable`` (D, S, N, B) bool (D = 1 when ``delays`` is None),
@@ -424,7 +458,8 @@ def speed_sweep(trajectories, batteries: list[Battery], track_time, speeds, dela
         bats = batteries if d is None else with_delay(batteries, d)
         for s, v in enumerate(speeds):
             if nb and n:
-                eng[a, s] = engage(trajectories, with_speed(bats, v), track).engageable
+                eng[a, s] = engage(trajectories, with_speed(bats, v), track,
+                                   intercept_window=intercept_window).engageable
     frac = eng.mean(axis=2) if n else np.zeros((len(dl), speeds.size, nb))
     frac_any = eng.any(axis=3).mean(axis=2) if n and nb else np.zeros((len(dl), speeds.size))
     return {"speeds": speeds, "delays": None if delays is None else np.asarray(delays, dtype=float),

@@ -13,6 +13,10 @@ Physics and bookkeeping (times are seconds after each threat's launch):
   when the earliest arrival tau_a(k) (`interceptor.earliest_arrival_one`) satisfies
   t_k - tau_a(k) >= launch_earliest; lambda_k = t_k - tau_a(k) is the latest launch that
   still intercepts at k.
+* Guidance (a battery's ``engage_on``, see `interceptor.Battery`): an optional window
+  [earliest, latest] per threat and battery (``intercept_window``) limits the candidate
+  samples to those a guiding track covers, e.g. while the battery's own radar holds the
+  threat (`sensors.own_track_window`); by default every sample is a candidate.
 * The intercept window is the set of such samples; ``intercept_first``/``intercept_last`` are
   its first and last sample times (resolution: the trajectory's time step), and
   ``launch_latest`` the largest lambda_k over the window.
@@ -69,6 +73,8 @@ class Engagement:
         kill_assessment: seconds between an intercept and the next shoot-look-shoot launch.
         battery_names: (B,) names, in the order of the columns.
         models: the model switches of the threat trajectories.
+        intercept_window: (N, B, 2) the guidance window the engagement honoured (earliest,
+            latest intercept time; -inf/+inf = unconstrained), None when not recorded.
     """
 
     launch_earliest: np.ndarray
@@ -86,12 +92,15 @@ class Engagement:
     kill_assessment: float
     battery_names: tuple
     models: Models
+    intercept_window: np.ndarray | None = None
 
 
 @njit(cache=True)
-def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, kill_assessment, work, b, v, feas, res):
+def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, kill_assessment, work, b, v, feas,
+                 res):
     """One threat x one battery. res <- [launch_latest, first_time, last_time, first_k, shots].
-    ``feas`` is scratch space (M,) for a feasible flight time per sample."""
+    ``win`` = (earliest, latest) intercept time the guidance allows (samples outside are not
+    candidates); ``feas`` is scratch space (M,) for a feasible flight time per sample."""
     res[0] = math.nan
     res[1] = math.nan
     res[2] = math.nan
@@ -112,8 +121,10 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, kill_a
     for k in range(t.shape[0]):
         feas[k] = math.nan
         p = pos[k]
-        if math.isnan(p[0]):
+        if math.isnan(p[0]) or t[k] > win[1]:
             break
+        if t[k] < win[0]:
+            continue
         a = alt[k]
         if a < params[P_MIN_ALT] or a > params[P_MAX_ALT]:
             continue
@@ -173,7 +184,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, kill_a
 
 
 @njit(cache=True, parallel=True)
-def _engage_kernel(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, kill_assessment, out):
+def _engage_kernel(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, win, kill_assessment, out):
     n = pos.shape[0]
     nb = sites.shape[0]
     for i in prange(n):
@@ -182,7 +193,7 @@ def _engage_kernel(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, kil
         v = np.empty(3)
         feas = np.empty(t.shape[0])
         for j in range(nb):
-            _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, vmax[j], l0[i, j],
+            _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, vmax[j], l0[i, j], win[i, j],
                          kill_assessment, work, b, v, feas, out[i, j])
 
 
@@ -202,7 +213,7 @@ def _doctrine_kill_probability(batteries, engageable, shots):
 
 
 def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
-           kill_assessment: float = DEFAULT_KILL_ASSESSMENT) -> Engagement:
+           kill_assessment: float = DEFAULT_KILL_ASSESSMENT, intercept_window=None) -> Engagement:
     """Engagement timelines of N threats against B batteries.
 
     Args:
@@ -214,6 +225,10 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             exists (for that battery); NaN = never tracked. A `sensors.Timeline` stands for
             its ``track_time``.
         kill_assessment: seconds from an intercept until the next shoot-look-shoot launch.
+        intercept_window: (N, B, 2) earliest and latest intercept time (s after threat launch)
+            the battery's guidance allows, e.g. `study.battery_tracks` for batteries that
+            engage on their own radar's track; None (default) = unconstrained. A row
+            (+inf, -inf) allows no intercept.
 
     Returns:
         An `Engagement` with (N, B) arrays.
@@ -233,6 +248,13 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
         raise ValueError(f"track_time must have shape ({n},) or ({n}, {nb}), got {track.shape}")
     params = np.ascontiguousarray(np.array([b.interceptor.params() for b in batteries]).reshape(nb, N_PARAMS))
     l0 = np.ascontiguousarray(track + params[None, :, P_DELAY])
+    win = np.empty((n, nb, 2))
+    win[..., 0], win[..., 1] = -np.inf, np.inf
+    if intercept_window is not None:
+        given = np.asarray(intercept_window, dtype=float)
+        if given.shape != (n, nb, 2) or np.isnan(given).any():
+            raise ValueError(f"intercept_window must have shape ({n}, {nb}, 2) without NaN, got {given.shape}")
+        win[:] = given
     sites = np.ascontiguousarray(
         to_ecef(np.array([b.lat for b in batteries]), np.array([b.lon for b in batteries]), 0.0, earth).reshape(nb, 3))
     omega = earth.rotation_rate if models.rotation else 0.0
@@ -245,7 +267,7 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
     vmax = np.array([max_coast_speed(params[j], float(np.linalg.norm(sites[j])), earth.gm, omega) for j in range(nb)])
     out = np.empty((n, nb, 5))
     _engage_kernel(pos, alt, np.ascontiguousarray(trajectories.time, dtype=float), sites, params, earth.gm, omega,
-                   earth.polar_radius, vmax, l0, float(kill_assessment), out)
+                   earth.polar_radius, vmax, l0, win, float(kill_assessment), out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)
@@ -265,7 +287,7 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
         kill_probability=_doctrine_kill_probability(batteries, engageable, shots), engageable=engageable,
         sspk=np.array([b.interceptor.sspk for b in batteries]),
         inventory=np.array([b.inventory for b in batteries], dtype=np.int64), kill_assessment=float(kill_assessment),
-        battery_names=tuple(b.name for b in batteries), models=models,
+        battery_names=tuple(b.name for b in batteries), models=models, intercept_window=win,
     )
 
 

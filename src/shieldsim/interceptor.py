@@ -107,6 +107,10 @@ class Interceptor:
 
 DOCTRINES = ("one-shot", "salvo", "shoot-look-shoot")
 
+TRACK_MODES = ("own", "remote")
+"""Values of `Battery.launch_on` and `Battery.engage_on`: the battery's own fire-control radars
+only, or any fire-control-quality track of its network."""
+
 
 @dataclass(frozen=True)
 class Battery:
@@ -120,6 +124,21 @@ class Battery:
         doctrine: "one-shot", "salvo" (``salvo_size`` rounds at once) or "shoot-look-shoot".
         salvo_size: rounds per salvo.
         side: owner, e.g. "NATO" or "Russia".
+        launch_on: which track the battery may launch on (`TRACK_MODES`): ``"own"`` -- only a
+            track of one of its own fire-control radars (``own_radars``; other sensors may still
+            cue them); ``"remote"`` -- the earliest fire-control-quality track of its network,
+            which reaches it after the network latency unless the reporting sensor is a home
+            sensor of the network (`sensors.Network`).
+        engage_on: whose track may guide the interceptor to the intercept: ``"own"`` -- the
+            intercept must happen while one of its own fire-control radars holds a track of the
+            threat (from that radar's track time to the end of the detection interval it is
+            in); ``"remote"`` -- any fire-control track of the network (no own-radar constraint;
+            shieldsim does not check that a remote radar still holds the track at intercept).
+        own_radars: names of the battery's own fire-control radars (e.g. a ship's SPY-1); None
+            means the home radars of its network (`sensors.Network.home`).
+
+    Defaults (``"remote"``, ``"remote"``) are the behaviour of shieldsim before these fields
+    existed: launch and engage on any fire-control track of the network.
     """
 
     name: str
@@ -130,10 +149,19 @@ class Battery:
     doctrine: str = "one-shot"
     salvo_size: int = 2
     side: str = "NATO"
+    launch_on: str = "remote"
+    engage_on: str = "remote"
+    own_radars: tuple | None = None
 
     def __post_init__(self):
         if self.doctrine not in DOCTRINES:
             raise ValueError(f"doctrine must be one of {DOCTRINES}, got {self.doctrine!r}")
+        for key in ("launch_on", "engage_on"):
+            if getattr(self, key) not in TRACK_MODES:
+                raise ValueError(f"battery {self.name!r}: {key} must be one of {TRACK_MODES}, "
+                                 f"got {getattr(self, key)!r}")
+        if self.own_radars is not None:
+            object.__setattr__(self, "own_radars", tuple(self.own_radars))
         if self.inventory < 0 or self.salvo_size < 1:
             raise ValueError("inventory >= 0 and salvo_size >= 1 required")
 

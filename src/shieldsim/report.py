@@ -403,12 +403,29 @@ def _rows_from_figures(figures: list[tuple[str, Any, str]]) -> list[Assumption]:
     return rows
 
 
+def battery_posture_rows(sc, name: str) -> list[Assumption]:
+    """The two posture rows of battery ``name`` of scenario ``sc``: "launch on" and "engage on"
+    ("own radar (names)" or "remote (network N)"), with the battery's source."""
+    b = sc.batteries[name]
+    from .scenario import network_home
+
+    own = list(b.own_radars) if b.own_radars is not None else \
+        [h for h in network_home(sc).get(b.network, []) if h in sc.radars and sc.radars[h].fire_control]
+    own_text = f"own radar ({', '.join(own) or 'none'})"
+    texts = {"own": own_text, "remote": f"any fire-control track of network {b.network}"}
+    return [Assumption(f"batteries.{name}", "launch on", texts[b.launch_on], b.source),
+            Assumption(f"batteries.{name}", "engage on", texts[b.engage_on] if b.engage_on == "own"
+                       else f"any fire-control track of network {b.network} (no own-radar limit)", b.source)]
+
+
 def assumptions_from_scenario(sc) -> list[Assumption]:
     """Every numeric figure of a validated scenario (`scenario.Scenario`) with the source that
-    covers it, followed by the figures of the catalogue threat classes and interceptors the
-    scenario uses, each with its own source (``shieldsim/data/*.toml``). With an assumption
-    profile applied (``sc.assumptions``), a first row names it and every figure it changed shows
-    the profile's value with the override's source."""
+    covers it -- each battery's rows followed by its fire-control posture (what track it launches
+    on, whose track guides the intercept: `battery_posture_rows`) -- then the figures of the
+    catalogue threat classes and interceptors the scenario uses, each with its own source
+    (``shieldsim/data/*.toml``). With an assumption profile applied (``sc.assumptions``), a first
+    row names it and every figure (or posture) it changed shows the profile's value with the
+    override's source."""
     import tomllib
     from importlib.resources import files
 
@@ -426,6 +443,13 @@ def assumptions_from_scenario(sc) -> list[Assumption]:
         rows.append(Assumption("assumption profile", a.profile, f"{n} figure(s) changed by {len(a.overrides)} "
                                f"override(s) ({a.origin})", a.title))
     rows += _rows_from_figures(figures)
+    for name in sc.batteries:
+        obj = f"batteries.{name}"
+        at = max((k for k, r in enumerate(rows) if r.object == obj), default=len(rows) - 1) + 1
+        posture = battery_posture_rows(sc, name)
+        for r, key in zip(posture, ("launch_on", "engage_on")):
+            r.source = changed.get(f"{obj}.{key}", r.source)
+        rows[at:at] = posture
     used = {"missile": sorted({t.get("missile") for t in data.get("threats", {}).values()} - {None}),
             "interceptor": sorted({b.get("interceptor") for b in data.get("batteries", {}).values()}
                                   - set(data.get("interceptors", {})) - {None})}
@@ -480,7 +504,8 @@ def coverage_result(threat_area: str, protected, threats=(), map=None, figures=(
 
 def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_time: float | None = None,
                     track_time: float | None = None, cue_sensor: str = "", track_sensor: str = "",
-                    threat_area: str = "", threat: str | None = None, figure: bool = True) -> EngagementCase:
+                    threat_area: str = "", threat: str | None = None, figure: bool = True,
+                    launch_sensors=None) -> EngagementCase:
     """The engagement section entry of threat ``index``: its events (launch, burnout, the fused
     cue and fire-control track, per battery that can engage the earliest and latest interceptor
     launch and the first and last intercept opportunity, impact), headline figures (engageable
@@ -491,7 +516,9 @@ def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_tim
         trajectories: `trajectory.Trajectory` of the threats; engagement: `engagement.Engagement`
             of those threats against ``batteries`` (`interceptor.Battery`, same order as its
             columns); cue_time, track_time: seconds after the threat's launch (e.g.
-            ``Timeline.cue_time[index]``); cue_sensor, track_sensor: names for the event table.
+            ``Timeline.cue_time[index]``); cue_sensor, track_sensor: names for the event table;
+            launch_sensors: per battery (B), the sensor whose track it launches on
+            (`study.Tracks.track_sensor[index]`), shown with its earliest launch.
     """
     import numpy as np
 
@@ -508,8 +535,10 @@ def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_tim
     for j, name in enumerate(names):
         if not engagement.engageable[i, j]:
             continue
+        on = str(launch_sensors[j]) if launch_sensors is not None and launch_sensors[j] else ""
         events += [
-            TimelineEvent(float(engagement.launch_earliest[i, j]), "earliest interceptor launch", name),
+            TimelineEvent(float(engagement.launch_earliest[i, j]), "earliest interceptor launch", name,
+                          f"on the track of {on}" if on else ""),
             TimelineEvent(float(engagement.intercept_first[i, j]), "first intercept opportunity", name,
                           f"altitude {engagement.first_alt[i, j] / 1e3:,.0f} km"),
             TimelineEvent(float(engagement.launch_latest[i, j]), "latest interceptor launch", name),

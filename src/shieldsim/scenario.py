@@ -20,7 +20,8 @@ File shape (see ``shieldsim show epaa-2018`` for a complete example)::
     [launch_detectors.NAME]         # space-based infrared early warning (cue only)
     [networks.NAME]                 # members = [sensor or network names], latency_s
     [interceptors.NAME]             # inline interceptor types (else from the catalogue)
-    [batteries.NAME]                # site, interceptor, inventory, doctrine, side, network
+    [batteries.NAME]                # site, interceptor, inventory, doctrine, side, network,
+                                    # launch_on / engage_on ("own" | "remote"), own_radars
     [threats.NAME]                  # missile = catalogue name, or an inline definition
     [launch_areas.NAME]             # points = [{name, lat_deg, lon_deg}] or polygon_deg
     [defended]                      # lat/lon box and grid step of the defended region
@@ -213,7 +214,18 @@ class InterceptorSpec(_Spec):
 class BatterySpec(_Spec):
     """An interceptor battery (a land site or a ship). ``interceptor`` names an inline
     ``[interceptors.*]`` entry or a catalogue type; ``network`` names the sensor network
-    whose fire-control tracks it fires on."""
+    whose fire-control tracks it fires on.
+
+    ``launch_on`` -- what track it may launch on: ``"own"`` only a track of its own
+    fire-control radars (``own_radars``; the network's other sensors may still cue them),
+    ``"remote"`` any fire-control-quality track of its network (reports of non-home sensors
+    after the network latency). ``engage_on`` -- whose track may guide the interceptor:
+    ``"own"`` the intercept must happen while one of its own fire-control radars holds a track
+    of the threat (from that radar's track time to the end of the detection interval it is
+    in), ``"remote"`` any fire-control track of the network. ``own_radars`` names its own
+    radars (radars of its network, e.g. a ship's SPY-1); default: the home sensors of its
+    network. Defaults ``"remote"``/``"remote"`` keep the behaviour of files written before
+    these keys existed; state the posture and its source explicitly."""
 
     platform: Literal["land", "ship"] = "land"
     lat_deg: LatDeg
@@ -224,6 +236,9 @@ class BatterySpec(_Spec):
     salvo_size: _int(1, 16) = 2
     side: Side = "NATO"
     network: Name
+    launch_on: Literal["own", "remote"] = "remote"
+    engage_on: Literal["own", "remote"] = "remote"
+    own_radars: Annotated[list[Name], Field(min_length=1, max_length=200)] | None = None
     source: Text = ""
 
 
@@ -803,6 +818,16 @@ def check_references(sc: Scenario) -> list[Issue]:
         if b.network not in sc.networks:
             issues.append(Issue(f"batteries.{name}.network", b.network,
                                 "not a network of this scenario; allowed: " + (", ".join(sc.networks) or "(none defined)")))
+        if b.own_radars is not None and b.network in sc.networks:
+            try:
+                members = _expand(sc, b.network, ())
+            except ValueError:
+                members = None
+            for k, r in enumerate(b.own_radars):
+                if r not in sc.radars or (members is not None and r not in members):
+                    issues.append(Issue(f"batteries.{name}.own_radars[{k}]", r,
+                                        f"not a radar of network {b.network!r}; allowed: "
+                                        + (", ".join(x for x in (members or []) if x in sc.radars) or "(none)")))
         if b.interceptor not in sc.interceptors and interceptor_names is not None and \
                 _norm(b.interceptor) not in {_norm(n) for n in interceptor_names}:
             issues.append(Issue(f"batteries.{name}.interceptor", b.interceptor,
@@ -1001,10 +1026,13 @@ def interceptors(sc: Scenario) -> dict:
 
 
 def battery_kwargs(sc: Scenario) -> list[dict]:
-    """Keyword arguments of `interceptor.Battery` (``interceptor`` given by name) and the
+    """Keyword arguments of `interceptor.Battery` (``interceptor`` given by name; ``launch_on``,
+    ``engage_on`` and ``own_radars`` as in the file, None = the network's home sensors) and the
     ``network`` each battery fires on, in file order."""
     return [dict(name=name, lat=math.radians(b.lat_deg), lon=math.radians(b.lon_deg), interceptor=b.interceptor,
-                 inventory=b.inventory, doctrine=b.doctrine, salvo_size=b.salvo_size, side=b.side, network=b.network)
+                 inventory=b.inventory, doctrine=b.doctrine, salvo_size=b.salvo_size, side=b.side, network=b.network,
+                 launch_on=b.launch_on, engage_on=b.engage_on,
+                 own_radars=None if b.own_radars is None else tuple(b.own_radars))
             for name, b in sc.batteries.items()]
 
 

@@ -106,19 +106,79 @@ def reachable(missile, lat: float, lon: float, target_lat, target_lon, models) -
     return (dist <= 0.995 * reach) & (dist >= MIN_RANGE_M)
 
 
-def track_times(arch: Architecture, traj) -> tuple[np.ndarray, dict]:
-    """(N, B) fire-control track time of each flight for each battery (on the network the
-    battery fires on), and the `sensors.Timeline` of each network used."""
-    from .sensors import detect
+@dataclass
+class Tracks:
+    """What each battery of an architecture may fire on, for N flights (times in s after each
+    threat's launch).
 
+    Attributes:
+        track_time: (N, B) when each battery may launch: its network's fused fire-control track
+            (``launch_on = "remote"``) or its own radars' earliest track (``"own"``); NaN = never.
+        track_sensor: (N, B) object, name of the sensor whose track that is ('' = none).
+        intercept_window: (N, B, 2) earliest and latest intercept time the battery's guidance
+            allows (``engage_on``; -inf/+inf unconstrained, +inf/-inf none), for `engagement.engage`.
+        timelines: network name -> `sensors.Timeline` of every network a battery fires on.
+    """
+
+    track_time: np.ndarray
+    track_sensor: np.ndarray
+    intercept_window: np.ndarray
+    timelines: dict
+
+
+def battery_tracks(arch: Architecture, traj, networks: dict | None = None) -> Tracks:
+    """Detect the flights in every network a battery fires on (`sensors.detect`) and apply each
+    battery's ``launch_on``/``engage_on``/``own_radars`` (`sensors.battery_track`).
+
+    Args:
+        arch: the architecture; traj: the flights (`trajectory.Trajectory`, N).
+        networks: network name -> `sensors.Network` to use instead of ``arch.networks`` (sensor
+            variants).
+    Returns:
+        `Tracks` with (N, B) arrays in the order of ``arch.batteries``.
+    """
+    from .sensors import battery_track, detect
+
+    nets = arch.networks if networks is None else networks
     timelines = {}
     for name in dict.fromkeys(arch.battery_networks):
-        if name not in arch.networks:
-            raise ValueError(f"battery network {name!r} is not defined; allowed: {', '.join(arch.networks)}")
-        timelines[name] = detect(traj, arch.networks[name])
-    if not arch.batteries:
-        return np.empty((len(traj), 0)), timelines
-    return np.stack([timelines[n].track_time for n in arch.battery_networks], axis=1), timelines
+        if name not in nets:
+            raise ValueError(f"battery network {name!r} is not defined; allowed: {', '.join(nets)}")
+        timelines[name] = detect(traj, nets[name])
+    n, nb = len(traj), len(arch.batteries)
+    track = np.full((n, nb), np.nan)
+    sensor = np.full((n, nb), "", dtype=object)
+    window = np.empty((n, nb, 2))
+    for j, (bat, net) in enumerate(zip(arch.batteries, arch.battery_networks)):
+        tl = timelines[net]
+        bt = battery_track(tl, getattr(bat, "own_radars", None), getattr(bat, "launch_on", "remote"),
+                           getattr(bat, "engage_on", "remote"))
+        track[:, j] = bt.track_time
+        names = np.array(list(tl.sensor_names) + [""], dtype=object)
+        sensor[:, j] = names[bt.track_sensor]  # -1 picks the trailing ''
+        window[:, j] = bt.intercept_window
+    return Tracks(track, sensor, window, timelines)
+
+
+def track_times(arch: Architecture, traj) -> tuple[np.ndarray, dict]:
+    """(N, B) time each battery may launch on each flight (its ``launch_on``: the network's
+    fire-control track, or its own radars' track) and the `sensors.Timeline` of each network
+    used. It omits the guidance window of batteries that engage on their own radar: engage
+    with `engage_flights` (or pass `battery_tracks(...).intercept_window` to
+    `engagement.engage`)."""
+    t = battery_tracks(arch, traj)
+    return t.track_time, t.timelines
+
+
+def engage_flights(arch: Architecture, traj, kill_assessment: float | None = None, networks: dict | None = None):
+    """Track (`battery_tracks`) and engage (`engagement.engage`, honouring each battery's
+    intercept window) N flights with the architecture's batteries: the path every study
+    command uses. Returns (`engagement.Engagement`, `Tracks`)."""
+    from .engagement import DEFAULT_KILL_ASSESSMENT, engage
+
+    t = battery_tracks(arch, traj, networks)
+    ka = DEFAULT_KILL_ASSESSMENT if kill_assessment is None else kill_assessment
+    return engage(traj, arch.batteries, t.track_time, kill_assessment=ka, intercept_window=t.intercept_window), t
 
 
 def sector_order(sc: scen.Scenario) -> list[str]:
@@ -343,15 +403,14 @@ def scenario_engagement_table(sc, raid) -> dict:
     """The [engagement] table of a raid in a scenario (a `scenario.Scenario` or a
     `Architecture`): batteries (inventory, SSPK) and one window per route (launch area,
     launch point, aim point, threat class) and battery, flown with `fly` (the scenario's
-    trajectory shape), tracked with `track_times` and engaged with `engagement.engage`.
+    trajectory shape), tracked and engaged with `engage_flights` (each battery's launch_on and
+    engage_on).
 
     Threat classes are the scenario's ``threats`` names (a wave without ``missile`` takes its
     launch area's first class); launch points are named points of the area (default: its first).
     Under sectors of responsibility a battery gets a window only where its side is responsible
     (`responsible`: at its first intercept point), as in coverage.
     """
-    from .engagement import engage
-
     arch = sc if isinstance(sc, Architecture) else Architecture.from_scenario(sc)
     sc = arch.scenario
     aims = scen.aim_points(sc)
@@ -392,8 +451,7 @@ def scenario_engagement_table(sc, raid) -> dict:
             lat1.append(aims.lat[aim_index[aim_name]])
             lon1.append(aims.lon[aim_index[aim_name]])
         traj = fly(arch, cls, np.array(lat0), np.array(lon0), np.array(lat1), np.array(lon1))
-        track, _ = track_times(arch, traj)
-        eng = engage(traj, batteries, track)
+        eng, _ = engage_flights(arch, traj)
         ok = eng.engageable & responsible(arch, eng)
         for r, (area, point, aim_name, missile, _) in enumerate(group):
             for j, bat in enumerate(batteries):
@@ -483,7 +541,6 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
     `coverage.CellSummary` (one per architecture) and the number of pairs the class could not
     fly in the asked shape."""
     from .coverage import empty_summary, summarise_cells
-    from .engagement import engage
     from .trajectory import AimError
 
     try:
@@ -493,8 +550,7 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
         return [empty_summary(n_cells) for _ in archs], batch.cells.size
     out = []
     for a in archs:
-        track, _ = track_times(a, traj)
-        e = engage(traj, a.batteries, track)
+        e, _ = engage_flights(a, traj)
         out.append(summarise_cells(batch.cells[traj.pair_index], n_cells, e, allowed_batteries(a, e)))
     return out, batch.cells.size - len(traj)
 
@@ -840,14 +896,25 @@ def _variant_arch(arch: Architecture, variant: str, forward_radar: str = FORWARD
     return dataclasses.replace(arch, networks=nets)
 
 
-def variant_track_times(arch: Architecture, traj, variant: str, forward_radar: str = FORWARD_RADAR) -> np.ndarray:
-    """(N, B) fire-control track time of each flight for each battery under a sensor variant
-    (`SENSOR_VARIANTS`); ``cue-as-track`` uses the fused cue time of the battery's network."""
+def variant_tracks(arch: Architecture, traj, variant: str, forward_radar: str = FORWARD_RADAR) -> Tracks:
+    """`battery_tracks` of each flight for each battery under a sensor variant
+    (`SENSOR_VARIANTS`): the variant's sensors removed from every network (a removed own radar
+    gives no own track); ``cue-as-track`` launches every battery on the fused cue of its network
+    (whatever its ``launch_on``; the track sensor is then the cueing sensor), its guidance
+    window unchanged."""
     a = _variant_arch(arch, variant, forward_radar)
-    track, timelines = track_times(a, traj)
+    t = battery_tracks(a, traj)
     if variant == "cue-as-track" and arch.batteries:
-        track = np.stack([timelines[n].cue_time for n in arch.battery_networks], axis=1)
-    return track
+        t.track_time = np.stack([t.timelines[n].cue_time for n in arch.battery_networks], axis=1)
+        names = {n: np.array(list(t.timelines[n].sensor_names) + [""], dtype=object) for n in t.timelines}
+        t.track_sensor = np.stack([names[n][t.timelines[n].cue_sensor] for n in arch.battery_networks], axis=1)
+    return t
+
+
+def variant_track_times(arch: Architecture, traj, variant: str, forward_radar: str = FORWARD_RADAR) -> np.ndarray:
+    """(N, B) launch track time of each flight for each battery under a sensor variant
+    (`variant_tracks`, without the guidance window)."""
+    return variant_tracks(arch, traj, variant, forward_radar).track_time
 
 
 @dataclass
@@ -984,8 +1051,9 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
     done = 0
     matrices = {}
     for v in variants:
-        track = variant_track_times(arch, traj, v, forward_radar)
-        matrices[v] = det.deterrent_matrix(traj, arch.batteries, track, base, threat, aim_pt, min_speed=min_speed,
+        tr = variant_tracks(arch, traj, v, forward_radar)
+        matrices[v] = det.deterrent_matrix(traj, arch.batteries, tr.track_time, base, threat, aim_pt,
+                                           min_speed=min_speed, intercept_window=tr.intercept_window,
                                            attrs=provenance(arch, variant=v, trajectory=kind or "scenario"))
         done += 1
         report("matrix", done, total)
@@ -995,15 +1063,17 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
         phase_bats[ph] = [b.name for b in pa.batteries]
         sweeps[ph], phase_mx[ph] = {}, {}
         for v in sweep_variants:
-            track = variant_track_times(pa, traj, v, forward_radar)
-            phase_mx[ph][v] = det.deterrent_matrix(traj, pa.batteries, track, base, threat, aim_pt,
-                                                   min_speed=min_speed,
+            tr = variant_tracks(pa, traj, v, forward_radar)
+            phase_mx[ph][v] = det.deterrent_matrix(traj, pa.batteries, tr.track_time, base, threat, aim_pt,
+                                                   min_speed=min_speed, intercept_window=tr.intercept_window,
                                                    attrs=provenance(pa, variant=v, trajectory=kind or "scenario"))
-            sweeps[ph][v] = det.speed_sweep(traj, pa.batteries, track, speeds * 1e3)
+            sweeps[ph][v] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3,
+                                            intercept_window=tr.intercept_window)
             done += 1
             report("sweep", done, total)
-        track = variant_track_times(pa, traj, delay_variant, forward_radar)
-        delay_sweeps[ph] = det.speed_sweep(traj, pa.batteries, track, speeds * 1e3, delays_s)
+        tr = variant_tracks(pa, traj, delay_variant, forward_radar)
+        delay_sweeps[ph] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3, delays_s,
+                                           intercept_window=tr.intercept_window)
         done += 1
         report("sweep", done, total)
     ships = None
@@ -1014,7 +1084,10 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
         lat, lon, box = det.sea_positions(step_deg=ship_step_deg)
         if sel.any() and arch.batteries:
             sub = traj.subset(sel)
-            track = variant_track_times(arch, sub, delay_variant, forward_radar)[:, 0]
+            # the swept ships have no radar of their own: they launch and engage on the network's
+            # fused track (or cue, for cue-as-track) of the scenario's first battery network
+            tl = variant_tracks(arch, sub, delay_variant, forward_radar).timelines[arch.battery_networks[0]]
+            track = tl.cue_time if delay_variant == "cue-as-track" else tl.track_time
             e_bats = det.ship_batteries(icp, lat, lon)
             from .engagement import engage
 

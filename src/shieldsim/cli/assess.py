@@ -257,7 +257,6 @@ def representative_engagement(arch, area: str):
 
     from .. import report, study
     from .. import scenario as scen
-    from ..engagement import engage
 
     sc = arch.scenario
     pts = scen.launch_points(sc, area)
@@ -278,13 +277,16 @@ def representative_engagement(arch, area: str):
     label = f"{cls} {pts.names[0]} -> {targets.names[kept[k]]}"
     traj = flights.subset(slice(k, k + 1))
     traj.labels = np.array([label], dtype=object)
-    track, timelines = study.track_times(arch, traj)
-    e = engage(traj, arch.batteries, track)
-    cues = [t.cue_time[0] for t in timelines.values() if np.isfinite(t.cue_time[0])]
-    tracks = track[0][np.isfinite(track[0])] if track.size else np.empty(0)
-    return report.engagement_case(traj, e, arch.batteries, 0, cue_time=min(cues) if cues else None,
-                                  track_time=float(tracks.min()) if tracks.size else None,
-                                  threat_area=area, threat=label)
+    e, tr = study.engage_flights(arch, traj)
+    cues = sorted((float(t.cue_time[0]), t.sensor_names[t.cue_sensor[0]]) for t in tr.timelines.values()
+                  if np.isfinite(t.cue_time[0]))
+    row = tr.track_time[0]
+    first = int(np.nanargmin(row)) if np.isfinite(row).any() else -1
+    return report.engagement_case(traj, e, arch.batteries, 0, cue_time=cues[0][0] if cues else None,
+                                  track_time=float(row[first]) if first >= 0 else None,
+                                  cue_sensor=cues[0][1] if cues else "",
+                                  track_sensor=str(tr.track_sensor[0, first]) if first >= 0 else "",
+                                  launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label)
 
 
 def deterrent_section(arch, data: Path, progress: bool, load=None):

@@ -4,8 +4,8 @@ shoot-look-shoot opportunities, kill probability, impact -- and a plot of it.
 
 Flights: the scenario's threat classes from its launch areas to its aim points
 (`study.scenario_flights`: pairs beyond a class's reach, or that it cannot fly in the
-scenario's shape, are skipped). Tracks: `study.track_times` (the network each battery fires
-on). Engagements: `engagement.engage`.
+scenario's shape, are skipped). Tracks and engagements: `study.engage_flights` (the network
+each battery fires on, its ``launch_on``/``engage_on`` posture and guidance window).
 """
 
 from __future__ import annotations
@@ -37,20 +37,29 @@ def _flights(arch, threat, area, target, step, max_flights):
         fail(_OPTIONS[err.what], f"{err}{hint}")
 
 
-def _track_times(arch, traj):
-    """(N, B) fire-control track times and, per network used, its (cue, track) times
-    (`study.track_times`)."""
-    from ..study import track_times
+def _engage(arch, traj, kill_assessment):
+    """(`engagement.Engagement`, `study.Tracks`) of the flights (`study.engage_flights`) and,
+    per network used, its (cue, track) times."""
+    from ..study import engage_flights
 
     try:
-        track, timelines = track_times(arch, traj)
+        e, tracks = engage_flights(arch, traj, kill_assessment=kill_assessment)
     except ValueError as err:
         fail("--scenario", str(err))
-    return track, {name: (tl.cue_time, tl.track_time) for name, tl in timelines.items()}
+    return e, tracks, {name: (tl.cue_time, tl.track_time) for name, tl in tracks.timelines.items()}
 
 
 def _num(x):
     return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+def _window(engage_on, window):
+    """JSON of a battery's guidance window: None = unconstrained (``engage_on = "remote"``),
+    [] = its own radars never hold the threat, else [earliest, latest] intercept time, s."""
+    if engage_on == "remote":
+        return None
+    lo, hi = float(window[0]), float(window[1])
+    return [lo, hi] if math.isfinite(lo) and math.isfinite(hi) else []
 
 
 @app.command()
@@ -71,7 +80,6 @@ def engage(
     from ..assumptions import record
 
     output_file(plot, "--plot", "timeline.png")
-    from ..engagement import engage as run_engage
     from .coverage import load_architecture
 
     arch = load_architecture(scenario, "--scenario", load_profile_option(assumptions))
@@ -79,8 +87,7 @@ def engage(
     if not batteries:
         fail("--scenario", f"scenario {sc.name!r} has no batteries")
     traj, labels, skipped = _flights(arch, threat, area, target, step, max_flights)
-    track, per_net = _track_times(arch, traj)
-    e = run_engage(traj, batteries, track, kill_assessment=kill_assessment)
+    e, tracks, per_net = _engage(arch, traj, kill_assessment)
 
     flights = []
     for i, label in enumerate(labels):
@@ -89,7 +96,10 @@ def engage(
         for j, b in enumerate(batteries):
             rows.append({
                 "battery": b.name, "interceptor": b.interceptor.name, "network": bat_nets[j], "side": b.side,
-                "doctrine": b.doctrine, "engageable": bool(e.engageable[i, j]),
+                "doctrine": b.doctrine, "launch_on": b.launch_on, "engage_on": b.engage_on,
+                "track_s": _num(tracks.track_time[i, j]), "track_sensor": tracks.track_sensor[i, j] or None,
+                "guidance_window_s": _window(b.engage_on, tracks.intercept_window[i, j]),
+                "engageable": bool(e.engageable[i, j]),
                 "launch_earliest_s": _num(e.launch_earliest[i, j]), "launch_latest_s": _num(e.launch_latest[i, j]),
                 "intercept_first_s": _num(e.intercept_first[i, j]), "intercept_last_s": _num(e.intercept_last[i, j]),
                 "first_alt_km": _num(e.first_alt[i, j] / 1e3),
@@ -132,11 +142,12 @@ def _print_text(result, n):
         nets = ", ".join(f"{k}: cue {t(v['cue_s']).strip()} track {t(v['track_s']).strip()}" for k, v in f["networks"].items())
         typer.echo(f"\n{f['flight']}  ({f['ground_range_km']:.0f} km, apogee {f['apogee_km']:.0f} km)")
         typer.echo(f"  launch 0.0 | burnout {t(f['burnout_s']).strip()} | {nets} | impact {t(f['impact_s']).strip()}")
-        typer.echo(f"  {'battery':18s} {'interceptor':16s} {'launch':>7s} {'latest':>7s} {'first':>7s} {'last':>7s} "
-                   f"{'alt km':>7s} {'shots':>5s} {'Pk':>5s}")
+        typer.echo(f"  {'battery':18s} {'interceptor':16s} {'on track of':16s} {'launch':>7s} {'latest':>7s} "
+                   f"{'first':>7s} {'last':>7s} {'alt km':>7s} {'shots':>5s} {'Pk':>5s}")
         for r in f["batteries"]:
             alt = "   -   " if r["first_alt_km"] is None else f"{r['first_alt_km']:7.0f}"
-            typer.echo(f"  {r['battery'][:18]:18s} {r['interceptor'][:16]:16s} {t(r['launch_earliest_s'])} "
+            typer.echo(f"  {r['battery'][:18]:18s} {r['interceptor'][:16]:16s} {(r['track_sensor'] or '-')[:16]:16s} "
+                       f"{t(r['launch_earliest_s'])} "
                        f"{t(r['launch_latest_s'])} {t(r['intercept_first_s'])} {t(r['intercept_last_s'])} {alt} "
                        f"{r['shots']:5d} {r['kill_probability']:5.2f}")
     if n > _MAX_TEXT_FLIGHTS:

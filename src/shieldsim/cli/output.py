@@ -212,9 +212,11 @@ class _CommandExecutor:
 
             # the client logs its failed reconnections with tracebacks; the command reports the
             # outcome in one line
-            for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]:
+            # (tornado, under distributed's event loop, logs a reset connection as "Exception in callback")
+            for name in [n for n in logging.root.manager.loggerDict if n.split(".")[0] in ("distributed", "tornado")]:
                 logging.getLogger(name).setLevel(logging.CRITICAL)
-            logging.getLogger("distributed").setLevel(logging.CRITICAL)
+            for name in ("distributed", "tornado", "tornado.application", "asyncio"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             return executor(workers or None, self.scheduler)
         except (OSError, ValueError) as err:
