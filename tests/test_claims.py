@@ -166,14 +166,11 @@ def test_flips_lists_the_profiles_that_change_the_verdict_of_the_scenario_alone(
 def test_ftm15_verdict_matches_the_flights_of_phase_1_recomputed():
     """FTM-15: 'phase 1 can engage an IRBM aimed at Europe' -- recomputed from the scenario's IRBM
     flights, tracked and engaged here."""
-    from shieldsim.engagement import engage
-
     c = BY_ID["ftm15-phase1-capability"]
     ledger = claims.evaluate([c], [None])
     arch = study.Architecture.from_scenario(scenario.load("epaa-2011"))
     traj, labels, _ = study.scenario_flights(arch, threat="irbm")
-    track, _ = study.track_times(arch, traj)
-    e = engage(traj, arch.batteries, track)
+    e, _ = study.engage_flights(arch, traj)
     engaged = study.allowed_batteries(arch, e).any(axis=1)
     fraction = engaged.sum() / len(labels)
     r = ledger.results[c.id]["scenario"]
@@ -244,7 +241,6 @@ def test_a_profile_is_applied_to_the_study_and_its_flip_is_reported(tmp_path):
     """The ledger's figure under a profile is the study of the scenario with the profile applied
     (`assumptions.apply`, recomputed here); cutting the SM-3 ranges flips the verdict."""
     from shieldsim import assumptions
-    from shieldsim.engagement import engage
 
     (c,) = claims.load_claims(write_catalogue(tmp_path, FLIGHTS_CLAIM))
     profile_path = tmp_path / "short-sm3.toml"
@@ -255,8 +251,8 @@ def test_a_profile_is_applied_to_the_study_and_its_flip_is_reported(tmp_path):
     def fraction(sc):
         arch = study.Architecture.from_scenario(sc)
         traj, labels, _ = study.scenario_flights(arch, threat="irbm")
-        track, _ = study.track_times(arch, traj)
-        return study.allowed_batteries(arch, engage(traj, arch.batteries, track)).any(axis=1).sum() / len(labels)
+        e, _ = study.engage_flights(arch, traj)
+        return study.allowed_batteries(arch, e).any(axis=1).sum() / len(labels)
 
     base = scenario.load("epaa-2018")
     alone, cut = fraction(base), fraction(assumptions.apply(base, assumptions.load_profile(profile_path)))

@@ -21,8 +21,9 @@ Studies (``check.study``):
   flights (Russian ICBM bases to North American aim points) that some battery of the phase
   ``scenario`` can engage, on the tracks of the sensor ``variant`` (`study.SENSOR_VARIANTS`).
 * ``flights``: ``fraction_engageable`` of the scenario's own threat flights (its launch areas to
-  its aim points, optionally one threat class), engaged by some battery that holds the rounds its
-  doctrine fires and (under sectors) is responsible where it would intercept.
+  its aim points, optionally one threat class), tracked and engaged as every study does
+  (`study.engage_flights`: each battery's ``launch_on``/``engage_on``) by some battery that holds
+  the rounds its doctrine fires and (under sectors) is responsible where it would intercept.
 * ``unsupported``: a claim shieldsim cannot test; the result is ``holds`` None with ``reason``.
 
 Margin: the signed distance of the figure from the threshold in the figure's unit, positive
@@ -580,8 +581,6 @@ class _Context:
 
     def flights_all(self, claims: list, report) -> dict:
         """{(scenario, threat, profile): fraction of the scenario's flights engageable, or Unavailable}."""
-        from .engagement import engage
-
         needed = list(dict.fromkeys((c.check.scenario, c.check.threat) for c in claims))
         out, total, done = {}, len(needed) * len(self.profiles), 0
         for s, threat in needed:
@@ -595,8 +594,7 @@ class _Context:
                     except study.SelectionError as err:
                         out[(s, threat, p)] = Unavailable(str(err))
                     else:
-                        track, _ = study.track_times(a, traj)
-                        e = engage(traj, a.batteries, track)
+                        e, _ = study.engage_flights(a, traj)  # each battery's launch_on / engage_on
                         ok = study.allowed_batteries(a, e).any(axis=1) if a.batteries else []
                         out[(s, threat, p)] = float(sum(ok) / max(len(traj), 1))
                 done += 1
