@@ -639,8 +639,7 @@ def test_raid_from_a_built_in_scenario_computes_windows_and_runs(tmp_path):
     for w in table["window"]:
         assert w["launch_earliest_s"] <= w["launch_latest_s"] < w["intercept_last_s"]
         assert w["launch_earliest_s"] < w["intercept_first_s"] <= w["intercept_last_s"]
-    # Redzikowo's SM-3 IIA, guided on remote tracks, covers Bucharest
-    assert any(w["battery"] == "redzikowo" for w in table["window"])
+    assert any(w["battery"] == "deveselu" for w in table["window"])  # Deveselu covers Bucharest
 
     path = tmp_path / "raid.toml"
     path.write_text(SCENARIO_RAID)

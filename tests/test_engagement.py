@@ -290,7 +290,7 @@ def test_engage_cli_json_timeline_and_plot(tmp_path, capsys):
         elif r["engageable"]:
             lo, hi = r["guidance_window_s"]
             assert lo <= r["intercept_first_s"] <= r["intercept_last_s"] <= hi
-    assert rows["redzikowo"]["engage_on"] == "remote" and rows["deveselu"]["engage_on"] == "own"
+    assert all(r["engage_on"] == "remote" for r in rows.values())  # every NATO battery since phase 1
     assert plot.stat().st_size > 10_000
 
 

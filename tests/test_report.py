@@ -394,7 +394,9 @@ def test_assumptions_from_a_builtin_scenario_list_every_figure_with_its_source()
 def test_assumptions_show_each_battery_posture_after_its_figures_with_its_source():
     from shieldsim import scenario
 
-    sc = scenario.load("epaa-2018")
+    # the built-in batteries all engage on remote; one set to its own radar shows the other wording
+    sc = scenario.loads('name = "strict-ship"\nextends = "epaa-2018"\n'
+                        '[batteries.aegis-east-med]\nengage_on = "own"\n')
     rows = report.assumptions_from_scenario(sc)
     for name, b in sc.batteries.items():
         mine = [k for k, r in enumerate(rows) if r.object == f"batteries.{name}"]

@@ -675,11 +675,21 @@ def test_every_built_in_battery_states_its_fire_control_posture_with_a_source():
             assert spec.own_radars, f"{name}: batteries.{bat} names its own radars"
 
 
-def test_phase_one_launches_on_remote_per_ftm15_and_no_scenario_reads_it_as_a_phase_two_capability():
+def test_phase_one_launches_on_remote_per_ftm15_and_engages_on_remote_per_the_public_record():
+    """Every NATO battery of the built-in scenarios launches and engages on remote from phase 1
+    (FTM-15; MDAA, 14 Dec 2011: 'engage outside of their respective ship sensor ranges'); the
+    stricter own-SPY-1 reading is named in each source as unverified, and no scenario reads
+    launch on remote as a phase 2 capability."""
     p1 = S.load("epaa-2011")
     assert p1.radars["kurecik-tpy2"].fire_control
-    assert (p1.batteries["aegis-east-med"].launch_on, p1.batteries["aegis-east-med"].engage_on) == ("remote", "own")
-    assert "FTM-15" in p1.description and "FTM-15" in p1.batteries["aegis-east-med"].source
+    ship = p1.batteries["aegis-east-med"]
+    assert (ship.launch_on, ship.engage_on) == ("remote", "remote")
+    assert "FTM-15" in p1.description and "FTM-15" in ship.source
+    assert "engage outside of their respective ship sensor ranges" in " ".join(ship.source.split())
     for name in S.builtin_names():
         assert "came with phase 2" not in S.builtin_text(name), name
-    assert S.load("epaa-2018").batteries["redzikowo"].engage_on == "remote"
+        for bat, spec in S.load(name).batteries.items():
+            if spec.side == "NATO":
+                assert (spec.launch_on, spec.engage_on) == ("remote", "remote"), f"{name}: batteries.{bat}"
+                text = " ".join(spec.source.split())
+                assert "stricter" in text and "not verified" in text, f"{name}: batteries.{bat}"

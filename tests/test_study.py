@@ -264,16 +264,24 @@ def phase1():
     return arch, traj, labels
 
 
-def test_phase1_ship_launches_on_the_forward_radar_track_and_its_spy1_alone_sees_no_warhead(phase1):
-    """Phase 1 as documented (FTM-15, 15 April 2011): the ship launches on the Kurecik TPY-2's
-    track (launch on remote) and its own SPY-1 must hold the threat at the intercept (engage on
-    own). With shieldsim's notional SPY-1 figure (500 km against 1 m^2) the radar detects a
-    0.05-0.1 m^2 warhead at 236-281 km, but every flight from Tabriz to Athens, Bucharest or
-    Ankara passes at least ~420 km from the ship (recomputed below from the sampled positions):
-    the SPY-1 never forms a track, so with launch_on = "own" the ship never fires, and under the
-    documented posture it fires on the TPY-2 track but no intercept is guided -- phase 1 defends
-    none of these cities with these figures. Only engage on remote (a later Aegis capability)
-    would let it engage the Athens flights (intercepts ~520-710 s after launch)."""
+SOUTH_EAST_NATO = ("GRC", "TUR", "BGR", "ROU", "ALB")
+"""NATO members of 2011 in south-eastern Europe, within reach of the phase 1 ship."""
+
+
+def test_phase1_defends_south_eastern_europe_on_the_forward_radar_track_and_none_without_launch_on_remote(phase1):
+    """Phase 1 as documented: the ship launches on the Kurecik TPY-2's track (launch on remote,
+    FTM-15, 15 April 2011) and is guided on it beyond its own radar (engage on remote: MDAA,
+    14 Dec 2011, the forward radars let Aegis missiles 'engage outside of their respective ship
+    sensor ranges'). Premise, recomputed from the sampled positions: with shieldsim's notional
+    SPY-1 figure (500 km against 1 m^2) the ship's radar detects a 0.05-0.1 m^2 warhead at
+    236-281 km, but every flight from Tabriz to Athens, Bucharest or Ankara passes at least
+    ~420 km from the ship, so the SPY-1 alone never forms a track.
+    Hence: documented posture -- the Athens flights are engageable (intercepts ~520-710 s after
+    launch) and a coverage run from Tabriz defends people in south-eastern NATO countries;
+    launch_on = "own" -- the ship never gets a track to fire on: nothing engageable, nobody
+    defended; engage_on = "own" (the stricter, unverified reading: own SPY-1 at the intercept)
+    -- the ship fires on the TPY-2 track but its SPY-1 never holds the warhead, so no intercept
+    can be guided: nothing engageable, nobody defended."""
     import dataclasses
 
     from shieldsim.earth import to_ecef
@@ -281,7 +289,7 @@ def test_phase1_ship_launches_on_the_forward_radar_track_and_its_spy1_alone_sees
     arch, traj, labels = phase1
     sc = arch.scenario
     bat = sc.batteries["aegis-east-med"]
-    assert (bat.launch_on, bat.engage_on, bat.own_radars) == ("remote", "own", ["spy1-east-med"])
+    assert (bat.launch_on, bat.engage_on, bat.own_radars) == ("remote", "remote", ["spy1-east-med"])
     assert sc.radars["kurecik-tpy2"].fire_control and "FTM-15" in sc.radars["kurecik-tpy2"].source
 
     spy = sc.radars["spy1-east-med"]
@@ -290,18 +298,29 @@ def test_phase1_ship_launches_on_the_forward_radar_track_and_its_spy1_alone_sees
     reach = spy.reference_range_km * 1e3 * (np.asarray(traj.rcs) / spy.reference_rcs_m2) ** 0.25
     assert (reach < closest).all(), "premise: the SPY-1 cannot detect these warheads"
 
-    def run(**posture):
-        a = dataclasses.replace(arch, batteries=[dataclasses.replace(b, **posture) for b in arch.batteries])
-        return study.engage_flights(a, traj)
+    def posture(**kw):
+        return dataclasses.replace(arch, batteries=[dataclasses.replace(b, **kw) for b in arch.batteries])
 
-    own, t_own = run(launch_on="own")
-    assert np.isnan(t_own.track_time).all() and not own.engageable.any()
-    documented, t_doc = run()
+    documented, t_doc = study.engage_flights(arch, traj)
     assert (t_doc.track_sensor[:, 0] == "kurecik-tpy2").all()
-    assert (t_doc.intercept_window[:, 0, 0] == np.inf).all() and not documented.engageable.any()
-    eor, _ = run(engage_on="remote")
+    assert np.array_equal(t_doc.intercept_window[:, 0], np.tile([-np.inf, np.inf], (len(labels), 1)))
     athens = np.array(["athens" in lab for lab in labels])
-    assert eor.engageable[athens, 0].all() and not eor.engageable[~athens, 0].any()
+    assert documented.engageable[athens, 0].all() and not documented.engageable[~athens, 0].any()
+    own, t_own = study.engage_flights(posture(launch_on="own"), traj)
+    assert np.isnan(t_own.track_time).all() and not own.engageable.any()
+    strict, t_strict = study.engage_flights(posture(engage_on="own"), traj)
+    assert (t_strict.track_sensor[:, 0] == "kurecik-tpy2").all()
+    assert (t_strict.intercept_window[:, 0, 0] == np.inf).all() and not strict.engageable.any()
+
+    # the same three postures over Europe (one set of flights, 2 deg grid, launches from Tabriz)
+    results = study.coverage_many([arch, posture(launch_on="own"), posture(engage_on="own")], areas=["tabriz"],
+                                  grid_deg=2.0)
+    rows = [{r["iso3"]: r for r in res.as_dict()["per_country"]} for res in results]
+    south_east = [sum(r[c]["population_defended"] for c in SOUTH_EAST_NATO if c in r) for r in rows]
+    assert south_east[0] > 0, "the documented posture defends people in south-eastern NATO Europe"
+    assert rows[0]["GRC"]["population_defended"] > 0  # Athens's country
+    for res in results[1:]:
+        assert res.as_dict()["population_protected"] == 0 and res.nato_europe()["nato_europe"]["population_defended"] == 0
 
 
 # ------------------------------------------------------------------------ NATO Europe headline
