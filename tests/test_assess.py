@@ -104,3 +104,22 @@ def test_summary_and_findings_lead_with_nato_europe(report_dir):
     assert all(o["nato_europe"]["membership_year"] == 2018 for o in options)
     page = (report_dir / "index.html").read_text()
     assert page.index("NATO&#x27;s European members") < page.index("Whole grid")
+
+
+def test_claims_ledger_and_headline_under_every_profile_are_in_the_report(report_dir):
+    from shieldsim import assumptions, claims
+
+    summary = json.loads((report_dir / "summary.json").read_text())
+    profiles = ["scenario"] + assumptions.builtin_profiles()
+    assert list(summary["profiles"]) == profiles
+    assert [c["id"] for c in summary["claims"]] == [c.id for c in claims.load_claims()]
+    assert all(list(c["results"]) == profiles for c in summary["claims"])
+    grid = max(float(GRID_DEG), claims.DEFAULT_GRID_DEG)
+    assert summary["provenance"]["extra"]["claims_grid_deg"] == grid
+    for p in profiles:
+        head = summary["profiles"][p]
+        assert head["grid_deg"] == grid and list(head["nato_europe"]) == ["all", "tabriz", "nw-iran", "central-iran"]
+        assert 0 <= head["nato_europe"]["all"]["fraction_defended_of_threatened"] <= 1
+    if float(GRID_DEG) >= claims.DEFAULT_GRID_DEG:  # same grid: the scenario column is the coverage section's figure
+        nato = {c["threat_area"]: c for c in summary["coverage"]}["all threat areas together"]["nato_europe"]
+        assert summary["profiles"]["scenario"]["nato_europe"]["all"]["population_defended"] == nato["population_defended"]

@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 
 from shieldsim import report
 from shieldsim.report import (
-    Assessment, Assumption, CooperationOption, CooperationResult, CountryRow, CoverageResult, DataFile,
-    DeterrentPair, DeterrentResult, EngagementCase, Plot, Provenance, RegionPopulation, TimelineEvent,
+    Assessment, Assumption, ClaimRow, ClaimsResult, CooperationOption, CooperationResult, CountryRow, CoverageResult,
+    DataFile, DeterrentPair, DeterrentResult, EngagementCase, Plot, Provenance, RegionPopulation, TimelineEvent,
 )
 
 SCENARIO_TEXT = '''name = "synthetic"
@@ -78,8 +78,26 @@ def synthetic_assessment(**overrides) -> Assessment:
                                    nato_europe=RegionPopulation(450e6, 300e6, 190e6, ["ROU", "POL"], [], 2018, "scenario")),
                  CooperationOption("Sectors", "sectoral-2010", 150_000_000, 600_000_000)],
         threat_area="central Iran", difference_map=Plot(small_figure("mesh", "Difference"), caption="Difference map"))
+    def result(holds, figure, margin, unit="fraction", reason="made up"):
+        return {"holds": holds, "figure": figure, "margin": margin, "unit": unit, "reason": reason}
+
+    claims = ClaimsResult(
+        profiles=["scenario", "independent"], grid_deg=2.0,
+        profile_titles={"scenario": "the scenario as written", "independent": "Open critiques <made up>"},
+        claims=[ClaimRow("phase-claim", "A <claimant>", "US/NATO", "2011-09-15", "Phase 2 expands coverage.",
+                         "quotation", "https://fact-sheet.invalid/page (checked)", "coverage-difference: > 0",
+                         {"scenario": result(True, 56_263_229, 56_263_229, "people"),
+                          "independent": result(False, -1_500.0, -1_500.0, "people")}, ["independent"]),
+                 ClaimRow("untestable", "Someone", "independent", "2013", "Cannot be tested.", "paraphrase",
+                          "not verified against the original", "cannot be tested: no model",
+                          {"scenario": result(None, None, None, "", "no model"),
+                           "independent": result(None, None, None, "", "no model")})],
+        headlines={p: {"all": RegionPopulation(565_000_000, 386_000_000, d, ["POL", "ROU"], membership_year=2018,
+                                               membership_year_from="scenario"),
+                       "tabriz": RegionPopulation(565_000_000, 378_000_000, d + 1, ["POL", "ROU"])}
+                   for p, d in (("scenario", 175_463_462), ("independent", 170_000_000))})
     fields = dict(
-        scenario="synthetic", scenario_text=SCENARIO_TEXT,
+        scenario="synthetic", scenario_text=SCENARIO_TEXT, claims=claims,
         provenance=Provenance(version="9.9.9", models={"earth": "wgs84", "rotation": True, "drag": False}, seed=7,
                               command="shieldsim assess synthetic --grid-deg 2", timestamp="2026-01-01T00:00:00+00:00",
                               extra={"grid_deg": 2.0, "wall_time_s": np.float64(12.5)}),
@@ -210,18 +228,20 @@ def test_displayed_figures_are_formatted_from_the_same_values(written):
 
 def test_missing_sections_render_a_clear_note(tmp_path):
     a = synthetic_assessment(coverage=None, deterrent=None, engagement=None, cooperation=None, assumptions=[],
-                             not_computed={"deterrent": "the scenario has no strategic bases"})
+                             claims=None, not_computed={"deterrent": "the scenario has no strategic bases"})
     index = report.write_report(tmp_path, a)
     text = index.read_text(encoding="utf-8")
     c = parse(index)
     for sid in report.SECTIONS:
         assert sid in c.ids
-    for sid in ("coverage", "engagement", "deterrent", "cooperation"):
+    for sid in ("coverage", "engagement", "deterrent", "cooperation", "claims"):
         assert f'data-missing="{sid}"' in text
     assert "Not computed in this run: the scenario has no strategic bases" in text
     assert "Not computed in this run: Defended areas and population, Engagement timelines, The deterrent" in text
     s = json.loads((tmp_path / "summary.json").read_text())
-    assert s["coverage"] is None and s["sections"] == dict.fromkeys(("coverage", "engagement", "deterrent", "cooperation"), False)
+    assert s["coverage"] is None and s["sections"] == dict.fromkeys(
+        ("coverage", "engagement", "deterrent", "cooperation", "claims"), False)
+    assert s["claims"] is None and s["profiles"] is None
     assert s["not_computed"]["deterrent"] == "the scenario has no strategic bases"
 
 
@@ -460,7 +480,7 @@ def test_csv_tables_hold_the_numbers_of_summary_json(written):
 
 
 def test_no_tables_for_sections_not_computed(tmp_path):
-    report.write_report(tmp_path, synthetic_assessment(deterrent=None, cooperation=None, data_files=[]))
+    report.write_report(tmp_path, synthetic_assessment(deterrent=None, cooperation=None, claims=None, data_files=[]))
     assert (tmp_path / "coverage-countries.csv").exists() and not (tmp_path / "deterrent-pairs.csv").exists()
     s = json.loads((tmp_path / "summary.json").read_text())
     assert [d["path"] for d in s["data_files"]] == ["coverage-countries.csv", "coverage-nato-europe.csv",
@@ -604,3 +624,46 @@ def test_coverage_result_splits_nato_europe_of_the_scenario_year_from_the_rest(t
     assert int(groups["NATO Europe"]["population_defended"]) == entry.nato_europe.population_defended
     assert groups["NATO Europe"]["membership_year"] == "2011"
     assert int(groups["whole grid"]["population_total"]) == entry.population_total
+
+
+def test_claims_section_shows_the_ledger_and_the_headline_per_profile(written):
+    """Claims and assumptions: every verdict, figure and margin per profile and the NATO-Europe
+    headline under each profile are summary.json numbers; the flips are named; the CSV tables
+    hold the same rows."""
+    import csv
+
+    out, index = written
+    s = json.loads((out / "summary.json").read_text())
+    a = synthetic_assessment()
+    assert s["sections"]["claims"] is True
+    assert [c["id"] for c in s["claims"]] == ["phase-claim", "untestable"]
+    first = s["claims"][0]
+    assert first["results"]["scenario"] == {"holds": True, "figure": 56_263_229, "margin": 56_263_229,
+                                            "unit": "people", "reason": "made up"}
+    assert first["results"]["independent"]["holds"] is False and first["flipped_by"] == ["independent"]
+    assert all(r["holds"] is None for r in s["claims"][1]["results"].values())
+    assert list(s["profiles"]) == ["scenario", "independent"]
+    head = s["profiles"]["independent"]
+    assert head["grid_deg"] == 2.0 and head["title"] == "Open critiques <made up>"
+    assert head["nato_europe"]["all"]["population_defended"] == a.claims.headlines["independent"]["all"].population_defended
+    assert head["nato_europe"]["all"]["fraction_defended_of_threatened"] == pytest.approx(170e6 / 386e6)
+    keys = {k for k, _ in parse(index).cells}
+    for pointer in ("/claims/0/results/scenario/holds", "/claims/0/results/independent/figure",
+                    "/claims/0/results/independent/margin", "/claims/1/results/scenario/holds",
+                    "/profiles/scenario/nato_europe/all/population_defended",
+                    "/profiles/independent/nato_europe/tabriz/fraction_defended_of_threatened"):
+        assert pointer in keys, pointer
+    text = index.read_text(encoding="utf-8")
+    section = text[text.index('<section id="claims">'):text.index('<section id="assumptions">')]
+    assert ">does not hold</td>" in section and ">not testable</td>" in section and "Open critiques &lt;made up&gt;" in section
+    assert "<td>independent</td></tr>" in section  # the flipped-by column
+    with open(out / "claims-ledger.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["id"], r["profile"], r["holds"]) for r in rows] == [
+        ("phase-claim", "scenario", "True"), ("phase-claim", "independent", "False"),
+        ("untestable", "scenario", ""), ("untestable", "independent", "")]
+    with open(out / "profiles-nato-europe.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["profile"], r["threat_area"], int(r["population_defended"])) for r in rows] == [
+        ("scenario", "all", 175_463_462), ("scenario", "tabriz", 175_463_463),
+        ("independent", "all", 170_000_000), ("independent", "tabriz", 170_000_001)]

@@ -38,7 +38,7 @@ from typing import Any
 
 from . import __version__
 
-SECTIONS = ("summary", "coverage", "engagement", "deterrent", "cooperation", "assumptions", "provenance")
+SECTIONS = ("summary", "coverage", "engagement", "deterrent", "cooperation", "claims", "assumptions", "provenance")
 """Ids of the sections of ``index.html``, in page order."""
 
 COMPARE_SECTIONS = ("summary", "differences", "coverage", "engagement", "deterrent", "cooperation",
@@ -293,6 +293,43 @@ class CooperationResult:
 
 
 @dataclass
+class ClaimRow:
+    """One claim of the claims ledger with its verdict under each assumption profile: who
+    (``claimant``, ``side``), when (``date``, ISO 8601), what (``statement``, a ``statement_kind``
+    "quotation" or "paraphrase"), where it was checked (``source``), how shieldsim tests it
+    (``check``, one line), ``results`` {profile: {"holds" (True/False/None = not testable),
+    "figure", "margin" (signed distance from the threshold, positive where the claim holds),
+    "unit", "reason"}} and ``flipped_by`` (the profiles whose verdict differs from the scenario
+    alone's)."""
+
+    id: str
+    claimant: str
+    side: str
+    date: str
+    statement: str
+    statement_kind: str
+    source: str
+    check: str
+    results: dict
+    flipped_by: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ClaimsResult:
+    """The "Claims and assumptions" section: ``profiles`` (names in column order, "scenario" =
+    the scenario as written) with their ``profile_titles``; ``claims`` (`ClaimRow`);
+    ``headlines`` {profile: {area ("all" first): `RegionPopulation` of NATO Europe}} of the
+    assessed scenario under each profile; ``grid_deg`` of those studies; ``notes``."""
+
+    profiles: list[str]
+    claims: list[ClaimRow]
+    headlines: dict
+    grid_deg: float
+    profile_titles: dict = field(default_factory=dict)
+    notes: str = ""
+
+
+@dataclass
 class DataFile:
     """A data file written next to ``index.html``: ``path`` relative to the report folder."""
 
@@ -317,6 +354,7 @@ class Assessment:
     engagement: list[EngagementCase] | None = None
     deterrent: DeterrentResult | None = None
     cooperation: CooperationResult | None = None
+    claims: ClaimsResult | None = None
     data_files: list[DataFile] = field(default_factory=list)
     not_computed: dict[str, str] = field(default_factory=dict)
 
@@ -696,7 +734,8 @@ def summary_dict(assessment: Assessment) -> dict:
                        "command": prov.command, "timestamp": prov.timestamp,
                        "extra": {k: _number(v) for k, v in prov.extra.items()}},
         "key_findings": list(a.key_findings),
-        "sections": {s: getattr(a, s) is not None for s in ("coverage", "engagement", "deterrent", "cooperation")},
+        "sections": {s: getattr(a, s) is not None for s in ("coverage", "engagement", "deterrent", "cooperation",
+                                                             "claims")},
         "not_computed": dict(a.not_computed),
     }
     if a.coverage is None:
@@ -763,9 +802,27 @@ def summary_dict(assessment: Assessment) -> dict:
                          "population_total": _number(o.population_total),
                          "fraction_protected": _number(o.fraction_protected)} for o in a.cooperation.options],
         }
+    out["claims"], out["profiles"] = _claims_dicts(a.claims)
     out["data_files"] = [{"path": d.path, "format": d.format or _format_of(d.path), "description": d.description}
                          for d in a.data_files]
     return out
+
+
+def _claims_dicts(c: ClaimsResult | None) -> tuple[list | None, dict | None]:
+    """summary.json's ``claims`` (one object per claim: id, claimant, side, date, statement,
+    statement_kind, source, check, results {profile: {holds, figure, margin, unit, reason}},
+    flipped_by) and ``profiles`` ({profile: {"title", "grid_deg", "nato_europe": {area:
+    NATO-Europe figures}}}: the assessed scenario's headline under each profile)."""
+    if c is None:
+        return None, None
+    claims = [{"id": r.id, "claimant": r.claimant, "side": r.side, "date": r.date, "statement": r.statement,
+               "statement_kind": r.statement_kind, "source": r.source, "check": r.check,
+               "results": {p: {k: _number(v) for k, v in r.results[p].items()} for p in c.profiles},
+               "flipped_by": list(r.flipped_by)} for r in c.claims]
+    profiles = {p: {"title": c.profile_titles.get(p, ""), "grid_deg": c.grid_deg,
+                    "nato_europe": {area: _region_dict(g, "members") for area, g in c.headlines.get(p, {}).items()}}
+                for p in c.profiles}
+    return claims, profiles
 
 
 def _membership(nato: dict) -> str:
@@ -808,6 +865,18 @@ def summary_lines(summary: dict) -> list[tuple[str, str]]:
     if det:
         rows.append(("Deterrent cases engageable (base x aim point x battery)",
                      f"{det['pairs_engageable']} of {det['pairs_total']} ({_fmt_pct(det['fraction_engageable_all'])})"))
+    for p, head in (summary.get("profiles") or {}).items():
+        nato = (head.get("nato_europe") or {}).get("all")
+        if nato:
+            rows.append((f"NATO Europe under profile '{p}' (grid {head['grid_deg']:g} deg), all threat areas",
+                         _of_threatened(nato)))
+    claims = summary.get("claims")
+    if claims:
+        for p in summary["profiles"]:
+            verdicts = [c["results"][p]["holds"] for c in claims]
+            rows.append((f"Claims under profile '{p}'",
+                         f"{verdicts.count(True)} hold, {verdicts.count(False)} do not, "
+                         f"{verdicts.count(None)} not testable"))
     coop = summary.get("cooperation")
     if coop:
         for o in coop["options"]:
@@ -1327,6 +1396,69 @@ class _Page:
         out.append(_paragraphs(c.notes))
         return "".join(out)
 
+    def claims(self) -> str:
+        if self.a.claims is None:
+            return self.missing("claims")
+        c = self.a.claims
+        profiles = list(self.s["profiles"])
+        titles = "; ".join(f"<strong>{_text(p)}</strong>: {_text(self.s['profiles'][p]['title'])}" for p in profiles)
+        out = ['<p>The public claims of the dispute, each tested by a shieldsim study, and the headline figures, '
+               'under the scenario as written and under each assumption profile (a named set of the disputed '
+               f'figures, every one with its source). Profiles: {titles}. These studies run on a {c.grid_deg:g}-degree '
+               'grid, at least as coarse as the coverage section\'s (its grid is in the provenance): where the '
+               'grids differ, so do the figures, slightly.</p>',
+               "<h3>NATO Europe under each profile</h3>"]
+        rows = []
+        for p in profiles:
+            areas = self.s["profiles"][p]["nato_europe"]
+            for area in areas:
+                label = "all threat areas together" if area == "all" else area
+                path = ("profiles", p, "nato_europe", area)
+                rows.append(f"<tr><td>{_text(p)}</td><td>{_text(label)}</td>"
+                            f"{self.num((*path, 'population_threatened'), _fmt_people)}"
+                            f"{self.num((*path, 'population_defended'), _fmt_people)}"
+                            f"{self.num((*path, 'fraction_defended_of_threatened'), _fmt_pct)}</tr>")
+        out.append('<div class="table-wrap"><table><thead><tr><th>Profile</th><th>Threat area</th>'
+                   '<th class="num">Threatened</th><th class="num">Defended</th>'
+                   '<th class="num">Defended of threatened</th></tr></thead>'
+                   f"<tbody>{''.join(rows)}</tbody></table></div>" if rows
+                   else '<p class="note">The assessed scenario has no threat areas.</p>')
+        verdict = {True: "holds", False: "does not hold", None: "not testable"}
+        out.append("<h3>The claims ledger</h3><p>Each cell: whether the claim holds under that profile. "
+                   "&ldquo;Flipped by&rdquo; names the profiles that change the verdict of the scenario as "
+                   "written. The figures, margins and reasons follow.</p>")
+        head = "".join(f'<th class="num">{_text(p)}</th>' for p in profiles)
+        rows = []
+        for i, r in enumerate(self.s["claims"]):
+            cells = "".join(self.num(("claims", i, "results", p, "holds"), lambda v: verdict[v],
+                                     cls="num " + {True: "yes", False: "no", None: ""}[r["results"][p]["holds"]])
+                            for p in profiles)
+            rows.append(f"<tr><td><code>{_text(r['id'])}</code></td><td>{_text(r['claimant'])}</td>"
+                        f"<td>{_text(r['date'])}</td>{cells}<td>{_text(', '.join(r['flipped_by']) or '-')}</td></tr>")
+        out.append('<div class="table-wrap"><table class="ledger"><thead><tr><th>Claim</th><th>Claimant</th>'
+                   f'<th>Date</th>{head}<th>Flipped by</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+        rows = []
+        for i, r in enumerate(self.s["claims"]):
+            for p in profiles:
+                res = r["results"][p]
+                fmt = _fmt_people if res["unit"] == "people" else _fmt_plain
+                rows.append(f"<tr><td><code>{_text(r['id'])}</code></td><td>{_text(p)}</td>"
+                            f"{self.num(('claims', i, 'results', p, 'figure'), fmt)}"
+                            f"{self.num(('claims', i, 'results', p, 'margin'), fmt)}"
+                            f"<td>{_text(res['unit'])}</td><td>{_text(res['reason'])}</td></tr>")
+        out.append(f'<details><summary>Figures and margins ({len(rows):,} rows: claim &times; profile)</summary>'
+                   '<div class="table-wrap"><table><thead><tr><th>Claim</th><th>Profile</th><th class="num">Figure</th>'
+                   '<th class="num">Margin</th><th>Unit</th><th>Reason</th></tr></thead>'
+                   f'<tbody>{"".join(rows)}</tbody></table></div></details>')
+        items = "".join(
+            f"<li><code>{_text(r['id'])}</code> &mdash; {_text(r['claimant'])}, {_text(r['date'])} "
+            f"({_text(r['side'])}, {_text(r['statement_kind'])}): &ldquo;{_text(r['statement'])}&rdquo; "
+            f"<br><span class=\"note\">Tested as: {_text(r['check'])}. Source: {_text(r['source'])}</span></li>"
+            for r in self.s["claims"])
+        out.append(f'<details><summary>Statements, tests and sources</summary><ul class="claims">{items}</ul></details>')
+        out.append(_paragraphs(c.notes))
+        return "".join(out)
+
     def assumptions(self) -> str:
         if not self.a.assumptions:
             return '<p class="missing">No assumptions were recorded for this run.</p>'
@@ -1371,7 +1503,8 @@ class _Page:
 
 _TITLES = {"summary": "Summary", "differences": "Differences", "coverage": "Defended areas and population",
            "engagement": "Engagement timelines", "deterrent": "The deterrent question",
-           "cooperation": "Cooperation options", "assumptions": "Assumptions and sources",
+           "cooperation": "Cooperation options", "claims": "Claims and assumptions",
+           "assumptions": "Assumptions and sources",
            "provenance": "Provenance and data"}
 
 
@@ -1411,6 +1544,11 @@ TABLES = {
                    ("threat_area", "threat", "time_s", "event", "actor", "detail")),
     "deterrent": ("deterrent-pairs.csv", "every strategic base x aim point x battery case",
                   ("base", "aim_point", "threat", "battery", "engageable", "margin_s", "min_speed_kms")),
+    "claims": ("claims-ledger.csv", "every claim of the ledger under every assumption profile",
+               ("id", "claimant", "side", "date", "profile", "holds", "figure", "margin", "unit", "reason", "check")),
+    "profiles": ("profiles-nato-europe.csv", "NATO Europe threatened and defended under each assumption profile",
+                 ("profile", "threat_area", "grid_deg", "membership_year", "population_total", "population_threatened",
+                  "population_defended", "fraction_defended_of_threatened")),
     "cooperation": ("cooperation.csv", "people defended under each cooperation option",
                     ("option", "scenario", "membership_year", "nato_europe_population_threatened",
                      "nato_europe_population_defended", "nato_europe_fraction_defended_of_threatened",
@@ -1442,6 +1580,12 @@ def _table_rows(summary: dict, table: str) -> list[dict]:
         return [{"threat_area": e["threat_area"], "threat": e["threat"], **ev} for e in data for ev in e["events"]]
     if table == "deterrent":
         return data["pairs"]
+    if table == "claims":
+        return [{**{k: c[k] for k in ("id", "claimant", "side", "date", "check")}, "profile": p, **r}
+                for c in data for p, r in c["results"].items()]
+    if table == "profiles":
+        return [{"profile": p, "threat_area": area, "grid_deg": head["grid_deg"], **g}
+                for p, head in data.items() for area, g in head["nato_europe"].items()]
     return [{**o, **({f"nato_europe_{k}": v for k, v in o["nato_europe"].items()} if o.get("nato_europe") else {}),
              "membership_year": (o.get("nato_europe") or {}).get("membership_year")} for o in data["options"]]
 
@@ -1493,6 +1637,7 @@ def write_report(out_dir: str | os.PathLike, assessment: Assessment, tables: boo
         ("engagement", page.engagement()),
         ("deterrent", page.deterrent()),
         ("cooperation", page.cooperation()),
+        ("claims", page.claims()),
         ("assumptions", page.assumptions()),
         ("provenance", page.provenance()),
     ]

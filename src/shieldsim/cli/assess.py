@@ -39,15 +39,20 @@ def assess(
     deterrent: bool = typer.Option(True, "--deterrent/--no-deterrent", help="Answer the deterrent question."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show progress bars on stderr."),
     assumptions: str = assumptions_option(),
+    claims: bool = typer.Option(True, "--claims/--no-claims", help=(
+        "Test the claims ledger and give the NATO-Europe headline under the scenario alone and every built-in "
+        "assumption profile, on a coarse grid (the coverage grid, at least 2 degrees).")),
 ) -> None:
-    """Assess an architecture: coverage, engagements, deterrent, cooperation; write a report."""
+    """Assess an architecture: coverage, engagements, deterrent, cooperation, claims; write a report."""
+    from .. import scenario as scen
     from .coverage import load_architecture
 
     profile = load_profile_option(assumptions)
     arch = load_architecture(scenario, profile=profile)
     writable_dir(out, overwrite=overwrite)
     assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers,
-                                   load=scenario_loader(profile))
+                                   load=scenario_loader(profile), claims=claims,
+                                   claims_scenario=scen.load(scenario) if claims else None, profile=profile)
     from ..report import summary_dict, write_report
 
     index = write_report(out, assessment)
@@ -56,12 +61,19 @@ def assess(
 
 
 def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, cooperation: bool = True,
-                   deterrent: bool = True, workers: int | None = None, load=None):
+                   deterrent: bool = True, workers: int | None = None, load=None, claims: bool = False,
+                   claims_scenario=None, profile=None, claims_skipped: str = "skipped (--no-claims)"):
     """Every stage of the assessment of ``arch``; returns the `report.Assessment` and the
     `study.CoverageResult` (None without launch areas). Data files go under ``out/data``.
     ``load(name)`` reads the other scenarios the assessment uses (cooperation options, the
     deterrent bases) -- `scenario.load` by default; pass `output.scenario_loader` of the
-    assumption profile ``arch`` was built under so that they share it."""
+    assumption profile ``arch`` was built under so that they share it.
+
+    With ``claims``, the claims ledger (`claims_section`) under the scenario alone, every built-in
+    profile and ``profile`` (the `assumptions.Profile` ``arch`` was built under, if any), with
+    the headline of ``claims_scenario`` (the assessed scenario as written, before any profile;
+    default ``arch.scenario``) under each; without, the section is not computed, for the reason
+    ``claims_skipped``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -156,19 +168,85 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
     elif "cooperation" not in not_computed:
         not_computed["cooperation"] = "skipped (--no-cooperation)"
 
+    # 5. the claims ledger and the headline under each assumption profile
+    ledger_result = None
+    claims_grid = None
+    if claims:
+        claims_grid = max(grid_deg or sc.defended.grid_deg, CLAIMS_MIN_GRID_DEG)
+        ledger_result = claims_section(claims_scenario or sc, profile, claims_grid, progress, workers)
+    else:
+        not_computed["claims"] = claims_skipped
+
     provenance = report.Provenance.now(
         arch.models.as_dict(),
         command="shieldsim " + " ".join(sys.argv[1:]) if sys.argv and "shieldsim" in sys.argv[0] else "shieldsim assess",
         grid_deg=grid_deg or sc.defended.grid_deg, threat_step_s=study.DEFAULT_STEP_S,
         rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO,
-        assumptions=assumptions.record(sc))
+        assumptions=assumptions.record(sc), claims_grid_deg=claims_grid)
     assessment = report.Assessment(
         scenario=arch.name, scenario_text=scen.dump(sc), provenance=provenance, title=sc.title or arch.name,
         description=getattr(sc, "description", "") or "", assumptions=report.assumptions_from_scenario(sc),
         coverage=coverage_entries or None, engagement=engagement_cases or None, deterrent=det_result,
-        cooperation=coop, data_files=files, not_computed=not_computed)
-    assessment.key_findings = key_findings(cov, det_summary, coop)
+        cooperation=coop, claims=ledger_result, data_files=files, not_computed=not_computed)
+    assessment.key_findings = key_findings(cov, det_summary, coop) + claims_findings(ledger_result)
     return assessment, cov
+
+
+CLAIMS_MIN_GRID_DEG = 2.0
+"""The claims ledger runs on the assessment's coverage grid, but never finer than this (degrees):
+it repeats every study under each assumption profile, so it stays coarse to stay quick."""
+
+
+def claims_section(scenario, profile, grid_deg: float, progress: bool, workers: int | None = None):
+    """The claims ledger (`claims.evaluate` of the shipped catalogue) under the scenario alone,
+    every built-in assumption profile and ``profile`` (if given and not a built-in), with the
+    NATO-Europe headline of ``scenario`` (as written) under each, on ``grid_deg``; as a
+    `report.ClaimsResult`."""
+    from .. import claims as ledger_mod
+    from ..assumptions import builtin_profiles
+    from ..parallel import executor
+
+    builtins = builtin_profiles()
+    profiles = [None] + builtins + ([profile] if profile is not None and profile.name not in builtins else [])
+    with StageProgress(progress, "claims: ") as bar, executor(workers) as ex:
+        ledger = ledger_mod.evaluate(ledger_mod.load_claims(), profiles, grid_deg=grid_deg, executor=ex,
+                                     progress=bar, extra_coverage=[scenario])
+    return claims_result(ledger, scenario.name)
+
+
+def claims_result(ledger, scenario: str):
+    """A `claims.Ledger` as the report's `report.ClaimsResult`, with ``scenario``'s headlines."""
+    from .. import report
+
+    flips = ledger.flips()
+    rows = [report.ClaimRow(id=c.id, claimant=c.claimant, side=c.side, date=c.date,
+                            statement=" ".join(c.statement.split()), statement_kind=c.statement_kind,
+                            source=" ".join(c.source.split()), check=c.describe_check(),
+                            results={p: ledger.results[c.id][p].as_dict() for p in ledger.profiles},
+                            flipped_by=flips.get(c.id, [])) for c in ledger.claims]
+    headlines = {p: {area: report.region_population(g) for area, g in by_area.items()}
+                 for p, by_area in ledger.headlines(scenario).items()}
+    return report.ClaimsResult(
+        profiles=list(ledger.profiles), claims=rows, headlines=headlines, grid_deg=ledger.attrs["grid_deg"],
+        profile_titles=ledger.attrs.get("profile_titles", {}),
+        notes=f"Ledger computed in {ledger.attrs.get('seconds')} s on a {ledger.attrs['grid_deg']:g}-degree grid. "
+              "A claim's reading (how its words become the predicate) is shieldsim's and is stated with its "
+              "test; see docs/claims.md.")
+
+
+def claims_findings(c) -> list[str]:
+    """One key finding on the claims ledger (none when it was not computed)."""
+    if c is None or not c.claims:
+        return []
+    first = c.profiles[0]
+    verdicts = [r.results[first]["holds"] for r in c.claims]
+    flipped = [r.id for r in c.claims if r.flipped_by]
+    text = (f"Claims ledger: of {len(verdicts) - verdicts.count(None)} claims of the dispute shieldsim can test, "
+            f"{verdicts.count(True)} hold and {verdicts.count(False)} do not under the scenarios as written "
+            f"({verdicts.count(None)} cannot be tested); ")
+    text += (f"the assumption profiles change the verdict of {len(flipped)} ({', '.join(flipped)})."
+             if flipped else "no assumption profile changes any verdict.")
+    return [text]
 
 
 def representative_engagement(arch, area: str):

@@ -35,8 +35,9 @@ def compare(
     arch_b = load_architecture(scenario_b, "SCENARIO_B", profile)
     writable_dir(out, overwrite=overwrite)
     load = scenario_loader(profile)
-    a, cov_a = run_assessment(arch_a, out / "a", grid_deg, progress, True, deterrent, load=load)
-    b, cov_b = run_assessment(arch_b, out / "b", grid_deg, progress, False, deterrent, load=load)
+    skipped = "not part of a comparison (see shieldsim claims)"
+    a, cov_a = run_assessment(arch_a, out / "a", grid_deg, progress, True, deterrent, load=load, claims_skipped=skipped)
+    b, cov_b = run_assessment(arch_b, out / "b", grid_deg, progress, False, deterrent, load=load, claims_skipped=skipped)
     if a.cooperation is not None:  # the options do not depend on the assessed scenario
         b.cooperation = a.cooperation
         b.not_computed.pop("cooperation", None)
