@@ -71,7 +71,7 @@ def test_a_profile_without_sources_is_refused_by_the_commands(capsys, tmp_path):
     assert code == 2 and "'--assumptions'" in err and "source" in err and len(err.strip().splitlines()) == 1
 
 
-def test_engage_records_the_profile_and_uses_its_figures(capsys):
+def test_engage_records_the_profile_and_uses_its_figures(capsys, tmp_path):
     args = ["engage", "--threat", "irbm", "--area", "tabriz", "--target", "bucharest", "--json"]
     code, out, _ = run(args, capsys)
     alone = json.loads(out)
@@ -81,17 +81,28 @@ def test_engage_records_the_profile_and_uses_its_figures(capsys):
     assert under["assumptions"]["profile"] == "independent"
     assert any(w.startswith("assumption profile 'independent': override[0]") for w in under["assumptions"]["warnings"])
     rows = {(f["flight"], b["battery"]): b for f in under["flights"] for b in f["batteries"]}
+    for f in alone["flights"]:
+        for b in f["batteries"]:
+            # warhead-sized targets (rcs 0.01 m^2) shrink the radars' reach: never more engageable
+            assert rows[(f["flight"], b["battery"])]["engageable"] <= b["engageable"]
+
+    # a kill-probability override alone changes the kill probability and not the kinematics
+    sspk_only = tmp_path / "sspk.toml"
+    sspk_only.write_text('name = "sspk"\n[[override]]\npath = "interceptor_types.sm3-ib.sspk"\nvalue = 0.2\n'
+                         'source = "test: the SM-3 IB figure of the independent profile"\n')
+    code3, out, _ = run(args + ["--assumptions", str(sspk_only)], capsys)
+    rows = {(f["flight"], b["battery"]): b for f in json.loads(out)["flights"] for b in f["batteries"]}
     lowered = 0
     for f in alone["flights"]:
         for b in f["batteries"]:
             other = rows[(f["flight"], b["battery"])]
-            assert other["engageable"] == b["engageable"]  # the kill probability changes, the kinematics not
+            assert other["engageable"] == b["engageable"]
             if b["engageable"] and b["interceptor"] == "SM-3 Block IB":  # sspk 0.75 -> 0.2
                 assert 0 < other["kill_probability"] < b["kill_probability"]
                 lowered += 1
             elif b["engageable"]:
                 assert other["kill_probability"] == b["kill_probability"]
-    assert lowered >= 1
+    assert code3 == 0 and lowered >= 1
 
 
 def test_coverage_under_a_profile_changes_the_result_and_records_the_profile(capsys, tmp_path):
