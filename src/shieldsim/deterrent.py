@@ -39,6 +39,7 @@ import numpy as np
 from numba import njit, prange
 
 from .earth import to_ecef, to_geodetic
+from .engagement import guidance_window
 from .interceptor import (MIN_COAST, N_PARAMS, P_BURN, P_SPEED, Battery, _golden_min, earliest_arrival_one,
                           within_limits)
 
@@ -290,18 +291,6 @@ def _track(track_time, n, nb):
     return np.ascontiguousarray(track)
 
 
-def _window(intercept_window, n, nb):
-    """(N, B, 2) guidance window; None = unconstrained (-inf, +inf)."""
-    win = np.empty((n, nb, 2))
-    win[..., 0], win[..., 1] = -np.inf, np.inf
-    if intercept_window is not None:
-        given = np.asarray(intercept_window, dtype=float)
-        if given.shape != (n, nb, 2) or np.isnan(given).any():
-            raise ValueError(f"intercept_window must have shape ({n}, {nb}, 2) without NaN, got {given.shape}")
-        win[:] = given
-    return win
-
-
 def latest_launch(trajectories, batteries: list[Battery], stride: int = 5, intercept_window=None) -> np.ndarray:
     """(N, B) latest launch time (s after the threat's launch, not before it) from which each
     battery's interceptor still meets each threat at a sample inside its altitude band and
@@ -311,7 +300,7 @@ def latest_launch(trajectories, batteries: list[Battery], stride: int = 5, inter
     pos, alt, t, sites, params, gm, omega, r_floor = _arrays(trajectories, batteries)
     out = np.empty((pos.shape[0], len(batteries)))
     _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, max(1, int(stride)),
-                   _window(intercept_window, pos.shape[0], len(batteries)), out)
+                   guidance_window(intercept_window, pos.shape[0], len(batteries)), out)
     return out
 
 
@@ -326,7 +315,7 @@ def minimum_speed(trajectories, batteries: list[Battery], track_time, stride: in
     any time) count. NaN where never tracked or nothing lies inside the limits."""
     pos, alt, t, sites, params, gm, omega, r_floor = _arrays(trajectories, batteries)
     n, nb = pos.shape[0], len(batteries)
-    win = _window(intercept_window, n, nb)
+    win = guidance_window(intercept_window, n, nb)
     l0 = np.ascontiguousarray(_track(track_time, n, nb) + params[None, :, 6])
     speed = np.ascontiguousarray(np.repeat(params[None, :, P_SPEED], n, axis=0))
     speed[np.isnan(l0)] = np.nan

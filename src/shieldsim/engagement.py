@@ -212,6 +212,19 @@ def _doctrine_kill_probability(batteries, engageable, shots):
     return pk
 
 
+def guidance_window(intercept_window, n: int, nb: int) -> np.ndarray:
+    """(N, B, 2) earliest and latest intercept time (s after threat launch) a battery's guiding
+    track allows; ``intercept_window`` None means unconstrained (-inf, +inf)."""
+    win = np.empty((n, nb, 2))
+    win[..., 0], win[..., 1] = -np.inf, np.inf
+    if intercept_window is not None:
+        given = np.asarray(intercept_window, dtype=float)
+        if given.shape != (n, nb, 2) or np.isnan(given).any():
+            raise ValueError(f"intercept_window must have shape ({n}, {nb}, 2) without NaN, got {given.shape}")
+        win[:] = given
+    return win
+
+
 def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
            kill_assessment: float = DEFAULT_KILL_ASSESSMENT, intercept_window=None) -> Engagement:
     """Engagement timelines of N threats against B batteries.
@@ -248,13 +261,7 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
         raise ValueError(f"track_time must have shape ({n},) or ({n}, {nb}), got {track.shape}")
     params = np.ascontiguousarray(np.array([b.interceptor.params() for b in batteries]).reshape(nb, N_PARAMS))
     l0 = np.ascontiguousarray(track + params[None, :, P_DELAY])
-    win = np.empty((n, nb, 2))
-    win[..., 0], win[..., 1] = -np.inf, np.inf
-    if intercept_window is not None:
-        given = np.asarray(intercept_window, dtype=float)
-        if given.shape != (n, nb, 2) or np.isnan(given).any():
-            raise ValueError(f"intercept_window must have shape ({n}, {nb}, 2) without NaN, got {given.shape}")
-        win[:] = given
+    win = guidance_window(intercept_window, n, nb)
     sites = np.ascontiguousarray(
         to_ecef(np.array([b.lat for b in batteries]), np.array([b.lon for b in batteries]), 0.0, earth).reshape(nb, 3))
     omega = earth.rotation_rate if models.rotation else 0.0
