@@ -376,8 +376,9 @@ def apply(sc: scen.Scenario, profile: Profile) -> scen.Scenario:
         changes = []
         for table, target in _targets(data, where, materialised, profile.name):
             old = table.get(where.field)
-            if old is None and ov.factor is not None:
-                old = _effective(data, where, target)
+            if old is None and (ov.factor is not None or
+                                (where.section == "threats" and where.field in ("rcs_m2", "beta_kgm2"))):
+                old = _effective(data, where, target)  # the catalogue value the field stands for
             new = ov.value if ov.factor is None else _scaled(old, ov.factor, where)
             table[where.field] = new
             changes.append({"target": target, "old": old, "new": new})
