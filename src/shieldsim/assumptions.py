@@ -58,6 +58,7 @@ from typing import Annotated, Any, Callable
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, TypeAdapter, ValidationError, \
     model_validator
 
+from . import files
 from . import scenario as scen
 from .scenario import Issue, ScenarioError
 
@@ -300,27 +301,20 @@ def load_profile(name_or_path: str | Path) -> Profile:
 
 
 def _read_file(path: Path, key: str) -> bytes:
-    allowed = allowed_text()
+    """The bytes of a profile file, through the checks every input file gets (`files.read_bytes`:
+    a regular file, opened without blocking), with this module's size limit."""
     try:
-        regular = path.is_file()
-        size = path.stat().st_size if regular else 0
-    except FileNotFoundError:
-        regular, size = None, 0
-    except (OSError, ValueError) as err:
-        raise ProfileError([Issue("profile", key, f"cannot read the file: {getattr(err, 'strerror', None) or err}")],
-                           key) from None
-    if not regular:
-        exists = regular is not None and scen._exists(path)
-        what = "not a regular file" if exists else "no such file and not a built-in profile"
-        raise ProfileError([Issue("profile", key, f"{what}; allowed: {allowed}")], key)
-    if size > MAX_FILE_BYTES:
-        raise ProfileError([Issue("profile", key, f"file of {size:,} bytes is too large to be a profile; "
-                                  f"allowed: at most {MAX_FILE_BYTES:,} bytes")], key)
-    try:
-        return path.read_bytes()
-    except (OSError, ValueError) as err:
-        raise ProfileError([Issue("profile", key, f"cannot read the file: {getattr(err, 'strerror', None) or err}")],
-                           key) from None
+        return files.read_bytes(path, MAX_FILE_BYTES)
+    except files.InputFileError as err:
+        if err.kind == "missing" or not files.exists(path):
+            what = f"no such file and not a built-in profile; allowed: {allowed_text()}"
+        elif err.kind == "type":
+            what = f"not a regular file ({err.reason.split(';')[0]}); allowed: {allowed_text()}"
+        elif err.kind == "size":
+            what = f"file too large to be a profile; allowed: at most {MAX_FILE_BYTES:,} bytes"
+        else:
+            what = f"cannot read the file: {err.reason}"
+        raise ProfileError([Issue("profile", key, what)], key) from None
 
 
 def _parse(text: str | bytes, origin: str) -> dict:

@@ -608,11 +608,6 @@ def _resolve(name_or_path: str | Path, chain: tuple[str, ...], base_dir: Path | 
     return _apply_extends(data, origin, here or Path.cwd(), chain + (origin,)), origin
 
 
-def _exists(path: Path) -> bool:
-    """Whether anything is at ``path`` (False for a path that cannot be looked up)."""
-    return files.exists(path)
-
-
 def _parse(text: str | bytes, origin: str) -> dict:
     if isinstance(text, bytes):
         try:
