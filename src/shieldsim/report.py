@@ -1167,18 +1167,15 @@ class _Page:
     def headline_table(self) -> str:
         rows = []
         coverage = self.s["coverage"] or []
-        for i, c in enumerate(coverage):
-            if c.get("nato_europe"):
-                rows.append(f"<tr><th scope=\"row\">NATO's European members ({_text(_membership(c['nato_europe']))}): "
-                            f"people defended of those threatened by launches from {_text(c['threat_area'])}</th>"
-                            f"{self.num(('coverage', i, 'nato_europe', 'population_defended'), _fmt_people)}"
-                            f"{self.num(('coverage', i, 'nato_europe', 'fraction_defended_of_threatened'), _fmt_pct)}</tr>")
-        for i, c in enumerate(coverage):
-            if c.get("rest_of_region"):
-                rows.append(f"<tr><th scope=\"row\">Rest of the region: people defended of those threatened by "
-                            f"launches from {_text(c['threat_area'])}</th>"
-                            f"{self.num(('coverage', i, 'rest_of_region', 'population_defended'), _fmt_people)}"
-                            f"{self.num(('coverage', i, 'rest_of_region', 'fraction_defended_of_threatened'), _fmt_pct)}</tr>")
+        for part in ("nato_europe", "rest_of_region"):
+            for i, c in enumerate(coverage):
+                if c.get(part):
+                    who = (f"NATO's European members ({_text(_membership(c[part]))})" if part == "nato_europe"
+                           else "Rest of the region")
+                    rows.append(f"<tr><th scope=\"row\">{who}: people defended of those threatened by launches "
+                                f"from {_text(c['threat_area'])}</th>"
+                                f"{self.num(('coverage', i, part, 'population_defended'), _fmt_people)}"
+                                f"{self.num(('coverage', i, part, 'fraction_defended_of_threatened'), _fmt_pct)}</tr>")
         for i, c in enumerate(coverage):
             rows.append(f"<tr><th scope=\"row\">Whole grid: people defended against threats from {_text(c['threat_area'])}, "
                         "share of everyone in the region box</th>"
