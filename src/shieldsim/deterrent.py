@@ -574,7 +574,7 @@ def ships_figure(lat_deg, lon_deg, counts, n_bases: int, title: str, note: str =
     m = maps.europe_map(extent=(-12.0, 62.0, 28.0, 80.0), figsize=(9.0, 7.5))
     palette = ["#BBBBBB"] + [maps.OKABE_ITO[c] for c in ("sky_blue", "blue", "bluish_green", "orange", "vermillion",
                                                          "reddish_purple")]
-    for lev in range(0, n_bases + 1):
+    for lev in range(n_bases + 1):
         sel = counts == lev
         if not sel.any():
             continue

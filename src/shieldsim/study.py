@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -47,7 +47,7 @@ class Architecture:
     networks: dict
 
     @classmethod
-    def from_scenario(cls, sc: scen.Scenario) -> "Architecture":
+    def from_scenario(cls, sc: scen.Scenario) -> Architecture:
         return cls(sc, scen.models(sc), scen.missiles(sc), scen.batteries(sc), scen.battery_networks(sc),
                    {n.name: n for n in scen.networks(sc)})
 
@@ -994,7 +994,7 @@ class DeterrentStudy:
         slack, < 0 the seconds the launch would have to come earlier), the speed-sensitivity
         plot of every phase and timeline, and the track map of that variant."""
         from . import deterrent as det
-        from .report import DeterrentPair, DeterrentResult
+        from .results import DeterrentPair, DeterrentResult
 
         mx = self.matrices[variant]
         pairs = [DeterrentPair(base=r["base"], aim_point=r["aim_point"], battery=r["battery"],

@@ -33,7 +33,8 @@ def assess(
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10,
                                    help="Coverage grid spacing, degrees (default: the scenario's) [0.05, 10]."),
     workers: int = typer.Option(None, "--workers", min=0, max=64,
-                                help="Run coverage batches on a local Dask cluster of N processes; 0 (the default) runs them in this process [0, 64]."),
+                                help="Run coverage batches on a local Dask cluster of N processes; 0 (the default) "
+                                     "runs them in this process [0, 64]."),
     cooperation: bool = typer.Option(True, "--cooperation/--no-cooperation",
                                      help="Compare NATO alone, separate systems sharing data, and sectors."),
     deterrent: bool = typer.Option(True, "--deterrent/--no-deterrent", help="Answer the deterrent question."),

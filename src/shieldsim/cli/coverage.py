@@ -49,11 +49,14 @@ def select_areas(arch, names, option: str, noun: str = "threat area") -> list[st
 def coverage(
     scenario: str = typer.Argument("epaa-2018", help="Built-in scenario name or scenario TOML file."),
     threat_area: list[str] = typer.Option(None, "--threat-area", help="Only these launch areas (repeatable; default: all)."),
-    grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10, help="Grid spacing, degrees (default: the scenario's) [0.05, 10]."),
+    grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10, help="Grid spacing, degrees (default: the "
+                                                                              "scenario's) [0.05, 10]."),
     out: Path = typer.Option(Path("shieldsim-coverage"), "--out", help="Folder for netCDF, GeoJSON, CSV and maps."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
-    compare_options: bool = typer.Option(False, "--compare-options", help="Also compare NATO alone, separate systems sharing data, and sectors."),
-    workers: int = typer.Option(None, "--workers", min=0, max=64, help="Run batches on a local Dask cluster of N processes; 0 (the default) runs them in this process [0, 64]."),
+    compare_options: bool = typer.Option(False, "--compare-options", help="Also compare NATO alone, separate systems "
+                                                                          "sharing data, and sectors."),
+    workers: int = typer.Option(None, "--workers", min=0, max=64, help="Run batches on a local Dask cluster of N "
+                                                                       "processes; 0 (the default) runs them in this process [0, 64]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run batches on an existing Dask scheduler, e.g. tcp://host:8786."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),

@@ -158,7 +158,7 @@ def _result(tl, traj, offset, names, sensors) -> list[dict]:
     sn = tl.sensor_names
     for i in range(len(tl)):
         rows = []
-        for j, s in enumerate(sensors):
+        for j in range(len(sensors)):
             rows.append({
                 "sensor": sn[j], "kind": tl.sensor_kinds[j], "fire_control": bool(tl.fire_control[j]),
                 "first_detection_s": tl.first_detection[i, j], "track_time_s": tl.sensor_track_time[i, j],

@@ -27,13 +27,19 @@ def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, h
 @app.command()
 def deterrent(
     scenario: str = typer.Argument("deterrent", help="Built-in scenario name or scenario TOML file."),
-    speed_kms_range: str = typer.Option("3:7:0.25", "--speed-kms-range", help="Interceptor burnout speeds of the sweep, START:STOP:STEP km/s [0.5, 12]."),
-    trajectory: str = typer.Option(None, "--trajectory", help="Threat trajectory shape (default: the scenario's) [minimum-energy, lofted, depressed]."),
-    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of lofted/depressed flights, km (default: the scenario's) [100, 5000]."),
-    phase: list[str] = typer.Option(None, "--phase", help="Phase scenarios whose batteries face the flights (repeatable; default: epaa-2011, epaa-2015, epaa-2018, epaa-phase4)."),
+    speed_kms_range: str = typer.Option("3:7:0.25", "--speed-kms-range", help="Interceptor burnout speeds of the "
+                                                                              "sweep, START:STOP:STEP km/s [0.5, 12]."),
+    trajectory: str = typer.Option(None, "--trajectory", help="Threat trajectory shape (default: the scenario's) "
+                                                              "[minimum-energy, lofted, depressed]."),
+    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of lofted/depressed flights, "
+                                                                                 "km (default: the scenario's) [100, 5000]."),
+    phase: list[str] = typer.Option(None, "--phase", help="Phase scenarios whose batteries face the flights "
+                                                          "(repeatable; default: epaa-2011, epaa-2015, epaa-2018, epaa-phase4)."),
     base: list[str] = typer.Option(None, "--base", help="Only these launch areas (repeatable; default: all)."),
-    ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep ('none' to skip) [catalogue name]."),
-    ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.25, max=10, help="Grid step of the ship-station sweep, degrees [0.25, 10]."),
+    ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep "
+                                                                               "('none' to skip) [catalogue name]."),
+    ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.25, max=10, help="Grid step of the ship-station "
+                                                                                       "sweep, degrees [0.25, 10]."),
     out: Path = typer.Option(Path("shieldsim-deterrent"), "--out", help="Folder for the CSV of pairs, maps, plot and JSON."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),

@@ -73,7 +73,9 @@ def engage(
     step: float = typer.Option(2.0, "--step-s", min=0.1, max=30, help="Threat sample step, seconds [0.1, 30]."),
     max_flights: int = typer.Option(500, "--max-flights", min=1, max=100000, help="Refuse more flights than this [1, 100000]."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    plot: Path = typer.Option(None, "--plot", help="Write a plot (PNG/PDF/SVG) of the first flight listed: threat altitude and each engaging battery's fastest interceptor arc to its first opportunity against time, intercept windows shaded."),
+    plot: Path = typer.Option(None, "--plot", help="Write a plot (PNG/PDF/SVG) of the first flight listed: threat "
+                                                   "altitude and each engaging battery's fastest interceptor arc to its first "
+                                                   "opportunity against time, intercept windows shaded."),
     assumptions: str = assumptions_option(),
 ) -> None:
     """Engagement timelines of a scenario's threats against its batteries."""
