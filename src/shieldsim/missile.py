@@ -46,6 +46,7 @@ from .earth import (
     surface_radius_one, to_ecef, to_geodetic,
 )
 from .kepler import flight_path_angle, propagate, time_to_radius
+from .units import si
 
 BOOST_STEP = 0.5
 """Nominal Runge-Kutta step (s) of the boost integration (segments end exactly at every
@@ -120,10 +121,10 @@ def catalogue() -> dict[str, Missile]:
         out[name] = Missile(
             name=name,
             stage_burn_times=tuple(float(t) for t in row["stage_burn_times_s"]),
-            burnout_speed=float(row["burnout_speed_kms"]) * 1e3,
+            burnout_speed=si(row, "burnout_speed_kms"),
             beta=float(row["beta_kgm2"]),
             rcs=float(row["rcs_m2"]),
-            published_range=float(row["published_range_km"]) * 1e3,
+            published_range=si(row, "published_range_km"),
             sources=dict(row["source"]),
             stage_speed_fractions=tuple(row["stage_speed_fractions"]) if "stage_speed_fractions" in row else None,
             vertical_rise=float(row.get("vertical_rise_s", 6.0)),

@@ -16,18 +16,7 @@ from typing import Any
 from ..results import (Assumption, CountryRow, CoverageResult, DeterrentPair, DeterrentResult, EngagementCase,
                        Plot, TimelineEvent, region_population)
 from ..plots import altitude_figure
-
-
-_UNITS = (("_kgm2", "kg/m^2"), ("_kms", "km/s"), ("_km", "km"), ("_deg", "deg"), ("_m2", "m^2"),
-          ("_s", "s"), ("_m", "m"))
-
-
-def _figure_and_unit(key: str) -> tuple[str, str]:
-    """'reference_range_km' -> ('reference range', 'km')."""
-    for suffix, unit in _UNITS:
-        if key.endswith(suffix):
-            return key[: -len(suffix)].replace("_", " "), unit
-    return key.replace("_", " "), ""
+from ..units import label
 
 
 def _value_text(value: Any, unit: str) -> str:
@@ -53,11 +42,11 @@ def _rows_from_figures(figures: list[tuple[str, Any, str]]) -> list[Assumption]:
             seen_lists.add(head)
             count = sum(1 for p, _, _ in figures if p.startswith(head + "["))
             obj, _, key = head.rpartition(".")
-            figure, unit = _figure_and_unit(key)
+            figure, unit = label(key)
             rows.append(Assumption(obj, figure, f"{count} numbers" + (f" ({unit})" if unit else ""), source))
             continue
         obj, _, key = path.rpartition(".")
-        figure, unit = _figure_and_unit(key)
+        figure, unit = label(key)
         rows.append(Assumption(obj, figure, _value_text(value, unit), source))
     return rows
 
@@ -125,7 +114,7 @@ def assumptions_from_scenario(sc) -> list[Assumption]:
             for key, value in row.items():
                 if key == "source" or isinstance(value, (str, bool, dict)):
                     continue
-                figure, unit = _figure_and_unit(key)
+                figure, unit = label(key)
                 rows.append(Assumption(label, figure, _value_text(value, unit), sources.get(key, "")))
     return rows
 
