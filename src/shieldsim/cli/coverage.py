@@ -106,19 +106,19 @@ def write_coverage(arch, result, out: Path, comparison=None) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .. import maps, study
+    from .. import maps, plots
 
     out.mkdir(parents=True, exist_ok=True)
     files = []
     for area, fp in result.footprints.items():
         files += fp.write(out / f"footprint-{area}")
-        fig = study.footprint_figure(arch, fp)
+        fig = plots.footprint_figure(arch, fp)
         files += list(maps.save(fig, out / f"map-{area}"))
     if comparison is not None:
         base = comparison.results[0].footprints["all"]
         for label, res in zip(comparison.labels[1:], comparison.results[1:]):
             slug = label.lower().replace(" ", "-")
-            fig = study.difference_figure(arch, base, res.footprints["all"],
+            fig = plots.difference_figure(arch, base, res.footprints["all"],
                                           f"{label} compared with {comparison.labels[0]}")
             files += list(maps.save(fig, out / f"difference-{slug}"))
     return files
