@@ -391,7 +391,7 @@ def test_membership_year_changes_who_counts_as_nato_europe(small_coverage):
 
 
 def test_key_findings_lead_with_the_nato_europe_sentence(small_coverage):
-    from shieldsim.cli.assess import key_findings
+    from shieldsim.assess import key_findings
 
     nato = small_coverage.as_dict()["nato_europe"]
     findings = key_findings(small_coverage, None, None)
@@ -502,3 +502,14 @@ def test_under_sectoral_2010_only_the_responsible_side_may_engage_over_a_point(s
     assert (ok[0] == (sides == "Russia")).all()
     assert (ok[1] == (sides == "NATO")).all()
     assert ok[2].all()
+
+
+def test_reach_cache_holds_at_most_its_size_and_drops_the_least_recently_used():
+    cache = study.ReachCache(maxsize=2)
+    cache["a"], cache["b"] = 1, 2
+    assert cache["a"] == 1  # now "b" is the least recently used
+    cache["c"] = 3
+    assert list(cache) == ["a", "c"] and len(cache) == 2
+    cache.update({"d": 4})
+    assert list(cache) == ["c", "d"]
+    assert study._REACH_CACHE.maxsize > 0 and isinstance(study._REACH_CACHE, study.ReachCache)

@@ -18,6 +18,7 @@ Rules this layer applies (recorded in every result's ``attrs``):
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
@@ -57,7 +58,30 @@ class Architecture:
         return self.scenario.name
 
 
-_REACH_CACHE: dict = {}
+class ReachCache(OrderedDict):
+    """Reach tables (`reach_table`) by (class, launch point, models), least recently used first,
+    holding at most ``maxsize`` tables (72 floats each; 4096 tables are about 2.4 MB). Shared by
+    every architecture that flies the same class under the same models (the cooperation options
+    and phases of one study reuse each other's tables), so it is one instance, `_REACH_CACHE`,
+    rather than an attribute of one `Architecture`."""
+
+    def __init__(self, maxsize: int = 4096):
+        super().__init__()
+        self.maxsize = maxsize
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.maxsize:
+            self.popitem(last=False)
+
+
+_REACH_CACHE = ReachCache()
 
 
 def _reach_key(missile, lat: float, lon: float, models) -> tuple:
