@@ -110,7 +110,7 @@ class AimProblem:
 
     @classmethod
     def build(cls, launch_lat, launch_lon, target_lat, target_lon, missile, models: Models, kind: str,
-              apogee=None) -> "AimProblem":
+              apogee=None) -> AimProblem:
         """The problem for pairs given in rad (scalars or (N,)); ``kind`` must be one of `KINDS`.
         Raises ValueError for a missing or non-positive apogee, AimError (``cause="range"``) for
         points closer than 10 km."""
@@ -178,7 +178,7 @@ class AimState:
     flight_time: np.ndarray
 
     @classmethod
-    def start(cls, problem: AimProblem) -> "AimState":
+    def start(cls, problem: AimProblem) -> AimState:
         """Starting state: azimuth towards the target, kick and cutoff from the shape table."""
         n = problem.n
         kick0, cut0 = _initial_controls(problem.missile, problem.models.drag, problem.dist, problem.kind,

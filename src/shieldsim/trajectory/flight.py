@@ -219,7 +219,7 @@ class Trajectory:
     def __len__(self) -> int:
         return self.position.shape[0]
 
-    def subset(self, index) -> "Trajectory":
+    def subset(self, index) -> Trajectory:
         """The flights selected by ``index`` (a mask, slice or integer array), as the same type
         (per-flight arrays indexed; the time grid, models and other scalars such as `Aim.kind`
         kept)."""
@@ -232,7 +232,7 @@ class Trajectory:
         return type(self)(**fields)
 
     @classmethod
-    def concat(cls, parts) -> "Trajectory":
+    def concat(cls, parts) -> Trajectory:
         """One `Trajectory` holding the flights of ``parts`` (a non-empty sequence of
         trajectories on the same sample step and models), in order.
 
