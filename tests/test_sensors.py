@@ -84,7 +84,7 @@ def _horizon_range(r, alt):
 @pytest.mark.parametrize("antenna, alt", [(0.0, 100e3), (25.0, 50e3), (30.0, 1000e3), (500.0, 300e3)])
 def test_zero_elevation_ground_range_matches_effective_radius_closed_form(k, antenna, alt):
     """With a 0 deg mask a point at altitude h first shows at s = kR acos((kR+a)/(kR+h))."""
-    r = radar(height=antenna, el_min=0.0, refraction_k=k, max_range=1e8, ref_range=1e8)
+    r = radar(height=antenna, el_min=0.0, refraction="4/3-earth", refraction_k=k, max_range=1e8, ref_range=1e8)
     ke = k * SPHERE.equatorial_radius
     assert _horizon_range(r, alt) == pytest.approx(ke * math.acos((ke + antenna) / (ke + alt)), rel=1e-3)
 
@@ -94,7 +94,7 @@ def test_zero_elevation_ground_range_matches_effective_radius_closed_form(k, ant
 def test_grazing_ray_ground_range_matches_effective_radius_closed_form(k, antenna, alt):
     """With no elevation mask the Earth itself hides the point beyond the grazing-ray range
     s = kR [acos(kR/(kR+a)) + acos(kR/(kR+h))]."""
-    r = radar(height=antenna, el_min=-d(90), refraction_k=k, max_range=1e8, ref_range=1e8)
+    r = radar(height=antenna, el_min=-d(90), refraction="4/3-earth", refraction_k=k, max_range=1e8, ref_range=1e8)
     ke = k * SPHERE.equatorial_radius
     expected = ke * (math.acos(ke / (ke + antenna)) + math.acos(ke / (ke + alt)))
     assert _horizon_range(r, alt) == pytest.approx(expected, rel=1e-3)
@@ -109,7 +109,7 @@ def test_target_below_a_mast_is_seen_at_negative_elevation_before_the_horizon():
 def test_refraction_free_elevation_is_geometric_elevation():
     """With k = 1 the model elevation equals the straight-line elevation computed from ENU axes."""
     rng = np.random.default_rng(1)
-    r = radar(lat=d(40), lon=d(30), height=40.0, refraction_k=1.0)
+    r = radar(lat=d(40), lon=d(30), height=40.0, refraction="none")
     lat = d(40) + rng.uniform(-0.3, 0.3, 500)
     lon = d(30) + rng.uniform(-0.3, 0.3, 500)
     p = to_ecef(lat, lon, rng.uniform(0, 1500e3, 500), SPHERE)
@@ -123,7 +123,7 @@ def test_refraction_free_elevation_is_geometric_elevation():
 
 
 def test_refraction_raises_apparent_elevation_near_the_horizon():
-    r1 = radar(refraction_k=1.0)
+    r1 = radar(refraction="none")
     r43 = radar()
     p = to_ecef(d(10), 0.0, 100e3, SPHERE)  # ~1100 km north: near the geometric horizon
     assert S.look_angles(r43, p, SPHERE)[2] > S.look_angles(r1, p, SPHERE)[2]
