@@ -39,14 +39,14 @@ def _flights(arch, threat, area, target, step, max_flights):
 
 def _engage(arch, traj, kill_assessment):
     """(`engagement.Engagement`, `study.Tracks`) of the flights (`study.engage_flights`) and,
-    per network used, its (cue, track) times."""
+    per network used, its (cue, track, track_on) times and what the track was formed on."""
     from ..study import engage_flights
 
     try:
         e, tracks = engage_flights(arch, traj, kill_assessment=kill_assessment)
     except ValueError as err:
         fail("--scenario", str(err))
-    return e, tracks, {name: (tl.cue_time, tl.track_time) for name, tl in tracks.timelines.items()}
+    return e, tracks, {name: (tl.cue_time, tl.track_time, tl.track_on) for name, tl in tracks.timelines.items()}
 
 
 def _num(x):
@@ -91,7 +91,8 @@ def engage(
 
     flights = []
     for i, label in enumerate(labels):
-        nets = {name: {"cue_s": _num(c[i]), "track_s": _num(t[i])} for name, (c, t) in per_net.items()}
+        nets = {name: {"cue_s": _num(c[i]), "track_s": _num(t[i]), "track_on": str(on[i]) or None}
+                for name, (c, t, on) in per_net.items()}
         rows = []
         for j, b in enumerate(batteries):
             rows.append({
@@ -121,7 +122,10 @@ def engage(
     if plot is not None:
         _plot(plot, traj, batteries, e, per_net)
         result["plot"] = str(plot)
-    result.update(provenance(traj.models.as_dict(), scenario=sc.name, assumptions=record(sc)))
+    from ..scenario import refraction_record
+
+    models = {**traj.models.as_dict(), "refraction": refraction_record(sc)}
+    result.update(provenance(models, scenario=sc.name, assumptions=record(sc)))
     if as_json:
         typer.echo(to_json(result))
         return
@@ -139,7 +143,9 @@ def _print_text(result, n):
 
         typer.echo(f"Assumptions {summary_text(result['assumptions'])}")
     for f in result["flights"][:_MAX_TEXT_FLIGHTS]:
-        nets = ", ".join(f"{k}: cue {t(v['cue_s']).strip()} track {t(v['track_s']).strip()}" for k, v in f["networks"].items())
+        nets = ", ".join(f"{k}: cue {t(v['cue_s']).strip()} track {t(v['track_s']).strip()}"
+                         + (f" (on the {v['track_on']})" if v.get("track_on") else "")
+                         for k, v in f["networks"].items())
         typer.echo(f"\n{f['flight']}  ({f['ground_range_km']:.0f} km, apogee {f['apogee_km']:.0f} km)")
         typer.echo(f"  launch 0.0 | burnout {t(f['burnout_s']).strip()} | {nets} | impact {t(f['impact_s']).strip()}")
         typer.echo(f"  {'battery':18s} {'interceptor':16s} {'on track of':16s} {'launch':>7s} {'latest':>7s} "
@@ -158,7 +164,8 @@ def _print_text(result, n):
     if "plot" in result:
         typer.echo(f"Plot {result['plot']}")
     m = result["models"]
-    typer.echo(f"Models earth={m['earth']} rotation={m['rotation']} drag={m['drag']}")
+    typer.echo(f"Models earth={m['earth']} rotation={m['rotation']} drag={m['drag']} "
+               f"refraction={', '.join(sorted(set(m.get('refraction', {}).values()))) or '-'}")
 
 
 def _plot(path: Path, traj, batteries, e, per_net) -> None:
@@ -192,7 +199,7 @@ def _plot(path: Path, traj, batteries, e, per_net) -> None:
             ax.plot(t_i, h_i / 1e3, color=c, lw=1.5,
                     label=f"{b.name} ({b.interceptor.name}): launch {t_i[0]:.0f} s, window "
                           f"{e.intercept_first[i, j]:.0f}-{e.intercept_last[i, j]:.0f} s, {e.shots[i, j]} shot(s)")
-    for name, (cue, track) in per_net.items():
+    for name, (cue, track, _) in per_net.items():
         if np.isfinite(cue[i]):
             ax.axvline(cue[i], color="0.5", ls=":", lw=1)
             ax.text(cue[i], ax.get_ylim()[1] * 0.97, f" cue ({name})", fontsize=7, va="top", color="0.4")
