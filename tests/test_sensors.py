@@ -635,7 +635,6 @@ def test_atmosphere_apparent_elevation_is_the_elevation_of_the_ray_that_reaches_
     """look_angles' elevation with "atmosphere": shooting the independent quad ray at that
     elevation lands at the target's central angle."""
     r = radar(height=20.0, el_min=0.0)
-    big_r = SPHERE.equatorial_radius
     for theta_deg, alt in ((10.0, 300e3), (3.0, 8e3), (20.0, 1500e3)):
         el = float(S.look_angles(r, to_ecef(d(theta_deg), 0.0, alt, SPHERE), SPHERE)[2])
         assert _ray_angle(el, 20.0, alt) == pytest.approx(d(theta_deg), abs=2e-7)
