@@ -186,7 +186,7 @@ class Radar:
             raise ValueError(f"radar {self.name!r}: cued_hits must be >= 1")
 
     @classmethod
-    def at_sea(cls, name: str, lat: float, lon: float, antenna_height: float, **kwargs) -> "Radar":
+    def at_sea(cls, name: str, lat: float, lon: float, antenna_height: float, **kwargs) -> Radar:
         """A ship-borne radar: the site is at sea level (height 0 on the model surface)."""
         return cls(name, lat, lon, antenna_height, platform="ship", site_altitude=0.0, **kwargs)
 
@@ -1005,8 +1005,8 @@ def phase_rcs(trajectories):
     launch) and the vehicle separates at burnout. `trajectory.aim` fills ``body_rcs`` from the
     threat class (`missile.Missile.body_rcs`, default `missile.BODY_RCS`).
     Spent stages and the post-boost body, which fly on alongside the warhead, are not modelled
-    as separate objects (no discrimination model): after separation only the warhead counts. Aspect dependence is not modelled (no public source
-    gives it for these classes)."""
+    as separate objects (no discrimination model): after separation only the warhead counts.
+    Aspect dependence is not modelled (no public source gives it for these classes)."""
     n = len(trajectories)
     rcs = np.ascontiguousarray(np.broadcast_to(np.asarray(trajectories.rcs, dtype=float), (n,)))
     body = getattr(trajectories, "body_rcs", None)
