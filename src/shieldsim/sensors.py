@@ -17,7 +17,11 @@ Physics and modelling assumptions (public, textbook level):
     leaving at the lowest usable elevation (``min_elevation``, or the ray grazing the surface
     if that is higher) and the ray at ``max_elevation``: a target far above the air is seen
     down to the geometric horizon plus the total bending tau of that ray (0.76 deg for a ray
-    leaving a sea-level antenna horizontally, 0.50 deg at 1 deg, 0.19 deg at 5 deg). Below the
+    leaving a sea-level antenna horizontally, 0.50 deg at 1 deg, 0.19 deg at 5 deg; checked by
+    an independent scipy ray integration in the tests, and within 6 % (0-10 deg) of the closed-form
+    approximation of ITU-R P.834 as commonly quoted, 1 / (1.314 + 0.6437 e + 0.02869 e^2) deg at
+    sea level, e in deg -- that formula quoted from memory, not verified against the
+    Recommendation's text, which could not be read here). Below the
     antenna's height (short, low paths) the effective-Earth test below is used with the factor
     k = 1 / (1 + R dn/dh) of the profile's gradient at the antenna (1.38 at sea level).
     `look_angles` solves the apparent elevation by bisection on the ray.
@@ -342,8 +346,8 @@ N_RADAR = R_RAY_MAX + RAY_SIZE
 RAY_TABLE = 1025
 """Points of a limiting ray's bending table, uniform in x = sqrt(r - r_low) up to ATMOSPHERE_TOP."""
 
-_GL_X = np.polynomial.legendre.leggauss(8)[0]
-_GL_W = np.polynomial.legendre.leggauss(8)[1]
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
+"""Nodes and weights of the 8-point Gauss-Legendre rule on [-1, 1] (ray bending panels)."""
 
 
 # ---------------------------------------------------------------------------------------------
