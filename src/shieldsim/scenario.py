@@ -922,6 +922,16 @@ def refraction_record(sc: Scenario) -> dict[str, str]:
             for name, r in sc.radars.items()}
 
 
+def refraction_summary(sc: Scenario) -> str:
+    """`refraction_record` in one line: the model when every radar uses the same one, else
+    ``name=model`` pairs; ``"no radars"`` without radars."""
+    record = refraction_record(sc)
+    if not record:
+        return "no radars"
+    models = set(record.values())
+    return models.pop() if len(models) == 1 else ", ".join(f"{k}={v}" for k, v in record.items())
+
+
 def radar_kwargs(sc: Scenario) -> list[dict]:
     """Keyword arguments (SI) of `sensors.Radar` for each radar, in file order (the site
     elevation goes to ``site_altitude``, the mast height to ``antenna_height``)."""

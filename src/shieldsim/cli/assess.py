@@ -179,7 +179,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         not_computed["claims"] = claims_skipped
 
     provenance = report.Provenance.now(
-        arch.models.as_dict(),
+        {**arch.models.as_dict(), "refraction": scen.refraction_summary(sc)},
         command="shieldsim " + " ".join(sys.argv[1:]) if sys.argv and "shieldsim" in sys.argv[0] else "shieldsim assess",
         grid_deg=grid_deg or sc.defended.grid_deg, threat_step_s=study.DEFAULT_STEP_S,
         rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO,
