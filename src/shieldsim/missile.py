@@ -55,6 +55,15 @@ change of the thrust law: end of vertical rise, of pitch-over, of each stage, cu
 Against a 0.05 s step the burnout state differs by < 0.2 m and < 0.02 m/s."""
 
 
+BODY_RCS = 1.0
+"""Default radar cross-section (m^2) of a missile body (booster with its payload section) before
+the re-entry vehicle separates: the low end of the order-of-magnitude 1-10 m^2 range for a
+booster body. A modelling assumption: no public measured or published value was found in the
+stored sources searched (queries on booster radar cross-section, Sessler et al. 'Countermeasures'
+(2000), Lewis and Postol on the European radars); the low end is the cautious choice for the
+defence (a larger body gives earlier detections)."""
+
+
 @dataclass(frozen=True)
 class Missile:
     """A threat class described by public parametric figures.
@@ -64,7 +73,8 @@ class Missile:
         stage_burn_times: burn time of each stage, s (first stage first).
         burnout_speed: speed at burnout of the flight of greatest range, m/s.
         beta: ballistic coefficient m / (C_D A) of the re-entry vehicle, kg/m^2.
-        rcs: radar cross-section of the re-entry vehicle (what radars track), m^2.
+        rcs: radar cross-section of the re-entry vehicle (what radars track after it
+            separates, at burnout), m^2.
         published_range: the range the class is published to reach, m.
         sources: figure name -> public source text.
         stage_speed_fractions: share of the ideal delta-v given by each stage (sums to 1);
@@ -76,6 +86,8 @@ class Missile:
             ignition (constant thrust, decreasing mass); > 1.
         propulsion: "liquid" or "solid" (descriptive only).
         description: free text (example systems of the class).
+        body_rcs: radar cross-section of the missile body before separation, m^2 (radars use
+            the larger of it and ``rcs``: a non-separating missile is its own warhead).
     """
 
     name: str
@@ -92,6 +104,7 @@ class Missile:
     stage_accel_ratio: float = 3.0
     propulsion: str = ""
     description: str = ""
+    body_rcs: float = BODY_RCS
 
     @property
     def burn_time(self) -> float:
@@ -134,6 +147,7 @@ def catalogue() -> dict[str, Missile]:
             stage_accel_ratio=float(row.get("stage_accel_ratio", 3.0)),
             propulsion=row.get("propulsion", ""),
             description=row.get("description", ""),
+            body_rcs=float(row.get("body_rcs_m2", BODY_RCS)),
         )
     return out
 

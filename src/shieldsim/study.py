@@ -611,6 +611,7 @@ def provenance(arch: Architecture, **extra) -> dict:
         "reach: tabulated max range"
     out = {"scenario": arch.name, "version": __version__, "rules": rules}
     out.update({f"model_{k}": str(v) for k, v in arch.models.as_dict().items()})
+    out["model_refraction"] = scen.refraction_summary(arch.scenario)
     out.update(extra)
     return out
 

@@ -194,6 +194,7 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
         launch_lat=lat, launch_lon=lon, impact_lat=f.impact_lat, impact_lon=f.impact_lon,
         apogee_alt=f.apogee_alt, ground_range=np.atleast_1d(rng), rcs=np.full(n, float(missile.rcs)), beta=beta,
         models=models, labels=None if labels is None else np.asarray(labels),
+        body_rcs=np.full(n, max(float(missile.body_rcs), float(missile.rcs))),
         heading=heading, kick=kick, cutoff=cutoff, burnout_position=bo_pos, burnout_velocity=bo_vel,
         burnout_lat=blat, burnout_lon=blon, burnout_alt=balt, burnout_speed=bspeed, burnout_gamma=bgamma,
         burnout_heading=bhead,

@@ -191,6 +191,10 @@ class Trajectory:
         beta: (N,) ballistic coefficient of that object, kg/m^2.
         models: the model switches used.
         labels: (N,) free-text names (e.g. threat class and launch area).
+        body_rcs: (N,) radar cross-section of the missile body before the re-entry vehicle
+            separates, m^2 (None: no body phase, radars see ``rcs`` throughout).
+        separation_time: (N,) when the re-entry vehicle separates, s after launch (None: at
+            burnout).
     """
 
     time: np.ndarray
@@ -210,6 +214,8 @@ class Trajectory:
     beta: np.ndarray
     models: Models
     labels: np.ndarray | None = None
+    body_rcs: np.ndarray | None = None
+    separation_time: np.ndarray | None = None
 
     @property
     def step(self) -> float:
@@ -268,6 +274,11 @@ class Trajectory:
                      "impact_lat", "impact_lon", "apogee_alt", "ground_range", "rcs", "beta"):
             fields[name] = np.concatenate([np.broadcast_to(np.asarray(getattr(p, name), dtype=float), (len(p),))
                                            for p in parts])
+        # what radars see before separation: parts without a body phase see their rcs from launch
+        for name, fallback in (("body_rcs", "rcs"), ("separation_time", "burnout_time")):
+            fields[name] = None if all(getattr(p, name) is None for p in parts) else np.concatenate(
+                [np.broadcast_to(np.asarray(getattr(p, name) if getattr(p, name) is not None else getattr(p, fallback),
+                                            dtype=float), (len(p),)) for p in parts])
         labels = [p.labels for p in parts]
         fields["labels"] = None if any(x is None for x in labels) else \
             np.concatenate([np.asarray(x, dtype=object) for x in labels])
