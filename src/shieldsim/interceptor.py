@@ -677,25 +677,3 @@ def flyout_fan(interceptor: Interceptor, site, times, models: Models = Models(),
     return FlyoutFan(times=times, ground_range=ranges, altitude=altitudes, earliest=earliest, reachable=reachable,
                      heading=float(heading), interceptor=interceptor.name, models=models)
 
-
-def plot_flyout_fan(fan: FlyoutFan, ax=None):
-    """Draw the fan: filled contours of earliest arrival, one contour line per fan time.
-    Returns the matplotlib Axes."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 5))
-    r_km = fan.ground_range / 1e3
-    a_km = fan.altitude / 1e3
-    e = np.where(np.isfinite(fan.earliest), fan.earliest, np.nan)
-    if np.isfinite(e).any():
-        levels = np.unique(np.concatenate([[0.0], fan.times]))
-        cs = ax.contourf(r_km, a_km, e.T, levels=levels, cmap="viridis_r", extend="neither")
-        ax.contour(r_km, a_km, e.T, levels=fan.times, colors="k", linewidths=0.6)
-        plt.colorbar(cs, ax=ax, label="earliest arrival after launch (s)")
-    ax.set_xlabel("ground range from site (km)")
-    ax.set_ylabel("altitude (km)")
-    ax.set_title(f"{fan.interceptor} fly-out fan (heading {math.degrees(fan.heading):.0f} deg)")
-    ax.set_xlim(0, r_km.max())
-    ax.set_ylim(0, a_km.max())
-    return ax
