@@ -208,11 +208,10 @@ def homeland_study(arch: study.Architecture, variants=study.SENSOR_VARIANTS, shi
     return out
 
 
-def sea_figure(hs: HomelandStudy, variant: str, title: str, note: str = ""):
-    """Map of the swept ship stations under ``variant``, each marked by how many of the study's
-    launch areas it can engage some flight from (`deterrent.ships_figure`)."""
+def sea_counts(hs: HomelandStudy, variant: str) -> tuple[np.ndarray, int]:
+    """(P,) how many of the study's launch areas a ship at each swept position can engage some
+    flight from under ``variant``, and the number of launch areas (for `plots.ships_figure`)."""
     eng = hs.sea[variant]["engageable"]
     areas = np.array([det.launch_area(str(b)) for b in hs.deterrent.base], dtype=object)
     names = list(dict.fromkeys(areas.tolist()))
-    counts = np.sum([eng[areas == a].any(axis=0) for a in names], axis=0)
-    return det.ships_figure(hs.sea_lat_deg, hs.sea_lon_deg, counts, len(names), title, note)
+    return np.sum([eng[areas == a].any(axis=0) for a in names], axis=0), len(names)

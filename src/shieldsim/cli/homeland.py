@@ -14,13 +14,18 @@ from .output import (OVERWRITE_HELP, StageProgress, assumptions_option, fail, lo
 @app.command()
 def homeland(
     scenario: str = typer.Argument("homeland", help="Built-in scenario name or scenario TOML file."),
-    variant: list[str] = typer.Option(None, "--variant", help="Sensor/timeline variants (repeatable; default: all) [scenario, no-forward-radar, no-space-cueing, cue-as-track]."),
+    variant: list[str] = typer.Option(None, "--variant", help="Sensor/timeline variants (repeatable; default: all) "
+                                                          "[scenario, no-forward-radar, no-space-cueing, cue-as-track]."),
     base: list[str] = typer.Option(None, "--base", help="Only these launch areas (repeatable; default: all)."),
     aim: list[str] = typer.Option(None, "--aim", help="Only these aim points (repeatable; default: all)."),
-    trajectory: str = typer.Option(None, "--trajectory", help="Threat trajectory shape (default: the scenario's) [minimum-energy, lofted, depressed]."),
-    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of lofted/depressed flights, km (default: the scenario's) [100, 5000]."),
-    ship_interceptor: str = typer.Option("sm3-iib", "--ship-interceptor", help="Interceptor of the ship-station sweep ('none' to skip) [catalogue name]."),
-    ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.5, max=10, help="Grid step of the ship-station sweep, degrees [0.5, 10]."),
+    trajectory: str = typer.Option(None, "--trajectory", help="Threat trajectory shape (default: the scenario's) "
+                                                              "[minimum-energy, lofted, depressed]."),
+    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of lofted/depressed flights, "
+                                                                                 "km (default: the scenario's) [100, 5000]."),
+    ship_interceptor: str = typer.Option("sm3-iib", "--ship-interceptor", help="Interceptor of the ship-station sweep "
+                                                                               "('none' to skip) [catalogue name]."),
+    ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.5, max=10, help="Grid step of the ship-station "
+                                                                                      "sweep, degrees [0.5, 10]."),
     out: Path = typer.Option(Path("shieldsim-homeland"), "--out", help="Folder for the CSV tables, maps and JSON."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -102,9 +107,8 @@ def write_homeland(arch, res, out: Path) -> list[Path]:
     """Write sites.csv, pairs.csv, ships.csv, the track map and the ship-station maps to ``out``."""
     import csv
 
-    from .. import deterrent as det
     from .. import homeland as hl
-    from .. import maps
+    from .. import maps, plots
 
     out.mkdir(parents=True, exist_ok=True)
     files = []
@@ -140,12 +144,14 @@ def write_homeland(arch, res, out: Path) -> list[Path]:
         files.append(path)
         icp = res.sea_interceptor
         for v in res.sea:
-            fig = hl.sea_figure(res, v, f"Ship stations with {icp['interceptor']} ({icp['interceptor_speed_kms']:g} km/s) "
-                                        f"that can engage\nIranian ICBMs to the United States [{v}]", note)
+            counts, n_areas = hl.sea_counts(res, v)
+            title = (f"Ship stations with {icp['interceptor']} ({icp['interceptor_speed_kms']:g} km/s) that can engage\n"
+                     f"Iranian ICBMs to the United States [{v}]")
+            fig = plots.ships_figure(res.sea_lat_deg, res.sea_lon_deg, counts, n_areas, title, note)
             files += list(maps.save(fig, out / f"ship-stations-{v}"))
     for v in ("cue-as-track", "scenario"):
         if v in res.deterrent.matrices:
-            fig = det.tracks_figure(res.deterrent.trajectories, res.deterrent.matrices[v], res.deterrent.batteries,
+            fig = plots.tracks_figure(res.deterrent.trajectories, res.deterrent.matrices[v], res.deterrent.batteries,
                                     f"{arch.name}: ICBM tracks and the parts each site can reach [{v}]", note)
             files += list(maps.save(fig, out / f"tracks-{v}"))
     return files
