@@ -212,3 +212,30 @@ def test_cli_homeland_bad_option_is_one_line_error(tmp_path, argv, option):
     res = CliRunner().invoke(app, ["homeland", *argv, "--out", str(tmp_path / "x"), "--no-progress"])
     assert res.exit_code == 2
     assert option in res.output and "allowed" in res.output and "Traceback" not in res.output
+
+
+def test_report_shows_the_homeland_rows_of_the_study(small, tmp_path):
+    from test_report import synthetic_assessment
+
+    from shieldsim.report import summary_dict, write_report
+
+    a = synthetic_assessment()
+    a.deterrent.homeland = small.to_report(figures=False)
+    s = summary_dict(a)["deterrent"]["homeland"]
+    assert [(r["variant"], r["site"], r["engageable"]) for r in s["sites"]] == \
+        [(x.variant, x.site, x.engageable) for x in small.sites]
+    assert any("GAO-13-382R" in p for p in a.deterrent.homeland.published)
+    assert any("cue-as-track" in p and "median margin" in p for p in a.deterrent.homeland.published)
+    index = write_report(tmp_path / "r", a)
+    text = index.read_text()
+    assert "The homeland question" in text
+    assert 'data-key="/deterrent/homeland/sites/0/fraction_engageable"' in text
+    # an assessment without it renders no homeland table
+    b = synthetic_assessment()
+    assert summary_dict(b)["deterrent"]["homeland"] is None
+    assert "The homeland question" not in write_report(tmp_path / "b", b).read_text()
+
+
+def test_only_phase_4_architectures_get_the_homeland_question():
+    assert hl.applies(study.Architecture.from_scenario(scen.load("epaa-phase4")))
+    assert not hl.applies(study.Architecture.from_scenario(scen.load("epaa-2018")))

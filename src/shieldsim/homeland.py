@@ -135,6 +135,35 @@ class HomelandStudy:
                         "lon_deg": float(self.sea_lon_deg[k])}
         return out
 
+    def to_report(self, figures: bool = True, notes: str = ""):
+        """The `results.HomelandResult` of the study: every site row, the best ship station per
+        sea area and variant, the ship-station map of each variant (with ``figures``), and the
+        GAO-13-382R comparison with the site ranking of the variants computed."""
+        from . import plots
+        from .results import HomelandResult, HomelandSite
+
+        rows = [HomelandSite(**{k: v for k, v in s.as_dict().items() if k != "fraction_engageable"})
+                for s in self.sites]
+        figs = []
+        if figures and self.sea_interceptor is not None:
+            icp = self.sea_interceptor
+            for v in self.sea:
+                counts, n = sea_counts(self, v)
+                figs.append(plots.ships_figure(
+                    self.sea_lat_deg, self.sea_lon_deg, counts, n,
+                    f"Ship stations with {icp['interceptor']} ({icp['interceptor_speed_kms']:g} km/s) that can "
+                    f"engage\nIranian ICBMs to the United States [{v}]"))
+        variants = list(dict.fromkeys(s.variant for s in self.sites))
+        published = [GAO_13_382R] + [r for r in (site_ranking(self.sites, v) for v in variants) if r]
+        return HomelandResult(
+            sites=rows, sea_best={v: self.sea_best(v) for v in self.sea},
+            sea_interceptor=(self.sea_interceptor or {}).get("interceptor", ""), figures=figs, published=published,
+            notes=notes or (f"{len(self.deterrent.base)} flights of the notional Iranian ICBM from "
+                            f"{', '.join(dict.fromkeys(det.launch_area(str(b)) for b in self.deterrent.base))}; "
+                            "every site armed with the notional SM-3 IIB (scenario 'homeland'). "
+                            "Margins and speeds as in the deterrent table; 'speed for all' is None when some "
+                            "flight is never tracked or never in reach."))
+
     def as_dict(self) -> dict:
         """JSON-ready results: ``sites`` (rows per variant and site), ``sites_by_variant``
         ({variant: {site: row}}), the ship sweep per variant (fraction per position, best per sea
@@ -164,6 +193,33 @@ class HomelandStudy:
             "skipped_flights": [dict(base=b, threat=c, aim_point=a, reason=r) for b, c, a, r in d.skipped],
             "attrs": self.attrs,
         }
+
+
+GAO_13_382R = (
+    "GAO-13-382R (11 February 2013, 'Standard Missile-3 Block IIB Analysis of Alternatives'), reporting MDA "
+    "analyses that are not public: MDA first assumed land basing of the SM-3 IIB in Romania and Poland; later "
+    "analyses found the Romanian site 'not a good location from a flight path standpoint' for defending the "
+    "United States, the Polish site possibly in need of launching earlier (while the threat is still boosting), "
+    "and a sea-based IIB in the North Sea the best vantage point (checked in the GAO summary as reproduced by "
+    "LegiStorm and in SpaceNews, Feb 2013; the briefing slides were not read). shieldsim was not tuned to this.")
+"""What the GAO reported on SM-3 IIB basing (sources in docs/scenarios/homeland.md)."""
+
+
+def site_ranking(sites: list[SiteFigures], variant: str) -> str:
+    """One sentence ranking the sites of ``variant`` by median margin (then by fraction
+    engageable), with the figures, for the qualitative comparison with `GAO_13_382R`."""
+    rows = [s for s in sites if s.variant == variant]
+    if not rows:
+        return ""
+
+    def key(s):
+        return (s.margin_median_s if s.margin_median_s is not None else -math.inf, s.fraction_engageable)
+
+    rows.sort(key=key, reverse=True)
+    cells = "; ".join(f"{s.site} {s.engageable} of {s.flights} flights, median margin "
+                      f"{'-' if s.margin_median_s is None else f'{s.margin_median_s:.0f} s'}, min. speed "
+                      f"{'-' if s.min_speed_kms is None else f'{s.min_speed_kms:.2f} km/s'}" for s in rows)
+    return f"shieldsim, variant '{variant}', sites by median margin (most slack first): {cells}."
 
 
 def homeland_study(arch: study.Architecture, variants=study.SENSOR_VARIANTS, ship_interceptor=SHIP_INTERCEPTOR,
@@ -206,6 +262,16 @@ def homeland_study(arch: study.Architecture, variants=study.SENSOR_VARIANTS, shi
         report("ships", 2, total)
     out.attrs = dict(res.attrs, study="homeland", variants=list(variants))
     return out
+
+
+PHASE4_INTERCEPTOR = "sm3-iib"
+"""Catalogue interceptor whose batteries make an assessment a phase-4 one (`applies`)."""
+
+
+def applies(arch: study.Architecture) -> bool:
+    """Whether an assessment of ``arch`` includes the homeland question: some battery of the
+    scenario fires the phase 4 interceptor (`PHASE4_INTERCEPTOR`), whose stated mission it is."""
+    return any(b.interceptor == PHASE4_INTERCEPTOR for b in arch.scenario.batteries.values())
 
 
 def sea_counts(hs: HomelandStudy, variant: str) -> tuple[np.ndarray, int]:
