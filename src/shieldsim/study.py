@@ -857,6 +857,20 @@ def variant_track_times(arch: Architecture, traj, variant: str, forward_radar: s
     return variant_tracks(arch, traj, variant, forward_radar).track_time
 
 
+def ship_engageable(arch: Architecture, traj, ships: list, variant: str, forward_radar: str = FORWARD_RADAR) -> np.ndarray:
+    """(N, P) bool: which of N flights each of P swept ship batteries (`deterrent.ship_batteries`)
+    can engage under a sensor variant (`SENSOR_VARIANTS`). The ships have no radar of their own:
+    they launch and engage on the fused track (the cue, for ``cue-as-track``) of the scenario's
+    first battery network, with no guidance window."""
+    from .engagement import engage
+
+    if not arch.batteries:
+        raise ValueError(f"scenario {arch.name!r} has no battery network for the ship sweep to use")
+    tl = variant_tracks(arch, traj, variant, forward_radar).timelines[arch.battery_networks[0]]
+    track = tl.cue_time if variant == "cue-as-track" else tl.track_time
+    return engage(traj, ships, track).engageable
+
+
 @dataclass
 class DeterrentStudy:
     """Everything `deterrent_study` computed (see its docstring)."""
@@ -1019,19 +1033,13 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
     ships = None
     if ship_interceptor:
         icp = ship_interceptor if isinstance(ship_interceptor, Interceptor) else find(ship_interceptor, catalogue())
-        chosen = list(ship_bases) if ship_bases is not None else [b for b in det.WESTERN_BASES if b in set(base)]
+        chosen = (list(ship_bases) if ship_bases is not None else
+                  [b for b in dict.fromkeys(base.tolist()) if b in det.WESTERN_BASES or det.launch_area(b) in det.SSBN_AREAS])
         sel = np.isin(base, chosen)
         lat, lon, box = det.sea_positions(step_deg=ship_step_deg)
         if sel.any() and arch.batteries:
             sub = traj.subset(sel)
-            # the swept ships have no radar of their own: they launch and engage on the network's
-            # fused track (or cue, for cue-as-track) of the scenario's first battery network
-            tl = variant_tracks(arch, sub, delay_variant, forward_radar).timelines[arch.battery_networks[0]]
-            track = tl.cue_time if delay_variant == "cue-as-track" else tl.track_time
-            e_bats = det.ship_batteries(icp, lat, lon)
-            from .engagement import engage
-
-            eng = engage(sub, e_bats, track).engageable  # (n_sel, P)
+            eng = ship_engageable(arch, sub, det.ship_batteries(icp, lat, lon), delay_variant, forward_radar)  # (n_sel, P)
             per_base = {b: eng[base[sel] == b].any(axis=0) for b in chosen}
             counts = np.sum([per_base[b] for b in chosen], axis=0)
             ships = {"interceptor": icp.name, "interceptor_speed_kms": icp.burnout_speed / 1e3,

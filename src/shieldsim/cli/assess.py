@@ -139,6 +139,8 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
             det_result, det_summary = deterrent_section(arch, data, progress, load)
         except (ValueError, KeyError) as err:
             not_computed["deterrent"] = str(err)
+        if det_result is not None:
+            det_result.homeland = homeland_section(arch, data, progress, load)
     else:
         not_computed["deterrent"] = "skipped (--no-deterrent)"
 
@@ -322,6 +324,26 @@ def deterrent_section(arch, data: Path, progress: bool, load=None):
     return result.to_report(variant="scenario"), summary
 
 
+def homeland_section(arch, data: Path, progress: bool, load=None):
+    """The homeland question (`homeland.homeland_study` of the built-in ``homeland`` scenario,
+    read with ``load``) when ``arch`` is a phase-4 architecture (`homeland.applies`), else None;
+    its JSON goes to ``data/homeland.json``. A 3-degree ship sweep keeps it quick."""
+    import json
+
+    from .. import homeland as hl
+    from .. import scenario as scen
+    from .. import study
+    from .output import to_json
+
+    if not hl.applies(arch):
+        return None
+    with StageProgress(progress, "homeland: ") as bar:
+        res = hl.homeland_study(study.Architecture.from_scenario((load or scen.load)(hl.HOMELAND_SCENARIO)),
+                                ship_step_deg=3.0, progress=bar)
+    (data / "homeland.json").write_text(json.dumps(json.loads(to_json(res.as_dict())), indent=1))
+    return res.to_report()
+
+
 def _millions(people: float) -> str:
     """People in millions as a finding states them: '237 million', '4.2 million'."""
     m = people / 1e6
@@ -366,10 +388,10 @@ def key_findings(cov, det_summary, coop) -> list[str]:
         if fr and max(fr.values()) > 0:
             best = max(fr.items(), key=lambda kv: kv[1])
             out.append(f"Deterrent question: the most capable battery ({best[0]}) can engage "
-                       f"{best[1]:.0%} of the Russian ICBM flights to North America with the scenario's "
+                       f"{best[1]:.0%} of the Russian ICBM and SLBM flights to North America with the scenario's "
                        "sensors and interceptor speeds.")
         elif fr:
-            out.append("Deterrent question: no battery can engage any of the Russian ICBM flights to North "
+            out.append("Deterrent question: no battery can engage any of the Russian ICBM or SLBM flights to North "
                        "America with the scenario's sensors and interceptor speeds.")
     if coop is not None:
         rows = coop.options
