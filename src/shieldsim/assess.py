@@ -160,12 +160,15 @@ def _engagements(arch, progress) -> list:
 
 
 def _deterrent(arch, data_dir: Path, progress, load, done: _Sections):
-    """`deterrent_section`, or (None, None) with the reason when the deterrent scenario does not fit."""
+    """`deterrent_section` with the homeland question (`homeland_section`) when it applies, or
+    (None, None) with the reason when the deterrent scenario does not fit."""
     try:
-        return deterrent_section(arch, data_dir, progress, load)
+        det_result, det_summary = deterrent_section(arch, data_dir, progress, load)
     except (ValueError, KeyError) as err:
         done.not_computed["deterrent"] = str(err)
         return None, None
+    det_result.homeland = homeland_section(arch, data_dir, progress, load)
+    return det_result, det_summary
 
 
 def _cooperation(arch, options, coop_archs, by_name):
@@ -204,7 +207,7 @@ def _assessment(arch, grid_deg, claims_grid, coverage_entries, engagement_cases,
 
     sc = arch.scenario
     provenance = report.Provenance.now(
-        arch.models.as_dict(),
+        {**arch.models.as_dict(), "refraction": scen.refraction_summary(sc)},
         command="shieldsim " + " ".join(sys.argv[1:]) if sys.argv and "shieldsim" in sys.argv[0] else "shieldsim assess",
         grid_deg=grid_deg or sc.defended.grid_deg, threat_step_s=study.DEFAULT_STEP_S,
         rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO,
@@ -306,11 +309,18 @@ def representative_engagement(arch, area: str):
                   if np.isfinite(t.cue_time[0]))
     row = tr.track_time[0]
     first = int(np.nanargmin(row)) if np.isfinite(row).any() else -1
+    track_on = ""  # formed on the missile body or on the re-entry vehicle, at the sensor that made it
+    for tl in tr.timelines.values() if first >= 0 else ():
+        if str(tr.track_sensor[0, first]) in tl.sensor_names:
+            formed = tl.sensor_track_time[0, tl.sensor_names.index(str(tr.track_sensor[0, first]))]
+            track_on = "body" if formed < tl.separation_time[0] else "warhead"
+            break
     return report.engagement_case(traj, e, arch.batteries, 0, cue_time=cues[0][0] if cues else None,
                                   track_time=float(row[first]) if first >= 0 else None,
                                   cue_sensor=cues[0][1] if cues else "",
                                   track_sensor=str(tr.track_sensor[0, first]) if first >= 0 else "",
-                                  launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label)
+                                  launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label,
+                                  track_on=track_on)
 
 
 def deterrent_section(arch, data: Path, progress=None, load=None):
@@ -336,6 +346,26 @@ def deterrent_section(arch, data: Path, progress=None, load=None):
     summary = json.loads(to_json(result.as_dict()))
     (data / "deterrent.json").write_text(json.dumps(summary, indent=1))
     return result.to_report(variant="scenario"), summary
+
+
+def homeland_section(arch, data: Path, progress=None, load=None):
+    """The homeland question (`homeland.homeland_study` of the built-in ``homeland`` scenario,
+    read with ``load``) when ``arch`` is a phase-4 architecture (`homeland.applies`), else None;
+    its JSON goes to ``data/homeland.json``. A 3-degree ship sweep keeps it quick."""
+    import json
+
+    from . import homeland as hl
+    from . import scenario as scen
+    from . import study
+    from .jsonout import to_json
+
+    if not hl.applies(arch):
+        return None
+    with _stage(progress, "homeland: ") as bar:
+        res = hl.homeland_study(study.Architecture.from_scenario((load or scen.load)(hl.HOMELAND_SCENARIO)),
+                                ship_step_deg=3.0, progress=bar)
+    (data / "homeland.json").write_text(json.dumps(json.loads(to_json(res.as_dict())), indent=1))
+    return res.to_report()
 
 
 def _millions(people: float) -> str:
@@ -382,10 +412,10 @@ def key_findings(cov, det_summary, coop) -> list[str]:
         if fr and max(fr.values()) > 0:
             best = max(fr.items(), key=lambda kv: kv[1])
             out.append(f"Deterrent question: the most capable battery ({best[0]}) can engage "
-                       f"{best[1]:.0%} of the Russian ICBM flights to North America with the scenario's "
+                       f"{best[1]:.0%} of the Russian ICBM and SLBM flights to North America with the scenario's "
                        "sensors and interceptor speeds.")
         elif fr:
-            out.append("Deterrent question: no battery can engage any of the Russian ICBM flights to North "
+            out.append("Deterrent question: no battery can engage any of the Russian ICBM or SLBM flights to North "
                        "America with the scenario's sensors and interceptor speeds.")
     if coop is not None:
         rows = coop.options

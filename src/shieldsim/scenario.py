@@ -128,7 +128,9 @@ class RadarSpec(_Spec):
     the antenna sits ``antenna_height_m`` above the site. ``field = "fixed"`` faces look
     along ``boresight_deg`` (clockwise from north) +/- ``half_width_deg``; ``"full"`` sees
     all azimuths. Detection range scales with (rcs / reference_rcs_m2)^(1/4) from
-    ``reference_range_km``, capped by ``max_range_km``."""
+    ``reference_range_km``, capped by ``max_range_km``. ``refraction``: ``"atmosphere"`` (rays
+    bent only inside the exponential reference atmosphere), ``"4/3-earth"`` (effective Earth of
+    ``refraction_k`` along the whole path) or ``"none"`` (see `sensors`)."""
 
     platform: Literal["land", "ship"] = "land"
     lat_deg: LatDeg
@@ -146,6 +148,7 @@ class RadarSpec(_Spec):
     revisit_s: _num(hi=3600, gt=0)
     hits_for_track: _int(1, 1000)
     fire_control: Bool
+    refraction: Literal["atmosphere", "4/3-earth", "none"] = "atmosphere"
     refraction_k: _num(0.5, 10) = 4.0 / 3.0
     side: Side = "NATO"
     source: Text = ""
@@ -913,6 +916,23 @@ def models(sc: Scenario):
     return Models(earth_model(sc.models.earth), sc.models.rotation, sc.models.drag)
 
 
+def refraction_record(sc: Scenario) -> dict[str, str]:
+    """Radar name -> refraction model used (``"4/3-earth (k=1.333)"`` with its factor), for the
+    model record of every output that involves radars."""
+    return {name: f"4/3-earth (k={r.refraction_k:.4g})" if r.refraction == "4/3-earth" else r.refraction
+            for name, r in sc.radars.items()}
+
+
+def refraction_summary(sc: Scenario) -> str:
+    """`refraction_record` in one line: the model when every radar uses the same one, else
+    ``name=model`` pairs; ``"no radars"`` without radars."""
+    record = refraction_record(sc)
+    if not record:
+        return "no radars"
+    models = set(record.values())
+    return models.pop() if len(models) == 1 else ", ".join(f"{k}={v}" for k, v in record.items())
+
+
 def radar_kwargs(sc: Scenario) -> list[dict]:
     """Keyword arguments (SI) of `sensors.Radar` for each radar, in file order (the site
     elevation goes to ``site_altitude``, the mast height to ``antenna_height``)."""
@@ -928,7 +948,8 @@ def radar_kwargs(sc: Scenario) -> list[dict]:
             min_elevation=si(r, "min_elevation_deg"), max_elevation=si(r, "max_elevation_deg"),
             max_range=si(r, "max_range_km"), reference_range=si(r, "reference_range_km"),
             reference_rcs=r.reference_rcs_m2, revisit=r.revisit_s, hits_for_track=r.hits_for_track,
-            fire_control=r.fire_control, refraction_k=r.refraction_k, source=r.source,
+            fire_control=r.fire_control, refraction=r.refraction, refraction_k=r.refraction_k,
+            source=r.source,
         ))
     return out
 

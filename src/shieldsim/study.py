@@ -36,6 +36,12 @@ MIN_RANGE_M = 50e3
 DEFAULT_STEP_S = 2.0
 """Sample step of threat flights for detection and engagement, seconds."""
 
+COVERAGE_METHODS = ("fast", "exact")
+"""``method`` of the coverage functions: "fast" (tabulated shortcuts whose decisions are checked
+against exact solutions near every threshold) or "exact" (the slow reference: every flight aimed
+by Newton, every sample of every engagement solved). Tests and `benchmarks/bench_coverage.py`
+compare the two."""
+
 
 @dataclass
 class Architecture:
@@ -195,15 +201,18 @@ def track_times(arch: Architecture, traj) -> tuple[np.ndarray, dict]:
     return t.track_time, t.timelines
 
 
-def engage_flights(arch: Architecture, traj, kill_assessment: float | None = None, networks: dict | None = None):
+def engage_flights(arch: Architecture, traj, kill_assessment: float | None = None, networks: dict | None = None,
+                   method: str = "fast"):
     """Track (`battery_tracks`) and engage (`engagement.engage`, honouring each battery's
-    intercept window) N flights with the architecture's batteries: the path every study
-    command uses. Returns (`engagement.Engagement`, `Tracks`)."""
+    intercept window; ``method`` "fast" or "exact", `engagement.METHODS`) N flights with the
+    architecture's batteries: the path every study command uses. Returns
+    (`engagement.Engagement`, `Tracks`)."""
     from .engagement import DEFAULT_KILL_ASSESSMENT, engage
 
     t = battery_tracks(arch, traj, networks)
     ka = DEFAULT_KILL_ASSESSMENT if kill_assessment is None else kill_assessment
-    return engage(traj, arch.batteries, t.track_time, kill_assessment=ka, intercept_window=t.intercept_window), t
+    return engage(traj, arch.batteries, t.track_time, kill_assessment=ka, intercept_window=t.intercept_window,
+                  method=method), t
 
 
 def sector_order(sc: scen.Scenario) -> list[str]:
@@ -561,10 +570,10 @@ def footprint_batches(arch: Architecture, area: str, grid_deg: float | None = No
 
 
 def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step: float = DEFAULT_STEP_S,
-              kind: str | None = None):
+              kind: str | None = None, method: str = "fast"):
     """Fly one batch once and reduce it to the grid for every architecture: returns the list of
     `coverage.CellSummary` (one per architecture) and the number of pairs the class could not
-    fly in the asked shape."""
+    fly in the asked shape. ``method``: "fast" or "exact" (`COVERAGE_METHODS`)."""
     from .coverage import empty_summary, summarise_cells
     from .trajectory import AimError
 
@@ -575,16 +584,19 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
         return [empty_summary(n_cells) for _ in archs], batch.cells.size
     out = []
     for a in archs:
-        e, _ = engage_flights(a, traj)
+        e, _ = engage_flights(a, traj, method=method)
         out.append(summarise_cells(batch.cells[traj.pair_index], n_cells, e, allowed_batteries(a, e)))
     return out, batch.cells.size - len(traj)
 
 
 def footprints(archs: list[Architecture], area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
                kind: str | None = None, land_only: bool = True, chunk: int = 1500,
-               progress: Callable[[int, int], None] | None = None, executor=None) -> list:
+               progress: Callable[[int, int], None] | None = None, executor=None, method: str = "fast") -> list:
     """Defended footprints (`coverage.Footprint`) of several architectures facing the same
     threats (see `same_threats`) against one launch area; each flight is flown once.
+
+    ``method`` (`COVERAGE_METHODS`): "fast" (default) or "exact", the slow reference that
+    solves every sample of every engagement (`engagement.engage`); recorded in ``attrs``.
 
     The flights (`footprint_batches`) run batch by batch (`run_batch`) on ``executor`` (a
     `parallel.Executor`; default in this process), each batch tracked and engaged by every
@@ -595,6 +607,8 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
     from .coverage import Footprint, empty_summary, merge_summaries
     from .parallel import InProcessExecutor
 
+    if method not in COVERAGE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(COVERAGE_METHODS)}, got {method!r}")
     same_threats(archs)
     arch = archs[0]
     lat_c, lon_c, batches = footprint_batches(arch, area, grid_deg, land_only, chunk)
@@ -602,7 +616,7 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
     total = sum(b.cells.size for b in batches)
     summaries = [empty_summary(n_cells) for _ in archs]
     done = unflyable = 0
-    task = partial(run_batch, archs, n_cells=n_cells, step=step, kind=kind)
+    task = partial(run_batch, archs, n_cells=n_cells, step=step, kind=kind, method=method)
     for index, (parts, lost) in (executor or InProcessExecutor()).as_completed(task, batches):
         summaries = [merge_summaries(s, p) for s, p in zip(summaries, parts)]
         unflyable += lost
@@ -615,16 +629,16 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
         lat_c, lon_c, summ, battery_names=tuple(b.name for b in a.batteries), threat_area=area,
         threat_classes=tuple(arch.scenario.launch_areas[area].threats), launch_points=tuple(pts.names),
         attrs=provenance(a, trajectory=kind or "scenario", grid_deg=g, flights=total - unflyable,
-                         unflyable_pairs=unflyable, land_only=land_only, step_s=step))
+                         unflyable_pairs=unflyable, land_only=land_only, step_s=step, method=method))
         for a, summ in zip(archs, summaries)]
 
 
 def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
               kind: str | None = None, land_only: bool = True, chunk: int = 1500,
-              progress: Callable[[int, int], None] | None = None):
+              progress: Callable[[int, int], None] | None = None, method: str = "fast"):
     """Defended footprint (`coverage.Footprint`) of one architecture against one launch area
     (see `footprints`)."""
-    return footprints([arch], area, grid_deg, step, kind, land_only, chunk, progress)[0]
+    return footprints([arch], area, grid_deg, step, kind, land_only, chunk, progress, method=method)[0]
 
 
 def provenance(arch: Architecture, **extra) -> dict:
@@ -635,6 +649,7 @@ def provenance(arch: Architecture, **extra) -> dict:
         "reach: tabulated max range"
     out = {"scenario": arch.name, "version": __version__, "rules": rules}
     out.update({f"model_{k}": str(v) for k, v in arch.models.as_dict().items()})
+    out["model_refraction"] = scen.refraction_summary(arch.scenario)
     out.update(extra)
     return out
 
@@ -687,17 +702,18 @@ class CoverageResult:
 
 def coverage_many(archs: list[Architecture], areas: list[str] | None = None, grid_deg: float | None = None,
                   step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None,
-                  executor=None) -> list[CoverageResult]:
+                  executor=None, method: str = "fast") -> list[CoverageResult]:
     """Footprints of every (or the named) threat area, and of all of them together, with the
     population protected, for architectures facing the same threats (flights flown once), on
-    ``executor`` (a `parallel.Executor`). ``progress(area, done, total)`` reports each batch."""
+    ``executor`` (a `parallel.Executor`). ``progress(area, done, total)`` reports each batch;
+    ``method``: "fast" or "exact" (`COVERAGE_METHODS`, see `footprints`)."""
     from .coverage import combine_footprints
 
     sc = archs[0].scenario
     areas = list(areas or sc.launch_areas)
     per_area = {}
     for a in areas:
-        per_area[a] = footprints(archs, a, grid_deg, step, kind, executor=executor,
+        per_area[a] = footprints(archs, a, grid_deg, step, kind, executor=executor, method=method,
                                  progress=(lambda done, total, a=a: progress(a, done, total)) if progress else None)
     results = []
     for j in range(len(archs)):
@@ -709,9 +725,10 @@ def coverage_many(archs: list[Architecture], areas: list[str] | None = None, gri
 
 
 def coverage(arch: Architecture, areas: list[str] | None = None, grid_deg: float | None = None,
-             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None, executor=None) -> CoverageResult:
+             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None, executor=None,
+             method: str = "fast") -> CoverageResult:
     """Coverage of one architecture (see `coverage_many`)."""
-    return coverage_many([arch], areas, grid_deg, step, kind, progress, executor)[0]
+    return coverage_many([arch], areas, grid_deg, step, kind, progress, executor, method=method)[0]
 
 
 COOPERATION_OPTIONS = (
@@ -880,6 +897,20 @@ def variant_track_times(arch: Architecture, traj, variant: str, forward_radar: s
     return variant_tracks(arch, traj, variant, forward_radar).track_time
 
 
+def ship_engageable(arch: Architecture, traj, ships: list, variant: str, forward_radar: str = FORWARD_RADAR) -> np.ndarray:
+    """(N, P) bool: which of N flights each of P swept ship batteries (`deterrent.ship_batteries`)
+    can engage under a sensor variant (`SENSOR_VARIANTS`). The ships have no radar of their own:
+    they launch and engage on the fused track (the cue, for ``cue-as-track``) of the scenario's
+    first battery network, with no guidance window."""
+    from .engagement import engage
+
+    if not arch.batteries:
+        raise ValueError(f"scenario {arch.name!r} has no battery network for the ship sweep to use")
+    tl = variant_tracks(arch, traj, variant, forward_radar).timelines[arch.battery_networks[0]]
+    track = tl.cue_time if variant == "cue-as-track" else tl.track_time
+    return engage(traj, ships, track).engageable
+
+
 @dataclass
 class DeterrentStudy:
     """Everything `deterrent_study` computed (see its docstring)."""
@@ -1042,19 +1073,13 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
     ships = None
     if ship_interceptor:
         icp = ship_interceptor if isinstance(ship_interceptor, Interceptor) else find(ship_interceptor, catalogue())
-        chosen = list(ship_bases) if ship_bases is not None else [b for b in det.WESTERN_BASES if b in set(base)]
+        chosen = (list(ship_bases) if ship_bases is not None else
+                  [b for b in dict.fromkeys(base.tolist()) if b in det.WESTERN_BASES or det.launch_area(b) in det.SSBN_AREAS])
         sel = np.isin(base, chosen)
         lat, lon, box = det.sea_positions(step_deg=ship_step_deg)
         if sel.any() and arch.batteries:
             sub = traj.subset(sel)
-            # the swept ships have no radar of their own: they launch and engage on the network's
-            # fused track (or cue, for cue-as-track) of the scenario's first battery network
-            tl = variant_tracks(arch, sub, delay_variant, forward_radar).timelines[arch.battery_networks[0]]
-            track = tl.cue_time if delay_variant == "cue-as-track" else tl.track_time
-            e_bats = det.ship_batteries(icp, lat, lon)
-            from .engagement import engage
-
-            eng = engage(sub, e_bats, track).engageable  # (n_sel, P)
+            eng = ship_engageable(arch, sub, det.ship_batteries(icp, lat, lon), delay_variant, forward_radar)  # (n_sel, P)
             per_base = {b: eng[base[sel] == b].any(axis=0) for b in chosen}
             counts = np.sum([per_base[b] for b in chosen], axis=0)
             ships = {"interceptor": icp.name, "interceptor_speed_kms": icp.burnout_speed / 1e3,

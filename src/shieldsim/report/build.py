@@ -149,7 +149,7 @@ def coverage_result(threat_area: str, protected, threats=(), map=None, figures=(
 def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_time: float | None = None,
                     track_time: float | None = None, cue_sensor: str = "", track_sensor: str = "",
                     threat_area: str = "", threat: str | None = None, figure: bool = True,
-                    launch_sensors=None) -> EngagementCase:
+                    launch_sensors=None, track_on: str = "") -> EngagementCase:
     """The engagement section entry of threat ``index``: its events (launch, burnout, the fused
     cue and fire-control track, per battery that can engage the earliest and latest interceptor
     launch and the first and last intercept opportunity, impact), headline figures (engageable
@@ -162,7 +162,10 @@ def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_tim
             columns); cue_time, track_time: seconds after the threat's launch (e.g.
             ``Timeline.cue_time[index]``); cue_sensor, track_sensor: names for the event table;
             launch_sensors: per battery (B), the sensor whose track it launches on
-            (`study.Tracks.track_sensor[index]`), shown with its earliest launch.
+            (`study.Tracks.track_sensor[index]`), shown with its earliest launch;
+            track_on: what that track was formed on, ``"body"`` (the missile body, before the
+            re-entry vehicle separated) or ``"warhead"`` (`sensors.Timeline.track_on`), said in
+            the event table.
     """
     import numpy as np
 
@@ -174,7 +177,9 @@ def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_tim
     if _finite(cue_time):
         events.append(TimelineEvent(float(cue_time), "cue", cue_sensor))
     if _finite(track_time):
-        events.append(TimelineEvent(float(track_time), "fire-control track", track_sensor))
+        on = {"body": "formed on the missile body, before the re-entry vehicle separated",
+              "warhead": "formed on the re-entry vehicle"}.get(track_on, "")
+        events.append(TimelineEvent(float(track_time), "fire-control track", track_sensor, on))
     names = list(engagement.battery_names)
     for j, name in enumerate(names):
         if not engagement.engageable[i, j]:

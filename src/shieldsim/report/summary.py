@@ -29,6 +29,19 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _homeland_dict(h) -> dict | None:
+    """summary.json form of a `results.HomelandResult` (None stays None)."""
+    if h is None:
+        return None
+    return {"sites": [{"site": s.site, "variant": s.variant, "flights": s.flights, "engageable": s.engageable,
+                       "fraction_engageable": s.fraction_engageable, "min_speed_kms": _number(s.min_speed_kms),
+                       "min_speed_all_kms": _number(s.min_speed_all_kms), "margin_best_s": _number(s.margin_best_s),
+                       "margin_median_s": _number(s.margin_median_s)} for s in h.sites],
+            "sea_interceptor": h.sea_interceptor,
+            "sea_best": {v: {box: {k: _number(x) for k, x in r.items()} for box, r in by_box.items()}
+                         for v, by_box in h.sea_best.items()}}
+
+
 def _deterrent_fractions(det: DeterrentResult) -> dict[str, float | None]:
     if det.fraction_engageable is not None:
         return {str(k): _number(v) for k, v in det.fraction_engageable.items()}
@@ -160,6 +173,7 @@ def _deterrent_dict(det) -> dict:
         "pairs": [{"base": p.base, "aim_point": p.aim_point, "threat": p.threat, "battery": p.battery,
                    "engageable": bool(p.engageable), "margin_s": _number(p.margin_s),
                    "min_speed_kms": _number(p.min_speed_kms)} for p in det.pairs],
+        "homeland": _homeland_dict(det.homeland),
     }
 
 
