@@ -107,9 +107,14 @@ def aim(
     if as_json:
         typer.echo(to_json(result))
         return
+    _print_text(result, cls.name, kind.value, lat0, lon0)
+
+
+def _print_text(result: dict, missile: str, kind: str, lat0: float, lon0: float) -> None:
+    """The text form of ``shieldsim aim``'s result."""
     b, m = result["burnout"], result["models"]
     typer.echo(
-        f"Missile       {cls.name} ({kind.value}{', full burn' if result['full_burn'] else ''})\n"
+        f"Missile       {missile} ({kind}{', full burn' if result['full_burn'] else ''})\n"
         f"Launch        {lat0:.4f} N, {wrap_lon_deg(lon0):.4f} E, heading {result['launch_heading_deg']:.2f} deg\n"
         f"Burnout       {b['time_s']:.1f} s: {b['lat_deg']:.4f} N, {b['lon_deg']:.4f} E, {b['alt_km']:.1f} km, "
         f"{b['speed_kms']:.3f} km/s, gamma {b['gamma_deg']:.2f} deg, heading {b['heading_deg']:.2f} deg\n"
@@ -120,4 +125,3 @@ def aim(
         f"Models        earth={m['earth']} rotation={m['rotation']} drag={m['drag']}"
         + "".join(f"\nWrote         {result[k]}" for k in ("csv", "geojson", "kml") if k in result)
     )
-
