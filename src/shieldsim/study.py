@@ -13,6 +13,11 @@ Rules this layer applies (recorded in every result's ``attrs``):
   only when the first intercept opportunity of that battery lies over a sector its side is
   responsible for; over no sector, any side may engage. Each point lies in at most one sector:
   the first by decreasing ``priority``, then file order (`sector_names`).
+
+Size (an exception to the ~800-line rule, kept on purpose for now): this module is the layer
+every command shares and several branches edit it at once; its planned split is a `study/`
+package by job (architecture and reach tables, tracks and sectors, coverage batches, options,
+the deterrent study with `DeterrentConfig`/`ShipSweep`), done when those branches have landed.
 """
 
 from __future__ import annotations
