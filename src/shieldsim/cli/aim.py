@@ -68,10 +68,31 @@ def aim(
         fail("--apogee-km" if err.cause == "shape" and apogee_km is not None else "--to", str(err))
     except ValueError as err:  # kind and apogee are checked above; a last resort against a traceback
         fail("--to", str(err))
+    result = _result(a, cls, kind.value, models, (lat0, lon0), (lat1, lon1))
+    from .. import flight_export
+
+    track = flight_export.track(a.time, a.position[0], a.velocity[0], models.earth)
+    for path, writer, key in ((csv, flight_export.write_csv, "csv"), (geojson, flight_export.write_geojson, "geojson"),
+                              (kml, flight_export.write_kml, "kml")):
+        if path:
+            try:
+                writer(path, track, result)
+            except OSError as err:
+                fail(f"--{key}", f"cannot write {path}: {err.strerror}")
+            result[key] = str(path)
+    if as_json:
+        typer.echo(to_json(result))
+        return
+    _print_text(result, cls.name, kind.value, lat0, lon0)
+
+
+def _result(a, cls, kind: str, models, launch: tuple, target: tuple) -> dict:
+    """The record ``shieldsim aim`` prints of aimed flight ``a`` (degrees, km, km/s, s)."""
+    (lat0, lon0), (lat1, lon1) = launch, target
     deg = math.degrees
     result = {
         "missile": cls.name,
-        "trajectory": kind.value,
+        "trajectory": kind,
         "launch": {"lat_deg": lat0, "lon_deg": wrap_lon_deg(lon0)},
         "target": {"lat_deg": lat1, "lon_deg": wrap_lon_deg(lon1)},
         "launch_heading_deg": deg(a.heading[0]) % 360.0,
@@ -93,21 +114,7 @@ def aim(
     }
     result["burnout"]["lon_deg"] = wrap_lon_deg(result["burnout"]["lon_deg"])
     result["burnout"]["heading_deg"] %= 360.0
-    from .. import flight_export
-
-    track = flight_export.track(a.time, a.position[0], a.velocity[0], models.earth)
-    for path, writer, key in ((csv, flight_export.write_csv, "csv"), (geojson, flight_export.write_geojson, "geojson"),
-                              (kml, flight_export.write_kml, "kml")):
-        if path:
-            try:
-                writer(path, track, result)
-            except OSError as err:
-                fail(f"--{key}", f"cannot write {path}: {err.strerror}")
-            result[key] = str(path)
-    if as_json:
-        typer.echo(to_json(result))
-        return
-    _print_text(result, cls.name, kind.value, lat0, lon0)
+    return result
 
 
 def _print_text(result: dict, missile: str, kind: str, lat0: float, lon0: float) -> None:
