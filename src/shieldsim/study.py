@@ -35,6 +35,12 @@ MIN_RANGE_M = 50e3
 DEFAULT_STEP_S = 2.0
 """Sample step of threat flights for detection and engagement, seconds."""
 
+COVERAGE_METHODS = ("fast", "exact")
+"""``method`` of the coverage functions: "fast" (tabulated shortcuts whose decisions are checked
+against exact solutions near every threshold) or "exact" (the slow reference: every flight aimed
+by Newton, every sample of every engagement solved). Tests and `benchmarks/bench_coverage.py`
+compare the two."""
+
 
 @dataclass
 class Architecture:
@@ -171,15 +177,18 @@ def track_times(arch: Architecture, traj) -> tuple[np.ndarray, dict]:
     return t.track_time, t.timelines
 
 
-def engage_flights(arch: Architecture, traj, kill_assessment: float | None = None, networks: dict | None = None):
+def engage_flights(arch: Architecture, traj, kill_assessment: float | None = None, networks: dict | None = None,
+                   method: str = "fast"):
     """Track (`battery_tracks`) and engage (`engagement.engage`, honouring each battery's
-    intercept window) N flights with the architecture's batteries: the path every study
-    command uses. Returns (`engagement.Engagement`, `Tracks`)."""
+    intercept window; ``method`` "fast" or "exact", `engagement.METHODS`) N flights with the
+    architecture's batteries: the path every study command uses. Returns
+    (`engagement.Engagement`, `Tracks`)."""
     from .engagement import DEFAULT_KILL_ASSESSMENT, engage
 
     t = battery_tracks(arch, traj, networks)
     ka = DEFAULT_KILL_ASSESSMENT if kill_assessment is None else kill_assessment
-    return engage(traj, arch.batteries, t.track_time, kill_assessment=ka, intercept_window=t.intercept_window), t
+    return engage(traj, arch.batteries, t.track_time, kill_assessment=ka, intercept_window=t.intercept_window,
+                  method=method), t
 
 
 def sector_order(sc: scen.Scenario) -> list[str]:
@@ -537,10 +546,10 @@ def footprint_batches(arch: Architecture, area: str, grid_deg: float | None = No
 
 
 def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step: float = DEFAULT_STEP_S,
-              kind: str | None = None):
+              kind: str | None = None, method: str = "fast"):
     """Fly one batch once and reduce it to the grid for every architecture: returns the list of
     `coverage.CellSummary` (one per architecture) and the number of pairs the class could not
-    fly in the asked shape."""
+    fly in the asked shape. ``method``: "fast" or "exact" (`COVERAGE_METHODS`)."""
     from .coverage import empty_summary, summarise_cells
     from .trajectory import AimError
 
@@ -551,16 +560,19 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
         return [empty_summary(n_cells) for _ in archs], batch.cells.size
     out = []
     for a in archs:
-        e, _ = engage_flights(a, traj)
+        e, _ = engage_flights(a, traj, method=method)
         out.append(summarise_cells(batch.cells[traj.pair_index], n_cells, e, allowed_batteries(a, e)))
     return out, batch.cells.size - len(traj)
 
 
 def footprints(archs: list[Architecture], area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
                kind: str | None = None, land_only: bool = True, chunk: int = 1500,
-               progress: Callable[[int, int], None] | None = None, executor=None) -> list:
+               progress: Callable[[int, int], None] | None = None, executor=None, method: str = "fast") -> list:
     """Defended footprints (`coverage.Footprint`) of several architectures facing the same
     threats (see `same_threats`) against one launch area; each flight is flown once.
+
+    ``method`` (`COVERAGE_METHODS`): "fast" (default) or "exact", the slow reference that
+    solves every sample of every engagement (`engagement.engage`); recorded in ``attrs``.
 
     The flights (`footprint_batches`) run batch by batch (`run_batch`) on ``executor`` (a
     `parallel.Executor`; default in this process), each batch tracked and engaged by every
@@ -571,6 +583,8 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
     from .coverage import Footprint, empty_summary, merge_summaries
     from .parallel import InProcessExecutor
 
+    if method not in COVERAGE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(COVERAGE_METHODS)}, got {method!r}")
     same_threats(archs)
     arch = archs[0]
     lat_c, lon_c, batches = footprint_batches(arch, area, grid_deg, land_only, chunk)
@@ -578,7 +592,7 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
     total = sum(b.cells.size for b in batches)
     summaries = [empty_summary(n_cells) for _ in archs]
     done = unflyable = 0
-    task = partial(run_batch, archs, n_cells=n_cells, step=step, kind=kind)
+    task = partial(run_batch, archs, n_cells=n_cells, step=step, kind=kind, method=method)
     for index, (parts, lost) in (executor or InProcessExecutor()).as_completed(task, batches):
         summaries = [merge_summaries(s, p) for s, p in zip(summaries, parts)]
         unflyable += lost
@@ -591,16 +605,16 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
         lat_c, lon_c, summ, battery_names=tuple(b.name for b in a.batteries), threat_area=area,
         threat_classes=tuple(arch.scenario.launch_areas[area].threats), launch_points=tuple(pts.names),
         attrs=provenance(a, trajectory=kind or "scenario", grid_deg=g, flights=total - unflyable,
-                         unflyable_pairs=unflyable, land_only=land_only, step_s=step))
+                         unflyable_pairs=unflyable, land_only=land_only, step_s=step, method=method))
         for a, summ in zip(archs, summaries)]
 
 
 def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
               kind: str | None = None, land_only: bool = True, chunk: int = 1500,
-              progress: Callable[[int, int], None] | None = None):
+              progress: Callable[[int, int], None] | None = None, method: str = "fast"):
     """Defended footprint (`coverage.Footprint`) of one architecture against one launch area
     (see `footprints`)."""
-    return footprints([arch], area, grid_deg, step, kind, land_only, chunk, progress)[0]
+    return footprints([arch], area, grid_deg, step, kind, land_only, chunk, progress, method=method)[0]
 
 
 def provenance(arch: Architecture, **extra) -> dict:
@@ -611,6 +625,7 @@ def provenance(arch: Architecture, **extra) -> dict:
         "reach: tabulated max range"
     out = {"scenario": arch.name, "version": __version__, "rules": rules}
     out.update({f"model_{k}": str(v) for k, v in arch.models.as_dict().items()})
+    out["model_refraction"] = scen.refraction_summary(arch.scenario)
     out.update(extra)
     return out
 
@@ -663,17 +678,18 @@ class CoverageResult:
 
 def coverage_many(archs: list[Architecture], areas: list[str] | None = None, grid_deg: float | None = None,
                   step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None,
-                  executor=None) -> list[CoverageResult]:
+                  executor=None, method: str = "fast") -> list[CoverageResult]:
     """Footprints of every (or the named) threat area, and of all of them together, with the
     population protected, for architectures facing the same threats (flights flown once), on
-    ``executor`` (a `parallel.Executor`). ``progress(area, done, total)`` reports each batch."""
+    ``executor`` (a `parallel.Executor`). ``progress(area, done, total)`` reports each batch;
+    ``method``: "fast" or "exact" (`COVERAGE_METHODS`, see `footprints`)."""
     from .coverage import combine_footprints
 
     sc = archs[0].scenario
     areas = list(areas or sc.launch_areas)
     per_area = {}
     for a in areas:
-        per_area[a] = footprints(archs, a, grid_deg, step, kind, executor=executor,
+        per_area[a] = footprints(archs, a, grid_deg, step, kind, executor=executor, method=method,
                                  progress=(lambda done, total, a=a: progress(a, done, total)) if progress else None)
     results = []
     for j in range(len(archs)):
@@ -685,9 +701,10 @@ def coverage_many(archs: list[Architecture], areas: list[str] | None = None, gri
 
 
 def coverage(arch: Architecture, areas: list[str] | None = None, grid_deg: float | None = None,
-             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None, executor=None) -> CoverageResult:
+             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None, executor=None,
+             method: str = "fast") -> CoverageResult:
     """Coverage of one architecture (see `coverage_many`)."""
-    return coverage_many([arch], areas, grid_deg, step, kind, progress, executor)[0]
+    return coverage_many([arch], areas, grid_deg, step, kind, progress, executor, method=method)[0]
 
 
 COOPERATION_OPTIONS = (

@@ -181,7 +181,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         not_computed["claims"] = claims_skipped
 
     provenance = report.Provenance.now(
-        arch.models.as_dict(),
+        {**arch.models.as_dict(), "refraction": scen.refraction_summary(sc)},
         command="shieldsim " + " ".join(sys.argv[1:]) if sys.argv and "shieldsim" in sys.argv[0] else "shieldsim assess",
         grid_deg=grid_deg or sc.defended.grid_deg, threat_step_s=study.DEFAULT_STEP_S,
         rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO,
@@ -285,11 +285,18 @@ def representative_engagement(arch, area: str):
                   if np.isfinite(t.cue_time[0]))
     row = tr.track_time[0]
     first = int(np.nanargmin(row)) if np.isfinite(row).any() else -1
+    track_on = ""  # formed on the missile body or on the re-entry vehicle, at the sensor that made it
+    for tl in tr.timelines.values() if first >= 0 else ():
+        if str(tr.track_sensor[0, first]) in tl.sensor_names:
+            formed = tl.sensor_track_time[0, tl.sensor_names.index(str(tr.track_sensor[0, first]))]
+            track_on = "body" if formed < tl.separation_time[0] else "warhead"
+            break
     return report.engagement_case(traj, e, arch.batteries, 0, cue_time=cues[0][0] if cues else None,
                                   track_time=float(row[first]) if first >= 0 else None,
                                   cue_sensor=cues[0][1] if cues else "",
                                   track_sensor=str(tr.track_sensor[0, first]) if first >= 0 else "",
-                                  launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label)
+                                  launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label,
+                                  track_on=track_on)
 
 
 def deterrent_section(arch, data: Path, progress: bool, load=None):

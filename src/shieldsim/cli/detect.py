@@ -151,6 +151,8 @@ def _shift(tl, offset):
         setattr(tl, name, arr + offset.reshape((-1,) + (1,) * (arr.ndim - 1)))
     tl.cue_time = tl.cue_time + offset
     tl.track_time = tl.track_time + offset
+    if tl.separation_time is not None:
+        tl.separation_time = tl.separation_time + offset
 
 
 def _result(tl, traj, offset, names, sensors) -> list[dict]:
@@ -171,9 +173,12 @@ def _result(tl, traj, offset, names, sensors) -> list[dict]:
             "burnout_time_s": offset[i] if offset[i] > 0 else traj.burnout_time[i],
             "impact_time_s": traj.impact_time[i] + offset[i],
             "rcs_m2": traj.rcs[i],
+            "body_rcs_m2": traj.body_rcs[i] if traj.body_rcs is not None else traj.rcs[i],
+            "separation_time_s": tl.separation_time[i] if tl.separation_time is not None else None,
             "cue_time_s": tl.cue_time[i], "cue_sensor": sn[tl.cue_sensor[i]] if tl.cue_sensor[i] >= 0 else None,
             "track_time_s": tl.track_time[i],
             "track_sensor": sn[tl.track_sensor[i]] if tl.track_sensor[i] >= 0 else None,
+            "track_on": (str(tl.track_on[i]) or None) if tl.track_on is not None else None,
             "sensors": rows,
         })
     return out
@@ -191,7 +196,8 @@ def _print_table(threats: list[dict], network: str, latency: float) -> None:
     typer.echo(f"Times in seconds after launch; network {network!r}, sharing latency {latency:g} s.")
     for th in threats[:_MAX_TABLE_FLIGHTS]:
         typer.echo("")
-        typer.echo(f"{th['name']}  (rcs {th['rcs_m2']:g} m^2, impact at {_fmt(th['impact_time_s']).strip()} s)")
+        typer.echo(f"{th['name']}  (rcs {th['rcs_m2']:g} m^2, body {th['body_rcs_m2']:g} m^2 until "
+                   f"{_fmt(th['separation_time_s']).strip()} s, impact at {_fmt(th['impact_time_s']).strip()} s)")
         typer.echo(f"  {'sensor':<22} {'kind':<16} {'first det':>9} {'track':>9}  note")
         for r in th["sensors"]:
             note = []
@@ -204,7 +210,8 @@ def _print_table(threats: list[dict], network: str, latency: float) -> None:
             typer.echo(f"  {r['sensor']:<22} {r['kind']:<16} {_fmt(r['first_detection_s']):>9} "
                        f"{_fmt(r['track_time_s']) if r['kind'] == 'radar' else '-':>9}  {', '.join(note)}")
         typer.echo(f"  fused cue {_at(th['cue_time_s'], th['cue_sensor'])}; "
-                   f"fire-control track {_at(th['track_time_s'], th['track_sensor'])}")
+                   f"fire-control track {_at(th['track_time_s'], th['track_sensor'])}"
+                   + (f", formed on the {th['track_on']}" if th.get("track_on") else ""))
     if len(threats) > _MAX_TABLE_FLIGHTS:
         typer.echo(f"\n... {len(threats) - _MAX_TABLE_FLIGHTS} more flights (use --json for all)")
 
@@ -317,7 +324,7 @@ def detect(
     if as_json:
         out = {"scenario": sc.name, "network": net.name, "latency_s": net.latency, "home": list(net.home),
                "step_s": step_s, "threats": threats, "skipped": skipped, "plot": str(plot) if plot else None}
-        out.update(provenance(models.as_dict(), scenario=sc.name))
+        out.update(provenance({**models.as_dict(), "refraction": scen.refraction_record(sc)}, scenario=sc.name))
         typer.echo(to_json(out))
         return
     _print_table(threats, net.name, net.latency)

@@ -82,7 +82,8 @@ def deterrent(
         except ValueError as err:
             fail("SCENARIO", " ".join(str(err).split()))
     summary = res.as_dict()
-    summary.update(provenance(arch.models.as_dict(), arch.name, assumptions=record(arch.scenario)))
+    models = {**arch.models.as_dict(), "refraction": scen.refraction_record(arch.scenario)}
+    summary.update(provenance(models, arch.name, assumptions=record(arch.scenario)))
     files = write_deterrent(arch, res, out)
     summary["files"] = [str(f) for f in files]
     save_and_print(summary, out / "deterrent.json", as_json, headline_table)

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from . import app
+from ..units import from_si, human, wrap_lon_deg
 from .output import EarthName, fail, output_file, provenance, to_json
 
 
@@ -61,13 +62,11 @@ def fly(
         fail("--speed-kms", "this burnout state never comes back to the surface (its orbit stays above it); "
                             "lower the speed or steepen --gamma-deg")
     result = {
-        "impact": {"lat_deg": math.degrees(f.impact_lat[0]), "lon_deg": _wrap_deg(math.degrees(f.impact_lon[0]))},
-        "ground_range_km": f.ground_range[0] / 1e3,
-        "flight_time_s": f.flight_time[0],
-        "apogee_km": f.apogee_alt[0] / 1e3,
-        "apogee_time_s": f.apogee_time[0],
-        "impact_speed_kms": f.impact_speed[0] / 1e3,
-        "impact_gamma_deg": math.degrees(f.impact_gamma[0]),
+        "impact": {"lat_deg": from_si("lat_deg", f.impact_lat[0]),
+                   "lon_deg": wrap_lon_deg(from_si("lon_deg", f.impact_lon[0]))},
+        **human({"ground_range_km": f.ground_range[0], "flight_time_s": f.flight_time[0],
+                 "apogee_km": f.apogee_alt[0], "apogee_time_s": f.apogee_time[0],
+                 "impact_speed_kms": f.impact_speed[0], "impact_gamma_deg": f.impact_gamma[0]}),
         "models": models.as_dict(),
         "beta_kgm2": beta_kgm2 if drag else None,
         "version": provenance()["version"],
@@ -91,8 +90,6 @@ def fly(
     )
 
 
-def _wrap_deg(lon: float) -> float:
-    return (lon + 180.0) % 360.0 - 180.0
 
 
 def _write_csv(path: Path, f, model) -> None:
