@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .arrival_table import lookup, pack, packed_views, table_for
+from .arrival_table import EMPTY_TABLE, is_cached, lookup, pack, packed_views, table_for
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
                           Battery, _ground_range, arrival_near, earliest_arrival, feasible_time_one, max_coast_speed,
@@ -331,8 +331,10 @@ def _engage_pair_tabled(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0,
 
 
 @njit(cache=True, parallel=True)
-def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, win, kill_assessment, frames,
-                          axes, shapes, tau_start, margin_start, tau, margin, out):
+def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, win, kill_assessment, tabled,
+                          frames, axes, shapes, tau_start, margin_start, tau, margin, out):
+    """`_engage_kernel` with arrival tables for the batteries where ``tabled[j]`` (table j of the
+    packed arrays); the others run the exact pair kernel."""
     n = pos.shape[0]
     nb = sites.shape[0]
     for i in prange(n):
@@ -342,10 +344,14 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, r_floor, vmax, 
         lam = np.empty(t.shape[0])
         mrg = np.empty(t.shape[0])
         for j in range(nb):
-            tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
-            _engage_pair_tabled(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, vmax[j], l0[i, j],
-                                win[i, j], kill_assessment, frames[j], axes[j], tj, mj, work, b, v, lam, mrg,
-                                out[i, j])
+            if tabled[j]:
+                tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
+                _engage_pair_tabled(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, vmax[j], l0[i, j],
+                                    win[i, j], kill_assessment, frames[j], axes[j], tj, mj, work, b, v, lam, mrg,
+                                    out[i, j])
+            else:
+                _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, vmax[j], l0[i, j], win[i, j],
+                             kill_assessment, work, b, v, lam, out[i, j])
 
 
 @njit(cache=True, parallel=True)
@@ -388,6 +394,11 @@ def guidance_window(intercept_window, n: int, nb: int) -> np.ndarray:
     return win
 
 
+TABLE_MIN_FLIGHTS = 256
+"""``method="fast"`` builds a battery's arrival table only for at least this many flights (or
+reuses one already built): below it the table costs more than it saves (e.g. a speed sweep of a
+few dozen flights, or hundreds of swept ship stations), and the exact kernel runs instead."""
+
 METHODS = ("fast", "exact")
 """Values of `engage`'s ``method``: ``"exact"`` solves the interceptor's earliest arrival at every
 candidate sample; ``"fast"`` reads it from an arrival table (`arrival_table`) and solves only
@@ -415,7 +426,8 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             decisions; "fast" settles them from a tabulated earliest arrival where the table's
             error margin allows, so ``launch_latest`` agrees to the arrival tolerance
             (`interceptor.ARRIVAL_TOL`) and the other fields exactly, unless a table error
-            exceeds its estimated margin.
+            exceeds its estimated margin. Batteries without a table (fewer than
+            `TABLE_MIN_FLIGHTS` flights and none built yet) are engaged exactly.
 
     Returns:
         An `Engagement` with (N, B) arrays.
@@ -450,10 +462,14 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
         _engage_kernel(pos, alt, time, sites, params, earth.gm, omega, earth.polar_radius, vmax, l0, win,
                        float(kill_assessment), out)
     else:
-        tb = pack([table_for(sites[j], params[j], earth.gm, omega, earth.polar_radius) for j in range(nb)])
+        tabled = np.array([n >= TABLE_MIN_FLIGHTS or is_cached(sites[j], params[j], earth.gm, omega, earth.polar_radius)
+                           for j in range(nb)])
+        tables = [table_for(sites[j], params[j], earth.gm, omega, earth.polar_radius) if tabled[j] else EMPTY_TABLE
+                  for j in range(nb)]
+        tb = pack(tables)
         _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, earth.polar_radius, vmax, l0, win,
-                              float(kill_assessment), tb.frames, tb.axes, tb.shapes, tb.tau_start, tb.margin_start,
-                              tb.tau, tb.margin, out)
+                              float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
+                              tb.margin_start, tb.tau, tb.margin, out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)
