@@ -17,7 +17,9 @@ Rules this layer applies (recorded in every result's ``attrs``):
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
@@ -63,7 +65,30 @@ class Architecture:
         return self.scenario.name
 
 
-_REACH_CACHE: dict = {}
+class ReachCache(OrderedDict):
+    """Reach tables (`reach_table`) by (class, launch point, models), least recently used first,
+    holding at most ``maxsize`` tables (72 floats each; 4096 tables are about 2.4 MB). Shared by
+    every architecture that flies the same class under the same models (the cooperation options
+    and phases of one study reuse each other's tables), so it is one instance, `_REACH_CACHE`,
+    rather than an attribute of one `Architecture`."""
+
+    def __init__(self, maxsize: int = 4096):
+        super().__init__()
+        self.maxsize = maxsize
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.maxsize:
+            self.popitem(last=False)
+
+
+_REACH_CACHE = ReachCache()
 
 
 def _reach_key(missile, lat: float, lon: float, models) -> tuple:
@@ -830,8 +855,6 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
 
 def _variant_arch(arch: Architecture, variant: str, forward_radar: str = FORWARD_RADAR) -> Architecture:
     """The architecture with sensors removed from every network for a `SENSOR_VARIANTS` entry."""
-    import dataclasses
-
     from .sensors import LaunchDetector, Network
 
     if variant in ("scenario", "cue-as-track"):
@@ -887,6 +910,75 @@ def ship_engageable(arch: Architecture, traj, ships: list, variant: str, forward
     return engage(traj, ships, track).engageable
 
 
+@dataclass(frozen=True)
+class DeterrentConfig:
+    """What `deterrent_study` computes (its keyword arguments; see its docstring for each step).
+
+    ``speeds_kms``: interceptor burnout speeds of the sweeps, km/s (None: 3 to 7 by 0.25);
+    ``delays_s``: launch delays of the delay sweep, s; ``variants``: sensor variants of the
+    scenario's own matrices; ``phases``: scenarios whose batteries face the same flights;
+    ``sweep_variants``/``delay_variant``: timelines of the speed and delay sweeps (and of the ship
+    sweep); ``ship_interceptor``: catalogue name or `interceptor.Interceptor` of the ship sweep
+    (None: skip), ``ship_step_deg`` its grid, ``ship_bases`` its bases (None: western and SSBN
+    bases present); ``areas``/``aim_names``: launch areas and aim points flown (None: all);
+    ``kind``/``apogee`` (m): trajectory shape (None: the scenario's); ``step`` (s): threat sample
+    step; ``min_speed``: compute each pair's minimum engaging speed; ``forward_radar``: the radar
+    the ``no-forward-radar`` variant drops."""
+
+    speeds_kms: tuple | None = None
+    delays_s: tuple = (0.0, 30.0, 60.0, 120.0, 180.0, 300.0)
+    variants: tuple = SENSOR_VARIANTS
+    phases: tuple = DETERRENT_PHASES
+    sweep_variants: tuple = ("scenario", "cue-as-track")
+    delay_variant: str = "cue-as-track"
+    ship_interceptor: object = "sm3-iia"
+    ship_step_deg: float = 2.0
+    ship_bases: tuple | None = None
+    areas: tuple | None = None
+    aim_names: tuple | None = None
+    kind: str | None = None
+    step: float = DEFAULT_STEP_S
+    min_speed: bool = True
+    forward_radar: str = FORWARD_RADAR
+    apogee: float | None = None
+
+    def speeds(self) -> np.ndarray:
+        """The sweep's burnout speeds, km/s."""
+        if self.speeds_kms is None:
+            return np.arange(3.0, 7.0 + 1e-9, 0.25)
+        return np.asarray(self.speeds_kms, dtype=float)
+
+
+@dataclass
+class ShipSweep:
+    """The ship-station sweep of `deterrent_study`: a ship with ``interceptor`` at each of
+    ``lat_deg``/``lon_deg`` (sea points of ``sea_area``, every ``step_deg``) against the flights
+    of ``bases``, on the ``timeline`` variant's track. ``engageable``: base -> (P,) bool (the
+    ship there engages at least one of that base's flights); ``bases_engageable``: per position,
+    how many bases; ``positions_engaging``: per base, how many positions."""
+
+    interceptor: str
+    interceptor_speed_kms: float
+    timeline: str
+    step_deg: float
+    bases: list
+    lat_deg: list
+    lon_deg: list
+    sea_area: list
+    bases_engageable: list
+    positions_engaging: dict
+    positions: int
+    engageable: dict
+
+    def as_dict(self) -> dict:
+        """The ``ships`` record of ``shieldsim deterrent --json`` (``engageable_by_base`` last)."""
+        out = {k: getattr(self, k) for k in ("interceptor", "interceptor_speed_kms", "timeline", "step_deg", "bases",
+                                             "lat_deg", "lon_deg", "sea_area", "bases_engageable",
+                                             "positions_engaging", "positions")}
+        out["engageable_by_base"] = {b: np.asarray(a).tolist() for b, a in self.engageable.items()}
+        return out
+
+
 @dataclass
 class DeterrentStudy:
     """Everything `deterrent_study` computed (see its docstring)."""
@@ -899,7 +991,7 @@ class DeterrentStudy:
     matrices: dict  # variant -> deterrent.DeterrentMatrix (the scenario's own batteries)
     sweeps: dict  # phase -> variant -> deterrent.speed_sweep dict (nominal delays)
     delay_sweeps: dict  # phase -> speed_sweep dict over delays x speeds (sweep variant)
-    ships: dict | None
+    ships: ShipSweep | None
     phase_batteries: dict  # phase -> battery names
     phase_matrices: dict = field(default_factory=dict)  # phase -> variant -> DeterrentMatrix (nominal speeds)
     batteries: list = field(default_factory=list)  # the scenario's batteries (columns of ``matrices``)
@@ -939,9 +1031,7 @@ class DeterrentStudy:
                               for v, m in by_var.items()} for ph, by_var in self.phase_matrices.items()},
             "speed_sweep": sweeps,
             "delay_sweep": delays,
-            "ships": self.ships and dict({k: v for k, v in self.ships.items() if k != "engageable"},
-                                         engageable_by_base={b: np.asarray(a).tolist()
-                                                             for b, a in self.ships["engageable"].items()}),
+            "ships": self.ships and self.ships.as_dict(),
             "skipped_flights": [dict(base=b, threat=c, aim_point=a, reason=r) for b, c, a, r in self.skipped],
             "flights": int(len(self.base)),
             "attrs": self.attrs,
@@ -984,13 +1074,8 @@ class DeterrentStudy:
                                               "launch, < 0 the seconds by which launch would have to come earlier.")
 
 
-def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60.0, 120.0, 180.0, 300.0),
-                    variants=SENSOR_VARIANTS, phases=DETERRENT_PHASES, sweep_variants=("scenario", "cue-as-track"),
-                    delay_variant: str = "cue-as-track", ship_interceptor: str | None = "sm3-iia",
-                    ship_step_deg: float = 2.0, ship_bases=None, areas=None, aim_names=None,
-                    kind: str | None = None, step: float = DEFAULT_STEP_S, min_speed: bool = True,
-                    forward_radar: str = FORWARD_RADAR, apogee: float | None = None,
-                    progress=None, load=scen.load) -> DeterrentStudy:
+def deterrent_study(arch: Architecture, config: DeterrentConfig | None = None, *, progress=None, load=scen.load,
+                    **options) -> DeterrentStudy:
     """The deterrent question for a scenario of strategic bases and aim points.
 
     1. Fly every base's classes to every aim point (`deterrent_flights`, scenario trajectory
@@ -1008,69 +1093,102 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
        ``ship_bases`` (default the western bases present), with the ``delay_variant`` timeline of
        the scenario's first battery network.
 
-    ``load(name)`` reads a phase scenario (e.g. `assumptions.loader`, to apply an assumption
+    The options are the fields of `DeterrentConfig`, given as ``config`` or as keyword
+    arguments (which override ``config``'s). ``load(name)`` reads a phase scenario (e.g. `assumptions.loader`, to apply an assumption
     profile). ``progress(stage, done, total)`` is called as work completes.
     """
+    cfg = dataclasses.replace(config or DeterrentConfig(), **options)
+    speeds = cfg.speeds()
+    traj, base, threat, aim_pt, skipped = deterrent_flights(arch, cfg.areas, cfg.aim_names, cfg.kind, cfg.step,
+                                                            cfg.apogee)
+    flights = (traj, base, threat, aim_pt)
+    total = len(cfg.variants) + len(cfg.phases) * (len(cfg.sweep_variants) + 1) + (1 if cfg.ship_interceptor else 0)
+    tick = _Ticks(progress, total)
+    matrices = {}
+    for v in cfg.variants:
+        matrices[v] = _variant_matrix(arch, flights, v, cfg)
+        tick("matrix")
+    sweeps, delay_sweeps, phase_bats, phase_mx = {}, {}, {}, {}
+    for ph in cfg.phases:
+        pa = arch if ph == arch.name else Architecture.from_scenario(load(ph))
+        phase_bats[ph] = [b.name for b in pa.batteries]
+        phase_mx[ph], sweeps[ph], delay_sweeps[ph] = _phase_sweeps(pa, flights, speeds, cfg, tick)
+    ships = None
+    if cfg.ship_interceptor:
+        ships = _ship_sweep(arch, traj, base, cfg)
+        tick("ships")
+    attrs = provenance(arch, trajectory=cfg.kind or "scenario", apogee_km=None if cfg.apogee is None else cfg.apogee / 1e3,
+                       step_s=cfg.step, variants=list(cfg.variants),
+                       phases=list(cfg.phases), forward_radar=cfg.forward_radar, delay_variant=cfg.delay_variant,
+                       ship_timeline=cfg.delay_variant,
+                       speed_kms=[float(speeds[0]), float(speeds[-1]), float(speeds[1] - speeds[0]) if speeds.size > 1 else 0.0],
+                       delays_s=list(map(float, cfg.delays_s)))
+    return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats,
+                          phase_mx, list(arch.batteries), attrs)
+
+
+class _Ticks:
+    """``progress(stage, done, total)`` called once per finished step of a study (no-op without it)."""
+
+    def __init__(self, progress, total: int):
+        self.progress, self.total, self.done = progress or (lambda *a: None), total, 0
+
+    def __call__(self, stage: str) -> None:
+        self.done += 1
+        self.progress(stage, self.done, self.total)
+
+
+def _variant_matrix(arch: Architecture, flights: tuple, variant: str, cfg: DeterrentConfig, tr: Tracks | None = None):
+    """The `deterrent.DeterrentMatrix` of ``flights`` (trajectories, base, threat, aim point)
+    against ``arch``'s batteries on ``variant``'s tracks (``tr``, computed when not given)."""
+    from . import deterrent as det
+
+    traj, base, threat, aim_pt = flights
+    tr = tr or variant_tracks(arch, traj, variant, cfg.forward_radar)
+    return det.deterrent_matrix(traj, arch.batteries, tr.track_time, base, threat, aim_pt,
+                                min_speed=cfg.min_speed, intercept_window=tr.intercept_window,
+                                attrs=provenance(arch, variant=variant, trajectory=cfg.kind or "scenario"))
+
+
+def _phase_sweeps(pa: Architecture, flights: tuple, speeds: np.ndarray, cfg: DeterrentConfig, tick):
+    """One phase: (variant -> matrix, variant -> speed sweep at nominal timing, the delay sweep
+    over ``cfg.delays_s`` x speeds on the ``cfg.delay_variant`` timeline)."""
+    from . import deterrent as det
+
+    traj = flights[0]
+    matrices, sweeps = {}, {}
+    for v in cfg.sweep_variants:
+        tr = variant_tracks(pa, traj, v, cfg.forward_radar)
+        matrices[v] = _variant_matrix(pa, flights, v, cfg, tr)
+        sweeps[v] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3, intercept_window=tr.intercept_window)
+        tick("sweep")
+    tr = variant_tracks(pa, traj, cfg.delay_variant, cfg.forward_radar)
+    delay = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3, cfg.delays_s,
+                            intercept_window=tr.intercept_window)
+    tick("sweep")
+    return matrices, sweeps, delay
+
+
+def _ship_sweep(arch: Architecture, traj, base: np.ndarray, cfg: DeterrentConfig) -> ShipSweep | None:
+    """The `ShipSweep` of ``cfg.ship_interceptor`` over the sea boxes (None when no chosen base
+    has flights or the scenario has no battery network to cue the ships)."""
     from . import deterrent as det
     from .interceptor import Interceptor, catalogue, find
 
-    report = progress or (lambda *a: None)
-    speeds = np.arange(3.0, 7.0 + 1e-9, 0.25) if speeds_kms is None else np.asarray(speeds_kms, dtype=float)
-    traj, base, threat, aim_pt, skipped = deterrent_flights(arch, areas, aim_names, kind, step, apogee)
-    total = len(variants) + len(phases) * (len(sweep_variants) + 1) + (1 if ship_interceptor else 0)
-    done = 0
-    matrices = {}
-    for v in variants:
-        tr = variant_tracks(arch, traj, v, forward_radar)
-        matrices[v] = det.deterrent_matrix(traj, arch.batteries, tr.track_time, base, threat, aim_pt,
-                                           min_speed=min_speed, intercept_window=tr.intercept_window,
-                                           attrs=provenance(arch, variant=v, trajectory=kind or "scenario"))
-        done += 1
-        report("matrix", done, total)
-    sweeps, delay_sweeps, phase_bats, phase_mx = {}, {}, {}, {}
-    for ph in phases:
-        pa = arch if ph == arch.name else Architecture.from_scenario(load(ph))
-        phase_bats[ph] = [b.name for b in pa.batteries]
-        sweeps[ph], phase_mx[ph] = {}, {}
-        for v in sweep_variants:
-            tr = variant_tracks(pa, traj, v, forward_radar)
-            phase_mx[ph][v] = det.deterrent_matrix(traj, pa.batteries, tr.track_time, base, threat, aim_pt,
-                                                   min_speed=min_speed, intercept_window=tr.intercept_window,
-                                                   attrs=provenance(pa, variant=v, trajectory=kind or "scenario"))
-            sweeps[ph][v] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3,
-                                            intercept_window=tr.intercept_window)
-            done += 1
-            report("sweep", done, total)
-        tr = variant_tracks(pa, traj, delay_variant, forward_radar)
-        delay_sweeps[ph] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3, delays_s,
-                                           intercept_window=tr.intercept_window)
-        done += 1
-        report("sweep", done, total)
-    ships = None
-    if ship_interceptor:
-        icp = ship_interceptor if isinstance(ship_interceptor, Interceptor) else find(ship_interceptor, catalogue())
-        chosen = (list(ship_bases) if ship_bases is not None else
-                  [b for b in dict.fromkeys(base.tolist()) if b in det.WESTERN_BASES or det.launch_area(b) in det.SSBN_AREAS])
-        sel = np.isin(base, chosen)
-        lat, lon, box = det.sea_positions(step_deg=ship_step_deg)
-        if sel.any() and arch.batteries:
-            sub = traj.subset(sel)
-            eng = ship_engageable(arch, sub, det.ship_batteries(icp, lat, lon), delay_variant, forward_radar)  # (n_sel, P)
-            per_base = {b: eng[base[sel] == b].any(axis=0) for b in chosen}
-            counts = np.sum([per_base[b] for b in chosen], axis=0)
-            ships = {"interceptor": icp.name, "interceptor_speed_kms": icp.burnout_speed / 1e3,
-                     "timeline": delay_variant, "step_deg": ship_step_deg, "bases": chosen,
-                     "lat_deg": lat.tolist(), "lon_deg": lon.tolist(), "sea_area": box.tolist(),
-                     "bases_engageable": counts.tolist(),
-                     "positions_engaging": {b: int(per_base[b].sum()) for b in chosen},
-                     "positions": int(lat.size), "engageable": per_base}
-        done += 1
-        report("ships", done, total)
-    attrs = provenance(arch, trajectory=kind or "scenario", apogee_km=None if apogee is None else apogee / 1e3,
-                       step_s=step, variants=list(variants),
-                       phases=list(phases), forward_radar=forward_radar, delay_variant=delay_variant,
-                       ship_timeline=delay_variant,
-                       speed_kms=[float(speeds[0]), float(speeds[-1]), float(speeds[1] - speeds[0]) if speeds.size > 1 else 0.0],
-                       delays_s=list(map(float, delays_s)))
-    return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats,
-                          phase_mx, list(arch.batteries), attrs)
+    icp = cfg.ship_interceptor
+    icp = icp if isinstance(icp, Interceptor) else find(icp, catalogue())
+    chosen = (list(cfg.ship_bases) if cfg.ship_bases is not None else
+              [b for b in dict.fromkeys(base.tolist()) if b in det.WESTERN_BASES or det.launch_area(b) in det.SSBN_AREAS])
+    sel = np.isin(base, chosen)
+    lat, lon, box = det.sea_positions(step_deg=cfg.ship_step_deg)
+    if not (sel.any() and arch.batteries):
+        return None
+    eng = ship_engageable(arch, traj.subset(sel), det.ship_batteries(icp, lat, lon), cfg.delay_variant,
+                          cfg.forward_radar)  # (n_sel, P)
+    per_base = {b: eng[base[sel] == b].any(axis=0) for b in chosen}
+    counts = np.sum([per_base[b] for b in chosen], axis=0)
+    return ShipSweep(interceptor=icp.name, interceptor_speed_kms=icp.burnout_speed / 1e3, timeline=cfg.delay_variant,
+                     step_deg=cfg.ship_step_deg, bases=chosen, lat_deg=lat.tolist(), lon_deg=lon.tolist(),
+                     sea_area=box.tolist(), bases_engageable=counts.tolist(),
+                     positions_engaging={b: int(per_base[b].sum()) for b in chosen}, positions=int(lat.size),
+                     engageable=per_base)
