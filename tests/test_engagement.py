@@ -414,3 +414,16 @@ def test_few_flights_are_engaged_exactly_without_building_a_table():
     exact = engage(traj, bats, np.full(6, 60.0), method="exact")
     np.testing.assert_array_equal(fast.engageable, exact.engageable)
     np.testing.assert_array_equal(fast.launch_latest, exact.launch_latest)
+
+
+def test_the_height_bracket_the_fast_kernel_tests_the_band_on_holds_above_the_ellipsoid():
+    from shieldsim.earth import WGS84, to_geodetic
+
+    rng = np.random.default_rng(4)
+    n = 20000
+    lat, lon, h = rng.uniform(-np.pi / 2, np.pi / 2, n), rng.uniform(-np.pi, np.pi, n), rng.uniform(0.0, 3e6, n)
+    p = to_ecef(lat, lon, h, WGS84)
+    _, _, h_back = to_geodetic(p, WGS84)
+    r = np.linalg.norm(p, axis=1)
+    assert np.all(r - WGS84.equatorial_radius <= h_back + 1e-6)
+    assert np.all(h_back <= r - WGS84.polar_radius + 1e-6)
