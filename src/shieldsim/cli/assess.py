@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from . import app
+from . import app, ensemble_run
 from .output import OVERWRITE_HELP, StageProgress, assumptions_option, load_profile_option, scenario_loader, writable_dir
 
 ALL_AREAS = "all threat areas together"
@@ -42,14 +42,25 @@ def assess(
     claims: bool = typer.Option(True, "--claims/--no-claims", help=(
         "Test the claims ledger and give the NATO-Europe headline under the scenario alone and every built-in "
         "assumption profile, on a coarse grid (the coverage grid, at least 2 degrees).")),
+)),
+    ensemble: int = ensemble_run.ensemble_option(),
+    seed: int = ensemble_run.seed_option(),
+    ensemble_method: str = ensemble_run.method_option(),
+    resume: Path = ensemble_run.resume_option(),
 ) -> None:
     """Assess an architecture: coverage, engagements, deterrent, cooperation, claims; write a report."""
     from .. import scenario as scen
     from .coverage import load_architecture
+    from .output import check_workers, fail
 
     profile = load_profile_option(assumptions)
     arch = load_architecture(scenario, profile=profile)
-    writable_dir(out, overwrite=overwrite)
+    if resume is not None and ensemble is None:
+        fail("--resume", "continues an ensemble: give --ensemble N (and the run's other options) too")
+    check_workers(workers, None)
+    prepared = ensemble_run.prepare(ensemble_scenarios(scenario, cooperation, deterrent), profile, ensemble, seed,
+                                    ensemble_method) if ensemble else None
+    out, _ = ensemble_run.out_folder(out, resume, overwrite)
     assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers,
                                    load=scenario_loader(profile), claims=claims,
                                    claims_scenario=scen.load(scenario) if claims else None, profile=profile)
@@ -57,7 +68,53 @@ def assess(
 
     index = write_report(out, assessment)
     typer.echo(summary_text(summary_dict(assessment)))
+    if ensemble:
+        ens = assessment_ensemble(scenario, grid_deg, cooperation, deterrent, profile, prepared, workers, out,
+                                  progress, assumptions)
+        typer.echo(ensemble_run.table(ens))
+        typer.echo(f"How sure is this: {out / 'how-sure.html'}")
     typer.echo(f"Report: {index}")
+
+
+def ensemble_scenarios(scenario: str, cooperation: bool, deterrent: bool) -> list:
+    """The scenarios whose uncertain figures the assessment's ensemble draws (as written, no profile)."""
+    from .. import scenario as scen
+    from ..study import COOPERATION_OPTIONS, DETERRENT_PHASES
+
+    names = [scenario] + ([n for _, n in COOPERATION_OPTIONS] if cooperation else []) + \
+        ([DETERRENT_SCENARIO, *DETERRENT_PHASES] if deterrent else [])
+    return [scen.load(n) for n in dict.fromkeys(names)]
+
+
+def assessment_ensemble(scenario: str, grid_deg, cooperation: bool, deterrent: bool, profile, prepared, workers,
+                        out: Path, progress: bool, assumptions: str | None) -> dict:
+    """The uncertainty ensemble of the assessment's headlines (`headlines.assessment`): written to
+    ``out/ensemble.json``, tornado charts under ``out/tornado/``, the "How sure is this?" page
+    ``out/how-sure.html``, and the ``ensemble`` block (design, figures, per headline nominal,
+    p05/p50/p95, sensitivity) added to ``out/summary.json``. Returns that block."""
+    import functools
+    import json
+
+    from .. import headlines, how_sure
+    from .output import open_executor, to_json
+
+    study = functools.partial(headlines.assessment, scenario=scenario, grid_deg=grid_deg, cooperation=cooperation,
+                              deterrent_phases=deterrent)
+    nominal = headlines.assessment(profile, scenario=scenario, grid_deg=grid_deg, cooperation=cooperation,
+                                   deterrent_phases=deterrent)
+    with open_executor(workers, None, out, "shieldsim assess") as ex:
+        ens = ensemble_run.run(study, prepared, profile, ex, out, progress, nominal=nominal,
+                               params={"command": "assess", "scenario": scenario, "grid_deg": grid_deg,
+                                                        "cooperation": cooperation, "deterrent": deterrent,
+                                                        "assumptions": assumptions})
+    files = ensemble_run.write(ens, out)
+    block = ens.as_dict()
+    (out / "how-sure.html").write_text(how_sure.page(block, files[1:]), encoding="utf-8")
+    summary_path = out / "summary.json"
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    summary["ensemble"] = block
+    summary_path.write_text(to_json(summary) + "\n", encoding="utf-8")
+    return block
 
 
 def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, cooperation: bool = True,
