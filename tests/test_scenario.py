@@ -309,6 +309,16 @@ def test_radar_kwargs_convert_human_units_to_si():
     assert kw["site_altitude"] == 2085.0 and kw["antenna_height"] == r.antenna_height_m
     full = {k["name"]: k for k in S.radar_kwargs(sc)}["spy1-east-med"]
     assert full["half_width"] == pytest.approx(math.pi) and full["platform"] == "ship"
+    assert kw["refraction"] == "atmosphere" and S.refraction_record(sc)["kurecik-tpy2"] == "atmosphere"
+
+
+def test_radar_refraction_model_is_validated_and_recorded(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('extends = "epaa-2011"\n[radars.kurecik-tpy2]\nrefraction = "4/3-earth"\nrefraction_k = 1.25\n')
+    assert S.refraction_record(S.load(path))["kurecik-tpy2"] == "4/3-earth (k=1.25)"
+    path.write_text('extends = "epaa-2011"\n[radars.kurecik-tpy2]\nrefraction = "flat"\n')
+    with pytest.raises(S.ScenarioError, match="refraction"):
+        S.load(path)
 
 
 def test_converters_build_the_physics_objects():

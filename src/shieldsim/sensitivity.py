@@ -86,7 +86,7 @@ def analyse(method: str, names, quantiles: np.ndarray, y: np.ndarray, seed: int 
         return Indices(method, note=f"{bad} of {y.size} members gave no value for this headline; indices not computed")
     if np.ptp(y) == 0.0:
         keys = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf", "sigma")
-        return Indices(method, [{"figure": n, **{k: 0.0 for k in keys}} for n in names],
+        return Indices(method, [{"figure": n, **dict.fromkeys(keys, 0.0)} for n in names],
                        note="the headline is the same in every member: no figure moves it")
     prob = problem(names)
     with warnings.catch_warnings():

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from . import scenario as scen
+from .plots import difference_figure, draw_architecture, footprint_figure  # noqa: F401  (re-exported)
 
 AZIMUTH_STEP_DEG = 5.0
 """Spacing of the tabulated maximum range against launch azimuth, degrees."""
@@ -47,7 +48,7 @@ class Architecture:
     networks: dict
 
     @classmethod
-    def from_scenario(cls, sc: scen.Scenario) -> "Architecture":
+    def from_scenario(cls, sc: scen.Scenario) -> Architecture:
         return cls(sc, scen.models(sc), scen.missiles(sc), scen.batteries(sc), scen.battery_networks(sc),
                    {n.name: n for n in scen.networks(sc)})
 
@@ -612,6 +613,7 @@ def provenance(arch: Architecture, **extra) -> dict:
         "reach: tabulated max range"
     out = {"scenario": arch.name, "version": __version__, "rules": rules}
     out.update({f"model_{k}": str(v) for k, v in arch.models.as_dict().items()})
+    out["model_refraction"] = scen.refraction_summary(arch.scenario)
     out.update(extra)
     return out
 
@@ -756,68 +758,6 @@ def compare_options(options=COOPERATION_OPTIONS, areas: list[str] | None = None,
                              [results[name] for _, name in options])
 
 
-def draw_architecture(arch: Architecture, m, rcs_m2: float = 0.1) -> None:
-    """Overlay the architecture on a `maps.Map`: radar fields of regard (detection range
-    against ``rcs_m2``, capped at the instrumented range), radar sites, batteries and launch
-    points."""
-    from . import maps
-
-    radars = scen.radars(arch.scenario)
-    for k, r in enumerate(radars):
-        rng_km = min(float(r.detection_range(rcs_m2)), r.max_range) / 1e3
-        fixed = r.field == "fixed"
-        maps.add_radar_field(m, math.degrees(r.lat), math.degrees(r.lon), rng_km,
-                             math.degrees(r.boresight) if fixed else None,
-                             math.degrees(r.half_width) if fixed else None,
-                             label=f"Radar fields (detection range vs {rcs_m2:g} m²)" if k == 0 else None)
-    if radars:
-        maps.add_sites(m, [math.degrees(r.lat) for r in radars], [math.degrees(r.lon) for r in radars],
-                       labels=[r.name for r in radars], label="Radars", marker="o", color=maps.OKABE_ITO["reddish_purple"])
-    bats = arch.batteries
-    if bats:
-        maps.add_sites(m, [math.degrees(b.lat) for b in bats], [math.degrees(b.lon) for b in bats],
-                       labels=[f"{b.name} ({b.interceptor.name})" for b in bats], label="Interceptor batteries",
-                       marker="^", color=maps.OKABE_ITO["black"])
-    lat, lon = [], []
-    for area in arch.scenario.launch_areas:
-        pts = scen.launch_points(arch.scenario, area)
-        lat += list(np.degrees(pts.lat))
-        lon += list(np.degrees(pts.lon))
-    if lat:
-        maps.add_sites(m, lat, lon, label="Launch points", marker="x", color=maps.OKABE_ITO["vermillion"], size=5)
-
-
-def footprint_figure(arch: Architecture, fp, title: str | None = None):
-    """Map of a footprint: threatened and defended cells with the architecture."""
-    from . import maps
-
-    m = maps.europe_map(extent=_extent(arch))
-    maps.add_mask(m, fp.lat_deg, fp.lon_deg, fp.threatened & ~fp.defended, label="Threatened, not defended",
-                  color=maps.OKABE_ITO["orange"], alpha=0.35)
-    maps.add_mask(m, fp.lat_deg, fp.lon_deg, fp.defended, label="Defended")
-    draw_architecture(arch, m)
-    maps.finish(m, title or f"{arch.name}: defended area against {fp.threat_area}",
-                note=f"shieldsim {fp.attrs.get('version', '')}; grid {fp.attrs.get('grid_deg', '')} deg; "
-                     f"models {arch.models.as_dict()}")
-    return m.fig
-
-
-def difference_figure(arch: Architecture, before, after, title: str, labels=("Gained", "Lost", "Defended in both")):
-    """Map of cells gained and lost between two footprints on the same grid."""
-    from . import maps
-
-    m = maps.europe_map(extent=_extent(arch))
-    maps.add_difference(m, before.lat_deg, before.lon_deg, before.defended, after.defended, labels=labels)
-    draw_architecture(arch, m)
-    maps.finish(m, title)
-    return m.fig
-
-
-def _extent(arch: Architecture):
-    d = arch.scenario.defended
-    return (d.lon_min_deg, d.lon_max_deg, d.lat_min_deg, d.lat_max_deg)
-
-
 # ---------------------------------------------------------------------------------------------
 # The deterrent question (issue 8): strategic bases x aim points x batteries, per EPAA phase
 
@@ -919,6 +859,20 @@ def variant_track_times(arch: Architecture, traj, variant: str, forward_radar: s
     return variant_tracks(arch, traj, variant, forward_radar).track_time
 
 
+def ship_engageable(arch: Architecture, traj, ships: list, variant: str, forward_radar: str = FORWARD_RADAR) -> np.ndarray:
+    """(N, P) bool: which of N flights each of P swept ship batteries (`deterrent.ship_batteries`)
+    can engage under a sensor variant (`SENSOR_VARIANTS`). The ships have no radar of their own:
+    they launch and engage on the fused track (the cue, for ``cue-as-track``) of the scenario's
+    first battery network, with no guidance window."""
+    from .engagement import engage
+
+    if not arch.batteries:
+        raise ValueError(f"scenario {arch.name!r} has no battery network for the ship sweep to use")
+    tl = variant_tracks(arch, traj, variant, forward_radar).timelines[arch.battery_networks[0]]
+    track = tl.cue_time if variant == "cue-as-track" else tl.track_time
+    return engage(traj, ships, track).engageable
+
+
 @dataclass
 class DeterrentStudy:
     """Everything `deterrent_study` computed (see its docstring)."""
@@ -995,8 +949,8 @@ class DeterrentStudy:
         """The `report.DeterrentResult` of one sensor variant: its pairs (``margin_s`` > 0 is
         slack, < 0 the seconds the launch would have to come earlier), the speed-sensitivity
         plot of every phase and timeline, and the track map of that variant."""
-        from . import deterrent as det
-        from .report import DeterrentPair, DeterrentResult
+        from . import plots
+        from .results import DeterrentPair, DeterrentResult
 
         mx = self.matrices[variant]
         pairs = [DeterrentPair(base=r["base"], aim_point=r["aim_point"], battery=r["battery"],
@@ -1005,10 +959,10 @@ class DeterrentStudy:
         speed_fig, figs = None, []
         if figures and self.sweeps:
             speeds, curves, styles = self.speed_curves()
-            speed_fig = det.speed_figure(speeds, curves, "Fraction of ICBM flights engageable vs interceptor speed",
+            speed_fig = plots.speed_figure(speeds, curves, "Fraction of ICBM flights engageable vs interceptor speed",
                                          styles=styles)
         if figures and self.batteries:
-            figs.append(det.tracks_figure(self.trajectories, mx, self.batteries,
+            figs.append(plots.tracks_figure(self.trajectories, mx, self.batteries,
                                           f"ICBM tracks and the parts each site can reach [{variant}]"))
         return DeterrentResult(pairs=pairs, fraction_engageable=None, speed_figure=speed_fig, figures=figs,
                                published=list(published),
@@ -1081,19 +1035,13 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
     ships = None
     if ship_interceptor:
         icp = ship_interceptor if isinstance(ship_interceptor, Interceptor) else find(ship_interceptor, catalogue())
-        chosen = list(ship_bases) if ship_bases is not None else [b for b in det.WESTERN_BASES if b in set(base)]
+        chosen = (list(ship_bases) if ship_bases is not None else
+                  [b for b in dict.fromkeys(base.tolist()) if b in det.WESTERN_BASES or det.launch_area(b) in det.SSBN_AREAS])
         sel = np.isin(base, chosen)
         lat, lon, box = det.sea_positions(step_deg=ship_step_deg)
         if sel.any() and arch.batteries:
             sub = traj.subset(sel)
-            # the swept ships have no radar of their own: they launch and engage on the network's
-            # fused track (or cue, for cue-as-track) of the scenario's first battery network
-            tl = variant_tracks(arch, sub, delay_variant, forward_radar).timelines[arch.battery_networks[0]]
-            track = tl.cue_time if delay_variant == "cue-as-track" else tl.track_time
-            e_bats = det.ship_batteries(icp, lat, lon)
-            from .engagement import engage
-
-            eng = engage(sub, e_bats, track).engageable  # (n_sel, P)
+            eng = ship_engageable(arch, sub, det.ship_batteries(icp, lat, lon), delay_variant, forward_radar)  # (n_sel, P)
             per_base = {b: eng[base[sel] == b].any(axis=0) for b in chosen}
             counts = np.sum([per_base[b] for b in chosen], axis=0)
             ships = {"interceptor": icp.name, "interceptor_speed_kms": icp.burnout_speed / 1e3,

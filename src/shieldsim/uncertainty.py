@@ -36,7 +36,8 @@ import math
 import tomllib
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 from . import assumptions
 from . import scenario as scen
@@ -77,7 +78,7 @@ class Figure:
             return [_quantile(float(q), lo, hi, nom, self.dist) for lo, hi, nom in zip(self.low, self.high, nominal)]
         return _quantile(float(q), self.low, self.high, self.nominal, self.dist)
 
-    def collapsed(self) -> "Figure":
+    def collapsed(self) -> Figure:
         """The same figure with its range shrunk to the nominal value."""
         return replace(self, low=self.nominal, high=self.nominal)
 
@@ -147,7 +148,7 @@ def catalogue_ranges(kind: str, rows: dict | None = None) -> dict[str, dict[str,
                                                        "dist": row.get(f"{name}_dist", "uniform"),
                                                        "source": sources.get(name, "")})
             except Exception as err:  # pydantic ValidationError: one line per problem
-                msg = "; ".join(e["msg"].removeprefix("Value error, ") for e in getattr(err, "errors", lambda: [])()) \
+                msg = "; ".join(e["msg"].removeprefix("Value error, ") for e in getattr(err, "errors", list)()) \
                     or str(err)
                 issues.append(Issue(where, value, msg + f" (source goes in [{kind}.{key}.source] {name})"))
                 continue

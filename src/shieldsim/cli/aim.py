@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from . import app
+from ..units import human, wrap_lon_deg
 from .output import EarthName, fail, latlon, output_file, provenance, to_json
 
 
@@ -16,10 +17,6 @@ class Kind(str, Enum):
     minimum_energy = "minimum-energy"
     lofted = "lofted"
     depressed = "depressed"
-
-
-def _wrap(lon_deg):
-    return (lon_deg + 180.0) % 360.0 - 180.0
 
 
 @app.command()
@@ -75,32 +72,27 @@ def aim(
     result = {
         "missile": cls.name,
         "trajectory": kind.value,
-        "launch": {"lat_deg": lat0, "lon_deg": _wrap(lon0)},
-        "target": {"lat_deg": lat1, "lon_deg": _wrap(lon1)},
+        "launch": {"lat_deg": lat0, "lon_deg": wrap_lon_deg(lon0)},
+        "target": {"lat_deg": lat1, "lon_deg": wrap_lon_deg(lon1)},
         "launch_heading_deg": deg(a.heading[0]) % 360.0,
         "kick_deg": deg(a.kick[0]),
         "cutoff_fraction": a.cutoff[0],
         "full_burn": bool(a.full_burn[0]),
-        "burnout": {
-            "time_s": a.burnout_time[0],
-            "lat_deg": deg(a.burnout_lat[0]),
-            "lon_deg": _wrap(deg(a.burnout_lon[0])),
-            "alt_km": a.burnout_alt[0] / 1e3,
-            "speed_kms": a.burnout_speed[0] / 1e3,
-            "gamma_deg": deg(a.burnout_gamma[0]),
-            "heading_deg": deg(a.burnout_heading[0]) % 360.0,
-        },
-        "impact": {"lat_deg": deg(a.impact_lat[0]), "lon_deg": _wrap(deg(a.impact_lon[0]))},
-        "flight_time_s": a.impact_time[0],
-        "apogee_km": a.apogee_alt[0] / 1e3,
-        "apogee_time_s": a.apogee_time[0],
-        "ground_range_km": a.ground_range[0] / 1e3,
-        "miss_km": a.miss[0] / 1e3,
+        "burnout": human({
+            "time_s": a.burnout_time[0], "lat_deg": a.burnout_lat[0], "lon_deg": a.burnout_lon[0],
+            "alt_km": a.burnout_alt[0], "speed_kms": a.burnout_speed[0], "gamma_deg": a.burnout_gamma[0],
+            "heading_deg": a.burnout_heading[0],
+        }),
+        "impact": {"lat_deg": deg(a.impact_lat[0]), "lon_deg": wrap_lon_deg(deg(a.impact_lon[0]))},
+        **human({"flight_time_s": a.impact_time[0], "apogee_km": a.apogee_alt[0], "apogee_time_s": a.apogee_time[0],
+                 "ground_range_km": a.ground_range[0], "miss_km": a.miss[0]}),
         "beta_kgm2": cls.beta,
         "rcs_m2": cls.rcs,
         "models": models.as_dict(),
         "version": provenance()["version"],
     }
+    result["burnout"]["lon_deg"] = wrap_lon_deg(result["burnout"]["lon_deg"])
+    result["burnout"]["heading_deg"] %= 360.0
     track = _track(a, models.earth)
     for path, writer, key in ((csv, _write_csv, "csv"), (geojson, _write_geojson, "geojson"), (kml, _write_kml, "kml")):
         if path:
@@ -115,7 +107,7 @@ def aim(
     b, m = result["burnout"], result["models"]
     typer.echo(
         f"Missile       {cls.name} ({kind.value}{', full burn' if result['full_burn'] else ''})\n"
-        f"Launch        {lat0:.4f} N, {_wrap(lon0):.4f} E, heading {result['launch_heading_deg']:.2f} deg\n"
+        f"Launch        {lat0:.4f} N, {wrap_lon_deg(lon0):.4f} E, heading {result['launch_heading_deg']:.2f} deg\n"
         f"Burnout       {b['time_s']:.1f} s: {b['lat_deg']:.4f} N, {b['lon_deg']:.4f} E, {b['alt_km']:.1f} km, "
         f"{b['speed_kms']:.3f} km/s, gamma {b['gamma_deg']:.2f} deg, heading {b['heading_deg']:.2f} deg\n"
         f"Apogee        {result['apogee_km']:.1f} km at {result['apogee_time_s']:.1f} s\n"
@@ -136,7 +128,7 @@ def _track(a, earth) -> dict:
     pos, vel, t = a.position[0], a.velocity[0], a.time
     ok = np.isfinite(pos[:, 0])
     lat, lon, alt = to_geodetic(pos[ok], earth)
-    return {"time_s": t[ok], "lat_deg": np.degrees(lat), "lon_deg": (np.degrees(lon) + 180.0) % 360.0 - 180.0,
+    return {"time_s": t[ok], "lat_deg": np.degrees(lat), "lon_deg": wrap_lon_deg(np.degrees(lon)),
             "alt_km": alt / 1e3, "pos_km": pos[ok] / 1e3, "vel_kms": vel[ok] / 1e3}
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 
 from . import app, ensemble_run
-from .output import OVERWRITE_HELP, StageProgress, assumptions_option, load_profile_option, scenario_loader, writable_dir
+from .output import OVERWRITE_HELP, StageProgress, assumptions_option, load_profile_option, scenario_loader
 
 ALL_AREAS = "all threat areas together"
 """How the combined footprint (defended against every launch area at once) is labelled."""
@@ -33,7 +33,8 @@ def assess(
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10,
                                    help="Coverage grid spacing, degrees (default: the scenario's) [0.05, 10]."),
     workers: int = typer.Option(None, "--workers", min=0, max=64,
-                                help="Run coverage batches on a local Dask cluster of N processes; 0 (the default) runs them in this process [0, 64]."),
+                                help="Run coverage batches on a local Dask cluster of N processes; 0 (the default) "
+                                     "runs them in this process [0, 64]."),
     cooperation: bool = typer.Option(True, "--cooperation/--no-cooperation",
                                      help="Compare NATO alone, separate systems sharing data, and sectors."),
     deterrent: bool = typer.Option(True, "--deterrent/--no-deterrent", help="Answer the deterrent question."),
@@ -42,7 +43,6 @@ def assess(
     claims: bool = typer.Option(True, "--claims/--no-claims", help=(
         "Test the claims ledger and give the NATO-Europe headline under the scenario alone and every built-in "
         "assumption profile, on a coarse grid (the coverage grid, at least 2 degrees).")),
-)),
     ensemble: int = ensemble_run.ensemble_option(),
     seed: int = ensemble_run.seed_option(),
     ensemble_method: str = ensemble_run.method_option(),
@@ -134,7 +134,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
     import matplotlib
 
     matplotlib.use("Agg")
-    from .. import assumptions, report, study
+    from .. import assumptions, plots, report, study
     from .. import scenario as scen
 
     load = load or scen.load
@@ -170,7 +170,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         for name, fp in cov.footprints.items():
             for path in fp.write(data / f"footprint-{name}"):
                 files.append(report.DataFile(str(path.relative_to(out)), f"footprint against {name}"))
-            fig = study.footprint_figure(arch, fp)
+            fig = plots.footprint_figure(arch, fp)
             label = ALL_AREAS if name == "all" else name
             coverage_entries.append(report.coverage_result(
                 label, cov.population[name], threats=fp.threat_classes, map=report.Plot(fig, caption=(
@@ -195,6 +195,8 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
             det_result, det_summary = deterrent_section(arch, data, progress, load)
         except (ValueError, KeyError) as err:
             not_computed["deterrent"] = str(err)
+        if det_result is not None:
+            det_result.homeland = homeland_section(arch, data, progress, load)
     else:
         not_computed["deterrent"] = "skipped (--no-deterrent)"
 
@@ -204,7 +206,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         comparison = study.OptionsComparison([label for label, _ in options], [name for _, name in options],
                                              [by_name[name] for _, name in options])
         base_fp = comparison.results[0].footprints["all"]
-        diff_figs = [report.Plot(study.difference_figure(option_arch, base_fp, res.footprints["all"],
+        diff_figs = [report.Plot(plots.difference_figure(option_arch, base_fp, res.footprints["all"],
                                                          f"{label} compared with {comparison.labels[0]}"),
                                  caption=f"Cells gained (blue) and lost (orange) by '{label}', with its sites")
                      for label, res, option_arch in zip(comparison.labels[1:], comparison.results[1:], coop_archs[1:])]
@@ -235,7 +237,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         not_computed["claims"] = claims_skipped
 
     provenance = report.Provenance.now(
-        arch.models.as_dict(),
+        {**arch.models.as_dict(), "refraction": scen.refraction_summary(sc)},
         command="shieldsim " + " ".join(sys.argv[1:]) if sys.argv and "shieldsim" in sys.argv[0] else "shieldsim assess",
         grid_deg=grid_deg or sc.defended.grid_deg, threat_step_s=study.DEFAULT_STEP_S,
         rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO,
@@ -339,11 +341,18 @@ def representative_engagement(arch, area: str):
                   if np.isfinite(t.cue_time[0]))
     row = tr.track_time[0]
     first = int(np.nanargmin(row)) if np.isfinite(row).any() else -1
+    track_on = ""  # formed on the missile body or on the re-entry vehicle, at the sensor that made it
+    for tl in tr.timelines.values() if first >= 0 else ():
+        if str(tr.track_sensor[0, first]) in tl.sensor_names:
+            formed = tl.sensor_track_time[0, tl.sensor_names.index(str(tr.track_sensor[0, first]))]
+            track_on = "body" if formed < tl.separation_time[0] else "warhead"
+            break
     return report.engagement_case(traj, e, arch.batteries, 0, cue_time=cues[0][0] if cues else None,
                                   track_time=float(row[first]) if first >= 0 else None,
                                   cue_sensor=cues[0][1] if cues else "",
                                   track_sensor=str(tr.track_sensor[0, first]) if first >= 0 else "",
-                                  launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label)
+                                  launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label,
+                                  track_on=track_on)
 
 
 def deterrent_section(arch, data: Path, progress: bool, load=None):
@@ -369,6 +378,26 @@ def deterrent_section(arch, data: Path, progress: bool, load=None):
     summary = json.loads(to_json(result.as_dict()))
     (data / "deterrent.json").write_text(json.dumps(summary, indent=1))
     return result.to_report(variant="scenario"), summary
+
+
+def homeland_section(arch, data: Path, progress: bool, load=None):
+    """The homeland question (`homeland.homeland_study` of the built-in ``homeland`` scenario,
+    read with ``load``) when ``arch`` is a phase-4 architecture (`homeland.applies`), else None;
+    its JSON goes to ``data/homeland.json``. A 3-degree ship sweep keeps it quick."""
+    import json
+
+    from .. import homeland as hl
+    from .. import scenario as scen
+    from .. import study
+    from .output import to_json
+
+    if not hl.applies(arch):
+        return None
+    with StageProgress(progress, "homeland: ") as bar:
+        res = hl.homeland_study(study.Architecture.from_scenario((load or scen.load)(hl.HOMELAND_SCENARIO)),
+                                ship_step_deg=3.0, progress=bar)
+    (data / "homeland.json").write_text(json.dumps(json.loads(to_json(res.as_dict())), indent=1))
+    return res.to_report()
 
 
 def _millions(people: float) -> str:
@@ -415,10 +444,10 @@ def key_findings(cov, det_summary, coop) -> list[str]:
         if fr and max(fr.values()) > 0:
             best = max(fr.items(), key=lambda kv: kv[1])
             out.append(f"Deterrent question: the most capable battery ({best[0]}) can engage "
-                       f"{best[1]:.0%} of the Russian ICBM flights to North America with the scenario's "
+                       f"{best[1]:.0%} of the Russian ICBM and SLBM flights to North America with the scenario's "
                        "sensors and interceptor speeds.")
         elif fr:
-            out.append("Deterrent question: no battery can engage any of the Russian ICBM flights to North "
+            out.append("Deterrent question: no battery can engage any of the Russian ICBM or SLBM flights to North "
                        "America with the scenario's sensors and interceptor speeds.")
     if coop is not None:
         rows = coop.options
