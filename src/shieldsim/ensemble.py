@@ -197,9 +197,15 @@ class Ensemble:
 
     def headline(self, name: str) -> dict:
         """JSON-ready summary of one headline: nominal, p05/p50/p95, mean, min, max, members,
-        sensitivity (`sensitivity.Indices.as_dict`)."""
-        return {"nominal": self.nominal.get(name), **self.percentiles(name),
-                "sensitivity": self.sensitivity(name).as_dict()}
+        ``probability`` (for a yes/no headline: the share of members where it is 1, e.g. a claim
+        holding), sensitivity (`sensitivity.Indices.as_dict`)."""
+        out = {"nominal": self.nominal.get(name), **self.percentiles(name)}
+        y = np.asarray(self.values[name], dtype=float)
+        ok = y[np.isfinite(y)]
+        if ok.size and np.all((ok == 0.0) | (ok == 1.0)):
+            out["probability"] = float(ok.mean())  # a yes/no headline: the share of members where it holds
+        out["sensitivity"] = self.sensitivity(name).as_dict()
+        return out
 
     def as_dict(self) -> dict:
         """JSON-ready: the design, the figures with their ranges and sources, the figures held by

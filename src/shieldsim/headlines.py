@@ -81,11 +81,12 @@ def raid(profile=None, *, scenario: str, document: dict, trials: int, seed: int)
     numbers)."""
     import copy
 
-    from .battle import simulate_document
-    from .study import scenario_engagement_table
+    from .battle import Raid, simulate_document
+    from .study import Architecture, scenario_engagement_table
 
     doc = copy.deepcopy(document)
-    doc["engagement"] = scenario_engagement_table(_load(profile)(scenario), doc["raid"])
+    arch = Architecture.from_scenario(_load(profile)(scenario))
+    doc["engagement"] = scenario_engagement_table(arch, Raid.from_dict(doc["raid"]))
     doc["trials"], doc["seed"] = trials, seed
     result, _ = simulate_document(doc)
     s = result.summary()
@@ -95,11 +96,12 @@ def raid(profile=None, *, scenario: str, document: dict, trials: int, seed: int)
     return out
 
 
-def claims(profile=None, *, claim_ids=None, grid_deg: float = 2.0) -> dict:
-    """Whether each claim holds (1/0; NaN when it cannot be tested) and its figure."""
+def claims(profile=None, *, claim_ids=None, grid_deg: float = 2.0, catalogue=None) -> dict:
+    """Whether each claim holds (1/0; NaN when it cannot be tested) and its figure (``catalogue``:
+    a claims TOML file, default the shipped one)."""
     from . import claims as ledger
 
-    items = ledger.load_claims()
+    items = ledger.load_claims(catalogue)
     if claim_ids:
         items = [c for c in items if c.id in set(claim_ids)]
     res = ledger.evaluate(items, profiles=(profile,), grid_deg=grid_deg)

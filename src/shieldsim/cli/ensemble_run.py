@@ -140,7 +140,11 @@ def table(summary: dict) -> str:
              f"{design['figures']} figures)",
              f"{'headline':<58} {'nominal':>12} {'p05':>12} {'p50':>12} {'p95':>12}  most influential"]
     for name, h in summary["headlines"].items():
-        top = ", ".join(r["figure"] for r in h["sensitivity"]["indices"][:3]) or h["sensitivity"]["note"]
+        sens = h["sensitivity"]
+        top = ", ".join(r["figure"] for r in sens["indices"][:3]) if sens["indices"] else \
+            ("(percentiles only)" if sens["method"] == "none" else "(no indices)")
+        if "probability" in h:
+            top = f"holds in {h['probability']:.0%} of members; {top}"
         lines.append(f"{name[:58]:<58} {_fmt(h['nominal']):>12} {_fmt(h['p05']):>12} {_fmt(h['p50']):>12} "
                      f"{_fmt(h['p95']):>12}  {top}")
     return "\n".join(lines)
