@@ -46,12 +46,15 @@ def test_coverage_ensemble_json_gives_percentiles_and_sensitivity_per_headline(t
 
 
 @pytest.mark.slow
-def test_assess_ensemble_adds_the_block_to_summary_json_and_writes_how_sure(tmp_path):
+def test_assess_ensemble_fills_how_sure_is_this_in_the_report_and_summary_json(tmp_path):
     out = run_cli("assess", "--grid-deg", 6, "--no-claims", "--no-deterrent", "--no-cooperation", "--ensemble", 4,
                   "--ensemble-method", "lhs", "--no-progress", "--out", tmp_path / "o")
     assert out.returncode == 0, out.stderr
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
     heads = summary["ensemble"]["headlines"]
     assert {"p05", "p50", "p95", "sensitivity"} <= set(heads["coverage/nato_europe_fraction/all"])
-    page = (tmp_path / "o" / "how-sure.html").read_text()
-    assert "How sure is this?" in page and "coverage/nato_europe_fraction/all" in page
+    page = (tmp_path / "o" / "index.html").read_text()
+    section = page[page.index('<section id="how-sure">'):]
+    section = section[:section.index("</section>")]
+    assert "How sure is this?" in section and "coverage/nato_europe_fraction/all" in section
+    assert 'data-key="/ensemble/headlines/coverage~1nato_europe_fraction~1all/p50"' in section

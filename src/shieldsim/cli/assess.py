@@ -64,15 +64,19 @@ def assess(
     assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers,
                                    load=scenario_loader(profile), claims=claims,
                                    claims_scenario=scen.load(scenario) if claims else None, profile=profile)
+    from dataclasses import replace
+
     from ..report import summary_dict, write_report
 
+    if ensemble:
+        assessment = replace(assessment, uncertainty=assessment_ensemble(
+            scenario, grid_deg, cooperation, deterrent, profile, prepared, workers, out, progress, assumptions))
+    else:
+        assessment.not_computed.setdefault("how-sure", "no uncertainty ensemble in this run (give --ensemble N)")
     index = write_report(out, assessment)
     typer.echo(summary_text(summary_dict(assessment)))
     if ensemble:
-        ens = assessment_ensemble(scenario, grid_deg, cooperation, deterrent, profile, prepared, workers, out,
-                                  progress, assumptions)
-        typer.echo(ensemble_run.table(ens))
-        typer.echo(f"How sure is this: {out / 'how-sure.html'}")
+        typer.echo(ensemble_run.table(assessment.uncertainty.ensemble))
     typer.echo(f"Report: {index}")
 
 
@@ -87,16 +91,16 @@ def ensemble_scenarios(scenario: str, cooperation: bool, deterrent: bool) -> lis
 
 
 def assessment_ensemble(scenario: str, grid_deg, cooperation: bool, deterrent: bool, profile, prepared, workers,
-                        out: Path, progress: bool, assumptions: str | None) -> dict:
-    """The uncertainty ensemble of the assessment's headlines (`headlines.assessment`): written to
-    ``out/ensemble.json``, tornado charts under ``out/tornado/``, the "How sure is this?" page
-    ``out/how-sure.html``, and the ``ensemble`` block (design, figures, per headline nominal,
-    p05/p50/p95, sensitivity) added to ``out/summary.json``. Returns that block."""
+                        out: Path, progress: bool, assumptions: str | None):
+    """The uncertainty ensemble of the assessment's headlines (`headlines.assessment`), for the
+    report's "How sure is this?" section: ``out/ensemble.json``, tornado charts under
+    ``out/tornado/``; returns the `report.UncertaintyResult` (the ensemble's JSON block, which
+    goes into ``summary.json`` as ``ensemble``, and the tornado charts)."""
     import functools
-    import json
 
-    from .. import headlines, how_sure
-    from .output import open_executor, to_json
+    from .. import headlines
+    from ..report import Plot, UncertaintyResult
+    from .output import open_executor
 
     study = functools.partial(headlines.assessment, scenario=scenario, grid_deg=grid_deg, cooperation=cooperation,
                               deterrent_phases=deterrent)
@@ -105,16 +109,12 @@ def assessment_ensemble(scenario: str, grid_deg, cooperation: bool, deterrent: b
     with open_executor(workers, None, out, "shieldsim assess") as ex:
         ens = ensemble_run.run(study, prepared, profile, ex, out, progress, nominal=nominal,
                                params={"command": "assess", "scenario": scenario, "grid_deg": grid_deg,
-                                                        "cooperation": cooperation, "deterrent": deterrent,
-                                                        "assumptions": assumptions})
+                                       "cooperation": cooperation, "deterrent": deterrent,
+                                       "assumptions": assumptions})
     files = ensemble_run.write(ens, out)
-    block = ens.as_dict()
-    (out / "how-sure.html").write_text(how_sure.page(block, files[1:]), encoding="utf-8")
-    summary_path = out / "summary.json"
-    summary = json.loads(summary_path.read_text(encoding="utf-8"))
-    summary["ensemble"] = block
-    summary_path.write_text(to_json(summary) + "\n", encoding="utf-8")
-    return block
+    plots = [Plot(f, caption=f"Tornado chart: {f.stem}", alt=f"figures ranked by their effect on {f.stem}")
+             for f in files[1:]]
+    return UncertaintyResult(ens.as_dict(), plots)
 
 
 def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, cooperation: bool = True,

@@ -110,6 +110,7 @@ def summary_dict(assessment: Assessment) -> dict:
         "sections": {s: getattr(a, s) is not None for s in ("coverage", "engagement", "deterrent", "cooperation",
                                                              "claims")},
         "not_computed": dict(a.not_computed),
+        "ensemble": None if a.uncertainty is None else a.uncertainty.ensemble,
     }
     if a.coverage is None:
         out["coverage"] = None
