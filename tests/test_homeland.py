@@ -100,21 +100,32 @@ def test_site_figures_aggregate_the_matrix_by_hand():
     assert s2.margin_best_s == -40.0 and s2.engageable == 0
 
 
-def _chord_bounds(traj, i, site_lat, site_lon, launch_earliest, burnout_speed):
-    """Straight-line kinematic bounds for flight i from a site (radians), computed here: an
-    interceptor launched at L meets sample k (time t_k) only if its mean inertial speed along the
-    chord, |p_k - site| / (t_k - L), is at most its highest inertial speed, which is at most the
-    ground-relative burnout speed plus the site's rotation speed plus the rotation of the chord's
-    far end (coasting upwards only slows it). Returns (upper bound on the margin, lower bound on
-    the minimum speed)."""
+def _chord_bounds(traj, i, battery, launch_earliest):
+    """Straight-line kinematic bounds for flight i from a battery's site, computed here: an
+    interceptor launched at L meets sample k (time t_k) only if the sample lies in its altitude
+    band and within its range (checked with pyproj, 1 km / 5 km slack for the model's own
+    geometry) and its mean inertial speed along the chord, |p_k - site| / (t_k - L), is at most
+    its highest inertial speed, which is at most the ground-relative burnout speed plus the
+    site's rotation speed plus the rotation of the chord's far end (coasting upwards only slows
+    it). Returns (upper bound on the margin, lower bound on the minimum speed); (-inf, inf) when
+    no sample qualifies."""
+    icp = battery.interceptor
     site = np.array(Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True).transform(
-        math.degrees(site_lon), math.degrees(site_lat), 0.0))
+        math.degrees(battery.lon), math.degrees(battery.lat), 0.0))
     pos = traj.position[i]
     ok = np.isfinite(pos[:, 0])
     p, t = pos[ok], traj.time[ok]
+    lon, lat, alt = ECEF_TO_LLH.transform(p[:, 0], p[:, 1], p[:, 2])
+    ground = GEOD.inv(np.full(lon.size, math.degrees(battery.lon)), np.full(lon.size, math.degrees(battery.lat)),
+                      lon, lat)[2]
+    inside = ((alt >= icp.min_intercept_alt - 1e3) & (alt <= icp.max_intercept_alt + 1e3)
+              & (ground <= icp.max_range + 5e3))
+    p, t = p[inside], t[inside]
+    if not t.size:
+        return -math.inf, math.inf
     chord = np.linalg.norm(p - site, axis=1)
-    spin = OMEGA * (R_EQ * math.cos(site_lat) + np.hypot(p[:, 0], p[:, 1]))  # rotation speeds, m/s
-    vmax = burnout_speed + spin
+    spin = OMEGA * (R_EQ * math.cos(battery.lat) + np.hypot(p[:, 0], p[:, 1]))  # rotation speeds, m/s
+    vmax = icp.burnout_speed + spin
     latest = np.max(t - chord / vmax)
     tau = t - launch_earliest
     good = tau > 1.0
@@ -130,8 +141,7 @@ def test_margin_and_min_speed_respect_straight_line_bounds(small, arch):
             for i in range(len(d.base)):
                 if not np.isfinite(mx.launch_earliest[i, j]):
                     continue
-                m_up, v_low = _chord_bounds(d.trajectories, i, b.lat, b.lon, mx.launch_earliest[i, j],
-                                            b.interceptor.burnout_speed)
+                m_up, v_low = _chord_bounds(d.trajectories, i, b, mx.launch_earliest[i, j])
                 if np.isfinite(mx.margin_s[i, j]):
                     assert mx.margin_s[i, j] <= m_up + 1.0, (v, b.name, i)
                 if np.isfinite(mx.min_speed[i, j]):
@@ -148,7 +158,7 @@ def test_one_pair_bound_by_hand(small, arch):
     i = [k for k in range(len(d.base)) if d.base[k] == "tabriz" and d.aim_point[k] == "washington"][0]
     j = mx.battery_names.index("redzikowo")
     b = arch.batteries[j]
-    m_up, v_low = _chord_bounds(d.trajectories, i, b.lat, b.lon, mx.launch_earliest[i, j], b.interceptor.burnout_speed)
+    m_up, v_low = _chord_bounds(d.trajectories, i, b, mx.launch_earliest[i, j])
     assert mx.engageable[i, j]
     assert v_low < mx.min_speed[i, j] <= b.interceptor.burnout_speed
     assert 0.0 <= mx.margin_s[i, j] <= m_up

@@ -72,7 +72,13 @@ def fly(
         "version": provenance()["version"],
     }
     if csv:
-        _write_csv(csv, f, model)
+        from .. import flight_export
+
+        try:
+            flight_export.write_csv(csv, flight_export.track(f.sample_time, f.position[0], f.velocity[0], model,
+                                                             wrap_lon=False))
+        except OSError as err:
+            fail("--csv", f"cannot write {csv}: {err.strerror}")
         result["csv"] = str(csv)
     if as_json:
         typer.echo(to_json(result))
@@ -88,22 +94,3 @@ def fly(
         + (f" beta={beta_kgm2:g} kg/m^2" if drag else "")
         + (f"\nSamples       {csv}" if csv else "")
     )
-
-
-
-
-def _write_csv(path: Path, f, model) -> None:
-    """Sampled states: time, geodetic position and Earth-fixed position/velocity."""
-    import numpy as np
-
-    from ..earth import to_geodetic
-
-    pos, vel, t = f.position[0], f.velocity[0], f.sample_time
-    ok = np.isfinite(pos[:, 0])
-    lat, lon, alt = to_geodetic(pos[ok], model)
-    rows = np.column_stack([t[ok], np.degrees(lat), np.degrees(lon), alt / 1e3, pos[ok] / 1e3, vel[ok] / 1e3])
-    header = "time_s,lat_deg,lon_deg,alt_km,x_km,y_km,z_km,vx_kms,vy_kms,vz_kms"
-    try:
-        np.savetxt(path, rows, delimiter=",", header=header, comments="", fmt="%.6f")
-    except OSError as err:
-        fail("--csv", f"cannot write {path}: {err.strerror}")

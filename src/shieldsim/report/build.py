@@ -110,12 +110,12 @@ def assumptions_from_scenario(sc) -> list[Assumption]:
             if row is None:
                 continue
             sources = row.get("source", {}) if isinstance(row.get("source"), dict) else {}
-            label = f"{table} {row.get('name', name)}"
+            entry = f"{table} {row.get('name', name)}"
             for key, value in row.items():
                 if key == "source" or isinstance(value, (str, bool, dict)):
                     continue
                 figure, unit = label(key)
-                rows.append(Assumption(label, figure, _value_text(value, unit), sources.get(key, "")))
+                rows.append(Assumption(entry, figure, _value_text(value, unit), sources.get(key, "")))
     return rows
 
 

@@ -45,6 +45,7 @@ from .kernels import _table_argmin
 KINDS = ("minimum-energy", "lofted", "depressed")
 """The flight shapes `aim` can be asked for."""
 
+
 class AimError(ValueError):
     """A flight that `aim` cannot fly. ``cause`` is ``"range"`` when the target lies beyond the
     class's maximum range in that direction, ``"shape"`` when it is within range but the class
@@ -56,10 +57,6 @@ class AimError(ValueError):
 
     def __reduce__(self):  # picklable, e.g. raised in a Dask task
         return type(self), (str(self), self.cause)
-
-
-# flight; where many pairs share a launch-latitude band, one pair per target bin is solved
-# first and its neighbours start from its solution and Jacobian (`warm_newton` in `aim`).
 
 
 AIM_TOL = 100.0

@@ -121,6 +121,44 @@ def _safe_inverse(lat, lon, e, earth):
     return d, az
 
 
+_NO_RETURN = "a flight never comes back to the surface with these controls"
+
+
+def _sampled_free_flight(p_end, v_end, models: Models, beta, sample_step: float, max_free_flight):
+    """Free flights from Earth-fixed states (N, 3) (m, m/s) on the grid ``sample_step`` s to
+    impact, sampled on that grid: a `Flight`. In vacuum the impacts come in closed form and the
+    conics are sampled (`kernels._sample_conics`); with drag the flights are flown sampled up to
+    ``max_free_flight`` (s; probed first when unknown) and flown again where that was too short.
+    ValueError where a flight never comes back to the surface."""
+    n = p_end.shape[0]
+    earth = models.earth
+    omega = earth.rotation_rate if models.rotation else 0.0
+    if not models.drag:  # vacuum free flight: impacts in closed form, then the conics sampled
+        f = fly_states(p_end, v_end, models, beta)
+        if not np.all(np.isfinite(f.flight_time)):
+            raise ValueError(_NO_RETURN)
+        m = int(math.floor((float(np.max(f.flight_time)) + sample_step) / sample_step)) + 1
+        spos, svel = np.empty((n, m, 3)), np.empty((n, m, 3))
+        v_in = inertial_velocity(p_end, v_end, omega)
+        _sample_conics(np.ascontiguousarray(p_end), np.ascontiguousarray(v_in), np.ascontiguousarray(f.flight_time),
+                       earth.gm, omega, float(sample_step), spos, svel)
+        f.sample_time, f.position, f.velocity = np.arange(m) * sample_step, spos, svel
+        max_free_flight = float(np.max(f.flight_time))
+    elif max_free_flight is None or not np.isfinite(max_free_flight):
+        probe = fly_states(p_end, v_end, models, beta)
+        if not np.all(np.isfinite(probe.flight_time)):
+            raise ValueError(_NO_RETURN)
+        max_free_flight = float(np.max(probe.flight_time))
+    if models.drag:
+        f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=max_free_flight + sample_step)
+    if not np.all(np.isfinite(f.flight_time)):
+        raise ValueError(_NO_RETURN)
+    if np.any(f.flight_time > max_free_flight + sample_step):  # the bound was too short: sample again
+        f = fly_states(p_end, v_end, models, beta, sample_step=sample_step,
+                       max_time=float(np.max(f.flight_time)) + sample_step)
+    return f
+
+
 def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Models = Models(), launch_time=0.0,
                          sample_step: float = 2.0, labels=None, target_lat=None, target_lon=None,
                          kind: str = "minimum-energy", full_burn=None, max_free_flight: float | None = None) -> Aim:
@@ -149,29 +187,7 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
     bo_pos, bo_vel = fixed_state(res[:, 1:4], res[:, 4:7], t_c, omega)
     p_end, v_end = fixed_state(res[:, 7:10], res[:, 10:13], t_end, omega)
     beta = np.full(n, float(missile.beta))
-    if not models.drag:  # vacuum free flight: impacts in closed form, then the conics sampled
-        f = fly_states(p_end, v_end, models, beta)
-        if not np.all(np.isfinite(f.flight_time)):
-            raise ValueError("a flight never comes back to the surface with these controls")
-        m = int(math.floor((float(np.max(f.flight_time)) + sample_step) / sample_step)) + 1
-        spos, svel = np.empty((n, m, 3)), np.empty((n, m, 3))
-        v_in = inertial_velocity(p_end, v_end, omega)
-        _sample_conics(np.ascontiguousarray(p_end), np.ascontiguousarray(v_in), np.ascontiguousarray(f.flight_time),
-                       earth.gm, omega, float(sample_step), spos, svel)
-        f.sample_time, f.position, f.velocity = np.arange(m) * sample_step, spos, svel
-        max_free_flight = float(np.max(f.flight_time))
-    elif max_free_flight is None or not np.isfinite(max_free_flight):
-        probe = fly_states(p_end, v_end, models, beta)
-        if not np.all(np.isfinite(probe.flight_time)):
-            raise ValueError("a flight never comes back to the surface with these controls")
-        max_free_flight = float(np.max(probe.flight_time))
-    if models.drag:
-        f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=max_free_flight + sample_step)
-    if not np.all(np.isfinite(f.flight_time)):
-        raise ValueError("a flight never comes back to the surface with these controls")
-    if np.any(f.flight_time > max_free_flight + sample_step):  # the bound was too short: sample again
-        f = fly_states(p_end, v_end, models, beta, sample_step=sample_step,
-                       max_time=float(np.max(f.flight_time)) + sample_step)
+    f = _sampled_free_flight(p_end, v_end, models, beta, sample_step, max_free_flight)
     m2 = f.sample_time.size
     impact_time = t_end + f.flight_time
     # boost samples before j0, free-flight samples from j0, NaN after; the grid ends after the

@@ -1,7 +1,10 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
 vacuum, RK4 with drag below `DRAG_CEILING`), conic sampling, joining boost and free-flight
 samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
-(m, s, rad, m/s); every kernel writes into caller-provided output arrays.
+(m, s, rad, m/s); every kernel writes into caller-provided output arrays. The drag flight
+`_fly_one` reads its model from a packed array (`F_*`) and steps with `integrator.rk4_step`.
+It stays one loop of about 95 lines (over the ~80 of the rest): conic segments above the
+drag ceiling and RK4 segments below alternate with shared sample and apogee bookkeeping.
 """
 
 from __future__ import annotations
