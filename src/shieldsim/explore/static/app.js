@@ -1,0 +1,270 @@
+/* shieldsim explore: the page's logic. Talks only to this server (see server.py for the API). */
+"use strict";
+
+const COLOURS = { defended: "#0072b2", threatened: "#e69f00", battery: "#000000", batteryOff: "#999999",
+  radar: "#cc79a7", launch: "#d55e00", land: "#f2efe6", border: "#8c8c8c", city: "#444444" };
+
+const S = {
+  controls: { scenario: "", option: "", threat_area: "all", profile: "", batteries_off: [], radars_off: [],
+              speed_percent: 100, launch_delay_s: null, grid_deg: 1 },
+  seq: 0, key: null, described: null,
+};
+
+const $ = (id) => document.getElementById(id);
+const fmt = (n) => (n === null || n === undefined) ? "–" : Math.round(n).toLocaleString("en-GB");
+const pct = (f) => (f === null || f === undefined) ? "–" : (100 * f).toFixed(1) + "%";
+
+async function getJSON(path) {
+  const r = await fetch(path, { headers: { "Accept": "application/json" } });
+  return r.json();
+}
+async function postJSON(path, body) {
+  const r = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
+                                body: typeof body === "string" ? body : JSON.stringify(body) });
+  return r.json();
+}
+
+/* ------------------------------------------------------------------ map */
+const map = L.map("map", { preferCanvas: true, zoomSnap: 0.25, worldCopyJump: false }).setView([48, 25], 4);
+map.attributionControl.setPrefix("Leaflet");
+map.attributionControl.addAttribution("Borders: Natural Earth; cities: GeoNames; shieldsim");
+map.createPane("land").style.zIndex = 250;  // borders under the cells whatever arrives first
+const landRenderer = L.canvas({ padding: 0.2, pane: "land" });
+const renderer = L.canvas({ padding: 0.2 });
+const layers = { borders: L.layerGroup().addTo(map), cells: L.layerGroup().addTo(map),
+  fields: L.layerGroup().addTo(map), sites: L.layerGroup().addTo(map), cities: L.layerGroup().addTo(map) };
+L.control.layers(null, { "Cells": layers.cells, "Radar fields and battery reach": layers.fields,
+  "Sites": layers.sites, "Cities": layers.cities }, { collapsed: true }).addTo(map);
+const legend = L.control({ position: "bottomright" });
+legend.onAdd = () => {
+  const d = L.DomUtil.create("div", "legend");
+  d.innerHTML = `<div><i style="background:${COLOURS.defended}"></i>defended</div>` +
+    `<div><i style="background:${COLOURS.threatened}"></i>threatened, not defended</div>` +
+    `<div><i style="background:${COLOURS.battery}"></i>battery (reach: interceptor range)</div>` +
+    `<div><i style="background:${COLOURS.radar}"></i>radar (field vs 0.1 m²)</div>` +
+    `<div><i style="background:${COLOURS.launch}"></i>launch point</div>`;
+  return d;
+};
+legend.addTo(map);
+
+function drawBorders(geo) {
+  L.geoJSON(geo, { renderer: landRenderer, pane: "land", interactive: false,
+    style: { color: COLOURS.border, weight: 0.6, fillColor: COLOURS.land, fillOpacity: 1 } }).addTo(layers.borders);
+}
+
+function drawCities(cities) {
+  cities.forEach((c, i) => {
+    const m = L.circleMarker([c.lat, c.lon], { renderer, radius: 2.5, color: COLOURS.city, weight: 1, fillOpacity: 1 })
+      .bindTooltip(`${c.name} (${c.iso3}), ${fmt(c.population)} people`);
+    if (i < 25) m.bindTooltip(c.name, { permanent: true, direction: "right", className: "city-label", offset: [3, 0] });
+    m.addTo(layers.cities);
+  });
+}
+
+function drawCells(res) {
+  layers.cells.clearLayers();
+  const h = res.grid_deg / 2, c = res.cells;
+  for (let k = 0; k < c.lat.length; k++) {
+    const d = c.defended[k];
+    L.rectangle([[c.lat[k] - h, c.lon[k] - h], [c.lat[k] + h, c.lon[k] + h]], { renderer, interactive: false,
+      stroke: false, fillColor: d ? COLOURS.defended : COLOURS.threatened, fillOpacity: d ? 0.55 : 0.45 })
+      .addTo(layers.cells);
+  }
+}
+
+function drawSites(sites) {
+  layers.fields.clearLayers(); layers.sites.clearLayers();
+  for (const r of sites.radars) {
+    L.polygon(r.outline, { renderer, interactive: false, color: COLOURS.radar, weight: 1, fillOpacity: 0.04,
+      dashArray: r.fire_control ? null : "4 3" }).addTo(layers.fields);
+    L.circleMarker([r.lat, r.lon], { renderer, radius: 5, color: COLOURS.radar, fillOpacity: 0.9 })
+      .bindTooltip(`radar ${r.name} (${r.side}), ${fmt(r.range_km)} km vs 0.1 m²`).addTo(layers.sites);
+  }
+  for (const b of sites.batteries) {
+    const col = b.on ? COLOURS.battery : COLOURS.batteryOff;
+    L.polyline(b.outline, { renderer, interactive: false, color: col, weight: 1, dashArray: "2 4" }).addTo(layers.fields);
+    L.circleMarker([b.lat, b.lon], { renderer, radius: 6, color: col, fillColor: b.on ? "#fff" : "#ddd", weight: 3, fillOpacity: 1 })
+      .bindTooltip(`battery ${b.name} (${b.side}, ${b.interceptor}, reach ${fmt(b.reach_km)} km)${b.on ? "" : " — off"}`)
+      .addTo(layers.sites);
+  }
+  for (const p of sites.launch_points) {
+    L.circleMarker([p.lat, p.lon], { renderer, radius: 4, color: COLOURS.launch, weight: 2, fillOpacity: 0.2 })
+      .bindTooltip(`launch point ${p.name} (${p.area})`).addTo(layers.sites);
+  }
+}
+
+/* ------------------------------------------------------------------ figures */
+function setFigure(id, value, text) {
+  const el = $(id);
+  el.dataset.value = value === null || value === undefined ? "" : String(value);
+  el.textContent = text;
+}
+
+function render(res) {
+  S.key = res.key;
+  const n = res.nato_europe, r = res.rest_of_region;
+  setFigure("nato-defended", n.population_defended, fmt(n.population_defended));
+  setFigure("nato-threatened", n.population_threatened, fmt(n.population_threatened));
+  setFigure("nato-fraction", n.fraction_defended_of_threatened, pct(n.fraction_defended_of_threatened));
+  setFigure("rest-defended", r.population_defended, fmt(r.population_defended));
+  $("assumptions-note").textContent = `${res.scenario}: ${res.title} — NATO members of ${n.membership_year}` +
+    (n.membership_year_from === "default" ? " (default year)" : "") + `; grid ${res.grid_deg}°; areas ${res.areas.join(", ")}` +
+    (res.assumptions ? `; ${res.assumptions}` : "");
+  const tbody = $("countries").querySelector("tbody");
+  tbody.replaceChildren(...res.countries.map((c) => {
+    const tr = document.createElement("tr");
+    tr.dataset.iso3 = c.iso3;
+    for (const v of [c.name, c.nato_europe ? "yes" : "", fmt(c.population_threatened), fmt(c.population_defended),
+                     pct(c.fraction_defended_of_threatened)]) {
+      const td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
+    }
+    return tr;
+  }));
+  drawCells(res);
+  drawSites(res.sites);
+  for (const [id, file] of [["dl-toml", "scenario.toml"], ["dl-csv", "figures.csv"], ["dl-geojson", "figures.geojson"],
+                            ["dl-png", "map.png"], ["dl-svg", "map.svg"]]) {
+    $(id).href = `/download/${res.key}/${file}`;
+  }
+  setStatus("ready", `up to date (${res.scenario})`, 1, 1);
+  $("status").dataset.key = res.key;
+}
+
+function setStatus(state, text, done, total) {
+  const st = $("status");
+  st.dataset.state = state;
+  $("status-text").textContent = text;
+  $("progress").max = total || 1;
+  $("progress").value = done || 0;
+}
+
+function clearErrors() {
+  document.querySelectorAll(".error").forEach((e) => { e.textContent = ""; });
+  document.querySelectorAll(".invalid").forEach((e) => e.classList.remove("invalid"));
+}
+
+function showError(control, message) {
+  const el = $("error-" + control) || $("error-scenario");
+  el.textContent = message;
+  const input = $(control) || (control === "batteries_off" ? $("batteries") : control === "radars_off" ? $("radars") : null);
+  if (input) input.classList.add("invalid");
+  setStatus("invalid", `not computed: fix ${control}`, 0, 1);
+  for (const id of ["dl-toml", "dl-csv", "dl-geojson", "dl-png", "dl-svg"]) $(id).removeAttribute("href");
+}
+
+/* ------------------------------------------------------------------ computing */
+async function compute() {
+  const seq = ++S.seq;
+  clearErrors();
+  setStatus("running", "computing…", 0, 1);
+  let r;
+  try { r = await postJSON("/api/compute", S.controls); } catch (e) { if (seq === S.seq) setStatus("failed", String(e)); return; }
+  if (seq !== S.seq) return;
+  if (r.status === "invalid") return showError(r.control, r.message);
+  if (r.status === "done") return render(r.result);
+  await poll(r.job, seq);
+}
+
+async function poll(job, seq) {
+  for (;;) {
+    await new Promise((ok) => setTimeout(ok, 200));
+    if (seq !== S.seq) return;
+    let r;
+    try { r = await getJSON(`/api/job/${job}`); } catch (e) { continue; }
+    if (seq !== S.seq) return;
+    if (r.status === "running") {
+      setStatus("running", `computing: ${r.stage} (${r.done}/${r.total} flights)`, r.done, r.total);
+    } else if (r.status === "done") {
+      return render(r.result);
+    } else if (r.status === "failed") {
+      return setStatus("failed", `failed: ${r.message}`, 0, 1);
+    } else {
+      return;  // cancelled: a newer request is running
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ controls */
+function fillSelect(id, values, keepFirst) {
+  const sel = $(id);
+  const first = keepFirst ? [sel.options[0]] : [];
+  sel.replaceChildren(...first, ...values.map(([v, t]) => { const o = document.createElement("option"); o.value = v; o.textContent = t; return o; }));
+}
+
+function toggles(kind, names) {
+  const box = $(kind).querySelector(".list");
+  box.replaceChildren(...names.map((name) => {
+    const label = document.createElement("label");
+    const cb = document.createElement("input");
+    cb.type = "checkbox"; cb.checked = true; cb.id = `${kind === "batteries" ? "battery" : "radar"}-${name}`;
+    cb.dataset.name = name;
+    cb.addEventListener("change", () => {
+      const key = kind === "batteries" ? "batteries_off" : "radars_off";
+      const off = new Set(S.controls[key]);
+      cb.checked ? off.delete(name) : off.add(name);
+      S.controls[key] = [...off];
+      compute();
+    });
+    label.append(cb, " " + name);
+    return label;
+  }));
+}
+
+async function describe() {
+  const seq = ++S.seq;
+  const d = await postJSON("/api/describe", S.controls);
+  if (seq !== S.seq) return false;
+  if (d.status !== "ok") { clearErrors(); showError(d.control, d.message); return false; }
+  S.described = d;
+  S.controls.batteries_off = []; S.controls.radars_off = []; S.controls.threat_area = "all";
+  fillSelect("threat_area", [["all", "all areas"], ...d.launch_areas.map((a) => [a, a])], false);
+  toggles("batteries", d.batteries);
+  toggles("radars", d.radars);
+  return true;
+}
+
+async function scenarioChanged() {
+  if (await describe()) compute();
+}
+
+function numberControl(id, optional) {
+  $(id).addEventListener("change", () => {
+    const v = $(id).value.trim();
+    S.controls[id] = v === "" ? (optional ? null : "") : v;  // the server checks the number and its range
+    compute();
+  });
+}
+
+async function upload(file) {
+  const text = await file.text();
+  clearErrors();
+  const r = await postJSON("/api/upload", text);
+  if (r.status !== "ok") { showError("upload", r.message); return; }
+  const sel = $("scenario");
+  const o = document.createElement("option"); o.value = r.scenario; o.textContent = `uploaded: ${file.name}`;
+  sel.appendChild(o); sel.value = r.scenario;
+  S.controls.scenario = r.scenario; S.controls.option = ""; $("option").value = "";
+  scenarioChanged();
+}
+
+async function init() {
+  const opts = await getJSON("/api/options");
+  fillSelect("scenario", opts.scenarios.map((s) => [s, s]), false);
+  fillSelect("option", opts.options.map((o) => [o.label, `${o.label} (${o.scenario})`]), true);
+  fillSelect("profile", opts.profiles.map((p) => [p, p]), true);
+  for (const [id, [lo, hi]] of Object.entries(opts.ranges)) { $(id).min = lo; $(id).max = hi; }
+  S.controls.scenario = opts.initial.scenario; $("scenario").value = opts.initial.scenario;
+  S.controls.grid_deg = opts.initial.grid_deg; $("grid_deg").value = opts.initial.grid_deg;
+  $("scenario").addEventListener("change", () => { S.controls.scenario = $("scenario").value; S.controls.option = ""; $("option").value = ""; scenarioChanged(); });
+  $("option").addEventListener("change", () => { S.controls.option = $("option").value; scenarioChanged(); });
+  $("threat_area").addEventListener("change", () => { S.controls.threat_area = $("threat_area").value; compute(); });
+  $("profile").addEventListener("change", () => { S.controls.profile = $("profile").value; compute(); });
+  $("upload").addEventListener("change", () => { if ($("upload").files.length) upload($("upload").files[0]); });
+  numberControl("speed_percent", false);
+  numberControl("launch_delay_s", true);
+  numberControl("grid_deg", false);
+  getJSON("/api/layers").then((l) => { drawBorders(l.borders); drawCities(l.cities); });
+  await scenarioChanged();
+}
+
+init();
