@@ -313,6 +313,12 @@ class Download(Base):
         self.finish(body)
 
 
+class NoIcon(Base):
+    def get(self):  # the browser asks for it; answer without logging a 404
+        self.set_status(204)
+        self.finish()
+
+
 class NotFound(Base):
     def prepare(self):
         raise tornado.web.HTTPError(404, reason="not found")
@@ -324,6 +330,7 @@ def make_app(state: State) -> tornado.web.Application:
     return tornado.web.Application([
         (r"/", Index, s),
         (r"/static/(.*)", Static, {"path": str(STATIC)}),
+        (r"/favicon.ico", NoIcon, s),
         (r"/api/options", Options, s),
         (r"/api/layers", Layers, s),
         (r"/api/describe", Describe, s),

@@ -25,7 +25,8 @@ async function postJSON(path, body) {
 }
 
 /* ------------------------------------------------------------------ map */
-const map = L.map("map", { preferCanvas: true, zoomSnap: 0.25, worldCopyJump: false }).setView([48, 25], 4);
+const map = L.map("map", { preferCanvas: true, zoomSnap: 0.25, worldCopyJump: false });
+map.fitBounds([[30, -12], [68, 58]]);  // Europe and the launch areas of the built-in scenarios
 map.attributionControl.setPrefix("Leaflet");
 map.attributionControl.addAttribution("Borders: Natural Earth; cities: GeoNames; shieldsim");
 map.createPane("land").style.zIndex = 250;  // borders under the cells whatever arrives first
@@ -54,9 +55,10 @@ function drawBorders(geo) {
 
 function drawCities(cities) {
   cities.forEach((c, i) => {
-    const m = L.circleMarker([c.lat, c.lon], { renderer, radius: 2.5, color: COLOURS.city, weight: 1, fillOpacity: 1 })
-      .bindTooltip(`${c.name} (${c.iso3}), ${fmt(c.population)} people`);
+    const m = L.circleMarker([c.lat, c.lon], { renderer, radius: 2.5, color: COLOURS.city, weight: 1, fillOpacity: 1 });
+    // one tooltip per layer (Leaflet wires the first binding's events only): the largest cities labelled
     if (i < 25) m.bindTooltip(c.name, { permanent: true, direction: "right", className: "city-label", offset: [3, 0] });
+    else m.bindTooltip(`${c.name} (${c.iso3}), ${fmt(c.population)} people`);
     m.addTo(layers.cities);
   });
 }
