@@ -127,6 +127,18 @@ def test_switching_a_battery_off_gives_what_removing_it_from_the_scenario_gives(
     assert engine.compute(built(**c)) is full  # going back: the cached result
 
 
+@pytest.mark.slow
+def test_a_city_timeline_gives_the_reports_events_for_each_area():
+    from shieldsim.explore.timeline import city_timeline
+
+    out = city_timeline(built(threat_area="tabriz", grid_deg=5), "Bucharest", 44.43, 26.10)
+    (case,) = out["cases"]
+    events = [e["event"] for e in case["events"]]
+    assert case["reached"] and case["threat"].endswith("-> Bucharest")
+    assert events[0] == "launch" and "fire-control track" in events and "impact" in events
+    assert case["figure"].startswith("data:image/svg+xml;base64,")
+
+
 @pytest.fixture(scope="module")
 def server():
     from shieldsim.explore.server import Server

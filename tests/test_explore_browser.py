@@ -103,6 +103,25 @@ def test_page_loads_offline_and_a_battery_switched_off_reduces_the_defended_popu
     assert page.server.url.startswith("http://127.0.0.1:")
 
 
+def test_a_click_on_a_city_shows_its_engagement_timeline(page):
+    box = page.locator("#map").bounding_box()
+    x, y = page.evaluate("""() => {
+        const m = layers.cities.getLayers().find((c) => c.getTooltip().getContent().startsWith("Bucharest"));
+        map.setView(m.getLatLng(), map.getZoom(), { animate: false });  // pan the city to the centre
+        const p = map.latLngToContainerPoint(m.getLatLng()); return [p.x, p.y]; }""")
+    assert 0 < x < box["width"] and 0 < y < box["height"]
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    timeline = page.locator("#timeline")
+    timeline.wait_for(state="visible")
+    assert timeline.get_attribute("data-city") == "Bucharest"
+    assert "fire-control track" in timeline.inner_text() and "first intercept opportunity" in timeline.inner_text()
+    assert timeline.locator("img.timeline-figure").count() >= 1
+    shot(page, "timeline")
+    page.keyboard.press("Escape")
+    page.evaluate("() => map.closePopup()")
+    assert page.refused == []
+
+
 def test_the_cooperation_option_changes_the_figure_as_compare_options_says(page, capsys, tmp_path):
     shown = {}
     for label in ("Separate systems sharing data", "Sectors of responsibility", "NATO alone"):

@@ -12,6 +12,8 @@ Routes (everything else is 404; no file outside ``static/`` is ever served):
 - ``POST /api/compute`` (controls): ``{"status": "done", "result"}`` when cached, else
   ``{"status": "running", "job"}`` -- the job runs on the one compute thread and every earlier job
   is cancelled; ``{"status": "invalid", "control", "message"}`` for bad input.
+- ``POST /api/timeline`` (``{controls, city: {name, lat, lon}}``): the city's engagement timeline
+  per launch area (`timeline.city_timeline`).
 - ``GET /api/job/<id>``: ``{"status": "running", "done", "total", "stage"}``, then ``done`` with the
   result, ``cancelled`` or ``failed`` (with ``message``).
 - ``GET /download/<key>/<file>``: ``scenario.toml`` (the scenario on screen), ``figures.csv``,
@@ -282,6 +284,28 @@ class Compute(Base):
         self.send(self.state.submit(built).as_dict())
 
 
+class Timeline(Base):
+    async def post(self):
+        from .timeline import city_timeline
+
+        try:
+            body = self.json_body()
+            city = body.get("city") if isinstance(body, dict) else None
+            if not isinstance(city, dict) or not isinstance(city.get("name"), str):
+                raise ctl.ControlError("city", "allowed: {name, lat, lon} of a city on the map")
+            lat = ctl._number(city, "lat", None, -90.0, 90.0, "degrees")
+            lon = ctl._number(city, "lon", None, -180.0, 360.0, "degrees")
+            built = ctl.build(ctl.parse(body.get("controls") or {}), self.state.uploads)
+        except ctl.ControlError as err:
+            return self.send({"status": "invalid", "control": err.control, "message": err.message})
+        loop = asyncio.get_running_loop()
+        try:
+            out = await loop.run_in_executor(self.state.figure_pool, city_timeline, built, city["name"][:80], lat, lon)
+        except Exception as err:  # never stop the server: report on the page
+            return self.send({"status": "failed", "message": f"{type(err).__name__}: {err}"})
+        self.send({"status": "ok", **out})
+
+
 class JobStatus(Base):
     def get(self, job_id: str):
         job = self.state.jobs.get(job_id)
@@ -337,6 +361,7 @@ def make_app(state: State) -> tornado.web.Application:
         (r"/api/upload", Upload, s),
         (r"/api/compute", Compute, s),
         (r"/api/job/([0-9]+)", JobStatus, s),
+        (r"/api/timeline", Timeline, s),
         (r"/download/([0-9a-f]+)/([a-z.]+)", Download, s),
     ], default_handler_class=NotFound, default_handler_args=s, compress_response=True)
 

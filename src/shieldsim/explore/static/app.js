@@ -27,6 +27,7 @@ async function postJSON(path, body) {
 /* ------------------------------------------------------------------ map */
 const map = L.map("map", { preferCanvas: true, zoomSnap: 0.25, worldCopyJump: false });
 map.fitBounds([[30, -12], [68, 58]]);  // Europe and the launch areas of the built-in scenarios
+new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(document.getElementById("map"));
 map.attributionControl.setPrefix("Leaflet");
 map.attributionControl.addAttribution("Borders: Natural Earth; cities: GeoNames; shieldsim");
 map.createPane("land").style.zIndex = 250;  // borders under the cells whatever arrives first
@@ -59,6 +60,7 @@ function drawCities(cities) {
     // one tooltip per layer (Leaflet wires the first binding's events only): the largest cities labelled
     if (i < 25) m.bindTooltip(c.name, { permanent: true, direction: "right", className: "city-label", offset: [3, 0] });
     else m.bindTooltip(`${c.name} (${c.iso3}), ${fmt(c.population)} people`);
+    m.on("click", () => showTimeline(c));
     m.addTo(layers.cities);
   });
 }
@@ -93,6 +95,28 @@ function drawSites(sites) {
     L.circleMarker([p.lat, p.lon], { renderer, radius: 4, color: COLOURS.launch, weight: 2, fillOpacity: 0.2 })
       .bindTooltip(`launch point ${p.name} (${p.area})`).addTo(layers.sites);
   }
+}
+
+/* ------------------------------------------------------------------ a city's engagement timeline */
+function esc(t) { const d = document.createElement("div"); d.textContent = t === null || t === undefined ? "" : String(t); return d.innerHTML; }
+
+async function showTimeline(city) {
+  const popup = L.popup({ maxWidth: 560, maxHeight: 520, className: "timeline-popup" })
+    .setLatLng([city.lat, city.lon]).setContent(`<b>${esc(city.name)}</b><br>computing the engagement timeline…`).openOn(map);
+  const r = await postJSON("/api/timeline", { controls: S.controls, city: { name: city.name, lat: city.lat, lon: city.lon } });
+  if (r.status !== "ok") { popup.setContent(`<b>${esc(city.name)}</b><br><span class="error">${esc(r.message)}</span>`); return; }
+  const parts = [`<div id="timeline" data-city="${esc(r.city)}"><b>${esc(r.city)}</b>: engagement timeline (the report's events and figure)`];
+  for (const c of r.cases) {
+    if (!c.reached) { parts.push(`<p>${esc(c.area)}: ${esc(c.threat)} does not reach ${esc(r.city)}.</p>`); continue; }
+    parts.push(`<h4>${esc(c.threat)} (${esc(c.area)}): ${c.engageable ? "engageable" : "not engageable"}` +
+      (c.engageable ? `, ${c.shots} shot opportunities, kill probability ${pct(c.kill_probability)}` : "") + `</h4>`);
+    parts.push("<table class=\"events\"><tr><th>time, s</th><th>event</th><th>actor</th><th>detail</th></tr>" +
+      c.events.map((e) => `<tr><td>${e.time_s === null ? "" : e.time_s.toFixed(0)}</td><td>${esc(e.event)}</td>` +
+        `<td>${esc(e.actor)}</td><td>${esc(e.detail)}</td></tr>`).join("") + "</table>");
+    if (c.figure) parts.push(`<img class="timeline-figure" alt="altitude against time of ${esc(c.threat)}" src="${c.figure}">`);
+  }
+  parts.push("</div>");
+  popup.setContent(parts.join(""));
 }
 
 /* ------------------------------------------------------------------ figures */
