@@ -459,13 +459,24 @@ def test_engagement_case_lists_the_events_of_the_engagement_in_time_order(real_e
     assert "first intercept opportunity" in index.read_text() and parse(index).tags.count("svg") == 5
 
 
+def test_engagement_table_says_when_the_track_was_formed_on_the_missile_body(real_engagement, tmp_path):
+    threat, timeline, result, batteries = real_engagement
+    assert timeline.track_on[0] in ("body", "warhead")
+    case = report.engagement_case(threat, result, batteries, 0, timeline.cue_time[0], timeline.track_time[0],
+                                  "cue-sensor", "track-sensor", figure=False, track_on="body")
+    track = [e for e in case.events if e.event == "fire-control track"][0]
+    assert "missile body" in track.detail
+    text = report.write_report(tmp_path, synthetic_assessment(engagement=[case])).read_text()
+    assert "formed on the missile body" in text
+
+
 def test_csv_tables_hold_the_numbers_of_summary_json(written):
     import csv
 
     out, index = written
     s = json.loads((out / "summary.json").read_text())
     listed = {d["path"] for d in s["data_files"]}
-    for section, (name, _, columns) in report.TABLES.items():
+    for name, _, _columns in report.TABLES.values():
         assert name in listed and (out / name).exists()
     with open(out / "deterrent-pairs.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -667,3 +678,21 @@ def test_claims_section_shows_the_ledger_and_the_headline_per_profile(written):
     assert [(r["profile"], r["threat_area"], int(r["population_defended"])) for r in rows] == [
         ("scenario", "all", 175_463_462), ("scenario", "tabriz", 175_463_463),
         ("independent", "all", 170_000_000), ("independent", "tabriz", 170_000_001)]
+
+
+def test_templates_and_css_are_declared_package_data():
+    """Every file the page is rendered from is matched by pyproject's package-data globs, so an
+    installed (non-editable) shieldsim can write the report."""
+    import fnmatch
+    import tomllib
+    from importlib.resources import files
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["shieldsim"]
+    package = Path(str(files("shieldsim")))
+    shipped = [p.relative_to(package).as_posix() for p in (package / "report").rglob("*")
+               if p.is_file() and p.suffix in (".j2", ".css")]
+    assert any(p.endswith("page.html.j2") for p in shipped) and "report/style.css" in shipped
+    for p in shipped:
+        assert any(fnmatch.fnmatch(p, g) for g in globs), p

@@ -45,7 +45,8 @@ import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Literal
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -64,6 +65,16 @@ SCENARIO_ONLY = "scenario"
 
 DETERRENT_SCENARIO = "deterrent"
 """Built-in scenario whose Russian ICBM bases and North American aim points ``deterrent`` checks fly."""
+
+def icbm_areas(arch) -> list[str]:
+    """The deterrent scenario's launch areas whose flights the ``deterrent`` checks count: the ICBM
+    bases, without the SSBN patrol areas (`deterrent.SSBN_AREAS`, added in issue 15; their SLBM
+    flights are reported per launch area by ``shieldsim deterrent``), so that the claims about
+    Russian ICBMs are tested on ICBM flights."""
+    from .deterrent import SSBN_AREAS
+
+    return [a for a in arch.scenario.launch_areas if a not in SSBN_AREAS]
+
 
 STUDIES = ("coverage", "coverage-difference", "deterrent", "flights", "unsupported")
 SCOPES = ("nato_europe", "region")
@@ -111,7 +122,7 @@ class CheckSpec(_Spec):
         return v
 
     @model_validator(mode="after")
-    def _consistent(self) -> "CheckSpec":
+    def _consistent(self) -> CheckSpec:
         if self.study == "unsupported":
             if not self.reason:
                 raise ValueError("an 'unsupported' check needs a reason saying which capability shieldsim lacks")
@@ -165,7 +176,7 @@ class Catalogue(_Spec):
     claim: list[ClaimSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique(self) -> "Catalogue":
+    def _unique(self) -> Catalogue:
         seen = set()
         for c in self.claim:
             if c.id in seen:
@@ -546,12 +557,13 @@ class _Context:
         for k, g in enumerate(groups):
             label = f"coverage {k + 1}/{len(groups)} ({len(g)} architectures) "
             res = study.coverage_many([a for _, a in g], grid_deg=self.grid_deg, executor=executor,
-                                      progress=lambda area, done, total: report(label + area, done, total))
+                                      progress=lambda area, done, total, label=label: report(label + area, done, total))
             out.update(zip((key for key, _ in g), res))
         return out
 
     def deterrent_all(self, needed: list, report) -> dict:
-        """{(phase, variant, profile): fraction of the deterrent scenario's flights engageable by any
+        """{(phase, variant, profile): fraction of the deterrent scenario's ICBM flights (`icbm_areas`)
+        engageable by any
         battery of the phase, or Unavailable}: one `study.deterrent_study` per profile (the
         deterrent scenario and every phase under that profile; the per-phase matrices of the
         needed sensor variants, as ``shieldsim deterrent`` computes them)."""
@@ -570,7 +582,7 @@ class _Context:
                         raise self.arch(ph, p)
                 res = study.deterrent_study(det, speeds_kms=[3.0], delays_s=(0.0,), variants=(), phases=phases,
                                             sweep_variants=variants, ship_interceptor=None, min_speed=False,
-                                            load=lambda name, p=p: self.arch(name, p).scenario)
+                                            areas=icbm_areas(det), load=lambda name, p=p: self.arch(name, p).scenario)
             except Unavailable as err:
                 out.update({(ph, v, p): err for ph, v in needed})
             else:

@@ -47,6 +47,18 @@ WESTERN_BASES = ("kozelsk", "teykovo", "vypolzovo", "tatishchevo", "yoshkar-ola"
 """Launch areas of the deterrent scenario west of the Volga region (the bases closest to the
 European sites), for the headline minimum-speed table."""
 
+SSBN_AREAS = ("barents-sea", "norwegian-sea")
+"""Submarine patrol areas of the deterrent scenario (SLBM launch areas, issue 15); their flights
+join the western bases' in the ship-station sweep."""
+
+
+def launch_area(label: str) -> str:
+    """The launch area of a flight's base label: ``"barents-sea[1]"`` (a point of a multi-point
+    area, as `study.deterrent_flights` labels it) -> ``"barents-sea"``; a single-point area's
+    label is the area itself."""
+    return label.split("[", 1)[0]
+
+
 SHIP_BOXES = {
     "north-sea": (-4.0, 9.0, 51.0, 61.0),
     "norwegian-sea": (-6.0, 16.0, 62.0, 72.0),
@@ -123,6 +135,19 @@ class DeterrentMatrix:
         n = max(self.base.size, 1)
         out = {name: float(self.engageable[:, j].sum() / n) for j, name in enumerate(self.battery_names)}
         out["any"] = float(self.engageable.any(axis=1).sum() / n) if self.engageable.size else 0.0
+        return out
+
+    def fraction_engageable_by_area(self) -> dict:
+        """{launch area: fraction engageable per battery and ``"any"``} over the flights of each
+        launch area (points of a multi-point area together, `launch_area`)."""
+        areas = np.array([launch_area(str(b)) for b in self.base], dtype=object)
+        out = {}
+        for a in dict.fromkeys(areas.tolist()):
+            sel = areas == a
+            n = int(sel.sum())
+            row = {name: float(self.engageable[sel, j].sum() / n) for j, name in enumerate(self.battery_names)}
+            row["any"] = float(self.engageable[sel].any(axis=1).sum() / n)
+            out[a] = row
         return out
 
     def min_speed_by_base(self, bases=None) -> dict:
@@ -483,41 +508,6 @@ def ship_batteries(interceptor, lat_deg, lon_deg, prefix: str = "ship") -> list[
 # figures
 
 
-def speed_figure(speeds_kms, curves: dict, title: str, nominal: dict | None = None, styles: dict | None = None):
-    """Line plot of fraction of flights engageable (0-1) against interceptor burnout speed
-    (km/s); ``curves`` maps a legend label to (S,) fractions; ``nominal`` marks speeds;
-    ``styles`` maps a label to (colour index, line style index)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7.5, 4.8), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    from . import maps
-
-    dashes = ["-", "--", "-.", ":"]
-    colours = [maps.OKABE_ITO[c] for c in ("orange", "sky_blue", "bluish_green", "vermillion", "blue",
-                                           "reddish_purple", "black")]
-    for k, (label, frac) in enumerate(curves.items()):
-        c, d = (styles or {}).get(label, (k, k))
-        ax.plot(speeds_kms, frac, dashes[d % 4], color=colours[c % len(colours)], marker="o", markersize=3,
-                label=label)
-    for label, v in (nominal or {}).items():
-        ax.axvline(v, color="#999999", linewidth=0.8)
-        ax.annotate(label, (v, 1.0), rotation=90, fontsize=7, va="top", ha="right", color="#555555")
-    ax.set_xlabel("Interceptor burnout speed (km/s)")
-    ax.set_ylabel("Fraction of base x aim point flights engageable")
-    ax.set_ylim(-0.02, 1.02)
-    ax.grid(alpha=0.3)
-    ax.set_title(title)
-    ax.legend(fontsize=7)
-    return fig
-
-
-TRACK_EXTENT = (-125.0, 110.0, 28.0, 89.0)
-"""Map box of the strategic tracks (Russia over the Arctic to North America), degrees."""
-
-
 def ground_track(trajectories) -> tuple[np.ndarray, np.ndarray]:
     """(N, M) geodetic latitude and longitude (degrees) of each flight's samples (NaN after impact)."""
     pos = trajectories.position
@@ -531,89 +521,3 @@ def ground_track(trajectories) -> tuple[np.ndarray, np.ndarray]:
         lat[ok], lon[ok] = np.degrees(la), np.degrees(lo)
     return lat.reshape(n, m), lon.reshape(n, m)
 
-
-def tracks_figure(trajectories, matrix: DeterrentMatrix, batteries: list[Battery], title: str, note: str = ""):
-    """Map of the flights' ground tracks with the battery sites; over each track, in a colour per
-    battery, the part between that battery's first and last intercept opportunity."""
-    from . import maps
-
-    lat, lon = ground_track(trajectories)
-    m = maps.europe_map(extent=TRACK_EXTENT, figsize=(10.0, 7.0), graticule_deg=15.0)
-    maps.add_tracks(m, lat, lon, label="ICBM ground tracks (launch to impact)", color="#777777", linewidth=0.6)
-    colours = [maps.OKABE_ITO[c] for c in ("vermillion", "blue", "bluish_green", "orange", "reddish_purple",
-                                           "sky_blue", "yellow")]
-    t = trajectories.time
-    for j, b in enumerate(batteries):
-        la_seg, lo_seg = [], []
-        for i in np.flatnonzero(matrix.engageable[:, j]):
-            sel = (t >= matrix.intercept_first[i, j] - 1e-9) & (t <= matrix.intercept_last[i, j] + 1e-9)
-            la_seg.append(lat[i, sel])
-            lo_seg.append(lon[i, sel])
-        if la_seg:
-            maps.add_tracks(m, la_seg, lo_seg, label=f"reachable by {b.name}", color=colours[j % len(colours)],
-                            linewidth=2.2, alpha=0.9)
-    maps.add_sites(m, [math.degrees(b.lat) for b in batteries], [math.degrees(b.lon) for b in batteries],
-                   labels=[b.name for b in batteries], label="Interceptor sites", marker="^")
-    bases = {}
-    for i, name in enumerate(matrix.base):
-        bases.setdefault(name, (math.degrees(trajectories.launch_lat[i]), math.degrees(trajectories.launch_lon[i])))
-    maps.add_sites(m, [v[0] for v in bases.values()], [v[1] for v in bases.values()], labels=list(bases),
-                   label="ICBM bases", marker="X", color=maps.OKABE_ITO["vermillion"], size=7)
-    maps.finish(m, title, note=note or None)
-    return m.fig
-
-
-def ships_figure(lat_deg, lon_deg, counts, n_bases: int, title: str, note: str = ""):
-    """Map of ship stations (sea points, degrees) marked by how many of ``n_bases`` bases'
-    flights a ship there can engage (at least one aim point); grey where none."""
-    from matplotlib.lines import Line2D
-
-    from . import maps
-
-    lat_deg, lon_deg, counts = (np.asarray(x) for x in (lat_deg, lon_deg, counts))
-    m = maps.europe_map(extent=(-12.0, 62.0, 28.0, 80.0), figsize=(9.0, 7.5))
-    palette = ["#BBBBBB"] + [maps.OKABE_ITO[c] for c in ("sky_blue", "blue", "bluish_green", "orange", "vermillion",
-                                                         "reddish_purple")]
-    for lev in range(0, n_bases + 1):
-        sel = counts == lev
-        if not sel.any():
-            continue
-        x, y = m.xy(lon_deg[sel], lat_deg[sel])
-        colour = palette[min(lev, len(palette) - 1)]
-        m.ax.scatter(x, y, s=18 if lev else 8, marker="s", color=colour, zorder=5, linewidths=0)
-        label = "engages no base's flights" if lev == 0 else f"engages flights from {lev} of {n_bases} bases"
-        m.handles.append(Line2D([], [], linestyle="none", marker="s", color=colour, label=label))
-    maps.finish(m, title, note=note or None)
-    return m.fig
-
-
-def ships_by_base_figure(lat_deg, lon_deg, engageable: dict, title: str, note: str = ""):
-    """One small map per base: the sea points (degrees) from which a ship can engage at least
-    one of that base's flights (``engageable``: base -> (P,) bool), the others in grey."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
-    from . import maps
-
-    lat_deg, lon_deg = np.asarray(lat_deg), np.asarray(lon_deg)
-    n = max(len(engageable), 1)
-    cols = min(3, n)
-    rows = int(math.ceil(n / cols))
-    fig = Figure(figsize=(4.2 * cols, 3.9 * rows + 0.4), layout="constrained")
-    FigureCanvasAgg(fig)
-    for k, (base, ok) in enumerate(engageable.items()):
-        ax = fig.add_subplot(rows, cols, k + 1)
-        m = maps.europe_map(ax=ax, extent=(-12.0, 62.0, 28.0, 80.0), graticule_deg=20.0)
-        ok = np.asarray(ok, dtype=bool)
-        for sel, colour, size in ((~ok, "#BBBBBB", 5), (ok, maps.OKABE_ITO["blue"], 10)):
-            if sel.any():
-                x, y = m.xy(lon_deg[sel], lat_deg[sel])
-                ax.scatter(x, y, s=size, marker="s", color=colour, zorder=5, linewidths=0)
-        ax.set_title(f"{base}: {int(ok.sum())} of {ok.size} positions", fontsize=9)
-    fig.legend(handles=[Line2D([], [], linestyle="none", marker="s", color=maps.OKABE_ITO["blue"],
-                               label="ship here can engage some flight from the base"),
-                        Line2D([], [], linestyle="none", marker="s", color="#BBBBBB", label="cannot")],
-               loc="outside lower center", ncols=2, fontsize=8)
-    fig.suptitle(title + (f"\n{note}" if note else ""), fontsize=9)
-    return fig

@@ -72,10 +72,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, cache
 from importlib import resources
 
 import numpy as np
+
+from .units import wrap_lon_deg
 
 NATURAL_EARTH_SOURCE = (
     "Natural Earth 1:10m Admin 0 - Countries v5.1.1 (public domain, naturalearthdata.com), "
@@ -207,7 +209,7 @@ def _country_index(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
 
     lat = np.asarray(lat_deg, dtype=float).ravel()
     lon = np.asarray(lon_deg, dtype=float).ravel()
-    lon = (lon + 180.0) % 360.0 - 180.0
+    lon = wrap_lon_deg(lon)
     out = np.full(lat.size, -1, dtype=np.int64)
     if lat.size == 0:
         return out
@@ -279,7 +281,7 @@ def territory_of(lat_deg, lon_deg, sea_km: float = TERRITORIAL_SEA_KM) -> np.nda
     iso = np.array(country_of(lat, lon), dtype="<U3")
     if not sea_km > 0:
         return iso
-    flat_lat, flat_lon = lat.ravel(), (lon.ravel() + 180.0) % 360.0 - 180.0
+    flat_lat, flat_lon = lat.ravel(), wrap_lon_deg(lon.ravel())
     out = iso.ravel().copy()
     sea = np.nonzero((out == "") & np.isfinite(flat_lat) & np.isfinite(flat_lon))[0]
     if sea.size == 0:
@@ -371,7 +373,7 @@ def _iso2_to_iso3() -> dict[str, str]:
     return {k: v.iso3 for k, v in best.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _geodesic_area_km2(index: int) -> float:
     """Area of one Natural Earth unit on the WGS84 ellipsoid, km^2."""
     from pyproj import Geod
@@ -403,7 +405,7 @@ class Cities:
     def __len__(self) -> int:
         return int(self.population.size)
 
-    def subset(self, keep: np.ndarray) -> "Cities":
+    def subset(self, keep: np.ndarray) -> Cities:
         """The cities selected by a boolean mask or index array."""
         return Cities(*(getattr(self, f)[keep] for f in ("lat_deg", "lon_deg", "population", "iso3", "name")))
 

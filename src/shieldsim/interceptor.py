@@ -44,6 +44,7 @@ from numba import njit, prange
 from .earth import geodesic_direct, to_ecef, to_geodetic
 from .kepler import lambert_one
 from .trajectory import Models
+from .units import si, unit_of
 
 # indices into the packed parameter vector the kernels take
 P_BURN, P_SPEED, P_BO_ALT, P_MIN_ALT, P_MAX_ALT, P_RANGE, P_DELAY = range(7)
@@ -169,16 +170,17 @@ class Battery:
 # ---------------------------------------------------------------------------------------------
 # catalogue
 
-_FIELDS_SI = {
-    "burn_time_s": ("burn_time", 1.0),
-    "burnout_speed_kms": ("burnout_speed", 1e3),
-    "burnout_alt_km": ("burnout_altitude", 1e3),
-    "min_intercept_alt_km": ("min_intercept_alt", 1e3),
-    "max_intercept_alt_km": ("max_intercept_alt", 1e3),
-    "max_range_km": ("max_range", 1e3),
-    "launch_delay_s": ("launch_delay", 1.0),
-    "sspk": ("sspk", 1.0),
+_FIELDS = {
+    "burn_time_s": "burn_time",
+    "burnout_speed_kms": "burnout_speed",
+    "burnout_alt_km": "burnout_altitude",
+    "min_intercept_alt_km": "min_intercept_alt",
+    "max_intercept_alt_km": "max_intercept_alt",
+    "max_range_km": "max_range",
+    "launch_delay_s": "launch_delay",
+    "sspk": "sspk",
 }
+"""Catalogue key (human unit in its suffix, `units`) -> `Interceptor` field (SI)."""
 
 
 def catalogue(path: str | Path | None = None) -> dict[str, Interceptor]:
@@ -193,8 +195,8 @@ def catalogue(path: str | Path | None = None) -> dict[str, Interceptor]:
     for key, row in raw.items():
         src = row.get("source", {})
         kwargs, sources = {}, {}
-        for toml_key, (name, scale) in _FIELDS_SI.items():
-            kwargs[name] = float(row[toml_key]) * scale
+        for toml_key, name in _FIELDS.items():
+            kwargs[name] = si(row, toml_key) if unit_of(toml_key) else float(row[toml_key])
             sources[name] = src.get(toml_key, "")
         out[key] = Interceptor(name=row["name"], sources=sources, **kwargs)
     return out
@@ -677,25 +679,3 @@ def flyout_fan(interceptor: Interceptor, site, times, models: Models = Models(),
     return FlyoutFan(times=times, ground_range=ranges, altitude=altitudes, earliest=earliest, reachable=reachable,
                      heading=float(heading), interceptor=interceptor.name, models=models)
 
-
-def plot_flyout_fan(fan: FlyoutFan, ax=None):
-    """Draw the fan: filled contours of earliest arrival, one contour line per fan time.
-    Returns the matplotlib Axes."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 5))
-    r_km = fan.ground_range / 1e3
-    a_km = fan.altitude / 1e3
-    e = np.where(np.isfinite(fan.earliest), fan.earliest, np.nan)
-    if np.isfinite(e).any():
-        levels = np.unique(np.concatenate([[0.0], fan.times]))
-        cs = ax.contourf(r_km, a_km, e.T, levels=levels, cmap="viridis_r", extend="neither")
-        ax.contour(r_km, a_km, e.T, levels=fan.times, colors="k", linewidths=0.6)
-        plt.colorbar(cs, ax=ax, label="earliest arrival after launch (s)")
-    ax.set_xlabel("ground range from site (km)")
-    ax.set_ylabel("altitude (km)")
-    ax.set_title(f"{fan.interceptor} fly-out fan (heading {math.degrees(fan.heading):.0f} deg)")
-    ax.set_xlim(0, r_km.max())
-    ax.set_ylim(0, a_km.max())
-    return ax

@@ -27,13 +27,19 @@ def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, h
 @app.command()
 def deterrent(
     scenario: str = typer.Argument("deterrent", help="Built-in scenario name or scenario TOML file."),
-    speed_kms_range: str = typer.Option("3:7:0.25", "--speed-kms-range", help="Interceptor burnout speeds of the sweep, START:STOP:STEP km/s [0.5, 12]."),
-    trajectory: str = typer.Option(None, "--trajectory", help="Threat trajectory shape (default: the scenario's) [minimum-energy, lofted, depressed]."),
-    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of lofted/depressed flights, km (default: the scenario's) [100, 5000]."),
-    phase: list[str] = typer.Option(None, "--phase", help="Phase scenarios whose batteries face the flights (repeatable; default: epaa-2011, epaa-2015, epaa-2018, epaa-phase4)."),
+    speed_kms_range: str = typer.Option("3:7:0.25", "--speed-kms-range", help="Interceptor burnout speeds of the "
+                                                                              "sweep, START:STOP:STEP km/s [0.5, 12]."),
+    trajectory: str = typer.Option(None, "--trajectory", help="Threat trajectory shape (default: the scenario's) "
+                                                              "[minimum-energy, lofted, depressed]."),
+    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of lofted/depressed flights, "
+                                                                                 "km (default: the scenario's) [100, 5000]."),
+    phase: list[str] = typer.Option(None, "--phase", help="Phase scenarios whose batteries face the flights "
+                                                          "(repeatable; default: epaa-2011, epaa-2015, epaa-2018, epaa-phase4)."),
     base: list[str] = typer.Option(None, "--base", help="Only these launch areas (repeatable; default: all)."),
-    ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep ('none' to skip) [catalogue name]."),
-    ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.25, max=10, help="Grid step of the ship-station sweep, degrees [0.25, 10]."),
+    ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep "
+                                                                               "('none' to skip) [catalogue name]."),
+    ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.25, max=10, help="Grid step of the ship-station "
+                                                                                       "sweep, degrees [0.25, 10]."),
     out: Path = typer.Option(Path("shieldsim-deterrent"), "--out", help="Folder for the CSV of pairs, maps, plot and JSON."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -76,7 +82,8 @@ def deterrent(
         except ValueError as err:
             fail("SCENARIO", " ".join(str(err).split()))
     summary = res.as_dict()
-    summary.update(provenance(arch.models.as_dict(), arch.name, assumptions=record(arch.scenario)))
+    models = {**arch.models.as_dict(), "refraction": scen.refraction_record(arch.scenario)}
+    summary.update(provenance(models, arch.name, assumptions=record(arch.scenario)))
     files = write_deterrent(arch, res, out)
     summary["files"] = [str(f) for f in files]
     save_and_print(summary, out / "deterrent.json", as_json, headline_table)
@@ -116,8 +123,7 @@ def write_deterrent(arch, res, out: Path) -> list[Path]:
     """Write pairs.csv, sweep.csv, the speed plot, the track map and the ship map to ``out``."""
     import csv
 
-    from .. import deterrent as det
-    from .. import maps
+    from .. import maps, plots
 
     out.mkdir(parents=True, exist_ok=True)
     files = []
@@ -150,29 +156,29 @@ def write_deterrent(arch, res, out: Path) -> list[Path]:
     note = f"shieldsim {res.attrs.get('version', '')}; scenario {arch.name}; models {arch.models.as_dict()}"
     speeds, curves, styles = res.speed_curves()
     if curves:
-        fig = det.speed_figure(speeds, curves, "Fraction of ICBM flights engageable by any battery vs interceptor speed",
+        fig = plots.speed_figure(speeds, curves, "Fraction of ICBM flights engageable by any battery vs interceptor speed",
                                nominal={"SM-3 IB": 3.0, "SM-3 IIA": 4.5, "SM-3 IIB (notional)": 5.5}, styles=styles)
         files += list(maps.save(fig, out / "speed-sensitivity"))
     for ph, sw in res.delay_sweeps.items():
         if ph != list(res.delay_sweeps)[-1]:
             continue
         dcurves = {f"launch delay {dl:g} s": sw["fraction_any"][a] for a, dl in enumerate(sw["delays"])}
-        fig = det.speed_figure(sw["speeds"] / 1e3, dcurves,
+        fig = plots.speed_figure(sw["speeds"] / 1e3, dcurves,
                                f"{ph}: fraction engageable vs speed for launch delays [{res.attrs.get('delay_variant', 'cue-as-track')}]")
         files += list(maps.save(fig, out / "delay-sensitivity"))
     for v in ("cue-as-track", "scenario"):
         if v in res.matrices:
-            fig = det.tracks_figure(res.trajectories, res.matrices[v], arch.batteries,
+            fig = plots.tracks_figure(res.trajectories, res.matrices[v], arch.batteries,
                                     f"{arch.name}: ICBM tracks and the parts each site can reach [{v}]", note)
             files += list(maps.save(fig, out / f"tracks-{v}"))
     if res.ships:
         s = res.ships
-        fig = det.ships_figure(s["lat_deg"], s["lon_deg"], s["bases_engageable"], len(s["bases"]),
-                               f"Ship stations with {s['interceptor']} ({s['interceptor_speed_kms']:g} km/s) that can engage\n"
-                               f"ICBMs from {', '.join(s['bases'])} [{s['timeline']}]", note)
+        fig = plots.ships_figure(s.lat_deg, s.lon_deg, s.bases_engageable, len(s.bases),
+                                 f"Ship stations with {s.interceptor} ({s.interceptor_speed_kms:g} km/s) that can engage\n"
+                                 f"ICBMs from {', '.join(s.bases)} [{s.timeline}]", note)
         files += list(maps.save(fig, out / "ship-stations"))
-        fig = det.ships_by_base_figure(s["lat_deg"], s["lon_deg"], s["engageable"],
-                                       f"Where a ship with {s['interceptor']} ({s['interceptor_speed_kms']:g} km/s) "
-                                       f"must be to engage each base's ICBMs [{s['timeline']}]")
+        fig = plots.ships_by_base_figure(s.lat_deg, s.lon_deg, s.engageable,
+                                         f"Where a ship with {s.interceptor} ({s.interceptor_speed_kms:g} km/s) "
+                                         f"must be to engage each base's ICBMs [{s.timeline}]")
         files += list(maps.save(fig, out / "ship-stations-by-base"))
     return files

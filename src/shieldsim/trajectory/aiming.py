@@ -1,0 +1,631 @@
+"""Aiming threat flights at targets: `aim`, and the solver behind it.
+
+Aiming (`aim`) solves, for every launch/target pair at once, for three controls: the launch
+azimuth, the kick angle of the pitch-over and the thrust cutoff (fraction of the total burn;
+see `shieldsim.missile`). The three equations are: impact on the target downrange and
+crossrange, plus a shaping condition:
+  * minimum-energy: the inertial burnout flight-path angle equals the minimum-energy angle
+    of the free flight actually flown (`missile.min_energy_gamma`): the least burnout speed
+    that reaches the target; where even the full burn cannot reach the target that way, the
+    full burn with the steepest kick that reaches it;
+  * lofted / depressed: the apogee of the free flight equals the requested apogee.
+Each Newton evaluation flies the boost under the full model (rotating Earth, drag if
+``models.drag``) and the free flight with `fly_states` in vacuum, shifted by offsets (range,
+azimuth, apogee) that measure the effect of re-entry drag: after Newton (finite-difference
+Jacobian updated by Broyden's formula, trust region) converges, the flights are re-flown with
+drag, the offsets updated, and the pairs whose true miss exceeds `AIM_TOL` solved again
+(typically 1-4 rounds). The minimum-energy condition is evaluated on the vacuum arc. Starting
+values come from a table of boosts of the class on the non-rotating sphere with vacuum free
+flight; where many pairs share a launch-latitude band, one pair per target bin is solved
+first and its neighbours start from its solution and Jacobian (`_warm_newton`).
+
+The solver is a set of module-level functions on two objects: an `AimProblem` (the pairs, the
+class, the models and the shape asked; fixed while solving) and an `AimState` (the controls,
+Jacobians, drag offsets and flight times per pair, updated in place).
+
+Inputs at the public edge are SI: radians, metres, seconds, m/s.
+"""
+
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..earth import SPHERE, geodesic_inverse
+from ..kepler import apoapsis, flight_path_angle
+from ..missile import Missile, boost_profile, min_energy_gamma, run_boost, vacuum_range_inertial
+from .boosted import Aim, _evaluate, _safe_inverse, boosted_trajectories, max_range
+from .flight import DRAG_CEILING, Models
+from .kernels import _table_argmin
+
+KINDS = ("minimum-energy", "lofted", "depressed")
+"""The flight shapes `aim` can be asked for."""
+
+
+class AimError(ValueError):
+    """A flight that `aim` cannot fly. ``cause`` is ``"range"`` when the target lies beyond the
+    class's maximum range in that direction, ``"shape"`` when it is within range but the class
+    cannot fly the requested shape (kind and apogee) there."""
+
+    def __init__(self, message: str, cause: str):
+        super().__init__(message)
+        self.cause = cause
+
+    def __reduce__(self):  # picklable, e.g. raised in a Dask task
+        return type(self), (str(self), self.cause)
+
+
+AIM_TOL = 100.0
+"""Miss distance (m) to which `aim` converges (the requirement is 1 km)."""
+
+APOGEE_TOL = 100.0
+"""Apogee error (m) to which lofted/depressed aiming converges."""
+
+_GAMMA_TOL = 2e-5  # rad, minimum-energy shaping condition
+_KICK_MAX = math.radians(85.0)
+_CUTOFF_MIN = 0.2
+_AIM_ITER = 30
+_WARM_BIN = 250_000.0  # m, target bins of the warm start of `aim` (pairs sharing a launch point)
+_WARM_SHARE = 0.5  # warm-start only when the bins number at most this share of the pairs
+_WARM_COARSEN = 2.0  # bins of the pairs solved first are this many times larger
+_WARM_MIN = 32  # fewer pairs than this are solved from the shape table
+_WARM_LAT = math.radians(10.0)  # launch latitude bands of the warm start
+
+_FD_STEP = np.array([1e-6, 1e-5, 1e-5])  # finite-difference steps of the controls (rad, rad, fraction)
+_LIMIT = np.array([0.05, math.radians(4.0), 0.05])  # largest Newton step of each control
+_LO = np.array([-np.inf, math.radians(0.1), _CUTOFF_MIN])  # bounds of the controls
+_HI = np.array([np.inf, _KICK_MAX, 1.0])
+
+
+@dataclass(frozen=True, eq=False)
+class AimProblem:
+    """What `aim` solves, fixed while solving: N launch/target pairs of one class (arrays (N,)).
+
+    Attributes:
+        missile: the class; acc: its calibrated stage accelerations (`missile.boost_profile`, m/s^2).
+        models: the models of the true flights; kind: one of `KINDS`.
+        lat, lon, target_lat, target_lon: geodetic launch and target points, rad.
+        dist: geodesic launch-to-target distance, m; az_t: initial heading to the target, rad.
+        h_t: requested apogee, m (zeros for minimum-energy).
+    """
+
+    missile: Missile
+    acc: np.ndarray
+    models: Models
+    kind: str
+    lat: np.ndarray
+    lon: np.ndarray
+    target_lat: np.ndarray
+    target_lon: np.ndarray
+    dist: np.ndarray
+    az_t: np.ndarray
+    h_t: np.ndarray
+
+    @classmethod
+    def build(cls, launch_lat, launch_lon, target_lat, target_lon, missile, models: Models, kind: str,
+              apogee=None) -> AimProblem:
+        """The problem for pairs given in rad (scalars or (N,)); ``kind`` must be one of `KINDS`.
+        Raises ValueError for a missing or non-positive apogee, AimError (``cause="range"``) for
+        points closer than 10 km."""
+        lat, lon, tlat, tlon = (np.atleast_1d(np.asarray(x, dtype=float)).copy() for x in
+                                np.broadcast_arrays(launch_lat, launch_lon, target_lat, target_lon))
+        n = lat.size
+        if kind != "minimum-energy":
+            if apogee is None:
+                raise ValueError(f"a {kind} flight needs an apogee")
+            h_t = np.broadcast_to(np.asarray(apogee, dtype=float), (n,)).copy()
+            if np.any(~(h_t > 0)):
+                raise ValueError("apogee must be > 0 m")
+        else:
+            h_t = np.zeros(n)
+        dist, az_t = geodesic_inverse(lat, lon, tlat, tlon, models.earth)
+        dist = np.atleast_1d(dist)
+        az_t = np.atleast_1d(az_t)
+        if np.any(dist < 10_000.0):
+            raise AimError("launch and target points must be at least 10 km apart", "range")
+        return cls(missile, boost_profile(missile), models, kind, lat, lon, tlat, tlon, dist, az_t, h_t)
+
+    @property
+    def n(self) -> int:
+        """Number of pairs."""
+        return self.lat.size
+
+    @property
+    def vacuum(self) -> Models:
+        """The models of the Newton flights' free flight: the same Earth and rotation, no drag."""
+        return Models(self.models.earth, self.models.rotation, False)
+
+    @property
+    def shape_tol(self) -> float:
+        """Tolerance of the third residual: half `APOGEE_TOL` (m), or `_GAMMA_TOL` in micro-radians."""
+        return APOGEE_TOL * 0.5 if self.kind != "minimum-energy" else _GAMMA_TOL * 1e6
+
+
+@dataclass(eq=False)
+class AimState:
+    """The solver's working arrays, one row per pair, updated in place.
+
+    Attributes:
+        x: (N, 3) controls: launch azimuth (rad), kick (rad), cutoff (fraction of the burn).
+        full: (N,) the minimum-energy condition gave way to a full burn.
+        offset: (N, 3) effect of re-entry drag on (range m, azimuth rad, apogee m), added to the
+            residuals of flights whose free flight is flown under ``free_models``.
+        free_models: models of the Newton flights' free flight (vacuum, then the true models
+            where the offsets do not settle).
+        ft: (N,) free-flight time (s) of the flight at x under ``free_models``.
+        jac: (N, 3, 3) Jacobian of the residual in the controls; fresh: it is a finite-difference
+            one at x; have: it is usable (fresh, Broyden-updated or borrowed).
+        true_r: (N, 3) residuals of the flights flown with drag; flight_time: (N,) their
+            free-flight times, s.
+    """
+
+    x: np.ndarray
+    full: np.ndarray
+    offset: np.ndarray
+    free_models: Models
+    ft: np.ndarray
+    jac: np.ndarray
+    fresh: np.ndarray
+    have: np.ndarray
+    true_r: np.ndarray
+    flight_time: np.ndarray
+
+    @classmethod
+    def start(cls, problem: AimProblem) -> AimState:
+        """Starting state: azimuth towards the target, kick and cutoff from the shape table."""
+        n = problem.n
+        kick0, cut0 = _initial_controls(problem.missile, problem.models.drag, problem.dist, problem.kind,
+                                        problem.h_t)
+        return cls(x=np.stack([problem.az_t, kick0, cut0], axis=1), full=np.zeros(n, dtype=bool),
+                   offset=np.zeros((n, 3)), free_models=problem.vacuum, ft=np.full(n, np.nan),
+                   jac=np.full((n, 3, 3), np.nan), fresh=np.zeros(n, dtype=bool), have=np.zeros(n, dtype=bool),
+                   true_r=np.zeros((n, 3)), flight_time=np.full(n, np.nan))
+
+
+@lru_cache(maxsize=32)
+def _shape_table(missile, drag: bool):
+    """Boosts of the class over a grid of kick angles x cutoffs on the non-rotating sphere,
+    with vacuum free flight: (kicks (K,), cutoffs (C,), range (K, C) m, apogee alt (K, C) m,
+    g (K, C) rad). Starting values for `aim`."""
+    kicks = np.radians(np.linspace(0.5, 85.0, 86))
+    cutoffs = np.linspace(_CUTOFF_MIN, 1.0, 33)
+    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
+    res, _, _ = run_boost(missile, boost_profile(missile), 0.0, 0.0, 0.0, kk.ravel(), cc.ravel() * missile.burn_time,
+                          SPHERE, False, drag)
+    r, v = res[:, 1:4], res[:, 4:7]
+    radius = SPHERE.equatorial_radius
+    free = vacuum_range_inertial(r, v, SPHERE)
+    rn = np.linalg.norm(r, axis=1)
+    down = radius * np.arccos(np.clip(r[:, 0] / rn, -1, 1))  # launch at (radius, 0, 0)
+    rng = down + free
+    r_apo, _ = apoapsis(r, v, SPHERE.gm)
+    g = flight_path_angle(r, v) - min_energy_gamma(rn, radius, free / radius)
+    bad = (res[:, 13] == 0) | ~np.isfinite(free)
+    rng[bad] = np.nan
+    shape = kk.shape
+    return kicks, cutoffs, rng.reshape(shape), np.where(bad, np.nan, r_apo - radius).reshape(shape), \
+        np.where(bad, np.nan, g).reshape(shape)
+
+
+def _initial_controls(missile, drag, distance, kind, apogee):
+    """Starting kick and cutoff for each target distance from the shaping table."""
+    kicks, cutoffs, rng, apo, g = _shape_table(missile, drag)
+    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
+    kk, cc, rng, apo, g = (x.ravel() for x in (kk, cc, rng, apo, g))
+    valid = np.isfinite(rng)
+    kk, cc, rng, apo, g = kk[valid], cc[valid], rng[valid], apo[valid], g[valid]
+    mode = {"minimum-energy": 0, "lofted": 1, "depressed": 2}[kind]
+    best = _table_argmin(np.ascontiguousarray(distance, dtype=float),
+                         np.ascontiguousarray(np.broadcast_to(apogee, distance.shape), dtype=float),
+                         rng, apo, g, mode)
+    return kk[best], cc[best]
+
+
+# ---------------------------------------------------------------------------------------------
+# residuals
+
+
+def _flown(problem: AimProblem, sel, xs, free_models: Models):
+    """Fly the pairs ``sel`` with controls xs (k, 3) (boost under the problem's models, free
+    flight under ``free_models``): ((k, 3) [distance m, initial heading rad, apogee m] of the
+    impact as seen from the launch point, the `_evaluate` dict)."""
+    e = _evaluate(problem.missile, problem.acc, problem.lat[sel], problem.lon[sel], xs[:, 0], xs[:, 1], xs[:, 2],
+                  problem.models, free_models)
+    d_i, az_i = _safe_inverse(problem.lat[sel], problem.lon[sel], e, problem.models.earth)
+    return np.stack([d_i, az_i, e["apogee_alt"]], axis=1), e
+
+
+def _residual(problem: AimProblem, state: AimState, sel, xs, full_s):
+    """Residuals (k, 3) of the pairs ``sel`` at controls xs: downrange miss (m), crossrange miss
+    (m), and the shaping condition (micro-radians of flight-path angle from minimum energy, the
+    cutoff's distance from 1 where ``full_s``, or the apogee error in m); the `_evaluate` dict."""
+    m, e = _flown(problem, sel, xs, state.free_models)
+    m = m + state.offset[sel]
+    r = np.empty((xs.shape[0], 3))
+    r[:, 0] = m[:, 0] - problem.dist[sel]
+    r[:, 1] = problem.dist[sel] * np.angle(np.exp(1j * (m[:, 1] - problem.az_t[sel])))
+    if problem.kind == "minimum-energy":
+        r[:, 2] = np.where(full_s, (xs[:, 2] - 1.0) * 1e6, e["g"] * 1e6)
+    else:
+        r[:, 2] = m[:, 2] - problem.h_t[sel]
+    return r, e
+
+
+def _done(problem: AimProblem, r, full_s):
+    """True where residuals r (k, 3) meet the tolerances (miss below half `AIM_TOL`)."""
+    miss = np.hypot(r[:, 0], r[:, 1]) < 0.5 * AIM_TOL
+    return miss & (np.abs(r[:, 2]) < np.where(full_s, 1.0, problem.shape_tol))
+
+
+def _true_residual(problem: AimProblem, state: AimState, sel):
+    """Residuals of the flights ``sel`` flown with drag (into state.true_r, their times into
+    state.flight_time); (True where the miss is met, the flown (k, 3) as in `_flown`)."""
+    dist, az_t = problem.dist[sel], problem.az_t[sel]
+    m_drag, e = _flown(problem, sel, state.x[sel], problem.models)
+    state.true_r[sel] = np.stack([m_drag[:, 0] - dist, dist * np.angle(np.exp(1j * (m_drag[:, 1] - az_t))),
+                                  m_drag[:, 2] - problem.h_t[sel]], axis=1)
+    state.flight_time[sel] = e["flight_time"]
+    good = np.hypot(state.true_r[sel, 0], state.true_r[sel, 1]) < AIM_TOL
+    if problem.kind != "minimum-energy":
+        good &= np.abs(state.true_r[sel, 2]) < APOGEE_TOL
+    return good, m_drag
+
+
+# ---------------------------------------------------------------------------------------------
+# Newton with a trust region, finite-difference and Broyden Jacobians
+
+
+def _fd_jacobian(problem: AimProblem, state: AimState, idx, r_idx):
+    """Finite-difference Jacobians at state.x[idx] (residuals r_idx there) into state.jac, the
+    three columns flown in one batch (steps `_FD_STEP`, backwards at the upper bound)."""
+    xi = state.x[idx]
+    xp = np.concatenate([xi] * 3)
+    hs = []
+    for k in range(3):
+        h = _FD_STEP[k] * np.where(xi[:, k] + _FD_STEP[k] > _HI[k], -1.0, 1.0)
+        xp[k * idx.size:(k + 1) * idx.size, k] += h
+        hs.append(h)
+    rp, _ = _residual(problem, state, np.concatenate([idx] * 3), xp, np.concatenate([state.full[idx]] * 3))
+    for k in range(3):
+        state.jac[idx, :, k] = (rp[k * idx.size:(k + 1) * idx.size] - r_idx) / hs[k][:, None]
+    state.have[idx] = True
+    state.fresh[idx] = True
+
+
+def _broyden(state: AimState, idx, s_, r_old, r_new):
+    """Broyden's rank-one update of state.jac[idx] for steps s_ that took the residual from r_old
+    to r_new: J += (dr - J s) (s/l^2)^T / (s . s/l^2) (controls scaled by `_LIMIT`)."""
+    ws = s_ / _LIMIT**2
+    den = np.sum(s_ * ws, axis=1)
+    upd = (den > 0) & np.all(np.isfinite(r_new), axis=1) & np.all(np.isfinite(r_old), axis=1)
+    if upd.any():
+        i = idx[upd]
+        y_ = r_new[upd] - r_old[upd] - np.einsum("nij,nj->ni", state.jac[i], s_[upd])
+        state.jac[i] = state.jac[i] + y_[:, :, None] * ws[upd][:, None, :] / den[upd][:, None, None]
+        state.fresh[i] = False
+
+
+def _newton_step(r, jac, trust):
+    """Newton steps -J^-1 r for residuals r (k, 3) and Jacobians jac (k, 3, 3), each scaled down to
+    lie within `_LIMIT` x trust (k,): (step (k, 3), unscaled step, usable Jacobian (k,) bool).
+    Where the Jacobian or residual is not finite or the Jacobian is singular the step is 0."""
+    dx = np.zeros_like(r)
+    good_j = np.all(np.isfinite(jac), axis=(1, 2)) & np.all(np.isfinite(r), axis=1)
+    good_j &= np.abs(np.linalg.det(np.where(good_j[:, None, None], jac, 1.0))) > 1e-300
+    if good_j.any():
+        dx[good_j] = -np.linalg.solve(jac[good_j], r[good_j][:, :, None])[:, :, 0]
+    dx = np.where(np.isfinite(dx), dx, 0.0)
+    dx_raw = dx.copy()
+    scale = np.max(np.abs(dx) / (_LIMIT * trust[:, None]), axis=1)
+    return dx / np.maximum(scale, 1.0)[:, None], dx_raw, good_j
+
+
+def _full_burn_switch(full, xa, dx_raw, ra):
+    """Which pairs (full-burn flags full, controls xa, unscaled Newton steps dx_raw, residuals ra,
+    all for the same k pairs) to fly as a full burn from now on: not yet one, short of the target,
+    near the minimum-energy condition, and Newton asks for more burn than there is."""
+    return (~full) & (xa[:, 2] + dx_raw[:, 2] > 1.0) & (ra[:, 0] < 0) & (xa[:, 2] > 0.97) & \
+        (np.abs(ra[:, 2]) < 2e4)
+
+
+def _newton_iteration(problem: AimProblem, state: AimState, act, r, trust):
+    """One trust-region Newton iteration on the pairs ``act`` (residuals r (N, 3) and trust
+    radii (N,) updated in place): accepted steps update the Jacobian by Broyden, rejected ones
+    shrink the trust region (and renew an aged Jacobian); minimum-energy pairs that need more
+    burn than there is switch to the full burn."""
+    xa, ra = state.x[act], r[act]
+    dx, dx_raw, good_j = _newton_step(ra, state.jac[act], trust[act])
+    xn = np.clip(xa + dx, _LO, _HI)
+    rn, en = _residual(problem, state, act, xn, state.full[act])
+    old = np.linalg.norm(ra, axis=1)
+    new = np.linalg.norm(rn, axis=1)
+    good = np.all(np.isfinite(rn), axis=1) & ((new < old) | ~np.isfinite(old)) & good_j
+    _broyden(state, act[good], (xn - xa)[good], ra[good], rn[good])
+    state.x[act[good]] = xn[good]
+    r[act[good]] = rn[good]
+    state.ft[act[good]] = en["flight_time"][good]
+    trust[act[good]] = np.minimum(trust[act[good]] * 2.0, 1.0)
+    trust[act[~good]] *= 0.25
+    # a rejected step with an aged Jacobian: take a fresh one (and keep the trust region)
+    stale = act[~good & ~state.fresh[act]]
+    state.have[stale] = False
+    trust[stale] *= 4.0
+    if problem.kind == "minimum-energy":
+        switch = _full_burn_switch(state.full[act], xa, dx_raw, ra)
+        if switch.any():
+            s_ = act[switch]
+            state.full[s_] = True
+            state.x[s_, 2] = 1.0
+            r[s_], es = _residual(problem, state, s_, state.x[s_], state.full[s_])
+            state.ft[s_] = es["flight_time"]
+            trust[s_] = 1.0
+            state.have[s_] = False
+
+
+def _newton(problem: AimProblem, state: AimState, sel, keep_jac=False, secant=None):
+    """Newton iterations with a trust region on the pairs ``sel`` (updates the state); returns
+    the residuals (N, 3) (NaN outside ``sel``).
+
+    The Jacobian is taken by finite differences (the three columns flown in one batch) at the
+    first iteration (unless ``keep_jac`` and one is at hand) and after a rejected step of an aged
+    Jacobian; accepted steps update it with Broyden's rank-one formula (controls scaled by
+    `_LIMIT`), so most iterations cost one flight per pair instead of four. ``secant``: (pairs,
+    step taken to their x, residual before that step) to update their Jacobians with once the
+    residual at x is known."""
+    n = problem.n
+    if not keep_jac:
+        state.have[sel] = False
+    r = np.full((n, 3), np.nan)
+    r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel])
+    state.ft[sel] = e0["flight_time"]
+    if secant is not None:
+        _broyden(state, *secant, r[secant[0]])
+    trust = np.ones(n)
+    pending = np.zeros(n, dtype=bool)
+    pending[sel] = True
+    for _ in range(_AIM_ITER):
+        act = np.nonzero(pending & ~_done(problem, r, state.full) & (trust > 1e-6))[0]
+        if act.size == 0:
+            break
+        need = act[~state.have[act]]
+        if need.size:
+            _fd_jacobian(problem, state, need, r[need])
+        _newton_iteration(problem, state, act, r, trust)
+    return r
+
+
+# ---------------------------------------------------------------------------------------------
+# warm start from solved neighbours
+
+
+def _warm_bins(problem: AimProblem, sel, bin_size: float):
+    """Bins of the warm start for the pairs ``sel``: launch latitude band (`_WARM_LAT`) x target
+    position in the launch point's azimuthal-equidistant plane (squares of ``bin_size`` m).
+    Returns (bin index per pair (k,), number of bins, distance of each target from its bin's
+    centre (k,) m)."""
+    ex = problem.dist[sel] * np.sin(problem.az_t[sel])
+    ny = problem.dist[sel] * np.cos(problem.az_t[sel])
+    band = np.floor(problem.lat[sel] / _WARM_LAT)  # flights do not depend on the launch longitude
+    bx, by = np.floor(ex / bin_size), np.floor(ny / bin_size)
+    key = np.stack([band, bx, by], axis=1)
+    _, cell = np.unique(key, axis=0, return_inverse=True)
+    cell = cell.ravel()
+    n_cell = int(cell.max()) + 1 if cell.size else 0
+    off = np.hypot(ex - (bx + 0.5) * bin_size, ny - (by + 0.5) * bin_size)
+    return cell, n_cell, off
+
+
+def _representatives(sel, cell, n_cell: int, off):
+    """One pair per bin, the one nearest its centre (then the lowest index): (their positions in
+    ``sel``, the position in ``sel`` of each bin's representative (n_cell,))."""
+    order = np.lexsort((sel, off, cell))  # deterministic: nearest the centre, then index
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = cell[order][1:] != cell[order][:-1]
+    rep_of_cell = np.empty(n_cell, dtype=int)
+    rep_of_cell[cell[order][first]] = order[first]
+    return order[first], rep_of_cell
+
+
+def _borrow(problem: AimProblem, state: AimState, r_k, j, k):
+    """Start the pairs j from the solved pairs k (residuals r_k (m, 3) at their solution): the
+    residual of k's flight against j's target, one Newton step with k's Jacobian (crossrange row
+    scaled by the distance ratio) into state.x[j], the Jacobian lent to j. Returns that residual."""
+    dist, az_t, h_t = problem.dist, problem.az_t, problem.h_t
+    rj = np.empty((j.size, 3))
+    rj[:, 0] = r_k[:, 0] + dist[k] - dist[j]
+    rj[:, 1] = (r_k[:, 1] / dist[k] + np.angle(np.exp(1j * (az_t[k] - az_t[j])))) * dist[j]
+    rj[:, 2] = r_k[:, 2] + (h_t[k] - h_t[j] if problem.kind != "minimum-energy" else 0.0)
+    jj = state.jac[k].copy()
+    jj[:, 1, :] *= (dist[j] / dist[k])[:, None]
+    dx = -np.linalg.solve(jj, rj[:, :, None])[:, :, 0]
+    dx = np.where(np.isfinite(dx), dx, 0.0)
+    dx = dx / np.maximum(np.max(np.abs(dx) / _LIMIT, axis=1), 1.0)[:, None]
+    state.x[j] = np.clip(state.x[k] + dx, _LO, _HI)
+    state.jac[j] = jj
+    state.have[j] = True
+    state.fresh[j] = False
+    return rj
+
+
+def _warm_newton(problem: AimProblem, state: AimState, sel, bin_size: float = _WARM_BIN):
+    """`_newton` on ``sel``, warm-started where many pairs share a launch latitude band (the
+    model is symmetric about the polar axis, so the launch longitude does not matter): one pair
+    per bin (`_warm_bins`) is solved first (the same way, with bins `_WARM_COARSEN` times larger,
+    down to the shape table), and the others start from that solution moved by one Newton step
+    for the difference in target, with its Jacobian (Broyden-updated from there on)."""
+    cell, n_cell, off = _warm_bins(problem, sel, bin_size)
+    if n_cell > _WARM_SHARE * sel.size or sel.size < _WARM_MIN:
+        return _newton(problem, state, sel)
+    rep_pos, rep_of_cell = _representatives(sel, cell, n_cell, off)
+    rest_pos = np.setdiff1d(np.arange(sel.size), rep_pos)
+    rest = sel[rest_pos]
+    r_all = _warm_newton(problem, state, sel[rep_pos], bin_size * _WARM_COARSEN)
+    if rest.size:
+        k = sel[rep_of_cell[cell[rest_pos]]]
+        use = _done(problem, r_all[k], state.full[k]) & ~state.full[k] & state.have[k]
+        j, k = rest[use], k[use]
+        secant = None
+        if j.size:
+            rj = _borrow(problem, state, r_all[k], j, k)
+            secant = (j, state.x[j] - state.x[k], rj)
+        state.have[rest[~use]] = False
+        r_rest = _newton(problem, state, rest, keep_jac=True, secant=secant)
+        r_all[rest] = r_rest[rest]
+    return r_all
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole solve and its verdicts
+
+
+def _solve(problem: AimProblem, state: AimState):
+    """Solve every pair: Newton on vacuum free flights shifted by drag offsets, re-measured with
+    drag after each convergence (up to three rounds), then Newton on the flights flown with drag
+    where the offsets do not settle. Returns (converged (N,) bool, residuals (N, 3))."""
+    models = problem.models
+    work = np.arange(problem.n)
+    for _outer in range(3):
+        r = _warm_newton(problem, state, work) if _outer == 0 else _newton(problem, state, work)
+        if not models.drag:
+            break
+        # re-measure the drag offsets at the current controls; stop where the true miss is met
+        ok_true, m_drag = _true_residual(problem, state, work)
+        m_vac, _ = _flown(problem, work, state.x[work], problem.vacuum)
+        state.offset[work] = m_drag - m_vac
+        state.offset[work, 1] = np.angle(np.exp(1j * state.offset[work, 1]))
+        work = work[~ok_true]
+        if work.size == 0:
+            break
+    if not models.drag:
+        return _done(problem, r, state.full), r
+    if work.size:
+        # where the drag offsets do not settle (e.g. near the edge of reach, where range is
+        # insensitive to the controls), finish with Newton on the flights flown with drag
+        state.free_models = models
+        state.offset[work] = 0.0
+        _newton(problem, state, work)
+        ok_true, _ = _true_residual(problem, state, work)
+        work = work[~ok_true]
+    ok = np.ones(problem.n, dtype=bool)
+    ok[work] = False
+    return ok, state.true_r
+
+
+def _pair(j: int, n: int) -> str:
+    """The " [pair j]" suffix of messages about one of several pairs."""
+    return f" [pair {j}]" if n > 1 else ""
+
+
+def _unreachable_error(problem: AimProblem, ok, r) -> AimError:
+    """The error for the pairs not converged (ok False): the first beyond the class's maximum range
+    in its direction (``cause="range"``, with that range), else the first (``cause="shape"``)."""
+    missile, models, dist, az_t, n = problem.missile, problem.models, problem.dist, problem.az_t, problem.n
+    bad = np.nonzero(~ok)[0]
+    reach, _ = max_range(missile, problem.lat[bad], problem.lon[bad], az_t[bad], models)
+    over = dist[bad] > reach
+    if over.any():
+        k = int(np.argmax(over))
+        j = int(bad[k])
+        return AimError(
+            f"target {dist[j] / 1e3:,.0f} km away is beyond the {missile.name} class's maximum range of "
+            f"{reach[k] / 1e3:,.0f} km in that direction (launch heading {math.degrees(az_t[j]) % 360:.1f} deg, "
+            f"models {models.as_dict()})" + _pair(j, n), "range")
+    j = int(bad[0])
+    what = f"apogee {problem.h_t[j] / 1e3:.0f} km " if problem.kind != "minimum-energy" else ""
+    return AimError(
+        f"cannot aim a {problem.kind} {what}flight of the {missile.name} class at a target {dist[j] / 1e3:,.0f} km "
+        f"away (launch heading {math.degrees(az_t[j]) % 360:.1f} deg; maximum range in that direction "
+        f"{reach[0] / 1e3:,.0f} km): the class cannot fly that shape there "
+        f"(remaining miss {np.hypot(r[j, 0], r[j, 1]) / 1e3:.1f} km)" + _pair(j, n), "shape")
+
+
+def _none_flown(problem: AimProblem) -> AimError:
+    return AimError(f"the {problem.missile.name} class cannot fly any of the {problem.n} requested flights", "shape")
+
+
+def _kept_converged(problem: AimProblem, ok, r, unreachable: str):
+    """Indices of the pairs to fly: all (raising `_unreachable_error` if any did not converge), or
+    with ``unreachable="skip"`` the converged ones (AimError if none)."""
+    if unreachable == "skip":
+        keep = np.nonzero(ok)[0]
+        if keep.size == 0:
+            raise _none_flown(problem)
+        return keep
+    if not ok.all():
+        raise _unreachable_error(problem, ok, r)
+    return np.arange(problem.n)
+
+
+def _kept_shape(problem: AimProblem, state: AimState, keep, unreachable: str):
+    """For lofted/depressed: drop (``"skip"``) or refuse (AimError) kept pairs flown on the wrong
+    side of the minimum-energy arc (steeper for lofted, flatter for depressed; judged on the vacuum
+    arc, so only for flights that climb above the sensible atmosphere)."""
+    _, e = _flown(problem, keep, state.x[keep], problem.vacuum)
+    wrong = np.zeros(problem.n, dtype=bool)
+    wrong[keep] = ((e["g"] > 0) != (problem.kind == "lofted")) & (e["apogee_alt"] > DRAG_CEILING)
+    if wrong.any() and unreachable == "skip":
+        keep = keep[~wrong[keep]]
+        if keep.size == 0:
+            raise _none_flown(problem)
+    elif wrong.any():
+        j = int(np.nonzero(wrong)[0][0])
+        side = "above" if problem.kind == "lofted" else "below"
+        raise AimError(f"a {problem.kind} flight needs an apogee {side} the minimum-energy apogee for this pair; "
+                       f"{problem.h_t[j] / 1e3:.0f} km is not" + _pair(j, problem.n), "shape")
+    return keep
+
+
+def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models = Models(),
+        kind: str = "minimum-energy", apogee=None, launch_time=0.0, sample_step: float = 2.0,
+        labels=None, unreachable: str = "raise") -> Aim:
+    """Aim N flights of one threat class from launch points at targets.
+
+    Args:
+        launch_lat, launch_lon, target_lat, target_lon: geodetic, rad (scalars or (N,)).
+        missile: a `shieldsim.missile.Missile`.
+        models: Earth model, rotation and drag (drag applies to boost and re-entry).
+        kind: "minimum-energy" (default), "lofted" or "depressed".
+        apogee: for lofted/depressed, apogee altitude of the free flight, m (scalar or (N,)):
+            above the minimum-energy apogee for lofted, below it for depressed.
+        launch_time: s since the scenario epoch (scalar or (N,)).
+        sample_step: step (s) of the common time grid of the returned trajectories.
+        labels: optional (N,) names.
+        unreachable: "raise" (default) or "skip": leave out the pairs the class cannot fly
+            (``Aim.pair_index`` lists the pairs kept).
+
+    Returns:
+        An `Aim` (a `Trajectory` with burnout states, controls and miss distance). Impact lies
+        within `AIM_TOL` of the target.
+
+    Raises:
+        AimError: a target beyond the class's maximum range in that direction (the message
+            states that maximum) or closer than 10 km (``cause="range"``), or a shape or apogee
+            the class cannot fly to that target (``cause="shape"``); with
+            ``unreachable="skip"``, only when it can fly none of the pairs.
+        ValueError: a bad ``kind``, ``unreachable`` or apogee.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be 'minimum-energy', 'lofted' or 'depressed', got {kind!r}")
+    if unreachable not in ("raise", "skip"):
+        raise ValueError(f"unreachable must be 'raise' or 'skip', got {unreachable!r}")
+    problem = AimProblem.build(launch_lat, launch_lon, target_lat, target_lon, missile, models, kind, apogee)
+    state = AimState.start(problem)
+    ok, r = _solve(problem, state)
+    keep = _kept_converged(problem, ok, r, unreachable)
+    if kind != "minimum-energy":
+        keep = _kept_shape(problem, state, keep, unreachable)
+    # free-flight times of the solved flights: flown with drag, or (vacuum) the Newton flights
+    flight_time = (state.flight_time if models.drag else state.ft)[keep]
+    n = problem.n
+    launch_time = np.broadcast_to(np.asarray(launch_time, dtype=float), (n,))[keep]
+    out = boosted_trajectories(missile, problem.lat[keep], problem.lon[keep], state.x[keep, 0], state.x[keep, 1],
+                               state.x[keep, 2], models, launch_time, sample_step,
+                               None if labels is None else np.asarray(labels)[keep],
+                               target_lat=problem.target_lat[keep], target_lon=problem.target_lon[keep], kind=kind,
+                               full_burn=state.full[keep], max_free_flight=float(np.nanmax(flight_time)) + 60.0)
+    out.pair_index = keep
+    return out

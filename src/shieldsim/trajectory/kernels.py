@@ -1,0 +1,371 @@
+"""Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
+vacuum, RK4 with drag below `DRAG_CEILING`), conic sampling, joining boost and free-flight
+samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
+(m, s, rad, m/s); every kernel writes into caller-provided output arrays. The drag flight
+`_fly_one` reads its model from a packed array (`F_*`) and steps with `integrator.rk4_step`.
+It stays one loop of about 95 lines (over the ~80 of the rest): conic segments above the
+drag ceiling and RK4 segments below alternate with shared sample and apogee bookkeeping.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ..atmosphere import density_from_table
+from ..earth import (
+    ecef_one, fixed_state_one, geodetic_height_one, radial_height_one, surface_distance_one, surface_radius_one,
+)
+from ..integrator import WORK_ROWS, rk4_step
+from ..kepler import conic_elements, crossing_anomaly, propagate_one, state_at_anomaly
+
+DRAG_CEILING = 100_000.0
+"""Altitude (m) below which drag is integrated when drag is on."""
+
+DRAG_STEP = 0.05
+"""Runge-Kutta step (s) for the flight below `DRAG_CEILING`."""
+
+_SURFACE_ITER = 30
+_SURFACE_TOL = 1e-4  # m
+
+
+@njit(cache=True)
+def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
+    """Follow the conic from (r0, v0) down to height ``alt`` (m) above the ellipsoid: writes the
+    state there into r_out, v_out and returns the time taken (s), NaN if the conic never
+    descends through that height. The crossing is found in closed form for a trial surface
+    radius, and the radius refined by fixed-point iteration (converges below 0.1 mm)."""
+    a, e, E0 = conic_elements(r0, v0, gm)
+    if math.isnan(a):
+        return math.nan
+    rs = surface_radius_one(r0[2] / math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2), a_eq, b_pol)
+    dt = math.nan
+    for _ in range(_SURFACE_ITER):
+        Ec = crossing_anomaly(e, E0, a, rs + alt, True)
+        if math.isnan(Ec):
+            return math.nan
+        dt = state_at_anomaly(r0, v0, gm, a, e, E0, Ec, r_out, v_out)
+        rn = math.sqrt(r_out[0] ** 2 + r_out[1] ** 2 + r_out[2] ** 2)
+        rs_new = surface_radius_one(r_out[2] / rn, a_eq, b_pol)
+        if abs(rs_new - rs) < _SURFACE_TOL:
+            break
+        rs = rs_new
+    return max(dt, 0.0)
+
+
+@njit(cache=True)
+def _apogee(r0, v0, gm, r_out, v_out):
+    """Time (s) to the next apoapsis of the conic from (r0, v0) and the state there; 0 and the
+    initial state if already descending; NaN if not elliptic."""
+    a, e, E0 = conic_elements(r0, v0, gm)
+    if math.isnan(a):
+        return math.nan
+    if E0 >= math.pi:
+        for k in range(3):
+            r_out[k] = r0[k]
+            v_out[k] = v0[k]
+        return 0.0
+    return state_at_anomaly(r0, v0, gm, a, e, E0, math.pi, r_out, v_out)
+
+
+@njit(cache=True, parallel=True)
+def _fly_vacuum_batch(r0, v0, gm, a_eq, b_pol, res):
+    """Vacuum flights to impact in closed form; res rows as in `_fly_one`."""
+    for i in prange(r0.shape[0]):
+        out = res[i]
+        dt = _descend_to_altitude(r0[i], v0[i], 0.0, gm, a_eq, b_pol, out[1:4], out[4:7])
+        out[0] = dt
+        if math.isnan(dt):
+            out[:] = math.nan
+            continue
+        vt = np.empty(3)
+        out[7] = _apogee(r0[i], v0[i], gm, out[8:11], vt)
+
+
+@njit(cache=True, parallel=True)
+def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f, omega, out):
+    """Vacuum flights from geodetic burnout states to impact, all in one compiled pass.
+
+    out[i] <- [flight time, impact lat, impact lon, apogee height, apogee time, ground range,
+    impact speed, impact flight-path angle] (SI, Earth-relative, lat/lon geodetic).
+    """
+    b_pol = a_eq * (1.0 - f)
+    e2 = f * (2.0 - f)
+    for i in prange(lat.shape[0]):
+        r0 = np.empty(3)
+        v0 = np.empty(3)
+        r1 = np.empty(3)
+        v1 = np.empty(3)
+        p1 = np.empty(3)
+        w1 = np.empty(3)
+        ecef_one(lat[i], lon[i], alt[i], a_eq, e2, r0)
+        sla, cla, slo, clo = math.sin(lat[i]), math.cos(lat[i]), math.sin(lon[i]), math.cos(lon[i])
+        sh, ch = math.sin(heading[i]), math.cos(heading[i])
+        sg, cg = math.sin(gamma[i]), math.cos(gamma[i])
+        ve, vn, vu = speed[i] * cg * sh, speed[i] * cg * ch, speed[i] * sg
+        v0[0] = -slo * ve - sla * clo * vn + cla * clo * vu - omega * r0[1]
+        v0[1] = clo * ve - sla * slo * vn + cla * slo * vu + omega * r0[0]
+        v0[2] = cla * vn + sla * vu
+        dt = _descend_to_altitude(r0, v0, 0.0, gm, a_eq, b_pol, r1, v1)
+        o = out[i]
+        if math.isnan(dt):
+            o[:] = math.nan
+            continue
+        o[0] = dt
+        # impact: rotate into Earth-fixed axes; a surface point's geodetic latitude is closed form
+        fixed_state_one(r1, v1, dt, omega, p1, w1)
+        x, y, z = p1[0], p1[1], p1[2]
+        vx, vy, vz = w1[0], w1[1], w1[2]
+        lat1 = math.atan2(z, (1.0 - e2) * math.hypot(x, y))
+        lon1 = math.atan2(y, x)
+        o[1] = lat1
+        o[2] = lon1
+        t_apo = _apogee(r0, v0, gm, r1, v1)
+        o[3] = geodetic_height_one(r1[0], r1[1], r1[2], a_eq, f)[1]
+        o[4] = t_apo
+        o[5] = surface_distance_one(lat[i], lon[i], lat1, lon1, a_eq, f)
+        vnorm = math.sqrt(vx * vx + vy * vy + vz * vz)
+        up = math.cos(lat1) * math.cos(lon1) * vx + math.cos(lat1) * math.sin(lon1) * vy + math.sin(lat1) * vz
+        o[6] = vnorm
+        o[7] = math.asin(max(-1.0, min(1.0, up / vnorm)))
+
+
+F_GM, F_A, F_B, F_OMEGA, F_DRAG, F_BETA, F_BOTTOM, F_STEP, F_RK_DT, F_SAMPLE_DT = range(10)
+F_SIZE = 10
+"""Packed free-flight parameters (`_fly_one`): GM (m^3/s^2), ellipsoid semi-axes a, b (m),
+rotation rate (rad/s), drag switch (0/1), ballistic coefficient (kg/m^2; per flight), bottom and
+step of the density table (m), Runge-Kutta step and sample step (s)."""
+
+
+@njit(cache=True)
+def _reentry_deriv(t, y, p, log_rho, out):
+    """d(r, v)/dt (into out) of a point mass at inertial r (m) with velocity v (m/s), y = (r, v):
+    point-mass gravity plus drag rho |v_air| v_air / (2 beta) (beta kg/m^2) in air co-rotating
+    with the Earth, rho from the density table at the height above the ellipsoid along the
+    radius; p: packed `F_*` parameters. No explicit time dependence (t unused)."""
+    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
+    k = -p[F_GM] / rn**3
+    omega = p[F_OMEGA]
+    # air velocity: co-rotating atmosphere, v_air = v - omega x r
+    vx = y[3] + omega * y[1]
+    vy = y[4] - omega * y[0]
+    vz = y[5]
+    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+    h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
+    rho = density_from_table(h, p[F_BOTTOM], p[F_STEP], log_rho)
+    d = -rho * vn / (2.0 * p[F_BETA])
+    out[0] = y[3]
+    out[1] = y[4]
+    out[2] = y[5]
+    out[3] = k * y[0] + d * vx
+    out[4] = k * y[1] + d * vy
+    out[5] = k * y[2] + d * vz
+
+
+@njit(cache=True)
+def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
+    """Fly one arc from the inertial state (r0 m, v0 m/s); p: packed `F_*` parameters, log_rho:
+    the density table. res <- [t_impact, r_impact(3), v_impact(3), t_apogee, r_apogee(3)]
+    (inertial). Samples every p[F_SAMPLE_DT] s into out_pos/out_vel (as many as they hold)."""
+    gm, a, b, omega = p[F_GM], p[F_A], p[F_B], p[F_OMEGA]
+    drag = p[F_DRAG] > 0.0
+    rk_dt, sample_dt = p[F_RK_DT], p[F_SAMPLE_DT]
+    n_samples = out_pos.shape[0]
+    y = np.empty(6)
+    y[:3] = r0
+    y[3:] = v0
+    ynew = np.empty(6)
+    work = np.empty((WORK_ROWS, 6))
+    ys = np.empty(6)
+    rt = np.empty(3)
+    vt = np.empty(3)
+    t = 0.0
+    next_k = 0
+    best_alt = radial_height_one(y[:3], a, b)
+    res[7] = 0.0
+    res[8:11] = y[:3]
+    for _ in range(10000):  # segments; ends at impact
+        h = radial_height_one(y[:3], a, b)
+        if (not drag) or h >= DRAG_CEILING:
+            # vacuum conic until impact (drag off) or until descending through the ceiling
+            target = 0.0 if not drag else DRAG_CEILING
+            dt = _descend_to_altitude(y[:3], y[3:], target, gm, a, b, ynew[:3], ynew[3:])
+            if math.isnan(dt):
+                res[:] = math.nan
+                return
+            t_apo = _apogee(y[:3], y[3:], gm, rt, vt)
+            if t_apo > 0.0 and t_apo <= dt:
+                ha = radial_height_one(rt, a, b)
+                if ha > best_alt:
+                    best_alt = ha
+                    res[7] = t + t_apo
+                    res[8:11] = rt
+            while next_k < n_samples and next_k * sample_dt < t + dt:
+                ts = next_k * sample_dt
+                propagate_one(y[:3], y[3:], ts - t, gm, rt, vt)
+                fixed_state_one(rt, vt, ts, omega, out_pos[next_k], out_vel[next_k])
+                next_k += 1
+            y[:] = ynew
+            t += dt
+            if not drag:
+                break
+        # integrate with drag until impact or back above the ceiling (ascending)
+        impacted = False
+        for _s in range(10_000_000):
+            rk4_step(_reentry_deriv, 0.0, y, rk_dt, p, log_rho, ynew, work)
+            h_new = radial_height_one(ynew[:3], a, b)
+            if h_new < 0.0:
+                # secant on the step length for the surface crossing
+                h0 = radial_height_one(y[:3], a, b)
+                lo, hi, flo, fhi = 0.0, rk_dt, h0, h_new
+                dts = rk_dt * h0 / (h0 - h_new)
+                for _it in range(40):
+                    rk4_step(_reentry_deriv, 0.0, y, dts, p, log_rho, ynew, work)
+                    f = radial_height_one(ynew[:3], a, b)
+                    if abs(f) < 1e-4:
+                        break
+                    if f > 0.0:
+                        lo, flo = dts, f
+                    else:
+                        hi, fhi = dts, f
+                    dts = lo + (hi - lo) * flo / (flo - fhi)
+                while next_k < n_samples and next_k * sample_dt < t + dts:
+                    rk4_step(_reentry_deriv, 0.0, y, next_k * sample_dt - t, p, log_rho, ys, work)
+                    fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
+                    next_k += 1
+                t += dts
+                y[:] = ynew
+                impacted = True
+                break
+            while next_k < n_samples and next_k * sample_dt < t + rk_dt:
+                rk4_step(_reentry_deriv, 0.0, y, next_k * sample_dt - t, p, log_rho, ys, work)
+                fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
+                next_k += 1
+            if h_new > best_alt:
+                best_alt = h_new
+                res[7] = t + rk_dt
+                res[8:11] = ynew[:3]
+            y[:] = ynew
+            t += rk_dt
+            if h_new >= DRAG_CEILING and (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) > 0.0:
+                break  # climbed out of the atmosphere: back to the conic
+        if impacted:
+            break
+    res[0] = t
+    res[1:4] = y[:3]
+    res[4:7] = y[3:]
+    for k in range(next_k, n_samples):
+        for j in range(3):
+            out_pos[k, j] = math.nan
+            out_vel[k, j] = math.nan
+
+
+@njit(cache=True, parallel=True)
+def _fly_batch(r0, v0, beta, params, log_rho, out_pos, out_vel, res):
+    """`_fly_one` for every row of r0, v0 (N, 3), each with its own ballistic coefficient beta
+    (N,) in a copy of the packed parameters ``params``."""
+    for i in prange(r0.shape[0]):
+        p = params.copy()
+        p[F_BETA] = beta[i]
+        _fly_one(r0[i], v0[i], p, log_rho, out_pos[i], out_vel[i], res[i])
+
+
+@njit(cache=True, parallel=True)
+def _table_argmin(distance, apogee, rng, apo, g, mode):
+    """Index of the shape-table entry of least cost for each pair: squared relative range error
+    plus (mode 0, minimum energy) (g / 0.02 rad)^2, or (mode 1 lofted, 2 depressed) squared
+    relative apogee error plus 1 on the wrong side of the minimum-energy angle. First minimum
+    wins on ties."""
+    out = np.empty(distance.shape[0], dtype=np.int64)
+    for i in prange(distance.shape[0]):
+        d = distance[i]
+        h = apogee[i]
+        best = math.inf
+        k = 0
+        for j in range(rng.shape[0]):
+            c = ((rng[j] - d) / d) ** 2
+            if mode == 0:
+                c += (g[j] / 0.02) ** 2
+            else:
+                c += ((apo[j] - h) / h) ** 2
+                if (g[j] > 0.0) != (mode == 1):
+                    c += 1.0
+            if c < best:
+                best = c
+                k = j
+        out[i] = k
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _sample_conics(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
+    """Sample vacuum conics from inertial states (r0, v0) (N, 3) every ``sample_dt`` s while
+    before their impact times ``t_impact`` (s; NaN after) into Earth-fixed (N, M, 3) positions
+    (m) and Earth-relative velocities (m/s), as `fly_states` samples them. Elliptic arcs step
+    Kepler's equation from the previous sample's eccentric anomaly (Newton, 2-3 iterations)
+    and use the closed-form Lagrange f and g; other arcs use `propagate_one`."""
+    for i in prange(r0.shape[0]):
+        rt = np.empty(3)
+        vt = np.empty(3)
+        a, e, E0 = conic_elements(r0[i], v0[i], gm)
+        elliptic = not math.isnan(a) and e > 1e-6
+        mean_motion = math.sqrt(gm / a**3) if elliptic else 0.0
+        s0, c0 = math.sin(E0), math.cos(E0)
+        m0 = E0 - e * s0 if elliptic else 0.0
+        rn0 = math.sqrt(r0[i, 0] ** 2 + r0[i, 1] ** 2 + r0[i, 2] ** 2)
+        sqa = math.sqrt(gm * a) if elliptic else 0.0
+        E, sE, cE = E0, s0, c0
+        for k in range(out_pos.shape[1]):
+            ts = k * sample_dt
+            if not ts < t_impact[i]:
+                for j in range(3):
+                    out_pos[i, k, j] = math.nan
+                    out_vel[i, k, j] = math.nan
+                continue
+            if elliptic:
+                # Kepler's equation by Newton from the previous sample's anomaly; Lagrange f and g
+                # from the anomaly difference (sin and cos of it from those of E and E0)
+                mk = m0 + mean_motion * ts
+                for _ in range(50):
+                    sE, cE = math.sin(E), math.cos(E)
+                    d = (E - e * sE - mk) / (1.0 - e * cE)
+                    E -= d
+                    if abs(d) < 1e-12:
+                        break
+                sE, cE = math.sin(E), math.cos(E)
+                sd = sE * c0 - cE * s0
+                cd = cE * c0 + sE * s0
+                dE = E - E0
+                f = 1.0 - a / rn0 * (1.0 - cd)
+                g = ts - (dE - sd) / mean_motion
+                r1 = a * (1.0 - e * cE)
+                fdot = -sqa / (r1 * rn0) * sd
+                gdot = 1.0 - a / r1 * (1.0 - cd)
+                for j in range(3):
+                    rt[j] = f * r0[i, j] + g * v0[i, j]
+                    vt[j] = fdot * r0[i, j] + gdot * v0[i, j]
+            else:
+                propagate_one(r0[i], v0[i], ts, gm, rt, vt)
+            fixed_state_one(rt, vt, ts, omega, out_pos[i, k], out_vel[i, k])
+
+
+@njit(cache=True, parallel=True)
+def _join_samples(bpos, bvel, j0, fpos, fvel, pos, vel):
+    """pos/vel[i, c] <- boost sample c for c < j0[i], free-flight sample c - j0[i] after it
+    while there is one, NaN beyond."""
+    for i in prange(pos.shape[0]):
+        for c in range(pos.shape[1]):
+            k = c - j0[i]
+            for j in range(3):
+                if k < 0:
+                    pos[i, c, j] = bpos[i, c, j]
+                    vel[i, c, j] = bvel[i, c, j]
+                elif k < fpos.shape[1]:
+                    pos[i, c, j] = fpos[i, k, j]
+                    vel[i, c, j] = fvel[i, k, j]
+                else:
+                    pos[i, c, j] = math.nan
+                    vel[i, c, j] = math.nan
+
