@@ -29,7 +29,8 @@ def explore(
     try:
         server = Server(host=host, port=port, scenario=scenario, grid_deg=grid_deg)
     except OSError as err:
-        fail("--port" if "address already in use" in str(err).lower() else "--host", f"cannot listen on {host}:{port}: {err.strerror or err}")
+        option = "--port" if "address already in use" in str(err).lower() else "--host"
+        fail(option, f"cannot listen on {host}:{port}: {err.strerror or err}")
     typer.echo(f"shieldsim explore: serving {server.url} (Ctrl-C stops)")
     if browser:
         import webbrowser

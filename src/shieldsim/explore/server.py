@@ -400,7 +400,7 @@ class Server:
         """Serve until interrupted (Ctrl-C)."""
         asyncio.run(self._serve())
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         """Serve in a daemon thread; returns when the server accepts requests."""
         started = threading.Event()
 
