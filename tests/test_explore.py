@@ -186,6 +186,9 @@ def test_explore_refuses_an_unknown_scenario_and_a_busy_port(capsys):
     with pytest.raises(SystemExit) as ex:
         main(["explore", "nope", "--no-browser"])
     assert ex.value.code == 2 and "SCENARIO" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as ex:
+        main(["explore", "--no-browser", "--threat-area", "nope"])
+    assert ex.value.code == 2 and "tabriz" in capsys.readouterr().err
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
     busy.listen()

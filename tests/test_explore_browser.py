@@ -1,6 +1,6 @@
 """The explorer in a real browser: headless Chromium (Debian's package) through Playwright drives
 the page served by `shieldsim.explore.server` (in this process, on 127.0.0.1, a 2-degree
-grid to keep CI short). Every request is recorded; any leaving the server is refused and fails the
+grid and one threat area to keep CI short). Every request is recorded; any leaving the server is refused and fails the
 test. Screenshots are kept as test artefacts (test-artifacts/explore-*.png, used by docs/explore.md)."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from test_report_browser import ARGS, ARTIFACTS, CHROMIUM
 pytestmark = pytest.mark.browser
 
 GRID_DEG = 2.0
+AREA = "tabriz"  # one threat area keeps CI short; at 2 degrees the three cooperation options differ there
 TIMEOUT_MS = 600_000  # the first computation flies every threat (minutes when the machine is busy)
 
 
@@ -26,7 +27,7 @@ def page():
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
     from shieldsim.explore.server import Server
 
-    server = Server(host="127.0.0.1", port=0, grid_deg=GRID_DEG).start()
+    server = Server(host="127.0.0.1", port=0, grid_deg=GRID_DEG, threat_area=AREA).start()
     refused: list[str] = []
     seen: list[str] = []
 
@@ -118,7 +119,7 @@ def test_a_click_on_a_city_shows_its_engagement_timeline(page):
     assert timeline.locator("img.timeline-figure").count() >= 1
     shot(page, "timeline")
     page.keyboard.press("Escape")
-    page.evaluate("() => map.closePopup()")
+    page.evaluate("() => { map.closePopup(); }")
     assert page.refused == []
 
 
@@ -130,7 +131,7 @@ def test_the_cooperation_option_changes_the_figure_as_compare_options_says(page,
         wait_ready(page, key)
         shown[label] = defended(page)
     shot(page, "options")
-    rows = cli_json(["coverage", "--compare-options", "--grid-deg", str(GRID_DEG), "--json", "--no-progress",
+    rows = cli_json(["coverage", "--compare-options", "--threat-area", AREA, "--grid-deg", str(GRID_DEG), "--json", "--no-progress",
                      "--out", str(tmp_path / "cov")], capsys)["cooperation_options"]
     said = {r["option"]: r["nato_europe_population_defended"] for r in rows}
     assert shown == said
@@ -154,7 +155,7 @@ def test_the_downloaded_toml_run_through_coverage_gives_the_figure_on_the_page(p
     info.value.save_as(toml)
     text = toml.read_text()
     assert "[assumptions]" in text and "[batteries.deveselu]" not in text and "[batteries.redzikowo]" in text
-    figures = cli_json(["coverage", str(toml), "--grid-deg", str(GRID_DEG), "--json", "--no-progress",
+    figures = cli_json(["coverage", str(toml), "--threat-area", AREA, "--grid-deg", str(GRID_DEG), "--json", "--no-progress",
                         "--out", str(tmp_path / "cov")], capsys)
     assert figures["nato_europe"]["population_defended"] == on_page
     with page.expect_download() as info:

@@ -73,9 +73,11 @@ class Job:
 class State:
     """The application's state: uploads, engine, jobs, and the thread pools."""
 
-    def __init__(self, initial_scenario: str = "epaa-2018", initial_grid_deg: float = 1.0):
+    def __init__(self, initial_scenario: str = "epaa-2018", initial_grid_deg: float = 1.0,
+                 initial_threat_area: str = "all"):
         self.initial_scenario = initial_scenario
         self.initial_grid_deg = initial_grid_deg
+        self.initial_threat_area = initial_threat_area
         self.uploads = ctl.Uploads()
         self.engine = Engine()
         self.jobs: dict[str, Job] = {}
@@ -231,7 +233,8 @@ class Options(Base):
 
         self.send({"scenarios": scen.builtin_names(), "profiles": assumptions.builtin_profiles(),
                    "options": [{"label": lab, "scenario": name} for lab, name in study.COOPERATION_OPTIONS],
-                   "initial": {"scenario": self.state.initial_scenario, "grid_deg": self.state.initial_grid_deg},
+                   "initial": {"scenario": self.state.initial_scenario, "grid_deg": self.state.initial_grid_deg,
+                               "threat_area": self.state.initial_threat_area},
                    "ranges": {"grid_deg": ctl.GRID_RANGE_DEG, "speed_percent": ctl.SPEED_RANGE_PERCENT,
                               "launch_delay_s": ctl.DELAY_RANGE_S}})
 
@@ -367,13 +370,15 @@ def make_app(state: State) -> tornado.web.Application:
 
 
 class Server:
-    """The explorer's HTTP server on ``host``:``port`` (0 = a free port); `start` runs it in a
-    background thread (tests, benchmarks), `serve_forever` in this one (the command)."""
+    """The explorer's HTTP server on ``host``:``port`` (0 = a free port), whose page starts with
+    ``scenario``, ``grid_deg`` and ``threat_area``; `start` runs it in a background thread (tests,
+    benchmarks), `serve_forever` in this one (the command)."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, scenario: str = "epaa-2018", grid_deg: float = 1.0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, scenario: str = "epaa-2018", grid_deg: float = 1.0,
+                 threat_area: str = "all"):
         from tornado.netutil import bind_sockets
 
-        self.state = State(scenario, grid_deg)
+        self.state = State(scenario, grid_deg, threat_area)
         self.sockets = bind_sockets(port, address=host)
         self.host = host
         self.port = self.sockets[0].getsockname()[1]

@@ -26,8 +26,9 @@ async function postJSON(path, body) {
 
 /* ------------------------------------------------------------------ map */
 const map = L.map("map", { preferCanvas: true, zoomSnap: 0.25, worldCopyJump: false });
-map.fitBounds([[30, -12], [68, 58]]);  // Europe and the launch areas of the built-in scenarios
-new ResizeObserver(() => map.invalidateSize({ pan: false })).observe(document.getElementById("map"));
+const VIEW = [[30, -12], [68, 58]];  // Europe and the launch areas of the built-in scenarios
+map.fitBounds(VIEW);
+new ResizeObserver(() => map.invalidateSize()).observe(document.getElementById("map"));
 map.attributionControl.setPrefix("Leaflet");
 map.attributionControl.addAttribution("Borders: Natural Earth; cities: GeoNames; shieldsim");
 map.createPane("land").style.zIndex = 250;  // borders under the cells whatever arrives first
@@ -148,6 +149,7 @@ function render(res) {
   }));
   drawCells(res);
   drawSites(res.sites);
+  if (!S.fitted) { map.invalidateSize(); map.fitBounds(VIEW); S.fitted = true; }  // once the layout has settled
   for (const [id, file] of [["dl-toml", "scenario.toml"], ["dl-csv", "figures.csv"], ["dl-geojson", "figures.geojson"],
                             ["dl-png", "map.png"], ["dl-svg", "map.svg"]]) {
     $(id).href = `/download/${res.key}/${file}`;
@@ -236,21 +238,23 @@ function toggles(kind, names) {
   }));
 }
 
-async function describe() {
+async function describe(area) {
   const seq = ++S.seq;
   const d = await postJSON("/api/describe", S.controls);
   if (seq !== S.seq) return false;
   if (d.status !== "ok") { clearErrors(); showError(d.control, d.message); return false; }
   S.described = d;
-  S.controls.batteries_off = []; S.controls.radars_off = []; S.controls.threat_area = "all";
+  S.controls.batteries_off = []; S.controls.radars_off = [];
+  S.controls.threat_area = d.launch_areas.includes(area) ? area : "all";
   fillSelect("threat_area", [["all", "all areas"], ...d.launch_areas.map((a) => [a, a])], false);
+  $("threat_area").value = S.controls.threat_area;
   toggles("batteries", d.batteries);
   toggles("radars", d.radars);
   return true;
 }
 
-async function scenarioChanged() {
-  if (await describe()) compute();
+async function scenarioChanged(area) {
+  if (await describe(area || "all")) compute();
 }
 
 function numberControl(id, optional) {
@@ -270,7 +274,7 @@ async function upload(file) {
   const o = document.createElement("option"); o.value = r.scenario; o.textContent = `uploaded: ${file.name}`;
   sel.appendChild(o); sel.value = r.scenario;
   S.controls.scenario = r.scenario; S.controls.option = ""; $("option").value = "";
-  scenarioChanged();
+  scenarioChanged(S.controls.threat_area);
 }
 
 async function init() {
@@ -281,8 +285,12 @@ async function init() {
   for (const [id, [lo, hi]] of Object.entries(opts.ranges)) { $(id).min = lo; $(id).max = hi; }
   S.controls.scenario = opts.initial.scenario; $("scenario").value = opts.initial.scenario;
   S.controls.grid_deg = opts.initial.grid_deg; $("grid_deg").value = opts.initial.grid_deg;
-  $("scenario").addEventListener("change", () => { S.controls.scenario = $("scenario").value; S.controls.option = ""; $("option").value = ""; scenarioChanged(); });
-  $("option").addEventListener("change", () => { S.controls.option = $("option").value; scenarioChanged(); });
+  // a new scenario keeps the threat area when it has one of that name
+  $("scenario").addEventListener("change", () => {
+    S.controls.scenario = $("scenario").value; S.controls.option = ""; $("option").value = "";
+    scenarioChanged(S.controls.threat_area);
+  });
+  $("option").addEventListener("change", () => { S.controls.option = $("option").value; scenarioChanged(S.controls.threat_area); });
   $("threat_area").addEventListener("change", () => { S.controls.threat_area = $("threat_area").value; compute(); });
   $("profile").addEventListener("change", () => { S.controls.profile = $("profile").value; compute(); });
   $("upload").addEventListener("change", () => { if ($("upload").files.length) upload($("upload").files[0]); });
@@ -290,7 +298,7 @@ async function init() {
   numberControl("launch_delay_s", true);
   numberControl("grid_deg", false);
   getJSON("/api/layers").then((l) => { drawBorders(l.borders); drawCities(l.cities); });
-  await scenarioChanged();
+  await scenarioChanged(opts.initial.threat_area);
 }
 
 init();
