@@ -118,8 +118,8 @@ def test_a_click_on_a_city_shows_its_engagement_timeline(page):
     assert "fire-control track" in timeline.inner_text() and "first intercept opportunity" in timeline.inner_text()
     assert timeline.locator("img.timeline-figure").count() >= 1
     shot(page, "timeline")
-    page.keyboard.press("Escape")
-    page.evaluate("() => { map.closePopup(); }")
+    page.locator("#timeline-close").click()
+    assert not page.locator("#timeline").is_visible()
     assert page.refused == []
 
 

@@ -102,10 +102,13 @@ function drawSites(sites) {
 function esc(t) { const d = document.createElement("div"); d.textContent = t === null || t === undefined ? "" : String(t); return d.innerHTML; }
 
 async function showTimeline(city) {
-  const popup = L.popup({ maxWidth: 560, maxHeight: 520, className: "timeline-popup" })
-    .setLatLng([city.lat, city.lon]).setContent(`<b>${esc(city.name)}</b><br>computing the engagement timeline…`).openOn(map);
+  const panel = $("timeline-panel"), body = $("timeline-body");
+  const seq = (S.timelineSeq = (S.timelineSeq || 0) + 1);
+  panel.hidden = false;
+  body.innerHTML = `<b>${esc(city.name)}</b><br>computing the engagement timeline…`;
   const r = await postJSON("/api/timeline", { controls: S.controls, city: { name: city.name, lat: city.lat, lon: city.lon } });
-  if (r.status !== "ok") { popup.setContent(`<b>${esc(city.name)}</b><br><span class="error">${esc(r.message)}</span>`); return; }
+  if (seq !== S.timelineSeq) return;  // another city was clicked meanwhile
+  if (r.status !== "ok") { body.innerHTML = `<b>${esc(city.name)}</b><br><span class="error">${esc(r.message)}</span>`; return; }
   const parts = [`<div id="timeline" data-city="${esc(r.city)}"><b>${esc(r.city)}</b>: engagement timeline (the report's events and figure)`];
   for (const c of r.cases) {
     if (!c.reached) { parts.push(`<p>${esc(c.area)}: ${esc(c.threat)} does not reach ${esc(r.city)}.</p>`); continue; }
@@ -117,7 +120,7 @@ async function showTimeline(city) {
     if (c.figure) parts.push(`<img class="timeline-figure" alt="altitude against time of ${esc(c.threat)}" src="${c.figure}">`);
   }
   parts.push("</div>");
-  popup.setContent(parts.join(""));
+  body.innerHTML = parts.join("");
 }
 
 /* ------------------------------------------------------------------ figures */
@@ -176,6 +179,7 @@ function showError(control, message) {
   el.textContent = message;
   const input = $(control) || (control === "batteries_off" ? $("batteries") : control === "radars_off" ? $("radars") : null);
   if (input) input.classList.add("invalid");
+  if (control === "upload") return;  // a refused upload changes nothing: the page still shows the scenario above
   setStatus("invalid", `not computed: fix ${control}`, 0, 1);
   for (const id of ["dl-toml", "dl-csv", "dl-geojson", "dl-png", "dl-svg"]) $(id).removeAttribute("href");
 }
@@ -298,6 +302,7 @@ async function init() {
   numberControl("launch_delay_s", true);
   numberControl("grid_deg", false);
   getJSON("/api/layers").then((l) => { drawBorders(l.borders); drawCities(l.cities); });
+  $("timeline-close").addEventListener("click", () => { $("timeline-panel").hidden = true; S.timelineSeq = (S.timelineSeq || 0) + 1; });
   await scenarioChanged(opts.initial.threat_area);
 }
 
