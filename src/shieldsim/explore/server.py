@@ -402,8 +402,17 @@ class Server:
         server.stop()
 
     def serve_forever(self) -> None:
-        """Serve until interrupted (Ctrl-C)."""
-        asyncio.run(self._serve())
+        """Serve until interrupted (Ctrl-C); a running computation is cancelled at its next batch."""
+        try:
+            asyncio.run(self._serve())
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        for job in list(self.state.jobs.values()):
+            job.cancel.set()
+        self.state.compute_pool.shutdown(wait=False, cancel_futures=True)
+        self.state.figure_pool.shutdown(wait=False, cancel_futures=True)
 
     def start(self) -> Server:
         """Serve in a daemon thread; returns when the server accepts requests."""
@@ -423,7 +432,4 @@ class Server:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
             self._thread.join(10)
-        for job in self.state.jobs.values():
-            job.cancel.set()
-        self.state.compute_pool.shutdown(wait=False, cancel_futures=True)
-        self.state.figure_pool.shutdown(wait=False, cancel_futures=True)
+        self._release()
