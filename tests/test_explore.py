@@ -199,3 +199,13 @@ def test_explore_refuses_an_unknown_scenario_and_a_busy_port(capsys):
         assert ex.value.code == 2 and "--port" in err and len(err.strip().splitlines()) == 1
     finally:
         busy.close()
+
+
+def test_a_radar_reference_range_is_set_through_the_profile_and_checked():
+    b = built(radar_ranges_km={"kurecik-tpy2": 700})
+    assert b.shown.radars["kurecik-tpy2"].reference_range_km == 700.0
+    assert "radars.kurecik-tpy2.reference_range_km" in [o.path for o in b.shown.assumptions.overrides]
+    for ranges, words in (({"nope": 500}, "unknown radar"), ({"kurecik-tpy2": -5}, "out of range")):
+        with pytest.raises(ctl.ControlError) as err:
+            built(radar_ranges_km=ranges)
+        assert err.value.control == "radar_ranges_km" and words in err.value.message

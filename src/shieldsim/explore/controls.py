@@ -55,7 +55,8 @@ class Controls:
     assumption profile; ``batteries_off``/``radars_off``: names switched off; ``speed_percent``:
     interceptor burnout speed, percent of the scenario's (profile applied); ``launch_delay_s``:
     None (the scenario's) or seconds from track to launch for every interceptor; ``grid_deg``:
-    grid spacing, degrees.
+    grid spacing, degrees; ``radar_ranges_km``: (radar, reference_range_km) pairs replacing those
+    radars' detection range against their reference RCS (still capped at ``max_range_km``).
     """
 
     scenario: str = scen.DEFAULT
@@ -67,6 +68,7 @@ class Controls:
     speed_percent: float = 100.0
     launch_delay_s: float | None = None
     grid_deg: float = 1.0
+    radar_ranges_km: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -112,6 +114,19 @@ def _names(data: dict, key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
+def _ranges(data: dict, key: str = "radar_ranges_km") -> tuple[tuple[str, float], ...]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise ControlError(key, "allowed: an object of radar name -> reference range in km")
+    out = []
+    for name in sorted(value):
+        try:
+            out.append((str(name), _number(value, name, None, 1.0, 50_000.0, "km")))
+        except ControlError as err:
+            raise ControlError(key, f"radar {name!r}: {err.message}") from None
+    return tuple(out)
+
+
 def parse(data: dict) -> Controls:
     """`Controls` from the page's JSON object; `ControlError` names the first bad control. Names
     (scenario, areas, batteries...) are checked against the scenario by `build`."""
@@ -130,6 +145,7 @@ def parse(data: dict) -> Controls:
         speed_percent=_number(data, "speed_percent", 100.0, *SPEED_RANGE_PERCENT, "percent"),
         launch_delay_s=_number(data, "launch_delay_s", None, *DELAY_RANGE_S, "s", optional=True),
         grid_deg=_number(data, "grid_deg", 1.0, *GRID_RANGE_DEG, "degrees"),
+        radar_ranges_km=_ranges(data),
     )
 
 
@@ -194,6 +210,10 @@ def explorer_profile(sc: scen.Scenario, controls: Controls) -> assumptions.Profi
     if controls.launch_delay_s is not None:
         extra += [assumptions.Override(path=p, value=float(controls.launch_delay_s), source=EXPLORER_SOURCE) for p in
                   ["interceptor_types.*.launch_delay_s"] + [f"interceptors.{n}.launch_delay_s" for n in inline]]
+    for radar, km in controls.radar_ranges_km:
+        if radar not in sc.radars:
+            raise ControlError("radar_ranges_km", f"unknown radar {radar!r}; allowed: {', '.join(sc.radars)}")
+        extra.append(assumptions.Override(path=f"radars.{radar}.reference_range_km", value=km, source=EXPLORER_SOURCE))
     if not extra:
         return base
     name = f"{base.name}-explore" if base else "explore"
@@ -295,7 +315,8 @@ def build(controls: Controls, uploads: Uploads) -> Built:
             sc = assumptions.apply(sc, profile)
         except scen.ScenarioError as err:
             control = "speed_percent" if "burnout_speed" in str(err) else \
-                "launch_delay_s" if "launch_delay" in str(err) else "profile"
+                "launch_delay_s" if "launch_delay" in str(err) else \
+                "radar_ranges_km" if "reference_range_km" in str(err) else "profile"
             raise ControlError(control, _one_line(err)) from None
     full = _without_radars(sc, controls.radars_off)
     shown = _without_batteries(full, controls.batteries_off)

@@ -255,7 +255,8 @@ class Describe(Base):
         except ctl.ControlError as err:
             return self.send({"status": "invalid", "control": err.control, "message": err.message})
         self.send({"status": "ok", "name": sc.name, "title": sc.title, "batteries": list(sc.batteries),
-                   "radars": list(sc.radars), "launch_areas": list(sc.launch_areas)})
+                   "radars": list(sc.radars), "launch_areas": list(sc.launch_areas),
+                   "reference_ranges_km": {n: r.reference_range_km for n, r in sc.radars.items()}})
 
 
 class Upload(Base):

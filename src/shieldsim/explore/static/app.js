@@ -6,7 +6,7 @@ const COLOURS = { defended: "#0072b2", threatened: "#e69f00", battery: "#000000"
 
 const S = {
   controls: { scenario: "", option: "", threat_area: "all", profile: "", batteries_off: [], radars_off: [],
-              speed_percent: 100, launch_delay_s: null, grid_deg: 1 },
+              speed_percent: 100, launch_delay_s: null, grid_deg: 1, radar_ranges_km: {} },
   seq: 0, key: null, described: null,
 };
 
@@ -177,7 +177,8 @@ function clearErrors() {
 function showError(control, message) {
   const el = $("error-" + control) || $("error-scenario");
   el.textContent = message;
-  const input = $(control) || (control === "batteries_off" ? $("batteries") : control === "radars_off" ? $("radars") : null);
+  const input = $(control) || (control === "batteries_off" ? $("batteries") :
+    ["radars_off", "radar_ranges_km"].includes(control) ? $("radars") : null);
   if (input) input.classList.add("invalid");
   if (control === "upload") return;  // a refused upload changes nothing: the page still shows the scenario above
   setStatus("invalid", `not computed: fix ${control}`, 0, 1);
@@ -238,6 +239,17 @@ function toggles(kind, names) {
       compute();
     });
     label.append(cb, " " + name);
+    if (kind === "radars") {  // reference range, km (blank: the scenario's)
+      const km = document.createElement("input");
+      km.type = "number"; km.className = "range-km"; km.id = `range-${name}`; km.min = 1; km.max = 50000; km.step = 50;
+      km.placeholder = String(S.described.reference_ranges_km[name]); km.title = "reference range, km (blank: the scenario's)";
+      km.addEventListener("change", () => {
+        const v = km.value.trim();
+        if (v === "") delete S.controls.radar_ranges_km[name]; else S.controls.radar_ranges_km[name] = v;
+        compute();
+      });
+      label.append(" ", km, " km");
+    }
     return label;
   }));
 }
@@ -248,7 +260,7 @@ async function describe(area) {
   if (seq !== S.seq) return false;
   if (d.status !== "ok") { clearErrors(); showError(d.control, d.message); return false; }
   S.described = d;
-  S.controls.batteries_off = []; S.controls.radars_off = [];
+  S.controls.batteries_off = []; S.controls.radars_off = []; S.controls.radar_ranges_km = {};
   S.controls.threat_area = d.launch_areas.includes(area) ? area : "all";
   fillSelect("threat_area", [["all", "all areas"], ...d.launch_areas.map((a) => [a, a])], false);
   $("threat_area").value = S.controls.threat_area;
