@@ -33,7 +33,7 @@ def test_assess_writes_report_summary_and_data_files(report_dir):
     kinds = {p.suffix for p in (report_dir / "data").iterdir()}
     assert {".nc", ".geojson", ".csv", ".json"} <= kinds
     assert summary["scenario"] == "epaa-2018" and summary["version"]
-    assert summary["models"] == {"earth": "wgs84", "rotation": True, "drag": False}
+    assert summary["models"] == {"earth": "wgs84", "rotation": True, "drag": False, "refraction": "atmosphere"}
     assert not summary["not_computed"], summary["not_computed"]
 
 

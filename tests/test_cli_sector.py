@@ -66,7 +66,9 @@ def test_a_point_in_no_sector_has_no_side_and_any_side_may_engage(place, at, cou
 def test_json_carries_the_point_and_the_provenance(capsys):
     d = answer("54.687,25.280", capsys)
     assert (d["lat_deg"], d["lon_deg"], d["scenario"]) == (54.687, 25.28, "sectoral-2010")
+    refraction = d["models"].pop("refraction")
     assert d["version"] and d["models"] == {"earth": "wgs84", "rotation": True, "drag": False}
+    assert refraction and set(refraction.values()) == {"atmosphere"}  # each radar's model, default
     assert set(d) == {"lat_deg", "lon_deg", "country", "sector", "side", "note", "scenario", "version",
                       "models", "seed"}
 
