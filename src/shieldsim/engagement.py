@@ -43,8 +43,8 @@ from numba import njit, prange
 
 from .earth import to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
-                          Battery, _ground_range, arrival_near, earliest_arrival, feasible_time_one, max_coast_speed,
-                          reach)
+                          Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
+                          max_coast_speed, reach)
 from .trajectory import Models, Trajectory, fly_states
 
 DEFAULT_KILL_ASSESSMENT = 30.0
@@ -96,7 +96,7 @@ class Engagement:
 
 
 @njit(cache=True)
-def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, kill_assessment, work, b, v, feas,
+def _engage_pair(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, work, b, v, feas,
                  res):
     """One threat x one battery. res <- [launch_latest, first_time, last_time, first_k, shots].
     ``win`` = (earliest, latest) intercept time the guidance allows (samples outside are not
@@ -131,7 +131,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, k
         tau_hi = t[k] - l0
         if tau_hi < tau_lo:
             continue
-        if _ground_range(site, p) > params[P_RANGE]:
+        if _ground_range(site, p, ellipsoid) > params[P_RANGE]:
             continue
         dx = p[0] - site[0]
         dy = p[1] - site[1]
@@ -139,7 +139,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, k
         dist = math.sqrt(dx * dx + dy * dy + dz * dz)
         if dist > powered + vmax * (tau_hi - t_burn) + w_r * tau_hi:
             continue
-        tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work)
+        tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work)
         if math.isnan(tau_f):
             continue
         feas[k] = tau_f
@@ -150,7 +150,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, k
         if next_launch == l0:
             ok = True
         else:
-            ok = not math.isnan(feasible_time_one(site, p, t[k] - next_launch, params, gm, omega, r_floor,
+            ok = not math.isnan(feasible_time_one(site, p, t[k] - next_launch, params, gm, omega, ellipsoid,
                                                   b, v, work))
         if ok:
             shots += 1
@@ -172,7 +172,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, k
         tau_bound = max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r))
         if t[k] - tau_bound <= latest:
             continue
-        tau_a = arrival_near(site, p, feas[k], guess, params, gm, omega, r_floor, b, v, work)
+        tau_a = arrival_near(site, p, feas[k], guess, params, gm, omega, ellipsoid, b, v, work)
         guess = tau_a
         if t[k] - tau_a > latest:
             latest = t[k] - tau_a
@@ -184,7 +184,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, k
 
 
 @njit(cache=True, parallel=True)
-def _engage_kernel(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, win, kill_assessment, out):
+def _engage_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, out):
     n = pos.shape[0]
     nb = sites.shape[0]
     for i in prange(n):
@@ -193,7 +193,7 @@ def _engage_kernel(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, win
         v = np.empty(3)
         feas = np.empty(t.shape[0])
         for j in range(nb):
-            _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, vmax[j], l0[i, j], win[i, j],
+            _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
                          kill_assessment, work, b, v, feas, out[i, j])
 
 
@@ -274,7 +274,7 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
     vmax = np.array([max_coast_speed(params[j], float(np.linalg.norm(sites[j])), earth.gm, omega) for j in range(nb)])
     out = np.empty((n, nb, 5))
     _engage_kernel(pos, alt, np.ascontiguousarray(trajectories.time, dtype=float), sites, params, earth.gm, omega,
-                   earth.polar_radius, vmax, l0, win, float(kill_assessment), out)
+                   ellipsoid_of(earth), vmax, l0, win, float(kill_assessment), out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)
