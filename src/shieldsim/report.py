@@ -250,7 +250,8 @@ class DeterrentResult:
     """The deterrent matrix. ``fraction_engageable`` per battery is computed from ``pairs``
     when left None. ``speed_figure``: fraction engageable against interceptor speed;
     ``figures``: further plots (e.g. the map of tracks). ``published``: short notes comparing
-    with published studies (rendered as a list)."""
+    with published studies (rendered as a list). ``by_shape``: fraction engageable per battery
+    for each flight shape (shown side by side), with ``flights_by_shape`` and ``shape_note``."""
 
     pairs: list[DeterrentPair]
     fraction_engageable: dict[str, float] | None = None
@@ -258,6 +259,9 @@ class DeterrentResult:
     figures: list = field(default_factory=list)
     published: list[str] = field(default_factory=list)
     notes: str = ""
+    by_shape: dict[str, dict[str, float]] | None = None  # flight shape -> battery -> fraction engageable
+    flights_by_shape: dict[str, int] | None = None  # flight shape -> flights counted
+    shape_note: str = ""  # how the shapes are defined
 
 
 @dataclass
@@ -787,6 +791,9 @@ def summary_dict(assessment: Assessment) -> dict:
             "fraction_engageable_all": (k / n) if n else None,
             "fraction_engageable": _deterrent_fractions(det),
             "by_base": _by_base(det),
+            "fraction_engageable_by_shape": None if det.by_shape is None else {
+                str(k): {str(b): _number(f) for b, f in row.items()} for k, row in det.by_shape.items()},
+            "flights_by_shape": None if det.flights_by_shape is None else dict(det.flights_by_shape),
             "pairs": [{"base": p.base, "aim_point": p.aim_point, "threat": p.threat, "battery": p.battery,
                        "engageable": bool(p.engageable), "margin_s": _number(p.margin_s),
                        "min_speed_kms": _number(p.min_speed_kms)} for p in det.pairs],
@@ -1327,6 +1334,8 @@ class _Page:
                            for b in s["fraction_engageable"])
             out.append('<h3>Fraction of cases engageable, per battery</h3><div class="table-wrap"><table><thead><tr>'
                        f'<th>Battery</th><th class="num">Fraction engageable</th></tr></thead><tbody>{rows}</tbody></table></div>')
+        if s.get("fraction_engageable_by_shape"):
+            out.append(self.deterrent_shapes(s))
         if s["by_base"]:
             batteries = list(next(iter(s["by_base"].values())))
             head = "".join(f'<th class="num">{_text(b)}</th>' for b in batteries)
@@ -1356,6 +1365,20 @@ class _Page:
             out.append("<h3>Against published studies</h3><ul>" + "".join(f"<li>{_text(x)}</li>" for x in d.published) + "</ul>")
         out.append(_paragraphs(d.notes))
         return "".join(out)
+
+    def deterrent_shapes(self, s: dict) -> str:
+        """The fraction of flights engageable per battery, one column per flight shape."""
+        by = s["fraction_engageable_by_shape"]
+        shapes = list(by)
+        batteries = list(dict.fromkeys(b for row in by.values() for b in row))
+        head = "".join(f'<th class="num">{_text(k)} ({s["flights_by_shape"].get(k, 0):,} flights)</th>' for k in shapes)
+        rows = "".join(f"<tr><td>{_text(b)}</td>"
+                       + "".join(self.num(("deterrent", "fraction_engageable_by_shape", k, b), _fmt_pct)
+                                 if b in by[k] else '<td class="num">-</td>' for k in shapes)
+                       + "</tr>" for b in batteries)
+        return ("<h3>Fraction of flights engageable, per flight shape</h3>"
+                f'<div class="table-wrap"><table><thead><tr><th>Battery</th>{head}</tr></thead>'
+                f"<tbody>{rows}</tbody></table></div>" + _paragraphs(self.a.deterrent.shape_note))
 
     def cooperation(self) -> str:
         if self.a.cooperation is None:

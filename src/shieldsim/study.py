@@ -279,10 +279,11 @@ def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step:
 
 
 def fly_within_reach(arch: Architecture, threat: str, lat, lon, target_lat, target_lon,
-                     step: float = DEFAULT_STEP_S, kind: str | None = None, apogee: float | None = None):
+                     step: float = DEFAULT_STEP_S, kind: str | None = None, apogee=None):
     """`fly` the pairs (lat, lon) -> (target_lat, target_lon) (rad, arrays) whose target lies
     within the class's reach from its launch point (`reachable`), leaving out those it cannot
-    fly in the shape.
+    fly in the shape. ``apogee`` (m, lofted/depressed): None (the scenario's), a scalar, or one
+    per pair.
 
     Returns (`trajectory.Aim` of the flown pairs, or None if none is flown; (M,) indices of the
     flown pairs, in the trajectory's order; {pair index: reason} for the pairs left out).
@@ -301,7 +302,7 @@ def fly_within_reach(arch: Architecture, threat: str, lat, lon, target_lat, targ
 
     try:
         traj = fly(arch, threat, lat[idx], lon[idx], target_lat[idx], target_lon[idx], step=step, kind=kind,
-                   unreachable="skip", apogee=apogee)
+                   unreachable="skip", apogee=apogee if np.ndim(apogee) == 0 else np.asarray(apogee, float)[idx])
     except AimError as err:  # the class can fly none of them in this shape
         reasons.update({int(i): " ".join(str(err).split()) for i in idx})
         return None, idx[:0], reasons
@@ -831,14 +832,34 @@ studies: a track as soon as the launch is reported)."""
 FORWARD_RADAR = "kurecik-tpy2"
 """Name of the forward radar removed by the ``no-forward-radar`` variant."""
 
+FLIGHT_SHAPES = ("minimum-energy", "depressed", "lofted")
+"""Flight shapes of the deterrent study (`trajectory.aim` kinds)."""
+
+SHAPE_APOGEE_FRACTION = {"depressed": 0.5, "lofted": 1.5}
+"""Apogee of a depressed / lofted deterrent flight as a fraction of the minimum-energy apogee of
+the same class between the same launch and aim points (free-flight apogee above WGS84).
+NOTIONAL shieldsim convention, not taken from a source: depressed (lower, faster) and lofted
+(higher, slower) ICBM and SLBM trajectories are discussed in the open literature, e.g.
+'Depressed Trajectory SLBMs', Science & Global Security 3 (1992) 101-159 (L. Gronlund and
+D. Wright; cited from a secondary listing, not verified against the original), but no
+published fraction is used here. Results depend on it: run the study at other fractions
+(``shieldsim deterrent --depressed-fraction/--lofted-fraction``) to see how much."""
+
+SHAPE_CONVENTION_SOURCE = ("NOTIONAL: apogee = fraction x the pair's minimum-energy apogee (shieldsim convention); "
+                           "depressed trajectories: 'Depressed Trajectory SLBMs', Science & Global Security 3 (1992) "
+                           "101-159, not verified against the original")
+
 
 def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str | None = None,
-                      step: float = DEFAULT_STEP_S, apogee: float | None = None):
+                      step: float = DEFAULT_STEP_S, apogee: float | None = None,
+                      apogee_fraction: float | None = None):
     """Fly every threat class of every launch area (``areas``, default all) to every aim point
     (``aim_names``, default all) the class can reach on the requested trajectory (``kind``,
-    default the scenario's; lofted/depressed need ``apogee`` in m or the scenario's
-    ``apogee_km``). Returns one `trajectory.Trajectory` (common time grid, NaN-padded), (N,)
-    labels base, threat, aim_point, and a list of (base, threat, aim_point, reason) left out."""
+    default the scenario's). Lofted/depressed flights need an apogee: ``apogee`` in m, else
+    ``apogee_fraction`` x the minimum-energy apogee of each pair (`SHAPE_APOGEE_FRACTION`), else
+    the scenario's ``apogee_km``. Returns one `trajectory.Trajectory` (common time grid,
+    NaN-padded), (N,) labels base, threat, aim_point, and a list of (base, threat, aim_point,
+    reason) left out."""
     from .trajectory import Trajectory
 
     sc = arch.scenario
@@ -850,14 +871,19 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
         pts = scen.launch_points(sc, area)
         for cls in sc.launch_areas[area].threats:
             shape = kind or sc.threats[cls].trajectory
-            if shape != "minimum-energy" and apogee is None and sc.threats[cls].apogee_km is None:
+            by_fraction = shape != "minimum-energy" and apogee is None and apogee_fraction is not None
+            if shape != "minimum-energy" and apogee is None and not by_fraction and sc.threats[cls].apogee_km is None:
                 raise ValueError(f"a {shape} flight of {cls!r} needs an apogee (none in the scenario); "
                                  "allowed: give one, e.g. 2000 km lofted or 600 km depressed")
             for p in range(len(pts.names)):
                 name = area if len(pts.names) == 1 else f"{area}[{p}]"
-                traj, kept, reasons = fly_within_reach(arch, cls, np.full(idx.size, pts.lat[p]),
-                                                       np.full(idx.size, pts.lon[p]), aims.lat[idx], aims.lon[idx],
-                                                       step=step, kind=shape, apogee=apogee)
+                lat0, lon0 = np.full(idx.size, pts.lat[p]), np.full(idx.size, pts.lon[p])
+                if by_fraction:
+                    traj, kept, reasons = _fly_fraction_of_min_energy(arch, cls, lat0, lon0, aims.lat[idx],
+                                                                      aims.lon[idx], step, shape, apogee_fraction)
+                else:
+                    traj, kept, reasons = fly_within_reach(arch, cls, lat0, lon0, aims.lat[idx], aims.lon[idx],
+                                                           step=step, kind=shape, apogee=apogee)
                 skipped += [(name, cls, aims.names[idx[i]], why) for i, why in reasons.items()]
                 if traj is None:
                     continue
@@ -870,6 +896,21 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
     traj = Trajectory.concat(parts)
     traj.labels = np.array([f"{b} {c} -> {a}" for b, c, a in zip(base, threat, aim_pt)], dtype=object)
     return traj, np.array(base, dtype=object), np.array(threat, dtype=object), np.array(aim_pt, dtype=object), skipped
+
+
+def _fly_fraction_of_min_energy(arch: Architecture, cls: str, lat, lon, target_lat, target_lon, step, shape,
+                                fraction: float):
+    """`fly_within_reach` in ``shape`` with each pair's apogee ``fraction`` x its minimum-energy
+    apogee (pairs the class cannot fly minimum-energy are left out with that reason)."""
+    me, kept_me, reasons = fly_within_reach(arch, cls, lat, lon, target_lat, target_lon, step=step,
+                                            kind="minimum-energy")
+    if me is None:
+        return None, kept_me, reasons
+    traj, sub, why = fly_within_reach(arch, cls, lat[kept_me], lon[kept_me], target_lat[kept_me],
+                                      target_lon[kept_me], step=step, kind=shape,
+                                      apogee=fraction * np.asarray(me.apogee_alt, dtype=float))
+    reasons.update({int(kept_me[i]): r for i, r in why.items()})
+    return traj, kept_me[sub], reasons
 
 
 def _variant_arch(arch: Architecture, variant: str, forward_radar: str = FORWARD_RADAR) -> Architecture:
@@ -917,6 +958,11 @@ def variant_track_times(arch: Architecture, traj, variant: str, forward_radar: s
     return variant_tracks(arch, traj, variant, forward_radar).track_time
 
 
+def _finite_or_none(x) -> float | None:
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
 @dataclass
 class DeterrentStudy:
     """Everything `deterrent_study` computed (see its docstring)."""
@@ -926,25 +972,32 @@ class DeterrentStudy:
     threat: np.ndarray
     aim_point: np.ndarray
     skipped: list
-    matrices: dict  # variant -> deterrent.DeterrentMatrix (the scenario's own batteries)
+    matrices: dict  # variant -> deterrent.DeterrentMatrix (the batteries of ``phase``)
     sweeps: dict  # phase -> variant -> deterrent.speed_sweep dict (nominal delays)
     delay_sweeps: dict  # phase -> speed_sweep dict over delays x speeds (sweep variant)
     ships: dict | None
     phase_batteries: dict  # phase -> battery names
     phase_matrices: dict = field(default_factory=dict)  # phase -> variant -> DeterrentMatrix (nominal speeds)
-    batteries: list = field(default_factory=list)  # the scenario's batteries (columns of ``matrices``)
+    batteries: list = field(default_factory=list)  # the batteries of ``phase`` (columns of ``matrices``)
     attrs: dict = field(default_factory=dict)
+    phase: str = ""  # the phase (scenario name) whose batteries and sensors ``matrices`` face
+    shape: str = ""  # the flight shape flown ("minimum-energy", "depressed", "lofted")
 
     def as_dict(self, primary: str = "scenario") -> dict:
-        """JSON-ready results: ``pairs`` (all variants, each row with its ``variant``),
-        ``fraction_engageable`` per battery for the ``primary`` variant, per-variant fractions,
-        minimum speeds of the western bases, the speed and delay sweeps, the ship sweep."""
+        """JSON-ready results. ``selection`` names what the top-level figures answer: the
+        ``phase`` whose batteries and sensors face the flights, the flight ``shape`` and the
+        ``primary`` sensor variant. ``pairs`` (that phase, all variants, each row with its
+        ``variant`` and ``shape``), ``fraction_engageable`` per battery for the ``primary``
+        variant, per-variant fractions and minimum speeds of the western bases (that phase);
+        ``by_phase`` per phase and sweep variant; the speed and delay sweeps, the ship sweep."""
         from .deterrent import WESTERN_BASES
 
         pairs = []
         for v, mx in self.matrices.items():
-            pairs += mx.pairs(variant=v)
-        prim = self.matrices.get(primary) or next(iter(self.matrices.values()))
+            pairs += mx.pairs(variant=v, shape=self.shape)
+        if self.matrices and primary not in self.matrices:
+            raise ValueError(f"unknown sensor variant {primary!r}; allowed: {', '.join(self.matrices)}")
+        prim = self.matrices.get(primary)
         sweeps = {}
         for ph, by_var in self.sweeps.items():
             sweeps[ph] = {}
@@ -957,9 +1010,11 @@ class DeterrentStudy:
         for ph, sw in self.delay_sweeps.items():
             delays[ph] = {"speed_kms": (sw["speeds"] / 1e3).tolist(), "delay_s": sw["delays"].tolist(),
                           "fraction_any": sw["fraction_any"].tolist()}
+        apogee = np.asarray(getattr(self.trajectories, "apogee_alt", np.array([])), dtype=float)
         return {
+            "selection": {"phase": self.phase, "variant": primary if self.matrices else None, "shape": self.shape},
             "pairs": pairs,
-            "fraction_engageable": prim.fraction_engageable(),
+            "fraction_engageable": prim.fraction_engageable() if prim is not None else {},
             "fraction_engageable_by_variant": {v: m.fraction_engageable() for v, m in self.matrices.items()},
             "min_speed_kms_western_bases": {v: m.min_speed_by_base([b for b in WESTERN_BASES if b in set(m.base)])
                                             for v, m in self.matrices.items()},
@@ -974,6 +1029,8 @@ class DeterrentStudy:
                                                              for b, a in self.ships["engageable"].items()}),
             "skipped_flights": [dict(base=b, threat=c, aim_point=a, reason=r) for b, c, a, r in self.skipped],
             "flights": int(len(self.base)),
+            "apogee_km": {"min": _finite_or_none(np.nanmin(apogee) / 1e3) if np.isfinite(apogee).any() else None,
+                          "max": _finite_or_none(np.nanmax(apogee) / 1e3) if np.isfinite(apogee).any() else None},
             "attrs": self.attrs,
         }
 
@@ -1020,13 +1077,17 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
                     ship_step_deg: float = 2.0, ship_bases=None, areas=None, aim_names=None,
                     kind: str | None = None, step: float = DEFAULT_STEP_S, min_speed: bool = True,
                     forward_radar: str = FORWARD_RADAR, apogee: float | None = None,
+                    apogee_fraction: float | None = None,
                     progress=None, load=scen.load) -> DeterrentStudy:
     """The deterrent question for a scenario of strategic bases and aim points.
 
     1. Fly every base's classes to every aim point (`deterrent_flights`, scenario trajectory
-       shape unless ``kind`` is given; ``apogee`` in m for lofted/depressed).
-    2. For each sensor variant, the `deterrent.DeterrentMatrix` against the scenario's own
-       batteries (engageable, window, margin, minimum speed).
+       shape unless ``kind`` is given; lofted/depressed at ``apogee`` m, else at
+       ``apogee_fraction`` x each pair's minimum-energy apogee, else the scenario's).
+    2. For each sensor variant, the `deterrent.DeterrentMatrix` against the batteries and
+       sensors of the last of ``phases`` (the scenario's own when ``phases`` is empty): the
+       phase the top-level results answer for (`DeterrentStudy.phase`; engageable, window,
+       margin, minimum speed).
     3. For each phase in ``phases`` (built-in scenario names; their batteries and sensors face the
        same flights): the matrix at the phase's own interceptor figures for each of
        ``sweep_variants``, and the fraction engageable against interceptor burnout speed (``speeds_kms``,
@@ -1046,27 +1107,35 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
 
     report = progress or (lambda *a: None)
     speeds = np.arange(3.0, 7.0 + 1e-9, 0.25) if speeds_kms is None else np.asarray(speeds_kms, dtype=float)
-    traj, base, threat, aim_pt, skipped = deterrent_flights(arch, areas, aim_names, kind, step, apogee)
+    traj, base, threat, aim_pt, skipped = deterrent_flights(arch, areas, aim_names, kind, step, apogee,
+                                                            apogee_fraction)
+    shape = kind or ",".join(dict.fromkeys(arch.scenario.threats[c].trajectory for c in dict.fromkeys(threat)))
     total = len(variants) + len(phases) * (len(sweep_variants) + 1) + (1 if ship_interceptor else 0)
     done = 0
+    phase_arch = {ph: arch if ph == arch.name else Architecture.from_scenario(load(ph)) for ph in phases}
+    primary = list(phases)[-1] if len(phases) else arch.name
+    prim_arch = phase_arch.get(primary, arch)
     matrices = {}
     for v in variants:
-        tr = variant_tracks(arch, traj, v, forward_radar)
-        matrices[v] = det.deterrent_matrix(traj, arch.batteries, tr.track_time, base, threat, aim_pt,
+        tr = variant_tracks(prim_arch, traj, v, forward_radar)
+        matrices[v] = det.deterrent_matrix(traj, prim_arch.batteries, tr.track_time, base, threat, aim_pt,
                                            min_speed=min_speed, intercept_window=tr.intercept_window,
-                                           attrs=provenance(arch, variant=v, trajectory=kind or "scenario"))
+                                           attrs=provenance(prim_arch, variant=v, trajectory=shape))
         done += 1
         report("matrix", done, total)
     sweeps, delay_sweeps, phase_bats, phase_mx = {}, {}, {}, {}
     for ph in phases:
-        pa = arch if ph == arch.name else Architecture.from_scenario(load(ph))
+        pa = phase_arch[ph]
         phase_bats[ph] = [b.name for b in pa.batteries]
         sweeps[ph], phase_mx[ph] = {}, {}
         for v in sweep_variants:
             tr = variant_tracks(pa, traj, v, forward_radar)
-            phase_mx[ph][v] = det.deterrent_matrix(traj, pa.batteries, tr.track_time, base, threat, aim_pt,
-                                                   min_speed=min_speed, intercept_window=tr.intercept_window,
-                                                   attrs=provenance(pa, variant=v, trajectory=kind or "scenario"))
+            if ph == primary and v in matrices:
+                phase_mx[ph][v] = matrices[v]  # the same phase, variant and flights: computed above
+            else:
+                phase_mx[ph][v] = det.deterrent_matrix(traj, pa.batteries, tr.track_time, base, threat, aim_pt,
+                                                       min_speed=min_speed, intercept_window=tr.intercept_window,
+                                                       attrs=provenance(pa, variant=v, trajectory=shape))
             sweeps[ph][v] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3,
                                             intercept_window=tr.intercept_window)
             done += 1
@@ -1102,11 +1171,82 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
                      "positions": int(lat.size), "engageable": per_base}
         done += 1
         report("ships", done, total)
-    attrs = provenance(arch, trajectory=kind or "scenario", apogee_km=None if apogee is None else apogee / 1e3,
-                       step_s=step, variants=list(variants),
+    attrs = provenance(arch, trajectory=shape, apogee_km=None if apogee is None else apogee / 1e3,
+                       apogee_fraction_of_minimum_energy=None if apogee is not None or shape == "minimum-energy"
+                       else apogee_fraction,
+                       apogee_convention=SHAPE_CONVENTION_SOURCE if apogee is None and apogee_fraction is not None
+                       and shape != "minimum-energy" else None,
+                       phase=primary, step_s=step, variants=list(variants),
                        phases=list(phases), forward_radar=forward_radar, delay_variant=delay_variant,
                        ship_timeline=delay_variant,
                        speed_kms=[float(speeds[0]), float(speeds[-1]), float(speeds[1] - speeds[0]) if speeds.size > 1 else 0.0],
                        delays_s=list(map(float, delays_s)))
     return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats,
-                          phase_mx, list(arch.batteries), attrs)
+                          phase_mx, list(prim_arch.batteries), attrs, phase=primary, shape=shape)
+
+
+@dataclass
+class DeterrentShapes:
+    """`deterrent_study` once per flight shape: ``studies`` {shape: `DeterrentStudy`} in the
+    order asked (the first is the one the top-level results answer for), ``fractions`` {shape:
+    apogee as a fraction of the minimum-energy apogee, None for minimum-energy or when an
+    absolute ``apogee`` was given}."""
+
+    studies: dict
+    fractions: dict = field(default_factory=dict)
+
+    @property
+    def first(self) -> DeterrentStudy:
+        return next(iter(self.studies.values()))
+
+    def as_dict(self, primary: str = "scenario") -> dict:
+        """The first shape's `DeterrentStudy.as_dict` at the top level (its ``selection`` names
+        phase, variant and shape), plus ``shapes``, the apogee convention (``shape_apogee``),
+        ``fraction_engageable_by_shape`` {shape: {battery: fraction}} (the selected phase and
+        variant, side by side) and ``by_shape`` {shape: that shape's full results}."""
+        by_shape = {k: st.as_dict(primary) for k, st in self.studies.items()}
+        out = dict(next(iter(by_shape.values())))
+        out["shapes"] = list(self.studies)
+        out["shape_apogee"] = {"fraction_of_minimum_energy": dict(self.fractions), "source": SHAPE_CONVENTION_SOURCE}
+        out["fraction_engageable_by_shape"] = {k: d["fraction_engageable"] for k, d in by_shape.items()}
+        out["flights_by_shape"] = {k: d["flights"] for k, d in by_shape.items()}
+        out["by_shape"] = by_shape
+        return out
+
+    def to_report(self, variant: str = "cue-as-track", figures: bool = True, published=(), notes: str = ""):
+        """The first shape's `DeterrentStudy.to_report`, with the fraction engageable of every
+        shape side by side (``by_shape``, ``flights_by_shape``)."""
+        rep = self.first.to_report(variant, figures=figures, published=published, notes=notes)
+        rep.by_shape = {k: st.matrices[variant].fraction_engageable() for k, st in self.studies.items()
+                        if variant in st.matrices}
+        rep.flights_by_shape = {k: int(len(st.base)) for k, st in self.studies.items()}
+        rep.shape_note = (f"Depressed and lofted flights reach apogee at {self.fractions.get('depressed')} and "
+                          f"{self.fractions.get('lofted')} times each pair's minimum-energy apogee "
+                          f"({SHAPE_CONVENTION_SOURCE}); pairs a class cannot fly in a shape are left out, so "
+                          "the shapes may count different flights.")
+        return rep
+
+
+def deterrent_shapes(arch: Architecture, shapes=FLIGHT_SHAPES, fractions=None, apogee: float | None = None,
+                     progress=None, **kwargs) -> DeterrentShapes:
+    """`deterrent_study` for each of ``shapes`` (`FLIGHT_SHAPES` kinds): depressed and lofted
+    flights at ``fractions`` {shape: fraction} (default `SHAPE_APOGEE_FRACTION`) of each pair's
+    minimum-energy apogee, or at ``apogee`` m for all when given. ``kwargs`` go to
+    `deterrent_study`; ``progress(stage, done, total)`` counts the work of all shapes (the stage
+    prefixed by the shape)."""
+    fr = dict(SHAPE_APOGEE_FRACTION, **(fractions or {}))
+    shapes = list(dict.fromkeys(shapes))
+    bad = [k for k in shapes if k not in FLIGHT_SHAPES]
+    if bad or not shapes:
+        raise ValueError(f"unknown flight shape {', '.join(bad) or '(none)'}; allowed: {', '.join(FLIGHT_SHAPES)}")
+    studies, used = {}, {}
+    for n, k in enumerate(shapes):
+        def report(stage, done, total, k=k, n=n):
+            if progress:
+                progress(f"{k}: {stage}", n * total + done, len(shapes) * total)
+
+        frac = None if (k == "minimum-energy" or apogee is not None) else fr[k]
+        studies[k] = deterrent_study(arch, kind=k, apogee=None if k == "minimum-energy" else apogee,
+                                     apogee_fraction=frac, progress=report, **kwargs)
+        used[k] = frac
+    return DeterrentShapes(studies, used)
