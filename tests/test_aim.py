@@ -236,7 +236,7 @@ def test_many_targets_from_one_launch_point_hit_with_the_controls_of_single_aims
 
 @pytest.mark.parametrize("spread_lon", [False, True])
 def test_warm_start_flies_fewer_flights_than_a_cold_start(cat, monkeypatch, spread_lon):
-    import shieldsim.trajectory as T
+    import shieldsim.trajectory.aiming as T
 
     rows = []
     real = T._evaluate

@@ -32,7 +32,7 @@ def _trajectories(n, seed=2, step=4.0, models=Models()):
                       beta=np.full(n, 5000.0), models=models)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _threats():
     return _trajectories(12)
 
@@ -48,7 +48,7 @@ def _batteries():
 TRACK = np.linspace(40.0, 150.0, 12)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _base() -> Engagement:
     return engage(_threats(), _batteries(), TRACK)
 

@@ -379,7 +379,7 @@ def test_territory_of_gives_sea_within_12_nautical_miles_to_the_nearest_coast():
             part = shapely.intersection(c.geometry, window)
             if part.is_empty:
                 continue
-            d = shapely.distance(shapely.transform(part, lambda xy: np.column_stack(local.transform(*xy.T))),
+            d = shapely.distance(shapely.transform(part, lambda xy, local=local: np.column_stack(local.transform(*xy.T))),
                                  shapely.Point(0.0, 0.0)) / 1e3
             if d < nearest_km:
                 nearest_km, nearest = d, c.iso3

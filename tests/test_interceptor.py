@@ -9,7 +9,8 @@ from hypothesis import given, settings, strategies as st
 
 from shieldsim.earth import SPHERE, WGS84, to_ecef
 from shieldsim.interceptor import (Battery, Interceptor, catalogue, earliest_arrival, find, flyout_fan,
-                                   minimum_speed, plot_flyout_fan, reach)
+                                   minimum_speed, reach)
+from shieldsim.plots import plot_flyout_fan
 from shieldsim.trajectory import Models, fly_states
 
 CAT = catalogue()

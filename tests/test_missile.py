@@ -40,7 +40,7 @@ def test_every_catalogue_figure_has_a_source(cat):
             assert sum(m.stage_speed_fractions) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("name", ["scud-b", "nodong", "sejjil", "irbm", "ss-18", "ss-27"])
+@pytest.mark.parametrize("name", ["scud-b", "nodong", "sejjil", "irbm", "ss-18", "ss-27", "iran-icbm", "sineva", "bulava"])
 def test_computed_maximum_range_is_within_ten_percent_of_the_published_range(cat, name):
     m = cat[name]
     reach, kick = max_range(m, 0.0, 0.0, 0.0, Models(SPHERE, rotation=False, drag=True))

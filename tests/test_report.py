@@ -465,7 +465,7 @@ def test_csv_tables_hold_the_numbers_of_summary_json(written):
     out, index = written
     s = json.loads((out / "summary.json").read_text())
     listed = {d["path"] for d in s["data_files"]}
-    for section, (name, _, columns) in report.TABLES.items():
+    for name, _, _columns in report.TABLES.values():
         assert name in listed and (out / name).exists()
     with open(out / "deterrent-pairs.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
@@ -667,3 +667,21 @@ def test_claims_section_shows_the_ledger_and_the_headline_per_profile(written):
     assert [(r["profile"], r["threat_area"], int(r["population_defended"])) for r in rows] == [
         ("scenario", "all", 175_463_462), ("scenario", "tabriz", 175_463_463),
         ("independent", "all", 170_000_000), ("independent", "tabriz", 170_000_001)]
+
+
+def test_templates_and_css_are_declared_package_data():
+    """Every file the page is rendered from is matched by pyproject's package-data globs, so an
+    installed (non-editable) shieldsim can write the report."""
+    import fnmatch
+    import tomllib
+    from importlib.resources import files
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    globs = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["shieldsim"]
+    package = Path(str(files("shieldsim")))
+    shipped = [p.relative_to(package).as_posix() for p in (package / "report").rglob("*")
+               if p.is_file() and p.suffix in (".j2", ".css")]
+    assert any(p.endswith("page.html.j2") for p in shipped) and "report/style.css" in shipped
+    for p in shipped:
+        assert any(fnmatch.fnmatch(p, g) for g in globs), p

@@ -2,7 +2,7 @@
 launch detection, cueing and data sharing."""
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pytest
@@ -187,7 +187,7 @@ def test_fixed_face_never_sees_behind_its_field_of_regard():
     assert np.isfinite(S.detect(traj, [full]).first_detection[0, 0])
 
 
-@lru_cache(maxsize=None)
+@cache
 def random_fleet(n=24, seed=3):
     rng = np.random.default_rng(seed)
     return flights(d(34) + rng.uniform(-0.05, 0.05, n), d(50) + rng.uniform(-0.05, 0.05, n),

@@ -53,7 +53,8 @@ import typing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, TypeAdapter, ValidationError, \
     model_validator
@@ -189,7 +190,7 @@ class Override(BaseModel):
     source: Annotated[str, StringConstraints(max_length=4000)] = ""
 
     @model_validator(mode="after")
-    def _check(self) -> "Override":
+    def _check(self) -> Override:
         problems = []
         if not self.source.strip():
             problems.append("source is missing or empty; every override needs its public source "

@@ -117,7 +117,7 @@ class Raid:
         return np.array([lookup[a] for a in self.aim_point], dtype=np.int64)
 
     @classmethod
-    def from_spec(cls, spec: "RaidSpec") -> "Raid":
+    def from_spec(cls, spec: RaidSpec) -> Raid:
         times, areas, aims, missiles, points = [], [], [], [], []
         for w in spec.wave:
             for j in range(w.count):
@@ -134,7 +134,7 @@ class Raid:
         return self.launch_point[i] if self.launch_point else ""
 
     @classmethod
-    def from_dict(cls, doc: dict) -> "Raid":
+    def from_dict(cls, doc: dict) -> Raid:
         """From the content of a ``[raid]`` table (see `RaidSpec`)."""
         return cls.from_spec(RaidSpec.model_validate(doc))
 

@@ -45,7 +45,8 @@ import operator
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal, Sequence
+from typing import Literal
+from collections.abc import Callable, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -111,7 +112,7 @@ class CheckSpec(_Spec):
         return v
 
     @model_validator(mode="after")
-    def _consistent(self) -> "CheckSpec":
+    def _consistent(self) -> CheckSpec:
         if self.study == "unsupported":
             if not self.reason:
                 raise ValueError("an 'unsupported' check needs a reason saying which capability shieldsim lacks")
@@ -165,7 +166,7 @@ class Catalogue(_Spec):
     claim: list[ClaimSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique(self) -> "Catalogue":
+    def _unique(self) -> Catalogue:
         seen = set()
         for c in self.claim:
             if c.id in seen:
@@ -546,7 +547,7 @@ class _Context:
         for k, g in enumerate(groups):
             label = f"coverage {k + 1}/{len(groups)} ({len(g)} architectures) "
             res = study.coverage_many([a for _, a in g], grid_deg=self.grid_deg, executor=executor,
-                                      progress=lambda area, done, total: report(label + area, done, total))
+                                      progress=lambda area, done, total, label=label: report(label + area, done, total))
             out.update(zip((key for key, _ in g), res))
         return out
 

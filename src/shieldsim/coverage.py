@@ -167,7 +167,7 @@ class Footprint:
     attrs: dict = field(default_factory=dict)
 
     @classmethod
-    def from_summary(cls, lat_deg, lon_deg, summary: CellSummary, **kwargs) -> "Footprint":
+    def from_summary(cls, lat_deg, lon_deg, summary: CellSummary, **kwargs) -> Footprint:
         shape = (len(lat_deg), len(lon_deg))
         n_cells, engaging = summary.threatened.size, np.asarray(summary.engaging, bool)
         if engaging.size == 0:  # no flight was summarised

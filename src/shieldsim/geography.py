@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, cache
 from importlib import resources
 
 import numpy as np
@@ -371,7 +371,7 @@ def _iso2_to_iso3() -> dict[str, str]:
     return {k: v.iso3 for k, v in best.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _geodesic_area_km2(index: int) -> float:
     """Area of one Natural Earth unit on the WGS84 ellipsoid, km^2."""
     from pyproj import Geod
@@ -403,7 +403,7 @@ class Cities:
     def __len__(self) -> int:
         return int(self.population.size)
 
-    def subset(self, keep: np.ndarray) -> "Cities":
+    def subset(self, keep: np.ndarray) -> Cities:
         """The cities selected by a boolean mask or index array."""
         return Cities(*(getattr(self, f)[keep] for f in ("lat_deg", "lon_deg", "population", "iso3", "name")))
 

@@ -20,14 +20,15 @@ Reach model (physics first, nothing about guidance or propulsion design):
   surface between B and P are rejected: where the arc's perigee lies between B and P, its
   lowest height above the local ellipsoid surface (geodetic height, searched along the arc
   around the perigee) must not be negative; elsewhere the arc's height is concave in time
-  and lowest at B or P, which lie above the surface. The coast is in vacuum: drag on the interceptor is not
-  modelled, even when ``models.drag`` is on (it matters only for intercepts low in the
-  atmosphere, e.g. THAAD's lower band).
+  and lowest at B or P, which lie above the surface. The coast is in vacuum: drag on the
+  interceptor is not modelled, even when ``models.drag`` is on (it matters only for intercepts
+  low in the atmosphere, e.g. THAAD's lower band).
 * P is reachable at flight time tau (seconds after launch, tau > burn_time) if the needed
   ground-relative burnout speed is at most the interceptor's, P's altitude lies in
   [min_intercept_alt, max_intercept_alt] and its ground range from the site -- the geodesic on
-  the model ellipsoid (WGS84) from the site to P's ground point -- is at most ``max_range``. The needed speed, as a function of tau, falls to a minimum (near the
-  minimum-energy arc) and then rises; shieldsim relies on this single minimum to find the
+  the model ellipsoid (WGS84) from the site to P's ground point -- is at most ``max_range``.
+  The needed speed, as a function of tau, falls to a minimum (near the minimum-energy arc)
+  and then rises; shieldsim relies on this single minimum to find the
   earliest arrival (the smallest tau with a low enough speed) by bracketing and regula falsi.
   The kill vehicle's own divert, guidance and seeker are not modelled.
 
@@ -755,25 +756,3 @@ def flyout_fan(interceptor: Interceptor, site, times, models: Models = Models(),
     return FlyoutFan(times=times, ground_range=ranges, altitude=altitudes, earliest=earliest, reachable=reachable,
                      heading=float(heading), interceptor=interceptor.name, models=models)
 
-
-def plot_flyout_fan(fan: FlyoutFan, ax=None):
-    """Draw the fan: filled contours of earliest arrival, one contour line per fan time.
-    Returns the matplotlib Axes."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 5))
-    r_km = fan.ground_range / 1e3
-    a_km = fan.altitude / 1e3
-    e = np.where(np.isfinite(fan.earliest), fan.earliest, np.nan)
-    if np.isfinite(e).any():
-        levels = np.unique(np.concatenate([[0.0], fan.times]))
-        cs = ax.contourf(r_km, a_km, e.T, levels=levels, cmap="viridis_r", extend="neither")
-        ax.contour(r_km, a_km, e.T, levels=fan.times, colors="k", linewidths=0.6)
-        plt.colorbar(cs, ax=ax, label="earliest arrival after launch (s)")
-    ax.set_xlabel("ground range from site (km)")
-    ax.set_ylabel("altitude (km)")
-    ax.set_title(f"{fan.interceptor} fly-out fan (heading {math.degrees(fan.heading):.0f} deg)")
-    ax.set_xlim(0, r_km.max())
-    ax.set_ylim(0, a_km.max())
-    return ax

@@ -14,7 +14,8 @@ coincides with Earth-fixed axes at launch):
   order-of-magnitude ballistic coefficient of the whole missile during the boost;
 * thrust: each stage burns with constant thrust while its mass falls, so its acceleration
   grows as A_k / (1 - t'/tau_k) (t' time since its ignition) from A_k at ignition to
-  ``stage_accel_ratio`` x A_k at its end; stages fire back to back. The accelerations are shared out by ``stage_speed_fractions`` and scaled together so
+  ``stage_accel_ratio`` x A_k at its end; stages fire back to back. The accelerations are shared out by ``stage_speed_fractions``
+  and scaled together so
   that the flight of greatest range (full burn, best pitch-over) on the non-rotating sphere
   with drag burns out at the published ``burnout_speed``: the ideal delta-v is the published
   burnout speed plus the gravity and drag losses that the integration itself produces
@@ -204,10 +205,12 @@ def _rk4_boost(t, y, dt, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, 
     _boost_accel(t, y, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta, bottom, step, log_rho, k1)
     for j in range(6):
         tmp[j] = y[j] + 0.5 * dt * k1[j]
-    _boost_accel(t + 0.5 * dt, tmp, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta, bottom, step, log_rho, k2)
+    _boost_accel(t + 0.5 * dt, tmp, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta,
+                 bottom, step, log_rho, k2)
     for j in range(6):
         tmp[j] = y[j] + 0.5 * dt * k2[j]
-    _boost_accel(t + 0.5 * dt, tmp, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta, bottom, step, log_rho, k3)
+    _boost_accel(t + 0.5 * dt, tmp, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta,
+                 bottom, step, log_rho, k3)
     for j in range(6):
         tmp[j] = y[j] + dt * k3[j]
     _boost_accel(t + dt, tmp, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta, bottom, step, log_rho, k4)

@@ -40,7 +40,8 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 
 MANIFEST = "manifest.json"
 LOG = "chunks.log"
@@ -81,7 +82,7 @@ class Executor:
     def close(self) -> None:
         """Release workers (no-op in-process)."""
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -145,7 +146,7 @@ class DaskExecutor(Executor):
         if pending and getattr(self.client, "status", None) == "running":
             try:
                 self.client.cancel(pending)
-            except Exception:  # noqa: BLE001 -- the cluster may be gone; nothing left to cancel
+            except Exception:
                 pass
 
     def as_completed(self, fn, items):
@@ -163,7 +164,7 @@ class DaskExecutor(Executor):
                     future, result = next(results)
                 except StopIteration:
                     break
-                except Exception as err:  # noqa: BLE001 -- sorted into a lost cluster or the work's error
+                except Exception as err:
                     lost = self._lost(err)
                     if lost is None:
                         raise
@@ -196,7 +197,7 @@ class DaskExecutor(Executor):
     def close(self) -> None:
         try:
             self.client.close(timeout=10)
-        except Exception:  # noqa: BLE001 -- a client whose scheduler is gone may fail to close cleanly
+        except Exception:
             pass
         finally:
             if self.cluster is not None:
@@ -591,7 +592,7 @@ def _read_chunk(out: Path, key: str, record: dict | None) -> tuple[Any, dict | N
                 raise ValueError("no arrays")
         else:
             value = json.loads(data.decode("utf-8"))
-    except Exception as err:  # noqa: BLE001 -- whatever the loader trips on, the file is damaged
+    except Exception as err:
         return _MISSING, None, f"{path.name} cannot be loaded: {type(err).__name__}: {' '.join(str(err).split())[:120]}"
     return value, record or _record(path.name, data), None
 

@@ -150,7 +150,7 @@ class RadarSpec(_Spec):
     source: Text = ""
 
     @model_validator(mode="after")
-    def _consistent(self) -> "RadarSpec":
+    def _consistent(self) -> RadarSpec:
         problems = []
         if self.field == "fixed" and (self.boresight_deg is None or self.half_width_deg is None):
             problems.append("a fixed face needs boresight_deg and half_width_deg")
@@ -205,7 +205,7 @@ class InterceptorSpec(_Spec):
     source: Text = ""
 
     @model_validator(mode="after")
-    def _band(self) -> "InterceptorSpec":
+    def _band(self) -> InterceptorSpec:
         if self.min_intercept_alt_km >= self.max_intercept_alt_km:
             raise ValueError("min_intercept_alt_km must be below max_intercept_alt_km")
         return self
@@ -263,7 +263,7 @@ class ThreatSpec(_Spec):
     source: Text = ""
 
     @model_validator(mode="after")
-    def _complete(self) -> "ThreatSpec":
+    def _complete(self) -> ThreatSpec:
         if self.missile is not None:
             extra = [k for k in ("stage_burn_times_s", "stage_speed_fractions", "burnout_speed_kms",
                                  "published_range_km") if getattr(self, k) is not None]
@@ -308,7 +308,7 @@ class LaunchAreaSpec(_Spec):
     source: Text = ""
 
     @model_validator(mode="after")
-    def _rule(self) -> "LaunchAreaSpec":
+    def _rule(self) -> LaunchAreaSpec:
         if (self.points is None) == (self.polygon_deg is None):
             raise ValueError("give exactly one of points or polygon_deg")
         if self.points is not None and self.sampling != "points":
@@ -350,7 +350,7 @@ class DefendedSpec(_Spec):
                     "foothills and Caucasus, roughly 34-72 N, 25 W-45 E, 0.5 degree grid")
 
     @model_validator(mode="after")
-    def _box(self) -> "DefendedSpec":
+    def _box(self) -> DefendedSpec:
         if self.lat_min_deg >= self.lat_max_deg or self.lon_min_deg >= self.lon_max_deg:
             raise ValueError("need lat_min_deg < lat_max_deg and lon_min_deg < lon_max_deg")
         if self.lon_max_deg - self.lon_min_deg > 360:
@@ -393,7 +393,7 @@ class SectorSpec(_Spec):
     source: Text = ""
 
     @model_validator(mode="after")
-    def _extent(self) -> "SectorSpec":
+    def _extent(self) -> SectorSpec:
         if self.countries is None and self.polygon_deg is None:
             raise ValueError("give countries, polygon_deg or both (the countries' part inside the polygon)")
         if self.polygon_deg is not None and _polygon_area_deg2(self.polygon_deg) < 1e-6:
@@ -994,7 +994,7 @@ def interceptor_kwargs(name: str, spec: InterceptorSpec) -> dict:
         burnout_altitude=spec.burnout_alt_km * 1e3, min_intercept_alt=spec.min_intercept_alt_km * 1e3,
         max_intercept_alt=spec.max_intercept_alt_km * 1e3, max_range=spec.max_range_km * 1e3,
         launch_delay=spec.launch_delay_s, sspk=spec.sspk,
-        sources={f: spec.source for f in _INTERCEPTOR_FIELDS},
+        sources=dict.fromkeys(_INTERCEPTOR_FIELDS, spec.source),
     )
 
 
@@ -1055,7 +1055,7 @@ def missile_kwargs(name: str, spec: ThreatSpec) -> dict:
     src = spec.source
     kw = dict(name=name, stage_burn_times=tuple(spec.stage_burn_times_s), burnout_speed=spec.burnout_speed_kms * 1e3,
               beta=spec.beta_kgm2, rcs=spec.rcs_m2, published_range=spec.published_range_km * 1e3,
-              sources={k: src for k in ("stage_burn_times", "burnout_speed", "beta", "rcs", "published_range")})
+              sources=dict.fromkeys(("stage_burn_times", "burnout_speed", "beta", "rcs", "published_range"), src))
     if spec.stage_speed_fractions is not None:
         kw["stage_speed_fractions"] = tuple(spec.stage_speed_fractions)
     return kw
@@ -1081,7 +1081,7 @@ def missiles(sc: Scenario) -> dict:
             changes["beta"] = t.beta_kgm2
         if changes:
             sources = dict(getattr(m, "sources", {}) or {})
-            sources.update({k: t.source for k in changes})
+            sources.update(dict.fromkeys(changes, t.source))
             changes["sources"] = sources
             m = dataclasses.replace(m, **changes)
         out[name] = m

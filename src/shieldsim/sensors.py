@@ -141,7 +141,7 @@ class Radar:
             raise ValueError(f"radar {self.name!r}: cued_hits must be >= 1")
 
     @classmethod
-    def at_sea(cls, name: str, lat: float, lon: float, antenna_height: float, **kwargs) -> "Radar":
+    def at_sea(cls, name: str, lat: float, lon: float, antenna_height: float, **kwargs) -> Radar:
         """A ship-borne radar: the site is at sea level (height 0 on the model surface)."""
         return cls(name, lat, lon, antenna_height, platform="ship", site_altitude=0.0, **kwargs)
 

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from . import scenario as scen
+from .plots import difference_figure, draw_architecture, footprint_figure  # noqa: F401  (re-exported)
 
 AZIMUTH_STEP_DEG = 5.0
 """Spacing of the tabulated maximum range against launch azimuth, degrees."""
@@ -47,7 +48,7 @@ class Architecture:
     networks: dict
 
     @classmethod
-    def from_scenario(cls, sc: scen.Scenario) -> "Architecture":
+    def from_scenario(cls, sc: scen.Scenario) -> Architecture:
         return cls(sc, scen.models(sc), scen.missiles(sc), scen.batteries(sc), scen.battery_networks(sc),
                    {n.name: n for n in scen.networks(sc)})
 
@@ -755,68 +756,6 @@ def compare_options(options=COOPERATION_OPTIONS, areas: list[str] | None = None,
                              [results[name] for _, name in options])
 
 
-def draw_architecture(arch: Architecture, m, rcs_m2: float = 0.1) -> None:
-    """Overlay the architecture on a `maps.Map`: radar fields of regard (detection range
-    against ``rcs_m2``, capped at the instrumented range), radar sites, batteries and launch
-    points."""
-    from . import maps
-
-    radars = scen.radars(arch.scenario)
-    for k, r in enumerate(radars):
-        rng_km = min(float(r.detection_range(rcs_m2)), r.max_range) / 1e3
-        fixed = r.field == "fixed"
-        maps.add_radar_field(m, math.degrees(r.lat), math.degrees(r.lon), rng_km,
-                             math.degrees(r.boresight) if fixed else None,
-                             math.degrees(r.half_width) if fixed else None,
-                             label=f"Radar fields (detection range vs {rcs_m2:g} m²)" if k == 0 else None)
-    if radars:
-        maps.add_sites(m, [math.degrees(r.lat) for r in radars], [math.degrees(r.lon) for r in radars],
-                       labels=[r.name for r in radars], label="Radars", marker="o", color=maps.OKABE_ITO["reddish_purple"])
-    bats = arch.batteries
-    if bats:
-        maps.add_sites(m, [math.degrees(b.lat) for b in bats], [math.degrees(b.lon) for b in bats],
-                       labels=[f"{b.name} ({b.interceptor.name})" for b in bats], label="Interceptor batteries",
-                       marker="^", color=maps.OKABE_ITO["black"])
-    lat, lon = [], []
-    for area in arch.scenario.launch_areas:
-        pts = scen.launch_points(arch.scenario, area)
-        lat += list(np.degrees(pts.lat))
-        lon += list(np.degrees(pts.lon))
-    if lat:
-        maps.add_sites(m, lat, lon, label="Launch points", marker="x", color=maps.OKABE_ITO["vermillion"], size=5)
-
-
-def footprint_figure(arch: Architecture, fp, title: str | None = None):
-    """Map of a footprint: threatened and defended cells with the architecture."""
-    from . import maps
-
-    m = maps.europe_map(extent=_extent(arch))
-    maps.add_mask(m, fp.lat_deg, fp.lon_deg, fp.threatened & ~fp.defended, label="Threatened, not defended",
-                  color=maps.OKABE_ITO["orange"], alpha=0.35)
-    maps.add_mask(m, fp.lat_deg, fp.lon_deg, fp.defended, label="Defended")
-    draw_architecture(arch, m)
-    maps.finish(m, title or f"{arch.name}: defended area against {fp.threat_area}",
-                note=f"shieldsim {fp.attrs.get('version', '')}; grid {fp.attrs.get('grid_deg', '')} deg; "
-                     f"models {arch.models.as_dict()}")
-    return m.fig
-
-
-def difference_figure(arch: Architecture, before, after, title: str, labels=("Gained", "Lost", "Defended in both")):
-    """Map of cells gained and lost between two footprints on the same grid."""
-    from . import maps
-
-    m = maps.europe_map(extent=_extent(arch))
-    maps.add_difference(m, before.lat_deg, before.lon_deg, before.defended, after.defended, labels=labels)
-    draw_architecture(arch, m)
-    maps.finish(m, title)
-    return m.fig
-
-
-def _extent(arch: Architecture):
-    d = arch.scenario.defended
-    return (d.lon_min_deg, d.lon_max_deg, d.lat_min_deg, d.lat_max_deg)
-
-
 # ---------------------------------------------------------------------------------------------
 # The deterrent question (issue 8): strategic bases x aim points x batteries, per EPAA phase
 
@@ -1050,8 +989,8 @@ class DeterrentStudy:
         """The `report.DeterrentResult` of one sensor variant: its pairs (``margin_s`` > 0 is
         slack, < 0 the seconds the launch would have to come earlier), the speed-sensitivity
         plot of every phase and timeline, and the track map of that variant."""
-        from . import deterrent as det
-        from .report import DeterrentPair, DeterrentResult
+        from . import plots
+        from .results import DeterrentPair, DeterrentResult
 
         mx = self.matrices[variant]
         pairs = [DeterrentPair(base=r["base"], aim_point=r["aim_point"], battery=r["battery"],
@@ -1060,10 +999,10 @@ class DeterrentStudy:
         speed_fig, figs = None, []
         if figures and self.sweeps:
             speeds, curves, styles = self.speed_curves()
-            speed_fig = det.speed_figure(speeds, curves, "Fraction of ICBM flights engageable vs interceptor speed",
+            speed_fig = plots.speed_figure(speeds, curves, "Fraction of ICBM flights engageable vs interceptor speed",
                                          styles=styles)
         if figures and self.batteries:
-            figs.append(det.tracks_figure(self.trajectories, mx, self.batteries,
+            figs.append(plots.tracks_figure(self.trajectories, mx, self.batteries,
                                           f"ICBM tracks and the parts each site can reach [{variant}]"))
         return DeterrentResult(pairs=pairs, fraction_engageable=None, speed_figure=speed_fig, figures=figs,
                                published=list(published),

@@ -33,7 +33,8 @@ def assess(
     grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10,
                                    help="Coverage grid spacing, degrees (default: the scenario's) [0.05, 10]."),
     workers: int = typer.Option(None, "--workers", min=0, max=64,
-                                help="Run coverage batches on a local Dask cluster of N processes; 0 (the default) runs them in this process [0, 64]."),
+                                help="Run coverage batches on a local Dask cluster of N processes; 0 (the default) "
+                                     "runs them in this process [0, 64]."),
     cooperation: bool = typer.Option(True, "--cooperation/--no-cooperation",
                                      help="Compare NATO alone, separate systems sharing data, and sectors."),
     deterrent: bool = typer.Option(True, "--deterrent/--no-deterrent", help="Answer the deterrent question."),
@@ -77,7 +78,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
     import matplotlib
 
     matplotlib.use("Agg")
-    from .. import assumptions, report, study
+    from .. import assumptions, plots, report, study
     from .. import scenario as scen
 
     load = load or scen.load
@@ -113,7 +114,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         for name, fp in cov.footprints.items():
             for path in fp.write(data / f"footprint-{name}"):
                 files.append(report.DataFile(str(path.relative_to(out)), f"footprint against {name}"))
-            fig = study.footprint_figure(arch, fp)
+            fig = plots.footprint_figure(arch, fp)
             label = ALL_AREAS if name == "all" else name
             coverage_entries.append(report.coverage_result(
                 label, cov.population[name], threats=fp.threat_classes, map=report.Plot(fig, caption=(
@@ -147,7 +148,7 @@ def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, coope
         comparison = study.OptionsComparison([label for label, _ in options], [name for _, name in options],
                                              [by_name[name] for _, name in options])
         base_fp = comparison.results[0].footprints["all"]
-        diff_figs = [report.Plot(study.difference_figure(option_arch, base_fp, res.footprints["all"],
+        diff_figs = [report.Plot(plots.difference_figure(option_arch, base_fp, res.footprints["all"],
                                                          f"{label} compared with {comparison.labels[0]}"),
                                  caption=f"Cells gained (blue) and lost (orange) by '{label}', with its sites")
                      for label, res, option_arch in zip(comparison.labels[1:], comparison.results[1:], coop_archs[1:])]

@@ -26,7 +26,7 @@ def compare(
     import matplotlib
 
     matplotlib.use("Agg")
-    from .. import report, study
+    from .. import plots, report
     from .assess import run_assessment, summary_text
     from .coverage import load_architecture
 
@@ -46,7 +46,7 @@ def compare(
         for area, fp_a in cov_a.footprints.items():
             fp_b = cov_b.footprints.get(area)
             if fp_b is not None and fp_b.defended.shape == fp_a.defended.shape:
-                fig = study.difference_figure(arch_b, fp_a, fp_b, f"{arch_b.name} compared with {arch_a.name}: {area}",
+                fig = plots.difference_figure(arch_b, fp_a, fp_b, f"{arch_b.name} compared with {arch_a.name}: {area}",
                                               labels=(f"Defended only by {arch_b.name}", f"Defended only by {arch_a.name}",
                                                       "Defended by both"))
                 figures.append(report.Plot(fig, caption=f"Difference of defended areas against {area}"))

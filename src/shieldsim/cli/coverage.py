@@ -49,11 +49,14 @@ def select_areas(arch, names, option: str, noun: str = "threat area") -> list[st
 def coverage(
     scenario: str = typer.Argument("epaa-2018", help="Built-in scenario name or scenario TOML file."),
     threat_area: list[str] = typer.Option(None, "--threat-area", help="Only these launch areas (repeatable; default: all)."),
-    grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10, help="Grid spacing, degrees (default: the scenario's) [0.05, 10]."),
+    grid_deg: float = typer.Option(None, "--grid-deg", min=0.05, max=10, help="Grid spacing, degrees (default: the "
+                                                                              "scenario's) [0.05, 10]."),
     out: Path = typer.Option(Path("shieldsim-coverage"), "--out", help="Folder for netCDF, GeoJSON, CSV and maps."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
-    compare_options: bool = typer.Option(False, "--compare-options", help="Also compare NATO alone, separate systems sharing data, and sectors."),
-    workers: int = typer.Option(None, "--workers", min=0, max=64, help="Run batches on a local Dask cluster of N processes; 0 (the default) runs them in this process [0, 64]."),
+    compare_options: bool = typer.Option(False, "--compare-options", help="Also compare NATO alone, separate systems "
+                                                                          "sharing data, and sectors."),
+    workers: int = typer.Option(None, "--workers", min=0, max=64, help="Run batches on a local Dask cluster of N "
+                                                                       "processes; 0 (the default) runs them in this process [0, 64]."),
     scheduler: str = typer.Option(None, "--scheduler", help="Run batches on an existing Dask scheduler, e.g. tcp://host:8786."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
@@ -103,19 +106,19 @@ def write_coverage(arch, result, out: Path, comparison=None) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    from .. import maps, study
+    from .. import maps, plots
 
     out.mkdir(parents=True, exist_ok=True)
     files = []
     for area, fp in result.footprints.items():
         files += fp.write(out / f"footprint-{area}")
-        fig = study.footprint_figure(arch, fp)
+        fig = plots.footprint_figure(arch, fp)
         files += list(maps.save(fig, out / f"map-{area}"))
     if comparison is not None:
         base = comparison.results[0].footprints["all"]
         for label, res in zip(comparison.labels[1:], comparison.results[1:]):
             slug = label.lower().replace(" ", "-")
-            fig = study.difference_figure(arch, base, res.footprints["all"],
+            fig = plots.difference_figure(arch, base, res.footprints["all"],
                                           f"{label} compared with {comparison.labels[0]}")
             files += list(maps.save(fig, out / f"difference-{slug}"))
     return files

@@ -158,7 +158,7 @@ def _result(tl, traj, offset, names, sensors) -> list[dict]:
     sn = tl.sensor_names
     for i in range(len(tl)):
         rows = []
-        for j, s in enumerate(sensors):
+        for j in range(len(sensors)):
             rows.append({
                 "sensor": sn[j], "kind": tl.sensor_kinds[j], "fire_control": bool(tl.fire_control[j]),
                 "first_detection_s": tl.first_detection[i, j], "track_time_s": tl.sensor_track_time[i, j],
@@ -210,59 +210,15 @@ def _print_table(threats: list[dict], network: str, latency: float) -> None:
 
 
 def _plot(path: Path, th: dict, title: str) -> None:
-    """Timeline chart of one flight: per sensor, geometric coverage (light) and detectable
-    (dark) bars, first detection (triangle) and track (circle; filled = fire control);
-    vertical lines at the fused cue, fused track, burnout and impact."""
+    """Write `plots.detection_timeline_figure` of one flight's record to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = th["sensors"]
-    fig, ax = plt.subplots(figsize=(10, 2.4 + 0.6 * len(rows)))
-    for y, r in enumerate(reversed(rows)):
-        for a, b in r["visible_s"]:
-            ax.barh(y, b - a, left=a, height=0.6, color="#c6dbef", edgecolor="none")
-        for a, b in r["detectable_s"]:
-            ax.barh(y, max(b - a, 1.0), left=a, height=0.6, color="#2171b5" if r["kind"] == "radar" else "#fd8d3c",
-                    edgecolor="none")
-        t = r["first_detection_s"]
-        if t == t and t is not None:
-            ax.plot(t, y, marker="v", color="black", ms=8, ls="none")
-        t = r["track_time_s"] if r["kind"] == "radar" else r["report_time_s"]
-        if t == t and t is not None:
-            filled = r["kind"] == "radar" and r["fire_control"]
-            ax.plot(t, y, marker="o", ms=9, ls="none", color="#cb181d" if filled else "white",
-                    markeredgecolor="#cb181d", markeredgewidth=2)
-    lines = [("burnout_time_s", "grey", ":", "burnout"), ("impact_time_s", "black", "-", "impact"),
-             ("cue_time_s", "#fd8d3c", "--", "fused cue"), ("track_time_s", "#cb181d", "--", "fused track")]
-    marks = sorted(((th[key], color, style, label) for key, color, style, label in lines
-                    if th[key] is not None and th[key] == th[key]), key=lambda m: m[0])
-    for level, (t, color, style, label) in enumerate(marks):
-        ax.axvline(t, color=color, ls=style, lw=1.5)
-        ax.annotate(f"{label} {t:.0f} s", xy=(t, 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(0, 4 + 11 * (level % 4)), textcoords="offset points", ha="center", va="bottom",
-                    fontsize=8, color=color)
-    ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{r['sensor']}" + ("" if r["kind"] == "radar" else " (IR)") for r in reversed(rows)])
-    ax.set_ylim(-0.6, len(rows) - 0.2)
-    end = th["impact_time_s"] if th["impact_time_s"] == th["impact_time_s"] else None
-    ax.set_xlim(0, (end or ax.get_xlim()[1]) * 1.02)
-    ax.set_xlabel("time after launch, s")
-    ax.set_title(title, fontsize=10, pad=52)
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
+    from ..plots import detection_timeline_figure
 
-    ax.legend(handles=[Patch(color="#c6dbef", label="in coverage"), Patch(color="#2171b5", label="detectable"),
-                       Patch(color="#fd8d3c", label="boost seen (IR)"),
-                       Line2D([], [], marker="v", color="black", ls="none", label="first detection"),
-                       Line2D([], [], marker="o", color="#cb181d", ls="none", label="fire-control track"),
-                       Line2D([], [], marker="o", color="white", markeredgecolor="#cb181d", ls="none",
-                              label="cue / cue-quality track")],
-              loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.9 / (2.4 + 0.6 * len(rows))), ncol=6, fontsize=8,
-              frameon=False)
-    ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
+    fig = detection_timeline_figure(th, title)
     try:
         fig.savefig(path, dpi=120, bbox_inches="tight")
     except (OSError, ValueError) as err:

@@ -27,17 +27,32 @@ def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, h
 @app.command()
 def deterrent(
     scenario: str = typer.Argument("deterrent", help="Built-in scenario name or scenario TOML file."),
-    speed_kms_range: str = typer.Option("3:7:0.25", "--speed-kms-range", help="Interceptor burnout speeds of the sweep, START:STOP:STEP km/s [0.5, 12]."),
-    shape: str = typer.Option(None, "--shape", help="Flight shapes, comma-separated; the first is the one the top-level results answer for (default: minimum-energy,depressed,lofted) [minimum-energy, depressed, lofted]."),
-    trajectory: str = typer.Option(None, "--trajectory", help="One threat trajectory shape (same as --shape with one shape) [minimum-energy, lofted, depressed]."),
-    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of every lofted/depressed flight, km (default: a fraction of each pair's minimum-energy apogee) [100, 5000]."),
-    depressed_fraction: float = typer.Option(0.5, "--depressed-fraction", min=0.1, max=0.95, help="Apogee of depressed flights as a fraction of the pair's minimum-energy apogee (notional convention) [0.1, 0.95]."),
-    lofted_fraction: float = typer.Option(1.5, "--lofted-fraction", min=1.05, max=4.0, help="Apogee of lofted flights as a fraction of the pair's minimum-energy apogee (notional convention) [1.05, 4]."),
-    phase: list[str] = typer.Option(None, "--phase", help="Phase scenarios whose batteries face the flights (repeatable; default: epaa-2011, epaa-2015, epaa-2018, epaa-phase4); the top-level results answer for the last one."),
-    variant: str = typer.Option("scenario", "--variant", help="Sensor variant of the top-level fraction_engageable [scenario, no-forward-radar, no-space-cueing, cue-as-track]."),
+    speed_kms_range: str = typer.Option("3:7:0.25", "--speed-kms-range", help="Interceptor burnout speeds of the "
+                                                                              "sweep, START:STOP:STEP km/s [0.5, 12]."),
+    shape: str = typer.Option(None, "--shape", help="Flight shapes, comma-separated; the first is the one the "
+                                                    "top-level results answer for (default: minimum-energy,depressed,"
+                                                    "lofted) [minimum-energy, depressed, lofted]."),
+    trajectory: str = typer.Option(None, "--trajectory", help="One threat trajectory shape (same as --shape with one "
+                                                              "shape) [minimum-energy, lofted, depressed]."),
+    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of every lofted/depressed "
+                                                                                 "flight, km (default: a fraction of each "
+                                                                                 "pair's minimum-energy apogee) [100, 5000]."),
+    depressed_fraction: float = typer.Option(0.5, "--depressed-fraction", min=0.1, max=0.95,
+                                             help="Apogee of depressed flights as a fraction of the pair's "
+                                                  "minimum-energy apogee (notional convention) [0.1, 0.95]."),
+    lofted_fraction: float = typer.Option(1.5, "--lofted-fraction", min=1.05, max=4.0,
+                                          help="Apogee of lofted flights as a fraction of the pair's minimum-energy "
+                                               "apogee (notional convention) [1.05, 4]."),
+    phase: list[str] = typer.Option(None, "--phase", help="Phase scenarios whose batteries face the flights "
+                                                          "(repeatable; default: epaa-2011, epaa-2015, epaa-2018, "
+                                                          "epaa-phase4); the top-level results answer for the last one."),
+    variant: str = typer.Option("scenario", "--variant", help="Sensor variant of the top-level fraction_engageable "
+                                                              "[scenario, no-forward-radar, no-space-cueing, cue-as-track]."),
     base: list[str] = typer.Option(None, "--base", help="Only these launch areas (repeatable; default: all)."),
-    ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep ('none' to skip) [catalogue name]."),
-    ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.25, max=10, help="Grid step of the ship-station sweep, degrees [0.25, 10]."),
+    ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep "
+                                                                               "('none' to skip) [catalogue name]."),
+    ship_step_deg: float = typer.Option(2.0, "--ship-step-deg", min=0.25, max=10, help="Grid step of the ship-station "
+                                                                                       "sweep, degrees [0.25, 10]."),
     out: Path = typer.Option(Path("shieldsim-deterrent"), "--out", help="Folder for the CSV of pairs, maps, plot and JSON."),
     overwrite: bool = typer.Option(False, "--overwrite", help=OVERWRITE_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -143,8 +158,7 @@ def write_deterrent(arch, shaped, out: Path) -> list[Path]:
     maps (the first shape's) to ``out``. ``shaped`` is a `study.DeterrentShapes`."""
     import csv
 
-    from .. import deterrent as det
-    from .. import maps
+    from .. import maps, plots
 
     out.mkdir(parents=True, exist_ok=True)
     files = []
@@ -181,7 +195,7 @@ def write_deterrent(arch, shaped, out: Path) -> list[Path]:
     note = f"shieldsim {res.attrs.get('version', '')}; scenario {arch.name}; models {arch.models.as_dict()}"
     speeds, curves, styles = res.speed_curves()
     if curves:
-        fig = det.speed_figure(speeds, curves, "Fraction of ICBM flights engageable by any battery vs interceptor speed",
+        fig = plots.speed_figure(speeds, curves, "Fraction of ICBM flights engageable by any battery vs interceptor speed",
                                nominal={"SM-3 IB": 3.0, "SM-3 IIA": 4.5, "SM-3 IIB (notional)": 5.5}, styles=styles)
         files += list(maps.save(fig, out / "speed-sensitivity"))
     if len(shaped.studies) > 1 and res.sweeps:
@@ -190,29 +204,29 @@ def write_deterrent(arch, shaped, out: Path) -> list[Path]:
         for c, (k, st) in enumerate(shaped.studies.items()):
             for d_, (v, sw) in enumerate(st.sweeps.get(last, {}).items()):
                 by_shape[f"{k} [{v}]"], shape_styles[f"{k} [{v}]"] = sw["fraction_any"][0], (c, d_)
-        fig = det.speed_figure(speeds, by_shape, f"{last}: fraction engageable vs interceptor speed, per flight shape",
-                               styles=shape_styles)
+        fig = plots.speed_figure(speeds, by_shape, f"{last}: fraction engageable vs interceptor speed, per flight shape",
+                                 styles=shape_styles)
         files += list(maps.save(fig, out / "speed-sensitivity-by-shape"))
     for ph, sw in res.delay_sweeps.items():
         if ph != list(res.delay_sweeps)[-1]:
             continue
         dcurves = {f"launch delay {dl:g} s": sw["fraction_any"][a] for a, dl in enumerate(sw["delays"])}
-        fig = det.speed_figure(sw["speeds"] / 1e3, dcurves,
+        fig = plots.speed_figure(sw["speeds"] / 1e3, dcurves,
                                f"{ph}: fraction engageable vs speed for launch delays [{res.attrs.get('delay_variant', 'cue-as-track')}]")
         files += list(maps.save(fig, out / "delay-sensitivity"))
     for v in ("cue-as-track", "scenario"):
         if v in res.matrices:
-            fig = det.tracks_figure(res.trajectories, res.matrices[v], res.batteries,
-                                    f"{arch.name}: {res.shape} ICBM tracks and the parts each site of {res.phase} "
-                                    f"can reach [{v}]", note)
+            fig = plots.tracks_figure(res.trajectories, res.matrices[v], res.batteries,
+                                      f"{arch.name}: {res.shape} ICBM tracks and the parts each site of {res.phase} "
+                                      f"can reach [{v}]", note)
             files += list(maps.save(fig, out / f"tracks-{v}"))
     if res.ships:
         s = res.ships
-        fig = det.ships_figure(s["lat_deg"], s["lon_deg"], s["bases_engageable"], len(s["bases"]),
+        fig = plots.ships_figure(s["lat_deg"], s["lon_deg"], s["bases_engageable"], len(s["bases"]),
                                f"Ship stations with {s['interceptor']} ({s['interceptor_speed_kms']:g} km/s) that can engage\n"
                                f"ICBMs from {', '.join(s['bases'])} [{s['timeline']}]", note)
         files += list(maps.save(fig, out / "ship-stations"))
-        fig = det.ships_by_base_figure(s["lat_deg"], s["lon_deg"], s["engageable"],
+        fig = plots.ships_by_base_figure(s["lat_deg"], s["lon_deg"], s["engageable"],
                                        f"Where a ship with {s['interceptor']} ({s['interceptor_speed_kms']:g} km/s) "
                                        f"must be to engage each base's ICBMs [{s['timeline']}]")
         files += list(maps.save(fig, out / "ship-stations-by-base"))

@@ -73,7 +73,9 @@ def engage(
     step: float = typer.Option(2.0, "--step-s", min=0.1, max=30, help="Threat sample step, seconds [0.1, 30]."),
     max_flights: int = typer.Option(500, "--max-flights", min=1, max=100000, help="Refuse more flights than this [1, 100000]."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    plot: Path = typer.Option(None, "--plot", help="Write a plot (PNG/PDF/SVG) of the first flight listed: threat altitude and each engaging battery's fastest interceptor arc to its first opportunity against time, intercept windows shaded."),
+    plot: Path = typer.Option(None, "--plot", help="Write a plot (PNG/PDF/SVG) of the first flight listed: threat "
+                                                   "altitude and each engaging battery's fastest interceptor arc to its first "
+                                                   "opportunity against time, intercept windows shaded."),
     assumptions: str = assumptions_option(),
 ) -> None:
     """Engagement timelines of a scenario's threats against its batteries."""
@@ -162,49 +164,15 @@ def _print_text(result, n):
 
 
 def _plot(path: Path, traj, batteries, e, per_net) -> None:
-    """Threat altitude against time for flight 0, each battery's first interceptor arc, the
-    intercept windows shaded, cue and track marked."""
+    """Write `plots.engagement_timeline_figure` of flight 0 to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
-    from ..earth import to_geodetic
-    from ..engagement import interceptor_altitude
+    from ..plots import engagement_timeline_figure
 
-    i = 0
-    pos = traj.position[i]
-    ok = np.isfinite(pos[:, 0])
-    alt = np.full(pos.shape[0], np.nan)
-    alt[ok] = to_geodetic(pos[ok], traj.models.earth)[2]
-    fig, ax = plt.subplots(figsize=(9, 5))
-    ax.plot(traj.time[ok], alt[ok] / 1e3, color="k", lw=2, label=f"threat: {traj.labels[i]}")
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    for j, b in enumerate(batteries):
-        if not e.engageable[i, j]:
-            continue
-        c = colors[j % len(colors)]
-        ax.axvspan(e.intercept_first[i, j], e.intercept_last[i, j], color=c, alpha=0.15)
-        # the fastest arc to the first opportunity (launched as late as that allows)
-        t_i, h_i = interceptor_altitude(traj, b, i, None, e.intercept_first[i, j])
-        if t_i.size:
-            ax.plot(t_i, h_i / 1e3, color=c, lw=1.5,
-                    label=f"{b.name} ({b.interceptor.name}): launch {t_i[0]:.0f} s, window "
-                          f"{e.intercept_first[i, j]:.0f}-{e.intercept_last[i, j]:.0f} s, {e.shots[i, j]} shot(s)")
-    for name, (cue, track) in per_net.items():
-        if np.isfinite(cue[i]):
-            ax.axvline(cue[i], color="0.5", ls=":", lw=1)
-            ax.text(cue[i], ax.get_ylim()[1] * 0.97, f" cue ({name})", fontsize=7, va="top", color="0.4")
-        if np.isfinite(track[i]):
-            ax.axvline(track[i], color="0.3", ls="--", lw=1)
-            ax.text(track[i], ax.get_ylim()[1] * 0.9, f" track ({name})", fontsize=7, va="top", color="0.2")
-    ax.set_xlabel("time after threat launch (s)")
-    ax.set_ylabel("altitude (km)")
-    ax.set_ylim(bottom=0)
-    ax.set_title("Engagement timeline (shaded: intercept windows)")
-    ax.legend(fontsize=7, loc="upper right")
-    fig.tight_layout()
+    fig = engagement_timeline_figure(traj, batteries, e, per_net)
     try:
         fig.savefig(path, dpi=120)
     except (OSError, ValueError) as err:

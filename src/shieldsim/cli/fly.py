@@ -17,12 +17,15 @@ def fly(
     lon_deg: float = typer.Option(..., "--lon-deg", min=-180, max=360, help="Burnout longitude, degrees east [-180, 360]."),
     alt_km: float = typer.Option(..., "--alt-km", min=0, max=5000, help="Burnout altitude above the model surface, km [0, 5000]."),
     speed_kms: float = typer.Option(..., "--speed-kms", help="Burnout speed relative to the rotating Earth, km/s (0, escape)."),
-    gamma_deg: float = typer.Option(..., "--gamma-deg", min=-90, max=90, help="Flight-path angle above the local horizontal, degrees [-90, 90]."),
-    heading_deg: float = typer.Option(..., "--heading-deg", min=-360, max=360, help="Heading clockwise from true north, degrees [-360, 360]."),
+    gamma_deg: float = typer.Option(..., "--gamma-deg", min=-90, max=90, help="Flight-path angle above the local "
+                                                                              "horizontal, degrees [-90, 90]."),
+    heading_deg: float = typer.Option(..., "--heading-deg", min=-360, max=360, help="Heading clockwise from true "
+                                                                                    "north, degrees [-360, 360]."),
     earth: EarthName = typer.Option(EarthName.wgs84, "--earth", help="Earth model."),
     rotation: bool = typer.Option(True, "--rotation/--no-rotation", help="Rotating Earth."),
     drag: bool = typer.Option(False, "--drag/--no-drag", help="Atmospheric drag below 100 km (US Standard Atmosphere 1976)."),
-    beta_kgm2: float = typer.Option(5000.0, "--beta-kgm2", min=1, max=1e6, help="Ballistic coefficient m/(Cd A), kg/m^2 [1, 1e6]; used with --drag."),
+    beta_kgm2: float = typer.Option(5000.0, "--beta-kgm2", min=1, max=1e6, help="Ballistic coefficient m/(Cd A), "
+                                                                                "kg/m^2 [1, 1e6]; used with --drag."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     csv: Path = typer.Option(None, "--csv", help="Write the states sampled along the flight to this CSV file."),
     sample_s: float = typer.Option(10.0, "--sample-s", min=0.01, max=600, help="Sample step for --csv, seconds [0.01, 600]."),

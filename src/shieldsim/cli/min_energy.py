@@ -12,13 +12,16 @@ from .output import EarthName, fail, provenance, to_json
 
 @app.command("min-energy")
 def min_energy(
-    range_km: float = typer.Option(..., "--range-km", help="Ground range from the burnout point's ground position to impact, km [1, 19000]."),
+    range_km: float = typer.Option(..., "--range-km", help="Ground range from the burnout point's ground position to "
+                                                           "impact, km [1, 19000]."),
     burnout_alt_km: float = typer.Option(..., "--burnout-alt-km", help="Burnout altitude above the model surface, km [0, 2000]."),
     earth: EarthName = typer.Option(EarthName.sphere, "--earth", help="Earth model (sphere without rotation is the closed form)."),
-    rotation: bool = typer.Option(False, "--rotation/--no-rotation", help="Rotating Earth (then the result depends on --lat-deg and --heading-deg)."),
+    rotation: bool = typer.Option(False, "--rotation/--no-rotation", help="Rotating Earth (then the result depends on "
+                                                                          "--lat-deg and --heading-deg)."),
     lat_deg: float = typer.Option(0.0, "--lat-deg", help="Burnout latitude used with wgs84 or rotation, degrees [-90, 90]."),
     lon_deg: float = typer.Option(0.0, "--lon-deg", help="Burnout longitude used with wgs84 or rotation, degrees [-180, 360]."),
-    heading_deg: float = typer.Option(0.0, "--heading-deg", help="Heading used with wgs84 or rotation, degrees clockwise from north [-360, 360]."),
+    heading_deg: float = typer.Option(0.0, "--heading-deg", help="Heading used with wgs84 or rotation, degrees "
+                                                                 "clockwise from north [-360, 360]."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Minimum-energy free flight from burnout at altitude H to impact R km downrange: burnout

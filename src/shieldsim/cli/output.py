@@ -233,7 +233,7 @@ class _CommandExecutor:
 
         try:
             self.inner.close()
-        except Exception:  # noqa: BLE001 -- closing a lost cluster may fail; the work's outcome matters
+        except Exception:
             if kind is None:
                 raise
         if kind is not None and issubclass(kind, ClusterLost):
@@ -320,7 +320,7 @@ class StageProgress:
             self._bar.__exit__(None, None, None)
         self._stage, self._bar = None, None
 
-    def __enter__(self) -> "StageProgress":
+    def __enter__(self) -> StageProgress:
         return self
 
     def __exit__(self, *exc) -> None:

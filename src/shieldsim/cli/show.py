@@ -31,7 +31,7 @@ def show(
         sc = sc_mod.load(name)
     except sc_mod.ScenarioError as err:
         typer.echo(str(err), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     header = (f"# shieldsim scenario '{_printable(sc.name)}', fully resolved"
               + (f" from {_printable(' <- '.join([sc.name] + sc.based_on))}" if sc.based_on else "")
               + ".\n# Edit and check with `shieldsim validate FILE`. Each `source` covers the figures of its table.\n")

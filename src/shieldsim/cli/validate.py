@@ -30,7 +30,7 @@ def validate(
                                 **provenance()}))
         else:
             typer.echo(str(err), err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     summary = {"valid": True, "file": target, "name": sc.name, "based_on": sc.based_on,
                "radars": len(sc.radars), "launch_detectors": len(sc.launch_detectors),
                "networks": len(sc.networks), "batteries": len(sc.batteries), "threats": len(sc.threats),

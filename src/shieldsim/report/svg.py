@@ -1,0 +1,124 @@
+"""Figures inlined in the page: matplotlib figures, SVG/PNG files, SVG text or PNG bytes become
+inline SVG (text as paths, ids prefixed per figure, scripts, handlers and outside references
+removed, path data rounded to 0.01) or, above `SVG_LIMIT_BYTES`, a base64 PNG.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from ..results import Plot
+from .text import _text
+
+
+SVG_LIMIT_BYTES = 1_500_000
+"""A figure whose SVG is larger than this is embedded as PNG instead (dense maps)."""
+
+
+PNG_DPI = 130
+
+
+class _Figures:
+    """Turns figures into inline HTML, giving each SVG's ids a unique prefix (several SVGs in
+    one page must not share ids)."""
+
+    def __init__(self, svg_limit: int = SVG_LIMIT_BYTES) -> None:
+        self.count = 0
+        self.svg_limit = svg_limit
+
+    def html(self, item: Any) -> str:
+        if item is None:
+            return ""
+        plot = item if isinstance(item, Plot) else Plot(item)
+        self.count += 1
+        body = self._embed(plot, f"f{self.count}-")
+        caption = f"<figcaption>{_text(plot.caption)}</figcaption>" if plot.caption else ""
+        return f'<figure class="plot">{body}{caption}</figure>'
+
+    def _embed(self, plot: Plot, prefix: str) -> str:
+        fig = plot.figure
+        alt = plot.alt or plot.caption or "figure"
+        if isinstance(fig, (bytes, bytearray)):
+            return _png_tag(bytes(fig), alt)
+        if isinstance(fig, str) and fig.lstrip().startswith("<"):
+            return _inline_svg(fig, prefix, alt)
+        if isinstance(fig, (str, os.PathLike)):
+            path = Path(fig)
+            if path.suffix.lower() == ".svg":
+                return _inline_svg(path.read_text(encoding="utf-8"), prefix, alt)
+            return _png_tag(path.read_bytes(), alt)
+        if hasattr(fig, "savefig"):
+            if plot.fmt != "png":
+                svg = _figure_svg(fig)
+                if plot.fmt == "svg" or len(svg) <= self.svg_limit:
+                    return _inline_svg(svg, prefix, alt)
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
+            return _png_tag(buf.getvalue(), alt)
+        raise TypeError(f"cannot embed a figure of type {type(fig).__name__}; give a matplotlib Figure, "
+                        "a .svg/.png path, SVG text or PNG bytes")
+
+
+def _figure_svg(fig) -> str:
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "shieldsim"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return buf.getvalue()
+
+
+_SVG_NS_ATTR = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
+
+
+_ID_ATTR = re.compile(r'\bid="([^"]+)"')
+
+
+_PATH_DATA = re.compile(r'(\sd=")([^"]*)"')
+
+
+_LONG_DECIMAL = re.compile(r"(-?\d+\.\d{2})\d+")
+
+
+_ID_REF = re.compile(r"#([^\s\"'()#]+)(?=[\"')])")
+
+
+def _inline_svg(svg: str, prefix: str, alt: str) -> str:
+    """SVG text made fit to inline in HTML: no XML prolog, DOCTYPE, metadata, comments or
+    namespace URIs (the HTML parser supplies them), ids prefixed, scripts and external
+    references removed."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError("not an SVG document")
+    svg = svg[start:]
+    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S | re.I)
+    svg = re.sub(r"<foreignObject\b.*?</foreignObject>", "", svg, flags=re.S | re.I)
+    svg = _SVG_NS_ATTR.sub("", svg)
+    # any reference that is not to this document or inline data is dropped
+    svg = re.sub(r"""\son[a-z]+\s*=\s*("[^"]*"|'[^']*')""", "", svg, flags=re.I)  # event handlers
+    svg = re.sub(r'\s(?:xlink:)?href\s*=\s*"(?!#|data:image/)[^"]*"', "", svg)
+    svg = re.sub(r"\s(?:xlink:)?href\s*=\s*'(?!#|data:image/)[^']*'", "", svg)
+    svg = re.sub(r"url\((?!#|'#|\"#)[^)]*\)", "none", svg)
+    svg = re.sub(r"@import[^;]*;", "", svg)
+    ids = set(_ID_ATTR.findall(svg))
+    if ids:
+        svg = _ID_ATTR.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
+        svg = _ID_REF.sub(lambda m: f"#{prefix}{m.group(1)}" if m.group(1) in ids else m.group(0), svg)
+    # path coordinates (points, or font units in glyph definitions) to 0.01: a quarter smaller
+    svg = _PATH_DATA.sub(lambda m: m.group(1) + " ".join(_LONG_DECIMAL.sub(r"\1", m.group(2)).split()) + '"', svg)
+    svg = re.sub(r"<svg\b", f'<svg role="img" aria-label="{_text(alt)}"', svg, count=1)
+    return svg.strip()
+
+
+def _png_tag(data: bytes, alt: str) -> str:
+    if not data.startswith(b"\x89PNG"):
+        raise ValueError("figure bytes are not a PNG image")
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'<img alt="{_text(alt)}" src="data:image/png;base64,{encoded}">'

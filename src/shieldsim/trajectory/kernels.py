@@ -1,0 +1,448 @@
+"""Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
+vacuum, RK4 with drag below `DRAG_CEILING`), conic sampling, joining boost and free-flight
+samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
+(m, s, rad, m/s); every kernel writes into caller-provided output arrays.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ..atmosphere import density_from_table
+from ..earth import (
+    ecef_one, fixed_state_one, geodetic_height_one, radial_height_one, surface_distance_one, surface_radius_one,
+)
+from ..kepler import conic_elements, crossing_anomaly, propagate_one, state_at_anomaly
+
+DRAG_CEILING = 100_000.0
+"""Altitude (m) below which drag is integrated when drag is on."""
+
+DRAG_STEP = 0.05
+"""Runge-Kutta step (s) for the flight below `DRAG_CEILING`."""
+
+_SURFACE_ITER = 30
+_SURFACE_TOL = 1e-4  # m
+_GOLDEN = 0.5 * (math.sqrt(5.0) - 1.0)
+
+
+@njit(cache=True)
+def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
+    """Follow the conic from (r0, v0) down to height ``alt`` (m) above the ellipsoid: writes the
+    state there into r_out, v_out and returns the time taken (s), NaN if the conic never
+    descends through that height. The crossing is found in closed form for a trial surface
+    radius, and the radius refined by fixed-point iteration (converges below 0.1 mm)."""
+    a, e, E0 = conic_elements(r0, v0, gm)
+    if math.isnan(a):
+        return math.nan
+    rs = surface_radius_one(r0[2] / math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2), a_eq, b_pol)
+    dt = math.nan
+    for _ in range(_SURFACE_ITER):
+        Ec = crossing_anomaly(e, E0, a, rs + alt, True)
+        if math.isnan(Ec):
+            return math.nan
+        dt = state_at_anomaly(r0, v0, gm, a, e, E0, Ec, r_out, v_out)
+        rn = math.sqrt(r_out[0] ** 2 + r_out[1] ** 2 + r_out[2] ** 2)
+        rs_new = surface_radius_one(r_out[2] / rn, a_eq, b_pol)
+        if abs(rs_new - rs) < _SURFACE_TOL:
+            break
+        rs = rs_new
+    return max(dt, 0.0)
+
+
+@njit(cache=True)
+def _apogee(r0, v0, gm, r_out, v_out):
+    """Time (s) to the next apoapsis of the conic from (r0, v0) and the state there; 0 and the
+    initial state if already descending; NaN if not elliptic."""
+    a, e, E0 = conic_elements(r0, v0, gm)
+    if math.isnan(a):
+        return math.nan
+    if E0 >= math.pi:
+        for k in range(3):
+            r_out[k] = r0[k]
+            v_out[k] = v0[k]
+        return 0.0
+    return state_at_anomaly(r0, v0, gm, a, e, E0, math.pi, r_out, v_out)
+
+
+_APOGEE_SAMPLES = 16
+_APOGEE_TOL = 1e-4  # s
+
+
+@njit(cache=True)
+def _height_at(r0, v0, gm, a_eq, f, t, r_out, v_out):
+    """Geodetic height (m) above the ellipsoid (a_eq, f) of the conic from (r0, v0) ``t`` s
+    later, writing the state there (the frame's rotation about z does not change it)."""
+    propagate_one(r0, v0, t, gm, r_out, v_out)
+    return geodetic_height_one(r_out[0], r_out[1], r_out[2], a_eq, f)[1]
+
+
+@njit(cache=True)
+def _highest_point(r0, v0, gm, a_eq, f, t_end, r_out, v_out):
+    """Time (s) in [0, t_end] at which the conic from (r0, v0) is highest above the ellipsoid
+    (semi-major axis a_eq m, flattening f) -- the greatest geodetic height, not the greatest
+    radius -- with the state there in r_out, v_out; NaN if the conic is not elliptic.
+
+    On a sphere (f = 0) this is the apoapsis (or the start, when already descending). On an
+    ellipsoid the surface falls towards the poles, so the highest point lies up to seconds from
+    the apoapsis and metres higher: found by sampling `_APOGEE_SAMPLES` times plus the apoapsis
+    over [0, t_end], then golden-section search between the neighbours of the best sample."""
+    t_apo = _apogee(r0, v0, gm, r_out, v_out)
+    if math.isnan(t_apo) or f == 0.0 or not (t_end > 0.0):
+        if not (t_apo <= t_end):  # apoapsis after the end of the arc: the end is highest
+            propagate_one(r0, v0, t_end, gm, r_out, v_out)
+            return t_end
+        return t_apo
+    rt = np.empty(3)
+    vt = np.empty(3)
+    best_t, best_h = 0.0, -math.inf
+    step = t_end / _APOGEE_SAMPLES
+    for k in range(_APOGEE_SAMPLES + 2):
+        t = k * step if k <= _APOGEE_SAMPLES else t_apo
+        if not (t >= 0.0 and t <= t_end):
+            continue
+        h = _height_at(r0, v0, gm, a_eq, f, t, rt, vt)
+        if h > best_h:
+            best_t, best_h = t, h
+    lo, hi = max(0.0, best_t - step), min(t_end, best_t + step)
+    x1 = hi - _GOLDEN * (hi - lo)
+    x2 = lo + _GOLDEN * (hi - lo)
+    h1 = _height_at(r0, v0, gm, a_eq, f, x1, rt, vt)
+    h2 = _height_at(r0, v0, gm, a_eq, f, x2, rt, vt)
+    for _ in range(200):
+        if hi - lo <= _APOGEE_TOL:
+            break
+        if h1 >= h2:
+            hi, x2, h2 = x2, x1, h1
+            x1 = hi - _GOLDEN * (hi - lo)
+            h1 = _height_at(r0, v0, gm, a_eq, f, x1, rt, vt)
+        else:
+            lo, x1, h1 = x1, x2, h2
+            x2 = lo + _GOLDEN * (hi - lo)
+            h2 = _height_at(r0, v0, gm, a_eq, f, x2, rt, vt)
+    for t, h in ((x1, h1), (x2, h2)):
+        if h > best_h:
+            best_t, best_h = t, h
+    propagate_one(r0, v0, best_t, gm, r_out, v_out)
+    return best_t
+
+
+@njit(cache=True, parallel=True)
+def _fly_vacuum_batch(r0, v0, gm, a_eq, b_pol, res):
+    """Vacuum flights to impact in closed form; res rows as in `_fly_one`."""
+    f = 1.0 - b_pol / a_eq
+    for i in prange(r0.shape[0]):
+        out = res[i]
+        dt = _descend_to_altitude(r0[i], v0[i], 0.0, gm, a_eq, b_pol, out[1:4], out[4:7])
+        out[0] = dt
+        if math.isnan(dt):
+            out[:] = math.nan
+            continue
+        vt = np.empty(3)
+        out[7] = _highest_point(r0[i], v0[i], gm, a_eq, f, dt, out[8:11], vt)
+
+
+@njit(cache=True, parallel=True)
+def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f, omega, out):
+    """Vacuum flights from geodetic burnout states to impact, all in one compiled pass.
+
+    out[i] <- [flight time, impact lat, impact lon, apogee height, apogee time, ground range,
+    impact speed, impact flight-path angle] (SI, Earth-relative, lat/lon geodetic).
+    """
+    b_pol = a_eq * (1.0 - f)
+    e2 = f * (2.0 - f)
+    for i in prange(lat.shape[0]):
+        r0 = np.empty(3)
+        v0 = np.empty(3)
+        r1 = np.empty(3)
+        v1 = np.empty(3)
+        p1 = np.empty(3)
+        w1 = np.empty(3)
+        ecef_one(lat[i], lon[i], alt[i], a_eq, e2, r0)
+        sla, cla, slo, clo = math.sin(lat[i]), math.cos(lat[i]), math.sin(lon[i]), math.cos(lon[i])
+        sh, ch = math.sin(heading[i]), math.cos(heading[i])
+        sg, cg = math.sin(gamma[i]), math.cos(gamma[i])
+        ve, vn, vu = speed[i] * cg * sh, speed[i] * cg * ch, speed[i] * sg
+        v0[0] = -slo * ve - sla * clo * vn + cla * clo * vu - omega * r0[1]
+        v0[1] = clo * ve - sla * slo * vn + cla * slo * vu + omega * r0[0]
+        v0[2] = cla * vn + sla * vu
+        dt = _descend_to_altitude(r0, v0, 0.0, gm, a_eq, b_pol, r1, v1)
+        o = out[i]
+        if math.isnan(dt):
+            o[:] = math.nan
+            continue
+        o[0] = dt
+        # impact: rotate into Earth-fixed axes; a surface point's geodetic latitude is closed form
+        fixed_state_one(r1, v1, dt, omega, p1, w1)
+        x, y, z = p1[0], p1[1], p1[2]
+        vx, vy, vz = w1[0], w1[1], w1[2]
+        lat1 = math.atan2(z, (1.0 - e2) * math.hypot(x, y))
+        lon1 = math.atan2(y, x)
+        o[1] = lat1
+        o[2] = lon1
+        t_apo = _highest_point(r0, v0, gm, a_eq, f, dt, r1, v1)
+        o[3] = geodetic_height_one(r1[0], r1[1], r1[2], a_eq, f)[1]
+        o[4] = t_apo
+        o[5] = surface_distance_one(lat[i], lon[i], lat1, lon1, a_eq, f)
+        vnorm = math.sqrt(vx * vx + vy * vy + vz * vz)
+        up = math.cos(lat1) * math.cos(lon1) * vx + math.cos(lat1) * math.sin(lon1) * vy + math.sin(lat1) * vz
+        o[6] = vnorm
+        o[7] = math.asin(max(-1.0, min(1.0, up / vnorm)))
+
+
+@njit(cache=True)
+def _accel(r, v, gm, omega, beta, bottom, step, log_rho, a, b, out):
+    """Acceleration (m/s^2, into out) of a point mass at inertial r (m) with velocity v (m/s):
+    point-mass gravity plus drag rho |v_air| v_air / (2 beta) (beta kg/m^2) in air co-rotating
+    with the Earth at omega (rad/s), rho from the density table at the height above the
+    ellipsoid (a, b) along the radius."""
+    rn = math.sqrt(r[0] ** 2 + r[1] ** 2 + r[2] ** 2)
+    k = -gm / rn**3
+    # air velocity: co-rotating atmosphere, v_air = v - omega x r
+    vx = v[0] + omega * r[1]
+    vy = v[1] - omega * r[0]
+    vz = v[2]
+    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+    h = rn - surface_radius_one(r[2] / rn, a, b)
+    rho = density_from_table(h, bottom, step, log_rho)
+    d = -rho * vn / (2.0 * beta)
+    out[0] = k * r[0] + d * vx
+    out[1] = k * r[1] + d * vy
+    out[2] = k * r[2] + d * vz
+
+
+@njit(cache=True)
+def _rk4(y, dt, gm, omega, beta, bottom, step, log_rho, a, b, out, k1, k2, k3, k4, tmp):
+    """One RK4 step of the state y = (r, v) (length 6) by dt seconds into out."""
+    _accel(y[:3], y[3:], gm, omega, beta, bottom, step, log_rho, a, b, k1)
+    for j in range(3):
+        tmp[j] = y[j] + 0.5 * dt * y[3 + j]
+        tmp[3 + j] = y[3 + j] + 0.5 * dt * k1[j]
+    _accel(tmp[:3], tmp[3:], gm, omega, beta, bottom, step, log_rho, a, b, k2)
+    v2x, v2y, v2z = tmp[3], tmp[4], tmp[5]
+    for j in range(3):
+        tmp[j] = y[j] + 0.5 * dt * (y[3 + j] + 0.5 * dt * k1[j])
+        tmp[3 + j] = y[3 + j] + 0.5 * dt * k2[j]
+    _accel(tmp[:3], tmp[3:], gm, omega, beta, bottom, step, log_rho, a, b, k3)
+    v3x, v3y, v3z = tmp[3], tmp[4], tmp[5]
+    for j in range(3):
+        tmp[j] = y[j] + dt * (y[3 + j] + 0.5 * dt * k2[j])
+        tmp[3 + j] = y[3 + j] + dt * k3[j]
+    _accel(tmp[:3], tmp[3:], gm, omega, beta, bottom, step, log_rho, a, b, k4)
+    v4x, v4y, v4z = tmp[3], tmp[4], tmp[5]
+    v1 = (y[3], y[4], y[5])
+    v2 = (v2x, v2y, v2z)
+    v3 = (v3x, v3y, v3z)
+    v4 = (v4x, v4y, v4z)
+    for j in range(3):
+        out[j] = y[j] + dt / 6.0 * (v1[j] + 2.0 * v2[j] + 2.0 * v3[j] + v4[j])
+        out[3 + j] = y[3 + j] + dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
+
+
+@njit(cache=True)
+def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, sample_dt, out_pos, out_vel, res):
+    """Fly one arc. res <- [t_impact, r_impact(3), v_impact(3), t_apogee, r_apogee(3)]
+    (inertial). Samples every sample_dt s (if > 0) into out_pos/out_vel."""
+    n_samples = out_pos.shape[0]
+    y = np.empty(6)
+    y[:3] = r0
+    y[3:] = v0
+    ynew = np.empty(6)
+    k1 = np.empty(3)
+    k2 = np.empty(3)
+    k3 = np.empty(3)
+    k4 = np.empty(3)
+    tmp = np.empty(6)
+    ys = np.empty(6)
+    rt = np.empty(3)
+    vt = np.empty(3)
+    t = 0.0
+    next_k = 0
+    f_ell = 1.0 - b / a
+    best_alt = geodetic_height_one(y[0], y[1], y[2], a, f_ell)[1]  # highest geodetic height so far
+    res[7] = 0.0
+    res[8:11] = y[:3]
+    for _ in range(10000):  # segments; ends at impact
+        h = radial_height_one(y[:3], a, b)
+        if (not drag) or h >= DRAG_CEILING:
+            # vacuum conic until impact (drag off) or until descending through the ceiling
+            target = 0.0 if not drag else DRAG_CEILING
+            dt = _descend_to_altitude(y[:3], y[3:], target, gm, a, b, ynew[:3], ynew[3:])
+            if math.isnan(dt):
+                res[:] = math.nan
+                return
+            t_apo = _highest_point(y[:3], y[3:], gm, a, f_ell, dt, rt, vt)
+            if t_apo > 0.0 and t_apo <= dt:
+                ha = geodetic_height_one(rt[0], rt[1], rt[2], a, f_ell)[1]
+                if ha > best_alt:
+                    best_alt = ha
+                    res[7] = t + t_apo
+                    res[8:11] = rt
+            while next_k < n_samples and next_k * sample_dt < t + dt:
+                ts = next_k * sample_dt
+                propagate_one(y[:3], y[3:], ts - t, gm, rt, vt)
+                fixed_state_one(rt, vt, ts, omega, out_pos[next_k], out_vel[next_k])
+                next_k += 1
+            y[:] = ynew
+            t += dt
+            if not drag:
+                break
+        # integrate with drag until impact or back above the ceiling (ascending)
+        impacted = False
+        for _s in range(10_000_000):
+            _rk4(y, rk_dt, gm, omega, beta, bottom, step, log_rho, a, b, ynew, k1, k2, k3, k4, tmp)
+            h_new = radial_height_one(ynew[:3], a, b)
+            if h_new < 0.0:
+                # secant on the step length for the surface crossing
+                h0 = radial_height_one(y[:3], a, b)
+                lo, hi, flo, fhi = 0.0, rk_dt, h0, h_new
+                dts = rk_dt * h0 / (h0 - h_new)
+                for _it in range(40):
+                    _rk4(y, dts, gm, omega, beta, bottom, step, log_rho, a, b, ynew, k1, k2, k3, k4, tmp)
+                    f = radial_height_one(ynew[:3], a, b)
+                    if abs(f) < 1e-4:
+                        break
+                    if f > 0.0:
+                        lo, flo = dts, f
+                    else:
+                        hi, fhi = dts, f
+                    dts = lo + (hi - lo) * flo / (flo - fhi)
+                while next_k < n_samples and next_k * sample_dt < t + dts:
+                    _rk4(y, next_k * sample_dt - t, gm, omega, beta, bottom, step, log_rho, a, b, ys, k1, k2, k3, k4, tmp)
+                    fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
+                    next_k += 1
+                t += dts
+                y[:] = ynew
+                impacted = True
+                break
+            while next_k < n_samples and next_k * sample_dt < t + rk_dt:
+                _rk4(y, next_k * sample_dt - t, gm, omega, beta, bottom, step, log_rho, a, b, ys, k1, k2, k3, k4, tmp)
+                fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
+                next_k += 1
+            if h_new > best_alt - 100.0:  # radial and geodetic heights differ by metres here
+                g_new = geodetic_height_one(ynew[0], ynew[1], ynew[2], a, f_ell)[1]
+                if g_new > best_alt:
+                    best_alt = g_new
+                    res[7] = t + rk_dt
+                    res[8:11] = ynew[:3]
+            y[:] = ynew
+            t += rk_dt
+            if h_new >= DRAG_CEILING and (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) > 0.0:
+                break  # climbed out of the atmosphere: back to the conic
+        if impacted:
+            break
+    res[0] = t
+    res[1:4] = y[:3]
+    res[4:7] = y[3:]
+    for k in range(next_k, n_samples):
+        for j in range(3):
+            out_pos[k, j] = math.nan
+            out_vel[k, j] = math.nan
+
+
+@njit(cache=True, parallel=True)
+def _fly_batch(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, sample_dt, out_pos, out_vel, res):
+    for i in prange(r0.shape[0]):
+        _fly_one(r0[i], v0[i], gm, a, b, omega, drag, beta[i], bottom, step, log_rho, rk_dt, sample_dt,
+                 out_pos[i], out_vel[i], res[i])
+
+
+@njit(cache=True, parallel=True)
+def _table_argmin(distance, apogee, rng, apo, g, mode):
+    """Index of the shape-table entry of least cost for each pair: squared relative range error
+    plus (mode 0, minimum energy) (g / 0.02 rad)^2, or (mode 1 lofted, 2 depressed) squared
+    relative apogee error plus 1 on the wrong side of the minimum-energy angle. First minimum
+    wins on ties."""
+    out = np.empty(distance.shape[0], dtype=np.int64)
+    for i in prange(distance.shape[0]):
+        d = distance[i]
+        h = apogee[i]
+        best = math.inf
+        k = 0
+        for j in range(rng.shape[0]):
+            c = ((rng[j] - d) / d) ** 2
+            if mode == 0:
+                c += (g[j] / 0.02) ** 2
+            else:
+                c += ((apo[j] - h) / h) ** 2
+                if (g[j] > 0.0) != (mode == 1):
+                    c += 1.0
+            if c < best:
+                best = c
+                k = j
+        out[i] = k
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _sample_conics(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
+    """Sample vacuum conics from inertial states (r0, v0) (N, 3) every ``sample_dt`` s while
+    before their impact times ``t_impact`` (s; NaN after) into Earth-fixed (N, M, 3) positions
+    (m) and Earth-relative velocities (m/s), as `fly_states` samples them. Elliptic arcs step
+    Kepler's equation from the previous sample's eccentric anomaly (Newton, 2-3 iterations)
+    and use the closed-form Lagrange f and g; other arcs use `propagate_one`."""
+    for i in prange(r0.shape[0]):
+        rt = np.empty(3)
+        vt = np.empty(3)
+        a, e, E0 = conic_elements(r0[i], v0[i], gm)
+        elliptic = not math.isnan(a) and e > 1e-6
+        mean_motion = math.sqrt(gm / a**3) if elliptic else 0.0
+        s0, c0 = math.sin(E0), math.cos(E0)
+        m0 = E0 - e * s0 if elliptic else 0.0
+        rn0 = math.sqrt(r0[i, 0] ** 2 + r0[i, 1] ** 2 + r0[i, 2] ** 2)
+        sqa = math.sqrt(gm * a) if elliptic else 0.0
+        E, sE, cE = E0, s0, c0
+        for k in range(out_pos.shape[1]):
+            ts = k * sample_dt
+            if not ts < t_impact[i]:
+                for j in range(3):
+                    out_pos[i, k, j] = math.nan
+                    out_vel[i, k, j] = math.nan
+                continue
+            if elliptic:
+                # Kepler's equation by Newton from the previous sample's anomaly; Lagrange f and g
+                # from the anomaly difference (sin and cos of it from those of E and E0)
+                mk = m0 + mean_motion * ts
+                for _ in range(50):
+                    sE, cE = math.sin(E), math.cos(E)
+                    d = (E - e * sE - mk) / (1.0 - e * cE)
+                    E -= d
+                    if abs(d) < 1e-12:
+                        break
+                sE, cE = math.sin(E), math.cos(E)
+                sd = sE * c0 - cE * s0
+                cd = cE * c0 + sE * s0
+                dE = E - E0
+                f = 1.0 - a / rn0 * (1.0 - cd)
+                g = ts - (dE - sd) / mean_motion
+                r1 = a * (1.0 - e * cE)
+                fdot = -sqa / (r1 * rn0) * sd
+                gdot = 1.0 - a / r1 * (1.0 - cd)
+                for j in range(3):
+                    rt[j] = f * r0[i, j] + g * v0[i, j]
+                    vt[j] = fdot * r0[i, j] + gdot * v0[i, j]
+            else:
+                propagate_one(r0[i], v0[i], ts, gm, rt, vt)
+            fixed_state_one(rt, vt, ts, omega, out_pos[i, k], out_vel[i, k])
+
+
+@njit(cache=True, parallel=True)
+def _join_samples(bpos, bvel, j0, fpos, fvel, pos, vel):
+    """pos/vel[i, c] <- boost sample c for c < j0[i], free-flight sample c - j0[i] after it
+    while there is one, NaN beyond."""
+    for i in prange(pos.shape[0]):
+        for c in range(pos.shape[1]):
+            k = c - j0[i]
+            for j in range(3):
+                if k < 0:
+                    pos[i, c, j] = bpos[i, c, j]
+                    vel[i, c, j] = bvel[i, c, j]
+                elif k < fpos.shape[1]:
+                    pos[i, c, j] = fpos[i, k, j]
+                    vel[i, c, j] = fvel[i, k, j]
+                else:
+                    pos[i, c, j] = math.nan
+                    vel[i, c, j] = math.nan
+
