@@ -2,6 +2,7 @@
 against a vectorised NumPy evaluation of the same per-sample coverage test.
 
     python benchmarks/bench_detect.py [--n 10000] [--sensors 10] [--step 2] [--subsample 500]
+                                      [--refraction atmosphere|4/3-earth|none]
 
 Flights: random medium/intermediate-range arcs from the Middle East towards Europe (WGS84,
 rotating Earth, vacuum), sampled every ``--step`` seconds. Sensors: ``--sensors - 1`` radars
@@ -11,7 +12,8 @@ space-based launch detector, in a network with 5 s latency (so cueing rounds run
 Prints `detect_s`, `threat_sensor_pairs_per_s`, `samples_per_s` (threat x sensor x sample
 evaluations per second, boundary refinement and timelines included) and
 `speedup_vs_numpy`: time per threat x sensor of a NumPy evaluation of the coverage mask alone
-(no intervals, no refinement, no tracks) divided by that of `detect`.
+(4/3-Earth elevation test; no intervals, no refinement, no tracks) divided by that of `detect`
+with the radars' ``--refraction`` model (default "atmosphere", the sensors default).
 """
 
 import argparse
@@ -39,14 +41,14 @@ def make_flights(n: int, step: float, rng) -> Trajectory:
                       models=models)
 
 
-def make_sensors(count: int, rng) -> list:
+def make_sensors(count: int, rng, refraction: str = "atmosphere") -> list:
     out = []
     for j in range(count - 1):
         fixed = j % 2 == 0
         out.append(S.Radar(f"radar{j}", np.radians(rng.uniform(35, 55)), np.radians(rng.uniform(10, 45)),
                            20.0, "fixed" if fixed else "full", np.radians(rng.uniform(80, 140)),
                            np.radians(60.0), 0.0, np.radians(85.0), 3000e3, rng.uniform(800e3, 2500e3), 1.0,
-                           rng.uniform(2, 10), int(rng.integers(2, 5)), bool(j % 3 != 2)))
+                           rng.uniform(2, 10), int(rng.integers(2, 5)), bool(j % 3 != 2), refraction=refraction))
     out.append(S.LaunchDetector("ir", 15e3, 30.0))
     return out
 
@@ -85,10 +87,11 @@ def main() -> None:
     ap.add_argument("--sensors", type=int, default=10)
     ap.add_argument("--step", type=float, default=2.0)
     ap.add_argument("--subsample", type=int, default=500)
+    ap.add_argument("--refraction", default="atmosphere", choices=S.REFRACTION_MODELS)
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     traj = make_flights(args.n, args.step, rng)
-    sensors = make_sensors(args.sensors, rng)
+    sensors = make_sensors(args.sensors, rng, args.refraction)
     net = S.Network("bench", sensors, 5.0)
     S.detect(traj.subset(slice(0, 10)), net)  # compile / load cache
     best = np.inf
@@ -105,7 +108,7 @@ def main() -> None:
     numpy_mask(sub, radars)
     per_pair_numpy = (time.perf_counter() - t0) / (args.subsample * len(radars))
     print(f"n={args.n} sensors={args.sensors} samples_per_flight={traj.time.size} step_s={args.step} "
-          f"earth=wgs84 rotation=on")
+          f"earth=wgs84 rotation=on refraction={args.refraction}")
     print(f"tracked_fraction={np.isfinite(tl.track_time).mean():.3f} cued_fraction={np.isfinite(tl.cue_time).mean():.3f}")
     print(f"detect_s={best:.3f}")
     print(f"threat_sensor_pairs_per_s={pairs / best:.0f}")

@@ -67,6 +67,9 @@ def test_aim_returns_a_trajectory_sampled_from_launch_to_impact(cat, icbm_flight
     assert np.allclose(a.position[:, 0], to_ecef(a.launch_lat, a.launch_lon, 0.0, WGS84), atol=1e-3)
     assert np.allclose(np.diff(a.time), 2.0)
     assert np.all(a.rcs == cat["ss-27"].rcs) and np.all(a.beta == cat["ss-27"].beta)
+    # radars see the missile body until the warhead separates (at burnout): the class's body
+    # cross-section, never below the warhead's; separation_time None = at burnout
+    assert np.all(a.body_rcs == max(cat["ss-27"].body_rcs, cat["ss-27"].rcs)) and a.separation_time is None
     for i in range(len(a)):
         ok = np.isfinite(a.position[i, :, 0])
         last = np.nonzero(ok)[0][-1]

@@ -123,3 +123,21 @@ def test_claims_ledger_and_headline_under_every_profile_are_in_the_report(report
     if float(GRID_DEG) >= claims.DEFAULT_GRID_DEG:  # same grid: the scenario column is the coverage section's figure
         nato = {c["threat_area"]: c for c in summary["coverage"]}["all threat areas together"]["nato_europe"]
         assert summary["profiles"]["scenario"]["nato_europe"]["all"]["population_defended"] == nato["population_defended"]
+
+
+def test_library_assess_records_why_each_section_was_not_computed(tmp_path):
+    """`assess.assess` is the pipeline without the command: it returns the typed run (the
+    report's Assessment and the coverage result) and says why each missing section is missing."""
+    from shieldsim import report, scenario, study
+    from shieldsim.assess import AssessmentRun, assess
+
+    sc = scenario.load("epaa-2018").model_copy(update={"launch_areas": {}})
+    arch = study.Architecture.from_scenario(sc)
+    run = assess(arch, tmp_path / "data", cooperation=False, deterrent=False, claims=False)
+    assert isinstance(run, AssessmentRun) and isinstance(run.assessment, report.Assessment)
+    a = run.assessment
+    assert run.coverage is None and a.coverage is None and a.engagement is None
+    assert list(a.not_computed) == ["coverage", "deterrent", "cooperation", "claims"]
+    assert a.not_computed["coverage"] == "scenario 'epaa-2018' has no launch areas"
+    assert a.not_computed["claims"] == "skipped (--no-claims)"
+    assert a.provenance.extra["grid_deg"] == sc.defended.grid_deg and a.assumptions

@@ -211,9 +211,10 @@ def test_deterrent_verdicts_match_the_phase_4_study_recomputed():
     chosen = [BY_ID["makarov-phases-3-4-real"], BY_ID["butt-postol-attrition"], BY_ID["creedon-not-effective-vs-icbms"]]
     ledger = claims.evaluate(chosen, [None])
     det = study.Architecture.from_scenario(scenario.load("deterrent"))
+    icbm_bases = [a for a in det.scenario.launch_areas if a not in ("barents-sea", "norwegian-sea")]  # no SLBMs
     res = study.deterrent_study(det, phases=("epaa-phase4",), variants=("scenario",),
                                 sweep_variants=("scenario", "cue-as-track"), speeds_kms=[4.5], delays_s=(0.0,),
-                                ship_interceptor=None, min_speed=False).as_dict()
+                                ship_interceptor=None, min_speed=False, areas=icbm_bases).as_dict()
     by_variant = res["by_phase"]["epaa-phase4"]
     own, early = (by_variant[v]["fraction_engageable"]["any"] for v in ("scenario", "cue-as-track"))
     makarov, butt, creedon = (ledger.results[c.id]["scenario"] for c in chosen)

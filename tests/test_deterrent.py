@@ -140,9 +140,7 @@ def shaped(request, setup):
     return arch, traj, study.variant_track_times(arch, traj, "cue-as-track"), shape
 
 
-def test_fraction_engageable_never_falls_with_speed_or_rises_with_delay(shaped):
-    arch, traj, track, shape = shaped
-    speeds = np.arange(3.0, 7.01, 0.5) * 1e3
+def _assert_monotone_in_speed_and_delay(arch, traj, track, speeds):
     sw = det.speed_sweep(traj, arch.batteries, track, speeds, delays=[0.0, 60.0, 180.0])
     eng = sw["engageable"]  # (D, S, N, B)
     assert sw["fraction_any"].max() > 0 and sw["fraction_any"].min() < sw["fraction_any"].max()
@@ -152,6 +150,66 @@ def test_fraction_engageable_never_falls_with_speed_or_rises_with_delay(shaped):
     # stronger: the set of engageable pairs only grows with speed and shrinks with delay
     assert np.all(eng[:, 1:] >= eng[:, :-1])
     assert np.all(eng[1:] <= eng[:-1])
+
+
+def test_fraction_engageable_never_falls_with_speed_or_rises_with_delay(shaped):
+    """For every flight shape (minimum-energy, depressed, lofted)."""
+    arch, traj, track, shape = shaped
+    _assert_monotone_in_speed_and_delay(arch, traj, track, np.arange(3.0, 7.01, 0.5) * 1e3)
+
+
+@pytest.mark.parametrize("name, areas, aims", [
+    ("deterrent", ["barents-sea", "norwegian-sea"], ["washington", "chicago", "seattle"]),  # SLBMs (issue 15)
+    ("homeland", ["tabriz", "shahrud"], ["washington", "boston"]),  # Iranian ICBMs to the US (issue 15)
+])
+def test_new_launch_areas_stay_monotone_in_speed_and_delay(name, areas, aims):
+    arch = study.Architecture.from_scenario(scen.load(name))
+    traj, base, threat, aim, skipped = study.deterrent_flights(arch, areas=areas, aim_names=aims)
+    assert {det.launch_area(b) for b in base} == set(areas)
+    track = study.variant_track_times(arch, traj, "cue-as-track")
+    _assert_monotone_in_speed_and_delay(arch, traj, track, np.arange(2.0, 9.01, 0.5) * 1e3)
+
+
+def test_slbm_flights_fly_exactly_the_pairs_within_published_range_by_pyproj():
+    """Every SSBN-area point x SLBM class x aim point is flown when the WGS84 geodesic (pyproj)
+    is well inside the class's published range and skipped when well beyond it."""
+    from pyproj import Geod
+
+    geod = Geod(ellps="WGS84")
+    arch = study.Architecture.from_scenario(scen.load("deterrent"))
+    traj, base, threat, aim, skipped = study.deterrent_flights(arch, areas=list(det.SSBN_AREAS))
+    assert set(threat) == {"slbm-liquid", "slbm-solid"}
+    sc = arch.scenario
+    aims = scen.aim_points(sc)
+    where = dict(zip(aims.names, zip(np.degrees(aims.lat), np.degrees(aims.lon))))
+    flown = set(zip(base, threat, aim))
+    dropped = {(b, c, a) for b, c, a, _ in skipped}
+    for area in det.SSBN_AREAS:
+        pts = scen.launch_points(sc, area)
+        for p, (la, lo) in enumerate(zip(np.degrees(pts.lat), np.degrees(pts.lon))):
+            for cls in sc.launch_areas[area].threats:
+                rng = arch.missiles[cls].published_range
+                for a, (ala, alo) in where.items():
+                    d = geod.inv(lo, la, alo, ala)[2]
+                    key = (f"{area}[{p}]", cls, a)
+                    if d < 0.9 * rng:
+                        assert key in flown, (key, d / 1e3)
+                    elif d > 1.1 * rng:
+                        assert key in dropped, (key, d / 1e3)
+    assert len(flown) > 40 and dropped  # the west coast is beyond the SLBMs' published range from some points
+
+
+def test_fraction_by_area_counts_each_areas_flights():
+    mx = det.DeterrentMatrix(
+        base=np.array(["barents-sea[0]", "barents-sea[1]", "kozelsk"], dtype=object),
+        threat=np.array(["s", "s", "i"], dtype=object), aim_point=np.array(["a", "a", "a"], dtype=object),
+        battery_names=("x", "y"), track_time=np.zeros((3, 2)), launch_earliest=np.zeros((3, 2)),
+        latest_launch=np.zeros((3, 2)), margin_s=np.zeros((3, 2)),
+        engageable=np.array([[True, False], [False, False], [True, True]]), intercept_first=np.zeros((3, 2)),
+        intercept_last=np.zeros((3, 2)), first_alt=np.zeros((3, 2)), min_speed=np.zeros((3, 2)),
+        min_speed_time=np.zeros((3, 2)), interceptor_speed=np.zeros(2))
+    assert mx.fraction_engageable_by_area() == {"barents-sea": {"x": 0.5, "y": 0.0, "any": 0.5},
+                                                "kozelsk": {"x": 1.0, "y": 1.0, "any": 1.0}}
 
 
 def test_sensor_variants_remove_the_named_sensors(setup):

@@ -377,3 +377,22 @@ def test_a_malformed_intercept_window_is_refused():
         engage(traj, bats, TRACK, intercept_window=np.zeros((len(traj), len(bats))))
     with pytest.raises(ValueError, match="intercept_window"):
         engage(traj, bats, TRACK, intercept_window=np.full((len(traj), len(bats), 2), np.nan))
+
+
+@pytest.mark.parametrize("seed", [2, 5])
+def test_fast_and_exact_methods_agree_on_every_field(seed):
+    traj, bats = _trajectories(16, seed=seed, step=2.0), _batteries()
+    track = np.linspace(30.0, 160.0, 16)
+    fast = engage(traj, bats, track, kill_assessment=8.0, method="fast")
+    exact = engage(traj, bats, track, kill_assessment=8.0, method="exact")
+    assert exact.engageable.sum() >= 8
+    np.testing.assert_array_equal(fast.engageable, exact.engageable)
+    np.testing.assert_array_equal(fast.shots, exact.shots)
+    for name in ("intercept_first", "intercept_last", "first_alt", "first_lat", "first_lon", "kill_probability"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(exact, name), err_msg=name)
+    np.testing.assert_allclose(fast.launch_latest, exact.launch_latest, atol=0.01, equal_nan=True)
+
+
+def test_an_unknown_engagement_method_is_refused():
+    with pytest.raises(ValueError, match="method must be one of fast, exact"):
+        engage(_threats(), _batteries(), TRACK, method="quick")

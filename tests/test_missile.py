@@ -122,3 +122,22 @@ def test_min_energy_gamma_is_45_degrees_on_a_flat_short_arc():
     assert M.min_energy_gamma(6.4e6, 6.4e6, 1e-7) == pytest.approx(math.pi / 4, abs=1e-6)
     psi = 0.8
     assert M.min_energy_gamma(6.4e6, 6.4e6, psi) == pytest.approx((math.pi - psi) / 4, rel=1e-12)
+
+
+def test_packed_boost_parameters_give_every_figure_its_own_slot():
+    """`boost_params` fills the batch slots from the class and the models; the per-flight and
+    per-segment slots (kick, launch axes of three components each, stage law) do not overlap them."""
+    cls = M.get("nodong")
+    p = M.boost_params(cls, WGS84, rotation=True, drag=True, sample_step=2.0)
+    assert p.shape == (M.B_SIZE,)
+    assert (p[M.B_GM], p[M.B_A], p[M.B_B], p[M.B_OMEGA]) == (WGS84.gm, WGS84.equatorial_radius, WGS84.polar_radius,
+                                                               WGS84.rotation_rate)
+    assert (p[M.B_T_VERT], p[M.B_T_PITCH], p[M.B_BETA_BOOST], p[M.B_BETA_COAST]) == (
+        cls.vertical_rise, cls.pitch_over, cls.boost_beta, cls.beta)
+    assert (p[M.B_DRAG], p[M.B_DT], p[M.B_SAMPLE_DT]) == (1.0, M.BOOST_STEP, 2.0)
+    slots = [M.B_T_VERT, M.B_T_PITCH, M.B_OMEGA, M.B_GM, M.B_A, M.B_B, M.B_DRAG, M.B_BETA_BOOST, M.B_BETA_COAST,
+             M.B_BOTTOM, M.B_STEP, M.B_DT, M.B_SAMPLE_DT, M.B_KICK, *range(M.B_N0, M.B_N0 + 3),
+             *range(M.B_H0, M.B_H0 + 3), M.B_ACC, M.B_TAU, M.B_T_IGN, M.B_PHASE, M.B_BETA]
+    assert sorted(slots) == list(range(M.B_SIZE))
+    still = M.boost_params(cls, WGS84, rotation=False, drag=False, sample_step=1.0)
+    assert still[M.B_OMEGA] == 0.0 and still[M.B_DRAG] == 0.0

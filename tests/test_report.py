@@ -459,6 +459,17 @@ def test_engagement_case_lists_the_events_of_the_engagement_in_time_order(real_e
     assert "first intercept opportunity" in index.read_text() and parse(index).tags.count("svg") == 5
 
 
+def test_engagement_table_says_when_the_track_was_formed_on_the_missile_body(real_engagement, tmp_path):
+    threat, timeline, result, batteries = real_engagement
+    assert timeline.track_on[0] in ("body", "warhead")
+    case = report.engagement_case(threat, result, batteries, 0, timeline.cue_time[0], timeline.track_time[0],
+                                  "cue-sensor", "track-sensor", figure=False, track_on="body")
+    track = [e for e in case.events if e.event == "fire-control track"][0]
+    assert "missile body" in track.detail
+    text = report.write_report(tmp_path, synthetic_assessment(engagement=[case])).read_text()
+    assert "formed on the missile body" in text
+
+
 def test_csv_tables_hold_the_numbers_of_summary_json(written):
     import csv
 

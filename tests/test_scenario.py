@@ -155,9 +155,12 @@ def test_cooperation_shares_armavir_and_gabala_and_sectoral_adds_sectors():
 
 def test_deterrent_launches_from_the_ten_named_bases_at_north_america():
     sc = S.load("deterrent")
-    names = {p.name.split(" ")[0] for a in sc.launch_areas.values() for p in a.points}
+    ssbn = {"barents-sea", "norwegian-sea"}  # SLBM patrol areas (issue 15)
+    names = {p.name.split(" ")[0] for n, a in sc.launch_areas.items() if n not in ssbn for p in a.points}
     assert names == {"Kozelsk", "Tatishchevo", "Teykovo", "Yoshkar-Ola", "Vypolzovo", "Dombarovsky",
                      "Novosibirsk", "Barnaul", "Uzhur", "Irkutsk"}
+    assert ssbn <= set(sc.launch_areas)
+    assert {sc.threats[c].missile for n in ssbn for c in sc.launch_areas[n].threats} == {"sineva", "bulava"}
     pts = S.aim_points(sc)
     lat, lon = np.degrees(pts.lat), np.degrees(pts.lon)
     assert len(pts.names) >= 10
@@ -244,7 +247,7 @@ def test_references_are_checked(tmp_path):
 def test_built_ins_state_the_year_they_stand_for_with_a_source():
     years = {n: S.load(n).year for n in BUILTINS}
     assert years == {"epaa-2011": 2011, "epaa-2015": 2015, "epaa-2018": 2018, "epaa-phase4": 2020,
-                     "cooperation-2011": 2011, "sectoral-2010": 2010, "deterrent": 2020}
+                     "cooperation-2011": 2011, "sectoral-2010": 2010, "deterrent": 2020, "homeland": 2020}
     assert "cancelled" in S.load("epaa-phase4").year_source
     assert all(S.load(n).year_source.strip() for n in BUILTINS)
 
@@ -309,6 +312,16 @@ def test_radar_kwargs_convert_human_units_to_si():
     assert kw["site_altitude"] == 2085.0 and kw["antenna_height"] == r.antenna_height_m
     full = {k["name"]: k for k in S.radar_kwargs(sc)}["spy1-east-med"]
     assert full["half_width"] == pytest.approx(math.pi) and full["platform"] == "ship"
+    assert kw["refraction"] == "atmosphere" and S.refraction_record(sc)["kurecik-tpy2"] == "atmosphere"
+
+
+def test_radar_refraction_model_is_validated_and_recorded(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('extends = "epaa-2011"\n[radars.kurecik-tpy2]\nrefraction = "4/3-earth"\nrefraction_k = 1.25\n')
+    assert S.refraction_record(S.load(path))["kurecik-tpy2"] == "4/3-earth (k=1.25)"
+    path.write_text('extends = "epaa-2011"\n[radars.kurecik-tpy2]\nrefraction = "flat"\n')
+    with pytest.raises(S.ScenarioError, match="refraction"):
+        S.load(path)
 
 
 def test_converters_build_the_physics_objects():

@@ -84,7 +84,7 @@ def _horizon_range(r, alt):
 @pytest.mark.parametrize("antenna, alt", [(0.0, 100e3), (25.0, 50e3), (30.0, 1000e3), (500.0, 300e3)])
 def test_zero_elevation_ground_range_matches_effective_radius_closed_form(k, antenna, alt):
     """With a 0 deg mask a point at altitude h first shows at s = kR acos((kR+a)/(kR+h))."""
-    r = radar(height=antenna, el_min=0.0, refraction_k=k, max_range=1e8, ref_range=1e8)
+    r = radar(height=antenna, el_min=0.0, refraction="4/3-earth", refraction_k=k, max_range=1e8, ref_range=1e8)
     ke = k * SPHERE.equatorial_radius
     assert _horizon_range(r, alt) == pytest.approx(ke * math.acos((ke + antenna) / (ke + alt)), rel=1e-3)
 
@@ -94,7 +94,7 @@ def test_zero_elevation_ground_range_matches_effective_radius_closed_form(k, ant
 def test_grazing_ray_ground_range_matches_effective_radius_closed_form(k, antenna, alt):
     """With no elevation mask the Earth itself hides the point beyond the grazing-ray range
     s = kR [acos(kR/(kR+a)) + acos(kR/(kR+h))]."""
-    r = radar(height=antenna, el_min=-d(90), refraction_k=k, max_range=1e8, ref_range=1e8)
+    r = radar(height=antenna, el_min=-d(90), refraction="4/3-earth", refraction_k=k, max_range=1e8, ref_range=1e8)
     ke = k * SPHERE.equatorial_radius
     expected = ke * (math.acos(ke / (ke + antenna)) + math.acos(ke / (ke + alt)))
     assert _horizon_range(r, alt) == pytest.approx(expected, rel=1e-3)
@@ -109,7 +109,7 @@ def test_target_below_a_mast_is_seen_at_negative_elevation_before_the_horizon():
 def test_refraction_free_elevation_is_geometric_elevation():
     """With k = 1 the model elevation equals the straight-line elevation computed from ENU axes."""
     rng = np.random.default_rng(1)
-    r = radar(lat=d(40), lon=d(30), height=40.0, refraction_k=1.0)
+    r = radar(lat=d(40), lon=d(30), height=40.0, refraction="none")
     lat = d(40) + rng.uniform(-0.3, 0.3, 500)
     lon = d(30) + rng.uniform(-0.3, 0.3, 500)
     p = to_ecef(lat, lon, rng.uniform(0, 1500e3, 500), SPHERE)
@@ -123,7 +123,7 @@ def test_refraction_free_elevation_is_geometric_elevation():
 
 
 def test_refraction_raises_apparent_elevation_near_the_horizon():
-    r1 = radar(refraction_k=1.0)
+    r1 = radar(refraction="none")
     r43 = radar()
     p = to_ecef(d(10), 0.0, 100e3, SPHERE)  # ~1100 km north: near the geometric horizon
     assert S.look_angles(r43, p, SPHERE)[2] > S.look_angles(r1, p, SPHERE)[2]
@@ -525,3 +525,222 @@ def test_detect_cli_flies_scenario_threats_through_trajectory_aim(monkeypatch, c
     assert any(t["cue_time_s"] is not None for t in doc["threats"])
     code, _, err = run_cli(["detect", "--scenario", "epaa-2018", "--max-flights", "1"], capsys)
     assert code == 2 and "--max-flights" in err
+
+
+# ---------------------------------------------------------------------------------------------
+# refraction that ends at the top of the atmosphere (independent ray integration in the test)
+
+N0_TEST = 315e-6  # reference exponential atmosphere written out here: n(h) = 1 + N0 exp(-h / H)
+H_TEST = 7350.0
+
+
+def _n(r):
+    return 1.0 + N0_TEST * np.exp(-(r - SPHERE.equatorial_radius) / H_TEST)
+
+
+def _du(x, r0):
+    """n(r) r - n(r0) r0 at r = r0 + x^2, without cancellation."""
+    q0 = _n(r0) - 1.0
+    return x * x * (1.0 + q0 * math.exp(-x * x / H_TEST)) + r0 * q0 * math.expm1(-x * x / H_TEST)
+
+
+def _ray_angle(e, antenna, alt):
+    """Central angle at which the ray leaving an antenna (m) at elevation e >= 0 (rad) reaches
+    altitude alt (m): Snell/Bouguer n r cos(psi) = c along the ray, d(theta)/dr =
+    c / (r sqrt((n r)^2 - c^2)), integrated with scipy quad (r = r0 + x^2 removes the inverse
+    square root at a horizontal start; (n r)^2 - c^2 is formed as a product of differences)."""
+    from scipy.integrate import quad
+
+    big_r = SPHERE.equatorial_radius
+    r0 = big_r + antenna
+    u0 = _n(r0) * r0
+    c = u0 * math.cos(e)
+
+    def f(x):
+        r = r0 + x * x
+        u = _n(r) * r
+        gap = _du(x, r0) + 2.0 * u0 * math.sin(e / 2) ** 2  # u - c
+        if x == 0.0:  # horizontal start: limit of 2x / sqrt(u^2 - c^2) is 2 / sqrt(2 u du/dr)
+            return 2 * c / (r0 * math.sqrt(2 * u0 * (_n(r0) - r0 * (_n(r0) - 1.0) / H_TEST))) if e == 0 else 0.0
+        return 2 * x * c / (r * math.sqrt(gap * (u + c)))
+
+    top = min(alt, 120e3)
+    heights = np.clip(np.array([0.0, 1e2, 1e3, 5e3, 20e3, 60e3, top]) - antenna, 0.0, top - antenna)
+    edges = np.sqrt(heights)
+    theta = sum(quad(f, a, b, epsabs=1e-14, epsrel=1e-12, limit=200)[0] for a, b in zip(edges[:-1], edges[1:]) if b > a)
+    if alt > top:  # straight line above the air: n = 1, impact parameter c
+        theta += math.acos(c / (big_r + alt)) - math.acos(c / (_n(big_r + top) * (big_r + top)))
+    return theta
+
+
+def _total_bending(e, antenna):
+    """Total bending (rad) of the ray through the whole atmosphere: integral of
+    -(dn/dr / n) c / sqrt((n r)^2 - c^2) dr, by quad (same substitution as `_ray_angle`)."""
+    from scipy.integrate import quad
+
+    r0 = SPHERE.equatorial_radius + antenna
+    u0 = _n(r0) * r0
+    c = u0 * math.cos(e)
+
+    def f(x):
+        r = r0 + x * x
+        u = _n(r) * r
+        gap = _du(x, r0) + 2.0 * u0 * math.sin(e / 2) ** 2
+        slope = (_n(r) - 1.0) / H_TEST / _n(r)
+        if x == 0.0:
+            return 2 * slope * c / math.sqrt(2 * u0 * (_n(r0) - r0 * (_n(r0) - 1.0) / H_TEST)) if e == 0 else 0.0
+        return 2 * x * slope * c / math.sqrt(gap * (u + c))
+
+    edges = np.sqrt([0.0, 1e2, 1e3, 5e3, 20e3, 60e3, 150e3])
+    return sum(quad(f, a, b, epsabs=1e-15, epsrel=1e-12, limit=200)[0] for a, b in zip(edges[:-1], edges[1:]))
+
+
+@pytest.mark.parametrize("el_deg, antenna, alt", [(0.0, 10.0, 1000e3), (1.0, 30.0, 500e3), (0.0, 2000.0, 300e3)])
+def test_target_far_above_the_atmosphere_is_seen_at_the_geometric_horizon_plus_the_ray_bending(el_deg, antenna, alt):
+    """The first point of sight of a target far above the air is where the ray leaving at the
+    mask elevation reaches its altitude (independent quad ray integration), and lies beyond the
+    straight-line (geometric) horizon by about the ray's total bending tau (a few tenths of a
+    degree): exactly tau, less the small shift of the ray's straight exit line (c = n0 r0 cos e
+    instead of r0 cos e; below 0.05 deg here)."""
+    e = d(el_deg)
+    r = radar(height=antenna, el_min=e, max_range=1e8, ref_range=1e8)  # default: "atmosphere"
+    big_r = SPHERE.equatorial_radius
+    theta = _ray_angle(e, antenna, alt)
+    assert _horizon_range(r, alt) == pytest.approx(big_r * theta, rel=2e-5)
+    geometric = math.acos((big_r + antenna) * math.cos(e) / (big_r + alt)) - e
+    tau = _total_bending(e, antenna)
+    assert 0.2 < math.degrees(tau) < 0.8
+    assert math.degrees(theta - geometric) == pytest.approx(math.degrees(tau), abs=0.05)
+    assert S.ray_bending(e, antenna, radius=big_r) == pytest.approx(tau, rel=1e-5)
+
+
+@pytest.mark.parametrize("antenna, alt", [(10.0, 1e3), (10.0, 3e3), (30.0, 6e3)])
+def test_low_target_inside_the_troposphere_agrees_with_the_four_thirds_earth(antenna, alt):
+    """Inside the troposphere the atmosphere model's horizon matches the 4/3-Earth closed form
+    kR acos((kR + a) / (kR + h)) within 2 % (the exponential profile's surface gradient,
+    -43 N/km, is close to the 4/3 model's -39 N/km)."""
+    r = radar(height=antenna, el_min=0.0, max_range=1e8, ref_range=1e8)
+    ke = 4.0 / 3.0 * SPHERE.equatorial_radius
+    assert _horizon_range(r, alt) == pytest.approx(ke * math.acos((ke + antenna) / (ke + alt)), rel=0.02)
+
+
+@pytest.mark.parametrize("antenna, alt", [(10.0, 1e3), (30.0, 300e3), (500.0, 1000e3)])
+def test_refraction_off_gives_the_straight_line_horizon(antenna, alt):
+    r = radar(height=antenna, el_min=0.0, refraction="none", max_range=1e8, ref_range=1e8)
+    big_r = SPHERE.equatorial_radius
+    assert _horizon_range(r, alt) == pytest.approx(big_r * math.acos((big_r + antenna) / (big_r + alt)), rel=1e-6)
+
+
+def test_atmosphere_apparent_elevation_is_the_elevation_of_the_ray_that_reaches_the_target():
+    """look_angles' elevation with "atmosphere": shooting the independent quad ray at that
+    elevation lands at the target's central angle."""
+    r = radar(height=20.0, el_min=0.0)
+    for theta_deg, alt in ((10.0, 300e3), (3.0, 8e3), (20.0, 1500e3)):
+        el = float(S.look_angles(r, to_ecef(d(theta_deg), 0.0, alt, SPHERE), SPHERE)[2])
+        assert _ray_angle(el, 20.0, alt) == pytest.approx(d(theta_deg), abs=2e-7)
+        # refraction raises the apparent elevation above the geometric one
+        geo = float(S.look_angles(radar(height=20.0, refraction="none"), to_ecef(d(theta_deg), 0.0, alt, SPHERE),
+                                  SPHERE)[2])
+        assert el > geo
+    assert math.isclose(S.look_angles(r, to_ecef(d(40.0), 0.0, 500e3, SPHERE), SPHERE)[2], -math.pi)
+
+
+def test_atmosphere_max_elevation_excludes_targets_above_it():
+    r = radar(height=10.0, el_min=0.0, el_max=d(60))
+    assert S.coverage_status(r, to_ecef(0.0, 0.0, 500e3, SPHERE), 1.0, SPHERE) == 0  # overhead
+    assert S.coverage_status(r, to_ecef(d(5), 0.0, 500e3, SPHERE), 1.0, SPHERE) == 2  # ~40 deg up
+
+
+def test_unknown_refraction_model_is_refused_naming_the_allowed_values():
+    with pytest.raises(ValueError, match="refraction must be one of"):
+        radar(refraction="flat")
+
+
+# ---------------------------------------------------------------------------------------------
+# what the radar sees, phase by phase: the body before separation, the warhead after
+
+
+def _approach(body_rcs, separation, alt=100e3, speed=3000.0, phi0=d(25), duration=900.0, receding=False):
+    """One synthetic flight at constant altitude along the equator towards (or away from) a radar
+    at (0, 0); positions and velocities exact. Returns the Trajectory and its angle phi(t)."""
+    big_r = SPHERE.equatorial_radius
+    rr = big_r + alt
+    w = speed / rr * (1.0 if receding else -1.0)
+    t = np.arange(0.0, duration + 0.5, 1.0)
+    phi = phi0 + w * t
+    pos = np.stack([rr * np.cos(phi), rr * np.sin(phi), np.zeros_like(t)], axis=-1)[None]
+    vel = np.stack([-rr * w * np.sin(phi), rr * w * np.cos(phi), np.zeros_like(t)], axis=-1)[None]
+    one = np.zeros(1)
+    traj = Trajectory(time=t, position=pos, velocity=vel, launch_time=one, burnout_time=one + separation,
+                      impact_time=one + duration, apogee_time=one, launch_lat=one, launch_lon=one + phi0,
+                      impact_lat=one, impact_lon=one, apogee_alt=one + alt, ground_range=one,
+                      rcs=np.array([0.01]), beta=np.array([np.inf]), models=Models(earth=SPHERE),
+                      body_rcs=None if body_rcs is None else np.array([body_rcs]),
+                      separation_time=np.array([separation]))
+    return traj, (lambda s: phi0 + w * s)
+
+
+def _time_at_range(rng, alt, antenna, phi0, speed, receding=False):
+    """Hand computation: when the slant range of the synthetic flight equals rng (law of
+    cosines in the plane of the equator)."""
+    big_r = SPHERE.equatorial_radius
+    rr, ra = big_r + alt, big_r + antenna
+    phi = math.acos((rr * rr + ra * ra - rng * rng) / (2 * rr * ra))
+    return abs(phi0 - phi) / (speed / rr)
+
+
+REF_RANGE, REF_RCS = 600e3, 1.0
+
+
+def _phase_radar(hits=1):
+    return radar(height=10.0, el_min=0.0, refraction="none", max_range=1e8, ref_range=REF_RANGE, ref_rcs=REF_RCS,
+                 hits=hits, revisit=1.0)
+
+
+def test_detection_range_before_separation_is_the_body_range_from_the_radar_equation():
+    """Late separation: the approaching body (5 m^2) is first detected at
+    R = R_ref (sigma / sigma_ref)^(1/4) = 600 km x 5^(1/4) = 897 km, and the track is on the body."""
+    r_body = REF_RANGE * (5.0 / REF_RCS) ** 0.25
+    traj, _ = _approach(5.0, separation=800.0)
+    tl = S.detect(traj, [_phase_radar()])
+    expected = _time_at_range(r_body, 100e3, 10.0, d(25), 3000.0)
+    assert expected < 800.0
+    assert tl.first_detection[0, 0] == pytest.approx(expected, abs=0.05)
+    assert tl.track_on[0] == "body" and tl.separation_time[0] == 800.0
+
+
+def test_detection_range_after_separation_is_the_warhead_range_from_the_radar_equation():
+    """Early separation: only the warhead (0.01 m^2) approaches, first detected at
+    600 km x 0.01^(1/4) = 190 km; the track is on the warhead."""
+    r_rv = REF_RANGE * (0.01 / REF_RCS) ** 0.25
+    traj, _ = _approach(5.0, separation=10.0)
+    tl = S.detect(traj, [_phase_radar()])
+    assert tl.first_detection[0, 0] == pytest.approx(_time_at_range(r_rv, 100e3, 10.0, d(25), 3000.0), abs=0.05)
+    assert tl.track_on[0] == "warhead"
+
+
+@pytest.mark.parametrize("separation, ends_at_separation", [(200.0, True), (20.0, False)])
+def test_a_receding_target_is_lost_at_separation_when_the_warhead_is_beyond_its_range(separation, ends_at_separation):
+    """Receding from overhead: the body is held until separation; from then on only while the
+    warhead is within 190 km. Hand computation of both ends."""
+    r_rv = REF_RANGE * (0.01 / REF_RCS) ** 0.25
+    traj, _ = _approach(5.0, separation=separation, phi0=0.0, receding=True, duration=600.0)
+    tl = S.detect(traj, [_phase_radar()])
+    t_rv = _time_at_range(r_rv, 100e3, 10.0, 0.0, 3000.0, receding=True)
+    assert (separation > t_rv) == ends_at_separation
+    end = tl.detect_end[0, 0, 0]
+    assert end == pytest.approx(separation if ends_at_separation else t_rv, abs=0.05)
+
+
+def test_a_trajectory_without_a_body_phase_is_seen_as_its_warhead_from_launch():
+    r_rv = REF_RANGE * (0.01 / REF_RCS) ** 0.25
+    traj, _ = _approach(None, separation=800.0)
+    tl = S.detect(traj, [_phase_radar()])
+    assert tl.first_detection[0, 0] == pytest.approx(_time_at_range(r_rv, 100e3, 10.0, d(25), 3000.0), abs=0.05)
+    assert tl.track_on[0] == "warhead"
+
+
+def test_the_body_is_never_smaller_than_the_warhead():
+    traj, _ = _approach(0.001, separation=800.0)
+    rcs, body, sep = S.phase_rcs(traj)
+    assert body[0] == rcs[0] == 0.01 and sep[0] == 800.0

@@ -391,7 +391,7 @@ def test_membership_year_changes_who_counts_as_nato_europe(small_coverage):
 
 
 def test_key_findings_lead_with_the_nato_europe_sentence(small_coverage):
-    from shieldsim.cli.assess import key_findings
+    from shieldsim.assess import key_findings
 
     nato = small_coverage.as_dict()["nato_europe"]
     findings = key_findings(small_coverage, None, None)
@@ -502,3 +502,37 @@ def test_under_sectoral_2010_only_the_responsible_side_may_engage_over_a_point(s
     assert (ok[0] == (sides == "Russia")).all()
     assert (ok[1] == (sides == "NATO")).all()
     assert ok[2].all()
+
+
+def test_reach_cache_holds_at_most_its_size_and_drops_the_least_recently_used():
+    cache = study.ReachCache(maxsize=2)
+    cache["a"], cache["b"] = 1, 2
+    assert cache["a"] == 1  # now "b" is the least recently used
+    cache["c"] = 3
+    assert list(cache) == ["a", "c"] and len(cache) == 2
+    cache.update({"d": 4})
+    assert list(cache) == ["c", "d"]
+    assert study._REACH_CACHE.maxsize > 0 and isinstance(study._REACH_CACHE, study.ReachCache)
+
+
+def test_deterrent_config_holds_the_study_options_and_keywords_override_it():
+    cfg = study.DeterrentConfig(phases=("epaa-2018",), ship_interceptor=None)
+    assert cfg.variants == study.SENSOR_VARIANTS and cfg.delays_s[0] == 0.0
+    assert np.array_equal(cfg.speeds(), np.arange(3.0, 7.0 + 1e-9, 0.25))
+    assert study.DeterrentConfig(speeds_kms=[4.5, 5.5]).speeds().tolist() == [4.5, 5.5]
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.phases = ()
+    with pytest.raises(TypeError):
+        dataclasses.replace(cfg, no_such_option=1)
+
+
+def test_ship_sweep_record_is_the_json_of_its_fields_with_the_engageable_positions_last():
+    s = study.ShipSweep(interceptor="SM-3 IIA", interceptor_speed_kms=4.5, timeline="cue-as-track", step_deg=2.0,
+                        bases=["kozelsk"], lat_deg=[60.0, 62.0], lon_deg=[5.0, 5.0], sea_area=["norwegian-sea"] * 2,
+                        bases_engageable=[1, 0], positions_engaging={"kozelsk": 1}, positions=2,
+                        engageable={"kozelsk": np.array([True, False])})
+    d = s.as_dict()
+    assert list(d)[-1] == "engageable_by_base" and d["engageable_by_base"] == {"kozelsk": [True, False]}
+    assert "engageable" not in d and d["positions"] == 2

@@ -205,6 +205,11 @@ def test_concat_keeps_every_flight_and_pads_shorter_grids_with_nan():
     np.testing.assert_array_equal(both.velocity[1:, :long.time.size], long.velocity)
     np.testing.assert_array_equal(both.impact_time, np.r_[short.impact_time, long.impact_time])
     np.testing.assert_array_equal(both.rcs, [0.1, 0.1, 0.1])  # a scalar per part is repeated per flight
+    assert both.body_rcs is None and both.separation_time is None  # no part has a body phase
+    long.body_rcs, long.separation_time = np.array([3.0, 4.0]), np.array([100.0, 110.0])
+    mixed = Trajectory.concat([short, long])  # a part without a body phase sees its rcs from launch
+    np.testing.assert_array_equal(mixed.body_rcs, [0.1, 3.0, 4.0])
+    np.testing.assert_array_equal(mixed.separation_time, [short.burnout_time[0], 100.0, 110.0])
     assert Trajectory.concat([short, _sampled([3000.0], 5.0)]).labels is None
 
 

@@ -66,6 +66,16 @@ SCENARIO_ONLY = "scenario"
 DETERRENT_SCENARIO = "deterrent"
 """Built-in scenario whose Russian ICBM bases and North American aim points ``deterrent`` checks fly."""
 
+def icbm_areas(arch) -> list[str]:
+    """The deterrent scenario's launch areas whose flights the ``deterrent`` checks count: the ICBM
+    bases, without the SSBN patrol areas (`deterrent.SSBN_AREAS`, added in issue 15; their SLBM
+    flights are reported per launch area by ``shieldsim deterrent``), so that the claims about
+    Russian ICBMs are tested on ICBM flights."""
+    from .deterrent import SSBN_AREAS
+
+    return [a for a in arch.scenario.launch_areas if a not in SSBN_AREAS]
+
+
 STUDIES = ("coverage", "coverage-difference", "deterrent", "flights", "unsupported")
 SCOPES = ("nato_europe", "region")
 OPERATORS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
@@ -552,7 +562,8 @@ class _Context:
         return out
 
     def deterrent_all(self, needed: list, report) -> dict:
-        """{(phase, variant, profile): fraction of the deterrent scenario's flights engageable by any
+        """{(phase, variant, profile): fraction of the deterrent scenario's ICBM flights (`icbm_areas`)
+        engageable by any
         battery of the phase, or Unavailable}: one `study.deterrent_study` per profile (the
         deterrent scenario and every phase under that profile; the per-phase matrices of the
         needed sensor variants, as ``shieldsim deterrent`` computes them)."""
@@ -571,7 +582,7 @@ class _Context:
                         raise self.arch(ph, p)
                 res = study.deterrent_study(det, speeds_kms=[3.0], delays_s=(0.0,), variants=(), phases=phases,
                                             sweep_variants=variants, ship_interceptor=None, min_speed=False,
-                                            load=lambda name, p=p: self.arch(name, p).scenario)
+                                            areas=icbm_areas(det), load=lambda name, p=p: self.arch(name, p).scenario)
             except Unavailable as err:
                 out.update({(ph, v, p): err for ph, v in needed})
             else:

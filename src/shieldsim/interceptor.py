@@ -48,6 +48,7 @@ from numba import njit, prange
 from .earth import geodesic_direct, geodetic_height_one, surface_distance, surface_distance_one, to_ecef, to_geodetic
 from .kepler import lambert_one
 from .trajectory import Models
+from .units import si, unit_of
 
 # indices into the packed parameter vector the kernels take
 P_BURN, P_SPEED, P_BO_ALT, P_MIN_ALT, P_MAX_ALT, P_RANGE, P_DELAY = range(7)
@@ -173,16 +174,17 @@ class Battery:
 # ---------------------------------------------------------------------------------------------
 # catalogue
 
-_FIELDS_SI = {
-    "burn_time_s": ("burn_time", 1.0),
-    "burnout_speed_kms": ("burnout_speed", 1e3),
-    "burnout_alt_km": ("burnout_altitude", 1e3),
-    "min_intercept_alt_km": ("min_intercept_alt", 1e3),
-    "max_intercept_alt_km": ("max_intercept_alt", 1e3),
-    "max_range_km": ("max_range", 1e3),
-    "launch_delay_s": ("launch_delay", 1.0),
-    "sspk": ("sspk", 1.0),
+_FIELDS = {
+    "burn_time_s": "burn_time",
+    "burnout_speed_kms": "burnout_speed",
+    "burnout_alt_km": "burnout_altitude",
+    "min_intercept_alt_km": "min_intercept_alt",
+    "max_intercept_alt_km": "max_intercept_alt",
+    "max_range_km": "max_range",
+    "launch_delay_s": "launch_delay",
+    "sspk": "sspk",
 }
+"""Catalogue key (human unit in its suffix, `units`) -> `Interceptor` field (SI)."""
 
 
 def catalogue(path: str | Path | None = None) -> dict[str, Interceptor]:
@@ -197,8 +199,8 @@ def catalogue(path: str | Path | None = None) -> dict[str, Interceptor]:
     for key, row in raw.items():
         src = row.get("source", {})
         kwargs, sources = {}, {}
-        for toml_key, (name, scale) in _FIELDS_SI.items():
-            kwargs[name] = float(row[toml_key]) * scale
+        for toml_key, name in _FIELDS.items():
+            kwargs[name] = si(row, toml_key) if unit_of(toml_key) else float(row[toml_key])
             sources[name] = src.get(toml_key, "")
         out[key] = Interceptor(name=row["name"], sources=sources, **kwargs)
     return out

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .geography import EARTH_RADIUS_KM, EUROPE_EXTENT, _natural_earth
+from .units import wrap_lon_deg, wrap_pi
 
 OKABE_ITO = {
     "black": "#000000",
@@ -75,7 +76,7 @@ class Projection:
     def __call__(self, lon_deg, lat_deg) -> tuple[np.ndarray, np.ndarray]:
         lon = np.radians(np.asarray(lon_deg, dtype=float))
         lat = np.radians(np.asarray(lat_deg, dtype=float))
-        dlon = (lon - math.radians(self.lon0) + np.pi) % (2 * np.pi) - np.pi
+        dlon = wrap_pi(lon - math.radians(self.lon0))
         if self.kind == "equirectangular":
             k = math.cos(math.radians(self.lat1))
             return EARTH_RADIUS_KM * dlon * k, EARTH_RADIUS_KM * (lat - math.radians(self.lat0))
@@ -312,7 +313,7 @@ def destination(lat_deg, lon_deg, bearing_deg, distance_km):
     d = np.asarray(distance_km, dtype=float) / EARTH_RADIUS_KM
     p2 = np.arcsin(np.clip(np.sin(p1) * np.cos(d) + np.cos(p1) * np.sin(d) * np.cos(th), -1, 1))
     l2 = l1 + np.arctan2(np.sin(th) * np.sin(d) * np.cos(p1), np.cos(d) - np.sin(p1) * np.sin(p2))
-    return np.degrees(p2), (np.degrees(l2) + 180.0) % 360.0 - 180.0
+    return np.degrees(p2), wrap_lon_deg(np.degrees(l2))
 
 
 def radar_field_outline(lat_deg: float, lon_deg: float, range_km: float, boresight_deg: float | None = None,

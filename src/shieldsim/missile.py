@@ -45,12 +45,23 @@ from .earth import (
     SPHERE, WGS84, Earth, enu_basis, fixed_state, fixed_state_one, radial_height_one, surface_distance,
     surface_radius_one, to_ecef, to_geodetic,
 )
+from .integrator import WORK_ROWS, rk4_step
 from .kepler import flight_path_angle, propagate, time_to_radius
+from .units import si
 
 BOOST_STEP = 0.5
 """Nominal Runge-Kutta step (s) of the boost integration (segments end exactly at every
 change of the thrust law: end of vertical rise, of pitch-over, of each stage, cutoff).
 Against a 0.05 s step the burnout state differs by < 0.2 m and < 0.02 m/s."""
+
+
+BODY_RCS = 1.0
+"""Default radar cross-section (m^2) of a missile body (booster with its payload section) before
+the re-entry vehicle separates: the low end of the order-of-magnitude 1-10 m^2 range for a
+booster body. A modelling assumption: no public measured or published value was found in the
+stored sources searched (queries on booster radar cross-section, Sessler et al. 'Countermeasures'
+(2000), Lewis and Postol on the European radars); the low end is the cautious choice for the
+defence (a larger body gives earlier detections)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,8 @@ class Missile:
         stage_burn_times: burn time of each stage, s (first stage first).
         burnout_speed: speed at burnout of the flight of greatest range, m/s.
         beta: ballistic coefficient m / (C_D A) of the re-entry vehicle, kg/m^2.
-        rcs: radar cross-section of the re-entry vehicle (what radars track), m^2.
+        rcs: radar cross-section of the re-entry vehicle (what radars track after it
+            separates, at burnout), m^2.
         published_range: the range the class is published to reach, m.
         sources: figure name -> public source text.
         stage_speed_fractions: share of the ideal delta-v given by each stage (sums to 1);
@@ -74,6 +86,8 @@ class Missile:
             ignition (constant thrust, decreasing mass); > 1.
         propulsion: "liquid" or "solid" (descriptive only).
         description: free text (example systems of the class).
+        body_rcs: radar cross-section of the missile body before separation, m^2 (radars use
+            the larger of it and ``rcs``: a non-separating missile is its own warhead).
     """
 
     name: str
@@ -90,6 +104,7 @@ class Missile:
     stage_accel_ratio: float = 3.0
     propulsion: str = ""
     description: str = ""
+    body_rcs: float = BODY_RCS
 
     @property
     def burn_time(self) -> float:
@@ -120,10 +135,10 @@ def catalogue() -> dict[str, Missile]:
         out[name] = Missile(
             name=name,
             stage_burn_times=tuple(float(t) for t in row["stage_burn_times_s"]),
-            burnout_speed=float(row["burnout_speed_kms"]) * 1e3,
+            burnout_speed=si(row, "burnout_speed_kms"),
             beta=float(row["beta_kgm2"]),
             rcs=float(row["rcs_m2"]),
-            published_range=float(row["published_range_km"]) * 1e3,
+            published_range=si(row, "published_range_km"),
             sources=dict(row["source"]),
             stage_speed_fractions=tuple(row["stage_speed_fractions"]) if "stage_speed_fractions" in row else None,
             vertical_rise=float(row.get("vertical_rise_s", 6.0)),
@@ -132,6 +147,7 @@ def catalogue() -> dict[str, Missile]:
             stage_accel_ratio=float(row.get("stage_accel_ratio", 3.0)),
             propulsion=row.get("propulsion", ""),
             description=row.get("description", ""),
+            body_rcs=float(row.get("body_rcs_m2", BODY_RCS)),
         )
     return out
 
@@ -147,18 +163,36 @@ def get(name: str) -> Missile:
 
 # ---------------------------------------------------------------------------------------------
 # compiled boost kernel
+#
+# The boost's right-hand side reads one packed float array (slots B_*): the class and model
+# figures shared by a batch, filled once by `boost_params`, and the slots of one flight (kick,
+# launch axes) and of the current thrust segment, filled by `boost_one` in its own copy.
+
+# batch slots (class and model): s, s, rad/s, m^3/s^2, m, m, 0/1, kg/m^2, kg/m^2, m, m, s, s
+(B_T_VERT, B_T_PITCH, B_OMEGA, B_GM, B_A, B_B, B_DRAG, B_BETA_BOOST, B_BETA_COAST, B_BOTTOM, B_STEP, B_DT,
+ B_SAMPLE_DT) = range(13)
+B_KICK, B_N0, B_H0 = 13, 14, 17  # one flight: kick (rad); up, heading unit vectors (3 slots each)
+B_ACC, B_TAU, B_T_IGN, B_PHASE, B_BETA = range(20, 25)  # one segment: m/s^2, s, s, 0/1/2, kg/m^2
+B_SIZE = B_BETA + 1
+"""Packed boost parameters: index constants of the array `boost_params` builds (see above)."""
+
+S_END, S_ACC, S_TAU = range(3)
+"""Rows of the (3, stages) stage table: burnout time (s after launch), ignition thrust
+acceleration (m/s^2), tau (s; the acceleration is acc / (1 - t'/tau), t' since ignition)."""
 
 
-@njit(cache=True, inline="always")
-def _boost_accel(t, y, acc0, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta,
-                 bottom, step, log_rho, out):
-    """d(r, v)/dt of the boosting point mass (inertial axes). phase: 0 vertical, 1 pitch-over,
-    2 gravity turn. Thrust acceleration acc0 / (1 - (t - t_ign) / tau) (m/s^2): constant thrust
-    of a stage ignited at t_ign whose mass would vanish at t_ign + tau."""
-    acc = acc0 / (1.0 - (t - t_ign) / tau) if acc0 > 0.0 else 0.0
+@njit(cache=True)
+def _boost_deriv(t, y, p, log_rho, out):
+    """d(r, v)/dt of the boosting point mass (inertial axes) at time t (s); p: packed `B_*`
+    parameters. Phase (p[B_PHASE]): 0 vertical, 1 pitch-over, 2 gravity turn. Thrust acceleration
+    acc / (1 - (t - t_ign) / tau) (m/s^2): constant thrust of a stage ignited at t_ign whose mass
+    would vanish at t_ign + tau."""
+    acc0 = p[B_ACC]
+    acc = acc0 / (1.0 - (t - p[B_T_IGN]) / p[B_TAU]) if acc0 > 0.0 else 0.0
+    omega = p[B_OMEGA]
     rx, ry, rz = y[0], y[1], y[2]
     rn = math.sqrt(rx * rx + ry * ry + rz * rz)
-    k = -gm / (rn * rn * rn)
+    k = -p[B_GM] / (rn * rn * rn)
     vx = y[3] + omega * ry
     vy = y[4] - omega * rx
     vz = y[5]
@@ -166,24 +200,24 @@ def _boost_accel(t, y, acc0, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, o
     ax = k * rx
     ay = k * ry
     az = k * rz
-    if drag and vn > 0.0:
-        h = rn - surface_radius_one(rz / rn, a, b)
-        rho = density_from_table(h, bottom, step, log_rho)
-        d = -rho * vn / (2.0 * beta)
+    if p[B_DRAG] > 0.0 and vn > 0.0:
+        h = rn - surface_radius_one(rz / rn, p[B_A], p[B_B])
+        rho = density_from_table(h, p[B_BOTTOM], p[B_STEP], log_rho)
+        d = -rho * vn / (2.0 * p[B_BETA])
         ax += d * vx
         ay += d * vy
         az += d * vz
     if acc > 0.0:
-        if phase == 2 and vn > 0.0:
+        if p[B_PHASE] == 2.0 and vn > 0.0:
             ux, uy, uz = vx / vn, vy / vn, vz / vn
         else:
             tilt = 0.0
-            if phase == 1:
-                tilt = kick * min(max((t - t_vert) / t_pitch, 0.0), 1.0)
+            if p[B_PHASE] == 1.0:
+                tilt = p[B_KICK] * min(max((t - p[B_T_VERT]) / p[B_T_PITCH], 0.0), 1.0)
             ct, st = math.cos(tilt), math.sin(tilt)
-            ex = ct * n0[0] + st * h0[0]
-            ey = ct * n0[1] + st * h0[1]
-            ez = ct * n0[2] + st * h0[2]
+            ex = ct * p[B_N0] + st * p[B_H0]
+            ey = ct * p[B_N0 + 1] + st * p[B_H0 + 1]
+            ez = ct * p[B_N0 + 2] + st * p[B_H0 + 2]
             c, s = math.cos(omega * t), math.sin(omega * t)  # Earth-fixed -> inertial
             ux, uy, uz = c * ex - s * ey, s * ex + c * ey, ez
         ax += acc * ux
@@ -197,109 +231,95 @@ def _boost_accel(t, y, acc0, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, o
     out[5] = az
 
 
-@njit(cache=True, inline="always")
-def _rk4_boost(t, y, dt, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta,
-               bottom, step, log_rho, out, k1, k2, k3, k4, tmp):
-    """One classical RK4 step of dt seconds of the boosting state y = (r, v) (inertial, m and m/s)
-    from time t into out; k1..k4, tmp are scratch arrays of length 6."""
-    _boost_accel(t, y, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta, bottom, step, log_rho, k1)
-    for j in range(6):
-        tmp[j] = y[j] + 0.5 * dt * k1[j]
-    _boost_accel(t + 0.5 * dt, tmp, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta,
-                 bottom, step, log_rho, k2)
-    for j in range(6):
-        tmp[j] = y[j] + 0.5 * dt * k2[j]
-    _boost_accel(t + 0.5 * dt, tmp, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta,
-                 bottom, step, log_rho, k3)
-    for j in range(6):
-        tmp[j] = y[j] + dt * k3[j]
-    _boost_accel(t + dt, tmp, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, beta, bottom, step, log_rho, k4)
-    for j in range(6):
-        out[j] = y[j] + dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
+@njit(cache=True)
+def _breakpoints(stages, p, cutoff, t_end):
+    """Sorted times (s) at which the thrust law changes: end of the vertical rise and of the
+    pitch-over, each stage's burnout, the cutoff and the end of the integration."""
+    n_st = stages.shape[1]
+    bp = np.empty(n_st + 4)
+    bp[0] = p[B_T_VERT]
+    bp[1] = p[B_T_VERT] + p[B_T_PITCH]
+    for k in range(n_st):
+        bp[2 + k] = stages[S_END, k]
+    bp[n_st + 2] = cutoff
+    bp[n_st + 3] = t_end
+    return np.sort(bp)
 
 
 @njit(cache=True)
-def boost_one(r0, n0, h0, kick, cutoff, stage_end, stage_acc, stage_tau, t_vert, t_pitch, omega, gm, a, b,
-              drag, beta, beta_coast, bottom, step, log_rho, dt, t_end, sample_dt, out_pos, out_vel, res):
+def _set_segment(p, stages, tm, cutoff):
+    """Fill the segment slots of p (phase, stage acceleration, tau, ignition time, ballistic
+    coefficient) for the thrust segment whose midpoint is tm (s after launch)."""
+    if tm < p[B_T_VERT]:
+        p[B_PHASE] = 0.0
+    elif tm < p[B_T_VERT] + p[B_T_PITCH]:
+        p[B_PHASE] = 1.0
+    else:
+        p[B_PHASE] = 2.0
+    p[B_ACC] = 0.0
+    p[B_TAU] = math.inf
+    p[B_T_IGN] = 0.0
+    if tm < cutoff:
+        for k in range(stages.shape[1]):
+            if tm < stages[S_END, k]:
+                p[B_ACC] = stages[S_ACC, k]
+                p[B_TAU] = stages[S_TAU, k]
+                p[B_T_IGN] = stages[S_END, k - 1] if k > 0 else 0.0
+                break
+    p[B_BETA] = p[B_BETA_BOOST] if tm < cutoff else p[B_BETA_COAST]
+
+
+@njit(cache=True)
+def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, log_rho, out_pos, out_vel, res):
     """Integrate one boost from lift-off at Earth-fixed ``r0`` (at rest on the ground).
 
-    ``n0``/``h0``: Earth-fixed up and horizontal-heading unit vectors at the launch point.
-    ``cutoff``: thrust end, s after launch. The flight continues unpowered to ``t_end`` (>=
-    cutoff). res <- [burnout time, inertial burnout r(3), v(3), inertial r(3), v(3) at t_end,
-    ok flag]. Samples every ``sample_dt`` s with k * sample_dt < t_end go to out_pos/out_vel
+    ``n0``/``h0``: Earth-fixed up and horizontal-heading unit vectors at the launch point;
+    ``kick``: rad; ``cutoff``: thrust end, s after launch; the flight continues unpowered to
+    ``t_end`` (>= cutoff). ``stages``: (3, S) table (rows `S_END`, `S_ACC`, `S_TAU`);
+    ``params``: packed batch slots of `B_*` (see `boost_params`); ``log_rho``: density table.
+    res <- [burnout time, inertial burnout r(3), v(3), inertial r(3), v(3) at t_end, ok flag].
+    Samples every params[B_SAMPLE_DT] s with k * sample_dt < t_end go to out_pos/out_vel
     (Earth-fixed). A flight that falls back below the ground before t_end gets ok = 0.
     """
+    p = params.copy()
+    p[B_KICK] = kick
+    for j in range(3):
+        p[B_N0 + j] = n0[j]
+        p[B_H0 + j] = h0[j]
+    omega, sample_dt = p[B_OMEGA], p[B_SAMPLE_DT]
     y = np.empty(6)
     ynew = np.empty(6)
-    k1 = np.empty(6)
-    k2 = np.empty(6)
-    k3 = np.empty(6)
-    k4 = np.empty(6)
-    tmp = np.empty(6)
     ys = np.empty(6)
+    work = np.empty((WORK_ROWS, 6))
     y[0], y[1], y[2] = r0[0], r0[1], r0[2]
     y[3], y[4], y[5] = -omega * r0[1], omega * r0[0], 0.0
-    # breakpoints of the thrust law
-    n_st = stage_end.shape[0]
-    bp = np.empty(n_st + 4)
-    nb = 0
-    bp[nb] = t_vert
-    nb += 1
-    bp[nb] = t_vert + t_pitch
-    nb += 1
-    for k in range(n_st):
-        bp[nb] = stage_end[k]
-        nb += 1
-    bp[nb] = cutoff
-    nb += 1
-    bp[nb] = t_end
-    nb += 1
-    bp = np.sort(bp[:nb])
+    bp = _breakpoints(stages, p, cutoff, t_end)
     n_samples = out_pos.shape[0]
     next_k = 0
     t = 0.0
     ok = 1.0
     res[0] = cutoff
-    for i in range(nb):
+    for i in range(bp.shape[0]):
         t1 = min(bp[i], t_end)
         seg = t1 - t
         if seg <= 1e-12:
             continue
-        tm = t + 0.5 * seg
-        if tm < t_vert:
-            phase = 0
-        elif tm < t_vert + t_pitch:
-            phase = 1
-        else:
-            phase = 2
-        acc = 0.0
-        tau = math.inf
-        t_ign = 0.0
-        if tm < cutoff:
-            for k in range(n_st):
-                if tm < stage_end[k]:
-                    acc = stage_acc[k]
-                    tau = stage_tau[k]
-                    t_ign = stage_end[k - 1] if k > 0 else 0.0
-                    break
-        n = int(math.ceil(seg / dt - 1e-9))
+        _set_segment(p, stages, t + 0.5 * seg, cutoff)
+        n = int(math.ceil(seg / p[B_DT] - 1e-9))
         h = seg / n
-        bseg = beta if tm < cutoff else beta_coast
         for _j in range(n):
-            _rk4_boost(t, y, h, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag, bseg,
-                       bottom, step, log_rho, ynew, k1, k2, k3, k4, tmp)
+            rk4_step(_boost_deriv, t, y, h, p, log_rho, ynew, work)
             while next_k < n_samples and next_k * sample_dt < t + h and next_k * sample_dt < t_end:
                 ts = next_k * sample_dt
                 if ts - t > 0.0:
-                    _rk4_boost(t, y, ts - t, acc, tau, t_ign, phase, t_vert, t_pitch, kick, n0, h0, omega, gm, a, b, drag,
-                               bseg, bottom, step, log_rho, ys, k1, k2, k3, k4, tmp)
+                    rk4_step(_boost_deriv, t, y, ts - t, p, log_rho, ys, work)
                     fixed_state_one(ys, ys[3:], ts, omega, out_pos[next_k], out_vel[next_k])
                 else:
                     fixed_state_one(y, y[3:], ts, omega, out_pos[next_k], out_vel[next_k])
                 next_k += 1
             t += h
             y[:] = ynew
-            if t > t_vert and radial_height_one(y, a, b) < 0.0:
+            if t > p[B_T_VERT] and radial_height_one(y, p[B_A], p[B_B]) < 0.0:
                 ok = 0.0
         if t1 == cutoff:
             res[1:7] = y
@@ -313,11 +333,11 @@ def boost_one(r0, n0, h0, kick, cutoff, stage_end, stage_acc, stage_tau, t_vert,
 
 
 @njit(cache=True, parallel=True)
-def _boost_batch(r0, n0, h0, kick, cutoff, stage_end, stage_acc, stage_tau, t_vert, t_pitch, omega, gm, a, b, drag,
-                 beta, beta_coast, bottom, step, log_rho, dt, t_end, sample_dt, out_pos, out_vel, res):
+def _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, log_rho, out_pos, out_vel, res):
+    """`boost_one` for every row of the per-flight arrays (N, ...)."""
     for i in prange(r0.shape[0]):
-        boost_one(r0[i], n0[i], h0[i], kick[i], cutoff[i], stage_end, stage_acc, stage_tau, t_vert, t_pitch, omega, gm,
-                  a, b, drag, beta, beta_coast, bottom, step, log_rho, dt, t_end[i], sample_dt, out_pos[i], out_vel[i], res[i])
+        boost_one(r0[i], n0[i], h0[i], kick[i], cutoff[i], t_end[i], stages, params, log_rho, out_pos[i],
+                  out_vel[i], res[i])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,6 +388,24 @@ def _ideal_speed_per_acc(missile: Missile) -> np.ndarray:
     return _stage_taus(missile) * math.log(float(missile.stage_accel_ratio))
 
 
+def boost_params(missile: Missile, earth: Earth, rotation: bool, drag: bool, sample_step: float) -> np.ndarray:
+    """The batch slots of the packed boost parameters (`B_*`) for a class under the given models:
+    vertical rise and pitch-over (s), rotation rate (rad/s), GM, ellipsoid semi-axes (m), drag
+    switch, boost and coast ballistic coefficients (kg/m^2), the density table's bottom and step
+    (m), the nominal step `BOOST_STEP` and the sample step (s). Per-flight and per-segment slots
+    are left zero (`boost_one` fills its own copy)."""
+    bottom, step, _ = density_table()
+    p = np.zeros(B_SIZE)
+    p[B_T_VERT], p[B_T_PITCH] = float(missile.vertical_rise), float(missile.pitch_over)
+    p[B_OMEGA] = earth.rotation_rate if rotation else 0.0
+    p[B_GM], p[B_A], p[B_B] = earth.gm, earth.equatorial_radius, earth.polar_radius
+    p[B_DRAG] = 1.0 if drag else 0.0
+    p[B_BETA_BOOST], p[B_BETA_COAST] = float(missile.boost_beta), float(missile.beta)
+    p[B_BOTTOM], p[B_STEP] = bottom, step
+    p[B_DT], p[B_SAMPLE_DT] = BOOST_STEP, float(sample_step)
+    return p
+
+
 def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, earth: Earth, rotation: bool,
               drag: bool, t_end=None, sample_step: float | None = None, n_samples: int = 0):
     """Low-level batch boost: returns (res (N, 14), positions (N, S, 3), velocities (N, S, 3)).
@@ -383,16 +421,14 @@ def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, eart
     east, north, up = enu_basis(lat, lon)
     h0 = np.ascontiguousarray(np.sin(heading)[:, None] * east + np.cos(heading)[:, None] * north)
     n0 = np.ascontiguousarray(up)
-    omega = earth.rotation_rate if rotation else 0.0
-    bottom, step, log_rho = density_table()
+    log_rho = density_table()[2]
     pos = np.empty((n, n_samples, 3))
     vel = np.empty((n, n_samples, 3))
     res = np.empty((n, 14))
-    _boost_batch(r0, n0, h0, np.ascontiguousarray(kick), np.ascontiguousarray(cutoff), _stage_ends(missile),
-                 np.ascontiguousarray(stage_acc, dtype=float), _stage_taus(missile), float(missile.vertical_rise),
-                 float(missile.pitch_over), omega, earth.gm, earth.equatorial_radius, earth.polar_radius,
-                 bool(drag), float(missile.boost_beta), float(missile.beta), bottom, step, log_rho, BOOST_STEP,
-                 np.ascontiguousarray(t_end, dtype=float), float(sample_step or 1.0), pos, vel, res)
+    params = boost_params(missile, earth, rotation, drag, float(sample_step or 1.0))
+    stages = np.stack([_stage_ends(missile), np.asarray(stage_acc, dtype=float), _stage_taus(missile)])
+    _boost_batch(r0, n0, h0, np.ascontiguousarray(kick), np.ascontiguousarray(cutoff),
+                 np.ascontiguousarray(t_end, dtype=float), stages, params, log_rho, pos, vel, res)
     return res, pos, vel
 
 

@@ -222,12 +222,50 @@ class DeterrentPair:
 
 
 @dataclass
+class HomelandSite:
+    """One interceptor site under one sensor variant in the homeland question (Iranian ICBMs to
+    the United States; `homeland`): ``engageable`` of ``flights``; minimum burnout speed, km/s,
+    of the easiest flight (``min_speed_kms``) and of every flight (``min_speed_all_kms``, None
+    when some flight cannot be engaged at any speed); best and median margin, s (None = none)."""
+
+    site: str
+    variant: str
+    flights: int
+    engageable: int
+    min_speed_kms: float | None = None
+    min_speed_all_kms: float | None = None
+    margin_best_s: float | None = None
+    margin_median_s: float | None = None
+    interceptor_speed_kms: float | None = None
+
+    @property
+    def fraction_engageable(self) -> float:
+        return self.engageable / self.flights if self.flights else 0.0
+
+
+@dataclass
+class HomelandResult:
+    """The homeland question of a phase-4 assessment: ``sites`` per variant; ``sea_best``
+    {variant: {sea area: {"fraction_engageable", "lat_deg", "lon_deg"}}} of the swept ship
+    stations armed with ``sea_interceptor``; ``figures``; ``published``: qualitative comparison
+    with published studies (GAO-13-382R); ``notes``."""
+
+    sites: list[HomelandSite]
+    sea_best: dict = field(default_factory=dict)
+    sea_interceptor: str = ""
+    figures: list = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+    notes: str = ""
+
+
+@dataclass
 class DeterrentResult:
     """The deterrent matrix. ``fraction_engageable`` per battery is computed from ``pairs``
     when left None. ``speed_figure``: fraction engageable against interceptor speed;
     ``figures``: further plots (e.g. the map of tracks). ``published``: short notes comparing
     with published studies (rendered as a list). ``by_shape``: fraction engageable per battery
-    for each flight shape (shown side by side), with ``flights_by_shape`` and ``shape_note``."""
+    for each flight shape (shown side by side), with ``flights_by_shape`` and ``shape_note``.
+    ``homeland``: the homeland question (`HomelandResult`), in phase-4 assessments."""
 
     pairs: list[DeterrentPair]
     fraction_engageable: dict[str, float] | None = None
@@ -238,6 +276,7 @@ class DeterrentResult:
     by_shape: dict[str, dict[str, float]] | None = None  # flight shape -> battery -> fraction engageable
     flights_by_shape: dict[str, int] | None = None  # flight shape -> flights counted
     shape_note: str = ""  # how the shapes are defined
+    homeland: HomelandResult | None = None
 
 
 @dataclass

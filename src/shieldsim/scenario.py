@@ -67,6 +67,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, Strict, Stri
                       model_validator)
 
 from . import files
+from .units import si
 
 DEFAULT = "epaa-2018"
 """The built-in scenario used when none is named."""
@@ -127,7 +128,9 @@ class RadarSpec(_Spec):
     the antenna sits ``antenna_height_m`` above the site. ``field = "fixed"`` faces look
     along ``boresight_deg`` (clockwise from north) +/- ``half_width_deg``; ``"full"`` sees
     all azimuths. Detection range scales with (rcs / reference_rcs_m2)^(1/4) from
-    ``reference_range_km``, capped by ``max_range_km``."""
+    ``reference_range_km``, capped by ``max_range_km``. ``refraction``: ``"atmosphere"`` (rays
+    bent only inside the exponential reference atmosphere), ``"4/3-earth"`` (effective Earth of
+    ``refraction_k`` along the whole path) or ``"none"`` (see `sensors`)."""
 
     platform: Literal["land", "ship"] = "land"
     lat_deg: LatDeg
@@ -145,6 +148,7 @@ class RadarSpec(_Spec):
     revisit_s: _num(hi=3600, gt=0)
     hits_for_track: _int(1, 1000)
     fire_control: Bool
+    refraction: Literal["atmosphere", "4/3-earth", "none"] = "atmosphere"
     refraction_k: _num(0.5, 10) = 4.0 / 3.0
     side: Side = "NATO"
     source: Text = ""
@@ -912,6 +916,23 @@ def models(sc: Scenario):
     return Models(earth_model(sc.models.earth), sc.models.rotation, sc.models.drag)
 
 
+def refraction_record(sc: Scenario) -> dict[str, str]:
+    """Radar name -> refraction model used (``"4/3-earth (k=1.333)"`` with its factor), for the
+    model record of every output that involves radars."""
+    return {name: f"4/3-earth (k={r.refraction_k:.4g})" if r.refraction == "4/3-earth" else r.refraction
+            for name, r in sc.radars.items()}
+
+
+def refraction_summary(sc: Scenario) -> str:
+    """`refraction_record` in one line: the model when every radar uses the same one, else
+    ``name=model`` pairs; ``"no radars"`` without radars."""
+    record = refraction_record(sc)
+    if not record:
+        return "no radars"
+    models = set(record.values())
+    return models.pop() if len(models) == 1 else ", ".join(f"{k}={v}" for k, v in record.items())
+
+
 def radar_kwargs(sc: Scenario) -> list[dict]:
     """Keyword arguments (SI) of `sensors.Radar` for each radar, in file order (the site
     elevation goes to ``site_altitude``, the mast height to ``antenna_height``)."""
@@ -919,22 +940,23 @@ def radar_kwargs(sc: Scenario) -> list[dict]:
     for name, r in sc.radars.items():
         fixed = r.field == "fixed"
         out.append(dict(
-            name=name, lat=math.radians(r.lat_deg), lon=math.radians(r.lon_deg),
+            name=name, lat=si(r, "lat_deg"), lon=si(r, "lon_deg"),
             antenna_height=r.antenna_height_m, platform=r.platform, site_altitude=r.site_elevation_m,
             field=r.field,
-            boresight=math.radians(r.boresight_deg) if fixed else 0.0,
-            half_width=math.radians(r.half_width_deg) if fixed else math.pi,
-            min_elevation=math.radians(r.min_elevation_deg), max_elevation=math.radians(r.max_elevation_deg),
-            max_range=r.max_range_km * 1e3, reference_range=r.reference_range_km * 1e3,
+            boresight=si(r, "boresight_deg") if fixed else 0.0,
+            half_width=si(r, "half_width_deg") if fixed else math.pi,
+            min_elevation=si(r, "min_elevation_deg"), max_elevation=si(r, "max_elevation_deg"),
+            max_range=si(r, "max_range_km"), reference_range=si(r, "reference_range_km"),
             reference_rcs=r.reference_rcs_m2, revisit=r.revisit_s, hits_for_track=r.hits_for_track,
-            fire_control=r.fire_control, refraction_k=r.refraction_k, source=r.source,
+            fire_control=r.fire_control, refraction=r.refraction, refraction_k=r.refraction_k,
+            source=r.source,
         ))
     return out
 
 
 def launch_detector_kwargs(sc: Scenario) -> list[dict]:
     """Keyword arguments (SI) of `sensors.LaunchDetector` for each launch detector."""
-    return [dict(name=name, min_altitude=d.min_altitude_km * 1e3, latency=d.latency_s, source=d.source)
+    return [dict(name=name, min_altitude=si(d, "min_altitude_km"), latency=d.latency_s, source=d.source)
             for name, d in sc.launch_detectors.items()]
 
 
@@ -990,9 +1012,9 @@ _INTERCEPTOR_FIELDS = {"burn_time": "burn_time_s", "burnout_speed": "burnout_spe
 def interceptor_kwargs(name: str, spec: InterceptorSpec) -> dict:
     """Keyword arguments (SI) of `interceptor.Interceptor` for an inline interceptor."""
     return dict(
-        name=spec.label or name, burn_time=spec.burn_time_s, burnout_speed=spec.burnout_speed_kms * 1e3,
-        burnout_altitude=spec.burnout_alt_km * 1e3, min_intercept_alt=spec.min_intercept_alt_km * 1e3,
-        max_intercept_alt=spec.max_intercept_alt_km * 1e3, max_range=spec.max_range_km * 1e3,
+        name=spec.label or name, burn_time=spec.burn_time_s, burnout_speed=si(spec, "burnout_speed_kms"),
+        burnout_altitude=si(spec, "burnout_alt_km"), min_intercept_alt=si(spec, "min_intercept_alt_km"),
+        max_intercept_alt=si(spec, "max_intercept_alt_km"), max_range=si(spec, "max_range_km"),
         launch_delay=spec.launch_delay_s, sspk=spec.sspk,
         sources=dict.fromkeys(_INTERCEPTOR_FIELDS, spec.source),
     )
@@ -1053,8 +1075,8 @@ def battery_networks(sc: Scenario) -> list[str]:
 def missile_kwargs(name: str, spec: ThreatSpec) -> dict:
     """Keyword arguments (SI) of `missile.Missile` for an inline threat class."""
     src = spec.source
-    kw = dict(name=name, stage_burn_times=tuple(spec.stage_burn_times_s), burnout_speed=spec.burnout_speed_kms * 1e3,
-              beta=spec.beta_kgm2, rcs=spec.rcs_m2, published_range=spec.published_range_km * 1e3,
+    kw = dict(name=name, stage_burn_times=tuple(spec.stage_burn_times_s), burnout_speed=si(spec, "burnout_speed_kms"),
+              beta=spec.beta_kgm2, rcs=spec.rcs_m2, published_range=si(spec, "published_range_km"),
               sources=dict.fromkeys(("stage_burn_times", "burnout_speed", "beta", "rcs", "published_range"), src))
     if spec.stage_speed_fractions is not None:
         kw["stage_speed_fractions"] = tuple(spec.stage_speed_fractions)

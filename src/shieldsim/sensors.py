@@ -2,26 +2,53 @@
 
 Physics and modelling assumptions (public, textbook level):
 
-* **Radar horizon** — the 4/3-Earth model: refraction in a standard atmosphere bends radar rays
-  so that, to a good approximation, they travel in straight lines above an Earth whose radius
-  is ``refraction_k`` times the true one. The Earth near each radar is replaced by its local
-  sphere (radius sqrt(M N), the Gaussian mean radius of curvature at the site; exact on the
-  spherical model); a target at height h above the model surface and central angle theta from
-  the site is placed at central angle theta / k over a sphere of radius k R, and its apparent
-  (refracted) elevation is the straight-line elevation in that picture. A target is seen when
-  this elevation is at least the radar's ``min_elevation`` and the straight ray clears the
-  effective Earth (so with a mask at 0 deg a target at height h first shows at ground range
-  k R acos((k R + a) / (k R + h)); with no mask, at the grazing-ray range
-  k R [acos(k R / (k R + a)) + acos(k R / (k R + h))] for an antenna at height a).
+* **Radar horizon and refraction** -- per radar, ``refraction``:
+
+  - ``"atmosphere"`` (default): rays bend only inside the atmosphere. The refractive index
+    follows the exponential reference atmosphere N(h) = N0 exp(-h / h0), N0 = 315 N units,
+    h0 = 7.35 km (ITU-R P.453 / P.834 reference profile, h above the model surface), over the
+    site's local sphere (radius sqrt(M N), the Gaussian mean radius of curvature at the site);
+    above `ATMOSPHERE_TOP` (100 km) rays are straight. A ray leaving the antenna at elevation e
+    keeps Bouguer's invariant c = n r cos(e) and reaches radius r at the central angle
+    theta(r) = acos(c / (n r)) - e + tau(r), where tau(r) = integral of -(n'/n) c / sqrt((n r)^2 - c^2) dr
+    is the bending gathered so far (computed here by Gauss-Legendre quadrature in
+    x = sqrt(r - r_low), which removes the inverse square root at a turning point; tabulated
+    per radar for its two limiting rays). A target is in sight when it lies between the ray
+    leaving at the lowest usable elevation (``min_elevation``, or the ray grazing the surface
+    if that is higher) and the ray at ``max_elevation``: a target far above the air is seen
+    down to the geometric horizon plus the total bending tau of that ray (0.76 deg for a ray
+    leaving a sea-level antenna horizontally, 0.50 deg at 1 deg, 0.19 deg at 5 deg; checked by
+    an independent scipy ray integration in the tests, and within 6 % (0-10 deg) of the closed-form
+    approximation of ITU-R P.834 as commonly quoted, 1 / (1.314 + 0.6437 e + 0.02869 e^2) deg at
+    sea level, e in deg -- that formula quoted from memory, not verified against the
+    Recommendation's text, which could not be read here). Below the
+    antenna's height (short, low paths) the effective-Earth test below is used with the factor
+    k = 1 / (1 + R dn/dh) of the profile's gradient at the antenna (1.38 at sea level).
+    `look_angles` solves the apparent elevation by bisection on the ray.
+  - ``"4/3-earth"``: refraction bends rays so that they travel in straight lines above an
+    Earth whose radius is ``refraction_k`` times the local sphere's, along the whole path (the
+    standard model for targets inside the troposphere; it over-bends rays to targets far above
+    the air). A target at height h above the model surface and central angle theta from the
+    site is placed at central angle theta / k over a sphere of radius k R, and its apparent
+    elevation is the straight-line elevation in that picture. A target is seen when this
+    elevation is at least ``min_elevation`` and the straight ray clears the effective Earth (so
+    with a mask at 0 deg a target at height h first shows at ground range
+    k R acos((k R + a) / (k R + h)); with no mask, at the grazing-ray range
+    k R [acos(k R / (k R + a)) + acos(k R / (k R + h))] for an antenna at height a).
+  - ``"none"``: straight rays (k = 1), pure geometry.
 * **Field of regard** — a ``"fixed"`` face sees azimuths within ``half_width`` of its boresight
   (geometric azimuth at the site, clockwise from north); a ``"full"`` radar sees all azimuths.
   Both see elevations in [``min_elevation``, ``max_elevation``] and slant ranges up to
   ``max_range`` (the instrumented range).
-* **Detection range** — the radar range equation at fixed power, aperture, dwell and
+* **Detection range** -- the radar range equation at fixed power, aperture, dwell and
   detection threshold gives a detection range proportional to sigma^(1/4):
-  R_det = reference_range * (rcs / reference_rcs)^(1/4). Radars use the threat's ``rcs`` (the
-  re-entry vehicle's) over the whole flight, boost included, which is conservative for the
-  boost phase.
+  R_det = reference_range * (sigma / reference_rcs)^(1/4). What the radar sees depends on the
+  phase of flight (`phase_rcs`): until the re-entry vehicle separates (at burnout unless the
+  trajectory says otherwise) it sees the missile body (``Trajectory.body_rcs``, of order
+  1-10 m^2; `missile.BODY_RCS` = 1 m^2 by default), afterwards the re-entry vehicle (``rcs``,
+  0.01-0.1 m^2). A track formed before separation is a track on the body (`Timeline.track_on`);
+  a detection interval that spans separation ends there if the warhead is beyond the range.
+  Spent stages are not tracked as separate objects; aspect dependence is not modelled.
 * **Track formation** — a radar revisits a detectable target every ``revisit`` seconds; the
   first detection is the first moment the target is detectable (the search frame is assumed to
   land on it then) and a track exists after ``hits_for_track`` hits, i.e. at
@@ -65,6 +92,19 @@ _REFINE_ITER = 20
 
 FIELDS = ("fixed", "full")
 PLATFORMS = ("land", "ship")
+REFRACTION_MODELS = ("atmosphere", "4/3-earth", "none")
+"""Values of `Radar.refraction` (the index is the kernels' R_MODEL code)."""
+
+SURFACE_REFRACTIVITY = 315.0
+"""N0 (N units, (n - 1) x 1e6) of the exponential reference atmosphere N(h) = N0 exp(-h / h0):
+the mean global value of ITU-R Recommendation P.453 (also used in ITU-R P.834). Not verified
+against the original Recommendation texts (stored copies not readable here)."""
+REFRACTIVITY_SCALE_HEIGHT = 7350.0
+"""h0 (m) of the exponential reference atmosphere (ITU-R P.453; see SURFACE_REFRACTIVITY)."""
+ATMOSPHERE_TOP = 100e3
+"""Height (m) above which rays are straight (N < 4e-4 N units there; the bending a ray would
+still gather above it is below 1e-8 rad)."""
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,12 +129,15 @@ class Radar:
         revisit: time between looks at a detected target while searching, s.
         hits_for_track: number of hits needed to form a track (>= 1).
         fire_control: whether its tracks are good enough to fire an interceptor on.
-        refraction_k: effective-Earth-radius factor of the horizon model (4/3 standard).
+        refraction_k: effective-Earth-radius factor of the "4/3-earth" model (4/3 standard).
         source: public source of the figures.
         platform: ``"land"`` or ``"ship"``.
         site_altitude: ground height of the site above the model surface, m (0 for a ship).
         cued_revisit: revisit once cued, s (None: revisit / 4 for a fixed face, else revisit).
         cued_hits: hits needed once cued (None: hits_for_track).
+        refraction: ``"atmosphere"`` (rays bent only in the exponential reference atmosphere,
+            straight above it), ``"4/3-earth"`` (effective Earth of ``refraction_k`` along the
+            whole path) or ``"none"`` (straight rays). See the module docstring.
     """
 
     name: str
@@ -118,8 +161,14 @@ class Radar:
     site_altitude: float = 0.0
     cued_revisit: float | None = None
     cued_hits: int | None = None
+    refraction: str = "atmosphere"
 
     def __post_init__(self):
+        if self.refraction not in REFRACTION_MODELS:
+            raise ValueError(f"radar {self.name!r}: refraction must be one of {REFRACTION_MODELS}, "
+                             f"got {self.refraction!r}")
+        if self.refraction == "atmosphere" and self.max_elevation < 0:
+            raise ValueError(f"radar {self.name!r}: max_elevation must be >= 0 with refraction 'atmosphere'")
         if self.field not in FIELDS:
             raise ValueError(f"radar {self.name!r}: field must be one of {FIELDS}, got {self.field!r}")
         if self.platform not in PLATFORMS:
@@ -232,6 +281,10 @@ class Timeline:
         detect_start, detect_end: (N, S, K) intervals in which the threat is also within the
             RCS-scaled detection range.
         network, latency, home: the data-sharing arrangement used.
+        separation_time: (N,) when the re-entry vehicle separates from the missile body (s
+            after launch): radars see the body (``body_rcs``) before it, the warhead after.
+        track_on: (N,) what the fused fire-control track was formed on: ``"body"`` (formed
+            before separation), ``"warhead"``, or ``""`` (no track).
     """
 
     sensor_names: tuple
@@ -252,6 +305,8 @@ class Timeline:
     network: str = ""
     latency: float = 0.0
     home: tuple = ()
+    separation_time: np.ndarray | None = None
+    track_on: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.cue_time.shape[0]
@@ -266,33 +321,69 @@ class Timeline:
 
 
 # ---------------------------------------------------------------------------------------------
+# packed parameters of the compiled kernels
+#
+# One row of floats per radar (``_radar_params``), indexed by these names; the two limiting rays
+# of the "atmosphere" refraction model (min- and max-elevation) are blocks of RAY_SIZE floats at
+# R_RAY_MIN and R_RAY_MAX, with their bending tables in a separate (S, 2, RAY_TABLE) array.
+
+R_SITE, R_EAST, R_NORTH, R_UP, R_CENTRE = 0, 3, 6, 9, 12  # 3-vectors (ECEF m / unit vectors)
+(R_RLOC, R_ANT, R_MODEL, R_K, R_FIXED, R_BORE, R_HALF, R_EL_MIN, R_EL_MAX, R_MAX_RANGE, R_N0, R_HS,
+ R_RAY_MIN) = range(15, 28)
+"""R_RLOC local-sphere radius (m); R_ANT antenna height above it (m); R_MODEL index into
+`REFRACTION_MODELS`; R_K effective-Earth factor (1 for "none"); R_FIXED 1.0 for a fixed face;
+R_BORE, R_HALF boresight and half-width (rad); R_EL_MIN, R_EL_MAX elevation limits (rad);
+R_MAX_RANGE instrumented range (m); R_N0 surface refractivity (N x 1e-6); R_HS its scale height (m)."""
+RAY_C, RAY_R_LOW, RAY_GAP, RAY_OFFSET, RAY_DESC, RAY_XSTEP, RAY_ON = range(7)
+"""Per limiting ray: Bouguer invariant c = n r cos(e) (m); lowest radius on its rising branch
+(the antenna, or the perigee of a ray leaving below the horizontal) (m); u(r_low) - c (m, exact);
+angle offset (-e when leaving upwards, the antenna-to-perigee central angle when downwards) (rad);
+1.0 when the ray leaves downwards; table step in x = sqrt(r - r_low) (m^0.5); 1.0 when the limit
+applies."""
+RAY_SIZE = 7
+R_RAY_MAX = R_RAY_MIN + RAY_SIZE
+N_RADAR = R_RAY_MAX + RAY_SIZE
+RAY_TABLE = 1025
+"""Points of a limiting ray's bending table, uniform in x = sqrt(r - r_low) up to ATMOSPHERE_TOP."""
+
+_GL_X, _GL_W = np.polynomial.legendre.leggauss(8)
+"""Nodes and weights of the 8-point Gauss-Legendre rule on [-1, 1] (ray bending panels)."""
+
+
+# ---------------------------------------------------------------------------------------------
 # compiled geometry
 
 
 @njit(cache=True)
-def _range_az(p, site, east, north):
-    """Slant range (m) and geometric azimuth (rad clockwise from north) of p from the site."""
-    dx = p[0] - site[0]
-    dy = p[1] - site[1]
-    dz = p[2] - site[2]
+def _range_az(p, row):
+    """Slant range (m) and geometric azimuth (rad clockwise from north) of p from a radar."""
+    dx = p[0] - row[R_SITE]
+    dy = p[1] - row[R_SITE + 1]
+    dz = p[2] - row[R_SITE + 2]
     rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-    e = dx * east[0] + dy * east[1] + dz * east[2]
-    n = dx * north[0] + dy * north[1] + dz * north[2]
+    e = dx * row[R_EAST] + dy * row[R_EAST + 1] + dz * row[R_EAST + 2]
+    n = dx * row[R_NORTH] + dy * row[R_NORTH + 1] + dz * row[R_NORTH + 2]
     return rng, math.atan2(e, n)
 
 
 @njit(cache=True)
-def _elevation(p, up, centre, rloc, ant, k, ea, eb):
-    """Refracted elevation (rad) of p over the site's local sphere in the effective-Earth
-    picture; -pi when the straight ray is blocked by the effective Earth."""
-    qx = p[0] - centre[0]
-    qy = p[1] - centre[1]
-    qz = p[2] - centre[2]
+def _polar(p, row, ea, eb):
+    """Central angle (rad) of p from the radar's zenith about its local-sphere centre, and the
+    height (m) of p above the model surface."""
+    qx = p[0] - row[R_CENTRE]
+    qy = p[1] - row[R_CENTRE + 1]
+    qz = p[2] - row[R_CENTRE + 2]
     qn = math.sqrt(qx * qx + qy * qy + qz * qz)
-    c = (qx * up[0] + qy * up[1] + qz * up[2]) / qn
+    c = (qx * row[R_UP] + qy * row[R_UP + 1] + qz * row[R_UP + 2]) / qn
     c = min(1.0, max(-1.0, c))
-    theta = math.acos(c)
-    h = radial_height_one(p, ea, eb)  # target height above the model surface
+    return math.acos(c), radial_height_one(p, ea, eb)
+
+
+@njit(cache=True)
+def _effective_elevation(theta, h, rloc, ant, k):
+    """Refracted elevation (rad) of a point at central angle theta and height h over the local
+    sphere in the effective-Earth picture (radius k rloc); -pi when the straight ray is blocked
+    by the effective Earth."""
     ke = k * rloc
     th = theta / k
     x = (ke + h) * math.sin(th)
@@ -310,31 +401,157 @@ def _elevation(p, up, centre, rloc, ant, k, ea, eb):
 
 
 @njit(cache=True)
-def _look(p, site, east, north, up, centre, rloc, ant, k, ea, eb):
-    """Slant range (m), geometric azimuth (rad from north) and refracted elevation (rad) of
-    Earth-fixed point p from one radar (4/3-Earth model on the site's local sphere).
-    The elevation is -pi when the line of sight is blocked by the (effective) Earth."""
-    rng, az = _range_az(p, site, east, north)
-    return rng, az, _elevation(p, up, centre, rloc, ant, k, ea, eb)
+def _refractivity(r, rs, n0, hs):
+    """n - 1 of the exponential atmosphere at radius r (m) over a surface of radius rs."""
+    return n0 * math.exp(-(r - rs) / hs)
 
 
 @njit(cache=True)
-def _status(p, j, site, east, north, up, centre, rloc, ant, k, fixed, bore, half, el_min, el_max,
-            max_range, rdet, ea, eb):
-    """0: outside coverage, 1: inside coverage but beyond detection range, 2: detectable.
-    Cheap tests first: range, then azimuth, then the elevation."""
-    rng, az = _range_az(p, site[j], east[j], north[j])
-    if rng > max_range[j]:
+def _bending_between(xa, xb, c, gap, r_low, rs, n0, hs):
+    """Bending (rad) of a ray with invariant c between x = xa and xb (x = sqrt(r - r_low)):
+    integral of -(n'/n) c / sqrt(u^2 - c^2) dr, u = n r, by 8-point Gauss-Legendre in x (the
+    substitution removes the inverse square root at a turning point). ``gap`` = u(r_low) - c."""
+    q_low = r_low * _refractivity(r_low, rs, n0, hs)
+    half = 0.5 * (xb - xa)
+    mid = 0.5 * (xb + xa)
+    total = 0.0
+    for i in range(_GL_X.shape[0]):
+        x = mid + half * _GL_X[i]
+        r = r_low + x * x
+        q = _refractivity(r, rs, n0, hs)
+        u = r * (1.0 + q)
+        du = x * x + r * q - q_low + gap  # u - c without cancellation
+        if du <= 0.0:
+            continue
+        slope = (q / hs) / (1.0 + q)  # -n'/n
+        total += _GL_W[i] * slope * c * 2.0 * x / math.sqrt(du * (u + c))
+    return total * half
+
+
+@njit(cache=True)
+def _make_ray(e, r0, rs, n0, hs, top, out):
+    """Fill ``out`` (a RAY_* block) for the ray leaving an antenna at radius r0 (m) at elevation
+    e (rad) through the exponential atmosphere (n - 1 = n0 exp(-(r - rs) / hs)) up to radius
+    ``top``. A ray leaving downwards is followed from its perigee (which must lie above rs)."""
+    q0 = _refractivity(r0, rs, n0, hs)
+    u0 = r0 * (1.0 + q0)
+    c = u0 * math.cos(e)
+    out[RAY_C] = c
+    out[RAY_ON] = 1.0
+    if e >= 0.0:
+        out[RAY_R_LOW] = r0
+        out[RAY_GAP] = 2.0 * u0 * math.sin(0.5 * e) ** 2
+        out[RAY_OFFSET] = -e
+        out[RAY_DESC] = 0.0
+    else:
+        lo = rs  # perigee: u(r_p) = c, u increasing in r (no ducting in this profile)
+        hi = r0
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            if mid * (1.0 + _refractivity(mid, rs, n0, hs)) < c:
+                lo = mid
+            else:
+                hi = mid
+        r_p = hi
+        out[RAY_R_LOW] = r_p
+        out[RAY_GAP] = 0.0
+        out[RAY_DESC] = 1.0
+        # central angle from the antenna down to the perigee: geometric term + bending
+        du0 = (r0 - r_p) + r0 * q0 - r_p * _refractivity(r_p, rs, n0, hs)
+        geo = math.atan2(math.sqrt(max(du0, 0.0) * (u0 + c)), c)
+        out[RAY_OFFSET] = geo + _bending_panels(math.sqrt(r0 - r_p), c, 0.0, r_p, rs, n0, hs)
+    out[RAY_XSTEP] = math.sqrt(max(top - out[RAY_R_LOW], 1.0)) / (RAY_TABLE - 1)
+
+
+@njit(cache=True)
+def _bending_panels(x_end, c, gap, r_low, rs, n0, hs):
+    """Bending (rad) from x = 0 to x_end (x = sqrt(r - r_low)) in panels at most 1 m^0.5 wide."""
+    n = max(1, int(math.ceil(x_end)))
+    total = 0.0
+    for k in range(n):
+        total += _bending_between(x_end * k / n, x_end * (k + 1) / n, c, gap, r_low, rs, n0, hs)
+    return total
+
+
+@njit(cache=True)
+def _ray_table(ray, rs, n0, hs, table):
+    """Cumulative bending (rad) of a ray on its table grid x_i = i * RAY_XSTEP."""
+    table[0] = 0.0
+    step = ray[RAY_XSTEP]
+    for i in range(1, table.shape[0]):
+        table[i] = table[i - 1] + _bending_between((i - 1) * step, i * step, ray[RAY_C], ray[RAY_GAP],
+                                                   ray[RAY_R_LOW], rs, n0, hs)
+
+
+@njit(cache=True)
+def _ray_theta(r, ray, bend, rs, n0, hs):
+    """Central angle (rad) from the antenna at which a ray reaches radius r (m) on its rising
+    branch, given the bending ``bend`` (rad) accumulated up to r; NaN below its lowest radius."""
+    r_low = ray[RAY_R_LOW]
+    if r < r_low:
+        return math.nan
+    c = ray[RAY_C]
+    q = _refractivity(r, rs, n0, hs)
+    u = r * (1.0 + q)
+    du = (r - r_low) + r * q - r_low * _refractivity(r_low, rs, n0, hs) + ray[RAY_GAP]
+    geo = math.atan2(math.sqrt(max(du, 0.0) * (u + c)), c)  # acos(c / u) without cancellation
+    return ray[RAY_OFFSET] + geo + bend
+
+
+@njit(cache=True)
+def _table_bend(r, ray, table):
+    """Bending (rad) of a tabulated ray up to radius r >= its lowest radius (linear in x)."""
+    f = math.sqrt(max(r - ray[RAY_R_LOW], 0.0)) / ray[RAY_XSTEP]
+    n_tab = table.shape[0]
+    if f >= n_tab - 1:
+        return table[n_tab - 1]
+    i = int(f)
+    w = f - i
+    return (1.0 - w) * table[i] + w * table[i + 1]
+
+
+@njit(cache=True)
+def _in_elevation(p, row, rays, ea, eb):
+    """Whether p lies within the radar's elevation limits (refracted elevation) and in sight.
+
+    Effective-Earth models: the 4/3-Earth test. "atmosphere": above the antenna, p must lie
+    between the rays leaving at the lowest usable elevation (the mask or the grazing ray) and at
+    ``max_elevation``; below the antenna's height the effective-Earth test with the factor k of
+    the profile's gradient at the antenna (short, low paths)."""
+    theta, h = _polar(p, row, ea, eb)
+    rloc = row[R_RLOC]
+    ant = row[R_ANT]
+    if row[R_MODEL] != 0.0 or h < ant:
+        el = _effective_elevation(theta, h, rloc, ant, row[R_K])
+        return row[R_EL_MIN] <= el <= row[R_EL_MAX]
+    r = rloc + h
+    n0 = row[R_N0]
+    hs = row[R_HS]
+    lo = row[R_RAY_MIN:R_RAY_MIN + RAY_SIZE]
+    if not theta <= _ray_theta(r, lo, _table_bend(r, lo, rays[0]), rloc, n0, hs):
+        return False
+    hi = row[R_RAY_MAX:R_RAY_MAX + RAY_SIZE]
+    if hi[RAY_ON] != 0.0 and theta < _ray_theta(r, hi, _table_bend(r, hi, rays[1]), rloc, n0, hs):
+        return False
+    return True
+
+
+@njit(cache=True)
+def _status(p, t, row, rays, rdet, separation, ea, eb):
+    """0: outside coverage, 1: inside coverage but beyond detection range, 2: detectable, for a
+    point p at time t (s after launch); rdet = (range against the body before ``separation``,
+    range against the warehead from then on) (m). Cheap tests first: range, azimuth, elevation."""
+    rng, az = _range_az(p, row)
+    if rng > row[R_MAX_RANGE]:
         return 0
-    if fixed[j]:
-        d = az - bore[j]
+    if row[R_FIXED] != 0.0:
+        d = az - row[R_BORE]
         d = (d + math.pi) % (2.0 * math.pi) - math.pi
-        if abs(d) > half[j]:
+        if abs(d) > row[R_HALF]:
             return 0
-    el = _elevation(p, up[j], centre[j], rloc[j], ant[j], k[j], ea, eb)
-    if el < el_min[j] or el > el_max[j]:
+    if not _in_elevation(p, row, rays, ea, eb):
         return 0
-    if rng > rdet:
+    if rng > (rdet[0] if t < separation else rdet[1]):
         return 1
     return 2
 
@@ -354,8 +571,7 @@ def _hermite(p0, v0, p1, v1, dt, s, out):
 
 
 @njit(cache=True)
-def _refine(p0, v0, p1, v1, t0, dt, level, was_in, j, site, east, north, up, centre, rloc, ant, k,
-            fixed, bore, half, el_min, el_max, max_range, rdet, ea, eb, tmp):
+def _refine(p0, v0, p1, v1, t0, dt, level, was_in, row, rays, rdet, separation, ea, eb, tmp):
     """Time where (status >= level) flips between samples t0 and t0 + dt. Returns the first
     time inside when entering, the last time inside when leaving."""
     lo = 0.0
@@ -363,8 +579,7 @@ def _refine(p0, v0, p1, v1, t0, dt, level, was_in, j, site, east, north, up, cen
     for _ in range(_REFINE_ITER):
         mid = 0.5 * (lo + hi)
         _hermite(p0, v0, p1, v1, dt, mid, tmp)
-        inside = _status(tmp, j, site, east, north, up, centre, rloc, ant, k, fixed, bore, half,
-                         el_min, el_max, max_range, rdet, ea, eb) >= level
+        inside = _status(tmp, t0 + dt * mid, row, rays, rdet, separation, ea, eb) >= level
         if inside == was_in:
             lo = mid
         else:
@@ -386,15 +601,16 @@ def _interval_edge(intervals, count, j, entering, t):
 
 
 @njit(cache=True, parallel=True)
-def _radar_batch(time, pos, vel, rdet, site, east, north, up, centre, rloc, ant, k, fixed, bore, half,
-                 el_min, el_max, max_range, ea, eb, vis, det, nvis, ndet):
+def _radar_batch(time, pos, vel, rdet, separation, params, rays, ea, eb, vis, det, nvis, ndet):
     """Coverage intervals of N sampled flights in S radars.
 
+    rdet: (N, S, 2) detection ranges against the body (before ``separation`` (N,) s) and the
+    warhead (m); params: (S, N_RADAR) packed radar rows (R_* names); rays: (S, 2, RAY_TABLE).
     vis, det: (N, S, K, 2) start/end of intervals with status >= 1 / >= 2 (NaN-filled on input);
     nvis, ndet: (N, S) number of intervals found (may exceed K; only K are stored)."""
     n_thr = pos.shape[0]
     n_smp = pos.shape[1]
-    n_sen = site.shape[0]
+    n_sen = params.shape[0]
     dt_max = 0.0
     for m in range(1, time.shape[0]):
         dt_max = max(dt_max, time[m] - time[m - 1])
@@ -409,6 +625,7 @@ def _radar_batch(time, pos, vel, rdet, site, east, north, up, centre, rloc, ant,
             vmax = max(vmax, math.sqrt(vel[i, m, 0] ** 2 + vel[i, m, 1] ** 2 + vel[i, m, 2] ** 2))
         reach = (1.2 * vmax + 200.0) * dt_max
         for j in range(n_sen):
+            row = params[j]
             prev = 0
             last_m = -1
             skip_to = 0
@@ -417,13 +634,10 @@ def _radar_batch(time, pos, vel, rdet, site, east, north, up, centre, rloc, ant,
                     continue
                 if math.isnan(pos[i, m, 0]):
                     break
-                st = _status(pos[i, m], j, site, east, north, up, centre, rloc, ant, k, fixed, bore, half,
-                             el_min, el_max, max_range, rdet[i, j], ea, eb)
+                st = _status(pos[i, m], time[m], row, rays[j], rdet[i, j], separation[i], ea, eb)
                 if st == 0 and prev == 0:
-                    dx = pos[i, m, 0] - site[j, 0]
-                    dy = pos[i, m, 1] - site[j, 1]
-                    dz = pos[i, m, 2] - site[j, 2]
-                    excess = math.sqrt(dx * dx + dy * dy + dz * dz) - max_range[j]
+                    rng, _ = _range_az(pos[i, m], row)
+                    excess = rng - row[R_MAX_RANGE]
                     if excess > reach:
                         skip_to = m + int(excess / reach)
                 if st != prev:
@@ -436,9 +650,8 @@ def _radar_batch(time, pos, vel, rdet, site, east, north, up, centre, rloc, ant,
                             tb = time[0]
                         else:
                             tb = _refine(pos[i, m - 1], vel[i, m - 1], pos[i, m], vel[i, m], time[m - 1],
-                                         time[m] - time[m - 1], level, was_in, j, site, east, north, up,
-                                         centre, rloc, ant, k, fixed, bore, half, el_min, el_max, max_range,
-                                         rdet[i, j], ea, eb, tmp)
+                                         time[m] - time[m - 1], level, was_in, row, rays[j], rdet[i, j],
+                                         separation[i], ea, eb, tmp)
                         if level == 1:
                             _interval_edge(vis[i, j], nvis[i], j, now_in, tb)
                         else:
@@ -484,13 +697,66 @@ def _boost_sight(time, pos, vel, burnout, min_alt, ea, eb, out):
                 break
 
 
+@njit(cache=True)
+def _grazing_elevation(r0, rs, n0, hs):
+    """Elevation (rad, <= 0) of the ray from radius r0 that grazes the surface rs."""
+    ratio = rs * (1.0 + n0) / (r0 * (1.0 + _refractivity(r0, rs, n0, hs)))
+    return -math.acos(ratio) if ratio < 1.0 else 0.0
+
+
+@njit(cache=True)
+def _ray_theta_direct(r, e, r0, rs, n0, hs, top, ray):
+    """Central angle (rad) at which the ray leaving radius r0 at elevation e reaches radius r on
+    its rising branch (bending integrated directly, not tabulated); NaN below its lowest point."""
+    _make_ray(e, r0, rs, n0, hs, top, ray)
+    if r < ray[RAY_R_LOW]:
+        return math.nan
+    x_end = math.sqrt(min(r, top) - ray[RAY_R_LOW])
+    bend = _bending_panels(x_end, ray[RAY_C], ray[RAY_GAP], ray[RAY_R_LOW], rs, n0, hs)
+    return _ray_theta(r, ray, bend, rs, n0, hs)
+
+
+@njit(cache=True)
+def _apparent_elevation(p, row, top, ea, eb, ray):
+    """Refracted elevation (rad) of p from a radar row; -pi when the Earth blocks the line of
+    sight. "atmosphere": the elevation at which a ray leaves the antenna to reach p, found by
+    bisection (points below the antenna's height: the effective Earth of the local gradient)."""
+    theta, h = _polar(p, row, ea, eb)
+    rloc = row[R_RLOC]
+    ant = row[R_ANT]
+    if row[R_MODEL] != 0.0 or h < ant:
+        return _effective_elevation(theta, h, rloc, ant, row[R_K])
+    r = rloc + h
+    r0 = rloc + ant
+    n0 = row[R_N0]
+    hs = row[R_HS]
+    lo = _grazing_elevation(r0, rloc, n0, hs)
+    if theta > _ray_theta_direct(r, lo, r0, rloc, n0, hs, top, ray):
+        return -math.pi
+    hi = 0.5 * math.pi
+    for _ in range(48):
+        mid = 0.5 * (lo + hi)
+        if _ray_theta_direct(r, mid, r0, rloc, n0, hs, top, ray) > theta:
+            lo = mid  # the ray at mid passes the target's radius further out: aim higher
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
 @njit(cache=True, parallel=True)
-def _look_batch(pos, site, east, north, up, centre, rloc, ant, k, ea, eb, out):
+def _look_batch(pos, row, top, ea, eb, out):
     for i in prange(pos.shape[0]):
-        r, az, el = _look(pos[i], site, east, north, up, centre, rloc, ant, k, ea, eb)
-        out[i, 0] = r
+        ray = np.empty(RAY_SIZE)
+        rng, az = _range_az(pos[i], row)
+        out[i, 0] = rng
         out[i, 1] = az
-        out[i, 2] = el
+        out[i, 2] = _apparent_elevation(pos[i], row, top, ea, eb, ray)
+
+
+@njit(cache=True)
+def _status_batch(pos, rdet, params, rays, ea, eb, out):
+    for i in range(pos.shape[0]):
+        out[i] = _status(pos[i], 0.0, params[0], rays[0], rdet[i], 0.0, ea, eb)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -510,31 +776,86 @@ def _site_geometry(radars, earth: Earth):
     return site, east, north, up, centre, rloc, ant
 
 
+def _radar_params(radars, earth):
+    """Packed kernel parameters: (S, N_RADAR) rows indexed by the R_* names and the (S, 2,
+    RAY_TABLE) bending tables of each radar's limiting rays ("atmosphere" model; zeros otherwise)."""
+    site, east, north, up, centre, rloc, ant = _site_geometry(radars, earth)
+    s_count = len(radars)
+    params = np.zeros((s_count, N_RADAR))
+    rays = np.zeros((s_count, 2, RAY_TABLE))
+    n0 = SURFACE_REFRACTIVITY * 1e-6
+    hs = REFRACTIVITY_SCALE_HEIGHT
+    for j, r in enumerate(radars):
+        row = params[j]
+        for at, vec in ((R_SITE, site), (R_EAST, east), (R_NORTH, north), (R_UP, up), (R_CENTRE, centre)):
+            row[at:at + 3] = vec[j]
+        row[R_RLOC], row[R_ANT] = rloc[j], ant[j]
+        row[R_MODEL] = REFRACTION_MODELS.index(r.refraction)
+        row[R_FIXED] = 1.0 if r.field == "fixed" else 0.0
+        row[R_BORE], row[R_HALF] = r.boresight, r.half_width
+        row[R_EL_MIN], row[R_EL_MAX], row[R_MAX_RANGE] = r.min_elevation, r.max_elevation, r.max_range
+        row[R_N0], row[R_HS] = n0, hs
+        if r.refraction == "4/3-earth":
+            row[R_K] = r.refraction_k
+        elif r.refraction == "none":
+            row[R_K] = 1.0
+        else:
+            row[R_K] = surface_k(float(ant[j]), float(rloc[j]))
+            r0 = rloc[j] + ant[j]
+            top = rloc[j] + ATMOSPHERE_TOP
+            lowest = max(r.min_elevation, _grazing_elevation(r0, rloc[j], n0, hs))
+            _make_ray(lowest, r0, rloc[j], n0, hs, top, row[R_RAY_MIN:R_RAY_MIN + RAY_SIZE])
+            _ray_table(row[R_RAY_MIN:R_RAY_MIN + RAY_SIZE], rloc[j], n0, hs, rays[j, 0])
+            if r.max_elevation < 0.5 * math.pi - 1e-9:
+                _make_ray(r.max_elevation, r0, rloc[j], n0, hs, top, row[R_RAY_MAX:R_RAY_MAX + RAY_SIZE])
+                _ray_table(row[R_RAY_MAX:R_RAY_MAX + RAY_SIZE], rloc[j], n0, hs, rays[j, 1])
+    return params, rays
+
+
+def surface_k(antenna_height: float, radius: float = 6_371_000.0) -> float:
+    """Effective-Earth factor k = 1 / (1 + R dn/dh) of the reference exponential atmosphere at
+    ``antenna_height`` (m) over a sphere of ``radius`` (m): about 1.37 at sea level (the 4/3
+    model's 1.33 corresponds to dN/dh = -39 N/km, the profile's surface gradient is -43 N/km)."""
+    dndh = -SURFACE_REFRACTIVITY * 1e-6 / REFRACTIVITY_SCALE_HEIGHT * math.exp(-antenna_height / REFRACTIVITY_SCALE_HEIGHT)
+    return 1.0 / (1.0 + radius * dndh)
+
+
+def ray_bending(elevation, antenna_height: float = 0.0, height=None, radius: float = 6_371_000.0):
+    """Bending (rad) of a radar ray leaving an antenna ``antenna_height`` (m) above a sphere of
+    ``radius`` (m) at apparent ``elevation`` (rad, >= the grazing elevation) through the
+    reference exponential atmosphere, accumulated up to ``height`` (m above the surface; None:
+    through the whole atmosphere, the total bending tau). Elementwise over ``elevation``."""
+    n0 = SURFACE_REFRACTIVITY * 1e-6
+    r0 = radius + antenna_height
+    top = radius + ATMOSPHERE_TOP
+    r_end = top if height is None else radius + min(float(height), ATMOSPHERE_TOP)
+    e = np.atleast_1d(np.asarray(elevation, dtype=float))
+    out = np.empty(e.shape)
+    ray = np.empty(RAY_SIZE)
+    for i, ei in enumerate(e):
+        _make_ray(float(ei), r0, radius, n0, REFRACTIVITY_SCALE_HEIGHT, top, ray)
+        c, gap, r_low = ray[RAY_C], ray[RAY_GAP], ray[RAY_R_LOW]
+        total = _bending_panels(math.sqrt(max(r_end - r_low, 0.0)), c, gap, r_low, radius, n0, REFRACTIVITY_SCALE_HEIGHT)
+        if ei < 0:  # leaving downwards: also the bending from the antenna down to the perigee
+            total += _bending_panels(math.sqrt(r0 - r_low), c, 0.0, r_low, radius, n0, REFRACTIVITY_SCALE_HEIGHT)
+        out[i] = total
+    return out.reshape(np.shape(elevation)) if np.ndim(elevation) else float(out[0])
+
+
 def look_angles(radar: Radar, position, earth: Earth = WGS84):
     """Slant range (m), azimuth (rad clockwise from north, geometric) and refracted elevation
-    (rad, 4/3-Earth model with the radar's ``refraction_k``; -pi where the Earth blocks the line
-    of sight) of Earth-fixed points ``position`` (..., 3) m seen from ``radar``. Returns three
-    arrays of shape position.shape[:-1]."""
+    (rad, in the radar's ``refraction`` model; -pi where the Earth blocks the line of sight) of
+    Earth-fixed points ``position`` (..., 3) m seen from ``radar``. Returns three arrays of shape
+    position.shape[:-1]. With "atmosphere" the elevation is solved by bisection on the ray
+    (slow: for analysis, not for the batch kernels, which test the limiting rays instead)."""
     p = np.asarray(position, dtype=float)
     flat = np.ascontiguousarray(p.reshape(-1, 3))
-    site, east, north, up, centre, rloc, ant = _site_geometry([radar], earth)
+    params, _ = _radar_params([radar], earth)
     out = np.empty((flat.shape[0], 3))
-    _look_batch(flat, site[0], east[0], north[0], up[0], centre[0], float(rloc[0]), float(ant[0]),
-                float(radar.refraction_k), earth.equatorial_radius, earth.polar_radius, out)
+    _look_batch(flat, params[0], float(params[0, R_RLOC] + ATMOSPHERE_TOP), earth.equatorial_radius,
+                earth.polar_radius, out)
     shape = p.shape[:-1]
     return out[:, 0].reshape(shape), out[:, 1].reshape(shape), out[:, 2].reshape(shape)
-
-
-def _radar_params(radars, earth):
-    site, east, north, up, centre, rloc, ant = _site_geometry(radars, earth)
-    k = np.array([r.refraction_k for r in radars], dtype=float)
-    fixed = np.array([r.field == "fixed" for r in radars], dtype=np.bool_)
-    bore = np.array([r.boresight for r in radars], dtype=float)
-    half = np.array([r.half_width for r in radars], dtype=float)
-    el_min = np.array([r.min_elevation for r in radars], dtype=float)
-    el_max = np.array([r.max_elevation for r in radars], dtype=float)
-    max_range = np.array([r.max_range for r in radars], dtype=float)
-    return (site, east, north, up, centre, rloc, ant, k, fixed, bore, half, el_min, el_max, max_range)
 
 
 def coverage_status(radar: Radar, position, rcs, earth: Earth = WGS84) -> np.ndarray:
@@ -544,19 +865,11 @@ def coverage_status(radar: Radar, position, rcs, earth: Earth = WGS84) -> np.nda
     p = np.asarray(position, dtype=float)
     flat = np.ascontiguousarray(p.reshape(-1, 3))
     rdet = np.broadcast_to(radar.detection_range(rcs), p.shape[:-1]).reshape(-1)
-    params = _radar_params([radar], earth)
+    params, rays = _radar_params([radar], earth)
     out = np.empty(flat.shape[0], dtype=np.int64)
-    _status_batch(flat, np.ascontiguousarray(rdet, dtype=float), *params, earth.equatorial_radius,
-                  earth.polar_radius, out)
+    _status_batch(flat, np.ascontiguousarray(np.stack([rdet, rdet], axis=1), dtype=float), params, rays,
+                  earth.equatorial_radius, earth.polar_radius, out)
     return out.reshape(p.shape[:-1])
-
-
-@njit(cache=True)
-def _status_batch(pos, rdet, site, east, north, up, centre, rloc, ant, k, fixed, bore, half, el_min, el_max,
-                  max_range, ea, eb, out):
-    for i in range(pos.shape[0]):
-        out[i] = _status(pos[i], 0, site, east, north, up, centre, rloc, ant, k, fixed, bore, half, el_min,
-                         el_max, max_range, rdet[i], ea, eb)
 
 
 def _first_feasible(start, end, ready, delay):
@@ -596,7 +909,7 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
     time = np.ascontiguousarray(trajectories.time, dtype=float)
     pos = np.ascontiguousarray(trajectories.position, dtype=float)
     vel = np.ascontiguousarray(trajectories.velocity, dtype=float)
-    rcs = np.broadcast_to(np.asarray(trajectories.rcs, dtype=float), (n,))
+    rcs, body_rcs, separation = phase_rcs(trajectories)
 
     vis_start = np.full((n, s_count, kmax), np.nan)
     vis_end = np.full((n, s_count, kmax), np.nan)
@@ -611,12 +924,14 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
     own_track = np.full((n, s_count), np.nan)
     cued_delay = np.zeros(s_count)
     if radars and n:
-        rdet = np.ascontiguousarray(np.stack([r.detection_range(rcs) for r in radars], axis=1))
+        rdet = np.ascontiguousarray(np.stack([np.stack([r.detection_range(body_rcs), r.detection_range(rcs)], axis=1)
+                                              for r in radars], axis=1))  # (N, S, 2): body, warhead
         vis = np.full((n, len(radars), kmax, 2), np.nan)
         det = np.full((n, len(radars), kmax, 2), np.nan)
         nvis = np.zeros((n, len(radars)), dtype=np.int64)
         ndet = np.zeros((n, len(radars)), dtype=np.int64)
-        _radar_batch(time, pos, vel, rdet, *_radar_params(radars, earth), earth.equatorial_radius,
+        params, rays = _radar_params(radars, earth)
+        _radar_batch(time, pos, vel, rdet, np.ascontiguousarray(separation), params, rays, earth.equatorial_radius,
                      earth.polar_radius, vis, det, nvis, ndet)
         if (nvis > kmax).any() or (ndet > kmax).any():
             warnings.warn(f"more than {kmax} coverage intervals for some threat and sensor; only the first "
@@ -669,6 +984,10 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
     cue_time, cue_sensor = _earliest(at_fc)
     track_time, track_sensor = _earliest(np.where(fc[None, :] & is_radar[None, :], at_fc, np.nan))
     sensor_track = np.where(is_radar[None, :], track, np.nan)
+    formed = np.full(n, np.nan)  # when the fused track was formed at its sensor
+    has = track_sensor >= 0
+    formed[has] = sensor_track[np.flatnonzero(has), track_sensor[has]]
+    track_on = np.where(~has, "", np.where(formed < separation, "body", "warhead")).astype(object)
     return Timeline(
         sensor_names=tuple(s.name for s in sensors),
         sensor_kinds=tuple("radar" if isinstance(s, Radar) else "launch-detector" for s in sensors),
@@ -676,7 +995,30 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
         cued=cued, cue_time=cue_time, cue_sensor=cue_sensor, track_time=track_time, track_sensor=track_sensor,
         visible_start=vis_start, visible_end=vis_end, detect_start=det_start, detect_end=det_end,
         network=net.name, latency=float(net.latency), home=tuple(net.home),
+        separation_time=np.asarray(separation, dtype=float), track_on=track_on,
     )
+
+
+def phase_rcs(trajectories):
+    """What a radar sees, phase by phase: (rcs, body_rcs, separation_time), each (N,).
+
+    Before ``separation_time`` (s after launch) the radar sees the missile body, of cross-section
+    ``body_rcs`` (m^2); from then on the re-entry vehicle, of ``rcs``. Taken from the trajectory's
+    ``body_rcs`` (never below the warhead's rcs: a non-separating missile such as a Scud is its
+    own warhead) and ``separation_time``; without them there is no body phase (``rcs`` from
+    launch) and the vehicle separates at burnout. `trajectory.aim` fills ``body_rcs`` from the
+    threat class (`missile.Missile.body_rcs`, default `missile.BODY_RCS`).
+    Spent stages and the post-boost body, which fly on alongside the warhead, are not modelled
+    as separate objects (no discrimination model): after separation only the warhead counts.
+    Aspect dependence is not modelled (no public source gives it for these classes)."""
+    n = len(trajectories)
+    rcs = np.ascontiguousarray(np.broadcast_to(np.asarray(trajectories.rcs, dtype=float), (n,)))
+    body = getattr(trajectories, "body_rcs", None)
+    body = rcs if body is None else np.broadcast_to(np.asarray(body, dtype=float), (n,))
+    sep = getattr(trajectories, "separation_time", None)
+    sep = trajectories.burnout_time if sep is None else sep
+    sep = np.ascontiguousarray(np.broadcast_to(np.asarray(sep, dtype=float), (n,)))
+    return rcs, np.ascontiguousarray(np.maximum(body, rcs)), sep
 
 
 def _earliest(times):

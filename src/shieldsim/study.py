@@ -17,7 +17,9 @@ Rules this layer applies (recorded in every result's ``attrs``):
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from collections.abc import Callable
 
@@ -34,6 +36,12 @@ MIN_RANGE_M = 50e3
 
 DEFAULT_STEP_S = 2.0
 """Sample step of threat flights for detection and engagement, seconds."""
+
+COVERAGE_METHODS = ("fast", "exact")
+"""``method`` of the coverage functions: "fast" (tabulated shortcuts whose decisions are checked
+against exact solutions near every threshold) or "exact" (the slow reference: every flight aimed
+by Newton, every sample of every engagement solved). Tests and `benchmarks/bench_coverage.py`
+compare the two."""
 
 
 @dataclass
@@ -57,7 +65,30 @@ class Architecture:
         return self.scenario.name
 
 
-_REACH_CACHE: dict = {}
+class ReachCache(OrderedDict):
+    """Reach tables (`reach_table`) by (class, launch point, models), least recently used first,
+    holding at most ``maxsize`` tables (72 floats each; 4096 tables are about 2.4 MB). Shared by
+    every architecture that flies the same class under the same models (the cooperation options
+    and phases of one study reuse each other's tables), so it is one instance, `_REACH_CACHE`,
+    rather than an attribute of one `Architecture`."""
+
+    def __init__(self, maxsize: int = 4096):
+        super().__init__()
+        self.maxsize = maxsize
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.maxsize:
+            self.popitem(last=False)
+
+
+_REACH_CACHE = ReachCache()
 
 
 def _reach_key(missile, lat: float, lon: float, models) -> tuple:
@@ -171,15 +202,18 @@ def track_times(arch: Architecture, traj) -> tuple[np.ndarray, dict]:
     return t.track_time, t.timelines
 
 
-def engage_flights(arch: Architecture, traj, kill_assessment: float | None = None, networks: dict | None = None):
+def engage_flights(arch: Architecture, traj, kill_assessment: float | None = None, networks: dict | None = None,
+                   method: str = "fast"):
     """Track (`battery_tracks`) and engage (`engagement.engage`, honouring each battery's
-    intercept window) N flights with the architecture's batteries: the path every study
-    command uses. Returns (`engagement.Engagement`, `Tracks`)."""
+    intercept window; ``method`` "fast" or "exact", `engagement.METHODS`) N flights with the
+    architecture's batteries: the path every study command uses. Returns
+    (`engagement.Engagement`, `Tracks`)."""
     from .engagement import DEFAULT_KILL_ASSESSMENT, engage
 
     t = battery_tracks(arch, traj, networks)
     ka = DEFAULT_KILL_ASSESSMENT if kill_assessment is None else kill_assessment
-    return engage(traj, arch.batteries, t.track_time, kill_assessment=ka, intercept_window=t.intercept_window), t
+    return engage(traj, arch.batteries, t.track_time, kill_assessment=ka, intercept_window=t.intercept_window,
+                  method=method), t
 
 
 def sector_order(sc: scen.Scenario) -> list[str]:
@@ -538,10 +572,10 @@ def footprint_batches(arch: Architecture, area: str, grid_deg: float | None = No
 
 
 def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step: float = DEFAULT_STEP_S,
-              kind: str | None = None):
+              kind: str | None = None, method: str = "fast"):
     """Fly one batch once and reduce it to the grid for every architecture: returns the list of
     `coverage.CellSummary` (one per architecture) and the number of pairs the class could not
-    fly in the asked shape."""
+    fly in the asked shape. ``method``: "fast" or "exact" (`COVERAGE_METHODS`)."""
     from .coverage import empty_summary, summarise_cells
     from .trajectory import AimError
 
@@ -552,16 +586,19 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
         return [empty_summary(n_cells) for _ in archs], batch.cells.size
     out = []
     for a in archs:
-        e, _ = engage_flights(a, traj)
+        e, _ = engage_flights(a, traj, method=method)
         out.append(summarise_cells(batch.cells[traj.pair_index], n_cells, e, allowed_batteries(a, e)))
     return out, batch.cells.size - len(traj)
 
 
 def footprints(archs: list[Architecture], area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
                kind: str | None = None, land_only: bool = True, chunk: int = 1500,
-               progress: Callable[[int, int], None] | None = None, executor=None) -> list:
+               progress: Callable[[int, int], None] | None = None, executor=None, method: str = "fast") -> list:
     """Defended footprints (`coverage.Footprint`) of several architectures facing the same
     threats (see `same_threats`) against one launch area; each flight is flown once.
+
+    ``method`` (`COVERAGE_METHODS`): "fast" (default) or "exact", the slow reference that
+    solves every sample of every engagement (`engagement.engage`); recorded in ``attrs``.
 
     The flights (`footprint_batches`) run batch by batch (`run_batch`) on ``executor`` (a
     `parallel.Executor`; default in this process), each batch tracked and engaged by every
@@ -572,6 +609,8 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
     from .coverage import Footprint, empty_summary, merge_summaries
     from .parallel import InProcessExecutor
 
+    if method not in COVERAGE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(COVERAGE_METHODS)}, got {method!r}")
     same_threats(archs)
     arch = archs[0]
     lat_c, lon_c, batches = footprint_batches(arch, area, grid_deg, land_only, chunk)
@@ -579,7 +618,7 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
     total = sum(b.cells.size for b in batches)
     summaries = [empty_summary(n_cells) for _ in archs]
     done = unflyable = 0
-    task = partial(run_batch, archs, n_cells=n_cells, step=step, kind=kind)
+    task = partial(run_batch, archs, n_cells=n_cells, step=step, kind=kind, method=method)
     for index, (parts, lost) in (executor or InProcessExecutor()).as_completed(task, batches):
         summaries = [merge_summaries(s, p) for s, p in zip(summaries, parts)]
         unflyable += lost
@@ -592,16 +631,16 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
         lat_c, lon_c, summ, battery_names=tuple(b.name for b in a.batteries), threat_area=area,
         threat_classes=tuple(arch.scenario.launch_areas[area].threats), launch_points=tuple(pts.names),
         attrs=provenance(a, trajectory=kind or "scenario", grid_deg=g, flights=total - unflyable,
-                         unflyable_pairs=unflyable, land_only=land_only, step_s=step))
+                         unflyable_pairs=unflyable, land_only=land_only, step_s=step, method=method))
         for a, summ in zip(archs, summaries)]
 
 
 def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
               kind: str | None = None, land_only: bool = True, chunk: int = 1500,
-              progress: Callable[[int, int], None] | None = None):
+              progress: Callable[[int, int], None] | None = None, method: str = "fast"):
     """Defended footprint (`coverage.Footprint`) of one architecture against one launch area
     (see `footprints`)."""
-    return footprints([arch], area, grid_deg, step, kind, land_only, chunk, progress)[0]
+    return footprints([arch], area, grid_deg, step, kind, land_only, chunk, progress, method=method)[0]
 
 
 def provenance(arch: Architecture, **extra) -> dict:
@@ -612,6 +651,7 @@ def provenance(arch: Architecture, **extra) -> dict:
         "reach: tabulated max range"
     out = {"scenario": arch.name, "version": __version__, "rules": rules}
     out.update({f"model_{k}": str(v) for k, v in arch.models.as_dict().items()})
+    out["model_refraction"] = scen.refraction_summary(arch.scenario)
     out.update(extra)
     return out
 
@@ -664,17 +704,18 @@ class CoverageResult:
 
 def coverage_many(archs: list[Architecture], areas: list[str] | None = None, grid_deg: float | None = None,
                   step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None,
-                  executor=None) -> list[CoverageResult]:
+                  executor=None, method: str = "fast") -> list[CoverageResult]:
     """Footprints of every (or the named) threat area, and of all of them together, with the
     population protected, for architectures facing the same threats (flights flown once), on
-    ``executor`` (a `parallel.Executor`). ``progress(area, done, total)`` reports each batch."""
+    ``executor`` (a `parallel.Executor`). ``progress(area, done, total)`` reports each batch;
+    ``method``: "fast" or "exact" (`COVERAGE_METHODS`, see `footprints`)."""
     from .coverage import combine_footprints
 
     sc = archs[0].scenario
     areas = list(areas or sc.launch_areas)
     per_area = {}
     for a in areas:
-        per_area[a] = footprints(archs, a, grid_deg, step, kind, executor=executor,
+        per_area[a] = footprints(archs, a, grid_deg, step, kind, executor=executor, method=method,
                                  progress=(lambda done, total, a=a: progress(a, done, total)) if progress else None)
     results = []
     for j in range(len(archs)):
@@ -686,9 +727,10 @@ def coverage_many(archs: list[Architecture], areas: list[str] | None = None, gri
 
 
 def coverage(arch: Architecture, areas: list[str] | None = None, grid_deg: float | None = None,
-             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None, executor=None) -> CoverageResult:
+             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None, executor=None,
+             method: str = "fast") -> CoverageResult:
     """Coverage of one architecture (see `coverage_many`)."""
-    return coverage_many([arch], areas, grid_deg, step, kind, progress, executor)[0]
+    return coverage_many([arch], areas, grid_deg, step, kind, progress, executor, method=method)[0]
 
 
 COOPERATION_OPTIONS = (
@@ -854,8 +896,6 @@ def _fly_fraction_of_min_energy(arch: Architecture, cls: str, lat, lon, target_l
 
 def _variant_arch(arch: Architecture, variant: str, forward_radar: str = FORWARD_RADAR) -> Architecture:
     """The architecture with sensors removed from every network for a `SENSOR_VARIANTS` entry."""
-    import dataclasses
-
     from .sensors import LaunchDetector, Network
 
     if variant in ("scenario", "cue-as-track"):
@@ -902,6 +942,92 @@ def _finite_or_none(x) -> float | None:
     return x if np.isfinite(x) else None
 
 
+def ship_engageable(arch: Architecture, traj, ships: list, variant: str, forward_radar: str = FORWARD_RADAR) -> np.ndarray:
+    """(N, P) bool: which of N flights each of P swept ship batteries (`deterrent.ship_batteries`)
+    can engage under a sensor variant (`SENSOR_VARIANTS`). The ships have no radar of their own:
+    they launch and engage on the fused track (the cue, for ``cue-as-track``) of the scenario's
+    first battery network, with no guidance window."""
+    from .engagement import engage
+
+    if not arch.batteries:
+        raise ValueError(f"scenario {arch.name!r} has no battery network for the ship sweep to use")
+    tl = variant_tracks(arch, traj, variant, forward_radar).timelines[arch.battery_networks[0]]
+    track = tl.cue_time if variant == "cue-as-track" else tl.track_time
+    return engage(traj, ships, track).engageable
+
+
+@dataclass(frozen=True)
+class DeterrentConfig:
+    """What `deterrent_study` computes (its keyword arguments; see its docstring for each step).
+
+    ``speeds_kms``: interceptor burnout speeds of the sweeps, km/s (None: 3 to 7 by 0.25);
+    ``delays_s``: launch delays of the delay sweep, s; ``variants``: sensor variants of the
+    scenario's own matrices; ``phases``: scenarios whose batteries face the same flights;
+    ``sweep_variants``/``delay_variant``: timelines of the speed and delay sweeps (and of the ship
+    sweep); ``ship_interceptor``: catalogue name or `interceptor.Interceptor` of the ship sweep
+    (None: skip), ``ship_step_deg`` its grid, ``ship_bases`` its bases (None: western and SSBN
+    bases present); ``areas``/``aim_names``: launch areas and aim points flown (None: all);
+    ``kind``/``apogee`` (m): trajectory shape (None: the scenario's); ``apogee_fraction``:
+    lofted/depressed apogee as a fraction of each pair's minimum-energy apogee (when ``apogee`` is
+    None; `SHAPE_APOGEE_FRACTION`); ``step`` (s): threat sample
+    step; ``min_speed``: compute each pair's minimum engaging speed; ``forward_radar``: the radar
+    the ``no-forward-radar`` variant drops."""
+
+    speeds_kms: tuple | None = None
+    delays_s: tuple = (0.0, 30.0, 60.0, 120.0, 180.0, 300.0)
+    variants: tuple = SENSOR_VARIANTS
+    phases: tuple = DETERRENT_PHASES
+    sweep_variants: tuple = ("scenario", "cue-as-track")
+    delay_variant: str = "cue-as-track"
+    ship_interceptor: object = "sm3-iia"
+    ship_step_deg: float = 2.0
+    ship_bases: tuple | None = None
+    areas: tuple | None = None
+    aim_names: tuple | None = None
+    kind: str | None = None
+    step: float = DEFAULT_STEP_S
+    min_speed: bool = True
+    forward_radar: str = FORWARD_RADAR
+    apogee: float | None = None
+    apogee_fraction: float | None = None
+
+    def speeds(self) -> np.ndarray:
+        """The sweep's burnout speeds, km/s."""
+        if self.speeds_kms is None:
+            return np.arange(3.0, 7.0 + 1e-9, 0.25)
+        return np.asarray(self.speeds_kms, dtype=float)
+
+
+@dataclass
+class ShipSweep:
+    """The ship-station sweep of `deterrent_study`: a ship with ``interceptor`` at each of
+    ``lat_deg``/``lon_deg`` (sea points of ``sea_area``, every ``step_deg``) against the flights
+    of ``bases``, on the ``timeline`` variant's track. ``engageable``: base -> (P,) bool (the
+    ship there engages at least one of that base's flights); ``bases_engageable``: per position,
+    how many bases; ``positions_engaging``: per base, how many positions."""
+
+    interceptor: str
+    interceptor_speed_kms: float
+    timeline: str
+    step_deg: float
+    bases: list
+    lat_deg: list
+    lon_deg: list
+    sea_area: list
+    bases_engageable: list
+    positions_engaging: dict
+    positions: int
+    engageable: dict
+
+    def as_dict(self) -> dict:
+        """The ``ships`` record of ``shieldsim deterrent --json`` (``engageable_by_base`` last)."""
+        out = {k: getattr(self, k) for k in ("interceptor", "interceptor_speed_kms", "timeline", "step_deg", "bases",
+                                             "lat_deg", "lon_deg", "sea_area", "bases_engageable",
+                                             "positions_engaging", "positions")}
+        out["engageable_by_base"] = {b: np.asarray(a).tolist() for b, a in self.engageable.items()}
+        return out
+
+
 @dataclass
 class DeterrentStudy:
     """Everything `deterrent_study` computed (see its docstring)."""
@@ -914,7 +1040,7 @@ class DeterrentStudy:
     matrices: dict  # variant -> deterrent.DeterrentMatrix (the batteries of ``phase``)
     sweeps: dict  # phase -> variant -> deterrent.speed_sweep dict (nominal delays)
     delay_sweeps: dict  # phase -> speed_sweep dict over delays x speeds (sweep variant)
-    ships: dict | None
+    ships: ShipSweep | None
     phase_batteries: dict  # phase -> battery names
     phase_matrices: dict = field(default_factory=dict)  # phase -> variant -> DeterrentMatrix (nominal speeds)
     batteries: list = field(default_factory=list)  # the batteries of ``phase`` (columns of ``matrices``)
@@ -963,9 +1089,7 @@ class DeterrentStudy:
                               for v, m in by_var.items()} for ph, by_var in self.phase_matrices.items()},
             "speed_sweep": sweeps,
             "delay_sweep": delays,
-            "ships": self.ships and dict({k: v for k, v in self.ships.items() if k != "engageable"},
-                                         engageable_by_base={b: np.asarray(a).tolist()
-                                                             for b, a in self.ships["engageable"].items()}),
+            "ships": self.ships and self.ships.as_dict(),
             "skipped_flights": [dict(base=b, threat=c, aim_point=a, reason=r) for b, c, a, r in self.skipped],
             "flights": int(len(self.base)),
             "apogee_km": {"min": _finite_or_none(np.nanmin(apogee) / 1e3) if np.isfinite(apogee).any() else None,
@@ -1010,14 +1134,8 @@ class DeterrentStudy:
                                               "launch, < 0 the seconds by which launch would have to come earlier.")
 
 
-def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60.0, 120.0, 180.0, 300.0),
-                    variants=SENSOR_VARIANTS, phases=DETERRENT_PHASES, sweep_variants=("scenario", "cue-as-track"),
-                    delay_variant: str = "cue-as-track", ship_interceptor: str | None = "sm3-iia",
-                    ship_step_deg: float = 2.0, ship_bases=None, areas=None, aim_names=None,
-                    kind: str | None = None, step: float = DEFAULT_STEP_S, min_speed: bool = True,
-                    forward_radar: str = FORWARD_RADAR, apogee: float | None = None,
-                    apogee_fraction: float | None = None,
-                    progress=None, load=scen.load) -> DeterrentStudy:
+def deterrent_study(arch: Architecture, config: DeterrentConfig | None = None, *, progress=None, load=scen.load,
+                    **options) -> DeterrentStudy:
     """The deterrent question for a scenario of strategic bases and aim points.
 
     1. Fly every base's classes to every aim point (`deterrent_flights`, scenario trajectory
@@ -1038,90 +1156,114 @@ def deterrent_study(arch: Architecture, speeds_kms=None, delays_s=(0.0, 30.0, 60
        ``ship_bases`` (default the western bases present), with the ``delay_variant`` timeline of
        the scenario's first battery network.
 
-    ``load(name)`` reads a phase scenario (e.g. `assumptions.loader`, to apply an assumption
+    The options are the fields of `DeterrentConfig`, given as ``config`` or as keyword
+    arguments (which override ``config``'s). ``load(name)`` reads a phase scenario (e.g. `assumptions.loader`, to apply an assumption
     profile). ``progress(stage, done, total)`` is called as work completes.
     """
+    cfg = dataclasses.replace(config or DeterrentConfig(), **options)
+    speeds = cfg.speeds()
+    traj, base, threat, aim_pt, skipped = deterrent_flights(arch, cfg.areas, cfg.aim_names, cfg.kind, cfg.step,
+                                                            cfg.apogee, cfg.apogee_fraction)
+    shape = cfg.kind or ",".join(dict.fromkeys(arch.scenario.threats[c].trajectory for c in dict.fromkeys(threat)))
+    flights = (traj, base, threat, aim_pt)
+    total = len(cfg.variants) + len(cfg.phases) * (len(cfg.sweep_variants) + 1) + (1 if cfg.ship_interceptor else 0)
+    tick = _Ticks(progress, total)
+    phase_arch = {ph: arch if ph == arch.name else Architecture.from_scenario(load(ph)) for ph in cfg.phases}
+    primary = list(cfg.phases)[-1] if len(cfg.phases) else arch.name  # the phase the top level answers for
+    prim_arch = phase_arch.get(primary, arch)
+    matrices = {}
+    for v in cfg.variants:
+        matrices[v] = _variant_matrix(prim_arch, flights, v, cfg)
+        tick("matrix")
+    sweeps, delay_sweeps, phase_bats, phase_mx = {}, {}, {}, {}
+    for ph in cfg.phases:
+        pa = phase_arch[ph]
+        phase_bats[ph] = [b.name for b in pa.batteries]
+        phase_mx[ph], sweeps[ph], delay_sweeps[ph] = _phase_sweeps(pa, flights, speeds, cfg, tick,
+                                                                   known=matrices if ph == primary else None)
+    ships = None
+    if cfg.ship_interceptor:
+        ships = _ship_sweep(arch, traj, base, cfg)
+        tick("ships")
+    by_fraction = cfg.apogee is None and cfg.apogee_fraction is not None and shape != "minimum-energy"
+    attrs = provenance(arch, trajectory=shape, apogee_km=None if cfg.apogee is None else cfg.apogee / 1e3,
+                       apogee_fraction_of_minimum_energy=cfg.apogee_fraction if by_fraction else None,
+                       apogee_convention=SHAPE_CONVENTION_SOURCE if by_fraction else None, phase=primary,
+                       step_s=cfg.step, variants=list(cfg.variants),
+                       phases=list(cfg.phases), forward_radar=cfg.forward_radar, delay_variant=cfg.delay_variant,
+                       ship_timeline=cfg.delay_variant,
+                       speed_kms=[float(speeds[0]), float(speeds[-1]), float(speeds[1] - speeds[0]) if speeds.size > 1 else 0.0],
+                       delays_s=list(map(float, cfg.delays_s)))
+    return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats,
+                          phase_mx, list(prim_arch.batteries), attrs, phase=primary, shape=shape)
+
+
+class _Ticks:
+    """``progress(stage, done, total)`` called once per finished step of a study (no-op without it)."""
+
+    def __init__(self, progress, total: int):
+        self.progress, self.total, self.done = progress or (lambda *a: None), total, 0
+
+    def __call__(self, stage: str) -> None:
+        self.done += 1
+        self.progress(stage, self.done, self.total)
+
+
+def _variant_matrix(arch: Architecture, flights: tuple, variant: str, cfg: DeterrentConfig, tr: Tracks | None = None):
+    """The `deterrent.DeterrentMatrix` of ``flights`` (trajectories, base, threat, aim point)
+    against ``arch``'s batteries on ``variant``'s tracks (``tr``, computed when not given)."""
+    from . import deterrent as det
+
+    traj, base, threat, aim_pt = flights
+    tr = tr or variant_tracks(arch, traj, variant, cfg.forward_radar)
+    return det.deterrent_matrix(traj, arch.batteries, tr.track_time, base, threat, aim_pt,
+                                min_speed=cfg.min_speed, intercept_window=tr.intercept_window,
+                                attrs=provenance(arch, variant=variant, trajectory=cfg.kind or "scenario"))
+
+
+def _phase_sweeps(pa: Architecture, flights: tuple, speeds: np.ndarray, cfg: DeterrentConfig, tick, known=None):
+    """One phase: (variant -> matrix, variant -> speed sweep at nominal timing, the delay sweep
+    over ``cfg.delays_s`` x speeds on the ``cfg.delay_variant`` timeline). ``known``: matrices of
+    this phase and these flights already computed, by variant (reused)."""
+    from . import deterrent as det
+
+    traj = flights[0]
+    matrices, sweeps = {}, {}
+    for v in cfg.sweep_variants:
+        tr = variant_tracks(pa, traj, v, cfg.forward_radar)
+        matrices[v] = known[v] if known and v in known else _variant_matrix(pa, flights, v, cfg, tr)
+        sweeps[v] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3, intercept_window=tr.intercept_window)
+        tick("sweep")
+    tr = variant_tracks(pa, traj, cfg.delay_variant, cfg.forward_radar)
+    delay = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3, cfg.delays_s,
+                            intercept_window=tr.intercept_window)
+    tick("sweep")
+    return matrices, sweeps, delay
+
+
+def _ship_sweep(arch: Architecture, traj, base: np.ndarray, cfg: DeterrentConfig) -> ShipSweep | None:
+    """The `ShipSweep` of ``cfg.ship_interceptor`` over the sea boxes (None when no chosen base
+    has flights or the scenario has no battery network to cue the ships)."""
     from . import deterrent as det
     from .interceptor import Interceptor, catalogue, find
 
-    report = progress or (lambda *a: None)
-    speeds = np.arange(3.0, 7.0 + 1e-9, 0.25) if speeds_kms is None else np.asarray(speeds_kms, dtype=float)
-    traj, base, threat, aim_pt, skipped = deterrent_flights(arch, areas, aim_names, kind, step, apogee,
-                                                            apogee_fraction)
-    shape = kind or ",".join(dict.fromkeys(arch.scenario.threats[c].trajectory for c in dict.fromkeys(threat)))
-    total = len(variants) + len(phases) * (len(sweep_variants) + 1) + (1 if ship_interceptor else 0)
-    done = 0
-    phase_arch = {ph: arch if ph == arch.name else Architecture.from_scenario(load(ph)) for ph in phases}
-    primary = list(phases)[-1] if len(phases) else arch.name
-    prim_arch = phase_arch.get(primary, arch)
-    matrices = {}
-    for v in variants:
-        tr = variant_tracks(prim_arch, traj, v, forward_radar)
-        matrices[v] = det.deterrent_matrix(traj, prim_arch.batteries, tr.track_time, base, threat, aim_pt,
-                                           min_speed=min_speed, intercept_window=tr.intercept_window,
-                                           attrs=provenance(prim_arch, variant=v, trajectory=shape))
-        done += 1
-        report("matrix", done, total)
-    sweeps, delay_sweeps, phase_bats, phase_mx = {}, {}, {}, {}
-    for ph in phases:
-        pa = phase_arch[ph]
-        phase_bats[ph] = [b.name for b in pa.batteries]
-        sweeps[ph], phase_mx[ph] = {}, {}
-        for v in sweep_variants:
-            tr = variant_tracks(pa, traj, v, forward_radar)
-            if ph == primary and v in matrices:
-                phase_mx[ph][v] = matrices[v]  # the same phase, variant and flights: computed above
-            else:
-                phase_mx[ph][v] = det.deterrent_matrix(traj, pa.batteries, tr.track_time, base, threat, aim_pt,
-                                                       min_speed=min_speed, intercept_window=tr.intercept_window,
-                                                       attrs=provenance(pa, variant=v, trajectory=shape))
-            sweeps[ph][v] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3,
-                                            intercept_window=tr.intercept_window)
-            done += 1
-            report("sweep", done, total)
-        tr = variant_tracks(pa, traj, delay_variant, forward_radar)
-        delay_sweeps[ph] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3, delays_s,
-                                           intercept_window=tr.intercept_window)
-        done += 1
-        report("sweep", done, total)
-    ships = None
-    if ship_interceptor:
-        icp = ship_interceptor if isinstance(ship_interceptor, Interceptor) else find(ship_interceptor, catalogue())
-        chosen = list(ship_bases) if ship_bases is not None else [b for b in det.WESTERN_BASES if b in set(base)]
-        sel = np.isin(base, chosen)
-        lat, lon, box = det.sea_positions(step_deg=ship_step_deg)
-        if sel.any() and arch.batteries:
-            sub = traj.subset(sel)
-            # the swept ships have no radar of their own: they launch and engage on the network's
-            # fused track (or cue, for cue-as-track) of the scenario's first battery network
-            tl = variant_tracks(arch, sub, delay_variant, forward_radar).timelines[arch.battery_networks[0]]
-            track = tl.cue_time if delay_variant == "cue-as-track" else tl.track_time
-            e_bats = det.ship_batteries(icp, lat, lon)
-            from .engagement import engage
-
-            eng = engage(sub, e_bats, track).engageable  # (n_sel, P)
-            per_base = {b: eng[base[sel] == b].any(axis=0) for b in chosen}
-            counts = np.sum([per_base[b] for b in chosen], axis=0)
-            ships = {"interceptor": icp.name, "interceptor_speed_kms": icp.burnout_speed / 1e3,
-                     "timeline": delay_variant, "step_deg": ship_step_deg, "bases": chosen,
-                     "lat_deg": lat.tolist(), "lon_deg": lon.tolist(), "sea_area": box.tolist(),
-                     "bases_engageable": counts.tolist(),
-                     "positions_engaging": {b: int(per_base[b].sum()) for b in chosen},
-                     "positions": int(lat.size), "engageable": per_base}
-        done += 1
-        report("ships", done, total)
-    attrs = provenance(arch, trajectory=shape, apogee_km=None if apogee is None else apogee / 1e3,
-                       apogee_fraction_of_minimum_energy=None if apogee is not None or shape == "minimum-energy"
-                       else apogee_fraction,
-                       apogee_convention=SHAPE_CONVENTION_SOURCE if apogee is None and apogee_fraction is not None
-                       and shape != "minimum-energy" else None,
-                       phase=primary, step_s=step, variants=list(variants),
-                       phases=list(phases), forward_radar=forward_radar, delay_variant=delay_variant,
-                       ship_timeline=delay_variant,
-                       speed_kms=[float(speeds[0]), float(speeds[-1]), float(speeds[1] - speeds[0]) if speeds.size > 1 else 0.0],
-                       delays_s=list(map(float, delays_s)))
-    return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats,
-                          phase_mx, list(prim_arch.batteries), attrs, phase=primary, shape=shape)
+    icp = cfg.ship_interceptor
+    icp = icp if isinstance(icp, Interceptor) else find(icp, catalogue())
+    chosen = (list(cfg.ship_bases) if cfg.ship_bases is not None else
+              [b for b in dict.fromkeys(base.tolist()) if b in det.WESTERN_BASES or det.launch_area(b) in det.SSBN_AREAS])
+    sel = np.isin(base, chosen)
+    lat, lon, box = det.sea_positions(step_deg=cfg.ship_step_deg)
+    if not (sel.any() and arch.batteries):
+        return None
+    eng = ship_engageable(arch, traj.subset(sel), det.ship_batteries(icp, lat, lon), cfg.delay_variant,
+                          cfg.forward_radar)  # (n_sel, P)
+    per_base = {b: eng[base[sel] == b].any(axis=0) for b in chosen}
+    counts = np.sum([per_base[b] for b in chosen], axis=0)
+    return ShipSweep(interceptor=icp.name, interceptor_speed_kms=icp.burnout_speed / 1e3, timeline=cfg.delay_variant,
+                     step_deg=cfg.ship_step_deg, bases=chosen, lat_deg=lat.tolist(), lon_deg=lon.tolist(),
+                     sea_area=box.tolist(), bases_engageable=counts.tolist(),
+                     positions_engaging={b: int(per_base[b].sum()) for b in chosen}, positions=int(lat.size),
+                     engageable=per_base)
 
 
 @dataclass

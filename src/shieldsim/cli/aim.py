@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from . import app
+from ..units import human, wrap_lon_deg
 from .output import EarthName, fail, latlon, output_file, provenance, to_json
 
 
@@ -16,10 +17,6 @@ class Kind(str, Enum):
     minimum_energy = "minimum-energy"
     lofted = "lofted"
     depressed = "depressed"
-
-
-def _wrap(lon_deg):
-    return (lon_deg + 180.0) % 360.0 - 180.0
 
 
 @app.command()
@@ -75,34 +72,32 @@ def aim(
     result = {
         "missile": cls.name,
         "trajectory": kind.value,
-        "launch": {"lat_deg": lat0, "lon_deg": _wrap(lon0)},
-        "target": {"lat_deg": lat1, "lon_deg": _wrap(lon1)},
+        "launch": {"lat_deg": lat0, "lon_deg": wrap_lon_deg(lon0)},
+        "target": {"lat_deg": lat1, "lon_deg": wrap_lon_deg(lon1)},
         "launch_heading_deg": deg(a.heading[0]) % 360.0,
         "kick_deg": deg(a.kick[0]),
         "cutoff_fraction": a.cutoff[0],
         "full_burn": bool(a.full_burn[0]),
-        "burnout": {
-            "time_s": a.burnout_time[0],
-            "lat_deg": deg(a.burnout_lat[0]),
-            "lon_deg": _wrap(deg(a.burnout_lon[0])),
-            "alt_km": a.burnout_alt[0] / 1e3,
-            "speed_kms": a.burnout_speed[0] / 1e3,
-            "gamma_deg": deg(a.burnout_gamma[0]),
-            "heading_deg": deg(a.burnout_heading[0]) % 360.0,
-        },
-        "impact": {"lat_deg": deg(a.impact_lat[0]), "lon_deg": _wrap(deg(a.impact_lon[0]))},
-        "flight_time_s": a.impact_time[0],
-        "apogee_km": a.apogee_alt[0] / 1e3,
-        "apogee_time_s": a.apogee_time[0],
-        "ground_range_km": a.ground_range[0] / 1e3,
-        "miss_km": a.miss[0] / 1e3,
+        "burnout": human({
+            "time_s": a.burnout_time[0], "lat_deg": a.burnout_lat[0], "lon_deg": a.burnout_lon[0],
+            "alt_km": a.burnout_alt[0], "speed_kms": a.burnout_speed[0], "gamma_deg": a.burnout_gamma[0],
+            "heading_deg": a.burnout_heading[0],
+        }),
+        "impact": {"lat_deg": deg(a.impact_lat[0]), "lon_deg": wrap_lon_deg(deg(a.impact_lon[0]))},
+        **human({"flight_time_s": a.impact_time[0], "apogee_km": a.apogee_alt[0], "apogee_time_s": a.apogee_time[0],
+                 "ground_range_km": a.ground_range[0], "miss_km": a.miss[0]}),
         "beta_kgm2": cls.beta,
         "rcs_m2": cls.rcs,
         "models": models.as_dict(),
         "version": provenance()["version"],
     }
-    track = _track(a, models.earth)
-    for path, writer, key in ((csv, _write_csv, "csv"), (geojson, _write_geojson, "geojson"), (kml, _write_kml, "kml")):
+    result["burnout"]["lon_deg"] = wrap_lon_deg(result["burnout"]["lon_deg"])
+    result["burnout"]["heading_deg"] %= 360.0
+    from .. import flight_export
+
+    track = flight_export.track(a.time, a.position[0], a.velocity[0], models.earth)
+    for path, writer, key in ((csv, flight_export.write_csv, "csv"), (geojson, flight_export.write_geojson, "geojson"),
+                              (kml, flight_export.write_kml, "kml")):
         if path:
             try:
                 writer(path, track, result)
@@ -115,7 +110,7 @@ def aim(
     b, m = result["burnout"], result["models"]
     typer.echo(
         f"Missile       {cls.name} ({kind.value}{', full burn' if result['full_burn'] else ''})\n"
-        f"Launch        {lat0:.4f} N, {_wrap(lon0):.4f} E, heading {result['launch_heading_deg']:.2f} deg\n"
+        f"Launch        {lat0:.4f} N, {wrap_lon_deg(lon0):.4f} E, heading {result['launch_heading_deg']:.2f} deg\n"
         f"Burnout       {b['time_s']:.1f} s: {b['lat_deg']:.4f} N, {b['lon_deg']:.4f} E, {b['alt_km']:.1f} km, "
         f"{b['speed_kms']:.3f} km/s, gamma {b['gamma_deg']:.2f} deg, heading {b['heading_deg']:.2f} deg\n"
         f"Apogee        {result['apogee_km']:.1f} km at {result['apogee_time_s']:.1f} s\n"
@@ -126,74 +121,3 @@ def aim(
         + "".join(f"\nWrote         {result[k]}" for k in ("csv", "geojson", "kml") if k in result)
     )
 
-
-def _track(a, earth) -> dict:
-    """Sampled flight of the first (only) trajectory as plain arrays (degrees, km)."""
-    import numpy as np
-
-    from ..earth import to_geodetic
-
-    pos, vel, t = a.position[0], a.velocity[0], a.time
-    ok = np.isfinite(pos[:, 0])
-    lat, lon, alt = to_geodetic(pos[ok], earth)
-    return {"time_s": t[ok], "lat_deg": np.degrees(lat), "lon_deg": (np.degrees(lon) + 180.0) % 360.0 - 180.0,
-            "alt_km": alt / 1e3, "pos_km": pos[ok] / 1e3, "vel_kms": vel[ok] / 1e3}
-
-
-def _write_csv(path: Path, track: dict, result: dict) -> None:
-    import numpy as np
-
-    rows = np.column_stack([track["time_s"], track["lat_deg"], track["lon_deg"], track["alt_km"], track["pos_km"],
-                            track["vel_kms"]])
-    header = "time_s,lat_deg,lon_deg,alt_km,x_km,y_km,z_km,vx_kms,vy_kms,vz_kms"
-    np.savetxt(path, rows, delimiter=",", header=header, comments="", fmt="%.6f")
-
-
-def _write_geojson(path: Path, track: dict, result: dict) -> None:
-    """Ground track as a LineString (lon, lat, altitude m) and launch/burnout/apogee/impact/target points."""
-    coords = [[round(float(lo), 6), round(float(la), 6), round(float(h) * 1e3, 1)]
-              for la, lo, h in zip(track["lat_deg"], track["lon_deg"], track["alt_km"])]
-    props = {k: result[k] for k in ("missile", "trajectory", "flight_time_s", "apogee_km", "ground_range_km",
-                                    "miss_km", "models", "version")}
-
-    def point(name, p, extra=None):
-        return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["lon_deg"], p["lat_deg"]]},
-                "properties": {"name": name, **(extra or {})}}
-
-    features = [
-        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
-         "properties": {"name": "ground track", **props}},
-        point("launch", result["launch"]),
-        point("burnout", result["burnout"], {"alt_km": result["burnout"]["alt_km"], "time_s": result["burnout"]["time_s"]}),
-        point("impact", result["impact"], {"time_s": result["flight_time_s"]}),
-        point("target", result["target"]),
-    ]
-    path.write_text(to_json({"type": "FeatureCollection", "features": features}), encoding="utf-8")
-
-
-def _write_kml(path: Path, track: dict, result: dict) -> None:
-    """Flight path (absolute altitude) and the launch, burnout, impact and target placemarks."""
-    from xml.sax.saxutils import escape
-
-    coords = " ".join(f"{lo:.6f},{la:.6f},{h * 1e3:.1f}"
-                      for la, lo, h in zip(track["lat_deg"], track["lon_deg"], track["alt_km"]))
-
-    def placemark(name, p, alt_m=0.0):
-        return (f"<Placemark><name>{escape(name)}</name><Point><altitudeMode>absolute</altitudeMode>"
-                f"<coordinates>{p['lon_deg']:.6f},{p['lat_deg']:.6f},{alt_m:.1f}</coordinates></Point></Placemark>")
-
-    title = f"{result['missile']} {result['trajectory']} flight"
-    about = f"models {result['models']}; shieldsim {result['version']}"
-    text = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-        f"<name>{escape(title)}</name>"
-        f"<description>{escape(about)}</description>"
-        f"<Placemark><name>{escape(title)}</name><LineString><altitudeMode>absolute</altitudeMode>"
-        f"<coordinates>{coords}</coordinates></LineString></Placemark>"
-        + placemark("launch", result["launch"])
-        + placemark("burnout", result["burnout"], result["burnout"]["alt_km"] * 1e3)
-        + placemark("impact", result["impact"])
-        + placemark("target", result["target"])
-        + "</Document></kml>\n"
-    )
-    path.write_text(text, encoding="utf-8")

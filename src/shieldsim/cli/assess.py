@@ -1,28 +1,18 @@
 """``shieldsim assess``: the main job. What does this architecture do?
 
-Runs, with a progress bar per stage: coverage for each threat area (defended footprint, and the
-people of NATO's European members threatened and defended -- the headline -- with the rest of the
-region and the whole grid), the engagement timeline of a representative threat per area, the
-deterrent question (the built-in ``deterrent`` bases and aim points against this
-architecture's batteries and sensors), and the comparison of the 2010-2011 cooperation options;
-then writes ``index.html``, ``summary.json`` and the data files, and prints a short summary.
+Parses the options, runs the library pipeline `shieldsim.assess.assess` with a progress bar per
+stage (coverage, engagements, deterrent, cooperation options, claims ledger), writes
+``index.html``, ``summary.json`` and the tables (`report.write_report`) and prints a short summary.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import typer
 
 from . import app
 from .output import OVERWRITE_HELP, StageProgress, assumptions_option, load_profile_option, scenario_loader, writable_dir
-
-ALL_AREAS = "all threat areas together"
-"""How the combined footprint (defended against every launch area at once) is labelled."""
-
-DETERRENT_SCENARIO = "deterrent"
-"""Built-in scenario whose strategic bases and North American aim points assess uses."""
 
 
 @app.command()
@@ -46,14 +36,16 @@ def assess(
 ) -> None:
     """Assess an architecture: coverage, engagements, deterrent, cooperation, claims; write a report."""
     from .. import scenario as scen
+    from ..assess import assess as assess_pipeline
     from .coverage import load_architecture
 
     profile = load_profile_option(assumptions)
     arch = load_architecture(scenario, profile=profile)
     writable_dir(out, overwrite=overwrite)
-    assessment, _ = run_assessment(arch, out, grid_deg, progress, cooperation, deterrent, workers,
-                                   load=scenario_loader(profile), claims=claims,
-                                   claims_scenario=scen.load(scenario) if claims else None, profile=profile)
+    run = assess_pipeline(arch, out / "data", grid_deg, cooperation, deterrent, workers, load=scenario_loader(profile),
+                          claims=claims, claims_scenario=scen.load(scenario) if claims else None, profile=profile,
+                          progress=stage_progress(progress))
+    assessment = run.assessment
     from ..report import summary_dict, write_report
 
     index = write_report(out, assessment)
@@ -61,322 +53,9 @@ def assess(
     typer.echo(f"Report: {index}")
 
 
-def run_assessment(arch, out: Path, grid_deg=None, progress: bool = False, cooperation: bool = True,
-                   deterrent: bool = True, workers: int | None = None, load=None, claims: bool = False,
-                   claims_scenario=None, profile=None, claims_skipped: str = "skipped (--no-claims)"):
-    """Every stage of the assessment of ``arch``; returns the `report.Assessment` and the
-    `study.CoverageResult` (None without launch areas). Data files go under ``out/data``.
-    ``load(name)`` reads the other scenarios the assessment uses (cooperation options, the
-    deterrent bases) -- `scenario.load` by default; pass `output.scenario_loader` of the
-    assumption profile ``arch`` was built under so that they share it.
-
-    With ``claims``, the claims ledger (`claims_section`) under the scenario alone, every built-in
-    profile and ``profile`` (the `assumptions.Profile` ``arch`` was built under, if any), with
-    the headline of ``claims_scenario`` (the assessed scenario as written, before any profile;
-    default ``arch.scenario``) under each; without, the section is not computed, for the reason
-    ``claims_skipped``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from .. import assumptions, plots, report, study
-    from .. import scenario as scen
-
-    load = load or scen.load
-    sc = arch.scenario
-    data = out / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    not_computed = {}
-    areas = list(sc.launch_areas)
-
-    # 1. coverage (with the cooperation options that share these threats, in one pass)
-    options = [(label, name) for label, name in study.COOPERATION_OPTIONS] if cooperation else []
-    coop_archs = []
-    if options:
-        coop_archs = [arch if name == arch.name else study.Architecture.from_scenario(load(name))
-                      for _, name in options]
-        try:
-            study.same_threats([arch] + coop_archs)
-        except ValueError as err:
-            not_computed["cooperation"] = f"the cooperation scenarios face other threats than {arch.name}: {err}"
-            options, coop_archs = [], []
-    together = [arch] + [a for a in coop_archs if a is not arch]
-    from ..parallel import executor
-
-    with StageProgress(progress, "coverage: ") as bar, executor(workers) as ex:
-        results = study.coverage_many(together, areas, grid_deg, progress=bar, executor=ex) if areas else []
-    if not areas:
-        not_computed["coverage"] = f"scenario {arch.name!r} has no launch areas"
-    by_name = {a.name: r for a, r in zip(together, results)}
-    cov = by_name.get(arch.name)
-    files = []
-    coverage_entries = []
-    if cov is not None:
-        for name, fp in cov.footprints.items():
-            for path in fp.write(data / f"footprint-{name}"):
-                files.append(report.DataFile(str(path.relative_to(out)), f"footprint against {name}"))
-            fig = plots.footprint_figure(arch, fp)
-            label = ALL_AREAS if name == "all" else name
-            coverage_entries.append(report.coverage_result(
-                label, cov.population[name], threats=fp.threat_classes, map=report.Plot(fig, caption=(
-                    f"Defended (blue) and threatened but undefended (orange) cells against {label}")),
-                notes=f"{fp.attrs.get('flights')} flights; launch points: {', '.join(fp.launch_points)}",
-                year=sc.year))
-
-    # 2. representative engagements
-    engagement_cases = []
-    with StageProgress(progress, "engagements: ") as bar:
-        for k, area in enumerate(areas):
-            case = representative_engagement(arch, area)
-            if case is not None:
-                engagement_cases.append(case)
-            bar("timelines", k + 1, len(areas))
-
-    # 3. the deterrent question
-    det_result = None
-    det_summary = None
-    if deterrent:
-        try:
-            det_result, det_summary = deterrent_section(arch, data, progress, load)
-        except (ValueError, KeyError) as err:
-            not_computed["deterrent"] = str(err)
-    else:
-        not_computed["deterrent"] = "skipped (--no-deterrent)"
-
-    # 4. cooperation options
-    coop = None
-    if options:
-        comparison = study.OptionsComparison([label for label, _ in options], [name for _, name in options],
-                                             [by_name[name] for _, name in options])
-        base_fp = comparison.results[0].footprints["all"]
-        diff_figs = [report.Plot(plots.difference_figure(option_arch, base_fp, res.footprints["all"],
-                                                         f"{label} compared with {comparison.labels[0]}"),
-                                 caption=f"Cells gained (blue) and lost (orange) by '{label}', with its sites")
-                     for label, res, option_arch in zip(comparison.labels[1:], comparison.results[1:], coop_archs[1:])]
-        from ..geography import nato_europe_population
-
-        coop = report.CooperationResult(
-            options=[report.CooperationOption(option=row["option"], scenario=row["scenario"],
-                                              population_protected=row["population_protected"],
-                                              population_total=comparison.results[i].population["all"]
-                                              .as_dict()["population_total"],
-                                              nato_europe=report.region_population(nato_europe_population(
-                                                  comparison.results[i].population["all"], sc.year)["nato_europe"]))
-                     for i, row in enumerate(comparison.table())],
-            difference_map=diff_figs[0] if diff_figs else None, figures=diff_figs[1:],
-            notes="Same threats and grid for every option, and the same NATO membership (the assessed scenario's "
-                  "year). Sectors: a battery engages only where its first intercept opportunity lies over a sector "
-                  "its side is responsible for.")
-    elif "cooperation" not in not_computed:
-        not_computed["cooperation"] = "skipped (--no-cooperation)"
-
-    # 5. the claims ledger and the headline under each assumption profile
-    ledger_result = None
-    claims_grid = None
-    if claims:
-        claims_grid = max(grid_deg or sc.defended.grid_deg, CLAIMS_MIN_GRID_DEG)
-        ledger_result = claims_section(claims_scenario or sc, profile, claims_grid, progress, workers)
-    else:
-        not_computed["claims"] = claims_skipped
-
-    provenance = report.Provenance.now(
-        arch.models.as_dict(),
-        command="shieldsim " + " ".join(sys.argv[1:]) if sys.argv and "shieldsim" in sys.argv[0] else "shieldsim assess",
-        grid_deg=grid_deg or sc.defended.grid_deg, threat_step_s=study.DEFAULT_STEP_S,
-        rules=study.provenance(arch)["rules"], deterrent_scenario=DETERRENT_SCENARIO,
-        assumptions=assumptions.record(sc), claims_grid_deg=claims_grid)
-    assessment = report.Assessment(
-        scenario=arch.name, scenario_text=scen.dump(sc), provenance=provenance, title=sc.title or arch.name,
-        description=getattr(sc, "description", "") or "", assumptions=report.assumptions_from_scenario(sc),
-        coverage=coverage_entries or None, engagement=engagement_cases or None, deterrent=det_result,
-        cooperation=coop, claims=ledger_result, data_files=files, not_computed=not_computed)
-    assessment.key_findings = key_findings(cov, det_summary, coop) + claims_findings(ledger_result)
-    return assessment, cov
-
-
-CLAIMS_MIN_GRID_DEG = 2.0
-"""The claims ledger runs on the assessment's coverage grid, but never finer than this (degrees):
-it repeats every study under each assumption profile, so it stays coarse to stay quick."""
-
-
-def claims_section(scenario, profile, grid_deg: float, progress: bool, workers: int | None = None):
-    """The claims ledger (`claims.evaluate` of the shipped catalogue) under the scenario alone,
-    every built-in assumption profile and ``profile`` (if given and not a built-in), with the
-    NATO-Europe headline of ``scenario`` (as written) under each, on ``grid_deg``; as a
-    `report.ClaimsResult`."""
-    from .. import claims as ledger_mod
-    from ..assumptions import builtin_profiles
-    from ..parallel import executor
-
-    builtins = builtin_profiles()
-    profiles = [None] + builtins + ([profile] if profile is not None and profile.name not in builtins else [])
-    with StageProgress(progress, "claims: ") as bar, executor(workers) as ex:
-        ledger = ledger_mod.evaluate(ledger_mod.load_claims(), profiles, grid_deg=grid_deg, executor=ex,
-                                     progress=bar, extra_coverage=[scenario])
-    return claims_result(ledger, scenario.name)
-
-
-def claims_result(ledger, scenario: str):
-    """A `claims.Ledger` as the report's `report.ClaimsResult`, with ``scenario``'s headlines."""
-    from .. import report
-
-    flips = ledger.flips()
-    rows = [report.ClaimRow(id=c.id, claimant=c.claimant, side=c.side, date=c.date,
-                            statement=" ".join(c.statement.split()), statement_kind=c.statement_kind,
-                            source=" ".join(c.source.split()), check=c.describe_check(),
-                            results={p: ledger.results[c.id][p].as_dict() for p in ledger.profiles},
-                            flipped_by=flips.get(c.id, [])) for c in ledger.claims]
-    headlines = {p: {area: report.region_population(g) for area, g in by_area.items()}
-                 for p, by_area in ledger.headlines(scenario).items()}
-    return report.ClaimsResult(
-        profiles=list(ledger.profiles), claims=rows, headlines=headlines, grid_deg=ledger.attrs["grid_deg"],
-        profile_titles=ledger.attrs.get("profile_titles", {}),
-        notes=f"Ledger computed in {ledger.attrs.get('seconds')} s on a {ledger.attrs['grid_deg']:g}-degree grid. "
-              "A claim's reading (how its words become the predicate) is shieldsim's and is stated with its "
-              "test; see docs/claims.md.")
-
-
-def claims_findings(c) -> list[str]:
-    """One key finding on the claims ledger (none when it was not computed)."""
-    if c is None or not c.claims:
-        return []
-    first = c.profiles[0]
-    verdicts = [r.results[first]["holds"] for r in c.claims]
-    flipped = [r.id for r in c.claims if r.flipped_by]
-    text = (f"Claims ledger: of {len(verdicts) - verdicts.count(None)} claims of the dispute shieldsim can test, "
-            f"{verdicts.count(True)} hold and {verdicts.count(False)} do not under the scenarios as written "
-            f"({verdicts.count(None)} cannot be tested); ")
-    text += (f"the assumption profiles change the verdict of {len(flipped)} ({', '.join(flipped)})."
-             if flipped else "no assumption profile changes any verdict.")
-    return [text]
-
-
-def representative_engagement(arch, area: str):
-    """The engagement case of one threat from ``area``: the area's longest-range class flown
-    from its first launch point to the scenario aim point at the median range among those it
-    reaches (None if it reaches none)."""
-    import numpy as np
-
-    from .. import report, study
-    from .. import scenario as scen
-
-    sc = arch.scenario
-    pts = scen.launch_points(sc, area)
-    targets = scen.aim_points(sc)
-    if not len(pts.names) or not len(targets.names):
-        return None
-    classes = sorted(sc.launch_areas[area].threats, key=lambda c: arch.missiles[c].published_range)
-    cls = classes[-1]
-    n = len(targets.names)
-    flights, kept, _ = study.fly_within_reach(arch, cls, np.full(n, pts.lat[0]), np.full(n, pts.lon[0]),
-                                              targets.lat, targets.lon)
-    if flights is None:
-        return None
-    from ..earth import surface_distance
-
-    dist = surface_distance(pts.lat[0], pts.lon[0], targets.lat[kept], targets.lon[kept], arch.models.earth)
-    k = int(np.argsort(dist)[kept.size // 2])
-    label = f"{cls} {pts.names[0]} -> {targets.names[kept[k]]}"
-    traj = flights.subset(slice(k, k + 1))
-    traj.labels = np.array([label], dtype=object)
-    e, tr = study.engage_flights(arch, traj)
-    cues = sorted((float(t.cue_time[0]), t.sensor_names[t.cue_sensor[0]]) for t in tr.timelines.values()
-                  if np.isfinite(t.cue_time[0]))
-    row = tr.track_time[0]
-    first = int(np.nanargmin(row)) if np.isfinite(row).any() else -1
-    return report.engagement_case(traj, e, arch.batteries, 0, cue_time=cues[0][0] if cues else None,
-                                  track_time=float(row[first]) if first >= 0 else None,
-                                  cue_sensor=cues[0][1] if cues else "",
-                                  track_sensor=str(tr.track_sensor[0, first]) if first >= 0 else "",
-                                  launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label)
-
-
-def deterrent_section(arch, data: Path, progress: bool, load=None):
-    """The deterrent study of the built-in strategic bases and aim points (read with ``load``,
-    default `scenario.load`) against this architecture's batteries and sensors; (report section,
-    JSON summary)."""
-    import json
-
-    from .. import scenario as scen
-    from .. import study
-    from .output import to_json
-
-    det = (load or scen.load)(DETERRENT_SCENARIO)
-    combined = det.model_copy(update={
-        "name": f"{arch.name}+{DETERRENT_SCENARIO}", "radars": arch.scenario.radars,
-        "launch_detectors": arch.scenario.launch_detectors, "networks": arch.scenario.networks,
-        "interceptors": arch.scenario.interceptors, "batteries": arch.scenario.batteries,
-        "models": arch.scenario.models, "sectors": {}})
-    det_arch = study.Architecture.from_scenario(combined)
-    with StageProgress(progress, "deterrent: ") as bar:  # every flight shape, shown side by side
-        result = study.deterrent_shapes(det_arch, shapes=study.FLIGHT_SHAPES, phases=(),
-                                        variants=("scenario", "cue-as-track"), ship_interceptor=None, progress=bar)
-    summary = json.loads(to_json(result.as_dict()))
-    (data / "deterrent.json").write_text(json.dumps(summary, indent=1))
-    return result.to_report(variant="scenario"), summary
-
-
-def _millions(people: float) -> str:
-    """People in millions as a finding states them: '237 million', '4.2 million'."""
-    m = people / 1e6
-    return f"{m:,.0f} million" if m >= 10 else f"{m:,.1f} million"
-
-
-def nato_europe_finding(nato: dict, threat: str) -> str:
-    """The headline sentence: people of NATO's European members threatened by ``threat`` (e.g.
-    "launches from central-iran") and how many of them are defended, with the membership year."""
-    year = nato["membership_year"]
-    whose = (f"membership of {year}, shieldsim's default year: the scenario gives none"
-             if nato["membership_year_from"] == "default" else f"membership of {year}")
-    if not nato["population_threatened"]:
-        return f"No one in NATO's European members ({whose}) is threatened by {threat}."
-    return (f"{_millions(nato['population_defended'])} of the {_millions(nato['population_threatened'])} people in "
-            f"NATO's European members threatened by {threat} are defended "
-            f"({nato['fraction_defended_of_threatened']:.0%}; {whose}, {len(nato['members'])} members with "
-            f"{_millions(nato['population_total'])} people on the grid).")
-
-
-def key_findings(cov, det_summary, coop) -> list[str]:
-    """Plain-language headline findings from the computed figures, led by the people of NATO's
-    European members threatened and defended (all threat areas together, then per area), then
-    the rest of the region and the whole grid."""
-    out = []
-    if cov is not None:
-        d = cov.as_dict()
-        out.append(nato_europe_finding(d["nato_europe"], "launches from all threat areas together"))
-        for area, a in d["threat_areas"].items():
-            out.append(nato_europe_finding(a["nato_europe"], f"launches from {area}"))
-        rest = d["rest_of_region"]
-        if rest["population_threatened"]:
-            out.append(f"Rest of the region (the other countries on the grid, reported apart): "
-                       f"{_millions(rest['population_defended'])} of the {_millions(rest['population_threatened'])} "
-                       f"people threatened by launches from all threat areas together are defended "
-                       f"({rest['fraction_defended_of_threatened']:.0%}).")
-        out.append(f"Whole grid (everyone in the defended region's box, threatened or not): "
-                   f"{_millions(d['population_protected'])} of {_millions(d['population_total'])} people defended "
-                   f"against all threat areas together ({d['fraction_protected']:.0%}).")
-    if det_summary is not None:
-        fr = {k: v for k, v in (det_summary.get("fraction_engageable") or {}).items() if v is not None and k != "any"}
-        if fr and max(fr.values()) > 0:
-            best = max(fr.items(), key=lambda kv: kv[1])
-            out.append(f"Deterrent question: the most capable battery ({best[0]}) can engage "
-                       f"{best[1]:.0%} of the Russian ICBM flights to North America with the scenario's "
-                       "sensors and interceptor speeds.")
-        elif fr:
-            out.append("Deterrent question: no battery can engage any of the Russian ICBM flights to North "
-                       "America with the scenario's sensors and interceptor speeds.")
-    if coop is not None:
-        rows = coop.options
-        base = rows[0]
-        for r in rows[1:]:
-            diff = r.population_protected - base.population_protected
-            if r.nato_europe is not None and base.nato_europe is not None:
-                nato = r.nato_europe.population_defended - base.nato_europe.population_defended
-                out.append(f"{r.option} ({r.scenario}): {nato / 1e6:+,.1f} million people of NATO's European members "
-                           f"defended compared with {base.option} (whole grid: {diff / 1e6:+,.1f} million).")
-            else:
-                out.append(f"{r.option} ({r.scenario}): {diff / 1e6:+,.1f} million people protected compared "
-                           f"with {base.option}.")
-    return out
+def stage_progress(enabled: bool):
+    """The ``progress`` factory `assess.assess` takes: one `StageProgress` per stage prefix."""
+    return lambda prefix: StageProgress(enabled, prefix)
 
 
 def summary_text(summary: dict) -> str:

@@ -27,7 +27,8 @@ def compare(
 
     matplotlib.use("Agg")
     from .. import plots, report
-    from .assess import run_assessment, summary_text
+    from ..assess import assess
+    from .assess import stage_progress, summary_text
     from .coverage import load_architecture
 
     profile = load_profile_option(assumptions)
@@ -36,8 +37,10 @@ def compare(
     writable_dir(out, overwrite=overwrite)
     load = scenario_loader(profile)
     skipped = "not part of a comparison (see shieldsim claims)"
-    a, cov_a = run_assessment(arch_a, out / "a", grid_deg, progress, True, deterrent, load=load, claims_skipped=skipped)
-    b, cov_b = run_assessment(arch_b, out / "b", grid_deg, progress, False, deterrent, load=load, claims_skipped=skipped)
+    run_a, run_b = (assess(arch, out / side / "data", grid_deg, cooperation, deterrent, load=load, claims_skipped=skipped,
+                           progress=stage_progress(progress))
+                    for arch, side, cooperation in ((arch_a, "a", True), (arch_b, "b", False)))
+    (a, cov_a), (b, cov_b) = (run_a.assessment, run_a.coverage), (run_b.assessment, run_b.coverage)
     if a.cooperation is not None:  # the options do not depend on the assessed scenario
         b.cooperation = a.cooperation
         b.not_computed.pop("cooperation", None)

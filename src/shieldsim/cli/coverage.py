@@ -74,7 +74,9 @@ def coverage(
         result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex, profile)
     files = write_coverage(arch, result, out, comparison)
     summary = result.as_dict()
-    summary.update(provenance(arch.models.as_dict(), arch.name, assumptions=record(arch.scenario)))
+    from ..scenario import refraction_record
+    models = {**arch.models.as_dict(), "refraction": refraction_record(arch.scenario)}
+    summary.update(provenance(models, arch.name, assumptions=record(arch.scenario)))
     summary["files"] = [str(f) for f in files]
     if comparison is not None:
         summary["cooperation_options"] = comparison.table()

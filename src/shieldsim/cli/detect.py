@@ -34,94 +34,6 @@ from .output import fail, output_file, provenance, to_json
 _MAX_TABLE_FLIGHTS = 20
 
 
-def _read_flights_file(path: Path):
-    """(scenario, flight specs or None) from a TOML file that may hold [[flights]]."""
-    import tomllib
-
-    import tomli_w
-
-    from .. import scenario as scen
-
-    from ..files import InputFileError, read_text
-
-    try:
-        text = read_text(path)
-    except InputFileError as err:  # missing, not a regular file, too large, not UTF-8
-        fail("--scenario", f"cannot read {err}")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        fail("--scenario", f"{path}: TOML syntax error: {err}")
-    flights = data.pop("flights", None)
-    if flights is not None and "name" not in data and "extends" not in data:
-        data["name"] = path.stem
-    try:
-        sc = scen.loads(tomli_w.dumps(data), origin=str(path), base_dir=path.parent)
-    except scen.ScenarioError as err:
-        fail("--scenario", str(err).replace("\n", "; "))
-    return sc, flights
-
-
-def _flight_specs(raw) -> list[dict]:
-    """Validate [[flights]] entries (human units) with one line per problem."""
-    from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-    class FlightSpec(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-        name: str = Field(min_length=1, max_length=80)
-        lat_deg: float = Field(ge=-90, le=90)
-        lon_deg: float = Field(ge=-180, le=360)
-        alt_km: float = Field(ge=0, le=5000)
-        speed_kms: float = Field(gt=0, le=11)
-        gamma_deg: float = Field(ge=-90, le=90)
-        heading_deg: float = Field(ge=-360, le=360)
-        burnout_time_s: float = Field(default=0.0, ge=0, le=1000)
-        rcs_m2: float = Field(gt=0, le=1e4)
-        beta_kgm2: float = Field(default=float("inf"), gt=0)
-
-    if not isinstance(raw, list) or not raw:
-        fail("--scenario", "flights must be a non-empty array of tables ([[flights]])")
-    out = []
-    for i, entry in enumerate(raw):
-        try:
-            out.append(FlightSpec.model_validate(entry).model_dump())
-        except ValidationError as err:
-            msgs = "; ".join(f"flights[{i}].{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
-            fail("--scenario", msgs)
-    names = [f["name"] for f in out]
-    if len(set(names)) != len(names):
-        fail("--scenario", f"flight names must be unique, got {names}")
-    return out
-
-
-def _trajectories_from_states(specs: list[dict], models, step: float):
-    """`Trajectory` of burnout-state flights (grid from burnout) and each flight's offset
-    (burnout time after launch, s) to add to the timeline."""
-    import numpy as np
-
-    from ..trajectory import Trajectory, burnout_state, fly_states
-
-    col = {k: np.array([s[k] for s in specs], dtype=float) for k in specs[0] if k != "name"}
-    lat, lon = np.radians(col["lat_deg"]), np.radians(col["lon_deg"])
-    r0, v0 = burnout_state(lat, lon, col["alt_km"] * 1e3, col["speed_kms"] * 1e3, np.radians(col["gamma_deg"]),
-                           np.radians(col["heading_deg"]), models.earth)
-    beta = np.where(np.isfinite(col["beta_kgm2"]), col["beta_kgm2"], 1e12)
-    probe = fly_states(r0, v0, models, beta)
-    if not np.isfinite(probe.flight_time).all():
-        bad = [s["name"] for s, ok in zip(specs, np.isfinite(probe.flight_time)) if not ok]
-        fail("--scenario", f"flights {bad} never come back to the surface; lower speed_kms or steepen gamma_deg")
-    max_time = float(np.max(probe.flight_time)) + step
-    f = fly_states(r0, v0, models, beta, sample_step=step, max_time=max(max_time, 2 * step))
-    n = len(specs)
-    z = np.zeros(n)
-    traj = Trajectory(time=f.sample_time, position=f.position, velocity=f.velocity, launch_time=z,
-                      burnout_time=z, impact_time=f.flight_time, apogee_time=f.apogee_time, launch_lat=lat,
-                      launch_lon=lon, impact_lat=f.impact_lat, impact_lon=f.impact_lon, apogee_alt=f.apogee_alt,
-                      ground_range=f.ground_range, rcs=col["rcs_m2"], beta=col["beta_kgm2"], models=models,
-                      labels=np.array([s["name"] for s in specs], dtype=object))
-    return traj, col["burnout_time_s"]
-
-
 _OPTIONS = {"scenario": "--scenario", "threat": "--threat", "area": "--scenario", "target": "--aim",
             "max_flights": "--max-flights"}
 
@@ -151,6 +63,8 @@ def _shift(tl, offset):
         setattr(tl, name, arr + offset.reshape((-1,) + (1,) * (arr.ndim - 1)))
     tl.cue_time = tl.cue_time + offset
     tl.track_time = tl.track_time + offset
+    if tl.separation_time is not None:
+        tl.separation_time = tl.separation_time + offset
 
 
 def _result(tl, traj, offset, names, sensors) -> list[dict]:
@@ -171,9 +85,12 @@ def _result(tl, traj, offset, names, sensors) -> list[dict]:
             "burnout_time_s": offset[i] if offset[i] > 0 else traj.burnout_time[i],
             "impact_time_s": traj.impact_time[i] + offset[i],
             "rcs_m2": traj.rcs[i],
+            "body_rcs_m2": traj.body_rcs[i] if traj.body_rcs is not None else traj.rcs[i],
+            "separation_time_s": tl.separation_time[i] if tl.separation_time is not None else None,
             "cue_time_s": tl.cue_time[i], "cue_sensor": sn[tl.cue_sensor[i]] if tl.cue_sensor[i] >= 0 else None,
             "track_time_s": tl.track_time[i],
             "track_sensor": sn[tl.track_sensor[i]] if tl.track_sensor[i] >= 0 else None,
+            "track_on": (str(tl.track_on[i]) or None) if tl.track_on is not None else None,
             "sensors": rows,
         })
     return out
@@ -191,7 +108,8 @@ def _print_table(threats: list[dict], network: str, latency: float) -> None:
     typer.echo(f"Times in seconds after launch; network {network!r}, sharing latency {latency:g} s.")
     for th in threats[:_MAX_TABLE_FLIGHTS]:
         typer.echo("")
-        typer.echo(f"{th['name']}  (rcs {th['rcs_m2']:g} m^2, impact at {_fmt(th['impact_time_s']).strip()} s)")
+        typer.echo(f"{th['name']}  (rcs {th['rcs_m2']:g} m^2, body {th['body_rcs_m2']:g} m^2 until "
+                   f"{_fmt(th['separation_time_s']).strip()} s, impact at {_fmt(th['impact_time_s']).strip()} s)")
         typer.echo(f"  {'sensor':<22} {'kind':<16} {'first det':>9} {'track':>9}  note")
         for r in th["sensors"]:
             note = []
@@ -204,7 +122,8 @@ def _print_table(threats: list[dict], network: str, latency: float) -> None:
             typer.echo(f"  {r['sensor']:<22} {r['kind']:<16} {_fmt(r['first_detection_s']):>9} "
                        f"{_fmt(r['track_time_s']) if r['kind'] == 'radar' else '-':>9}  {', '.join(note)}")
         typer.echo(f"  fused cue {_at(th['cue_time_s'], th['cue_sensor'])}; "
-                   f"fire-control track {_at(th['track_time_s'], th['track_sensor'])}")
+                   f"fire-control track {_at(th['track_time_s'], th['track_sensor'])}"
+                   + (f", formed on the {th['track_on']}" if th.get("track_on") else ""))
     if len(threats) > _MAX_TABLE_FLIGHTS:
         typer.echo(f"\n... {len(threats) - _MAX_TABLE_FLIGHTS} more flights (use --json for all)")
 
@@ -263,6 +182,7 @@ def detect(
 
     Times are seconds after launch; "never" = not within the flight.
     """
+    from .. import flights_file
     from .. import scenario as scen
     from ..sensors import Network, detect as run_detect
     from ..study import Architecture
@@ -274,11 +194,17 @@ def detect(
     if path.suffix.lower() == ".toml" or path.exists():
         if not path.exists():
             fail("--scenario", f"no such file {path}; built-ins: {', '.join(scen.builtin_names())}")
-        sc, flights_raw = _read_flights_file(path)
+        try:
+            sc, flights_raw = flights_file.read(path)
+        except flights_file.FlightsFileError as err:
+            fail("--scenario", str(err))
     else:
         arch = load_architecture(scenario, "--scenario")
         sc = arch.scenario
-    specs = None if flights_raw is None else _flight_specs(flights_raw)  # the file's own errors first
+    try:  # the file's own errors first
+        specs = None if flights_raw is None else flights_file.flight_specs(flights_raw)
+    except flights_file.FlightsFileError as err:
+        fail("--scenario", str(err))
     sensors = scen.radars(sc) + scen.launch_detectors(sc)
     if not sensors:
         fail("--scenario", f"scenario {sc.name!r} has no radars or launch detectors")
@@ -298,7 +224,10 @@ def detect(
                 fail("--threat", f"no flight named {threat!r}; allowed: {', '.join(names)}")
         if len(specs) > max_flights:
             fail("--max-flights", f"{len(specs)} flights, more than --max-flights {max_flights}")
-        traj, offset = _trajectories_from_states(specs, models, step_s)
+        try:
+            traj, offset = flights_file.fly(specs, models, step_s)
+        except flights_file.FlightsFileError as err:
+            fail("--scenario", str(err))
         skipped = []
     else:
         if arch is None:
@@ -317,7 +246,7 @@ def detect(
     if as_json:
         out = {"scenario": sc.name, "network": net.name, "latency_s": net.latency, "home": list(net.home),
                "step_s": step_s, "threats": threats, "skipped": skipped, "plot": str(plot) if plot else None}
-        out.update(provenance(models.as_dict(), scenario=sc.name))
+        out.update(provenance({**models.as_dict(), "refraction": scen.refraction_record(sc)}, scenario=sc.name))
         typer.echo(to_json(out))
         return
     _print_table(threats, net.name, net.latency)

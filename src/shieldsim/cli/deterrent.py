@@ -107,7 +107,8 @@ def deterrent(
         except ValueError as err:
             fail("SCENARIO", " ".join(str(err).split()))
     summary = res.as_dict(variant)
-    summary.update(provenance(arch.models.as_dict(), arch.name, assumptions=record(arch.scenario)))
+    models = {**arch.models.as_dict(), "refraction": scen.refraction_record(arch.scenario)}
+    summary.update(provenance(models, arch.name, assumptions=record(arch.scenario)))
     files = write_deterrent(arch, res, out)
     summary["files"] = [str(f) for f in files]
     save_and_print(summary, out / "deterrent.json", as_json, headline_table)
@@ -222,12 +223,12 @@ def write_deterrent(arch, shaped, out: Path) -> list[Path]:
             files += list(maps.save(fig, out / f"tracks-{v}"))
     if res.ships:
         s = res.ships
-        fig = plots.ships_figure(s["lat_deg"], s["lon_deg"], s["bases_engageable"], len(s["bases"]),
-                               f"Ship stations with {s['interceptor']} ({s['interceptor_speed_kms']:g} km/s) that can engage\n"
-                               f"ICBMs from {', '.join(s['bases'])} [{s['timeline']}]", note)
+        fig = plots.ships_figure(s.lat_deg, s.lon_deg, s.bases_engageable, len(s.bases),
+                                 f"Ship stations with {s.interceptor} ({s.interceptor_speed_kms:g} km/s) that can engage\n"
+                                 f"ICBMs from {', '.join(s.bases)} [{s.timeline}]", note)
         files += list(maps.save(fig, out / "ship-stations"))
-        fig = plots.ships_by_base_figure(s["lat_deg"], s["lon_deg"], s["engageable"],
-                                       f"Where a ship with {s['interceptor']} ({s['interceptor_speed_kms']:g} km/s) "
-                                       f"must be to engage each base's ICBMs [{s['timeline']}]")
+        fig = plots.ships_by_base_figure(s.lat_deg, s.lon_deg, s.engageable,
+                                         f"Where a ship with {s.interceptor} ({s.interceptor_speed_kms:g} km/s) "
+                                         f"must be to engage each base's ICBMs [{s.timeline}]")
         files += list(maps.save(fig, out / "ship-stations-by-base"))
     return files

@@ -39,14 +39,14 @@ def _flights(arch, threat, area, target, step, max_flights):
 
 def _engage(arch, traj, kill_assessment):
     """(`engagement.Engagement`, `study.Tracks`) of the flights (`study.engage_flights`) and,
-    per network used, its (cue, track) times."""
+    per network used, its (cue, track, track_on) times and what the track was formed on."""
     from ..study import engage_flights
 
     try:
         e, tracks = engage_flights(arch, traj, kill_assessment=kill_assessment)
     except ValueError as err:
         fail("--scenario", str(err))
-    return e, tracks, {name: (tl.cue_time, tl.track_time) for name, tl in tracks.timelines.items()}
+    return e, tracks, {name: (tl.cue_time, tl.track_time, tl.track_on) for name, tl in tracks.timelines.items()}
 
 
 def _num(x):
@@ -93,7 +93,8 @@ def engage(
 
     flights = []
     for i, label in enumerate(labels):
-        nets = {name: {"cue_s": _num(c[i]), "track_s": _num(t[i])} for name, (c, t) in per_net.items()}
+        nets = {name: {"cue_s": _num(c[i]), "track_s": _num(t[i]), "track_on": str(on[i]) or None}
+                for name, (c, t, on) in per_net.items()}
         rows = []
         for j, b in enumerate(batteries):
             rows.append({
@@ -123,7 +124,10 @@ def engage(
     if plot is not None:
         _plot(plot, traj, batteries, e, per_net)
         result["plot"] = str(plot)
-    result.update(provenance(traj.models.as_dict(), scenario=sc.name, assumptions=record(sc)))
+    from ..scenario import refraction_record
+
+    models = {**traj.models.as_dict(), "refraction": refraction_record(sc)}
+    result.update(provenance(models, scenario=sc.name, assumptions=record(sc)))
     if as_json:
         typer.echo(to_json(result))
         return
@@ -141,7 +145,9 @@ def _print_text(result, n):
 
         typer.echo(f"Assumptions {summary_text(result['assumptions'])}")
     for f in result["flights"][:_MAX_TEXT_FLIGHTS]:
-        nets = ", ".join(f"{k}: cue {t(v['cue_s']).strip()} track {t(v['track_s']).strip()}" for k, v in f["networks"].items())
+        nets = ", ".join(f"{k}: cue {t(v['cue_s']).strip()} track {t(v['track_s']).strip()}"
+                         + (f" (on the {v['track_on']})" if v.get("track_on") else "")
+                         for k, v in f["networks"].items())
         typer.echo(f"\n{f['flight']}  ({f['ground_range_km']:.0f} km, apogee {f['apogee_km']:.0f} km)")
         typer.echo(f"  launch 0.0 | burnout {t(f['burnout_s']).strip()} | {nets} | impact {t(f['impact_s']).strip()}")
         typer.echo(f"  {'battery':18s} {'interceptor':16s} {'on track of':16s} {'launch':>7s} {'latest':>7s} "
@@ -160,7 +166,8 @@ def _print_text(result, n):
     if "plot" in result:
         typer.echo(f"Plot {result['plot']}")
     m = result["models"]
-    typer.echo(f"Models earth={m['earth']} rotation={m['rotation']} drag={m['drag']}")
+    typer.echo(f"Models earth={m['earth']} rotation={m['rotation']} drag={m['drag']} "
+               f"refraction={', '.join(sorted(set(m.get('refraction', {}).values()))) or '-'}")
 
 
 def _plot(path: Path, traj, batteries, e, per_net) -> None:
@@ -172,7 +179,7 @@ def _plot(path: Path, traj, batteries, e, per_net) -> None:
 
     from ..plots import engagement_timeline_figure
 
-    fig = engagement_timeline_figure(traj, batteries, e, per_net)
+    fig = engagement_timeline_figure(traj, batteries, e, {k: v[:2] for k, v in per_net.items()})  # cue, track
     try:
         fig.savefig(path, dpi=120)
     except (OSError, ValueError) as err:

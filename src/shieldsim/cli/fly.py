@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from . import app
+from ..units import from_si, human, wrap_lon_deg
 from .output import EarthName, fail, output_file, provenance, to_json
 
 
@@ -61,19 +62,23 @@ def fly(
         fail("--speed-kms", "this burnout state never comes back to the surface (its orbit stays above it); "
                             "lower the speed or steepen --gamma-deg")
     result = {
-        "impact": {"lat_deg": math.degrees(f.impact_lat[0]), "lon_deg": _wrap_deg(math.degrees(f.impact_lon[0]))},
-        "ground_range_km": f.ground_range[0] / 1e3,
-        "flight_time_s": f.flight_time[0],
-        "apogee_km": f.apogee_alt[0] / 1e3,
-        "apogee_time_s": f.apogee_time[0],
-        "impact_speed_kms": f.impact_speed[0] / 1e3,
-        "impact_gamma_deg": math.degrees(f.impact_gamma[0]),
+        "impact": {"lat_deg": from_si("lat_deg", f.impact_lat[0]),
+                   "lon_deg": wrap_lon_deg(from_si("lon_deg", f.impact_lon[0]))},
+        **human({"ground_range_km": f.ground_range[0], "flight_time_s": f.flight_time[0],
+                 "apogee_km": f.apogee_alt[0], "apogee_time_s": f.apogee_time[0],
+                 "impact_speed_kms": f.impact_speed[0], "impact_gamma_deg": f.impact_gamma[0]}),
         "models": models.as_dict(),
         "beta_kgm2": beta_kgm2 if drag else None,
         "version": provenance()["version"],
     }
     if csv:
-        _write_csv(csv, f, model)
+        from .. import flight_export
+
+        try:
+            flight_export.write_csv(csv, flight_export.track(f.sample_time, f.position[0], f.velocity[0], model,
+                                                             wrap_lon=False))
+        except OSError as err:
+            fail("--csv", f"cannot write {csv}: {err.strerror}")
         result["csv"] = str(csv)
     if as_json:
         typer.echo(to_json(result))
@@ -89,24 +94,3 @@ def fly(
         + (f" beta={beta_kgm2:g} kg/m^2" if drag else "")
         + (f"\nSamples       {csv}" if csv else "")
     )
-
-
-def _wrap_deg(lon: float) -> float:
-    return (lon + 180.0) % 360.0 - 180.0
-
-
-def _write_csv(path: Path, f, model) -> None:
-    """Sampled states: time, geodetic position and Earth-fixed position/velocity."""
-    import numpy as np
-
-    from ..earth import to_geodetic
-
-    pos, vel, t = f.position[0], f.velocity[0], f.sample_time
-    ok = np.isfinite(pos[:, 0])
-    lat, lon, alt = to_geodetic(pos[ok], model)
-    rows = np.column_stack([t[ok], np.degrees(lat), np.degrees(lon), alt / 1e3, pos[ok] / 1e3, vel[ok] / 1e3])
-    header = "time_s,lat_deg,lon_deg,alt_km,x_km,y_km,z_km,vx_kms,vy_kms,vz_kms"
-    try:
-        np.savetxt(path, rows, delimiter=",", header=header, comments="", fmt="%.6f")
-    except OSError as err:
-        fail("--csv", f"cannot write {path}: {err.strerror}")

@@ -19,6 +19,9 @@ def missiles(
 
     cat = catalogue()
     rows = []
+    body_source = ("radars see the missile body until the re-entry vehicle separates at burnout: "
+                       "shieldsim.missile.BODY_RCS (1 m^2, low end of the 1-10 m^2 order of magnitude for a "
+                       "booster body; modelling assumption, no public value found), never below rcs_m2")
     for name, m in cat.items():
         rows.append({
             "name": name,
@@ -29,8 +32,9 @@ def missiles(
             "burnout_speed_kms": m.burnout_speed / 1e3,
             "beta_kgm2": m.beta,
             "rcs_m2": m.rcs,
+            "body_rcs_m2": max(m.body_rcs, m.rcs),
             "published_range_km": m.published_range / 1e3,
-            "source": dict(m.sources),
+            "source": {"body_rcs_m2": body_source, **dict(m.sources)},
         })
     if as_json:
         typer.echo(to_json({"missiles": rows, "models": None, "version": provenance()["version"]}))

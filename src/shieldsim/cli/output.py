@@ -4,7 +4,6 @@ progress bars, the --workers/--scheduler and --out/--resume/--overwrite checks (
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from enum import Enum
@@ -13,6 +12,7 @@ from typing import Any
 import typer
 
 from .. import __version__
+from ..jsonout import to_json
 
 
 class EarthName(str, Enum):
@@ -87,24 +87,6 @@ def scenario_loader(profile, option: str = "--assumptions"):
         return apply_profile(sc, profile)
 
     return load
-
-
-def _clean(value: Any) -> Any:
-    """Make a value JSON-safe: NaN/inf become null, NumPy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
-        return _clean(value.tolist())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def to_json(obj: Any) -> str:
-    """Serialise ``obj`` as indented JSON with NaN written as null."""
-    return json.dumps(_clean(obj), indent=2, allow_nan=False)
 
 
 def save_and_print(summary: dict, path, as_json: bool, table) -> None:

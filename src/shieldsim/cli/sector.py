@@ -56,7 +56,7 @@ def sector(
     except (OSError, ValueError) as err:
         fail("SCENARIO", str(err))
     result = responsibility(sc, lat, lon)
-    result.update(provenance(sc.models.model_dump(), scenario=sc.name))
+    result.update(provenance({**sc.models.model_dump(), "refraction": scen.refraction_record(sc)}, scenario=sc.name))
     if as_json:
         typer.echo(to_json(result))
         return

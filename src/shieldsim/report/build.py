@@ -16,18 +16,7 @@ from typing import Any
 from ..results import (Assumption, CountryRow, CoverageResult, DeterrentPair, DeterrentResult, EngagementCase,
                        Plot, TimelineEvent, region_population)
 from ..plots import altitude_figure
-
-
-_UNITS = (("_kgm2", "kg/m^2"), ("_kms", "km/s"), ("_km", "km"), ("_deg", "deg"), ("_m2", "m^2"),
-          ("_s", "s"), ("_m", "m"))
-
-
-def _figure_and_unit(key: str) -> tuple[str, str]:
-    """'reference_range_km' -> ('reference range', 'km')."""
-    for suffix, unit in _UNITS:
-        if key.endswith(suffix):
-            return key[: -len(suffix)].replace("_", " "), unit
-    return key.replace("_", " "), ""
+from ..units import label
 
 
 def _value_text(value: Any, unit: str) -> str:
@@ -53,11 +42,11 @@ def _rows_from_figures(figures: list[tuple[str, Any, str]]) -> list[Assumption]:
             seen_lists.add(head)
             count = sum(1 for p, _, _ in figures if p.startswith(head + "["))
             obj, _, key = head.rpartition(".")
-            figure, unit = _figure_and_unit(key)
+            figure, unit = label(key)
             rows.append(Assumption(obj, figure, f"{count} numbers" + (f" ({unit})" if unit else ""), source))
             continue
         obj, _, key = path.rpartition(".")
-        figure, unit = _figure_and_unit(key)
+        figure, unit = label(key)
         rows.append(Assumption(obj, figure, _value_text(value, unit), source))
     return rows
 
@@ -121,12 +110,12 @@ def assumptions_from_scenario(sc) -> list[Assumption]:
             if row is None:
                 continue
             sources = row.get("source", {}) if isinstance(row.get("source"), dict) else {}
-            label = f"{table} {row.get('name', name)}"
+            entry = f"{table} {row.get('name', name)}"
             for key, value in row.items():
                 if key == "source" or isinstance(value, (str, bool, dict)):
                     continue
-                figure, unit = _figure_and_unit(key)
-                rows.append(Assumption(label, figure, _value_text(value, unit), sources.get(key, "")))
+                figure, unit = label(key)
+                rows.append(Assumption(entry, figure, _value_text(value, unit), sources.get(key, "")))
     return rows
 
 
@@ -160,7 +149,7 @@ def coverage_result(threat_area: str, protected, threats=(), map=None, figures=(
 def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_time: float | None = None,
                     track_time: float | None = None, cue_sensor: str = "", track_sensor: str = "",
                     threat_area: str = "", threat: str | None = None, figure: bool = True,
-                    launch_sensors=None) -> EngagementCase:
+                    launch_sensors=None, track_on: str = "") -> EngagementCase:
     """The engagement section entry of threat ``index``: its events (launch, burnout, the fused
     cue and fire-control track, per battery that can engage the earliest and latest interceptor
     launch and the first and last intercept opportunity, impact), headline figures (engageable
@@ -173,7 +162,10 @@ def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_tim
             columns); cue_time, track_time: seconds after the threat's launch (e.g.
             ``Timeline.cue_time[index]``); cue_sensor, track_sensor: names for the event table;
             launch_sensors: per battery (B), the sensor whose track it launches on
-            (`study.Tracks.track_sensor[index]`), shown with its earliest launch.
+            (`study.Tracks.track_sensor[index]`), shown with its earliest launch;
+            track_on: what that track was formed on, ``"body"`` (the missile body, before the
+            re-entry vehicle separated) or ``"warhead"`` (`sensors.Timeline.track_on`), said in
+            the event table.
     """
     import numpy as np
 
@@ -185,7 +177,9 @@ def engagement_case(trajectories, engagement, batteries, index: int = 0, cue_tim
     if _finite(cue_time):
         events.append(TimelineEvent(float(cue_time), "cue", cue_sensor))
     if _finite(track_time):
-        events.append(TimelineEvent(float(track_time), "fire-control track", track_sensor))
+        on = {"body": "formed on the missile body, before the re-entry vehicle separated",
+              "warhead": "formed on the re-entry vehicle"}.get(track_on, "")
+        events.append(TimelineEvent(float(track_time), "fire-control track", track_sensor, on))
     names = list(engagement.battery_names)
     for j, name in enumerate(names):
         if not engagement.engageable[i, j]:

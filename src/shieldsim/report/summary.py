@@ -29,6 +29,19 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _homeland_dict(h) -> dict | None:
+    """summary.json form of a `results.HomelandResult` (None stays None)."""
+    if h is None:
+        return None
+    return {"sites": [{"site": s.site, "variant": s.variant, "flights": s.flights, "engageable": s.engageable,
+                       "fraction_engageable": s.fraction_engageable, "min_speed_kms": _number(s.min_speed_kms),
+                       "min_speed_all_kms": _number(s.min_speed_all_kms), "margin_best_s": _number(s.margin_best_s),
+                       "margin_median_s": _number(s.margin_median_s)} for s in h.sites],
+            "sea_interceptor": h.sea_interceptor,
+            "sea_best": {v: {box: {k: _number(x) for k, x in r.items()} for box, r in by_box.items()}
+                         for v, by_box in h.sea_best.items()}}
+
+
 def _deterrent_fractions(det: DeterrentResult) -> dict[str, float | None]:
     if det.fraction_engageable is not None:
         return {str(k): _number(v) for k, v in det.fraction_engageable.items()}
@@ -98,77 +111,85 @@ def summary_dict(assessment: Assessment) -> dict:
                                                              "claims")},
         "not_computed": dict(a.not_computed),
     }
-    if a.coverage is None:
-        out["coverage"] = None
-    else:
-        out["coverage"] = [{
-            "threat_area": c.threat_area,
-            "threats": list(c.threats),
-            "nato_europe": _region_dict(c.nato_europe, "members"),
-            "rest_of_region": _region_dict(c.rest_of_region, "countries"),
-            "population_protected": _number(c.population_protected),
-            "population_total": _number(c.population_total),
-            "population_threatened": _number(c.population_threatened),
-            "population_defended": _number(c.population_protected),
-            "fraction_protected": _number(c.fraction_protected),
-            "fraction_defended_of_threatened": _number(c.fraction_defended_of_threatened),
-            "defended_area_km2": _number(c.defended_area_km2),
-            "countries": [{"country": r.country,
-                           "nato_europe": r.nato_europe,
-                           "population_protected": _number(r.population_protected),
-                           "population_total": _number(r.population_total),
-                           "population_threatened": _number(r.population_threatened),
-                           "population_defended": _number(r.population_defended),
-                           "fraction_protected": _number(r.fraction_protected),
-                           "fraction_defended_of_threatened": _number(r.fraction_defended_of_threatened)}
-                          for r in c.countries],
-        } for c in a.coverage]
-    if a.engagement is None:
-        out["engagement"] = None
-    else:
-        out["engagement"] = [{
-            "threat_area": e.threat_area,
-            "threat": e.threat,
-            "engageable": None if e.engageable is None else bool(e.engageable),
-            "shots": _number(e.shots),
-            "kill_probability": _number(e.kill_probability),
-            "events": [{"time_s": _number(ev.time_s), "event": ev.event, "actor": ev.actor, "detail": ev.detail}
-                       for ev in e.events],
-        } for e in a.engagement]
-    if a.deterrent is None:
-        out["deterrent"] = None
-    else:
-        det = a.deterrent
-        n = len(det.pairs)
-        k = sum(bool(p.engageable) for p in det.pairs)
-        out["deterrent"] = {
-            "pairs_total": n,
-            "pairs_engageable": k,
-            "fraction_engageable_all": (k / n) if n else None,
-            "fraction_engageable": _deterrent_fractions(det),
-            "by_base": _by_base(det),
-            "fraction_engageable_by_shape": None if det.by_shape is None else {
-                str(k): {str(b): _number(f) for b, f in row.items()} for k, row in det.by_shape.items()},
-            "flights_by_shape": None if det.flights_by_shape is None else dict(det.flights_by_shape),
-            "pairs": [{"base": p.base, "aim_point": p.aim_point, "threat": p.threat, "battery": p.battery,
-                       "engageable": bool(p.engageable), "margin_s": _number(p.margin_s),
-                       "min_speed_kms": _number(p.min_speed_kms)} for p in det.pairs],
-        }
-    if a.cooperation is None:
-        out["cooperation"] = None
-    else:
-        out["cooperation"] = {
-            "threat_area": a.cooperation.threat_area,
-            "options": [{"option": o.option, "scenario": o.scenario,
-                         "nato_europe": _region_dict(o.nato_europe, "members"),
-                         "population_protected": _number(o.population_protected),
-                         "population_total": _number(o.population_total),
-                         "fraction_protected": _number(o.fraction_protected)} for o in a.cooperation.options],
-        }
+    out["coverage"] = None if a.coverage is None else [_coverage_dict(c) for c in a.coverage]
+    out["engagement"] = None if a.engagement is None else [_engagement_dict(e) for e in a.engagement]
+    out["deterrent"] = None if a.deterrent is None else _deterrent_dict(a.deterrent)
+    out["cooperation"] = None if a.cooperation is None else _cooperation_dict(a.cooperation)
     out["claims"], out["profiles"] = _claims_dicts(a.claims)
     out["data_files"] = [{"path": d.path, "format": d.format or _format_of(d.path), "description": d.description}
                          for d in a.data_files]
     return out
+
+
+def _coverage_dict(c) -> dict:
+    """summary.json entry of one `CoverageResult`."""
+    return {
+        "threat_area": c.threat_area,
+        "threats": list(c.threats),
+        "nato_europe": _region_dict(c.nato_europe, "members"),
+        "rest_of_region": _region_dict(c.rest_of_region, "countries"),
+        "population_protected": _number(c.population_protected),
+        "population_total": _number(c.population_total),
+        "population_threatened": _number(c.population_threatened),
+        "population_defended": _number(c.population_protected),
+        "fraction_protected": _number(c.fraction_protected),
+        "fraction_defended_of_threatened": _number(c.fraction_defended_of_threatened),
+        "defended_area_km2": _number(c.defended_area_km2),
+        "countries": [{"country": r.country,
+                       "nato_europe": r.nato_europe,
+                       "population_protected": _number(r.population_protected),
+                       "population_total": _number(r.population_total),
+                       "population_threatened": _number(r.population_threatened),
+                       "population_defended": _number(r.population_defended),
+                       "fraction_protected": _number(r.fraction_protected),
+                       "fraction_defended_of_threatened": _number(r.fraction_defended_of_threatened)}
+                      for r in c.countries],
+    }
+
+
+def _engagement_dict(e) -> dict:
+    """summary.json entry of one `EngagementCase`."""
+    return {
+        "threat_area": e.threat_area,
+        "threat": e.threat,
+        "engageable": None if e.engageable is None else bool(e.engageable),
+        "shots": _number(e.shots),
+        "kill_probability": _number(e.kill_probability),
+        "events": [{"time_s": _number(ev.time_s), "event": ev.event, "actor": ev.actor, "detail": ev.detail}
+                   for ev in e.events],
+    }
+
+
+def _deterrent_dict(det) -> dict:
+    """summary.json section of a `DeterrentResult` (fractions computed from the pairs unless given)."""
+    n = len(det.pairs)
+    k = sum(bool(p.engageable) for p in det.pairs)
+    return {
+        "pairs_total": n,
+        "pairs_engageable": k,
+        "fraction_engageable_all": (k / n) if n else None,
+        "fraction_engageable": _deterrent_fractions(det),
+        "by_base": _by_base(det),
+        "fraction_engageable_by_shape": None if det.by_shape is None else {
+            str(k): {str(b): _number(f) for b, f in row.items()} for k, row in det.by_shape.items()},
+        "flights_by_shape": None if det.flights_by_shape is None else dict(det.flights_by_shape),
+        "pairs": [{"base": p.base, "aim_point": p.aim_point, "threat": p.threat, "battery": p.battery,
+                   "engageable": bool(p.engageable), "margin_s": _number(p.margin_s),
+                   "min_speed_kms": _number(p.min_speed_kms)} for p in det.pairs],
+        "homeland": _homeland_dict(det.homeland),
+    }
+
+
+def _cooperation_dict(coop) -> dict:
+    """summary.json section of a `CooperationResult`."""
+    return {
+        "threat_area": coop.threat_area,
+        "options": [{"option": o.option, "scenario": o.scenario,
+                     "nato_europe": _region_dict(o.nato_europe, "members"),
+                     "population_protected": _number(o.population_protected),
+                     "population_total": _number(o.population_total),
+                     "fraction_protected": _number(o.fraction_protected)} for o in coop.options],
+    }
 
 
 def _claims_dicts(c: ClaimsResult | None) -> tuple[list | None, dict | None]:

@@ -29,7 +29,10 @@ from ..earth import (
     WGS84, Earth, enu_basis, fixed_state, inertial_velocity, local_velocity, surface_distance, surface_lat_lon,
     to_ecef, to_geodetic,
 )
-from .kernels import DRAG_CEILING, DRAG_STEP, _fly_batch, _fly_vacuum_batch, _fly_vacuum_geodetic_batch
+from .kernels import (
+    DRAG_CEILING, DRAG_STEP, F_A, F_B, F_BOTTOM, F_DRAG, F_GM, F_OMEGA, F_RK_DT, F_SAMPLE_DT, F_SIZE, F_STEP,
+    _fly_batch, _fly_vacuum_batch, _fly_vacuum_geodetic_batch,
+)
 
 __all__ = ["DRAG_CEILING", "DRAG_STEP", "Flight", "Models", "Trajectory", "burnout_state", "fly", "fly_states"]
 
@@ -109,8 +112,13 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
     vel = np.empty((n, m, 3))
     res = np.empty((n, 11))
     if models.drag or m:
-        _fly_batch(r0, v0, earth.gm, earth.equatorial_radius, earth.polar_radius, omega, bool(models.drag), beta,
-                   bottom, step, log_rho, DRAG_STEP, float(sample_step or 1.0), pos, vel, res)
+        params = np.zeros(F_SIZE)
+        params[F_GM], params[F_A], params[F_B], params[F_OMEGA] = (earth.gm, earth.equatorial_radius,
+                                                                   earth.polar_radius, omega)
+        params[F_DRAG] = 1.0 if models.drag else 0.0
+        params[F_BOTTOM], params[F_STEP] = bottom, step
+        params[F_RK_DT], params[F_SAMPLE_DT] = DRAG_STEP, float(sample_step or 1.0)
+        _fly_batch(r0, v0, beta, params, log_rho, pos, vel, res)
     else:
         _fly_vacuum_batch(r0, v0, earth.gm, earth.equatorial_radius, earth.polar_radius, res)
     t_imp = res[:, 0]
@@ -183,6 +191,10 @@ class Trajectory:
         beta: (N,) ballistic coefficient of that object, kg/m^2.
         models: the model switches used.
         labels: (N,) free-text names (e.g. threat class and launch area).
+        body_rcs: (N,) radar cross-section of the missile body before the re-entry vehicle
+            separates, m^2 (None: no body phase, radars see ``rcs`` throughout).
+        separation_time: (N,) when the re-entry vehicle separates, s after launch (None: at
+            burnout).
     """
 
     time: np.ndarray
@@ -202,6 +214,8 @@ class Trajectory:
     beta: np.ndarray
     models: Models
     labels: np.ndarray | None = None
+    body_rcs: np.ndarray | None = None
+    separation_time: np.ndarray | None = None
 
     @property
     def step(self) -> float:
@@ -260,6 +274,11 @@ class Trajectory:
                      "impact_lat", "impact_lon", "apogee_alt", "ground_range", "rcs", "beta"):
             fields[name] = np.concatenate([np.broadcast_to(np.asarray(getattr(p, name), dtype=float), (len(p),))
                                            for p in parts])
+        # what radars see before separation: parts without a body phase see their rcs from launch
+        for name, fallback in (("body_rcs", "rcs"), ("separation_time", "burnout_time")):
+            fields[name] = None if all(getattr(p, name) is None for p in parts) else np.concatenate(
+                [np.broadcast_to(np.asarray(getattr(p, name) if getattr(p, name) is not None else getattr(p, fallback),
+                                            dtype=float), (len(p),)) for p in parts])
         labels = [p.labels for p in parts]
         fields["labels"] = None if any(x is None for x in labels) else \
             np.concatenate([np.asarray(x, dtype=object) for x in labels])

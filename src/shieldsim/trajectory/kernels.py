@@ -1,7 +1,10 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
 vacuum, RK4 with drag below `DRAG_CEILING`), conic sampling, joining boost and free-flight
 samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
-(m, s, rad, m/s); every kernel writes into caller-provided output arrays.
+(m, s, rad, m/s); every kernel writes into caller-provided output arrays. The drag flight
+`_fly_one` reads its model from a packed array (`F_*`) and steps with `integrator.rk4_step`.
+It stays one loop of about 95 lines (over the ~80 of the rest): conic segments above the
+drag ceiling and RK4 segments below alternate with shared sample and apogee bookkeeping.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from ..atmosphere import density_from_table
 from ..earth import (
     ecef_one, fixed_state_one, geodetic_height_one, radial_height_one, surface_distance_one, surface_radius_one,
 )
+from ..integrator import WORK_ROWS, rk4_step
 from ..kepler import conic_elements, crossing_anomaly, propagate_one, state_at_anomaly
 
 DRAG_CEILING = 100_000.0
@@ -192,69 +196,52 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
         o[7] = math.asin(max(-1.0, min(1.0, up / vnorm)))
 
 
+F_GM, F_A, F_B, F_OMEGA, F_DRAG, F_BETA, F_BOTTOM, F_STEP, F_RK_DT, F_SAMPLE_DT = range(10)
+F_SIZE = 10
+"""Packed free-flight parameters (`_fly_one`): GM (m^3/s^2), ellipsoid semi-axes a, b (m),
+rotation rate (rad/s), drag switch (0/1), ballistic coefficient (kg/m^2; per flight), bottom and
+step of the density table (m), Runge-Kutta step and sample step (s)."""
+
+
 @njit(cache=True)
-def _accel(r, v, gm, omega, beta, bottom, step, log_rho, a, b, out):
-    """Acceleration (m/s^2, into out) of a point mass at inertial r (m) with velocity v (m/s):
+def _reentry_deriv(t, y, p, log_rho, out):
+    """d(r, v)/dt (into out) of a point mass at inertial r (m) with velocity v (m/s), y = (r, v):
     point-mass gravity plus drag rho |v_air| v_air / (2 beta) (beta kg/m^2) in air co-rotating
-    with the Earth at omega (rad/s), rho from the density table at the height above the
-    ellipsoid (a, b) along the radius."""
-    rn = math.sqrt(r[0] ** 2 + r[1] ** 2 + r[2] ** 2)
-    k = -gm / rn**3
+    with the Earth, rho from the density table at the height above the ellipsoid along the
+    radius; p: packed `F_*` parameters. No explicit time dependence (t unused)."""
+    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
+    k = -p[F_GM] / rn**3
+    omega = p[F_OMEGA]
     # air velocity: co-rotating atmosphere, v_air = v - omega x r
-    vx = v[0] + omega * r[1]
-    vy = v[1] - omega * r[0]
-    vz = v[2]
+    vx = y[3] + omega * y[1]
+    vy = y[4] - omega * y[0]
+    vz = y[5]
     vn = math.sqrt(vx * vx + vy * vy + vz * vz)
-    h = rn - surface_radius_one(r[2] / rn, a, b)
-    rho = density_from_table(h, bottom, step, log_rho)
-    d = -rho * vn / (2.0 * beta)
-    out[0] = k * r[0] + d * vx
-    out[1] = k * r[1] + d * vy
-    out[2] = k * r[2] + d * vz
+    h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
+    rho = density_from_table(h, p[F_BOTTOM], p[F_STEP], log_rho)
+    d = -rho * vn / (2.0 * p[F_BETA])
+    out[0] = y[3]
+    out[1] = y[4]
+    out[2] = y[5]
+    out[3] = k * y[0] + d * vx
+    out[4] = k * y[1] + d * vy
+    out[5] = k * y[2] + d * vz
 
 
 @njit(cache=True)
-def _rk4(y, dt, gm, omega, beta, bottom, step, log_rho, a, b, out, k1, k2, k3, k4, tmp):
-    """One RK4 step of the state y = (r, v) (length 6) by dt seconds into out."""
-    _accel(y[:3], y[3:], gm, omega, beta, bottom, step, log_rho, a, b, k1)
-    for j in range(3):
-        tmp[j] = y[j] + 0.5 * dt * y[3 + j]
-        tmp[3 + j] = y[3 + j] + 0.5 * dt * k1[j]
-    _accel(tmp[:3], tmp[3:], gm, omega, beta, bottom, step, log_rho, a, b, k2)
-    v2x, v2y, v2z = tmp[3], tmp[4], tmp[5]
-    for j in range(3):
-        tmp[j] = y[j] + 0.5 * dt * (y[3 + j] + 0.5 * dt * k1[j])
-        tmp[3 + j] = y[3 + j] + 0.5 * dt * k2[j]
-    _accel(tmp[:3], tmp[3:], gm, omega, beta, bottom, step, log_rho, a, b, k3)
-    v3x, v3y, v3z = tmp[3], tmp[4], tmp[5]
-    for j in range(3):
-        tmp[j] = y[j] + dt * (y[3 + j] + 0.5 * dt * k2[j])
-        tmp[3 + j] = y[3 + j] + dt * k3[j]
-    _accel(tmp[:3], tmp[3:], gm, omega, beta, bottom, step, log_rho, a, b, k4)
-    v4x, v4y, v4z = tmp[3], tmp[4], tmp[5]
-    v1 = (y[3], y[4], y[5])
-    v2 = (v2x, v2y, v2z)
-    v3 = (v3x, v3y, v3z)
-    v4 = (v4x, v4y, v4z)
-    for j in range(3):
-        out[j] = y[j] + dt / 6.0 * (v1[j] + 2.0 * v2[j] + 2.0 * v3[j] + v4[j])
-        out[3 + j] = y[3 + j] + dt / 6.0 * (k1[j] + 2.0 * k2[j] + 2.0 * k3[j] + k4[j])
-
-
-@njit(cache=True)
-def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, sample_dt, out_pos, out_vel, res):
-    """Fly one arc. res <- [t_impact, r_impact(3), v_impact(3), t_apogee, r_apogee(3)]
-    (inertial). Samples every sample_dt s (if > 0) into out_pos/out_vel."""
+def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
+    """Fly one arc from the inertial state (r0 m, v0 m/s); p: packed `F_*` parameters, log_rho:
+    the density table. res <- [t_impact, r_impact(3), v_impact(3), t_apogee, r_apogee(3)]
+    (inertial). Samples every p[F_SAMPLE_DT] s into out_pos/out_vel (as many as they hold)."""
+    gm, a, b, omega = p[F_GM], p[F_A], p[F_B], p[F_OMEGA]
+    drag = p[F_DRAG] > 0.0
+    rk_dt, sample_dt = p[F_RK_DT], p[F_SAMPLE_DT]
     n_samples = out_pos.shape[0]
     y = np.empty(6)
     y[:3] = r0
     y[3:] = v0
     ynew = np.empty(6)
-    k1 = np.empty(3)
-    k2 = np.empty(3)
-    k3 = np.empty(3)
-    k4 = np.empty(3)
-    tmp = np.empty(6)
+    work = np.empty((WORK_ROWS, 6))
     ys = np.empty(6)
     rt = np.empty(3)
     vt = np.empty(3)
@@ -292,7 +279,7 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
         # integrate with drag until impact or back above the ceiling (ascending)
         impacted = False
         for _s in range(10_000_000):
-            _rk4(y, rk_dt, gm, omega, beta, bottom, step, log_rho, a, b, ynew, k1, k2, k3, k4, tmp)
+            rk4_step(_reentry_deriv, 0.0, y, rk_dt, p, log_rho, ynew, work)
             h_new = radial_height_one(ynew[:3], a, b)
             if h_new < 0.0:
                 # secant on the step length for the surface crossing
@@ -300,7 +287,7 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
                 lo, hi, flo, fhi = 0.0, rk_dt, h0, h_new
                 dts = rk_dt * h0 / (h0 - h_new)
                 for _it in range(40):
-                    _rk4(y, dts, gm, omega, beta, bottom, step, log_rho, a, b, ynew, k1, k2, k3, k4, tmp)
+                    rk4_step(_reentry_deriv, 0.0, y, dts, p, log_rho, ynew, work)
                     f = radial_height_one(ynew[:3], a, b)
                     if abs(f) < 1e-4:
                         break
@@ -310,7 +297,7 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
                         hi, fhi = dts, f
                     dts = lo + (hi - lo) * flo / (flo - fhi)
                 while next_k < n_samples and next_k * sample_dt < t + dts:
-                    _rk4(y, next_k * sample_dt - t, gm, omega, beta, bottom, step, log_rho, a, b, ys, k1, k2, k3, k4, tmp)
+                    rk4_step(_reentry_deriv, 0.0, y, next_k * sample_dt - t, p, log_rho, ys, work)
                     fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
                     next_k += 1
                 t += dts
@@ -318,7 +305,7 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
                 impacted = True
                 break
             while next_k < n_samples and next_k * sample_dt < t + rk_dt:
-                _rk4(y, next_k * sample_dt - t, gm, omega, beta, bottom, step, log_rho, a, b, ys, k1, k2, k3, k4, tmp)
+                rk4_step(_reentry_deriv, 0.0, y, next_k * sample_dt - t, p, log_rho, ys, work)
                 fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
                 next_k += 1
             if h_new > best_alt - 100.0:  # radial and geodetic heights differ by metres here
@@ -343,10 +330,13 @@ def _fly_one(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, 
 
 
 @njit(cache=True, parallel=True)
-def _fly_batch(r0, v0, gm, a, b, omega, drag, beta, bottom, step, log_rho, rk_dt, sample_dt, out_pos, out_vel, res):
+def _fly_batch(r0, v0, beta, params, log_rho, out_pos, out_vel, res):
+    """`_fly_one` for every row of r0, v0 (N, 3), each with its own ballistic coefficient beta
+    (N,) in a copy of the packed parameters ``params``."""
     for i in prange(r0.shape[0]):
-        _fly_one(r0[i], v0[i], gm, a, b, omega, drag, beta[i], bottom, step, log_rho, rk_dt, sample_dt,
-                 out_pos[i], out_vel[i], res[i])
+        p = params.copy()
+        p[F_BETA] = beta[i]
+        _fly_one(r0[i], v0[i], p, log_rho, out_pos[i], out_vel[i], res[i])
 
 
 @njit(cache=True, parallel=True)

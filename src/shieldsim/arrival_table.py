@@ -1,0 +1,319 @@
+"""Arrival tables: an interceptor's earliest arrival time around one launch site, tabulated.
+
+`engagement.engage` (``method="fast"``) asks, for every sample of every threat flight in a
+battery's altitude band and range, how soon after launch the battery's interceptor can be
+there (`interceptor.earliest_arrival_one`, a search over Lambert arcs). Around one site that
+time is a smooth function of where the point lies, so it is computed once on a grid and
+interpolated; the engagement then solves exactly only the samples whose decision the table
+cannot settle.
+
+Grid (site-centred, geocentric): ground angle psi from the site (0 to the interceptor's maximum
+range over the site's radius), azimuth az clockwise from north (periodic, the Earth's rotation
+makes arrival depend on it), and radial height h = |p| - |site| (covering the altitude band
+with a margin for the ellipsoid). A node holds tau_a (s after launch), NaN where the point
+cannot be reached at any flight time up to `MAX_FLIGHT_S`.
+
+Interpolation is trilinear. Its error bound per cell (`ArrivalTable.margin`, s) is estimated
+from the nodes' second differences (the error of linear interpolation is at most h^2 |f''| / 8
+per axis) with a safety factor `SAFETY` and a floor `MIN_MARGIN_S`; a cell with any NaN corner
+has no estimate (the lookup returns NaN: solve exactly). Decisions whose table value lies
+within the margin of the threshold are solved exactly, so the table moves no result by more
+than its error estimate can miss (see the tests comparing the fast and exact engagements).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from numba import njit, prange
+
+from .interceptor import P_MAX_ALT, P_MIN_ALT, P_RANGE, arrival_near, earliest_arrival_one, feasible_time_one
+
+MAX_FLIGHT_S = 2000.0
+"""Longest interceptor flight (s after launch) the table searches for an arrival."""
+
+PSI_STEP_M = 40_000.0
+"""Largest ground spacing of the nodes along the ground angle (m at the site's radius)."""
+
+PSI_NODES = 48
+"""Nodes out to the interceptor's maximum range at least (finer spacing for short ranges)."""
+
+H_STEP_M = 40_000.0
+"""Largest spacing of the nodes in radial height, m."""
+
+H_NODES = 24
+"""Nodes over the altitude band at least."""
+
+AZ_STEPS = 24
+"""Nodes over a full turn of azimuth."""
+
+H_PAD_M = 30_000.0
+"""Radial-height margin beyond the altitude band (geodetic and radial heights differ by up to
+~21 km over the ellipsoid)."""
+
+SAFETY = 4.0
+"""Factor on the second-difference estimate of the interpolation error."""
+
+MIN_MARGIN_S = 0.25
+"""Smallest margin (s) a table value must clear a threshold by to decide without solving."""
+
+
+@dataclass(frozen=True)
+class ArrivalTable:
+    """Earliest arrival of one interceptor from one site on a (az, h, psi) grid.
+
+    Attributes:
+        frame: (4, 3) site ECEF position (m), then unit up, north, east vectors (geocentric).
+        axes: (6,) psi0, dpsi (rad), h0, dh (m), daz (rad), n_az.
+        tau: (n_az + 1, n_h, n_psi) earliest arrival, s after launch (NaN: unreachable); the
+            last azimuth row repeats the first.
+        margin: (n_az, n_h - 1, n_psi - 1) error bound of each cell, s (inf where unknown).
+    """
+
+    frame: np.ndarray
+    axes: np.ndarray
+    tau: np.ndarray
+    margin: np.ndarray
+
+
+def site_frame(site) -> np.ndarray:
+    """(4, 3): the site (ECEF m) and its geocentric up, north and east unit vectors."""
+    s = np.asarray(site, dtype=float)
+    up = s / np.linalg.norm(s)
+    east = np.array([-up[1], up[0], 0.0])
+    ne = np.linalg.norm(east)
+    east = np.array([0.0, 1.0, 0.0]) if ne < 1e-12 else east / ne
+    north = np.cross(up, east)
+    return np.stack([s, up, north, east])
+
+
+@njit(cache=True)
+def _node_point(frame, psi, az, h, out):
+    rs = math.sqrt(frame[0, 0] ** 2 + frame[0, 1] ** 2 + frame[0, 2] ** 2)
+    c, s = math.cos(psi), math.sin(psi)
+    ca, sa = math.cos(az), math.sin(az)
+    for k in range(3):
+        out[k] = (rs + h) * (c * frame[1, k] + s * (ca * frame[2, k] + sa * frame[3, k]))
+
+
+@njit(cache=True, parallel=True)
+def _build_kernel(frame, axes, n_h, n_psi, params, gm, omega, ellipsoid, tau):
+    """Fill tau (n_az, n_h, n_psi): each (az, h) row along psi, warm-started from its neighbour."""
+    n_az = int(axes[5])
+    site = frame[0].copy()
+    for row in prange(n_az * n_h):
+        i = row // n_h
+        j = row % n_h
+        p = np.empty(3)
+        work = np.empty(9)
+        b = np.empty(3)
+        v = np.empty(3)
+        guess = math.nan
+        for k in range(n_psi):
+            if k > 0 and math.isnan(guess) and not math.isnan(tau[i, j, 0]):
+                tau[i, j, k] = math.nan  # beyond the reach of this row (the cells say unknown)
+                continue
+            _node_point(frame, axes[0] + k * axes[1], i * axes[4], axes[2] + j * axes[3], p)
+            t = math.nan
+            if not math.isnan(guess):
+                hi = guess + 60.0
+                tf = feasible_time_one(site, p, hi, params, gm, omega, ellipsoid, b, v, work)
+                if not math.isnan(tf):
+                    t = arrival_near(site, p, tf, guess, params, gm, omega, ellipsoid, b, v, work)
+            if math.isnan(t):
+                t = earliest_arrival_one(site, p, MAX_FLIGHT_S, params, gm, omega, ellipsoid, b, v, work)
+            tau[i, j, k] = t
+            guess = t
+
+
+@njit(cache=True)
+def _second_difference(tau, i, j, k, axis):
+    """|f(x + h) - 2 f(x) + f(x - h)| at node (i, j, k) along ``axis`` (0 az, periodic; 1 h;
+    2 psi); NaN where a neighbour is missing or unreachable."""
+    n_az, n_h, n_psi = tau.shape
+    if axis == 0:
+        fa, fb = tau[(i + 1) % n_az, j, k], tau[(i - 1) % n_az, j, k]
+    elif axis == 1:
+        if j == 0 or j == n_h - 1:
+            return math.nan
+        fa, fb = tau[i, j + 1, k], tau[i, j - 1, k]
+    else:
+        if k == 0 or k == n_psi - 1:
+            return math.nan
+        fa, fb = tau[i, j, k + 1], tau[i, j, k - 1]
+    return abs(fa - 2.0 * tau[i, j, k] + fb)
+
+
+@njit(cache=True)
+def _margins(tau, safety, floor, out):
+    """Per cell: safety * (sum over axes of the largest |second difference| at its corners) / 8,
+    at least ``floor``; inf where a corner is unreachable or an axis has no second difference
+    at any corner."""
+    n_az = out.shape[0]
+    for i in range(n_az):
+        for j in range(out.shape[1]):
+            for k in range(out.shape[2]):
+                bad = False
+                for di in range(2):
+                    for dj in range(2):
+                        for dk in range(2):
+                            if math.isnan(tau[(i + di) % n_az, j + dj, k + dk]):
+                                bad = True
+                total = 0.0
+                for axis in range(3):
+                    worst = -1.0
+                    for di in range(2):
+                        for dj in range(2):
+                            for dk in range(2):
+                                d2 = _second_difference(tau, (i + di) % n_az, j + dj, k + dk, axis)
+                                if not math.isnan(d2):
+                                    worst = max(worst, d2)
+                    if worst < 0.0:
+                        bad = True
+                    total += worst
+                out[i, j, k] = math.inf if bad else max(floor, safety * total / 8.0)
+
+
+def build(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
+    """The arrival table of an interceptor (packed ``params``, `Interceptor.params`) launched
+    from Earth-fixed ``site`` (m), under gravity ``gm`` (m^3/s^2), rotation ``omega`` (rad/s),
+    its arcs clearing the surface of ``ellipsoid`` (equatorial radius m, flattening;
+    `interceptor.ellipsoid_of`)."""
+    params = np.ascontiguousarray(params, dtype=float)
+    ellipsoid = np.ascontiguousarray(ellipsoid, dtype=float)
+    frame = np.ascontiguousarray(site_frame(site))
+    rs = float(np.linalg.norm(frame[0]))
+    d_psi = min(PSI_STEP_M, params[P_RANGE] / PSI_NODES)
+    n_psi = max(2, int(math.ceil(params[P_RANGE] / d_psi)) + 2)  # one node beyond the range
+    d_h = min(H_STEP_M, max(params[P_MAX_ALT] - params[P_MIN_ALT], 1.0) / H_NODES)
+    h0 = max(0.0, params[P_MIN_ALT] - H_PAD_M)
+    n_h = max(2, int(math.ceil((params[P_MAX_ALT] + H_PAD_M - h0) / d_h)) + 1)
+    axes = np.array([0.0, d_psi / rs, h0, d_h, 2.0 * math.pi / AZ_STEPS, float(AZ_STEPS)])
+    tau = np.empty((AZ_STEPS, n_h, n_psi))
+    _build_kernel(frame, axes, n_h, n_psi, params, float(gm), float(omega), ellipsoid, tau)
+    margin = np.empty((AZ_STEPS, n_h - 1, n_psi - 1))
+    _margins(tau, SAFETY, MIN_MARGIN_S, margin)
+    tau = np.concatenate([tau, tau[:1]], axis=0)
+    return ArrivalTable(frame, axes, np.ascontiguousarray(tau), np.ascontiguousarray(margin))
+
+
+@lru_cache(maxsize=64)
+def _cached(site: tuple, params: tuple, gm: float, omega: float, ellipsoid: tuple) -> ArrivalTable:
+    return build(np.array(site), np.array(params), gm, omega, np.array(ellipsoid))
+
+
+def table_for(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
+    """`build`, memoised per (site, interceptor parameters, gravity, rotation, ellipsoid) for the
+    life of the process (a table takes a fraction of a second; every batch reuses it)."""
+    return _cached(tuple(map(float, site)), tuple(map(float, params)), float(gm), float(omega),
+                   tuple(map(float, ellipsoid)))
+
+
+@njit(cache=True)
+def lookup(frame, axes, tau, margin, p, out):
+    """Interpolated earliest arrival at Earth-fixed p (m): out <- (tau_a s, margin s). Returns
+    False (out untouched) where the table cannot say: outside the grid or a cell with an
+    unreachable corner."""
+    sx, sy, sz = frame[0, 0], frame[0, 1], frame[0, 2]
+    rs = math.sqrt(sx * sx + sy * sy + sz * sz)
+    rp = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+    cu = (p[0] * frame[1, 0] + p[1] * frame[1, 1] + p[2] * frame[1, 2]) / rp
+    pn = (p[0] * frame[2, 0] + p[1] * frame[2, 1] + p[2] * frame[2, 2]) / rp
+    pe = (p[0] * frame[3, 0] + p[1] * frame[3, 1] + p[2] * frame[3, 2]) / rp
+    psi = math.atan2(math.sqrt(pn * pn + pe * pe), cu)
+    az = math.atan2(pe, pn)
+    if az < 0.0:
+        az += 2.0 * math.pi
+    h = rp - rs
+    n_az = int(axes[5])
+    n_h = tau.shape[1]
+    n_psi = tau.shape[2]
+    x = (psi - axes[0]) / axes[1]
+    y = (h - axes[2]) / axes[3]
+    z = az / axes[4]
+    k = int(math.floor(x))
+    j = int(math.floor(y))
+    i = int(math.floor(z))
+    if k < 0 or k >= n_psi - 1 or j < 0 or j >= n_h - 1:
+        return False
+    if i >= n_az:
+        i = n_az - 1
+    m = margin[i, j, k]
+    if not (m < math.inf):
+        return False
+    fx = x - k
+    fy = y - j
+    fz = z - i
+    c00 = tau[i, j, k] * (1.0 - fx) + tau[i, j, k + 1] * fx
+    c01 = tau[i, j + 1, k] * (1.0 - fx) + tau[i, j + 1, k + 1] * fx
+    c10 = tau[i + 1, j, k] * (1.0 - fx) + tau[i + 1, j, k + 1] * fx
+    c11 = tau[i + 1, j + 1, k] * (1.0 - fx) + tau[i + 1, j + 1, k + 1] * fx
+    c0 = c00 * (1.0 - fy) + c01 * fy
+    c1 = c10 * (1.0 - fy) + c11 * fy
+    out[0] = c0 * (1.0 - fz) + c1 * fz
+    out[1] = m
+    return True
+
+
+@njit(cache=True, parallel=True)
+def _lookup_batch(frame, axes, tau, margin, p, out):
+    for n in prange(p.shape[0]):
+        o = np.empty(2)
+        if lookup(frame, axes, tau, margin, p[n], o):
+            out[n, 0] = o[0]
+            out[n, 1] = o[1]
+        else:
+            out[n, 0] = math.nan
+            out[n, 1] = math.inf
+
+
+def interpolate(table: ArrivalTable, points) -> tuple[np.ndarray, np.ndarray]:
+    """Interpolated earliest arrival (s after launch) at Earth-fixed ``points`` (N, 3) m and its
+    margin (s); NaN and inf where the table cannot say."""
+    p = np.ascontiguousarray(np.atleast_2d(np.asarray(points, dtype=float)))
+    out = np.empty((p.shape[0], 2))
+    _lookup_batch(table.frame, table.axes, table.tau, table.margin, p, out)
+    return out[:, 0], out[:, 1]
+
+
+
+@dataclass(frozen=True)
+class PackedTables:
+    """Several tables in flat arrays for compiled kernels: table j has frame ``frames[j]``,
+    axes ``axes[j]``, tau of shape ``shapes[j]`` at ``tau[tau_start[j]:]`` and margins at
+    ``margin[margin_start[j]:]`` (both C order)."""
+
+    frames: np.ndarray
+    axes: np.ndarray
+    shapes: np.ndarray
+    tau_start: np.ndarray
+    margin_start: np.ndarray
+    tau: np.ndarray
+    margin: np.ndarray
+
+
+def pack(tables) -> PackedTables:
+    """`PackedTables` of a sequence of `ArrivalTable` (at least one)."""
+    tables = list(tables)
+    shapes = np.array([t.tau.shape for t in tables], dtype=np.int64).reshape(len(tables), 3)
+    sizes = np.array([t.tau.size for t in tables], dtype=np.int64)
+    msizes = np.array([t.margin.size for t in tables], dtype=np.int64)
+    return PackedTables(
+        frames=np.ascontiguousarray(np.array([t.frame for t in tables]).reshape(len(tables), 4, 3)),
+        axes=np.ascontiguousarray(np.array([t.axes for t in tables]).reshape(len(tables), 6)),
+        shapes=shapes, tau_start=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
+        margin_start=np.concatenate([[0], np.cumsum(msizes)[:-1]]).astype(np.int64),
+        tau=np.concatenate([t.tau.ravel() for t in tables]) if tables else np.empty(0),
+        margin=np.concatenate([t.margin.ravel() for t in tables]) if tables else np.empty(0))
+
+
+@njit(cache=True)
+def packed_views(shapes, tau_start, margin_start, tau, margin, j):
+    """(tau, margin) 3-D views of table j of packed arrays."""
+    a, b, c = shapes[j, 0], shapes[j, 1], shapes[j, 2]
+    t = tau[tau_start[j]:tau_start[j] + a * b * c].reshape((a, b, c))
+    m = margin[margin_start[j]:margin_start[j] + (a - 1) * (b - 1) * (c - 1)].reshape((a - 1, b - 1, c - 1))
+    return t, m

@@ -1,0 +1,220 @@
+"""Whole threat flights (boost + free flight) with given controls, and a class's greatest range.
+
+`boosted_trajectories` integrates the boost (`shieldsim.missile`) to the cutoff and on to the
+next point of the common time grid, then flies the rest with `flight.fly_states`; the result is
+an `Aim` (a `Trajectory` with burnout states and controls). `max_range` searches the kick angle
+of the full burn for the greatest ground range. Inputs at the public edge are SI: radians,
+metres, seconds, m/s.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..earth import fixed_state, geodesic_inverse, inertial_velocity, rotate_about_z, surface_distance, to_ecef
+from ..kepler import flight_path_angle
+from ..missile import boost_profile, min_energy_gamma, run_boost, state_angles
+from .flight import Models, Trajectory, fly_states
+from .kernels import _join_samples, _sample_conics
+from .min_energy import golden
+
+
+@dataclass
+class Aim(Trajectory):
+    """Aimed threat flights: a `Trajectory` plus the burnout states, controls and miss.
+
+    Extra attributes (arrays (N,) unless noted):
+        heading: launch azimuth, rad clockwise from north; kick: pitch-over kick angle, rad;
+        cutoff: thrust cutoff as a fraction of the total burn time;
+        burnout_position, burnout_velocity: (N, 3) Earth-fixed, m and m/s (Earth-relative);
+        burnout_lat, burnout_lon (rad), burnout_alt (m), burnout_speed (m/s),
+        burnout_gamma, burnout_heading (rad);
+        target_lat, target_lon: rad; miss: impact-to-target distance along the surface, m;
+        kind: "minimum-energy", "lofted" or "depressed"; full_burn: True where the
+        minimum-energy condition had to give way to a full burn to reach the target;
+        pair_index: index of each flight in the pairs given to `aim`.
+    """
+
+    heading: np.ndarray | None = None
+    kick: np.ndarray | None = None
+    cutoff: np.ndarray | None = None
+    burnout_position: np.ndarray | None = None
+    burnout_velocity: np.ndarray | None = None
+    burnout_lat: np.ndarray | None = None
+    burnout_lon: np.ndarray | None = None
+    burnout_alt: np.ndarray | None = None
+    burnout_speed: np.ndarray | None = None
+    burnout_gamma: np.ndarray | None = None
+    burnout_heading: np.ndarray | None = None
+    target_lat: np.ndarray | None = None
+    target_lon: np.ndarray | None = None
+    miss: np.ndarray | None = None
+    full_burn: np.ndarray | None = None
+    pair_index: np.ndarray | None = None
+    kind: str = "minimum-energy"
+
+
+def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_models: Models | None = None):
+    """Fly N full flights (boost under ``models``, then `fly_states` under ``free_models``,
+    default the same). Returns a dict of (N,) arrays: impact_lat, impact_lon, burnout state
+    (Earth-fixed), flight_time (burnout to impact), apogee_alt, g (inertial burnout flight-path
+    angle minus the minimum-energy angle of the arc flown)."""
+    earth = models.earth
+    omega = earth.rotation_rate if models.rotation else 0.0
+    t_c = cutoff * missile.burn_time
+    res, _, _ = run_boost(missile, acc, lat, lon, az, kick, t_c, earth, models.rotation, models.drag)
+    ok = res[:, 13] > 0
+    r_in, v_in = res[:, 1:4], res[:, 4:7]
+    pos, vel = fixed_state(r_in, v_in, t_c, omega)
+    pos[~ok] = np.nan
+    beta = np.full(len(lat), missile.beta)
+    f = fly_states(np.where(ok[:, None], pos, 1.0), np.where(ok[:, None], vel, 0.0), free_models or models, beta)
+    t_imp = t_c + f.flight_time
+    r_imp_fixed = to_ecef(f.impact_lat, f.impact_lon, 0.0, earth)
+    r_imp = rotate_about_z(r_imp_fixed, omega * t_imp)  # inertial frame of the launch
+    rn = np.linalg.norm(r_in, axis=1)
+    ri = np.linalg.norm(r_imp, axis=1)
+    with np.errstate(invalid="ignore"):
+        psi = np.arccos(np.clip(np.sum(r_in * r_imp, axis=1) / (rn * ri), -1, 1))
+    g = flight_path_angle(r_in, v_in) - min_energy_gamma(rn, ri, psi)
+    bad = ~ok | ~np.isfinite(f.flight_time)
+    out = {"impact_lat": f.impact_lat, "impact_lon": f.impact_lon, "flight_time": f.flight_time,
+           "apogee_alt": f.apogee_alt, "g": g, "position": pos, "velocity": vel, "burnout_time": t_c}
+    for k in ("impact_lat", "impact_lon", "flight_time", "apogee_alt", "g"):
+        out[k] = np.where(bad, np.nan, out[k])
+    return out
+
+
+def max_range(missile, lat, lon, heading, models: Models = Models(), n_grid: int = 43, n_refine: int = 24):
+    """Greatest ground range (m) of the class launched from lat, lon (rad) along ``heading``
+    (rad): full burn, kick angle optimised (grid then golden-section search), flown with the
+    full model. Returns (range (N,), best kick (N,) rad)."""
+    lat, lon, heading = (np.atleast_1d(np.asarray(x, dtype=float)) for x in np.broadcast_arrays(lat, lon, heading))
+    n = lat.size
+    acc = boost_profile(missile)
+    grid = np.radians(np.linspace(0.5, 85.0, n_grid))
+
+    def ranges(kick):
+        e = _evaluate(missile, acc, lat, lon, heading, kick, np.ones(n), models)
+        d = surface_distance(lat, lon, e["impact_lat"], e["impact_lon"], models.earth)
+        return np.where(np.isfinite(e["flight_time"]), d, -1.0)
+
+    table = np.stack([ranges(np.full(n, k)) for k in grid], axis=1)
+    i = np.clip(np.argmax(table, axis=1), 1, n_grid - 2)
+    kick, best = golden(ranges, grid[i - 1], grid[i + 1], n_refine, maximise=True)
+    coarse = table.max(axis=1)
+    kick = np.where(coarse > best, grid[np.argmax(table, axis=1)], kick)
+    return np.maximum(best, coarse), kick
+
+
+def _safe_inverse(lat, lon, e, earth):
+    """Geodesic distance (m) and initial heading (rad) from launch points (rad) to the impacts
+    ``e["impact_lat"]``, ``e["impact_lon"]`` of `_evaluate`; NaN where a flight has no impact."""
+    d = np.full(lat.shape, np.nan)
+    az = np.full(lat.shape, np.nan)
+    ok = np.isfinite(e["impact_lat"])
+    if ok.any():
+        d[ok], az[ok] = geodesic_inverse(lat[ok], lon[ok], e["impact_lat"][ok], e["impact_lon"][ok], earth)
+    return d, az
+
+
+_NO_RETURN = "a flight never comes back to the surface with these controls"
+
+
+def _sampled_free_flight(p_end, v_end, models: Models, beta, sample_step: float, max_free_flight):
+    """Free flights from Earth-fixed states (N, 3) (m, m/s) on the grid ``sample_step`` s to
+    impact, sampled on that grid: a `Flight`. In vacuum the impacts come in closed form and the
+    conics are sampled (`kernels._sample_conics`); with drag the flights are flown sampled up to
+    ``max_free_flight`` (s; probed first when unknown) and flown again where that was too short.
+    ValueError where a flight never comes back to the surface."""
+    n = p_end.shape[0]
+    earth = models.earth
+    omega = earth.rotation_rate if models.rotation else 0.0
+    if not models.drag:  # vacuum free flight: impacts in closed form, then the conics sampled
+        f = fly_states(p_end, v_end, models, beta)
+        if not np.all(np.isfinite(f.flight_time)):
+            raise ValueError(_NO_RETURN)
+        m = int(math.floor((float(np.max(f.flight_time)) + sample_step) / sample_step)) + 1
+        spos, svel = np.empty((n, m, 3)), np.empty((n, m, 3))
+        v_in = inertial_velocity(p_end, v_end, omega)
+        _sample_conics(np.ascontiguousarray(p_end), np.ascontiguousarray(v_in), np.ascontiguousarray(f.flight_time),
+                       earth.gm, omega, float(sample_step), spos, svel)
+        f.sample_time, f.position, f.velocity = np.arange(m) * sample_step, spos, svel
+        max_free_flight = float(np.max(f.flight_time))
+    elif max_free_flight is None or not np.isfinite(max_free_flight):
+        probe = fly_states(p_end, v_end, models, beta)
+        if not np.all(np.isfinite(probe.flight_time)):
+            raise ValueError(_NO_RETURN)
+        max_free_flight = float(np.max(probe.flight_time))
+    if models.drag:
+        f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=max_free_flight + sample_step)
+    if not np.all(np.isfinite(f.flight_time)):
+        raise ValueError(_NO_RETURN)
+    if np.any(f.flight_time > max_free_flight + sample_step):  # the bound was too short: sample again
+        f = fly_states(p_end, v_end, models, beta, sample_step=sample_step,
+                       max_time=float(np.max(f.flight_time)) + sample_step)
+    return f
+
+
+def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Models = Models(), launch_time=0.0,
+                         sample_step: float = 2.0, labels=None, target_lat=None, target_lon=None,
+                         kind: str = "minimum-energy", full_burn=None, max_free_flight: float | None = None) -> Aim:
+    """Whole flights (launch to impact) of N missiles of one class with given controls.
+
+    The boost (`shieldsim.missile`) is integrated to cutoff and on, unpowered, to the next
+    point of the common time grid (``sample_step`` s after launch); from there `fly_states`
+    flies the rest, sampled on the same grid. Inputs in rad and s; ``cutoff`` is a fraction of
+    the total burn. Returns an `Aim` (miss measured to ``target_lat/lon`` when given).
+    ``max_free_flight`` (s), if known, bounds the burnout-to-impact time and saves a probe flight.
+    """
+    lat, lon, heading, kick, cutoff = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
+                                       np.broadcast_arrays(lat, lon, heading, kick, cutoff))
+    n = lat.size
+    earth = models.earth
+    omega = earth.rotation_rate if models.rotation else 0.0
+    acc = boost_profile(missile)
+    t_c = cutoff * missile.burn_time
+    j0 = np.ceil(t_c / sample_step - 1e-9).astype(int)
+    t_end = j0 * sample_step
+    kb = int(j0.max()) if n else 0
+    res, bpos, bvel = run_boost(missile, acc, lat, lon, heading, kick, t_c, earth, models.rotation, models.drag,
+                                t_end=t_end, sample_step=sample_step, n_samples=kb)
+    if np.any(res[:, 13] == 0):
+        raise ValueError("a boost falls back to the ground before burnout with these controls")
+    bo_pos, bo_vel = fixed_state(res[:, 1:4], res[:, 4:7], t_c, omega)
+    p_end, v_end = fixed_state(res[:, 7:10], res[:, 10:13], t_end, omega)
+    beta = np.full(n, float(missile.beta))
+    f = _sampled_free_flight(p_end, v_end, models, beta, sample_step, max_free_flight)
+    m2 = f.sample_time.size
+    impact_time = t_end + f.flight_time
+    # boost samples before j0, free-flight samples from j0, NaN after; the grid ends after the
+    # last impact
+    last = min(int(np.ceil(np.max(impact_time) / sample_step)) + 1, kb + m2)
+    pos = np.empty((n, last, 3))
+    vel = np.empty((n, last, 3))
+    _join_samples(bpos, bvel, j0, np.ascontiguousarray(f.position), np.ascontiguousarray(f.velocity), pos, vel)
+    blat, blon, balt, bspeed, bgamma, bhead = state_angles(bo_pos, bo_vel, earth)
+    rng = surface_distance(lat, lon, f.impact_lat, f.impact_lon, earth)
+    if target_lat is not None:
+        miss = surface_distance(np.broadcast_to(target_lat, (n,)), np.broadcast_to(target_lon, (n,)),
+                                f.impact_lat, f.impact_lon, earth)
+    else:
+        miss = np.full(n, np.nan)
+    return Aim(
+        time=np.arange(pos.shape[1]) * sample_step, position=pos, velocity=vel,
+        launch_time=np.broadcast_to(np.asarray(launch_time, dtype=float), (n,)).copy(),
+        burnout_time=t_c, impact_time=impact_time, apogee_time=t_end + f.apogee_time,
+        launch_lat=lat, launch_lon=lon, impact_lat=f.impact_lat, impact_lon=f.impact_lon,
+        apogee_alt=f.apogee_alt, ground_range=np.atleast_1d(rng), rcs=np.full(n, float(missile.rcs)), beta=beta,
+        models=models, labels=None if labels is None else np.asarray(labels),
+        body_rcs=np.full(n, max(float(missile.body_rcs), float(missile.rcs))),
+        heading=heading, kick=kick, cutoff=cutoff, burnout_position=bo_pos, burnout_velocity=bo_vel,
+        burnout_lat=blat, burnout_lon=blon, burnout_alt=balt, burnout_speed=bspeed, burnout_gamma=bgamma,
+        burnout_heading=bhead,
+        target_lat=None if target_lat is None else np.broadcast_to(target_lat, (n,)).copy(),
+        target_lon=None if target_lon is None else np.broadcast_to(target_lon, (n,)).copy(),
+        miss=np.atleast_1d(miss), full_burn=np.zeros(n, bool) if full_burn is None else full_burn, kind=kind,
+    )

@@ -1,0 +1,257 @@
+"""`trajectory.aiming`: the pieces of the aim solver, each on its own (the whole of `aim` is
+proved in test_aim.py)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from shieldsim import missile as M
+from shieldsim.earth import WGS84, geodesic_direct, geodesic_inverse
+from shieldsim.trajectory import AIM_TOL, AimError, Models
+from shieldsim.trajectory import aiming as A
+
+VAC = Models(WGS84, rotation=True, drag=False)
+
+
+@pytest.fixture(scope="module")
+def nodong():
+    return M.get("nodong")
+
+
+def fan(n, lo_km=400.0, hi_km=1200.0, lat_deg=33.0, lon_deg=53.0):
+    """n targets from one launch point, headings 270-350 deg, ranges lo..hi km."""
+    lat, lon = np.full(n, math.radians(lat_deg)), np.full(n, math.radians(lon_deg))
+    head = np.radians(np.linspace(270.0, 350.0, n))
+    tlat, tlon = geodesic_direct(lat, lon, head, np.linspace(lo_km, hi_km, n) * 1e3, WGS84)
+    return lat, lon, tlat, tlon
+
+
+def problem(nodong, n=3, kind="minimum-energy", apogee=None, models=VAC):
+    return A.AimProblem.build(*fan(n), nodong, models, kind, apogee)
+
+
+class LinearResidual:
+    """Stands in for `aiming._residual`: r = A (x - x*) per pair (no flights flown); counts rows."""
+
+    def __init__(self, jac, x_star):
+        self.jac, self.x_star, self.rows = jac, x_star, 0
+
+    def __call__(self, problem, state, sel, xs, full_s):
+        self.rows += len(sel)
+        r = np.einsum("ij,nj->ni", self.jac, xs - self.x_star[sel])
+        return r, {"flight_time": np.full(len(sel), 600.0)}
+
+
+JAC = np.array([[2.0e5, 1.0e4, 3.0e5], [5.0e5, -1.0e3, 2.0e3], [1.0e2, 4.0e6, -2.0e6]])
+
+
+# --- problem and state
+
+
+def test_problem_holds_geodesic_distance_and_heading_and_no_apogee_for_minimum_energy(nodong):
+    p = problem(nodong)
+    d, az = geodesic_inverse(p.lat, p.lon, p.target_lat, p.target_lon, WGS84)
+    assert p.n == 3 and np.allclose(p.dist, d) and np.allclose(p.az_t, az)
+    assert np.all(p.h_t == 0) and p.shape_tol == pytest.approx(A._GAMMA_TOL * 1e6)
+    assert np.array_equal(p.acc, M.boost_profile(nodong))
+
+
+def test_problem_flies_the_newton_free_flights_without_drag_on_the_same_earth(nodong):
+    p = problem(nodong, models=Models(WGS84, rotation=True, drag=True))
+    assert p.vacuum == Models(WGS84, rotation=True, drag=False)
+    assert problem(nodong, kind="lofted", apogee=600e3).shape_tol == pytest.approx(0.5 * A.APOGEE_TOL)
+
+
+def test_problem_refuses_missing_or_negative_apogee_and_points_closer_than_10_km(nodong):
+    with pytest.raises(ValueError, match="needs an apogee"):
+        problem(nodong, kind="lofted")
+    with pytest.raises(ValueError, match="apogee must be > 0"):
+        problem(nodong, kind="depressed", apogee=-1.0)
+    with pytest.raises(AimError) as info:
+        A.AimProblem.build(0.5, 0.5, 0.5, 0.5 + 1e-4, nodong, VAC, "minimum-energy")
+    assert info.value.cause == "range"
+
+
+def test_state_starts_towards_the_target_with_table_controls_inside_their_bounds(nodong):
+    p = problem(nodong, n=5)
+    s = A.AimState.start(p)
+    assert np.array_equal(s.x[:, 0], p.az_t)
+    assert np.all((s.x >= A._LO) & (s.x <= A._HI))
+    assert np.all(np.isnan(s.jac)) and not s.have.any() and not s.fresh.any() and not s.full.any()
+    assert s.free_models == p.vacuum and np.all(s.offset == 0)
+
+
+# --- residuals
+
+
+def test_residual_of_the_flown_controls_is_the_miss_and_the_shaping_condition(nodong):
+    """Solved flights (from `aim`) have downrange and crossrange residuals below the tolerance;
+    a heading turned by 1 mrad moves the crossrange residual by about 1 mrad x distance."""
+    p = problem(nodong, n=2)
+    s = A.AimState.start(p)
+    sel = np.arange(2)
+    solved = A.aim(p.lat, p.lon, p.target_lat, p.target_lon, nodong, VAC)
+    s.x[:] = np.stack([solved.heading, solved.kick, solved.cutoff], axis=1)
+    r, e = A._residual(p, s, sel, s.x, s.full)
+    assert np.all(np.hypot(r[:, 0], r[:, 1]) < 0.5 * AIM_TOL)
+    assert np.all(np.abs(r[:, 2]) < p.shape_tol)
+    turned = s.x + np.array([1e-3, 0.0, 0.0])
+    r2, _ = A._residual(p, s, sel, turned, s.full)
+    assert np.allclose(np.abs(r2[:, 1] - r[:, 1]) / (1e-3 * p.dist), 1.0, rtol=0.15)
+    assert np.all(np.isfinite(e["flight_time"]))
+
+
+def test_done_needs_both_the_miss_and_the_shaping_condition(nodong):
+    p = problem(nodong, n=1)
+    tol = p.shape_tol
+    r = np.array([[30.0, 30.0, 0.5 * tol], [40.0, 0.0, 2 * tol], [60.0, 0.0, 0.0], [10.0, 0.0, 0.5]])
+    assert list(A._done(p, r, np.array([False, False, False, True]))) == [True, False, False, True]
+
+
+# --- Newton pieces
+
+
+def test_newton_step_solves_the_linear_system_within_the_step_limit():
+    x_err = np.array([[1e-3, -2e-3, 1e-3]])
+    r = x_err @ JAC.T
+    dx, dx_raw, good = A._newton_step(r, JAC[None], np.ones(1))
+    assert good[0] and np.allclose(dx, -x_err, rtol=1e-9) and np.array_equal(dx, dx_raw)
+
+
+def test_newton_step_is_scaled_to_the_trust_region_and_zero_for_a_singular_jacobian():
+    r = np.array([[1e6, 1e6, 1e6], [1.0, 1.0, 1.0], [np.nan, 0.0, 0.0]])
+    jac = np.stack([JAC, np.zeros((3, 3)), JAC])
+    dx, dx_raw, good = A._newton_step(r, jac, np.array([0.5, 1.0, 1.0]))
+    assert np.max(np.abs(dx[0]) / (A._LIMIT * 0.5)) == pytest.approx(1.0)
+    assert np.allclose(dx[0] / np.linalg.norm(dx[0]), dx_raw[0] / np.linalg.norm(dx_raw[0]))
+    assert list(good) == [True, False, False] and np.all(dx[1:] == 0)
+
+
+def test_broyden_update_meets_the_secant_condition_and_marks_the_jacobian_aged():
+    s = A.AimState(x=np.zeros((2, 3)), full=np.zeros(2, bool), offset=np.zeros((2, 3)), free_models=VAC,
+                   ft=np.zeros(2), jac=np.stack([np.eye(3), np.eye(3)]), fresh=np.ones(2, bool),
+                   have=np.ones(2, bool), true_r=np.zeros((2, 3)), flight_time=np.zeros(2))
+    step = np.array([[0.01, 0.02, -0.01], [0.01, 0.0, 0.0]])
+    r_old = np.zeros((2, 3))
+    r_new = np.array([[5.0, -1.0, 2.0], [np.nan, 0.0, 0.0]])
+    A._broyden(s, np.arange(2), step, r_old, r_new)
+    assert np.allclose(s.jac[0] @ step[0], r_new[0] - r_old[0])
+    assert not s.fresh[0]
+    assert s.fresh[1] and np.array_equal(s.jac[1], np.eye(3))  # non-finite residual: no update
+
+
+def test_finite_difference_jacobian_recovers_a_linear_residual_and_steps_back_at_full_burn(nodong, monkeypatch):
+    p = problem(nodong, n=2)
+    s = A.AimState.start(p)
+    s.x[1, 2] = 1.0  # full burn: the cutoff column must be differenced backwards
+    lin = LinearResidual(JAC, s.x.copy() + 0.01)
+    monkeypatch.setattr(A, "_residual", lin)
+    idx = np.arange(2)
+    r0, _ = lin(p, s, idx, s.x[idx], s.full[idx])
+    A._fd_jacobian(p, s, idx, r0)
+    assert np.allclose(s.jac, JAC[None], rtol=1e-6) and s.have.all() and s.fresh.all()
+    assert lin.rows == 2 + 3 * 2  # the three columns in one batch
+
+
+def test_newton_converges_on_a_linear_residual_with_one_finite_difference_jacobian(nodong, monkeypatch):
+    p = problem(nodong, n=4)
+    s = A.AimState.start(p)
+    x_star = s.x + np.array([0.02, 0.03, -0.02])  # beyond one step limit in each control
+    lin = LinearResidual(JAC, x_star)
+    monkeypatch.setattr(A, "_residual", lin)
+    r = A._newton(p, s, np.arange(4))
+    assert A._done(p, r, s.full).all()
+    assert np.allclose(s.x, x_star, atol=1e-6)
+    assert np.all(s.ft == 600.0)
+    assert lin.rows < 4 * 4 * 6  # Broyden: far fewer flights than a fresh Jacobian every iteration
+
+
+def test_full_burn_switch_only_for_short_flights_near_the_shaping_condition_asking_for_more_burn():
+    full = np.array([False, False, False, True, False])
+    xa = np.array([[0, 0, 0.99], [0, 0, 0.99], [0, 0, 0.90], [0, 0, 0.99], [0, 0, 0.99]], dtype=float)
+    dx = np.array([[0, 0, 0.02], [0, 0, 0.02], [0, 0, 0.2], [0, 0, 0.02], [0, 0, 0.005]], dtype=float)
+    ra = np.array([[-5e3, 0, 10.0], [5e3, 0, 10.0], [-5e3, 0, 10.0], [-5e3, 0, 10.0], [-5e3, 0, 10.0]])
+    assert list(A._full_burn_switch(full, xa, dx, ra)) == [True, False, False, False, False]
+
+
+# --- warm start
+
+
+def test_warm_bins_group_targets_by_launch_band_and_square(nodong):
+    p = problem(nodong, n=40)
+    sel = np.arange(40)
+    cell, n_cell, off = A._warm_bins(p, sel, 250e3)
+    assert 1 < n_cell < 40 and cell.max() == n_cell - 1
+    assert np.all(off <= 250e3 * math.sqrt(0.5) + 1e-6)
+    one, _, _ = A._warm_bins(p, sel, 1e8)
+    assert np.all(one == 0)
+
+
+def test_representative_of_each_bin_is_its_target_nearest_the_centre():
+    sel = np.array([10, 11, 12, 13, 14])
+    cell = np.array([0, 1, 0, 1, 0])
+    off = np.array([5.0, 1.0, 2.0, 3.0, 2.0])
+    rep_pos, rep_of_cell = A._representatives(sel, cell, 2, off)
+    assert sorted(sel[rep_pos]) == [11, 12] and list(rep_of_cell) == [2, 1]  # tie at 2.0: lower index
+
+
+def test_borrowed_start_is_one_newton_step_from_the_neighbours_solution(nodong):
+    p = problem(nodong, n=2)
+    s = A.AimState.start(p)
+    s.jac[0] = JAC
+    r_k = np.array([[10.0, -5.0, 1.0]])
+    rj = A._borrow(p, s, r_k, np.array([1]), np.array([0]))
+    ratio = p.dist[1] / p.dist[0]
+    assert rj[0, 0] == pytest.approx(10.0 + p.dist[0] - p.dist[1])
+    assert s.have[1] and not s.fresh[1]
+    assert np.allclose(s.jac[1][1], JAC[1] * ratio) and np.allclose(s.jac[1][[0, 2]], JAC[[0, 2]])
+    assert np.all((s.x[1] >= A._LO) & (s.x[1] <= A._HI))
+
+
+def test_few_pairs_are_solved_cold_and_many_from_solved_neighbours(nodong, monkeypatch):
+    calls = []
+    real = A._newton
+
+    def spy(problem, state, sel, keep_jac=False, secant=None):
+        calls.append((sel.size, keep_jac, secant is not None))
+        return real(problem, state, sel, keep_jac, secant)
+
+    monkeypatch.setattr(A, "_newton", spy)
+    p = problem(nodong, n=8)
+    A._warm_newton(p, A.AimState.start(p), np.arange(8))
+    assert calls == [(8, False, False)]
+    calls.clear()
+    p = problem(nodong, n=80)
+    s = A.AimState.start(p)
+    r = A._warm_newton(p, s, np.arange(80))
+    assert len(calls) >= 2 and calls[-1][1] and calls[-1][2]  # the rest start from neighbours
+    assert A._done(p, r, s.full).all()
+
+
+# --- verdicts
+
+
+def test_converged_pairs_are_kept_and_the_rest_skipped_or_refused(nodong):
+    p = problem(nodong, n=3)
+    ok = np.array([True, False, True])
+    assert list(A._kept_converged(p, ok, np.zeros((3, 3)), "skip")) == [0, 2]
+    assert list(A._kept_converged(p, np.ones(3, bool), np.zeros((3, 3)), "raise")) == [0, 1, 2]
+    with pytest.raises(AimError, match="cannot fly any of the 3"):
+        A._kept_converged(p, np.zeros(3, bool), np.zeros((3, 3)), "skip")
+
+
+def test_a_target_beyond_reach_is_refused_with_the_reach_in_that_direction(nodong):
+    lat, lon = np.radians([33.0]), np.radians([53.0])
+    tlat, tlon = geodesic_direct(lat, lon, np.radians([300.0]), np.array([3000e3]), WGS84)
+    p = A.AimProblem.build(lat, lon, tlat, tlon, nodong, VAC, "minimum-energy")
+    err = A._unreachable_error(p, np.array([False]), np.zeros((1, 3)))
+    assert err.cause == "range" and "maximum range of" in str(err) and "[pair" not in str(err)
+
+
+def test_solve_in_vacuum_meets_the_miss_for_every_pair(nodong):
+    p = problem(nodong, n=3)
+    s = A.AimState.start(p)
+    ok, r = A._solve(p, s)
+    assert ok.all() and np.all(np.hypot(r[:, 0], r[:, 1]) < 0.5 * AIM_TOL)
+    assert np.all(np.isfinite(s.ft)) and np.all(np.isnan(s.flight_time))  # no drag: nothing re-flown

@@ -1,0 +1,90 @@
+"""arrival_table: the tabulated earliest arrival around a site against the exact search."""
+
+import math
+
+import numpy as np
+import pytest
+
+from shieldsim import arrival_table as at
+from shieldsim.earth import WGS84, to_ecef
+from shieldsim.interceptor import catalogue, earliest_arrival, ellipsoid_of
+from shieldsim.trajectory import Models
+
+CAT = catalogue()
+MODELS = Models()
+
+
+def _table(key, lat_deg=44.08, lon_deg=24.35):
+    earth = MODELS.earth
+    site = to_ecef(math.radians(lat_deg), math.radians(lon_deg), 0.0, earth)
+    return at.table_for(site, CAT[key].params(), earth.gm, earth.rotation_rate, ellipsoid_of(earth))
+
+
+def _points_around(table, rng, n, psi_max, h_lo, h_hi):
+    """Random Earth-fixed points (n, 3) at ground angle < psi_max and radial height in [h_lo, h_hi]
+    around the table's site."""
+    frame = table.frame
+    psi = rng.uniform(0.0, psi_max, n)
+    az = rng.uniform(0.0, 2 * math.pi, n)
+    h = rng.uniform(h_lo, h_hi, n)
+    d = np.cos(psi)[:, None] * frame[1] + np.sin(psi)[:, None] * (
+        np.cos(az)[:, None] * frame[2] + np.sin(az)[:, None] * frame[3])
+    return (np.linalg.norm(frame[0]) + h)[:, None] * d
+
+
+@pytest.mark.parametrize("key", ["sm3-ib", "sm3-iia", "thaad"])
+def test_interpolated_arrival_lies_within_its_margin_of_the_exact_earliest_arrival(key):
+    icp = CAT[key]
+    table = _table(key)
+    rng = np.random.default_rng(7)
+    pts = _points_around(table, rng, 1500, icp.max_range / 6.37e6, icp.min_intercept_alt, icp.max_intercept_alt)
+    tau, margin = at.interpolate(table, pts)
+    exact = earliest_arrival(icp, math.radians(44.08), math.radians(24.35), pts, MODELS, max_time=at.MAX_FLIGHT_S)
+    known = np.isfinite(tau)
+    assert known.mean() > 0.6  # the table settles most points of the band
+    both = known & np.isfinite(exact.flight_time)
+    assert both.sum() > 0.5 * len(pts)
+    assert np.all(np.abs(tau[both] - exact.flight_time[both]) <= margin[both])
+    assert np.all(margin[known] >= at.MIN_MARGIN_S)
+
+
+def test_points_off_the_grid_are_unknown_not_guessed():
+    icp = CAT["sm3-ib"]
+    table = _table("sm3-ib")
+    rng = np.random.default_rng(3)
+    far = _points_around(table, rng, 50, 3 * icp.max_range / 6.37e6, 200e3, 300e3)
+    psi_far = np.arccos(np.clip(far @ table.frame[1] / np.linalg.norm(far, axis=1), -1, 1))
+    beyond = psi_far * np.linalg.norm(table.frame[0]) > icp.max_range + 2 * at.PSI_STEP_M
+    tau, margin = at.interpolate(table, far)
+    assert beyond.any()
+    assert np.isnan(tau[beyond]).all() and np.isinf(margin[beyond]).all()
+    high = _points_around(table, rng, 20, 0.05, icp.max_intercept_alt + 2 * at.H_PAD_M,
+                          icp.max_intercept_alt + 3 * at.H_PAD_M)
+    tau, margin = at.interpolate(table, high)
+    assert np.isnan(tau).all() and np.isinf(margin).all()
+
+
+def test_tables_are_memoised_per_site_and_interceptor():
+    assert _table("sm3-ib") is _table("sm3-ib")
+    assert _table("sm3-ib") is not _table("sm3-iia")
+    assert _table("sm3-ib") is not _table("sm3-ib", lat_deg=45.0)
+
+
+def test_packed_tables_hold_each_table_unchanged():
+    tables = [_table("sm3-ib"), _table("thaad")]
+    packed = at.pack(tables)
+    for j, table in enumerate(tables):
+        tau, margin = at.packed_views(packed.shapes, packed.tau_start, packed.margin_start, packed.tau,
+                                      packed.margin, j)
+        np.testing.assert_array_equal(tau, table.tau)
+        np.testing.assert_array_equal(margin, table.margin)
+        np.testing.assert_array_equal(packed.frames[j], table.frame)
+
+
+def test_site_frame_is_orthonormal_with_north_towards_the_pole():
+    frame = at.site_frame(to_ecef(math.radians(54.5), math.radians(17.1), 0.0, WGS84))
+    up, north, east = frame[1], frame[2], frame[3]
+    basis = np.stack([up, north, east])
+    np.testing.assert_allclose(basis @ basis.T, np.eye(3), atol=1e-12)
+    assert north[2] > 0 and abs(east[2]) < 1e-12
+    np.testing.assert_allclose(np.cross(north, east), -up, atol=1e-12)  # north x east = down
