@@ -58,8 +58,8 @@ def test_points_off_the_grid_are_unknown_not_guessed():
     tau, margin = at.interpolate(table, far)
     assert beyond.any()
     assert np.isnan(tau[beyond]).all() and np.isinf(margin[beyond]).all()
-    high = _points_around(table, rng, 20, 0.05, icp.max_intercept_alt + 2 * at.H_PAD_M,
-                          icp.max_intercept_alt + 3 * at.H_PAD_M)
+    top = icp.max_intercept_alt + at.H_PAD_M  # the grid's top node lies at most one step above this
+    high = _points_around(table, rng, 20, 0.05, top + 2 * at.H_STEP_M, top + 3 * at.H_STEP_M)
     tau, margin = at.interpolate(table, high)
     assert np.isnan(tau).all() and np.isinf(margin).all()
 

@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from shieldsim import arrival_table
+from shieldsim import engagement as engagement_module
 from shieldsim.engagement import Engagement, engage, interceptor_altitude
-from shieldsim.interceptor import Battery, catalogue, earliest_arrival
+from shieldsim.earth import to_ecef
+from shieldsim.interceptor import Battery, catalogue, earliest_arrival, ellipsoid_of
 from shieldsim.trajectory import Models, Trajectory, fly
 
 CAT = catalogue()
@@ -380,7 +383,8 @@ def test_a_malformed_intercept_window_is_refused():
 
 
 @pytest.mark.parametrize("seed", [2, 5])
-def test_fast_and_exact_methods_agree_on_every_field(seed):
+def test_fast_and_exact_methods_agree_on_every_field(seed, monkeypatch):
+    monkeypatch.setattr(engagement_module, "TABLE_MIN_FLIGHTS", 1)  # tabulate even these few flights
     traj, bats = _trajectories(16, seed=seed, step=2.0), _batteries()
     track = np.linspace(30.0, 160.0, 16)
     fast = engage(traj, bats, track, kill_assessment=8.0, method="fast")
@@ -396,3 +400,30 @@ def test_fast_and_exact_methods_agree_on_every_field(seed):
 def test_an_unknown_engagement_method_is_refused():
     with pytest.raises(ValueError, match="method must be one of fast, exact"):
         engage(_threats(), _batteries(), TRACK, method="quick")
+
+
+def test_few_flights_are_engaged_exactly_without_building_a_table():
+    traj = _trajectories(6, seed=11, step=2.0)
+    bats = [Battery("Odd site", math.radians(41.3), math.radians(29.1), CAT["sm3-ib"], 24)]
+    site = to_ecef(bats[0].lat, bats[0].lon, 0.0, traj.models.earth)
+    earth = traj.models.earth
+    key = (site, bats[0].interceptor.params(), earth.gm, earth.rotation_rate, ellipsoid_of(earth))
+    assert not arrival_table.is_cached(*key)
+    fast = engage(traj, bats, np.full(6, 60.0), method="fast")
+    assert not arrival_table.is_cached(*key)
+    exact = engage(traj, bats, np.full(6, 60.0), method="exact")
+    np.testing.assert_array_equal(fast.engageable, exact.engageable)
+    np.testing.assert_array_equal(fast.launch_latest, exact.launch_latest)
+
+
+def test_the_height_bracket_the_fast_kernel_tests_the_band_on_holds_above_the_ellipsoid():
+    from shieldsim.earth import WGS84, to_geodetic
+
+    rng = np.random.default_rng(4)
+    n = 20000
+    lat, lon, h = rng.uniform(-np.pi / 2, np.pi / 2, n), rng.uniform(-np.pi, np.pi, n), rng.uniform(0.0, 3e6, n)
+    p = to_ecef(lat, lon, h, WGS84)
+    _, _, h_back = to_geodetic(p, WGS84)
+    r = np.linalg.norm(p, axis=1)
+    assert np.all(r - WGS84.equatorial_radius <= h_back + 1e-6)
+    assert np.all(h_back <= r - WGS84.polar_radius + 1e-6)

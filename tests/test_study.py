@@ -536,3 +536,25 @@ def test_ship_sweep_record_is_the_json_of_its_fields_with_the_engageable_positio
     d = s.as_dict()
     assert list(d)[-1] == "engageable_by_base" and d["engageable_by_base"] == {"kozelsk": [True, False]}
     assert "engageable" not in d and d["positions"] == 2
+
+
+# ------------------------------------------------------------------------ fast and exact coverage
+
+
+def test_fast_coverage_equals_the_exact_reference_on_a_coarse_grid(arch, monkeypatch):
+    from shieldsim import engagement
+
+    monkeypatch.setattr(engagement, "TABLE_MIN_FLIGHTS", 1)  # tabulate even these few flights
+    fast = study.footprint(arch, "tabriz", grid_deg=3.0, method="fast")
+    exact = study.footprint(arch, "tabriz", grid_deg=3.0, method="exact")
+    assert fast.attrs["method"] == "fast" and exact.attrs["method"] == "exact"
+    assert exact.defended.sum() >= 5 and (exact.threatened & ~exact.defended).sum() >= 5
+    for name in ("threatened", "defended", "shots", "engaging"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(exact, name), err_msg=name)
+    np.testing.assert_array_equal(fast.kill_probability, exact.kill_probability)
+    np.testing.assert_array_equal(fast.intercept_alt_km, exact.intercept_alt_km)
+
+
+def test_an_unknown_coverage_method_is_refused(arch):
+    with pytest.raises(ValueError, match="method must be one of fast, exact"):
+        study.footprint(arch, "tabriz", grid_deg=5.0, method="approximate")

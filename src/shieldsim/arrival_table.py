@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numba import njit, prange
@@ -200,16 +199,37 @@ def build(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
     return ArrivalTable(frame, axes, np.ascontiguousarray(tau), np.ascontiguousarray(margin))
 
 
-@lru_cache(maxsize=64)
-def _cached(site: tuple, params: tuple, gm: float, omega: float, ellipsoid: tuple) -> ArrivalTable:
-    return build(np.array(site), np.array(params), gm, omega, np.array(ellipsoid))
+CACHE_SIZE = 64
+"""Tables kept per process (the oldest is dropped beyond this)."""
+
+_TABLES: dict = {}
+
+
+def _key(site, params, gm, omega, ellipsoid) -> tuple:
+    return tuple(map(float, site)), tuple(map(float, params)), float(gm), float(omega), tuple(map(float, ellipsoid))
 
 
 def table_for(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
     """`build`, memoised per (site, interceptor parameters, gravity, rotation, ellipsoid) for the
     life of the process (a table takes a fraction of a second; every batch reuses it)."""
-    return _cached(tuple(map(float, site)), tuple(map(float, params)), float(gm), float(omega),
-                   tuple(map(float, ellipsoid)))
+    key = _key(site, params, gm, omega, ellipsoid)
+    table = _TABLES.get(key)
+    if table is None:
+        table = build(np.array(key[0]), np.array(key[1]), gm, omega, np.array(key[4]))
+        if len(_TABLES) >= CACHE_SIZE:
+            _TABLES.pop(next(iter(_TABLES)))
+        _TABLES[key] = table
+    return table
+
+
+def is_cached(site, params, gm: float, omega: float, ellipsoid) -> bool:
+    """Whether `table_for` holds the table of these arguments already."""
+    return _key(site, params, gm, omega, ellipsoid) in _TABLES
+
+
+EMPTY_TABLE = ArrivalTable(frame=np.zeros((4, 3)), axes=np.array([0.0, 1.0, 0.0, 1.0, 1.0, 1.0]),
+                           tau=np.full((2, 2, 2), np.nan), margin=np.full((1, 1, 1), np.inf))
+"""A placeholder that settles nothing (every lookup says unknown), for packing beside real tables."""
 
 
 @njit(cache=True)

@@ -25,7 +25,11 @@ Paths:
 - ``SECTION.ENTRY.FIELD`` for the scenario's named tables (``radars``, ``launch_detectors``,
   ``networks``, ``interceptors``, ``batteries``, ``threats``, ``launch_areas``, ``aim_points``,
   ``sectors``); ``ENTRY`` is a glob (``*``, ``?``, ``[...]``) over the entry names.
-- ``SECTION.FIELD`` for ``models`` and ``defended``.
+- ``SECTION.FIELD`` for ``models``, ``defended`` and ``engagement``.
+- ``missile_types.CLASS.FIELD`` (``rcs_m2``, ``beta_kgm2``, ``burnout_speed_kms``,
+  ``stage_burn_times_s``) for a figure of a catalogue threat class (``shieldsim/data/missiles.toml``,
+  ``CLASS`` a glob over its keys): set on every threat of the scenario whose ``missile`` is that
+  class.
 - ``interceptor_types.TYPE.FIELD`` for a figure of a catalogue interceptor type
   (``shieldsim/data/interceptors.toml``, ``TYPE`` a glob over its keys): every battery firing
   that catalogue type gets an inline ``[interceptors.TYPE]`` copy of the catalogue entry with
@@ -66,11 +70,15 @@ from .scenario import Issue, ScenarioError
 CATALOGUE_SECTION = "interceptor_types"
 """Path prefix of overrides to catalogue interceptor types."""
 
+MISSILE_SECTION = "missile_types"
+"""Path prefix of overrides to the figures of catalogue threat classes: every threat of the
+scenario whose ``missile`` is that class gets the figure (``threats.NAME.FIELD``)."""
+
 ENTRY_SECTIONS = ("radars", "launch_detectors", "networks", "interceptors", "batteries", "threats",
                   "launch_areas", "aim_points", "sectors")
 """Scenario sections holding named entries (``SECTION.ENTRY.FIELD`` paths)."""
 
-SINGLE_SECTIONS = ("models", "defended")
+SINGLE_SECTIONS = ("models", "defended", "engagement")
 """Scenario sections holding one table (``SECTION.FIELD`` paths)."""
 
 MAX_FILE_BYTES = 1_000_000
@@ -92,6 +100,8 @@ def _section_model(section: str) -> type[BaseModel] | None:
     """The pydantic model of one table of ``section`` (via the `scenario.Scenario` schema)."""
     if section == CATALOGUE_SECTION:
         return scen.InterceptorSpec
+    if section == MISSILE_SECTION:
+        return scen.ThreatSpec
     field = scen.Scenario.model_fields.get(section)
     if field is None or section not in ENTRY_SECTIONS + SINGLE_SECTIONS:
         return None
@@ -148,13 +158,13 @@ class OverridePath:
 def parse_path(path: str) -> OverridePath:
     """Split and check an override path against the scenario schema; ValueError says why not."""
     parts = path.split(".")
-    sections = ", ".join((CATALOGUE_SECTION,) + ENTRY_SECTIONS + SINGLE_SECTIONS)
+    sections = ", ".join((CATALOGUE_SECTION, MISSILE_SECTION) + ENTRY_SECTIONS + SINGLE_SECTIONS)
     section = parts[0]
     if section in SINGLE_SECTIONS:
         if len(parts) != 2:
             raise ValueError(f"'{section}' paths are {section}.FIELD")
         entry, field = None, parts[1]
-    elif section in ENTRY_SECTIONS or section == CATALOGUE_SECTION:
+    elif section in ENTRY_SECTIONS or section in (CATALOGUE_SECTION, MISSILE_SECTION):
         if len(parts) != 3:
             raise ValueError(f"'{section}' paths are {section}.NAME.FIELD (NAME may be a glob such as '*')")
         entry, field = parts[1], parts[2]
@@ -165,10 +175,16 @@ def parse_path(path: str) -> OverridePath:
             keys = catalogue_keys()
             if not any(fnmatch.fnmatchcase(k, entry) for k in keys):
                 raise ValueError(f"no catalogue interceptor matches {entry!r}; allowed: {', '.join(keys)}")
+        if section == MISSILE_SECTION:
+            keys = list(_missile_rows())
+            if not any(fnmatch.fnmatchcase(k, entry) for k in keys):
+                raise ValueError(f"no catalogue threat class matches {entry!r}; allowed: {', '.join(keys)}")
     else:
         raise ValueError(f"unknown section {section!r}; allowed: {sections}")
     model = _section_model(section)
-    allowed = [f for f in model.model_fields if f != "source"]
+    allowed = [f for f in model.model_fields if f not in ("source", "ranges")]
+    if section == MISSILE_SECTION:
+        allowed = ["rcs_m2", "beta_kgm2", "burnout_speed_kms", "stage_burn_times_s"]
     if field not in allowed:
         import difflib
 
@@ -371,8 +387,9 @@ def apply(sc: scen.Scenario, profile: Profile) -> scen.Scenario:
         changes = []
         for table, target in _targets(data, where, materialised, profile.name):
             old = table.get(where.field)
-            if old is None and (ov.factor is not None or
-                                (where.section == "threats" and where.field in ("rcs_m2", "beta_kgm2"))):
+            if old is None and (ov.factor is not None or (where.section in ("threats", MISSILE_SECTION) and where.field in
+                                                          ("rcs_m2", "beta_kgm2", "burnout_speed_kms",
+                                                           "stage_burn_times_s"))):
                 old = _effective(data, where, target)  # the catalogue value the field stands for
             new = ov.value if ov.factor is None else _scaled(old, ov.factor, where)
             table[where.field] = new
@@ -404,6 +421,11 @@ def _targets(data: dict, where: OverridePath, materialised: dict, profile_name: 
                 name = _materialise(data, key, materialised, profile_name)
                 out.append((data["interceptors"][name], f"interceptors.{name}.{where.field}"))
         return out
+    if where.section == MISSILE_SECTION:
+        keys = list(_missile_rows())
+        return [(t, f"threats.{name}.{where.field}") for name, t in (data.get("threats") or {}).items()
+                if t.get("missile") is not None
+                and any(fnmatch.fnmatchcase(k, where.entry) and scen._norm(k) == scen._norm(t["missile"]) for k in keys)]
     entries = data.get(where.section) or {}
     return [(entries[e], f"{where.section}.{e}.{where.field}") for e in entries
             if fnmatch.fnmatchcase(e, where.entry)]
@@ -458,7 +480,8 @@ def _materialise(data: dict, key: str, materialised: dict, profile_name: str) ->
 def _effective(data: dict, where: OverridePath, target: str) -> Any:
     """The value a missing (None) field stands for: a catalogue threat class's ``rcs_m2`` or
     ``beta_kgm2``. Raises ProfileError when there is nothing to scale."""
-    if where.section == "threats" and where.field in ("rcs_m2", "beta_kgm2"):
+    if where.section in ("threats", MISSILE_SECTION) and where.field in ("rcs_m2", "beta_kgm2", "burnout_speed_kms",
+                                                                         "stage_burn_times_s"):
         entry = target.split(".")[1]
         missile = data["threats"][entry].get("missile")
         for key, row in _missile_rows().items():

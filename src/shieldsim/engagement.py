@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .arrival_table import lookup, pack, packed_views, table_for
+from .arrival_table import EMPTY_TABLE, is_cached, lookup, pack, packed_views, table_for
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
                           Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
@@ -224,13 +224,16 @@ def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess
 
 
 @njit(cache=True)
-def _engage_pair_tabled(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frame, axes,
-                        tau, margin, work, b, v, lam, mrg, res):
+def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frame, axes, tau,
+                        margin, a_eq, flat, work, b, v, lam, mrg, res):
     """`_engage_pair` with an arrival table (`arrival_table`): the same candidate samples and
     rules, but each decision (first and last opportunity, shoot-look-shoot shots, latest launch)
     is read from the tabulated earliest arrival where it clears the table's error margin, and
     solved exactly only where it does not. ``lam``/``mrg`` are scratch (M,): NaN lam = not a
-    candidate; inf mrg = table cannot say."""
+    candidate; inf mrg = table cannot say. The altitude band is tested on the bracket
+    |p| - a <= h <= |p| - b of the geodetic height h (ellipsoid semi-axes a = ``a_eq``,
+    b = a (1 - ``flat``)); the height itself is computed only where the bracket straddles an
+    edge of the band."""
     res[0] = math.nan
     res[1] = math.nan
     res[2] = math.nan
@@ -243,6 +246,7 @@ def _engage_pair_tabled(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l
     powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]
     rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
     w_r = omega * (rs + params[P_BO_ALT])
+    b_pol = a_eq * (1.0 - flat)
     look = np.empty(2)
     end = 0
     first = -1
@@ -255,9 +259,15 @@ def _engage_pair_tabled(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l
         end = k + 1
         if t[k] < win[0]:
             continue
-        a = alt[k]
-        if a < params[P_MIN_ALT] or a > params[P_MAX_ALT]:
+        rp = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+        h_lo = rp - a_eq
+        h_hi = rp - b_pol
+        if h_hi < params[P_MIN_ALT] or h_lo > params[P_MAX_ALT]:
             continue
+        if h_lo < params[P_MIN_ALT] or h_hi > params[P_MAX_ALT]:
+            a = geodetic_height_one(p[0], p[1], p[2], a_eq, flat)[1]
+            if a < params[P_MIN_ALT] or a > params[P_MAX_ALT]:
+                continue
         tau_hi = t[k] - l0
         if tau_hi < tau_lo:
             continue
@@ -331,8 +341,11 @@ def _engage_pair_tabled(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l
 
 
 @njit(cache=True, parallel=True)
-def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frames,
-                          axes, shapes, tau_start, margin_start, tau, margin, out):
+def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
+                          frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, out):
+    """`_engage_kernel` with arrival tables for the batteries where ``tabled[j]`` (table j of the
+    packed arrays); the others run the exact pair kernel on the heights ``alt`` (which may be
+    (N, 0) when every battery has a table)."""
     n = pos.shape[0]
     nb = sites.shape[0]
     for i in prange(n):
@@ -342,10 +355,14 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
         lam = np.empty(t.shape[0])
         mrg = np.empty(t.shape[0])
         for j in range(nb):
-            tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
-            _engage_pair_tabled(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
-                                win[i, j], kill_assessment, frames[j], axes[j], tj, mj, work, b, v, lam, mrg,
-                                out[i, j])
+            if tabled[j]:
+                tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
+                _engage_pair_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
+                                    kill_assessment, frames[j], axes[j], tj, mj, a_eq, flat, work, b, v, lam, mrg,
+                                    out[i, j])
+            else:
+                _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
+                             kill_assessment, work, b, v, lam, out[i, j])
 
 
 @njit(cache=True, parallel=True)
@@ -388,6 +405,11 @@ def guidance_window(intercept_window, n: int, nb: int) -> np.ndarray:
     return win
 
 
+TABLE_MIN_FLIGHTS = 256
+"""``method="fast"`` builds a battery's arrival table only for at least this many flights (or
+reuses one already built): below it the table costs more than it saves (e.g. a speed sweep of a
+few dozen flights, or hundreds of swept ship stations), and the exact kernel runs instead."""
+
 METHODS = ("fast", "exact")
 """Values of `engage`'s ``method``: ``"exact"`` solves the interceptor's earliest arrival at every
 candidate sample; ``"fast"`` reads it from an arrival table (`arrival_table`) and solves only
@@ -415,7 +437,8 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             decisions; "fast" settles them from a tabulated earliest arrival where the table's
             error margin allows, so ``launch_latest`` agrees to the arrival tolerance
             (`interceptor.ARRIVAL_TOL`) and the other fields exactly, unless a table error
-            exceeds its estimated margin.
+            exceeds its estimated margin. Batteries without a table (fewer than
+            `TABLE_MIN_FLIGHTS` flights and none built yet) are engaged exactly.
 
     Returns:
         An `Engagement` with (N, B) arrays.
@@ -441,19 +464,27 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
     sites = np.ascontiguousarray(
         to_ecef(np.array([b.lat for b in batteries]), np.array([b.lon for b in batteries]), 0.0, earth).reshape(nb, 3))
     omega = earth.rotation_rate if models.rotation else 0.0
-    alt = np.empty((n, m))
-    _heights(pos, earth.equatorial_radius, earth.flattening, alt)
     vmax = np.array([max_coast_speed(params[j], float(np.linalg.norm(sites[j])), earth.gm, omega) for j in range(nb)])
     out = np.empty((n, nb, 5))
     time = np.ascontiguousarray(trajectories.time, dtype=float)
+    ell = ellipsoid_of(earth)
     if method == "exact" or nb == 0 or n == 0:
-        _engage_kernel(pos, alt, time, sites, params, earth.gm, omega, ellipsoid_of(earth), vmax, l0, win,
+        alt = np.empty((n, m))
+        _heights(pos, earth.equatorial_radius, earth.flattening, alt)
+        _engage_kernel(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
                        float(kill_assessment), out)
     else:
-        tb = pack([table_for(sites[j], params[j], earth.gm, omega, ellipsoid_of(earth)) for j in range(nb)])
-        _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ellipsoid_of(earth), vmax, l0, win,
-                              float(kill_assessment), tb.frames, tb.axes, tb.shapes, tb.tau_start, tb.margin_start,
-                              tb.tau, tb.margin, out)
+        tabled = np.array([n >= TABLE_MIN_FLIGHTS or is_cached(sites[j], params[j], earth.gm, omega, ell)
+                           for j in range(nb)])
+        tables = [table_for(sites[j], params[j], earth.gm, omega, ell) if tabled[j] else EMPTY_TABLE
+                  for j in range(nb)]
+        tb = pack(tables)
+        alt = np.empty((n, 0 if tabled.all() else m))  # heights only for batteries engaged exactly
+        if not tabled.all():
+            _heights(pos, earth.equatorial_radius, earth.flattening, alt)
+        _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
+                              float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
+                              tb.margin_start, tb.tau, tb.margin, earth.equatorial_radius, earth.flattening, out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)

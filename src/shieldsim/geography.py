@@ -66,6 +66,11 @@ because French Guiana carries 13 % of the French polygon's area. Suburban munici
 inside a large city's disc (Paris's petite couronne) are dropped as districts, so their
 people are spread over the country instead of sitting next to the city. For a check of
 national totals use :func:`country_population_totals`, which uses a world grid.
+
+Size (an exception to the ~800-line rule): borders, cities, the population grid and NATO
+membership share one cached reader of the shipped Natural Earth data; splitting them would
+spread that cache over several modules. A `geography/` package (borders, population, nato) is
+the next step if it grows.
 """
 
 from __future__ import annotations

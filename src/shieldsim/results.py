@@ -358,6 +358,16 @@ class DataFile:
 
 
 @dataclass
+class UncertaintyResult:
+    """The "How sure is this?" section: ``ensemble`` (the JSON form of an uncertainty ensemble,
+    `ensemble.Ensemble.as_dict`: design, figures with ranges and sources, per headline nominal,
+    p05/p50/p95 and sensitivity) and ``figures`` (tornado charts, one per headline that varies)."""
+
+    ensemble: dict
+    figures: list = field(default_factory=list)
+
+
+@dataclass
 class Assessment:
     """Everything ``index.html`` and ``summary.json`` show. A section left None is reported as
     not computed, with the reason ``not_computed[section]`` when given."""
@@ -376,3 +386,4 @@ class Assessment:
     claims: ClaimsResult | None = None
     data_files: list[DataFile] = field(default_factory=list)
     not_computed: dict[str, str] = field(default_factory=dict)
+    uncertainty: UncertaintyResult | None = None

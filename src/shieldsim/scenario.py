@@ -50,6 +50,11 @@ deleted after the merge. The loaded `Scenario` is fully resolved: ``extends`` is
 Errors: `load` collects every problem (TOML syntax, unknown keys, wrong types, values out
 of range, dangling references) and raises one `ScenarioError` whose message lists, per
 problem, the field path, the bad value and what is allowed.
+
+Size (an exception to the ~800-line rule): the pydantic schema, loading (``extends``/``remove``)
+and the converters to physics objects are still one module; the planned `scenario/` package
+(schema, loading, conversion) waits for the branches that add scenario fields to land. Unit
+conversion itself is in `units`.
 """
 
 from __future__ import annotations
@@ -107,6 +112,128 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
 
 
+# ---------------------------------------------------------------------------------------------
+# uncertain figures: a sourced range next to the nominal value
+
+RANGE_SUFFIX = "_range"
+"""``<field>_range = [low, high]`` next to a figure gives its range (``uncertainty``)."""
+
+DISTRIBUTIONS = ("uniform", "triangular")
+"""Shapes of a range: uniform over [low, high]; triangular with its mode at the nominal value."""
+
+
+class FigureRange(BaseModel):
+    """The range of one uncertain figure: ``low`` and ``high`` (the figure's unit; for a list
+    figure such as ``stage_burn_times_s``, one list per end, element by element), ``dist``
+    (`DISTRIBUTIONS`) and its public ``source`` (required: who gives the spread, or that it is a
+    shieldsim assumption). Written in a file as ``<field>_range = [low, high]``,
+    ``<field>_range_source = "..."`` and optionally ``<field>_range_dist = "triangular"``."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
+
+    low: float | list[float]
+    high: float | list[float]
+    dist: Literal["uniform", "triangular"] = "uniform"
+    source: Annotated[str, StringConstraints(max_length=4000)] = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ints(cls, data: Any) -> Any:  # a whole number is a fine end of a range
+        if isinstance(data, dict):
+            data = {k: (float(v) if k in ("low", "high") and isinstance(v, int) and not isinstance(v, bool) else
+                        [float(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v]
+                        if k in ("low", "high") and isinstance(v, list) else v) for k, v in data.items()}
+        return data
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FigureRange:
+        problems = []
+        if not self.source.strip():
+            problems.append("the range needs its public source (<field>_range_source): who gives the spread, "
+                            "or that it is a shieldsim assumption")
+        lo = self.low if isinstance(self.low, list) else [self.low]
+        hi = self.high if isinstance(self.high, list) else [self.high]
+        if isinstance(self.low, list) != isinstance(self.high, list) or len(lo) != len(hi):
+            problems.append("low and high must both be numbers, or lists of the same length")
+        elif any(a > b for a, b in zip(lo, hi)):
+            problems.append(f"low {_short(self.low)} is above high {_short(self.high)}; allowed: low <= high")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _range_pairs(data: dict, fields: dict) -> tuple[dict, dict]:
+    """Split ``<field>_range`` / ``_range_source`` / ``_range_dist`` keys of a raw table from the
+    rest: (rest, {field: raw FigureRange dict}). Keys naming no field are left in ``rest`` (so
+    the schema reports them as unknown)."""
+    rest, ranges = {}, {}
+    for key, value in data.items():
+        for tail, part in ((RANGE_SUFFIX + "_source", "source"), (RANGE_SUFFIX + "_dist", "dist"),
+                           (RANGE_SUFFIX, None)):
+            name = key[: -len(tail)] if key.endswith(tail) else None
+            if name and name in fields and name != "ranges":
+                if part is None:
+                    pair = value if isinstance(value, (list, tuple)) and len(value) == 2 else (value, None)
+                    ranges.setdefault(name, {}).update(low=pair[0], high=pair[1])
+                else:
+                    ranges.setdefault(name, {})[part] = value
+                break
+        else:
+            rest[key] = value
+    return rest, ranges
+
+
+def _numeric(annotation: Any) -> bool:
+    """Whether a field holds a number or a list of numbers (the figures a range may be given for)."""
+    text = str(annotation)
+    return "float" in text and "Literal" not in text
+
+
+class _Ranged(_Spec):
+    """A table whose numeric figures may carry a sourced range (`FigureRange`), written next to
+    the figure as ``<field>_range = [low, high]`` with ``<field>_range_source``; kept in
+    ``ranges`` (field name -> `FigureRange`), which `dump` writes back as ``[TABLE.ranges.FIELD]``."""
+
+    ranges: dict[str, FigureRange] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_ranges(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        rest, found = _range_pairs(data, cls.model_fields)
+        if not found:
+            return data
+        merged = dict(rest.get("ranges") or {}) if isinstance(rest.get("ranges"), dict) else {}
+        for name, spec in found.items():
+            merged[name] = {**(merged.get(name) or {}), **spec}
+        rest["ranges"] = merged
+        return rest
+
+    @model_validator(mode="after")
+    def _ranges_fit(self) -> _Ranged:
+        from pydantic import TypeAdapter
+
+        problems = []
+        for name, rng in self.ranges.items():
+            info = type(self).model_fields.get(name)
+            if info is None or name in ("ranges", "source") or not _numeric(info.annotation):
+                numeric = [f for f, i in type(self).model_fields.items() if f != "ranges" and _numeric(i.annotation)]
+                problems.append(f"{name}{RANGE_SUFFIX}: {name!r} is not a numeric figure of this table; allowed: "
+                                + ", ".join(numeric))
+                continue
+            adapter = TypeAdapter(Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation)
+            for end in ("low", "high"):
+                try:
+                    adapter.validate_python(getattr(rng, end))
+                except ValidationError as err:
+                    problems.append(f"{name}{RANGE_SUFFIX} {end} = {_short(getattr(rng, end))}: "
+                                    f"{err.errors()[0]['msg']}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
 def _polygon_area_deg2(vertices) -> float:
     """Shoelace area of [lat, lon] vertices in square degrees (0 for a degenerate polygon)."""
     n = len(vertices)
@@ -123,7 +250,7 @@ class ModelsSpec(_Spec):
     drag: Bool = False
 
 
-class RadarSpec(_Spec):
+class RadarSpec(_Ranged):
     """A radar. ``platform = "ship"`` puts it at sea level (``site_elevation_m`` must be 0);
     the antenna sits ``antenna_height_m`` above the site. ``field = "fixed"`` faces look
     along ``boresight_deg`` (clockwise from north) +/- ``half_width_deg``; ``"full"`` sees
@@ -169,7 +296,7 @@ class RadarSpec(_Spec):
         return self
 
 
-class LaunchDetectorSpec(_Spec):
+class LaunchDetectorSpec(_Ranged):
     """Space-based infrared launch detection: sees the boost above ``min_altitude_km``
     (cloud tops) after ``latency_s``; gives a cue, never a fire-control track."""
 
@@ -179,7 +306,7 @@ class LaunchDetectorSpec(_Spec):
     source: Text = ""
 
 
-class NetworkSpec(_Spec):
+class NetworkSpec(_Ranged):
     """Sensors whose tracks are shared with ``latency_s``. ``members`` name radars, launch
     detectors or other networks (expanded to their sensors; this network's latency applies).
     ``home`` (a subset of the members, networks expanded) names the sensors of the weapon
@@ -192,7 +319,7 @@ class NetworkSpec(_Spec):
     source: Text = ""
 
 
-class InterceptorSpec(_Spec):
+class InterceptorSpec(_Ranged):
     """An interceptor type defined inline (use it when it is not in the catalogue). ``label`` is
     an optional display name (default: the table's name)."""
 
@@ -249,10 +376,12 @@ class BatterySpec(_Spec):
 _MISSILE_INLINE = ("stage_burn_times_s", "burnout_speed_kms", "beta_kgm2", "rcs_m2", "published_range_km")
 
 
-class ThreatSpec(_Spec):
+class ThreatSpec(_Ranged):
     """A threat class: ``missile`` names a catalogue class (optionally overriding the
-    re-entry vehicle's ``rcs_m2`` and ``beta_kgm2``), or the class is defined inline with
-    all of stage_burn_times_s, burnout_speed_kms, beta_kgm2, rcs_m2, published_range_km."""
+    re-entry vehicle's ``rcs_m2`` and ``beta_kgm2``, and -- for uncertainty ensembles -- the
+    boost's ``burnout_speed_kms`` and ``stage_burn_times_s``, one per catalogue stage), or the
+    class is defined inline with all of stage_burn_times_s, burnout_speed_kms, beta_kgm2,
+    rcs_m2, published_range_km."""
 
     missile: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=64)] | None = None
     stage_burn_times_s: Annotated[list[_num(hi=1000, gt=0)], Field(min_length=1, max_length=4)] | None = None
@@ -269,11 +398,10 @@ class ThreatSpec(_Spec):
     @model_validator(mode="after")
     def _complete(self) -> ThreatSpec:
         if self.missile is not None:
-            extra = [k for k in ("stage_burn_times_s", "stage_speed_fractions", "burnout_speed_kms",
-                                 "published_range_km") if getattr(self, k) is not None]
+            extra = [k for k in ("stage_speed_fractions", "published_range_km") if getattr(self, k) is not None]
             if extra:
-                raise ValueError(f"with missile = {self.missile!r} only rcs_m2 and beta_kgm2 may be "
-                                 f"overridden, not {', '.join(extra)}")
+                raise ValueError(f"with missile = {self.missile!r} only rcs_m2, beta_kgm2, burnout_speed_kms and "
+                                 f"stage_burn_times_s may be overridden, not {', '.join(extra)}")
         else:
             missing = [k for k in _MISSILE_INLINE if getattr(self, k) is None]
             if missing:
@@ -437,6 +565,15 @@ class AssumptionsSpec(_Spec):
     overrides: list[AppliedOverrideSpec] = []
 
 
+class EngagementSpec(_Ranged):
+    """Engagement-wide figures: ``kill_assessment_s``, seconds from an intercept until the next
+    shoot-look-shoot launch may be decided (default `engagement.DEFAULT_KILL_ASSESSMENT`, 30 s)."""
+
+    kill_assessment_s: _num(0, 3600) = 30.0
+    source: Text = ("shieldsim default (engagement.DEFAULT_KILL_ASSESSMENT): a kill assessment of order "
+                    "half a minute; no public figure")
+
+
 class Scenario(_Spec):
     """A validated, fully resolved scenario (human units; see the module docstring).
     ``assumptions`` records the assumption profile applied on top of it, if any."""
@@ -458,6 +595,7 @@ class Scenario(_Spec):
     defended: DefendedSpec = DefendedSpec()
     aim_points: dict[Name, AimPointSpec] = {}
     sectors: dict[Name, SectorSpec] = {}
+    engagement: EngagementSpec = EngagementSpec()
     assumptions: AssumptionsSpec | None = None
 
 
@@ -1085,7 +1223,8 @@ def missile_kwargs(name: str, spec: ThreatSpec) -> dict:
 
 def missiles(sc: Scenario) -> dict:
     """`missile.Missile` for each threat class (key = the scenario's class name); catalogue
-    classes get the scenario's ``rcs_m2``/``beta_kgm2`` overrides, if any."""
+    classes get the scenario's ``rcs_m2``/``beta_kgm2``/``burnout_speed_kms``/``stage_burn_times_s``
+    overrides, if any."""
     import dataclasses
 
     from . import missile as mod
@@ -1101,6 +1240,14 @@ def missiles(sc: Scenario) -> dict:
             changes["rcs"] = t.rcs_m2
         if t.beta_kgm2 is not None:
             changes["beta"] = t.beta_kgm2
+        if t.burnout_speed_kms is not None:
+            changes["burnout_speed"] = t.burnout_speed_kms * 1e3
+        if t.stage_burn_times_s is not None:
+            if len(t.stage_burn_times_s) != len(m.stage_burn_times):
+                raise ScenarioError([Issue(f"threats.{name}.stage_burn_times_s", t.stage_burn_times_s,
+                                           f"one burn time per stage of {t.missile!r}; allowed: "
+                                           f"{len(m.stage_burn_times)} value(s)")], sc.name)
+            changes["stage_burn_times"] = tuple(t.stage_burn_times_s)
         if changes:
             sources = dict(getattr(m, "sources", {}) or {})
             sources.update(dict.fromkeys(changes, t.source))

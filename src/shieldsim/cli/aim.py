@@ -68,10 +68,31 @@ def aim(
         fail("--apogee-km" if err.cause == "shape" and apogee_km is not None else "--to", str(err))
     except ValueError as err:  # kind and apogee are checked above; a last resort against a traceback
         fail("--to", str(err))
+    result = _result(a, cls, kind.value, models, (lat0, lon0), (lat1, lon1))
+    from .. import flight_export
+
+    track = flight_export.track(a.time, a.position[0], a.velocity[0], models.earth)
+    for path, writer, key in ((csv, flight_export.write_csv, "csv"), (geojson, flight_export.write_geojson, "geojson"),
+                              (kml, flight_export.write_kml, "kml")):
+        if path:
+            try:
+                writer(path, track, result)
+            except OSError as err:
+                fail(f"--{key}", f"cannot write {path}: {err.strerror}")
+            result[key] = str(path)
+    if as_json:
+        typer.echo(to_json(result))
+        return
+    _print_text(result, cls.name, kind.value, lat0, lon0)
+
+
+def _result(a, cls, kind: str, models, launch: tuple, target: tuple) -> dict:
+    """The record ``shieldsim aim`` prints of aimed flight ``a`` (degrees, km, km/s, s)."""
+    (lat0, lon0), (lat1, lon1) = launch, target
     deg = math.degrees
     result = {
         "missile": cls.name,
-        "trajectory": kind.value,
+        "trajectory": kind,
         "launch": {"lat_deg": lat0, "lon_deg": wrap_lon_deg(lon0)},
         "target": {"lat_deg": lat1, "lon_deg": wrap_lon_deg(lon1)},
         "launch_heading_deg": deg(a.heading[0]) % 360.0,
@@ -93,23 +114,14 @@ def aim(
     }
     result["burnout"]["lon_deg"] = wrap_lon_deg(result["burnout"]["lon_deg"])
     result["burnout"]["heading_deg"] %= 360.0
-    from .. import flight_export
+    return result
 
-    track = flight_export.track(a.time, a.position[0], a.velocity[0], models.earth)
-    for path, writer, key in ((csv, flight_export.write_csv, "csv"), (geojson, flight_export.write_geojson, "geojson"),
-                              (kml, flight_export.write_kml, "kml")):
-        if path:
-            try:
-                writer(path, track, result)
-            except OSError as err:
-                fail(f"--{key}", f"cannot write {path}: {err.strerror}")
-            result[key] = str(path)
-    if as_json:
-        typer.echo(to_json(result))
-        return
+
+def _print_text(result: dict, missile: str, kind: str, lat0: float, lon0: float) -> None:
+    """The text form of ``shieldsim aim``'s result."""
     b, m = result["burnout"], result["models"]
     typer.echo(
-        f"Missile       {cls.name} ({kind.value}{', full burn' if result['full_burn'] else ''})\n"
+        f"Missile       {missile} ({kind}{', full burn' if result['full_burn'] else ''})\n"
         f"Launch        {lat0:.4f} N, {wrap_lon_deg(lon0):.4f} E, heading {result['launch_heading_deg']:.2f} deg\n"
         f"Burnout       {b['time_s']:.1f} s: {b['lat_deg']:.4f} N, {b['lon_deg']:.4f} E, {b['alt_km']:.1f} km, "
         f"{b['speed_kms']:.3f} km/s, gamma {b['gamma_deg']:.2f} deg, heading {b['heading_deg']:.2f} deg\n"
@@ -120,4 +132,3 @@ def aim(
         f"Models        earth={m['earth']} rotation={m['rotation']} drag={m['drag']}"
         + "".join(f"\nWrote         {result[k]}" for k in ("csv", "geojson", "kml") if k in result)
     )
-

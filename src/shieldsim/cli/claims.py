@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from . import app
+from . import ensemble_run
 from .output import (OVERWRITE_HELP, StageProgress, check_workers, fail, open_executor, provenance, to_json,
                      writable_dir)
 
@@ -33,6 +34,10 @@ def claims(
     scheduler: str = typer.Option(None, "--scheduler", help="Run coverage batches on an existing Dask scheduler, e.g. tcp://host:8786."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
+    ensemble: int = ensemble_run.ensemble_option(),
+    seed: int = ensemble_run.seed_option(),
+    ensemble_method: str = ensemble_run.method_option(),
+    resume: Path = ensemble_run.resume_option(),
 ) -> None:
     """Evaluate the catalogue of claims made in the dispute (US/NATO, Russian, independent): for
     every claim and assumption profile, holds / does not hold / not testable, the figure behind the
@@ -53,12 +58,44 @@ def claims(
     except ValueError as err:  # assumptions.ProfileError is a ValueError
         fail("--assumptions", " ".join(str(err).split()))
     check_workers(workers, scheduler)
-    if out is not None:
+    prepared = None
+    if resume is not None and ensemble is None:
+        fail("--resume", "continues an ensemble: give --ensemble N (and the run's other options) too")
+    if ensemble:
+        if out is None and resume is None:
+            fail("--ensemble", "an ensemble writes its members to a folder; give --out DIR (or --resume DIR)")
+        from .. import scenario as scen
+
+        names = list(dict.fromkeys(n for c in chosen for n in c.scenarios))
+        prepared = ensemble_run.prepare([scen.load(n) for n in names], None, ensemble, seed, ensemble_method)
+        out, _ = ensemble_run.out_folder(out, resume, overwrite)
+    elif out is not None:
         writable_dir(out, overwrite=overwrite)
     grid = grid_deg or ledger_mod.DEFAULT_GRID_DEG
-    with StageProgress(progress, "claims: ") as bar, open_executor(workers, scheduler) as ex:
+    ens = None
+    with StageProgress(progress, "claims: ") as bar, open_executor(workers, scheduler, out if ensemble else None) as ex:
         ledger = ledger_mod.evaluate(chosen, profiles, grid_deg=grid, executor=ex, progress=bar)
+        if ensemble:
+            import functools
+
+            from .. import headlines
+
+            study = functools.partial(headlines.claims, claim_ids=tuple(c.id for c in chosen), grid_deg=grid,
+                                      catalogue=None if catalogue is None else str(catalogue))
+            nominal = {}
+            for c in chosen:
+                r = ledger.results[c.id][ledger.profiles[0]]
+                nominal[f"claims/holds/{c.id}"] = None if r.holds is None else float(r.holds)
+                if r.figure is not None:
+                    nominal[f"claims/figure/{c.id}"] = float(r.figure)
+            ens = ensemble_run.run(study, prepared, None, ex, out, progress, nominal=nominal,
+                                   params={"command": "claims", "claims": [c.id for c in chosen], "grid_deg": grid,
+                                           "catalogue": None if catalogue is None else str(catalogue)})
     summary = ledger_summary(ledger)
+    if ens is not None:
+        ensemble_run.write(ens, out)
+        summary["ensemble"] = ens.as_dict()
+        summary["seed"] = seed
     text = to_json(summary)
     if out is not None:
         (out / "claims.json").write_text(text)
@@ -102,6 +139,8 @@ def ledger_table(summary: dict) -> str:
     attrs = summary.get("attrs", {})
     lines.append(f"Coverage grid {summary.get('grid_deg')} deg; shieldsim {summary.get('version')}; "
                  f"{attrs.get('seconds', '?')} s. Figures and margins: --json or --out.")
+    if summary.get("ensemble"):
+        lines += ["", ensemble_run.table(summary["ensemble"])]
     return "\n".join(lines)
 
 

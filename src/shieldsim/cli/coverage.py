@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 
 from . import app
+from . import ensemble_run
 from .output import (OVERWRITE_HELP, StageProgress, apply_profile, assumptions_option, check_workers, fail,
-                     load_profile_option, open_executor, provenance, save_and_print, writable_dir)
+                     load_profile_option, open_executor, provenance, save_and_print)
 
 
 def load_architecture(name: str, option: str = "SCENARIO", profile=None):
@@ -61,22 +62,43 @@ def coverage(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
     assumptions: str = assumptions_option(),
+    ensemble: int = ensemble_run.ensemble_option(),
+    seed: int = ensemble_run.seed_option(),
+    ensemble_method: str = ensemble_run.method_option(),
+    resume: Path = ensemble_run.resume_option(),
 ) -> None:
     """Defended footprint and population protected, per threat area, written to --out."""
+    import functools
+
+    from .. import headlines
+    from .. import scenario as scen
     from ..assumptions import record
 
     check_workers(workers, scheduler)
     profile = load_profile_option(assumptions)
     arch = load_architecture(scenario, profile=profile)
-    writable_dir(out, overwrite=overwrite)
+    if resume is not None and ensemble is None:
+        fail("--resume", "continues an ensemble: give --ensemble N (and the run's other options) too")
     areas = select_areas(arch, threat_area, "--threat-area")
-    with open_executor(workers, scheduler, command="shieldsim coverage") as ex:
+    prepared = ensemble_run.prepare([scen.load(scenario)], profile, ensemble, seed, ensemble_method) \
+        if ensemble else None
+    out, _ = ensemble_run.out_folder(out, resume, overwrite)
+    ens = None
+    with open_executor(workers, scheduler, out if ensemble else None, command="shieldsim coverage") as ex:
         result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex, profile)
+        if ensemble:
+            study = functools.partial(headlines.coverage, scenario=scenario, areas=tuple(areas), grid_deg=grid_deg)
+            ens = ensemble_run.run(study, prepared, profile, ex, out, progress, nominal=headlines.coverage_of(result),
+                                   params={"command": "coverage", "scenario": scenario, "areas": areas,
+                                           "grid_deg": grid_deg, "assumptions": assumptions})
     files = write_coverage(arch, result, out, comparison)
     summary = result.as_dict()
     from ..scenario import refraction_record
     models = {**arch.models.as_dict(), "refraction": refraction_record(arch.scenario)}
-    summary.update(provenance(models, arch.name, assumptions=record(arch.scenario)))
+    summary.update(provenance(models, arch.name, seed=seed if ensemble else None, assumptions=record(arch.scenario)))
+    if ens is not None:
+        files += ensemble_run.write(ens, out)
+        summary["ensemble"] = ens.as_dict()
     summary["files"] = [str(f) for f in files]
     if comparison is not None:
         summary["cooperation_options"] = comparison.table()
@@ -157,4 +179,6 @@ def coverage_table(summary: dict) -> str:
     for row in rows:
         lines.append(f"{row['option']:<32} {row['nato_europe_population_defended']:>20,.0f} "
                      f"{row['nato_europe_fraction_defended_of_threatened']:>14.1%} {row['population_protected']:>14,.0f}")
+    if summary.get("ensemble"):
+        lines += ["", ensemble_run.table(summary["ensemble"])]
     return "\n".join(lines)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import typer
 
-from . import app
+from . import app, ensemble_run
 from .output import (OVERWRITE_HELP, StageProgress, assumptions_option, fail, load_profile_option, provenance,
-                     save_and_print, scenario_loader, writable_dir)
+                     save_and_print, scenario_loader)
 
 
 def parse_range(text: str, option: str = "--speed-kms-range", lo: float = 0.5, hi: float = 12.0):
@@ -58,6 +58,10 @@ def deterrent(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar on stderr."),
     assumptions: str = assumptions_option(),
+    ensemble: int = ensemble_run.ensemble_option(),
+    seed: int = ensemble_run.seed_option(),
+    ensemble_method: str = ensemble_run.method_option(),
+    resume: Path = ensemble_run.resume_option(),
 ) -> None:
     """Base x aim point x battery matrix (engageable, margin, minimum interceptor speed) for each
     flight shape, the speed and delay sensitivity per EPAA phase, ship stations and track maps,
@@ -83,9 +87,13 @@ def deterrent(
         fail("--variant", f"unknown sensor variant {variant!r}; allowed: {', '.join(study.SENSOR_VARIANTS)}")
     profile = load_profile_option(assumptions)
     arch = load_architecture(scenario, profile=profile)
-    writable_dir(out, overwrite=overwrite)
+    if resume is not None and ensemble is None:
+        fail("--resume", "continues an ensemble: give --ensemble N (and the run's other options) too")
     areas = select_areas(arch, base, "--base", "launch area")
     phases = phase or list(study.DETERRENT_PHASES)
+    prepared = ensemble_run.prepare([scen.load(n) for n in dict.fromkeys([scenario, *phases])], profile, ensemble,
+                                    seed, ensemble_method) if ensemble else None
+    out, _ = ensemble_run.out_folder(out, resume, overwrite)
     for ph in phases:
         if ph != arch.name and ph not in scen.builtin_names() and not Path(ph).exists():
             fail("--phase", f"unknown scenario {ph!r}; allowed: {', '.join(scen.builtin_names())} or a TOML file")
@@ -108,8 +116,24 @@ def deterrent(
             fail("SCENARIO", " ".join(str(err).split()))
     summary = res.as_dict(variant)
     models = {**arch.models.as_dict(), "refraction": scen.refraction_record(arch.scenario)}
-    summary.update(provenance(models, arch.name, assumptions=record(arch.scenario)))
+    summary.update(provenance(models, arch.name, seed=seed if ensemble else None, assumptions=record(arch.scenario)))
     files = write_deterrent(arch, res, out)
+    if ensemble:
+        import functools
+
+        from .. import headlines
+        from .output import open_executor
+
+        study_fn = functools.partial(headlines.deterrent, scenario=scenario, phases=tuple(phases))
+        nominal = {f"deterrent/fraction_engageable/{ph}/{b}": float(f)
+                   for ph, by_var in res.phase_matrices.items() if "scenario" in by_var
+                   for b, f in by_var["scenario"].fraction_engageable().items()}
+        with open_executor(None, None, out, "shieldsim deterrent") as ex:
+            ens = ensemble_run.run(study_fn, prepared, profile, ex, out, progress, nominal=nominal,
+                                   params={"command": "deterrent", "scenario": scenario, "phases": phases,
+                                           "assumptions": assumptions})
+        files += ensemble_run.write(ens, out)
+        summary["ensemble"] = ens.as_dict()
     summary["files"] = [str(f) for f in files]
     save_and_print(summary, out / "deterrent.json", as_json, headline_table)
 
@@ -150,6 +174,8 @@ def headline_table(summary: dict) -> str:
         for v, sw in by_var.items():
             pts = " ".join(f"{s:g}:{f:.2f}" for s, f in zip(sw["speed_kms"], sw["fraction_any"]))
             lines.append(f"  {ph} [{v}] {pts}")
+    if summary.get("ensemble"):
+        lines += ["", ensemble_run.table(summary["ensemble"])]
     return "\n".join(lines)
 
 

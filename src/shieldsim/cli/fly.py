@@ -83,6 +83,11 @@ def fly(
     if as_json:
         typer.echo(to_json(result))
         return
+    _print_text(result, drag, beta_kgm2, csv)
+
+
+def _print_text(result: dict, drag: bool, beta_kgm2: float, csv) -> None:
+    """The text form of ``shieldsim fly``'s result."""
     m = result["models"]
     typer.echo(
         f"Impact        {result['impact']['lat_deg']:.4f} N, {result['impact']['lon_deg']:.4f} E\n"

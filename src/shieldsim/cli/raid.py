@@ -43,6 +43,7 @@ from pathlib import Path
 import typer
 
 from . import app
+from . import ensemble_run
 from .output import (OVERWRITE_HELP, assumptions_option, check_workers, fail, first_problem, load_profile_option,
                      open_executor, provenance, run_folder, to_json)
 
@@ -184,12 +185,23 @@ def raid(
     progress: bool = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr "
                                                                          "(default: when stderr is a terminal)."),
     assumptions: str = assumptions_option(),
+    ensemble: int = ensemble_run.ensemble_option(),
+    ensemble_method: str = ensemble_run.method_option(),
 ) -> None:
     """Monte Carlo of a raid: leakers per aim point, interceptors expended, raid defeated."""
     import sys
 
     check_workers(workers, scheduler)
     profile = load_profile_option(assumptions)
+    if ensemble and (scenario is None or raid_file is None or (out is None and resume is None)):
+        fail("--ensemble", "an ensemble draws a scenario's figures and writes its members to the run folder: give "
+                           "SCENARIO, --raid FILE and --out DIR (or --resume DIR)")
+    prepared = None
+    if ensemble:
+        from .. import scenario as scen
+
+        prepared = ensemble_run.prepare([scen.load(scenario)], profile, ensemble, 0 if seed is None else seed,
+                                        ensemble_method)
     folder = run_folder(out, resume, overwrite=overwrite)
     if resume is not None and raid_file is None and scenario is None:
         if profile is not None:
@@ -209,12 +221,35 @@ def raid(
     result_json = run_document(doc, workers, scheduler, chunk_trials, folder, show,
                                scenario=scenario, source=str(raid_file) if raid_file else None,
                                assumptions=record)
+    if ensemble:
+        result_json["ensemble"] = _raid_ensemble(doc, scenario, profile, prepared, folder, workers, scheduler, show)
     if folder is not None:
         (folder / "result.json").write_text(to_json(result_json) + "\n", encoding="utf-8")
     if as_json:
         typer.echo(to_json(result_json))
     else:
         typer.echo(format_text(result_json))
+
+
+def _raid_ensemble(doc: dict, scenario: str, profile, prepared, folder: Path, workers, scheduler, show: bool) -> dict:
+    """The uncertainty ensemble of the raid's leak probabilities (`headlines.raid`): each member
+    recomputes the engagement table from the scenario under its figures and runs the same trials
+    with the same seed. Chunks in ``folder/ensemble-members``; returns the ``ensemble`` block."""
+    import functools
+
+    from .. import headlines
+
+    base = {k: v for k, v in doc.items() if k != "engagement"}
+    study = functools.partial(headlines.raid, scenario=scenario, document=base, trials=int(doc["trials"]),
+                              seed=int(doc["seed"]))
+    nominal = headlines.raid(profile, scenario=scenario, document=base, trials=int(doc["trials"]),
+                             seed=int(doc["seed"]))
+    with open_executor(workers, scheduler, folder, "shieldsim raid") as ex:
+        ens = ensemble_run.run(study, prepared, profile, ex, folder, show, nominal=nominal,
+                               params={"command": "raid", "scenario": scenario, "trials": int(doc["trials"]),
+                                       "seed": int(doc["seed"])})
+    ensemble_run.write(ens, folder)
+    return ens.as_dict()
 
 
 def _record(scenario: str | None, profile) -> dict | None:
@@ -311,4 +346,6 @@ def format_text(rec: dict) -> str:
     ex = rec["execution"]
     lines.append(f"Execution     {ex['backend']}, {ex['workers']} worker(s), {ex['chunks']} chunks "
                  f"({ex['computed']} computed, {ex['loaded']} resumed)")
+    if rec.get("ensemble"):
+        lines += ["", ensemble_run.table(rec["ensemble"])]
     return "\n".join(lines)

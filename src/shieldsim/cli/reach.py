@@ -41,22 +41,13 @@ def reach(
 ) -> None:
     """Earliest time after launch at which an interceptor can reach a point, and the burnout
     state (position, speed, flight-path angle, heading) of that arc."""
-    import numpy as np
-
-    from ..earth import earth_model, enu_basis, to_ecef, to_geodetic
+    from ..earth import earth_model, to_ecef
     from ..interceptor import catalogue, earliest_arrival, find, minimum_speed
     from ..trajectory import Models
 
     cat = catalogue()
     if list_types:
-        rows = {k: {"name": v.name, "burnout_speed_kms": v.burnout_speed / 1e3, "max_range_km": v.max_range / 1e3,
-                    "alt_band_km": [v.min_intercept_alt / 1e3, v.max_intercept_alt / 1e3]} for k, v in cat.items()}
-        if as_json:
-            typer.echo(to_json({"interceptors": rows, **provenance()}))
-        else:
-            for k, r in rows.items():
-                typer.echo(f"{k:10s} {r['name']:38s} {r['burnout_speed_kms']:.1f} km/s  range {r['max_range_km']:.0f} km  "
-                           f"alt {r['alt_band_km'][0]:.0f}-{r['alt_band_km'][1]:.0f} km")
+        _print_catalogue(cat, as_json)
         return
     if site is None:
         fail("--site", "give the launch site as LAT,LON in degrees")
@@ -93,20 +84,9 @@ def reach(
     if arr.ground_range[0] > icp.max_range:
         reasons.append(f"beyond the maximum range {icp.max_range / 1e3:.0f} km")
     if arr.reachable[0]:
-        b = arr.burnout_position[0]
-        v = arr.burnout_velocity[0]
-        blat, blon, balt = (float(x[0]) for x in to_geodetic(b[None], model))
-        east, north, up = (x[0] for x in enu_basis(np.array([blat]), np.array([blon])))
-        speed = float(np.linalg.norm(v))
         result.update({
             "arrival_time_s": float(arr.flight_time[0]),
-            "burnout": {
-                "time_s": icp.burn_time,
-                "lat_deg": math.degrees(blat), "lon_deg": math.degrees(blon), "alt_km": balt / 1e3,
-                "speed_kms": speed / 1e3,
-                "gamma_deg": math.degrees(math.asin(max(-1.0, min(1.0, float(v @ up) / speed)))),
-                "heading_deg": math.degrees(math.atan2(float(v @ east), float(v @ north))) % 360.0,
-            },
+            "burnout": _burnout(arr, icp, model),
             "interceptor_burnout_speed_kms": icp.burnout_speed / 1e3,
         })
     else:
@@ -120,6 +100,45 @@ def reach(
     if as_json:
         typer.echo(to_json(result))
         return
+    _print_result(result, icp)
+
+
+def _print_catalogue(cat: dict, as_json: bool) -> None:
+    """``--list``: the catalogue's interceptors (speed, range, altitude band)."""
+    rows = {k: {"name": v.name, "burnout_speed_kms": v.burnout_speed / 1e3, "max_range_km": v.max_range / 1e3,
+                "alt_band_km": [v.min_intercept_alt / 1e3, v.max_intercept_alt / 1e3]} for k, v in cat.items()}
+    if as_json:
+        typer.echo(to_json({"interceptors": rows, **provenance()}))
+        return
+    for k, r in rows.items():
+        typer.echo(f"{k:10s} {r['name']:38s} {r['burnout_speed_kms']:.1f} km/s  range {r['max_range_km']:.0f} km  "
+                   f"alt {r['alt_band_km'][0]:.0f}-{r['alt_band_km'][1]:.0f} km")
+
+
+def _burnout(arr, icp, model) -> dict:
+    """The burnout state of the earliest arc (degrees, km, km/s; heading clockwise from north)."""
+    import numpy as np
+
+    from ..earth import enu_basis, to_geodetic
+
+    b = arr.burnout_position[0]
+    v = arr.burnout_velocity[0]
+    blat, blon, balt = (float(x[0]) for x in to_geodetic(b[None], model))
+    east, north, up = (x[0] for x in enu_basis(np.array([blat]), np.array([blon])))
+    speed = float(np.linalg.norm(v))
+    return {
+        "time_s": icp.burn_time,
+        "lat_deg": math.degrees(blat), "lon_deg": math.degrees(blon), "alt_km": balt / 1e3,
+        "speed_kms": speed / 1e3,
+        "gamma_deg": math.degrees(math.asin(max(-1.0, min(1.0, float(v @ up) / speed)))),
+        "heading_deg": math.degrees(math.atan2(float(v @ east), float(v @ north))) % 360.0,
+    }
+
+
+def _print_result(result: dict, icp) -> None:
+    """The text form of ``shieldsim reach``'s result."""
+    slat, slon = result["site"]["lat_deg"], result["site"]["lon_deg"]
+    plat, plon, palt = (result["point"][k] for k in ("lat_deg", "lon_deg", "alt_km"))
     typer.echo(f"Interceptor   {icp.name} from {slat:.3f} N, {slon:.3f} E")
     typer.echo(f"Point         {plat:.3f} N, {plon:.3f} E, {palt:.1f} km (ground range {result['ground_range_km']:.1f} km)")
     if result["reachable"]:

@@ -35,7 +35,7 @@ from pathlib import Path
 from ..plots import altitude_figure, speed_sensitivity_figure
 from ..results import (Assessment, Assumption, ClaimRow, ClaimsResult, CooperationOption, CooperationResult,
                        CountryRow, CoverageResult, DataFile, DeterrentPair, DeterrentResult, EngagementCase, Plot,
-                       Provenance, RegionPopulation, TimelineEvent, region_population)
+                       Provenance, RegionPopulation, TimelineEvent, UncertaintyResult, region_population)
 from . import html as _html
 from .build import assumptions_from_scenario, battery_posture_rows, coverage_result, deterrent_result, engagement_case
 from .html import COMPARE_SECTIONS, SECTIONS
@@ -47,6 +47,7 @@ __all__ = [
     "COMPARE_SECTIONS", "PNG_DPI", "SECTIONS", "SVG_LIMIT_BYTES", "TABLES", "Assessment", "Assumption", "ClaimRow",
     "ClaimsResult", "CooperationOption", "CooperationResult", "CountryRow", "CoverageResult", "DataFile",
     "DeterrentPair", "DeterrentResult", "EngagementCase", "Plot", "Provenance", "RegionPopulation", "TimelineEvent",
+    "UncertaintyResult",
     "_Figures", "_inline_svg", "altitude_figure", "assumptions_from_scenario", "battery_posture_rows",
     "compare_reports", "compare_summary", "coverage_result", "deterrent_result", "engagement_case",
     "region_population", "resolve_pointer", "speed_sensitivity_figure", "summary_dict", "summary_lines",

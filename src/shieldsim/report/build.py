@@ -16,7 +16,7 @@ from typing import Any
 from ..results import (Assumption, CountryRow, CoverageResult, DeterrentPair, DeterrentResult, EngagementCase,
                        Plot, TimelineEvent, region_population)
 from ..plots import altitude_figure
-from ..units import label
+from ..units import label as unit_label
 
 
 def _value_text(value: Any, unit: str) -> str:
@@ -42,11 +42,11 @@ def _rows_from_figures(figures: list[tuple[str, Any, str]]) -> list[Assumption]:
             seen_lists.add(head)
             count = sum(1 for p, _, _ in figures if p.startswith(head + "["))
             obj, _, key = head.rpartition(".")
-            figure, unit = label(key)
+            figure, unit = unit_label(key)
             rows.append(Assumption(obj, figure, f"{count} numbers" + (f" ({unit})" if unit else ""), source))
             continue
         obj, _, key = path.rpartition(".")
-        figure, unit = label(key)
+        figure, unit = unit_label(key)
         rows.append(Assumption(obj, figure, _value_text(value, unit), source))
     return rows
 
@@ -114,7 +114,7 @@ def assumptions_from_scenario(sc) -> list[Assumption]:
             for key, value in row.items():
                 if key == "source" or isinstance(value, (str, bool, dict)):
                     continue
-                figure, unit = label(key)
+                figure, unit = unit_label(key)
                 rows.append(Assumption(entry, figure, _value_text(value, unit), sources.get(key, "")))
     return rows
 

@@ -29,7 +29,8 @@ from .tables import write_tables
 from .text import (_extra_text, _fmt_pct, _fmt_people, _fmt_plain, _fmt_signed_pct, _fmt_signed_people, _fmt_speed,
                    _fmt_time, _paragraphs, _text)
 
-SECTIONS = ("summary", "coverage", "engagement", "deterrent", "cooperation", "claims", "assumptions", "provenance")
+SECTIONS = ("summary", "coverage", "engagement", "deterrent", "cooperation", "claims", "how-sure", "assumptions",
+            "provenance")
 """Ids of the sections of ``index.html``, in page order."""
 
 COMPARE_SECTIONS = ("summary", "differences", "coverage", "engagement", "deterrent", "cooperation",
@@ -39,6 +40,7 @@ COMPARE_SECTIONS = ("summary", "differences", "coverage", "engagement", "deterre
 _TITLES = {"summary": "Summary", "differences": "Differences", "coverage": "Defended areas and population",
            "engagement": "Engagement timelines", "deterrent": "The deterrent question",
            "cooperation": "Cooperation options", "claims": "Claims and assumptions",
+           "how-sure": "How sure is this?",
            "assumptions": "Assumptions and sources",
            "provenance": "Provenance and data"}
 

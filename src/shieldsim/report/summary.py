@@ -110,6 +110,7 @@ def summary_dict(assessment: Assessment) -> dict:
         "sections": {s: getattr(a, s) is not None for s in ("coverage", "engagement", "deterrent", "cooperation",
                                                              "claims")},
         "not_computed": dict(a.not_computed),
+        "ensemble": None if a.uncertainty is None else a.uncertainty.ensemble,
     }
     out["coverage"] = None if a.coverage is None else [_coverage_dict(c) for c in a.coverage]
     out["engagement"] = None if a.engagement is None else [_engagement_dict(e) for e in a.engagement]
