@@ -30,6 +30,7 @@ from shieldsim import arrival_table
 from shieldsim import scenario as scen
 from shieldsim import study
 from shieldsim.earth import to_ecef
+from shieldsim.interceptor import ellipsoid_of
 
 
 def table_build_seconds(arch) -> float:
@@ -39,7 +40,7 @@ def table_build_seconds(arch) -> float:
     t0 = time.perf_counter()
     for b in arch.batteries:
         arrival_table.build(to_ecef(b.lat, b.lon, 0.0, earth), b.interceptor.params(), earth.gm, omega,
-                            earth.polar_radius)
+                            ellipsoid_of(earth))
     return time.perf_counter() - t0
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from shieldsim import arrival_table as at
 from shieldsim.earth import WGS84, to_ecef
-from shieldsim.interceptor import catalogue, earliest_arrival
+from shieldsim.interceptor import catalogue, earliest_arrival, ellipsoid_of
 from shieldsim.trajectory import Models
 
 CAT = catalogue()
@@ -17,7 +17,7 @@ MODELS = Models()
 def _table(key, lat_deg=44.08, lon_deg=24.35):
     earth = MODELS.earth
     site = to_ecef(math.radians(lat_deg), math.radians(lon_deg), 0.0, earth)
-    return at.table_for(site, CAT[key].params(), earth.gm, earth.rotation_rate, earth.polar_radius)
+    return at.table_for(site, CAT[key].params(), earth.gm, earth.rotation_rate, ellipsoid_of(earth))
 
 
 def _points_around(table, rng, n, psi_max, h_lo, h_hi):

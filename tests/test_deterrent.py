@@ -3,6 +3,7 @@ flying its arcs, by brute force over launch times and intercept points, and by m
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 
@@ -129,6 +130,16 @@ def test_minimum_speed_is_the_engageability_edge(setup):
     assert np.array_equal(mx.engageable[fin, j], vmin[fin] < nominal)
 
 
+@pytest.fixture(scope="module", params=study.FLIGHT_SHAPES)
+def shaped(request, setup):
+    """The flights of `setup` in each flight shape (depressed/lofted at the study's apogee fractions)."""
+    arch = setup[0]
+    shape = request.param
+    traj = study.deterrent_flights(arch, areas=["kozelsk", "vypolzovo"], aim_names=["washington", "seattle", "chicago"],
+                                   kind=shape, apogee_fraction=study.SHAPE_APOGEE_FRACTION.get(shape))[0]
+    return arch, traj, study.variant_track_times(arch, traj, "cue-as-track"), shape
+
+
 def _assert_monotone_in_speed_and_delay(arch, traj, track, speeds):
     sw = det.speed_sweep(traj, arch.batteries, track, speeds, delays=[0.0, 60.0, 180.0])
     eng = sw["engageable"]  # (D, S, N, B)
@@ -141,8 +152,9 @@ def _assert_monotone_in_speed_and_delay(arch, traj, track, speeds):
     assert np.all(eng[1:] <= eng[:-1])
 
 
-def test_fraction_engageable_never_falls_with_speed_or_rises_with_delay(setup):
-    arch, traj, track, mx = setup
+def test_fraction_engageable_never_falls_with_speed_or_rises_with_delay(shaped):
+    """For every flight shape (minimum-energy, depressed, lofted)."""
+    arch, traj, track, shape = shaped
     _assert_monotone_in_speed_and_delay(arch, traj, track, np.arange(3.0, 7.01, 0.5) * 1e3)
 
 
@@ -245,9 +257,51 @@ def test_cli_deterrent_json_and_files(tmp_path):
     assert set(d["fraction_engageable"]) >= {"redzikowo", "deveselu", "any"}
     assert d["speed_sweep"]["epaa-2018"]["cue-as-track"]["speed_kms"] == [4.0, 5.0, 6.0]
     for name in ("pairs.csv", "sweep.csv", "deterrent.json", "speed-sensitivity.png", "tracks-cue-as-track.svg",
-                 "ship-stations.png"):
+                 "ship-stations.png", "speed-sensitivity-by-shape.svg"):
         assert (out / name).exists(), name
+    # every flight shape, side by side; the top level is the first shape's
+    assert d["shapes"] == list(study.FLIGHT_SHAPES) == list(d["by_shape"])
+    assert d["selection"] == {"phase": "epaa-2018", "variant": "scenario", "shape": "minimum-energy"}
+    for shape, sd in d["by_shape"].items():
+        assert sd["selection"]["shape"] == shape and {p["shape"] for p in sd["pairs"]} == {shape}
+        assert d["fraction_engageable_by_shape"][shape] == sd["fraction_engageable"]
+    with (out / "pairs.csv").open() as fh:
+        assert {row["shape"] for row in csv.DictReader(fh)} == set(study.FLIGHT_SHAPES)
     assert math.isclose(d["ships"]["interceptor_speed_kms"], 4.5)
+
+
+@pytest.mark.parametrize("variant", ["scenario", "cue-as-track"])
+def test_cli_deterrent_top_level_answers_the_phase_and_variant_asked_for(tmp_path, variant):
+    """The top-level pairs and fraction_engageable are those of the --phase and --variant asked
+    for (here a phase with fewer batteries than the scenario's own), equal to its by_phase entry."""
+    from shieldsim.cli import app
+
+    res = CliRunner().invoke(app, ["deterrent", "--base", "vypolzovo", "--phase", "epaa-2015", "--variant", variant,
+                                   "--shape", "depressed", "--speed-kms-range", "5:6:1", "--ship-interceptor", "none",
+                                   "--json", "--out", str(tmp_path / "d"), "--no-progress"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["selection"] == {"phase": "epaa-2015", "variant": variant, "shape": "depressed"}
+    assert d["fraction_engageable"] == d["by_phase"]["epaa-2015"][variant]["fraction_engageable"]
+    phase_batteries = [b.name for b in scen.batteries(scen.load("epaa-2015"))]
+    assert set(d["fraction_engageable"]) == set(phase_batteries) | {"any"}
+    assert {p["battery"] for p in d["pairs"]} == set(phase_batteries)
+    mine = [p for p in d["pairs"] if p["variant"] == variant]
+    for b in phase_batteries:
+        rows = [p["engageable"] for p in mine if p["battery"] == b]
+        assert d["fraction_engageable"][b] == pytest.approx(sum(rows) / len(rows))
+    assert d["attrs"]["trajectory"] == "depressed" and d["attrs"]["apogee_fraction_of_minimum_energy"] == 0.5
+
+
+def test_cli_deterrent_bad_shape_or_variant_is_one_line_error(tmp_path):
+    from shieldsim.cli import app
+
+    for args, option in ((["--shape", "minimum-energy,ballistic"], "--shape"), (["--variant", "radar"], "--variant"),
+                         (["--shape", "lofted", "--trajectory", "lofted"], "--trajectory")):
+        res = CliRunner().invoke(app, ["deterrent", *args, "--out", str(tmp_path)])
+        assert res.exit_code == 2, args
+        assert option in res.output and ("allowed" in res.output or "not both" in res.output)
+        assert "Traceback" not in res.output
 
 
 def test_cli_deterrent_bad_range_is_one_line_error(tmp_path):
@@ -267,6 +321,28 @@ def test_depressed_flights_fly_below_the_minimum_energy_apogee():
     assert np.all(me.apogee_alt > 1000e3)
     with pytest.raises(ValueError, match="apogee"):
         study.deterrent_flights(arch, areas=["vypolzovo"], aim_names=["washington"], kind="lofted")
+
+
+def test_shape_apogees_are_the_stated_fraction_of_each_pairs_minimum_energy_apogee():
+    """Depressed and lofted flights reach the convention's fraction of the minimum-energy apogee
+    of the same pair (independent check: the highest geodetic height of the flown samples, from
+    pyproj, against the fraction times the minimum-energy flight's), and come down sooner /
+    later than it."""
+    from pyproj import Transformer
+
+    to_lla = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True)
+    arch = study.Architecture.from_scenario(scen.load("deterrent"))
+    kw = dict(areas=["vypolzovo"], aim_names=["washington", "chicago", "seattle"], step=1.0)
+    me, _, _, aim_me, _ = study.deterrent_flights(arch, **kw)
+    for shape, frac in study.SHAPE_APOGEE_FRACTION.items():
+        tr, _, _, aim, _ = study.deterrent_flights(arch, kind=shape, apogee_fraction=frac, **kw)
+        assert list(aim) == list(aim_me)
+        for i in range(len(tr)):
+            h_me = np.nanmax(to_lla.transform(*me.position[i].T)[2])
+            h = np.nanmax(to_lla.transform(*tr.position[i].T)[2])
+            assert h == pytest.approx(frac * h_me, rel=2e-3)  # 1 s samples: within ~1 km of the apex
+        later = tr.impact_time > me.impact_time
+        assert np.all(later) if shape == "lofted" else not np.any(later)
 
 
 def test_study_reports_pairs_with_margin_sign_of_the_matrix():

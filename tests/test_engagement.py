@@ -12,7 +12,7 @@ from shieldsim import arrival_table
 from shieldsim import engagement as engagement_module
 from shieldsim.engagement import Engagement, engage, interceptor_altitude
 from shieldsim.earth import to_ecef
-from shieldsim.interceptor import Battery, catalogue, earliest_arrival
+from shieldsim.interceptor import Battery, catalogue, earliest_arrival, ellipsoid_of
 from shieldsim.trajectory import Models, Trajectory, fly
 
 CAT = catalogue()
@@ -407,7 +407,7 @@ def test_few_flights_are_engaged_exactly_without_building_a_table():
     bats = [Battery("Odd site", math.radians(41.3), math.radians(29.1), CAT["sm3-ib"], 24)]
     site = to_ecef(bats[0].lat, bats[0].lon, 0.0, traj.models.earth)
     earth = traj.models.earth
-    key = (site, bats[0].interceptor.params(), earth.gm, earth.rotation_rate, earth.polar_radius)
+    key = (site, bats[0].interceptor.params(), earth.gm, earth.rotation_rate, ellipsoid_of(earth))
     assert not arrival_table.is_cached(*key)
     fast = engage(traj, bats, np.full(6, 60.0), method="fast")
     assert not arrival_table.is_cached(*key)

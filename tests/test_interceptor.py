@@ -276,3 +276,88 @@ def test_earliest_arrival_agrees_with_a_dense_scan_over_flight_times(key):
             assert np.isnan(arr.flight_time[i]), (key, i, arr.flight_time[i])
         else:
             assert taus[ok[0]] - 0.5 <= arr.flight_time[i] <= taus[ok[0]] + 1e-3, (key, i)
+
+
+# ---------------------------------------------------------------------------------------------
+# the WGS84 surface under the arcs, the WGS84 geodesic for the range
+
+
+def _min_geodetic_height_along_arc(b_ecef, v_rel, coast, p_fixed):
+    """Independent check of one coast: the inertial two-body arc from the burnout state
+    (solve_ivp, inertial frame = Earth-fixed axes at burnout), sampled 2,000 times, each
+    sample's height above WGS84 from PROJ; returns (lowest height m, miss at the point m)."""
+    from pyproj import Transformer
+    from scipy.integrate import solve_ivp
+
+    omega = WGS84.rotation_rate
+    y0 = np.r_[b_ecef, v_rel + np.cross([0.0, 0.0, omega], b_ecef)]
+    sol = solve_ivp(lambda t, y: np.r_[y[3:], -WGS84.gm * y[:3] / np.linalg.norm(y[:3]) ** 3], (0.0, coast), y0,
+                    rtol=1e-11, atol=1e-6, method="DOP853", dense_output=True)
+    x, y, z = sol.sol(np.linspace(0.0, coast, 2000))[:3]
+    heights = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True).transform(x, y, z)[2]
+    c, s = math.cos(omega * coast), math.sin(omega * coast)  # the point, Earth-fixed at intercept, in that frame
+    p_in = np.array([c * p_fixed[0] - s * p_fixed[1], s * p_fixed[0] + c * p_fixed[1], p_fixed[2]])
+    return float(np.min(heights)), float(np.linalg.norm(sol.y[:3, -1] - p_in))
+
+
+def test_arcs_passing_below_the_local_wgs84_surface_are_rejected_and_no_others():
+    from shieldsim.interceptor import ellipsoid_of, speed_needed_one
+
+    # a short, low burn (burnout at 2 km after 5 s) so that fast, flat arcs to low points a few
+    # hundred km away sag below the surface between burnout and the point
+    icp = dataclasses.replace(CAT["sm3-iia"], burn_time=5.0, burnout_altitude=2000.0)
+    params = icp.params()
+    site = _points([44.08], [24.35], [0.0])[0]
+    rng = np.random.default_rng(7)
+    n = 160
+    lat, lon = WGS84_geod_fwd(44.08, 24.35, rng.uniform(0, 360, n), rng.uniform(150e3, 900e3, n))
+    pts = _points(lat, lon, rng.uniform(0.5, 15.0, n))
+    taus = icp.burn_time + rng.uniform(40.0, 300.0, n)
+    polar_sphere = np.array([WGS84.polar_radius, 0.0])  # the former floor: a sphere of the polar radius
+    below = above = 0
+    for p, tau in zip(pts, taus):
+        b, v, work = np.empty(3), np.empty(3), np.empty(9)
+        if not np.isfinite(speed_needed_one(site, p, tau, params, WGS84.gm, WGS84.rotation_rate, polar_sphere,
+                                            b, v, work)):
+            continue  # no arc, or one below even the polar radius: rejected either way
+        lowest, miss = _min_geodetic_height_along_arc(b, v, tau - icp.burn_time, p)
+        assert miss < 1.0
+        if abs(lowest) < 1.0:
+            continue  # grazing within the sampling resolution
+        ok = np.isfinite(speed_needed_one(site, p, tau, params, WGS84.gm, WGS84.rotation_rate, ellipsoid_of(WGS84),
+                                          np.empty(3), np.empty(3), np.empty(9)))
+        assert ok == (lowest > 0.0), f"lowest point {lowest:.0f} m above WGS84, accepted {ok}"
+        below += lowest < 0.0
+        above += lowest > 0.0
+    assert below >= 5 and above >= 5  # both kinds were met
+
+
+def WGS84_geod_fwd(lat_deg, lon_deg, az_deg, dist_m):
+    """Points ``dist_m`` along the WGS84 geodesic from (lat, lon) at azimuth ``az_deg`` (pyproj)."""
+    from pyproj import Geod
+
+    lon1, lat1, az, dist = (np.ascontiguousarray(x, dtype=float) for x in
+                            np.broadcast_arrays(lon_deg, lat_deg, az_deg, dist_m))
+    lon2, lat2, _ = Geod(ellps="WGS84").fwd(lon1, lat1, az, dist)
+    return np.asarray(lat2), np.asarray(lon2)
+
+
+@pytest.mark.parametrize("site", [(44.08, 24.35), (54.48, 17.1), (70.0, -30.0), (5.0, 100.0)])
+def test_maximum_range_is_measured_along_the_wgs84_geodesic(site):
+    from pyproj import Geod
+
+    from shieldsim.interceptor import _ground_range, ellipsoid_of
+
+    icp = CAT["sm3-iia"]  # 2,500 km
+    az = np.arange(0.0, 360.0, 30.0)
+    alt_km = 0.5 * (icp.min_intercept_alt + icp.max_intercept_alt) / 1e3
+    site_p = _points([site[0]], [site[1]], [0.0])[0]
+    for margin, inside in ((-150.0, True), (150.0, False)):
+        lat, lon = WGS84_geod_fwd(site[0], site[1], az, icp.max_range + margin)
+        pts = _points(lat, lon, np.full(az.size, alt_km))
+        r = reach(icp, math.radians(site[0]), math.radians(site[1]), pts, 600.0)
+        _, _, dist = Geod(ellps="WGS84").inv(np.full(az.size, site[1]), np.full(az.size, site[0]), lon, lat)
+        assert np.allclose(r.ground_range, dist, atol=0.01)
+        assert np.all(r.in_limits == inside)
+        kernel = np.array([_ground_range(site_p, p, ellipsoid_of(WGS84)) for p in pts])
+        assert np.allclose(kernel, dist, atol=0.01)  # the compiled twin used by engage and deterrent

@@ -564,6 +564,28 @@ def test_deterrent_matrix_counts_engageable_aim_points_per_base_and_battery(writ
     assert ">1 of 2</td>" in index.read_text()
 
 
+def test_deterrent_flight_shapes_are_shown_side_by_side_and_match_summary(tmp_path):
+    pairs = [DeterrentPair("Kozelsk", "Washington", "redzikowo", True, 20.0, 4.2)]
+    by_shape = {"minimum-energy": {"redzikowo": 0.25, "any": 0.25}, "depressed": {"redzikowo": 0.125, "any": 0.125},
+                "lofted": {"redzikowo": 0.0, "any": 0.0}}
+    det = DeterrentResult(pairs=pairs, by_shape=by_shape, flights_by_shape={"minimum-energy": 8, "depressed": 8,
+                                                                             "lofted": 6},
+                          shape_note="Depressed at 0.5, lofted at 1.5 times the minimum-energy apogee.")
+    index = report.write_report(tmp_path, synthetic_assessment(deterrent=det))
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["deterrent"]["fraction_engageable_by_shape"] == by_shape
+    assert s["deterrent"]["flights_by_shape"] == {"minimum-energy": 8, "depressed": 8, "lofted": 6}
+    cells = dict(parse(index).cells)
+    for shape, row in by_shape.items():
+        for b, f in row.items():
+            assert json.loads(cells[f"/deterrent/fraction_engageable_by_shape/{shape}/{b}"]) == f
+    text = index.read_text()
+    assert "lofted (6 flights)" in text and "Depressed at 0.5" in text
+    # without shapes the table is left out
+    index = report.write_report(tmp_path / "plain", synthetic_assessment())
+    assert "per flight shape" not in index.read_text()
+
+
 def test_deterrent_result_from_command_records_keeps_one_variant():
     records = [{"variant": "scenario", "base": "kozelsk", "threat": "icbm-liquid", "aim_point": "washington",
                 "battery": "redzikowo", "engageable": True, "margin_s": -12.0, "min_speed_kms": 4.2, "extra": 1},

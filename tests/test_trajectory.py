@@ -220,3 +220,52 @@ def test_concat_refuses_parts_on_different_steps():
         Trajectory.concat([_sampled([2000.0], 5.0), _sampled([2000.0], 2.0)])
     with pytest.raises(ValueError, match="no trajectories"):
         Trajectory.concat([])
+
+
+def _highest_geodetic_height_by_dense_sampling(lat_deg, lon_deg, alt, speed, gamma_deg, heading_deg, t_max):
+    """Independent apogee: burnout state from pyproj (geodetic -> ECEF) and a hand-built local
+    frame, the two-body arc integrated with solve_ivp in the inertial frame, sampled every
+    5 ms, each sample converted back to a geodetic height with pyproj; the largest. (Geodetic
+    height does not change under the Earth's rotation about z, so inertial samples serve.)
+    PROJ's ECEF -> geodetic inverse is closed form and off by up to ~4 cm at 1,000-3,000 km
+    height, so each height is corrected once along the ellipsoid normal by the miss of PROJ's
+    exact forward transform."""
+    from pyproj import Transformer
+
+    to_xyz = Transformer.from_crs("EPSG:4979", "EPSG:4978", always_xy=True)
+    to_lla = Transformer.from_crs("EPSG:4978", "EPSG:4979", always_xy=True)
+    r0 = np.array(to_xyz.transform(lon_deg, lat_deg, alt))
+    la, lo, g, h = np.radians([lat_deg, lon_deg, gamma_deg, heading_deg])
+    east = np.array([-np.sin(lo), np.cos(lo), 0.0])
+    north = np.array([-np.sin(la) * np.cos(lo), -np.sin(la) * np.sin(lo), np.cos(la)])
+    up = np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+    v_rel = speed * (np.cos(g) * (np.sin(h) * east + np.cos(h) * north) + np.sin(g) * up)
+    v0 = v_rel + np.cross([0.0, 0.0, WGS84.rotation_rate], r0)
+
+    def rhs(t, y):
+        return np.r_[y[3:], -WGS84.gm * y[:3] / np.linalg.norm(y[:3]) ** 3]
+
+    sol = solve_ivp(rhs, (0.0, t_max), np.r_[r0, v0], rtol=1e-13, atol=1e-8, method="DOP853", dense_output=True)
+    t = np.arange(0.0, t_max, 0.005)
+    x, y, z = sol.sol(t)[:3]
+    lon_s, lat_s, heights = (np.asarray(c) for c in to_lla.transform(x, y, z))
+    xf, yf, zf = to_xyz.transform(lon_s, lat_s, heights)
+    la_s, lo_s = np.radians(lat_s), np.radians(lon_s)
+    heights = heights + ((x - xf) * np.cos(la_s) * np.cos(lo_s) + (y - yf) * np.cos(la_s) * np.sin(lo_s)
+                         + (z - zf) * np.sin(la_s))
+    k = int(np.argmax(heights))
+    return heights[k], t[k]
+
+
+@pytest.mark.parametrize("case", [(40.0, 50.0, 200e3, 6800.0, 30.0, 330.0), (55.0, 37.0, 250e3, 7000.0, 22.0, 350.0),
+                                  (10.0, 0.0, 150e3, 6000.0, 35.0, 20.0), (-30.0, 20.0, 180e3, 6500.0, 40.0, 200.0)])
+def test_wgs84_apogee_is_the_greatest_height_above_the_ellipsoid(case):
+    lat, lon, alt, v, g, h = case
+    models = Models(WGS84, True, False)
+    f = fly(*np.radians([lat, lon]), alt, v, np.radians(g), np.radians(h), models)
+    ref_h, ref_t = _highest_geodetic_height_by_dense_sampling(lat, lon, alt, v, g, h, float(f.flight_time[0]))
+    assert f.apogee_alt[0] == pytest.approx(ref_h, abs=1e-3)
+    assert f.apogee_time[0] == pytest.approx(ref_t, abs=0.5)
+    # the sampled and drag paths of `fly` report the same highest point
+    sampled = fly(*np.radians([lat, lon]), alt, v, np.radians(g), np.radians(h), models, sample_step=10.0)
+    assert sampled.apogee_alt[0] == pytest.approx(ref_h, abs=1e-3)

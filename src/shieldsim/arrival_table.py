@@ -99,7 +99,7 @@ def _node_point(frame, psi, az, h, out):
 
 
 @njit(cache=True, parallel=True)
-def _build_kernel(frame, axes, n_h, n_psi, params, gm, omega, r_floor, tau):
+def _build_kernel(frame, axes, n_h, n_psi, params, gm, omega, ellipsoid, tau):
     """Fill tau (n_az, n_h, n_psi): each (az, h) row along psi, warm-started from its neighbour."""
     n_az = int(axes[5])
     site = frame[0].copy()
@@ -119,11 +119,11 @@ def _build_kernel(frame, axes, n_h, n_psi, params, gm, omega, r_floor, tau):
             t = math.nan
             if not math.isnan(guess):
                 hi = guess + 60.0
-                tf = feasible_time_one(site, p, hi, params, gm, omega, r_floor, b, v, work)
+                tf = feasible_time_one(site, p, hi, params, gm, omega, ellipsoid, b, v, work)
                 if not math.isnan(tf):
-                    t = arrival_near(site, p, tf, guess, params, gm, omega, r_floor, b, v, work)
+                    t = arrival_near(site, p, tf, guess, params, gm, omega, ellipsoid, b, v, work)
             if math.isnan(t):
-                t = earliest_arrival_one(site, p, MAX_FLIGHT_S, params, gm, omega, r_floor, b, v, work)
+                t = earliest_arrival_one(site, p, MAX_FLIGHT_S, params, gm, omega, ellipsoid, b, v, work)
             tau[i, j, k] = t
             guess = t
 
@@ -176,11 +176,13 @@ def _margins(tau, safety, floor, out):
                 out[i, j, k] = math.inf if bad else max(floor, safety * total / 8.0)
 
 
-def build(site, params, gm: float, omega: float, r_floor: float) -> ArrivalTable:
+def build(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
     """The arrival table of an interceptor (packed ``params``, `Interceptor.params`) launched
-    from Earth-fixed ``site`` (m), under gravity ``gm`` (m^3/s^2), rotation ``omega`` (rad/s)
-    and perigee floor ``r_floor`` (m)."""
+    from Earth-fixed ``site`` (m), under gravity ``gm`` (m^3/s^2), rotation ``omega`` (rad/s),
+    its arcs clearing the surface of ``ellipsoid`` (equatorial radius m, flattening;
+    `interceptor.ellipsoid_of`)."""
     params = np.ascontiguousarray(params, dtype=float)
+    ellipsoid = np.ascontiguousarray(ellipsoid, dtype=float)
     frame = np.ascontiguousarray(site_frame(site))
     rs = float(np.linalg.norm(frame[0]))
     d_psi = min(PSI_STEP_M, params[P_RANGE] / PSI_NODES)
@@ -190,7 +192,7 @@ def build(site, params, gm: float, omega: float, r_floor: float) -> ArrivalTable
     n_h = max(2, int(math.ceil((params[P_MAX_ALT] + H_PAD_M - h0) / d_h)) + 1)
     axes = np.array([0.0, d_psi / rs, h0, d_h, 2.0 * math.pi / AZ_STEPS, float(AZ_STEPS)])
     tau = np.empty((AZ_STEPS, n_h, n_psi))
-    _build_kernel(frame, axes, n_h, n_psi, params, float(gm), float(omega), float(r_floor), tau)
+    _build_kernel(frame, axes, n_h, n_psi, params, float(gm), float(omega), ellipsoid, tau)
     margin = np.empty((AZ_STEPS, n_h - 1, n_psi - 1))
     _margins(tau, SAFETY, MIN_MARGIN_S, margin)
     tau = np.concatenate([tau, tau[:1]], axis=0)
@@ -203,26 +205,26 @@ CACHE_SIZE = 64
 _TABLES: dict = {}
 
 
-def _key(site, params, gm, omega, r_floor) -> tuple:
-    return tuple(map(float, site)), tuple(map(float, params)), float(gm), float(omega), float(r_floor)
+def _key(site, params, gm, omega, ellipsoid) -> tuple:
+    return tuple(map(float, site)), tuple(map(float, params)), float(gm), float(omega), tuple(map(float, ellipsoid))
 
 
-def table_for(site, params, gm: float, omega: float, r_floor: float) -> ArrivalTable:
-    """`build`, memoised per (site, interceptor parameters, gravity, rotation, floor) for the
+def table_for(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
+    """`build`, memoised per (site, interceptor parameters, gravity, rotation, ellipsoid) for the
     life of the process (a table takes a fraction of a second; every batch reuses it)."""
-    key = _key(site, params, gm, omega, r_floor)
+    key = _key(site, params, gm, omega, ellipsoid)
     table = _TABLES.get(key)
     if table is None:
-        table = build(np.array(key[0]), np.array(key[1]), gm, omega, r_floor)
+        table = build(np.array(key[0]), np.array(key[1]), gm, omega, np.array(key[4]))
         if len(_TABLES) >= CACHE_SIZE:
             _TABLES.pop(next(iter(_TABLES)))
         _TABLES[key] = table
     return table
 
 
-def is_cached(site, params, gm: float, omega: float, r_floor: float) -> bool:
+def is_cached(site, params, gm: float, omega: float, ellipsoid) -> bool:
     """Whether `table_for` holds the table of these arguments already."""
-    return _key(site, params, gm, omega, r_floor) in _TABLES
+    return _key(site, params, gm, omega, ellipsoid) in _TABLES
 
 
 EMPTY_TABLE = ArrivalTable(frame=np.zeros((4, 3)), axes=np.array([0.0, 1.0, 0.0, 1.0, 1.0, 1.0]),

@@ -340,9 +340,9 @@ def deterrent_section(arch, data: Path, progress=None, load=None):
         "interceptors": arch.scenario.interceptors, "batteries": arch.scenario.batteries,
         "models": arch.scenario.models, "sectors": {}})
     det_arch = study.Architecture.from_scenario(combined)
-    with _stage(progress, "deterrent: ") as bar:
-        result = study.deterrent_study(det_arch, phases=(), variants=("scenario", "cue-as-track"),
-                                       ship_interceptor=None, progress=bar)
+    with _stage(progress, "deterrent: ") as bar:  # every flight shape, shown side by side
+        result = study.deterrent_shapes(det_arch, shapes=study.FLIGHT_SHAPES, phases=(),
+                                        variants=("scenario", "cue-as-track"), ship_interceptor=None, progress=bar)
     summary = json.loads(to_json(result.as_dict()))
     (data / "deterrent.json").write_text(json.dumps(summary, indent=1))
     return result.to_report(variant="scenario"), summary

@@ -41,7 +41,7 @@ from numba import njit, prange
 from .earth import to_ecef, to_geodetic
 from .engagement import guidance_window
 from .interceptor import (MIN_COAST, N_PARAMS, P_BURN, P_SPEED, Battery, _golden_min, earliest_arrival_one,
-                          within_limits)
+                          ellipsoid_of, within_limits)
 
 WESTERN_BASES = ("kozelsk", "teykovo", "vypolzovo", "tatishchevo", "yoshkar-ola")
 """Launch areas of the deterrent scenario west of the Volga region (the bases closest to the
@@ -174,22 +174,22 @@ def _num(x):
 
 
 @njit(cache=True)
-def _latest_one(pos, alt, t, site, params, gm, omega, r_floor, k):
+def _latest_one(pos, alt, t, site, params, gm, omega, ellipsoid, k):
     """t_k - earliest arrival at sample k (launch no earlier than the threat's), NaN if none."""
     work = np.empty(9)
     b = np.empty(3)
     v = np.empty(3)
     p = pos[k]
-    if math.isnan(p[0]) or not within_limits(site, p, alt[k], params):
+    if math.isnan(p[0]) or not within_limits(site, p, alt[k], params, ellipsoid):
         return math.nan
-    tau_a = earliest_arrival_one(site, p, t[k], params, gm, omega, r_floor, b, v, work)
+    tau_a = earliest_arrival_one(site, p, t[k], params, gm, omega, ellipsoid, b, v, work)
     if math.isnan(tau_a):
         return math.nan
     return t[k] - tau_a
 
 
 @njit(cache=True, parallel=True)
-def _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, stride, win, out):
+def _latest_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, stride, win, out):
     """out[i, j] = max over samples of t_k - tau_a(k): a coarse pass every ``stride`` samples,
     then every sample within ``stride`` of the best coarse one (the function is smooth).
     Samples outside the guidance window ``win[i, j]`` are skipped."""
@@ -202,7 +202,7 @@ def _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, stride, win, 
             for k in range(0, m, stride):
                 if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
                     continue
-                x = _latest_one(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, k)
+                x = _latest_one(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, k)
                 if x > best:
                     best = x
                     kbest = k
@@ -213,19 +213,19 @@ def _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, stride, win, 
             for k in range(lo, hi):
                 if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
                     continue
-                x = _latest_one(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, k)
+                x = _latest_one(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, k)
                 if x > best:
                     best = x
             out[i, j] = best if best > -math.inf else math.nan
 
 
 @njit(cache=True)
-def _speed_at(pos, alt, t, site, params, gm, omega, r_floor, l0, k, res):
+def _speed_at(pos, alt, t, site, params, gm, omega, ellipsoid, l0, k, res):
     """Lowest needed burnout speed to sample k with launch >= l0; res <- (speed, flight time)."""
     res[0] = math.inf
     res[1] = math.nan
     p = pos[k]
-    if math.isnan(p[0]) or not within_limits(site, p, alt[k], params):
+    if math.isnan(p[0]) or not within_limits(site, p, alt[k], params, ellipsoid):
         return
     tau_lo = params[P_BURN] + MIN_COAST
     tau_hi = t[k] - l0
@@ -234,13 +234,13 @@ def _speed_at(pos, alt, t, site, params, gm, omega, r_floor, l0, k, res):
     work = np.empty(9)
     b = np.empty(3)
     v = np.empty(3)
-    tau, f = _golden_min(site, p, tau_lo, tau_hi, params, gm, omega, r_floor, b, v, work, 1e-2, False)
+    tau, f = _golden_min(site, p, tau_lo, tau_hi, params, gm, omega, ellipsoid, b, v, work, 1e-2, False)
     res[0] = f + params[P_SPEED]
     res[1] = tau
 
 
 @njit(cache=True, parallel=True)
-def _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, r_floor, l0, stride, win, out_speed, out_time):
+def _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, ellipsoid, l0, stride, win, out_speed, out_time):
     """Per flight i and battery j, with the burnout geometry of ``speed[i, j]``: minimum over
     samples of the needed speed (coarse pass every ``stride`` samples, then refined); samples
     outside the guidance window ``win[i, j]`` are skipped."""
@@ -262,7 +262,7 @@ def _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, r_floor, l0,
             for k in range(0, m, stride):
                 if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
                     continue
-                _speed_at(pos[i], alt[i], t, sites[j], par, gm, omega, r_floor, l0[i, j], k, res)
+                _speed_at(pos[i], alt[i], t, sites[j], par, gm, omega, ellipsoid, l0[i, j], k, res)
                 if res[0] < best:
                     best = res[0]
                     kbest = k
@@ -273,7 +273,7 @@ def _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, r_floor, l0,
             for k in range(lo, hi):
                 if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
                     continue
-                _speed_at(pos[i], alt[i], t, sites[j], par, gm, omega, r_floor, l0[i, j], k, res)
+                _speed_at(pos[i], alt[i], t, sites[j], par, gm, omega, ellipsoid, l0[i, j], k, res)
                 if res[0] < best:
                     best = res[0]
                     kbest = k
@@ -304,7 +304,7 @@ def _arrays(trajectories, batteries):
                 0.0, earth).reshape(nb, 3))
     omega = earth.rotation_rate if models.rotation else 0.0
     t = np.ascontiguousarray(trajectories.time, dtype=float)
-    return pos, np.ascontiguousarray(alt.reshape(n, m)), t, sites, params, earth.gm, omega, earth.polar_radius
+    return pos, np.ascontiguousarray(alt.reshape(n, m)), t, sites, params, earth.gm, omega, ellipsoid_of(earth)
 
 
 def _track(track_time, n, nb):
@@ -322,9 +322,9 @@ def latest_launch(trajectories, batteries: list[Battery], stride: int = 5, inter
     range (maximum over samples of t_k minus the earliest arrival there) and inside its
     guidance window (``intercept_window`` (N, B, 2), as `engagement.engage`; None = any
     time); NaN if none."""
-    pos, alt, t, sites, params, gm, omega, r_floor = _arrays(trajectories, batteries)
+    pos, alt, t, sites, params, gm, omega, ellipsoid = _arrays(trajectories, batteries)
     out = np.empty((pos.shape[0], len(batteries)))
-    _latest_kernel(pos, alt, t, sites, params, gm, omega, r_floor, max(1, int(stride)),
+    _latest_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, max(1, int(stride)),
                    guidance_window(intercept_window, pos.shape[0], len(batteries)), out)
     return out
 
@@ -338,7 +338,7 @@ def minimum_speed(trajectories, batteries: list[Battery], track_time, stride: in
     of the battery's interceptor; the burnout point moves with the speed (fixed-point
     iteration to `SPEED_TOL`). Only intercepts inside ``intercept_window`` ((N, B, 2), None =
     any time) count. NaN where never tracked or nothing lies inside the limits."""
-    pos, alt, t, sites, params, gm, omega, r_floor = _arrays(trajectories, batteries)
+    pos, alt, t, sites, params, gm, omega, ellipsoid = _arrays(trajectories, batteries)
     n, nb = pos.shape[0], len(batteries)
     win = guidance_window(intercept_window, n, nb)
     l0 = np.ascontiguousarray(_track(track_time, n, nb) + params[None, :, 6])
@@ -347,7 +347,7 @@ def minimum_speed(trajectories, batteries: list[Battery], track_time, stride: in
     out_t = np.empty((n, nb))
     for _ in range(max_iter):
         new = np.empty((n, nb))
-        _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, r_floor, l0, max(1, int(stride)), win, new,
+        _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, ellipsoid, l0, max(1, int(stride)), win, new,
                           out_t)
         done = np.all(~(np.abs(new - speed) > SPEED_TOL))
         speed = np.ascontiguousarray(new)

@@ -44,8 +44,8 @@ from numba import njit, prange
 from .arrival_table import EMPTY_TABLE, is_cached, lookup, pack, packed_views, table_for
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
-                          Battery, _ground_range, arrival_near, earliest_arrival, feasible_time_one, max_coast_speed,
-                          reach)
+                          Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
+                          max_coast_speed, reach)
 from .trajectory import Models, Trajectory, fly_states
 
 DEFAULT_KILL_ASSESSMENT = 30.0
@@ -97,7 +97,7 @@ class Engagement:
 
 
 @njit(cache=True)
-def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, kill_assessment, work, b, v, feas,
+def _engage_pair(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, work, b, v, feas,
                  res):
     """One threat x one battery. res <- [launch_latest, first_time, last_time, first_k, shots].
     ``win`` = (earliest, latest) intercept time the guidance allows (samples outside are not
@@ -132,7 +132,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, k
         tau_hi = t[k] - l0
         if tau_hi < tau_lo:
             continue
-        if _ground_range(site, p) > params[P_RANGE]:
+        if _ground_range(site, p, ellipsoid) > params[P_RANGE]:
             continue
         dx = p[0] - site[0]
         dy = p[1] - site[1]
@@ -140,7 +140,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, k
         dist = math.sqrt(dx * dx + dy * dy + dz * dz)
         if dist > powered + vmax * (tau_hi - t_burn) + w_r * tau_hi:
             continue
-        tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work)
+        tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work)
         if math.isnan(tau_f):
             continue
         feas[k] = tau_f
@@ -151,7 +151,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, k
         if next_launch == l0:
             ok = True
         else:
-            ok = not math.isnan(feasible_time_one(site, p, t[k] - next_launch, params, gm, omega, r_floor,
+            ok = not math.isnan(feasible_time_one(site, p, t[k] - next_launch, params, gm, omega, ellipsoid,
                                                   b, v, work))
         if ok:
             shots += 1
@@ -173,7 +173,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, k
         tau_bound = max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r))
         if t[k] - tau_bound <= latest:
             continue
-        tau_a = arrival_near(site, p, feas[k], guess, params, gm, omega, r_floor, b, v, work)
+        tau_a = arrival_near(site, p, feas[k], guess, params, gm, omega, ellipsoid, b, v, work)
         guess = tau_a
         if t[k] - tau_a > latest:
             latest = t[k] - tau_a
@@ -185,7 +185,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, r_floor, vmax, l0, win, k
 
 
 @njit(cache=True, parallel=True)
-def _engage_kernel(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, win, kill_assessment, out):
+def _engage_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, out):
     n = pos.shape[0]
     nb = sites.shape[0]
     for i in prange(n):
@@ -194,12 +194,12 @@ def _engage_kernel(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, win
         v = np.empty(3)
         feas = np.empty(t.shape[0])
         for j in range(nb):
-            _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, vmax[j], l0[i, j], win[i, j],
+            _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
                          kill_assessment, work, b, v, feas, out[i, j])
 
 
 @njit(cache=True)
-def _can_launch_by(site, p, t_k, launch, lam, mrg, params, gm, omega, r_floor, b, v, work):
+def _can_launch_by(site, p, t_k, launch, lam, mrg, params, gm, omega, ellipsoid, b, v, work):
     """Whether a shot launched at ``launch`` or later (s after threat launch) can intercept at
     sample p (time t_k): settled by the table's latest launch ``lam`` (= t_k - tabulated earliest
     arrival; NaN unknown) when it clears ``launch`` by its margin ``mrg``, else solved exactly
@@ -209,22 +209,22 @@ def _can_launch_by(site, p, t_k, launch, lam, mrg, params, gm, omega, r_floor, b
             return True
         if lam + mrg < launch:
             return False
-    return not math.isnan(feasible_time_one(site, p, t_k - launch, params, gm, omega, r_floor, b, v, work))
+    return not math.isnan(feasible_time_one(site, p, t_k - launch, params, gm, omega, ellipsoid, b, v, work))
 
 
 @njit(cache=True)
-def _latest_at(site, p, t_k, l0, params, gm, omega, r_floor, b, v, work, guess):
+def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess):
     """(latest launch t_k - earliest arrival, that arrival) for sample p at t_k when a launch at
     l0 or later reaches it (arrival warm-started from ``guess``); (-inf, NaN) otherwise."""
-    tau_f = feasible_time_one(site, p, t_k - l0, params, gm, omega, r_floor, b, v, work)
+    tau_f = feasible_time_one(site, p, t_k - l0, params, gm, omega, ellipsoid, b, v, work)
     if math.isnan(tau_f):
         return -math.inf, math.nan
-    tau_a = arrival_near(site, p, tau_f, guess, params, gm, omega, r_floor, b, v, work)
+    tau_a = arrival_near(site, p, tau_f, guess, params, gm, omega, ellipsoid, b, v, work)
     return t_k - tau_a, tau_a
 
 
 @njit(cache=True)
-def _engage_pair_tabled(pos, t, site, params, gm, omega, r_floor, vmax, l0, win, kill_assessment, frame, axes, tau,
+def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frame, axes, tau,
                         margin, a_eq, flat, work, b, v, lam, mrg, res):
     """`_engage_pair` with an arrival table (`arrival_table`): the same candidate samples and
     rules, but each decision (first and last opportunity, shoot-look-shoot shots, latest launch)
@@ -271,7 +271,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, r_floor, vmax, l0, win,
         tau_hi = t[k] - l0
         if tau_hi < tau_lo:
             continue
-        if _ground_range(site, p) > params[P_RANGE]:
+        if _ground_range(site, p, ellipsoid) > params[P_RANGE]:
             continue
         dx = p[0] - site[0]
         dy = p[1] - site[1]
@@ -284,7 +284,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, r_floor, vmax, l0, win,
             mrg[k] = look[1]
         else:
             mrg[k] = math.inf
-        if first < 0 and _can_launch_by(site, p, t[k], l0, lam[k], mrg[k], params, gm, omega, r_floor, b, v, work):
+        if first < 0 and _can_launch_by(site, p, t[k], l0, lam[k], mrg[k], params, gm, omega, ellipsoid, b, v, work):
             first = k
     if first < 0:
         return
@@ -294,12 +294,12 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, r_floor, vmax, l0, win,
     for k in range(first + 1, end):
         if mrg[k] < 0.0 or t[k] - next_launch < tau_lo:
             continue
-        if _can_launch_by(site, pos[k], t[k], next_launch, lam[k], mrg[k], params, gm, omega, r_floor, b, v, work):
+        if _can_launch_by(site, pos[k], t[k], next_launch, lam[k], mrg[k], params, gm, omega, ellipsoid, b, v, work):
             shots += 1
             next_launch = t[k] + kill_assessment
     last = first
     for k in range(end - 1, first, -1):
-        if mrg[k] >= 0.0 and _can_launch_by(site, pos[k], t[k], l0, lam[k], mrg[k], params, gm, omega, r_floor,
+        if mrg[k] >= 0.0 and _can_launch_by(site, pos[k], t[k], l0, lam[k], mrg[k], params, gm, omega, ellipsoid,
                                             b, v, work):
             last = k
             break
@@ -313,7 +313,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, r_floor, vmax, l0, win,
     latest = -math.inf
     guess = math.nan
     if best >= 0:
-        latest, guess = _latest_at(site, pos[best], t[best], l0, params, gm, omega, r_floor, b, v, work, guess)
+        latest, guess = _latest_at(site, pos[best], t[best], l0, params, gm, omega, ellipsoid, b, v, work, guess)
     for k in range(last, first - 1, -1):
         if mrg[k] < 0.0 or k == best:
             continue
@@ -328,7 +328,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, r_floor, vmax, l0, win,
             dist = math.sqrt(dx * dx + dy * dy + dz * dz)
             if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
                 continue
-        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, r_floor, b, v, work, guess)
+        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
         if not math.isnan(tau_a):
             guess = tau_a
         if lam_k > latest:
@@ -341,7 +341,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, r_floor, vmax, l0, win,
 
 
 @njit(cache=True, parallel=True)
-def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, r_floor, vmax, l0, win, kill_assessment, tabled,
+def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
                           frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, out):
     """`_engage_kernel` with arrival tables for the batteries where ``tabled[j]`` (table j of the
     packed arrays); the others run the exact pair kernel on the heights ``alt`` (which may be
@@ -357,11 +357,11 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, r_floor, vmax, 
         for j in range(nb):
             if tabled[j]:
                 tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
-                _engage_pair_tabled(pos[i], t, sites[j], params[j], gm, omega, r_floor, vmax[j], l0[i, j], win[i, j],
+                _engage_pair_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
                                     kill_assessment, frames[j], axes[j], tj, mj, a_eq, flat, work, b, v, lam, mrg,
                                     out[i, j])
             else:
-                _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, r_floor, vmax[j], l0[i, j], win[i, j],
+                _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
                              kill_assessment, work, b, v, lam, out[i, j])
 
 
@@ -467,21 +467,22 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
     vmax = np.array([max_coast_speed(params[j], float(np.linalg.norm(sites[j])), earth.gm, omega) for j in range(nb)])
     out = np.empty((n, nb, 5))
     time = np.ascontiguousarray(trajectories.time, dtype=float)
+    ell = ellipsoid_of(earth)
     if method == "exact" or nb == 0 or n == 0:
         alt = np.empty((n, m))
         _heights(pos, earth.equatorial_radius, earth.flattening, alt)
-        _engage_kernel(pos, alt, time, sites, params, earth.gm, omega, earth.polar_radius, vmax, l0, win,
+        _engage_kernel(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
                        float(kill_assessment), out)
     else:
-        tabled = np.array([n >= TABLE_MIN_FLIGHTS or is_cached(sites[j], params[j], earth.gm, omega, earth.polar_radius)
+        tabled = np.array([n >= TABLE_MIN_FLIGHTS or is_cached(sites[j], params[j], earth.gm, omega, ell)
                            for j in range(nb)])
-        tables = [table_for(sites[j], params[j], earth.gm, omega, earth.polar_radius) if tabled[j] else EMPTY_TABLE
+        tables = [table_for(sites[j], params[j], earth.gm, omega, ell) if tabled[j] else EMPTY_TABLE
                   for j in range(nb)]
         tb = pack(tables)
         alt = np.empty((n, 0 if tabled.all() else m))  # heights only for batteries engaged exactly
         if not tabled.all():
             _heights(pos, earth.equatorial_radius, earth.flattening, alt)
-        _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, earth.polar_radius, vmax, l0, win,
+        _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
                               float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
                               tb.margin_start, tb.tau, tb.margin, earth.equatorial_radius, earth.flattening, out)
     first_k = out[:, :, 3].astype(np.int64)

@@ -16,15 +16,19 @@ Reach model (physics first, nothing about guidance or propulsion design):
 * Coast: a Keplerian arc from B to P (Lambert's problem, short way, zero revolutions) in the
   inertial frame; the Earth turns under it when rotation is on (the launch site and B move
   with the Earth, P is an Earth-fixed point at the intercept time). The burnout speed the arc
-  needs is its speed relative to the rotating Earth at B. Arcs whose perigee between B and P
-  lies below the surface are rejected. The coast is in vacuum: drag on the interceptor is not
-  modelled, even when ``models.drag`` is on (it matters only for intercepts low in the
-  atmosphere, e.g. THAAD's lower band).
+  needs is its speed relative to the rotating Earth at B. Arcs that pass below the model
+  surface between B and P are rejected: where the arc's perigee lies between B and P, its
+  lowest height above the local ellipsoid surface (geodetic height, searched along the arc
+  around the perigee) must not be negative; elsewhere the arc's height is concave in time
+  and lowest at B or P, which lie above the surface. The coast is in vacuum: drag on the
+  interceptor is not modelled, even when ``models.drag`` is on (it matters only for intercepts
+  low in the atmosphere, e.g. THAAD's lower band).
 * P is reachable at flight time tau (seconds after launch, tau > burn_time) if the needed
   ground-relative burnout speed is at most the interceptor's, P's altitude lies in
-  [min_intercept_alt, max_intercept_alt] and its ground range from the site is at most
-  ``max_range``. The needed speed, as a function of tau, falls to a minimum (near the
-  minimum-energy arc) and then rises; shieldsim relies on this single minimum to find the
+  [min_intercept_alt, max_intercept_alt] and its ground range from the site -- the geodesic on
+  the model ellipsoid (WGS84) from the site to P's ground point -- is at most ``max_range``.
+  The needed speed, as a function of tau, falls to a minimum (near the minimum-energy arc)
+  and then rises; shieldsim relies on this single minimum to find the
   earliest arrival (the smallest tau with a low enough speed) by bracketing and regula falsi.
   The kill vehicle's own divert, guidance and seeker are not modelled.
 
@@ -41,7 +45,7 @@ from pathlib import Path
 import numpy as np
 from numba import njit, prange
 
-from .earth import geodesic_direct, to_ecef, to_geodetic
+from .earth import geodesic_direct, geodetic_height_one, surface_distance, surface_distance_one, to_ecef, to_geodetic
 from .kepler import lambert_one
 from .trajectory import Models
 from .units import si, unit_of
@@ -250,12 +254,13 @@ def burnout_point(site, p, params, out):
 
 
 @njit(cache=True)
-def speed_needed_one(site, p, tau, params, gm, omega, r_floor, b_ecef, v_rel, work):
+def speed_needed_one(site, p, tau, params, gm, omega, ellipsoid, b_ecef, v_rel, work):
     """Ground-relative burnout speed (m/s) needed to be at Earth-fixed point p exactly ``tau``
     seconds after launch from ``site``. Writes the burnout point (Earth-fixed, at burnout) to
     ``b_ecef`` and the Earth-relative burnout velocity in Earth-fixed axes to ``v_rel``.
     Returns inf when no arc exists (coast not positive, degenerate geometry, or an arc that
-    dips below ``r_floor``). ``work`` is scratch space of length >= 9."""
+    passes below the surface of ``ellipsoid`` = (equatorial radius m, flattening), see
+    `arc_clears_surface`). ``work`` is scratch space of length >= 9."""
     tc = tau - params[P_BURN]
     if not (tc > 0.0):
         return math.inf
@@ -273,15 +278,8 @@ def speed_needed_one(site, p, tau, params, gm, omega, r_floor, b_ecef, v_rel, wo
         return math.inf
     vr1 = b_in[0] * v1[0] + b_in[1] * v1[1] + b_in[2] * v1[2]
     vr2 = p[0] * v2[0] + p[1] * v2[1] + p[2] * v2[2]
-    if vr1 < 0.0 and vr2 > 0.0:  # perigee passed between B and P: check it clears the floor
-        hx = b_in[1] * v1[2] - b_in[2] * v1[1]
-        hy = b_in[2] * v1[0] - b_in[0] * v1[2]
-        hz = b_in[0] * v1[1] - b_in[1] * v1[0]
-        h2 = hx * hx + hy * hy + hz * hz
-        rb = math.sqrt(b_in[0] ** 2 + b_in[1] ** 2 + b_in[2] ** 2)
-        energy = 0.5 * (v1[0] ** 2 + v1[1] ** 2 + v1[2] ** 2) - gm / rb
-        ecc = math.sqrt(max(0.0, 1.0 + 2.0 * energy * h2 / (gm * gm)))
-        if h2 / gm / (1.0 + ecc) < r_floor:
+    if vr1 < 0.0 and vr2 > 0.0:  # perigee passed between B and P: check it clears the surface
+        if not arc_clears_surface(b_in, v1, p, gm, ellipsoid[0], ellipsoid[1]):
             return math.inf
     # Earth-relative velocity in inertial axes, then rotated into Earth-fixed axes at burnout.
     wx = v1[0] + omega * b_in[1]
@@ -293,21 +291,99 @@ def speed_needed_one(site, p, tau, params, gm, omega, r_floor, b_ecef, v_rel, wo
     return math.sqrt(wx * wx + wy * wy + wz * wz)
 
 
+_ARC_SAMPLES = 16
+
+
 @njit(cache=True)
-def _excess(site, p, tau, params, gm, omega, r_floor, b, v, work):
+def _arc_height(px, py, pz, qx, qy, qz, semi_latus, ecc, nu, a_eq, f):
+    """Geodetic height (m) above the ellipsoid (a_eq, f) of the conic point at true anomaly nu
+    (perifocal unit vectors P, Q; semi-latus rectum m; eccentricity). Rotation about z leaves
+    it unchanged, so inertial coordinates serve."""
+    r = semi_latus / (1.0 + ecc * math.cos(nu))
+    c, s = math.cos(nu), math.sin(nu)
+    return geodetic_height_one(r * (c * px + s * qx), r * (c * py + s * qy), r * (c * pz + s * qz), a_eq, f)[1]
+
+
+@njit(cache=True)
+def arc_clears_surface(r1, v1, r2, gm, a_eq, f):
+    """True if the conic arc from r1 (velocity v1) to r2 (m, m/s; inertial, the perigee passed
+    between them) stays on or above the ellipsoid of equatorial radius a_eq (m) and flattening
+    f. The perigee radius settles most arcs (above the equator's radius: clear; below the
+    pole's: not); otherwise the geodetic height is sampled over the true anomaly from r1 to r2
+    and its minimum refined by golden section, stopping as soon as a point below is found."""
+    hx = r1[1] * v1[2] - r1[2] * v1[1]
+    hy = r1[2] * v1[0] - r1[0] * v1[2]
+    hz = r1[0] * v1[1] - r1[1] * v1[0]
+    h2 = hx * hx + hy * hy + hz * hz
+    hn = math.sqrt(h2)
+    rn = math.sqrt(r1[0] ** 2 + r1[1] ** 2 + r1[2] ** 2)
+    semi_latus = h2 / gm
+    # eccentricity vector e = v x h / gm - r / |r|
+    ex = (v1[1] * hz - v1[2] * hy) / gm - r1[0] / rn
+    ey = (v1[2] * hx - v1[0] * hz) / gm - r1[1] / rn
+    ez = (v1[0] * hy - v1[1] * hx) / gm - r1[2] / rn
+    ecc = math.sqrt(ex * ex + ey * ey + ez * ez)
+    r_peri = semi_latus / (1.0 + ecc)
+    if r_peri >= a_eq:
+        return True
+    if r_peri < a_eq * (1.0 - f):
+        return False
+    if ecc > 1e-12:
+        px, py, pz = ex / ecc, ey / ecc, ez / ecc
+    else:  # circular: any in-plane axis will do
+        px, py, pz = r1[0] / rn, r1[1] / rn, r1[2] / rn
+    qx = (hy * pz - hz * py) / hn
+    qy = (hz * px - hx * pz) / hn
+    qz = (hx * py - hy * px) / hn
+    nu1 = math.atan2(r1[0] * qx + r1[1] * qy + r1[2] * qz, r1[0] * px + r1[1] * py + r1[2] * pz)
+    nu2 = math.atan2(r2[0] * qx + r2[1] * qy + r2[2] * qz, r2[0] * px + r2[1] * py + r2[2] * pz)
+    if nu2 < nu1:
+        nu2 += 2.0 * math.pi
+    step = (nu2 - nu1) / _ARC_SAMPLES
+    best_nu, best_h = nu1, math.inf
+    for k in range(_ARC_SAMPLES + 1):
+        nu = nu1 + k * step
+        h = _arc_height(px, py, pz, qx, qy, qz, semi_latus, ecc, nu, a_eq, f)
+        if h < 0.0:
+            return False
+        if h < best_h:
+            best_nu, best_h = nu, h
+    lo, hi = max(nu1, best_nu - step), min(nu2, best_nu + step)
+    x1 = hi - _GOLDEN * (hi - lo)
+    x2 = lo + _GOLDEN * (hi - lo)
+    h1 = _arc_height(px, py, pz, qx, qy, qz, semi_latus, ecc, x1, a_eq, f)
+    h2_ = _arc_height(px, py, pz, qx, qy, qz, semi_latus, ecc, x2, a_eq, f)
+    for _ in range(100):
+        if h1 < 0.0 or h2_ < 0.0:
+            return False
+        if hi - lo <= 1e-10:
+            break
+        if h1 <= h2_:
+            hi, x2, h2_ = x2, x1, h1
+            x1 = hi - _GOLDEN * (hi - lo)
+            h1 = _arc_height(px, py, pz, qx, qy, qz, semi_latus, ecc, x1, a_eq, f)
+        else:
+            lo, x1, h1 = x1, x2, h2_
+            x2 = lo + _GOLDEN * (hi - lo)
+            h2_ = _arc_height(px, py, pz, qx, qy, qz, semi_latus, ecc, x2, a_eq, f)
+    return True
+
+
+@njit(cache=True)
+def _excess(site, p, tau, params, gm, omega, ellipsoid, b, v, work):
     """Needed minus available ground-relative burnout speed (m/s) to be at p at flight time tau
     (s after launch); <= 0 where p is reachable then, inf where no arc exists."""
-    return speed_needed_one(site, p, tau, params, gm, omega, r_floor, b, v, work) - params[P_SPEED]
+    return speed_needed_one(site, p, tau, params, gm, omega, ellipsoid, b, v, work) - params[P_SPEED]
 
 
 @njit(cache=True)
-def _golden_min(site, p, lo, hi, params, gm, omega, r_floor, b, v, work, tol, stop_when_feasible):
+def _golden_min(site, p, lo, hi, params, gm, omega, ellipsoid, b, v, work, tol, stop_when_feasible):
     """Minimum of the needed speed excess over flight times in [lo, hi] (golden section);
     with ``stop_when_feasible`` it returns as soon as a time with excess <= 0 is found."""
     x1 = hi - _GOLDEN * (hi - lo)
     x2 = lo + _GOLDEN * (hi - lo)
-    f1 = _excess(site, p, x1, params, gm, omega, r_floor, b, v, work)
-    f2 = _excess(site, p, x2, params, gm, omega, r_floor, b, v, work)
+    f1 = _excess(site, p, x1, params, gm, omega, ellipsoid, b, v, work)
+    f2 = _excess(site, p, x2, params, gm, omega, ellipsoid, b, v, work)
     for _ in range(200):
         if hi - lo <= tol:
             break
@@ -317,19 +393,19 @@ def _golden_min(site, p, lo, hi, params, gm, omega, r_floor, b, v, work, tol, st
             hi = x2
             x2, f2 = x1, f1
             x1 = hi - _GOLDEN * (hi - lo)
-            f1 = _excess(site, p, x1, params, gm, omega, r_floor, b, v, work)
+            f1 = _excess(site, p, x1, params, gm, omega, ellipsoid, b, v, work)
         else:
             lo = x1
             x1, f1 = x2, f2
             x2 = lo + _GOLDEN * (hi - lo)
-            f2 = _excess(site, p, x2, params, gm, omega, r_floor, b, v, work)
+            f2 = _excess(site, p, x2, params, gm, omega, ellipsoid, b, v, work)
     if f1 <= f2:
         return x1, f1
     return x2, f2
 
 
 @njit(cache=True)
-def feasible_time_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work):
+def feasible_time_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work):
     """A flight time tau in [burn_time + MIN_COAST, tau_hi] (s after launch) at which point p
     can be reached: tau_hi itself when that works, NaN when no such time exists.
 
@@ -339,53 +415,53 @@ def feasible_time_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work):
     tau_lo = params[P_BURN] + MIN_COAST
     if not (tau_hi >= tau_lo):
         return math.nan
-    f_hi = _excess(site, p, tau_hi, params, gm, omega, r_floor, b, v, work)
+    f_hi = _excess(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work)
     if f_hi <= 0.0:
         return tau_hi
     delta = min(0.5, 0.5 * (tau_hi - tau_lo))
     if delta <= 0.0:
         return math.nan
-    f_d = _excess(site, p, tau_hi - delta, params, gm, omega, r_floor, b, v, work)
+    f_d = _excess(site, p, tau_hi - delta, params, gm, omega, ellipsoid, b, v, work)
     if not (f_d < f_hi):
         return math.nan  # falling (or infeasible) at tau_hi: the minimum lies beyond tau_hi
-    t_min, f_min = _golden_min(site, p, tau_lo, tau_hi, params, gm, omega, r_floor, b, v, work, 1e-2, True)
+    t_min, f_min = _golden_min(site, p, tau_lo, tau_hi, params, gm, omega, ellipsoid, b, v, work, 1e-2, True)
     if f_min > 0.0:
         return math.nan
     return t_min
 
 
 @njit(cache=True)
-def arrival_before(site, p, tau_f, params, gm, omega, r_floor, b, v, work):
+def arrival_before(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work):
     """Earliest flight time at which p can be reached, given a feasible flight time tau_f."""
     tau_lo = params[P_BURN] + MIN_COAST
-    f_lo = _excess(site, p, tau_lo, params, gm, omega, r_floor, b, v, work)
+    f_lo = _excess(site, p, tau_lo, params, gm, omega, ellipsoid, b, v, work)
     if f_lo <= 0.0:
         return tau_lo
-    f_hi = _excess(site, p, tau_f, params, gm, omega, r_floor, b, v, work)
-    return _crossing(site, p, tau_lo, f_lo, tau_f, f_hi, params, gm, omega, r_floor, b, v, work)
+    f_hi = _excess(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
+    return _crossing(site, p, tau_lo, f_lo, tau_f, f_hi, params, gm, omega, ellipsoid, b, v, work)
 
 
 @njit(cache=True)
-def arrival_near(site, p, tau_f, guess, params, gm, omega, r_floor, b, v, work):
+def arrival_near(site, p, tau_f, guess, params, gm, omega, ellipsoid, b, v, work):
     """As `arrival_before`, warm-started from a ``guess`` of the answer (e.g. the earliest
     arrival at a neighbouring point): the crossing is bracketed by steps of 1, 2, 4 ... s
     from the guess, then refined. Falls back to `arrival_before` without a usable guess."""
     tau_lo = params[P_BURN] + MIN_COAST
     if not (guess > tau_lo and guess < tau_f):
-        return arrival_before(site, p, tau_f, params, gm, omega, r_floor, b, v, work)
-    fg = _excess(site, p, guess, params, gm, omega, r_floor, b, v, work)
+        return arrival_before(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
+    fg = _excess(site, p, guess, params, gm, omega, ellipsoid, b, v, work)
     d = 1.0
     if fg <= 0.0:  # the feasible interval contains the guess: step down out of it
         hi, f_hi = guess, fg
         while True:
             lo = hi - d
             if lo <= tau_lo:
-                f_lo = _excess(site, p, tau_lo, params, gm, omega, r_floor, b, v, work)
+                f_lo = _excess(site, p, tau_lo, params, gm, omega, ellipsoid, b, v, work)
                 if f_lo <= 0.0:
                     return tau_lo
                 lo = tau_lo
                 break
-            f_lo = _excess(site, p, lo, params, gm, omega, r_floor, b, v, work)
+            f_lo = _excess(site, p, lo, params, gm, omega, ellipsoid, b, v, work)
             if f_lo > 0.0:
                 break
             hi, f_hi = lo, f_lo
@@ -396,29 +472,29 @@ def arrival_near(site, p, tau_f, guess, params, gm, omega, r_floor, b, v, work):
             hi = lo + d
             if hi >= tau_f:
                 hi = tau_f
-                f_hi = _excess(site, p, hi, params, gm, omega, r_floor, b, v, work)
+                f_hi = _excess(site, p, hi, params, gm, omega, ellipsoid, b, v, work)
                 break
-            f_hi = _excess(site, p, hi, params, gm, omega, r_floor, b, v, work)
+            f_hi = _excess(site, p, hi, params, gm, omega, ellipsoid, b, v, work)
             if f_hi <= 0.0:
                 break
             lo, f_lo = hi, f_hi
             d *= 2.0
-    return _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, r_floor, b, v, work)
+    return _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, ellipsoid, b, v, work)
 
 
 @njit(cache=True)
-def earliest_arrival_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work):
+def earliest_arrival_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work):
     """Smallest flight time tau (s after launch) in [burn_time + MIN_COAST, tau_hi] at which
     point p can be reached (to ``ARRIVAL_TOL``), NaN if none. Altitude and range limits are
     not checked here."""
-    tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, r_floor, b, v, work)
+    tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work)
     if math.isnan(tau_f):
         return math.nan
-    return arrival_before(site, p, tau_f, params, gm, omega, r_floor, b, v, work)
+    return arrival_before(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
 
 
 @njit(cache=True)
-def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, r_floor, b, v, work):
+def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, ellipsoid, b, v, work):
     """Smallest tau in (lo, hi] with excess <= 0, given excess(lo) > 0 >= excess(hi): Illinois
     regula falsi while both ends are finite, bisection otherwise; to ``ARRIVAL_TOL``."""
     side = 0
@@ -431,7 +507,7 @@ def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, r_floor, b, v, wor
             x = min(max(x, lo + 0.1 * ARRIVAL_TOL), hi - 0.1 * ARRIVAL_TOL)
         else:
             x = 0.5 * (lo + hi)
-        fx = _excess(site, p, x, params, gm, omega, r_floor, b, v, work)
+        fx = _excess(site, p, x, params, gm, omega, ellipsoid, b, v, work)
         if fx <= 0.0:
             hi, f_hi = x, fx
             if side == -1:
@@ -448,23 +524,25 @@ def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, r_floor, b, v, wor
 
 
 @njit(cache=True)
-def _ground_range(site, p):
-    """Ground range (m) from the Earth-fixed site to the ground point of p (m), along the
-    sphere of the site's geocentric radius."""
-    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
-    cx = site[1] * p[2] - site[2] * p[1]
-    cy = site[2] * p[0] - site[0] * p[2]
-    cz = site[0] * p[1] - site[1] * p[0]
-    return rs * math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), (site[0] * p[0] + site[1] * p[1] + site[2] * p[2]))
+def _ground_range(site, p, ellipsoid):
+    """Ground range (m) from the Earth-fixed site to the ground point of p (m): the geodesic
+    on the ellipsoid (equatorial radius, flattening) between their geodetic positions
+    (Vincenty's inverse formula; inf where it does not converge, which happens only for
+    nearly antipodal points, far beyond any interceptor's range)."""
+    a_eq, f = ellipsoid[0], ellipsoid[1]
+    lat1 = geodetic_height_one(site[0], site[1], site[2], a_eq, f)[0]
+    lat2 = geodetic_height_one(p[0], p[1], p[2], a_eq, f)[0]
+    d = surface_distance_one(lat1, math.atan2(site[1], site[0]), lat2, math.atan2(p[1], p[0]), a_eq, f)
+    return math.inf if math.isnan(d) else d
 
 
 @njit(cache=True)
-def within_limits(site, p, alt, params):
+def within_limits(site, p, alt, params, ellipsoid):
     """True if a point at altitude ``alt`` (m) lies in the interceptor's altitude band and
-    within its maximum ground range of the site."""
+    within its maximum ground range (geodesic on ``ellipsoid``) of the site."""
     if not (alt >= params[P_MIN_ALT] and alt <= params[P_MAX_ALT]):
         return False
-    return _ground_range(site, p) <= params[P_RANGE]
+    return _ground_range(site, p, ellipsoid) <= params[P_RANGE]
 
 
 @njit(cache=True)
@@ -477,28 +555,28 @@ def max_coast_speed(params, rs, gm, omega):
 
 
 @njit(cache=True, parallel=True)
-def _reach_kernel(site, p, tau, params, gm, omega, r_floor, speed, b_out, v_out):
+def _reach_kernel(site, p, tau, params, gm, omega, ellipsoid, speed, b_out, v_out):
     for i in prange(p.shape[0]):
         work = np.empty(9)
-        speed[i] = speed_needed_one(site[i], p[i], tau[i], params, gm, omega, r_floor, b_out[i], v_out[i], work)
+        speed[i] = speed_needed_one(site[i], p[i], tau[i], params, gm, omega, ellipsoid, b_out[i], v_out[i], work)
 
 
 @njit(cache=True, parallel=True)
-def _earliest_kernel(site, p, tau_hi, params, gm, omega, r_floor, out):
+def _earliest_kernel(site, p, tau_hi, params, gm, omega, ellipsoid, out):
     for i in prange(p.shape[0]):
         work = np.empty(9)
         b = np.empty(3)
         v = np.empty(3)
-        out[i] = earliest_arrival_one(site[i], p[i], tau_hi[i], params, gm, omega, r_floor, b, v, work)
+        out[i] = earliest_arrival_one(site[i], p[i], tau_hi[i], params, gm, omega, ellipsoid, b, v, work)
 
 
 @njit(cache=True, parallel=True)
-def _min_speed_kernel(site, p, tau_hi, params, gm, omega, r_floor, tol, out_tau, out_speed):
+def _min_speed_kernel(site, p, tau_hi, params, gm, omega, ellipsoid, tol, out_tau, out_speed):
     for i in prange(p.shape[0]):
         work = np.empty(9)
         b = np.empty(3)
         v = np.empty(3)
-        t, f = _golden_min(site[i], p[i], params[P_BURN] + MIN_COAST, tau_hi[i], params, gm, omega, r_floor,
+        t, f = _golden_min(site[i], p[i], params[P_BURN] + MIN_COAST, tau_hi[i], params, gm, omega, ellipsoid,
                            b, v, work, tol, False)
         out_tau[i] = t
         out_speed[i] = f + params[P_SPEED]
@@ -521,7 +599,7 @@ class Reach:
         burnout_position: (N, 3) Earth-fixed burnout point at the burnout instant, m.
         burnout_velocity: (N, 3) Earth-relative velocity at burnout, Earth-fixed axes, m/s.
         altitude, ground_range: (N,) the point's geodetic altitude and ground range from the
-            site, m.
+            site (geodesic on the model ellipsoid to the point's ground position), m.
         models: the model switches used.
     """
 
@@ -548,9 +626,10 @@ def _setup(site_lat, site_lon, point, models):
     return site, point, omega, np.atleast_1d(alt)
 
 
-def _r_floor(models) -> float:
-    """Radius (m) an arc's perigee must clear: the model's polar radius (the lowest surface)."""
-    return models.earth.polar_radius
+def ellipsoid_of(earth) -> np.ndarray:
+    """The (equatorial radius m, flattening) pair the compiled kernels take for an
+    `earth.Earth`: arcs must clear its surface, ranges are its geodesics."""
+    return np.array([earth.equatorial_radius, earth.flattening])
 
 
 def reach(interceptor: Interceptor, site_lat, site_lon, point, flight_time, models: Models = Models()) -> Reach:
@@ -563,8 +642,8 @@ def reach(interceptor: Interceptor, site_lat, site_lon, point, flight_time, mode
     speed = np.empty(n)
     b = np.full((n, 3), np.nan)
     v = np.full((n, 3), np.nan)
-    _reach_kernel(site, point, tau, params, models.earth.gm, omega, _r_floor(models), speed, b, v)
-    ground = _ground_batch(site, point)
+    _reach_kernel(site, point, tau, params, models.earth.gm, omega, ellipsoid_of(models.earth), speed, b, v)
+    ground = _ground_batch(site, point, models.earth)
     in_limits = _in_limits(interceptor, alt, ground)
     ok = np.isfinite(speed)
     b[~ok] = np.nan
@@ -574,12 +653,12 @@ def reach(interceptor: Interceptor, site_lat, site_lon, point, flight_time, mode
                  burnout_position=b, burnout_velocity=v, altitude=alt, ground_range=ground, models=models)
 
 
-def _ground_batch(site, point):
-    """NumPy twin of `_ground_range`: ground range (m) on the sphere of each site's radius from
-    sites (N, 3) to the ground points of ``point`` (N, 3), Earth-fixed m."""
-    rs = np.linalg.norm(site, axis=1)
-    cross = np.linalg.norm(np.cross(site, point), axis=1)
-    return rs * np.arctan2(cross, np.sum(site * point, axis=1))
+def _ground_batch(site, point, earth):
+    """Batch twin of `_ground_range`: ground range (m), the geodesic on ``earth``, from sites
+    (N, 3) to the ground points of ``point`` (N, 3), Earth-fixed m."""
+    lat1, lon1, _ = to_geodetic(site, earth)
+    lat2, lon2, _ = to_geodetic(point, earth)
+    return np.asarray(surface_distance(lat1, lon1, lat2, lon2, earth), dtype=float)
 
 
 def _in_limits(interceptor: Interceptor, alt, ground) -> np.ndarray:
@@ -599,8 +678,8 @@ def earliest_arrival(interceptor: Interceptor, site_lat, site_lon, point, models
     n = point.shape[0]
     params = interceptor.params()
     tau = np.empty(n)
-    _earliest_kernel(site, point, np.full(n, float(max_time)), params, models.earth.gm, omega, _r_floor(models), tau)
-    ground = _ground_batch(site, point)
+    _earliest_kernel(site, point, np.full(n, float(max_time)), params, models.earth.gm, omega, ellipsoid_of(models.earth), tau)
+    ground = _ground_batch(site, point, models.earth)
     in_limits = _in_limits(interceptor, alt, ground)
     tau = np.where(in_limits, tau, np.nan)
     ok = np.isfinite(tau)
@@ -623,7 +702,7 @@ def minimum_speed(interceptor: Interceptor, site_lat, site_lon, point, models: M
     t = np.empty(n)
     v = np.empty(n)
     _min_speed_kernel(site, point, np.full(n, float(max_time)), interceptor.params(), models.earth.gm, omega,
-                      _r_floor(models), float(tol), t, v)
+                      ellipsoid_of(models.earth), float(tol), t, v)
     return v, t
 
 

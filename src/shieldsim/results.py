@@ -263,8 +263,9 @@ class DeterrentResult:
     """The deterrent matrix. ``fraction_engageable`` per battery is computed from ``pairs``
     when left None. ``speed_figure``: fraction engageable against interceptor speed;
     ``figures``: further plots (e.g. the map of tracks). ``published``: short notes comparing
-    with published studies (rendered as a list). ``homeland``: the homeland question
-    (`HomelandResult`), in phase-4 assessments."""
+    with published studies (rendered as a list). ``by_shape``: fraction engageable per battery
+    for each flight shape (shown side by side), with ``flights_by_shape`` and ``shape_note``.
+    ``homeland``: the homeland question (`HomelandResult`), in phase-4 assessments."""
 
     pairs: list[DeterrentPair]
     fraction_engageable: dict[str, float] | None = None
@@ -272,6 +273,9 @@ class DeterrentResult:
     figures: list = field(default_factory=list)
     published: list[str] = field(default_factory=list)
     notes: str = ""
+    by_shape: dict[str, dict[str, float]] | None = None  # flight shape -> battery -> fraction engageable
+    flights_by_shape: dict[str, int] | None = None  # flight shape -> flights counted
+    shape_note: str = ""  # how the shapes are defined
     homeland: HomelandResult | None = None
 
 

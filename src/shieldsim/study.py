@@ -320,10 +320,11 @@ def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step:
 
 
 def fly_within_reach(arch: Architecture, threat: str, lat, lon, target_lat, target_lon,
-                     step: float = DEFAULT_STEP_S, kind: str | None = None, apogee: float | None = None):
+                     step: float = DEFAULT_STEP_S, kind: str | None = None, apogee=None):
     """`fly` the pairs (lat, lon) -> (target_lat, target_lon) (rad, arrays) whose target lies
     within the class's reach from its launch point (`reachable`), leaving out those it cannot
-    fly in the shape.
+    fly in the shape. ``apogee`` (m, lofted/depressed): None (the scenario's), a scalar, or one
+    per pair.
 
     Returns (`trajectory.Aim` of the flown pairs, or None if none is flown; (M,) indices of the
     flown pairs, in the trajectory's order; {pair index: reason} for the pairs left out).
@@ -342,7 +343,7 @@ def fly_within_reach(arch: Architecture, threat: str, lat, lon, target_lat, targ
 
     try:
         traj = fly(arch, threat, lat[idx], lon[idx], target_lat[idx], target_lon[idx], step=step, kind=kind,
-                   unreachable="skip", apogee=apogee)
+                   unreachable="skip", apogee=apogee if np.ndim(apogee) == 0 else np.asarray(apogee, float)[idx])
     except AimError as err:  # the class can fly none of them in this shape
         reasons.update({int(i): " ".join(str(err).split()) for i in idx})
         return None, idx[:0], reasons
@@ -818,14 +819,34 @@ studies: a track as soon as the launch is reported)."""
 FORWARD_RADAR = "kurecik-tpy2"
 """Name of the forward radar removed by the ``no-forward-radar`` variant."""
 
+FLIGHT_SHAPES = ("minimum-energy", "depressed", "lofted")
+"""Flight shapes of the deterrent study (`trajectory.aim` kinds)."""
+
+SHAPE_APOGEE_FRACTION = {"depressed": 0.5, "lofted": 1.5}
+"""Apogee of a depressed / lofted deterrent flight as a fraction of the minimum-energy apogee of
+the same class between the same launch and aim points (free-flight apogee above WGS84).
+NOTIONAL shieldsim convention, not taken from a source: depressed (lower, faster) and lofted
+(higher, slower) ICBM and SLBM trajectories are discussed in the open literature, e.g.
+'Depressed Trajectory SLBMs', Science & Global Security 3 (1992) 101-159 (L. Gronlund and
+D. Wright; cited from a secondary listing, not verified against the original), but no
+published fraction is used here. Results depend on it: run the study at other fractions
+(``shieldsim deterrent --depressed-fraction/--lofted-fraction``) to see how much."""
+
+SHAPE_CONVENTION_SOURCE = ("NOTIONAL: apogee = fraction x the pair's minimum-energy apogee (shieldsim convention); "
+                           "depressed trajectories: 'Depressed Trajectory SLBMs', Science & Global Security 3 (1992) "
+                           "101-159, not verified against the original")
+
 
 def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str | None = None,
-                      step: float = DEFAULT_STEP_S, apogee: float | None = None):
+                      step: float = DEFAULT_STEP_S, apogee: float | None = None,
+                      apogee_fraction: float | None = None):
     """Fly every threat class of every launch area (``areas``, default all) to every aim point
     (``aim_names``, default all) the class can reach on the requested trajectory (``kind``,
-    default the scenario's; lofted/depressed need ``apogee`` in m or the scenario's
-    ``apogee_km``). Returns one `trajectory.Trajectory` (common time grid, NaN-padded), (N,)
-    labels base, threat, aim_point, and a list of (base, threat, aim_point, reason) left out."""
+    default the scenario's). Lofted/depressed flights need an apogee: ``apogee`` in m, else
+    ``apogee_fraction`` x the minimum-energy apogee of each pair (`SHAPE_APOGEE_FRACTION`), else
+    the scenario's ``apogee_km``. Returns one `trajectory.Trajectory` (common time grid,
+    NaN-padded), (N,) labels base, threat, aim_point, and a list of (base, threat, aim_point,
+    reason) left out."""
     from .trajectory import Trajectory
 
     sc = arch.scenario
@@ -837,14 +858,19 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
         pts = scen.launch_points(sc, area)
         for cls in sc.launch_areas[area].threats:
             shape = kind or sc.threats[cls].trajectory
-            if shape != "minimum-energy" and apogee is None and sc.threats[cls].apogee_km is None:
+            by_fraction = shape != "minimum-energy" and apogee is None and apogee_fraction is not None
+            if shape != "minimum-energy" and apogee is None and not by_fraction and sc.threats[cls].apogee_km is None:
                 raise ValueError(f"a {shape} flight of {cls!r} needs an apogee (none in the scenario); "
                                  "allowed: give one, e.g. 2000 km lofted or 600 km depressed")
             for p in range(len(pts.names)):
                 name = area if len(pts.names) == 1 else f"{area}[{p}]"
-                traj, kept, reasons = fly_within_reach(arch, cls, np.full(idx.size, pts.lat[p]),
-                                                       np.full(idx.size, pts.lon[p]), aims.lat[idx], aims.lon[idx],
-                                                       step=step, kind=shape, apogee=apogee)
+                lat0, lon0 = np.full(idx.size, pts.lat[p]), np.full(idx.size, pts.lon[p])
+                if by_fraction:
+                    traj, kept, reasons = _fly_fraction_of_min_energy(arch, cls, lat0, lon0, aims.lat[idx],
+                                                                      aims.lon[idx], step, shape, apogee_fraction)
+                else:
+                    traj, kept, reasons = fly_within_reach(arch, cls, lat0, lon0, aims.lat[idx], aims.lon[idx],
+                                                           step=step, kind=shape, apogee=apogee)
                 skipped += [(name, cls, aims.names[idx[i]], why) for i, why in reasons.items()]
                 if traj is None:
                     continue
@@ -857,6 +883,21 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
     traj = Trajectory.concat(parts)
     traj.labels = np.array([f"{b} {c} -> {a}" for b, c, a in zip(base, threat, aim_pt)], dtype=object)
     return traj, np.array(base, dtype=object), np.array(threat, dtype=object), np.array(aim_pt, dtype=object), skipped
+
+
+def _fly_fraction_of_min_energy(arch: Architecture, cls: str, lat, lon, target_lat, target_lon, step, shape,
+                                fraction: float):
+    """`fly_within_reach` in ``shape`` with each pair's apogee ``fraction`` x its minimum-energy
+    apogee (pairs the class cannot fly minimum-energy are left out with that reason)."""
+    me, kept_me, reasons = fly_within_reach(arch, cls, lat, lon, target_lat, target_lon, step=step,
+                                            kind="minimum-energy")
+    if me is None:
+        return None, kept_me, reasons
+    traj, sub, why = fly_within_reach(arch, cls, lat[kept_me], lon[kept_me], target_lat[kept_me],
+                                      target_lon[kept_me], step=step, kind=shape,
+                                      apogee=fraction * np.asarray(me.apogee_alt, dtype=float))
+    reasons.update({int(kept_me[i]): r for i, r in why.items()})
+    return traj, kept_me[sub], reasons
 
 
 def _variant_arch(arch: Architecture, variant: str, forward_radar: str = FORWARD_RADAR) -> Architecture:
@@ -902,6 +943,11 @@ def variant_track_times(arch: Architecture, traj, variant: str, forward_radar: s
     return variant_tracks(arch, traj, variant, forward_radar).track_time
 
 
+def _finite_or_none(x) -> float | None:
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
 def ship_engageable(arch: Architecture, traj, ships: list, variant: str, forward_radar: str = FORWARD_RADAR) -> np.ndarray:
     """(N, P) bool: which of N flights each of P swept ship batteries (`deterrent.ship_batteries`)
     can engage under a sensor variant (`SENSOR_VARIANTS`). The ships have no radar of their own:
@@ -927,7 +973,9 @@ class DeterrentConfig:
     sweep); ``ship_interceptor``: catalogue name or `interceptor.Interceptor` of the ship sweep
     (None: skip), ``ship_step_deg`` its grid, ``ship_bases`` its bases (None: western and SSBN
     bases present); ``areas``/``aim_names``: launch areas and aim points flown (None: all);
-    ``kind``/``apogee`` (m): trajectory shape (None: the scenario's); ``step`` (s): threat sample
+    ``kind``/``apogee`` (m): trajectory shape (None: the scenario's); ``apogee_fraction``:
+    lofted/depressed apogee as a fraction of each pair's minimum-energy apogee (when ``apogee`` is
+    None; `SHAPE_APOGEE_FRACTION`); ``step`` (s): threat sample
     step; ``min_speed``: compute each pair's minimum engaging speed; ``forward_radar``: the radar
     the ``no-forward-radar`` variant drops."""
 
@@ -947,6 +995,7 @@ class DeterrentConfig:
     min_speed: bool = True
     forward_radar: str = FORWARD_RADAR
     apogee: float | None = None
+    apogee_fraction: float | None = None
 
     def speeds(self) -> np.ndarray:
         """The sweep's burnout speeds, km/s."""
@@ -994,25 +1043,32 @@ class DeterrentStudy:
     threat: np.ndarray
     aim_point: np.ndarray
     skipped: list
-    matrices: dict  # variant -> deterrent.DeterrentMatrix (the scenario's own batteries)
+    matrices: dict  # variant -> deterrent.DeterrentMatrix (the batteries of ``phase``)
     sweeps: dict  # phase -> variant -> deterrent.speed_sweep dict (nominal delays)
     delay_sweeps: dict  # phase -> speed_sweep dict over delays x speeds (sweep variant)
     ships: ShipSweep | None
     phase_batteries: dict  # phase -> battery names
     phase_matrices: dict = field(default_factory=dict)  # phase -> variant -> DeterrentMatrix (nominal speeds)
-    batteries: list = field(default_factory=list)  # the scenario's batteries (columns of ``matrices``)
+    batteries: list = field(default_factory=list)  # the batteries of ``phase`` (columns of ``matrices``)
     attrs: dict = field(default_factory=dict)
+    phase: str = ""  # the phase (scenario name) whose batteries and sensors ``matrices`` face
+    shape: str = ""  # the flight shape flown ("minimum-energy", "depressed", "lofted")
 
     def as_dict(self, primary: str = "scenario") -> dict:
-        """JSON-ready results: ``pairs`` (all variants, each row with its ``variant``),
-        ``fraction_engageable`` per battery for the ``primary`` variant, per-variant fractions,
-        minimum speeds of the western bases, the speed and delay sweeps, the ship sweep."""
+        """JSON-ready results. ``selection`` names what the top-level figures answer: the
+        ``phase`` whose batteries and sensors face the flights, the flight ``shape`` and the
+        ``primary`` sensor variant. ``pairs`` (that phase, all variants, each row with its
+        ``variant`` and ``shape``), ``fraction_engageable`` per battery for the ``primary``
+        variant, per-variant fractions and minimum speeds of the western bases (that phase);
+        ``by_phase`` per phase and sweep variant; the speed and delay sweeps, the ship sweep."""
         from .deterrent import WESTERN_BASES
 
         pairs = []
         for v, mx in self.matrices.items():
-            pairs += mx.pairs(variant=v)
-        prim = self.matrices.get(primary) or next(iter(self.matrices.values()))
+            pairs += mx.pairs(variant=v, shape=self.shape)
+        if self.matrices and primary not in self.matrices:
+            raise ValueError(f"unknown sensor variant {primary!r}; allowed: {', '.join(self.matrices)}")
+        prim = self.matrices.get(primary)
         sweeps = {}
         for ph, by_var in self.sweeps.items():
             sweeps[ph] = {}
@@ -1025,9 +1081,11 @@ class DeterrentStudy:
         for ph, sw in self.delay_sweeps.items():
             delays[ph] = {"speed_kms": (sw["speeds"] / 1e3).tolist(), "delay_s": sw["delays"].tolist(),
                           "fraction_any": sw["fraction_any"].tolist()}
+        apogee = np.asarray(getattr(self.trajectories, "apogee_alt", np.array([])), dtype=float)
         return {
+            "selection": {"phase": self.phase, "variant": primary if self.matrices else None, "shape": self.shape},
             "pairs": pairs,
-            "fraction_engageable": prim.fraction_engageable(),
+            "fraction_engageable": prim.fraction_engageable() if prim is not None else {},
             "fraction_engageable_by_variant": {v: m.fraction_engageable() for v, m in self.matrices.items()},
             "min_speed_kms_western_bases": {v: m.min_speed_by_base([b for b in WESTERN_BASES if b in set(m.base)])
                                             for v, m in self.matrices.items()},
@@ -1040,6 +1098,8 @@ class DeterrentStudy:
             "ships": self.ships and self.ships.as_dict(),
             "skipped_flights": [dict(base=b, threat=c, aim_point=a, reason=r) for b, c, a, r in self.skipped],
             "flights": int(len(self.base)),
+            "apogee_km": {"min": _finite_or_none(np.nanmin(apogee) / 1e3) if np.isfinite(apogee).any() else None,
+                          "max": _finite_or_none(np.nanmax(apogee) / 1e3) if np.isfinite(apogee).any() else None},
             "attrs": self.attrs,
         }
 
@@ -1085,9 +1145,12 @@ def deterrent_study(arch: Architecture, config: DeterrentConfig | None = None, *
     """The deterrent question for a scenario of strategic bases and aim points.
 
     1. Fly every base's classes to every aim point (`deterrent_flights`, scenario trajectory
-       shape unless ``kind`` is given; ``apogee`` in m for lofted/depressed).
-    2. For each sensor variant, the `deterrent.DeterrentMatrix` against the scenario's own
-       batteries (engageable, window, margin, minimum speed).
+       shape unless ``kind`` is given; lofted/depressed at ``apogee`` m, else at
+       ``apogee_fraction`` x each pair's minimum-energy apogee, else the scenario's).
+    2. For each sensor variant, the `deterrent.DeterrentMatrix` against the batteries and
+       sensors of the last of ``phases`` (the scenario's own when ``phases`` is empty): the
+       phase the top-level results answer for (`DeterrentStudy.phase`; engageable, window,
+       margin, minimum speed).
     3. For each phase in ``phases`` (built-in scenario names; their batteries and sensors face the
        same flights): the matrix at the phase's own interceptor figures for each of
        ``sweep_variants``, and the fraction engageable against interceptor burnout speed (``speeds_kms``,
@@ -1106,31 +1169,39 @@ def deterrent_study(arch: Architecture, config: DeterrentConfig | None = None, *
     cfg = dataclasses.replace(config or DeterrentConfig(), **options)
     speeds = cfg.speeds()
     traj, base, threat, aim_pt, skipped = deterrent_flights(arch, cfg.areas, cfg.aim_names, cfg.kind, cfg.step,
-                                                            cfg.apogee)
+                                                            cfg.apogee, cfg.apogee_fraction)
+    shape = cfg.kind or ",".join(dict.fromkeys(arch.scenario.threats[c].trajectory for c in dict.fromkeys(threat)))
     flights = (traj, base, threat, aim_pt)
     total = len(cfg.variants) + len(cfg.phases) * (len(cfg.sweep_variants) + 1) + (1 if cfg.ship_interceptor else 0)
     tick = _Ticks(progress, total)
+    phase_arch = {ph: arch if ph == arch.name else Architecture.from_scenario(load(ph)) for ph in cfg.phases}
+    primary = list(cfg.phases)[-1] if len(cfg.phases) else arch.name  # the phase the top level answers for
+    prim_arch = phase_arch.get(primary, arch)
     matrices = {}
     for v in cfg.variants:
-        matrices[v] = _variant_matrix(arch, flights, v, cfg)
+        matrices[v] = _variant_matrix(prim_arch, flights, v, cfg)
         tick("matrix")
     sweeps, delay_sweeps, phase_bats, phase_mx = {}, {}, {}, {}
     for ph in cfg.phases:
-        pa = arch if ph == arch.name else Architecture.from_scenario(load(ph))
+        pa = phase_arch[ph]
         phase_bats[ph] = [b.name for b in pa.batteries]
-        phase_mx[ph], sweeps[ph], delay_sweeps[ph] = _phase_sweeps(pa, flights, speeds, cfg, tick)
+        phase_mx[ph], sweeps[ph], delay_sweeps[ph] = _phase_sweeps(pa, flights, speeds, cfg, tick,
+                                                                   known=matrices if ph == primary else None)
     ships = None
     if cfg.ship_interceptor:
         ships = _ship_sweep(arch, traj, base, cfg)
         tick("ships")
-    attrs = provenance(arch, trajectory=cfg.kind or "scenario", apogee_km=None if cfg.apogee is None else cfg.apogee / 1e3,
+    by_fraction = cfg.apogee is None and cfg.apogee_fraction is not None and shape != "minimum-energy"
+    attrs = provenance(arch, trajectory=shape, apogee_km=None if cfg.apogee is None else cfg.apogee / 1e3,
+                       apogee_fraction_of_minimum_energy=cfg.apogee_fraction if by_fraction else None,
+                       apogee_convention=SHAPE_CONVENTION_SOURCE if by_fraction else None, phase=primary,
                        step_s=cfg.step, variants=list(cfg.variants),
                        phases=list(cfg.phases), forward_radar=cfg.forward_radar, delay_variant=cfg.delay_variant,
                        ship_timeline=cfg.delay_variant,
                        speed_kms=[float(speeds[0]), float(speeds[-1]), float(speeds[1] - speeds[0]) if speeds.size > 1 else 0.0],
                        delays_s=list(map(float, cfg.delays_s)))
     return DeterrentStudy(traj, base, threat, aim_pt, skipped, matrices, sweeps, delay_sweeps, ships, phase_bats,
-                          phase_mx, list(arch.batteries), attrs)
+                          phase_mx, list(prim_arch.batteries), attrs, phase=primary, shape=shape)
 
 
 class _Ticks:
@@ -1156,16 +1227,17 @@ def _variant_matrix(arch: Architecture, flights: tuple, variant: str, cfg: Deter
                                 attrs=provenance(arch, variant=variant, trajectory=cfg.kind or "scenario"))
 
 
-def _phase_sweeps(pa: Architecture, flights: tuple, speeds: np.ndarray, cfg: DeterrentConfig, tick):
+def _phase_sweeps(pa: Architecture, flights: tuple, speeds: np.ndarray, cfg: DeterrentConfig, tick, known=None):
     """One phase: (variant -> matrix, variant -> speed sweep at nominal timing, the delay sweep
-    over ``cfg.delays_s`` x speeds on the ``cfg.delay_variant`` timeline)."""
+    over ``cfg.delays_s`` x speeds on the ``cfg.delay_variant`` timeline). ``known``: matrices of
+    this phase and these flights already computed, by variant (reused)."""
     from . import deterrent as det
 
     traj = flights[0]
     matrices, sweeps = {}, {}
     for v in cfg.sweep_variants:
         tr = variant_tracks(pa, traj, v, cfg.forward_radar)
-        matrices[v] = _variant_matrix(pa, flights, v, cfg, tr)
+        matrices[v] = known[v] if known and v in known else _variant_matrix(pa, flights, v, cfg, tr)
         sweeps[v] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3, intercept_window=tr.intercept_window)
         tick("sweep")
     tr = variant_tracks(pa, traj, cfg.delay_variant, cfg.forward_radar)
@@ -1198,3 +1270,70 @@ def _ship_sweep(arch: Architecture, traj, base: np.ndarray, cfg: DeterrentConfig
                      sea_area=box.tolist(), bases_engageable=counts.tolist(),
                      positions_engaging={b: int(per_base[b].sum()) for b in chosen}, positions=int(lat.size),
                      engageable=per_base)
+
+
+@dataclass
+class DeterrentShapes:
+    """`deterrent_study` once per flight shape: ``studies`` {shape: `DeterrentStudy`} in the
+    order asked (the first is the one the top-level results answer for), ``fractions`` {shape:
+    apogee as a fraction of the minimum-energy apogee, None for minimum-energy or when an
+    absolute ``apogee`` was given}."""
+
+    studies: dict
+    fractions: dict = field(default_factory=dict)
+
+    @property
+    def first(self) -> DeterrentStudy:
+        return next(iter(self.studies.values()))
+
+    def as_dict(self, primary: str = "scenario") -> dict:
+        """The first shape's `DeterrentStudy.as_dict` at the top level (its ``selection`` names
+        phase, variant and shape), plus ``shapes``, the apogee convention (``shape_apogee``),
+        ``fraction_engageable_by_shape`` {shape: {battery: fraction}} (the selected phase and
+        variant, side by side) and ``by_shape`` {shape: that shape's full results}."""
+        by_shape = {k: st.as_dict(primary) for k, st in self.studies.items()}
+        out = dict(next(iter(by_shape.values())))
+        out["shapes"] = list(self.studies)
+        out["shape_apogee"] = {"fraction_of_minimum_energy": dict(self.fractions), "source": SHAPE_CONVENTION_SOURCE}
+        out["fraction_engageable_by_shape"] = {k: d["fraction_engageable"] for k, d in by_shape.items()}
+        out["flights_by_shape"] = {k: d["flights"] for k, d in by_shape.items()}
+        out["by_shape"] = by_shape
+        return out
+
+    def to_report(self, variant: str = "cue-as-track", figures: bool = True, published=(), notes: str = ""):
+        """The first shape's `DeterrentStudy.to_report`, with the fraction engageable of every
+        shape side by side (``by_shape``, ``flights_by_shape``)."""
+        rep = self.first.to_report(variant, figures=figures, published=published, notes=notes)
+        rep.by_shape = {k: st.matrices[variant].fraction_engageable() for k, st in self.studies.items()
+                        if variant in st.matrices}
+        rep.flights_by_shape = {k: int(len(st.base)) for k, st in self.studies.items()}
+        rep.shape_note = (f"Depressed and lofted flights reach apogee at {self.fractions.get('depressed')} and "
+                          f"{self.fractions.get('lofted')} times each pair's minimum-energy apogee "
+                          f"({SHAPE_CONVENTION_SOURCE}); pairs a class cannot fly in a shape are left out, so "
+                          "the shapes may count different flights.")
+        return rep
+
+
+def deterrent_shapes(arch: Architecture, shapes=FLIGHT_SHAPES, fractions=None, apogee: float | None = None,
+                     progress=None, **kwargs) -> DeterrentShapes:
+    """`deterrent_study` for each of ``shapes`` (`FLIGHT_SHAPES` kinds): depressed and lofted
+    flights at ``fractions`` {shape: fraction} (default `SHAPE_APOGEE_FRACTION`) of each pair's
+    minimum-energy apogee, or at ``apogee`` m for all when given. ``kwargs`` go to
+    `deterrent_study`; ``progress(stage, done, total)`` counts the work of all shapes (the stage
+    prefixed by the shape)."""
+    fr = dict(SHAPE_APOGEE_FRACTION, **(fractions or {}))
+    shapes = list(dict.fromkeys(shapes))
+    bad = [k for k in shapes if k not in FLIGHT_SHAPES]
+    if bad or not shapes:
+        raise ValueError(f"unknown flight shape {', '.join(bad) or '(none)'}; allowed: {', '.join(FLIGHT_SHAPES)}")
+    studies, used = {}, {}
+    for n, k in enumerate(shapes):
+        def report(stage, done, total, k=k, n=n):
+            if progress:
+                progress(f"{k}: {stage}", n * total + done, len(shapes) * total)
+
+        frac = None if (k == "minimum-energy" or apogee is not None) else fr[k]
+        studies[k] = deterrent_study(arch, kind=k, apogee=None if k == "minimum-energy" else apogee,
+                                     apogee_fraction=frac, progress=report, **kwargs)
+        used[k] = frac
+    return DeterrentShapes(studies, used)

@@ -29,12 +29,25 @@ def deterrent(
     scenario: str = typer.Argument("deterrent", help="Built-in scenario name or scenario TOML file."),
     speed_kms_range: str = typer.Option("3:7:0.25", "--speed-kms-range", help="Interceptor burnout speeds of the "
                                                                               "sweep, START:STOP:STEP km/s [0.5, 12]."),
-    trajectory: str = typer.Option(None, "--trajectory", help="Threat trajectory shape (default: the scenario's) "
-                                                              "[minimum-energy, lofted, depressed]."),
-    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of lofted/depressed flights, "
-                                                                                 "km (default: the scenario's) [100, 5000]."),
+    shape: str = typer.Option(None, "--shape", help="Flight shapes, comma-separated; the first is the one the "
+                                                    "top-level results answer for (default: minimum-energy,depressed,"
+                                                    "lofted) [minimum-energy, depressed, lofted]."),
+    trajectory: str = typer.Option(None, "--trajectory", help="One threat trajectory shape (same as --shape with one "
+                                                              "shape) [minimum-energy, lofted, depressed]."),
+    apogee_km: float = typer.Option(None, "--apogee-km", min=100, max=5000, help="Apogee of every lofted/depressed "
+                                                                                 "flight, km (default: a fraction of each "
+                                                                                 "pair's minimum-energy apogee) [100, 5000]."),
+    depressed_fraction: float = typer.Option(0.5, "--depressed-fraction", min=0.1, max=0.95,
+                                             help="Apogee of depressed flights as a fraction of the pair's "
+                                                  "minimum-energy apogee (notional convention) [0.1, 0.95]."),
+    lofted_fraction: float = typer.Option(1.5, "--lofted-fraction", min=1.05, max=4.0,
+                                          help="Apogee of lofted flights as a fraction of the pair's minimum-energy "
+                                               "apogee (notional convention) [1.05, 4]."),
     phase: list[str] = typer.Option(None, "--phase", help="Phase scenarios whose batteries face the flights "
-                                                          "(repeatable; default: epaa-2011, epaa-2015, epaa-2018, epaa-phase4)."),
+                                                          "(repeatable; default: epaa-2011, epaa-2015, epaa-2018, "
+                                                          "epaa-phase4); the top-level results answer for the last one."),
+    variant: str = typer.Option("scenario", "--variant", help="Sensor variant of the top-level fraction_engageable "
+                                                              "[scenario, no-forward-radar, no-space-cueing, cue-as-track]."),
     base: list[str] = typer.Option(None, "--base", help="Only these launch areas (repeatable; default: all)."),
     ship_interceptor: str = typer.Option("sm3-iia", "--ship-interceptor", help="Interceptor of the ship-station sweep "
                                                                                "('none' to skip) [catalogue name]."),
@@ -50,8 +63,10 @@ def deterrent(
     ensemble_method: str = ensemble_run.method_option(),
     resume: Path = ensemble_run.resume_option(),
 ) -> None:
-    """Base x aim point x battery matrix (engageable, margin, minimum interceptor speed), the
-    speed and delay sensitivity per EPAA phase, ship stations and track maps, written to --out."""
+    """Base x aim point x battery matrix (engageable, margin, minimum interceptor speed) for each
+    flight shape, the speed and delay sensitivity per EPAA phase, ship stations and track maps,
+    written to --out. The top-level JSON answers for the last --phase, --variant and the first
+    --shape (its ``selection`` says so); ``by_shape`` holds every shape's results."""
     from .. import scenario as scen
     from .. import study
     from ..assumptions import catalogue_interceptor, record
@@ -59,8 +74,17 @@ def deterrent(
     from .coverage import load_architecture, select_areas
 
     speeds = parse_range(speed_kms_range)
-    if trajectory is not None and trajectory not in ("minimum-energy", "lofted", "depressed"):
-        fail("--trajectory", f"unknown shape {trajectory!r}; allowed: minimum-energy, lofted, depressed")
+    if trajectory is not None and trajectory not in study.FLIGHT_SHAPES:
+        fail("--trajectory", f"unknown shape {trajectory!r}; allowed: {', '.join(study.FLIGHT_SHAPES)}")
+    if trajectory is not None and shape is not None:
+        fail("--trajectory", "give --shape or --trajectory, not both")
+    shapes = [trajectory] if trajectory else [k.strip() for k in (shape or ",".join(study.FLIGHT_SHAPES)).split(",")]
+    bad = [k for k in shapes if k not in study.FLIGHT_SHAPES]
+    if bad or not shapes:
+        fail("--shape", f"unknown shape {', '.join(repr(k) for k in bad) or '(none)'}; "
+                        f"allowed: {', '.join(study.FLIGHT_SHAPES)} (comma-separated)")
+    if variant not in study.SENSOR_VARIANTS:
+        fail("--variant", f"unknown sensor variant {variant!r}; allowed: {', '.join(study.SENSOR_VARIANTS)}")
     profile = load_profile_option(assumptions)
     arch = load_architecture(scenario, profile=profile)
     if resume is not None and ensemble is None:
@@ -83,13 +107,14 @@ def deterrent(
             fail("--ship-interceptor", f"unknown interceptor {ship!r}; allowed: {', '.join(catalogue())}, none")
     with StageProgress(progress, "deterrent: matrix, sweeps, ships", per_stage=False) as bar:
         try:
-            res = study.deterrent_study(arch, speeds_kms=speeds, phases=phases, ship_interceptor=ship,
-                                        ship_step_deg=ship_step_deg, areas=areas, kind=trajectory,
-                                        apogee=None if apogee_km is None else apogee_km * 1e3, progress=bar,
-                                        load=scenario_loader(profile, "--phase"))
+            res = study.deterrent_shapes(arch, shapes=shapes, apogee=None if apogee_km is None else apogee_km * 1e3,
+                                         fractions={"depressed": depressed_fraction, "lofted": lofted_fraction},
+                                         speeds_kms=speeds, phases=phases, ship_interceptor=ship,
+                                         ship_step_deg=ship_step_deg, areas=areas, progress=bar,
+                                         load=scenario_loader(profile, "--phase"))
         except ValueError as err:
             fail("SCENARIO", " ".join(str(err).split()))
-    summary = res.as_dict()
+    summary = res.as_dict(variant)
     models = {**arch.models.as_dict(), "refraction": scen.refraction_record(arch.scenario)}
     summary.update(provenance(models, arch.name, seed=seed if ensemble else None, assumptions=record(arch.scenario)))
     files = write_deterrent(arch, res, out)
@@ -116,7 +141,8 @@ def deterrent(
 def headline_table(summary: dict) -> str:
     """Plain-text headline: fraction engageable per variant and battery; minimum speeds of
     the western bases; fraction (any battery) at the sweep's speeds per phase."""
-    lines = ["Fraction of base x aim point flights engageable (scenario batteries):"]
+    sel = summary.get("selection", {})
+    lines = [f"Fraction of base x aim point flights engageable ({sel.get('phase')} batteries, {sel.get('shape')} flights):"]
     fr = summary["fraction_engageable_by_variant"]
     bats = list(next(iter(fr.values())))
     lines.append("  " + "variant".ljust(18) + "".join(b[:16].rjust(17) for b in bats))
@@ -135,7 +161,15 @@ def headline_table(summary: dict) -> str:
             for b, row in r["min_speed_kms_western_bases"].items():
                 cells = ", ".join(f"{k} {'-' if x is None else f'{x:.2f}'}" for k, x in row.items())
                 lines.append(f"      {b}: {cells}")
-    lines.append("Fraction engageable by any battery vs speed (km/s):")
+    if len(summary.get("by_shape", {})) > 1:
+        lines.append(f"Per flight shape ({sel.get('phase')}, variant {sel.get('variant')}): flights | fraction engageable")
+        for k, d in summary["by_shape"].items():
+            fr_txt = ", ".join(f"{b} {f:.2f}" for b, f in d["fraction_engageable"].items())
+            lines.append(f"  {k:15s} {d['flights']:4d} | {fr_txt}")
+            for ph, by_var in d["by_phase"].items():
+                lines.append(f"      {ph}: " + ", ".join(f"{v} {r['fraction_engageable']['any']:.2f}"
+                                                       for v, r in by_var.items()))
+    lines.append(f"Fraction engageable by any battery vs speed (km/s), {sel.get('shape')} flights:")
     for ph, by_var in summary["speed_sweep"].items():
         for v, sw in by_var.items():
             pts = " ".join(f"{s:g}:{f:.2f}" for s, f in zip(sw["speed_kms"], sw["fraction_any"]))
@@ -145,39 +179,45 @@ def headline_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def write_deterrent(arch, res, out: Path) -> list[Path]:
-    """Write pairs.csv, sweep.csv, the speed plot, the track map and the ship map to ``out``."""
+def write_deterrent(arch, shaped, out: Path) -> list[Path]:
+    """Write pairs.csv and sweep.csv (every flight shape, in a ``shape`` column), the speed plots
+    (the first shape's, and one per flight shape for the last phase), the track map and the ship
+    maps (the first shape's) to ``out``. ``shaped`` is a `study.DeterrentShapes`."""
     import csv
 
     from .. import maps, plots
 
     out.mkdir(parents=True, exist_ok=True)
     files = []
-    d = res.as_dict()
+    res = shaped.first
     path = out / "pairs.csv"
-    cols = ["variant", "base", "threat", "aim_point", "battery", "engageable", "margin_s", "min_speed_kms",
+    cols = ["shape", "variant", "base", "threat", "aim_point", "battery", "engageable", "margin_s", "min_speed_kms",
             "interceptor_speed_kms", "track_time_s", "launch_earliest_s", "intercept_first_s", "intercept_last_s",
             "first_alt_km"]
     with path.open("w", newline="") as fh:
         w = csv.DictWriter(fh, cols)
         w.writeheader()
-        for row in d["pairs"]:
-            w.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in cols})
+        for st in shaped.studies.values():
+            for v, mx in st.matrices.items():
+                for row in mx.pairs(variant=v, shape=st.shape):
+                    w.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in cols})
     files.append(path)
     path = out / "sweep.csv"
     with path.open("w", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(["phase", "variant", "launch_delay_s", "speed_kms", "battery", "fraction_engageable"])
-        for ph, by_var in res.sweeps.items():
-            for v, sw in by_var.items():
-                for s, speed in enumerate(sw["speeds"]):
-                    for j, b in enumerate(res.phase_batteries[ph]):
-                        w.writerow([ph, v, "nominal", f"{speed / 1e3:g}", b, f"{sw['fraction'][0, s, j]:.4f}"])
-                    w.writerow([ph, v, "nominal", f"{speed / 1e3:g}", "any", f"{sw['fraction_any'][0, s]:.4f}"])
-        for ph, sw in res.delay_sweeps.items():
-            for a, dl in enumerate(sw["delays"]):
-                for s, speed in enumerate(sw["speeds"]):
-                    w.writerow([ph, "delay-sweep", f"{dl:g}", f"{speed / 1e3:g}", "any", f"{sw['fraction_any'][a, s]:.4f}"])
+        w.writerow(["shape", "phase", "variant", "launch_delay_s", "speed_kms", "battery", "fraction_engageable"])
+        for k, st in shaped.studies.items():
+            for ph, by_var in st.sweeps.items():
+                for v, sw in by_var.items():
+                    for s, speed in enumerate(sw["speeds"]):
+                        for j, b in enumerate(st.phase_batteries[ph]):
+                            w.writerow([k, ph, v, "nominal", f"{speed / 1e3:g}", b, f"{sw['fraction'][0, s, j]:.4f}"])
+                        w.writerow([k, ph, v, "nominal", f"{speed / 1e3:g}", "any", f"{sw['fraction_any'][0, s]:.4f}"])
+            for ph, sw in st.delay_sweeps.items():
+                for a, dl in enumerate(sw["delays"]):
+                    for s, speed in enumerate(sw["speeds"]):
+                        w.writerow([k, ph, "delay-sweep", f"{dl:g}", f"{speed / 1e3:g}", "any",
+                                    f"{sw['fraction_any'][a, s]:.4f}"])
     files.append(path)
     note = f"shieldsim {res.attrs.get('version', '')}; scenario {arch.name}; models {arch.models.as_dict()}"
     speeds, curves, styles = res.speed_curves()
@@ -185,6 +225,15 @@ def write_deterrent(arch, res, out: Path) -> list[Path]:
         fig = plots.speed_figure(speeds, curves, "Fraction of ICBM flights engageable by any battery vs interceptor speed",
                                nominal={"SM-3 IB": 3.0, "SM-3 IIA": 4.5, "SM-3 IIB (notional)": 5.5}, styles=styles)
         files += list(maps.save(fig, out / "speed-sensitivity"))
+    if len(shaped.studies) > 1 and res.sweeps:
+        last = list(res.sweeps)[-1]
+        by_shape, shape_styles = {}, {}
+        for c, (k, st) in enumerate(shaped.studies.items()):
+            for d_, (v, sw) in enumerate(st.sweeps.get(last, {}).items()):
+                by_shape[f"{k} [{v}]"], shape_styles[f"{k} [{v}]"] = sw["fraction_any"][0], (c, d_)
+        fig = plots.speed_figure(speeds, by_shape, f"{last}: fraction engageable vs interceptor speed, per flight shape",
+                                 styles=shape_styles)
+        files += list(maps.save(fig, out / "speed-sensitivity-by-shape"))
     for ph, sw in res.delay_sweeps.items():
         if ph != list(res.delay_sweeps)[-1]:
             continue
@@ -194,8 +243,9 @@ def write_deterrent(arch, res, out: Path) -> list[Path]:
         files += list(maps.save(fig, out / "delay-sensitivity"))
     for v in ("cue-as-track", "scenario"):
         if v in res.matrices:
-            fig = plots.tracks_figure(res.trajectories, res.matrices[v], arch.batteries,
-                                    f"{arch.name}: ICBM tracks and the parts each site can reach [{v}]", note)
+            fig = plots.tracks_figure(res.trajectories, res.matrices[v], res.batteries,
+                                      f"{arch.name}: {res.shape} ICBM tracks and the parts each site of {res.phase} "
+                                      f"can reach [{v}]", note)
             files += list(maps.save(fig, out / f"tracks-{v}"))
     if res.ships:
         s = res.ships

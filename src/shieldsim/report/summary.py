@@ -171,6 +171,9 @@ def _deterrent_dict(det) -> dict:
         "fraction_engageable_all": (k / n) if n else None,
         "fraction_engageable": _deterrent_fractions(det),
         "by_base": _by_base(det),
+        "fraction_engageable_by_shape": None if det.by_shape is None else {
+            str(k): {str(b): _number(f) for b, f in row.items()} for k, row in det.by_shape.items()},
+        "flights_by_shape": None if det.flights_by_shape is None else dict(det.flights_by_shape),
         "pairs": [{"base": p.base, "aim_point": p.aim_point, "threat": p.threat, "battery": p.battery,
                    "engageable": bool(p.engageable), "margin_s": _number(p.margin_s),
                    "min_speed_kms": _number(p.min_speed_kms)} for p in det.pairs],

@@ -29,6 +29,7 @@ DRAG_STEP = 0.05
 
 _SURFACE_ITER = 30
 _SURFACE_TOL = 1e-4  # m
+_GOLDEN = 0.5 * (math.sqrt(5.0) - 1.0)
 
 
 @njit(cache=True)
@@ -70,9 +71,72 @@ def _apogee(r0, v0, gm, r_out, v_out):
     return state_at_anomaly(r0, v0, gm, a, e, E0, math.pi, r_out, v_out)
 
 
+_APOGEE_SAMPLES = 16
+_APOGEE_TOL = 1e-4  # s
+
+
+@njit(cache=True)
+def _height_at(r0, v0, gm, a_eq, f, t, r_out, v_out):
+    """Geodetic height (m) above the ellipsoid (a_eq, f) of the conic from (r0, v0) ``t`` s
+    later, writing the state there (the frame's rotation about z does not change it)."""
+    propagate_one(r0, v0, t, gm, r_out, v_out)
+    return geodetic_height_one(r_out[0], r_out[1], r_out[2], a_eq, f)[1]
+
+
+@njit(cache=True)
+def _highest_point(r0, v0, gm, a_eq, f, t_end, r_out, v_out):
+    """Time (s) in [0, t_end] at which the conic from (r0, v0) is highest above the ellipsoid
+    (semi-major axis a_eq m, flattening f) -- the greatest geodetic height, not the greatest
+    radius -- with the state there in r_out, v_out; NaN if the conic is not elliptic.
+
+    On a sphere (f = 0) this is the apoapsis (or the start, when already descending). On an
+    ellipsoid the surface falls towards the poles, so the highest point lies up to seconds from
+    the apoapsis and metres higher: found by sampling `_APOGEE_SAMPLES` times plus the apoapsis
+    over [0, t_end], then golden-section search between the neighbours of the best sample."""
+    t_apo = _apogee(r0, v0, gm, r_out, v_out)
+    if math.isnan(t_apo) or f == 0.0 or not (t_end > 0.0):
+        if not (t_apo <= t_end):  # apoapsis after the end of the arc: the end is highest
+            propagate_one(r0, v0, t_end, gm, r_out, v_out)
+            return t_end
+        return t_apo
+    rt = np.empty(3)
+    vt = np.empty(3)
+    best_t, best_h = 0.0, -math.inf
+    step = t_end / _APOGEE_SAMPLES
+    for k in range(_APOGEE_SAMPLES + 2):
+        t = k * step if k <= _APOGEE_SAMPLES else t_apo
+        if not (t >= 0.0 and t <= t_end):
+            continue
+        h = _height_at(r0, v0, gm, a_eq, f, t, rt, vt)
+        if h > best_h:
+            best_t, best_h = t, h
+    lo, hi = max(0.0, best_t - step), min(t_end, best_t + step)
+    x1 = hi - _GOLDEN * (hi - lo)
+    x2 = lo + _GOLDEN * (hi - lo)
+    h1 = _height_at(r0, v0, gm, a_eq, f, x1, rt, vt)
+    h2 = _height_at(r0, v0, gm, a_eq, f, x2, rt, vt)
+    for _ in range(200):
+        if hi - lo <= _APOGEE_TOL:
+            break
+        if h1 >= h2:
+            hi, x2, h2 = x2, x1, h1
+            x1 = hi - _GOLDEN * (hi - lo)
+            h1 = _height_at(r0, v0, gm, a_eq, f, x1, rt, vt)
+        else:
+            lo, x1, h1 = x1, x2, h2
+            x2 = lo + _GOLDEN * (hi - lo)
+            h2 = _height_at(r0, v0, gm, a_eq, f, x2, rt, vt)
+    for t, h in ((x1, h1), (x2, h2)):
+        if h > best_h:
+            best_t, best_h = t, h
+    propagate_one(r0, v0, best_t, gm, r_out, v_out)
+    return best_t
+
+
 @njit(cache=True, parallel=True)
 def _fly_vacuum_batch(r0, v0, gm, a_eq, b_pol, res):
     """Vacuum flights to impact in closed form; res rows as in `_fly_one`."""
+    f = 1.0 - b_pol / a_eq
     for i in prange(r0.shape[0]):
         out = res[i]
         dt = _descend_to_altitude(r0[i], v0[i], 0.0, gm, a_eq, b_pol, out[1:4], out[4:7])
@@ -81,7 +145,7 @@ def _fly_vacuum_batch(r0, v0, gm, a_eq, b_pol, res):
             out[:] = math.nan
             continue
         vt = np.empty(3)
-        out[7] = _apogee(r0[i], v0[i], gm, out[8:11], vt)
+        out[7] = _highest_point(r0[i], v0[i], gm, a_eq, f, dt, out[8:11], vt)
 
 
 @njit(cache=True, parallel=True)
@@ -122,7 +186,7 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
         lon1 = math.atan2(y, x)
         o[1] = lat1
         o[2] = lon1
-        t_apo = _apogee(r0, v0, gm, r1, v1)
+        t_apo = _highest_point(r0, v0, gm, a_eq, f, dt, r1, v1)
         o[3] = geodetic_height_one(r1[0], r1[1], r1[2], a_eq, f)[1]
         o[4] = t_apo
         o[5] = surface_distance_one(lat[i], lon[i], lat1, lon1, a_eq, f)
@@ -183,7 +247,8 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
     vt = np.empty(3)
     t = 0.0
     next_k = 0
-    best_alt = radial_height_one(y[:3], a, b)
+    f_ell = 1.0 - b / a
+    best_alt = geodetic_height_one(y[0], y[1], y[2], a, f_ell)[1]  # highest geodetic height so far
     res[7] = 0.0
     res[8:11] = y[:3]
     for _ in range(10000):  # segments; ends at impact
@@ -195,9 +260,9 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
             if math.isnan(dt):
                 res[:] = math.nan
                 return
-            t_apo = _apogee(y[:3], y[3:], gm, rt, vt)
+            t_apo = _highest_point(y[:3], y[3:], gm, a, f_ell, dt, rt, vt)
             if t_apo > 0.0 and t_apo <= dt:
-                ha = radial_height_one(rt, a, b)
+                ha = geodetic_height_one(rt[0], rt[1], rt[2], a, f_ell)[1]
                 if ha > best_alt:
                     best_alt = ha
                     res[7] = t + t_apo
@@ -243,10 +308,12 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
                 rk4_step(_reentry_deriv, 0.0, y, next_k * sample_dt - t, p, log_rho, ys, work)
                 fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
                 next_k += 1
-            if h_new > best_alt:
-                best_alt = h_new
-                res[7] = t + rk_dt
-                res[8:11] = ynew[:3]
+            if h_new > best_alt - 100.0:  # radial and geodetic heights differ by metres here
+                g_new = geodetic_height_one(ynew[0], ynew[1], ynew[2], a, f_ell)[1]
+                if g_new > best_alt:
+                    best_alt = g_new
+                    res[7] = t + rk_dt
+                    res[8:11] = ynew[:3]
             y[:] = ynew
             t += rk_dt
             if h_new >= DRAG_CEILING and (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) > 0.0:
