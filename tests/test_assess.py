@@ -34,7 +34,9 @@ def test_assess_writes_report_summary_and_data_files(report_dir):
     assert {".nc", ".geojson", ".csv", ".json"} <= kinds
     assert summary["scenario"] == "epaa-2018" and summary["version"]
     assert summary["models"] == {"earth": "wgs84", "rotation": True, "drag": False, "refraction": "atmosphere"}
-    assert not summary["not_computed"], summary["not_computed"]
+    # every section is computed except the uncertainty one, which needs --ensemble N and says so
+    assert set(summary["not_computed"]) == {"how-sure"}, summary["not_computed"]
+    assert "--ensemble" in summary["not_computed"]["how-sure"]
 
 
 def test_index_html_has_every_section_and_no_external_reference(report_dir):
