@@ -305,22 +305,8 @@ def representative_engagement(arch, area: str):
     traj = flights.subset(slice(k, k + 1))
     traj.labels = np.array([label], dtype=object)
     e, tr = study.engage_flights(arch, traj)
-    cues = sorted((float(t.cue_time[0]), t.sensor_names[t.cue_sensor[0]]) for t in tr.timelines.values()
-                  if np.isfinite(t.cue_time[0]))
-    row = tr.track_time[0]
-    first = int(np.nanargmin(row)) if np.isfinite(row).any() else -1
-    track_on = ""  # formed on the missile body or on the re-entry vehicle, at the sensor that made it
-    for tl in tr.timelines.values() if first >= 0 else ():
-        if str(tr.track_sensor[0, first]) in tl.sensor_names:
-            formed = tl.sensor_track_time[0, tl.sensor_names.index(str(tr.track_sensor[0, first]))]
-            track_on = "body" if formed < tl.separation_time[0] else "warhead"
-            break
-    return report.engagement_case(traj, e, arch.batteries, 0, cue_time=cues[0][0] if cues else None,
-                                  track_time=float(row[first]) if first >= 0 else None,
-                                  cue_sensor=cues[0][1] if cues else "",
-                                  track_sensor=str(tr.track_sensor[0, first]) if first >= 0 else "",
-                                  launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label,
-                                  track_on=track_on)
+    return report.engagement_case(traj, e, arch.batteries, 0, threat_area=area, threat=label,
+                                  **study.first_flight_facts(tr))
 
 
 def deterrent_section(arch, data: Path, progress=None, load=None):

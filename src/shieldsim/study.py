@@ -222,6 +222,28 @@ def engage_flights(arch: Architecture, traj, kill_assessment: float | None = Non
                   method=method), t
 
 
+def first_flight_facts(tracks) -> dict:
+    """What the sensors did for flight 0 of ``tracks`` (`Tracks`, from `engage_flights`), as the
+    keyword arguments of `report.engagement_case`: the earliest cue (``cue_time`` s after launch,
+    ``cue_sensor``), the earliest fire-control track (``track_time``, ``track_sensor``), each
+    battery's launch sensor (``launch_sensors``) and whether that track was formed on the missile
+    body or on the re-entry vehicle (``track_on``: "body", "warhead", or "" when never tracked)."""
+    cues = sorted((float(t.cue_time[0]), t.sensor_names[t.cue_sensor[0]]) for t in tracks.timelines.values()
+                  if np.isfinite(t.cue_time[0]))
+    row = tracks.track_time[0]
+    first = int(np.nanargmin(row)) if np.isfinite(row).any() else -1
+    track_sensor = str(tracks.track_sensor[0, first]) if first >= 0 else ""
+    track_on = ""
+    for tl in tracks.timelines.values() if first >= 0 else ():
+        if track_sensor in tl.sensor_names:
+            formed = tl.sensor_track_time[0, tl.sensor_names.index(track_sensor)]
+            track_on = "body" if formed < tl.separation_time[0] else "warhead"
+            break
+    return {"cue_time": cues[0][0] if cues else None, "cue_sensor": cues[0][1] if cues else "",
+            "track_time": float(row[first]) if first >= 0 else None, "track_sensor": track_sensor,
+            "launch_sensors": list(tracks.track_sensor[0]), "track_on": track_on}
+
+
 def sector_order(sc: scen.Scenario) -> list[str]:
     """The scenario's sector names in the order points are matched against them: decreasing
     ``priority``, then file order (see `scenario.SectorSpec`)."""

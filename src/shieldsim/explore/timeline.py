@@ -51,16 +51,8 @@ def city_timeline(built: Built, name: str, lat_deg: float, lon_deg: float, figur
         traj = flights.subset(slice(0, 1))
         traj.labels = np.array([label], dtype=object)
         e, tr = study.engage_flights(arch, traj)
-        cues = sorted((float(t.cue_time[0]), t.sensor_names[t.cue_sensor[0]]) for t in tr.timelines.values()
-                      if np.isfinite(t.cue_time[0]))
-        row = tr.track_time[0]
-        first = int(np.nanargmin(row)) if np.isfinite(row).any() else -1
-        case = report.engagement_case(traj, e, arch.batteries, 0, cue_time=cues[0][0] if cues else None,
-                                      track_time=float(row[first]) if first >= 0 else None,
-                                      cue_sensor=cues[0][1] if cues else "",
-                                      track_sensor=str(tr.track_sensor[0, first]) if first >= 0 else "",
-                                      launch_sensors=list(tr.track_sensor[0]), threat_area=area, threat=label,
-                                      figure=figure)
+        case = report.engagement_case(traj, e, arch.batteries, 0, threat_area=area, threat=label, figure=figure,
+                                      **study.first_flight_facts(tr))
         figs = [p.figure if isinstance(p, report.Plot) else p for p in case.figures]
         cases.append({"area": area, "reached": True, "threat": label, "engageable": case.engageable,
                       "shots": case.shots, "kill_probability": _finite(case.kill_probability),
