@@ -27,6 +27,11 @@ Definitions (times in seconds after the threat's launch, as everywhere in shield
   no sample inside the limits after launch_earliest + burn time.
 
 All sample loops are Numba-compiled and parallel over flights.
+
+Layout exception (`_min_speed_kernel`): 14 parameters (tests/test_layout.py). The interceptor's
+figures come packed (``params``, `interceptor.P_*`); the others are the flights' arrays, sites,
+guidance windows and outputs (different shapes), the Earth's constants ``gm``, ``omega``,
+``ellipsoid`` in the order every engagement kernel uses, and the coarse-pass ``stride``.
 """
 
 from __future__ import annotations

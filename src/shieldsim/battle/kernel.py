@@ -1,6 +1,6 @@
 """The compiled trial kernel and its random numbers (see the package docstring's "Randomness").
 
-Parameter count: `_battle_kernel` takes 17 arguments, over the ~12 of the house rule: the
+Layout exception (`_battle_kernel`): 17 parameters, over the ~12 of the house rule: the
 fields of one `problem._Problem` plus the three output arrays. Its only caller is
 `_simulate_range`, which passes them from the problem's named fields in one place; the arrays
 differ in shape or dtype (a swap among them fails to compile), the three scalars
