@@ -225,6 +225,7 @@ def write_deterrent(arch, shaped, out: Path) -> list[Path]:
     import csv
 
     from .. import maps, plots
+    from ..units import from_si
 
     out.mkdir(parents=True, exist_ok=True)
     files = []
@@ -250,12 +251,12 @@ def write_deterrent(arch, shaped, out: Path) -> list[Path]:
                 for v, sw in by_var.items():
                     for s, speed in enumerate(sw["speeds"]):
                         for j, b in enumerate(st.phase_batteries[ph]):
-                            w.writerow([k, ph, v, "nominal", f"{speed / 1e3:g}", b, f"{sw['fraction'][0, s, j]:.4f}"])
-                        w.writerow([k, ph, v, "nominal", f"{speed / 1e3:g}", "any", f"{sw['fraction_any'][0, s]:.4f}"])
+                            w.writerow([k, ph, v, "nominal", f"{from_si('speed_kms', speed):g}", b, f"{sw['fraction'][0, s, j]:.4f}"])
+                        w.writerow([k, ph, v, "nominal", f"{from_si('speed_kms', speed):g}", "any", f"{sw['fraction_any'][0, s]:.4f}"])
             for ph, sw in st.delay_sweeps.items():
                 for a, dl in enumerate(sw["delays"]):
                     for s, speed in enumerate(sw["speeds"]):
-                        w.writerow([k, ph, "delay-sweep", f"{dl:g}", f"{speed / 1e3:g}", "any",
+                        w.writerow([k, ph, "delay-sweep", f"{dl:g}", f"{from_si('speed_kms', speed):g}", "any",
                                     f"{sw['fraction_any'][a, s]:.4f}"])
     files.append(path)
     note = f"shieldsim {res.attrs.get('version', '')}; scenario {arch.name}; models {arch.models.as_dict()}"
@@ -277,7 +278,7 @@ def write_deterrent(arch, shaped, out: Path) -> list[Path]:
         if ph != list(res.delay_sweeps)[-1]:
             continue
         dcurves = {f"launch delay {dl:g} s": sw["fraction_any"][a] for a, dl in enumerate(sw["delays"])}
-        fig = plots.speed_figure(sw["speeds"] / 1e3, dcurves,
+        fig = plots.speed_figure(from_si("speed_kms", sw["speeds"]), dcurves,
                                f"{ph}: fraction engageable vs speed for launch delays [{res.attrs.get('delay_variant', 'cue-as-track')}]")
         files += list(maps.save(fig, out / "delay-sensitivity"))
     for v in ("cue-as-track", "scenario"):
