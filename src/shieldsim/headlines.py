@@ -75,7 +75,7 @@ def deterrent(profile=None, *, scenario: str = "deterrent", phases=None, areas=N
     arch = study.Architecture.from_scenario(load(scenario))
     res = study.deterrent_study(arch, speeds_kms=(4.5,), delays_s=(0.0,), variants=("scenario",),
                                 phases=tuple(phases or study.DETERRENT_PHASES), sweep_variants=("scenario",),
-                                ship_interceptor=None, min_speed=False, load=load,
+                                ship_interceptor=None, min_speed=False, sweeps=False, load=load,
                                 areas=tuple(areas) if areas else None, kind=kind, apogee=apogee,
                                 apogee_fraction=apogee_fraction)
     out = {}

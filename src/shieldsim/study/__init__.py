@@ -17,10 +17,10 @@ study.coverage(...)``):
 
 | module | holds |
 |---|---|
-| `architecture` | `Architecture`, reach tables (`ReachCache`), `reachable`, `provenance` |
+| `architecture` | `Architecture`, reach tables (`ReachCache`, keyed by `kinematic_key`), `reachable`, `provenance` |
 | `tracks` | `Tracks`, `battery_tracks`, `engage_flights`, `first_flight_facts`, sensor variants |
 | `sectors` | sector matching, `responsible`, `allowed_batteries` |
-| `flights` | `fly`, `fly_within_reach`, `scenario_flights`, `SelectionError` |
+| `flights` | `fly` (flights memoised in a bounded `FlightCache`), `fly_within_reach`, `scenario_flights`, `SelectionError` |
 | `raid_table` | `scenario_engagement_table` (the [engagement] table of a raid) |
 | `coverage_study` | flight batches, `footprints`, `CoverageResult`, `coverage_many`, `coverage` |
 | `options` | `COOPERATION_OPTIONS`, `OptionsComparison`, `compare_options` |
@@ -39,6 +39,7 @@ from .architecture import (
     MIN_RANGE_M,
     Architecture,
     ReachCache,
+    kinematic_key,
     provenance,
     reach_table,
     reach_tables,
@@ -72,7 +73,8 @@ from .deterrent_study import (
 )
 from .architecture import _REACH_CACHE as _REACH_CACHE  # tests clear it
 from .tracks import _variant_arch as _variant_arch  # tests check the variants' networks
-from .flights import SelectionError, fly, fly_within_reach, scenario_flights
+from .flights import FLIGHT_CACHE_BYTES, FlightCache, SelectionError, fly, fly_within_reach, scenario_flights
+from .flights import _FLIGHTS as _FLIGHTS  # tests clear it
 from .options import COOPERATION_OPTIONS, OptionsComparison, compare_options
 from .raid_table import scenario_engagement_table
 from .sectors import allowed_batteries, point_territory, responsible, sector_names, sector_order, sector_sides
