@@ -92,7 +92,7 @@ from .tracks import (
 
 __all__ = [
     "AZIMUTH_STEP_DEG", "COOPERATION_OPTIONS", "COVERAGE_METHODS", "DEFAULT_STEP_S", "DETERRENT_PHASES",
-    "FLIGHT_SHAPES", "FORWARD_RADAR", "MIN_RANGE_M", "SENSOR_VARIANTS", "SHAPE_APOGEE_FRACTION",
+    "FLIGHT_CACHE_BYTES", "FLIGHT_SHAPES", "FlightCache", "kinematic_key", "FORWARD_RADAR", "MIN_RANGE_M", "SENSOR_VARIANTS", "SHAPE_APOGEE_FRACTION",
     "SHAPE_CONVENTION_SOURCE", "Architecture", "CoverageResult", "DeterrentConfig", "DeterrentShapes",
     "DeterrentStudy", "FlightBatch", "OptionsComparison", "ReachCache", "SelectionError", "ShipSweep", "Tracks",
     "allowed_batteries", "battery_tracks", "compare_options", "coverage", "coverage_many", "deterrent_flights",
