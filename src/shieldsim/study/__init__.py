@@ -92,13 +92,14 @@ from .tracks import (
 
 __all__ = [
     "AZIMUTH_STEP_DEG", "COOPERATION_OPTIONS", "COVERAGE_METHODS", "DEFAULT_STEP_S", "DETERRENT_PHASES",
-    "FLIGHT_CACHE_BYTES", "FLIGHT_SHAPES", "FlightCache", "kinematic_key", "FORWARD_RADAR", "MIN_RANGE_M", "SENSOR_VARIANTS", "SHAPE_APOGEE_FRACTION",
-    "SHAPE_CONVENTION_SOURCE", "Architecture", "CoverageResult", "DeterrentConfig", "DeterrentShapes",
-    "DeterrentStudy", "FlightBatch", "OptionsComparison", "ReachCache", "SelectionError", "ShipSweep", "Tracks",
-    "allowed_batteries", "battery_tracks", "compare_options", "coverage", "coverage_many", "deterrent_flights",
-    "deterrent_shapes", "deterrent_study", "difference_figure", "draw_architecture", "engage_flights",
-    "first_flight_facts", "fly", "fly_within_reach", "footprint", "footprint_batches", "footprint_figure",
-    "footprints", "point_territory", "provenance", "reach_table", "reach_tables", "reachable", "responsible",
-    "run_batch", "same_threats", "scenario_engagement_table", "scenario_flights", "sector_names", "sector_order",
-    "sector_sides", "ship_engageable", "track_times", "variant_track_times", "variant_tracks",
+    "FLIGHT_CACHE_BYTES", "FLIGHT_SHAPES", "FORWARD_RADAR", "MIN_RANGE_M", "SENSOR_VARIANTS",
+    "SHAPE_APOGEE_FRACTION", "SHAPE_CONVENTION_SOURCE", "Architecture", "CoverageResult", "DeterrentConfig",
+    "DeterrentShapes", "DeterrentStudy", "FlightBatch", "FlightCache", "OptionsComparison", "ReachCache",
+    "SelectionError", "ShipSweep", "Tracks", "allowed_batteries", "battery_tracks", "compare_options", "coverage",
+    "coverage_many", "deterrent_flights", "deterrent_shapes", "deterrent_study", "difference_figure",
+    "draw_architecture", "engage_flights", "first_flight_facts", "fly", "fly_within_reach", "footprint",
+    "footprint_batches", "footprint_figure", "footprints", "kinematic_key", "point_territory", "provenance",
+    "reach_table", "reach_tables", "reachable", "responsible", "run_batch", "same_threats",
+    "scenario_engagement_table", "scenario_flights", "sector_names", "sector_order", "sector_sides",
+    "ship_engageable", "track_times", "variant_track_times", "variant_tracks",
 ]
