@@ -124,14 +124,18 @@ def deterrent(
         from .. import headlines
         from .output import open_executor
 
-        study_fn = functools.partial(headlines.deterrent, scenario=scenario, phases=tuple(phases))
+        # the members answer for the first shape (as the nominal headlines below), on the same launch areas
+        study_fn = functools.partial(headlines.deterrent, scenario=scenario, phases=tuple(phases), areas=tuple(areas),
+                                     kind=shapes[0], apogee=None if shapes[0] == "minimum-energy" or apogee_km is None
+                                     else apogee_km * 1e3, apogee_fraction=res.fractions.get(shapes[0]))
         nominal = {f"deterrent/fraction_engageable/{ph}/{b}": float(f)
-                   for ph, by_var in res.phase_matrices.items() if "scenario" in by_var
+                   for ph, by_var in res.first.phase_matrices.items() if "scenario" in by_var
                    for b, f in by_var["scenario"].fraction_engageable().items()}
         with open_executor(None, None, out, "shieldsim deterrent") as ex:
             ens = ensemble_run.run(study_fn, prepared, profile, ex, out, progress, nominal=nominal,
                                    params={"command": "deterrent", "scenario": scenario, "phases": phases,
-                                           "assumptions": assumptions})
+                                           "assumptions": assumptions, "areas": areas, "shape": shapes[0],
+                                           "apogee_km": apogee_km, "apogee_fraction": res.fractions.get(shapes[0])})
         files += ensemble_run.write(ens, out)
         summary["ensemble"] = ens.as_dict()
     summary["files"] = [str(f) for f in files]
