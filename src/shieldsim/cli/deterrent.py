@@ -97,7 +97,8 @@ def deterrent(
     summary = _summary(res, arch, variant, seed if ensemble else None)
     files = write_deterrent(arch, res, out)
     if ensemble:
-        ens = _deterrent_ensemble(res, prepared, profile, out, progress, scenario, phases, assumptions)
+        ens = _deterrent_ensemble(res, prepared, profile, out, progress, scenario, phases, assumptions, areas,
+                                  shapes, apogee_km)
         files += ensemble_run.write(ens, out)
         summary["ensemble"] = ens.as_dict()
     summary["files"] = [str(f) for f in files]
@@ -160,21 +161,27 @@ def _ship_interceptor(name: str, profile):
 
 
 def _deterrent_ensemble(res, prepared, profile, out: Path, progress: bool, scenario: str, phases: list[str],
-                        assumptions: str):
-    """The ``--ensemble`` run of the deterrent headlines (nominal: each phase's fractions)."""
+                        assumptions: str, areas, shapes: list[str], apogee_km: float | None):
+    """The ``--ensemble`` run of the deterrent headlines (nominal: each phase's fractions of the
+    first shape)."""
     import functools
 
     from .. import headlines
+    from ..units import to_si
     from .output import open_executor
 
-    study_fn = functools.partial(headlines.deterrent, scenario=scenario, phases=tuple(phases))
+    # the members answer for the first shape (as the nominal headlines below), on the same launch areas
+    study_fn = functools.partial(headlines.deterrent, scenario=scenario, phases=tuple(phases), areas=tuple(areas),
+                                 kind=shapes[0], apogee=None if shapes[0] == "minimum-energy"
+                                 else to_si("apogee_km", apogee_km), apogee_fraction=res.fractions.get(shapes[0]))
     nominal = {f"deterrent/fraction_engageable/{ph}/{b}": float(f)
-               for ph, by_var in res.phase_matrices.items() if "scenario" in by_var
+               for ph, by_var in res.first.phase_matrices.items() if "scenario" in by_var
                for b, f in by_var["scenario"].fraction_engageable().items()}
     with open_executor(None, None, out, "shieldsim deterrent") as ex:
         return ensemble_run.run(study_fn, prepared, profile, ex, out, progress, nominal=nominal,
                                 params={"command": "deterrent", "scenario": scenario, "phases": phases,
-                                        "assumptions": assumptions})
+                                        "assumptions": assumptions, "areas": areas, "shape": shapes[0],
+                                        "apogee_km": apogee_km, "apogee_fraction": res.fractions.get(shapes[0])})
 
 
 def headline_table(summary: dict) -> str:

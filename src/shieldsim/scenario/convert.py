@@ -194,13 +194,16 @@ def missile_kwargs(name: str, spec: ThreatSpec) -> dict:
               sources=dict.fromkeys(("stage_burn_times", "burnout_speed", "beta", "rcs", "published_range"), src))
     if spec.stage_speed_fractions is not None:
         kw["stage_speed_fractions"] = tuple(spec.stage_speed_fractions)
+    if spec.body_rcs_m2 is not None:
+        kw["body_rcs"] = spec.body_rcs_m2
+        kw["sources"]["body_rcs"] = src
     return kw
 
 
 def missiles(sc: Scenario) -> dict:
     """`missile.Missile` for each threat class (key = the scenario's class name); catalogue
-    classes get the scenario's ``rcs_m2``/``beta_kgm2``/``burnout_speed_kms``/``stage_burn_times_s``
-    overrides, if any."""
+    classes get the scenario's ``rcs_m2``/``body_rcs_m2``/``beta_kgm2``/``burnout_speed_kms``/
+    ``stage_burn_times_s`` overrides, if any."""
     import dataclasses
 
     from .. import missile as mod
@@ -214,6 +217,8 @@ def missiles(sc: Scenario) -> dict:
         changes = {}
         if t.rcs_m2 is not None:
             changes["rcs"] = t.rcs_m2
+        if t.body_rcs_m2 is not None:
+            changes["body_rcs"] = t.body_rcs_m2
         if t.beta_kgm2 is not None:
             changes["beta"] = t.beta_kgm2
         if t.burnout_speed_kms is not None:

@@ -138,7 +138,8 @@ class DeterrentConfig:
     lofted/depressed apogee as a fraction of each pair's minimum-energy apogee (when ``apogee`` is
     None; `SHAPE_APOGEE_FRACTION`); ``step`` (s): threat sample
     step; ``min_speed``: compute each pair's minimum engaging speed; ``forward_radar``: the radar
-    the ``no-forward-radar`` variant drops."""
+    the ``no-forward-radar`` variant drops; ``sweeps``: False leaves out the speed and delay sweeps
+    (the per-phase matrices alone, e.g. for the headlines of an uncertainty ensemble)."""
 
     speeds_kms: tuple | None = None
     delays_s: tuple = (0.0, 30.0, 60.0, 120.0, 180.0, 300.0)
@@ -157,6 +158,7 @@ class DeterrentConfig:
     forward_radar: str = FORWARD_RADAR
     apogee: float | None = None
     apogee_fraction: float | None = None
+    sweeps: bool = True
 
     def speeds(self) -> np.ndarray:
         """The sweep's burnout speeds, km/s."""
@@ -346,6 +348,10 @@ def deterrent_study(arch: Architecture, config: DeterrentConfig | None = None, *
     for ph in cfg.phases:
         pa = phase_arch[ph]
         phase_bats[ph] = [b.name for b in pa.batteries]
+        if not cfg.sweeps:
+            phase_mx[ph] = {v: matrices[v] if ph == primary and v in matrices else
+                            _variant_matrix(pa, flights, v, cfg) for v in cfg.sweep_variants}
+            continue
         phase_mx[ph], sweeps[ph], delay_sweeps[ph] = _phase_sweeps(pa, flights, speeds, cfg, tick,
                                                                    known=matrices if ph == primary else None)
     ships = None
