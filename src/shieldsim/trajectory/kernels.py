@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..atmosphere import density_from_table
-from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_distance_one, surface_radius_one
+from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
 from ..integrator import WORK_ROWS, rk4_step
 from ..kepler import conic_elements, propagate_one
 from .vacuum import arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
@@ -154,10 +154,10 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
         o[7] = math.asin(max(-1.0, min(1.0, up / speed1)))
         xa, sx, _, o[3] = arc_highest(rx, ry, rz, vx, vy, vz, gm, a_eq, b_pol, a, e, e0, s0, c0, rn, e1, s1, c1)
         o[4] = min(max(arc_time(a, e, e0, s0, gm, xa, sx), 0.0), dt)
-        if f == 0.0:
-            o[5] = surface_distance_one(lat[i], lon[i], lat1, lon1, a_eq, f)
-        else:
-            o[5] = geodesic_distance_sc(sla, cla, pz / nz, (1.0 - e2) * rho / nz, lon1 - lon[i], a_eq, f)
+        sd, cd = -slo, clo  # sin and cos of lon1 - lon (lon1 = 0 at a pole)
+        if rho > 0.0:
+            sd, cd = (y * clo - x * slo) / rho, (x * clo + y * slo) / rho
+        o[5] = geodesic_distance_sc(sla, cla, pz / nz, (1.0 - e2) * rho / nz, lon1 - lon[i], sd, cd, a_eq, f)
 
 
 F_GM, F_A, F_B, F_OMEGA, F_DRAG, F_BETA, F_BOTTOM, F_STEP, F_RK_DT, F_SAMPLE_DT = range(10)
