@@ -25,9 +25,10 @@ study.coverage(...)``):
 | `coverage_study` | flight batches, `footprints`, `CoverageResult`, `coverage_many`, `coverage` |
 | `options` | `COOPERATION_OPTIONS`, `OptionsComparison`, `compare_options` |
 | `deterrent_study` | `DeterrentConfig`, `DeterrentStudy`, `ShipSweep`, `deterrent_study`, `deterrent_shapes` |
+| `flight_cache` | `FlightCache`, `sharing`: aimed flights shared by content within one run (`assess`) |
 
 Inner layers (import-linter): `deterrent_study | options | raid_table` > `coverage_study` >
-`flights | sectors | tracks` > `architecture`.
+`flights | sectors | tracks` > `architecture` > `flight_cache`.
 """
 
 from __future__ import annotations
@@ -82,6 +83,7 @@ from .tracks import (
     Tracks,
     battery_tracks,
     engage_flights,
+    engagement_inputs,
     first_flight_facts,
     track_times,
     variant_track_times,
@@ -95,7 +97,7 @@ __all__ = [
     "DeterrentStudy", "FlightBatch", "OptionsComparison", "ReachCache", "SelectionError", "ShipSweep", "Tracks",
     "allowed_batteries", "battery_tracks", "compare_options", "coverage", "coverage_many", "deterrent_flights",
     "deterrent_shapes", "deterrent_study", "difference_figure", "draw_architecture", "engage_flights",
-    "first_flight_facts", "fly", "fly_within_reach", "footprint", "footprint_batches", "footprint_figure",
+    "engagement_inputs", "first_flight_facts", "fly", "fly_within_reach", "footprint", "footprint_batches", "footprint_figure",
     "footprints", "point_territory", "provenance", "reach_table", "reach_tables", "reachable", "responsible",
     "run_batch", "same_threats", "scenario_engagement_table", "scenario_flights", "sector_names", "sector_order",
     "sector_sides", "ship_engageable", "track_times", "variant_track_times", "variant_tracks",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import scenario as scen
+from .flight_cache import flight_missile
 
 
 AZIMUTH_STEP_DEG = 5.0
@@ -75,7 +76,9 @@ _REACH_CACHE = ReachCache()
 
 
 def _reach_key(missile, lat: float, lon: float, models) -> tuple:
-    return (missile, round(lat, 9), round(lon, 9), models)
+    """The classes' flight parameters (radar cross-sections left out: they do not change the
+    reach, e.g. under a profile that sets them), the point and the models."""
+    return (flight_missile(missile), round(lat, 9), round(lon, 9), models)
 
 
 def reach_table(missile, lat: float, lon: float, models) -> np.ndarray:
