@@ -232,11 +232,13 @@ def _initial_controls(missile, drag, distance, kind, apogee):
 def _flown(problem: AimProblem, sel, xs, free_models: Models):
     """Fly the pairs ``sel`` with controls xs (k, 3) (boost under the problem's models, free
     flight under ``free_models``): ((k, 3) [distance m, initial heading rad, apogee m] of the
-    impact as seen from the launch point, the `_evaluate` dict)."""
+    impact as seen from the launch point, the `_evaluate` dict). Minimum-energy flights need no
+    apogee: its column is 0 (and the vacuum flights are flown to their impact only)."""
+    shaped = problem.kind != "minimum-energy"
     e = _evaluate(problem.missile, problem.acc, problem.lat[sel], problem.lon[sel], xs[:, 0], xs[:, 1], xs[:, 2],
-                  problem.models, free_models)
+                  problem.models, free_models, need_apogee=shaped)
     d_i, az_i = _safe_inverse(problem.lat[sel], problem.lon[sel], e, problem.models.earth)
-    return np.stack([d_i, az_i, e["apogee_alt"]], axis=1), e
+    return np.stack([d_i, az_i, e["apogee_alt"] if shaped else np.zeros_like(d_i)], axis=1), e
 
 
 def _residual(problem: AimProblem, state: AimState, sel, xs, full_s):

@@ -18,7 +18,7 @@ from ..earth import fixed_state, geodesic_inverse, inertial_velocity, rotate_abo
 from ..kepler import flight_path_angle
 from ..missile import boost_profile, min_energy_gamma, run_boost, state_angles
 from .flight import Models, Trajectory, fly_states
-from .kernels import _join_samples, _sample_conics
+from .kernels import _impact_vacuum_batch, _join_samples, _sample_conics
 from .min_energy import golden
 
 
@@ -57,11 +57,14 @@ class Aim(Trajectory):
     kind: str = "minimum-energy"
 
 
-def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_models: Models | None = None):
+def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_models: Models | None = None,
+              need_apogee: bool = True):
     """Fly N full flights (boost under ``models``, then `fly_states` under ``free_models``,
     default the same). Returns a dict of (N,) arrays: impact_lat, impact_lon, burnout state
     (Earth-fixed), flight_time (burnout to impact), apogee_alt, g (inertial burnout flight-path
-    angle minus the minimum-energy angle of the arc flown)."""
+    angle minus the minimum-energy angle of the arc flown). Without ``need_apogee`` a vacuum
+    free flight is flown to its impact only (`kernels._impact_vacuum_batch`) and apogee_alt is
+    NaN."""
     earth = models.earth
     omega = earth.rotation_rate if models.rotation else 0.0
     t_c = cutoff * missile.burn_time
@@ -70,19 +73,29 @@ def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_mod
     r_in, v_in = res[:, 1:4], res[:, 4:7]
     pos, vel = fixed_state(r_in, v_in, t_c, omega)
     pos[~ok] = np.nan
-    beta = np.full(len(lat), missile.beta)
-    f = fly_states(np.where(ok[:, None], pos, 1.0), np.where(ok[:, None], vel, 0.0), free_models or models, beta)
-    t_imp = t_c + f.flight_time
-    r_imp_fixed = to_ecef(f.impact_lat, f.impact_lon, 0.0, earth)
+    free_models = free_models or models
+    if free_models.drag or need_apogee:
+        beta = np.full(len(lat), missile.beta)
+        f = fly_states(np.where(ok[:, None], pos, 1.0), np.where(ok[:, None], vel, 0.0), free_models, beta)
+        flight_time, impact_lat, impact_lon, apogee_alt = f.flight_time, f.impact_lat, f.impact_lon, f.apogee_alt
+    else:  # the impact alone, in one compiled pass
+        imp = np.empty((len(lat), 3))
+        _impact_vacuum_batch(np.ascontiguousarray(np.where(ok[:, None], pos, 1.0)),
+                             np.ascontiguousarray(np.where(ok[:, None], vel, 0.0)), omega, earth.gm,
+                             earth.equatorial_radius, earth.polar_radius, earth.eccentricity_squared, imp)
+        flight_time, impact_lat, impact_lon = imp[:, 0], imp[:, 1], imp[:, 2]
+        apogee_alt = np.full(len(lat), np.nan)
+    t_imp = t_c + flight_time
+    r_imp_fixed = to_ecef(impact_lat, impact_lon, 0.0, earth)
     r_imp = rotate_about_z(r_imp_fixed, omega * t_imp)  # inertial frame of the launch
     rn = np.linalg.norm(r_in, axis=1)
     ri = np.linalg.norm(r_imp, axis=1)
     with np.errstate(invalid="ignore"):
         psi = np.arccos(np.clip(np.sum(r_in * r_imp, axis=1) / (rn * ri), -1, 1))
     g = flight_path_angle(r_in, v_in) - min_energy_gamma(rn, ri, psi)
-    bad = ~ok | ~np.isfinite(f.flight_time)
-    out = {"impact_lat": f.impact_lat, "impact_lon": f.impact_lon, "flight_time": f.flight_time,
-           "apogee_alt": f.apogee_alt, "g": g, "position": pos, "velocity": vel, "burnout_time": t_c}
+    bad = ~ok | ~np.isfinite(flight_time)
+    out = {"impact_lat": impact_lat, "impact_lon": impact_lon, "flight_time": flight_time,
+           "apogee_alt": apogee_alt, "g": g, "position": pos, "velocity": vel, "burnout_time": t_c}
     for k in ("impact_lat", "impact_lon", "flight_time", "apogee_alt", "g"):
         out[k] = np.where(bad, np.nan, out[k])
     return out
@@ -98,7 +111,7 @@ def max_range(missile, lat, lon, heading, models: Models = Models(), n_grid: int
     grid = np.radians(np.linspace(0.5, 85.0, n_grid))
 
     def ranges(kick):
-        e = _evaluate(missile, acc, lat, lon, heading, kick, np.ones(n), models)
+        e = _evaluate(missile, acc, lat, lon, heading, kick, np.ones(n), models, need_apogee=False)
         d = surface_distance(lat, lon, e["impact_lat"], e["impact_lon"], models.earth)
         return np.where(np.isfinite(e["flight_time"]), d, -1.0)
 

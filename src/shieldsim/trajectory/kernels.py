@@ -149,6 +149,33 @@ def _fly_vacuum_batch(r0, v0, gm, a_eq, b_pol, res):
 
 
 @njit(cache=True, parallel=True)
+def _impact_vacuum_batch(pos, vel, omega, gm, a_eq, b_pol, e2, out):
+    """Impact of vacuum flights from Earth-fixed states (position m, Earth-relative velocity
+    m/s, (N, 3)) on the ellipsoid (a_eq, b_pol m, eccentricity squared e2): out[i] <- [flight
+    time s, impact geodetic lat, lon rad] (NaN where the conic never comes down). What the
+    aiming Newton iterations need and no more: no apogee search, no speeds or angles at impact
+    (`_fly_vacuum_batch` has them)."""
+    for i in prange(pos.shape[0]):
+        v0 = np.empty(3)
+        r1 = np.empty(3)
+        v1 = np.empty(3)
+        p1 = np.empty(3)
+        w1 = np.empty(3)
+        v0[0] = vel[i, 0] - omega * pos[i, 1]
+        v0[1] = vel[i, 1] + omega * pos[i, 0]
+        v0[2] = vel[i, 2]
+        dt = _descend_to_altitude(pos[i], v0, 0.0, gm, a_eq, b_pol, r1, v1)
+        o = out[i]
+        if math.isnan(dt):
+            o[:] = math.nan
+            continue
+        fixed_state_one(r1, v1, dt, omega, p1, w1)
+        o[0] = dt
+        o[1] = math.atan2(p1[2], (1.0 - e2) * math.hypot(p1[0], p1[1]))
+        o[2] = math.atan2(p1[1], p1[0])
+
+
+@njit(cache=True, parallel=True)
 def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f, omega, out):
     """Vacuum flights from geodetic burnout states to impact, all in one compiled pass.
 
