@@ -65,6 +65,13 @@ def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_mod
     angle minus the minimum-energy angle of the arc flown). Without ``need_apogee`` a vacuum
     free flight is flown to its impact only (`kernels._impact_vacuum_batch`) and apogee_alt is
     NaN."""
+    boost = _boost_states(missile, acc, lat, lon, az, kick, cutoff, models)
+    return _free_flights(missile, boost, models, free_models or models, need_apogee)
+
+
+def _boost_states(missile, acc, lat, lon, az, kick, cutoff, models: Models):
+    """The boosts of `_evaluate`: (ok (N,) bool, inertial burnout r, v (N, 3), Earth-fixed burnout
+    position (NaN where not ok) and velocity (N, 3), burnout time (N,) s)."""
     earth = models.earth
     omega = earth.rotation_rate if models.rotation else 0.0
     t_c = cutoff * missile.burn_time
@@ -73,18 +80,27 @@ def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_mod
     r_in, v_in = res[:, 1:4], res[:, 4:7]
     pos, vel = fixed_state(r_in, v_in, t_c, omega)
     pos[~ok] = np.nan
-    free_models = free_models or models
+    return ok, r_in, v_in, pos, vel, t_c
+
+
+def _free_flights(missile, boost, models: Models, free_models: Models, need_apogee: bool = True):
+    """The free flights of `_evaluate` from the burnout states ``boost`` (`_boost_states` under
+    ``models``), flown under ``free_models``: the `_evaluate` dict."""
+    ok, r_in, v_in, pos, vel, t_c = boost
+    earth = models.earth
+    omega = earth.rotation_rate if models.rotation else 0.0
+    n = ok.size
     if free_models.drag or need_apogee:
-        beta = np.full(len(lat), missile.beta)
+        beta = np.full(n, missile.beta)
         f = fly_states(np.where(ok[:, None], pos, 1.0), np.where(ok[:, None], vel, 0.0), free_models, beta)
         flight_time, impact_lat, impact_lon, apogee_alt = f.flight_time, f.impact_lat, f.impact_lon, f.apogee_alt
     else:  # the impact alone, in one compiled pass
-        imp = np.empty((len(lat), 3))
+        imp = np.empty((n, 3))
         _impact_vacuum_batch(np.ascontiguousarray(np.where(ok[:, None], pos, 1.0)),
                              np.ascontiguousarray(np.where(ok[:, None], vel, 0.0)), omega, earth.gm,
                              earth.equatorial_radius, earth.polar_radius, earth.eccentricity_squared, imp)
         flight_time, impact_lat, impact_lon = imp[:, 0], imp[:, 1], imp[:, 2]
-        apogee_alt = np.full(len(lat), np.nan)
+        apogee_alt = np.full(n, np.nan)
     t_imp = t_c + flight_time
     r_imp_fixed = to_ecef(impact_lat, impact_lon, 0.0, earth)
     r_imp = rotate_about_z(r_imp_fixed, omega * t_imp)  # inertial frame of the launch
