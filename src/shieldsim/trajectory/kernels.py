@@ -1,6 +1,7 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
-vacuum, RK4 with drag below `DRAG_CEILING`), conic sampling, joining boost and free-flight
-samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
+vacuum, RK4 with drag below `DRAG_CEILING`, its step set by `_drag_step`), the impact alone
+for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling, joining boost and
+free-flight samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
 (m, s, rad, m/s); every kernel writes into caller-provided output arrays. The drag flight
 `_fly_one` reads its model from a packed array (`F_*`) and steps with `integrator.rk4_step`.
 It stays one loop of about 95 lines (over the ~80 of the rest): conic segments above the
@@ -25,7 +26,8 @@ DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
 
 DRAG_STEP = 0.05
-"""Runge-Kutta step (s) for the flight below `DRAG_CEILING`."""
+"""Shortest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (the step where drag is
+strongest; see `_drag_step`)."""
 
 _SURFACE_ITER = 30
 _SURFACE_TOL = 1e-4  # m
@@ -255,6 +257,47 @@ def _reentry_deriv(t, y, p, log_rho, out):
     out[5] = k * y[2] + d * vz
 
 
+DRAG_STEP_MAX = 1.0
+"""Longest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (see `_drag_step`)."""
+
+_DRAG_SCALE_HEIGHT = 7000.0  # m, the order of the density scale height below 100 km
+_CEILING_PAST = 1e-3  # s: a climbing flight's last drag step ends this long after reaching the ceiling
+_DRAG_STEP_TOL = 8.4e-7  # m/s per step: a_d (h / tau)^4 h at a_d = 400 m/s^2, tau = 3.5 s, h = DRAG_STEP
+
+
+@njit(cache=True)
+def _drag_step(y, p, log_rho):
+    """Runge-Kutta step (s) of the drag flight at the inertial state y (m, m/s); p: packed `F_*`.
+
+    RK4's local error in the velocity is of order a_d h (h / tau)^4, with a_d the drag
+    deceleration and 1/tau the faster of the rates at which it changes: the descent through the
+    density scale height (|v_radial| / 7 km) and the slowing (a_d / v). The step holds that error
+    at `_DRAG_STEP_TOL`, its value for the fixed step p[F_RK_DT] (`DRAG_STEP`) where the
+    deceleration is greatest on a typical re-entry (400 m/s^2 at 2 km/s of descent), between
+    p[F_RK_DT] and `DRAG_STEP_MAX`: the fixed step's accuracy where drag is strong, fewer
+    steps where it is weak. A flight climbing towards the ceiling steps to just past it (no
+    drag integrated above it, as the model has it). A continuous function of the state, so
+    flights stay smooth functions of their initial states."""
+    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
+    omega = p[F_OMEGA]
+    vx = y[3] + omega * y[1]
+    vy = y[4] - omega * y[0]
+    vz = y[5]
+    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+    h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
+    a_d = density_from_table(h, p[F_BOTTOM], p[F_STEP], log_rho) * vn * vn / (2.0 * p[F_BETA])
+    v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
+    step = DRAG_STEP_MAX
+    if a_d > 0.0:
+        rate = max(abs(v_up) / _DRAG_SCALE_HEIGHT, a_d / max(vn, 1.0))
+        r4 = rate * rate * rate * rate
+        if r4 > 0.0:
+            step = min(max((_DRAG_STEP_TOL / (a_d * r4)) ** 0.2, p[F_RK_DT]), DRAG_STEP_MAX)
+    if v_up > 0.0 and h < DRAG_CEILING:  # climbing out: end the drag flight just past the ceiling
+        step = min(step, (DRAG_CEILING - h) / v_up + _CEILING_PAST)
+    return step
+
+
 @njit(cache=True)
 def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
     """Fly one arc from the inertial state (r0 m, v0 m/s); p: packed `F_*` parameters, log_rho:
@@ -262,7 +305,7 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
     (inertial). Samples every p[F_SAMPLE_DT] s into out_pos/out_vel (as many as they hold)."""
     gm, a, b, omega = p[F_GM], p[F_A], p[F_B], p[F_OMEGA]
     drag = p[F_DRAG] > 0.0
-    rk_dt, sample_dt = p[F_RK_DT], p[F_SAMPLE_DT]
+    sample_dt = p[F_SAMPLE_DT]
     n_samples = out_pos.shape[0]
     y = np.empty(6)
     y[:3] = r0
@@ -306,6 +349,7 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
         # integrate with drag until impact or back above the ceiling (ascending)
         impacted = False
         for _s in range(10_000_000):
+            rk_dt = _drag_step(y, p, log_rho)
             rk4_step(_reentry_deriv, 0.0, y, rk_dt, p, log_rho, ynew, work)
             h_new = radial_height_one(ynew[:3], a, b)
             if h_new < 0.0:
