@@ -4,7 +4,6 @@ DOP853 step) and the dense output of samples within a step."""
 import math
 
 import numpy as np
-import pytest
 from numba import njit
 
 from shieldsim import missile as M

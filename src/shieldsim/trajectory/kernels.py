@@ -437,56 +437,70 @@ def _table_argmin(distance, apogee, rng, apo, g, mode):
     return out
 
 
-@njit(cache=True, parallel=True)
-def _sample_conics(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
-    """Sample vacuum conics from inertial states (r0, v0) (N, 3) every ``sample_dt`` s while
-    before their impact times ``t_impact`` (s; NaN after) into Earth-fixed (N, M, 3) positions
-    (m) and Earth-relative velocities (m/s), as `fly_states` samples them. Elliptic arcs step
-    Kepler's equation from the previous sample's eccentric anomaly (Newton, 2-3 iterations)
-    and use the closed-form Lagrange f and g; other arcs use `propagate_one`."""
-    for i in prange(r0.shape[0]):
-        rt = np.empty(3)
-        vt = np.empty(3)
-        a, e, E0 = conic_elements(r0[i], v0[i], gm)
-        elliptic = not math.isnan(a) and e > 1e-6
-        mean_motion = math.sqrt(gm / a**3) if elliptic else 0.0
-        s0, c0 = math.sin(E0), math.cos(E0)
-        m0 = E0 - e * s0 if elliptic else 0.0
-        rn0 = math.sqrt(r0[i, 0] ** 2 + r0[i, 1] ** 2 + r0[i, 2] ** 2)
-        sqa = math.sqrt(gm * a) if elliptic else 0.0
-        E, sE, cE = E0, s0, c0
-        for k in range(out_pos.shape[1]):
-            ts = k * sample_dt
-            if not ts < t_impact[i]:
-                for j in range(3):
-                    out_pos[i, k, j] = math.nan
-                    out_vel[i, k, j] = math.nan
-                continue
-            if elliptic:
-                # Kepler's equation by Newton from the previous sample's anomaly; Lagrange f and g
-                # from the anomaly difference (sin and cos of it from those of E and E0)
-                mk = m0 + mean_motion * ts
-                for _ in range(50):
-                    sE, cE = math.sin(E), math.cos(E)
-                    d = (E - e * sE - mk) / (1.0 - e * cE)
-                    E -= d
-                    if abs(d) < 1e-12:
-                        break
+@njit(cache=True)
+def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
+    """Sample the vacuum conic from the inertial state (r0, v0) (3,) every ``sample_dt`` s while
+    before its impact time ``t_impact`` (s; NaN after) into Earth-fixed (M, 3) positions (m) and
+    Earth-relative velocities (m/s), as `fly_states` samples it. An elliptic arc steps Kepler's
+    equation from the previous sample's eccentric anomaly (Newton, 2-3 iterations) and uses the
+    closed-form Lagrange f and g; other arcs use `propagate_one`."""
+    rt = np.empty(3)
+    vt = np.empty(3)
+    a, e, E0 = conic_elements(r0, v0, gm)
+    elliptic = not math.isnan(a) and e > 1e-6
+    mean_motion = math.sqrt(gm / a**3) if elliptic else 0.0
+    s0, c0 = math.sin(E0), math.cos(E0)
+    m0 = E0 - e * s0 if elliptic else 0.0
+    rn0 = math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2)
+    sqa = math.sqrt(gm * a) if elliptic else 0.0
+    E, sE, cE = E0, s0, c0
+    for k in range(out_pos.shape[0]):
+        ts = k * sample_dt
+        if not ts < t_impact:
+            for j in range(3):
+                out_pos[k, j] = math.nan
+                out_vel[k, j] = math.nan
+            continue
+        if elliptic:
+            # Kepler's equation by Newton from the previous sample's anomaly; Lagrange f and g
+            # from the anomaly difference (sin and cos of it from those of E and E0)
+            mk = m0 + mean_motion * ts
+            for _ in range(50):
                 sE, cE = math.sin(E), math.cos(E)
-                sd = sE * c0 - cE * s0
-                cd = cE * c0 + sE * s0
-                dE = E - E0
-                f = 1.0 - a / rn0 * (1.0 - cd)
-                g = ts - (dE - sd) / mean_motion
-                r1 = a * (1.0 - e * cE)
-                fdot = -sqa / (r1 * rn0) * sd
-                gdot = 1.0 - a / r1 * (1.0 - cd)
-                for j in range(3):
-                    rt[j] = f * r0[i, j] + g * v0[i, j]
-                    vt[j] = fdot * r0[i, j] + gdot * v0[i, j]
-            else:
-                propagate_one(r0[i], v0[i], ts, gm, rt, vt)
-            fixed_state_one(rt, vt, ts, omega, out_pos[i, k], out_vel[i, k])
+                d = (E - e * sE - mk) / (1.0 - e * cE)
+                E -= d
+                if abs(d) < 1e-12:
+                    break
+            sE, cE = math.sin(E), math.cos(E)
+            sd = sE * c0 - cE * s0
+            cd = cE * c0 + sE * s0
+            dE = E - E0
+            f = 1.0 - a / rn0 * (1.0 - cd)
+            g = ts - (dE - sd) / mean_motion
+            r1 = a * (1.0 - e * cE)
+            fdot = -sqa / (r1 * rn0) * sd
+            gdot = 1.0 - a / r1 * (1.0 - cd)
+            for j in range(3):
+                rt[j] = f * r0[j] + g * v0[j]
+                vt[j] = fdot * r0[j] + gdot * v0[j]
+        else:
+            propagate_one(r0, v0, ts, gm, rt, vt)
+        fixed_state_one(rt, vt, ts, omega, out_pos[k], out_vel[k])
+
+
+@njit(cache=True, parallel=True)
+def _sample_boosted(bpos, bvel, j0, r0, v0, t_impact, gm, omega, sample_dt, pos, vel):
+    """Whole sampled vacuum flights written straight into pos/vel (N, M, 3) (Earth-fixed m,
+    Earth-relative m/s): boost samples bpos/bvel[i, c] for c < j0[i], then the conic from the
+    inertial state (r0, v0)[i] at grid point j0[i] sampled every ``sample_dt`` s until its impact
+    ``t_impact[i]`` s later (`_sample_conic_one`), NaN after. No intermediate arrays."""
+    for i in prange(pos.shape[0]):
+        k0 = min(j0[i], pos.shape[1])
+        for c in range(k0):
+            for j in range(3):
+                pos[i, c, j] = bpos[i, c, j]
+                vel[i, c, j] = bvel[i, c, j]
+        _sample_conic_one(r0[i], v0[i], t_impact[i], gm, omega, sample_dt, pos[i, k0:], vel[i, k0:])
 
 
 @njit(cache=True, parallel=True)
