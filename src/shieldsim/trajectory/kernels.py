@@ -442,8 +442,9 @@ def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
     """Sample the vacuum conic from the inertial state (r0, v0) (3,) every ``sample_dt`` s while
     before its impact time ``t_impact`` (s; NaN after) into Earth-fixed (M, 3) positions (m) and
     Earth-relative velocities (m/s), as `fly_states` samples it. An elliptic arc steps Kepler's
-    equation from the previous sample's eccentric anomaly (Newton, 2-3 iterations) and uses the
-    closed-form Lagrange f and g; other arcs use `propagate_one`."""
+    equation from the previous sample's eccentric anomaly (Newton, 1-2 iterations) and uses the
+    closed-form Lagrange f and g; other arcs use `propagate_one`. The Earth's turn is stepped
+    from sample to sample by a rotation (rounding grows by ~1e-16 a sample)."""
     rt = np.empty(3)
     vt = np.empty(3)
     a, e, E0 = conic_elements(r0, v0, gm)
@@ -454,24 +455,34 @@ def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
     rn0 = math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2)
     sqa = math.sqrt(gm * a) if elliptic else 0.0
     E, sE, cE = E0, s0, c0
+    m_prev = m0
+    # the Earth's turn between samples, stepped by rotation (sin and cos of -omega k dt)
+    c1, s1 = math.cos(-omega * sample_dt), math.sin(-omega * sample_dt)
+    ck, sk = 1.0, 0.0
     for k in range(out_pos.shape[0]):
         ts = k * sample_dt
+        if k:
+            ck, sk = ck * c1 - sk * s1, sk * c1 + ck * s1
         if not ts < t_impact:
             for j in range(3):
                 out_pos[k, j] = math.nan
                 out_vel[k, j] = math.nan
             continue
         if elliptic:
-            # Kepler's equation by Newton from the previous sample's anomaly; Lagrange f and g
-            # from the anomaly difference (sin and cos of it from those of E and E0)
+            # Kepler's equation by Newton from the previous sample's anomaly moved on by
+            # dM / (dM/dE) (one or two iterations); Lagrange f and g from the anomaly difference
+            # (sin and cos of it from those of E and E0)
             mk = m0 + mean_motion * ts
+            E += (mk - m_prev) / (1.0 - e * cE)
+            m_prev = mk
             for _ in range(50):
                 sE, cE = math.sin(E), math.cos(E)
                 d = (E - e * sE - mk) / (1.0 - e * cE)
                 E -= d
+                # sin and cos at the corrected anomaly, to O(d^2) < 1e-24
+                sE, cE = sE - d * cE, cE + d * sE
                 if abs(d) < 1e-12:
                     break
-            sE, cE = math.sin(E), math.cos(E)
             sd = sE * c0 - cE * s0
             cd = cE * c0 + sE * s0
             dE = E - E0
@@ -485,7 +496,15 @@ def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
                 vt[j] = fdot * r0[j] + gdot * v0[j]
         else:
             propagate_one(r0, v0, ts, gm, rt, vt)
-        fixed_state_one(rt, vt, ts, omega, out_pos[k], out_vel[k])
+        # Earth-fixed position and Earth-relative velocity (`fixed_state_one` with the stepped turn)
+        wx = vt[0] + omega * rt[1]
+        wy = vt[1] - omega * rt[0]
+        out_pos[k, 0] = ck * rt[0] - sk * rt[1]
+        out_pos[k, 1] = sk * rt[0] + ck * rt[1]
+        out_pos[k, 2] = rt[2]
+        out_vel[k, 0] = ck * wx - sk * wy
+        out_vel[k, 1] = sk * wx + ck * wy
+        out_vel[k, 2] = vt[2]
 
 
 @njit(cache=True, parallel=True)
