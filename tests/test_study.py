@@ -558,3 +558,61 @@ def test_fast_coverage_equals_the_exact_reference_on_a_coarse_grid(arch, monkeyp
 def test_an_unknown_coverage_method_is_refused(arch):
     with pytest.raises(ValueError, match="method must be one of fast, exact"):
         study.footprint(arch, "tabriz", grid_deg=5.0, method="approximate")
+
+
+def test_a_class_differing_only_in_its_cross_sections_shares_reach_tables(arch):
+    import dataclasses
+
+    m = arch.missiles["mrbm-solid"]
+    pts = scen.launch_points(arch.scenario, "tabriz")
+    lat, lon = float(pts.lat[0]), float(pts.lon[0])
+    study._REACH_CACHE.clear()
+    table = study.reach_table(m, lat, lon, arch.models)
+    seen = dataclasses.replace(m, rcs=m.rcs * 3, body_rcs=9.0)  # radars see it otherwise; it flies the same
+    assert study.reach_table(seen, lat, lon, arch.models) is table and len(study._REACH_CACHE) == 1
+    faster = dataclasses.replace(m, burnout_speed=m.burnout_speed * 1.02)
+    assert study.kinematic_key(faster) != study.kinematic_key(m) == study.kinematic_key(seen)
+
+
+def test_flying_the_same_pairs_again_aims_them_once_and_gives_the_same_flights(arch, monkeypatch):
+    import dataclasses
+
+    from shieldsim import trajectory as trj
+
+    real, calls = trj.aim, []
+
+    def counting(*args, **kwargs):
+        calls.append(args[4].rcs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trj, "aim", counting)
+    pts, aims = scen.launch_points(arch.scenario, "tabriz"), scen.aim_points(arch.scenario)
+    near = np.flatnonzero(study.reachable(arch.missiles["mrbm-solid"], float(pts.lat[0]), float(pts.lon[0]), aims.lat,
+                                          aims.lon, arch.models))[:3]
+    lat, lon, tlat, tlon = np.full(3, pts.lat[0]), np.full(3, pts.lon[0]), aims.lat[near], aims.lon[near]
+    first = study.fly(arch, "mrbm-solid", lat, lon, tlat, tlon)
+    first.labels = np.array(["a caller's own labels"] * 3, dtype=object)
+    again = study.fly(arch, "mrbm-solid", lat, lon, tlat, tlon)
+    assert len(calls) == 1 and again.labels is None  # kept flights, untouched by the first caller
+    fresh = real(lat, lon, tlat, tlon, arch.missiles["mrbm-solid"], arch.models)
+    for name in ("position", "velocity", "time", "impact_lat", "rcs", "body_rcs"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(fresh, name))
+    other = dataclasses.replace(arch, missiles={**arch.missiles,
+                                                "mrbm-solid": dataclasses.replace(arch.missiles["mrbm-solid"], rcs=0.5)})
+    seen = study.fly(other, "mrbm-solid", lat, lon, tlat, tlon)
+    assert calls == [arch.missiles["mrbm-solid"].rcs, 0.5] and np.all(seen.rcs == 0.5)
+
+
+def test_the_flight_cache_keeps_at_most_its_bytes_least_recently_used_first():
+    class Flights:
+        def __init__(self, n):
+            self.position = np.zeros(n)  # n * 8 bytes
+
+    cache = study.FlightCache(max_bytes=100)
+    cache.keep("a", Flights(5))
+    cache.keep("b", Flights(5))
+    assert cache.flights("a") is not None  # a is now the most recently used
+    cache.keep("c", Flights(5))  # 120 bytes: b goes
+    assert cache.flights("b") is None and cache.flights("a") is not None and cache.bytes == 80
+    cache.keep("huge", Flights(20))  # larger than the whole cache: not kept
+    assert "huge" not in cache and cache.bytes == 80
