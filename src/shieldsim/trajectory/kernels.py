@@ -1,6 +1,7 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
-vacuum, RK4 with drag below `DRAG_CEILING`), conic sampling, joining boost and free-flight
-samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
+vacuum, RK4 with drag below `DRAG_CEILING`, its step set by `_drag_step`), the impact alone
+for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling, joining boost and
+free-flight samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
 (m, s, rad, m/s); every kernel writes into caller-provided output arrays. The drag flight
 `_fly_one` reads its model from a packed array (`F_*`) and steps with `integrator.rk4_step`.
 It stays one loop of about 95 lines (over the ~80 of the rest): conic segments above the
@@ -24,7 +25,8 @@ DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
 
 DRAG_STEP = 0.05
-"""Runge-Kutta step (s) for the flight below `DRAG_CEILING`."""
+"""Shortest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (the step where drag is
+strongest; see `_drag_step`)."""
 
 @njit(cache=True)
 def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
@@ -100,6 +102,33 @@ def _fly_vacuum_batch(r0, v0, gm, a_eq, b_pol, res):
         f, g, _, _ = arc_coefficients(a, e, s0, c0, rn, gm, sx, cx)
         res[i, 7] = min(max(arc_time(a, e, e0, s0, gm, x, sx), 0.0), res[i, 0])
         res[i, 8], res[i, 9], res[i, 10] = f * rx + g * vx, f * ry + g * vy, f * rz + g * vz
+
+
+@njit(cache=True, parallel=True)
+def _impact_vacuum_batch(pos, vel, omega, gm, a_eq, b_pol, e2, out):
+    """Impact of vacuum flights from Earth-fixed states (position m, Earth-relative velocity
+    m/s, (N, 3)) on the ellipsoid (a_eq, b_pol m, eccentricity squared e2): out[i] <- [flight
+    time s, impact geodetic lat, lon rad] (NaN where the conic never comes down). What the
+    aiming Newton iterations need and no more: no apogee search, no speeds or angles at impact
+    (`_fly_vacuum_batch` has them)."""
+    for i in prange(pos.shape[0]):
+        v0 = np.empty(3)
+        r1 = np.empty(3)
+        v1 = np.empty(3)
+        p1 = np.empty(3)
+        w1 = np.empty(3)
+        v0[0] = vel[i, 0] - omega * pos[i, 1]
+        v0[1] = vel[i, 1] + omega * pos[i, 0]
+        v0[2] = vel[i, 2]
+        dt = _descend_to_altitude(pos[i], v0, 0.0, gm, a_eq, b_pol, r1, v1)
+        o = out[i]
+        if math.isnan(dt):
+            o[:] = math.nan
+            continue
+        fixed_state_one(r1, v1, dt, omega, p1, w1)
+        o[0] = dt
+        o[1] = math.atan2(p1[2], (1.0 - e2) * math.hypot(p1[0], p1[1]))
+        o[2] = math.atan2(p1[1], p1[0])
 
 
 @njit(cache=True, parallel=True)
@@ -192,6 +221,47 @@ def _reentry_deriv(t, y, p, log_rho, out):
     out[5] = k * y[2] + d * vz
 
 
+DRAG_STEP_MAX = 1.0
+"""Longest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (see `_drag_step`)."""
+
+_DRAG_SCALE_HEIGHT = 7000.0  # m, the order of the density scale height below 100 km
+_CEILING_PAST = 1e-3  # s: a climbing flight's last drag step ends this long after reaching the ceiling
+_DRAG_STEP_TOL = 8.4e-7  # m/s per step: a_d (h / tau)^4 h at a_d = 400 m/s^2, tau = 3.5 s, h = DRAG_STEP
+
+
+@njit(cache=True)
+def _drag_step(y, p, log_rho):
+    """Runge-Kutta step (s) of the drag flight at the inertial state y (m, m/s); p: packed `F_*`.
+
+    RK4's local error in the velocity is of order a_d h (h / tau)^4, with a_d the drag
+    deceleration and 1/tau the faster of the rates at which it changes: the descent through the
+    density scale height (|v_radial| / 7 km) and the slowing (a_d / v). The step holds that error
+    at `_DRAG_STEP_TOL`, its value for the fixed step p[F_RK_DT] (`DRAG_STEP`) where the
+    deceleration is greatest on a typical re-entry (400 m/s^2 at 2 km/s of descent), between
+    p[F_RK_DT] and `DRAG_STEP_MAX`: the fixed step's accuracy where drag is strong, fewer
+    steps where it is weak. A flight climbing towards the ceiling steps to just past it (no
+    drag integrated above it, as the model has it). A continuous function of the state, so
+    flights stay smooth functions of their initial states."""
+    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
+    omega = p[F_OMEGA]
+    vx = y[3] + omega * y[1]
+    vy = y[4] - omega * y[0]
+    vz = y[5]
+    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+    h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
+    a_d = density_from_table(h, p[F_BOTTOM], p[F_STEP], log_rho) * vn * vn / (2.0 * p[F_BETA])
+    v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
+    step = DRAG_STEP_MAX
+    if a_d > 0.0:
+        rate = max(abs(v_up) / _DRAG_SCALE_HEIGHT, a_d / max(vn, 1.0))
+        r4 = rate * rate * rate * rate
+        if r4 > 0.0:
+            step = min(max((_DRAG_STEP_TOL / (a_d * r4)) ** 0.2, p[F_RK_DT]), DRAG_STEP_MAX)
+    if v_up > 0.0 and h < DRAG_CEILING:  # climbing out: end the drag flight just past the ceiling
+        step = min(step, (DRAG_CEILING - h) / v_up + _CEILING_PAST)
+    return step
+
+
 @njit(cache=True)
 def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
     """Fly one arc from the inertial state (r0 m, v0 m/s); p: packed `F_*` parameters, log_rho:
@@ -199,7 +269,7 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
     (inertial). Samples every p[F_SAMPLE_DT] s into out_pos/out_vel (as many as they hold)."""
     gm, a, b, omega = p[F_GM], p[F_A], p[F_B], p[F_OMEGA]
     drag = p[F_DRAG] > 0.0
-    rk_dt, sample_dt = p[F_RK_DT], p[F_SAMPLE_DT]
+    sample_dt = p[F_SAMPLE_DT]
     n_samples = out_pos.shape[0]
     y = np.empty(6)
     y[:3] = r0
@@ -243,6 +313,7 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
         # integrate with drag until impact or back above the ceiling (ascending)
         impacted = False
         for _s in range(10_000_000):
+            rk_dt = _drag_step(y, p, log_rho)
             rk4_step(_reentry_deriv, 0.0, y, rk_dt, p, log_rho, ynew, work)
             h_new = radial_height_one(ynew[:3], a, b)
             if h_new < 0.0:
@@ -330,56 +401,89 @@ def _table_argmin(distance, apogee, rng, apo, g, mode):
     return out
 
 
-@njit(cache=True, parallel=True)
-def _sample_conics(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
-    """Sample vacuum conics from inertial states (r0, v0) (N, 3) every ``sample_dt`` s while
-    before their impact times ``t_impact`` (s; NaN after) into Earth-fixed (N, M, 3) positions
-    (m) and Earth-relative velocities (m/s), as `fly_states` samples them. Elliptic arcs step
-    Kepler's equation from the previous sample's eccentric anomaly (Newton, 2-3 iterations)
-    and use the closed-form Lagrange f and g; other arcs use `propagate_one`."""
-    for i in prange(r0.shape[0]):
-        rt = np.empty(3)
-        vt = np.empty(3)
-        a, e, E0 = conic_elements(r0[i], v0[i], gm)
-        elliptic = not math.isnan(a) and e > 1e-6
-        mean_motion = math.sqrt(gm / a**3) if elliptic else 0.0
-        s0, c0 = math.sin(E0), math.cos(E0)
-        m0 = E0 - e * s0 if elliptic else 0.0
-        rn0 = math.sqrt(r0[i, 0] ** 2 + r0[i, 1] ** 2 + r0[i, 2] ** 2)
-        sqa = math.sqrt(gm * a) if elliptic else 0.0
-        E, sE, cE = E0, s0, c0
-        for k in range(out_pos.shape[1]):
-            ts = k * sample_dt
-            if not ts < t_impact[i]:
-                for j in range(3):
-                    out_pos[i, k, j] = math.nan
-                    out_vel[i, k, j] = math.nan
-                continue
-            if elliptic:
-                # Kepler's equation by Newton from the previous sample's anomaly; Lagrange f and g
-                # from the anomaly difference (sin and cos of it from those of E and E0)
-                mk = m0 + mean_motion * ts
-                for _ in range(50):
-                    sE, cE = math.sin(E), math.cos(E)
-                    d = (E - e * sE - mk) / (1.0 - e * cE)
-                    E -= d
-                    if abs(d) < 1e-12:
-                        break
+@njit(cache=True)
+def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
+    """Sample the vacuum conic from the inertial state (r0, v0) (3,) every ``sample_dt`` s while
+    before its impact time ``t_impact`` (s; NaN after) into Earth-fixed (M, 3) positions (m) and
+    Earth-relative velocities (m/s), as `fly_states` samples it. An elliptic arc steps Kepler's
+    equation from the previous sample's eccentric anomaly (Newton, 1-2 iterations) and uses the
+    closed-form Lagrange f and g; other arcs use `propagate_one`. The Earth's turn is stepped
+    from sample to sample by a rotation (rounding grows by ~1e-16 a sample)."""
+    rt = np.empty(3)
+    vt = np.empty(3)
+    a, e, E0 = conic_elements(r0, v0, gm)
+    elliptic = not math.isnan(a) and e > 1e-6
+    mean_motion = math.sqrt(gm / a**3) if elliptic else 0.0
+    s0, c0 = math.sin(E0), math.cos(E0)
+    m0 = E0 - e * s0 if elliptic else 0.0
+    rn0 = math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2)
+    sqa = math.sqrt(gm * a) if elliptic else 0.0
+    E, sE, cE = E0, s0, c0
+    m_prev = m0
+    # the Earth's turn between samples, stepped by rotation (sin and cos of -omega k dt)
+    c1, s1 = math.cos(-omega * sample_dt), math.sin(-omega * sample_dt)
+    ck, sk = 1.0, 0.0
+    for k in range(out_pos.shape[0]):
+        ts = k * sample_dt
+        if k:
+            ck, sk = ck * c1 - sk * s1, sk * c1 + ck * s1
+        if not ts < t_impact:
+            for j in range(3):
+                out_pos[k, j] = math.nan
+                out_vel[k, j] = math.nan
+            continue
+        if elliptic:
+            # Kepler's equation by Newton from the previous sample's anomaly moved on by
+            # dM / (dM/dE) (one or two iterations); Lagrange f and g from the anomaly difference
+            # (sin and cos of it from those of E and E0)
+            mk = m0 + mean_motion * ts
+            E += (mk - m_prev) / (1.0 - e * cE)
+            m_prev = mk
+            for _ in range(50):
                 sE, cE = math.sin(E), math.cos(E)
-                sd = sE * c0 - cE * s0
-                cd = cE * c0 + sE * s0
-                dE = E - E0
-                f = 1.0 - a / rn0 * (1.0 - cd)
-                g = ts - (dE - sd) / mean_motion
-                r1 = a * (1.0 - e * cE)
-                fdot = -sqa / (r1 * rn0) * sd
-                gdot = 1.0 - a / r1 * (1.0 - cd)
-                for j in range(3):
-                    rt[j] = f * r0[i, j] + g * v0[i, j]
-                    vt[j] = fdot * r0[i, j] + gdot * v0[i, j]
-            else:
-                propagate_one(r0[i], v0[i], ts, gm, rt, vt)
-            fixed_state_one(rt, vt, ts, omega, out_pos[i, k], out_vel[i, k])
+                d = (E - e * sE - mk) / (1.0 - e * cE)
+                E -= d
+                # sin and cos at the corrected anomaly, to O(d^2) < 1e-24
+                sE, cE = sE - d * cE, cE + d * sE
+                if abs(d) < 1e-12:
+                    break
+            sd = sE * c0 - cE * s0
+            cd = cE * c0 + sE * s0
+            dE = E - E0
+            f = 1.0 - a / rn0 * (1.0 - cd)
+            g = ts - (dE - sd) / mean_motion
+            r1 = a * (1.0 - e * cE)
+            fdot = -sqa / (r1 * rn0) * sd
+            gdot = 1.0 - a / r1 * (1.0 - cd)
+            for j in range(3):
+                rt[j] = f * r0[j] + g * v0[j]
+                vt[j] = fdot * r0[j] + gdot * v0[j]
+        else:
+            propagate_one(r0, v0, ts, gm, rt, vt)
+        # Earth-fixed position and Earth-relative velocity (`fixed_state_one` with the stepped turn)
+        wx = vt[0] + omega * rt[1]
+        wy = vt[1] - omega * rt[0]
+        out_pos[k, 0] = ck * rt[0] - sk * rt[1]
+        out_pos[k, 1] = sk * rt[0] + ck * rt[1]
+        out_pos[k, 2] = rt[2]
+        out_vel[k, 0] = ck * wx - sk * wy
+        out_vel[k, 1] = sk * wx + ck * wy
+        out_vel[k, 2] = vt[2]
+
+
+@njit(cache=True, parallel=True)
+def _sample_boosted(bpos, bvel, j0, r0, v0, t_impact, gm, omega, sample_dt, pos, vel):
+    """Whole sampled vacuum flights written straight into pos/vel (N, M, 3) (Earth-fixed m,
+    Earth-relative m/s): boost samples bpos/bvel[i, c] for c < j0[i], then the conic from the
+    inertial state (r0, v0)[i] at grid point j0[i] sampled every ``sample_dt`` s until its impact
+    ``t_impact[i]`` s later (`_sample_conic_one`), NaN after. No intermediate arrays."""
+    for i in prange(pos.shape[0]):
+        k0 = min(j0[i], pos.shape[1])
+        for c in range(k0):
+            for j in range(3):
+                pos[i, c, j] = bpos[i, c, j]
+                vel[i, c, j] = bvel[i, c, j]
+        _sample_conic_one(r0[i], v0[i], t_impact[i], gm, omega, sample_dt, pos[i, k0:], vel[i, k0:])
 
 
 @njit(cache=True, parallel=True)
