@@ -23,6 +23,13 @@ highest point solves Kepler's equation.
   refined, endpoints included. The normal in dh/dE uses one Bowring step (exact to ~1e-9 rad,
   which moves the maximum's height by far below a micrometre); the height itself, from that
   latitude, agrees with `earth.geodetic_height_one` to 1e-8 m from 0 to 8,000 km up.
+
+Layout exception (`arc_highest`): 18 scalar parameters (the arc's elements, the ellipsoid and
+the anomaly interval): packing them would allocate an array per flight, which this module exists
+to avoid; it is called from two kernels only, both tested against SciPy and pyproj.
+Layout exception (`_root`): 19 scalar parameters, for the same reason; private to `arc_highest`.
+Layout exception (`_height_rate`): 16 scalar parameters, for the same reason; private to
+`arc_highest` and `_root`.
 """
 
 from __future__ import annotations
