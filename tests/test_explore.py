@@ -127,6 +127,40 @@ def test_switching_a_battery_off_gives_what_removing_it_from_the_scenario_gives(
     assert engine.compute(built(**c)) is full  # going back: the cached result
 
 
+def test_a_batterys_interceptor_choice_is_in_the_downloaded_scenario_and_names_its_control():
+    b = built(interceptors={"redzikowo": "sm3-iib"}, speed_percent=80)
+    assert b.shown.batteries["redzikowo"].interceptor == "sm3-iib"
+    assert "redzikowo fires sm3-iib" in b.shown.description
+    assert scen.loads(b.toml) == b.shown
+    nominal = scen.interceptors(built(interceptors={"redzikowo": "sm3-iib"}).shown)["sm3-iib"]
+    assert np.isclose(scen.interceptors(b.shown)["sm3-iib"].burnout_speed, 0.8 * nominal.burnout_speed)  # the speed reaches it
+    for choice, allowed in (({"redzikowo": "nope"}, "sm3-iia"), ({"nope": "sm3-ib"}, "redzikowo")):
+        with pytest.raises(ctl.ControlError) as err:
+            built(interceptors=choice)
+        assert err.value.control == "interceptors" and allowed in err.value.message
+    with pytest.raises(ctl.ControlError) as err:
+        ctl.parse({"interceptors": ["sm3-ib"]})
+    assert err.value.control == "interceptors"
+
+
+@pytest.mark.slow
+def test_interceptor_and_radar_changes_reengage_only_what_changed_and_match_coverage():
+    from shieldsim.explore.engine import Engine
+
+    engine, c = Engine(), {"threat_area": "tabriz", "grid_deg": 5}
+    engine.compute(built(**c))
+    flights = engine.stats.engaged_pairs // 4
+    for change, detected, engaged in (({"interceptors": {"redzikowo": "sm3-ia"}}, 0, flights),  # one column
+                                      ({"speed_percent": 80}, 0, 4 * flights),  # the tracks are reused
+                                      ({"radars_off": ["kurecik-tpy2"]}, 3, None)):
+        res = engine.compute(built(**c, **change))
+        assert engine.stats.flown == 0 and engine.stats.detected == detected
+        assert engaged is None or engine.stats.engaged_pairs == engaged
+        direct = study.coverage(study.Architecture.from_scenario(res.built.shown), ["tabriz"], 5)
+        assert res.nato_europe() == direct.nato_europe("all")
+        assert np.array_equal(res.footprint.defended, direct.footprints["all"].defended)
+
+
 @pytest.mark.slow
 def test_a_city_timeline_gives_the_reports_events_for_each_area():
     from shieldsim.explore.timeline import city_timeline

@@ -104,6 +104,23 @@ def test_page_loads_offline_and_a_battery_switched_off_reduces_the_defended_popu
     assert page.server.url.startswith("http://127.0.0.1:")
 
 
+def test_a_batterys_interceptor_choice_changes_the_defended_population(page):
+    before = defended(page)
+    select = page.locator("#interceptor-redzikowo")
+    own = select.input_value()
+    assert own == "sm3-iia" and select.locator("option").count() >= 6
+    key = page.locator("#status").get_attribute("data-key")
+    select.select_option("sm3-ia")  # the shorter-reach Block IA instead of the IIA
+    wait_ready(page, key)
+    assert defended(page) < before
+    shot(page, "interceptor")
+    key = page.locator("#status").get_attribute("data-key")
+    select.select_option(own)
+    wait_ready(page, key)
+    assert defended(page) == before
+    assert page.refused == []
+
+
 def test_a_click_on_a_city_shows_its_engagement_timeline(page):
     box = page.locator("#map").bounding_box()
     x, y = page.evaluate("""() => {

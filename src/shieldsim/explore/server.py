@@ -6,7 +6,8 @@ Routes (everything else is 404; no file outside ``static/`` is ever served):
   (Tornado's `StaticFileHandler` refuses paths leaving the folder).
 - ``GET /api/options``: built-in scenarios, profiles, cooperation options, control ranges, the
   scenario the command was started with. ``GET /api/layers``: borders and cities.
-- ``POST /api/describe`` (controls): the base scenario's batteries, radars and launch areas.
+- ``POST /api/describe`` (controls): the base scenario's batteries (with the interceptor each
+  fires and the interceptors it may be given), radars and launch areas.
 - ``POST /api/upload`` (TOML text): ``{"status": "ok", "id"}`` or ``{"status": "invalid",
   "control": "upload", "message"}`` with the messages of ``shieldsim validate``.
 - ``POST /api/compute`` (controls): ``{"status": "done", "result"}`` when cached, else
@@ -256,7 +257,9 @@ class Describe(Base):
             return self.send({"status": "invalid", "control": err.control, "message": err.message})
         self.send({"status": "ok", "name": sc.name, "title": sc.title, "batteries": list(sc.batteries),
                    "radars": list(sc.radars), "launch_areas": list(sc.launch_areas),
-                   "reference_ranges_km": {n: r.reference_range_km for n, r in sc.radars.items()}})
+                   "reference_ranges_km": {n: r.reference_range_km for n, r in sc.radars.items()},
+                   "battery_interceptors": {n: b.interceptor for n, b in sc.batteries.items()},
+                   "interceptor_choices": ctl.interceptor_choices(sc)})
 
 
 class Upload(Base):

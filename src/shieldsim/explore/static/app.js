@@ -6,7 +6,7 @@ const COLOURS = { defended: "#0072b2", threatened: "#e69f00", battery: "#000000"
 
 const S = {
   controls: { scenario: "", option: "", threat_area: "all", profile: "", batteries_off: [], radars_off: [],
-              speed_percent: 100, launch_delay_s: null, grid_deg: 1, radar_ranges_km: {} },
+              speed_percent: 100, launch_delay_s: null, grid_deg: 1, radar_ranges_km: {}, interceptors: {} },
   seq: 0, key: null, described: null,
 };
 
@@ -177,7 +177,7 @@ function clearErrors() {
 function showError(control, message) {
   const el = $("error-" + control) || $("error-scenario");
   el.textContent = message;
-  const input = $(control) || (control === "batteries_off" ? $("batteries") :
+  const input = $(control) || (["batteries_off", "interceptors"].includes(control) ? $("batteries") :
     ["radars_off", "radar_ranges_km"].includes(control) ? $("radars") : null);
   if (input) input.classList.add("invalid");
   if (control === "upload") return;  // a refused upload changes nothing: the page still shows the scenario above
@@ -239,6 +239,20 @@ function toggles(kind, names) {
       compute();
     });
     label.append(cb, " " + name);
+    if (kind === "batteries") {  // the interceptor it fires (catalogue or the scenario's own)
+      const sel = document.createElement("select");
+      sel.className = "interceptor"; sel.id = `interceptor-${name}`; sel.title = "interceptor this battery fires";
+      const own = S.described.battery_interceptors[name];
+      for (const i of S.described.interceptor_choices) {
+        const o = document.createElement("option"); o.value = i; o.textContent = i === own ? `${i} (scenario)` : i; sel.appendChild(o);
+      }
+      sel.value = own;
+      sel.addEventListener("change", () => {
+        if (sel.value === own) delete S.controls.interceptors[name]; else S.controls.interceptors[name] = sel.value;
+        compute();
+      });
+      label.append(" ", sel);
+    }
     if (kind === "radars") {  // reference range, km (blank: the scenario's)
       const km = document.createElement("input");
       km.type = "number"; km.className = "range-km"; km.id = `range-${name}`; km.min = 1; km.max = 50000; km.step = 50;
@@ -260,7 +274,7 @@ async function describe(area) {
   if (seq !== S.seq) return false;
   if (d.status !== "ok") { clearErrors(); showError(d.control, d.message); return false; }
   S.described = d;
-  S.controls.batteries_off = []; S.controls.radars_off = []; S.controls.radar_ranges_km = {};
+  S.controls.batteries_off = []; S.controls.radars_off = []; S.controls.radar_ranges_km = {}; S.controls.interceptors = {};
   S.controls.threat_area = d.launch_areas.includes(area) ? area : "all";
   fillSelect("threat_area", [["all", "all areas"], ...d.launch_areas.map((a) => [a, a])], false);
   $("threat_area").value = S.controls.threat_area;
