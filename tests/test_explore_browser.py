@@ -121,6 +121,28 @@ def test_a_batterys_interceptor_choice_changes_the_defended_population(page):
     assert page.refused == []
 
 
+def test_the_deterrent_view_shows_the_icbm_tracks_and_the_engageable_pairs(page):
+    from test_explore import deterrent_pairs
+
+    from shieldsim.explore.controls import build, parse
+
+    page.locator("#deterrent").check()
+    summary = page.locator("#deterrent-summary")
+    page.wait_for_function("() => document.getElementById('deterrent-summary').dataset.state === 'ready'",
+                           timeout=TIMEOUT_MS)  # the first time flies every ICBM and SLBM
+    flights, pairs = int(summary.get_attribute("data-flights")), int(summary.get_attribute("data-pairs"))
+    assert flights > 100 and int(summary.get_attribute("data-drawn")) == pairs
+    drawn = page.evaluate("() => layers.deterrent.getLayers().filter((l) => l instanceof L.Polyline).length")
+    assert drawn == flights + pairs  # every track, and every engageable part over it
+    shot(page, "deterrent")
+    (held,) = page.server.state.deterrent.flights.values()  # the flights the server flew
+    shown = build(parse({"threat_area": AREA, "grid_deg": GRID_DEG}), None).shown
+    assert pairs == int(deterrent_pairs(held, shown, "cue-as-track").sum()) > 0
+    page.locator("#deterrent").uncheck()
+    assert page.evaluate("() => layers.deterrent.getLayers().length") == 0
+    assert page.refused == []
+
+
 def test_a_click_on_a_city_shows_its_engagement_timeline(page):
     box = page.locator("#map").bounding_box()
     x, y = page.evaluate("""() => {

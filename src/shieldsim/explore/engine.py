@@ -54,7 +54,9 @@ class Cancelled(Exception):
     """The computation was cancelled because the controls changed again."""
 
 
-class _Lru(OrderedDict):
+class Lru(OrderedDict):
+    """A dict holding at most ``size`` entries, the least recently used dropped first."""
+
     def __init__(self, size: int):
         super().__init__()
         self.size = size
@@ -72,7 +74,8 @@ class _Lru(OrderedDict):
             self.popitem(last=False)
 
 
-def _digest(*parts) -> str:
+def digest(*parts) -> str:
+    """A short SHA-256 key of ``parts`` (text as is, anything else as sorted JSON)."""
     h = hashlib.sha256()
     for p in parts:
         h.update(p.encode("utf-8") if isinstance(p, str) else json.dumps(p, sort_keys=True, default=str).encode())
@@ -83,14 +86,14 @@ def _digest(*parts) -> str:
 def threat_key(sc: scen.Scenario, area: str, grid_deg: float) -> str:
     """Key of the flights of one area: what `study.footprint_batches` and `study.fly` read."""
     d = sc.model_dump(mode="json")
-    return _digest("flights", d["threats"], d["launch_areas"][area], d["defended"], d["models"], area, grid_deg)
+    return digest("flights", d["threats"], d["launch_areas"][area], d["defended"], d["models"], area, grid_deg)
 
 
 def sensor_key(sc: scen.Scenario) -> str:
     """Key of the tracks of a scenario's batteries: what `study.battery_tracks` reads."""
     d = sc.model_dump(mode="json")
     bats = [(n, b["network"], b["launch_on"], b["engage_on"], b["own_radars"]) for n, b in d["batteries"].items()]
-    return _digest("sensors", d["models"], d["radars"], d["launch_detectors"], d["networks"], bats)
+    return digest("sensors", d["models"], d["radars"], d["launch_detectors"], d["networks"], bats)
 
 
 def battery_key(sc: scen.Scenario, battery, kill_assessment: float) -> str:
@@ -98,12 +101,12 @@ def battery_key(sc: scen.Scenario, battery, kill_assessment: float) -> str:
     it fires (`interceptor.Interceptor.params` and SSPK) and the kill assessment time (s)."""
     entry = sc.batteries[battery.name].model_dump(mode="json")
     entry.pop("source", None)
-    return _digest("battery", entry, battery.interceptor.params().tolist(), battery.interceptor.sspk, kill_assessment)
+    return digest("battery", entry, battery.interceptor.params().tolist(), battery.interceptor.sspk, kill_assessment)
 
 
 def scenario_key(built: Built) -> str:
     """Key of a result: the scenario's TOML text, the areas, the grid and the membership year."""
-    return _digest("result", scen.dump(built.shown), list(built.areas), built.grid_deg, built.year)
+    return digest("result", scen.dump(built.shown), list(built.areas), built.grid_deg, built.year)
 
 
 def fly_batch(arch: study.Architecture, batch: study.FlightBatch):
@@ -203,11 +206,11 @@ class Engine:
 
     def __init__(self, flight_sets: int = 3, architectures: int = 16, results: int = 64, tracks: int = 256,
                  columns: int = 512, executor=None):
-        self.flights = _Lru(flight_sets)
-        self.tracks = _Lru(tracks)
-        self.columns = _Lru(columns)
-        self.engagements = _Lru(architectures)
-        self.results = _Lru(results)
+        self.flights = Lru(flight_sets)
+        self.tracks = Lru(tracks)
+        self.columns = Lru(columns)
+        self.engagements = Lru(architectures)
+        self.results = Lru(results)
         self.lock = threading.Lock()
         self.executor = executor
         self.stats = Stats()
@@ -310,7 +313,7 @@ class Engine:
         return assemble(cols, bats, window, ka, traj.models)
 
     def _engaged(self, arch, built: Built, area: str, progress, cancelled) -> AreaEngagements:
-        akey = _digest("engaged", scen.dump(built.full), area, built.grid_deg)
+        akey = digest("engaged", scen.dump(built.full), area, built.grid_deg)
         with self.lock:
             hit = self.engagements.get_fresh(akey)
         if hit is not None:
