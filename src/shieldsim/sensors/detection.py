@@ -1,0 +1,237 @@
+"""Detection and track timelines: when each threat is seen, cued and tracked, per sensor and network.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .devices import Network, Radar
+from .geometry import _radar_params
+from .kernels import _boost_sight, _radar_batch
+
+
+@dataclass
+class Timeline:
+    """When each of N threats is seen and tracked by S sensors, and by the network as a whole.
+
+    All times are seconds after the threat's launch; NaN where never.
+
+    Attributes:
+        sensor_names, sensor_kinds: (S,) names and ``"radar"`` / ``"launch-detector"``.
+        fire_control: (S,) whether the sensor's tracks are fire-control quality.
+        first_detection: (N, S) first moment the sensor detects the threat.
+        sensor_track_time: (N, S) when the radar has a track (with any cue it received; NaN
+            for launch detectors).
+        sensor_report_time: (N, S) when the sensor's report exists at the sensor: a radar's
+            track, a launch detector's first sight plus its latency.
+        cued: (N, S) True where a cue made the radar's track earlier than its own search would.
+        cue_time: (N,) earliest report of the threat at the fire-control node (fused cue).
+        cue_sensor: (N,) index of the sensor that gave it, -1 if none.
+        track_time: (N,) earliest fire-control-quality track at the fire-control node.
+        track_sensor: (N,) index of the sensor that gave it, -1 if none.
+        visible_start, visible_end: (N, S, K) intervals inside the sensor's geometric coverage
+            (horizon, elevation, field of regard, instrumented range; for a launch detector: boost
+            above its altitude), NaN-padded, in time order.
+        detect_start, detect_end: (N, S, K) intervals in which the threat is also within the
+            RCS-scaled detection range.
+        network, latency, home: the data-sharing arrangement used.
+        separation_time: (N,) when the re-entry vehicle separates from the missile body (s
+            after launch): radars see the body (``body_rcs``) before it, the warhead after.
+        track_on: (N,) what the fused fire-control track was formed on: ``"body"`` (formed
+            before separation), ``"warhead"``, or ``""`` (no track).
+    """
+
+    sensor_names: tuple
+    sensor_kinds: tuple
+    fire_control: np.ndarray
+    first_detection: np.ndarray
+    sensor_track_time: np.ndarray
+    sensor_report_time: np.ndarray
+    cued: np.ndarray
+    cue_time: np.ndarray
+    cue_sensor: np.ndarray
+    track_time: np.ndarray
+    track_sensor: np.ndarray
+    visible_start: np.ndarray
+    visible_end: np.ndarray
+    detect_start: np.ndarray
+    detect_end: np.ndarray
+    network: str = ""
+    latency: float = 0.0
+    home: tuple = ()
+    separation_time: np.ndarray | None = None
+    track_on: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.cue_time.shape[0]
+
+    def intervals(self, threat: int, sensor: int, kind: str = "detect") -> list[tuple[float, float]]:
+        """The (start, end) intervals, seconds after launch, of one threat in one sensor's
+        coverage: ``kind`` "detect" (detectable) or "visible" (geometric coverage)."""
+        start = self.detect_start if kind == "detect" else self.visible_start
+        end = self.detect_end if kind == "detect" else self.visible_end
+        ok = np.isfinite(start[threat, sensor])
+        return list(zip(start[threat, sensor][ok].tolist(), end[threat, sensor][ok].tolist()))
+
+
+def _first_feasible(start, end, ready, delay):
+    """Earliest t + delay (s) with t >= ready inside an interval [start, end] such that
+    t + delay <= end; intervals along the last axis (NaN-padded). NaN if none or if ready
+    is NaN (no cue); ready = -inf gives the radar's own search (count from an interval start)."""
+    t = np.maximum(start, ready[..., None])  # NaN (no cue) stays NaN
+    ok = np.isfinite(t) & (end - t >= delay - 1e-9)
+    cand = np.where(ok, t + delay, np.nan)
+    return np.fmin.reduce(cand, axis=-1, initial=np.nan) if cand.shape[-1] else np.full(ready.shape, np.nan)
+
+
+def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline:
+    """Detection and track timeline of N threat flights in a set of sensors.
+
+    Args:
+        trajectories: a `trajectory.Trajectory` (N flights sampled from launch; ``rcs`` per
+            threat; Earth model from ``trajectories.models``).
+        sensors_or_network: a `Network`, or a list of `Radar` / `LaunchDetector` taken as one
+            system sharing its reports instantly (a network with zero latency).
+        max_intervals: coverage intervals stored per threat and sensor (K).
+
+    Returns:
+        A `Timeline` (seconds after each threat's launch, NaN = never). See the package
+        docstring for the coverage, track, cueing and sharing models.
+    """
+    if isinstance(sensors_or_network, Network):
+        net = sensors_or_network
+    else:
+        sensors = list(sensors_or_network)
+        net = Network("sensors", sensors, 0.0, tuple(s.name for s in sensors))
+    sensors = list(net.sensors)
+    earth = trajectories.models.earth
+    n = len(trajectories)
+    s_count = len(sensors)
+    kmax = int(max_intervals)
+    time = np.ascontiguousarray(trajectories.time, dtype=float)
+    pos = np.ascontiguousarray(trajectories.position, dtype=float)
+    vel = np.ascontiguousarray(trajectories.velocity, dtype=float)
+    rcs, body_rcs, separation = phase_rcs(trajectories)
+
+    vis_start = np.full((n, s_count, kmax), np.nan)
+    vis_end = np.full((n, s_count, kmax), np.nan)
+    det_start = np.full((n, s_count, kmax), np.nan)
+    det_end = np.full((n, s_count, kmax), np.nan)
+    first = np.full((n, s_count), np.nan)
+    report = np.full((n, s_count), np.nan)
+
+    is_radar = np.array([isinstance(s, Radar) for s in sensors], dtype=bool)
+    radar_idx = np.flatnonzero(is_radar)
+    radars = [sensors[j] for j in radar_idx]
+    own_track = np.full((n, s_count), np.nan)
+    cued_delay = np.zeros(s_count)
+    if radars and n:
+        rdet = np.ascontiguousarray(np.stack([np.stack([r.detection_range(body_rcs), r.detection_range(rcs)], axis=1)
+                                              for r in radars], axis=1))  # (N, S, 2): body, warhead
+        vis = np.full((n, len(radars), kmax, 2), np.nan)
+        det = np.full((n, len(radars), kmax, 2), np.nan)
+        nvis = np.zeros((n, len(radars)), dtype=np.int64)
+        ndet = np.zeros((n, len(radars)), dtype=np.int64)
+        params, rays = _radar_params(radars, earth)
+        _radar_batch(time, pos, vel, rdet, np.ascontiguousarray(separation), params, rays, earth.equatorial_radius,
+                     earth.polar_radius, vis, det, nvis, ndet)
+        if (nvis > kmax).any() or (ndet > kmax).any():
+            warnings.warn(f"more than {kmax} coverage intervals for some threat and sensor; only the first "
+                          f"{kmax} are kept (raise max_intervals)", RuntimeWarning, stacklevel=2)
+        vis_start[:, radar_idx], vis_end[:, radar_idx] = vis[..., 0], vis[..., 1]
+        det_start[:, radar_idx], det_end[:, radar_idx] = det[..., 0], det[..., 1]
+        first[:, radar_idx] = det[:, :, 0, 0]
+        for col, j in enumerate(radar_idx):
+            r = sensors[j]
+            cued_delay[j] = r.cued_track_delay
+            # uncued: the count starts at an interval's start only (ready from -inf)
+            own_track[:, j] = _first_feasible(det[:, col, :, 0], det[:, col, :, 1], np.full(n, -np.inf),
+                                              r.track_delay)
+
+    burnout = np.ascontiguousarray(np.broadcast_to(np.asarray(trajectories.burnout_time, dtype=float), (n,)))
+    for j, s in enumerate(sensors):
+        if is_radar[j]:
+            continue
+        seen = np.empty(n)
+        if n:
+            _boost_sight(time, pos, vel, burnout, float(s.min_altitude), earth.equatorial_radius,
+                         earth.polar_radius, seen)
+        first[:, j] = seen
+        report[:, j] = seen + s.latency
+        vis_start[:, j, 0] = det_start[:, j, 0] = seen
+        vis_end[:, j, 0] = det_end[:, j, 0] = np.where(np.isfinite(seen), burnout, np.nan)
+
+    # delay of a report from sensor s to sensor r (and to the fire-control node)
+    home = np.array([s.name in net.home for s in sensors], dtype=bool)
+    link = np.where(home[:, None] & home[None, :], 0.0, float(net.latency))
+    np.fill_diagonal(link, np.inf)  # a sensor does not cue itself
+    to_fc = np.where(home, 0.0, float(net.latency))
+
+    track = own_track.copy()
+    report[:, is_radar] = track[:, is_radar]
+    for _ in range(s_count + 1):
+        cue_in = np.fmin.reduce(report[:, :, None] + link[None, :, :], axis=1, initial=np.nan) if s_count else report
+        new = track.copy()
+        for j in radar_idx:
+            cued = _first_feasible(det_start[:, j], det_end[:, j], cue_in[:, j], cued_delay[j])
+            new[:, j] = np.fmin(own_track[:, j], cued)
+        if np.array_equal(new, track, equal_nan=True):
+            break
+        track = new
+        report[:, is_radar] = track[:, is_radar]
+
+    cued = is_radar[None, :] & np.isfinite(track) & ~(track >= own_track)
+    fc = np.array([bool(getattr(s, "fire_control", False)) for s in sensors], dtype=bool)
+    at_fc = report + to_fc[None, :]
+    cue_time, cue_sensor = _earliest(at_fc)
+    track_time, track_sensor = _earliest(np.where(fc[None, :] & is_radar[None, :], at_fc, np.nan))
+    sensor_track = np.where(is_radar[None, :], track, np.nan)
+    formed = np.full(n, np.nan)  # when the fused track was formed at its sensor
+    has = track_sensor >= 0
+    formed[has] = sensor_track[np.flatnonzero(has), track_sensor[has]]
+    track_on = np.where(~has, "", np.where(formed < separation, "body", "warhead")).astype(object)
+    return Timeline(
+        sensor_names=tuple(s.name for s in sensors),
+        sensor_kinds=tuple("radar" if isinstance(s, Radar) else "launch-detector" for s in sensors),
+        fire_control=fc, first_detection=first, sensor_track_time=sensor_track, sensor_report_time=report,
+        cued=cued, cue_time=cue_time, cue_sensor=cue_sensor, track_time=track_time, track_sensor=track_sensor,
+        visible_start=vis_start, visible_end=vis_end, detect_start=det_start, detect_end=det_end,
+        network=net.name, latency=float(net.latency), home=tuple(net.home),
+        separation_time=np.asarray(separation, dtype=float), track_on=track_on,
+    )
+
+
+def phase_rcs(trajectories):
+    """What a radar sees, phase by phase: (rcs, body_rcs, separation_time), each (N,).
+
+    Before ``separation_time`` (s after launch) the radar sees the missile body, of cross-section
+    ``body_rcs`` (m^2); from then on the re-entry vehicle, of ``rcs``. Taken from the trajectory's
+    ``body_rcs`` (never below the warhead's rcs: a non-separating missile such as a Scud is its
+    own warhead) and ``separation_time``; without them there is no body phase (``rcs`` from
+    launch) and the vehicle separates at burnout. `trajectory.aim` fills ``body_rcs`` from the
+    threat class (`missile.Missile.body_rcs`, default `missile.BODY_RCS`).
+    Spent stages and the post-boost body, which fly on alongside the warhead, are not modelled
+    as separate objects (no discrimination model): after separation only the warhead counts.
+    Aspect dependence is not modelled (no public source gives it for these classes)."""
+    n = len(trajectories)
+    rcs = np.ascontiguousarray(np.broadcast_to(np.asarray(trajectories.rcs, dtype=float), (n,)))
+    body = getattr(trajectories, "body_rcs", None)
+    body = rcs if body is None else np.broadcast_to(np.asarray(body, dtype=float), (n,))
+    sep = getattr(trajectories, "separation_time", None)
+    sep = trajectories.burnout_time if sep is None else sep
+    sep = np.ascontiguousarray(np.broadcast_to(np.asarray(sep, dtype=float), (n,)))
+    return rcs, np.ascontiguousarray(np.maximum(body, rcs)), sep
+
+
+def _earliest(times):
+    """Row-wise earliest finite value of (N, S) and its column (-1 where none)."""
+    if times.shape[1] == 0:
+        return np.full(times.shape[0], np.nan), np.full(times.shape[0], -1, dtype=np.int64)
+    filled = np.where(np.isfinite(times), times, np.inf)
+    idx = np.argmin(filled, axis=1)
+    best = filled[np.arange(times.shape[0]), idx]
+    found = np.isfinite(best)
+    return np.where(found, best, np.nan), np.where(found, idx, -1).astype(np.int64)

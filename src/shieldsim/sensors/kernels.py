@@ -1,0 +1,315 @@
+"""The compiled coverage kernels: sight, status and interval edges of sampled flights.
+
+Packed parameters: one row of floats per radar (`geometry._radar_params`), indexed by the
+``R_*`` names; the two limiting rays of the "atmosphere" refraction model (min- and
+max-elevation) are blocks of `refraction.RAY_SIZE` floats at `R_RAY_MIN` and `R_RAY_MAX`, with
+their bending tables in a separate (S, 2, RAY_TABLE) array.
+
+Parameter counts: `_refine` (15) and `_radar_batch` (13) exceed the ~12 of the house rule; their
+arguments are arrays of one sample pair or one batch (positions, velocities, the radar row, its
+ray tables, detection ranges) rather than loose physical floats, so a swap fails on shape, not
+silently; the Earth's two radii (``ea``, ``eb``) are the only scalar pair.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ..earth import radial_height_one
+from .refraction import RAY_ON, RAY_SIZE, _grazing_elevation, _ray_theta, _ray_theta_direct, _table_bend
+
+
+_REFINE_ITER = 20
+"""Bisection steps when refining a coverage boundary between two samples (step / 2^20)."""
+
+
+R_SITE, R_EAST, R_NORTH, R_UP, R_CENTRE = 0, 3, 6, 9, 12  # 3-vectors (ECEF m / unit vectors)
+(R_RLOC, R_ANT, R_MODEL, R_K, R_FIXED, R_BORE, R_HALF, R_EL_MIN, R_EL_MAX, R_MAX_RANGE, R_N0, R_HS,
+ R_RAY_MIN) = range(15, 28)
+"""R_RLOC local-sphere radius (m); R_ANT antenna height above it (m); R_MODEL index into
+`REFRACTION_MODELS`; R_K effective-Earth factor (1 for "none"); R_FIXED 1.0 for a fixed face;
+R_BORE, R_HALF boresight and half-width (rad); R_EL_MIN, R_EL_MAX elevation limits (rad);
+R_MAX_RANGE instrumented range (m); R_N0 surface refractivity (N x 1e-6); R_HS its scale height (m)."""
+
+
+R_RAY_MAX = R_RAY_MIN + RAY_SIZE
+N_RADAR = R_RAY_MAX + RAY_SIZE
+
+
+@njit(cache=True)
+def _range_az(p, row):
+    """Slant range (m) and geometric azimuth (rad clockwise from north) of p from a radar."""
+    dx = p[0] - row[R_SITE]
+    dy = p[1] - row[R_SITE + 1]
+    dz = p[2] - row[R_SITE + 2]
+    rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+    e = dx * row[R_EAST] + dy * row[R_EAST + 1] + dz * row[R_EAST + 2]
+    n = dx * row[R_NORTH] + dy * row[R_NORTH + 1] + dz * row[R_NORTH + 2]
+    return rng, math.atan2(e, n)
+
+
+@njit(cache=True)
+def _polar(p, row, ea, eb):
+    """Central angle (rad) of p from the radar's zenith about its local-sphere centre, and the
+    height (m) of p above the model surface."""
+    qx = p[0] - row[R_CENTRE]
+    qy = p[1] - row[R_CENTRE + 1]
+    qz = p[2] - row[R_CENTRE + 2]
+    qn = math.sqrt(qx * qx + qy * qy + qz * qz)
+    c = (qx * row[R_UP] + qy * row[R_UP + 1] + qz * row[R_UP + 2]) / qn
+    c = min(1.0, max(-1.0, c))
+    return math.acos(c), radial_height_one(p, ea, eb)
+
+
+@njit(cache=True)
+def _effective_elevation(theta, h, rloc, ant, k):
+    """Refracted elevation (rad) of a point at central angle theta and height h over the local
+    sphere in the effective-Earth picture (radius k rloc); -pi when the straight ray is blocked
+    by the effective Earth."""
+    ke = k * rloc
+    th = theta / k
+    x = (ke + h) * math.sin(th)
+    y = (ke + h) * math.cos(th) - (ke + ant)
+    # the straight ray must clear the effective Earth (matters only below the antenna's dip)
+    ay = ke + ant
+    d2 = x * x + y * y
+    if y < 0.0 and d2 > 0.0:
+        u = min(1.0, -(ay * y) / d2)
+        cx = u * x
+        cy = ay + u * y
+        if cx * cx + cy * cy < ke * ke * (1.0 - 1e-12):
+            return -math.pi
+    return math.atan2(y, x)
+
+
+@njit(cache=True)
+def _in_elevation(p, row, rays, ea, eb):
+    """Whether p lies within the radar's elevation limits (refracted elevation) and in sight.
+
+    Effective-Earth models: the 4/3-Earth test. "atmosphere": above the antenna, p must lie
+    between the rays leaving at the lowest usable elevation (the mask or the grazing ray) and at
+    ``max_elevation``; below the antenna's height the effective-Earth test with the factor k of
+    the profile's gradient at the antenna (short, low paths)."""
+    theta, h = _polar(p, row, ea, eb)
+    rloc = row[R_RLOC]
+    ant = row[R_ANT]
+    if row[R_MODEL] != 0.0 or h < ant:
+        el = _effective_elevation(theta, h, rloc, ant, row[R_K])
+        return row[R_EL_MIN] <= el <= row[R_EL_MAX]
+    r = rloc + h
+    n0 = row[R_N0]
+    hs = row[R_HS]
+    lo = row[R_RAY_MIN:R_RAY_MIN + RAY_SIZE]
+    if not theta <= _ray_theta(r, lo, _table_bend(r, lo, rays[0]), rloc, n0, hs):
+        return False
+    hi = row[R_RAY_MAX:R_RAY_MAX + RAY_SIZE]
+    if hi[RAY_ON] != 0.0 and theta < _ray_theta(r, hi, _table_bend(r, hi, rays[1]), rloc, n0, hs):
+        return False
+    return True
+
+
+@njit(cache=True)
+def _status(p, t, row, rays, rdet, separation, ea, eb):
+    """0: outside coverage, 1: inside coverage but beyond detection range, 2: detectable, for a
+    point p at time t (s after launch); rdet = (range against the body before ``separation``,
+    range against the warehead from then on) (m). Cheap tests first: range, azimuth, elevation."""
+    rng, az = _range_az(p, row)
+    if rng > row[R_MAX_RANGE]:
+        return 0
+    if row[R_FIXED] != 0.0:
+        d = az - row[R_BORE]
+        d = (d + math.pi) % (2.0 * math.pi) - math.pi
+        if abs(d) > row[R_HALF]:
+            return 0
+    if not _in_elevation(p, row, rays, ea, eb):
+        return 0
+    if rng > (rdet[0] if t < separation else rdet[1]):
+        return 1
+    return 2
+
+
+@njit(cache=True)
+def _hermite(p0, v0, p1, v1, dt, s, out):
+    """Cubic Hermite interpolation between samples (p0, v0) and (p1, v1) (m, m/s) dt seconds
+    apart, at the fraction s in [0, 1] of the step: the position (m) written to out."""
+    s2 = s * s
+    s3 = s2 * s
+    h00 = 2.0 * s3 - 3.0 * s2 + 1.0
+    h10 = s3 - 2.0 * s2 + s
+    h01 = -2.0 * s3 + 3.0 * s2
+    h11 = s3 - s2
+    for d in range(3):
+        out[d] = h00 * p0[d] + h10 * dt * v0[d] + h01 * p1[d] + h11 * dt * v1[d]
+
+
+@njit(cache=True)
+def _refine(p0, v0, p1, v1, t0, dt, level, was_in, row, rays, rdet, separation, ea, eb, tmp):
+    """Time where (status >= level) flips between samples t0 and t0 + dt. Returns the first
+    time inside when entering, the last time inside when leaving."""
+    lo = 0.0
+    hi = 1.0
+    for _ in range(_REFINE_ITER):
+        mid = 0.5 * (lo + hi)
+        _hermite(p0, v0, p1, v1, dt, mid, tmp)
+        inside = _status(tmp, t0 + dt * mid, row, rays, rdet, separation, ea, eb) >= level
+        if inside == was_in:
+            lo = mid
+        else:
+            hi = mid
+    return t0 + dt * (lo if was_in else hi)
+
+
+@njit(cache=True)
+def _interval_edge(intervals, count, j, entering, t):
+    """Record an edge at time t (s) of the coverage intervals of one threat in sensor j:
+    ``intervals`` (K, 2) start/end, ``count[j]`` intervals closed so far. Entering sets the start
+    of interval count[j]; leaving sets its end and counts it. Intervals beyond K are counted but
+    not stored."""
+    c = count[j]
+    if c < intervals.shape[0]:
+        intervals[c, 0 if entering else 1] = t
+    if not entering:
+        count[j] = c + 1
+
+
+@njit(cache=True, parallel=True)
+def _radar_batch(time, pos, vel, rdet, separation, params, rays, ea, eb, vis, det, nvis, ndet):
+    """Coverage intervals of N sampled flights in S radars.
+
+    rdet: (N, S, 2) detection ranges against the body (before ``separation`` (N,) s) and the
+    warhead (m); params: (S, N_RADAR) packed radar rows (R_* names); rays: (S, 2, RAY_TABLE).
+    vis, det: (N, S, K, 2) start/end of intervals with status >= 1 / >= 2 (NaN-filled on input);
+    nvis, ndet: (N, S) number of intervals found (may exceed K; only K are stored)."""
+    n_thr = pos.shape[0]
+    n_smp = pos.shape[1]
+    n_sen = params.shape[0]
+    dt_max = 0.0
+    for m in range(1, time.shape[0]):
+        dt_max = max(dt_max, time[m] - time[m - 1])
+    for i in prange(n_thr):
+        tmp = np.empty(3)
+        # bound on the distance flown per sample step (speed margin for between-sample peaks),
+        # used to skip samples that cannot be back inside a radar's instrumented range
+        vmax = 0.0
+        for m in range(n_smp):
+            if math.isnan(vel[i, m, 0]):
+                break
+            vmax = max(vmax, math.sqrt(vel[i, m, 0] ** 2 + vel[i, m, 1] ** 2 + vel[i, m, 2] ** 2))
+        reach = (1.2 * vmax + 200.0) * dt_max
+        for j in range(n_sen):
+            row = params[j]
+            prev = 0
+            last_m = -1
+            skip_to = 0
+            for m in range(n_smp):
+                if m < skip_to:
+                    continue
+                if math.isnan(pos[i, m, 0]):
+                    break
+                st = _status(pos[i, m], time[m], row, rays[j], rdet[i, j], separation[i], ea, eb)
+                if st == 0 and prev == 0:
+                    rng, _ = _range_az(pos[i, m], row)
+                    excess = rng - row[R_MAX_RANGE]
+                    if excess > reach:
+                        skip_to = m + int(excess / reach)
+                if st != prev:
+                    for level in (1, 2):
+                        was_in = prev >= level
+                        now_in = st >= level
+                        if was_in == now_in:
+                            continue
+                        if m == 0:
+                            tb = time[0]
+                        else:
+                            tb = _refine(pos[i, m - 1], vel[i, m - 1], pos[i, m], vel[i, m], time[m - 1],
+                                         time[m] - time[m - 1], level, was_in, row, rays[j], rdet[i, j],
+                                         separation[i], ea, eb, tmp)
+                        if level == 1:
+                            _interval_edge(vis[i, j], nvis[i], j, now_in, tb)
+                        else:
+                            _interval_edge(det[i, j], ndet[i], j, now_in, tb)
+                    prev = st
+                last_m = m
+            # still inside at the last finite sample (impact or end of the grid)
+            if last_m >= 0:
+                if prev >= 1:
+                    _interval_edge(vis[i, j], nvis[i], j, False, time[last_m])
+                if prev >= 2:
+                    _interval_edge(det[i, j], ndet[i], j, False, time[last_m])
+
+
+@njit(cache=True, parallel=True)
+def _boost_sight(time, pos, vel, burnout, min_alt, ea, eb, out):
+    """First time (s) each flight is above min_alt while t <= burnout; NaN if never."""
+    n_thr = pos.shape[0]
+    n_smp = pos.shape[1]
+    for i in prange(n_thr):
+        tmp = np.empty(3)
+        out[i] = math.nan
+        for m in range(n_smp):
+            t = time[m]
+            if t > burnout[i] or math.isnan(pos[i, m, 0]):
+                break
+            now_in = radial_height_one(pos[i, m], ea, eb) >= min_alt
+            if now_in:
+                if m == 0:
+                    out[i] = t
+                else:
+                    lo = 0.0
+                    hi = 1.0
+                    dt = t - time[m - 1]
+                    for _ in range(_REFINE_ITER):
+                        mid = 0.5 * (lo + hi)
+                        _hermite(pos[i, m - 1], vel[i, m - 1], pos[i, m], vel[i, m], dt, mid, tmp)
+                        if radial_height_one(tmp, ea, eb) >= min_alt:
+                            hi = mid
+                        else:
+                            lo = mid
+                    out[i] = time[m - 1] + hi * dt
+                break
+
+
+@njit(cache=True)
+def _apparent_elevation(p, row, top, ea, eb, ray):
+    """Refracted elevation (rad) of p from a radar row; -pi when the Earth blocks the line of
+    sight. "atmosphere": the elevation at which a ray leaves the antenna to reach p, found by
+    bisection (points below the antenna's height: the effective Earth of the local gradient)."""
+    theta, h = _polar(p, row, ea, eb)
+    rloc = row[R_RLOC]
+    ant = row[R_ANT]
+    if row[R_MODEL] != 0.0 or h < ant:
+        return _effective_elevation(theta, h, rloc, ant, row[R_K])
+    r = rloc + h
+    r0 = rloc + ant
+    n0 = row[R_N0]
+    hs = row[R_HS]
+    lo = _grazing_elevation(r0, rloc, n0, hs)
+    if theta > _ray_theta_direct(r, lo, r0, rloc, n0, hs, top, ray):
+        return -math.pi
+    hi = 0.5 * math.pi
+    for _ in range(48):
+        mid = 0.5 * (lo + hi)
+        if _ray_theta_direct(r, mid, r0, rloc, n0, hs, top, ray) > theta:
+            lo = mid  # the ray at mid passes the target's radius further out: aim higher
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+@njit(cache=True, parallel=True)
+def _look_batch(pos, row, top, ea, eb, out):
+    for i in prange(pos.shape[0]):
+        ray = np.empty(RAY_SIZE)
+        rng, az = _range_az(pos[i], row)
+        out[i, 0] = rng
+        out[i, 1] = az
+        out[i, 2] = _apparent_elevation(pos[i], row, top, ea, eb, ray)
+
+
+@njit(cache=True)
+def _status_batch(pos, rdet, params, rays, ea, eb, out):
+    for i in range(pos.shape[0]):
+        out[i] = _status(pos[i], 0.0, params[0], rays[0], rdet[i], 0.0, ea, eb)

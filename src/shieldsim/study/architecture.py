@@ -1,0 +1,134 @@
+"""A scenario converted once into physics objects (`Architecture`), and the reach rule.
+
+Reach: a launch point threatens a target only if the target lies within the class's maximum
+range in that direction (`trajectory.max_range`, tabulated every `AZIMUTH_STEP_DEG` degrees of
+launch azimuth per launch point and interpolated; the tables are memoised in one bounded
+`ReachCache`). `provenance` is the record of what produced a result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import scenario as scen
+
+
+AZIMUTH_STEP_DEG = 5.0
+"""Spacing of the tabulated maximum range against launch azimuth, degrees."""
+
+MIN_RANGE_M = 50e3
+"""Targets closer than this to a launch point are not flown (not a ballistic-missile target)."""
+
+DEFAULT_STEP_S = 2.0
+"""Sample step of threat flights for detection and engagement, seconds."""
+
+
+@dataclass
+class Architecture:
+    """A scenario converted once into the objects the physics takes."""
+
+    scenario: scen.Scenario
+    models: object
+    missiles: dict
+    batteries: list
+    battery_networks: list
+    networks: dict
+
+    @classmethod
+    def from_scenario(cls, sc: scen.Scenario) -> Architecture:
+        return cls(sc, scen.models(sc), scen.missiles(sc), scen.batteries(sc), scen.battery_networks(sc),
+                   {n.name: n for n in scen.networks(sc)})
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+
+class ReachCache(OrderedDict):
+    """Reach tables (`reach_table`) by (class, launch point, models), least recently used first,
+    holding at most ``maxsize`` tables (72 floats each; 4096 tables are about 2.4 MB). Shared by
+    every architecture that flies the same class under the same models (the cooperation options
+    and phases of one study reuse each other's tables), so it is one instance, `_REACH_CACHE`,
+    rather than an attribute of one `Architecture`."""
+
+    def __init__(self, maxsize: int = 4096):
+        super().__init__()
+        self.maxsize = maxsize
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.maxsize:
+            self.popitem(last=False)
+
+
+_REACH_CACHE = ReachCache()
+
+
+def _reach_key(missile, lat: float, lon: float, models) -> tuple:
+    return (missile, round(lat, 9), round(lon, 9), models)
+
+
+def reach_table(missile, lat: float, lon: float, models) -> np.ndarray:
+    """Maximum range (m) of ``missile`` from (lat, lon) (rad) at launch azimuths 0, 5, ...,
+    355 degrees (cached per class, point and models)."""
+    reach_tables(missile, lat, lon, models)
+    return _REACH_CACHE[_reach_key(missile, float(lat), float(lon), models)]
+
+
+def reach_tables(missile, lat, lon, models) -> None:
+    """Fill the `reach_table` cache for many launch points (rad, arrays) of one class in a
+    single batched `trajectory.max_range` call (the same figures, fewer calls)."""
+    from ..trajectory import max_range
+
+    todo = {}  # cache key -> the point as given
+    for a, b in zip(np.ravel(lat).astype(float), np.ravel(lon).astype(float)):
+        key = _reach_key(missile, float(a), float(b), models)
+        if key not in _REACH_CACHE:
+            todo.setdefault(key, (a, b))
+    if not todo:
+        return
+    keys = list(todo)
+    az = np.radians(np.arange(0.0, 360.0, AZIMUTH_STEP_DEG))
+    plat, plon = (np.array(x) for x in zip(*todo.values()))
+    reach = max_range(missile, np.repeat(plat, az.size), np.repeat(plon, az.size), np.tile(az, len(keys)),
+                      models)[0].reshape(len(keys), az.size)
+    _REACH_CACHE.update(zip(keys, reach))
+
+
+def reachable(missile, lat: float, lon: float, target_lat, target_lon, models) -> np.ndarray:
+    """(M,) bool: targets (rad) within the class's reach from (lat, lon), with a 0.5 % margin
+    for the interpolation between tabulated azimuths, and beyond `MIN_RANGE_M`."""
+    from ..earth import geodesic_inverse
+
+    dist, az = geodesic_inverse(np.full(np.shape(target_lat), lat), np.full(np.shape(target_lon), lon),
+                                target_lat, target_lon, models.earth)
+    table = reach_table(missile, lat, lon, models)
+    step = math.radians(AZIMUTH_STEP_DEG)
+    x = np.mod(az, 2 * np.pi) / step
+    i = np.floor(x).astype(int) % table.size
+    w = x - np.floor(x)
+    reach = (1 - w) * table[i] + w * table[(i + 1) % table.size]
+    return (dist <= 0.995 * reach) & (dist >= MIN_RANGE_M)
+
+
+def provenance(arch: Architecture, **extra) -> dict:
+    """What produced a result: scenario, model switches, shieldsim version, rules and options."""
+    from .. import __version__
+
+    rules = "reach: tabulated max range; sectors: first-intercept point" if arch.scenario.sectors else \
+        "reach: tabulated max range"
+    out = {"scenario": arch.name, "version": __version__, "rules": rules}
+    out.update({f"model_{k}": str(v) for k, v in arch.models.as_dict().items()})
+    out["model_refraction"] = scen.refraction_summary(arch.scenario)
+    out.update(extra)
+    return out

@@ -1,0 +1,233 @@
+"""Coverage: defended footprints of architectures in flight batches, and the population they protect.
+
+Flights of a launch area are cut into batches (`footprint_batches`), each flown once and
+engaged by every architecture facing the same threats (`run_batch`) on any executor
+(`footprints`); `coverage_many` adds the all-areas footprint and the population figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import scenario as scen
+from .architecture import DEFAULT_STEP_S, Architecture, provenance, reachable
+from .flights import fly
+from .sectors import allowed_batteries
+from .tracks import engage_flights
+
+
+COVERAGE_METHODS = ("fast", "exact")
+"""``method`` of the coverage functions: "fast" (tabulated shortcuts whose decisions are checked
+against exact solutions near every threshold) or "exact" (the slow reference: every flight aimed
+by Newton, every sample of every engagement solved). Tests and `benchmarks/bench_coverage.py`
+compare the two."""
+
+
+def same_threats(archs: list[Architecture]) -> None:
+    """Raise ValueError unless the architectures face the same threats on the same grid
+    (launch areas, threat classes, defended region and models), so flights can be shared."""
+    first = archs[0]
+    for other in archs[1:]:
+        for what, a, b in (("launch areas", first.scenario.launch_areas, other.scenario.launch_areas),
+                           ("threat classes", first.missiles, other.missiles),
+                           ("defended region", first.scenario.defended, other.scenario.defended),
+                           ("models", first.models, other.models)):
+            if a != b:
+                raise ValueError(f"scenarios {first.name!r} and {other.name!r} differ in their {what}; "
+                                 "they cannot share flights")
+
+
+@dataclass(frozen=True)
+class FlightBatch:
+    """One batch of a footprint: a threat class flown from one launch point to some cells.
+    ``cells`` index the flattened grid; ``lat``, ``lon`` are the cell centres (rad)."""
+
+    threat: str
+    launch_lat: float
+    launch_lon: float
+    cells: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+
+
+def footprint_batches(arch: Architecture, area: str, grid_deg: float | None = None, land_only: bool = True,
+                      chunk: int = 1500):
+    """The grid (cell-centre latitudes and longitudes, deg) and the `FlightBatch` list of one
+    launch area: every class of the area from every launch point to every (land) cell it can
+    reach, cut into batches of at most ``chunk`` flights."""
+    from ..coverage import grid_centres
+
+    sc = arch.scenario
+    if area not in sc.launch_areas:
+        raise ValueError(f"unknown threat area {area!r}; allowed: {', '.join(sc.launch_areas)}")
+    d = sc.defended
+    lat_c, lon_c = grid_centres(d.lat_min_deg, d.lat_max_deg, d.lon_min_deg, d.lon_max_deg, grid_deg or d.grid_deg)
+    glat, glon = np.meshgrid(lat_c, lon_c, indexing="ij")
+    cells = np.arange(glat.size)
+    if land_only:
+        from ..geography import country_of
+
+        cells = cells[country_of(glat.ravel(), glon.ravel()) != ""]
+    tlat, tlon = np.radians(glat.ravel()[cells]), np.radians(glon.ravel()[cells])
+    pts = scen.launch_points(sc, area)
+    batches = []
+    for cls in sc.launch_areas[area].threats:
+        for k in range(len(pts.names)):
+            lat, lon = float(pts.lat[k]), float(pts.lon[k])
+            idx = np.flatnonzero(reachable(arch.missiles[cls], lat, lon, tlat, tlon, arch.models))
+            for start in range(0, idx.size, chunk):
+                sel = idx[start:start + chunk]
+                batches.append(FlightBatch(cls, lat, lon, cells[sel], tlat[sel], tlon[sel]))
+    return lat_c, lon_c, batches
+
+
+def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step: float = DEFAULT_STEP_S,
+              kind: str | None = None, method: str = "fast"):
+    """Fly one batch once and reduce it to the grid for every architecture: returns the list of
+    `coverage.CellSummary` (one per architecture) and the number of pairs the class could not
+    fly in the asked shape. ``method``: "fast" or "exact" (`COVERAGE_METHODS`)."""
+    from ..coverage import empty_summary, summarise_cells
+    from ..trajectory import AimError
+
+    try:
+        traj = fly(archs[0], batch.threat, batch.launch_lat, batch.launch_lon, batch.lat, batch.lon, step=step,
+                   kind=kind, unreachable="skip")
+    except AimError:  # the class cannot fly any of these pairs in this shape
+        return [empty_summary(n_cells) for _ in archs], batch.cells.size
+    out = []
+    for a in archs:
+        e, _ = engage_flights(a, traj, method=method)
+        out.append(summarise_cells(batch.cells[traj.pair_index], n_cells, e, allowed_batteries(a, e)))
+    return out, batch.cells.size - len(traj)
+
+
+def footprints(archs: list[Architecture], area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
+               kind: str | None = None, land_only: bool = True, chunk: int = 1500,
+               progress: Callable[[int, int], None] | None = None, executor=None, method: str = "fast") -> list:
+    """Defended footprints (`coverage.Footprint`) of several architectures facing the same
+    threats (see `same_threats`) against one launch area; each flight is flown once.
+
+    ``method`` (`COVERAGE_METHODS`): "fast" (default) or "exact", the slow reference that
+    solves every sample of every engagement (`engagement.engage`); recorded in ``attrs``.
+
+    The flights (`footprint_batches`) run batch by batch (`run_batch`) on ``executor`` (a
+    `parallel.Executor`; default in this process), each batch tracked and engaged by every
+    architecture. ``progress(done, total)`` is called as batches finish.
+    """
+    from functools import partial
+
+    from ..coverage import Footprint, empty_summary, merge_summaries
+    from ..parallel import InProcessExecutor
+
+    if method not in COVERAGE_METHODS:
+        raise ValueError(f"method must be one of {', '.join(COVERAGE_METHODS)}, got {method!r}")
+    same_threats(archs)
+    arch = archs[0]
+    lat_c, lon_c, batches = footprint_batches(arch, area, grid_deg, land_only, chunk)
+    n_cells = lat_c.size * lon_c.size
+    total = sum(b.cells.size for b in batches)
+    summaries = [empty_summary(n_cells) for _ in archs]
+    done = unflyable = 0
+    task = partial(run_batch, archs, n_cells=n_cells, step=step, kind=kind, method=method)
+    for index, (parts, lost) in (executor or InProcessExecutor()).as_completed(task, batches):
+        summaries = [merge_summaries(s, p) for s, p in zip(summaries, parts)]
+        unflyable += lost
+        done += batches[index].cells.size
+        if progress:
+            progress(done, total)
+    pts = scen.launch_points(arch.scenario, area)
+    g = grid_deg or arch.scenario.defended.grid_deg
+    return [Footprint.from_summary(
+        lat_c, lon_c, summ, battery_names=tuple(b.name for b in a.batteries), threat_area=area,
+        threat_classes=tuple(arch.scenario.launch_areas[area].threats), launch_points=tuple(pts.names),
+        attrs=provenance(a, trajectory=kind or "scenario", grid_deg=g, flights=total - unflyable,
+                         unflyable_pairs=unflyable, land_only=land_only, step_s=step, method=method))
+        for a, summ in zip(archs, summaries)]
+
+
+def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
+              kind: str | None = None, land_only: bool = True, chunk: int = 1500,
+              progress: Callable[[int, int], None] | None = None, method: str = "fast"):
+    """Defended footprint (`coverage.Footprint`) of one architecture against one launch area
+    (see `footprints`)."""
+    return footprints([arch], area, grid_deg, step, kind, land_only, chunk, progress, method=method)[0]
+
+
+@dataclass
+class CoverageResult:
+    """Footprints per threat area (and ``"all"`` combined) with the population figures.
+
+    ``population`` maps each area (and ``"all"``) to a `geography.ProtectedPopulation` with
+    threatened and defended people; ``year`` is the scenario's year (None: the default
+    membership year, `geography.DEFAULT_MEMBERSHIP_YEAR`), which selects NATO's European members
+    for the ``nato_europe`` figures."""
+
+    footprints: dict
+    population: dict
+    attrs: dict = field(default_factory=dict)
+    year: int | None = None
+
+    def nato_europe(self, area: str = "all") -> dict:
+        """``{"nato_europe": {...}, "rest_of_region": {...}}`` of one area (see
+        `geography.nato_europe_population`)."""
+        from ..geography import nato_europe_population
+
+        return nato_europe_population(self.population[area], self.year)
+
+    def as_dict(self) -> dict:
+        """JSON-ready figures, in people.
+
+        Top level (all areas together): ``nato_europe`` and ``rest_of_region`` (population on the
+        grid, threatened, defended, fraction defended of threatened; the NATO members of the
+        scenario's year), then the whole-grid figures ``population_protected`` (= defended),
+        ``population_total``, ``population_threatened``, ``fraction_protected`` and
+        ``per_country`` (rows with total, threatened and defended people); ``threat_areas``: the
+        same per launch area, with ``cells_threatened``/``cells_defended``; ``attrs``.
+        """
+        areas = {}
+        for name, pop in self.population.items():
+            d = self.nato_europe(name)
+            d.update(pop.as_dict())
+            d["cells_threatened"] = int(self.footprints[name].threatened.sum())
+            d["cells_defended"] = int(self.footprints[name].defended.sum())
+            areas[name] = d
+        allp = areas["all"]
+        return {"nato_europe": allp["nato_europe"], "rest_of_region": allp["rest_of_region"],
+                "population_protected": allp["population_protected"], "population_total": allp["population_total"],
+                "population_threatened": allp["population_threatened"],
+                "fraction_protected": allp["fraction_protected"], "per_country": allp["by_country"],
+                "threat_areas": {k: v for k, v in areas.items() if k != "all"}, "attrs": self.attrs}
+
+
+def coverage_many(archs: list[Architecture], areas: list[str] | None = None, grid_deg: float | None = None,
+                  step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None,
+                  executor=None, method: str = "fast") -> list[CoverageResult]:
+    """Footprints of every (or the named) threat area, and of all of them together, with the
+    population protected, for architectures facing the same threats (flights flown once), on
+    ``executor`` (a `parallel.Executor`). ``progress(area, done, total)`` reports each batch;
+    ``method``: "fast" or "exact" (`COVERAGE_METHODS`, see `footprints`)."""
+    from ..coverage import combine_footprints
+
+    sc = archs[0].scenario
+    areas = list(areas or sc.launch_areas)
+    per_area = {}
+    for a in areas:
+        per_area[a] = footprints(archs, a, grid_deg, step, kind, executor=executor, method=method,
+                                 progress=(lambda done, total, a=a: progress(a, done, total)) if progress else None)
+    results = []
+    for j in range(len(archs)):
+        fps = {a: per_area[a][j] for a in areas}
+        fps["all"] = combine_footprints([fps[a] for a in areas], "all")
+        pops = {name: fp.protected_population() for name, fp in fps.items()}
+        results.append(CoverageResult(fps, pops, fps[areas[0]].attrs if areas else {}, archs[j].scenario.year))
+    return results
+
+
+def coverage(arch: Architecture, areas: list[str] | None = None, grid_deg: float | None = None,
+             step: float = DEFAULT_STEP_S, kind: str | None = None, progress=None, executor=None,
+             method: str = "fast") -> CoverageResult:
+    """Coverage of one architecture (see `coverage_many`)."""
+    return coverage_many([arch], areas, grid_deg, step, kind, progress, executor, method=method)[0]
