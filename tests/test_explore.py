@@ -152,7 +152,9 @@ def test_interceptor_and_radar_changes_reengage_only_what_changed_and_match_cove
     flights = engine.stats.engaged_pairs // 4
     for change, detected, engaged in (({"interceptors": {"redzikowo": "sm3-ia"}}, 0, flights),  # one column
                                       ({"speed_percent": 80}, 0, 4 * flights),  # the tracks are reused
-                                      ({"radars_off": ["kurecik-tpy2"]}, 3, None)):
+                                      ({"radars_off": ["kurecik-tpy2"]}, 3, None),
+                                      # back under the first sensors: their columns were kept
+                                      ({"interceptors": {"redzikowo": "sm3-iib"}}, 0, flights)):
         res = engine.compute(built(**c, **change))
         assert engine.stats.flown == 0 and engine.stats.detected == detected
         assert engaged is None or engine.stats.engaged_pairs == engaged

@@ -11,13 +11,16 @@ is all that is recomputed:
 - tracks (`study.battery_tracks`), per flight batch and sensor content (models, radars, launch
   detectors, networks, and each battery's network, ``launch_on``, ``engage_on`` and
   ``own_radars``): an interceptor speed, delay or type change detects nothing again;
-- engagement columns, per flight batch and battery content (its scenario entry, its
-  interceptor's figures and the kill assessment time), each kept with the track time and
+- engagement columns, per flight batch, battery content (its scenario entry, its interceptor's
+  figures and the kill assessment time) and sensor content, each kept with the track time and
   guidance window it was engaged on. A battery's engagement of a flight depends on that flight,
   that battery and its track alone (`engagement.engage` works pair by pair), so a new setting
   re-engages only the (flight, battery) pairs whose battery changed, or whose track or window
-  changed: a radar switched off re-engages only the flights whose track it formed, one battery's
-  interceptor only that battery's column;
+  changed (compared with the battery's most recent column under other sensors): a radar switched
+  off re-engages only the flights whose track it formed, one battery's interceptor only that
+  battery's column. The latest launch of each pair is not searched
+  (``engage(latest_launch=False)``: ``launch_latest`` is NaN): no figure of the page uses it, and it
+  is about half of the engagement time;
 - engagements per architecture (the edited scenario with every battery, see `controls.Built`):
   switching a battery off or on only masks its column of the (flights x batteries) "allowed"
   matrix before the reduction to cells -- exactly what removing it from the scenario gives, since
@@ -204,11 +207,12 @@ class Engine:
     """Caches and computes `Result`s; thread-safe for one computing thread plus readers.
     ``executor``: a `parallel.Executor` that flies the flight batches (None: this process)."""
 
-    def __init__(self, flight_sets: int = 3, architectures: int = 16, results: int = 64, tracks: int = 256,
+    def __init__(self, flight_sets: int = 3, architectures: int = 16, results: int = 64, tracks: int = 128,
                  columns: int = 512, executor=None):
         self.flights = Lru(flight_sets)
         self.tracks = Lru(tracks)
         self.columns = Lru(columns)
+        self.recent = Lru(4 * columns)  # (batch, battery key) -> the key of its most recent column
         self.engagements = Lru(architectures)
         self.results = Lru(results)
         self.lock = threading.Lock()
@@ -278,13 +282,13 @@ class Engine:
                 self.tracks.put((bkey, skey), hit)
         return hit
 
-    def _engage(self, arch, bkey: str, traj, tracks, ka: float):
+    def _engage(self, arch, bkey: str, skey: str, traj, tracks, ka: float):
         """The `engagement.Engagement` of one batch: cached columns where their battery, track and
         window are unchanged, the other pairs engaged now (`engagement.engage`)."""
         bats = arch.batteries
-        keys = [(bkey, battery_key(arch.scenario, b, ka)) for b in bats]
+        keys = [(bkey, battery_key(arch.scenario, b, ka), skey) for b in bats]
         with self.lock:
-            cols = [self.columns.get_fresh(k) for k in keys]
+            cols = [self.columns.get_fresh(k) or self.columns.get_fresh(self.recent.get_fresh(k[:2])) for k in keys]
         window = tracks.intercept_window
         rows = [changed_rows(c, tracks.track_time[:, j], window[:, j]) for j, c in enumerate(cols)]
         whole = [j for j, r in enumerate(rows) if r.size == len(traj)]
@@ -292,14 +296,14 @@ class Engine:
         fresh = {}
         if whole:  # one call for every column engaged from scratch (the kernel runs flights in parallel)
             e = eng_mod.engage(traj, [bats[j] for j in whole], tracks.track_time[:, whole], kill_assessment=ka,
-                               intercept_window=window[:, whole])
+                               intercept_window=window[:, whole], latest_launch=False)
             for c, j in enumerate(whole):
                 fresh[j] = Column(tracks.track_time[:, j].copy(), window[:, j].copy(),
                                   {f: getattr(e, f)[:, c].copy() for f in COLUMN_FIELDS})
         for j in parts:
             r = rows[j]
             e = eng_mod.engage(traj.subset(r), [bats[j]], tracks.track_time[r, j], kill_assessment=ka,
-                               intercept_window=window[r][:, [j]])
+                               intercept_window=window[r][:, [j]], latest_launch=False)
             out = {f: v.copy() for f, v in cols[j].out.items()}
             for f in COLUMN_FIELDS:
                 out[f][r] = getattr(e, f)[:, 0]
@@ -309,6 +313,8 @@ class Engine:
         with self.lock:
             for j, col in fresh.items():
                 self.columns.put(keys[j], col)
+            for k in keys:
+                self.recent.put(k[:2], k)
         cols = [fresh.get(j, c) for j, c in enumerate(cols)]
         return assemble(cols, bats, window, ka, traj.models)
 
@@ -331,7 +337,7 @@ class Engine:
             traj = flown[i]
             if traj is not False and len(traj):
                 bkey = f"{fkey}/{i}"
-                e = self._engage(arch, bkey, traj, self._tracks(arch, bkey, skey, traj), ka)
+                e = self._engage(arch, bkey, skey, traj, self._tracks(arch, bkey, skey, traj), ka)
                 out.append((batch.cells[traj.pair_index], e, study.allowed_batteries(arch, e)))
             done += batch.cells.size
             if progress:
