@@ -397,20 +397,6 @@ def test_fast_and_exact_methods_agree_on_every_field(seed, monkeypatch):
     np.testing.assert_allclose(fast.launch_latest, exact.launch_latest, atol=0.01, equal_nan=True)
 
 
-@pytest.mark.parametrize("method", ["fast", "exact"])
-def test_without_the_latest_launch_search_every_other_field_is_unchanged(method, monkeypatch):
-    monkeypatch.setattr(engagement_module, "TABLE_MIN_FLIGHTS", 1)
-    traj, bats = _trajectories(16, seed=5, step=2.0), _batteries()
-    track = np.linspace(30.0, 160.0, 16)
-    full = engage(traj, bats, track, kill_assessment=8.0, method=method)
-    quick = engage(traj, bats, track, kill_assessment=8.0, method=method, latest_launch=False)
-    assert full.engageable.sum() >= 8 and np.isfinite(full.launch_latest[full.engageable]).all()
-    assert np.isnan(quick.launch_latest).all()
-    for name in ("engageable", "shots", "launch_earliest", "intercept_first", "intercept_last", "first_alt", "first_lat",
-                 "first_lon", "kill_probability"):
-        np.testing.assert_array_equal(getattr(quick, name), getattr(full, name), err_msg=name)
-
-
 def test_an_unknown_engagement_method_is_refused():
     with pytest.raises(ValueError, match="method must be one of fast, exact"):
         engage(_threats(), _batteries(), TRACK, method="quick")

@@ -98,11 +98,10 @@ class Engagement:
 
 @njit(cache=True)
 def _engage_pair(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, work, b, v, feas,
-                 res, latest_launch=True):
+                 res):
     """One threat x one battery. res <- [launch_latest, first_time, last_time, first_k, shots].
     ``win`` = (earliest, latest) intercept time the guidance allows (samples outside are not
-    candidates); ``feas`` is scratch space (M,) for a feasible flight time per sample. Without
-    ``latest_launch`` the latest launch is not searched (left NaN)."""
+    candidates); ``feas`` is scratch space (M,) for a feasible flight time per sample."""
     res[0] = math.nan
     res[1] = math.nan
     res[2] = math.nan
@@ -159,12 +158,6 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win,
             next_launch = t[k] + kill_assessment
     if first < 0:
         return
-    if not latest_launch:
-        res[1] = t[first]
-        res[2] = t[last]
-        res[3] = first
-        res[4] = shots
-        return
     # pass 2: latest launch = max over the window of t_k - earliest arrival(k), skipping samples
     # whose distance bound on the earliest arrival already rules them out.
     latest = -math.inf
@@ -192,8 +185,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win,
 
 
 @njit(cache=True, parallel=True)
-def _engage_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, out,
-                   latest_launch=True):
+def _engage_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, out):
     n = pos.shape[0]
     nb = sites.shape[0]
     for i in prange(n):
@@ -203,7 +195,7 @@ def _engage_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, w
         feas = np.empty(t.shape[0])
         for j in range(nb):
             _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
-                         kill_assessment, work, b, v, feas, out[i, j], latest_launch)
+                         kill_assessment, work, b, v, feas, out[i, j])
 
 
 @njit(cache=True)
@@ -233,7 +225,7 @@ def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess
 
 @njit(cache=True)
 def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frame, axes, tau,
-                        margin, a_eq, flat, work, b, v, lam, mrg, res, latest_launch=True):
+                        margin, a_eq, flat, work, b, v, lam, mrg, res):
     """`_engage_pair` with an arrival table (`arrival_table`): the same candidate samples and
     rules, but each decision (first and last opportunity, shoot-look-shoot shots, latest launch)
     is read from the tabulated earliest arrival where it clears the table's error margin, and
@@ -241,7 +233,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
     candidate; inf mrg = table cannot say. The altitude band is tested on the bracket
     |p| - a <= h <= |p| - b of the geodetic height h (ellipsoid semi-axes a = ``a_eq``,
     b = a (1 - ``flat``)); the height itself is computed only where the bracket straddles an
-    edge of the band. Without ``latest_launch`` the latest launch is not searched (left NaN)."""
+    edge of the band."""
     res[0] = math.nan
     res[1] = math.nan
     res[2] = math.nan
@@ -311,12 +303,6 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
                                             b, v, work):
             last = k
             break
-    if not latest_launch:
-        res[1] = t[first]
-        res[2] = t[last]
-        res[3] = first
-        res[4] = shots
-        return
     # latest launch: the largest t_k - earliest arrival over the window, solved exactly only at
     # samples whose upper bound (table value plus margin; else the exact kernel's distance
     # bound) can beat the best found, starting from the sample the table puts highest
@@ -356,7 +342,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
 
 @njit(cache=True, parallel=True)
 def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
-                          frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, out, latest_launch=True):
+                          frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, out):
     """`_engage_kernel` with arrival tables for the batteries where ``tabled[j]`` (table j of the
     packed arrays); the others run the exact pair kernel on the heights ``alt`` (which may be
     (N, 0) when every battery has a table)."""
@@ -373,10 +359,10 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
                 tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
                 _engage_pair_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
                                     kill_assessment, frames[j], axes[j], tj, mj, a_eq, flat, work, b, v, lam, mrg,
-                                    out[i, j], latest_launch)
+                                    out[i, j])
             else:
                 _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
-                             kill_assessment, work, b, v, lam, out[i, j], latest_launch)
+                             kill_assessment, work, b, v, lam, out[i, j])
 
 
 @njit(cache=True, parallel=True)
@@ -431,8 +417,7 @@ the samples whose decision lies within the table's error margin."""
 
 
 def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
-           kill_assessment: float = DEFAULT_KILL_ASSESSMENT, intercept_window=None, method: str = "fast",
-           latest_launch: bool = True) -> Engagement:
+           kill_assessment: float = DEFAULT_KILL_ASSESSMENT, intercept_window=None, method: str = "fast") -> Engagement:
     """Engagement timelines of N threats against B batteries.
 
     Args:
@@ -454,9 +439,6 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             (`interceptor.ARRIVAL_TOL`) and the other fields exactly, unless a table error
             exceeds its estimated margin. Batteries without a table (fewer than
             `TABLE_MIN_FLIGHTS` flights and none built yet) are engaged exactly.
-        latest_launch: search each pair's latest launch (``launch_latest``, the costliest part:
-            about half the time); False leaves it NaN and every other field unchanged, for callers
-            that do not use it (the explorer's coverage: `coverage.summarise_cells` does not).
 
     Returns:
         An `Engagement` with (N, B) arrays.
@@ -490,7 +472,7 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
         alt = np.empty((n, m))
         _heights(pos, earth.equatorial_radius, earth.flattening, alt)
         _engage_kernel(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
-                       float(kill_assessment), out, bool(latest_launch))
+                       float(kill_assessment), out)
     else:
         tabled = np.array([n >= TABLE_MIN_FLIGHTS or is_cached(sites[j], params[j], earth.gm, omega, ell)
                            for j in range(nb)])
@@ -502,8 +484,7 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             _heights(pos, earth.equatorial_radius, earth.flattening, alt)
         _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
                               float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
-                              tb.margin_start, tb.tau, tb.margin, earth.equatorial_radius, earth.flattening, out,
-                              bool(latest_launch))
+                              tb.margin_start, tb.tau, tb.margin, earth.equatorial_radius, earth.flattening, out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)
