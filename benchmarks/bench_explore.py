@@ -17,7 +17,7 @@ as ``cold_s``; then, warm, each change from the state the previous one left:
 - ``speed_s``: interceptor speed 80 % (every battery's column re-engaged, tracks reused);
 - ``delay_s``: launch delay 60 s (likewise);
 - with ``--deterrent``: ``deterrent_cold_s`` (the deterrent view switched on: every ICBM flown)
-  and ``deterrent_warm_s`` (the speed back to 100 %: the map, then the view redrawn).
+  and ``deterrent_warm_s`` (its timeline changed: the flights kept, tracked and engaged again).
 
 Each line prints ``ratio_to_target`` (time / 3 s, the target of issue 18 for a warm control
 change) and what the engine recomputed (``engaged`` and ``reused`` flight x battery pairs).
@@ -97,9 +97,10 @@ def main() -> None:
                 page.wait_for_function(ready, timeout=1_800_000)
                 rows.append(("deterrent_cold_s", time.perf_counter() - t0, ""))
                 t0 = time.perf_counter()
-                change_number(page, "#speed_percent", "100")()
-                page.wait_for_function("() => document.getElementById('deterrent-summary').dataset.state === 'running'")
-                page.wait_for_function(ready, timeout=1_800_000)
+                page.locator("#deterrent_variant").select_option("no-space-cueing")
+                page.wait_for_function("() => { const s = document.getElementById('deterrent-summary');"
+                                       " return s.dataset.state === 'ready' && s.dataset.variant === 'no-space-cueing'; }",
+                                       timeout=1_800_000)
                 rows.append(("deterrent_warm_s", time.perf_counter() - t0, ""))
             cells = page.evaluate("() => document.querySelectorAll('#countries tbody tr').length")
             browser.close()

@@ -112,7 +112,7 @@ def view(flights: Flights, shown: scen.Scenario, variant: str = DEFAULT_VARIANT)
     traj = flights.traj
     tr = study.variant_tracks(arch, traj, variant)
     e = engagement.engage(traj, arch.batteries, tr.track_time, kill_assessment=float(shown.engagement.kill_assessment_s),
-                          intercept_window=tr.intercept_window, latest_launch=False)  # the view draws no latest launch
+                          intercept_window=tr.intercept_window)
     lat, lon = det.ground_track(traj)
     t = np.asarray(traj.time, dtype=float)
     stride = max(1, int(round(TRACK_STEP_S / float(t[1] - t[0])))) if t.size > 1 else 1

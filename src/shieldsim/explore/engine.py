@@ -18,9 +18,7 @@ is all that is recomputed:
   re-engages only the (flight, battery) pairs whose battery changed, or whose track or window
   changed (compared with the battery's most recent column under other sensors): a radar switched
   off re-engages only the flights whose track it formed, one battery's interceptor only that
-  battery's column. The latest launch of each pair is not searched
-  (``engage(latest_launch=False)``: ``launch_latest`` is NaN): no figure of the page uses it, and it
-  is about half of the engagement time;
+  battery's column;
 - engagements per architecture (the edited scenario with every battery, see `controls.Built`):
   switching a battery off or on only masks its column of the (flights x batteries) "allowed"
   matrix before the reduction to cells -- exactly what removing it from the scenario gives, since
@@ -296,14 +294,14 @@ class Engine:
         fresh = {}
         if whole:  # one call for every column engaged from scratch (the kernel runs flights in parallel)
             e = eng_mod.engage(traj, [bats[j] for j in whole], tracks.track_time[:, whole], kill_assessment=ka,
-                               intercept_window=window[:, whole], latest_launch=False)
+                               intercept_window=window[:, whole])
             for c, j in enumerate(whole):
                 fresh[j] = Column(tracks.track_time[:, j].copy(), window[:, j].copy(),
                                   {f: getattr(e, f)[:, c].copy() for f in COLUMN_FIELDS})
         for j in parts:
             r = rows[j]
             e = eng_mod.engage(traj.subset(r), [bats[j]], tracks.track_time[r, j], kill_assessment=ka,
-                               intercept_window=window[r][:, [j]], latest_launch=False)
+                               intercept_window=window[r][:, [j]])
             out = {f: v.copy() for f, v in cols[j].out.items()}
             for f in COLUMN_FIELDS:
                 out[f][r] = getattr(e, f)[:, 0]

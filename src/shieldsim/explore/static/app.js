@@ -170,7 +170,7 @@ function drawDeterrent(r, fit) {
   }
   const sum = $("deterrent-summary");
   sum.dataset.flights = r.flights; sum.dataset.pairs = r.pairs_engageable; sum.dataset.state = "ready";
-  sum.dataset.drawn = r.pairs.length;
+  sum.dataset.drawn = r.pairs.length; sum.dataset.variant = r.variant;
   const rows = r.batteries.map((b) => `<div><i style="background:${colour[b.name]}"></i>${esc(b.name)} (${esc(b.interceptor)}): ` +
     `${pct(r.fraction_engageable[b.name])} of flights engageable</div>`).join("");
   sum.innerHTML = `<b>${r.flights}</b> flights from ${r.bases.length} bases and patrol areas; <b>${r.pairs_engageable}</b> ` +
