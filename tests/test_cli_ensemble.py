@@ -4,6 +4,7 @@ line before any work; the JSON and summary.json carry p05/p50/p95 and sensitivit
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,3 +59,69 @@ def test_assess_ensemble_fills_how_sure_is_this_in_the_report_and_summary_json(t
     section = section[:section.index("</section>")]
     assert "How sure is this?" in section and "coverage/nato_europe_fraction/all" in section
     assert 'data-key="/ensemble/headlines/coverage~1nato_europe_fraction~1all/p50"' in section
+
+
+def _ensemble_twice(tmp_path, *args):
+    """Run a command with ``--ensemble`` twice with the same seed into two folders; both JSON records."""
+    recs = []
+    for run in ("a", "b"):
+        out = run_cli(*args, "--json", "--no-progress", "--out", tmp_path / run)
+        assert out.returncode == 0, out.stderr
+        recs.append(json.loads(out.stdout))
+    return recs
+
+
+def _assert_percentiles_and_sensitivity(ens: dict, members: int) -> None:
+    assert ens["design"]["members"] == members and ens["headlines"]
+    for name, h in ens["headlines"].items():
+        assert h["p05"] <= h["p50"] <= h["p95"], name
+        assert {"method", "indices"} <= set(h["sensitivity"]), name
+
+
+@pytest.mark.slow
+def test_raid_ensemble_gives_percentiles_and_sensitivity_per_headline_and_the_same_numbers_for_the_same_seed(tmp_path):
+    example = Path(__file__).resolve().parents[1] / "examples" / "raid-epaa-2018.toml"
+    a, b = _ensemble_twice(tmp_path, "raid", "epaa-2018", "--raid", example, "--trials", 100, "--seed", 4,
+                           "--ensemble", 3, "--ensemble-method", "lhs")
+    ens = a["ensemble"]
+    _assert_percentiles_and_sensitivity(ens, 3)
+    assert set(ens["headlines"]) == {"raid/p_raid_defeated", "raid/mean_leakers", "raid/p_any_leaker/bucharest",
+                                     "raid/p_any_leaker/warsaw"}
+    assert ens["headlines"]["raid/mean_leakers"]["nominal"] == a["result"]["mean_leakers"]
+    assert ens["headlines"] == b["ensemble"]["headlines"] and ens["design"] == b["ensemble"]["design"]
+    assert (tmp_path / "a" / "ensemble.json").exists()
+
+
+@pytest.mark.slow
+def test_claims_ensemble_gives_the_probability_each_claim_holds_and_the_same_numbers_for_the_same_seed(tmp_path):
+    import tomllib
+
+    import tomli_w
+
+    shipped = tomllib.loads((Path(__file__).resolve().parents[1] / "src" / "shieldsim" / "data" / "claims.toml")
+                            .read_text(encoding="utf-8"))
+    one = [c for c in shipped["claim"] if c["id"] == "ftm15-phase1-capability"]  # a cheap 'flights' check
+    (tmp_path / "claims.toml").write_text(tomli_w.dumps({"claim": one}), encoding="utf-8")
+    a, b = _ensemble_twice(tmp_path, "claims", "--catalogue", tmp_path / "claims.toml", "--assumptions", "advertised",
+                           "--grid-deg", 10, "--seed", 1, "--ensemble", 3, "--ensemble-method", "lhs")
+    ens = a["ensemble"]
+    _assert_percentiles_and_sensitivity(ens, 3)
+    holds = ens["headlines"]["claims/holds/ftm15-phase1-capability"]
+    assert 0.0 <= holds["probability"] <= 1.0
+    assert holds["nominal"] == float(a["claims"][0]["results"]["scenario"]["holds"])
+    assert ens["headlines"]["claims/figure/ftm15-phase1-capability"]["nominal"] == \
+        a["claims"][0]["results"]["scenario"]["figure"]
+    assert ens["headlines"] == b["ensemble"]["headlines"]
+
+
+@pytest.mark.slow
+def test_deterrent_ensemble_answers_for_the_chosen_bases_and_shape_and_repeats_for_the_same_seed(tmp_path):
+    a, b = _ensemble_twice(tmp_path, "deterrent", "--phase", "epaa-2018", "--base", "kozelsk", "--shape",
+                           "minimum-energy", "--speed-kms-range", "4.5:4.5:0.25", "--ship-interceptor", "none",
+                           "--seed", 2, "--ensemble", 3, "--ensemble-method", "lhs")
+    ens = a["ensemble"]
+    _assert_percentiles_and_sensitivity(ens, 3)
+    nominal = a["by_phase"]["epaa-2018"]["scenario"]["fraction_engageable"]
+    assert {k.rsplit("/", 1)[1]: h["nominal"] for k, h in ens["headlines"].items()} == nominal
+    assert all(k.startswith("deterrent/fraction_engageable/epaa-2018/") for k in ens["headlines"])
+    assert ens["headlines"] == b["ensemble"]["headlines"]

@@ -188,6 +188,17 @@ def test_same_seed_identical_on_local_dask_clusters_of_1_2_and_4_workers(tmp_pat
                 assert np.array_equal(first.leakers, simulate(eng, raid, "salvo", 3000, 5).leakers)
 
 
+def _numba_threads(_item) -> int:
+    import numba
+
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+def test_local_cluster_workers_run_numba_on_one_thread_each():
+    with parallel.executor(workers=1) as ex:
+        assert ex.map(_numba_threads, [0]) == [1]  # N workers on N cores do not each start N kernel threads
+
+
 def test_existing_scheduler_backend_runs_work_on_that_cluster():
     from distributed import LocalCluster
 

@@ -558,3 +558,42 @@ def test_fast_coverage_equals_the_exact_reference_on_a_coarse_grid(arch, monkeyp
 def test_an_unknown_coverage_method_is_refused(arch):
     with pytest.raises(ValueError, match="method must be one of fast, exact"):
         study.footprint(arch, "tabriz", grid_deg=5.0, method="approximate")
+
+
+def test_a_class_differing_only_in_its_cross_sections_shares_reach_tables(arch):
+    import dataclasses
+
+    m = arch.missiles["mrbm-solid"]
+    pts = scen.launch_points(arch.scenario, "tabriz")
+    lat, lon = float(pts.lat[0]), float(pts.lon[0])
+    study._REACH_CACHE.clear()
+    table = study.reach_table(m, lat, lon, arch.models)
+    seen = dataclasses.replace(m, rcs=m.rcs * 3, body_rcs=9.0)  # radars see it otherwise; it flies the same
+    assert study.reach_table(seen, lat, lon, arch.models) is table and len(study._REACH_CACHE) == 1
+    faster = dataclasses.replace(m, burnout_speed=m.burnout_speed * 1.02)
+    assert study.flight_missile(faster) != study.flight_missile(m) == study.flight_missile(seen)
+
+
+
+def test_architectures_with_the_same_batteries_and_networks_share_one_engagement_of_a_batch(monkeypatch):
+    """Separate systems and sectors differ only in who may fire: one tracking and engagement of
+    each batch serves both, and each gets the cells its own sectors allow, as when run alone."""
+    from shieldsim.study import coverage_study
+
+    coop, sect = (study.Architecture.from_scenario(scen.load(n)) for n in ("cooperation-2011", "sectoral-2010"))
+    assert study.engagement_inputs(coop) == study.engagement_inputs(sect)
+    assert study.engagement_inputs(coop) != study.engagement_inputs(study.Architecture.from_scenario(
+        scen.load("epaa-2018")))
+    _, _, batches = study.footprint_batches(coop, "tabriz", grid_deg=3.0)
+    batch = max(batches, key=lambda b: b.cells.size)
+    n_cells = int(batch.cells.max()) + 1
+    alone = [study.run_batch([a], batch, n_cells)[0][0] for a in (coop, sect)]
+    calls = []
+    real = coverage_study.engage_flights
+    monkeypatch.setattr(coverage_study, "engage_flights", lambda a, *x, **k: calls.append(a) or real(a, *x, **k))
+    together, _ = study.run_batch([coop, sect], batch, n_cells)
+    assert len(calls) == 1
+    for one, shared in zip(alone, together):
+        for name, value in vars(one).items():
+            np.testing.assert_array_equal(value, getattr(shared, name), err_msg=name)
+    assert not np.array_equal(together[0].defended, together[1].defended)  # the sectors do differ here

@@ -142,3 +142,21 @@ def test_a_catalogue_threat_with_the_wrong_number_of_burn_times_is_refused():
                                                     "source": "test"}])
     with pytest.raises(scen.ScenarioError, match="one burn time per stage"):
         scen.missiles(assumptions.apply(sc, prof))
+
+
+def test_the_missile_body_cross_section_is_an_uncertain_figure_of_1_to_10_m2_stated_as_an_assumption():
+    body = {f.path: f for f in unc.figures(scen.load("epaa-2018")) if f.field == "body_rcs_m2"}
+    assert set(body) == {"missile_types.nodong.body_rcs_m2", "missile_types.sejjil.body_rcs_m2",
+                         "missile_types.irbm.body_rcs_m2"}
+    for f in body.values():
+        assert (f.nominal, f.low, f.high) == (1.0, 1.0, 10.0)
+        assert "assumption" in f.source and "not verified" in f.source
+
+
+def test_a_member_drawing_the_body_cross_section_changes_what_the_radars_see_before_separation_only():
+    sc = scen.load("epaa-2018")
+    applied = assumptions.apply(sc, unc.member_profile({"missile_types.irbm.body_rcs_m2": 7.5}))
+    before, after = scen.missiles(sc)["irbm"], scen.missiles(applied)["irbm"]
+    assert (before.body_rcs, after.body_rcs) == (1.0, 7.5)
+    assert after.rcs == before.rcs and after.burnout_speed == before.burnout_speed
+    assert scen.missiles(applied)["mrbm-liquid"] == scen.missiles(sc)["mrbm-liquid"]

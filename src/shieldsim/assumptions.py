@@ -26,7 +26,7 @@ Paths:
   ``networks``, ``interceptors``, ``batteries``, ``threats``, ``launch_areas``, ``aim_points``,
   ``sectors``); ``ENTRY`` is a glob (``*``, ``?``, ``[...]``) over the entry names.
 - ``SECTION.FIELD`` for ``models``, ``defended`` and ``engagement``.
-- ``missile_types.CLASS.FIELD`` (``rcs_m2``, ``beta_kgm2``, ``burnout_speed_kms``,
+- ``missile_types.CLASS.FIELD`` (``rcs_m2``, ``body_rcs_m2``, ``beta_kgm2``, ``burnout_speed_kms``,
   ``stage_burn_times_s``) for a figure of a catalogue threat class (``shieldsim/data/missiles.toml``,
   ``CLASS`` a glob over its keys): set on every threat of the scenario whose ``missile`` is that
   class.
@@ -48,6 +48,7 @@ Errors: `ProfileError` (a `scenario.ScenarioError`) lists every problem with its
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import math
 import re
@@ -55,6 +56,7 @@ import tomllib
 import types
 import typing
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -137,13 +139,20 @@ def catalogue_keys() -> list[str]:
 
 
 def _interceptor_rows() -> dict:
-    text = (resources.files("shieldsim") / "data" / "interceptors.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)["interceptor"]
+    return copy.deepcopy(_catalogue_rows("interceptors.toml", "interceptor"))
 
 
 def _missile_rows() -> dict:
-    text = (resources.files("shieldsim") / "data" / "missiles.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)["missile"]
+    return copy.deepcopy(_catalogue_rows("missiles.toml", "missile"))
+
+
+@cache
+def _catalogue_rows(file: str, table: str) -> dict:
+    """The rows of a shipped catalogue, parsed once per process (applying a profile looks them up
+    once per override; an ensemble applies a profile of some 40 overrides to every scenario of
+    every member). Callers get deep copies (`_interceptor_rows`, `_missile_rows`)."""
+    text = (resources.files("shieldsim") / "data" / file).read_text(encoding="utf-8")
+    return tomllib.loads(text)[table]
 
 
 @dataclass(frozen=True)
@@ -184,7 +193,7 @@ def parse_path(path: str) -> OverridePath:
     model = _section_model(section)
     allowed = [f for f in model.model_fields if f not in ("source", "ranges")]
     if section == MISSILE_SECTION:
-        allowed = ["rcs_m2", "beta_kgm2", "burnout_speed_kms", "stage_burn_times_s"]
+        allowed = ["rcs_m2", "body_rcs_m2", "beta_kgm2", "burnout_speed_kms", "stage_burn_times_s"]
     if field not in allowed:
         import difflib
 
@@ -388,8 +397,8 @@ def apply(sc: scen.Scenario, profile: Profile) -> scen.Scenario:
         for table, target in _targets(data, where, materialised, profile.name):
             old = table.get(where.field)
             if old is None and (ov.factor is not None or (where.section in ("threats", MISSILE_SECTION) and where.field in
-                                                          ("rcs_m2", "beta_kgm2", "burnout_speed_kms",
-                                                           "stage_burn_times_s"))):
+                                                          ("rcs_m2", "body_rcs_m2", "beta_kgm2",
+                                                           "burnout_speed_kms", "stage_burn_times_s"))):
                 old = _effective(data, where, target)  # the catalogue value the field stands for
             new = ov.value if ov.factor is None else _scaled(old, ov.factor, where)
             table[where.field] = new
@@ -480,8 +489,8 @@ def _materialise(data: dict, key: str, materialised: dict, profile_name: str) ->
 def _effective(data: dict, where: OverridePath, target: str) -> Any:
     """The value a missing (None) field stands for: a catalogue threat class's ``rcs_m2`` or
     ``beta_kgm2``. Raises ProfileError when there is nothing to scale."""
-    if where.section in ("threats", MISSILE_SECTION) and where.field in ("rcs_m2", "beta_kgm2", "burnout_speed_kms",
-                                                                         "stage_burn_times_s"):
+    if where.section in ("threats", MISSILE_SECTION) and where.field in ("rcs_m2", "body_rcs_m2", "beta_kgm2",
+                                                                         "burnout_speed_kms", "stage_burn_times_s"):
         entry = target.split(".")[1]
         missile = data["threats"][entry].get("missile")
         for key, row in _missile_rows().items():

@@ -54,20 +54,30 @@ def options(profile=None, *, areas=None, grid_deg: float | None = None) -> dict:
     from . import study
 
     cmp = study.compare_options(areas=list(areas) if areas else None, grid_deg=grid_deg, load=_load(profile))
+    return options_of(cmp)
+
+
+def options_of(comparison) -> dict:
+    """The cooperation headlines of a `study.OptionsComparison`."""
     return {f"cooperation/nato_europe_defended/{row['option']}": float(row["nato_europe_population_defended"])
-            for row in cmp.table()}
+            for row in comparison.table()}
 
 
-def deterrent(profile=None, *, scenario: str = "deterrent", phases=None) -> dict:
+def deterrent(profile=None, *, scenario: str = "deterrent", phases=None, areas=None, kind: str | None = None,
+              apogee: float | None = None, apogee_fraction: float | None = None) -> dict:
     """Share of the strategic flights each phase's batteries can engage (scenario sensors, the
-    phase's own interceptor figures; no speed, delay or ship sweeps)."""
+    phase's own interceptor figures; no speed, delay or ship sweeps). ``areas`` (launch areas,
+    default all), ``kind`` (flight shape, default the scenario's), ``apogee`` (m) and
+    ``apogee_fraction`` as in `study.deterrent_study`."""
     from . import study
 
     load = _load(profile)
     arch = study.Architecture.from_scenario(load(scenario))
     res = study.deterrent_study(arch, speeds_kms=(4.5,), delays_s=(0.0,), variants=("scenario",),
                                 phases=tuple(phases or study.DETERRENT_PHASES), sweep_variants=("scenario",),
-                                ship_interceptor=None, min_speed=False, load=load)
+                                ship_interceptor=None, min_speed=False, sweeps=False, load=load,
+                                areas=tuple(areas) if areas else None, kind=kind, apogee=apogee,
+                                apogee_fraction=apogee_fraction)
     out = {}
     for phase, by_var in res.phase_matrices.items():
         for battery, frac in by_var["scenario"].fraction_engageable().items():
@@ -117,10 +127,22 @@ def claims(profile=None, *, claim_ids=None, grid_deg: float = 2.0, catalogue=Non
 def assessment(profile=None, *, scenario: str = scen.DEFAULT, grid_deg: float | None = None,
                cooperation: bool = True, deterrent_phases: bool = True) -> dict:
     """The headlines of `shieldsim assess`: coverage of ``scenario`` per area, the cooperation
-    options and the deterrent fractions per phase and battery."""
-    out = coverage(profile, scenario=scenario, grid_deg=grid_deg)
-    if cooperation:
-        out.update(options(profile, grid_deg=grid_deg))
+    options and the deterrent fractions per phase and battery.
+
+    When ``scenario`` is one of the cooperation options (the default, epaa-2018, is the first)
+    its coverage is the options comparison's row for it: the flights are flown and engaged once
+    for both (the same numbers as `coverage` and `options` run one after the other)."""
+    from . import study
+
+    option_names = [name for _, name in study.COOPERATION_OPTIONS]
+    if cooperation and scenario in option_names:
+        cmp = study.compare_options(grid_deg=grid_deg, load=_load(profile))
+        out = coverage_of(cmp.results[option_names.index(scenario)])
+        out.update(options_of(cmp))
+    else:
+        out = coverage(profile, scenario=scenario, grid_deg=grid_deg)
+        if cooperation:
+            out.update(options(profile, grid_deg=grid_deg))
     if deterrent_phases:
         out.update(deterrent(profile))
     return out

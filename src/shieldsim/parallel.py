@@ -5,7 +5,8 @@ One interface, three back-ends (`executor`):
 
 * ``executor()`` runs every piece in this process, in order (no Dask import at all);
 * ``executor(workers=N)`` starts a Dask ``LocalCluster`` of N worker *processes* with one
-  thread each (the kernels are compiled Numba/NumPy code, so processes, not threads, scale);
+  thread each, Numba's parallel kernels included (`WORKER_ENV`; the kernels are compiled
+  Numba/NumPy code, so processes, not threads, scale);
 * ``executor(scheduler="tcp://HOST:PORT")`` connects to a running Dask scheduler.
 
 `LazyExecutor` wraps any of them so that it starts only when there is work.
@@ -238,6 +239,12 @@ class LazyExecutor(Executor):
             self._inner.close()
 
 
+WORKER_ENV = {"NUMBA_NUM_THREADS": "1"}
+"""Environment of the local cluster's worker processes: one Numba thread each (the parallel
+kernels would otherwise start one thread per core in every worker, and N workers on N cores
+would fight over them; Dask already sets OMP/MKL/OpenBLAS to one thread)."""
+
+
 def executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
     """The back-end for a job.
 
@@ -262,7 +269,7 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Execut
     from distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=logging.CRITICAL)
+                           dashboard_address=None, silence_logs=logging.CRITICAL, env=dict(WORKER_ENV))
     # the workers are on this machine: gather results from them directly, not through the scheduler
     return DaskExecutor(Client(cluster, direct_to_workers=True), cluster, name="dask-local")
 

@@ -314,10 +314,11 @@ _MISSILE_INLINE = ("stage_burn_times_s", "burnout_speed_kms", "beta_kgm2", "rcs_
 
 class ThreatSpec(_Ranged):
     """A threat class: ``missile`` names a catalogue class (optionally overriding the
-    re-entry vehicle's ``rcs_m2`` and ``beta_kgm2``, and -- for uncertainty ensembles -- the
+    re-entry vehicle's ``rcs_m2`` and ``beta_kgm2``, the missile body's ``body_rcs_m2`` (what
+    radars see before the re-entry vehicle separates), and -- for uncertainty ensembles -- the
     boost's ``burnout_speed_kms`` and ``stage_burn_times_s``, one per catalogue stage), or the
     class is defined inline with all of stage_burn_times_s, burnout_speed_kms, beta_kgm2,
-    rcs_m2, published_range_km."""
+    rcs_m2, published_range_km (``body_rcs_m2`` optional: default `missile.BODY_RCS`)."""
 
     missile: Annotated[str, Strict(), StringConstraints(min_length=1, max_length=64)] | None = None
     stage_burn_times_s: Annotated[list[_num(hi=1000, gt=0)], Field(min_length=1, max_length=4)] | None = None
@@ -325,6 +326,7 @@ class ThreatSpec(_Ranged):
     burnout_speed_kms: _num(hi=8, gt=0) | None = None
     beta_kgm2: _num(hi=1e6, gt=0) | None = None
     rcs_m2: _num(hi=1e4, gt=0) | None = None
+    body_rcs_m2: _num(hi=1e4, gt=0) | None = None
     published_range_km: _num(hi=20_000, gt=0) | None = None
     trajectory: Literal["minimum-energy", "lofted", "depressed"] = "minimum-energy"
     apogee_km: _num(hi=5000, gt=0) | None = None
@@ -336,8 +338,8 @@ class ThreatSpec(_Ranged):
         if self.missile is not None:
             extra = [k for k in ("stage_speed_fractions", "published_range_km") if getattr(self, k) is not None]
             if extra:
-                raise ValueError(f"with missile = {self.missile!r} only rcs_m2, beta_kgm2, burnout_speed_kms and "
-                                 f"stage_burn_times_s may be overridden, not {', '.join(extra)}")
+                raise ValueError(f"with missile = {self.missile!r} only rcs_m2, body_rcs_m2, beta_kgm2, "
+                                 f"burnout_speed_kms and stage_burn_times_s may be overridden, not {', '.join(extra)}")
         else:
             missing = [k for k in _MISSILE_INLINE if getattr(self, k) is None]
             if missing:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import scenario as scen
+from .flight_cache import flight_missile
 
 
 AZIMUTH_STEP_DEG = 5.0
@@ -49,7 +50,7 @@ class Architecture:
 
 
 class ReachCache(OrderedDict):
-    """Reach tables (`reach_table`) by (class, launch point, models), least recently used first,
+    """Reach tables (`reach_table`) by (class without its cross-sections (`flight_missile`), point, models), least recently used first,
     holding at most ``maxsize`` tables (72 floats each; 4096 tables are about 2.4 MB). Shared by
     every architecture that flies the same class under the same models (the cooperation options
     and phases of one study reuse each other's tables), so it is one instance, `_REACH_CACHE`,
@@ -75,7 +76,9 @@ _REACH_CACHE = ReachCache()
 
 
 def _reach_key(missile, lat: float, lon: float, models) -> tuple:
-    return (missile, round(lat, 9), round(lon, 9), models)
+    """The classes' flight parameters (radar cross-sections left out: they do not change the
+    reach, e.g. under a profile that sets them), the point and the models."""
+    return (flight_missile(missile), round(lat, 9), round(lon, 9), models)
 
 
 def reach_table(missile, lat: float, lon: float, models) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import scenario as scen
+from . import flight_cache
 from .architecture import DEFAULT_STEP_S, MIN_RANGE_M, Architecture, reach_tables, reachable
 
 
@@ -14,7 +15,8 @@ def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step:
     """Aim the scenario's threat class ``threat`` from (lat, lon) at targets (rad, arrays);
     kind and apogee (m, for lofted/depressed shapes) from the scenario unless given. With
     ``unreachable="skip"`` pairs the class cannot fly in that shape are left out
-    (``Aim.pair_index`` lists the kept)."""
+    (``Aim.pair_index`` lists the kept). Inside `flight_cache.sharing` (and without
+    ``labels``) flights already aimed with the same content are reused."""
     from ..trajectory import aim
 
     spec = arch.scenario.threats[threat]
@@ -23,8 +25,25 @@ def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step:
         apogee = None
     elif apogee is None and spec.apogee_km is not None:
         apogee = spec.apogee_km * 1e3
-    return aim(lat, lon, target_lat, target_lon, arch.missiles[threat], arch.models, kind=kind, apogee=apogee,
-               sample_step=step, labels=labels, unreachable=unreachable)
+    missile = arch.missiles[threat]
+    cache = flight_cache.current() if labels is None else None
+    if cache is None:
+        return aim(lat, lon, target_lat, target_lon, missile, arch.models, kind=kind, apogee=apogee,
+                   sample_step=step, unreachable=unreachable, labels=labels)
+    key = cache.key(missile, arch.models, kind, apogee, step, unreachable, lat, lon, target_lat, target_lon)
+    found = cache.get(key, missile)
+    if found is not None:
+        return found
+    from ..trajectory import AimError
+
+    try:
+        out = aim(lat, lon, target_lat, target_lon, missile, arch.models, kind=kind, apogee=apogee,
+                  sample_step=step, unreachable=unreachable)
+    except AimError as err:
+        cache.put(key, err)
+        raise
+    cache.put(key, out)
+    return out
 
 
 def fly_within_reach(arch: Architecture, threat: str, lat, lon, target_lat, target_lon,
