@@ -7,7 +7,8 @@ from scipy.integrate import solve_ivp
 
 from shieldsim.atmosphere import density
 from shieldsim.earth import SPHERE, WGS84, rotate_about_z, to_ecef, to_geodetic
-from shieldsim.trajectory import Models, burnout_state, fly
+from shieldsim.kepler import apoapsis
+from shieldsim.trajectory import Models, burnout_state, fly, fly_states
 
 GM = SPHERE.gm
 R = SPHERE.equatorial_radius
@@ -269,6 +270,28 @@ def test_wgs84_apogee_is_the_greatest_height_above_the_ellipsoid(case):
     # the sampled and drag paths of `fly` report the same highest point
     sampled = fly(*np.radians([lat, lon]), alt, v, np.radians(g), np.radians(h), models, sample_step=10.0)
     assert sampled.apogee_alt[0] == pytest.approx(ref_h, abs=1e-3)
+
+
+@pytest.mark.parametrize("case, min_offset_s", [
+    ((30.0, 10.0, 150e3, 7500.0, 0.5, 0.0), 20.0),  # depressed, heading poleward: the surface falls away
+    ((45.0, 0.0, 100e3, 7800.0, 0.3, 0.0), 100.0),  # nearly circular: h is not concave near the apoapsis
+    ((80.0, 20.0, 200e3, 6000.0, 15.0, 0.0), 0.5),  # over the pole
+    ((20.0, 0.0, 30e3, 500.0, 30.0, 90.0), 0.0),  # very short
+])
+def test_wgs84_apogee_far_from_the_apoapsis_is_the_greatest_height_above_the_ellipsoid(case, min_offset_s):
+    lat, lon, alt, v, g, h = case
+    models = Models(WGS84, True, False)
+    f = fly(*np.radians([lat, lon]), alt, v, np.radians(g), np.radians(h), models)
+    ref_h, ref_t = _highest_geodetic_height_by_dense_sampling(lat, lon, alt, v, g, h, float(f.flight_time[0]))
+    r0, v0 = burnout_state(*np.radians([lat, lon]), alt, v, np.radians(g), np.radians(h), WGS84)
+    _, t_apoapsis = apoapsis(r0, v0 + np.cross([0.0, 0.0, WGS84.rotation_rate], r0))
+    assert abs(ref_t - t_apoapsis[0]) >= min_offset_s  # the case is what it claims to be
+    assert f.apogee_alt[0] == pytest.approx(ref_h, abs=1e-3)
+    assert f.apogee_time[0] == pytest.approx(ref_t, abs=0.5)
+    sampled = fly(*np.radians([lat, lon]), alt, v, np.radians(g), np.radians(h), models, sample_step=10.0)
+    assert sampled.apogee_alt[0] == pytest.approx(ref_h, abs=1e-3)
+    # the batch from Earth-fixed states (what aiming flies) finds the same point
+    assert fly_states(r0, v0, models).apogee_alt[0] == pytest.approx(ref_h, abs=1e-3)
 
 
 def _ivp_impact_drag_below_ceiling(r0, v0, omega, earth, beta):
