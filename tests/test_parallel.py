@@ -381,3 +381,17 @@ def test_lost_scheduler_ends_in_one_line_saying_how_to_resume_and_the_resumed_ru
     whole, _ = simulate_document({**read_document(raid), "trials": 60_000, "seed": 9})
     assert rec["result"]["leakers_histogram"] == whole.summary()["leakers_histogram"]
     assert rec["result"]["threat_leak_probability"] == whole.summary()["threat_leak_probability"]
+
+
+def test_importing_shieldsim_makes_openmp_threads_wait_passively_unless_told_otherwise():
+    import os
+    import subprocess
+    import sys
+
+    code = "import shieldsim, os; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == "PASSIVE"
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip() == "ACTIVE"
