@@ -226,7 +226,9 @@ def reference_trial(p, u):
 
 @pytest.mark.parametrize("kind", ["shoot-look-shoot", "salvo", "one-shot"])
 def test_heap_ordered_kernel_equals_the_all_threats_scan_of_the_rules(kind):
-    from shieldsim.battle import Doctrine, _problem, _simulate_range, _uniforms
+    from shieldsim.battle import Doctrine
+    from shieldsim.battle.kernel import _simulate_range, _uniforms
+    from shieldsim.battle.problem import _problem
 
     rng = np.random.default_rng(21)
     n, b = 40, 3
@@ -244,7 +246,7 @@ def test_heap_ordered_kernel_equals_the_all_threats_scan_of_the_rules(kind):
 
 
 def test_uniforms_drawn_in_pieces_equal_the_whole_block(monkeypatch):
-    from shieldsim import battle
+    from shieldsim.battle import kernel as battle  # UNIFORM_BYTES is read where the uniforms are drawn
 
     whole = battle._uniforms(11, 4, 0, TRIAL_BLOCK, 50, 5)
     monkeypatch.setattr(battle, "UNIFORM_BYTES", 1)  # force drawing by jumps, a few trials at a time

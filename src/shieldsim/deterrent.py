@@ -27,6 +27,11 @@ Definitions (times in seconds after the threat's launch, as everywhere in shield
   no sample inside the limits after launch_earliest + burn time.
 
 All sample loops are Numba-compiled and parallel over flights.
+
+Layout exception (`_min_speed_kernel`): 14 parameters (tests/test_layout.py). The interceptor's
+figures come packed (``params``, `interceptor.P_*`); the others are the flights' arrays, sites,
+guidance windows and outputs (different shapes), the Earth's constants ``gm``, ``omega``,
+``ellipsoid`` in the order every engagement kernel uses, and the coarse-pass ``stride``.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from numba import njit, prange
 
 from .earth import to_ecef, to_geodetic
 from .engagement import guidance_window
+from .units import from_si
 from .interceptor import (MIN_COAST, N_PARAMS, P_BURN, P_SPEED, Battery, _golden_min, earliest_arrival_one,
                           ellipsoid_of, within_limits)
 
@@ -121,13 +127,13 @@ class DeterrentMatrix:
                                  aim_point=str(self.aim_point[i]), battery=name,
                                  engageable=bool(self.engageable[i, j]),
                                  margin_s=_num(self.margin_s[i, j]),
-                                 min_speed_kms=_num(self.min_speed[i, j] / 1e3),
-                                 interceptor_speed_kms=float(self.interceptor_speed[j] / 1e3),
+                                 min_speed_kms=_num(from_si("min_speed_kms", self.min_speed[i, j])),
+                                 interceptor_speed_kms=float(from_si("interceptor_speed_kms", self.interceptor_speed[j])),
                                  track_time_s=_num(self.track_time[i, j]),
                                  launch_earliest_s=_num(self.launch_earliest[i, j]),
                                  intercept_first_s=_num(self.intercept_first[i, j]),
                                  intercept_last_s=_num(self.intercept_last[i, j]),
-                                 first_alt_km=_num(self.first_alt[i, j] / 1e3)))
+                                 first_alt_km=_num(from_si("first_alt_km", self.first_alt[i, j]))))
         return rows
 
     def fraction_engageable(self) -> dict:

@@ -31,6 +31,20 @@ Physics and bookkeeping (times are seconds after each threat's launch):
 The batch work runs in one Numba-compiled loop over threats (in parallel) x batteries x
 candidate intercept samples, with cheap necessary conditions (altitude band, ground range,
 a speed bound on distance) tested before any Lambert solve.
+
+Layout exceptions (tests/test_layout.py): the compiled kernels take the interceptor's figures
+packed (``params``, `interceptor.P_*`); what remains are arrays of different shapes (positions,
+heights, times, sites, windows, arrival tables, scratch space), passed in one order by `engage`
+alone, and the Earth's constants ``gm``, ``omega``, ``ellipsoid`` (two floats and a tuple, in the
+same order in every kernel of `interceptor` and here). Packing the Earth's constants too is the
+next step, left to the branch that is reworking these kernels.
+Layout exception (`_engage_pair`): 17 parameters, see above.
+Layout exception (`_engage_kernel`): 13 parameters, see above.
+Layout exception (`_can_launch_by`): 13 parameters, see above.
+Layout exception (`_engage_pair_tabled`): 23 parameters, see above (plus the packed arrival table).
+Layout exception (`_engage_kernel_tabled`): 23 parameters, see above (plus the packed arrival tables).
+Layout exception (`engage`): 90 lines, one call of either kernel and the reading of its output;
+to be cut (input arrays / kernels / first intercept points) with the kernel rework above.
 """
 
 from __future__ import annotations

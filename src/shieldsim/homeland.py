@@ -29,6 +29,7 @@ import numpy as np
 
 from . import deterrent as det
 from . import study
+from .units import from_si
 
 HOMELAND_SCENARIO = "homeland"
 """Built-in scenario of the homeland question (hypothetical Iranian ICBMs to US aim points)."""
@@ -88,11 +89,11 @@ def site_figures(matrix: det.DeterrentMatrix, variant: str) -> list[SiteFigures]
         fin_v, fin_m = np.isfinite(v), np.isfinite(m)
         out.append(SiteFigures(
             site=name, variant=variant, flights=n, engageable=int(matrix.engageable[:, j].sum()),
-            min_speed_kms=_num(v[fin_v].min() / 1e3) if fin_v.any() else None,
-            min_speed_all_kms=_num(v.max() / 1e3) if n and fin_v.all() else None,
+            min_speed_kms=_num(from_si("min_speed_kms", v[fin_v].min())) if fin_v.any() else None,
+            min_speed_all_kms=_num(from_si("min_speed_all_kms", v.max())) if n and fin_v.all() else None,
             margin_best_s=_num(m[fin_m].max()) if fin_m.any() else None,
             margin_median_s=_num(np.median(m[fin_m])) if fin_m.any() else None,
-            interceptor_speed_kms=float(matrix.interceptor_speed[j] / 1e3)))
+            interceptor_speed_kms=float(from_si("interceptor_speed_kms", matrix.interceptor_speed[j]))))
     return out
 
 
@@ -257,7 +258,7 @@ def homeland_study(arch: study.Architecture, variants=study.SENSOR_VARIANTS, shi
         out.sea = {v: {"engageable": study.ship_engageable(arch, res.trajectories, ships, v, forward_radar)}
                    for v in variants}
         out.sea_lat_deg, out.sea_lon_deg, out.sea_area = lat, lon, box
-        out.sea_interceptor = {"interceptor": icp.name, "interceptor_speed_kms": icp.burnout_speed / 1e3,
+        out.sea_interceptor = {"interceptor": icp.name, "interceptor_speed_kms": from_si("interceptor_speed_kms", icp.burnout_speed),
                                "step_deg": float(ship_step_deg)}
         report("ships", 2, total)
     out.attrs = dict(res.attrs, study="homeland", variants=list(variants))

@@ -34,6 +34,13 @@ Reach model (physics first, nothing about guidance or propulsion design):
 
 All kernels are Numba-compiled and take arrays of many (site, point, time) at once; public
 functions take SI units (radians, metres, seconds, m/s).
+
+Layout exceptions (tests/test_layout.py): the reach kernels take the interceptor's figures packed
+(``params``, `P_*`); beyond them they take the site and aim point (3-vectors), the search bounds
+and the Earth's constants ``gm``, ``omega``, ``ellipsoid`` in one fixed order shared with
+`engagement`, and scratch arrays (``b``, ``v``, ``work``).
+Layout exception (`_golden_min`): 13 parameters, see above.
+Layout exception (`_crossing`): 13 parameters, see above.
 """
 
 from __future__ import annotations

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from enum import Enum
 from pathlib import Path
 
 import typer
 
 from . import app
-from ..units import human, wrap_lon_deg
+from ..units import from_si, human, to_si, wrap_lon_deg
 from .output import EarthName, fail, latlon, output_file, provenance, to_json
 
 
@@ -60,8 +59,9 @@ def aim(
         fail("--missile", str(err))
     models = Models(earth_model(earth.value), rotation, drag)
     try:
-        a = aim_flights(math.radians(lat0), math.radians(lon0), math.radians(lat1), math.radians(lon1), cls, models,
-                        kind=kind.value, apogee=None if apogee_km is None else apogee_km * 1e3, sample_step=sample_s)
+        a = aim_flights(to_si("lat_deg", lat0), to_si("lon_deg", lon0), to_si("lat_deg", lat1), to_si("lon_deg", lon1),
+                        cls, models,
+                        kind=kind.value, apogee=to_si("apogee_km", apogee_km), sample_step=sample_s)
     except AimError as err:
         # a target beyond the class's range is the target's fault; a shape the class cannot
         # fly to a reachable target is the apogee's
@@ -89,14 +89,13 @@ def aim(
 def _result(a, cls, kind: str, models, launch: tuple, target: tuple) -> dict:
     """The record ``shieldsim aim`` prints of aimed flight ``a`` (degrees, km, km/s, s)."""
     (lat0, lon0), (lat1, lon1) = launch, target
-    deg = math.degrees
     result = {
         "missile": cls.name,
         "trajectory": kind,
         "launch": {"lat_deg": lat0, "lon_deg": wrap_lon_deg(lon0)},
         "target": {"lat_deg": lat1, "lon_deg": wrap_lon_deg(lon1)},
-        "launch_heading_deg": deg(a.heading[0]) % 360.0,
-        "kick_deg": deg(a.kick[0]),
+        "launch_heading_deg": from_si("launch_heading_deg", a.heading[0]) % 360.0,
+        "kick_deg": from_si("kick_deg", a.kick[0]),
         "cutoff_fraction": a.cutoff[0],
         "full_burn": bool(a.full_burn[0]),
         "burnout": human({
@@ -104,7 +103,8 @@ def _result(a, cls, kind: str, models, launch: tuple, target: tuple) -> dict:
             "alt_km": a.burnout_alt[0], "speed_kms": a.burnout_speed[0], "gamma_deg": a.burnout_gamma[0],
             "heading_deg": a.burnout_heading[0],
         }),
-        "impact": {"lat_deg": deg(a.impact_lat[0]), "lon_deg": wrap_lon_deg(deg(a.impact_lon[0]))},
+        "impact": {"lat_deg": from_si("lat_deg", a.impact_lat[0]),
+                   "lon_deg": wrap_lon_deg(from_si("lon_deg", a.impact_lon[0]))},
         **human({"flight_time_s": a.impact_time[0], "apogee_km": a.apogee_alt[0], "apogee_time_s": a.apogee_time[0],
                  "ground_range_km": a.ground_range[0], "miss_km": a.miss[0]}),
         "beta_kgm2": cls.beta,

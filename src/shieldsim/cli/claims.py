@@ -76,21 +76,7 @@ def claims(
     with StageProgress(progress, "claims: ") as bar, open_executor(workers, scheduler, out if ensemble else None) as ex:
         ledger = ledger_mod.evaluate(chosen, profiles, grid_deg=grid, executor=ex, progress=bar)
         if ensemble:
-            import functools
-
-            from .. import headlines
-
-            study = functools.partial(headlines.claims, claim_ids=tuple(c.id for c in chosen), grid_deg=grid,
-                                      catalogue=None if catalogue is None else str(catalogue))
-            nominal = {}
-            for c in chosen:
-                r = ledger.results[c.id][ledger.profiles[0]]
-                nominal[f"claims/holds/{c.id}"] = None if r.holds is None else float(r.holds)
-                if r.figure is not None:
-                    nominal[f"claims/figure/{c.id}"] = float(r.figure)
-            ens = ensemble_run.run(study, prepared, None, ex, out, progress, nominal=nominal,
-                                   params={"command": "claims", "claims": [c.id for c in chosen], "grid_deg": grid,
-                                           "catalogue": None if catalogue is None else str(catalogue)})
+            ens = _claims_ensemble(chosen, ledger, grid, catalogue, prepared, ex, out, progress)
     summary = ledger_summary(ledger)
     if ens is not None:
         ensemble_run.write(ens, out)
@@ -101,6 +87,26 @@ def claims(
         (out / "claims.json").write_text(text)
         write_csv(ledger, out / "claims.csv")
     typer.echo(text if as_json else ledger_table(summary) + (f"\nResults in {out}/" if out is not None else ""))
+
+
+def _claims_ensemble(chosen, ledger, grid: float, catalogue: Path | None, prepared, ex, out: Path, progress: bool):
+    """The ``--ensemble`` run of the chosen claims (nominal: each verdict and figure of the
+    scenario alone)."""
+    import functools
+
+    from .. import headlines
+
+    study = functools.partial(headlines.claims, claim_ids=tuple(c.id for c in chosen), grid_deg=grid,
+                              catalogue=None if catalogue is None else str(catalogue))
+    nominal = {}
+    for c in chosen:
+        r = ledger.results[c.id][ledger.profiles[0]]
+        nominal[f"claims/holds/{c.id}"] = None if r.holds is None else float(r.holds)
+        if r.figure is not None:
+            nominal[f"claims/figure/{c.id}"] = float(r.figure)
+    return ensemble_run.run(study, prepared, None, ex, out, progress, nominal=nominal,
+                            params={"command": "claims", "claims": [c.id for c in chosen], "grid_deg": grid,
+                                    "catalogue": None if catalogue is None else str(catalogue)})
 
 
 def default_profiles() -> list[str]:

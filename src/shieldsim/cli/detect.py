@@ -182,60 +182,14 @@ def detect(
 
     Times are seconds after launch; "never" = not within the flight.
     """
-    from .. import flights_file
     from .. import scenario as scen
-    from ..sensors import Network, detect as run_detect
-    from ..study import Architecture
-    from .coverage import load_architecture
+    from ..sensors import detect as run_detect
 
     output_file(plot, "--plot", "timeline.png")
-    path = Path(scenario)
-    arch, flights_raw = None, None
-    if path.suffix.lower() == ".toml" or path.exists():
-        if not path.exists():
-            fail("--scenario", f"no such file {path}; built-ins: {', '.join(scen.builtin_names())}")
-        try:
-            sc, flights_raw = flights_file.read(path)
-        except flights_file.FlightsFileError as err:
-            fail("--scenario", str(err))
-    else:
-        arch = load_architecture(scenario, "--scenario")
-        sc = arch.scenario
-    try:  # the file's own errors first
-        specs = None if flights_raw is None else flights_file.flight_specs(flights_raw)
-    except flights_file.FlightsFileError as err:
-        fail("--scenario", str(err))
-    sensors = scen.radars(sc) + scen.launch_detectors(sc)
-    if not sensors:
-        fail("--scenario", f"scenario {sc.name!r} has no radars or launch detectors")
-    if network is not None:
-        nets = {n.name: n for n in scen.networks(sc)}
-        if network not in nets:
-            fail("--network", f"unknown network {network!r}; allowed: {', '.join(nets) or '(none defined)'}")
-        net = nets[network]
-    else:
-        net = Network("all-sensors", sensors, 0.0, tuple(s.name for s in sensors))
+    sc, arch, specs = _read_input(scenario)
+    net = _network(sc, network)
     models = scen.models(sc)
-    if specs is not None:
-        if threat is not None:
-            names = [s["name"] for s in specs]
-            specs = [s for s in specs if s["name"] == threat]
-            if not specs:
-                fail("--threat", f"no flight named {threat!r}; allowed: {', '.join(names)}")
-        if len(specs) > max_flights:
-            fail("--max-flights", f"{len(specs)} flights, more than --max-flights {max_flights}")
-        try:
-            traj, offset = flights_file.fly(specs, models, step_s)
-        except flights_file.FlightsFileError as err:
-            fail("--scenario", str(err))
-        skipped = []
-    else:
-        if arch is None:
-            try:
-                arch = Architecture.from_scenario(sc)
-            except ValueError as err:
-                fail("--scenario", " ".join(str(err).split()))
-        traj, offset, skipped = _trajectories_from_scenario(arch, threat, aim, max_flights, step_s)
+    traj, offset, skipped = _flights(sc, arch, specs, models, threat, aim, max_flights, step_s)
     tl = run_detect(traj, net)
     _shift(tl, offset)
     names = [str(x) for x in traj.labels] if traj.labels is not None else [f"flight{i}" for i in range(len(traj))]
@@ -255,3 +209,72 @@ def detect(
                    "(beyond its range, or not in the scenario's shape; --json lists them)")
     if plot is not None:
         typer.echo(f"\nTimeline chart of {threats[0]['name']!r}: {plot}")
+
+
+def _read_input(scenario: str):
+    """(scenario, `study.Architecture` or None, [[flights]] specs or None) of ``--scenario``: a
+    TOML file (which may list burnout states) or a built-in name."""
+    from .. import flights_file
+    from .. import scenario as scen
+    from .coverage import load_architecture
+
+    path = Path(scenario)
+    arch, flights_raw = None, None
+    if path.suffix.lower() == ".toml" or path.exists():
+        if not path.exists():
+            fail("--scenario", f"no such file {path}; built-ins: {', '.join(scen.builtin_names())}")
+        try:
+            sc, flights_raw = flights_file.read(path)
+        except flights_file.FlightsFileError as err:
+            fail("--scenario", str(err))
+    else:
+        arch = load_architecture(scenario, "--scenario")
+        sc = arch.scenario
+    try:  # the file's own errors first
+        specs = None if flights_raw is None else flights_file.flight_specs(flights_raw)
+    except flights_file.FlightsFileError as err:
+        fail("--scenario", str(err))
+    return sc, arch, specs
+
+
+def _network(sc, network: str | None):
+    """The ``--network`` of the scenario, or all its sensors as one system sharing instantly."""
+    from .. import scenario as scen
+    from ..sensors import Network
+
+    sensors = scen.radars(sc) + scen.launch_detectors(sc)
+    if not sensors:
+        fail("--scenario", f"scenario {sc.name!r} has no radars or launch detectors")
+    if network is None:
+        return Network("all-sensors", sensors, 0.0, tuple(s.name for s in sensors))
+    nets = {n.name: n for n in scen.networks(sc)}
+    if network not in nets:
+        fail("--network", f"unknown network {network!r}; allowed: {', '.join(nets) or '(none defined)'}")
+    return nets[network]
+
+
+def _flights(sc, arch, specs, models, threat, aim, max_flights: int, step_s: float):
+    """(trajectories, launch-time offsets, skipped pairs): the file's [[flights]] when it lists
+    some, else the scenario's threat classes flown to its aim points."""
+    from .. import flights_file
+    from ..study import Architecture
+
+    if specs is None:
+        if arch is None:
+            try:
+                arch = Architecture.from_scenario(sc)
+            except ValueError as err:
+                fail("--scenario", " ".join(str(err).split()))
+        return _trajectories_from_scenario(arch, threat, aim, max_flights, step_s)
+    if threat is not None:
+        names = [s["name"] for s in specs]
+        specs = [s for s in specs if s["name"] == threat]
+        if not specs:
+            fail("--threat", f"no flight named {threat!r}; allowed: {', '.join(names)}")
+    if len(specs) > max_flights:
+        fail("--max-flights", f"{len(specs)} flights, more than --max-flights {max_flights}")
+    try:
+        traj, offset = flights_file.fly(specs, models, step_s)
+    except flights_file.FlightsFileError as err:
+        fail("--scenario", str(err))
+    return traj, offset, []

@@ -69,11 +69,47 @@ def deterrent(
     --shape (its ``selection`` says so); ``by_shape`` holds every shape's results."""
     from .. import scenario as scen
     from .. import study
-    from ..assumptions import catalogue_interceptor, record
-    from ..interceptor import catalogue
+    from ..units import to_si
     from .coverage import load_architecture, select_areas
 
     speeds = parse_range(speed_kms_range)
+    shapes = _shapes(trajectory, shape, variant)
+    profile = load_profile_option(assumptions)
+    arch = load_architecture(scenario, profile=profile)
+    if resume is not None and ensemble is None:
+        fail("--resume", "continues an ensemble: give --ensemble N (and the run's other options) too")
+    areas = select_areas(arch, base, "--base", "launch area")
+    phases = phase or list(study.DETERRENT_PHASES)
+    prepared = ensemble_run.prepare([scen.load(n) for n in dict.fromkeys([scenario, *phases])], profile, ensemble,
+                                    seed, ensemble_method) if ensemble else None
+    out, _ = ensemble_run.out_folder(out, resume, overwrite)
+    _check_phases(arch, phases, profile)
+    ship = _ship_interceptor(ship_interceptor, profile)
+    with StageProgress(progress, "deterrent: matrix, sweeps, ships", per_stage=False) as bar:
+        try:
+            res = study.deterrent_shapes(arch, shapes=shapes, apogee=to_si("apogee_km", apogee_km),
+                                         fractions={"depressed": depressed_fraction, "lofted": lofted_fraction},
+                                         speeds_kms=speeds, phases=phases, ship_interceptor=ship,
+                                         ship_step_deg=ship_step_deg, areas=areas, progress=bar,
+                                         load=scenario_loader(profile, "--phase"))
+        except ValueError as err:
+            fail("SCENARIO", " ".join(str(err).split()))
+    summary = _summary(res, arch, variant, seed if ensemble else None)
+    files = write_deterrent(arch, res, out)
+    if ensemble:
+        ens = _deterrent_ensemble(res, prepared, profile, out, progress, scenario, phases, assumptions, areas,
+                                  shapes, apogee_km)
+        files += ensemble_run.write(ens, out)
+        summary["ensemble"] = ens.as_dict()
+    summary["files"] = [str(f) for f in files]
+    save_and_print(summary, out / "deterrent.json", as_json, headline_table)
+
+
+def _shapes(trajectory: str | None, shape: str | None, variant: str) -> list[str]:
+    """The flight shapes of ``--trajectory`` (one) or ``--shape`` (comma-separated; default all),
+    once ``--variant`` (the sensor variant the top level answers for) is known to be one."""
+    from .. import study
+
     if trajectory is not None and trajectory not in study.FLIGHT_SHAPES:
         fail("--trajectory", f"unknown shape {trajectory!r}; allowed: {', '.join(study.FLIGHT_SHAPES)}")
     if trajectory is not None and shape is not None:
@@ -85,61 +121,67 @@ def deterrent(
                         f"allowed: {', '.join(study.FLIGHT_SHAPES)} (comma-separated)")
     if variant not in study.SENSOR_VARIANTS:
         fail("--variant", f"unknown sensor variant {variant!r}; allowed: {', '.join(study.SENSOR_VARIANTS)}")
-    profile = load_profile_option(assumptions)
-    arch = load_architecture(scenario, profile=profile)
-    if resume is not None and ensemble is None:
-        fail("--resume", "continues an ensemble: give --ensemble N (and the run's other options) too")
-    areas = select_areas(arch, base, "--base", "launch area")
-    phases = phase or list(study.DETERRENT_PHASES)
-    prepared = ensemble_run.prepare([scen.load(n) for n in dict.fromkeys([scenario, *phases])], profile, ensemble,
-                                    seed, ensemble_method) if ensemble else None
-    out, _ = ensemble_run.out_folder(out, resume, overwrite)
+    return shapes
+
+
+def _summary(res, arch, variant: str, seed: int | None) -> dict:
+    """The JSON of the study (`study.DeterrentShapes.as_dict`) with its provenance."""
+    from .. import scenario as scen
+    from ..assumptions import record
+
+    summary = res.as_dict(variant)
+    models = {**arch.models.as_dict(), "refraction": scen.refraction_record(arch.scenario)}
+    summary.update(provenance(models, arch.name, seed=seed, assumptions=record(arch.scenario)))
+    return summary
+
+
+def _check_phases(arch, phases: list[str], profile) -> None:
+    """Every ``--phase`` names a built-in or a loadable scenario file (fails now, naming --phase)."""
+    from .. import scenario as scen
+    from .coverage import load_architecture
+
     for ph in phases:
         if ph != arch.name and ph not in scen.builtin_names() and not Path(ph).exists():
             fail("--phase", f"unknown scenario {ph!r}; allowed: {', '.join(scen.builtin_names())} or a TOML file")
         if ph != arch.name:
             load_architecture(ph, "--phase", profile)  # a bad phase file fails now, naming --phase
-    ship = None if ship_interceptor.lower() == "none" else ship_interceptor
-    if ship is not None:
-        try:  # the catalogue type, with the profile's interceptor_types overrides
-            ship = catalogue_interceptor(ship, profile)
-        except (KeyError, ValueError):
-            fail("--ship-interceptor", f"unknown interceptor {ship!r}; allowed: {', '.join(catalogue())}, none")
-    with StageProgress(progress, "deterrent: matrix, sweeps, ships", per_stage=False) as bar:
-        try:
-            res = study.deterrent_shapes(arch, shapes=shapes, apogee=None if apogee_km is None else apogee_km * 1e3,
-                                         fractions={"depressed": depressed_fraction, "lofted": lofted_fraction},
-                                         speeds_kms=speeds, phases=phases, ship_interceptor=ship,
-                                         ship_step_deg=ship_step_deg, areas=areas, progress=bar,
-                                         load=scenario_loader(profile, "--phase"))
-        except ValueError as err:
-            fail("SCENARIO", " ".join(str(err).split()))
-    summary = res.as_dict(variant)
-    models = {**arch.models.as_dict(), "refraction": scen.refraction_record(arch.scenario)}
-    summary.update(provenance(models, arch.name, seed=seed if ensemble else None, assumptions=record(arch.scenario)))
-    files = write_deterrent(arch, res, out)
-    if ensemble:
-        import functools
 
-        from .. import headlines
-        from .output import open_executor
 
-        # the members answer for the first shape (as the nominal headlines below), on the same launch areas
-        study_fn = functools.partial(headlines.deterrent, scenario=scenario, phases=tuple(phases), areas=tuple(areas),
-                                     kind=shapes[0], apogee=None if shapes[0] == "minimum-energy" or apogee_km is None
-                                     else apogee_km * 1e3, apogee_fraction=res.fractions.get(shapes[0]))
-        nominal = {f"deterrent/fraction_engageable/{ph}/{b}": float(f)
-                   for ph, by_var in res.first.phase_matrices.items() if "scenario" in by_var
-                   for b, f in by_var["scenario"].fraction_engageable().items()}
-        with open_executor(None, None, out, "shieldsim deterrent") as ex:
-            ens = ensemble_run.run(study_fn, prepared, profile, ex, out, progress, nominal=nominal,
-                                   params={"command": "deterrent", "scenario": scenario, "phases": phases,
-                                           "assumptions": assumptions, "areas": areas, "shape": shapes[0],
-                                           "apogee_km": apogee_km, "apogee_fraction": res.fractions.get(shapes[0])})
-        files += ensemble_run.write(ens, out)
-        summary["ensemble"] = ens.as_dict()
-    summary["files"] = [str(f) for f in files]
-    save_and_print(summary, out / "deterrent.json", as_json, headline_table)
+def _ship_interceptor(name: str, profile):
+    """The ``--ship-interceptor`` catalogue type with the profile's overrides, None for 'none'."""
+    from ..assumptions import catalogue_interceptor
+    from ..interceptor import catalogue
+
+    if name.lower() == "none":
+        return None
+    try:  # the catalogue type, with the profile's interceptor_types overrides
+        return catalogue_interceptor(name, profile)
+    except (KeyError, ValueError):
+        fail("--ship-interceptor", f"unknown interceptor {name!r}; allowed: {', '.join(catalogue())}, none")
+
+
+def _deterrent_ensemble(res, prepared, profile, out: Path, progress: bool, scenario: str, phases: list[str],
+                        assumptions: str, areas, shapes: list[str], apogee_km: float | None):
+    """The ``--ensemble`` run of the deterrent headlines (nominal: each phase's fractions of the
+    first shape)."""
+    import functools
+
+    from .. import headlines
+    from ..units import to_si
+    from .output import open_executor
+
+    # the members answer for the first shape (as the nominal headlines below), on the same launch areas
+    study_fn = functools.partial(headlines.deterrent, scenario=scenario, phases=tuple(phases), areas=tuple(areas),
+                                 kind=shapes[0], apogee=None if shapes[0] == "minimum-energy"
+                                 else to_si("apogee_km", apogee_km), apogee_fraction=res.fractions.get(shapes[0]))
+    nominal = {f"deterrent/fraction_engageable/{ph}/{b}": float(f)
+               for ph, by_var in res.first.phase_matrices.items() if "scenario" in by_var
+               for b, f in by_var["scenario"].fraction_engageable().items()}
+    with open_executor(None, None, out, "shieldsim deterrent") as ex:
+        return ensemble_run.run(study_fn, prepared, profile, ex, out, progress, nominal=nominal,
+                                params={"command": "deterrent", "scenario": scenario, "phases": phases,
+                                        "assumptions": assumptions, "areas": areas, "shape": shapes[0],
+                                        "apogee_km": apogee_km, "apogee_fraction": res.fractions.get(shapes[0])})
 
 
 def headline_table(summary: dict) -> str:
@@ -190,6 +232,7 @@ def write_deterrent(arch, shaped, out: Path) -> list[Path]:
     import csv
 
     from .. import maps, plots
+    from ..units import from_si
 
     out.mkdir(parents=True, exist_ok=True)
     files = []
@@ -215,12 +258,12 @@ def write_deterrent(arch, shaped, out: Path) -> list[Path]:
                 for v, sw in by_var.items():
                     for s, speed in enumerate(sw["speeds"]):
                         for j, b in enumerate(st.phase_batteries[ph]):
-                            w.writerow([k, ph, v, "nominal", f"{speed / 1e3:g}", b, f"{sw['fraction'][0, s, j]:.4f}"])
-                        w.writerow([k, ph, v, "nominal", f"{speed / 1e3:g}", "any", f"{sw['fraction_any'][0, s]:.4f}"])
+                            w.writerow([k, ph, v, "nominal", f"{from_si('speed_kms', speed):g}", b, f"{sw['fraction'][0, s, j]:.4f}"])
+                        w.writerow([k, ph, v, "nominal", f"{from_si('speed_kms', speed):g}", "any", f"{sw['fraction_any'][0, s]:.4f}"])
             for ph, sw in st.delay_sweeps.items():
                 for a, dl in enumerate(sw["delays"]):
                     for s, speed in enumerate(sw["speeds"]):
-                        w.writerow([k, ph, "delay-sweep", f"{dl:g}", f"{speed / 1e3:g}", "any",
+                        w.writerow([k, ph, "delay-sweep", f"{dl:g}", f"{from_si('speed_kms', speed):g}", "any",
                                     f"{sw['fraction_any'][a, s]:.4f}"])
     files.append(path)
     note = f"shieldsim {res.attrs.get('version', '')}; scenario {arch.name}; models {arch.models.as_dict()}"
@@ -242,7 +285,7 @@ def write_deterrent(arch, shaped, out: Path) -> list[Path]:
         if ph != list(res.delay_sweeps)[-1]:
             continue
         dcurves = {f"launch delay {dl:g} s": sw["fraction_any"][a] for a, dl in enumerate(sw["delays"])}
-        fig = plots.speed_figure(sw["speeds"] / 1e3, dcurves,
+        fig = plots.speed_figure(from_si("speed_kms", sw["speeds"]), dcurves,
                                f"{ph}: fraction engageable vs speed for launch delays [{res.attrs.get('delay_variant', 'cue-as-track')}]")
         files += list(maps.save(fig, out / "delay-sensitivity"))
     for v in ("cue-as-track", "scenario"):

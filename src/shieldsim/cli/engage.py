@@ -16,6 +16,7 @@ from pathlib import Path
 import typer
 
 from . import app
+from ..units import from_si
 from .output import assumptions_option, fail, load_profile_option, output_file, provenance, to_json
 
 _MAX_TEXT_FLIGHTS = 20
@@ -105,17 +106,18 @@ def engage(
                 "engageable": bool(e.engageable[i, j]),
                 "launch_earliest_s": _num(e.launch_earliest[i, j]), "launch_latest_s": _num(e.launch_latest[i, j]),
                 "intercept_first_s": _num(e.intercept_first[i, j]), "intercept_last_s": _num(e.intercept_last[i, j]),
-                "first_alt_km": _num(e.first_alt[i, j] / 1e3),
-                "first_lat_deg": _num(math.degrees(e.first_lat[i, j])),
-                "first_lon_deg": _num(math.degrees(e.first_lon[i, j])),
+                "first_alt_km": _num(from_si("first_alt_km", e.first_alt[i, j])),
+                "first_lat_deg": _num(from_si("first_lat_deg", e.first_lat[i, j])),
+                "first_lon_deg": _num(from_si("first_lon_deg", e.first_lon[i, j])),
                 "shots": int(e.shots[i, j]), "kill_probability": float(e.kill_probability[i, j]),
             })
         flights.append({
             "flight": label,
             "launch_time_s": float(traj.launch_time[i]),
             "burnout_s": _num(traj.burnout_time[i]),
-            "apogee_km": _num(traj.apogee_alt[i] / 1e3), "apogee_s": _num(traj.apogee_time[i]),
-            "impact_s": _num(traj.impact_time[i]), "ground_range_km": _num(traj.ground_range[i] / 1e3),
+            "apogee_km": _num(from_si("apogee_km", traj.apogee_alt[i])), "apogee_s": _num(traj.apogee_time[i]),
+            "impact_s": _num(traj.impact_time[i]),
+            "ground_range_km": _num(from_si("ground_range_km", traj.ground_range[i])),
             "networks": nets,
             "batteries": rows,
         })

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from . import app
-from ..units import from_si, human, wrap_lon_deg
+from ..units import from_si, human, to_si, wrap_lon_deg
 from .output import EarthName, fail, output_file, provenance, to_json
 
 
@@ -43,11 +43,12 @@ def fly(
     if not speed_kms > 0:
         fail("--speed-kms", f"must be > 0 km/s, got {speed_kms}")
     omega = model.rotation_rate if rotation else 0.0
-    r0 = to_ecef(math.radians(lat_deg), math.radians(lon_deg), alt_km * 1e3, model)
+    lat, lon, alt = to_si("lat_deg", lat_deg), to_si("lon_deg", lon_deg), to_si("alt_km", alt_km)
+    speed, gamma, heading = to_si("speed_kms", speed_kms), to_si("gamma_deg", gamma_deg), to_si("heading_deg", heading_deg)
+    r0 = to_ecef(lat, lon, alt, model)
     from ..earth import local_velocity
 
-    v_rel = local_velocity(speed_kms * 1e3, math.radians(gamma_deg), math.radians(heading_deg),
-                           math.radians(lat_deg), math.radians(lon_deg))
+    v_rel = local_velocity(speed, gamma, heading, lat, lon)
     v_in = v_rel + np.cross([0.0, 0.0, omega], r0)
     escape = math.sqrt(2 * model.gm / np.linalg.norm(r0))
     if np.linalg.norm(v_in) >= escape:
@@ -55,9 +56,7 @@ def fly(
                             f"{escape / 1e3:.3f} km/s at this altitude; allowed: 0 < speed below escape")
     models = Models(model, rotation, drag)
     sample_step = sample_s if csv else None
-    f = fly_arc(math.radians(lat_deg), math.radians(lon_deg), alt_km * 1e3, speed_kms * 1e3,
-                math.radians(gamma_deg), math.radians(heading_deg), models, beta=beta_kgm2,
-                sample_step=sample_step)
+    f = fly_arc(lat, lon, alt, speed, gamma, heading, models, beta=beta_kgm2, sample_step=sample_step)
     if not np.isfinite(f.flight_time[0]):
         fail("--speed-kms", "this burnout state never comes back to the surface (its orbit stays above it); "
                             "lower the speed or steepen --gamma-deg")

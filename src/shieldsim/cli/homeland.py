@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from . import app
+from ..units import to_si
 from .output import (OVERWRITE_HELP, StageProgress, assumptions_option, fail, load_profile_option, provenance,
                      save_and_print, writable_dir)
 
@@ -67,7 +68,7 @@ def homeland(
         try:
             res = hl.homeland_study(arch, variants=variants, ship_interceptor=ship, ship_step_deg=ship_step_deg,
                                     areas=areas, aim_names=list(aim) if aim else None, kind=trajectory,
-                                    apogee=None if apogee_km is None else apogee_km * 1e3, progress=bar)
+                                    apogee=to_si("apogee_km", apogee_km), progress=bar)
         except ValueError as err:
             fail("SCENARIO", " ".join(str(err).split()))
     summary = res.as_dict()

@@ -7,6 +7,7 @@ import math
 import typer
 
 from . import app
+from ..units import from_si, to_si
 from .output import EarthName, fail, provenance, to_json
 
 
@@ -37,17 +38,17 @@ def min_energy(
     from ..trajectory import Models, minimum_energy
 
     models = Models(earth_model(earth.value), rotation, False)
-    me = minimum_energy(range_km * 1e3, burnout_alt_km * 1e3, models, math.radians(lat_deg), math.radians(lon_deg),
-                        math.radians(heading_deg))
+    me = minimum_energy(to_si("range_km", range_km), to_si("burnout_alt_km", burnout_alt_km), models,
+                        to_si("lat_deg", lat_deg), to_si("lon_deg", lon_deg), to_si("heading_deg", heading_deg))
     if not math.isfinite(me.burnout_speed[0]):
         fail("--range-km", "no minimum-energy arc found for this range and burnout altitude")
     result = {
         "range_km": range_km,
         "burnout_alt_km": burnout_alt_km,
-        "burnout_speed_kms": me.burnout_speed[0] / 1e3,
-        "gamma_deg": math.degrees(me.gamma[0]),
+        "burnout_speed_kms": from_si("burnout_speed_kms", me.burnout_speed[0]),
+        "gamma_deg": from_si("gamma_deg", me.gamma[0]),
         "flight_time_s": me.flight_time[0],
-        "apogee_km": me.apogee_alt[0] / 1e3,
+        "apogee_km": from_si("apogee_km", me.apogee_alt[0]),
         "method": me.method,
         "burnout_point": None if me.method == "closed-form" else {"lat_deg": lat_deg, "lon_deg": lon_deg,
                                                                   "heading_deg": heading_deg},

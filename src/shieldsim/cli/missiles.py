@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from . import app
+from ..units import from_si
 from .output import provenance, to_json
 
 
@@ -29,11 +30,11 @@ def missiles(
             "propulsion": m.propulsion,
             "stages": len(m.stage_burn_times),
             "stage_burn_times_s": list(m.stage_burn_times),
-            "burnout_speed_kms": m.burnout_speed / 1e3,
+            "burnout_speed_kms": from_si("burnout_speed_kms", m.burnout_speed),
             "beta_kgm2": m.beta,
             "rcs_m2": m.rcs,
             "body_rcs_m2": max(m.body_rcs, m.rcs),
-            "published_range_km": m.published_range / 1e3,
+            "published_range_km": from_si("published_range_km", m.published_range),
             "source": {"body_rcs_m2": body_source, **dict(m.sources)},
         })
     if as_json:

@@ -7,6 +7,7 @@ import math
 import typer
 
 from . import app
+from ..units import from_si, to_si
 from .output import EarthName, fail, provenance, to_json
 
 
@@ -67,14 +68,14 @@ def reach(
         fail("--to", f"altitude {palt} km outside [0, 5000] km")
     model = earth_model(earth.value)
     models = Models(model, rotation, False)
-    lat_s, lon_s = math.radians(slat), math.radians(slon)
-    point = to_ecef(math.radians(plat), math.radians(plon), palt * 1e3, model).reshape(1, 3)
+    lat_s, lon_s = to_si("lat_deg", slat), to_si("lon_deg", slon)
+    point = to_ecef(to_si("lat_deg", plat), to_si("lon_deg", plon), to_si("alt_km", palt), model).reshape(1, 3)
     arr = earliest_arrival(icp, lat_s, lon_s, point, models, max_time=max_time)
     result = {
         "interceptor": icp.name,
         "site": {"lat_deg": slat, "lon_deg": slon},
         "point": {"lat_deg": plat, "lon_deg": plon, "alt_km": palt},
-        "ground_range_km": float(arr.ground_range[0]) / 1e3,
+        "ground_range_km": from_si("ground_range_km", float(arr.ground_range[0])),
         "reachable": bool(arr.reachable[0]),
     }
     reasons = []
@@ -87,7 +88,7 @@ def reach(
         result.update({
             "arrival_time_s": float(arr.flight_time[0]),
             "burnout": _burnout(arr, icp, model),
-            "interceptor_burnout_speed_kms": icp.burnout_speed / 1e3,
+            "interceptor_burnout_speed_kms": from_si("interceptor_burnout_speed_kms", icp.burnout_speed),
         })
     else:
         if not reasons:
@@ -105,8 +106,10 @@ def reach(
 
 def _print_catalogue(cat: dict, as_json: bool) -> None:
     """``--list``: the catalogue's interceptors (speed, range, altitude band)."""
-    rows = {k: {"name": v.name, "burnout_speed_kms": v.burnout_speed / 1e3, "max_range_km": v.max_range / 1e3,
-                "alt_band_km": [v.min_intercept_alt / 1e3, v.max_intercept_alt / 1e3]} for k, v in cat.items()}
+    rows = {k: {"name": v.name, "burnout_speed_kms": from_si("burnout_speed_kms", v.burnout_speed),
+                "max_range_km": from_si("max_range_km", v.max_range),
+                "alt_band_km": [from_si("alt_band_km", v.min_intercept_alt), from_si("alt_band_km", v.max_intercept_alt)]}
+            for k, v in cat.items()}
     if as_json:
         typer.echo(to_json({"interceptors": rows, **provenance()}))
         return
@@ -128,10 +131,10 @@ def _burnout(arr, icp, model) -> dict:
     speed = float(np.linalg.norm(v))
     return {
         "time_s": icp.burn_time,
-        "lat_deg": math.degrees(blat), "lon_deg": math.degrees(blon), "alt_km": balt / 1e3,
-        "speed_kms": speed / 1e3,
-        "gamma_deg": math.degrees(math.asin(max(-1.0, min(1.0, float(v @ up) / speed)))),
-        "heading_deg": math.degrees(math.atan2(float(v @ east), float(v @ north))) % 360.0,
+        "lat_deg": from_si("lat_deg", blat), "lon_deg": from_si("lon_deg", blon), "alt_km": from_si("alt_km", balt),
+        "speed_kms": from_si("speed_kms", speed),
+        "gamma_deg": from_si("gamma_deg", math.asin(max(-1.0, min(1.0, float(v @ up) / speed)))),
+        "heading_deg": from_si("heading_deg", math.atan2(float(v @ east), float(v @ north))) % 360.0,
     }
 
 

@@ -19,14 +19,14 @@ def responsibility(sc, lat_deg: float, lon_deg: float) -> dict:
     a battery's first intercept point); ``None`` for each where there is none. ``side``
     ``None`` means any side may engage there (open sea, a country no sector lists, or a
     scenario without sectors)."""
-    import math
 
     import numpy as np
 
     from ..study import point_territory, sector_names
+    from ..units import to_si
 
     iso = str(point_territory(np.array([lat_deg]), np.array([lon_deg]))[0]) or None
-    name = str(sector_names(sc, np.array([math.radians(lat_deg)]), np.array([math.radians(lon_deg)]))[0]) or None
+    name = str(sector_names(sc, np.array([to_si("lat_deg", lat_deg)]), np.array([to_si("lon_deg", lon_deg)]))[0]) or None
     side = sc.sectors[name].engaged_by if name else None
     if not sc.sectors:
         note = f"scenario {sc.name!r} has no sectors: every battery may engage everywhere"

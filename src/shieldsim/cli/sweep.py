@@ -148,7 +148,6 @@ def sweep(
     import os
     import sys
 
-    from .. import parallel
     from .raid import build_document
 
     if command not in SWEEPABLE:
@@ -157,6 +156,39 @@ def sweep(
     folder = run_folder(out, resume, "sweep", overwrite)
     base = build_document(raid_file, engagement_file, scenario)
     base["trials"], base["seed"] = trials, seed
+    axes = _axes(sets)
+    try:
+        docs, points = grid_documents(base, axes)
+        if scenario is not None and _widen_scenario_windows(base, docs, scenario):
+            docs, points = grid_documents(base, axes)
+    except KeyError as err:
+        fail("--set", str(err.args[0]))
+    if len(docs) > 1_000_000:
+        fail("--set", f"the grid has {len(docs)} points (at most 1000000)")
+    _validate(docs, points)
+
+    if workers is None and scheduler is None:
+        workers = min(os.cpu_count() or 1, len(docs)) if len(docs) > 1 else 0
+    show = sys.stderr.isatty() if progress is None else progress
+    results, execution = _run_points(SWEEPABLE[command], command, docs, base, axes, workers, scheduler, folder, show)
+    record = {
+        "command": "sweep",
+        "swept": command,
+        "source": str(raid_file),
+        "axes": [{"path": p, "values": v} for p, v in axes],
+        "trials": trials,
+        "execution": execution,
+        "points": [{"set": pt, "result": res} for pt, res in zip(points, results)],
+    }
+    models = (base.get("engagement") or {}).get("models")
+    record.update(provenance(models=models, scenario=scenario, seed=seed))
+    if folder is not None:
+        (folder / "result.json").write_text(to_json(record) + "\n", encoding="utf-8")
+    typer.echo(to_json(record) if as_json else _table(record))
+
+
+def _axes(sets: list[str]) -> list[tuple[str, list]]:
+    """The grid's axes [(path, values)] of the ``--set`` options (each path once, each value once)."""
     axes = []
     for item in sets:
         path, sep, values = item.partition("=")
@@ -172,20 +204,14 @@ def sweep(
         repeated = [v for i, v in enumerate(axes[-1][1]) if v in axes[-1][1][:i]]
         if repeated:
             fail("--set", f"value {repeated[0]!r} is given twice for {path.strip()!r}; each grid point once")
-    try:
-        docs, points = grid_documents(base, axes)
-        if scenario is not None and _widen_scenario_windows(base, docs, scenario):
-            docs, points = grid_documents(base, axes)
-    except KeyError as err:
-        fail("--set", str(err.args[0]))
-    if len(docs) > 1_000_000:
-        fail("--set", f"the grid has {len(docs)} points (at most 1000000)")
-    _validate(docs, points)
+    return axes
 
-    if workers is None and scheduler is None:
-        workers = min(os.cpu_count() or 1, len(docs)) if len(docs) > 1 else 0
-    show = sys.stderr.isatty() if progress is None else progress
-    fn = SWEEPABLE[command]
+
+def _run_points(fn, command: str, docs: list, base: dict, axes: list, workers, scheduler, folder, show: bool):
+    """Each point's result (in order) and the execution record: on the executor, and with a
+    folder as resumable chunks (`parallel.run_chunks`)."""
+    from .. import parallel
+
     with open_executor(workers, scheduler, folder, "shieldsim sweep") as ex:  # started only if a point is left
         if folder is None:
             results = ex.map(fn, docs, progress=show, description=f"{command} sweep")
@@ -200,20 +226,7 @@ def sweep(
                 fail("--resume", str(err))
             results, computed, loaded = run.results, len(run.computed), len(run.loaded)
         execution = {**ex.describe(), "chunks": len(docs), "computed": computed, "loaded": loaded}
-    record = {
-        "command": "sweep",
-        "swept": command,
-        "source": str(raid_file),
-        "axes": [{"path": p, "values": v} for p, v in axes],
-        "trials": trials,
-        "execution": execution,
-        "points": [{"set": pt, "result": res} for pt, res in zip(points, results)],
-    }
-    models = (base.get("engagement") or {}).get("models")
-    record.update(provenance(models=models, scenario=scenario, seed=seed))
-    if folder is not None:
-        (folder / "result.json").write_text(to_json(record) + "\n", encoding="utf-8")
-    typer.echo(to_json(record) if as_json else _table(record))
+    return results, execution
 
 
 def _routes(doc: dict) -> dict:

@@ -82,76 +82,20 @@ def _cell_of(lat_deg, lon_deg, lat_edges, lon_edges) -> np.ndarray:
 @lru_cache(maxsize=8)
 def _population_grid_cached(lat_edges: tuple, lon_edges: tuple, rural: bool, land_step_deg: float,
                             min_population: int) -> PopulationGrid:
+    """`population_grid` on hashable edges: the cities in their cells (`_city_entries`), then
+    with ``rural`` each country's residual over its land (`_residual_entries`) and, for units
+    no sample point hit, at a representative point (`_unhit_entries`)."""
     lat_e = np.asarray(lat_edges, dtype=float)
     lon_e = np.asarray(lon_edges, dtype=float)
-    nlat, nlon = lat_e.size - 1, lon_e.size - 1
     units = _natural_earth()
     codes = sorted({c.iso3 for c in units} | {""})
     code_index = {c: k for k, c in enumerate(codes)}
-
     region = (lon_e[0], lon_e[-1], lat_e[0], lat_e[-1])
-    town = cities(region, min_population)
-    tcell = _cell_of(town.lat_deg, town.lon_deg, lat_e, lon_e)
-    ok = tcell >= 0
-    cell = [tcell[ok]]
-    country = [np.array([code_index.get(c, code_index[""]) for c in town.iso3[ok]], dtype=np.int64)]
-    pop = [town.population[ok]]
-    urban = [np.ones(int(ok.sum()), dtype=bool)]
-
+    entries = [_city_entries(region, lat_e, lon_e, code_index, min_population)]
     if rural:
         urban_total = urban_population_by_country(min_population)
-        # Sub-sample each cell on a regular grid of about land_step_deg spacing.
-        sub_lat = max(1, int(math.ceil(np.max(np.diff(lat_e)) / land_step_deg - 1e-9)))
-        sub_lon = max(1, int(math.ceil(np.max(np.diff(lon_e)) / land_step_deg - 1e-9)))
-        f_lat = (np.arange(sub_lat) + 0.5) / sub_lat
-        f_lon = (np.arange(sub_lon) + 0.5) / sub_lon
-        s_lat = (lat_e[:-1, None] + np.diff(lat_e)[:, None] * f_lat[None, :]).ravel()
-        s_lon = (lon_e[:-1, None] + np.diff(lon_e)[:, None] * f_lon[None, :]).ravel()
-        dlat = np.radians(np.repeat(np.diff(lat_e), sub_lat) / sub_lat)
-        dlon = np.radians(np.repeat(np.diff(lon_e), sub_lon) / sub_lon)
-        # Area of each sample's patch on the sphere, km^2 (exact band area per row).
-        lat_lo = np.radians(s_lat) - dlat / 2
-        band = np.sin(np.minimum(lat_lo + dlat, np.pi / 2)) - np.sin(np.maximum(lat_lo, -np.pi / 2))
-        row_area = EARTH_RADIUS_KM**2 * band  # per radian of longitude
-        LAT, LON = np.meshgrid(s_lat, s_lon, indexing="ij")
-        area = row_area[:, None] * dlon[None, :]
-        unit = _country_index(LAT, LON).reshape(LAT.shape)
-        ci = (np.arange(nlat).repeat(sub_lat))[:, None] * nlon + (np.arange(nlon).repeat(sub_lon))[None, :]
-        land = unit >= 0
-        u_land, c_land, a_land = unit[land], ci[land], area[land]
-        # Aggregate sampled area per (cell, unit).
-        key = c_land.astype(np.int64) * len(units) + u_land
-        ukey, inv = np.unique(key, return_inverse=True)
-        a_key = np.bincount(inv, weights=a_land)
-        k_cell, k_unit = ukey // len(units), ukey % len(units)
-        density = np.zeros(len(units))
-        residual = np.zeros(len(units))
-        for k in np.unique(k_unit):
-            c = units[k]
-            residual[k] = max(c.population - urban_total.get(c.iso3, 0.0), 0.0)
-            # Units sharing a code (e.g. France and Clipperton): each keeps its own estimate.
-            density[k] = residual[k] / _geodesic_area_km2(int(k)) if residual[k] > 0 else 0.0
-        cell.append(k_cell)
-        country.append(np.array([code_index[units[k].iso3] for k in k_unit], dtype=np.int64))
-        pop.append(density[k_unit] * a_key)
-        urban.append(np.zeros(k_cell.size, dtype=bool))
-        # Units in the box that no sample point hit: residual at a representative point.
-        hit = np.zeros(len(units), dtype=bool)
-        hit[k_unit] = True
-        in_box = _box_mask(region)
-        for k, c in enumerate(units):
-            if hit[k] or not in_box[k]:
-                continue
-            rest = max(c.population - urban_total.get(c.iso3, 0.0), 0.0)
-            if rest <= 0:
-                continue
-            p = c.geometry.representative_point()
-            pc = _cell_of(np.array([p.y]), np.array([p.x]), lat_e, lon_e)
-            if pc[0] >= 0:
-                cell.append(pc)
-                country.append(np.array([code_index[c.iso3]], dtype=np.int64))
-                pop.append(np.array([rest]))
-                urban.append(np.zeros(1, dtype=bool))
+        rest, hit = _residual_entries(lat_e, lon_e, land_step_deg, urban_total, code_index)
+        entries += [rest] + _unhit_entries(region, lat_e, lon_e, hit, urban_total, code_index)
         method = (
             f"cities >= {min_population} (GeoNames, districts merged) + Natural Earth POP_EST "
             f"residual spread uniformly over each country's land area (sampled every "
@@ -159,7 +103,7 @@ def _population_grid_cached(lat_edges: tuple, lon_edges: tuple, rural: bool, lan
         )
     else:
         method = f"cities >= {min_population} only (GeoNames, districts merged)"
-
+    cell, country, pop, urban = (list(part) for part in zip(*entries))
     return PopulationGrid(
         lat_edges=lat_e,
         lon_edges=lon_e,
@@ -170,6 +114,81 @@ def _population_grid_cached(lat_edges: tuple, lon_edges: tuple, rural: bool, lan
         urban=np.concatenate(urban),
         method=method,
     )
+
+
+def _city_entries(region, lat_e, lon_e, code_index: dict, min_population: int) -> tuple:
+    """(cell, country index, people, urban=True) of the de-duplicated cities inside the grid."""
+    town = cities(region, min_population)
+    tcell = _cell_of(town.lat_deg, town.lon_deg, lat_e, lon_e)
+    ok = tcell >= 0
+    country = np.array([code_index.get(c, code_index[""]) for c in town.iso3[ok]], dtype=np.int64)
+    return tcell[ok], country, town.population[ok], np.ones(int(ok.sum()), dtype=bool)
+
+
+def _land_samples(lat_e, lon_e, land_step_deg: float):
+    """Each cell sub-sampled on a regular grid of about ``land_step_deg``: the Natural Earth
+    unit under each sample (-1 at sea), its flat cell index and the area of its patch on the
+    sphere (km^2, exact band area per row), as (rows, columns) arrays."""
+    nlat, nlon = lat_e.size - 1, lon_e.size - 1
+    sub_lat = max(1, int(math.ceil(np.max(np.diff(lat_e)) / land_step_deg - 1e-9)))
+    sub_lon = max(1, int(math.ceil(np.max(np.diff(lon_e)) / land_step_deg - 1e-9)))
+    f_lat = (np.arange(sub_lat) + 0.5) / sub_lat
+    f_lon = (np.arange(sub_lon) + 0.5) / sub_lon
+    s_lat = (lat_e[:-1, None] + np.diff(lat_e)[:, None] * f_lat[None, :]).ravel()
+    s_lon = (lon_e[:-1, None] + np.diff(lon_e)[:, None] * f_lon[None, :]).ravel()
+    dlat = np.radians(np.repeat(np.diff(lat_e), sub_lat) / sub_lat)
+    dlon = np.radians(np.repeat(np.diff(lon_e), sub_lon) / sub_lon)
+    lat_lo = np.radians(s_lat) - dlat / 2
+    band = np.sin(np.minimum(lat_lo + dlat, np.pi / 2)) - np.sin(np.maximum(lat_lo, -np.pi / 2))
+    row_area = EARTH_RADIUS_KM**2 * band  # per radian of longitude
+    LAT, LON = np.meshgrid(s_lat, s_lon, indexing="ij")
+    area = row_area[:, None] * dlon[None, :]
+    unit = _country_index(LAT, LON).reshape(LAT.shape)
+    ci = (np.arange(nlat).repeat(sub_lat))[:, None] * nlon + (np.arange(nlon).repeat(sub_lon))[None, :]
+    return unit, ci, area
+
+
+def _residual_entries(lat_e, lon_e, land_step_deg: float, urban_total: dict, code_index: dict):
+    """(cell, country index, people, urban=False) of each unit's residual ``POP_EST - urban``
+    spread uniformly over its land, per (cell, unit) by sampled area; and which units a sample
+    point hit ((units,) bool)."""
+    units = _natural_earth()
+    unit, ci, area = _land_samples(lat_e, lon_e, land_step_deg)
+    land = unit >= 0
+    u_land, c_land, a_land = unit[land], ci[land], area[land]
+    # Aggregate sampled area per (cell, unit).
+    key = c_land.astype(np.int64) * len(units) + u_land
+    ukey, inv = np.unique(key, return_inverse=True)
+    a_key = np.bincount(inv, weights=a_land)
+    k_cell, k_unit = ukey // len(units), ukey % len(units)
+    density = np.zeros(len(units))
+    residual = np.zeros(len(units))
+    for k in np.unique(k_unit):
+        c = units[k]
+        residual[k] = max(c.population - urban_total.get(c.iso3, 0.0), 0.0)
+        # Units sharing a code (e.g. France and Clipperton): each keeps its own estimate.
+        density[k] = residual[k] / _geodesic_area_km2(int(k)) if residual[k] > 0 else 0.0
+    hit = np.zeros(len(units), dtype=bool)
+    hit[k_unit] = True
+    country = np.array([code_index[units[k].iso3] for k in k_unit], dtype=np.int64)
+    return (k_cell, country, density[k_unit] * a_key, np.zeros(k_cell.size, dtype=bool)), hit
+
+
+def _unhit_entries(region, lat_e, lon_e, hit, urban_total: dict, code_index: dict) -> list[tuple]:
+    """Units in the box that no sample point hit: their residual at a representative point."""
+    out = []
+    in_box = _box_mask(region)
+    for k, c in enumerate(_natural_earth()):
+        if hit[k] or not in_box[k]:
+            continue
+        rest = max(c.population - urban_total.get(c.iso3, 0.0), 0.0)
+        if rest <= 0:
+            continue
+        p = c.geometry.representative_point()
+        pc = _cell_of(np.array([p.y]), np.array([p.x]), lat_e, lon_e)
+        if pc[0] >= 0:
+            out.append((pc, np.array([code_index[c.iso3]], dtype=np.int64), np.array([rest]), np.zeros(1, dtype=bool)))
+    return out
 
 
 def population_grid(lat_edges, lon_edges, rural: bool = True, land_step_deg: float = 0.1,

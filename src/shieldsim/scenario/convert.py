@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from ..units import si
+from ..units import si, to_si
 from .errors import _NOTHING, Issue, ScenarioError
 from .references import _expand, _norm
 from .schema import InterceptorSpec, Scenario, ThreatSpec
@@ -160,7 +160,7 @@ def battery_kwargs(sc: Scenario) -> list[dict]:
     """Keyword arguments of `interceptor.Battery` (``interceptor`` given by name; ``launch_on``,
     ``engage_on`` and ``own_radars`` as in the file, None = the network's home sensors) and the
     ``network`` each battery fires on, in file order."""
-    return [dict(name=name, lat=math.radians(b.lat_deg), lon=math.radians(b.lon_deg), interceptor=b.interceptor,
+    return [dict(name=name, lat=si(b, "lat_deg"), lon=si(b, "lon_deg"), interceptor=b.interceptor,
                  inventory=b.inventory, doctrine=b.doctrine, salvo_size=b.salvo_size, side=b.side, network=b.network,
                  launch_on=b.launch_on, engage_on=b.engage_on,
                  own_radars=None if b.own_radars is None else tuple(b.own_radars))
@@ -222,7 +222,7 @@ def missiles(sc: Scenario) -> dict:
         if t.beta_kgm2 is not None:
             changes["beta"] = t.beta_kgm2
         if t.burnout_speed_kms is not None:
-            changes["burnout_speed"] = t.burnout_speed_kms * 1e3
+            changes["burnout_speed"] = si(t, "burnout_speed_kms")
         if t.stage_burn_times_s is not None:
             if len(t.stage_burn_times_s) != len(m.stage_burn_times):
                 raise ScenarioError([Issue(f"threats.{name}.stage_burn_times_s", t.stage_burn_times_s,
@@ -252,8 +252,8 @@ def launch_points(sc: Scenario, area: str) -> Points:
         raise ScenarioError([Issue("area", area, "allowed: " + (", ".join(sc.launch_areas) or "(none defined)"))], sc.name)
     a = sc.launch_areas[area]
     if a.points is not None:
-        return Points([p.name for p in a.points], np.radians([p.lat_deg for p in a.points]),
-                      np.radians([p.lon_deg for p in a.points]))
+        return Points([p.name for p in a.points], to_si("lat_deg", [p.lat_deg for p in a.points]),
+                      to_si("lon_deg", [p.lon_deg for p in a.points]))
     import shapely
 
     verts = np.array(a.polygon_deg, dtype=float)
@@ -297,13 +297,11 @@ def launch_points(sc: Scenario, area: str) -> Points:
                                        "allowed: a polygon that is not a sliver")], sc.name)
         lat, lon = np.concatenate(lat_list), np.concatenate(lon_list)
     names = [f"{area}[{i}]" for i in range(len(lat))]
-    return Points(names, np.radians(lat), np.radians(lon))
+    return Points(names, to_si("lat_deg", lat), to_si("lon_deg", lon))
 
 
 def aim_points(sc: Scenario, group: str | None = None) -> Points:
     """Aim points (radians), optionally only those of one ``group``."""
-    import numpy as np
-
     chosen = [(n, p) for n, p in sc.aim_points.items() if group is None or p.group == group]
-    return Points([n for n, _ in chosen], np.radians([p.lat_deg for _, p in chosen]),
-                  np.radians([p.lon_deg for _, p in chosen]))
+    return Points([n for n, _ in chosen], to_si("lat_deg", [p.lat_deg for _, p in chosen]),
+                  to_si("lon_deg", [p.lon_deg for _, p in chosen]))

@@ -100,57 +100,96 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
     Returns:
         A `Timeline` (seconds after each threat's launch, NaN = never). See the package
         docstring for the coverage, track, cueing and sharing models.
+
+    Steps: each sensor's coverage intervals (`_radar_coverage`, `_launch_sight`), the tracks
+    radars form once cued by each other's reports (`_cued_tracks`), then the fused cue and
+    track at the fire-control node (`_timeline`).
     """
-    if isinstance(sensors_or_network, Network):
-        net = sensors_or_network
-    else:
-        sensors = list(sensors_or_network)
-        net = Network("sensors", sensors, 0.0, tuple(s.name for s in sensors))
+    net = _as_network(sensors_or_network)
     sensors = list(net.sensors)
-    earth = trajectories.models.earth
     n = len(trajectories)
-    s_count = len(sensors)
-    kmax = int(max_intervals)
-    time = np.ascontiguousarray(trajectories.time, dtype=float)
-    pos = np.ascontiguousarray(trajectories.position, dtype=float)
-    vel = np.ascontiguousarray(trajectories.velocity, dtype=float)
+    cov = _Coverage.empty(n, len(sensors), int(max_intervals))
     rcs, body_rcs, separation = phase_rcs(trajectories)
-
-    vis_start = np.full((n, s_count, kmax), np.nan)
-    vis_end = np.full((n, s_count, kmax), np.nan)
-    det_start = np.full((n, s_count, kmax), np.nan)
-    det_end = np.full((n, s_count, kmax), np.nan)
-    first = np.full((n, s_count), np.nan)
-    report = np.full((n, s_count), np.nan)
-
     is_radar = np.array([isinstance(s, Radar) for s in sensors], dtype=bool)
+    own_track, cued_delay = _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov)
+    _launch_sight(trajectories, sensors, is_radar, cov)
+    track = _cued_tracks(net, sensors, is_radar, own_track, cued_delay, cov)
+    return _timeline(net, sensors, is_radar, own_track, track, separation, cov)
+
+
+def _as_network(sensors_or_network) -> Network:
+    """The `Network` given, or a list of sensors as one system sharing reports instantly."""
+    if isinstance(sensors_or_network, Network):
+        return sensors_or_network
+    sensors = list(sensors_or_network)
+    return Network("sensors", sensors, 0.0, tuple(s.name for s in sensors))
+
+
+@dataclass
+class _Coverage:
+    """The per-sensor arrays `detect` fills: (N, S, K) interval starts and ends in coverage
+    (``vis_*``) and in detection range (``det_*``), (N, S) first detection and report time."""
+
+    vis_start: np.ndarray
+    vis_end: np.ndarray
+    det_start: np.ndarray
+    det_end: np.ndarray
+    first: np.ndarray
+    report: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int, s_count: int, kmax: int) -> _Coverage:
+        return cls(np.full((n, s_count, kmax), np.nan), np.full((n, s_count, kmax), np.nan),
+                   np.full((n, s_count, kmax), np.nan), np.full((n, s_count, kmax), np.nan),
+                   np.full((n, s_count), np.nan), np.full((n, s_count), np.nan))
+
+
+def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov: _Coverage):
+    """Fill ``cov`` for the radars (compiled `kernels._radar_batch`); returns each sensor's
+    track from its own search ((N, S), NaN for launch detectors) and its cued track delay (S,)."""
+    earth = trajectories.models.earth
+    n, s_count, kmax = cov.vis_start.shape
     radar_idx = np.flatnonzero(is_radar)
     radars = [sensors[j] for j in radar_idx]
     own_track = np.full((n, s_count), np.nan)
     cued_delay = np.zeros(s_count)
-    if radars and n:
-        rdet = np.ascontiguousarray(np.stack([np.stack([r.detection_range(body_rcs), r.detection_range(rcs)], axis=1)
-                                              for r in radars], axis=1))  # (N, S, 2): body, warhead
-        vis = np.full((n, len(radars), kmax, 2), np.nan)
-        det = np.full((n, len(radars), kmax, 2), np.nan)
-        nvis = np.zeros((n, len(radars)), dtype=np.int64)
-        ndet = np.zeros((n, len(radars)), dtype=np.int64)
-        params, rays = _radar_params(radars, earth)
-        _radar_batch(time, pos, vel, rdet, np.ascontiguousarray(separation), params, rays, earth.equatorial_radius,
-                     earth.polar_radius, vis, det, nvis, ndet)
-        if (nvis > kmax).any() or (ndet > kmax).any():
-            warnings.warn(f"more than {kmax} coverage intervals for some threat and sensor; only the first "
-                          f"{kmax} are kept (raise max_intervals)", RuntimeWarning, stacklevel=2)
-        vis_start[:, radar_idx], vis_end[:, radar_idx] = vis[..., 0], vis[..., 1]
-        det_start[:, radar_idx], det_end[:, radar_idx] = det[..., 0], det[..., 1]
-        first[:, radar_idx] = det[:, :, 0, 0]
-        for col, j in enumerate(radar_idx):
-            r = sensors[j]
-            cued_delay[j] = r.cued_track_delay
-            # uncued: the count starts at an interval's start only (ready from -inf)
-            own_track[:, j] = _first_feasible(det[:, col, :, 0], det[:, col, :, 1], np.full(n, -np.inf),
-                                              r.track_delay)
+    if not (radars and n):
+        return own_track, cued_delay
+    time = np.ascontiguousarray(trajectories.time, dtype=float)
+    pos = np.ascontiguousarray(trajectories.position, dtype=float)
+    vel = np.ascontiguousarray(trajectories.velocity, dtype=float)
+    rdet = np.ascontiguousarray(np.stack([np.stack([r.detection_range(body_rcs), r.detection_range(rcs)], axis=1)
+                                          for r in radars], axis=1))  # (N, S, 2): body, warhead
+    vis = np.full((n, len(radars), kmax, 2), np.nan)
+    det = np.full((n, len(radars), kmax, 2), np.nan)
+    nvis = np.zeros((n, len(radars)), dtype=np.int64)
+    ndet = np.zeros((n, len(radars)), dtype=np.int64)
+    params, rays = _radar_params(radars, earth)
+    _radar_batch(time, pos, vel, rdet, np.ascontiguousarray(separation), params, rays, earth.equatorial_radius,
+                 earth.polar_radius, vis, det, nvis, ndet)
+    if (nvis > kmax).any() or (ndet > kmax).any():
+        warnings.warn(f"more than {kmax} coverage intervals for some threat and sensor; only the first "
+                      f"{kmax} are kept (raise max_intervals)", RuntimeWarning, stacklevel=3)
+    cov.vis_start[:, radar_idx], cov.vis_end[:, radar_idx] = vis[..., 0], vis[..., 1]
+    cov.det_start[:, radar_idx], cov.det_end[:, radar_idx] = det[..., 0], det[..., 1]
+    cov.first[:, radar_idx] = det[:, :, 0, 0]
+    for col, j in enumerate(radar_idx):
+        r = sensors[j]
+        cued_delay[j] = r.cued_track_delay
+        # uncued: the count starts at an interval's start only (ready from -inf)
+        own_track[:, j] = _first_feasible(det[:, col, :, 0], det[:, col, :, 1], np.full(n, -np.inf),
+                                          r.track_delay)
+    return own_track, cued_delay
 
+
+def _launch_sight(trajectories, sensors, is_radar, cov: _Coverage) -> None:
+    """Fill ``cov`` for the launch detectors: boost seen above their altitude until burnout
+    (compiled `kernels._boost_sight`), reported after their latency."""
+    earth = trajectories.models.earth
+    n = len(trajectories)
+    time = np.ascontiguousarray(trajectories.time, dtype=float)
+    pos = np.ascontiguousarray(trajectories.position, dtype=float)
+    vel = np.ascontiguousarray(trajectories.velocity, dtype=float)
     burnout = np.ascontiguousarray(np.broadcast_to(np.asarray(trajectories.burnout_time, dtype=float), (n,)))
     for j, s in enumerate(sensors):
         if is_radar[j]:
@@ -159,30 +198,51 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
         if n:
             _boost_sight(time, pos, vel, burnout, float(s.min_altitude), earth.equatorial_radius,
                          earth.polar_radius, seen)
-        first[:, j] = seen
-        report[:, j] = seen + s.latency
-        vis_start[:, j, 0] = det_start[:, j, 0] = seen
-        vis_end[:, j, 0] = det_end[:, j, 0] = np.where(np.isfinite(seen), burnout, np.nan)
+        cov.first[:, j] = seen
+        cov.report[:, j] = seen + s.latency
+        cov.vis_start[:, j, 0] = cov.det_start[:, j, 0] = seen
+        cov.vis_end[:, j, 0] = cov.det_end[:, j, 0] = np.where(np.isfinite(seen), burnout, np.nan)
 
-    # delay of a report from sensor s to sensor r (and to the fire-control node)
+
+def _links(net: Network, sensors) -> tuple[np.ndarray, np.ndarray]:
+    """Delay (s) of a report from sensor s to sensor r, (S, S) (inf on the diagonal: a sensor
+    does not cue itself), and to the fire-control node, (S,): none between home sensors."""
     home = np.array([s.name in net.home for s in sensors], dtype=bool)
     link = np.where(home[:, None] & home[None, :], 0.0, float(net.latency))
     np.fill_diagonal(link, np.inf)  # a sensor does not cue itself
     to_fc = np.where(home, 0.0, float(net.latency))
+    return link, to_fc
 
+
+def _cued_tracks(net: Network, sensors, is_radar, own_track, cued_delay, cov: _Coverage) -> np.ndarray:
+    """(N, S) radar track times once every report cues the others (iterated to a fixed point;
+    a report is a radar's track or a launch detector's sight plus latency). Updates
+    ``cov.report`` for the radars."""
+    s_count = len(sensors)
+    radar_idx = np.flatnonzero(is_radar)
+    link, _ = _links(net, sensors)
+    report = cov.report
     track = own_track.copy()
     report[:, is_radar] = track[:, is_radar]
     for _ in range(s_count + 1):
         cue_in = np.fmin.reduce(report[:, :, None] + link[None, :, :], axis=1, initial=np.nan) if s_count else report
         new = track.copy()
         for j in radar_idx:
-            cued = _first_feasible(det_start[:, j], det_end[:, j], cue_in[:, j], cued_delay[j])
+            cued = _first_feasible(cov.det_start[:, j], cov.det_end[:, j], cue_in[:, j], cued_delay[j])
             new[:, j] = np.fmin(own_track[:, j], cued)
         if np.array_equal(new, track, equal_nan=True):
             break
         track = new
         report[:, is_radar] = track[:, is_radar]
+    return track
 
+
+def _timeline(net: Network, sensors, is_radar, own_track, track, separation, cov: _Coverage) -> Timeline:
+    """The `Timeline`: the fused cue and fire-control track at the fire-control node, and what
+    the track was formed on (body or warhead)."""
+    n = own_track.shape[0]
+    _, to_fc = _links(net, sensors)
+    report = cov.report
     cued = is_radar[None, :] & np.isfinite(track) & ~(track >= own_track)
     fc = np.array([bool(getattr(s, "fire_control", False)) for s in sensors], dtype=bool)
     at_fc = report + to_fc[None, :]
@@ -196,9 +256,9 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
     return Timeline(
         sensor_names=tuple(s.name for s in sensors),
         sensor_kinds=tuple("radar" if isinstance(s, Radar) else "launch-detector" for s in sensors),
-        fire_control=fc, first_detection=first, sensor_track_time=sensor_track, sensor_report_time=report,
+        fire_control=fc, first_detection=cov.first, sensor_track_time=sensor_track, sensor_report_time=report,
         cued=cued, cue_time=cue_time, cue_sensor=cue_sensor, track_time=track_time, track_sensor=track_sensor,
-        visible_start=vis_start, visible_end=vis_end, detect_start=det_start, detect_end=det_end,
+        visible_start=cov.vis_start, visible_end=cov.vis_end, detect_start=cov.det_start, detect_end=cov.det_end,
         network=net.name, latency=float(net.latency), home=tuple(net.home),
         separation_time=np.asarray(separation, dtype=float), track_on=track_on,
     )

@@ -5,10 +5,13 @@ Packed parameters: one row of floats per radar (`geometry._radar_params`), index
 max-elevation) are blocks of `refraction.RAY_SIZE` floats at `R_RAY_MIN` and `R_RAY_MAX`, with
 their bending tables in a separate (S, 2, RAY_TABLE) array.
 
-Parameter counts: `_refine` (15) and `_radar_batch` (13) exceed the ~12 of the house rule; their
-arguments are arrays of one sample pair or one batch (positions, velocities, the radar row, its
-ray tables, detection ranges) rather than loose physical floats, so a swap fails on shape, not
-silently; the Earth's two radii (``ea``, ``eb``) are the only scalar pair.
+Layout exception (`_refine`): 15 parameters (tests/test_layout.py): one sample pair (positions,
+velocities, times), the level sought, and what `_status` needs (radar row, ray tables, detection
+ranges, separation time, the Earth's two radii ``ea``, ``eb``), plus scratch space. The arrays
+differ in shape, so a swap among them fails on compilation; the floats pair up as
+(``t0``, ``dt``) and (``ea``, ``eb``), written once in `_radar_batch`.
+Layout exception (`_radar_batch`): 13 parameters: the flights' arrays, the packed radar rows and
+ray tables, the Earth's two radii and the four output arrays.
 """
 
 from __future__ import annotations

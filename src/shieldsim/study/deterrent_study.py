@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import scenario as scen
+from ..units import from_si
 from .architecture import DEFAULT_STEP_S, Architecture, provenance
 from .flights import fly_within_reach
 from .tracks import FORWARD_RADAR, SENSOR_VARIANTS, Tracks, variant_tracks
@@ -236,13 +237,13 @@ class DeterrentStudy:
         for ph, by_var in self.sweeps.items():
             sweeps[ph] = {}
             for v, sw in by_var.items():
-                sweeps[ph][v] = {"speed_kms": (sw["speeds"] / 1e3).tolist(),
+                sweeps[ph][v] = {"speed_kms": from_si("speed_kms", sw["speeds"]).tolist(),
                                  "fraction_any": sw["fraction_any"][0].tolist(),
                                  "fraction": {b: sw["fraction"][0, :, j].tolist()
                                               for j, b in enumerate(self.phase_batteries[ph])}}
         delays = {}
         for ph, sw in self.delay_sweeps.items():
-            delays[ph] = {"speed_kms": (sw["speeds"] / 1e3).tolist(), "delay_s": sw["delays"].tolist(),
+            delays[ph] = {"speed_kms": from_si("speed_kms", sw["speeds"]).tolist(), "delay_s": sw["delays"].tolist(),
                           "fraction_any": sw["fraction_any"].tolist()}
         apogee = np.asarray(getattr(self.trajectories, "apogee_alt", np.array([])), dtype=float)
         return {
@@ -261,8 +262,8 @@ class DeterrentStudy:
             "ships": self.ships and self.ships.as_dict(),
             "skipped_flights": [dict(base=b, threat=c, aim_point=a, reason=r) for b, c, a, r in self.skipped],
             "flights": int(len(self.base)),
-            "apogee_km": {"min": _finite_or_none(np.nanmin(apogee) / 1e3) if np.isfinite(apogee).any() else None,
-                          "max": _finite_or_none(np.nanmax(apogee) / 1e3) if np.isfinite(apogee).any() else None},
+            "apogee_km": {"min": _finite_or_none(from_si("apogee_km", np.nanmin(apogee))) if np.isfinite(apogee).any() else None,
+                          "max": _finite_or_none(from_si("apogee_km", np.nanmax(apogee))) if np.isfinite(apogee).any() else None},
             "attrs": self.attrs,
         }
 
@@ -359,7 +360,7 @@ def deterrent_study(arch: Architecture, config: DeterrentConfig | None = None, *
         ships = _ship_sweep(arch, traj, base, cfg)
         tick("ships")
     by_fraction = cfg.apogee is None and cfg.apogee_fraction is not None and shape != "minimum-energy"
-    attrs = provenance(arch, trajectory=shape, apogee_km=None if cfg.apogee is None else cfg.apogee / 1e3,
+    attrs = provenance(arch, trajectory=shape, apogee_km=from_si("apogee_km", cfg.apogee),
                        apogee_fraction_of_minimum_energy=cfg.apogee_fraction if by_fraction else None,
                        apogee_convention=SHAPE_CONVENTION_SOURCE if by_fraction else None, phase=primary,
                        step_s=cfg.step, variants=list(cfg.variants),
@@ -432,7 +433,8 @@ def _ship_sweep(arch: Architecture, traj, base: np.ndarray, cfg: DeterrentConfig
                           cfg.forward_radar)  # (n_sel, P)
     per_base = {b: eng[base[sel] == b].any(axis=0) for b in chosen}
     counts = np.sum([per_base[b] for b in chosen], axis=0)
-    return ShipSweep(interceptor=icp.name, interceptor_speed_kms=icp.burnout_speed / 1e3, timeline=cfg.delay_variant,
+    return ShipSweep(interceptor=icp.name, interceptor_speed_kms=from_si("interceptor_speed_kms", icp.burnout_speed),
+                     timeline=cfg.delay_variant,
                      step_deg=cfg.ship_step_deg, bases=chosen, lat_deg=lat.tolist(), lon_deg=lon.tolist(),
                      sea_area=box.tolist(), bases_engageable=counts.tolist(),
                      positions_engaging={b: int(per_base[b].sum()) for b in chosen}, positions=int(lat.size),
