@@ -292,3 +292,20 @@ def test_aim_errors_say_range_or_shape_and_survive_pickling():
     assert info.value.cause == "range"
     again = pickle.loads(pickle.dumps(info.value))
     assert isinstance(again, AimError) and again.cause == "range" and str(again) == str(info.value)
+
+
+def test_newton_flights_without_apogee_land_where_the_full_free_flight_lands(cat):
+    """The aiming Newton iterations fly the vacuum conic to its impact only
+    (`kernels._impact_vacuum_batch`); the impact and flight time are those of `fly_states`."""
+    from shieldsim.trajectory.boosted import _evaluate
+
+    models = Models(WGS84, rotation=True, drag=False)
+    m = cat["irbm"]
+    lat, lon, _, _, _ = pairs(6, 1000, 3000, 5)
+    az, kick, cut = np.linspace(0.3, 5.9, 6), np.radians(np.linspace(20, 50, 6)), np.linspace(0.6, 1.0, 6)
+    full = _evaluate(m, M.boost_profile(m), lat, lon, az, kick, cut, models)
+    short = _evaluate(m, M.boost_profile(m), lat, lon, az, kick, cut, models, need_apogee=False)
+    for k in ("impact_lat", "impact_lon", "g"):
+        assert np.allclose(short[k], full[k], rtol=0, atol=1e-12)
+    assert np.allclose(short["flight_time"], full["flight_time"], rtol=1e-12, atol=0)
+    assert np.all(np.isnan(short["apogee_alt"])) and np.all(full["apogee_alt"] > 100e3)

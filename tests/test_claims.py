@@ -261,3 +261,19 @@ def test_a_profile_is_applied_to_the_study_and_its_flip_is_reported(tmp_path):
     assert ledger.results[c.id]["short-sm3"].figure == pytest.approx(cut)
     assert alone > 0 and cut == 0  # what the flip below rests on
     assert ledger.flips() == {c.id: ["short-sm3"]}
+
+
+def test_a_profile_that_changes_nothing_shares_the_studies_of_the_scenario_alone(tmp_path, monkeypatch):
+    """'russian-mod' changes no figure: its scenarios are the scenario alone plus a record, so its
+    studies are those of the scenario alone, computed once; one that changes a figure is not."""
+    (c,) = claims.load_claims(write_catalogue(tmp_path, FLIGHTS_CLAIM))
+    profile_path = tmp_path / "short-sm3.toml"
+    profile_path.write_text(SHORT_SM3, encoding="utf-8")
+    flown = []
+    real = study.scenario_flights
+    monkeypatch.setattr(study, "scenario_flights", lambda arch, **kw: flown.append(arch) or real(arch, **kw))
+    ledger = claims.evaluate([c], [None, "russian-mod", str(profile_path)])
+    assert len(flown) == 2  # the scenario alone (shared with russian-mod) and short-sm3
+    assert flown[0].scenario.assumptions is None and flown[1].scenario.assumptions.profile == "short-sm3"
+    res = ledger.results[c.id]
+    assert res["russian-mod"].figure == res["scenario"].figure > 0 and res["short-sm3"].figure == 0

@@ -164,3 +164,21 @@ def test_gaussian_radius_is_the_sphere_radius_and_the_ellipsoid_curvature_at_equ
     assert np.isclose(gaussian_radius(0.0, WGS84), b, rtol=1e-12)  # sqrt(a (1 - e^2) a) = b
     assert np.isclose(gaussian_radius(np.pi / 2, WGS84), a * a / b, rtol=1e-12)  # M = N = a^2 / b
     assert np.all(np.diff(gaussian_radius(np.radians(np.arange(0, 91)), WGS84)) > 0)
+
+
+def test_geodesic_distance_from_sines_and_cosines_matches_pyproj_vincenty_and_the_great_circle():
+    from shieldsim.earth import geodesic_distance_sc, surface_distance_one
+
+    g = Geod(ellps="WGS84")
+    a, f = WGS84.equatorial_radius, WGS84.flattening
+    lat2, lon2 = rng.uniform(-89, 89, 300), rng.uniform(-180, 180, 300)
+    for i in range(300):
+        a1, o1, a2, o2 = np.radians([LAT[i], LON[i], lat2[i], lon2[i]])
+        sc = (np.sin(a1), np.cos(a1), np.sin(a2), np.cos(a2), o2 - o1, np.sin(o2 - o1), np.cos(o2 - o1))
+        d = geodesic_distance_sc(*sc, a, f)
+        ref = g.inv(LON[i], LAT[i], lon2[i], lat2[i])[2]
+        vincenty = surface_distance_one(a1, o1, a2, o2, a, f)
+        assert np.isnan(d) == np.isnan(vincenty)
+        assert np.isnan(d) or (abs(d - ref) < 1e-3 and abs(d - vincenty) < 1e-5)
+        d_s = geodesic_distance_sc(*sc, SPHERE.equatorial_radius, 0.0)
+        assert np.isclose(d_s, great_circle_distance(a1, o1, a2, o2), rtol=1e-12)

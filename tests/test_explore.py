@@ -127,6 +127,86 @@ def test_switching_a_battery_off_gives_what_removing_it_from_the_scenario_gives(
     assert engine.compute(built(**c)) is full  # going back: the cached result
 
 
+def test_a_batterys_interceptor_choice_is_in_the_downloaded_scenario_and_names_its_control():
+    b = built(interceptors={"redzikowo": "sm3-iib"}, speed_percent=80)
+    assert b.shown.batteries["redzikowo"].interceptor == "sm3-iib"
+    assert "redzikowo fires sm3-iib" in b.shown.description
+    assert scen.loads(b.toml) == b.shown
+    nominal = scen.interceptors(built(interceptors={"redzikowo": "sm3-iib"}).shown)["sm3-iib"]
+    assert np.isclose(scen.interceptors(b.shown)["sm3-iib"].burnout_speed, 0.8 * nominal.burnout_speed)  # the speed reaches it
+    for choice, allowed in (({"redzikowo": "nope"}, "sm3-iia"), ({"nope": "sm3-ib"}, "redzikowo")):
+        with pytest.raises(ctl.ControlError) as err:
+            built(interceptors=choice)
+        assert err.value.control == "interceptors" and allowed in err.value.message
+    with pytest.raises(ctl.ControlError) as err:
+        ctl.parse({"interceptors": ["sm3-ib"]})
+    assert err.value.control == "interceptors"
+
+
+@pytest.mark.slow
+def test_interceptor_and_radar_changes_reengage_only_what_changed_and_match_coverage():
+    from shieldsim.explore.engine import Engine
+
+    engine, c = Engine(), {"threat_area": "tabriz", "grid_deg": 5}
+    engine.compute(built(**c))
+    flights = engine.stats.engaged_pairs // 4
+    for change, detected, engaged in (({"interceptors": {"redzikowo": "sm3-ia"}}, 0, flights),  # one column
+                                      ({"speed_percent": 80}, 0, 4 * flights),  # the tracks are reused
+                                      ({"radars_off": ["kurecik-tpy2"]}, 3, None),
+                                      # back under the first sensors: their columns were kept
+                                      ({"interceptors": {"redzikowo": "sm3-iib"}}, 0, flights)):
+        res = engine.compute(built(**c, **change))
+        assert engine.stats.flown == 0 and engine.stats.detected == detected
+        assert engaged is None or engine.stats.engaged_pairs == engaged
+        direct = study.coverage(study.Architecture.from_scenario(res.built.shown), ["tabriz"], 5)
+        assert res.nato_europe() == direct.nato_europe("all")
+        assert np.array_equal(res.footprint.defended, direct.footprints["all"].defended)
+
+
+def test_a_track_crossing_the_antimeridian_stays_continuous_and_ends_at_its_impact_longitude():
+    from shieldsim.explore.deterrent_view import drawn_longitudes, pieces
+
+    lon = drawn_longitudes(np.array([100.0, 150.0, -170.0, -120.0]))  # Siberia over the Bering Strait
+    assert np.allclose(lon, [-260.0, -210.0, -170.0, -120.0])
+    assert np.allclose(drawn_longitudes(np.array([35.0, 0.0, -60.0])), [35.0, 0.0, -60.0])
+    lat = np.array([70.0, 84.5, 86.0, 80.0, 60.0])  # over the pole: cut where the map ends
+    assert pieces(lat, np.zeros(5), np.ones(5, bool)) == [[[80.0, 0.0], [60.0, 0.0]]]
+
+
+def deterrent_pairs(flights, sc, variant: str) -> np.ndarray:
+    """(N, B) engageable of the flights against ``sc``'s batteries as ``shieldsim deterrent`` computes
+    its matrix (`deterrent.deterrent_matrix` on `study.variant_tracks`)."""
+    from shieldsim import deterrent as det
+
+    arch = study.Architecture.from_scenario(sc)
+    tr = study.variant_tracks(arch, flights.traj, variant)
+    return det.deterrent_matrix(flights.traj, arch.batteries, tr.track_time, flights.base, flights.threat,
+                                flights.aim_point, min_speed=False, intercept_window=tr.intercept_window).engageable
+
+
+@pytest.mark.slow
+def test_the_deterrent_view_draws_every_track_and_the_pairs_the_deterrent_matrix_finds_engageable():
+    from shieldsim.explore import deterrent_view as dv
+
+    sc = dv.deterrent_scenario()
+    traj, base, threat, aim, _ = study.deterrent_flights(study.Architecture.from_scenario(sc), areas=["barents-sea"],
+                                                         aim_names=["washington", "new-york"])
+    flights = dv.Flights(traj, base, threat, aim)
+    shown = built(interceptors={"redzikowo": "sm3-iib"}).shown
+    for variant in ("cue-as-track", "scenario"):
+        out = dv.view(flights, shown, variant)
+        expected = deterrent_pairs(flights, shown, variant)
+        assert out["flights"] == len(traj) == len(out["tracks"]) and out["pairs_engageable"] == int(expected.sum())
+        assert sorted((p["flight"], p["battery"]) for p in out["pairs"]) == \
+            sorted((int(i), list(shown.batteries)[j]) for i, j in zip(*np.nonzero(expected)))
+        assert out["fraction_engageable"]["any"] == expected.any(axis=1).mean()
+    first = out["tracks"][0]["pieces"][0][0]  # a track starts at its launch point
+    assert abs(first[0] - np.degrees(traj.launch_lat[0])) < 0.01 and {b["name"] for b in out["bases"]} == set(base)
+    assert all(abs(p[0]) <= dv.MAX_LAT_DEG for t in out["tracks"] for piece in t["pieces"] for p in piece)
+    with pytest.raises(ValueError, match="allowed: scenario"):
+        dv.view(flights, shown, "nope")
+
+
 @pytest.mark.slow
 def test_a_city_timeline_gives_the_reports_events_for_each_area():
     from shieldsim.explore.timeline import city_timeline

@@ -104,6 +104,45 @@ def test_page_loads_offline_and_a_battery_switched_off_reduces_the_defended_popu
     assert page.server.url.startswith("http://127.0.0.1:")
 
 
+def test_a_batterys_interceptor_choice_changes_the_defended_population(page):
+    before = defended(page)
+    select = page.locator("#interceptor-redzikowo")
+    own = select.input_value()
+    assert own == "sm3-iia" and select.locator("option").count() >= 6
+    key = page.locator("#status").get_attribute("data-key")
+    select.select_option("sm3-ia")  # the shorter-reach Block IA instead of the IIA
+    wait_ready(page, key)
+    assert defended(page) < before
+    shot(page, "interceptor")
+    key = page.locator("#status").get_attribute("data-key")
+    select.select_option(own)
+    wait_ready(page, key)
+    assert defended(page) == before
+    assert page.refused == []
+
+
+def test_the_deterrent_view_shows_the_icbm_tracks_and_the_engageable_pairs(page):
+    from test_explore import deterrent_pairs
+
+    from shieldsim.explore.controls import build, parse
+
+    page.locator("#deterrent").check()
+    summary = page.locator("#deterrent-summary")
+    page.wait_for_function("() => document.getElementById('deterrent-summary').dataset.state === 'ready'",
+                           timeout=TIMEOUT_MS)  # the first time flies every ICBM and SLBM
+    flights, pairs = int(summary.get_attribute("data-flights")), int(summary.get_attribute("data-pairs"))
+    assert flights > 100 and int(summary.get_attribute("data-drawn")) == pairs
+    drawn = page.evaluate("() => layers.deterrent.getLayers().filter((l) => l instanceof L.Polyline).length")
+    assert drawn == flights + pairs  # every track, and every engageable part over it
+    shot(page, "deterrent")
+    (held,) = page.server.state.deterrent.flights.values()  # the flights the server flew
+    shown = build(parse({"threat_area": AREA, "grid_deg": GRID_DEG}), None).shown
+    assert pairs == int(deterrent_pairs(held, shown, "cue-as-track").sum()) > 0
+    page.locator("#deterrent").uncheck()
+    assert page.evaluate("() => layers.deterrent.getLayers().length") == 0
+    assert page.refused == []
+
+
 def test_a_click_on_a_city_shows_its_engagement_timeline(page):
     box = page.locator("#map").bounding_box()
     x, y = page.evaluate("""() => {

@@ -1,4 +1,5 @@
-"""`integrator.rk4_step`: the one Runge-Kutta step of the boost and the re-entry."""
+"""`integrator`: the Runge-Kutta steps of the boost and the re-entry (RK4, the eighth-order
+DOP853 step) and the dense output of samples within a step."""
 
 import math
 
@@ -8,7 +9,9 @@ from numba import njit
 from shieldsim import missile as M
 from shieldsim.atmosphere import density_table
 from shieldsim.earth import WGS84
-from shieldsim.integrator import WORK_ROWS, rk4_step
+from shieldsim.integrator import (
+    RK8_DENSE_ROWS, RK8_WORK_ROWS, WORK_ROWS, rk4_step, rk8_dense, rk8_interpolate, rk8_step,
+)
 from shieldsim.trajectory import kernels as K
 
 
@@ -63,6 +66,80 @@ def test_global_error_falls_sixteenfold_when_the_step_halves():
 
     ratio = integrate(10) / integrate(20)
     assert 14.0 < ratio < 18.0
+
+
+@njit
+def _oscillator(t, y, p, table, out):
+    """y = (x, v): x'' = -x (unit frequency); t, p and table unused."""
+    out[0] = y[1]
+    out[1] = -y[0]
+
+
+@njit
+def _rk8_oscillator(n, t_end):
+    y = np.array([1.0, 0.0])
+    out = np.empty(2)
+    work = np.empty((RK8_WORK_ROWS, 2))
+    for _ in range(n):
+        rk8_step(_oscillator, 0.0, y, t_end / n, np.empty(0), np.empty(0), out, work)
+        y[:] = out
+    return y
+
+
+def test_rk8_global_error_falls_about_256_fold_when_the_step_halves():
+    """Eighth order: one period of the harmonic oscillator in 8 and 16 steps."""
+    def err(n):
+        y = _rk8_oscillator(n, 2 * math.pi)
+        return math.hypot(y[0] - 1.0, y[1])
+
+    ratio = err(8) / err(16)
+    assert 180.0 < ratio < 350.0
+    assert err(16) < 1e-9
+
+
+def test_rk8_step_leaves_the_derivative_at_its_start_in_the_first_work_row():
+    work = np.empty((RK8_WORK_ROWS, 2))
+    out = np.empty(2)
+    _rk8_step_oscillator_once(np.array([0.3, -0.4]), 0.5, out, work)
+    assert np.array_equal(work[0], [-0.4, -0.3])
+
+
+@njit
+def _rk8_step_oscillator_once(y, dt, out, work):
+    rk8_step(_oscillator, 0.0, y, dt, np.empty(0), np.empty(0), out, work)
+
+
+@njit
+def _rk8_dense_oscillator(y, dt, thetas):
+    out = np.empty(2)
+    work = np.empty((RK8_WORK_ROWS, 2))
+    coef = np.empty((RK8_DENSE_ROWS, 2))
+    rk8_step(_oscillator, 0.0, y, dt, np.empty(0), np.empty(0), out, work)
+    rk8_dense(_oscillator, 0.0, y, out, dt, np.empty(0), np.empty(0), work, coef)
+    got = np.empty((thetas.shape[0], 2))
+    for k in range(thetas.shape[0]):
+        rk8_interpolate(coef, y, thetas[k], got[k])
+    return out, got
+
+
+def test_rk8_step_and_dense_output_are_scipys_dop853_step():
+    """One step of 0.8 rad of the oscillator from (1, 0): the step's end and its dense output are
+    those of SciPy's DOP853 forced to take the same step (to rounding), on (cos t, -sin t) to 1e-6,
+    and the dense output is the step's start and end at theta 0 and 1."""
+    from scipy.integrate import DOP853
+
+    ref = DOP853(lambda t, y: np.array([y[1], -y[0]]), 0.0, np.array([1.0, 0.0]), 0.8, first_step=0.8, rtol=1e3,
+                 atol=1e3)
+    ref.step()
+    assert ref.t == 0.8
+    thetas = np.array([0.0, 0.3, 0.5, 0.77, 1.0])
+    end, got = _rk8_dense_oscillator(np.array([1.0, 0.0]), 0.8, thetas)
+    assert np.allclose(end, ref.y, rtol=0, atol=1e-14)
+    assert np.allclose(got, np.array([ref.dense_output()(0.8 * x) for x in thetas]), rtol=0, atol=1e-14)
+    t = 0.8 * thetas
+    assert np.allclose(got, np.stack([np.cos(t), -np.sin(t)], axis=1), rtol=0, atol=1e-6)
+    assert np.array_equal(got[0], [1.0, 0.0])
+    assert np.allclose(got[-1], end, rtol=0, atol=1e-15)
 
 
 @njit

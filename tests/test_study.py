@@ -571,51 +571,32 @@ def test_a_class_differing_only_in_its_cross_sections_shares_reach_tables(arch):
     seen = dataclasses.replace(m, rcs=m.rcs * 3, body_rcs=9.0)  # radars see it otherwise; it flies the same
     assert study.reach_table(seen, lat, lon, arch.models) is table and len(study._REACH_CACHE) == 1
     faster = dataclasses.replace(m, burnout_speed=m.burnout_speed * 1.02)
-    assert study.kinematic_key(faster) != study.kinematic_key(m) == study.kinematic_key(seen)
+    assert study.flight_missile(faster) != study.flight_missile(m) == study.flight_missile(seen)
 
 
-def test_flying_the_same_pairs_again_aims_them_once_and_gives_the_same_flights(arch, monkeypatch):
-    import dataclasses
 
-    from shieldsim import trajectory as trj
+def test_architectures_with_the_same_batteries_and_networks_share_one_engagement_of_a_batch(monkeypatch):
+    """Separate systems and sectors differ only in who may fire: one tracking and engagement of
+    each batch serves both, and each gets the cells its own sectors allow, as when run alone."""
+    from shieldsim.study import coverage_study
 
-    real, calls = trj.aim, []
-
-    def counting(*args, **kwargs):
-        calls.append(args[4].rcs)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(trj, "aim", counting)
-    pts, aims = scen.launch_points(arch.scenario, "tabriz"), scen.aim_points(arch.scenario)
-    near = np.flatnonzero(study.reachable(arch.missiles["mrbm-solid"], float(pts.lat[0]), float(pts.lon[0]), aims.lat,
-                                          aims.lon, arch.models))[:3]
-    lat, lon, tlat, tlon = np.full(3, pts.lat[0]), np.full(3, pts.lon[0]), aims.lat[near], aims.lon[near]
-    first = study.fly(arch, "mrbm-solid", lat, lon, tlat, tlon)
-    first.labels = np.array(["a caller's own labels"] * 3, dtype=object)
-    again = study.fly(arch, "mrbm-solid", lat, lon, tlat, tlon)
-    assert len(calls) == 1 and again.labels is None  # kept flights, untouched by the first caller
-    fresh = real(lat, lon, tlat, tlon, arch.missiles["mrbm-solid"], arch.models)
-    for name in ("position", "velocity", "time", "impact_lat", "rcs", "body_rcs"):
-        np.testing.assert_array_equal(getattr(again, name), getattr(fresh, name))
-    other = dataclasses.replace(arch, missiles={**arch.missiles,
-                                                "mrbm-solid": dataclasses.replace(arch.missiles["mrbm-solid"], rcs=0.5)})
-    seen = study.fly(other, "mrbm-solid", lat, lon, tlat, tlon)
-    assert calls == [arch.missiles["mrbm-solid"].rcs, 0.5] and np.all(seen.rcs == 0.5)
-
-
-def test_the_flight_cache_keeps_at_most_its_bytes_least_recently_used_first():
-    class Flights:
-        def __init__(self, n):
-            self.position = np.zeros(n)  # n * 8 bytes
-
-    cache = study.FlightCache(max_bytes=100)
-    cache.keep("a", Flights(5))
-    cache.keep("b", Flights(5))
-    assert cache.flights("a") is not None  # a is now the most recently used
-    cache.keep("c", Flights(5))  # 120 bytes: b goes
-    assert cache.flights("b") is None and cache.flights("a") is not None and cache.bytes == 80
-    cache.keep("huge", Flights(20))  # larger than the whole cache: not kept
-    assert "huge" not in cache and cache.bytes == 80
+    coop, sect = (study.Architecture.from_scenario(scen.load(n)) for n in ("cooperation-2011", "sectoral-2010"))
+    assert study.engagement_inputs(coop) == study.engagement_inputs(sect)
+    assert study.engagement_inputs(coop) != study.engagement_inputs(study.Architecture.from_scenario(
+        scen.load("epaa-2018")))
+    _, _, batches = study.footprint_batches(coop, "tabriz", grid_deg=3.0)
+    batch = max(batches, key=lambda b: b.cells.size)
+    n_cells = int(batch.cells.max()) + 1
+    alone = [study.run_batch([a], batch, n_cells)[0][0] for a in (coop, sect)]
+    calls = []
+    real = coverage_study.engage_flights
+    monkeypatch.setattr(coverage_study, "engage_flights", lambda a, *x, **k: calls.append(a) or real(a, *x, **k))
+    together, _ = study.run_batch([coop, sect], batch, n_cells)
+    assert len(calls) == 1
+    for one, shared in zip(alone, together):
+        for name, value in vars(one).items():
+            np.testing.assert_array_equal(value, getattr(shared, name), err_msg=name)
+    assert not np.array_equal(together[0].defended, together[1].defended)  # the sectors do differ here
 
 
 def test_reachable_computes_only_the_azimuths_its_targets_lie_between_and_decides_as_the_full_table(arch):

@@ -71,15 +71,25 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
     profile and ``profile`` (the `assumptions.Profile` ``arch`` was built under, if any), with
     the headline of ``claims_scenario`` (the assessed scenario as written, before any profile;
     default ``arch.scenario``) under each; without, the section is not computed, for the reason
-    ``claims_skipped``."""
+    ``claims_skipped``. Flights aimed by one section are reused by the others
+    (`study.flight_cache`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from . import scenario as scen
+    from .study import flight_cache
 
     load = load or scen.load
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
+    with flight_cache.sharing():  # sections aim the same flights: once for the whole run
+        return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
+                       profile, claims_skipped, progress, report_dir)
+
+
+def _assess(arch, data_dir: Path, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario, profile,
+            claims_skipped, progress, report_dir) -> AssessmentRun:
+    """`assess` once its arguments are settled."""
     done = _Sections()
     options, coop_archs = _cooperation_archs(arch, load, done) if cooperation else ([], [])
     by_name, cov, coverage_entries = _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir,

@@ -496,6 +496,7 @@ class _Context:
     def __init__(self, profiles: dict, grid_deg: float, extra: dict):
         self.profiles, self.grid_deg, self.extra = profiles, grid_deg, extra
         self._archs: dict = {}
+        self._same: dict = {}  # (scenario, profile) -> the first (scenario, profile) built to the same content
         self.models: dict = {}
         self.years: dict = {}  # (scenario, profile) -> the scenario's year (None if it has none)
 
@@ -528,12 +529,22 @@ class _Context:
             if not isinstance(a, Unavailable):
                 self.models.setdefault(name, a.models.as_dict())
                 self.years[key] = getattr(a.scenario, "year", None)
+                content = _physics(a.scenario)
+                self._same[key] = next((k for k, b in self._archs.items() if k != key and k in self._same
+                                        and self._same[k] == k and _physics(b.scenario) == content), key)
         return self._archs[key]
+
+    def same_as(self, name: str, profile: str) -> tuple:
+        """The first (scenario, profile) whose scenario was built to the same content as ``name``
+        under ``profile`` (itself if none): a profile that changes nothing in a scenario (or
+        nothing but its record) gives the same studies, which then run once."""
+        self.arch(name, profile)
+        return self._same.get((name, profile), (name, profile))
 
     def coverage_all(self, scenarios: list, executor, report) -> dict:
         """{(scenario, profile): CoverageResult or Unavailable}; architectures facing the same
         threats run in one `study.coverage_many` pass."""
-        out, todo = {}, []
+        out, todo, copies = {}, [], {}
         for s in scenarios:
             for p in self.profiles:
                 a = self.arch(s, p)
@@ -541,6 +552,8 @@ class _Context:
                     out[(s, p)] = a
                 elif not a.scenario.launch_areas:
                     out[(s, p)] = Unavailable(f"scenario {s!r} has no launch areas")
+                elif self.same_as(s, p) != (s, p):
+                    copies[(s, p)] = self.same_as(s, p)  # the same scenario: its result, computed once
                 else:
                     todo.append(((s, p), a))
         groups: list[list] = []
@@ -559,6 +572,7 @@ class _Context:
             res = study.coverage_many([a for _, a in g], grid_deg=self.grid_deg, executor=executor,
                                       progress=lambda area, done, total, label=label: report(label + area, done, total))
             out.update(zip((key for key, _ in g), res))
+        out.update({key: out[same] for key, same in copies.items()})
         return out
 
     def deterrent_all(self, needed: list, report) -> dict:
@@ -572,6 +586,7 @@ class _Context:
             return out
         phases = list(dict.fromkeys(ph for ph, _ in needed))
         variants = tuple(dict.fromkeys(v for _, v in needed))
+        studies = {}  # the profiles whose scenarios are the same -> their one study
         for k, p in enumerate(self.profiles):
             det = self.arch(DETERRENT_SCENARIO, p)
             try:
@@ -580,9 +595,13 @@ class _Context:
                 for ph in phases:  # a phase that cannot be built under this profile is its own verdict
                     if isinstance(self.arch(ph, p), Unavailable):
                         raise self.arch(ph, p)
-                res = study.deterrent_study(det, speeds_kms=[3.0], delays_s=(0.0,), variants=(), phases=phases,
-                                            sweep_variants=variants, ship_interceptor=None, min_speed=False,
-                                            areas=icbm_areas(det), load=lambda name, p=p: self.arch(name, p).scenario)
+                same = tuple(self.same_as(name, p) for name in [DETERRENT_SCENARIO] + phases)
+                if same not in studies:
+                    studies[same] = study.deterrent_study(
+                        det, speeds_kms=[3.0], delays_s=(0.0,), variants=(), phases=phases, sweep_variants=variants,
+                        ship_interceptor=None, min_speed=False, areas=icbm_areas(det),
+                        load=lambda name, p=p: self.arch(name, p).scenario)
+                res = studies[same]
             except Unavailable as err:
                 out.update({(ph, v, p): err for ph, v in needed})
             else:
@@ -598,8 +617,11 @@ class _Context:
         for s, threat in needed:
             for p in self.profiles:
                 a = self.arch(s, p)
+                same = self.same_as(s, p)
                 if isinstance(a, Unavailable):
                     out[(s, threat, p)] = a
+                elif same != (s, p) and (same[0], threat, same[1]) in out:
+                    out[(s, threat, p)] = out[(same[0], threat, same[1])]  # the same scenario: computed once
                 else:
                     try:
                         traj, _, _ = study.scenario_flights(a, threat=threat)
@@ -612,6 +634,12 @@ class _Context:
                 done += 1
                 report("flights", done, total)
         return out
+
+
+def _physics(sc):
+    """A scenario without the record of the profile applied to it (``assumptions``): what its
+    architecture and studies are built from."""
+    return sc.model_copy(update={"assumptions": None})
 
 
 def _same_threats(a, b) -> bool:

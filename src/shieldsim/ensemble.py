@@ -143,12 +143,35 @@ def design(figures: Sequence[Figure], members: int, seed: int, method: str = "au
 # running
 
 
+MEMBER_FLIGHT_BYTES = 512 * 2**20
+"""Most bytes of aimed flights the members run in one process keep (`MEMBER_FLIGHTS`); a member's
+coverage flights at a 4-degree grid are some 50 MB."""
+
+MEMBER_FLIGHTS = None
+"""The `study.FlightCache` of the members run in this process (made on first use): members that
+draw no new figure of a threat class reuse its flights instead of aiming them again. Aiming is
+deterministic, so results are the same either way; the cache belongs to the process (a Dask
+worker, or the in-process run) and is bounded by `MEMBER_FLIGHT_BYTES`."""
+
+
+def _member_flights():
+    global MEMBER_FLIGHTS
+    if MEMBER_FLIGHTS is None:
+        from .study import FlightCache
+
+        MEMBER_FLIGHTS = FlightCache(MEMBER_FLIGHT_BYTES)
+    return MEMBER_FLIGHTS
+
+
 def _run_members(study: Callable, figures: tuple, rows: list) -> dict:
     """One chunk: the study of every member (``rows``: [(index, quantiles)]); JSON-ready."""
+    from .study import flight_cache
+
     out = []
-    for _, q in rows:
-        result = study(member_overrides(figures, q))
-        out.append({k: _number(v) for k, v in result.items()})
+    with flight_cache.sharing(_member_flights()):
+        for _, q in rows:
+            result = study(member_overrides(figures, q))
+            out.append({k: _number(v) for k, v in result.items()})
     return {"members": [int(i) for i, _ in rows], "headlines": out}
 
 

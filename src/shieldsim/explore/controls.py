@@ -9,13 +9,16 @@ Edits, in this order (each a public mechanism of shieldsim, nothing private to t
 1. the base scenario: a built-in name, an uploaded TOML (validated by `scenario.loads`, the
    messages of ``shieldsim validate``), or a cooperation option (`study.COOPERATION_OPTIONS`: the
    built-in scenario ``shieldsim coverage --compare-options`` uses for it);
-2. one assumption profile (`assumptions.apply`): the chosen built-in profile's overrides followed
+2. the interceptor each battery fires, where the user chose another (a catalogue type or one of
+   the scenario's own), recorded in the description -- before the profile, so that the profile's
+   catalogue overrides (speed, delay) reach the chosen type too;
+3. one assumption profile (`assumptions.apply`): the chosen built-in profile's overrides followed
    by the explorer's own -- interceptor speed as a factor on every interceptor's
    ``burnout_speed_kms`` and launch delay as a value of ``launch_delay_s`` -- each with a
    ``source`` saying it was set in the explorer, so the downloaded file records them;
-3. radars switched off: removed from ``radars``, from every network's ``members``/``home`` and
+4. radars switched off: removed from ``radars``, from every network's ``members``/``home`` and
    from batteries' ``own_radars`` (a battery left with no own radar is an error on that control);
-4. batteries switched off: removed from ``batteries``.
+5. batteries switched off: removed from ``batteries``.
 
 Bad input raises `ControlError` naming the control and the reason (the page shows it next to that
 control); the server never stops on it.
@@ -56,7 +59,9 @@ class Controls:
     interceptor burnout speed, percent of the scenario's (profile applied); ``launch_delay_s``:
     None (the scenario's) or seconds from track to launch for every interceptor; ``grid_deg``:
     grid spacing, degrees; ``radar_ranges_km``: (radar, reference_range_km) pairs replacing those
-    radars' detection range against their reference RCS (still capped at ``max_range_km``).
+    radars' detection range against their reference RCS (still capped at ``max_range_km``);
+    ``interceptors``: (battery, interceptor) pairs changing the interceptor those batteries fire
+    (a catalogue name, `interceptor.catalogue`, or an interceptor defined in the scenario).
     """
 
     scenario: str = scen.DEFAULT
@@ -69,6 +74,7 @@ class Controls:
     launch_delay_s: float | None = None
     grid_deg: float = 1.0
     radar_ranges_km: tuple[tuple[str, float], ...] = ()
+    interceptors: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -127,6 +133,13 @@ def _ranges(data: dict, key: str = "radar_ranges_km") -> tuple[tuple[str, float]
     return tuple(out)
 
 
+def _choices(data: dict, key: str = "interceptors") -> tuple[tuple[str, str], ...]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ControlError(key, "allowed: an object of battery name -> interceptor name")
+    return tuple(sorted(value.items()))
+
+
 def parse(data: dict) -> Controls:
     """`Controls` from the page's JSON object; `ControlError` names the first bad control. Names
     (scenario, areas, batteries...) are checked against the scenario by `build`."""
@@ -146,6 +159,7 @@ def parse(data: dict) -> Controls:
         launch_delay_s=_number(data, "launch_delay_s", None, *DELAY_RANGE_S, "s", optional=True),
         grid_deg=_number(data, "grid_deg", 1.0, *GRID_RANGE_DEG, "degrees"),
         radar_ranges_km=_ranges(data),
+        interceptors=_choices(data),
     )
 
 
@@ -221,6 +235,34 @@ def explorer_profile(sc: scen.Scenario, controls: Controls) -> assumptions.Profi
     return assumptions.Profile(name=name[:64], title=title[:400],
                                description=base.description if base else "",
                                override=[*(base.overrides if base else []), *extra])
+
+
+def interceptor_choices(sc: scen.Scenario) -> list[str]:
+    """The interceptors a battery of ``sc`` may fire: the catalogue's types, then the scenario's own."""
+    from ..interceptor import catalogue
+
+    return list(dict.fromkeys([*catalogue(), *sc.interceptors]))
+
+
+def _with_interceptors(sc: scen.Scenario, chosen: tuple[tuple[str, str], ...]) -> scen.Scenario:
+    """The scenario with each (battery, interceptor) of ``chosen`` firing that interceptor."""
+    changes = [(b, i) for b, i in chosen if b in sc.batteries and sc.batteries[b].interceptor != i]
+    unknown = [b for b, _ in chosen if b not in sc.batteries]
+    if unknown:
+        raise ControlError("interceptors", f"unknown battery {unknown[0]!r}; allowed: {', '.join(sc.batteries)}")
+    allowed = interceptor_choices(sc)
+    for b, i in changes:
+        if i not in allowed:
+            raise ControlError("interceptors", f"battery {b!r}: unknown interceptor {i!r}; allowed: {', '.join(allowed)}")
+    if not changes:
+        return sc
+    data = sc.model_dump(mode="python")
+    for b, i in changes:
+        data["batteries"][b]["interceptor"] = i
+    note = "interceptors chosen: " + ", ".join(f"{b} fires {i}" for b, i in changes)
+    data["description"] = (data["description"].rstrip() + "\n\n" if data.get("description") else "") + \
+        f"Edited in shieldsim explore ({note})."
+    return _validated(data, sc.name, "interceptors")
 
 
 def _without_radars(sc: scen.Scenario, off: tuple[str, ...]) -> scen.Scenario:
@@ -309,6 +351,7 @@ def build(controls: Controls, uploads: Uploads) -> Built:
     if controls.threat_area != "all" and controls.threat_area not in sc.launch_areas:
         raise ControlError("threat_area", f"unknown threat area {controls.threat_area!r}; allowed: all, "
                                           f"{', '.join(sc.launch_areas)}")
+    sc = _with_interceptors(sc, controls.interceptors)
     profile = explorer_profile(sc, controls)
     if profile is not None:
         try:

@@ -1,20 +1,34 @@
-"""Recomputation for the explorer, with three caches.
+"""Recomputation for the explorer, with caches by content.
 
 The page's figures are those of ``shieldsim coverage`` of the scenario on screen; they are
 computed here from the same public pieces (`study.footprint_batches`, `study.fly`,
-`study.engage_flights`, `study.allowed_batteries`, `coverage.summarise_cells`,
-`coverage.combine_footprints`), so that what changes with a control is all that is recomputed:
+`study.battery_tracks`, `engagement.engage`, `study.allowed_batteries`,
+`coverage.summarise_cells`, `coverage.combine_footprints`), so that what changes with a control
+is all that is recomputed:
 
-- flights, per threat set (threat classes, launch areas, defended box, models) and grid: a battery,
-  radar, speed or delay change reuses them (the most expensive part, about three quarters);
-- engagements, per architecture (the edited scenario with every battery, see `controls.Built`):
+- flights, per threat set (threat classes, launch areas, defended box, models) and grid: no
+  battery, radar or interceptor control flies anything again (flying is most of a first load);
+- tracks (`study.battery_tracks`), per flight batch and sensor content (models, radars, launch
+  detectors, networks, and each battery's network, ``launch_on``, ``engage_on`` and
+  ``own_radars``): an interceptor speed, delay or type change detects nothing again;
+- engagement columns, per flight batch, battery content (its scenario entry, its interceptor's
+  figures and the kill assessment time) and sensor content, each kept with the track time and
+  guidance window it was engaged on. A battery's engagement of a flight depends on that flight,
+  that battery and its track alone (`engagement.engage` works pair by pair), so a new setting
+  re-engages only the (flight, battery) pairs whose battery changed, or whose track or window
+  changed (compared with the battery's most recent column under other sensors): a radar switched
+  off re-engages only the flights whose track it formed, one battery's interceptor only that
+  battery's column;
+- engagements per architecture (the edited scenario with every battery, see `controls.Built`):
   switching a battery off or on only masks its column of the (flights x batteries) "allowed"
   matrix before the reduction to cells -- exactly what removing it from the scenario gives, since
   each battery's engagement, rounds and sector responsibility depend on that battery alone;
 - results, per scenario content (the TOML on screen), threat areas and grid: going back is instant.
 
-Assumption: one computation at a time (the server runs them on one worker thread); ``cancelled()``
-is polled between flight batches, ``progress(done, total, stage)`` reported after each.
+Flights may be flown on a `parallel.Executor` (``Engine(executor=...)``, a Dask cluster); tracks
+and engagements run in this process, next to their caches. Assumption: one computation at a time
+(the server runs them on one worker thread); ``cancelled()`` is polled between flight batches,
+``progress(done, total, stage)`` reported after each.
 """
 
 from __future__ import annotations
@@ -23,20 +37,27 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from .. import coverage, geography, scenario as scen, study
+from .. import coverage, engagement as eng_mod, geography, scenario as scen, study
 from .controls import Built
+
+COLUMN_FIELDS = ("launch_earliest", "launch_latest", "intercept_first", "intercept_last", "first_alt", "first_lat",
+                 "first_lon", "shots", "kill_probability", "engageable")
+"""The (N, B) fields of an `engagement.Engagement`, stored per battery column."""
 
 
 class Cancelled(Exception):
     """The computation was cancelled because the controls changed again."""
 
 
-class _Lru(OrderedDict):
+class Lru(OrderedDict):
+    """A dict holding at most ``size`` entries, the least recently used dropped first."""
+
     def __init__(self, size: int):
         super().__init__()
         self.size = size
@@ -54,7 +75,8 @@ class _Lru(OrderedDict):
             self.popitem(last=False)
 
 
-def _digest(*parts) -> str:
+def digest(*parts) -> str:
+    """A short SHA-256 key of ``parts`` (text as is, anything else as sorted JSON)."""
     h = hashlib.sha256()
     for p in parts:
         h.update(p.encode("utf-8") if isinstance(p, str) else json.dumps(p, sort_keys=True, default=str).encode())
@@ -65,12 +87,79 @@ def _digest(*parts) -> str:
 def threat_key(sc: scen.Scenario, area: str, grid_deg: float) -> str:
     """Key of the flights of one area: what `study.footprint_batches` and `study.fly` read."""
     d = sc.model_dump(mode="json")
-    return _digest("flights", d["threats"], d["launch_areas"][area], d["defended"], d["models"], area, grid_deg)
+    return digest("flights", d["threats"], d["launch_areas"][area], d["defended"], d["models"], area, grid_deg)
+
+
+def sensor_key(sc: scen.Scenario) -> str:
+    """Key of the tracks of a scenario's batteries: what `study.battery_tracks` reads."""
+    d = sc.model_dump(mode="json")
+    bats = [(n, b["network"], b["launch_on"], b["engage_on"], b["own_radars"]) for n, b in d["batteries"].items()]
+    return digest("sensors", d["models"], d["radars"], d["launch_detectors"], d["networks"], bats)
+
+
+def battery_key(sc: scen.Scenario, battery, kill_assessment: float) -> str:
+    """Key of one battery's engagement column: its scenario entry, the figures of the interceptor
+    it fires (`interceptor.Interceptor.params` and SSPK) and the kill assessment time (s)."""
+    entry = sc.batteries[battery.name].model_dump(mode="json")
+    entry.pop("source", None)
+    return digest("battery", entry, battery.interceptor.params().tolist(), battery.interceptor.sspk, kill_assessment)
 
 
 def scenario_key(built: Built) -> str:
     """Key of a result: the scenario's TOML text, the areas, the grid and the membership year."""
-    return _digest("result", scen.dump(built.shown), list(built.areas), built.grid_deg, built.year)
+    return digest("result", scen.dump(built.shown), list(built.areas), built.grid_deg, built.year)
+
+
+def fly_batch(arch: study.Architecture, batch: study.FlightBatch):
+    """The flights of one batch (`study.fly`, unreachable pairs skipped), or False when the class
+    cannot fly any of them in its shape. A top-level function, so a Dask worker can run it."""
+    from ..trajectory import AimError
+
+    try:
+        return study.fly(arch, batch.threat, batch.launch_lat, batch.launch_lon, batch.lat, batch.lon,
+                         unreachable="skip")
+    except AimError:
+        return False
+
+
+@dataclass
+class Column:
+    """One battery's engagement of one flight batch: the inputs it was engaged on, ``track``
+    (N,) s and ``window`` (N, 2) s, and ``out``, field name -> (N,) array (`COLUMN_FIELDS`)."""
+
+    track: np.ndarray
+    window: np.ndarray
+    out: dict
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise equality with NaN equal to NaN."""
+    return (a == b) | (np.isnan(a) & np.isnan(b))
+
+
+def changed_rows(col: Column | None, track: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Indices of the flights whose track time or guidance window differ from those ``col`` was
+    engaged on (every flight when there is no column)."""
+    if col is None or col.track.shape != track.shape:
+        return np.arange(track.size)
+    same = _same(col.track, track) & _same(col.window, window).all(axis=1)
+    return np.flatnonzero(~same)
+
+
+def assemble(columns: list[Column], batteries: list, window: np.ndarray, kill_assessment: float, models):
+    """The `engagement.Engagement` of N flights against ``batteries`` from their ``columns``."""
+    n = window.shape[0]
+
+    def stack(name, dtype):
+        if not columns:
+            return np.empty((n, 0), dtype)
+        return np.stack([c.out[name] for c in columns], axis=1).astype(dtype, copy=False)
+
+    fields = {f: stack(f, np.int64 if f == "shots" else bool if f == "engageable" else float) for f in COLUMN_FIELDS}
+    return eng_mod.Engagement(**fields, sspk=np.array([b.interceptor.sspk for b in batteries]),
+                              inventory=np.array([b.inventory for b in batteries], dtype=np.int64),
+                              kill_assessment=float(kill_assessment), battery_names=tuple(b.name for b in batteries),
+                              models=models, intercept_window=window)
 
 
 @dataclass
@@ -101,14 +190,32 @@ class Result:
         return geography.nato_europe_population(self.population, self.built.year)
 
 
-class Engine:
-    """Caches and computes `Result`s; thread-safe for one computing thread plus readers."""
+@dataclass
+class Stats:
+    """What the last computation recomputed: flight batches flown, batches whose tracks were
+    detected, (flight, battery) pairs engaged, and pairs reused from the column cache."""
 
-    def __init__(self, flight_sets: int = 3, architectures: int = 16, results: int = 64):
-        self.flights = _Lru(flight_sets)
-        self.engagements = _Lru(architectures)
-        self.results = _Lru(results)
+    flown: int = 0
+    detected: int = 0
+    engaged_pairs: int = 0
+    reused_pairs: int = 0
+
+
+class Engine:
+    """Caches and computes `Result`s; thread-safe for one computing thread plus readers.
+    ``executor``: a `parallel.Executor` that flies the flight batches (None: this process)."""
+
+    def __init__(self, flight_sets: int = 3, architectures: int = 16, results: int = 64, tracks: int = 128,
+                 columns: int = 512, executor=None):
+        self.flights = Lru(flight_sets)
+        self.tracks = Lru(tracks)
+        self.columns = Lru(columns)
+        self.recent = Lru(4 * columns)  # (batch, battery key) -> the key of its most recent column
+        self.engagements = Lru(architectures)
+        self.results = Lru(results)
         self.lock = threading.Lock()
+        self.executor = executor
+        self.stats = Stats()
 
     def cached(self, built: Built) -> Result | None:
         """The result of ``built`` if already computed."""
@@ -122,6 +229,7 @@ class Engine:
         hit = self.cached(built)
         if hit is not None:
             return hit
+        self.stats = Stats()
         arch = study.Architecture.from_scenario(built.full)
         on = np.array([b in built.shown.batteries for b in built.full.batteries], bool)
         fps = []
@@ -136,43 +244,102 @@ class Engine:
             self.results.put(key, result)
         return result
 
+    def _flown(self, arch, built: Built, area: str, batches: list, progress, cancelled) -> list:
+        """The flights of every batch of one area (cached per threat set and grid)."""
+        fkey = threat_key(built.full, area, built.grid_deg)
+        with self.lock:
+            flown = self.flights.get_fresh(fkey)
+        if flown is not None:
+            return flown
+        from ..parallel import InProcessExecutor
+
+        flown, done, total = [None] * len(batches), 0, sum(b.cells.size for b in batches)
+        runs = (self.executor or InProcessExecutor()).as_completed(partial(fly_batch, arch), batches)
+        try:
+            for i, traj in runs:
+                flown[i] = traj
+                done += batches[i].cells.size
+                self.stats.flown += 1
+                if progress:
+                    progress(done, total, f"{area}: flying")
+                if cancelled():
+                    raise Cancelled()
+        finally:
+            runs.close()  # a Dask back-end cancels what is still queued
+        with self.lock:
+            self.flights.put(fkey, flown)
+        return flown
+
+    def _tracks(self, arch, bkey: str, skey: str, traj):
+        with self.lock:
+            hit = self.tracks.get_fresh((bkey, skey))
+        if hit is None:
+            hit = study.battery_tracks(arch, traj)
+            self.stats.detected += 1
+            with self.lock:
+                self.tracks.put((bkey, skey), hit)
+        return hit
+
+    def _engage(self, arch, bkey: str, skey: str, traj, tracks, ka: float):
+        """The `engagement.Engagement` of one batch: cached columns where their battery, track and
+        window are unchanged, the other pairs engaged now (`engagement.engage`)."""
+        bats = arch.batteries
+        keys = [(bkey, battery_key(arch.scenario, b, ka), skey) for b in bats]
+        with self.lock:
+            cols = [self.columns.get_fresh(k) or self.columns.get_fresh(self.recent.get_fresh(k[:2])) for k in keys]
+        window = tracks.intercept_window
+        rows = [changed_rows(c, tracks.track_time[:, j], window[:, j]) for j, c in enumerate(cols)]
+        whole = [j for j, r in enumerate(rows) if r.size == len(traj)]
+        parts = [j for j, r in enumerate(rows) if 0 < r.size < len(traj)]
+        fresh = {}
+        if whole:  # one call for every column engaged from scratch (the kernel runs flights in parallel)
+            e = eng_mod.engage(traj, [bats[j] for j in whole], tracks.track_time[:, whole], kill_assessment=ka,
+                               intercept_window=window[:, whole])
+            for c, j in enumerate(whole):
+                fresh[j] = Column(tracks.track_time[:, j].copy(), window[:, j].copy(),
+                                  {f: getattr(e, f)[:, c].copy() for f in COLUMN_FIELDS})
+        for j in parts:
+            r = rows[j]
+            e = eng_mod.engage(traj.subset(r), [bats[j]], tracks.track_time[r, j], kill_assessment=ka,
+                               intercept_window=window[r][:, [j]])
+            out = {f: v.copy() for f, v in cols[j].out.items()}
+            for f in COLUMN_FIELDS:
+                out[f][r] = getattr(e, f)[:, 0]
+            fresh[j] = Column(tracks.track_time[:, j].copy(), window[:, j].copy(), out)
+        self.stats.engaged_pairs += sum(r.size for r in rows)
+        self.stats.reused_pairs += sum(len(traj) - r.size for r in rows)
+        with self.lock:
+            for j, col in fresh.items():
+                self.columns.put(keys[j], col)
+            for k in keys:
+                self.recent.put(k[:2], k)
+        cols = [fresh.get(j, c) for j, c in enumerate(cols)]
+        return assemble(cols, bats, window, ka, traj.models)
+
     def _engaged(self, arch, built: Built, area: str, progress, cancelled) -> AreaEngagements:
-        akey = _digest("engaged", scen.dump(built.full), area, built.grid_deg)
+        akey = digest("engaged", scen.dump(built.full), area, built.grid_deg)
         with self.lock:
             hit = self.engagements.get_fresh(akey)
         if hit is not None:
             return hit
-        from ..trajectory import AimError
-
         if progress:
             progress(0, 1, f"{area}: preparing flights")
         lat_c, lon_c, batches = study.footprint_batches(arch, area, built.grid_deg)
-        fkey = threat_key(built.full, area, built.grid_deg)
-        with self.lock:
-            flown = self.flights.get_fresh(fkey)
-        fresh = flown is None
-        flown = [None] * len(batches) if fresh else flown
-        out, total = [], sum(b.cells.size for b in batches)
-        done = 0
+        flown = self._flown(arch, built, area, batches, progress, cancelled)
+        fkey, skey = threat_key(built.full, area, built.grid_deg), sensor_key(built.full)
+        ka = float(built.full.engagement.kill_assessment_s)
+        out, total, done = [], sum(b.cells.size for b in batches), 0
         for i, batch in enumerate(batches):
             if cancelled():
                 raise Cancelled()
-            if fresh:
-                try:
-                    flown[i] = study.fly(arch, batch.threat, batch.launch_lat, batch.launch_lon, batch.lat, batch.lon,
-                                         unreachable="skip")
-                except AimError:  # the class cannot fly any of these pairs in this shape
-                    flown[i] = False
             traj = flown[i]
             if traj is not False and len(traj):
-                e, _ = study.engage_flights(arch, traj)
+                bkey = f"{fkey}/{i}"
+                e = self._engage(arch, bkey, skey, traj, self._tracks(arch, bkey, skey, traj), ka)
                 out.append((batch.cells[traj.pair_index], e, study.allowed_batteries(arch, e)))
             done += batch.cells.size
             if progress:
-                progress(done, total, f"{area}: {'flying and engaging' if fresh else 'engaging'}")
-        if fresh:
-            with self.lock:
-                self.flights.put(fkey, flown)
+                progress(done, total, f"{area}: engaging")
         pts = scen.launch_points(built.full, area)
         n_flights = sum(len(c) for c, _, _ in out)
         eng = AreaEngagements(lat_c, lon_c, out, tuple(built.full.launch_areas[area].threats), tuple(pts.names),

@@ -6,7 +6,8 @@ Routes (everything else is 404; no file outside ``static/`` is ever served):
   (Tornado's `StaticFileHandler` refuses paths leaving the folder).
 - ``GET /api/options``: built-in scenarios, profiles, cooperation options, control ranges, the
   scenario the command was started with. ``GET /api/layers``: borders and cities.
-- ``POST /api/describe`` (controls): the base scenario's batteries, radars and launch areas.
+- ``POST /api/describe`` (controls): the base scenario's batteries (with the interceptor each
+  fires and the interceptors it may be given), radars and launch areas.
 - ``POST /api/upload`` (TOML text): ``{"status": "ok", "id"}`` or ``{"status": "invalid",
   "control": "upload", "message"}`` with the messages of ``shieldsim validate``.
 - ``POST /api/compute`` (controls): ``{"status": "done", "result"}`` when cached, else
@@ -14,6 +15,9 @@ Routes (everything else is 404; no file outside ``static/`` is ever served):
   is cancelled; ``{"status": "invalid", "control", "message"}`` for bad input.
 - ``POST /api/timeline`` (``{controls, city: {name, lat, lon}}``): the city's engagement timeline
   per launch area (`timeline.city_timeline`).
+- ``POST /api/deterrent`` (``{controls, variant}``): the deterrent view of the scenario on screen
+  (`deterrent_view.DeterrentViews`): ICBM/SLBM tracks to North America and the engageable
+  flight x battery pairs under a sensor variant.
 - ``GET /api/job/<id>``: ``{"status": "running", "done", "total", "stage"}``, then ``done`` with the
   result, ``cancelled`` or ``failed`` (with ``message``).
 - ``GET /download/<key>/<file>``: ``scenario.toml`` (the scenario on screen), ``figures.csv``,
@@ -40,6 +44,7 @@ import tornado.web
 
 from . import controls as ctl
 from . import layers
+from .deterrent_view import DeterrentViews
 from .engine import Cancelled, Engine, Result
 
 STATIC = Path(str(resources.files("shieldsim") / "explore" / "static"))
@@ -71,15 +76,17 @@ class Job:
 
 
 class State:
-    """The application's state: uploads, engine, jobs, and the thread pools."""
+    """The application's state: uploads, engine, deterrent views, jobs, and the thread pools.
+    ``executor``: the `parallel.Executor` the engine flies flight batches on (None: this process)."""
 
     def __init__(self, initial_scenario: str = "epaa-2018", initial_grid_deg: float = 1.0,
-                 initial_threat_area: str = "all"):
+                 initial_threat_area: str = "all", executor=None):
         self.initial_scenario = initial_scenario
         self.initial_grid_deg = initial_grid_deg
         self.initial_threat_area = initial_threat_area
         self.uploads = ctl.Uploads()
-        self.engine = Engine()
+        self.engine = Engine(executor=executor)
+        self.deterrent = DeterrentViews()
         self.jobs: dict[str, Job] = {}
         self.ids = itertools.count(1)
         self.compute_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="explore-compute")
@@ -256,7 +263,9 @@ class Describe(Base):
             return self.send({"status": "invalid", "control": err.control, "message": err.message})
         self.send({"status": "ok", "name": sc.name, "title": sc.title, "batteries": list(sc.batteries),
                    "radars": list(sc.radars), "launch_areas": list(sc.launch_areas),
-                   "reference_ranges_km": {n: r.reference_range_km for n, r in sc.radars.items()}})
+                   "reference_ranges_km": {n: r.reference_range_km for n, r in sc.radars.items()},
+                   "battery_interceptors": {n: b.interceptor for n, b in sc.batteries.items()},
+                   "interceptor_choices": ctl.interceptor_choices(sc)})
 
 
 class Upload(Base):
@@ -305,6 +314,29 @@ class Timeline(Base):
         loop = asyncio.get_running_loop()
         try:
             out = await loop.run_in_executor(self.state.figure_pool, city_timeline, built, city["name"][:80], lat, lon)
+        except Exception as err:  # never stop the server: report on the page
+            return self.send({"status": "failed", "message": f"{type(err).__name__}: {err}"})
+        self.send({"status": "ok", **out})
+
+
+class Deterrent(Base):
+    async def post(self):
+        from .deterrent_view import VARIANTS
+
+        try:
+            body = self.json_body()
+            if not isinstance(body, dict):
+                raise ctl.ControlError("deterrent", "allowed: {controls, variant}")
+            variant = body.get("variant") or "cue-as-track"
+            if variant not in VARIANTS:
+                raise ctl.ControlError("deterrent_variant", f"unknown sensor variant {variant!r}; allowed: {', '.join(VARIANTS)}")
+            c = ctl.parse(body.get("controls") or {})
+            built = ctl.build(c, self.state.uploads)
+        except ctl.ControlError as err:
+            return self.send({"status": "invalid", "control": err.control, "message": err.message})
+        loop = asyncio.get_running_loop()
+        try:
+            out = await loop.run_in_executor(self.state.figure_pool, self.state.deterrent.compute, built, variant, c.profile)
         except Exception as err:  # never stop the server: report on the page
             return self.send({"status": "failed", "message": f"{type(err).__name__}: {err}"})
         self.send({"status": "ok", **out})
@@ -366,6 +398,7 @@ def make_app(state: State) -> tornado.web.Application:
         (r"/api/compute", Compute, s),
         (r"/api/job/([0-9]+)", JobStatus, s),
         (r"/api/timeline", Timeline, s),
+        (r"/api/deterrent", Deterrent, s),
         (r"/download/([0-9a-f]+)/([a-z.]+)", Download, s),
     ], default_handler_class=NotFound, default_handler_args=s, compress_response=True)
 
@@ -373,13 +406,14 @@ def make_app(state: State) -> tornado.web.Application:
 class Server:
     """The explorer's HTTP server on ``host``:``port`` (0 = a free port), whose page starts with
     ``scenario``, ``grid_deg`` and ``threat_area``; `start` runs it in a background thread (tests,
-    benchmarks), `serve_forever` in this one (the command)."""
+    benchmarks), `serve_forever` in this one (the command). ``executor``: a `parallel.Executor`
+    for the flights (None: in this process), closed by whoever opened it."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, scenario: str = "epaa-2018", grid_deg: float = 1.0,
-                 threat_area: str = "all"):
+                 threat_area: str = "all", executor=None):
         from tornado.netutil import bind_sockets
 
-        self.state = State(scenario, grid_deg, threat_area)
+        self.state = State(scenario, grid_deg, threat_area, executor)
         self.sockets = bind_sockets(port, address=host)
         self.host = host
         self.port = self.sockets[0].getsockname()[1]

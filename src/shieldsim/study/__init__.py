@@ -17,17 +17,18 @@ study.coverage(...)``):
 
 | module | holds |
 |---|---|
-| `architecture` | `Architecture`, reach tables (`ReachCache`, keyed by `kinematic_key`), `reachable`, `provenance` |
+| `architecture` | `Architecture`, reach tables (`ReachCache`, keyed by the class's `flight_missile`), `reachable`, `provenance` |
 | `tracks` | `Tracks`, `battery_tracks`, `engage_flights`, `first_flight_facts`, sensor variants |
 | `sectors` | sector matching, `responsible`, `allowed_batteries` |
-| `flights` | `fly` (flights memoised in a bounded `FlightCache`), `fly_within_reach`, `scenario_flights`, `SelectionError` |
+| `flights` | `fly` (through the current `FlightCache`, if any), `fly_within_reach`, `scenario_flights`, `SelectionError` |
 | `raid_table` | `scenario_engagement_table` (the [engagement] table of a raid) |
 | `coverage_study` | flight batches, `footprints`, `CoverageResult`, `coverage_many`, `coverage` |
 | `options` | `COOPERATION_OPTIONS`, `OptionsComparison`, `compare_options` |
 | `deterrent_study` | `DeterrentConfig`, `DeterrentStudy`, `ShipSweep`, `deterrent_study`, `deterrent_shapes` |
+| `flight_cache` | `FlightCache`, `sharing`, `flight_missile`: aimed flights shared by content (`assess`, ensemble members) |
 
 Inner layers (import-linter): `deterrent_study | options | raid_table` > `coverage_study` >
-`flights | sectors | tracks` > `architecture`.
+`flights | sectors | tracks` > `architecture` > `flight_cache`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from .architecture import (
     MIN_RANGE_M,
     Architecture,
     ReachCache,
-    kinematic_key,
     provenance,
     reach_table,
     reach_tables,
@@ -73,8 +73,8 @@ from .deterrent_study import (
 )
 from .architecture import _REACH_CACHE as _REACH_CACHE  # tests clear it
 from .tracks import _variant_arch as _variant_arch  # tests check the variants' networks
-from .flights import FLIGHT_CACHE_BYTES, FlightCache, SelectionError, fly, fly_within_reach, scenario_flights
-from .flights import _FLIGHTS as _FLIGHTS  # tests clear it
+from .flight_cache import FlightCache, flight_missile
+from .flights import SelectionError, fly, fly_within_reach, scenario_flights
 from .options import COOPERATION_OPTIONS, OptionsComparison, compare_options
 from .raid_table import scenario_engagement_table
 from .sectors import allowed_batteries, point_territory, responsible, sector_names, sector_order, sector_sides
@@ -84,6 +84,7 @@ from .tracks import (
     Tracks,
     battery_tracks,
     engage_flights,
+    engagement_inputs,
     first_flight_facts,
     track_times,
     variant_track_times,
@@ -92,14 +93,14 @@ from .tracks import (
 
 __all__ = [
     "AZIMUTH_STEP_DEG", "COOPERATION_OPTIONS", "COVERAGE_METHODS", "DEFAULT_STEP_S", "DETERRENT_PHASES",
-    "FLIGHT_CACHE_BYTES", "FLIGHT_SHAPES", "FORWARD_RADAR", "MIN_RANGE_M", "SENSOR_VARIANTS",
-    "SHAPE_APOGEE_FRACTION", "SHAPE_CONVENTION_SOURCE", "Architecture", "CoverageResult", "DeterrentConfig",
-    "DeterrentShapes", "DeterrentStudy", "FlightBatch", "FlightCache", "OptionsComparison", "ReachCache",
-    "SelectionError", "ShipSweep", "Tracks", "allowed_batteries", "battery_tracks", "compare_options", "coverage",
-    "coverage_many", "deterrent_flights", "deterrent_shapes", "deterrent_study", "difference_figure",
-    "draw_architecture", "engage_flights", "first_flight_facts", "fly", "fly_within_reach", "footprint",
-    "footprint_batches", "footprint_figure", "footprints", "kinematic_key", "point_territory", "provenance",
-    "reach_table", "reach_tables", "reachable", "responsible", "run_batch", "same_threats",
-    "scenario_engagement_table", "scenario_flights", "sector_names", "sector_order", "sector_sides",
-    "ship_engageable", "track_times", "variant_track_times", "variant_tracks",
+    "FLIGHT_SHAPES", "FORWARD_RADAR", "MIN_RANGE_M", "SENSOR_VARIANTS", "SHAPE_APOGEE_FRACTION",
+    "SHAPE_CONVENTION_SOURCE", "Architecture", "CoverageResult", "DeterrentConfig", "DeterrentShapes",
+    "DeterrentStudy", "FlightBatch", "FlightCache", "OptionsComparison", "ReachCache", "SelectionError", "ShipSweep", "Tracks",
+    "allowed_batteries", "battery_tracks", "compare_options", "coverage", "coverage_many", "deterrent_flights",
+    "deterrent_shapes", "deterrent_study", "difference_figure", "draw_architecture", "engage_flights",
+    "engagement_inputs", "first_flight_facts", "flight_missile", "fly", "fly_within_reach", "footprint",
+    "footprint_batches", "footprint_figure",
+    "footprints", "point_territory", "provenance", "reach_table", "reach_tables", "reachable", "responsible",
+    "run_batch", "same_threats", "scenario_engagement_table", "scenario_flights", "sector_names", "sector_order",
+    "sector_sides", "ship_engageable", "track_times", "variant_track_times", "variant_tracks",
 ]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import scenario as scen
+from .flight_cache import flight_missile
 
 
 AZIMUTH_STEP_DEG = 5.0
@@ -49,7 +50,7 @@ class Architecture:
 
 
 class ReachCache(OrderedDict):
-    """Reach tables (`reach_table`) by (class (`kinematic_key`), launch point, models), least recently used first,
+    """Reach tables (`reach_table`) by (class without its cross-sections (`flight_missile`), point, models), least recently used first,
     holding at most ``maxsize`` tables (72 floats each; 4096 tables are about 2.4 MB). Shared by
     every architecture that flies the same class under the same models (the cooperation options
     and phases of one study reuse each other's tables), so it is one instance, `_REACH_CACHE`,
@@ -75,17 +76,9 @@ _REACH_CACHE = ReachCache()
 
 
 def _reach_key(missile, lat: float, lon: float, models) -> tuple:
-    return (kinematic_key(missile), round(lat, 9), round(lon, 9), models)
-
-
-def kinematic_key(missile):
-    """The class as its flights see it: ``missile`` with its radar cross-sections (``rcs``,
-    ``body_rcs``, which only label the flights for the radars) set to 1 m^2, so two classes that
-    differ only in what the radars see share reach tables (an ensemble member drawing only a
-    cross-section reuses the tables of the member before it)."""
-    from dataclasses import replace
-
-    return replace(missile, rcs=1.0, body_rcs=1.0)
+    """The classes' flight parameters (radar cross-sections left out: they do not change the
+    reach, e.g. under a profile that sets them), the point and the models."""
+    return (flight_missile(missile), round(lat, 9), round(lon, 9), models)
 
 
 def reach_table(missile, lat: float, lon: float, models) -> np.ndarray:

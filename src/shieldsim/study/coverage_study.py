@@ -16,7 +16,7 @@ from .. import scenario as scen
 from .architecture import DEFAULT_STEP_S, Architecture, provenance, reachable
 from .flights import fly
 from .sectors import allowed_batteries
-from .tracks import engage_flights
+from .tracks import engage_flights, engagement_inputs
 
 
 COVERAGE_METHODS = ("fast", "exact")
@@ -88,7 +88,9 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
               kind: str | None = None, method: str = "fast"):
     """Fly one batch once and reduce it to the grid for every architecture: returns the list of
     `coverage.CellSummary` (one per architecture) and the number of pairs the class could not
-    fly in the asked shape. ``method``: "fast" or "exact" (`COVERAGE_METHODS`)."""
+    fly in the asked shape. ``method``: "fast" or "exact" (`COVERAGE_METHODS`). Architectures
+    whose batteries, networks and kill assessment are equal (`tracks.engagement_inputs`) share
+    one tracking and engagement of the batch."""
     from ..coverage import empty_summary, summarise_cells
     from ..trajectory import AimError
 
@@ -97,11 +99,23 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
                    kind=kind, unreachable="skip")
     except AimError:  # the class cannot fly any of these pairs in this shape
         return [empty_summary(n_cells) for _ in archs], batch.cells.size
-    out = []
+    out, engaged = [], []  # (engagement inputs, engagement) of this batch: equal inputs engage once
     for a in archs:
-        e, _ = engage_flights(a, traj, method=method)
+        inputs = engagement_inputs(a)
+        e = next((e for k, e in engaged if _equal(k, inputs)), None)
+        if e is None:
+            e, _ = engage_flights(a, traj, method=method)
+            engaged.append((inputs, e))
         out.append(summarise_cells(batch.cells[traj.pair_index], n_cells, e, allowed_batteries(a, e)))
     return out, batch.cells.size - len(traj)
+
+
+def _equal(a, b) -> bool:
+    """a == b, False where the comparison is not a plain truth value (arrays inside)."""
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
 
 
 def footprints(archs: list[Architecture], area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,

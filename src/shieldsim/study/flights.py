@@ -1,21 +1,12 @@
 """Threat flights of a scenario: aim its classes from launch points at targets within reach.
-
-`fly` memoises its flights in one bounded `FlightCache` per process, keyed by everything the
-flights depend on (the aiming function, the class's figures, the models, the shape, the step and
-the launch and target points): a study that flies the same pairs of the same class again (an uncertainty-ensemble member
-that drew no new figure of that class, a claims ledger evaluating profiles that leave the threats
-alone) gets the flights already aimed instead of aiming them again. Aiming is deterministic, so
-the flights are the same either way.
 """
 
 from __future__ import annotations
 
-import copy
-from collections import OrderedDict
-
 import numpy as np
 
 from .. import scenario as scen
+from . import flight_cache
 from .architecture import DEFAULT_STEP_S, MIN_RANGE_M, Architecture, reach_tables, reachable
 
 
@@ -24,7 +15,8 @@ def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step:
     """Aim the scenario's threat class ``threat`` from (lat, lon) at targets (rad, arrays);
     kind and apogee (m, for lofted/depressed shapes) from the scenario unless given. With
     ``unreachable="skip"`` pairs the class cannot fly in that shape are left out
-    (``Aim.pair_index`` lists the kept)."""
+    (``Aim.pair_index`` lists the kept). Inside `flight_cache.sharing` (and without
+    ``labels``) flights already aimed with the same content are reused."""
     from ..trajectory import aim
 
     spec = arch.scenario.threats[threat]
@@ -34,70 +26,24 @@ def fly(arch: Architecture, threat: str, lat, lon, target_lat, target_lon, step:
     elif apogee is None and spec.apogee_km is not None:
         apogee = spec.apogee_km * 1e3
     missile = arch.missiles[threat]
-    key = (aim, missile, arch.models, kind, _array_key(apogee), float(step), unreachable,
-           *(_array_key(x) for x in (lat, lon, target_lat, target_lon)),
-           None if labels is None else tuple(np.asarray(labels).ravel().tolist()))
-    traj = _FLIGHTS.flights(key)
-    if traj is None:
-        traj = aim(lat, lon, target_lat, target_lon, missile, arch.models, kind=kind, apogee=apogee,
-                   sample_step=step, labels=labels, unreachable=unreachable)
-        _FLIGHTS.keep(key, traj)
-    return copy.copy(traj)  # the caller may set attributes (labels) without touching the cached flights
+    cache = flight_cache.current() if labels is None else None
+    if cache is None:
+        return aim(lat, lon, target_lat, target_lon, missile, arch.models, kind=kind, apogee=apogee,
+                   sample_step=step, unreachable=unreachable, labels=labels)
+    key = cache.key(missile, arch.models, kind, apogee, step, unreachable, lat, lon, target_lat, target_lon)
+    found = cache.get(key, missile)
+    if found is not None:
+        return found
+    from ..trajectory import AimError
 
-
-FLIGHT_CACHE_BYTES = 512 * 2**20
-"""Most bytes of flights `fly` keeps per process (a member's coverage flights at a 4-degree grid
-are some 50 MB; at 1 degree a member's flights do not fit and only the smaller batches are kept)."""
-
-
-class FlightCache(OrderedDict):
-    """Flights (`trajectory.Aim`) by `fly`'s key, least recently used first, holding at most
-    ``max_bytes`` of arrays (values are (flights, bytes)); a set of flights larger than that is
-    not kept."""
-
-    def __init__(self, max_bytes: int = FLIGHT_CACHE_BYTES):
-        super().__init__()
-        self.max_bytes = max_bytes
-        self.bytes = 0
-
-    def flights(self, key):
-        """The flights kept under ``key`` (None if not kept)."""
-        hit = super().get(key)
-        if hit is None:
-            return None
-        self.move_to_end(key)
-        return hit[0]
-
-    def keep(self, key, traj) -> None:
-        """Keep ``traj`` under ``key``, dropping the least recently used beyond ``max_bytes``."""
-        size = _nbytes(traj)
-        if size > self.max_bytes or key in self:
-            return
-        self[key] = (traj, size)
-        self.bytes += size
-        while self.bytes > self.max_bytes:
-            _, (_, old) = self.popitem(last=False)
-            self.bytes -= old
-
-    def clear(self) -> None:
-        super().clear()
-        self.bytes = 0
-
-
-def _nbytes(traj) -> int:
-    """Bytes of the arrays of a trajectory."""
-    return int(sum(v.nbytes for v in vars(traj).values() if isinstance(v, np.ndarray)))
-
-
-def _array_key(x):
-    """A hashable, exact key of a number or an array of numbers (None stays None)."""
-    if x is None:
-        return None
-    a = np.ascontiguousarray(np.asarray(x, dtype=float))
-    return (a.shape, a.tobytes())
-
-
-_FLIGHTS = FlightCache()
+    try:
+        out = aim(lat, lon, target_lat, target_lon, missile, arch.models, kind=kind, apogee=apogee,
+                  sample_step=step, unreachable=unreachable)
+    except AimError as err:
+        cache.put(key, err)
+        raise
+    cache.put(key, out)
+    return out
 
 
 def fly_within_reach(arch: Architecture, threat: str, lat, lon, target_lat, target_lon,

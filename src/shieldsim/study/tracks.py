@@ -86,13 +86,28 @@ def engage_flights(arch: Architecture, traj, kill_assessment: float | None = Non
     intercept window; ``method`` "fast" or "exact", `engagement.METHODS`) N flights with the
     architecture's batteries: the path every study command uses. ``kill_assessment`` (s) defaults
     to the scenario's ``engagement.kill_assessment_s``. Returns (`engagement.Engagement`, `Tracks`)."""
-    from ..engagement import DEFAULT_KILL_ASSESSMENT, engage
+    from ..engagement import engage
 
     t = battery_tracks(arch, traj, networks)
-    ka = kill_assessment if kill_assessment is not None else \
-        getattr(getattr(arch.scenario, "engagement", None), "kill_assessment_s", DEFAULT_KILL_ASSESSMENT)
+    ka = kill_assessment if kill_assessment is not None else _kill_assessment(arch)
     return engage(traj, arch.batteries, t.track_time, kill_assessment=ka, intercept_window=t.intercept_window,
                   method=method), t
+
+
+def _kill_assessment(arch: Architecture) -> float:
+    from ..engagement import DEFAULT_KILL_ASSESSMENT
+
+    return getattr(getattr(arch.scenario, "engagement", None), "kill_assessment_s", DEFAULT_KILL_ASSESSMENT)
+
+
+def engagement_inputs(arch: Architecture) -> tuple:
+    """Everything of ``arch`` that `engage_flights` (with its defaults) reads: its batteries, the
+    network each fires on, those networks and the kill-assessment time. Two architectures with
+    equal inputs engage the same flights identically (e.g. separate systems and sectors, which
+    differ only in who may fire, `allowed_batteries`)."""
+    used = dict.fromkeys(arch.battery_networks)
+    return (list(arch.batteries), list(arch.battery_networks), {n: arch.networks.get(n) for n in used},
+            _kill_assessment(arch))
 
 
 def first_flight_facts(tracks) -> dict:

@@ -38,7 +38,7 @@ import numpy as np
 from ..earth import SPHERE, geodesic_inverse
 from ..kepler import apoapsis, flight_path_angle
 from ..missile import Missile, boost_profile, min_energy_gamma, run_boost, vacuum_range_inertial
-from .boosted import Aim, _evaluate, _safe_inverse, boosted_trajectories, max_range
+from .boosted import Aim, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, max_range
 from .flight import DRAG_CEILING, Models
 from .kernels import _table_argmin
 
@@ -232,11 +232,32 @@ def _initial_controls(missile, drag, distance, kind, apogee):
 def _flown(problem: AimProblem, sel, xs, free_models: Models):
     """Fly the pairs ``sel`` with controls xs (k, 3) (boost under the problem's models, free
     flight under ``free_models``): ((k, 3) [distance m, initial heading rad, apogee m] of the
-    impact as seen from the launch point, the `_evaluate` dict)."""
+    impact as seen from the launch point, the `_evaluate` dict). Minimum-energy flights need no
+    apogee: its column is 0 (and the vacuum flights are flown to their impact only)."""
+    shaped = problem.kind != "minimum-energy"
     e = _evaluate(problem.missile, problem.acc, problem.lat[sel], problem.lon[sel], xs[:, 0], xs[:, 1], xs[:, 2],
-                  problem.models, free_models)
+                  problem.models, free_models, need_apogee=shaped)
+    return _measured(problem, sel, e), e
+
+
+def _measured(problem: AimProblem, sel, e):
+    """(k, 3) [distance m, initial heading rad, apogee m (0 for minimum-energy)] of the impacts
+    of the `_evaluate` dict ``e`` of the pairs ``sel``, as seen from their launch points."""
     d_i, az_i = _safe_inverse(problem.lat[sel], problem.lon[sel], e, problem.models.earth)
-    return np.stack([d_i, az_i, e["apogee_alt"]], axis=1), e
+    return np.stack([d_i, az_i, e["apogee_alt"] if problem.kind != "minimum-energy" else np.zeros_like(d_i)],
+                    axis=1)
+
+
+def _flown_drag_and_vacuum(problem: AimProblem, sel, xs):
+    """`_flown` of the pairs ``sel`` at controls xs twice from one boost: the free flight with
+    drag (the problem's models) and in vacuum. Returns (measured with drag, its `_evaluate`
+    dict, measured in vacuum, its dict)."""
+    shaped = problem.kind != "minimum-energy"
+    boost = _boost_states(problem.missile, problem.acc, problem.lat[sel], problem.lon[sel], xs[:, 0], xs[:, 1],
+                          xs[:, 2], problem.models)
+    e_drag = _free_flights(problem.missile, boost, problem.models, problem.models, need_apogee=shaped)
+    e_vac = _free_flights(problem.missile, boost, problem.models, problem.vacuum, need_apogee=shaped)
+    return _measured(problem, sel, e_drag), e_drag, _measured(problem, sel, e_vac), e_vac
 
 
 def _residual(problem: AimProblem, state: AimState, sel, xs, full_s):
@@ -244,6 +265,12 @@ def _residual(problem: AimProblem, state: AimState, sel, xs, full_s):
     (m), and the shaping condition (micro-radians of flight-path angle from minimum energy, the
     cutoff's distance from 1 where ``full_s``, or the apogee error in m); the `_evaluate` dict."""
     m, e = _flown(problem, sel, xs, state.free_models)
+    return _residual_of(problem, state, sel, xs, full_s, m, e), e
+
+
+def _residual_of(problem: AimProblem, state: AimState, sel, xs, full_s, m, e):
+    """The residuals of `_residual` from flights already flown: measured m (k, 3) (`_flown`,
+    under state.free_models) and their `_evaluate` dict e."""
     m = m + state.offset[sel]
     r = np.empty((xs.shape[0], 3))
     r[:, 0] = m[:, 0] - problem.dist[sel]
@@ -252,7 +279,7 @@ def _residual(problem: AimProblem, state: AimState, sel, xs, full_s):
         r[:, 2] = np.where(full_s, (xs[:, 2] - 1.0) * 1e6, e["g"] * 1e6)
     else:
         r[:, 2] = m[:, 2] - problem.h_t[sel]
-    return r, e
+    return r
 
 
 def _done(problem: AimProblem, r, full_s):
@@ -263,16 +290,17 @@ def _done(problem: AimProblem, r, full_s):
 
 def _true_residual(problem: AimProblem, state: AimState, sel):
     """Residuals of the flights ``sel`` flown with drag (into state.true_r, their times into
-    state.flight_time); (True where the miss is met, the flown (k, 3) as in `_flown`)."""
+    state.flight_time); (True where the miss is met, the flown (k, 3) as in `_flown`, and the
+    same flights' free flight in vacuum: its (k, 3) and `_evaluate` dict)."""
     dist, az_t = problem.dist[sel], problem.az_t[sel]
-    m_drag, e = _flown(problem, sel, state.x[sel], problem.models)
+    m_drag, e, m_vac, e_vac = _flown_drag_and_vacuum(problem, sel, state.x[sel])
     state.true_r[sel] = np.stack([m_drag[:, 0] - dist, dist * np.angle(np.exp(1j * (m_drag[:, 1] - az_t))),
                                   m_drag[:, 2] - problem.h_t[sel]], axis=1)
     state.flight_time[sel] = e["flight_time"]
     good = np.hypot(state.true_r[sel, 0], state.true_r[sel, 1]) < AIM_TOL
     if problem.kind != "minimum-energy":
         good &= np.abs(state.true_r[sel, 2]) < APOGEE_TOL
-    return good, m_drag
+    return good, m_drag, m_vac, e_vac
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,7 +394,7 @@ def _newton_iteration(problem: AimProblem, state: AimState, act, r, trust):
             state.have[s_] = False
 
 
-def _newton(problem: AimProblem, state: AimState, sel, keep_jac=False, secant=None):
+def _newton(problem: AimProblem, state: AimState, sel, keep_jac=False, secant=None, start=None):
     """Newton iterations with a trust region on the pairs ``sel`` (updates the state); returns
     the residuals (N, 3) (NaN outside ``sel``).
 
@@ -375,13 +403,17 @@ def _newton(problem: AimProblem, state: AimState, sel, keep_jac=False, secant=No
     Jacobian; accepted steps update it with Broyden's rank-one formula (controls scaled by
     `_LIMIT`), so most iterations cost one flight per pair instead of four. ``secant``: (pairs,
     step taken to their x, residual before that step) to update their Jacobians with once the
-    residual at x is known."""
+    residual at x is known. ``start``: the residuals (k, 3) at state.x[sel] when already known
+    (then state.ft[sel] must be too), saving their flights."""
     n = problem.n
     if not keep_jac:
         state.have[sel] = False
     r = np.full((n, 3), np.nan)
-    r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel])
-    state.ft[sel] = e0["flight_time"]
+    if start is None:
+        r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel])
+        state.ft[sel] = e0["flight_time"]
+    else:
+        r[sel] = start
     if secant is not None:
         _broyden(state, *secant, r[secant[0]])
     trust = np.ones(n)
@@ -488,27 +520,29 @@ def _solve(problem: AimProblem, state: AimState):
     where the offsets do not settle. Returns (converged (N,) bool, residuals (N, 3))."""
     models = problem.models
     work = np.arange(problem.n)
-    for _outer in range(3):
-        r = _warm_newton(problem, state, work) if _outer == 0 else _newton(problem, state, work)
-        if not models.drag:
-            break
-        # re-measure the drag offsets at the current controls; stop where the true miss is met
-        ok_true, m_drag = _true_residual(problem, state, work)
-        m_vac, _ = _flown(problem, work, state.x[work], problem.vacuum)
-        state.offset[work] = m_drag - m_vac
-        state.offset[work, 1] = np.angle(np.exp(1j * state.offset[work, 1]))
-        work = work[~ok_true]
-        if work.size == 0:
-            break
+    r = _warm_newton(problem, state, work)
     if not models.drag:
         return _done(problem, r, state.full), r
+    for _outer in range(3):
+        # re-measure the drag offsets at the current controls; stop where the true miss is met
+        ok_true, m_drag, m_vac, e_vac = _true_residual(problem, state, work)
+        state.offset[work] = m_drag - m_vac
+        state.offset[work, 1] = np.angle(np.exp(1j * state.offset[work, 1]))
+        # the offsets shift the residuals by a constant: the Jacobians hold, and the residuals at
+        # x are the vacuum flights just flown plus the new offsets
+        start = _residual_of(problem, state, work, state.x[work], state.full[work], m_vac, e_vac)
+        state.ft[work] = e_vac["flight_time"]
+        start, work = start[~ok_true], work[~ok_true]
+        if work.size == 0 or _outer == 2:
+            break
+        _newton(problem, state, work, keep_jac=True, start=start)
     if work.size:
         # where the drag offsets do not settle (e.g. near the edge of reach, where range is
         # insensitive to the controls), finish with Newton on the flights flown with drag
         state.free_models = models
         state.offset[work] = 0.0
         _newton(problem, state, work)
-        ok_true, _ = _true_residual(problem, state, work)
+        ok_true = _true_residual(problem, state, work)[0]
         work = work[~ok_true]
     ok = np.ones(problem.n, dtype=bool)
     ok[work] = False

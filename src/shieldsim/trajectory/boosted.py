@@ -9,7 +9,6 @@ metres, seconds, m/s.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ from ..earth import fixed_state, geodesic_inverse, inertial_velocity, rotate_abo
 from ..kepler import flight_path_angle
 from ..missile import boost_profile, min_energy_gamma, run_boost, state_angles
 from .flight import Models, Trajectory, fly_states
-from .kernels import _join_samples, _sample_conics
+from .kernels import _impact_vacuum_batch, _join_samples, _sample_boosted
 from .min_energy import golden
 
 
@@ -57,11 +56,21 @@ class Aim(Trajectory):
     kind: str = "minimum-energy"
 
 
-def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_models: Models | None = None):
+def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_models: Models | None = None,
+              need_apogee: bool = True):
     """Fly N full flights (boost under ``models``, then `fly_states` under ``free_models``,
     default the same). Returns a dict of (N,) arrays: impact_lat, impact_lon, burnout state
     (Earth-fixed), flight_time (burnout to impact), apogee_alt, g (inertial burnout flight-path
-    angle minus the minimum-energy angle of the arc flown)."""
+    angle minus the minimum-energy angle of the arc flown). Without ``need_apogee`` a vacuum
+    free flight is flown to its impact only (`kernels._impact_vacuum_batch`) and apogee_alt is
+    NaN."""
+    boost = _boost_states(missile, acc, lat, lon, az, kick, cutoff, models)
+    return _free_flights(missile, boost, models, free_models or models, need_apogee)
+
+
+def _boost_states(missile, acc, lat, lon, az, kick, cutoff, models: Models):
+    """The boosts of `_evaluate`: (ok (N,) bool, inertial burnout r, v (N, 3), Earth-fixed burnout
+    position (NaN where not ok) and velocity (N, 3), burnout time (N,) s)."""
     earth = models.earth
     omega = earth.rotation_rate if models.rotation else 0.0
     t_c = cutoff * missile.burn_time
@@ -70,19 +79,38 @@ def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_mod
     r_in, v_in = res[:, 1:4], res[:, 4:7]
     pos, vel = fixed_state(r_in, v_in, t_c, omega)
     pos[~ok] = np.nan
-    beta = np.full(len(lat), missile.beta)
-    f = fly_states(np.where(ok[:, None], pos, 1.0), np.where(ok[:, None], vel, 0.0), free_models or models, beta)
-    t_imp = t_c + f.flight_time
-    r_imp_fixed = to_ecef(f.impact_lat, f.impact_lon, 0.0, earth)
+    return ok, r_in, v_in, pos, vel, t_c
+
+
+def _free_flights(missile, boost, models: Models, free_models: Models, need_apogee: bool = True):
+    """The free flights of `_evaluate` from the burnout states ``boost`` (`_boost_states` under
+    ``models``), flown under ``free_models``: the `_evaluate` dict."""
+    ok, r_in, v_in, pos, vel, t_c = boost
+    earth = models.earth
+    omega = earth.rotation_rate if models.rotation else 0.0
+    n = ok.size
+    if free_models.drag or need_apogee:
+        beta = np.full(n, missile.beta)
+        f = fly_states(np.where(ok[:, None], pos, 1.0), np.where(ok[:, None], vel, 0.0), free_models, beta)
+        flight_time, impact_lat, impact_lon, apogee_alt = f.flight_time, f.impact_lat, f.impact_lon, f.apogee_alt
+    else:  # the impact alone, in one compiled pass
+        imp = np.empty((n, 3))
+        _impact_vacuum_batch(np.ascontiguousarray(np.where(ok[:, None], pos, 1.0)),
+                             np.ascontiguousarray(np.where(ok[:, None], vel, 0.0)), omega, earth.gm,
+                             earth.equatorial_radius, earth.polar_radius, earth.eccentricity_squared, imp)
+        flight_time, impact_lat, impact_lon = imp[:, 0], imp[:, 1], imp[:, 2]
+        apogee_alt = np.full(n, np.nan)
+    t_imp = t_c + flight_time
+    r_imp_fixed = to_ecef(impact_lat, impact_lon, 0.0, earth)
     r_imp = rotate_about_z(r_imp_fixed, omega * t_imp)  # inertial frame of the launch
     rn = np.linalg.norm(r_in, axis=1)
     ri = np.linalg.norm(r_imp, axis=1)
     with np.errstate(invalid="ignore"):
         psi = np.arccos(np.clip(np.sum(r_in * r_imp, axis=1) / (rn * ri), -1, 1))
     g = flight_path_angle(r_in, v_in) - min_energy_gamma(rn, ri, psi)
-    bad = ~ok | ~np.isfinite(f.flight_time)
-    out = {"impact_lat": f.impact_lat, "impact_lon": f.impact_lon, "flight_time": f.flight_time,
-           "apogee_alt": f.apogee_alt, "g": g, "position": pos, "velocity": vel, "burnout_time": t_c}
+    bad = ~ok | ~np.isfinite(flight_time)
+    out = {"impact_lat": impact_lat, "impact_lon": impact_lon, "flight_time": flight_time,
+           "apogee_alt": apogee_alt, "g": g, "position": pos, "velocity": vel, "burnout_time": t_c}
     for k in ("impact_lat", "impact_lon", "flight_time", "apogee_alt", "g"):
         out[k] = np.where(bad, np.nan, out[k])
     return out
@@ -98,7 +126,7 @@ def max_range(missile, lat, lon, heading, models: Models = Models(), n_grid: int
     grid = np.radians(np.linspace(0.5, 85.0, n_grid))
 
     def ranges(kick):
-        e = _evaluate(missile, acc, lat, lon, heading, kick, np.ones(n), models)
+        e = _evaluate(missile, acc, lat, lon, heading, kick, np.ones(n), models, need_apogee=False)
         d = surface_distance(lat, lon, e["impact_lat"], e["impact_lon"], models.earth)
         return np.where(np.isfinite(e["flight_time"]), d, -1.0)
 
@@ -124,39 +152,53 @@ def _safe_inverse(lat, lon, e, earth):
 _NO_RETURN = "a flight never comes back to the surface with these controls"
 
 
-def _sampled_free_flight(p_end, v_end, models: Models, beta, sample_step: float, max_free_flight):
-    """Free flights from Earth-fixed states (N, 3) (m, m/s) on the grid ``sample_step`` s to
-    impact, sampled on that grid: a `Flight`. In vacuum the impacts come in closed form and the
-    conics are sampled (`kernels._sample_conics`); with drag the flights are flown sampled up to
+def _sampled_drag_flight(p_end, v_end, models: Models, beta, sample_step: float, max_free_flight):
+    """Free flights with drag from Earth-fixed states (N, 3) (m, m/s) on the grid ``sample_step``
+    s to impact, sampled on that grid: a `Flight`. The flights are flown sampled up to
     ``max_free_flight`` (s; probed first when unknown) and flown again where that was too short.
     ValueError where a flight never comes back to the surface."""
-    n = p_end.shape[0]
-    earth = models.earth
-    omega = earth.rotation_rate if models.rotation else 0.0
-    if not models.drag:  # vacuum free flight: impacts in closed form, then the conics sampled
-        f = fly_states(p_end, v_end, models, beta)
-        if not np.all(np.isfinite(f.flight_time)):
-            raise ValueError(_NO_RETURN)
-        m = int(math.floor((float(np.max(f.flight_time)) + sample_step) / sample_step)) + 1
-        spos, svel = np.empty((n, m, 3)), np.empty((n, m, 3))
-        v_in = inertial_velocity(p_end, v_end, omega)
-        _sample_conics(np.ascontiguousarray(p_end), np.ascontiguousarray(v_in), np.ascontiguousarray(f.flight_time),
-                       earth.gm, omega, float(sample_step), spos, svel)
-        f.sample_time, f.position, f.velocity = np.arange(m) * sample_step, spos, svel
-        max_free_flight = float(np.max(f.flight_time))
-    elif max_free_flight is None or not np.isfinite(max_free_flight):
+    if max_free_flight is None or not np.isfinite(max_free_flight):
         probe = fly_states(p_end, v_end, models, beta)
         if not np.all(np.isfinite(probe.flight_time)):
             raise ValueError(_NO_RETURN)
         max_free_flight = float(np.max(probe.flight_time))
-    if models.drag:
-        f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=max_free_flight + sample_step)
+    f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=max_free_flight + sample_step)
     if not np.all(np.isfinite(f.flight_time)):
         raise ValueError(_NO_RETURN)
     if np.any(f.flight_time > max_free_flight + sample_step):  # the bound was too short: sample again
         f = fly_states(p_end, v_end, models, beta, sample_step=sample_step,
                        max_time=float(np.max(f.flight_time)) + sample_step)
     return f
+
+
+def _whole_flights(bpos, bvel, j0, p_end, v_end, models: Models, beta, sample_step: float, max_free_flight):
+    """The free flights from the Earth-fixed states (N, 3) (m, m/s) at the grid points j0 (N,)
+    after launch (a `Flight`, unsampled in vacuum) and the whole flights' samples (N, M, 3)
+    (positions m, velocities m/s; NaN after impact): boost samples bpos/bvel before j0, the free
+    flight's from j0. In vacuum the impacts come in closed form and the conics are sampled
+    straight into the result (`kernels._sample_boosted`); with drag the sampled flights
+    (`_sampled_drag_flight`) are joined to the boost's (`kernels._join_samples`)."""
+    n = p_end.shape[0]
+    earth = models.earth
+    omega = earth.rotation_rate if models.rotation else 0.0
+    kb = bpos.shape[1]
+    if models.drag:
+        f = _sampled_drag_flight(p_end, v_end, models, beta, sample_step, max_free_flight)
+        # the grid ends after the last impact
+        last = min(int(np.ceil(np.max(j0 * sample_step + f.flight_time) / sample_step)) + 1,
+                   kb + f.sample_time.size)
+        pos, vel = np.empty((n, last, 3)), np.empty((n, last, 3))
+        _join_samples(bpos, bvel, j0, np.ascontiguousarray(f.position), np.ascontiguousarray(f.velocity), pos, vel)
+        return f, pos, vel
+    f = fly_states(p_end, v_end, models, beta)
+    if not np.all(np.isfinite(f.flight_time)):
+        raise ValueError(_NO_RETURN)
+    last = int(np.ceil(np.max(j0 * sample_step + f.flight_time) / sample_step)) + 1
+    pos, vel = np.empty((n, last, 3)), np.empty((n, last, 3))
+    _sample_boosted(bpos, bvel, j0, np.ascontiguousarray(p_end),
+                    np.ascontiguousarray(inertial_velocity(p_end, v_end, omega)),
+                    np.ascontiguousarray(f.flight_time), earth.gm, omega, float(sample_step), pos, vel)
+    return f, pos, vel
 
 
 def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Models = Models(), launch_time=0.0,
@@ -187,15 +229,8 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
     bo_pos, bo_vel = fixed_state(res[:, 1:4], res[:, 4:7], t_c, omega)
     p_end, v_end = fixed_state(res[:, 7:10], res[:, 10:13], t_end, omega)
     beta = np.full(n, float(missile.beta))
-    f = _sampled_free_flight(p_end, v_end, models, beta, sample_step, max_free_flight)
-    m2 = f.sample_time.size
+    f, pos, vel = _whole_flights(bpos, bvel, j0, p_end, v_end, models, beta, sample_step, max_free_flight)
     impact_time = t_end + f.flight_time
-    # boost samples before j0, free-flight samples from j0, NaN after; the grid ends after the
-    # last impact
-    last = min(int(np.ceil(np.max(impact_time) / sample_step)) + 1, kb + m2)
-    pos = np.empty((n, last, 3))
-    vel = np.empty((n, last, 3))
-    _join_samples(bpos, bvel, j0, np.ascontiguousarray(f.position), np.ascontiguousarray(f.velocity), pos, vel)
     blat, blon, balt, bspeed, bgamma, bhead = state_angles(bo_pos, bo_vel, earth)
     rng = surface_distance(lat, lon, f.impact_lat, f.impact_lon, earth)
     if target_lat is not None:

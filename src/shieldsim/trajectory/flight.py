@@ -9,7 +9,8 @@ instant; with ``rotation`` on the Earth turns beneath it at the model's rotation
   the surface radius, converged below a millimetre).
 * Drag on: above ``DRAG_CEILING`` (100 km) the flight is still the exact conic; below it the
   motion under gravity plus drag, with the air co-rotating with the Earth, is integrated with
-  a classical fourth-order Runge-Kutta step of ``DRAG_STEP`` seconds. Drag acceleration is
+  classical fourth-order Runge-Kutta steps of ``DRAG_STEP`` seconds where drag is strong, longer
+  (up to 1 s) where it is weak (`kernels._drag_step`). Drag acceleration is
   rho |v_air| v_air / (2 beta) with ``beta`` the ballistic coefficient m / (C_D A) in kg/m^2 and
   rho from `shieldsim.atmosphere`. Altitude for the density is the height above the model
   surface along the geocentric radius (within metres of the geodetic height below 100 km).

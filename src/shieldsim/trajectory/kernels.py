@@ -1,6 +1,7 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
-vacuum, RK4 with drag below `DRAG_CEILING`), conic sampling, joining boost and free-flight
-samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
+vacuum, RK4 with drag below `DRAG_CEILING`, its step set by `_drag_step`), the impact alone
+for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling, joining boost and
+free-flight samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
 (m, s, rad, m/s); every kernel writes into caller-provided output arrays. The drag flight
 `_fly_one` reads its model from a packed array (`F_*`) and steps with `integrator.rk4_step`.
 It stays one loop of about 95 lines (over the ~80 of the rest): conic segments above the
@@ -15,185 +16,177 @@ import numpy as np
 from numba import njit, prange
 
 from ..atmosphere import density_from_table
-from ..earth import (
-    ecef_one, fixed_state_one, geodetic_height_one, radial_height_one, surface_distance_one, surface_radius_one,
-)
+from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
 from ..integrator import WORK_ROWS, rk4_step
-from ..kepler import conic_elements, crossing_anomaly, propagate_one, state_at_anomaly
+from ..kepler import conic_elements, propagate_one
+from .vacuum import arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
 
 DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
 
 DRAG_STEP = 0.05
-"""Runge-Kutta step (s) for the flight below `DRAG_CEILING`."""
-
-_SURFACE_ITER = 30
-_SURFACE_TOL = 1e-4  # m
-_GOLDEN = 0.5 * (math.sqrt(5.0) - 1.0)
-
+"""Shortest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (the step where drag is
+strongest; see `_drag_step`)."""
 
 @njit(cache=True)
 def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
     """Follow the conic from (r0, v0) down to height ``alt`` (m) above the ellipsoid: writes the
     state there into r_out, v_out and returns the time taken (s), NaN if the conic never
-    descends through that height. The crossing is found in closed form for a trial surface
-    radius, and the radius refined by fixed-point iteration (converges below 0.1 mm)."""
-    a, e, E0 = conic_elements(r0, v0, gm)
+    descends through that height (`vacuum.arc_descent`: closed form for a trial surface radius,
+    the radius refined by fixed-point iteration below 0.1 mm)."""
+    a, e, e0, s0, c0, rn = arc_elements(r0[0], r0[1], r0[2], v0[0], v0[1], v0[2], gm)
     if math.isnan(a):
         return math.nan
-    rs = surface_radius_one(r0[2] / math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2), a_eq, b_pol)
-    dt = math.nan
-    for _ in range(_SURFACE_ITER):
-        Ec = crossing_anomaly(e, E0, a, rs + alt, True)
-        if math.isnan(Ec):
-            return math.nan
-        dt = state_at_anomaly(r0, v0, gm, a, e, E0, Ec, r_out, v_out)
-        rn = math.sqrt(r_out[0] ** 2 + r_out[1] ** 2 + r_out[2] ** 2)
-        rs_new = surface_radius_one(r_out[2] / rn, a_eq, b_pol)
-        if abs(rs_new - rs) < _SURFACE_TOL:
+    e1, s1, c1 = arc_descent(r0[2], v0[2], a, e, e0, s0, c0, rn, gm, a_eq, b_pol, alt)
+    if math.isnan(e1):
+        return math.nan
+    f, g, fd, gd = arc_coefficients(a, e, s0, c0, rn, gm, s1, c1)
+    for k in range(3):
+        r_out[k] = f * r0[k] + g * v0[k]
+        v_out[k] = fd * r0[k] + gd * v0[k]
+    return max(arc_time(a, e, e0, s0, gm, e1, s1), 0.0)
+
+
+@njit(cache=True)
+def _anomaly_after(a, e, e0, s0, gm, t):
+    """Eccentric anomaly (rad) ``t`` s after e0 (sine s0) on the ellipse (a m, e): Kepler's
+    equation by Newton's method from Danby's starting value."""
+    m = e0 - e * s0 + math.sqrt(gm / (a * a * a)) * t
+    x = m + (0.85 * e if math.sin(m) >= 0.0 else -0.85 * e)
+    for _ in range(60):
+        d = (x - e * math.sin(x) - m) / (1.0 - e * math.cos(x))
+        x -= d
+        if abs(d) < 1e-14 * (1.0 + abs(x)):
             break
-        rs = rs_new
-    return max(dt, 0.0)
-
-
-@njit(cache=True)
-def _apogee(r0, v0, gm, r_out, v_out):
-    """Time (s) to the next apoapsis of the conic from (r0, v0) and the state there; 0 and the
-    initial state if already descending; NaN if not elliptic."""
-    a, e, E0 = conic_elements(r0, v0, gm)
-    if math.isnan(a):
-        return math.nan
-    if E0 >= math.pi:
-        for k in range(3):
-            r_out[k] = r0[k]
-            v_out[k] = v0[k]
-        return 0.0
-    return state_at_anomaly(r0, v0, gm, a, e, E0, math.pi, r_out, v_out)
-
-
-_APOGEE_SAMPLES = 16
-_APOGEE_TOL = 1e-4  # s
-
-
-@njit(cache=True)
-def _height_at(r0, v0, gm, a_eq, f, t, r_out, v_out):
-    """Geodetic height (m) above the ellipsoid (a_eq, f) of the conic from (r0, v0) ``t`` s
-    later, writing the state there (the frame's rotation about z does not change it)."""
-    propagate_one(r0, v0, t, gm, r_out, v_out)
-    return geodetic_height_one(r_out[0], r_out[1], r_out[2], a_eq, f)[1]
+    return x
 
 
 @njit(cache=True)
 def _highest_point(r0, v0, gm, a_eq, f, t_end, r_out, v_out):
     """Time (s) in [0, t_end] at which the conic from (r0, v0) is highest above the ellipsoid
     (semi-major axis a_eq m, flattening f) -- the greatest geodetic height, not the greatest
-    radius -- with the state there in r_out, v_out; NaN if the conic is not elliptic.
-
-    On a sphere (f = 0) this is the apoapsis (or the start, when already descending). On an
-    ellipsoid the surface falls towards the poles, so the highest point lies up to seconds from
-    the apoapsis and metres higher: found by sampling `_APOGEE_SAMPLES` times plus the apoapsis
-    over [0, t_end], then golden-section search between the neighbours of the best sample."""
-    t_apo = _apogee(r0, v0, gm, r_out, v_out)
-    if math.isnan(t_apo) or f == 0.0 or not (t_end > 0.0):
-        if not (t_apo <= t_end):  # apoapsis after the end of the arc: the end is highest
-            propagate_one(r0, v0, t_end, gm, r_out, v_out)
-            return t_end
-        return t_apo
-    rt = np.empty(3)
-    vt = np.empty(3)
-    best_t, best_h = 0.0, -math.inf
-    step = t_end / _APOGEE_SAMPLES
-    for k in range(_APOGEE_SAMPLES + 2):
-        t = k * step if k <= _APOGEE_SAMPLES else t_apo
-        if not (t >= 0.0 and t <= t_end):
-            continue
-        h = _height_at(r0, v0, gm, a_eq, f, t, rt, vt)
-        if h > best_h:
-            best_t, best_h = t, h
-    lo, hi = max(0.0, best_t - step), min(t_end, best_t + step)
-    x1 = hi - _GOLDEN * (hi - lo)
-    x2 = lo + _GOLDEN * (hi - lo)
-    h1 = _height_at(r0, v0, gm, a_eq, f, x1, rt, vt)
-    h2 = _height_at(r0, v0, gm, a_eq, f, x2, rt, vt)
-    for _ in range(200):
-        if hi - lo <= _APOGEE_TOL:
-            break
-        if h1 >= h2:
-            hi, x2, h2 = x2, x1, h1
-            x1 = hi - _GOLDEN * (hi - lo)
-            h1 = _height_at(r0, v0, gm, a_eq, f, x1, rt, vt)
-        else:
-            lo, x1, h1 = x1, x2, h2
-            x2 = lo + _GOLDEN * (hi - lo)
-            h2 = _height_at(r0, v0, gm, a_eq, f, x2, rt, vt)
-    for t, h in ((x1, h1), (x2, h2)):
-        if h > best_h:
-            best_t, best_h = t, h
-    propagate_one(r0, v0, best_t, gm, r_out, v_out)
-    return best_t
+    radius -- with the state there in r_out, v_out (`vacuum.arc_highest`). On a sphere (f = 0)
+    the apoapsis, or the start when already descending, or the end when the apoapsis comes after
+    it. An arc that is not elliptic gives its end."""
+    a, e, e0, s0, c0, rn = arc_elements(r0[0], r0[1], r0[2], v0[0], v0[1], v0[2], gm)
+    if math.isnan(a) or not (t_end > 0.0):
+        t = t_end if t_end > 0.0 else 0.0
+        propagate_one(r0, v0, t, gm, r_out, v_out)
+        return t
+    e1 = _anomaly_after(a, e, e0, s0, gm, t_end)
+    x, sx, cx, _ = arc_highest(r0[0], r0[1], r0[2], v0[0], v0[1], v0[2], gm, a_eq, a_eq * (1.0 - f),
+                               a, e, e0, s0, c0, rn, e1, math.sin(e1), math.cos(e1))
+    fc, g, fd, gd = arc_coefficients(a, e, s0, c0, rn, gm, sx, cx)
+    for k in range(3):
+        r_out[k] = fc * r0[k] + g * v0[k]
+        v_out[k] = fd * r0[k] + gd * v0[k]
+    return min(max(arc_time(a, e, e0, s0, gm, x, sx), 0.0), t_end)
 
 
 @njit(cache=True, parallel=True)
 def _fly_vacuum_batch(r0, v0, gm, a_eq, b_pol, res):
-    """Vacuum flights to impact in closed form; res rows as in `_fly_one`."""
-    f = 1.0 - b_pol / a_eq
+    """Vacuum flights to impact in closed form; res rows as in `_fly_one` (inertial)."""
     for i in prange(r0.shape[0]):
-        out = res[i]
-        dt = _descend_to_altitude(r0[i], v0[i], 0.0, gm, a_eq, b_pol, out[1:4], out[4:7])
-        out[0] = dt
-        if math.isnan(dt):
-            out[:] = math.nan
+        rx, ry, rz, vx, vy, vz = r0[i, 0], r0[i, 1], r0[i, 2], v0[i, 0], v0[i, 1], v0[i, 2]
+        a, e, e0, s0, c0, rn = arc_elements(rx, ry, rz, vx, vy, vz, gm)
+        e1, s1, c1 = arc_descent(rz, vz, a, e, e0, s0, c0, rn, gm, a_eq, b_pol, 0.0)
+        if math.isnan(e1):
+            for k in range(11):
+                res[i, k] = math.nan
             continue
-        vt = np.empty(3)
-        out[7] = _highest_point(r0[i], v0[i], gm, a_eq, f, dt, out[8:11], vt)
+        f, g, fd, gd = arc_coefficients(a, e, s0, c0, rn, gm, s1, c1)
+        res[i, 0] = max(arc_time(a, e, e0, s0, gm, e1, s1), 0.0)
+        res[i, 1], res[i, 2], res[i, 3] = f * rx + g * vx, f * ry + g * vy, f * rz + g * vz
+        res[i, 4], res[i, 5], res[i, 6] = fd * rx + gd * vx, fd * ry + gd * vy, fd * rz + gd * vz
+        x, sx, cx, _ = arc_highest(rx, ry, rz, vx, vy, vz, gm, a_eq, b_pol, a, e, e0, s0, c0, rn, e1, s1, c1)
+        f, g, _, _ = arc_coefficients(a, e, s0, c0, rn, gm, sx, cx)
+        res[i, 7] = min(max(arc_time(a, e, e0, s0, gm, x, sx), 0.0), res[i, 0])
+        res[i, 8], res[i, 9], res[i, 10] = f * rx + g * vx, f * ry + g * vy, f * rz + g * vz
 
 
 @njit(cache=True, parallel=True)
-def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f, omega, out):
-    """Vacuum flights from geodetic burnout states to impact, all in one compiled pass.
-
-    out[i] <- [flight time, impact lat, impact lon, apogee height, apogee time, ground range,
-    impact speed, impact flight-path angle] (SI, Earth-relative, lat/lon geodetic).
-    """
-    b_pol = a_eq * (1.0 - f)
-    e2 = f * (2.0 - f)
-    for i in prange(lat.shape[0]):
-        r0 = np.empty(3)
+def _impact_vacuum_batch(pos, vel, omega, gm, a_eq, b_pol, e2, out):
+    """Impact of vacuum flights from Earth-fixed states (position m, Earth-relative velocity
+    m/s, (N, 3)) on the ellipsoid (a_eq, b_pol m, eccentricity squared e2): out[i] <- [flight
+    time s, impact geodetic lat, lon rad] (NaN where the conic never comes down). What the
+    aiming Newton iterations need and no more: no apogee search, no speeds or angles at impact
+    (`_fly_vacuum_batch` has them)."""
+    for i in prange(pos.shape[0]):
         v0 = np.empty(3)
         r1 = np.empty(3)
         v1 = np.empty(3)
         p1 = np.empty(3)
         w1 = np.empty(3)
-        ecef_one(lat[i], lon[i], alt[i], a_eq, e2, r0)
-        sla, cla, slo, clo = math.sin(lat[i]), math.cos(lat[i]), math.sin(lon[i]), math.cos(lon[i])
-        sh, ch = math.sin(heading[i]), math.cos(heading[i])
-        sg, cg = math.sin(gamma[i]), math.cos(gamma[i])
-        ve, vn, vu = speed[i] * cg * sh, speed[i] * cg * ch, speed[i] * sg
-        v0[0] = -slo * ve - sla * clo * vn + cla * clo * vu - omega * r0[1]
-        v0[1] = clo * ve - sla * slo * vn + cla * slo * vu + omega * r0[0]
-        v0[2] = cla * vn + sla * vu
-        dt = _descend_to_altitude(r0, v0, 0.0, gm, a_eq, b_pol, r1, v1)
+        v0[0] = vel[i, 0] - omega * pos[i, 1]
+        v0[1] = vel[i, 1] + omega * pos[i, 0]
+        v0[2] = vel[i, 2]
+        dt = _descend_to_altitude(pos[i], v0, 0.0, gm, a_eq, b_pol, r1, v1)
         o = out[i]
         if math.isnan(dt):
             o[:] = math.nan
             continue
+        fixed_state_one(r1, v1, dt, omega, p1, w1)
+        o[0] = dt
+        o[1] = math.atan2(p1[2], (1.0 - e2) * math.hypot(p1[0], p1[1]))
+        o[2] = math.atan2(p1[1], p1[0])
+
+
+@njit(cache=True, parallel=True)
+def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f, omega, out):
+    """Vacuum flights from geodetic burnout states to impact, all in one compiled pass, with
+    scalars only (no per-flight allocation).
+
+    out[i] <- [flight time, impact lat, impact lon, apogee height, apogee time, ground range,
+    impact speed, impact flight-path angle] (SI, Earth-relative, lat/lon geodetic). The ground
+    range is NaN where Vincenty's formula does not converge (nearly antipodal points).
+    """
+    b_pol = a_eq * (1.0 - f)
+    e2 = f * (2.0 - f)
+    for i in prange(lat.shape[0]):
+        o = out[i]
+        sla, cla, slo, clo = math.sin(lat[i]), math.cos(lat[i]), math.sin(lon[i]), math.cos(lon[i])
+        nu = a_eq / math.sqrt(1.0 - e2 * sla * sla)
+        rx = (nu + alt[i]) * cla * clo
+        ry = (nu + alt[i]) * cla * slo
+        rz = (nu * (1.0 - e2) + alt[i]) * sla
+        sh, ch = math.sin(heading[i]), math.cos(heading[i])
+        sg, cg = math.sin(gamma[i]), math.cos(gamma[i])
+        ve, vn, vu = speed[i] * cg * sh, speed[i] * cg * ch, speed[i] * sg
+        vx = -slo * ve - sla * clo * vn + cla * clo * vu - omega * ry
+        vy = clo * ve - sla * slo * vn + cla * slo * vu + omega * rx
+        vz = cla * vn + sla * vu
+        a, e, e0, s0, c0, rn = arc_elements(rx, ry, rz, vx, vy, vz, gm)
+        e1, s1, c1 = arc_descent(rz, vz, a, e, e0, s0, c0, rn, gm, a_eq, b_pol, 0.0)
+        if math.isnan(e1):
+            for k in range(8):
+                o[k] = math.nan
+            continue
+        dt = max(arc_time(a, e, e0, s0, gm, e1, s1), 0.0)
         o[0] = dt
         # impact: rotate into Earth-fixed axes; a surface point's geodetic latitude is closed form
-        fixed_state_one(r1, v1, dt, omega, p1, w1)
-        x, y, z = p1[0], p1[1], p1[2]
-        vx, vy, vz = w1[0], w1[1], w1[2]
-        lat1 = math.atan2(z, (1.0 - e2) * math.hypot(x, y))
+        fc, g, fd, gd = arc_coefficients(a, e, s0, c0, rn, gm, s1, c1)
+        px, py, pz = fc * rx + g * vx, fc * ry + g * vy, fc * rz + g * vz
+        wx, wy, wz = fd * rx + gd * vx + omega * py, fd * ry + gd * vy - omega * px, fd * rz + gd * vz
+        c, s = math.cos(omega * dt), math.sin(omega * dt)
+        x, y = c * px + s * py, c * py - s * px
+        ux, uy = c * wx + s * wy, c * wy - s * wx
+        rho = math.hypot(x, y)
+        lat1 = math.atan2(pz, (1.0 - e2) * rho)
         lon1 = math.atan2(y, x)
         o[1] = lat1
         o[2] = lon1
-        t_apo = _highest_point(r0, v0, gm, a_eq, f, dt, r1, v1)
-        o[3] = geodetic_height_one(r1[0], r1[1], r1[2], a_eq, f)[1]
-        o[4] = t_apo
-        o[5] = surface_distance_one(lat[i], lon[i], lat1, lon1, a_eq, f)
-        vnorm = math.sqrt(vx * vx + vy * vy + vz * vz)
-        up = math.cos(lat1) * math.cos(lon1) * vx + math.cos(lat1) * math.sin(lon1) * vy + math.sin(lat1) * vz
-        o[6] = vnorm
-        o[7] = math.asin(max(-1.0, min(1.0, up / vnorm)))
+        # up (the ellipsoid normal) at the impact point, from the point itself
+        nz = math.hypot(pz, (1.0 - e2) * rho)  # sin lat1 = pz / nz, cos lat1 = (1 - e2) rho / nz
+        speed1 = math.sqrt(ux * ux + uy * uy + wz * wz)
+        up = ((1.0 - e2) * (x * ux + y * uy) + pz * wz) / nz
+        o[6] = speed1
+        o[7] = math.asin(max(-1.0, min(1.0, up / speed1)))
+        xa, sx, _, o[3] = arc_highest(rx, ry, rz, vx, vy, vz, gm, a_eq, b_pol, a, e, e0, s0, c0, rn, e1, s1, c1)
+        o[4] = min(max(arc_time(a, e, e0, s0, gm, xa, sx), 0.0), dt)
+        sd, cd = -slo, clo  # sin and cos of lon1 - lon (lon1 = 0 at a pole)
+        if rho > 0.0:
+            sd, cd = (y * clo - x * slo) / rho, (x * clo + y * slo) / rho
+        o[5] = geodesic_distance_sc(sla, cla, pz / nz, (1.0 - e2) * rho / nz, lon1 - lon[i], sd, cd, a_eq, f)
 
 
 F_GM, F_A, F_B, F_OMEGA, F_DRAG, F_BETA, F_BOTTOM, F_STEP, F_RK_DT, F_SAMPLE_DT = range(10)
@@ -228,6 +221,47 @@ def _reentry_deriv(t, y, p, log_rho, out):
     out[5] = k * y[2] + d * vz
 
 
+DRAG_STEP_MAX = 1.0
+"""Longest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (see `_drag_step`)."""
+
+_DRAG_SCALE_HEIGHT = 7000.0  # m, the order of the density scale height below 100 km
+_CEILING_PAST = 1e-3  # s: a climbing flight's last drag step ends this long after reaching the ceiling
+_DRAG_STEP_TOL = 8.4e-7  # m/s per step: a_d (h / tau)^4 h at a_d = 400 m/s^2, tau = 3.5 s, h = DRAG_STEP
+
+
+@njit(cache=True)
+def _drag_step(y, p, log_rho):
+    """Runge-Kutta step (s) of the drag flight at the inertial state y (m, m/s); p: packed `F_*`.
+
+    RK4's local error in the velocity is of order a_d h (h / tau)^4, with a_d the drag
+    deceleration and 1/tau the faster of the rates at which it changes: the descent through the
+    density scale height (|v_radial| / 7 km) and the slowing (a_d / v). The step holds that error
+    at `_DRAG_STEP_TOL`, its value for the fixed step p[F_RK_DT] (`DRAG_STEP`) where the
+    deceleration is greatest on a typical re-entry (400 m/s^2 at 2 km/s of descent), between
+    p[F_RK_DT] and `DRAG_STEP_MAX`: the fixed step's accuracy where drag is strong, fewer
+    steps where it is weak. A flight climbing towards the ceiling steps to just past it (no
+    drag integrated above it, as the model has it). A continuous function of the state, so
+    flights stay smooth functions of their initial states."""
+    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
+    omega = p[F_OMEGA]
+    vx = y[3] + omega * y[1]
+    vy = y[4] - omega * y[0]
+    vz = y[5]
+    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+    h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
+    a_d = density_from_table(h, p[F_BOTTOM], p[F_STEP], log_rho) * vn * vn / (2.0 * p[F_BETA])
+    v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
+    step = DRAG_STEP_MAX
+    if a_d > 0.0:
+        rate = max(abs(v_up) / _DRAG_SCALE_HEIGHT, a_d / max(vn, 1.0))
+        r4 = rate * rate * rate * rate
+        if r4 > 0.0:
+            step = min(max((_DRAG_STEP_TOL / (a_d * r4)) ** 0.2, p[F_RK_DT]), DRAG_STEP_MAX)
+    if v_up > 0.0 and h < DRAG_CEILING:  # climbing out: end the drag flight just past the ceiling
+        step = min(step, (DRAG_CEILING - h) / v_up + _CEILING_PAST)
+    return step
+
+
 @njit(cache=True)
 def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
     """Fly one arc from the inertial state (r0 m, v0 m/s); p: packed `F_*` parameters, log_rho:
@@ -235,7 +269,7 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
     (inertial). Samples every p[F_SAMPLE_DT] s into out_pos/out_vel (as many as they hold)."""
     gm, a, b, omega = p[F_GM], p[F_A], p[F_B], p[F_OMEGA]
     drag = p[F_DRAG] > 0.0
-    rk_dt, sample_dt = p[F_RK_DT], p[F_SAMPLE_DT]
+    sample_dt = p[F_SAMPLE_DT]
     n_samples = out_pos.shape[0]
     y = np.empty(6)
     y[:3] = r0
@@ -279,6 +313,7 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
         # integrate with drag until impact or back above the ceiling (ascending)
         impacted = False
         for _s in range(10_000_000):
+            rk_dt = _drag_step(y, p, log_rho)
             rk4_step(_reentry_deriv, 0.0, y, rk_dt, p, log_rho, ynew, work)
             h_new = radial_height_one(ynew[:3], a, b)
             if h_new < 0.0:
@@ -366,56 +401,89 @@ def _table_argmin(distance, apogee, rng, apo, g, mode):
     return out
 
 
-@njit(cache=True, parallel=True)
-def _sample_conics(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
-    """Sample vacuum conics from inertial states (r0, v0) (N, 3) every ``sample_dt`` s while
-    before their impact times ``t_impact`` (s; NaN after) into Earth-fixed (N, M, 3) positions
-    (m) and Earth-relative velocities (m/s), as `fly_states` samples them. Elliptic arcs step
-    Kepler's equation from the previous sample's eccentric anomaly (Newton, 2-3 iterations)
-    and use the closed-form Lagrange f and g; other arcs use `propagate_one`."""
-    for i in prange(r0.shape[0]):
-        rt = np.empty(3)
-        vt = np.empty(3)
-        a, e, E0 = conic_elements(r0[i], v0[i], gm)
-        elliptic = not math.isnan(a) and e > 1e-6
-        mean_motion = math.sqrt(gm / a**3) if elliptic else 0.0
-        s0, c0 = math.sin(E0), math.cos(E0)
-        m0 = E0 - e * s0 if elliptic else 0.0
-        rn0 = math.sqrt(r0[i, 0] ** 2 + r0[i, 1] ** 2 + r0[i, 2] ** 2)
-        sqa = math.sqrt(gm * a) if elliptic else 0.0
-        E, sE, cE = E0, s0, c0
-        for k in range(out_pos.shape[1]):
-            ts = k * sample_dt
-            if not ts < t_impact[i]:
-                for j in range(3):
-                    out_pos[i, k, j] = math.nan
-                    out_vel[i, k, j] = math.nan
-                continue
-            if elliptic:
-                # Kepler's equation by Newton from the previous sample's anomaly; Lagrange f and g
-                # from the anomaly difference (sin and cos of it from those of E and E0)
-                mk = m0 + mean_motion * ts
-                for _ in range(50):
-                    sE, cE = math.sin(E), math.cos(E)
-                    d = (E - e * sE - mk) / (1.0 - e * cE)
-                    E -= d
-                    if abs(d) < 1e-12:
-                        break
+@njit(cache=True)
+def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
+    """Sample the vacuum conic from the inertial state (r0, v0) (3,) every ``sample_dt`` s while
+    before its impact time ``t_impact`` (s; NaN after) into Earth-fixed (M, 3) positions (m) and
+    Earth-relative velocities (m/s), as `fly_states` samples it. An elliptic arc steps Kepler's
+    equation from the previous sample's eccentric anomaly (Newton, 1-2 iterations) and uses the
+    closed-form Lagrange f and g; other arcs use `propagate_one`. The Earth's turn is stepped
+    from sample to sample by a rotation (rounding grows by ~1e-16 a sample)."""
+    rt = np.empty(3)
+    vt = np.empty(3)
+    a, e, E0 = conic_elements(r0, v0, gm)
+    elliptic = not math.isnan(a) and e > 1e-6
+    mean_motion = math.sqrt(gm / a**3) if elliptic else 0.0
+    s0, c0 = math.sin(E0), math.cos(E0)
+    m0 = E0 - e * s0 if elliptic else 0.0
+    rn0 = math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2)
+    sqa = math.sqrt(gm * a) if elliptic else 0.0
+    E, sE, cE = E0, s0, c0
+    m_prev = m0
+    # the Earth's turn between samples, stepped by rotation (sin and cos of -omega k dt)
+    c1, s1 = math.cos(-omega * sample_dt), math.sin(-omega * sample_dt)
+    ck, sk = 1.0, 0.0
+    for k in range(out_pos.shape[0]):
+        ts = k * sample_dt
+        if k:
+            ck, sk = ck * c1 - sk * s1, sk * c1 + ck * s1
+        if not ts < t_impact:
+            for j in range(3):
+                out_pos[k, j] = math.nan
+                out_vel[k, j] = math.nan
+            continue
+        if elliptic:
+            # Kepler's equation by Newton from the previous sample's anomaly moved on by
+            # dM / (dM/dE) (one or two iterations); Lagrange f and g from the anomaly difference
+            # (sin and cos of it from those of E and E0)
+            mk = m0 + mean_motion * ts
+            E += (mk - m_prev) / (1.0 - e * cE)
+            m_prev = mk
+            for _ in range(50):
                 sE, cE = math.sin(E), math.cos(E)
-                sd = sE * c0 - cE * s0
-                cd = cE * c0 + sE * s0
-                dE = E - E0
-                f = 1.0 - a / rn0 * (1.0 - cd)
-                g = ts - (dE - sd) / mean_motion
-                r1 = a * (1.0 - e * cE)
-                fdot = -sqa / (r1 * rn0) * sd
-                gdot = 1.0 - a / r1 * (1.0 - cd)
-                for j in range(3):
-                    rt[j] = f * r0[i, j] + g * v0[i, j]
-                    vt[j] = fdot * r0[i, j] + gdot * v0[i, j]
-            else:
-                propagate_one(r0[i], v0[i], ts, gm, rt, vt)
-            fixed_state_one(rt, vt, ts, omega, out_pos[i, k], out_vel[i, k])
+                d = (E - e * sE - mk) / (1.0 - e * cE)
+                E -= d
+                # sin and cos at the corrected anomaly, to O(d^2) < 1e-24
+                sE, cE = sE - d * cE, cE + d * sE
+                if abs(d) < 1e-12:
+                    break
+            sd = sE * c0 - cE * s0
+            cd = cE * c0 + sE * s0
+            dE = E - E0
+            f = 1.0 - a / rn0 * (1.0 - cd)
+            g = ts - (dE - sd) / mean_motion
+            r1 = a * (1.0 - e * cE)
+            fdot = -sqa / (r1 * rn0) * sd
+            gdot = 1.0 - a / r1 * (1.0 - cd)
+            for j in range(3):
+                rt[j] = f * r0[j] + g * v0[j]
+                vt[j] = fdot * r0[j] + gdot * v0[j]
+        else:
+            propagate_one(r0, v0, ts, gm, rt, vt)
+        # Earth-fixed position and Earth-relative velocity (`fixed_state_one` with the stepped turn)
+        wx = vt[0] + omega * rt[1]
+        wy = vt[1] - omega * rt[0]
+        out_pos[k, 0] = ck * rt[0] - sk * rt[1]
+        out_pos[k, 1] = sk * rt[0] + ck * rt[1]
+        out_pos[k, 2] = rt[2]
+        out_vel[k, 0] = ck * wx - sk * wy
+        out_vel[k, 1] = sk * wx + ck * wy
+        out_vel[k, 2] = vt[2]
+
+
+@njit(cache=True, parallel=True)
+def _sample_boosted(bpos, bvel, j0, r0, v0, t_impact, gm, omega, sample_dt, pos, vel):
+    """Whole sampled vacuum flights written straight into pos/vel (N, M, 3) (Earth-fixed m,
+    Earth-relative m/s): boost samples bpos/bvel[i, c] for c < j0[i], then the conic from the
+    inertial state (r0, v0)[i] at grid point j0[i] sampled every ``sample_dt`` s until its impact
+    ``t_impact[i]`` s later (`_sample_conic_one`), NaN after. No intermediate arrays."""
+    for i in prange(pos.shape[0]):
+        k0 = min(j0[i], pos.shape[1])
+        for c in range(k0):
+            for j in range(3):
+                pos[i, c, j] = bpos[i, c, j]
+                vel[i, c, j] = bvel[i, c, j]
+        _sample_conic_one(r0[i], v0[i], t_impact[i], gm, omega, sample_dt, pos[i, k0:], vel[i, k0:])
 
 
 @njit(cache=True, parallel=True)

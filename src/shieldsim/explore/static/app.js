@@ -6,7 +6,7 @@ const COLOURS = { defended: "#0072b2", threatened: "#e69f00", battery: "#000000"
 
 const S = {
   controls: { scenario: "", option: "", threat_area: "all", profile: "", batteries_off: [], radars_off: [],
-              speed_percent: 100, launch_delay_s: null, grid_deg: 1, radar_ranges_km: {} },
+              speed_percent: 100, launch_delay_s: null, grid_deg: 1, radar_ranges_km: {}, interceptors: {} },
   seq: 0, key: null, described: null,
 };
 
@@ -35,9 +35,10 @@ map.createPane("land").style.zIndex = 250;  // borders under the cells whatever 
 const landRenderer = L.canvas({ padding: 0.2, pane: "land" });
 const renderer = L.canvas({ padding: 0.2 });
 const layers = { borders: L.layerGroup().addTo(map), cells: L.layerGroup().addTo(map),
-  fields: L.layerGroup().addTo(map), sites: L.layerGroup().addTo(map), cities: L.layerGroup().addTo(map) };
+  fields: L.layerGroup().addTo(map), sites: L.layerGroup().addTo(map), cities: L.layerGroup().addTo(map),
+  deterrent: L.layerGroup().addTo(map) };
 L.control.layers(null, { "Cells": layers.cells, "Radar fields and battery reach": layers.fields,
-  "Sites": layers.sites, "Cities": layers.cities }, { collapsed: true }).addTo(map);
+  "Sites": layers.sites, "Cities": layers.cities, "Deterrent view": layers.deterrent }, { collapsed: true }).addTo(map);
 const legend = L.control({ position: "bottomright" });
 legend.onAdd = () => {
   const d = L.DomUtil.create("div", "legend");
@@ -123,6 +124,61 @@ async function showTimeline(city) {
   body.innerHTML = parts.join("");
 }
 
+/* ------------------------------------------------------------------ the deterrent view */
+const DETERRENT_VIEW = [[28, -125], [84, 105]];  // North America, the Arctic, Europe and Russia
+const PAIR_COLOURS = ["#d55e00", "#0072b2", "#009e73", "#e69f00", "#cc79a7", "#56b4e9", "#f0e442"];
+
+async function refreshDeterrent(fit) {
+  const sum = $("deterrent-summary");
+  const seq = (S.detSeq = (S.detSeq || 0) + 1);
+  $("error-deterrent").textContent = ""; $("error-deterrent_variant").textContent = "";
+  if (!$("deterrent").checked) {
+    layers.deterrent.clearLayers(); sum.dataset.state = "off"; sum.textContent = "";
+    if (fit) map.fitBounds(VIEW, { animate: false });
+    return;
+  }
+  sum.dataset.state = "running";
+  sum.textContent = "computing the deterrent view (the first time flies every ICBM and SLBM: a minute or two)…";
+  let r;
+  try { r = await postJSON("/api/deterrent", { controls: S.controls, variant: $("deterrent_variant").value }); }
+  catch (e) { r = { status: "failed", message: String(e) }; }
+  if (seq !== S.detSeq) return;  // the controls changed meanwhile
+  if (r.status !== "ok") {
+    sum.dataset.state = "failed"; sum.textContent = "";
+    ($("error-" + r.control) || $("error-deterrent")).textContent = r.message;
+    return;
+  }
+  drawDeterrent(r, fit);
+}
+
+function drawDeterrent(r, fit) {
+  layers.deterrent.clearLayers();
+  const colour = {};
+  r.batteries.forEach((b, j) => { colour[b.name] = PAIR_COLOURS[j % PAIR_COLOURS.length]; });
+  for (const t of r.tracks) {
+    L.polyline(t.pieces, { renderer, color: "#666", weight: 1, opacity: 0.55 }).bindTooltip(t.label).addTo(layers.deterrent);
+  }
+  for (const p of r.pairs) {
+    L.polyline(p.pieces, { renderer, color: colour[p.battery], weight: 5, opacity: 0.9, className: "pair" })
+      .bindTooltip(`${r.tracks[p.flight].label}: engageable by ${p.battery} from ${p.intercept_first_s.toFixed(0)} s ` +
+                   `to ${p.intercept_last_s.toFixed(0)} s after launch (first at ${p.first_alt_km} km)`)
+      .addTo(layers.deterrent);
+  }
+  for (const b of r.bases) {
+    L.circleMarker([b.lat, b.lon], { renderer, radius: 5, color: COLOURS.launch, weight: 2, fillOpacity: 0.8 })
+      .bindTooltip(`base ${b.name}`).addTo(layers.deterrent);
+  }
+  const sum = $("deterrent-summary");
+  sum.dataset.flights = r.flights; sum.dataset.pairs = r.pairs_engageable; sum.dataset.state = "ready";
+  sum.dataset.drawn = r.pairs.length; sum.dataset.variant = r.variant;
+  const rows = r.batteries.map((b) => `<div><i style="background:${colour[b.name]}"></i>${esc(b.name)} (${esc(b.interceptor)}): ` +
+    `${pct(r.fraction_engageable[b.name])} of flights engageable</div>`).join("");
+  sum.innerHTML = `<b>${r.flights}</b> flights from ${r.bases.length} bases and patrol areas; <b>${r.pairs_engageable}</b> ` +
+    `engageable flight × battery pairs (batteries of ${esc(r.phase)}, timeline “${esc(r.variant)}”); by any battery ` +
+    `${pct(r.fraction_engageable.any)}.` + rows;
+  if (fit) map.fitBounds(DETERRENT_VIEW, { animate: false });
+}
+
 /* ------------------------------------------------------------------ figures */
 function setFigure(id, value, text) {
   const el = $(id);
@@ -159,6 +215,7 @@ function render(res) {
   }
   setStatus("ready", `up to date (${res.scenario})`, 1, 1);
   $("status").dataset.key = res.key;
+  if ($("deterrent").checked && S.detKey !== res.key) { S.detKey = res.key; refreshDeterrent(false); }
 }
 
 function setStatus(state, text, done, total) {
@@ -177,7 +234,7 @@ function clearErrors() {
 function showError(control, message) {
   const el = $("error-" + control) || $("error-scenario");
   el.textContent = message;
-  const input = $(control) || (control === "batteries_off" ? $("batteries") :
+  const input = $(control) || (["batteries_off", "interceptors"].includes(control) ? $("batteries") :
     ["radars_off", "radar_ranges_km"].includes(control) ? $("radars") : null);
   if (input) input.classList.add("invalid");
   if (control === "upload") return;  // a refused upload changes nothing: the page still shows the scenario above
@@ -239,6 +296,20 @@ function toggles(kind, names) {
       compute();
     });
     label.append(cb, " " + name);
+    if (kind === "batteries") {  // the interceptor it fires (catalogue or the scenario's own)
+      const sel = document.createElement("select");
+      sel.className = "interceptor"; sel.id = `interceptor-${name}`; sel.title = "interceptor this battery fires";
+      const own = S.described.battery_interceptors[name];
+      for (const i of S.described.interceptor_choices) {
+        const o = document.createElement("option"); o.value = i; o.textContent = i === own ? `${i} (scenario)` : i; sel.appendChild(o);
+      }
+      sel.value = own;
+      sel.addEventListener("change", () => {
+        if (sel.value === own) delete S.controls.interceptors[name]; else S.controls.interceptors[name] = sel.value;
+        compute();
+      });
+      label.append(" ", sel);
+    }
     if (kind === "radars") {  // reference range, km (blank: the scenario's)
       const km = document.createElement("input");
       km.type = "number"; km.className = "range-km"; km.id = `range-${name}`; km.min = 1; km.max = 50000; km.step = 50;
@@ -260,7 +331,7 @@ async function describe(area) {
   if (seq !== S.seq) return false;
   if (d.status !== "ok") { clearErrors(); showError(d.control, d.message); return false; }
   S.described = d;
-  S.controls.batteries_off = []; S.controls.radars_off = []; S.controls.radar_ranges_km = {};
+  S.controls.batteries_off = []; S.controls.radars_off = []; S.controls.radar_ranges_km = {}; S.controls.interceptors = {};
   S.controls.threat_area = d.launch_areas.includes(area) ? area : "all";
   fillSelect("threat_area", [["all", "all areas"], ...d.launch_areas.map((a) => [a, a])], false);
   $("threat_area").value = S.controls.threat_area;
@@ -310,6 +381,8 @@ async function init() {
   $("threat_area").addEventListener("change", () => { S.controls.threat_area = $("threat_area").value; compute(); });
   $("profile").addEventListener("change", () => { S.controls.profile = $("profile").value; compute(); });
   $("upload").addEventListener("change", () => { if ($("upload").files.length) upload($("upload").files[0]); });
+  $("deterrent").addEventListener("change", () => { S.detKey = S.key; refreshDeterrent(true); });
+  $("deterrent_variant").addEventListener("change", () => refreshDeterrent(false));
   numberControl("speed_percent", false);
   numberControl("launch_delay_s", true);
   numberControl("grid_deg", false);
