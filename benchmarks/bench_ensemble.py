@@ -40,7 +40,7 @@ import os
 import time
 
 STAGES = (  # (label, module path suffix, function); none of them calls another
-    ("reach tables", "study/architecture.py", "reach_tables"),
+    ("reach tables", "study/architecture.py", "_fill"),
     ("aiming", "trajectory/aiming.py", "aim"),
     ("detection", "sensors/detection.py", "detect"),
     ("engagement", "engagement.py", "engage"),

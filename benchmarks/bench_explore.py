@@ -20,8 +20,9 @@ as ``cold_s``; then, warm, each change from the state the previous one left:
   and ``deterrent_warm_s`` (its timeline changed: the flights kept, tracked and engaged again).
 
 Each line prints ``ratio_to_target`` (time / 3 s, the target of issue 18 for a warm control
-change) and what the engine recomputed (``engaged`` and ``reused`` flight x battery pairs).
-Prints ``load_average`` before and after because the machine is shared.
+change), ``server_cpu_s`` (CPU seconds of this process, every thread, meanwhile: what the change
+costs whatever the load) and what the engine recomputed (``engaged`` and ``reused`` flight x
+battery pairs). Prints ``load_average`` before and after because the machine is shared.
 """
 
 from __future__ import annotations
@@ -38,14 +39,15 @@ READY = ("(prev) => { const s = document.getElementById('status');"
          " return s.dataset.state === 'ready' && s.dataset.key && s.dataset.key !== prev; }")
 
 
-def timed(page, action) -> float:
-    """Seconds from ``action()`` until the page shows a new result and has painted it."""
+def timed(page, action) -> tuple[float, float]:
+    """Seconds from ``action()`` until the page shows a new result and has painted it, and the
+    CPU seconds this process (the server, every thread) spent meanwhile."""
     key = page.locator("#status").get_attribute("data-key")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     action()
     page.wait_for_function(READY, arg=key, timeout=1_800_000, polling="raf")
     page.evaluate("() => new Promise((ok) => requestAnimationFrame(() => ok()))")
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def change_number(page, selector: str, value: str):
@@ -71,8 +73,9 @@ def main() -> None:
     rows = []
 
     def step(name, page, action):
-        seconds = timed(page, action)
-        rows.append((name, seconds, f"engaged={engine.stats.engaged_pairs} reused={engine.stats.reused_pairs}"))
+        seconds, cpu = timed(page, action)
+        rows.append((name, seconds, f"server_cpu_s={cpu:.2f} engaged={engine.stats.engaged_pairs} "
+                                    f"reused={engine.stats.reused_pairs}"))
 
     try:
         with sync_playwright() as pw:

@@ -127,6 +127,28 @@ def test_switching_a_battery_off_gives_what_removing_it_from_the_scenario_gives(
     assert engine.compute(built(**c)) is full  # going back: the cached result
 
 
+@pytest.mark.slow
+def test_flights_flown_on_a_dask_cluster_give_the_in_process_figures():
+    from shieldsim.explore.engine import Engine
+    from shieldsim.parallel import executor
+
+    c = built(threat_area="tabriz", grid_deg=5)
+    here = Engine().compute(c)
+    with executor(workers=1) as ex:
+        engine = Engine(executor=ex)
+        there = engine.compute(c)
+    assert engine.stats.flown == 3 and there.nato_europe() == here.nato_europe()
+    assert np.array_equal(there.footprint.defended, here.footprint.defended)
+
+
+def test_explore_refuses_workers_with_a_scheduler(capsys):
+    from shieldsim.cli import main
+
+    with pytest.raises(SystemExit) as ex:
+        main(["explore", "--workers", "2", "--scheduler", "tcp://127.0.0.1:8786", "--no-browser"])
+    assert ex.value.code == 2 and "--workers" in capsys.readouterr().err
+
+
 def test_a_batterys_interceptor_choice_is_in_the_downloaded_scenario_and_names_its_control():
     b = built(interceptors={"redzikowo": "sm3-iib"}, speed_percent=80)
     assert b.shown.batteries["redzikowo"].interceptor == "sm3-iib"

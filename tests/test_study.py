@@ -597,3 +597,23 @@ def test_architectures_with_the_same_batteries_and_networks_share_one_engagement
         for name, value in vars(one).items():
             np.testing.assert_array_equal(value, getattr(shared, name), err_msg=name)
     assert not np.array_equal(together[0].defended, together[1].defended)  # the sectors do differ here
+
+
+def test_reachable_computes_only_the_azimuths_its_targets_lie_between_and_decides_as_the_full_table(arch):
+    m = arch.missiles["mrbm-liquid"]
+    pts, aims = scen.launch_points(arch.scenario, "tabriz"), scen.aim_points(arch.scenario)
+    lat, lon = float(pts.lat[0]), float(pts.lon[0])
+    study._REACH_CACHE.clear()
+    lazy = study.reachable(m, lat, lon, aims.lat, aims.lon, arch.models)
+    (partial,) = study._REACH_CACHE.values()
+    _, az = geodesic_inverse(np.full(aims.lat.shape, lat), np.full(aims.lon.shape, lon), aims.lat, aims.lon,
+                             arch.models.earth)
+    below = np.floor(np.mod(az, 2 * np.pi) / np.radians(study.AZIMUTH_STEP_DEG)).astype(int) % partial.size
+    needed = np.union1d(below, (below + 1) % partial.size)
+    assert np.array_equal(np.flatnonzero(np.isfinite(partial)), needed) and needed.size < partial.size / 2
+    study._REACH_CACHE.clear()
+    full = study.reach_table(m, lat, lon, arch.models)
+    np.testing.assert_allclose(partial[needed], full[needed], rtol=1e-9)  # batch order moves the last bits only
+    assert np.array_equal(study.reachable(m, lat, lon, aims.lat, aims.lon, arch.models), lazy)
+    assert lazy.any() and not lazy.all()
+    study._REACH_CACHE.clear()

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .interceptor import P_MAX_ALT, P_MIN_ALT, P_RANGE, arrival_near, earliest_arrival_one, feasible_time_one
+from .interceptor import P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, arrival_near, earliest_arrival_one, feasible_time_one
 
 MAX_FLIGHT_S = 2000.0
 """Longest interceptor flight (s after launch) the table searches for an arrival."""
@@ -69,7 +69,8 @@ class ArrivalTable:
         axes: (6,) psi0, dpsi (rad), h0, dh (m), daz (rad), n_az.
         tau: (n_az + 1, n_h, n_psi) earliest arrival, s after launch (NaN: unreachable); the
             last azimuth row repeats the first.
-        margin: (n_az, n_h - 1, n_psi - 1) error bound of each cell, s (inf where unknown).
+        margin: (n_az, n_h - 1, n_psi - 1) error bound of each cell, s (inf where unknown,
+            `UNREACHABLE` where every node of the cell and its ring is unreachable).
     """
 
     frame: np.ndarray
@@ -146,6 +147,30 @@ def _second_difference(tau, i, j, k, axis):
     return abs(fa - 2.0 * tau[i, j, k] + fb)
 
 
+UNREACHABLE = -1.0
+"""Margin of a cell the table deems beyond reach (`_unreachable_around`); `lookup` then says the
+earliest arrival is +inf (no flight time up to `MAX_FLIGHT_S` reaches the point)."""
+
+
+@njit(cache=True)
+def _unreachable_around(tau, i, j, k):
+    """Whether every node of cell (i, j, k) and of the ring of cells around it (nodes i-1..i+2,
+    j-1..j+2, k-1..k+2; azimuth periodic, clipped at the height and ground-angle ends) is
+    unreachable. Assumption: the reachable set is not a pocket narrower than two cells between
+    unreachable nodes (the reach boundary is smooth on the scale of the node spacing), so a point
+    of such a cell is unreachable too; the fast engagement's agreement with the exact one on the
+    1-degree epaa-2018 flights at full and 80 % interceptor speed checks it
+    (benchmarks/bench_engage.py)."""
+    n_az, n_h, n_psi = tau.shape
+    for di in range(-1, 3):
+        ii = (i + di) % n_az
+        for jj in range(max(0, j - 1), min(n_h, j + 3)):
+            for kk in range(max(0, k - 1), min(n_psi, k + 3)):
+                if not math.isnan(tau[ii, jj, kk]):
+                    return False
+    return True
+
+
 @njit(cache=True)
 def _margins(tau, safety, floor, out):
     """Per cell: safety * (sum over axes of the largest |second difference| at its corners) / 8,
@@ -173,7 +198,12 @@ def _margins(tau, safety, floor, out):
                     if worst < 0.0:
                         bad = True
                     total += worst
-                out[i, j, k] = math.inf if bad else max(floor, safety * total / 8.0)
+                if not bad:
+                    out[i, j, k] = max(floor, safety * total / 8.0)
+                elif _unreachable_around(tau, i, j, k):
+                    out[i, j, k] = UNREACHABLE
+                else:
+                    out[i, j, k] = math.inf
 
 
 def build(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
@@ -206,12 +236,16 @@ _TABLES: dict = {}
 
 
 def _key(site, params, gm, omega, ellipsoid) -> tuple:
-    return tuple(map(float, site)), tuple(map(float, params)), float(gm), float(omega), tuple(map(float, ellipsoid))
+    """The memo key; the launch delay is left out (it shifts launch times, not the arrival after
+    launch: a delay change reuses the table)."""
+    figures = [float(x) for x in params]
+    figures[P_DELAY] = 0.0
+    return tuple(map(float, site)), tuple(figures), float(gm), float(omega), tuple(map(float, ellipsoid))
 
 
 def table_for(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
-    """`build`, memoised per (site, interceptor parameters, gravity, rotation, ellipsoid) for the
-    life of the process (a table takes a fraction of a second; every batch reuses it)."""
+    """`build`, memoised per (site, interceptor parameters but the launch delay, gravity, rotation,
+    ellipsoid) for the life of the process (a table takes a fraction of a second; every batch reuses it)."""
     key = _key(site, params, gm, omega, ellipsoid)
     table = _TABLES.get(key)
     if table is None:
@@ -234,9 +268,9 @@ EMPTY_TABLE = ArrivalTable(frame=np.zeros((4, 3)), axes=np.array([0.0, 1.0, 0.0,
 
 @njit(cache=True)
 def lookup(frame, axes, tau, margin, p, out):
-    """Interpolated earliest arrival at Earth-fixed p (m): out <- (tau_a s, margin s). Returns
-    False (out untouched) where the table cannot say: outside the grid or a cell with an
-    unreachable corner."""
+    """Interpolated earliest arrival at Earth-fixed p (m): out <- (tau_a s, margin s); (+inf, 0)
+    in a cell deemed beyond reach (`UNREACHABLE`). Returns False (out untouched) where the table
+    cannot say: outside the grid or another cell with an unreachable corner."""
     sx, sy, sz = frame[0, 0], frame[0, 1], frame[0, 2]
     rs = math.sqrt(sx * sx + sy * sy + sz * sz)
     rp = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
@@ -262,6 +296,10 @@ def lookup(frame, axes, tau, margin, p, out):
     if i >= n_az:
         i = n_az - 1
     m = margin[i, j, k]
+    if m == UNREACHABLE:
+        out[0] = math.inf
+        out[1] = 0.0
+        return True
     if not (m < math.inf):
         return False
     fx = x - k
@@ -292,7 +330,8 @@ def _lookup_batch(frame, axes, tau, margin, p, out):
 
 def interpolate(table: ArrivalTable, points) -> tuple[np.ndarray, np.ndarray]:
     """Interpolated earliest arrival (s after launch) at Earth-fixed ``points`` (N, 3) m and its
-    margin (s); NaN and inf where the table cannot say."""
+    margin (s); NaN and inf where the table cannot say, +inf and 0 where it deems the point beyond
+    reach."""
     p = np.ascontiguousarray(np.atleast_2d(np.asarray(points, dtype=float)))
     out = np.empty((p.shape[0], 2))
     _lookup_batch(table.frame, table.axes, table.tau, table.margin, p, out)

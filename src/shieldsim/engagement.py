@@ -55,7 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .arrival_table import EMPTY_TABLE, is_cached, lookup, pack, packed_views, table_for
+from .arrival_table import EMPTY_TABLE, MAX_FLIGHT_S, is_cached, lookup, pack, packed_views, table_for
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
                           Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
@@ -293,8 +293,8 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
         dist = math.sqrt(dx * dx + dy * dy + dz * dz)
         if dist > powered + vmax * (tau_hi - t_burn) + w_r * tau_hi:
             continue
-        if lookup(frame, axes, tau, margin, p, look):
-            lam[k] = t[k] - look[0]
+        if lookup(frame, axes, tau, margin, p, look) and (look[0] < math.inf or tau_hi <= MAX_FLIGHT_S):
+            lam[k] = t[k] - look[0]  # -inf: beyond reach (the table searched flights up to MAX_FLIGHT_S)
             mrg[k] = look[1]
         else:
             mrg[k] = math.inf
@@ -322,7 +322,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
     # bound) can beat the best found, starting from the sample the table puts highest
     best = -1
     for k in range(first, last + 1):
-        if mrg[k] >= 0.0 and not math.isnan(lam[k]) and (best < 0 or lam[k] > lam[best]):
+        if mrg[k] >= 0.0 and lam[k] > -math.inf and (best < 0 or lam[k] > lam[best]):
             best = k
     latest = -math.inf
     guess = math.nan

@@ -91,36 +91,59 @@ def reach_table(missile, lat: float, lon: float, models) -> np.ndarray:
 def reach_tables(missile, lat, lon, models) -> None:
     """Fill the `reach_table` cache for many launch points (rad, arrays) of one class in a
     single batched `trajectory.max_range` call (the same figures, fewer calls)."""
+    points = dict.fromkeys(zip(np.ravel(lat).astype(float).tolist(), np.ravel(lon).astype(float).tolist()))
+    _fill(missile, models, {p: np.arange(_azimuths().size) for p in points})
+
+
+def _azimuths() -> np.ndarray:
+    """The tabulated launch azimuths, rad."""
+    return np.radians(np.arange(0.0, 360.0, AZIMUTH_STEP_DEG))
+
+
+def _fill(missile, models, wanted: dict) -> None:
+    """Compute, in one `trajectory.max_range` call, the entries ``wanted`` ({(lat, lon): azimuth
+    indices}) that the cached tables lack. A table in the cache may be partial (NaN where an
+    azimuth was never needed: `reachable` asks only for the azimuths its targets lie between)."""
     from ..trajectory import max_range
 
-    todo = {}  # cache key -> the point as given
-    for a, b in zip(np.ravel(lat).astype(float), np.ravel(lon).astype(float)):
-        key = _reach_key(missile, float(a), float(b), models)
-        if key not in _REACH_CACHE:
-            todo.setdefault(key, (a, b))
+    az = _azimuths()
+    todo = []  # (key, table, missing indices, lat, lon)
+    for (a, b), idx in wanted.items():
+        key = _reach_key(missile, a, b, models)
+        table = _REACH_CACHE[key] if key in _REACH_CACHE else np.full(az.size, np.nan)
+        missing = np.unique(idx)[np.isnan(table[np.unique(idx)])]
+        if missing.size:
+            todo.append((key, table, missing, a, b))
     if not todo:
         return
-    keys = list(todo)
-    az = np.radians(np.arange(0.0, 360.0, AZIMUTH_STEP_DEG))
-    plat, plon = (np.array(x) for x in zip(*todo.values()))
-    reach = max_range(missile, np.repeat(plat, az.size), np.repeat(plon, az.size), np.tile(az, len(keys)),
-                      models)[0].reshape(len(keys), az.size)
-    _REACH_CACHE.update(zip(keys, reach))
+    plat = np.concatenate([np.full(m.size, a) for _, _, m, a, _ in todo])
+    plon = np.concatenate([np.full(m.size, b) for _, _, m, _, b in todo])
+    reach = max_range(missile, plat, plon, np.concatenate([az[m] for _, _, m, _, _ in todo]), models)[0]
+    start = 0
+    for key, table, missing, _, _ in todo:
+        table = table.copy()
+        table[missing] = reach[start:start + missing.size]
+        start += missing.size
+        _REACH_CACHE[key] = table
 
 
 def reachable(missile, lat: float, lon: float, target_lat, target_lon, models) -> np.ndarray:
     """(M,) bool: targets (rad) within the class's reach from (lat, lon), with a 0.5 % margin
-    for the interpolation between tabulated azimuths, and beyond `MIN_RANGE_M`."""
+    for the interpolation between tabulated azimuths, and beyond `MIN_RANGE_M`. Only the
+    tabulated azimuths the targets lie between are computed (and kept for the next call)."""
     from ..earth import geodesic_inverse
 
     dist, az = geodesic_inverse(np.full(np.shape(target_lat), lat), np.full(np.shape(target_lon), lon),
                                 target_lat, target_lon, models.earth)
-    table = reach_table(missile, lat, lon, models)
+    n = _azimuths().size
     step = math.radians(AZIMUTH_STEP_DEG)
     x = np.mod(az, 2 * np.pi) / step
-    i = np.floor(x).astype(int) % table.size
+    i = np.floor(x).astype(int) % n
     w = x - np.floor(x)
-    reach = (1 - w) * table[i] + w * table[(i + 1) % table.size]
+    _fill(missile, models, {(float(lat), float(lon)): np.concatenate([np.ravel(i), (np.ravel(i) + 1) % n])})
+    key = _reach_key(missile, float(lat), float(lon), models)
+    table = _REACH_CACHE[key] if key in _REACH_CACHE else np.full(n, np.nan)  # no target: nothing computed
+    reach = (1 - w) * table[i] + w * table[(i + 1) % n]
     return (dist <= 0.995 * reach) & (dist >= MIN_RANGE_M)
 
 
