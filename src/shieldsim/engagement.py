@@ -246,13 +246,14 @@ of its ground point at any height >= 0 (at most ~0.00336 rad, f (1 + f) on WGS84
 def _range_bracket(site, p, rs, rp, a_eq, b_pol):
     """Bounds (m) on the ground range `interceptor._ground_range` between the site and sample p
     from their geocentric angle psi: the ground points' angle lies within psi +- 2
-    `GEOCENTRIC_TILT`; the geodesic between them is at least their chord (both at least b from
-    the centre) and at most the plane section's arc (radius at most a, slope at most a - b)."""
+    `GEOCENTRIC_TILT`; the geodesic between them is at least b times that angle (its radial
+    projection onto the sphere of radius b inside the ellipsoid is no longer) and at most the
+    plane section's arc (radius at most a, slope at most a - b)."""
     c = (site[0] * p[0] + site[1] * p[1] + site[2] * p[2]) / (rs * rp)
     psi = math.acos(min(1.0, max(-1.0, c)))
     lo = max(psi - 2.0 * GEOCENTRIC_TILT, 0.0)
     hi = psi + 2.0 * GEOCENTRIC_TILT
-    return 2.0 * b_pol * math.sin(0.5 * min(lo, math.pi)), hi * math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)
+    return b_pol * lo, hi * math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)
 
 
 @njit(cache=True)
