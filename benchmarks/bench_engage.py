@@ -10,7 +10,17 @@ path (``method="exact"``, every candidate sample solved) against the default fas
 tables): ``engage_first_s`` includes building the five batteries' tables, ``engage_s`` reuses
 them, ``ratio_exact_to_fast`` and ``fields_agree`` compare the two.
 
-Run: /work/venv/bin/python benchmarks/bench_engage.py [N]
+With ``--explore [GRID_DEG]`` it measures instead what `shieldsim explore` pays after the
+interceptor speed control changes (issue 18): the epaa-2018 flights of every threat area at a
+1-degree grid (8,724 flights x 4 batteries) are flown and tracked once, then engaged by the
+batteries at 80 % speed, ``explore_*`` lines: pairs/s and CPU seconds (every thread of this
+process: independent of the machine's load) with the four arrival tables built inside the
+timing (``tables_built``) and already cached (``tables_cached``); the same engagement with the
+tables as they were before cells ringed by unreachable nodes said "beyond reach" (``before``:
+those cells unknown, solved exactly), the ratio of the two and whether every field agrees; the
+table build alone; and whether a launch-delay change reuses the tables.
+
+Run: PYTHONPATH=src python benchmarks/bench_engage.py [N | --explore [GRID_DEG]]
 """
 
 from __future__ import annotations
@@ -109,5 +119,84 @@ def main(n: int = 10_000) -> None:
     print(f"fields_agree={agree}")
 
 
+def _clock(fn):
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
+def explore_speed_change(grid_deg: float = 1.0) -> None:
+    """The explorer's engagement work after an interceptor speed change (see the module docstring)."""
+    from dataclasses import replace
+
+    from shieldsim import arrival_table as at
+    from shieldsim import study
+    from shieldsim.earth import to_ecef
+    from shieldsim.engagement import engage
+    from shieldsim.explore import controls as ctl
+    from shieldsim.explore.engine import fly_batch
+    from shieldsim.interceptor import ellipsoid_of
+
+    def built(**kw):
+        return ctl.build(ctl.parse({"grid_deg": grid_deg, **kw}), ctl.Uploads())
+
+    base = built()
+    arch = study.Architecture.from_scenario(base.full)
+    ka = float(base.full.engagement.kill_assessment_s)
+    work = []  # (flights, tracks) of every batch of every area, as the explorer caches them
+    for area in base.areas:
+        for batch in study.footprint_batches(arch, area, grid_deg)[2]:
+            traj = fly_batch(arch, batch)
+            if traj is not False and len(traj):
+                work.append((traj, study.battery_tracks(arch, traj)))
+    n_pairs = sum(len(tr) for tr, _ in work) * len(arch.batteries)
+
+    def engage_all(batteries):
+        return [engage(tr, batteries, tk.track_time, kill_assessment=ka, intercept_window=tk.intercept_window)
+                for tr, tk in work]
+
+    engage_all(arch.batteries)  # compile; full-speed tables
+    slow = study.Architecture.from_scenario(built(speed_percent=80).full).batteries
+    earth = work[0][0].models.earth
+    omega = earth.rotation_rate if work[0][0].models.rotation else 0.0
+    ell = ellipsoid_of(earth)
+    keys = [(to_ecef(b.lat, b.lon, 0.0, earth).reshape(3), b.interceptor.params()) for b in slow]
+    for site, params in keys:
+        at._TABLES.pop(at._key(site, params, earth.gm, omega, ell), None)
+    new, w_in, c_in = _clock(lambda: engage_all(slow))
+    _, w_tab, c_tab = _clock(lambda: [at.build(site, params, earth.gm, omega, ell) for site, params in keys])
+    _, w_new, c_new = _clock(lambda: engage_all(slow))
+    for site, params in keys:  # the tables as before: cells beyond reach unknown (solved exactly)
+        k = at._key(site, params, earth.gm, omega, ell)
+        t = at._TABLES[k]
+        at._TABLES[k] = replace(t, margin=np.where(t.margin == at.UNREACHABLE, np.inf, t.margin))
+    old, w_old, c_old = _clock(lambda: engage_all(slow))
+    fields = ("engageable", "shots", "intercept_first", "intercept_last", "first_alt", "kill_probability")
+    agree = all(np.array_equal(getattr(a, f), getattr(b, f), equal_nan=True) for a, b in zip(new, old) for f in fields)
+    agree &= all(np.allclose(a.launch_latest, b.launch_latest, atol=0.01, equal_nan=True) for a, b in zip(new, old))
+    delayed = study.Architecture.from_scenario(built(speed_percent=80, launch_delay_s=60).full).batteries
+    reused = all(at.is_cached(to_ecef(b.lat, b.lon, 0.0, earth).reshape(3), b.interceptor.params(), earth.gm, omega,
+                              ell) for b in delayed)
+    print(f"explore_grid_deg={grid_deg}")
+    print(f"explore_pairs={n_pairs}")
+    print(f"explore_tables_built_wall_s={w_in:.2f}")
+    print(f"explore_tables_built_cpu_s={c_in:.2f}")
+    print(f"explore_tables_built_pairs_per_cpu_s={n_pairs / c_in:.0f}")
+    print(f"explore_tables_cached_wall_s={w_new:.2f}")
+    print(f"explore_tables_cached_cpu_s={c_new:.2f}")
+    print(f"explore_tables_cached_pairs_per_s={n_pairs / w_new:.0f}")
+    print(f"explore_tables_cached_pairs_per_cpu_s={n_pairs / c_new:.0f}")
+    print(f"explore_before_tables_cached_wall_s={w_old:.2f}")
+    print(f"explore_before_tables_cached_cpu_s={c_old:.2f}")
+    print(f"explore_ratio_before_to_now_cpu={c_old / c_new:.2f}")
+    print(f"explore_fields_agree_with_before={agree}")
+    print(f"explore_four_tables_build_wall_s={w_tab:.2f}")
+    print(f"explore_four_tables_build_cpu_s={c_tab:.2f}")
+    print(f"explore_delay_change_reuses_tables={reused}")
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    if len(sys.argv) > 1 and sys.argv[1] == "--explore":
+        explore_speed_change(float(sys.argv[2]) if len(sys.argv) > 2 else 1.0)
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

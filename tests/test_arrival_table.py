@@ -7,7 +7,7 @@ import pytest
 
 from shieldsim import arrival_table as at
 from shieldsim.earth import WGS84, to_ecef
-from shieldsim.interceptor import catalogue, earliest_arrival, ellipsoid_of
+from shieldsim.interceptor import P_DELAY, catalogue, earliest_arrival, ellipsoid_of
 from shieldsim.trajectory import Models
 
 CAT = catalogue()
@@ -88,3 +88,31 @@ def test_site_frame_is_orthonormal_with_north_towards_the_pole():
     np.testing.assert_allclose(basis @ basis.T, np.eye(3), atol=1e-12)
     assert north[2] > 0 and abs(east[2]) < 1e-12
     np.testing.assert_allclose(np.cross(north, east), -up, atol=1e-12)  # north x east = down
+
+
+def test_cells_deemed_beyond_reach_hold_only_points_the_exact_search_cannot_reach():
+    import dataclasses
+
+    icp = dataclasses.replace(CAT["sm3-ib"], burnout_speed=0.8 * CAT["sm3-ib"].burnout_speed)  # a slowed interceptor
+    earth = MODELS.earth
+    site = to_ecef(math.radians(44.08), math.radians(24.35), 0.0, earth)
+    table = at.table_for(site, icp.params(), earth.gm, earth.rotation_rate, ellipsoid_of(earth))
+    rng = np.random.default_rng(9)
+    pts = _points_around(table, rng, 1500, 0.98 * icp.max_range / 6.37e6, icp.min_intercept_alt + 25e3,
+                         icp.max_intercept_alt - 25e3)  # inside the limits: NaN below means out of reach
+    tau, margin = at.interpolate(table, pts)
+    beyond = np.isposinf(tau)
+    assert beyond.mean() > 0.2 and np.all(margin[beyond] == 0.0)
+    exact = earliest_arrival(icp, math.radians(44.08), math.radians(24.35), pts[beyond], MODELS,
+                             max_time=at.MAX_FLIGHT_S)
+    assert np.isnan(exact.flight_time).all()
+
+
+def test_a_launch_delay_change_reuses_the_table():
+    earth = MODELS.earth
+    site = to_ecef(math.radians(44.08), math.radians(24.35), 0.0, earth)
+    params = CAT["sm3-ib"].params()
+    later = params.copy()
+    later[P_DELAY] += 60.0
+    table = at.table_for(site, params, earth.gm, earth.rotation_rate, ellipsoid_of(earth))
+    assert at.table_for(site, later, earth.gm, earth.rotation_rate, ellipsoid_of(earth)) is table

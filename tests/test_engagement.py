@@ -427,3 +427,22 @@ def test_the_height_bracket_the_fast_kernel_tests_the_band_on_holds_above_the_el
     r = np.linalg.norm(p, axis=1)
     assert np.all(r - WGS84.equatorial_radius <= h_back + 1e-6)
     assert np.all(h_back <= r - WGS84.polar_radius + 1e-6)
+
+
+def test_the_ground_range_bracket_the_fast_kernel_skips_vincenty_on_holds():
+    from shieldsim.earth import WGS84
+    from shieldsim.interceptor import _ground_range
+
+    rng = np.random.default_rng(5)
+    ell = ellipsoid_of(WGS84)
+    b_pol = WGS84.equatorial_radius * (1.0 - WGS84.flattening)
+    for _ in range(400):
+        lat_s, lon_s = rng.uniform(-1.4, 1.4), rng.uniform(-np.pi, np.pi)
+        site = to_ecef(lat_s, lon_s, 0.0, WGS84).reshape(3)
+        lat = np.clip(lat_s + rng.uniform(-0.6, 0.6), -1.5, 1.5)
+        p = to_ecef(lat, lon_s + rng.uniform(-0.8, 0.8), rng.uniform(0.0, 2e6), WGS84).reshape(3)
+        lo, hi = engagement_module._range_bracket(site, p, np.linalg.norm(site), np.linalg.norm(p),
+                                                  WGS84.equatorial_radius, b_pol)
+        g = _ground_range(site, p, ell)
+        assert lo <= g <= hi
+        assert hi - lo < 120e3  # tight enough to spare the iteration away from the range limit

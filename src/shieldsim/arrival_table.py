@@ -16,7 +16,10 @@ cannot be reached at any flight time up to `MAX_FLIGHT_S`.
 Interpolation is trilinear. Its error bound per cell (`ArrivalTable.margin`, s) is estimated
 from the nodes' second differences (the error of linear interpolation is at most h^2 |f''| / 8
 per axis) with a safety factor `SAFETY` and a floor `MIN_MARGIN_S`; a cell with any NaN corner
-has no estimate (the lookup returns NaN: solve exactly). Decisions whose table value lies
+has no estimate (the lookup returns NaN: solve exactly), except a cell whose nodes and the
+ring of nodes around it are all unreachable (`UNREACHABLE`): the lookup says +inf, beyond reach
+(a slowed interceptor leaves two thirds of its table so, where every sample used to be solved
+exactly). Decisions whose table value lies
 within the margin of the threshold are solved exactly, so the table moves no result by more
 than its error estimate can miss (see the tests comparing the fast and exact engagements).
 """

@@ -237,6 +237,25 @@ def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess
     return t_k - tau_a, tau_a
 
 
+GEOCENTRIC_TILT = 0.0035
+"""Bound (rad) on the difference between a point's geocentric latitude and the geodetic latitude
+of its ground point at any height >= 0 (at most ~0.00336 rad, f (1 + f) on WGS84)."""
+
+
+@njit(cache=True)
+def _range_bracket(site, p, rs, rp, a_eq, b_pol):
+    """Bounds (m) on the ground range `interceptor._ground_range` between the site and sample p
+    from their geocentric angle psi: the ground points' angle lies within psi +- 2
+    `GEOCENTRIC_TILT`; the geodesic between them is at least b times that angle (its radial
+    projection onto the sphere of radius b inside the ellipsoid is no longer) and at most the
+    plane section's arc (radius at most a, slope at most a - b)."""
+    c = (site[0] * p[0] + site[1] * p[1] + site[2] * p[2]) / (rs * rp)
+    psi = math.acos(min(1.0, max(-1.0, c)))
+    lo = max(psi - 2.0 * GEOCENTRIC_TILT, 0.0)
+    hi = psi + 2.0 * GEOCENTRIC_TILT
+    return b_pol * lo, hi * math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)
+
+
 @njit(cache=True)
 def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frame, axes, tau,
                         margin, a_eq, flat, work, b, v, lam, mrg, res):
@@ -285,7 +304,10 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
         tau_hi = t[k] - l0
         if tau_hi < tau_lo:
             continue
-        if _ground_range(site, p, ellipsoid) > params[P_RANGE]:
+        g_lo, g_hi = _range_bracket(site, p, rs, rp, a_eq, b_pol)  # Vincenty only near the range limit
+        if g_lo > params[P_RANGE]:
+            continue
+        if g_hi > params[P_RANGE] and _ground_range(site, p, ellipsoid) > params[P_RANGE]:
             continue
         dx = p[0] - site[0]
         dy = p[1] - site[1]
