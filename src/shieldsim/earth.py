@@ -358,43 +358,11 @@ def surface_distance_one(lat1, lon1, lat2, lon2, a, f):
 
     Sphere (f = 0): great circle. Ellipsoid: Vincenty's inverse formula (1975), accurate to
     0.5 mm; returns NaN where it does not converge (nearly antipodal points), for which callers
-    fall back to pyproj.
+    fall back to pyproj. (`geodesic_distance_sc` on the sines and cosines of the arguments.)
     """
     dlon = lon2 - lon1
-    if f == 0.0:
-        s1, c1, s2, c2 = math.sin(lat1), math.cos(lat1), math.sin(lat2), math.cos(lat2)
-        num = math.hypot(c2 * math.sin(dlon), c1 * s2 - s1 * c2 * math.cos(dlon))
-        return a * math.atan2(num, s1 * s2 + c1 * c2 * math.cos(dlon))
-    b = a * (1.0 - f)
-    u1 = math.atan((1.0 - f) * math.tan(lat1))
-    u2 = math.atan((1.0 - f) * math.tan(lat2))
-    su1, cu1, su2, cu2 = math.sin(u1), math.cos(u1), math.sin(u2), math.cos(u2)
-    lam = dlon
-    for _ in range(200):
-        sl, cl = math.sin(lam), math.cos(lam)
-        sin_sigma = math.hypot(cu2 * sl, cu1 * su2 - su1 * cu2 * cl)
-        if sin_sigma == 0.0:
-            return 0.0
-        cos_sigma = su1 * su2 + cu1 * cu2 * cl
-        sigma = math.atan2(sin_sigma, cos_sigma)
-        sin_alpha = cu1 * cu2 * sl / sin_sigma
-        cos2_alpha = 1.0 - sin_alpha * sin_alpha
-        cos_2sm = cos_sigma - 2.0 * su1 * su2 / cos2_alpha if cos2_alpha != 0.0 else 0.0
-        c = f / 16.0 * cos2_alpha * (4.0 + f * (4.0 - 3.0 * cos2_alpha))
-        lam_prev = lam
-        lam = dlon + (1.0 - c) * f * sin_alpha * (
-            sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1.0 + 2.0 * cos_2sm * cos_2sm)))
-        if abs(lam - lam_prev) < 1e-13:
-            break
-    else:
-        return math.nan
-    u2_ = cos2_alpha * (a * a - b * b) / (b * b)
-    big_a = 1.0 + u2_ / 16384.0 * (4096.0 + u2_ * (-768.0 + u2_ * (320.0 - 175.0 * u2_)))
-    big_b = u2_ / 1024.0 * (256.0 + u2_ * (-128.0 + u2_ * (74.0 - 47.0 * u2_)))
-    d_sigma = big_b * sin_sigma * (cos_2sm + big_b / 4.0 * (
-        cos_sigma * (-1.0 + 2.0 * cos_2sm * cos_2sm)
-        - big_b / 6.0 * cos_2sm * (-3.0 + 4.0 * sin_sigma * sin_sigma) * (-3.0 + 4.0 * cos_2sm * cos_2sm)))
-    return b * big_a * (sigma - d_sigma)
+    return geodesic_distance_sc(math.sin(lat1), math.cos(lat1), math.sin(lat2), math.cos(lat2), dlon,
+                                math.sin(dlon), math.cos(dlon), a, f)
 
 
 @njit(cache=True)
