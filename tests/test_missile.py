@@ -191,3 +191,24 @@ def test_boost_burnout_state_matches_an_adaptive_dop853_integration(cat, drag):
                                     drag)
             assert np.linalg.norm(res[0, 1:4] - ref[:3]) < (0.1 if drag else 0.01)
             assert np.linalg.norm(res[0, 4:7] - ref[3:]) < (0.005 if drag else 0.001)
+
+
+def test_calibration_doubles_its_thrust_bracket_when_one_to_two_times_the_ideal_is_not_enough(cat):
+    """The calibration searched thrust scales 1-2 only; a class whose burnout speed needs a scale
+    outside it must still be calibrated (found by doubling the bracket) or refused clearly."""
+    import dataclasses
+
+    calls = []
+
+    def excess(scale):  # root at 5.3: needs two doublings
+        calls.append(scale)
+        return scale / 5.3 - 1.0
+
+    lo, hi = M._bracket(excess, cat["ss-18"])
+    assert lo < 5.3 <= hi and (lo, hi) == (4.0, 8.0)
+    assert M._bracket(lambda s: s / 0.3 - 1.0, cat["ss-18"]) == (0.25, 0.5)
+    with pytest.raises(ValueError, match="missile ss-18: no boost thrust reaches burnout_speed"):
+        M._bracket(lambda s: -1.0, cat["ss-18"])
+    too_long = dataclasses.replace(cat["ss-18"], stage_burn_times=(140.0, 180.0))
+    with pytest.raises(ValueError, match="missile ss-18: the boost model finds no minimum-energy burn"):
+        M.boost_profile(too_long)

@@ -497,14 +497,45 @@ def _profile_cached(missile: Missile) -> tuple:
         res, _, _ = run_boost(missile, base * scale, 0.0, 0.0, 0.0, kicks, missile.burn_time, SPHERE, False, True)
         kick, speed = _min_energy_kick(kicks, res, SPHERE)
         found[scale] = kick
-        if not np.isfinite(speed):  # every flight goes into orbit: far too much thrust
-            return 1.0
+        if not np.isfinite(speed):
+            if not np.any(res[:, 13] > 0):  # every flight falls back to the ground: far too little thrust
+                return -1.0
+            return 1.0  # every flight goes into orbit: far too much thrust
         return speed / missile.burnout_speed - 1.0
 
-    scale = brentq(excess, 1.0, 2.0, xtol=1e-12, rtol=1e-12)
+    lo, hi = _bracket(excess, missile)
+    scale = brentq(excess, lo, hi, xtol=1e-12, rtol=1e-12)
     excess(scale)
     kick = found[scale]
+    if not np.isfinite(kick):  # the sign change is the jump from falling back to orbiting: no root
+        raise ValueError(f"missile {missile.name}: the boost model finds no minimum-energy burn reaching "
+                         f"burnout_speed {missile.burnout_speed / 1e3:g} km/s with stage_burn_times "
+                         f"{list(missile.stage_burn_times)} s (with less thrust every flight falls back, with more "
+                         "none comes down): shorten the burn or raise the speed")
     return tuple(base * scale), kick
+
+
+def _bracket(excess, missile: Missile, limit: int = 8) -> tuple[float, float]:
+    """Thrust scales (lo, hi) around the one whose burnout speed is ``missile.burnout_speed``
+    (``excess`` changes sign between them): [1, 2] first, then doubled outwards (long burns with
+    heavy gravity losses need more than twice the ideal thrust, short ones may need less).
+    Raises ValueError naming the class when ``limit`` doublings find no sign change."""
+    lo, hi = 1.0, 2.0
+    f_lo, f_hi = excess(lo), excess(hi)
+    for _ in range(limit):
+        if f_lo < 0.0 <= f_hi:
+            return lo, hi
+        if f_hi < 0.0:
+            lo, f_lo, hi = hi, f_hi, 2.0 * hi
+            f_hi = excess(hi)
+        else:
+            hi, f_hi, lo = lo, f_lo, 0.5 * lo
+            f_lo = excess(lo)
+    if f_lo < 0.0 <= f_hi:
+        return lo, hi
+    raise ValueError(f"missile {missile.name}: no boost thrust reaches burnout_speed "
+                     f"{missile.burnout_speed / 1e3:g} km/s with stage_burn_times {list(missile.stage_burn_times)} s "
+                     f"(thrust scales {lo:g}-{hi:g} of the ideal searched)")
 
 
 def _min_energy_kick(kicks, res, earth):
