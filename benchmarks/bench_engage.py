@@ -18,7 +18,10 @@ process: independent of the machine's load) with the four arrival tables built i
 timing (``tables_built``) and already cached (``tables_cached``); the same engagement with the
 tables as they were before cells ringed by unreachable nodes said "beyond reach" (``before``:
 those cells unknown, solved exactly), the ratio of the two and whether every field agrees; the
-table build alone; and whether a launch-delay change reuses the tables.
+table build alone; and whether a launch-delay change reuses the tables. ``unpruned`` lines: the
+four tables built again searching every node (``prune=False``: no height skipped as beyond the
+energy reach, `arrival_table.beyond_energy_reach`), in the same run, and whether both builds give
+identical tables.
 
 Run: PYTHONPATH=src python benchmarks/bench_engage.py [N | --explore [GRID_DEG]]
 """
@@ -164,7 +167,11 @@ def explore_speed_change(grid_deg: float = 1.0) -> None:
     for site, params in keys:
         at._TABLES.pop(at._key(site, params, earth.gm, omega, ell), None)
     new, w_in, c_in = _clock(lambda: engage_all(slow))
-    _, w_tab, c_tab = _clock(lambda: [at.build(site, params, earth.gm, omega, ell) for site, params in keys])
+    tabs, w_tab, c_tab = _clock(lambda: [at.build(site, params, earth.gm, omega, ell) for site, params in keys])
+    full, w_full, c_full = _clock(lambda: [at.build(site, params, earth.gm, omega, ell, prune=False)
+                                           for site, params in keys])
+    same_tables = all(np.array_equal(a.tau, b.tau, equal_nan=True) and np.array_equal(a.margin, b.margin)
+                      for a, b in zip(tabs, full))
     _, w_new, c_new = _clock(lambda: engage_all(slow))
     for site, params in keys:  # the tables as before: cells beyond reach unknown (solved exactly)
         k = at._key(site, params, earth.gm, omega, ell)
@@ -193,6 +200,10 @@ def explore_speed_change(grid_deg: float = 1.0) -> None:
     print(f"explore_four_tables_build_wall_s={w_tab:.2f}")
     print(f"explore_four_tables_build_cpu_s={c_tab:.2f}")
     print(f"explore_delay_change_reuses_tables={reused}")
+    print(f"explore_four_tables_unpruned_build_wall_s={w_full:.2f}")
+    print(f"explore_four_tables_unpruned_build_cpu_s={c_full:.2f}")
+    print(f"explore_ratio_unpruned_to_pruned_build_cpu={c_full / c_tab:.2f}")
+    print(f"explore_pruned_tables_equal_unpruned={same_tables}")
 
 
 if __name__ == "__main__":

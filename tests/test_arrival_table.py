@@ -7,7 +7,7 @@ import pytest
 
 from shieldsim import arrival_table as at
 from shieldsim.earth import WGS84, to_ecef
-from shieldsim.interceptor import P_DELAY, catalogue, earliest_arrival, ellipsoid_of
+from shieldsim.interceptor import P_BO_ALT, P_DELAY, P_SPEED, catalogue, earliest_arrival, ellipsoid_of
 from shieldsim.trajectory import Models
 
 CAT = catalogue()
@@ -116,3 +116,34 @@ def test_a_launch_delay_change_reuses_the_table():
     later[P_DELAY] += 60.0
     table = at.table_for(site, params, earth.gm, earth.rotation_rate, ellipsoid_of(earth))
     assert at.table_for(site, later, earth.gm, earth.rotation_rate, ellipsoid_of(earth)) is table
+
+
+@pytest.mark.parametrize("key", ["sm3-ib", "sm3-iia"])
+def test_heights_beyond_energy_reach_are_skipped_without_changing_the_table(key):
+    import dataclasses
+
+    icp = dataclasses.replace(CAT[key], burnout_speed=0.8 * CAT[key].burnout_speed)  # rows out of reach overhead
+    earth = MODELS.earth
+    site = to_ecef(math.radians(44.08), math.radians(24.35), 0.0, earth).reshape(3)
+    args = (site, icp.params(), earth.gm, earth.rotation_rate, ellipsoid_of(earth))
+    pruned, full = at.build(*args), at.build(*args, prune=False)
+    np.testing.assert_array_equal(pruned.tau, full.tau)  # NaN where NaN, every value the same
+    np.testing.assert_array_equal(pruned.margin, full.margin)
+    rs = np.linalg.norm(site)
+    h = pruned.axes[2] + pruned.axes[3] * np.arange(pruned.tau.shape[1])
+    skipped = np.array([at.beyond_energy_reach(rs + x, icp.params(), rs, earth.gm, earth.rotation_rate) for x in h])
+    assert skipped.any() and not skipped.all()
+    assert np.isnan(full.tau[:, skipped]).all()  # the full search reaches no node of a skipped height
+    # the bound is tight: the exact search still reaches, straight overhead, the height below the lowest skipped one
+    assert np.isfinite(full.tau[:, np.argmax(skipped) - 1, 0]).all()
+
+
+def test_energy_bound_holds_only_above_burnout_and_grows_with_speed():
+    params = CAT["sm3-ib"].params()
+    earth = MODELS.earth
+    rs, rb = 6.37e6, 6.37e6 + params[P_BO_ALT]
+    assert not at.beyond_energy_reach(rb - 1.0, params, rs, earth.gm, earth.rotation_rate)
+    assert at.beyond_energy_reach(rs + 5e6, params, rs, earth.gm, earth.rotation_rate)
+    faster = params.copy()
+    faster[P_SPEED] *= 3.0
+    assert not at.beyond_energy_reach(rs + 5e6, faster, rs, earth.gm, earth.rotation_rate)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .interceptor import P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, arrival_near, earliest_arrival_one, feasible_time_one
+from .interceptor import P_BO_ALT, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED, arrival_near, earliest_arrival_one, feasible_time_one
 
 MAX_FLIGHT_S = 2000.0
 """Longest interceptor flight (s after launch) the table searches for an arrival."""
@@ -102,11 +102,47 @@ def _node_point(frame, psi, az, h, out):
         out[k] = (rs + h) * (c * frame[1, k] + s * (ca * frame[2, k] + sa * frame[3, k]))
 
 
+SPEED_SLACK = 1e-3
+"""Relative allowance on the burnout speed in `beyond_energy_reach` (more than any rounding of
+the Lambert solution: a height it calls beyond reach is beyond reach by a clear margin)."""
+
+
+@njit(cache=True)
+def beyond_energy_reach(r, params, rs, gm, omega):
+    """Whether no coast from the burnout sphere (radius rb = rs + burnout altitude, m) with a
+    speed relative to the rotating Earth of at most the burnout speed V can reach geocentric
+    radius r (m) anywhere, at any time. Only heights above burnout (r > rb) can be so.
+
+    Proof. Any coast arc starting at B (|B| = rb) with inertial velocity v1 = w + u, where w is
+    the Earth-relative burnout velocity (|w| <= V) and u = omega x B is horizontal with
+    |u| <= U = omega rb, conserves energy and angular momentum; at radius r its radial speed
+    squared is |v1|^2 - 2 gm (1/rb - 1/r) - vt^2 rb^2 / r^2 (vt the horizontal part of v1 at B),
+    which must be >= 0. So the arc reaches r only if Q = vr^2 + k vt^2 >= 2 gm (1/rb - 1/r) with
+    k = 1 - rb^2 / r^2 in (0, 1). Over the ball |w| <= V, Q is largest with w in the vertical
+    plane of u: Q(a) = V^2 - a^2 + k (U + a)^2 (a the horizontal part of w, concave in a),
+    whose maximum is V^2 + k U^2 / (1 - k) at a = k U / (1 - k) when that is <= V, else
+    k (U + V)^2. If even that maximum (with V and U enlarged by `SPEED_SLACK`) falls short,
+    `earliest_arrival_one` finds no time with a needed speed <= V at any point of radius r.
+    (The burnout point lies at radius rb exactly: `interceptor.burnout_point`.)"""
+    rb = rs + params[P_BO_ALT]
+    if not (r > rb):
+        return False
+    vv = params[P_SPEED] * (1.0 + SPEED_SLACK)
+    uu = omega * rb * (1.0 + SPEED_SLACK)
+    k = 1.0 - (rb / r) ** 2
+    a = k * uu / (1.0 - k)
+    q = vv * vv + k * uu * uu / (1.0 - k) if a <= vv else k * (uu + vv) ** 2
+    return q < 2.0 * gm * (1.0 / rb - 1.0 / r)
+
+
 @njit(cache=True, parallel=True)
-def _build_kernel(frame, axes, n_h, n_psi, params, gm, omega, ellipsoid, tau):
-    """Fill tau (n_az, n_h, n_psi): each (az, h) row along psi, warm-started from its neighbour."""
+def _build_kernel(frame, axes, n_h, n_psi, params, gm, omega, ellipsoid, prune, tau):
+    """Fill tau (n_az, n_h, n_psi): each (az, h) row along psi, warm-started from its neighbour.
+    With ``prune``, a row whose height is `beyond_energy_reach` is NaN without searching (the
+    search would find nothing: the table is the same)."""
     n_az = int(axes[5])
     site = frame[0].copy()
+    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
     for row in prange(n_az * n_h):
         i = row // n_h
         j = row % n_h
@@ -115,6 +151,10 @@ def _build_kernel(frame, axes, n_h, n_psi, params, gm, omega, ellipsoid, tau):
         b = np.empty(3)
         v = np.empty(3)
         guess = math.nan
+        if prune and beyond_energy_reach(rs + axes[2] + j * axes[3], params, rs, gm, omega):
+            for k in range(n_psi):
+                tau[i, j, k] = math.nan
+            continue
         for k in range(n_psi):
             if k > 0 and math.isnan(guess) and not math.isnan(tau[i, j, 0]):
                 tau[i, j, k] = math.nan  # beyond the reach of this row (the cells say unknown)
@@ -209,11 +249,12 @@ def _margins(tau, safety, floor, out):
                     out[i, j, k] = math.inf
 
 
-def build(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
+def build(site, params, gm: float, omega: float, ellipsoid, prune: bool = True) -> ArrivalTable:
     """The arrival table of an interceptor (packed ``params``, `Interceptor.params`) launched
     from Earth-fixed ``site`` (m), under gravity ``gm`` (m^3/s^2), rotation ``omega`` (rad/s),
     its arcs clearing the surface of ``ellipsoid`` (equatorial radius m, flattening;
-    `interceptor.ellipsoid_of`)."""
+    `interceptor.ellipsoid_of`). ``prune=False`` searches every node, even those at heights
+    `beyond_energy_reach` (the same table, slower: for tests and benchmarks)."""
     params = np.ascontiguousarray(params, dtype=float)
     ellipsoid = np.ascontiguousarray(ellipsoid, dtype=float)
     frame = np.ascontiguousarray(site_frame(site))
@@ -225,7 +266,7 @@ def build(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
     n_h = max(2, int(math.ceil((params[P_MAX_ALT] + H_PAD_M - h0) / d_h)) + 1)
     axes = np.array([0.0, d_psi / rs, h0, d_h, 2.0 * math.pi / AZ_STEPS, float(AZ_STEPS)])
     tau = np.empty((AZ_STEPS, n_h, n_psi))
-    _build_kernel(frame, axes, n_h, n_psi, params, float(gm), float(omega), ellipsoid, tau)
+    _build_kernel(frame, axes, n_h, n_psi, params, float(gm), float(omega), ellipsoid, bool(prune), tau)
     margin = np.empty((AZ_STEPS, n_h - 1, n_psi - 1))
     _margins(tau, SAFETY, MIN_MARGIN_S, margin)
     tau = np.concatenate([tau, tau[:1]], axis=0)
