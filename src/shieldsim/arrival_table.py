@@ -11,7 +11,9 @@ Grid (site-centred, geocentric): ground angle psi from the site (0 to the interc
 range over the site's radius), azimuth az clockwise from north (periodic, the Earth's rotation
 makes arrival depend on it), and radial height h = |p| - |site| (covering the altitude band
 with a margin for the ellipsoid). A node holds tau_a (s after launch), NaN where the point
-cannot be reached at any flight time up to `MAX_FLIGHT_S`.
+cannot be reached at any flight time up to `MAX_FLIGHT_S`. Heights that no coast from burnout can
+climb to (`beyond_energy_reach`, a bound from energy and angular momentum) are NaN without a
+search: the search would find nothing there (a slowed interceptor has many such rows).
 
 Interpolation is trilinear. Its error bound per cell (`ArrivalTable.margin`, s) is estimated
 from the nodes' second differences (the error of linear interpolation is at most h^2 |f''| / 8
