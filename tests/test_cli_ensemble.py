@@ -125,3 +125,25 @@ def test_deterrent_ensemble_answers_for_the_chosen_bases_and_shape_and_repeats_f
     assert {k.rsplit("/", 1)[1]: h["nominal"] for k, h in ens["headlines"].items()} == nominal
     assert all(k.startswith("deterrent/fraction_engageable/epaa-2018/") for k in ens["headlines"])
     assert ens["headlines"] == b["ensemble"]["headlines"]
+
+
+def test_failed_members_give_a_one_line_warning_and_a_line_in_the_table():
+    from shieldsim import ensemble as E
+    from shieldsim import sensitivity as S
+    from shieldsim import uncertainty as U
+    from shieldsim.cli import ensemble_run
+
+    def refuses_high_x1(values):
+        if values["x1"] > 1.0:
+            raise ValueError("missile ss-18: the boost model finds no minimum-energy burn\n(140, 180) s")
+        return S.ishigami(values)
+
+    figs = [U.Figure(n, 0.0, -3.0, 3.0, source="t") for n in ("x1", "x2", "x3")]
+    ens = E.run(refuses_high_x1, figs, E.design(figs, 5 * 8, 1, "sobol"))
+    n, first = len(ens.failed), min(ens.failed)
+    warning = ensemble_run.failure_warning(ens)
+    assert "\n" not in warning and warning.startswith(f"warning: {n} of 40 ensemble members failed (first: member "
+                                                      f"{first}: ValueError: missile ss-18: the boost model")
+    table = ensemble_run.table(E._json_round_trip(ens.as_dict()))
+    assert f"{n} members failed (first: member {first}:" in table and "(not computed: members failed)" in table
+    assert ensemble_run.failure_warning(E.run(S.ishigami, figs, E.design(figs, 8, 1, "lhs"))) == ""

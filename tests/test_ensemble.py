@@ -193,3 +193,70 @@ def test_all_ranges_collapsed_to_nominal_reproduce_the_nominal_coverage_exactly(
     nominal = headlines.coverage(None, scenario="epaa-2018", grid_deg=4.0)
     for name, value in nominal.items():
         assert ens.values[name].tolist() == [value, value], name
+
+
+def refuses_large_x1(values):
+    """Ishigami, but the 'model' cannot represent x1 above 2 (as the boost model refuses some burn times)."""
+    if values["x1"] > 2.0:
+        raise ValueError(f"x1 = {values['x1']:.3f}: the model finds no solution\n above 2")
+    return S.ishigami(values)
+
+
+def refused_members(des):
+    return {i for i in range(des.members) if des.quantiles[i, 0] * 2 * PI - PI > 2.0}
+
+
+def test_members_the_model_refuses_are_recorded_as_failed_and_the_rest_still_give_percentiles():
+    figs = ishigami_figures()
+    des = E.design(figs, 6 * 16, seed=4, method="sobol")
+    ens = E.run(refuses_large_x1, figs, des, chunk_members=8)
+    bad = refused_members(des)
+    assert 0 < len(bad) < des.members
+    assert set(ens.failed) == bad
+    assert all(m.startswith("ValueError: x1 = ") and "\n" not in m for m in ens.failed.values())
+    assert np.all(np.isnan(ens.values["y"][sorted(bad)]))
+    good = np.array([S.ishigami(E.member_overrides(figs, des.quantiles[i]))["y"] for i in range(des.members)
+                     if i not in bad])
+    h = ens.headline("y")
+    assert h["members"] == des.members - len(bad) and h["failed"] == len(bad)
+    assert h["p50"] == pytest.approx(float(np.percentile(good, 50)))
+    assert h["sensitivity"]["indices"] == [] and h["sensitivity"]["note"].startswith("not computed: ")
+    assert f"{len(bad)} of {des.members} members failed" in h["sensitivity"]["note"]
+    d = E._json_round_trip(ens.as_dict())
+    assert d["failed_members"] == len(bad) and sorted(map(int, d["failed"])) == sorted(bad)
+
+
+def test_a_programming_error_in_a_member_still_ends_the_ensemble():
+    figs = ishigami_figures()
+
+    def broken(values):
+        if values["x1"] > 2.0:
+            raise TypeError("unsupported operand")
+        return S.ishigami(values)
+
+    with pytest.raises(TypeError):
+        E.run(broken, figs, E.design(figs, 24, 1, "lhs"))
+
+
+def test_failed_members_are_the_same_with_one_and_two_workers_and_are_read_back_on_resume(tmp_path):
+    from shieldsim import parallel
+
+    figs = ishigami_figures()
+    des = E.design(figs, 6 * 4, seed=4, method="sobol")
+    one = E.run(refuses_large_x1, figs, des, chunk_members=8)
+    with parallel.executor(workers=2) as ex:
+        two = E.run(refuses_large_x1, figs, des, executor=ex, chunk_members=8, out_dir=tmp_path / "run")
+    assert one.failed == two.failed and one.failed
+    assert one.as_dict() == E._json_round_trip(two.as_dict())
+    again = E.run(refuses_large_x1, figs, des, chunk_members=8, out_dir=tmp_path / "run")
+    assert again.computed == [] and again.failed == one.failed  # failed members are results: not run again
+
+
+def test_when_every_member_fails_the_nominal_headlines_show_with_no_value():
+    figs = ishigami_figures()
+
+    def refuses(values):
+        raise ValueError("no minimum-energy burn")
+
+    ens = E.run(refuses, figs, E.design(figs, 24, 1, "lhs"), nominal={"y": 1.0})
+    assert len(ens.failed) == 24 and ens.headline("y")["p50"] is None and ens.headline("y")["failed"] == 24

@@ -718,3 +718,24 @@ def test_templates_and_css_are_declared_package_data():
     assert any(p.endswith("page.html.j2") for p in shipped) and "report/style.css" in shipped
     for p in shipped:
         assert any(fnmatch.fnmatch(p, g) for g in globs), p
+
+
+def test_how_sure_section_says_how_many_ensemble_members_failed_and_the_first_error(tmp_path):
+    from shieldsim import ensemble as E
+    from shieldsim import sensitivity as S
+    from shieldsim import uncertainty as U
+    from shieldsim.report import UncertaintyResult
+
+    def refuses_high_x1(values):
+        if values["x1"] > 1.0:
+            raise ValueError("no minimum-energy burn")
+        return S.ishigami(values)
+
+    figs = [U.Figure(n, 0.0, -np.pi, np.pi, source="t") for n in ("x1", "x2", "x3")]
+    ens = E.run(refuses_high_x1, figs, E.design(figs, 5 * 8, 1, "sobol"))
+    assert ens.failed
+    index = report.write_report(tmp_path, synthetic_assessment(uncertainty=UncertaintyResult(ens.as_dict())))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", index.read_text(encoding="utf-8")))
+    assert f"{len(ens.failed)} of 40 members failed" in text
+    assert f"first: member {min(ens.failed)}, ValueError: no minimum-energy burn" in text
+    assert f"over the {40 - len(ens.failed)} members that finished" in text and "indices are not computed" in text

@@ -25,6 +25,17 @@ back-end.
 
 The result (`Ensemble`) gives per headline the nominal value (when known), p05/p50/p95, mean,
 min, max and the SALib sensitivity indices (`sensitivity.analyse`).
+
+Failed members: a member whose drawn figures the model cannot represent raises a model error
+(`MODEL_ERRORS`: `ValueError`, which `trajectory.AimError` and the boost model's refusals are) and
+is recorded as failed -- its headlines NaN, its index and one-line error kept in the chunk
+(``"failed": {index: message}``) and in `Ensemble.failed` -- instead of ending the ensemble. Other
+exceptions (TypeError, KeyboardInterrupt, MemoryError, ...) still propagate. Percentiles are over
+the members that finished, with the count of failed members next to them; Sobol' and Morris
+indices need every member of the design, so with any failed member they are not computed, and
+the note says why. A failed member is a result like any other: its chunk is written, and resuming
+reads it back rather than computing it again (the member's study is deterministic, so it would
+fail the same way).
 """
 
 from __future__ import annotations
@@ -46,6 +57,11 @@ METHODS = ("auto", "sobol", "morris", "lhs")
 
 MIN_SOBOL_BASE = 8
 """Fewest Sobol' base points ``auto`` accepts (below it the indices' intervals are uselessly wide)."""
+
+MODEL_ERRORS: tuple[type[BaseException], ...] = (ValueError,)
+"""Exceptions that mark one member as failed rather than end the ensemble: the model refusing
+figures it cannot represent (`ValueError`; `trajectory.AimError`, `uncertainty.UncertaintyError`
+and the boost model's "no minimum-energy burn" are ValueErrors)."""
 
 CHUNK_MEMBERS = 4
 """Members per chunk of work (and per file of a resumable run)."""
@@ -164,15 +180,27 @@ def _member_flights():
 
 
 def _run_members(study: Callable, figures: tuple, rows: list) -> dict:
-    """One chunk: the study of every member (``rows``: [(index, quantiles)]); JSON-ready."""
+    """One chunk: the study of every member (``rows``: [(index, quantiles)]); JSON-ready:
+    ``members`` (indices), ``headlines`` (one dict per member, empty for a failed one) and
+    ``failed`` ({str(index): one-line error} of the members whose study raised a `MODEL_ERRORS`)."""
     from .study import flight_cache
 
-    out = []
+    out, failed = [], {}
     with flight_cache.sharing(_member_flights()):
-        for _, q in rows:
-            result = study(member_overrides(figures, q))
+        for i, q in rows:
+            try:
+                result = study(member_overrides(figures, q))
+            except MODEL_ERRORS as err:
+                failed[str(int(i))] = failure_message(err)
+                out.append({})
+                continue
             out.append({k: _number(v) for k, v in result.items()})
-    return {"members": [int(i) for i, _ in rows], "headlines": out}
+    return {"members": [int(i) for i, _ in rows], "headlines": out, "failed": failed}
+
+
+def failure_message(err: BaseException) -> str:
+    """One line naming a member's error: ``"<ExceptionType>: <message on one line>"``."""
+    return f"{type(err).__name__}: {' '.join(str(err).split())}"
 
 
 def _number(v: Any) -> float:
@@ -185,8 +213,10 @@ def _number(v: Any) -> float:
 @dataclass
 class Ensemble:
     """The members' headlines: ``design``, ``figures``, ``values`` (headline -> (M,) array in
-    design order), ``nominal`` (headline -> value of the nominal run, when given), and which
-    chunks were ``computed`` now and which ``loaded`` from an earlier run."""
+    design order), ``nominal`` (headline -> value of the nominal run, when given), which
+    chunks were ``computed`` now and which ``loaded`` from an earlier run, the figures ``held``
+    by an assumption profile, and the ``failed`` members ({member index: one-line error}; their
+    headlines are NaN)."""
 
     design: Design
     figures: tuple
@@ -195,19 +225,35 @@ class Ensemble:
     computed: list = field(default_factory=list)
     loaded: list = field(default_factory=list)
     held: list = field(default_factory=list)
+    failed: dict = field(default_factory=dict)
+
+    def first_failure(self) -> str:
+        """``"member <i>: <error>"`` of the lowest-numbered failed member ("" when none failed)."""
+        if not self.failed:
+            return ""
+        i = min(self.failed)
+        return f"member {i}: {self.failed[i]}"
 
     def percentiles(self, name: str) -> dict:
-        """p05, p50, p95, mean, min, max of one headline over the members that gave a value."""
+        """p05, p50, p95, mean, min, max of one headline over the members that gave a value
+        (``members``), and ``failed``: how many members failed (`failed`) and so are not in them."""
         y = np.asarray(self.values[name], dtype=float)
         ok = y[np.isfinite(y)]
         if ok.size == 0:
-            return {"p05": None, "p50": None, "p95": None, "mean": None, "min": None, "max": None, "members": 0}
+            return {"p05": None, "p50": None, "p95": None, "mean": None, "min": None, "max": None, "members": 0,
+                    "failed": len(self.failed)}
         p05, p50, p95 = (float(v) for v in np.percentile(ok, [5, 50, 95]))
         return {"p05": p05, "p50": p50, "p95": p95, "mean": float(ok.mean()), "min": float(ok.min()),
-                "max": float(ok.max()), "members": int(ok.size)}
+                "max": float(ok.max()), "members": int(ok.size), "failed": len(self.failed)}
 
     def sensitivity(self, name: str) -> sensitivity.Indices:
-        """SALib indices of one headline (`sensitivity.analyse`)."""
+        """SALib indices of one headline (`sensitivity.analyse`); not computed (no rows, a note
+        saying why) for a Sobol' or Morris design when any member failed, since their estimators
+        need every member of the design."""
+        if self.failed and self.design.method in ("sobol", "morris"):
+            return sensitivity.Indices(self.design.method, note=(
+                f"not computed: {len(self.failed)} of {self.design.members} members failed (first: "
+                f"{self.first_failure()}) and {self.design.method} indices need every member of the design"))
         return sensitivity.analyse(self.design.method, self.design.names, self.design.quantiles,
                                    self.values[name], seed=self.design.seed)
 
@@ -232,9 +278,11 @@ class Ensemble:
 
     def as_dict(self) -> dict:
         """JSON-ready: the design, the figures with their ranges and sources, the figures held by
-        an assumption profile, and every headline (`headline`)."""
+        an assumption profile, the failed members (``failed``: {index: error}, in index order;
+        ``failed_members``: their count) and every headline (`headline`)."""
         return {"design": self.design.describe(), "figures": [f.as_dict() for f in self.figures],
-                "held_by_profile": list(self.held),
+                "held_by_profile": list(self.held), "failed_members": len(self.failed),
+                "failed": {str(i): self.failed[i] for i in sorted(self.failed)},
                 "headlines": {name: self.headline(name) for name in self.values}}
 
 
@@ -284,12 +332,15 @@ def run(study: Callable, figures: Sequence[Figure], des: Design, executor=None, 
     for r in results:
         for h in r["headlines"]:
             names += [k for k in h if k not in names]
+    failed = {int(i): str(msg) for r in results for i, msg in r.get("failed", {}).items()}
+    if failed:  # headlines no member gave (every member failed) still show, with no value
+        names += [n for n in (nominal or {}) if n not in names]
     values = {n: np.full(des.members, np.nan) for n in names}
     for r in results:
         for i, h in zip(r["members"], r["headlines"]):
             for n, v in h.items():
                 values[n][int(i)] = math.nan if v is None else float(v)
-    return Ensemble(des, figs, values, dict(nominal or {}), computed, loaded, list(held))
+    return Ensemble(des, figs, values, dict(nominal or {}), computed, loaded, list(held), failed)
 
 
 def _json_round_trip(value: Any) -> Any:

@@ -7,6 +7,13 @@ to its JSON an ``ensemble`` object: the design, the figures with ranges and sour
 headline ``nominal``, ``p05``, ``p50``, ``p95`` and ``sensitivity`` (SALib indices). Finished
 members are written in chunks to ``<out>/ensemble-members/``; ``--resume <out>`` continues a
 killed run there without computing them again.
+
+A member the model cannot represent (it raises a `ValueError`, e.g. `trajectory.AimError` or the
+boost model's refusal of drawn burn times) is recorded as failed (`ensemble.MODEL_ERRORS`): the
+ensemble finishes, a one-line warning on stderr names how many members failed and the first error
+(`failure_warning`), the JSON lists them (``failed``, ``failed_members``), percentiles are over the
+members that finished and Sobol'/Morris indices are reported as not computed. Failed members are
+kept in the chunks, so ``--resume`` does not run them again.
 """
 
 from __future__ import annotations
@@ -80,11 +87,24 @@ def run(study, prepared, profile, executor, out: Path, progress: bool, nominal: 
 
     figs, des, held = prepared
     try:
-        return ens.run(ens.scenario_study(study, profile), figs, des, executor=executor, out_dir=out / MEMBERS_DIR,
-                       resume=True, progress=progress, params=params, nominal=nominal, held=held)
+        result = ens.run(ens.scenario_study(study, profile), figs, des, executor=executor,
+                         out_dir=out / MEMBERS_DIR, resume=True, progress=progress, params=params, nominal=nominal,
+                         held=held)
     except parallel.ResumeMismatch as err:
         fail("--resume", f"{' '.join(str(err).split())}; give the options the run was started with, or start a new "
                          "run with --out")
+    if result.failed:
+        typer.echo(failure_warning(result), err=True)
+    return result
+
+
+def failure_warning(ensemble) -> str:
+    """One line: how many members of ``ensemble`` failed and the first error ("" when none)."""
+    if not ensemble.failed:
+        return ""
+    n, m = len(ensemble.failed), ensemble.design.members
+    return (f"warning: {n} of {m} ensemble members failed (first: {ensemble.first_failure()}); percentiles are over "
+            f"the {m - n} that finished, sensitivity indices not computed")
 
 
 def out_folder(out: Path, resume: Path | None, overwrite: bool) -> tuple[Path, bool]:
@@ -139,10 +159,16 @@ def table(summary: dict) -> str:
     lines = [f"Uncertainty ensemble: {design['members']} members ({design['method']}, seed {design['seed']}, "
              f"{design['figures']} figures)",
              f"{'headline':<58} {'nominal':>12} {'p05':>12} {'p50':>12} {'p95':>12}  most influential"]
+    if summary.get("failed_members"):
+        first = min(summary["failed"], key=int)
+        lines.insert(1, f"{summary['failed_members']} members failed (first: member {first}: "
+                        f"{summary['failed'][first]}); percentiles over the {design['members'] - summary['failed_members']}"
+                        " that finished, sensitivity not computed")
     for name, h in summary["headlines"].items():
         sens = h["sensitivity"]
         top = ", ".join(r["figure"] for r in sens["indices"][:3]) if sens["indices"] else \
-            ("(percentiles only)" if sens["method"] == "none" else "(no indices)")
+            ("(percentiles only)" if sens["method"] == "none" else
+             "(not computed: members failed)" if summary.get("failed_members") else "(no indices)")
         if "probability" in h:
             top = f"holds in {h['probability']:.0%} of members; {top}"
         lines.append(f"{name[:58]:<58} {_fmt(h['nominal']):>12} {_fmt(h['p05']):>12} {_fmt(h['p50']):>12} "
