@@ -105,17 +105,16 @@ def propagate_one(r0, v0, t, gm, r_out, v_out):
 
 
 @njit(cache=True)
-def conic_elements(r0, v0, gm):
-    """Semi-major axis (m), eccentricity, eccentric anomaly E0 (rad, in [0, 2 pi)) of a state.
-
-    Only meaningful for elliptic states (negative energy); returns NaNs otherwise.
-    """
-    rn = math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2)
-    v2 = v0[0] ** 2 + v0[1] ** 2 + v0[2] ** 2
-    rv = r0[0] * v0[0] + r0[1] * v0[1] + r0[2] * v0[2]
+def conic_state_elements(rx, ry, rz, vx, vy, vz, gm):
+    """`conic_elements` of a state given by its components (r m, v m/s; no array needed):
+    (a m, e, E0 rad in [0, 2 pi), e sin E0, e cos E0, |r| m); all but |r| NaN when the state is
+    not elliptic."""
+    rn = math.sqrt(rx * rx + ry * ry + rz * rz)
+    v2 = vx * vx + vy * vy + vz * vz
+    rv = rx * vx + ry * vy + rz * vz
     alpha = 2.0 / rn - v2 / gm
     if alpha <= 0.0:
-        return math.nan, math.nan, math.nan
+        return math.nan, math.nan, math.nan, math.nan, math.nan, rn
     a = 1.0 / alpha
     ecos = 1.0 - rn / a
     esin = rv / math.sqrt(gm * a)
@@ -123,6 +122,16 @@ def conic_elements(r0, v0, gm):
     E0 = math.atan2(esin, ecos)
     if E0 < 0.0:
         E0 += 2.0 * math.pi
+    return a, e, E0, esin, ecos, rn
+
+
+@njit(cache=True)
+def conic_elements(r0, v0, gm):
+    """Semi-major axis (m), eccentricity, eccentric anomaly E0 (rad, in [0, 2 pi)) of a state.
+
+    Only meaningful for elliptic states (negative energy); returns NaNs otherwise.
+    """
+    a, e, E0, _, _, _ = conic_state_elements(r0[0], r0[1], r0[2], v0[0], v0[1], v0[2], gm)
     return a, e, E0
 
 

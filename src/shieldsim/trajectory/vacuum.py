@@ -38,6 +38,8 @@ import math
 
 from numba import njit
 
+from ..kepler import conic_state_elements
+
 _SURFACE_ITER = 30
 _SURFACE_TOL = 1e-4  # m
 _ROOT_ITER = 60
@@ -50,21 +52,11 @@ _TWO_PI = 2.0 * math.pi
 def arc_elements(rx, ry, rz, vx, vy, vz, gm):
     """Ellipse through the inertial state (r m, v m/s): (a m, e, E0 rad in [0, 2 pi), sin E0,
     cos E0, |r| m). a, e, E0 are NaN when the state is not elliptic (escape or parabolic)."""
-    rn = math.sqrt(rx * rx + ry * ry + rz * rz)
-    v2 = vx * vx + vy * vy + vz * vz
-    rv = rx * vx + ry * vy + rz * vz
-    alpha = 2.0 / rn - v2 / gm
-    if alpha <= 0.0:
-        return math.nan, math.nan, math.nan, math.nan, math.nan, rn
-    a = 1.0 / alpha
-    ecos = 1.0 - rn / a
-    esin = rv / math.sqrt(gm * a)
-    e = math.hypot(ecos, esin)
-    e0 = math.atan2(esin, ecos)
-    if e0 < 0.0:
-        e0 += _TWO_PI
+    a, e, e0, esin, ecos, rn = conic_state_elements(rx, ry, rz, vx, vy, vz, gm)
     if e > 0.0:
         return a, e, e0, esin / e, ecos / e, rn
+    if math.isnan(a):
+        return a, e, e0, math.nan, math.nan, rn
     return a, e, e0, 0.0, 1.0, rn
 
 
