@@ -196,22 +196,29 @@ rotation rate (rad/s), drag switch (0/1), ballistic coefficient (kg/m^2; per fli
 step of the density table (m), Runge-Kutta step and sample step (s)."""
 
 
+@njit(cache=True, inline="always")
+def _air_state(y, p, log_rho):
+    """At the inertial state y = (r m, v m/s), p packed `F_*`: (|r| m, the velocity relative to
+    the air co-rotating with the Earth, v_air = v - omega x r, as vx, vy, vz and its norm m/s,
+    the height above the ellipsoid along the radius m, the air density there kg/m^3)."""
+    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
+    omega = p[F_OMEGA]
+    vx = y[3] + omega * y[1]
+    vy = y[4] - omega * y[0]
+    vz = y[5]
+    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+    h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
+    return rn, vx, vy, vz, vn, h, density_from_table(h, p[F_BOTTOM], p[F_STEP], log_rho)
+
+
 @njit(cache=True)
 def _reentry_deriv(t, y, p, log_rho, out):
     """d(r, v)/dt (into out) of a point mass at inertial r (m) with velocity v (m/s), y = (r, v):
     point-mass gravity plus drag rho |v_air| v_air / (2 beta) (beta kg/m^2) in air co-rotating
     with the Earth, rho from the density table at the height above the ellipsoid along the
     radius; p: packed `F_*` parameters. No explicit time dependence (t unused)."""
-    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
+    rn, vx, vy, vz, vn, _, rho = _air_state(y, p, log_rho)
     k = -p[F_GM] / rn**3
-    omega = p[F_OMEGA]
-    # air velocity: co-rotating atmosphere, v_air = v - omega x r
-    vx = y[3] + omega * y[1]
-    vy = y[4] - omega * y[0]
-    vz = y[5]
-    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
-    h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
-    rho = density_from_table(h, p[F_BOTTOM], p[F_STEP], log_rho)
     d = -rho * vn / (2.0 * p[F_BETA])
     out[0] = y[3]
     out[1] = y[4]
@@ -242,14 +249,8 @@ def _drag_step(y, p, log_rho):
     steps where it is weak. A flight climbing towards the ceiling steps to just past it (no
     drag integrated above it, as the model has it). A continuous function of the state, so
     flights stay smooth functions of their initial states."""
-    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
-    omega = p[F_OMEGA]
-    vx = y[3] + omega * y[1]
-    vy = y[4] - omega * y[0]
-    vz = y[5]
-    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
-    h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
-    a_d = density_from_table(h, p[F_BOTTOM], p[F_STEP], log_rho) * vn * vn / (2.0 * p[F_BETA])
+    rn, _, _, _, vn, h, rho = _air_state(y, p, log_rho)
+    a_d = rho * vn * vn / (2.0 * p[F_BETA])
     v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
     step = DRAG_STEP_MAX
     if a_d > 0.0:
