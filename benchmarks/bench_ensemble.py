@@ -15,11 +15,15 @@ default, so the member count is exactly ``--members``), members in chunks of one
                           do not overlap)
     wall_s                the ensemble in this process, Numba on one thread (one worker's worth
                           of the machine, the baseline of the speedup)
+    member_s              wall_s / members (issue 16's target: 64 members in 10 minutes, ~9 s)
+    cpu_s_per_member      CPU seconds of this process per member (the figure to compare across
+                          runs on a shared machine)
     members_per_s         members / wall_s
     wall_64_members_s     wall_s scaled to the issue's 64 members (when fewer were run)
     wall_2_workers_s      the same ensemble on a 2-worker LocalCluster (one process and one
                           Numba thread per worker; started, and each worker warmed with one
-                          nominal member, before timing)
+                          nominal member run in that worker's own process -- one task pinned to
+                          each worker -- before timing)
     speedup_2_workers     wall_s / wall_2_workers_s
     identical             the two runs gave bit-identical headlines
     load_avg_1min         the machine's load average at the end (other jobs take cores from the
@@ -87,17 +91,20 @@ def main() -> None:
     print(f"warmup_s              {warmup:.1f}", flush=True)
     if args.breakdown:
         _breakdown(member, member_overrides(figs, np.full(len(figs), 0.37)))
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     one = ensemble.run(member, figs, des, chunk_members=1)
-    wall = time.perf_counter() - t
+    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
     print(f"wall_s                {wall:.1f}")
+    print(f"member_s              {wall / des.members:.1f}")
+    print(f"cpu_s_per_member      {cpu / des.members:.1f}")
     print(f"members_per_s         {des.members / wall:.4f}")
     if des.members != 64:
         print(f"wall_64_members_s     {wall * 64 / des.members:.0f}")
     print(f"load_avg_1min         {os.getloadavg()[0]:.1f}", flush=True)
     if not args.skip_workers:
         with parallel.executor(workers=2) as ex:
-            ex.map(functools.partial(_warm, study), [0, 1])  # one nominal member per worker (best effort)
+            warmed = _warm_every_worker(ex.client, study)
+            print(f"workers_warmed        {warmed}", flush=True)
             t = time.perf_counter()
             two = ensemble.run(member, figs, des, executor=ex, chunk_members=1)
             wall2 = time.perf_counter() - t
@@ -130,9 +137,17 @@ def _breakdown(member, values) -> None:
     print(f"  {'the rest':<22}{total - counted:8.1f} s  {(total - counted) / total:5.1%}", flush=True)
 
 
-def _warm(study, _index):
+def _warm_every_worker(client, study) -> int:
+    """Run one nominal member in every worker's process (a task pinned to each worker, so none is
+    left cold whatever the scheduler would have chosen); returns how many workers ran one."""
+    addresses = list(client.scheduler_info()["workers"])
+    futures = [client.submit(_warm, study, a, workers=[a], allow_other_workers=False, pure=False) for a in addresses]
+    return len(set(client.gather(futures)))
+
+
+def _warm(study, address):
     study(None)
-    return 0
+    return address
 
 
 if __name__ == "__main__":

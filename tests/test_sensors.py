@@ -744,3 +744,43 @@ def test_the_body_is_never_smaller_than_the_warhead():
     traj, _ = _approach(0.001, separation=800.0)
     rcs, body, sep = S.phase_rcs(traj)
     assert body[0] == rcs[0] == 0.01 and sep[0] == 800.0
+
+
+def _assert_same_timeline(a, b):
+    for name, value in vars(a).items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(value, getattr(b, name), err_msg=name)
+        else:
+            assert value == getattr(b, name), name
+
+
+def test_a_coverage_memo_computes_each_radar_once_and_gives_the_timelines_of_detect_alone():
+    """Networks sharing radars over the same flights (the cooperation options, the EPAA phases)
+    read each shared radar's coverage from the memo; every timeline is the one detect gives."""
+    traj = random_fleet()
+    r = random_radars()
+    cue = S.LaunchDetector("sat", 10e3, 30.0)
+    nets = [S.Network("a", [r[0], r[1], cue], 15.0, ("r0",)), S.Network("b", [r[1], r[2], r[0]], 5.0),
+            S.Network("c", [r[3], r[0], r[1], r[2]], 30.0, ("r3", "r1"))]
+    memo = S.CoverageMemo(traj)
+    for net in nets:
+        _assert_same_timeline(S.detect(traj, net, shared=memo), S.detect(traj, net))
+    assert (memo.computed, memo.reused) == (4, 5)
+    with pytest.raises(ValueError, match="only the trajectories"):
+        S.detect(random_fleet(n=5), nets[0], shared=memo)
+
+
+def test_a_coverage_memo_never_lends_a_radar_to_an_equal_named_radar_with_other_figures():
+    """An ensemble member draws a radar's reference range: the drawn radar, though it has the
+    same name, is computed afresh, not read from the memo filled with the nominal one."""
+    import dataclasses
+
+    traj = random_fleet()
+    r0 = random_radars()[1]
+    drawn = dataclasses.replace(r0, reference_range=0.5 * r0.reference_range)
+    memo = S.CoverageMemo(traj)
+    nominal = S.detect(traj, [r0], shared=memo)
+    shared = S.detect(traj, [drawn], shared=memo)
+    _assert_same_timeline(shared, S.detect(traj, [drawn]))
+    assert memo.computed == 2
+    assert not np.array_equal(shared.detect_end, nominal.detect_end, equal_nan=True)

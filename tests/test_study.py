@@ -617,3 +617,88 @@ def test_reachable_computes_only_the_azimuths_its_targets_lie_between_and_decide
     assert np.array_equal(study.reachable(m, lat, lon, aims.lat, aims.lon, arch.models), lazy)
     assert lazy.any() and not lazy.all()
     study._REACH_CACHE.clear()
+
+
+@pytest.fixture(scope="module")
+def options_batch():
+    """The epaa-2018 and cooperation-2011 architectures and the flights of their largest tabriz
+    batch on a 1.25-degree grid (the NATO batteries of the first are among the second's)."""
+    epaa, coop = (study.Architecture.from_scenario(scen.load(n)) for n in ("epaa-2018", "cooperation-2011"))
+    _, _, batches = study.footprint_batches(epaa, "tabriz", grid_deg=1.25)
+    batch = max(batches, key=lambda b: b.cells.size)
+    traj = study.fly(epaa, batch.threat, batch.launch_lat, batch.launch_lon, batch.lat, batch.lon,
+                     unreachable="skip")
+    return epaa, coop, batch, traj
+
+
+def _assert_same_engagement(a, b):
+    for name, value in vars(a).items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(value, getattr(b, name), err_msg=name)
+        else:
+            assert value == getattr(b, name), name
+
+
+def test_shared_flights_engage_every_architecture_as_it_would_alone(options_batch):
+    """The cooperation options over one batch share radar coverage and the columns of the NATO
+    batteries they have in common; each engagement equals the unshared one field by field."""
+    epaa, coop, _, traj = options_batch
+    shared = study.SharedFlights(traj)
+    for arch in (epaa, coop):
+        e, t = study.engage_flights(arch, traj, shared=shared)
+        alone, t_alone = study.engage_flights(arch, traj)
+        _assert_same_engagement(e, alone)
+        np.testing.assert_array_equal(t.track_time, t_alone.track_time)
+    assert shared.reused >= len(traj) * len(epaa.batteries)  # the NATO columns, reused for coop
+    assert shared.coverage.reused > 0
+
+
+@pytest.mark.parametrize("changed", [40, 300])
+def test_shared_flights_engage_again_only_the_flights_whose_track_changed(options_batch, changed):
+    """Flights of an equal battery whose track time differs are engaged again (a few, on the whole
+    batch so the arrival-table choice stays that of a whole batch; many, on their own); the
+    result equals a fresh engagement."""
+    from shieldsim.engagement import engage
+
+    epaa, _, _, traj = options_batch
+    assert len(traj) > 400
+    t = study.battery_tracks(epaa, traj)
+    shared = study.SharedFlights(traj)
+    shared.engage(epaa.batteries, t.track_time, 30.0, t.intercept_window)
+    later = t.track_time.copy()
+    later[:changed] += 20.0
+    got = shared.engage(epaa.batteries, later, 30.0, t.intercept_window)
+    _assert_same_engagement(got, engage(traj, epaa.batteries, later, 30.0, t.intercept_window))
+    assert not np.array_equal(got.launch_earliest[:changed], t.track_time[:changed] + 30.0)
+
+
+def test_shared_flights_never_lend_a_column_to_a_battery_with_other_figures(options_batch):
+    """An ensemble member draws the interceptor's burnout speed: a battery equal in name and site
+    but with the drawn interceptor is engaged afresh, not read from the nominal battery's column."""
+    import dataclasses
+
+    from shieldsim.engagement import engage
+
+    epaa, _, _, traj = options_batch
+    t = study.battery_tracks(epaa, traj)
+    slower = [dataclasses.replace(b, interceptor=dataclasses.replace(
+        b.interceptor, burnout_speed=0.8 * b.interceptor.burnout_speed)) for b in epaa.batteries]
+    shared = study.SharedFlights(traj)
+    nominal = shared.engage(epaa.batteries, t.track_time, 30.0, t.intercept_window)
+    drawn = shared.engage(slower, t.track_time, 30.0, t.intercept_window)
+    _assert_same_engagement(drawn, engage(traj, slower, t.track_time, 30.0, t.intercept_window))
+    assert not np.array_equal(drawn.engageable, nominal.engageable)
+    assert shared.reused == 0
+    other_ka = shared.engage(epaa.batteries, t.track_time, 60.0, t.intercept_window)
+    _assert_same_engagement(other_ka, engage(traj, epaa.batteries, t.track_time, 60.0, t.intercept_window))
+    assert shared.reused == 0
+
+
+def test_options_sharing_a_batch_get_the_cells_they_get_alone(options_batch):
+    epaa, coop, batch, _ = options_batch
+    n_cells = int(batch.cells.max()) + 1
+    alone = [study.run_batch([a], batch, n_cells)[0][0] for a in (epaa, coop)]
+    together, _ = study.run_batch([epaa, coop], batch, n_cells)
+    for one, shared in zip(alone, together):
+        for name, value in vars(one).items():
+            np.testing.assert_array_equal(value, getattr(shared, name), err_msg=name)

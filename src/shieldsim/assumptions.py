@@ -135,22 +135,24 @@ def _base_types(annotation: Any) -> set:
 
 def catalogue_keys() -> list[str]:
     """Keys of the interceptor catalogue (``shieldsim/data/interceptors.toml``)."""
-    return list(_interceptor_rows())
+    return list(_catalogue_rows("interceptors.toml", "interceptor"))
+
+
+def _missile_keys() -> list[str]:
+    """Keys of the threat-class catalogue (``shieldsim/data/missiles.toml``)."""
+    return list(_catalogue_rows("missiles.toml", "missile"))
 
 
 def _interceptor_rows() -> dict:
     return copy.deepcopy(_catalogue_rows("interceptors.toml", "interceptor"))
 
 
-def _missile_rows() -> dict:
-    return copy.deepcopy(_catalogue_rows("missiles.toml", "missile"))
-
-
 @cache
 def _catalogue_rows(file: str, table: str) -> dict:
     """The rows of a shipped catalogue, parsed once per process (applying a profile looks them up
     once per override; an ensemble applies a profile of some 40 overrides to every scenario of
-    every member). Callers get deep copies (`_interceptor_rows`, `_missile_rows`)."""
+    every member). Callers that may change what they get take deep copies (`_interceptor_rows`); the
+    keys and read-only look-ups use it directly."""
     text = (resources.files("shieldsim") / "data" / file).read_text(encoding="utf-8")
     return tomllib.loads(text)[table]
 
@@ -185,7 +187,7 @@ def parse_path(path: str) -> OverridePath:
             if not any(fnmatch.fnmatchcase(k, entry) for k in keys):
                 raise ValueError(f"no catalogue interceptor matches {entry!r}; allowed: {', '.join(keys)}")
         if section == MISSILE_SECTION:
-            keys = list(_missile_rows())
+            keys = _missile_keys()
             if not any(fnmatch.fnmatchcase(k, entry) for k in keys):
                 raise ValueError(f"no catalogue threat class matches {entry!r}; allowed: {', '.join(keys)}")
     else:
@@ -431,7 +433,7 @@ def _targets(data: dict, where: OverridePath, materialised: dict, profile_name: 
                 out.append((data["interceptors"][name], f"interceptors.{name}.{where.field}"))
         return out
     if where.section == MISSILE_SECTION:
-        keys = list(_missile_rows())
+        keys = _missile_keys()
         return [(t, f"threats.{name}.{where.field}") for name, t in (data.get("threats") or {}).items()
                 if t.get("missile") is not None
                 and any(fnmatch.fnmatchcase(k, where.entry) and scen._norm(k) == scen._norm(t["missile"]) for k in keys)]
@@ -493,9 +495,9 @@ def _effective(data: dict, where: OverridePath, target: str) -> Any:
                                                                          "burnout_speed_kms", "stage_burn_times_s"):
         entry = target.split(".")[1]
         missile = data["threats"][entry].get("missile")
-        for key, row in _missile_rows().items():
+        for key, row in _catalogue_rows("missiles.toml", "missile").items():  # read only: no copy
             if missile is not None and scen._norm(key) == scen._norm(missile):
-                return row.get(where.field)
+                return copy.deepcopy(row.get(where.field))
     raise ProfileError([Issue(target, scen._NOTHING, "has no value to scale; allowed: give value instead of factor")],
                        "profile")
 

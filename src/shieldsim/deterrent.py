@@ -413,7 +413,7 @@ def with_delay(batteries: list[Battery], delay: float) -> list[Battery]:
 
 def deterrent_matrix(trajectories, batteries: list[Battery], track_time, base, threat, aim_point,
                      min_speed: bool = True, stride: int = 5, attrs: dict | None = None,
-                     intercept_window=None) -> DeterrentMatrix:
+                     intercept_window=None, margins: bool = True, engagement=None) -> DeterrentMatrix:
     """Engageability, margin and minimum speed of N flights against B batteries.
 
     Args:
@@ -422,6 +422,11 @@ def deterrent_matrix(trajectories, batteries: list[Battery], track_time, base, t
         track_time: (N,) or (N, B) fire-control track time, s after threat launch (NaN = never).
         base, threat, aim_point: (N,) labels of the flights.
         min_speed: also search the minimum burnout speed (the costliest part).
+        margins: also search every pair's latest launch (`latest_launch`); without it
+            ``latest_launch`` is NaN and ``margin_s`` is given for the engageable pairs only
+            (their window's own slack), e.g. for headlines that read only ``engageable``.
+        engagement: the `engagement.Engagement` of exactly these inputs (default kill assessment),
+            when already computed (e.g. `study.SharedFlights`); None: engaged here.
         stride: coarse sample stride of the latest-launch and minimum-speed searches.
         intercept_window: (N, B, 2) guidance window of each pair (`study.battery_tracks`;
             None = unconstrained): engagement, latest launch and minimum speed consider only
@@ -434,8 +439,12 @@ def deterrent_matrix(trajectories, batteries: list[Battery], track_time, base, t
 
     n, nb = len(trajectories), len(batteries)
     track = _track(track_time, n, nb)
-    e = engage(trajectories, batteries, track, intercept_window=intercept_window)
-    latest = latest_launch(trajectories, batteries, stride, intercept_window)
+    e = engagement if engagement is not None else engage(trajectories, batteries, track,
+                                                         intercept_window=intercept_window)
+    if margins:
+        latest = latest_launch(trajectories, batteries, stride, intercept_window)
+    else:
+        latest = np.full((n, nb), np.nan)
     margin = latest - e.launch_earliest
     # an engageable pair has slack >= 0 by definition; the window's own latest launch is exact
     margin = np.where(e.engageable, np.fmax(e.launch_latest - e.launch_earliest, 0.0), margin)

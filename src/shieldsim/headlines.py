@@ -66,7 +66,8 @@ def options_of(comparison) -> dict:
 def deterrent(profile=None, *, scenario: str = "deterrent", phases=None, areas=None, kind: str | None = None,
               apogee: float | None = None, apogee_fraction: float | None = None) -> dict:
     """Share of the strategic flights each phase's batteries can engage (scenario sensors, the
-    phase's own interceptor figures; no speed, delay or ship sweeps). ``areas`` (launch areas,
+    phase's own interceptor figures; no speed, delay or ship sweeps, no minimum speeds or
+    latest-launch margins: the fractions read only which pairs are engageable). ``areas`` (launch areas,
     default all), ``kind`` (flight shape, default the scenario's), ``apogee`` (m) and
     ``apogee_fraction`` as in `study.deterrent_study`."""
     from . import study
@@ -75,7 +76,7 @@ def deterrent(profile=None, *, scenario: str = "deterrent", phases=None, areas=N
     arch = study.Architecture.from_scenario(load(scenario))
     res = study.deterrent_study(arch, speeds_kms=(4.5,), delays_s=(0.0,), variants=("scenario",),
                                 phases=tuple(phases or study.DETERRENT_PHASES), sweep_variants=("scenario",),
-                                ship_interceptor=None, min_speed=False, sweeps=False, load=load,
+                                ship_interceptor=None, min_speed=False, sweeps=False, margins=False, load=load,
                                 areas=tuple(areas) if areas else None, kind=kind, apogee=apogee,
                                 apogee_fraction=apogee_fraction)
     out = {}

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from numba import njit, prange
@@ -128,18 +128,23 @@ class Missile:
         return f / f.sum()
 
 
+@cache
+def _catalogue_rows() -> dict:
+    """The rows of ``shieldsim/data/missiles.toml``, parsed once per process (scenarios are
+    converted once per study and per ensemble member; the rows are only read)."""
+    import tomllib
+    from importlib.resources import files
+
+    return tomllib.loads(files("shieldsim").joinpath("data/missiles.toml").read_text(encoding="utf-8"))["missile"]
+
+
 def catalogue() -> dict[str, Missile]:
     """The built-in threat classes, by name, from ``shieldsim/data/missiles.toml``.
 
     Units in the file are human (``_s``, ``_kms``, ``_km``); the Missile fields are SI.
     """
-    import tomllib
-    from importlib.resources import files
-
-    text = files("shieldsim").joinpath("data/missiles.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
     out = {}
-    for name, row in data["missile"].items():
+    for name, row in _catalogue_rows().items():
         out[name] = Missile(
             name=name,
             stage_burn_times=tuple(float(t) for t in row["stage_burn_times_s"]),

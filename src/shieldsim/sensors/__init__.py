@@ -93,7 +93,7 @@ Inner layers (import-linter): `fire_control` > `detection` > `geometry` > `kerne
 
 from __future__ import annotations
 
-from .detection import Timeline, detect, phase_rcs
+from .detection import CoverageMemo, Timeline, detect, phase_rcs
 from .devices import (
     ATMOSPHERE_TOP,
     FIELDS,
@@ -111,6 +111,6 @@ from .refraction import ray_bending, surface_k
 
 __all__ = [
     "ATMOSPHERE_TOP", "FIELDS", "PLATFORMS", "REFRACTION_MODELS", "REFRACTIVITY_SCALE_HEIGHT", "SURFACE_REFRACTIVITY",
-    "TRACK_MODES", "BatteryTrack", "LaunchDetector", "Network", "Radar", "Timeline", "battery_track",
+    "TRACK_MODES", "BatteryTrack", "CoverageMemo", "LaunchDetector", "Network", "Radar", "Timeline", "battery_track",
     "coverage_status", "detect", "look_angles", "own_track_window", "phase_rcs", "ray_bending", "surface_k",
 ]

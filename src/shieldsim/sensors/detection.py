@@ -87,7 +87,7 @@ def _first_feasible(start, end, ready, delay):
     return np.fmin.reduce(cand, axis=-1, initial=np.nan) if cand.shape[-1] else np.full(ready.shape, np.nan)
 
 
-def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline:
+def detect(trajectories, sensors_or_network, max_intervals: int = 8, shared: CoverageMemo | None = None) -> Timeline:
     """Detection and track timeline of N threat flights in a set of sensors.
 
     Args:
@@ -96,6 +96,9 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
         sensors_or_network: a `Network`, or a list of `Radar` / `LaunchDetector` taken as one
             system sharing its reports instantly (a network with zero latency).
         max_intervals: coverage intervals stored per threat and sensor (K).
+        shared: a `CoverageMemo` of these same trajectories: each radar's coverage is read from
+            it when an equal radar was computed before (another network with the same radar),
+            else computed and kept there. The timeline is the same either way.
 
     Returns:
         A `Timeline` (seconds after each threat's launch, NaN = never). See the package
@@ -111,7 +114,10 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
     cov = _Coverage.empty(n, len(sensors), int(max_intervals))
     rcs, body_rcs, separation = phase_rcs(trajectories)
     is_radar = np.array([isinstance(s, Radar) for s in sensors], dtype=bool)
-    own_track, cued_delay = _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov)
+    if shared is None:
+        own_track, cued_delay = _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov)
+    else:
+        own_track, cued_delay = shared.coverage(trajectories, sensors, is_radar, (rcs, body_rcs, separation), cov)
     _launch_sight(trajectories, sensors, is_radar, cov)
     track = _cued_tracks(net, sensors, is_radar, own_track, cued_delay, cov)
     return _timeline(net, sensors, is_radar, own_track, track, separation, cov)
@@ -180,6 +186,44 @@ def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, 
         own_track[:, j] = _first_feasible(det[:, col, :, 0], det[:, col, :, 1], np.full(n, -np.inf),
                                           r.track_delay)
     return own_track, cued_delay
+
+
+class CoverageMemo:
+    """Each radar's coverage of one set of flights (``trajectories``), kept for the `detect`
+    calls of several networks that share radars (the cooperation options' networks, the EPAA
+    phases' networks over the same flights): a radar is computed once per equal `Radar` (every
+    figure compared) and interval count; its columns do not depend on the other radars of the
+    network (the kernel treats every threat x radar pair on its own), so the timelines are the
+    ones `detect` computes without it. Belongs to whoever holds the flights, and must not
+    outlive them (``trajectories`` is checked by identity)."""
+
+    def __init__(self, trajectories):
+        self.trajectories = trajectories
+        self.columns: dict = {}  # (radar, K) -> (vis_start, vis_end, det_start, det_end, first, own_track, delay)
+        self.computed = self.reused = 0
+
+    def coverage(self, trajectories, sensors, is_radar, phases, cov: _Coverage):
+        """`_radar_coverage` of ``sensors`` through the memo (``phases``: `phase_rcs`)."""
+        if trajectories is not self.trajectories:
+            raise ValueError("a CoverageMemo serves only the trajectories it was made for")
+        n, s_count, kmax = cov.vis_start.shape
+        cols = np.flatnonzero(is_radar)
+        missing = list(dict.fromkeys(sensors[j] for j in cols if (sensors[j], kmax) not in self.columns))
+        self.computed += len(missing)
+        self.reused += cols.size - len(missing)
+        if missing:
+            sub = _Coverage.empty(n, len(missing), kmax)
+            own, delay = _radar_coverage(trajectories, missing, np.ones(len(missing), dtype=bool), *phases, sub)
+            for c, r in enumerate(missing):
+                self.columns[(r, kmax)] = (sub.vis_start[:, c], sub.vis_end[:, c], sub.det_start[:, c],
+                                           sub.det_end[:, c], sub.first[:, c], own[:, c], delay[c])
+        own_track = np.full((n, s_count), np.nan)
+        cued_delay = np.zeros(s_count)
+        for j in cols:
+            vs, ve, ds, de, first, own_j, delay_j = self.columns[(sensors[j], kmax)]
+            cov.vis_start[:, j], cov.vis_end[:, j], cov.det_start[:, j], cov.det_end[:, j] = vs, ve, ds, de
+            cov.first[:, j], own_track[:, j], cued_delay[j] = first, own_j, delay_j
+        return own_track, cued_delay
 
 
 def _launch_sight(trajectories, sensors, is_radar, cov: _Coverage) -> None:

@@ -18,7 +18,7 @@ study.coverage(...)``):
 | module | holds |
 |---|---|
 | `architecture` | `Architecture`, reach tables (`ReachCache`, keyed by the class's `flight_missile`), `reachable`, `provenance` |
-| `tracks` | `Tracks`, `battery_tracks`, `engage_flights`, `first_flight_facts`, sensor variants |
+| `tracks` | `Tracks`, `battery_tracks`, `engage_flights`, `SharedFlights`, `first_flight_facts`, sensor variants |
 | `sectors` | sector matching, `responsible`, `allowed_batteries` |
 | `flights` | `fly` (through the current `FlightCache`, if any), `fly_within_reach`, `scenario_flights`, `SelectionError` |
 | `raid_table` | `scenario_engagement_table` (the [engagement] table of a raid) |
@@ -81,6 +81,7 @@ from .sectors import allowed_batteries, point_territory, responsible, sector_nam
 from .tracks import (
     FORWARD_RADAR,
     SENSOR_VARIANTS,
+    SharedFlights,
     Tracks,
     battery_tracks,
     engage_flights,
@@ -95,7 +96,8 @@ __all__ = [
     "AZIMUTH_STEP_DEG", "COOPERATION_OPTIONS", "COVERAGE_METHODS", "DEFAULT_STEP_S", "DETERRENT_PHASES",
     "FLIGHT_SHAPES", "FORWARD_RADAR", "MIN_RANGE_M", "SENSOR_VARIANTS", "SHAPE_APOGEE_FRACTION",
     "SHAPE_CONVENTION_SOURCE", "Architecture", "CoverageResult", "DeterrentConfig", "DeterrentShapes",
-    "DeterrentStudy", "FlightBatch", "FlightCache", "OptionsComparison", "ReachCache", "SelectionError", "ShipSweep", "Tracks",
+    "DeterrentStudy", "FlightBatch", "FlightCache", "OptionsComparison", "ReachCache", "SelectionError", "SharedFlights", "ShipSweep",
+    "Tracks",
     "allowed_batteries", "battery_tracks", "compare_options", "coverage", "coverage_many", "deterrent_flights",
     "deterrent_shapes", "deterrent_study", "difference_figure", "draw_architecture", "engage_flights",
     "engagement_inputs", "first_flight_facts", "flight_missile", "fly", "fly_within_reach", "footprint",

@@ -16,7 +16,7 @@ from .. import scenario as scen
 from .architecture import DEFAULT_STEP_S, Architecture, provenance, reachable
 from .flights import fly
 from .sectors import allowed_batteries
-from .tracks import engage_flights, engagement_inputs
+from .tracks import SharedFlights, engage_flights, engagement_inputs
 
 
 COVERAGE_METHODS = ("fast", "exact")
@@ -90,7 +90,8 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
     `coverage.CellSummary` (one per architecture) and the number of pairs the class could not
     fly in the asked shape. ``method``: "fast" or "exact" (`COVERAGE_METHODS`). Architectures
     whose batteries, networks and kill assessment are equal (`tracks.engagement_inputs`) share
-    one tracking and engagement of the batch."""
+    one tracking and engagement of the batch; the others share the coverage of the radars and
+    the engagement columns of the batteries they have in common (`tracks.SharedFlights`)."""
     from ..coverage import empty_summary, summarise_cells
     from ..trajectory import AimError
 
@@ -100,11 +101,12 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
     except AimError:  # the class cannot fly any of these pairs in this shape
         return [empty_summary(n_cells) for _ in archs], batch.cells.size
     out, engaged = [], []  # (engagement inputs, engagement) of this batch: equal inputs engage once
+    shared = SharedFlights(traj)
     for a in archs:
         inputs = engagement_inputs(a)
         e = next((e for k, e in engaged if _equal(k, inputs)), None)
         if e is None:
-            e, _ = engage_flights(a, traj, method=method)
+            e, _ = engage_flights(a, traj, method=method, shared=shared)
             engaged.append((inputs, e))
         out.append(summarise_cells(batch.cells[traj.pair_index], n_cells, e, allowed_batteries(a, e)))
     return out, batch.cells.size - len(traj)

@@ -17,7 +17,7 @@ from .. import scenario as scen
 from ..units import from_si
 from .architecture import DEFAULT_STEP_S, Architecture, provenance
 from .flights import fly_within_reach
-from .tracks import FORWARD_RADAR, SENSOR_VARIANTS, Tracks, variant_tracks
+from .tracks import FORWARD_RADAR, SENSOR_VARIANTS, SharedFlights, Tracks, variant_tracks
 
 
 DETERRENT_PHASES = ("epaa-2011", "epaa-2015", "epaa-2018", "epaa-phase4")
@@ -140,7 +140,9 @@ class DeterrentConfig:
     None; `SHAPE_APOGEE_FRACTION`); ``step`` (s): threat sample
     step; ``min_speed``: compute each pair's minimum engaging speed; ``forward_radar``: the radar
     the ``no-forward-radar`` variant drops; ``sweeps``: False leaves out the speed and delay sweeps
-    (the per-phase matrices alone, e.g. for the headlines of an uncertainty ensemble)."""
+    (the per-phase matrices alone, e.g. for the headlines of an uncertainty ensemble); ``margins``:
+    False leaves out each pair's latest-launch search (`deterrent.deterrent_matrix`: margins of
+    the engageable pairs only; for headlines that read only which pairs are engageable)."""
 
     speeds_kms: tuple | None = None
     delays_s: tuple = (0.0, 30.0, 60.0, 120.0, 180.0, 300.0)
@@ -160,6 +162,7 @@ class DeterrentConfig:
     apogee: float | None = None
     apogee_fraction: float | None = None
     sweeps: bool = True
+    margins: bool = True
 
     def speeds(self) -> np.ndarray:
         """The sweep's burnout speeds, km/s."""
@@ -335,7 +338,7 @@ def deterrent_study(arch: Architecture, config: DeterrentConfig | None = None, *
     traj, base, threat, aim_pt, skipped = deterrent_flights(arch, cfg.areas, cfg.aim_names, cfg.kind, cfg.step,
                                                             cfg.apogee, cfg.apogee_fraction)
     shape = cfg.kind or ",".join(dict.fromkeys(arch.scenario.threats[c].trajectory for c in dict.fromkeys(threat)))
-    flights = (traj, base, threat, aim_pt)
+    flights = (traj, base, threat, aim_pt, SharedFlights(traj))  # the phases share radars and batteries
     total = len(cfg.variants) + len(cfg.phases) * (len(cfg.sweep_variants) + 1) + (1 if cfg.ship_interceptor else 0)
     tick = _Ticks(progress, total)
     phase_arch = {ph: arch if ph == arch.name else Architecture.from_scenario(load(ph)) for ph in cfg.phases}
@@ -384,15 +387,18 @@ class _Ticks:
 
 
 def _variant_matrix(arch: Architecture, flights: tuple, variant: str, cfg: DeterrentConfig, tr: Tracks | None = None):
-    """The `deterrent.DeterrentMatrix` of ``flights`` (trajectories, base, threat, aim point)
-    against ``arch``'s batteries on ``variant``'s tracks (``tr``, computed when not given)."""
+    """The `deterrent.DeterrentMatrix` of ``flights`` (trajectories, base, threat, aim point, their
+    `tracks.SharedFlights`) against ``arch``'s batteries on ``variant``'s tracks (``tr``, computed
+    when not given)."""
     from .. import deterrent as det
+    from ..engagement import DEFAULT_KILL_ASSESSMENT
 
-    traj, base, threat, aim_pt = flights
-    tr = tr or variant_tracks(arch, traj, variant, cfg.forward_radar)
+    traj, base, threat, aim_pt, shared = flights
+    tr = tr or variant_tracks(arch, traj, variant, cfg.forward_radar, shared.coverage)
+    e = shared.engage(arch.batteries, tr.track_time, DEFAULT_KILL_ASSESSMENT, tr.intercept_window)
     return det.deterrent_matrix(traj, arch.batteries, tr.track_time, base, threat, aim_pt,
-                                min_speed=cfg.min_speed, intercept_window=tr.intercept_window,
-                                attrs=provenance(arch, variant=variant, trajectory=cfg.kind or "scenario"))
+                                min_speed=cfg.min_speed, intercept_window=tr.intercept_window, margins=cfg.margins,
+                                attrs=provenance(arch, variant=variant, trajectory=cfg.kind or "scenario"), engagement=e)
 
 
 def _phase_sweeps(pa: Architecture, flights: tuple, speeds: np.ndarray, cfg: DeterrentConfig, tick, known=None):
@@ -401,14 +407,14 @@ def _phase_sweeps(pa: Architecture, flights: tuple, speeds: np.ndarray, cfg: Det
     this phase and these flights already computed, by variant (reused)."""
     from .. import deterrent as det
 
-    traj = flights[0]
+    traj, shared = flights[0], flights[-1]
     matrices, sweeps = {}, {}
     for v in cfg.sweep_variants:
-        tr = variant_tracks(pa, traj, v, cfg.forward_radar)
+        tr = variant_tracks(pa, traj, v, cfg.forward_radar, shared.coverage)
         matrices[v] = known[v] if known and v in known else _variant_matrix(pa, flights, v, cfg, tr)
         sweeps[v] = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3, intercept_window=tr.intercept_window)
         tick("sweep")
-    tr = variant_tracks(pa, traj, cfg.delay_variant, cfg.forward_radar)
+    tr = variant_tracks(pa, traj, cfg.delay_variant, cfg.forward_radar, shared.coverage)
     delay = det.speed_sweep(traj, pa.batteries, tr.track_time, speeds * 1e3, cfg.delays_s,
                             intercept_window=tr.intercept_window)
     tick("sweep")

@@ -36,7 +36,7 @@ class Tracks:
     timelines: dict
 
 
-def battery_tracks(arch: Architecture, traj, networks: dict | None = None) -> Tracks:
+def battery_tracks(arch: Architecture, traj, networks: dict | None = None, shared=None) -> Tracks:
     """Detect the flights in every network a battery fires on (`sensors.detect`) and apply each
     battery's ``launch_on``/``engage_on``/``own_radars`` (`sensors.battery_track`).
 
@@ -44,6 +44,8 @@ def battery_tracks(arch: Architecture, traj, networks: dict | None = None) -> Tr
         arch: the architecture; traj: the flights (`trajectory.Trajectory`, N).
         networks: network name -> `sensors.Network` to use instead of ``arch.networks`` (sensor
             variants).
+        shared: a `sensors.CoverageMemo` of ``traj`` (radars met in several networks or
+            architectures over the same flights are computed once; the same tracks).
     Returns:
         `Tracks` with (N, B) arrays in the order of ``arch.batteries``.
     """
@@ -54,7 +56,7 @@ def battery_tracks(arch: Architecture, traj, networks: dict | None = None) -> Tr
     for name in dict.fromkeys(arch.battery_networks):
         if name not in nets:
             raise ValueError(f"battery network {name!r} is not defined; allowed: {', '.join(nets)}")
-        timelines[name] = detect(traj, nets[name])
+        timelines[name] = detect(traj, nets[name], shared=shared)
     n, nb = len(traj), len(arch.batteries)
     track = np.full((n, nb), np.nan)
     sensor = np.full((n, nb), "", dtype=object)
@@ -81,15 +83,19 @@ def track_times(arch: Architecture, traj) -> tuple[np.ndarray, dict]:
 
 
 def engage_flights(arch: Architecture, traj, kill_assessment: float | None = None, networks: dict | None = None,
-                   method: str = "fast"):
+                   method: str = "fast", shared: SharedFlights | None = None):
     """Track (`battery_tracks`) and engage (`engagement.engage`, honouring each battery's
     intercept window; ``method`` "fast" or "exact", `engagement.METHODS`) N flights with the
     architecture's batteries: the path every study command uses. ``kill_assessment`` (s) defaults
-    to the scenario's ``engagement.kill_assessment_s``. Returns (`engagement.Engagement`, `Tracks`)."""
+    to the scenario's ``engagement.kill_assessment_s``; ``shared``: the `SharedFlights` of
+    ``traj`` (radar coverage and engagement columns computed for another architecture over the
+    same flights are reused; the same results). Returns (`engagement.Engagement`, `Tracks`)."""
     from ..engagement import engage
 
-    t = battery_tracks(arch, traj, networks)
+    t = battery_tracks(arch, traj, networks, shared.coverage if shared is not None else None)
     ka = kill_assessment if kill_assessment is not None else _kill_assessment(arch)
+    if shared is not None:
+        return shared.engage(arch.batteries, t.track_time, ka, t.intercept_window, method), t
     return engage(traj, arch.batteries, t.track_time, kill_assessment=ka, intercept_window=t.intercept_window,
                   method=method), t
 
@@ -132,6 +138,84 @@ def first_flight_facts(tracks) -> dict:
             "launch_sensors": list(tracks.track_sensor[0]), "track_on": track_on}
 
 
+_COLUMNS = ("launch_earliest", "launch_latest", "intercept_first", "intercept_last", "first_alt", "first_lat",
+            "first_lon", "shots", "kill_probability", "engageable")
+"""The (N, B) fields of an `engagement.Engagement`, each column a function of one battery's
+figures, its track and guidance window per flight, and the kill-assessment time alone."""
+
+
+class SharedFlights:
+    """What the tracking and engagement of one set of flights (``traj``) by several architectures
+    share (the cooperation options over one coverage batch, the EPAA phases over the deterrent
+    flights): ``coverage``, a `sensors.CoverageMemo` (each radar computed once), and the
+    engagement columns computed so far. `engage` reuses a column of an equal battery (every
+    figure compared) engaged with the same kill-assessment time and method, on the flights
+    whose track time and guidance window are also equal, and engages only the rest: every
+    engagement field of a flight and battery depends on those inputs alone (the compiled kernel
+    treats each pair on its own), so the result is the one `engagement.engage` gives.
+    Belongs to the holder of ``traj``; ``engaged``/``reused`` count flight x battery pairs."""
+
+    def __init__(self, traj):
+        from ..sensors import CoverageMemo
+
+        self.traj = traj
+        self.coverage = CoverageMemo(traj)
+        self._columns: list = []  # (battery, kill assessment, method, track (N,), window (N, 2), fields)
+        self.engaged = self.reused = 0
+
+    def _source(self, battery, ka: float, method: str, track, window):
+        """The stored column of an equal battery with the most equal flights, and its (N,) mask."""
+        best, best_same = None, None
+        for col in self._columns:
+            if col[0] != battery or col[1] != ka or col[2] != method:
+                continue
+            same = ((col[3] == track) | (np.isnan(col[3]) & np.isnan(track))) & np.all(col[4] == window, axis=1)
+            if best is None or same.sum() > best_same.sum():
+                best, best_same = col, same
+        return best, best_same
+
+    def engage(self, batteries, track_time, kill_assessment: float, intercept_window, method: str = "fast"):
+        """`engagement.engage` of ``traj`` by ``batteries`` (``track_time`` (N, B) or (N,),
+        ``intercept_window`` (N, B, 2) or None), reusing the columns it can (see the class)."""
+        from ..engagement import TABLE_MIN_FLIGHTS, Engagement, engage, guidance_window
+
+        batteries = list(batteries)
+        n, nb = len(self.traj), len(batteries)
+        ka = float(kill_assessment)
+        if n == 0 or nb == 0:
+            return engage(self.traj, batteries, track_time, ka, intercept_window, method)
+        track = np.asarray(track_time, dtype=float)
+        track = np.repeat(track[:, None], nb, axis=1) if track.ndim == 1 else track
+        win = guidance_window(intercept_window, n, nb)
+        sources = [self._source(b, ka, method, track[:, j], win[:, j]) for j, b in enumerate(batteries)]
+        todo = np.stack([np.ones(n, dtype=bool) if col is None else ~same for col, same in sources], axis=1)
+        fields = [{f: col[5][f] for f in _COLUMNS} if col is not None else None for col, _ in sources]
+        cols = np.flatnonzero(todo.any(axis=0))
+        if cols.size:
+            rows = np.flatnonzero(todo[:, cols].any(axis=1))
+            if rows.size < TABLE_MIN_FLIGHTS <= n:  # engage as many flights as the whole batch would,
+                rows = np.arange(n)                 # so that the arrival-table choice is the same
+            sub = self.traj if rows.size == n else self.traj.subset(rows)
+            e = engage(sub, [batteries[j] for j in cols], track[np.ix_(rows, cols)], kill_assessment=ka,
+                       intercept_window=win[np.ix_(rows, cols)], method=method)
+            for c, j in enumerate(cols):
+                fresh = {}
+                for f in _COLUMNS:  # flights not engaged now have a stored column equal there
+                    fresh[f] = getattr(e, f)[:, c] if rows.size == n else fields[j][f].copy()
+                    if rows.size < n:
+                        fresh[f][rows] = getattr(e, f)[:, c]
+                fields[j] = fresh
+            self.engaged += rows.size * cols.size
+        self.reused += n * nb - (rows.size * cols.size if cols.size else 0)
+        for j, b in enumerate(batteries):
+            self._columns.append((b, ka, method, track[:, j].copy(), win[:, j].copy(), fields[j]))
+        stack = {f: np.stack([fields[j][f] for j in range(nb)], axis=1) for f in _COLUMNS}
+        return Engagement(**stack, sspk=np.array([b.interceptor.sspk for b in batteries]),
+                          inventory=np.array([b.inventory for b in batteries], dtype=np.int64), kill_assessment=ka,
+                          battery_names=tuple(b.name for b in batteries), models=self.traj.models,
+                          intercept_window=win)
+
+
 SENSOR_VARIANTS = ("scenario", "no-forward-radar", "no-space-cueing", "cue-as-track")
 """How the fire-control track time is obtained: the scenario's networks as given; without the
 forward radar; without space-based launch detectors (no cueing); or the fused cue (space-based
@@ -164,14 +248,14 @@ def _variant_arch(arch: Architecture, variant: str, forward_radar: str = FORWARD
     return dataclasses.replace(arch, networks=nets)
 
 
-def variant_tracks(arch: Architecture, traj, variant: str, forward_radar: str = FORWARD_RADAR) -> Tracks:
+def variant_tracks(arch: Architecture, traj, variant: str, forward_radar: str = FORWARD_RADAR, shared=None) -> Tracks:
     """`battery_tracks` of each flight for each battery under a sensor variant
     (`SENSOR_VARIANTS`): the variant's sensors removed from every network (a removed own radar
     gives no own track); ``cue-as-track`` launches every battery on the fused cue of its network
     (whatever its ``launch_on``; the track sensor is then the cueing sensor), its guidance
-    window unchanged."""
+    window unchanged. ``shared``: a `sensors.CoverageMemo` of ``traj`` (`battery_tracks`)."""
     a = _variant_arch(arch, variant, forward_radar)
-    t = battery_tracks(a, traj)
+    t = battery_tracks(a, traj, shared=shared)
     if variant == "cue-as-track" and arch.batteries:
         t.track_time = np.stack([t.timelines[n].cue_time for n in arch.battery_networks], axis=1)
         names = {n: np.array(list(t.timelines[n].sensor_names) + [""], dtype=object) for n in t.timelines}
