@@ -702,3 +702,27 @@ def test_options_sharing_a_batch_get_the_cells_they_get_alone(options_batch):
     for one, shared in zip(alone, together):
         for name, value in vars(one).items():
             np.testing.assert_array_equal(value, getattr(shared, name), err_msg=name)
+
+
+def test_reach_filled_for_many_points_at_once_decides_and_tabulates_as_point_by_point(arch):
+    """`reachable_from` fills the reach tables of every launch point in one call: each table
+    entry depends on its class, point and azimuth alone, so the tables and the decisions are
+    exactly those of `reachable` point by point."""
+    pts = [scen.launch_points(arch.scenario, n) for n in arch.scenario.launch_areas]
+    lat, lon = np.concatenate([p.lat for p in pts]), np.concatenate([p.lon for p in pts])
+    d = arch.scenario.defended
+    tlat, tlon = (np.radians(g.ravel()) for g in np.meshgrid(np.arange(d.lat_min_deg, d.lat_max_deg, 3.0),
+                                                          np.arange(d.lon_min_deg, d.lon_max_deg, 3.0)))
+    m = arch.missiles["irbm"]
+    study._REACH_CACHE.clear()
+    together = study.reachable_from(m, lat, lon, tlat, tlon, arch.models)
+    tables = dict(study._REACH_CACHE)
+    study._REACH_CACHE.clear()
+    alone = [study.reachable(m, float(a), float(b), tlat, tlon, arch.models) for a, b in zip(lat, lon)]
+    assert tables.keys() == study._REACH_CACHE.keys() and len(tables) == len(set(zip(lat, lon)))
+    for key, table in tables.items():
+        np.testing.assert_array_equal(table, study._REACH_CACHE[key])
+    for a, b in zip(together, alone):
+        np.testing.assert_array_equal(a, b)
+    assert any(a.any() for a in together) and not all(a.all() for a in together)
+    study._REACH_CACHE.clear()

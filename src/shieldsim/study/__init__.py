@@ -44,6 +44,7 @@ from .architecture import (
     reach_table,
     reach_tables,
     reachable,
+    reachable_from,
 )
 from .coverage_study import (
     COVERAGE_METHODS,
@@ -102,7 +103,8 @@ __all__ = [
     "deterrent_shapes", "deterrent_study", "difference_figure", "draw_architecture", "engage_flights",
     "engagement_inputs", "first_flight_facts", "flight_missile", "fly", "fly_within_reach", "footprint",
     "footprint_batches", "footprint_figure",
-    "footprints", "point_territory", "provenance", "reach_table", "reach_tables", "reachable", "responsible",
+    "footprints", "point_territory", "provenance", "reach_table", "reach_tables", "reachable",
+    "reachable_from", "responsible",
     "run_batch", "same_threats", "scenario_engagement_table", "scenario_flights", "sector_names", "sector_order",
     "sector_sides", "ship_engageable", "track_times", "variant_track_times", "variant_tracks",
 ]

@@ -131,20 +131,38 @@ def reachable(missile, lat: float, lon: float, target_lat, target_lon, models) -
     """(M,) bool: targets (rad) within the class's reach from (lat, lon), with a 0.5 % margin
     for the interpolation between tabulated azimuths, and beyond `MIN_RANGE_M`. Only the
     tabulated azimuths the targets lie between are computed (and kept for the next call)."""
+    return reachable_from(missile, [lat], [lon], target_lat, target_lon, models)[0]
+
+
+def reachable_from(missile, lat, lon, target_lat, target_lon, models) -> list:
+    """`reachable` of the targets (rad) from each of P launch points (rad): P bool arrays shaped
+    like the targets,
+    the reach tables of every point filled in one `trajectory.max_range` call (each table entry
+    is a function of its class, point and azimuth alone, so it is the same as filled point by
+    point; fewer, larger calls)."""
     from ..earth import geodesic_inverse
 
-    dist, az = geodesic_inverse(np.full(np.shape(target_lat), lat), np.full(np.shape(target_lon), lon),
-                                target_lat, target_lon, models.earth)
     n = _azimuths().size
     step = math.radians(AZIMUTH_STEP_DEG)
-    x = np.mod(az, 2 * np.pi) / step
-    i = np.floor(x).astype(int) % n
-    w = x - np.floor(x)
-    _fill(missile, models, {(float(lat), float(lon)): np.concatenate([np.ravel(i), (np.ravel(i) + 1) % n])})
-    key = _reach_key(missile, float(lat), float(lon), models)
-    table = _REACH_CACHE[key] if key in _REACH_CACHE else np.full(n, np.nan)  # no target: nothing computed
-    reach = (1 - w) * table[i] + w * table[(i + 1) % n]
-    return (dist <= 0.995 * reach) & (dist >= MIN_RANGE_M)
+    points = [(float(a), float(b)) for a, b in zip(np.ravel(lat), np.ravel(lon))]
+    where = []
+    for a, b in points:
+        dist, az = geodesic_inverse(np.full(np.shape(target_lat), a), np.full(np.shape(target_lon), b),
+                                    target_lat, target_lon, models.earth)
+        x = np.mod(az, 2 * np.pi) / step
+        i = np.floor(x).astype(int) % n
+        where.append((dist, i, x - np.floor(x)))
+    wanted: dict = {}
+    for p, (_, i, _) in zip(points, where):
+        wanted[p] = np.concatenate([wanted.get(p, np.empty(0, dtype=int)), np.ravel(i), (np.ravel(i) + 1) % n])
+    _fill(missile, models, wanted)
+    out = []
+    for (a, b), (dist, i, w) in zip(points, where):
+        key = _reach_key(missile, a, b, models)
+        table = _REACH_CACHE[key] if key in _REACH_CACHE else np.full(n, np.nan)  # no target: nothing computed
+        reach = (1 - w) * table[i] + w * table[(i + 1) % n]
+        out.append((dist <= 0.995 * reach) & (dist >= MIN_RANGE_M))
+    return out
 
 
 def provenance(arch: Architecture, **extra) -> dict:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import scenario as scen
-from .architecture import DEFAULT_STEP_S, Architecture, provenance, reachable
+from .architecture import DEFAULT_STEP_S, Architecture, provenance, reachable_from
 from .flights import fly
 from .sectors import allowed_batteries
 from .tracks import SharedFlights, engage_flights, engagement_inputs
@@ -75,9 +75,10 @@ def footprint_batches(arch: Architecture, area: str, grid_deg: float | None = No
     pts = scen.launch_points(sc, area)
     batches = []
     for cls in sc.launch_areas[area].threats:
+        ok = reachable_from(arch.missiles[cls], pts.lat, pts.lon, tlat, tlon, arch.models)  # one reach fill
         for k in range(len(pts.names)):
             lat, lon = float(pts.lat[k]), float(pts.lon[k])
-            idx = np.flatnonzero(reachable(arch.missiles[cls], lat, lon, tlat, tlon, arch.models))
+            idx = np.flatnonzero(ok[k])
             for start in range(0, idx.size, chunk):
                 sel = idx[start:start + chunk]
                 batches.append(FlightBatch(cls, lat, lon, cells[sel], tlat[sel], tlon[sel]))

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import scenario as scen
 from ..units import from_si
-from .architecture import DEFAULT_STEP_S, Architecture, provenance
+from .architecture import DEFAULT_STEP_S, Architecture, provenance, reachable_from
 from .flights import fly_within_reach
 from .tracks import FORWARD_RADAR, SENSOR_VARIANTS, SharedFlights, Tracks, variant_tracks
 
@@ -58,6 +58,10 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
     areas = list(areas or sc.launch_areas)
     aims = scen.aim_points(sc)
     idx = np.array([k for k, n in enumerate(aims.names) if aim_names is None or n in aim_names], dtype=int)
+    for cls in dict.fromkeys(c for a in areas for c in sc.launch_areas[a].threats):  # one reach fill per class
+        where = [scen.launch_points(sc, a) for a in areas if cls in sc.launch_areas[a].threats]
+        reachable_from(arch.missiles[cls], np.concatenate([p.lat for p in where]),
+                       np.concatenate([p.lon for p in where]), aims.lat[idx], aims.lon[idx], arch.models)
     parts, base, threat, aim_pt, skipped = [], [], [], [], []
     for area in areas:
         pts = scen.launch_points(sc, area)
