@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -194,14 +195,22 @@ _FIELDS = {
 """Catalogue key (human unit in its suffix, `units`) -> `Interceptor` field (SI)."""
 
 
+@lru_cache(maxsize=8)
+def _catalogue_rows(path: str, mtime_ns: int, size: int) -> dict:
+    """The ``[interceptor]`` rows of a catalogue file, parsed once per version of the file
+    (scenarios are converted once per study and ensemble member; the rows are only read)."""
+    import tomllib
+
+    with open(path, "rb") as fh:
+        return tomllib.load(fh)["interceptor"]
+
+
 def catalogue(path: str | Path | None = None) -> dict[str, Interceptor]:
     """Built-in interceptor types keyed by short name (e.g. ``"sm3-iia"``), read from
     ``shieldsim/data/interceptors.toml`` (or ``path``), converted to SI units."""
-    import tomllib
-
     path = Path(path) if path else Path(__file__).parent / "data" / "interceptors.toml"
-    with open(path, "rb") as fh:
-        raw = tomllib.load(fh)["interceptor"]
+    stat = path.stat()
+    raw = _catalogue_rows(str(path), stat.st_mtime_ns, stat.st_size)
     out = {}
     for key, row in raw.items():
         src = row.get("source", {})
