@@ -42,7 +42,9 @@ Layout exception (`_engage_pair`): 17 parameters, see above.
 Layout exception (`_engage_kernel`): 13 parameters, see above.
 Layout exception (`_can_launch_by`): 13 parameters, see above.
 Layout exception (`_engage_pair_tabled`): 23 parameters, see above (plus the packed arrival table).
-Layout exception (`_engage_kernel_tabled`): 23 parameters, see above (plus the packed arrival tables).
+Layout exception (`_engage_kernel_tabled`): 24 parameters, see above (plus the packed arrival tables).
+Layout exception (`_scan_candidates`): 23 parameters, see above (plus one flight's figures and scratch).
+Layout exception (`_decide_tabled`): 18 parameters, see above (plus the candidates).
 Layout exception (`engage`): 90 lines, one call of either kernel and the reading of its output;
 to be cut (input arrays / kernels / first intercept points) with the kernel rework above.
 """
@@ -376,29 +378,245 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
     res[4] = shots
 
 
+KERNEL_BLOCKS = 64
+"""Blocks of flights `_engage_kernel_tabled` splits its threads' work into (scratch space is
+allocated once per block)."""
+
+SKIP_SLACK_M = 0.01
+"""Allowance (m) for rounding in the skip bounds of `_scan_candidates`: a sample is skipped only
+where a test fails by more than this (the rounding of the tested quantities is below 1e-6 m)."""
+
+
+@njit(cache=True)
+def _flight_steps(pos, rp, steps):
+    """One pass over a flight's samples pos (M, 3), m: rp[k] <- |p_k| for the samples before the
+    first NaN, and steps <- the largest change from one sample to the next of the direction's
+    angle (rad; at most 2 asin(|p - q| / (2 min(|p|, |q|)))), of |p| (m) and of p (m), each
+    enlarged for rounding. Returns the number of samples before the first NaN."""
+    end = pos.shape[0]
+    d_max = 0.0
+    r_max = 0.0
+    chord = 0.0
+    for k in range(pos.shape[0]):
+        p = pos[k]
+        if math.isnan(p[0]):
+            end = k
+            break
+        rp[k] = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+        if k > 0:
+            q = pos[k - 1]
+            d = math.sqrt((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2)
+            d_max = max(d_max, d)
+            r_max = max(r_max, abs(rp[k] - rp[k - 1]))
+            chord = max(chord, d / min(rp[k], rp[k - 1]))
+    steps[0] = 2.0 * math.asin(min(1.0, 0.5 * chord)) * (1.0 + 1e-9) + 1e-12
+    steps[1] = r_max * (1.0 + 1e-9) + SKIP_SLACK_M
+    steps[2] = d_max * (1.0 + 1e-9) + SKIP_SLACK_M
+    return end
+
+
+@njit(cache=True)
+def _next_sample(k, excess, per_step):
+    """The next sample that can pass a test which sample k failed by ``excess`` (in the units of
+    the tested quantity), when that quantity changes by at most ``per_step`` from one sample to
+    the next: samples k + j with j per_step < excess fail it too."""
+    if not (excess > 0.0 and per_step > 0.0):  # NaN-safe: no skip
+        return k + 1
+    j = excess / per_step
+    if j >= 1e9:
+        return k + 1_000_000_000
+    return k + max(1, int(j))
+
+
+@njit(cache=True)
+def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, l0, win, frame, axes, tau, margin,
+                     a_eq, flat, ellipsoid, look, cand, lam, mrg):
+    """The candidate intercept samples of one flight for one battery, the samples the first pass
+    of `_engage_pair_tabled` marks (the same tests, evaluated the same way), with the table's
+    latest launch at each: cand[:nc] <- sample indices (ascending), lam[:nc] and mrg[:nc] as
+    there (NaN and inf: the table cannot say). Returns nc. ``t`` ascending; ``l0`` finite.
+
+    Samples are skipped untested where a test failed at an earlier sample by more than the
+    tested quantity can change in between (`_next_sample`): the radial height by ``steps[1]`` a
+    sample, the geocentric angle from the site by ``steps[0]`` (angles between directions obey
+    the triangle inequality, and the range bracket's lower bound grows with that angle), and the
+    distance from the site by ``steps[2]`` while the distance test's allowance grows by
+    (vmax + Earth's turning speed) x ``dt_max`` a sample. ``rp``, ``end``, ``steps``:
+    `_flight_steps` of the flight; ``dt_max`` >= every step of ``t``."""
+    t_burn = params[P_BURN]
+    tau_lo = t_burn + MIN_COAST
+    powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]
+    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
+    w_r = omega * (rs + params[P_BO_ALT])
+    b_pol = a_eq * (1.0 - flat)
+    lo, hi, rng = params[P_MIN_ALT], params[P_MAX_ALT], params[P_RANGE]
+    grow = (vmax + w_r) * dt_max * (1.0 + 1e-9)
+    k = 0
+    while k < end and (t[k] < win[0] or t[k] - l0 < tau_lo):  # a prefix: t ascending
+        k += 1
+    nc = 0
+    while k < end and not (t[k] > win[1]):
+        p = pos[k]
+        h_lo = rp[k] - a_eq
+        h_hi = rp[k] - b_pol
+        if h_hi < lo:
+            k = _next_sample(k, lo - h_hi - SKIP_SLACK_M, steps[1])
+            continue
+        if h_lo > hi:
+            k = _next_sample(k, h_lo - hi - SKIP_SLACK_M, steps[1])
+            continue
+        if h_lo < lo or h_hi > hi:
+            a = geodetic_height_one(p[0], p[1], p[2], a_eq, flat)[1]
+            if a < lo or a > hi:
+                k += 1
+                continue
+        tau_hi = t[k] - l0
+        g_lo, g_hi = _range_bracket(site, p, rs, rp[k], a_eq, b_pol)
+        if g_lo > rng:
+            k = _next_sample(k, (g_lo - rng - SKIP_SLACK_M) / b_pol, steps[0])
+            continue
+        if g_hi > rng and _ground_range(site, p, ellipsoid) > rng:
+            k += 1
+            continue
+        dx = p[0] - site[0]
+        dy = p[1] - site[1]
+        dz = p[2] - site[2]
+        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+        allowed = powered + vmax * (tau_hi - t_burn) + w_r * tau_hi
+        if dist > allowed:
+            k = _next_sample(k, dist - allowed - SKIP_SLACK_M, steps[2] + grow)
+            continue
+        lam[nc] = math.nan
+        mrg[nc] = math.inf
+        if lookup(frame, axes, tau, margin, p, look) and (look[0] < math.inf or tau_hi <= MAX_FLIGHT_S):
+            lam[nc] = t[k] - look[0]  # -inf: beyond reach (the table searched flights up to MAX_FLIGHT_S)
+            mrg[nc] = look[1]
+        cand[nc] = k
+        nc += 1
+        k += 1
+    return nc
+
+
+@njit(cache=True)
+def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_assessment, cand, lam, mrg, nc, work,
+                   b, v, res):
+    """`_engage_pair_tabled`'s decisions (first and last opportunity, shoot-look-shoot shots,
+    latest launch) over the candidates of `_scan_candidates`, made in the same order with the
+    same exact solves: res <- [launch_latest, first_time, last_time, first_k, shots]."""
+    t_burn = params[P_BURN]
+    tau_lo = t_burn + MIN_COAST
+    powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]
+    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
+    w_r = omega * (rs + params[P_BO_ALT])
+    f = -1
+    for c in range(nc):
+        k = cand[c]
+        if _can_launch_by(site, pos[k], t[k], l0, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work):
+            f = c
+            break
+    if f < 0:
+        return
+    shots = 1
+    next_launch = t[cand[f]] + kill_assessment
+    for c in range(f + 1, nc):
+        k = cand[c]
+        if t[k] - next_launch < tau_lo:
+            continue
+        if _can_launch_by(site, pos[k], t[k], next_launch, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work):
+            shots += 1
+            next_launch = t[k] + kill_assessment
+    la = f
+    for c in range(nc - 1, f, -1):
+        k = cand[c]
+        if _can_launch_by(site, pos[k], t[k], l0, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work):
+            la = c
+            break
+    best = -1
+    for c in range(f, la + 1):
+        if lam[c] > -math.inf and (best < 0 or lam[c] > lam[best]):
+            best = c
+    latest = -math.inf
+    guess = math.nan
+    if best >= 0:
+        k = cand[best]
+        latest, guess = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
+    for c in range(la, f - 1, -1):
+        if c == best:
+            continue
+        k = cand[c]
+        if not math.isnan(lam[c]):
+            if lam[c] + mrg[c] <= latest:
+                continue
+        else:
+            p = pos[k]
+            dist = math.sqrt((p[0] - site[0]) ** 2 + (p[1] - site[1]) ** 2 + (p[2] - site[2]) ** 2)
+            if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
+                continue
+        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
+        if not math.isnan(tau_a):
+            guess = tau_a
+        if lam_k > latest:
+            latest = lam_k
+    res[0] = latest
+    res[1] = t[cand[f]]
+    res[2] = t[cand[la]]
+    res[3] = cand[f]
+    res[4] = shots
+
+
 @njit(cache=True, parallel=True)
 def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
-                          frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, out):
+                          frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, prune, out):
     """`_engage_kernel` with arrival tables for the batteries where ``tabled[j]`` (table j of the
     packed arrays); the others run the exact pair kernel on the heights ``alt`` (which may be
-    (N, 0) when every battery has a table)."""
+    (N, 0) when every battery has a table). With ``prune`` the tabled pairs find their candidate
+    samples with `_scan_candidates` (skipping samples proved to fail) and decide with
+    `_decide_tabled`; without, with `_engage_pair_tabled` (every sample tested: the reference).
+    Scratch space is allocated once per block of flights, the per-flight figures of
+    `_flight_steps` computed once for all batteries."""
     n = pos.shape[0]
     nb = sites.shape[0]
-    for i in prange(n):
+    m = t.shape[0]
+    dt_max = 0.0
+    for k in range(1, m):
+        dt_max = max(dt_max, t[k] - t[k - 1])
+    blocks = min(n, KERNEL_BLOCKS)
+    for blk in prange(blocks):
         work = np.empty(9)
         b = np.empty(3)
         v = np.empty(3)
-        lam = np.empty(t.shape[0])
-        mrg = np.empty(t.shape[0])
-        for j in range(nb):
-            if tabled[j]:
+        look = np.empty(2)
+        steps = np.empty(3)
+        lam = np.empty(m)
+        mrg = np.empty(m)
+        rp = np.empty(m)
+        cand = np.empty(m, dtype=np.int64)
+        for i in range(blk * n // blocks, (blk + 1) * n // blocks):
+            end = _flight_steps(pos[i], rp, steps) if prune else 0
+            for j in range(nb):
+                res = out[i, j]
+                if not tabled[j]:
+                    _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
+                                 win[i, j], kill_assessment, work, b, v, lam, res)
+                    continue
                 tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
-                _engage_pair_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
-                                    kill_assessment, frames[j], axes[j], tj, mj, a_eq, flat, work, b, v, lam, mrg,
-                                    out[i, j])
-            else:
-                _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
-                             kill_assessment, work, b, v, lam, out[i, j])
+                if not prune:
+                    _engage_pair_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
+                                        win[i, j], kill_assessment, frames[j], axes[j], tj, mj, a_eq, flat, work, b, v,
+                                        lam, mrg, res)
+                    continue
+                res[0] = math.nan
+                res[1] = math.nan
+                res[2] = math.nan
+                res[3] = -1.0
+                res[4] = 0.0
+                if math.isnan(l0[i, j]):
+                    continue
+                nc = _scan_candidates(pos[i], rp, end, steps, t, dt_max, sites[j], params[j], omega, vmax[j], l0[i, j],
+                                      win[i, j], frames[j], axes[j], tj, mj, a_eq, flat, ellipsoid, look, cand, lam,
+                                      mrg)
+                _decide_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
+                               kill_assessment, cand, lam, mrg, nc, work, b, v, res)
 
 
 @njit(cache=True, parallel=True)
@@ -453,7 +671,8 @@ the samples whose decision lies within the table's error margin."""
 
 
 def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
-           kill_assessment: float = DEFAULT_KILL_ASSESSMENT, intercept_window=None, method: str = "fast") -> Engagement:
+           kill_assessment: float = DEFAULT_KILL_ASSESSMENT, intercept_window=None, method: str = "fast",
+           prune: bool = True) -> Engagement:
     """Engagement timelines of N threats against B batteries.
 
     Args:
@@ -475,6 +694,8 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             (`interceptor.ARRIVAL_TOL`) and the other fields exactly, unless a table error
             exceeds its estimated margin. Batteries without a table (fewer than
             `TABLE_MIN_FLIGHTS` flights and none built yet) are engaged exactly.
+        prune: "fast" skips samples proved to fail a candidate test (`_scan_candidates`);
+            False tests every sample (the same result, slower: for tests and benchmarks).
 
     Returns:
         An `Engagement` with (N, B) arrays.
@@ -520,7 +741,7 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             _heights(pos, earth.equatorial_radius, earth.flattening, alt)
         _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
                               float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
-                              tb.margin_start, tb.tau, tb.margin, earth.equatorial_radius, earth.flattening, out)
+                              tb.margin_start, tb.tau, tb.margin, earth.equatorial_radius, earth.flattening, prune, out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)
