@@ -503,34 +503,3 @@ def test_skip_bounds_hold_on_flights_that_keep_crossing_the_band_edges_and_range
         track = np.random.default_rng(j).uniform(0.0, 200.0, 30)
         e = _pruned_and_unpruned_agree(traj, bats, track, monkeypatch, kill_assessment=6.0)
         assert e.engageable[:, j].sum() >= 5
-
-
-def test_flight_step_bounds_hold_between_any_two_samples():
-    rng = np.random.default_rng(1)
-    for _ in range(50):
-        m = int(rng.integers(2, 40))
-        r = 6.36e6 + np.cumsum(rng.exponential(1.0, m)) * rng.choice([1e2, 1e5, 1e6])
-        d = rng.normal(size=(m, 3))
-        d[1:] = d[:1] + np.cumsum(rng.normal(size=(m - 1, 3)) * rng.choice([1e-4, 1e-2, 1.0]), axis=0)
-        pos = d / np.linalg.norm(d, axis=1, keepdims=True) * r[rng.permutation(m), None]
-        rp, steps = np.empty(m), np.empty(3)
-        assert engagement_module._flight_steps(pos, rp, steps) == m
-        np.testing.assert_allclose(rp, np.linalg.norm(pos, axis=1), rtol=1e-15)
-        u = pos / rp[:, None]
-        for a in range(m):
-            for b in range(a + 1, m):
-                angle = np.arccos(np.clip(u[a] @ u[b], -1, 1))
-                assert angle <= (b - a) * steps[0]
-                assert abs(rp[b] - rp[a]) <= (b - a) * steps[1]
-                assert np.linalg.norm(pos[b] - pos[a]) <= (b - a) * steps[2]
-    pos = np.array([[7e6, 0.0, 0.0], [0.0, 7e6, 0.0], [np.nan, np.nan, np.nan], [1.0, 1.0, 1.0]])
-    assert engagement_module._flight_steps(pos, np.empty(4), np.empty(3)) == 2
-
-
-def test_next_sample_skips_only_samples_that_cannot_pass():
-    ns = engagement_module._next_sample
-    assert ns(10, 5.0, 1.0) == 15  # 11..14 are within 4 steps: they fail by > 1
-    assert ns(10, 0.5, 1.0) == 11
-    assert ns(10, -1.0, 1.0) == 11
-    assert ns(10, math.nan, 1.0) == 11
-    assert ns(10, 5.0, 0.0) == 11

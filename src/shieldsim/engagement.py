@@ -30,7 +30,8 @@ Physics and bookkeeping (times are seconds after each threat's launch):
 
 The batch work runs in one Numba-compiled loop over threats (in parallel) x batteries x
 candidate intercept samples, with cheap necessary conditions (altitude band, ground range,
-a speed bound on distance) tested before any Lambert solve.
+a speed bound on distance) tested before any Lambert solve; the fast path finds those candidate
+samples with `candidates._scan_candidates`, which skips samples proved to fail them.
 
 Layout exceptions (tests/test_layout.py): the compiled kernels take the interceptor's figures
 packed (``params``, `interceptor.P_*`); what remains are arrays of different shapes (positions,
@@ -43,7 +44,6 @@ Layout exception (`_engage_kernel`): 13 parameters, see above.
 Layout exception (`_can_launch_by`): 13 parameters, see above.
 Layout exception (`_engage_pair_tabled`): 23 parameters, see above (plus the packed arrival table).
 Layout exception (`_engage_kernel_tabled`): 24 parameters, see above (plus the packed arrival tables).
-Layout exception (`_scan_candidates`): 23 parameters, see above (plus one flight's figures and scratch).
 Layout exception (`_decide_tabled`): 18 parameters, see above (plus the candidates).
 Layout exception (`engage`): 90 lines, one call of either kernel and the reading of its output;
 to be cut (input arrays / kernels / first intercept points) with the kernel rework above.
@@ -58,6 +58,7 @@ import numpy as np
 from numba import njit, prange
 
 from .arrival_table import EMPTY_TABLE, MAX_FLIGHT_S, is_cached, lookup, pack, packed_views, table_for
+from .candidates import _flight_steps, _range_bracket, _scan_candidates
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
                           Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
@@ -239,25 +240,6 @@ def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess
     return t_k - tau_a, tau_a
 
 
-GEOCENTRIC_TILT = 0.0035
-"""Bound (rad) on the difference between a point's geocentric latitude and the geodetic latitude
-of its ground point at any height >= 0 (at most ~0.00336 rad, f (1 + f) on WGS84)."""
-
-
-@njit(cache=True)
-def _range_bracket(site, p, rs, rp, a_eq, b_pol):
-    """Bounds (m) on the ground range `interceptor._ground_range` between the site and sample p
-    from their geocentric angle psi: the ground points' angle lies within psi +- 2
-    `GEOCENTRIC_TILT`; the geodesic between them is at least b times that angle (its radial
-    projection onto the sphere of radius b inside the ellipsoid is no longer) and at most the
-    plane section's arc (radius at most a, slope at most a - b)."""
-    c = (site[0] * p[0] + site[1] * p[1] + site[2] * p[2]) / (rs * rp)
-    psi = math.acos(min(1.0, max(-1.0, c)))
-    lo = max(psi - 2.0 * GEOCENTRIC_TILT, 0.0)
-    hi = psi + 2.0 * GEOCENTRIC_TILT
-    return b_pol * lo, hi * math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)
-
-
 @njit(cache=True)
 def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frame, axes, tau,
                         margin, a_eq, flat, work, b, v, lam, mrg, res):
@@ -381,121 +363,6 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
 KERNEL_BLOCKS = 64
 """Blocks of flights `_engage_kernel_tabled` splits its threads' work into (scratch space is
 allocated once per block)."""
-
-SKIP_SLACK_M = 0.01
-"""Allowance (m) for rounding in the skip bounds of `_scan_candidates`: a sample is skipped only
-where a test fails by more than this (the rounding of the tested quantities is below 1e-6 m)."""
-
-
-@njit(cache=True)
-def _flight_steps(pos, rp, steps):
-    """One pass over a flight's samples pos (M, 3), m: rp[k] <- |p_k| for the samples before the
-    first NaN, and steps <- the largest change from one sample to the next of the direction's
-    angle (rad; at most 2 asin(|p - q| / (2 min(|p|, |q|)))), of |p| (m) and of p (m), each
-    enlarged for rounding. Returns the number of samples before the first NaN."""
-    end = pos.shape[0]
-    d_max = 0.0
-    r_max = 0.0
-    chord = 0.0
-    for k in range(pos.shape[0]):
-        p = pos[k]
-        if math.isnan(p[0]):
-            end = k
-            break
-        rp[k] = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
-        if k > 0:
-            q = pos[k - 1]
-            d = math.sqrt((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2)
-            d_max = max(d_max, d)
-            r_max = max(r_max, abs(rp[k] - rp[k - 1]))
-            chord = max(chord, d / min(rp[k], rp[k - 1]))
-    steps[0] = 2.0 * math.asin(min(1.0, 0.5 * chord)) * (1.0 + 1e-9) + 1e-12
-    steps[1] = r_max * (1.0 + 1e-9) + SKIP_SLACK_M
-    steps[2] = d_max * (1.0 + 1e-9) + SKIP_SLACK_M
-    return end
-
-
-@njit(cache=True)
-def _next_sample(k, excess, per_step):
-    """The next sample that can pass a test which sample k failed by ``excess`` (in the units of
-    the tested quantity), when that quantity changes by at most ``per_step`` from one sample to
-    the next: samples k + j with j per_step < excess fail it too."""
-    if not (excess > 0.0 and per_step > 0.0):  # NaN-safe: no skip
-        return k + 1
-    j = excess / per_step
-    if j >= 1e9:
-        return k + 1_000_000_000
-    return k + max(1, int(j))
-
-
-@njit(cache=True)
-def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, l0, win, frame, axes, tau, margin,
-                     a_eq, flat, ellipsoid, look, cand, lam, mrg):
-    """The candidate intercept samples of one flight for one battery, the samples the first pass
-    of `_engage_pair_tabled` marks (the same tests, evaluated the same way), with the table's
-    latest launch at each: cand[:nc] <- sample indices (ascending), lam[:nc] and mrg[:nc] as
-    there (NaN and inf: the table cannot say). Returns nc. ``t`` ascending; ``l0`` finite.
-
-    Samples are skipped untested where a test failed at an earlier sample by more than the
-    tested quantity can change in between (`_next_sample`): the radial height by ``steps[1]`` a
-    sample, the geocentric angle from the site by ``steps[0]`` (angles between directions obey
-    the triangle inequality, and the range bracket's lower bound grows with that angle), and the
-    distance from the site by ``steps[2]`` while the distance test's allowance grows by
-    (vmax + Earth's turning speed) x ``dt_max`` a sample. ``rp``, ``end``, ``steps``:
-    `_flight_steps` of the flight; ``dt_max`` >= every step of ``t``."""
-    t_burn = params[P_BURN]
-    tau_lo = t_burn + MIN_COAST
-    powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]
-    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
-    w_r = omega * (rs + params[P_BO_ALT])
-    b_pol = a_eq * (1.0 - flat)
-    lo, hi, rng = params[P_MIN_ALT], params[P_MAX_ALT], params[P_RANGE]
-    grow = (vmax + w_r) * dt_max * (1.0 + 1e-9)
-    k = 0
-    while k < end and (t[k] < win[0] or t[k] - l0 < tau_lo):  # a prefix: t ascending
-        k += 1
-    nc = 0
-    while k < end and not (t[k] > win[1]):
-        p = pos[k]
-        h_lo = rp[k] - a_eq
-        h_hi = rp[k] - b_pol
-        if h_hi < lo:
-            k = _next_sample(k, lo - h_hi - SKIP_SLACK_M, steps[1])
-            continue
-        if h_lo > hi:
-            k = _next_sample(k, h_lo - hi - SKIP_SLACK_M, steps[1])
-            continue
-        if h_lo < lo or h_hi > hi:
-            a = geodetic_height_one(p[0], p[1], p[2], a_eq, flat)[1]
-            if a < lo or a > hi:
-                k += 1
-                continue
-        tau_hi = t[k] - l0
-        g_lo, g_hi = _range_bracket(site, p, rs, rp[k], a_eq, b_pol)
-        if g_lo > rng:
-            k = _next_sample(k, (g_lo - rng - SKIP_SLACK_M) / b_pol, steps[0])
-            continue
-        if g_hi > rng and _ground_range(site, p, ellipsoid) > rng:
-            k += 1
-            continue
-        dx = p[0] - site[0]
-        dy = p[1] - site[1]
-        dz = p[2] - site[2]
-        dist = math.sqrt(dx * dx + dy * dy + dz * dz)
-        allowed = powered + vmax * (tau_hi - t_burn) + w_r * tau_hi
-        if dist > allowed:
-            k = _next_sample(k, dist - allowed - SKIP_SLACK_M, steps[2] + grow)
-            continue
-        lam[nc] = math.nan
-        mrg[nc] = math.inf
-        if lookup(frame, axes, tau, margin, p, look) and (look[0] < math.inf or tau_hi <= MAX_FLIGHT_S):
-            lam[nc] = t[k] - look[0]  # -inf: beyond reach (the table searched flights up to MAX_FLIGHT_S)
-            mrg[nc] = look[1]
-        cand[nc] = k
-        nc += 1
-        k += 1
-    return nc
-
 
 @njit(cache=True)
 def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_assessment, cand, lam, mrg, nc, work,
