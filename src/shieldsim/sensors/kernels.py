@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..earth import radial_height_one
-from .refraction import RAY_ON, RAY_SIZE, _grazing_elevation, _ray_theta, _ray_theta_direct, _table_bend
+from .refraction import RAY_ON, RAY_SIZE, _grazing_elevation, _ray_theta_at, _ray_theta_direct, _table_bend_at
 
 
 _REFINE_ITER = 20
@@ -111,11 +111,11 @@ def _in_sight(theta, h, row, rays):
     r = rloc + h
     n0 = row[R_N0]
     hs = row[R_HS]
-    lo = row[R_RAY_MIN:R_RAY_MIN + RAY_SIZE]
-    if not theta <= _ray_theta(r, lo, _table_bend(r, lo, rays[0]), rloc, n0, hs):
+    if not theta <= _ray_theta_at(r, row, R_RAY_MIN, _table_bend_at(r, row, R_RAY_MIN, rays[0]), rloc, n0, hs):
         return False
-    hi = row[R_RAY_MAX:R_RAY_MAX + RAY_SIZE]
-    if hi[RAY_ON] != 0.0 and theta < _ray_theta(r, hi, _table_bend(r, hi, rays[1]), rloc, n0, hs):
+    if row[R_RAY_MAX + RAY_ON] != 0.0 and theta < _ray_theta_at(r, row, R_RAY_MAX,
+                                                                 _table_bend_at(r, row, R_RAY_MAX, rays[1]), rloc,
+                                                                 n0, hs):
         return False
     return True
 
@@ -125,19 +125,27 @@ def _status(p, t, row, rays, rdet, separation, ea, eb):
     """0: outside coverage, 1: inside coverage but beyond detection range, 2: detectable, for a
     point p at time t (s after launch); rdet = (range against the body before ``separation``,
     range against the warehead from then on) (m). Cheap tests first: range, azimuth, elevation."""
+    return _status_parts(p, t, row, rays, rdet, separation, ea, eb)[0]
+
+
+@njit(cache=True)
+def _status_parts(p, t, row, rays, rdet, separation, ea, eb):
+    """`_status` of p and what it computed on the way: (status, slant range (m), central angle
+    theta (rad), height h (m)); theta and h are NaN when the elevation was not tested."""
     rng, az = _range_az(p, row)
     if rng > row[R_MAX_RANGE]:
-        return 0
+        return 0, rng, math.nan, math.nan
     if row[R_FIXED] != 0.0:
         d = az - row[R_BORE]
         d = (d + math.pi) % (2.0 * math.pi) - math.pi
         if abs(d) > row[R_HALF]:
-            return 0
-    if not _in_elevation(p, row, rays, ea, eb):
-        return 0
+            return 0, rng, math.nan, math.nan
+    theta, h = _polar(p, row, ea, eb)
+    if not _in_sight(theta, h, row, rays):
+        return 0, rng, theta, h
     if rng > (rdet[0] if t < separation else rdet[1]):
-        return 1
-    return 2
+        return 1, rng, theta, h
+    return 2, rng, theta, h
 
 
 @njit(cache=True)

@@ -62,7 +62,6 @@ from .kernels import (
     R_RLOC,
     R_ANT,
     R_SITE,
-    _effective_elevation,
     _in_sight,
     _interval_edge,
     _polar,
@@ -70,7 +69,7 @@ from .kernels import (
     _refine,
     _status,
 )
-from .refraction import RAY_ON, RAY_SIZE, _ray_theta, _table_bend
+from .refraction import RAY_ON, _ray_theta_at, _table_bend_at
 
 
 SLACK_M = 1.0
@@ -120,60 +119,70 @@ def _ray_limit(r, row, rays, which):
     """Central angle (rad) at which the radar's lower (which 0) or upper (1) limiting ray reaches
     radius r (m), exactly as `kernels._in_sight` computes it."""
     at = R_RAY_MIN if which == 0 else R_RAY_MAX
-    ray = row[at:at + RAY_SIZE]
-    return _ray_theta(r, ray, _table_bend(r, ray, rays[which]), row[R_RLOC], row[R_N0], row[R_HS])
+    return _ray_theta_at(r, row, at, _table_bend_at(r, row, at, rays[which]), row[R_RLOC], row[R_N0], row[R_HS])
+
+
+@njit(cache=True)
+def _straight_elevation(theta, h, row):
+    """Elevation (rad) of (theta, h) in the radar's effective-Earth picture, before the test of
+    the Earth blocking the ray (`kernels._effective_elevation` without it)."""
+    k = row[R_K]
+    ke = k * row[R_RLOC]
+    th = theta / k
+    return math.atan2((ke + h) * math.cos(th) - (ke + row[R_ANT]), (ke + h) * math.sin(th))
+
+
+@njit(cache=True)
+def _effective_held(lo_th, hi_th, h_lo, h_hi, row, inside):
+    """Whether the effective-Earth elevation test answers ``inside`` on the box [lo_th, hi_th] x
+    [h_lo, h_hi]. The straight elevation grows with the radius R = k rloc + h and, where
+    R > R0 cos(theta / k) (R0 the antenna's), falls with theta; a blocked ray only lowers it
+    (-pi), and no ray with a positive elevation is blocked."""
+    k = row[R_K]
+    ke = k * row[R_RLOC]
+    if hi_th / k >= math.pi or ke + h_lo <= (ke + row[R_ANT]) * math.cos(lo_th / k) * (1.0 + 1e-12):
+        return False
+    if inside:
+        low = _straight_elevation(hi_th, h_lo, row)
+        high = _straight_elevation(lo_th, h_hi, row)
+        return low >= row[R_EL_MIN] + SLACK_RAD and low >= SLACK_RAD and high <= row[R_EL_MAX] - SLACK_RAD
+    if _straight_elevation(lo_th, h_hi, row) < row[R_EL_MIN] - SLACK_RAD:
+        return True
+    low = _straight_elevation(hi_th, h_lo, row)
+    return low > row[R_EL_MAX] + SLACK_RAD and low > SLACK_RAD
 
 
 @njit(cache=True)
 def _sight_held(theta, h, dth, dh, row, rays, inside):
     """Whether the sight test (`kernels._in_sight`) answers ``inside`` for every point whose
     central angle is within dth (rad) of theta and height within dh (m) of h. Proved on the box's
-    corners by monotonicity; False when nothing is proved."""
-    if dth < 0.0 or h - dh < row[R_ANT]:
+    corners by monotonicity; False when nothing is proved. "atmosphere": points below the
+    antenna's height take the effective-Earth test, the others the limiting rays, whose central
+    angle grows with radius."""
+    if not dth >= 0.0:
         return False
     lo_th = max(theta - dth, 0.0)
     hi_th = theta + dth
-    if row[R_MODEL] != 0.0:  # effective Earth, above the antenna: el falls with theta, grows with h
-        k = row[R_K]
-        if hi_th / k >= math.pi:
+    h_lo = h - dh
+    h_hi = h + dh
+    if row[R_MODEL] != 0.0:
+        return _effective_held(lo_th, hi_th, h_lo, h_hi, row, inside)
+    ant = row[R_ANT]
+    if h_lo < ant:
+        if inside or not _effective_held(lo_th, hi_th, h_lo, min(h_hi, ant), row, False):
             return False
-        rloc, ant = row[R_RLOC], row[R_ANT]
-        if inside:
-            low = _effective_elevation(hi_th, h - dh, rloc, ant, k)
-            high = _effective_elevation(lo_th, h + dh, rloc, ant, k)
-            return low >= row[R_EL_MIN] + SLACK_RAD and low >= SLACK_RAD and high <= row[R_EL_MAX] - SLACK_RAD
-        high = _effective_elevation(lo_th, h + dh, rloc, ant, k)
-        if high < row[R_EL_MIN] - SLACK_RAD:
+        if h_hi < ant:
             return True
-        low = _effective_elevation(hi_th, h - dh, rloc, ant, k)
-        return low > row[R_EL_MAX] + SLACK_RAD and low > SLACK_RAD
+        h_lo = ant
     rloc = row[R_RLOC]
     upper_on = row[R_RAY_MAX + RAY_ON] != 0.0
     if inside:  # below the lower ray's angle at the lowest radius, above the upper's at the highest
-        if not hi_th <= _ray_limit(rloc + h - dh, row, rays, 0):
+        if not hi_th <= _ray_limit(rloc + h_lo, row, rays, 0):
             return False
-        return not upper_on or lo_th >= _ray_limit(rloc + h + dh, row, rays, 1)
-    if lo_th > _ray_limit(rloc + h + dh, row, rays, 0):
+        return not upper_on or lo_th >= _ray_limit(rloc + h_hi, row, rays, 1)
+    if lo_th > _ray_limit(rloc + h_hi, row, rays, 0):
         return True
-    return upper_on and hi_th < _ray_limit(rloc + h - dh, row, rays, 1)
-
-
-@njit(cache=True)
-def _reach(pos, m, delta, cap):
-    """How many (<= cap) samples after pos[m] lie within a path of length ``delta`` (m) along the
-    flight's chords, so within ``delta`` of pos[m]."""
-    if not delta > 0.0:
-        return 0
-    walked = 0.0
-    k = 0
-    while k < cap:
-        a = pos[m + k]
-        b = pos[m + k + 1]
-        walked += math.sqrt((b[0] - a[0]) ** 2 + (b[1] - a[1]) ** 2 + (b[2] - a[2]) ** 2)
-        if walked > delta:
-            break
-        k += 1
-    return k
+    return upper_on and hi_th < _ray_limit(rloc + h_lo, row, rays, 1)
 
 
 @njit(cache=True)
@@ -182,20 +191,20 @@ def _sight_margin(theta, h, rng, row, rays):
     limit (lower/upper ray, or elevation limits) times a lever arm. Only a first guess for
     `_elevation_radius`, which proves it or not."""
     if row[R_MODEL] != 0.0 or h < row[R_ANT]:
-        el = _effective_elevation(theta, h, row[R_RLOC], row[R_ANT], row[R_K])
+        el = _straight_elevation(theta, h, row)
         return min(abs(el - row[R_EL_MIN]), abs(row[R_EL_MAX] - el)) * rng
     r = row[R_RLOC] + h
     g = abs(_ray_limit(r, row, rays, 0) - theta)
     if row[R_RAY_MAX + RAY_ON] != 0.0:
         g = min(g, abs(theta - _ray_limit(r, row, rays, 1)))
-    return g * r
+    return g * r if g < math.inf else 0.0
 
 
 @njit(cache=True)
-def _elevation_radius(p, rng, row, rays, inside, limit, ea, eb):
-    """A distance (m, <= limit) over which p keeps the sight answer ``inside``, proved by
-    `_sight_held`; 0 when none of the `_TRIALS` tried is proved."""
-    theta, h = _polar(p, row, ea, eb)
+def _elevation_radius(p, theta, h, rng, row, rays, inside, limit, ea, eb):
+    """A distance (m, <= limit) over which p (central angle theta, height h, range rng) keeps
+    the sight answer ``inside``, proved by `_sight_held`; 0 when none of the `_TRIALS` tried is
+    proved."""
     d = min(limit, 0.5 * _sight_margin(theta, h, rng, row, rays))
     for _ in range(_TRIALS):
         if not d > SLACK_M:
@@ -205,32 +214,6 @@ def _elevation_radius(p, rng, row, rays, inside, limit, ea, eb):
             return d
         d *= 0.25
     return 0.0
-
-
-@njit(cache=True)
-def _held_samples(pos, m, st, row, rays, rd, cap, ea, eb):
-    """How many of the (at most ``cap``) samples after pos[m] are proved to have its status
-    ``st``; ``rd`` is the detection range (m) of the current phase (``cap`` already stops at the
-    change of phase when st >= 1)."""
-    if cap <= 0:
-        return 0
-    p = pos[m]
-    rng, _ = _range_az(p, row)
-    excess = rng - row[R_MAX_RANGE]
-    if st == 0:
-        if excess > 0.0:
-            return _reach(pos, m, excess - SLACK_M, cap)
-        if row[R_FIXED] != 0.0:
-            inside, margin = _fov_margin(p, row)
-            if not inside:
-                return _reach(pos, m, margin, cap)
-        return _reach(pos, m, _elevation_radius(p, rng, row, rays, False, math.inf, ea, eb), cap)
-    d = min(-excess, abs(rng - rd)) - SLACK_M
-    if row[R_FIXED] != 0.0:
-        d = min(d, _fov_margin(p, row)[1])
-    if not d > 0.0:
-        return 0
-    return _reach(pos, m, _elevation_radius(p, rng, row, rays, True, d, ea, eb), cap)
 
 
 @njit(cache=True)
@@ -258,20 +241,62 @@ def _known_on_ball(p0, v0, p1, v1, dt, row, rays, ea, eb, known):
 
 
 @njit(cache=True)
-def _walk(time, pos, vel, n_fin, separation, row, rays, rdet, ea, eb, work, vis, det, counts, skip):
-    """Coverage intervals of one flight (pos, vel: (M, 3); samples before n_fin finite; the
-    warhead separates at ``separation`` s) in one radar: vis, det (K, 2)
-    and their numbers counts (2,) (`kernels._interval_edge`). work: (6,) scratch."""
+def _walk(time, pos, vel, n_fin, chord, separation, row, rays, rdet, ea, eb, work, vis, det, counts, skip):
+    """Coverage intervals of one flight (pos, vel: (M, 3); samples before n_fin finite, at most
+    ``chord`` m apart; the warhead separates at ``separation`` s) in one radar: vis, det (K, 2)
+    and their numbers counts (2,) (`kernels._interval_edge`). work: (9,) scratch.
+
+    With ``skip``, each sample's status is the one `kernels._status` gives, computed from the
+    same tests (range, field of regard, sight, detection range), except that the sight test's
+    answer is taken from the last ball on which it was proved (centre ``anchor``, radius
+    ``radius``) when the sample lies inside it; then ``room`` (m), how far the sample may move
+    keeping its status, passes over the next room / chord samples."""
     tmp = work[:3]
-    known = work[3:]
+    known = work[3:6]
+    anchor = work[6:9]
     m_sep = 0
     while m_sep < n_fin and time[m_sep] < separation:
         m_sep += 1
+    known[0] = known[1] = known[2] = -1.0
+    radius = 0.0
+    sight = False
     prev = 0
     m = 0
-    known[0] = known[1] = known[2] = -1.0
     while m < n_fin:
-        st = _status(pos[m], time[m], row, rays, rdet, separation, ea, eb)
+        p = pos[m]
+        room = 0.0
+        if not skip:
+            st = _status(p, time[m], row, rays, rdet, separation, ea, eb)
+        else:
+            dx = p[0] - row[R_SITE]
+            dy = p[1] - row[R_SITE + 1]
+            dz = p[2] - row[R_SITE + 2]
+            rng = math.sqrt(dx * dx + dy * dy + dz * dz)  # as `kernels._range_az`
+            st = -1
+            room = abs(rng - row[R_MAX_RANGE]) - SLACK_M
+            if rng > row[R_MAX_RANGE]:
+                st = 0
+            elif row[R_FIXED] != 0.0:
+                inside, margin = _fov_margin(p, row)
+                if not inside:
+                    st = 0
+                room = margin if not inside else min(room, margin)
+            if st < 0:
+                dist = math.sqrt((p[0] - anchor[0]) ** 2 + (p[1] - anchor[1]) ** 2 + (p[2] - anchor[2]) ** 2)
+                if not dist < radius:
+                    theta, h = _polar(p, row, ea, eb)
+                    sight = _in_sight(theta, h, row, rays)
+                    radius = _elevation_radius(p, theta, h, rng, row, rays, sight, math.inf, ea, eb)
+                    anchor[0], anchor[1], anchor[2] = p[0], p[1], p[2]
+                    dist = 0.0
+                left = radius - dist - 1e-3
+                if not sight:
+                    st = 0
+                    room = left
+                else:
+                    rd = rdet[0] if time[m] < separation else rdet[1]
+                    st = 1 if rng > rd else 2
+                    room = min(room, left, abs(rng - rd) - SLACK_M)
         if st != prev:
             for level in (1, 2):
                 was_in = prev >= level
@@ -288,12 +313,12 @@ def _walk(time, pos, vel, n_fin, separation, row, rays, rdet, ea, eb, work, vis,
                                  was_in, row, rays, rdet, separation, ea, eb, tmp, known)
                 _interval_edge(vis if level == 1 else det, counts, level - 1, now_in, tb)
             prev = st
+        cap = n_fin - 1 - m
+        if st > 0 and m < m_sep:
+            cap = min(cap, m_sep - 1 - m)
         held = 0
-        if skip:
-            cap = n_fin - 1 - m
-            if st > 0 and m < m_sep:
-                cap = min(cap, m_sep - 1 - m)
-            held = _held_samples(pos, m, st, row, rays, rdet[0] if m < m_sep else rdet[1], cap, ea, eb)
+        if room > 0.0 and cap > 0:
+            held = cap if room >= cap * chord else int(room / chord)
         m += 1 + held
     if n_fin > 0:  # still inside at the last finite sample (impact or end of the grid)
         if prev >= 1:
@@ -314,17 +339,22 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, ea, eb, vis, de
     n_thr = pos.shape[0]
     n_smp = pos.shape[1]
     n_sen = params.shape[0]
-    work = np.empty((n_thr, 6))
+    work = np.empty((n_thr, 9))
     counts = np.empty((n_thr, 2), dtype=np.int64)
     for i in prange(n_thr):
         n_fin = n_smp
+        chord2 = 0.0
         for m in range(n_smp):
             if math.isnan(pos[i, m, 0]):
                 n_fin = m
                 break
+            if m > 0:
+                chord2 = max(chord2, (pos[i, m, 0] - pos[i, m - 1, 0]) ** 2 + (pos[i, m, 1] - pos[i, m - 1, 1]) ** 2
+                             + (pos[i, m, 2] - pos[i, m - 1, 2]) ** 2)
+        chord = max(math.sqrt(chord2) * (1.0 + 1e-9), 1e-3)
         for j in range(n_sen):
             counts[i, 0] = counts[i, 1] = 0
-            _walk(time, pos[i], vel[i], n_fin, separation[i], params[j], rays[j], rdet[i, j], ea, eb, work[i],
+            _walk(time, pos[i], vel[i], n_fin, chord, separation[i], params[j], rays[j], rdet[i, j], ea, eb, work[i],
                   vis[i, j], det[i, j], counts[i], skip)
             nvis[i, j] = counts[i, 0]
             ndet[i, j] = counts[i, 1]
