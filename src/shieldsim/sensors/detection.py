@@ -10,7 +10,8 @@ import numpy as np
 
 from .devices import Network, Radar
 from .geometry import _radar_params
-from .kernels import _boost_sight, _radar_batch
+from .kernels import _boost_sight
+from .sweep import _radar_batch
 
 
 @dataclass
@@ -87,7 +88,8 @@ def _first_feasible(start, end, ready, delay):
     return np.fmin.reduce(cand, axis=-1, initial=np.nan) if cand.shape[-1] else np.full(ready.shape, np.nan)
 
 
-def detect(trajectories, sensors_or_network, max_intervals: int = 8, shared: CoverageMemo | None = None) -> Timeline:
+def detect(trajectories, sensors_or_network, max_intervals: int = 8, skip: bool = True,
+           shared: CoverageMemo | None = None) -> Timeline:
     """Detection and track timeline of N threat flights in a set of sensors.
 
     Args:
@@ -96,6 +98,8 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8, shared: Cov
         sensors_or_network: a `Network`, or a list of `Radar` / `LaunchDetector` taken as one
             system sharing its reports instantly (a network with zero latency).
         max_intervals: coverage intervals stored per threat and sensor (K).
+        skip: pass over the samples whose coverage status is proved unchanged (`sweep`); False
+            tests every sample (the same timeline, slower: the reference for tests and benchmarks).
         shared: a `CoverageMemo` of these same trajectories: each radar's coverage is read from
             it when an equal radar was computed before (another network with the same radar),
             else computed and kept there. The timeline is the same either way.
@@ -115,9 +119,10 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8, shared: Cov
     rcs, body_rcs, separation = phase_rcs(trajectories)
     is_radar = np.array([isinstance(s, Radar) for s in sensors], dtype=bool)
     if shared is None:
-        own_track, cued_delay = _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov)
+        own_track, cued_delay = _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov, skip)
     else:
-        own_track, cued_delay = shared.coverage(trajectories, sensors, is_radar, (rcs, body_rcs, separation), cov)
+        own_track, cued_delay = shared.coverage(trajectories, sensors, is_radar, (rcs, body_rcs, separation), cov,
+                                                skip)
     _launch_sight(trajectories, sensors, is_radar, cov)
     track = _cued_tracks(net, sensors, is_radar, own_track, cued_delay, cov)
     return _timeline(net, sensors, is_radar, own_track, track, separation, cov)
@@ -150,8 +155,8 @@ class _Coverage:
                    np.full((n, s_count), np.nan), np.full((n, s_count), np.nan))
 
 
-def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov: _Coverage):
-    """Fill ``cov`` for the radars (compiled `kernels._radar_batch`); returns each sensor's
+def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov: _Coverage, skip: bool = True):
+    """Fill ``cov`` for the radars (compiled `sweep._radar_batch`); returns each sensor's
     track from its own search ((N, S), NaN for launch detectors) and its cued track delay (S,)."""
     earth = trajectories.models.earth
     n, s_count, kmax = cov.vis_start.shape
@@ -172,7 +177,7 @@ def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, 
     ndet = np.zeros((n, len(radars)), dtype=np.int64)
     params, rays = _radar_params(radars, earth)
     _radar_batch(time, pos, vel, rdet, np.ascontiguousarray(separation), params, rays, earth.equatorial_radius,
-                 earth.polar_radius, vis, det, nvis, ndet)
+                 earth.polar_radius, vis, det, nvis, ndet, bool(skip))
     if (nvis > kmax).any() or (ndet > kmax).any():
         warnings.warn(f"more than {kmax} coverage intervals for some threat and sensor; only the first "
                       f"{kmax} are kept (raise max_intervals)", RuntimeWarning, stacklevel=3)
@@ -199,28 +204,28 @@ class CoverageMemo:
 
     def __init__(self, trajectories):
         self.trajectories = trajectories
-        self.columns: dict = {}  # (radar, K) -> (vis_start, vis_end, det_start, det_end, first, own_track, delay)
+        self.columns: dict = {}  # (radar, K, skip) -> (vis_start, vis_end, det_start, det_end, first, own_track, delay)
         self.computed = self.reused = 0
 
-    def coverage(self, trajectories, sensors, is_radar, phases, cov: _Coverage):
+    def coverage(self, trajectories, sensors, is_radar, phases, cov: _Coverage, skip: bool = True):
         """`_radar_coverage` of ``sensors`` through the memo (``phases``: `phase_rcs`)."""
         if trajectories is not self.trajectories:
             raise ValueError("a CoverageMemo serves only the trajectories it was made for")
         n, s_count, kmax = cov.vis_start.shape
         cols = np.flatnonzero(is_radar)
-        missing = list(dict.fromkeys(sensors[j] for j in cols if (sensors[j], kmax) not in self.columns))
+        missing = list(dict.fromkeys(sensors[j] for j in cols if (sensors[j], kmax, skip) not in self.columns))
         self.computed += len(missing)
         self.reused += cols.size - len(missing)
         if missing:
             sub = _Coverage.empty(n, len(missing), kmax)
-            own, delay = _radar_coverage(trajectories, missing, np.ones(len(missing), dtype=bool), *phases, sub)
+            own, delay = _radar_coverage(trajectories, missing, np.ones(len(missing), dtype=bool), *phases, sub, skip)
             for c, r in enumerate(missing):
-                self.columns[(r, kmax)] = (sub.vis_start[:, c], sub.vis_end[:, c], sub.det_start[:, c],
-                                           sub.det_end[:, c], sub.first[:, c], own[:, c], delay[c])
+                self.columns[(r, kmax, skip)] = (sub.vis_start[:, c], sub.vis_end[:, c], sub.det_start[:, c],
+                                                 sub.det_end[:, c], sub.first[:, c], own[:, c], delay[c])
         own_track = np.full((n, s_count), np.nan)
         cued_delay = np.zeros(s_count)
         for j in cols:
-            vs, ve, ds, de, first, own_j, delay_j = self.columns[(sensors[j], kmax)]
+            vs, ve, ds, de, first, own_j, delay_j = self.columns[(sensors[j], kmax, skip)]
             cov.vis_start[:, j], cov.vis_end[:, j], cov.det_start[:, j], cov.det_end[:, j] = vs, ve, ds, de
             cov.first[:, j], own_track[:, j], cued_delay[j] = first, own_j, delay_j
         return own_track, cued_delay
