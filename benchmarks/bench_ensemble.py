@@ -34,6 +34,7 @@ process, speedup_2_workers >= 1.7.
 
 Run: PYTHONPATH=src python benchmarks/bench_ensemble.py [--members 64] [--grid-deg 1.0]
      [--method lhs|sobol] [--no-cooperation] [--no-deterrent] [--skip-workers] [--breakdown]
+     [--save FILE]  (the headlines of every member, to compare two versions of the code)
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def main() -> None:
     parser.add_argument("--no-deterrent", action="store_true")
     parser.add_argument("--skip-workers", action="store_true", help="only the in-process run")
     parser.add_argument("--breakdown", action="store_true", help="profile one member first: where its time goes")
+    parser.add_argument("--save", default=None, help="write the in-process run's headlines (JSON) here, to compare "
+                                                     "code versions member by member")
     args = parser.parse_args()
 
     import numba
@@ -98,6 +101,11 @@ def main() -> None:
     print(f"member_s              {wall / des.members:.1f}")
     print(f"cpu_s_per_member      {cpu / des.members:.1f}")
     print(f"members_per_s         {des.members / wall:.4f}")
+    if args.save:
+        import json
+
+        with open(args.save, "w", encoding="utf-8") as fh:
+            json.dump({k: [None if np.isnan(x) else float(x) for x in v] for k, v in one.values.items()}, fh)
     if des.members != 64:
         print(f"wall_64_members_s     {wall * 64 / des.members:.0f}")
     print(f"load_avg_1min         {os.getloadavg()[0]:.1f}", flush=True)
