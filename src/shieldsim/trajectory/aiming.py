@@ -17,7 +17,10 @@ drag, the offsets updated, and the pairs whose true miss exceeds `AIM_TOL` solve
 (typically 1-4 rounds). The minimum-energy condition is evaluated on the vacuum arc. Starting
 values come from a table of boosts of the class on the non-rotating sphere with vacuum free
 flight; where many pairs share a launch-latitude band, one pair per target bin is solved
-first and its neighbours start from its solution and Jacobian (`_warm_newton`).
+first and its neighbours start from its solution and Jacobian (`_warm_newton`). In vacuum,
+minimum-energy pairs sharing one launch latitude are solved as a family (`_family_newton`,
+`trajectory.family`): a subset first, the others from a local cubic fit of the subset's
+controls over log distance and heading, which most of them confirm with their first flight.
 
 The solver is a set of module-level functions on two objects: an `AimProblem` (the pairs, the
 class, the models and the shape asked; fixed while solving) and an `AimState` (the controls,
@@ -39,6 +42,7 @@ from ..earth import SPHERE, geodesic_inverse
 from ..kepler import apoapsis, flight_path_angle
 from ..missile import Missile, boost_profile, min_energy_gamma, run_boost, vacuum_range_inertial
 from .boosted import Aim, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, max_range
+from .family import cells, local_cubic, log_polar
 from .flight import DRAG_CEILING, Models
 from .kernels import _table_argmin
 
@@ -74,6 +78,8 @@ _WARM_SHARE = 0.5  # warm-start only when the bins number at most this share of 
 _WARM_COARSEN = 2.0  # bins of the pairs solved first are this many times larger
 _WARM_MIN = 32  # fewer pairs than this are solved from the shape table
 _WARM_LAT = math.radians(10.0)  # launch latitude bands of the warm start
+_FAMILY_CELL = 0.12  # cells of the pairs solved first in `_family_newton` (rad of heading and of log range)
+_FAMILY_MIN = 200  # fewer pairs from one launch latitude than this are warm-started from neighbours
 
 _FD_STEP = np.array([1e-6, 1e-5, 1e-5])  # finite-difference steps of the controls (rad, rad, fraction)
 _LIMIT = np.array([0.05, math.radians(4.0), 0.05])  # largest Newton step of each control
@@ -511,6 +517,75 @@ def _warm_newton(problem: AimProblem, state: AimState, sel, bin_size: float = _W
 
 
 # ---------------------------------------------------------------------------------------------
+# start from a family of solved flights
+
+
+def _family_newton(problem: AimProblem, state: AimState, sel):
+    """`_warm_newton` on ``sel``, except that the pairs sharing a launch latitude with at least
+    `_FAMILY_MIN` others (in vacuum, minimum-energy) are solved as a family (`trajectory.family`):
+    one pair per cell of `_FAMILY_CELL` in (log distance, heading) is solved first, the others
+    start from the local cubic fit of the solved controls (heading as an offset from the target's),
+    with the Jacobian of their nearest solved pair. Most of them then meet the tolerance at their
+    first flight. Returns the residuals (N, 3) (NaN outside ``sel``)."""
+    if problem.models.drag or problem.kind != "minimum-energy":
+        return _warm_newton(problem, state, sel)
+    lats, group = np.unique(problem.lat[sel], return_inverse=True)
+    size = np.bincount(group.ravel(), minlength=lats.size)
+    big = size[group.ravel()] >= _FAMILY_MIN
+    r = _warm_newton(problem, state, sel[~big]) if (~big).any() else np.full((problem.n, 3), np.nan)
+    for g in np.unique(group.ravel()[big]):
+        part = sel[group.ravel() == g]
+        r_part = _family_part(problem, state, part)
+        r[part] = r_part[part]
+    return r
+
+
+def _family_part(problem: AimProblem, state: AimState, part):
+    """`_family_newton` on the pairs ``part`` of one launch latitude."""
+    reps, rest = _family_split(problem, part)
+    r = _warm_newton(problem, state, reps)
+    if rest.size == 0:
+        return r
+    if not _family_guess(problem, state, reps, rest, r):
+        return _warm_newton(problem, state, part)
+    r_rest = _newton(problem, state, rest, keep_jac=True)
+    r[rest] = r_rest[rest]
+    return r
+
+
+def _family_split(problem: AimProblem, part):
+    """The pairs of ``part`` solved first (one per cell of `_FAMILY_CELL` in `family.log_polar`
+    coordinates, nearest the cell's centre) and the others: (reps, rest), index arrays."""
+    cell, n_cell, off = cells(log_polar(problem.dist[part], problem.az_t[part]), _FAMILY_CELL)
+    rep_pos, _ = _representatives(part, cell, n_cell, off)
+    return part[rep_pos], np.setdiff1d(part, part[rep_pos])
+
+
+def _family_guess(problem: AimProblem, state: AimState, reps, rest, r):
+    """Start the pairs ``rest`` from the solved pairs ``reps`` (residuals r (N, 3)): controls from
+    the local cubic fit (`family.local_cubic`) of the converged, not full-burn reps' controls
+    (heading as an offset from the target's) in `family.log_polar` coordinates, Jacobian of the
+    nearest of them (crossrange row scaled by the distance ratio). False (state untouched) when
+    no rep converged."""
+    src = reps[_done(problem, r[reps], state.full[reps]) & ~state.full[reps] & state.have[reps]]
+    if src.size == 0:
+        return False
+    both = np.concatenate([src, rest])
+    xy = log_polar(problem.dist[both], problem.az_t[both])
+    u = np.stack([np.angle(np.exp(1j * (state.x[src, 0] - problem.az_t[src]))), state.x[src, 1], state.x[src, 2]],
+                 axis=1)
+    fit, near, _ = local_cubic(xy[:src.size], u, xy[src.size:], _FAMILY_CELL)
+    fit[:, 0] += problem.az_t[rest]
+    k = src[near]
+    state.x[rest] = np.clip(fit, _LO, _HI)
+    state.jac[rest] = state.jac[k]
+    state.jac[rest, 1, :] *= (problem.dist[rest] / problem.dist[k])[:, None]
+    state.have[rest] = True
+    state.fresh[rest] = False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
 # the whole solve and its verdicts
 
 
@@ -520,7 +595,7 @@ def _solve(problem: AimProblem, state: AimState):
     where the offsets do not settle. Returns (converged (N,) bool, residuals (N, 3))."""
     models = problem.models
     work = np.arange(problem.n)
-    r = _warm_newton(problem, state, work)
+    r = _family_newton(problem, state, work)
     if not models.drag:
         return _done(problem, r, state.full), r
     for _outer in range(3):

@@ -375,31 +375,64 @@ def _fly_batch(r0, v0, beta, params, log_rho, out_pos, out_vel, res):
         _fly_one(r0[i], v0[i], p, log_rho, out_pos[i], out_vel[i], res[i])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
+def _table_cost(j, d, h, rng, apo, g, mode):
+    """Cost of shape-table entry j for a pair at distance d (m) with requested apogee h (m): see
+    `_table_argmin`."""
+    c = ((rng[j] - d) / d) ** 2
+    if mode == 0:
+        c += (g[j] / 0.02) ** 2
+    else:
+        c += ((apo[j] - h) / h) ** 2
+        if (g[j] > 0.0) != (mode == 1):
+            c += 1.0
+    return c
+
+
+@njit(cache=True)
 def _table_argmin(distance, apogee, rng, apo, g, mode):
     """Index of the shape-table entry of least cost for each pair: squared relative range error
     plus (mode 0, minimum energy) (g / 0.02 rad)^2, or (mode 1 lofted, 2 depressed) squared
     relative apogee error plus 1 on the wrong side of the minimum-energy angle. First minimum
-    wins on ties."""
+    wins on ties (the first entry where no cost is finite). Every cost is at least its squared
+    relative range error, so the entries are visited in order of range outwards from the pair's
+    distance and the search stops once that bound exceeds the best cost (`_table_search`): the
+    same index as a scan of the whole table."""
+    order = np.argsort(rng)
+    srng = rng[order]
     out = np.empty(distance.shape[0], dtype=np.int64)
-    for i in prange(distance.shape[0]):
-        d = distance[i]
-        h = apogee[i]
-        best = math.inf
-        k = 0
-        for j in range(rng.shape[0]):
-            c = ((rng[j] - d) / d) ** 2
-            if mode == 0:
-                c += (g[j] / 0.02) ** 2
-            else:
-                c += ((apo[j] - h) / h) ** 2
-                if (g[j] > 0.0) != (mode == 1):
-                    c += 1.0
-            if c < best:
-                best = c
-                k = j
-        out[i] = k
+    for i in range(distance.shape[0]):  # serial: a few dozen entries a pair
+        out[i] = _table_search(distance[i], apogee[i], order, srng, rng, apo, g, mode)
     return out
+
+
+@njit(cache=True)
+def _table_search(d, h, order, srng, rng, apo, g, mode):
+    """`_table_argmin` for one pair (distance d m, apogee h m): entries visited outwards in range
+    from d (``order`` sorts the table by range, ``srng`` is the sorted range)."""
+    m = srng.shape[0]
+    if not abs(d) < math.inf:  # no finite cost: the first entry, as a scan finds
+        return 0
+    best = math.inf
+    k = 0
+    hi = np.searchsorted(srng, d)
+    lo = hi - 1
+    while lo >= 0 or hi < m:
+        bl = ((srng[lo] - d) / d) ** 2 if lo >= 0 else math.inf
+        bh = ((srng[hi] - d) / d) ** 2 if hi < m else math.inf
+        if min(bl, bh) > best:
+            break
+        if lo >= 0 and bl <= bh:
+            j = order[lo]
+            lo -= 1
+        else:
+            j = order[hi]
+            hi += 1
+        c = _table_cost(j, d, h, rng, apo, g, mode)
+        if c < best or (c == best and j < k):
+            best = c
+            k = j
+    return k
 
 
 @njit(cache=True)
