@@ -540,33 +540,38 @@ def _family_newton(problem: AimProblem, state: AimState, sel):
     return r
 
 
-def _family_part(problem: AimProblem, state: AimState, part):
-    """`_family_newton` on the pairs ``part`` of one launch latitude."""
-    reps, rest = _family_split(problem, part)
-    r = _warm_newton(problem, state, reps)
+def _family_part(problem: AimProblem, state: AimState, part, cell: float = _FAMILY_CELL):
+    """`_family_newton` on the pairs ``part`` of one launch latitude, their subset solved first
+    chosen on cells of side ``cell`` (and solved the same way on cells twice as large while it
+    numbers at least `_FAMILY_MIN` pairs)."""
+    reps, rest = _family_split(problem, part, cell)
+    if reps.size >= _FAMILY_MIN and rest.size:
+        r = _family_part(problem, state, reps, 2.0 * cell)
+    else:
+        r = _warm_newton(problem, state, reps)
     if rest.size == 0:
         return r
-    if not _family_guess(problem, state, reps, rest, r):
+    if not _family_guess(problem, state, reps, rest, r, cell):
         return _warm_newton(problem, state, part)
     r_rest = _newton(problem, state, rest, keep_jac=True)
     r[rest] = r_rest[rest]
     return r
 
 
-def _family_split(problem: AimProblem, part):
-    """The pairs of ``part`` solved first (one per cell of `_FAMILY_CELL` in `family.log_polar`
-    coordinates, nearest the cell's centre) and the others: (reps, rest), index arrays."""
-    cell, n_cell, off = cells(log_polar(problem.dist[part], problem.az_t[part]), _FAMILY_CELL)
-    rep_pos, _ = _representatives(part, cell, n_cell, off)
+def _family_split(problem: AimProblem, part, cell: float = _FAMILY_CELL):
+    """The pairs of ``part`` solved first (one per square of side ``cell`` in `family.log_polar`
+    coordinates, nearest the square's centre) and the others: (reps, rest), index arrays."""
+    which, n_cell, off = cells(log_polar(problem.dist[part], problem.az_t[part]), cell)
+    rep_pos, _ = _representatives(part, which, n_cell, off)
     return part[rep_pos], np.setdiff1d(part, part[rep_pos])
 
 
-def _family_guess(problem: AimProblem, state: AimState, reps, rest, r):
+def _family_guess(problem: AimProblem, state: AimState, reps, rest, r, cell: float = _FAMILY_CELL):
     """Start the pairs ``rest`` from the solved pairs ``reps`` (residuals r (N, 3)): controls from
     the local cubic fit (`family.local_cubic`) of the converged, not full-burn reps' controls
-    (heading as an offset from the target's) in `family.log_polar` coordinates, Jacobian of the
-    nearest of them (crossrange row scaled by the distance ratio). False (state untouched) when
-    no rep converged."""
+    (heading as an offset from the target's) in `family.log_polar` coordinates (offsets scaled
+    by ``cell``), Jacobian of the nearest of them (crossrange row scaled by the distance ratio).
+    False (state untouched) when no rep converged."""
     src = reps[_done(problem, r[reps], state.full[reps]) & ~state.full[reps] & state.have[reps]]
     if src.size == 0:
         return False
@@ -574,7 +579,7 @@ def _family_guess(problem: AimProblem, state: AimState, reps, rest, r):
     xy = log_polar(problem.dist[both], problem.az_t[both])
     u = np.stack([np.angle(np.exp(1j * (state.x[src, 0] - problem.az_t[src]))), state.x[src, 1], state.x[src, 2]],
                  axis=1)
-    fit, near, _ = local_cubic(xy[:src.size], u, xy[src.size:], _FAMILY_CELL)
+    fit, near, _ = local_cubic(xy[:src.size], u, xy[src.size:], cell)
     fit[:, 0] += problem.az_t[rest]
     k = src[near]
     state.x[rest] = np.clip(fit, _LO, _HI)
