@@ -31,7 +31,7 @@ from ..earth import (
     to_ecef, to_geodetic,
 )
 from .kernels import (
-    DRAG_CEILING, DRAG_STEP, F_A, F_B, F_BOTTOM, F_DRAG, F_GM, F_OMEGA, F_RK_DT, F_SAMPLE_DT, F_SIZE, F_STEP,
+    DRAG_CEILING, DRAG_STEP, F_A, F_B, F_BOTTOM, F_DRAG, F_GM, F_OMEGA, F_RK_DT, F_SAMPLE_DT, F_SIZE, F_TOP,
     _fly_batch, _fly_vacuum_batch, _fly_vacuum_geodetic_batch,
 )
 
@@ -107,7 +107,7 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
     omega = earth.rotation_rate if models.rotation else 0.0
     v0 = inertial_velocity(r0, v_rel, omega)
     beta = np.ascontiguousarray(np.broadcast_to(np.asarray(beta, dtype=float), (n,)))
-    bottom, step, log_rho = density_table()
+    bottom, top, log_rho = density_table()
     m = 0 if not sample_step else int(math.floor(max_time / sample_step)) + 1
     pos = np.empty((n, m, 3))
     vel = np.empty((n, m, 3))
@@ -117,7 +117,7 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
         params[F_GM], params[F_A], params[F_B], params[F_OMEGA] = (earth.gm, earth.equatorial_radius,
                                                                    earth.polar_radius, omega)
         params[F_DRAG] = 1.0 if models.drag else 0.0
-        params[F_BOTTOM], params[F_STEP] = bottom, step
+        params[F_BOTTOM], params[F_TOP] = bottom, top
         params[F_RK_DT], params[F_SAMPLE_DT] = DRAG_STEP, float(sample_step or 1.0)
         _fly_batch(r0, v0, beta, params, log_rho, pos, vel, res)
     else:

@@ -189,11 +189,12 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
         o[5] = geodesic_distance_sc(sla, cla, pz / nz, (1.0 - e2) * rho / nz, lon1 - lon[i], sd, cd, a_eq, f)
 
 
-F_GM, F_A, F_B, F_OMEGA, F_DRAG, F_BETA, F_BOTTOM, F_STEP, F_RK_DT, F_SAMPLE_DT = range(10)
+F_GM, F_A, F_B, F_OMEGA, F_DRAG, F_BETA, F_BOTTOM, F_TOP, F_RK_DT, F_SAMPLE_DT = range(10)
+F_STEP = F_TOP  # the slot's name when the density was a table of uniform steps
 F_SIZE = 10
 """Packed free-flight parameters (`_fly_one`): GM (m^3/s^2), ellipsoid semi-axes a, b (m),
 rotation rate (rad/s), drag switch (0/1), ballistic coefficient (kg/m^2; per flight), bottom and
-step of the density table (m), Runge-Kutta step and sample step (s)."""
+top of the density model (m, `atmosphere.density_table`), Runge-Kutta step and sample step (s)."""
 
 
 @njit(cache=True, inline="always")
@@ -208,7 +209,7 @@ def _air_state(y, p, log_rho):
     vz = y[5]
     vn = math.sqrt(vx * vx + vy * vy + vz * vz)
     h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
-    return rn, vx, vy, vz, vn, h, density_from_table(h, p[F_BOTTOM], p[F_STEP], log_rho)
+    return rn, vx, vy, vz, vn, h, density_from_table(h, p[F_BOTTOM], p[F_TOP], log_rho)
 
 
 @njit(cache=True)
