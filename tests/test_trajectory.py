@@ -351,3 +351,30 @@ def test_drag_flight_lands_within_a_centimetre_of_an_adaptive_dop853_integration
     p = to_ecef(f.impact_lat, f.impact_lon, 0.0, WGS84)[0]
     assert np.linalg.norm(p - p_ref) < 0.01
     assert abs(f.flight_time[0] - t_ref) < 1e-3
+
+
+def test_drag_step_ends_on_the_layer_edge_it_would_cross():
+    """`kernels._edge_step` shortens an eighth-order drag step to end on the next layer edge of the
+    density model (the 11.02 km tropopause here, descending): the step taken lands within a metre
+    of it (a kink that close to a step's end costs nothing measurable), and the layer index moves
+    down by one; a step far from any edge is left as it was."""
+    from shieldsim.atmosphere import density_table, layer_edges, layer_of
+    from shieldsim.earth import radial_height_one
+    from shieldsim.integrator import RK8_WORK_ROWS, rk8_step
+    from shieldsim.trajectory import kernels as K
+
+    bottom, top, table = density_table()
+    p = np.zeros(K.F_SIZE)
+    p[K.F_GM], p[K.F_A], p[K.F_B], p[K.F_OMEGA] = WGS84.gm, WGS84.equatorial_radius, WGS84.polar_radius, WGS84.rotation_rate
+    p[K.F_DRAG], p[K.F_BETA], p[K.F_BOTTOM], p[K.F_TOP], p[K.F_RK_DT] = 1.0, 6000.0, bottom, top, K.DRAG_STEP
+    r0, v0 = burnout_state(0.6, 0.9, 11_600.0, 1500.0, np.radians(-50.0), 1.0, WGS84)
+    y = np.r_[r0[0], v0[0] + np.cross([0, 0, WGS84.rotation_rate], r0[0])]
+    a, b = WGS84.equatorial_radius, WGS84.polar_radius
+    kz = layer_of(radial_height_one(y, a, b), top, table)
+    acc = np.empty(6)
+    dt, k_next = K._edge_step(y, 2.0, kz, p, table, acc)
+    assert 0.0 < dt < 2.0 and k_next == kz - 1
+    out = np.empty(6)
+    rk8_step(K._reentry_deriv, 0.0, y, dt, p, table, out, np.empty((RK8_WORK_ROWS, 6)))
+    assert radial_height_one(out, a, b) == pytest.approx(layer_edges()[0], abs=1.0)
+    assert K._edge_step(y, 0.05, kz, p, table, acc) == (0.05, kz)

@@ -1,11 +1,12 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
-vacuum, RK4 with drag below `DRAG_CEILING`, its step set by `_drag_step`), the impact alone
+vacuum, eighth-order Runge-Kutta with drag below `DRAG_CEILING` (`_drag_arc`), its step set by
+`_drag_step` and ended on the density model's layer edges by `_edge_step`), the impact alone
 for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling, joining boost and
 free-flight samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
 (m, s, rad, m/s); every kernel writes into caller-provided output arrays. The drag flight
-`_fly_one` reads its model from a packed array (`F_*`) and steps with `integrator.rk4_step`.
-It stays one loop of about 95 lines (over the ~80 of the rest): conic segments above the
-drag ceiling and RK4 segments below alternate with shared sample and apogee bookkeeping.
+`_fly_one` reads its model from a packed array (`F_*`): conic segments above the drag ceiling
+and `_drag_arc` segments below (`integrator.rk8_step`, samples and the impact on its dense
+output) alternate with shared sample and apogee bookkeeping.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ..atmosphere import density_from_table
+from ..atmosphere import LAYER_Z, density_from_table, layer_of
 from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
-from ..integrator import WORK_ROWS, rk4_step
+from ..integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step
 from ..kepler import conic_elements, propagate_one
 from .vacuum import arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
 
@@ -25,8 +26,7 @@ DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
 
 DRAG_STEP = 0.05
-"""Shortest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (the step where drag is
-strongest; see `_drag_step`)."""
+"""Shortest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (see `_drag_step`)."""
 
 @njit(cache=True)
 def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
@@ -229,39 +229,165 @@ def _reentry_deriv(t, y, p, log_rho, out):
     out[5] = k * y[2] + d * vz
 
 
-DRAG_STEP_MAX = 1.0
+DRAG_STEP_MAX = 4.0
 """Longest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (see `_drag_step`)."""
 
 _DRAG_SCALE_HEIGHT = 7000.0  # m, the order of the density scale height below 100 km
 _CEILING_PAST = 1e-3  # s: a climbing flight's last drag step ends this long after reaching the ceiling
-_DRAG_STEP_TOL = 8.4e-7  # m/s per step: a_d (h / tau)^4 h at a_d = 400 m/s^2, tau = 3.5 s, h = DRAG_STEP
+_DRAG_STEP_REF = 0.8  # s: the step at a_d = 400 m/s^2 changing at the rate 1 / (3.5 s)
+_DRAG_STEP_TOL = 400.0 * _DRAG_STEP_REF * (_DRAG_STEP_REF / 3.5) ** 8  # m/s per step: a_d h (h / tau)^8 there
 
 
 @njit(cache=True)
-def _drag_step(y, p, log_rho):
+def _drag_step(y, p, table):
     """Runge-Kutta step (s) of the drag flight at the inertial state y (m, m/s); p: packed `F_*`.
 
-    RK4's local error in the velocity is of order a_d h (h / tau)^4, with a_d the drag
-    deceleration and 1/tau the faster of the rates at which it changes: the descent through the
-    density scale height (|v_radial| / 7 km) and the slowing (a_d / v). The step holds that error
-    at `_DRAG_STEP_TOL`, its value for the fixed step p[F_RK_DT] (`DRAG_STEP`) where the
-    deceleration is greatest on a typical re-entry (400 m/s^2 at 2 km/s of descent), between
-    p[F_RK_DT] and `DRAG_STEP_MAX`: the fixed step's accuracy where drag is strong, fewer
-    steps where it is weak. A flight climbing towards the ceiling steps to just past it (no
-    drag integrated above it, as the model has it). A continuous function of the state, so
-    flights stay smooth functions of their initial states."""
-    rn, _, _, _, vn, h, rho = _air_state(y, p, log_rho)
+    The eighth-order step's local error in the velocity is of order a_d h (h / tau)^8, with a_d
+    the drag deceleration and 1/tau the faster of the rates at which it changes: the descent
+    through the density scale height (|v_radial| / 7 km) and the slowing (a_d / v). The step holds
+    that error at `_DRAG_STEP_TOL`, its value for a `_DRAG_STEP_REF` s step where the deceleration
+    is greatest on a typical re-entry (400 m/s^2 at 2 km/s of descent), between p[F_RK_DT]
+    (`DRAG_STEP`) and `DRAG_STEP_MAX`. A flight climbing towards the ceiling steps to just past
+    it (no drag integrated above it, as the model has it). A continuous function of the state,
+    so flights stay smooth functions of their initial states (`_edge_step` may shorten it)."""
+    rn, _, _, _, vn, h, rho = _air_state(y, p, table)
     a_d = rho * vn * vn / (2.0 * p[F_BETA])
     v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
     step = DRAG_STEP_MAX
     if a_d > 0.0:
         rate = max(abs(v_up) / _DRAG_SCALE_HEIGHT, a_d / max(vn, 1.0))
-        r4 = rate * rate * rate * rate
-        if r4 > 0.0:
-            step = min(max((_DRAG_STEP_TOL / (a_d * r4)) ** 0.2, p[F_RK_DT]), DRAG_STEP_MAX)
+        r8 = rate ** 8
+        if r8 > 0.0:
+            step = min(max((_DRAG_STEP_TOL / (a_d * r8)) ** (1.0 / 9.0), p[F_RK_DT]), DRAG_STEP_MAX)
     if v_up > 0.0 and h < DRAG_CEILING:  # climbing out: end the drag flight just past the ceiling
         step = min(step, (DRAG_CEILING - h) / v_up + _CEILING_PAST)
     return step
+
+
+@njit(cache=True)
+def _edge_step(y, dt, kz, p, table, acc):
+    """The step (s) to take from the inertial state y instead of ``dt`` so that it ends on the
+    next layer edge of the density model (`atmosphere.layer_edges`) the flight would cross
+    within it, and the layer index after the step (``kz`` is the layer the flight is in). The
+    crossing time comes from the quadratic r + v t + a t^2 / 2 (a: gravity and drag at y, into
+    ``acc``; computed only when the linear prediction puts an edge within 1.5 steps): within
+    a metre of the integrated path, where a kink in the drag costs the eighth-order step nothing
+    measurable."""
+    n_rows = table.shape[0]
+    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
+    v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
+    if v_up < 0.0 and kz > 0:
+        z_edge, k_next = table[min(kz, n_rows - 1), LAYER_Z], kz - 1
+    elif v_up > 0.0 and kz < n_rows:
+        z_edge, k_next = (table[kz + 1, LAYER_Z] if kz + 1 < n_rows else p[F_TOP]), kz + 1
+    else:
+        return dt, kz
+    h0 = radial_height_one(y, p[F_A], p[F_B])
+    if (z_edge - h0) / v_up > 1.5 * dt:
+        return dt, kz
+    _reentry_deriv(0.0, y, p, table, acc)
+    r = np.empty(3)
+    lo, f_lo = 0.0, h0 - z_edge
+    hi = 1.5 * dt
+    for j in range(3):
+        r[j] = y[j] + hi * (y[3 + j] + 0.5 * hi * acc[3 + j])
+    f_hi = radial_height_one(r, p[F_A], p[F_B]) - z_edge
+    if f_lo * f_hi > 0.0:
+        return dt, kz
+    tc = hi
+    for _ in range(30):
+        tc = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        for j in range(3):
+            r[j] = y[j] + tc * (y[3 + j] + 0.5 * tc * acc[3 + j])
+        f = radial_height_one(r, p[F_A], p[F_B]) - z_edge
+        if abs(f) < 1e-3:
+            break
+        if f * f_lo > 0.0:
+            lo, f_lo = tc, f
+            f_hi *= 0.5
+        else:
+            hi, f_hi = tc, f
+            f_lo *= 0.5
+    if tc > dt:
+        return dt, kz
+    return tc, k_next
+
+
+@njit(cache=True)
+def _ground_fraction(coef, y, ynew, a, b, ys):
+    """Fraction (0-1) of a step (dense output ``coef`` from y to ynew, `integrator.rk8_dense`)
+    at which the height above the ellipsoid (semi-axes a, b m) along the radius is zero, the state
+    there into ys: regula falsi (Illinois) on the dense output to 0.1 mm."""
+    lo, hi = 0.0, 1.0
+    f_lo, f_hi = radial_height_one(y, a, b), radial_height_one(ynew, a, b)
+    th = f_lo / (f_lo - f_hi)
+    for _ in range(60):
+        rk8_interpolate(coef, y, th, ys)
+        f = radial_height_one(ys, a, b)
+        if abs(f) < 1e-4 or hi - lo < 1e-14:
+            break
+        if f > 0.0:
+            lo, f_lo = th, f
+            f_hi *= 0.5
+        else:
+            hi, f_hi = th, f
+            f_lo *= 0.5
+        th = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+    return th
+
+
+@njit(cache=True)
+def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
+    """Integrate the drag flight from the inertial state y (m, m/s; updated in place) at time t
+    (s) below `DRAG_CEILING` until impact or until it climbs back above the ceiling: eighth-order
+    steps (`_drag_step`, ending on layer edges by `_edge_step`), samples every p[F_SAMPLE_DT] s
+    from the step's dense output into out_pos/out_vel from index next_k, the impact located on
+    the dense output (`_ground_fraction`), the highest point so far (best_alt m; its time and
+    position into res[7:11]) kept. Returns (t, next_k, best_alt, impacted)."""
+    a, b, omega, sample_dt = p[F_A], p[F_B], p[F_OMEGA], p[F_SAMPLE_DT]
+    n_samples = out_pos.shape[0]
+    f_ell = 1.0 - b / a
+    ynew = np.empty(6)
+    ys = np.empty(6)
+    yk = np.empty(6)
+    acc = np.empty(6)
+    work = np.empty((RK8_WORK_ROWS, 6))
+    coef = np.empty((RK8_DENSE_ROWS, 6))
+    kz = layer_of(radial_height_one(y, a, b), p[F_TOP], table)
+    for _s in range(10_000_000):
+        rk_dt, kz_next = _edge_step(y, _drag_step(y, p, table), kz, p, table, acc)
+        rk8_step(_reentry_deriv, 0.0, y, rk_dt, p, table, ynew, work)
+        h_new = radial_height_one(ynew, a, b)
+        dense = False
+        if h_new < 0.0:  # impact inside the step: on the dense output
+            rk8_dense(_reentry_deriv, 0.0, y, ynew, rk_dt, p, table, work, coef)
+            dense = True
+            th = _ground_fraction(coef, y, ynew, a, b, ys)
+            rk_dt_hit = th * rk_dt
+        else:
+            rk_dt_hit = rk_dt
+        while next_k < n_samples and next_k * sample_dt < t + rk_dt_hit:
+            if not dense:
+                rk8_dense(_reentry_deriv, 0.0, y, ynew, rk_dt, p, table, work, coef)
+                dense = True
+            rk8_interpolate(coef, y, min(max((next_k * sample_dt - t) / rk_dt, 0.0), 1.0), yk)
+            fixed_state_one(yk[:3], yk[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
+            next_k += 1
+        if h_new < 0.0:
+            y[:] = ys
+            return t + rk_dt_hit, next_k, best_alt, True
+        if h_new > best_alt - 100.0:  # radial and geodetic heights differ by metres here
+            g_new = geodetic_height_one(ynew[0], ynew[1], ynew[2], a, f_ell)[1]
+            if g_new > best_alt:
+                best_alt = g_new
+                res[7] = t + rk_dt
+                res[8:11] = ynew[:3]
+        y[:] = ynew
+        t += rk_dt
+        kz = kz_next
+        if h_new >= DRAG_CEILING and (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) > 0.0:
+            break  # climbed out of the atmosphere: back to the conic
+    return t, next_k, best_alt, False
 
 
 @njit(cache=True)
@@ -277,8 +403,6 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
     y[:3] = r0
     y[3:] = v0
     ynew = np.empty(6)
-    work = np.empty((WORK_ROWS, 6))
-    ys = np.empty(6)
     rt = np.empty(3)
     vt = np.empty(3)
     t = 0.0
@@ -313,48 +437,7 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
             if not drag:
                 break
         # integrate with drag until impact or back above the ceiling (ascending)
-        impacted = False
-        for _s in range(10_000_000):
-            rk_dt = _drag_step(y, p, log_rho)
-            rk4_step(_reentry_deriv, 0.0, y, rk_dt, p, log_rho, ynew, work)
-            h_new = radial_height_one(ynew[:3], a, b)
-            if h_new < 0.0:
-                # secant on the step length for the surface crossing
-                h0 = radial_height_one(y[:3], a, b)
-                lo, hi, flo, fhi = 0.0, rk_dt, h0, h_new
-                dts = rk_dt * h0 / (h0 - h_new)
-                for _it in range(40):
-                    rk4_step(_reentry_deriv, 0.0, y, dts, p, log_rho, ynew, work)
-                    f = radial_height_one(ynew[:3], a, b)
-                    if abs(f) < 1e-4:
-                        break
-                    if f > 0.0:
-                        lo, flo = dts, f
-                    else:
-                        hi, fhi = dts, f
-                    dts = lo + (hi - lo) * flo / (flo - fhi)
-                while next_k < n_samples and next_k * sample_dt < t + dts:
-                    rk4_step(_reentry_deriv, 0.0, y, next_k * sample_dt - t, p, log_rho, ys, work)
-                    fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
-                    next_k += 1
-                t += dts
-                y[:] = ynew
-                impacted = True
-                break
-            while next_k < n_samples and next_k * sample_dt < t + rk_dt:
-                rk4_step(_reentry_deriv, 0.0, y, next_k * sample_dt - t, p, log_rho, ys, work)
-                fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
-                next_k += 1
-            if h_new > best_alt - 100.0:  # radial and geodetic heights differ by metres here
-                g_new = geodetic_height_one(ynew[0], ynew[1], ynew[2], a, f_ell)[1]
-                if g_new > best_alt:
-                    best_alt = g_new
-                    res[7] = t + rk_dt
-                    res[8:11] = ynew[:3]
-            y[:] = ynew
-            t += rk_dt
-            if h_new >= DRAG_CEILING and (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) > 0.0:
-                break  # climbed out of the atmosphere: back to the conic
+        t, next_k, best_alt, impacted = _drag_arc(y, t, p, log_rho, out_pos, out_vel, next_k, res, best_alt)
         if impacted:
             break
     res[0] = t
