@@ -427,11 +427,7 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
                     best_alt = ha
                     res[7] = t + t_apo
                     res[8:11] = rt
-            while next_k < n_samples and next_k * sample_dt < t + dt:
-                ts = next_k * sample_dt
-                propagate_one(y[:3], y[3:], ts - t, gm, rt, vt)
-                fixed_state_one(rt, vt, ts, omega, out_pos[next_k], out_vel[next_k])
-                next_k += 1
+            next_k = _sample_conic_span(y[:3], y[3:], t, next_k, t + dt, gm, omega, sample_dt, out_pos, out_vel)
             y[:] = ynew
             t += dt
             if not drag:
@@ -490,10 +486,23 @@ def _table_argmin(distance, apogee, rng, apo, g, mode):
 def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
     """Sample the vacuum conic from the inertial state (r0, v0) (3,) every ``sample_dt`` s while
     before its impact time ``t_impact`` (s; NaN after) into Earth-fixed (M, 3) positions (m) and
-    Earth-relative velocities (m/s), as `fly_states` samples it. An elliptic arc steps Kepler's
-    equation from the previous sample's eccentric anomaly (Newton, 1-2 iterations) and uses the
-    closed-form Lagrange f and g; other arcs use `propagate_one`. The Earth's turn is stepped
-    from sample to sample by a rotation (rounding grows by ~1e-16 a sample)."""
+    Earth-relative velocities (m/s), as `fly_states` samples it (`_sample_conic_span` from time 0)."""
+    k = _sample_conic_span(r0, v0, 0.0, 0, t_impact, gm, omega, sample_dt, out_pos, out_vel)
+    for i in range(k, out_pos.shape[0]):
+        for j in range(3):
+            out_pos[i, j] = math.nan
+            out_vel[i, j] = math.nan
+
+
+@njit(cache=True)
+def _sample_conic_span(r0, v0, t0, k0, t_end, gm, omega, sample_dt, out_pos, out_vel):
+    """Samples k = k0, k0 + 1, ... (at k ``sample_dt`` s, while before ``t_end`` s and while
+    out_pos has rows) of the vacuum conic through the inertial state (r0, v0) (3,) at time ``t0``
+    (s, <= k0 sample_dt), into Earth-fixed positions (m) and Earth-relative velocities (m/s)
+    out_pos/out_vel[k]; returns the next k. An elliptic arc steps Kepler's equation from the
+    previous sample's eccentric anomaly (Newton, 1-2 iterations) and uses the closed-form
+    Lagrange f and g; other arcs use `propagate_one`. The Earth's turn is stepped from sample to
+    sample by a rotation (rounding grows by ~1e-16 a sample)."""
     rt = np.empty(3)
     vt = np.empty(3)
     a, e, E0 = conic_elements(r0, v0, gm)
@@ -508,15 +517,13 @@ def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
     # the Earth's turn between samples, stepped by rotation (sin and cos of -omega k dt)
     c1, s1 = math.cos(-omega * sample_dt), math.sin(-omega * sample_dt)
     ck, sk = 1.0, 0.0
-    for k in range(out_pos.shape[0]):
-        ts = k * sample_dt
-        if k:
+    if k0 > 0:
+        ck, sk = math.cos(-omega * k0 * sample_dt), math.sin(-omega * k0 * sample_dt)
+    k = k0
+    while k < out_pos.shape[0] and k * sample_dt < t_end:
+        ts = k * sample_dt - t0
+        if k > k0:
             ck, sk = ck * c1 - sk * s1, sk * c1 + ck * s1
-        if not ts < t_impact:
-            for j in range(3):
-                out_pos[k, j] = math.nan
-                out_vel[k, j] = math.nan
-            continue
         if elliptic:
             # Kepler's equation by Newton from the previous sample's anomaly moved on by
             # dM / (dM/dE) (one or two iterations); Lagrange f and g from the anomaly difference
@@ -554,6 +561,8 @@ def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
         out_vel[k, 0] = ck * wx - sk * wy
         out_vel[k, 1] = sk * wx + ck * wy
         out_vel[k, 2] = vt[2]
+        k += 1
+    return k
 
 
 @njit(cache=True, parallel=True)
