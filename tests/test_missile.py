@@ -212,23 +212,6 @@ def test_boost_with_drag_lands_within_a_centimetre_and_a_mm_per_s_of_dop853(cat)
             assert np.linalg.norm(res[0, 4:7] - ref[3:]) < 0.001
 
 
-def test_boost_steps_end_on_the_layer_edges_they_cross():
-    """`_edge_fraction` puts the end of a step on the layer edge: the cubic Hermite position at
-    that fraction lies within 0.1 mm of the edge's height."""
-    from shieldsim.atmosphere import layer_edges
-    from shieldsim.earth import radial_height_one
-
-    r0 = to_ecef(np.array([0.4]), np.array([1.0]), 10_000.0, WGS84)[0]
-    up = r0 / np.linalg.norm(r0)
-    y = np.r_[r0, 600.0 * up]
-    ynew = np.r_[r0 + 4.0 * 600.0 * up, 600.0 * up]  # climbs 2.4 km in 4 s
-    edge = layer_edges()[0]  # 11.02 km
-    s = M._edge_fraction(y, ynew, 4.0, edge, WGS84.equatorial_radius, WGS84.polar_radius)
-    assert 0.0 < s < 1.0
-    assert radial_height_one(r0 + s * (ynew[:3] - r0), WGS84.equatorial_radius, WGS84.polar_radius) == \
-        pytest.approx(edge, abs=1e-4)
-
-
 def test_calibration_doubles_its_thrust_bracket_when_one_to_two_times_the_ideal_is_not_enough(cat):
     """The calibration searched thrust scales 1-2 only; a class whose burnout speed needs a scale
     outside it must still be calibrated (found by doubling the bracket) or refused clearly."""

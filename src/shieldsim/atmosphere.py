@@ -17,8 +17,8 @@ closed form, a step of ~1e-5 relative. Below -5 km geopotential the density is t
 above 120 km it is zero (drag is integrated only below 100 km anyway).
 
 The model is one packed array (`density_table`): a row per piece (`LAYER_*` columns). Compiled
-integrators that take high-order steps end their steps at the piece bottoms (`layer_edges`),
-where the density is not smooth. Altitudes are geometric, metres; densities kg/m^3.
+integrators that take high-order steps end their steps on the piece bottoms up to 86 km
+(`layer_edges`, `KINKED_PIECES`), where the density is not smooth. Altitudes are geometric, metres; densities kg/m^3.
 Assumption: a point's altitude is its height above the Earth model's ellipsoid (the kernels
 use the height along the radius, within metres of the geodetic height below 100 km).
 """
@@ -30,6 +30,8 @@ from functools import lru_cache
 
 import numpy as np
 from numba import njit
+
+from .earth import radial_height_one
 
 #: US Standard Atmosphere 1976, Table I: geometric altitude (m) -> density (kg/m^3).
 USSA76_UPPER = {
@@ -71,6 +73,13 @@ mode: 0 a lapse-rate layer, ln rho = ln rho_b + c ln(1 + a (H - H_b)) (a = L / T
 c = -(1 + g0 M0 / (R* L))); 1 an isothermal layer, ln rho = ln rho_b + a (H - H_b)
 (a = -g0 M0 / (R* T_b) 1/m); 2 log-linear in geometric altitude, ln rho = ln rho_b + a (z - z_b)."""
 LAYER_COLS = LAYER_MODE + 1
+
+KINKED_PIECES = len(USSA76_LAYERS) + 1
+"""Pieces of `density_table` whose bottom edges the high-order integrators end their steps on:
+the seven closed-form layers and the first tabulated piece (its bottom, 86 km, ends the
+layers). Above 86 km the drag is too weak (below 1e-2 m/s^2 even for the lightest re-entry
+vehicles) for the small slope changes between the tabulated values, or the step to zero at
+`TABLE_TOP`, to cost an eighth-order step anything measurable."""
 
 
 def geometric_altitude(h_geopotential):
@@ -159,6 +168,54 @@ def layer_of(alt, top, table):
     while k > 0 and alt < table[k, LAYER_Z]:
         k -= 1
     return k
+
+
+@njit(cache=True)
+def next_edge(y, kz, top, table, a, b):
+    """The layer edge (of the `KINKED_PIECES`) a flight at the state y (position m, velocity
+    m/s: six items) in layer ``kz`` (`layer_of`) meets next, going the way it moves vertically:
+    (its altitude m, the layer beyond it, the time to it at the present vertical speed s; inf
+    when it meets none). Heights along the radius above the ellipsoid (semi-axes a, b m)."""
+    rn = math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2])
+    v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
+    if v_up < 0.0 and 0 < kz < KINKED_PIECES:
+        z_edge, k_next = table[kz, LAYER_Z], kz - 1
+    elif v_up > 0.0 and kz < KINKED_PIECES - 1:
+        z_edge, k_next = table[kz + 1, LAYER_Z], kz + 1
+    else:
+        return math.nan, kz, math.inf
+    return z_edge, k_next, (z_edge - radial_height_one(y, a, b)) / v_up
+
+
+@njit(cache=True)
+def edge_time(y, acc, z_edge, t_max, a, b):
+    """Time (s, <= t_max) at which the path r + v t + acc t^2 / 2 from the state y (position
+    m, velocity m/s) with acceleration acc (m/s^2, items 3-5 of a derivative) reaches the height
+    ``z_edge`` (m, along the radius above the ellipsoid of semi-axes a, b m); inf when it does
+    not within t_max. Regula falsi (Illinois) to 1 mm."""
+    r = np.empty(3)
+    lo, f_lo = 0.0, radial_height_one(y, a, b) - z_edge
+    hi = t_max
+    for j in range(3):
+        r[j] = y[j] + hi * (y[3 + j] + 0.5 * hi * acc[3 + j])
+    f_hi = radial_height_one(r, a, b) - z_edge
+    if f_lo * f_hi > 0.0 or f_lo == f_hi:
+        return math.inf
+    tc = hi
+    for _ in range(30):
+        tc = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        for j in range(3):
+            r[j] = y[j] + tc * (y[3 + j] + 0.5 * tc * acc[3 + j])
+        f = radial_height_one(r, a, b) - z_edge
+        if abs(f) < 1e-3:
+            break
+        if f * f_lo > 0.0:
+            lo, f_lo = tc, f
+            f_hi *= 0.5
+        else:
+            hi, f_hi = tc, f
+            f_lo *= 0.5
+    return tc
 
 
 @njit(cache=True)

@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ..atmosphere import LAYER_Z, density_from_table, layer_of
+from ..atmosphere import KINKED_PIECES, density_from_table, edge_time, layer_of, next_edge
 from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
 from ..integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step
 from ..kepler import conic_elements, propagate_one
@@ -269,45 +269,15 @@ def _edge_step(y, dt, kz, p, table, acc):
     """The step (s) to take from the inertial state y instead of ``dt`` so that it ends on the
     next layer edge of the density model (`atmosphere.layer_edges`) the flight would cross
     within it, and the layer index after the step (``kz`` is the layer the flight is in). The
-    crossing time comes from the quadratic r + v t + a t^2 / 2 (a: gravity and drag at y, into
-    ``acc``; computed only when the linear prediction puts an edge within 1.5 steps): within
-    a metre of the integrated path, where a kink in the drag costs the eighth-order step nothing
-    measurable."""
-    n_rows = table.shape[0]
-    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
-    v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
-    if v_up < 0.0 and kz > 0:
-        z_edge, k_next = table[min(kz, n_rows - 1), LAYER_Z], kz - 1
-    elif v_up > 0.0 and kz < n_rows:
-        z_edge, k_next = (table[kz + 1, LAYER_Z] if kz + 1 < n_rows else p[F_TOP]), kz + 1
-    else:
-        return dt, kz
-    h0 = radial_height_one(y, p[F_A], p[F_B])
-    if (z_edge - h0) / v_up > 1.5 * dt:
+    crossing time comes from the quadratic r + v t + a t^2 / 2 (`atmosphere.edge_time`; a:
+    gravity and drag at y, into ``acc``; computed only when the present vertical speed reaches
+    an edge within 1.5 steps): within a metre of the integrated path, where a kink in the drag
+    costs the eighth-order step nothing measurable."""
+    z_edge, k_next, t_lin = next_edge(y, kz, p[F_TOP], table, p[F_A], p[F_B])
+    if not t_lin <= 1.5 * dt:
         return dt, kz
     _reentry_deriv(0.0, y, p, table, acc)
-    r = np.empty(3)
-    lo, f_lo = 0.0, h0 - z_edge
-    hi = 1.5 * dt
-    for j in range(3):
-        r[j] = y[j] + hi * (y[3 + j] + 0.5 * hi * acc[3 + j])
-    f_hi = radial_height_one(r, p[F_A], p[F_B]) - z_edge
-    if f_lo * f_hi > 0.0:
-        return dt, kz
-    tc = hi
-    for _ in range(30):
-        tc = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
-        for j in range(3):
-            r[j] = y[j] + tc * (y[3 + j] + 0.5 * tc * acc[3 + j])
-        f = radial_height_one(r, p[F_A], p[F_B]) - z_edge
-        if abs(f) < 1e-3:
-            break
-        if f * f_lo > 0.0:
-            lo, f_lo = tc, f
-            f_hi *= 0.5
-        else:
-            hi, f_hi = tc, f
-            f_lo *= 0.5
+    tc = edge_time(y, acc, z_edge, 1.5 * dt, p[F_A], p[F_B])
     if tc > dt:
         return dt, kz
     return tc, k_next
@@ -353,7 +323,7 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
     acc = np.empty(6)
     work = np.empty((RK8_WORK_ROWS, 6))
     coef = np.empty((RK8_DENSE_ROWS, 6))
-    kz = layer_of(radial_height_one(y, a, b), p[F_TOP], table)
+    kz = min(layer_of(radial_height_one(y, a, b), p[F_TOP], table), KINKED_PIECES - 1)
     for _s in range(10_000_000):
         rk_dt, kz_next = _edge_step(y, _drag_step(y, p, table), kz, p, table, acc)
         rk8_step(_reentry_deriv, 0.0, y, rk_dt, p, table, ynew, work)
