@@ -307,6 +307,44 @@ def _ground_fraction(coef, y, ynew, a, b, ys):
 
 
 @njit(cache=True)
+def _geodetic_climb(y, a, b):
+    """Rate (m/s) at which the geodetic height above the ellipsoid (semi-axes a, b m) of the state
+    y (position m, velocity m/s) grows: the velocity along the ellipsoid's normal there (the
+    normal of the confocal-free approximation (x / a^2, y / a^2, z / b^2), exact on the surface
+    and within a part in 1e5 of the height's gradient below 1,000 km)."""
+    nx, ny, nz = y[0] / (a * a), y[1] / (a * a), y[2] / (b * b)
+    return (nx * y[3] + ny * y[4] + nz * y[5]) / math.sqrt(nx * nx + ny * ny + nz * nz)
+
+
+@njit(cache=True)
+def _highest_in_step(coef, y, a, f_ell, out):
+    """Fraction (0-1) of a step (dense output ``coef`` from y, `integrator.rk8_dense`) at which
+    the geodetic height above the ellipsoid (semi-major axis a m, flattening f_ell) is greatest,
+    and that height (m), the state there into ``out``: golden-section search to 1e-9 of the step."""
+    g = 0.5 * (math.sqrt(5.0) - 1.0)
+    lo, hi = 0.0, 1.0
+    x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
+    rk8_interpolate(coef, y, x1, out)
+    f1 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
+    rk8_interpolate(coef, y, x2, out)
+    f2 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
+    while hi - lo > 1e-9:
+        if f1 >= f2:
+            hi, x2, f2 = x2, x1, f1
+            x1 = hi - g * (hi - lo)
+            rk8_interpolate(coef, y, x1, out)
+            f1 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
+        else:
+            lo, x1, f1 = x1, x2, f2
+            x2 = lo + g * (hi - lo)
+            rk8_interpolate(coef, y, x2, out)
+            f2 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
+    th = 0.5 * (lo + hi)
+    rk8_interpolate(coef, y, th, out)
+    return th, geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
+
+
+@njit(cache=True)
 def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
     """Integrate the drag flight from the inertial state y (m, m/s; updated in place) at time t
     (s) below `DRAG_CEILING` until impact or until it climbs back above the ceiling: eighth-order
@@ -352,6 +390,16 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
                 best_alt = g_new
                 res[7] = t + rk_dt
                 res[8:11] = ynew[:3]
+            if _geodetic_climb(y, a, b) > 0.0 and _geodetic_climb(ynew, a, b) <= 0.0:
+                # the flight tops out inside the step: its highest point on the dense output
+                if not dense:
+                    rk8_dense(_reentry_deriv, 0.0, y, ynew, rk_dt, p, table, work, coef)
+                    dense = True
+                th, g_top = _highest_in_step(coef, y, a, f_ell, yk)
+                if g_top > best_alt:
+                    best_alt = g_top
+                    res[7] = t + th * rk_dt
+                    res[8:11] = yk[:3]
         y[:] = ynew
         t += rk_dt
         kz = kz_next
