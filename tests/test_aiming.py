@@ -334,3 +334,73 @@ def test_shape_table_search_finds_the_first_least_cost_entry_as_a_full_scan(nodo
         cost = cost + ((g / 0.02) ** 2 if mode == 0 else ((apo[None] - h[:, None]) / h[:, None]) ** 2 +
                        ((g > 0) != (mode == 1)))
         assert np.array_equal(_table_argmin(d, h, rng, apo, g, mode), np.argmin(np.nan_to_num(cost, nan=np.inf), axis=1))
+
+
+DRAG = Models(WGS84, rotation=True, drag=True)
+
+
+def test_drag_on_aim_returns_the_flights_boosted_trajectories_flies_at_its_controls(nodong):
+    """The whole flights `aim` returns with drag come from its sampled re-measurements
+    (`_final_flights`), not from a flight of their own: they are the flights `boosted_trajectories`
+    flies at the solved controls, sample for sample."""
+    from shieldsim.trajectory.boosted import boosted_trajectories
+
+    lat, lon, tlat, tlon = fan(6, 500.0, 1100.0)
+    a = A.aim(lat, lon, tlat, tlon, nodong, DRAG, launch_time=5.0, labels=list("abcdef"))
+    b = boosted_trajectories(nodong, lat, lon, a.heading, a.kick, a.cutoff, DRAG, 5.0, 2.0, list("abcdef"),
+                             target_lat=tlat, target_lon=tlon, full_burn=a.full_burn)
+    assert np.all(a.miss < AIM_TOL)
+    m = min(a.time.size, b.time.size)
+    np.testing.assert_array_equal(a.position[:, :m], b.position[:, :m])
+    assert np.all(np.isnan(a.position[:, m:])) and np.all(np.isnan(b.position[:, m:]))
+    for name in ("impact_lat", "impact_lon", "impact_time", "miss", "burnout_speed", "launch_time"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert list(a.labels) == list("abcdef") and list(a.pair_index) == list(range(6))
+
+
+def test_drag_on_aim_flies_no_drag_flight_beyond_its_re_measurements(nodong, monkeypatch):
+    """With drag every pair is flown with drag once per re-measurement and no more: the first
+    (from vacuum Newton with no offsets: kilometres off) and the sampled later ones, the last of
+    which is the flight returned (v0.1.0 flew a final sampled flight on top)."""
+    import shieldsim.trajectory.flight as F
+
+    rows = []
+    real = F._fly_batch
+
+    def counting(r0, *args):
+        rows.append(r0.shape[0])
+        return real(r0, *args)
+
+    monkeypatch.setattr(F, "_fly_batch", counting)
+    lat, lon, tlat, tlon = fan(4, 600.0, 1000.0)
+    state_rounds = []
+    real_true = A._true_residual
+
+    def spy(problem, state, sel, sample_step=None):
+        state_rounds.append(sel.size)
+        return real_true(problem, state, sel, sample_step)
+
+    monkeypatch.setattr(A, "_true_residual", spy)
+    a = A.aim(lat, lon, tlat, tlon, nodong, DRAG)
+    assert np.all(a.miss < AIM_TOL)
+    assert state_rounds[0] == 4 and len(state_rounds) >= 2
+    assert sum(rows) == sum(state_rounds)
+
+
+def test_gather_aims_puts_each_pieces_rows_in_place_and_pads_the_shorter_grid(nodong):
+    """`boosted.gather_aims` builds one `Aim` from rows of several: each row lands where it is
+    told, per-flight arrays and samples alike, and the shorter piece's samples are NaN past its end."""
+    from shieldsim.trajectory.boosted import boosted_trajectories, gather_aims
+
+    lat, lon = np.radians([33.0, 33.0, 33.0]), np.radians([53.0, 53.0, 53.0])
+    head, kick = np.radians([300.0, 310.0, 320.0]), np.radians([30.0, 35.0, 40.0])
+    short = boosted_trajectories(nodong, lat[:2], lon[:2], head[:2], kick[:2], np.array([0.6, 0.6]), VAC)
+    long_ = boosted_trajectories(nodong, lat[2:], lon[2:], head[2:], kick[2:], np.array([1.0]), VAC)
+    assert long_.time.size > short.time.size
+    g = gather_aims([(short, np.array([1, 0]), np.array([0, 2])), (long_, np.array([0]), np.array([1]))], 3)
+    assert g.time.size == long_.time.size
+    np.testing.assert_array_equal(g.kick, np.radians([35.0, 40.0, 30.0]))
+    np.testing.assert_array_equal(g.position[0, :short.time.size], short.position[1])
+    np.testing.assert_array_equal(g.position[1], long_.position[0])
+    assert np.all(np.isnan(g.position[2, short.time.size:]))
+    assert g.kind == short.kind and g.models == short.models
