@@ -76,8 +76,10 @@ SLACK_M = 1.0
 """Metres kept from every distance margin (the computed ranges and projections round to ~1e-8 m)."""
 SLACK_RAD = 1e-7
 """Radians kept from every angle margin (acos near the zenith rounds to ~2e-8 rad)."""
-_TRIALS = 3
-"""Distances tried for the elevation test: a first guess (`_sight_margin`), then / 4, / 16."""
+_TRIALS = (0.25, 0.125, 0.04)
+"""Fractions of the first guess (`_sight_margin`) tried as the radius of a proved sight answer
+(the guess ignores how the limiting ray's angle falls with height: the radius proved on the
+default coverage's flights is 0.08-0.25 of it)."""
 
 
 @njit(cache=True)
@@ -201,18 +203,18 @@ def _sight_margin(theta, h, rng, row, rays):
 
 
 @njit(cache=True)
-def _elevation_radius(p, theta, h, rng, row, rays, inside, limit, ea, eb):
-    """A distance (m, <= limit) over which p (central angle theta, height h, range rng) keeps
-    the sight answer ``inside``, proved by `_sight_held`; 0 when none of the `_TRIALS` tried is
-    proved."""
-    d = min(limit, 0.5 * _sight_margin(theta, h, rng, row, rays))
-    for _ in range(_TRIALS):
-        if not d > SLACK_M:
+def _elevation_radius(p, theta, h, rng, row, rays, inside, least, ea, eb):
+    """A distance (m) over which p (central angle theta, height h, range rng) keeps the sight
+    answer ``inside``, proved by `_sight_held`; 0 when none of the `_TRIALS` tried is proved or
+    none would reach ``least`` (m; a ball that does not reach the next sample saves nothing)."""
+    guess = _sight_margin(theta, h, rng, row, rays)
+    for f in _TRIALS:
+        d = f * guess
+        if not (d > SLACK_M and d >= least):
             return 0.0
         dth, dh = _theta_h_moves(p, row, d, ea, eb)
         if _sight_held(theta, h, dth, dh, row, rays, inside):
             return d
-        d *= 0.25
     return 0.0
 
 
@@ -286,7 +288,11 @@ def _walk(time, pos, vel, n_fin, chord, separation, row, rays, rdet, ea, eb, wor
                 if not dist < radius:
                     theta, h = _polar(p, row, ea, eb)
                     sight = _in_sight(theta, h, row, rays)
-                    radius = _elevation_radius(p, theta, h, rng, row, rays, sight, math.inf, ea, eb)
+                    step = math.inf
+                    if m + 1 < n_fin:
+                        q = pos[m + 1]
+                        step = math.sqrt((q[0] - p[0]) ** 2 + (q[1] - p[1]) ** 2 + (q[2] - p[2]) ** 2)
+                    radius = _elevation_radius(p, theta, h, rng, row, rays, sight, step, ea, eb)
                     anchor[0], anchor[1], anchor[2] = p[0], p[1], p[2]
                     dist = 0.0
                 left = radius - dist - 1e-3
