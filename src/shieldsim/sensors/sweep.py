@@ -235,7 +235,8 @@ def _elevation_radius(p, theta, h, rng, row, rays, table, inside, least, ea, eb)
 @njit(cache=True)
 def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
     """Fill ``known`` (`kernels._status_known`) with the coverage tests whose answer is proved
-    for every point of the cubic Hermite step from (p0, v0) to (p1, v1) (dt s)."""
+    for every point of the cubic Hermite step from (p0, v0) to (p1, v1) (dt s); returns the
+    radius (m) of the ball about p0 holding the step and p0's slant range (m)."""
     chord = math.sqrt((p1[0] - p0[0]) ** 2 + (p1[1] - p0[1]) ** 2 + (p1[2] - p0[2]) ** 2)
     speeds = math.sqrt(v0[0] ** 2 + v0[1] ** 2 + v0[2] ** 2) + math.sqrt(v1[0] ** 2 + v1[1] ** 2 + v1[2] ** 2)
     ball = chord + 4.0 / 27.0 * dt * speeds
@@ -254,6 +255,7 @@ def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
     dth, dh = _theta_h_moves(p0, row, ball, ea, eb)
     if _sight_held(theta, h, dth, dh, row, rays, table, inside):
         known[2] = 1.0 if inside else 0.0
+    return ball, rng
 
 
 @njit(cache=True)
@@ -320,6 +322,16 @@ def _walk(time, pos, vel, n_fin, chord, separation, row, rays, table, rdet, ea, 
                     st = 1 if rng > rd else 2
                     room = min(room, left, abs(rng - rd) - SLACK_M)
         if st != prev:
+            tb = time[0]
+            # entering or leaving coverage within detection range (status 0 <-> 2): when the step
+            # is proved within one phase's detection range, status >= 2 is status >= 1 all along
+            # it, and both edges are one bisection
+            twin = False
+            if skip and m > 0:
+                ball, rng0 = _known_on_ball(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m] - time[m - 1], row,
+                                            rays, table, ea, eb, known)
+                if prev + st == 2 and prev != 1 and (separation <= time[m - 1] or separation >= time[m]):
+                    twin = rng0 + ball + SLACK_M <= (rdet[0] if separation >= time[m] else rdet[1])
             for level in (1, 2):
                 was_in = prev >= level
                 now_in = st >= level
@@ -327,10 +339,7 @@ def _walk(time, pos, vel, n_fin, chord, separation, row, rays, table, rdet, ea, 
                     continue
                 if m == 0:
                     tb = time[0]
-                else:
-                    if skip:
-                        _known_on_ball(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m] - time[m - 1], row, rays,
-                                       table, ea, eb, known)
+                elif not (twin and level == 2):
                     tb = _refine(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1], level,
                                  was_in, row, rays, rdet, separation, ea, eb, tmp, known, table)
                 _interval_edge(vis if level == 1 else det, counts, level - 1, now_in, tb)
