@@ -155,6 +155,15 @@ def _limit_table(row, rays, table):
 
 
 @njit(cache=True)
+def _limit_tables(params, rays, tables):
+    """`_limit_table` of every "atmosphere" radar row of params (S, N_RADAR) into tables
+    (S, 2, 2, n) (rows of other models are left as they are: their sight test has no rays)."""
+    for j in range(params.shape[0]):
+        if params[j, R_MODEL] == 0.0:
+            _limit_table(params[j], rays[j], tables[j])
+
+
+@njit(cache=True)
 def _limit_bracket(r, row, which, table):
     """(below, above): central angles (rad) of a limiting ray with below <= angle(r) <= above,
     from the nodes around r; (NaN, NaN) outside the table (or an empty table)."""

@@ -2,7 +2,8 @@
 samples whose status is proved unchanged.
 
 `_radar_batch` gives the same intervals as testing every sample with `kernels._status` (and
-``skip=False`` does exactly that): a sample is passed over only when a bound proves that its
+with empty limit tables, `detect(..., skip=False)`, it does exactly that): a sample is passed
+over only when a bound proves that its
 status equals the status of the sample examined before it, and a test is answered without
 being computed only when a bound proves its answer.
 
@@ -35,8 +36,8 @@ Between two samples whose status differs, `kernels._refine` bisects on the cubic
 interpolant; the interpolant stays within |p1 - p0| + 4/27 dt (|v0| + |v1|) of p0, so the tests
 whose answer is proved on that ball are not evaluated at the bisection points (`_known_on_ball`).
 
-Layout exception (`_radar_batch`): 14 parameters: the flights' arrays, the packed radar rows and
-ray tables, the Earth's two radii, the four output arrays and the skip switch.
+Layout exception (`_radar_batch`): 14 parameters: the flights' arrays, the packed radar rows, ray
+tables and limiting rays' tables, the Earth's two radii and the four output arrays.
 Layout exception (`_walk`): 16 parameters: one flight (its samples, velocities, time grid, number
 of finite samples, longest chord, separation time), one radar (row, ray tables, limiting rays'
 table, detection ranges), the Earth's radii, scratch and the three outputs' rows.
@@ -65,10 +66,8 @@ from .kernels import (
     R_RLOC,
     R_ANT,
     R_SITE,
-    LIMIT_NODES,
     _interval_edge,
     _limit_bracket,
-    _limit_table,
     _ray_angle,
     _sight_tabled,
     _polar,
@@ -359,22 +358,18 @@ def _walk(time, pos, vel, n_fin, chord, separation, row, rays, table, rdet, ea, 
 
 
 @njit(cache=True, parallel=True)
-def _radar_batch(time, pos, vel, rdet, separation, params, rays, ea, eb, vis, det, nvis, ndet, skip):
+def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb, vis, det, nvis, ndet):
     """Coverage intervals of N sampled flights in S radars.
 
     rdet: (N, S, 2) detection ranges against the body (before ``separation`` (N,) s) and the
     warhead (m); params: (S, N_RADAR) packed radar rows (R_* names); rays: (S, 2, RAY_TABLE).
     vis, det: (N, S, K, 2) start/end of intervals with status >= 1 / >= 2 (NaN-filled on input);
     nvis, ndet: (N, S) number of intervals found (may exceed K; only K are stored).
-    skip: pass over the samples whose status is proved unchanged (False: test every sample)."""
+    tables: (S, 2, 2, n) the radars' `kernels._limit_table`; with n = 0 every sample is tested
+    and every sight test computed exactly (no skipping)."""
     n_thr = pos.shape[0]
     n_smp = pos.shape[1]
     n_sen = params.shape[0]
-    tables = np.empty((n_sen, 2, 2, LIMIT_NODES if skip else 0))
-    if skip:
-        for j in range(n_sen):
-            if params[j, R_MODEL] == 0.0:
-                _limit_table(params[j], rays[j], tables[j])
     work = np.empty((n_thr, 9))
     counts = np.empty((n_thr, 2), dtype=np.int64)
     for i in prange(n_thr):
