@@ -9,7 +9,8 @@ highest point solves Kepler's equation.
 
 * Descent (`arc_descent`): the crossing of radius R on the falling branch has cos E = (1 - R/a)/e,
   sin E = -sqrt(1 - cos^2 E); R is the surface radius (plus the height) in the direction of that
-  crossing, refined by fixed-point iteration (only square roots per step; converged to 0.1 mm).
+  crossing, refined by fixed-point iteration (two square roots and one division per step,
+  `descent_step`; converged to 0.1 mm).
 * Highest point (`arc_highest`): the greatest *geodetic* height on [E0, E1]. Its rate
   dh/dt = v . n (n the ellipsoid normal at the foot point) is zero there. The radius grows as
   a e sin E while the distance from the centre to the foot point, r - h, changes along the arc by
@@ -39,6 +40,7 @@ import math
 from numba import njit
 
 from ..kepler import conic_state_elements
+from ..series import SINCOS_SMALL_MAX, sincos_small
 
 _SURFACE_ITER = 30
 _SURFACE_TOL = 1e-4  # m
@@ -83,6 +85,38 @@ def arc_time(a, e, e0, s0, gm, e1, s1):
     return math.sqrt(a * a * a / gm) * ((e1 - e0) - e * (s1 - s0))
 
 
+@njit(cache=True, inline="always")
+def descent_constants(rz, vz, a, e, s0, c0, rn, gm, a_eq, b_pol):
+    """What every step of `arc_descent` uses, computed once per arc (same arguments): (1/a, 1/e,
+    a/rn, sqrt(a^3/gm), s0, c0, rz, vz, b_pol^2, a_eq^2 - b_pol^2, a_eq b_pol, e)."""
+    return (1.0 / a, 1.0 / e, a / rn, math.sqrt(a * a * a / gm), s0, c0, rz, vz, b_pol * b_pol,
+            a_eq * a_eq - b_pol * b_pol, a_eq * b_pol, e)
+
+
+@njit(cache=True, inline="always")
+def surface_radius_at(k, radius, z):
+    """Distance (m) from the centre to the ellipsoid in the direction of a point at ``radius``
+    (m) from the centre with z component ``z`` (m); k from `descent_constants`. One square root
+    and one division: a b r / sqrt(b^2 r^2 + (a^2 - b^2) z^2)."""
+    return k[10] * radius / math.sqrt(k[8] * (radius * radius) + k[9] * (z * z))
+
+
+@njit(cache=True, inline="always")
+def descent_step(k, rs, alt):
+    """One fixed-point step of `arc_descent` (k from `descent_constants`): the falling crossing
+    of the trial radius rs + alt (m) has (cos E, sin E) = (c, s); returns c (outside [-1, 1]: no
+    crossing; s then comes from the clipped value), s and the surface radius in the crossing's
+    direction (m)."""
+    ia, ie, a_rn, sq, s0, c0, rz, vz = k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]
+    radius = rs + alt
+    c = (1.0 - radius * ia) * ie
+    s = -math.sqrt(1.0 - min(c * c, 1.0))  # falling branch: E in [pi, 2 pi]
+    cd = c * c0 + s * s0
+    sd = s * c0 - c * s0
+    z = (1.0 - a_rn * (1.0 - cd)) * rz + sq * (sd - k[11] * (s - s0)) * vz
+    return c, s, surface_radius_at(k, radius, z)
+
+
 @njit(cache=True)
 def arc_descent(rz, vz, a, e, e0, s0, c0, rn, gm, a_eq, b_pol, alt):
     """First crossing, falling, of height ``alt`` (m) above the ellipsoid (semi-axes a_eq, b_pol m)
@@ -93,21 +127,13 @@ def arc_descent(rz, vz, a, e, e0, s0, c0, rn, gm, a_eq, b_pol, alt):
     alt, refined by fixed-point iteration to `_SURFACE_TOL`."""
     if not (e >= 1e-14):
         return math.nan, math.nan, math.nan
-    sq = math.sqrt(a * a * a / gm)
-    s2 = (rz / rn) ** 2
-    rs = a_eq * b_pol / math.sqrt(b_pol * b_pol * (1.0 - s2) + a_eq * a_eq * s2)
+    k = descent_constants(rz, vz, a, e, s0, c0, rn, gm, a_eq, b_pol)
+    rs = surface_radius_at(k, rn, rz)
     c = s = math.nan
     for _ in range(_SURFACE_ITER):
-        radius = rs + alt
-        c = (1.0 - radius / a) / e
+        c, s, rs_new = descent_step(k, rs, alt)
         if c > 1.0 or c < -1.0:
             return math.nan, math.nan, math.nan
-        s = -math.sqrt(1.0 - c * c)  # falling branch: E in [pi, 2 pi]
-        cd = c * c0 + s * s0
-        sd = s * c0 - c * s0
-        z = (1.0 - a / rn * (1.0 - cd)) * rz + sq * (sd - e * (s - s0)) * vz
-        s2 = (z / radius) ** 2
-        rs_new = a_eq * b_pol / math.sqrt(b_pol * b_pol * (1.0 - s2) + a_eq * a_eq * s2)
         if abs(rs_new - rs) < _SURFACE_TOL:
             break
         rs = rs_new
@@ -146,13 +172,11 @@ def _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, se, 
 
 @njit(cache=True)
 def _sincos(x):
-    """(sin x, cos x); near the apoapsis anomaly pi (|x - pi| < 0.1) by their Taylor series about
-    pi (exact to rounding), cheaper than the library functions."""
+    """(sin x, cos x); near the apoapsis anomaly pi (|x - pi| < `series.SINCOS_SMALL_MAX`) by
+    their Taylor series about pi (exact to rounding), cheaper than the library functions."""
     d = x - math.pi
-    if abs(d) < 0.1:
-        d2 = d * d
-        s = d * (1.0 - d2 / 6.0 * (1.0 - d2 / 20.0 * (1.0 - d2 / 42.0 * (1.0 - d2 / 72.0))))
-        c = 1.0 - d2 / 2.0 * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0 * (1.0 - d2 / 56.0 * (1.0 - d2 / 90.0))))
+    if abs(d) < SINCOS_SMALL_MAX:
+        s, c = sincos_small(d)
         return -s, -c
     return math.sin(x), math.cos(x)
 
