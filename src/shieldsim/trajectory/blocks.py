@@ -142,9 +142,10 @@ def vincenty_lanes(m, w, a, f):
             met = live & (abs(step) < 1e-13)
             dd = new - 2.0 * lam[j] + dlon[j]
             new = new - step * step / dd if (aitken & (not met) & (dd != 0.0)) else new
-            in_series = (abs(d) <= SINCOS_SMALL_MAX) & (x_den > 0.0) & (abs(x_num) <= ASIN_SMALL_MAX) & (
-                sin_sigma > 0.0)
-            ok[j] = 0.0 if (live & (not in_series)) else ok[j]
+            # inside both series and sin sigma > 0 (a lane already done keeps its flag; arithmetic
+            # rather than boolean logic here, which the vectoriser does not take)
+            margin = min(min(SINCOS_SMALL_MAX - abs(d), ASIN_SMALL_MAX - abs(x_num)), min(x_den, sin_sigma))
+            ok[j] = min(ok[j], 1.0 if margin > 0.0 else done[j])
             lamf[j] = lam[j] if met else lamf[j]
             sigf[j] = sigma if met else sigf[j]
             done[j] = 1.0 if met else done[j]
