@@ -18,6 +18,7 @@ from numba import njit, prange
 from ..atmosphere import density_from_table
 from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
 from ..integrator import WORK_ROWS, rk4_step
+from ..series import SINCOS_SMALL_MAX, sincos_small
 from ..kepler import conic_elements, propagate_one
 from .blocks import (
     BLOCK, W_A, W_C0, W_C1, W_CDLON, W_CL2, W_CLA, W_CLO, W_DIST, W_DLON, W_E, W_E0, W_OK, W_RN, W_ROWS, W_RX, W_RY,
@@ -187,7 +188,8 @@ def _impact_lane(w, j, gm, a_eq, f, omega, o):
     fc, g, fd, gd = arc_coefficients(a, e, s0, c0, rn, gm, s1, c1)
     px, py, pz = fc * rx + g * vx, fc * ry + g * vy, fc * rz + g * vz
     wx, wy, wz = fd * rx + gd * vx + omega * py, fd * ry + gd * vy - omega * px, fd * rz + gd * vz
-    c, s = math.cos(omega * dt), math.sin(omega * dt)
+    turn = omega * dt
+    s, c = sincos_small(turn) if abs(turn) <= SINCOS_SMALL_MAX else (math.sin(turn), math.cos(turn))
     x, y = c * px + s * py, c * py - s * px
     ux, uy = c * wx + s * wy, c * wy - s * wx
     rho = math.sqrt(x * x + y * y)
@@ -196,16 +198,17 @@ def _impact_lane(w, j, gm, a_eq, f, omega, o):
     o[2] = lon1
     # up (the ellipsoid normal) at the impact point, from the point itself
     rho_n = (1.0 - e2) * rho
-    nz = math.sqrt(pz * pz + rho_n * rho_n)  # sin lat1 = pz / nz, cos lat1 = (1 - e2) rho / nz
+    inv_nz = 1.0 / math.sqrt(pz * pz + rho_n * rho_n)  # sin lat1 = pz / nz, cos lat1 = (1 - e2) rho / nz
     speed1 = math.sqrt(ux * ux + uy * uy + wz * wz)
-    up = ((1.0 - e2) * (x * ux + y * uy) + pz * wz) / nz
+    up = ((1.0 - e2) * (x * ux + y * uy) + pz * wz) * inv_nz
     o[6] = speed1
     o[7] = math.asin(max(-1.0, min(1.0, up / speed1)))
     slo, clo = w[W_SLO, j], w[W_CLO, j]
     sd, cd = -slo, clo  # sin and cos of lon1 - lon (lon1 = 0 at a pole)
     if rho > 0.0:
-        sd, cd = (y * clo - x * slo) / rho, (x * clo + y * slo) / rho
-    w[W_SL2, j], w[W_CL2, j] = pz / nz, rho_n / nz
+        inv_rho = 1.0 / rho
+        sd, cd = (y * clo - x * slo) * inv_rho, (x * clo + y * slo) * inv_rho
+    w[W_SL2, j], w[W_CL2, j] = pz * inv_nz, rho_n * inv_nz
     w[W_DLON, j], w[W_SDLON, j], w[W_CDLON, j] = lon1 - w[W_DLON, j], sd, cd
     return e1, s1, c1
 
