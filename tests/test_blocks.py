@@ -86,3 +86,16 @@ def test_batch_fly_agrees_with_the_flight_from_earth_fixed_states(earth, n):
     assert np.allclose(f.apogee_alt[ok], g.apogee_alt[ok], rtol=0, atol=1e-6)
     assert np.allclose(f.impact_speed[ok], g.impact_speed[ok], rtol=1e-11, atol=0)
     assert np.allclose(f.impact_gamma[ok], g.impact_gamma[ok], rtol=0, atol=1e-11)
+
+
+def test_elements_lanes_equal_arc_elements_bit_for_bit():
+    r0, v0 = _arcs(B.BLOCK)
+    v0[:5] *= 12000.0 / np.linalg.norm(v0[:5], axis=1)[:, None]  # escape arcs: NaN elements
+    w = np.zeros((B.W_ROWS, B.BLOCK))
+    w[[B.W_RX, B.W_RY, B.W_RZ]], w[[B.W_VX, B.W_VY, B.W_VZ]] = r0.T, v0.T
+    B.elements_lanes(B.BLOCK, w, WGS84.gm)
+    for j in range(B.BLOCK):
+        ref = np.array(arc_elements(*r0[j], *v0[j], WGS84.gm))
+        got = np.array([w[B.W_A, j], w[B.W_E, j], B.anomaly_of_lane(w, j), w[B.W_S0, j], w[B.W_C0, j], w[B.W_RN, j]])
+        assert np.array_equal(got, ref, equal_nan=True)
+    assert np.isnan(w[B.W_A, :5]).all()

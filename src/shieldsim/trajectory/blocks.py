@@ -52,6 +52,48 @@ its first on random missile arcs; lanes that have not converged are recomputed b
 
 
 @njit(cache=True, error_model="numpy")
+def elements_lanes(m, w, gm):
+    """`vacuum.arc_elements` of lanes 0..m-1 of the block w from their inertial states W_RX..W_VZ
+    (m, m/s; gm m^3/s^2), but for the anomaly itself: writes W_A, W_E, W_S0, W_C0, W_RN, and
+    e sin E0, e cos E0 into W_E0 and W_LAM, from which `anomaly_of_lane` takes E0 (the one
+    library call, left out so that this loop vectorises). The same operations as
+    `kepler.conic_state_elements` and arc_elements: identical results (NaN a, e, s0, c0 for an
+    arc that is not elliptic)."""
+    rx, ry, rz, vx, vy, vz = w[W_RX], w[W_RY], w[W_RZ], w[W_VX], w[W_VY], w[W_VZ]
+    a_out, e_out, s0_out, c0_out, rn_out, esin_out, ecos_out = w[W_A], w[W_E], w[W_S0], w[W_C0], w[W_RN], w[W_E0], \
+        w[W_LAM]
+    for j in range(m):
+        rn = math.sqrt(rx[j] * rx[j] + ry[j] * ry[j] + rz[j] * rz[j])
+        v2 = vx[j] * vx[j] + vy[j] * vy[j] + vz[j] * vz[j]
+        rv = rx[j] * vx[j] + ry[j] * vy[j] + rz[j] * vz[j]
+        alpha = 2.0 / rn - v2 / gm
+        a = 1.0 / alpha
+        a = a if alpha > 0.0 else math.nan
+        ecos = 1.0 - rn / a
+        esin = rv / math.sqrt(gm * a)
+        e = math.sqrt(ecos * ecos + esin * esin)
+        a_out[j] = a
+        e_out[j] = e
+        rn_out[j] = rn
+        esin_out[j] = esin
+        ecos_out[j] = ecos
+        circular = e == 0.0  # then a is a number: s0, c0 = 0, 1 (NaN stays NaN)
+        s0_out[j] = 0.0 if circular else esin / e
+        c0_out[j] = 1.0 if circular else ecos / e
+
+
+@njit(cache=True)
+def anomaly_of_lane(w, j):
+    """E0 (rad, in [0, 2 pi); NaN for an arc that is not elliptic) of lane j after
+    `elements_lanes`, written to W_E0 and returned: `kepler.conic_state_elements`'s atan2."""
+    e0 = math.atan2(w[W_E0, j], w[W_LAM, j])
+    if e0 < 0.0:
+        e0 += 2.0 * math.pi
+    w[W_E0, j] = e0
+    return e0
+
+
+@njit(cache=True, error_model="numpy")
 def descent_lanes(m, w, gm, a_eq, b_pol):
     """`vacuum.arc_descent` to the surface (height 0) for lanes 0..m-1 of the block w at once,
     from the rows W_RZ, W_VZ (inertial z of position m and velocity m/s) and the elements W_A,
@@ -72,7 +114,7 @@ def descent_lanes(m, w, gm, a_eq, b_pol):
         rs[j] = surface_radius_at(kj, rn[j], rz[j])
         ok[j] = 0.0
         bad[j] = 0.0 if e[j] >= 1e-14 else 1.0
-    for _ in range(DESCENT_ITER):
+    for _ in range(DESCENT_ITER if b_pol != a_eq else 1):  # on a sphere the first step meets the test
         for j in range(m):
             kj = (ia[j], ie[j], a_rn[j], sq[j], s0[j], c0[j], rz[j], vz[j], bb, d_ab, ab, e[j])
             c, s, rs_new = descent_step(kj, rs[j], 0.0)

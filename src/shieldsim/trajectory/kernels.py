@@ -22,8 +22,8 @@ from ..series import SINCOS_SMALL_MAX, sincos_small
 from ..kepler import conic_elements, propagate_one
 from .blocks import (
     BLOCK, W_A, W_C0, W_C1, W_CDLON, W_CL2, W_CLA, W_CLO, W_DIST, W_DLON, W_E, W_E0, W_OK, W_RN, W_ROWS, W_RX, W_RY,
-    W_RZ, W_S0, W_S1, W_SDLON, W_SL2, W_SLA, W_SLO, W_VOK, W_VX, W_VY, W_VZ, descent_lanes, vincenty_lanes,
-    vincenty_start,
+    W_RZ, W_S0, W_S1, W_SDLON, W_SL2, W_SLA, W_SLO, W_VOK, W_VX, W_VY, W_VZ, anomaly_of_lane, descent_lanes,
+    elements_lanes, vincenty_lanes, vincenty_start,
 )
 from .vacuum import _TWO_PI, arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
 
@@ -141,8 +141,9 @@ def _impact_vacuum_batch(pos, vel, omega, gm, a_eq, b_pol, e2, out):
 def _burnout_lanes(lat, lon, alt, speed, gamma, heading, i0, gm, a_eq, e2, omega, w):
     """Lanes of the block w (`blocks.W_*` rows) <- flights i0 to i0 + `blocks.BLOCK` (or the last): the inertial state at
     burnout from the geodetic burnout state (rad, m, m/s; Earth-fixed axes at burnout, ellipsoid
-    a_eq m, eccentricity squared e2, rotation omega rad/s), its elements (`vacuum.arc_elements`)
-    and the sines and cosines of the burnout latitude and longitude (W_DLON <- the longitude)."""
+    a_eq m, eccentricity squared e2, rotation omega rad/s) and the sines and cosines of the
+    burnout latitude and longitude (W_DLON <- the longitude); then the arc's elements
+    (`blocks.elements_lanes`; E0 comes later, `blocks.anomaly_of_lane`)."""
     for j in range(min(BLOCK, lat.shape[0] - i0)):
         i = i0 + j
         sla, cla, slo, clo = math.sin(lat[i]), math.cos(lat[i]), math.sin(lon[i]), math.cos(lon[i])
@@ -157,10 +158,9 @@ def _burnout_lanes(lat, lon, alt, speed, gamma, heading, i0, gm, a_eq, e2, omega
         vy = clo * ve - sla * slo * vn + cla * slo * vu + omega * rx
         vz = cla * vn + sla * vu
         w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j] = rx, ry, rz, vx, vy, vz
-        a, e, e0, s0, c0, rn = arc_elements(rx, ry, rz, vx, vy, vz, gm)
-        w[W_A, j], w[W_E, j], w[W_E0, j], w[W_S0, j], w[W_C0, j], w[W_RN, j] = a, e, e0, s0, c0, rn
         w[W_SLA, j], w[W_CLA, j], w[W_SLO, j], w[W_CLO, j] = sla, cla, slo, clo
         w[W_DLON, j] = lon[i]  # until `_impact_lane` turns it into the longitude difference
+    elements_lanes(min(BLOCK, lat.shape[0] - i0), w, gm)
 
 
 @njit(cache=True)
@@ -172,7 +172,8 @@ def _impact_lane(w, j, gm, a_eq, f, omega, o):
     b_pol = a_eq * (1.0 - f)
     e2 = f * (2.0 - f)
     rx, ry, rz, vx, vy, vz = w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j]
-    a, e, e0, s0, c0, rn = w[W_A, j], w[W_E, j], w[W_E0, j], w[W_S0, j], w[W_C0, j], w[W_RN, j]
+    a, e, s0, c0, rn = w[W_A, j], w[W_E, j], w[W_S0, j], w[W_C0, j], w[W_RN, j]
+    e0 = anomaly_of_lane(w, j)
     if w[W_OK, j] > 0.0:
         c1, s1 = w[W_C1, j], w[W_S1, j]
         e1 = _TWO_PI - math.acos(c1)
