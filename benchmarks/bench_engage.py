@@ -23,7 +23,17 @@ four tables built again searching every node (``prune=False``: no height skipped
 energy reach, `arrival_table.beyond_energy_reach`), in the same run, and whether both builds give
 identical tables.
 
-Run: PYTHONPATH=src python benchmarks/bench_engage.py [N | --explore [GRID_DEG]]
+With ``--coverage [GRID_DEG] [REPEAT]`` it measures the engagement stage of the default coverage
+(epaa-2018, all three threat areas, 0.5-degree grid by default: every flight batch of
+`study.footprint_batches`, flown with `study.fly` and tracked with `study.battery_tracks` as
+`study.run_batch` does), engaging each batch with the fast path as it is (``prune=True``: the
+candidate samples found by `candidates._scan_candidates`) and with the fast path's every-sample
+reference (``prune=False``), back to back in the same run, ``REPEAT`` times (default 3).
+``coverage_*`` lines: pairs, CPU seconds of each (best of the repeats; every thread of the
+process, so independent of the machine's load as far as that goes), their ratio, and whether
+every field of every batch's `Engagement` is identical.
+
+Run: PYTHONPATH=src python benchmarks/bench_engage.py [N | --explore [GRID_DEG] | --coverage [GRID_DEG [REPEAT]]]
 """
 
 from __future__ import annotations
@@ -206,8 +216,62 @@ def explore_speed_change(grid_deg: float = 1.0) -> None:
     print(f"explore_pruned_tables_equal_unpruned={same_tables}")
 
 
+def _same_engagement(a, b) -> bool:
+    from dataclasses import fields
+
+    return all(np.array_equal(getattr(a, f.name), getattr(b, f.name), equal_nan=True) for f in fields(a)
+               if isinstance(getattr(a, f.name), np.ndarray))
+
+
+def coverage_engagement(grid_deg: float = 0.5, repeat: int = 3) -> None:
+    """The default coverage's engagement stage, pruned scan against the every-sample reference."""
+    from shieldsim import scenario, study
+    from shieldsim.engagement import engage
+    from shieldsim.trajectory import AimError
+
+    arch = study.Architecture.from_scenario(scenario.load("epaa-2018"))
+    ka = float(arch.scenario.engagement.kill_assessment_s)
+    work, t_fly = [], time.process_time()
+    for area in arch.scenario.launch_areas:
+        for batch in study.footprint_batches(arch, area, grid_deg)[2]:
+            try:
+                traj = study.fly(arch, batch.threat, batch.launch_lat, batch.launch_lon, batch.lat, batch.lon,
+                                 unreachable="skip")
+            except AimError:  # the class cannot fly this batch
+                continue
+            if len(traj):
+                work.append((traj, study.battery_tracks(arch, traj)))
+    t_fly = time.process_time() - t_fly
+    n_pairs = sum(len(tr) for tr, _ in work) * len(arch.batteries)
+
+    def engage_all(prune):
+        return [engage(tr, arch.batteries, tk.track_time, kill_assessment=ka, intercept_window=tk.intercept_window,
+                       prune=prune) for tr, tk in work]
+
+    engage_all(True)  # compile, build the arrival tables
+    engage_all(False)
+    cpu = {True: [], False: []}
+    same = True
+    for _ in range(repeat):
+        ref, _w, c_ref = _clock(lambda: engage_all(False))
+        new, _w, c_new = _clock(lambda: engage_all(True))
+        cpu[False].append(c_ref)
+        cpu[True].append(c_new)
+        same &= all(_same_engagement(a, b) for a, b in zip(new, ref))
+    print(f"coverage_grid_deg={grid_deg}")
+    print(f"coverage_batches={len(work)}")
+    print(f"coverage_pairs={n_pairs}")
+    print(f"coverage_fly_and_track_cpu_s={t_fly:.1f}")
+    print(f"coverage_engage_cpu_s={min(cpu[True]):.3f} runs={','.join(f'{c:.3f}' for c in cpu[True])}")
+    print(f"coverage_engage_reference_cpu_s={min(cpu[False]):.3f} runs={','.join(f'{c:.3f}' for c in cpu[False])}")
+    print(f"coverage_ratio_reference_to_new_cpu={min(cpu[False]) / min(cpu[True]):.2f}")
+    print(f"coverage_fields_identical={same}")
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--explore":
+    if len(sys.argv) > 1 and sys.argv[1] == "--coverage":
+        coverage_engagement(float(sys.argv[2]) if len(sys.argv) > 2 else 0.5, int(sys.argv[3]) if len(sys.argv) > 3 else 3)
+    elif len(sys.argv) > 1 and sys.argv[1] == "--explore":
         explore_speed_change(float(sys.argv[2]) if len(sys.argv) > 2 else 1.0)
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

@@ -446,3 +446,60 @@ def test_the_ground_range_bracket_the_fast_kernel_skips_vincenty_on_holds():
         g = _ground_range(site, p, ell)
         assert lo <= g <= hi
         assert hi - lo < 120e3  # tight enough to spare the iteration away from the range limit
+
+
+def _pruned_and_unpruned_agree(traj, bats, track, monkeypatch, **kw):
+    monkeypatch.setattr(engagement_module, "TABLE_MIN_FLIGHTS", 1)
+    pruned = engage(traj, bats, track, prune=True, **kw)
+    unpruned = engage(traj, bats, track, prune=False, **kw)
+    for f in dataclasses.fields(Engagement):
+        a, b = getattr(pruned, f.name), getattr(unpruned, f.name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=f.name)
+    return pruned
+
+
+@pytest.mark.parametrize("seed", [3, 7])
+def test_skipping_samples_proved_to_fail_changes_no_field_of_the_engagement(seed, monkeypatch):
+    traj, bats = _trajectories(24, seed=seed, step=2.0), _batteries()
+    rng = np.random.default_rng(seed)
+    window = np.sort(rng.uniform(0.0, 1500.0, (24, len(bats), 2)), axis=2)
+    window[::3] = [-np.inf, np.inf]
+    e = _pruned_and_unpruned_agree(traj, bats, rng.uniform(20.0, 300.0, (24, len(bats))), monkeypatch,
+                                   kill_assessment=10.0, intercept_window=window)
+    assert e.engageable.sum() >= 10
+
+
+def _adversarial_flights(site_lat, site_lon, icp, n, m, seed):
+    """Sampled 'flights' that keep crossing the interceptor's altitude band edges and range limit
+    with steps of very different sizes (a few samples jump hundreds of km), to catch a skip
+    bound that is too small anywhere."""
+    from shieldsim.earth import WGS84, geodesic_direct
+
+    rng = np.random.default_rng(seed)
+    k = np.arange(m)
+    lo, hi = icp.min_intercept_alt, icp.max_intercept_alt
+    edge = np.where(rng.random((n, 1)) < 0.5, lo, hi)
+    h = edge + 30e3 * np.sin(k * rng.uniform(0.05, 0.6, (n, 1)) + rng.uniform(0, 6, (n, 1)))
+    ground = icp.max_range * (1.0 + 0.08 * np.sin(k * rng.uniform(0.02, 0.4, (n, 1))))
+    jumps = rng.random((n, m)) < 0.03
+    ground = np.where(jumps, ground * rng.uniform(0.2, 2.5, (n, m)), ground)
+    h = np.where(jumps, rng.uniform(0.0, 2.0 * hi, (n, m)), h)
+    az = rng.uniform(0, 2 * np.pi, (n, 1)) + np.cumsum(rng.normal(0.0, 0.05, (n, m)), axis=1)
+    lat, lon = geodesic_direct(np.full((n, m), site_lat), np.full((n, m), site_lon), az, ground, WGS84)
+    pos = to_ecef(lat, lon, np.maximum(h, 1e3), WGS84).reshape(n, m, 3)
+    pos[np.arange(n) % 4 == 0, m - m // 5:] = np.nan  # some impact early
+    return pos
+
+
+def test_skip_bounds_hold_on_flights_that_keep_crossing_the_band_edges_and_range_limit(monkeypatch):
+    base = _trajectories(30, seed=9, step=2.0)
+    bats = _batteries()
+    m = 400
+    t = np.arange(m) * 2.0
+    for j, bat in enumerate(bats[:2]):
+        pos = _adversarial_flights(bat.lat, bat.lon, bat.interceptor, 30, m, seed=j)
+        traj = dataclasses.replace(base, time=t, position=pos, velocity=np.zeros_like(pos))
+        track = np.random.default_rng(j).uniform(0.0, 200.0, 30)
+        e = _pruned_and_unpruned_agree(traj, bats, track, monkeypatch, kill_assessment=6.0)
+        assert e.engageable[:, j].sum() >= 5

@@ -30,7 +30,8 @@ Physics and bookkeeping (times are seconds after each threat's launch):
 
 The batch work runs in one Numba-compiled loop over threats (in parallel) x batteries x
 candidate intercept samples, with cheap necessary conditions (altitude band, ground range,
-a speed bound on distance) tested before any Lambert solve.
+a speed bound on distance) tested before any Lambert solve; the fast path finds those candidate
+samples with `candidates._scan_candidates`, which skips samples proved to fail them.
 
 Layout exceptions (tests/test_layout.py): the compiled kernels take the interceptor's figures
 packed (``params``, `interceptor.P_*`); what remains are arrays of different shapes (positions,
@@ -42,7 +43,8 @@ Layout exception (`_engage_pair`): 17 parameters, see above.
 Layout exception (`_engage_kernel`): 13 parameters, see above.
 Layout exception (`_can_launch_by`): 13 parameters, see above.
 Layout exception (`_engage_pair_tabled`): 23 parameters, see above (plus the packed arrival table).
-Layout exception (`_engage_kernel_tabled`): 23 parameters, see above (plus the packed arrival tables).
+Layout exception (`_engage_kernel_tabled`): 24 parameters, see above (plus the packed arrival tables).
+Layout exception (`_decide_tabled`): 18 parameters, see above (plus the candidates).
 Layout exception (`engage`): 90 lines, one call of either kernel and the reading of its output;
 to be cut (input arrays / kernels / first intercept points) with the kernel rework above.
 """
@@ -56,6 +58,7 @@ import numpy as np
 from numba import njit, prange
 
 from .arrival_table import EMPTY_TABLE, MAX_FLIGHT_S, is_cached, lookup, pack, packed_views, table_for
+from .candidates import _flight_steps, _range_bracket, _scan_candidates
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
                           Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
@@ -237,25 +240,6 @@ def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess
     return t_k - tau_a, tau_a
 
 
-GEOCENTRIC_TILT = 0.0035
-"""Bound (rad) on the difference between a point's geocentric latitude and the geodetic latitude
-of its ground point at any height >= 0 (at most ~0.00336 rad, f (1 + f) on WGS84)."""
-
-
-@njit(cache=True)
-def _range_bracket(site, p, rs, rp, a_eq, b_pol):
-    """Bounds (m) on the ground range `interceptor._ground_range` between the site and sample p
-    from their geocentric angle psi: the ground points' angle lies within psi +- 2
-    `GEOCENTRIC_TILT`; the geodesic between them is at least b times that angle (its radial
-    projection onto the sphere of radius b inside the ellipsoid is no longer) and at most the
-    plane section's arc (radius at most a, slope at most a - b)."""
-    c = (site[0] * p[0] + site[1] * p[1] + site[2] * p[2]) / (rs * rp)
-    psi = math.acos(min(1.0, max(-1.0, c)))
-    lo = max(psi - 2.0 * GEOCENTRIC_TILT, 0.0)
-    hi = psi + 2.0 * GEOCENTRIC_TILT
-    return b_pol * lo, hi * math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)
-
-
 @njit(cache=True)
 def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frame, axes, tau,
                         margin, a_eq, flat, work, b, v, lam, mrg, res):
@@ -376,29 +360,130 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
     res[4] = shots
 
 
+KERNEL_BLOCKS = 64
+"""Blocks of flights `_engage_kernel_tabled` splits its threads' work into (scratch space is
+allocated once per block)."""
+
+@njit(cache=True)
+def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_assessment, cand, lam, mrg, nc, work,
+                   b, v, res):
+    """`_engage_pair_tabled`'s decisions (first and last opportunity, shoot-look-shoot shots,
+    latest launch) over the candidates of `_scan_candidates`, made in the same order with the
+    same exact solves: res <- [launch_latest, first_time, last_time, first_k, shots]."""
+    t_burn = params[P_BURN]
+    tau_lo = t_burn + MIN_COAST
+    powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]
+    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
+    w_r = omega * (rs + params[P_BO_ALT])
+    f = -1
+    for c in range(nc):
+        k = cand[c]
+        if _can_launch_by(site, pos[k], t[k], l0, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work):
+            f = c
+            break
+    if f < 0:
+        return
+    shots = 1
+    next_launch = t[cand[f]] + kill_assessment
+    for c in range(f + 1, nc):
+        k = cand[c]
+        if t[k] - next_launch < tau_lo:
+            continue
+        if _can_launch_by(site, pos[k], t[k], next_launch, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work):
+            shots += 1
+            next_launch = t[k] + kill_assessment
+    la = f
+    for c in range(nc - 1, f, -1):
+        k = cand[c]
+        if _can_launch_by(site, pos[k], t[k], l0, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work):
+            la = c
+            break
+    best = -1
+    for c in range(f, la + 1):
+        if lam[c] > -math.inf and (best < 0 or lam[c] > lam[best]):
+            best = c
+    latest = -math.inf
+    guess = math.nan
+    if best >= 0:
+        k = cand[best]
+        latest, guess = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
+    for c in range(la, f - 1, -1):
+        if c == best:
+            continue
+        k = cand[c]
+        if not math.isnan(lam[c]):
+            if lam[c] + mrg[c] <= latest:
+                continue
+        else:
+            p = pos[k]
+            dist = math.sqrt((p[0] - site[0]) ** 2 + (p[1] - site[1]) ** 2 + (p[2] - site[2]) ** 2)
+            if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
+                continue
+        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
+        if not math.isnan(tau_a):
+            guess = tau_a
+        if lam_k > latest:
+            latest = lam_k
+    res[0] = latest
+    res[1] = t[cand[f]]
+    res[2] = t[cand[la]]
+    res[3] = cand[f]
+    res[4] = shots
+
+
 @njit(cache=True, parallel=True)
 def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
-                          frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, out):
+                          frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, prune, out):
     """`_engage_kernel` with arrival tables for the batteries where ``tabled[j]`` (table j of the
     packed arrays); the others run the exact pair kernel on the heights ``alt`` (which may be
-    (N, 0) when every battery has a table)."""
+    (N, 0) when every battery has a table). With ``prune`` the tabled pairs find their candidate
+    samples with `_scan_candidates` (skipping samples proved to fail) and decide with
+    `_decide_tabled`; without, with `_engage_pair_tabled` (every sample tested: the reference).
+    Scratch space is allocated once per block of flights, the per-flight figures of
+    `_flight_steps` computed once for all batteries."""
     n = pos.shape[0]
     nb = sites.shape[0]
-    for i in prange(n):
+    m = t.shape[0]
+    dt_max = 0.0
+    for k in range(1, m):
+        dt_max = max(dt_max, t[k] - t[k - 1])
+    blocks = min(n, KERNEL_BLOCKS)
+    for blk in prange(blocks):
         work = np.empty(9)
         b = np.empty(3)
         v = np.empty(3)
-        lam = np.empty(t.shape[0])
-        mrg = np.empty(t.shape[0])
-        for j in range(nb):
-            if tabled[j]:
+        look = np.empty(2)
+        steps = np.empty(3)
+        lam = np.empty(m)
+        mrg = np.empty(m)
+        rp = np.empty(m)
+        cand = np.empty(m, dtype=np.int64)
+        for i in range(blk * n // blocks, (blk + 1) * n // blocks):
+            end = _flight_steps(pos[i], rp, steps) if prune else 0
+            for j in range(nb):
+                res = out[i, j]
+                if not tabled[j]:
+                    _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
+                                 win[i, j], kill_assessment, work, b, v, lam, res)
+                    continue
                 tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
-                _engage_pair_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
-                                    kill_assessment, frames[j], axes[j], tj, mj, a_eq, flat, work, b, v, lam, mrg,
-                                    out[i, j])
-            else:
-                _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j], win[i, j],
-                             kill_assessment, work, b, v, lam, out[i, j])
+                if not prune:
+                    _engage_pair_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
+                                        win[i, j], kill_assessment, frames[j], axes[j], tj, mj, a_eq, flat, work, b, v,
+                                        lam, mrg, res)
+                    continue
+                res[0] = math.nan
+                res[1] = math.nan
+                res[2] = math.nan
+                res[3] = -1.0
+                res[4] = 0.0
+                if math.isnan(l0[i, j]):
+                    continue
+                nc = _scan_candidates(pos[i], rp, end, steps, t, dt_max, sites[j], params[j], omega, vmax[j], l0[i, j],
+                                      win[i, j], frames[j], axes[j], tj, mj, a_eq, flat, ellipsoid, look, cand, lam,
+                                      mrg)
+                _decide_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
+                               kill_assessment, cand, lam, mrg, nc, work, b, v, res)
 
 
 @njit(cache=True, parallel=True)
@@ -453,7 +538,8 @@ the samples whose decision lies within the table's error margin."""
 
 
 def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
-           kill_assessment: float = DEFAULT_KILL_ASSESSMENT, intercept_window=None, method: str = "fast") -> Engagement:
+           kill_assessment: float = DEFAULT_KILL_ASSESSMENT, intercept_window=None, method: str = "fast",
+           prune: bool = True) -> Engagement:
     """Engagement timelines of N threats against B batteries.
 
     Args:
@@ -475,6 +561,8 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             (`interceptor.ARRIVAL_TOL`) and the other fields exactly, unless a table error
             exceeds its estimated margin. Batteries without a table (fewer than
             `TABLE_MIN_FLIGHTS` flights and none built yet) are engaged exactly.
+        prune: "fast" skips samples proved to fail a candidate test (`_scan_candidates`);
+            False tests every sample (the same result, slower: for tests and benchmarks).
 
     Returns:
         An `Engagement` with (N, B) arrays.
@@ -520,7 +608,7 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             _heights(pos, earth.equatorial_radius, earth.flattening, alt)
         _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
                               float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
-                              tb.margin_start, tb.tau, tb.margin, earth.equatorial_radius, earth.flattening, out)
+                              tb.margin_start, tb.tau, tb.margin, earth.equatorial_radius, earth.flattening, prune, out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)

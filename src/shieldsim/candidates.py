@@ -1,0 +1,192 @@
+"""Candidate intercept samples: which samples of a threat flight a battery's interceptor could
+use, found without testing every sample.
+
+`engagement.engage` (fast path) asks of every sample of every flight whether it lies in the
+interceptor's altitude band and ground range and within a distance the interceptor can cover
+(the candidate tests of `engagement._engage_pair_tabled`). Most samples of most flights fail
+one of these tests by far: a sample far outside the range is followed by samples that cannot be
+inside it either, because a flight moves a bounded distance from one sample to the next.
+`_scan_candidates` uses that to skip samples (and to skip re-testing samples proved to pass),
+and tests the others exactly as before, so it finds the same candidates (tests compare it with
+the every-sample scan). The tests themselves use proved brackets (ground range from the
+geocentric angle, geodetic height from the radius along the ray) so that Vincenty's formula and
+the geodetic conversion run only near the limits.
+
+Layout exception (`_scan_candidates`): 23 parameters: one flight's samples and figures
+(`_flight_steps`), the battery's site, figures and arrival table, the Earth's constants and
+scratch space, passed in one order by `engagement._engage_kernel_tabled` alone.
+"""
+
+from __future__ import annotations
+
+import math
+
+from numba import njit
+
+from .arrival_table import MAX_FLIGHT_S, lookup
+from .earth import geodetic_height_one
+from .interceptor import MIN_COAST, P_BO_ALT, P_BURN, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED, _ground_range
+
+GEOCENTRIC_TILT = 0.0035
+"""Bound (rad) on the difference between a point's geocentric latitude and the geodetic latitude
+of its ground point at any height >= 0 (at most ~0.00336 rad, f (1 + f) on WGS84)."""
+
+
+@njit(cache=True)
+def _range_bracket(site, p, rs, rp, a_eq, b_pol):
+    """Bounds (m) on the ground range `interceptor._ground_range` between the site and sample p
+    from their geocentric angle psi: the ground points' angle lies within psi +- 2
+    `GEOCENTRIC_TILT`; the geodesic between them is at least b times that angle (its radial
+    projection onto the sphere of radius b inside the ellipsoid is no longer) and at most the
+    plane section's arc (radius at most a, slope at most a - b)."""
+    c = (site[0] * p[0] + site[1] * p[1] + site[2] * p[2]) / (rs * rp)
+    psi = math.acos(min(1.0, max(-1.0, c)))
+    lo = max(psi - 2.0 * GEOCENTRIC_TILT, 0.0)
+    hi = psi + 2.0 * GEOCENTRIC_TILT
+    return b_pol * lo, hi * math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)
+
+
+SKIP_SLACK_M = 0.01
+"""Allowance (m) for rounding in the skip bounds of `_scan_candidates`: a sample is skipped only
+where a test fails by more than this (the rounding of the tested quantities is below 1e-6 m)."""
+
+
+@njit(cache=True)
+def _flight_steps(pos, rp, steps):
+    """One pass over a flight's samples pos (M, 3), m: rp[k] <- |p_k| for the samples before the
+    first NaN, and steps <- the largest change from one sample to the next of the direction's
+    angle (rad; at most 2 asin(|p - q| / (2 min(|p|, |q|)))), of |p| (m) and of p (m), each
+    enlarged for rounding. Returns the number of samples before the first NaN."""
+    end = pos.shape[0]
+    d_max = 0.0
+    r_max = 0.0
+    chord = 0.0
+    for k in range(pos.shape[0]):
+        p = pos[k]
+        if math.isnan(p[0]):
+            end = k
+            break
+        rp[k] = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+        if k > 0:
+            q = pos[k - 1]
+            d = math.sqrt((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2)
+            d_max = max(d_max, d)
+            r_max = max(r_max, abs(rp[k] - rp[k - 1]))
+            chord = max(chord, d / min(rp[k], rp[k - 1]))
+    steps[0] = 2.0 * math.asin(min(1.0, 0.5 * chord)) * (1.0 + 1e-9) + 1e-12
+    steps[1] = r_max * (1.0 + 1e-9) + SKIP_SLACK_M
+    steps[2] = d_max * (1.0 + 1e-9) + SKIP_SLACK_M
+    return end
+
+
+COS_TILT = math.cos(GEOCENTRIC_TILT)
+
+
+@njit(cache=True)
+def _height_bracket(p, rp, a_eq, b_pol):
+    """Bounds (m) on the geodetic height of p (ECEF m, |p| = ``rp``) over the ellipsoid of
+    semi-axes a = ``a_eq``, b = ``b_pol``, a few metres apart: with q the ellipsoid's point on
+    the ray to p and hb = |p| - |q| > 0, the height (p's distance to the ellipsoid) is at most
+    |p - q| = hb and at least p's distance hb cos(delta) to the tangent plane at q (the ellipsoid
+    lies behind it), delta <= `GEOCENTRIC_TILT` the angle between the ray and the normal at q.
+    (-inf, inf) for p inside the ellipsoid."""
+    s = rp / math.sqrt((p[0] * p[0] + p[1] * p[1]) / (a_eq * a_eq) + p[2] * p[2] / (b_pol * b_pol))
+    hb = rp - s
+    if not (hb > 0.0):
+        return -math.inf, math.inf
+    return hb * COS_TILT, hb
+
+
+@njit(cache=True)
+def _next_sample(k, excess, per_step):
+    """The next sample that can pass a test which sample k failed by ``excess`` (in the units of
+    the tested quantity), when that quantity changes by at most ``per_step`` from one sample to
+    the next: samples k + j with j per_step < excess fail it too."""
+    if not (excess > 0.0 and per_step > 0.0):  # NaN-safe: no skip
+        return k + 1
+    j = excess / per_step
+    if j >= 1e9:
+        return k + 1_000_000_000
+    return k + max(1, int(j))
+
+
+@njit(cache=True)
+def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, l0, win, frame, axes, tau, margin,
+                     a_eq, flat, ellipsoid, look, cand, lam, mrg):
+    """The candidate intercept samples of one flight for one battery, the samples the first pass
+    of `_engage_pair_tabled` marks (the same tests, evaluated the same way), with the table's
+    latest launch at each: cand[:nc] <- sample indices (ascending), lam[:nc] and mrg[:nc] as
+    there (NaN and inf: the table cannot say). Returns nc. ``t`` ascending; ``l0`` finite.
+
+    Samples are skipped untested where a test failed at an earlier sample by more than the
+    tested quantity can change in between (`_next_sample`): the radial height by ``steps[1]`` a
+    sample, the geocentric angle from the site by ``steps[0]`` (angles between directions obey
+    the triangle inequality, and both bounds of the range bracket grow with that angle), and the
+    distance from the site by ``steps[2]`` while the distance test's allowance grows by
+    (vmax + Earth's turning speed) x ``dt_max`` a sample. Likewise the range and distance tests
+    are not repeated while a sample passed them by more than that change. ``rp``, ``end``, ``steps``:
+    `_flight_steps` of the flight; ``dt_max`` >= every step of ``t``."""
+    t_burn = params[P_BURN]
+    tau_lo = t_burn + MIN_COAST
+    powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]
+    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
+    w_r = omega * (rs + params[P_BO_ALT])
+    b_pol = a_eq * (1.0 - flat)
+    lo, hi, rng = params[P_MIN_ALT], params[P_MAX_ALT], params[P_RANGE]
+    grow = (vmax + w_r) * dt_max * (1.0 + 1e-9)
+    hi_slope = math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)  # of the range bracket's upper bound in the angle
+    range_ok = 0  # samples before these indices pass the range / distance tests (proved at an earlier sample)
+    dist_ok = 0
+    k = 0
+    while k < end and (t[k] < win[0] or t[k] - l0 < tau_lo):  # a prefix: t ascending
+        k += 1
+    nc = 0
+    while k < end and not (t[k] > win[1]):
+        p = pos[k]
+        h_lo = rp[k] - a_eq
+        h_hi = rp[k] - b_pol
+        if h_hi < lo:
+            k = _next_sample(k, lo - h_hi - SKIP_SLACK_M, steps[1])
+            continue
+        if h_lo > hi:
+            k = _next_sample(k, h_lo - hi - SKIP_SLACK_M, steps[1])
+            continue
+        if h_lo < lo or h_hi > hi:
+            e_lo, e_hi = _height_bracket(p, rp[k], a_eq, b_pol)
+            if e_hi < lo - SKIP_SLACK_M or e_lo > hi + SKIP_SLACK_M:
+                k += 1
+                continue
+            if not (e_lo > lo + SKIP_SLACK_M and e_hi < hi - SKIP_SLACK_M):
+                a = geodetic_height_one(p[0], p[1], p[2], a_eq, flat)[1]
+                if a < lo or a > hi:
+                    k += 1
+                    continue
+        tau_hi = t[k] - l0
+        if k >= range_ok:
+            g_lo, g_hi = _range_bracket(site, p, rs, rp[k], a_eq, b_pol)
+            if g_lo > rng:
+                k = _next_sample(k, (g_lo - rng - SKIP_SLACK_M) / b_pol, steps[0])
+                continue
+            if g_hi > rng and _ground_range(site, p, ellipsoid) > rng:
+                k += 1
+                continue
+            range_ok = _next_sample(k, (rng - g_hi - SKIP_SLACK_M) / hi_slope, steps[0])
+        if k >= dist_ok:
+            dx = p[0] - site[0]
+            dy = p[1] - site[1]
+            dz = p[2] - site[2]
+            dist = math.sqrt(dx * dx + dy * dy + dz * dz)
+            allowed = powered + vmax * (tau_hi - t_burn) + w_r * tau_hi
+            if dist > allowed:
+                k = _next_sample(k, dist - allowed - SKIP_SLACK_M, steps[2] + grow)
+                continue
+            dist_ok = _next_sample(k, allowed - dist - SKIP_SLACK_M, steps[2])
+        lam[nc] = math.nan
+        mrg[nc] = math.inf
+        if lookup(frame, axes, tau, margin, p, look) and (look[0] < math.inf or tau_hi <= MAX_FLIGHT_S):
+            lam[nc] = t[k] - look[0]  # -inf: beyond reach (the table searched flights up to MAX_FLIGHT_S)
+            mrg[nc] = look[1]
+        cand[nc] = k
+        nc += 1
+        k += 1
+    return nc

@@ -1,0 +1,60 @@
+"""candidates: the bounds the candidate scan skips samples on (the scan itself is compared with
+the every-sample scan in tests/test_engagement.py)."""
+
+import math
+
+import numpy as np
+
+from shieldsim import candidates
+from shieldsim.earth import to_ecef
+
+
+def test_flight_step_bounds_hold_between_any_two_samples():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        m = int(rng.integers(2, 40))
+        r = 6.36e6 + np.cumsum(rng.exponential(1.0, m)) * rng.choice([1e2, 1e5, 1e6])
+        d = rng.normal(size=(m, 3))
+        d[1:] = d[:1] + np.cumsum(rng.normal(size=(m - 1, 3)) * rng.choice([1e-4, 1e-2, 1.0]), axis=0)
+        pos = d / np.linalg.norm(d, axis=1, keepdims=True) * r[rng.permutation(m), None]
+        rp, steps = np.empty(m), np.empty(3)
+        assert candidates._flight_steps(pos, rp, steps) == m
+        np.testing.assert_allclose(rp, np.linalg.norm(pos, axis=1), rtol=1e-15)
+        u = pos / rp[:, None]
+        for a in range(m):
+            for b in range(a + 1, m):
+                angle = np.arccos(np.clip(u[a] @ u[b], -1, 1))
+                assert angle <= (b - a) * steps[0]
+                assert abs(rp[b] - rp[a]) <= (b - a) * steps[1]
+                assert np.linalg.norm(pos[b] - pos[a]) <= (b - a) * steps[2]
+    pos = np.array([[7e6, 0.0, 0.0], [0.0, 7e6, 0.0], [np.nan, np.nan, np.nan], [1.0, 1.0, 1.0]])
+    assert candidates._flight_steps(pos, np.empty(4), np.empty(3)) == 2
+
+
+def test_next_sample_skips_only_samples_that_cannot_pass():
+    ns = candidates._next_sample
+    assert ns(10, 5.0, 1.0) == 15  # 11..14 are within 4 steps: they fail by > 1
+    assert ns(10, 0.5, 1.0) == 11
+    assert ns(10, -1.0, 1.0) == 11
+    assert ns(10, math.nan, 1.0) == 11
+    assert ns(10, 5.0, 0.0) == 11
+
+
+def test_the_tight_height_bracket_holds_and_is_metres_wide():
+    from shieldsim.earth import WGS84, to_geodetic
+
+    rng = np.random.default_rng(6)
+    n = 20000
+    lat, lon = rng.uniform(-np.pi / 2, np.pi / 2, n), rng.uniform(-np.pi, np.pi, n)
+    h = np.concatenate([rng.uniform(0.0, 3e6, n // 2), rng.uniform(0.0, 2e5, n - n // 2)])
+    p = to_ecef(lat, lon, h, WGS84)
+    _, _, h_back = to_geodetic(p, WGS84)
+    b_pol = WGS84.equatorial_radius * (1.0 - WGS84.flattening)
+    widest = 0.0
+    for q, hq in zip(p, h_back):
+        lo, hi = candidates._height_bracket(q, np.linalg.norm(q), WGS84.equatorial_radius, b_pol)
+        assert lo - 1e-6 <= hq <= hi + 1e-6
+        widest = max(widest, (hi - lo) / max(hq, 1.0))
+    assert widest < 6.2e-6  # 1 - cos(GEOCENTRIC_TILT): under 20 m at 3,000 km
+    inside = candidates._height_bracket(np.array([1e6, 0.0, 0.0]), 1e6, WGS84.equatorial_radius, b_pol)
+    assert inside == (-np.inf, np.inf)
