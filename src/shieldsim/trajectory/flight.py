@@ -297,10 +297,10 @@ def _fly_vacuum(lat, lon, alt, speed, gamma, heading, models: Models) -> Flight:
     earth = models.earth
     out = np.empty((arrays[0].shape[0], 8))
     omega = earth.rotation_rate if models.rotation else 0.0
-    _fly_vacuum_geodetic_batch(*arrays, earth.gm, earth.equatorial_radius, earth.flattening, omega, out)
+    failed = _fly_vacuum_geodetic_batch(*arrays, earth.gm, earth.equatorial_radius, earth.flattening, omega, out)
     ground = out[:, 5]
-    redo = np.isnan(ground) & np.isfinite(out[:, 0])  # Vincenty did not converge: use pyproj
-    if redo.any():
+    if failed:  # Vincenty did not converge (nearly antipodal points): pyproj
+        redo = np.isnan(ground) & np.isfinite(out[:, 0])
         ground[redo] = surface_distance(arrays[0][redo], arrays[1][redo], out[redo, 1], out[redo, 2], earth)
     return Flight(impact_lat=out[:, 1], impact_lon=out[:, 2], flight_time=out[:, 0], apogee_alt=out[:, 3],
                   apogee_time=out[:, 4], ground_range=ground, impact_speed=out[:, 6], impact_gamma=out[:, 7],
