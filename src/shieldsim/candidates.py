@@ -12,7 +12,7 @@ the every-sample scan). The tests themselves use proved brackets (ground range f
 geocentric angle, geodetic height from the radius along the ray) so that Vincenty's formula and
 the geodetic conversion run only near the limits.
 
-Layout exception (`_scan_candidates`): 23 parameters: one flight's samples and figures
+Layout exception (`_scan_candidates`): 25 parameters: one flight's samples and figures
 (`_flight_steps`), the battery's site, figures and arrival table, the Earth's constants and
 scratch space, passed in one order by `engagement._engage_kernel_tabled` alone.
 """
@@ -23,7 +23,7 @@ import math
 
 from numba import njit
 
-from .arrival_table import MAX_FLIGHT_S, lookup
+from .arrival_table import MAX_FLIGHT_S, beyond_by_excess, lookup
 from .earth import geodetic_height_one
 from .interceptor import MIN_COAST, P_BO_ALT, P_BURN, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED, _ground_range
 
@@ -112,7 +112,7 @@ def _next_sample(k, excess, per_step):
 
 @njit(cache=True)
 def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, l0, win, frame, axes, tau, margin,
-                     a_eq, flat, ellipsoid, look, cand, lam, mrg):
+                     excess, excess_margin, a_eq, flat, ellipsoid, look, cand, lam, mrg):
     """The candidate intercept samples of one flight for one battery, the samples the first pass
     of `_engage_pair_tabled` marks (the same tests, evaluated the same way), with the table's
     latest launch at each: cand[:nc] <- sample indices (ascending), lam[:nc] and mrg[:nc] as
@@ -186,6 +186,9 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
         if lookup(frame, axes, tau, margin, p, look) and (look[0] < math.inf or tau_hi <= MAX_FLIGHT_S):
             lam[nc] = t[k] - look[0]  # -inf: beyond reach (the table searched flights up to MAX_FLIGHT_S)
             mrg[nc] = look[1]
+        elif tau_hi <= MAX_FLIGHT_S and beyond_by_excess(frame, axes, excess, excess_margin, p, look):
+            lam[nc] = -math.inf  # beyond reach at every flight time up to MAX_FLIGHT_S
+            mrg[nc] = 0.0
         cand[nc] = k
         nc += 1
         k += 1
