@@ -266,7 +266,7 @@ def _margins(tau, safety, floor, out):
                     out[i, j, k] = math.inf
 
 
-EXCESS_SCAN = 24
+EXCESS_SCAN = 12
 """Flight times `min_excess` scans (evenly over burn time + `interceptor.MIN_COAST` to
 `MAX_FLIGHT_S`) before refining the lowest by golden section."""
 
@@ -293,7 +293,7 @@ def min_excess(site, p, params, gm, omega, ellipsoid, b, v, work):
         return math.inf
     lo = tau_lo + max(at - 1, 0) * step
     hi = tau_lo + min(at + 1, EXCESS_SCAN) * step
-    return min(best, _golden_min(site, p, lo, hi, params, gm, omega, ellipsoid, b, v, work, 1e-2, False)[1])
+    return min(best, _golden_min(site, p, lo, hi, params, gm, omega, ellipsoid, b, v, work, 0.2, False)[1])
 
 
 @njit(cache=True)
@@ -305,15 +305,19 @@ def _settled_by_excess(tau, margin, i, j, k):
 
 def _excess_nodes(tau, margin) -> np.ndarray:
     """(K, 3) nodes whose `min_excess` the cells `_settled_by_excess` need: their corners and the
-    corners' neighbours along each axis (for second differences), where tau is NaN."""
-    n_az, n_h, n_psi = tau.shape
-    want = np.zeros(tau.shape, dtype=bool)
-    for i, j, k in np.argwhere(np.isinf(margin) & (margin > 0)):
-        if _settled_by_excess(tau, margin, i, j, k):
-            ii = np.arange(i - 1, i + 3) % n_az
-            want[np.ix_(ii, np.arange(max(j - 1, 0), min(j + 3, n_h)), np.arange(max(k - 1, 0), min(k + 3, n_psi)))] = True
+    corners' neighbours along each axis (for the second differences of `_excess_margins`)."""
+    unknown = margin == math.inf
+    corner = np.zeros(tau.shape, dtype=bool)
+    for dj in range(2):
+        for dk in range(2):
+            block = corner[:, dj:dj + unknown.shape[1], dk:dk + unknown.shape[2]]
+            block |= unknown | np.roll(unknown, 1, axis=0)  # azimuth periodic: cell i has nodes i and i + 1
+    want = corner | np.roll(corner, 1, axis=0) | np.roll(corner, -1, axis=0)
+    want[:, 1:] |= corner[:, :-1]
+    want[:, :-1] |= corner[:, 1:]
+    want[:, :, 1:] |= corner[:, :, :-1]
+    want[:, :, :-1] |= corner[:, :, 1:]
     return np.ascontiguousarray(np.argwhere(want).astype(np.int64))
-
 
 @njit(cache=True, parallel=True)
 def _excess_kernel(frame, axes, todo, params, gm, omega, ellipsoid, excess):
