@@ -65,6 +65,16 @@ def test_morris_screening_ranks_the_used_figures_above_an_unused_one():
     rows = {r["figure"]: r for r in ind.rows}
     assert rows["x4"]["mu_star"] == 0.0 and all(rows[n]["mu_star"] > 1.0 for n in ("x1", "x2", "x3"))
     assert ind.key == "mu_star" and ind.top(3)[-1] != "x4"
+    assert sorted(ind.top(4)) == ["x1", "x2", "x3"]  # a figure that never moves the headline is not listed
+
+
+def test_the_ensemble_table_lists_only_figures_that_move_a_headline():
+    from shieldsim.cli.ensemble_run import table
+
+    figs = [U.Figure(n, 0.0, 0.0, 1.0, source="t") for n in ("a", "b", "c")]  # only a is used
+    des = E.design(figs, 20 * 4, seed=2, method="morris")
+    line = table(E.run(functools.partial(linear, {"a": 2.0}), figs, des).as_dict()).splitlines()[-1]
+    assert line.startswith("y ") and line.endswith(" a")
 
 
 def test_the_same_seed_gives_the_same_design_and_another_seed_another():

@@ -209,6 +209,19 @@ def test_calibration_doubles_its_thrust_bracket_when_one_to_two_times_the_ideal_
     assert M._bracket(lambda s: s / 0.3 - 1.0, cat["ss-18"]) == (0.25, 0.5)
     with pytest.raises(ValueError, match="missile ss-18: no boost thrust reaches burnout_speed"):
         M._bracket(lambda s: -1.0, cat["ss-18"])
-    too_long = dataclasses.replace(cat["ss-18"], stage_burn_times=(140.0, 180.0))
+    too_slow = dataclasses.replace(cat["ss-18"], stage_burn_times=(140.0, 180.0), burnout_speed=1000.0)
     with pytest.raises(ValueError, match="missile ss-18: the boost model finds no minimum-energy burn"):
-        M.boost_profile(too_long)
+        M.boost_profile(too_slow)  # any thrust that holds a 320 s burn up gives far more than 1 km/s
+
+
+@pytest.mark.parametrize("burn_times, speed", [((140.0, 180.0), 7000.0), ((140.0, 180.0), 6800.0),
+                                               ((130.0, 170.0), 6600.0)])
+def test_long_liquid_burns_in_their_sourced_range_are_calibrated(cat, burn_times, speed):
+    """SS-18 boosts of 300-320 s (the top of its sourced range) were refused: where no burn
+    crossed the minimum-energy angle, too little thrust (the flatter burns fell back) was taken
+    for too much, so the bracket closed on that jump instead of the root."""
+    import dataclasses
+
+    m = dataclasses.replace(cat["ss-18"], stage_burn_times=burn_times, burnout_speed=speed)
+    b = M.boost(m, 0.0, 0.0, 0.0, M.nominal_kick(m), 1.0, Models(SPHERE, rotation=False, drag=True))
+    assert b.ok[0] and b.speed[0] == pytest.approx(speed, rel=1e-4)  # kick interpolated on a 0.5-degree grid

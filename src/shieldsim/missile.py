@@ -497,10 +497,14 @@ def _profile_cached(missile: Missile) -> tuple:
         res, _, _ = run_boost(missile, base * scale, 0.0, 0.0, 0.0, kicks, missile.burn_time, SPHERE, False, True)
         kick, speed = _min_energy_kick(kicks, res, SPHERE)
         found[scale] = kick
-        if not np.isfinite(speed):
-            if not np.any(res[:, 13] > 0):  # every flight falls back to the ground: far too little thrust
+        if not np.isfinite(speed):  # no burn crosses the minimum-energy angle: which side of it are we?
+            up = res[:, 13] > 0
+            if not np.any(up):  # every flight falls back to the ground: far too little thrust
                 return -1.0
-            return 1.0  # every flight goes into orbit: far too much thrust
+            # the flatter burns fell back (too little thrust) or no longer come down (too much):
+            # the fastest burn that stays up says which
+            fastest = np.linalg.norm(res[up, 4:7], axis=1).max()
+            return 1.0 if fastest > missile.burnout_speed else -1.0
         return speed / missile.burnout_speed - 1.0
 
     lo, hi = _bracket(excess, missile)

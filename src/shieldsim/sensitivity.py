@@ -63,8 +63,9 @@ class Indices:
         return sorted(self.rows, key=lambda r: -(r[self.key] if math.isfinite(r[self.key]) else -1.0))
 
     def top(self, n: int = 3) -> list[str]:
-        """The ``n`` most influential figures."""
-        return [r["figure"] for r in self.ranked()[:n]]
+        """The ``n`` most influential figures, among those whose ranking index is above zero (a
+        figure that never moved the headline is not "influential", whatever its rank)."""
+        return [r["figure"] for r in self.ranked() if r[self.key] > 0.0][:n]
 
     def as_dict(self) -> dict:
         """JSON-ready: method, ranking key, confidence level, rows (most influential first), note."""

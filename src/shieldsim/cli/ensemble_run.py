@@ -166,7 +166,8 @@ def table(summary: dict) -> str:
                         " that finished, sensitivity not computed")
     for name, h in summary["headlines"].items():
         sens = h["sensitivity"]
-        top = ", ".join(r["figure"] for r in sens["indices"][:3]) if sens["indices"] else \
+        moving = [r["figure"] for r in sens["indices"] if (r.get(sens["ranked_by"]) or 0.0) > 0.0][:3]
+        top = ", ".join(moving) if moving else "(no figure moves it)" if sens["indices"] else \
             ("(percentiles only)" if sens["method"] == "none" else
              "(not computed: members failed)" if summary.get("failed_members") else "(no indices)")
         if "probability" in h:

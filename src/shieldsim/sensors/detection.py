@@ -10,7 +10,8 @@ import numpy as np
 
 from .devices import Network, Radar
 from .geometry import _radar_params
-from .kernels import _boost_sight, _radar_batch
+from .kernels import _boost_sight
+from .sweep import _radar_batch
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _first_feasible(start, end, ready, delay):
     return np.fmin.reduce(cand, axis=-1, initial=np.nan) if cand.shape[-1] else np.full(ready.shape, np.nan)
 
 
-def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline:
+def detect(trajectories, sensors_or_network, max_intervals: int = 8, skip: bool = True) -> Timeline:
     """Detection and track timeline of N threat flights in a set of sensors.
 
     Args:
@@ -96,6 +97,8 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
         sensors_or_network: a `Network`, or a list of `Radar` / `LaunchDetector` taken as one
             system sharing its reports instantly (a network with zero latency).
         max_intervals: coverage intervals stored per threat and sensor (K).
+        skip: pass over the samples whose coverage status is proved unchanged (`sweep`); False
+            tests every sample (the same timeline, slower: the reference for tests and benchmarks).
 
     Returns:
         A `Timeline` (seconds after each threat's launch, NaN = never). See the package
@@ -111,7 +114,7 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8) -> Timeline
     cov = _Coverage.empty(n, len(sensors), int(max_intervals))
     rcs, body_rcs, separation = phase_rcs(trajectories)
     is_radar = np.array([isinstance(s, Radar) for s in sensors], dtype=bool)
-    own_track, cued_delay = _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov)
+    own_track, cued_delay = _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov, skip)
     _launch_sight(trajectories, sensors, is_radar, cov)
     track = _cued_tracks(net, sensors, is_radar, own_track, cued_delay, cov)
     return _timeline(net, sensors, is_radar, own_track, track, separation, cov)
@@ -144,8 +147,8 @@ class _Coverage:
                    np.full((n, s_count), np.nan), np.full((n, s_count), np.nan))
 
 
-def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov: _Coverage):
-    """Fill ``cov`` for the radars (compiled `kernels._radar_batch`); returns each sensor's
+def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov: _Coverage, skip: bool = True):
+    """Fill ``cov`` for the radars (compiled `sweep._radar_batch`); returns each sensor's
     track from its own search ((N, S), NaN for launch detectors) and its cued track delay (S,)."""
     earth = trajectories.models.earth
     n, s_count, kmax = cov.vis_start.shape
@@ -166,7 +169,7 @@ def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, 
     ndet = np.zeros((n, len(radars)), dtype=np.int64)
     params, rays = _radar_params(radars, earth)
     _radar_batch(time, pos, vel, rdet, np.ascontiguousarray(separation), params, rays, earth.equatorial_radius,
-                 earth.polar_radius, vis, det, nvis, ndet)
+                 earth.polar_radius, vis, det, nvis, ndet, bool(skip))
     if (nvis > kmax).any() or (ndet > kmax).any():
         warnings.warn(f"more than {kmax} coverage intervals for some threat and sensor; only the first "
                       f"{kmax} are kept (raise max_intervals)", RuntimeWarning, stacklevel=3)

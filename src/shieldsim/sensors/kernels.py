@@ -5,13 +5,12 @@ Packed parameters: one row of floats per radar (`geometry._radar_params`), index
 max-elevation) are blocks of `refraction.RAY_SIZE` floats at `R_RAY_MIN` and `R_RAY_MAX`, with
 their bending tables in a separate (S, 2, RAY_TABLE) array.
 
-Layout exception (`_refine`): 15 parameters (tests/test_layout.py): one sample pair (positions,
-velocities, times), the level sought, and what `_status` needs (radar row, ray tables, detection
-ranges, separation time, the Earth's two radii ``ea``, ``eb``), plus scratch space. The arrays
-differ in shape, so a swap among them fails on compilation; the floats pair up as
-(``t0``, ``dt``) and (``ea``, ``eb``), written once in `_radar_batch`.
-Layout exception (`_radar_batch`): 13 parameters: the flights' arrays, the packed radar rows and
-ray tables, the Earth's two radii and the four output arrays.
+Layout exception (`_refine`): 16 parameters (tests/test_layout.py): one sample pair (positions,
+velocities, times), the level sought, and what `_status_known` needs (radar row, ray tables,
+detection ranges, separation time, the Earth's two radii ``ea``, ``eb``, the known answers),
+plus scratch space. The arrays differ in shape or type, so a swap among them fails on
+compilation; the floats pair up as (``t0``, ``dt``) and (``ea``, ``eb``), written once in
+`sweep._radar_batch`.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..earth import radial_height_one
-from .refraction import RAY_ON, RAY_SIZE, _grazing_elevation, _ray_theta, _ray_theta_direct, _table_bend
+from .refraction import RAY_ON, RAY_SIZE, _grazing_elevation, _ray_theta_at, _ray_theta_direct, _table_bend_at
 
 
 _REFINE_ITER = 20
@@ -97,6 +96,13 @@ def _in_elevation(p, row, rays, ea, eb):
     ``max_elevation``; below the antenna's height the effective-Earth test with the factor k of
     the profile's gradient at the antenna (short, low paths)."""
     theta, h = _polar(p, row, ea, eb)
+    return _in_sight(theta, h, row, rays)
+
+
+@njit(cache=True)
+def _in_sight(theta, h, row, rays):
+    """`_in_elevation` of a point given by its central angle theta (rad) from the radar's zenith
+    and its height h (m) above the model surface (`_polar`)."""
     rloc = row[R_RLOC]
     ant = row[R_ANT]
     if row[R_MODEL] != 0.0 or h < ant:
@@ -105,11 +111,11 @@ def _in_elevation(p, row, rays, ea, eb):
     r = rloc + h
     n0 = row[R_N0]
     hs = row[R_HS]
-    lo = row[R_RAY_MIN:R_RAY_MIN + RAY_SIZE]
-    if not theta <= _ray_theta(r, lo, _table_bend(r, lo, rays[0]), rloc, n0, hs):
+    if not theta <= _ray_theta_at(r, row, R_RAY_MIN, _table_bend_at(r, row, R_RAY_MIN, rays[0]), rloc, n0, hs):
         return False
-    hi = row[R_RAY_MAX:R_RAY_MAX + RAY_SIZE]
-    if hi[RAY_ON] != 0.0 and theta < _ray_theta(r, hi, _table_bend(r, hi, rays[1]), rloc, n0, hs):
+    if row[R_RAY_MAX + RAY_ON] != 0.0 and theta < _ray_theta_at(r, row, R_RAY_MAX,
+                                                                 _table_bend_at(r, row, R_RAY_MAX, rays[1]), rloc,
+                                                                 n0, hs):
         return False
     return True
 
@@ -119,19 +125,27 @@ def _status(p, t, row, rays, rdet, separation, ea, eb):
     """0: outside coverage, 1: inside coverage but beyond detection range, 2: detectable, for a
     point p at time t (s after launch); rdet = (range against the body before ``separation``,
     range against the warehead from then on) (m). Cheap tests first: range, azimuth, elevation."""
+    return _status_parts(p, t, row, rays, rdet, separation, ea, eb)[0]
+
+
+@njit(cache=True)
+def _status_parts(p, t, row, rays, rdet, separation, ea, eb):
+    """`_status` of p and what it computed on the way: (status, slant range (m), central angle
+    theta (rad), height h (m)); theta and h are NaN when the elevation was not tested."""
     rng, az = _range_az(p, row)
     if rng > row[R_MAX_RANGE]:
-        return 0
+        return 0, rng, math.nan, math.nan
     if row[R_FIXED] != 0.0:
         d = az - row[R_BORE]
         d = (d + math.pi) % (2.0 * math.pi) - math.pi
         if abs(d) > row[R_HALF]:
-            return 0
-    if not _in_elevation(p, row, rays, ea, eb):
-        return 0
+            return 0, rng, math.nan, math.nan
+    theta, h = _polar(p, row, ea, eb)
+    if not _in_sight(theta, h, row, rays):
+        return 0, rng, theta, h
     if rng > (rdet[0] if t < separation else rdet[1]):
-        return 1
-    return 2
+        return 1, rng, theta, h
+    return 2, rng, theta, h
 
 
 @njit(cache=True)
@@ -149,15 +163,45 @@ def _hermite(p0, v0, p1, v1, dt, s, out):
 
 
 @njit(cache=True)
-def _refine(p0, v0, p1, v1, t0, dt, level, was_in, row, rays, rdet, separation, ea, eb, tmp):
+def _status_known(p, t, row, rays, rdet, separation, ea, eb, known):
+    """`_status` of p with the answers of some coverage tests known in advance (proved for a
+    whole neighbourhood of p): known[0], [1], [2] for the instrumented range, the field of
+    regard and the elevation test, 1.0 = passes, 0.0 = fails, -1.0 = evaluate it. The tests evaluated
+    are `_status`'s own, so the result equals `_status` wherever the known answers hold."""
+    if known[0] == 0 or known[1] == 0 or known[2] == 0:
+        return 0
+    if known[0] < 0 or (known[1] < 0 and row[R_FIXED] != 0.0):
+        rng, az = _range_az(p, row)
+        if known[0] < 0 and rng > row[R_MAX_RANGE]:
+            return 0
+        if known[1] < 0 and row[R_FIXED] != 0.0:
+            d = az - row[R_BORE]
+            d = (d + math.pi) % (2.0 * math.pi) - math.pi
+            if abs(d) > row[R_HALF]:
+                return 0
+    else:
+        dx = p[0] - row[R_SITE]
+        dy = p[1] - row[R_SITE + 1]
+        dz = p[2] - row[R_SITE + 2]
+        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+    if known[2] < 0 and not _in_elevation(p, row, rays, ea, eb):
+        return 0
+    if rng > (rdet[0] if t < separation else rdet[1]):
+        return 1
+    return 2
+
+
+@njit(cache=True)
+def _refine(p0, v0, p1, v1, t0, dt, level, was_in, row, rays, rdet, separation, ea, eb, tmp, known):
     """Time where (status >= level) flips between samples t0 and t0 + dt. Returns the first
-    time inside when entering, the last time inside when leaving."""
+    time inside when entering, the last time inside when leaving. ``known``: answers of coverage
+    tests that hold on the whole step (`_status_known`; all -1 to evaluate every test)."""
     lo = 0.0
     hi = 1.0
     for _ in range(_REFINE_ITER):
         mid = 0.5 * (lo + hi)
         _hermite(p0, v0, p1, v1, dt, mid, tmp)
-        inside = _status(tmp, t0 + dt * mid, row, rays, rdet, separation, ea, eb) >= level
+        inside = _status_known(tmp, t0 + dt * mid, row, rays, rdet, separation, ea, eb, known) >= level
         if inside == was_in:
             lo = mid
         else:
@@ -176,72 +220,6 @@ def _interval_edge(intervals, count, j, entering, t):
         intervals[c, 0 if entering else 1] = t
     if not entering:
         count[j] = c + 1
-
-
-@njit(cache=True, parallel=True)
-def _radar_batch(time, pos, vel, rdet, separation, params, rays, ea, eb, vis, det, nvis, ndet):
-    """Coverage intervals of N sampled flights in S radars.
-
-    rdet: (N, S, 2) detection ranges against the body (before ``separation`` (N,) s) and the
-    warhead (m); params: (S, N_RADAR) packed radar rows (R_* names); rays: (S, 2, RAY_TABLE).
-    vis, det: (N, S, K, 2) start/end of intervals with status >= 1 / >= 2 (NaN-filled on input);
-    nvis, ndet: (N, S) number of intervals found (may exceed K; only K are stored)."""
-    n_thr = pos.shape[0]
-    n_smp = pos.shape[1]
-    n_sen = params.shape[0]
-    dt_max = 0.0
-    for m in range(1, time.shape[0]):
-        dt_max = max(dt_max, time[m] - time[m - 1])
-    for i in prange(n_thr):
-        tmp = np.empty(3)
-        # bound on the distance flown per sample step (speed margin for between-sample peaks),
-        # used to skip samples that cannot be back inside a radar's instrumented range
-        vmax = 0.0
-        for m in range(n_smp):
-            if math.isnan(vel[i, m, 0]):
-                break
-            vmax = max(vmax, math.sqrt(vel[i, m, 0] ** 2 + vel[i, m, 1] ** 2 + vel[i, m, 2] ** 2))
-        reach = (1.2 * vmax + 200.0) * dt_max
-        for j in range(n_sen):
-            row = params[j]
-            prev = 0
-            last_m = -1
-            skip_to = 0
-            for m in range(n_smp):
-                if m < skip_to:
-                    continue
-                if math.isnan(pos[i, m, 0]):
-                    break
-                st = _status(pos[i, m], time[m], row, rays[j], rdet[i, j], separation[i], ea, eb)
-                if st == 0 and prev == 0:
-                    rng, _ = _range_az(pos[i, m], row)
-                    excess = rng - row[R_MAX_RANGE]
-                    if excess > reach:
-                        skip_to = m + int(excess / reach)
-                if st != prev:
-                    for level in (1, 2):
-                        was_in = prev >= level
-                        now_in = st >= level
-                        if was_in == now_in:
-                            continue
-                        if m == 0:
-                            tb = time[0]
-                        else:
-                            tb = _refine(pos[i, m - 1], vel[i, m - 1], pos[i, m], vel[i, m], time[m - 1],
-                                         time[m] - time[m - 1], level, was_in, row, rays[j], rdet[i, j],
-                                         separation[i], ea, eb, tmp)
-                        if level == 1:
-                            _interval_edge(vis[i, j], nvis[i], j, now_in, tb)
-                        else:
-                            _interval_edge(det[i, j], ndet[i], j, now_in, tb)
-                    prev = st
-                last_m = m
-            # still inside at the last finite sample (impact or end of the grid)
-            if last_m >= 0:
-                if prev >= 1:
-                    _interval_edge(vis[i, j], nvis[i], j, False, time[last_m])
-                if prev >= 2:
-                    _interval_edge(det[i, j], ndet[i], j, False, time[last_m])
 
 
 @njit(cache=True, parallel=True)

@@ -120,21 +120,34 @@ def _ray_table(ray, rs, n0, hs, table):
 def _ray_theta(r, ray, bend, rs, n0, hs):
     """Central angle (rad) from the antenna at which a ray reaches radius r (m) on its rising
     branch, given the bending ``bend`` (rad) accumulated up to r; NaN below its lowest radius."""
-    r_low = ray[RAY_R_LOW]
+    return _ray_theta_at(r, ray, 0, bend, rs, n0, hs)
+
+
+@njit(cache=True)
+def _ray_theta_at(r, block, at, bend, rs, n0, hs):
+    """`_ray_theta` of the ray stored at offset ``at`` of ``block`` (a radar row holds its
+    limiting rays; reading them in place spares the kernels an array view per call)."""
+    r_low = block[at + RAY_R_LOW]
     if r < r_low:
         return math.nan
-    c = ray[RAY_C]
+    c = block[at + RAY_C]
     q = _refractivity(r, rs, n0, hs)
     u = r * (1.0 + q)
-    du = (r - r_low) + r * q - r_low * _refractivity(r_low, rs, n0, hs) + ray[RAY_GAP]
+    du = (r - r_low) + r * q - r_low * _refractivity(r_low, rs, n0, hs) + block[at + RAY_GAP]
     geo = math.atan2(math.sqrt(max(du, 0.0) * (u + c)), c)  # acos(c / u) without cancellation
-    return ray[RAY_OFFSET] + geo + bend
+    return block[at + RAY_OFFSET] + geo + bend
 
 
 @njit(cache=True)
 def _table_bend(r, ray, table):
     """Bending (rad) of a tabulated ray up to radius r >= its lowest radius (linear in x)."""
-    f = math.sqrt(max(r - ray[RAY_R_LOW], 0.0)) / ray[RAY_XSTEP]
+    return _table_bend_at(r, ray, 0, table)
+
+
+@njit(cache=True)
+def _table_bend_at(r, block, at, table):
+    """`_table_bend` of the ray stored at offset ``at`` of ``block``."""
+    f = math.sqrt(max(r - block[at + RAY_R_LOW], 0.0)) / block[at + RAY_XSTEP]
     n_tab = table.shape[0]
     if f >= n_tab - 1:
         return table[n_tab - 1]

@@ -1,0 +1,360 @@
+"""The coverage sweep: each sampled flight walked through each radar's coverage, skipping the
+runs of samples whose status is proved unchanged.
+
+`_radar_batch` gives the same intervals as testing every sample with `kernels._status` (and
+``skip=False`` does exactly that): a sample is passed over only when a bound proves that its
+status equals the status of the sample examined before it.
+
+The bound. The k-th sample after p lies within the summed chords between p and it (the
+triangle inequality on the samples themselves; nothing is assumed about the flight between
+samples), so a margin of d metres proves every following sample up to where the chords sum to d
+(`_reach`). Each test of the status has a margin, a distance p may move without changing its answer:
+
+* instrumented range and detection range: |slant range - limit| (the range is 1-Lipschitz);
+* field of regard of a fixed face: the distance of p's horizontal projection (a 1-Lipschitz map)
+  from the two vertical half-planes bounding the azimuth sector (`_fov_margin`);
+* elevation: a move of length d changes the central angle theta from the radar's zenith by at
+  most d / (|q| - d) (q = p - the local sphere's centre) and the height above the model surface
+  by at most L d, L = 1 + a (a^2 - b^2) / (b^2 (|p| - d)) (the surface radius changes by at
+  most a (a^2 - b^2) / b^2 per unit sine of latitude). The sight test is monotone in both (the
+  limiting rays' central angle grows with radius: no ducting in the exponential profile; the
+  effective-Earth elevation falls with theta and grows with height above the antenna), so it
+  holds on the whole box of (theta, h) when it holds at the box's worst corner
+  (`_sight_held`). Below the antenna's height nothing is proved.
+
+A run ends, too, at the sample where the threat separates (the detection range changes).
+`SLACK_M` and `SLACK_RAD` are kept from every margin for the rounding of the computed tests.
+
+Between two samples whose status differs, `kernels._refine` bisects on the cubic Hermite
+interpolant; the interpolant stays within |p1 - p0| + 4/27 dt (|v0| + |v1|) of p0, so the tests
+whose answer is proved on that ball are not evaluated at the bisection points (`_known_on_ball`).
+
+Layout exception (`_radar_batch`): 14 parameters: the flights' arrays, the packed radar rows and
+ray tables, the Earth's two radii, the four output arrays and the skip switch.
+Layout exception (`_walk`): 15 parameters: one flight (its samples, velocities, time grid, number
+of finite samples, separation time), one radar (row, ray tables, detection
+ranges), the Earth's radii, scratch, the three outputs' rows and the skip switch.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .kernels import (
+    R_BORE,
+    R_CENTRE,
+    R_EAST,
+    R_EL_MAX,
+    R_EL_MIN,
+    R_FIXED,
+    R_HALF,
+    R_K,
+    R_MAX_RANGE,
+    R_MODEL,
+    R_N0,
+    R_NORTH,
+    R_HS,
+    R_RAY_MAX,
+    R_RAY_MIN,
+    R_RLOC,
+    R_ANT,
+    R_SITE,
+    _in_sight,
+    _interval_edge,
+    _polar,
+    _range_az,
+    _refine,
+    _status,
+)
+from .refraction import RAY_ON, _ray_theta_at, _table_bend_at
+
+
+SLACK_M = 1.0
+"""Metres kept from every distance margin (the computed ranges and projections round to ~1e-8 m)."""
+SLACK_RAD = 1e-7
+"""Radians kept from every angle margin (acos near the zenith rounds to ~2e-8 rad)."""
+_TRIALS = 3
+"""Distances tried for the elevation test: a first guess (`_sight_margin`), then / 4, / 16."""
+
+
+@njit(cache=True)
+def _fov_margin(p, row):
+    """(inside, margin): whether p is inside a fixed face's azimuth sector and how far (m) it may
+    move without crossing the sector's edges (distance of its horizontal projection from them)."""
+    dx = p[0] - row[R_SITE]
+    dy = p[1] - row[R_SITE + 1]
+    dz = p[2] - row[R_SITE + 2]
+    e = dx * row[R_EAST] + dy * row[R_EAST + 1] + dz * row[R_EAST + 2]
+    n = dx * row[R_NORTH] + dy * row[R_NORTH + 1] + dz * row[R_NORTH + 2]
+    rho = math.sqrt(e * e + n * n)
+    d = math.atan2(e, n) - row[R_BORE]
+    d = (d + math.pi) % (2.0 * math.pi) - math.pi
+    inside = not abs(d) > row[R_HALF]
+    a = abs(abs(d) - row[R_HALF]) - SLACK_RAD
+    if a <= 0.0:
+        return inside, 0.0
+    return inside, rho * math.sin(min(a, 0.5 * math.pi)) - SLACK_M
+
+
+@njit(cache=True)
+def _theta_h_moves(p, row, d, ea, eb):
+    """(dtheta, dh): bounds on the change of central angle (rad) and height (m) of p over a move
+    of length d (m); (-1, -1) when the bound does not apply (d too large for p's radii)."""
+    qx = p[0] - row[R_CENTRE]
+    qy = p[1] - row[R_CENTRE + 1]
+    qz = p[2] - row[R_CENTRE + 2]
+    qn = math.sqrt(qx * qx + qy * qy + qz * qz)
+    pn = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+    if d >= 0.5 * qn or d >= pn - 0.5 * eb:
+        return -1.0, -1.0
+    lip = 1.0 + ea * (ea * ea - eb * eb) / (eb * eb * (pn - d))
+    return d / (qn - d) + SLACK_RAD, lip * d * (1.0 + 1e-12) + SLACK_M
+
+
+@njit(cache=True)
+def _ray_limit(r, row, rays, which):
+    """Central angle (rad) at which the radar's lower (which 0) or upper (1) limiting ray reaches
+    radius r (m), exactly as `kernels._in_sight` computes it."""
+    at = R_RAY_MIN if which == 0 else R_RAY_MAX
+    return _ray_theta_at(r, row, at, _table_bend_at(r, row, at, rays[which]), row[R_RLOC], row[R_N0], row[R_HS])
+
+
+@njit(cache=True)
+def _straight_elevation(theta, h, row):
+    """Elevation (rad) of (theta, h) in the radar's effective-Earth picture, before the test of
+    the Earth blocking the ray (`kernels._effective_elevation` without it)."""
+    k = row[R_K]
+    ke = k * row[R_RLOC]
+    th = theta / k
+    return math.atan2((ke + h) * math.cos(th) - (ke + row[R_ANT]), (ke + h) * math.sin(th))
+
+
+@njit(cache=True)
+def _effective_held(lo_th, hi_th, h_lo, h_hi, row, inside):
+    """Whether the effective-Earth elevation test answers ``inside`` on the box [lo_th, hi_th] x
+    [h_lo, h_hi]. The straight elevation grows with the radius R = k rloc + h and, where
+    R > R0 cos(theta / k) (R0 the antenna's), falls with theta; a blocked ray only lowers it
+    (-pi), and no ray with a positive elevation is blocked."""
+    k = row[R_K]
+    ke = k * row[R_RLOC]
+    if hi_th / k >= math.pi or ke + h_lo <= (ke + row[R_ANT]) * math.cos(lo_th / k) * (1.0 + 1e-12):
+        return False
+    if inside:
+        low = _straight_elevation(hi_th, h_lo, row)
+        high = _straight_elevation(lo_th, h_hi, row)
+        return low >= row[R_EL_MIN] + SLACK_RAD and low >= SLACK_RAD and high <= row[R_EL_MAX] - SLACK_RAD
+    if _straight_elevation(lo_th, h_hi, row) < row[R_EL_MIN] - SLACK_RAD:
+        return True
+    low = _straight_elevation(hi_th, h_lo, row)
+    return low > row[R_EL_MAX] + SLACK_RAD and low > SLACK_RAD
+
+
+@njit(cache=True)
+def _sight_held(theta, h, dth, dh, row, rays, inside):
+    """Whether the sight test (`kernels._in_sight`) answers ``inside`` for every point whose
+    central angle is within dth (rad) of theta and height within dh (m) of h. Proved on the box's
+    corners by monotonicity; False when nothing is proved. "atmosphere": points below the
+    antenna's height take the effective-Earth test, the others the limiting rays, whose central
+    angle grows with radius."""
+    if not dth >= 0.0:
+        return False
+    lo_th = max(theta - dth, 0.0)
+    hi_th = theta + dth
+    h_lo = h - dh
+    h_hi = h + dh
+    if row[R_MODEL] != 0.0:
+        return _effective_held(lo_th, hi_th, h_lo, h_hi, row, inside)
+    ant = row[R_ANT]
+    if h_lo < ant:
+        if inside or not _effective_held(lo_th, hi_th, h_lo, min(h_hi, ant), row, False):
+            return False
+        if h_hi < ant:
+            return True
+        h_lo = ant
+    rloc = row[R_RLOC]
+    upper_on = row[R_RAY_MAX + RAY_ON] != 0.0
+    if inside:  # below the lower ray's angle at the lowest radius, above the upper's at the highest
+        if not hi_th <= _ray_limit(rloc + h_lo, row, rays, 0):
+            return False
+        return not upper_on or lo_th >= _ray_limit(rloc + h_hi, row, rays, 1)
+    if lo_th > _ray_limit(rloc + h_hi, row, rays, 0):
+        return True
+    return upper_on and hi_th < _ray_limit(rloc + h_lo, row, rays, 1)
+
+
+@njit(cache=True)
+def _sight_margin(theta, h, rng, row, rays):
+    """A rough distance (m) p may move before its sight answer changes: the angle to the nearest
+    limit (lower/upper ray, or elevation limits) times a lever arm. Only a first guess for
+    `_elevation_radius`, which proves it or not."""
+    if row[R_MODEL] != 0.0 or h < row[R_ANT]:
+        el = _straight_elevation(theta, h, row)
+        return min(abs(el - row[R_EL_MIN]), abs(row[R_EL_MAX] - el)) * rng
+    r = row[R_RLOC] + h
+    g = abs(_ray_limit(r, row, rays, 0) - theta)
+    if row[R_RAY_MAX + RAY_ON] != 0.0:
+        g = min(g, abs(theta - _ray_limit(r, row, rays, 1)))
+    return g * r if g < math.inf else 0.0
+
+
+@njit(cache=True)
+def _elevation_radius(p, theta, h, rng, row, rays, inside, limit, ea, eb):
+    """A distance (m, <= limit) over which p (central angle theta, height h, range rng) keeps
+    the sight answer ``inside``, proved by `_sight_held`; 0 when none of the `_TRIALS` tried is
+    proved."""
+    d = min(limit, 0.5 * _sight_margin(theta, h, rng, row, rays))
+    for _ in range(_TRIALS):
+        if not d > SLACK_M:
+            return 0.0
+        dth, dh = _theta_h_moves(p, row, d, ea, eb)
+        if _sight_held(theta, h, dth, dh, row, rays, inside):
+            return d
+        d *= 0.25
+    return 0.0
+
+
+@njit(cache=True)
+def _known_on_ball(p0, v0, p1, v1, dt, row, rays, ea, eb, known):
+    """Fill ``known`` (`kernels._status_known`) with the coverage tests whose answer is proved
+    for every point of the cubic Hermite step from (p0, v0) to (p1, v1) (dt s)."""
+    chord = math.sqrt((p1[0] - p0[0]) ** 2 + (p1[1] - p0[1]) ** 2 + (p1[2] - p0[2]) ** 2)
+    speeds = math.sqrt(v0[0] ** 2 + v0[1] ** 2 + v0[2] ** 2) + math.sqrt(v1[0] ** 2 + v1[1] ** 2 + v1[2] ** 2)
+    ball = chord + 4.0 / 27.0 * dt * speeds
+    rng, _ = _range_az(p0, row)
+    known[0] = -1.0
+    if abs(rng - row[R_MAX_RANGE]) - SLACK_M > ball:
+        known[0] = 1.0 if rng <= row[R_MAX_RANGE] else 0.0
+    known[1] = -1.0
+    if row[R_FIXED] != 0.0:
+        inside, margin = _fov_margin(p0, row)
+        if margin > ball:
+            known[1] = 1.0 if inside else 0.0
+    known[2] = -1.0
+    theta, h = _polar(p0, row, ea, eb)
+    inside = _in_sight(theta, h, row, rays)
+    dth, dh = _theta_h_moves(p0, row, ball, ea, eb)
+    if _sight_held(theta, h, dth, dh, row, rays, inside):
+        known[2] = 1.0 if inside else 0.0
+
+
+@njit(cache=True)
+def _walk(time, pos, vel, n_fin, chord, separation, row, rays, rdet, ea, eb, work, vis, det, counts, skip):
+    """Coverage intervals of one flight (pos, vel: (M, 3); samples before n_fin finite, at most
+    ``chord`` m apart; the warhead separates at ``separation`` s) in one radar: vis, det (K, 2)
+    and their numbers counts (2,) (`kernels._interval_edge`). work: (9,) scratch.
+
+    With ``skip``, each sample's status is the one `kernels._status` gives, computed from the
+    same tests (range, field of regard, sight, detection range), except that the sight test's
+    answer is taken from the last ball on which it was proved (centre ``anchor``, radius
+    ``radius``) when the sample lies inside it; then ``room`` (m), how far the sample may move
+    keeping its status, passes over the next room / chord samples."""
+    tmp = work[:3]
+    known = work[3:6]
+    anchor = work[6:9]
+    m_sep = 0
+    while m_sep < n_fin and time[m_sep] < separation:
+        m_sep += 1
+    known[0] = known[1] = known[2] = -1.0
+    radius = 0.0
+    sight = False
+    prev = 0
+    m = 0
+    while m < n_fin:
+        p = pos[m]
+        room = 0.0
+        if not skip:
+            st = _status(p, time[m], row, rays, rdet, separation, ea, eb)
+        else:
+            dx = p[0] - row[R_SITE]
+            dy = p[1] - row[R_SITE + 1]
+            dz = p[2] - row[R_SITE + 2]
+            rng = math.sqrt(dx * dx + dy * dy + dz * dz)  # as `kernels._range_az`
+            st = -1
+            room = abs(rng - row[R_MAX_RANGE]) - SLACK_M
+            if rng > row[R_MAX_RANGE]:
+                st = 0
+            elif row[R_FIXED] != 0.0:
+                inside, margin = _fov_margin(p, row)
+                if not inside:
+                    st = 0
+                room = margin if not inside else min(room, margin)
+            if st < 0:
+                dist = math.sqrt((p[0] - anchor[0]) ** 2 + (p[1] - anchor[1]) ** 2 + (p[2] - anchor[2]) ** 2)
+                if not dist < radius:
+                    theta, h = _polar(p, row, ea, eb)
+                    sight = _in_sight(theta, h, row, rays)
+                    radius = _elevation_radius(p, theta, h, rng, row, rays, sight, math.inf, ea, eb)
+                    anchor[0], anchor[1], anchor[2] = p[0], p[1], p[2]
+                    dist = 0.0
+                left = radius - dist - 1e-3
+                if not sight:
+                    st = 0
+                    room = left
+                else:
+                    rd = rdet[0] if time[m] < separation else rdet[1]
+                    st = 1 if rng > rd else 2
+                    room = min(room, left, abs(rng - rd) - SLACK_M)
+        if st != prev:
+            for level in (1, 2):
+                was_in = prev >= level
+                now_in = st >= level
+                if was_in == now_in:
+                    continue
+                if m == 0:
+                    tb = time[0]
+                else:
+                    if skip:
+                        _known_on_ball(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m] - time[m - 1], row, rays,
+                                       ea, eb, known)
+                    tb = _refine(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1], level,
+                                 was_in, row, rays, rdet, separation, ea, eb, tmp, known)
+                _interval_edge(vis if level == 1 else det, counts, level - 1, now_in, tb)
+            prev = st
+        cap = n_fin - 1 - m
+        if st > 0 and m < m_sep:
+            cap = min(cap, m_sep - 1 - m)
+        held = 0
+        if room > 0.0 and cap > 0:
+            held = cap if room >= cap * chord else int(room / chord)
+        m += 1 + held
+    if n_fin > 0:  # still inside at the last finite sample (impact or end of the grid)
+        if prev >= 1:
+            _interval_edge(vis, counts, 0, False, time[n_fin - 1])
+        if prev >= 2:
+            _interval_edge(det, counts, 1, False, time[n_fin - 1])
+
+
+@njit(cache=True, parallel=True)
+def _radar_batch(time, pos, vel, rdet, separation, params, rays, ea, eb, vis, det, nvis, ndet, skip):
+    """Coverage intervals of N sampled flights in S radars.
+
+    rdet: (N, S, 2) detection ranges against the body (before ``separation`` (N,) s) and the
+    warhead (m); params: (S, N_RADAR) packed radar rows (R_* names); rays: (S, 2, RAY_TABLE).
+    vis, det: (N, S, K, 2) start/end of intervals with status >= 1 / >= 2 (NaN-filled on input);
+    nvis, ndet: (N, S) number of intervals found (may exceed K; only K are stored).
+    skip: pass over the samples whose status is proved unchanged (False: test every sample)."""
+    n_thr = pos.shape[0]
+    n_smp = pos.shape[1]
+    n_sen = params.shape[0]
+    work = np.empty((n_thr, 9))
+    counts = np.empty((n_thr, 2), dtype=np.int64)
+    for i in prange(n_thr):
+        n_fin = n_smp
+        chord2 = 0.0
+        for m in range(n_smp):
+            if math.isnan(pos[i, m, 0]):
+                n_fin = m
+                break
+            if m > 0:
+                chord2 = max(chord2, (pos[i, m, 0] - pos[i, m - 1, 0]) ** 2 + (pos[i, m, 1] - pos[i, m - 1, 1]) ** 2
+                             + (pos[i, m, 2] - pos[i, m - 1, 2]) ** 2)
+        chord = max(math.sqrt(chord2) * (1.0 + 1e-9), 1e-3)
+        for j in range(n_sen):
+            counts[i, 0] = counts[i, 1] = 0
+            _walk(time, pos[i], vel[i], n_fin, chord, separation[i], params[j], rays[j], rdet[i, j], ea, eb, work[i],
+                  vis[i, j], det[i, j], counts[i], skip)
+            nvis[i, j] = counts[i, 0]
+            ndet[i, j] = counts[i, 1]

@@ -1,0 +1,220 @@
+"""Tests for shieldsim.sensors.sweep: the coverage sweep that skips samples whose status is
+proved unchanged gives exactly the timeline of testing every sample, on random flights and on
+flights built to graze every limit (instrumented range, detection range, field-of-regard edges,
+the horizon, the elevation limits, the antenna height, the separation time); and the bounds the
+skip rests on hold point by point."""
+
+import math
+
+import numpy as np
+import pytest
+
+from shieldsim import sensors as S
+from shieldsim.earth import WGS84, to_ecef
+from shieldsim.sensors import sweep
+from shieldsim.sensors.geometry import _radar_params
+from shieldsim.sensors.kernels import _in_sight, _polar
+from shieldsim.trajectory import Models, Trajectory, burnout_state, fly_states
+
+d = np.radians
+MODELS = Models(WGS84, rotation=True, drag=False)
+FIELDS = ("first_detection", "sensor_track_time", "sensor_report_time", "cued", "cue_time", "cue_sensor",
+          "track_time", "track_sensor", "visible_start", "visible_end", "detect_start", "detect_end", "fire_control",
+          "separation_time", "track_on")
+
+
+def flights(n, seed, low=False) -> Trajectory:
+    """n random ballistic flights from the Middle East towards Europe, 2 s samples; ``low``
+    starts them near the ground (samples below masts). Half separate mid-flight from a 5 m^2
+    body."""
+    rng = np.random.default_rng(seed)
+    lat, lon = d(rng.uniform(30, 38, n)), d(rng.uniform(40, 52, n))
+    alt = rng.uniform(300.0, 3000.0, n) if low else rng.uniform(50e3, 200e3, n)
+    r0, v0 = burnout_state(lat, lon, alt, rng.uniform(2000, 5000, n), d(rng.uniform(20, 60, n)),
+                           d(rng.uniform(270, 340, n)), WGS84)
+    f = fly_states(r0, v0, MODELS, sample_step=2.0, max_time=1400.0)
+    z = np.zeros(n)
+    return Trajectory(time=f.sample_time, position=f.position, velocity=f.velocity, launch_time=z, burnout_time=z,
+                      impact_time=f.flight_time, apogee_time=f.apogee_time, launch_lat=lat, launch_lon=lon,
+                      impact_lat=f.impact_lat, impact_lon=f.impact_lon, apogee_alt=f.apogee_alt,
+                      ground_range=f.ground_range, rcs=rng.uniform(0.01, 0.5, n), beta=np.full(n, np.inf),
+                      models=MODELS, body_rcs=np.full(n, 5.0),
+                      separation_time=np.where(np.arange(n) % 2 == 0, rng.uniform(5.0, 400.0, n), 0.0))
+
+
+def radar(name, lat, lon, height=20.0, field="full", boresight=0.0, half=d(60), el_min=d(1), el_max=d(90),
+          max_range=1000e3, ref_range=500e3, refraction="atmosphere"):
+    return S.Radar(name, lat, lon, height, field, boresight, half, el_min, el_max, max_range, ref_range, 1.0, 5.0, 3,
+                   True, refraction=refraction)
+
+
+def assert_same_timeline(traj, sensors):
+    """detect with the skip and with every sample tested agree in every field, bit for bit."""
+    net = S.Network("n", sensors, 5.0)
+    fast, every = S.detect(traj, net), S.detect(traj, net, skip=False)
+    for name in FIELDS:
+        a, b = np.asarray(getattr(fast, name)), np.asarray(getattr(every, name))
+        if a.dtype.kind == "f":
+            assert np.array_equal(a, b, equal_nan=True), name
+        else:
+            assert np.array_equal(a, b), name
+    return every
+
+
+def random_radars(rng, count, refraction):
+    out = []
+    for j in range(count):
+        fixed = j % 2 == 0
+        out.append(radar(f"r{j}", d(rng.uniform(30, 50)), d(rng.uniform(20, 50)), rng.uniform(5, 3000),
+                         "fixed" if fixed else "full", d(rng.uniform(0, 360)), d(rng.uniform(5, 120)),
+                         d(rng.uniform(-2, 3)), d(rng.choice([90.0, rng.uniform(20, 80)])),
+                         rng.uniform(300e3, 4000e3), rng.uniform(200e3, 2500e3), refraction))
+    return out
+
+
+@pytest.mark.parametrize("refraction", S.REFRACTION_MODELS)
+def test_skipping_gives_the_timeline_of_every_sample_on_random_flights_and_radars(refraction):
+    rng = np.random.default_rng(7)
+    traj = flights(120, 1)
+    low = flights(60, 2, low=True)
+    sensors = random_radars(rng, 8, refraction)
+    tl = assert_same_timeline(traj, sensors)
+    assert np.isfinite(tl.detect_start).sum() > 100  # the radars see something
+    assert_same_timeline(low, sensors)
+
+
+def _look(r, traj, i):
+    ok = np.isfinite(traj.position[i, :, 0])
+    rng_, az, el = S.look_angles(r, traj.position[i, ok], WGS84)
+    return rng_, az, el
+
+
+def _grazing_radars(traj, refraction):
+    """Radars each built so that one flight only just reaches one of its limits: one sample in
+    range, in detection range, inside a needle-thin sector, at the edge of a sector, just above
+    the elevation mask or just below the elevation ceiling."""
+    out = []
+    for i in range(6):
+        lat, lon = d(38.0 + 2 * i), d(36.0 + 1.5 * i)
+        base = radar("b", lat, lon, 30.0, max_range=5000e3, ref_range=5000e3, refraction=refraction)
+        rng_, az, el = _look(base, traj, i)
+        seen = el > -math.pi
+        closest = rng_.min()
+        out.append(radar(f"range{i}", lat, lon, 30.0, max_range=closest + 1e-4, ref_range=9e6, el_min=-d(5),
+                         refraction=refraction))
+        warhead = float(S.phase_rcs(traj)[0][i])
+        ref = (closest + 1e-4) / (warhead / 1.0) ** 0.25
+        out.append(radar(f"det{i}", lat, lon, 30.0, max_range=9e6, ref_range=ref, el_min=-d(5), refraction=refraction))
+        k = int(np.flatnonzero(seen)[len(np.flatnonzero(seen)) // 2]) if seen.any() else 0
+        out.append(radar(f"needle{i}", lat, lon, 30.0, "fixed", az[k], 1e-9, el_min=-d(5), max_range=9e6,
+                         refraction=refraction))
+        edge = float(np.max(az[seen])) if seen.any() else 0.0
+        out.append(radar(f"edge{i}", lat, lon, 30.0, "fixed", edge - d(10) + 1e-9, d(10), el_min=-d(5),
+                         max_range=9e6, refraction=refraction))
+        if seen.any():
+            top = float(np.max(el[seen]))
+            out.append(radar(f"mask{i}", lat, lon, 30.0, el_min=top - 1e-7, max_range=9e6, refraction=refraction))
+            low_el = float(np.min(el[seen & (el > 0)])) if (seen & (el > 0)).any() else top
+            out.append(radar(f"ceiling{i}", lat, lon, 30.0, el_min=-d(2), el_max=low_el + 1e-7, max_range=9e6,
+                             refraction=refraction))
+    return out
+
+
+@pytest.mark.parametrize("refraction", S.REFRACTION_MODELS)
+def test_skipping_gives_the_timeline_of_every_sample_on_flights_grazing_every_limit(refraction):
+    traj = flights(6, 3)
+    sensors = _grazing_radars(traj, refraction)
+    tl = assert_same_timeline(traj, sensors)
+    names = tl.sensor_names
+    hit = {n: np.isfinite(tl.visible_start[i, j, 0]) for j, n in enumerate(names) for i in range(6) if n.endswith(str(i))}
+    assert sum(hit.values()) >= len(hit) // 2  # most grazing radars do see their flight, briefly
+
+
+def test_skipping_gives_the_timeline_of_every_sample_below_a_mast_and_behind_the_horizon():
+    """Flights starting near the ground, radars on 2-3 km masts nearby and far beyond the horizon."""
+    traj = flights(40, 4, low=True)
+    sensors = [radar(f"mast{j}", d(33 + j), d(44 + 2 * j), 2000.0 + 300 * j, el_min=d(-1.5 + j), max_range=3000e3,
+                     refraction=m) for j, m in enumerate(S.REFRACTION_MODELS)]
+    sensors.append(radar("far", d(55), d(10), 50.0, el_min=0.0, max_range=5000e3))
+    assert_same_timeline(traj, sensors)
+
+
+# ---------------------------------------------------------------------------------------------
+# the bounds themselves
+
+
+def _points_around(rng, centre, radius, count):
+    """count points at distance <= radius of centre (half of them on the sphere itself)."""
+    u = rng.normal(size=(count, 3))
+    u /= np.linalg.norm(u, axis=1)[:, None]
+    scale = np.where(np.arange(count) % 2 == 0, 1.0, rng.uniform(0, 1, count) ** (1 / 3))
+    return centre + u * (radius * scale)[:, None] * (1 - 1e-12)
+
+
+@pytest.mark.parametrize("el_min", [0.5, -3.0])
+@pytest.mark.parametrize("refraction", S.REFRACTION_MODELS)
+def test_a_sight_answer_proved_on_a_ball_holds_at_every_point_of_the_ball(refraction, el_min):
+    """Random centres near the horizon, below and around the antenna's height and near the
+    elevation limits; wherever `_sight_held` proves a ball, 200 points in it (half on its
+    surface) answer the same."""
+    rng = np.random.default_rng(11)
+    r = radar("r", d(40), d(30), 1500.0, el_min=d(el_min), el_max=d(70), refraction=refraction)
+    params, rays = _radar_params([r], WGS84)
+    row, ray = params[0], rays[0]
+    ea, eb = WGS84.equatorial_radius, WGS84.polar_radius
+    proved = checked = 0
+    for _ in range(400):
+        ground = rng.choice([rng.uniform(0, 1500e3), rng.uniform(0, 150e3)])
+        h = rng.choice([rng.uniform(-500, 5000), rng.uniform(0, 200e3), ground ** 2 / 1.3e7 + rng.uniform(-20e3, 20e3)])
+        p = to_ecef(d(40) + ground / 6.37e6 * math.cos(rng.uniform(0, 6.3)),
+                    d(30) + ground / 4.9e6 * math.sin(rng.uniform(0, 6.3)), h, WGS84)
+        theta, hh = _polar(p, row, ea, eb)
+        inside = _in_sight(theta, hh, row, ray)
+        radius = 10 ** rng.uniform(2, 5.5)
+        dth, dh = sweep._theta_h_moves(p, row, radius, ea, eb)
+        if not sweep._sight_held(theta, hh, dth, dh, row, ray, inside):
+            continue
+        proved += 1
+        for q in _points_around(rng, p, radius, 200):
+            checked += 1
+            assert _in_sight(*_polar(q, row, ea, eb), row, ray) == inside
+    assert proved > 40 and checked > 8000
+
+
+def test_a_field_of_regard_margin_keeps_every_point_on_its_side_of_the_sector_edges():
+    rng = np.random.default_rng(12)
+    r = radar("f", d(40), d(30), 20.0, "fixed", d(100), d(35))
+    row = _radar_params([r], WGS84)[0][0]
+    site = to_ecef(d(40), d(30), 20.0, WGS84)
+    for _ in range(300):
+        p = site + rng.normal(size=3) * rng.uniform(1e3, 1e6)
+        inside, margin = sweep._fov_margin(p, row)
+        if margin <= 0:
+            continue
+        for q in _points_around(rng, p, margin, 50):
+            assert sweep._fov_margin(q, row)[0] == inside
+
+
+@pytest.mark.parametrize("el_min", [0.5, -3.0])
+@pytest.mark.parametrize("refraction", S.REFRACTION_MODELS)
+def test_a_sight_answer_proved_on_a_box_of_angle_and_height_holds_on_a_grid_of_the_box(refraction, el_min):
+    """Boxes of central angle x height around the antenna's height (where the effective-Earth
+    elevation stops being monotone in the angle close to the site), the horizon and the limits:
+    wherever `_sight_held` proves one, the sight test answers the same on a 15 x 15 grid of it."""
+    rng = np.random.default_rng(13)
+    r = radar("r", d(40), d(30), 1500.0, el_min=d(el_min), el_max=d(70), refraction=refraction)
+    params, rays = _radar_params([r], WGS84)
+    row, ray = params[0], rays[0]
+    proved = 0
+    for _ in range(3000):
+        theta = rng.choice([rng.uniform(0, 0.03), rng.uniform(0, 0.3)])
+        h = rng.choice([rng.uniform(0, 3000), rng.uniform(0, 300e3)])
+        dth, dh = theta * 10 ** rng.uniform(-3, 0), 10 ** rng.uniform(0, 4.5)
+        inside = _in_sight(theta, h, row, ray)
+        if not sweep._sight_held(theta, h, dth, dh, row, ray, inside):
+            continue
+        proved += 1
+        for t in np.linspace(max(theta - dth, 0.0), theta + dth, 15):
+            for hh in np.linspace(h - dh, h + dh, 15):
+                assert _in_sight(t, hh, row, ray) == inside, (theta, h, dth, dh, t, hh)
+    assert proved > 300
