@@ -1,7 +1,7 @@
 """Batch `trajectory.aim` throughput against aiming the same pairs one call at a time.
 
     python benchmarks/bench_aim.py [--n 10000] [--subsample 20] [--missile nodong] [--no-drag] [--max-fraction 0.8]
-                                   [--repeat 1] [--fan]
+                                   [--repeat 1] [--fan] [--compare-start]
 
 Launch points in both hemispheres, all headings, targets from 25 % to 80 % (--max-fraction) of
 the class's published range (--fan: one launch point, 33N 53E, and a fan of targets between
@@ -11,6 +11,13 @@ headings 270 and 350 deg, as the coverage study aims); WGS84, rotating Earth, dr
 `speedup_vs_per_pair_loop=<number>`, and `max_miss_m=<number>` over the batch. With --repeat k
 the batch is timed k times and the best wall time kept (the machine is shared);
 `batch_cpu_seconds` is the process CPU time of that best run (all threads).
+
+--compare-start (with --fan --no-drag, as the coverage study aims): the same batch aimed also
+with the family start turned off (`trajectory.aiming._family_newton` falls back to the start
+from solved neighbours of v0.1-0.2), best of --repeat each, in the same run: prints
+`family_cpu_s`, `neighbour_start_cpu_s`, their `family_cpu_ratio`, the Newton flights per pair
+of each (`*_newton_flights_per_pair`, the final sampled flight not counted) and each one's
+largest miss. Run with NUMBA_NUM_THREADS=1 for CPU seconds that hold on a shared machine.
 """
 
 import argparse
@@ -31,6 +38,8 @@ def main() -> None:
     ap.add_argument("--no-drag", action="store_true")
     ap.add_argument("--fan", action="store_true", help="one launch point, a fan of targets to the north-west")
     ap.add_argument("--repeat", type=int, default=1, help="time the batch this many times, keep the best")
+    ap.add_argument("--compare-start", action="store_true",
+                    help="also aim the batch without the family start (CPU seconds of both, same run)")
     ap.add_argument("--max-fraction", type=float, default=0.8,
                     help="farthest target as a fraction of the published range (westward reach is shorter)")
     args = ap.parse_args()
@@ -74,6 +83,39 @@ def main() -> None:
     print(f"speedup_vs_per_pair_loop={loop * n / batch:.1f}")
     print(f"max_miss_m={np.max(a.miss):.1f}")
     print(f"median_miss_m={np.median(a.miss):.1f}")
+    if args.compare_start:
+        compare_start(lat, lon, tlat, tlon, cls, models, max(args.repeat, 1))
+
+
+def compare_start(lat, lon, tlat, tlon, cls, models, repeat: int) -> None:
+    """CPU seconds (best of ``repeat``) and Newton flights per pair of aiming the batch with the
+    family start and with the start from solved neighbours alone, one after the other."""
+    from shieldsim.trajectory import aiming
+
+    rows = [0]
+    real_evaluate, real_min = aiming._evaluate, aiming._FAMILY_MIN
+
+    def counting(missile, acc, lat_, *a, **k):
+        rows[0] += len(lat_)
+        return real_evaluate(missile, acc, lat_, *a, **k)
+
+    aiming._evaluate = counting
+    out = {}
+    try:
+        for name, family_min in (("family", real_min), ("neighbour_start", 10 ** 12)):
+            aiming._FAMILY_MIN = family_min
+            best = float("inf")
+            for _ in range(repeat):
+                rows[0] = 0
+                c0 = time.process_time()
+                a = aim(lat, lon, tlat, tlon, cls, models, unreachable="skip")
+                best = min(best, time.process_time() - c0)
+            out[name] = (best, rows[0] / lat.size, float(np.max(a.miss)))
+    finally:
+        aiming._evaluate, aiming._FAMILY_MIN = real_evaluate, real_min
+    for name, (cpu_s, flights, miss) in out.items():
+        print(f"{name}_cpu_s={cpu_s:.2f} {name}_newton_flights_per_pair={flights:.2f} {name}_max_miss_m={miss:.1f}")
+    print(f"family_cpu_ratio={out['neighbour_start'][0] / out['family'][0]:.2f}")
 
 
 if __name__ == "__main__":

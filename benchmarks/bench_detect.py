@@ -1,8 +1,16 @@
 """Batch `sensors.detect` throughput: N threat flights against S sensors, measured in one run
-against a vectorised NumPy evaluation of the same per-sample coverage test.
+against a vectorised NumPy evaluation of the same per-sample coverage test, and against
+`detect(..., skip=False)` (every sample tested, no sample skipped: the reference the skipping
+sweep must equal).
 
     python benchmarks/bench_detect.py [--n 10000] [--sensors 10] [--step 2] [--subsample 500]
                                       [--refraction atmosphere|4/3-earth|none]
+    python benchmarks/bench_detect.py --coverage [--scenario epaa-2018] [--grid-deg 0.5]
+
+``--coverage``: the detection stage of the default coverage (`study.coverage`, all launch areas):
+every `detect` call the coverage makes is timed (CPU seconds of the process, all threads) with
+the skip and again with every sample tested, on the same flights in the same run; prints both
+sums, their ratio and whether every `Timeline` field was identical.
 
 Flights: random medium/intermediate-range arcs from the Middle East towards Europe (WGS84,
 rotating Earth, vacuum), sampled every ``--step`` seconds. Sensors: ``--sensors - 1`` radars
@@ -10,14 +18,17 @@ rotating Earth, vacuum), sampled every ``--step`` seconds. Sensors: ``--sensors 
 space-based launch detector, in a network with 5 s latency (so cueing rounds run too).
 
 Prints `detect_s`, `threat_sensor_pairs_per_s`, `samples_per_s` (threat x sensor x sample
-evaluations per second, boundary refinement and timelines included) and
+evaluations per second, boundary refinement and timelines included), `detect_every_sample_s`
+and `ratio_skip_vs_every_sample` (best of three each, same run), and
 `speedup_vs_numpy`: time per threat x sensor of a NumPy evaluation of the coverage mask alone
 (4/3-Earth elevation test; no intervals, no refinement, no tracks) divided by that of `detect`
 with the radars' ``--refraction`` model (default "atmosphere", the sensors default).
 """
 
 import argparse
+import inspect
 import time
+from dataclasses import fields
 
 import numpy as np
 
@@ -81,6 +92,59 @@ def numpy_mask(traj: Trajectory, radars: list) -> int:
     return count
 
 
+def same_timeline(a, b) -> bool:
+    """Whether two `Timeline`s agree in every field (NaN equal to NaN)."""
+    for f in fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray):
+            if not (np.array_equal(x, y, equal_nan=True) if x.dtype.kind == "f" else np.array_equal(x, y)):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def coverage_stage(scenario: str, grid_deg: float | None) -> None:
+    """CPU seconds of the coverage's detect calls, with the skip and with every sample tested."""
+    from shieldsim import scenario as scen
+    from shieldsim import study
+
+    arch = study.Architecture.from_scenario(scen.load(scenario))
+    areas = list(arch.scenario.launch_areas)
+    study.coverage(arch, areas, grid_deg=5.0)  # compile / load every kernel, fill the reach tables
+    original = S.detect
+    totals = {"skip": 0.0, "every": 0.0}
+    state = {"calls": 0, "identical": True, "pairs": 0}
+
+    has_skip = "skip" in inspect.signature(original).parameters  # False: code before the skip
+
+    def timed(traj, net, *args, **kwargs):
+        out = {}
+        order = ("skip", "every") if state["calls"] % 2 == 0 else ("every", "skip")
+        for mode in order if has_skip else ("skip",):  # alternate which goes first
+            t0 = time.process_time()
+            extra = {"skip": mode == "skip"} if has_skip else {}
+            out[mode] = original(traj, net, *args, **extra, **kwargs)
+            totals[mode] += time.process_time() - t0
+        out.setdefault("every", out["skip"])
+        state["calls"] += 1
+        state["pairs"] += len(traj) * len(net.sensors)
+        state["identical"] &= same_timeline(out["skip"], out["every"])
+        return out["skip"]
+
+    S.detect = timed
+    try:
+        study.coverage(arch, areas, grid_deg=grid_deg)
+    finally:
+        S.detect = original
+    print(f"scenario={scenario} grid_deg={grid_deg} detect_calls={state['calls']} threat_sensor_pairs={state['pairs']}")
+    print(f"coverage_detect_cpu_s={totals['skip']:.3f}")
+    if has_skip:
+        print(f"coverage_detect_every_sample_cpu_s={totals['every']:.3f}")
+        print(f"ratio_skip_vs_every_sample={totals['skip'] / totals['every']:.3f}")
+        print(f"timelines_identical={state['identical']}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000)
@@ -88,17 +152,26 @@ def main() -> None:
     ap.add_argument("--step", type=float, default=2.0)
     ap.add_argument("--subsample", type=int, default=500)
     ap.add_argument("--refraction", default="atmosphere", choices=S.REFRACTION_MODELS)
+    ap.add_argument("--coverage", action="store_true", help="time the default coverage's detection stage")
+    ap.add_argument("--scenario", default="epaa-2018")
+    ap.add_argument("--grid-deg", type=float, default=None)
     args = ap.parse_args()
+    if args.coverage:
+        coverage_stage(args.scenario, args.grid_deg)
+        return
     rng = np.random.default_rng(0)
     traj = make_flights(args.n, args.step, rng)
     sensors = make_sensors(args.sensors, rng, args.refraction)
     net = S.Network("bench", sensors, 5.0)
     S.detect(traj.subset(slice(0, 10)), net)  # compile / load cache
-    best = np.inf
+    best = every = np.inf
     for _ in range(3):  # best of three: the machine may be shared
         t0 = time.perf_counter()
         tl = S.detect(traj, net)
         best = min(best, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ref = S.detect(traj, net, skip=False)
+        every = min(every, time.perf_counter() - t0)
     pairs = args.n * args.sensors
     finite = np.isfinite(traj.position[..., 0]).sum()
     samples = finite * args.sensors
@@ -111,6 +184,8 @@ def main() -> None:
           f"earth=wgs84 rotation=on refraction={args.refraction}")
     print(f"tracked_fraction={np.isfinite(tl.track_time).mean():.3f} cued_fraction={np.isfinite(tl.cue_time).mean():.3f}")
     print(f"detect_s={best:.3f}")
+    print(f"detect_every_sample_s={every:.3f}")
+    print(f"ratio_skip_vs_every_sample={best / every:.3f} timelines_identical={same_timeline(tl, ref)}")
     print(f"threat_sensor_pairs_per_s={pairs / best:.0f}")
     print(f"samples_per_s={samples / best:.3e}")
     print(f"numpy_mask_per_pair_s={per_pair_numpy:.2e}")

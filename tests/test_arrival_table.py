@@ -147,3 +147,38 @@ def test_energy_bound_holds_only_above_burnout_and_grows_with_speed():
     faster = params.copy()
     faster[P_SPEED] *= 3.0
     assert not at.beyond_energy_reach(rs + 5e6, faster, rs, earth.gm, earth.rotation_rate)
+
+
+@pytest.mark.parametrize("key, lat_deg, lon_deg", [("sm3-ib", 44.08, 24.35), ("sm3-iia", 54.48, 17.10)])
+def test_interpolated_minimum_excess_lies_within_its_margin_and_beyond_means_no_arrival(key, lat_deg, lon_deg):
+    icp = CAT[key]
+    earth = MODELS.earth
+    table = _table(key, lat_deg, lon_deg)
+    rng = np.random.default_rng(11)
+    pts = _points_around(table, rng, 6000, 1.02 * icp.max_range / 6.37e6, icp.min_intercept_alt - 20e3,
+                         icp.max_intercept_alt + 20e3)
+    value, margin = at.interpolate_excess(table, pts)
+    known = np.isfinite(value)
+    assert known.sum() > 200  # the edge of the reach is covered
+    exact = at.minimum_excess(table.frame[0], icp.params(), earth.gm, earth.rotation_rate, ellipsoid_of(earth),
+                              pts[known])
+    assert np.all(np.abs(value[known] - exact) <= margin[known])
+    beyond = value[known] - margin[known] > 0
+    assert beyond.mean() > 0.3
+    arrival = earliest_arrival(icp, math.radians(lat_deg), math.radians(lon_deg), pts[known][beyond], MODELS,
+                               max_time=at.MAX_FLIGHT_S)
+    assert np.isnan(arrival.flight_time).all()
+
+
+def test_minimum_excess_is_positive_where_the_exact_search_finds_no_arrival_and_not_where_it_finds_one():
+    icp = CAT["sm3-ib"]
+    earth = MODELS.earth
+    table = _table("sm3-ib")
+    pts = _points_around(table, np.random.default_rng(12), 600, icp.max_range / 6.37e6, icp.min_intercept_alt,
+                         icp.max_intercept_alt)
+    ex = at.minimum_excess(table.frame[0], icp.params(), earth.gm, earth.rotation_rate, ellipsoid_of(earth), pts)
+    arrival = earliest_arrival(icp, math.radians(44.08), math.radians(24.35), pts, MODELS, max_time=at.MAX_FLIGHT_S)
+    reached = np.isfinite(arrival.flight_time)
+    assert 0.1 < reached.mean() < 0.95
+    assert np.all(ex[reached] <= 0.0)
+    assert np.all(ex[~reached] > -1.0)  # the search's golden section may stop 1 m/s short of its minimum

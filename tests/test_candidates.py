@@ -58,3 +58,16 @@ def test_the_tight_height_bracket_holds_and_is_metres_wide():
     assert widest < 6.2e-6  # 1 - cos(GEOCENTRIC_TILT): under 20 m at 3,000 km
     inside = candidates._height_bracket(np.array([1e6, 0.0, 0.0]), 1e6, WGS84.equatorial_radius, b_pol)
     assert inside == (-np.inf, np.inf)
+
+
+def test_ground_range_from_a_site_latitude_computed_once_equals_the_interceptors_ground_range():
+    from shieldsim.earth import WGS84, geodetic_height_one
+    from shieldsim.interceptor import _ground_range, ellipsoid_of
+
+    rng = np.random.default_rng(8)
+    ell = ellipsoid_of(WGS84)
+    for _ in range(300):
+        site = to_ecef(rng.uniform(-1.4, 1.4), rng.uniform(-np.pi, np.pi), 0.0, WGS84).reshape(3)
+        p = to_ecef(rng.uniform(-1.5, 1.5), rng.uniform(-np.pi, np.pi), rng.uniform(0.0, 2e6), WGS84).reshape(3)
+        lat_s = geodetic_height_one(site[0], site[1], site[2], ell[0], ell[1])[0]
+        assert candidates._ground_range_from(lat_s, math.atan2(site[1], site[0]), p, ell) == _ground_range(site, p, ell)

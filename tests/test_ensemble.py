@@ -103,12 +103,14 @@ def test_impossible_designs_are_refused_with_the_least_number_of_members(members
 def test_percentiles_and_probability_of_a_headline():
     figs = [U.Figure("a", 0.5, 0.0, 1.0, source="t")]
     des = E.design(figs, 1000, seed=1, method="lhs")
-    ens = E.run(lambda v: {"y": v["a"], "holds": v["a"] > 0.75}, figs, des)
+    ens = E.run(lambda v: {"y": v["a"], "holds": v["a"] > 0.75, "fraction/never": 0.0}, figs, des)
     p = ens.percentiles("y")
     assert p["p05"] == pytest.approx(0.05, abs=2e-3) and p["p50"] == pytest.approx(0.5, abs=2e-3)
     assert p["p95"] == pytest.approx(0.95, abs=2e-3) and p["members"] == 1000
     assert ens.probability("holds") == pytest.approx(0.25, abs=2e-3)
     assert ens.headline("y")["sensitivity"]["method"] == "none"
+    assert ens.headline("holds")["probability"] == ens.probability("holds")
+    assert "probability" not in ens.headline("fraction/never")  # zero everywhere is a fraction, not a claim
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from shieldsim import sensors as S
 from shieldsim.earth import WGS84, to_ecef
 from shieldsim.sensors import sweep
 from shieldsim.sensors.geometry import _radar_params
-from shieldsim.sensors.kernels import _in_sight, _polar
+from shieldsim.sensors.kernels import LIMIT_NODES, R_RLOC, _in_sight, _limit_table, _polar, _ray_angle, _sight_tabled
 from shieldsim.trajectory import Models, Trajectory, burnout_state, fly_states
 
 d = np.radians
@@ -143,6 +143,14 @@ def test_skipping_gives_the_timeline_of_every_sample_below_a_mast_and_behind_the
 # the bounds themselves
 
 
+def _row(r):
+    """A radar's packed row, ray tables and limiting rays' table."""
+    params, rays = _radar_params([r], WGS84)
+    table = np.zeros((2, 2, LIMIT_NODES))
+    _limit_table(params[0], rays[0], table)
+    return params[0], rays[0], table
+
+
 def _points_around(rng, centre, radius, count):
     """count points at distance <= radius of centre (half of them on the sphere itself)."""
     u = rng.normal(size=(count, 3))
@@ -159,8 +167,7 @@ def test_a_sight_answer_proved_on_a_ball_holds_at_every_point_of_the_ball(refrac
     surface) answer the same."""
     rng = np.random.default_rng(11)
     r = radar("r", d(40), d(30), 1500.0, el_min=d(el_min), el_max=d(70), refraction=refraction)
-    params, rays = _radar_params([r], WGS84)
-    row, ray = params[0], rays[0]
+    row, ray, table = _row(r)
     ea, eb = WGS84.equatorial_radius, WGS84.polar_radius
     proved = checked = 0
     for _ in range(400):
@@ -172,7 +179,7 @@ def test_a_sight_answer_proved_on_a_ball_holds_at_every_point_of_the_ball(refrac
         inside = _in_sight(theta, hh, row, ray)
         radius = 10 ** rng.uniform(2, 5.5)
         dth, dh = sweep._theta_h_moves(p, row, radius, ea, eb)
-        if not sweep._sight_held(theta, hh, dth, dh, row, ray, inside):
+        if not sweep._sight_held(theta, hh, dth, dh, row, ray, table, inside):
             continue
         proved += 1
         for q in _points_around(rng, p, radius, 200):
@@ -203,18 +210,36 @@ def test_a_sight_answer_proved_on_a_box_of_angle_and_height_holds_on_a_grid_of_t
     wherever `_sight_held` proves one, the sight test answers the same on a 15 x 15 grid of it."""
     rng = np.random.default_rng(13)
     r = radar("r", d(40), d(30), 1500.0, el_min=d(el_min), el_max=d(70), refraction=refraction)
-    params, rays = _radar_params([r], WGS84)
-    row, ray = params[0], rays[0]
+    row, ray, table = _row(r)
     proved = 0
     for _ in range(3000):
         theta = rng.choice([rng.uniform(0, 0.03), rng.uniform(0, 0.3)])
         h = rng.choice([rng.uniform(0, 3000), rng.uniform(0, 300e3)])
         dth, dh = theta * 10 ** rng.uniform(-3, 0), 10 ** rng.uniform(0, 4.5)
         inside = _in_sight(theta, h, row, ray)
-        if not sweep._sight_held(theta, h, dth, dh, row, ray, inside):
+        if not sweep._sight_held(theta, h, dth, dh, row, ray, table, inside):
             continue
         proved += 1
         for t in np.linspace(max(theta - dth, 0.0), theta + dth, 15):
             for hh in np.linspace(h - dh, h + dh, 15):
                 assert _in_sight(t, hh, row, ray) == inside, (theta, h, dth, dh, t, hh)
     assert proved > 300
+
+
+@pytest.mark.parametrize("el_max", [90.0, 40.0])
+def test_the_tabled_sight_test_answers_as_the_exact_one_right_at_the_limiting_rays(el_max):
+    """Points at the limiting rays' exact angle and within 1e-15 to 1e-3 rad of it, from the
+    antenna's height to far beyond the table: `_sight_tabled` answers as `_in_sight`."""
+    rng = np.random.default_rng(14)
+    row, ray, table = _row(radar("r", d(40), d(30), 300.0, el_min=d(0.5), el_max=d(el_max)))
+    decided = 0
+    for _ in range(20000):
+        which = 0 if el_max == 90.0 else int(rng.integers(0, 2))
+        h = rng.choice([rng.uniform(300.0, 2000.0), rng.uniform(0, 500e3), rng.uniform(0, 8000e3)])
+        edge = _ray_angle(row[R_RLOC] + h, row, ray, which)
+        theta = edge + rng.choice([0.0, 1.0, -1.0]) * 10 ** rng.uniform(-15, -3)
+        if not theta >= 0:
+            continue
+        assert _sight_tabled(theta, h, row, ray, table) == _in_sight(theta, h, row, ray)
+        decided += 1
+    assert decided > 15000

@@ -351,3 +351,48 @@ def test_drag_flight_lands_within_a_centimetre_of_an_adaptive_dop853_integration
     p = to_ecef(f.impact_lat, f.impact_lon, 0.0, WGS84)[0]
     assert np.linalg.norm(p - p_ref) < 0.01
     assert abs(f.flight_time[0] - t_ref) < 1e-3
+
+
+def test_drag_step_ends_on_the_layer_edge_it_would_cross():
+    """`kernels._edge_step` shortens an eighth-order drag step to end on the next layer edge of the
+    density model (the 11.02 km tropopause here, descending): the step taken lands within a metre
+    of it (a kink that close to a step's end costs nothing measurable), and the layer index moves
+    down by one; a step far from any edge is left as it was."""
+    from shieldsim.atmosphere import density_table, layer_edges, layer_of
+    from shieldsim.earth import radial_height_one
+    from shieldsim.integrator import RK8_WORK_ROWS, rk8_step
+    from shieldsim.trajectory import kernels as K
+
+    bottom, top, table = density_table()
+    p = np.zeros(K.F_SIZE)
+    p[K.F_GM], p[K.F_A], p[K.F_B], p[K.F_OMEGA] = WGS84.gm, WGS84.equatorial_radius, WGS84.polar_radius, WGS84.rotation_rate
+    p[K.F_DRAG], p[K.F_BETA], p[K.F_BOTTOM], p[K.F_TOP], p[K.F_RK_DT] = 1.0, 6000.0, bottom, top, K.DRAG_STEP
+    r0, v0 = burnout_state(0.6, 0.9, 11_600.0, 1500.0, np.radians(-50.0), 1.0, WGS84)
+    y = np.r_[r0[0], v0[0] + np.cross([0, 0, WGS84.rotation_rate], r0[0])]
+    a, b = WGS84.equatorial_radius, WGS84.polar_radius
+    kz = layer_of(radial_height_one(y, a, b), top, table)
+    acc = np.empty(6)
+    dt, k_next = K._edge_step(y, 2.0, kz, p, table, acc)
+    assert 0.0 < dt < 2.0 and k_next == kz - 1
+    out = np.empty(6)
+    rk8_step(K._reentry_deriv, 0.0, y, dt, p, table, out, np.empty((RK8_WORK_ROWS, 6)))
+    assert radial_height_one(out, a, b) == pytest.approx(layer_edges()[0], abs=1.0)
+    assert K._edge_step(y, 0.05, kz, p, table, acc) == (0.05, kz)
+
+
+def test_drag_flight_finds_its_highest_point_inside_a_step():
+    """A flight that tops out below the drag ceiling, where the drag flight's steps are seconds
+    long: its apogee is the highest point of the integrated path (found on the step's dense output),
+    not the highest step end, so the same flight sampled every 0.01 s comes no higher (and within
+    a millimetre of it)."""
+    from shieldsim.earth import to_geodetic
+
+    args = (np.radians(30.0), np.radians(40.0), 40_000.0, 1500.0, np.radians(40.0), np.radians(70.0))
+    models = Models(WGS84, True, True)
+    f = fly(*args, models, beta=6000.0)
+    dense = fly(*args, models, beta=6000.0, sample_step=0.01)
+    assert f.apogee_alt[0] < 100_000.0
+    ok = np.all(np.isfinite(dense.position[0]), axis=1)
+    sampled_top = np.max(to_geodetic(dense.position[0][ok], WGS84)[2])
+    assert sampled_top <= f.apogee_alt[0] + 1e-3
+    assert f.apogee_alt[0] - sampled_top < 1e-3

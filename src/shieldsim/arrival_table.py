@@ -24,6 +24,13 @@ ring of nodes around it are all unreachable (`UNREACHABLE`): the lookup says +in
 exactly). Decisions whose table value lies
 within the margin of the threshold are solved exactly, so the table moves no result by more
 than its error estimate can miss (see the tests comparing the fast and exact engagements).
+
+The cells it cannot settle (the edge of the interceptor's reach) have a second table: the
+smallest needed minus available burnout speed over all flight times (`min_excess`, m/s), a
+smooth function across that edge, at their nodes and neighbours, with a margin estimated the
+same way (floor `EXCESS_MIN_MARGIN`). Where it clears zero by its margin the point is beyond
+reach at every flight time (`beyond_by_excess`): the engagement's exact search would find no
+arrival there, so it is not run.
 """
 
 from __future__ import annotations
@@ -34,7 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .interceptor import P_BO_ALT, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED, arrival_near, earliest_arrival_one, feasible_time_one
+from .interceptor import (MIN_COAST, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED, _excess, _golden_min,
+                          arrival_near, earliest_arrival_one, feasible_time_one)
 
 MAX_FLIGHT_S = 2000.0
 """Longest interceptor flight (s after launch) the table searches for an arrival."""
@@ -76,12 +84,19 @@ class ArrivalTable:
             last azimuth row repeats the first.
         margin: (n_az, n_h - 1, n_psi - 1) error bound of each cell, s (inf where unknown,
             `UNREACHABLE` where every node of the cell and its ring is unreachable).
+        excess: like tau: the smallest needed minus available burnout speed over flight times up
+            to `MAX_FLIGHT_S` (m/s, `min_excess`) at the nodes of the cells the tau table cannot
+            settle and their neighbours (NaN elsewhere).
+        excess_margin: like margin: error bound (m/s) of the interpolated excess in those cells
+            (inf elsewhere, and where a corner or a second difference is missing): `excess_at`.
     """
 
     frame: np.ndarray
     axes: np.ndarray
     tau: np.ndarray
     margin: np.ndarray
+    excess: np.ndarray
+    excess_margin: np.ndarray
 
 
 def site_frame(site) -> np.ndarray:
@@ -251,6 +266,107 @@ def _margins(tau, safety, floor, out):
                     out[i, j, k] = math.inf
 
 
+EXCESS_SCAN = 12
+"""Flight times `min_excess` scans (evenly over burn time + `interceptor.MIN_COAST` to
+`MAX_FLIGHT_S`) before refining the lowest by golden section."""
+
+EXCESS_MIN_MARGIN = 2.0
+"""Smallest margin (m/s) an interpolated minimum speed excess must clear zero by for
+`beyond_by_excess`."""
+
+
+@njit(cache=True)
+def min_excess(site, p, params, gm, omega, ellipsoid, b, v, work):
+    """Smallest needed minus available ground-relative burnout speed (m/s) over flight times
+    from burn time + MIN_COAST to `MAX_FLIGHT_S` to be at p (> 0: no such flight reaches p, so the
+    exact search finds none): `EXCESS_SCAN` + 1 evenly spaced times, then a golden section
+    (to 0.01 s) between the neighbours of the lowest; inf where no arc exists at any of them."""
+    tau_lo = params[P_BURN] + MIN_COAST
+    step = (MAX_FLIGHT_S - tau_lo) / EXCESS_SCAN
+    best = math.inf
+    at = -1
+    for q in range(EXCESS_SCAN + 1):
+        f = _excess(site, p, tau_lo + q * step, params, gm, omega, ellipsoid, b, v, work)
+        if f < best:
+            best, at = f, q
+    if at < 0:
+        return math.inf
+    lo = tau_lo + max(at - 1, 0) * step
+    hi = tau_lo + min(at + 1, EXCESS_SCAN) * step
+    return min(best, _golden_min(site, p, lo, hi, params, gm, omega, ellipsoid, b, v, work, 0.2, False)[1])
+
+
+@njit(cache=True)
+def _settled_by_excess(tau, margin, i, j, k):
+    """Whether cell (i, j, k) is one `beyond_by_excess` may settle: one the tau table cannot
+    (inf margin: a corner unreachable, the other corners reachable or not)."""
+    return margin[i, j, k] == math.inf
+
+
+def _excess_nodes(tau, margin) -> np.ndarray:
+    """(K, 3) nodes whose `min_excess` the cells `_settled_by_excess` need: their corners and the
+    corners' neighbours along each axis (for the second differences of `_excess_margins`)."""
+    unknown = margin == math.inf
+    corner = np.zeros(tau.shape, dtype=bool)
+    for dj in range(2):
+        for dk in range(2):
+            block = corner[:, dj:dj + unknown.shape[1], dk:dk + unknown.shape[2]]
+            block |= unknown | np.roll(unknown, 1, axis=0)  # azimuth periodic: cell i has nodes i and i + 1
+    want = corner | np.roll(corner, 1, axis=0) | np.roll(corner, -1, axis=0)
+    want[:, 1:] |= corner[:, :-1]
+    want[:, :-1] |= corner[:, 1:]
+    want[:, :, 1:] |= corner[:, :, :-1]
+    want[:, :, :-1] |= corner[:, :, 1:]
+    return np.ascontiguousarray(np.argwhere(want).astype(np.int64))
+
+@njit(cache=True, parallel=True)
+def _excess_kernel(frame, axes, todo, params, gm, omega, ellipsoid, excess):
+    """excess[node] <- `min_excess` at each node of ``todo`` (K, 3)."""
+    site = frame[0].copy()
+    for q in prange(todo.shape[0]):
+        i, j, k = todo[q, 0], todo[q, 1], todo[q, 2]
+        p = np.empty(3)
+        work = np.empty(9)
+        b = np.empty(3)
+        v = np.empty(3)
+        _node_point(frame, axes[0] + k * axes[1], i * axes[4], axes[2] + j * axes[3], p)
+        excess[i, j, k] = min_excess(site, p, params, gm, omega, ellipsoid, b, v, work)
+
+
+@njit(cache=True)
+def _excess_margins(tau, excess, margin, safety, floor, out):
+    """Per cell `_settled_by_excess` whose corners all have a finite excess: safety * (sum over
+    axes of the largest |second difference| of the excess at its corners) / 8, at least
+    ``floor`` (m/s); inf elsewhere and where an axis has no second difference at any corner."""
+    n_az = out.shape[0]
+    for i in range(n_az):
+        for j in range(out.shape[1]):
+            for k in range(out.shape[2]):
+                out[i, j, k] = math.inf
+                if not _settled_by_excess(tau, margin, i, j, k):
+                    continue
+                ok = True
+                for di in range(2):
+                    for dj in range(2):
+                        for dk in range(2):
+                            if not math.isfinite(excess[(i + di) % n_az, j + dj, k + dk]):
+                                ok = False
+                total = 0.0
+                for axis in range(3):
+                    worst = -1.0
+                    for di in range(2):
+                        for dj in range(2):
+                            for dk in range(2):
+                                d2 = _second_difference(excess, (i + di) % n_az, j + dj, k + dk, axis)
+                                if math.isfinite(d2):
+                                    worst = max(worst, d2)
+                    if worst < 0.0:
+                        ok = False
+                    total += worst
+                if ok:
+                    out[i, j, k] = max(floor, safety * total / 8.0)
+
+
 def build(site, params, gm: float, omega: float, ellipsoid, prune: bool = True) -> ArrivalTable:
     """The arrival table of an interceptor (packed ``params``, `Interceptor.params`) launched
     from Earth-fixed ``site`` (m), under gravity ``gm`` (m^3/s^2), rotation ``omega`` (rad/s),
@@ -271,8 +387,15 @@ def build(site, params, gm: float, omega: float, ellipsoid, prune: bool = True) 
     _build_kernel(frame, axes, n_h, n_psi, params, float(gm), float(omega), ellipsoid, bool(prune), tau)
     margin = np.empty((AZ_STEPS, n_h - 1, n_psi - 1))
     _margins(tau, SAFETY, MIN_MARGIN_S, margin)
+    excess = np.full(tau.shape, np.nan)
+    todo = _excess_nodes(tau, margin)
+    _excess_kernel(frame, axes, todo, params, float(gm), float(omega), ellipsoid, excess)
+    excess_margin = np.empty(margin.shape)
+    _excess_margins(tau, excess, margin, SAFETY, EXCESS_MIN_MARGIN, excess_margin)
     tau = np.concatenate([tau, tau[:1]], axis=0)
-    return ArrivalTable(frame, axes, np.ascontiguousarray(tau), np.ascontiguousarray(margin))
+    excess = np.concatenate([excess, excess[:1]], axis=0)
+    return ArrivalTable(frame, axes, np.ascontiguousarray(tau), np.ascontiguousarray(margin),
+                        np.ascontiguousarray(excess), np.ascontiguousarray(excess_margin))
 
 
 CACHE_SIZE = 64
@@ -308,7 +431,8 @@ def is_cached(site, params, gm: float, omega: float, ellipsoid) -> bool:
 
 
 EMPTY_TABLE = ArrivalTable(frame=np.zeros((4, 3)), axes=np.array([0.0, 1.0, 0.0, 1.0, 1.0, 1.0]),
-                           tau=np.full((2, 2, 2), np.nan), margin=np.full((1, 1, 1), np.inf))
+                           tau=np.full((2, 2, 2), np.nan), margin=np.full((1, 1, 1), np.inf),
+                           excess=np.full((2, 2, 2), np.nan), excess_margin=np.full((1, 1, 1), np.inf))
 """A placeholder that settles nothing (every lookup says unknown), for packing beside real tables."""
 
 
@@ -362,6 +486,87 @@ def lookup(frame, axes, tau, margin, p, out):
     return True
 
 
+
+@njit(cache=True)
+def excess_at(frame, axes, excess, excess_margin, p, out):
+    """Minimum speed excess (`min_excess`) interpolated at Earth-fixed p (m): out <- (m/s, its
+    margin m/s). Returns False (out untouched) where the excess table cannot say (outside the
+    grid, or a cell it does not cover)."""
+    sx, sy, sz = frame[0, 0], frame[0, 1], frame[0, 2]
+    rs = math.sqrt(sx * sx + sy * sy + sz * sz)
+    rp = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+    cu = (p[0] * frame[1, 0] + p[1] * frame[1, 1] + p[2] * frame[1, 2]) / rp
+    pn = (p[0] * frame[2, 0] + p[1] * frame[2, 1] + p[2] * frame[2, 2]) / rp
+    pe = (p[0] * frame[3, 0] + p[1] * frame[3, 1] + p[2] * frame[3, 2]) / rp
+    az = math.atan2(pe, pn)
+    if az < 0.0:
+        az += 2.0 * math.pi
+    x = (math.atan2(math.sqrt(pn * pn + pe * pe), cu) - axes[0]) / axes[1]
+    y = (rp - rs - axes[2]) / axes[3]
+    z = az / axes[4]
+    k, j, i = int(math.floor(x)), int(math.floor(y)), min(int(math.floor(z)), int(axes[5]) - 1)
+    if k < 0 or k >= excess.shape[2] - 1 or j < 0 or j >= excess.shape[1] - 1:
+        return False
+    m = excess_margin[i, j, k]
+    if not (m < math.inf):
+        return False
+    fx, fy, fz = x - k, y - j, z - i
+    c0 = ((excess[i, j, k] * (1.0 - fx) + excess[i, j, k + 1] * fx) * (1.0 - fy)
+          + (excess[i, j + 1, k] * (1.0 - fx) + excess[i, j + 1, k + 1] * fx) * fy)
+    c1 = ((excess[i + 1, j, k] * (1.0 - fx) + excess[i + 1, j, k + 1] * fx) * (1.0 - fy)
+          + (excess[i + 1, j + 1, k] * (1.0 - fx) + excess[i + 1, j + 1, k + 1] * fx) * fy)
+    out[0] = c0 * (1.0 - fz) + c1 * fz
+    out[1] = m
+    return True
+
+
+@njit(cache=True)
+def beyond_by_excess(frame, axes, excess, excess_margin, p, out):
+    """Whether the minimum speed excess interpolated at Earth-fixed p (`excess_at`, into scratch
+    ``out`` (2,)) clears zero by its cell's margin: then no flight time up to `MAX_FLIGHT_S`
+    reaches p."""
+    return excess_at(frame, axes, excess, excess_margin, p, out) and out[0] - out[1] > 0.0
+
+
+@njit(cache=True, parallel=True)
+def _excess_batch(frame, axes, excess, excess_margin, p, out):
+    for n in prange(p.shape[0]):
+        o = np.empty(2)
+        if excess_at(frame, axes, excess, excess_margin, p[n], o):
+            out[n, 0] = o[0]
+            out[n, 1] = o[1]
+        else:
+            out[n, 0] = math.nan
+            out[n, 1] = math.inf
+
+
+def interpolate_excess(table: ArrivalTable, points) -> tuple[np.ndarray, np.ndarray]:
+    """Interpolated minimum speed excess (m/s, `excess_at`) at Earth-fixed ``points`` (N, 3) m
+    and its margin (m/s); NaN and inf where the excess table cannot say."""
+    p = np.ascontiguousarray(np.atleast_2d(np.asarray(points, dtype=float)))
+    out = np.empty((p.shape[0], 2))
+    _excess_batch(table.frame, table.axes, table.excess, table.excess_margin, p, out)
+    return out[:, 0], out[:, 1]
+
+
+@njit(cache=True, parallel=True)
+def _min_excess_batch(site, p, params, gm, omega, ellipsoid, out):
+    for n in prange(p.shape[0]):
+        work = np.empty(9)
+        b = np.empty(3)
+        v = np.empty(3)
+        out[n] = min_excess(site, p[n], params, gm, omega, ellipsoid, b, v, work)
+
+
+def minimum_excess(site, params, gm: float, omega: float, ellipsoid, points) -> np.ndarray:
+    """`min_excess` (m/s) of the interceptor (packed ``params``) from Earth-fixed ``site`` at
+    Earth-fixed ``points`` (N, 3) m, as the table's nodes hold it."""
+    p = np.ascontiguousarray(np.atleast_2d(np.asarray(points, dtype=float)))
+    out = np.empty(p.shape[0])
+    _min_excess_batch(np.ascontiguousarray(site, dtype=float).reshape(3), p, np.ascontiguousarray(params, dtype=float),
+                      float(gm), float(omega), np.ascontiguousarray(ellipsoid, dtype=float), out)
+    return out
+
 @njit(cache=True, parallel=True)
 def _lookup_batch(frame, axes, tau, margin, p, out):
     for n in prange(p.shape[0]):
@@ -389,7 +594,8 @@ def interpolate(table: ArrivalTable, points) -> tuple[np.ndarray, np.ndarray]:
 class PackedTables:
     """Several tables in flat arrays for compiled kernels: table j has frame ``frames[j]``,
     axes ``axes[j]``, tau of shape ``shapes[j]`` at ``tau[tau_start[j]:]`` and margins at
-    ``margin[margin_start[j]:]`` (both C order)."""
+    ``margin[margin_start[j]:]`` (both C order); its excess and excess margins likewise at
+    ``excess[tau_start[j]:]`` and ``excess_margin[margin_start[j]:]`` (`packed_views` of them)."""
 
     frames: np.ndarray
     axes: np.ndarray
@@ -398,6 +604,8 @@ class PackedTables:
     margin_start: np.ndarray
     tau: np.ndarray
     margin: np.ndarray
+    excess: np.ndarray
+    excess_margin: np.ndarray
 
 
 def pack(tables) -> PackedTables:
@@ -412,7 +620,9 @@ def pack(tables) -> PackedTables:
         shapes=shapes, tau_start=np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64),
         margin_start=np.concatenate([[0], np.cumsum(msizes)[:-1]]).astype(np.int64),
         tau=np.concatenate([t.tau.ravel() for t in tables]) if tables else np.empty(0),
-        margin=np.concatenate([t.margin.ravel() for t in tables]) if tables else np.empty(0))
+        margin=np.concatenate([t.margin.ravel() for t in tables]) if tables else np.empty(0),
+        excess=np.concatenate([t.excess.ravel() for t in tables]) if tables else np.empty(0),
+        excess_margin=np.concatenate([t.excess_margin.ravel() for t in tables]) if tables else np.empty(0))
 
 
 @njit(cache=True)

@@ -12,7 +12,7 @@ the every-sample scan). The tests themselves use proved brackets (ground range f
 geocentric angle, geodetic height from the radius along the ray) so that Vincenty's formula and
 the geodetic conversion run only near the limits.
 
-Layout exception (`_scan_candidates`): 23 parameters: one flight's samples and figures
+Layout exception (`_scan_candidates`): 25 parameters: one flight's samples and figures
 (`_flight_steps`), the battery's site, figures and arrival table, the Earth's constants and
 scratch space, passed in one order by `engagement._engage_kernel_tabled` alone.
 """
@@ -23,9 +23,9 @@ import math
 
 from numba import njit
 
-from .arrival_table import MAX_FLIGHT_S, lookup
-from .earth import geodetic_height_one
-from .interceptor import MIN_COAST, P_BO_ALT, P_BURN, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED, _ground_range
+from .arrival_table import MAX_FLIGHT_S, beyond_by_excess, lookup
+from .earth import geodetic_height_one, surface_distance_one
+from .interceptor import MIN_COAST, P_BO_ALT, P_BURN, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED
 
 GEOCENTRIC_TILT = 0.0035
 """Bound (rad) on the difference between a point's geocentric latitude and the geodetic latitude
@@ -49,6 +49,16 @@ def _range_bracket(site, p, rs, rp, a_eq, b_pol):
 SKIP_SLACK_M = 0.01
 """Allowance (m) for rounding in the skip bounds of `_scan_candidates`: a sample is skipped only
 where a test fails by more than this (the rounding of the tested quantities is below 1e-6 m)."""
+
+
+
+@njit(cache=True)
+def _ground_range_from(lat_s, lon_s, p, ellipsoid):
+    """`interceptor._ground_range` from a site at geodetic latitude ``lat_s`` and longitude
+    ``lon_s`` (rad, computed there the same way: the same result) to the ground point of p."""
+    lat = geodetic_height_one(p[0], p[1], p[2], ellipsoid[0], ellipsoid[1])[0]
+    d = surface_distance_one(lat_s, lon_s, lat, math.atan2(p[1], p[0]), ellipsoid[0], ellipsoid[1])
+    return math.inf if math.isnan(d) else d
 
 
 @njit(cache=True)
@@ -112,7 +122,7 @@ def _next_sample(k, excess, per_step):
 
 @njit(cache=True)
 def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, l0, win, frame, axes, tau, margin,
-                     a_eq, flat, ellipsoid, look, cand, lam, mrg):
+                     excess, excess_margin, a_eq, flat, ellipsoid, look, cand, lam, mrg):
     """The candidate intercept samples of one flight for one battery, the samples the first pass
     of `_engage_pair_tabled` marks (the same tests, evaluated the same way), with the table's
     latest launch at each: cand[:nc] <- sample indices (ascending), lam[:nc] and mrg[:nc] as
@@ -134,6 +144,8 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
     b_pol = a_eq * (1.0 - flat)
     lo, hi, rng = params[P_MIN_ALT], params[P_MAX_ALT], params[P_RANGE]
     grow = (vmax + w_r) * dt_max * (1.0 + 1e-9)
+    lat_s = geodetic_height_one(site[0], site[1], site[2], ellipsoid[0], ellipsoid[1])[0]
+    lon_s = math.atan2(site[1], site[0])
     hi_slope = math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)  # of the range bracket's upper bound in the angle
     range_ok = 0  # samples before these indices pass the range / distance tests (proved at an earlier sample)
     dist_ok = 0
@@ -167,7 +179,7 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
             if g_lo > rng:
                 k = _next_sample(k, (g_lo - rng - SKIP_SLACK_M) / b_pol, steps[0])
                 continue
-            if g_hi > rng and _ground_range(site, p, ellipsoid) > rng:
+            if g_hi > rng and _ground_range_from(lat_s, lon_s, p, ellipsoid) > rng:
                 k += 1
                 continue
             range_ok = _next_sample(k, (rng - g_hi - SKIP_SLACK_M) / hi_slope, steps[0])
@@ -186,6 +198,9 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
         if lookup(frame, axes, tau, margin, p, look) and (look[0] < math.inf or tau_hi <= MAX_FLIGHT_S):
             lam[nc] = t[k] - look[0]  # -inf: beyond reach (the table searched flights up to MAX_FLIGHT_S)
             mrg[nc] = look[1]
+        elif tau_hi <= MAX_FLIGHT_S and beyond_by_excess(frame, axes, excess, excess_margin, p, look):
+            lam[nc] = -math.inf  # beyond reach at every flight time up to MAX_FLIGHT_S
+            mrg[nc] = 0.0
         cand[nc] = k
         nc += 1
         k += 1

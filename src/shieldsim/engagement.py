@@ -43,7 +43,7 @@ Layout exception (`_engage_pair`): 17 parameters, see above.
 Layout exception (`_engage_kernel`): 13 parameters, see above.
 Layout exception (`_can_launch_by`): 13 parameters, see above.
 Layout exception (`_engage_pair_tabled`): 23 parameters, see above (plus the packed arrival table).
-Layout exception (`_engage_kernel_tabled`): 24 parameters, see above (plus the packed arrival tables).
+Layout exception (`_engage_kernel_tabled`): 26 parameters, see above (plus the packed arrival tables).
 Layout exception (`_decide_tabled`): 18 parameters, see above (plus the candidates).
 Layout exception (`engage`): 90 lines, one call of either kernel and the reading of its output;
 to be cut (input arrays / kernels / first intercept points) with the kernel rework above.
@@ -433,12 +433,14 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
 
 @njit(cache=True, parallel=True)
 def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
-                          frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, prune, out):
+                          frames, axes, shapes, tau_start, margin_start, tau, margin, excess, excess_margin, a_eq, flat,
+                          prune, out):
     """`_engage_kernel` with arrival tables for the batteries where ``tabled[j]`` (table j of the
     packed arrays); the others run the exact pair kernel on the heights ``alt`` (which may be
     (N, 0) when every battery has a table). With ``prune`` the tabled pairs find their candidate
     samples with `_scan_candidates` (skipping samples proved to fail) and decide with
-    `_decide_tabled`; without, with `_engage_pair_tabled` (every sample tested: the reference).
+    `_decide_tabled`; without, with `_engage_pair_tabled` (every sample tested and the excess
+    table unused: the reference).
     Scratch space is allocated once per block of flights, the per-flight figures of
     `_flight_steps` computed once for all batteries."""
     n = pos.shape[0]
@@ -479,9 +481,10 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
                 res[4] = 0.0
                 if math.isnan(l0[i, j]):
                     continue
+                ej, emj = packed_views(shapes, tau_start, margin_start, excess, excess_margin, j)
                 nc = _scan_candidates(pos[i], rp, end, steps, t, dt_max, sites[j], params[j], omega, vmax[j], l0[i, j],
-                                      win[i, j], frames[j], axes[j], tj, mj, a_eq, flat, ellipsoid, look, cand, lam,
-                                      mrg)
+                                      win[i, j], frames[j], axes[j], tj, mj, ej, emj, a_eq, flat, ellipsoid, look, cand,
+                                      lam, mrg)
                 _decide_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
                                kill_assessment, cand, lam, mrg, nc, work, b, v, res)
 
@@ -561,8 +564,10 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             (`interceptor.ARRIVAL_TOL`) and the other fields exactly, unless a table error
             exceeds its estimated margin. Batteries without a table (fewer than
             `TABLE_MIN_FLIGHTS` flights and none built yet) are engaged exactly.
-        prune: "fast" skips samples proved to fail a candidate test (`_scan_candidates`);
-            False tests every sample (the same result, slower: for tests and benchmarks).
+        prune: "fast" skips samples proved to fail a candidate test (`candidates`) and samples
+            its table's minimum speed excess puts beyond reach (`arrival_table.excess_at`) are
+            not solved; False runs the fast path as it was before both, testing every sample
+            (the same result, slower: the reference for tests and benchmarks).
 
     Returns:
         An `Engagement` with (N, B) arrays.
@@ -608,7 +613,8 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             _heights(pos, earth.equatorial_radius, earth.flattening, alt)
         _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
                               float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
-                              tb.margin_start, tb.tau, tb.margin, earth.equatorial_radius, earth.flattening, prune, out)
+                              tb.margin_start, tb.tau, tb.margin, tb.excess, tb.excess_margin, earth.equatorial_radius,
+                              earth.flattening, prune, out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)

@@ -70,6 +70,13 @@ MAX_MEMBERS = 100_000
 """Largest ensemble accepted."""
 
 
+def is_yes_no(name: str) -> bool:
+    """Whether headline ``name`` is a yes/no answer (1 holds, 0 does not; NaN untestable): a
+    name with a ``holds`` segment, as ``claims/holds/ID``. Decided by the name, not the values:
+    a fraction that happens to be 0 in every member is not a claim that never holds."""
+    return "holds" in name.split("/")
+
+
 class EnsembleError(ValueError):
     """An ensemble that cannot be made as asked; the message is one line saying what is allowed."""
 
@@ -269,10 +276,8 @@ class Ensemble:
         ``probability`` (for a yes/no headline: the share of members where it is 1, e.g. a claim
         holding), sensitivity (`sensitivity.Indices.as_dict`)."""
         out = {"nominal": self.nominal.get(name), **self.percentiles(name)}
-        y = np.asarray(self.values[name], dtype=float)
-        ok = y[np.isfinite(y)]
-        if ok.size and np.all((ok == 0.0) | (ok == 1.0)):
-            out["probability"] = float(ok.mean())  # a yes/no headline: the share of members where it holds
+        if is_yes_no(name):
+            out["probability"] = self.probability(name)
         out["sensitivity"] = self.sensitivity(name).as_dict()
         return out
 

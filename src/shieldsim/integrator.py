@@ -1,16 +1,17 @@
 """The fixed-step integrators of the point-mass flights: classical fourth-order Runge-Kutta and
 the eighth-order Runge-Kutta of Dormand and Prince.
 
-The re-entry below the drag ceiling (`shieldsim.trajectory.kernels`) steps its state
-y = (r, v) (inertial, m and m/s) with `rk4_step`; the boost (`shieldsim.missile`) with
-`rk8_step`, whose larger steps make it several times cheaper at the same accuracy. Only the
+The re-entry below the drag ceiling (`shieldsim.trajectory.kernels`) and the boost
+(`shieldsim.missile`) step their state y = (r, v) (inertial, m and m/s) with `rk8_step`, whose
+larger steps make them several times cheaper than the classical `rk4_step` at the same accuracy
+(with drag the steps end on the density model's layer edges, see `shieldsim.atmosphere`). Only the
 right-hand side differs. A right-hand side is a compiled (Numba) function
 
     deriv(t, y, params, table, out)
 
 writing dy/dt at time ``t`` (s) into ``out``: ``params`` is the model's packed float array (its
 slots named by index constants in the module that defines it), ``table`` a second array the model
-reads (the log-density table of `shieldsim.atmosphere`). The steps are inlined into their caller
+reads (the density model of `shieldsim.atmosphere`). The steps are inlined into their caller
 (``inline="always"``), where ``deriv`` is a module-level compiled function: each model gets its
 own specialised step, called directly, and the caller stays cacheable (``cache=True``). Called
 without inlining, a function passed as a value makes Numba refuse to cache the caller ("dynamic
@@ -26,7 +27,7 @@ extension, four more derivative evaluations per step), for samples on a time gri
 fall on the steps.
 
 Assumption: a fixed step; the callers cut their segments at every discontinuity of the
-right-hand side (stage ends, cutoff, drag ceiling) so the stated order holds.
+right-hand side (stage ends, cutoff, drag ceiling, density layer edges) so the stated order holds.
 """
 
 from __future__ import annotations

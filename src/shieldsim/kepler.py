@@ -118,7 +118,7 @@ def conic_state_elements(rx, ry, rz, vx, vy, vz, gm):
     a = 1.0 / alpha
     ecos = 1.0 - rn / a
     esin = rv / math.sqrt(gm * a)
-    e = math.hypot(ecos, esin)
+    e = math.sqrt(ecos * ecos + esin * esin)
     E0 = math.atan2(esin, ecos)
     if E0 < 0.0:
         E0 += 2.0 * math.pi

@@ -68,8 +68,9 @@ class Indices:
         return [r["figure"] for r in self.ranked() if r[self.key] > 0.0][:n]
 
     def as_dict(self) -> dict:
-        """JSON-ready: method, ranking key, confidence level, rows (most influential first), note."""
-        return {"method": self.method, "ranked_by": self.key, "conf_level": CONF_LEVEL,
+        """JSON-ready: method, ranking key, confidence level, the three most influential figures
+        (`top`), rows (most influential first), note."""
+        return {"method": self.method, "ranked_by": self.key, "conf_level": CONF_LEVEL, "top": self.top(),
                 "indices": [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
                             for r in self.ranked()], "note": self.note}
 

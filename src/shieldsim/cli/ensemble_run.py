@@ -166,8 +166,7 @@ def table(summary: dict) -> str:
                         " that finished, sensitivity not computed")
     for name, h in summary["headlines"].items():
         sens = h["sensitivity"]
-        moving = [r["figure"] for r in sens["indices"] if (r.get(sens["ranked_by"]) or 0.0) > 0.0][:3]
-        top = ", ".join(moving) if moving else "(no figure moves it)" if sens["indices"] else \
+        top = ", ".join(sens["top"]) if sens["top"] else "(no figure moves it)" if sens["indices"] else \
             ("(percentiles only)" if sens["method"] == "none" else
              "(not computed: members failed)" if summary.get("failed_members") else "(no indices)")
         if "probability" in h:

@@ -82,12 +82,13 @@ detect``):
 |---|---|
 | `devices` | `Radar`, `LaunchDetector`, `Network`, the refraction constants |
 | `refraction` | ray kernels through the reference atmosphere (packed ``RAY_*``), `surface_k`, `ray_bending` |
-| `kernels` | compiled sight, status, interval refinement and batch kernels (packed radar rows ``R_*``) |
+| `kernels` | compiled sight, status and interval refinement kernels (packed radar rows ``R_*``) |
+| `sweep` | the compiled coverage sweep of sampled flights, skipping samples whose status is proved unchanged |
 | `geometry` | radar rows packed for the kernels, `look_angles`, `coverage_status` |
 | `detection` | `Timeline`, `detect`, `phase_rcs` |
 | `fire_control` | `BatteryTrack`, `battery_track`, `own_track_window`, `TRACK_MODES` |
 
-Inner layers (import-linter): `fire_control` > `detection` > `geometry` > `kernels` >
+Inner layers (import-linter): `fire_control` > `detection` > `geometry` | `sweep` > `kernels` >
 `refraction` > `devices`.
 """
 

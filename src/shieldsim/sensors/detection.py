@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .devices import Network, Radar
-from .geometry import _radar_params
+from .geometry import _radar_tables
 from .kernels import _boost_sight
 from .sweep import _radar_batch
 
@@ -175,9 +175,11 @@ def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, 
     det = np.full((n, len(radars), kmax, 2), np.nan)
     nvis = np.zeros((n, len(radars)), dtype=np.int64)
     ndet = np.zeros((n, len(radars)), dtype=np.int64)
-    params, rays = _radar_params(radars, earth)
-    _radar_batch(time, pos, vel, rdet, np.ascontiguousarray(separation), params, rays, earth.equatorial_radius,
-                 earth.polar_radius, vis, det, nvis, ndet, bool(skip))
+    params, rays, tables = _radar_tables(tuple(radars), earth)
+    if not skip:
+        tables = np.zeros(tables.shape[:-1] + (0,))
+    _radar_batch(time, pos, vel, rdet, np.ascontiguousarray(separation), params, rays, tables, earth.equatorial_radius,
+                 earth.polar_radius, vis, det, nvis, ndet)
     if (nvis > kmax).any() or (ndet > kmax).any():
         warnings.warn(f"more than {kmax} coverage intervals for some threat and sensor; only the first "
                       f"{kmax} are kept (raise max_intervals)", RuntimeWarning, stacklevel=3)

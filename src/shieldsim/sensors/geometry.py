@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 
@@ -30,6 +31,8 @@ from .kernels import (
     R_RLOC,
     R_SITE,
     R_UP,
+    LIMIT_NODES,
+    _limit_tables,
     _look_batch,
     _status_batch,
 )
@@ -83,6 +86,19 @@ def _radar_params(radars, earth):
                 _make_ray(r.max_elevation, r0, rloc[j], n0, hs, top, row[R_RAY_MAX:R_RAY_MAX + RAY_SIZE])
                 _ray_table(row[R_RAY_MAX:R_RAY_MAX + RAY_SIZE], rloc[j], n0, hs, rays[j, 1])
     return params, rays
+
+
+@lru_cache(maxsize=32)
+def _radar_tables(radars: tuple, earth: Earth):
+    """`_radar_params` of a tuple of radars and the (S, 2, 2, `LIMIT_NODES`) tables of their
+    limiting rays' angles (`kernels._limit_table`), built once per radars and Earth (a coverage
+    run detects dozens of batches in the same radars). The arrays are shared: read only."""
+    params, rays = _radar_params(list(radars), earth)
+    tables = np.zeros((len(radars), 2, 2, LIMIT_NODES))
+    _limit_tables(params, rays, tables)
+    for a in (params, rays, tables):
+        a.flags.writeable = False
+    return params, rays, tables
 
 
 def look_angles(radar: Radar, position, earth: Earth = WGS84):

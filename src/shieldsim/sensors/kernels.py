@@ -5,10 +5,10 @@ Packed parameters: one row of floats per radar (`geometry._radar_params`), index
 max-elevation) are blocks of `refraction.RAY_SIZE` floats at `R_RAY_MIN` and `R_RAY_MAX`, with
 their bending tables in a separate (S, 2, RAY_TABLE) array.
 
-Layout exception (`_refine`): 16 parameters (tests/test_layout.py): one sample pair (positions,
+Layout exception (`_refine`): 17 parameters (tests/test_layout.py): one sample pair (positions,
 velocities, times), the level sought, and what `_status_known` needs (radar row, ray tables,
-detection ranges, separation time, the Earth's two radii ``ea``, ``eb``, the known answers),
-plus scratch space. The arrays differ in shape or type, so a swap among them fails on
+detection ranges, separation time, the Earth's two radii ``ea``, ``eb``, the known answers,
+the limiting rays' table), plus scratch space. The arrays differ in shape or type, so a swap among them fails on
 compilation; the floats pair up as (``t0``, ``dt``) and (``ea``, ``eb``), written once in
 `sweep._radar_batch`.
 """
@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..earth import radial_height_one
-from .refraction import RAY_ON, RAY_SIZE, _grazing_elevation, _ray_theta_at, _ray_theta_direct, _table_bend_at
+from .refraction import RAY_ON, RAY_R_LOW, RAY_SIZE, _grazing_elevation, _ray_theta_at, _ray_theta_direct, _table_bend_at
 
 
 _REFINE_ITER = 20
@@ -120,6 +120,85 @@ def _in_sight(theta, h, row, rays):
     return True
 
 
+LIMIT_NODES = 2048
+"""Nodes of a radar's table of its limiting rays' central angles (`_limit_table`)."""
+LIMIT_SPAN = 5000e3
+"""Radii tabulated above each limiting ray's lowest radius (m): nodes uniform in sqrt(r - r_low)."""
+_LIMIT_EPS = 1e-12
+"""Rounding allowance (rad) between a ray's computed central angle at a node and at a radius
+beyond it (the computed angle grows with radius up to ~1e-15 rad)."""
+
+
+@njit(cache=True)
+def _ray_angle(r, row, rays, which):
+    """Central angle (rad) at which the radar's lower (which 0) or upper (1) limiting ray reaches
+    radius r (m), exactly as `_in_sight` computes it."""
+    at = R_RAY_MIN if which == 0 else R_RAY_MAX
+    return _ray_theta_at(r, row, at, _table_bend_at(r, row, at, rays[which]), row[R_RLOC], row[R_N0], row[R_HS])
+
+
+@njit(cache=True)
+def _limit_table(row, rays, table):
+    """Fill ``table`` (2, 2, n): for the lower (0) and upper (1) limiting ray of an "atmosphere"
+    radar, node radii (m) [which, 0] and the ray's central angle there [which, 1] (`_ray_angle`).
+    The angle grows with radius (no ducting), so at any radius between two nodes it lies between
+    their angles (`_limit_bracket`)."""
+    n = table.shape[2]
+    for which in range(2):
+        at = R_RAY_MIN if which == 0 else R_RAY_MAX
+        r_low = row[at + RAY_R_LOW]
+        dx = math.sqrt(LIMIT_SPAN) / (n - 1)
+        for k in range(n):
+            r = r_low + (k * dx) ** 2
+            table[which, 0, k] = r
+            table[which, 1, k] = _ray_angle(r, row, rays, which) if row[at + RAY_ON] != 0.0 else math.nan
+
+
+@njit(cache=True)
+def _limit_tables(params, rays, tables):
+    """`_limit_table` of every "atmosphere" radar row of params (S, N_RADAR) into tables
+    (S, 2, 2, n) (rows of other models are left as they are: their sight test has no rays)."""
+    for j in range(params.shape[0]):
+        if params[j, R_MODEL] == 0.0:
+            _limit_table(params[j], rays[j], tables[j])
+
+
+@njit(cache=True)
+def _limit_bracket(r, row, which, table):
+    """(below, above): central angles (rad) of a limiting ray with below <= angle(r) <= above,
+    from the nodes around r; (NaN, NaN) outside the table (or an empty table)."""
+    n = table.shape[2]
+    if n < 2:
+        return math.nan, math.nan
+    at = R_RAY_MIN if which == 0 else R_RAY_MAX
+    k = int(math.sqrt(max(r - row[at + RAY_R_LOW], 0.0)) / (math.sqrt(LIMIT_SPAN) / (n - 1)))
+    if k + 1 >= n or not table[which, 0, k] <= r <= table[which, 0, k + 1]:
+        return math.nan, math.nan
+    return table[which, 1, k] - _LIMIT_EPS, table[which, 1, k + 1] + _LIMIT_EPS
+
+
+@njit(cache=True)
+def _sight_tabled(theta, h, row, rays, table):
+    """`_in_sight`, decided from the bracket of the limiting rays' tabulated angles where theta
+    lies outside it and computed exactly otherwise: the same answer."""
+    if row[R_MODEL] != 0.0 or h < row[R_ANT]:
+        return _in_sight(theta, h, row, rays)
+    r = row[R_RLOC] + h
+    below, above = _limit_bracket(r, row, 0, table)
+    if theta > above:
+        return False
+    if not theta <= below:
+        return _in_sight(theta, h, row, rays)
+    if row[R_RAY_MAX + RAY_ON] == 0.0:
+        return True
+    below, above = _limit_bracket(r, row, 1, table)
+    if theta < below:
+        return False
+    if theta >= above:
+        return True
+    return _in_sight(theta, h, row, rays)
+
+
 @njit(cache=True)
 def _status(p, t, row, rays, rdet, separation, ea, eb):
     """0: outside coverage, 1: inside coverage but beyond detection range, 2: detectable, for a
@@ -163,11 +242,12 @@ def _hermite(p0, v0, p1, v1, dt, s, out):
 
 
 @njit(cache=True)
-def _status_known(p, t, row, rays, rdet, separation, ea, eb, known):
+def _status_known(p, t, row, rays, rdet, separation, ea, eb, known, table):
     """`_status` of p with the answers of some coverage tests known in advance (proved for a
     whole neighbourhood of p): known[0], [1], [2] for the instrumented range, the field of
     regard and the elevation test, 1.0 = passes, 0.0 = fails, -1.0 = evaluate it. The tests evaluated
-    are `_status`'s own, so the result equals `_status` wherever the known answers hold."""
+    are `_status`'s own (the sight test through `_sight_tabled` and ``table``), so the result
+    equals `_status` wherever the known answers hold."""
     if known[0] == 0 or known[1] == 0 or known[2] == 0:
         return 0
     if known[0] < 0 or (known[1] < 0 and row[R_FIXED] != 0.0):
@@ -184,7 +264,7 @@ def _status_known(p, t, row, rays, rdet, separation, ea, eb, known):
         dy = p[1] - row[R_SITE + 1]
         dz = p[2] - row[R_SITE + 2]
         rng = math.sqrt(dx * dx + dy * dy + dz * dz)
-    if known[2] < 0 and not _in_elevation(p, row, rays, ea, eb):
+    if known[2] < 0 and not _sight_tabled(*_polar(p, row, ea, eb), row, rays, table):
         return 0
     if rng > (rdet[0] if t < separation else rdet[1]):
         return 1
@@ -192,16 +272,17 @@ def _status_known(p, t, row, rays, rdet, separation, ea, eb, known):
 
 
 @njit(cache=True)
-def _refine(p0, v0, p1, v1, t0, dt, level, was_in, row, rays, rdet, separation, ea, eb, tmp, known):
+def _refine(p0, v0, p1, v1, t0, dt, level, was_in, row, rays, rdet, separation, ea, eb, tmp, known, table):
     """Time where (status >= level) flips between samples t0 and t0 + dt. Returns the first
     time inside when entering, the last time inside when leaving. ``known``: answers of coverage
-    tests that hold on the whole step (`_status_known`; all -1 to evaluate every test)."""
+    tests that hold on the whole step (`_status_known`; all -1 to evaluate every test); ``table``:
+    the radar's `_limit_table` (an empty (2, 2, 0) array computes every sight test exactly)."""
     lo = 0.0
     hi = 1.0
     for _ in range(_REFINE_ITER):
         mid = 0.5 * (lo + hi)
         _hermite(p0, v0, p1, v1, dt, mid, tmp)
-        inside = _status_known(tmp, t0 + dt * mid, row, rays, rdet, separation, ea, eb, known) >= level
+        inside = _status_known(tmp, t0 + dt * mid, row, rays, rdet, separation, ea, eb, known, table) >= level
         if inside == was_in:
             lo = mid
         else:

@@ -1,39 +1,46 @@
 """The coverage sweep: each sampled flight walked through each radar's coverage, skipping the
-runs of samples whose status is proved unchanged.
+samples whose status is proved unchanged.
 
 `_radar_batch` gives the same intervals as testing every sample with `kernels._status` (and
-``skip=False`` does exactly that): a sample is passed over only when a bound proves that its
-status equals the status of the sample examined before it.
+with empty limit tables, `detect(..., skip=False)`, it does exactly that): a sample is passed
+over only when a bound proves that its
+status equals the status of the sample examined before it, and a test is answered without
+being computed only when a bound proves its answer.
 
-The bound. The k-th sample after p lies within the summed chords between p and it (the
-triangle inequality on the samples themselves; nothing is assumed about the flight between
-samples), so a margin of d metres proves every following sample up to where the chords sum to d
-(`_reach`). Each test of the status has a margin, a distance p may move without changing its answer:
+The bounds. Sample k after p lies within k * chord of p (chord: the flight's longest chord
+between consecutive samples; the triangle inequality on the samples themselves, nothing is
+assumed about the flight between samples). Each test of the status has a margin, a distance p
+may move without changing its answer:
 
 * instrumented range and detection range: |slant range - limit| (the range is 1-Lipschitz);
 * field of regard of a fixed face: the distance of p's horizontal projection (a 1-Lipschitz map)
   from the two vertical half-planes bounding the azimuth sector (`_fov_margin`);
-* elevation: a move of length d changes the central angle theta from the radar's zenith by at
-  most d / (|q| - d) (q = p - the local sphere's centre) and the height above the model surface
-  by at most L d, L = 1 + a (a^2 - b^2) / (b^2 (|p| - d)) (the surface radius changes by at
-  most a (a^2 - b^2) / b^2 per unit sine of latitude). The sight test is monotone in both (the
-  limiting rays' central angle grows with radius: no ducting in the exponential profile; the
-  effective-Earth elevation falls with theta and grows with height above the antenna), so it
-  holds on the whole box of (theta, h) when it holds at the box's worst corner
-  (`_sight_held`). Below the antenna's height nothing is proved.
+* sight (horizon and elevation limits): a move of length d changes the central angle theta from
+  the radar's zenith by at most d / (|q| - d) (q = p - the local sphere's centre) and the height
+  above the model surface by at most L d, L = 1 + a (a^2 - b^2) / (b^2 (|p| - d)) (the surface
+  radius changes by at most a (a^2 - b^2) / b^2 per unit sine of latitude). The sight test is
+  monotone in both (the limiting rays' central angle grows with radius: no ducting in the
+  exponential profile; the effective-Earth elevation grows with height and, away from the point
+  below the antenna, falls with theta), so it holds on the whole box of (theta, h) when it holds
+  at the box's worst corners (`_sight_held`). A sight answer so proved on a ball around an
+  anchor sample answers every later sample inside that ball.
 
-A run ends, too, at the sample where the threat separates (the detection range changes).
-`SLACK_M` and `SLACK_RAD` are kept from every margin for the rounding of the computed tests.
+The status holds over the next room / chord samples, room the smallest margin of the tests that
+decide it; a run ends, too, at the sample where the threat separates (the detection range
+changes). `SLACK_M` and `SLACK_RAD` are kept from every margin for the rounding of the computed
+tests. The sight test itself is answered from a table of the limiting rays' angles at node radii
+where theta lies outside the bracket of the two nodes around the sample's radius, and computed
+exactly otherwise (`kernels._sight_tabled`).
 
 Between two samples whose status differs, `kernels._refine` bisects on the cubic Hermite
 interpolant; the interpolant stays within |p1 - p0| + 4/27 dt (|v0| + |v1|) of p0, so the tests
 whose answer is proved on that ball are not evaluated at the bisection points (`_known_on_ball`).
 
-Layout exception (`_radar_batch`): 14 parameters: the flights' arrays, the packed radar rows and
-ray tables, the Earth's two radii, the four output arrays and the skip switch.
-Layout exception (`_walk`): 15 parameters: one flight (its samples, velocities, time grid, number
-of finite samples, separation time), one radar (row, ray tables, detection
-ranges), the Earth's radii, scratch, the three outputs' rows and the skip switch.
+Layout exception (`_radar_batch`): 14 parameters: the flights' arrays, the packed radar rows, ray
+tables and limiting rays' tables, the Earth's two radii and the four output arrays.
+Layout exception (`_walk`): 16 parameters: one flight (its samples, velocities, time grid, number
+of finite samples, longest chord, separation time), one radar (row, ray tables, limiting rays'
+table, detection ranges), the Earth's radii, scratch and the three outputs' rows.
 """
 
 from __future__ import annotations
@@ -54,30 +61,31 @@ from .kernels import (
     R_K,
     R_MAX_RANGE,
     R_MODEL,
-    R_N0,
     R_NORTH,
-    R_HS,
     R_RAY_MAX,
-    R_RAY_MIN,
     R_RLOC,
     R_ANT,
     R_SITE,
-    _in_sight,
     _interval_edge,
+    _limit_bracket,
+    _ray_angle,
+    _sight_tabled,
     _polar,
     _range_az,
     _refine,
     _status,
 )
-from .refraction import RAY_ON, _ray_theta_at, _table_bend_at
+from .refraction import RAY_ON
 
 
 SLACK_M = 1.0
 """Metres kept from every distance margin (the computed ranges and projections round to ~1e-8 m)."""
 SLACK_RAD = 1e-7
 """Radians kept from every angle margin (acos near the zenith rounds to ~2e-8 rad)."""
-_TRIALS = 3
-"""Distances tried for the elevation test: a first guess (`_sight_margin`), then / 4, / 16."""
+_TRIALS = (0.25, 0.125, 0.04)
+"""Fractions of the first guess (`_sight_margin`) tried as the radius of a proved sight answer
+(the guess ignores how the limiting ray's angle falls with height: the radius proved on the
+default coverage's flights is 0.08-0.25 of it)."""
 
 
 @njit(cache=True)
@@ -115,11 +123,18 @@ def _theta_h_moves(p, row, d, ea, eb):
 
 
 @njit(cache=True)
-def _ray_limit(r, row, rays, which):
-    """Central angle (rad) at which the radar's lower (which 0) or upper (1) limiting ray reaches
-    radius r (m), exactly as `kernels._in_sight` computes it."""
-    at = R_RAY_MIN if which == 0 else R_RAY_MAX
-    return _ray_theta_at(r, row, at, _table_bend_at(r, row, at, rays[which]), row[R_RLOC], row[R_N0], row[R_HS])
+def _limit_below(r, row, rays, which, table):
+    """A lower bound (rad) of the central angle of a limiting ray at radius r: the tabulated
+    bracket (`kernels._limit_bracket`), else the angle itself (`kernels._ray_angle`)."""
+    below, _ = _limit_bracket(r, row, which, table)
+    return below if below == below else _ray_angle(r, row, rays, which)
+
+
+@njit(cache=True)
+def _limit_above(r, row, rays, which, table):
+    """An upper bound (rad) of the central angle of a limiting ray at radius r (as `_limit_below`)."""
+    _, above = _limit_bracket(r, row, which, table)
+    return above if above == above else _ray_angle(r, row, rays, which)
 
 
 @njit(cache=True)
@@ -153,12 +168,12 @@ def _effective_held(lo_th, hi_th, h_lo, h_hi, row, inside):
 
 
 @njit(cache=True)
-def _sight_held(theta, h, dth, dh, row, rays, inside):
+def _sight_held(theta, h, dth, dh, row, rays, table, inside):
     """Whether the sight test (`kernels._in_sight`) answers ``inside`` for every point whose
     central angle is within dth (rad) of theta and height within dh (m) of h. Proved on the box's
     corners by monotonicity; False when nothing is proved. "atmosphere": points below the
     antenna's height take the effective-Earth test, the others the limiting rays, whose central
-    angle grows with radius."""
+    angle grows with radius (bounded through ``table``, `kernels._limit_table`)."""
     if not dth >= 0.0:
         return False
     lo_th = max(theta - dth, 0.0)
@@ -177,12 +192,12 @@ def _sight_held(theta, h, dth, dh, row, rays, inside):
     rloc = row[R_RLOC]
     upper_on = row[R_RAY_MAX + RAY_ON] != 0.0
     if inside:  # below the lower ray's angle at the lowest radius, above the upper's at the highest
-        if not hi_th <= _ray_limit(rloc + h_lo, row, rays, 0):
+        if not hi_th <= _limit_below(rloc + h_lo, row, rays, 0, table):
             return False
-        return not upper_on or lo_th >= _ray_limit(rloc + h_hi, row, rays, 1)
-    if lo_th > _ray_limit(rloc + h_hi, row, rays, 0):
+        return not upper_on or lo_th >= _limit_above(rloc + h_hi, row, rays, 1, table)
+    if lo_th > _limit_above(rloc + h_hi, row, rays, 0, table):
         return True
-    return upper_on and hi_th < _ray_limit(rloc + h_lo, row, rays, 1)
+    return upper_on and hi_th < _limit_below(rloc + h_lo, row, rays, 1, table)
 
 
 @njit(cache=True)
@@ -194,32 +209,33 @@ def _sight_margin(theta, h, rng, row, rays):
         el = _straight_elevation(theta, h, row)
         return min(abs(el - row[R_EL_MIN]), abs(row[R_EL_MAX] - el)) * rng
     r = row[R_RLOC] + h
-    g = abs(_ray_limit(r, row, rays, 0) - theta)
+    g = abs(_ray_angle(r, row, rays, 0) - theta)
     if row[R_RAY_MAX + RAY_ON] != 0.0:
-        g = min(g, abs(theta - _ray_limit(r, row, rays, 1)))
+        g = min(g, abs(theta - _ray_angle(r, row, rays, 1)))
     return g * r if g < math.inf else 0.0
 
 
 @njit(cache=True)
-def _elevation_radius(p, theta, h, rng, row, rays, inside, limit, ea, eb):
-    """A distance (m, <= limit) over which p (central angle theta, height h, range rng) keeps
-    the sight answer ``inside``, proved by `_sight_held`; 0 when none of the `_TRIALS` tried is
-    proved."""
-    d = min(limit, 0.5 * _sight_margin(theta, h, rng, row, rays))
-    for _ in range(_TRIALS):
-        if not d > SLACK_M:
+def _elevation_radius(p, theta, h, rng, row, rays, table, inside, least, ea, eb):
+    """A distance (m) over which p (central angle theta, height h, range rng) keeps the sight
+    answer ``inside``, proved by `_sight_held`; 0 when none of the `_TRIALS` tried is proved or
+    none would reach ``least`` (m; a ball that does not reach the next sample saves nothing)."""
+    guess = _sight_margin(theta, h, rng, row, rays)
+    for f in _TRIALS:
+        d = f * guess
+        if not (d > SLACK_M and d >= least):
             return 0.0
         dth, dh = _theta_h_moves(p, row, d, ea, eb)
-        if _sight_held(theta, h, dth, dh, row, rays, inside):
+        if _sight_held(theta, h, dth, dh, row, rays, table, inside):
             return d
-        d *= 0.25
     return 0.0
 
 
 @njit(cache=True)
-def _known_on_ball(p0, v0, p1, v1, dt, row, rays, ea, eb, known):
+def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
     """Fill ``known`` (`kernels._status_known`) with the coverage tests whose answer is proved
-    for every point of the cubic Hermite step from (p0, v0) to (p1, v1) (dt s)."""
+    for every point of the cubic Hermite step from (p0, v0) to (p1, v1) (dt s); returns the
+    radius (m) of the ball about p0 holding the step and p0's slant range (m)."""
     chord = math.sqrt((p1[0] - p0[0]) ** 2 + (p1[1] - p0[1]) ** 2 + (p1[2] - p0[2]) ** 2)
     speeds = math.sqrt(v0[0] ** 2 + v0[1] ** 2 + v0[2] ** 2) + math.sqrt(v1[0] ** 2 + v1[1] ** 2 + v1[2] ** 2)
     ball = chord + 4.0 / 27.0 * dt * speeds
@@ -234,19 +250,21 @@ def _known_on_ball(p0, v0, p1, v1, dt, row, rays, ea, eb, known):
             known[1] = 1.0 if inside else 0.0
     known[2] = -1.0
     theta, h = _polar(p0, row, ea, eb)
-    inside = _in_sight(theta, h, row, rays)
+    inside = _sight_tabled(theta, h, row, rays, table)
     dth, dh = _theta_h_moves(p0, row, ball, ea, eb)
-    if _sight_held(theta, h, dth, dh, row, rays, inside):
+    if _sight_held(theta, h, dth, dh, row, rays, table, inside):
         known[2] = 1.0 if inside else 0.0
+    return ball, rng
 
 
 @njit(cache=True)
-def _walk(time, pos, vel, n_fin, chord, separation, row, rays, rdet, ea, eb, work, vis, det, counts, skip):
+def _walk(time, pos, vel, n_fin, chord, separation, row, rays, table, rdet, ea, eb, work, vis, det, counts):
     """Coverage intervals of one flight (pos, vel: (M, 3); samples before n_fin finite, at most
     ``chord`` m apart; the warhead separates at ``separation`` s) in one radar: vis, det (K, 2)
-    and their numbers counts (2,) (`kernels._interval_edge`). work: (9,) scratch.
+    and their numbers counts (2,) (`kernels._interval_edge`). work: (9,) scratch. ``table``: the
+    radar's `kernels._limit_table`; an empty one (2, 2, 0) tests every sample exactly.
 
-    With ``skip``, each sample's status is the one `kernels._status` gives, computed from the
+    With a table, each sample's status is the one `kernels._status` gives, computed from the
     same tests (range, field of regard, sight, detection range), except that the sight test's
     answer is taken from the last ball on which it was proved (centre ``anchor``, radius
     ``radius``) when the sample lies inside it; then ``room`` (m), how far the sample may move
@@ -258,6 +276,7 @@ def _walk(time, pos, vel, n_fin, chord, separation, row, rays, rdet, ea, eb, wor
     while m_sep < n_fin and time[m_sep] < separation:
         m_sep += 1
     known[0] = known[1] = known[2] = -1.0
+    skip = table.shape[2] > 0
     radius = 0.0
     sight = False
     prev = 0
@@ -285,8 +304,12 @@ def _walk(time, pos, vel, n_fin, chord, separation, row, rays, rdet, ea, eb, wor
                 dist = math.sqrt((p[0] - anchor[0]) ** 2 + (p[1] - anchor[1]) ** 2 + (p[2] - anchor[2]) ** 2)
                 if not dist < radius:
                     theta, h = _polar(p, row, ea, eb)
-                    sight = _in_sight(theta, h, row, rays)
-                    radius = _elevation_radius(p, theta, h, rng, row, rays, sight, math.inf, ea, eb)
+                    sight = _sight_tabled(theta, h, row, rays, table)
+                    step = math.inf
+                    if m + 1 < n_fin:
+                        q = pos[m + 1]
+                        step = math.sqrt((q[0] - p[0]) ** 2 + (q[1] - p[1]) ** 2 + (q[2] - p[2]) ** 2)
+                    radius = _elevation_radius(p, theta, h, rng, row, rays, table, sight, step, ea, eb)
                     anchor[0], anchor[1], anchor[2] = p[0], p[1], p[2]
                     dist = 0.0
                 left = radius - dist - 1e-3
@@ -298,6 +321,16 @@ def _walk(time, pos, vel, n_fin, chord, separation, row, rays, rdet, ea, eb, wor
                     st = 1 if rng > rd else 2
                     room = min(room, left, abs(rng - rd) - SLACK_M)
         if st != prev:
+            tb = time[0]
+            # entering or leaving coverage within detection range (status 0 <-> 2): when the step
+            # is proved within one phase's detection range, status >= 2 is status >= 1 all along
+            # it, and both edges are one bisection
+            twin = False
+            if skip and m > 0:
+                ball, rng0 = _known_on_ball(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m] - time[m - 1], row,
+                                            rays, table, ea, eb, known)
+                if prev + st == 2 and prev != 1 and (separation <= time[m - 1] or separation >= time[m]):
+                    twin = rng0 + ball + SLACK_M <= (rdet[0] if separation >= time[m] else rdet[1])
             for level in (1, 2):
                 was_in = prev >= level
                 now_in = st >= level
@@ -305,12 +338,9 @@ def _walk(time, pos, vel, n_fin, chord, separation, row, rays, rdet, ea, eb, wor
                     continue
                 if m == 0:
                     tb = time[0]
-                else:
-                    if skip:
-                        _known_on_ball(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m] - time[m - 1], row, rays,
-                                       ea, eb, known)
+                elif not (twin and level == 2):
                     tb = _refine(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1], level,
-                                 was_in, row, rays, rdet, separation, ea, eb, tmp, known)
+                                 was_in, row, rays, rdet, separation, ea, eb, tmp, known, table)
                 _interval_edge(vis if level == 1 else det, counts, level - 1, now_in, tb)
             prev = st
         cap = n_fin - 1 - m
@@ -328,14 +358,15 @@ def _walk(time, pos, vel, n_fin, chord, separation, row, rays, rdet, ea, eb, wor
 
 
 @njit(cache=True, parallel=True)
-def _radar_batch(time, pos, vel, rdet, separation, params, rays, ea, eb, vis, det, nvis, ndet, skip):
+def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb, vis, det, nvis, ndet):
     """Coverage intervals of N sampled flights in S radars.
 
     rdet: (N, S, 2) detection ranges against the body (before ``separation`` (N,) s) and the
     warhead (m); params: (S, N_RADAR) packed radar rows (R_* names); rays: (S, 2, RAY_TABLE).
     vis, det: (N, S, K, 2) start/end of intervals with status >= 1 / >= 2 (NaN-filled on input);
     nvis, ndet: (N, S) number of intervals found (may exceed K; only K are stored).
-    skip: pass over the samples whose status is proved unchanged (False: test every sample)."""
+    tables: (S, 2, 2, n) the radars' `kernels._limit_table`; with n = 0 every sample is tested
+    and every sight test computed exactly (no skipping)."""
     n_thr = pos.shape[0]
     n_smp = pos.shape[1]
     n_sen = params.shape[0]
@@ -354,7 +385,7 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, ea, eb, vis, de
         chord = max(math.sqrt(chord2) * (1.0 + 1e-9), 1e-3)
         for j in range(n_sen):
             counts[i, 0] = counts[i, 1] = 0
-            _walk(time, pos[i], vel[i], n_fin, chord, separation[i], params[j], rays[j], rdet[i, j], ea, eb, work[i],
-                  vis[i, j], det[i, j], counts[i], skip)
+            _walk(time, pos[i], vel[i], n_fin, chord, separation[i], params[j], rays[j], tables[j], rdet[i, j], ea, eb,
+                  work[i], vis[i, j], det[i, j], counts[i])
             nvis[i, j] = counts[i, 0]
             ndet[i, j] = counts[i, 1]

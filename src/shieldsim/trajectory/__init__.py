@@ -9,6 +9,8 @@ The package is split by job:
   -> `Aim`) and a class's greatest range (`max_range`);
 * `aiming`: `aim`, the solver that finds the controls that hit a target (`AimProblem`,
   `AimState` and the functions on them);
+* `family`: the fit of solved controls over targets from one launch latitude that starts most
+  of `aim`'s pairs in a coverage batch;
 * `kernels`: the compiled (Numba) kernels behind them; the Runge-Kutta step is
   `shieldsim.integrator`, shared with the boost.
 

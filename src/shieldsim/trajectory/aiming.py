@@ -17,7 +17,10 @@ drag, the offsets updated, and the pairs whose true miss exceeds `AIM_TOL` solve
 (typically 1-4 rounds). The minimum-energy condition is evaluated on the vacuum arc. Starting
 values come from a table of boosts of the class on the non-rotating sphere with vacuum free
 flight; where many pairs share a launch-latitude band, one pair per target bin is solved
-first and its neighbours start from its solution and Jacobian (`_warm_newton`).
+first and its neighbours start from its solution and Jacobian (`_warm_newton`). In vacuum,
+minimum-energy pairs sharing one launch latitude are solved as a family (`_family_newton`,
+`trajectory.family`): a subset first, the others from a local cubic fit of the subset's
+controls over log distance and heading, which most of them confirm with their first flight.
 
 The solver is a set of module-level functions on two objects: an `AimProblem` (the pairs, the
 class, the models and the shape asked; fixed while solving) and an `AimState` (the controls,
@@ -30,7 +33,7 @@ Inputs at the public edge are SI: radians, metres, seconds, m/s.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -38,7 +41,11 @@ import numpy as np
 from ..earth import SPHERE, geodesic_inverse
 from ..kepler import apoapsis, flight_path_angle
 from ..missile import Missile, boost_profile, min_energy_gamma, run_boost, vacuum_range_inertial
-from .boosted import Aim, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, max_range
+from .boosted import (
+    Aim, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims, max_range,
+    whole_and_vacuum,
+)
+from .family import cells, local_cubic, log_polar
 from .flight import DRAG_CEILING, Models
 from .kernels import _table_argmin
 
@@ -74,6 +81,8 @@ _WARM_SHARE = 0.5  # warm-start only when the bins number at most this share of 
 _WARM_COARSEN = 2.0  # bins of the pairs solved first are this many times larger
 _WARM_MIN = 32  # fewer pairs than this are solved from the shape table
 _WARM_LAT = math.radians(10.0)  # launch latitude bands of the warm start
+_FAMILY_CELL = 0.12  # cells of the pairs solved first in `_family_newton` (rad of heading and of log range)
+_FAMILY_MIN = 200  # fewer pairs from one launch latitude than this are warm-started from neighbours
 
 _FD_STEP = np.array([1e-6, 1e-5, 1e-5])  # finite-difference steps of the controls (rad, rad, fraction)
 _LIMIT = np.array([0.05, math.radians(4.0), 0.05])  # largest Newton step of each control
@@ -161,6 +170,8 @@ class AimState:
             one at x; have: it is usable (fresh, Broyden-updated or borrowed).
         true_r: (N, 3) residuals of the flights flown with drag; flight_time: (N,) their
             free-flight times, s.
+        whole: whole sampled flights measured with drag (`_true_residual` with a sample step):
+            (pair indices (k,), their controls (k, 3), the `Aim` of those k flights) per batch.
     """
 
     x: np.ndarray
@@ -173,6 +184,7 @@ class AimState:
     have: np.ndarray
     true_r: np.ndarray
     flight_time: np.ndarray
+    whole: list = field(default_factory=list)
 
     @classmethod
     def start(cls, problem: AimProblem) -> AimState:
@@ -288,12 +300,30 @@ def _done(problem: AimProblem, r, full_s):
     return miss & (np.abs(r[:, 2]) < np.where(full_s, 1.0, problem.shape_tol))
 
 
-def _true_residual(problem: AimProblem, state: AimState, sel):
+def _true_residual(problem: AimProblem, state: AimState, sel, sample_step: float | None = None):
     """Residuals of the flights ``sel`` flown with drag (into state.true_r, their times into
     state.flight_time); (True where the miss is met, the flown (k, 3) as in `_flown`, and the
-    same flights' free flight in vacuum: its (k, 3) and `_evaluate` dict)."""
+    same flights' free flight in vacuum: its (k, 3) and `_evaluate` dict). With ``sample_step``
+    (minimum-energy flights) the flights with drag are the whole flights `aim` returns, sampled
+    on that grid (`boosted.whole_and_vacuum`), kept in state.whole: a flight whose controls do
+    not change after it is not flown again."""
     dist, az_t = problem.dist[sel], problem.az_t[sel]
-    m_drag, e, m_vac, e_vac = _flown_drag_and_vacuum(problem, sel, state.x[sel])
+    whole = None
+    if sample_step is not None and problem.kind == "minimum-energy" and sel.size:
+        ft = state.flight_time[sel]
+        bound = float(np.nanmax(ft)) + 60.0 if np.any(np.isfinite(ft)) else None
+        x = state.x[sel]
+        try:
+            whole, e, e_vac = whole_and_vacuum(problem.missile, problem.lat[sel], problem.lon[sel], x[:, 0], x[:, 1],
+                                               x[:, 2], problem.models, sample_step, bound, problem.target_lat[sel],
+                                               problem.target_lon[sel], problem.kind)
+        except ValueError:  # a flight that falls back or never comes down: measured the plain way
+            whole = None
+    if whole is None:
+        m_drag, e, m_vac, e_vac = _flown_drag_and_vacuum(problem, sel, state.x[sel])
+    else:
+        m_drag, m_vac = _measured(problem, sel, e), _measured(problem, sel, e_vac)
+        state.whole.append((sel, state.x[sel].copy(), whole))
     state.true_r[sel] = np.stack([m_drag[:, 0] - dist, dist * np.angle(np.exp(1j * (m_drag[:, 1] - az_t))),
                                   m_drag[:, 2] - problem.h_t[sel]], axis=1)
     state.flight_time[sel] = e["flight_time"]
@@ -511,21 +541,97 @@ def _warm_newton(problem: AimProblem, state: AimState, sel, bin_size: float = _W
 
 
 # ---------------------------------------------------------------------------------------------
+# start from a family of solved flights
+
+
+def _family_newton(problem: AimProblem, state: AimState, sel):
+    """`_warm_newton` on ``sel``, except that the pairs sharing a launch latitude with at least
+    `_FAMILY_MIN` others (in vacuum, minimum-energy) are solved as a family (`trajectory.family`):
+    one pair per cell of `_FAMILY_CELL` in (log distance, heading) is solved first, the others
+    start from the local cubic fit of the solved controls (heading as an offset from the target's),
+    with the Jacobian of their nearest solved pair. Most of them then meet the tolerance at their
+    first flight. Returns the residuals (N, 3) (NaN outside ``sel``)."""
+    if problem.models.drag or problem.kind != "minimum-energy":
+        return _warm_newton(problem, state, sel)
+    lats, group = np.unique(problem.lat[sel], return_inverse=True)
+    size = np.bincount(group.ravel(), minlength=lats.size)
+    big = size[group.ravel()] >= _FAMILY_MIN
+    r = _warm_newton(problem, state, sel[~big]) if (~big).any() else np.full((problem.n, 3), np.nan)
+    for g in np.unique(group.ravel()[big]):
+        part = sel[group.ravel() == g]
+        r_part = _family_part(problem, state, part)
+        r[part] = r_part[part]
+    return r
+
+
+def _family_part(problem: AimProblem, state: AimState, part, cell: float = _FAMILY_CELL):
+    """`_family_newton` on the pairs ``part`` of one launch latitude, their subset solved first
+    chosen on cells of side ``cell`` (and solved the same way on cells twice as large while it
+    numbers at least `_FAMILY_MIN` pairs)."""
+    reps, rest = _family_split(problem, part, cell)
+    if reps.size >= _FAMILY_MIN and rest.size:
+        r = _family_part(problem, state, reps, 2.0 * cell)
+    else:
+        r = _warm_newton(problem, state, reps)
+    if rest.size == 0:
+        return r
+    if not _family_guess(problem, state, reps, rest, r, cell):
+        return _warm_newton(problem, state, part)
+    r_rest = _newton(problem, state, rest, keep_jac=True)
+    r[rest] = r_rest[rest]
+    return r
+
+
+def _family_split(problem: AimProblem, part, cell: float = _FAMILY_CELL):
+    """The pairs of ``part`` solved first (one per square of side ``cell`` in `family.log_polar`
+    coordinates, nearest the square's centre) and the others: (reps, rest), index arrays."""
+    which, n_cell, off = cells(log_polar(problem.dist[part], problem.az_t[part]), cell)
+    rep_pos, _ = _representatives(part, which, n_cell, off)
+    return part[rep_pos], np.setdiff1d(part, part[rep_pos])
+
+
+def _family_guess(problem: AimProblem, state: AimState, reps, rest, r, cell: float = _FAMILY_CELL):
+    """Start the pairs ``rest`` from the solved pairs ``reps`` (residuals r (N, 3)): controls from
+    the local cubic fit (`family.local_cubic`) of the converged, not full-burn reps' controls
+    (heading as an offset from the target's) in `family.log_polar` coordinates (offsets scaled
+    by ``cell``), Jacobian of the nearest of them (crossrange row scaled by the distance ratio).
+    False (state untouched) when no rep converged."""
+    src = reps[_done(problem, r[reps], state.full[reps]) & ~state.full[reps] & state.have[reps]]
+    if src.size == 0:
+        return False
+    both = np.concatenate([src, rest])
+    xy = log_polar(problem.dist[both], problem.az_t[both])
+    u = np.stack([np.angle(np.exp(1j * (state.x[src, 0] - problem.az_t[src]))), state.x[src, 1], state.x[src, 2]],
+                 axis=1)
+    fit, near, _ = local_cubic(xy[:src.size], u, xy[src.size:], cell)
+    fit[:, 0] += problem.az_t[rest]
+    k = src[near]
+    state.x[rest] = np.clip(fit, _LO, _HI)
+    state.jac[rest] = state.jac[k]
+    state.jac[rest, 1, :] *= (problem.dist[rest] / problem.dist[k])[:, None]
+    state.have[rest] = True
+    state.fresh[rest] = False
+    return True
+
+
+# ---------------------------------------------------------------------------------------------
 # the whole solve and its verdicts
 
 
-def _solve(problem: AimProblem, state: AimState):
+def _solve(problem: AimProblem, state: AimState, sample_step: float | None = None):
     """Solve every pair: Newton on vacuum free flights shifted by drag offsets, re-measured with
     drag after each convergence (up to three rounds), then Newton on the flights flown with drag
-    where the offsets do not settle. Returns (converged (N,) bool, residuals (N, 3))."""
+    where the offsets do not settle. Returns (converged (N,) bool, residuals (N, 3)). With
+    ``sample_step`` the re-measurements after the first (which starts from no offsets and so
+    rarely meets the miss) fly the whole sampled flights `aim` returns (`_true_residual`)."""
     models = problem.models
     work = np.arange(problem.n)
-    r = _warm_newton(problem, state, work)
+    r = _family_newton(problem, state, work)
     if not models.drag:
         return _done(problem, r, state.full), r
     for _outer in range(3):
         # re-measure the drag offsets at the current controls; stop where the true miss is met
-        ok_true, m_drag, m_vac, e_vac = _true_residual(problem, state, work)
+        ok_true, m_drag, m_vac, e_vac = _true_residual(problem, state, work, sample_step if _outer else None)
         state.offset[work] = m_drag - m_vac
         state.offset[work, 1] = np.angle(np.exp(1j * state.offset[work, 1]))
         # the offsets shift the residuals by a constant: the Jacobians hold, and the residuals at
@@ -542,7 +648,7 @@ def _solve(problem: AimProblem, state: AimState):
         state.free_models = models
         state.offset[work] = 0.0
         _newton(problem, state, work)
-        ok_true = _true_residual(problem, state, work)[0]
+        ok_true = _true_residual(problem, state, work, sample_step)[0]
         work = work[~ok_true]
     ok = np.ones(problem.n, dtype=bool)
     ok[work] = False
@@ -613,6 +719,37 @@ def _kept_shape(problem: AimProblem, state: AimState, keep, unreachable: str):
     return keep
 
 
+def _final_flights(problem: AimProblem, state: AimState, keep, sample_step: float) -> Aim:
+    """The whole flights of the pairs ``keep`` at their solved controls (launch time 0, no labels):
+    taken from the sampled re-measurements in state.whole where a pair's controls have not moved
+    since (its latest such flight), the others flown by `boosted_trajectories`."""
+    source = np.full(problem.n, -1)
+    row = np.zeros(problem.n, dtype=int)
+    for b, (sel, x, _) in enumerate(state.whole):
+        same = np.all(x == state.x[sel], axis=1)
+        source[sel[same]] = b
+        row[sel[same]] = np.nonzero(same)[0]
+        source[sel[~same]] = -1
+    at = np.arange(keep.size)
+    pieces = [(state.whole[b][2], row[keep[source[keep] == b]], at[source[keep] == b])
+              for b in np.unique(source[keep]) if b >= 0]
+    rest = keep[source[keep] < 0]
+    if rest.size:
+        # free-flight times of the solved flights: flown with drag, or (vacuum) the Newton flights
+        flight_time = (state.flight_time if problem.models.drag else state.ft)[rest]
+        x = state.x[rest]
+        flown = boosted_trajectories(problem.missile, problem.lat[rest], problem.lon[rest], x[:, 0], x[:, 1], x[:, 2],
+                                     problem.models, 0.0, sample_step, target_lat=problem.target_lat[rest],
+                                     target_lon=problem.target_lon[rest], kind=problem.kind,
+                                     max_free_flight=float(np.nanmax(flight_time)) + 60.0)
+        if not pieces:
+            return flown
+        pieces.append((flown, np.arange(rest.size), at[source[keep] < 0]))
+    if len(pieces) == 1 and np.array_equal(pieces[0][1], np.arange(keep.size)):
+        return pieces[0][0]
+    return gather_aims(pieces, keep.size)
+
+
 def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models = Models(),
         kind: str = "minimum-energy", apogee=None, launch_time=0.0, sample_step: float = 2.0,
         labels=None, unreachable: str = "raise") -> Aim:
@@ -648,18 +785,14 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         raise ValueError(f"unreachable must be 'raise' or 'skip', got {unreachable!r}")
     problem = AimProblem.build(launch_lat, launch_lon, target_lat, target_lon, missile, models, kind, apogee)
     state = AimState.start(problem)
-    ok, r = _solve(problem, state)
+    ok, r = _solve(problem, state, sample_step)
     keep = _kept_converged(problem, ok, r, unreachable)
     if kind != "minimum-energy":
         keep = _kept_shape(problem, state, keep, unreachable)
-    # free-flight times of the solved flights: flown with drag, or (vacuum) the Newton flights
-    flight_time = (state.flight_time if models.drag else state.ft)[keep]
     n = problem.n
-    launch_time = np.broadcast_to(np.asarray(launch_time, dtype=float), (n,))[keep]
-    out = boosted_trajectories(missile, problem.lat[keep], problem.lon[keep], state.x[keep, 0], state.x[keep, 1],
-                               state.x[keep, 2], models, launch_time, sample_step,
-                               None if labels is None else np.asarray(labels)[keep],
-                               target_lat=problem.target_lat[keep], target_lon=problem.target_lon[keep], kind=kind,
-                               full_burn=state.full[keep], max_free_flight=float(np.nanmax(flight_time)) + 60.0)
+    out = _final_flights(problem, state, keep, sample_step)
+    out.launch_time = np.broadcast_to(np.asarray(launch_time, dtype=float), (n,))[keep].copy()
+    out.labels = None if labels is None else np.asarray(labels)[keep]
+    out.full_burn = state.full[keep]
     out.pair_index = keep
     return out

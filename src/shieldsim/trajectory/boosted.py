@@ -253,3 +253,54 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
         target_lon=None if target_lon is None else np.broadcast_to(target_lon, (n,)).copy(),
         miss=np.atleast_1d(miss), full_burn=np.zeros(n, bool) if full_burn is None else full_burn, kind=kind,
     )
+
+
+def whole_and_vacuum(missile, lat, lon, heading, kick, cutoff, models: Models, sample_step: float, max_free_flight,
+                     target_lat, target_lon, kind: str):
+    """The whole flights of `boosted_trajectories` (with drag, sampled on the grid of
+    ``sample_step`` s; launch time 0, no labels) and, from the same burnouts, the free flights
+    of `_evaluate` with drag and in vacuum (impacts only): (the `Aim`, the `_evaluate` dict with
+    drag, the one in vacuum). The dict with drag takes the impact and free-flight time of the
+    whole flight (its free flight starts at the grid point after the cutoff, the boost model
+    coasting to it). ValueError where `boosted_trajectories` refuses a flight."""
+    whole = boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models, 0.0, sample_step,
+                                 target_lat=target_lat, target_lon=target_lon, kind=kind,
+                                 max_free_flight=max_free_flight)
+    earth = models.earth
+    omega = earth.rotation_rate if models.rotation else 0.0
+    t_c = whole.burnout_time
+    pos, vel = whole.burnout_position, whole.burnout_velocity
+    r_in = rotate_about_z(pos, omega * t_c)
+    v_in = rotate_about_z(inertial_velocity(pos, vel, omega), omega * t_c)
+    boost = (np.ones(t_c.size, dtype=bool), r_in, v_in, pos, vel, t_c)
+    e_vac = _free_flights(missile, boost, models, Models(earth, models.rotation, False), need_apogee=False)
+    e_drag = dict(e_vac, impact_lat=whole.impact_lat, impact_lon=whole.impact_lon,
+                  flight_time=whole.impact_time - t_c, apogee_alt=whole.apogee_alt)
+    return whole, e_drag, e_vac
+
+
+def gather_aims(pieces, n: int) -> Aim:
+    """One `Aim` of ``n`` flights from ``pieces``: (aim, rows of it, their places in the result)
+    triples that fill every place once. The time grid is the longest piece's (positions and
+    velocities NaN-padded, as after impact); scalars (models, kind) and fields that are None
+    come from the first piece."""
+    first = pieces[0][0]
+    m = max(a.time.size for a, _, _ in pieces)
+    fields = {}
+    for name, value in first.__dict__.items():
+        if name == "time":
+            fields[name] = first.time[0] + np.arange(m) * first.step if first.time.size else first.time
+        elif value is None or isinstance(value, str) or name == "models":
+            fields[name] = value
+        else:
+            value = np.asarray(value)
+            big = name in ("position", "velocity")
+            out = np.full((n, m, 3), np.nan) if big else np.empty((n,) + value.shape[1:], dtype=value.dtype)
+            for a, rows, at in pieces:
+                v = np.asarray(getattr(a, name))
+                if big:
+                    out[at, :v.shape[1]] = v[rows]
+                else:
+                    out[at] = v[rows]
+            fields[name] = out
+    return type(first)(**fields)

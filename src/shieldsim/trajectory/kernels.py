@@ -1,11 +1,12 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
-vacuum, RK4 with drag below `DRAG_CEILING`, its step set by `_drag_step`), the impact alone
+vacuum, eighth-order Runge-Kutta with drag below `DRAG_CEILING` (`_drag_arc`), its step set by
+`_drag_step` and ended on the density model's layer edges by `_edge_step`), the impact alone
 for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling, joining boost and
 free-flight samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
 (m, s, rad, m/s); every kernel writes into caller-provided output arrays. The drag flight
-`_fly_one` reads its model from a packed array (`F_*`) and steps with `integrator.rk4_step`.
-It stays one loop of about 95 lines (over the ~80 of the rest): conic segments above the
-drag ceiling and RK4 segments below alternate with shared sample and apogee bookkeeping.
+`_fly_one` reads its model from a packed array (`F_*`): conic segments above the drag ceiling
+and `_drag_arc` segments below (`integrator.rk8_step`, samples and the impact on its dense
+output) alternate with shared sample and apogee bookkeeping.
 """
 
 from __future__ import annotations
@@ -15,18 +16,23 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ..atmosphere import density_from_table
+from ..atmosphere import KINKED_PIECES, density_from_table, edge_time, layer_of, next_edge
 from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
-from ..integrator import WORK_ROWS, rk4_step
+from ..integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step
+from ..series import SINCOS_SMALL_MAX, sincos_small
 from ..kepler import conic_elements, propagate_one
-from .vacuum import arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
+from .blocks import (
+    BLOCK, W_A, W_C0, W_C1, W_CDLON, W_CL2, W_CLA, W_CLO, W_DIST, W_DLON, W_E, W_E0, W_OK, W_RN, W_ROWS, W_RX, W_RY,
+    W_RZ, W_S0, W_S1, W_SDLON, W_SL2, W_SLA, W_SLO, W_VOK, W_VX, W_VY, W_VZ, anomaly_of_lane, descent_lanes,
+    elements_lanes, vincenty_lanes, vincenty_start,
+)
+from .vacuum import _TWO_PI, arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
 
 DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
 
 DRAG_STEP = 0.05
-"""Shortest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (the step where drag is
-strongest; see `_drag_step`)."""
+"""Shortest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (see `_drag_step`)."""
 
 @njit(cache=True)
 def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
@@ -131,19 +137,15 @@ def _impact_vacuum_batch(pos, vel, omega, gm, a_eq, b_pol, e2, out):
         o[2] = math.atan2(p1[1], p1[0])
 
 
-@njit(cache=True, parallel=True)
-def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f, omega, out):
-    """Vacuum flights from geodetic burnout states to impact, all in one compiled pass, with
-    scalars only (no per-flight allocation).
-
-    out[i] <- [flight time, impact lat, impact lon, apogee height, apogee time, ground range,
-    impact speed, impact flight-path angle] (SI, Earth-relative, lat/lon geodetic). The ground
-    range is NaN where Vincenty's formula does not converge (nearly antipodal points).
-    """
-    b_pol = a_eq * (1.0 - f)
-    e2 = f * (2.0 - f)
-    for i in prange(lat.shape[0]):
-        o = out[i]
+@njit(cache=True)
+def _burnout_lanes(lat, lon, alt, speed, gamma, heading, i0, gm, a_eq, e2, omega, w):
+    """Lanes of the block w (`blocks.W_*` rows) <- flights i0 to i0 + `blocks.BLOCK` (or the last): the inertial state at
+    burnout from the geodetic burnout state (rad, m, m/s; Earth-fixed axes at burnout, ellipsoid
+    a_eq m, eccentricity squared e2, rotation omega rad/s) and the sines and cosines of the
+    burnout latitude and longitude (W_DLON <- the longitude); then the arc's elements
+    (`blocks.elements_lanes`; E0 comes later, `blocks.anomaly_of_lane`)."""
+    for j in range(min(BLOCK, lat.shape[0] - i0)):
+        i = i0 + j
         sla, cla, slo, clo = math.sin(lat[i]), math.cos(lat[i]), math.sin(lon[i]), math.cos(lon[i])
         nu = a_eq / math.sqrt(1.0 - e2 * sla * sla)
         rx = (nu + alt[i]) * cla * clo
@@ -155,45 +157,125 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
         vx = -slo * ve - sla * clo * vn + cla * clo * vu - omega * ry
         vy = clo * ve - sla * slo * vn + cla * slo * vu + omega * rx
         vz = cla * vn + sla * vu
-        a, e, e0, s0, c0, rn = arc_elements(rx, ry, rz, vx, vy, vz, gm)
+        w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j] = rx, ry, rz, vx, vy, vz
+        w[W_SLA, j], w[W_CLA, j], w[W_SLO, j], w[W_CLO, j] = sla, cla, slo, clo
+        w[W_DLON, j] = lon[i]  # until `_impact_lane` turns it into the longitude difference
+    elements_lanes(min(BLOCK, lat.shape[0] - i0), w, gm)
+
+
+@njit(cache=True)
+def _impact_lane(w, j, gm, a_eq, f, omega, o):
+    """Flight in lane j of the block w after `blocks.descent_lanes` (arc_descent where the lane
+    did not converge): o[0:3], o[6:8] <- flight time, impact lat, lon, speed and flight-path angle
+    (`_fly_vacuum_geodetic_batch`); the impact's latitude sines and cosines and the longitude
+    difference into w for Vincenty. Returns (e1, sin e1, cos e1) of the impact, NaN if none."""
+    b_pol = a_eq * (1.0 - f)
+    e2 = f * (2.0 - f)
+    rx, ry, rz, vx, vy, vz = w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j]
+    a, e, s0, c0, rn = w[W_A, j], w[W_E, j], w[W_S0, j], w[W_C0, j], w[W_RN, j]
+    e0 = anomaly_of_lane(w, j)
+    if w[W_OK, j] > 0.0:
+        c1, s1 = w[W_C1, j], w[W_S1, j]
+        e1 = _TWO_PI - math.acos(c1)
+        if e1 < e0 - 1e-12:
+            e1 += _TWO_PI
+    else:
         e1, s1, c1 = arc_descent(rz, vz, a, e, e0, s0, c0, rn, gm, a_eq, b_pol, 0.0)
         if math.isnan(e1):
-            for k in range(8):
-                o[k] = math.nan
-            continue
-        dt = max(arc_time(a, e, e0, s0, gm, e1, s1), 0.0)
-        o[0] = dt
-        # impact: rotate into Earth-fixed axes; a surface point's geodetic latitude is closed form
-        fc, g, fd, gd = arc_coefficients(a, e, s0, c0, rn, gm, s1, c1)
-        px, py, pz = fc * rx + g * vx, fc * ry + g * vy, fc * rz + g * vz
-        wx, wy, wz = fd * rx + gd * vx + omega * py, fd * ry + gd * vy - omega * px, fd * rz + gd * vz
-        c, s = math.cos(omega * dt), math.sin(omega * dt)
-        x, y = c * px + s * py, c * py - s * px
-        ux, uy = c * wx + s * wy, c * wy - s * wx
-        rho = math.hypot(x, y)
-        lat1 = math.atan2(pz, (1.0 - e2) * rho)
-        lon1 = math.atan2(y, x)
-        o[1] = lat1
-        o[2] = lon1
-        # up (the ellipsoid normal) at the impact point, from the point itself
-        nz = math.hypot(pz, (1.0 - e2) * rho)  # sin lat1 = pz / nz, cos lat1 = (1 - e2) rho / nz
-        speed1 = math.sqrt(ux * ux + uy * uy + wz * wz)
-        up = ((1.0 - e2) * (x * ux + y * uy) + pz * wz) / nz
-        o[6] = speed1
-        o[7] = math.asin(max(-1.0, min(1.0, up / speed1)))
-        xa, sx, _, o[3] = arc_highest(rx, ry, rz, vx, vy, vz, gm, a_eq, b_pol, a, e, e0, s0, c0, rn, e1, s1, c1)
-        o[4] = min(max(arc_time(a, e, e0, s0, gm, xa, sx), 0.0), dt)
-        sd, cd = -slo, clo  # sin and cos of lon1 - lon (lon1 = 0 at a pole)
-        if rho > 0.0:
-            sd, cd = (y * clo - x * slo) / rho, (x * clo + y * slo) / rho
-        o[5] = geodesic_distance_sc(sla, cla, pz / nz, (1.0 - e2) * rho / nz, lon1 - lon[i], sd, cd, a_eq, f)
+            return e1, s1, c1
+    dt = max(arc_time(a, e, e0, s0, gm, e1, s1), 0.0)
+    o[0] = dt
+    # impact: rotate into Earth-fixed axes; a surface point's geodetic latitude is closed form
+    fc, g, fd, gd = arc_coefficients(a, e, s0, c0, rn, gm, s1, c1)
+    px, py, pz = fc * rx + g * vx, fc * ry + g * vy, fc * rz + g * vz
+    wx, wy, wz = fd * rx + gd * vx + omega * py, fd * ry + gd * vy - omega * px, fd * rz + gd * vz
+    turn = omega * dt
+    s, c = sincos_small(turn) if abs(turn) <= SINCOS_SMALL_MAX else (math.sin(turn), math.cos(turn))
+    x, y = c * px + s * py, c * py - s * px
+    ux, uy = c * wx + s * wy, c * wy - s * wx
+    rho = math.sqrt(x * x + y * y)
+    lon1 = math.atan2(y, x)
+    o[1] = math.atan2(pz, (1.0 - e2) * rho)
+    o[2] = lon1
+    # up (the ellipsoid normal) at the impact point, from the point itself
+    rho_n = (1.0 - e2) * rho
+    inv_nz = 1.0 / math.sqrt(pz * pz + rho_n * rho_n)  # sin lat1 = pz / nz, cos lat1 = (1 - e2) rho / nz
+    speed1 = math.sqrt(ux * ux + uy * uy + wz * wz)
+    up = ((1.0 - e2) * (x * ux + y * uy) + pz * wz) * inv_nz
+    o[6] = speed1
+    o[7] = math.asin(max(-1.0, min(1.0, up / speed1)))
+    slo, clo = w[W_SLO, j], w[W_CLO, j]
+    sd, cd = -slo, clo  # sin and cos of lon1 - lon (lon1 = 0 at a pole)
+    if rho > 0.0:
+        inv_rho = 1.0 / rho
+        sd, cd = (y * clo - x * slo) * inv_rho, (x * clo + y * slo) * inv_rho
+    w[W_SL2, j], w[W_CL2, j] = pz * inv_nz, rho_n * inv_nz
+    w[W_DLON, j], w[W_SDLON, j], w[W_CDLON, j] = lon1 - w[W_DLON, j], sd, cd
+    return e1, s1, c1
 
 
-F_GM, F_A, F_B, F_OMEGA, F_DRAG, F_BETA, F_BOTTOM, F_STEP, F_RK_DT, F_SAMPLE_DT = range(10)
+@njit(cache=True, parallel=True)
+def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f, omega, out):
+    """Vacuum flights from geodetic burnout states to impact, all in one compiled pass, in blocks
+    of `blocks.BLOCK` flights (the descent's and Vincenty's iterations run over the block's lanes
+    side by side, `shieldsim.trajectory.blocks`), no per-flight allocation.
+
+    out[i] <- [flight time, impact lat, impact lon, apogee height, apogee time, ground range,
+    impact speed, impact flight-path angle] (SI, Earth-relative, lat/lon geodetic). The ground
+    range is NaN where Vincenty's formula does not converge (nearly antipodal points). Returns the
+    number of such flights (flights that land with a NaN ground range).
+    """
+    b_pol = a_eq * (1.0 - f)
+    e2 = f * (2.0 - f)
+    n = lat.shape[0]
+    failed = 0
+    for blk in prange((n + BLOCK - 1) // BLOCK):
+        i0 = blk * BLOCK
+        m = min(BLOCK, n - i0)
+        w = np.empty((W_ROWS, BLOCK))
+        _burnout_lanes(lat, lon, alt, speed, gamma, heading, i0, gm, a_eq, e2, omega, w)
+        descent_lanes(m, w, gm, a_eq, b_pol)
+        for j in range(m):
+            o = out[i0 + j]
+            e1, s1, c1 = _impact_lane(w, j, gm, a_eq, f, omega, o)
+            if math.isnan(e1):
+                for k in range(8):
+                    o[k] = math.nan
+                # no ground range to compute: a harmless geodesic in the lanes, marked -1
+                w[W_SL2, j], w[W_CL2, j], w[W_DLON, j], w[W_SDLON, j], w[W_CDLON, j] = 0.0, 1.0, 1.0, 0.8, 0.6
+                vincenty_start(w, j, f)
+                w[W_VOK, j] = -1.0
+                continue
+            e0, s0, c0 = w[W_E0, j], w[W_S0, j], w[W_C0, j]
+            a, e, rn = w[W_A, j], w[W_E, j], w[W_RN, j]
+            xa, sx, _, o[3] = arc_highest(w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j], gm,
+                                          a_eq, b_pol, a, e, e0, s0, c0, rn, e1, s1, c1)
+            o[4] = min(max(arc_time(a, e, e0, s0, gm, xa, sx), 0.0), o[0])
+            if f == 0.0:
+                o[5] = geodesic_distance_sc(w[W_SLA, j], w[W_CLA, j], w[W_SL2, j], w[W_CL2, j], w[W_DLON, j],
+                                            w[W_SDLON, j], w[W_CDLON, j], a_eq, f)
+            else:
+                vincenty_start(w, j, f)
+        if f != 0.0:
+            vincenty_lanes(m, w, a_eq, f)
+            for j in range(m):
+                if w[W_VOK, j] > 0.0:
+                    out[i0 + j, 5] = w[W_DIST, j]
+                elif w[W_VOK, j] == 0.0:
+                    out[i0 + j, 5] = geodesic_distance_sc(w[W_SLA, j], w[W_CLA, j], w[W_SL2, j], w[W_CL2, j],
+                                                          w[W_DLON, j], w[W_SDLON, j], w[W_CDLON, j], a_eq, f)
+        for j in range(m):
+            if math.isnan(out[i0 + j, 5]) and not math.isnan(out[i0 + j, 0]):
+                failed += 1
+    return failed
+
+
+F_GM, F_A, F_B, F_OMEGA, F_DRAG, F_BETA, F_BOTTOM, F_TOP, F_RK_DT, F_SAMPLE_DT = range(10)
+F_STEP = F_TOP  # the slot's name when the density was a table of uniform steps
 F_SIZE = 10
 """Packed free-flight parameters (`_fly_one`): GM (m^3/s^2), ellipsoid semi-axes a, b (m),
 rotation rate (rad/s), drag switch (0/1), ballistic coefficient (kg/m^2; per flight), bottom and
-step of the density table (m), Runge-Kutta step and sample step (s)."""
+top of the density model (m, `atmosphere.density_table`), Runge-Kutta step and sample step (s)."""
 
 
 @njit(cache=True, inline="always")
@@ -208,7 +290,7 @@ def _air_state(y, p, log_rho):
     vz = y[5]
     vn = math.sqrt(vx * vx + vy * vy + vz * vz)
     h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
-    return rn, vx, vy, vz, vn, h, density_from_table(h, p[F_BOTTOM], p[F_STEP], log_rho)
+    return rn, vx, vy, vz, vn, h, density_from_table(h, p[F_BOTTOM], p[F_TOP], log_rho)
 
 
 @njit(cache=True)
@@ -228,39 +310,183 @@ def _reentry_deriv(t, y, p, log_rho, out):
     out[5] = k * y[2] + d * vz
 
 
-DRAG_STEP_MAX = 1.0
+DRAG_STEP_MAX = 4.0
 """Longest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (see `_drag_step`)."""
 
 _DRAG_SCALE_HEIGHT = 7000.0  # m, the order of the density scale height below 100 km
 _CEILING_PAST = 1e-3  # s: a climbing flight's last drag step ends this long after reaching the ceiling
-_DRAG_STEP_TOL = 8.4e-7  # m/s per step: a_d (h / tau)^4 h at a_d = 400 m/s^2, tau = 3.5 s, h = DRAG_STEP
+_DRAG_STEP_REF = 0.8  # s: the step at a_d = 400 m/s^2 changing at the rate 1 / (3.5 s)
+_DRAG_STEP_TOL = 400.0 * _DRAG_STEP_REF * (_DRAG_STEP_REF / 3.5) ** 8  # m/s per step: a_d h (h / tau)^8 there
 
 
 @njit(cache=True)
-def _drag_step(y, p, log_rho):
+def _drag_step(y, p, table):
     """Runge-Kutta step (s) of the drag flight at the inertial state y (m, m/s); p: packed `F_*`.
 
-    RK4's local error in the velocity is of order a_d h (h / tau)^4, with a_d the drag
-    deceleration and 1/tau the faster of the rates at which it changes: the descent through the
-    density scale height (|v_radial| / 7 km) and the slowing (a_d / v). The step holds that error
-    at `_DRAG_STEP_TOL`, its value for the fixed step p[F_RK_DT] (`DRAG_STEP`) where the
-    deceleration is greatest on a typical re-entry (400 m/s^2 at 2 km/s of descent), between
-    p[F_RK_DT] and `DRAG_STEP_MAX`: the fixed step's accuracy where drag is strong, fewer
-    steps where it is weak. A flight climbing towards the ceiling steps to just past it (no
-    drag integrated above it, as the model has it). A continuous function of the state, so
-    flights stay smooth functions of their initial states."""
-    rn, _, _, _, vn, h, rho = _air_state(y, p, log_rho)
+    The eighth-order step's local error in the velocity is of order a_d h (h / tau)^8, with a_d
+    the drag deceleration and 1/tau the faster of the rates at which it changes: the descent
+    through the density scale height (|v_radial| / 7 km) and the slowing (a_d / v). The step holds
+    that error at `_DRAG_STEP_TOL`, its value for a `_DRAG_STEP_REF` s step where the deceleration
+    is greatest on a typical re-entry (400 m/s^2 at 2 km/s of descent), between p[F_RK_DT]
+    (`DRAG_STEP`) and `DRAG_STEP_MAX`. A flight climbing towards the ceiling steps to just past
+    it (no drag integrated above it, as the model has it). A continuous function of the state,
+    so flights stay smooth functions of their initial states (`_edge_step` may shorten it)."""
+    rn, _, _, _, vn, h, rho = _air_state(y, p, table)
     a_d = rho * vn * vn / (2.0 * p[F_BETA])
     v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
     step = DRAG_STEP_MAX
     if a_d > 0.0:
         rate = max(abs(v_up) / _DRAG_SCALE_HEIGHT, a_d / max(vn, 1.0))
-        r4 = rate * rate * rate * rate
-        if r4 > 0.0:
-            step = min(max((_DRAG_STEP_TOL / (a_d * r4)) ** 0.2, p[F_RK_DT]), DRAG_STEP_MAX)
+        r8 = rate ** 8
+        if r8 > 0.0:
+            step = min(max((_DRAG_STEP_TOL / (a_d * r8)) ** (1.0 / 9.0), p[F_RK_DT]), DRAG_STEP_MAX)
     if v_up > 0.0 and h < DRAG_CEILING:  # climbing out: end the drag flight just past the ceiling
         step = min(step, (DRAG_CEILING - h) / v_up + _CEILING_PAST)
     return step
+
+
+@njit(cache=True)
+def _edge_step(y, dt, kz, p, table, acc):
+    """The step (s) to take from the inertial state y instead of ``dt`` so that it ends on the
+    next layer edge of the density model (`atmosphere.layer_edges`) the flight would cross
+    within it, and the layer index after the step (``kz`` is the layer the flight is in). The
+    crossing time comes from the quadratic r + v t + a t^2 / 2 (`atmosphere.edge_time`; a:
+    gravity and drag at y, into ``acc``; computed only when the present vertical speed reaches
+    an edge within 1.5 steps): within a metre of the integrated path, where a kink in the drag
+    costs the eighth-order step nothing measurable."""
+    z_edge, k_next, t_lin = next_edge(y, kz, p[F_TOP], table, p[F_A], p[F_B])
+    if not t_lin <= 1.5 * dt:
+        return dt, kz
+    _reentry_deriv(0.0, y, p, table, acc)
+    tc = edge_time(y, acc, z_edge, 1.5 * dt, p[F_A], p[F_B])
+    if tc > dt:
+        return dt, kz
+    return tc, k_next
+
+
+@njit(cache=True)
+def _ground_fraction(coef, y, ynew, a, b, ys):
+    """Fraction (0-1) of a step (dense output ``coef`` from y to ynew, `integrator.rk8_dense`)
+    at which the height above the ellipsoid (semi-axes a, b m) along the radius is zero, the state
+    there into ys: regula falsi (Illinois) on the dense output to 0.1 mm."""
+    lo, hi = 0.0, 1.0
+    f_lo, f_hi = radial_height_one(y, a, b), radial_height_one(ynew, a, b)
+    th = f_lo / (f_lo - f_hi)
+    for _ in range(60):
+        rk8_interpolate(coef, y, th, ys)
+        f = radial_height_one(ys, a, b)
+        if abs(f) < 1e-4 or hi - lo < 1e-14:
+            break
+        if f > 0.0:
+            lo, f_lo = th, f
+            f_hi *= 0.5
+        else:
+            hi, f_hi = th, f
+            f_lo *= 0.5
+        th = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+    return th
+
+
+@njit(cache=True)
+def _geodetic_climb(y, a, b):
+    """Rate (m/s) at which the geodetic height above the ellipsoid (semi-axes a, b m) of the state
+    y (position m, velocity m/s) grows: the velocity along the ellipsoid's normal there (the
+    normal of the confocal-free approximation (x / a^2, y / a^2, z / b^2), exact on the surface
+    and within a part in 1e5 of the height's gradient below 1,000 km)."""
+    nx, ny, nz = y[0] / (a * a), y[1] / (a * a), y[2] / (b * b)
+    return (nx * y[3] + ny * y[4] + nz * y[5]) / math.sqrt(nx * nx + ny * ny + nz * nz)
+
+
+@njit(cache=True)
+def _highest_in_step(coef, y, a, f_ell, out):
+    """Fraction (0-1) of a step (dense output ``coef`` from y, `integrator.rk8_dense`) at which
+    the geodetic height above the ellipsoid (semi-major axis a m, flattening f_ell) is greatest,
+    and that height (m), the state there into ``out``: golden-section search to 1e-9 of the step."""
+    g = 0.5 * (math.sqrt(5.0) - 1.0)
+    lo, hi = 0.0, 1.0
+    x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
+    rk8_interpolate(coef, y, x1, out)
+    f1 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
+    rk8_interpolate(coef, y, x2, out)
+    f2 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
+    while hi - lo > 1e-9:
+        if f1 >= f2:
+            hi, x2, f2 = x2, x1, f1
+            x1 = hi - g * (hi - lo)
+            rk8_interpolate(coef, y, x1, out)
+            f1 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
+        else:
+            lo, x1, f1 = x1, x2, f2
+            x2 = lo + g * (hi - lo)
+            rk8_interpolate(coef, y, x2, out)
+            f2 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
+    th = 0.5 * (lo + hi)
+    rk8_interpolate(coef, y, th, out)
+    return th, geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
+
+
+@njit(cache=True)
+def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
+    """Integrate the drag flight from the inertial state y (m, m/s; updated in place) at time t
+    (s) below `DRAG_CEILING` until impact or until it climbs back above the ceiling: eighth-order
+    steps (`_drag_step`, ending on layer edges by `_edge_step`), samples every p[F_SAMPLE_DT] s
+    from the step's dense output into out_pos/out_vel from index next_k, the impact located on
+    the dense output (`_ground_fraction`), the highest point so far (best_alt m; its time and
+    position into res[7:11]) kept. Returns (t, next_k, best_alt, impacted)."""
+    a, b, omega, sample_dt = p[F_A], p[F_B], p[F_OMEGA], p[F_SAMPLE_DT]
+    n_samples = out_pos.shape[0]
+    f_ell = 1.0 - b / a
+    ynew = np.empty(6)
+    ys = np.empty(6)
+    yk = np.empty(6)
+    acc = np.empty(6)
+    work = np.empty((RK8_WORK_ROWS, 6))
+    coef = np.empty((RK8_DENSE_ROWS, 6))
+    kz = min(layer_of(radial_height_one(y, a, b), p[F_TOP], table), KINKED_PIECES - 1)
+    for _s in range(10_000_000):
+        rk_dt, kz_next = _edge_step(y, _drag_step(y, p, table), kz, p, table, acc)
+        rk8_step(_reentry_deriv, 0.0, y, rk_dt, p, table, ynew, work)
+        h_new = radial_height_one(ynew, a, b)
+        dense = False
+        if h_new < 0.0:  # impact inside the step: on the dense output
+            rk8_dense(_reentry_deriv, 0.0, y, ynew, rk_dt, p, table, work, coef)
+            dense = True
+            th = _ground_fraction(coef, y, ynew, a, b, ys)
+            rk_dt_hit = th * rk_dt
+        else:
+            rk_dt_hit = rk_dt
+        while next_k < n_samples and next_k * sample_dt < t + rk_dt_hit:
+            if not dense:
+                rk8_dense(_reentry_deriv, 0.0, y, ynew, rk_dt, p, table, work, coef)
+                dense = True
+            rk8_interpolate(coef, y, min(max((next_k * sample_dt - t) / rk_dt, 0.0), 1.0), yk)
+            fixed_state_one(yk[:3], yk[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
+            next_k += 1
+        if h_new < 0.0:
+            y[:] = ys
+            return t + rk_dt_hit, next_k, best_alt, True
+        if h_new > best_alt - 100.0:  # radial and geodetic heights differ by metres here
+            g_new = geodetic_height_one(ynew[0], ynew[1], ynew[2], a, f_ell)[1]
+            if g_new > best_alt:
+                best_alt = g_new
+                res[7] = t + rk_dt
+                res[8:11] = ynew[:3]
+            if _geodetic_climb(y, a, b) > 0.0 and _geodetic_climb(ynew, a, b) <= 0.0:
+                # the flight tops out inside the step: its highest point on the dense output
+                if not dense:
+                    rk8_dense(_reentry_deriv, 0.0, y, ynew, rk_dt, p, table, work, coef)
+                    dense = True
+                th, g_top = _highest_in_step(coef, y, a, f_ell, yk)
+                if g_top > best_alt:
+                    best_alt = g_top
+                    res[7] = t + th * rk_dt
+                    res[8:11] = yk[:3]
+        y[:] = ynew
+        t += rk_dt
+        kz = kz_next
+        if h_new >= DRAG_CEILING and (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) > 0.0:
+            break  # climbed out of the atmosphere: back to the conic
+    return t, next_k, best_alt, False
 
 
 @njit(cache=True)
@@ -276,8 +502,6 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
     y[:3] = r0
     y[3:] = v0
     ynew = np.empty(6)
-    work = np.empty((WORK_ROWS, 6))
-    ys = np.empty(6)
     rt = np.empty(3)
     vt = np.empty(3)
     t = 0.0
@@ -302,58 +526,13 @@ def _fly_one(r0, v0, p, log_rho, out_pos, out_vel, res):
                     best_alt = ha
                     res[7] = t + t_apo
                     res[8:11] = rt
-            while next_k < n_samples and next_k * sample_dt < t + dt:
-                ts = next_k * sample_dt
-                propagate_one(y[:3], y[3:], ts - t, gm, rt, vt)
-                fixed_state_one(rt, vt, ts, omega, out_pos[next_k], out_vel[next_k])
-                next_k += 1
+            next_k = _sample_conic_span(y[:3], y[3:], t, next_k, t + dt, gm, omega, sample_dt, out_pos, out_vel)
             y[:] = ynew
             t += dt
             if not drag:
                 break
         # integrate with drag until impact or back above the ceiling (ascending)
-        impacted = False
-        for _s in range(10_000_000):
-            rk_dt = _drag_step(y, p, log_rho)
-            rk4_step(_reentry_deriv, 0.0, y, rk_dt, p, log_rho, ynew, work)
-            h_new = radial_height_one(ynew[:3], a, b)
-            if h_new < 0.0:
-                # secant on the step length for the surface crossing
-                h0 = radial_height_one(y[:3], a, b)
-                lo, hi, flo, fhi = 0.0, rk_dt, h0, h_new
-                dts = rk_dt * h0 / (h0 - h_new)
-                for _it in range(40):
-                    rk4_step(_reentry_deriv, 0.0, y, dts, p, log_rho, ynew, work)
-                    f = radial_height_one(ynew[:3], a, b)
-                    if abs(f) < 1e-4:
-                        break
-                    if f > 0.0:
-                        lo, flo = dts, f
-                    else:
-                        hi, fhi = dts, f
-                    dts = lo + (hi - lo) * flo / (flo - fhi)
-                while next_k < n_samples and next_k * sample_dt < t + dts:
-                    rk4_step(_reentry_deriv, 0.0, y, next_k * sample_dt - t, p, log_rho, ys, work)
-                    fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
-                    next_k += 1
-                t += dts
-                y[:] = ynew
-                impacted = True
-                break
-            while next_k < n_samples and next_k * sample_dt < t + rk_dt:
-                rk4_step(_reentry_deriv, 0.0, y, next_k * sample_dt - t, p, log_rho, ys, work)
-                fixed_state_one(ys[:3], ys[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
-                next_k += 1
-            if h_new > best_alt - 100.0:  # radial and geodetic heights differ by metres here
-                g_new = geodetic_height_one(ynew[0], ynew[1], ynew[2], a, f_ell)[1]
-                if g_new > best_alt:
-                    best_alt = g_new
-                    res[7] = t + rk_dt
-                    res[8:11] = ynew[:3]
-            y[:] = ynew
-            t += rk_dt
-            if h_new >= DRAG_CEILING and (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) > 0.0:
-                break  # climbed out of the atmosphere: back to the conic
+        t, next_k, best_alt, impacted = _drag_arc(y, t, p, log_rho, out_pos, out_vel, next_k, res, best_alt)
         if impacted:
             break
     res[0] = t
@@ -375,41 +554,87 @@ def _fly_batch(r0, v0, beta, params, log_rho, out_pos, out_vel, res):
         _fly_one(r0[i], v0[i], p, log_rho, out_pos[i], out_vel[i], res[i])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
+def _table_cost(j, d, h, rng, apo, g, mode):
+    """Cost of shape-table entry j for a pair at distance d (m) with requested apogee h (m): see
+    `_table_argmin`."""
+    c = ((rng[j] - d) / d) ** 2
+    if mode == 0:
+        c += (g[j] / 0.02) ** 2
+    else:
+        c += ((apo[j] - h) / h) ** 2
+        if (g[j] > 0.0) != (mode == 1):
+            c += 1.0
+    return c
+
+
+@njit(cache=True)
 def _table_argmin(distance, apogee, rng, apo, g, mode):
     """Index of the shape-table entry of least cost for each pair: squared relative range error
     plus (mode 0, minimum energy) (g / 0.02 rad)^2, or (mode 1 lofted, 2 depressed) squared
     relative apogee error plus 1 on the wrong side of the minimum-energy angle. First minimum
-    wins on ties."""
+    wins on ties (the first entry where no cost is finite). Every cost is at least its squared
+    relative range error, so the entries are visited in order of range outwards from the pair's
+    distance and the search stops once that bound exceeds the best cost (`_table_search`): the
+    same index as a scan of the whole table."""
+    order = np.argsort(rng)
+    srng = rng[order]
     out = np.empty(distance.shape[0], dtype=np.int64)
-    for i in prange(distance.shape[0]):
-        d = distance[i]
-        h = apogee[i]
-        best = math.inf
-        k = 0
-        for j in range(rng.shape[0]):
-            c = ((rng[j] - d) / d) ** 2
-            if mode == 0:
-                c += (g[j] / 0.02) ** 2
-            else:
-                c += ((apo[j] - h) / h) ** 2
-                if (g[j] > 0.0) != (mode == 1):
-                    c += 1.0
-            if c < best:
-                best = c
-                k = j
-        out[i] = k
+    for i in range(distance.shape[0]):  # serial: a few dozen entries a pair
+        out[i] = _table_search(distance[i], apogee[i], order, srng, rng, apo, g, mode)
     return out
+
+
+@njit(cache=True)
+def _table_search(d, h, order, srng, rng, apo, g, mode):
+    """`_table_argmin` for one pair (distance d m, apogee h m): entries visited outwards in range
+    from d (``order`` sorts the table by range, ``srng`` is the sorted range)."""
+    m = srng.shape[0]
+    if not abs(d) < math.inf:  # no finite cost: the first entry, as a scan finds
+        return 0
+    best = math.inf
+    k = 0
+    hi = np.searchsorted(srng, d)
+    lo = hi - 1
+    while lo >= 0 or hi < m:
+        bl = ((srng[lo] - d) / d) ** 2 if lo >= 0 else math.inf
+        bh = ((srng[hi] - d) / d) ** 2 if hi < m else math.inf
+        if min(bl, bh) > best:
+            break
+        if lo >= 0 and bl <= bh:
+            j = order[lo]
+            lo -= 1
+        else:
+            j = order[hi]
+            hi += 1
+        c = _table_cost(j, d, h, rng, apo, g, mode)
+        if c < best or (c == best and j < k):
+            best = c
+            k = j
+    return k
 
 
 @njit(cache=True)
 def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
     """Sample the vacuum conic from the inertial state (r0, v0) (3,) every ``sample_dt`` s while
     before its impact time ``t_impact`` (s; NaN after) into Earth-fixed (M, 3) positions (m) and
-    Earth-relative velocities (m/s), as `fly_states` samples it. An elliptic arc steps Kepler's
-    equation from the previous sample's eccentric anomaly (Newton, 1-2 iterations) and uses the
-    closed-form Lagrange f and g; other arcs use `propagate_one`. The Earth's turn is stepped
-    from sample to sample by a rotation (rounding grows by ~1e-16 a sample)."""
+    Earth-relative velocities (m/s), as `fly_states` samples it (`_sample_conic_span` from time 0)."""
+    k = _sample_conic_span(r0, v0, 0.0, 0, t_impact, gm, omega, sample_dt, out_pos, out_vel)
+    for i in range(k, out_pos.shape[0]):
+        for j in range(3):
+            out_pos[i, j] = math.nan
+            out_vel[i, j] = math.nan
+
+
+@njit(cache=True)
+def _sample_conic_span(r0, v0, t0, k0, t_end, gm, omega, sample_dt, out_pos, out_vel):
+    """Samples k = k0, k0 + 1, ... (at k ``sample_dt`` s, while before ``t_end`` s and while
+    out_pos has rows) of the vacuum conic through the inertial state (r0, v0) (3,) at time ``t0``
+    (s, <= k0 sample_dt), into Earth-fixed positions (m) and Earth-relative velocities (m/s)
+    out_pos/out_vel[k]; returns the next k. An elliptic arc steps Kepler's equation from the
+    previous sample's eccentric anomaly (Newton, 1-2 iterations) and uses the closed-form
+    Lagrange f and g; other arcs use `propagate_one`. The Earth's turn is stepped from sample to
+    sample by a rotation (rounding grows by ~1e-16 a sample)."""
     rt = np.empty(3)
     vt = np.empty(3)
     a, e, E0 = conic_elements(r0, v0, gm)
@@ -424,15 +649,13 @@ def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
     # the Earth's turn between samples, stepped by rotation (sin and cos of -omega k dt)
     c1, s1 = math.cos(-omega * sample_dt), math.sin(-omega * sample_dt)
     ck, sk = 1.0, 0.0
-    for k in range(out_pos.shape[0]):
-        ts = k * sample_dt
-        if k:
+    if k0 > 0:
+        ck, sk = math.cos(-omega * k0 * sample_dt), math.sin(-omega * k0 * sample_dt)
+    k = k0
+    while k < out_pos.shape[0] and k * sample_dt < t_end:
+        ts = k * sample_dt - t0
+        if k > k0:
             ck, sk = ck * c1 - sk * s1, sk * c1 + ck * s1
-        if not ts < t_impact:
-            for j in range(3):
-                out_pos[k, j] = math.nan
-                out_vel[k, j] = math.nan
-            continue
         if elliptic:
             # Kepler's equation by Newton from the previous sample's anomaly moved on by
             # dM / (dM/dE) (one or two iterations); Lagrange f and g from the anomaly difference
@@ -470,6 +693,8 @@ def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
         out_vel[k, 0] = ck * wx - sk * wy
         out_vel[k, 1] = sk * wx + ck * wy
         out_vel[k, 2] = vt[2]
+        k += 1
+    return k
 
 
 @njit(cache=True, parallel=True)

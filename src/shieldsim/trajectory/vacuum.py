@@ -9,7 +9,8 @@ highest point solves Kepler's equation.
 
 * Descent (`arc_descent`): the crossing of radius R on the falling branch has cos E = (1 - R/a)/e,
   sin E = -sqrt(1 - cos^2 E); R is the surface radius (plus the height) in the direction of that
-  crossing, refined by fixed-point iteration (only square roots per step; converged to 0.1 mm).
+  crossing, refined by fixed-point iteration (two square roots and one division per step,
+  `descent_step`; converged to 0.1 mm).
 * Highest point (`arc_highest`): the greatest *geodetic* height on [E0, E1]. Its rate
   dh/dt = v . n (n the ellipsoid normal at the foot point) is zero there. The radius grows as
   a e sin E while the distance from the centre to the foot point, r - h, changes along the arc by
@@ -27,9 +28,8 @@ highest point solves Kepler's equation.
 Layout exception (`arc_highest`): 18 scalar parameters (the arc's elements, the ellipsoid and
 the anomaly interval): packing them would allocate an array per flight, which this module exists
 to avoid; it is called from two kernels only, both tested against SciPy and pyproj.
-Layout exception (`_root`): 19 scalar parameters, for the same reason; private to `arc_highest`.
-Layout exception (`_height_rate`): 16 scalar parameters, for the same reason; private to
-`arc_highest` and `_root`.
+Layout exception (`_arc_frame`): 14 scalar parameters (the arc and the ellipsoid), for the same
+reason; it packs them once per arc into the tuple `_height_rate` and `_root` take.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ import math
 from numba import njit
 
 from ..kepler import conic_state_elements
+from ..series import SINCOS_SMALL_MAX, sincos_small
 
 _SURFACE_ITER = 30
 _SURFACE_TOL = 1e-4  # m
@@ -83,6 +84,38 @@ def arc_time(a, e, e0, s0, gm, e1, s1):
     return math.sqrt(a * a * a / gm) * ((e1 - e0) - e * (s1 - s0))
 
 
+@njit(cache=True, inline="always")
+def descent_constants(rz, vz, a, e, s0, c0, rn, gm, a_eq, b_pol):
+    """What every step of `arc_descent` uses, computed once per arc (same arguments): (1/a, 1/e,
+    a/rn, sqrt(a^3/gm), s0, c0, rz, vz, b_pol^2, a_eq^2 - b_pol^2, a_eq b_pol, e)."""
+    return (1.0 / a, 1.0 / e, a / rn, math.sqrt(a * a * a / gm), s0, c0, rz, vz, b_pol * b_pol,
+            a_eq * a_eq - b_pol * b_pol, a_eq * b_pol, e)
+
+
+@njit(cache=True, inline="always")
+def surface_radius_at(k, radius, z):
+    """Distance (m) from the centre to the ellipsoid in the direction of a point at ``radius``
+    (m) from the centre with z component ``z`` (m); k from `descent_constants`. One square root
+    and one division: a b r / sqrt(b^2 r^2 + (a^2 - b^2) z^2)."""
+    return k[10] * radius / math.sqrt(k[8] * (radius * radius) + k[9] * (z * z))
+
+
+@njit(cache=True, inline="always")
+def descent_step(k, rs, alt):
+    """One fixed-point step of `arc_descent` (k from `descent_constants`): the falling crossing
+    of the trial radius rs + alt (m) has (cos E, sin E) = (c, s); returns c (outside [-1, 1]: no
+    crossing; s then comes from the clipped value), s and the surface radius in the crossing's
+    direction (m)."""
+    ia, ie, a_rn, sq, s0, c0, rz, vz = k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]
+    radius = rs + alt
+    c = (1.0 - radius * ia) * ie
+    s = -math.sqrt(1.0 - min(c * c, 1.0))  # falling branch: E in [pi, 2 pi]
+    cd = c * c0 + s * s0
+    sd = s * c0 - c * s0
+    z = (1.0 - a_rn * (1.0 - cd)) * rz + sq * (sd - k[11] * (s - s0)) * vz
+    return c, s, surface_radius_at(k, radius, z)
+
+
 @njit(cache=True)
 def arc_descent(rz, vz, a, e, e0, s0, c0, rn, gm, a_eq, b_pol, alt):
     """First crossing, falling, of height ``alt`` (m) above the ellipsoid (semi-axes a_eq, b_pol m)
@@ -93,21 +126,13 @@ def arc_descent(rz, vz, a, e, e0, s0, c0, rn, gm, a_eq, b_pol, alt):
     alt, refined by fixed-point iteration to `_SURFACE_TOL`."""
     if not (e >= 1e-14):
         return math.nan, math.nan, math.nan
-    sq = math.sqrt(a * a * a / gm)
-    s2 = (rz / rn) ** 2
-    rs = a_eq * b_pol / math.sqrt(b_pol * b_pol * (1.0 - s2) + a_eq * a_eq * s2)
+    k = descent_constants(rz, vz, a, e, s0, c0, rn, gm, a_eq, b_pol)
+    rs = surface_radius_at(k, rn, rz)
     c = s = math.nan
     for _ in range(_SURFACE_ITER):
-        radius = rs + alt
-        c = (1.0 - radius / a) / e
+        c, s, rs_new = descent_step(k, rs, alt)
         if c > 1.0 or c < -1.0:
             return math.nan, math.nan, math.nan
-        s = -math.sqrt(1.0 - c * c)  # falling branch: E in [pi, 2 pi]
-        cd = c * c0 + s * s0
-        sd = s * c0 - c * s0
-        z = (1.0 - a / rn * (1.0 - cd)) * rz + sq * (sd - e * (s - s0)) * vz
-        s2 = (z / radius) ** 2
-        rs_new = a_eq * b_pol / math.sqrt(b_pol * b_pol * (1.0 - s2) + a_eq * a_eq * s2)
         if abs(rs_new - rs) < _SURFACE_TOL:
             break
         rs = rs_new
@@ -118,58 +143,72 @@ def arc_descent(rz, vz, a, e, e0, s0, c0, rn, gm, a_eq, b_pol, alt):
 
 
 @njit(cache=True)
-def _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, se, ce):
-    """(geodetic height m, its rate dh/dE m/rad) of the arc at the anomaly with sine se, cosine ce;
-    the foot point's normal from one Bowring step, the height from that latitude."""
-    f, g, fd, gd = arc_coefficients(a, e, s0, c0, rn, gm, se, ce)
-    x = f * rx + g * vx
-    y = f * ry + g * vy
-    z = f * rz + g * vz
-    wx = fd * rx + gd * vx
-    wy = fd * ry + gd * vy
-    wz = fd * rz + gd * vz
+def _arc_frame(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol):
+    """What every evaluation of `_height_rate` on one arc uses, computed once: the state and
+    elements (as `arc_highest` takes them), a/rn, sqrt(a^3/gm), sqrt(gm a)/rn, sqrt(a/gm), the
+    ellipsoid (a_eq, b_pol m), its e^2 and e'^2 and e^2 a_eq b_pol^3."""
     e2 = 1.0 - (b_pol / a_eq) ** 2
-    ep2 = (a_eq * a_eq - b_pol * b_pol) / (b_pol * b_pol)
+    return (rx, ry, rz, vx, vy, vz, a, e, s0, c0, a / rn, math.sqrt(a * a * a / gm), math.sqrt(gm * a) / rn,
+            math.sqrt(a / gm), a_eq, b_pol, e2, (a_eq * a_eq - b_pol * b_pol) / (b_pol * b_pol),
+            e2 * a_eq * b_pol * b_pol * b_pol)
+
+
+@njit(cache=True)
+def _height_rate(k, se, ce):
+    """(geodetic height m, its rate dh/dE m/rad) of the arc k (`_arc_frame`) at the anomaly with
+    sine se, cosine ce: the state from the Lagrange coefficients (`arc_coefficients`), the foot
+    point's normal from one Bowring step, the height from that latitude. Four square roots and
+    three divisions."""
+    rx, ry, rz, vx, vy, vz, a, e, s0, c0, a_rn, sq, sqgma_rn, sq_a = k[:14]
+    a_eq, b_pol, e2, ep2, e2ab3 = k[14:]
+    cd = ce * c0 + se * s0
+    sd = se * c0 - ce * s0
+    f = 1.0 - a_rn * (1.0 - cd)
+    g = sq * (sd - e * (se - s0))
+    r1 = a * (1.0 - e * ce)
+    inv_r1 = 1.0 / r1
+    fd = -sqgma_rn * inv_r1 * sd
+    gd = 1.0 - a * inv_r1 * (1.0 - cd)
+    x, y, z = f * rx + g * vx, f * ry + g * vy, f * rz + g * vz
+    wx, wy, wz = fd * rx + gd * vx, fd * ry + gd * vy, fd * rz + gd * vz
     rho2 = x * x + y * y
-    rho = math.sqrt(rho2)
-    az, brho = a_eq * z, b_pol * rho
-    big = math.sqrt(az * az + brho * brho)
-    sb = az / big
+    az, brho = a_eq * z, b_pol * math.sqrt(rho2)
+    inv_big = 1.0 / math.sqrt(az * az + brho * brho)
+    sb = az * inv_big
     num = z + ep2 * b_pol * sb * sb * sb
-    k = 1.0 - e2 * a_eq * b_pol ** 3 * rho2 / big ** 3  # (rho - e2 a cos^3 beta) / rho
-    t = math.sqrt(num * num + k * k * rho2)
-    sphi = num / t
-    h = k * rho2 / t + z * sphi - a_eq * math.sqrt(1.0 - e2 * sphi * sphi)
-    rate = (k * (wx * x + wy * y) / t + wz * sphi) * a * (1.0 - e * ce) * math.sqrt(a / gm)
+    kk = 1.0 - e2ab3 * rho2 * inv_big * inv_big * inv_big  # (rho - e2 a cos^3 beta) / rho
+    inv_t = 1.0 / math.sqrt(num * num + kk * kk * rho2)
+    sphi = num * inv_t
+    h = kk * rho2 * inv_t + z * sphi - a_eq * math.sqrt(1.0 - e2 * sphi * sphi)
+    rate = (kk * (wx * x + wy * y) * inv_t + wz * sphi) * r1 * sq_a
     return h, rate
 
 
 @njit(cache=True)
 def _sincos(x):
-    """(sin x, cos x); near the apoapsis anomaly pi (|x - pi| < 0.1) by their Taylor series about
-    pi (exact to rounding), cheaper than the library functions."""
+    """(sin x, cos x); near the apoapsis anomaly pi (|x - pi| < `series.SINCOS_SMALL_MAX`) by
+    their Taylor series about pi (exact to rounding), cheaper than the library functions."""
     d = x - math.pi
-    if abs(d) < 0.1:
-        d2 = d * d
-        s = d * (1.0 - d2 / 6.0 * (1.0 - d2 / 20.0 * (1.0 - d2 / 42.0 * (1.0 - d2 / 72.0))))
-        c = 1.0 - d2 / 2.0 * (1.0 - d2 / 12.0 * (1.0 - d2 / 30.0 * (1.0 - d2 / 56.0 * (1.0 - d2 / 90.0))))
+    if abs(d) < SINCOS_SMALL_MAX:
+        s, c = sincos_small(d)
         return -s, -c
     return math.sin(x), math.cos(x)
 
 
 @njit(cache=True)
-def _root(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, lo, hi, x, hx, px):
+def _root(k, lo, hi, x, hx, px):
     """Maximum of the height where its falling rate dh/dE crosses zero in [lo, hi] (positive at
     lo, negative at hi), from x in it where the height is hx and the rate px: Newton's step with
     the radius's own curvature a e cos x, then secant steps, each kept inside the shrinking
     bracket (bisection otherwise). Stops at the last evaluated point once the next step would be
     below `_ROOT_TOL` (its height is then short of the maximum by ~a e tol^2 / 2, nanometres).
-    Returns (E, sin E, cos E, height)."""
-    slope = a * e * math.cos(x)  # d2r/dE2; the ellipsoid's share is a few percent of it
-    if slope >= 0.0:
-        slope = -a * e
-    xn = x - px / slope
+    Returns (E, sin E, cos E, height); k from `_arc_frame`."""
     sx, cx = _sincos(x)
+    ae = k[6] * k[7]
+    slope = ae * cx  # d2r/dE2; the ellipsoid's share is a few percent of it
+    if slope >= 0.0:
+        slope = -ae
+    xn = x - px / slope
     for _ in range(_ROOT_ITER):
         if px > 0.0:
             lo = x
@@ -182,7 +221,7 @@ def _root(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, lo, hi, x, 
         if not (lo < xn < hi):
             xn = 0.5 * (lo + hi)
         sn, cn = _sincos(xn)
-        hn, pn = _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, sn, cn)
+        hn, pn = _height_rate(k, sn, cn)
         dp = pn - px
         x_new = xn - pn * (xn - x) / dp if dp != 0.0 else 0.5 * (lo + hi)
         x, sx, cx, hx, px = xn, sn, cn, hn, pn
@@ -197,60 +236,61 @@ def arc_highest(rx, ry, rz, vx, vy, vz, gm, a_eq, b_pol, a, e, e0, s0, c0, rn, e
     `arc_elements`) between the anomalies e0 and e1 (sine s1, cosine c1). Returns (E rad, sin E,
     cos E, height m). On a sphere (b_pol = a_eq) the apoapsis, or the start when already past it,
     or the end when the apoapsis comes later. See the module docstring for the method."""
+    k = _arc_frame(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol)
     if not (e1 > e0):
-        return e0, s0, c0, _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, s0, c0)[0]
+        return e0, s0, c0, _height_rate(k, s0, c0)[0]
     if b_pol == a_eq:
         x, sx, cx = e1, s1, c1
         if e0 >= math.pi:
             x, sx, cx = e0, s0, c0
         elif e1 >= math.pi:
             x, sx, cx = math.pi, 0.0, -1.0
-        return x, sx, cx, _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, sx, cx)[0]
+        return x, sx, cx, _height_rate(k, sx, cx)[0]
     ae = a * e
     big_s = 1.25 * (a_eq - b_pol)
     big_c = 4.0 * (a_eq - b_pol)
     if ae > big_s and e < 1.0:
-        delta = math.asin(big_s / ae)
+        sin_delta = big_s / ae
+        delta = math.asin(sin_delta)
         q = math.sqrt(1.0 - e * e)
-        ok = ae * math.cos(delta) > big_c and e1 < _TWO_PI
+        ok = ae * math.sqrt(1.0 - sin_delta * sin_delta) > big_c and e1 < _TWO_PI
         # endpoints outside the window must sit on the rising / falling side for sure
         if ok and e0 < math.pi - delta:
-            ok = s0 > 0.0 and ae * s0 > big_s * q / (1.0 - e * c0)
+            ok = s0 > 0.0 and ae * s0 * (1.0 - e * c0) > big_s * q
         if ok and e1 > math.pi + delta:
-            ok = -ae * s1 > big_s * q / (1.0 - e * c1)
+            ok = -ae * s1 * (1.0 - e * c1) > big_s * q
         if ok:
             lo, hi = math.pi - delta, math.pi + delta
             if e0 >= hi or e1 <= lo:  # falling all along / rising all along
                 x, sx, cx = (e0, s0, c0) if e0 >= hi else (e1, s1, c1)
-                return x, sx, cx, _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, sx, cx)[0]
+                return x, sx, cx, _height_rate(k, sx, cx)[0]
             if e0 >= lo:
                 lo = e0
-                h, p = _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, s0, c0)
+                h, p = _height_rate(k, s0, c0)
                 if p <= 0.0:
                     return e0, s0, c0, h
             if e1 <= hi:
                 hi = e1
-                h, p = _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, s1, c1)
+                h, p = _height_rate(k, s1, c1)
                 if p >= 0.0:
                     return e1, s1, c1, h
             x = min(max(math.pi, lo), hi)
             sx, cx = _sincos(x)
-            h, p = _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, sx, cx)
-            return _root(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, lo, hi, x, h, p)
+            h, p = _height_rate(k, sx, cx)
+            return _root(k, lo, hi, x, h, p)
     # not certified: scan the rate over the arc, refine every local maximum, keep the highest
     best_e, best_s, best_c = e0, s0, c0
-    best_h, p_prev = _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, s0, c0)
+    best_h, p_prev = _height_rate(k, s0, c0)
     x_prev, h_prev = e0, best_h
-    for k in range(1, _SCAN + 1):
-        x = e1 if k == _SCAN else e0 + (e1 - e0) * k / _SCAN
-        sx, cx = (s1, c1) if k == _SCAN else (math.sin(x), math.cos(x))
-        h, p = _height_rate(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, sx, cx)
+    for i in range(1, _SCAN + 1):
+        x = e1 if i == _SCAN else e0 + (e1 - e0) * i / _SCAN
+        sx, cx = (s1, c1) if i == _SCAN else (math.sin(x), math.cos(x))
+        h, p = _height_rate(k, sx, cx)
         if p_prev > 0.0 and p < 0.0:
-            xc, sc, cc, hc = _root(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol, x_prev, x, x_prev,
-                                   h_prev, p_prev)
+            xc, sc, cc, hc = _root(k, x_prev, x, x_prev, h_prev, p_prev)
             if hc > best_h:
                 best_e, best_s, best_c, best_h = xc, sc, cc, hc
-        if k == _SCAN and h > best_h:
+        if i == _SCAN and h > best_h:
             best_e, best_s, best_c, best_h = x, sx, cx, h
         x_prev, h_prev, p_prev = x, h, p
     return best_e, best_s, best_c, best_h

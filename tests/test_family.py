@@ -1,0 +1,75 @@
+"""`trajectory.family`: coordinates, cells and the local cubic fit of a family of flights (the
+aiming that uses them is proved in test_aiming.py)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from shieldsim.trajectory.family import cells, local_cubic, log_polar
+
+
+def cubic(xy):
+    """Three cubic polynomials of the plane (columns)."""
+    x, y = xy[:, 0], xy[:, 1]
+    return np.stack([1.0 + 2 * x - y + 0.5 * x * y - 0.3 * x ** 3, y ** 3 - 2 * x * x * y,
+                     0.1 * x * y * y + 4 * y * y - x], axis=1)
+
+
+def quadratic(xy):
+    """Two quadratic polynomials of the plane (columns)."""
+    x, y = xy[:, 0], xy[:, 1]
+    return np.stack([1.0 + 2 * x - y + 0.5 * x * y - 0.3 * x * x, y * y - 2 * x], axis=1)
+
+
+def test_local_cubic_reproduces_a_cubic_from_scattered_neighbours():
+    rng = np.random.default_rng(3)
+    src = rng.uniform(-1, 1, (300, 2))
+    query = rng.uniform(-0.8, 0.8, (50, 2))
+    fit, near, degree = local_cubic(src, cubic(src), query, 0.12)
+    assert np.all(degree == 3) and np.allclose(fit, cubic(query), rtol=0, atol=1e-8), np.abs(fit - cubic(query)).max()
+    d = np.hypot(*(src[near] - query).T)
+    assert np.allclose(d, np.min(np.hypot(*(src[None, :, :] - query[:, None, :]).transpose(2, 0, 1)), axis=1))
+
+
+def test_local_fit_drops_to_the_degree_its_sources_determine():
+    t = np.linspace(0, 1, 40)
+    src = np.stack([t, 2 * t], axis=1)  # every source on one line: the normal matrix is singular
+    q = np.array([[0.505, 1.01]])
+    fit, _, degree = local_cubic(src, 1.0 + 3 * src - src[:, ::-1], q, 0.05)
+    assert degree[0] == 0 and np.all(np.isfinite(fit))  # nothing is determined: the nearest source
+    grid = np.stack(np.meshgrid(t, [0.0, 0.1, 0.2]), axis=-1).reshape(-1, 2)  # three lines
+    fit, _, degree = local_cubic(grid, quadratic(grid), np.array([[0.505, 0.1]]), 0.05)
+    assert degree[0] == 2 and np.allclose(fit, quadratic(np.array([[0.505, 0.1]])), atol=1e-8)
+
+
+def test_local_cubic_with_fewer_sources_than_a_fit_needs_gives_the_nearest():
+    src = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    vals = np.array([[1.0], [2.0], [3.0]])
+    fit, near, _ = local_cubic(src, vals, np.array([[0.9, 0.1], [0.1, 0.8]]), 1.0)
+    assert list(near) == [1, 2] and list(fit[:, 0]) == [2.0, 3.0]
+
+
+def test_local_fit_beyond_the_edge_of_the_sources_is_a_quadratic():
+    rng = np.random.default_rng(4)
+    src = rng.uniform(-1, 1, (300, 2))
+    src = src[src[:, 0] < 0.5]  # sources on one side of the queries
+    query = np.stack([np.full(20, 0.55), np.linspace(-0.5, 0.5, 20)], axis=1)
+    fit, _, degree = local_cubic(src, quadratic(src), query, 0.12)
+    assert np.all(degree == 2) and np.allclose(fit, quadratic(query), rtol=0, atol=1e-8)
+    fit3, _, _ = local_cubic(src, cubic(src), query, 0.12)
+    assert not np.allclose(fit3, cubic(query), rtol=0, atol=1e-6)  # a cubic is not fitted there
+
+
+def test_log_polar_is_log_distance_and_heading_from_the_mean_without_a_seam_across_north():
+    head = np.radians(np.linspace(340.0, 380.0, 9)) % (2 * np.pi)  # 340..20 deg, across north
+    xy = log_polar(np.full(9, 2e6), head)
+    assert np.allclose(xy[:, 0], math.log(2e6))
+    assert np.allclose(xy[:, 1], np.radians(np.linspace(-20.0, 20.0, 9)))
+
+
+def test_cells_group_points_by_square_and_measure_the_offset_from_its_centre():
+    xy = np.array([[0.01, 0.01], [0.09, 0.02], [0.11, 0.05], [-0.05, 0.05]])
+    cell, n_cell, off = cells(xy, 0.1)
+    assert n_cell == 3 and cell[0] == cell[1] and len({cell[0], cell[2], cell[3]}) == 3
+    assert off[0] == pytest.approx(math.hypot(0.04, 0.04))
