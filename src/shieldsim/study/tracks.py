@@ -161,6 +161,7 @@ class SharedFlights:
         self.traj = traj
         self.coverage = CoverageMemo(traj)
         self._columns: list = []  # (battery, kill assessment, method, track (N,), window (N, 2), fields)
+        self.latest: list = []  # (batteries, window (N, B, 2), latest launch (N, B)): deterrent margins searched
         self.engaged = self.reused = 0
 
     def _source(self, battery, ka: float, method: str, track, window):
