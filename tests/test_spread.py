@@ -68,15 +68,25 @@ def test_cells_and_representatives_pick_the_pair_nearest_each_cells_centre():
     assert sorted(rep_pos) == [0, 2] and rep_of_cell[cell[0]] == 0
 
 
-def test_fitted_start_fits_the_launch_azimuth_as_an_offset_from_the_targets_heading():
+def test_fitted_start_fits_the_launch_azimuth_as_an_offset_and_the_crossrange_row_per_metre():
     """Solved launch azimuths just below 2 pi for targets just above 0 (and the reverse) fit a
-    launch azimuth as far from the new pair's target heading as theirs."""
+    launch azimuth as far from the new pair's target heading as theirs; offsets and Jacobians
+    linear in the coordinates (the crossrange row: the distance times a linear function) are
+    reproduced."""
     rng = np.random.default_rng(7)
     src = scattered(rng, 300, -0.5, 0.5)
+    query = scattered(rng, 20, -0.2, 0.2)
+
+    def jacobians(xyz):
+        j = np.ones((xyz.shape[0], 3, 3)) * (1.0 + xyz[:, 0] - 0.5 * xyz[:, 2])[:, None, None]
+        j[:, 1, :] *= np.exp(xyz[:, 2])[:, None] * np.array([1.0, 2.0, 3.0])
+        return j
+
     x = np.stack([src[:, 1] - 0.01, 0.3 + 0.1 * src[:, 0], 0.8 + 0.05 * src[:, 2]], axis=1)  # 10 mrad to the left
     offsets = np.stack([-5e3 - src[:, 2], 1e-4 * src[:, 0], np.zeros(300)], axis=1)
-    query = scattered(rng, 20, -0.2, 0.2)
-    ctrl, off, near = fitted_start(src, src[:, 1], x, offsets, query, query[:, 1], 0.2)
+    ctrl, off, jac = fitted_start(src, query, 0.2, src[:, 1], query[:, 1], np.exp(src[:, 2]), np.exp(query[:, 2]),
+                                  x, offsets, jacobians(src))
     assert np.allclose(np.angle(np.exp(1j * (ctrl[:, 0] - query[:, 1]))), -0.01, atol=1e-9)
     assert np.allclose(ctrl[:, 1:], np.stack([0.3 + 0.1 * query[:, 0], 0.8 + 0.05 * query[:, 2]], axis=1), atol=1e-9)
-    assert np.allclose(off[:, 0], -5e3 - query[:, 2], atol=1e-6) and near.shape == (20,)
+    assert np.allclose(off[:, 0], -5e3 - query[:, 2], atol=1e-6)
+    assert np.allclose(jac, jacobians(query), rtol=1e-7, atol=0)

@@ -638,17 +638,15 @@ def _spread_solve(problem: AimProblem, state: AimState, sel, sample_step: float 
     if rest.size == 0:
         return failed, dragged
     src = np.setdiff1d(reps, np.concatenate([failed, dragged]))
-    src = src[~state.full[src] & state.have[src]]
+    src = src[~state.full[src] & state.have[src] & np.isfinite(state.jac[src]).all(axis=(1, 2))]
     if src.size < NEIGHBOURS:
         _family_newton(problem, state, rest)
         more = _drag_rounds(problem, state, rest, sample_step)
     else:
-        x, state.offset[rest], near = fitted_start(xyz[np.searchsorted(sel, src)], problem.az_t[src], state.x[src],
-                                                   state.offset[src], xyz[np.searchsorted(sel, rest)], problem.az_t[rest], cell)
-        k = src[near]
+        x, state.offset[rest], state.jac[rest] = fitted_start(
+            xyz[np.searchsorted(sel, src)], xyz[np.searchsorted(sel, rest)], cell, problem.az_t[src], problem.az_t[rest],
+            problem.dist[src], problem.dist[rest], state.x[src], state.offset[src], state.jac[src])
         state.x[rest] = np.clip(x, _LO, _HI)
-        state.jac[rest] = state.jac[k]
-        state.jac[rest, 1, :] *= (problem.dist[rest] / problem.dist[k])[:, None]
         state.have[rest], state.fresh[rest] = True, False
         _newton(problem, state, rest, keep_jac=True)
         state.flight_time[rest] = state.ft[rest] + np.nanmax(state.flight_time[src] - state.ft[src])

@@ -110,14 +110,20 @@ def local_quadratic(src, values, query, scale: float, k: int = NEIGHBOURS):
     return out, nb[:, 0], degree
 
 
-def fitted_start(src, src_az, src_x, src_offset, query, query_az, scale: float):
-    """Starting controls and drag offsets of pairs at coordinates query (M, 3) (initial headings
-    to their targets query_az (M,) rad) from solved pairs at src (S, 3) (headings src_az (S,),
-    controls src_x (S, 3): launch azimuth rad, kick rad, cutoff; drag offsets src_offset (S, 3)):
-    `local_quadratic` of the controls, the launch azimuth as an offset from the target's heading,
-    and of the offsets. Returns (controls (M, 3), offsets (M, 3), index into src of the nearest
-    solved pair (M,))."""
-    u = np.column_stack([np.angle(np.exp(1j * (src_x[:, 0] - src_az))), src_x[:, 1:], src_offset])
-    fit, near, _ = local_quadratic(src, u, query, scale)
+def fitted_start(src, query, scale: float, src_az, query_az, src_dist, query_dist, src_x, src_offset, src_jac):
+    """Starting controls, drag offsets and Jacobians of pairs at coordinates query (M, 3) from
+    solved pairs at src (S, 3) (`coordinates`): `local_quadratic` of the solved controls src_x
+    (S, 3) (launch azimuth rad, kick rad, cutoff; the azimuth as an offset from the pair's
+    initial heading to its target, src_az (S,) / query_az (M,) rad), drag offsets src_offset
+    (S, 3) and residual Jacobians src_jac (S, 3, 3) (the crossrange row, metres of miss per
+    control, divided by the pair's distance src_dist (S,) / query_dist (M,) m, in which it is
+    about linear). Returns (controls (M, 3), offsets (M, 3), Jacobians (M, 3, 3))."""
+    jac = np.array(src_jac, dtype=float)
+    jac[:, 1, :] /= np.asarray(src_dist)[:, None]
+    u = np.column_stack([np.angle(np.exp(1j * (src_x[:, 0] - src_az))), src_x[:, 1:], src_offset,
+                         jac.reshape(-1, 9)])
+    fit, _, _ = local_quadratic(src, u, query, scale)
     fit[:, 0] += query_az
-    return fit[:, :3], fit[:, 3:], near
+    jac = fit[:, 6:].reshape(-1, 3, 3)
+    jac[:, 1, :] *= np.asarray(query_dist)[:, None]
+    return fit[:, :3], fit[:, 3:6], jac
