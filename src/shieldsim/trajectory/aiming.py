@@ -87,6 +87,7 @@ _FAMILY_CELL = 0.12  # cells of the pairs solved first in `_family_newton` (rad 
 _FAMILY_MIN = 200  # fewer pairs from one launch latitude than this are warm-started from neighbours
 _SPREAD_CELL = 0.3  # cells of the pairs solved first in `_spread_solve` (rad of latitude and heading, ln range)
 _SPREAD_MIN = 200  # fewer pairs than this (drag on) are solved without `_spread_solve`
+_SPREAD_SHARE = 0.5  # nor where the pairs solved first would number more than this share of them
 
 _FD_STEP = np.array([1e-6, 1e-5, 1e-5])  # finite-difference steps of the controls (rad, rad, fraction)
 _LIMIT = np.array([0.05, math.radians(4.0), 0.05])  # largest Newton step of each control
@@ -579,7 +580,7 @@ def _solve(problem: AimProblem, state: AimState, sample_step: float | None = Non
     Returns (converged (N,) bool, residuals (N, 3))."""
     work = np.arange(problem.n)
     if problem.models.drag and problem.kind == "minimum-energy" and problem.n >= _SPREAD_MIN:
-        failed = _spread_solve(problem, state, work, sample_step)[0]
+        failed = _spread_solve(problem, state, work, sample_step, _SPREAD_CELL)[0]
     else:
         r = _family_newton(problem, state, work)
         if not problem.models.drag:
@@ -619,24 +620,25 @@ def _drag_rounds(problem: AimProblem, state: AimState, work, sample_step: float 
     return work, dragged
 
 
-def _spread_solve(problem: AimProblem, state: AimState, sel, sample_step: float | None, cell: float = _SPREAD_CELL):
+def _spread_solve(problem: AimProblem, state: AimState, sel, sample_step: float | None, cell: float):
     """Solve the pairs ``sel`` (drag on, minimum-energy): one pair per cell of side ``cell`` in
-    `spread.coordinates` first (the same way on cells twice as large while they number at least
-    `_SPREAD_MIN`), then the others from the local quadratic fit of the solved pairs' controls
-    (heading as an offset from the target's) and drag offsets, with the Jacobian of the nearest,
-    through Newton and `_drag_rounds` (offsets as measured; the sampled flights bounded by the
-    vacuum flight times plus the sources' largest delay): its two index arrays over ``sel``."""
+    `spread.coordinates` first (on cells twice as large while they number `_SPREAD_MIN`; all
+    pairs alone where they are over `_SPREAD_SHARE` of them), the others from the local fit of
+    their controls, drag offsets and Jacobians (`spread.fitted_start`) through Newton and
+    `_drag_rounds` (offsets as measured; sampled flights bounded by the vacuum flight times plus
+    the sources' largest delay). Returns `_drag_rounds`'s two index arrays over ``sel``."""
     xyz = coordinates(problem.lat[sel], problem.az_t[sel], problem.dist[sel])
     which, n_cell, off = spread_cells(xyz, cell)
     reps = np.sort(sel[_representatives(sel, which, n_cell, off)[0]])
     rest = np.setdiff1d(sel, reps)
-    if reps.size >= _SPREAD_MIN and rest.size:
+    if reps.size > _SPREAD_SHARE * sel.size:  # too sparse for a fit: every pair solved on its own
+        _family_newton(problem, state, sel)
+        return _drag_rounds(problem, state, sel, sample_step)
+    if reps.size >= _SPREAD_MIN:
         failed, dragged = _spread_solve(problem, state, reps, sample_step, 2.0 * cell)
     else:
         _family_newton(problem, state, reps)
         failed, dragged = _drag_rounds(problem, state, reps, sample_step)
-    if rest.size == 0:
-        return failed, dragged
     src = np.setdiff1d(reps, np.concatenate([failed, dragged]))
     src = src[~state.full[src] & state.have[src] & np.isfinite(state.jac[src]).all(axis=(1, 2))]
     if src.size < NEIGHBOURS:
