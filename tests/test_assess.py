@@ -143,3 +143,59 @@ def test_library_assess_records_why_each_section_was_not_computed(tmp_path):
     assert a.not_computed["coverage"] == "scenario 'epaa-2018' has no launch areas"
     assert a.not_computed["claims"] == "skipped (--no-claims)"
     assert a.provenance.extra["grid_deg"] == sc.defended.grid_deg and a.assumptions
+
+
+def _json_without_run_names(path):
+    """summary.json without the provenance that names the run (timestamp, command with the folder)."""
+    data = json.loads(path.read_text())
+    for key in ("timestamp", "command"):
+        data["provenance"].pop(key, None)
+    return data
+
+
+def test_serial_run_gives_the_same_summary_tables_and_data_as_the_concurrent_one(report_dir, tmp_path):
+    """`report_dir` ran the deterrent section and the claims ledger in a second process (the
+    default on two cores); ``--serial`` computes them here: every figure and file is the same."""
+    from shieldsim import parallel
+
+    if parallel.cores() < 2:
+        pytest.skip("one core: both runs are serial")
+    out = tmp_path / "serial"
+    with pytest.raises(SystemExit) as ex:
+        main(["assess", "--grid-deg", GRID_DEG, "--out", str(out), "--no-progress", "--serial"])
+    assert ex.value.code == 0
+    assert _json_without_run_names(out / "summary.json") == _json_without_run_names(report_dir / "summary.json")
+    for name in ("deterrent.json", "homeland.json"):
+        if (report_dir / "data" / name).exists():
+            assert (out / "data" / name).read_bytes() == (report_dir / "data" / name).read_bytes()
+    tables = sorted(p.name for p in report_dir.glob("*.csv"))
+    assert tables == sorted(p.name for p in out.glob("*.csv"))
+    for name in tables:
+        assert (out / name).read_bytes() == (report_dir / name).read_bytes()
+
+
+def failing_load(failing: str, name: str):
+    """A scenario loader (picklable, so it reaches the second process) that rejects ``failing``."""
+    import typer
+
+    from shieldsim import scenario
+
+    if name == failing:
+        raise typer.BadParameter(f"no scenario named {name!r} here", param_hint="'--assumptions'")
+    return scenario.load(name)
+
+
+def test_an_error_in_the_second_process_is_the_one_line_usage_error(tmp_path, monkeypatch, capsys):
+    import functools
+    import importlib
+    import multiprocessing
+
+    command = importlib.import_module("shieldsim.cli.assess")
+    monkeypatch.setattr(command, "scenario_loader", lambda profile: functools.partial(failing_load, "deterrent"))
+    with pytest.raises(SystemExit) as ex:
+        main(["assess", "--grid-deg", "10", "--out", str(tmp_path / "r"), "--no-progress", "--no-cooperation",
+              "--no-claims", "--concurrent"])
+    err = capsys.readouterr().err
+    assert ex.value.code == 2 and multiprocessing.active_children() == []
+    assert err.strip().splitlines() == ["shieldsim assess: error: Invalid value for '--assumptions': no scenario "
+                                        "named 'deterrent' here"]

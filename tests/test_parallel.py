@@ -395,3 +395,30 @@ def test_importing_shieldsim_makes_openmp_threads_wait_passively_unless_told_oth
     env["OMP_WAIT_POLICY"] = "ACTIVE"
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           check=True).stdout.strip() == "ACTIVE"
+
+
+def test_background_returns_the_child_result():
+    with parallel.background(math.factorial, 6) as result:
+        assert result() == 720
+
+
+def test_background_raises_the_child_error_without_its_remote_traceback():
+    with parallel.background(int, "not a number") as result:
+        with pytest.raises(ValueError, match="not a number") as ex:
+            result()
+    assert ex.value.__cause__ is None and ex.value.__suppress_context__
+
+
+def test_background_ends_its_child_when_the_caller_leaves_early():
+    import multiprocessing
+
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        with parallel.background(time.sleep, 60):
+            assert len(multiprocessing.active_children()) == 1
+            raise KeyboardInterrupt  # what Ctrl-C raises in the caller
+    assert time.monotonic() - t0 < 30 and multiprocessing.active_children() == []
+
+
+def test_cores_counts_the_cores_this_process_may_use():
+    assert 1 <= parallel.cores() <= (os.cpu_count() or 1)

@@ -59,7 +59,7 @@ class _Sections:
 def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: bool = True, deterrent: bool = True,
            workers: int | None = None, load: Callable | None = None, claims: bool = False, claims_scenario=None,
            profile=None, claims_skipped: str = "skipped (--no-claims)", progress=None,
-           report_dir: Path | None = None) -> AssessmentRun:
+           report_dir: Path | None = None, concurrent: bool = False) -> AssessmentRun:
     """Every stage of the assessment of ``arch`` (a `study.Architecture`); data files go under
     ``data_dir`` and are listed relative to ``report_dir`` (default its parent). ``load(name)``
     reads the other scenarios the assessment uses (cooperation options, the deterrent bases) --
@@ -72,7 +72,12 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
     the headline of ``claims_scenario`` (the assessed scenario as written, before any profile;
     default ``arch.scenario``) under each; without, the section is not computed, for the reason
     ``claims_skipped``. Flights aimed by one section are reused by the others
-    (`study.flight_cache`)."""
+    (`study.flight_cache`).
+
+    With ``concurrent``, the deterrent section and the claims ledger (which do not need the
+    coverage) run in a second, spawned process (`parallel.background`) while this one computes
+    coverage and the engagement cases; same results, about half the wall time on two cores. It
+    stays serial on one core, with ``workers`` (Dask) or when ``load`` cannot be pickled."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,34 +88,106 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     with flight_cache.sharing():  # sections aim the same flights: once for the whole run
-        return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
-                       profile, claims_skipped, progress, report_dir)
+        side = _side_args(arch, data_dir, deterrent, load, claims, claims_scenario, profile, grid_deg) \
+            if concurrent and _can_run_aside(workers, load, deterrent or claims) else None
+        if side is None:
+            return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
+                           profile, claims_skipped, progress, report_dir)
+        from .parallel import background
+
+        with background(side_sections, *side) as aside:
+            return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
+                           profile, claims_skipped, progress, report_dir, aside)
 
 
 def _assess(arch, data_dir: Path, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario, profile,
-            claims_skipped, progress, report_dir) -> AssessmentRun:
-    """`assess` once its arguments are settled."""
+            claims_skipped, progress, report_dir, aside=None) -> AssessmentRun:
+    """`assess` once its arguments are settled; ``aside()``, if given, returns what `side_sections`
+    computed in the second process (the deterrent section and the claims ledger)."""
     done = _Sections()
     options, coop_archs = _cooperation_archs(arch, load, done) if cooperation else ([], [])
     by_name, cov, coverage_entries = _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir,
                                                report_dir or data_dir.parent, done)
     engagement_cases = _engagements(arch, progress)
-    det_result, det_summary = _deterrent(arch, data_dir, progress, load, done) if deterrent else (None, None)
+    side = _wait_aside(aside, progress) if aside is not None else None
+    if side is not None:
+        det_result, det_summary, det_skipped, ledger_result = side
+        if det_skipped is not None:
+            done.not_computed["deterrent"] = det_skipped
+    elif deterrent:
+        det_result, det_summary = _deterrent(arch, data_dir, progress, load, done)
+    else:
+        det_result, det_summary = None, None
     if not deterrent:
         done.not_computed["deterrent"] = "skipped (--no-deterrent)"
     coop = _cooperation(arch, options, coop_archs, by_name) if options else None
     if not options and "cooperation" not in done.not_computed:
         done.not_computed["cooperation"] = "skipped (--no-cooperation)"
-    ledger_result, claims_grid = None, None
-    if claims:
-        claims_grid = max(grid_deg or arch.scenario.defended.grid_deg, CLAIMS_MIN_GRID_DEG)
-        ledger_result = claims_section(claims_scenario or arch.scenario, profile, claims_grid, progress, workers)
-    else:
+    claims_grid = _claims_grid(arch, grid_deg) if claims else None
+    if side is None:
+        ledger_result = claims_section(claims_scenario or arch.scenario, profile, claims_grid, progress,
+                                       workers) if claims else None
+    if not claims:
         done.not_computed["claims"] = claims_skipped
     assessment = _assessment(arch, grid_deg, claims_grid, coverage_entries, engagement_cases, det_result, coop,
                              ledger_result, done)
     assessment.key_findings = key_findings(cov, det_summary, coop) + claims_findings(ledger_result)
     return AssessmentRun(assessment, cov)
+
+
+def _claims_grid(arch, grid_deg) -> float:
+    """The claims ledger's grid, degrees: the coverage grid, at least `CLAIMS_MIN_GRID_DEG`."""
+    return max(grid_deg or arch.scenario.defended.grid_deg, CLAIMS_MIN_GRID_DEG)
+
+
+def _can_run_aside(workers, load, work: bool) -> bool:
+    """Whether the deterrent section and the claims ledger can go to a second process: there is
+    such work, two cores or more, no Dask cluster (``workers``), a picklable ``load`` and no
+    ``SHIELDSIM_SERIAL=1`` in the environment."""
+    import os
+    import pickle
+
+    from .parallel import cores
+
+    if not work or workers or cores() < 2 or os.environ.get("SHIELDSIM_SERIAL", "") not in ("", "0"):
+        return False
+    try:
+        pickle.dumps(load)
+    except Exception:  # a closure or lambda: it cannot cross to another process
+        return False
+    return True
+
+
+def _side_args(arch, data_dir: Path, deterrent: bool, load, claims: bool, claims_scenario, profile, grid_deg) -> tuple:
+    """The arguments of `side_sections` for this run."""
+    claims_args = (claims_scenario or arch.scenario, profile, _claims_grid(arch, grid_deg)) if claims else None
+    return arch, data_dir, deterrent, load, claims_args
+
+
+def side_sections(arch, data_dir: Path, deterrent: bool, load, claims_args):
+    """The sections that do not need the coverage, as the second process of a concurrent `assess`
+    computes them (no progress bars): (deterrent `report` section or None, its JSON summary or
+    None, why it was not computed or None, `report.ClaimsResult` or None). ``claims_args``:
+    (scenario, profile, grid_deg) of `claims_section`, or None for no ledger."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from .study import flight_cache
+
+    done = _Sections()
+    with flight_cache.sharing():
+        det_result, det_summary = _deterrent(arch, data_dir, None, load, done) if deterrent else (None, None)
+        ledger = claims_section(*claims_args) if claims_args is not None else None
+    return det_result, det_summary, done.not_computed.get("deterrent"), ledger
+
+
+def _wait_aside(aside, progress):
+    """What the second process computed (`side_sections`), waiting for it under a progress line."""
+    with _stage(progress, "") as bar:
+        bar("deterrent and claims (second process)", 0, 1)
+        side = aside()
+        bar("deterrent and claims (second process)", 1, 1)
+    return side
 
 
 def _cooperation_archs(arch, load, done: _Sections) -> tuple[list, list]:

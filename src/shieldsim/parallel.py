@@ -274,6 +274,57 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Execut
     return DaskExecutor(Client(cluster, direct_to_workers=True), cluster, name="dask-local")
 
 
+def cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _ignore_sigint() -> None:
+    """Initializer of `background`'s child: Ctrl-C is the parent's to handle (it ends the child)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def background(fn: Callable, *args) -> Iterator[Callable[[], Any]]:
+    """Run ``fn(*args)`` in one child process while the caller works on; yields ``result()``,
+    which waits for the child and returns ``fn``'s value or raises its exception (pickled back,
+    without the child's traceback, so an error reads as it would have in this process).
+
+    The child is *spawned*, not forked (Numba's worker threads do not survive a fork); it imports
+    shieldsim afresh and inherits the environment, so it reads Numba's kernels from the same cache
+    (``NUMBA_CACHE_DIR``). It ignores Ctrl-C; leaving the block before the result is in (an
+    error, Ctrl-C here) terminates it, so no child outlives the caller. ``fn`` must be a
+    top-level function and ``fn`` and ``args`` picklable."""
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"), initializer=_ignore_sigint)
+    future = None
+
+    def result():
+        try:
+            return future.result()
+        except cf.process.BrokenProcessPool as err:
+            raise RuntimeError(f"the second process ({getattr(fn, '__name__', 'work')}) stopped unexpectedly") \
+                from err
+        except BaseException as err:
+            raise err.with_traceback(None) from None
+
+    try:
+        future = pool.submit(fn, *args)
+        yield result
+    finally:
+        if future is not None and not future.done():
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 @contextmanager
 def progress_bar(enabled: bool, total: int, description: str = "work"):
     """A Rich progress bar on stderr; yields ``advance(n)``. Does nothing when disabled."""

@@ -37,6 +37,9 @@ def assess(
     seed: int = ensemble_run.seed_option(),
     ensemble_method: str = ensemble_run.method_option(),
     resume: Path = ensemble_run.resume_option(),
+    concurrent: bool = typer.Option(True, "--concurrent/--serial", help=(
+        "Compute the deterrent section and the claims ledger in a second process while this one computes "
+        "coverage (serial on one core, with --workers, or with SHIELDSIM_SERIAL=1 in the environment).")),
 ) -> None:
     """Assess an architecture: coverage, engagements, deterrent, cooperation, claims; write a report."""
     from .. import scenario as scen
@@ -54,7 +57,7 @@ def assess(
     out, _ = ensemble_run.out_folder(out, resume, overwrite)
     run = assess_pipeline(arch, out / "data", grid_deg, cooperation, deterrent, workers, load=scenario_loader(profile),
                           claims=claims, claims_scenario=scen.load(scenario) if claims else None, profile=profile,
-                          progress=stage_progress(progress))
+                          progress=stage_progress(progress), concurrent=concurrent)
     assessment = run.assessment
     from dataclasses import replace
 

@@ -77,16 +77,20 @@ def apply_profile(sc, profile, option: str = "--assumptions"):
 def scenario_loader(profile, option: str = "--assumptions"):
     """``load(name)`` for scenarios a study loads by name (phases, cooperation options), with the
     profile applied; a bad scenario or profile is a one-line error naming ``option``."""
+    import functools
+
+    return functools.partial(_load_profiled, profile, option)  # picklable: `assess` may send it to a second process
+
+
+def _load_profiled(profile, option: str, name: str):
+    """Scenario ``name`` with ``profile`` applied (`scenario_loader`)."""
     from .. import scenario as scen
 
-    def load(name):
-        try:
-            sc = scen.load(name)
-        except scen.ScenarioError as err:
-            fail(option, " ".join(str(err).split()))
-        return apply_profile(sc, profile)
-
-    return load
+    try:
+        sc = scen.load(name)
+    except scen.ScenarioError as err:
+        fail(option, " ".join(str(err).split()))
+    return apply_profile(sc, profile)
 
 
 def save_and_print(summary: dict, path, as_json: bool, table) -> None:
