@@ -279,6 +279,42 @@ def highest_start(w, j, gm, a_eq, b_pol, e1, s1, c1, o):
     w[W_HST, j] = 2.0
 
 
+@njit(cache=True, error_model="numpy")
+def window_lanes(m, w, gm, a_eq, b_pol):
+    """`highest_start` for the lanes 0..m-1 of the block w whose W_HST is 0.0 (an arc with an
+    impact; anomaly and its sine and cosine in W_E1, W_S1, W_C1), side by side, where the arc
+    is certified (`vacuum.highest_bracket`) with its start before the window about the apoapsis
+    and its end after it: the arc's constants (W_ARN..W_SQA), the window (W_LO, W_HI) and the
+    search's start pi (W_X), the same operations as the scalar functions (identical results).
+    W_HST <- 3.0 for every other lane with an impact: the caller runs `highest_start` there."""
+    a, e, rn, e0, s0, c0 = w[W_A], w[W_E], w[W_RN], w[W_E0], w[W_S0], w[W_C0]
+    e1, s1, c1 = w[W_E1], w[W_S1], w[W_C1]
+    arn, sq, sqg, sqa = w[W_ARN], w[W_SQ], w[W_SQG], w[W_SQA]
+    lo, hi, xs, st = w[W_LO], w[W_HI], w[W_X], w[W_HST]
+    for j in range(m):  # as `vacuum._arc_frame`
+        aj = a[j]
+        arn[j] = aj / rn[j]
+        sq[j] = math.sqrt(aj * aj * aj / gm)
+        sqg[j] = math.sqrt(gm * aj) / rn[j]
+        sqa[j] = math.sqrt(aj / gm)
+    big_s = 1.25 * (a_eq - b_pol)
+    big_c = 4.0 * (a_eq - b_pol)
+    for j in range(m):  # as `vacuum.highest_bracket`, its branches as one condition
+        ae = a[j] * e[j]
+        sin_delta = big_s / ae
+        delta = asin_lane(sin_delta)
+        q = math.sqrt(1.0 - e[j] * e[j])
+        lo1, hi1 = math.pi - delta, math.pi + delta
+        ok = (ae > big_s) & (e[j] < 1.0) & (e1[j] > e0[j])
+        ok = ok & (ae * math.sqrt(1.0 - sin_delta * sin_delta) > big_c) & (e1[j] < 2.0 * math.pi)
+        ok = ok & (e0[j] < lo1) & (s0[j] > 0.0) & (ae * s0[j] * (1.0 - e[j] * c0[j]) > big_s * q)
+        ok = ok & (e1[j] > hi1) & (-ae * s1[j] * (1.0 - e[j] * c1[j]) > big_s * q)
+        lo[j] = lo1
+        hi[j] = hi1
+        xs[j] = math.pi
+        st[j] = (0.0 if ok else 3.0) if st[j] == 0.0 else st[j]
+
+
 @njit(cache=True, inline="always")
 def _lane_rate(rows, j, ell, x):
     """(height m, dh/dE m/rad) of lane j at the anomaly x (rad, within `series.SINCOS_SMALL_MAX`
@@ -295,7 +331,8 @@ def _lane_rate(rows, j, ell, x):
 def highest_lanes(m, w, a_eq, b_pol):
     """`vacuum._root` for the lanes 0..m-1 of the block w whose W_HST is 0.0 (`highest_start`),
     side by side: the rate at the start W_X, Newton's step, then up to `ROOT_ITER` passes of the
-    bracket update, stopping test and secant step, each lane keeping the point at which it met
+    bracket update, stopping test and secant step (until no lane is searching), each lane keeping
+    the point at which it met
     _root's stopping rule (the same operations in the same order: identical results). Leaves
     the anomaly in W_X and its height in W_HX with W_HST <- 1.0; W_HST stays 0.0 or becomes -1.0
     (a step left the series' range about pi) where the caller must use `vacuum.arc_highest`."""
@@ -317,6 +354,7 @@ def highest_lanes(m, w, a_eq, b_pol):
         st[j] = -1.0 if ((st[j] == 0.0) & (abs(x - math.pi) >= _SC_MAX)) else st[j]
     hn, pn = w[W_HN], w[W_PN]
     for _ in range(ROOT_ITER):  # three loops a pass: few rows written in each, or no SIMD
+        searching = 0
         for j in range(m):  # bracket, stopping test, the point to evaluate (into W_XN)
             live = st[j] == 0.0
             x, p0, x1 = xs[j], px[j], xn[j]
@@ -330,7 +368,11 @@ def highest_lanes(m, w, a_eq, b_pol):
             lo[j] = lo1
             hi[j] = hi1
             xn[j] = xm
-            st[j] = 1.0 if (live & stop) else (-1.0 if (go & out) else st[j])
+            st_new = 1.0 if (live & stop) else (-1.0 if (go & out) else st[j])
+            st[j] = st_new
+            searching += 1 if st_new == 0.0 else 0
+        if searching == 0:  # every lane has stopped: no more evaluations
+            break
         for j in range(m):  # the height and its rate there
             hn[j], pn[j] = _lane_rate(rows, j, ell, xn[j])
         for j in range(m):  # the secant step of the lanes still searching (W_HST 0.0)

@@ -26,7 +26,7 @@ from .blocks import (
     BLOCK, W_A, W_C0, W_C1, W_CDLON, W_CL2, W_CLA, W_CLO, W_DIST, W_DLON, W_E, W_E0, W_OK, W_RN, W_ROWS, W_RX, W_RY,
     W_RZ, W_S0, W_S1, W_SDLON, W_SL2, W_SLA, W_SLO, W_VOK, W_VX, W_VY, W_VZ, W_HST, W_E1, W_QX, W_QY, W_QZ, W_QRN,
     W_QUP, W_SUSU, W_CUCU, W_CUSU, W_SUCU, anomaly_lanes, crossing_lanes, descent_lanes, elements_lanes,
-    highest_finish, highest_lanes, highest_start, impact_angles_lanes, vincenty_lanes, vincenty_start,
+    highest_finish, highest_lanes, highest_start, impact_angles_lanes, vincenty_lanes, vincenty_start, window_lanes,
 )
 from .vacuum import arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
 
@@ -261,7 +261,12 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
                 w[W_HST, j] = 2.0
                 w[W_QX, j], w[W_QY, j], w[W_QZ, j], w[W_QRN, j], w[W_QUP, j] = 1.0, 0.0, 0.0, 1.0, 0.0
                 continue
-            highest_start(w, j, gm, a_eq, b_pol, e1, s1, c1, o)
+            w[W_E1, j], w[W_S1, j], w[W_C1, j], w[W_HST, j] = e1, s1, c1, 0.0
+        if f != 0.0:
+            window_lanes(m, w, gm, a_eq, b_pol)
+        for j in range(m):
+            if w[W_HST, j] == 3.0 or (f == 0.0 and w[W_HST, j] == 0.0):
+                highest_start(w, j, gm, a_eq, b_pol, w[W_E1, j], w[W_S1, j], w[W_C1, j], out[i0 + j])
         impact_angles_lanes(m, w)
         for j in range(m):
             if math.isnan(out[i0 + j, 0]):

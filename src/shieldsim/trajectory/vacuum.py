@@ -40,6 +40,7 @@ from numba import njit
 
 from ..kepler import conic_state_elements
 from ..series import SINCOS_SMALL_MAX, sincos_small
+from ..trig import asin_lane
 
 _SURFACE_ITER = 30
 _SURFACE_TOL = 1e-4  # m
@@ -254,7 +255,7 @@ def highest_bracket(k, e0, s0, c0, e1, s1, c1):
     if not (ae > big_s and e < 1.0):
         return 2, nan, nan, nan, nan, nan, nan
     sin_delta = big_s / ae
-    delta = math.asin(sin_delta)
+    delta = asin_lane(sin_delta)  # as `blocks.window_lanes` has it (a window edge, ~1e-16 rad from asin)
     q = math.sqrt(1.0 - e * e)
     ok = ae * math.sqrt(1.0 - sin_delta * sin_delta) > big_c and e1 < _TWO_PI
     # endpoints outside the window must sit on the rising / falling side for sure
