@@ -28,10 +28,10 @@ from ..earth import vincenty_alpha, vincenty_length, vincenty_near, vincenty_nex
 from ..series import ASIN_SMALL_MAX, SINCOS_SMALL_MAX, asin_small
 from ..series import SINCOS_SMALL_MAX as _SC_MAX
 from ..series import sincos_small
-from ..trig import acos_lane, asin_lane, atan2_lane
+from ..trig import acos_lane, asin_lane, atan2_lane, sincos_lane
 from .vacuum import (
-    _ROOT_TOL, _SURFACE_TOL, _arc_frame, _height_rate, _scan, _sincos, arc_highest, arc_time, descent_constants,
-    descent_step, highest_bracket, surface_radius_at,
+    _ROOT_TOL, _SURFACE_TOL, _arc_frame, _height_rate, _scan, _sincos, arc_coefficients, arc_highest, arc_time,
+    descent_constants, descent_step, highest_bracket, surface_radius_at,
 )
 
 BLOCK = 256
@@ -41,8 +41,8 @@ BLOCK = 256
  W_SLA, W_CLA, W_SLO, W_CLO, W_SL2, W_CL2, W_DLON, W_SDLON, W_CDLON,
  W_SUSU, W_CUCU, W_CUSU, W_SUCU, W_CU2, W_LAM, W_SIG, W_SS, W_CS, W_LAMF, W_SIGF, W_DONE, W_DIST,
  W_VOK, W_E1, W_ARN, W_SQ, W_SQG, W_SQA, W_LO, W_HI, W_X, W_HX, W_PX, W_XN, W_HST, W_HN, W_PN,
- W_QX, W_QY, W_QZ, W_QRN, W_QUP) = range(57)
-W_ROWS = 57
+ W_QX, W_QY, W_QZ, W_QRN, W_QUP, W_T, W_F, W_G, W_FD, W_GD, W_UX, W_UY, W_UZ, W_V1) = range(66)
+W_ROWS = 66
 """Rows of a scratch block: the inertial state at the start of the arc (W_RX..W_VZ, m and m/s),
 its elements (`vacuum.arc_elements`: W_A..W_RN), the descent's cos E and sin E and its flag
 (W_C1, W_S1, W_OK), the sines and cosines of the start's latitude and longitude and of the
@@ -51,7 +51,9 @@ Vincenty's iteration state (W_SUSU..W_VOK, see `vincenty_start`), and the search
 highest point: the impact's anomaly, the arc's constants of `vacuum._arc_frame` and the root
 search's state (W_E1..W_PN, see `highest_start`), and the impact point's Earth-fixed x, y, z
 (m), (1 - e^2) times its distance from the axis (m) and the sine of its flight-path angle
-(W_QX..W_QUP), which `impact_angles_lanes` turns into latitude, longitude and angle."""
+(W_QX..W_QUP), which `impact_angles_lanes` turns into latitude, longitude and angle; the
+flight time, the Lagrange coefficients to the impact, the impact velocity in Earth-fixed axes
+and the impact speed (W_T..W_V1, `impact_lanes`)."""
 
 DESCENT_ITER = 5
 """Fixed-point steps of the surface radius per lane (`vacuum.arc_descent` needs 2-6 on random
@@ -129,6 +131,69 @@ def crossing_lanes(m, w):
     for j in range(m):
         x = 2.0 * math.pi - acos_lane(c1[j])
         e1[j] = x + 2.0 * math.pi if x < e0[j] - 1e-12 else x
+
+
+@njit(cache=True, error_model="numpy")
+def impact_lanes(m, w, gm, e2, omega):
+    """The impact of lanes 0..m-1 from their anomaly E1 with its sine and cosine (W_E1, W_S1,
+    W_C1; NaN where there is none), side by side (`kernels._fly_vacuum_geodetic_batch`; gm
+    m^3/s^2, the ellipsoid's e^2, rotation omega rad/s): flight time W_T (s), the Lagrange
+    coefficients W_F..W_GD (`vacuum.arc_coefficients`), the impact point in Earth-fixed axes
+    W_QX, W_QY, W_QZ (m) and (1 - e^2) times its distance from the axis W_QRN, its velocity
+    relative to the Earth W_UX..W_UZ (m/s), speed W_V1 and the sine of its flight-path angle
+    W_QUP, and for Vincenty the sine and cosine of its geodetic latitude (W_SL2, W_CL2; closed form
+    on the surface) and of its longitude minus the start's (W_SDLON, W_CDLON). Few rows written
+    per loop, or the compiler does not vectorise."""
+    a, e, e0, s0, c0, rn = w[W_A], w[W_E], w[W_E0], w[W_S0], w[W_C0], w[W_RN]
+    e1, s1, c1 = w[W_E1], w[W_S1], w[W_C1]
+    t, fc, g, fd, gd = w[W_T], w[W_F], w[W_G], w[W_FD], w[W_GD]
+    for j in range(m):
+        t[j] = max(arc_time(a[j], e[j], e0[j], s0[j], gm, e1[j], s1[j]), 0.0)
+        fc[j], g[j], fd[j], gd[j] = arc_coefficients(a[j], e[j], s0[j], c0[j], rn[j], gm, s1[j], c1[j])
+    rx, ry, rz, vx, vy, vz = w[W_RX], w[W_RY], w[W_RZ], w[W_VX], w[W_VY], w[W_VZ]
+    qx, qy, qz = w[W_QX], w[W_QY], w[W_QZ]
+    for j in range(m):  # the point, turned into Earth-fixed axes
+        px, py = fc[j] * rx[j] + g[j] * vx[j], fc[j] * ry[j] + g[j] * vy[j]
+        sn, cs = _turn(omega * t[j])
+        qx[j], qy[j] = cs * px + sn * py, cs * py - sn * px
+        qz[j] = fc[j] * rz[j] + g[j] * vz[j]
+    ux, uy, uz = w[W_UX], w[W_UY], w[W_UZ]
+    for j in range(m):  # the velocity relative to the Earth
+        px, py = fc[j] * rx[j] + g[j] * vx[j], fc[j] * ry[j] + g[j] * vy[j]
+        wx, wy = fd[j] * rx[j] + gd[j] * vx[j] + omega * py, fd[j] * ry[j] + gd[j] * vy[j] - omega * px
+        sn, cs = _turn(omega * t[j])
+        ux[j], uy[j] = cs * wx + sn * wy, cs * wy - sn * wx
+        uz[j] = fd[j] * rz[j] + gd[j] * vz[j]
+    qrn, sl2, cl2, sdl, cdl = w[W_QRN], w[W_SL2], w[W_CL2], w[W_SDLON], w[W_CDLON]
+    slo, clo = w[W_SLO], w[W_CLO]
+    for j in range(m):  # up (the ellipsoid normal) at the impact point, from the point itself
+        x, y, z = qx[j], qy[j], qz[j]
+        rho = math.sqrt(x * x + y * y)
+        rho_n = (1.0 - e2) * rho
+        inv_nz = 1.0 / math.sqrt(z * z + rho_n * rho_n)  # sin lat1 = z / nz, cos lat1 = (1 - e2) rho / nz
+        inv_rho = 1.0 / rho
+        pole = rho == 0.0  # then lon1 = 0
+        sdl[j] = -slo[j] if pole else (y * clo[j] - x * slo[j]) * inv_rho
+        cdl[j] = clo[j] if pole else (x * clo[j] + y * slo[j]) * inv_rho
+        sl2[j], cl2[j], qrn[j] = z * inv_nz, rho_n * inv_nz, rho_n
+    qup, v1 = w[W_QUP], w[W_V1]
+    for j in range(m):
+        x, y, z, rho_n = qx[j], qy[j], qz[j], qrn[j]
+        inv_nz = 1.0 / math.sqrt(z * z + rho_n * rho_n)
+        speed1 = math.sqrt(ux[j] * ux[j] + uy[j] * uy[j] + uz[j] * uz[j])
+        up = ((1.0 - e2) * (x * ux[j] + y * uy[j]) + z * uz[j]) * inv_nz
+        v1[j] = speed1
+        qup[j] = max(-1.0, min(1.0, up / speed1))
+
+
+@njit(cache=True, inline="always")
+def _turn(angle):
+    """(sin, cos) of the Earth's turn during a flight (rad): `series.sincos_small` below its
+    range, `trig.sincos_lane` above (a selection, no branch)."""
+    s_small, c_small = sincos_small(angle)
+    s_big, c_big = sincos_lane(angle)
+    small = abs(angle) <= _SC_MAX
+    return (s_small if small else s_big), (c_small if small else c_big)
 
 
 @njit(cache=True, error_model="numpy")

@@ -19,14 +19,13 @@ from numba import njit, prange
 from ..atmosphere import KINKED_PIECES, density_from_table, edge_time, layer_of, next_edge
 from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
 from ..integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step
-from ..series import SINCOS_SMALL_MAX, sincos_small
 from ..trig import SINCOS_LANE_MAX, sincos_lane
 from ..kepler import conic_elements, propagate_one
 from .blocks import (
-    BLOCK, W_A, W_C0, W_C1, W_CDLON, W_CL2, W_CLA, W_CLO, W_DIST, W_DLON, W_E, W_E0, W_OK, W_RN, W_ROWS, W_RX, W_RY,
-    W_RZ, W_S0, W_S1, W_SDLON, W_SL2, W_SLA, W_SLO, W_VOK, W_VX, W_VY, W_VZ, W_HST, W_E1, W_QX, W_QY, W_QZ, W_QRN,
-    W_QUP, W_SUSU, W_CUCU, W_CUSU, W_SUCU, anomaly_lanes, crossing_lanes, descent_lanes, elements_lanes,
-    highest_finish, highest_lanes, highest_start, impact_angles_lanes, vincenty_lanes, vincenty_start, window_lanes,
+    BLOCK, W_A, W_C0, W_C1, W_CDLON, W_CL2, W_CLA, W_CLO, W_CUCU, W_CUSU, W_DIST, W_DLON, W_E, W_E0, W_E1, W_HST, W_OK,
+    W_QUP, W_QY, W_QZ, W_RN, W_ROWS, W_RX, W_RY, W_RZ, W_S0, W_S1, W_SDLON, W_SL2, W_SLA, W_SLO, W_SUCU, W_SUSU, W_T,
+    W_V1, W_VOK, W_VX, W_VY, W_VZ, anomaly_lanes, crossing_lanes, descent_lanes, elements_lanes, highest_finish,
+    highest_lanes, highest_start, impact_angles_lanes, impact_lanes, vincenty_lanes, vincenty_start, window_lanes,
 )
 from .vacuum import arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
 
@@ -173,57 +172,9 @@ def _burnout_lanes(lat, lon, alt, speed, gamma, heading, i0, gm, a_eq, e2, omega
         vy = clo[j] * ve - sla[j] * slo[j] * vn + cla[j] * slo[j] * vu + omega * rx
         vz = cla[j] * vn + sla[j] * vu
         w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j] = rx, ry, rz, vx, vy, vz
-        w[W_DLON, j] = lon[i]  # until `_impact_lane` turns it into the longitude difference
+        w[W_DLON, j] = lon[i]  # until the batch turns it into the longitude difference
     elements_lanes(m, w, gm)
     anomaly_lanes(m, w)
-
-
-@njit(cache=True)
-def _impact_lane(w, j, gm, a_eq, f, omega, o):
-    """Flight in lane j of the block w after `blocks.descent_lanes` and `blocks.crossing_lanes`
-    (arc_descent where the lane did not converge): o[0], o[6] <- flight time and impact speed
-    (`_fly_vacuum_geodetic_batch`); the impact point (W_QX..W_QUP) for
-    `blocks.impact_angles_lanes`, and its latitude's sine and cosine and the sine and cosine of
-    the longitude difference into w for Vincenty. Returns (e1, sin e1, cos e1) of the impact, NaN
-    if none."""
-    b_pol = a_eq * (1.0 - f)
-    e2 = f * (2.0 - f)
-    rx, ry, rz, vx, vy, vz = w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j]
-    a, e, s0, c0, rn = w[W_A, j], w[W_E, j], w[W_S0, j], w[W_C0, j], w[W_RN, j]
-    e0 = w[W_E0, j]
-    if w[W_OK, j] > 0.0:
-        c1, s1, e1 = w[W_C1, j], w[W_S1, j], w[W_E1, j]
-    else:
-        e1, s1, c1 = arc_descent(rz, vz, a, e, e0, s0, c0, rn, gm, a_eq, b_pol, 0.0)
-        if math.isnan(e1):
-            return e1, s1, c1
-    dt = max(arc_time(a, e, e0, s0, gm, e1, s1), 0.0)
-    o[0] = dt
-    # impact: rotate into Earth-fixed axes; a surface point's geodetic latitude is closed form
-    fc, g, fd, gd = arc_coefficients(a, e, s0, c0, rn, gm, s1, c1)
-    px, py, pz = fc * rx + g * vx, fc * ry + g * vy, fc * rz + g * vz
-    wx, wy, wz = fd * rx + gd * vx + omega * py, fd * ry + gd * vy - omega * px, fd * rz + gd * vz
-    turn = omega * dt
-    s, c = sincos_small(turn) if abs(turn) <= SINCOS_SMALL_MAX else (math.sin(turn), math.cos(turn))
-    x, y = c * px + s * py, c * py - s * px
-    ux, uy = c * wx + s * wy, c * wy - s * wx
-    rho = math.sqrt(x * x + y * y)
-    # up (the ellipsoid normal) at the impact point, from the point itself
-    rho_n = (1.0 - e2) * rho
-    inv_nz = 1.0 / math.sqrt(pz * pz + rho_n * rho_n)  # sin lat1 = pz / nz, cos lat1 = (1 - e2) rho / nz
-    speed1 = math.sqrt(ux * ux + uy * uy + wz * wz)
-    up = ((1.0 - e2) * (x * ux + y * uy) + pz * wz) * inv_nz
-    o[6] = speed1
-    w[W_QX, j], w[W_QY, j], w[W_QZ, j], w[W_QRN, j] = x, y, pz, rho_n
-    w[W_QUP, j] = max(-1.0, min(1.0, up / speed1))
-    slo, clo = w[W_SLO, j], w[W_CLO, j]
-    sd, cd = -slo, clo  # sin and cos of lon1 - lon (lon1 = 0 at a pole)
-    if rho > 0.0:
-        inv_rho = 1.0 / rho
-        sd, cd = (y * clo - x * slo) * inv_rho, (x * clo + y * slo) * inv_rho
-    w[W_SL2, j], w[W_CL2, j] = pz * inv_nz, rho_n * inv_nz
-    w[W_SDLON, j], w[W_CDLON, j] = sd, cd
-    return e1, s1, c1
 
 
 @njit(cache=True, parallel=True)
@@ -248,10 +199,15 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
         _burnout_lanes(lat, lon, alt, speed, gamma, heading, i0, gm, a_eq, e2, omega, w)
         descent_lanes(m, w, gm, a_eq, b_pol)
         crossing_lanes(m, w)
+        for j in range(m):  # the lanes whose descent the block did not finish (or that have none)
+            if w[W_OK, j] == 0.0:
+                w[W_E1, j], w[W_S1, j], w[W_C1, j] = arc_descent(w[W_RZ, j], w[W_VZ, j], w[W_A, j], w[W_E, j],
+                                                                 w[W_E0, j], w[W_S0, j], w[W_C0, j], w[W_RN, j], gm,
+                                                                 a_eq, b_pol, 0.0)
+        impact_lanes(m, w, gm, e2, omega)
         for j in range(m):
             o = out[i0 + j]
-            e1, s1, c1 = _impact_lane(w, j, gm, a_eq, f, omega, o)
-            if math.isnan(e1):
+            if math.isnan(w[W_E1, j]):
                 for k in range(8):
                     o[k] = math.nan
                 # no ground range to compute: a harmless geodesic in the lanes, marked -1
@@ -259,9 +215,9 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
                 vincenty_start(w, j, f)
                 w[W_VOK, j] = -1.0
                 w[W_HST, j] = 2.0
-                w[W_QX, j], w[W_QY, j], w[W_QZ, j], w[W_QRN, j], w[W_QUP, j] = 1.0, 0.0, 0.0, 1.0, 0.0
                 continue
-            w[W_E1, j], w[W_S1, j], w[W_C1, j], w[W_HST, j] = e1, s1, c1, 0.0
+            o[0], o[6] = w[W_T, j], w[W_V1, j]
+            w[W_HST, j] = 0.0
         if f != 0.0:
             window_lanes(m, w, gm, a_eq, b_pol)
         for j in range(m):
