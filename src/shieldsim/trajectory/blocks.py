@@ -268,6 +268,33 @@ def vincenty_start(w, j, f):
 
 
 @njit(cache=True, error_model="numpy")
+def vincenty_start_lanes(m, w, f):
+    """`vincenty_start` for lanes 0..m-1 side by side, with sigma's atan2 by `trig.atan2_lane`
+    (within `trig.ATAN2_LANE_ULP` ulp of the library's, so the distance may differ from the
+    scalar function's by nanometres); W_VOK 0.0 (coincident points) marks the lanes for it."""
+    sla, cla, sl2, cl2 = w[W_SLA], w[W_CLA], w[W_SL2], w[W_CL2]
+    susu, cucu, cusu, sucu, cu2 = w[W_SUSU], w[W_CUCU], w[W_CUSU], w[W_SUCU], w[W_CU2]
+    for j in range(m):
+        susu[j], cucu[j], cusu[j], sucu[j], cu2[j] = vincenty_reduced(sla[j], cla[j], sl2[j], cl2[j], f)
+    sdl, cdl = w[W_SDLON], w[W_CDLON]
+    sig, ss, cs = w[W_SIG], w[W_SS], w[W_CS]
+    for j in range(m):
+        sin_sigma, cos_sigma = vincenty_sigma(sdl[j], cdl[j], susu[j], cucu[j], cusu[j], sucu[j], cu2[j])
+        sig[j], ss[j], cs[j] = atan2_lane(sin_sigma, cos_sigma), sin_sigma, cos_sigma
+    dlon, lam, lamf, sigf, done, ok = w[W_DLON], w[W_LAM], w[W_LAMF], w[W_SIGF], w[W_DONE], w[W_VOK]
+    for j in range(m):
+        sin_sigma, cos_sigma = ss[j], cs[j]
+        sin_alpha, cos2_alpha, cos_2sm = vincenty_alpha(sdl[j], sin_sigma, cos_sigma, susu[j], cucu[j])
+        nxt = vincenty_next(dlon[j], f, sig[j], sin_sigma, cos_sigma, sin_alpha, cos2_alpha, cos_2sm)
+        good = sin_sigma > 0.0
+        lam1 = nxt if good else dlon[j]
+        lam[j] = lam1
+        lamf[j], sigf[j] = dlon[j], sig[j]
+        done[j] = 1.0 if abs(lam1 - dlon[j]) < 1e-13 else 0.0
+        ok[j] = 1.0 if good else 0.0
+
+
+@njit(cache=True, error_model="numpy")
 def vincenty_lanes(m, w, a, f):
     """Vincenty's inverse (`earth.geodesic_distance_sc`; ellipsoid a m, flattening f) for lanes
     0..m-1 of the block w after `vincenty_start`: up to `VINCENTY_ITER` more longitude iterations

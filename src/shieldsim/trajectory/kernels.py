@@ -25,7 +25,7 @@ from .blocks import (
     BLOCK, W_A, W_C0, W_C1, W_CDLON, W_CL2, W_CLA, W_CLO, W_CUCU, W_CUSU, W_DIST, W_DLON, W_E, W_E0, W_E1, W_HST, W_OK,
     W_QUP, W_QY, W_QZ, W_RN, W_ROWS, W_RX, W_RY, W_RZ, W_S0, W_S1, W_SDLON, W_SL2, W_SLA, W_SLO, W_SUCU, W_SUSU, W_T,
     W_V1, W_VOK, W_VX, W_VY, W_VZ, anomaly_lanes, crossing_lanes, descent_lanes, elements_lanes, highest_finish,
-    highest_lanes, highest_start, impact_angles_lanes, impact_lanes, vincenty_lanes, vincenty_start, window_lanes,
+    highest_lanes, highest_start, impact_angles_lanes, impact_lanes, vincenty_lanes, vincenty_start_lanes, window_lanes,
 )
 from .vacuum import arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
 
@@ -210,10 +210,8 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
             if math.isnan(w[W_E1, j]):
                 for k in range(8):
                     o[k] = math.nan
-                # no ground range to compute: a harmless geodesic in the lanes, marked -1
+                # no ground range to compute: a harmless geodesic in the lanes
                 w[W_SL2, j], w[W_CL2, j], w[W_DLON, j], w[W_SDLON, j], w[W_CDLON, j] = 0.0, 1.0, 1.0, 0.8, 0.6
-                vincenty_start(w, j, f)
-                w[W_VOK, j] = -1.0
                 w[W_HST, j] = 2.0
                 continue
             o[0], o[6] = w[W_T, j], w[W_V1, j]
@@ -232,9 +230,11 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
             if f == 0.0:
                 out[i0 + j, 5] = geodesic_distance_sc(w[W_SLA, j], w[W_CLA, j], w[W_SL2, j], w[W_CL2, j],
                                                       w[W_DLON, j], w[W_SDLON, j], w[W_CDLON, j], a_eq, f)
-            else:
-                vincenty_start(w, j, f)
         if f != 0.0:
+            vincenty_start_lanes(m, w, f)
+            for j in range(m):
+                if math.isnan(out[i0 + j, 0]):
+                    w[W_VOK, j] = -1.0  # no flight: no distance (a harmless geodesic in the lanes)
             highest_lanes(m, w, a_eq, b_pol)
             for j in range(m):
                 highest_finish(w, j, gm, a_eq, b_pol, out[i0 + j])
