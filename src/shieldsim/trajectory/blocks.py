@@ -1,7 +1,12 @@
-"""Compiled (Numba) vacuum arcs in blocks of lanes: the iterations of `vacuum.arc_descent` and of
-Vincenty's inverse (`earth.geodesic_distance_sc`) run a fixed number of times over a block of
-arcs, one lane per arc, in loops without calls or branches that the compiler turns into SIMD
-instructions (4 lanes of AVX2 at a time), followed by a convergence test per lane.
+"""Compiled (Numba) vacuum arcs in blocks of lanes: every stage of a batch `fly` in vacuum
+(`kernels._fly_vacuum_geodetic_batch`) runs over a block of arcs, one lane per arc, in loops
+without calls or branches that the compiler turns into SIMD instructions (4 lanes of AVX2 at a
+time): the arcs' elements and E0 (`elements_lanes`, `anomaly_lanes`), the iterations of
+`vacuum.arc_descent` (`descent_lanes`, `crossing_lanes`), the impact (`impact_lanes`,
+`impact_angles_lanes`), the search for the highest point of `vacuum.arc_highest`
+(`window_lanes`, `highest_lanes`) and Vincenty's inverse (`vincenty_start_lanes`,
+`vincenty_lanes`), the iterations a fixed number of times followed by a convergence test per
+lane.
 
 Why: one arc's iterations are a chain of dependent square roots and divisions, so a core waits
 on each result; over a block the same operations run side by side. The scalar functions stay
@@ -11,11 +16,15 @@ is flagged, and the caller recomputes it with the scalar function. A lane keeps 
 the step at which it first met the scalar function's stopping test, computed by the same
 operations in the same order, so its results are those of the scalar function, bit for bit
 (IEEE arithmetic is the same in a SIMD lane; Numba does not contract to fused multiply-adds).
+The exceptions are the library's sine, cosine, atan2, asin and acos, which a lane loop cannot
+call: there `shieldsim.trig`'s polynomials (within a few ulp of the library's) stand in.
 
 The lanes are the columns of a scratch block ``w`` (rows named by the `W_*` indices below, each
 row a contiguous array of `BLOCK` floats); every function takes the number of lanes ``m`` in use
 and the block, SI units. `error_model="numpy"`: a division by zero gives inf/NaN in a lane (then
-flagged) instead of an exception that would stop the compiler vectorising.
+flagged) instead of an exception that would stop the compiler vectorising. A loop that writes
+more than about five rows, or reads many more, is not vectorised (the compiler's limit of
+run-time overlap checks between rows): hence several loops a stage.
 """
 
 from __future__ import annotations
