@@ -119,7 +119,7 @@ def _highest_block(r0, v0, earth):
         if np.isnan(e1):
             continue
         o[j, 0] = 1e9  # flight time: no cap on the apogee time
-        B.highest_start(w, j, gm, a, b, e1, s1, c1, o[j])
+        B.highest_start(w, j, gm, a, b, e1, s1, c1, o, j)
         x, sx, _, h = arc_highest(*r0[j], *v0[j], gm, a, b, *el, e1, s1, c1)
         ref[j] = (h, arc_time(el[0], el[1], el[2], el[3], gm, x, sx))
     return w, o, ref
@@ -134,7 +134,7 @@ def test_highest_lanes_equal_arc_highest_bit_for_bit_and_flag_the_rest():
     finished = w[B.W_HST] == 1.0
     assert finished.sum() > 0.8 * searched.sum()  # the lanes finish most searches themselves
     for j in range(B.BLOCK):
-        B.highest_finish(w, j, WGS84.gm, A, WGS84.polar_radius, o[j])
+        B.highest_finish(w, j, WGS84.gm, A, WGS84.polar_radius, o, j)
         if ref[j] is not None:
             assert (o[j, 3], o[j, 4]) == (ref[j][0], max(ref[j][1], 0.0))
 

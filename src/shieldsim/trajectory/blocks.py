@@ -356,12 +356,13 @@ def vincenty_lanes(m, w, a, f):
 
 
 @njit(cache=True)
-def highest_start(w, j, gm, a_eq, b_pol, e1, s1, c1, o):
+def highest_start(w, j, gm, a_eq, b_pol, e1, s1, c1, out, i):
     """The highest point of the arc in lane j (state W_RX..W_VZ, elements W_A..W_RN after
     `descent_lanes` and `anomaly_of_lane`; impact anomaly e1 rad with sine s1, cosine c1) as
     `vacuum.arc_highest` finds it, up to its root search: where the point is known without one
     (an endpoint, the sphere's apoapsis, or the scan of an uncertified arc), writes its height
-    (m) into o[3] and its time after burnout (s; o[0] the flight time) into o[4] and W_HST <- 2.0;
+    (m) into out[i, 3] and its time after burnout (s; out[i, 0] the flight time) into out[i, 4]
+    and W_HST <- 2.0 (indices, not a row view: a view per flight costs two atomic reference counts);
     otherwise writes the arc's constants, the bracket (W_LO, W_HI) and the start (W_X) of the
     root search that `highest_lanes` runs, and W_HST <- 0.0."""
     a, e, e0, s0, c0 = w[W_A, j], w[W_E, j], w[W_E0, j], w[W_S0, j], w[W_C0, j]
@@ -375,8 +376,8 @@ def highest_start(w, j, gm, a_eq, b_pol, e1, s1, c1, o):
         return
     if kind == 2:
         x, sx, cx, h = _scan(k, e0, s0, c0, e1, s1, c1)
-    o[3] = h
-    o[4] = min(max(arc_time(a, e, e0, s0, gm, x, sx), 0.0), o[0])
+    out[i, 3] = h
+    out[i, 4] = min(max(arc_time(a, e, e0, s0, gm, x, sx), 0.0), out[i, 0])
     w[W_HST, j] = 2.0
 
 
@@ -488,8 +489,8 @@ def highest_lanes(m, w, a_eq, b_pol):
 
 
 @njit(cache=True)
-def highest_finish(w, j, gm, a_eq, b_pol, o):
-    """o[3], o[4] <- the height (m) and time after burnout (s; o[0] the flight time) of the
+def highest_finish(w, j, gm, a_eq, b_pol, out, i):
+    """out[i, 3], out[i, 4] <- the height (m) and time after burnout (s; out[i, 0] the flight time) of the
     highest point of lane j after `highest_lanes` (W_HST 1.0), or from `vacuum.arc_highest` for a
     lane the lanes did not finish (W_HST 0.0 or -1.0). Nothing for a lane `highest_start`
     finished (2.0)."""
@@ -505,5 +506,5 @@ def highest_finish(w, j, gm, a_eq, b_pol, o):
         s1, c1 = w[W_S1, j], w[W_C1, j]
         x, sx, _, h = arc_highest(w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j], gm, a_eq,
                                   b_pol, a, e, e0, s0, c0, w[W_RN, j], e1, s1, c1)
-    o[3] = h
-    o[4] = min(max(arc_time(a, e, e0, s0, gm, x, sx), 0.0), o[0])
+    out[i, 3] = h
+    out[i, 4] = min(max(arc_time(a, e, e0, s0, gm, x, sx), 0.0), out[i, 0])

@@ -205,22 +205,21 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
                                                                  w[W_E0, j], w[W_S0, j], w[W_C0, j], w[W_RN, j], gm,
                                                                  a_eq, b_pol, 0.0)
         impact_lanes(m, w, gm, e2, omega)
-        for j in range(m):
-            o = out[i0 + j]
+        for j in range(m):  # (indices into out, not a row view: a view costs two atomic reference counts)
             if math.isnan(w[W_E1, j]):
                 for k in range(8):
-                    o[k] = math.nan
+                    out[i0 + j, k] = math.nan
                 # no ground range to compute: a harmless geodesic in the lanes
                 w[W_SL2, j], w[W_CL2, j], w[W_DLON, j], w[W_SDLON, j], w[W_CDLON, j] = 0.0, 1.0, 1.0, 0.8, 0.6
                 w[W_HST, j] = 2.0
                 continue
-            o[0], o[6] = w[W_T, j], w[W_V1, j]
+            out[i0 + j, 0], out[i0 + j, 6] = w[W_T, j], w[W_V1, j]
             w[W_HST, j] = 0.0
         if f != 0.0:
             window_lanes(m, w, gm, a_eq, b_pol)
         for j in range(m):
             if w[W_HST, j] == 3.0 or (f == 0.0 and w[W_HST, j] == 0.0):
-                highest_start(w, j, gm, a_eq, b_pol, w[W_E1, j], w[W_S1, j], w[W_C1, j], out[i0 + j])
+                highest_start(w, j, gm, a_eq, b_pol, w[W_E1, j], w[W_S1, j], w[W_C1, j], out, i0 + j)
         impact_angles_lanes(m, w)
         for j in range(m):
             if math.isnan(out[i0 + j, 0]):
@@ -237,7 +236,7 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
                     w[W_VOK, j] = -1.0  # no flight: no distance (a harmless geodesic in the lanes)
             highest_lanes(m, w, a_eq, b_pol)
             for j in range(m):
-                highest_finish(w, j, gm, a_eq, b_pol, out[i0 + j])
+                highest_finish(w, j, gm, a_eq, b_pol, out, i0 + j)
             vincenty_lanes(m, w, a_eq, f)
             for j in range(m):
                 if w[W_VOK, j] > 0.0:
