@@ -34,20 +34,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
-from ..earth import SPHERE, geodesic_inverse
-from ..kepler import apoapsis, flight_path_angle
-from ..missile import Missile, boost_profile, min_energy_gamma, run_boost, vacuum_range_inertial
+from ..earth import geodesic_inverse
+from ..missile import Missile, boost_profile
 from .boosted import (
-    Aim, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims, max_range,
-    whole_and_vacuum,
+    Aim, KeptBoosts, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims,
+    max_range, trajectories_of_boosts, whole_and_vacuum,
 )
 from .family import cells, local_cubic, log_polar
 from .flight import DRAG_CEILING, Models
-from .kernels import _table_argmin
+from .start import _CUTOFF_MIN, _initial_controls, _shape_table  # noqa: F401 (_shape_table: tests)
 
 KINDS = ("minimum-energy", "lofted", "depressed")
 """The flight shapes `aim` can be asked for."""
@@ -74,7 +72,6 @@ APOGEE_TOL = 100.0
 
 _GAMMA_TOL = 2e-5  # rad, minimum-energy shaping condition
 _KICK_MAX = math.radians(85.0)
-_CUTOFF_MIN = 0.2
 _AIM_ITER = 30
 _WARM_BIN = 250_000.0  # m, target bins of the warm start of `aim` (pairs sharing a launch point)
 _WARM_SHARE = 0.5  # warm-start only when the bins number at most this share of the pairs
@@ -172,6 +169,8 @@ class AimState:
             free-flight times, s.
         whole: whole sampled flights measured with drag (`_true_residual` with a sample step):
             (pair indices (k,), their controls (k, 3), the `Aim` of those k flights) per batch.
+        boosts: without drag, the sampled boosts of the flights that set each pair's controls
+            (`boosted.KeptBoosts`), for the whole flights `aim` returns; None: not kept.
     """
 
     x: np.ndarray
@@ -185,6 +184,7 @@ class AimState:
     true_r: np.ndarray
     flight_time: np.ndarray
     whole: list = field(default_factory=list)
+    boosts: KeptBoosts | None = None
 
     @classmethod
     def start(cls, problem: AimProblem) -> AimState:
@@ -198,57 +198,19 @@ class AimState:
                    true_r=np.zeros((n, 3)), flight_time=np.full(n, np.nan))
 
 
-@lru_cache(maxsize=32)
-def _shape_table(missile, drag: bool):
-    """Boosts of the class over a grid of kick angles x cutoffs on the non-rotating sphere,
-    with vacuum free flight: (kicks (K,), cutoffs (C,), range (K, C) m, apogee alt (K, C) m,
-    g (K, C) rad). Starting values for `aim`."""
-    kicks = np.radians(np.linspace(0.5, 85.0, 86))
-    cutoffs = np.linspace(_CUTOFF_MIN, 1.0, 33)
-    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
-    res, _, _ = run_boost(missile, boost_profile(missile), 0.0, 0.0, 0.0, kk.ravel(), cc.ravel() * missile.burn_time,
-                          SPHERE, False, drag)
-    r, v = res[:, 1:4], res[:, 4:7]
-    radius = SPHERE.equatorial_radius
-    free = vacuum_range_inertial(r, v, SPHERE)
-    rn = np.linalg.norm(r, axis=1)
-    down = radius * np.arccos(np.clip(r[:, 0] / rn, -1, 1))  # launch at (radius, 0, 0)
-    rng = down + free
-    r_apo, _ = apoapsis(r, v, SPHERE.gm)
-    g = flight_path_angle(r, v) - min_energy_gamma(rn, radius, free / radius)
-    bad = (res[:, 13] == 0) | ~np.isfinite(free)
-    rng[bad] = np.nan
-    shape = kk.shape
-    return kicks, cutoffs, rng.reshape(shape), np.where(bad, np.nan, r_apo - radius).reshape(shape), \
-        np.where(bad, np.nan, g).reshape(shape)
-
-
-def _initial_controls(missile, drag, distance, kind, apogee):
-    """Starting kick and cutoff for each target distance from the shaping table."""
-    kicks, cutoffs, rng, apo, g = _shape_table(missile, drag)
-    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
-    kk, cc, rng, apo, g = (x.ravel() for x in (kk, cc, rng, apo, g))
-    valid = np.isfinite(rng)
-    kk, cc, rng, apo, g = kk[valid], cc[valid], rng[valid], apo[valid], g[valid]
-    mode = {"minimum-energy": 0, "lofted": 1, "depressed": 2}[kind]
-    best = _table_argmin(np.ascontiguousarray(distance, dtype=float),
-                         np.ascontiguousarray(np.broadcast_to(apogee, distance.shape), dtype=float),
-                         rng, apo, g, mode)
-    return kk[best], cc[best]
-
-
 # ---------------------------------------------------------------------------------------------
 # residuals
 
 
-def _flown(problem: AimProblem, sel, xs, free_models: Models):
+def _flown(problem: AimProblem, sel, xs, free_models: Models, sampled: tuple | None = None):
     """Fly the pairs ``sel`` with controls xs (k, 3) (boost under the problem's models, free
     flight under ``free_models``): ((k, 3) [distance m, initial heading rad, apogee m] of the
     impact as seen from the launch point, the `_evaluate` dict). Minimum-energy flights need no
-    apogee: its column is 0 (and the vacuum flights are flown to their impact only)."""
+    apogee: its column is 0 (and the vacuum flights are flown to their impact only). ``sampled``:
+    as in `_evaluate` (the dict then holds the sampled boosts)."""
     shaped = problem.kind != "minimum-energy"
     e = _evaluate(problem.missile, problem.acc, problem.lat[sel], problem.lon[sel], xs[:, 0], xs[:, 1], xs[:, 2],
-                  problem.models, free_models, need_apogee=shaped)
+                  problem.models, free_models, need_apogee=shaped, sampled=sampled)
     return _measured(problem, sel, e), e
 
 
@@ -272,11 +234,14 @@ def _flown_drag_and_vacuum(problem: AimProblem, sel, xs):
     return _measured(problem, sel, e_drag), e_drag, _measured(problem, sel, e_vac), e_vac
 
 
-def _residual(problem: AimProblem, state: AimState, sel, xs, full_s):
+def _residual(problem: AimProblem, state: AimState, sel, xs, full_s, keep: bool = False):
     """Residuals (k, 3) of the pairs ``sel`` at controls xs: downrange miss (m), crossrange miss
     (m), and the shaping condition (micro-radians of flight-path angle from minimum energy, the
-    cutoff's distance from 1 where ``full_s``, or the apogee error in m); the `_evaluate` dict."""
-    m, e = _flown(problem, sel, xs, state.free_models)
+    cutoff's distance from 1 where ``full_s``, or the apogee error in m); the `_evaluate` dict.
+    With ``keep`` and state.boosts the boosts are sampled, in the dict's "boosts", for the caller
+    to keep (`KeptBoosts.keep`) where they set the pair's controls."""
+    sampled = state.boosts.sampled if keep and state.boosts is not None else None
+    m, e = _flown(problem, sel, xs, state.free_models, sampled)
     return _residual_of(problem, state, sel, xs, full_s, m, e), e
 
 
@@ -398,10 +363,12 @@ def _newton_iteration(problem: AimProblem, state: AimState, act, r, trust):
     xa, ra = state.x[act], r[act]
     dx, dx_raw, good_j = _newton_step(ra, state.jac[act], trust[act])
     xn = np.clip(xa + dx, _LO, _HI)
-    rn, en = _residual(problem, state, act, xn, state.full[act])
+    rn, en = _residual(problem, state, act, xn, state.full[act], keep=True)
     old = np.linalg.norm(ra, axis=1)
     new = np.linalg.norm(rn, axis=1)
     good = np.all(np.isfinite(rn), axis=1) & ((new < old) | ~np.isfinite(old)) & good_j
+    if "boosts" in en:
+        state.boosts.keep(act, xn, en["boosts"], good)
     _broyden(state, act[good], (xn - xa)[good], ra[good], rn[good])
     state.x[act[good]] = xn[good]
     r[act[good]] = rn[good]
@@ -418,7 +385,9 @@ def _newton_iteration(problem: AimProblem, state: AimState, act, r, trust):
             s_ = act[switch]
             state.full[s_] = True
             state.x[s_, 2] = 1.0
-            r[s_], es = _residual(problem, state, s_, state.x[s_], state.full[s_])
+            r[s_], es = _residual(problem, state, s_, state.x[s_], state.full[s_], keep=True)
+            if "boosts" in es:
+                state.boosts.keep(s_, state.x[s_], es["boosts"])
             state.ft[s_] = es["flight_time"]
             trust[s_] = 1.0
             state.have[s_] = False
@@ -440,7 +409,9 @@ def _newton(problem: AimProblem, state: AimState, sel, keep_jac=False, secant=No
         state.have[sel] = False
     r = np.full((n, 3), np.nan)
     if start is None:
-        r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel])
+        r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel], keep=keep_jac)
+        if "boosts" in e0:
+            state.boosts.keep(sel, state.x[sel], e0["boosts"])
         state.ft[sel] = e0["flight_time"]
     else:
         r[sel] = start
@@ -734,6 +705,13 @@ def _final_flights(problem: AimProblem, state: AimState, keep, sample_step: floa
     pieces = [(state.whole[b][2], row[keep[source[keep] == b]], at[source[keep] == b])
               for b in np.unique(source[keep]) if b >= 0]
     rest = keep[source[keep] < 0]
+    if rest.size and state.boosts is not None and not pieces:  # drag off: the kept boosts
+        x = state.x[rest]
+        boosts = state.boosts.boosts_of(problem.missile, problem.lat, problem.lon, rest, x, problem.models)
+        return trajectories_of_boosts(problem.missile, problem.lat[rest], problem.lon[rest], x[:, 0], x[:, 1],
+                                      x[:, 2], boosts, problem.models, 0.0, sample_step,
+                                      target_lat=problem.target_lat[rest], target_lon=problem.target_lon[rest],
+                                      kind=problem.kind)
     if rest.size:
         # free-flight times of the solved flights: flown with drag, or (vacuum) the Newton flights
         flight_time = (state.flight_time if problem.models.drag else state.ft)[rest]
@@ -785,6 +763,8 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         raise ValueError(f"unreachable must be 'raise' or 'skip', got {unreachable!r}")
     problem = AimProblem.build(launch_lat, launch_lon, target_lat, target_lon, missile, models, kind, apogee)
     state = AimState.start(problem)
+    if not models.drag:  # the final flights reuse the sampled boosts of the flights that set the controls
+        state.boosts = KeptBoosts.empty(problem.n, missile, sample_step)
     ok, r = _solve(problem, state, sample_step)
     keep = _kept_converged(problem, ok, r, unreachable)
     if kind != "minimum-energy":

@@ -1,0 +1,69 @@
+"""Large float arrays on memory the process has already touched (`empty`).
+
+On the virtual machines this project is measured on, the first write to a page of memory the
+process has not touched before (or has given back to the kernel) costs tens of microseconds: the
+~40 MB of samples of a batch of aimed flights cost more to write into fresh arrays than to
+compute (docs/performance.md, "Fresh memory is expensive on this machine"). The C library gives
+large freed blocks back to the kernel, so every batch pays again. `empty` hands out views of
+buffers kept in a process-wide pool instead: a buffer is handed out again only once no array
+viewing it is left (its reference count is the pool's own), so an array `empty` returned stays
+valid for as long as anything holds it, exactly like one from ``numpy.empty``.
+
+The pool keeps at most `POOL_BYTES` of buffers (in use or free; the oldest are forgotten first,
+which frees them once their last view goes) and hands a request the smallest free buffer that
+holds it, if that is at most twice the request. Arrays under `MIN_BYTES` come from
+``numpy.empty`` (the C library reuses small blocks itself). Thread-safe (one lock).
+
+Assumption: callers write every element they later read, as with ``numpy.empty``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import threading
+
+import numpy as np
+
+POOL_BYTES = 256 << 20
+"""Most bytes of buffers the pool keeps (256 MiB)."""
+
+MIN_BYTES = 1 << 20
+"""Arrays smaller than this (1 MiB) are not pooled."""
+
+_lock = threading.Lock()
+_pool: list[np.ndarray] = []
+
+
+def empty(shape) -> np.ndarray:
+    """An uninitialised C-contiguous float64 array of ``shape`` (a tuple of ints), like
+    ``numpy.empty(shape)``, on pooled memory when it is at least `MIN_BYTES`."""
+    shape = tuple(int(s) for s in np.atleast_1d(shape)) if not isinstance(shape, tuple) else shape
+    size = math.prod(shape)
+    if size * 8 < MIN_BYTES:
+        return np.empty(shape)
+    with _lock:
+        best = None
+        for buf in _pool:
+            # free: held by nothing but the pool's list, this loop variable and getrefcount's argument
+            if size <= buf.size <= 2 * size and sys.getrefcount(buf) <= 3 and (best is None or buf.size < best.size):
+                best = buf
+        if best is None:
+            best = np.empty(size)
+            while _pool and sum(b.nbytes for b in _pool) + best.nbytes > POOL_BYTES:
+                _pool.pop(0)
+            if best.nbytes <= POOL_BYTES:
+                _pool.append(best)
+        return best[:size].reshape(shape)
+
+
+def pooled_bytes() -> int:
+    """Bytes of the buffers the pool keeps now (in use or free)."""
+    with _lock:
+        return sum(b.nbytes for b in _pool)
+
+
+def clear() -> None:
+    """Forget every buffer (those still viewed stay valid for their holders)."""
+    with _lock:
+        _pool.clear()
