@@ -25,8 +25,8 @@ import threading
 
 import numpy as np
 
-POOL_BYTES = 256 << 20
-"""Most bytes of buffers the pool keeps (256 MiB)."""
+POOL_BYTES = 96 << 20
+"""Most bytes of buffers the pool keeps (96 MiB: the samples of about one large coverage batch)."""
 
 MIN_BYTES = 1 << 20
 """Arrays smaller than this (1 MiB) are not pooled."""
