@@ -1,6 +1,10 @@
-"""Starting controls of `aiming`: a table of boosts of the class over kick angle x cutoff on the
-non-rotating sphere with vacuum free flight (`_shape_table`), searched for the entry nearest each
-pair's distance and shape (`_initial_controls`, `kernels._table_argmin`). SI units (m, rad)."""
+"""The shape table of a threat class: starting kick and cutoff of `aim` for a target distance.
+
+Boosts of the class over a grid of kick angles x cutoffs on the non-rotating sphere, each with
+its vacuum free flight's range, apogee and distance from the minimum-energy condition; `aim`
+starts every pair whose start is not borrowed from solved neighbours at the table entry that
+best matches its distance (and apogee, or the minimum-energy condition). Inputs: m, rad.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,8 @@ from ..kepler import apoapsis, flight_path_angle
 from ..missile import boost_profile, min_energy_gamma, run_boost, vacuum_range_inertial
 from .kernels import _table_argmin
 
-_CUTOFF_MIN = 0.2
-"""Smallest cutoff (fraction of the total burn) `aim` flies."""
+CUTOFF_MIN = 0.2
+"""Smallest thrust cutoff (fraction of the total burn) `aim` flies."""
 
 
 @lru_cache(maxsize=32)
@@ -23,7 +27,7 @@ def _shape_table(missile, drag: bool):
     with vacuum free flight: (kicks (K,), cutoffs (C,), range (K, C) m, apogee alt (K, C) m,
     g (K, C) rad). Starting values for `aim`."""
     kicks = np.radians(np.linspace(0.5, 85.0, 86))
-    cutoffs = np.linspace(_CUTOFF_MIN, 1.0, 33)
+    cutoffs = np.linspace(CUTOFF_MIN, 1.0, 33)
     kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
     res, _, _ = run_boost(missile, boost_profile(missile), 0.0, 0.0, 0.0, kk.ravel(), cc.ravel() * missile.burn_time,
                           SPHERE, False, drag)
