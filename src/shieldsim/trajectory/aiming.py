@@ -44,6 +44,7 @@ from .boosted import (
     Aim, KeptBoosts, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims,
     trajectories_of_boosts, whole_and_vacuum,
 )
+from .boosted import max_range  # noqa: F401 (re-exported: tests)
 from .family import cells, local_cubic, log_polar
 from .flight import DRAG_CEILING, Models
 from .shape_table import CUTOFF_MIN as _CUTOFF_MIN
