@@ -10,6 +10,7 @@ from shieldsim import missile as M
 from shieldsim.earth import WGS84, geodesic_direct, geodesic_inverse
 from shieldsim.trajectory import AIM_TOL, AimError, Models
 from shieldsim.trajectory import aiming as A
+from shieldsim.trajectory import flight as F
 
 VAC = Models(WGS84, rotation=True, drag=False)
 
@@ -385,6 +386,78 @@ def test_drag_on_aim_flies_no_drag_flight_beyond_its_re_measurements(nodong, mon
     assert np.all(a.miss < AIM_TOL)
     assert state_rounds[0] == 4 and len(state_rounds) >= 2
     assert sum(rows) == sum(state_rounds)
+
+
+def random_pairs(nodong, n, seed=0):
+    """n pairs from launch points anywhere between 60S and 60N, any heading, 25-80 % of the
+    class's published range (the layout of benchmarks/bench_aim.py)."""
+    rng = np.random.default_rng(seed)
+    lat, lon = np.radians(rng.uniform(-60, 60, n)), np.radians(rng.uniform(-180, 180, n))
+    tlat, tlon = geodesic_direct(lat, lon, rng.uniform(0, 2 * np.pi, n),
+                                 rng.uniform(0.25, 0.8, n) * nodong.published_range, WGS84)
+    return lat, lon, tlat, tlon
+
+
+def test_drag_on_batch_from_solved_neighbours_meets_the_miss_with_fewer_boosts(nodong, monkeypatch):
+    """Drag on, launch points anywhere: with `_spread_solve` most pairs start from the fit of their
+    solved neighbours' controls and drag offsets, fly fewer boosts and drag flights, and meet the
+    same miss; the flights returned are those `boosted_trajectories` flies at the controls, and
+    the controls are those of the solve without it to within what the tolerances leave free."""
+    from shieldsim.trajectory import boosted as B
+
+    lat, lon, tlat, tlon = random_pairs(nodong, 150)
+    counts = {"boost": 0, "drag": 0, "fitted": 0}
+    real_boost, real_fly, real_fit = B.run_boost, F._fly_batch, A.fitted_start
+
+    def boosts(missile, acc, lat_, *args, **kw):
+        counts["boost"] += np.size(lat_)
+        return real_boost(missile, acc, lat_, *args, **kw)
+
+    def drag_flights(r0, *args):
+        counts["drag"] += r0.shape[0]
+        return real_fly(r0, *args)
+
+    def fit(*args):
+        counts["fitted"] += args[4].shape[0]
+        return real_fit(*args)
+
+    monkeypatch.setattr(F, "_fly_batch", drag_flights)
+    monkeypatch.setattr(A, "fitted_start", fit)
+    monkeypatch.setattr(B, "run_boost", boosts)
+    monkeypatch.setattr(A, "_SPREAD_CELL", 1.0)
+    runs = {}
+    for name, minimum in (("spread", 60), ("plain", 10 ** 9)):
+        monkeypatch.setattr(A, "_SPREAD_MIN", minimum)
+        counts.update(boost=0, drag=0)
+        a = A.aim(lat, lon, tlat, tlon, nodong, DRAG)
+        runs[name] = a, dict(counts)
+    (a, spread), (ref, plain) = runs["spread"], runs["plain"]
+    assert spread["fitted"] > 0.5 * lat.size  # most pairs started from the fit
+    assert np.all(a.miss < AIM_TOL) and np.all(ref.miss < AIM_TOL)
+    # 150 pairs, 30 solved first: 1,017 boosts and 260 drag flights against 1,562 and 305
+    assert spread["boost"] < 0.75 * plain["boost"] and spread["drag"] < plain["drag"], (spread, plain)
+    b = B.boosted_trajectories(nodong, lat, lon, a.heading, a.kick, a.cutoff, DRAG, 0.0, 2.0,
+                             target_lat=tlat, target_lon=tlon)
+    np.testing.assert_array_equal(a.impact_lat, b.impact_lat)
+    np.testing.assert_array_equal(a.position[:, :b.time.size], b.position[:, :a.time.size])
+    assert not a.full_burn.any() and not ref.full_burn.any()
+    assert np.abs(a.cutoff - ref.cutoff).max() < 5e-4 and np.abs(a.kick - ref.kick).max() < 5e-4
+
+
+def test_drag_on_batch_too_sparse_for_a_fit_is_solved_pair_by_pair(nodong, monkeypatch):
+    """Where the pairs solved first would be over `_SPREAD_SHARE` of the batch (few pairs over
+    the launch latitudes, headings and distances), no fit is made: the flights are those of the
+    solve without `_spread_solve`, bit for bit."""
+    lat, lon, tlat, tlon = random_pairs(nodong, 70, seed=3)
+    fitted = []
+    monkeypatch.setattr(A, "fitted_start", lambda *args: fitted.append(args) or None)
+    monkeypatch.setattr(A, "_SPREAD_MIN", 60)
+    a = A.aim(lat, lon, tlat, tlon, nodong, DRAG)
+    monkeypatch.setattr(A, "_SPREAD_MIN", 10 ** 9)
+    ref = A.aim(lat, lon, tlat, tlon, nodong, DRAG)
+    assert not fitted and np.all(a.miss < AIM_TOL)
+    for name in ("heading", "kick", "cutoff", "impact_lat", "impact_lon", "position"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(ref, name))
 
 
 def test_gather_aims_puts_each_pieces_rows_in_place_and_pads_the_shorter_grid(nodong):

@@ -21,10 +21,11 @@ first and its neighbours start from its solution and Jacobian (`_warm_newton`). 
 minimum-energy pairs sharing one launch latitude are solved as a family (`_family_newton`,
 `trajectory.family`): a subset first, the others from a local cubic fit of the subset's
 controls over log distance and heading, which most of them confirm with their first flight.
-
-The solver is a set of module-level functions on two objects: an `AimProblem` (the pairs, the
-class, the models and the shape asked; fixed while solving) and an `AimState` (the controls,
-Jacobians, drag offsets and flight times per pair, updated in place).
+With drag, many minimum-energy pairs from any launch points are solved the same way over
+(launch latitude, heading, log distance) (`_spread_solve`, `trajectory.spread`), the drag
+offsets fitted too. The solver: module-level functions on an `AimProblem` (the pairs, class,
+models, shape; fixed) and an `AimState` (controls, Jacobians, drag offsets, flight times per
+pair; updated in place).
 
 Inputs at the public edge are SI: radians, metres, seconds, m/s.
 """
@@ -34,20 +35,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
-from ..earth import SPHERE, geodesic_inverse
-from ..kepler import apoapsis, flight_path_angle
-from ..missile import Missile, boost_profile, min_energy_gamma, run_boost, vacuum_range_inertial
+from ..earth import geodesic_inverse
+from ..missile import Missile, boost_profile
 from .boosted import (
     Aim, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims, max_range,
     whole_and_vacuum,
 )
 from .family import cells, local_cubic, log_polar
 from .flight import DRAG_CEILING, Models
-from .kernels import _table_argmin
+from .shape_table import CUTOFF_MIN as _CUTOFF_MIN
+from .shape_table import _initial_controls, _shape_table  # noqa: F401 (_shape_table: tests)
+from .spread import NEIGHBOURS, coordinates, fitted_start
+from .spread import cells as spread_cells
+from .spread import representatives as _representatives
 
 KINDS = ("minimum-energy", "lofted", "depressed")
 """The flight shapes `aim` can be asked for."""
@@ -74,7 +77,6 @@ APOGEE_TOL = 100.0
 
 _GAMMA_TOL = 2e-5  # rad, minimum-energy shaping condition
 _KICK_MAX = math.radians(85.0)
-_CUTOFF_MIN = 0.2
 _AIM_ITER = 30
 _WARM_BIN = 250_000.0  # m, target bins of the warm start of `aim` (pairs sharing a launch point)
 _WARM_SHARE = 0.5  # warm-start only when the bins number at most this share of the pairs
@@ -83,6 +85,9 @@ _WARM_MIN = 32  # fewer pairs than this are solved from the shape table
 _WARM_LAT = math.radians(10.0)  # launch latitude bands of the warm start
 _FAMILY_CELL = 0.12  # cells of the pairs solved first in `_family_newton` (rad of heading and of log range)
 _FAMILY_MIN = 200  # fewer pairs from one launch latitude than this are warm-started from neighbours
+_SPREAD_CELL = 0.3  # cells of the pairs solved first in `_spread_solve` (rad of latitude and heading, ln range)
+_SPREAD_MIN = 200  # fewer pairs than this (drag on) are solved without `_spread_solve`
+_SPREAD_SHARE = 0.5  # nor where the pairs solved first would number more than this share of them
 
 _FD_STEP = np.array([1e-6, 1e-5, 1e-5])  # finite-difference steps of the controls (rad, rad, fraction)
 _LIMIT = np.array([0.05, math.radians(4.0), 0.05])  # largest Newton step of each control
@@ -196,45 +201,6 @@ class AimState:
                    offset=np.zeros((n, 3)), free_models=problem.vacuum, ft=np.full(n, np.nan),
                    jac=np.full((n, 3, 3), np.nan), fresh=np.zeros(n, dtype=bool), have=np.zeros(n, dtype=bool),
                    true_r=np.zeros((n, 3)), flight_time=np.full(n, np.nan))
-
-
-@lru_cache(maxsize=32)
-def _shape_table(missile, drag: bool):
-    """Boosts of the class over a grid of kick angles x cutoffs on the non-rotating sphere,
-    with vacuum free flight: (kicks (K,), cutoffs (C,), range (K, C) m, apogee alt (K, C) m,
-    g (K, C) rad). Starting values for `aim`."""
-    kicks = np.radians(np.linspace(0.5, 85.0, 86))
-    cutoffs = np.linspace(_CUTOFF_MIN, 1.0, 33)
-    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
-    res, _, _ = run_boost(missile, boost_profile(missile), 0.0, 0.0, 0.0, kk.ravel(), cc.ravel() * missile.burn_time,
-                          SPHERE, False, drag)
-    r, v = res[:, 1:4], res[:, 4:7]
-    radius = SPHERE.equatorial_radius
-    free = vacuum_range_inertial(r, v, SPHERE)
-    rn = np.linalg.norm(r, axis=1)
-    down = radius * np.arccos(np.clip(r[:, 0] / rn, -1, 1))  # launch at (radius, 0, 0)
-    rng = down + free
-    r_apo, _ = apoapsis(r, v, SPHERE.gm)
-    g = flight_path_angle(r, v) - min_energy_gamma(rn, radius, free / radius)
-    bad = (res[:, 13] == 0) | ~np.isfinite(free)
-    rng[bad] = np.nan
-    shape = kk.shape
-    return kicks, cutoffs, rng.reshape(shape), np.where(bad, np.nan, r_apo - radius).reshape(shape), \
-        np.where(bad, np.nan, g).reshape(shape)
-
-
-def _initial_controls(missile, drag, distance, kind, apogee):
-    """Starting kick and cutoff for each target distance from the shaping table."""
-    kicks, cutoffs, rng, apo, g = _shape_table(missile, drag)
-    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
-    kk, cc, rng, apo, g = (x.ravel() for x in (kk, cc, rng, apo, g))
-    valid = np.isfinite(rng)
-    kk, cc, rng, apo, g = kk[valid], cc[valid], rng[valid], apo[valid], g[valid]
-    mode = {"minimum-energy": 0, "lofted": 1, "depressed": 2}[kind]
-    best = _table_argmin(np.ascontiguousarray(distance, dtype=float),
-                         np.ascontiguousarray(np.broadcast_to(apogee, distance.shape), dtype=float),
-                         rng, apo, g, mode)
-    return kk[best], cc[best]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,17 +447,6 @@ def _warm_bins(problem: AimProblem, sel, bin_size: float):
     return cell, n_cell, off
 
 
-def _representatives(sel, cell, n_cell: int, off):
-    """One pair per bin, the one nearest its centre (then the lowest index): (their positions in
-    ``sel``, the position in ``sel`` of each bin's representative (n_cell,))."""
-    order = np.lexsort((sel, off, cell))  # deterministic: nearest the centre, then index
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = cell[order][1:] != cell[order][:-1]
-    rep_of_cell = np.empty(n_cell, dtype=int)
-    rep_of_cell[cell[order][first]] = order[first]
-    return order[first], rep_of_cell
-
-
 def _borrow(problem: AimProblem, state: AimState, r_k, j, k):
     """Start the pairs j from the solved pairs k (residuals r_k (m, 3) at their solution): the
     residual of k's flight against j's target, one Newton step with k's Jacobian (crossrange row
@@ -620,18 +575,32 @@ def _family_guess(problem: AimProblem, state: AimState, reps, rest, r, cell: flo
 
 def _solve(problem: AimProblem, state: AimState, sample_step: float | None = None):
     """Solve every pair: Newton on vacuum free flights shifted by drag offsets, re-measured with
-    drag after each convergence (up to three rounds), then Newton on the flights flown with drag
-    where the offsets do not settle. Returns (converged (N,) bool, residuals (N, 3)). With
-    ``sample_step`` the re-measurements after the first (which starts from no offsets and so
-    rarely meets the miss) fly the whole sampled flights `aim` returns (`_true_residual`)."""
-    models = problem.models
+    drag (`_drag_rounds`, sampled on ``sample_step`` when given); with drag, minimum-energy and at
+    least `_SPREAD_MIN` pairs, most pairs start from their solved neighbours (`_spread_solve`).
+    Returns (converged (N,) bool, residuals (N, 3))."""
     work = np.arange(problem.n)
-    r = _family_newton(problem, state, work)
-    if not models.drag:
-        return _done(problem, r, state.full), r
+    if problem.models.drag and problem.kind == "minimum-energy" and problem.n >= _SPREAD_MIN:
+        failed = _spread_solve(problem, state, work, sample_step, _SPREAD_CELL)[0]
+    else:
+        r = _family_newton(problem, state, work)
+        if not problem.models.drag:
+            return _done(problem, r, state.full), r
+        failed = _drag_rounds(problem, state, work, sample_step)[0]
+    ok = np.ones(problem.n, dtype=bool)
+    ok[failed] = False
+    return ok, state.true_r
+
+
+def _drag_rounds(problem: AimProblem, state: AimState, work, sample_step: float | None, predicted: bool = False):
+    """The pairs ``work``, solved in vacuum with their drag offsets, re-measured with drag at the
+    current controls (offsets updated, Newton again where the true miss is not met; up to three
+    rounds), then Newton on the flights flown with drag where the offsets do not settle (e.g. near
+    the edge of reach, where range is insensitive to the controls). The first round (offsets from
+    nothing: kilometres off) flies no sampled flight unless the offsets were ``predicted``.
+    Returns (the pairs not converged, the pairs that needed the Newton with drag)."""
     for _outer in range(3):
         # re-measure the drag offsets at the current controls; stop where the true miss is met
-        ok_true, m_drag, m_vac, e_vac = _true_residual(problem, state, work, sample_step if _outer else None)
+        ok_true, m_drag, m_vac, e_vac = _true_residual(problem, state, work, sample_step if _outer or predicted else None)
         state.offset[work] = m_drag - m_vac
         state.offset[work, 1] = np.angle(np.exp(1j * state.offset[work, 1]))
         # the offsets shift the residuals by a constant: the Jacobians hold, and the residuals at
@@ -642,17 +611,49 @@ def _solve(problem: AimProblem, state: AimState, sample_step: float | None = Non
         if work.size == 0 or _outer == 2:
             break
         _newton(problem, state, work, keep_jac=True, start=start)
+    dragged = work
     if work.size:
-        # where the drag offsets do not settle (e.g. near the edge of reach, where range is
-        # insensitive to the controls), finish with Newton on the flights flown with drag
-        state.free_models = models
-        state.offset[work] = 0.0
+        state.free_models, state.offset[work] = problem.models, 0.0
         _newton(problem, state, work)
-        ok_true = _true_residual(problem, state, work, sample_step)[0]
-        work = work[~ok_true]
-    ok = np.ones(problem.n, dtype=bool)
-    ok[work] = False
-    return ok, state.true_r
+        work = work[~_true_residual(problem, state, work, sample_step)[0]]
+        state.free_models = problem.vacuum
+    return work, dragged
+
+
+def _spread_solve(problem: AimProblem, state: AimState, sel, sample_step: float | None, cell: float):
+    """Solve the pairs ``sel`` (drag on, minimum-energy): one pair per cell of side ``cell`` in
+    `spread.coordinates` first (on cells twice as large while they number `_SPREAD_MIN`; all
+    pairs alone where they are over `_SPREAD_SHARE` of them), the others from the local fit of
+    their controls, drag offsets and Jacobians (`spread.fitted_start`) through Newton and
+    `_drag_rounds` (offsets as measured; sampled flights bounded by the vacuum flight times plus
+    the sources' largest delay). Returns `_drag_rounds`'s two index arrays over ``sel``."""
+    xyz = coordinates(problem.lat[sel], problem.az_t[sel], problem.dist[sel])
+    which, n_cell, off = spread_cells(xyz, cell)
+    reps = np.sort(sel[_representatives(sel, which, n_cell, off)[0]])
+    rest = np.setdiff1d(sel, reps)
+    if reps.size > _SPREAD_SHARE * sel.size:  # too sparse for a fit: every pair solved on its own
+        _family_newton(problem, state, sel)
+        return _drag_rounds(problem, state, sel, sample_step)
+    if reps.size >= _SPREAD_MIN:
+        failed, dragged = _spread_solve(problem, state, reps, sample_step, 2.0 * cell)
+    else:
+        _family_newton(problem, state, reps)
+        failed, dragged = _drag_rounds(problem, state, reps, sample_step)
+    src = np.setdiff1d(reps, np.concatenate([failed, dragged]))
+    src = src[~state.full[src] & state.have[src] & np.isfinite(state.jac[src]).all(axis=(1, 2))]
+    if src.size < NEIGHBOURS:
+        _family_newton(problem, state, rest)
+        more = _drag_rounds(problem, state, rest, sample_step)
+    else:
+        x, state.offset[rest], state.jac[rest] = fitted_start(
+            xyz[np.searchsorted(sel, src)], xyz[np.searchsorted(sel, rest)], cell, problem.az_t[src], problem.az_t[rest],
+            problem.dist[src], problem.dist[rest], state.x[src], state.offset[src], state.jac[src])
+        state.x[rest] = np.clip(x, _LO, _HI)
+        state.have[rest], state.fresh[rest] = True, False
+        _newton(problem, state, rest, keep_jac=True)
+        state.flight_time[rest] = state.ft[rest] + np.nanmax(state.flight_time[src] - state.ft[src])
+        more = _drag_rounds(problem, state, rest, sample_step, predicted=True)
+    return np.concatenate([failed, more[0]]), np.concatenate([dragged, more[1]])
 
 
 def _pair(j: int, n: int) -> str:

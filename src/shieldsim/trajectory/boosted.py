@@ -17,7 +17,7 @@ from ..earth import fixed_state, geodesic_inverse, inertial_velocity, rotate_abo
 from ..kepler import flight_path_angle
 from ..missile import boost_profile, min_energy_gamma, run_boost, state_angles
 from .flight import Models, Trajectory, fly_states
-from .kernels import _impact_vacuum_batch, _join_samples, _sample_boosted
+from .kernels import _impact_vacuum_batch, _place_samples, _sample_boosted
 from .min_energy import golden
 
 
@@ -152,22 +152,24 @@ def _safe_inverse(lat, lon, e, earth):
 _NO_RETURN = "a flight never comes back to the surface with these controls"
 
 
-def _sampled_drag_flight(p_end, v_end, models: Models, beta, sample_step: float, max_free_flight):
+def _sampled_drag_flight(p_end, v_end, models: Models, beta, sample_step: float, max_free_flight, spare: int = 0):
     """Free flights with drag from Earth-fixed states (N, 3) (m, m/s) on the grid ``sample_step``
     s to impact, sampled on that grid: a `Flight`. The flights are flown sampled up to
-    ``max_free_flight`` (s; probed first when unknown) and flown again where that was too short.
-    ValueError where a flight never comes back to the surface."""
+    ``max_free_flight`` (s; probed first when unknown) and flown again where that was too short;
+    the sample arrays get ``spare`` rows more (NaN). ValueError where a flight never comes back
+    to the surface."""
     if max_free_flight is None or not np.isfinite(max_free_flight):
         probe = fly_states(p_end, v_end, models, beta)
         if not np.all(np.isfinite(probe.flight_time)):
             raise ValueError(_NO_RETURN)
         max_free_flight = float(np.max(probe.flight_time))
-    f = fly_states(p_end, v_end, models, beta, sample_step=sample_step, max_time=max_free_flight + sample_step)
+    f = fly_states(p_end, v_end, models, beta, sample_step=sample_step,
+                   max_time=max_free_flight + (1 + spare) * sample_step)
     if not np.all(np.isfinite(f.flight_time)):
         raise ValueError(_NO_RETURN)
     if np.any(f.flight_time > max_free_flight + sample_step):  # the bound was too short: sample again
         f = fly_states(p_end, v_end, models, beta, sample_step=sample_step,
-                       max_time=float(np.max(f.flight_time)) + sample_step)
+                       max_time=float(np.max(f.flight_time)) + (1 + spare) * sample_step)
     return f
 
 
@@ -177,18 +179,20 @@ def _whole_flights(bpos, bvel, j0, p_end, v_end, models: Models, beta, sample_st
     (positions m, velocities m/s; NaN after impact): boost samples bpos/bvel before j0, the free
     flight's from j0. In vacuum the impacts come in closed form and the conics are sampled
     straight into the result (`kernels._sample_boosted`); with drag the sampled flights
-    (`_sampled_drag_flight`) are joined to the boost's (`kernels._join_samples`)."""
+    (`_sampled_drag_flight`, with room for the boost's) are moved into place in their own
+    arrays (`kernels._place_samples`): fresh memory costs more than computing its contents."""
     n = p_end.shape[0]
     earth = models.earth
     omega = earth.rotation_rate if models.rotation else 0.0
     kb = bpos.shape[1]
     if models.drag:
-        f = _sampled_drag_flight(p_end, v_end, models, beta, sample_step, max_free_flight)
+        f = _sampled_drag_flight(p_end, v_end, models, beta, sample_step, max_free_flight, spare=kb)
         # the grid ends after the last impact
-        last = min(int(np.ceil(np.max(j0 * sample_step + f.flight_time) / sample_step)) + 1,
-                   kb + f.sample_time.size)
-        pos, vel = np.empty((n, last, 3)), np.empty((n, last, 3))
-        _join_samples(bpos, bvel, j0, np.ascontiguousarray(f.position), np.ascontiguousarray(f.velocity), pos, vel)
+        last = min(int(np.ceil(np.max(j0 * sample_step + f.flight_time) / sample_step)) + 1, f.sample_time.size)
+        _place_samples(bpos, bvel, j0, f.position, f.velocity, last)
+        size = n * last * 3
+        pos = f.position.reshape(-1)[:size].reshape(n, last, 3)
+        vel = f.velocity.reshape(-1)[:size].reshape(n, last, 3)
         return f, pos, vel
     f = fly_states(p_end, v_end, models, beta)
     if not np.all(np.isfinite(f.flight_time)):
