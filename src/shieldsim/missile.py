@@ -261,7 +261,15 @@ def _breakpoints(stages, p, cutoff, t_end):
         bp[2 + k] = stages[S_END, k]
     bp[n_st + 2] = cutoff
     bp[n_st + 3] = t_end
-    return np.sort(bp)
+    # insertion sort, NaN last: the values np.sort gives (Numba's np.sort costs seconds to compile)
+    for i in range(1, bp.shape[0]):
+        v = bp[i]
+        j = i
+        while j > 0 and (v < bp[j - 1] or (math.isnan(bp[j - 1]) and not math.isnan(v))):
+            bp[j] = bp[j - 1]
+            j -= 1
+        bp[j] = v
+    return bp
 
 
 @njit(cache=True)
@@ -505,8 +513,9 @@ def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, eart
     res = np.empty((n, 14))
     params = boost_params(missile, earth, rotation, drag, float(sample_step or 1.0))
     stages = np.stack([_stage_ends(missile), np.asarray(stage_acc, dtype=float), _stage_taus(missile)])
+    # a writable copy of t_end: a read-only one (broadcast) would compile a second signature
     _boost_batch(r0, n0, h0, np.ascontiguousarray(kick), np.ascontiguousarray(cutoff),
-                 np.ascontiguousarray(t_end, dtype=float), stages, params, table, pos, vel, res)
+                 np.array(t_end, dtype=float, order="C"), stages, params, table, pos, vel, res)
     return res, pos, vel
 
 
