@@ -40,6 +40,21 @@ def _listener(rows: list, t0: float):
     return Compiles()
 
 
+def _time_waits(waits: list, t0: float) -> None:
+    """Record how long this process waits for the `shieldsim.compile_ahead` helper, per kernel."""
+    from shieldsim import compile_ahead
+
+    wait_for = compile_ahead.Ahead.wait_for
+
+    def timed(self, qualified):
+        start = time.perf_counter()
+        wait_for(self, qualified)
+        if time.perf_counter() - start > 0.05:
+            waits.append((round(start - t0, 1), round(time.perf_counter() - start, 1), qualified))
+
+    compile_ahead.Ahead.wait_for = timed
+
+
 def _cache_hits() -> list[str]:
     """Kernels of shieldsim loaded from the on-disk cache in this process."""
     from numba.core.registry import CPUDispatcher
@@ -65,6 +80,8 @@ def main(argv: list[str]) -> int:
     from numba.core import event
 
     event.register("numba:compile", _listener(rows, t0))
+    waits: list = []
+    _time_waits(waits, t0)
     from shieldsim.cli import app
 
     try:
@@ -79,9 +96,11 @@ def main(argv: list[str]) -> int:
               f"compiled {len(top)}  loaded_from_cache {len(hits)}")
         if hits:
             print("loaded from cache:", ", ".join(hits))
+        for at, waited, name in waits:
+            print(f"waited for the compile-ahead helper at {at} s: {waited} s for {name}")
         if out_json:
             with open(out_json, "w") as f:
-                json.dump({"wall_s": wall, "cpu_s": cpu, "rows": rows, "cache_hits": hits}, f, indent=1)
+                json.dump({"wall_s": wall, "cpu_s": cpu, "rows": rows, "cache_hits": hits, "waits": waits}, f, indent=1)
     return 0
 
 

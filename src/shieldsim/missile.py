@@ -250,6 +250,14 @@ def _boost_deriv(t, y, p, table, out):
 
 
 @njit(cache=True)
+def _copy6(src, dst, at):
+    """dst[at:at + 6] = src[:6], element by element: a slice assignment from an array compiles
+    Numba's shape-mismatch message (string formatting), seconds on a cold cache."""
+    for k in range(6):
+        dst[at + k] = src[k]
+
+
+@njit(cache=True)
 def _breakpoints(stages, p, cutoff, t_end):
     """Sorted times (s) at which the thrust law changes: end of the vertical rise and of the
     pitch-over, each stage's burnout, the cutoff and the end of the integration."""
@@ -404,17 +412,17 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
             if n > 0:
                 h = (t1 - t_new) / n
             t = t_new
-            y[:] = ynew
+            _copy6(ynew, y, 0)
             if t > p[B_T_VERT] and radial_height_one(y, p[B_A], p[B_B]) < 0.0:
                 ok = 0.0
         if t1 == cutoff:
-            res[1:7] = y
+            _copy6(y, res, 1)
         if ok == 0.0:
             break
         t = t1
     if cutoff >= t_end:
-        res[1:7] = y
-    res[7:13] = y
+        _copy6(y, res, 1)
+    _copy6(y, res, 7)
     res[13] = ok
 
 
