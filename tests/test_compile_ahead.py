@@ -66,6 +66,9 @@ def test_helper_does_not_start_when_switched_off_with_workers_or_without_a_writa
     assert ca.should_start(None) is None
     monkeypatch.delenv("NUMBA_CACHE_DIR")  # Numba's own locations: shieldsim could not make its folder
     assert ca.should_start(None) is None
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(ca, "_hooks_available", lambda: False)  # not POSIX, or a Numba without the methods
+    assert ca.should_start(None) is None
 
 
 _WRITER = """

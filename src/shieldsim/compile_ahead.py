@@ -109,10 +109,11 @@ def _index_present(folder: Path, kernel: Kernel) -> bool:
 
 def should_start(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN) -> Path | None:
     """The cache folder to compile ``plan`` into, or None when the helper should not start:
-    switched off (``SHIELDSIM_COMPILE_AHEAD=0``), Dask ``workers`` in use, no ``NUMBA_CACHE_DIR``
+    switched off (``SHIELDSIM_COMPILE_AHEAD=0``), Dask ``workers`` in use, not POSIX or a Numba
+    without the cache methods it wraps (`_hooks_available`), no ``NUMBA_CACHE_DIR``
     (shieldsim could not make its folder), a folder that cannot be written, or every planned
     kernel already in it (a warm cache)."""
-    if os.environ.get(ENV_SWITCH, "1") == "0" or workers or not plan:
+    if os.environ.get(ENV_SWITCH, "1") == "0" or workers or not plan or not _hooks_available():
         return None
     folder = os.environ.get("NUMBA_CACHE_DIR")
     if not folder:
@@ -127,6 +128,18 @@ def should_start(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN) ->
     if all(_index_present(folder, k) for k in plan):
         return None
     return folder
+
+
+def _hooks_available() -> bool:
+    """Whether this platform and Numba offer what the helper relies on: ``flock``, ``select`` on
+    pipes (POSIX) and the two methods of Numba's cache it wraps."""
+    if os.name != "posix":
+        return False
+    try:
+        from numba.core.caching import Cache, IndexDataCacheFile
+    except ImportError:
+        return False
+    return callable(getattr(IndexDataCacheFile, "save", None)) and callable(getattr(Cache, "load_overload", None))
 
 
 def _lock_cache_saves() -> object:
