@@ -1,7 +1,7 @@
 """Batch `trajectory.aim` throughput against aiming the same pairs one call at a time.
 
     python benchmarks/bench_aim.py [--n 10000] [--subsample 20] [--missile nodong] [--no-drag] [--max-fraction 0.8]
-                                   [--repeat 1] [--fan] [--compare-start]
+                                   [--repeat 1] [--fan] [--compare-start] [--count]
 
 Launch points in both hemispheres, all headings, targets from 25 % to 80 % (--max-fraction) of
 the class's published range (--fan: one launch point, 33N 53E, and a fan of targets between
@@ -18,6 +18,10 @@ from solved neighbours of v0.1-0.2), best of --repeat each, in the same run: pri
 `family_cpu_s`, `neighbour_start_cpu_s`, their `family_cpu_ratio`, the Newton flights per pair
 of each (`*_newton_flights_per_pair`, the final sampled flight not counted) and each one's
 largest miss. Run with NUMBA_NUM_THREADS=1 for CPU seconds that hold on a shared machine.
+
+--count: the batch aimed once more with counters: `boosts_per_pair` (boost integrations, the
+returned flights' included) and `drag_flights_per_pair` (free flights flown with drag, sampled
+or not), deterministic where the timings are not.
 """
 
 import argparse
@@ -40,6 +44,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="time the batch this many times, keep the best")
     ap.add_argument("--compare-start", action="store_true",
                     help="also aim the batch without the family start (CPU seconds of both, same run)")
+    ap.add_argument("--count", action="store_true", help="also count the boosts and drag flights a pair")
     ap.add_argument("--max-fraction", type=float, default=0.8,
                     help="farthest target as a fraction of the published range (westward reach is shorter)")
     args = ap.parse_args()
@@ -85,6 +90,33 @@ def main() -> None:
     print(f"median_miss_m={np.median(a.miss):.1f}")
     if args.compare_start:
         compare_start(lat, lon, tlat, tlon, cls, models, max(args.repeat, 1))
+    if args.count:
+        count_flights(lat, lon, tlat, tlon, cls, models)
+
+
+def count_flights(lat, lon, tlat, tlon, cls, models) -> None:
+    """Boosts and free flights with drag a pair of one more `aim` of the batch (counted at
+    `boosted.run_boost` and `flight._fly_batch`, the only callers of the two kernels in aiming)."""
+    from shieldsim.trajectory import boosted, flight
+
+    counts = {"boosts": 0, "drag_flights": 0}
+    real_boost, real_fly = boosted.run_boost, flight._fly_batch
+
+    def boost(missile, acc, lat_, *a, **k):
+        counts["boosts"] += np.size(lat_)
+        return real_boost(missile, acc, lat_, *a, **k)
+
+    def fly(r0, v0, beta, params, *a):
+        counts["drag_flights"] += r0.shape[0] if params[flight.F_DRAG] > 0 else 0
+        return real_fly(r0, v0, beta, params, *a)
+
+    boosted.run_boost, flight._fly_batch = boost, fly
+    try:
+        aim(lat, lon, tlat, tlon, cls, models)
+    finally:
+        boosted.run_boost, flight._fly_batch = real_boost, real_fly
+    for name, value in counts.items():
+        print(f"{name}_per_pair={value / lat.size:.3f}")
 
 
 def compare_start(lat, lon, tlat, tlon, cls, models, repeat: int) -> None:

@@ -10,6 +10,7 @@ from shieldsim import missile as M
 from shieldsim.earth import WGS84, geodesic_direct, geodesic_inverse
 from shieldsim.trajectory import AIM_TOL, AimError, Models
 from shieldsim.trajectory import aiming as A
+from shieldsim.trajectory import flight as F
 
 VAC = Models(WGS84, rotation=True, drag=False)
 
@@ -37,7 +38,7 @@ class LinearResidual:
     def __init__(self, jac, x_star):
         self.jac, self.x_star, self.rows = jac, x_star, 0
 
-    def __call__(self, problem, state, sel, xs, full_s):
+    def __call__(self, problem, state, sel, xs, full_s, keep=False):
         self.rows += len(sel)
         r = np.einsum("ij,nj->ni", self.jac, xs - self.x_star[sel])
         return r, {"flight_time": np.full(len(sel), 600.0)}
@@ -358,6 +359,75 @@ def test_drag_on_aim_returns_the_flights_boosted_trajectories_flies_at_its_contr
     assert list(a.labels) == list("abcdef") and list(a.pair_index) == list(range(6))
 
 
+def test_sampled_boosts_burn_out_exactly_where_the_newton_boosts_do(nodong):
+    """The boosts `aim` keeps from its Newton flights (`boosted.sampled_boosts`: on to the next grid
+    point, sampled) have the burnout states of the plain boosts to the cutoff, bit for bit."""
+    from shieldsim.trajectory.boosted import _boost_states, sampled_boosts
+
+    lat, lon = np.radians([33.0, 33.0, 20.0]), np.radians([53.0, 53.0, 40.0])
+    head, kick, cut = np.radians([300.0, 310.0, 20.0]), np.radians([30.0, 35.0, 40.0]), np.array([0.61, 1.0, 0.35])
+    res, pos, vel, j0 = sampled_boosts(nodong, lat, lon, head, kick, cut, VAC, 2.0, 60)
+    plain = _boost_states(nodong, M.boost_profile(nodong), lat, lon, head, kick, cut, VAC)
+    np.testing.assert_array_equal(res[:, 1:4], plain[1])
+    np.testing.assert_array_equal(res[:, 4:7], plain[2])
+    assert np.all(j0 * 2.0 >= cut * nodong.burn_time) and pos.shape == (3, 60, 3)
+
+
+def test_vacuum_aim_returns_the_flights_boosted_trajectories_flies_without_flying_their_boosts_again(nodong,
+                                                                                                     monkeypatch):
+    """Without drag the whole flights `aim` returns are built from the sampled boosts of the Newton
+    flights that set the controls (`boosted.KeptBoosts`): the flights `boosted_trajectories` flies
+    at those controls, sample for sample, with (almost) no boost flown for them afterwards."""
+    from shieldsim.trajectory import boosted as B
+
+    lat, lon, tlat, tlon = fan(300, 500.0, 1200.0)
+    flown_after = []
+    real = B.sampled_boosts
+
+    def counting(missile, lat_, *args, **kw):
+        flown_after.append(np.size(lat_))
+        return real(missile, lat_, *args, **kw)
+
+    real_final = A._final_flights
+
+    def final(*args, **kw):
+        monkeypatch.setattr(B, "sampled_boosts", counting)
+        return real_final(*args, **kw)
+
+    monkeypatch.setattr(A, "_final_flights", final)
+    a = A.aim(lat, lon, tlat, tlon, nodong, VAC, launch_time=3.0)
+    monkeypatch.undo()
+    b = B.boosted_trajectories(nodong, lat, lon, a.heading, a.kick, a.cutoff, VAC, 3.0, 2.0, target_lat=tlat,
+                               target_lon=tlon)
+    assert np.all(a.miss < AIM_TOL) and sum(flown_after) < 0.05 * lat.size
+    np.testing.assert_array_equal(a.position, b.position)
+    np.testing.assert_array_equal(a.velocity, b.velocity)
+    for name in ("impact_lat", "impact_lon", "impact_time", "apogee_alt", "miss", "burnout_position",
+                 "burnout_velocity", "launch_time"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_kept_boosts_fly_only_the_pairs_whose_controls_moved(nodong, monkeypatch):
+    from shieldsim.trajectory import boosted as B
+
+    lat, lon = np.radians([33.0, 33.0, 33.0]), np.radians([53.0, 53.0, 53.0])
+    x = np.array([np.radians([300.0, 30.0]).tolist() + [0.6], np.radians([310.0, 35.0]).tolist() + [0.8],
+                  np.radians([320.0, 40.0]).tolist() + [1.0]])
+    kept = B.KeptBoosts.empty(3, nodong, 2.0)
+    kept.keep(np.arange(3), x, B.sampled_boosts(nodong, lat, lon, *x.T, VAC, *kept.sampled))
+    rows = []
+    real = B.sampled_boosts
+    monkeypatch.setattr(B, "sampled_boosts", lambda m, la, *a: rows.append(la.size) or real(m, la, *a))
+    moved = x.copy()
+    moved[1, 1] += 1e-9
+    res, pos, _, j0 = kept.boosts_of(nodong, lat, lon, np.array([2, 1]), moved[[2, 1]], VAC)
+    assert rows == [1] and np.array_equal(kept.x[1], moved[1])
+    ref = real(nodong, lat[[2, 1]], lon[[2, 1]], *moved[[2, 1]].T, VAC, 2.0)
+    np.testing.assert_array_equal(res, ref[0])
+    for i in range(2):
+        np.testing.assert_array_equal(pos[i, :j0[i]], ref[1][i, :j0[i]])
+
+
 def test_drag_on_aim_flies_no_drag_flight_beyond_its_re_measurements(nodong, monkeypatch):
     """With drag every pair is flown with drag once per re-measurement and no more: the first
     (from vacuum Newton with no offsets: kilometres off) and the sampled later ones, the last of
@@ -385,6 +455,78 @@ def test_drag_on_aim_flies_no_drag_flight_beyond_its_re_measurements(nodong, mon
     assert np.all(a.miss < AIM_TOL)
     assert state_rounds[0] == 4 and len(state_rounds) >= 2
     assert sum(rows) == sum(state_rounds)
+
+
+def random_pairs(nodong, n, seed=0):
+    """n pairs from launch points anywhere between 60S and 60N, any heading, 25-80 % of the
+    class's published range (the layout of benchmarks/bench_aim.py)."""
+    rng = np.random.default_rng(seed)
+    lat, lon = np.radians(rng.uniform(-60, 60, n)), np.radians(rng.uniform(-180, 180, n))
+    tlat, tlon = geodesic_direct(lat, lon, rng.uniform(0, 2 * np.pi, n),
+                                 rng.uniform(0.25, 0.8, n) * nodong.published_range, WGS84)
+    return lat, lon, tlat, tlon
+
+
+def test_drag_on_batch_from_solved_neighbours_meets_the_miss_with_fewer_boosts(nodong, monkeypatch):
+    """Drag on, launch points anywhere: with `_spread_solve` most pairs start from the fit of their
+    solved neighbours' controls and drag offsets, fly fewer boosts and drag flights, and meet the
+    same miss; the flights returned are those `boosted_trajectories` flies at the controls, and
+    the controls are those of the solve without it to within what the tolerances leave free."""
+    from shieldsim.trajectory import boosted as B
+
+    lat, lon, tlat, tlon = random_pairs(nodong, 150)
+    counts = {"boost": 0, "drag": 0, "fitted": 0}
+    real_boost, real_fly, real_fit = B.run_boost, F._fly_batch, A.fitted_start
+
+    def boosts(missile, acc, lat_, *args, **kw):
+        counts["boost"] += np.size(lat_)
+        return real_boost(missile, acc, lat_, *args, **kw)
+
+    def drag_flights(r0, *args):
+        counts["drag"] += r0.shape[0]
+        return real_fly(r0, *args)
+
+    def fit(*args):
+        counts["fitted"] += args[4].shape[0]
+        return real_fit(*args)
+
+    monkeypatch.setattr(F, "_fly_batch", drag_flights)
+    monkeypatch.setattr(A, "fitted_start", fit)
+    monkeypatch.setattr(B, "run_boost", boosts)
+    monkeypatch.setattr(A, "_SPREAD_CELL", 1.0)
+    runs = {}
+    for name, minimum in (("spread", 60), ("plain", 10 ** 9)):
+        monkeypatch.setattr(A, "_SPREAD_MIN", minimum)
+        counts.update(boost=0, drag=0)
+        a = A.aim(lat, lon, tlat, tlon, nodong, DRAG)
+        runs[name] = a, dict(counts)
+    (a, spread), (ref, plain) = runs["spread"], runs["plain"]
+    assert spread["fitted"] > 0.5 * lat.size  # most pairs started from the fit
+    assert np.all(a.miss < AIM_TOL) and np.all(ref.miss < AIM_TOL)
+    # 150 pairs, 30 solved first: 1,017 boosts and 260 drag flights against 1,562 and 305
+    assert spread["boost"] < 0.75 * plain["boost"] and spread["drag"] < plain["drag"], (spread, plain)
+    b = B.boosted_trajectories(nodong, lat, lon, a.heading, a.kick, a.cutoff, DRAG, 0.0, 2.0,
+                             target_lat=tlat, target_lon=tlon)
+    np.testing.assert_array_equal(a.impact_lat, b.impact_lat)
+    np.testing.assert_array_equal(a.position[:, :b.time.size], b.position[:, :a.time.size])
+    assert not a.full_burn.any() and not ref.full_burn.any()
+    assert np.abs(a.cutoff - ref.cutoff).max() < 5e-4 and np.abs(a.kick - ref.kick).max() < 5e-4
+
+
+def test_drag_on_batch_too_sparse_for_a_fit_is_solved_pair_by_pair(nodong, monkeypatch):
+    """Where the pairs solved first would be over `_SPREAD_SHARE` of the batch (few pairs over
+    the launch latitudes, headings and distances), no fit is made: the flights are those of the
+    solve without `_spread_solve`, bit for bit."""
+    lat, lon, tlat, tlon = random_pairs(nodong, 70, seed=3)
+    fitted = []
+    monkeypatch.setattr(A, "fitted_start", lambda *args: fitted.append(args) or None)
+    monkeypatch.setattr(A, "_SPREAD_MIN", 60)
+    a = A.aim(lat, lon, tlat, tlon, nodong, DRAG)
+    monkeypatch.setattr(A, "_SPREAD_MIN", 10 ** 9)
+    ref = A.aim(lat, lon, tlat, tlon, nodong, DRAG)
+    assert not fitted and np.all(a.miss < AIM_TOL)
+    for name in ("heading", "kick", "cutoff", "impact_lat", "impact_lon", "position"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(ref, name))
 
 
 def test_gather_aims_puts_each_pieces_rows_in_place_and_pads_the_shorter_grid(nodong):

@@ -224,6 +224,29 @@ def test_deterrent_verdicts_match_the_phase_4_study_recomputed():
     assert np.isclose(butt.margin, early)
 
 
+
+@pytest.mark.slow
+def test_deterrent_claims_read_engageability_alone_without_margins_or_sweeps(monkeypatch):
+    """The ledger reads only which pairs are engageable: it runs no latest-launch search and no
+    speed sweep, and its figure is the one of the full study (margins and sweeps computed)."""
+    from shieldsim import deterrent
+
+    chosen = [BY_ID["butt-postol-attrition"]]  # phase 4, launching on the early-warning report
+    det = study.Architecture.from_scenario(scenario.load("deterrent"))
+    full = study.deterrent_study(det, phases=("epaa-phase4",), variants=(), sweep_variants=("cue-as-track",),
+                                 speeds_kms=[4.5], delays_s=(0.0,), ship_interceptor=None, min_speed=False,
+                                 areas=claims.icbm_areas(det))
+    expected = full.phase_matrices["epaa-phase4"]["cue-as-track"].fraction_engageable()["any"]
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the ledger does not need it")
+
+    monkeypatch.setattr(deterrent, "latest_launch", refused)
+    monkeypatch.setattr(deterrent, "speed_sweep", refused)
+    ledger = claims.evaluate(chosen, [None])
+    assert ledger.results[chosen[0].id]["scenario"].figure == expected > 0
+
+
 SHORT_SM3 = '''
 name = "short-sm3"
 title = "What-if for the test: SM-3 ranges cut to a twentieth"

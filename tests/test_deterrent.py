@@ -363,3 +363,25 @@ def test_study_reports_pairs_with_margin_sign_of_the_matrix():
             assert p.margin_s < 0
     assert d["fraction_engageable"]["redzikowo"] == pytest.approx(
         mx.engageable[:, mx.battery_names.index("redzikowo")].mean())
+
+
+def test_sensor_variants_of_a_phase_share_one_latest_launch_search(monkeypatch):
+    """The latest launch reads neither track times nor sensors: ``scenario`` and ``cue-as-track``
+    (same guidance window) search it once, and each matrix equals the one computed alone."""
+    arch = study.Architecture.from_scenario(scen.load("deterrent"))
+    kw = dict(variants=("scenario", "cue-as-track"), phases=(), ship_interceptor=None, min_speed=False,
+              areas=["kozelsk"], aim_names=["boston", "seattle"])
+    searched = []
+    real = det.latest_launch
+    monkeypatch.setattr(det, "latest_launch", lambda *a, **k: searched.append(a) or real(*a, **k))
+    res = study.deterrent_study(arch, **kw)
+    assert len(searched) == 1
+    traj = res.trajectories
+    for v in kw["variants"]:
+        tr = study.variant_tracks(arch, traj, v)
+        alone = det.deterrent_matrix(traj, arch.batteries, tr.track_time, res.base, res.threat, res.aim_point,
+                                     min_speed=False, intercept_window=tr.intercept_window)
+        mx = res.matrices[v]
+        np.testing.assert_array_equal(mx.latest_launch, alone.latest_launch)
+        np.testing.assert_array_equal(mx.margin_s, alone.margin_s)
+    assert np.isfinite(res.matrices["scenario"].latest_launch).any()

@@ -142,3 +142,24 @@ def test_equirectangular_projection_and_existing_axes():
 def test_bad_extent_is_rejected():
     with pytest.raises(ValueError):
         maps.europe_map(extent=(30.0, 0.0, 40.0, 60.0))
+
+
+def test_maps_of_one_box_share_the_projected_borders_and_draw_them_as_projected_alone():
+    """The maps of a report (same box) project the country rings once; each map draws exactly the
+    rings of `_border_rings` projected one by one, the land being their exteriors."""
+    extent = (-10.0, 40.0, 35.0, 65.0)
+    maps._projected_rings.cache_clear()
+    first, second = maps.europe_map(extent=extent), maps.europe_map(extent=extent)
+    assert maps._projected_rings.cache_info().hits == 1
+    box = (-22.5, 52.5, 22.5, 71.25)  # the extent with a quarter of its 50-degree span around (an eighth above)
+    exteriors, rings = maps._border_rings(box, round(50.0 / 700.0, 6))
+
+    def projected(r):
+        return np.column_stack(first.projection(r[:, 0], r[:, 1])).tolist()
+
+    for m in (first, second):
+        land, borders = m.ax.collections[:2]
+        assert [s.tolist() for s in borders.get_segments()] == [projected(r) for r in rings]
+        assert [p.vertices[:len(r)].tolist() for p, r in zip(land.get_paths(), exteriors)] == \
+            [projected(r) for r in exteriors]
+    assert len(exteriors) > 10

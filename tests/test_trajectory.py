@@ -396,3 +396,58 @@ def test_drag_flight_finds_its_highest_point_inside_a_step():
     sampled_top = np.max(to_geodetic(dense.position[0][ok], WGS84)[2])
     assert sampled_top <= f.apogee_alt[0] + 1e-3
     assert f.apogee_alt[0] - sampled_top < 1e-3
+
+
+def test_samples_placed_in_place_are_the_boost_then_the_free_flight_then_nan():
+    """`kernels._place_samples` lays whole flights out in the free flights' own arrays: each row
+    is boost samples up to j0, the free flight's samples after, NaN beyond, as a copy into a new
+    array would give, for flights moved left and right (the first is always moved right)."""
+    from shieldsim.trajectory import kernels as K
+
+    rng = np.random.default_rng(8)
+    n, kb, m_free = 7, 5, 9
+    j0 = np.array([5, 1, 3, 5, 2, 4, 1])
+    bpos, bvel = rng.normal(size=(n, kb, 3)), rng.normal(size=(n, kb, 3))
+    fpos, fvel = rng.normal(size=(n, m_free + kb, 3)), rng.normal(size=(n, m_free + kb, 3))
+    ends = np.array([9, 4, 6, 8, 9, 2, 7])  # samples each free flight has before its impact
+    for i, e in enumerate(ends):
+        fpos[i, e:] = fvel[i, e:] = np.nan
+    last = int(np.max(j0 + ends))
+    want_pos, want_vel = np.full((n, last, 3), np.nan), np.full((n, last, 3), np.nan)
+    for i in range(n):
+        want_pos[i, :j0[i]], want_vel[i, :j0[i]] = bpos[i, :j0[i]], bvel[i, :j0[i]]
+        want_pos[i, j0[i]:], want_vel[i, j0[i]:] = fpos[i, :last - j0[i]], fvel[i, :last - j0[i]]
+    K._place_samples(bpos, bvel, j0, fpos, fvel, last)
+    got_pos = fpos.reshape(-1)[:n * last * 3].reshape(n, last, 3)
+    got_vel = fvel.reshape(-1)[:n * last * 3].reshape(n, last, 3)
+    np.testing.assert_array_equal(got_pos, want_pos)
+    np.testing.assert_array_equal(got_vel, want_vel)
+
+
+def test_whole_drag_flights_are_the_boost_samples_then_the_sampled_free_flight():
+    """`boosted_trajectories` with drag (samples placed in the free flights' arrays): each flight
+    is its boost's samples before the grid point after the cutoff, then the free flight with drag
+    flown from there and sampled on the grid, NaN after its impact, whether the free-flight time
+    was probed or given too short (flown again)."""
+    from shieldsim import missile as M
+    from shieldsim.earth import fixed_state
+    from shieldsim.trajectory.boosted import boosted_trajectories
+
+    cls, models = M.get("nodong"), Models(WGS84, rotation=True, drag=True)
+    lat, lon = np.radians([33.0, -20.0, 50.0, 5.0]), np.radians([53.0, 10.0, -100.0, 170.0])
+    head, kick, cut = np.radians([300.0, 10.0, 200.0, 95.0]), np.radians([4.0, 6.0, 8.0, 5.0]), np.array([0.6, 0.75, 0.9, 1.0])
+    t_c = cut * cls.burn_time
+    j0 = np.ceil(t_c / 2.0 - 1e-9).astype(int)
+    res, bpos, bvel = M.run_boost(cls, M.boost_profile(cls), lat, lon, head, kick, t_c, WGS84, True, True,
+                                  t_end=j0 * 2.0, sample_step=2.0, n_samples=int(j0.max()))
+    p_end, v_end = fixed_state(res[:, 7:10], res[:, 10:13], j0 * 2.0, WGS84.rotation_rate)
+    f = fly_states(p_end, v_end, models, cls.beta, sample_step=2.0, max_time=2000.0)
+    for bound in (None, 100.0):
+        a = boosted_trajectories(cls, lat, lon, head, kick, cut, models, 0.0, 2.0, max_free_flight=bound)
+        assert a.position.flags["C_CONTIGUOUS"] and a.time.size == int(np.ceil(np.max(j0 * 2.0 + f.flight_time) / 2.0)) + 1
+        for i in range(4):
+            np.testing.assert_array_equal(a.position[i, :j0[i]], bpos[i, :j0[i]])
+            np.testing.assert_array_equal(a.velocity[i, :j0[i]], bvel[i, :j0[i]])
+            np.testing.assert_array_equal(a.position[i, j0[i]:], f.position[i, :a.time.size - j0[i]])
+            np.testing.assert_array_equal(a.velocity[i, j0[i]:], f.velocity[i, :a.time.size - j0[i]])
+        np.testing.assert_array_equal(a.impact_time, j0 * 2.0 + f.flight_time)

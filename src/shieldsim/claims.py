@@ -577,10 +577,11 @@ class _Context:
 
     def deterrent_all(self, needed: list, report) -> dict:
         """{(phase, variant, profile): fraction of the deterrent scenario's ICBM flights (`icbm_areas`)
-        engageable by any
-        battery of the phase, or Unavailable}: one `study.deterrent_study` per profile (the
-        deterrent scenario and every phase under that profile; the per-phase matrices of the
-        needed sensor variants, as ``shieldsim deterrent`` computes them)."""
+        engageable by any battery of the phase, or Unavailable}: one `study.deterrent_study` per
+        profile (the deterrent scenario and every phase under that profile; the per-phase matrices
+        of the needed sensor variants, engaged as ``shieldsim deterrent`` engages them). Only
+        ``engageable`` is read, so the study leaves out the speed and delay sweeps, the margins
+        (latest-launch search) and the minimum speeds."""
         out: dict = {}
         if not needed:
             return out
@@ -597,9 +598,9 @@ class _Context:
                         raise self.arch(ph, p)
                 same = tuple(self.same_as(name, p) for name in [DETERRENT_SCENARIO] + phases)
                 if same not in studies:
-                    studies[same] = study.deterrent_study(
-                        det, speeds_kms=[3.0], delays_s=(0.0,), variants=(), phases=phases, sweep_variants=variants,
-                        ship_interceptor=None, min_speed=False, areas=icbm_areas(det),
+                    studies[same] = study.deterrent_study(  # engageability alone: no sweeps, no margins
+                        det, variants=(), phases=phases, sweep_variants=variants, ship_interceptor=None,
+                        min_speed=False, sweeps=False, margins=False, areas=icbm_areas(det),
                         load=lambda name, p=p: self.arch(name, p).scenario)
                 res = studies[same]
             except Unavailable as err:

@@ -413,7 +413,7 @@ def with_delay(batteries: list[Battery], delay: float) -> list[Battery]:
 
 def deterrent_matrix(trajectories, batteries: list[Battery], track_time, base, threat, aim_point,
                      min_speed: bool = True, stride: int = 5, attrs: dict | None = None,
-                     intercept_window=None, margins: bool = True, engagement=None) -> DeterrentMatrix:
+                     intercept_window=None, margins: bool = True, engagement=None, latest=None) -> DeterrentMatrix:
     """Engageability, margin and minimum speed of N flights against B batteries.
 
     Args:
@@ -427,6 +427,9 @@ def deterrent_matrix(trajectories, batteries: list[Battery], track_time, base, t
             (their window's own slack), e.g. for headlines that read only ``engageable``.
         engagement: the `engagement.Engagement` of exactly these inputs (default kill assessment),
             when already computed (e.g. `study.SharedFlights`); None: engaged here.
+        latest: (N, B) `latest_launch` of exactly these flights, batteries, ``stride`` and
+            ``intercept_window``, when already computed (it does not depend on the track times,
+            so sensor variants that keep the guidance window share it); None: searched here.
         stride: coarse sample stride of the latest-launch and minimum-speed searches.
         intercept_window: (N, B, 2) guidance window of each pair (`study.battery_tracks`;
             None = unconstrained): engagement, latest launch and minimum speed consider only
@@ -442,7 +445,7 @@ def deterrent_matrix(trajectories, batteries: list[Battery], track_time, base, t
     e = engagement if engagement is not None else engage(trajectories, batteries, track,
                                                          intercept_window=intercept_window)
     if margins:
-        latest = latest_launch(trajectories, batteries, stride, intercept_window)
+        latest = latest if latest is not None else latest_launch(trajectories, batteries, stride, intercept_window)
     else:
         latest = np.full((n, nb), np.nan)
     margin = latest - e.launch_earliest

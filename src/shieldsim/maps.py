@@ -140,6 +140,19 @@ def _border_rings(box: tuple[float, float, float, float], tolerance_deg: float):
     return exteriors, rings
 
 
+@lru_cache(maxsize=8)
+def _projected_rings(box: tuple[float, float, float, float], tolerance_deg: float, proj: Projection):
+    """`_border_rings` projected by ``proj`` (plane km, (n, 2) arrays, read-only): computed once
+    per map box, tolerance and projection (the maps of one report share them), each ring once."""
+    exteriors, rings = _border_rings(box, tolerance_deg)
+    xy = {}
+    for r in rings:  # every exterior is among the rings
+        x, y = proj(r[:, 0], r[:, 1])
+        xy[id(r)] = np.column_stack((x, y))
+        xy[id(r)].flags.writeable = False
+    return tuple(xy[id(r)] for r in exteriors), tuple(xy[id(r)] for r in rings)
+
+
 def _densify_box(extent, n: int = 60) -> tuple[np.ndarray, np.ndarray]:
     lon0, lon1, lat0, lat1 = extent
     s = np.linspace(0.0, 1.0, n)
@@ -211,17 +224,10 @@ def europe_map(ax=None, extent=EUROPE_EXTENT, projection: str = "lcc", title: st
     margin = 0.25 * span
     box = (max(lon0 - margin, -180.0), min(lon1 + margin, 180.0), max(lat0 - margin, -90.0), min(lat1 + margin / 2, 90.0))
     tol = simplify_deg if simplify_deg is not None else max(0.01, span / 700.0)
-    exteriors, rings = _border_rings(tuple(round(v, 6) for v in box), round(float(tol), 6))
-
-    def project(r):
-        x, y = proj(r[:, 0], r[:, 1])
-        return np.column_stack((x, y))
-
+    exteriors, rings = _projected_rings(tuple(round(v, 6) for v in box), round(float(tol), 6), proj)
     ax.set_facecolor(SEA_COLOUR)
-    ax.add_collection(PolyCollection([project(r) for r in exteriors], facecolors=LAND_COLOUR,
-                                     edgecolors="none", zorder=0))
-    ax.add_collection(LineCollection([project(r) for r in rings], colors=BORDER_COLOUR,
-                                     linewidths=0.5, zorder=3))
+    ax.add_collection(PolyCollection(list(exteriors), facecolors=LAND_COLOUR, edgecolors="none", zorder=0))
+    ax.add_collection(LineCollection(list(rings), colors=BORDER_COLOUR, linewidths=0.5, zorder=3))
     if graticule_deg > 0:
         _graticule(m, graticule_deg)
     ax.set_xlim(xmin, xmax)

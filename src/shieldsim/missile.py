@@ -41,6 +41,7 @@ from functools import cache, lru_cache
 import numpy as np
 from numba import njit, prange
 
+from . import buffers
 from .atmosphere import KINKED_PIECES, LAYER_Z, density_from_table, density_table, layer_of
 from .earth import (
     SPHERE, WGS84, Earth, enu_basis, fixed_state, fixed_state_one, radial_height_one, surface_distance,
@@ -516,8 +517,8 @@ def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, eart
     h0 = np.ascontiguousarray(np.sin(heading)[:, None] * east + np.cos(heading)[:, None] * north)
     n0 = np.ascontiguousarray(up)
     table = density_table()[2]
-    pos = np.empty((n, n_samples, 3))
-    vel = np.empty((n, n_samples, 3))
+    pos = buffers.empty((n, n_samples, 3))
+    vel = buffers.empty((n, n_samples, 3))
     res = np.empty((n, 14))
     params = boost_params(missile, earth, rotation, drag, float(sample_step or 1.0))
     stages = np.stack([_stage_ends(missile), np.asarray(stage_acc, dtype=float), _stage_taus(missile)])

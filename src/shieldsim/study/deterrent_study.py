@@ -400,9 +400,27 @@ def _variant_matrix(arch: Architecture, flights: tuple, variant: str, cfg: Deter
     traj, base, threat, aim_pt, shared = flights
     tr = tr or variant_tracks(arch, traj, variant, cfg.forward_radar, shared.coverage)
     e = shared.engage(arch.batteries, tr.track_time, DEFAULT_KILL_ASSESSMENT, tr.intercept_window)
+    latest = _latest_launch(shared, arch.batteries, tr.intercept_window) if cfg.margins else None
     return det.deterrent_matrix(traj, arch.batteries, tr.track_time, base, threat, aim_pt,
                                 min_speed=cfg.min_speed, intercept_window=tr.intercept_window, margins=cfg.margins,
-                                attrs=provenance(arch, variant=variant, trajectory=cfg.kind or "scenario"), engagement=e)
+                                attrs=provenance(arch, variant=variant, trajectory=cfg.kind or "scenario"), engagement=e,
+                                latest=latest)
+
+
+def _latest_launch(shared: SharedFlights, batteries, window) -> np.ndarray:
+    """`deterrent.latest_launch` of ``shared.traj`` by ``batteries`` within ``window`` (N, B, 2),
+    searched once per equal batteries and window (``shared.latest``): the search reads neither
+    the track times nor the sensors, so the sensor variants of one phase (e.g. ``scenario`` and
+    ``cue-as-track``, which keep the guidance window) share it."""
+    from .. import deterrent as det
+
+    batteries = list(batteries)
+    for bats, win, latest in shared.latest:
+        if bats == batteries and np.array_equal(win, window):
+            return latest
+    latest = det.latest_launch(shared.traj, batteries, intercept_window=window)
+    shared.latest.append((batteries, np.array(window, copy=True), latest))
+    return latest
 
 
 def _phase_sweeps(pa: Architecture, flights: tuple, speeds: np.ndarray, cfg: DeterrentConfig, tick, known=None):

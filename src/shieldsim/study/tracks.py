@@ -153,7 +153,9 @@ class SharedFlights:
     whose track time and guidance window are also equal, and engages only the rest: every
     engagement field of a flight and battery depends on those inputs alone (the compiled kernel
     treats each pair on its own), so the result is the one `engagement.engage` gives.
-    Belongs to the holder of ``traj``; ``engaged``/``reused`` count flight x battery pairs."""
+    Belongs to the holder of ``traj``; ``engaged``/``reused`` count flight x battery pairs;
+    ``latest`` holds the latest-launch searches of the deterrent margins over ``traj``
+    (`study.deterrent_study`, shared by the sensor variants of a phase)."""
 
     def __init__(self, traj):
         from ..sensors import CoverageMemo
@@ -161,6 +163,7 @@ class SharedFlights:
         self.traj = traj
         self.coverage = CoverageMemo(traj)
         self._columns: list = []  # (battery, kill assessment, method, track (N,), window (N, 2), fields)
+        self.latest: list = []  # (batteries, window (N, B, 2), latest launch (N, B)): deterrent margins searched
         self.engaged = self.reused = 0
 
     def _source(self, battery, ka: float, method: str, track, window):

@@ -21,10 +21,11 @@ first and its neighbours start from its solution and Jacobian (`_warm_newton`). 
 minimum-energy pairs sharing one launch latitude are solved as a family (`_family_newton`,
 `trajectory.family`): a subset first, the others from a local cubic fit of the subset's
 controls over log distance and heading, which most of them confirm with their first flight.
-
-The solver is a set of module-level functions on two objects: an `AimProblem` (the pairs, the
-class, the models and the shape asked; fixed while solving) and an `AimState` (the controls,
-Jacobians, drag offsets and flight times per pair, updated in place).
+With drag, many minimum-energy pairs from any launch points are solved the same way over
+(launch latitude, heading, log distance) (`_spread_solve`, `trajectory.spread`), the drag
+offsets fitted too. The solver: module-level functions on an `AimProblem` (the pairs, class,
+models, shape; fixed) and an `AimState` (controls, Jacobians, drag offsets, flight times per
+pair; updated in place).
 
 Inputs at the public edge are SI: radians, metres, seconds, m/s.
 """
@@ -34,36 +35,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
-from ..earth import SPHERE, geodesic_inverse
-from ..kepler import apoapsis, flight_path_angle
-from ..missile import Missile, boost_profile, min_energy_gamma, run_boost, vacuum_range_inertial
+from ..earth import geodesic_inverse
+from ..missile import Missile, boost_profile
 from .boosted import (
-    Aim, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims, max_range,
-    whole_and_vacuum,
+    Aim, KeptBoosts, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims,
+    trajectories_of_boosts, whole_and_vacuum,
 )
+from .boosted import max_range  # noqa: F401 (re-exported: tests)
 from .family import cells, local_cubic, log_polar
 from .flight import DRAG_CEILING, Models
-from .kernels import _table_argmin
+from .shape_table import CUTOFF_MIN as _CUTOFF_MIN
+from .shape_table import _initial_controls, _shape_table  # noqa: F401 (_shape_table: tests)
+from .verdicts import AimError, _none_flown, _pair, _unreachable_error
+from .spread import NEIGHBOURS, coordinates, fitted_start
+from .spread import cells as spread_cells
+from .spread import representatives as _representatives
 
 KINDS = ("minimum-energy", "lofted", "depressed")
 """The flight shapes `aim` can be asked for."""
-
-
-class AimError(ValueError):
-    """A flight that `aim` cannot fly. ``cause`` is ``"range"`` when the target lies beyond the
-    class's maximum range in that direction, ``"shape"`` when it is within range but the class
-    cannot fly the requested shape (kind and apogee) there."""
-
-    def __init__(self, message: str, cause: str):
-        super().__init__(message)
-        self.cause = cause
-
-    def __reduce__(self):  # picklable, e.g. raised in a Dask task
-        return type(self), (str(self), self.cause)
 
 
 AIM_TOL = 100.0
@@ -74,7 +66,6 @@ APOGEE_TOL = 100.0
 
 _GAMMA_TOL = 2e-5  # rad, minimum-energy shaping condition
 _KICK_MAX = math.radians(85.0)
-_CUTOFF_MIN = 0.2
 _AIM_ITER = 30
 _WARM_BIN = 250_000.0  # m, target bins of the warm start of `aim` (pairs sharing a launch point)
 _WARM_SHARE = 0.5  # warm-start only when the bins number at most this share of the pairs
@@ -83,6 +74,9 @@ _WARM_MIN = 32  # fewer pairs than this are solved from the shape table
 _WARM_LAT = math.radians(10.0)  # launch latitude bands of the warm start
 _FAMILY_CELL = 0.12  # cells of the pairs solved first in `_family_newton` (rad of heading and of log range)
 _FAMILY_MIN = 200  # fewer pairs from one launch latitude than this are warm-started from neighbours
+_SPREAD_CELL = 0.3  # cells of the pairs solved first in `_spread_solve` (rad of latitude and heading, ln range)
+_SPREAD_MIN = 200  # fewer pairs than this (drag on) are solved without `_spread_solve`
+_SPREAD_SHARE = 0.5  # nor where the pairs solved first would number more than this share of them
 
 _FD_STEP = np.array([1e-6, 1e-5, 1e-5])  # finite-difference steps of the controls (rad, rad, fraction)
 _LIMIT = np.array([0.05, math.radians(4.0), 0.05])  # largest Newton step of each control
@@ -172,6 +166,8 @@ class AimState:
             free-flight times, s.
         whole: whole sampled flights measured with drag (`_true_residual` with a sample step):
             (pair indices (k,), their controls (k, 3), the `Aim` of those k flights) per batch.
+        boosts: without drag, the sampled boosts of the flights that set each pair's controls
+            (`boosted.KeptBoosts`), for the whole flights `aim` returns; None: not kept.
     """
 
     x: np.ndarray
@@ -185,6 +181,7 @@ class AimState:
     true_r: np.ndarray
     flight_time: np.ndarray
     whole: list = field(default_factory=list)
+    boosts: KeptBoosts | None = None
 
     @classmethod
     def start(cls, problem: AimProblem) -> AimState:
@@ -198,57 +195,19 @@ class AimState:
                    true_r=np.zeros((n, 3)), flight_time=np.full(n, np.nan))
 
 
-@lru_cache(maxsize=32)
-def _shape_table(missile, drag: bool):
-    """Boosts of the class over a grid of kick angles x cutoffs on the non-rotating sphere,
-    with vacuum free flight: (kicks (K,), cutoffs (C,), range (K, C) m, apogee alt (K, C) m,
-    g (K, C) rad). Starting values for `aim`."""
-    kicks = np.radians(np.linspace(0.5, 85.0, 86))
-    cutoffs = np.linspace(_CUTOFF_MIN, 1.0, 33)
-    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
-    res, _, _ = run_boost(missile, boost_profile(missile), 0.0, 0.0, 0.0, kk.ravel(), cc.ravel() * missile.burn_time,
-                          SPHERE, False, drag)
-    r, v = res[:, 1:4], res[:, 4:7]
-    radius = SPHERE.equatorial_radius
-    free = vacuum_range_inertial(r, v, SPHERE)
-    rn = np.linalg.norm(r, axis=1)
-    down = radius * np.arccos(np.clip(r[:, 0] / rn, -1, 1))  # launch at (radius, 0, 0)
-    rng = down + free
-    r_apo, _ = apoapsis(r, v, SPHERE.gm)
-    g = flight_path_angle(r, v) - min_energy_gamma(rn, radius, free / radius)
-    bad = (res[:, 13] == 0) | ~np.isfinite(free)
-    rng[bad] = np.nan
-    shape = kk.shape
-    return kicks, cutoffs, rng.reshape(shape), np.where(bad, np.nan, r_apo - radius).reshape(shape), \
-        np.where(bad, np.nan, g).reshape(shape)
-
-
-def _initial_controls(missile, drag, distance, kind, apogee):
-    """Starting kick and cutoff for each target distance from the shaping table."""
-    kicks, cutoffs, rng, apo, g = _shape_table(missile, drag)
-    kk, cc = np.meshgrid(kicks, cutoffs, indexing="ij")
-    kk, cc, rng, apo, g = (x.ravel() for x in (kk, cc, rng, apo, g))
-    valid = np.isfinite(rng)
-    kk, cc, rng, apo, g = kk[valid], cc[valid], rng[valid], apo[valid], g[valid]
-    mode = {"minimum-energy": 0, "lofted": 1, "depressed": 2}[kind]
-    best = _table_argmin(np.ascontiguousarray(distance, dtype=float),
-                         np.ascontiguousarray(np.broadcast_to(apogee, distance.shape), dtype=float),
-                         rng, apo, g, mode)
-    return kk[best], cc[best]
-
-
 # ---------------------------------------------------------------------------------------------
 # residuals
 
 
-def _flown(problem: AimProblem, sel, xs, free_models: Models):
+def _flown(problem: AimProblem, sel, xs, free_models: Models, sampled: tuple | None = None):
     """Fly the pairs ``sel`` with controls xs (k, 3) (boost under the problem's models, free
     flight under ``free_models``): ((k, 3) [distance m, initial heading rad, apogee m] of the
     impact as seen from the launch point, the `_evaluate` dict). Minimum-energy flights need no
-    apogee: its column is 0 (and the vacuum flights are flown to their impact only)."""
+    apogee: its column is 0 (and the vacuum flights are flown to their impact only). ``sampled``:
+    as in `_evaluate` (the dict then holds the sampled boosts)."""
     shaped = problem.kind != "minimum-energy"
     e = _evaluate(problem.missile, problem.acc, problem.lat[sel], problem.lon[sel], xs[:, 0], xs[:, 1], xs[:, 2],
-                  problem.models, free_models, need_apogee=shaped)
+                  problem.models, free_models, need_apogee=shaped, sampled=sampled)
     return _measured(problem, sel, e), e
 
 
@@ -272,11 +231,14 @@ def _flown_drag_and_vacuum(problem: AimProblem, sel, xs):
     return _measured(problem, sel, e_drag), e_drag, _measured(problem, sel, e_vac), e_vac
 
 
-def _residual(problem: AimProblem, state: AimState, sel, xs, full_s):
+def _residual(problem: AimProblem, state: AimState, sel, xs, full_s, keep: bool = False):
     """Residuals (k, 3) of the pairs ``sel`` at controls xs: downrange miss (m), crossrange miss
     (m), and the shaping condition (micro-radians of flight-path angle from minimum energy, the
-    cutoff's distance from 1 where ``full_s``, or the apogee error in m); the `_evaluate` dict."""
-    m, e = _flown(problem, sel, xs, state.free_models)
+    cutoff's distance from 1 where ``full_s``, or the apogee error in m); the `_evaluate` dict.
+    With ``keep`` and state.boosts the boosts are sampled, in the dict's "boosts", for the caller
+    to keep (`KeptBoosts.keep`) where they set the pair's controls."""
+    sampled = state.boosts.sampled if keep and state.boosts is not None else None
+    m, e = _flown(problem, sel, xs, state.free_models, sampled)
     return _residual_of(problem, state, sel, xs, full_s, m, e), e
 
 
@@ -398,10 +360,12 @@ def _newton_iteration(problem: AimProblem, state: AimState, act, r, trust):
     xa, ra = state.x[act], r[act]
     dx, dx_raw, good_j = _newton_step(ra, state.jac[act], trust[act])
     xn = np.clip(xa + dx, _LO, _HI)
-    rn, en = _residual(problem, state, act, xn, state.full[act])
+    rn, en = _residual(problem, state, act, xn, state.full[act], keep=True)
     old = np.linalg.norm(ra, axis=1)
     new = np.linalg.norm(rn, axis=1)
     good = np.all(np.isfinite(rn), axis=1) & ((new < old) | ~np.isfinite(old)) & good_j
+    if "boosts" in en:
+        state.boosts.keep(act, xn, en["boosts"], good)
     _broyden(state, act[good], (xn - xa)[good], ra[good], rn[good])
     state.x[act[good]] = xn[good]
     r[act[good]] = rn[good]
@@ -418,7 +382,9 @@ def _newton_iteration(problem: AimProblem, state: AimState, act, r, trust):
             s_ = act[switch]
             state.full[s_] = True
             state.x[s_, 2] = 1.0
-            r[s_], es = _residual(problem, state, s_, state.x[s_], state.full[s_])
+            r[s_], es = _residual(problem, state, s_, state.x[s_], state.full[s_], keep=True)
+            if "boosts" in es:
+                state.boosts.keep(s_, state.x[s_], es["boosts"])
             state.ft[s_] = es["flight_time"]
             trust[s_] = 1.0
             state.have[s_] = False
@@ -440,7 +406,9 @@ def _newton(problem: AimProblem, state: AimState, sel, keep_jac=False, secant=No
         state.have[sel] = False
     r = np.full((n, 3), np.nan)
     if start is None:
-        r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel])
+        r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel], keep=keep_jac)
+        if "boosts" in e0:
+            state.boosts.keep(sel, state.x[sel], e0["boosts"])
         state.ft[sel] = e0["flight_time"]
     else:
         r[sel] = start
@@ -479,17 +447,6 @@ def _warm_bins(problem: AimProblem, sel, bin_size: float):
     n_cell = int(cell.max()) + 1 if cell.size else 0
     off = np.hypot(ex - (bx + 0.5) * bin_size, ny - (by + 0.5) * bin_size)
     return cell, n_cell, off
-
-
-def _representatives(sel, cell, n_cell: int, off):
-    """One pair per bin, the one nearest its centre (then the lowest index): (their positions in
-    ``sel``, the position in ``sel`` of each bin's representative (n_cell,))."""
-    order = np.lexsort((sel, off, cell))  # deterministic: nearest the centre, then index
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = cell[order][1:] != cell[order][:-1]
-    rep_of_cell = np.empty(n_cell, dtype=int)
-    rep_of_cell[cell[order][first]] = order[first]
-    return order[first], rep_of_cell
 
 
 def _borrow(problem: AimProblem, state: AimState, r_k, j, k):
@@ -620,18 +577,32 @@ def _family_guess(problem: AimProblem, state: AimState, reps, rest, r, cell: flo
 
 def _solve(problem: AimProblem, state: AimState, sample_step: float | None = None):
     """Solve every pair: Newton on vacuum free flights shifted by drag offsets, re-measured with
-    drag after each convergence (up to three rounds), then Newton on the flights flown with drag
-    where the offsets do not settle. Returns (converged (N,) bool, residuals (N, 3)). With
-    ``sample_step`` the re-measurements after the first (which starts from no offsets and so
-    rarely meets the miss) fly the whole sampled flights `aim` returns (`_true_residual`)."""
-    models = problem.models
+    drag (`_drag_rounds`, sampled on ``sample_step`` when given); with drag, minimum-energy and at
+    least `_SPREAD_MIN` pairs, most pairs start from their solved neighbours (`_spread_solve`).
+    Returns (converged (N,) bool, residuals (N, 3))."""
     work = np.arange(problem.n)
-    r = _family_newton(problem, state, work)
-    if not models.drag:
-        return _done(problem, r, state.full), r
+    if problem.models.drag and problem.kind == "minimum-energy" and problem.n >= _SPREAD_MIN:
+        failed = _spread_solve(problem, state, work, sample_step, _SPREAD_CELL)[0]
+    else:
+        r = _family_newton(problem, state, work)
+        if not problem.models.drag:
+            return _done(problem, r, state.full), r
+        failed = _drag_rounds(problem, state, work, sample_step)[0]
+    ok = np.ones(problem.n, dtype=bool)
+    ok[failed] = False
+    return ok, state.true_r
+
+
+def _drag_rounds(problem: AimProblem, state: AimState, work, sample_step: float | None, predicted: bool = False):
+    """The pairs ``work``, solved in vacuum with their drag offsets, re-measured with drag at the
+    current controls (offsets updated, Newton again where the true miss is not met; up to three
+    rounds), then Newton on the flights flown with drag where the offsets do not settle (e.g. near
+    the edge of reach, where range is insensitive to the controls). The first round (offsets from
+    nothing: kilometres off) flies no sampled flight unless the offsets were ``predicted``.
+    Returns (the pairs not converged, the pairs that needed the Newton with drag)."""
     for _outer in range(3):
         # re-measure the drag offsets at the current controls; stop where the true miss is met
-        ok_true, m_drag, m_vac, e_vac = _true_residual(problem, state, work, sample_step if _outer else None)
+        ok_true, m_drag, m_vac, e_vac = _true_residual(problem, state, work, sample_step if _outer or predicted else None)
         state.offset[work] = m_drag - m_vac
         state.offset[work, 1] = np.angle(np.exp(1j * state.offset[work, 1]))
         # the offsets shift the residuals by a constant: the Jacobians hold, and the residuals at
@@ -642,49 +613,49 @@ def _solve(problem: AimProblem, state: AimState, sample_step: float | None = Non
         if work.size == 0 or _outer == 2:
             break
         _newton(problem, state, work, keep_jac=True, start=start)
+    dragged = work
     if work.size:
-        # where the drag offsets do not settle (e.g. near the edge of reach, where range is
-        # insensitive to the controls), finish with Newton on the flights flown with drag
-        state.free_models = models
-        state.offset[work] = 0.0
+        state.free_models, state.offset[work] = problem.models, 0.0
         _newton(problem, state, work)
-        ok_true = _true_residual(problem, state, work, sample_step)[0]
-        work = work[~ok_true]
-    ok = np.ones(problem.n, dtype=bool)
-    ok[work] = False
-    return ok, state.true_r
+        work = work[~_true_residual(problem, state, work, sample_step)[0]]
+        state.free_models = problem.vacuum
+    return work, dragged
 
 
-def _pair(j: int, n: int) -> str:
-    """The " [pair j]" suffix of messages about one of several pairs."""
-    return f" [pair {j}]" if n > 1 else ""
-
-
-def _unreachable_error(problem: AimProblem, ok, r) -> AimError:
-    """The error for the pairs not converged (ok False): the first beyond the class's maximum range
-    in its direction (``cause="range"``, with that range), else the first (``cause="shape"``)."""
-    missile, models, dist, az_t, n = problem.missile, problem.models, problem.dist, problem.az_t, problem.n
-    bad = np.nonzero(~ok)[0]
-    reach, _ = max_range(missile, problem.lat[bad], problem.lon[bad], az_t[bad], models)
-    over = dist[bad] > reach
-    if over.any():
-        k = int(np.argmax(over))
-        j = int(bad[k])
-        return AimError(
-            f"target {dist[j] / 1e3:,.0f} km away is beyond the {missile.name} class's maximum range of "
-            f"{reach[k] / 1e3:,.0f} km in that direction (launch heading {math.degrees(az_t[j]) % 360:.1f} deg, "
-            f"models {models.as_dict()})" + _pair(j, n), "range")
-    j = int(bad[0])
-    what = f"apogee {problem.h_t[j] / 1e3:.0f} km " if problem.kind != "minimum-energy" else ""
-    return AimError(
-        f"cannot aim a {problem.kind} {what}flight of the {missile.name} class at a target {dist[j] / 1e3:,.0f} km "
-        f"away (launch heading {math.degrees(az_t[j]) % 360:.1f} deg; maximum range in that direction "
-        f"{reach[0] / 1e3:,.0f} km): the class cannot fly that shape there "
-        f"(remaining miss {np.hypot(r[j, 0], r[j, 1]) / 1e3:.1f} km)" + _pair(j, n), "shape")
-
-
-def _none_flown(problem: AimProblem) -> AimError:
-    return AimError(f"the {problem.missile.name} class cannot fly any of the {problem.n} requested flights", "shape")
+def _spread_solve(problem: AimProblem, state: AimState, sel, sample_step: float | None, cell: float):
+    """Solve the pairs ``sel`` (drag on, minimum-energy): one pair per cell of side ``cell`` in
+    `spread.coordinates` first (on cells twice as large while they number `_SPREAD_MIN`; all
+    pairs alone where they are over `_SPREAD_SHARE` of them), the others from the local fit of
+    their controls, drag offsets and Jacobians (`spread.fitted_start`) through Newton and
+    `_drag_rounds` (offsets as measured; sampled flights bounded by the vacuum flight times plus
+    the sources' largest delay). Returns `_drag_rounds`'s two index arrays over ``sel``."""
+    xyz = coordinates(problem.lat[sel], problem.az_t[sel], problem.dist[sel])
+    which, n_cell, off = spread_cells(xyz, cell)
+    reps = np.sort(sel[_representatives(sel, which, n_cell, off)[0]])
+    rest = np.setdiff1d(sel, reps)
+    if reps.size > _SPREAD_SHARE * sel.size:  # too sparse for a fit: every pair solved on its own
+        _family_newton(problem, state, sel)
+        return _drag_rounds(problem, state, sel, sample_step)
+    if reps.size >= _SPREAD_MIN:
+        failed, dragged = _spread_solve(problem, state, reps, sample_step, 2.0 * cell)
+    else:
+        _family_newton(problem, state, reps)
+        failed, dragged = _drag_rounds(problem, state, reps, sample_step)
+    src = np.setdiff1d(reps, np.concatenate([failed, dragged]))
+    src = src[~state.full[src] & state.have[src] & np.isfinite(state.jac[src]).all(axis=(1, 2))]
+    if src.size < NEIGHBOURS:
+        _family_newton(problem, state, rest)
+        more = _drag_rounds(problem, state, rest, sample_step)
+    else:
+        x, state.offset[rest], state.jac[rest] = fitted_start(
+            xyz[np.searchsorted(sel, src)], xyz[np.searchsorted(sel, rest)], cell, problem.az_t[src], problem.az_t[rest],
+            problem.dist[src], problem.dist[rest], state.x[src], state.offset[src], state.jac[src])
+        state.x[rest] = np.clip(x, _LO, _HI)
+        state.have[rest], state.fresh[rest] = True, False
+        _newton(problem, state, rest, keep_jac=True)
+        state.flight_time[rest] = state.ft[rest] + np.nanmax(state.flight_time[src] - state.ft[src])
+        more = _drag_rounds(problem, state, rest, sample_step, predicted=True)
+    return np.concatenate([failed, more[0]]), np.concatenate([dragged, more[1]])
 
 
 def _kept_converged(problem: AimProblem, ok, r, unreachable: str):
@@ -734,6 +705,13 @@ def _final_flights(problem: AimProblem, state: AimState, keep, sample_step: floa
     pieces = [(state.whole[b][2], row[keep[source[keep] == b]], at[source[keep] == b])
               for b in np.unique(source[keep]) if b >= 0]
     rest = keep[source[keep] < 0]
+    if rest.size and state.boosts is not None and not pieces:  # drag off: the kept boosts
+        x = state.x[rest]
+        boosts = state.boosts.boosts_of(problem.missile, problem.lat, problem.lon, rest, x, problem.models)
+        return trajectories_of_boosts(problem.missile, problem.lat[rest], problem.lon[rest], x[:, 0], x[:, 1],
+                                      x[:, 2], boosts, problem.models, 0.0, sample_step,
+                                      target_lat=problem.target_lat[rest], target_lon=problem.target_lon[rest],
+                                      kind=problem.kind)
     if rest.size:
         # free-flight times of the solved flights: flown with drag, or (vacuum) the Newton flights
         flight_time = (state.flight_time if problem.models.drag else state.ft)[rest]
@@ -785,6 +763,8 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         raise ValueError(f"unreachable must be 'raise' or 'skip', got {unreachable!r}")
     problem = AimProblem.build(launch_lat, launch_lon, target_lat, target_lon, missile, models, kind, apogee)
     state = AimState.start(problem)
+    if not models.drag:  # the final flights reuse the sampled boosts of the flights that set the controls
+        state.boosts = KeptBoosts.empty(problem.n, missile, sample_step)
     ok, r = _solve(problem, state, sample_step)
     keep = _kept_converged(problem, ok, r, unreachable)
     if kind != "minimum-energy":

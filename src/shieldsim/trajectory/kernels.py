@@ -712,21 +712,33 @@ def _sample_boosted(bpos, bvel, j0, r0, v0, t_impact, gm, omega, sample_dt, pos,
         _sample_conic_one(r0[i], v0[i], t_impact[i], gm, omega, sample_dt, pos[i, k0:], vel[i, k0:])
 
 
-@njit(cache=True, parallel=True)
-def _join_samples(bpos, bvel, j0, fpos, fvel, pos, vel):
-    """pos/vel[i, c] <- boost sample c for c < j0[i], free-flight sample c - j0[i] after it
-    while there is one, NaN beyond."""
-    for i in prange(pos.shape[0]):
-        for c in range(pos.shape[1]):
-            k = c - j0[i]
+@njit(cache=True)
+def _place_samples(bpos, bvel, j0, pos, vel, last):
+    """Whole flights laid out in place: pos/vel (N, M, 3) hold free-flight samples (flight i's
+    k-th in row k, NaN after its impact); afterwards the first N * last * 3 values of each, read
+    as (N, last, 3), hold the whole flights: boost samples bpos/bvel[i, c] for c < j0[i], the
+    free flight's from row j0[i] on, NaN beyond (requires last <= M and 1 <= j0[i] < last).
+    Flights are moved in order, each copied towards its place in the direction that reads every
+    value before it is overwritten (destination rows of flight i end before row (i + 1) M, where
+    flight i + 1's samples start), so no second array is touched."""
+    n, m = pos.shape[0], pos.shape[1]
+    fp, fv = pos.reshape(n * m * 3), vel.reshape(n * m * 3)
+    for i in range(n):
+        src, dst = i * m * 3, (i * last + j0[i]) * 3
+        count = min(m, last - j0[i]) * 3
+        if dst < src:
+            for e in range(count):
+                fp[dst + e] = fp[src + e]
+                fv[dst + e] = fv[src + e]
+        elif dst > src:
+            for e in range(count - 1, -1, -1):
+                fp[dst + e] = fp[src + e]
+                fv[dst + e] = fv[src + e]
+        for e in range(dst + count, (i + 1) * last * 3):
+            fp[e] = math.nan
+            fv[e] = math.nan
+        for c in range(j0[i]):
             for j in range(3):
-                if k < 0:
-                    pos[i, c, j] = bpos[i, c, j]
-                    vel[i, c, j] = bvel[i, c, j]
-                elif k < fpos.shape[1]:
-                    pos[i, c, j] = fpos[i, k, j]
-                    vel[i, c, j] = fvel[i, k, j]
-                else:
-                    pos[i, c, j] = math.nan
-                    vel[i, c, j] = math.nan
+                fp[(i * last + c) * 3 + j] = bpos[i, c, j]
+                fv[(i * last + c) * 3 + j] = bvel[i, c, j]
 
