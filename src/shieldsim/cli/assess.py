@@ -39,6 +39,7 @@ def assess(
     resume: Path = ensemble_run.resume_option(),
 ) -> None:
     """Assess an architecture: coverage, engagements, deterrent, cooperation, claims; write a report."""
+    from .. import compile_ahead
     from .. import scenario as scen
     from ..assess import assess as assess_pipeline
     from .coverage import load_architecture
@@ -52,9 +53,11 @@ def assess(
     prepared = ensemble_run.prepare(ensemble_scenarios(scenario, cooperation, deterrent), profile, ensemble, seed,
                                     ensemble_method) if ensemble else None
     out, _ = ensemble_run.out_folder(out, resume, overwrite)
-    run = assess_pipeline(arch, out / "data", grid_deg, cooperation, deterrent, workers, load=scenario_loader(profile),
-                          claims=claims, claims_scenario=scen.load(scenario) if claims else None, profile=profile,
-                          progress=stage_progress(progress))
+    with compile_ahead.ahead(workers):  # on a cold Numba cache: the later kernels compile in a second process
+        run = assess_pipeline(arch, out / "data", grid_deg, cooperation, deterrent, workers,
+                              load=scenario_loader(profile), claims=claims,
+                              claims_scenario=scen.load(scenario) if claims else None, profile=profile,
+                              progress=stage_progress(progress))
     assessment = run.assessment
     from dataclasses import replace
 
