@@ -185,7 +185,7 @@ def explore_speed_change(grid_deg: float = 1.0) -> None:
     _, w_new, c_new = _clock(lambda: engage_all(slow))
     for site, params in keys:  # the tables as before: cells beyond reach unknown (solved exactly)
         k = at._key(site, params, earth.gm, omega, ell)
-        t = at._TABLES[k]
+        t = at.table_for(site, params, earth.gm, omega, ell)  # built, if only promised (no flight reads it)
         at._TABLES[k] = replace(t, margin=np.where(t.margin == at.UNREACHABLE, np.inf, t.margin))
     old, w_old, c_old = _clock(lambda: engage_all(slow))
     fields = ("engageable", "shots", "intercept_first", "intercept_last", "first_alt", "kill_probability")

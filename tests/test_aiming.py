@@ -38,7 +38,7 @@ class LinearResidual:
     def __init__(self, jac, x_star):
         self.jac, self.x_star, self.rows = jac, x_star, 0
 
-    def __call__(self, problem, state, sel, xs, full_s):
+    def __call__(self, problem, state, sel, xs, full_s, keep=False):
         self.rows += len(sel)
         r = np.einsum("ij,nj->ni", self.jac, xs - self.x_star[sel])
         return r, {"flight_time": np.full(len(sel), 600.0)}
@@ -357,6 +357,75 @@ def test_drag_on_aim_returns_the_flights_boosted_trajectories_flies_at_its_contr
     for name in ("impact_lat", "impact_lon", "impact_time", "miss", "burnout_speed", "launch_time"):
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
     assert list(a.labels) == list("abcdef") and list(a.pair_index) == list(range(6))
+
+
+def test_sampled_boosts_burn_out_exactly_where_the_newton_boosts_do(nodong):
+    """The boosts `aim` keeps from its Newton flights (`boosted.sampled_boosts`: on to the next grid
+    point, sampled) have the burnout states of the plain boosts to the cutoff, bit for bit."""
+    from shieldsim.trajectory.boosted import _boost_states, sampled_boosts
+
+    lat, lon = np.radians([33.0, 33.0, 20.0]), np.radians([53.0, 53.0, 40.0])
+    head, kick, cut = np.radians([300.0, 310.0, 20.0]), np.radians([30.0, 35.0, 40.0]), np.array([0.61, 1.0, 0.35])
+    res, pos, vel, j0 = sampled_boosts(nodong, lat, lon, head, kick, cut, VAC, 2.0, 60)
+    plain = _boost_states(nodong, M.boost_profile(nodong), lat, lon, head, kick, cut, VAC)
+    np.testing.assert_array_equal(res[:, 1:4], plain[1])
+    np.testing.assert_array_equal(res[:, 4:7], plain[2])
+    assert np.all(j0 * 2.0 >= cut * nodong.burn_time) and pos.shape == (3, 60, 3)
+
+
+def test_vacuum_aim_returns_the_flights_boosted_trajectories_flies_without_flying_their_boosts_again(nodong,
+                                                                                                     monkeypatch):
+    """Without drag the whole flights `aim` returns are built from the sampled boosts of the Newton
+    flights that set the controls (`boosted.KeptBoosts`): the flights `boosted_trajectories` flies
+    at those controls, sample for sample, with (almost) no boost flown for them afterwards."""
+    from shieldsim.trajectory import boosted as B
+
+    lat, lon, tlat, tlon = fan(300, 500.0, 1200.0)
+    flown_after = []
+    real = B.sampled_boosts
+
+    def counting(missile, lat_, *args, **kw):
+        flown_after.append(np.size(lat_))
+        return real(missile, lat_, *args, **kw)
+
+    real_final = A._final_flights
+
+    def final(*args, **kw):
+        monkeypatch.setattr(B, "sampled_boosts", counting)
+        return real_final(*args, **kw)
+
+    monkeypatch.setattr(A, "_final_flights", final)
+    a = A.aim(lat, lon, tlat, tlon, nodong, VAC, launch_time=3.0)
+    monkeypatch.undo()
+    b = B.boosted_trajectories(nodong, lat, lon, a.heading, a.kick, a.cutoff, VAC, 3.0, 2.0, target_lat=tlat,
+                               target_lon=tlon)
+    assert np.all(a.miss < AIM_TOL) and sum(flown_after) < 0.05 * lat.size
+    np.testing.assert_array_equal(a.position, b.position)
+    np.testing.assert_array_equal(a.velocity, b.velocity)
+    for name in ("impact_lat", "impact_lon", "impact_time", "apogee_alt", "miss", "burnout_position",
+                 "burnout_velocity", "launch_time"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+
+
+def test_kept_boosts_fly_only_the_pairs_whose_controls_moved(nodong, monkeypatch):
+    from shieldsim.trajectory import boosted as B
+
+    lat, lon = np.radians([33.0, 33.0, 33.0]), np.radians([53.0, 53.0, 53.0])
+    x = np.array([np.radians([300.0, 30.0]).tolist() + [0.6], np.radians([310.0, 35.0]).tolist() + [0.8],
+                  np.radians([320.0, 40.0]).tolist() + [1.0]])
+    kept = B.KeptBoosts.empty(3, nodong, 2.0)
+    kept.keep(np.arange(3), x, B.sampled_boosts(nodong, lat, lon, *x.T, VAC, *kept.sampled))
+    rows = []
+    real = B.sampled_boosts
+    monkeypatch.setattr(B, "sampled_boosts", lambda m, la, *a: rows.append(la.size) or real(m, la, *a))
+    moved = x.copy()
+    moved[1, 1] += 1e-9
+    res, pos, _, j0 = kept.boosts_of(nodong, lat, lon, np.array([2, 1]), moved[[2, 1]], VAC)
+    assert rows == [1] and np.array_equal(kept.x[1], moved[1])
+    ref = real(nodong, lat[[2, 1]], lon[[2, 1]], *moved[[2, 1]].T, VAC, 2.0)
+    np.testing.assert_array_equal(res, ref[0])
+    for i in range(2):
+        np.testing.assert_array_equal(pos[i, :j0[i]], ref[1][i, :j0[i]])
 
 
 def test_drag_on_aim_flies_no_drag_flight_beyond_its_re_measurements(nodong, monkeypatch):

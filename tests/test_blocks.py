@@ -7,7 +7,8 @@ import pytest
 from shieldsim.earth import SPHERE, WGS84, geodesic_distance_sc
 from shieldsim.trajectory import Models, burnout_state, fly, fly_states
 from shieldsim.trajectory import blocks as B
-from shieldsim.trajectory.vacuum import arc_descent, arc_elements
+from shieldsim import trig
+from shieldsim.trajectory.vacuum import arc_descent, arc_elements, arc_highest, arc_time
 
 rng = np.random.default_rng(11)
 A, F = WGS84.equatorial_radius, WGS84.flattening
@@ -99,3 +100,75 @@ def test_elements_lanes_equal_arc_elements_bit_for_bit():
         got = np.array([w[B.W_A, j], w[B.W_E, j], B.anomaly_of_lane(w, j), w[B.W_S0, j], w[B.W_C0, j], w[B.W_RN, j]])
         assert np.array_equal(got, ref, equal_nan=True)
     assert np.isnan(w[B.W_A, :5]).all()
+
+
+def _highest_block(r0, v0, earth):
+    """A block after the descent and `highest_start` for the arcs (r0, v0), with the scalar
+    `arc_highest` of each lane that has an impact (None where none)."""
+    gm, a, b = earth.gm, earth.equatorial_radius, earth.polar_radius
+    w = np.full((B.W_ROWS, B.BLOCK), np.nan)
+    o = np.zeros((B.BLOCK, 8))
+    ref = []
+    for j in range(B.BLOCK):
+        el = arc_elements(*r0[j], *v0[j], gm)
+        w[[B.W_RX, B.W_RY, B.W_RZ, B.W_VX, B.W_VY, B.W_VZ], j] = *r0[j], *v0[j]
+        w[[B.W_A, B.W_E, B.W_E0, B.W_S0, B.W_C0, B.W_RN], j] = el
+        e1, s1, c1 = arc_descent(r0[j, 2], v0[j, 2], *el, gm, a, b, 0.0)
+        w[B.W_HST, j] = 2.0
+        ref.append(None)
+        if np.isnan(e1):
+            continue
+        o[j, 0] = 1e9  # flight time: no cap on the apogee time
+        B.highest_start(w, j, gm, a, b, e1, s1, c1, o, j)
+        x, sx, _, h = arc_highest(*r0[j], *v0[j], gm, a, b, *el, e1, s1, c1)
+        ref[j] = (h, arc_time(el[0], el[1], el[2], el[3], gm, x, sx))
+    return w, o, ref
+
+
+def test_highest_lanes_equal_arc_highest_bit_for_bit_and_flag_the_rest():
+    r0, v0 = _arcs(B.BLOCK)
+    w, o, ref = _highest_block(r0, v0, WGS84)
+    searched = w[B.W_HST] == 0.0
+    B.highest_lanes(B.BLOCK, w, A, WGS84.polar_radius)
+    assert searched.sum() > 100
+    finished = w[B.W_HST] == 1.0
+    assert finished.sum() > 0.8 * searched.sum()  # the lanes finish most searches themselves
+    for j in range(B.BLOCK):
+        B.highest_finish(w, j, WGS84.gm, A, WGS84.polar_radius, o, j)
+        if ref[j] is not None:
+            assert (o[j, 3], o[j, 4]) == (ref[j][0], max(ref[j][1], 0.0))
+
+
+def test_angle_lanes_within_the_trig_bounds_of_the_library():
+    r0, v0 = _arcs(B.BLOCK)
+    w = np.zeros((B.W_ROWS, B.BLOCK))
+    w[[B.W_RX, B.W_RY, B.W_RZ]], w[[B.W_VX, B.W_VY, B.W_VZ]] = r0.T, v0.T
+    B.elements_lanes(B.BLOCK, w, WGS84.gm)
+    esin, ecos = w[B.W_E0].copy(), w[B.W_LAM].copy()
+    B.anomaly_lanes(B.BLOCK, w)
+    ref = np.mod(np.arctan2(esin, ecos), 2 * np.pi)
+    ok = np.isfinite(ref)
+    assert np.all(np.abs(w[B.W_E0, ok] - ref[ok]) <= 5 * np.spacing(2 * np.pi))
+    w[B.W_C1] = rng.uniform(-1, 1, B.BLOCK)
+    B.crossing_lanes(B.BLOCK, w)
+    e1 = 2 * np.pi - np.arccos(w[B.W_C1])
+    e1 = np.where(e1 < w[B.W_E0] - 1e-12, e1 + 2 * np.pi, e1)
+    assert np.all(np.abs(w[B.W_E1, ok] - e1[ok]) <= trig.ASIN_LANE_ERR + 2 * np.spacing(4 * np.pi))
+    q = rng.uniform(-7e6, 7e6, (4, B.BLOCK))
+    w[[B.W_QX, B.W_QY, B.W_QZ, B.W_QRN]] = q
+    w[B.W_QUP] = rng.uniform(-1, 1, B.BLOCK)
+    up = w[B.W_QUP].copy()
+    B.impact_angles_lanes(B.BLOCK, w)
+    assert np.all(np.abs(w[B.W_QZ] - np.arctan2(q[2], q[3])) <= trig.ATAN2_LANE_ULP * np.spacing(np.pi))
+    assert np.all(np.abs(w[B.W_QY] - np.arctan2(q[1], q[0])) <= trig.ATAN2_LANE_ULP * np.spacing(np.pi))
+    assert np.all(np.abs(w[B.W_QUP] - np.arcsin(up)) <= trig.ASIN_LANE_ERR)
+
+
+def test_batch_fly_takes_the_library_functions_outside_the_lanes_range():
+    st = [np.full(3, v) for v in (np.radians(40.0), np.radians(20.0), 1e5, 5000.0, np.radians(40.0), 1.0)]
+    models = Models(WGS84, rotation=True, drag=False)
+    far = [s.copy() for s in st]
+    far[5] += 2 * np.pi * 1e5  # the same heading, beyond trig.SINCOS_LANE_MAX
+    f, g = fly(*st, models), fly(*far, models)
+    assert np.allclose(f.impact_lat, g.impact_lat, rtol=0, atol=1e-9)  # the heading's rounding only
+    assert np.allclose(f.ground_range, g.ground_range, rtol=0, atol=0.05)

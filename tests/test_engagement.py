@@ -503,3 +503,51 @@ def test_skip_bounds_hold_on_flights_that_keep_crossing_the_band_edges_and_range
         track = np.random.default_rng(j).uniform(0.0, 200.0, 30)
         e = _pruned_and_unpruned_agree(traj, bats, track, monkeypatch, kill_assessment=6.0)
         assert e.engageable[:, j].sum() >= 5
+
+
+def test_may_be_candidate_never_misses_a_sample_in_the_band_and_within_range():
+    from shieldsim.earth import to_geodetic
+    from shieldsim.interceptor import P_MAX_ALT, P_MIN_ALT, P_RANGE, _ground_range
+
+    earth = Models().earth
+    params = CAT["sm3-ib"].params()
+    site = to_ecef(math.radians(44.08), math.radians(24.35), 0.0, earth).reshape(3)
+    ell = ellipsoid_of(earth)
+    rng = np.random.default_rng(8)
+    n = 40000  # points around the site, many at the edges of the band and of the range
+    lat = math.radians(44.08) + rng.uniform(-0.2, 0.2, n)
+    lon = math.radians(24.35) + rng.uniform(-0.3, 0.3, n)
+    h = rng.uniform(params[P_MIN_ALT] - 50e3, params[P_MAX_ALT] + 50e3, n)
+    pts = to_ecef(lat, lon, h, earth).reshape(n, 3)
+    alt = to_geodetic(pts, earth)[2]
+    inside = [(params[P_MIN_ALT] <= a <= params[P_MAX_ALT]) and _ground_range(site, p, ell) <= params[P_RANGE]
+              for p, a in zip(pts, alt)]
+    assert 1000 < sum(inside) < n - 1000
+    for p, ok in zip(pts, inside):
+        if ok:
+            assert engagement_module.may_be_candidate(p.reshape(1, 1, 3), site, params, earth)
+    far = to_ecef(math.radians(-15.0), math.radians(-50.0), 0.0, earth).reshape(3)  # Brazil: nothing near
+    assert not engagement_module.may_be_candidate(pts.reshape(400, 100, 3), far, params, earth, block=64)
+
+
+def test_a_table_no_flight_can_use_is_promised_not_built_and_the_engagement_is_the_same():
+    n = engagement_module.TABLE_MIN_FLIGHTS
+    traj = _trajectories(n, seed=5, step=8.0)
+    earth = traj.models.earth
+    far = Battery("Far away", math.radians(-15.0), math.radians(-50.0), CAT["sm3-ib"], 24)
+    near = _batteries()[0]
+    bats = [near, dataclasses.replace(far, interceptor=dataclasses.replace(CAT["sm3-ib"], burnout_speed=3123.0))]
+    keys = [(to_ecef(b.lat, b.lon, 0.0, earth).reshape(3), b.interceptor.params(), earth.gm, earth.rotation_rate,
+             ellipsoid_of(earth)) for b in bats]
+    for k in keys:
+        arrival_table._TABLES.pop(arrival_table._key(*k), None)
+    fast = engage(traj, bats, np.full(n, 60.0))
+    assert arrival_table.is_built(*keys[0]) and arrival_table.is_cached(*keys[0])
+    assert arrival_table.is_cached(*keys[1]) and not arrival_table.is_built(*keys[1])  # promised
+    exact = engage(traj, bats, np.full(n, 60.0), method="exact")
+    assert not fast.engageable[:, 1].any() and fast.engageable[:, 0].any()
+    for name in ("engageable", "shots", "intercept_first", "intercept_last", "launch_latest"):
+        np.testing.assert_array_equal(getattr(fast, name)[:, 1], getattr(exact, name)[:, 1], err_msg=name)
+    built = arrival_table.table_for(*keys[1])  # asked for, the promised table is built, the same as build's
+    np.testing.assert_array_equal(built.tau, arrival_table.build(*keys[1]).tau)
+    assert arrival_table.is_built(*keys[1])

@@ -244,3 +244,17 @@ def test_long_liquid_burns_in_their_sourced_range_are_calibrated(cat, burn_times
     m = dataclasses.replace(cat["ss-18"], stage_burn_times=burn_times, burnout_speed=speed)
     b = M.boost(m, 0.0, 0.0, 0.0, M.nominal_kick(m), 1.0, Models(SPHERE, rotation=False, drag=True))
     assert b.ok[0] and b.speed[0] == pytest.approx(speed, rel=1e-4)  # kick interpolated on a 0.5-degree grid
+
+
+def test_breakpoints_are_the_values_np_sort_gives_nan_last():
+    rng = np.random.default_rng(7)
+    p = np.zeros(32)
+    for n_st in (1, 3, 5, 14):
+        for _ in range(20):
+            stages = np.zeros((3, n_st))
+            stages[M.S_END] = rng.choice([rng.uniform(0, 300), 60.0, math.nan], size=n_st)
+            p[M.B_T_VERT], p[M.B_T_PITCH] = rng.uniform(0, 20), rng.choice([0.0, 10.0])
+            cutoff, t_end = rng.choice([60.0, math.nan, rng.uniform(0, 400)], size=2)
+            want = np.sort(np.concatenate([[p[M.B_T_VERT], p[M.B_T_VERT] + p[M.B_T_PITCH]], stages[M.S_END],
+                                           [cutoff, t_end]]))
+            np.testing.assert_array_equal(M._breakpoints(stages, p, cutoff, t_end), want)

@@ -199,6 +199,24 @@ def test_local_cluster_workers_run_numba_on_one_thread_each():
         assert ex.map(_numba_threads, [0]) == [1]  # N workers on N cores do not each start N kernel threads
 
 
+def _worker_settings(_item):
+    import os
+
+    import dask
+
+    return (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS"),
+            dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_local_cluster_workers_keep_glibc_default_trimming_and_run_no_profiler():
+    import dask
+
+    with parallel.executor(workers=1) as ex:  # no MALLOC_TRIM_THRESHOLD_: freed arrays are reused, not returned
+        assert ex.map(_worker_settings, [0]) == [(None, "1", False)]
+    assert "MALLOC_TRIM_THRESHOLD_" in dask.config.get("distributed.nanny.pre-spawn-environ")  # this process's config intact
+    assert dask.config.get("distributed.worker.profile.enabled") is True
+
+
 def test_existing_scheduler_backend_runs_work_on_that_cluster():
     from distributed import LocalCluster
 

@@ -412,22 +412,45 @@ def _key(site, params, gm, omega, ellipsoid) -> tuple:
     return tuple(map(float, site)), tuple(figures), float(gm), float(omega), tuple(map(float, ellipsoid))
 
 
+def _remember(key, table) -> None:
+    """Store ``table`` (None: promised, `promise`) under ``key``; a key already held keeps its
+    place in the order of eviction."""
+    if key not in _TABLES and len(_TABLES) >= CACHE_SIZE:
+        _TABLES.pop(next(iter(_TABLES)))
+    _TABLES[key] = table
+
+
 def table_for(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
     """`build`, memoised per (site, interceptor parameters but the launch delay, gravity, rotation,
-    ellipsoid) for the life of the process (a table takes a fraction of a second; every batch reuses it)."""
+    ellipsoid) for the life of the process (a table takes a fraction of a second; every batch reuses it).
+    A promised table (`promise`) is built now."""
     key = _key(site, params, gm, omega, ellipsoid)
     table = _TABLES.get(key)
     if table is None:
         table = build(np.array(key[0]), np.array(key[1]), gm, omega, np.array(key[4]))
-        if len(_TABLES) >= CACHE_SIZE:
-            _TABLES.pop(next(iter(_TABLES)))
-        _TABLES[key] = table
+        _remember(key, table)
     return table
 
 
+def promise(site, params, gm: float, omega: float, ellipsoid) -> None:
+    """Count the table of these arguments as made -- `is_cached` says so from now on, and it takes
+    its place in the memo as `table_for` would -- without building it yet: `table_for` builds it
+    when it is first asked for. For an engagement that would build a table its flights never
+    read (`engagement.engage`: no sample can be a candidate of the battery): whether later
+    engagements use a table stays the same, and so do their results."""
+    key = _key(site, params, gm, omega, ellipsoid)
+    if key not in _TABLES:
+        _remember(key, None)
+
+
 def is_cached(site, params, gm: float, omega: float, ellipsoid) -> bool:
-    """Whether `table_for` holds the table of these arguments already."""
+    """Whether `table_for` holds the table of these arguments already (built or promised)."""
     return _key(site, params, gm, omega, ellipsoid) in _TABLES
+
+
+def is_built(site, params, gm: float, omega: float, ellipsoid) -> bool:
+    """Whether `table_for` holds the table of these arguments built (not only promised)."""
+    return _TABLES.get(_key(site, params, gm, omega, ellipsoid)) is not None
 
 
 EMPTY_TABLE = ArrivalTable(frame=np.zeros((4, 3)), axes=np.array([0.0, 1.0, 0.0, 1.0, 1.0, 1.0]),

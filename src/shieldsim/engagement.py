@@ -57,7 +57,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .arrival_table import EMPTY_TABLE, MAX_FLIGHT_S, is_cached, lookup, pack, packed_views, table_for
+from .arrival_table import (EMPTY_TABLE, MAX_FLIGHT_S, is_built, is_cached, lookup, pack, packed_views, promise,
+                            table_for)
 from .candidates import _flight_steps, _range_bracket, _scan_candidates
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
@@ -501,6 +502,45 @@ def _heights(pos, a, f, out):
                 out[i, k] = geodetic_height_one(p[0], p[1], p[2], a, f)[1]
 
 
+def _battery_table(pos, site, params, earth, omega: float, ell):
+    """The arrival table of a battery engaged with one (`arrival_table.table_for`), or, when no
+    sample of the flights can be one of its candidates (`may_be_candidate`), `EMPTY_TABLE` with
+    the table promised (`arrival_table.promise`) instead of built: the kernels read a table only
+    at candidate samples and find the same candidates whatever the table, so the result is the
+    same, and later engagements see the table as made, as before."""
+    if is_built(site, params, earth.gm, omega, ell) or may_be_candidate(pos, site, params, earth):
+        return table_for(site, params, earth.gm, omega, ell)
+    promise(site, params, earth.gm, omega, ell)
+    return EMPTY_TABLE
+
+
+REACH_SLACK_M = 1000.0
+"""Allowance (m) on the bounds of `may_be_candidate`, for rounding."""
+
+
+def may_be_candidate(pos, site, params, earth, block: int = 128) -> bool:
+    """Whether any sample of ``pos`` ((N, M, 3) Earth-fixed m, NaN after impact) may be a candidate
+    intercept sample of an interceptor (packed ``params``) launched from ``site`` (Earth-fixed m
+    on the ellipsoid of ``earth``). False proves none is: a candidate's geodetic height a lies in
+    the altitude band [min, max] and its ground range g from the site is at most the interceptor's
+    range, so its geocentric radius lies in [polar radius + min, equatorial radius + max] and its
+    distance from the site is at most a + g (from the site to the foot of the sample's normal on
+    the ellipsoid, a chord no longer than g, then a up the normal), both widened by
+    `REACH_SLACK_M`. Scans ``block`` flights at a time and stops at the first such sample."""
+    lo = earth.equatorial_radius * (1.0 - earth.flattening) + params[P_MIN_ALT] - REACH_SLACK_M
+    hi = earth.equatorial_radius + params[P_MAX_ALT] + REACH_SLACK_M
+    reach2 = (params[P_RANGE] + params[P_MAX_ALT] + REACH_SLACK_M) ** 2
+    site = np.asarray(site, dtype=float).reshape(3)
+    for start in range(0, pos.shape[0], block):
+        p = pos[start:start + block]
+        r2 = np.einsum("ijk,ijk->ij", p, p)
+        d = p - site
+        near = (np.einsum("ijk,ijk->ij", d, d) <= reach2) & (r2 >= lo * lo) & (r2 <= hi * hi)
+        if near.any():
+            return True
+    return False
+
+
 def _doctrine_kill_probability(batteries, engageable, shots):
     n, nb = engageable.shape
     pk = np.zeros((n, nb))
@@ -605,7 +645,7 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
     else:
         tabled = np.array([n >= TABLE_MIN_FLIGHTS or is_cached(sites[j], params[j], earth.gm, omega, ell)
                            for j in range(nb)])
-        tables = [table_for(sites[j], params[j], earth.gm, omega, ell) if tabled[j] else EMPTY_TABLE
+        tables = [_battery_table(pos, sites[j], params[j], earth, omega, ell) if tabled[j] else EMPTY_TABLE
                   for j in range(nb)]
         tb = pack(tables)
         alt = np.empty((n, 0 if tabled.all() else m))  # heights only for batteries engaged exactly

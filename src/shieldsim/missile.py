@@ -41,6 +41,7 @@ from functools import cache, lru_cache
 import numpy as np
 from numba import njit, prange
 
+from . import buffers
 from .atmosphere import KINKED_PIECES, LAYER_Z, density_from_table, density_table, layer_of
 from .earth import (
     SPHERE, WGS84, Earth, enu_basis, fixed_state, fixed_state_one, radial_height_one, surface_distance,
@@ -250,6 +251,14 @@ def _boost_deriv(t, y, p, table, out):
 
 
 @njit(cache=True)
+def _copy6(src, dst, at):
+    """dst[at:at + 6] = src[:6], element by element: a slice assignment from an array compiles
+    Numba's shape-mismatch message (string formatting), seconds on a cold cache."""
+    for k in range(6):
+        dst[at + k] = src[k]
+
+
+@njit(cache=True)
 def _breakpoints(stages, p, cutoff, t_end):
     """Sorted times (s) at which the thrust law changes: end of the vertical rise and of the
     pitch-over, each stage's burnout, the cutoff and the end of the integration."""
@@ -261,7 +270,15 @@ def _breakpoints(stages, p, cutoff, t_end):
         bp[2 + k] = stages[S_END, k]
     bp[n_st + 2] = cutoff
     bp[n_st + 3] = t_end
-    return np.sort(bp)
+    # insertion sort, NaN last: the values np.sort gives (Numba's np.sort costs seconds to compile)
+    for i in range(1, bp.shape[0]):
+        v = bp[i]
+        j = i
+        while j > 0 and (v < bp[j - 1] or (math.isnan(bp[j - 1]) and not math.isnan(v))):
+            bp[j] = bp[j - 1]
+            j -= 1
+        bp[j] = v
+    return bp
 
 
 @njit(cache=True)
@@ -396,17 +413,17 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
             if n > 0:
                 h = (t1 - t_new) / n
             t = t_new
-            y[:] = ynew
+            _copy6(ynew, y, 0)
             if t > p[B_T_VERT] and radial_height_one(y, p[B_A], p[B_B]) < 0.0:
                 ok = 0.0
         if t1 == cutoff:
-            res[1:7] = y
+            _copy6(y, res, 1)
         if ok == 0.0:
             break
         t = t1
     if cutoff >= t_end:
-        res[1:7] = y
-    res[7:13] = y
+        _copy6(y, res, 1)
+    _copy6(y, res, 7)
     res[13] = ok
 
 
@@ -500,13 +517,14 @@ def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, eart
     h0 = np.ascontiguousarray(np.sin(heading)[:, None] * east + np.cos(heading)[:, None] * north)
     n0 = np.ascontiguousarray(up)
     table = density_table()[2]
-    pos = np.empty((n, n_samples, 3))
-    vel = np.empty((n, n_samples, 3))
+    pos = buffers.empty((n, n_samples, 3))
+    vel = buffers.empty((n, n_samples, 3))
     res = np.empty((n, 14))
     params = boost_params(missile, earth, rotation, drag, float(sample_step or 1.0))
     stages = np.stack([_stage_ends(missile), np.asarray(stage_acc, dtype=float), _stage_taus(missile)])
+    # a writable copy of t_end: a read-only one (broadcast) would compile a second signature
     _boost_batch(r0, n0, h0, np.ascontiguousarray(kick), np.ascontiguousarray(cutoff),
-                 np.ascontiguousarray(t_end, dtype=float), stages, params, table, pos, vel, res)
+                 np.array(t_end, dtype=float, order="C"), stages, params, table, pos, vel, res)
     return res, pos, vel
 
 

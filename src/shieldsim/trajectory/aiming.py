@@ -41,32 +41,21 @@ import numpy as np
 from ..earth import geodesic_inverse
 from ..missile import Missile, boost_profile
 from .boosted import (
-    Aim, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims, max_range,
-    whole_and_vacuum,
+    Aim, KeptBoosts, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims,
+    trajectories_of_boosts, whole_and_vacuum,
 )
+from .boosted import max_range  # noqa: F401 (re-exported: tests)
 from .family import cells, local_cubic, log_polar
 from .flight import DRAG_CEILING, Models
 from .shape_table import CUTOFF_MIN as _CUTOFF_MIN
 from .shape_table import _initial_controls, _shape_table  # noqa: F401 (_shape_table: tests)
+from .verdicts import AimError, _none_flown, _pair, _unreachable_error
 from .spread import NEIGHBOURS, coordinates, fitted_start
 from .spread import cells as spread_cells
 from .spread import representatives as _representatives
 
 KINDS = ("minimum-energy", "lofted", "depressed")
 """The flight shapes `aim` can be asked for."""
-
-
-class AimError(ValueError):
-    """A flight that `aim` cannot fly. ``cause`` is ``"range"`` when the target lies beyond the
-    class's maximum range in that direction, ``"shape"`` when it is within range but the class
-    cannot fly the requested shape (kind and apogee) there."""
-
-    def __init__(self, message: str, cause: str):
-        super().__init__(message)
-        self.cause = cause
-
-    def __reduce__(self):  # picklable, e.g. raised in a Dask task
-        return type(self), (str(self), self.cause)
 
 
 AIM_TOL = 100.0
@@ -177,6 +166,8 @@ class AimState:
             free-flight times, s.
         whole: whole sampled flights measured with drag (`_true_residual` with a sample step):
             (pair indices (k,), their controls (k, 3), the `Aim` of those k flights) per batch.
+        boosts: without drag, the sampled boosts of the flights that set each pair's controls
+            (`boosted.KeptBoosts`), for the whole flights `aim` returns; None: not kept.
     """
 
     x: np.ndarray
@@ -190,6 +181,7 @@ class AimState:
     true_r: np.ndarray
     flight_time: np.ndarray
     whole: list = field(default_factory=list)
+    boosts: KeptBoosts | None = None
 
     @classmethod
     def start(cls, problem: AimProblem) -> AimState:
@@ -207,14 +199,15 @@ class AimState:
 # residuals
 
 
-def _flown(problem: AimProblem, sel, xs, free_models: Models):
+def _flown(problem: AimProblem, sel, xs, free_models: Models, sampled: tuple | None = None):
     """Fly the pairs ``sel`` with controls xs (k, 3) (boost under the problem's models, free
     flight under ``free_models``): ((k, 3) [distance m, initial heading rad, apogee m] of the
     impact as seen from the launch point, the `_evaluate` dict). Minimum-energy flights need no
-    apogee: its column is 0 (and the vacuum flights are flown to their impact only)."""
+    apogee: its column is 0 (and the vacuum flights are flown to their impact only). ``sampled``:
+    as in `_evaluate` (the dict then holds the sampled boosts)."""
     shaped = problem.kind != "minimum-energy"
     e = _evaluate(problem.missile, problem.acc, problem.lat[sel], problem.lon[sel], xs[:, 0], xs[:, 1], xs[:, 2],
-                  problem.models, free_models, need_apogee=shaped)
+                  problem.models, free_models, need_apogee=shaped, sampled=sampled)
     return _measured(problem, sel, e), e
 
 
@@ -238,11 +231,14 @@ def _flown_drag_and_vacuum(problem: AimProblem, sel, xs):
     return _measured(problem, sel, e_drag), e_drag, _measured(problem, sel, e_vac), e_vac
 
 
-def _residual(problem: AimProblem, state: AimState, sel, xs, full_s):
+def _residual(problem: AimProblem, state: AimState, sel, xs, full_s, keep: bool = False):
     """Residuals (k, 3) of the pairs ``sel`` at controls xs: downrange miss (m), crossrange miss
     (m), and the shaping condition (micro-radians of flight-path angle from minimum energy, the
-    cutoff's distance from 1 where ``full_s``, or the apogee error in m); the `_evaluate` dict."""
-    m, e = _flown(problem, sel, xs, state.free_models)
+    cutoff's distance from 1 where ``full_s``, or the apogee error in m); the `_evaluate` dict.
+    With ``keep`` and state.boosts the boosts are sampled, in the dict's "boosts", for the caller
+    to keep (`KeptBoosts.keep`) where they set the pair's controls."""
+    sampled = state.boosts.sampled if keep and state.boosts is not None else None
+    m, e = _flown(problem, sel, xs, state.free_models, sampled)
     return _residual_of(problem, state, sel, xs, full_s, m, e), e
 
 
@@ -364,10 +360,12 @@ def _newton_iteration(problem: AimProblem, state: AimState, act, r, trust):
     xa, ra = state.x[act], r[act]
     dx, dx_raw, good_j = _newton_step(ra, state.jac[act], trust[act])
     xn = np.clip(xa + dx, _LO, _HI)
-    rn, en = _residual(problem, state, act, xn, state.full[act])
+    rn, en = _residual(problem, state, act, xn, state.full[act], keep=True)
     old = np.linalg.norm(ra, axis=1)
     new = np.linalg.norm(rn, axis=1)
     good = np.all(np.isfinite(rn), axis=1) & ((new < old) | ~np.isfinite(old)) & good_j
+    if "boosts" in en:
+        state.boosts.keep(act, xn, en["boosts"], good)
     _broyden(state, act[good], (xn - xa)[good], ra[good], rn[good])
     state.x[act[good]] = xn[good]
     r[act[good]] = rn[good]
@@ -384,7 +382,9 @@ def _newton_iteration(problem: AimProblem, state: AimState, act, r, trust):
             s_ = act[switch]
             state.full[s_] = True
             state.x[s_, 2] = 1.0
-            r[s_], es = _residual(problem, state, s_, state.x[s_], state.full[s_])
+            r[s_], es = _residual(problem, state, s_, state.x[s_], state.full[s_], keep=True)
+            if "boosts" in es:
+                state.boosts.keep(s_, state.x[s_], es["boosts"])
             state.ft[s_] = es["flight_time"]
             trust[s_] = 1.0
             state.have[s_] = False
@@ -406,7 +406,9 @@ def _newton(problem: AimProblem, state: AimState, sel, keep_jac=False, secant=No
         state.have[sel] = False
     r = np.full((n, 3), np.nan)
     if start is None:
-        r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel])
+        r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel], keep=keep_jac)
+        if "boosts" in e0:
+            state.boosts.keep(sel, state.x[sel], e0["boosts"])
         state.ft[sel] = e0["flight_time"]
     else:
         r[sel] = start
@@ -656,38 +658,6 @@ def _spread_solve(problem: AimProblem, state: AimState, sel, sample_step: float 
     return np.concatenate([failed, more[0]]), np.concatenate([dragged, more[1]])
 
 
-def _pair(j: int, n: int) -> str:
-    """The " [pair j]" suffix of messages about one of several pairs."""
-    return f" [pair {j}]" if n > 1 else ""
-
-
-def _unreachable_error(problem: AimProblem, ok, r) -> AimError:
-    """The error for the pairs not converged (ok False): the first beyond the class's maximum range
-    in its direction (``cause="range"``, with that range), else the first (``cause="shape"``)."""
-    missile, models, dist, az_t, n = problem.missile, problem.models, problem.dist, problem.az_t, problem.n
-    bad = np.nonzero(~ok)[0]
-    reach, _ = max_range(missile, problem.lat[bad], problem.lon[bad], az_t[bad], models)
-    over = dist[bad] > reach
-    if over.any():
-        k = int(np.argmax(over))
-        j = int(bad[k])
-        return AimError(
-            f"target {dist[j] / 1e3:,.0f} km away is beyond the {missile.name} class's maximum range of "
-            f"{reach[k] / 1e3:,.0f} km in that direction (launch heading {math.degrees(az_t[j]) % 360:.1f} deg, "
-            f"models {models.as_dict()})" + _pair(j, n), "range")
-    j = int(bad[0])
-    what = f"apogee {problem.h_t[j] / 1e3:.0f} km " if problem.kind != "minimum-energy" else ""
-    return AimError(
-        f"cannot aim a {problem.kind} {what}flight of the {missile.name} class at a target {dist[j] / 1e3:,.0f} km "
-        f"away (launch heading {math.degrees(az_t[j]) % 360:.1f} deg; maximum range in that direction "
-        f"{reach[0] / 1e3:,.0f} km): the class cannot fly that shape there "
-        f"(remaining miss {np.hypot(r[j, 0], r[j, 1]) / 1e3:.1f} km)" + _pair(j, n), "shape")
-
-
-def _none_flown(problem: AimProblem) -> AimError:
-    return AimError(f"the {problem.missile.name} class cannot fly any of the {problem.n} requested flights", "shape")
-
-
 def _kept_converged(problem: AimProblem, ok, r, unreachable: str):
     """Indices of the pairs to fly: all (raising `_unreachable_error` if any did not converge), or
     with ``unreachable="skip"`` the converged ones (AimError if none)."""
@@ -735,6 +705,13 @@ def _final_flights(problem: AimProblem, state: AimState, keep, sample_step: floa
     pieces = [(state.whole[b][2], row[keep[source[keep] == b]], at[source[keep] == b])
               for b in np.unique(source[keep]) if b >= 0]
     rest = keep[source[keep] < 0]
+    if rest.size and state.boosts is not None and not pieces:  # drag off: the kept boosts
+        x = state.x[rest]
+        boosts = state.boosts.boosts_of(problem.missile, problem.lat, problem.lon, rest, x, problem.models)
+        return trajectories_of_boosts(problem.missile, problem.lat[rest], problem.lon[rest], x[:, 0], x[:, 1],
+                                      x[:, 2], boosts, problem.models, 0.0, sample_step,
+                                      target_lat=problem.target_lat[rest], target_lon=problem.target_lon[rest],
+                                      kind=problem.kind)
     if rest.size:
         # free-flight times of the solved flights: flown with drag, or (vacuum) the Newton flights
         flight_time = (state.flight_time if problem.models.drag else state.ft)[rest]
@@ -786,6 +763,8 @@ def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models 
         raise ValueError(f"unreachable must be 'raise' or 'skip', got {unreachable!r}")
     problem = AimProblem.build(launch_lat, launch_lon, target_lat, target_lon, missile, models, kind, apogee)
     state = AimState.start(problem)
+    if not models.drag:  # the final flights reuse the sampled boosts of the flights that set the controls
+        state.boosts = KeptBoosts.empty(problem.n, missile, sample_step)
     ok, r = _solve(problem, state, sample_step)
     keep = _kept_converged(problem, ok, r, unreachable)
     if kind != "minimum-energy":

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import buffers
 from ..earth import fixed_state, geodesic_inverse, inertial_velocity, rotate_about_z, surface_distance, to_ecef
 from ..kepler import flight_path_angle
 from ..missile import boost_profile, min_energy_gamma, run_boost, state_angles
@@ -57,24 +58,38 @@ class Aim(Trajectory):
 
 
 def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_models: Models | None = None,
-              need_apogee: bool = True):
+              need_apogee: bool = True, sampled: tuple | None = None):
     """Fly N full flights (boost under ``models``, then `fly_states` under ``free_models``,
     default the same). Returns a dict of (N,) arrays: impact_lat, impact_lon, burnout state
     (Earth-fixed), flight_time (burnout to impact), apogee_alt, g (inertial burnout flight-path
     angle minus the minimum-energy angle of the arc flown). Without ``need_apogee`` a vacuum
     free flight is flown to its impact only (`kernels._impact_vacuum_batch`) and apogee_alt is
-    NaN."""
-    boost = _boost_states(missile, acc, lat, lon, az, kick, cutoff, models)
-    return _free_flights(missile, boost, models, free_models or models, need_apogee)
+    NaN. With ``sampled`` = (sample step s, samples) the boosts are those of `sampled_boosts`
+    (the same burnout states) and the dict also holds them as "boosts": (res, positions,
+    velocities, j0), for `trajectories_of_boosts`."""
+    if sampled is None:
+        boost = _boost_states(missile, acc, lat, lon, az, kick, cutoff, models)
+        return _free_flights(missile, boost, models, free_models or models, need_apogee)
+    kept = sampled_boosts(missile, lat, lon, az, kick, cutoff, models, sampled[0], sampled[1], acc)
+    out = _free_flights(missile, _burnout_of(kept[0], cutoff * missile.burn_time, models), models,
+                        free_models or models, need_apogee)
+    out["boosts"] = kept
+    return out
 
 
 def _boost_states(missile, acc, lat, lon, az, kick, cutoff, models: Models):
     """The boosts of `_evaluate`: (ok (N,) bool, inertial burnout r, v (N, 3), Earth-fixed burnout
     position (NaN where not ok) and velocity (N, 3), burnout time (N,) s)."""
     earth = models.earth
-    omega = earth.rotation_rate if models.rotation else 0.0
     t_c = cutoff * missile.burn_time
     res, _, _ = run_boost(missile, acc, lat, lon, az, kick, t_c, earth, models.rotation, models.drag)
+    return _burnout_of(res, t_c, models)
+
+
+def _burnout_of(res, t_c, models: Models):
+    """The tuple of `_boost_states` from the boost results res (N, 14) (`missile.run_boost`) of
+    boosts cut off at t_c (N,) s."""
+    omega = models.earth.rotation_rate if models.rotation else 0.0
     ok = res[:, 13] > 0
     r_in, v_in = res[:, 1:4], res[:, 4:7]
     pos, vel = fixed_state(r_in, v_in, t_c, omega)
@@ -198,11 +213,28 @@ def _whole_flights(bpos, bvel, j0, p_end, v_end, models: Models, beta, sample_st
     if not np.all(np.isfinite(f.flight_time)):
         raise ValueError(_NO_RETURN)
     last = int(np.ceil(np.max(j0 * sample_step + f.flight_time) / sample_step)) + 1
-    pos, vel = np.empty((n, last, 3)), np.empty((n, last, 3))
+    pos, vel = buffers.empty((n, last, 3)), buffers.empty((n, last, 3))
     _sample_boosted(bpos, bvel, j0, np.ascontiguousarray(p_end),
                     np.ascontiguousarray(inertial_velocity(p_end, v_end, omega)),
                     np.ascontiguousarray(f.flight_time), earth.gm, omega, float(sample_step), pos, vel)
     return f, pos, vel
+
+
+def sampled_boosts(missile, lat, lon, heading, kick, cutoff, models: Models, sample_step: float,
+                   n_samples: int | None = None, acc=None):
+    """The boosts of `boosted_trajectories` (controls (N,) in rad and fractions of the burn):
+    integrated to the cutoff and on, unpowered, to the next point of the grid of ``sample_step``
+    s, sampled on it. Returns (res (N, 14) as `missile.run_boost`, sample positions and velocities
+    (N, n_samples, 3) (Earth-fixed; default n_samples: the most any boost has; row i holds its
+    first j0[i]), j0 (N,) the grid point each boost ends on). The burnout states res[:, 1:7] are
+    those of the boost flown to the cutoff alone (the same steps)."""
+    t_c = cutoff * missile.burn_time
+    j0 = np.ceil(t_c / sample_step - 1e-9).astype(int)
+    kb = (int(j0.max()) if j0.size else 0) if n_samples is None else n_samples
+    res, bpos, bvel = run_boost(missile, boost_profile(missile) if acc is None else acc, lat, lon, heading, kick, t_c,
+                                models.earth, models.rotation, models.drag, t_end=j0 * sample_step,
+                                sample_step=sample_step, n_samples=kb)
+    return res, bpos, bvel, j0
 
 
 def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Models = Models(), launch_time=0.0,
@@ -218,16 +250,23 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
     """
     lat, lon, heading, kick, cutoff = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
                                        np.broadcast_arrays(lat, lon, heading, kick, cutoff))
+    boosts = sampled_boosts(missile, lat, lon, heading, kick, cutoff, models, sample_step)
+    return trajectories_of_boosts(missile, lat, lon, heading, kick, cutoff, boosts, models, launch_time, sample_step,
+                                  labels, target_lat, target_lon, kind, full_burn, max_free_flight)
+
+
+def trajectories_of_boosts(missile, lat, lon, heading, kick, cutoff, boosts, models: Models, launch_time,
+                           sample_step: float, labels=None, target_lat=None, target_lon=None,
+                           kind: str = "minimum-energy", full_burn=None, max_free_flight: float | None = None) -> Aim:
+    """`boosted_trajectories` from its boosts already flown: ``boosts`` = (res, sample positions,
+    velocities, j0) of `sampled_boosts` for the same controls (lat, lon, heading, kick, cutoff
+    (N,) arrays). ValueError where a boost falls back to the ground."""
+    res, bpos, bvel, j0 = boosts
     n = lat.size
     earth = models.earth
     omega = earth.rotation_rate if models.rotation else 0.0
-    acc = boost_profile(missile)
     t_c = cutoff * missile.burn_time
-    j0 = np.ceil(t_c / sample_step - 1e-9).astype(int)
     t_end = j0 * sample_step
-    kb = int(j0.max()) if n else 0
-    res, bpos, bvel = run_boost(missile, acc, lat, lon, heading, kick, t_c, earth, models.rotation, models.drag,
-                                t_end=t_end, sample_step=sample_step, n_samples=kb)
     if np.any(res[:, 13] == 0):
         raise ValueError("a boost falls back to the ground before burnout with these controls")
     bo_pos, bo_vel = fixed_state(res[:, 1:4], res[:, 4:7], t_c, omega)
@@ -257,6 +296,59 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
         target_lon=None if target_lon is None else np.broadcast_to(target_lon, (n,)).copy(),
         miss=np.atleast_1d(miss), full_burn=np.zeros(n, bool) if full_burn is None else full_burn, kind=kind,
     )
+
+
+@dataclass(eq=False)
+class KeptBoosts:
+    """Sampled boosts (`sampled_boosts`) of N pairs kept from the flights that aimed them, so that
+    the whole flights at the controls finally chosen need not fly their boosts again
+    (`trajectories_of_boosts` gives the same flights as `boosted_trajectories`, bit for bit).
+
+    Attributes: step: sample step (s); x: (N, 3) controls (heading rad, kick rad, cutoff
+    fraction) of each pair's kept boost (NaN: none); res (N, 14), pos, vel (N, K, 3), j0 (N,): the
+    `sampled_boosts` of those controls, K the most samples a boost of the class can have."""
+
+    step: float
+    x: np.ndarray
+    res: np.ndarray
+    pos: np.ndarray
+    vel: np.ndarray
+    j0: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int, missile, sample_step: float) -> KeptBoosts:
+        """Room for the boosts of n pairs of the class ``missile``, none kept yet."""
+        k = int(np.ceil(missile.burn_time / sample_step - 1e-9))
+        return cls(float(sample_step), np.full((n, 3), np.nan), np.empty((n, 14)), buffers.empty((n, k, 3)),
+                   buffers.empty((n, k, 3)), np.zeros(n, dtype=int))
+
+    @property
+    def sampled(self) -> tuple:
+        """The ``sampled`` argument of `_evaluate` that flies boosts this store can keep."""
+        return self.step, self.pos.shape[1]
+
+    def keep(self, idx, xs, boosts, rows=None) -> None:
+        """Keep the boosts (`sampled_boosts` output, rows matching idx) of the pairs idx (k,) flown
+        with controls xs (k, 3); only the rows ``rows`` (bool (k,)) when given."""
+        res, pos, vel, j0 = boosts
+        if rows is not None:
+            idx, xs, res, pos, vel, j0 = idx[rows], xs[rows], res[rows], pos[rows], vel[rows], j0[rows]
+        self.x[idx], self.res[idx], self.pos[idx], self.vel[idx], self.j0[idx] = xs, res, pos, vel, j0
+
+    def boosts_of(self, missile, lat, lon, pairs, x, models: Models):
+        """The `sampled_boosts` of the pairs ``pairs`` (k,) at controls x (k, 3) (launch points
+        lat, lon (N,) rad of all pairs): the kept ones where their controls are x exactly, the
+        others flown now (and kept)."""
+        fly = pairs[~np.all(self.x[pairs] == x, axis=1)]
+        if fly.size:
+            xf = x[~np.all(self.x[pairs] == x, axis=1)]
+            self.keep(fly, xf, sampled_boosts(missile, lat[fly], lon[fly], xf[:, 0], xf[:, 1], xf[:, 2], models,
+                                              self.step, self.pos.shape[1]))
+        if np.array_equal(pairs, np.arange(self.x.shape[0])):
+            return self.res, self.pos, self.vel, self.j0
+        shape = (pairs.size,) + self.pos.shape[1:]
+        return (self.res[pairs], np.take(self.pos, pairs, axis=0, out=buffers.empty(shape)),
+                np.take(self.vel, pairs, axis=0, out=buffers.empty(shape)), self.j0[pairs])
 
 
 def whole_and_vacuum(missile, lat, lon, heading, kick, cutoff, models: Models, sample_step: float, max_free_flight,

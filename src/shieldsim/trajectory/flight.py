@@ -296,6 +296,9 @@ def _fly_vacuum(lat, lon, alt, speed, gamma, heading, models: Models) -> Flight:
               for x in np.broadcast_arrays(lat, lon, alt, speed, gamma, heading)]
     earth = models.earth
     out = np.empty((arrays[0].shape[0], 8))
+    # first touch of the fresh pages here, in one pass: taken inside the parallel kernel (NumPy
+    # asks for huge pages above 4 MB) the page faults cost ~10 times more (docs/performance.md)
+    out.fill(np.nan)
     omega = earth.rotation_rate if models.rotation else 0.0
     failed = _fly_vacuum_geodetic_batch(*arrays, earth.gm, earth.equatorial_radius, earth.flattening, omega, out)
     ground = out[:, 5]

@@ -19,14 +19,15 @@ from numba import njit, prange
 from ..atmosphere import KINKED_PIECES, density_from_table, edge_time, layer_of, next_edge
 from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
 from ..integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step
-from ..series import SINCOS_SMALL_MAX, sincos_small
+from ..trig import SINCOS_LANE_MAX, sincos_lane
 from ..kepler import conic_elements, propagate_one
 from .blocks import (
-    BLOCK, W_A, W_C0, W_C1, W_CDLON, W_CL2, W_CLA, W_CLO, W_DIST, W_DLON, W_E, W_E0, W_OK, W_RN, W_ROWS, W_RX, W_RY,
-    W_RZ, W_S0, W_S1, W_SDLON, W_SL2, W_SLA, W_SLO, W_VOK, W_VX, W_VY, W_VZ, anomaly_of_lane, descent_lanes,
-    elements_lanes, vincenty_lanes, vincenty_start,
+    BLOCK, W_A, W_C0, W_C1, W_CDLON, W_CL2, W_CLA, W_CLO, W_CUCU, W_CUSU, W_DIST, W_DLON, W_E, W_E0, W_E1, W_HST, W_OK,
+    W_QUP, W_QY, W_QZ, W_RN, W_ROWS, W_RX, W_RY, W_RZ, W_S0, W_S1, W_SDLON, W_SL2, W_SLA, W_SLO, W_SUCU, W_SUSU, W_T,
+    W_V1, W_VOK, W_VX, W_VY, W_VZ, anomaly_lanes, crossing_lanes, descent_lanes, elements_lanes, highest_finish,
+    highest_lanes, highest_start, impact_angles_lanes, impact_lanes, vincenty_lanes, vincenty_start_lanes, window_lanes,
 )
-from .vacuum import _TWO_PI, arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
+from .vacuum import arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
 
 DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
@@ -137,81 +138,43 @@ def _impact_vacuum_batch(pos, vel, omega, gm, a_eq, b_pol, e2, out):
         o[2] = math.atan2(p1[1], p1[0])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _burnout_lanes(lat, lon, alt, speed, gamma, heading, i0, gm, a_eq, e2, omega, w):
     """Lanes of the block w (`blocks.W_*` rows) <- flights i0 to i0 + `blocks.BLOCK` (or the last): the inertial state at
     burnout from the geodetic burnout state (rad, m, m/s; Earth-fixed axes at burnout, ellipsoid
     a_eq m, eccentricity squared e2, rotation omega rad/s) and the sines and cosines of the
-    burnout latitude and longitude (W_DLON <- the longitude); then the arc's elements
-    (`blocks.elements_lanes`; E0 comes later, `blocks.anomaly_of_lane`)."""
-    for j in range(min(BLOCK, lat.shape[0] - i0)):
+    burnout latitude and longitude (W_DLON <- the longitude); then the arc's elements and E0
+    (`blocks.elements_lanes`, `blocks.anomaly_lanes`). Sines and cosines by `trig.sincos_lane`
+    (the library's outside its range)."""
+    m = min(BLOCK, lat.shape[0] - i0)
+    sla, cla, slo, clo = w[W_SLA], w[W_CLA], w[W_SLO], w[W_CLO]
+    sh, ch, sg, cg = w[W_SUSU], w[W_CUCU], w[W_CUSU], w[W_SUCU]  # free until the descent
+    for j in range(m):
+        sla[j], cla[j] = sincos_lane(lat[i0 + j])
+        slo[j], clo[j] = sincos_lane(lon[i0 + j])
+    for j in range(m):
+        sh[j], ch[j] = sincos_lane(heading[i0 + j])
+        sg[j], cg[j] = sincos_lane(gamma[i0 + j])
+    for j in range(m):
         i = i0 + j
-        sla, cla, slo, clo = math.sin(lat[i]), math.cos(lat[i]), math.sin(lon[i]), math.cos(lon[i])
-        nu = a_eq / math.sqrt(1.0 - e2 * sla * sla)
-        rx = (nu + alt[i]) * cla * clo
-        ry = (nu + alt[i]) * cla * slo
-        rz = (nu * (1.0 - e2) + alt[i]) * sla
-        sh, ch = math.sin(heading[i]), math.cos(heading[i])
-        sg, cg = math.sin(gamma[i]), math.cos(gamma[i])
-        ve, vn, vu = speed[i] * cg * sh, speed[i] * cg * ch, speed[i] * sg
-        vx = -slo * ve - sla * clo * vn + cla * clo * vu - omega * ry
-        vy = clo * ve - sla * slo * vn + cla * slo * vu + omega * rx
-        vz = cla * vn + sla * vu
+        if not (max(max(abs(lat[i]), abs(lon[i])), max(abs(heading[i]), abs(gamma[i]))) <= SINCOS_LANE_MAX):
+            sla[j], cla[j], slo[j], clo[j] = math.sin(lat[i]), math.cos(lat[i]), math.sin(lon[i]), math.cos(lon[i])
+            sh[j], ch[j], sg[j], cg[j] = math.sin(heading[i]), math.cos(heading[i]), math.sin(gamma[i]), \
+                math.cos(gamma[i])
+    for j in range(m):
+        i = i0 + j
+        nu = a_eq / math.sqrt(1.0 - e2 * sla[j] * sla[j])
+        rx = (nu + alt[i]) * cla[j] * clo[j]
+        ry = (nu + alt[i]) * cla[j] * slo[j]
+        rz = (nu * (1.0 - e2) + alt[i]) * sla[j]
+        ve, vn, vu = speed[i] * cg[j] * sh[j], speed[i] * cg[j] * ch[j], speed[i] * sg[j]
+        vx = -slo[j] * ve - sla[j] * clo[j] * vn + cla[j] * clo[j] * vu - omega * ry
+        vy = clo[j] * ve - sla[j] * slo[j] * vn + cla[j] * slo[j] * vu + omega * rx
+        vz = cla[j] * vn + sla[j] * vu
         w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j] = rx, ry, rz, vx, vy, vz
-        w[W_SLA, j], w[W_CLA, j], w[W_SLO, j], w[W_CLO, j] = sla, cla, slo, clo
-        w[W_DLON, j] = lon[i]  # until `_impact_lane` turns it into the longitude difference
-    elements_lanes(min(BLOCK, lat.shape[0] - i0), w, gm)
-
-
-@njit(cache=True)
-def _impact_lane(w, j, gm, a_eq, f, omega, o):
-    """Flight in lane j of the block w after `blocks.descent_lanes` (arc_descent where the lane
-    did not converge): o[0:3], o[6:8] <- flight time, impact lat, lon, speed and flight-path angle
-    (`_fly_vacuum_geodetic_batch`); the impact's latitude sines and cosines and the longitude
-    difference into w for Vincenty. Returns (e1, sin e1, cos e1) of the impact, NaN if none."""
-    b_pol = a_eq * (1.0 - f)
-    e2 = f * (2.0 - f)
-    rx, ry, rz, vx, vy, vz = w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j]
-    a, e, s0, c0, rn = w[W_A, j], w[W_E, j], w[W_S0, j], w[W_C0, j], w[W_RN, j]
-    e0 = anomaly_of_lane(w, j)
-    if w[W_OK, j] > 0.0:
-        c1, s1 = w[W_C1, j], w[W_S1, j]
-        e1 = _TWO_PI - math.acos(c1)
-        if e1 < e0 - 1e-12:
-            e1 += _TWO_PI
-    else:
-        e1, s1, c1 = arc_descent(rz, vz, a, e, e0, s0, c0, rn, gm, a_eq, b_pol, 0.0)
-        if math.isnan(e1):
-            return e1, s1, c1
-    dt = max(arc_time(a, e, e0, s0, gm, e1, s1), 0.0)
-    o[0] = dt
-    # impact: rotate into Earth-fixed axes; a surface point's geodetic latitude is closed form
-    fc, g, fd, gd = arc_coefficients(a, e, s0, c0, rn, gm, s1, c1)
-    px, py, pz = fc * rx + g * vx, fc * ry + g * vy, fc * rz + g * vz
-    wx, wy, wz = fd * rx + gd * vx + omega * py, fd * ry + gd * vy - omega * px, fd * rz + gd * vz
-    turn = omega * dt
-    s, c = sincos_small(turn) if abs(turn) <= SINCOS_SMALL_MAX else (math.sin(turn), math.cos(turn))
-    x, y = c * px + s * py, c * py - s * px
-    ux, uy = c * wx + s * wy, c * wy - s * wx
-    rho = math.sqrt(x * x + y * y)
-    lon1 = math.atan2(y, x)
-    o[1] = math.atan2(pz, (1.0 - e2) * rho)
-    o[2] = lon1
-    # up (the ellipsoid normal) at the impact point, from the point itself
-    rho_n = (1.0 - e2) * rho
-    inv_nz = 1.0 / math.sqrt(pz * pz + rho_n * rho_n)  # sin lat1 = pz / nz, cos lat1 = (1 - e2) rho / nz
-    speed1 = math.sqrt(ux * ux + uy * uy + wz * wz)
-    up = ((1.0 - e2) * (x * ux + y * uy) + pz * wz) * inv_nz
-    o[6] = speed1
-    o[7] = math.asin(max(-1.0, min(1.0, up / speed1)))
-    slo, clo = w[W_SLO, j], w[W_CLO, j]
-    sd, cd = -slo, clo  # sin and cos of lon1 - lon (lon1 = 0 at a pole)
-    if rho > 0.0:
-        inv_rho = 1.0 / rho
-        sd, cd = (y * clo - x * slo) * inv_rho, (x * clo + y * slo) * inv_rho
-    w[W_SL2, j], w[W_CL2, j] = pz * inv_nz, rho_n * inv_nz
-    w[W_DLON, j], w[W_SDLON, j], w[W_CDLON, j] = lon1 - w[W_DLON, j], sd, cd
-    return e1, s1, c1
+        w[W_DLON, j] = lon[i]  # until the batch turns it into the longitude difference
+    elements_lanes(m, w, gm)
+    anomaly_lanes(m, w)
 
 
 @njit(cache=True, parallel=True)
@@ -235,28 +198,45 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
         w = np.empty((W_ROWS, BLOCK))
         _burnout_lanes(lat, lon, alt, speed, gamma, heading, i0, gm, a_eq, e2, omega, w)
         descent_lanes(m, w, gm, a_eq, b_pol)
-        for j in range(m):
-            o = out[i0 + j]
-            e1, s1, c1 = _impact_lane(w, j, gm, a_eq, f, omega, o)
-            if math.isnan(e1):
+        crossing_lanes(m, w)
+        for j in range(m):  # the lanes whose descent the block did not finish (or that have none)
+            if w[W_OK, j] == 0.0:
+                w[W_E1, j], w[W_S1, j], w[W_C1, j] = arc_descent(w[W_RZ, j], w[W_VZ, j], w[W_A, j], w[W_E, j],
+                                                                 w[W_E0, j], w[W_S0, j], w[W_C0, j], w[W_RN, j], gm,
+                                                                 a_eq, b_pol, 0.0)
+        impact_lanes(m, w, gm, e2, omega)
+        for j in range(m):  # (indices into out, not a row view: a view costs two atomic reference counts)
+            if math.isnan(w[W_E1, j]):
                 for k in range(8):
-                    o[k] = math.nan
-                # no ground range to compute: a harmless geodesic in the lanes, marked -1
+                    out[i0 + j, k] = math.nan
+                # no ground range to compute: a harmless geodesic in the lanes
                 w[W_SL2, j], w[W_CL2, j], w[W_DLON, j], w[W_SDLON, j], w[W_CDLON, j] = 0.0, 1.0, 1.0, 0.8, 0.6
-                vincenty_start(w, j, f)
-                w[W_VOK, j] = -1.0
+                w[W_HST, j] = 2.0
                 continue
-            e0, s0, c0 = w[W_E0, j], w[W_S0, j], w[W_C0, j]
-            a, e, rn = w[W_A, j], w[W_E, j], w[W_RN, j]
-            xa, sx, _, o[3] = arc_highest(w[W_RX, j], w[W_RY, j], w[W_RZ, j], w[W_VX, j], w[W_VY, j], w[W_VZ, j], gm,
-                                          a_eq, b_pol, a, e, e0, s0, c0, rn, e1, s1, c1)
-            o[4] = min(max(arc_time(a, e, e0, s0, gm, xa, sx), 0.0), o[0])
-            if f == 0.0:
-                o[5] = geodesic_distance_sc(w[W_SLA, j], w[W_CLA, j], w[W_SL2, j], w[W_CL2, j], w[W_DLON, j],
-                                            w[W_SDLON, j], w[W_CDLON, j], a_eq, f)
-            else:
-                vincenty_start(w, j, f)
+            out[i0 + j, 0], out[i0 + j, 6] = w[W_T, j], w[W_V1, j]
+            w[W_HST, j] = 0.0
         if f != 0.0:
+            window_lanes(m, w, gm, a_eq, b_pol)
+        for j in range(m):
+            if w[W_HST, j] == 3.0 or (f == 0.0 and w[W_HST, j] == 0.0):
+                highest_start(w, j, gm, a_eq, b_pol, w[W_E1, j], w[W_S1, j], w[W_C1, j], out, i0 + j)
+        impact_angles_lanes(m, w)
+        for j in range(m):
+            if math.isnan(out[i0 + j, 0]):
+                continue
+            out[i0 + j, 1], out[i0 + j, 2], out[i0 + j, 7] = w[W_QZ, j], w[W_QY, j], w[W_QUP, j]
+            w[W_DLON, j] = w[W_QY, j] - w[W_DLON, j]
+            if f == 0.0:
+                out[i0 + j, 5] = geodesic_distance_sc(w[W_SLA, j], w[W_CLA, j], w[W_SL2, j], w[W_CL2, j],
+                                                      w[W_DLON, j], w[W_SDLON, j], w[W_CDLON, j], a_eq, f)
+        if f != 0.0:
+            vincenty_start_lanes(m, w, f)
+            for j in range(m):
+                if math.isnan(out[i0 + j, 0]):
+                    w[W_VOK, j] = -1.0  # no flight: no distance (a harmless geodesic in the lanes)
+            highest_lanes(m, w, a_eq, b_pol)
+            for j in range(m):
+                highest_finish(w, j, gm, a_eq, b_pol, out, i0 + j)
             vincenty_lanes(m, w, a_eq, f)
             for j in range(m):
                 if w[W_VOK, j] > 0.0:

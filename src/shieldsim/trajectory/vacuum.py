@@ -40,6 +40,7 @@ from numba import njit
 
 from ..kepler import conic_state_elements
 from ..series import SINCOS_SMALL_MAX, sincos_small
+from ..trig import asin_lane
 
 _SURFACE_ITER = 30
 _SURFACE_TOL = 1e-4  # m
@@ -230,55 +231,62 @@ def _root(k, lo, hi, x, hx, px):
 
 
 @njit(cache=True)
-def arc_highest(rx, ry, rz, vx, vy, vz, gm, a_eq, b_pol, a, e, e0, s0, c0, rn, e1, s1, c1):
-    """Highest point above the ellipsoid (a_eq, b_pol m) -- the greatest geodetic height -- of the
-    arc through the inertial state (r m, v m/s) with elements (a, e, e0, s0, c0, rn;
-    `arc_elements`) between the anomalies e0 and e1 (sine s1, cosine c1). Returns (E rad, sin E,
-    cos E, height m). On a sphere (b_pol = a_eq) the apoapsis, or the start when already past it,
-    or the end when the apoapsis comes later. See the module docstring for the method."""
-    k = _arc_frame(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol)
+def highest_bracket(k, e0, s0, c0, e1, s1, c1):
+    """Where the highest point above the ellipsoid of the arc k (`_arc_frame`) between the
+    anomalies e0 (sine s0, cosine c0) and e1 (s1, c1) lies, by the certified window of the module
+    docstring. Returns (kind, x, sx, cx, h, lo, hi): kind 0, the highest point itself is (x rad,
+    sin x, cos x, height h m); kind 1, it is the single root of dh/dE in [lo, hi] (rad), to be
+    found by `_root` from x (sx, cx, h not set); kind 2, not certified (`_scan` the arc)."""
+    a, e = k[6], k[7]
+    a_eq, b_pol = k[14], k[15]
+    nan = math.nan
     if not (e1 > e0):
-        return e0, s0, c0, _height_rate(k, s0, c0)[0]
+        return 0, e0, s0, c0, _height_rate(k, s0, c0)[0], nan, nan
     if b_pol == a_eq:
         x, sx, cx = e1, s1, c1
         if e0 >= math.pi:
             x, sx, cx = e0, s0, c0
         elif e1 >= math.pi:
             x, sx, cx = math.pi, 0.0, -1.0
-        return x, sx, cx, _height_rate(k, sx, cx)[0]
+        return 0, x, sx, cx, _height_rate(k, sx, cx)[0], nan, nan
     ae = a * e
     big_s = 1.25 * (a_eq - b_pol)
     big_c = 4.0 * (a_eq - b_pol)
-    if ae > big_s and e < 1.0:
-        sin_delta = big_s / ae
-        delta = math.asin(sin_delta)
-        q = math.sqrt(1.0 - e * e)
-        ok = ae * math.sqrt(1.0 - sin_delta * sin_delta) > big_c and e1 < _TWO_PI
-        # endpoints outside the window must sit on the rising / falling side for sure
-        if ok and e0 < math.pi - delta:
-            ok = s0 > 0.0 and ae * s0 * (1.0 - e * c0) > big_s * q
-        if ok and e1 > math.pi + delta:
-            ok = -ae * s1 * (1.0 - e * c1) > big_s * q
-        if ok:
-            lo, hi = math.pi - delta, math.pi + delta
-            if e0 >= hi or e1 <= lo:  # falling all along / rising all along
-                x, sx, cx = (e0, s0, c0) if e0 >= hi else (e1, s1, c1)
-                return x, sx, cx, _height_rate(k, sx, cx)[0]
-            if e0 >= lo:
-                lo = e0
-                h, p = _height_rate(k, s0, c0)
-                if p <= 0.0:
-                    return e0, s0, c0, h
-            if e1 <= hi:
-                hi = e1
-                h, p = _height_rate(k, s1, c1)
-                if p >= 0.0:
-                    return e1, s1, c1, h
-            x = min(max(math.pi, lo), hi)
-            sx, cx = _sincos(x)
-            h, p = _height_rate(k, sx, cx)
-            return _root(k, lo, hi, x, h, p)
-    # not certified: scan the rate over the arc, refine every local maximum, keep the highest
+    if not (ae > big_s and e < 1.0):
+        return 2, nan, nan, nan, nan, nan, nan
+    sin_delta = big_s / ae
+    delta = asin_lane(sin_delta)  # as `blocks.window_lanes` has it (a window edge, ~1e-16 rad from asin)
+    q = math.sqrt(1.0 - e * e)
+    ok = ae * math.sqrt(1.0 - sin_delta * sin_delta) > big_c and e1 < _TWO_PI
+    # endpoints outside the window must sit on the rising / falling side for sure
+    if ok and e0 < math.pi - delta:
+        ok = s0 > 0.0 and ae * s0 * (1.0 - e * c0) > big_s * q
+    if ok and e1 > math.pi + delta:
+        ok = -ae * s1 * (1.0 - e * c1) > big_s * q
+    if not ok:
+        return 2, nan, nan, nan, nan, nan, nan
+    lo, hi = math.pi - delta, math.pi + delta
+    if e0 >= hi or e1 <= lo:  # falling all along / rising all along
+        x, sx, cx = (e0, s0, c0) if e0 >= hi else (e1, s1, c1)
+        return 0, x, sx, cx, _height_rate(k, sx, cx)[0], nan, nan
+    if e0 >= lo:
+        lo = e0
+        h, p = _height_rate(k, s0, c0)
+        if p <= 0.0:
+            return 0, e0, s0, c0, h, nan, nan
+    if e1 <= hi:
+        hi = e1
+        h, p = _height_rate(k, s1, c1)
+        if p >= 0.0:
+            return 0, e1, s1, c1, h, nan, nan
+    return 1, min(max(math.pi, lo), hi), nan, nan, nan, lo, hi
+
+
+@njit(cache=True)
+def _scan(k, e0, s0, c0, e1, s1, c1):
+    """Highest point of the arc k (`_arc_frame`) on [e0, e1] where `highest_bracket` certifies
+    nothing: the rate sampled at `_SCAN` points, every local maximum refined by `_root`, the
+    highest kept, endpoints included. Returns (E rad, sin E, cos E, height m)."""
     best_e, best_s, best_c = e0, s0, c0
     best_h, p_prev = _height_rate(k, s0, c0)
     x_prev, h_prev = e0, best_h
@@ -294,3 +302,21 @@ def arc_highest(rx, ry, rz, vx, vy, vz, gm, a_eq, b_pol, a, e, e0, s0, c0, rn, e
             best_e, best_s, best_c, best_h = x, sx, cx, h
         x_prev, h_prev, p_prev = x, h, p
     return best_e, best_s, best_c, best_h
+
+
+@njit(cache=True)
+def arc_highest(rx, ry, rz, vx, vy, vz, gm, a_eq, b_pol, a, e, e0, s0, c0, rn, e1, s1, c1):
+    """Highest point above the ellipsoid (a_eq, b_pol m) -- the greatest geodetic height -- of the
+    arc through the inertial state (r m, v m/s) with elements (a, e, e0, s0, c0, rn;
+    `arc_elements`) between the anomalies e0 and e1 (sine s1, cosine c1). Returns (E rad, sin E,
+    cos E, height m). On a sphere (b_pol = a_eq) the apoapsis, or the start when already past it,
+    or the end when the apoapsis comes later. See the module docstring for the method."""
+    k = _arc_frame(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol)
+    kind, x, sx, cx, h, lo, hi = highest_bracket(k, e0, s0, c0, e1, s1, c1)
+    if kind == 0:
+        return x, sx, cx, h
+    if kind == 1:
+        sx, cx = _sincos(x)
+        h, p = _height_rate(k, sx, cx)
+        return _root(k, lo, hi, x, h, p)
+    return _scan(k, e0, s0, c0, e1, s1, c1)

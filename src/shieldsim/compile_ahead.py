@@ -1,0 +1,296 @@
+"""Compile, in a second process, the kernels a command needs later, while this one works.
+
+On a cold Numba cache (the first run after installing, or after any change of the sources: see
+`shieldsim._kernel_cache_dir`) ``shieldsim assess`` spends most of its time compiling, on one
+core, before any real work: the kernels are compiled one after another as the pipeline first
+calls them. `ahead` starts a helper process (``python -m shieldsim.compile_ahead``) that compiles
+the kernels of `PLAN` with their explicit signatures into the same cache folder, so both cores
+compile; when this process first calls one of them, Numba finds it in the cache and loads it.
+Results cannot change: a kernel loaded from the cache is the one this process would compile.
+
+Safety:
+
+* Two processes writing one cache folder: Numba writes each index and data file to a temporary
+  file and renames it (atomic), but adding an entry reads the function's index, picks a free
+  data file name and writes both back, so two processes adding *different* signatures of one
+  function at once (the callees are compiled and cached too, several with more than one
+  signature) could lose an entry or point it at the other's data. While the helper runs, both
+  processes hold an exclusive lock (``flock`` on ``shieldsim-save.lock`` in the folder) around
+  that read-modify-write (`_lock_cache_saves`).
+* This process does not compile a planned kernel the helper has not finished: before Numba
+  looks one up in the cache it waits for the helper's word (`Ahead.wait_for`); if the helper
+  fails or dies it compiles the kernel itself, as without the helper.
+* The helper is started only when the cache folder is shieldsim's or ``NUMBA_CACHE_DIR``, can
+  be written, and lacks a planned kernel (`should_start`); never with Dask workers (they compile
+  in their own processes), never when ``SHIELDSIM_COMPILE_AHEAD=0``. It ends with the command
+  (normally, on an error or Ctrl-C: `Ahead.close` terminates it) and, should this process be
+  killed, at once when its standard input closes.
+
+The plan holds the kernels a default ``assess`` compiles, minus the ones it needs first (which
+this process compiles itself meanwhile), in the helper's order: the costliest needed soonest
+first. It was chosen from ``benchmarks/compile_profile.py`` (compile time and order of need of
+every kernel on a cold cache); tests/test_compile_ahead.py checks that every planned signature is
+one the pipeline calls. A stale entry only costs the helper some work.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_SWITCH = "SHIELDSIM_COMPILE_AHEAD"
+"""Environment variable: ``0`` never starts the helper."""
+
+LOCK_NAME = "shieldsim-save.lock"
+"""Lock file (in each Numba cache sub-folder) held while an entry is added to the cache."""
+
+WAIT_LIMIT_S = 900.0
+"""Longest wait for the helper's word about one kernel before compiling it here instead."""
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One planned compilation: the kernel ``module.name`` and its argument types, written as
+    space-separated tokens: ``f``/``i``/``b`` a float64/int64/boolean scalar, followed by the
+    number of dimensions for a C-contiguous array (``f2``: float64[:, ::1]), and ``r`` for a
+    read-only array (``f1r``)."""
+
+    module: str
+    name: str
+    signature: str
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.module}.{self.name}"
+
+
+PLAN: tuple[Kernel, ...] = (
+    Kernel("shieldsim.engagement", "_engage_kernel_tabled",
+           "f3 f2 f1 f2 f2 f f f1 f1 f2 f3 f b1 f3 f2 i2 i1 i1 f1 f1 f1 f1 f f b f3"),
+    Kernel("shieldsim.arrival_table", "_build_kernel", "f2 f1 i i f1 f f f1 b f3"),
+    Kernel("shieldsim.arrival_table", "_margins", "f3 f f f3"),
+    Kernel("shieldsim.arrival_table", "_excess_kernel", "f2 f1 i2 f1 f f f1 f3"),
+    Kernel("shieldsim.arrival_table", "_excess_margins", "f3 f3 f3 f f f3"),
+    Kernel("shieldsim.interceptor", "_earliest_kernel", "f2 f2 f1 f1 f f f1 f1"),
+    Kernel("shieldsim.interceptor", "_reach_kernel", "f2 f2 f1r f1 f f f1 f1 f2 f2"),
+    Kernel("shieldsim.trajectory.kernels", "_fly_batch", "f2 f2 f1r f1 f2 f3 f3 f2"),
+    Kernel("shieldsim.deterrent", "_latest_kernel", "f3 f2 f1 f2 f2 f f f1 i f3 f2"),
+    Kernel("shieldsim.deterrent", "_min_speed_kernel", "f3 f2 f1 f2 f2 f2 f f f1 f2 i f3 f2 f2"),
+    Kernel("shieldsim.engagement", "_heights", "f3 f f f2"),
+)
+"""What the helper compiles, in order (see the module docstring)."""
+
+
+def numba_types(signature: str) -> tuple:
+    """The Numba argument types of a `Kernel.signature` string."""
+    from numba import types
+
+    scalars = {"f": types.float64, "i": types.int64, "b": types.boolean}
+    out = []
+    for token in signature.split():
+        kind, rest = token[0], token[1:]
+        readonly = rest.endswith("r")
+        ndim = rest.rstrip("r")
+        if kind not in scalars or (ndim and not ndim.isdigit()) or (readonly and not ndim):
+            raise ValueError(f"signature token {token!r}: expected f, i or b, then array dimensions and 'r'")
+        out.append(types.Array(scalars[kind], int(ndim), "C", readonly=readonly) if ndim else scalars[kind])
+    return tuple(out)
+
+
+def _index_present(folder: Path, kernel: Kernel) -> bool:
+    """Whether Numba's cache ``folder`` holds an index file for ``kernel`` (any signature)."""
+    pattern = f"{kernel.module.rsplit('.', 1)[-1]}.{kernel.name}-*.nbi"
+    return any(folder.rglob(pattern))
+
+
+def should_start(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN) -> Path | None:
+    """The cache folder to compile ``plan`` into, or None when the helper should not start:
+    switched off (``SHIELDSIM_COMPILE_AHEAD=0``), Dask ``workers`` in use, not POSIX or a Numba
+    without the cache methods it wraps (`_hooks_available`), no ``NUMBA_CACHE_DIR``
+    (shieldsim could not make its folder), a folder that cannot be written, or every planned
+    kernel already in it (a warm cache)."""
+    if os.environ.get(ENV_SWITCH, "1") == "0" or workers or not plan or not _hooks_available():
+        return None
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    if not folder:
+        return None
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return None
+    if all(_index_present(folder, k) for k in plan):
+        return None
+    return folder
+
+
+def _hooks_available() -> bool:
+    """Whether this platform and Numba offer what the helper relies on: ``flock``, ``select`` on
+    pipes (POSIX) and the two methods of Numba's cache it wraps."""
+    if os.name != "posix":
+        return False
+    try:
+        from numba.core.caching import Cache, IndexDataCacheFile
+    except ImportError:
+        return False
+    return callable(getattr(IndexDataCacheFile, "save", None)) and callable(getattr(Cache, "load_overload", None))
+
+
+def _lock_cache_saves() -> object:
+    """Make Numba hold `LOCK_NAME` while it adds an entry to a cache index (this process);
+    returns the original method for `_unlock_cache_saves`."""
+    import fcntl
+
+    from numba.core.caching import IndexDataCacheFile
+
+    original = IndexDataCacheFile.save
+
+    def save(self, key, data):
+        try:
+            lock = open(os.path.join(self._cache_path, LOCK_NAME), "a")
+        except OSError:
+            return original(self, key, data)
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return original(self, key, data)
+
+    save.__wrapped__ = original
+    IndexDataCacheFile.save = save
+    return original
+
+
+def _unlock_cache_saves(original) -> None:
+    from numba.core.caching import IndexDataCacheFile
+
+    IndexDataCacheFile.save = original
+
+
+class Ahead:
+    """The running helper (a context manager; `ahead` makes one). `wait_for` is called by this
+    process before Numba looks a kernel up in its cache."""
+
+    def __init__(self, plan: tuple[Kernel, ...], folder: Path):
+        self.pending = {k.qualified for k in plan}
+        self.done: set[str] = set()
+        env = dict(os.environ, NUMBA_CACHE_DIR=str(folder))
+        self._saved = _lock_cache_saves()
+        self._hook()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "shieldsim.compile_ahead", *(k.qualified for k in plan)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+
+    def _hook(self) -> None:
+        from numba.core.caching import Cache
+
+        original = Cache.load_overload
+        ahead = self
+
+        def load_overload(cache, sig, target_context):
+            func = cache._py_func
+            ahead.wait_for(f"{func.__module__}.{func.__qualname__}")
+            return original(cache, sig, target_context)
+
+        self._saved_load = original
+        Cache.load_overload = load_overload
+
+    def wait_for(self, qualified: str) -> None:
+        """Return once the helper has compiled (or failed, or given up on) ``qualified``; at
+        once for a kernel it does not compile."""
+        while qualified in self.pending and self.process is not None:
+            ready, _, _ = select.select([self.process.stdout], [], [], WAIT_LIMIT_S)
+            line = self.process.stdout.readline() if ready else b""
+            if not line:  # the helper ended (or is stuck): compile here whatever it has not done
+                self.pending.clear()
+                break
+            status, _, name = line.decode(errors="replace").strip().partition(" ")
+            self.pending.discard(name)
+            if status == "done":
+                self.done.add(name)
+
+    def close(self) -> None:
+        """Stop the helper (if still running) and undo the hooks."""
+        from numba.core.caching import Cache
+
+        Cache.load_overload = self._saved_load
+        _unlock_cache_saves(self._saved)
+        process, self.process = self.process, None
+        if process is None:
+            return
+        process.stdin.close()
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        process.stdout.close()
+
+    def __enter__(self) -> Ahead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _Nothing:
+    """`ahead` when the helper does not start."""
+
+    process = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+
+def ahead(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN):
+    """A context manager: the helper compiling ``plan`` while the block runs, when
+    `should_start` says so (else it does nothing). Leave the block and the helper stops."""
+    folder = should_start(workers, plan)
+    return _Nothing() if folder is None else Ahead(plan, folder)
+
+
+def _exit_when_parent_goes() -> None:
+    """End this helper at once when its standard input closes (the command ended or died)."""
+    import threading
+
+    def watch():
+        sys.stdin.buffer.read()
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _helper(names: list[str]) -> int:
+    """The helper process: compile the `PLAN` entries named, in that order, reporting
+    ``done NAME`` or ``failed NAME`` on stdout after each."""
+    import importlib
+
+    _exit_when_parent_goes()
+    _lock_cache_saves()
+    by_name = {k.qualified: k for k in PLAN}
+    for name in names:
+        status = "failed"
+        kernel = by_name.get(name)
+        if kernel is not None:
+            try:
+                dispatcher = getattr(importlib.import_module(kernel.module), kernel.name)
+                dispatcher.compile(numba_types(kernel.signature))
+                status = "done"
+            except Exception:
+                pass
+        sys.stdout.write(f"{status} {name}\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_helper(sys.argv[1:]))

@@ -1,0 +1,161 @@
+"""Compiling the later kernels in a second process on a cold cache (`shieldsim.compile_ahead`):
+when the helper starts, what it compiles, that the cache stays consistent with two writers, and
+that nothing is left running."""
+
+import subprocess
+import sys
+import time
+
+import pytest
+from numba import types
+
+from shieldsim import compile_ahead as ca
+
+CHEAP = ca.Kernel("shieldsim.engagement", "_heights", "f3 f f f2")
+"""A planned kernel that compiles in a few seconds."""
+
+
+def test_signature_tokens_give_c_contiguous_arrays_scalars_and_read_only_flags():
+    got = ca.numba_types("f3 f1r i2 b1 f i b")
+    assert got == (types.Array(types.float64, 3, "C"), types.Array(types.float64, 1, "C", readonly=True),
+                   types.Array(types.int64, 2, "C"), types.Array(types.boolean, 1, "C"),
+                   types.float64, types.int64, types.boolean)
+    for bad in ("x2", "f2q", "fr"):
+        with pytest.raises(ValueError, match=bad):
+            ca.numba_types(bad)
+
+
+def test_every_planned_signature_parses_and_names_a_cached_kernel():
+    import importlib
+
+    assert len({k.qualified for k in ca.PLAN}) == len(ca.PLAN)
+    for kernel in ca.PLAN:
+        dispatcher = getattr(importlib.import_module(kernel.module), kernel.name)
+        assert dispatcher._cache.cache_path, kernel.qualified  # cache=True
+        assert len(ca.numba_types(kernel.signature)) == dispatcher.py_func.__code__.co_argcount, kernel.qualified
+
+
+def _index(folder, kernel):
+    sub = folder / "sub"
+    sub.mkdir(exist_ok=True)
+    (sub / f"{kernel.module.rsplit('.', 1)[-1]}.{kernel.name}-12.py311.nbi").write_bytes(b"")
+
+
+def test_helper_starts_only_on_a_writable_cache_folder_lacking_a_planned_kernel(tmp_path, monkeypatch):
+    monkeypatch.delenv(ca.ENV_SWITCH, raising=False)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    plan = ca.PLAN[:3]
+    assert ca.should_start(None, plan) == tmp_path  # cold: nothing compiled yet
+    _index(tmp_path, plan[0])
+    _index(tmp_path, plan[1])
+    assert ca.should_start(None, plan) == tmp_path  # one planned kernel still missing
+    _index(tmp_path, plan[2])
+    assert ca.should_start(None, plan) is None  # warm
+    assert ca.should_start(None, plan[:1] + (CHEAP,)) == tmp_path
+
+
+def test_helper_does_not_start_when_switched_off_with_workers_or_without_a_writable_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv(ca.ENV_SWITCH, "0")
+    assert ca.should_start(None) is None
+    monkeypatch.setenv(ca.ENV_SWITCH, "1")
+    assert ca.should_start(2) is None  # Dask workers compile in their own processes
+    assert ca.should_start(None) == tmp_path
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "file" / "cache"))  # cannot be made
+    assert ca.should_start(None) is None
+    monkeypatch.delenv("NUMBA_CACHE_DIR")  # Numba's own locations: shieldsim could not make its folder
+    assert ca.should_start(None) is None
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(ca, "_hooks_available", lambda: False)  # not POSIX, or a Numba without the methods
+    assert ca.should_start(None) is None
+
+
+_WRITER = """
+import os, sys, time
+from numba.core.caching import IndexDataCacheFile
+from shieldsim.compile_ahead import _lock_cache_saves
+_lock_cache_saves()
+folder, tag, go = sys.argv[1:]
+f = IndexDataCacheFile(cache_path=folder, filename_base="k", source_stamp=1)
+while not os.path.exists(go):
+    time.sleep(0.001)
+for i in range(150):
+    f.save((tag, i), (tag, i))
+"""
+
+
+def test_two_processes_adding_entries_to_one_cache_index_lose_none_with_the_lock(tmp_path):
+    # Without the lock, about one entry in twenty is lost or points at the other's data.
+    from numba.core.caching import IndexDataCacheFile
+
+    go = tmp_path / "go"
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, str(tmp_path), tag, str(go)]) for tag in "AB"]
+    time.sleep(3)  # both have imported Numba
+    go.write_text("")
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    f = IndexDataCacheFile(cache_path=str(tmp_path), filename_base="k", source_stamp=1)
+    keys = [(tag, i) for tag in "AB" for i in range(150)]
+    assert [f.load(k) for k in keys] == keys
+
+
+def test_helper_compiles_the_plan_into_the_cache_reports_it_and_ends(tmp_path, monkeypatch):
+    monkeypatch.delenv(ca.ENV_SWITCH, raising=False)
+    with ca.Ahead((CHEAP,), tmp_path) as helper:
+        process = helper.process
+        helper.wait_for(CHEAP.qualified)
+        assert helper.done == {CHEAP.qualified}
+        helper.wait_for("shieldsim.kepler._elements_batch")  # not planned: returns at once
+    assert process.poll() is not None
+    assert list(tmp_path.rglob("engagement._heights-*.nbi")) and list(tmp_path.rglob("engagement._heights-*.nbc"))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert ca.should_start(None, (CHEAP,)) is None  # the next run finds it warm
+
+
+def test_helper_is_stopped_when_the_command_fails(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        with ca.Ahead(ca.PLAN, tmp_path) as helper:
+            process = helper.process
+            raise KeyboardInterrupt
+    assert process.wait(timeout=20) is not None
+
+
+def test_helper_exits_by_itself_when_its_parent_goes_away(tmp_path):
+    helper = ca.Ahead(ca.PLAN, tmp_path)
+    try:
+        helper.process.stdin.close()  # what the end of the parent process does
+        assert helper.process.wait(timeout=60) == 0
+    finally:
+        helper.close()
+
+
+def test_waiting_for_a_kernel_gives_up_when_the_helper_dies(tmp_path):
+    with ca.Ahead(ca.PLAN, tmp_path) as helper:
+        helper.process.kill()
+        helper.wait_for(ca.PLAN[-1].qualified)  # returns instead of waiting forever
+        assert not helper.pending and ca.PLAN[-1].qualified not in helper.done
+
+
+def test_the_tokens_of_cache_hits_are_what_numba_types_a_call_with(tmp_path):
+    import numpy as np
+
+    from shieldsim import engagement
+
+    pos, alt = np.zeros((2, 3, 3)), np.empty((2, 3))
+    engagement._heights(pos, 6378137.0, 1 / 298.257, alt)
+    assert ca.numba_types(CHEAP.signature) in engagement._heights.signatures
+
+
+@pytest.mark.slow
+def test_a_coarse_assess_calls_every_planned_kernel_with_its_planned_signature(tmp_path, monkeypatch):
+    import importlib
+
+    from shieldsim.cli import main
+
+    monkeypatch.setenv(ca.ENV_SWITCH, "0")
+    with pytest.raises(SystemExit) as ex:
+        main(["assess", "--grid-deg", "10", "--no-claims", "--out", str(tmp_path / "r"), "--no-progress"])
+    assert ex.value.code == 0
+    for kernel in ca.PLAN:
+        dispatcher = getattr(importlib.import_module(kernel.module), kernel.name)
+        assert ca.numba_types(kernel.signature) in dispatcher.signatures, (kernel.qualified, dispatcher.signatures)
