@@ -159,3 +159,13 @@ def test_a_coarse_assess_calls_every_planned_kernel_with_its_planned_signature(t
     for kernel in ca.PLAN:
         dispatcher = getattr(importlib.import_module(kernel.module), kernel.name)
         assert ca.numba_types(kernel.signature) in dispatcher.signatures, (kernel.qualified, dispatcher.signatures)
+
+
+def test_cache_saves_are_locked_inside_the_block_and_restored_after():
+    from numba.core.caching import IndexDataCacheFile
+
+    original = IndexDataCacheFile.save
+    with ca.cache_saves_locked():
+        assert IndexDataCacheFile.save is not original
+        assert IndexDataCacheFile.save.__wrapped__ is original
+    assert IndexDataCacheFile.save is original

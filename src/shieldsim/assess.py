@@ -93,9 +93,11 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
         if side is None:
             return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
                            profile, claims_skipped, progress, report_dir)
+        from .compile_ahead import cache_saves_locked
         from .parallel import background
 
-        with background(side_sections, *side) as aside:
+        # both processes may compile kernels missing from a partly warm cache into one folder
+        with cache_saves_locked(), background(side_sections, *side) as aside:
             return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
                            profile, claims_skipped, progress, report_dir, aside)
 
@@ -172,10 +174,11 @@ def side_sections(arch, data_dir: Path, deterrent: bool, load, claims_args):
     import matplotlib
 
     matplotlib.use("Agg")
+    from .compile_ahead import cache_saves_locked
     from .study import flight_cache
 
     done = _Sections()
-    with flight_cache.sharing():
+    with flight_cache.sharing(), cache_saves_locked():
         det_result, det_summary = _deterrent(arch, data_dir, None, load, done) if deterrent else (None, None)
         ledger = claims_section(*claims_args) if claims_args is not None else None
     return det_result, det_summary, done.not_computed.get("deterrent"), ledger

@@ -35,6 +35,7 @@ one the pipeline calls. A stale entry only costs the helper some work.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import subprocess
@@ -169,6 +170,22 @@ def _unlock_cache_saves(original) -> None:
     from numba.core.caching import IndexDataCacheFile
 
     IndexDataCacheFile.save = original
+
+
+@contextlib.contextmanager
+def cache_saves_locked():
+    """Inside the block, this process holds `LOCK_NAME` while Numba adds an entry to a cache index,
+    as the helper does: for any two processes that may compile into one cache folder at the same
+    time (a concurrent `assess` and its second process on a partly warm cache). Does nothing where
+    the hooks are not available (`_hooks_available`)."""
+    if not _hooks_available():
+        yield
+        return
+    original = _lock_cache_saves()
+    try:
+        yield
+    finally:
+        _unlock_cache_saves(original)
 
 
 class Ahead:
