@@ -258,3 +258,13 @@ def test_breakpoints_are_the_values_np_sort_gives_nan_last():
             want = np.sort(np.concatenate([[p[M.B_T_VERT], p[M.B_T_VERT] + p[M.B_T_PITCH]], stages[M.S_END],
                                            [cutoff, t_end]]))
             np.testing.assert_array_equal(M._breakpoints(stages, p, cutoff, t_end), want)
+
+
+def test_min_energy_gamma_is_nan_without_a_warning_where_there_is_no_arc():
+    import warnings
+
+    r = 6.371e6
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gamma = M.min_energy_gamma(np.array([r, r]), np.array([r, r + 1e5]), np.array([0.0, 0.1]))
+    assert np.isnan(gamma[0]) and np.isfinite(gamma[1])

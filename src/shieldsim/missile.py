@@ -550,11 +550,14 @@ def min_energy_gamma(r1, r2, psi):
 
     The empty focus of the minimum-energy ellipse lies on the chord, and the velocity bisects
     the angle between the outward radius and the chord: gamma = pi/2 - theta/2 with
-    cos(theta) = (r2 cos(psi) - r1) / chord.
+    cos(theta) = (r2 cos(psi) - r1) / chord. NaN, without a warning, where there is no arc (a chord
+    of zero length, or a NaN input: a burn that ends where it started); callers treat NaN as no
+    crossing of the minimum-energy angle.
     """
     r1, r2, psi = (np.asarray(x, dtype=float) for x in (r1, r2, psi))
-    chord = np.sqrt(r1 * r1 + r2 * r2 - 2.0 * r1 * r2 * np.cos(psi))
-    theta = np.arccos(np.clip((r2 * np.cos(psi) - r1) / chord, -1.0, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chord = np.sqrt(r1 * r1 + r2 * r2 - 2.0 * r1 * r2 * np.cos(psi))
+        theta = np.arccos(np.clip((r2 * np.cos(psi) - r1) / chord, -1.0, 1.0))
     return 0.5 * np.pi - 0.5 * theta
 
 
