@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from shieldsim.trajectory.family import cells, local_cubic, log_polar
+from shieldsim.trajectory.family import MAX_CONDITION, _condition_verdicts, cells, local_cubic, log_polar, well_conditioned
 
 
 def cubic(xy):
@@ -73,3 +73,25 @@ def test_cells_group_points_by_square_and_measure_the_offset_from_its_centre():
     cell, n_cell, off = cells(xy, 0.1)
     assert n_cell == 3 and cell[0] == cell[1] and len({cell[0], cell[2], cell[3]}) == 3
     assert off[0] == pytest.approx(math.hypot(0.04, 0.04))
+
+
+def test_well_conditioned_gives_the_verdicts_of_eigvalsh_from_far_below_to_far_above_the_bound():
+    rng = np.random.default_rng(5)
+    mats = []
+    for cond in np.logspace(1, 14, 131):  # symmetric, eigenvalues spread from 1 down to 1 / cond
+        q, _ = np.linalg.qr(rng.normal(size=(10, 10)))
+        mats.append((q * np.logspace(0, -np.log10(cond), 10)) @ q.T)
+    v = rng.normal(size=(40, 16, 10))
+    mats += list(np.matmul(v.transpose(0, 2, 1), v))  # normal matrices as local_cubic builds them
+    mats.append(np.zeros((10, 10)))  # singular
+    mats.append(-np.eye(10))  # not positive definite
+    a = np.array(mats)
+    rows = np.arange(a.shape[0])[::-1]
+    for n in (10, 6, 3):
+        ev = np.linalg.eigvalsh(a[rows, :n, :n])
+        assert np.array_equal(well_conditioned(a, rows, n), ev[:, 0] * MAX_CONDITION > ev[:, -1])
+    # the compiled certificate itself decided all but the matrices near the bound
+    verdict = np.empty(131, dtype=np.int8)
+    _condition_verdicts(a, np.arange(131), 10, MAX_CONDITION, verdict)
+    cond = np.logspace(1, 14, 131)
+    assert np.all(verdict[cond < 1e6] == 1) and np.all(verdict[cond > 1e11] == 0)

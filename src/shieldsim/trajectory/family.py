@@ -19,7 +19,10 @@ Inputs: distances in m, angles in rad.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 
 CUBIC_NEIGHBOURS = 16
 """Solved pairs in each local fit (the cubic has 10 coefficients)."""
@@ -57,7 +60,8 @@ def local_cubic(src_xy, values, query_xy, scale: float, k: int = CUBIC_NEIGHBOUR
     sources on three lines: a cubic through such a set missed a target by 180 km). Also returns
     the index into src_xy of each query's nearest source (M,) and the degree fitted (M,) (3, 2,
     1, or 0 for the nearest source's values, as with fewer than k sources). A polynomial of the
-    degree fitted is reproduced (to about 1e-9 relative)."""
+    degree fitted is reproduced (to about 1e-9 relative). The condition test is
+    `well_conditioned`: the same verdicts as comparing `numpy.linalg.eigvalsh`'s eigenvalues."""
     from scipy.spatial import cKDTree
 
     s = src_xy.shape[0]
@@ -81,8 +85,7 @@ def local_cubic(src_xy, values, query_xy, scale: float, k: int = CUBIC_NEIGHBOUR
     for deg, n_terms in ((3, 10), (2, 6), (1, 3)):  # the highest degree that is determined wins
         rows = np.flatnonzero(todo & (quadrants >= 3)) if deg == 3 else np.flatnonzero(todo)
         if rows.size:
-            ev = np.linalg.eigvalsh(a[rows, :n_terms, :n_terms])
-            rows = rows[ev[:, 0] * MAX_CONDITION > ev[:, -1]]
+            rows = rows[well_conditioned(a, rows, n_terms)]
             degree[rows] = deg
             todo[rows] = False
     for deg, n_terms in ((1, 3), (2, 6), (3, 10)):
@@ -91,3 +94,76 @@ def local_cubic(src_xy, values, query_xy, scale: float, k: int = CUBIC_NEIGHBOUR
             coef = np.linalg.solve(a[rows, :n_terms, :n_terms], rhs[rows, :n_terms])
             out[rows] = coef[:, 0, :]
     return out, nb[:, 0], degree
+
+
+def well_conditioned(a, rows, n: int):
+    """For the symmetric matrices a[rows, :n, :n] (a (M, >=n, >=n) float, rows (R,) int): True
+    where the smallest eigenvalue times `MAX_CONDITION` exceeds the largest, the verdict of
+    `numpy.linalg.eigvalsh`'s eigenvalues, bit for bit. A compiled Cholesky certificate
+    (`_condition_verdicts`) decides the matrices whose condition number is more than a factor
+    ~64 from `MAX_CONDITION` (every fit of the default coverage); eigvalsh decides the rest."""
+    a = np.ascontiguousarray(a, dtype=float)
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    verdict = np.empty(rows.size, dtype=np.int8)
+    _condition_verdicts(a, rows, n, MAX_CONDITION, verdict)
+    unsure = verdict < 0
+    if unsure.any():
+        ev = np.linalg.eigvalsh(a[rows[unsure], :n, :n])
+        verdict[unsure] = ev[:, 0] * MAX_CONDITION > ev[:, -1]
+    return verdict == 1
+
+
+@njit(cache=True)
+def _condition_verdicts(a, rows, n, max_condition, verdict):
+    """Into verdict (R,) int8 for each matrix a[rows[r], :n, :n] (symmetric): 1 where its
+    condition number is certainly below ``max_condition``, 0 where certainly above, -1 undecided
+    (not positive definite to the Cholesky factorisation, or within the bounds' slack).
+
+    Bounds from the Cholesky factor L (A = L L^T): lambda_max <= |A|_F <= sqrt(n) lambda_max
+    and 1 / lambda_min = |L^-1|_2^2, between |L^-1|_F^2 / n and |L^-1|_F^2, so
+    u = |A|_F |L^-1|_F^2 lies between cond and n^1.5 cond. Certain below when 2 u < the bound,
+    certain above when u / n^1.5 > 2 x the bound: a factor 2 covers the rounding of L and of
+    eigvalsh's eigenvalues (absolute errors ~n eps |A|, relative ~1e-7 at cond 1e8)."""
+    low = np.empty((n, n))
+    inv = np.empty((n, n))
+    for r in range(rows.shape[0]):
+        m = a[rows[r]]
+        verdict[r] = -1
+        fro = 0.0
+        for i in range(n):
+            for j in range(n):
+                fro += m[i, j] * m[i, j]
+        positive = True
+        for j in range(n):
+            s = m[j, j]
+            for k in range(j):
+                s -= low[j, k] * low[j, k]
+            if not s > 0.0:
+                positive = False
+                break
+            d = math.sqrt(s)
+            low[j, j] = d
+            for i in range(j + 1, n):
+                s = m[i, j]
+                for k in range(j):
+                    s -= low[i, k] * low[j, k]
+                low[i, j] = s / d
+        if not positive:
+            continue
+        inv_fro2 = 0.0
+        for j in range(n):
+            inv[j, j] = 1.0 / low[j, j]
+            inv_fro2 += inv[j, j] * inv[j, j]
+            for i in range(j + 1, n):
+                s = 0.0
+                for k in range(j, i):
+                    s -= low[i, k] * inv[k, j]
+                inv[i, j] = s / low[i, i]
+                inv_fro2 += inv[i, j] * inv[i, j]
+        u = math.sqrt(fro) * inv_fro2
+        if not math.isfinite(u):
+            continue
+        if 2.0 * u < max_condition:
+            verdict[r] = 1
+        elif u / n ** 1.5 > 2.0 * max_condition:
+            verdict[r] = 0
