@@ -38,10 +38,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..earth import geodesic_inverse
+from ..earth import geodesic_inverse_compiled
 from ..missile import Missile, boost_profile
 from .boosted import (
-    Aim, KeptBoosts, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims,
+    Aim, KeptBoosts, _boost_states, _evaluate, _free_flights, boosted_trajectories, gather_aims,
     trajectories_of_boosts, whole_and_vacuum,
 )
 from .boosted import max_range  # noqa: F401 (re-exported: tests)
@@ -126,7 +126,7 @@ class AimProblem:
                 raise ValueError("apogee must be > 0 m")
         else:
             h_t = np.zeros(n)
-        dist, az_t = geodesic_inverse(lat, lon, tlat, tlon, models.earth)
+        dist, az_t = geodesic_inverse_compiled(lat, lon, tlat, tlon, models.earth)
         dist = np.atleast_1d(dist)
         az_t = np.atleast_1d(az_t)
         if np.any(dist < 10_000.0):
@@ -216,8 +216,10 @@ def _flown(problem: AimProblem, sel, xs, free_models: Models, sampled: tuple | N
 
 def _measured(problem: AimProblem, sel, e):
     """(k, 3) [distance m, initial heading rad, apogee m (0 for minimum-energy)] of the impacts
-    of the `_evaluate` dict ``e`` of the pairs ``sel``, as seen from their launch points."""
-    d_i, az_i = _safe_inverse(problem.lat[sel], problem.lon[sel], e, problem.models.earth)
+    of the `_evaluate` dict ``e`` of the pairs ``sel``, as seen from their launch points (NaN
+    where a flight has no impact; `earth.geodesic_inverse_compiled`)."""
+    d_i, az_i = geodesic_inverse_compiled(problem.lat[sel], problem.lon[sel], e["impact_lat"], e["impact_lon"],
+                                          problem.models.earth)
     return np.stack([d_i, az_i, e["apogee_alt"] if problem.kind != "minimum-energy" else np.zeros_like(d_i)],
                     axis=1)
 

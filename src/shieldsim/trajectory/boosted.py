@@ -19,6 +19,7 @@ from ..kepler import flight_path_angle
 from ..missile import boost_profile, min_energy_gamma, run_boost, state_angles
 from .flight import Models, Trajectory, fly_states
 from .kernels import _impact_vacuum_batch, _place_samples, _sample_boosted
+from .newton_impacts import vacuum_measures
 from .min_energy import golden
 
 
@@ -64,15 +65,24 @@ def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_mod
     (Earth-fixed), flight_time (burnout to impact), apogee_alt, g (inertial burnout flight-path
     angle minus the minimum-energy angle of the arc flown). Without ``need_apogee`` a vacuum
     free flight is flown to its impact only (`kernels._impact_vacuum_batch`) and apogee_alt is
-    NaN. With ``sampled`` = (sample step s, samples) the boosts are those of `sampled_boosts`
+    NaN (both, with the burnout states and g, by `newton_impacts.vacuum_measures`). With
+    ``sampled`` = (sample step s, samples) the boosts are those of `sampled_boosts`
     (the same burnout states) and the dict also holds them as "boosts": (res, positions,
     velocities, j0), for `trajectories_of_boosts`."""
+    vacuum_impacts = not (free_models or models).drag and not need_apogee  # `aim`'s Newton flights
     if sampled is None:
+        if vacuum_impacts:
+            t_c = cutoff * missile.burn_time
+            res = run_boost(missile, acc, lat, lon, az, kick, t_c, models.earth, models.rotation, models.drag)[0]
+            return vacuum_measures(res, t_c, models)
         boost = _boost_states(missile, acc, lat, lon, az, kick, cutoff, models)
         return _free_flights(missile, boost, models, free_models or models, need_apogee)
     kept = sampled_boosts(missile, lat, lon, az, kick, cutoff, models, sampled[0], sampled[1], acc)
-    out = _free_flights(missile, _burnout_of(kept[0], cutoff * missile.burn_time, models), models,
-                        free_models or models, need_apogee)
+    if vacuum_impacts:
+        out = vacuum_measures(kept[0], cutoff * missile.burn_time, models)
+    else:
+        out = _free_flights(missile, _burnout_of(kept[0], cutoff * missile.burn_time, models), models,
+                            free_models or models, need_apogee)
     out["boosts"] = kept
     return out
 
