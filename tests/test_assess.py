@@ -207,11 +207,11 @@ def test_an_error_in_the_second_process_is_the_one_line_usage_error(tmp_path, mo
 
 def test_coverage_batches_the_second_process_takes_on_change_nothing(tmp_path):
     """A concurrent run's second process, once free, takes coverage batches from the back of each
-    threat area's list (`parallel.HelpedExecutor`): the footprints and people are those computed
+    threat area's list (`background.HelpedExecutor`): the footprints and people are those computed
     here alone."""
     import time
 
-    from shieldsim import assess, parallel, scenario, study
+    from shieldsim import assess, background, scenario, study
 
     arch = study.Architecture.from_scenario(scenario.load("epaa-2018"))
     coop = [study.Architecture.from_scenario(scenario.load("sectoral-2010"))]
@@ -220,7 +220,7 @@ def test_coverage_batches_the_second_process_takes_on_change_nothing(tmp_path):
         return assess._coverage(arch, coop, 4.0, None, None, folder, tmp_path, assess._Sections(), ex)
 
     alone = run(None, tmp_path / "alone")
-    with parallel.background(time.sleep, 0) as child:
+    with background.background(time.sleep, 0) as child:
         child()  # free: it takes the last batch of each area at once
         helped = run(child.executor(wrap=assess._cache_locked), tmp_path / "helped")
         assert child.ends.state[2] >= 1  # the last area's round: the child took batches

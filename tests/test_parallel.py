@@ -448,56 +448,5 @@ def test_importing_shieldsim_makes_openmp_threads_wait_passively_unless_told_oth
                           check=True).stdout.strip() == "ACTIVE"
 
 
-def test_background_returns_the_child_result():
-    with parallel.background(math.factorial, 6) as result:
-        assert result() == 720
-
-
-def test_background_raises_the_child_error_without_its_remote_traceback():
-    with parallel.background(int, "not a number") as result:
-        with pytest.raises(ValueError, match="not a number") as ex:
-            result()
-    assert ex.value.__cause__ is None and ex.value.__suppress_context__
-
-
-def test_background_ends_its_child_when_the_caller_leaves_early():
-    import multiprocessing
-
-    t0 = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        with parallel.background(time.sleep, 60):
-            assert len(multiprocessing.active_children()) == 1
-            raise KeyboardInterrupt  # what Ctrl-C raises in the caller
-    assert time.monotonic() - t0 < 30 and multiprocessing.active_children() == []
-
-
-def _slow_double_and_pid(x):
-    time.sleep(0.1)
-    return 2 * x, os.getpid()
-
-
-def _negated(fn, item):
-    value, pid = fn(item)
-    return -value, pid
-
-
-def test_helped_executor_runs_every_item_once_here_or_in_the_child_once_it_is_free():
-    with parallel.background(time.sleep, 0.5) as result:
-        ex = result.executor()
-        first = dict(ex.as_completed(_slow_double_and_pid, range(30)))  # the child joins after its sleep
-        assert result() is None
-        second = dict(result.executor(wrap=_negated).as_completed(_slow_double_and_pid, range(20, 50)))
-    for out, items in ((first, range(30)), (second, range(20, 50))):
-        assert sorted(out) == list(range(len(items)))
-        here = {i for i, (_, pid) in out.items() if pid == os.getpid()}
-        assert 0 in here and len(items) - 1 not in here  # the front here, the back there
-        assert here == set(range(len(here)))
-    assert [v for v, _ in first.values()] == [2 * i for i in first]
-    assert all(v == (2 * (20 + i) if pid == os.getpid() else -2 * (20 + i)) for i, (v, pid) in second.items())
-    import multiprocessing
-
-    assert multiprocessing.active_children() == []
-
-
 def test_cores_counts_the_cores_this_process_may_use():
     assert 1 <= parallel.cores() <= (os.cpu_count() or 1)

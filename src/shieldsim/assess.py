@@ -75,10 +75,10 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
     (`study.flight_cache`).
 
     With ``concurrent``, the deterrent section and the claims ledger (which do not need the
-    coverage) run in a second, spawned process (`parallel.background`) while this one computes
+    coverage) run in a second, spawned process (`background.background`) while this one computes
     coverage and the engagement cases; that process draws the deterrent section's figures, then
     takes coverage batches from the back of the list while this one takes them from the front
-    (`parallel.HelpedExecutor`); same results, about half the wall time on two cores. It
+    (`background.HelpedExecutor`); same results, about half the wall time on two cores. It
     stays serial on one core, with ``workers`` (Dask) or when ``load`` cannot be pickled."""
     import matplotlib
 
@@ -96,7 +96,7 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
             return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
                            profile, claims_skipped, progress, report_dir)
         from .compile_ahead import cache_saves_locked
-        from .parallel import background
+        from .background import background
 
         # both processes may compile kernels missing from a partly warm cache into one folder
         with cache_saves_locked(), background(side_sections, *side) as aside:
@@ -237,7 +237,7 @@ def _figure_slots(obj, slots: list, seen: set) -> None:
 
 def _render_figures(assessment, ex) -> None:
     """Draw every matplotlib figure of ``assessment`` as the page embeds it (`report.svg.rendered`),
-    on ``ex`` (the `parallel.HelpedExecutor` of a concurrent run), in place; the page is the same."""
+    on ``ex`` (the `background.HelpedExecutor` of a concurrent run), in place; the page is the same."""
     from .report.svg import rendered
 
     slots: list = []
@@ -274,7 +274,7 @@ def _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir: Path, rep
               helped=None):
     """Coverage of ``arch`` and the cooperation architectures (one pass over shared flights):
     (results by scenario name, ``arch``'s `study.CoverageResult` or None, report entries).
-    ``helped``: the `parallel.HelpedExecutor` of a concurrent run (else one for ``workers``)."""
+    ``helped``: the `background.HelpedExecutor` of a concurrent run (else one for ``workers``)."""
     from . import plots, report, study
     from .parallel import executor
 
