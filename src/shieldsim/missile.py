@@ -30,6 +30,9 @@ coincides with Earth-fixed axes at launch):
 The kick angle and the cutoff are the two shaping controls that `trajectory.aim` solves for;
 burnout time, altitude, downrange and flight-path angle come out of the integration.
 All public functions take SI units (radians, metres, seconds, m/s).
+
+Layout exception (`boost_one`): 13 parameters: one flight's launch axes and controls, the batch's
+stage table, packed parameters, density table and sample-time turns, and its three outputs.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from numba import njit, prange
 from . import buffers
 from .atmosphere import KINKED_PIECES, LAYER_Z, density_from_table, density_table, layer_of
 from .earth import (
-    SPHERE, WGS84, Earth, enu_basis, fixed_state, fixed_state_one, radial_height_one, surface_distance,
+    SPHERE, WGS84, Earth, enu_basis, fixed_state, radial_height_one, surface_distance,
     surface_radius_one, to_ecef, to_geodetic,
 )
 from .integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step
@@ -343,14 +346,15 @@ def _edge_fraction(y, ynew, h, z_edge, a, b):
 
 
 @njit(cache=True)
-def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
+def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, rot, out_pos, out_vel, res):
     """Integrate one boost from lift-off at Earth-fixed ``r0`` (at rest on the ground).
 
     ``n0``/``h0``: Earth-fixed up and horizontal-heading unit vectors at the launch point;
     ``kick``: rad; ``cutoff``: thrust end, s after launch; the flight continues unpowered to
     ``t_end`` (>= cutoff). ``stages``: (3, S) table (rows `S_END`, `S_ACC`, `S_TAU`);
     ``params``: packed batch slots of `B_*` (see `boost_params`); ``table``: the density model
-    (`atmosphere.density_table`).
+    (`atmosphere.density_table`); ``rot``: (M, 2) cos and sin of -omega k sample_dt, the Earth's
+    turn at the sample times (`_sample_turns`).
     res <- [burnout time, inertial burnout r(3), v(3), inertial r(3), v(3) at t_end, ok flag].
     Samples every params[B_SAMPLE_DT] s with k * sample_dt < t_end go to out_pos/out_vel
     (Earth-fixed): the dense output of the step (`integrator.rk8_dense`). Eighth-order
@@ -408,7 +412,7 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
                 while next_k < n_samples and next_k * sample_dt < t_new and next_k * sample_dt < t_end:
                     ts = next_k * sample_dt
                     rk8_interpolate(coef, y, min(max(ts - t, 0.0) / h, 1.0), ys)
-                    fixed_state_one(ys, ys[3:], ts, omega, out_pos[next_k], out_vel[next_k])
+                    _to_fixed(ys, rot[next_k, 0], rot[next_k, 1], omega, out_pos[next_k], out_vel[next_k])
                     next_k += 1
             if n > 0:
                 h = (t1 - t_new) / n
@@ -430,9 +434,36 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
 @njit(cache=True, parallel=True)
 def _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
     """`boost_one` for every row of the per-flight arrays (N, ...)."""
+    rot = _sample_turns(params[B_OMEGA], params[B_SAMPLE_DT], out_pos.shape[1])
     for i in prange(r0.shape[0]):
-        boost_one(r0[i], n0[i], h0[i], kick[i], cutoff[i], t_end[i], stages, params, table, out_pos[i],
+        boost_one(r0[i], n0[i], h0[i], kick[i], cutoff[i], t_end[i], stages, params, table, rot, out_pos[i],
                   out_vel[i], res[i])
+
+
+@njit(cache=True)
+def _sample_turns(omega, sample_dt, m):
+    """(m, 2): cos and sin of -omega k sample_dt (rad) for k < m, as `earth.fixed_state_one` computes
+    them at the sample time k sample_dt (s): once for a batch, not once a sample."""
+    rot = np.empty((m, 2))
+    for k in range(m):
+        ts = k * sample_dt
+        rot[k, 0] = math.cos(-omega * ts)
+        rot[k, 1] = math.sin(-omega * ts)
+    return rot
+
+
+@njit(cache=True)
+def _to_fixed(y, c, s, omega, pos_out, vel_out):
+    """`earth.fixed_state_one` of the inertial state y (r m, v m/s) with the cos and sin (c, s) of
+    the Earth's turn given: the same operations."""
+    wx = y[3] + omega * y[1]
+    wy = y[4] - omega * y[0]
+    pos_out[0] = c * y[0] - s * y[1]
+    pos_out[1] = s * y[0] + c * y[1]
+    pos_out[2] = y[2]
+    vel_out[0] = c * wx - s * wy
+    vel_out[1] = s * wx + c * wy
+    vel_out[2] = y[5]
 
 
 # ---------------------------------------------------------------------------------------------
