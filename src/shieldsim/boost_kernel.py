@@ -341,35 +341,43 @@ def _schedule(p, stages, cutoff, t_end, n_samples, sched, lane):
     return j
 
 
-@njit(cache=True, error_model="numpy")
-def _deriv_lanes(c, tt, hh, y, acc0, tau, tign, gm, omega, m, out, bad, lanes):
+@njit(cache=True, error_model="numpy", inline="always")
+def _deriv_lanes(c, tt, hh, y, acc0, tau, tign, gm, omega, rows, out, bad, lanes):
     """`_boost_deriv` without drag in the gravity turn (thrust along the air-relative velocity) or
     unpowered, for the lanes < ``lanes`` of a block: at the times tt + c hh (s), states y (6, L),
-    into out (6, L). bad[l] becomes 1 where the thrust has no direction (zero air speed); such
-    lanes, and those in the vertical rise or pitch-over under thrust, are not valid here."""
-    for k in range(lanes):
-        out[0, k] = y[3, k]
-        out[1, k] = y[4, k]
-        out[2, k] = y[5, k]
+    into out (6, L); rows: (3, L) scratch. bad[l] becomes 1 where the thrust has no direction
+    (no air speed); such lanes, and those in the vertical rise or pitch-over under thrust, are
+    not valid here. The same operations as `_boost_deriv`, in loops that read and write few rows
+    each (more and the compiler cannot vectorise them: every row might overlap every other)."""
+    acc, g, vn = rows[0], rows[1], rows[2]
     for k in range(lanes):
         a0 = acc0[k]
         t = tt[k] + c * hh[k]
-        acc = a0 / (1.0 - (t - tign[k]) / tau[k]) if a0 > 0.0 else 0.0
-        rx, ry, rz = y[0, k], y[1, k], y[2, k]
-        rn = math.sqrt(rx * rx + ry * ry + rz * rz)
-        g = -gm / (rn * rn * rn)
-        vx = y[3, k] + omega * ry
-        vy = y[4, k] - omega * rx
+        acc[k] = a0 / (1.0 - (t - tign[k]) / tau[k]) if a0 > 0.0 else 0.0
+    for k in range(lanes):
+        rn = math.sqrt(y[0, k] * y[0, k] + y[1, k] * y[1, k] + y[2, k] * y[2, k])
+        g[k] = -gm / (rn * rn * rn)
+    for k in range(lanes):
+        vx = y[3, k] + omega * y[1, k]
+        vy = y[4, k] - omega * y[0, k]
         vz = y[5, k]
-        vn = math.sqrt(vx * vx + vy * vy + vz * vz)
-        on = acc > 0.0
-        out[3, k] = g * rx + acc * (vx / vn) if on else g * rx
-        out[4, k] = g * ry + acc * (vy / vn) if on else g * ry
-        out[5, k] = g * rz + acc * (vz / vn) if on else g * rz
-        bad[k] = 1.0 if on & ((vn <= 0.0) | (vn != vn)) else bad[k]
+        vn[k] = math.sqrt(vx * vx + vy * vy + vz * vz)
+    for k in range(lanes):
+        vx = y[3, k] + omega * y[1, k]
+        out[3, k] = g[k] * y[0, k] + acc[k] * (vx / vn[k]) if acc[k] > 0.0 else g[k] * y[0, k]
+    for k in range(lanes):
+        vy = y[4, k] - omega * y[0, k]
+        out[4, k] = g[k] * y[1, k] + acc[k] * (vy / vn[k]) if acc[k] > 0.0 else g[k] * y[1, k]
+    for k in range(lanes):
+        out[5, k] = g[k] * y[2, k] + acc[k] * (y[5, k] / vn[k]) if acc[k] > 0.0 else g[k] * y[2, k]
+    for k in range(lanes):
+        bad[k] = 1.0 if (acc[k] > 0.0) & ((vn[k] <= 0.0) | (vn[k] != vn[k])) else bad[k]
+    for j in range(3):
+        for k in range(lanes):
+            out[j, k] = y[3 + j, k]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _combine_lanes(coeffs, m_end, work, out, lanes):
     """out[j, l] = sum of coeffs[m] * work[m, j, l] for m < m_end (from 0.0, in the order of m):
     `integrator._combine` for every lane < ``lanes``."""
@@ -385,7 +393,7 @@ def _combine_lanes(coeffs, m_end, work, out, lanes):
                 o[k] += c * w[k]
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _advance_lanes(y, hh, acc, out, lanes):
     """out[j, l] = y[j, l] + hh[l] acc[j, l] for the lanes < ``lanes``."""
     for j in range(6):
@@ -393,28 +401,28 @@ def _advance_lanes(y, hh, acc, out, lanes):
             out[j, k] = y[j, k] + hh[k] * acc[j, k]
 
 
-@njit(cache=True, error_model="numpy")
-def _rk8_lanes(tt, hh, y, seg, gm, omega, ynew, work, tmp, bad, lanes):
+@njit(cache=True, error_model="numpy", inline="always")
+def _rk8_lanes(tt, hh, y, seg, gm, omega, ynew, work, tmp, rows, bad, lanes):
     """`integrator.rk8_step` of `_deriv_lanes` for every lane: from y (6, L) at tt (L,) over hh (L,)
     s into ynew; seg: rows acc0, tau, tign (3, L) of the lanes' segments; work (RK8_WORK_ROWS, 6, L)."""
-    _deriv_lanes(0.0, tt, hh, y, seg[0], seg[1], seg[2], gm, omega, 0, work[0], bad, lanes)
+    _deriv_lanes(0.0, tt, hh, y, seg[0], seg[1], seg[2], gm, omega, rows, work[0], bad, lanes)
     for s in range(1, RK8_STAGES):
         _combine_lanes(_RK8_A[s], s, work, tmp, lanes)
         _advance_lanes(y, hh, tmp, tmp, lanes)
-        _deriv_lanes(_RK8_C[s], tt, hh, tmp, seg[0], seg[1], seg[2], gm, omega, s, work[s], bad, lanes)
+        _deriv_lanes(_RK8_C[s], tt, hh, tmp, seg[0], seg[1], seg[2], gm, omega, rows, work[s], bad, lanes)
     _combine_lanes(_RK8_B, RK8_STAGES, work, ynew, lanes)
     _advance_lanes(y, hh, ynew, ynew, lanes)
 
 
-@njit(cache=True, error_model="numpy")
-def _dense_lanes(tt, hh, y, ynew, seg, gm, omega, work, tmp, coef, bad, lanes):
+@njit(cache=True, error_model="numpy", inline="always")
+def _dense_lanes(tt, hh, y, ynew, seg, gm, omega, work, tmp, rows, coef, bad, lanes):
     """`integrator.rk8_dense` of `_deriv_lanes` for every lane (after `_rk8_lanes`): coefficients
     into coef (RK8_DENSE_ROWS, 6, L)."""
-    _deriv_lanes(1.0, tt, hh, ynew, seg[0], seg[1], seg[2], gm, omega, 0, work[RK8_STAGES], bad, lanes)
+    _deriv_lanes(1.0, tt, hh, ynew, seg[0], seg[1], seg[2], gm, omega, rows, work[RK8_STAGES], bad, lanes)
     for s in range(RK8_STAGES + 1, RK8_STAGES_DENSE):
         _combine_lanes(_RK8_A_FULL[s], s, work, tmp, lanes)
         _advance_lanes(y, hh, tmp, tmp, lanes)
-        _deriv_lanes(_RK8_C_FULL[s], tt, hh, tmp, seg[0], seg[1], seg[2], gm, omega, s, work[s], bad, lanes)
+        _deriv_lanes(_RK8_C_FULL[s], tt, hh, tmp, seg[0], seg[1], seg[2], gm, omega, rows, work[s], bad, lanes)
     for j in range(6):
         for k in range(lanes):
             dy = ynew[j, k] - y[j, k]
@@ -455,7 +463,7 @@ def _to_fixed(y, c, s, omega, pos_out, vel_out):
     vel_out[2] = y[5]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, table, rot, out_pos, out_vel, res):
     """`boost_one` without drag for the flights i0 <= i < i1 (at most `LANES`) of `_boost_batch`'s
     arrays, integrated side by side: step j of every boost in one pass of lane loops
@@ -500,6 +508,7 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, table,
     work = np.empty((RK8_WORK_ROWS, 6, lanes))
     coef = np.empty((RK8_DENSE_ROWS, 6, lanes))
     seg = np.empty((3, lanes))
+    rows = np.empty((3, lanes))
     tt = np.empty(lanes)
     hh = np.empty(lanes)
     bad = np.empty(lanes)
@@ -520,9 +529,9 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, table,
             seg[2, k] = sched[Q_TIGN, j, k] if live else 0.0
             bad[k] = 1.0 if live and sched[Q_PHASE, j, k] < 2.0 and sched[Q_ACC, j, k] > 0.0 else 0.0
             dense = dense or (live and sched[Q_KE, j, k] > next_k[k])
-        _rk8_lanes(tt, hh, y, seg, gm, omega, ynew, work, tmp, bad, lanes)
+        _rk8_lanes(tt, hh, y, seg, gm, omega, ynew, work, tmp, rows, bad, lanes)
         if dense:
-            _dense_lanes(tt, hh, y, ynew, seg, gm, omega, work, tmp, coef, bad, lanes)
+            _dense_lanes(tt, hh, y, ynew, seg, gm, omega, work, tmp, rows, coef, bad, lanes)
         for k in range(lanes):
             if not (alive[k] and j < steps[k]):
                 continue
