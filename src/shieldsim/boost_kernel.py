@@ -21,6 +21,8 @@ stage table, packed parameters, density table and sample-time turns, and its thr
 Layout exception (`_boost_block`): 15 parameters: `_boost_batch`'s arrays and the block's rows.
 Layout exception (`_deriv_lanes`): 13 parameters: a block's state and stage-time rows, its
 segments' thrust rows, the batch's constants and its outputs.
+Layout exception (`_dense_lanes`): 13 parameters: the block's rows that `_rk8_lanes` reads and wrote,
+its scratch rows and the dense-output coefficients.
 """
 
 from __future__ import annotations
