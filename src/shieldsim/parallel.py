@@ -7,7 +7,8 @@ One interface, three back-ends (`executor`):
 * ``executor(workers=N)`` starts a Dask ``LocalCluster`` of N worker *processes* with one
   thread each, Numba's parallel kernels included (`WORKER_ENV`; the kernels are compiled
   Numba/NumPy code, so processes, not threads, scale), with glibc's default memory reuse
-  (`WORKER_ENV_DROPPED`) and little housekeeping (`LOCAL_CLUSTER_CONFIG`);
+  (`WORKER_ENV_DROPPED`), little housekeeping (`LOCAL_CLUSTER_CONFIG`) and each worker held on
+  a core of its own when the cores suffice (`pin_workers`);
 * ``executor(scheduler="tcp://HOST:PORT")`` connects to a running Dask scheduler.
 
 `LazyExecutor` wraps any of them so that it starts only when there is work.
@@ -296,7 +297,42 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Execut
         cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.CRITICAL, env=dict(WORKER_ENV))
     # the workers are on this machine: gather results from them directly, not through the scheduler
-    return DaskExecutor(Client(cluster, direct_to_workers=True), cluster, name="dask-local")
+    client = Client(cluster, direct_to_workers=True)
+    if PIN_WORKERS:
+        pin_workers(client)
+    return DaskExecutor(client, cluster, name="dask-local")
+
+
+PIN_WORKERS = os.environ.get("SHIELDSIM_PIN_WORKERS", "1") != "0"
+"""Whether a local cluster's worker processes are each held on a core of their own
+(`pin_workers`; environment ``SHIELDSIM_PIN_WORKERS=0`` turns it off)."""
+
+
+def pin_workers(client) -> dict:
+    """Hold each worker process of a local cluster on a core of its own (every thread of it; threads
+    it starts later inherit the core), when there are no more workers than cores this process may
+    use (`cores`). Workers are taken in the order of their names and given the cores in ascending
+    order. Two CPU-bound workers on two cores then never trade places, so none loses its warm
+    caches to a move (the kernel otherwise moves a worker when a short task of another process
+    wakes on its core). Returns {worker address: core} ({} when not pinned: more workers than
+    cores, or no affinity calls on this system); a worker that cannot be pinned keeps its cores."""
+    if not hasattr(os, "sched_setaffinity"):
+        return {}
+    allowed = sorted(os.sched_getaffinity(0))
+    info = client.scheduler_info()["workers"]
+    pids = client.run(os.getpid)
+    if not pids or len(pids) > len(allowed):
+        return {}
+    order = sorted(pids, key=lambda a: (str(info.get(a, {}).get("name", "")), a))
+    placed = {}
+    for core, address in zip(allowed, order):
+        try:
+            for tid in os.listdir(f"/proc/{pids[address]}/task"):
+                os.sched_setaffinity(int(tid), {core})
+        except OSError:  # the worker went away or refuses: it keeps its cores
+            continue
+        placed[address] = core
+    return placed
 
 
 def cores() -> int:
