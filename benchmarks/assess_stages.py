@@ -4,8 +4,11 @@ Runs the command in this process (every argument after the script's name is pass
 ``assess --out /tmp/a --overwrite --no-progress``) with the stages of `shieldsim.assess` timed by
 `time.process_time` (CPU of every thread of the process, so a machine shared with other work
 does not inflate it; wall times on a shared machine are not comparable). Prints one line per
-stage, ``stage <name> <cpu_s>``, and the whole process (imports included) last. The coverage
-line counts the claims ledger's coverage too (both call `study.coverage_many`).
+stage, ``stage <name> <cpu_s>``, and the whole process (imports included), the second process
+of a concurrent run (``children_total``, its CPU once it has ended) and the wall time last. The
+coverage line counts the claims ledger's coverage too (both call `study.coverage_many`) when
+they run in this process (``--serial``); a concurrent run's stages in the second process (the
+deterrent section, the claims ledger, the coverage batches it takes on) are in ``children_total``.
 
     PYTHONPATH=src python benchmarks/assess_stages.py assess --out /tmp/a --overwrite --no-progress
 
@@ -20,6 +23,7 @@ import sys
 import time
 
 START = time.process_time()
+START_WALL = time.perf_counter()
 
 STAGES = (("shieldsim.cli.coverage", "load_architecture"), ("shieldsim.assess", "_cooperation_archs"),
           ("shieldsim.study", "coverage_many"), ("shieldsim.assess", "_coverage"),
@@ -60,6 +64,11 @@ def main(argv: list[str]) -> None:
     for name, cpu in totals.items():
         print(f"stage {name} {cpu:.2f}", file=sys.stderr)
     print(f"stage process_total {time.process_time() - START:.2f}", file=sys.stderr)
+    import resource
+
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"stage children_total {kids.ru_utime + kids.ru_stime:.2f}", file=sys.stderr)
+    print(f"wall_s {time.perf_counter() - START_WALL:.2f}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -96,25 +96,28 @@ def main() -> None:
 
 def count_flights(lat, lon, tlat, tlon, cls, models) -> None:
     """Boosts and free flights with drag a pair of one more `aim` of the batch (counted at
-    `boosted.run_boost` and `flight._fly_batch`, the only callers of the two kernels in aiming)."""
+    `boosted.run_boost`, `flight._fly_batch` and `flight._fly_into_rows`, the only callers of the
+    kernels in aiming)."""
     from shieldsim.trajectory import boosted, flight
 
     counts = {"boosts": 0, "drag_flights": 0}
-    real_boost, real_fly = boosted.run_boost, flight._fly_batch
+    real_boost, real_fly, real_rows = boosted.run_boost, flight._fly_batch, flight._fly_into_rows
 
     def boost(missile, acc, lat_, *a, **k):
         counts["boosts"] += np.size(lat_)
         return real_boost(missile, acc, lat_, *a, **k)
 
-    def fly(r0, v0, beta, params, *a):
-        counts["drag_flights"] += r0.shape[0] if params[flight.F_DRAG] > 0 else 0
-        return real_fly(r0, v0, beta, params, *a)
+    def counted(real):
+        def fly(r0, v0, beta, params, *a):
+            counts["drag_flights"] += r0.shape[0] if params[flight.F_DRAG] > 0 else 0
+            return real(r0, v0, beta, params, *a)
+        return fly
 
-    boosted.run_boost, flight._fly_batch = boost, fly
+    boosted.run_boost, flight._fly_batch, flight._fly_into_rows = boost, counted(real_fly), counted(real_rows)
     try:
         aim(lat, lon, tlat, tlon, cls, models)
     finally:
-        boosted.run_boost, flight._fly_batch = real_boost, real_fly
+        boosted.run_boost, flight._fly_batch, flight._fly_into_rows = real_boost, real_fly, real_rows
     for name, value in counts.items():
         print(f"{name}_per_pair={value / lat.size:.3f}")
 

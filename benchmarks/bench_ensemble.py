@@ -42,6 +42,12 @@ Printed:
         busy                  sum of the members' wall times / (processes x wall): below 1, the
                               member processes waited (for the scheduler, or for the cores)
         main_cpu_s            CPU of this (client and scheduler) process during a worker run
+        thread_cpu_s          CPU of the member's own thread (the rest of cpu_s: the worker's other
+                              threads), and of it in the kernel (page faults, allocation)
+        migrations            moves of the member's thread to another core, preemptions (other
+                              processes taking its core) and waits, per member
+        gaps_s, tail_s        idle time of each member process between its members and at the end
+    workers_cores         the cores each worker process may run on (`parallel.pin_workers`)
     load_avg_1min         the machine's load average after each run (other jobs take cores)
 
 ``--member-log FILE`` writes one JSON line per member and run (pid, start, wall, CPU, faults,
@@ -162,6 +168,9 @@ def _run(run: str, member, figs, des, study, log_path):
         with parallel.executor(workers=int(run)) as ex:
             warmed = _warm_every_worker(ex.client, study)
             print(f"workers_warmed        {warmed} (run {run})", flush=True)
+            held = ex.client.run(_cores_of_process)
+            print(f"workers_cores         {' '.join(held[a] for a in sorted(held))} (run {run}; "
+                  f"SHIELDSIM_PIN_WORKERS={os.environ.get('SHIELDSIM_PIN_WORKERS', '1')})", flush=True)
             t, cpu = time.perf_counter(), time.process_time()
             ens = ensemble.run(member, figs, des, executor=ex, chunk_members=1)
             wall, main_cpu, procs = time.perf_counter() - t, time.process_time() - cpu, int(run)
@@ -197,6 +206,21 @@ def _print_stats(run: str, ens, wall: float, main_cpu: float | None, procs: int)
             for pid in np.unique(v["pid"][ok])]
     print(f"{p + 'rss_mb_end':<22}{' '.join(f'{r:.0f}' for r in ends)}")
     print(f"{p + 'busy':<22}{np.sum(v['wall_s'][ok]) / (procs * wall):.3f}")
+    if "migrations" in v:
+        print(f"{p + 'thread_cpu_s':<22}{np.mean(v['thread_cpu_s'][ok]):.2f} (the member's own thread), "
+              f"{np.mean(v['sys_s'][ok]):.2f} in the kernel")
+        print(f"{p + 'migrations':<22}{np.mean(v['migrations'][ok]):.0f} a member, "
+              f"{np.mean(v['nivcsw'][ok]):.0f} preemptions, {np.mean(v['nvcsw'][ok]):.0f} waits")
+    gaps, tails = [], []
+    end_all = max(v["start"][ok] + v["wall_s"][ok])
+    for pid in np.unique(v["pid"][ok]):
+        mine = ok & (v["pid"] == pid)
+        order = np.argsort(v["start"][mine])
+        s0, e0 = v["start"][mine][order], (v["start"] + v["wall_s"])[mine][order]
+        gaps.append(float(np.sum(s0[1:] - e0[:-1])))
+        tails.append(float(end_all - e0[-1]))
+    print(f"{p + 'gaps_s':<22}{' '.join(f'{g:.2f}' for g in gaps)} (idle between members, per process)")
+    print(f"{p + 'tail_s':<22}{' '.join(f'{t:.1f}' for t in tails)} (idle at the end, per process)")
     if main_cpu is not None:
         print(f"{p + 'main_cpu_s':<22}{main_cpu:.1f}", flush=True)
 
@@ -235,16 +259,34 @@ def _measured(member, values) -> dict:
     running it: wall and CPU seconds, minor page faults, GC seconds, resident memory at the end,
     the process id and the start time (epoch seconds)."""
     state = _gc_state()
-    r0, gc0 = resource.getrusage(resource.RUSAGE_SELF), state["s"]
-    start, t, cpu = time.time(), time.perf_counter(), time.process_time()
+    r0, gc0, s0 = resource.getrusage(resource.RUSAGE_SELF), state["s"], _thread_sched()
+    start, t, cpu, own = time.time(), time.perf_counter(), time.process_time(), time.thread_time()
     out = dict(member(values))
-    wall, cpu = time.perf_counter() - t, time.process_time() - cpu
-    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    wall, cpu, own = time.perf_counter() - t, time.process_time() - cpu, time.thread_time() - own
+    r1, s1 = resource.getrusage(resource.RUSAGE_SELF), _thread_sched()
     with open("/proc/self/statm", encoding="ascii") as fh:
         rss_mb = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
     out.update({STAT + "wall_s": wall, STAT + "cpu_s": cpu, STAT + "minflt": r1.ru_minflt - r0.ru_minflt,
                 STAT + "gc_s": state["s"] - gc0, STAT + "rss_mb": rss_mb, STAT + "pid": os.getpid(),
-                STAT + "start": start})
+                STAT + "start": start, STAT + "thread_cpu_s": own, STAT + "sys_s": r1.ru_stime - r0.ru_stime,
+                **{STAT + k: s1[k] - s0[k] for k in s0}})
+    return out
+
+
+def _thread_sched() -> dict:
+    """This thread's scheduler counters (Linux ``/proc/thread-self/sched``; empty elsewhere):
+    ``migrations`` (moves to another core), ``nvcsw`` and ``nivcsw`` (voluntary and involuntary
+    context switches)."""
+    keys = {"se.nr_migrations": "migrations", "nr_voluntary_switches": "nvcsw", "nr_involuntary_switches": "nivcsw"}
+    out = {}
+    try:
+        with open("/proc/thread-self/sched", encoding="ascii") as fh:
+            for line in fh:
+                name, _, value = line.partition(":")
+                if name.strip() in keys:
+                    out[keys[name.strip()]] = float(value)
+    except OSError:
+        pass
     return out
 
 
@@ -276,6 +318,14 @@ def _warm_every_worker(client, study) -> int:
     addresses = list(client.scheduler_info()["workers"])
     futures = [client.submit(_warm, study, a, workers=[a], allow_other_workers=False, pure=False) for a in addresses]
     return len(set(client.gather(futures)))
+
+
+def _cores_of_process() -> str:
+    """The cores the threads of this process may run on, e.g. ``"0"`` or ``"0,1"``."""
+    cores = set()
+    for tid in os.listdir("/proc/self/task"):
+        cores |= os.sched_getaffinity(int(tid))
+    return ",".join(map(str, sorted(cores)))
 
 
 def _warm(study, address):

@@ -435,13 +435,16 @@ def test_drag_on_aim_flies_no_drag_flight_beyond_its_re_measurements(nodong, mon
     import shieldsim.trajectory.flight as F
 
     rows = []
-    real = F._fly_batch
 
-    def counting(r0, *args):
-        rows.append(r0.shape[0])
-        return real(r0, *args)
+    def counting(real):
+        def fly(r0, *args):
+            rows.append(r0.shape[0])
+            return real(r0, *args)
+        return fly
 
-    monkeypatch.setattr(F, "_fly_batch", counting)
+    # the sampled re-measurements are flown into the rows of the result (`_fly_into_rows`)
+    monkeypatch.setattr(F, "_fly_batch", counting(F._fly_batch))
+    monkeypatch.setattr(F, "_fly_into_rows", counting(F._fly_into_rows))
     lat, lon, tlat, tlon = fan(4, 600.0, 1000.0)
     state_rounds = []
     real_true = A._true_residual
@@ -476,21 +479,24 @@ def test_drag_on_batch_from_solved_neighbours_meets_the_miss_with_fewer_boosts(n
 
     lat, lon, tlat, tlon = random_pairs(nodong, 150)
     counts = {"boost": 0, "drag": 0, "fitted": 0}
-    real_boost, real_fly, real_fit = B.run_boost, F._fly_batch, A.fitted_start
+    real_boost, real_fit = B.run_boost, A.fitted_start
 
     def boosts(missile, acc, lat_, *args, **kw):
         counts["boost"] += np.size(lat_)
         return real_boost(missile, acc, lat_, *args, **kw)
 
-    def drag_flights(r0, *args):
-        counts["drag"] += r0.shape[0]
-        return real_fly(r0, *args)
+    def drag_flights(real):
+        def fly(r0, *args):
+            counts["drag"] += r0.shape[0]
+            return real(r0, *args)
+        return fly
 
     def fit(*args):
         counts["fitted"] += args[4].shape[0]
         return real_fit(*args)
 
-    monkeypatch.setattr(F, "_fly_batch", drag_flights)
+    monkeypatch.setattr(F, "_fly_batch", drag_flights(F._fly_batch))
+    monkeypatch.setattr(F, "_fly_into_rows", drag_flights(F._fly_into_rows))
     monkeypatch.setattr(A, "fitted_start", fit)
     monkeypatch.setattr(B, "run_boost", boosts)
     monkeypatch.setattr(A, "_SPREAD_CELL", 1.0)

@@ -2,6 +2,7 @@
 figures in summary.json match the data files."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -172,6 +173,9 @@ def test_serial_run_gives_the_same_summary_tables_and_data_as_the_concurrent_one
     assert tables == sorted(p.name for p in out.glob("*.csv"))
     for name in tables:
         assert (out / name).read_bytes() == (report_dir / name).read_bytes()
+    figures = [re.findall(r'<figure class="plot">.*?</figure>', (d / "index.html").read_text(), re.S)
+               for d in (out, report_dir)]  # drawn here, or in either process and sent as text
+    assert figures[0] == figures[1] and len(figures[0]) >= 5
 
 
 def failing_load(failing: str, name: str):
@@ -199,3 +203,30 @@ def test_an_error_in_the_second_process_is_the_one_line_usage_error(tmp_path, mo
     assert ex.value.code == 2 and multiprocessing.active_children() == []
     assert err.strip().splitlines() == ["shieldsim assess: error: Invalid value for '--assumptions': no scenario "
                                         "named 'deterrent' here"]
+
+
+def test_coverage_batches_the_second_process_takes_on_change_nothing(tmp_path):
+    """A concurrent run's second process, once free, takes coverage batches from the back of each
+    threat area's list (`parallel.HelpedExecutor`): the footprints and people are those computed
+    here alone."""
+    import time
+
+    from shieldsim import assess, parallel, scenario, study
+
+    arch = study.Architecture.from_scenario(scenario.load("epaa-2018"))
+    coop = [study.Architecture.from_scenario(scenario.load("sectoral-2010"))]
+
+    def run(ex, folder):
+        return assess._coverage(arch, coop, 4.0, None, None, folder, tmp_path, assess._Sections(), ex)
+
+    alone = run(None, tmp_path / "alone")
+    with parallel.background(time.sleep, 0) as child:
+        child()  # free: it takes the last batch of each area at once
+        helped = run(child.executor(wrap=assess._cache_locked), tmp_path / "helped")
+        assert child.ends.state[2] >= 1  # the last area's round: the child took batches
+    for name in alone[0]:
+        a, b = alone[0][name], helped[0][name]
+        assert a.as_dict() == b.as_dict()
+        for area, fp in a.footprints.items():
+            for f in ("threatened", "defended", "shots", "kill_probability", "intercept_alt_km", "engaging"):
+                np.testing.assert_array_equal(getattr(fp, f), getattr(b.footprints[area], f))

@@ -62,6 +62,28 @@ def test_geodesic_distance_and_heading_match_pyproj():
     assert np.allclose(np.degrees(head), az, atol=1e-9)
 
 
+
+def test_compiled_geodesic_inverse_matches_pyproj_within_a_millimetre_and_falls_back_near_the_antipode():
+    from shieldsim.earth import geodesic_inverse_compiled
+    g = Geod(ellps="WGS84")
+    lat1, lon1 = rng.uniform(-89, 89, 2000), rng.uniform(-180, 180, 2000)
+    lat2, lon2 = rng.uniform(-89, 89, 2000), rng.uniform(-180, 180, 2000)
+    # nearly antipodal pairs (Vincenty does not converge: pyproj), a NaN, a short hop, a meridian
+    lat2[:3], lon2[:3] = -lat1[:3] + 0.01, lon1[:3] + 179.7
+    lat2[3] = np.nan
+    lat2[4], lon2[4] = lat1[4] + 1e-3, lon1[4]
+    lat2[5], lon2[5] = lat1[5] + 20.0, lon1[5]
+    az, _, d = g.inv(lon1, lat1, lon2, lat2)
+    dist, head = geodesic_inverse_compiled(*np.radians([lat1, lon1, lat2, lon2]), WGS84)
+    assert np.isnan(dist[3]) and np.isnan(head[3])
+    ok = np.isfinite(lat2)
+    assert np.all(np.abs(dist[ok] - d[ok]) < 1e-3), np.nanmax(np.abs(dist - d))
+    turn = np.radians(az[ok]) - head[ok]
+    assert np.all(np.abs(np.angle(np.exp(1j * turn))) < 1e-9)
+    s_dist, s_head = geodesic_inverse_compiled(*np.radians([lat1, lon1, lat2, lon2]), SPHERE)
+    ref = geodesic_inverse(*np.radians([lat1, lon1, lat2, lon2]), SPHERE)
+    assert np.array_equal(s_dist, ref[0], equal_nan=True) and np.array_equal(s_head, ref[1], equal_nan=True)
+
 def test_great_circle_against_spherical_law_of_cosines():
     lat2, lon2 = rng.uniform(-89, 89, 500), rng.uniform(-180, 180, 500)
     a1, o1, a2, o2 = np.radians([LAT, LON, lat2, lon2])

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from shieldsim.trajectory.family import cells, local_cubic, log_polar
+from shieldsim.trajectory.family import MAX_CONDITION, _condition_verdicts, cells, local_cubic, log_polar
 
 
 def cubic(xy):
@@ -73,3 +73,43 @@ def test_cells_group_points_by_square_and_measure_the_offset_from_its_centre():
     cell, n_cell, off = cells(xy, 0.1)
     assert n_cell == 3 and cell[0] == cell[1] and len({cell[0], cell[2], cell[3]}) == 3
     assert off[0] == pytest.approx(math.hypot(0.04, 0.04))
+
+
+def test_condition_certificate_gives_the_verdicts_of_eigvalsh_and_leaves_only_matrices_near_the_bound():
+    rng = np.random.default_rng(5)
+    mats = []
+    for cond in np.logspace(1, 14, 131):  # symmetric, eigenvalues spread from 1 down to 1 / cond
+        q, _ = np.linalg.qr(rng.normal(size=(10, 10)))
+        mats.append((q * np.logspace(0, -np.log10(cond), 10)) @ q.T)
+    v = rng.normal(size=(40, 16, 10))
+    mats += list(np.matmul(v.transpose(0, 2, 1), v))  # normal matrices as local_cubic builds them
+    mats += [np.zeros((10, 10)), -np.eye(10)]  # singular, not positive definite
+    a = np.array(mats)
+    for n in (10, 6, 3):
+        ev = np.linalg.eigvalsh(a[:, :n, :n])
+        verdict = np.empty(a.shape[0], dtype=np.int8)
+        _condition_verdicts(a, n, MAX_CONDITION, verdict)
+        decided = verdict >= 0
+        assert np.array_equal(verdict[decided] == 1, (ev[:, 0] * MAX_CONDITION > ev[:, -1])[decided])
+        with np.errstate(divide="ignore", invalid="ignore"):  # the zero matrix
+            cond = np.abs(ev[:, -1] / ev[:, 0])
+        assert np.all(decided[(cond < 1e6) | (cond > 1e11)])
+        assert n < 10 or np.any(~decided)  # some near the bound, left to LAPACK by local_cubic
+
+
+def test_local_fit_near_the_condition_bound_takes_the_degree_eigvalsh_allows():
+    # sources on three lines a little apart: the cubic's normal matrix gets worse as they close up
+    t = np.linspace(0, 1, 40)
+    for gap in (0.2, 0.02, 0.005, 0.002, 0.001):
+        grid = np.stack(np.meshgrid(t, [0.0, gap, 2 * gap, 3.1 * gap]), axis=-1).reshape(-1, 2)
+        q = np.array([[0.505, 1.5 * gap]])
+        _, _, degree = local_cubic(grid, quadratic(grid), q, 0.05)
+        xy = (grid - q) / 0.05
+        d = np.hypot(*xy.T)
+        nb = np.argsort(d)[:16]
+        x, y = xy[nb].T
+        vm = np.stack([np.ones_like(x), x, y, x * x, x * y, y * y, x ** 3, x * x * y, x * y * y, y ** 3], axis=1)
+        a = (vm * (1 / (1 + d[nb] ** 2))[:, None]).T @ vm
+        want = next((deg for deg, n in ((3, 10), (2, 6), (1, 3))
+                     if (lambda ev: ev[0] * MAX_CONDITION > ev[-1])(np.linalg.eigvalsh(a[:n, :n]))), 0)
+        assert degree[0] == want, (gap, degree[0], want)

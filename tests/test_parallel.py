@@ -217,6 +217,39 @@ def test_local_cluster_workers_keep_glibc_default_trimming_and_run_no_profiler()
     assert dask.config.get("distributed.worker.profile.enabled") is True
 
 
+def _thread_cores(*_args) -> list:
+    """The cores every thread of this process may run on (one frozenset per thread)."""
+    import os
+
+    return sorted({frozenset(os.sched_getaffinity(int(t))) for t in os.listdir("/proc/self/task")}, key=sorted)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or parallel.cores() < 2, reason="needs 2 cores and affinity")
+def test_local_cluster_holds_each_worker_and_its_task_thread_on_a_core_of_its_own():
+    with parallel.executor(workers=2) as ex:
+        per_worker = ex.client.run(_thread_cores)
+        in_tasks = ex.map(_thread_cores, range(4))
+    cores = list(per_worker.values())
+    assert all(len(t) == 1 and len(t[0]) == 1 for t in cores)  # every thread of a worker on one core
+    assert cores[0] != cores[1]
+    assert all(t in cores for t in in_tasks)  # the thread running the work too
+
+
+class _FakeClient:
+    def __init__(self, n):
+        self.n = n
+
+    def scheduler_info(self):
+        return {"workers": {f"w{i}": {"name": i} for i in range(self.n)}}
+
+    def run(self, fn):
+        return {f"w{i}": -1 for i in range(self.n)}
+
+
+def test_more_workers_than_cores_are_left_to_the_kernel():
+    assert parallel.pin_workers(_FakeClient(parallel.cores() + 1)) == {}
+
+
 def test_existing_scheduler_backend_runs_work_on_that_cluster():
     from distributed import LocalCluster
 
@@ -436,6 +469,34 @@ def test_background_ends_its_child_when_the_caller_leaves_early():
             assert len(multiprocessing.active_children()) == 1
             raise KeyboardInterrupt  # what Ctrl-C raises in the caller
     assert time.monotonic() - t0 < 30 and multiprocessing.active_children() == []
+
+
+def _slow_double_and_pid(x):
+    time.sleep(0.1)
+    return 2 * x, os.getpid()
+
+
+def _negated(fn, item):
+    value, pid = fn(item)
+    return -value, pid
+
+
+def test_helped_executor_runs_every_item_once_here_or_in_the_child_once_it_is_free():
+    with parallel.background(time.sleep, 0.5) as result:
+        ex = result.executor()
+        first = dict(ex.as_completed(_slow_double_and_pid, range(30)))  # the child joins after its sleep
+        assert result() is None
+        second = dict(result.executor(wrap=_negated).as_completed(_slow_double_and_pid, range(20, 50)))
+    for out, items in ((first, range(30)), (second, range(20, 50))):
+        assert sorted(out) == list(range(len(items)))
+        here = {i for i, (_, pid) in out.items() if pid == os.getpid()}
+        assert 0 in here and len(items) - 1 not in here  # the front here, the back there
+        assert here == set(range(len(here)))
+    assert [v for v, _ in first.values()] == [2 * i for i in first]
+    assert all(v == (2 * (20 + i) if pid == os.getpid() else -2 * (20 + i)) for i, (v, pid) in second.items())
+    import multiprocessing
+
+    assert multiprocessing.active_children() == []
 
 
 def test_cores_counts_the_cores_this_process_may_use():

@@ -739,3 +739,19 @@ def test_how_sure_section_says_how_many_ensemble_members_failed_and_the_first_er
     assert f"{len(ens.failed)} of 40 members failed" in text
     assert f"first: member {min(ens.failed)}, ValueError: no minimum-energy burn" in text
     assert f"over the {40 - len(ens.failed)} members that finished" in text and "indices are not computed" in text
+
+
+def test_a_figure_rendered_ahead_embeds_as_the_figure_itself_in_svg_and_in_png():
+    from shieldsim.report.svg import rendered
+
+    def figure():
+        fig = Figure(figsize=(3, 2))
+        fig.add_subplot().plot(np.arange(200.0), np.sin(np.arange(200.0)))
+        return fig
+
+    for limit in (report.svg.SVG_LIMIT_BYTES, 1000):  # kept as SVG; over the limit, so PNG
+        ahead = rendered(Plot(figure(), caption="c", alt="a"), limit)
+        assert isinstance(ahead.figure, bytes if limit == 1000 else str)
+        assert (ahead.caption, ahead.alt) == ("c", "a")
+        assert report.svg._Figures(limit).html(ahead) == report.svg._Figures(limit).html(Plot(figure(), "c", "a"))
+    assert rendered(None) is None and rendered(Plot("<svg/>")).figure == "<svg/>"

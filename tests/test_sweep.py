@@ -5,15 +5,17 @@ the horizon, the elevation limits, the antenna height, the separation time); and
 skip rests on hold point by point."""
 
 import math
+import struct
 
 import numpy as np
 import pytest
 
 from shieldsim import sensors as S
 from shieldsim.earth import WGS84, to_ecef
-from shieldsim.sensors import sweep
+from shieldsim.sensors import refraction, sweep
 from shieldsim.sensors.geometry import _radar_params
-from shieldsim.sensors.kernels import LIMIT_NODES, R_RLOC, _in_sight, _limit_table, _polar, _ray_angle, _sight_tabled
+from shieldsim.sensors.kernels import (LIMIT_NODES, R_RLOC, _in_sight, _limit_table, _polar, _ray_angle, _sight_tabled,
+                                      _wrap_pi)
 from shieldsim.trajectory import Models, Trajectory, burnout_state, fly_states
 
 d = np.radians
@@ -243,3 +245,38 @@ def test_the_tabled_sight_test_answers_as_the_exact_one_right_at_the_limiting_ra
         assert _sight_tabled(theta, h, row, ray, table) == _in_sight(theta, h, row, ray)
         decided += 1
     assert decided > 15000
+
+
+def test_the_azimuth_wrap_is_pythons_modulo_bit_for_bit():
+    """`kernels._wrap_pi` (no library fmod within 4 pi) gives (d + pi) % (2 pi) - pi exactly:
+    random differences of azimuths, the branch edges (+-pi, +-3 pi, one ulp either side), zeros,
+    and values beyond 4 pi, NaN and infinity (the modulo itself)."""
+    rng = np.random.default_rng(21)
+    pi = math.pi
+    values = list(rng.uniform(-4.5 * pi, 4.5 * pi, 200000)) + list(rng.uniform(-10.0, 10.0, 20000) * 1e-12)
+    for edge in (-5 * pi, -3 * pi, -pi, 0.0, pi, 3 * pi, 5 * pi, 2 * pi, -2 * pi):
+        for k in range(-3, 4):
+            values.append(edge + k * math.ulp(edge if edge else 1e-300))
+    values += [-0.0, 0.0, 1e300, -1e300, math.inf, -math.inf, math.nan]
+    for v in values:
+        want = (v + pi) % (2.0 * pi) - pi
+        got = _wrap_pi(v)
+        assert (math.isnan(want) and math.isnan(got)) or struct.pack("<d", got) == struct.pack("<d", want), v
+
+
+@pytest.mark.parametrize("elevation_deg", [-0.9, -0.3, 0.0, 0.5, 7.0, 60.0])
+def test_a_ray_keeps_the_low_radius_term_it_would_recompute_bit_for_bit(elevation_deg):
+    """`refraction._ray_theta_at` reads r_low (n(r_low) - 1) from the ray (``RAY_Q_LOW``) and
+    shares n(r) - 1 between the two rays (`_ray_theta_q`): at every radius the angle is the
+    double the formula recomputing both exponentials gives."""
+    rs, n0, hs = 6378137.0, 313e-6, 7000.0
+    r0 = rs + 300.0
+    ray = np.empty(refraction.RAY_SIZE)
+    refraction._make_ray(d(elevation_deg), r0, rs, n0, hs, rs + 100e3, ray)
+    r_low, c, gap = ray[refraction.RAY_R_LOW], ray[refraction.RAY_C], ray[refraction.RAY_GAP]
+    rng = np.random.default_rng(22)
+    for r in np.concatenate([r_low + rng.uniform(0.0, 5e6, 3000), r_low + 10.0 ** rng.uniform(-6, 3, 300)]):
+        q = n0 * math.exp(-(r - rs) / hs)
+        du = (r - r_low) + r * q - r_low * (n0 * math.exp(-(r_low - rs) / hs)) + gap
+        want = ray[refraction.RAY_OFFSET] + math.atan2(math.sqrt(max(du, 0.0) * (r * (1.0 + q) + c)), c) + 1e-4
+        assert refraction._ray_theta_at(r, ray, 0, 1e-4, rs, n0, hs) == want

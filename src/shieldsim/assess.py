@@ -76,7 +76,9 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
 
     With ``concurrent``, the deterrent section and the claims ledger (which do not need the
     coverage) run in a second, spawned process (`parallel.background`) while this one computes
-    coverage and the engagement cases; same results, about half the wall time on two cores. It
+    coverage and the engagement cases; that process draws the deterrent section's figures, then
+    takes coverage batches from the back of the list while this one takes them from the front
+    (`parallel.HelpedExecutor`); same results, about half the wall time on two cores. It
     stays serial on one core, with ``workers`` (Dask) or when ``load`` cannot be pickled."""
     import matplotlib
 
@@ -108,8 +110,9 @@ def _assess(arch, data_dir: Path, grid_deg, cooperation, deterrent, workers, loa
     computed in the second process (the deterrent section and the claims ledger)."""
     done = _Sections()
     options, coop_archs = _cooperation_archs(arch, load, done) if cooperation else ([], [])
+    helped = aside.executor(wrap=_cache_locked) if aside is not None else None  # the child joins when free
     by_name, cov, coverage_entries = _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir,
-                                               report_dir or data_dir.parent, done)
+                                               report_dir or data_dir.parent, done, helped)
     engagement_cases = _engagements(arch, progress)
     side = _wait_aside(aside, progress) if aside is not None else None
     if side is not None:
@@ -134,6 +137,8 @@ def _assess(arch, data_dir: Path, grid_deg, cooperation, deterrent, workers, loa
     assessment = _assessment(arch, grid_deg, claims_grid, coverage_entries, engagement_cases, det_result, coop,
                              ledger_result, done)
     assessment.key_findings = key_findings(cov, det_summary, coop) + claims_findings(ledger_result)
+    if helped is not None:  # the page's figures drawn here and in the second process, not here alone
+        _render_figures(assessment, helped)
     return AssessmentRun(assessment, cov)
 
 
@@ -181,7 +186,64 @@ def side_sections(arch, data_dir: Path, deterrent: bool, load, claims_args):
     with flight_cache.sharing(), cache_saves_locked():
         det_result, det_summary = _deterrent(arch, data_dir, None, load, done) if deterrent else (None, None)
         ledger = claims_section(*claims_args) if claims_args is not None else None
+        if det_result is not None:
+            _rendered(det_result)
     return det_result, det_summary, done.not_computed.get("deterrent"), ledger
+
+
+def _cache_locked(fn, item):
+    """``fn(item)`` holding the cache-save lock (`compile_ahead.cache_saves_locked`): the coverage
+    batches the second process takes on."""
+    from .compile_ahead import cache_saves_locked
+
+    with cache_saves_locked():
+        return fn(item)
+
+
+def _rendered(section) -> None:
+    """Render the figures of a deterrent section (and of its homeland question) as the page will
+    embed them (`report.svg.rendered`), in place: the second process draws them, not the first."""
+    from .report.svg import rendered
+
+    section.speed_figure = rendered(section.speed_figure)
+    section.figures = [rendered(f) for f in section.figures]
+    if section.homeland is not None:
+        section.homeland.figures = [rendered(f) for f in section.homeland.figures]
+
+
+def _figure_slots(obj, slots: list, seen: set) -> None:
+    """Append ``(set(value), figure or Plot)`` for every matplotlib figure (bare or in a
+    `report.Plot`) in the lists and dataclass fields under ``obj``."""
+    from dataclasses import fields, is_dataclass
+    from functools import partial
+
+    from .results import Plot
+
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, list):
+        items, setter = list(enumerate(obj)), obj.__setitem__
+    elif is_dataclass(obj) and not isinstance(obj, type):
+        items, setter = [(f.name, getattr(obj, f.name)) for f in fields(obj)], partial(setattr, obj)
+    else:
+        return
+    for key, value in items:
+        if hasattr(value.figure if isinstance(value, Plot) else value, "savefig"):
+            slots.append((partial(setter, key), value))
+        else:
+            _figure_slots(value, slots, seen)
+
+
+def _render_figures(assessment, ex) -> None:
+    """Draw every matplotlib figure of ``assessment`` as the page embeds it (`report.svg.rendered`),
+    on ``ex`` (the `parallel.HelpedExecutor` of a concurrent run), in place; the page is the same."""
+    from .report.svg import rendered
+
+    slots: list = []
+    _figure_slots(assessment, slots, set())
+    for k, plot in ex.as_completed(rendered, [value for _, value in slots]):
+        slots[k][0](plot)
 
 
 def _wait_aside(aside, progress):
@@ -208,15 +270,17 @@ def _cooperation_archs(arch, load, done: _Sections) -> tuple[list, list]:
     return options, coop_archs
 
 
-def _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir: Path, report_dir: Path, done: _Sections):
+def _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir: Path, report_dir: Path, done: _Sections,
+              helped=None):
     """Coverage of ``arch`` and the cooperation architectures (one pass over shared flights):
-    (results by scenario name, ``arch``'s `study.CoverageResult` or None, report entries)."""
+    (results by scenario name, ``arch``'s `study.CoverageResult` or None, report entries).
+    ``helped``: the `parallel.HelpedExecutor` of a concurrent run (else one for ``workers``)."""
     from . import plots, report, study
     from .parallel import executor
 
     areas = list(arch.scenario.launch_areas)
     together = [arch] + [a for a in coop_archs if a is not arch]
-    with _stage(progress, "coverage: ") as bar, executor(workers) as ex:
+    with _stage(progress, "coverage: ") as bar, (helped or executor(workers)) as ex:
         results = study.coverage_many(together, areas, grid_deg, progress=bar, executor=ex) if areas else []
     if not areas:
         done.not_computed["coverage"] = f"scenario {arch.name!r} has no launch areas"

@@ -248,6 +248,23 @@ def geodesic_inverse(lat1, lon1, lat2, lon2, earth: Earth = WGS84):
     return np.reshape(dist, lat1.shape), np.reshape(np.radians(az), lat1.shape)
 
 
+
+def geodesic_inverse_compiled(lat1, lon1, lat2, lon2, earth: Earth = WGS84):
+    """`geodesic_inverse` of 1-D arrays (rad) in one compiled pass: (distance m, initial heading
+    rad clockwise from north, in (-pi, pi]), NaN where an input is NaN. Ellipsoid: Vincenty's
+    inverse formula (1975), within 1 mm of pyproj's (Karney's) distance and 1e-9 rad of its
+    heading (tests/test_earth.py), pyproj where Vincenty does not converge (nearly antipodal
+    points); ~10 times cheaper than pyproj for the batches `aim` measures. Sphere: as
+    `geodesic_inverse`."""
+    lat1, lon1, lat2, lon2 = (np.ascontiguousarray(x, dtype=float) for x in np.broadcast_arrays(lat1, lon1, lat2, lon2))
+    if earth.flattening == 0.0 or lat1.ndim != 1:
+        return geodesic_inverse(lat1, lon1, lat2, lon2, earth)
+    dist, heading = np.empty(lat1.shape), np.empty(lat1.shape)
+    if _vincenty_inverse_batch(lat1, lon1, lat2, lon2, earth.equatorial_radius, earth.flattening, dist, heading):
+        redo = np.isnan(dist) & np.isfinite(lat1 + lon1 + lat2 + lon2)
+        dist[redo], heading[redo] = geodesic_inverse(lat1[redo], lon1[redo], lat2[redo], lon2[redo], earth)
+    return dist, heading
+
 def geodesic_direct(lat, lon, heading, distance, earth: Earth = WGS84):
     """Point (lat, lon in radians) reached by going ``distance`` metres from (lat, lon) along
     the surface geodesic that starts at ``heading`` (rad clockwise from north)."""
@@ -481,3 +498,37 @@ def geodesic_distance_sc(sin_lat1, cos_lat1, sin_lat2, cos_lat2, dlon, sin_dlon,
     else:
         return math.nan
     return vincenty_length(a, f, sigma, sin_sigma, cos_sigma, cos2_alpha, cos_2sm)
+
+
+@njit(cache=True)
+def _vincenty_inverse_batch(lat1, lon1, lat2, lon2, a, f, dist, heading):
+    """Vincenty's inverse formula (tolerance 1e-13 rad of the auxiliary longitude, as
+    `geodesic_distance_sc`) for each pair of points (rad, arrays (N,)) on the ellipsoid (a m,
+    flattening f): distance (m) and initial heading (rad) into dist, heading (N,). NaN where an
+    input is NaN or the iteration does not converge; returns how many did not converge."""
+    failed = 0
+    for i in range(lat1.shape[0]):
+        dlon = lon2[i] - lon1[i]
+        dist[i] = heading[i] = math.nan
+        if math.isnan(dlon + lat1[i] + lat2[i]):
+            continue
+        susu, cucu, cusu, sucu, cu2 = vincenty_reduced(math.sin(lat1[i]), math.cos(lat1[i]), math.sin(lat2[i]),
+                                                       math.cos(lat2[i]), f)
+        lam = dlon
+        for _ in range(200):
+            sl, cl = math.sin(lam), math.cos(lam)
+            sin_sigma, cos_sigma = vincenty_sigma(sl, cl, susu, cucu, cusu, sucu, cu2)
+            if sin_sigma == 0.0:  # coincident points
+                dist[i], heading[i] = 0.0, 0.0
+                break
+            sigma = math.atan2(sin_sigma, cos_sigma)
+            sin_alpha, cos2_alpha, cos_2sm = vincenty_alpha(sl, sin_sigma, cos_sigma, susu, cucu)
+            lam_prev = lam
+            lam = vincenty_next(dlon, f, sigma, sin_sigma, cos_sigma, sin_alpha, cos2_alpha, cos_2sm)
+            if abs(lam - lam_prev) < 1e-13:
+                dist[i] = vincenty_length(a, f, sigma, sin_sigma, cos_sigma, cos2_alpha, cos_2sm)
+                heading[i] = math.atan2(cu2 * math.sin(lam), cusu - sucu * math.cos(lam))
+                break
+        else:
+            failed += 1
+    return failed

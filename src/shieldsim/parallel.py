@@ -7,7 +7,8 @@ One interface, three back-ends (`executor`):
 * ``executor(workers=N)`` starts a Dask ``LocalCluster`` of N worker *processes* with one
   thread each, Numba's parallel kernels included (`WORKER_ENV`; the kernels are compiled
   Numba/NumPy code, so processes, not threads, scale), with glibc's default memory reuse
-  (`WORKER_ENV_DROPPED`) and little housekeeping (`LOCAL_CLUSTER_CONFIG`);
+  (`WORKER_ENV_DROPPED`), little housekeeping (`LOCAL_CLUSTER_CONFIG`) and each worker held on
+  a core of its own when the cores suffice (`pin_workers`);
 * ``executor(scheduler="tcp://HOST:PORT")`` connects to a running Dask scheduler.
 
 `LazyExecutor` wraps any of them so that it starts only when there is work.
@@ -296,7 +297,42 @@ def executor(workers: int | None = None, scheduler: str | None = None) -> Execut
         cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
                                dashboard_address=None, silence_logs=logging.CRITICAL, env=dict(WORKER_ENV))
     # the workers are on this machine: gather results from them directly, not through the scheduler
-    return DaskExecutor(Client(cluster, direct_to_workers=True), cluster, name="dask-local")
+    client = Client(cluster, direct_to_workers=True)
+    if PIN_WORKERS:
+        pin_workers(client)
+    return DaskExecutor(client, cluster, name="dask-local")
+
+
+PIN_WORKERS = os.environ.get("SHIELDSIM_PIN_WORKERS", "1") != "0"
+"""Whether a local cluster's worker processes are each held on a core of their own
+(`pin_workers`; environment ``SHIELDSIM_PIN_WORKERS=0`` turns it off)."""
+
+
+def pin_workers(client) -> dict:
+    """Hold each worker process of a local cluster on a core of its own (every thread of it; threads
+    it starts later inherit the core), when there are no more workers than cores this process may
+    use (`cores`). Workers are taken in the order of their names and given the cores in ascending
+    order. Two CPU-bound workers on two cores then never trade places, so none loses its warm
+    caches to a move (the kernel otherwise moves a worker when a short task of another process
+    wakes on its core). Returns {worker address: core} ({} when not pinned: more workers than
+    cores, or no affinity calls on this system); a worker that cannot be pinned keeps its cores."""
+    if not hasattr(os, "sched_setaffinity"):
+        return {}
+    allowed = sorted(os.sched_getaffinity(0))
+    info = client.scheduler_info()["workers"]
+    pids = client.run(os.getpid)
+    if not pids or len(pids) > len(allowed):
+        return {}
+    order = sorted(pids, key=lambda a: (str(info.get(a, {}).get("name", "")), a))
+    placed = {}
+    for core, address in zip(allowed, order):
+        try:
+            for tid in os.listdir(f"/proc/{pids[address]}/task"):
+                os.sched_setaffinity(int(tid), {core})
+        except OSError:  # the worker went away or refuses: it keeps its cores
+            continue
+        placed[address] = core
+    return placed
 
 
 def cores() -> int:
@@ -307,44 +343,147 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _ignore_sigint() -> None:
-    """Initializer of `background`'s child: Ctrl-C is the parent's to handle (it ends the child)."""
+class _Ends:
+    """Two processes taking the items of a list from its two ends, each item once: the parent from
+    the front, `background`'s child from the back. ``state`` (shared memory and its lock): the
+    list's round (each list a new one), the items taken from the front, from the back."""
+
+    def __init__(self, ctx):
+        self.state = ctx.Array("q", 3)
+
+    def start(self) -> int:
+        """A new list: nothing taken; returns its round."""
+        with self.state.get_lock():
+            self.state[0] += 1
+            self.state[1] = self.state[2] = 0
+            return self.state[0]
+
+    def take(self, round_: int, n: int, back: bool) -> int | None:
+        """The index of the next item of round ``round_`` (``n`` items) from the front or the
+        back, or None when every item is taken or another list has started."""
+        with self.state.get_lock():
+            front, behind = self.state[1], self.state[2]
+            if self.state[0] != round_ or front + behind >= n:
+                return None
+            self.state[2 if back else 1] += 1
+            return n - 1 - behind if back else front
+
+
+_ENDS: _Ends | None = None
+"""In `background`'s child: the `_Ends` it shares with its parent."""
+
+
+def _child_init(ends: _Ends) -> None:
+    """Initializer of `background`'s child: Ctrl-C is the parent's (it ends the child); keeps `_Ends`."""
     import signal
 
+    global _ENDS
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _ENDS = ends
 
 
-@contextmanager
-def background(fn: Callable, *args) -> Iterator[Callable[[], Any]]:
-    """Run ``fn(*args)`` in one child process while the caller works on; yields ``result()``,
-    which waits for the child and returns ``fn``'s value or raises its exception (pickled back,
-    without the child's traceback, so an error reads as it would have in this process).
+def _from_back(payload: bytes, n: int, round_: int) -> dict:
+    """In `background`'s child: ``{i: fn(items[i])}`` of the items of round ``round_`` it takes
+    from the back; ``payload``, ``pickle.dumps((fn, items))``, is read only if it takes one."""
+    import pickle
 
-    The child is *spawned*, not forked (Numba's worker threads do not survive a fork); it imports
-    shieldsim afresh and inherits the environment, so it reads Numba's kernels from the same cache
-    (``NUMBA_CACHE_DIR``). It ignores Ctrl-C; leaving the block before the result is in (an
-    error, Ctrl-C here) terminates it, so no child outlives the caller. ``fn`` must be a
-    top-level function and ``fn`` and ``args`` picklable."""
-    import concurrent.futures as cf
-    import multiprocessing as mp
+    out: dict = {}
+    fn = items = None
+    while (i := _ENDS.take(round_, n, back=True)) is not None:
+        if fn is None:
+            fn, items = pickle.loads(payload)
+        out[i] = fn(items[i])
+    return out
 
-    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"), initializer=_ignore_sigint)
-    future = None
 
-    def result():
+class HelpedExecutor(Executor):
+    """Runs items here from the front of the list while `background`'s child, once done with its
+    earlier work, takes them from the back; each item runs once, in one process or the other
+    (``fn``: picklable, the same value in both). Made by `Background.executor`."""
+
+    name = "in-process, helped by the second process"
+
+    def __init__(self, background: Background, wrap: Callable | None = None):
+        self._bg, self._wrap = background, wrap
+
+    def as_completed(self, fn, items):
+        import pickle
+        from functools import partial
+
+        items = list(items)
+        if not items:
+            return
+        there = partial(self._wrap, fn) if self._wrap is not None else fn  # wrap(fn, item) in the child
+        try:
+            payload = pickle.dumps((there, items))
+        except Exception:  # something that cannot cross to another process: all of it here
+            yield from InProcessExecutor().as_completed(fn, items)
+            return
+        ends = self._bg.ends
+        round_ = ends.start()
+        helped = self._bg.submit(_from_back, payload, len(items), round_)
+        while (i := ends.take(round_, len(items), back=False)) is not None:
+            yield i, fn(items[i])
+        if ends.state[2]:  # the child took some (it takes no more now): wait for them
+            yield from helped().items()
+
+
+class Background:
+    """The running child of `background`: calling it returns the value of the first work (see
+    there); `executor` lends the child to further work."""
+
+    def __init__(self, pool, ends: _Ends, name: str):
+        self.pool, self.ends, self.name = pool, ends, name
+        self.futures: list = []
+
+    def submit(self, fn: Callable, *args) -> Callable[[], Any]:
+        """Queue ``fn(*args)`` after the child's earlier work; returns its ``result()``."""
+        self.futures.append(future := self.pool.submit(fn, *args))
+        return lambda: self._result(future)
+
+    def _result(self, future):
+        import concurrent.futures as cf
+
         try:
             return future.result()
         except cf.process.BrokenProcessPool as err:
-            raise RuntimeError(f"the second process ({getattr(fn, '__name__', 'work')}) stopped unexpectedly") \
-                from err
+            raise RuntimeError(f"the second process ({self.name}) stopped unexpectedly") from err
         except BaseException as err:
             raise err.with_traceback(None) from None
 
+    def __call__(self):
+        return self._result(self.futures[0])
+
+    def executor(self, wrap: Callable | None = None) -> HelpedExecutor:
+        """A `HelpedExecutor` lending the child to further work; it computes ``wrap(fn, item)`` if given."""
+        return HelpedExecutor(self, wrap)
+
+
+@contextmanager
+def background(fn: Callable, *args) -> Iterator[Background]:
+    """Run ``fn(*args)`` in one child process while the caller works on; yields a `Background`:
+    ``result()`` waits for the child and returns ``fn``'s value or raises its exception (pickled
+    back, without the child's traceback, so an error reads as it would have in this process);
+    ``result.executor()`` lets the child, once done, help with the caller's further work.
+
+    The child is *spawned*, not forked (Numba's worker threads do not survive a fork); it imports
+    shieldsim afresh and inherits the environment, so it reads Numba's kernels from the same cache
+    (``NUMBA_CACHE_DIR``). It ignores Ctrl-C; leaving the block before its work is done (an
+    error, Ctrl-C here, work lent by `Background.executor` that nobody needed) terminates it, so
+    no child outlives the caller. ``fn`` must be a top-level function and ``fn`` and ``args``
+    picklable."""
+    import concurrent.futures as cf
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    ends = _Ends(ctx)
+    pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_child_init, initargs=(ends,))
+    bg = Background(pool, ends, getattr(fn, "__name__", "work"))
     try:
-        future = pool.submit(fn, *args)
-        yield result
+        bg.submit(fn, *args)
+        yield bg
     finally:
-        if future is not None and not future.done():
+        if any(not f.done() for f in bg.futures):
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
                 proc.terminate()
         pool.shutdown(wait=True, cancel_futures=True)

@@ -53,15 +53,33 @@ class _Figures:
                 return _inline_svg(path.read_text(encoding="utf-8"), prefix, alt)
             return _png_tag(path.read_bytes(), alt)
         if hasattr(fig, "savefig"):
-            if plot.fmt != "png":
-                svg = _figure_svg(fig)
-                if plot.fmt == "svg" or len(svg) <= self.svg_limit:
-                    return _inline_svg(svg, prefix, alt)
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
-            return _png_tag(buf.getvalue(), alt)
+            data = figure_data(fig, plot.fmt, self.svg_limit)
+            return _png_tag(data, alt) if isinstance(data, bytes) else _inline_svg(data, prefix, alt)
         raise TypeError(f"cannot embed a figure of type {type(fig).__name__}; give a matplotlib Figure, "
                         "a .svg/.png path, SVG text or PNG bytes")
+
+
+def figure_data(fig, fmt: str = "auto", svg_limit: int = SVG_LIMIT_BYTES) -> str | bytes:
+    """A matplotlib figure as the page embeds it: SVG text, or PNG bytes when ``fmt`` is "png"
+    or (``fmt`` "auto") its SVG is larger than ``svg_limit`` bytes."""
+    if fmt != "png":
+        svg = _figure_svg(fig)
+        if fmt == "svg" or len(svg) <= svg_limit:
+            return svg
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def rendered(item: Any, svg_limit: int = SVG_LIMIT_BYTES) -> Any:
+    """``item`` (a `Plot`, a matplotlib figure or None) with its matplotlib figure replaced by
+    what the page embeds (`figure_data`: SVG text or PNG bytes); the page built from
+    either is the same for this ``svg_limit``. Lets a figure be rendered where it was made (a
+    second process) and sent as text or bytes. Anything else is returned unchanged."""
+    plot = item if isinstance(item, Plot) else Plot(item)
+    if not hasattr(plot.figure, "savefig"):
+        return item
+    return Plot(figure_data(plot.figure, plot.fmt, svg_limit), caption=plot.caption, alt=plot.alt, fmt=plot.fmt)
 
 
 def _figure_svg(fig) -> str:

@@ -21,7 +21,8 @@ import numpy as np
 from numba import njit, prange
 
 from ..earth import radial_height_one
-from .refraction import RAY_ON, RAY_R_LOW, RAY_SIZE, _grazing_elevation, _ray_theta_at, _ray_theta_direct, _table_bend_at
+from .refraction import (RAY_ON, RAY_R_LOW, RAY_SIZE, _grazing_elevation, _ray_theta_direct, _ray_theta_q, _refractivity,
+                         _table_bend_at)
 
 
 _REFINE_ITER = 20
@@ -39,6 +40,27 @@ R_MAX_RANGE instrumented range (m); R_N0 surface refractivity (N x 1e-6); R_HS i
 
 R_RAY_MAX = R_RAY_MIN + RAY_SIZE
 N_RADAR = R_RAY_MAX + RAY_SIZE
+
+
+@njit(cache=True)
+def _wrap_pi(d):
+    """(d + pi) % (2 pi) - pi (rad) with Python's float modulo, bit for bit, without its library
+    fmod call where |d + pi| < 4 pi (every azimuth difference): fmod(x, 2 pi) there is x, or
+    x -+ 2 pi (exact, Sterbenz's lemma), and a negative remainder takes + 2 pi (rounded), as
+    Python's modulo does; a zero remainder is +0."""
+    y = 2.0 * math.pi
+    x = d + math.pi
+    if not abs(x) < 2.0 * y:
+        return x % y - math.pi
+    if x >= y:
+        x = x - y
+    elif x <= -y:
+        x = x + y
+    if x < 0.0:
+        x = x + y
+    elif x == 0.0:
+        x = 0.0
+    return x - math.pi
 
 
 @njit(cache=True)
@@ -109,13 +131,11 @@ def _in_sight(theta, h, row, rays):
         el = _effective_elevation(theta, h, rloc, ant, row[R_K])
         return row[R_EL_MIN] <= el <= row[R_EL_MAX]
     r = rloc + h
-    n0 = row[R_N0]
-    hs = row[R_HS]
-    if not theta <= _ray_theta_at(r, row, R_RAY_MIN, _table_bend_at(r, row, R_RAY_MIN, rays[0]), rloc, n0, hs):
+    q = _refractivity(r, rloc, row[R_N0], row[R_HS])  # n - 1 at r, for both rays
+    if not theta <= _ray_theta_q(r, q, row, R_RAY_MIN, _table_bend_at(r, row, R_RAY_MIN, rays[0])):
         return False
-    if row[R_RAY_MAX + RAY_ON] != 0.0 and theta < _ray_theta_at(r, row, R_RAY_MAX,
-                                                                 _table_bend_at(r, row, R_RAY_MAX, rays[1]), rloc,
-                                                                 n0, hs):
+    if row[R_RAY_MAX + RAY_ON] != 0.0 and theta < _ray_theta_q(r, q, row, R_RAY_MAX,
+                                                               _table_bend_at(r, row, R_RAY_MAX, rays[1])):
         return False
     return True
 
@@ -134,7 +154,8 @@ def _ray_angle(r, row, rays, which):
     """Central angle (rad) at which the radar's lower (which 0) or upper (1) limiting ray reaches
     radius r (m), exactly as `_in_sight` computes it."""
     at = R_RAY_MIN if which == 0 else R_RAY_MAX
-    return _ray_theta_at(r, row, at, _table_bend_at(r, row, at, rays[which]), row[R_RLOC], row[R_N0], row[R_HS])
+    q = _refractivity(r, row[R_RLOC], row[R_N0], row[R_HS])
+    return _ray_theta_q(r, q, row, at, _table_bend_at(r, row, at, rays[which]))
 
 
 @njit(cache=True)
@@ -179,16 +200,21 @@ def _limit_bracket(r, row, which, table):
 
 @njit(cache=True)
 def _sight_tabled(theta, h, row, rays, table):
-    """`_in_sight`, decided from the bracket of the limiting rays' tabulated angles where theta
-    lies outside it and computed exactly otherwise: the same answer."""
+    """`_in_sight`, each limiting ray's test decided from the bracket of its tabulated angles
+    where theta lies outside it and computed exactly (as `_in_sight` does) otherwise: the same
+    answer."""
     if row[R_MODEL] != 0.0 or h < row[R_ANT]:
         return _in_sight(theta, h, row, rays)
-    r = row[R_RLOC] + h
+    rloc = row[R_RLOC]
+    r = rloc + h
+    q = math.nan  # n - 1 at r, computed for the first exact ray test
     below, above = _limit_bracket(r, row, 0, table)
     if theta > above:
         return False
     if not theta <= below:
-        return _in_sight(theta, h, row, rays)
+        q = _refractivity(r, rloc, row[R_N0], row[R_HS])
+        if not theta <= _ray_theta_q(r, q, row, R_RAY_MIN, _table_bend_at(r, row, R_RAY_MIN, rays[0])):
+            return False
     if row[R_RAY_MAX + RAY_ON] == 0.0:
         return True
     below, above = _limit_bracket(r, row, 1, table)
@@ -196,7 +222,9 @@ def _sight_tabled(theta, h, row, rays, table):
         return False
     if theta >= above:
         return True
-    return _in_sight(theta, h, row, rays)
+    if q != q:
+        q = _refractivity(r, rloc, row[R_N0], row[R_HS])
+    return not theta < _ray_theta_q(r, q, row, R_RAY_MAX, _table_bend_at(r, row, R_RAY_MAX, rays[1]))
 
 
 @njit(cache=True)
@@ -216,7 +244,7 @@ def _status_parts(p, t, row, rays, rdet, separation, ea, eb):
         return 0, rng, math.nan, math.nan
     if row[R_FIXED] != 0.0:
         d = az - row[R_BORE]
-        d = (d + math.pi) % (2.0 * math.pi) - math.pi
+        d = _wrap_pi(d)
         if abs(d) > row[R_HALF]:
             return 0, rng, math.nan, math.nan
     theta, h = _polar(p, row, ea, eb)
@@ -250,20 +278,19 @@ def _status_known(p, t, row, rays, rdet, separation, ea, eb, known, table):
     equals `_status` wherever the known answers hold."""
     if known[0] == 0 or known[1] == 0 or known[2] == 0:
         return 0
-    if known[0] < 0 or (known[1] < 0 and row[R_FIXED] != 0.0):
+    if known[1] < 0 and row[R_FIXED] != 0.0:
         rng, az = _range_az(p, row)
         if known[0] < 0 and rng > row[R_MAX_RANGE]:
             return 0
-        if known[1] < 0 and row[R_FIXED] != 0.0:
-            d = az - row[R_BORE]
-            d = (d + math.pi) % (2.0 * math.pi) - math.pi
-            if abs(d) > row[R_HALF]:
-                return 0
-    else:
+        if abs(_wrap_pi(az - row[R_BORE])) > row[R_HALF]:
+            return 0
+    else:  # the range alone, as `_range_az` computes it
         dx = p[0] - row[R_SITE]
         dy = p[1] - row[R_SITE + 1]
         dz = p[2] - row[R_SITE + 2]
         rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+        if known[0] < 0 and rng > row[R_MAX_RANGE]:
+            return 0
     if known[2] < 0 and not _sight_tabled(*_polar(p, row, ea, eb), row, rays, table):
         return 0
     if rng > (rdet[0] if t < separation else rdet[1]):

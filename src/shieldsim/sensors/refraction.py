@@ -16,13 +16,14 @@ from numba import njit
 from .devices import ATMOSPHERE_TOP, REFRACTIVITY_SCALE_HEIGHT, SURFACE_REFRACTIVITY
 
 
-RAY_C, RAY_R_LOW, RAY_GAP, RAY_OFFSET, RAY_DESC, RAY_XSTEP, RAY_ON = range(7)
+RAY_C, RAY_R_LOW, RAY_GAP, RAY_OFFSET, RAY_DESC, RAY_XSTEP, RAY_ON, RAY_Q_LOW = range(8)
 """Per limiting ray: Bouguer invariant c = n r cos(e) (m); lowest radius on its rising branch
 (the antenna, or the perigee of a ray leaving below the horizontal) (m); u(r_low) - c (m, exact);
 angle offset (-e when leaving upwards, the antenna-to-perigee central angle when downwards) (rad);
 1.0 when the ray leaves downwards; table step in x = sqrt(r - r_low) (m^0.5); 1.0 when the limit
-applies."""
-RAY_SIZE = 7
+applies; r_low (n(r_low) - 1) (m), the term of u - c at the lowest radius, kept so that
+`_ray_theta_at` does not recompute its exponential (the same double either way)."""
+RAY_SIZE = 8
 
 
 RAY_TABLE = 1025
@@ -94,6 +95,7 @@ def _make_ray(e, r0, rs, n0, hs, top, out):
         geo = math.atan2(math.sqrt(max(du0, 0.0) * (u0 + c)), c)
         out[RAY_OFFSET] = geo + _bending_panels(math.sqrt(r0 - r_p), c, 0.0, r_p, rs, n0, hs)
     out[RAY_XSTEP] = math.sqrt(max(top - out[RAY_R_LOW], 1.0)) / (RAY_TABLE - 1)
+    out[RAY_Q_LOW] = out[RAY_R_LOW] * _refractivity(out[RAY_R_LOW], rs, n0, hs)
 
 
 @njit(cache=True)
@@ -127,13 +129,19 @@ def _ray_theta(r, ray, bend, rs, n0, hs):
 def _ray_theta_at(r, block, at, bend, rs, n0, hs):
     """`_ray_theta` of the ray stored at offset ``at`` of ``block`` (a radar row holds its
     limiting rays; reading them in place spares the kernels an array view per call)."""
+    return _ray_theta_q(r, _refractivity(r, rs, n0, hs), block, at, bend)
+
+
+@njit(cache=True)
+def _ray_theta_q(r, q, block, at, bend):
+    """`_ray_theta_at` given q = n(r) - 1 at r (`_refractivity`), for callers that test both
+    limiting rays at one radius (one exponential for both)."""
     r_low = block[at + RAY_R_LOW]
     if r < r_low:
         return math.nan
     c = block[at + RAY_C]
-    q = _refractivity(r, rs, n0, hs)
     u = r * (1.0 + q)
-    du = (r - r_low) + r * q - r_low * _refractivity(r_low, rs, n0, hs) + block[at + RAY_GAP]
+    du = (r - r_low) + r * q - block[at + RAY_Q_LOW] + block[at + RAY_GAP]
     geo = math.atan2(math.sqrt(max(du, 0.0) * (u + c)), c)  # acos(c / u) without cancellation
     return block[at + RAY_OFFSET] + geo + bend
 

@@ -70,6 +70,7 @@ from .kernels import (
     _limit_bracket,
     _ray_angle,
     _sight_tabled,
+    _wrap_pi,
     _polar,
     _range_az,
     _refine,
@@ -98,8 +99,7 @@ def _fov_margin(p, row):
     e = dx * row[R_EAST] + dy * row[R_EAST + 1] + dz * row[R_EAST + 2]
     n = dx * row[R_NORTH] + dy * row[R_NORTH + 1] + dz * row[R_NORTH + 2]
     rho = math.sqrt(e * e + n * n)
-    d = math.atan2(e, n) - row[R_BORE]
-    d = (d + math.pi) % (2.0 * math.pi) - math.pi
+    d = _wrap_pi(math.atan2(e, n) - row[R_BORE])
     inside = not abs(d) > row[R_HALF]
     a = abs(abs(d) - row[R_HALF]) - SLACK_RAD
     if a <= 0.0:
@@ -201,17 +201,25 @@ def _sight_held(theta, h, dth, dh, row, rays, table, inside):
 
 
 @njit(cache=True)
-def _sight_margin(theta, h, rng, row, rays):
+def _limit_near(r, row, rays, which, table):
+    """A limiting ray's central angle (rad) at radius r, roughly: the midpoint of its tabulated
+    bracket (`kernels._limit_bracket`), else the angle itself (`kernels._ray_angle`)."""
+    below, above = _limit_bracket(r, row, which, table)
+    return 0.5 * (below + above) if below == below else _ray_angle(r, row, rays, which)
+
+
+@njit(cache=True)
+def _sight_margin(theta, h, rng, row, rays, table):
     """A rough distance (m) p may move before its sight answer changes: the angle to the nearest
-    limit (lower/upper ray, or elevation limits) times a lever arm. Only a first guess for
-    `_elevation_radius`, which proves it or not."""
+    limit (lower/upper ray, from their tables, or elevation limits) times a lever arm. Only a
+    first guess for `_elevation_radius`, which proves it or not."""
     if row[R_MODEL] != 0.0 or h < row[R_ANT]:
         el = _straight_elevation(theta, h, row)
         return min(abs(el - row[R_EL_MIN]), abs(row[R_EL_MAX] - el)) * rng
     r = row[R_RLOC] + h
-    g = abs(_ray_angle(r, row, rays, 0) - theta)
+    g = abs(_limit_near(r, row, rays, 0, table) - theta)
     if row[R_RAY_MAX + RAY_ON] != 0.0:
-        g = min(g, abs(theta - _ray_angle(r, row, rays, 1)))
+        g = min(g, abs(theta - _limit_near(r, row, rays, 1, table)))
     return g * r if g < math.inf else 0.0
 
 
@@ -220,7 +228,7 @@ def _elevation_radius(p, theta, h, rng, row, rays, table, inside, least, ea, eb)
     """A distance (m) over which p (central angle theta, height h, range rng) keeps the sight
     answer ``inside``, proved by `_sight_held`; 0 when none of the `_TRIALS` tried is proved or
     none would reach ``least`` (m; a ball that does not reach the next sample saves nothing)."""
-    guess = _sight_margin(theta, h, rng, row, rays)
+    guess = _sight_margin(theta, h, rng, row, rays, table)
     for f in _TRIALS:
         d = f * guess
         if not (d > SLACK_M and d >= least):

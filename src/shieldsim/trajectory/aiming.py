@@ -38,15 +38,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..earth import geodesic_inverse
+from ..earth import geodesic_inverse_compiled
 from ..missile import Missile, boost_profile
 from .boosted import (
-    Aim, KeptBoosts, _boost_states, _evaluate, _free_flights, _safe_inverse, boosted_trajectories, gather_aims,
+    Aim, KeptBoosts, _boost_states, _evaluate, _free_flights, boosted_trajectories, gather_aims,
     trajectories_of_boosts, whole_and_vacuum,
 )
 from .boosted import max_range  # noqa: F401 (re-exported: tests)
 from .family import cells, local_cubic, log_polar
 from .flight import DRAG_CEILING, Models
+from .flight_rows import FlightRows
 from .shape_table import CUTOFF_MIN as _CUTOFF_MIN
 from .shape_table import _initial_controls, _shape_table  # noqa: F401 (_shape_table: tests)
 from .verdicts import AimError, _none_flown, _pair, _unreachable_error
@@ -125,7 +126,7 @@ class AimProblem:
                 raise ValueError("apogee must be > 0 m")
         else:
             h_t = np.zeros(n)
-        dist, az_t = geodesic_inverse(lat, lon, tlat, tlon, models.earth)
+        dist, az_t = geodesic_inverse_compiled(lat, lon, tlat, tlon, models.earth)
         dist = np.atleast_1d(dist)
         az_t = np.atleast_1d(az_t)
         if np.any(dist < 10_000.0):
@@ -165,7 +166,8 @@ class AimState:
         true_r: (N, 3) residuals of the flights flown with drag; flight_time: (N,) their
             free-flight times, s.
         whole: whole sampled flights measured with drag (`_true_residual` with a sample step):
-            (pair indices (k,), their controls (k, 3), the `Aim` of those k flights) per batch.
+            (pair indices (k,), their controls (k, 3), the `Aim` of those k flights) per batch;
+            rows: their samples, each pair's latest in its row (`flight_rows.FlightRows`).
         boosts: without drag, the sampled boosts of the flights that set each pair's controls
             (`boosted.KeptBoosts`), for the whole flights `aim` returns; None: not kept.
     """
@@ -182,6 +184,7 @@ class AimState:
     flight_time: np.ndarray
     whole: list = field(default_factory=list)
     boosts: KeptBoosts | None = None
+    rows: FlightRows | None = None
 
     @classmethod
     def start(cls, problem: AimProblem) -> AimState:
@@ -213,8 +216,10 @@ def _flown(problem: AimProblem, sel, xs, free_models: Models, sampled: tuple | N
 
 def _measured(problem: AimProblem, sel, e):
     """(k, 3) [distance m, initial heading rad, apogee m (0 for minimum-energy)] of the impacts
-    of the `_evaluate` dict ``e`` of the pairs ``sel``, as seen from their launch points."""
-    d_i, az_i = _safe_inverse(problem.lat[sel], problem.lon[sel], e, problem.models.earth)
+    of the `_evaluate` dict ``e`` of the pairs ``sel``, as seen from their launch points (NaN
+    where a flight has no impact; `earth.geodesic_inverse_compiled`)."""
+    d_i, az_i = geodesic_inverse_compiled(problem.lat[sel], problem.lon[sel], e["impact_lat"], e["impact_lon"],
+                                          problem.models.earth)
     return np.stack([d_i, az_i, e["apogee_alt"] if problem.kind != "minimum-energy" else np.zeros_like(d_i)],
                     axis=1)
 
@@ -275,12 +280,16 @@ def _true_residual(problem: AimProblem, state: AimState, sel, sample_step: float
         ft = state.flight_time[sel]
         bound = float(np.nanmax(ft)) + 60.0 if np.any(np.isfinite(ft)) else None
         x = state.x[sel]
+        state.rows = state.rows or FlightRows(problem.n, sample_step)
         try:
+            kept = None if state.boosts is None else state.boosts.boosts_of(problem.missile, problem.lat, problem.lon,
+                                                                            sel, x, problem.models)
             whole, e, e_vac = whole_and_vacuum(problem.missile, problem.lat[sel], problem.lon[sel], x[:, 0], x[:, 1],
                                                x[:, 2], problem.models, sample_step, bound, problem.target_lat[sel],
-                                               problem.target_lon[sel], problem.kind)
+                                               problem.target_lon[sel], problem.kind, (state.rows, sel), kept)
         except ValueError:  # a flight that falls back or never comes down: measured the plain way
-            whole = None
+            whole = None  # (its rows may hold other flights now: no row of sel is taken from before)
+            state.whole.append((sel, np.full_like(x, np.nan), None))
     if whole is None:
         m_drag, e, m_vac, e_vac = _flown_drag_and_vacuum(problem, sel, state.x[sel])
     else:
@@ -406,7 +415,9 @@ def _newton(problem: AimProblem, state: AimState, sel, keep_jac=False, secant=No
         state.have[sel] = False
     r = np.full((n, 3), np.nan)
     if start is None:
-        r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel], keep=keep_jac)
+        # (with drag the start is seldom the solution: its boosts are not sampled to be kept)
+        r[sel], e0 = _residual(problem, state, sel, state.x[sel], state.full[sel],
+                               keep=keep_jac and not problem.models.drag)
         if "boosts" in e0:
             state.boosts.keep(sel, state.x[sel], e0["boosts"])
         state.ft[sel] = e0["flight_time"]
@@ -652,6 +663,8 @@ def _spread_solve(problem: AimProblem, state: AimState, sel, sample_step: float 
             problem.dist[src], problem.dist[rest], state.x[src], state.offset[src], state.jac[src])
         state.x[rest] = np.clip(x, _LO, _HI)
         state.have[rest], state.fresh[rest] = True, False
+        if sample_step is not None and state.boosts is None:  # their whole flights fly no boost again
+            state.boosts = KeptBoosts.empty(problem.n, problem.missile, sample_step)
         _newton(problem, state, rest, keep_jac=True)
         state.flight_time[rest] = state.ft[rest] + np.nanmax(state.flight_time[src] - state.ft[src])
         more = _drag_rounds(problem, state, rest, sample_step, predicted=True)
@@ -693,7 +706,8 @@ def _kept_shape(problem: AimProblem, state: AimState, keep, unreachable: str):
 def _final_flights(problem: AimProblem, state: AimState, keep, sample_step: float) -> Aim:
     """The whole flights of the pairs ``keep`` at their solved controls (launch time 0, no labels):
     taken from the sampled re-measurements in state.whole where a pair's controls have not moved
-    since (its latest such flight), the others flown by `boosted_trajectories`."""
+    since (its latest such flight), the others flown by `boosted_trajectories` (into state.rows,
+    when the re-measurements were flown there: the samples are then those rows, moved in place)."""
     source = np.full(problem.n, -1)
     row = np.zeros(problem.n, dtype=int)
     for b, (sel, x, _) in enumerate(state.whole):
@@ -705,7 +719,7 @@ def _final_flights(problem: AimProblem, state: AimState, keep, sample_step: floa
     pieces = [(state.whole[b][2], row[keep[source[keep] == b]], at[source[keep] == b])
               for b in np.unique(source[keep]) if b >= 0]
     rest = keep[source[keep] < 0]
-    if rest.size and state.boosts is not None and not pieces:  # drag off: the kept boosts
+    if rest.size and state.boosts is not None and not pieces and not problem.models.drag:  # the kept boosts
         x = state.x[rest]
         boosts = state.boosts.boosts_of(problem.missile, problem.lat, problem.lon, rest, x, problem.models)
         return trajectories_of_boosts(problem.missile, problem.lat[rest], problem.lon[rest], x[:, 0], x[:, 1],
@@ -719,13 +733,16 @@ def _final_flights(problem: AimProblem, state: AimState, keep, sample_step: floa
         flown = boosted_trajectories(problem.missile, problem.lat[rest], problem.lon[rest], x[:, 0], x[:, 1], x[:, 2],
                                      problem.models, 0.0, sample_step, target_lat=problem.target_lat[rest],
                                      target_lon=problem.target_lon[rest], kind=problem.kind,
-                                     max_free_flight=float(np.nanmax(flight_time)) + 60.0)
-        if not pieces:
-            return flown
+                                     max_free_flight=float(np.nanmax(flight_time)) + 60.0,
+                                     rows=None if state.rows is None else (state.rows, rest))
         pieces.append((flown, np.arange(rest.size), at[source[keep] < 0]))
     if len(pieces) == 1 and np.array_equal(pieces[0][1], np.arange(keep.size)):
-        return pieces[0][0]
-    return gather_aims(pieces, keep.size)
+        out = pieces[0][0]
+    else:
+        out = gather_aims(pieces, keep.size)
+    if state.rows is not None:
+        out.position, out.velocity = state.rows.rows_of(keep, out.time.size)
+    return out
 
 
 def aim(launch_lat, launch_lon, target_lat, target_lon, missile, models: Models = Models(),

@@ -19,6 +19,7 @@ from ..kepler import flight_path_angle
 from ..missile import boost_profile, min_energy_gamma, run_boost, state_angles
 from .flight import Models, Trajectory, fly_states
 from .kernels import _impact_vacuum_batch, _place_samples, _sample_boosted
+from .newton_impacts import vacuum_measures
 from .min_energy import golden
 
 
@@ -64,15 +65,24 @@ def _evaluate(missile, acc, lat, lon, az, kick, cutoff, models: Models, free_mod
     (Earth-fixed), flight_time (burnout to impact), apogee_alt, g (inertial burnout flight-path
     angle minus the minimum-energy angle of the arc flown). Without ``need_apogee`` a vacuum
     free flight is flown to its impact only (`kernels._impact_vacuum_batch`) and apogee_alt is
-    NaN. With ``sampled`` = (sample step s, samples) the boosts are those of `sampled_boosts`
+    NaN (both, with the burnout states and g, by `newton_impacts.vacuum_measures`). With
+    ``sampled`` = (sample step s, samples) the boosts are those of `sampled_boosts`
     (the same burnout states) and the dict also holds them as "boosts": (res, positions,
     velocities, j0), for `trajectories_of_boosts`."""
+    vacuum_impacts = not (free_models or models).drag and not need_apogee  # `aim`'s Newton flights
     if sampled is None:
+        if vacuum_impacts:
+            t_c = cutoff * missile.burn_time
+            res = run_boost(missile, acc, lat, lon, az, kick, t_c, models.earth, models.rotation, models.drag)[0]
+            return vacuum_measures(res, t_c, models)
         boost = _boost_states(missile, acc, lat, lon, az, kick, cutoff, models)
         return _free_flights(missile, boost, models, free_models or models, need_apogee)
     kept = sampled_boosts(missile, lat, lon, az, kick, cutoff, models, sampled[0], sampled[1], acc)
-    out = _free_flights(missile, _burnout_of(kept[0], cutoff * missile.burn_time, models), models,
-                        free_models or models, need_apogee)
+    if vacuum_impacts:
+        out = vacuum_measures(kept[0], cutoff * missile.burn_time, models)
+    else:
+        out = _free_flights(missile, _burnout_of(kept[0], cutoff * missile.burn_time, models), models,
+                            free_models or models, need_apogee)
     out["boosts"] = kept
     return out
 
@@ -188,18 +198,51 @@ def _sampled_drag_flight(p_end, v_end, models: Models, beta, sample_step: float,
     return f
 
 
-def _whole_flights(bpos, bvel, j0, p_end, v_end, models: Models, beta, sample_step: float, max_free_flight):
+def _drag_flights_into(rows, bpos, bvel, j0, p_end, v_end, models: Models, beta, sample_step: float,
+                       max_free_flight):
+    """`_whole_flights` with drag flown into rows: rows = (`flight_rows.FlightRows`, pair indices
+    (N,)); the free flights from the Earth-fixed states (N, 3) at the grid points j0 (N,) are
+    sampled straight into the pairs' rows after their boost samples bpos/bvel. Returns (the
+    `Flight`, without samples; the columns M the whole flights need: the grid ends after the last
+    impact). The rows grow (and the flights are flown again) where ``max_free_flight`` (s; probed
+    when unknown) was too short. ValueError where a flight never comes back to the surface."""
+    store, pairs = rows
+    if max_free_flight is None or not np.isfinite(max_free_flight):
+        probe = fly_states(p_end, v_end, models, beta)
+        if not np.all(np.isfinite(probe.flight_time)):
+            raise ValueError(_NO_RETURN)
+        max_free_flight = float(np.max(probe.flight_time))
+    need = int(np.max(j0)) + int(np.ceil(max_free_flight / sample_step)) + 2
+    for _ in range(2):
+        store.reserve(need)
+        f = fly_states(p_end, v_end, models, beta, sample_step=sample_step,
+                       into=store.into(pairs, j0, bpos, bvel))
+        if not np.all(np.isfinite(f.flight_time)):
+            raise ValueError(_NO_RETURN)
+        last = int(np.ceil(np.max(j0 * sample_step + f.flight_time) / sample_step)) + 1
+        if last <= store.columns:
+            break
+        need = last  # the bound was too short: room for every sample, then fly again
+    return f, last
+
+
+def _whole_flights(bpos, bvel, j0, p_end, v_end, models: Models, beta, sample_step: float, max_free_flight,
+                   rows=None):
     """The free flights from the Earth-fixed states (N, 3) (m, m/s) at the grid points j0 (N,)
-    after launch (a `Flight`, unsampled in vacuum) and the whole flights' samples (N, M, 3)
+    after launch (a `Flight`, unsampled in vacuum), the whole flights' samples (N, M, 3)
     (positions m, velocities m/s; NaN after impact): boost samples bpos/bvel before j0, the free
-    flight's from j0. In vacuum the impacts come in closed form and the conics are sampled
+    flight's from j0, and M. In vacuum the impacts come in closed form and the conics are sampled
     straight into the result (`kernels._sample_boosted`); with drag the sampled flights
     (`_sampled_drag_flight`, with room for the boost's) are moved into place in their own
-    arrays (`kernels._place_samples`): fresh memory costs more than computing its contents."""
+    arrays (`kernels._place_samples`): fresh memory costs more than computing its contents. With
+    drag and ``rows`` (`_drag_flights_into`) the samples go into those rows instead (None, None)."""
     n = p_end.shape[0]
     earth = models.earth
     omega = earth.rotation_rate if models.rotation else 0.0
     kb = bpos.shape[1]
+    if models.drag and rows is not None:
+        f, last = _drag_flights_into(rows, bpos, bvel, j0, p_end, v_end, models, beta, sample_step, max_free_flight)
+        return f, None, None, last
     if models.drag:
         f = _sampled_drag_flight(p_end, v_end, models, beta, sample_step, max_free_flight, spare=kb)
         # the grid ends after the last impact
@@ -208,7 +251,7 @@ def _whole_flights(bpos, bvel, j0, p_end, v_end, models: Models, beta, sample_st
         size = n * last * 3
         pos = f.position.reshape(-1)[:size].reshape(n, last, 3)
         vel = f.velocity.reshape(-1)[:size].reshape(n, last, 3)
-        return f, pos, vel
+        return f, pos, vel, last
     f = fly_states(p_end, v_end, models, beta)
     if not np.all(np.isfinite(f.flight_time)):
         raise ValueError(_NO_RETURN)
@@ -217,7 +260,7 @@ def _whole_flights(bpos, bvel, j0, p_end, v_end, models: Models, beta, sample_st
     _sample_boosted(bpos, bvel, j0, np.ascontiguousarray(p_end),
                     np.ascontiguousarray(inertial_velocity(p_end, v_end, omega)),
                     np.ascontiguousarray(f.flight_time), earth.gm, omega, float(sample_step), pos, vel)
-    return f, pos, vel
+    return f, pos, vel, last
 
 
 def sampled_boosts(missile, lat, lon, heading, kick, cutoff, models: Models, sample_step: float,
@@ -239,7 +282,8 @@ def sampled_boosts(missile, lat, lon, heading, kick, cutoff, models: Models, sam
 
 def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Models = Models(), launch_time=0.0,
                          sample_step: float = 2.0, labels=None, target_lat=None, target_lon=None,
-                         kind: str = "minimum-energy", full_burn=None, max_free_flight: float | None = None) -> Aim:
+                         kind: str = "minimum-energy", full_burn=None, max_free_flight: float | None = None,
+                         rows=None) -> Aim:
     """Whole flights (launch to impact) of N missiles of one class with given controls.
 
     The boost (`shieldsim.missile`) is integrated to cutoff and on, unpowered, to the next
@@ -247,20 +291,23 @@ def boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models: Model
     flies the rest, sampled on the same grid. Inputs in rad and s; ``cutoff`` is a fraction of
     the total burn. Returns an `Aim` (miss measured to ``target_lat/lon`` when given).
     ``max_free_flight`` (s), if known, bounds the burnout-to-impact time and saves a probe flight.
+    ``rows`` (drag on): (`flight_rows.FlightRows`, pair index (N,)): the samples are written into
+    those rows and the `Aim` has none (position and velocity None; its time grid as usual).
     """
     lat, lon, heading, kick, cutoff = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
                                        np.broadcast_arrays(lat, lon, heading, kick, cutoff))
     boosts = sampled_boosts(missile, lat, lon, heading, kick, cutoff, models, sample_step)
     return trajectories_of_boosts(missile, lat, lon, heading, kick, cutoff, boosts, models, launch_time, sample_step,
-                                  labels, target_lat, target_lon, kind, full_burn, max_free_flight)
+                                  labels, target_lat, target_lon, kind, full_burn, max_free_flight, rows)
 
 
 def trajectories_of_boosts(missile, lat, lon, heading, kick, cutoff, boosts, models: Models, launch_time,
                            sample_step: float, labels=None, target_lat=None, target_lon=None,
-                           kind: str = "minimum-energy", full_burn=None, max_free_flight: float | None = None) -> Aim:
+                           kind: str = "minimum-energy", full_burn=None, max_free_flight: float | None = None,
+                           rows=None) -> Aim:
     """`boosted_trajectories` from its boosts already flown: ``boosts`` = (res, sample positions,
     velocities, j0) of `sampled_boosts` for the same controls (lat, lon, heading, kick, cutoff
-    (N,) arrays). ValueError where a boost falls back to the ground."""
+    (N,) arrays); ``rows`` as there. ValueError where a boost falls back to the ground."""
     res, bpos, bvel, j0 = boosts
     n = lat.size
     earth = models.earth
@@ -272,7 +319,8 @@ def trajectories_of_boosts(missile, lat, lon, heading, kick, cutoff, boosts, mod
     bo_pos, bo_vel = fixed_state(res[:, 1:4], res[:, 4:7], t_c, omega)
     p_end, v_end = fixed_state(res[:, 7:10], res[:, 10:13], t_end, omega)
     beta = np.full(n, float(missile.beta))
-    f, pos, vel = _whole_flights(bpos, bvel, j0, p_end, v_end, models, beta, sample_step, max_free_flight)
+    f, pos, vel, last = _whole_flights(bpos, bvel, j0, p_end, v_end, models, beta, sample_step, max_free_flight,
+                                       rows)
     impact_time = t_end + f.flight_time
     blat, blon, balt, bspeed, bgamma, bhead = state_angles(bo_pos, bo_vel, earth)
     rng = surface_distance(lat, lon, f.impact_lat, f.impact_lon, earth)
@@ -282,7 +330,7 @@ def trajectories_of_boosts(missile, lat, lon, heading, kick, cutoff, boosts, mod
     else:
         miss = np.full(n, np.nan)
     return Aim(
-        time=np.arange(pos.shape[1]) * sample_step, position=pos, velocity=vel,
+        time=np.arange(last) * sample_step, position=pos, velocity=vel,
         launch_time=np.broadcast_to(np.asarray(launch_time, dtype=float), (n,)).copy(),
         burnout_time=t_c, impact_time=impact_time, apogee_time=t_end + f.apogee_time,
         launch_lat=lat, launch_lon=lon, impact_lat=f.impact_lat, impact_lon=f.impact_lon,
@@ -352,16 +400,22 @@ class KeptBoosts:
 
 
 def whole_and_vacuum(missile, lat, lon, heading, kick, cutoff, models: Models, sample_step: float, max_free_flight,
-                     target_lat, target_lon, kind: str):
+                     target_lat, target_lon, kind: str, rows=None, boosts=None):
     """The whole flights of `boosted_trajectories` (with drag, sampled on the grid of
     ``sample_step`` s; launch time 0, no labels) and, from the same burnouts, the free flights
     of `_evaluate` with drag and in vacuum (impacts only): (the `Aim`, the `_evaluate` dict with
     drag, the one in vacuum). The dict with drag takes the impact and free-flight time of the
     whole flight (its free flight starts at the grid point after the cutoff, the boost model
-    coasting to it). ValueError where `boosted_trajectories` refuses a flight."""
-    whole = boosted_trajectories(missile, lat, lon, heading, kick, cutoff, models, 0.0, sample_step,
-                                 target_lat=target_lat, target_lon=target_lon, kind=kind,
-                                 max_free_flight=max_free_flight)
+    coasting to it). ``rows``: as in `boosted_trajectories` (the samples into those rows); ``boosts``:
+    the flights' `sampled_boosts` when already flown (`trajectories_of_boosts`). ValueError where
+    `boosted_trajectories` refuses a flight."""
+    lat, lon, heading, kick, cutoff = (np.atleast_1d(np.asarray(x, dtype=float)) for x in
+                                       np.broadcast_arrays(lat, lon, heading, kick, cutoff))
+    if boosts is None:
+        boosts = sampled_boosts(missile, lat, lon, heading, kick, cutoff, models, sample_step)
+    whole = trajectories_of_boosts(missile, lat, lon, heading, kick, cutoff, boosts, models, 0.0, sample_step,
+                                   target_lat=target_lat, target_lon=target_lon, kind=kind,
+                                   max_free_flight=max_free_flight, rows=rows)
     earth = models.earth
     omega = earth.rotation_rate if models.rotation else 0.0
     t_c = whole.burnout_time
@@ -379,7 +433,8 @@ def gather_aims(pieces, n: int) -> Aim:
     """One `Aim` of ``n`` flights from ``pieces``: (aim, rows of it, their places in the result)
     triples that fill every place once. The time grid is the longest piece's (positions and
     velocities NaN-padded, as after impact); scalars (models, kind) and fields that are None
-    come from the first piece."""
+    come from the first piece (positions and velocities too, when they are None: flown into
+    `flight_rows.FlightRows`)."""
     first = pieces[0][0]
     m = max(a.time.size for a, _, _ in pieces)
     fields = {}

@@ -19,7 +19,10 @@ Inputs: distances in m, angles in rad.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 
 CUBIC_NEIGHBOURS = 16
 """Solved pairs in each local fit (the cubic has 10 coefficients)."""
@@ -57,7 +60,8 @@ def local_cubic(src_xy, values, query_xy, scale: float, k: int = CUBIC_NEIGHBOUR
     sources on three lines: a cubic through such a set missed a target by 180 km). Also returns
     the index into src_xy of each query's nearest source (M,) and the degree fitted (M,) (3, 2,
     1, or 0 for the nearest source's values, as with fewer than k sources). A polynomial of the
-    degree fitted is reproduced (to about 1e-9 relative)."""
+    degree fitted is reproduced (to about 1e-9 relative). The fits run in one compiled pass
+    (`_fit_queries`)."""
     from scipy.spatial import cKDTree
 
     s = src_xy.shape[0]
@@ -65,29 +69,128 @@ def local_cubic(src_xy, values, query_xy, scale: float, k: int = CUBIC_NEIGHBOUR
     d, nb = cKDTree(src_xy).query(query_xy, k=min(k, s))
     d, nb = d.reshape(m, -1), nb.reshape(m, -1)
     out = values[nb[:, 0]].astype(float)
-    degree = np.zeros(m, dtype=int)
+    degree = np.zeros(m, dtype=np.int64)
     if s < k:
         return out, nb[:, 0], degree
-    dx = (src_xy[nb, 0] - query_xy[:, None, 0]) / scale
-    dy = (src_xy[nb, 1] - query_xy[:, None, 1]) / scale
-    right, up = dx > 0, dy > 0
-    quadrants = (right & up).any(1).astype(int) + (right & ~up).any(1) + (~right & up).any(1) + (~right & ~up).any(1)
-    v = np.stack([np.ones_like(dx), dx, dy, dx * dx, dx * dy, dy * dy, dx ** 3, dx * dx * dy, dx * dy * dy,
-                  dy ** 3], axis=-1)  # (M, k, 10)
-    vw = v * (1.0 / (1.0 + (d / scale) ** 2))[:, :, None]
-    a = np.matmul(vw.transpose(0, 2, 1), v)
-    rhs = np.matmul(vw.transpose(0, 2, 1), values[nb])
-    todo = np.ones(m, dtype=bool)
-    for deg, n_terms in ((3, 10), (2, 6), (1, 3)):  # the highest degree that is determined wins
-        rows = np.flatnonzero(todo & (quadrants >= 3)) if deg == 3 else np.flatnonzero(todo)
-        if rows.size:
-            ev = np.linalg.eigvalsh(a[rows, :n_terms, :n_terms])
-            rows = rows[ev[:, 0] * MAX_CONDITION > ev[:, -1]]
-            degree[rows] = deg
-            todo[rows] = False
-    for deg, n_terms in ((1, 3), (2, 6), (3, 10)):
-        rows = degree == deg
-        if rows.any():
-            coef = np.linalg.solve(a[rows, :n_terms, :n_terms], rhs[rows, :n_terms])
-            out[rows] = coef[:, 0, :]
+    _fit_queries(np.ascontiguousarray(src_xy, dtype=float), np.ascontiguousarray(values, dtype=float),
+                 np.ascontiguousarray(query_xy, dtype=float), np.ascontiguousarray(nb, dtype=np.int64),
+                 np.ascontiguousarray(d, dtype=float), float(scale), MAX_CONDITION, out, degree)
     return out, nb[:, 0], degree
+
+
+@njit(cache=True)
+def _fit_queries(src_xy, values, query_xy, nb, d, scale, max_condition, out, degree):
+    """The fits of `local_cubic` for the neighbours nb (M, k) at distances d (M, k) of each query:
+    the fitted values into out (M, C) (left alone where no degree is determined) and the degree
+    into degree (M,). The normal matrix over the monomials 1, x, y, x^2, xy, y^2, x^3, x^2 y,
+    x y^2, y^3 (whose leading 6 x 6 and 3 x 3 blocks are the quadratic's and the line's), the
+    condition test by `_certificate` (LAPACK's eigenvalues where it cannot decide), the solve by
+    the certificate's Cholesky factor."""
+    n_val = values.shape[1]
+    v = np.empty(10)
+    a = np.empty((10, 10))
+    rhs = np.empty((10, n_val))
+    low = np.empty((10, 10))
+    inv = np.empty((10, 10))
+    for i in range(nb.shape[0]):
+        a[:, :] = 0.0
+        rhs[:, :] = 0.0
+        seen = np.zeros(4, dtype=np.bool_)
+        for j in range(nb.shape[1]):
+            src = nb[i, j]
+            dx = (src_xy[src, 0] - query_xy[i, 0]) / scale
+            dy = (src_xy[src, 1] - query_xy[i, 1]) / scale
+            seen[(2 if dx > 0 else 0) + (1 if dy > 0 else 0)] = True
+            r = d[i, j] / scale
+            w = 1.0 / (1.0 + r * r)
+            v[0], v[1], v[2], v[3], v[4], v[5] = 1.0, dx, dy, dx * dx, dx * dy, dy * dy
+            v[6], v[7], v[8], v[9] = dx * dx * dx, dx * dx * dy, dx * dy * dy, dy * dy * dy
+            for p in range(10):
+                wp = w * v[p]
+                for q in range(p, 10):
+                    a[p, q] += wp * v[q]
+                for c in range(n_val):
+                    rhs[p, c] += wp * values[src, c]
+        for p in range(10):
+            for q in range(p):
+                a[p, q] = a[q, p]
+        for deg in (3, 2, 1):
+            n = 10 if deg == 3 else (6 if deg == 2 else 3)
+            if deg == 3 and seen.sum() < 3:
+                continue
+            verdict = _certificate(a, n, max_condition, low, inv)
+            if verdict < 0:
+                ev = np.linalg.eigvalsh(np.ascontiguousarray(a[:n, :n]))
+                verdict = 1 if ev[0] * max_condition > ev[n - 1] else 0
+            if verdict == 1:
+                for c in range(n_val):  # L L^T x = rhs: x[0] = (L^-T L^-1 rhs)[0] = sum_k inv[k, 0] (inv rhs)[k]
+                    acc = 0.0
+                    for kk in range(n):
+                        y = 0.0
+                        for q in range(kk + 1):
+                            y += inv[kk, q] * rhs[q, c]
+                        acc += inv[kk, 0] * y
+                    out[i, c] = acc
+                degree[i] = deg
+                break
+
+
+@njit(cache=True)
+def _condition_verdicts(a, n, max_condition, verdict):
+    """`_certificate` of each matrix a[r, :n, :n] (a (R, >=n, >=n) symmetric) into verdict (R,)
+    int8: 1, 0 or -1 (the certificate checked against LAPACK's eigenvalues in the tests)."""
+    low = np.empty((n, n))
+    inv = np.empty((n, n))
+    for r in range(a.shape[0]):
+        verdict[r] = _certificate(a[r], n, max_condition, low, inv)
+
+
+@njit(cache=True)
+def _certificate(m, n, max_condition, low, inv):
+    """Whether the symmetric matrix m[:n, :n] has a condition number below ``max_condition``: 1
+    certainly, 0 certainly not (also where the Cholesky factorisation breaks down, which it does
+    not below a condition number of ~1 / (n eps), ~1e14), -1 undecided (within the bounds'
+    slack). Leaves its Cholesky factor L (m = L L^T) in low[:n, :n] and L^-1 in inv[:n, :n]
+    (lower triangles) unless it breaks down.
+
+    Bounds: lambda_max <= |m|_F <= sqrt(n) lambda_max and 1 / lambda_min = |L^-1|_2^2, between
+    |L^-1|_F^2 / n and |L^-1|_F^2, so u = |m|_F |L^-1|_F^2 lies between cond and n^1.5 cond.
+    Certainly below when 2 u < the bound, certainly above when u / n^1.5 > 2 x the bound: the
+    factor 2 covers the rounding of L and of LAPACK's eigenvalues (absolute errors ~n eps |m|,
+    ~1e-7 relative to lambda_min at a condition number of 1e8), so the verdicts are those of
+    comparing `numpy.linalg.eigvalsh`'s extreme eigenvalues."""
+    fro = 0.0
+    for i in range(n):
+        for j in range(n):
+            fro += m[i, j] * m[i, j]
+    for j in range(n):
+        s = m[j, j]
+        for k in range(j):
+            s -= low[j, k] * low[j, k]
+        if not s > 0.0:  # not positive definite to rounding: a condition number of ~1e14 at least
+            return 0
+        root = math.sqrt(s)
+        low[j, j] = root
+        for i in range(j + 1, n):
+            s = m[i, j]
+            for k in range(j):
+                s -= low[i, k] * low[j, k]
+            low[i, j] = s / root
+    inv_fro2 = 0.0
+    for j in range(n):
+        inv[j, j] = 1.0 / low[j, j]
+        inv_fro2 += inv[j, j] * inv[j, j]
+        for i in range(j + 1, n):
+            s = 0.0
+            for k in range(j, i):
+                s -= low[i, k] * inv[k, j]
+            inv[i, j] = s / low[i, i]
+            inv_fro2 += inv[i, j] * inv[i, j]
+    u = math.sqrt(fro) * inv_fro2
+    if not math.isfinite(u):
+        return -1
+    if 2.0 * u < max_condition:
+        return 1
+    if u / n ** 1.5 > 2.0 * max_condition:
+        return 0
+    return -1

@@ -35,7 +35,7 @@ from ..earth import (
 )
 from .kernels import (
     DRAG_CEILING, DRAG_STEP, F_A, F_B, F_BOTTOM, F_DRAG, F_GM, F_OMEGA, F_RK_DT, F_SAMPLE_DT, F_SIZE, F_TOP,
-    _fly_batch, _fly_vacuum_batch, _fly_vacuum_geodetic_batch,
+    _fly_batch, _fly_into_rows, _fly_vacuum_batch, _fly_vacuum_geodetic_batch,
 )
 
 __all__ = ["DRAG_CEILING", "DRAG_STEP", "Flight", "Models", "Trajectory", "burnout_state", "fly", "fly_states"]
@@ -98,11 +98,15 @@ def burnout_state(lat, lon, alt, speed, gamma, heading, earth: Earth = WGS84):
 
 
 def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
-               sample_step: float | None = None, max_time: float = 7200.0, burnout_lat_lon=None) -> Flight:
+               sample_step: float | None = None, max_time: float = 7200.0, burnout_lat_lon=None,
+               into=None) -> Flight:
     """Fly N burnout states given as Earth-fixed position (N, 3) m and Earth-relative velocity
     (N, 3) m/s to impact. ``beta`` is the ballistic coefficient (kg/m^2, scalar or (N,)) used
     when ``models.drag`` is on. With ``sample_step`` (s) the flight is also sampled every
-    ``sample_step`` seconds from burnout up to ``max_time``."""
+    ``sample_step`` seconds from burnout up to ``max_time``. ``into`` (drag on, with
+    ``sample_step``; ``max_time`` unused) = (rows (N,), j0 (N,), boost samples bpos, bvel (N, K, 3),
+    out_pos, out_vel (N_all, M, 3)): the samples are written into row rows[i] of out_pos/out_vel
+    from column j0[i] on, after the boost's (`kernels._fly_into_rows`), and the `Flight` has none."""
     r0 = np.ascontiguousarray(np.atleast_2d(np.asarray(position, dtype=float)))
     v_rel = np.ascontiguousarray(np.atleast_2d(np.asarray(velocity, dtype=float)))
     n = r0.shape[0]
@@ -111,7 +115,7 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
     v0 = inertial_velocity(r0, v_rel, omega)
     beta = np.ascontiguousarray(np.broadcast_to(np.asarray(beta, dtype=float), (n,)))
     bottom, top, log_rho = density_table()
-    m = 0 if not sample_step else int(math.floor(max_time / sample_step)) + 1
+    m = 0 if not sample_step or into is not None else int(math.floor(max_time / sample_step)) + 1
     pos = np.empty((n, m, 3))
     vel = np.empty((n, m, 3))
     res = np.empty((n, 11))
@@ -122,7 +126,10 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
         params[F_DRAG] = 1.0 if models.drag else 0.0
         params[F_BOTTOM], params[F_TOP] = bottom, top
         params[F_RK_DT], params[F_SAMPLE_DT] = DRAG_STEP, float(sample_step or 1.0)
-        _fly_batch(r0, v0, beta, params, log_rho, pos, vel, res)
+        if into is None:
+            _fly_batch(r0, v0, beta, params, log_rho, pos, vel, res)
+        else:
+            _fly_into_rows(r0, v0, beta, params, log_rho, *into, res)
     else:
         _fly_vacuum_batch(r0, v0, earth.gm, earth.equatorial_radius, earth.polar_radius, res)
     t_imp = res[:, 0]

@@ -2,11 +2,12 @@
 vacuum, eighth-order Runge-Kutta with drag below `DRAG_CEILING` (`_drag_arc`), its step set by
 `_drag_step` and ended on the density model's layer edges by `_edge_step`), the impact alone
 for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling, joining boost and
-free-flight samples, and the shape-table search of `aiming`. Plain floats and arrays in, SI units
-(m, s, rad, m/s); every kernel writes into caller-provided output arrays. The drag flight
-`_fly_one` reads its model from a packed array (`F_*`): conic segments above the drag ceiling
-and `_drag_arc` segments below (`integrator.rk8_step`, samples and the impact on its dense
-output) alternate with shared sample and apogee bookkeeping.
+free-flight samples (or flying whole flights into the rows of one array, `_fly_into_rows`), and
+the shape-table search of `aiming`. Plain floats and arrays in, SI units (m, s, rad, m/s);
+every kernel writes into caller-provided output arrays. The drag flight `_fly_one` reads its
+model from a packed array (`F_*`): conic segments above the drag ceiling and `_drag_arc`
+segments below (`integrator.rk8_step`, samples and the impact on its dense output) alternate
+with shared sample and apogee bookkeeping.
 """
 
 from __future__ import annotations
@@ -532,6 +533,40 @@ def _fly_batch(r0, v0, beta, params, log_rho, out_pos, out_vel, res):
         p = params.copy()
         p[F_BETA] = beta[i]
         _fly_one(r0[i], v0[i], p, log_rho, out_pos[i], out_vel[i], res[i])
+
+
+@njit(cache=True, parallel=True)
+def _fly_into_rows(r0, v0, beta, params, log_rho, rows, j0, bpos, bvel, out_pos, out_vel, res):
+    """Whole flights with drag flown in place: `_fly_batch` of the free flights from (r0, v0)[i]
+    (inertial, at grid point j0[i] after launch), each sampled into row rows[i] of out_pos/out_vel
+    (N_all, M, 3) from column j0[i] on (NaN after impact, to column M), the boost samples
+    bpos/bvel[i, c] in its columns c < j0[i] (requires 1 <= j0[i] < M). The samples are those
+    `_fly_batch` and `_place_samples` lay out, bit for bit, written once into their final rows."""
+    for i in prange(r0.shape[0]):
+        p = params.copy()
+        p[F_BETA] = beta[i]
+        row, k0 = rows[i], j0[i]
+        for c in range(k0):
+            for j in range(3):
+                out_pos[row, c, j] = bpos[i, c, j]
+                out_vel[row, c, j] = bvel[i, c, j]
+        _fly_one(r0[i], v0[i], p, log_rho, out_pos[row, k0:], out_vel[row, k0:], res[i])
+
+
+@njit(cache=True)
+def _compact_rows(pos, vel, keep, m):
+    """Rows keep (increasing) of pos/vel (N, M, 3), their first m <= M columns, moved in place to
+    the front: afterwards the first keep.size * m * 3 values of each, read as (keep.size, m, 3),
+    hold them in order. Every value is read before it is overwritten (keep[i] >= i, m <= M)."""
+    n, big = pos.shape[0], pos.shape[1]
+    fp, fv = pos.reshape(n * big * 3), vel.reshape(n * big * 3)
+    for i in range(keep.size):
+        src, dst = keep[i] * big * 3, i * m * 3
+        if src == dst:
+            continue
+        for e in range(m * 3):
+            fp[dst + e] = fp[src + e]
+            fv[dst + e] = fv[src + e]
 
 
 @njit(cache=True)
