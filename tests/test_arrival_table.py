@@ -182,3 +182,47 @@ def test_minimum_excess_is_positive_where_the_exact_search_finds_no_arrival_and_
     assert 0.1 < reached.mean() < 0.95
     assert np.all(ex[reached] <= 0.0)
     assert np.all(ex[~reached] > -1.0)  # the search's golden section may stop 1 m/s short of its minimum
+
+
+def test_coarse_atan2_stays_within_its_stated_error_over_every_octant():
+    rng = np.random.default_rng(11)
+    ang = np.concatenate([rng.uniform(-math.pi, math.pi, 4000), np.linspace(-math.pi, math.pi, 1001)])
+    r = rng.uniform(1e-3, 1e7, ang.size)
+    y, x = r * np.sin(ang), r * np.cos(ang)
+    err = np.abs(np.array([at.coarse_atan2(a, b) for a, b in zip(y, x)]) - np.arctan2(y, x))
+    u = np.linspace(0.0, 1.0, 2_000_001)  # the polynomial on its whole interval, densely
+    c = at._ATAN_C
+    poly = u * (c[0] + u**2 * (c[1] + u**2 * (c[2] + u**2 * (c[3] + u**2 * (c[4] + u**2 * c[5])))))
+    assert np.abs(poly - np.arctan(u)).max() < at.COARSE_ATAN_ERR / 4
+    assert err.max() < at.COARSE_ATAN_ERR / 4
+    assert at.coarse_atan2(0.0, 0.0) == 0.0
+
+
+@pytest.mark.parametrize("key", ["sm3-ib", "sm3-iia"])
+def test_cell_bounds_hold_the_looked_up_value_and_margin_and_defer_most_points(key):
+    icp = CAT[key]
+    table = _table(key)
+    rng = np.random.default_rng(5)
+    pts = _points_around(table, rng, 20_000, 1.1 * icp.max_range / 6.37e6, icp.min_intercept_alt - 40e3,
+                         icp.max_intercept_alt + 40e3)
+    lo, hi = at.cell_range(table.tau)
+    n = len(pts)
+    t = rng.uniform(0.0, 1500.0, n)
+    bound, mrg = np.empty((n, 2)), np.empty(n)
+    at.cell_bounds(table.frame, table.axes, table.margin, lo, hi, pts, np.arange(n), t, n, bound, mrg)
+    tau, margin = at.interpolate(table, pts)
+    deferred = bound[:, 0] < bound[:, 1]
+    assert deferred.mean() > 0.5
+    assert np.all(np.isfinite(tau[deferred]))
+    assert np.all((bound[deferred, 0] <= t[deferred] - tau[deferred])
+                  & (t[deferred] - tau[deferred] <= bound[deferred, 1]))
+    np.testing.assert_array_equal(mrg[deferred], margin[deferred])
+    assert np.isnan(bound[~deferred]).all()
+    # a point just past a cell edge in azimuth is not deferred (the coarse angle could cross it)
+    f, az_edge, psi = table.frame, table.axes[4] * 3 + 1e-7, 0.3 * icp.max_range / 6.37e6
+    near = (np.linalg.norm(f[0]) + 200e3) * (math.cos(psi) * f[1] + math.sin(psi) * (
+        math.cos(az_edge) * f[2] + math.sin(az_edge) * f[3]))
+    one_b, one_m = np.empty((1, 2)), np.empty(1)
+    at.cell_bounds(f, table.axes, table.margin, lo, hi, near[None], np.arange(1), np.zeros(1), 1, one_b, one_m)
+    assert np.isnan(one_b[0]).all()
+    assert np.isfinite(at.interpolate(table, near[None])[0]).all()  # the table does say there

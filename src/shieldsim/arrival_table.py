@@ -509,6 +509,79 @@ def lookup(frame, axes, tau, margin, p, out):
     return True
 
 
+_ATAN_C = (0.9999769217344311, -0.3326206269307281, 0.19354628865404166, -0.11647668396470547,
+           0.05273015414969067, -0.011759863798995414)
+"""Odd polynomial (least squares on [0, 1]) for atan: max error 2.0e-6 rad (`COARSE_ATAN_ERR`)."""
+
+COARSE_ATAN_ERR = 1e-5
+"""Bound (rad) on the error of `coarse_atan2`, five times the largest measured (2.0e-6 rad, on
+2 million points of [0, 1]; tests/test_arrival_table.py checks it)."""
+
+
+@njit(cache=True)
+def coarse_atan2(y, x):
+    """atan2(y, x) (rad) within `COARSE_ATAN_ERR`: a polynomial in min/max of |x| and |y|."""
+    ax = abs(x)
+    ay = abs(y)
+    if ax == 0.0 and ay == 0.0:
+        return 0.0
+    flip = ay > ax
+    u = ax / ay if flip else ay / ax
+    u2 = u * u
+    r = u * (_ATAN_C[0] + u2 * (_ATAN_C[1] + u2 * (_ATAN_C[2] + u2 * (_ATAN_C[3] + u2 * (_ATAN_C[4]
+                                                                                         + u2 * _ATAN_C[5])))))
+    if flip:
+        r = 0.5 * math.pi - r
+    if x < 0.0:
+        r = math.pi - r
+    return -r if y < 0.0 else r
+
+
+@njit(cache=True, error_model="numpy")
+def cell_bounds(frame, axes, margin, tau_min, tau_max, pos, cand, t, nc, bound, mrg):
+    """Bounds on t_k - `lookup`'s value at candidates c < ``nc`` (samples k = cand[c] of ``pos``
+    (M, 3) Earth-fixed m, at times ``t`` s) without interpolating, where the sample's cell is
+    certain (its angles from `coarse_atan2`, away from the cell's edges by more than its error;
+    its radial height computed as `lookup` computes it, so the same) and has a finite margin:
+    bound[c] <- (t_k - tau_max, t_k - tau_min) of that cell (`cell_range`: `lookup` returns True,
+    a value between the two and that margin), mrg[c] <- the margin; elsewhere bound[c] <- NaN
+    (`lookup` must say). One branch-free loop over the candidates."""
+    rs = math.sqrt(frame[0, 0] * frame[0, 0] + frame[0, 1] * frame[0, 1] + frame[0, 2] * frame[0, 2])
+    n_i = min(margin.shape[0], int(axes[5]))
+    n_j = margin.shape[1]
+    n_k = margin.shape[2]
+    turn = 2.0 * math.pi
+    for c in range(nc):
+        q = cand[c]
+        px = pos[q, 0]
+        py = pos[q, 1]
+        pz = pos[q, 2]
+        rp = math.sqrt(px * px + py * py + pz * pz)
+        y = math.floor((rp - rs - axes[2]) / axes[3])
+        cu = px * frame[1, 0] + py * frame[1, 1] + pz * frame[1, 2]
+        pn = px * frame[2, 0] + py * frame[2, 1] + pz * frame[2, 2]
+        pe = px * frame[3, 0] + py * frame[3, 1] + pz * frame[3, 2]
+        psi = coarse_atan2(math.sqrt(pn * pn + pe * pe), cu)
+        x = math.floor((psi - COARSE_ATAN_ERR - axes[0]) / axes[1])
+        x_hi = math.floor((psi + COARSE_ATAN_ERR - axes[0]) / axes[1])
+        az = coarse_atan2(pe, pn)
+        az = az + turn if az < 0.0 else az
+        z = math.floor((az - COARSE_ATAN_ERR) / axes[4])
+        z_hi = math.floor((az + COARSE_ATAN_ERR) / axes[4])
+        ok = ((y >= 0.0) & (y < n_j) & (x == x_hi) & (x >= 0.0) & (x < n_k) & (z == z_hi) & (z >= 0.0) & (z < n_i)
+              & (az >= COARSE_ATAN_ERR) & (az <= turn - COARSE_ATAN_ERR))
+        i = int(min(max(z, 0.0), n_i - 1.0)) if ok else 0
+        j = int(min(max(y, 0.0), n_j - 1.0)) if ok else 0
+        k = int(min(max(x, 0.0), n_k - 1.0)) if ok else 0
+        m = margin[i, j, k]
+        lo = tau_min[i, j, k]
+        hi = tau_max[i, j, k]
+        ok = ok & (m < math.inf) & (m != UNREACHABLE) & (lo > -math.inf) & (hi < math.inf) & (lo < hi)
+        bound[c, 0] = t[q] - hi if ok else math.nan
+        bound[c, 1] = t[q] - lo if ok else math.nan
+        mrg[c] = m if ok else math.inf
+
+
 
 @njit(cache=True)
 def excess_at(frame, axes, excess, excess_margin, p, out):
@@ -618,7 +691,8 @@ class PackedTables:
     """Several tables in flat arrays for compiled kernels: table j has frame ``frames[j]``,
     axes ``axes[j]``, tau of shape ``shapes[j]`` at ``tau[tau_start[j]:]`` and margins at
     ``margin[margin_start[j]:]`` (both C order); its excess and excess margins likewise at
-    ``excess[tau_start[j]:]`` and ``excess_margin[margin_start[j]:]`` (`packed_views` of them)."""
+    ``excess[tau_start[j]:]`` and ``excess_margin[margin_start[j]:]`` (`packed_views` of them); the
+    bounds of its cells (`cell_range`) at ``tau_min[margin_start[j]:]``, ``tau_max[...]``."""
 
     frames: np.ndarray
     axes: np.ndarray
@@ -629,11 +703,45 @@ class PackedTables:
     margin: np.ndarray
     excess: np.ndarray
     excess_margin: np.ndarray
+    tau_min: np.ndarray
+    tau_max: np.ndarray
+
+
+CELL_BOUND_SLACK_S = 1e-6
+"""Allowance (s) on `cell_range` for the rounding of the trilinear interpolation (a convex
+combination of the corners, rounded by below 1e-10 s for arrivals up to `MAX_FLIGHT_S`)."""
+
+
+def cell_range(tau) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest of the 8 corners of every cell of a tau table (shaped like its margin),
+    widened by `CELL_BOUND_SLACK_S`: bounds on every value `lookup` interpolates in that cell."""
+    corners = np.stack([tau[a:tau.shape[0] - 1 + a, b:tau.shape[1] - 1 + b, c:tau.shape[2] - 1 + c]
+                        for a in (0, 1) for b in (0, 1) for c in (0, 1)])
+    return corners.min(axis=0) - CELL_BOUND_SLACK_S, corners.max(axis=0) + CELL_BOUND_SLACK_S
+
+
+PACKED_CACHE_SIZE = 8
+"""Packings `pack` keeps (with their tables, so that the tables' ids stay theirs)."""
+
+_PACKED: dict = {}
 
 
 def pack(tables) -> PackedTables:
-    """`PackedTables` of a sequence of `ArrivalTable` (at least one)."""
+    """`PackedTables` of a sequence of `ArrivalTable` (at least one); the same tables (the same
+    objects, in the same order) give the packing made before (tables are not changed once made)."""
     tables = list(tables)
+    key = tuple(id(t) for t in tables)
+    hit = _PACKED.get(key)
+    if hit is not None:
+        return hit[1]
+    packed = _pack(tables)
+    if len(_PACKED) >= PACKED_CACHE_SIZE:
+        _PACKED.pop(next(iter(_PACKED)))
+    _PACKED[key] = (tables, packed)
+    return packed
+
+
+def _pack(tables) -> PackedTables:
     shapes = np.array([t.tau.shape for t in tables], dtype=np.int64).reshape(len(tables), 3)
     sizes = np.array([t.tau.size for t in tables], dtype=np.int64)
     msizes = np.array([t.margin.size for t in tables], dtype=np.int64)
@@ -645,7 +753,9 @@ def pack(tables) -> PackedTables:
         tau=np.concatenate([t.tau.ravel() for t in tables]) if tables else np.empty(0),
         margin=np.concatenate([t.margin.ravel() for t in tables]) if tables else np.empty(0),
         excess=np.concatenate([t.excess.ravel() for t in tables]) if tables else np.empty(0),
-        excess_margin=np.concatenate([t.excess_margin.ravel() for t in tables]) if tables else np.empty(0))
+        excess_margin=np.concatenate([t.excess_margin.ravel() for t in tables]) if tables else np.empty(0),
+        tau_min=np.concatenate([cell_range(t.tau)[0].ravel() for t in tables]) if tables else np.empty(0),
+        tau_max=np.concatenate([cell_range(t.tau)[1].ravel() for t in tables]) if tables else np.empty(0))
 
 
 @njit(cache=True)
@@ -655,3 +765,12 @@ def packed_views(shapes, tau_start, margin_start, tau, margin, j):
     t = tau[tau_start[j]:tau_start[j] + a * b * c].reshape((a, b, c))
     m = margin[margin_start[j]:margin_start[j] + (a - 1) * (b - 1) * (c - 1)].reshape((a - 1, b - 1, c - 1))
     return t, m
+
+
+@njit(cache=True)
+def packed_cell_views(shapes, margin_start, tau_min, tau_max, j):
+    """(tau_min, tau_max) 3-D views (shaped like the margin) of table j of packed arrays."""
+    a, b, c = shapes[j, 0] - 1, shapes[j, 1] - 1, shapes[j, 2] - 1
+    lo = tau_min[margin_start[j]:margin_start[j] + a * b * c].reshape((a, b, c))
+    hi = tau_max[margin_start[j]:margin_start[j] + a * b * c].reshape((a, b, c))
+    return lo, hi

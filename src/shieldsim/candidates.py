@@ -12,9 +12,12 @@ the every-sample scan). The tests themselves use proved brackets (ground range f
 geocentric angle, geodetic height from the radius along the ray) so that Vincenty's formula and
 the geodetic conversion run only near the limits.
 
-Layout exception (`_scan_candidates`): 25 parameters: one flight's samples and figures
-(`_flight_steps`), the battery's site, figures and arrival table, the Earth's constants and
-scratch space, passed in one order by `engagement._engage_kernel_tabled` alone.
+Layout exception (`_scan_candidates`): 28 parameters: one flight's samples and figures
+(`_flight_steps`), the battery's site, figures and arrival table (with its cells' bounds), the
+Earth's constants and scratch space, passed in one order by `engagement._engage_kernel_tabled`
+alone.
+Layout exception (`table_latest`): 14 parameters: the arrival table's six arrays, one sample and
+the candidate's outputs.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import math
 
 from numba import njit
 
-from .arrival_table import MAX_FLIGHT_S, beyond_by_excess, lookup
+from .arrival_table import MAX_FLIGHT_S, beyond_by_excess, cell_bounds, lookup
 from .earth import geodetic_height_one, surface_distance_one
 from .interceptor import MIN_COAST, P_BO_ALT, P_BURN, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED
 
@@ -122,11 +125,15 @@ def _next_sample(k, excess, per_step):
 
 @njit(cache=True)
 def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, l0, win, frame, axes, tau, margin,
-                     excess, excess_margin, a_eq, flat, ellipsoid, look, cand, lam, mrg):
+                     excess, excess_margin, tau_min, tau_max, a_eq, flat, ellipsoid, look, cand, lam, mrg, bound):
     """The candidate intercept samples of one flight for one battery, the samples the first pass
     of `_engage_pair_tabled` marks (the same tests, evaluated the same way), with the table's
     latest launch at each: cand[:nc] <- sample indices (ascending), lam[:nc] and mrg[:nc] as
-    there (NaN and inf: the table cannot say). Returns nc. ``t`` ascending; ``l0`` finite.
+    there (NaN and inf: the table cannot say; `table_latest`) and bound[:nc] <- (lam, lam); or,
+    where the cell is certain without interpolating (`arrival_table.cell_bounds`), lam NaN, mrg
+    the cell's margin and bound <- bounds on the table's latest launch (lower < upper: deferred,
+    `table_latest` settles it where a decision needs it). Returns nc. ``t`` ascending; ``l0``
+    finite; ``look`` scratch (3,).
 
     Samples are skipped untested where a test failed at an earlier sample by more than the
     tested quantity can change in between (`_next_sample`): the radial height by ``steps[1]`` a
@@ -193,15 +200,33 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
                 k = _next_sample(k, dist - allowed - SKIP_SLACK_M, steps[2] + grow)
                 continue
             dist_ok = _next_sample(k, allowed - dist - SKIP_SLACK_M, steps[2])
-        lam[nc] = math.nan
-        mrg[nc] = math.inf
-        if lookup(frame, axes, tau, margin, p, look) and (look[0] < math.inf or tau_hi <= MAX_FLIGHT_S):
-            lam[nc] = t[k] - look[0]  # -inf: beyond reach (the table searched flights up to MAX_FLIGHT_S)
-            mrg[nc] = look[1]
-        elif tau_hi <= MAX_FLIGHT_S and beyond_by_excess(frame, axes, excess, excess_margin, p, look):
-            lam[nc] = -math.inf  # beyond reach at every flight time up to MAX_FLIGHT_S
-            mrg[nc] = 0.0
         cand[nc] = k
         nc += 1
         k += 1
+    # the table's latest launch: bounded from the cell where it is certain (deferred), else looked up
+    cell_bounds(frame, axes, margin, tau_min, tau_max, pos, cand, t, nc, bound, mrg)
+    for c in range(nc):
+        lam[c] = math.nan
+        if not (bound[c, 0] < bound[c, 1]):
+            k = cand[c]
+            table_latest(frame, axes, tau, margin, excess, excess_margin, pos[k], t[k], t[k] - l0, look, lam, mrg,
+                         bound, c)
     return nc
+
+
+@njit(cache=True)
+def table_latest(frame, axes, tau, margin, excess, excess_margin, p, t_k, tau_hi, look, lam, mrg, bound, c):
+    """The table's latest launch at candidate c (sample p at time t_k, longest flight ``tau_hi``):
+    lam[c] <- t_k - `lookup`'s arrival (-inf beyond reach), mrg[c] <- its margin; NaN and inf where
+    the table cannot say; -inf and 0 where the excess table puts p beyond reach. bound[c] <- (lam[c],
+    lam[c]): settled."""
+    lam[c] = math.nan
+    mrg[c] = math.inf
+    if lookup(frame, axes, tau, margin, p, look) and (look[0] < math.inf or tau_hi <= MAX_FLIGHT_S):
+        lam[c] = t_k - look[0]  # -inf: beyond reach (the table searched flights up to MAX_FLIGHT_S)
+        mrg[c] = look[1]
+    elif tau_hi <= MAX_FLIGHT_S and beyond_by_excess(frame, axes, excess, excess_margin, p, look):
+        lam[c] = -math.inf  # beyond reach at every flight time up to MAX_FLIGHT_S
+        mrg[c] = 0.0
+    bound[c, 0] = lam[c]
+    bound[c, 1] = lam[c]

@@ -43,8 +43,9 @@ Layout exception (`_engage_pair`): 17 parameters, see above.
 Layout exception (`_engage_kernel`): 13 parameters, see above.
 Layout exception (`_can_launch_by`): 13 parameters, see above.
 Layout exception (`_engage_pair_tabled`): 23 parameters, see above (plus the packed arrival table).
-Layout exception (`_engage_kernel_tabled`): 26 parameters, see above (plus the packed arrival tables).
-Layout exception (`_decide_tabled`): 18 parameters, see above (plus the candidates).
+Layout exception (`_engage_kernel_tabled`): 28 parameters, see above (plus the packed arrival tables).
+Layout exception (`_decide_tabled`): 21 parameters, see above (plus the candidates and their table).
+Layout exception (`_launch_by_c`): 19 parameters, see above (plus the candidates and their table).
 Layout exception (`engage`): 90 lines, one call of either kernel and the reading of its output;
 to be cut (input arrays / kernels / first intercept points) with the kernel rework above.
 """
@@ -57,9 +58,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .arrival_table import (EMPTY_TABLE, MAX_FLIGHT_S, is_built, is_cached, lookup, pack, packed_views, promise,
-                            table_for)
-from .candidates import _flight_steps, _range_bracket, _scan_candidates
+from .arrival_table import (EMPTY_TABLE, MAX_FLIGHT_S, is_built, is_cached, lookup, pack, packed_cell_views, packed_views,
+                            promise, table_for)
+from .candidates import _flight_steps, _range_bracket, _scan_candidates, table_latest
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
                           Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
@@ -366,11 +367,54 @@ KERNEL_BLOCKS = 64
 allocated once per block)."""
 
 @njit(cache=True)
+def _settle(tab, pos, t, l0, c, cand, look, lam, mrg, bound):
+    """Settle a deferred candidate c (bound lower < upper, `candidates._scan_candidates`): its
+    table value as the every-sample scan computes it (`candidates.table_latest`; ``tab`` = the
+    arrival table's frame, axes, tau, margin, excess, excess margin)."""
+    if bound[c, 0] < bound[c, 1]:
+        k = cand[c]
+        table_latest(tab[0], tab[1], tab[2], tab[3], tab[4], tab[5], pos[k], t[k], t[k] - l0, look, lam, mrg, bound, c)
+
+
+@njit(cache=True)
+def _table_says(lo, hi, lam_c, mrg_c, launch):
+    """`_can_launch_by`'s table decision for a candidate with bounds (lo, hi) (lo < hi: deferred,
+    see `candidates._scan_candidates`), table value ``lam_c`` and margin ``mrg_c``: 1 (True) or
+    0 (False) where the bounds or the value clear ``launch`` by the margin, -1 where they do not
+    say. Scalars only, so the loops of `_decide_tabled` pay no call with arrays per candidate."""
+    if lo < hi:
+        if hi + mrg_c < launch:
+            return 0  # its value lies below hi: lam + mrg < launch
+        if lo - mrg_c >= launch:
+            return 1
+        return -1
+    if not math.isnan(lam_c):
+        if lam_c - mrg_c >= launch:
+            return 1
+        if lam_c + mrg_c < launch:
+            return 0
+    return -1
+
+
+@njit(cache=True)
+def _launch_by_c(tab, pos, t, site, params, gm, omega, ellipsoid, l0, launch, c, cand, look, lam, mrg, bound, b, v,
+                 work):
+    """`_can_launch_by` at candidate c where `_table_says` does not say: a deferred candidate is
+    settled (`_settle`) and decided from its value where that clears ``launch`` by the margin,
+    else solved exactly."""
+    _settle(tab, pos, t, l0, c, cand, look, lam, mrg, bound)
+    k = cand[c]
+    return _can_launch_by(site, pos[k], t[k], launch, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work)
+
+
+@njit(cache=True)
 def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_assessment, cand, lam, mrg, nc, work,
-                   b, v, res):
+                   b, v, res, tab, bound, look):
     """`_engage_pair_tabled`'s decisions (first and last opportunity, shoot-look-shoot shots,
     latest launch) over the candidates of `_scan_candidates`, made in the same order with the
-    same exact solves: res <- [launch_latest, first_time, last_time, first_k, shots]."""
+    same exact solves: res <- [launch_latest, first_time, last_time, first_k, shots]. Deferred
+    candidates (``bound``, see `_scan_candidates`) are settled only where their bounds cannot
+    make the decision: every decision and solve is the one of the settled values."""
     t_burn = params[P_BURN]
     tau_lo = t_burn + MIN_COAST
     powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]
@@ -378,8 +422,9 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
     w_r = omega * (rs + params[P_BO_ALT])
     f = -1
     for c in range(nc):
-        k = cand[c]
-        if _can_launch_by(site, pos[k], t[k], l0, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work):
+        ok = _table_says(bound[c, 0], bound[c, 1], lam[c], mrg[c], l0)
+        if ok == 1 or (ok < 0 and _launch_by_c(tab, pos, t, site, params, gm, omega, ellipsoid, l0, l0, c, cand, look,
+                                                 lam, mrg, bound, b, v, work)):
             f = c
             break
     if f < 0:
@@ -387,20 +432,32 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
     shots = 1
     next_launch = t[cand[f]] + kill_assessment
     for c in range(f + 1, nc):
-        k = cand[c]
-        if t[k] - next_launch < tau_lo:
+        if t[cand[c]] - next_launch < tau_lo:
             continue
-        if _can_launch_by(site, pos[k], t[k], next_launch, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work):
+        ok = _table_says(bound[c, 0], bound[c, 1], lam[c], mrg[c], next_launch)
+        if ok == 1 or (ok < 0 and _launch_by_c(tab, pos, t, site, params, gm, omega, ellipsoid, l0, next_launch, c,
+                                                 cand, look, lam, mrg, bound, b, v, work)):
             shots += 1
-            next_launch = t[k] + kill_assessment
+            next_launch = t[cand[c]] + kill_assessment
     la = f
     for c in range(nc - 1, f, -1):
-        k = cand[c]
-        if _can_launch_by(site, pos[k], t[k], l0, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work):
+        ok = _table_says(bound[c, 0], bound[c, 1], lam[c], mrg[c], l0)
+        if ok == 1 or (ok < 0 and _launch_by_c(tab, pos, t, site, params, gm, omega, ellipsoid, l0, l0, c, cand, look,
+                                                 lam, mrg, bound, b, v, work)):
             la = c
             break
+    # the best table value: a deferred candidate whose upper bound is below the largest lower
+    # bound is not it (the first largest value) and stays deferred
+    floor = -math.inf
+    for c in range(f, la + 1):
+        if bound[c, 0] > floor:  # NaN (table cannot say) ignored
+            floor = bound[c, 0]
     best = -1
     for c in range(f, la + 1):
+        if bound[c, 0] < bound[c, 1]:
+            if bound[c, 1] < floor:
+                continue
+            _settle(tab, pos, t, l0, c, cand, look, lam, mrg, bound)
         if lam[c] > -math.inf and (best < 0 or lam[c] > lam[best]):
             best = c
     latest = -math.inf
@@ -411,6 +468,10 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
     for c in range(la, f - 1, -1):
         if c == best:
             continue
+        if bound[c, 0] < bound[c, 1]:
+            if bound[c, 1] + mrg[c] <= latest:
+                continue
+            _settle(tab, pos, t, l0, c, cand, look, lam, mrg, bound)
         k = cand[c]
         if not math.isnan(lam[c]):
             if lam[c] + mrg[c] <= latest:
@@ -434,8 +495,8 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
 
 @njit(cache=True, parallel=True)
 def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
-                          frames, axes, shapes, tau_start, margin_start, tau, margin, excess, excess_margin, a_eq, flat,
-                          prune, out):
+                          frames, axes, shapes, tau_start, margin_start, tau, margin, excess, excess_margin, tau_min, tau_max,
+                          a_eq, flat, prune, out):
     """`_engage_kernel` with arrival tables for the batteries where ``tabled[j]`` (table j of the
     packed arrays); the others run the exact pair kernel on the heights ``alt`` (which may be
     (N, 0) when every battery has a table). With ``prune`` the tabled pairs find their candidate
@@ -455,10 +516,11 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
         work = np.empty(9)
         b = np.empty(3)
         v = np.empty(3)
-        look = np.empty(2)
+        look = np.empty(3)
         steps = np.empty(3)
         lam = np.empty(m)
         mrg = np.empty(m)
+        bound = np.empty((m, 2))
         rp = np.empty(m)
         cand = np.empty(m, dtype=np.int64)
         for i in range(blk * n // blocks, (blk + 1) * n // blocks):
@@ -483,11 +545,13 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
                 if math.isnan(l0[i, j]):
                     continue
                 ej, emj = packed_views(shapes, tau_start, margin_start, excess, excess_margin, j)
+                lo_j, hi_j = packed_cell_views(shapes, margin_start, tau_min, tau_max, j)
                 nc = _scan_candidates(pos[i], rp, end, steps, t, dt_max, sites[j], params[j], omega, vmax[j], l0[i, j],
-                                      win[i, j], frames[j], axes[j], tj, mj, ej, emj, a_eq, flat, ellipsoid, look, cand,
-                                      lam, mrg)
+                                      win[i, j], frames[j], axes[j], tj, mj, ej, emj, lo_j, hi_j, a_eq, flat, ellipsoid,
+                                      look, cand, lam, mrg, bound)
                 _decide_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
-                               kill_assessment, cand, lam, mrg, nc, work, b, v, res)
+                               kill_assessment, cand, lam, mrg, nc, work, b, v, res,
+                               (frames[j], axes[j], tj, mj, ej, emj), bound, look)
 
 
 @njit(cache=True, parallel=True)
@@ -653,8 +717,8 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
             _heights(pos, earth.equatorial_radius, earth.flattening, alt)
         _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
                               float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
-                              tb.margin_start, tb.tau, tb.margin, tb.excess, tb.excess_margin, earth.equatorial_radius,
-                              earth.flattening, prune, out)
+                              tb.margin_start, tb.tau, tb.margin, tb.excess, tb.excess_margin, tb.tau_min, tb.tau_max,
+                              earth.equatorial_radius, earth.flattening, prune, out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)
