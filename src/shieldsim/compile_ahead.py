@@ -71,7 +71,7 @@ class Kernel:
 
 PLAN: tuple[Kernel, ...] = (
     Kernel("shieldsim.engagement", "_engage_kernel_tabled",
-           "f3 f2 f1 f2 f2 f f f1 f1 f2 f3 f b1 f3 f2 i2 i1 i1 f1 f1 f1 f1 f f b f3"),
+           "f3 f2 f1 f2 f2 f f f1 f1 f2 f3 f b1 f3 f2 i2 i1 i1 f1 f1 f1 f1 f1 f1 f f b f3"),
     Kernel("shieldsim.arrival_table", "_build_kernel", "f2 f1 i i f1 f f f1 b f3"),
     Kernel("shieldsim.arrival_table", "_margins", "f3 f f f3"),
     Kernel("shieldsim.arrival_table", "_excess_kernel", "f2 f1 i2 f1 f f f1 f3"),
