@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit, prange
 
 from .atmosphere import KINKED_PIECES, LAYER_Z, density_from_table, layer_of
-from .earth import fixed_state_turned, radial_height_one, surface_radius_one
+from .earth import radial_height_one, surface_radius_one
 from .integrator import (
     _RK8_A, _RK8_A_FULL, _RK8_B, _RK8_C, _RK8_C_FULL, _RK8_D, RK8_DENSE_ROWS, RK8_STAGES, RK8_STAGES_DENSE,
     RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step,
@@ -262,7 +262,7 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, rot, out_p
                 while next_k < n_samples and next_k * sample_dt < t_new and next_k * sample_dt < t_end:
                     ts = next_k * sample_dt
                     rk8_interpolate(coef, y, min(max(ts - t, 0.0) / h, 1.0), ys)
-                    fixed_state_turned(ys, ys[3:], rot[next_k, 0], rot[next_k, 1], omega, out_pos[next_k], out_vel[next_k])
+                    _to_fixed(ys, rot[next_k, 0], rot[next_k, 1], omega, out_pos[next_k], out_vel[next_k])
                     next_k += 1
             if n > 0:
                 h = (t1 - t_new) / n
@@ -451,6 +451,20 @@ def _sample_turns(omega, sample_dt, m):
     return rot
 
 
+@njit(cache=True)
+def _to_fixed(y, c, s, omega, pos_out, vel_out):
+    """`earth.fixed_state_one` of the inertial state y (r m, v m/s) with the cos and sin (c, s) of
+    the Earth's turn given: the same operations."""
+    wx = y[3] + omega * y[1]
+    wy = y[4] - omega * y[0]
+    pos_out[0] = c * y[0] - s * y[1]
+    pos_out[1] = s * y[0] + c * y[1]
+    pos_out[2] = y[2]
+    vel_out[0] = c * wx - s * wy
+    vel_out[1] = s * wx + c * wy
+    vel_out[2] = y[5]
+
+
 @njit(cache=True, error_model="numpy")
 def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, table, rot, out_pos, out_vel, res):
     """`boost_one` without drag for the flights i0 <= i < i1 (at most `LANES`) of `_boost_batch`'s
@@ -543,8 +557,8 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, table,
                 ts = next_k[k] * sample_dt
                 theta = min(max(ts - t, 0.0) / h, 1.0)
                 _interpolate_lane(coef, y1, theta, k, ys)
-                fixed_state_turned(ys, ys[3:], rot[next_k[k], 0], rot[next_k[k], 1], omega, out_pos[i, next_k[k]],
-                                   out_vel[i, next_k[k]])
+                _to_fixed(ys, rot[next_k[k], 0], rot[next_k[k], 1], omega, out_pos[i, next_k[k]],
+                          out_vel[i, next_k[k]])
                 next_k[k] += 1
             for m in range(6):
                 y[m, k] = ynew[m, k]

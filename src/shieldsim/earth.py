@@ -340,13 +340,8 @@ def fixed_state_one(r, v, t, omega, pos_out, vel_out):
     ``omega`` (rad/s): velocity relative to the Earth is v - omega x r, and both vectors are
     rotated by -omega t. Scalar twin of `fixed_state` for compiled loops.
     """
-    fixed_state_turned(r, v, math.cos(-omega * t), math.sin(-omega * t), omega, pos_out, vel_out)
-
-
-@njit(cache=True)
-def fixed_state_turned(r, v, c, s, omega, pos_out, vel_out):
-    """`fixed_state_one` with the cosine and sine (c, s) of the Earth's turn -omega t given
-    (kernels that turn many states by the same angles compute them once)."""
+    c = math.cos(-omega * t)
+    s = math.sin(-omega * t)
     wx = v[0] + omega * r[1]
     wy = v[1] - omega * r[0]
     pos_out[0] = c * r[0] - s * r[1]
