@@ -86,20 +86,6 @@ _RK8_D = np.ascontiguousarray(_dop853.D, dtype=np.float64)
 
 
 @njit(cache=True, inline="always")
-def _combine(coeffs, m_end, work, out):
-    """out[j] = sum of coeffs[m] * work[m, j] for m < m_end, each sum from 0.0 in the order of m:
-    the sums of all components side by side (one pass over m), so their chains of additions
-    overlap; the same operations in the same order as one sum after the other."""
-    n = out.shape[0]
-    for j in range(n):
-        out[j] = 0.0
-    for m in range(m_end):
-        c = coeffs[m]
-        for j in range(n):
-            out[j] += c * work[m, j]
-
-
-@njit(cache=True, inline="always")
 def rk8_step(deriv, t, y, dt, params, table, out, work):
     """One eighth-order Runge-Kutta step (DOP853 coefficients) of ``dt`` seconds of the state
     ``y`` from time ``t`` into ``out``.
@@ -111,13 +97,17 @@ def rk8_step(deriv, t, y, dt, params, table, out, work):
     tmp = work[RK8_STAGES_DENSE]
     deriv(t, y, params, table, work[0])
     for s in range(1, RK8_STAGES):
-        _combine(_RK8_A[s], s, work, tmp)
         for j in range(n):
-            tmp[j] = y[j] + dt * tmp[j]
+            acc = 0.0
+            for m in range(s):
+                acc += _RK8_A[s, m] * work[m, j]
+            tmp[j] = y[j] + dt * acc
         deriv(t + _RK8_C[s] * dt, tmp, params, table, work[s])
-    _combine(_RK8_B, RK8_STAGES, work, out)
     for j in range(n):
-        out[j] = y[j] + dt * out[j]
+        acc = 0.0
+        for s in range(RK8_STAGES):
+            acc += _RK8_B[s] * work[s, j]
+        out[j] = y[j] + dt * acc
 
 
 @njit(cache=True, inline="always")
@@ -130,33 +120,34 @@ def rk8_dense(deriv, t, y, ynew, dt, params, table, work, coef):
     tmp = work[RK8_STAGES_DENSE]
     deriv(t + dt, ynew, params, table, work[RK8_STAGES])
     for s in range(RK8_STAGES + 1, RK8_STAGES_DENSE):
-        _combine(_RK8_A_FULL[s], s, work, tmp)
         for j in range(n):
-            tmp[j] = y[j] + dt * tmp[j]
+            acc = 0.0
+            for m in range(s):
+                acc += _RK8_A_FULL[s, m] * work[m, j]
+            tmp[j] = y[j] + dt * acc
         deriv(t + _RK8_C_FULL[s] * dt, tmp, params, table, work[s])
     for j in range(n):
         dy = ynew[j] - y[j]
         coef[0, j] = dy
         coef[1, j] = dt * work[0, j] - dy
         coef[2, j] = 2.0 * dy - dt * (work[RK8_STAGES, j] + work[0, j])
-    for r in range(_RK8_D.shape[0]):
-        row = coef[3 + r]
-        _combine(_RK8_D[r], RK8_STAGES_DENSE, work, row)
-        for j in range(n):
-            row[j] = dt * row[j]
+        for r in range(_RK8_D.shape[0]):
+            acc = 0.0
+            for m in range(RK8_STAGES_DENSE):
+                acc += _RK8_D[r, m] * work[m, j]
+            coef[3 + r, j] = dt * acc
 
 
 @njit(cache=True)
 def rk8_interpolate(coef, y, theta, out):
     """The dense output (coefficients from `rk8_dense`) of a step from ``y`` at the fraction
-    ``theta`` (0-1) of the step, into ``out`` (which must not alias ``y``); seventh order. The
-    components are summed side by side (the same operations, in the same order, for each)."""
-    n = y.shape[0]
-    for j in range(n):
-        out[j] = 0.0
-    for i in range(coef.shape[0] - 1, -1, -1):
-        f = theta if (coef.shape[0] - 1 - i) % 2 == 0 else 1.0 - theta
-        for j in range(n):
-            out[j] = (out[j] + coef[i, j]) * f
-    for j in range(n):
-        out[j] = y[j] + out[j]
+    ``theta`` (0-1) of the step, into ``out``; seventh order."""
+    for j in range(y.shape[0]):
+        acc = 0.0
+        for i in range(coef.shape[0] - 1, -1, -1):
+            acc += coef[i, j]
+            if (coef.shape[0] - 1 - i) % 2 == 0:
+                acc *= theta
+            else:
+                acc *= 1.0 - theta
+        out[j] = y[j] + acc
