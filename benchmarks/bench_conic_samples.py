@@ -66,7 +66,7 @@ def main() -> None:
                                                     dt, pos, vel),
         "afresh": lambda pos, vel: _afresh(r0, v0, t_imp, WGS84.gm, WGS84.rotation_rate, dt, pos, vel),
     }
-    best = {name: math.inf for name in runs}
+    best = dict.fromkeys(runs, math.inf)
     for _ in range(args.repeat + 1):  # the first pass compiles and touches the arrays
         for name, run in runs.items():
             t0 = time.process_time()

@@ -1,9 +1,10 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
 vacuum, eighth-order Runge-Kutta with drag below `DRAG_CEILING` (`_drag_arc`), its step set by
 `_drag_step` and ended on the density model's layer edges by `_edge_step`), the impact alone
-for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling, joining boost and
-free-flight samples (or flying whole flights into the rows of one array, `_fly_into_rows`), and
-the shape-table search of `aiming`. Plain floats and arrays in, SI units (m, s, rad, m/s);
+for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling of a span
+(`_sample_conic_span`; whole vacuum flights: `conic_samples`), joining boost and free-flight
+samples (or flying whole flights into the rows of one array, `_fly_into_rows`), and the
+shape-table search of `aiming`. Plain floats and arrays in, SI units (m, s, rad, m/s);
 every kernel writes into caller-provided output arrays. The drag flight `_fly_one` reads its
 model from a packed array (`F_*`): conic segments above the drag ceiling and `_drag_arc`
 segments below (`integrator.rk8_step`, samples and the impact on its dense output) alternate
