@@ -1,5 +1,5 @@
-"""Boost kernel: `_boost_batch` (blocks of lanes without drag) against the same calls flown one
-boost at a time by `boost_kernel.boost_one` (the kernel before the lanes), measured in one run.
+"""Boost kernel: `boost_kernel._boost_lanes` (blocks of lanes without drag) against the same calls
+flown one boost at a time by `boost_kernel._boost_batch` (`boost_one` per row), in one run.
 
     NUMBA_NUM_THREADS=1 python benchmarks/bench_boost.py [--calls FILE] [--repeat 3]
     python benchmarks/bench_boost.py --capture FILE   # the three-option coverage's calls
@@ -22,20 +22,11 @@ import pickle
 import time
 
 import numpy as np
-from numba import njit
 
 from shieldsim import boost_kernel as K
 from shieldsim import missile as M
 from shieldsim.atmosphere import density_table
 from shieldsim.earth import WGS84, enu_basis, to_ecef
-
-
-@njit(cache=False)
-def _one_by_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
-    """The batch before the lanes: `boost_one` for every row."""
-    for i in range(r0.shape[0]):
-        K.boost_one(r0[i], n0[i], h0[i], kick[i], cutoff[i], t_end[i], stages, params, table, out_pos[i],
-                    out_vel[i], res[i])
 
 
 def made_up_calls(seed: int = 0, n_calls: int = 300) -> list:
@@ -67,13 +58,18 @@ def capture(path: str) -> None:
     from shieldsim import study
 
     calls = []
-    kernel = M._boost_batch
+    choose = M.batch_kernel
 
-    def recording(*args):
-        calls.append(tuple(np.array(a) for a in args[:9]) + (args[9].shape[1],))
-        return kernel(*args)
+    def recording(drag):
+        kernel = choose(drag)
 
-    M._boost_batch = recording
+        def run(*args):
+            calls.append(tuple(np.array(a) for a in args[:9]) + (args[9].shape[1],))
+            return kernel(*args)
+
+        return run
+
+    M.batch_kernel = recording
     arch = study.Architecture.from_scenario(scen.load("epaa-2018"))
     archs = [arch] + [study.Architecture.from_scenario(scen.load(n)) for _, n in study.COOPERATION_OPTIONS
                       if n != arch.name]
@@ -112,12 +108,12 @@ def main() -> None:
     else:
         calls = made_up_calls()
     one, lanes = _outputs(calls), _outputs(calls)
-    _run(_one_by_one, calls[:1], one[:1])  # compile
-    _run(K._boost_batch, calls[:1], lanes[:1])
+    _run(K._boost_batch, calls[:1], one[:1])  # compile (or load)
+    _run(K._boost_lanes, calls[:1], lanes[:1])
     best_one = best_lanes = np.inf
     for _ in range(args.repeat):
-        best_one = min(best_one, _run(_one_by_one, calls, one))
-        best_lanes = min(best_lanes, _run(K._boost_batch, calls, lanes))
+        best_one = min(best_one, _run(K._boost_batch, calls, one))
+        best_lanes = min(best_lanes, _run(K._boost_lanes, calls, lanes))
     same = all(np.array_equal(a, b, equal_nan=True) for x, y in zip(one, lanes) for a, b in zip(x, y))
     n = sum(c[0].shape[0] for c in calls)
     print(f"boosts={n} calls={len(calls)}")

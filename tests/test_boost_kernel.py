@@ -1,4 +1,8 @@
-"""`boost_kernel`: the boost batch integrated in blocks of lanes gives `boost_one`'s results bit for bit."""
+"""`boost_kernel`: the boost batch integrated in blocks of lanes gives `boost_one`'s results bit for bit,
+and `batch_kernel` uses it once it is compiled or cached."""
+
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -41,7 +45,7 @@ def _one_by_one(args, n_samples):
 def _batch(args, n_samples):
     n = args[0].shape[0]
     res, pos, vel = np.full((n, 14), np.nan), np.full((n, n_samples, 3), np.nan), np.full((n, n_samples, 3), np.nan)
-    K._boost_batch(*args, pos, vel, res)
+    K._boost_lanes(*args, pos, vel, res)
     return res, pos, vel
 
 
@@ -88,3 +92,19 @@ def test_the_schedule_has_one_row_per_step_of_each_segment():
     assert set(np.round(ends, 9)) >= {params[K.B_T_VERT], params[K.B_T_VERT] + params[K.B_T_PITCH], cutoff, t_end}
     assert q[K.Q_FLAG, np.flatnonzero(np.isclose(q[K.Q_TN], cutoff))[0]] == 3.0
     assert np.array_equal(q[K.Q_KE], np.minimum(np.ceil(q[K.Q_TN] / 2.0 - 1e-12), 100))
+
+
+def test_batch_kernel_is_the_lanes_kernel_without_drag_once_compiled_or_in_the_cache():
+    """Compiled in this process (the tests above): used without drag, never with drag; a fresh
+    process with the same cache folder finds it there and loads it, without compiling."""
+    missile = M.get("irbm")
+    args = _inputs(missile, 5, seed=1)
+    _batch(args, 3)
+    assert K.batch_kernel(True) is K._boost_batch
+    assert K.batch_kernel(False) is K._boost_lanes
+    code = ("import numpy as np; from shieldsim import boost_kernel as K, missile as M; m = M.get('irbm'); "
+            "M.run_boost(m, M.boost_profile(m), 0.5, 0.5, 1.0, 0.3, 30.0, M.WGS84, True, False); "
+            "print(K.batch_kernel(False) is K._boost_lanes, sum(K._boost_lanes.stats.cache_hits.values()), "
+            "sum(K._boost_lanes.stats.cache_misses.values()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["True", "1", "0"]

@@ -6,28 +6,32 @@ The boost's right-hand side reads one packed float array (slots `B_*`): the clas
 figures shared by a batch, filled once by `missile.boost_params`, and the slots of one flight
 (kick, launch axes) and of the current thrust segment, filled by `boost_one` in its own copy.
 
-Without drag the batch integrates blocks of up to `LANES` boosts side by side (`_boost_block`):
+`_boost_batch` flies the boosts one at a time; `_boost_lanes`, the same results bit for bit,
+integrates them without drag in blocks of up to `LANES` side by side (`_boost_block`):
 every boost's time steps, segments and samples depend only on its cutoff and end (`_schedule`),
 so the block takes step j of all its boosts together, each stage of the eighth-order step a few
 plain loops over the block's flat (component, lane) arrays (`_lanes_step`, `_lanes_deriv`,
 `_lanes_sum`), whose iterations the processor overlaps (one boost alone is a chain of dependent
 square roots and divisions). The stages are one loop over DOP853's coefficient table, not
-unrolled, and the lane functions are compiled once each (not inlined): few, long loops, so the
-kernel compiles in seconds on a cold cache. Each lane does the operations of `boost_one` in the
-same order, so the results are `boost_one`'s bit for bit (`tests/test_boost_kernel.py`); a lane
-whose step needs the library's sine and cosine (the vertical rise and pitch-over under thrust)
-or has no air speed takes `boost_one`'s own step (`_rk8_one`) for that step. With drag (steps
-ended on the density model's layer edges, which depend on the state) every boost is `boost_one`.
+unrolled, and the lane functions are compiled once each (not inlined): few, long loops. It still
+costs ~10 s more to compile than `_boost_batch` (Numba optimises and emits the code of every
+callee again in each caller, and twice more for a parallel loop), so `batch_kernel` uses it only
+once it is in the cache: on a cold cache `compile_ahead`'s helper compiles it after its plan,
+off the command's path. Each lane does the operations of `boost_one` in the
+same order, so the results are `boost_one`'s bit for bit (`tests/test_boost_kernel.py`); the
+lanes whose thrust follows the launch axes (vertical rise and pitch-over, which need the
+library's sine and cosine) get it in a second, scalar loop. With drag (steps ended on the
+density model's layer edges, which depend on the state) every boost is `boost_one`.
 
-Layout exception (`_boost_block`): 15 parameters: `_boost_batch`'s arrays, the block's rows and
+Layout exception (`_boost_block`): 14 parameters: `_boost_batch`'s arrays, the block's rows and
 the batch's sample-time turns.
-Layout exception (`_lanes_step`): 13 parameters: the block's step rows, state, segment rows,
-constants, scratch, outputs and the dense-output switch.
 """
 
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
@@ -298,9 +302,17 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
 
 @njit(cache=True, parallel=True)
 def _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
-    """`boost_one` for every row of the per-flight arrays (N, ...): without drag in blocks of up
-    to `LANES` boosts side by side (`_boost_block`; blocks of fewer than `MIN_LANES` one by one),
-    with drag one by one. The same results bit for bit either way."""
+    """`boost_one` for every row of the per-flight arrays (N, ...)."""
+    for i in prange(r0.shape[0]):
+        boost_one(r0[i], n0[i], h0[i], kick[i], cutoff[i], t_end[i], stages, params, table, out_pos[i],
+                  out_vel[i], res[i])
+
+
+@njit(cache=True, parallel=True)
+def _boost_lanes(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
+    """`_boost_batch` without drag in blocks of up to `LANES` boosts side by side (`_boost_block`;
+    blocks of fewer than `MIN_LANES`, and boosts of no finite cutoff or end, one by one with
+    `boost_one`); with drag one by one. The same results bit for bit."""
     n = r0.shape[0]
     size = 1 if params[B_DRAG] > 0.0 else LANES
     rot = _sample_turns(params[B_OMEGA], params[B_SAMPLE_DT], out_pos.shape[1] if size > 1 else 0)
@@ -309,12 +321,43 @@ def _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos
         i1 = min(n, i0 + size)
         block = i1 - i0 >= MIN_LANES
         if block:
-            _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, table, rot, out_pos, out_vel,
-                         res)
-        for i in range(i0, i1):  # one by one: all of a small block, a block's boosts of no finite cutoff or end
+            _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, out_pos, out_vel, res)
+        for i in range(i0, i1):
             if not (block and math.isfinite(cutoff[i]) and math.isfinite(t_end[i])):
                 boost_one(r0[i], n0[i], h0[i], kick[i], cutoff[i], t_end[i], stages, params, table, out_pos[i],
                           out_vel[i], res[i])
+
+
+LANES_SIGNATURE = "f2 f2 f2 f1 f1 f1 f2 f1 f2 f3 f3 f2"
+"""`_boost_lanes`'s one signature (`compile_ahead.Kernel` tokens: the dimensions of float64
+C-contiguous arrays): the arrays `missile.run_boost` passes."""
+
+_lanes_checked = [False]
+
+
+def batch_kernel(drag: bool):
+    """The batch kernel to fly boosts with: `_boost_lanes` without drag once it is compiled in
+    this process or found in Numba's cache (looked for once a process), else `_boost_batch`. The
+    two give the same results bit for bit; the lanes kernel is ~1.6 times faster a boost but costs
+    ~10 s more to compile, so on a cold cache it is left to `compile_ahead`'s helper (`AFTER`),
+    off the command's path, and used from the next run on."""
+    if drag:
+        return _boost_batch
+    if _boost_lanes.signatures:
+        return _boost_lanes
+    if _lanes_checked[0]:
+        return _boost_batch
+    _lanes_checked[0] = True
+    folder = os.environ.get("NUMBA_CACHE_DIR")
+    if not folder or not any(Path(folder).rglob("boost_kernel._boost_lanes-*.nbi")):
+        return _boost_batch
+    from numba import types
+
+    try:  # loads it from the cache
+        _boost_lanes.compile(tuple(types.Array(types.float64, int(d[1]), "C") for d in LANES_SIGNATURE.split()))
+    except Exception:  # a damaged entry: the scalar kernel, as on a cold cache
+        return _boost_batch
+    return _boost_lanes
 
 
 LANES = 32
@@ -372,19 +415,29 @@ def _schedule(p, stages, cutoff, t_end, n_samples, sched, lane):
     return j
 
 
+G_ACC, G_TAU, G_TIGN, G_PHASE, G_KICK, G_N0, G_H0 = 0, 1, 2, 3, 4, 5, 8
+G_ROWS = 11
+"""Rows of a block's segment table (G_ROWS, L) for the current step of each lane: thrust
+acceleration at ignition (m/s^2), tau and ignition time (s), phase (0 vertical, 1 pitch-over, 2
+gravity turn), kick (rad), Earth-fixed up and heading unit vectors (3 rows each)."""
+
+
 @njit(cache=True, error_model="numpy")
-def _lanes_deriv(c, tt, hh, y, seg, gm, omega, out, bad):
-    """`_boost_deriv` without drag, in the gravity turn (thrust along the air-relative velocity)
-    or unpowered, for every lane l of a block at the time tt[l] + c hh[l] (s): states y (6 L,
-    component-major: y[j L + l]) into out (same layout); seg: (3, L) rows thrust acceleration at
-    ignition (m/s^2), tau and ignition time (s). bad[l] becomes 1 where the thrust has no
-    direction (no air speed); such lanes, and those in the vertical rise or pitch-over under
-    thrust, are not valid here. The same operations as `_boost_deriv`."""
+def _lanes_deriv(c, tt, hh, y, seg, params, out, rows):
+    """`_boost_deriv` without drag for every lane l of a block at the time tt[l] + c hh[l] (s):
+    states y (6 L, component-major: y[j L + l]) into out (same layout); seg: the lanes' segment
+    rows (`G_*`); params: the batch's packed parameters (`B_*`); rows: (2, L) scratch. The
+    gravity turn (thrust along the air-relative velocity) and unpowered flight in one loop over
+    the lanes; the lanes whose thrust follows the launch axes (vertical rise, pitch-over, or no
+    air speed), which need the library's sine and cosine, then in a second. The same operations
+    as `_boost_deriv`."""
     lanes = tt.shape[0]
+    gm, omega = params[B_GM], params[B_OMEGA]
+    acc_row, fixed = rows[0], rows[1]
     for k in range(lanes):
-        a0 = seg[0, k]
+        a0 = seg[G_ACC, k]
         t = tt[k] + c * hh[k]
-        acc = a0 / (1.0 - (t - seg[2, k]) / seg[1, k]) if a0 > 0.0 else 0.0
+        acc = a0 / (1.0 - (t - seg[G_TIGN, k]) / seg[G_TAU, k]) if a0 > 0.0 else 0.0
         rx = y[k]
         ry = y[lanes + k]
         rz = y[2 * lanes + k]
@@ -395,13 +448,31 @@ def _lanes_deriv(c, tt, hh, y, seg, gm, omega, out, bad):
         vz = y[5 * lanes + k]
         vn = math.sqrt(vx * vx + vy * vy + vz * vz)
         thrust = acc > 0.0
+        turn = thrust and seg[G_PHASE, k] == 2.0 and vn > 0.0
         out[k] = y[3 * lanes + k]
         out[lanes + k] = y[4 * lanes + k]
         out[2 * lanes + k] = vz
-        out[3 * lanes + k] = g * rx + acc * (vx / vn) if thrust else g * rx
-        out[4 * lanes + k] = g * ry + acc * (vy / vn) if thrust else g * ry
-        out[5 * lanes + k] = g * rz + acc * (vz / vn) if thrust else g * rz
-        bad[k] = 1.0 if thrust and not vn > 0.0 else bad[k]
+        out[3 * lanes + k] = g * rx + acc * (vx / vn) if turn else g * rx
+        out[4 * lanes + k] = g * ry + acc * (vy / vn) if turn else g * ry
+        out[5 * lanes + k] = g * rz + acc * (vz / vn) if turn else g * rz
+        acc_row[k] = acc
+        fixed[k] = 1.0 if thrust and not turn else 0.0
+    for k in range(lanes):
+        if fixed[k] == 0.0:
+            continue
+        t = tt[k] + c * hh[k]
+        tilt = 0.0
+        if seg[G_PHASE, k] == 1.0:
+            tilt = seg[G_KICK, k] * min(max((t - params[B_T_VERT]) / params[B_T_PITCH], 0.0), 1.0)
+        ct, st = math.cos(tilt), math.sin(tilt)
+        ex = ct * seg[G_N0, k] + st * seg[G_H0, k]
+        ey = ct * seg[G_N0 + 1, k] + st * seg[G_H0 + 1, k]
+        ez = ct * seg[G_N0 + 2, k] + st * seg[G_H0 + 2, k]
+        cw, sw = math.cos(omega * t), math.sin(omega * t)  # Earth-fixed -> inertial
+        acc = acc_row[k]
+        out[3 * lanes + k] += acc * (cw * ex - sw * ey)
+        out[4 * lanes + k] += acc * (sw * ex + cw * ey)
+        out[5 * lanes + k] += acc * ez
 
 
 @njit(cache=True, error_model="numpy")
@@ -427,25 +498,25 @@ def _lanes_advance(y, hh6, acc, out):
 
 
 @njit(cache=True, error_model="numpy")
-def _lanes_step(tt, hh, hh6, y, seg, gm, omega, ynew, work, tmp, bad, coef, dense):
+def _lanes_step(tt, hh, hh6, y, seg, params, ynew, work, tmp, rows, coef, dense):
     """`integrator.rk8_step` (and with ``dense`` its `rk8_dense` coefficients, into coef
     (RK8_DENSE_ROWS, 6 L)) of `_lanes_deriv` for every lane of a block: from y (6 L) at tt (L,)
     over hh (L,) s into ynew; work (RK8_WORK_ROWS, 6 L). The same operations, lane by lane: the
     stages one loop over DOP853's table (`integrator._RK8_A_FULL`, `_RK8_C_FULL`), stage 12 the
     step's end (`_RK8_B`) and the derivative there, 13-15 the dense output's."""
     last = RK8_STAGES_DENSE if dense else RK8_STAGES + 1
-    _lanes_deriv(0.0, tt, hh, y, seg, gm, omega, work[0], bad)
+    _lanes_deriv(0.0, tt, hh, y, seg, params, work[0], rows)
     for s in range(1, last):
         if s == RK8_STAGES:
             _lanes_sum(_RK8_B, s, work, ynew)
             _lanes_advance(y, hh6, ynew, ynew)
             if not dense:
                 return
-            _lanes_deriv(1.0, tt, hh, ynew, seg, gm, omega, work[s], bad)
+            _lanes_deriv(1.0, tt, hh, ynew, seg, params, work[s], rows)
         else:
             _lanes_sum(_RK8_A_FULL[s], s, work, tmp)
             _lanes_advance(y, hh6, tmp, tmp)
-            _lanes_deriv(_RK8_C_FULL[s], tt, hh, tmp, seg, gm, omega, work[s], bad)
+            _lanes_deriv(_RK8_C_FULL[s], tt, hh, tmp, seg, params, work[s], rows)
     for q in range(y.shape[0]):
         dy = ynew[q] - y[q]
         h = hh6[q]
@@ -499,43 +570,37 @@ def _lane_sample(coef, y, theta, lane, lanes, c, s, omega, pos_out, vel_out):
 
 
 @njit(cache=True, error_model="numpy")
-def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, table, rot, out_pos, out_vel, res):
+def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, out_pos, out_vel, res):
     """`boost_one` without drag for the flights i0 <= i < i1 (at most `LANES`) of `_boost_batch`'s
-    arrays, integrated side by side: step j of every boost in one `_lanes_step`; a lane in the
-    vertical rise or pitch-over under thrust, or with no air speed, takes `boost_one`'s scalar
-    step (`_rk8_one`) instead. The same operations for each boost as `boost_one`, so the same
-    results bit for bit. Flights whose cutoff or end is not finite are left untouched (the caller
-    flies them with `boost_one`).
+    arrays, integrated side by side: step j of every boost in one `_lanes_step`. The same
+    operations for each boost as `boost_one`, so the same results bit for bit. Flights whose
+    cutoff or end is not finite are left untouched (the caller flies them with `boost_one`).
     rot: (M, 2) the Earth's turn at the sample times (`_sample_turns`)."""
     lanes = i1 - i0
     n6 = 6 * lanes
-    omega, gm, sample_dt = params[B_OMEGA], params[B_GM], params[B_SAMPLE_DT]
+    omega, sample_dt = params[B_OMEGA], params[B_SAMPLE_DT]
     n_samples = out_pos.shape[1]
     bound = 0
     for i in range(i0, i1):
         if math.isfinite(cutoff[i]) and math.isfinite(t_end[i]):
             bound = max(bound, int(t_end[i] / params[B_DT]) + stages.shape[1] + 6)
     sched = np.empty((Q_ROWS, bound, lanes))
-    p = np.empty((lanes, params.shape[0]))
+    p = params.copy()
     steps = np.empty(lanes, dtype=np.int64)
     y = np.empty(n6)
+    seg = np.empty((G_ROWS, lanes))
     for k in range(lanes):
         i = i0 + k
-        for m in range(params.shape[0]):
-            p[k, m] = params[m]
-        p[k, B_KICK] = kick[i]
-        for j in range(3):
-            p[k, B_N0 + j] = n0[i, j]
-            p[k, B_H0 + j] = h0[i, j]
-        for m in range(6):
-            y[m * lanes + k] = 0.0
-        steps[k] = -1
-        if not (math.isfinite(cutoff[i]) and math.isfinite(t_end[i])):
-            continue  # left to `_boost_batch`, which flies it with `boost_one`
-        res[i, 0] = cutoff[i]
-        steps[k] = _schedule(p[k], stages, cutoff[i], t_end[i], n_samples, sched, k)
-        y[k], y[lanes + k], y[2 * lanes + k] = r0[i, 0], r0[i, 1], r0[i, 2]
+        seg[G_KICK, k] = kick[i]
+        for m in range(3):
+            seg[G_N0 + m, k] = n0[i, m]
+            seg[G_H0 + m, k] = h0[i, m]
+            y[m * lanes + k] = r0[i, m]
         y[3 * lanes + k], y[4 * lanes + k], y[5 * lanes + k] = -omega * r0[i, 1], omega * r0[i, 0], 0.0
+        steps[k] = -1
+        if math.isfinite(cutoff[i]) and math.isfinite(t_end[i]):
+            res[i, 0] = cutoff[i]
+            steps[k] = _schedule(p, stages, cutoff[i], t_end[i], n_samples, sched, k)
     ok = np.empty(lanes)
     alive = np.empty(lanes, dtype=np.bool_)
     next_k = np.empty(lanes, dtype=np.int64)
@@ -550,49 +615,34 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, table,
     hh6 = np.empty(n6)
     work = np.empty((RK8_WORK_ROWS, n6))
     coef = np.empty((RK8_DENSE_ROWS, n6))
-    seg = np.empty((3, lanes))
+    rows = np.empty((2, lanes))
     tt = np.empty(lanes)
     hh = np.empty(lanes)
-    bad = np.empty(lanes)
     y1 = np.empty(6)
-    yn1 = np.empty(6)
-    w1 = np.empty((RK8_WORK_ROWS, 6))
-    c1 = np.empty((RK8_DENSE_ROWS, 6))
     for j in range(n_steps):
         dense = j < 0  # (not a literal: one compiled `_lanes_step`)
         for k in range(lanes):
             live = alive[k] and j < steps[k]
             tt[k] = sched[Q_T, j, k] if live else 0.0
             hh[k] = sched[Q_H, j, k] if live else 0.0
-            seg[0, k] = sched[Q_ACC, j, k] if live else 0.0
-            seg[1, k] = sched[Q_TAU, j, k] if live else 1.0
-            seg[2, k] = sched[Q_TIGN, j, k] if live else 0.0
-            bad[k] = 1.0 if live and sched[Q_PHASE, j, k] < 2.0 and sched[Q_ACC, j, k] > 0.0 else 0.0
+            seg[G_ACC, k] = sched[Q_ACC, j, k] if live else 0.0
+            seg[G_TAU, k] = sched[Q_TAU, j, k] if live else 1.0
+            seg[G_TIGN, k] = sched[Q_TIGN, j, k] if live else 0.0
+            seg[G_PHASE, k] = sched[Q_PHASE, j, k] if live else 2.0
             dense = dense or (live and sched[Q_KE, j, k] > next_k[k])
             for m in range(6):
                 hh6[m * lanes + k] = hh[k]
-        _lanes_step(tt, hh, hh6, y, seg, gm, omega, ynew, work, tmp, bad, coef, dense)
+        _lanes_step(tt, hh, hh6, y, seg, params, ynew, work, tmp, rows, coef, dense)
         for k in range(lanes):
             if not (alive[k] and j < steps[k]):
                 continue
             i = i0 + k
-            t, h = tt[k], hh[k]
             ke = int(sched[Q_KE, j, k])
             for m in range(6):
                 y1[m] = y[m * lanes + k]
-            if bad[k] > 0.0:  # the scalar step of `boost_one`
-                _set_segment(p[k], stages, sched[Q_TM, j, k], cutoff[i])
-                _rk8_one(t, y1, h, p[k], table, yn1, w1)
-                for m in range(6):
-                    ynew[m * lanes + k] = yn1[m]
-                if ke > next_k[k]:
-                    _dense_one(t, y1, yn1, h, p[k], table, w1, c1)
-                    for r in range(RK8_DENSE_ROWS):
-                        for m in range(6):
-                            coef[r, m * lanes + k] = c1[r, m]
             while next_k[k] < ke:  # samples inside the step
                 kk = next_k[k]
-                theta = min(max(kk * sample_dt - t, 0.0) / h, 1.0)
+                theta = min(max(kk * sample_dt - tt[k], 0.0) / hh[k], 1.0)
                 _lane_sample(coef, y1, theta, k, lanes, rot[kk, 0], rot[kk, 1], omega, out_pos[i, kk], out_vel[i, kk])
                 next_k[k] = kk + 1
             for m in range(6):

@@ -45,7 +45,7 @@ from .atmosphere import density_table
 from .boost_kernel import (  # noqa: F401  (the kernel's slots and functions, used here and re-exported)
     B_A, B_ACC, B_B, B_BETA, B_BETA_BOOST, B_BETA_COAST, B_BOTTOM, B_DRAG, B_DT, B_GM, B_H0, B_KICK, B_N0, B_OMEGA,
     B_PHASE, B_SAMPLE_DT, B_SIZE, B_STEP, B_T_IGN, B_T_PITCH, B_T_VERT, B_TAU, B_TOP, S_ACC, S_END, S_TAU,
-    _boost_batch, _boost_deriv, _breakpoints, _set_segment, boost_one,
+    _boost_batch, _boost_deriv, _breakpoints, _set_segment, batch_kernel, boost_one,
 )
 from .earth import SPHERE, WGS84, Earth, enu_basis, fixed_state, surface_distance, to_ecef, to_geodetic
 from .kepler import flight_path_angle, propagate, time_to_radius
@@ -266,9 +266,10 @@ def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, eart
     res = np.empty((n, 14))
     params = boost_params(missile, earth, rotation, drag, float(sample_step or 1.0))
     stages = np.stack([_stage_ends(missile), np.asarray(stage_acc, dtype=float), _stage_taus(missile)])
-    # a writable copy of t_end: a read-only one (broadcast) would compile a second signature
-    _boost_batch(r0, n0, h0, np.ascontiguousarray(kick), np.ascontiguousarray(cutoff),
-                 np.array(t_end, dtype=float, order="C"), stages, params, table, pos, vel, res)
+    # writable arrays (a copy of t_end, of kick and cutoff where read-only): a read-only one would
+    # compile a second signature
+    batch_kernel(drag)(r0, n0, h0, np.require(kick, requirements=["C", "W"]), np.require(cutoff, requirements=["C", "W"]),
+                       np.array(t_end, dtype=float, order="C"), stages, params, table, pos, vel, res)
     return res, pos, vel
 
 
