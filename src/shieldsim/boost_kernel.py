@@ -200,22 +200,6 @@ def _edge_fraction(y, ynew, h, z_edge, a, b):
 
 
 @njit(cache=True)
-def _rk8_one(t, y, h, p, table, ynew, work):
-    """`integrator.rk8_step` of `_boost_deriv`: one eighth-order step of h s of the boost state y at
-    time t (s) into ynew. One compiled copy, called by `boost_one` and by the lanes that
-    `_boost_block` steps one at a time (inlined three times it cost seconds of compile)."""
-    rk8_step(_boost_deriv, t, y, h, p, table, ynew, work)
-
-
-@njit(cache=True)
-def _dense_one(t, y, ynew, h, p, table, work, coef):
-    """`integrator.rk8_dense` of `_boost_deriv` after `_rk8_one` (work as it left it): the dense
-    output's coefficients into coef."""
-    rk8_dense(_boost_deriv, t, y, ynew, h, p, table, work, coef)
-
-
-
-@njit(cache=True)
 def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
     """Integrate one boost from lift-off at Earth-fixed ``r0`` (at rest on the ground).
 
@@ -261,7 +245,7 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
         n = int(math.ceil((t1 - t) / p[B_DT] - 1e-9))
         h = (t1 - t) / n
         while n > 0:
-            _rk8_one(t, y, h, p, table, ynew, work)
+            rk8_step(_boost_deriv, t, y, h, p, table, ynew, work)
             n -= 1
             t_new = t1 if n == 0 else t + h
             if drag:
@@ -270,14 +254,14 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
                     kz_next = kz + 1 if k1 > kz else kz - 1
                     z_edge = table[max(kz, kz_next), LAYER_Z]
                     h *= _edge_fraction(y, ynew, h, z_edge, p[B_A], p[B_B])
-                    _rk8_one(t, y, h, p, table, ynew, work)
+                    rk8_step(_boost_deriv, t, y, h, p, table, ynew, work)
                     kz = kz_next
                     t_new = t + h
                     n = int(math.ceil((t1 - t_new) / p[B_DT] - 1e-9))
                     if n == 0:
                         t_new = t1
             if next_k < n_samples and next_k * sample_dt < t_new and next_k * sample_dt < t_end:
-                _dense_one(t, y, ynew, h, p, table, work, coef)  # samples inside the step
+                rk8_dense(_boost_deriv, t, y, ynew, h, p, table, work, coef)  # samples inside the step
                 while next_k < n_samples and next_k * sample_dt < t_new and next_k * sample_dt < t_end:
                     ts = next_k * sample_dt
                     rk8_interpolate(coef, y, min(max(ts - t, 0.0) / h, 1.0), ys)
