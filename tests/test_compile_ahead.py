@@ -51,6 +51,9 @@ def test_helper_starts_only_on_a_writable_cache_folder_lacking_a_planned_kernel(
     assert ca.should_start(None, plan) == tmp_path  # one planned kernel still missing
     _index(tmp_path, plan[2])
     assert ca.should_start(None, plan) is None  # warm
+    assert ca.should_start(None, plan, ca.AFTER) == tmp_path  # a kernel to compile after the plan missing
+    _index(tmp_path, ca.AFTER[0])
+    assert ca.should_start(None, plan, ca.AFTER) is None
     assert ca.should_start(None, plan[:1] + (CHEAP,)) == tmp_path
 
 

@@ -117,12 +117,13 @@ def _index_present(folder: Path, kernel: Kernel) -> bool:
     return any(folder.rglob(pattern))
 
 
-def should_start(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN) -> Path | None:
+def should_start(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN,
+                 after: tuple[Kernel, ...] = ()) -> Path | None:
     """The cache folder to compile ``plan`` into, or None when the helper should not start:
     switched off (``SHIELDSIM_COMPILE_AHEAD=0``), Dask ``workers`` in use, not POSIX or a Numba
     without the cache methods it wraps (`_hooks_available`), no ``NUMBA_CACHE_DIR``
-    (shieldsim could not make its folder), a folder that cannot be written, or every planned
-    kernel already in it (a warm cache)."""
+    (shieldsim could not make its folder), a folder that cannot be written, or every kernel of
+    ``plan`` and ``after`` already in it (a warm cache)."""
     if os.environ.get(ENV_SWITCH, "1") == "0" or workers or not plan or not _hooks_available():
         return None
     folder = os.environ.get("NUMBA_CACHE_DIR")
@@ -135,7 +136,7 @@ def should_start(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN) ->
         return None
     if not os.access(folder, os.W_OK | os.X_OK):
         return None
-    if all(_index_present(folder, k) for k in plan + AFTER):
+    if all(_index_present(folder, k) for k in plan + after):
         return None
     return folder
 
@@ -201,14 +202,14 @@ class Ahead:
     """The running helper (a context manager; `ahead` makes one). `wait_for` is called by this
     process before Numba looks a kernel up in its cache."""
 
-    def __init__(self, plan: tuple[Kernel, ...], folder: Path):
+    def __init__(self, plan: tuple[Kernel, ...], folder: Path, after: tuple[Kernel, ...] = ()):
         self.pending = {k.qualified for k in plan}
         self.done: set[str] = set()
         env = dict(os.environ, NUMBA_CACHE_DIR=str(folder))
         self._saved = _lock_cache_saves()
         self._hook()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shieldsim.compile_ahead", *(k.qualified for k in plan + AFTER)],
+            [sys.executable, "-m", "shieldsim.compile_ahead", *(k.qualified for k in plan + after)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
 
     def _hook(self) -> None:
@@ -277,11 +278,12 @@ class _Nothing:
         pass
 
 
-def ahead(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN):
-    """A context manager: the helper compiling ``plan`` while the block runs, when
-    `should_start` says so (else it does nothing). Leave the block and the helper stops."""
-    folder = should_start(workers, plan)
-    return _Nothing() if folder is None else Ahead(plan, folder)
+def ahead(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN, after: tuple[Kernel, ...] = AFTER):
+    """A context manager: the helper compiling ``plan``, then ``after`` (kernels this process
+    does not wait for), while the block runs, when `should_start` says so (else it does
+    nothing). Leave the block and the helper stops."""
+    folder = should_start(workers, plan, after)
+    return _Nothing() if folder is None else Ahead(plan, folder, after)
 
 
 def _exit_when_parent_goes() -> None:
