@@ -14,7 +14,7 @@ plain loops over the block's flat (component, lane) arrays (`_lanes_step`, `_lan
 `_lanes_sum`), whose iterations the processor overlaps (one boost alone is a chain of dependent
 square roots and divisions). The stages are one loop over DOP853's coefficient table, not
 unrolled, and the lane functions are compiled once each (not inlined): few, long loops. It still
-costs ~10 s more to compile than `_boost_batch` (Numba optimises and emits the code of every
+costs ~15 CPU s more to compile than `_boost_batch` (Numba optimises and emits the code of every
 callee again in each caller, and twice more for a parallel loop), so `batch_kernel` uses it only
 once it is in the cache: on a cold cache `compile_ahead`'s helper compiles it after its plan,
 off the command's path. Each lane does the operations of `boost_one` in the
@@ -323,7 +323,7 @@ def batch_kernel(drag: bool):
     """The batch kernel to fly boosts with: `_boost_lanes` without drag once it is compiled in
     this process or found in Numba's cache (looked for once a process), else `_boost_batch`. The
     two give the same results bit for bit; the lanes kernel is ~1.6 times faster a boost but costs
-    ~10 s more to compile, so on a cold cache it is left to `compile_ahead`'s helper (`AFTER`),
+    ~15 CPU s more to compile, so on a cold cache it is left to `compile_ahead`'s helper (`AFTER`),
     off the command's path, and used from the next run on."""
     if drag:
         return _boost_batch
