@@ -20,7 +20,7 @@ from numba import njit, prange
 
 from ..atmosphere import KINKED_PIECES, density_from_table, edge_time, layer_of, next_edge
 from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
-from ..integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step
+from ..integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step_from_first
 from ..trig import SINCOS_LANE_MAX, sincos_lane
 from ..kepler import conic_elements, propagate_one
 from .blocks import (
@@ -282,6 +282,12 @@ def _reentry_deriv(t, y, p, log_rho, out):
     with the Earth, rho from the density table at the height above the ellipsoid along the
     radius; p: packed `F_*` parameters. No explicit time dependence (t unused)."""
     rn, vx, vy, vz, vn, _, rho = _air_state(y, p, log_rho)
+    _deriv_of_air(y, p, rn, vx, vy, vz, vn, rho, out)
+
+
+@njit(cache=True, inline="always")
+def _deriv_of_air(y, p, rn, vx, vy, vz, vn, rho, out):
+    """`_reentry_deriv` from the air state of y (`_air_state`: |r|, v_air and its norm, density)."""
     k = -p[F_GM] / rn**3
     d = -rho * vn / (2.0 * p[F_BETA])
     out[0] = y[3]
@@ -314,6 +320,21 @@ def _drag_step(y, p, table):
     it (no drag integrated above it, as the model has it). A continuous function of the state,
     so flights stay smooth functions of their initial states (`_edge_step` may shorten it)."""
     rn, _, _, _, vn, h, rho = _air_state(y, p, table)
+    return _step_of_air(y, p, rn, vn, h, rho)
+
+
+@njit(cache=True)
+def _deriv_and_step(y, p, table, out):
+    """`_reentry_deriv` of y into ``out`` and `_drag_step` at y (returned), the air state
+    (`_air_state`) computed once for both: the same values, bit for bit."""
+    rn, vx, vy, vz, vn, h, rho = _air_state(y, p, table)
+    _deriv_of_air(y, p, rn, vx, vy, vz, vn, rho, out)
+    return _step_of_air(y, p, rn, vn, h, rho)
+
+
+@njit(cache=True, inline="always")
+def _step_of_air(y, p, rn, vn, h, rho):
+    """`_drag_step` from the air state of y (`_air_state`: |r|, the air speed, height, density)."""
     a_d = rho * vn * vn / (2.0 * p[F_BETA])
     v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
     step = DRAG_STEP_MAX
@@ -336,10 +357,17 @@ def _edge_step(y, dt, kz, p, table, acc):
     gravity and drag at y, into ``acc``; computed only when the present vertical speed reaches
     an edge within 1.5 steps): within a metre of the integrated path, where a kink in the drag
     costs the eighth-order step nothing measurable."""
+    return _edge_step_from(y, dt, kz, p, table, acc, False)
+
+
+@njit(cache=True)
+def _edge_step_from(y, dt, kz, p, table, acc, have_acc):
+    """`_edge_step`; with ``have_acc`` acc holds `_reentry_deriv` at y already (not computed again)."""
     z_edge, k_next, t_lin = next_edge(y, kz, p[F_TOP], table, p[F_A], p[F_B])
     if not t_lin <= 1.5 * dt:
         return dt, kz
-    _reentry_deriv(0.0, y, p, table, acc)
+    if not have_acc:
+        _reentry_deriv(0.0, y, p, table, acc)
     tc = edge_time(y, acc, z_edge, 1.5 * dt, p[F_A], p[F_B])
     if tc > dt:
         return dt, kz
@@ -421,13 +449,14 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
     ynew = np.empty(6)
     ys = np.empty(6)
     yk = np.empty(6)
-    acc = np.empty(6)
     work = np.empty((RK8_WORK_ROWS, 6))
     coef = np.empty((RK8_DENSE_ROWS, 6))
     kz = min(layer_of(radial_height_one(y, a, b), p[F_TOP], table), KINKED_PIECES - 1)
     for _s in range(10_000_000):
-        rk_dt, kz_next = _edge_step(y, _drag_step(y, p, table), kz, p, table, acc)
-        rk8_step(_reentry_deriv, 0.0, y, rk_dt, p, table, ynew, work)
+        # the step's first stage, the step size and the edge prediction share one derivative
+        step = _deriv_and_step(y, p, table, work[0])
+        rk_dt, kz_next = _edge_step_from(y, step, kz, p, table, work[0], True)
+        rk8_step_from_first(_reentry_deriv, 0.0, y, rk_dt, p, table, ynew, work)
         h_new = radial_height_one(ynew, a, b)
         dense = False
         if h_new < 0.0:  # impact inside the step: on the dense output
