@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -139,7 +140,7 @@ WRITER = textwrap.dedent("""
     import sys
     import numpy as np
     from shieldsim import stored
-    arrays = {"x": np.arange(400_000, dtype=float), "y": np.full(1000, 7)}
+    arrays = {"x": np.arange(100_000, dtype=float), "y": np.full(1000, 7)}
     for _ in range(int(sys.argv[1])):
         stored.save("race", "k", arrays)
 """)
@@ -148,14 +149,25 @@ WRITER = textwrap.dedent("""
 def test_processes_writing_one_entry_at_once_leave_it_whole_for_a_reader(store):
     env = os.environ | {"XDG_CACHE_HOME": str(store.parent.parent)}
     env.pop(stored.ENVIRONMENT, None)
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER, "25"], env=env) for _ in range(3)]
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, "20"], env=env) for _ in range(3)]
     seen = 0
     while any(w.poll() is None for w in writers):
         got = stored.load("race", "k")
         if got is not None:  # whole, never a part of a file being written
             seen += 1
-            np.testing.assert_array_equal(got["x"], np.arange(400_000, dtype=float))
+            np.testing.assert_array_equal(got["x"], np.arange(100_000, dtype=float))
             np.testing.assert_array_equal(got["y"], np.full(1000, 7))
+        time.sleep(0.002)
     assert [w.wait() for w in writers] == [0, 0, 0]
     assert stored.load("race", "k") is not None
     assert not list(store.rglob("*.tmp"))  # every temporary file moved into place
+
+
+def test_beyond_its_bound_the_least_recently_used_entries_are_removed(store):
+    for n, key in enumerate("abc"):
+        stored.save("demo", key, _arrays())
+        os.utime(stored._path("demo", key), ns=(10**18 + n, 10**18 + n))  # a, then b, then c
+    assert stored.load("demo", "a") is not None  # a used again: now the most recent
+    sizes = sorted(p.stat().st_size for p in store.rglob("demo-*.npz"))
+    stored._trim(stored.folder(), limit=sizes[0] + sizes[1])
+    assert [stored.load("demo", k) is not None for k in "abc"] == [True, False, True]

@@ -3,7 +3,8 @@
 Every process of a run (both processes of `shieldsim assess`, each Dask worker, each command)
 used to build the same things before its first result: the Natural Earth borders as shapely
 polygons, the population grid and cities, the reach tables, the interceptors' arrival tables.
-`fetch` keeps such results as ``.npz`` files (numeric and text arrays only, never pickles)
+`fetch` keeps such results as compressed ``.npz`` files (numeric and text arrays only, never
+pickles)
 under ``$XDG_CACHE_HOME/shieldsim/stored/<digest of the package sources>/`` (default
 ``~/.cache``), beside the Numba cache (`shieldsim._kernel_cache_dir`: any change of a source
 file means a new folder, so nothing built by other code is ever read; the newest four folders
@@ -13,7 +14,8 @@ an input means another entry.
 
 Safety: an entry is written to a temporary file in the same folder and moved into place with
 `os.replace`, so a reader sees a whole file or none, and processes writing the same entry at
-once each put a whole, equal file there. An entry that cannot be read (truncated, corrupted:
+once each put a whole, equal file there. A folder holds at most `MAX_FOLDER_BYTES`, the least
+recently used entries removed first. An entry that cannot be read (truncated, corrupted:
 the zip checksums fail, a name or dtype is not as written) counts as missing and is computed
 again. Where the folder cannot be made or written (a read-only home), nothing is stored and
 every result is computed, as without this module. ``SHIELDSIM_STORE=0`` (or ``off``, ``no``,
@@ -37,6 +39,10 @@ ENVIRONMENT = "SHIELDSIM_STORE"
 
 KEEP_FOLDERS = 4
 """Folders (states of the sources) kept under the store's root, newest first."""
+
+MAX_FOLDER_BYTES = 1 << 30
+"""Bound of one folder's entries, bytes: beyond it the least recently used are removed (an
+ensemble of many members keeps each member's arrival tables, ~0.4 MB each)."""
 
 
 def enabled() -> bool:
@@ -155,9 +161,14 @@ def load(kind: str, key) -> dict[str, np.ndarray] | None:
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
+            arrays = {name: data[name] for name in data.files}
     except Exception:  # missing, truncated, corrupted: computed again
         return None
+    try:
+        os.utime(path)  # recently used: trimmed last
+    except OSError:
+        pass
+    return arrays
 
 
 def save(kind: str, key, arrays: dict[str, np.ndarray]) -> None:
@@ -172,13 +183,33 @@ def save(kind: str, key, arrays: dict[str, np.ndarray]) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as out:
-            np.savez(out, **arrays)
+            np.savez_compressed(out, **arrays)
         os.replace(tmp, path)
     except Exception:  # a full disk, an array with objects: nothing stored
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        return
+    _trim(path.parent)
+
+
+def _trim(here: Path, limit: int = MAX_FOLDER_BYTES) -> None:
+    """Remove the least recently used entries of ``here`` (by modification time, which `load`
+    renews) until they take at most ``limit`` bytes."""
+    try:
+        entries = [(e.stat().st_mtime_ns, e.stat().st_size, e.path) for e in os.scandir(here) if e.name.endswith(".npz")]
+    except OSError:
+        return
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= limit:
+            break
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        total -= size
 
 
 def fetch(kind: str, key, compute, names: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
