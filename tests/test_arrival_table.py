@@ -226,3 +226,21 @@ def test_cell_bounds_hold_the_looked_up_value_and_margin_and_defer_most_points(k
     at.cell_bounds(f, table.axes, table.margin, lo, hi, near[None], np.arange(1), np.zeros(1), 1, one_b, one_m)
     assert np.isnan(one_b[0]).all()
     assert np.isfinite(at.interpolate(table, near[None])[0]).all()  # the table does say there
+
+
+def test_tables_kept_on_disk_are_read_back_bit_for_bit_and_keyed_by_site_and_interceptor(own_store, monkeypatch):
+    earth = MODELS.earth
+    site = to_ecef(math.radians(44.08), math.radians(24.35), 0.0, earth)
+    key = at._key(site, CAT["thaad"].params(), earth.gm, earth.rotation_rate, ellipsoid_of(earth))
+    built = at.build(np.array(key[0]), np.array(key[1]), key[2], key[3], np.array(key[4]))
+    first = at._stored_build(key)
+    monkeypatch.setattr(at, "build", lambda *a, **k: pytest.fail("built again"))
+    loaded = at._stored_build(key)
+    for table in (first, loaded):
+        for name in at._FIELDS:
+            a, b = getattr(built, name), getattr(table, name)
+            assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()  # NaN, inf included
+            assert b.flags.c_contiguous and b.flags.writeable  # the kernels' own array types
+    for other in (at._key(site * 1.0001, *key[1:]), at._key(site, CAT["sm3-ib"].params(), *key[2:])):
+        with pytest.raises(pytest.fail.Exception):
+            at._stored_build(other)

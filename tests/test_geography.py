@@ -388,3 +388,59 @@ def test_territory_of_gives_sea_within_12_nautical_miles_to_the_nearest_coast():
         judged += 1
         assert code == (nearest if nearest_km < geo.TERRITORIAL_SEA_KM else ""), (a, b, nearest_km, nearest)
     assert judged > 100 and (got != "").sum() > 10
+
+
+def _natural_earth_as_read() -> list:
+    """(name, geometry) of each unit as the shapefile gives them (geometry not yet made valid)."""
+    import shapefile
+    from shapely.geometry import shape
+
+    from shieldsim.geography import borders
+
+    with shapefile.Reader(borders.natural_earth_stamp()[0], encoding="utf-8") as sf:
+        return [(r["NAME"], shape(s.__geo_interface__)) for r, s in zip(sf.records(), sf.shapes())]
+
+
+def test_borders_kept_on_disk_are_the_shapefile_geometries_bit_for_bit(own_store, monkeypatch):
+    import shapely
+
+    from shieldsim.geography import borders
+
+    read = _natural_earth_as_read()
+    computed = borders._natural_earth.__wrapped__()
+    assert list(own_store.rglob("natural-earth-*.npz"))
+    monkeypatch.setattr(borders, "_read_natural_earth", lambda: pytest.fail("read again"))
+    loaded = borders._natural_earth.__wrapped__()
+    assert len(computed) == len(loaded) == len(read) == 250
+    for a, b, (name, geom) in zip(computed, loaded, read):
+        geom = geom if geom.is_valid else shapely.make_valid(geom)
+        assert a == b and a.name == name  # every field but the geometry
+        assert shapely.to_wkb(a.geometry) == shapely.to_wkb(b.geometry) == shapely.to_wkb(geom)
+        assert shapely.equals_exact(b.geometry, geom, tolerance=0.0) and shapely.is_prepared(b.geometry)
+
+
+def test_population_grid_and_cities_kept_on_disk_equal_the_computed_ones(own_store, monkeypatch):
+    from shieldsim.geography import places, population
+
+    args = (tuple(np.arange(34.0, 72.01, 2.0)), tuple(np.arange(-25.0, 45.01, 2.0)), True, 0.5, 15000)
+    computed = population._build_grid(*args)
+    first = population._population_grid_cached.__wrapped__(*args)
+    raw = places._raw_cities(15000)
+    cities = raw.subset(~places.district_mask(raw))
+    first_cities = places._deduplicated.__wrapped__(15000, places.DISTRICT_DENSITY_PER_KM2)
+    monkeypatch.setattr(population, "_build_grid", lambda *a: pytest.fail("built again"))
+    monkeypatch.setattr(places, "district_mask", lambda *a: pytest.fail("de-duplicated again"))
+    loaded = population._population_grid_cached.__wrapped__(*args)
+    loaded_cities = places._deduplicated.__wrapped__(15000, places.DISTRICT_DENSITY_PER_KM2)
+    for grid in (first, loaded):
+        for name in ("lat_edges", "lon_edges", "cell", "country", "population", "urban"):
+            a, b = getattr(computed, name), getattr(grid, name)
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+        assert grid.codes == computed.codes and grid.method == computed.method
+    for got in (first_cities, loaded_cities):
+        for name in ("lat_deg", "lon_deg", "population", "iso3", "name"):
+            a, b = getattr(cities, name), getattr(got, name)
+            assert a.dtype == b.dtype and a.tolist() == b.tolist()
+    assert len(list(own_store.rglob("population-grid-*.npz"))) == 1
+    with pytest.raises(pytest.fail.Exception):  # another land step is another entry: built
+        population._population_grid_cached.__wrapped__(*args[:3], 1.0, 15000)

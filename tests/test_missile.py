@@ -268,3 +268,17 @@ def test_min_energy_gamma_is_nan_without_a_warning_where_there_is_no_arc():
         warnings.simplefilter("error")
         gamma = M.min_energy_gamma(np.array([r, r]), np.array([r, r + 1e5]), np.array([0.0, 0.1]))
     assert np.isnan(gamma[0]) and np.isfinite(gamma[1])
+
+
+def test_boost_calibration_kept_on_disk_is_the_computed_one_bit_for_bit(own_store, monkeypatch):
+    import dataclasses
+
+    m = M.catalogue()["nodong"]
+    acc, kick = M._calibrated(m)
+    first = M._profile_cached.__wrapped__(m)
+    monkeypatch.setattr(M, "_calibrated", lambda *a: pytest.fail("calibrated again"))
+    loaded = M._profile_cached.__wrapped__(m)
+    for got in (first, loaded):
+        assert np.asarray(got[0]).tobytes() == np.asarray(acc).tobytes() and got[1] == kick
+    with pytest.raises(pytest.fail.Exception):  # another burnout speed: another entry
+        M._profile_cached.__wrapped__(dataclasses.replace(m, burnout_speed=m.burnout_speed * 1.01))

@@ -86,6 +86,47 @@ def test_batched_reach_tables_equal_the_per_point_tables(arch):
     assert np.abs(batched[0] - batched[1]).max() > 1e3  # two points far apart, two different tables
 
 
+def _fresh_reach_memory(monkeypatch):
+    from shieldsim.study import architecture
+
+    monkeypatch.setattr(architecture, "_REACH_CACHE", study.ReachCache())
+    monkeypatch.setattr(architecture, "_STORED_GROUPS", set())
+    return architecture
+
+
+def test_reach_tables_kept_on_disk_are_read_back_bit_for_bit_and_merged_across_processes(arch, own_store, monkeypatch):
+    import dataclasses
+
+    import shieldsim.trajectory as trajectory
+
+    pts = scen.launch_points(arch.scenario, "tabriz")
+    m, models = arch.missiles["mrbm-solid"], arch.models
+    west = np.radians(np.array([[45.0, 10.0], [50.0, 20.0], [40.0, 25.0]]))
+    east = np.radians(np.array([[40.0, 60.0], [30.0, 65.0]]))
+    architecture = _fresh_reach_memory(monkeypatch)
+    first = architecture.reachable_from(m, pts.lat[:2], pts.lon[:2], west[:, 0], west[:, 1], models)
+    computed = {k: v.copy() for k, v in architecture._REACH_CACHE.items()}
+    architecture = _fresh_reach_memory(monkeypatch)  # a new process: the tables come from disk
+    real_max_range = trajectory.max_range
+    monkeypatch.setattr(trajectory, "max_range", lambda *a, **k: pytest.fail("computed again"))
+    again = architecture.reachable_from(m, pts.lat[:2], pts.lon[:2], west[:, 0], west[:, 1], models)
+    assert [a.tolist() for a in again] == [a.tolist() for a in first]
+    assert list(architecture._REACH_CACHE) == list(computed)
+    for key, table in architecture._REACH_CACHE.items():
+        assert table.tobytes() == computed[key].tobytes()  # NaN where never needed, values bit for bit
+    monkeypatch.setattr(trajectory, "max_range", real_max_range)
+    architecture.reachable_from(m, pts.lat[:2], pts.lon[:2], east[:, 0], east[:, 1], models)  # other azimuths
+    architecture = _fresh_reach_memory(monkeypatch)
+    monkeypatch.setattr(trajectory, "max_range", lambda *a, **k: pytest.fail("computed again"))
+    for targets in (west, east):  # both sets of azimuths stored in one entry
+        architecture.reachable_from(m, pts.lat[:2], pts.lon[:2], targets[:, 0], targets[:, 1], models)
+    architecture.reachable_from(dataclasses.replace(m, rcs=m.rcs * 2), pts.lat[:2], pts.lon[:2], west[:, 0],
+                                west[:, 1], models)  # cross-sections do not change the reach: same entry
+    with pytest.raises(pytest.fail.Exception):  # another class: another entry
+        architecture.reachable_from(dataclasses.replace(m, burnout_speed=m.burnout_speed * 1.01), pts.lat[:2],
+                                    pts.lon[:2], west[:, 0], west[:, 1], models)
+
+
 def test_fly_within_reach_skips_unflyable_pairs_but_raises_on_a_bad_request(arch):
     """Pairs out of reach or unflyable in the shape come back with a reason; a request that is
     wrong for every pair (a lofted flight with no apogee anywhere) is an error, not a skip."""

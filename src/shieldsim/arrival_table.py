@@ -427,9 +427,23 @@ def table_for(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
     key = _key(site, params, gm, omega, ellipsoid)
     table = _TABLES.get(key)
     if table is None:
-        table = build(np.array(key[0]), np.array(key[1]), gm, omega, np.array(key[4]))
+        table = _stored_build(key)
         _remember(key, table)
     return table
+
+
+_FIELDS = ("frame", "axes", "tau", "margin", "excess", "excess_margin")
+
+
+def _stored_build(key) -> ArrivalTable:
+    """`build` of the memo ``key`` (`_key`), kept on disk for the next process (`stored`; the
+    table read back is the built one bit for bit)."""
+    from . import stored
+
+    site, params, gm, omega, ellipsoid = key
+    data = stored.fetch("arrival", key, lambda: vars(build(np.array(site), np.array(params), gm, omega, np.array(ellipsoid))),
+                        _FIELDS)
+    return ArrivalTable(**{f: np.ascontiguousarray(data[f], dtype=float) for f in _FIELDS})
 
 
 def promise(site, params, gm: float, omega: float, ellipsoid) -> None:

@@ -308,8 +308,19 @@ def min_energy_gamma(r1, r2, psi):
 
 @lru_cache(maxsize=64)
 def _profile_cached(missile: Missile) -> tuple:
-    """(ignition accelerations m/s^2, reference kick rad): the calibration of `boost_profile`,
-    cached per class (a `Missile` hashes on its figures, not on its ``sources``)."""
+    """(ignition accelerations m/s^2, reference kick rad): the calibration of `boost_profile`
+    (`_calibrated`), cached per class (a `Missile` hashes on its figures, not on its
+    ``sources``) and kept on disk for the next process (`stored`; the same figures bit for bit)."""
+    from . import stored
+
+    data = stored.fetch("boost-profile", (missile, SPHERE), lambda: dict(zip(("acc", "kick"), _calibrated(missile))),
+                        ("acc", "kick"))
+    return tuple(float(a) for a in data["acc"]), float(data["kick"])
+
+
+def _calibrated(missile: Missile) -> tuple:
+    """`_profile_cached` computed: the thrust scale whose minimum-energy burn ends at the class's
+    burnout speed (Brent's method on the non-rotating sphere with drag)."""
     base = missile.fractions() * missile.burnout_speed / _ideal_speed_per_acc(missile)
     kicks = np.radians(np.linspace(0.5, 85.0, 170))
     from scipy.optimize import brentq

@@ -62,9 +62,19 @@ def _code(value: object) -> str:
     return "" if text in ("-99", "", "None") else text
 
 
-@lru_cache(maxsize=1)
-def _natural_earth() -> tuple[Country, ...]:
-    """All Natural Earth admin-0 units, read once per process from the packaged zip."""
+def natural_earth_stamp() -> tuple:
+    """What the borders are read from (`stored.file_stamp` of the packaged zip): part of the
+    key of every stored result computed from them."""
+    from .. import stored
+
+    with resources.as_file(resources.files(_NE_PACKAGE).joinpath(_NE_ZIP)) as path:
+        return stored.file_stamp(path)
+
+
+def _read_natural_earth() -> dict[str, np.ndarray]:
+    """The packaged zip read as arrays: each unit's fields (``name``, ``iso3``, ``iso2``,
+    ``population``, ``year``, ``continent``) and its geometry, made valid, as WKB (bytes
+    ``wkb`` cut at ``wkb_end``)."""
     import shapefile
     import shapely
     from shapely.geometry import shape
@@ -73,25 +83,44 @@ def _natural_earth() -> tuple[Country, ...]:
     with resources.as_file(zip_path) as path, shapefile.Reader(str(path), encoding="utf-8") as sf:
         records = [r.as_dict() for r in sf.records()]
         shapes = sf.shapes()
-    out = []
-    for rec, shp in zip(records, shapes):
+    geoms = []
+    for shp in shapes:
         geom = shape(shp.__geo_interface__)
-        if not geom.is_valid:
-            geom = shapely.make_valid(geom)
-        shapely.prepare(geom)
-        iso3 = _code(rec["ISO_A3"]) or _code(rec["ADM0_A3"])
-        out.append(
-            Country(
-                name=str(rec["NAME"]),
-                iso3=iso3,
-                iso2=_code(rec["ISO_A2_EH"]),
-                population=float(rec["POP_EST"] or 0.0),
-                population_year=int(rec["POP_YEAR"] or 0),
-                continent=str(rec["CONTINENT"]),
-                geometry=geom,
-            )
-        )
-    return tuple(out)
+        geoms.append(geom if geom.is_valid else shapely.make_valid(geom))
+    wkb = [shapely.to_wkb(g) for g in geoms]
+    return {
+        "name": np.array([str(r["NAME"]) for r in records], dtype=str),
+        "iso3": np.array([_code(r["ISO_A3"]) or _code(r["ADM0_A3"]) for r in records], dtype=str),
+        "iso2": np.array([_code(r["ISO_A2_EH"]) for r in records], dtype=str),
+        "population": np.array([float(r["POP_EST"] or 0.0) for r in records], dtype=float),
+        "year": np.array([int(r["POP_YEAR"] or 0) for r in records], dtype=np.int64),
+        "continent": np.array([str(r["CONTINENT"]) for r in records], dtype=str),
+        "wkb": np.frombuffer(b"".join(wkb), dtype=np.uint8),
+        "wkb_end": np.cumsum([len(b) for b in wkb], dtype=np.int64),
+    }
+
+
+@lru_cache(maxsize=1)
+def _natural_earth() -> tuple[Country, ...]:
+    """All Natural Earth admin-0 units, once per process: from the packaged zip
+    (`_read_natural_earth`), kept on disk for the next process (`stored`), geometries rebuilt
+    from their WKB either way (the same coordinates bit for bit) and prepared."""
+    import shapely
+
+    from .. import stored
+
+    names = ("name", "iso3", "iso2", "population", "year", "continent", "wkb", "wkb_end")
+    data = stored.fetch("natural-earth", natural_earth_stamp(), _read_natural_earth, names)
+    blob = data["wkb"].tobytes()
+    ends = data["wkb_end"].tolist()
+    geoms = shapely.from_wkb(np.array([blob[a:b] for a, b in zip([0] + ends[:-1], ends)], dtype=object))
+    shapely.prepare(geoms)
+    return tuple(
+        Country(name=str(name), iso3=str(iso3), iso2=str(iso2), population=float(pop), population_year=int(year),
+                continent=str(continent), geometry=geom)
+        for name, iso3, iso2, pop, year, continent, geom in zip(
+            data["name"], data["iso3"], data["iso2"], data["population"], data["year"], data["continent"], geoms)
+    )
 
 
 @lru_cache(maxsize=1)

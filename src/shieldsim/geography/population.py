@@ -19,9 +19,10 @@ from .borders import (
     _geodesic_area_km2,
     _natural_earth,
     country_population_estimates,
+    natural_earth_stamp,
 )
 from .grids import _grid_axes, cell_edges
-from .places import cities, urban_population_by_country
+from .places import cities, geonames_stamp, urban_population_by_country
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,32 @@ def _cell_of(lat_deg, lon_deg, lat_edges, lon_edges) -> np.ndarray:
 @lru_cache(maxsize=8)
 def _population_grid_cached(lat_edges: tuple, lon_edges: tuple, rural: bool, land_step_deg: float,
                             min_population: int) -> PopulationGrid:
-    """`population_grid` on hashable edges: the cities in their cells (`_city_entries`), then
-    with ``rural`` each country's residual over its land (`_residual_entries`) and, for units
-    no sample point hit, at a representative point (`_unhit_entries`)."""
+    """`population_grid` on hashable edges (`_build_grid`), kept on disk for the next process
+    (`stored`, keyed by the arguments and the border and city data files)."""
+    from .. import stored
+
+    key = (lat_edges, lon_edges, rural, land_step_deg, min_population, natural_earth_stamp(), geonames_stamp())
+    data = stored.fetch("population-grid", key,
+                        lambda: _grid_arrays(_build_grid(lat_edges, lon_edges, rural, land_step_deg, min_population)),
+                        _GRID_ARRAYS + ("codes", "method"))
+    return PopulationGrid(**{name: data[name] for name in _GRID_ARRAYS},
+                          codes=tuple(str(c) for c in data["codes"]), method=str(data["method"]))
+
+
+_GRID_ARRAYS = ("lat_edges", "lon_edges", "cell", "country", "population", "urban")
+
+
+def _grid_arrays(grid: PopulationGrid) -> dict[str, np.ndarray]:
+    """A `PopulationGrid` as the arrays `stored` keeps."""
+    out = {name: getattr(grid, name) for name in _GRID_ARRAYS}
+    return out | {"codes": np.array(grid.codes, dtype=str), "method": np.array(grid.method, dtype=str)}
+
+
+def _build_grid(lat_edges: tuple, lon_edges: tuple, rural: bool, land_step_deg: float,
+                min_population: int) -> PopulationGrid:
+    """The population grid: the cities in their cells (`_city_entries`), then with ``rural``
+    each country's residual over its land (`_residual_entries`) and, for units no sample point
+    hit, at a representative point (`_unhit_entries`)."""
     lat_e = np.asarray(lat_edges, dtype=float)
     lon_e = np.asarray(lon_edges, dtype=float)
     units = _natural_earth()

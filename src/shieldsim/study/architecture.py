@@ -107,6 +107,7 @@ def _fill(missile, models, wanted: dict) -> None:
     from ..trajectory import max_range
 
     az = _azimuths()
+    _load_stored(missile, models)
     todo = []  # (key, table, missing indices, lat, lon)
     for (a, b), idx in wanted.items():
         key = _reach_key(missile, a, b, models)
@@ -125,6 +126,60 @@ def _fill(missile, models, wanted: dict) -> None:
         table[missing] = reach[start:start + missing.size]
         start += missing.size
         _REACH_CACHE[key] = table
+    _save_stored(missile, models)
+
+
+_STORED_GROUPS: set = set()
+"""The (class flight parameters, models) whose stored reach tables this process has read."""
+
+
+def _stored_key(missile, models) -> tuple:
+    """The `stored` key of one class's reach tables under ``models`` (every launch point in one
+    entry): the class's flight parameters, the models and the tabulated azimuths."""
+    return (flight_missile(missile), models, AZIMUTH_STEP_DEG)
+
+
+def _merged(table: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """``table`` with its missing (NaN) azimuths taken from ``other``. Where both hold a value
+    the two agree to the last bits (`trajectory.max_range` of another batch moves them by
+    < 1 mm); ``table``'s is kept."""
+    return np.where(np.isnan(table), other, table)
+
+
+def _load_stored(missile, models) -> None:
+    """Once per process and (class, models): merge the reach tables kept on disk (`stored`,
+    written by `_save_stored` of earlier processes) into `_REACH_CACHE`, the stored values
+    first (a table entry once stored is the one every later process uses)."""
+    from .. import stored
+
+    group = _stored_key(missile, models)
+    if group in _STORED_GROUPS:
+        return
+    _STORED_GROUPS.add(group)
+    data = stored.load("reach", group)
+    if data is None or set(data) != {"points", "tables"} or data["tables"].shape != (len(data["points"]), _azimuths().size):
+        return
+    cls = flight_missile(missile)
+    for (a, b), table in zip(data["points"].tolist(), data["tables"]):
+        key = (cls, a, b, models)
+        _REACH_CACHE[key] = _merged(table, _REACH_CACHE[key]) if key in _REACH_CACHE else table.copy()
+
+
+def _save_stored(missile, models) -> None:
+    """Keep this process's reach tables of (class, models), merged with those on disk (their
+    values first), for the next process (`stored`; two processes saving at once: one's new
+    entries may be lost, and are computed again when asked for)."""
+    from .. import stored
+
+    group = _stored_key(missile, models)
+    cls = flight_missile(missile)
+    tables = {(k[1], k[2]): v for k, v in _REACH_CACHE.items() if k[0] == cls and k[3] == models}
+    data = stored.load("reach", group)
+    if data is not None and set(data) == {"points", "tables"} and data["tables"].shape == (len(data["points"]), _azimuths().size):
+        for p, table in zip(map(tuple, data["points"].tolist()), data["tables"]):
+            tables[p] = _merged(table, tables[p]) if p in tables else table
+    points = np.array(list(tables), dtype=float).reshape(-1, 2)
+    stored.save("reach", group, {"points": points, "tables": np.array(list(tables.values()), dtype=float).reshape(-1, _azimuths().size)})
 
 
 def reachable(missile, lat: float, lon: float, target_lat, target_lon, models) -> np.ndarray:
