@@ -90,3 +90,27 @@ def test_fitted_start_fits_the_launch_azimuth_as_an_offset_and_the_crossrange_ro
     assert np.allclose(ctrl[:, 1:], np.stack([0.3 + 0.1 * query[:, 0], 0.8 + 0.05 * query[:, 2]], axis=1), atol=1e-9)
     assert np.allclose(off[:, 0], -5e3 - query[:, 2], atol=1e-6)
     assert np.allclose(jac, jacobians(query), rtol=1e-7, atol=0)
+
+
+def test_local_quadratic_is_the_weighted_least_squares_quadratic_of_its_neighbours():
+    """On scattered, noisy values (no polynomial to reproduce) each compiled fit equals the
+    weighted least-squares quadratic through the query's 20 nearest sources solved by NumPy
+    (offsets with the heading wrapped, weights 1 / (1 + |d|^2)), to 1e-9 relative."""
+    from scipy.spatial import cKDTree
+
+    from shieldsim.trajectory.spread import NEIGHBOURS, _embedded, _offsets
+
+    rng = np.random.default_rng(5)
+    src = np.column_stack([rng.uniform(-1, 1, 300), rng.uniform(0, 2 * np.pi, 300), rng.uniform(12, 14, 300)])
+    query = np.column_stack([rng.uniform(-0.9, 0.9, 40), rng.uniform(0, 2 * np.pi, 40), rng.uniform(12.2, 13.8, 40)])
+    values = rng.normal(size=(300, 4))
+    fit, _, degree = local_quadratic(src, values, query, 0.3)
+    assert np.all(degree == 2)
+    _, nb = cKDTree(_embedded(src)).query(_embedded(query), k=NEIGHBOURS)
+    for i in range(query.shape[0]):
+        d = _offsets(query[i], src[nb[i]]) / 0.3
+        x, y, z = d.T
+        v = np.column_stack([np.ones_like(x), x, y, z, x * x, x * y, x * z, y * y, y * z, z * z])
+        w = np.sqrt(1.0 / (1.0 + np.sum(d * d, axis=1)))
+        coef = np.linalg.lstsq(v * w[:, None], values[nb[i]] * w[:, None], rcond=None)[0]
+        np.testing.assert_allclose(fit[i], coef[0], rtol=1e-9, atol=1e-9 * np.abs(values).max())

@@ -380,6 +380,38 @@ def test_drag_step_ends_on_the_layer_edge_it_would_cross():
     assert K._edge_step(y, 0.05, kz, p, table, acc) == (0.05, kz)
 
 
+def test_drag_step_shares_one_derivative_with_its_first_stage_and_edge_bit_for_bit():
+    """`kernels._deriv_and_step` gives the derivative of `_reentry_deriv` and the step of
+    `_drag_step` from one air state, and `_edge_step_from` given that derivative the step of
+    `_edge_step`: the same values, bit for bit, at states from 1 to 99 km climbing and descending
+    (the drag flight's samples rest on this: its flights are those of the three separate calls)."""
+    from shieldsim.atmosphere import density_table, layer_of
+    from shieldsim.earth import radial_height_one
+    from shieldsim.trajectory import kernels as K
+
+    bottom, top, table = density_table()
+    p = np.zeros(K.F_SIZE)
+    p[K.F_GM], p[K.F_A], p[K.F_B], p[K.F_OMEGA] = WGS84.gm, WGS84.equatorial_radius, WGS84.polar_radius, WGS84.rotation_rate
+    p[K.F_DRAG], p[K.F_BETA], p[K.F_BOTTOM], p[K.F_TOP], p[K.F_RK_DT] = 1.0, 6000.0, bottom, top, K.DRAG_STEP
+    rng = np.random.default_rng(3)
+    a, b = WGS84.equatorial_radius, WGS84.polar_radius
+    edges_taken = 0
+    for alt in np.linspace(1_000.0, 99_000.0, 60):
+        r0, v0 = burnout_state(rng.uniform(-1.4, 1.4), rng.uniform(-3, 3), alt, rng.uniform(300, 6000),
+                               rng.uniform(-1.2, 1.2), rng.uniform(0, 6.2), WGS84)
+        y = np.r_[r0[0], v0[0] + np.cross([0, 0, WGS84.rotation_rate], r0[0])]
+        ref, got = np.empty(6), np.empty(6)
+        K._reentry_deriv(0.0, y, p, table, ref)
+        step = K._deriv_and_step(y, p, table, got)
+        assert np.array_equal(got, ref) and step == K._drag_step(y, p, table)
+        kz = layer_of(radial_height_one(y, a, b), top, table)
+        for dt in (step, 4.0):
+            expected = K._edge_step(y, dt, kz, p, table, np.empty(6))
+            assert K._edge_step_from(y, dt, kz, p, table, got, True) == expected
+            edges_taken += expected[0] < dt
+    assert edges_taken > 0  # some of the steps were ended on a layer edge
+
+
 def test_drag_flight_finds_its_highest_point_inside_a_step():
     """A flight that tops out below the drag ceiling, where the drag flight's steps are seconds
     long: its apogee is the highest point of the integrated path (found on the step's dense output),

@@ -111,6 +111,28 @@ def rk8_step(deriv, t, y, dt, params, table, out, work):
 
 
 @njit(cache=True, inline="always")
+def rk8_step_from_first(deriv, t, y, dt, params, table, out, work):
+    """`rk8_step` with its first stage given: work[0] must hold dy/dt at (t, y) already (e.g.
+    computed with the caller's own use of it), saving that evaluation; the same step bit for bit.
+    (A copy of `rk8_step`'s loop rather than called from it: `rk8_step` stays a single inlined
+    body for the boost kernel.)"""
+    n = y.shape[0]
+    tmp = work[RK8_STAGES_DENSE]
+    for s in range(1, RK8_STAGES):
+        for j in range(n):
+            acc = 0.0
+            for m in range(s):
+                acc += _RK8_A[s, m] * work[m, j]
+            tmp[j] = y[j] + dt * acc
+        deriv(t + _RK8_C[s] * dt, tmp, params, table, work[s])
+    for j in range(n):
+        acc = 0.0
+        for s in range(RK8_STAGES):
+            acc += _RK8_B[s] * work[s, j]
+        out[j] = y[j] + dt * acc
+
+
+@njit(cache=True, inline="always")
 def rk8_dense(deriv, t, y, ynew, dt, params, table, work, coef):
     """Coefficients (into ``coef``, (`RK8_DENSE_ROWS`, len(y))) of the seventh-order dense
     output of the `rk8_step` that took ``y`` at ``t`` to ``ynew`` in ``dt`` seconds, with ``work``

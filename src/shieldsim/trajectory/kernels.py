@@ -1,9 +1,10 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
 vacuum, eighth-order Runge-Kutta with drag below `DRAG_CEILING` (`_drag_arc`), its step set by
 `_drag_step` and ended on the density model's layer edges by `_edge_step`), the impact alone
-for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling, joining boost and
-free-flight samples (or flying whole flights into the rows of one array, `_fly_into_rows`), and
-the shape-table search of `aiming`. Plain floats and arrays in, SI units (m, s, rad, m/s);
+for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling of a span
+(`_sample_conic_span`; whole vacuum flights: `conic_samples`), joining boost and free-flight
+samples (or flying whole flights into the rows of one array, `_fly_into_rows`), and the
+shape-table search of `aiming`. Plain floats and arrays in, SI units (m, s, rad, m/s);
 every kernel writes into caller-provided output arrays. The drag flight `_fly_one` reads its
 model from a packed array (`F_*`): conic segments above the drag ceiling and `_drag_arc`
 segments below (`integrator.rk8_step`, samples and the impact on its dense output) alternate
@@ -19,7 +20,7 @@ from numba import njit, prange
 
 from ..atmosphere import KINKED_PIECES, density_from_table, edge_time, layer_of, next_edge
 from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
-from ..integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step
+from ..integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step_from_first
 from ..trig import SINCOS_LANE_MAX, sincos_lane
 from ..kepler import conic_elements, propagate_one
 from .blocks import (
@@ -281,6 +282,12 @@ def _reentry_deriv(t, y, p, log_rho, out):
     with the Earth, rho from the density table at the height above the ellipsoid along the
     radius; p: packed `F_*` parameters. No explicit time dependence (t unused)."""
     rn, vx, vy, vz, vn, _, rho = _air_state(y, p, log_rho)
+    _deriv_of_air(y, p, rn, vx, vy, vz, vn, rho, out)
+
+
+@njit(cache=True, inline="always")
+def _deriv_of_air(y, p, rn, vx, vy, vz, vn, rho, out):
+    """`_reentry_deriv` from the air state of y (`_air_state`: |r|, v_air and its norm, density)."""
     k = -p[F_GM] / rn**3
     d = -rho * vn / (2.0 * p[F_BETA])
     out[0] = y[3]
@@ -313,6 +320,21 @@ def _drag_step(y, p, table):
     it (no drag integrated above it, as the model has it). A continuous function of the state,
     so flights stay smooth functions of their initial states (`_edge_step` may shorten it)."""
     rn, _, _, _, vn, h, rho = _air_state(y, p, table)
+    return _step_of_air(y, p, rn, vn, h, rho)
+
+
+@njit(cache=True)
+def _deriv_and_step(y, p, table, out):
+    """`_reentry_deriv` of y into ``out`` and `_drag_step` at y (returned), the air state
+    (`_air_state`) computed once for both: the same values, bit for bit."""
+    rn, vx, vy, vz, vn, h, rho = _air_state(y, p, table)
+    _deriv_of_air(y, p, rn, vx, vy, vz, vn, rho, out)
+    return _step_of_air(y, p, rn, vn, h, rho)
+
+
+@njit(cache=True, inline="always")
+def _step_of_air(y, p, rn, vn, h, rho):
+    """`_drag_step` from the air state of y (`_air_state`: |r|, the air speed, height, density)."""
     a_d = rho * vn * vn / (2.0 * p[F_BETA])
     v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
     step = DRAG_STEP_MAX
@@ -335,10 +357,17 @@ def _edge_step(y, dt, kz, p, table, acc):
     gravity and drag at y, into ``acc``; computed only when the present vertical speed reaches
     an edge within 1.5 steps): within a metre of the integrated path, where a kink in the drag
     costs the eighth-order step nothing measurable."""
+    return _edge_step_from(y, dt, kz, p, table, acc, False)
+
+
+@njit(cache=True)
+def _edge_step_from(y, dt, kz, p, table, acc, have_acc):
+    """`_edge_step`; with ``have_acc`` acc holds `_reentry_deriv` at y already (not computed again)."""
     z_edge, k_next, t_lin = next_edge(y, kz, p[F_TOP], table, p[F_A], p[F_B])
     if not t_lin <= 1.5 * dt:
         return dt, kz
-    _reentry_deriv(0.0, y, p, table, acc)
+    if not have_acc:
+        _reentry_deriv(0.0, y, p, table, acc)
     tc = edge_time(y, acc, z_edge, 1.5 * dt, p[F_A], p[F_B])
     if tc > dt:
         return dt, kz
@@ -420,13 +449,14 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
     ynew = np.empty(6)
     ys = np.empty(6)
     yk = np.empty(6)
-    acc = np.empty(6)
     work = np.empty((RK8_WORK_ROWS, 6))
     coef = np.empty((RK8_DENSE_ROWS, 6))
     kz = min(layer_of(radial_height_one(y, a, b), p[F_TOP], table), KINKED_PIECES - 1)
     for _s in range(10_000_000):
-        rk_dt, kz_next = _edge_step(y, _drag_step(y, p, table), kz, p, table, acc)
-        rk8_step(_reentry_deriv, 0.0, y, rk_dt, p, table, ynew, work)
+        # the step's first stage, the step size and the edge prediction share one derivative
+        step = _deriv_and_step(y, p, table, work[0])
+        rk_dt, kz_next = _edge_step_from(y, step, kz, p, table, work[0], True)
+        rk8_step_from_first(_reentry_deriv, 0.0, y, rk_dt, p, table, ynew, work)
         h_new = radial_height_one(ynew, a, b)
         dense = False
         if h_new < 0.0:  # impact inside the step: on the dense output
@@ -630,18 +660,6 @@ def _table_search(d, h, order, srng, rng, apo, g, mode):
 
 
 @njit(cache=True)
-def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
-    """Sample the vacuum conic from the inertial state (r0, v0) (3,) every ``sample_dt`` s while
-    before its impact time ``t_impact`` (s; NaN after) into Earth-fixed (M, 3) positions (m) and
-    Earth-relative velocities (m/s), as `fly_states` samples it (`_sample_conic_span` from time 0)."""
-    k = _sample_conic_span(r0, v0, 0.0, 0, t_impact, gm, omega, sample_dt, out_pos, out_vel)
-    for i in range(k, out_pos.shape[0]):
-        for j in range(3):
-            out_pos[i, j] = math.nan
-            out_vel[i, j] = math.nan
-
-
-@njit(cache=True)
 def _sample_conic_span(r0, v0, t0, k0, t_end, gm, omega, sample_dt, out_pos, out_vel):
     """Samples k = k0, k0 + 1, ... (at k ``sample_dt`` s, while before ``t_end`` s and while
     out_pos has rows) of the vacuum conic through the inertial state (r0, v0) (3,) at time ``t0``
@@ -710,21 +728,6 @@ def _sample_conic_span(r0, v0, t0, k0, t_end, gm, omega, sample_dt, out_pos, out
         out_vel[k, 2] = vt[2]
         k += 1
     return k
-
-
-@njit(cache=True, parallel=True)
-def _sample_boosted(bpos, bvel, j0, r0, v0, t_impact, gm, omega, sample_dt, pos, vel):
-    """Whole sampled vacuum flights written straight into pos/vel (N, M, 3) (Earth-fixed m,
-    Earth-relative m/s): boost samples bpos/bvel[i, c] for c < j0[i], then the conic from the
-    inertial state (r0, v0)[i] at grid point j0[i] sampled every ``sample_dt`` s until its impact
-    ``t_impact[i]`` s later (`_sample_conic_one`), NaN after. No intermediate arrays."""
-    for i in prange(pos.shape[0]):
-        k0 = min(j0[i], pos.shape[1])
-        for c in range(k0):
-            for j in range(3):
-                pos[i, c, j] = bpos[i, c, j]
-                vel[i, c, j] = bvel[i, c, j]
-        _sample_conic_one(r0[i], v0[i], t_impact[i], gm, omega, sample_dt, pos[i, k0:], vel[i, k0:])
 
 
 @njit(cache=True)

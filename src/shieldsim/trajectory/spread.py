@@ -19,6 +19,9 @@ Inputs: latitudes and headings in rad, distances in m.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
+
+from .family import _certificate
 
 NEIGHBOURS = 20
 """Solved pairs in each local fit (the quadratic in three coordinates has 10 coefficients)."""
@@ -78,36 +81,74 @@ def local_quadratic(src, values, query, scale: float, k: int = NEIGHBOURS):
     `MAX_CONDITION`), the nearest source's values where neither is or there are fewer than k
     sources. Returns (fit (M, C), index into src of each query's nearest source (M,), degree
     fitted (M,): 2, 1 or 0). A polynomial of the degree fitted is reproduced (to about 1e-9
-    relative)."""
+    relative). The fits run in one compiled pass (`_fit_queries`; the condition test and solve
+    of `family.local_cubic`)."""
     from scipy.spatial import cKDTree
 
     s, m = src.shape[0], query.shape[0]
     _, nb = cKDTree(_embedded(src)).query(_embedded(query), k=min(k, s))
     nb = nb.reshape(m, -1)
     out = values[nb[:, 0]].astype(float)
-    degree = np.zeros(m, dtype=int)
+    degree = np.zeros(m, dtype=np.int64)
     if s < k or m == 0:
         return out, nb[:, 0], degree
-    d = _offsets(query[:, None, :], src[nb]) / scale  # (M, k, 3)
-    x, y, z = d[..., 0], d[..., 1], d[..., 2]
-    v = np.stack([np.ones_like(x), x, y, z, x * x, x * y, x * z, y * y, y * z, z * z], axis=-1)  # (M, k, 10)
-    vw = v * (1.0 / (1.0 + np.sum(d * d, axis=-1)))[:, :, None]
-    a = np.matmul(vw.transpose(0, 2, 1), v)
-    rhs = np.matmul(vw.transpose(0, 2, 1), values[nb])
-    todo = np.ones(m, dtype=bool)
-    for deg, n_terms in ((2, 10), (1, 4)):  # the highest degree that is determined wins
-        rows = np.flatnonzero(todo)
-        if rows.size:
-            ev = np.linalg.eigvalsh(a[rows, :n_terms, :n_terms])
-            rows = rows[ev[:, 0] * MAX_CONDITION > ev[:, -1]]
-            degree[rows] = deg
-            todo[rows] = False
-    for deg, n_terms in ((1, 4), (2, 10)):
-        rows = degree == deg
-        if rows.any():
-            coef = np.linalg.solve(a[rows, :n_terms, :n_terms], rhs[rows, :n_terms])
-            out[rows] = coef[:, 0, :]
+    _fit_queries(np.ascontiguousarray(src, dtype=float), np.ascontiguousarray(values, dtype=float),
+                 np.ascontiguousarray(query, dtype=float), np.ascontiguousarray(nb, dtype=np.int64), float(scale),
+                 MAX_CONDITION, out, degree)
     return out, nb[:, 0], degree
+
+
+@njit(cache=True)
+def _fit_queries(src, values, query, nb, scale, max_condition, out, degree):
+    """The fits of `local_quadratic` for the neighbours nb (M, k) of each query, in one compiled
+    pass: the fitted values into out (M, C) (left alone where no degree is determined) and the
+    degree into degree (M,). The normal matrix over the monomials 1, x, y, z, x^2, xy, xz, y^2, yz,
+    z^2 of the offsets (heading wrapped, as `_offsets`; its leading 4 x 4 block is the linear
+    fit's), the condition test by `family._certificate` (LAPACK's eigenvalues where it cannot
+    decide), the solve by the certificate's Cholesky factor."""
+    n_val = values.shape[1]
+    v = np.empty(10)
+    a = np.empty((10, 10))
+    rhs = np.empty((10, n_val))
+    low = np.empty((10, 10))
+    inv = np.empty((10, 10))
+    two_pi = 2.0 * np.pi
+    for i in range(nb.shape[0]):
+        a[:, :] = 0.0
+        rhs[:, :] = 0.0
+        for j in range(nb.shape[1]):
+            q = nb[i, j]
+            dx = (src[q, 0] - query[i, 0]) / scale
+            dy = ((src[q, 1] - query[i, 1] + np.pi) % two_pi - np.pi) / scale
+            dz = (src[q, 2] - query[i, 2]) / scale
+            w = 1.0 / (1.0 + (dx * dx + dy * dy + dz * dz))
+            v[0], v[1], v[2], v[3], v[4] = 1.0, dx, dy, dz, dx * dx
+            v[5], v[6], v[7], v[8], v[9] = dx * dy, dx * dz, dy * dy, dy * dz, dz * dz
+            for r in range(10):
+                wr = w * v[r]
+                for c in range(r, 10):
+                    a[r, c] += wr * v[c]
+                for c in range(n_val):
+                    rhs[r, c] += wr * values[q, c]
+        for r in range(10):
+            for c in range(r):
+                a[r, c] = a[c, r]
+        for n in (10, 4):  # the highest degree that is determined wins
+            verdict = _certificate(a, n, max_condition, low, inv)
+            if verdict < 0:
+                ev = np.linalg.eigvalsh(np.ascontiguousarray(a[:n, :n]))
+                verdict = 1 if ev[0] * max_condition > ev[n - 1] else 0
+            if verdict == 1:
+                for c in range(n_val):  # L L^T x = rhs: x[0] = sum_k inv[k, 0] (inv rhs)[k]
+                    acc = 0.0
+                    for kk in range(n):
+                        y = 0.0
+                        for r in range(kk + 1):
+                            y += inv[kk, r] * rhs[r, c]
+                        acc += inv[kk, 0] * y
+                    out[i, c] = acc
+                degree[i] = 2 if n == 10 else 1
+                break
 
 
 def fitted_start(src, query, scale: float, src_az, query_az, src_dist, query_dist, src_x, src_offset, src_jac):
