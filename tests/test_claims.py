@@ -300,3 +300,21 @@ def test_a_profile_that_changes_nothing_shares_the_studies_of_the_scenario_alone
     assert flown[0].scenario.assumptions is None and flown[1].scenario.assumptions.profile == "short-sm3"
     res = ledger.results[c.id]
     assert res["russian-mod"].figure == res["scenario"].figure > 0 and res["short-sm3"].figure == 0
+
+
+def test_each_scenario_is_read_once_for_every_profile_and_stays_as_written(monkeypatch):
+    """The ledger reads a scenario once and applies every profile to that copy: each profile's
+    scenario equals the one applied to a fresh read, and the copy read stays as written."""
+    from shieldsim import assumptions
+
+    profiles = claims.load_profiles([None, "advertised", "independent"])
+    ctx = claims._Context(profiles, 2.0, {})
+    reads = []
+    real = scenario.load
+    monkeypatch.setattr(claims.scen, "load", lambda name: reads.append(name) or real(name))
+    built = {p: ctx.scenario("epaa-2018", p) for p in profiles}
+    assert reads == ["epaa-2018"]
+    fresh = real("epaa-2018")
+    assert ctx.base("epaa-2018") == fresh
+    for p, prof in profiles.items():
+        assert built[p] == (fresh if prof is None else assumptions.apply(fresh, prof))

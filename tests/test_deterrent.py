@@ -385,3 +385,102 @@ def test_sensor_variants_of_a_phase_share_one_latest_launch_search(monkeypatch):
         np.testing.assert_array_equal(mx.latest_launch, alone.latest_launch)
         np.testing.assert_array_equal(mx.margin_s, alone.margin_s)
     assert np.isfinite(res.matrices["scenario"].latest_launch).any()
+
+
+def _kernel_inputs(traj, arch, track=None):
+    """The deterrent kernels' arrays for ``traj`` against the scenario's batteries: (pos, alt, t, sites,
+    params, gm, omega, ellipsoid, window (N, B, 2), launch earliest (N, B) or None)."""
+    from shieldsim.engagement import guidance_window
+
+    pos, alt, t, sites, params, gm, omega, ell = det._arrays(traj, arch.batteries)
+    win = guidance_window(study.battery_tracks(arch, traj).intercept_window, len(traj), len(arch.batteries))
+    l0 = None if track is None else np.ascontiguousarray(det._track(track, len(traj), len(arch.batteries))
+                                                         + params[None, :, 6])
+    return pos, alt, t, sites, params, gm, omega, ell, win, l0
+
+
+def _in_order(args: tuple, usable, m: int, stride: int) -> tuple[float, int]:
+    """(lowest cost, its sample or -1) as the searches ran before their bounds: `det._cost(*args, k,
+    res)` at every usable sample of the coarse pass in order, then at every usable sample within
+    ``stride`` of its best (all samples when none), keeping each strict improvement."""
+    res = np.empty(2)
+
+    def cost(k):
+        return det._cost(*args, k, res)
+
+    best, kbest = math.inf, -1
+    for k in range(0, m, stride):
+        if usable[k] and cost(k) < best:
+            best, kbest = cost(k), k
+    lo, hi = (0, m) if kbest < 0 else (max(0, kbest - stride), min(m, kbest + stride + 1))
+    for k in range(lo, hi):
+        if usable[k] and cost(k) < best:
+            best, kbest = cost(k), k
+    return best, kbest
+
+
+def test_usable_samples_are_exactly_those_in_the_window_and_the_limits(setup):
+    from shieldsim.interceptor import within_limits
+
+    arch, traj, track, _ = setup
+    pos, alt, t, sites, params, gm, omega, ell, win, _ = _kernel_inputs(traj, arch)
+    usable = det._usable(pos, alt, t, sites, params, ell, win)
+    for i in range(pos.shape[0]):
+        for j in range(sites.shape[0]):
+            expected = [win[i, j, 0] <= t[k] <= win[i, j, 1] and np.isfinite(pos[i, k, 0])
+                        and within_limits(sites[j], pos[i, k], alt[i, k], params[j], ell) for k in range(t.size)]
+            np.testing.assert_array_equal(usable[i, j], expected)
+    assert usable.any() and not usable.all()
+
+
+def test_sample_searches_equal_every_sample_evaluated_in_order(shaped):
+    """The bounded best-first searches give, bit for bit, the best value and the first sample
+    reaching it that evaluating every sample in order gives (every flight shape)."""
+    arch, traj, track, shape = shaped
+    pos, alt, t, sites, params, gm, omega, ell, win, l0 = _kernel_inputs(traj, arch, track)
+    usable = det._usable(pos, alt, t, sites, params, ell, win)
+    n, nb, m = usable.shape
+    latest = np.empty((n, nb))
+    det._latest_kernel(pos, t, sites, params, gm, omega, ell, 5, usable, latest)
+    speed = np.ascontiguousarray(np.where(np.isnan(l0), np.nan, params[None, :, 1] * 1.1))
+    vmin, vtime = np.empty((n, nb)), np.empty((n, nb))
+    det._min_speed_kernel(pos, t, sites, params, speed, gm, omega, ell, l0, 5, usable, vmin, vtime)
+    found = 0
+    for i in range(n):
+        for j in range(nb):
+            best, _ = _in_order((det._LATEST, pos[i], t, sites[j], params[j], gm, omega, ell, 0.0), usable[i, j], m, 5)
+            np.testing.assert_array_equal(latest[i, j], -best if best < math.inf else np.nan)
+            if np.isnan(speed[i, j]):
+                continue
+            par = params[j].copy()
+            par[1] = speed[i, j]
+            best, k = _in_order((det._SPEED, pos[i], t, sites[j], par, gm, omega, ell, l0[i, j]), usable[i, j], m, 5)
+            np.testing.assert_array_equal([vmin[i, j], vtime[i, j]],
+                                          [best, t[k]] if best < math.inf else [np.nan, np.nan])
+            found += best < math.inf
+    assert found >= 3 and np.isfinite(latest).sum() >= 3
+
+
+@pytest.mark.parametrize("rotating", [True, False])
+def test_search_bounds_hold_at_every_usable_sample(setup, rotating):
+    """`_floor` (the speed floor and the latest-launch ceiling, margins included) is below the
+    cost at every usable sample, with the Earth's rotation and without."""
+    from shieldsim.interceptor import max_coast_speed
+
+    arch, traj, track, _ = setup
+    pos, alt, t, sites, params, gm, omega, ell, win, l0 = _kernel_inputs(traj, arch, track)
+    omega = omega if rotating else 0.0
+    usable = det._usable(pos, alt, t, sites, params, ell, win)
+    res, b = np.empty(2), np.empty(3)
+    checked = 0
+    for i, j, k in zip(*np.nonzero(usable)):
+        vmax = max_coast_speed(params[j], float(np.linalg.norm(sites[j])), gm, omega)
+        for mode, start in ((det._LATEST, 0.0), (det._SPEED, l0[i, j])):
+            if np.isnan(start):
+                continue
+            cost = det._cost(mode, pos[i], t, sites[j], params[j], gm, omega, ell, start, k, res)
+            floor = det._floor(mode, pos[i], t, sites[j], params[j], gm, omega, vmax, start, k, b)
+            if np.isfinite(cost):  # an infinite or NaN cost is never a best: any floor will do
+                assert floor < cost, f"flight {i} battery {j} sample {k} mode {mode}: {floor} >= {cost}"
+                checked += 1
+    assert checked > 100

@@ -474,7 +474,7 @@ def deterrent_section(arch, data: Path, progress=None, load=None):
 
     from . import scenario as scen
     from . import study
-    from .jsonout import to_json
+    from .jsonout import json_safe
 
     det = (load or scen.load)(DETERRENT_SCENARIO)
     combined = det.model_copy(update={
@@ -486,7 +486,7 @@ def deterrent_section(arch, data: Path, progress=None, load=None):
     with _stage(progress, "deterrent: ") as bar:  # every flight shape, shown side by side
         result = study.deterrent_shapes(det_arch, shapes=study.FLIGHT_SHAPES, phases=(),
                                         variants=("scenario", "cue-as-track"), ship_interceptor=None, progress=bar)
-    summary = json.loads(to_json(result.as_dict()))
+    summary = json.loads(json.dumps(json_safe(result.as_dict()), allow_nan=False))  # as `jsonout.to_json` reads back
     (data / "deterrent.json").write_text(json.dumps(summary, indent=1))
     return result.to_report(variant="scenario"), summary
 

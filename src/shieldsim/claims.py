@@ -496,14 +496,18 @@ class _Context:
     def __init__(self, profiles: dict, grid_deg: float, extra: dict):
         self.profiles, self.grid_deg, self.extra = profiles, grid_deg, extra
         self._archs: dict = {}
+        self._bases: dict = {}  # name -> the scenario as written, read once for every profile
         self._same: dict = {}  # (scenario, profile) -> the first (scenario, profile) built to the same content
         self.models: dict = {}
         self.years: dict = {}  # (scenario, profile) -> the scenario's year (None if it has none)
 
     def base(self, name: str):
-        """The scenario ``name`` as written (built-in, file, or an extra Scenario object)."""
-        sc = self.extra.get(name, name)
-        return scen.load(sc) if isinstance(sc, str) else sc
+        """The scenario ``name`` as written (built-in, file, or an extra Scenario object), read
+        once: the profiles apply to it without changing it (`assumptions.apply` makes a new one)."""
+        if name not in self._bases:
+            sc = self.extra.get(name, name)
+            self._bases[name] = scen.load(sc) if isinstance(sc, str) else sc
+        return self._bases[name]
 
     def scenario(self, name: str, profile: str):
         """The scenario ``name`` under ``profile``."""

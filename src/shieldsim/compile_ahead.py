@@ -81,8 +81,9 @@ PLAN: tuple[Kernel, ...] = (
     Kernel("shieldsim.interceptor", "_earliest_kernel", "f2 f2 f1 f1 f f f1 f1"),
     Kernel("shieldsim.interceptor", "_reach_kernel", "f2 f2 f1r f1 f f f1 f1 f2 f2"),
     Kernel("shieldsim.trajectory.kernels", "_fly_batch", "f2 f2 f1r f1 f2 f3 f3 f2"),
-    Kernel("shieldsim.deterrent", "_latest_kernel", "f3 f2 f1 f2 f2 f f f1 i f3 f2"),
-    Kernel("shieldsim.deterrent", "_min_speed_kernel", "f3 f2 f1 f2 f2 f2 f f f1 f2 i f3 f2 f2"),
+    Kernel("shieldsim.deterrent", "_usable_kernel", "f3 f2 f1 f2 f2 f1 f3 b3"),
+    Kernel("shieldsim.deterrent", "_latest_kernel", "f3 f1 f2 f2 f f f1 i b3 f2"),
+    Kernel("shieldsim.deterrent", "_min_speed_kernel", "f3 f1 f2 f2 f2 f f f1 f2 i b3 f2 f2"),
     Kernel("shieldsim.engagement", "_heights", "f3 f f f2"),
 )
 """What the helper compiles, in order (see the module docstring)."""

@@ -26,11 +26,19 @@ Definitions (times in seconds after the threat's launch, as everywhere in shield
   burnout geometry of the speed found until it changes by less than 1 m/s. NaN: no track or
   no sample inside the limits after launch_earliest + burn time.
 
-All sample loops are Numba-compiled and parallel over flights.
+All sample loops are Numba-compiled and parallel over flights. Both searches take, per flight
+and battery, the best over the samples inside the guidance window and the interceptor's limits
+(found once per call, `_usable_kernel`): a coarse pass every ``stride`` samples, then every
+sample within ``stride`` of the best coarse one. Each sample costs a golden-section search or a
+root-find over the flight time, every step a Lambert arc; a cheap bound of it (`_speed_floor`,
+`_latest_ceiling`: the minimum-energy ellipse, the chord covered within the coast time) lets a
+pass evaluate its samples best bound first and stop when no bound left can beat the best found
+(`_best_first`). The result is the one evaluating every sample in order gives (best value, first
+sample reaching it), bit for bit.
 
-Layout exception (`_min_speed_kernel`): 14 parameters (tests/test_layout.py). The interceptor's
+Layout exception (`_min_speed_kernel`): 13 parameters (tests/test_layout.py). The interceptor's
 figures come packed (``params``, `interceptor.P_*`); the others are the flights' arrays, sites,
-guidance windows and outputs (different shapes), the Earth's constants ``gm``, ``omega``,
+usable samples and outputs (different shapes), the Earth's constants ``gm``, ``omega``,
 ``ellipsoid`` in the order every engagement kernel uses, and the coarse-pass ``stride``.
 """
 
@@ -46,8 +54,8 @@ from numba import njit, prange
 from .earth import to_ecef, to_geodetic
 from .engagement import guidance_window
 from .units import from_si
-from .interceptor import (MIN_COAST, N_PARAMS, P_BURN, P_SPEED, Battery, _golden_min, earliest_arrival_one,
-                          ellipsoid_of, within_limits)
+from .interceptor import (MIN_COAST, N_PARAMS, P_BURN, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED, Battery, _golden_min,
+                          burnout_point, earliest_arrival_one, ellipsoid_of, max_coast_speed, within_limits)
 
 WESTERN_BASES = ("kozelsk", "teykovo", "vypolzovo", "tatishchevo", "yoshkar-ola")
 """Launch areas of the deterrent scenario west of the Volga region (the bases closest to the
@@ -179,82 +187,214 @@ def _num(x):
 # compiled kernels
 
 
+_LATEST, _SPEED = 0, 1
+"""What a search minimises: ``-(t_k - earliest arrival)`` (the latest launch) or the needed speed."""
+
+SPEED_FLOOR_MARGIN = 1.0
+"""m/s taken off every speed floor (`_speed_floor`): the Lambert arcs' rounding is far smaller."""
+
+LATEST_CEILING_MARGIN = 0.01
+"""s added to every latest-launch ceiling (`_latest_ceiling`), for the same reason."""
+
+_LOWEST_RADIUS = 6.35e6
+"""m, below every point of the ellipsoid (as `interceptor.max_coast_speed` uses)."""
+
+_FOOT_ANGLE = 0.004
+"""rad, more than the angle seen from the centre between a point above the ellipsoid and its
+ground point (at most the largest difference of geodetic and geocentric latitude, ~0.0034)."""
+
+
 @njit(cache=True)
-def _latest_one(pos, alt, t, site, params, gm, omega, ellipsoid, k):
-    """t_k - earliest arrival at sample k (launch no earlier than the threat's), NaN if none."""
-    work = np.empty(9)
-    b = np.empty(3)
-    v = np.empty(3)
-    p = pos[k]
-    if math.isnan(p[0]) or not within_limits(site, p, alt[k], params, ellipsoid):
-        return math.nan
-    tau_a = earliest_arrival_one(site, p, t[k], params, gm, omega, ellipsoid, b, v, work)
-    if math.isnan(tau_a):
-        return math.nan
-    return t[k] - tau_a
+def _beyond_range(site, rs, p, params, ellipsoid):
+    """True when the ground point of p is surely farther from the site (radius ``rs``) than the
+    interceptor's range: a geodesic on the ellipsoid is at least the polar radius times the angle
+    between its ends seen from the centre (projected onto that sphere it can only shorten), and
+    that angle is the one between site and p within `_FOOT_ANGLE`. False decides nothing."""
+    rp = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+    cos_a = (site[0] * p[0] + site[1] * p[1] + site[2] * p[2]) / (rs * rp)
+    angle = math.acos(min(1.0, max(-1.0, cos_a)))
+    return ellipsoid[0] * (1.0 - ellipsoid[1]) * (angle - _FOOT_ANGLE) > params[P_RANGE]
 
 
 @njit(cache=True, parallel=True)
-def _latest_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, stride, win, out):
-    """out[i, j] = max over samples of t_k - tau_a(k): a coarse pass every ``stride`` samples,
-    then every sample within ``stride`` of the best coarse one (the function is smooth).
-    Samples outside the guidance window ``win[i, j]`` are skipped."""
+def _usable_kernel(pos, alt, t, sites, params, ellipsoid, win, out):
+    """out[i, j, k]: sample k of flight i counts for battery j -- a position (not NaN) inside the
+    guidance window ``win[i, j]`` and inside the interceptor's altitude band and range
+    (`interceptor.within_limits`, after the cheap `_beyond_range`)."""
     n, m = pos.shape[0], pos.shape[1]
     nb = sites.shape[0]
     for i in prange(n):
         for j in range(nb):
-            best = -math.inf
-            kbest = -1
-            for k in range(0, m, stride):
-                if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
-                    continue
-                x = _latest_one(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, k)
-                if x > best:
-                    best = x
-                    kbest = k
-            if kbest < 0:  # nothing on the coarse grid: scan every sample
-                lo, hi = 0, m
-            else:
-                lo, hi = max(0, kbest - stride), min(m, kbest + stride + 1)
-            for k in range(lo, hi):
-                if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
-                    continue
-                x = _latest_one(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, k)
-                if x > best:
-                    best = x
-            out[i, j] = best if best > -math.inf else math.nan
+            site = sites[j]
+            rs = math.sqrt(site[0] * site[0] + site[1] * site[1] + site[2] * site[2])
+            for k in range(m):
+                p = pos[i, k]
+                out[i, j, k] = (not (t[k] < win[i, j, 0] or t[k] > win[i, j, 1]) and not math.isnan(p[0])
+                                and alt[i, k] >= params[j, P_MIN_ALT] and alt[i, k] <= params[j, P_MAX_ALT]
+                                and not _beyond_range(site, rs, p, params[j], ellipsoid)
+                                and within_limits(site, p, alt[i, k], params[j], ellipsoid))
 
 
 @njit(cache=True)
-def _speed_at(pos, alt, t, site, params, gm, omega, ellipsoid, l0, k, res):
-    """Lowest needed burnout speed to sample k with launch >= l0; res <- (speed, flight time)."""
-    res[0] = math.inf
-    res[1] = math.nan
-    p = pos[k]
-    if math.isnan(p[0]) or not within_limits(site, p, alt[k], params, ellipsoid):
-        return
+def _shortest_chord(site, p, params, th0, th1, b):
+    """Lower bound (m) of the distance from the burnout point to p in the inertial frame of the
+    intercept instant, the Earth having turned by an angle in [th0, th1] (rad, less than pi
+    apart) during the coast; writes the Earth-fixed burnout point to ``b``."""
+    burnout_point(site, p, params, b)
+    a = p[0] * b[0] + p[1] * b[1]
+    s = p[0] * b[1] - p[1] * b[0]
+    phi = math.atan2(s, a)  # p . b(turned by th) = p_z b_z + sqrt(a^2 + s^2) cos(th - phi)
+    near = 1.0 if th0 <= phi <= th1 else max(math.cos(th0 - phi), math.cos(th1 - phi))
+    c2 = (b[0] * b[0] + b[1] * b[1] + b[2] * b[2] + p[0] * p[0] + p[1] * p[1] + p[2] * p[2]
+          - 2.0 * (p[2] * b[2] + math.sqrt(a * a + s * s) * near))
+    return math.sqrt(max(c2, 0.0))
+
+
+@njit(cache=True)
+def _speed_floor(site, p, tk, l0, params, gm, omega, b):
+    """Lower bound of the needed speed `_cost` finds at a sample (time ``tk``, launch no earlier
+    than ``l0``), less `SPEED_FLOOR_MARGIN`; inf where that is inf (no coast time). A conic from
+    the burnout point B to P needs at least the inertial speed of the minimum-energy ellipse
+    between them (semi-major axis (|B| + |P| + chord) / 4), and at least what covers the chord
+    within the longest coast given the speed gained falling to the lowest radius on the way; the
+    ground-relative speed is lower by at most the Earth's rotation speed at B."""
     tau_lo = params[P_BURN] + MIN_COAST
-    tau_hi = t[k] - l0
+    tau_hi = tk - l0
     if not (tau_hi > tau_lo):
-        return
+        return math.inf
+    tc = tau_hi - params[P_BURN]
+    c = _shortest_chord(site, p, params, omega * MIN_COAST, omega * tc, b)
+    r1 = math.sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2])
+    r2 = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+    v2 = max(gm * (2.0 / r1 - 4.0 / (r1 + r2 + c)),
+             (c / tc) ** 2 - 2.0 * gm * (1.0 / min(_LOWEST_RADIUS, r1, r2) - 1.0 / r1))
+    floor = math.sqrt(max(v2, 0.0)) - omega * math.sqrt(b[0] * b[0] + b[1] * b[1]) - SPEED_FLOOR_MARGIN
+    return floor if floor == floor else -math.inf
+
+
+@njit(cache=True)
+def _latest_ceiling(site, p, tk, params, omega, vmax, b):
+    """Upper bound of t_k - earliest arrival at a sample (time ``tk``), plus
+    `LATEST_CEILING_MARGIN`; -inf where that is NaN (no flight time). A coast covers at least the
+    chord from B to P at no more than ``vmax`` (`interceptor.max_coast_speed`), and lasts at least
+    `interceptor.MIN_COAST`."""
+    if not (tk >= params[P_BURN] + MIN_COAST):
+        return -math.inf
+    c = _shortest_chord(site, p, params, omega * MIN_COAST, omega * (tk - params[P_BURN]), b)
+    ceiling = tk - params[P_BURN] - max(MIN_COAST, c / vmax) + LATEST_CEILING_MARGIN
+    return ceiling if ceiling == ceiling else math.inf
+
+
+@njit(cache=True)
+def _cost(mode, pi, t, site, params, gm, omega, ellipsoid, l0, k, res):
+    """What a search minimises at the usable sample k of flight ``pi``: for `_LATEST`, -(t_k -
+    the earliest arrival there, any launch from the threat's own), NaN if none; for `_SPEED`,
+    the lowest needed burnout speed over flight times with launch >= l0 (inf if none), its flight
+    time in ``res[1]``."""
     work = np.empty(9)
     b = np.empty(3)
     v = np.empty(3)
-    tau, f = _golden_min(site, p, tau_lo, tau_hi, params, gm, omega, ellipsoid, b, v, work, 1e-2, False)
-    res[0] = f + params[P_SPEED]
+    if mode == _LATEST:
+        return -(t[k] - earliest_arrival_one(site, pi[k], t[k], params, gm, omega, ellipsoid, b, v, work))
+    res[1] = math.nan
+    tau_lo = params[P_BURN] + MIN_COAST
+    tau_hi = t[k] - l0
+    if not (tau_hi > tau_lo):
+        return math.inf
+    tau, f = _golden_min(site, pi[k], tau_lo, tau_hi, params, gm, omega, ellipsoid, b, v, work, 1e-2, False)
     res[1] = tau
+    return f + params[P_SPEED]
+
+
+@njit(cache=True)
+def _floor(mode, pi, t, site, params, gm, omega, vmax, l0, k, b):
+    """Lower bound of `_cost` at sample k, less its margin (`_speed_floor`, `_latest_ceiling`)."""
+    if mode == _LATEST:
+        return -_latest_ceiling(site, pi[k], t[k], params, omega, vmax, b)
+    return _speed_floor(site, pi[k], t[k], l0, params, gm, omega, b)
+
+
+@njit(cache=True)
+def _best_first(mode, pi, t, site, params, consts, l0, ks, nk, best, res):
+    """(lowest `_cost` over the samples ``ks[:nk]``, the first of them reaching it) when it is
+    below ``best`` (a cost found already), else (``best``, -1): what evaluating them in order
+    keeping each strict improvement gives. They are evaluated lowest floor first (`_floor`),
+    stopping at a floor above the best found (no sample left can reach it). ``consts``: (gm,
+    omega, coast speed bound, equatorial radius, flattening)."""
+    gm, omega, vmax = consts[0], consts[1], consts[2]
+    b = np.empty(3)
+    floors = np.empty(nk)
+    for q in range(nk):
+        floors[q] = _floor(mode, pi, t, site, params, gm, omega, vmax, l0, ks[q], b)
+    kfirst = -1
+    for q in np.argsort(floors):
+        if floors[q] > best or floors[q] == math.inf:
+            break
+        c = _cost(mode, pi, t, site, params, gm, omega, consts[3:5], l0, ks[q], res)
+        if c < best:
+            best, kfirst = c, ks[q]
+        elif c == best and 0 <= ks[q] < kfirst:
+            kfirst = ks[q]
+    return best, kfirst
+
+
+@njit(cache=True)
+def _pair_search(mode, pi, t, site, params, consts, l0, stride, usable, ks, res):
+    """The search of one flight and battery: the lowest `_cost` over the usable samples (mask
+    ``usable``) every ``stride`` samples, then over those within ``stride`` of the best one (all
+    samples when there is none), each sample as evaluated in order. Returns (coarse best, its
+    sample or -1, final best, the sample of the second pass reaching it or -1). ``ks``: scratch
+    of the samples' length."""
+    m = t.shape[0]
+    nk = 0
+    for k in range(0, m, stride):
+        if usable[k]:
+            ks[nk] = k
+            nk += 1
+    best, kbest = _best_first(mode, pi, t, site, params, consts, l0, ks, nk, math.inf, res)
+    lo, hi = (0, m) if kbest < 0 else (max(0, kbest - stride), min(m, kbest + stride + 1))
+    nk = 0
+    for k in range(lo, hi):
+        if k % stride != 0 and usable[k]:  # the coarse samples cannot go below the coarse best
+            ks[nk] = k
+            nk += 1
+    fine, kfine = _best_first(mode, pi, t, site, params, consts, l0, ks, nk, best, res)
+    return best, kbest, fine, kfine
 
 
 @njit(cache=True, parallel=True)
-def _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, ellipsoid, l0, stride, win, out_speed, out_time):
-    """Per flight i and battery j, with the burnout geometry of ``speed[i, j]``: minimum over
-    samples of the needed speed (coarse pass every ``stride`` samples, then refined); samples
-    outside the guidance window ``win[i, j]`` are skipped."""
+def _latest_kernel(pos, t, sites, params, gm, omega, ellipsoid, stride, usable, out):
+    """out[i, j] = max over the usable samples (``usable[i, j]``) of t_k - earliest arrival: the
+    search of `_pair_search` (a coarse pass, then the samples near its best; the function is
+    smooth). NaN where no sample has an arrival."""
     n, m = pos.shape[0], pos.shape[1]
     nb = sites.shape[0]
     for i in prange(n):
+        ks = np.empty(m, dtype=np.int64)
+        res = np.empty(2)
+        consts = np.empty(5)
+        for j in range(nb):
+            site = sites[j]
+            rs = math.sqrt(site[0] * site[0] + site[1] * site[1] + site[2] * site[2])
+            consts[0], consts[1], consts[2] = gm, omega, max_coast_speed(params[j], rs, gm, omega)
+            consts[3], consts[4] = ellipsoid[0], ellipsoid[1]
+            fine = _pair_search(_LATEST, pos[i], t, site, params[j], consts, 0.0, stride, usable[i, j], ks, res)[2]
+            out[i, j] = -fine if fine < math.inf else math.nan
+
+
+@njit(cache=True, parallel=True)
+def _min_speed_kernel(pos, t, sites, params, speed, gm, omega, ellipsoid, l0, stride, usable, out_speed, out_time):
+    """Per flight i and battery j, with the burnout geometry of ``speed[i, j]``: minimum over the
+    usable samples (``usable[i, j]``) of the needed speed with launch >= ``l0[i, j]`` (the search
+    of `_pair_search`), and the time of the sample reaching it."""
+    n, m = pos.shape[0], pos.shape[1]
+    nb = sites.shape[0]
+    for i in prange(n):
+        ks = np.empty(m, dtype=np.int64)
         res = np.empty(2)
         par = np.empty(params.shape[1])
+        consts = np.empty(5)
+        consts[0], consts[1], consts[2], consts[3], consts[4] = gm, omega, math.inf, ellipsoid[0], ellipsoid[1]
         for j in range(nb):
             out_speed[i, j] = math.nan
             out_time[i, j] = math.nan
@@ -263,30 +403,12 @@ def _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, ellipsoid, l
             for q in range(par.shape[0]):
                 par[q] = params[j, q]
             par[P_SPEED] = speed[i, j]
-            best = math.inf
-            kbest = -1
-            for k in range(0, m, stride):
-                if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
-                    continue
-                _speed_at(pos[i], alt[i], t, sites[j], par, gm, omega, ellipsoid, l0[i, j], k, res)
-                if res[0] < best:
-                    best = res[0]
-                    kbest = k
-            if kbest < 0:
-                lo, hi = 0, m
-            else:
-                lo, hi = max(0, kbest - stride), min(m, kbest + stride + 1)
-            for k in range(lo, hi):
-                if t[k] < win[i, j, 0] or t[k] > win[i, j, 1]:
-                    continue
-                _speed_at(pos[i], alt[i], t, sites[j], par, gm, omega, ellipsoid, l0[i, j], k, res)
-                if res[0] < best:
-                    best = res[0]
-                    kbest = k
-                    out_time[i, j] = t[k]
-            if kbest >= 0 and math.isnan(out_time[i, j]):
-                out_time[i, j] = t[kbest]
-            out_speed[i, j] = best if best < math.inf else math.nan
+            best, kbest, fine, kfine = _pair_search(_SPEED, pos[i], t, sites[j], par, consts, l0[i, j], stride,
+                                                    usable[i, j], ks, res)
+            if kfine >= 0:
+                out_speed[i, j], out_time[i, j] = fine, t[kfine]
+            elif kbest >= 0:
+                out_speed[i, j], out_time[i, j] = best, t[kbest]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,6 +444,13 @@ def _track(track_time, n, nb):
     return np.ascontiguousarray(track)
 
 
+def _usable(pos, alt, t, sites, params, ellipsoid, window) -> np.ndarray:
+    """(N, B, M) bool: the samples each battery's searches consider (`_usable_kernel`)."""
+    out = np.empty((pos.shape[0], sites.shape[0], pos.shape[1]), dtype=np.bool_)
+    _usable_kernel(pos, alt, t, sites, params, ellipsoid, window, out)
+    return out
+
+
 def latest_launch(trajectories, batteries: list[Battery], stride: int = 5, intercept_window=None) -> np.ndarray:
     """(N, B) latest launch time (s after the threat's launch, not before it) from which each
     battery's interceptor still meets each threat at a sample inside its altitude band and
@@ -330,8 +459,9 @@ def latest_launch(trajectories, batteries: list[Battery], stride: int = 5, inter
     time); NaN if none."""
     pos, alt, t, sites, params, gm, omega, ellipsoid = _arrays(trajectories, batteries)
     out = np.empty((pos.shape[0], len(batteries)))
-    _latest_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, max(1, int(stride)),
-                   guidance_window(intercept_window, pos.shape[0], len(batteries)), out)
+    win = guidance_window(intercept_window, pos.shape[0], len(batteries))
+    _latest_kernel(pos, t, sites, params, gm, omega, ellipsoid, max(1, int(stride)),
+                   _usable(pos, alt, t, sites, params, ellipsoid, win), out)
     return out
 
 
@@ -344,16 +474,20 @@ def minimum_speed(trajectories, batteries: list[Battery], track_time, stride: in
     of the battery's interceptor; the burnout point moves with the speed (fixed-point
     iteration to `SPEED_TOL`). Only intercepts inside ``intercept_window`` ((N, B, 2), None =
     any time) count. NaN where never tracked or nothing lies inside the limits."""
+    n, nb = len(trajectories), len(batteries)
+    track = _track(track_time, n, nb)
+    if np.isnan(track).all():  # nothing tracked: every pair NaN, no sample to search
+        return np.full((n, nb), np.nan), np.full((n, nb), np.nan)
     pos, alt, t, sites, params, gm, omega, ellipsoid = _arrays(trajectories, batteries)
-    n, nb = pos.shape[0], len(batteries)
     win = guidance_window(intercept_window, n, nb)
-    l0 = np.ascontiguousarray(_track(track_time, n, nb) + params[None, :, 6])
+    l0 = np.ascontiguousarray(track + params[None, :, 6])
     speed = np.ascontiguousarray(np.repeat(params[None, :, P_SPEED], n, axis=0))
     speed[np.isnan(l0)] = np.nan
-    out_t = np.empty((n, nb))
+    out_t = np.full((n, nb), np.nan)
+    usable = _usable(pos, alt, t, sites, params, ellipsoid, win)
     for _ in range(max_iter):
         new = np.empty((n, nb))
-        _min_speed_kernel(pos, alt, t, sites, params, speed, gm, omega, ellipsoid, l0, max(1, int(stride)), win, new,
+        _min_speed_kernel(pos, t, sites, params, speed, gm, omega, ellipsoid, l0, max(1, int(stride)), usable, new,
                           out_t)
         done = np.all(~(np.abs(new - speed) > SPEED_TOL))
         speed = np.ascontiguousarray(new)
