@@ -9,6 +9,8 @@ of a concurrent run (``children_total``, its CPU once it has ended) and the wall
 coverage line counts the claims ledger's coverage too (both call `study.coverage_many`) when
 they run in this process (``--serial``); a concurrent run's stages in the second process (the
 deterrent section, the claims ledger, the coverage batches it takes on) are in ``children_total``.
+Then, for this process and the second, user and system CPU seconds, minor page faults (first
+touches of memory: dear on this project's virtual machines) and the peak resident memory.
 
     PYTHONPATH=src python benchmarks/assess_stages.py assess --out /tmp/a --overwrite --no-progress
 
@@ -68,6 +70,9 @@ def main(argv: list[str]) -> None:
 
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"stage children_total {kids.ru_utime + kids.ru_stime:.2f}", file=sys.stderr)
+    for who, use in (("process", resource.getrusage(resource.RUSAGE_SELF)), ("children", kids)):
+        print(f"{who} user_s {use.ru_utime:.2f} sys_s {use.ru_stime:.2f} minor_faults {use.ru_minflt} "
+              f"peak_rss_mb {use.ru_maxrss / 1024:.0f}", file=sys.stderr)
     print(f"wall_s {time.perf_counter() - START_WALL:.2f}", file=sys.stderr)
 
 

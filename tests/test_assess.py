@@ -205,6 +205,28 @@ def test_an_error_in_the_second_process_is_the_one_line_usage_error(tmp_path, mo
                                         "named 'deterrent' here"]
 
 
+@pytest.mark.parametrize("concurrent", [True, False])
+def test_only_a_serial_run_keeps_the_coverage_flights_for_later_sections(tmp_path, monkeypatch, concurrent):
+    """Serially the coverage's flights go to the run's flight cache (the sections after it may
+    aim the same ones); in a concurrent run those sections are in the second process, so this
+    one keeps none (every batch's flights would stay in memory, never read again)."""
+    import functools
+
+    from shieldsim import assess, parallel, scenario, study
+    from shieldsim.study import flight_cache
+
+    if concurrent and parallel.cores() < 2:
+        pytest.skip("one core: the run is serial")
+    seen = []
+    inner = assess._coverage
+    monkeypatch.setattr(assess, "_coverage", lambda *a, **k: seen.append(flight_cache.current()) or inner(*a, **k))
+    arch = study.Architecture.from_scenario(scenario.load("epaa-2018"))
+    with pytest.raises(Exception, match="no scenario named 'deterrent'"):  # after the coverage, in either process
+        assess.assess(arch, tmp_path / "data", grid_deg=10.0, cooperation=False, concurrent=concurrent,
+                      load=functools.partial(failing_load, "deterrent"))
+    assert len(seen) == 1 and (seen[0] is None) == concurrent
+
+
 def test_coverage_batches_the_second_process_takes_on_change_nothing(tmp_path):
     """A concurrent run's second process, once free, takes coverage batches from the back of each
     threat area's list (`background.HelpedExecutor`): the footprints and people are those computed

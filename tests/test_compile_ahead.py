@@ -28,8 +28,8 @@ def test_signature_tokens_give_c_contiguous_arrays_scalars_and_read_only_flags()
 def test_every_planned_signature_parses_and_names_a_cached_kernel():
     import importlib
 
-    assert len({k.qualified for k in ca.PLAN}) == len(ca.PLAN)
-    for kernel in ca.PLAN:
+    assert len({k.qualified for k in ca.PLAN + ca.AFTER}) == len(ca.PLAN + ca.AFTER)
+    for kernel in ca.PLAN + ca.AFTER:
         dispatcher = getattr(importlib.import_module(kernel.module), kernel.name)
         assert dispatcher._cache.cache_path, kernel.qualified  # cache=True
         assert len(ca.numba_types(kernel.signature)) == dispatcher.py_func.__code__.co_argcount, kernel.qualified
@@ -51,6 +51,9 @@ def test_helper_starts_only_on_a_writable_cache_folder_lacking_a_planned_kernel(
     assert ca.should_start(None, plan) == tmp_path  # one planned kernel still missing
     _index(tmp_path, plan[2])
     assert ca.should_start(None, plan) is None  # warm
+    assert ca.should_start(None, plan, ca.AFTER) == tmp_path  # a kernel to compile after the plan missing
+    _index(tmp_path, ca.AFTER[0])
+    assert ca.should_start(None, plan, ca.AFTER) is None
     assert ca.should_start(None, plan[:1] + (CHEAP,)) == tmp_path
 
 

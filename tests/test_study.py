@@ -726,3 +726,40 @@ def test_reach_filled_for_many_points_at_once_decides_and_tabulates_as_point_by_
         np.testing.assert_array_equal(a, b)
     assert any(a.any() for a in together) and not all(a.all() for a in together)
     study._REACH_CACHE.clear()
+
+
+def test_sectors_and_responsibility_are_those_of_the_point_by_point_rule(sectoral):
+    """`sector_names`, `sector_sides` and `responsible` (which match countries once per distinct
+    territory, by integer indices) agree with the rule written out point by point on object
+    arrays, on random points over Europe and the seas around it, NaN points included."""
+    from types import SimpleNamespace
+
+    import shapely
+
+    from shieldsim.study.sectors import point_territory
+
+    sc = sectoral
+    arch = study.Architecture.from_scenario(sc)
+    rng = np.random.default_rng(4)
+    n, b = 400, len(arch.batteries)
+    lat_deg, lon_deg = rng.uniform(35.0, 71.0, (n, b)), rng.uniform(-12.0, 45.0, (n, b))
+    lat_deg[::17, 0] = np.nan
+    iso = point_territory(lat_deg, lon_deg)
+    want = np.full(lat_deg.shape, "", dtype=object)
+    for sector_name in study.sector_order(sc):
+        s = sc.sectors[sector_name]
+        for i, j in zip(*np.nonzero(want == "")):
+            if not np.isfinite(lat_deg[i, j]) or (s.countries is not None and iso[i, j] not in s.countries):
+                continue
+            if s.polygon_deg is not None and not shapely.contains_xy(
+                    shapely.Polygon([(p[1], p[0]) for p in s.polygon_deg]), lon_deg[i, j], lat_deg[i, j]):
+                continue
+            want[i, j] = sector_name
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    names = study.sector_names(sc, lat, lon)
+    assert names.dtype == object and names.tolist() == want.tolist() and len(set(names.ravel())) > 2
+    want_sides = np.array([sc.sectors[x].engaged_by if x else "" for x in want.ravel()], dtype=object).reshape(n, b)
+    assert study.sector_sides(sc, lat, lon).tolist() == want_sides.tolist()
+    own = np.array([bat.side for bat in arch.batteries], dtype=object)[None, :]
+    engagement = SimpleNamespace(engageable=np.ones((n, b), bool), first_lat=lat, first_lon=lon)
+    np.testing.assert_array_equal(study.responsible(arch, engagement), (want_sides == "") | (want_sides == own))

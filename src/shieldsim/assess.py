@@ -72,7 +72,8 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
     the headline of ``claims_scenario`` (the assessed scenario as written, before any profile;
     default ``arch.scenario``) under each; without, the section is not computed, for the reason
     ``claims_skipped``. Flights aimed by one section are reused by the others
-    (`study.flight_cache`).
+    (`study.flight_cache`; with ``concurrent``, within the second process: this one then aims no
+    flight twice and keeps none).
 
     With ``concurrent``, the deterrent section and the claims ledger (which do not need the
     coverage) run in a second, spawned process (`background.background`) while this one computes
@@ -89,19 +90,21 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
     load = load or scen.load
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    with flight_cache.sharing():  # sections aim the same flights: once for the whole run
-        side = _side_args(arch, data_dir, deterrent, load, claims, claims_scenario, profile, grid_deg) \
-            if concurrent and _can_run_aside(workers, load, deterrent or claims) else None
-        if side is None:
+    side = _side_args(arch, data_dir, deterrent, load, claims, claims_scenario, profile, grid_deg) \
+        if concurrent and _can_run_aside(workers, load, deterrent or claims) else None
+    if side is None:
+        with flight_cache.sharing():  # sections aim the same flights: once for the whole run
             return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
                            profile, claims_skipped, progress, report_dir)
-        from .compile_ahead import cache_saves_locked
-        from .background import background
+    from .background import background
+    from .compile_ahead import cache_saves_locked
 
-        # both processes may compile kernels missing from a partly warm cache into one folder
-        with cache_saves_locked(), background(side_sections, *side) as aside:
-            return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
-                           profile, claims_skipped, progress, report_dir, aside)
+    # Here only the coverage and the engagement cases, which aim no flight twice: no flight cache
+    # (it would keep every coverage batch's flights: ~0.9 GB of fresh memory, never read again).
+    # Both processes may compile kernels missing from a partly warm cache into one folder.
+    with cache_saves_locked(), background(side_sections, *side) as aside:
+        return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
+                       profile, claims_skipped, progress, report_dir, aside)
 
 
 def _assess(arch, data_dir: Path, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario, profile,

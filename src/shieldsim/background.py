@@ -139,8 +139,9 @@ def background(fn: Callable, *args) -> Iterator[Background]:
     shieldsim afresh and inherits the environment, so it reads Numba's kernels from the same cache
     (``NUMBA_CACHE_DIR``). It ignores Ctrl-C; leaving the block before its work is done (an
     error, Ctrl-C here, work lent by `Background.executor` that nobody needed) terminates it, so
-    no child outlives the caller. ``fn`` must be a top-level function and ``fn`` and ``args``
-    picklable."""
+    no child outlives the caller. Leaving it with every piece of work done does not wait for the
+    child's exit: its interpreter's teardown overlaps the caller's next steps (it is reaped in the
+    background). ``fn`` must be a top-level function and ``fn`` and ``args`` picklable."""
     import concurrent.futures as cf
     import multiprocessing as mp
 
@@ -152,7 +153,10 @@ def background(fn: Callable, *args) -> Iterator[Background]:
         bg.submit(fn, *args)
         yield bg
     finally:
-        if any(not f.done() for f in bg.futures):
+        unfinished = any(not f.done() for f in bg.futures)
+        if unfinished:
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
                 proc.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
+        # Work done: the child exits (its interpreter's teardown takes a while) while the caller
+        # goes on; the pool's manager thread reaps it, joined at the latest when this process exits.
+        pool.shutdown(wait=unfinished, cancel_futures=True)

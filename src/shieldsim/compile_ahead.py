@@ -30,7 +30,9 @@ The plan holds the kernels a default ``assess`` compiles, minus the ones it need
 this process compiles itself meanwhile), in the helper's order: the costliest needed soonest
 first. It was chosen from ``benchmarks/compile_profile.py`` (compile time and order of need of
 every kernel on a cold cache); tests/test_compile_ahead.py checks that every planned signature is
-one the pipeline calls. A stale entry only costs the helper some work.
+one the pipeline calls. A stale entry only costs the helper some work. After the plan the helper
+compiles `AFTER`: kernels this process does not wait for (it uses slower ones of the same
+results meanwhile), so that the next run finds them in the cache.
 """
 
 from __future__ import annotations
@@ -85,6 +87,13 @@ PLAN: tuple[Kernel, ...] = (
 )
 """What the helper compiles, in order (see the module docstring)."""
 
+AFTER: tuple[Kernel, ...] = (
+    Kernel("shieldsim.boost_kernel", "_boost_lanes", "f2 f2 f2 f1 f1 f1 f2 f1 f2 f3 f3 f2"),
+)
+"""What the helper compiles after `PLAN`, for the runs after this one: kernels this command does
+not wait for, because it has a cheaper one of the same results (`boost_kernel.batch_kernel`
+uses the boost kernel in lanes only once it is in the cache)."""
+
 
 def numba_types(signature: str) -> tuple:
     """The Numba argument types of a `Kernel.signature` string."""
@@ -108,12 +117,13 @@ def _index_present(folder: Path, kernel: Kernel) -> bool:
     return any(folder.rglob(pattern))
 
 
-def should_start(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN) -> Path | None:
+def should_start(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN,
+                 after: tuple[Kernel, ...] = ()) -> Path | None:
     """The cache folder to compile ``plan`` into, or None when the helper should not start:
     switched off (``SHIELDSIM_COMPILE_AHEAD=0``), Dask ``workers`` in use, not POSIX or a Numba
     without the cache methods it wraps (`_hooks_available`), no ``NUMBA_CACHE_DIR``
-    (shieldsim could not make its folder), a folder that cannot be written, or every planned
-    kernel already in it (a warm cache)."""
+    (shieldsim could not make its folder), a folder that cannot be written, or every kernel of
+    ``plan`` and ``after`` already in it (a warm cache)."""
     if os.environ.get(ENV_SWITCH, "1") == "0" or workers or not plan or not _hooks_available():
         return None
     folder = os.environ.get("NUMBA_CACHE_DIR")
@@ -126,7 +136,7 @@ def should_start(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN) ->
         return None
     if not os.access(folder, os.W_OK | os.X_OK):
         return None
-    if all(_index_present(folder, k) for k in plan):
+    if all(_index_present(folder, k) for k in plan + after):
         return None
     return folder
 
@@ -192,14 +202,14 @@ class Ahead:
     """The running helper (a context manager; `ahead` makes one). `wait_for` is called by this
     process before Numba looks a kernel up in its cache."""
 
-    def __init__(self, plan: tuple[Kernel, ...], folder: Path):
+    def __init__(self, plan: tuple[Kernel, ...], folder: Path, after: tuple[Kernel, ...] = ()):
         self.pending = {k.qualified for k in plan}
         self.done: set[str] = set()
         env = dict(os.environ, NUMBA_CACHE_DIR=str(folder))
         self._saved = _lock_cache_saves()
         self._hook()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shieldsim.compile_ahead", *(k.qualified for k in plan)],
+            [sys.executable, "-m", "shieldsim.compile_ahead", *(k.qualified for k in plan + after)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
 
     def _hook(self) -> None:
@@ -268,11 +278,12 @@ class _Nothing:
         pass
 
 
-def ahead(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN):
-    """A context manager: the helper compiling ``plan`` while the block runs, when
-    `should_start` says so (else it does nothing). Leave the block and the helper stops."""
-    folder = should_start(workers, plan)
-    return _Nothing() if folder is None else Ahead(plan, folder)
+def ahead(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN, after: tuple[Kernel, ...] = AFTER):
+    """A context manager: the helper compiling ``plan``, then ``after`` (kernels this process
+    does not wait for), while the block runs, when `should_start` says so (else it does
+    nothing). Leave the block and the helper stops."""
+    folder = should_start(workers, plan, after)
+    return _Nothing() if folder is None else Ahead(plan, folder, after)
 
 
 def _exit_when_parent_goes() -> None:
@@ -293,7 +304,7 @@ def _helper(names: list[str]) -> int:
 
     _exit_when_parent_goes()
     _lock_cache_saves()
-    by_name = {k.qualified: k for k in PLAN}
+    by_name = {k.qualified: k for k in PLAN + AFTER}
     for name in names:
         status = "failed"
         kernel = by_name.get(name)

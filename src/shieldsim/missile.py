@@ -39,15 +39,15 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 import numpy as np
-from numba import njit, prange
 
 from . import buffers
-from .atmosphere import KINKED_PIECES, LAYER_Z, density_from_table, density_table, layer_of
-from .earth import (
-    SPHERE, WGS84, Earth, enu_basis, fixed_state, fixed_state_one, radial_height_one, surface_distance,
-    surface_radius_one, to_ecef, to_geodetic,
+from .atmosphere import density_table
+from .boost_kernel import (  # noqa: F401  (the kernel's slots and functions, used here and re-exported)
+    B_A, B_ACC, B_B, B_BETA, B_BETA_BOOST, B_BETA_COAST, B_BOTTOM, B_DRAG, B_DT, B_GM, B_H0, B_KICK, B_N0, B_OMEGA,
+    B_PHASE, B_SAMPLE_DT, B_SIZE, B_STEP, B_T_IGN, B_T_PITCH, B_T_VERT, B_TAU, B_TOP, S_ACC, S_END, S_TAU,
+    _boost_batch, _boost_deriv, _breakpoints, _set_segment, batch_kernel, boost_one,
 )
-from .integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step
+from .earth import SPHERE, WGS84, Earth, enu_basis, fixed_state, surface_distance, to_ecef, to_geodetic
 from .kepler import flight_path_angle, propagate, time_to_radius
 from .units import si
 
@@ -180,262 +180,6 @@ def get(name: str) -> Missile:
 
 
 # ---------------------------------------------------------------------------------------------
-# compiled boost kernel
-#
-# The boost's right-hand side reads one packed float array (slots B_*): the class and model
-# figures shared by a batch, filled once by `boost_params`, and the slots of one flight (kick,
-# launch axes) and of the current thrust segment, filled by `boost_one` in its own copy.
-
-# batch slots (class and model): s, s, rad/s, m^3/s^2, m, m, 0/1, kg/m^2, kg/m^2, m, m, s, s
-(B_T_VERT, B_T_PITCH, B_OMEGA, B_GM, B_A, B_B, B_DRAG, B_BETA_BOOST, B_BETA_COAST, B_BOTTOM, B_TOP, B_DT,
- B_SAMPLE_DT) = range(13)
-B_STEP = B_TOP  # the slot's name when the density was a table of uniform steps
-B_KICK, B_N0, B_H0 = 13, 14, 17  # one flight: kick (rad); up, heading unit vectors (3 slots each)
-B_ACC, B_TAU, B_T_IGN, B_PHASE, B_BETA = range(20, 25)  # one segment: m/s^2, s, s, 0/1/2, kg/m^2
-B_SIZE = B_BETA + 1
-"""Packed boost parameters: index constants of the array `boost_params` builds (see above)."""
-
-S_END, S_ACC, S_TAU = range(3)
-"""Rows of the (3, stages) stage table: burnout time (s after launch), ignition thrust
-acceleration (m/s^2), tau (s; the acceleration is acc / (1 - t'/tau), t' since ignition)."""
-
-
-@njit(cache=True)
-def _boost_deriv(t, y, p, table, out):
-    """d(r, v)/dt of the boosting point mass (inertial axes) at time t (s); p: packed `B_*`
-    parameters. Phase (p[B_PHASE]): 0 vertical, 1 pitch-over, 2 gravity turn. Thrust acceleration
-    acc / (1 - (t - t_ign) / tau) (m/s^2): constant thrust of a stage ignited at t_ign whose mass
-    would vanish at t_ign + tau."""
-    acc0 = p[B_ACC]
-    acc = acc0 / (1.0 - (t - p[B_T_IGN]) / p[B_TAU]) if acc0 > 0.0 else 0.0
-    omega = p[B_OMEGA]
-    rx, ry, rz = y[0], y[1], y[2]
-    rn = math.sqrt(rx * rx + ry * ry + rz * rz)
-    k = -p[B_GM] / (rn * rn * rn)
-    vx = y[3] + omega * ry
-    vy = y[4] - omega * rx
-    vz = y[5]
-    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
-    ax = k * rx
-    ay = k * ry
-    az = k * rz
-    if p[B_DRAG] > 0.0 and vn > 0.0:
-        h = rn - surface_radius_one(rz / rn, p[B_A], p[B_B])
-        rho = density_from_table(h, p[B_BOTTOM], p[B_TOP], table)
-        d = -rho * vn / (2.0 * p[B_BETA])
-        ax += d * vx
-        ay += d * vy
-        az += d * vz
-    if acc > 0.0:
-        if p[B_PHASE] == 2.0 and vn > 0.0:
-            ux, uy, uz = vx / vn, vy / vn, vz / vn
-        else:
-            tilt = 0.0
-            if p[B_PHASE] == 1.0:
-                tilt = p[B_KICK] * min(max((t - p[B_T_VERT]) / p[B_T_PITCH], 0.0), 1.0)
-            ct, st = math.cos(tilt), math.sin(tilt)
-            ex = ct * p[B_N0] + st * p[B_H0]
-            ey = ct * p[B_N0 + 1] + st * p[B_H0 + 1]
-            ez = ct * p[B_N0 + 2] + st * p[B_H0 + 2]
-            c, s = math.cos(omega * t), math.sin(omega * t)  # Earth-fixed -> inertial
-            ux, uy, uz = c * ex - s * ey, s * ex + c * ey, ez
-        ax += acc * ux
-        ay += acc * uy
-        az += acc * uz
-    out[0] = y[3]
-    out[1] = y[4]
-    out[2] = y[5]
-    out[3] = ax
-    out[4] = ay
-    out[5] = az
-
-
-@njit(cache=True)
-def _copy6(src, dst, at):
-    """dst[at:at + 6] = src[:6], element by element: a slice assignment from an array compiles
-    Numba's shape-mismatch message (string formatting), seconds on a cold cache."""
-    for k in range(6):
-        dst[at + k] = src[k]
-
-
-@njit(cache=True)
-def _breakpoints(stages, p, cutoff, t_end):
-    """Sorted times (s) at which the thrust law changes: end of the vertical rise and of the
-    pitch-over, each stage's burnout, the cutoff and the end of the integration."""
-    n_st = stages.shape[1]
-    bp = np.empty(n_st + 4)
-    bp[0] = p[B_T_VERT]
-    bp[1] = p[B_T_VERT] + p[B_T_PITCH]
-    for k in range(n_st):
-        bp[2 + k] = stages[S_END, k]
-    bp[n_st + 2] = cutoff
-    bp[n_st + 3] = t_end
-    # insertion sort, NaN last: the values np.sort gives (Numba's np.sort costs seconds to compile)
-    for i in range(1, bp.shape[0]):
-        v = bp[i]
-        j = i
-        while j > 0 and (v < bp[j - 1] or (math.isnan(bp[j - 1]) and not math.isnan(v))):
-            bp[j] = bp[j - 1]
-            j -= 1
-        bp[j] = v
-    return bp
-
-
-@njit(cache=True)
-def _set_segment(p, stages, tm, cutoff):
-    """Fill the segment slots of p (phase, stage acceleration, tau, ignition time, ballistic
-    coefficient) for the thrust segment whose midpoint is tm (s after launch)."""
-    if tm < p[B_T_VERT]:
-        p[B_PHASE] = 0.0
-    elif tm < p[B_T_VERT] + p[B_T_PITCH]:
-        p[B_PHASE] = 1.0
-    else:
-        p[B_PHASE] = 2.0
-    p[B_ACC] = 0.0
-    p[B_TAU] = math.inf
-    p[B_T_IGN] = 0.0
-    if tm < cutoff:
-        for k in range(stages.shape[1]):
-            if tm < stages[S_END, k]:
-                p[B_ACC] = stages[S_ACC, k]
-                p[B_TAU] = stages[S_TAU, k]
-                p[B_T_IGN] = stages[S_END, k - 1] if k > 0 else 0.0
-                break
-    p[B_BETA] = p[B_BETA_BOOST] if tm < cutoff else p[B_BETA_COAST]
-
-
-@njit(cache=True)
-def _edge_fraction(y, ynew, h, z_edge, a, b):
-    """Fraction (0-1] of the step of ``h`` s from state y to ynew (inertial r m, v m/s) at which
-    the height along the radius above the ellipsoid (semi-axes a, b m) reaches ``z_edge`` m,
-    between the two: regula falsi on the cubic Hermite interpolant of the position (end
-    positions and velocities), within millimetres of the integrated path for the boost's steps."""
-    r = np.empty(3)
-    lo, hi = 0.0, 1.0
-    f_lo = radial_height_one(y, a, b) - z_edge
-    f_hi = radial_height_one(ynew, a, b) - z_edge
-    if f_lo * f_hi > 0.0 or f_lo == f_hi:  # both ends on one side (a double crossing): the whole step
-        return 1.0
-    s = 1.0
-    side = 0
-    for _ in range(60):
-        s = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
-        h00 = (1.0 + 2.0 * s) * (1.0 - s) * (1.0 - s)
-        h10 = s * (1.0 - s) * (1.0 - s)
-        h01 = s * s * (3.0 - 2.0 * s)
-        h11 = s * s * (s - 1.0)
-        for j in range(3):
-            r[j] = h00 * y[j] + h10 * h * y[3 + j] + h01 * ynew[j] + h11 * h * ynew[3 + j]
-        f = radial_height_one(r, a, b) - z_edge
-        if abs(f) < 1e-4 or hi - lo < 1e-12:
-            break
-        if f * f_hi > 0.0:  # Illinois: the end kept twice in a row has its value halved
-            hi, f_hi = s, f
-            if side == -1:
-                f_lo *= 0.5
-            side = -1
-        else:
-            lo, f_lo = s, f
-            if side == 1:
-                f_hi *= 0.5
-            side = 1
-    return s
-
-
-@njit(cache=True)
-def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
-    """Integrate one boost from lift-off at Earth-fixed ``r0`` (at rest on the ground).
-
-    ``n0``/``h0``: Earth-fixed up and horizontal-heading unit vectors at the launch point;
-    ``kick``: rad; ``cutoff``: thrust end, s after launch; the flight continues unpowered to
-    ``t_end`` (>= cutoff). ``stages``: (3, S) table (rows `S_END`, `S_ACC`, `S_TAU`);
-    ``params``: packed batch slots of `B_*` (see `boost_params`); ``table``: the density model
-    (`atmosphere.density_table`).
-    res <- [burnout time, inertial burnout r(3), v(3), inertial r(3), v(3) at t_end, ok flag].
-    Samples every params[B_SAMPLE_DT] s with k * sample_dt < t_end go to out_pos/out_vel
-    (Earth-fixed): the dense output of the step (`integrator.rk8_dense`). Eighth-order
-    Runge-Kutta steps of about params[B_DT] s (`BOOST_STEP`, `BOOST_STEP_DRAG`); with drag a
-    step that crosses a layer edge of the density model is shortened to end on it
-    (`_edge_fraction`) and the rest of the segment divided anew. A flight that falls back below
-    the ground before t_end gets ok = 0.
-    """
-    p = params.copy()
-    p[B_KICK] = kick
-    for j in range(3):
-        p[B_N0 + j] = n0[j]
-        p[B_H0 + j] = h0[j]
-    omega, sample_dt = p[B_OMEGA], p[B_SAMPLE_DT]
-    drag = p[B_DRAG] > 0.0
-    y = np.empty(6)
-    ynew = np.empty(6)
-    ys = np.empty(6)
-    coef = np.empty((RK8_DENSE_ROWS, 6))
-    work = np.empty((RK8_WORK_ROWS, 6))
-    y[0], y[1], y[2] = r0[0], r0[1], r0[2]
-    y[3], y[4], y[5] = -omega * r0[1], omega * r0[0], 0.0
-    bp = _breakpoints(stages, p, cutoff, t_end)
-    n_samples = out_pos.shape[0]
-    next_k = 0
-    t = 0.0
-    ok = 1.0
-    res[0] = cutoff
-    kz = min(layer_of(radial_height_one(y, p[B_A], p[B_B]), p[B_TOP], table), KINKED_PIECES - 1) if drag else 0
-    for i in range(bp.shape[0]):
-        t1 = min(bp[i], t_end)
-        if t1 - t <= 1e-12:
-            continue
-        _set_segment(p, stages, t + 0.5 * (t1 - t), cutoff)
-        n = int(math.ceil((t1 - t) / p[B_DT] - 1e-9))
-        h = (t1 - t) / n
-        while n > 0:
-            rk8_step(_boost_deriv, t, y, h, p, table, ynew, work)
-            n -= 1
-            t_new = t1 if n == 0 else t + h
-            if drag:
-                k1 = min(layer_of(radial_height_one(ynew, p[B_A], p[B_B]), p[B_TOP], table), KINKED_PIECES - 1)
-                if k1 != kz:  # a layer edge inside the step: end the step on it, then divide the rest anew
-                    kz_next = kz + 1 if k1 > kz else kz - 1
-                    z_edge = table[max(kz, kz_next), LAYER_Z]
-                    h *= _edge_fraction(y, ynew, h, z_edge, p[B_A], p[B_B])
-                    rk8_step(_boost_deriv, t, y, h, p, table, ynew, work)
-                    kz = kz_next
-                    t_new = t + h
-                    n = int(math.ceil((t1 - t_new) / p[B_DT] - 1e-9))
-                    if n == 0:
-                        t_new = t1
-            if next_k < n_samples and next_k * sample_dt < t_new and next_k * sample_dt < t_end:
-                rk8_dense(_boost_deriv, t, y, ynew, h, p, table, work, coef)  # samples inside the step
-                while next_k < n_samples and next_k * sample_dt < t_new and next_k * sample_dt < t_end:
-                    ts = next_k * sample_dt
-                    rk8_interpolate(coef, y, min(max(ts - t, 0.0) / h, 1.0), ys)
-                    fixed_state_one(ys, ys[3:], ts, omega, out_pos[next_k], out_vel[next_k])
-                    next_k += 1
-            if n > 0:
-                h = (t1 - t_new) / n
-            t = t_new
-            _copy6(ynew, y, 0)
-            if t > p[B_T_VERT] and radial_height_one(y, p[B_A], p[B_B]) < 0.0:
-                ok = 0.0
-        if t1 == cutoff:
-            _copy6(y, res, 1)
-        if ok == 0.0:
-            break
-        t = t1
-    if cutoff >= t_end:
-        _copy6(y, res, 1)
-    _copy6(y, res, 7)
-    res[13] = ok
-
-
-@njit(cache=True, parallel=True)
-def _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
-    """`boost_one` for every row of the per-flight arrays (N, ...)."""
-    for i in prange(r0.shape[0]):
-        boost_one(r0[i], n0[i], h0[i], kick[i], cutoff[i], t_end[i], stages, params, table, out_pos[i],
-                  out_vel[i], res[i])
-
-
-# ---------------------------------------------------------------------------------------------
 # public API
 
 
@@ -522,9 +266,10 @@ def run_boost(missile: Missile, stage_acc, lat, lon, heading, kick, cutoff, eart
     res = np.empty((n, 14))
     params = boost_params(missile, earth, rotation, drag, float(sample_step or 1.0))
     stages = np.stack([_stage_ends(missile), np.asarray(stage_acc, dtype=float), _stage_taus(missile)])
-    # a writable copy of t_end: a read-only one (broadcast) would compile a second signature
-    _boost_batch(r0, n0, h0, np.ascontiguousarray(kick), np.ascontiguousarray(cutoff),
-                 np.array(t_end, dtype=float, order="C"), stages, params, table, pos, vel, res)
+    # writable arrays (a copy of t_end, of kick and cutoff where read-only): a read-only one would
+    # compile a second signature
+    batch_kernel(drag)(r0, n0, h0, np.require(kick, requirements=["C", "W"]), np.require(cutoff, requirements=["C", "W"]),
+                       np.array(t_end, dtype=float, order="C"), stages, params, table, pos, vel, res)
     return res, pos, vel
 
 

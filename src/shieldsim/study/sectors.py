@@ -27,25 +27,33 @@ def sector_names(sc: scen.Scenario, lat, lon) -> np.ndarray:
     country whose territory holds the point (`geography.territory_of`: its land, or sea within
     12 nautical miles of it), one whose ``polygon_deg`` holds it, or (both given) one listing
     that country and whose polygon holds it. NaN points are in none."""
+    order = sector_order(sc)
+    return np.array(order + [""], dtype=object)[_sector_index(sc, order, lat, lon)]
+
+
+def _sector_index(sc: scen.Scenario, order: list[str], lat, lon) -> np.ndarray:
+    """Index into ``order`` (`sector_order`) of the sector holding each point (`sector_names`),
+    -1 where none. Countries are matched once per distinct territory, not per point."""
     lat_deg, lon_deg = np.degrees(np.asarray(lat, float)), np.degrees(np.asarray(lon, float))
-    found = np.full(lat_deg.shape, "", dtype=object)
-    if not sc.sectors:
+    found = np.full(lat_deg.shape, -1, dtype=np.int64)
+    if not order:
         return found
     finite = np.isfinite(lat_deg) & np.isfinite(lon_deg)
-    iso = None
-    for name in sector_order(sc):
+    codes = which = None
+    for k, name in enumerate(order):
         sector = sc.sectors[name]
-        inside = finite & (found == "")
+        inside = finite & (found < 0)
         if sector.countries is not None:
-            if iso is None:
-                iso = point_territory(lat_deg, lon_deg)
-            inside &= np.isin(iso, sector.countries)
+            if codes is None:  # the distinct territories, and which one holds each point
+                codes, which = np.unique(point_territory(lat_deg, lon_deg).astype(str), return_inverse=True)
+                which = which.reshape(lat_deg.shape)
+            inside &= np.isin(codes, sector.countries)[which]
         if sector.polygon_deg is not None and inside.any():
             import shapely
 
             poly = shapely.Polygon([(p[1], p[0]) for p in sector.polygon_deg])
             inside[inside] = shapely.contains_xy(poly, lon_deg[inside], lat_deg[inside])
-        found[inside] = name
+        found[inside] = k
     return found
 
 
@@ -65,11 +73,9 @@ def point_territory(lat_deg, lon_deg) -> np.ndarray:
 def sector_sides(sc: scen.Scenario, lat, lon) -> np.ndarray:
     """Side responsible for each point (rad) under the scenario's sectors ('' = none): the
     ``engaged_by`` of the point's sector (`sector_names`)."""
-    names = sector_names(sc, lat, lon)
-    side = np.full(names.shape, "", dtype=object)
-    for name, sector in sc.sectors.items():
-        side[names == name] = sector.engaged_by
-    return side
+    order = sector_order(sc)
+    sides = np.array([sc.sectors[name].engaged_by for name in order] + [""], dtype=object)
+    return sides[_sector_index(sc, order, lat, lon)]
 
 
 def allowed_batteries(arch: Architecture, engagement) -> np.ndarray:
@@ -86,8 +92,12 @@ def responsible(arch: Architecture, engagement) -> np.ndarray:
     """(N, B) bool: under the scenario's sectors, whether each battery's side is responsible
     where that battery would first intercept the flight (over no sector any side is); all True
     in a scenario without sectors."""
-    if not arch.scenario.sectors:
+    sc = arch.scenario
+    if not sc.sectors:
         return np.ones(np.shape(engagement.engageable), bool)
-    sides = sector_sides(arch.scenario, engagement.first_lat, engagement.first_lon)
-    own = np.array([b.side for b in arch.batteries], dtype=object)[None, :]
-    return (sides == "") | (sides == own)
+    order = sector_order(sc)
+    where = _sector_index(sc, order, engagement.first_lat, engagement.first_lon)  # (N, B), -1: no sector
+    # ok[k, b]: battery b's side may engage over sector k (the last row: over no sector)
+    by = [sc.sectors[name].engaged_by for name in order] + [""]
+    ok = np.array([[side == "" or side == b.side for b in arch.batteries] for side in by], dtype=bool)
+    return ok[where, np.arange(len(arch.batteries))]

@@ -17,8 +17,9 @@ from .. import buffers
 from ..earth import fixed_state, geodesic_inverse, inertial_velocity, rotate_about_z, surface_distance, to_ecef
 from ..kepler import flight_path_angle
 from ..missile import boost_profile, min_energy_gamma, run_boost, state_angles
+from .conic_samples import _sample_boosted
 from .flight import Models, Trajectory, fly_states
-from .kernels import _impact_vacuum_batch, _place_samples, _sample_boosted
+from .kernels import _impact_vacuum_batch, _place_samples
 from .newton_impacts import vacuum_measures
 from .min_energy import golden
 

@@ -1,9 +1,10 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
 vacuum, eighth-order Runge-Kutta with drag below `DRAG_CEILING` (`_drag_arc`), its step set by
 `_drag_step` and ended on the density model's layer edges by `_edge_step`), the impact alone
-for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling, joining boost and
-free-flight samples (or flying whole flights into the rows of one array, `_fly_into_rows`), and
-the shape-table search of `aiming`. Plain floats and arrays in, SI units (m, s, rad, m/s);
+for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling of a span
+(`_sample_conic_span`; whole vacuum flights: `conic_samples`), joining boost and free-flight
+samples (or flying whole flights into the rows of one array, `_fly_into_rows`), and the
+shape-table search of `aiming`. Plain floats and arrays in, SI units (m, s, rad, m/s);
 every kernel writes into caller-provided output arrays. The drag flight `_fly_one` reads its
 model from a packed array (`F_*`): conic segments above the drag ceiling and `_drag_arc`
 segments below (`integrator.rk8_step`, samples and the impact on its dense output) alternate
@@ -630,18 +631,6 @@ def _table_search(d, h, order, srng, rng, apo, g, mode):
 
 
 @njit(cache=True)
-def _sample_conic_one(r0, v0, t_impact, gm, omega, sample_dt, out_pos, out_vel):
-    """Sample the vacuum conic from the inertial state (r0, v0) (3,) every ``sample_dt`` s while
-    before its impact time ``t_impact`` (s; NaN after) into Earth-fixed (M, 3) positions (m) and
-    Earth-relative velocities (m/s), as `fly_states` samples it (`_sample_conic_span` from time 0)."""
-    k = _sample_conic_span(r0, v0, 0.0, 0, t_impact, gm, omega, sample_dt, out_pos, out_vel)
-    for i in range(k, out_pos.shape[0]):
-        for j in range(3):
-            out_pos[i, j] = math.nan
-            out_vel[i, j] = math.nan
-
-
-@njit(cache=True)
 def _sample_conic_span(r0, v0, t0, k0, t_end, gm, omega, sample_dt, out_pos, out_vel):
     """Samples k = k0, k0 + 1, ... (at k ``sample_dt`` s, while before ``t_end`` s and while
     out_pos has rows) of the vacuum conic through the inertial state (r0, v0) (3,) at time ``t0``
@@ -710,21 +699,6 @@ def _sample_conic_span(r0, v0, t0, k0, t_end, gm, omega, sample_dt, out_pos, out
         out_vel[k, 2] = vt[2]
         k += 1
     return k
-
-
-@njit(cache=True, parallel=True)
-def _sample_boosted(bpos, bvel, j0, r0, v0, t_impact, gm, omega, sample_dt, pos, vel):
-    """Whole sampled vacuum flights written straight into pos/vel (N, M, 3) (Earth-fixed m,
-    Earth-relative m/s): boost samples bpos/bvel[i, c] for c < j0[i], then the conic from the
-    inertial state (r0, v0)[i] at grid point j0[i] sampled every ``sample_dt`` s until its impact
-    ``t_impact[i]`` s later (`_sample_conic_one`), NaN after. No intermediate arrays."""
-    for i in prange(pos.shape[0]):
-        k0 = min(j0[i], pos.shape[1])
-        for c in range(k0):
-            for j in range(3):
-                pos[i, c, j] = bpos[i, c, j]
-                vel[i, c, j] = bvel[i, c, j]
-        _sample_conic_one(r0[i], v0[i], t_impact[i], gm, omega, sample_dt, pos[i, k0:], vel[i, k0:])
 
 
 @njit(cache=True)
