@@ -784,3 +784,38 @@ def test_a_coverage_memo_never_lends_a_radar_to_an_equal_named_radar_with_other_
     _assert_same_timeline(shared, S.detect(traj, [drawn]))
     assert memo.computed == 2
     assert not np.array_equal(shared.detect_end, nominal.detect_end, equal_nan=True)
+
+
+def test_a_prefetched_coverage_memo_gives_the_timelines_of_detect_alone():
+    """All networks' radars swept in one kernel call before the networks are detected (what a
+    coverage batch does for several architectures) give every timeline detect gives alone."""
+    traj = random_fleet()
+    r = random_radars()
+    cue = S.LaunchDetector("sat", 10e3, 30.0)
+    nets = [S.Network("a", [r[0], r[1], cue], 15.0, ("r0",)), S.Network("b", [r[4], r[2], r[0]], 5.0)]
+    memo = S.CoverageMemo(traj)
+    memo.prefetch([s for net in nets for s in net.sensors])
+    assert (memo.computed, memo.reused) == (4, 0)
+    for net in nets:
+        _assert_same_timeline(S.detect(traj, net, shared=memo), S.detect(traj, net))
+    assert (memo.computed, memo.reused) == (4, 5)
+
+
+def test_first_feasible_of_all_radars_at_once_equals_each_radar_alone():
+    """The cueing rounds and own tracks take every radar's column in one call (a delay per
+    radar): each column is, bit for bit, the one computed alone."""
+    from shieldsim.sensors.detection import _first_feasible
+
+    rng = np.random.default_rng(7)
+    start = np.sort(rng.uniform(0, 900, (40, 3, 4)), axis=-1)
+    end = start + rng.uniform(0, 60, start.shape)
+    start[rng.random(start.shape) < 0.3] = np.nan
+    end[np.isnan(start)] = np.nan
+    ready = rng.uniform(-50, 900, (40, 3))
+    ready[rng.random(ready.shape) < 0.2] = np.nan
+    ready[:, 0] = -np.inf
+    delay = np.array([7.5, 0.0, 31.25])
+    both = _first_feasible(start, end, ready, delay[:, None])
+    assert np.isfinite(both).any() and np.isnan(both).any()
+    for j in range(3):
+        np.testing.assert_array_equal(both[:, j], _first_feasible(start[:, j], end[:, j], ready[:, j], delay[j]))

@@ -280,3 +280,26 @@ def test_a_ray_keeps_the_low_radius_term_it_would_recompute_bit_for_bit(elevatio
         du = (r - r_low) + r * q - r_low * (n0 * math.exp(-(r_low - rs) / hs)) + gap
         want = ray[refraction.RAY_OFFSET] + math.atan2(math.sqrt(max(du, 0.0) * (r * (1.0 + q) + c)), c) + 1e-4
         assert refraction._ray_theta_at(r, ray, 0, 1e-4, rs, n0, hs) == want
+
+
+def test_samples_passed_over_lie_within_the_room_along_the_polyline_and_no_fewer_than_by_the_longest_chord():
+    """`sweep._held`: every sample it passes over lies within ``room`` of the sample examined
+    (the distance, not only the polyline, checked), it stops before the first sample whose
+    polyline length exceeds the room, and never passes over fewer samples than the longest-chord
+    bound room / chord it replaced."""
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        n = int(rng.integers(2, 60))
+        steps = rng.normal(size=(n - 1, 3)) * rng.uniform(1.0, 8e3, (n - 1, 1))
+        pos = np.vstack([np.zeros(3), np.cumsum(steps, axis=0)]) + rng.uniform(-7e6, 7e6, 3)
+        chords = np.linalg.norm(np.diff(pos, axis=0), axis=1)
+        path = np.concatenate([[0.0], np.cumsum(chords)])
+        m = int(rng.integers(0, n - 1))
+        cap = int(rng.integers(1, n - m))
+        room = float(rng.uniform(0.0, 1.2) * (path[m + cap] - path[m]) + rng.uniform(0, 5.0))
+        held = sweep._held(path, m, cap, room)
+        assert 0 <= held <= cap
+        assert all(np.linalg.norm(pos[m + k] - pos[m]) <= room for k in range(1, held + 1))
+        assert held == cap or path[m + held + 1] - path[m] > room - 2e-3
+        chord = chords.max() * (1.0 + 1e-9)  # the bound it replaced, for a room 2 mm smaller
+        assert held >= min(cap, int(max(room - 2e-3, 0.0) / chord))

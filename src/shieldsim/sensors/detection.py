@@ -81,7 +81,9 @@ class Timeline:
 def _first_feasible(start, end, ready, delay):
     """Earliest t + delay (s) with t >= ready inside an interval [start, end] such that
     t + delay <= end; intervals along the last axis (NaN-padded). NaN if none or if ready
-    is NaN (no cue); ready = -inf gives the radar's own search (count from an interval start)."""
+    is NaN (no cue); ready = -inf gives the radar's own search (count from an interval start).
+    ``delay``: a number, or an array broadcasting against ``start`` (e.g. (S, 1) for (N, S, K)
+    intervals of S radars: every radar's column in one call, each element computed as alone)."""
     t = np.maximum(start, ready[..., None])  # NaN (no cue) stays NaN
     ok = np.isfinite(t) & (end - t >= delay - 1e-9)
     cand = np.where(ok, t + delay, np.nan)
@@ -186,12 +188,10 @@ def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, 
     cov.vis_start[:, radar_idx], cov.vis_end[:, radar_idx] = vis[..., 0], vis[..., 1]
     cov.det_start[:, radar_idx], cov.det_end[:, radar_idx] = det[..., 0], det[..., 1]
     cov.first[:, radar_idx] = det[:, :, 0, 0]
-    for col, j in enumerate(radar_idx):
-        r = sensors[j]
-        cued_delay[j] = r.cued_track_delay
-        # uncued: the count starts at an interval's start only (ready from -inf)
-        own_track[:, j] = _first_feasible(det[:, col, :, 0], det[:, col, :, 1], np.full(n, -np.inf),
-                                          r.track_delay)
+    cued_delay[radar_idx] = [r.cued_track_delay for r in radars]
+    # uncued: the count starts at an interval's start only (ready from -inf); all radars at once
+    own_track[:, radar_idx] = _first_feasible(det[..., 0], det[..., 1], np.full((n, len(radars)), -np.inf),
+                                              np.array([[r.track_delay] for r in radars], dtype=float))
     return own_track, cued_delay
 
 
@@ -208,6 +208,16 @@ class CoverageMemo:
         self.trajectories = trajectories
         self.columns: dict = {}  # (radar, K, skip) -> (vis_start, vis_end, det_start, det_end, first, own_track, delay)
         self.computed = self.reused = 0
+
+    def prefetch(self, sensors, max_intervals: int = 8, skip: bool = True) -> None:
+        """Compute the radars among ``sensors`` not kept yet in one kernel call, for `detect` calls
+        to come with these ``max_intervals`` and ``skip`` (the networks of several architectures
+        over these flights): the columns are the ones computed network by network."""
+        radars = list(dict.fromkeys(s for s in sensors if isinstance(s, Radar)))
+        if radars:
+            cov = _Coverage.empty(len(self.trajectories), len(radars), int(max_intervals))
+            self.coverage(self.trajectories, radars, np.ones(len(radars), dtype=bool), phase_rcs(self.trajectories),
+                          cov, skip)
 
     def coverage(self, trajectories, sensors, is_radar, phases, cov: _Coverage, skip: bool = True):
         """`_radar_coverage` of ``sensors`` through the memo (``phases``: `phase_rcs`)."""
@@ -275,12 +285,13 @@ def _cued_tracks(net: Network, sensors, is_radar, own_track, cued_delay, cov: _C
     report = cov.report
     track = own_track.copy()
     report[:, is_radar] = track[:, is_radar]
+    start, end = cov.det_start[:, radar_idx], cov.det_end[:, radar_idx]  # (N, R, K), every round
+    delay = np.asarray(cued_delay, dtype=float)[radar_idx, None]
+    own = own_track[:, radar_idx]
     for _ in range(s_count + 1):
         cue_in = np.fmin.reduce(report[:, :, None] + link[None, :, :], axis=1, initial=np.nan) if s_count else report
         new = track.copy()
-        for j in radar_idx:
-            cued = _first_feasible(cov.det_start[:, j], cov.det_end[:, j], cue_in[:, j], cued_delay[j])
-            new[:, j] = np.fmin(own_track[:, j], cued)
+        new[:, radar_idx] = np.fmin(own, _first_feasible(start, end, cue_in[:, radar_idx], delay))
         if np.array_equal(new, track, equal_nan=True):
             break
         track = new

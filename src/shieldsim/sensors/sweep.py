@@ -7,10 +7,10 @@ over only when a bound proves that its
 status equals the status of the sample examined before it, and a test is answered without
 being computed only when a bound proves its answer.
 
-The bounds. Sample k after p lies within k * chord of p (chord: the flight's longest chord
-between consecutive samples; the triangle inequality on the samples themselves, nothing is
-assumed about the flight between samples). Each test of the status has a margin, a distance p
-may move without changing its answer:
+The bounds. Sample m + k lies within the length of the polyline of samples from m to m + k
+of sample m (the sum of the chords between consecutive samples: the triangle inequality on the
+samples themselves, nothing is assumed about the flight between samples). Each test of the
+status has a margin, a distance p may move without changing its answer:
 
 * instrumented range and detection range: |slant range - limit| (the range is 1-Lipschitz);
 * field of regard of a fixed face: the distance of p's horizontal projection (a 1-Lipschitz map)
@@ -25,8 +25,8 @@ may move without changing its answer:
   at the box's worst corners (`_sight_held`). A sight answer so proved on a ball around an
   anchor sample answers every later sample inside that ball.
 
-The status holds over the next room / chord samples, room the smallest margin of the tests that
-decide it; a run ends, too, at the sample where the threat separates (the detection range
+The status holds over the next samples within room of that polyline (`_held`), room the
+smallest margin of the tests that decide it; a run ends, too, at the sample where the threat separates (the detection range
 changes). `SLACK_M` and `SLACK_RAD` are kept from every margin for the rounding of the computed
 tests. The sight test itself is answered from a table of the limiting rays' angles at node radii
 where theta lies outside the bracket of the two nodes around the sample's radius, and computed
@@ -39,7 +39,7 @@ whose answer is proved on that ball are not evaluated at the bisection points (`
 Layout exception (`_radar_batch`): 14 parameters: the flights' arrays, the packed radar rows, ray
 tables and limiting rays' tables, the Earth's two radii and the four output arrays.
 Layout exception (`_walk`): 16 parameters: one flight (its samples, velocities, time grid, number
-of finite samples, longest chord, separation time), one radar (row, ray tables, limiting rays'
+of finite samples, cumulative chord lengths, separation time), one radar (row, ray tables, limiting rays'
 table, detection ranges), the Earth's radii, scratch and the three outputs' rows.
 """
 
@@ -266,17 +266,37 @@ def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
 
 
 @njit(cache=True)
-def _walk(time, pos, vel, n_fin, chord, separation, row, rays, table, rdet, ea, eb, work, vis, det, counts):
-    """Coverage intervals of one flight (pos, vel: (M, 3); samples before n_fin finite, at most
-    ``chord`` m apart; the warhead separates at ``separation`` s) in one radar: vis, det (K, 2)
-    and their numbers counts (2,) (`kernels._interval_edge`). work: (9,) scratch. ``table``: the
-    radar's `kernels._limit_table`; an empty one (2, 2, 0) tests every sample exactly.
+def _held(path, m, cap, room):
+    """The most samples after m, at most ``cap``, that lie within ``room`` (m) of sample m by the
+    triangle inequality on the polyline of samples: sample m + k is within path[m + k] - path[m]
+    of it (``path``: cumulative chord lengths; rounding allowance 1e-9 relative and 1 mm)."""
+    base = path[m]
+    if (path[m + cap] - base) * (1.0 + 1e-9) + 1e-3 <= room:
+        return cap
+    lo = 0  # within room
+    hi = cap  # not proved within room
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if (path[m + mid] - base) * (1.0 + 1e-9) + 1e-3 <= room:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def _walk(time, pos, vel, n_fin, path, separation, row, rays, table, rdet, ea, eb, work, vis, det, counts):
+    """Coverage intervals of one flight (pos, vel: (M, 3); samples before n_fin finite, ``path``
+    their cumulative chord lengths (m); the warhead separates at ``separation`` s) in one radar:
+    vis, det (K, 2) and their numbers counts (2,) (`kernels._interval_edge`). work: (9,) scratch.
+    ``table``: the radar's `kernels._limit_table`; an empty one (2, 2, 0) tests every sample
+    exactly.
 
     With a table, each sample's status is the one `kernels._status` gives, computed from the
     same tests (range, field of regard, sight, detection range), except that the sight test's
     answer is taken from the last ball on which it was proved (centre ``anchor``, radius
     ``radius``) when the sample lies inside it; then ``room`` (m), how far the sample may move
-    keeping its status, passes over the next room / chord samples."""
+    keeping its status, passes over the next samples within room along ``path`` (`_held`)."""
     tmp = work[:3]
     known = work[3:6]
     anchor = work[6:9]
@@ -356,7 +376,7 @@ def _walk(time, pos, vel, n_fin, chord, separation, row, rays, table, rdet, ea, 
             cap = min(cap, m_sep - 1 - m)
         held = 0
         if room > 0.0 and cap > 0:
-            held = cap if room >= cap * chord else int(room / chord)
+            held = _held(path, m, cap, room)
         m += 1 + held
     if n_fin > 0:  # still inside at the last finite sample (impact or end of the grid)
         if prev >= 1:
@@ -381,19 +401,20 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb,
     work = np.empty((n_thr, 9))
     counts = np.empty((n_thr, 2), dtype=np.int64)
     for i in prange(n_thr):
+        path = np.empty(n_smp)  # cumulative chord lengths of the finite samples
         n_fin = n_smp
-        chord2 = 0.0
+        total = 0.0
         for m in range(n_smp):
             if math.isnan(pos[i, m, 0]):
                 n_fin = m
                 break
             if m > 0:
-                chord2 = max(chord2, (pos[i, m, 0] - pos[i, m - 1, 0]) ** 2 + (pos[i, m, 1] - pos[i, m - 1, 1]) ** 2
-                             + (pos[i, m, 2] - pos[i, m - 1, 2]) ** 2)
-        chord = max(math.sqrt(chord2) * (1.0 + 1e-9), 1e-3)
+                total += math.sqrt((pos[i, m, 0] - pos[i, m - 1, 0]) ** 2 + (pos[i, m, 1] - pos[i, m - 1, 1]) ** 2
+                                   + (pos[i, m, 2] - pos[i, m - 1, 2]) ** 2)
+            path[m] = total
         for j in range(n_sen):
             counts[i, 0] = counts[i, 1] = 0
-            _walk(time, pos[i], vel[i], n_fin, chord, separation[i], params[j], rays[j], tables[j], rdet[i, j], ea, eb,
+            _walk(time, pos[i], vel[i], n_fin, path, separation[i], params[j], rays[j], tables[j], rdet[i, j], ea, eb,
                   work[i], vis[i, j], det[i, j], counts[i])
             nvis[i, j] = counts[i, 0]
             ndet[i, j] = counts[i, 1]

@@ -103,6 +103,7 @@ def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step:
         return [empty_summary(n_cells) for _ in archs], batch.cells.size
     out, engaged = [], []  # (engagement inputs, engagement) of this batch: equal inputs engage once
     shared = SharedFlights(traj)
+    shared.prefetch(archs)  # every architecture's radars swept in one kernel call
     for a in archs:
         inputs = engagement_inputs(a)
         e = next((e for k, e in engaged if _equal(k, inputs)), None)

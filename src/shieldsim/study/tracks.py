@@ -166,6 +166,13 @@ class SharedFlights:
         self.latest: list = []  # (batteries, window (N, B, 2), latest launch (N, B)): deterrent margins searched
         self.engaged = self.reused = 0
 
+    def prefetch(self, archs) -> None:
+        """Sweep every radar of the networks the batteries of ``archs`` fire on over ``traj`` in
+        one kernel call (`sensors.CoverageMemo.prefetch`), before the architectures are tracked
+        one by one: the same coverage, fewer passes over the flights."""
+        self.coverage.prefetch([s for a in archs for n in dict.fromkeys(a.battery_networks) if n in a.networks
+                                for s in a.networks[n].sensors])
+
     def _source(self, battery, ka: float, method: str, track, window):
         """The stored column of an equal battery with the most equal flights, and its (N,) mask."""
         best, best_same = None, None
