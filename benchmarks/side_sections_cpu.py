@@ -16,31 +16,18 @@ Compare two trees by running each back to back with its own warm cache (``XDG_CA
 from __future__ import annotations
 
 import argparse
-import functools
 import importlib
 import json
 import time
 from pathlib import Path
+
+from assess_stages import timed  # this folder is on the path when the script runs
 
 PIECES = (("shieldsim.study.deterrent_study", "deterrent_flights"), ("shieldsim.deterrent", "minimum_speed"),
           ("shieldsim.deterrent", "latest_launch"), ("shieldsim.study.tracks.SharedFlights", "engage"),
           ("shieldsim.study.deterrent_study.DeterrentShapes", "to_report"), ("shieldsim.study", "coverage_many"),
           ("shieldsim.claims._Context", "deterrent_all"), ("shieldsim.claims._Context", "base"))
 """(module or class, function) timed inside the sections; SharedFlights.engage counts both sections."""
-
-
-def _timed(owner, name: str, totals: dict) -> None:
-    inner = getattr(owner, name)
-
-    @functools.wraps(inner)
-    def wrapper(*args, **kwargs):
-        t0 = time.process_time()
-        try:
-            return inner(*args, **kwargs)
-        finally:
-            totals[name] = totals.get(name, 0.0) + time.process_time() - t0
-
-    setattr(owner, name, wrapper)
 
 
 def _owner(path: str):
@@ -66,7 +53,7 @@ def main() -> None:
 
     totals: dict = {}
     for path, name in PIECES:
-        _timed(_owner(path), name, totals)
+        timed(_owner(path), name, totals)
     arch = study.Architecture.from_scenario(scen.load("epaa-2018"))
     print(f"imports_and_scenario_cpu_s {time.process_time() - start:.2f}")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -93,29 +93,14 @@ def rk8_step(deriv, t, y, dt, params, table, out, work):
     ``deriv(t, y, params, table, out)`` writes dy/dt; ``work`` is a (`RK8_WORK_ROWS`, len(y))
     scratch array; on return work[0] holds dy/dt at (t, y). ``out`` must not alias ``y``.
     """
-    n = y.shape[0]
-    tmp = work[RK8_STAGES_DENSE]
     deriv(t, y, params, table, work[0])
-    for s in range(1, RK8_STAGES):
-        for j in range(n):
-            acc = 0.0
-            for m in range(s):
-                acc += _RK8_A[s, m] * work[m, j]
-            tmp[j] = y[j] + dt * acc
-        deriv(t + _RK8_C[s] * dt, tmp, params, table, work[s])
-    for j in range(n):
-        acc = 0.0
-        for s in range(RK8_STAGES):
-            acc += _RK8_B[s] * work[s, j]
-        out[j] = y[j] + dt * acc
+    rk8_step_from_first(deriv, t, y, dt, params, table, out, work)
 
 
 @njit(cache=True, inline="always")
 def rk8_step_from_first(deriv, t, y, dt, params, table, out, work):
     """`rk8_step` with its first stage given: work[0] must hold dy/dt at (t, y) already (e.g.
-    computed with the caller's own use of it), saving that evaluation; the same step bit for bit.
-    (A copy of `rk8_step`'s loop rather than called from it: `rk8_step` stays a single inlined
-    body for the boost kernel.)"""
+    computed with the caller's own use of it), saving that evaluation; the same step bit for bit."""
     n = y.shape[0]
     tmp = work[RK8_STAGES_DENSE]
     for s in range(1, RK8_STAGES):

@@ -105,34 +105,59 @@ def _fit_queries(src_xy, values, query_xy, nb, d, scale, max_condition, out, deg
             w = 1.0 / (1.0 + r * r)
             v[0], v[1], v[2], v[3], v[4], v[5] = 1.0, dx, dy, dx * dx, dx * dy, dy * dy
             v[6], v[7], v[8], v[9] = dx * dx * dx, dx * dx * dy, dx * dy * dy, dy * dy * dy
-            for p in range(10):
-                wp = w * v[p]
-                for q in range(p, 10):
-                    a[p, q] += wp * v[q]
-                for c in range(n_val):
-                    rhs[p, c] += wp * values[src, c]
-        for p in range(10):
-            for q in range(p):
-                a[p, q] = a[q, p]
+            _add_weighted(a, rhs, v, w, values[src])
+        _symmetrise(a)
         for deg in (3, 2, 1):
             n = 10 if deg == 3 else (6 if deg == 2 else 3)
             if deg == 3 and seen.sum() < 3:
                 continue
-            verdict = _certificate(a, n, max_condition, low, inv)
-            if verdict < 0:
-                ev = np.linalg.eigvalsh(np.ascontiguousarray(a[:n, :n]))
-                verdict = 1 if ev[0] * max_condition > ev[n - 1] else 0
-            if verdict == 1:
-                for c in range(n_val):  # L L^T x = rhs: x[0] = (L^-T L^-1 rhs)[0] = sum_k inv[k, 0] (inv rhs)[k]
-                    acc = 0.0
-                    for kk in range(n):
-                        y = 0.0
-                        for q in range(kk + 1):
-                            y += inv[kk, q] * rhs[q, c]
-                        acc += inv[kk, 0] * y
-                    out[i, c] = acc
+            if _fitted(a, rhs, n, max_condition, low, inv, out[i]):
                 degree[i] = deg
                 break
+
+
+@njit(cache=True)
+def _add_weighted(a, rhs, v, w, row):
+    """Add one source's weighted terms to a least-squares fit's normal equations: w v v^T to the
+    upper triangle of a (10, 10) and w v row^T to rhs (10, C), v (10,) its monomials, row (C,) its
+    values."""
+    for p in range(10):
+        wp = w * v[p]
+        for q in range(p, 10):
+            a[p, q] += wp * v[q]
+        for c in range(row.shape[0]):
+            rhs[p, c] += wp * row[c]
+
+
+@njit(cache=True)
+def _symmetrise(a):
+    """Copy the upper triangle of the square matrix a into its lower triangle, in place."""
+    for p in range(a.shape[0]):
+        for q in range(p):
+            a[p, q] = a[q, p]
+
+
+@njit(cache=True)
+def _fitted(a, rhs, n, max_condition, low, inv, out):
+    """Whether the fit over the first n monomials is determined (condition number of a[:n, :n]
+    below ``max_condition``: `_certificate`, LAPACK's eigenvalues where it cannot decide); if so
+    its value at the query (the constant term, x[0] of a[:n, :n] x = rhs[:n]) into out (C,) by
+    the certificate's Cholesky factor: x[0] = (L^-T L^-1 rhs)[0] = sum_k inv[k, 0] (inv rhs)[k]."""
+    verdict = _certificate(a, n, max_condition, low, inv)
+    if verdict < 0:
+        ev = np.linalg.eigvalsh(np.ascontiguousarray(a[:n, :n]))
+        verdict = 1 if ev[0] * max_condition > ev[n - 1] else 0
+    if verdict != 1:
+        return False
+    for c in range(out.shape[0]):
+        acc = 0.0
+        for kk in range(n):
+            y = 0.0
+            for q in range(kk + 1):
+                y += inv[kk, q] * rhs[q, c]
+            acc += inv[kk, 0] * y
+        out[c] = acc
+    return True
 
 
 @njit(cache=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .family import _certificate
+from .family import _add_weighted, _fitted, _symmetrise
 
 NEIGHBOURS = 20
 """Solved pairs in each local fit (the quadratic in three coordinates has 10 coefficients)."""
@@ -124,29 +124,10 @@ def _fit_queries(src, values, query, nb, scale, max_condition, out, degree):
             w = 1.0 / (1.0 + (dx * dx + dy * dy + dz * dz))
             v[0], v[1], v[2], v[3], v[4] = 1.0, dx, dy, dz, dx * dx
             v[5], v[6], v[7], v[8], v[9] = dx * dy, dx * dz, dy * dy, dy * dz, dz * dz
-            for r in range(10):
-                wr = w * v[r]
-                for c in range(r, 10):
-                    a[r, c] += wr * v[c]
-                for c in range(n_val):
-                    rhs[r, c] += wr * values[q, c]
-        for r in range(10):
-            for c in range(r):
-                a[r, c] = a[c, r]
+            _add_weighted(a, rhs, v, w, values[q])
+        _symmetrise(a)
         for n in (10, 4):  # the highest degree that is determined wins
-            verdict = _certificate(a, n, max_condition, low, inv)
-            if verdict < 0:
-                ev = np.linalg.eigvalsh(np.ascontiguousarray(a[:n, :n]))
-                verdict = 1 if ev[0] * max_condition > ev[n - 1] else 0
-            if verdict == 1:
-                for c in range(n_val):  # L L^T x = rhs: x[0] = sum_k inv[k, 0] (inv rhs)[k]
-                    acc = 0.0
-                    for kk in range(n):
-                        y = 0.0
-                        for r in range(kk + 1):
-                            y += inv[kk, r] * rhs[r, c]
-                        acc += inv[kk, 0] * y
-                    out[i, c] = acc
+            if _fitted(a, rhs, n, max_condition, low, inv, out[i]):
                 degree[i] = 2 if n == 10 else 1
                 break
 
