@@ -46,7 +46,6 @@ Layout exception (`_engage_pair_tabled`): 23 parameters, see above (plus the pac
 Layout exception (`_engage_kernel_tabled`): 28 parameters, see above (plus the packed arrival tables).
 Layout exception (`_decide_tabled`): 21 parameters, see above (plus the candidates and their table).
 Layout exception (`_launch_by_c`): 19 parameters, see above (plus the candidates and their table).
-Layout exception (`_latest_at`): 14 parameters, see above (plus the table's value and margin).
 Layout exception (`engage`): 90 lines, one call of either kernel and the reading of its output;
 to be cut (input arrays / kernels / first intercept points) with the kernel rework above.
 """
@@ -64,8 +63,8 @@ from .arrival_table import (EMPTY_TABLE, MAX_FLIGHT_S, is_built, is_cached, look
 from .candidates import _flight_steps, _range_bracket, _scan_candidates, table_latest
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
-                          Battery, _excess, _ground_range, arrival_bracketed, arrival_near, earliest_arrival, ellipsoid_of,
-                          feasible_time_one, max_coast_speed, reach)
+                          Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
+                          max_coast_speed, reach)
 from .trajectory import Models, Trajectory, fly_states
 
 DEFAULT_KILL_ASSESSMENT = 30.0
@@ -193,7 +192,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win,
         tau_bound = max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r))
         if t[k] - tau_bound <= latest:
             continue
-        tau_a = arrival_near(site, p, feas[k], math.nan, guess, params, gm, omega, ellipsoid, b, v, work)
+        tau_a = arrival_near(site, p, feas[k], guess, params, gm, omega, ellipsoid, b, v, work)
         guess = tau_a
         if t[k] - tau_a > latest:
             latest = t[k] - tau_a
@@ -233,23 +232,13 @@ def _can_launch_by(site, p, t_k, launch, lam, mrg, params, gm, omega, ellipsoid,
 
 
 @njit(cache=True)
-def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess, lam_k, mrg_k):
+def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess):
     """(latest launch t_k - earliest arrival, that arrival) for sample p at t_k when a launch at
-    l0 or later reaches it; (-inf, NaN) otherwise. The arrival is bracketed around the table's
-    value where the table says one (latest launch ``lam_k`` and margin ``mrg_k`` finite:
-    `interceptor.arrival_bracketed`), else warm-started from ``guess`` (`arrival_near`); either
-    way it is the earliest arrival to `interceptor.ARRIVAL_TOL`."""
-    tau_f = t_k - l0  # `feasible_time_one`, keeping the excess it solves at tau_f = tau_hi
-    f_f = _excess(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work) if tau_f >= params[P_BURN] + MIN_COAST else math.nan
-    if not (f_f <= 0.0):
-        f_f = math.nan
-        tau_f = feasible_time_one(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
+    l0 or later reaches it (arrival warm-started from ``guess``); (-inf, NaN) otherwise."""
+    tau_f = feasible_time_one(site, p, t_k - l0, params, gm, omega, ellipsoid, b, v, work)
     if math.isnan(tau_f):
         return -math.inf, math.nan
-    if math.isfinite(lam_k) and math.isfinite(mrg_k):
-        tau_a = arrival_bracketed(site, p, tau_f, f_f, t_k - lam_k, mrg_k, params, gm, omega, ellipsoid, b, v, work)
-    else:
-        tau_a = arrival_near(site, p, tau_f, f_f, guess, params, gm, omega, ellipsoid, b, v, work)
+    tau_a = arrival_near(site, p, tau_f, guess, params, gm, omega, ellipsoid, b, v, work)
     return t_k - tau_a, tau_a
 
 
@@ -346,8 +335,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
     latest = -math.inf
     guess = math.nan
     if best >= 0:
-        latest, guess = _latest_at(site, pos[best], t[best], l0, params, gm, omega, ellipsoid, b, v, work, guess,
-                                   lam[best], mrg[best])
+        latest, guess = _latest_at(site, pos[best], t[best], l0, params, gm, omega, ellipsoid, b, v, work, guess)
     for k in range(last, first - 1, -1):
         if mrg[k] < 0.0 or k == best:
             continue
@@ -362,8 +350,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
             dist = math.sqrt(dx * dx + dy * dy + dz * dz)
             if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
                 continue
-        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess, lam[k],
-                                  mrg[k])
+        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
         if not math.isnan(tau_a):
             guess = tau_a
         if lam_k > latest:
@@ -477,8 +464,7 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
     guess = math.nan
     if best >= 0:
         k = cand[best]
-        latest, guess = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess,
-                                   lam[best], mrg[best])
+        latest, guess = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
     for c in range(la, f - 1, -1):
         if c == best:
             continue
@@ -495,8 +481,7 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
             dist = math.sqrt((p[0] - site[0]) ** 2 + (p[1] - site[1]) ** 2 + (p[2] - site[2]) ** 2)
             if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
                 continue
-        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess, lam[c],
-                                  mrg[c])
+        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
         if not math.isnan(tau_a):
             guess = tau_a
         if lam_k > latest:
