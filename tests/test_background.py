@@ -11,14 +11,6 @@ import pytest
 from shieldsim.background import background
 
 
-@pytest.fixture(autouse=True)
-def _no_child_left():
-    """Each test starts with no child process and leaves none: a child whose work is done is not
-    waited for when its block is left (`background`), but ends on its own."""
-    yield
-    _children_exit_on_their_own()
-
-
 def test_background_returns_the_child_result():
     with background(math.factorial, 6) as result:
         assert result() == 720
@@ -65,39 +57,6 @@ def test_helped_executor_runs_every_item_once_here_or_in_the_child_once_it_is_fr
         assert here == set(range(len(here)))
     assert [v for v, _ in first.values()] == [2 * i for i in first]
     assert all(v == (2 * (20 + i) if pid == os.getpid() else -2 * (20 + i)) for i, (v, pid) in second.items())
-    _children_exit_on_their_own()
-
-
-def _children_exit_on_their_own() -> None:
-    """Every child of this process ends by itself (exit code 0) once its work is done."""
     import multiprocessing
 
-    for child in multiprocessing.active_children():
-        child.join(60)
-        assert child.exitcode == 0
     assert multiprocessing.active_children() == []
-
-
-def _exit_when_released(release: str) -> int:
-    """Work whose process, at its exit, waits until the file ``release`` exists (at most 20 s)."""
-    import atexit
-
-    def wait():
-        for _ in range(2000):
-            if os.path.exists(release):
-                return
-            time.sleep(0.01)
-
-    atexit.register(wait)
-    return os.getpid()
-
-
-def test_leaving_with_the_work_done_does_not_wait_for_the_child_to_exit(tmp_path):
-    import multiprocessing
-
-    release = tmp_path / "release"
-    with background(_exit_when_released, str(release)) as result:
-        pid = result()
-    assert [c.pid for c in multiprocessing.active_children()] == [pid]  # still in its teardown
-    release.touch()
-    _children_exit_on_their_own()

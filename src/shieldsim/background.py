@@ -138,11 +138,9 @@ def background(fn: Callable, *args) -> Iterator[Background]:
     The child is *spawned*, not forked (Numba's worker threads do not survive a fork); it imports
     shieldsim afresh and inherits the environment, so it reads Numba's kernels from the same cache
     (``NUMBA_CACHE_DIR``). It ignores Ctrl-C; leaving the block before its work is done (an
-    error here or raised back from the child, Ctrl-C here, work lent by `Background.executor` that
-    nobody needed) terminates it and waits for its end, so no child outlives the caller. Leaving
-    it cleanly with every piece of work done does not wait for the child's exit: its interpreter's
-    teardown overlaps the caller's next steps (it is reaped in the background). ``fn`` must be a
-    top-level function and ``fn`` and ``args`` picklable."""
+    error, Ctrl-C here, work lent by `Background.executor` that nobody needed) terminates it, so
+    no child outlives the caller. ``fn`` must be a top-level function and ``fn`` and ``args``
+    picklable."""
     import concurrent.futures as cf
     import multiprocessing as mp
 
@@ -150,16 +148,11 @@ def background(fn: Callable, *args) -> Iterator[Background]:
     ends = _Ends(ctx)
     pool = cf.ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_child_init, initargs=(ends,))
     bg = Background(pool, ends, getattr(fn, "__name__", "work"))
-    left_cleanly = False
     try:
         bg.submit(fn, *args)
         yield bg
-        left_cleanly = True
     finally:
-        unfinished = not left_cleanly or any(not f.done() for f in bg.futures)
-        if unfinished:
+        if any(not f.done() for f in bg.futures):
             for proc in list((getattr(pool, "_processes", None) or {}).values()):
                 proc.terminate()
-        # Work done: the child exits (its interpreter's teardown takes a while) while the caller
-        # goes on; the pool's manager thread reaps it, joined at the latest when this process exits.
-        pool.shutdown(wait=unfinished, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)
