@@ -2,9 +2,9 @@
 
 import math
 
-from numba import njit
-
 from shieldsim.roots import illinois_update
+
+from numba import njit  # after shieldsim (its cache folder)
 
 
 def test_the_trial_point_replaces_the_end_on_its_side_and_an_end_kept_twice_is_halved():
