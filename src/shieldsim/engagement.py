@@ -20,7 +20,7 @@ Physics and bookkeeping (times are seconds after each threat's launch):
 * The intercept window is the set of such samples; ``intercept_first``/``intercept_last`` are
   its first and last sample times (resolution: the trajectory's time step), and
   ``launch_latest`` the largest lambda_k over the window (tau_a(k) to ``interceptor.ARRIVAL_TOL``,
-  rounded up to the grid of `interceptor.arrival_on_grid`, so that every way of searching it,
+  rounded up to the grid of `latest_launch.arrival_on_grid`, so that every way of searching it,
   with or without an arrival table, gives the same number).
 * Shoot-look-shoot: shot 1 is launched at ``launch_earliest`` and intercepts at the first
   opportunity; after each intercept a kill assessment of ``kill_assessment`` seconds must pass
@@ -48,7 +48,6 @@ Layout exception (`_engage_pair_tabled`): 23 parameters, see above (plus the pac
 Layout exception (`_engage_kernel_tabled`): 28 parameters, see above (plus the packed arrival tables).
 Layout exception (`_decide_tabled`): 21 parameters, see above (plus the candidates and their table).
 Layout exception (`_launch_by_c`): 19 parameters, see above (plus the candidates and their table).
-Layout exception (`_latest_at`): 15 parameters, see above (plus the table's value and margin and the best so far).
 Layout exception (`engage`): 90 lines, one call of either kernel and the reading of its output;
 to be cut (input arrays / kernels / first intercept points) with the kernel rework above.
 """
@@ -66,13 +65,10 @@ from .arrival_table import (EMPTY_TABLE, MAX_FLIGHT_S, is_built, is_cached, look
 from .candidates import _flight_steps, _range_bracket, _scan_candidates, table_latest
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
-                          Battery, _excess, _ground_range, arrival_bracketed, arrival_near, arrival_on_grid,
-                          earliest_arrival, ellipsoid_of, feasible_time_one, max_coast_speed, reach)
+                          Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
+                          max_coast_speed, reach)
+from .latest_launch import arrival_on_grid, latest_at
 from .trajectory import Models, Trajectory, fly_states
-
-BEAT_SLACK_S = 1e-6
-"""Allowance (s) in `_latest_at`'s proof that a sample cannot beat the best latest launch found,
-far above the rounding of t_k - latest (times of at most thousands of seconds: ~1e-13 s)."""
 
 DEFAULT_KILL_ASSESSMENT = 30.0
 """Seconds from an intercept to the end of its kill assessment (shieldsim assumption: sensors
@@ -240,42 +236,6 @@ def _can_launch_by(site, p, t_k, launch, lam, mrg, params, gm, omega, ellipsoid,
 
 
 @njit(cache=True)
-def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess, lam_k, mrg_k, beat):
-    """(latest launch t_k - earliest arrival, that arrival) for sample p at t_k when a launch at
-    l0 or later reaches it; (-inf, NaN) otherwise, or where it is proved below ``beat`` (the best
-    latest launch found so far; -inf: none). The arrival is bracketed around the table's value
-    where the table says one (latest launch ``lam_k`` and margin ``mrg_k`` finite:
-    `interceptor.arrival_bracketed`), else warm-started from ``guess`` (`arrival_near`), then put
-    on the grid of `interceptor.arrival_on_grid`: the same value either way (and the same as the
-    exact kernel's), so the result does not depend on whether a table was used.
-    The proof: where p is reachable at the longest flight tau_f = t_k - l0, the excess is <= 0 from
-    the crossing c to tau_f (single minimum, as `interceptor.feasible_time_one` assumes); if it is
-    > 0 at tau_b = t_k - beat + `BEAT_SLACK_S` < tau_f, then c > tau_b and the latest launch
-    t_k - arrival < beat (the slack covers rounding). Otherwise c <= tau_b, which bounds the search."""
-    tau_f = t_k - l0  # `feasible_time_one`, keeping the excess it solves at tau_f = tau_hi
-    tau_lo = params[P_BURN] + MIN_COAST
-    f_f = _excess(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work) if tau_f >= tau_lo else math.nan
-    if not (f_f <= 0.0):
-        f_f = math.nan
-        tau_f = feasible_time_one(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
-    if math.isnan(tau_f):
-        return -math.inf, math.nan
-    top, f_top = tau_f, f_f  # a feasible time the arrival is at or before, and the excess there
-    tau_b = (t_k - beat) + BEAT_SLACK_S
-    if not math.isnan(f_f) and tau_b > tau_lo and tau_b < tau_f:
-        f_b = _excess(site, p, tau_b, params, gm, omega, ellipsoid, b, v, work)
-        if f_b > 0.0:
-            return -math.inf, math.nan  # cannot beat ``beat``
-        top, f_top = tau_b, f_b
-    if math.isfinite(lam_k) and math.isfinite(mrg_k):
-        tau_a = arrival_bracketed(site, p, top, f_top, t_k - lam_k, mrg_k, params, gm, omega, ellipsoid, b, v, work)
-    else:
-        tau_a = arrival_near(site, p, top, f_top, guess, params, gm, omega, ellipsoid, b, v, work)
-    tau_a = arrival_on_grid(site, p, tau_a, tau_f, params, gm, omega, ellipsoid, b, v, work)
-    return t_k - tau_a, tau_a
-
-
-@njit(cache=True)
 def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frame, axes, tau,
                         margin, a_eq, flat, work, b, v, lam, mrg, res):
     """`_engage_pair` with an arrival table (`arrival_table`): the same candidate samples and
@@ -368,7 +328,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
     latest = -math.inf
     guess = math.nan
     if best >= 0:
-        latest, guess = _latest_at(site, pos[best], t[best], l0, params, gm, omega, ellipsoid, b, v, work, guess,
+        latest, guess = latest_at(site, pos[best], t[best], l0, params, gm, omega, ellipsoid, b, v, work, guess,
                                    lam[best], mrg[best], -math.inf)
     for k in range(last, first - 1, -1):
         if mrg[k] < 0.0 or k == best:
@@ -384,7 +344,7 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
             dist = math.sqrt(dx * dx + dy * dy + dz * dz)
             if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
                 continue
-        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess, lam[k],
+        lam_k, tau_a = latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess, lam[k],
                                   mrg[k], latest)
         if not math.isnan(tau_a):
             guess = tau_a
@@ -499,7 +459,7 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
     guess = math.nan
     if best >= 0:
         k = cand[best]
-        latest, guess = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess,
+        latest, guess = latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess,
                                    lam[best], mrg[best], -math.inf)
     for c in range(la, f - 1, -1):
         if c == best:
@@ -517,7 +477,7 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
             dist = math.sqrt((p[0] - site[0]) ** 2 + (p[1] - site[1]) ** 2 + (p[2] - site[2]) ** 2)
             if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
                 continue
-        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess, lam[c],
+        lam_k, tau_a = latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess, lam[c],
                                   mrg[c], latest)
         if not math.isnan(tau_a):
             guess = tau_a

@@ -41,7 +41,6 @@ and the Earth's constants ``gm``, ``omega``, ``ellipsoid`` in one fixed order sh
 `engagement`, and scratch arrays (``b``, ``v``, ``work``).
 Layout exception (`_golden_min`): 13 parameters, see above.
 Layout exception (`_crossing`): 13 parameters, see above.
-Layout exception (`arrival_bracketed`): 13 parameters, see above.
 """
 
 from __future__ import annotations
@@ -65,11 +64,6 @@ N_PARAMS = 7
 
 ARRIVAL_TOL = 1e-3
 """Tolerance (s) of the earliest arrival time found by bisection."""
-
-ARRIVAL_GRID = 2.0 ** -10
-"""Spacing (s) of the grid `arrival_on_grid` rounds the latest-launch solves' earliest arrival up
-to (about 0.98 ms, below ``ARRIVAL_TOL``; a power of two, so its multiples and the division by
-it are exact)."""
 
 MIN_COAST = 1.0
 """Shortest coast (s) after burnout considered: intercepts happen after burnout."""
@@ -465,27 +459,6 @@ def arrival_before(site, p, tau_f, f_f, params, gm, omega, ellipsoid, b, v, work
 
 
 @njit(cache=True)
-def arrival_bracketed(site, p, tau_f, f_f, est, width, params, gm, omega, ellipsoid, b, v, work):
-    """`arrival_before` from an estimate ``est`` of the answer good to about ``width`` s (an
-    arrival table's value and margin): the crossing is bracketed by est -+ width where the excess
-    there says so, else searched in the part of [burn_time + MIN_COAST, tau_f] beyond. With a
-    single minimum of the needed speed over the flight time (as `feasible_time_one` assumes) it
-    is the same crossing, and both answers lie in [crossing, crossing + ARRIVAL_TOL]."""
-    lo = max(est - width, params[P_BURN] + MIN_COAST)
-    hi = min(est + width, tau_f)
-    if not (lo < hi):  # no use here (NaN, or outside [tau_lo, tau_f])
-        return arrival_before(site, p, tau_f, f_f, params, gm, omega, ellipsoid, b, v, work)
-    f_lo = _excess(site, p, lo, params, gm, omega, ellipsoid, b, v, work)
-    if f_lo <= 0.0:  # reachable at lo already: the crossing is in [tau_lo, lo]
-        return arrival_before(site, p, lo, f_lo, params, gm, omega, ellipsoid, b, v, work)
-    f_hi = f_f if hi == tau_f and not math.isnan(f_f) else _excess(site, p, hi, params, gm, omega, ellipsoid, b, v, work)
-    if f_hi <= 0.0:
-        return _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, ellipsoid, b, v, work)
-    f_f = _excess(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work) if math.isnan(f_f) else f_f
-    return _crossing(site, p, hi, f_hi, tau_f, f_f, params, gm, omega, ellipsoid, b, v, work)  # in (hi, tau_f]
-
-
-@njit(cache=True)
 def arrival_near(site, p, tau_f, f_f, guess, params, gm, omega, ellipsoid, b, v, work):
     """As `arrival_before` (``f_f`` as there), warm-started from a ``guess`` of the answer (e.g.
     the earliest arrival at a neighbouring point): the crossing is bracketed by steps of 1, 2,
@@ -524,31 +497,6 @@ def arrival_near(site, p, tau_f, f_f, guess, params, gm, omega, ellipsoid, b, v,
             lo, f_lo = hi, f_hi
             d *= 2.0
     return _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, ellipsoid, b, v, work)
-
-
-@njit(cache=True)
-def arrival_on_grid(site, p, tau_a, tau_f, params, gm, omega, ellipsoid, b, v, work):
-    """The earliest arrival at p made independent of how it was searched: ``tau_a`` (s after
-    launch) from `arrival_before`, `arrival_near` or `arrival_bracketed` with the same feasible
-    time ``tau_f`` lies in [c, c + ``ARRIVAL_TOL``] for the crossing c, wherever the search was
-    bracketed or warm-started; this returns min(g, tau_f) with g the first multiple of
-    `ARRIVAL_GRID` at or after c (found by stepping down the grid from tau_a while the speed
-    excess there is <= 0; one or two excess evaluations), and tau_a unchanged where it is the
-    shortest flight (burn time + `MIN_COAST`, reachable there: no crossing). With a single minimum
-    of the needed speed over the flight time (as `feasible_time_one` assumes) the excess is <= 0
-    exactly from c to tau_f, so every search gives the same value, in [c, c + ARRIVAL_GRID]."""
-    tau_lo = params[P_BURN] + MIN_COAST
-    if not (tau_a > tau_lo):
-        return tau_a
-    i = math.ceil(tau_a / ARRIVAL_GRID)
-    g = min(i * ARRIVAL_GRID, tau_f)
-    for _ in range(1_000_000):  # ends below tau_lo at the latest (c > tau_lo: excess > 0 there)
-        i -= 1
-        x = i * ARRIVAL_GRID
-        if x <= tau_lo or _excess(site, p, x, params, gm, omega, ellipsoid, b, v, work) > 0.0:
-            break
-        g = x
-    return g
 
 
 @njit(cache=True)
