@@ -403,7 +403,7 @@ def test_launch_latest_is_the_same_whether_or_not_an_arrival_table_is_used(seed,
     # process (otherwise the exact kernel runs), so a result must not depend on it: the tabled
     # path brackets its latest-launch solves around the table's value, the exact kernel
     # warm-starts them from the neighbouring sample, and both are put on the same grid
-    # (`interceptor.arrival_on_grid`): every field identical, bit for bit.
+    # (`latest_launch.arrival_on_grid`): every field identical, bit for bit.
     monkeypatch.setattr(engagement_module, "TABLE_MIN_FLIGHTS", 1)  # tabulate even these few flights
     traj, bats = _trajectories(16, seed=seed, step=2.0), _batteries()
     track = np.linspace(30.0, 160.0, 16)
