@@ -448,24 +448,25 @@ def feasible_time_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work)
 
 
 @njit(cache=True)
-def arrival_before(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work):
-    """Earliest flight time at which p can be reached, given a feasible flight time tau_f."""
+def arrival_before(site, p, tau_f, f_f, params, gm, omega, ellipsoid, b, v, work):
+    """Earliest flight time at which p can be reached, given a feasible flight time tau_f and the
+    speed excess ``f_f`` there (`_excess`; NaN: not known, solved here)."""
     tau_lo = params[P_BURN] + MIN_COAST
     f_lo = _excess(site, p, tau_lo, params, gm, omega, ellipsoid, b, v, work)
     if f_lo <= 0.0:
         return tau_lo
-    f_hi = _excess(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
+    f_hi = _excess(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work) if math.isnan(f_f) else f_f
     return _crossing(site, p, tau_lo, f_lo, tau_f, f_hi, params, gm, omega, ellipsoid, b, v, work)
 
 
 @njit(cache=True)
-def arrival_near(site, p, tau_f, guess, params, gm, omega, ellipsoid, b, v, work):
-    """As `arrival_before`, warm-started from a ``guess`` of the answer (e.g. the earliest
-    arrival at a neighbouring point): the crossing is bracketed by steps of 1, 2, 4 ... s
-    from the guess, then refined. Falls back to `arrival_before` without a usable guess."""
+def arrival_near(site, p, tau_f, f_f, guess, params, gm, omega, ellipsoid, b, v, work):
+    """As `arrival_before` (``f_f`` as there), warm-started from a ``guess`` of the answer (e.g.
+    the earliest arrival at a neighbouring point): the crossing is bracketed by steps of 1, 2,
+    4 ... s from the guess, then refined. Falls back to `arrival_before` without a usable guess."""
     tau_lo = params[P_BURN] + MIN_COAST
     if not (guess > tau_lo and guess < tau_f):
-        return arrival_before(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
+        return arrival_before(site, p, tau_f, f_f, params, gm, omega, ellipsoid, b, v, work)
     fg = _excess(site, p, guess, params, gm, omega, ellipsoid, b, v, work)
     d = 1.0
     if fg <= 0.0:  # the feasible interval contains the guess: step down out of it
@@ -489,7 +490,7 @@ def arrival_near(site, p, tau_f, guess, params, gm, omega, ellipsoid, b, v, work
             hi = lo + d
             if hi >= tau_f:
                 hi = tau_f
-                f_hi = _excess(site, p, hi, params, gm, omega, ellipsoid, b, v, work)
+                f_hi = _excess(site, p, hi, params, gm, omega, ellipsoid, b, v, work) if math.isnan(f_f) else f_f
                 break
             f_hi = _excess(site, p, hi, params, gm, omega, ellipsoid, b, v, work)
             if f_hi <= 0.0:
@@ -507,7 +508,7 @@ def earliest_arrival_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, wo
     tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work)
     if math.isnan(tau_f):
         return math.nan
-    return arrival_before(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
+    return arrival_before(site, p, tau_f, math.nan, params, gm, omega, ellipsoid, b, v, work)
 
 
 @njit(cache=True)
