@@ -819,3 +819,61 @@ def test_first_feasible_of_all_radars_at_once_equals_each_radar_alone():
     assert np.isfinite(both).any() and np.isnan(both).any()
     for j in range(3):
         np.testing.assert_array_equal(both[:, j], _first_feasible(start[:, j], end[:, j], ready[:, j], delay[j]))
+
+
+def _cued_tracks_every_row(net, sensors, is_radar, own_track, cued_delay, cov):
+    """The cueing rounds recomputing every row each round (the code before rounds were limited
+    to the rows that changed), as the reference."""
+    from shieldsim.sensors.detection import _first_feasible, _links
+
+    s_count = len(sensors)
+    radar_idx = np.flatnonzero(is_radar)
+    link, _ = _links(net, sensors)
+    report = cov.report
+    track = own_track.copy()
+    report[:, is_radar] = track[:, is_radar]
+    start, end = cov.det_start[:, radar_idx], cov.det_end[:, radar_idx]
+    delay = np.asarray(cued_delay, dtype=float)[radar_idx, None]
+    rounds = 0
+    for _ in range(s_count + 1):
+        rounds += 1
+        cue_in = np.fmin.reduce(report[:, :, None] + link[None, :, :], axis=1, initial=np.nan)
+        new = track.copy()
+        new[:, radar_idx] = np.fmin(own_track[:, radar_idx], _first_feasible(start, end, cue_in[:, radar_idx], delay))
+        if np.array_equal(new, track, equal_nan=True):
+            break
+        track = new
+        report[:, is_radar] = track[:, is_radar]
+    return track, rounds
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_cueing_rounds_on_the_rows_that_changed_give_every_rows_rounds_bit_for_bit(seed):
+    """`detection._cued_tracks` recomputes only the threats whose tracks changed in the last
+    round: tracks and reports equal, bit for bit, those of rounds over every row, on random
+    intervals, own tracks, cue delays and networks with home and remote sensors."""
+    from shieldsim.sensors.detection import _Coverage, _cued_tracks
+
+    rng = np.random.default_rng(seed)
+    n, s_count, k = 300, 6, 4
+    sensors = [S.LaunchDetector("sat", 10e3, 20.0)] + random_radars(seed, s_count - 1)
+    is_radar = np.array([isinstance(s, S.Radar) for s in sensors])
+    net = S.Network("n", sensors, float(rng.uniform(2, 40)), tuple(s.name for s in sensors[::2]))
+    cov = _Coverage.empty(n, s_count, k)
+    start = np.sort(rng.uniform(0, 1500, (n, s_count, k)), axis=-1)
+    end = start + rng.uniform(0, 400, start.shape)
+    start[rng.random(start.shape) < 0.3] = np.nan
+    end[np.isnan(start)] = np.nan
+    cov.det_start[:], cov.det_end[:] = start, end
+    report = rng.uniform(0, 1200, n)
+    cov.report[:, 0] = np.where(rng.random(n) < 0.5, np.nan, report)
+    own = np.where(rng.random((n, s_count)) < 0.7, np.nan, rng.uniform(0, 1500, (n, s_count)))
+    own[:, 0] = np.nan
+    delay = rng.uniform(0, 90, s_count)
+    ref_cov = _Coverage.empty(n, s_count, k)
+    ref_cov.det_start[:], ref_cov.det_end[:], ref_cov.report[:] = cov.det_start, cov.det_end, cov.report
+    want, rounds = _cued_tracks_every_row(net, sensors, is_radar, own, delay, ref_cov)
+    got = _cued_tracks(net, sensors, is_radar, own, delay, cov)
+    assert rounds >= 2
+    assert np.array_equal(got, want, equal_nan=True) and np.array_equal(cov.report, ref_cov.report, equal_nan=True)
+    assert (np.isfinite(got) & ~(got >= own)).any()  # some tracks come from cues
