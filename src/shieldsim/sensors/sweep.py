@@ -84,7 +84,7 @@ from .kernels import (
     R_N0,
     R_RAY_MIN,
     _refine,
-    _status,
+    _status_known,
 )
 from .refraction import RAY_ON, _ray_theta_q, _refractivity, _table_bend_at
 
@@ -302,16 +302,6 @@ def _sight_and_margin(theta, h, row, rays):
 
 
 @njit(cache=True)
-def _sight_side(p0, v0, p1, v1, dt, k, was_in, row, rays, ea, eb, tmp):
-    """(inside, f): the sight answer at grid point k (fraction k 2^-20) of the Hermite step and
-    its margin (`_sight_and_margin`) signed positive on the side of ``was_in``."""
-    _hermite(p0, v0, p1, v1, dt, k * (1.0 / (1 << _REFINE_ITER)), tmp)
-    theta, h = _polar(tmp, row, ea, eb)
-    inside, g = _sight_and_margin(theta, h, row, rays)
-    return inside, (g if was_in else -g)
-
-
-@njit(cache=True)
 def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
     """`kernels._refine` of an edge where the status level is the sight answer alone (range and
     field of regard proved on the step): the time where the sight answer flips, on the same grid
@@ -336,7 +326,10 @@ def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
             if tests < 2 + _SECANT_TRIES and f2 != f1:
                 e = k2 - f2 * ((k2 - k1) / (f2 - f1))
             k = max(int(math.floor(e)), ka + 1) if ka < e < kb else ka + (kb - ka) // 2
-        ins, f = _sight_side(p0, v0, p1, v1, dt, k, was_in, row, rays, ea, eb, tmp)
+        _hermite(p0, v0, p1, v1, dt, k * (1.0 / n), tmp)
+        ins, f = _sight_and_margin(*_polar(tmp, row, ea, eb), row, rays)
+        if not was_in:  # the margin signed positive on the side of was_in
+            f = -f
         if tests < 2:  # the start's answer with a margin >= 0, the end's the other with one < 0
             if (ins == was_in) == (tests == 1) or not (f >= 0.0 if tests == 0 else f < 0.0):
                 return math.nan
@@ -400,8 +393,8 @@ def _walk(time, pos, vel, n_fin, path, separation, row, rays, table, rdet, ea, e
     while m < n_fin:
         p = pos[m]
         room = 0.0
-        if not skip:
-            st = _status(p, time[m], row, rays, rdet, separation, ea, eb)
+        if not skip:  # `kernels._status`'s answer: every test evaluated, the sight test exactly
+            st = _status_known(p, time[m], row, rays, rdet, separation, ea, eb, known, table)
         else:
             dx = p[0] - row[R_SITE]
             dy = p[1] - row[R_SITE + 1]
