@@ -278,32 +278,24 @@ def _links(net: Network, sensors) -> tuple[np.ndarray, np.ndarray]:
 def _cued_tracks(net: Network, sensors, is_radar, own_track, cued_delay, cov: _Coverage) -> np.ndarray:
     """(N, S) radar track times once every report cues the others (iterated to a fixed point;
     a report is a radar's track or a launch detector's sight plus latency). Updates
-    ``cov.report`` for the radars.
-
-    Each threat's row is iterated on its own (a round reads only that row's reports), so a
-    round recomputes only the rows whose tracks changed in the round before: the same values,
-    element by element, as recomputing every row, and the same number of rounds."""
+    ``cov.report`` for the radars."""
     s_count = len(sensors)
     radar_idx = np.flatnonzero(is_radar)
     link, _ = _links(net, sensors)
     report = cov.report
     track = own_track.copy()
     report[:, is_radar] = track[:, is_radar]
+    start, end = cov.det_start[:, radar_idx], cov.det_end[:, radar_idx]  # (N, R, K), every round
     delay = np.asarray(cued_delay, dtype=float)[radar_idx, None]
-    start, end = cov.det_start[:, radar_idx], cov.det_end[:, radar_idx]  # (N, R, K)
-    own, old = own_track[:, radar_idx], own_track[:, radar_idx]  # old: the radars' tracks so far
-    rows = None  # every row; then the rows whose tracks changed in the last round
+    own = own_track[:, radar_idx]
     for _ in range(s_count + 1):
-        rep = report if rows is None else report[rows]
-        cue_in = np.fmin.reduce(rep[:, :, None] + link[None, :, :], axis=1, initial=np.nan) if s_count else rep
-        new = np.fmin(own, _first_feasible(start, end, cue_in[:, radar_idx], delay))
-        moved = ~((new == old) | (np.isnan(new) & np.isnan(old))).all(axis=1)
-        if not moved.any():
+        cue_in = np.fmin.reduce(report[:, :, None] + link[None, :, :], axis=1, initial=np.nan) if s_count else report
+        new = track.copy()
+        new[:, radar_idx] = np.fmin(own, _first_feasible(start, end, cue_in[:, radar_idx], delay))
+        if np.array_equal(new, track, equal_nan=True):
             break
-        rows = np.flatnonzero(moved) if rows is None else rows[moved]
-        old, own, start, end = new[moved], own[moved], start[moved], end[moved]
-        track[np.ix_(rows, radar_idx)] = old
-        report[np.ix_(rows, radar_idx)] = old
+        track = new
+        report[:, is_radar] = track[:, is_radar]
     return track
 
 
