@@ -56,7 +56,9 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
     The result is kept in the disk store (`stored`, kind ``deterrent-flights``) keyed by
     everything it is computed from (the arguments, the scenario, its classes, models, launch and
     aim points): every assessment flies the same deterrent flights, and a process reading them
-    back gets the computed arrays bit for bit (`_flights_arrays`, `_flights_from_arrays`)."""
+    back gets the computed arrays bit for bit (`_flights_arrays`, `_flights_from_arrays`).
+    Uncompressed: writing the default assessment's six entries (77 MB) takes 0.2 CPU s instead
+    of 2.8, reading them 0.2 instead of 0.6."""
     from .. import stored
 
     args = (areas, aim_names, kind, step, apogee, apogee_fraction)
@@ -69,7 +71,7 @@ def deterrent_flights(arch: Architecture, areas=None, aim_names=None, kind: str 
         computed.append(_deterrent_flights(arch, *args))
         return _flights_arrays(computed[0], arch.models)
 
-    arrays = stored.fetch("deterrent-flights", key, compute, _FLIGHT_ARRAYS)
+    arrays = stored.fetch("deterrent-flights", key, compute, _FLIGHT_ARRAYS, compress=False)  # ~13 MB each
     if computed:  # computed here: the result itself (what was stored is its exact copy)
         return computed[0]
     return _flights_from_arrays(arrays, arch.models)
