@@ -278,26 +278,3 @@ def test_the_second_process_starts_before_the_scenario_loads(tmp_path, monkeypat
               "--no-claims", "--concurrent" if concurrent else "--serial"])
     assert ex.value.code == 2 and seen == [1 if concurrent else 0]
     assert multiprocessing.active_children() == []
-
-
-def test_assess_keeps_numpy_arrays_off_huge_pages_unless_told_otherwise(monkeypatch):
-    """``shieldsim assess`` sets ``NUMPY_MADVISE_HUGEPAGE=0`` for itself (NumPy's switch) and for
-    the second process (which inherits the variable); a value already set is the user's and stays."""
-    import os
-
-    import numpy as np
-
-    from shieldsim.cli.assess import HUGE_PAGES_VARIABLE, small_pages
-
-    core = np._core.multiarray
-    before = core._get_madvise_hugepage()
-    try:
-        monkeypatch.setenv(HUGE_PAGES_VARIABLE, "1")
-        core._set_madvise_hugepage(True)
-        small_pages()
-        assert os.environ[HUGE_PAGES_VARIABLE] == "1" and core._get_madvise_hugepage()
-        monkeypatch.delenv(HUGE_PAGES_VARIABLE)
-        small_pages()
-        assert os.environ[HUGE_PAGES_VARIABLE] == "0" and not core._get_madvise_hugepage()
-    finally:
-        core._set_madvise_hugepage(before)

@@ -52,7 +52,6 @@ def assess(
 
     profile = load_profile_option(assumptions)
     load = scenario_loader(profile)
-    small_pages()
     # on a cold cache the compile helper has the second core and the cache-save lock: stages stay serial then;
     # else the second process starts now, its start-up beside the scenario loads here
     with compile_ahead.ahead(workers) as helper, \
@@ -82,29 +81,6 @@ def assess(
     if ensemble:
         typer.echo(ensemble_run.table(assessment.uncertainty.ensemble))
     typer.echo(f"Report: {index}")
-
-
-HUGE_PAGES_VARIABLE = "NUMPY_MADVISE_HUGEPAGE"
-"""NumPy's switch for asking the kernel for huge pages (2 MiB) for its large arrays."""
-
-
-def small_pages() -> None:
-    """Large NumPy arrays on ordinary pages in this process and in the processes it starts (they
-    inherit `HUGE_PAGES_VARIABLE` = 0), unless the variable is already set. With transparent huge
-    pages on ``madvise`` (as on the machines measured), each first touch of a fresh 2 MiB page
-    zeroes (and may compact) the whole page: ``assess``'s fresh arrays cost 1.5 s of system CPU
-    less this way (docs/performance.md, session 8, wt-balance). Results cannot change."""
-    import os
-
-    import numpy as np
-
-    if os.environ.get(HUGE_PAGES_VARIABLE) is not None:
-        return
-    os.environ[HUGE_PAGES_VARIABLE] = "0"
-    core = getattr(np, "_core", None) or getattr(np, "core", None)
-    switch = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
-    if switch is not None:
-        switch(False)
 
 
 def ensemble_scenarios(scenario: str, cooperation: bool, deterrent: bool) -> list:
