@@ -106,8 +106,10 @@ def test_helper_compiles_the_plan_into_the_cache_reports_it_and_ends(tmp_path, m
     monkeypatch.delenv(ca.ENV_SWITCH, raising=False)
     with ca.Ahead((CHEAP,), tmp_path) as helper:
         process = helper.process
-        helper.wait_for(CHEAP.qualified)
+        while CHEAP.qualified in helper.pending:  # the helper claims it first (this process needs nothing)
+            assert helper.poll(120)
         assert helper.done == {CHEAP.qualified}
+        helper.wait_for(CHEAP.qualified)  # compiled: returns at once
         helper.wait_for("shieldsim.kepler._elements_batch")  # not planned: returns at once
     assert process.poll() is not None
     assert list(tmp_path.rglob("engagement._heights-*.nbi")) and list(tmp_path.rglob("engagement._heights-*.nbc"))
@@ -134,9 +136,48 @@ def test_helper_exits_by_itself_when_its_parent_goes_away(tmp_path):
 
 def test_waiting_for_a_kernel_gives_up_when_the_helper_dies(tmp_path):
     with ca.Ahead(ca.PLAN, tmp_path) as helper:
+        assert ca.claim(helper.claims, ca.PLAN[0].qualified)  # as the helper would, before dying
         helper.process.kill()
-        helper.wait_for(ca.PLAN[-1].qualified)  # returns instead of waiting forever
-        assert not helper.pending and ca.PLAN[-1].qualified not in helper.done
+        helper.wait_for(ca.PLAN[0].qualified)  # returns instead of waiting forever
+        assert not helper.pending and ca.PLAN[0].qualified not in helper.done
+
+
+def test_a_kernel_is_claimed_once_and_an_unwritable_claims_folder_lets_both_compile(tmp_path):
+    assert ca.claim(tmp_path, "m.k")
+    assert not ca.claim(tmp_path, "m.k")
+    assert ca.claim(tmp_path, "m.other")
+    assert ca.claim(tmp_path / "gone", "m.k")  # no folder: compile here rather than wait
+
+
+def test_the_helper_skips_what_the_command_claimed_and_takes_the_plan_from_its_end(tmp_path):
+    other = ca.Kernel("shieldsim.kepler", "_elements_batch", "f2 f2 f f2")
+    with ca.Ahead((other, CHEAP), tmp_path) as helper:
+        assert ca.claim(helper.claims, other.qualified)  # what wait_for does when the command needs it first
+        reports = []
+        while len(reports) < 2:
+            line = helper.process.stdout.readline().decode().split()
+            assert line, "the helper ended early"
+            reports.append(tuple(line))
+    assert reports == [("done", CHEAP.qualified), ("skipped", other.qualified)]  # last first
+    assert list(tmp_path.rglob("engagement._heights-*.nbi")) and not list(tmp_path.rglob("kepler._elements*.nbi"))
+
+
+def test_a_helper_for_after_kernels_alone_runs_at_idle_priority_and_leaves_the_command_concurrent(tmp_path,
+                                                                                                  monkeypatch):
+    import os
+
+    monkeypatch.delenv(ca.ENV_SWITCH, raising=False)
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    for kernel in ca.PLAN:
+        _index(tmp_path, kernel)
+    with ca.ahead(None) as helper:
+        assert helper.process is not None and not helper.blocks_concurrency and not helper.pending
+        deadline = time.monotonic() + 60
+        while os.sched_getscheduler(helper.process.pid) != os.SCHED_IDLE and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert os.sched_getscheduler(helper.process.pid) == os.SCHED_IDLE
+    with ca.ahead(None, after=()) as helper:  # nothing missing: no helper
+        assert helper.process is None and not helper.blocks_concurrency
 
 
 def test_the_tokens_of_cache_hits_are_what_numba_types_a_call_with(tmp_path):

@@ -1,12 +1,18 @@
-"""Compile, in a second process, the kernels a command needs later, while this one works.
+"""Compile, in a second process, kernels a command needs, while this one works.
 
 On a cold Numba cache (the first run after installing, or after any change of the sources: see
-`shieldsim._kernel_cache_dir`) ``shieldsim assess`` spends most of its time compiling, on one
-core, before any real work: the kernels are compiled one after another as the pipeline first
-calls them. `ahead` starts a helper process (``python -m shieldsim.compile_ahead``) that compiles
-the kernels of `PLAN` with their explicit signatures into the same cache folder, so both cores
-compile; when this process first calls one of them, Numba finds it in the cache and loads it.
-Results cannot change: a kernel loaded from the cache is the one this process would compile.
+`shieldsim._kernel_cache_dir`) ``shieldsim assess`` spends most of its time compiling: the
+kernels are compiled one after another as the pipeline first calls them. `ahead` starts a helper
+process (``python -m shieldsim.compile_ahead``) that compiles kernels of `PLAN` with their
+explicit signatures into the same cache folder, so both cores compile; when this process first
+calls one the helper compiled, Numba finds it in the cache and loads it. Results cannot change:
+a kernel loaded from the cache is the one this process would compile.
+
+The two processes share the plan: each planned kernel is compiled by whichever claims it first
+(`claim`). This process claims a kernel when it first needs it, unless the helper has; the
+helper takes the plan from its end (the kernels needed last first). So they work towards each
+other, and this process waits at most once, for the kernel the helper is compiling when they
+meet -- never longer than compiling it itself would take.
 
 Safety:
 
@@ -17,22 +23,26 @@ Safety:
   signature) could lose an entry or point it at the other's data. While the helper runs, both
   processes hold an exclusive lock (``flock`` on ``shieldsim-save.lock`` in the folder) around
   that read-modify-write (`_lock_cache_saves`).
-* This process does not compile a planned kernel the helper has not finished: before Numba
-  looks one up in the cache it waits for the helper's word (`Ahead.wait_for`); if the helper
-  fails or dies it compiles the kernel itself, as without the helper.
+* This process does not look up a planned kernel the helper has claimed and not finished: it
+  waits for the helper's word (`Ahead.wait_for`); if the helper fails or dies it compiles the
+  kernel itself, as without the helper.
 * The helper is started only when the cache folder is shieldsim's or ``NUMBA_CACHE_DIR``, can
-  be written, and lacks a planned kernel (`should_start`); never with Dask workers (they compile
-  in their own processes), never when ``SHIELDSIM_COMPILE_AHEAD=0``. It ends with the command
-  (normally, on an error or Ctrl-C: `Ahead.close` terminates it) and, should this process be
-  killed, at once when its standard input closes.
+  be written, and lacks a kernel of `PLAN` or `AFTER` (`should_start`); never with Dask workers
+  (they compile in their own processes), never when ``SHIELDSIM_COMPILE_AHEAD=0``. It ends with
+  the command (normally, on an error or Ctrl-C: `Ahead.close` terminates it) and, should this
+  process be killed, at once when its standard input closes.
 
-The plan holds the kernels a default ``assess`` compiles, minus the ones it needs first (which
-this process compiles itself meanwhile), in the helper's order: the costliest needed soonest
-first. It was chosen from ``benchmarks/compile_profile.py`` (compile time and order of need of
-every kernel on a cold cache); tests/test_compile_ahead.py checks that every planned signature is
-one the pipeline calls. A stale entry only costs the helper some work. After the plan the helper
-compiles `AFTER`: kernels this process does not wait for (it uses slower ones of the same
-results meanwhile), so that the next run finds them in the cache.
+The plan holds the kernels a default ``assess`` compiles at top level (called from Python) and
+worth sharing, in the order the command first needs them. It was chosen from
+``benchmarks/cold_assess.py --plan`` (compile CPU, order of need and signatures of every kernel
+of a cold ``assess``, in every process); tests/test_compile_ahead.py checks that every planned
+signature is one the pipeline calls. A stale entry only costs the helper some work.
+
+After its share of the plan the helper compiles `AFTER` at idle priority (`_lower_priority`:
+only when a core would otherwise be idle): kernels this process does not wait for (it uses
+slower ones of the same results meanwhile), so that the next run finds them in the cache. A run
+whose cache lacks only `AFTER` kernels starts a helper for them alone; it does not take a core
+from the command (`Ahead.blocks_concurrency` is False), and it ends with the command like any.
 """
 
 from __future__ import annotations
@@ -54,6 +64,9 @@ LOCK_NAME = "shieldsim-save.lock"
 WAIT_LIMIT_S = 900.0
 """Longest wait for the helper's word about one kernel before compiling it here instead."""
 
+IDLE_MARK = "--idle"
+"""In the helper's arguments: the kernels after it are compiled at idle priority (`_lower_priority`)."""
+
 
 @dataclass(frozen=True)
 class Kernel:
@@ -72,21 +85,35 @@ class Kernel:
 
 
 PLAN: tuple[Kernel, ...] = (
-    Kernel("shieldsim.engagement", "_engage_kernel_tabled",
-           "f3 f2 f1 f2 f2 f f f1 f1 f2 f3 f b1 f3 f2 i2 i1 i1 f1 f1 f1 f1 f1 f1 f f b f3"),
+    Kernel("shieldsim.boost_kernel", "_boost_batch", "f2 f2 f2 f1 f1 f1 f2 f1 f2 f3 f3 f2"),
+    Kernel("shieldsim.kepler", "_time_to_radius_batch", "f2 f2 f1 f b f1"),
+    Kernel("shieldsim.kepler", "_propagate_batch", "f2 f2 f1r f f2 f2"),
+    Kernel("shieldsim.trajectory.newton_impacts", "_vacuum_measures", "f2 f1r f f f f f f2 f2 f2"),
+    Kernel("shieldsim.earth", "_vincenty_inverse_batch", "f1 f1 f1 f1 f f f1 f1"),
+    Kernel("shieldsim.kepler", "_elements_batch", "f2 f2 f f2"),
+    Kernel("shieldsim.trajectory.kernels", "_table_argmin", "f1 f1r f1 f1 f1 i"),
+    Kernel("shieldsim.trajectory.family", "_fit_queries", "f2 f2 f2 i2 f2 f f f2 i1"),
+    Kernel("shieldsim.trajectory.kernels", "_fly_vacuum_batch", "f2 f2 f f f f2"),
+    Kernel("shieldsim.trajectory.conic_samples", "_sample_boosted", "f3 f3 i1 f2 f2 f1 f f f f3 f3"),
+    Kernel("shieldsim.sensors.kernels", "_limit_tables", "f2 f3 f4"),
+    Kernel("shieldsim.sensors.sweep", "_radar_batch", "f1 f3 f3 f3 f1r f2r f3r f4r f f f4 f4 i2 i2"),
+    Kernel("shieldsim.sensors.kernels", "_boost_sight", "f1 f3 f3 f1r f f f f1"),
     Kernel("shieldsim.arrival_table", "_build_kernel", "f2 f1 i i f1 f f f1 b f3"),
     Kernel("shieldsim.arrival_table", "_margins", "f3 f f f3"),
     Kernel("shieldsim.arrival_table", "_excess_kernel", "f2 f1 i2 f1 f f f1 f3"),
     Kernel("shieldsim.arrival_table", "_excess_margins", "f3 f3 f3 f f f3"),
     Kernel("shieldsim.interceptor", "_earliest_kernel", "f2 f2 f1 f1 f f f1 f1"),
     Kernel("shieldsim.interceptor", "_reach_kernel", "f2 f2 f1r f1 f f f1 f1 f2 f2"),
+    Kernel("shieldsim.engagement", "_engage_kernel_tabled",
+           "f3 f2 f1 f2 f2 f f f1 f1 f2 f3 f b1 f3 f2 i2 i1 i1 f1 f1 f1 f1 f1 f1 f f b f3"),
+    Kernel("shieldsim.engagement", "_heights", "f3 f f f2"),
     Kernel("shieldsim.trajectory.kernels", "_fly_batch", "f2 f2 f1r f1 f2 f3 f3 f2"),
     Kernel("shieldsim.deterrent", "_usable_kernel", "f3 f2 f1 f2 f2 f1 f3 b3"),
     Kernel("shieldsim.deterrent", "_latest_kernel", "f3 f1 f2 f2 f f f1 i b3 f2"),
     Kernel("shieldsim.deterrent", "_min_speed_kernel", "f3 f1 f2 f2 f2 f f f1 f2 i b3 f2 f2"),
-    Kernel("shieldsim.engagement", "_heights", "f3 f f f2"),
 )
-"""What the helper compiles, in order (see the module docstring)."""
+"""The kernels the command and the helper share, in the order a default ``assess`` first needs
+them (see the module docstring; the helper takes them from the end)."""
 
 AFTER: tuple[Kernel, ...] = (
     Kernel("shieldsim.boost_kernel", "_boost_lanes", "f2 f2 f2 f1 f1 f1 f2 f1 f2 f3 f3 f2"),
@@ -201,16 +228,29 @@ def cache_saves_locked():
 
 class Ahead:
     """The running helper (a context manager; `ahead` makes one). `wait_for` is called by this
-    process before Numba looks a kernel up in its cache."""
+    process before Numba looks a kernel up in its cache.
+
+    Each planned kernel is compiled by one process only, whichever claims it first (`claim`: a
+    file made with ``O_EXCL`` in a folder of this run): this process when it needs a kernel the
+    helper has not started, else the helper, which takes the plan from its end (the kernels
+    needed last first), so that the two meet near the middle and this process waits at most for
+    the one kernel the helper is compiling then. ``blocks_concurrency``: whether the helper takes
+    a core for the command's compile (a plan to work through), so that the command's stages
+    should stay serial; a helper with only `AFTER` kernels runs at idle priority and does not."""
 
     def __init__(self, plan: tuple[Kernel, ...], folder: Path, after: tuple[Kernel, ...] = ()):
+        import tempfile
+
         self.pending = {k.qualified for k in plan}
         self.done: set[str] = set()
+        self.blocks_concurrency = bool(plan)
+        self.claims = Path(tempfile.mkdtemp(prefix="shieldsim-claims-"))
         env = dict(os.environ, NUMBA_CACHE_DIR=str(folder))
         self._saved = _lock_cache_saves()
         self._hook()
+        names = [k.qualified for k in reversed(plan)] + [IDLE_MARK] + [k.qualified for k in after]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "shieldsim.compile_ahead", *(k.qualified for k in plan + after)],
+            [sys.executable, "-m", "shieldsim.compile_ahead", str(self.claims), *names],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
 
     def _hook(self) -> None:
@@ -228,18 +268,31 @@ class Ahead:
         Cache.load_overload = load_overload
 
     def wait_for(self, qualified: str) -> None:
-        """Return once the helper has compiled (or failed, or given up on) ``qualified``; at
-        once for a kernel it does not compile."""
+        """Return once ``qualified`` can be looked up in the cache: at once for a kernel not
+        planned, or one this process claims (it compiles it itself); else once the helper has
+        compiled it (or failed, or ended)."""
+        if qualified not in self.pending or self.process is None:
+            return
+        if claim(self.claims, qualified):
+            self.pending.discard(qualified)
+            return
         while qualified in self.pending and self.process is not None:
-            ready, _, _ = select.select([self.process.stdout], [], [], WAIT_LIMIT_S)
-            line = self.process.stdout.readline() if ready else b""
-            if not line:  # the helper ended (or is stuck): compile here whatever it has not done
-                self.pending.clear()
+            if not self.poll(WAIT_LIMIT_S):
+                self.pending.clear()  # the helper ended (or is stuck): compile here whatever it has not done
                 break
-            status, _, name = line.decode(errors="replace").strip().partition(" ")
-            self.pending.discard(name)
-            if status == "done":
-                self.done.add(name)
+
+    def poll(self, timeout: float) -> bool:
+        """Read one report of the helper (``done``/``failed``/``skipped NAME``), waiting up to
+        ``timeout`` s for it; False when the helper has ended or said nothing in that time."""
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline() if ready else b""
+        if not line:
+            return False
+        status, _, name = line.decode(errors="replace").strip().partition(" ")
+        self.pending.discard(name)
+        if status == "done":
+            self.done.add(name)
+        return True
 
     def close(self) -> None:
         """Stop the helper (if still running) and undo the hooks."""
@@ -259,6 +312,9 @@ class Ahead:
                 process.kill()
                 process.wait()
         process.stdout.close()
+        import shutil
+
+        shutil.rmtree(self.claims, ignore_errors=True)
 
     def __enter__(self) -> Ahead:
         return self
@@ -271,6 +327,7 @@ class _Nothing:
     """`ahead` when the helper does not start."""
 
     process = None
+    blocks_concurrency = False
 
     def __enter__(self):
         return self
@@ -280,11 +337,38 @@ class _Nothing:
 
 
 def ahead(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN, after: tuple[Kernel, ...] = AFTER):
-    """A context manager: the helper compiling ``plan``, then ``after`` (kernels this process
-    does not wait for), while the block runs, when `should_start` says so (else it does
+    """A context manager: the helper compiling the kernels of ``plan`` missing from the cache
+    (shared with this process, `Ahead`), then those of ``after`` (kernels this process does not
+    wait for) at idle priority, while the block runs, when `should_start` says so (else it does
     nothing). Leave the block and the helper stops."""
     folder = should_start(workers, plan, after)
-    return _Nothing() if folder is None else Ahead(plan, folder, after)
+    if folder is None:
+        return _Nothing()
+    missing = tuple(k for k in plan if not _index_present(folder, k))
+    return Ahead(missing, folder, tuple(k for k in after if not _index_present(folder, k)))
+
+
+def claim(folder: Path, qualified: str) -> bool:
+    """Claim the compilation of ``qualified`` for this process in the run's claims ``folder``:
+    True for the first process to ask (an ``O_EXCL`` file), False after; True also when the
+    folder cannot be written (both may then compile it: the same code, only time lost)."""
+    try:
+        os.close(os.open(folder / qualified, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _lower_priority() -> None:
+    """Run this process only when a core would otherwise be idle (Linux ``SCHED_IDLE``), else at
+    the lowest nice level: the command and the user's next command come first."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):
+        with contextlib.suppress(OSError):
+            os.nice(19)
 
 
 def _exit_when_parent_goes() -> None:
@@ -298,18 +382,28 @@ def _exit_when_parent_goes() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _helper(names: list[str]) -> int:
-    """The helper process: compile the `PLAN` entries named, in that order, reporting
-    ``done NAME`` or ``failed NAME`` on stdout after each."""
+def _helper(argv: list[str]) -> int:
+    """The helper process: ``argv`` is the run's claims folder, then the `PLAN` entries to
+    compile, in that order, each only if this process claims it first (`claim`), then
+    `IDLE_MARK` and `AFTER` entries, compiled at idle priority without claims. Reports ``done
+    NAME``, ``failed NAME`` or ``skipped NAME`` (claimed by the command) on stdout after each."""
     import importlib
 
     _exit_when_parent_goes()
     _lock_cache_saves()
+    claims, names = Path(argv[0]), argv[1:]
     by_name = {k.qualified: k for k in PLAN + AFTER}
+    idle = False
     for name in names:
+        if name == IDLE_MARK:
+            idle = True
+            _lower_priority()
+            continue
         status = "failed"
         kernel = by_name.get(name)
-        if kernel is not None:
+        if not idle and not claim(claims, name):
+            status = "skipped"
+        elif kernel is not None:
             try:
                 dispatcher = getattr(importlib.import_module(kernel.module), kernel.name)
                 dispatcher.compile(numba_types(kernel.signature))

@@ -61,7 +61,7 @@ def assess(
         run = assess_pipeline(arch, out / "data", grid_deg, cooperation, deterrent, workers,
                               load=scenario_loader(profile), claims=claims,
                               claims_scenario=scen.load(scenario) if claims else None, profile=profile,
-                              progress=stage_progress(progress), concurrent=concurrent and helper.process is None)
+                              progress=stage_progress(progress), concurrent=concurrent and not helper.blocks_concurrency)
     assessment = run.assessment
     from dataclasses import replace
 
