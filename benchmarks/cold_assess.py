@@ -9,7 +9,8 @@ second process if any): a ``sitecustomize`` module written to a temporary folder
 ``PYTHONPATH`` registers a listener on Numba's ``numba:compile`` event when
 ``SHIELDSIM_COMPILE_LOG`` is set, and appends one JSON line per compilation (kernel, argument
 types, nesting depth, wall and CPU seconds of the compiling thread, callees included) and per
-wait for the helper to ``<folder>/<pid>.jsonl``. Prints:
+wait for a kernel another process of the run compiles (`compile_ahead.wait_done`) to
+``<folder>/<pid>.jsonl``. Prints:
 
 * ``wall_s``, ``user_s``, ``sys_s`` of the command and everything it started (``getrusage`` of
   the children, so the helper's CPU counts), and whether any process of the run was still alive
@@ -66,15 +67,16 @@ if os.environ.get("SHIELDSIM_COMPILE_LOG"):
         event.register("numba:compile", Recorder())
         from shieldsim import compile_ahead
 
-        wait_for = compile_ahead.Ahead.wait_for
+        wait_done = compile_ahead.wait_done
 
-        def timed_wait(self, qualified):
+        def timed_wait(folder, qualified, *args):
             t0 = time.time()
-            wait_for(self, qualified)
-            if time.time() - t0 > 0.05:
-                out.write(json.dumps({"wait": qualified, "at": t0, "wall": time.time() - t0}) + "\\n")
+            try:
+                return wait_done(folder, qualified, *args)
+            finally:
+                out.write(json.dumps({"wait": qualified, "at": t0, "wall": time.time() - t0}) + "\n")
 
-        compile_ahead.Ahead.wait_for = timed_wait
+        compile_ahead.wait_done = timed_wait
 
     _install_compile_recorder()
 '''
@@ -174,7 +176,7 @@ def report(procs: list[dict], t0: float, totals: dict, top: int) -> dict:
         print(f"process {p['role']:8s} pid {p['pid']}: started {p['start'] - t0:6.1f} s, last compile ended "
               f"{end:6.1f} s, compile_cpu_s {comp:6.1f} ({sum(r['depth'] == 0 for r in p['compiles'])} top-level), "
               f"process CPU at its last compile {last:6.1f} s")
-        for w in p["waits"]:
+        for w in (w for w in p["waits"] if w["wall"] > 0.05):
             print(f"    waited {w['wall']:.1f} s at {w['at'] - t0:.1f} s for {w['wait']}")
     rows = kernel_table(procs, t0)
     print(f"\n{'self_cpu':>8} {'top_cpu':>8} {'at_s':>6} sigs {'process':8} kernel")

@@ -64,6 +64,15 @@ LOCK_NAME = "shieldsim-save.lock"
 WAIT_LIMIT_S = 900.0
 """Longest wait for the helper's word about one kernel before compiling it here instead."""
 
+CLAIMS_ENV = "SHIELDSIM_COMPILE_CLAIMS"
+"""Environment variable naming the claims folder of a running helper to the command's other processes."""
+
+DONE_SUFFIX = ".done"
+"""A claims folder's file ``<kernel><DONE_SUFFIX>``: the kernel is compiled and in the cache."""
+
+POLL_S = 0.02
+"""Seconds between looks for a kernel another process is compiling."""
+
 IDLE_MARK = "--idle"
 """In the helper's arguments: the kernels after it are compiled at idle priority (`_lower_priority`)."""
 
@@ -214,106 +223,204 @@ def _unlock_cache_saves(original) -> None:
 def cache_saves_locked():
     """Inside the block, this process holds `LOCK_NAME` while Numba adds an entry to a cache index,
     as the helper does: for any two processes that may compile into one cache folder at the same
-    time (a concurrent `assess` and its second process on a partly warm cache). Does nothing where
-    the hooks are not available (`_hooks_available`)."""
+    time (a concurrent `assess` and its second process on a partly warm cache). While a helper
+    runs (`CLAIMS_ENV` names its claims folder, inherited from the command), this process also
+    shares the plan by claims (`_Sharing`). Does nothing where the hooks are not available
+    (`_hooks_available`)."""
     if not _hooks_available():
         yield
         return
     original = _lock_cache_saves()
+    folder = os.environ.get(CLAIMS_ENV)
+    sharing = _Sharing(Path(folder), {k.qualified for k in PLAN}) \
+        if folder and Path(folder).is_dir() and _Sharing.active is None else None
     try:
         yield
     finally:
+        if sharing is not None:
+            sharing.close()
         _unlock_cache_saves(original)
 
 
-class Ahead:
-    """The running helper (a context manager; `ahead` makes one). `wait_for` is called by this
-    process before Numba looks a kernel up in its cache.
+def claim(folder: Path, qualified: str) -> bool:
+    """Claim the compilation of ``qualified`` for this process in the run's claims ``folder``:
+    True for the first process to ask (an ``O_EXCL`` file holding its process id) and again for
+    it, False for the others;
+    True also when the folder cannot be written (two may then compile it: the same code, only
+    time lost)."""
+    try:
+        fd = os.open(folder / qualified, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        with contextlib.suppress(OSError, ValueError):
+            return int((folder / qualified).read_text() or 0) == os.getpid()
+        return False
+    except OSError:
+        return True
+    with contextlib.suppress(OSError):
+        os.write(fd, str(os.getpid()).encode())
+    os.close(fd)
+    return True
 
-    Each planned kernel is compiled by one process only, whichever claims it first (`claim`: a
-    file made with ``O_EXCL`` in a folder of this run): this process when it needs a kernel the
-    helper has not started, else the helper, which takes the plan from its end (the kernels
-    needed last first), so that the two meet near the middle and this process waits at most for
-    the one kernel the helper is compiling then. ``blocks_concurrency``: whether the helper takes
-    a core for the command's compile (a plan to work through), so that the command's stages
-    should stay serial; a helper with only `AFTER` kernels runs at idle priority and does not."""
+
+def mark_done(folder: Path, qualified: str) -> None:
+    """Say in the claims ``folder`` that ``qualified`` is compiled and in the cache (or failed)."""
+    with contextlib.suppress(OSError):
+        (folder / f"{qualified}{DONE_SUFFIX}").touch()
+
+
+def wait_done(folder: Path, qualified: str, limit_s: float = WAIT_LIMIT_S) -> bool:
+    """Wait until the process that claimed ``qualified`` has said it is done (`mark_done`); False
+    when it ended without saying so, or after ``limit_s`` s (the caller then compiles it)."""
+    import time
+
+    done, owner = folder / f"{qualified}{DONE_SUFFIX}", folder / qualified
+    deadline = time.monotonic() + limit_s
+    while not done.exists():
+        if time.monotonic() > deadline or not folder.is_dir() or not _alive(owner):
+            return done.exists()
+        time.sleep(POLL_S)
+    return True
+
+
+def _alive(owner: Path) -> bool:
+    """Whether the process whose id is in the claim file ``owner`` still runs (True while the
+    file is still being written)."""
+    try:
+        pid = int(owner.read_text() or 0)
+    except (OSError, ValueError):
+        return False
+    if pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+class _Sharing:
+    """This process's part in sharing the kernels of a plan (``planned``, qualified names) with
+    the other processes of the run through the claims ``folder``: before Numba looks a planned
+    kernel up in its cache for the first time here, this process claims it (then compiles it,
+    and says so once it is saved) or waits for the process that did (`wait_done`)."""
+
+    active: _Sharing | None = None
+    """The one `_Sharing` of this process while it shares a plan."""
+
+    def __init__(self, folder: Path, planned: set[str]):
+        from numba.core.caching import Cache
+
+        _Sharing.active = self
+        self.folder, self.planned, self.settled = folder, set(planned), set()
+        self.waits: list[tuple[str, float]] = []
+        self._load, self._save = Cache.load_overload, Cache.save_overload
+        sharing, load, save = self, self._load, self._save
+
+        def load_overload(cache, sig, target_context):
+            sharing.before_lookup(_qualified(cache))
+            return load(cache, sig, target_context)
+
+        def save_overload(cache, sig, data):
+            save(cache, sig, data)
+            name = _qualified(cache)
+            if name in sharing.planned:
+                mark_done(sharing.folder, name)
+
+        Cache.load_overload, Cache.save_overload = load_overload, save_overload
+
+    def before_lookup(self, qualified: str) -> None:
+        """Claim ``qualified`` here or wait for its owner, the first time it is looked up."""
+        if qualified not in self.planned or qualified in self.settled:
+            return
+        self.settled.add(qualified)
+        if not claim(self.folder, qualified):
+            import time
+
+            start = time.perf_counter()
+            wait_done(self.folder, qualified)
+            self.waits.append((qualified, time.perf_counter() - start))
+
+    def close(self) -> None:
+        from numba.core.caching import Cache
+
+        Cache.load_overload, Cache.save_overload = self._load, self._save
+        _Sharing.active = None
+
+
+def _qualified(cache) -> str:
+    func = cache._py_func
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+class Ahead:
+    """The running helper (a context manager; `ahead` makes one).
+
+    Each planned kernel is compiled by one process of the run only, whichever claims it first
+    (`claim`: a file made with ``O_EXCL`` in a claims folder of this run, named to the processes
+    the command starts by `CLAIMS_ENV`): the command, or its second process (`cache_saves_locked`),
+    when it first needs a kernel nobody has claimed, else the helper, which takes the plan from
+    its end (the kernels needed last first). A process that needs a kernel another has claimed
+    waits until it is in the cache (`wait_done`), never longer than compiling it itself would
+    take. ``blocks_concurrency`` is always False: a second process of the command shares the
+    plan too, so the command's stages may run concurrently even on a cold cache."""
+
+    blocks_concurrency = False
 
     def __init__(self, plan: tuple[Kernel, ...], folder: Path, after: tuple[Kernel, ...] = ()):
         import tempfile
 
-        self.pending = {k.qualified for k in plan}
-        self.done: set[str] = set()
-        self.blocks_concurrency = bool(plan)
         self.claims = Path(tempfile.mkdtemp(prefix="shieldsim-claims-"))
+        self.plan = plan
         env = dict(os.environ, NUMBA_CACHE_DIR=str(folder))
         self._saved = _lock_cache_saves()
-        self._hook()
+        self.sharing = _Sharing(self.claims, {k.qualified for k in plan})  # this process: the command
+        self._saved_env = os.environ.get(CLAIMS_ENV)
+        os.environ[CLAIMS_ENV] = str(self.claims)
         names = [k.qualified for k in reversed(plan)] + [IDLE_MARK] + [k.qualified for k in after]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "shieldsim.compile_ahead", str(self.claims), *names],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
 
-    def _hook(self) -> None:
-        from numba.core.caching import Cache
-
-        original = Cache.load_overload
-        ahead = self
-
-        def load_overload(cache, sig, target_context):
-            func = cache._py_func
-            ahead.wait_for(f"{func.__module__}.{func.__qualname__}")
-            return original(cache, sig, target_context)
-
-        self._saved_load = original
-        Cache.load_overload = load_overload
+    @property
+    def done(self) -> set[str]:
+        """Planned kernels compiled so far (by any process of the run)."""
+        return {k.qualified for k in self.plan if (self.claims / f"{k.qualified}{DONE_SUFFIX}").exists()}
 
     def wait_for(self, qualified: str) -> None:
-        """Return once ``qualified`` can be looked up in the cache: at once for a kernel not
-        planned, or one this process claims (it compiles it itself); else once the helper has
-        compiled it (or failed, or ended)."""
-        if qualified not in self.pending or self.process is None:
-            return
-        if claim(self.claims, qualified):
-            self.pending.discard(qualified)
-            return
-        while qualified in self.pending and self.process is not None:
-            if not self.poll(WAIT_LIMIT_S):
-                self.pending.clear()  # the helper ended (or is stuck): compile here whatever it has not done
-                break
+        """What this process does before Numba first looks ``qualified`` up in its cache: claim
+        it (and compile it here) or wait until its owner has it in the cache."""
+        self.sharing.before_lookup(qualified)
 
-    def poll(self, timeout: float) -> bool:
-        """Read one report of the helper (``done``/``failed``/``skipped NAME``), waiting up to
-        ``timeout`` s for it; False when the helper has ended or said nothing in that time."""
+    def poll(self, timeout: float) -> str | None:
+        """The helper's next report (``done``/``failed``/``skipped NAME``), waiting up to
+        ``timeout`` s for it; None when it has ended or said nothing in that time."""
         ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         line = self.process.stdout.readline() if ready else b""
-        if not line:
-            return False
-        status, _, name = line.decode(errors="replace").strip().partition(" ")
-        self.pending.discard(name)
-        if status == "done":
-            self.done.add(name)
-        return True
+        return line.decode(errors="replace").strip() or None
 
     def close(self) -> None:
         """Stop the helper (if still running) and undo the hooks."""
-        from numba.core.caching import Cache
-
-        Cache.load_overload = self._saved_load
-        _unlock_cache_saves(self._saved)
-        process, self.process = self.process, None
-        if process is None:
-            return
-        process.stdin.close()
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        process.stdout.close()
         import shutil
 
+        self.sharing.close()
+        _unlock_cache_saves(self._saved)
+        if self._saved_env is None:
+            os.environ.pop(CLAIMS_ENV, None)
+        else:
+            os.environ[CLAIMS_ENV] = self._saved_env
+        process, self.process = self.process, None
+        if process is not None:
+            process.stdin.close()
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+            process.stdout.close()
         shutil.rmtree(self.claims, ignore_errors=True)
 
     def __enter__(self) -> Ahead:
@@ -346,19 +453,6 @@ def ahead(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN, after: tu
         return _Nothing()
     missing = tuple(k for k in plan if not _index_present(folder, k))
     return Ahead(missing, folder, tuple(k for k in after if not _index_present(folder, k)))
-
-
-def claim(folder: Path, qualified: str) -> bool:
-    """Claim the compilation of ``qualified`` for this process in the run's claims ``folder``:
-    True for the first process to ask (an ``O_EXCL`` file), False after; True also when the
-    folder cannot be written (both may then compile it: the same code, only time lost)."""
-    try:
-        os.close(os.open(folder / qualified, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
-        return False
-    except OSError:
-        return True
-    return True
 
 
 def _lower_priority() -> None:
@@ -410,6 +504,8 @@ def _helper(argv: list[str]) -> int:
                 status = "done"
             except Exception:
                 pass
+            if not idle:
+                mark_done(claims, name)
         sys.stdout.write(f"{status} {name}\n")
         sys.stdout.flush()
     return 0
