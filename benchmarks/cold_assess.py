@@ -74,7 +74,7 @@ if os.environ.get("SHIELDSIM_COMPILE_LOG"):
             try:
                 return wait_done(folder, qualified, *args)
             finally:
-                out.write(json.dumps({"wait": qualified, "at": t0, "wall": time.time() - t0}) + "\n")
+                out.write(json.dumps({"wait": qualified, "at": t0, "wall": time.time() - t0}) + "\\n")
 
         compile_ahead.wait_done = timed_wait
 
