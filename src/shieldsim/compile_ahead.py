@@ -363,21 +363,23 @@ class Ahead:
     when it first needs a kernel nobody has claimed, else the helper, which takes the plan from
     its end (the kernels needed last first). A process that needs a kernel another has claimed
     waits until it is in the cache (`wait_done`), never longer than compiling it itself would
-    take. ``blocks_concurrency`` is always False: a second process of the command shares the
-    plan too, so the command's stages may run concurrently even on a cold cache."""
-
-    blocks_concurrency = False
+    take. ``blocks_concurrency``: the helper has a plan to work through, so it takes the second
+    core and the command should keep its stages serial (measured: a second process of the
+    command needs the same early kernels as the command, so the two mostly wait for each other);
+    a helper with only `AFTER` kernels runs at idle priority and does not."""
 
     def __init__(self, plan: tuple[Kernel, ...], folder: Path, after: tuple[Kernel, ...] = ()):
         import tempfile
 
         self.claims = Path(tempfile.mkdtemp(prefix="shieldsim-claims-"))
         self.plan = plan
+        self.blocks_concurrency = bool(plan)
         env = dict(os.environ, NUMBA_CACHE_DIR=str(folder))
         self._saved = _lock_cache_saves()
         self.sharing = _Sharing(self.claims, {k.qualified for k in plan})  # this process: the command
         self._saved_env = os.environ.get(CLAIMS_ENV)
-        os.environ[CLAIMS_ENV] = str(self.claims)
+        if plan:  # processes the command starts share it too
+            os.environ[CLAIMS_ENV] = str(self.claims)
         names = [k.qualified for k in reversed(plan)] + [IDLE_MARK] + [k.qualified for k in after]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "shieldsim.compile_ahead", str(self.claims), *names],

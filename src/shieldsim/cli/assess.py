@@ -39,7 +39,7 @@ def assess(
     resume: Path = ensemble_run.resume_option(),
     concurrent: bool = typer.Option(True, "--concurrent/--serial", help=(
         "Compute the deterrent section and the claims ledger in a second process while this one computes "
-        "coverage (serial on one core, with --workers, or with SHIELDSIM_SERIAL=1).")),
+        "coverage (serial on one core, with --workers, on a cold Numba cache, or with SHIELDSIM_SERIAL=1).")),
 ) -> None:
     """Assess an architecture: coverage, engagements, deterrent, cooperation, claims; write a report."""
     from .. import compile_ahead
@@ -57,7 +57,7 @@ def assess(
                                     ensemble_method) if ensemble else None
     out, _ = ensemble_run.out_folder(out, resume, overwrite)
     with compile_ahead.ahead(workers) as helper:  # on a cold Numba cache: kernels compile in a second process too
-        # both processes of a concurrent run share the helper's plan (compile_ahead.cache_saves_locked)
+        # on a cold cache the compile helper has the second core: stages stay serial then
         run = assess_pipeline(arch, out / "data", grid_deg, cooperation, deterrent, workers,
                               load=scenario_loader(profile), claims=claims,
                               claims_scenario=scen.load(scenario) if claims else None, profile=profile,
