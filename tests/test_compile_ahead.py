@@ -106,6 +106,7 @@ def test_helper_compiles_the_plan_into_the_cache_reports_it_and_ends(tmp_path, m
     monkeypatch.delenv(ca.ENV_SWITCH, raising=False)
     with ca.Ahead((CHEAP,), tmp_path) as helper:
         process = helper.process
+        assert helper.blocks_concurrency  # it takes the second core
         assert helper.poll(120) == f"done {CHEAP.qualified}"  # the helper claims it first (this process needs nothing)
         assert helper.done == {CHEAP.qualified}
         helper.wait_for(CHEAP.qualified)  # compiled: returns at once
