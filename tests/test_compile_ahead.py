@@ -154,7 +154,7 @@ def test_a_kernel_is_claimed_once_and_an_unwritable_claims_folder_lets_both_comp
     assert ca.claim(tmp_path / "gone", "m.k")  # no folder: compile here rather than wait
 
 
-def test_the_helper_skips_what_the_command_claimed_and_takes_the_plan_from_its_end(tmp_path):
+def test_the_helper_skips_what_the_command_claimed_and_goes_on_with_the_plan(tmp_path):
     other = ca.Kernel("shieldsim.kepler", "_elements_batch", "f2 f2 f f2")
     with ca.Ahead((other, CHEAP), tmp_path) as helper:
         assert ca.claim(helper.claims, other.qualified)  # what wait_for does when the command needs it first
@@ -163,7 +163,7 @@ def test_the_helper_skips_what_the_command_claimed_and_takes_the_plan_from_its_e
             line = helper.process.stdout.readline().decode().split()
             assert line, "the helper ended early"
             reports.append(tuple(line))
-    assert reports == [("done", CHEAP.qualified), ("skipped", other.qualified)]  # last first
+    assert reports == [("skipped", other.qualified), ("done", CHEAP.qualified)]
     assert list(tmp_path.rglob("engagement._heights-*.nbi")) and not list(tmp_path.rglob("kepler._elements*.nbi"))
 
 
@@ -182,6 +182,23 @@ from shieldsim import compile_ahead as ca, engagement
 engagement._heights.compile(ca.numba_types("f3 f f f2"))
 ca.mark_done(Path(sys.argv[1]), "shieldsim.engagement._heights")
 """
+
+
+def test_a_process_needing_a_kernel_another_compiles_compiles_the_next_unclaimed_ones_meanwhile(tmp_path):
+    import os
+    import threading
+
+    other = ca.Kernel("shieldsim.kepler", "_elements_batch", "f2 f2 f f2")
+    (tmp_path / other.qualified).write_text(str(os.getppid()))  # a live process is compiling it
+    sharing = ca._Sharing(tmp_path, (other, CHEAP))
+    try:
+        threading.Timer(3.0, ca.mark_done, (tmp_path, other.qualified)).start()
+        sharing.before_lookup(other.qualified)  # returns once the owner says it is done
+    finally:
+        sharing.close()
+    assert (tmp_path / CHEAP.qualified).read_text() == str(os.getpid())  # claimed and compiled here meanwhile
+    assert (tmp_path / f"{CHEAP.qualified}{ca.DONE_SUFFIX}").exists()
+    assert [name for name, _ in sharing.waits] == [other.qualified] and sharing.waits[0][1] >= 2.5
 
 
 def test_a_process_of_the_run_waits_for_a_kernel_another_claimed_and_loads_it_from_the_cache(tmp_path):

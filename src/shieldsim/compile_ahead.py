@@ -9,10 +9,11 @@ calls one the helper compiled, Numba finds it in the cache and loads it. Results
 a kernel loaded from the cache is the one this process would compile.
 
 The two processes share the plan: each planned kernel is compiled by whichever claims it first
-(`claim`). This process claims a kernel when it first needs it, unless the helper has; the
-helper takes the plan from its end (the kernels needed last first). So they work towards each
-other, and this process waits at most once, for the kernel the helper is compiling when they
-meet -- never longer than compiling it itself would take.
+(`claim`). The helper goes through the plan in order; this process claims a kernel when it
+first needs it, unless the helper has, and then, instead of waiting for it, compiles the next
+kernels nobody has claimed yet until the helper has it in the cache (`_Sharing`). So both cores
+compile the kernels in the order they are needed, and this process starts its work as soon as
+the kernels of its first stage are there, while the helper goes on with the later ones.
 
 Safety:
 
@@ -232,7 +233,7 @@ def cache_saves_locked():
         return
     original = _lock_cache_saves()
     folder = os.environ.get(CLAIMS_ENV)
-    sharing = _Sharing(Path(folder), {k.qualified for k in PLAN}) \
+    sharing = _Sharing(Path(folder), PLAN) \
         if folder and Path(folder).is_dir() and _Sharing.active is None else None
     try:
         yield
@@ -276,7 +277,7 @@ def wait_done(folder: Path, qualified: str, limit_s: float = WAIT_LIMIT_S) -> bo
     done, owner = folder / f"{qualified}{DONE_SUFFIX}", folder / qualified
     deadline = time.monotonic() + limit_s
     while not done.exists():
-        if time.monotonic() > deadline or not folder.is_dir() or not _alive(owner):
+        if time.monotonic() >= deadline or not folder.is_dir() or not _alive(owner):
             return done.exists()
         time.sleep(POLL_S)
     return True
@@ -301,19 +302,22 @@ def _alive(owner: Path) -> bool:
 
 
 class _Sharing:
-    """This process's part in sharing the kernels of a plan (``planned``, qualified names) with
-    the other processes of the run through the claims ``folder``: before Numba looks a planned
-    kernel up in its cache for the first time here, this process claims it (then compiles it,
-    and says so once it is saved) or waits for the process that did (`wait_done`)."""
+    """This process's part in sharing the kernels of ``plan`` with the other processes of the run
+    through the claims ``folder``: before Numba looks a planned kernel up in its cache for the
+    first time here, this process claims it (then compiles it, and says so once it is saved), or,
+    when another process has claimed it, compiles the next kernels of the plan nobody has claimed
+    (`compile_kernel`) until that one is in the cache (or its owner has ended): so the process
+    that needs a kernel another is compiling does the plan's next work meanwhile, not nothing."""
 
     active: _Sharing | None = None
     """The one `_Sharing` of this process while it shares a plan."""
 
-    def __init__(self, folder: Path, planned: set[str]):
+    def __init__(self, folder: Path, plan: tuple[Kernel, ...]):
         from numba.core.caching import Cache
 
         _Sharing.active = self
-        self.folder, self.planned, self.settled = folder, set(planned), set()
+        self.folder, self.plan, self.settled = folder, plan, set()
+        self.planned = {k.qualified for k in plan}
         self.waits: list[tuple[str, float]] = []
         self._load, self._save = Cache.load_overload, Cache.save_overload
         sharing, load, save = self, self._load, self._save
@@ -331,22 +335,54 @@ class _Sharing:
         Cache.load_overload, Cache.save_overload = load_overload, save_overload
 
     def before_lookup(self, qualified: str) -> None:
-        """Claim ``qualified`` here or wait for its owner, the first time it is looked up."""
+        """Claim ``qualified`` here, or work on the plan until its owner has it in the cache; the
+        first time it is looked up here."""
         if qualified not in self.planned or qualified in self.settled:
             return
         self.settled.add(qualified)
-        if not claim(self.folder, qualified):
-            import time
+        if claim(self.folder, qualified):
+            return
+        import time
 
-            start = time.perf_counter()
-            wait_done(self.folder, qualified)
-            self.waits.append((qualified, time.perf_counter() - start))
+        start = time.perf_counter()
+        while not wait_done(self.folder, qualified, 0.0):
+            if not _alive(self.folder / qualified) or time.perf_counter() - start > WAIT_LIMIT_S:
+                break
+            if not self._compile_next():
+                wait_done(self.folder, qualified)
+                break
+        self.waits.append((qualified, time.perf_counter() - start))
+
+    def _compile_next(self) -> bool:
+        """Claim and compile the first kernel of the plan nobody has claimed; False if none is left."""
+        for kernel in self.plan:
+            if kernel.qualified not in self.settled and claim(self.folder, kernel.qualified):
+                self.settled.add(kernel.qualified)
+                try:
+                    compile_kernel(kernel)
+                finally:
+                    mark_done(self.folder, kernel.qualified)
+                return True
+        return False
 
     def close(self) -> None:
         from numba.core.caching import Cache
 
         Cache.load_overload, Cache.save_overload = self._load, self._save
         _Sharing.active = None
+
+
+def compile_kernel(kernel: Kernel) -> bool:
+    """Compile ``kernel`` for its planned signature (into the cache); False if that failed (a
+    stale plan entry: the process that needs it compiles it as it is called)."""
+    import importlib
+
+    try:
+        dispatcher = getattr(importlib.import_module(kernel.module), kernel.name)
+        dispatcher.compile(numba_types(kernel.signature))
+    except Exception:
+        return False
+    return True
 
 
 def _qualified(cache) -> str:
@@ -359,14 +395,15 @@ class Ahead:
 
     Each planned kernel is compiled by one process of the run only, whichever claims it first
     (`claim`: a file made with ``O_EXCL`` in a claims folder of this run, named to the processes
-    the command starts by `CLAIMS_ENV`): the command, or its second process (`cache_saves_locked`),
-    when it first needs a kernel nobody has claimed, else the helper, which takes the plan from
-    its end (the kernels needed last first). A process that needs a kernel another has claimed
-    waits until it is in the cache (`wait_done`), never longer than compiling it itself would
-    take. ``blocks_concurrency``: the helper has a plan to work through, so it takes the second
-    core and the command should keep its stages serial (measured: a second process of the
-    command needs the same early kernels as the command, so the two mostly wait for each other);
-    a helper with only `AFTER` kernels runs at idle priority and does not."""
+    the command starts by `CLAIMS_ENV`): the command (or a second process of it,
+    `cache_saves_locked`) when it first needs a kernel nobody has claimed, else the helper, which
+    goes through the plan in order. A process that needs a kernel another has claimed compiles
+    the plan's next unclaimed kernels until it is in the cache (`_Sharing`).
+
+    ``blocks_concurrency``: the helper has a plan to work through, so it takes the second core
+    and the command should keep its stages serial (tried: a second process of the command needs
+    the same early kernels as the command, so the two mostly waited for each other); a helper
+    with only `AFTER` kernels runs at idle priority and does not."""
 
     def __init__(self, plan: tuple[Kernel, ...], folder: Path, after: tuple[Kernel, ...] = ()):
         import tempfile
@@ -376,11 +413,11 @@ class Ahead:
         self.blocks_concurrency = bool(plan)
         env = dict(os.environ, NUMBA_CACHE_DIR=str(folder))
         self._saved = _lock_cache_saves()
-        self.sharing = _Sharing(self.claims, {k.qualified for k in plan})  # this process: the command
+        self.sharing = _Sharing(self.claims, plan)  # this process: the command
         self._saved_env = os.environ.get(CLAIMS_ENV)
         if plan:  # processes the command starts share it too
             os.environ[CLAIMS_ENV] = str(self.claims)
-        names = [k.qualified for k in reversed(plan)] + [IDLE_MARK] + [k.qualified for k in after]
+        names = [k.qualified for k in plan] + [IDLE_MARK] + [k.qualified for k in after]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "shieldsim.compile_ahead", str(self.claims), *names],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
@@ -480,11 +517,9 @@ def _exit_when_parent_goes() -> None:
 
 def _helper(argv: list[str]) -> int:
     """The helper process: ``argv`` is the run's claims folder, then the `PLAN` entries to
-    compile, in that order, each only if this process claims it first (`claim`), then
+    compile, in that order, each only if no other process has claimed it (`claim`), then
     `IDLE_MARK` and `AFTER` entries, compiled at idle priority without claims. Reports ``done
     NAME``, ``failed NAME`` or ``skipped NAME`` (claimed by the command) on stdout after each."""
-    import importlib
-
     _exit_when_parent_goes()
     _lock_cache_saves()
     claims, names = Path(argv[0]), argv[1:]
@@ -495,17 +530,11 @@ def _helper(argv: list[str]) -> int:
             idle = True
             _lower_priority()
             continue
-        status = "failed"
         kernel = by_name.get(name)
         if not idle and not claim(claims, name):
             status = "skipped"
-        elif kernel is not None:
-            try:
-                dispatcher = getattr(importlib.import_module(kernel.module), kernel.name)
-                dispatcher.compile(numba_types(kernel.signature))
-                status = "done"
-            except Exception:
-                pass
+        else:
+            status = "done" if kernel is not None and compile_kernel(kernel) else "failed"
             if not idle:
                 mark_done(claims, name)
         sys.stdout.write(f"{status} {name}\n")
