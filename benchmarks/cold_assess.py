@@ -65,6 +65,17 @@ if os.environ.get("SHIELDSIM_COMPILE_LOG"):
                                       "process_cpu": time.process_time()}) + "\\n")
 
         event.register("numba:compile", Recorder())
+        import atexit, signal
+
+        def leave(*_):
+            out.write(json.dumps({"exit_cpu": time.process_time(), "at": time.time()}) + "\\n")
+
+        def terminated(*_):
+            leave()
+            os._exit(143)
+
+        atexit.register(leave)
+        signal.signal(signal.SIGTERM, terminated)
         from shieldsim import compile_ahead
 
         wait_done = compile_ahead.wait_done
@@ -99,7 +110,9 @@ def read_logs(folder: Path) -> list[dict]:
         if not lines or "argv" not in lines[0]:
             continue
         head = lines[0]
+        ends = [r for r in lines if "exit_cpu" in r]
         procs.append({"pid": int(path.stem), "role": _role(head["argv"]), "start": head["start"],
+                      "cpu": ends[-1]["exit_cpu"] if ends else None, "end": ends[-1]["at"] if ends else None,
                       "compiles": [r for r in lines if "kernel" in r], "waits": [r for r in lines if "wait" in r]})
     return procs
 
@@ -173,9 +186,10 @@ def report(procs: list[dict], t0: float, totals: dict, top: int) -> dict:
         comp = sum(r["cpu"] for r in p["compiles"] if r["depth"] == 0)
         last = max((r["process_cpu"] for r in p["compiles"]), default=0.0)
         end = max((r["at"] + r["wall"] for r in p["compiles"]), default=p["start"]) - t0
+        whole = f", ended {p['end'] - t0:.1f} s, process CPU {p['cpu']:.1f} s" if p.get("cpu") is not None else ""
         print(f"process {p['role']:8s} pid {p['pid']}: started {p['start'] - t0:6.1f} s, last compile ended "
               f"{end:6.1f} s, compile_cpu_s {comp:6.1f} ({sum(r['depth'] == 0 for r in p['compiles'])} top-level), "
-              f"process CPU at its last compile {last:6.1f} s")
+              f"process CPU at its last compile {last:6.1f} s{whole}")
         for w in (w for w in p["waits"] if w["wall"] > 0.05):
             print(f"    waited {w['wall']:.1f} s at {w['at'] - t0:.1f} s for {w['wait']}")
     rows = kernel_table(procs, t0)
