@@ -55,6 +55,7 @@ from numba import njit, prange
 
 from .earth import geodesic_direct, geodetic_height_one, surface_distance, surface_distance_one, to_ecef, to_geodetic
 from .kepler import lambert_one
+from .roots import illinois_update
 from .trajectory import Models
 from .units import si, unit_of
 
@@ -524,16 +525,7 @@ def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, ellipsoid, b, v, w
         else:
             x = 0.5 * (lo + hi)
         fx = _excess(site, p, x, params, gm, omega, ellipsoid, b, v, work)
-        if fx <= 0.0:
-            hi, f_hi = x, fx
-            if side == -1:
-                f_lo *= 0.5
-            side = -1
-        else:
-            lo, f_lo = x, fx
-            if side == 1:
-                f_hi *= 0.5
-            side = 1
+        lo, f_lo, hi, f_hi, side = illinois_update(x, fx, fx <= 0.0, lo, f_lo, hi, f_hi, side)
         if abs(fx) < 1e-9 and fx <= 0.0:
             break
     return hi
