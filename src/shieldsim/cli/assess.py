@@ -52,10 +52,10 @@ def assess(
 
     profile = load_profile_option(assumptions)
     load = scenario_loader(profile)
-    # on a cold cache the compile helper has the second core and the cache-save lock: stages stay serial then;
+    # on a cold cache the compile helper has the second core: stages stay serial then;
     # else the second process starts now, its start-up beside the scenario loads here
     with compile_ahead.ahead(workers) as helper, \
-            second_process(workers, load, deterrent or claims, concurrent and helper.process is None) as aside:
+            second_process(workers, load, deterrent or claims, concurrent and not helper.blocks_concurrency) as aside:
         arch = load_architecture(scenario, profile=profile)
         if resume is not None and ensemble is None:
             fail("--resume", "continues an ensemble: give --ensemble N (and the run's other options) too")
