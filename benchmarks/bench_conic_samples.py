@@ -23,12 +23,13 @@ import math
 import time
 
 import numpy as np
-from numba import njit
 
-from shieldsim.earth import WGS84, inertial_velocity
+from shieldsim.earth import WGS84, inertial_velocity  # first: shieldsim sets Numba's cache folder
 from shieldsim.trajectory import Models, burnout_state, fly_states
 from shieldsim.trajectory import kernels as K
 from shieldsim.trajectory.conic_samples import _sample_boosted
+
+from numba import njit  # after shieldsim (see above)
 
 
 @njit(cache=False)

@@ -18,13 +18,14 @@ mostly the first touch of the freshly allocated result array (8 doubles a flight
 import argparse
 import time
 
-import numba
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from shieldsim.earth import earth_model
+from shieldsim.earth import earth_model  # first: shieldsim sets Numba's cache folder before Numba loads
 from shieldsim.trajectory import Models, burnout_state, fly
 from shieldsim.trajectory.kernels import _fly_vacuum_geodetic_batch
+
+import numba  # after shieldsim, see above
 
 
 def main() -> None:

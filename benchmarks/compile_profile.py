@@ -41,18 +41,21 @@ def _listener(rows: list, t0: float):
 
 
 def _time_waits(waits: list, t0: float) -> None:
-    """Record how long this process waits for the `shieldsim.compile_ahead` helper, per kernel."""
+    """Record how long this process waits for kernels the `shieldsim.compile_ahead` helper (or
+    another process of the run) compiles, per kernel."""
     from shieldsim import compile_ahead
 
-    wait_for = compile_ahead.Ahead.wait_for
+    wait_done = compile_ahead.wait_done
 
-    def timed(self, qualified):
+    def timed(folder, qualified, *args):
         start = time.perf_counter()
-        wait_for(self, qualified)
-        if time.perf_counter() - start > 0.05:
-            waits.append((round(start - t0, 1), round(time.perf_counter() - start, 1), qualified))
+        try:
+            return wait_done(folder, qualified, *args)
+        finally:
+            if time.perf_counter() - start > 0.05:
+                waits.append((round(start - t0, 1), round(time.perf_counter() - start, 1), qualified))
 
-    compile_ahead.Ahead.wait_for = timed
+    compile_ahead.wait_done = timed
 
 
 def _cache_hits() -> list[str]:

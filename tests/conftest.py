@@ -4,6 +4,10 @@ import os
 
 import pytest
 
+import shieldsim  # noqa: F401  first: it points Numba's cache at the source-keyed folder, which it can only do
+# before Numba is imported (a test module importing numba first would otherwise leave Numba on its default
+# __pycache__ folders, where kernels from older sources are loaded as long as their own file is unchanged)
+
 # Keep test runs deterministic and quiet on shared 2-core machines.
 os.environ.setdefault("MPLBACKEND", "Agg")
 # Every test computes what it needs, as a fresh process with nothing kept on disk would (the

@@ -252,3 +252,29 @@ def test_coverage_batches_the_second_process_takes_on_change_nothing(tmp_path):
         for area, fp in a.footprints.items():
             for f in ("threatened", "defended", "shots", "kill_probability", "intercept_alt_km", "engaging"):
                 np.testing.assert_array_equal(getattr(fp, f), getattr(b.footprints[area], f))
+
+
+@pytest.mark.parametrize("concurrent", [True, False])
+def test_the_second_process_starts_before_the_scenario_loads(tmp_path, monkeypatch, concurrent):
+    """A concurrent ``assess`` starts its second process first, so that its start-up (imports)
+    overlaps this process's scenario loads; a serial one starts none; neither leaves a child."""
+    import functools
+    import importlib
+    import multiprocessing
+
+    from shieldsim import parallel
+
+    if concurrent and parallel.cores() < 2:
+        pytest.skip("one core: the run is serial")
+    coverage_cli = importlib.import_module("shieldsim.cli.coverage")
+    command = importlib.import_module("shieldsim.cli.assess")
+    seen = []
+    inner = coverage_cli.load_architecture
+    monkeypatch.setattr(coverage_cli, "load_architecture",
+                        lambda *a, **k: seen.append(len(multiprocessing.active_children())) or inner(*a, **k))
+    monkeypatch.setattr(command, "scenario_loader", lambda profile: functools.partial(failing_load, "deterrent"))
+    with pytest.raises(SystemExit) as ex:  # the deterrent scenario fails: a quick run, in either process
+        main(["assess", "--grid-deg", "10", "--out", str(tmp_path / "r"), "--no-progress", "--no-cooperation",
+              "--no-claims", "--concurrent" if concurrent else "--serial"])
+    assert ex.value.code == 2 and seen == [1 if concurrent else 0]
+    assert multiprocessing.active_children() == []

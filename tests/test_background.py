@@ -60,3 +60,42 @@ def test_helped_executor_runs_every_item_once_here_or_in_the_child_once_it_is_fr
     import multiprocessing
 
     assert multiprocessing.active_children() == []
+
+
+def _modules_loaded(names):
+    import sys
+
+    return [n for n in names if n in sys.modules]
+
+
+def _import_json_decoder():
+    import json.decoder  # noqa: F401
+
+
+def test_a_child_started_ahead_prepares_first_and_runs_its_main_work_when_given():
+    import multiprocessing
+
+    with background(prepare=_import_json_decoder) as child:
+        assert len(multiprocessing.active_children()) == 1  # started before it has its main work
+        with pytest.raises(RuntimeError, match="no main work"):
+            child()
+        child.start(_modules_loaded, ["json.decoder"])
+        assert child() == ["json.decoder"]  # prepared first, in the same process
+        with pytest.raises(RuntimeError, match="already has its main work"):
+            child.start(math.factorial, 3)
+    assert multiprocessing.active_children() == []
+
+
+def _exit_code_and_pid():
+    return os.getpid()
+
+
+def test_the_child_exits_with_code_zero_once_its_work_is_done():
+    """The child leaves through `_quick_exit` (no interpreter teardown): cleanly, code 0."""
+    import multiprocessing
+
+    with background(_exit_code_and_pid) as child:
+        pid = child()
+        procs = list(child.pool._processes.values())
+    assert [p.pid for p in procs] == [pid] and [p.exitcode for p in procs] == [0]
+    assert multiprocessing.active_children() == []

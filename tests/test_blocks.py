@@ -172,3 +172,38 @@ def test_batch_fly_takes_the_library_functions_outside_the_lanes_range():
     f, g = fly(*st, models), fly(*far, models)
     assert np.allclose(f.impact_lat, g.impact_lat, rtol=0, atol=1e-9)  # the heading's rounding only
     assert np.allclose(f.ground_range, g.ground_range, rtol=0, atol=0.05)
+
+
+def _compiled_callees(dispatcher):
+    """The compiled functions `dispatcher` calls by name, through those inlined into it."""
+    import ast
+    import inspect
+    import textwrap
+
+    from numba.core.registry import CPUDispatcher
+
+    found, todo, seen = [], [dispatcher], set()
+    while todo:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(todo.pop().py_func)))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id not in seen:
+                seen.add(node.func.id)
+                callee = dispatcher.py_func.__globals__.get(node.func.id)
+                if isinstance(callee, CPUDispatcher):
+                    (todo if callee.targetoptions.get("inline") == "always" else found).append(callee)
+    return found
+
+
+def test_lane_loops_call_only_functions_with_their_own_error_model():
+    """Numba compiles a function that sets no error model with its first caller's, once per
+    process, and caches that: a helper first compiled from a scalar kernel (error_model "python":
+    a ZeroDivisionError branch per division) kept the lane loops of `highest_lanes` and
+    `impact_lanes` from vectorising, depending on which kernel happened to compile first."""
+    from shieldsim.trajectory import kernels
+
+    lanes = [d for d in vars(B).values() if getattr(d, "targetoptions", {}).get("error_model") == "numpy"]
+    lanes.append(kernels._burnout_lanes)
+    assert len(lanes) >= 10
+    for d in lanes:
+        for callee in _compiled_callees(d):
+            assert "error_model" in callee.targetoptions, (d.py_func.__name__, callee.py_func.__name__)

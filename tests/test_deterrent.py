@@ -484,3 +484,39 @@ def test_search_bounds_hold_at_every_usable_sample(setup, rotating):
                 assert floor < cost, f"flight {i} battery {j} sample {k} mode {mode}: {floor} >= {cost}"
                 checked += 1
     assert checked > 100
+
+
+def test_deterrent_flights_kept_on_disk_read_back_bit_for_bit_and_keyed_by_their_inputs(own_store, monkeypatch):
+    """Every assessment flies the same deterrent flights: the second call reads them from the disk
+    store, equal to the computed ones array by array (bytes, dtypes, NaN padding), labels and
+    reasons left out included; other inputs (a shape, an aim point) are another entry."""
+    import importlib
+
+    ds = importlib.import_module("shieldsim.study.deterrent_study")  # the module, not the function of that name
+    calls = []
+    inner = ds._deterrent_flights
+    monkeypatch.setattr(ds, "_deterrent_flights", lambda *a: calls.append(a[1:]) or inner(*a))
+    arch = study.Architecture.from_scenario(scen.load("deterrent"))
+    kw = dict(areas=["vypolzovo", "kozelsk"], aim_names=["washington", "seattle", "no-such-aim"],
+              kind="depressed", apogee_fraction=0.5)
+    first = study.deterrent_flights(arch, **kw)
+    again = study.deterrent_flights(arch, **kw)
+    assert len(calls) == 1 and list(own_store.rglob("deterrent-flights-*.npz"))
+    (t1, *labels1), (t2, *labels2) = first, again
+    assert set(vars(t1)) == set(vars(t2)) and t2.models == t1.models
+    for name, value in vars(t1).items():
+        got = getattr(t2, name)
+        if isinstance(value, np.ndarray):
+            assert got.dtype == value.dtype and got.shape == value.shape, name
+            assert got.tobytes() == value.tobytes() if value.dtype != object else list(got) == list(value), name
+        else:
+            assert got == value, name
+    for a, b in zip(labels1[:3], labels2[:3]):
+        assert a.dtype == b.dtype == object and list(a) == list(b)
+    assert labels2[3] == labels1[3] and all(type(x) is str for row in labels2[3] for x in row)
+    study.deterrent_flights(arch, **dict(kw, kind="lofted", apogee_fraction=1.5))
+    study.deterrent_flights(arch, **dict(kw, aim_names=["washington"]))
+    assert len(calls) == 3
+    monkeypatch.setenv("SHIELDSIM_STORE", "0")
+    study.deterrent_flights(arch, **kw)
+    assert len(calls) == 4  # the store switched off: computed

@@ -145,6 +145,25 @@ def test_fixed_state_kernel_turns_inertial_state_into_earth_fixed_axes_and_earth
     assert np.allclose(vel, 0.0, atol=1e-9)
 
 
+def test_fixed_state_with_the_turn_given_equals_the_kernel_that_turns_it_itself_bit_for_bit():
+    import math
+
+    from shieldsim.earth import fixed_state_one, fixed_state_turned
+
+    omega = WGS84.rotation_rate
+    r = to_ecef(np.radians(LAT[:50]), np.radians(LON[:50]), ALT[:50])
+    v = rng.normal(0.0, 3e3, (50, 3))
+    t = rng.uniform(0.0, 3e3, 50)
+    pos, vel, pos2, vel2 = np.empty(3), np.empty(3), np.empty(3), np.empty(3)
+    for i in range(50):
+        fixed_state_one(r[i], v[i], t[i], omega, pos, vel)
+        fixed_state_turned(r[i], v[i], math.cos(-omega * t[i]), math.sin(-omega * t[i]), omega, pos2, vel2)
+        assert pos.tobytes() == pos2.tobytes() and vel.tobytes() == vel2.tobytes()
+    # a quarter turn: x to -y, and the Earth-relative velocity v - omega x r turned with it
+    fixed_state_turned(np.array([1.0, 0.0, 2.0]), np.array([0.0, 3.0, 4.0]), 0.0, -1.0, 0.5, pos, vel)
+    assert pos.tolist() == [0.0, -1.0, 2.0] and vel.tolist() == [2.5, 0.0, 4.0]
+
+
 @pytest.mark.parametrize("earth", [SPHERE, WGS84])
 def test_radial_height_kernel_is_zero_on_the_surface_and_grows_with_the_radius(earth):
     from shieldsim.earth import radial_height_one, surface_radius, surface_radius_one

@@ -42,10 +42,11 @@ def _same(a, b):
         assert a[name].tobytes() == b[name].tobytes()  # bit for bit, NaN and -0.0 included
 
 
-def test_a_stored_entry_reads_back_bit_for_bit_without_computing(store):
+@pytest.mark.parametrize("compress", [True, False])
+def test_a_stored_entry_reads_back_bit_for_bit_without_computing(store, compress):
     compute, calls = _counting(_arrays())
-    first = stored.fetch("demo", ("key", 1.0), compute, ("x", "n", "s", "nan"))
-    second = stored.fetch("demo", ("key", 1.0), compute, ("x", "n", "s", "nan"))
+    first = stored.fetch("demo", ("key", 1.0), compute, ("x", "n", "s", "nan"), compress=compress)
+    second = stored.fetch("demo", ("key", 1.0), compute, ("x", "n", "s", "nan"), compress=compress)
     assert len(calls) == 1
     _same(first, _arrays())
     _same(second, _arrays())
@@ -53,10 +54,11 @@ def test_a_stored_entry_reads_back_bit_for_bit_without_computing(store):
     assert [p.parent.parent for p in store.rglob("*.npz")] == [store]  # in the sources' folder
 
 
+@pytest.mark.parametrize("compress", [True, False])
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
-def test_a_damaged_entry_is_computed_again_and_replaced(store, damage):
+def test_a_damaged_entry_is_computed_again_and_replaced(store, damage, compress):
     compute, calls = _counting(_arrays())
-    stored.fetch("demo", "k", compute)
+    stored.fetch("demo", "k", compute, compress=compress)
     (path,) = store.rglob("demo-*.npz")
     data = bytearray(path.read_bytes())
     if damage == "truncate":
@@ -69,7 +71,7 @@ def test_a_damaged_entry_is_computed_again_and_replaced(store, damage):
         data = bytearray()
     path.write_bytes(bytes(data))
     assert stored.load("demo", "k") is None
-    _same(stored.fetch("demo", "k", compute), _arrays())
+    _same(stored.fetch("demo", "k", compute, compress=compress), _arrays())
     assert len(calls) == 2
     _same(stored.load("demo", "k"), _arrays())  # written again, whole
 

@@ -12,7 +12,7 @@ import pytest
 
 from shieldsim import sensors as S
 from shieldsim.earth import WGS84, to_ecef
-from shieldsim.sensors import refraction, sweep
+from shieldsim.sensors import kernels, refraction, sweep
 from shieldsim.sensors.geometry import _radar_params
 from shieldsim.sensors.kernels import (LIMIT_NODES, R_RLOC, _in_sight, _limit_table, _polar, _ray_angle, _sight_tabled,
                                       _wrap_pi)
@@ -303,3 +303,125 @@ def test_samples_passed_over_lie_within_the_room_along_the_polyline_and_no_fewer
         assert held == cap or path[m + held + 1] - path[m] > room - 2e-3
         chord = chords.max() * (1.0 + 1e-9)  # the bound it replaced, for a room 2 mm smaller
         assert held >= min(cap, int(max(room - 2e-3, 0.0) / chord))
+
+
+# ---------------------------------------------------------------------------------------------
+# the edge search on the sight margin
+
+
+def _sight_edges(traj, row, ray, ea, eb):
+    """Every step of the flights whose samples take different sight answers:
+    (p0, v0, p1, v1, t0, dt, was_in)."""
+    for i in range(traj.position.shape[0]):
+        ok = np.flatnonzero(np.isfinite(traj.position[i, :, 0]))
+        answers = [_in_sight(*_polar(traj.position[i, m], row, ea, eb), row, ray) for m in ok]
+        for a in range(len(ok) - 1):
+            if answers[a] != answers[a + 1]:
+                m = ok[a]
+                yield (traj.position[i, m], traj.velocity[i, m], traj.position[i, m + 1], traj.velocity[i, m + 1],
+                       float(traj.time[m]), float(traj.time[m + 1] - traj.time[m]), answers[a])
+
+
+@pytest.mark.parametrize("refraction", S.REFRACTION_MODELS)
+def test_the_sight_edge_search_ends_on_the_bisections_time_bit_for_bit(refraction):
+    """`sweep._refine_sight` (regula falsi on the sight margin, on the bisection's grid) gives the
+    double `kernels._refine` bisects to, on every step of random flights entering or leaving the
+    sight of radars with and without an elevation ceiling, low masks and masts (range and
+    field of regard never limit, so the status level is the sight answer)."""
+    traj = flights(80, 5)
+    ea, eb = WGS84.equatorial_radius, WGS84.polar_radius
+    tmp = np.empty(3)
+    known = np.full(3, -1.0)
+    rdet = np.array([1e9, 1e9])
+    searched = 0
+    for j, (el_min, el_max, height) in enumerate([(1.0, 90.0, 20.0), (-1.5, 35.0, 2500.0), (0.2, 12.0, 300.0)]):
+        r = radar(f"r{j}", d(36 + 3 * j), d(38 + 2 * j), height, el_min=d(el_min), el_max=d(el_max), max_range=2e7,
+                  refraction=refraction)
+        row, ray, _ = _row(r)
+        for p0, v0, p1, v1, t0, dt, was_in in _sight_edges(traj, row, ray, ea, eb):
+            want = kernels._refine(p0, v0, p1, v1, t0, dt, 1, was_in, row, ray, rdet, 0.0, ea, eb, tmp, known,
+                                   np.zeros((2, 2, 0)))
+            got = sweep._refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, ray, ea, eb, tmp)
+            assert struct.pack("<d", got) == struct.pack("<d", want), (j, t0, got, want)
+            searched += 1
+    assert searched > 150
+
+
+def test_the_sight_edge_search_ends_between_two_grid_points_with_different_answers():
+    """Straight steps passing over a radar with an elevation ceiling and on below its horizon,
+    some of whose sight answers change three times between the two samples (in, above the
+    ceiling, in, below the horizon): the search still ends on a flip of the answer on the grid of
+    2^-20 steps (the bisection may end on another flip); and it gives up (NaN) when the two
+    samples do not disagree as told."""
+    ea, eb = WGS84.equatorial_radius, WGS84.polar_radius
+    row, ray, _ = _row(radar("c", d(40), d(30), 20.0, el_min=d(1), el_max=d(60)))
+    tmp = np.empty(3)
+    n = 1 << kernels._REFINE_ITER
+    site = to_ecef(d(40), d(30), 20.0, WGS84)
+    up = site / np.linalg.norm(site)
+    east = np.cross([0.0, 0.0, 1.0], up)
+    east /= np.linalg.norm(east)
+    rng = np.random.default_rng(23)
+
+    def sight(a, b, s):
+        kernels._hermite(a, (b - a) / 2.0, b, (b - a) / 2.0, 2.0, s, tmp)
+        return _in_sight(*_polar(tmp, row, ea, eb), row, ray)
+
+    triple = 0
+    for _ in range(300):
+        a = site + up * rng.uniform(200e3, 900e3) - east * rng.uniform(300e3, 900e3)
+        b = site + up * rng.uniform(-400e3, 600e3) + east * rng.uniform(100e3, 2500e3)
+        for p, q in ((a, b), (b, a)):
+            v = (q - p) / 2.0
+            was_in = sight(p, q, 0.0)
+            if was_in == sight(p, q, 1.0):
+                assert math.isnan(sweep._refine_sight(p, v, q, v, 0.0, 2.0, was_in, row, ray, ea, eb, tmp))
+                continue
+            flips = np.count_nonzero(np.diff([sight(p, q, s) for s in np.linspace(0.0, 1.0, 801)]))
+            triple += flips >= 3
+            t = sweep._refine_sight(p, v, q, v, 0.0, 2.0, was_in, row, ray, ea, eb, tmp)
+            k = round(t / 2.0 * n)
+            ka = k if was_in else k - 1
+            assert [sight(p, q, ka / n), sight(p, q, (ka + 1) / n)] == [was_in, not was_in]
+            assert math.isnan(sweep._refine_sight(p, v, q, v, 0.0, 2.0, not was_in, row, ray, ea, eb, tmp))
+    assert triple > 10
+
+
+@pytest.mark.parametrize("refraction", S.REFRACTION_MODELS)
+def test_the_sight_margin_answers_as_the_sight_test_and_is_positive_exactly_inside(refraction):
+    rng = np.random.default_rng(24)
+    row, ray, _ = _row(radar("m", d(40), d(30), 800.0, el_min=d(-1), el_max=d(50), refraction=refraction))
+    for _ in range(20000):
+        theta, h = rng.uniform(0, 0.4), rng.choice([rng.uniform(-200, 3000), rng.uniform(0, 2000e3)])
+        if rng.uniform() < 0.5 and h > 800.0 and refraction == "atmosphere":
+            theta = max(_ray_angle(row[R_RLOC] + h, row, ray, int(rng.integers(0, 2))) + rng.normal() * 1e-9, 0.0)
+        inside, margin = sweep._sight_and_margin(theta, h, row, ray)
+        assert inside == _in_sight(theta, h, row, ray)
+        if margin == margin:
+            assert (margin >= 0.0) == inside
+
+
+def test_a_flight_is_passed_over_only_when_every_sample_is_beyond_the_instrumented_range():
+    """`sweep._beyond_range` of the samples' bounding box: when it holds, every sample's slant
+    range exceeds the instrumented range; a box reaching within it (a corner or a face 0.5 m
+    inside the range plus slack) is walked."""
+    rng = np.random.default_rng(25)
+    r = radar("b", d(40), d(30), 20.0, max_range=1500e3)
+    row = _radar_params([r], WGS84)[0][0]
+    site = to_ecef(d(40), d(30), 20.0, WGS84)
+    passed = 0
+    for _ in range(3000):
+        pts = site + rng.normal(size=3) * rng.uniform(0, 3e6) + rng.normal(size=(40, 3)) * rng.uniform(1e3, 1e6)
+        box = np.array([pts.min(axis=0), pts.max(axis=0)])
+        if sweep._beyond_range(box, row):
+            passed += 1
+            assert (np.linalg.norm(pts - site, axis=1) > row[kernels.R_MAX_RANGE]).all()
+    assert passed > 500
+    for axis in range(3):
+        box = np.array([site - 1e5, site + 1e5])
+        box[0, axis] = site[axis] + 1500e3 + sweep.SLACK_M - 0.5
+        box[1, axis] = box[0, axis] + 1e6
+        assert not sweep._beyond_range(box, row)
+        box[0, axis] += 1.0
+        box[1, axis] += 1.0
+        assert sweep._beyond_range(box, row)  # now 0.5 m beyond range plus slack

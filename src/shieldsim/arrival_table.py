@@ -182,7 +182,7 @@ def _build_kernel(frame, axes, n_h, n_psi, params, gm, omega, ellipsoid, prune, 
                 hi = guess + 60.0
                 tf = feasible_time_one(site, p, hi, params, gm, omega, ellipsoid, b, v, work)
                 if not math.isnan(tf):
-                    t = arrival_near(site, p, tf, guess, params, gm, omega, ellipsoid, b, v, work)
+                    t = arrival_near(site, p, tf, math.nan, guess, params, gm, omega, ellipsoid, b, v, work)
             if math.isnan(t):
                 t = earliest_arrival_one(site, p, MAX_FLIGHT_S, params, gm, omega, ellipsoid, b, v, work)
             tau[i, j, k] = t

@@ -59,7 +59,7 @@ class _Sections:
 def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: bool = True, deterrent: bool = True,
            workers: int | None = None, load: Callable | None = None, claims: bool = False, claims_scenario=None,
            profile=None, claims_skipped: str = "skipped (--no-claims)", progress=None,
-           report_dir: Path | None = None, concurrent: bool = False) -> AssessmentRun:
+           report_dir: Path | None = None, concurrent: bool = False, aside=None) -> AssessmentRun:
     """Every stage of the assessment of ``arch`` (a `study.Architecture`); data files go under
     ``data_dir`` and are listed relative to ``report_dir`` (default its parent). ``load(name)``
     reads the other scenarios the assessment uses (cooperation options, the deterrent bases) --
@@ -72,15 +72,19 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
     the headline of ``claims_scenario`` (the assessed scenario as written, before any profile;
     default ``arch.scenario``) under each; without, the section is not computed, for the reason
     ``claims_skipped``. Flights aimed by one section are reused by the others
-    (`study.flight_cache`; with ``concurrent``, within the second process: this one then aims no
-    flight twice and keeps none).
+    (`study.flight_cache`; with ``concurrent``, within the second process and within the claims
+    ledger: the coverage here aims no flight twice and keeps none).
 
-    With ``concurrent``, the deterrent section and the claims ledger (which do not need the
-    coverage) run in a second, spawned process (`background.background`) while this one computes
-    coverage and the engagement cases; that process draws the deterrent section's figures, then
-    takes coverage batches from the back of the list while this one takes them from the front
-    (`background.HelpedExecutor`); same results, about half the wall time on two cores. It
-    stays serial on one core, with ``workers`` (Dask) or when ``load`` cannot be pickled."""
+    With ``concurrent``, the deterrent section (which does not need the coverage) runs in a
+    second, spawned process (`background.background`) while this one computes the claims ledger,
+    the coverage and the engagement cases; that process draws the deterrent section's figures,
+    then takes coverage batches from the back of each list while this one takes them from the
+    front (`background.HelpedExecutor`), then the footprint files and maps and the page's
+    figures likewise; same results, about half the wall time on two cores. It stays serial on
+    one core, with ``workers`` (Dask) or when ``load`` cannot be pickled.
+    ``aside``: that second process already started by the caller (`second_process`, so that its
+    start-up overlaps the caller's), which then also decides ``concurrent`` and leaves its block
+    after writing the page; None to start one here when ``concurrent``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -90,8 +94,11 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
     load = load or scen.load
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    side = _side_args(arch, data_dir, deterrent, load, claims, claims_scenario, profile, grid_deg) \
-        if concurrent and _can_run_aside(workers, load, deterrent or claims) else None
+    if aside is not None:  # started by the caller, who checked `_can_run_aside`
+        aside.start(side_sections, *_side_args(arch, data_dir, deterrent, load))
+        return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
+                       profile, claims_skipped, progress, report_dir, aside)
+    side = _side_args(arch, data_dir, deterrent, load) if concurrent and _can_run_aside(workers, load, deterrent or claims) else None
     if side is None:
         with flight_cache.sharing():  # sections aim the same flights: once for the whole run
             return _assess(arch, data_dir, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario,
@@ -107,19 +114,51 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
                        profile, claims_skipped, progress, report_dir, aside)
 
 
+def _prepare_second_process() -> None:
+    """The second process's first work, before its sections arrive: the Agg backend and the
+    modules `side_sections` needs, imported while the caller loads its scenarios."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot
+
+    from . import claims, deterrent, plots, report, study  # noqa: F401
+
+
+@contextlib.contextmanager
+def second_process(workers, load, work: bool, concurrent: bool = True):
+    """The second process of a concurrent `assess` (pass it as ``aside``), started at once so that
+    its start-up (`_prepare_second_process`) overlaps the caller's loads; None where the
+    run stays serial (not ``concurrent``, or see `_can_run_aside`). Leaving the block waits for
+    the child's exit (or ends it if its work is unfinished): leave it after writing the page.
+    The cache-save lock (`compile_ahead.cache_saves_locked`) is held throughout."""
+    if not (concurrent and _can_run_aside(workers, load, work)):
+        yield None
+        return
+    from .background import background
+    from .compile_ahead import cache_saves_locked
+
+    with cache_saves_locked(), background(prepare=_prepare_second_process) as child:
+        yield child
+
+
 def _assess(arch, data_dir: Path, grid_deg, cooperation, deterrent, workers, load, claims, claims_scenario, profile,
             claims_skipped, progress, report_dir, aside=None) -> AssessmentRun:
     """`assess` once its arguments are settled; ``aside()``, if given, returns what `side_sections`
-    computed in the second process (the deterrent section and the claims ledger)."""
+    computed in the second process (the deterrent section)."""
     done = _Sections()
     options, coop_archs = _cooperation_archs(arch, load, done) if cooperation else ([], [])
     helped = aside.executor(wrap=_cache_locked) if aside is not None else None  # the child joins when free
+    # concurrently the ledger first, while the child computes the deterrent section: the coverage's many
+    # batches after it keep both processes busy to the end
+    ledger_result = _ledger_helped(arch, claims_scenario, profile, grid_deg, progress, helped) \
+        if claims and helped is not None else None
     by_name, cov, coverage_entries = _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir,
                                                report_dir or data_dir.parent, done, helped)
     engagement_cases = _engagements(arch, progress)
     side = _wait_aside(aside, progress) if aside is not None else None
     if side is not None:
-        det_result, det_summary, det_skipped, ledger_result = side
+        det_result, det_summary, det_skipped, _ = side
         if det_skipped is not None:
             done.not_computed["deterrent"] = det_skipped
     elif deterrent:
@@ -145,6 +184,17 @@ def _assess(arch, data_dir: Path, grid_deg, cooperation, deterrent, workers, loa
     return AssessmentRun(assessment, cov)
 
 
+def _ledger_helped(arch, claims_scenario, profile, grid_deg, progress, helped):
+    """The claims ledger of a concurrent run, computed here while the second process works on the
+    deterrent section; its coverage batches go to ``helped`` (the child takes them from the back
+    once free). Its flights are shared within the ledger (`study.flight_cache`), as serially."""
+    from .study import flight_cache
+
+    with flight_cache.sharing():
+        return claims_section(claims_scenario or arch.scenario, profile, _claims_grid(arch, grid_deg), progress,
+                              executor=helped)
+
+
 def _claims_grid(arch, grid_deg) -> float:
     """The claims ledger's grid, degrees: the coverage grid, at least `CLAIMS_MIN_GRID_DEG`."""
     return max(grid_deg or arch.scenario.defended.grid_deg, CLAIMS_MIN_GRID_DEG)
@@ -168,10 +218,10 @@ def _can_run_aside(workers, load, work: bool) -> bool:
     return True
 
 
-def _side_args(arch, data_dir: Path, deterrent: bool, load, claims: bool, claims_scenario, profile, grid_deg) -> tuple:
-    """The arguments of `side_sections` for this run."""
-    claims_args = (claims_scenario or arch.scenario, profile, _claims_grid(arch, grid_deg)) if claims else None
-    return arch, data_dir, deterrent, load, claims_args
+def _side_args(arch, data_dir: Path, deterrent: bool, load) -> tuple:
+    """The arguments of `side_sections` for a concurrent run: the deterrent section alone (the
+    claims ledger runs in the first process, sharing its coverage batches with the second)."""
+    return arch, data_dir, deterrent, load, None
 
 
 def side_sections(arch, data_dir: Path, deterrent: bool, load, claims_args):
@@ -252,9 +302,9 @@ def _render_figures(assessment, ex) -> None:
 def _wait_aside(aside, progress):
     """What the second process computed (`side_sections`), waiting for it under a progress line."""
     with _stage(progress, "") as bar:
-        bar("deterrent and claims (second process)", 0, 1)
+        bar("deterrent (second process)", 0, 1)
         side = aside()
-        bar("deterrent and claims (second process)", 1, 1)
+        bar("deterrent (second process)", 1, 1)
     return side
 
 
@@ -278,8 +328,10 @@ def _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir: Path, rep
     """Coverage of ``arch`` and the cooperation architectures (one pass over shared flights):
     (results by scenario name, ``arch``'s `study.CoverageResult` or None, report entries).
     ``helped``: the `background.HelpedExecutor` of a concurrent run (else one for ``workers``)."""
-    from . import plots, report, study
-    from .parallel import executor
+    from functools import partial
+
+    from . import report, study
+    from .parallel import InProcessExecutor, executor
 
     areas = list(arch.scenario.launch_areas)
     together = [arch] + [a for a in coop_archs if a is not arch]
@@ -289,17 +341,46 @@ def _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir: Path, rep
         done.not_computed["coverage"] = f"scenario {arch.name!r} has no launch areas"
     by_name = {a.name: r for a, r in zip(together, results)}
     cov = by_name.get(arch.name)
+    items = list(cov.footprints.items()) if cov is not None else []
+    made = [None] * len(items)  # (files, map) of each footprint: written and drawn on either process if helped
+    for k, out in (helped or InProcessExecutor()).as_completed(
+            partial(_footprint_outputs, arch, data_dir, helped is not None), items):
+        made[k] = out
     entries = []
-    for name, fp in (cov.footprints.items() if cov is not None else ()):
-        for path in fp.write(data_dir / f"footprint-{name}"):
+    for (name, fp), (paths, fig) in zip(items, made):
+        for path in paths:
             done.files.append(report.DataFile(str(path.relative_to(report_dir)), f"footprint against {name}"))
         label = ALL_AREAS if name == "all" else name
         entries.append(report.coverage_result(
-            label, cov.population[name], threats=fp.threat_classes, map=report.Plot(plots.footprint_figure(arch, fp),
-            caption=f"Defended (blue) and threatened but undefended (orange) cells against {label}"),
+            label, cov.population[name], threats=fp.threat_classes, map=_map_plot(fig, label),
             notes=f"{fp.attrs.get('flights')} flights; launch points: {', '.join(fp.launch_points)}",
             year=arch.scenario.year))
     return by_name, cov, entries
+
+
+def _map_plot(fig, label: str):
+    """The report's `report.Plot` of a footprint map (a figure, or one drawn as the page embeds it)."""
+    from . import report
+
+    if isinstance(fig, report.Plot):
+        return fig
+    return report.Plot(fig, caption=f"Defended (blue) and threatened but undefended (orange) cells against {label}")
+
+
+def _footprint_outputs(arch, data_dir: Path, draw: bool, item) -> tuple:
+    """The data files of one footprint ``item`` (name, `coverage.Footprint`), written, and its map:
+    (file paths, figure), or with ``draw`` the map drawn as the page embeds it (`report.svg.rendered`,
+    so that the process computing it can send it back)."""
+    from . import plots
+
+    name, fp = item
+    paths = list(fp.write(data_dir / f"footprint-{name}"))
+    fig = plots.footprint_figure(arch, fp)
+    if draw:
+        from .report.svg import rendered
+
+        fig = rendered(_map_plot(fig, ALL_AREAS if name == "all" else name))
+    return paths, fig
 
 
 def _engagements(arch, progress) -> list:
@@ -381,18 +462,19 @@ CLAIMS_MIN_GRID_DEG = 2.0
 it repeats every study under each assumption profile, so it stays coarse to stay quick."""
 
 
-def claims_section(scenario, profile, grid_deg: float, progress=None, workers: int | None = None):
+def claims_section(scenario, profile, grid_deg: float, progress=None, workers: int | None = None, executor=None):
     """The claims ledger (`claims.evaluate` of the shipped catalogue) under the scenario alone,
     every built-in assumption profile and ``profile`` (if given and not a built-in), with the
     NATO-Europe headline of ``scenario`` (as written) under each, on ``grid_deg``; as a
-    `report.ClaimsResult`."""
+    `report.ClaimsResult`. Coverage batches run on ``executor`` if given, else on
+    ``parallel.executor(workers)``."""
     from . import claims as ledger_mod
     from .assumptions import builtin_profiles
-    from .parallel import executor
+    from .parallel import executor as make_executor
 
     builtins = builtin_profiles()
     profiles = [None] + builtins + ([profile] if profile is not None and profile.name not in builtins else [])
-    with _stage(progress, "claims: ") as bar, executor(workers) as ex:
+    with _stage(progress, "claims: ") as bar, (executor or make_executor(workers)) as ex:
         ledger = ledger_mod.evaluate(ledger_mod.load_claims(), profiles, grid_deg=grid_deg, executor=ex,
                                      progress=bar, extra_coverage=[scenario])
     return claims_result(ledger, scenario.name)

@@ -37,11 +37,12 @@ import numpy as np
 from numba import njit, prange
 
 from .atmosphere import KINKED_PIECES, LAYER_Z, density_from_table, layer_of
-from .earth import fixed_state_one, radial_height_one, surface_radius_one
+from .earth import fixed_state_one, fixed_state_turned, radial_height_one, surface_radius_one
 from .integrator import (
     _RK8_A_FULL, _RK8_B, _RK8_C_FULL, _RK8_D, RK8_DENSE_ROWS, RK8_STAGES, RK8_STAGES_DENSE, RK8_WORK_ROWS, rk8_dense,
     rk8_interpolate, rk8_step,
 )
+from .roots import illinois_update
 
 # batch slots (class and model): s, s, rad/s, m^3/s^2, m, m, 0/1, kg/m^2, kg/m^2, m, m, s, s
 (B_T_VERT, B_T_PITCH, B_OMEGA, B_GM, B_A, B_B, B_DRAG, B_BETA_BOOST, B_BETA_COAST, B_BOTTOM, B_TOP, B_DT,
@@ -186,16 +187,7 @@ def _edge_fraction(y, ynew, h, z_edge, a, b):
         f = radial_height_one(r, a, b) - z_edge
         if abs(f) < 1e-4 or hi - lo < 1e-12:
             break
-        if f * f_hi > 0.0:  # Illinois: the end kept twice in a row has its value halved
-            hi, f_hi = s, f
-            if side == -1:
-                f_lo *= 0.5
-            side = -1
-        else:
-            lo, f_lo = s, f
-            if side == 1:
-                f_hi *= 0.5
-            side = 1
+        lo, f_lo, hi, f_hi, side = illinois_update(s, f, f * f_hi > 0.0, lo, f_lo, hi, f_hi, side)
     return s
 
 
@@ -530,8 +522,8 @@ def _sample_turns(omega, sample_dt, m):
 def _lane_sample(coef, y, theta, lane, lanes, c, s, omega, pos_out, vel_out):
     """The dense output of lane ``lane`` of a block's step from its state y (6,) at the fraction
     theta of the step (`integrator.rk8_interpolate`), turned to Earth-fixed axes with the cos and
-    sin (c, s) of the Earth's turn at the sample time (`earth.fixed_state_one`) into pos_out and
-    vel_out: the same operations as both."""
+    sin (c, s) of the Earth's turn at the sample time (`earth.fixed_state_turned`, as
+    `earth.fixed_state_one` turns) into pos_out and vel_out: the same operations as both."""
     ys = np.empty(6)
     n_rows = coef.shape[0]
     for j in range(6):
@@ -543,14 +535,7 @@ def _lane_sample(coef, y, theta, lane, lanes, c, s, omega, pos_out, vel_out):
             else:
                 acc *= 1.0 - theta
         ys[j] = y[j] + acc
-    wx = ys[3] + omega * ys[1]
-    wy = ys[4] - omega * ys[0]
-    pos_out[0] = c * ys[0] - s * ys[1]
-    pos_out[1] = s * ys[0] + c * ys[1]
-    pos_out[2] = ys[2]
-    vel_out[0] = c * wx - s * wy
-    vel_out[1] = s * wx + c * wy
-    vel_out[2] = ys[5]
+    fixed_state_turned(ys, ys[3:], c, s, omega, pos_out, vel_out)
 
 
 @njit(cache=True, error_model="numpy")

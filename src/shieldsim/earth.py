@@ -340,8 +340,14 @@ def fixed_state_one(r, v, t, omega, pos_out, vel_out):
     ``omega`` (rad/s): velocity relative to the Earth is v - omega x r, and both vectors are
     rotated by -omega t. Scalar twin of `fixed_state` for compiled loops.
     """
-    c = math.cos(-omega * t)
-    s = math.sin(-omega * t)
+    fixed_state_turned(r, v, math.cos(-omega * t), math.sin(-omega * t), omega, pos_out, vel_out)
+
+
+@njit(cache=True)
+def fixed_state_turned(r, v, c, s, omega, pos_out, vel_out):
+    """`fixed_state_one` with the cosine c and sine s of the Earth's turn -omega t given (for
+    callers that have them already): inertial r (m), v (m/s) (first three items of each) to
+    Earth-fixed position and Earth-relative velocity in pos_out[0:3], vel_out[0:3]."""
     wx = v[0] + omega * r[1]
     wy = v[1] - omega * r[0]
     pos_out[0] = c * r[0] - s * r[1]

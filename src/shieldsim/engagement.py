@@ -19,7 +19,9 @@ Physics and bookkeeping (times are seconds after each threat's launch):
   threat (`sensors.own_track_window`); by default every sample is a candidate.
 * The intercept window is the set of such samples; ``intercept_first``/``intercept_last`` are
   its first and last sample times (resolution: the trajectory's time step), and
-  ``launch_latest`` the largest lambda_k over the window.
+  ``launch_latest`` the largest lambda_k over the window (tau_a(k) to ``interceptor.ARRIVAL_TOL``,
+  rounded up to the grid of `latest_launch.arrival_on_grid`, so that every way of searching it,
+  with or without an arrival table, gives the same number).
 * Shoot-look-shoot: shot 1 is launched at ``launch_earliest`` and intercepts at the first
   opportunity; after each intercept a kill assessment of ``kill_assessment`` seconds must pass
   before the next launch, which intercepts at the first sample whose lambda_k is no earlier
@@ -65,6 +67,7 @@ from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
                           Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
                           max_coast_speed, reach)
+from .latest_launch import arrival_on_grid, latest_at
 from .trajectory import Models, Trajectory, fly_states
 
 DEFAULT_KILL_ASSESSMENT = 30.0
@@ -192,7 +195,8 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win,
         tau_bound = max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r))
         if t[k] - tau_bound <= latest:
             continue
-        tau_a = arrival_near(site, p, feas[k], guess, params, gm, omega, ellipsoid, b, v, work)
+        tau_a = arrival_near(site, p, feas[k], math.nan, guess, params, gm, omega, ellipsoid, b, v, work)
+        tau_a = arrival_on_grid(site, p, tau_a, feas[k], params, gm, omega, ellipsoid, b, v, work)
         guess = tau_a
         if t[k] - tau_a > latest:
             latest = t[k] - tau_a
@@ -229,17 +233,6 @@ def _can_launch_by(site, p, t_k, launch, lam, mrg, params, gm, omega, ellipsoid,
         if lam + mrg < launch:
             return False
     return not math.isnan(feasible_time_one(site, p, t_k - launch, params, gm, omega, ellipsoid, b, v, work))
-
-
-@njit(cache=True)
-def _latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess):
-    """(latest launch t_k - earliest arrival, that arrival) for sample p at t_k when a launch at
-    l0 or later reaches it (arrival warm-started from ``guess``); (-inf, NaN) otherwise."""
-    tau_f = feasible_time_one(site, p, t_k - l0, params, gm, omega, ellipsoid, b, v, work)
-    if math.isnan(tau_f):
-        return -math.inf, math.nan
-    tau_a = arrival_near(site, p, tau_f, guess, params, gm, omega, ellipsoid, b, v, work)
-    return t_k - tau_a, tau_a
 
 
 @njit(cache=True)
@@ -335,7 +328,8 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
     latest = -math.inf
     guess = math.nan
     if best >= 0:
-        latest, guess = _latest_at(site, pos[best], t[best], l0, params, gm, omega, ellipsoid, b, v, work, guess)
+        latest, guess = latest_at(site, pos[best], t[best], l0, params, gm, omega, ellipsoid, b, v, work, guess,
+                                   lam[best], mrg[best], -math.inf)
     for k in range(last, first - 1, -1):
         if mrg[k] < 0.0 or k == best:
             continue
@@ -350,7 +344,8 @@ def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, wi
             dist = math.sqrt(dx * dx + dy * dy + dz * dz)
             if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
                 continue
-        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
+        lam_k, tau_a = latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess, lam[k],
+                                  mrg[k], latest)
         if not math.isnan(tau_a):
             guess = tau_a
         if lam_k > latest:
@@ -464,7 +459,8 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
     guess = math.nan
     if best >= 0:
         k = cand[best]
-        latest, guess = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
+        latest, guess = latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess,
+                                   lam[best], mrg[best], -math.inf)
     for c in range(la, f - 1, -1):
         if c == best:
             continue
@@ -481,7 +477,8 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
             dist = math.sqrt((p[0] - site[0]) ** 2 + (p[1] - site[1]) ** 2 + (p[2] - site[2]) ** 2)
             if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
                 continue
-        lam_k, tau_a = _latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess)
+        lam_k, tau_a = latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess, lam[c],
+                                  mrg[c], latest)
         if not math.isnan(tau_a):
             guess = tau_a
         if lam_k > latest:

@@ -55,6 +55,7 @@ from numba import njit, prange
 
 from .earth import geodesic_direct, geodetic_height_one, surface_distance, surface_distance_one, to_ecef, to_geodetic
 from .kepler import lambert_one
+from .roots import illinois_update
 from .trajectory import Models
 from .units import si, unit_of
 
@@ -447,24 +448,25 @@ def feasible_time_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work)
 
 
 @njit(cache=True)
-def arrival_before(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work):
-    """Earliest flight time at which p can be reached, given a feasible flight time tau_f."""
+def arrival_before(site, p, tau_f, f_f, params, gm, omega, ellipsoid, b, v, work):
+    """Earliest flight time at which p can be reached, given a feasible flight time tau_f and the
+    speed excess ``f_f`` there (`_excess`; NaN: not known, solved here)."""
     tau_lo = params[P_BURN] + MIN_COAST
     f_lo = _excess(site, p, tau_lo, params, gm, omega, ellipsoid, b, v, work)
     if f_lo <= 0.0:
         return tau_lo
-    f_hi = _excess(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
+    f_hi = _excess(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work) if math.isnan(f_f) else f_f
     return _crossing(site, p, tau_lo, f_lo, tau_f, f_hi, params, gm, omega, ellipsoid, b, v, work)
 
 
 @njit(cache=True)
-def arrival_near(site, p, tau_f, guess, params, gm, omega, ellipsoid, b, v, work):
-    """As `arrival_before`, warm-started from a ``guess`` of the answer (e.g. the earliest
-    arrival at a neighbouring point): the crossing is bracketed by steps of 1, 2, 4 ... s
-    from the guess, then refined. Falls back to `arrival_before` without a usable guess."""
+def arrival_near(site, p, tau_f, f_f, guess, params, gm, omega, ellipsoid, b, v, work):
+    """As `arrival_before` (``f_f`` as there), warm-started from a ``guess`` of the answer (e.g.
+    the earliest arrival at a neighbouring point): the crossing is bracketed by steps of 1, 2,
+    4 ... s from the guess, then refined. Falls back to `arrival_before` without a usable guess."""
     tau_lo = params[P_BURN] + MIN_COAST
     if not (guess > tau_lo and guess < tau_f):
-        return arrival_before(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
+        return arrival_before(site, p, tau_f, f_f, params, gm, omega, ellipsoid, b, v, work)
     fg = _excess(site, p, guess, params, gm, omega, ellipsoid, b, v, work)
     d = 1.0
     if fg <= 0.0:  # the feasible interval contains the guess: step down out of it
@@ -488,7 +490,7 @@ def arrival_near(site, p, tau_f, guess, params, gm, omega, ellipsoid, b, v, work
             hi = lo + d
             if hi >= tau_f:
                 hi = tau_f
-                f_hi = _excess(site, p, hi, params, gm, omega, ellipsoid, b, v, work)
+                f_hi = _excess(site, p, hi, params, gm, omega, ellipsoid, b, v, work) if math.isnan(f_f) else f_f
                 break
             f_hi = _excess(site, p, hi, params, gm, omega, ellipsoid, b, v, work)
             if f_hi <= 0.0:
@@ -506,7 +508,7 @@ def earliest_arrival_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, wo
     tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work)
     if math.isnan(tau_f):
         return math.nan
-    return arrival_before(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
+    return arrival_before(site, p, tau_f, math.nan, params, gm, omega, ellipsoid, b, v, work)
 
 
 @njit(cache=True)
@@ -524,16 +526,7 @@ def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, ellipsoid, b, v, w
         else:
             x = 0.5 * (lo + hi)
         fx = _excess(site, p, x, params, gm, omega, ellipsoid, b, v, work)
-        if fx <= 0.0:
-            hi, f_hi = x, fx
-            if side == -1:
-                f_lo *= 0.5
-            side = -1
-        else:
-            lo, f_lo = x, fx
-            if side == 1:
-                f_hi *= 0.5
-            side = 1
+        lo, f_lo, hi, f_hi, side = illinois_update(x, fx, fx <= 0.0, lo, f_lo, hi, f_hi, side)
         if abs(fx) < 1e-9 and fx <= 0.0:
             break
     return hi

@@ -38,30 +38,34 @@ def assess(
     ensemble_method: str = ensemble_run.method_option(),
     resume: Path = ensemble_run.resume_option(),
     concurrent: bool = typer.Option(True, "--concurrent/--serial", help=(
-        "Compute the deterrent section and the claims ledger in a second process while this one computes "
-        "coverage (serial on one core, with --workers, on a cold Numba cache, or with SHIELDSIM_SERIAL=1).")),
+        "Compute the deterrent section in a second process while this one computes coverage and the claims "
+        "ledger, sharing their batches (serial on one core, with --workers, on a cold Numba cache, or with "
+        "SHIELDSIM_SERIAL=1).")),
 ) -> None:
     """Assess an architecture: coverage, engagements, deterrent, cooperation, claims; write a report."""
     from .. import compile_ahead
     from .. import scenario as scen
     from ..assess import assess as assess_pipeline
+    from ..assess import second_process
     from .coverage import load_architecture
     from .output import check_workers, fail
 
     profile = load_profile_option(assumptions)
-    arch = load_architecture(scenario, profile=profile)
-    if resume is not None and ensemble is None:
-        fail("--resume", "continues an ensemble: give --ensemble N (and the run's other options) too")
-    check_workers(workers, None)
-    prepared = ensemble_run.prepare(ensemble_scenarios(scenario, cooperation, deterrent), profile, ensemble, seed,
-                                    ensemble_method) if ensemble else None
-    out, _ = ensemble_run.out_folder(out, resume, overwrite)
-    with compile_ahead.ahead(workers) as helper:  # on a cold Numba cache: the later kernels compile in a second process
-        # on a cold cache the compile helper has the second core and the cache-save lock: stages stay serial then
-        run = assess_pipeline(arch, out / "data", grid_deg, cooperation, deterrent, workers,
-                              load=scenario_loader(profile), claims=claims,
+    load = scenario_loader(profile)
+    # on a cold cache the compile helper has the second core: stages stay serial then;
+    # else the second process starts now, its start-up beside the scenario loads here
+    with compile_ahead.ahead(workers) as helper, \
+            second_process(workers, load, deterrent or claims, concurrent and not helper.blocks_concurrency) as aside:
+        arch = load_architecture(scenario, profile=profile)
+        if resume is not None and ensemble is None:
+            fail("--resume", "continues an ensemble: give --ensemble N (and the run's other options) too")
+        check_workers(workers, None)
+        prepared = ensemble_run.prepare(ensemble_scenarios(scenario, cooperation, deterrent), profile, ensemble, seed,
+                                        ensemble_method) if ensemble else None
+        out, _ = ensemble_run.out_folder(out, resume, overwrite)
+        run = assess_pipeline(arch, out / "data", grid_deg, cooperation, deterrent, workers, load=load, claims=claims,
                               claims_scenario=scen.load(scenario) if claims else None, profile=profile,
-                              progress=stage_progress(progress), concurrent=concurrent and helper.process is None)
+                              progress=stage_progress(progress), aside=aside)
     assessment = run.assessment
     from dataclasses import replace
 

@@ -35,6 +35,10 @@ exactly otherwise (`kernels._sight_tabled`).
 Between two samples whose status differs, `kernels._refine` bisects on the cubic Hermite
 interpolant; the interpolant stays within |p1 - p0| + 4/27 dt (|v0| + |v1|) of p0, so the tests
 whose answer is proved on that ball are not evaluated at the bisection points (`_known_on_ball`).
+Where that leaves the sight answer alone deciding the edge (range and field of regard proved on
+the step), `_refine_sight` finds the same edge on the bisection's grid of 2^-20 steps by regula
+falsi on the sight margin: the same double whenever the sight answer changes once on the step
+(two samples 2 s apart), and in any case a time where the answer flips on that grid.
 
 Layout exception (`_radar_batch`): 14 parameters: the flights' arrays, the packed radar rows, ray
 tables and limiting rays' tables, the Earth's two radii and the four output arrays.
@@ -66,6 +70,9 @@ from .kernels import (
     R_RLOC,
     R_ANT,
     R_SITE,
+    _REFINE_ITER,
+    _effective_elevation,
+    _hermite,
     _interval_edge,
     _limit_bracket,
     _ray_angle,
@@ -73,16 +80,21 @@ from .kernels import (
     _wrap_pi,
     _polar,
     _range_az,
+    R_HS,
+    R_N0,
+    R_RAY_MIN,
     _refine,
-    _status,
+    _status_known,
 )
-from .refraction import RAY_ON
+from .refraction import RAY_ON, _ray_theta_q, _refractivity, _table_bend_at
 
 
 SLACK_M = 1.0
 """Metres kept from every distance margin (the computed ranges and projections round to ~1e-8 m)."""
 SLACK_RAD = 1e-7
 """Radians kept from every angle margin (acos near the zenith rounds to ~2e-8 rad)."""
+_SECANT_TRIES = 8
+"""Secant steps of `_refine_sight` before it bisects what is left of the bracket."""
 _TRIALS = (0.25, 0.125, 0.04)
 """Fractions of the first guess (`_sight_margin`) tried as the radius of a proved sight answer
 (the guess ignores how the limiting ray's angle falls with height: the radius proved on the
@@ -266,6 +278,75 @@ def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
 
 
 @njit(cache=True)
+def _sight_and_margin(theta, h, row, rays):
+    """(inside, margin): `kernels._in_sight`'s answer for (theta, h), from the same operations on
+    the same doubles, and a signed margin (rad) continuous in theta and h, >= 0 exactly where
+    inside: the angle to the nearest limit (the limiting rays' central angles at the point's
+    radius, or the elevation limits). NaN margin below a limiting ray's lowest radius."""
+    rloc = row[R_RLOC]
+    ant = row[R_ANT]
+    if row[R_MODEL] != 0.0 or h < ant:
+        el = _effective_elevation(theta, h, rloc, ant, row[R_K])
+        return row[R_EL_MIN] <= el <= row[R_EL_MAX], min(el - row[R_EL_MIN], row[R_EL_MAX] - el)
+    r = rloc + h
+    q = _refractivity(r, rloc, row[R_N0], row[R_HS])
+    low = _ray_theta_q(r, q, row, R_RAY_MIN, _table_bend_at(r, row, R_RAY_MIN, rays[0]))
+    inside = theta <= low
+    margin = low - theta
+    if row[R_RAY_MAX + RAY_ON] != 0.0:
+        up = _ray_theta_q(r, q, row, R_RAY_MAX, _table_bend_at(r, row, R_RAY_MAX, rays[1]))
+        if theta < up:
+            inside = False
+        margin = min(margin, theta - up)
+    return inside, margin
+
+
+@njit(cache=True)
+def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
+    """`kernels._refine` of an edge where the status level is the sight answer alone (range and
+    field of regard proved on the step): the time where the sight answer flips, on the same grid
+    of 2^-20 steps, with fewer sight tests. The bracket [ka, kb] of grid points (answer as at
+    the step's start at ka, the other at kb) is narrowed to adjacent points; each grid point
+    tested is the one below the secant root of the sight margin through the last two points
+    tested (the one above when that one is ka), or the bracket's middle when the root falls
+    outside the bracket or after `_SECANT_TRIES` tests. When the sight answer changes once on the
+    step the adjacent pair is the one bisection ends on, so the result is the same double; NaN
+    when the margin's sign disagrees with the answer at either sample (the caller bisects)."""
+    n = 1 << _REFINE_ITER
+    ka = 0
+    kb = n
+    k1 = k2 = 0  # the last two points tested, k2 the later, and their margins
+    f1 = f2 = 0.0
+    tests = 0  # the two samples first (one call site keeps the compiled code small)
+    while tests < 2 or kb - ka > 1:
+        if tests < 2:
+            k = tests * n
+        else:
+            e = math.nan
+            if tests < 2 + _SECANT_TRIES and f2 != f1:
+                e = k2 - f2 * ((k2 - k1) / (f2 - f1))
+            k = max(int(math.floor(e)), ka + 1) if ka < e < kb else ka + (kb - ka) // 2
+        _hermite(p0, v0, p1, v1, dt, k * (1.0 / n), tmp)
+        ins, f = _sight_and_margin(*_polar(tmp, row, ea, eb), row, rays)
+        if not was_in:  # the margin signed positive on the side of was_in
+            f = -f
+        if tests < 2:  # the start's answer with a margin >= 0, the end's the other with one < 0
+            if (ins == was_in) == (tests == 1) or not (f >= 0.0 if tests == 0 else f < 0.0):
+                return math.nan
+        else:
+            if ins == was_in:
+                ka = k
+            else:
+                kb = k
+        k1 = k2
+        f1 = f2
+        k2 = k
+        f2 = f
+        tests += 1
+    return t0 + dt * ((ka if was_in else kb) * (1.0 / n))
+
+
+@njit(cache=True)
 def _held(path, m, cap, room):
     """The most samples after m, at most ``cap``, that lie within ``room`` (m) of sample m by the
     triangle inequality on the polyline of samples: sample m + k is within path[m + k] - path[m]
@@ -312,8 +393,8 @@ def _walk(time, pos, vel, n_fin, path, separation, row, rays, table, rdet, ea, e
     while m < n_fin:
         p = pos[m]
         room = 0.0
-        if not skip:
-            st = _status(p, time[m], row, rays, rdet, separation, ea, eb)
+        if not skip:  # `kernels._status`'s answer: every test evaluated, the sight test exactly
+            st = _status_known(p, time[m], row, rays, rdet, separation, ea, eb, known, table)
         else:
             dx = p[0] - row[R_SITE]
             dy = p[1] - row[R_SITE + 1]
@@ -367,8 +448,13 @@ def _walk(time, pos, vel, n_fin, path, separation, row, rays, table, rdet, ea, e
                 if m == 0:
                     tb = time[0]
                 elif not (twin and level == 2):
-                    tb = _refine(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1], level,
-                                 was_in, row, rays, rdet, separation, ea, eb, tmp, known, table)
+                    tb = math.nan
+                    if level == 1 and known[2] < 0.0 and known[0] == 1.0 and (known[1] == 1.0 or row[R_FIXED] == 0.0):
+                        tb = _refine_sight(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1],
+                                           was_in, row, rays, ea, eb, tmp)
+                    if tb != tb:
+                        tb = _refine(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1],
+                                     level, was_in, row, rays, rdet, separation, ea, eb, tmp, known, table)
                 _interval_edge(vis if level == 1 else det, counts, level - 1, now_in, tb)
             prev = st
         cap = n_fin - 1 - m
@@ -385,6 +471,18 @@ def _walk(time, pos, vel, n_fin, path, separation, row, rays, table, rdet, ea, e
             _interval_edge(det, counts, 1, False, time[n_fin - 1])
 
 
+@njit(cache=True)
+def _beyond_range(box, row):
+    """Whether every point of the box (2, 3) (lowest, highest ECEF coordinates, m) lies beyond
+    the radar's instrumented range by more than `SLACK_M` (the box's distance from the site)."""
+    d2 = 0.0
+    for c in range(3):
+        site = row[R_SITE + c]
+        gap = max(box[0, c] - site, site - box[1, c], 0.0)
+        d2 += gap * gap
+    return math.sqrt(d2) > row[R_MAX_RANGE] + SLACK_M
+
+
 @njit(cache=True, parallel=True)
 def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb, vis, det, nvis, ndet):
     """Coverage intervals of N sampled flights in S radars.
@@ -394,7 +492,8 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb,
     vis, det: (N, S, K, 2) start/end of intervals with status >= 1 / >= 2 (NaN-filled on input);
     nvis, ndet: (N, S) number of intervals found (may exceed K; only K are stored).
     tables: (S, 2, 2, n) the radars' `kernels._limit_table`; with n = 0 every sample is tested
-    and every sight test computed exactly (no skipping)."""
+    and every sight test computed exactly (no skipping). A flight whose samples' bounding box lies
+    beyond a radar's instrumented range is not walked in it (no interval)."""
     n_thr = pos.shape[0]
     n_smp = pos.shape[1]
     n_sen = params.shape[0]
@@ -402,6 +501,9 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb,
     counts = np.empty((n_thr, 2), dtype=np.int64)
     for i in prange(n_thr):
         path = np.empty(n_smp)  # cumulative chord lengths of the finite samples
+        box = np.empty((2, 3))  # their bounding box: lowest and highest coordinates
+        box[0, :] = math.inf
+        box[1, :] = -math.inf
         n_fin = n_smp
         total = 0.0
         for m in range(n_smp):
@@ -412,8 +514,14 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb,
                 total += math.sqrt((pos[i, m, 0] - pos[i, m - 1, 0]) ** 2 + (pos[i, m, 1] - pos[i, m - 1, 1]) ** 2
                                    + (pos[i, m, 2] - pos[i, m - 1, 2]) ** 2)
             path[m] = total
+            for c in range(3):
+                box[0, c] = min(box[0, c], pos[i, m, c])
+                box[1, c] = max(box[1, c], pos[i, m, c])
         for j in range(n_sen):
             counts[i, 0] = counts[i, 1] = 0
+            if tables.shape[3] > 0 and _beyond_range(box, params[j]):  # every sample's status is 0
+                nvis[i, j] = ndet[i, j] = 0
+                continue
             _walk(time, pos[i], vel[i], n_fin, path, separation[i], params[j], rays[j], tables[j], rdet[i, j], ea, eb,
                   work[i], vis[i, j], det[i, j], counts[i])
             nvis[i, j] = counts[i, 0]

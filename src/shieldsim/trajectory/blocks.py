@@ -459,9 +459,10 @@ def highest_lanes(m, w, a_eq, b_pol):
         searching = 0
         for j in range(m):  # bracket, stopping test, the point to evaluate (into W_XN)
             live = st[j] == 0.0
-            x, p0, x1 = xs[j], px[j], xn[j]
-            lo1 = x if p0 > 0.0 else lo[j]
-            hi1 = x if p0 < 0.0 else hi[j]
+            # every row read before the selects: a load inside a select arm compiles to a branch
+            x, p0, x1, lo0, hi0 = xs[j], px[j], xn[j], lo[j], hi[j]
+            lo1 = x if p0 > 0.0 else lo0
+            hi1 = x if p0 < 0.0 else hi0
             flat = False if p0 > 0.0 else (False if p0 < 0.0 else True)  # _root breaks (rate 0 or NaN)
             stop = flat | (abs(x1 - x) <= _ROOT_TOL) | (hi1 - lo1 <= _ROOT_TOL)
             xm = x1 if ((lo1 < x1) & (x1 < hi1)) else 0.5 * (lo1 + hi1)

@@ -394,7 +394,7 @@ class KeptBoosts:
         """Keep the boosts (`sampled_boosts` output, rows matching idx) of the pairs idx (k,) flown
         with controls xs (k, 3); only the rows ``rows`` (bool (k,)) when given."""
         res, pos, vel, j0 = boosts
-        if rows is not None:
+        if rows is not None and not np.all(rows):  # (all of them, the usual case: no masked copies)
             idx, xs, res, pos, vel, j0 = idx[rows], xs[rows], res[rows], pos[rows], vel[rows], j0[rows]
         self.x[idx], self.res[idx], self.pos[idx], self.vel[idx], self.j0[idx] = xs, res, pos, vel, j0
 

@@ -86,12 +86,7 @@ def _fit_queries(src_xy, values, query_xy, nb, d, scale, max_condition, out, deg
     x y^2, y^3 (whose leading 6 x 6 and 3 x 3 blocks are the quadratic's and the line's), the
     condition test by `_certificate` (LAPACK's eigenvalues where it cannot decide), the solve by
     the certificate's Cholesky factor."""
-    n_val = values.shape[1]
-    v = np.empty(10)
-    a = np.empty((10, 10))
-    rhs = np.empty((10, n_val))
-    low = np.empty((10, 10))
-    inv = np.empty((10, 10))
+    v, a, rhs, low, inv = _fit_scratch(values.shape[1])
     for i in range(nb.shape[0]):
         a[:, :] = 0.0
         rhs[:, :] = 0.0
@@ -114,6 +109,14 @@ def _fit_queries(src_xy, values, query_xy, nb, d, scale, max_condition, out, deg
             if _fitted(a, rhs, n, max_condition, low, inv, out[i]):
                 degree[i] = deg
                 break
+
+
+@njit(cache=True)
+def _fit_scratch(n_val):
+    """Scratch arrays of a fit over 10 monomials with n_val fitted values (`_fit_queries` here and
+    in `spread`): (monomials (10,), normal matrix (10, 10), right-hand sides (10, n_val), and the
+    (10, 10) Cholesky factor and inverse `_fitted` works in)."""
+    return np.empty(10), np.empty((10, 10)), np.empty((10, n_val)), np.empty((10, 10)), np.empty((10, 10))
 
 
 @njit(cache=True)

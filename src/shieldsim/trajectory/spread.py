@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .family import _add_weighted, _fitted, _symmetrise
+from .family import _add_weighted, _fit_scratch, _fitted, _symmetrise
 
 NEIGHBOURS = 20
 """Solved pairs in each local fit (the quadratic in three coordinates has 10 coefficients)."""
@@ -106,12 +106,7 @@ def _fit_queries(src, values, query, nb, scale, max_condition, out, degree):
     z^2 of the offsets (heading wrapped, as `_offsets`; its leading 4 x 4 block is the linear
     fit's), the condition test by `family._certificate` (LAPACK's eigenvalues where it cannot
     decide), the solve by the certificate's Cholesky factor."""
-    n_val = values.shape[1]
-    v = np.empty(10)
-    a = np.empty((10, 10))
-    rhs = np.empty((10, n_val))
-    low = np.empty((10, 10))
-    inv = np.empty((10, 10))
+    v, a, rhs, low, inv = _fit_scratch(values.shape[1])
     two_pi = 2.0 * np.pi
     for i in range(nb.shape[0]):
         a[:, :] = 0.0

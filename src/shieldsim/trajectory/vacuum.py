@@ -62,7 +62,7 @@ def arc_elements(rx, ry, rz, vx, vy, vz, gm):
     return a, e, e0, 0.0, 1.0, rn
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def arc_coefficients(a, e, s0, c0, rn, gm, se, ce):
     """Lagrange coefficients (F, G, Fdot, Gdot) of the ellipse (a, e) from the anomaly with sine s0
     and cosine c0 (where the radius is rn) to the anomaly with sine se and cosine ce: the state
@@ -78,7 +78,7 @@ def arc_coefficients(a, e, s0, c0, rn, gm, se, ce):
     return f, g, fdot, gdot
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def arc_time(a, e, e0, s0, gm, e1, s1):
     """Seconds from anomaly e0 (sine s0) to e1 (sine s1) on the ellipse (a m, e): Kepler's
     equation read forwards."""
@@ -154,7 +154,7 @@ def _arc_frame(rx, ry, rz, vx, vy, vz, a, e, s0, c0, rn, gm, a_eq, b_pol):
             e2 * a_eq * b_pol * b_pol * b_pol)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _height_rate(k, se, ce):
     """(geodetic height m, its rate dh/dE m/rad) of the arc k (`_arc_frame`) at the anomaly with
     sine se, cosine ce: the state from the Lagrange coefficients (`arc_coefficients`), the foot
