@@ -382,23 +382,8 @@ def test_a_malformed_intercept_window_is_refused():
         engage(traj, bats, TRACK, intercept_window=np.full((len(traj), len(bats), 2), np.nan))
 
 
-@pytest.mark.parametrize("seed", [2, 5])
-def test_fast_and_exact_methods_agree_on_every_field(seed, monkeypatch):
-    monkeypatch.setattr(engagement_module, "TABLE_MIN_FLIGHTS", 1)  # tabulate even these few flights
-    traj, bats = _trajectories(16, seed=seed, step=2.0), _batteries()
-    track = np.linspace(30.0, 160.0, 16)
-    fast = engage(traj, bats, track, kill_assessment=8.0, method="fast")
-    exact = engage(traj, bats, track, kill_assessment=8.0, method="exact")
-    assert exact.engageable.sum() >= 8
-    np.testing.assert_array_equal(fast.engageable, exact.engageable)
-    np.testing.assert_array_equal(fast.shots, exact.shots)
-    for name in ("intercept_first", "intercept_last", "first_alt", "first_lat", "first_lon", "kill_probability"):
-        np.testing.assert_array_equal(getattr(fast, name), getattr(exact, name), err_msg=name)
-    np.testing.assert_allclose(fast.launch_latest, exact.launch_latest, atol=0.01, equal_nan=True)
-
-
 @pytest.mark.parametrize("seed", [2, 5, 7])
-def test_launch_latest_is_the_same_whether_or_not_an_arrival_table_is_used(seed, monkeypatch):
+def test_fast_and_exact_methods_agree_on_every_field(seed, monkeypatch):
     # A small engagement uses a battery's arrival table only when one is already built in the
     # process (otherwise the exact kernel runs), so a result must not depend on it: the tabled
     # path brackets its latest-launch solves around the table's value, the exact kernel
@@ -407,12 +392,12 @@ def test_launch_latest_is_the_same_whether_or_not_an_arrival_table_is_used(seed,
     monkeypatch.setattr(engagement_module, "TABLE_MIN_FLIGHTS", 1)  # tabulate even these few flights
     traj, bats = _trajectories(16, seed=seed, step=2.0), _batteries()
     track = np.linspace(30.0, 160.0, 16)
-    tabled = engage(traj, bats, track, kill_assessment=8.0, method="fast")
-    untabled = engage(traj, bats, track, kill_assessment=8.0, method="exact")
-    assert np.isfinite(untabled.launch_latest).sum() >= 8
-    for name in ("launch_latest", "engageable", "shots", "intercept_first", "intercept_last", "first_alt",
-                 "kill_probability"):
-        np.testing.assert_array_equal(getattr(tabled, name), getattr(untabled, name), err_msg=name)
+    fast = engage(traj, bats, track, kill_assessment=8.0, method="fast")
+    exact = engage(traj, bats, track, kill_assessment=8.0, method="exact")
+    assert exact.engageable.sum() >= 8 and np.isfinite(exact.launch_latest).sum() >= 8
+    for name in ("engageable", "shots", "launch_latest", "intercept_first", "intercept_last", "first_alt",
+                 "first_lat", "first_lon", "kill_probability"):
+        np.testing.assert_array_equal(getattr(fast, name), getattr(exact, name), err_msg=name)
 
 
 def test_an_unknown_engagement_method_is_refused():
