@@ -20,6 +20,14 @@ tables. The interceptor arrival tables (`arrival_table`) are built by the first 
 batches are large enough), so ``runs_s`` lists every run and ``first_run_s`` is the one that
 paid for them, as a fresh ``shieldsim coverage`` process does; ``arrival_tables_s`` is the time
 to build them alone.
+
+What the timed runs hold: the whole `study.coverage` call (land cells, reach of every launch
+point, aiming, radar, engagement, the grid and the population); no result is kept from one run
+to the next (the in-process reach and arrival tables are inputs, not results, and the disk store
+holds only those per-process inputs). ``boost_kernel`` names the boost kernel they used:
+``lanes`` (`boost_kernel._boost_lanes`) once a previous run (`shieldsim assess`'s compile
+helper) has put it in Numba's cache, else ``scalar``, ~0.7 CPU s slower a coverage: compare
+figures only with the same kernel, or pass ``--lanes`` to compile it first (~19 CPU s once).
 """
 
 import argparse
@@ -44,6 +52,13 @@ def table_build_seconds(arch) -> float:
     return time.perf_counter() - t0
 
 
+def boost_kernel_used() -> str:
+    """Which boost kernel the coverage runs flew their boosts with (`boost_kernel.batch_kernel`)."""
+    from shieldsim import boost_kernel
+
+    return "lanes" if boost_kernel.batch_kernel(False) is boost_kernel._boost_lanes else "scalar"
+
+
 def differing(a, b, areas) -> tuple[int, int]:
     """(cells whose threatened or defended state differs in some area, threatened cells)."""
     diff = threatened = 0
@@ -61,7 +76,15 @@ def main() -> None:
     ap.add_argument("--areas", default=None)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-exact", action="store_true", help="skip the exact reference run")
+    ap.add_argument("--lanes", action="store_true", help="compile the boost lanes kernel first if not cached")
     args = ap.parse_args()
+    if args.lanes:
+        from numba import types
+
+        from shieldsim import boost_kernel
+
+        boost_kernel._boost_lanes.compile(tuple(types.Array(types.float64, int(d[1]), "C")
+                                                for d in boost_kernel.LANES_SIGNATURE.split()))
     arch = study.Architecture.from_scenario(scen.load(args.scenario))
     areas = args.areas.split(",") if args.areas else list(arch.scenario.launch_areas)
     for method in ("fast", "exact"):  # warm-up: compile/load kernels, fill reach and arrival tables
@@ -80,6 +103,7 @@ def main() -> None:
     print(f"aimpoint_launchpoint_pairs_per_s={flights / wall:.1f}")
     print(f"peak_memory_mb={peak_mb:.0f}")
     print(f"arrival_tables_s={tables:.2f}")
+    print(f"boost_kernel={boost_kernel_used()}")
     pop_fast = fast.as_dict()["population_protected"]
     print(f"population_protected={pop_fast:.0f}")
     if args.no_exact:

@@ -309,3 +309,38 @@ def test_newton_flights_without_apogee_land_where_the_full_free_flight_lands(cat
         assert np.allclose(short[k], full[k], rtol=0, atol=1e-12)
     assert np.allclose(short["flight_time"], full["flight_time"], rtol=1e-12, atol=0)
     assert np.all(np.isnan(short["apogee_alt"])) and np.all(full["apogee_alt"] > 100e3)
+
+
+def test_miss_and_ground_range_agree_with_pyprojs_geodesic_within_a_millimetre(icbm_flights):
+    """The final flights' miss and ground range come from the compiled Vincenty geodesic; pyproj's
+    (Karney's) `surface_distance` is the reference they must match to 1 mm."""
+    from shieldsim.earth import surface_distance
+
+    a, _ = icbm_flights
+    assert np.all(np.abs(a.ground_range - surface_distance(a.launch_lat, a.launch_lon, a.impact_lat, a.impact_lon,
+                                                           WGS84)) < 1e-3)
+    assert np.all(np.abs(a.miss - surface_distance(a.target_lat, a.target_lon, a.impact_lat, a.impact_lon,
+                                                   WGS84)) < 1e-3)
+
+
+def test_range_and_miss_equal_pyproj_to_a_millimetre_and_the_great_circle_exactly():
+    """`boosted.range_and_miss` on 2,000 random pairs (all distances, near-antipodal included):
+    within 1 mm of pyproj on WGS84, equal to `surface_distance` on the sphere; NaN impacts NaN."""
+    from shieldsim.earth import surface_distance
+    from shieldsim.trajectory.boosted import range_and_miss
+
+    rng = np.random.default_rng(3)
+    lat, tlat, ilat = (np.radians(rng.uniform(-89, 89, 2000)) for _ in range(3))
+    lon, tlon, ilon = (np.radians(rng.uniform(-180, 180, 2000)) for _ in range(3))
+    ilat[:50], ilon[:50] = -lat[:50], lon[:50] + np.pi  # antipodal impacts: pyproj's fallback
+    ilat[50] = np.nan
+    for earth in (WGS84, SPHERE):
+        r, m = range_and_miss(lat, lon, tlat, tlon, ilat, ilon, earth)
+        r_ref, m_ref = surface_distance(lat, lon, ilat, ilon, earth), surface_distance(tlat, tlon, ilat, ilon, earth)
+        assert np.isnan(r[50]) and np.isnan(m[50])
+        ok = np.arange(2000) != 50
+        tol = 1e-3 if earth is WGS84 else 0.0
+        assert np.all(np.abs(r[ok] - r_ref[ok]) <= tol) and np.all(np.abs(m[ok] - m_ref[ok]) <= tol)
+    r, m = range_and_miss(lat, lon, None, None, ilat, ilon, WGS84)
+    assert np.all(np.isnan(m)) and np.array_equal(r, range_and_miss(lat, lon, tlat, tlon, ilat, ilon, WGS84)[0],
+                                                  equal_nan=True)

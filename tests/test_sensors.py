@@ -819,3 +819,55 @@ def test_first_feasible_of_all_radars_at_once_equals_each_radar_alone():
     assert np.isfinite(both).any() and np.isnan(both).any()
     for j in range(3):
         np.testing.assert_array_equal(both[:, j], _first_feasible(start[:, j], end[:, j], ready[:, j], delay[j]))
+
+
+def test_first_feasible_without_the_unused_interval_slots_gives_the_same_times():
+    """`detection._used_intervals` drops the slots no threat and radar uses (NaN-padded beyond the
+    one or two intervals most flights have): the track times are the same bit for bit, also
+    when no slot or every slot is used."""
+    from shieldsim.sensors.detection import _first_feasible, _used_intervals
+
+    rng = np.random.default_rng(11)
+    start = np.sort(rng.uniform(0, 900, (50, 3, 8)), axis=-1)
+    end = start + rng.uniform(0, 60, start.shape)
+    start[:, :, 3:] = np.nan  # slots 3..7 unused, slot 1 used by a few flights only
+    start[5:, :, 1:] = np.nan
+    start[rng.random(start.shape) < 0.3] = np.nan
+    end[np.isnan(start)] = np.nan
+    ready = rng.uniform(-50, 900, (50, 3))
+    ready[:, 0] = -np.inf
+    delay = np.array([[7.5], [0.0], [31.25]])
+    s, e = _used_intervals(start, end)
+    assert 1 <= s.shape[-1] <= 3 and e.shape == s.shape
+    full = _first_feasible(start, end, ready, delay)
+    assert np.isfinite(full).any()
+    np.testing.assert_array_equal(_first_feasible(s, e, ready, delay), full)
+    none = np.full_like(start, np.nan)
+    assert _used_intervals(none, none)[0].shape[-1] == 0
+    np.testing.assert_array_equal(_first_feasible(*_used_intervals(none, none), ready, delay),
+                                  _first_feasible(none, none, ready, delay))
+    every = np.sort(rng.uniform(0, 900, (4, 2, 3)), axis=-1)
+    assert _used_intervals(every, every + 1.0)[0] is every
+
+
+def test_a_coverage_memo_sweeps_each_launch_detector_altitude_once_with_the_same_timelines(monkeypatch):
+    """Launch detectors met in several networks over the same flights are swept once per
+    altitude (their latency applied per network): the timelines are those detect gives alone."""
+    from shieldsim.sensors import detection
+
+    traj = random_fleet()
+    r = random_radars()
+    sat, slow, high = S.LaunchDetector("sat", 10e3, 30.0), S.LaunchDetector("sat2", 10e3, 95.0), \
+        S.LaunchDetector("high", 40e3, 30.0)
+    nets = [S.Network("a", [r[0], sat], 15.0), S.Network("b", [r[1], slow, high], 5.0), S.Network("c", [sat], 0.0)]
+    alone = [S.detect(traj, net) for net in nets]
+    swept = []
+    inner = detection._boost_sight
+    monkeypatch.setattr(detection, "_boost_sight", lambda *a: (swept.append(a[4]), inner(*a))[1])
+    memo = S.CoverageMemo(traj)
+    for net, ref in zip(nets, alone):
+        _assert_same_timeline(S.detect(traj, net, shared=memo), ref)
+    assert sorted(swept) == [10e3, 40e3]
+    with pytest.raises(ValueError, match="only the trajectories"):
+        detection._launch_sight(random_fleet(n=5), [sat], np.array([False]),
+                                detection._Coverage.empty(5, 1, 8), memo)

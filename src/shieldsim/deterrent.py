@@ -187,7 +187,7 @@ def _num(x):
 # compiled kernels
 
 
-_LATEST, _SPEED = 0, 1
+_LATEST, _SPEED = np.int64(0), np.int64(1)  # not Python ints: a Numba literal would compile each mode apart
 """What a search minimises: ``-(t_k - earliest arrival)`` (the latest launch) or the needed speed."""
 
 SPEED_FLOOR_MARGIN = 1.0
@@ -346,14 +346,14 @@ def _pair_search(mode, pi, t, site, params, consts, l0, stride, usable, ks, res)
     sample or -1, final best, the sample of the second pass reaching it or -1). ``ks``: scratch
     of the samples' length."""
     m = t.shape[0]
-    nk = 0
+    nk = np.int64(0)  # not the literal 0: Numba would compile `_best_first` for it too
     for k in range(0, m, stride):
         if usable[k]:
             ks[nk] = k
             nk += 1
     best, kbest = _best_first(mode, pi, t, site, params, consts, l0, ks, nk, math.inf, res)
     lo, hi = (0, m) if kbest < 0 else (max(0, kbest - stride), min(m, kbest + stride + 1))
-    nk = 0
+    nk = np.int64(0)
     for k in range(lo, hi):
         if k % stride != 0 and usable[k]:  # the coarse samples cannot go below the coarse best
             ks[nk] = k

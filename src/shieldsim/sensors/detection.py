@@ -90,6 +90,16 @@ def _first_feasible(start, end, ready, delay):
     return np.fmin.reduce(cand, axis=-1, initial=np.nan) if cand.shape[-1] else np.full(ready.shape, np.nan)
 
 
+def _used_intervals(start, end):
+    """(start, end) (N, S, K) interval arrays without the slots no threat and sensor uses (start
+    NaN everywhere in them): `_first_feasible` gives the same times on them (an unused slot
+    offers no time), over the one or two slots most flights use instead of all K."""
+    used = np.isfinite(start).any(axis=(0, 1))
+    if used.all():
+        return start, end
+    return start[..., used], end[..., used]
+
+
 def detect(trajectories, sensors_or_network, max_intervals: int = 8, skip: bool = True,
            shared: CoverageMemo | None = None) -> Timeline:
     """Detection and track timeline of N threat flights in a set of sensors.
@@ -125,7 +135,7 @@ def detect(trajectories, sensors_or_network, max_intervals: int = 8, skip: bool 
     else:
         own_track, cued_delay = shared.coverage(trajectories, sensors, is_radar, (rcs, body_rcs, separation), cov,
                                                 skip)
-    _launch_sight(trajectories, sensors, is_radar, cov)
+    _launch_sight(trajectories, sensors, is_radar, cov, shared)
     track = _cued_tracks(net, sensors, is_radar, own_track, cued_delay, cov)
     return _timeline(net, sensors, is_radar, own_track, track, separation, cov)
 
@@ -190,7 +200,8 @@ def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, 
     cov.first[:, radar_idx] = det[:, :, 0, 0]
     cued_delay[radar_idx] = [r.cued_track_delay for r in radars]
     # uncued: the count starts at an interval's start only (ready from -inf); all radars at once
-    own_track[:, radar_idx] = _first_feasible(det[..., 0], det[..., 1], np.full((n, len(radars)), -np.inf),
+    own_track[:, radar_idx] = _first_feasible(*_used_intervals(det[..., 0], det[..., 1]),
+                                              np.full((n, len(radars)), -np.inf),
                                               np.array([[r.track_delay] for r in radars], dtype=float))
     return own_track, cued_delay
 
@@ -201,12 +212,15 @@ class CoverageMemo:
     phases' networks over the same flights): a radar is computed once per equal `Radar` (every
     figure compared) and interval count; its columns do not depend on the other radars of the
     network (the kernel treats every threat x radar pair on its own), so the timelines are the
-    ones `detect` computes without it. Belongs to whoever holds the flights, and must not
-    outlive them (``trajectories`` is checked by identity)."""
+    ones `detect` computes without it. Launch detectors' first sight is kept the same way, by
+    altitude (`_launch_sight`). Belongs to whoever holds the flights, and must not outlive them
+    (``trajectories`` is checked by identity)."""
 
     def __init__(self, trajectories):
         self.trajectories = trajectories
-        self.columns: dict = {}  # (radar, K, skip) -> (vis_start, vis_end, det_start, det_end, first, own_track, delay)
+        # (radar, K, skip) -> (vis_start, vis_end, det_start, det_end, first, own_track, delay);
+        # ("sight", min_altitude) -> first sight (N,) of a launch detector
+        self.columns: dict = {}
         self.computed = self.reused = 0
 
     def prefetch(self, sensors, max_intervals: int = 8, skip: bool = True) -> None:
@@ -243,11 +257,15 @@ class CoverageMemo:
         return own_track, cued_delay
 
 
-def _launch_sight(trajectories, sensors, is_radar, cov: _Coverage) -> None:
+def _launch_sight(trajectories, sensors, is_radar, cov: _Coverage, shared: CoverageMemo | None = None) -> None:
     """Fill ``cov`` for the launch detectors: boost seen above their altitude until burnout
-    (compiled `kernels._boost_sight`), reported after their latency."""
+    (compiled `kernels._boost_sight`), reported after their latency. ``shared``: a `CoverageMemo`
+    of ``trajectories`` keeping each first sight by altitude (all it depends on besides the
+    flights), so detectors met again in other networks are not swept again."""
     earth = trajectories.models.earth
     n = len(trajectories)
+    if shared is not None and trajectories is not shared.trajectories:
+        raise ValueError("a CoverageMemo serves only the trajectories it was made for")
     time = np.ascontiguousarray(trajectories.time, dtype=float)
     pos = np.ascontiguousarray(trajectories.position, dtype=float)
     vel = np.ascontiguousarray(trajectories.velocity, dtype=float)
@@ -255,10 +273,15 @@ def _launch_sight(trajectories, sensors, is_radar, cov: _Coverage) -> None:
     for j, s in enumerate(sensors):
         if is_radar[j]:
             continue
-        seen = np.empty(n)
-        if n:
-            _boost_sight(time, pos, vel, burnout, float(s.min_altitude), earth.equatorial_radius,
-                         earth.polar_radius, seen)
+        key = ("sight", float(s.min_altitude))
+        seen = shared.columns.get(key) if shared is not None else None
+        if seen is None:
+            seen = np.empty(n)
+            if n:
+                _boost_sight(time, pos, vel, burnout, float(s.min_altitude), earth.equatorial_radius,
+                             earth.polar_radius, seen)
+            if shared is not None:
+                shared.columns[key] = seen
         cov.first[:, j] = seen
         cov.report[:, j] = seen + s.latency
         cov.vis_start[:, j, 0] = cov.det_start[:, j, 0] = seen
@@ -285,7 +308,7 @@ def _cued_tracks(net: Network, sensors, is_radar, own_track, cued_delay, cov: _C
     report = cov.report
     track = own_track.copy()
     report[:, is_radar] = track[:, is_radar]
-    start, end = cov.det_start[:, radar_idx], cov.det_end[:, radar_idx]  # (N, R, K), every round
+    start, end = _used_intervals(cov.det_start[:, radar_idx], cov.det_end[:, radar_idx])  # (N, R, K'), every round
     delay = np.asarray(cued_delay, dtype=float)[radar_idx, None]
     own = own_track[:, radar_idx]
     for _ in range(s_count + 1):

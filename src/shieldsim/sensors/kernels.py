@@ -38,8 +38,11 @@ R_BORE, R_HALF boresight and half-width (rad); R_EL_MIN, R_EL_MAX elevation limi
 R_MAX_RANGE instrumented range (m); R_N0 surface refractivity (N x 1e-6); R_HS its scale height (m)."""
 
 
+R_RAY_MIN = np.int64(R_RAY_MIN)  # NumPy ints: Numba types them int64, not literals (one compile per helper)
 R_RAY_MAX = R_RAY_MIN + RAY_SIZE
-N_RADAR = R_RAY_MAX + RAY_SIZE
+N_RADAR = int(R_RAY_MAX + RAY_SIZE)
+LOWER_RAY, UPPER_RAY = np.int64(0), np.int64(1)
+"""``which`` of the lower and upper limiting ray (`_ray_angle`, `_limit_bracket`), as int64 for the same reason."""
 
 
 @njit(cache=True)
@@ -208,7 +211,7 @@ def _sight_tabled(theta, h, row, rays, table):
     rloc = row[R_RLOC]
     r = rloc + h
     q = math.nan  # n - 1 at r, computed for the first exact ray test
-    below, above = _limit_bracket(r, row, 0, table)
+    below, above = _limit_bracket(r, row, LOWER_RAY, table)
     if theta > above:
         return False
     if not theta <= below:
@@ -217,7 +220,7 @@ def _sight_tabled(theta, h, row, rays, table):
             return False
     if row[R_RAY_MAX + RAY_ON] == 0.0:
         return True
-    below, above = _limit_bracket(r, row, 1, table)
+    below, above = _limit_bracket(r, row, UPPER_RAY, table)
     if theta < below:
         return False
     if theta >= above:

@@ -83,6 +83,8 @@ from .kernels import (
     R_HS,
     R_N0,
     R_RAY_MIN,
+    LOWER_RAY,
+    UPPER_RAY,
     _refine,
     _status_known,
 )
@@ -196,7 +198,7 @@ def _sight_held(theta, h, dth, dh, row, rays, table, inside):
         return _effective_held(lo_th, hi_th, h_lo, h_hi, row, inside)
     ant = row[R_ANT]
     if h_lo < ant:
-        if inside or not _effective_held(lo_th, hi_th, h_lo, min(h_hi, ant), row, False):
+        if inside or not _effective_held(lo_th, hi_th, h_lo, min(h_hi, ant), row, inside):  # inside is False here
             return False
         if h_hi < ant:
             return True
@@ -204,12 +206,12 @@ def _sight_held(theta, h, dth, dh, row, rays, table, inside):
     rloc = row[R_RLOC]
     upper_on = row[R_RAY_MAX + RAY_ON] != 0.0
     if inside:  # below the lower ray's angle at the lowest radius, above the upper's at the highest
-        if not hi_th <= _limit_below(rloc + h_lo, row, rays, 0, table):
+        if not hi_th <= _limit_below(rloc + h_lo, row, rays, LOWER_RAY, table):
             return False
-        return not upper_on or lo_th >= _limit_above(rloc + h_hi, row, rays, 1, table)
-    if lo_th > _limit_above(rloc + h_hi, row, rays, 0, table):
+        return not upper_on or lo_th >= _limit_above(rloc + h_hi, row, rays, UPPER_RAY, table)
+    if lo_th > _limit_above(rloc + h_hi, row, rays, LOWER_RAY, table):
         return True
-    return upper_on and hi_th < _limit_below(rloc + h_lo, row, rays, 1, table)
+    return upper_on and hi_th < _limit_below(rloc + h_lo, row, rays, UPPER_RAY, table)
 
 
 @njit(cache=True)
@@ -229,9 +231,9 @@ def _sight_margin(theta, h, rng, row, rays, table):
         el = _straight_elevation(theta, h, row)
         return min(abs(el - row[R_EL_MIN]), abs(row[R_EL_MAX] - el)) * rng
     r = row[R_RLOC] + h
-    g = abs(_limit_near(r, row, rays, 0, table) - theta)
+    g = abs(_limit_near(r, row, rays, LOWER_RAY, table) - theta)
     if row[R_RAY_MAX + RAY_ON] != 0.0:
-        g = min(g, abs(theta - _limit_near(r, row, rays, 1, table)))
+        g = min(g, abs(theta - _limit_near(r, row, rays, UPPER_RAY, table)))
     return g * r if g < math.inf else 0.0
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import buffers
-from ..earth import fixed_state, geodesic_inverse, inertial_velocity, rotate_about_z, surface_distance, to_ecef
+from ..earth import (
+    fixed_state, geodesic_inverse, geodesic_inverse_compiled, inertial_velocity, rotate_about_z, surface_distance, to_ecef,
+)
 from ..kepler import flight_path_angle
 from ..missile import boost_profile, min_energy_gamma, run_boost, state_angles
 from .conic_samples import _sample_boosted
@@ -324,12 +326,7 @@ def trajectories_of_boosts(missile, lat, lon, heading, kick, cutoff, boosts, mod
                                        rows)
     impact_time = t_end + f.flight_time
     blat, blon, balt, bspeed, bgamma, bhead = state_angles(bo_pos, bo_vel, earth)
-    rng = surface_distance(lat, lon, f.impact_lat, f.impact_lon, earth)
-    if target_lat is not None:
-        miss = surface_distance(np.broadcast_to(target_lat, (n,)), np.broadcast_to(target_lon, (n,)),
-                                f.impact_lat, f.impact_lon, earth)
-    else:
-        miss = np.full(n, np.nan)
+    rng, miss = range_and_miss(lat, lon, target_lat, target_lon, f.impact_lat, f.impact_lon, earth)
     return Aim(
         time=np.arange(last) * sample_step, position=pos, velocity=vel,
         launch_time=np.broadcast_to(np.asarray(launch_time, dtype=float), (n,)).copy(),
@@ -345,6 +342,23 @@ def trajectories_of_boosts(missile, lat, lon, heading, kick, cutoff, boosts, mod
         target_lon=None if target_lon is None else np.broadcast_to(target_lon, (n,)).copy(),
         miss=np.atleast_1d(miss), full_burn=np.zeros(n, bool) if full_burn is None else full_burn, kind=kind,
     )
+
+
+def range_and_miss(lat, lon, target_lat, target_lon, impact_lat, impact_lon, earth):
+    """Ground range (launch point to impact) and miss (target to impact) along the model surface,
+    m, of N flights (points in rad, (N,) arrays; targets scalars or (N,), or None: miss NaN), in
+    one compiled pass (`earth.geodesic_inverse_compiled`). On the ellipsoid that is Vincenty's
+    inverse formula: within 1 mm of `earth.surface_distance` (pyproj's geodesic, Karney's
+    algorithm, the reference; tests/test_aim.py), pyproj where Vincenty does not converge; on
+    the sphere the great circle, as `earth.surface_distance`. NaN where an impact is NaN."""
+    n = lat.size
+    if target_lat is None:
+        return np.atleast_1d(geodesic_inverse_compiled(lat, lon, impact_lat, impact_lon, earth)[0]), np.full(n, np.nan)
+    both = geodesic_inverse_compiled(np.concatenate([lat, np.broadcast_to(target_lat, (n,))]),
+                                     np.concatenate([lon, np.broadcast_to(target_lon, (n,))]),
+                                     np.concatenate([impact_lat, impact_lat]), np.concatenate([impact_lon, impact_lon]),
+                                     earth)[0]
+    return both[:n], both[n:]
 
 
 @dataclass(eq=False)
