@@ -115,7 +115,7 @@ PLAN: tuple[Kernel, ...] = (
     Kernel("shieldsim.interceptor", "_earliest_kernel", "f2 f2 f1 f1 f f f1 f1"),
     Kernel("shieldsim.interceptor", "_reach_kernel", "f2 f2 f1r f1 f f f1 f1 f2 f2"),
     Kernel("shieldsim.engagement", "_engage_kernel_tabled",
-           "f3 f2 f1 f2 f2 f f f1 f1 f2 f3 f b1 f3 f2 i2 i1 i1 f1 f1 f1 f1 f1 f1 f f b f3"),
+           "f3 f2 f1 f2 f2 f f f1 f1 f2 f3 f b1 f3 f2 i2 i1 i1 f1 f1 f1 f1 f1 f1 f f f3"),
     Kernel("shieldsim.engagement", "_heights", "f3 f f f2"),
     Kernel("shieldsim.trajectory.kernels", "_fly_batch", "f2 f2 f1r f1 f2 f3 f3 f2"),
     Kernel("shieldsim.deterrent", "_usable_kernel", "f3 f2 f1 f2 f2 f1 f3 b3"),

@@ -45,7 +45,8 @@ Layout exception (`_engage_pair`): 17 parameters, see above.
 Layout exception (`_engage_kernel`): 13 parameters, see above.
 Layout exception (`_can_launch_by`): 13 parameters, see above.
 Layout exception (`_engage_pair_tabled`): 23 parameters, see above (plus the packed arrival table).
-Layout exception (`_engage_kernel_tabled`): 28 parameters, see above (plus the packed arrival tables).
+Layout exception (`_engage_kernel_tabled`): 27 parameters, see above (plus the packed arrival tables).
+Layout exception (`_engage_kernel_reference`): 23 parameters, see above (plus the packed arrival tables).
 Layout exception (`_decide_tabled`): 21 parameters, see above (plus the candidates and their table).
 Layout exception (`_launch_by_c`): 19 parameters, see above (plus the candidates and their table).
 Layout exception (`engage`): 90 lines, one call of either kernel and the reading of its output;
@@ -493,13 +494,12 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
 @njit(cache=True, parallel=True)
 def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
                           frames, axes, shapes, tau_start, margin_start, tau, margin, excess, excess_margin, tau_min, tau_max,
-                          a_eq, flat, prune, out):
+                          a_eq, flat, out):
     """`_engage_kernel` with arrival tables for the batteries where ``tabled[j]`` (table j of the
     packed arrays); the others run the exact pair kernel on the heights ``alt`` (which may be
-    (N, 0) when every battery has a table). With ``prune`` the tabled pairs find their candidate
-    samples with `_scan_candidates` (skipping samples proved to fail) and decide with
-    `_decide_tabled`; without, with `_engage_pair_tabled` (every sample tested and the excess
-    table unused: the reference).
+    (N, 0) when every battery has a table). The tabled pairs find their candidate samples with
+    `_scan_candidates` (skipping samples proved to fail) and decide with `_decide_tabled` (the
+    every-sample reference, `_engage_kernel_reference`, is a kernel of its own: not compiled here).
     Scratch space is allocated once per block of flights, the per-flight figures of
     `_flight_steps` computed once for all batteries."""
     n = pos.shape[0]
@@ -521,7 +521,7 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
         rp = np.empty(m)
         cand = np.empty(m, dtype=np.int64)
         for i in range(blk * n // blocks, (blk + 1) * n // blocks):
-            end = _flight_steps(pos[i], rp, steps) if prune else 0
+            end = _flight_steps(pos[i], rp, steps)
             for j in range(nb):
                 res = out[i, j]
                 if not tabled[j]:
@@ -529,11 +529,6 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
                                  win[i, j], kill_assessment, work, b, v, lam, res)
                     continue
                 tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
-                if not prune:
-                    _engage_pair_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
-                                        win[i, j], kill_assessment, frames[j], axes[j], tj, mj, a_eq, flat, work, b, v,
-                                        lam, mrg, res)
-                    continue
                 res[0] = math.nan
                 res[1] = math.nan
                 res[2] = math.nan
@@ -549,6 +544,34 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
                 _decide_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
                                kill_assessment, cand, lam, mrg, nc, work, b, v, res,
                                (frames[j], axes[j], tj, mj, ej, emj), bound, look)
+
+
+@njit(cache=True, parallel=True)
+def _engage_kernel_reference(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
+                             frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, out):
+    """`_engage_kernel_tabled` before its candidate scan (``engage(prune=False)``, the reference):
+    tabled pairs test every sample with `_engage_pair_tabled`, the excess table unused."""
+    n = pos.shape[0]
+    nb = sites.shape[0]
+    m = t.shape[0]
+    blocks = min(n, KERNEL_BLOCKS)
+    for blk in prange(blocks):
+        work = np.empty(9)
+        b = np.empty(3)
+        v = np.empty(3)
+        lam = np.empty(m)
+        mrg = np.empty(m)
+        for i in range(blk * n // blocks, (blk + 1) * n // blocks):
+            for j in range(nb):
+                res = out[i, j]
+                if not tabled[j]:
+                    _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
+                                 win[i, j], kill_assessment, work, b, v, lam, res)
+                    continue
+                tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
+                _engage_pair_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
+                                    win[i, j], kill_assessment, frames[j], axes[j], tj, mj, a_eq, flat, work, b, v,
+                                    lam, mrg, res)
 
 
 @njit(cache=True, parallel=True)
@@ -712,10 +735,15 @@ def engage(trajectories: Trajectory, batteries: list[Battery], track_time,
         alt = np.empty((n, 0 if tabled.all() else m))  # heights only for batteries engaged exactly
         if not tabled.all():
             _heights(pos, earth.equatorial_radius, earth.flattening, alt)
-        _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
-                              float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
-                              tb.margin_start, tb.tau, tb.margin, tb.excess, tb.excess_margin, tb.tau_min, tb.tau_max,
-                              earth.equatorial_radius, earth.flattening, prune, out)
+        if prune:
+            _engage_kernel_tabled(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
+                                  float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
+                                  tb.margin_start, tb.tau, tb.margin, tb.excess, tb.excess_margin, tb.tau_min,
+                                  tb.tau_max, earth.equatorial_radius, earth.flattening, out)
+        else:
+            _engage_kernel_reference(pos, alt, time, sites, params, earth.gm, omega, ell, vmax, l0, win,
+                                     float(kill_assessment), tabled, tb.frames, tb.axes, tb.shapes, tb.tau_start,
+                                     tb.margin_start, tb.tau, tb.margin, earth.equatorial_radius, earth.flattening, out)
     first_k = out[:, :, 3].astype(np.int64)
     engageable = first_k >= 0
     first_alt = np.full((n, nb), np.nan)

@@ -515,7 +515,7 @@ def earliest_arrival_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, wo
 def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, ellipsoid, b, v, work):
     """Smallest tau in (lo, hi] with excess <= 0, given excess(lo) > 0 >= excess(hi): Illinois
     regula falsi while both ends are finite, bisection otherwise; to ``ARRIVAL_TOL``."""
-    side = 0
+    side = np.int64(0)  # not a literal 0: `illinois_update` compiles for int64 only
     for _ in range(200):
         if hi - lo <= ARRIVAL_TOL:
             break
