@@ -187,6 +187,17 @@ def test_footprint_on_a_dask_local_cluster_equals_in_process(arch, base):
     assert np.allclose(fp.kill_probability, base.kill_probability, equal_nan=True)
 
 
+def test_footprint_by_batch_threads_equals_batches_one_after_another(arch):
+    from shieldsim.parallel import InProcessExecutor, ThreadedExecutor
+
+    one = study.footprints([arch], "tabriz", executor=InProcessExecutor(), chunk=40)[0]
+    two = study.footprints([arch], "tabriz", executor=ThreadedExecutor(2, 1), chunk=40)[0]
+    assert one.threatened.any() and one.defended.any()
+    for name in ("threatened", "defended", "shots", "kill_probability", "intercept_alt_km", "engaging"):
+        assert np.array_equal(getattr(two, name), getattr(one, name), equal_nan=True), name
+    assert two.attrs == one.attrs
+
+
 # --- whatever `validate` accepts, coverage runs: any number of batteries, any box
 
 

@@ -47,6 +47,63 @@ def test_lazy_executor_starts_its_backend_only_when_given_work():
         assert started == [1] and ex.describe() == {"backend": "in-process", "workers": 1}
 
 
+def test_threaded_executor_runs_every_item_once_on_its_threads_with_their_numba_threads():
+    import contextvars
+    import threading
+
+    import numba
+
+    var = contextvars.ContextVar("var", default="unset")
+    var.set("caller's")
+    seen = []
+
+    def fn(x):
+        seen.append((x, threading.current_thread().name, numba.get_num_threads(), var.get()))
+        time.sleep(0.002 * (x % 3))  # items of unequal cost
+        return x * x
+
+    items = list(range(23))
+    got = dict(parallel.ThreadedExecutor(2, 1).as_completed(fn, items))
+    assert got == {x: x * x for x in items}
+    assert sorted(x for x, *_ in seen) == items
+    assert {name for _, name, *_ in seen} == {"shieldsim-batch-0", "shieldsim-batch-1"}
+    assert {(n, v) for *_, n, v in seen} == {(1, "caller's")}
+    assert parallel.ThreadedExecutor(2, 1).map(math.factorial, [5, 0, 3]) == [120, 1, 6]
+
+
+def test_threaded_executor_raises_an_items_error_and_starts_no_more_items():
+    import threading
+
+    started, gate = [], threading.Event()
+
+    def fn(x):
+        started.append(x)
+        if x == 1:
+            raise ValueError("item 1 failed")
+        gate.wait(5)  # item 0 holds its thread until item 1 has failed
+        return x
+
+    def release(x):
+        if x == 1:
+            gate.set()
+        return fn(x)
+
+    with pytest.raises(ValueError, match="item 1 failed"):
+        list(parallel.ThreadedExecutor(2, 1).as_completed(release, list(range(50))))
+    assert sorted(started) == [0, 1]  # item 0 ended after the error; nothing else started
+    assert not [t for t in threading.enumerate() if t.name.startswith("shieldsim-batch-")]
+
+
+def test_batch_executor_has_one_thread_per_numba_thread_each_running_kernels_on_one():
+    import numba
+
+    ex = parallel.batch_executor()
+    if numba.get_num_threads() > 1:
+        assert isinstance(ex, parallel.ThreadedExecutor) and ex.workers == numba.get_num_threads()
+    else:
+        assert isinstance(ex, parallel.InProcessExecutor)
+
+
 def counting(calls):
     def fn(x):
         calls.append(x)

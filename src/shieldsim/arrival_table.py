@@ -36,6 +36,7 @@ arrival there, so it is not run.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -152,7 +153,7 @@ def beyond_energy_reach(r, params, rs, gm, omega):
     return q < 2.0 * gm * (1.0 / rb - 1.0 / r)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _build_kernel(frame, axes, n_h, n_psi, params, gm, omega, ellipsoid, prune, tau):
     """Fill tau (n_az, n_h, n_psi): each (az, h) row along psi, warm-started from its neighbour.
     With ``prune``, a row whose height is `beyond_energy_reach` is NaN without searching (the
@@ -427,9 +428,15 @@ def table_for(site, params, gm: float, omega: float, ellipsoid) -> ArrivalTable:
     key = _key(site, params, gm, omega, ellipsoid)
     table = _TABLES.get(key)
     if table is None:
-        table = _stored_build(key)
-        _remember(key, table)
+        with _BUILDING:  # threads of one process (`parallel.ThreadedExecutor`) build a table once
+            table = _TABLES.get(key)
+            if table is None:
+                table = _stored_build(key)
+                _remember(key, table)
     return table
+
+
+_BUILDING = threading.Lock()
 
 
 _FIELDS = ("frame", "axes", "tau", "margin", "excess", "excess_margin")
@@ -677,7 +684,7 @@ def minimum_excess(site, params, gm: float, omega: float, ellipsoid, points) -> 
                       float(gm), float(omega), np.ascontiguousarray(ellipsoid, dtype=float), out)
     return out
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _lookup_batch(frame, axes, tau, margin, p, out):
     for n in prange(p.shape[0]):
         o = np.empty(2)

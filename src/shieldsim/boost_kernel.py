@@ -276,7 +276,7 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
     res[13] = ok
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
     """`boost_one` for every row of the per-flight arrays (N, ...)."""
     for i in prange(r0.shape[0]):
@@ -284,7 +284,7 @@ def _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos
                   out_vel[i], res[i])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _boost_lanes(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
     """`_boost_batch` without drag in blocks of up to `LANES` boosts side by side (`_boost_block`;
     blocks of fewer than `MIN_LANES`, and boosts of no finite cutoff or end, one by one with

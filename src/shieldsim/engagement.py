@@ -208,7 +208,7 @@ def _engage_pair(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win,
     res[4] = shots
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _engage_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, out):
     n = pos.shape[0]
     nb = sites.shape[0]
@@ -491,7 +491,7 @@ def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_as
     res[4] = shots
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
                           frames, axes, shapes, tau_start, margin_start, tau, margin, excess, excess_margin, tau_min, tau_max,
                           a_eq, flat, out):
@@ -546,7 +546,7 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
                                (frames[j], axes[j], tj, mj, ej, emj), bound, look)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _engage_kernel_reference(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
                              frames, axes, shapes, tau_start, margin_start, tau, margin, a_eq, flat, out):
     """`_engage_kernel_tabled` before its candidate scan (``engage(prune=False)``, the reference):
@@ -574,7 +574,7 @@ def _engage_kernel_reference(pos, alt, t, sites, params, gm, omega, ellipsoid, v
                                     lam, mrg, res)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _heights(pos, a, f, out):
     """Geodetic height (m) of every finite sample of pos (N, M, 3); NaN elsewhere."""
     for i in prange(pos.shape[0]):

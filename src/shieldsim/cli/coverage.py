@@ -85,7 +85,9 @@ def coverage(
     out, _ = ensemble_run.out_folder(out, resume, overwrite)
     ens = None
     with open_executor(workers, scheduler, out if ensemble else None, command="shieldsim coverage") as ex:
-        result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options, ex, profile)
+        # without --workers/--scheduler the batches run on this process's threads (`study.footprints`)
+        result, comparison = run_coverage(arch, areas, grid_deg, progress, compare_options,
+                                          ex if workers or scheduler else None, profile)
         if ensemble:
             study = functools.partial(headlines.coverage, scenario=scenario, areas=tuple(areas), grid_deg=grid_deg)
             ens = ensemble_run.run(study, prepared, profile, ex, out, progress, nominal=headlines.coverage_of(result),

@@ -333,7 +333,7 @@ def _interval_edge(intervals, count, j, entering, t):
         count[j] = c + 1
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _boost_sight(time, pos, vel, burnout, min_alt, ea, eb, out):
     """First time (s) each flight is above min_alt while t <= burnout; NaN if never."""
     n_thr = pos.shape[0]
@@ -391,7 +391,7 @@ def _apparent_elevation(p, row, top, ea, eb, ray):
     return 0.5 * (lo + hi)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _look_batch(pos, row, top, ea, eb, out):
     for i in prange(pos.shape[0]):
         ray = np.empty(RAY_SIZE)

@@ -485,7 +485,7 @@ def _beyond_range(box, row):
     return math.sqrt(d2) > row[R_MAX_RANGE] + SLACK_M
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb, vis, det, nvis, ndet):
     """Coverage intervals of N sampled flights in S radars.
 

@@ -132,13 +132,13 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
     solves every sample of every engagement (`engagement.engage`); recorded in ``attrs``.
 
     The flights (`footprint_batches`) run batch by batch (`run_batch`) on ``executor`` (a
-    `parallel.Executor`; default in this process), each batch tracked and engaged by every
-    architecture. ``progress(done, total)`` is called as batches finish.
+    `parallel.Executor`; default `parallel.batch_executor`: in this process, one thread per
+    Numba thread), each batch tracked and engaged by every architecture. ``progress(done, total)`` is called as batches finish.
     """
     from functools import partial
 
     from ..coverage import Footprint, empty_summary, merge_summaries
-    from ..parallel import InProcessExecutor
+    from ..parallel import batch_executor
 
     if method not in COVERAGE_METHODS:
         raise ValueError(f"method must be one of {', '.join(COVERAGE_METHODS)}, got {method!r}")
@@ -150,7 +150,7 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
     summaries = [empty_summary(n_cells) for _ in archs]
     done = unflyable = 0
     task = partial(run_batch, archs, n_cells=n_cells, step=step, kind=kind, method=method)
-    for index, (parts, lost) in (executor or InProcessExecutor()).as_completed(task, batches):
+    for index, (parts, lost) in (executor or batch_executor()).as_completed(task, batches):
         summaries = [merge_summaries(s, p) for s, p in zip(summaries, parts)]
         unflyable += lost
         done += batches[index].cells.size

@@ -201,7 +201,7 @@ def _advance(k, E, sE, cE, inv, ck, sk, fresh, cst, out_pos, out_vel):
     return E, sE, cE, inv, ck, sk
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _sample_boosted(bpos, bvel, j0, r0, v0, t_impact, gm, omega, sample_dt, pos, vel):
     """Whole sampled vacuum flights written straight into pos/vel (N, M, 3) (Earth-fixed m,
     Earth-relative m/s): boost samples bpos/bvel[i, c] for c < j0[i], then the conic from the

@@ -52,7 +52,7 @@ def _unit_clip(x):
     return x
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def _vacuum_measures(res, t_c, omega, gm, a_eq, b_pol, e2, pos, vel, out):
     """For each boost result res[i] (inertial burnout r = res[i, 1:4] m, v = res[i, 4:7] m/s,
     success res[i, 13] > 0) cut off at t_c[i] s: pos[i], vel[i] <- the Earth-fixed burnout state
