@@ -190,12 +190,38 @@ def test_footprint_on_a_dask_local_cluster_equals_in_process(arch, base):
 def test_footprint_by_batch_threads_equals_batches_one_after_another(arch):
     from shieldsim.parallel import InProcessExecutor, ThreadedExecutor
 
-    one = study.footprints([arch], "tabriz", executor=InProcessExecutor(), chunk=40)[0]
-    two = study.footprints([arch], "tabriz", executor=ThreadedExecutor(2, 1), chunk=40)[0]
+    one = study.footprints([arch], "tabriz", executor=InProcessExecutor(), chunk=20)[0]
+    seen = []
+    two = study.footprints([arch], "tabriz", executor=ThreadedExecutor(2, 1), chunk=20,
+                           progress=lambda done, total: seen.append((done, total)))[0]
     assert one.threatened.any() and one.defended.any()
     for name in ("threatened", "defended", "shots", "kill_probability", "intercept_alt_km", "engaging"):
         assert np.array_equal(getattr(two, name), getattr(one, name), equal_nan=True), name
     assert two.attrs == one.attrs
+    done = [d for d, _ in seen]
+    assert len(seen) > 2 and done == sorted(done) and seen[-1][0] == seen[-1][1] == two.attrs["flights"] + \
+        two.attrs["unflyable_pairs"]
+
+
+def test_merging_summaries_in_any_order_gives_the_same_summary_bit_for_bit():
+    rng = np.random.default_rng(1)
+    eng = rng.random((300, 3)) < 0.5
+    e = fake_engagement(eng, shots=rng.integers(0, 4, (300, 3)), pk=rng.random((300, 3)),
+                        alt=rng.uniform(50e3, 500e3, (300, 3)))
+    e.kill_probability[::17] = np.nan
+    cell = rng.integers(0, 50, 300)
+    cuts = [slice(k, k + 30) for k in range(0, 300, 30)]
+    parts = [summarise_cells(cell[c], 50, fake_engagement(eng[c], e.shots[c], e.kill_probability[c],
+                                                          e.first_alt[c]), eng[c]) for c in cuts]
+    merged = []
+    for order in (range(10), range(9, -1, -1), rng.permutation(10)):
+        m = empty_summary(50)
+        for k in order:
+            m = merge_summaries(m, parts[k])
+        merged.append(m)
+    for m in merged[1:]:
+        for name in ("threatened", "defended", "shots", "kill_probability", "intercept_alt", "engaging"):
+            assert np.array_equal(getattr(m, name), getattr(merged[0], name), equal_nan=True), name
 
 
 # --- whatever `validate` accepts, coverage runs: any number of batteries, any box

@@ -133,8 +133,39 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
 
     The flights (`footprint_batches`) run batch by batch (`run_batch`) on ``executor`` (a
     `parallel.Executor`; default `parallel.batch_executor`: in this process, one thread per
-    Numba thread), each batch tracked and engaged by every architecture. ``progress(done, total)`` is called as batches finish.
+    Numba thread), each batch tracked and engaged by every architecture. ``progress(done, total)``
+    is called as batches finish.
     """
+    return _area_footprints(archs, [area], grid_deg, step, kind, land_only, chunk,
+                            (lambda a, done, total: progress(done, total)) if progress else None, executor,
+                            method)[area]
+
+
+@dataclass
+class _AreaRun:
+    """The batches of one launch area and what their finished runs add up to."""
+
+    area: str
+    lat_c: np.ndarray
+    lon_c: np.ndarray
+    batches: list
+    summaries: list
+    total: int
+    done: int = 0
+    unflyable: int = 0
+
+
+def _run_item(archs, step, kind, method, item):
+    """`run_batch` of ``item`` = (cells of the grid, `FlightBatch`)."""
+    return run_batch(archs, item[1], item[0], step=step, kind=kind, method=method)
+
+
+def _area_footprints(archs, areas, grid_deg, step, kind, land_only, chunk, progress, executor, method) -> dict:
+    """{area: `footprints` of the architectures}, the batches of every area run in one pass of
+    ``executor`` (area after area, the larger batches of an area first: threads of one process
+    that take the next batch as they finish wait less for a last long batch, within an area and
+    at its end). ``progress(area, done, total)`` as the area's batches finish, area after area (a
+    batch of a later area finishing first is reported once the areas before it are complete)."""
     from functools import partial
 
     from ..coverage import Footprint, empty_summary, merge_summaries
@@ -144,26 +175,39 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
         raise ValueError(f"method must be one of {', '.join(COVERAGE_METHODS)}, got {method!r}")
     same_threats(archs)
     arch = archs[0]
-    lat_c, lon_c, batches = footprint_batches(arch, area, grid_deg, land_only, chunk)
-    n_cells = lat_c.size * lon_c.size
-    total = sum(b.cells.size for b in batches)
-    summaries = [empty_summary(n_cells) for _ in archs]
-    done = unflyable = 0
-    task = partial(run_batch, archs, n_cells=n_cells, step=step, kind=kind, method=method)
-    for index, (parts, lost) in (executor or batch_executor()).as_completed(task, batches):
-        summaries = [merge_summaries(s, p) for s, p in zip(summaries, parts)]
-        unflyable += lost
-        done += batches[index].cells.size
-        if progress:
-            progress(done, total)
-    pts = scen.launch_points(arch.scenario, area)
+    runs, items, owner = [], [], []
+    for area in areas:
+        lat_c, lon_c, batches = footprint_batches(arch, area, grid_deg, land_only, chunk)
+        n_cells = lat_c.size * lon_c.size
+        batches = sorted(batches, key=lambda b: -b.cells.size)  # stable: equal sizes keep their order
+        runs.append(_AreaRun(area, lat_c, lon_c, batches, [empty_summary(n_cells) for _ in archs],
+                             sum(b.cells.size for b in batches)))
+        items += [(n_cells, b) for b in batches]
+        owner += [len(runs) - 1] * len(batches)
+    task = partial(_run_item, archs, step, kind, method)
+    shown = 0  # progress is reported area after area, as before: the first area not yet complete
+    for index, (parts, lost) in (executor or batch_executor()).as_completed(task, items):
+        run = runs[owner[index]]
+        run.summaries = [merge_summaries(s, p) for s, p in zip(run.summaries, parts)]
+        run.unflyable += lost
+        run.done += items[index][1].cells.size
+        while progress and shown < len(runs):
+            if runs[shown].done:
+                progress(runs[shown].area, runs[shown].done, runs[shown].total)
+            if runs[shown].done < runs[shown].total:
+                break
+            shown += 1
     g = grid_deg or arch.scenario.defended.grid_deg
-    return [Footprint.from_summary(
-        lat_c, lon_c, summ, battery_names=tuple(b.name for b in a.batteries), threat_area=area,
-        threat_classes=tuple(arch.scenario.launch_areas[area].threats), launch_points=tuple(pts.names),
-        attrs=provenance(a, trajectory=kind or "scenario", grid_deg=g, flights=total - unflyable,
-                         unflyable_pairs=unflyable, land_only=land_only, step_s=step, method=method))
-        for a, summ in zip(archs, summaries)]
+    out = {}
+    for run in runs:
+        pts = scen.launch_points(arch.scenario, run.area)
+        out[run.area] = [Footprint.from_summary(
+            run.lat_c, run.lon_c, summ, battery_names=tuple(b.name for b in a.batteries), threat_area=run.area,
+            threat_classes=tuple(arch.scenario.launch_areas[run.area].threats), launch_points=tuple(pts.names),
+            attrs=provenance(a, trajectory=kind or "scenario", grid_deg=g, flights=run.total - run.unflyable,
+                             unflyable_pairs=run.unflyable, land_only=land_only, step_s=step, method=method))
+            for a, summ in zip(archs, run.summaries)]
+    return out
 
 
 def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
@@ -225,16 +269,14 @@ def coverage_many(archs: list[Architecture], areas: list[str] | None = None, gri
                   executor=None, method: str = "fast") -> list[CoverageResult]:
     """Footprints of every (or the named) threat area, and of all of them together, with the
     population protected, for architectures facing the same threats (flights flown once), on
-    ``executor`` (a `parallel.Executor`). ``progress(area, done, total)`` reports each batch;
-    ``method``: "fast" or "exact" (`COVERAGE_METHODS`, see `footprints`)."""
+    ``executor`` (a `parallel.Executor`; the batches of every area in one pass, see `footprints`).
+    ``progress(area, done, total)`` reports each batch; ``method``: "fast" or "exact"
+    (`COVERAGE_METHODS`, see `footprints`)."""
     from ..coverage import combine_footprints
 
     sc = archs[0].scenario
     areas = list(areas or sc.launch_areas)
-    per_area = {}
-    for a in areas:
-        per_area[a] = footprints(archs, a, grid_deg, step, kind, executor=executor, method=method,
-                                 progress=(lambda done, total, a=a: progress(a, done, total)) if progress else None)
+    per_area = _area_footprints(archs, areas, grid_deg, step, kind, True, 1500, progress, executor, method)
     results = []
     for j in range(len(archs)):
         fps = {a: per_area[a][j] for a in areas}
