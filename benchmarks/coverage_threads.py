@@ -182,30 +182,43 @@ def main() -> None:
         compare(archs, areas, args.grid_deg, reps)
 
 
+def own_schedstat() -> tuple[float, float]:
+    """(CPU seconds, seconds waiting for a CPU while runnable) of the calling thread."""
+    with open("/proc/thread-self/schedstat") as f:
+        cpu, queued = f.read().split()[:2]
+    return int(cpu) * 1e-9, int(queued) * 1e-9
+
+
 class Recording:
     """An executor running its items on ``inner`` and adding, per thread that ran items, the
-    thread's CPU seconds (`time.thread_time`) and wall seconds inside them."""
+    thread's wall, CPU and run-queue seconds inside them; ``blocked`` = wall - CPU - run-queue
+    is the time the thread was neither running nor ready: waiting for the GIL (or, in-process,
+    for a kernel's other threads)."""
 
     def __init__(self, inner):
-        self.inner, self.cpu, self.wall = inner, {}, {}
+        self.inner, self.cpu, self.wall, self.queued = inner, {}, {}, {}
 
     def as_completed(self, fn, items):
         def timed(item):
-            c0, w0 = time.thread_time(), time.perf_counter()
+            (c0, q0), w0 = own_schedstat(), time.perf_counter()
             try:
                 return fn(item)
             finally:
-                name = threading.current_thread().name
-                self.cpu[name] = self.cpu.get(name, 0.0) + time.thread_time() - c0
+                (c1, q1), name = own_schedstat(), threading.current_thread().name
+                self.cpu[name] = self.cpu.get(name, 0.0) + c1 - c0
+                self.queued[name] = self.queued.get(name, 0.0) + q1 - q0
                 self.wall[name] = self.wall.get(name, 0.0) + time.perf_counter() - w0
 
         return self.inner.as_completed(timed, items)
 
+    def blocked(self, name: str) -> float:
+        return self.wall[name] - self.cpu[name] - self.queued[name]
+
 
 def compare(archs, areas, grid_deg, reps: int) -> None:
-    """Wall, process CPU and the CPU of each thread running batches, with each executor, alternating.
-    For the threads, ``wait_s`` is the batch threads' wall inside batches minus their CPU: time a
-    batch thread was ready but not running (waiting for the GIL, or for a core on a busy machine)."""
+    """Wall, process CPU and the CPU of each thread running batches, with each executor, alternating,
+    and each batch thread's ``blocked_s`` (`Recording.blocked`: for the threads, mostly waits for
+    the GIL; a busy machine inflates it, as the GIL's holder may be waiting for a core)."""
     from shieldsim import study
     from shieldsim.parallel import InProcessExecutor, batch_executor
 
@@ -217,10 +230,11 @@ def compare(archs, areas, grid_deg, reps: int) -> None:
             study.coverage_many(archs, areas, grid_deg=grid_deg, executor=rec)
             wall, cpu = time.perf_counter() - w0, time.process_time() - c0
             walls[label].append(wall)
-            per = " ".join(f"{rec.cpu[k]:.3f}" for k in sorted(rec.cpu))
-            wait = sum(rec.wall.values()) - sum(rec.cpu.values())
+            names = sorted(rec.cpu)
+            per = " ".join(f"{rec.cpu[k]:.3f}" for k in names)
+            blocked = " ".join(f"{rec.blocked(k):.3f}" for k in names)
             print(f"run {label:<10s} wall_s {wall:6.3f} cpu_s {cpu:6.3f} batch_thread_cpu_s {per} "
-                  f"wait_s {wait:6.3f} load {os.getloadavg()[0]:.1f}")
+                  f"blocked_s {blocked} load {os.getloadavg()[0]:.1f}")
     ratio = [x / y for x, y in zip(walls["threads"], walls["in-process"])]
     print(f"wall_ratio_threads_vs_in_process {' '.join(f'{r:.3f}' for r in ratio)} "
           f"best {min(walls['threads']) / min(walls['in-process']):.3f}")
