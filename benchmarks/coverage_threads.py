@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import resource
 import sys
 import threading
 import time
@@ -133,6 +134,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--compare", action="store_true", help="also time both executors, alternating")
     ap.add_argument("--compare-only", action="store_true", help="only the executors' comparison")
+    ap.add_argument("--pool-mb", type=int, default=None, help="buffers.POOL_BYTES in MiB (default: as set)")
     args = ap.parse_args()
     import numba
 
@@ -145,8 +147,11 @@ def main() -> None:
         archs += [study.Architecture.from_scenario(scen.load(n)) for _, n in study.COOPERATION_OPTIONS
                   if n != arch.name]
     areas = list(arch.scenario.launch_areas)
+    from shieldsim import buffers
     from shieldsim.parallel import InProcessExecutor, batch_executor
 
+    if args.pool_mb is not None:
+        buffers.POOL_BYTES = args.pool_mb << 20
     study.coverage_many(archs, areas, grid_deg=5.0)
     study.coverage_many(archs, areas, grid_deg=args.grid_deg)
     study.coverage_many(archs, areas, grid_deg=args.grid_deg, executor=batch_executor())
@@ -226,15 +231,17 @@ def compare(archs, areas, grid_deg, reps: int) -> None:
     for _ in range(reps):
         for label, ex in (("in-process", InProcessExecutor()), ("threads", batch_executor())):
             rec = Recording(ex)
-            c0, w0 = time.process_time(), time.perf_counter()
+            r0, c0, w0 = resource.getrusage(resource.RUSAGE_SELF), time.process_time(), time.perf_counter()
             study.coverage_many(archs, areas, grid_deg=grid_deg, executor=rec)
             wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+            r1 = resource.getrusage(resource.RUSAGE_SELF)
             walls[label].append(wall)
             names = sorted(rec.cpu)
             per = " ".join(f"{rec.cpu[k]:.3f}" for k in names)
             blocked = " ".join(f"{rec.blocked(k):.3f}" for k in names)
             print(f"run {label:<10s} wall_s {wall:6.3f} cpu_s {cpu:6.3f} batch_thread_cpu_s {per} "
-                  f"blocked_s {blocked} load {os.getloadavg()[0]:.1f}")
+                  f"blocked_s {blocked} sys_s {r1.ru_stime - r0.ru_stime:.3f} "
+                  f"minor_faults {r1.ru_minflt - r0.ru_minflt} load {os.getloadavg()[0]:.1f}")
     ratio = [x / y for x, y in zip(walls["threads"], walls["in-process"])]
     print(f"wall_ratio_threads_vs_in_process {' '.join(f'{r:.3f}' for r in ratio)} "
           f"best {min(walls['threads']) / min(walls['in-process']):.3f}")

@@ -60,3 +60,11 @@ def test_an_array_a_compiled_kernel_returns_as_a_view_keeps_its_buffer_in_use():
     del a
     b = buffers.empty((300, 200, 3))
     assert not np.shares_memory(b, kept)
+
+
+def test_reserve_makes_room_for_that_many_batches_and_never_shrinks_the_pool(monkeypatch):
+    monkeypatch.setattr(buffers, "POOL_BYTES", buffers.BATCH_BYTES)
+    buffers.reserve(2)
+    assert buffers.POOL_BYTES == 2 * buffers.BATCH_BYTES
+    buffers.reserve(1)
+    assert buffers.POOL_BYTES == 2 * buffers.BATCH_BYTES

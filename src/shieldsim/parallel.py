@@ -175,11 +175,17 @@ class ThreadedExecutor(Executor):
 def batch_executor() -> Executor:
     """The default back-end of in-process batches of Numba kernels (coverage batches): a
     `ThreadedExecutor` with one thread per Numba thread, each running its kernels on one, or
-    `InProcessExecutor` when Numba has one thread."""
+    `InProcessExecutor` when Numba has one thread. The pool of large buffers is made to hold
+    that many batches' (`buffers.reserve`)."""
     import numba
 
+    from . import buffers
+
     n = numba.get_num_threads()
-    return ThreadedExecutor(n, 1) if n > 1 else InProcessExecutor()
+    if n <= 1:
+        return InProcessExecutor()
+    buffers.reserve(n)
+    return ThreadedExecutor(n, 1)
 
 
 class DaskExecutor(Executor):
