@@ -55,10 +55,14 @@ def test_threaded_executor_runs_every_item_once_on_its_threads_with_their_numba_
 
     var = contextvars.ContextVar("var", default="unset")
     var.set("caller's")
-    seen = []
+    seen, first, both = [], set(), threading.Barrier(2)
 
     def fn(x):
-        seen.append((x, threading.current_thread().name, numba.get_num_threads(), var.get()))
+        name = threading.current_thread().name
+        if name not in first:  # each thread's first item waits for the other's: both take items
+            first.add(name)
+            both.wait(30)
+        seen.append((x, name, numba.get_num_threads(), var.get()))
         time.sleep(0.002 * (x % 3))  # items of unequal cost
         return x * x
 
