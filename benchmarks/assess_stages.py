@@ -29,7 +29,7 @@ START_WALL = time.perf_counter()
 
 STAGES = (("shieldsim.cli.coverage", "load_architecture"), ("shieldsim.assess", "_cooperation_archs"),
           ("shieldsim.study", "coverage_many"), ("shieldsim.assess", "_coverage"),
-          ("shieldsim.assess", "_engagements"), ("shieldsim.study", "deterrent_shapes"),
+          ("shieldsim.assess", "representative_engagement"), ("shieldsim.study", "deterrent_shapes"),
           ("shieldsim.assess", "_deterrent"), ("shieldsim.assess", "_cooperation"),
           ("shieldsim.assess", "claims_section"), ("shieldsim.report", "write_report"))
 """(module, function) pairs timed; each is looked up on its module when called, so patch them there."""

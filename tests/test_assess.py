@@ -254,6 +254,40 @@ def test_coverage_batches_the_second_process_takes_on_change_nothing(tmp_path):
                 np.testing.assert_array_equal(getattr(fp, f), getattr(b.footprints[area], f))
 
 
+def test_the_work_after_the_coverage_is_shared_with_the_second_process_and_changes_nothing(tmp_path):
+    """After the coverage, the footprint files and maps, the engagement cases and the cooperation
+    difference maps are one list of work (`assess._after_coverage`): a free second process takes
+    items from its back (drawing their figures there), and the files, cases and figures (as the
+    page embeds them) are those made here alone."""
+    import time
+
+    from shieldsim import assess, background, scenario, study
+    from shieldsim.report.svg import _Figures
+
+    arch = study.Architecture.from_scenario(scenario.load("epaa-2018"))
+    options, coop = assess._cooperation_archs(arch, scenario.load, assess._Sections())
+
+    def run(ex, folder):
+        return assess._coverage(arch, coop, 6.0, None, None, folder, tmp_path, assess._Sections(), ex, options)
+
+    def page(plot):
+        return _Figures().html(plot)
+
+    alone = run(None, tmp_path / "alone")
+    with background.background(time.sleep, 0) as child:
+        child()
+        helped = run(child.executor(wrap=assess._cache_locked), tmp_path / "helped")
+        assert child.ends.state[2] >= 2  # the last round's back items: a difference map, and more
+    (_, _, entries_a, cases_a, diffs_a), (_, _, entries_b, cases_b, diffs_b) = alone, helped
+    assert len(diffs_a) == len(options) - 1 == 2 and len(cases_a) == len(arch.scenario.launch_areas)
+    assert [page(d) for d in diffs_a] == [page(d) for d in diffs_b]
+    assert [page(e.map) for e in entries_a] == [page(e.map) for e in entries_b]
+    for a, b in zip(cases_a, cases_b):
+        assert a.events == b.events and [page(f) for f in a.figures] == [page(f) for f in b.figures]
+    for path in sorted((tmp_path / "alone").iterdir()):
+        assert path.read_bytes() == (tmp_path / "helped" / path.name).read_bytes()
+
+
 @pytest.mark.parametrize("concurrent", [True, False])
 def test_the_second_process_starts_before_the_scenario_loads(tmp_path, monkeypatch, concurrent):
     """A concurrent ``assess`` starts its second process first, so that its start-up (imports)

@@ -755,3 +755,31 @@ def test_a_figure_rendered_ahead_embeds_as_the_figure_itself_in_svg_and_in_png()
         assert (ahead.caption, ahead.alt) == ("c", "a")
         assert report.svg._Figures(limit).html(ahead) == report.svg._Figures(limit).html(Plot(figure(), "c", "a"))
     assert rendered(None) is None and rendered(Plot("<svg/>")).figure == "<svg/>"
+
+
+def test_an_svg_cleaned_ahead_gets_the_ids_prefix_of_its_place_in_the_page():
+    """`report.svg.InlineSvg` (what `rendered` sends between processes) holds the cleaned SVG
+    with a slot for the id prefix: placed at any position it equals the SVG inlined there at
+    once, also after a round trip through pickle; an SVG holding the slot character itself
+    keeps it and still gets its ids prefixed."""
+    import pickle
+
+    from shieldsim.report.svg import _ID_SLOT, InlineSvg, _placed
+
+    svg = ('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><!-- c --><defs><path id="g" '
+           'd="M 1.23456 2 L 3 4"/><clipPath id="c1"><rect/></clipPath></defs><use xlink:href="#g"/>'
+           '<g clip-path="url(#c1)" onclick="x()"><use href="#other"/></g></svg>')
+    ahead = pickle.loads(pickle.dumps(InlineSvg.of(svg)))
+    assert isinstance(ahead, InlineSvg) and ahead.slotted
+    for prefix in ("f1-", "f12-"):
+        placed = _placed(ahead, prefix, "alt")
+        assert placed == report._inline_svg(svg, prefix, "alt")
+        assert f'id="{prefix}g"' in placed and f'xlink:href="#{prefix}g"' in placed
+        assert f'url(#{prefix}c1)' in placed and 'href="#other"' in placed
+        assert _ID_SLOT not in placed and "onclick" not in placed and 'd="M 1.23 2 L 3 4"' in placed
+    odd = f'<svg><path id="a" d="M 0 0"/><desc>{_ID_SLOT}</desc><use href="#a"/></svg>'
+    kept = pickle.loads(pickle.dumps(InlineSvg.of(odd)))
+    assert not kept.slotted
+    placed = _placed(kept, "p-", "alt")
+    assert placed == report._inline_svg(odd, "p-", "alt") and placed.count(_ID_SLOT) == 1
+    assert 'id="p-a"' in placed and 'href="#p-a"' in placed

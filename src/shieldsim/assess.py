@@ -79,8 +79,8 @@ def assess(arch, data_dir: Path, grid_deg: float | None = None, cooperation: boo
     second, spawned process (`background.background`) while this one computes the claims ledger,
     the coverage and the engagement cases; that process draws the deterrent section's figures,
     then takes coverage batches from the back of each list while this one takes them from the
-    front (`background.HelpedExecutor`), then the footprint files and maps and the page's
-    figures likewise; same results, about half the wall time on two cores. It stays serial on
+    front (`background.HelpedExecutor`), then the footprint files and maps, the engagement cases
+    and the page's figures likewise; same results, about half the wall time on two cores. It stays serial on
     one core, with ``workers`` (Dask) or when ``load`` cannot be pickled.
     ``aside``: that second process already started by the caller (`second_process`, so that its
     start-up overlaps the caller's), which then also decides ``concurrent`` and leaves its block
@@ -153,9 +153,8 @@ def _assess(arch, data_dir: Path, grid_deg, cooperation, deterrent, workers, loa
     # batches after it keep both processes busy to the end
     ledger_result = _ledger_helped(arch, claims_scenario, profile, grid_deg, progress, helped) \
         if claims and helped is not None else None
-    by_name, cov, coverage_entries = _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir,
-                                               report_dir or data_dir.parent, done, helped)
-    engagement_cases = _engagements(arch, progress)
+    by_name, cov, coverage_entries, engagement_cases, diff_figs = _coverage(
+        arch, coop_archs, grid_deg, workers, progress, data_dir, report_dir or data_dir.parent, done, helped, options)
     side = _wait_aside(aside, progress) if aside is not None else None
     if side is not None:
         det_result, det_summary, det_skipped, _ = side
@@ -167,7 +166,7 @@ def _assess(arch, data_dir: Path, grid_deg, cooperation, deterrent, workers, loa
         det_result, det_summary = None, None
     if not deterrent:
         done.not_computed["deterrent"] = "skipped (--no-deterrent)"
-    coop = _cooperation(arch, options, coop_archs, by_name) if options else None
+    coop = _cooperation(arch, options, by_name, diff_figs) if options else None
     if not options and "cooperation" not in done.not_computed:
         done.not_computed["cooperation"] = "skipped (--no-cooperation)"
     claims_grid = _claims_grid(arch, grid_deg) if claims else None
@@ -324,9 +323,13 @@ def _cooperation_archs(arch, load, done: _Sections) -> tuple[list, list]:
 
 
 def _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir: Path, report_dir: Path, done: _Sections,
-              helped=None):
-    """Coverage of ``arch`` and the cooperation architectures (one pass over shared flights):
-    (results by scenario name, ``arch``'s `study.CoverageResult` or None, report entries).
+              helped=None, options=()):
+    """Coverage of ``arch`` and the cooperation architectures (one pass over shared flights), then
+    the footprint files and maps, the engagement cases (`representative_engagement` of each launch
+    area) and the difference maps of the cooperation ``options`` (label, scenario name; the
+    architectures ``coop_archs``) against the first: one list of work items, so a concurrent
+    run's two processes share it. Returns (results by scenario name, ``arch``'s
+    `study.CoverageResult` or None, report entries, engagement cases, difference maps).
     ``helped``: the `background.HelpedExecutor` of a concurrent run (else one for ``workers``)."""
     from functools import partial
 
@@ -342,10 +345,19 @@ def _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir: Path, rep
     by_name = {a.name: r for a, r in zip(together, results)}
     cov = by_name.get(arch.name)
     items = list(cov.footprints.items()) if cov is not None else []
-    made = [None] * len(items)  # (files, map) of each footprint: written and drawn on either process if helped
-    for k, out in (helped or InProcessExecutor()).as_completed(
-            partial(_footprint_outputs, arch, data_dir, helped is not None), items):
-        made[k] = out
+    work = [("footprint", item) for item in items] + [("case", area) for area in areas]
+    work += [("difference", (option_arch, by_name[options[0][1]].footprints["all"], by_name[name].footprints["all"],
+                             label, options[0][0]))
+             for (label, name), option_arch in zip(options[1:], coop_archs[1:])]
+    made = [None] * len(work)  # each footprint's (files, map), each area's case: on either process if helped
+    with _stage(progress, "engagements: ") as bar:
+        cases_done = 0
+        for k, out in (helped or InProcessExecutor()).as_completed(
+                partial(_after_coverage, arch, data_dir, helped is not None), work):
+            made[k] = out
+            if work[k][0] == "case":
+                cases_done += 1
+                bar("timelines", cases_done, len(areas))
     entries = []
     for (name, fp), (paths, fig) in zip(items, made):
         for path in paths:
@@ -355,7 +367,38 @@ def _coverage(arch, coop_archs, grid_deg, workers, progress, data_dir: Path, rep
             label, cov.population[name], threats=fp.threat_classes, map=_map_plot(fig, label),
             notes=f"{fp.attrs.get('flights')} flights; launch points: {', '.join(fp.launch_points)}",
             year=arch.scenario.year))
-    return by_name, cov, entries
+    cases = [case for case in made[len(items):len(items) + len(areas)] if case is not None]  # none: reaches no aim
+    return by_name, cov, entries, cases, made[len(items) + len(areas):]
+
+
+def _after_coverage(arch, data_dir: Path, draw: bool, work: tuple):
+    """One work item after the coverage: ``("footprint", (name, footprint))`` -> its files and map
+    (`_footprint_outputs`), ``("case", area)`` -> the area's engagement case or None
+    (`representative_engagement`), ``("difference", (option architecture, first option's
+    footprint, this option's footprint, label, first label))`` -> the difference map
+    (`_difference_plot`); with ``draw`` the figures drawn as the page embeds them
+    (`report.svg.rendered`), so that the process computing them can send them back."""
+    from .report.svg import rendered
+
+    kind, item = work
+    if kind == "footprint":
+        return _footprint_outputs(arch, data_dir, draw, item)
+    if kind == "difference":
+        plot = _difference_plot(*item)
+        return rendered(plot) if draw else plot
+    case = representative_engagement(arch, item)
+    if draw and case is not None:
+        case.figures = [rendered(f) for f in case.figures]
+    return case
+
+
+def _difference_plot(option_arch, base_fp, fp, label: str, base_label: str):
+    """The report's `report.Plot` of the cells ``label`` gains and loses against ``base_label``
+    (footprints against all threat areas together), with the option's sites."""
+    from . import plots, report
+
+    return report.Plot(plots.difference_figure(option_arch, base_fp, fp, f"{label} compared with {base_label}"),
+                       caption=f"Cells gained (blue) and lost (orange) by '{label}', with its sites")
 
 
 def _map_plot(fig, label: str):
@@ -383,20 +426,6 @@ def _footprint_outputs(arch, data_dir: Path, draw: bool, item) -> tuple:
     return paths, fig
 
 
-def _engagements(arch, progress) -> list:
-    """The representative engagement case of each launch area (areas whose threats reach no aim
-    point are left out)."""
-    areas = list(arch.scenario.launch_areas)
-    cases = []
-    with _stage(progress, "engagements: ") as bar:
-        for k, area in enumerate(areas):
-            case = representative_engagement(arch, area)
-            if case is not None:
-                cases.append(case)
-            bar("timelines", k + 1, len(areas))
-    return cases
-
-
 def _deterrent(arch, data_dir: Path, progress, load, done: _Sections):
     """`deterrent_section` with the homeland question (`homeland_section`) when it applies, or
     (None, None) with the reason when the deterrent scenario does not fit."""
@@ -409,19 +438,15 @@ def _deterrent(arch, data_dir: Path, progress, load, done: _Sections):
     return det_result, det_summary
 
 
-def _cooperation(arch, options, coop_archs, by_name):
+def _cooperation(arch, options, by_name, diff_figs):
     """The report's `report.CooperationResult`: people defended under each option (one NATO
-    membership year, the assessed scenario's), with difference maps against the first."""
-    from . import plots, report, study
+    membership year, the assessed scenario's), with ``diff_figs``, the difference maps of the
+    other options against the first (`_difference_plot`)."""
+    from . import report, study
     from .geography import nato_europe_population
 
     comparison = study.OptionsComparison([label for label, _ in options], [name for _, name in options],
                                          [by_name[name] for _, name in options])
-    base_fp = comparison.results[0].footprints["all"]
-    diff_figs = [report.Plot(plots.difference_figure(option_arch, base_fp, res.footprints["all"],
-                                                     f"{label} compared with {comparison.labels[0]}"),
-                             caption=f"Cells gained (blue) and lost (orange) by '{label}', with its sites")
-                 for label, res, option_arch in zip(comparison.labels[1:], comparison.results[1:], coop_archs[1:])]
     year = arch.scenario.year
     return report.CooperationResult(
         options=[report.CooperationOption(option=row["option"], scenario=row["scenario"],

@@ -46,6 +46,8 @@ class _Figures:
         alt = plot.alt or plot.caption or "figure"
         if isinstance(fig, (bytes, bytearray)):
             return _png_tag(bytes(fig), alt)
+        if isinstance(fig, InlineSvg):
+            return _placed(fig, prefix, alt)
         if isinstance(fig, str) and fig.lstrip().startswith("<"):
             return _inline_svg(fig, prefix, alt)
         if isinstance(fig, (str, os.PathLike)):
@@ -74,13 +76,17 @@ def figure_data(fig, fmt: str = "auto", svg_limit: int = SVG_LIMIT_BYTES) -> str
 
 def rendered(item: Any, svg_limit: int = SVG_LIMIT_BYTES) -> Any:
     """``item`` (a `Plot`, a matplotlib figure or None) with its matplotlib figure replaced by
-    what the page embeds (`figure_data`: SVG text or PNG bytes); the page built from
-    either is the same for this ``svg_limit``. Lets a figure be rendered where it was made (a
-    second process) and sent as text or bytes. Anything else is returned unchanged."""
+    what the page embeds (`figure_data`: PNG bytes, or the SVG text already cleaned for inlining,
+    `InlineSvg`); the page built from either is the same for this ``svg_limit``. Lets a figure be
+    rendered, and most of its inlining done, where it was made (a second process, or either
+    process of a concurrent run) and sent as text or bytes. Anything else is returned unchanged."""
     plot = item if isinstance(item, Plot) else Plot(item)
     if not hasattr(plot.figure, "savefig"):
         return item
-    return Plot(figure_data(plot.figure, plot.fmt, svg_limit), caption=plot.caption, alt=plot.alt, fmt=plot.fmt)
+    data = figure_data(plot.figure, plot.fmt, svg_limit)
+    if isinstance(data, str):
+        data = InlineSvg.of(data)
+    return Plot(data, caption=plot.caption, alt=plot.alt, fmt=plot.fmt)
 
 
 def _figure_svg(fig) -> str:
@@ -115,29 +121,66 @@ same text, but Python 3.11 expands a template in Python code at every match: ~0.
 def _inline_svg(svg: str, prefix: str, alt: str) -> str:
     """SVG text made fit to inline in HTML: no XML prolog, DOCTYPE, metadata, comments or
     namespace URIs (the HTML parser supplies them), ids prefixed, scripts and external
-    references removed."""
-    start = svg.find("<svg")
-    if start < 0:
-        raise ValueError("not an SVG document")
-    svg = svg[start:]
-    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
-    svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S | re.I)
-    svg = re.sub(r"<foreignObject\b.*?</foreignObject>", "", svg, flags=re.S | re.I)
-    svg = _SVG_NS_ATTR.sub("", svg)
-    # any reference that is not to this document or inline data is dropped
-    svg = re.sub(r"""\son[a-z]+\s*=\s*("[^"]*"|'[^']*')""", "", svg, flags=re.I)  # event handlers
-    svg = re.sub(r'\s(?:xlink:)?href\s*=\s*"(?!#|data:image/)[^"]*"', "", svg)
-    svg = re.sub(r"\s(?:xlink:)?href\s*=\s*'(?!#|data:image/)[^']*'", "", svg)
-    svg = re.sub(r"url\((?!#|'#|\"#)[^)]*\)", "none", svg)
-    svg = re.sub(r"@import[^;]*;", "", svg)
+    references removed (`InlineSvg.of`, then `_placed`)."""
+    return _placed(InlineSvg.of(svg), prefix, alt)
+
+
+_ID_SLOT = "\ufdd0"
+"""Where `InlineSvg.of` puts the id prefix, replaced by the figure's own prefix in `_placed`: a
+Unicode noncharacter (U+FDD0), absent from matplotlib's SVG (text is drawn as paths)."""
+
+
+class InlineSvg(str):
+    """SVG text cleaned for inlining (`of`) except for what depends on the figure's place in the
+    page: its ids' prefix (written as `_ID_SLOT`) and its accessible name (`_placed`). Its
+    ``slotted`` is False when the SVG held `_ID_SLOT` itself; its ids are then prefixed in `_placed`."""
+
+    slotted = True
+
+    @classmethod
+    def of(cls, svg: str) -> InlineSvg:
+        """``svg`` cleaned: no XML prolog, DOCTYPE, metadata, comments or namespace URIs, no
+        scripts, event handlers or external references, path data rounded to 0.01, ids prefixed
+        by `_ID_SLOT`."""
+        start = svg.find("<svg")
+        if start < 0:
+            raise ValueError("not an SVG document")
+        svg = svg[start:]
+        svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
+        svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+        svg = re.sub(r"<script\b.*?</script>", "", svg, flags=re.S | re.I)
+        svg = re.sub(r"<foreignObject\b.*?</foreignObject>", "", svg, flags=re.S | re.I)
+        svg = _SVG_NS_ATTR.sub("", svg)
+        # any reference that is not to this document or inline data is dropped
+        svg = re.sub(r"""\son[a-z]+\s*=\s*("[^"]*"|'[^']*')""", "", svg, flags=re.I)  # event handlers
+        svg = re.sub(r'\s(?:xlink:)?href\s*=\s*"(?!#|data:image/)[^"]*"', "", svg)
+        svg = re.sub(r"\s(?:xlink:)?href\s*=\s*'(?!#|data:image/)[^']*'", "", svg)
+        svg = re.sub(r"url\((?!#|'#|\"#)[^)]*\)", "none", svg)
+        svg = re.sub(r"@import[^;]*;", "", svg)
+        # path coordinates (points, or font units in glyph definitions) to 0.01: a quarter smaller
+        # (path data holds no id or reference, so this commutes with the prefixing)
+        svg = _PATH_DATA.sub(lambda m: m.group(1) + " ".join(_LONG_DECIMAL.sub(_FIRST_GROUP, m.group(2)).split())
+                             + '"', svg)
+        slotted = _ID_SLOT not in svg
+        if slotted:
+            svg = _prefix_ids(svg, _ID_SLOT)
+        out = cls(svg)
+        out.slotted = slotted
+        return out
+
+
+def _prefix_ids(svg: str, prefix: str) -> str:
+    """Every ``id`` of ``svg`` and every ``#id`` reference to one of them prefixed by ``prefix``."""
     ids = set(_ID_ATTR.findall(svg))
     if ids:
         svg = _ID_ATTR.sub(lambda m: f'id="{prefix}{m.group(1)}"', svg)
         svg = _ID_REF.sub(lambda m: f"#{prefix}{m.group(1)}" if m.group(1) in ids else m.group(0), svg)
-    # path coordinates (points, or font units in glyph definitions) to 0.01: a quarter smaller
-    svg = _PATH_DATA.sub(lambda m: m.group(1) + " ".join(_LONG_DECIMAL.sub(_FIRST_GROUP, m.group(2)).split()) + '"',
-                         svg)
+    return svg
+
+
+def _placed(svg: InlineSvg, prefix: str, alt: str) -> str:
+    """A cleaned SVG (`InlineSvg`) as it goes into the page: ids prefixed by ``prefix``, named ``alt``."""
+    svg = svg.replace(_ID_SLOT, prefix) if svg.slotted else _prefix_ids(str(svg), prefix)
     svg = re.sub(r"<svg\b", f'<svg role="img" aria-label="{_text(alt)}"', svg, count=1)
     return svg.strip()
 
