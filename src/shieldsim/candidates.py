@@ -200,7 +200,6 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
         k += 1
     nc = 0
     while k < end and not (t[k] > win[1]):
-        p = pos[k]
         h_lo = rp[k] - a_eq
         h_hi = rp[k] - b_pol
         if h_hi < lo:
@@ -210,29 +209,29 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
             k = _next_sample(k, h_lo - hi - SKIP_SLACK_M, steps[1])
             continue
         if h_lo < lo or h_hi > hi:
-            e_lo, e_hi = _height_bracket(p, rp[k], a_eq, b_pol)
+            e_lo, e_hi = _height_bracket(pos[k], rp[k], a_eq, b_pol)
             if e_hi < lo - SKIP_SLACK_M or e_lo > hi + SKIP_SLACK_M:
                 k += 1
                 continue
             if not (e_lo > lo + SKIP_SLACK_M and e_hi < hi - SKIP_SLACK_M):
-                a = geodetic_height_one(p[0], p[1], p[2], a_eq, flat)[1]
+                a = geodetic_height_one(pos[k, 0], pos[k, 1], pos[k, 2], a_eq, flat)[1]
                 if a < lo or a > hi:
                     k += 1
                     continue
         tau_hi = t[k] - l0
         if k >= range_ok:
-            g_lo, g_hi = _range_bracket_near(site, p, rs, rp[k], a_eq, b_pol, foot)
+            g_lo, g_hi = _range_bracket_near(site, pos[k], rs, rp[k], a_eq, b_pol, foot)
             if g_lo > rng:
                 k = _next_sample(k, (g_lo - rng - SKIP_SLACK_M) / b_pol, steps[0])
                 continue
-            if g_hi > rng and _ground_range_from(lat_s, lon_s, p, ellipsoid) > rng:
+            if g_hi > rng and _ground_range_from(lat_s, lon_s, pos[k], ellipsoid) > rng:
                 k += 1
                 continue
             range_ok = _next_sample(k, (rng - g_hi - SKIP_SLACK_M) / hi_slope, steps[0])
         if k >= dist_ok:
-            dx = p[0] - site[0]
-            dy = p[1] - site[1]
-            dz = p[2] - site[2]
+            dx = pos[k, 0] - site[0]  # no view of the sample in the loop: a view costs more than
+            dy = pos[k, 1] - site[1]  # the tests (its reference count)
+            dz = pos[k, 2] - site[2]
             dist = math.sqrt(dx * dx + dy * dy + dz * dz)
             allowed = powered + vmax * (tau_hi - t_burn) + w_r * tau_hi
             if dist > allowed:
