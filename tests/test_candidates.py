@@ -71,3 +71,47 @@ def test_ground_range_from_a_site_latitude_computed_once_equals_the_interceptors
         p = to_ecef(rng.uniform(-1.5, 1.5), rng.uniform(-np.pi, np.pi), rng.uniform(0.0, 2e6), WGS84).reshape(3)
         lat_s = geodetic_height_one(site[0], site[1], site[2], ell[0], ell[1])[0]
         assert candidates._ground_range_from(lat_s, math.atan2(site[1], site[0]), p, ell) == _ground_range(site, p, ell)
+
+
+def test_a_point_and_its_ground_point_lie_within_the_foot_angle_of_its_height():
+    from shieldsim.earth import WGS84, to_geodetic
+
+    rng = np.random.default_rng(11)
+    n = 20000
+    b_pol = WGS84.equatorial_radius * (1.0 - WGS84.flattening)
+    lat, lon = rng.uniform(-np.pi / 2, np.pi / 2, n), rng.uniform(-np.pi, np.pi, n)
+    for h_max in (0.0, 7e4, 1e6, 3e6):
+        h = rng.uniform(0.0, h_max, n)
+        p = to_ecef(lat, lon, h, WGS84)
+        g = to_ecef(lat, lon, 0.0, WGS84)
+        angle = np.arctan2(np.linalg.norm(np.cross(p, g), axis=1), np.einsum("ij,ij->i", p, g))
+        bound = candidates.foot_angle(h_max, b_pol)
+        assert np.all(angle <= bound + 1e-12)
+        assert bound <= h_max * candidates.GEOCENTRIC_TILT / b_pol + 1e-15  # km wide, not ~45 km
+    _, _, h_back = to_geodetic(p, WGS84)
+    assert np.allclose(h_back, h, atol=1e-3)
+
+
+def test_the_near_ground_range_bracket_holds_and_is_a_few_km_wide_at_the_range_limits():
+    from shieldsim.earth import WGS84
+    from shieldsim.interceptor import _ground_range, ellipsoid_of
+
+    rng = np.random.default_rng(12)
+    ell = ellipsoid_of(WGS84)
+    a_eq = WGS84.equatorial_radius
+    b_pol = a_eq * (1.0 - WGS84.flattening)
+    for _ in range(600):
+        lat_s, lon_s = rng.uniform(-1.4, 1.4), rng.uniform(-np.pi, np.pi)
+        site = to_ecef(lat_s, lon_s, 0.0, WGS84).reshape(3)
+        h_max = rng.choice([1e5, 5e5, 1e6, 2e6])
+        lat = np.clip(lat_s + rng.uniform(-0.6, 0.6), -1.5, 1.5)
+        p = to_ecef(lat, lon_s + rng.uniform(-0.8, 0.8), rng.uniform(0.0, h_max), WGS84).reshape(3)
+        foot = candidates.foot_angle(h_max, b_pol)
+        rs, rp = np.linalg.norm(site), np.linalg.norm(p)
+        lo, hi = candidates._range_bracket_near(site, p, rs, rp, a_eq, b_pol, foot)
+        g = _ground_range(site, p, ell)
+        assert lo <= g <= hi
+        wide_lo, wide_hi = candidates._range_bracket(site, p, rs, rp, a_eq, b_pol)
+        assert wide_lo <= lo + 2.0 and hi <= wide_hi + 2.0
+        if g < 3.0e6:  # the interceptors' ranges: a few km where the wide bracket is ~100 km
+            assert hi - lo < 2.0 * b_pol * foot + 9.0e3 + g * 0.004

@@ -59,3 +59,36 @@ def test_arrival_bracketed_or_warm_started_anywhere_is_the_same_on_the_grid(key)
                     assert got <= tau_f
                     assert arrival_on_grid(site, p, got, tau_f, params, gm, omega, ell, b, v, work) == on_grid
     assert solved >= 20
+
+
+@pytest.mark.parametrize("key", ["sm3-ib", "sm3-iia", "thaad"])
+def test_a_sample_falling_beyond_the_best_latest_launch_cannot_beat_it(key):
+    # `latest_at` skips the search for a feasible flight time where `falling_beyond` says the
+    # point cannot be reached by tau_b (= t_k - the best latest launch so far): the exact
+    # earliest arrival must then lie after tau_b (or not exist), and both answers must occur.
+    from shieldsim.latest_launch import falling_beyond
+
+    icp = CAT[key]
+    params = icp.params()
+    rng = np.random.default_rng(13)
+    n = 300
+    lat, lon = geodesic_direct(SITE[0], SITE[1], rng.uniform(0, 2 * np.pi, n),
+                               rng.uniform(0.02, 1.3, n) * icp.max_range)
+    pts = to_ecef(lat, lon, rng.uniform(icp.min_intercept_alt, min(icp.max_intercept_alt, 1200e3), n))
+    site = to_ecef(SITE[0], SITE[1], 0.0).reshape(3)
+    gm, omega, ell = WGS84.gm, WGS84.rotation_rate, ellipsoid_of(WGS84)
+    b, v, work = np.empty(3), np.empty(3), np.empty(9)
+    tau_lo = icp.burn_time + MIN_COAST
+    said = {True: 0, False: 0}
+    for i in range(n):
+        p = pts[i]
+        tau_f = float(rng.uniform(tau_lo + 5.0, 1500.0))
+        tau_b = float(rng.uniform(tau_lo, tau_f))
+        falls = falling_beyond(site, p, tau_b, tau_f, params, gm, omega, ell, b, v, work)
+        said[bool(falls)] += 1
+        if falls:
+            exact = earliest_arrival_one(site, p, tau_f, params, gm, omega, ell, b, v, work)
+            assert np.isnan(exact) or exact > tau_b, (key, i, exact, tau_b)
+            assert _excess(site, p, tau_b, params, gm, omega, ell, b, v, work) > 0.0
+    assert said[True] >= 10 and said[False] >= 10
+    assert not falling_beyond(site, pts[0], np.inf, 100.0, params, gm, omega, ell, b, v, work)  # no best yet

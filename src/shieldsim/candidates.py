@@ -49,6 +49,36 @@ def _range_bracket(site, p, rs, rp, a_eq, b_pol):
     return b_pol * lo, hi * math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)
 
 
+FOOT_SLACK_M = 1.0
+"""Allowance (m) on each side of `_range_bracket_near`'s bounds, for rounding (of the geocentric
+angle and of the interceptor's ground range: both below a millimetre)."""
+
+
+@njit(cache=True)
+def foot_angle(h_max, b_pol):
+    """Bound (rad) on the angle at the Earth's centre between a point p at geodetic height
+    0 <= h <= ``h_max`` (m) and its ground point q (the foot of p's normal on the ellipsoid of
+    polar radius ``b_pol``): in the triangle (centre, q, p) the angle at q is pi - gamma, gamma <=
+    `GEOCENTRIC_TILT` the angle between q and the normal there, so by the law of sines the angle
+    at the centre is asin(h sin(gamma) / |p|), and |p| >= |q| + h cos(gamma) >= b + h cos(gamma)."""
+    h = max(h_max, 0.0)
+    return math.asin(min(1.0, h * math.sin(GEOCENTRIC_TILT) / (b_pol + h * math.cos(GEOCENTRIC_TILT))))
+
+
+@njit(cache=True)
+def _range_bracket_near(site, p, rs, rp, a_eq, b_pol, foot):
+    """`_range_bracket` for a site on the ellipsoid (its own ground point) and a sample whose
+    angle from its ground point is at most ``foot`` (rad, `foot_angle` of the sample's largest
+    possible height): the ground points' angle lies within psi +- foot (triangle inequality of
+    angles between directions), a few km instead of +- 2 `GEOCENTRIC_TILT` (~45 km); each bound
+    widened by `FOOT_SLACK_M`. Both bounds grow with psi, as `_range_bracket`'s."""
+    c = (site[0] * p[0] + site[1] * p[1] + site[2] * p[2]) / (rs * rp)
+    psi = math.acos(min(1.0, max(-1.0, c)))
+    lo = max(psi - foot, 0.0)
+    hi = psi + foot
+    return b_pol * lo - FOOT_SLACK_M, hi * math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2) + FOOT_SLACK_M
+
+
 SKIP_SLACK_M = 0.01
 """Allowance (m) for rounding in the skip bounds of `_scan_candidates`: a sample is skipped only
 where a test fails by more than this (the rounding of the tested quantities is below 1e-6 m)."""
@@ -66,29 +96,35 @@ def _ground_range_from(lat_s, lon_s, p, ellipsoid):
 
 @njit(cache=True)
 def _flight_steps(pos, rp, steps):
-    """One pass over a flight's samples pos (M, 3), m: rp[k] <- |p_k| for the samples before the
+    """Passes over a flight's samples pos (M, 3), m: rp[k] <- |p_k| for the samples before the
     first NaN, and steps <- the largest change from one sample to the next of the direction's
     angle (rad; at most 2 asin(|p - q| / (2 min(|p|, |q|)))), of |p| (m) and of p (m), each
-    enlarged for rounding. Returns the number of samples before the first NaN."""
+    enlarged for rounding. Returns the number of samples before the first NaN. The squared step
+    and chord are maximised (one square root a flight instead of two a sample; sqrt is monotone,
+    so the largest step is the same number, and the chord differs by a few ulps, far inside the
+    enlargement)."""
     end = pos.shape[0]
-    d_max = 0.0
-    r_max = 0.0
-    chord = 0.0
     for k in range(pos.shape[0]):
-        p = pos[k]
-        if math.isnan(p[0]):
+        if math.isnan(pos[k, 0]):
             end = k
             break
-        rp[k] = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
-        if k > 0:
-            q = pos[k - 1]
-            d = math.sqrt((p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2)
-            d_max = max(d_max, d)
-            r_max = max(r_max, abs(rp[k] - rp[k - 1]))
-            chord = max(chord, d / min(rp[k], rp[k - 1]))
-    steps[0] = 2.0 * math.asin(min(1.0, 0.5 * chord)) * (1.0 + 1e-9) + 1e-12
+    for k in range(end):
+        rp[k] = math.sqrt(pos[k, 0] * pos[k, 0] + pos[k, 1] * pos[k, 1] + pos[k, 2] * pos[k, 2])
+    d2_max = 0.0
+    r_max = 0.0
+    c2_max = 0.0
+    for k in range(1, end):
+        dx = pos[k, 0] - pos[k - 1, 0]
+        dy = pos[k, 1] - pos[k - 1, 1]
+        dz = pos[k, 2] - pos[k - 1, 2]
+        d2 = dx * dx + dy * dy + dz * dz
+        d2_max = max(d2_max, d2)
+        r_max = max(r_max, abs(rp[k] - rp[k - 1]))
+        r_min = min(rp[k], rp[k - 1])
+        c2_max = max(c2_max, d2 / (r_min * r_min))
+    steps[0] = 2.0 * math.asin(min(1.0, 0.5 * math.sqrt(c2_max))) * (1.0 + 1e-9) + 1e-12
     steps[1] = r_max * (1.0 + 1e-9) + SKIP_SLACK_M
-    steps[2] = d_max * (1.0 + 1e-9) + SKIP_SLACK_M
+    steps[2] = math.sqrt(d2_max) * (1.0 + 1e-9) + SKIP_SLACK_M
     return end
 
 
@@ -151,8 +187,11 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
     b_pol = a_eq * (1.0 - flat)
     lo, hi, rng = params[P_MIN_ALT], params[P_MAX_ALT], params[P_RANGE]
     grow = (vmax + w_r) * dt_max * (1.0 + 1e-9)
-    lat_s = geodetic_height_one(site[0], site[1], site[2], ellipsoid[0], ellipsoid[1])[0]
+    lat_s, h_s = geodetic_height_one(site[0], site[1], site[2], ellipsoid[0], ellipsoid[1])
     lon_s = math.atan2(site[1], site[0])
+    # samples tested for range passed the band test (geodetic height <= hi); the site's own angle
+    # from its ground point (zero on the ellipsoid, up to rounding) is added
+    foot = foot_angle(hi + 1.0, b_pol) + foot_angle(abs(h_s) + 1.0, b_pol - 2.0 * abs(h_s))
     hi_slope = math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)  # of the range bracket's upper bound in the angle
     range_ok = 0  # samples before these indices pass the range / distance tests (proved at an earlier sample)
     dist_ok = 0
@@ -161,7 +200,6 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
         k += 1
     nc = 0
     while k < end and not (t[k] > win[1]):
-        p = pos[k]
         h_lo = rp[k] - a_eq
         h_hi = rp[k] - b_pol
         if h_hi < lo:
@@ -171,29 +209,29 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
             k = _next_sample(k, h_lo - hi - SKIP_SLACK_M, steps[1])
             continue
         if h_lo < lo or h_hi > hi:
-            e_lo, e_hi = _height_bracket(p, rp[k], a_eq, b_pol)
+            e_lo, e_hi = _height_bracket(pos[k], rp[k], a_eq, b_pol)
             if e_hi < lo - SKIP_SLACK_M or e_lo > hi + SKIP_SLACK_M:
                 k += 1
                 continue
             if not (e_lo > lo + SKIP_SLACK_M and e_hi < hi - SKIP_SLACK_M):
-                a = geodetic_height_one(p[0], p[1], p[2], a_eq, flat)[1]
+                a = geodetic_height_one(pos[k, 0], pos[k, 1], pos[k, 2], a_eq, flat)[1]
                 if a < lo or a > hi:
                     k += 1
                     continue
         tau_hi = t[k] - l0
         if k >= range_ok:
-            g_lo, g_hi = _range_bracket(site, p, rs, rp[k], a_eq, b_pol)
+            g_lo, g_hi = _range_bracket_near(site, pos[k], rs, rp[k], a_eq, b_pol, foot)
             if g_lo > rng:
                 k = _next_sample(k, (g_lo - rng - SKIP_SLACK_M) / b_pol, steps[0])
                 continue
-            if g_hi > rng and _ground_range_from(lat_s, lon_s, p, ellipsoid) > rng:
+            if g_hi > rng and _ground_range_from(lat_s, lon_s, pos[k], ellipsoid) > rng:
                 k += 1
                 continue
             range_ok = _next_sample(k, (rng - g_hi - SKIP_SLACK_M) / hi_slope, steps[0])
         if k >= dist_ok:
-            dx = p[0] - site[0]
-            dy = p[1] - site[1]
-            dz = p[2] - site[2]
+            dx = pos[k, 0] - site[0]  # no view of the sample in the loop: a view costs more than
+            dy = pos[k, 1] - site[1]  # the tests (its reference count)
+            dz = pos[k, 2] - site[2]
             dist = math.sqrt(dx * dx + dy * dy + dz * dz)
             allowed = powered + vmax * (tau_hi - t_burn) + w_r * tau_hi
             if dist > allowed:

@@ -82,6 +82,28 @@ def arrival_on_grid(site, p, tau_a, tau_f, params, gm, omega, ellipsoid, b, v, w
     return g
 
 
+FALL_STEP_S = 2.0 ** -11
+"""Step (s) of `falling_beyond`'s slope test: half of `ARRIVAL_GRID`."""
+
+
+@njit(cache=True)
+def falling_beyond(site, p, tau_b, tau_f, params, gm, omega, ellipsoid, b, v, work):
+    """Whether p cannot be reached at any flight time up to tau_b (s after launch) < tau_f, shown
+    by the speed excess (`interceptor._excess`) above zero at tau_b and not rising there (not
+    below it `FALL_STEP_S` earlier): with a single minimum of the needed speed over the flight
+    time (as `interceptor.feasible_time_one` assumes, with its own 0.5 s step), the minimum then
+    lies after tau_b - FALL_STEP_S, and a reachable window at or before tau_b would have to lie
+    wholly within that last step (narrower than FALL_STEP_S). False where tau_b is not inside
+    (burn time + `MIN_COAST`, tau_f) (e.g. no best latest launch yet)."""
+    tau_lo = params[P_BURN] + MIN_COAST
+    if not (tau_b - FALL_STEP_S > tau_lo and tau_b < tau_f):
+        return False
+    f_b = _excess(site, p, tau_b, params, gm, omega, ellipsoid, b, v, work)
+    if not (f_b > 0.0):
+        return False
+    return not (_excess(site, p, tau_b - FALL_STEP_S, params, gm, omega, ellipsoid, b, v, work) < f_b)
+
+
 @njit(cache=True)
 def latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess, lam_k, mrg_k, beat):
     """(latest launch t_k - earliest arrival, that arrival) for sample p at t_k when a launch at
@@ -91,6 +113,8 @@ def latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess,
     `arrival_bracketed`), else warm-started from ``guess`` (`interceptor.arrival_near`), then put
     on the grid of `arrival_on_grid`: the same value either way (and the same as the
     exact kernel's), so the result does not depend on whether a table was used.
+    Where p is not reachable at tau_f = t_k - l0 and the excess falls at tau_b (`falling_beyond`,
+    tau_b below), the sample cannot beat ``beat`` either, and no feasible time is searched.
     The proof: where p is reachable at the longest flight tau_f = t_k - l0, the excess is <= 0 from
     the crossing c to tau_f (single minimum, as `interceptor.feasible_time_one` assumes); if it is
     > 0 at tau_b = t_k - beat + `BEAT_SLACK_S` < tau_f, then c > tau_b and the latest launch
@@ -99,6 +123,9 @@ def latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess,
     tau_lo = params[P_BURN] + MIN_COAST
     f_f = _excess(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work) if tau_f >= tau_lo else math.nan
     if not (f_f <= 0.0):
+        if f_f > 0.0 and falling_beyond(site, p, (t_k - beat) + BEAT_SLACK_S, tau_f, params, gm, omega, ellipsoid,
+                                        b, v, work):
+            return -math.inf, math.nan  # cannot beat ``beat`` (without the search for a feasible time)
         f_f = math.nan
         tau_f = feasible_time_one(site, p, tau_f, params, gm, omega, ellipsoid, b, v, work)
     if math.isnan(tau_f):
