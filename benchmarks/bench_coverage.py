@@ -56,7 +56,7 @@ def boost_kernel_used() -> str:
     """Which boost kernel the coverage runs flew their boosts with (`boost_kernel.batch_kernel`)."""
     from shieldsim import boost_kernel
 
-    return "lanes" if boost_kernel.batch_kernel(False) is boost_kernel._boost_lanes else "scalar"
+    return "lanes" if boost_kernel.batch_kernel(False) is boost_kernel.fly_boosts else "scalar"
 
 
 def differing(a, b, areas) -> tuple[int, int]:
@@ -83,7 +83,8 @@ def main() -> None:
 
         from shieldsim import boost_kernel
 
-        boost_kernel._boost_lanes.compile(tuple(types.Array(types.float64, int(d[1]), "C")
+        scalars = {"i": types.int64, "f": types.float64}
+        boost_kernel._boost_lanes.compile(tuple(types.Array(scalars[d[0]], int(d[1]), "C")
                                                 for d in boost_kernel.LANES_SIGNATURE.split()))
     arch = study.Architecture.from_scenario(scen.load(args.scenario))
     areas = args.areas.split(",") if args.areas else list(arch.scenario.launch_areas)

@@ -126,7 +126,7 @@ PLAN: tuple[Kernel, ...] = (
 them (see the module docstring; the helper takes them from the end)."""
 
 AFTER: tuple[Kernel, ...] = (
-    Kernel("shieldsim.boost_kernel", "_boost_lanes", "f2 f2 f2 f1 f1 f1 f2 f1 f2 f3 f3 f2"),
+    Kernel("shieldsim.boost_kernel", "_boost_lanes", "i1 f2 f2 f2 f1 f1 f1 f2 f1 f3 f3 f2"),
 )
 """What the helper compiles after `PLAN`, for the runs after this one: kernels this command does
 not wait for, because it has a cheaper one of the same results (`boost_kernel.batch_kernel`
