@@ -7,17 +7,18 @@ figures shared by a batch, filled once by `missile.boost_params`, and the slots 
 (kick, launch axes) and of the current thrust segment, filled by `boost_one` in its own copy.
 
 `_boost_batch` flies the boosts one at a time; `_boost_lanes`, the same results bit for bit,
-integrates them without drag in blocks of up to `LANES` side by side (`_boost_block`):
+integrates them without drag in blocks of up to `LANES` side by side (`_boost_block`; `fly_boosts`
+shares the blocks out over threads and sends what the lanes cannot fly to `_boost_batch`):
 every boost's time steps, segments and samples depend only on its cutoff and end (`_schedule`),
 so the block takes step j of all its boosts together, each stage of the eighth-order step a few
 plain loops over the block's flat (component, lane) arrays (`_lanes_step`, `_lanes_deriv`,
 `_lanes_sum`), whose iterations the processor overlaps (one boost alone is a chain of dependent
 square roots and divisions). The stages are one loop over DOP853's coefficient table, not
 unrolled, and the lane functions are compiled once each (not inlined): few, long loops. It still
-costs ~15 CPU s more to compile than `_boost_batch` (Numba optimises and emits the code of every
-callee again in each caller, and twice more for a parallel loop), so `batch_kernel` uses it only
-once it is in the cache: on a cold cache `compile_ahead`'s helper compiles it after its plan,
-off the command's path. Each lane does the operations of `boost_one` in the
+costs ~8 CPU s to compile (Numba optimises and emits the code of every callee again in each
+caller; a parallel loop would do it once more, ~3.5 s, hence threads from Python), so
+`batch_kernel` uses it only once it is in the cache: on a cold cache `compile_ahead`'s helper
+compiles it after its plan, off the command's path. Each lane does the operations of `boost_one` in the
 same order, so the results are `boost_one`'s bit for bit (`tests/test_boost_kernel.py`); the
 lanes whose thrust follows the launch axes (vertical rise and pitch-over, which need the
 library's sine and cosine) get it in a second, scalar loop. With drag (steps ended on the
