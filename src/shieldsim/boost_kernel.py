@@ -8,21 +8,21 @@ figures shared by a batch, filled once by `missile.boost_params`, and the slots 
 
 `_boost_batch` flies the boosts one at a time; `_boost_lanes`, the same results bit for bit,
 integrates them without drag in blocks of up to `LANES` side by side (`_boost_block`; `fly_boosts`
-shares the blocks out over threads and sends what the lanes cannot fly to `_boost_batch`):
-every boost's time steps, segments and samples depend only on its cutoff and end (`_schedule`),
-so the block takes step j of all its boosts together, each stage of the eighth-order step a few
-plain loops over the block's flat (component, lane) arrays (`_lanes_step`, `_lanes_deriv`,
-`_lanes_sum`), whose iterations the processor overlaps (one boost alone is a chain of dependent
-square roots and divisions). The stages are one loop over DOP853's coefficient table, not
-unrolled, and the lane functions are compiled once each (not inlined): few, long loops. It still
-costs ~8 CPU s to compile (Numba optimises and emits the code of every callee again in each
-caller; a parallel loop would do it once more, ~3.5 s, hence threads from Python), so
-`batch_kernel` uses it only once it is in the cache: on a cold cache `compile_ahead`'s helper
-compiles it after its plan, off the command's path. Each lane does the operations of `boost_one` in the
-same order, so the results are `boost_one`'s bit for bit (`tests/test_boost_kernel.py`); the
-lanes whose thrust follows the launch axes (vertical rise and pitch-over, which need the
-library's sine and cosine) get it in a second, scalar loop. With drag (steps ended on the
-density model's layer edges, which depend on the state) every boost is `boost_one`.
+makes a block for every thread and sends what the lanes cannot fly to `_boost_batch`): every boost's
+time steps, segments and samples depend only on its cutoff and end (`_schedule`), so the block takes
+step j of all its boosts together, each stage of the eighth-order step a few plain loops over the
+block's flat (component, lane) arrays (`_lanes_step`, `_lanes_deriv`, `_lanes_sum`), whose
+iterations the processor overlaps (one boost alone is a chain of dependent square roots and
+divisions). The stages are one loop over DOP853's coefficient table, not unrolled, and the lane
+functions are compiled once each (not inlined): few, long loops. It still costs ~12 CPU s to compile
+(Numba optimises and emits the code of every callee again in each caller, and once more for a
+parallel loop), so `batch_kernel` uses it only once it is in the cache: on a cold cache
+`compile_ahead`'s helper compiles it after its plan, off the command's path. Each lane does the
+operations of `boost_one` in the same order, so the results are `boost_one`'s bit for bit
+(`tests/test_boost_kernel.py`); the lanes whose thrust follows the launch axes (vertical rise and
+pitch-over, which need the library's sine and cosine) get it in a second, scalar loop. With drag
+(steps ended on the density model's layer edges, which depend on the state) every boost is
+`boost_one`.
 
 Layout exception (`_boost_block`): 14 parameters: `_boost_batch`'s arrays, the block's rows and
 the batch's sample-time turns.
@@ -285,16 +285,16 @@ def _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos
                   out_vel[i], res[i])
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, parallel=True)
 def _boost_lanes(starts, r0, n0, h0, kick, cutoff, t_end, stages, params, out_pos, out_vel, res):
     """`_boost_batch` without drag, in blocks of boosts side by side: block b the rows
     starts[b] <= i < starts[b + 1] (`_boost_block`: at most `LANES` rows, at least `MIN_LANES`;
-    `lane_blocks`). The same results bit for bit. Every cutoff and end must be finite (`fly_boosts`
-    sends other batches to `_boost_batch`). Not a parallel loop, and `boost_one` not linked in: a
-    parallel loop re-optimises the whole block's code once more (~3.5 CPU s of compile) and
-    `boost_one` ~2.7 s; `fly_boosts` shares the blocks out over threads instead (the GIL released)."""
+    `lane_blocks`), the blocks in parallel. The same results bit for bit. Every cutoff and end must
+    be finite (`fly_boosts` sends other batches to `_boost_batch`): `boost_one` is not linked in
+    (~2.7 CPU s less to compile). (A plain loop here, the blocks shared over threads from Python,
+    compiles ~3.5 s faster still but runs ~14 % slower a boost: measured, not kept.)"""
     rot = _sample_turns(params[B_OMEGA], params[B_SAMPLE_DT], out_pos.shape[1])
-    for b in range(starts.shape[0] - 1):
+    for b in prange(starts.shape[0] - 1):
         _boost_block(starts[b], starts[b + 1], r0, n0, h0, kick, cutoff, t_end, stages, params, rot, out_pos, out_vel,
                      res)
 
@@ -314,38 +314,17 @@ def lane_blocks(n: int, threads: int) -> np.ndarray:
     return (np.arange(blocks + 1, dtype=np.int64) * n) // blocks
 
 
-_pools: dict = {}
-
-
-def _pool(workers: int):
-    """This process's pool of ``workers`` threads for `fly_boosts` (made on first use)."""
-    key = (os.getpid(), workers)
-    if key not in _pools:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pools[key] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="shieldsim-boost-lanes")
-    return _pools[key]
-
-
 def fly_boosts(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
     """`_boost_batch`'s call flown by `_boost_lanes` when its boosts can be: no drag, at least
-    `MIN_LANES` of them, every cutoff and end finite (else by `_boost_batch`). The blocks
-    (`lane_blocks`) are shared out over as many threads as Numba's (`numba.get_num_threads`):
-    this one and a pool's. The same results bit for bit either way."""
+    `MIN_LANES` of them, every cutoff and end finite (else by `_boost_batch`); the blocks
+    (`lane_blocks`) for as many threads as Numba's (`numba.get_num_threads`). The same results
+    bit for bit either way."""
     n = r0.shape[0]
     if n < MIN_LANES or params[B_DRAG] > 0.0 or not (np.isfinite(cutoff).all() and np.isfinite(t_end).all()):
         _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res)
         return
-    threads = get_num_threads()
-    starts = lane_blocks(n, threads)
-    blocks = starts.shape[0] - 1
-    args = (r0, n0, h0, kick, cutoff, t_end, stages, params, out_pos, out_vel, res)
-    cuts = [(k * blocks) // threads for k in range(threads + 1)]
-    parts = [starts[a:b + 1] for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
-    waits = [_pool(threads - 1).submit(_boost_lanes, part, *args) for part in parts[1:]]
-    _boost_lanes(parts[0], *args)
-    for w in waits:
-        w.result()
+    _boost_lanes(lane_blocks(n, get_num_threads()), r0, n0, h0, kick, cutoff, t_end, stages, params, out_pos, out_vel,
+                 res)
 
 
 _lanes_checked = [False]

@@ -43,7 +43,7 @@ After its share of the plan the helper compiles `AFTER`: kernels this process do
 (it uses slower ones of the same results meanwhile), so that the next run finds them in the
 cache. After a plan, at the helper's normal priority: at idle priority (`_lower_priority`) a cold
 ``assess`` left them too few idle seconds, and they never reached the cache (the boost lanes,
-now ~8 CPU s of compile; measured in docs/performance.md, session 9). A run whose cache lacks
+now ~12 CPU s of compile; measured in docs/performance.md, session 9). A run whose cache lacks
 only `AFTER` kernels starts a helper for them alone, at idle priority (only when a core would
 otherwise be idle): it does not take a core from the command (`Ahead.blocks_concurrency` is
 False). The helper ends with the command in every case.
