@@ -25,9 +25,10 @@ What the timed runs hold: the whole `study.coverage` call (land cells, reach of 
 point, aiming, radar, engagement, the grid and the population); no result is kept from one run
 to the next (the in-process reach and arrival tables are inputs, not results, and the disk store
 holds only those per-process inputs). ``boost_kernel`` names the boost kernel they used:
-``lanes`` (`boost_kernel._boost_lanes`) once a previous run (`shieldsim assess`'s compile
-helper) has put it in Numba's cache, else ``scalar``, ~0.7 CPU s slower a coverage: compare
-figures only with the same kernel, or pass ``--lanes`` to compile it first (~19 CPU s once).
+``lanes`` (`boost_kernel.fly_boosts`, `_boost_lanes`) once a previous run (a cold `shieldsim
+assess`'s compile helper) has put it in Numba's cache, else ``scalar``, ~0.7 CPU s slower a
+coverage: compare figures only with the same kernel, or pass ``--lanes`` to compile it first
+(~12 CPU s once).
 """
 
 import argparse
