@@ -1,5 +1,6 @@
-"""Boost kernel: `boost_kernel._boost_lanes` (blocks of lanes without drag) against the same calls
-flown one boost at a time by `boost_kernel._boost_batch` (`boost_one` per row), in one run.
+"""Boost kernel: `boost_kernel.fly_boosts` (`_boost_lanes`: blocks of lanes without drag, split over
+Numba's threads) against the same calls flown one boost at a time by `boost_kernel._boost_batch`
+(`boost_one` per row), in one run.
 
     NUMBA_NUM_THREADS=1 python benchmarks/bench_boost.py [--calls FILE] [--repeat 3]
     python benchmarks/bench_boost.py --capture FILE   # the three-option coverage's calls
@@ -109,11 +110,11 @@ def main() -> None:
         calls = made_up_calls()
     one, lanes = _outputs(calls), _outputs(calls)
     _run(K._boost_batch, calls[:1], one[:1])  # compile (or load)
-    _run(K._boost_lanes, calls[:1], lanes[:1])
+    _run(K.fly_boosts, calls[:1], lanes[:1])
     best_one = best_lanes = np.inf
     for _ in range(args.repeat):
         best_one = min(best_one, _run(K._boost_batch, calls, one))
-        best_lanes = min(best_lanes, _run(K._boost_lanes, calls, lanes))
+        best_lanes = min(best_lanes, _run(K.fly_boosts, calls, lanes))
     same = all(np.array_equal(a, b, equal_nan=True) for x, y in zip(one, lanes) for a, b in zip(x, y))
     n = sum(c[0].shape[0] for c in calls)
     print(f"boosts={n} calls={len(calls)}")

@@ -25,9 +25,10 @@ What the timed runs hold: the whole `study.coverage` call (land cells, reach of 
 point, aiming, radar, engagement, the grid and the population); no result is kept from one run
 to the next (the in-process reach and arrival tables are inputs, not results, and the disk store
 holds only those per-process inputs). ``boost_kernel`` names the boost kernel they used:
-``lanes`` (`boost_kernel._boost_lanes`) once a previous run (`shieldsim assess`'s compile
-helper) has put it in Numba's cache, else ``scalar``, ~0.7 CPU s slower a coverage: compare
-figures only with the same kernel, or pass ``--lanes`` to compile it first (~19 CPU s once).
+``lanes`` (`boost_kernel.fly_boosts`, `_boost_lanes`) once a previous run (a cold `shieldsim
+assess`'s compile helper) has put it in Numba's cache, else ``scalar``, ~0.7 CPU s slower a
+coverage: compare figures only with the same kernel, or pass ``--lanes`` to compile it first
+(~12 CPU s once).
 """
 
 import argparse
@@ -56,7 +57,7 @@ def boost_kernel_used() -> str:
     """Which boost kernel the coverage runs flew their boosts with (`boost_kernel.batch_kernel`)."""
     from shieldsim import boost_kernel
 
-    return "lanes" if boost_kernel.batch_kernel(False) is boost_kernel._boost_lanes else "scalar"
+    return "lanes" if boost_kernel.batch_kernel(False) is boost_kernel.fly_boosts else "scalar"
 
 
 def differing(a, b, areas) -> tuple[int, int]:
@@ -83,7 +84,8 @@ def main() -> None:
 
         from shieldsim import boost_kernel
 
-        boost_kernel._boost_lanes.compile(tuple(types.Array(types.float64, int(d[1]), "C")
+        scalars = {"i": types.int64, "f": types.float64}
+        boost_kernel._boost_lanes.compile(tuple(types.Array(scalars[d[0]], int(d[1]), "C")
                                                 for d in boost_kernel.LANES_SIGNATURE.split()))
     arch = study.Architecture.from_scenario(scen.load(args.scenario))
     areas = args.areas.split(",") if args.areas else list(arch.scenario.launch_areas)

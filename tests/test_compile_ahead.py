@@ -2,6 +2,7 @@
 when the helper starts, what it compiles, that the cache stays consistent with two writers, and
 that nothing is left running."""
 
+import contextlib
 import subprocess
 import sys
 import time
@@ -232,6 +233,26 @@ def test_a_helper_for_after_kernels_alone_runs_at_idle_priority_and_leaves_the_c
         assert os.sched_getscheduler(helper.process.pid) == os.SCHED_IDLE
     with ca.ahead(None, after=()) as helper:  # nothing missing: no helper
         assert helper.process is None and not helper.blocks_concurrency
+
+
+def test_after_a_plan_the_helper_compiles_after_kernels_at_its_normal_priority(tmp_path, monkeypatch):
+    """A cold run: the plan, then `AFTER` kernels without lowering the helper's priority (at idle
+    priority a cold `assess` left the boost lanes too few idle seconds to reach the cache)."""
+    import os
+
+    monkeypatch.delenv(ca.ENV_SWITCH, raising=False)
+    after = ca.Kernel("shieldsim.kepler", "_elements_batch", "f2 f2 f f2")  # (any kernel the helper knows)
+    with ca.Ahead((CHEAP,), tmp_path, (after,)) as helper:
+        assert ca.AFTER_MARK in helper.process.args and ca.IDLE_MARK not in helper.process.args
+        assert helper.poll(120) == f"done {CHEAP.qualified}"
+        policies = set()
+        while helper.process.poll() is None:  # compiling the after kernel
+            with contextlib.suppress(ProcessLookupError):
+                policies.add(os.sched_getscheduler(helper.process.pid))
+            time.sleep(0.02)
+        assert helper.poll(1) == f"done {after.qualified}"
+        assert os.SCHED_IDLE not in policies and policies
+    assert list(tmp_path.rglob("kepler._elements_batch-*.nbi"))
 
 
 def test_the_tokens_of_cache_hits_are_what_numba_types_a_call_with(tmp_path):

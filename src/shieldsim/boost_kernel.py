@@ -7,21 +7,22 @@ figures shared by a batch, filled once by `missile.boost_params`, and the slots 
 (kick, launch axes) and of the current thrust segment, filled by `boost_one` in its own copy.
 
 `_boost_batch` flies the boosts one at a time; `_boost_lanes`, the same results bit for bit,
-integrates them without drag in blocks of up to `LANES` side by side (`_boost_block`):
-every boost's time steps, segments and samples depend only on its cutoff and end (`_schedule`),
-so the block takes step j of all its boosts together, each stage of the eighth-order step a few
-plain loops over the block's flat (component, lane) arrays (`_lanes_step`, `_lanes_deriv`,
-`_lanes_sum`), whose iterations the processor overlaps (one boost alone is a chain of dependent
-square roots and divisions). The stages are one loop over DOP853's coefficient table, not
-unrolled, and the lane functions are compiled once each (not inlined): few, long loops. It still
-costs ~15 CPU s more to compile than `_boost_batch` (Numba optimises and emits the code of every
-callee again in each caller, and twice more for a parallel loop), so `batch_kernel` uses it only
-once it is in the cache: on a cold cache `compile_ahead`'s helper compiles it after its plan,
-off the command's path. Each lane does the operations of `boost_one` in the
-same order, so the results are `boost_one`'s bit for bit (`tests/test_boost_kernel.py`); the
-lanes whose thrust follows the launch axes (vertical rise and pitch-over, which need the
-library's sine and cosine) get it in a second, scalar loop. With drag (steps ended on the
-density model's layer edges, which depend on the state) every boost is `boost_one`.
+integrates them without drag in blocks of up to `LANES` side by side (`_boost_block`; `fly_boosts`
+makes a block for every thread and sends what the lanes cannot fly to `_boost_batch`): every boost's
+time steps, segments and samples depend only on its cutoff and end (`_schedule`), so the block takes
+step j of all its boosts together, each stage of the eighth-order step a few plain loops over the
+block's flat (component, lane) arrays (`_lanes_step`, `_lanes_deriv`, `_lanes_sum`), whose
+iterations the processor overlaps (one boost alone is a chain of dependent square roots and
+divisions). The stages are one loop over DOP853's coefficient table, not unrolled, and the lane
+functions are compiled once each (not inlined): few, long loops. It still costs ~12 CPU s to compile
+(Numba optimises and emits the code of every callee again in each caller, and once more for a
+parallel loop), so `batch_kernel` uses it only once it is in the cache: on a cold cache
+`compile_ahead`'s helper compiles it after its plan, off the command's path. Each lane does the
+operations of `boost_one` in the same order, so the results are `boost_one`'s bit for bit
+(`tests/test_boost_kernel.py`); the lanes whose thrust follows the launch axes (vertical rise and
+pitch-over, which need the library's sine and cosine) get it in a second, scalar loop. With drag
+(steps ended on the density model's layer edges, which depend on the state) every boost is
+`boost_one`.
 
 Layout exception (`_boost_block`): 14 parameters: `_boost_batch`'s arrays, the block's rows and
 the batch's sample-time turns.
@@ -34,7 +35,7 @@ import os
 from pathlib import Path
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange
 
 from .atmosphere import KINKED_PIECES, LAYER_Z, density_from_table, layer_of
 from .earth import fixed_state_one, fixed_state_turned, radial_height_one, surface_radius_one
@@ -285,42 +286,60 @@ def _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos
 
 
 @njit(cache=True, parallel=True, nogil=True)
-def _boost_lanes(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
-    """`_boost_batch` without drag in blocks of up to `LANES` boosts side by side (`_boost_block`;
-    blocks of fewer than `MIN_LANES`, and boosts of no finite cutoff or end, one by one with
-    `boost_one`); with drag one by one. The same results bit for bit."""
+def _boost_lanes(starts, r0, n0, h0, kick, cutoff, t_end, stages, params, out_pos, out_vel, res):
+    """`_boost_batch` without drag, in blocks of boosts side by side: block b the rows
+    starts[b] <= i < starts[b + 1] (`_boost_block`: at most `LANES` rows, at least `MIN_LANES`;
+    `lane_blocks`), the blocks in parallel. The same results bit for bit. Every cutoff and end must
+    be finite (`fly_boosts` sends other batches to `_boost_batch`): `boost_one` is not linked in
+    (~2.7 CPU s less to compile). (A plain loop here, the blocks shared over threads from Python,
+    compiles ~3.5 s faster still but runs ~14 % slower a boost: measured, not kept.)"""
+    rot = _sample_turns(params[B_OMEGA], params[B_SAMPLE_DT], out_pos.shape[1])
+    for b in prange(starts.shape[0] - 1):
+        _boost_block(starts[b], starts[b + 1], r0, n0, h0, kick, cutoff, t_end, stages, params, rot, out_pos, out_vel,
+                     res)
+
+
+LANES_SIGNATURE = "i1 f2 f2 f2 f1 f1 f1 f2 f1 f3 f3 f2"
+"""`_boost_lanes`'s one signature (`compile_ahead.Kernel` tokens: the dimensions of int64 (block
+starts) and float64 C-contiguous arrays): what `fly_boosts` passes."""
+
+
+def lane_blocks(n: int, threads: int) -> np.ndarray:
+    """Starts (int64, blocks + 1) of the blocks `_boost_lanes` flies n >= `MIN_LANES` boosts in:
+    the fewest blocks of at most `LANES` rows, rounded up to a multiple of ``threads`` so that every
+    thread gets as many (a batch of 14 on two threads: two blocks of 7, not one of 14 on one thread
+    while the other waits), but none under `MIN_LANES` rows; rows shared out evenly."""
+    blocks = -(-n // LANES)
+    blocks = min(-(-blocks // threads) * threads, n // MIN_LANES)
+    return (np.arange(blocks + 1, dtype=np.int64) * n) // blocks
+
+
+def fly_boosts(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
+    """`_boost_batch`'s call flown by `_boost_lanes` when its boosts can be: no drag, at least
+    `MIN_LANES` of them, every cutoff and end finite (else by `_boost_batch`); the blocks
+    (`lane_blocks`) for as many threads as Numba's (`numba.get_num_threads`). The same results
+    bit for bit either way."""
     n = r0.shape[0]
-    size = 1 if params[B_DRAG] > 0.0 else LANES
-    rot = _sample_turns(params[B_OMEGA], params[B_SAMPLE_DT], out_pos.shape[1] if size > 1 else 0)
-    for b in prange((n + size - 1) // size):
-        i0 = b * size
-        i1 = min(n, i0 + size)
-        block = i1 - i0 >= MIN_LANES
-        if block:
-            _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, out_pos, out_vel, res)
-        for i in range(i0, i1):
-            if not (block and math.isfinite(cutoff[i]) and math.isfinite(t_end[i])):
-                boost_one(r0[i], n0[i], h0[i], kick[i], cutoff[i], t_end[i], stages, params, table, out_pos[i],
-                          out_vel[i], res[i])
+    if n < MIN_LANES or params[B_DRAG] > 0.0 or not (np.isfinite(cutoff).all() and np.isfinite(t_end).all()):
+        _boost_batch(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res)
+        return
+    _boost_lanes(lane_blocks(n, get_num_threads()), r0, n0, h0, kick, cutoff, t_end, stages, params, out_pos, out_vel,
+                 res)
 
-
-LANES_SIGNATURE = "f2 f2 f2 f1 f1 f1 f2 f1 f2 f3 f3 f2"
-"""`_boost_lanes`'s one signature (`compile_ahead.Kernel` tokens: the dimensions of float64
-C-contiguous arrays): the arrays `missile.run_boost` passes."""
 
 _lanes_checked = [False]
 
 
 def batch_kernel(drag: bool):
-    """The batch kernel to fly boosts with: `_boost_lanes` without drag once it is compiled in
-    this process or found in Numba's cache (looked for once a process), else `_boost_batch`. The
-    two give the same results bit for bit; the lanes kernel is ~1.6 times faster a boost but costs
-    ~15 CPU s more to compile, so on a cold cache it is left to `compile_ahead`'s helper (`AFTER`),
-    off the command's path, and used from the next run on."""
+    """What to fly a batch of boosts with (`_boost_batch`'s arguments): `fly_boosts` (the lanes)
+    without drag once `_boost_lanes` is compiled in this process or found in Numba's cache (looked
+    for once a process), else `_boost_batch`. The same results bit for bit; the lanes are ~1.9
+    times faster a boost but cost CPU seconds to compile, so on a cold cache they are left to
+    `compile_ahead`'s helper (`AFTER`), off the command's path, and used from the next run on."""
     if drag:
         return _boost_batch
     if _boost_lanes.signatures:
-        return _boost_lanes
+        return fly_boosts
     if _lanes_checked[0]:
         return _boost_batch
     _lanes_checked[0] = True
@@ -329,11 +348,12 @@ def batch_kernel(drag: bool):
         return _boost_batch
     from numba import types
 
+    scalars = {"i": types.int64, "f": types.float64}
     try:  # loads it from the cache
-        _boost_lanes.compile(tuple(types.Array(types.float64, int(d[1]), "C") for d in LANES_SIGNATURE.split()))
+        _boost_lanes.compile(tuple(types.Array(scalars[d[0]], int(d[1]), "C") for d in LANES_SIGNATURE.split()))
     except Exception:  # a damaged entry: the scalar kernel, as on a cold cache
         return _boost_batch
-    return _boost_lanes
+    return fly_boosts
 
 
 LANES = 32

@@ -39,11 +39,14 @@ worth sharing, in the order the command first needs them. It was chosen from
 of a cold ``assess``, in every process); tests/test_compile_ahead.py checks that every planned
 signature is one the pipeline calls. A stale entry only costs the helper some work.
 
-After its share of the plan the helper compiles `AFTER` at idle priority (`_lower_priority`:
-only when a core would otherwise be idle): kernels this process does not wait for (it uses
-slower ones of the same results meanwhile), so that the next run finds them in the cache. A run
-whose cache lacks only `AFTER` kernels starts a helper for them alone; it does not take a core
-from the command (`Ahead.blocks_concurrency` is False), and it ends with the command like any.
+After its share of the plan the helper compiles `AFTER`: kernels this process does not wait for
+(it uses slower ones of the same results meanwhile), so that the next run finds them in the
+cache. After a plan, at the helper's normal priority: at idle priority (`_lower_priority`) a cold
+``assess`` left them too few idle seconds, and they never reached the cache (the boost lanes,
+now ~12 CPU s of compile; measured in docs/performance.md, session 9). A run whose cache lacks
+only `AFTER` kernels starts a helper for them alone, at idle priority (only when a core would
+otherwise be idle): it does not take a core from the command (`Ahead.blocks_concurrency` is
+False). The helper ends with the command in every case.
 """
 
 from __future__ import annotations
@@ -75,7 +78,12 @@ POLL_S = 0.02
 """Seconds between looks for a kernel another process is compiling."""
 
 IDLE_MARK = "--idle"
-"""In the helper's arguments: the kernels after it are compiled at idle priority (`_lower_priority`)."""
+"""In the helper's arguments: the kernels after it are `AFTER` kernels, compiled without claims at
+idle priority (`_lower_priority`)."""
+
+AFTER_MARK = "--after"
+"""In the helper's arguments: the kernels after it are `AFTER` kernels, compiled without claims at
+the helper's normal priority (after a plan)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,7 @@ PLAN: tuple[Kernel, ...] = (
 them (see the module docstring; the helper takes them from the end)."""
 
 AFTER: tuple[Kernel, ...] = (
-    Kernel("shieldsim.boost_kernel", "_boost_lanes", "f2 f2 f2 f1 f1 f1 f2 f1 f2 f3 f3 f2"),
+    Kernel("shieldsim.boost_kernel", "_boost_lanes", "i1 f2 f2 f2 f1 f1 f1 f2 f1 f3 f3 f2"),
 )
 """What the helper compiles after `PLAN`, for the runs after this one: kernels this command does
 not wait for, because it has a cheaper one of the same results (`boost_kernel.batch_kernel`
@@ -402,8 +410,9 @@ class Ahead:
 
     ``blocks_concurrency``: the helper has a plan to work through, so it takes the second core
     and the command should keep its stages serial (tried: a second process of the command needs
-    the same early kernels as the command, so the two mostly waited for each other); a helper
-    with only `AFTER` kernels runs at idle priority and does not."""
+    the same early kernels as the command, so the two mostly waited for each other); it then
+    compiles ``after`` at normal priority. A helper with only `AFTER` kernels runs at idle
+    priority and does not block concurrency."""
 
     def __init__(self, plan: tuple[Kernel, ...], folder: Path, after: tuple[Kernel, ...] = ()):
         import tempfile
@@ -417,7 +426,7 @@ class Ahead:
         self._saved_env = os.environ.get(CLAIMS_ENV)
         if plan:  # processes the command starts share it too
             os.environ[CLAIMS_ENV] = str(self.claims)
-        names = [k.qualified for k in plan] + [IDLE_MARK] + [k.qualified for k in after]
+        names = [k.qualified for k in plan] + [AFTER_MARK if plan else IDLE_MARK] + [k.qualified for k in after]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "shieldsim.compile_ahead", str(self.claims), *names],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
@@ -485,7 +494,7 @@ class _Nothing:
 def ahead(workers: int | None = None, plan: tuple[Kernel, ...] = PLAN, after: tuple[Kernel, ...] = AFTER):
     """A context manager: the helper compiling the kernels of ``plan`` missing from the cache
     (shared with this process, `Ahead`), then those of ``after`` (kernels this process does not
-    wait for) at idle priority, while the block runs, when `should_start` says so (else it does
+    wait for; at idle priority when no planned kernel is missing), while the block runs, when `should_start` says so (else it does
     nothing). Leave the block and the helper stops."""
     folder = should_start(workers, plan, after)
     if folder is None:
@@ -518,24 +527,26 @@ def _exit_when_parent_goes() -> None:
 def _helper(argv: list[str]) -> int:
     """The helper process: ``argv`` is the run's claims folder, then the `PLAN` entries to
     compile, in that order, each only if no other process has claimed it (`claim`), then
-    `IDLE_MARK` and `AFTER` entries, compiled at idle priority without claims. Reports ``done
-    NAME``, ``failed NAME`` or ``skipped NAME`` (claimed by the command) on stdout after each."""
+    `AFTER_MARK` (or `IDLE_MARK`: at idle priority from there on) and `AFTER` entries, compiled
+    without claims. Reports ``done NAME``, ``failed NAME`` or ``skipped NAME`` (claimed by the
+    command) on stdout after each."""
     _exit_when_parent_goes()
     _lock_cache_saves()
     claims, names = Path(argv[0]), argv[1:]
     by_name = {k.qualified: k for k in PLAN + AFTER}
-    idle = False
+    unclaimed = False
     for name in names:
-        if name == IDLE_MARK:
-            idle = True
-            _lower_priority()
+        if name in (IDLE_MARK, AFTER_MARK):
+            unclaimed = True
+            if name == IDLE_MARK:
+                _lower_priority()
             continue
         kernel = by_name.get(name)
-        if not idle and not claim(claims, name):
+        if not unclaimed and not claim(claims, name):
             status = "skipped"
         else:
             status = "done" if kernel is not None and compile_kernel(kernel) else "failed"
-            if not idle:
+            if not unclaimed:
                 mark_done(claims, name)
         sys.stdout.write(f"{status} {name}\n")
         sys.stdout.flush()
