@@ -135,3 +135,44 @@ def test_batch_kernel_is_the_lanes_kernel_without_drag_once_compiled_or_in_the_c
             "sum(K._boost_lanes.stats.cache_misses.values()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["True", "1", "0"]
+
+
+@pytest.mark.parametrize("drag", [False, True])
+def test_boost_stages_are_the_integrators_step_and_dense_output_with_boost_deriv_bit_for_bit(drag):
+    """`_boost_stages` (the eighth-order step's stages written out, no row views) gives the step's
+    end and its dense-output coefficients of `integrator.rk8_step` / `rk8_dense` with
+    `_boost_deriv`, every double equal: thrust in the vertical rise, pitch-over and gravity turn,
+    unpowered coast, with and without drag, steps of 0.05-8 s from states climbing through the
+    atmosphere."""
+    from numba import njit
+
+    from shieldsim.integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_step
+
+    @njit
+    def reference(t, y, h, p, table, ynew, work, coef):
+        rk8_step(K._boost_deriv, t, y, h, p, table, ynew, work)
+        rk8_dense(K._boost_deriv, t, y, ynew, h, p, table, work, coef)
+
+    cls = M.get("nodong")
+    r0, n0, h0, kick, cutoff, _, stages, params, table = _inputs(cls, 24, 5, drag=drag)
+    rng = np.random.default_rng(11)
+    phases = set()
+    for i in range(r0.shape[0]):
+        p = params.copy()
+        p[K.B_KICK], p[K.B_N0:K.B_N0 + 3], p[K.B_H0:K.B_H0 + 3] = kick[i], n0[i], h0[i]
+        t_vert, t_pitch, burn = params[K.B_T_VERT], params[K.B_T_PITCH], cls.burn_time
+        t = [rng.uniform(0.0, t_vert), t_vert + rng.uniform(0.0, t_pitch),
+             rng.uniform(t_vert + t_pitch, burn), cutoff[i] + rng.uniform(0.0, 60.0)][i % 4]
+        K._set_segment(p, stages, t, cutoff[i] if i % 4 == 3 else burn)
+        phases.add((p[K.B_PHASE], p[K.B_ACC] > 0.0))
+        up = n0[i] * rng.uniform(0.5, 3.0)
+        y = np.r_[r0[i] * (1.0 + rng.uniform(1e-3, 1.5e-2)), up * 1e3 + rng.normal(0.0, 300.0, 3)]
+        h = rng.choice([0.05, 0.5, 2.0, 8.0])
+        got = [np.empty(6), np.empty((RK8_WORK_ROWS, 6)), np.empty((RK8_DENSE_ROWS, 6))]
+        ref = [np.empty(6), np.empty((RK8_WORK_ROWS, 6)), np.empty((RK8_DENSE_ROWS, 6))]
+        K._boost_stages(t, y, h, p, table, got[0], got[1], np.empty(6), got[2], False)
+        K._boost_stages(t, y, h, p, table, got[0], got[1], np.empty(6), got[2], True)
+        reference(t, y, h, p, table, ref[0], ref[1], ref[2])
+        assert got[0].tobytes() == ref[0].tobytes() and got[2].tobytes() == ref[2].tobytes()
+        assert got[1][:16].tobytes() == ref[1][:16].tobytes()  # every stage's derivative
+    assert {(0.0, True), (1.0, True), (2.0, True)} <= phases and any(not powered for _, powered in phases)

@@ -148,14 +148,13 @@ def density_from_table(alt, bottom, top, table):
     k = table.shape[0] - 1
     while k > 0 and z < table[k, LAYER_Z]:
         k -= 1
-    row = table[k]
-    mode = row[LAYER_MODE]
+    mode = table[k, LAYER_MODE]  # read by index: a row view costs two atomic reference counts
     if mode == 2.0:
-        return math.exp(row[LAYER_LNRHO] + row[LAYER_A] * (z - row[LAYER_Z]))
-    dh = USSA76_R0 * z / (USSA76_R0 + z) - row[LAYER_HB]
+        return math.exp(table[k, LAYER_LNRHO] + table[k, LAYER_A] * (z - table[k, LAYER_Z]))
+    dh = USSA76_R0 * z / (USSA76_R0 + z) - table[k, LAYER_HB]
     if mode == 1.0:
-        return math.exp(row[LAYER_LNRHO] + row[LAYER_A] * dh)
-    return math.exp(row[LAYER_LNRHO] + row[LAYER_C] * math.log1p(row[LAYER_A] * dh))
+        return math.exp(table[k, LAYER_LNRHO] + table[k, LAYER_A] * dh)
+    return math.exp(table[k, LAYER_LNRHO] + table[k, LAYER_C] * math.log1p(table[k, LAYER_A] * dh))
 
 
 @njit(cache=True)

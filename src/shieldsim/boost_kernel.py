@@ -38,10 +38,9 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from .atmosphere import KINKED_PIECES, LAYER_Z, density_from_table, layer_of
-from .earth import fixed_state_one, fixed_state_turned, radial_height_one, surface_radius_one
+from .earth import fixed_state_turned, radial_height_one, surface_radius_one
 from .integrator import (
-    _RK8_A_FULL, _RK8_B, _RK8_C_FULL, _RK8_D, RK8_DENSE_ROWS, RK8_STAGES, RK8_STAGES_DENSE, RK8_WORK_ROWS, rk8_dense,
-    rk8_interpolate, rk8_step,
+    _RK8_A_FULL, _RK8_B, _RK8_C_FULL, _RK8_D, RK8_DENSE_ROWS, RK8_STAGES, RK8_STAGES_DENSE, RK8_WORK_ROWS,
 )
 from .roots import illinois_update
 
@@ -193,6 +192,92 @@ def _edge_fraction(y, ynew, h, z_edge, a, b):
 
 
 @njit(cache=True)
+def _boost_stages(t, y, h, p, table, ynew, work, tmp, coef, dense):
+    """One `integrator.rk8_step` of ``h`` s of the boost from (t, y) into ynew with `_boost_deriv`
+    (``dense`` False), or after that step (``dense`` True, work as the step left it) its
+    `integrator.rk8_dense` coefficients into coef. The stages are written out in one loop with the
+    derivative in one place, into the rows of ``work`` by index, ``tmp`` the trial state: the same
+    operations as those functions, so the same values bit for bit, without the two atomic
+    reference counts that each row view or array handed to a helper costs (nearly half of a
+    boost's time when each stage called `_boost_deriv` on a row of work)."""
+    s0, s1 = (RK8_STAGES, RK8_STAGES_DENSE) if dense else (0, RK8_STAGES)
+    acc0, omega, gm, drag = p[B_ACC], p[B_OMEGA], p[B_GM], p[B_DRAG] > 0.0
+    for s in range(s0, s1):
+        ts = t
+        if s == 0:
+            for j in range(6):
+                tmp[j] = y[j]
+        elif s == RK8_STAGES:
+            ts = t + h
+            for j in range(6):
+                tmp[j] = ynew[j]
+        else:
+            ts = t + _RK8_C_FULL[s] * h
+            for j in range(6):
+                acc = 0.0
+                for m in range(s):
+                    acc += _RK8_A_FULL[s, m] * work[m, j]
+                tmp[j] = y[j] + h * acc
+        # `_boost_deriv` at (ts, tmp) into work[s]
+        thrust = acc0 / (1.0 - (ts - p[B_T_IGN]) / p[B_TAU]) if acc0 > 0.0 else 0.0
+        rx, ry, rz = tmp[0], tmp[1], tmp[2]
+        rn = math.sqrt(rx * rx + ry * ry + rz * rz)
+        k = -gm / (rn * rn * rn)
+        vx = tmp[3] + omega * ry
+        vy = tmp[4] - omega * rx
+        vz = tmp[5]
+        vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+        ax = k * rx
+        ay = k * ry
+        az = k * rz
+        if drag and vn > 0.0:
+            alt = rn - surface_radius_one(rz / rn, p[B_A], p[B_B])
+            d = -density_from_table(alt, p[B_BOTTOM], p[B_TOP], table) * vn / (2.0 * p[B_BETA])
+            ax += d * vx
+            ay += d * vy
+            az += d * vz
+        if thrust > 0.0:
+            if p[B_PHASE] == 2.0 and vn > 0.0:
+                ux, uy, uz = vx / vn, vy / vn, vz / vn
+            else:
+                tilt = 0.0
+                if p[B_PHASE] == 1.0:
+                    tilt = p[B_KICK] * min(max((ts - p[B_T_VERT]) / p[B_T_PITCH], 0.0), 1.0)
+                ct, st = math.cos(tilt), math.sin(tilt)
+                ex = ct * p[B_N0] + st * p[B_H0]
+                ey = ct * p[B_N0 + 1] + st * p[B_H0 + 1]
+                ez = ct * p[B_N0 + 2] + st * p[B_H0 + 2]
+                c, sn = math.cos(omega * ts), math.sin(omega * ts)  # Earth-fixed -> inertial
+                ux, uy, uz = c * ex - sn * ey, sn * ex + c * ey, ez
+            ax += thrust * ux
+            ay += thrust * uy
+            az += thrust * uz
+        work[s, 0] = tmp[3]
+        work[s, 1] = tmp[4]
+        work[s, 2] = tmp[5]
+        work[s, 3] = ax
+        work[s, 4] = ay
+        work[s, 5] = az
+    if dense:
+        for j in range(6):
+            dy = ynew[j] - y[j]
+            coef[0, j] = dy
+            coef[1, j] = h * work[0, j] - dy
+            coef[2, j] = 2.0 * dy - h * (work[RK8_STAGES, j] + work[0, j])
+            for r in range(_RK8_D.shape[0]):
+                acc = 0.0
+                for m in range(RK8_STAGES_DENSE):
+                    acc += _RK8_D[r, m] * work[m, j]
+                coef[3 + r, j] = h * acc
+    else:
+        for j in range(6):
+            acc = 0.0
+            for m in range(RK8_STAGES):
+                acc += _RK8_B[m] * work[m, j]
+            ynew[j] = y[j] + h * acc
+
+
+@njit(cache=True)
 def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, out_vel, res):
     """Integrate one boost from lift-off at Earth-fixed ``r0`` (at rest on the ground).
 
@@ -204,7 +289,8 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
     res <- [burnout time, inertial burnout r(3), v(3), inertial r(3), v(3) at t_end, ok flag].
     Samples every params[B_SAMPLE_DT] s with k * sample_dt < t_end go to out_pos/out_vel
     (Earth-fixed): the dense output of the step (`integrator.rk8_dense`). Eighth-order
-    Runge-Kutta steps of about params[B_DT] s (`BOOST_STEP`, `BOOST_STEP_DRAG`); with drag a
+    Runge-Kutta steps (`_boost_stages`: `integrator.rk8_step` with `_boost_deriv`, bit for bit)
+    of about params[B_DT] s (`BOOST_STEP`, `BOOST_STEP_DRAG`); with drag a
     step that crosses a layer edge of the density model is shortened to end on it
     (`_edge_fraction`) and the rest of the segment divided anew. A flight that falls back below
     the ground before t_end gets ok = 0.
@@ -219,6 +305,7 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
     y = np.empty(6)
     ynew = np.empty(6)
     ys = np.empty(6)
+    tmp = np.empty(6)
     coef = np.empty((RK8_DENSE_ROWS, 6))
     work = np.empty((RK8_WORK_ROWS, 6))
     y[0], y[1], y[2] = r0[0], r0[1], r0[2]
@@ -238,7 +325,7 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
         n = int(math.ceil((t1 - t) / p[B_DT] - 1e-9))
         h = (t1 - t) / n
         while n > 0:
-            rk8_step(_boost_deriv, t, y, h, p, table, ynew, work)
+            _boost_stages(t, y, h, p, table, ynew, work, tmp, coef, False)
             n -= 1
             t_new = t1 if n == 0 else t + h
             if drag:
@@ -247,18 +334,36 @@ def boost_one(r0, n0, h0, kick, cutoff, t_end, stages, params, table, out_pos, o
                     kz_next = kz + 1 if k1 > kz else kz - 1
                     z_edge = table[max(kz, kz_next), LAYER_Z]
                     h *= _edge_fraction(y, ynew, h, z_edge, p[B_A], p[B_B])
-                    rk8_step(_boost_deriv, t, y, h, p, table, ynew, work)
+                    _boost_stages(t, y, h, p, table, ynew, work, tmp, coef, False)
                     kz = kz_next
                     t_new = t + h
                     n = int(math.ceil((t1 - t_new) / p[B_DT] - 1e-9))
                     if n == 0:
                         t_new = t1
             if next_k < n_samples and next_k * sample_dt < t_new and next_k * sample_dt < t_end:
-                rk8_dense(_boost_deriv, t, y, ynew, h, p, table, work, coef)  # samples inside the step
+                _boost_stages(t, y, h, p, table, ynew, work, tmp, coef, True)  # samples inside the step
                 while next_k < n_samples and next_k * sample_dt < t_new and next_k * sample_dt < t_end:
+                    # `integrator.rk8_interpolate` and `earth.fixed_state_one`, written out by index
                     ts = next_k * sample_dt
-                    rk8_interpolate(coef, y, min(max(ts - t, 0.0) / h, 1.0), ys)
-                    fixed_state_one(ys, ys[3:], ts, omega, out_pos[next_k], out_vel[next_k])
+                    theta = min(max(ts - t, 0.0) / h, 1.0)
+                    for j in range(6):
+                        acc = 0.0
+                        for q in range(RK8_DENSE_ROWS - 1, -1, -1):
+                            acc += coef[q, j]
+                            if (RK8_DENSE_ROWS - 1 - q) % 2 == 0:
+                                acc *= theta
+                            else:
+                                acc *= 1.0 - theta
+                        ys[j] = y[j] + acc
+                    c, sn = math.cos(-omega * ts), math.sin(-omega * ts)
+                    wx = ys[3] + omega * ys[1]
+                    wy = ys[4] - omega * ys[0]
+                    out_pos[next_k, 0] = c * ys[0] - sn * ys[1]
+                    out_pos[next_k, 1] = sn * ys[0] + c * ys[1]
+                    out_pos[next_k, 2] = ys[2]
+                    out_vel[next_k, 0] = c * wx - sn * wy
+                    out_vel[next_k, 1] = sn * wx + c * wy
+                    out_vel[next_k, 2] = ys[5]
                     next_k += 1
             if n > 0:
                 h = (t1 - t_new) / n

@@ -10,8 +10,8 @@ instant; with ``rotation`` on the Earth turns beneath it at the model's rotation
 * Drag on: above ``DRAG_CEILING`` (100 km) the flight is still the exact conic; below it the
   motion under gravity plus drag, with the air co-rotating with the Earth, is integrated with
   eighth-order Runge-Kutta steps (`integrator.rk8_step`) of about 0.3-1 s where drag is
-  strong, longer (up to 4 s) where it is weak (`kernels._drag_step`), each ending on the layer
-  edge of the density model it would cross (`kernels._edge_step`); samples and the impact come
+  strong, longer (up to 4 s) where it is weak (`drag_arc._drag_step`), each ending on the layer
+  edge of the density model it would cross (`drag_arc._edge_step`); samples and the impact come
   from the step's dense output. Within 1 cm of SciPy's DOP853 at rtol 1e-12 on the same model
   (`tests/test_trajectory.py`). Drag acceleration is
   rho |v_air| v_air / (2 beta) with ``beta`` the ballistic coefficient m / (C_D A) in kg/m^2 and

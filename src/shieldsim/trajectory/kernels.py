@@ -1,14 +1,13 @@
 """Compiled (Numba) kernels of `shieldsim.trajectory`: free flight to impact (exact conic in
-vacuum, eighth-order Runge-Kutta with drag below `DRAG_CEILING` (`_drag_arc`), its step set by
-`_drag_step` and ended on the density model's layer edges by `_edge_step`), the impact alone
-for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling of a span
-(`_sample_conic_span`; whole vacuum flights: `conic_samples`), joining boost and free-flight
+vacuum; with drag, conic segments above `DRAG_CEILING` alternate with the eighth-order
+Runge-Kutta arcs below it of `shieldsim.trajectory.drag_arc`, whose names are re-exported here),
+the impact alone for the aiming Newton iterations (`_impact_vacuum_batch`), conic sampling of a
+span (`_sample_conic_span`; whole vacuum flights: `conic_samples`), joining boost and free-flight
 samples (or flying whole flights into the rows of one array, `_fly_into_rows`), and the
 shape-table search of `aiming`. Plain floats and arrays in, SI units (m, s, rad, m/s);
 every kernel writes into caller-provided output arrays. The drag flight `_fly_one` reads its
-model from a packed array (`F_*`): conic segments above the drag ceiling and `_drag_arc`
-segments below (`integrator.rk8_step`, samples and the impact on its dense output) alternate
-with shared sample and apogee bookkeeping.
+model from a packed array (`F_*`) and keeps the sample and apogee bookkeeping shared by its
+segments.
 """
 
 from __future__ import annotations
@@ -18,9 +17,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ..atmosphere import KINKED_PIECES, density_from_table, edge_time, layer_of, next_edge
-from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one, surface_radius_one
-from ..integrator import RK8_DENSE_ROWS, RK8_WORK_ROWS, rk8_dense, rk8_interpolate, rk8_step_from_first
+from ..earth import fixed_state_one, geodesic_distance_sc, geodetic_height_one, radial_height_one
 from ..trig import SINCOS_LANE_MAX, sincos_lane
 from ..kepler import conic_elements, propagate_one
 from .blocks import (
@@ -29,13 +26,12 @@ from .blocks import (
     W_V1, W_VOK, W_VX, W_VY, W_VZ, anomaly_lanes, crossing_lanes, descent_lanes, elements_lanes, highest_finish,
     highest_lanes, highest_start, impact_angles_lanes, impact_lanes, vincenty_lanes, vincenty_start_lanes, window_lanes,
 )
+from .drag_arc import (  # noqa: F401 (the drag model's names, read here by `flight` and the tests)
+    DRAG_CEILING, DRAG_STEP, DRAG_STEP_MAX, F_A, F_B, F_BETA, F_BOTTOM, F_DRAG, F_GM, F_OMEGA, F_RK_DT, F_SAMPLE_DT, F_SIZE,
+    F_STEP, F_TOP, _deriv_and_step, _drag_arc, _drag_step, _edge_step, _edge_step_from, _reentry_deriv,
+)
 from .vacuum import arc_coefficients, arc_descent, arc_elements, arc_highest, arc_time
 
-DRAG_CEILING = 100_000.0
-"""Altitude (m) below which drag is integrated when drag is on."""
-
-DRAG_STEP = 0.05
-"""Shortest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (see `_drag_step`)."""
 
 @njit(cache=True)
 def _descend_to_altitude(r0, v0, alt, gm, a_eq, b_pol, r_out, v_out):
@@ -250,254 +246,6 @@ def _fly_vacuum_geodetic_batch(lat, lon, alt, speed, gamma, heading, gm, a_eq, f
             if math.isnan(out[i0 + j, 5]) and not math.isnan(out[i0 + j, 0]):
                 failed += 1
     return failed
-
-
-F_GM, F_A, F_B, F_OMEGA, F_DRAG, F_BETA, F_BOTTOM, F_TOP, F_RK_DT, F_SAMPLE_DT = range(10)
-F_STEP = F_TOP  # the slot's name when the density was a table of uniform steps
-F_SIZE = 10
-"""Packed free-flight parameters (`_fly_one`): GM (m^3/s^2), ellipsoid semi-axes a, b (m),
-rotation rate (rad/s), drag switch (0/1), ballistic coefficient (kg/m^2; per flight), bottom and
-top of the density model (m, `atmosphere.density_table`), Runge-Kutta step and sample step (s)."""
-
-
-@njit(cache=True, inline="always")
-def _air_state(y, p, log_rho):
-    """At the inertial state y = (r m, v m/s), p packed `F_*`: (|r| m, the velocity relative to
-    the air co-rotating with the Earth, v_air = v - omega x r, as vx, vy, vz and its norm m/s,
-    the height above the ellipsoid along the radius m, the air density there kg/m^3)."""
-    rn = math.sqrt(y[0] ** 2 + y[1] ** 2 + y[2] ** 2)
-    omega = p[F_OMEGA]
-    vx = y[3] + omega * y[1]
-    vy = y[4] - omega * y[0]
-    vz = y[5]
-    vn = math.sqrt(vx * vx + vy * vy + vz * vz)
-    h = rn - surface_radius_one(y[2] / rn, p[F_A], p[F_B])
-    return rn, vx, vy, vz, vn, h, density_from_table(h, p[F_BOTTOM], p[F_TOP], log_rho)
-
-
-@njit(cache=True)
-def _reentry_deriv(t, y, p, log_rho, out):
-    """d(r, v)/dt (into out) of a point mass at inertial r (m) with velocity v (m/s), y = (r, v):
-    point-mass gravity plus drag rho |v_air| v_air / (2 beta) (beta kg/m^2) in air co-rotating
-    with the Earth, rho from the density table at the height above the ellipsoid along the
-    radius; p: packed `F_*` parameters. No explicit time dependence (t unused)."""
-    rn, vx, vy, vz, vn, _, rho = _air_state(y, p, log_rho)
-    _deriv_of_air(y, p, rn, vx, vy, vz, vn, rho, out)
-
-
-@njit(cache=True, inline="always")
-def _deriv_of_air(y, p, rn, vx, vy, vz, vn, rho, out):
-    """`_reentry_deriv` from the air state of y (`_air_state`: |r|, v_air and its norm, density)."""
-    k = -p[F_GM] / rn**3
-    d = -rho * vn / (2.0 * p[F_BETA])
-    out[0] = y[3]
-    out[1] = y[4]
-    out[2] = y[5]
-    out[3] = k * y[0] + d * vx
-    out[4] = k * y[1] + d * vy
-    out[5] = k * y[2] + d * vz
-
-
-DRAG_STEP_MAX = 4.0
-"""Longest Runge-Kutta step (s) of the flight below `DRAG_CEILING` (see `_drag_step`)."""
-
-_DRAG_SCALE_HEIGHT = 7000.0  # m, the order of the density scale height below 100 km
-_CEILING_PAST = 1e-3  # s: a climbing flight's last drag step ends this long after reaching the ceiling
-_DRAG_STEP_REF = 0.8  # s: the step at a_d = 400 m/s^2 changing at the rate 1 / (3.5 s)
-_DRAG_STEP_TOL = 400.0 * _DRAG_STEP_REF * (_DRAG_STEP_REF / 3.5) ** 8  # m/s per step: a_d h (h / tau)^8 there
-
-
-@njit(cache=True)
-def _drag_step(y, p, table):
-    """Runge-Kutta step (s) of the drag flight at the inertial state y (m, m/s); p: packed `F_*`.
-
-    The eighth-order step's local error in the velocity is of order a_d h (h / tau)^8, with a_d
-    the drag deceleration and 1/tau the faster of the rates at which it changes: the descent
-    through the density scale height (|v_radial| / 7 km) and the slowing (a_d / v). The step holds
-    that error at `_DRAG_STEP_TOL`, its value for a `_DRAG_STEP_REF` s step where the deceleration
-    is greatest on a typical re-entry (400 m/s^2 at 2 km/s of descent), between p[F_RK_DT]
-    (`DRAG_STEP`) and `DRAG_STEP_MAX`. A flight climbing towards the ceiling steps to just past
-    it (no drag integrated above it, as the model has it). A continuous function of the state,
-    so flights stay smooth functions of their initial states (`_edge_step` may shorten it)."""
-    rn, _, _, _, vn, h, rho = _air_state(y, p, table)
-    return _step_of_air(y, p, rn, vn, h, rho)
-
-
-@njit(cache=True)
-def _deriv_and_step(y, p, table, out):
-    """`_reentry_deriv` of y into ``out`` and `_drag_step` at y (returned), the air state
-    (`_air_state`) computed once for both: the same values, bit for bit."""
-    rn, vx, vy, vz, vn, h, rho = _air_state(y, p, table)
-    _deriv_of_air(y, p, rn, vx, vy, vz, vn, rho, out)
-    return _step_of_air(y, p, rn, vn, h, rho)
-
-
-@njit(cache=True, inline="always")
-def _step_of_air(y, p, rn, vn, h, rho):
-    """`_drag_step` from the air state of y (`_air_state`: |r|, the air speed, height, density)."""
-    a_d = rho * vn * vn / (2.0 * p[F_BETA])
-    v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
-    step = DRAG_STEP_MAX
-    if a_d > 0.0:
-        rate = max(abs(v_up) / _DRAG_SCALE_HEIGHT, a_d / max(vn, 1.0))
-        r8 = rate ** 8
-        if r8 > 0.0:
-            step = min(max((_DRAG_STEP_TOL / (a_d * r8)) ** (1.0 / 9.0), p[F_RK_DT]), DRAG_STEP_MAX)
-    if v_up > 0.0 and h < DRAG_CEILING:  # climbing out: end the drag flight just past the ceiling
-        step = min(step, (DRAG_CEILING - h) / v_up + _CEILING_PAST)
-    return step
-
-
-@njit(cache=True)
-def _edge_step(y, dt, kz, p, table, acc):
-    """The step (s) to take from the inertial state y instead of ``dt`` so that it ends on the
-    next layer edge of the density model (`atmosphere.layer_edges`) the flight would cross
-    within it, and the layer index after the step (``kz`` is the layer the flight is in). The
-    crossing time comes from the quadratic r + v t + a t^2 / 2 (`atmosphere.edge_time`; a:
-    gravity and drag at y, into ``acc``; computed only when the present vertical speed reaches
-    an edge within 1.5 steps): within a metre of the integrated path, where a kink in the drag
-    costs the eighth-order step nothing measurable."""
-    return _edge_step_from(y, dt, kz, p, table, acc, False)
-
-
-@njit(cache=True)
-def _edge_step_from(y, dt, kz, p, table, acc, have_acc):
-    """`_edge_step`; with ``have_acc`` acc holds `_reentry_deriv` at y already (not computed again)."""
-    z_edge, k_next, t_lin = next_edge(y, kz, p[F_TOP], table, p[F_A], p[F_B])
-    if not t_lin <= 1.5 * dt:
-        return dt, kz
-    if not have_acc:
-        _reentry_deriv(0.0, y, p, table, acc)
-    tc = edge_time(y, acc, z_edge, 1.5 * dt, p[F_A], p[F_B])
-    if tc > dt:
-        return dt, kz
-    return tc, k_next
-
-
-@njit(cache=True)
-def _ground_fraction(coef, y, ynew, a, b, ys):
-    """Fraction (0-1) of a step (dense output ``coef`` from y to ynew, `integrator.rk8_dense`)
-    at which the height above the ellipsoid (semi-axes a, b m) along the radius is zero, the state
-    there into ys: regula falsi (Illinois) on the dense output to 0.1 mm."""
-    lo, hi = 0.0, 1.0
-    f_lo, f_hi = radial_height_one(y, a, b), radial_height_one(ynew, a, b)
-    th = f_lo / (f_lo - f_hi)
-    for _ in range(60):
-        rk8_interpolate(coef, y, th, ys)
-        f = radial_height_one(ys, a, b)
-        if abs(f) < 1e-4 or hi - lo < 1e-14:
-            break
-        if f > 0.0:
-            lo, f_lo = th, f
-            f_hi *= 0.5
-        else:
-            hi, f_hi = th, f
-            f_lo *= 0.5
-        th = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
-    return th
-
-
-@njit(cache=True)
-def _geodetic_climb(y, a, b):
-    """Rate (m/s) at which the geodetic height above the ellipsoid (semi-axes a, b m) of the state
-    y (position m, velocity m/s) grows: the velocity along the ellipsoid's normal there (the
-    normal of the confocal-free approximation (x / a^2, y / a^2, z / b^2), exact on the surface
-    and within a part in 1e5 of the height's gradient below 1,000 km)."""
-    nx, ny, nz = y[0] / (a * a), y[1] / (a * a), y[2] / (b * b)
-    return (nx * y[3] + ny * y[4] + nz * y[5]) / math.sqrt(nx * nx + ny * ny + nz * nz)
-
-
-@njit(cache=True)
-def _highest_in_step(coef, y, a, f_ell, out):
-    """Fraction (0-1) of a step (dense output ``coef`` from y, `integrator.rk8_dense`) at which
-    the geodetic height above the ellipsoid (semi-major axis a m, flattening f_ell) is greatest,
-    and that height (m), the state there into ``out``: golden-section search to 1e-9 of the step."""
-    g = 0.5 * (math.sqrt(5.0) - 1.0)
-    lo, hi = 0.0, 1.0
-    x1, x2 = hi - g * (hi - lo), lo + g * (hi - lo)
-    rk8_interpolate(coef, y, x1, out)
-    f1 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
-    rk8_interpolate(coef, y, x2, out)
-    f2 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
-    while hi - lo > 1e-9:
-        if f1 >= f2:
-            hi, x2, f2 = x2, x1, f1
-            x1 = hi - g * (hi - lo)
-            rk8_interpolate(coef, y, x1, out)
-            f1 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
-        else:
-            lo, x1, f1 = x1, x2, f2
-            x2 = lo + g * (hi - lo)
-            rk8_interpolate(coef, y, x2, out)
-            f2 = geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
-    th = 0.5 * (lo + hi)
-    rk8_interpolate(coef, y, th, out)
-    return th, geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
-
-
-@njit(cache=True)
-def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
-    """Integrate the drag flight from the inertial state y (m, m/s; updated in place) at time t
-    (s) below `DRAG_CEILING` until impact or until it climbs back above the ceiling: eighth-order
-    steps (`_drag_step`, ending on layer edges by `_edge_step`), samples every p[F_SAMPLE_DT] s
-    from the step's dense output into out_pos/out_vel from index next_k, the impact located on
-    the dense output (`_ground_fraction`), the highest point so far (best_alt m; its time and
-    position into res[7:11]) kept. Returns (t, next_k, best_alt, impacted)."""
-    a, b, omega, sample_dt = p[F_A], p[F_B], p[F_OMEGA], p[F_SAMPLE_DT]
-    n_samples = out_pos.shape[0]
-    f_ell = 1.0 - b / a
-    ynew = np.empty(6)
-    ys = np.empty(6)
-    yk = np.empty(6)
-    work = np.empty((RK8_WORK_ROWS, 6))
-    coef = np.empty((RK8_DENSE_ROWS, 6))
-    kz = min(layer_of(radial_height_one(y, a, b), p[F_TOP], table), KINKED_PIECES - 1)
-    for _s in range(10_000_000):
-        # the step's first stage, the step size and the edge prediction share one derivative
-        step = _deriv_and_step(y, p, table, work[0])
-        rk_dt, kz_next = _edge_step_from(y, step, kz, p, table, work[0], True)
-        rk8_step_from_first(_reentry_deriv, 0.0, y, rk_dt, p, table, ynew, work)
-        h_new = radial_height_one(ynew, a, b)
-        dense = False
-        if h_new < 0.0:  # impact inside the step: on the dense output
-            rk8_dense(_reentry_deriv, 0.0, y, ynew, rk_dt, p, table, work, coef)
-            dense = True
-            th = _ground_fraction(coef, y, ynew, a, b, ys)
-            rk_dt_hit = th * rk_dt
-        else:
-            rk_dt_hit = rk_dt
-        while next_k < n_samples and next_k * sample_dt < t + rk_dt_hit:
-            if not dense:
-                rk8_dense(_reentry_deriv, 0.0, y, ynew, rk_dt, p, table, work, coef)
-                dense = True
-            rk8_interpolate(coef, y, min(max((next_k * sample_dt - t) / rk_dt, 0.0), 1.0), yk)
-            fixed_state_one(yk[:3], yk[3:], next_k * sample_dt, omega, out_pos[next_k], out_vel[next_k])
-            next_k += 1
-        if h_new < 0.0:
-            y[:] = ys
-            return t + rk_dt_hit, next_k, best_alt, True
-        if h_new > best_alt - 100.0:  # radial and geodetic heights differ by metres here
-            g_new = geodetic_height_one(ynew[0], ynew[1], ynew[2], a, f_ell)[1]
-            if g_new > best_alt:
-                best_alt = g_new
-                res[7] = t + rk_dt
-                res[8:11] = ynew[:3]
-            if _geodetic_climb(y, a, b) > 0.0 and _geodetic_climb(ynew, a, b) <= 0.0:
-                # the flight tops out inside the step: its highest point on the dense output
-                if not dense:
-                    rk8_dense(_reentry_deriv, 0.0, y, ynew, rk_dt, p, table, work, coef)
-                    dense = True
-                th, g_top = _highest_in_step(coef, y, a, f_ell, yk)
-                if g_top > best_alt:
-                    best_alt = g_top
-                    res[7] = t + th * rk_dt
-                    res[8:11] = yk[:3]
-        y[:] = ynew
-        t += rk_dt
-        kz = kz_next
-        if h_new >= DRAG_CEILING and (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) > 0.0:
-            break  # climbed out of the atmosphere: back to the conic
-    return t, next_k, best_alt, False
 
 
 @njit(cache=True)
