@@ -112,7 +112,7 @@ around the point, not at the box's lowest corner, and no allowance for the table
 As many as `_TRIALS` (one loop serves both)."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _fov_margin(p, row):
     """(inside, margin): whether p is inside a fixed face's azimuth sector and how far (m) it may
     move without crossing the sector's edges (distance of its horizontal projection from them)."""
@@ -130,7 +130,7 @@ def _fov_margin(p, row):
     return inside, rho * math.sin(min(a, 0.5 * math.pi)) - SLACK_M
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sector_edges(row, face):
     """Fill ``face`` (4,) with the sine and cosine of a fixed face's two edge azimuths,
     boresight -+ half-width (`_fov_margin_edges`)."""
@@ -140,7 +140,7 @@ def _sector_edges(row, face):
     face[3] = math.cos(row[R_BORE] + row[R_HALF])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _fov_margin_edges(p, row, face):
     """`_fov_margin` from the cross products of p's horizontal projection (e, n) with the edge
     directions ``face`` (`_sector_edges`) where p lies clearly off both edge lines: then the
@@ -166,7 +166,7 @@ def _fov_margin_edges(p, row, face):
     return inside, min(g1, g2) - slack
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _theta_h_moves(p, row, d, ea, eb):
     """(dtheta, dh): bounds on the change of central angle (rad) and height (m) of p over a move
     of length d (m); (-1, -1) when the bound does not apply (d too large for p's radii)."""
@@ -181,7 +181,7 @@ def _theta_h_moves(p, row, d, ea, eb):
     return d / (qn - d) + SLACK_RAD, lip * d * (1.0 + 1e-12) + SLACK_M
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _limit_below(r, row, which, table):
     """A lower bound (rad) of the central angle of a limiting ray at radius r: the tabulated
     bracket (`kernels._limit_bracket`); NaN outside the table (no bound: nothing is proved)."""
@@ -189,14 +189,14 @@ def _limit_below(r, row, which, table):
     return below
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _limit_above(r, row, which, table):
     """An upper bound (rad) of the central angle of a limiting ray at radius r (as `_limit_below`)."""
     _, above = _limit_bracket(r, row, which, table)
     return above
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _limit_line(r, row, which, table):
     """(angle, slope): a limiting ray's central angle (rad) at radius r interpolated linearly
     between the table's nodes around r, and the slope (rad/m) between them; NaN beyond the
@@ -212,7 +212,7 @@ def _limit_line(r, row, which, table):
     return a0 + slope * (r - r0), slope
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _straight_elevation(theta, h, row):
     """Elevation (rad) of (theta, h) in the radar's effective-Earth picture, before the test of
     the Earth blocking the ray (`kernels._effective_elevation` without it)."""
@@ -222,7 +222,7 @@ def _straight_elevation(theta, h, row):
     return math.atan2((ke + h) * math.cos(th) - (ke + row[R_ANT]), (ke + h) * math.sin(th))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _effective_held(lo_th, hi_th, h_lo, h_hi, row, inside):
     """Whether the effective-Earth elevation test answers ``inside`` on the box [lo_th, hi_th] x
     [h_lo, h_hi]. The straight elevation grows with the radius R = k rloc + h and, where
@@ -242,7 +242,7 @@ def _effective_held(lo_th, hi_th, h_lo, h_hi, row, inside):
     return low > row[R_EL_MAX] + SLACK_RAD and low > SLACK_RAD
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sight_held(theta, h, dth, dh, row, table, inside):
     """Whether the sight test (`kernels._in_sight`) answers ``inside`` for every point whose
     central angle is within dth (rad) of theta and height within dh (m) of h. Proved on the box's
@@ -276,7 +276,7 @@ def _sight_held(theta, h, dth, dh, row, table, inside):
     return upper_on and hi_th < _limit_below(rloc + h_lo, row, UPPER_RAY, table)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _elevation_margin(theta, h, rng, row):
     """A rough distance (m) p may move before its effective-Earth elevation test (points below
     an "atmosphere" antenna's height, other models everywhere) changes answer: the angle to the
@@ -285,7 +285,7 @@ def _elevation_margin(theta, h, rng, row):
     return min(abs(el - row[R_EL_MIN]), abs(row[R_EL_MAX] - el)) * rng
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _radius_estimate(p, theta, h, row, table, inside, ea, eb):
     """A rough largest distance (m) over which `_sight_held` proves p's sight answer ``inside``
     ("atmosphere", p at or above the antenna's height): the box of `_theta_h_moves` grows by
@@ -314,7 +314,7 @@ def _radius_estimate(p, theta, h, row, table, inside, ea, eb):
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _elevation_radius(p, theta, h, rng, row, table, inside, least, ea, eb):
     """A distance (m) over which p (central angle theta, height h, range rng) keeps the sight
     answer ``inside``, proved by `_sight_held`; 0 when none of the radii tried is proved or
@@ -337,7 +337,7 @@ def _elevation_radius(p, theta, h, rng, row, table, inside, least, ea, eb):
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
     """Fill ``known`` (`kernels._status_known`) with the coverage tests whose answer is proved
     for every point of the cubic Hermite step from (p0, v0) to (p1, v1) (dt s); returns the
@@ -363,7 +363,7 @@ def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
     return ball, rng
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sight_and_margin(theta, h, row, rays):
     """(inside, margin): `kernels._in_sight`'s answer for (theta, h), from the same operations on
     the same doubles, and a signed margin (rad) continuous in theta and h, >= 0 exactly where
@@ -387,7 +387,7 @@ def _sight_and_margin(theta, h, row, rays):
     return inside, margin
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
     """`kernels._refine` of an edge where the status level is the sight answer alone (range and
     field of regard proved on the step): the time where the sight answer flips, on the same grid
@@ -432,7 +432,7 @@ def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
     return t0 + dt * ((ka if was_in else kb) * (1.0 / n))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _held(path, m, cap, room):
     """The most samples after m, at most ``cap``, that lie within ``room`` (m) of sample m by the
     triangle inequality on the polyline of samples: sample m + k is within path[m + k] - path[m]
@@ -451,7 +451,7 @@ def _held(path, m, cap, room):
     return lo
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _walk(time, pos, vel, n_fin, path, separation, row, face, rays, table, rdet, ea, eb, work, vis, det, counts):
     """Coverage intervals of one flight (pos, vel: (M, 3); samples before n_fin finite, ``path``
     their cumulative chord lengths (m); the warhead separates at ``separation`` s) in one radar
@@ -558,7 +558,7 @@ def _walk(time, pos, vel, n_fin, path, separation, row, face, rays, table, rdet,
             _interval_edge(det, counts, 1, False, time[n_fin - 1])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _beyond_range(box, row):
     """Whether every point of the box (2, 3) (lowest, highest ECEF coordinates, m) lies beyond
     the radar's instrumented range by more than `SLACK_M` (the box's distance from the site)."""
