@@ -82,7 +82,6 @@ from .kernels import (
     _sight_tabled,
     _wrap_pi,
     _polar,
-    _range_az,
     R_HS,
     R_N0,
     R_RAY_MIN,
@@ -345,7 +344,10 @@ def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
     chord = math.sqrt((p1[0] - p0[0]) ** 2 + (p1[1] - p0[1]) ** 2 + (p1[2] - p0[2]) ** 2)
     speeds = math.sqrt(v0[0] ** 2 + v0[1] ** 2 + v0[2] ** 2) + math.sqrt(v1[0] ** 2 + v1[1] ** 2 + v1[2] ** 2)
     ball = chord + 4.0 / 27.0 * dt * speeds
-    rng, _ = _range_az(p0, row)
+    dx = p0[0] - row[R_SITE]
+    dy = p0[1] - row[R_SITE + 1]
+    dz = p0[2] - row[R_SITE + 2]
+    rng = math.sqrt(dx * dx + dy * dy + dz * dz)  # as `kernels._range_az`
     known[0] = -1.0
     if abs(rng - row[R_MAX_RANGE]) - SLACK_M > ball:
         known[0] = 1.0 if rng <= row[R_MAX_RANGE] else 0.0
