@@ -181,7 +181,7 @@ def test_a_sight_answer_proved_on_a_ball_holds_at_every_point_of_the_ball(refrac
         inside = _in_sight(theta, hh, row, ray)
         radius = 10 ** rng.uniform(2, 5.5)
         dth, dh = sweep._theta_h_moves(p, row, radius, ea, eb)
-        if not sweep._sight_held(theta, hh, dth, dh, row, ray, table, inside):
+        if not sweep._sight_held(theta, hh, dth, dh, row, table, inside):
             continue
         proved += 1
         for q in _points_around(rng, p, radius, 200):
@@ -219,7 +219,7 @@ def test_a_sight_answer_proved_on_a_box_of_angle_and_height_holds_on_a_grid_of_t
         h = rng.choice([rng.uniform(0, 3000), rng.uniform(0, 300e3)])
         dth, dh = theta * 10 ** rng.uniform(-3, 0), 10 ** rng.uniform(0, 4.5)
         inside = _in_sight(theta, h, row, ray)
-        if not sweep._sight_held(theta, h, dth, dh, row, ray, table, inside):
+        if not sweep._sight_held(theta, h, dth, dh, row, table, inside):
             continue
         proved += 1
         for t in np.linspace(max(theta - dth, 0.0), theta + dth, 15):
@@ -425,3 +425,64 @@ def test_a_flight_is_passed_over_only_when_every_sample_is_beyond_the_instrument
         box[0, axis] += 1.0
         box[1, axis] += 1.0
         assert sweep._beyond_range(box, row)  # now 0.5 m beyond range plus slack
+
+
+@pytest.mark.parametrize("half_deg", [3.0, 60.0, 90.0, 130.0])
+def test_the_field_of_regard_from_edge_cross_products_answers_as_the_azimuth_test(half_deg):
+    """`_fov_margin_edges` (cross products with the sector's edges) against `_fov_margin` (the
+    azimuth test `_status` makes): the same answer on random points and on points within 1e-9
+    to 1e4 m of an edge line either side, faces narrower and wider than a half-turn; and every
+    point within its margin answers as the point itself."""
+    rng = np.random.default_rng(26)
+    r = radar("f", d(40), d(30), 20.0, "fixed", d(100), d(half_deg))
+    row = _radar_params([r], WGS84)[0][0]
+    face = np.empty(4)
+    sweep._sector_edges(row, face)
+    site = to_ecef(d(40), d(30), 20.0, WGS84)
+    east, north = row[kernels.R_EAST:kernels.R_EAST + 3], row[kernels.R_NORTH:kernels.R_NORTH + 3]
+    up = row[kernels.R_UP:kernels.R_UP + 3]
+    near = 0
+    for k in range(4000):
+        if k % 2:
+            p = site + rng.normal(size=3) * rng.uniform(1e3, 3e6)
+        else:  # just off an edge line (its ray or the line behind the site)
+            az = d(100) + rng.choice([-1.0, 1.0]) * d(half_deg) + rng.choice([0.0, math.pi])
+            rho = rng.uniform(1e3, 3e6)
+            off = rng.choice([-1.0, 1.0]) * 10 ** rng.uniform(-9, 4)
+            p = (site + rho * (math.sin(az) * east + math.cos(az) * north)
+                 + off * (math.cos(az) * east - math.sin(az) * north) + rng.uniform(-1e5, 1e6) * up)
+            near += 1
+        inside, margin = sweep._fov_margin_edges(p, row, face)
+        assert inside == sweep._fov_margin(p, row)[0]
+        if margin > 0 and k % 10 == 1:
+            for q in _points_around(rng, p, margin, 20):
+                assert sweep._fov_margin(q, row)[0] == inside
+    assert near == 2000
+
+
+@pytest.mark.parametrize("el_min", [0.5, -3.0])
+def test_a_sight_ball_sized_from_the_rays_slope_holds_at_every_point_of_it(el_min):
+    """`_elevation_radius` (the radius estimated from the limiting rays' slope, then proved) on
+    random points above and below the antenna's height, near the horizon and the elevation
+    ceiling: every ball it returns answers as its centre at 200 points in it (half on its
+    surface), and most points get one."""
+    rng = np.random.default_rng(27)
+    r = radar("r", d(40), d(30), 1500.0, el_min=d(el_min), el_max=d(70))
+    row, ray, table = _row(r)
+    ea, eb = WGS84.equatorial_radius, WGS84.polar_radius
+    site = to_ecef(d(40), d(30), 1500.0, WGS84)
+    balls = 0
+    for _ in range(600):
+        ground = rng.choice([rng.uniform(0, 2500e3), rng.uniform(0, 150e3)])
+        h = rng.choice([rng.uniform(-500, 5000), rng.uniform(0, 1200e3), ground ** 2 / 1.3e7 + rng.uniform(-20e3, 20e3)])
+        p = to_ecef(d(40) + ground / 6.37e6 * math.cos(rng.uniform(0, 6.3)),
+                    d(30) + ground / 4.9e6 * math.sin(rng.uniform(0, 6.3)), h, WGS84)
+        theta, hh = _polar(p, row, ea, eb)
+        inside = _in_sight(theta, hh, row, ray)
+        radius = sweep._elevation_radius(p, theta, hh, float(np.linalg.norm(p - site)), row, table, inside, 0.0, ea, eb)
+        if radius <= 0.0:
+            continue
+        balls += 1
+        for q in _points_around(rng, p, radius, 200):
+            assert _in_sight(*_polar(q, row, ea, eb), row, ray) == inside
+    assert balls > 300

@@ -66,7 +66,7 @@ def _wrap_pi(d):
     return x - math.pi
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _range_az(p, row):
     """Slant range (m) and geometric azimuth (rad clockwise from north) of p from a radar."""
     dx = p[0] - row[R_SITE]
@@ -78,7 +78,7 @@ def _range_az(p, row):
     return rng, math.atan2(e, n)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _polar(p, row, ea, eb):
     """Central angle (rad) of p from the radar's zenith about its local-sphere centre, and the
     height (m) of p above the model surface."""
@@ -124,7 +124,7 @@ def _in_elevation(p, row, rays, ea, eb):
     return _in_sight(theta, h, row, rays)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _in_sight(theta, h, row, rays):
     """`_in_elevation` of a point given by its central angle theta (rad) from the radar's zenith
     and its height h (m) above the model surface (`_polar`)."""
@@ -187,7 +187,7 @@ def _limit_tables(params, rays, tables):
             _limit_table(params[j], rays[j], tables[j])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _limit_bracket(r, row, which, table):
     """(below, above): central angles (rad) of a limiting ray with below <= angle(r) <= above,
     from the nodes around r; (NaN, NaN) outside the table (or an empty table)."""
@@ -201,7 +201,7 @@ def _limit_bracket(r, row, which, table):
     return table[which, 1, k] - _LIMIT_EPS, table[which, 1, k + 1] + _LIMIT_EPS
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sight_tabled(theta, h, row, rays, table):
     """`_in_sight`, each limiting ray's test decided from the bracket of its tabulated angles
     where theta lies outside it and computed exactly (as `_in_sight` does) otherwise: the same
@@ -258,7 +258,7 @@ def _status_parts(p, t, row, rays, rdet, separation, ea, eb):
     return 2, rng, theta, h
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _hermite(p0, v0, p1, v1, dt, s, out):
     """Cubic Hermite interpolation between samples (p0, v0) and (p1, v1) (m, m/s) dt seconds
     apart, at the fraction s in [0, 1] of the step: the position (m) written to out."""
@@ -272,7 +272,7 @@ def _hermite(p0, v0, p1, v1, dt, s, out):
         out[d] = h00 * p0[d] + h10 * dt * v0[d] + h01 * p1[d] + h11 * dt * v1[d]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _status_known(p, t, row, rays, rdet, separation, ea, eb, known, table):
     """`_status` of p with the answers of some coverage tests known in advance (proved for a
     whole neighbourhood of p): known[0], [1], [2] for the instrumented range, the field of
@@ -301,7 +301,7 @@ def _status_known(p, t, row, rays, rdet, separation, ea, eb, known, table):
     return 2
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _refine(p0, v0, p1, v1, t0, dt, level, was_in, row, rays, rdet, separation, ea, eb, tmp, known, table):
     """Time where (status >= level) flips between samples t0 and t0 + dt. Returns the first
     time inside when entering, the last time inside when leaving. ``known``: answers of coverage
@@ -320,7 +320,7 @@ def _refine(p0, v0, p1, v1, t0, dt, level, was_in, row, rays, rdet, separation, 
     return t0 + dt * (lo if was_in else hi)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _interval_edge(intervals, count, j, entering, t):
     """Record an edge at time t (s) of the coverage intervals of one threat in sensor j:
     ``intervals`` (K, 2) start/end, ``count[j]`` intervals closed so far. Entering sets the start

@@ -132,7 +132,7 @@ def _ray_theta_at(r, block, at, bend, rs, n0, hs):
     return _ray_theta_q(r, _refractivity(r, rs, n0, hs), block, at, bend)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _ray_theta_q(r, q, block, at, bend):
     """`_ray_theta_at` given q = n(r) - 1 at r (`_refractivity`), for callers that test both
     limiting rays at one radius (one exponential for both)."""
@@ -152,7 +152,7 @@ def _table_bend(r, ray, table):
     return _table_bend_at(r, ray, 0, table)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _table_bend_at(r, block, at, table):
     """`_table_bend` of the ray stored at offset ``at`` of ``block``."""
     f = math.sqrt(max(r - block[at + RAY_R_LOW], 0.0)) / block[at + RAY_XSTEP]

@@ -23,7 +23,9 @@ status has a margin, a distance p may move without changing its answer:
   exponential profile; the effective-Earth elevation grows with height and, away from the point
   below the antenna, falls with theta), so it holds on the whole box of (theta, h) when it holds
   at the box's worst corners (`_sight_held`). A sight answer so proved on a ball around an
-  anchor sample answers every later sample inside that ball.
+  anchor sample answers every later sample inside that ball. The radius tried first is an
+  estimate from the limiting rays' slopes between the table's nodes (`_radius_estimate`); only
+  `_sight_held`'s proof decides.
 
 The status holds over the next samples within room of that polyline (`_held`), room the
 smallest margin of the tests that decide it; a run ends, too, at the sample where the threat separates (the detection range
@@ -42,9 +44,10 @@ falsi on the sight margin: the same double whenever the sight answer changes onc
 
 Layout exception (`_radar_batch`): 14 parameters: the flights' arrays, the packed radar rows, ray
 tables and limiting rays' tables, the Earth's two radii and the four output arrays.
-Layout exception (`_walk`): 16 parameters: one flight (its samples, velocities, time grid, number
-of finite samples, cumulative chord lengths, separation time), one radar (row, ray tables, limiting rays'
-table, detection ranges), the Earth's radii, scratch and the three outputs' rows.
+Layout exception (`_walk`): 17 parameters: one flight (its samples, velocities, time grid, number
+of finite samples, cumulative chord lengths, separation time), one radar (row, sector edges, ray
+tables, limiting rays' table, detection ranges), the Earth's radii, scratch and the three
+outputs' rows.
 """
 
 from __future__ import annotations
@@ -74,12 +77,11 @@ from .kernels import (
     _effective_elevation,
     _hermite,
     _interval_edge,
+    LIMIT_SPAN,
     _limit_bracket,
-    _ray_angle,
     _sight_tabled,
     _wrap_pi,
     _polar,
-    _range_az,
     R_HS,
     R_N0,
     R_RAY_MIN,
@@ -88,7 +90,7 @@ from .kernels import (
     _refine,
     _status_known,
 )
-from .refraction import RAY_ON, _ray_theta_q, _refractivity, _table_bend_at
+from .refraction import RAY_ON, RAY_R_LOW, _ray_theta_q, _refractivity, _table_bend_at
 
 
 SLACK_M = 1.0
@@ -98,12 +100,18 @@ SLACK_RAD = 1e-7
 _SECANT_TRIES = 8
 """Secant steps of `_refine_sight` before it bisects what is left of the bracket."""
 _TRIALS = (0.25, 0.125, 0.04)
-"""Fractions of the first guess (`_sight_margin`) tried as the radius of a proved sight answer
-(the guess ignores how the limiting ray's angle falls with height: the radius proved on the
-default coverage's flights is 0.08-0.25 of it)."""
+"""Fractions of the first guess (`_elevation_margin`) tried as the radius of a proved sight
+answer below an "atmosphere" antenna's height and in the effective-Earth models (the guess
+ignores how the elevation changes with height)."""
+_ESTIMATE_TRIES = (0.8, 0.4, 0.2)
+"""Fractions of `_radius_estimate` tried as the radius of a proved sight answer above an
+"atmosphere" antenna's height (0.8 is proved for ~90 % of the balls of the three-option
+coverage, 0.4 for nearly all the rest: the estimate takes the slope between the table's nodes
+around the point, not at the box's lowest corner, and no allowance for the table's steps).
+As many as `_TRIALS` (one loop serves both)."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _fov_margin(p, row):
     """(inside, margin): whether p is inside a fixed face's azimuth sector and how far (m) it may
     move without crossing the sector's edges (distance of its horizontal projection from them)."""
@@ -121,7 +129,43 @@ def _fov_margin(p, row):
     return inside, rho * math.sin(min(a, 0.5 * math.pi)) - SLACK_M
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
+def _sector_edges(row, face):
+    """Fill ``face`` (4,) with the sine and cosine of a fixed face's two edge azimuths,
+    boresight -+ half-width (`_fov_margin_edges`)."""
+    face[0] = math.sin(row[R_BORE] - row[R_HALF])
+    face[1] = math.cos(row[R_BORE] - row[R_HALF])
+    face[2] = math.sin(row[R_BORE] + row[R_HALF])
+    face[3] = math.cos(row[R_BORE] + row[R_HALF])
+
+
+@njit(cache=True, _nrt=False)
+def _fov_margin_edges(p, row, face):
+    """`_fov_margin` from the cross products of p's horizontal projection (e, n) with the edge
+    directions ``face`` (`_sector_edges`) where p lies clearly off both edge lines: then the
+    signs give the answer the azimuth test gives (the sector is where both cross products are
+    >= 0, or either one for a face wider than a half-turn), and the margin is the distance to
+    the nearer edge ray (the origin included), as `_fov_margin`'s. Near an edge line (within
+    `SLACK_M` + `SLACK_RAD` rho, the rounding of either test being ~1e-15 rho) it is
+    `_fov_margin` itself."""
+    dx = p[0] - row[R_SITE]
+    dy = p[1] - row[R_SITE + 1]
+    dz = p[2] - row[R_SITE + 2]
+    e = dx * row[R_EAST] + dy * row[R_EAST + 1] + dz * row[R_EAST + 2]
+    n = dx * row[R_NORTH] + dy * row[R_NORTH + 1] + dz * row[R_NORTH + 2]
+    rho = math.sqrt(e * e + n * n)
+    s1 = e * face[1] - n * face[0]  # rho sin(azimuth - first edge)
+    s2 = n * face[2] - e * face[3]  # rho sin(second edge - azimuth)
+    slack = SLACK_M + SLACK_RAD * rho
+    if not min(abs(s1), abs(s2)) > slack:
+        return _fov_margin(p, row)
+    g1 = abs(s1) if e * face[0] + n * face[1] >= 0.0 else rho  # distance to each edge ray
+    g2 = abs(s2) if e * face[2] + n * face[3] >= 0.0 else rho
+    inside = (s1 >= 0.0 and s2 >= 0.0) if row[R_HALF] <= 0.5 * math.pi else (s1 >= 0.0 or s2 >= 0.0)
+    return inside, min(g1, g2) - slack
+
+
+@njit(cache=True, _nrt=False)
 def _theta_h_moves(p, row, d, ea, eb):
     """(dtheta, dh): bounds on the change of central angle (rad) and height (m) of p over a move
     of length d (m); (-1, -1) when the bound does not apply (d too large for p's radii)."""
@@ -136,22 +180,38 @@ def _theta_h_moves(p, row, d, ea, eb):
     return d / (qn - d) + SLACK_RAD, lip * d * (1.0 + 1e-12) + SLACK_M
 
 
-@njit(cache=True)
-def _limit_below(r, row, rays, which, table):
+@njit(cache=True, _nrt=False)
+def _limit_below(r, row, which, table):
     """A lower bound (rad) of the central angle of a limiting ray at radius r: the tabulated
-    bracket (`kernels._limit_bracket`), else the angle itself (`kernels._ray_angle`)."""
+    bracket (`kernels._limit_bracket`); NaN outside the table (no bound: nothing is proved)."""
     below, _ = _limit_bracket(r, row, which, table)
-    return below if below == below else _ray_angle(r, row, rays, which)
+    return below
 
 
-@njit(cache=True)
-def _limit_above(r, row, rays, which, table):
+@njit(cache=True, _nrt=False)
+def _limit_above(r, row, which, table):
     """An upper bound (rad) of the central angle of a limiting ray at radius r (as `_limit_below`)."""
     _, above = _limit_bracket(r, row, which, table)
-    return above if above == above else _ray_angle(r, row, rays, which)
+    return above
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
+def _limit_line(r, row, which, table):
+    """(angle, slope): a limiting ray's central angle (rad) at radius r interpolated linearly
+    between the table's nodes around r, and the slope (rad/m) between them; NaN beyond the
+    table. Only an estimate (`_radius_estimate`): nothing is proved with it."""
+    n = table.shape[2]
+    at = R_RAY_MIN if which == 0 else R_RAY_MAX
+    k = int(math.sqrt(max(r - row[at + RAY_R_LOW], 0.0)) / (math.sqrt(LIMIT_SPAN) / (n - 1)))
+    if k + 1 >= n:
+        return math.nan, math.nan
+    r0 = table[which, 0, k]
+    a0 = table[which, 1, k]
+    slope = (table[which, 1, k + 1] - a0) / (table[which, 0, k + 1] - r0)
+    return a0 + slope * (r - r0), slope
+
+
+@njit(cache=True, _nrt=False)
 def _straight_elevation(theta, h, row):
     """Elevation (rad) of (theta, h) in the radar's effective-Earth picture, before the test of
     the Earth blocking the ray (`kernels._effective_elevation` without it)."""
@@ -161,7 +221,7 @@ def _straight_elevation(theta, h, row):
     return math.atan2((ke + h) * math.cos(th) - (ke + row[R_ANT]), (ke + h) * math.sin(th))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _effective_held(lo_th, hi_th, h_lo, h_hi, row, inside):
     """Whether the effective-Earth elevation test answers ``inside`` on the box [lo_th, hi_th] x
     [h_lo, h_hi]. The straight elevation grows with the radius R = k rloc + h and, where
@@ -181,13 +241,14 @@ def _effective_held(lo_th, hi_th, h_lo, h_hi, row, inside):
     return low > row[R_EL_MAX] + SLACK_RAD and low > SLACK_RAD
 
 
-@njit(cache=True)
-def _sight_held(theta, h, dth, dh, row, rays, table, inside):
+@njit(cache=True, _nrt=False)
+def _sight_held(theta, h, dth, dh, row, table, inside):
     """Whether the sight test (`kernels._in_sight`) answers ``inside`` for every point whose
     central angle is within dth (rad) of theta and height within dh (m) of h. Proved on the box's
     corners by monotonicity; False when nothing is proved. "atmosphere": points below the
     antenna's height take the effective-Earth test, the others the limiting rays, whose central
-    angle grows with radius (bounded through ``table``, `kernels._limit_table`)."""
+    angle grows with radius (bounded through ``table``, `kernels._limit_table`; nothing is proved
+    beyond the table)."""
     if not dth >= 0.0:
         return False
     lo_th = max(theta - dth, 0.0)
@@ -206,54 +267,76 @@ def _sight_held(theta, h, dth, dh, row, rays, table, inside):
     rloc = row[R_RLOC]
     upper_on = row[R_RAY_MAX + RAY_ON] != 0.0
     if inside:  # below the lower ray's angle at the lowest radius, above the upper's at the highest
-        if not hi_th <= _limit_below(rloc + h_lo, row, rays, LOWER_RAY, table):
+        if not hi_th <= _limit_below(rloc + h_lo, row, LOWER_RAY, table):
             return False
-        return not upper_on or lo_th >= _limit_above(rloc + h_hi, row, rays, UPPER_RAY, table)
-    if lo_th > _limit_above(rloc + h_hi, row, rays, LOWER_RAY, table):
+        return not upper_on or lo_th >= _limit_above(rloc + h_hi, row, UPPER_RAY, table)
+    if lo_th > _limit_above(rloc + h_hi, row, LOWER_RAY, table):
         return True
-    return upper_on and hi_th < _limit_below(rloc + h_lo, row, rays, UPPER_RAY, table)
+    return upper_on and hi_th < _limit_below(rloc + h_lo, row, UPPER_RAY, table)
 
 
-@njit(cache=True)
-def _limit_near(r, row, rays, which, table):
-    """A limiting ray's central angle (rad) at radius r, roughly: the midpoint of its tabulated
-    bracket (`kernels._limit_bracket`), else the angle itself (`kernels._ray_angle`)."""
-    below, above = _limit_bracket(r, row, which, table)
-    return 0.5 * (below + above) if below == below else _ray_angle(r, row, rays, which)
+@njit(cache=True, _nrt=False)
+def _elevation_margin(theta, h, rng, row):
+    """A rough distance (m) p may move before its effective-Earth elevation test (points below
+    an "atmosphere" antenna's height, other models everywhere) changes answer: the angle to the
+    nearer elevation limit times the range. Only a first guess for `_elevation_radius`."""
+    el = _straight_elevation(theta, h, row)
+    return min(abs(el - row[R_EL_MIN]), abs(row[R_EL_MAX] - el)) * rng
 
 
-@njit(cache=True)
-def _sight_margin(theta, h, rng, row, rays, table):
-    """A rough distance (m) p may move before its sight answer changes: the angle to the nearest
-    limit (lower/upper ray, from their tables, or elevation limits) times a lever arm. Only a
-    first guess for `_elevation_radius`, which proves it or not."""
-    if row[R_MODEL] != 0.0 or h < row[R_ANT]:
-        el = _straight_elevation(theta, h, row)
-        return min(abs(el - row[R_EL_MIN]), abs(row[R_EL_MAX] - el)) * rng
+@njit(cache=True, _nrt=False)
+def _radius_estimate(p, theta, h, row, table, inside, ea, eb):
+    """A rough largest distance (m) over which `_sight_held` proves p's sight answer ``inside``
+    ("atmosphere", p at or above the antenna's height): the box of `_theta_h_moves` grows by
+    ~1/|q| rad in angle and ~L m in height per metre, and a limiting ray's angle moves by its
+    slope (`_limit_line`) per metre of height, so each limit that decides the answer allows
+    (angle to it) / (1/|q| + L slope). Inside, the box must stay above the antenna's height."""
+    qx = p[0] - row[R_CENTRE]
+    qy = p[1] - row[R_CENTRE + 1]
+    qz = p[2] - row[R_CENTRE + 2]
+    per_m = 1.0 / math.sqrt(qx * qx + qy * qy + qz * qz)
+    lip = 1.0 + ea * (ea * ea - eb * eb) / (eb * eb * eb)  # `_theta_h_moves`'s L at its largest
     r = row[R_RLOC] + h
-    g = abs(_limit_near(r, row, rays, LOWER_RAY, table) - theta)
-    if row[R_RAY_MAX + RAY_ON] != 0.0:
-        g = min(g, abs(theta - _limit_near(r, row, rays, UPPER_RAY, table)))
-    return g * r if g < math.inf else 0.0
+    upper_on = row[R_RAY_MAX + RAY_ON] != 0.0
+    low, s_low = _limit_line(r, row, LOWER_RAY, table)
+    if inside:
+        d = min((low - theta) / (per_m + lip * s_low), (h - row[R_ANT] - SLACK_M) / lip)
+        if upper_on:
+            up, s_up = _limit_line(r, row, UPPER_RAY, table)
+            d = min(d, (theta - up) / (per_m + lip * s_up))
+        return d
+    if theta > low:  # beyond the lower ray
+        return (theta - low) / (per_m + lip * s_low)
+    if upper_on:  # above the upper ray
+        up, s_up = _limit_line(r, row, UPPER_RAY, table)
+        return (up - theta) / (per_m + lip * s_up)
+    return 0.0
 
 
-@njit(cache=True)
-def _elevation_radius(p, theta, h, rng, row, rays, table, inside, least, ea, eb):
+@njit(cache=True, _nrt=False)
+def _elevation_radius(p, theta, h, rng, row, table, inside, least, ea, eb):
     """A distance (m) over which p (central angle theta, height h, range rng) keeps the sight
-    answer ``inside``, proved by `_sight_held`; 0 when none of the `_TRIALS` tried is proved or
-    none would reach ``least`` (m; a ball that does not reach the next sample saves nothing)."""
-    guess = _sight_margin(theta, h, rng, row, rays, table)
-    for f in _TRIALS:
+    answer ``inside``, proved by `_sight_held`; 0 when none of the radii tried is proved or
+    none would reach ``least`` (m; a ball that does not reach the next sample saves nothing).
+    Tried: `_ESTIMATE_TRIES` of `_radius_estimate` ("atmosphere" above the antenna's height),
+    else `_TRIALS` of `_elevation_margin`."""
+    if row[R_MODEL] != 0.0 or h < row[R_ANT]:
+        guess = _elevation_margin(theta, h, rng, row)
+        tries = _TRIALS
+    else:
+        guess = _radius_estimate(p, theta, h, row, table, inside, ea, eb)
+        tries = _ESTIMATE_TRIES
+    for f in tries:
         d = f * guess
         if not (d > SLACK_M and d >= least):
             return 0.0
         dth, dh = _theta_h_moves(p, row, d, ea, eb)
-        if _sight_held(theta, h, dth, dh, row, rays, table, inside):
+        if _sight_held(theta, h, dth, dh, row, table, inside):
             return d
     return 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
     """Fill ``known`` (`kernels._status_known`) with the coverage tests whose answer is proved
     for every point of the cubic Hermite step from (p0, v0) to (p1, v1) (dt s); returns the
@@ -261,7 +344,10 @@ def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
     chord = math.sqrt((p1[0] - p0[0]) ** 2 + (p1[1] - p0[1]) ** 2 + (p1[2] - p0[2]) ** 2)
     speeds = math.sqrt(v0[0] ** 2 + v0[1] ** 2 + v0[2] ** 2) + math.sqrt(v1[0] ** 2 + v1[1] ** 2 + v1[2] ** 2)
     ball = chord + 4.0 / 27.0 * dt * speeds
-    rng, _ = _range_az(p0, row)
+    dx = p0[0] - row[R_SITE]
+    dy = p0[1] - row[R_SITE + 1]
+    dz = p0[2] - row[R_SITE + 2]
+    rng = math.sqrt(dx * dx + dy * dy + dz * dz)  # as `kernels._range_az`
     known[0] = -1.0
     if abs(rng - row[R_MAX_RANGE]) - SLACK_M > ball:
         known[0] = 1.0 if rng <= row[R_MAX_RANGE] else 0.0
@@ -274,12 +360,12 @@ def _known_on_ball(p0, v0, p1, v1, dt, row, rays, table, ea, eb, known):
     theta, h = _polar(p0, row, ea, eb)
     inside = _sight_tabled(theta, h, row, rays, table)
     dth, dh = _theta_h_moves(p0, row, ball, ea, eb)
-    if _sight_held(theta, h, dth, dh, row, rays, table, inside):
+    if _sight_held(theta, h, dth, dh, row, table, inside):
         known[2] = 1.0 if inside else 0.0
     return ball, rng
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _sight_and_margin(theta, h, row, rays):
     """(inside, margin): `kernels._in_sight`'s answer for (theta, h), from the same operations on
     the same doubles, and a signed margin (rad) continuous in theta and h, >= 0 exactly where
@@ -303,7 +389,7 @@ def _sight_and_margin(theta, h, row, rays):
     return inside, margin
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
     """`kernels._refine` of an edge where the status level is the sight answer alone (range and
     field of regard proved on the step): the time where the sight answer flips, on the same grid
@@ -348,7 +434,7 @@ def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
     return t0 + dt * ((ka if was_in else kb) * (1.0 / n))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _held(path, m, cap, room):
     """The most samples after m, at most ``cap``, that lie within ``room`` (m) of sample m by the
     triangle inequality on the polyline of samples: sample m + k is within path[m + k] - path[m]
@@ -367,11 +453,12 @@ def _held(path, m, cap, room):
     return lo
 
 
-@njit(cache=True)
-def _walk(time, pos, vel, n_fin, path, separation, row, rays, table, rdet, ea, eb, work, vis, det, counts):
+@njit(cache=True, _nrt=False)
+def _walk(time, pos, vel, n_fin, path, separation, row, face, rays, table, rdet, ea, eb, work, vis, det, counts):
     """Coverage intervals of one flight (pos, vel: (M, 3); samples before n_fin finite, ``path``
-    their cumulative chord lengths (m); the warhead separates at ``separation`` s) in one radar:
-    vis, det (K, 2) and their numbers counts (2,) (`kernels._interval_edge`). work: (9,) scratch.
+    their cumulative chord lengths (m); the warhead separates at ``separation`` s) in one radar
+    (``face``: its `_sector_edges` if a fixed face): vis, det (K, 2) and their numbers counts (2,)
+    (`kernels._interval_edge`). work: (9,) scratch.
     ``table``: the radar's `kernels._limit_table`; an empty one (2, 2, 0) tests every sample
     exactly.
 
@@ -407,7 +494,7 @@ def _walk(time, pos, vel, n_fin, path, separation, row, rays, table, rdet, ea, e
             if rng > row[R_MAX_RANGE]:
                 st = 0
             elif row[R_FIXED] != 0.0:
-                inside, margin = _fov_margin(p, row)
+                inside, margin = _fov_margin_edges(p, row, face)
                 if not inside:
                     st = 0
                 room = margin if not inside else min(room, margin)
@@ -420,7 +507,7 @@ def _walk(time, pos, vel, n_fin, path, separation, row, rays, table, rdet, ea, e
                     if m + 1 < n_fin:
                         q = pos[m + 1]
                         step = math.sqrt((q[0] - p[0]) ** 2 + (q[1] - p[1]) ** 2 + (q[2] - p[2]) ** 2)
-                    radius = _elevation_radius(p, theta, h, rng, row, rays, table, sight, step, ea, eb)
+                    radius = _elevation_radius(p, theta, h, rng, row, table, sight, step, ea, eb)
                     anchor[0], anchor[1], anchor[2] = p[0], p[1], p[2]
                     dist = 0.0
                 left = radius - dist - 1e-3
@@ -473,7 +560,7 @@ def _walk(time, pos, vel, n_fin, path, separation, row, rays, table, rdet, ea, e
             _interval_edge(det, counts, 1, False, time[n_fin - 1])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _beyond_range(box, row):
     """Whether every point of the box (2, 3) (lowest, highest ECEF coordinates, m) lies beyond
     the radar's instrumented range by more than `SLACK_M` (the box's distance from the site)."""
@@ -501,6 +588,10 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb,
     n_sen = params.shape[0]
     work = np.empty((n_thr, 9))
     counts = np.empty((n_thr, 2), dtype=np.int64)
+    faces = np.zeros((n_sen, 4))
+    for j in range(n_sen):
+        if params[j, R_FIXED] != 0.0:
+            _sector_edges(params[j], faces[j])
     for i in prange(n_thr):
         path = np.empty(n_smp)  # cumulative chord lengths of the finite samples
         box = np.empty((2, 3))  # their bounding box: lowest and highest coordinates
@@ -524,7 +615,7 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb,
             if tables.shape[3] > 0 and _beyond_range(box, params[j]):  # every sample's status is 0
                 nvis[i, j] = ndet[i, j] = 0
                 continue
-            _walk(time, pos[i], vel[i], n_fin, path, separation[i], params[j], rays[j], tables[j], rdet[i, j], ea, eb,
-                  work[i], vis[i, j], det[i, j], counts[i])
+            _walk(time, pos[i], vel[i], n_fin, path, separation[i], params[j], faces[j], rays[j], tables[j], rdet[i, j],
+                  ea, eb, work[i], vis[i, j], det[i, j], counts[i])
             nvis[i, j] = counts[i, 0]
             ndet[i, j] = counts[i, 1]
