@@ -112,6 +112,21 @@ def test_batch_executor_has_one_thread_per_numba_thread_each_running_kernels_on_
         assert isinstance(ex, parallel.InProcessExecutor)
 
 
+def test_batch_executor_runs_batches_one_after_another_where_the_threading_layer_is_not_thread_safe(monkeypatch):
+    """Numba's "workqueue" layer aborts the process when two threads launch kernels at once:
+    with it, batches run in this thread."""
+    import numba
+
+    from shieldsim import buffers
+
+    monkeypatch.setattr(buffers, "POOL_BYTES", buffers.BATCH_BYTES)  # restored after the test
+    assert parallel.threadsafe_kernels() == (numba.threading_layer() in parallel.THREADSAFE_LAYERS)
+    monkeypatch.setattr(numba, "get_num_threads", lambda: 2)
+    monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
+    assert isinstance(parallel.batch_executor(), parallel.InProcessExecutor)
+    monkeypatch.setattr(numba, "threading_layer", lambda: "omp")
+    assert isinstance(parallel.batch_executor(), parallel.ThreadedExecutor)
+
 def counting(calls):
     def fn(x):
         calls.append(x)

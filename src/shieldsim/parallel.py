@@ -172,17 +172,34 @@ class ThreadedExecutor(Executor):
             raise error
 
 
+THREADSAFE_LAYERS = ("omp", "tbb")
+"""Numba threading layers that let parallel kernels start on several threads of a process at
+once; the third, "workqueue" (used where neither OpenMP nor TBB is installed), aborts the
+process when two threads launch kernels at the same time."""
+
+
+def threadsafe_kernels() -> bool:
+    """Whether Numba's parallel kernels may run on several threads of this process at once
+    (its threading layer, started here if no kernel has run yet, is one of `THREADSAFE_LAYERS`)."""
+    import numba
+    from numba.np.ufunc import parallel as numba_parallel
+
+    numba_parallel._launch_threads()
+    return numba.threading_layer() in THREADSAFE_LAYERS
+
+
 def batch_executor() -> Executor:
     """The default back-end of in-process batches of Numba kernels (coverage batches): a
     `ThreadedExecutor` with one thread per Numba thread, each running its kernels on one, or
-    `InProcessExecutor` when Numba has one thread. The pool of large buffers is made to hold
-    that many batches' (`buffers.reserve`)."""
+    `InProcessExecutor` when Numba has one thread or its threading layer is not thread-safe
+    (`threadsafe_kernels`). The pool of large buffers is made to hold that many batches'
+    (`buffers.reserve`)."""
     import numba
 
     from . import buffers
 
     n = numba.get_num_threads()
-    if n <= 1:
+    if n <= 1 or not threadsafe_kernels():
         return InProcessExecutor()
     buffers.reserve(n)
     return ThreadedExecutor(n, 1)
