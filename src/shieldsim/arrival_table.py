@@ -111,7 +111,7 @@ def site_frame(site) -> np.ndarray:
     return np.stack([s, up, north, east])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _node_point(frame, psi, az, h, out):
     rs = math.sqrt(frame[0, 0] ** 2 + frame[0, 1] ** 2 + frame[0, 2] ** 2)
     c, s = math.cos(psi), math.sin(psi)
@@ -125,7 +125,7 @@ SPEED_SLACK = 1e-3
 the Lambert solution: a height it calls beyond reach is beyond reach by a clear margin)."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def beyond_energy_reach(r, params, rs, gm, omega):
     """Whether no coast from the burnout sphere (radius rb = rs + burnout altitude, m) with a
     speed relative to the rotating Earth of at most the burnout speed V can reach geocentric
@@ -190,7 +190,7 @@ def _build_kernel(frame, axes, n_h, n_psi, params, gm, omega, ellipsoid, prune, 
             guess = t
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _second_difference(tau, i, j, k, axis):
     """|f(x + h) - 2 f(x) + f(x - h)| at node (i, j, k) along ``axis`` (0 az, periodic; 1 h;
     2 psi); NaN where a neighbour is missing or unreachable."""
@@ -213,7 +213,7 @@ UNREACHABLE = -1.0
 earliest arrival is +inf (no flight time up to `MAX_FLIGHT_S` reaches the point)."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _unreachable_around(tau, i, j, k):
     """Whether every node of cell (i, j, k) and of the ring of cells around it (nodes i-1..i+2,
     j-1..j+2, k-1..k+2; azimuth periodic, clipped at the height and ground-angle ends) is
@@ -232,7 +232,7 @@ def _unreachable_around(tau, i, j, k):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _margins(tau, safety, floor, out):
     """Per cell: safety * (sum over axes of the largest |second difference| at its corners) / 8,
     at least ``floor``; inf where a corner is unreachable or an axis has no second difference
@@ -276,7 +276,7 @@ EXCESS_MIN_MARGIN = 2.0
 `beyond_by_excess`."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def min_excess(site, p, params, gm, omega, ellipsoid, b, v, work):
     """Smallest needed minus available ground-relative burnout speed (m/s) over flight times
     from burn time + MIN_COAST to `MAX_FLIGHT_S` to be at p (> 0: no such flight reaches p, so the
@@ -297,7 +297,7 @@ def min_excess(site, p, params, gm, omega, ellipsoid, b, v, work):
     return min(best, _golden_min(site, p, lo, hi, params, gm, omega, ellipsoid, b, v, work, 0.2, False)[1])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _settled_by_excess(tau, margin, i, j, k):
     """Whether cell (i, j, k) is one `beyond_by_excess` may settle: one the tau table cannot
     (inf margin: a corner unreachable, the other corners reachable or not)."""
@@ -334,7 +334,7 @@ def _excess_kernel(frame, axes, todo, params, gm, omega, ellipsoid, excess):
         excess[i, j, k] = min_excess(site, p, params, gm, omega, ellipsoid, b, v, work)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _excess_margins(tau, excess, margin, safety, floor, out):
     """Per cell `_settled_by_excess` whose corners all have a finite excess: safety * (sum over
     axes of the largest |second difference| of the excess at its corners) / 8, at least
@@ -480,7 +480,7 @@ EMPTY_TABLE = ArrivalTable(frame=np.zeros((4, 3)), axes=np.array([0.0, 1.0, 0.0,
 """A placeholder that settles nothing (every lookup says unknown), for packing beside real tables."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def lookup(frame, axes, tau, margin, p, out):
     """Interpolated earliest arrival at Earth-fixed p (m): out <- (tau_a s, margin s); (+inf, 0)
     in a cell deemed beyond reach (`UNREACHABLE`). Returns False (out untouched) where the table
@@ -539,7 +539,7 @@ COARSE_ATAN_ERR = 1e-5
 2 million points of [0, 1]; tests/test_arrival_table.py checks it)."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def coarse_atan2(y, x):
     """atan2(y, x) (rad) within `COARSE_ATAN_ERR`: a polynomial in min/max of |x| and |y|."""
     ax = abs(x)
@@ -558,7 +558,7 @@ def coarse_atan2(y, x):
     return -r if y < 0.0 else r
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", _nrt=False)
 def cell_bounds(frame, axes, margin, tau_min, tau_max, pos, cand, t, nc, bound, mrg):
     """Bounds on t_k - `lookup`'s value at candidates c < ``nc`` (samples k = cand[c] of ``pos``
     (M, 3) Earth-fixed m, at times ``t`` s) without interpolating, where the sample's cell is
@@ -604,7 +604,7 @@ def cell_bounds(frame, axes, margin, tau_min, tau_max, pos, cand, t, nc, bound, 
 
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def excess_at(frame, axes, excess, excess_margin, p, out):
     """Minimum speed excess (`min_excess`) interpolated at Earth-fixed p (m): out <- (m/s, its
     margin m/s). Returns False (out untouched) where the excess table cannot say (outside the
@@ -637,7 +637,7 @@ def excess_at(frame, axes, excess, excess_margin, p, out):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def beyond_by_excess(frame, axes, excess, excess_margin, p, out):
     """Whether the minimum speed excess interpolated at Earth-fixed p (`excess_at`, into scratch
     ``out`` (2,)) clears zero by its cell's margin: then no flight time up to `MAX_FLIGHT_S`

@@ -35,7 +35,7 @@ GEOCENTRIC_TILT = 0.0035
 of its ground point at any height >= 0 (at most ~0.00336 rad, f (1 + f) on WGS84)."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _range_bracket(site, p, rs, rp, a_eq, b_pol):
     """Bounds (m) on the ground range `interceptor._ground_range` between the site and sample p
     from their geocentric angle psi: the ground points' angle lies within psi +- 2
@@ -54,7 +54,7 @@ FOOT_SLACK_M = 1.0
 angle and of the interceptor's ground range: both below a millimetre)."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def foot_angle(h_max, b_pol):
     """Bound (rad) on the angle at the Earth's centre between a point p at geodetic height
     0 <= h <= ``h_max`` (m) and its ground point q (the foot of p's normal on the ellipsoid of
@@ -65,7 +65,7 @@ def foot_angle(h_max, b_pol):
     return math.asin(min(1.0, h * math.sin(GEOCENTRIC_TILT) / (b_pol + h * math.cos(GEOCENTRIC_TILT))))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _range_bracket_near(site, p, rs, rp, a_eq, b_pol, foot):
     """`_range_bracket` for a site on the ellipsoid (its own ground point) and a sample whose
     angle from its ground point is at most ``foot`` (rad, `foot_angle` of the sample's largest
@@ -85,7 +85,7 @@ where a test fails by more than this (the rounding of the tested quantities is b
 
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _ground_range_from(lat_s, lon_s, p, ellipsoid):
     """`interceptor._ground_range` from a site at geodetic latitude ``lat_s`` and longitude
     ``lon_s`` (rad, computed there the same way: the same result) to the ground point of p."""
@@ -94,7 +94,7 @@ def _ground_range_from(lat_s, lon_s, p, ellipsoid):
     return math.inf if math.isnan(d) else d
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _flight_steps(pos, rp, steps):
     """Passes over a flight's samples pos (M, 3), m: rp[k] <- |p_k| for the samples before the
     first NaN, and steps <- the largest change from one sample to the next of the direction's
@@ -131,7 +131,7 @@ def _flight_steps(pos, rp, steps):
 COS_TILT = math.cos(GEOCENTRIC_TILT)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _height_bracket(p, rp, a_eq, b_pol):
     """Bounds (m) on the geodetic height of p (ECEF m, |p| = ``rp``) over the ellipsoid of
     semi-axes a = ``a_eq``, b = ``b_pol``, a few metres apart: with q the ellipsoid's point on
@@ -146,7 +146,7 @@ def _height_bracket(p, rp, a_eq, b_pol):
     return hb * COS_TILT, hb
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _next_sample(k, excess, per_step):
     """The next sample that can pass a test which sample k failed by ``excess`` (in the units of
     the tested quantity), when that quantity changes by at most ``per_step`` from one sample to
@@ -159,7 +159,7 @@ def _next_sample(k, excess, per_step):
     return k + max(1, int(j))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, l0, win, frame, axes, tau, margin,
                      excess, excess_margin, tau_min, tau_max, a_eq, flat, ellipsoid, look, cand, lam, mrg, bound):
     """The candidate intercept samples of one flight for one battery, the samples the first pass
@@ -252,7 +252,7 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
     return nc
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def table_latest(frame, axes, tau, margin, excess, excess_margin, p, t_k, tau_hi, look, lam, mrg, bound, c):
     """The table's latest launch at candidate c (sample p at time t_k, longest flight ``tau_hi``):
     lam[c] <- t_k - `lookup`'s arrival (-inf beyond reach), mrg[c] <- its margin; NaN and inf where

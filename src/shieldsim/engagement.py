@@ -119,7 +119,7 @@ class Engagement:
     intercept_window: np.ndarray | None = None
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _engage_pair(pos, alt, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, work, b, v, feas,
                  res):
     """One threat x one battery. res <- [launch_latest, first_time, last_time, first_k, shots].
@@ -222,7 +222,7 @@ def _engage_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, w
                          kill_assessment, work, b, v, feas, out[i, j])
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _can_launch_by(site, p, t_k, launch, lam, mrg, params, gm, omega, ellipsoid, b, v, work):
     """Whether a shot launched at ``launch`` or later (s after threat launch) can intercept at
     sample p (time t_k): settled by the table's latest launch ``lam`` (= t_k - tabulated earliest
@@ -362,7 +362,7 @@ KERNEL_BLOCKS = 64
 """Blocks of flights `_engage_kernel_tabled` splits its threads' work into (scratch space is
 allocated once per block)."""
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _settle(tab, pos, t, l0, c, cand, look, lam, mrg, bound):
     """Settle a deferred candidate c (bound lower < upper, `candidates._scan_candidates`): its
     table value as the every-sample scan computes it (`candidates.table_latest`; ``tab`` = the
@@ -372,7 +372,7 @@ def _settle(tab, pos, t, l0, c, cand, look, lam, mrg, bound):
         table_latest(tab[0], tab[1], tab[2], tab[3], tab[4], tab[5], pos[k], t[k], t[k] - l0, look, lam, mrg, bound, c)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _table_says(lo, hi, lam_c, mrg_c, launch):
     """`_can_launch_by`'s table decision for a candidate with bounds (lo, hi) (lo < hi: deferred,
     see `candidates._scan_candidates`), table value ``lam_c`` and margin ``mrg_c``: 1 (True) or
@@ -392,7 +392,7 @@ def _table_says(lo, hi, lam_c, mrg_c, launch):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _launch_by_c(tab, pos, t, site, params, gm, omega, ellipsoid, l0, launch, c, cand, look, lam, mrg, bound, b, v,
                  work):
     """`_can_launch_by` at candidate c where `_table_says` does not say: a deferred candidate is
@@ -403,7 +403,7 @@ def _launch_by_c(tab, pos, t, site, params, gm, omega, ellipsoid, l0, launch, c,
     return _can_launch_by(site, pos[k], t[k], launch, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_assessment, cand, lam, mrg, nc, work,
                    b, v, res, tab, bound, look):
     """`_engage_pair_tabled`'s decisions (first and last opportunity, shoot-look-shoot shots,

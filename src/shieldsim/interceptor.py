@@ -240,7 +240,7 @@ def find(name: str, interceptors: dict[str, Interceptor] | None = None) -> Inter
 # compiled kernels
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def burnout_point(site, p, params, out):
     """Earth-fixed burnout point B (written to ``out``) for an aim point p; returns the ground
     range from the site to p's ground point (m, on the sphere of the site's radius)."""
@@ -270,7 +270,7 @@ def burnout_point(site, p, params, out):
     return ground
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def speed_needed_one(site, p, tau, params, gm, omega, ellipsoid, b_ecef, v_rel, work):
     """Ground-relative burnout speed (m/s) needed to be at Earth-fixed point p exactly ``tau``
     seconds after launch from ``site``. Writes the burnout point (Earth-fixed, at burnout) to
@@ -311,7 +311,7 @@ def speed_needed_one(site, p, tau, params, gm, omega, ellipsoid, b_ecef, v_rel, 
 _ARC_SAMPLES = 16
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _arc_height(px, py, pz, qx, qy, qz, semi_latus, ecc, nu, a_eq, f):
     """Geodetic height (m) above the ellipsoid (a_eq, f) of the conic point at true anomaly nu
     (perifocal unit vectors P, Q; semi-latus rectum m; eccentricity). Rotation about z leaves
@@ -321,7 +321,7 @@ def _arc_height(px, py, pz, qx, qy, qz, semi_latus, ecc, nu, a_eq, f):
     return geodetic_height_one(r * (c * px + s * qx), r * (c * py + s * qy), r * (c * pz + s * qz), a_eq, f)[1]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def arc_clears_surface(r1, v1, r2, gm, a_eq, f):
     """True if the conic arc from r1 (velocity v1) to r2 (m, m/s; inertial, the perigee passed
     between them) stays on or above the ellipsoid of equatorial radius a_eq (m) and flattening
@@ -386,14 +386,14 @@ def arc_clears_surface(r1, v1, r2, gm, a_eq, f):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _excess(site, p, tau, params, gm, omega, ellipsoid, b, v, work):
     """Needed minus available ground-relative burnout speed (m/s) to be at p at flight time tau
     (s after launch); <= 0 where p is reachable then, inf where no arc exists."""
     return speed_needed_one(site, p, tau, params, gm, omega, ellipsoid, b, v, work) - params[P_SPEED]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _golden_min(site, p, lo, hi, params, gm, omega, ellipsoid, b, v, work, tol, stop_when_feasible):
     """Minimum of the needed speed excess over flight times in [lo, hi] (golden section);
     with ``stop_when_feasible`` it returns as soon as a time with excess <= 0 is found."""
@@ -421,7 +421,7 @@ def _golden_min(site, p, lo, hi, params, gm, omega, ellipsoid, b, v, work, tol, 
     return x2, f2
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def feasible_time_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work):
     """A flight time tau in [burn_time + MIN_COAST, tau_hi] (s after launch) at which point p
     can be reached: tau_hi itself when that works, NaN when no such time exists.
@@ -447,7 +447,7 @@ def feasible_time_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work)
     return t_min
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def arrival_before(site, p, tau_f, f_f, params, gm, omega, ellipsoid, b, v, work):
     """Earliest flight time at which p can be reached, given a feasible flight time tau_f and the
     speed excess ``f_f`` there (`_excess`; NaN: not known, solved here)."""
@@ -459,7 +459,7 @@ def arrival_before(site, p, tau_f, f_f, params, gm, omega, ellipsoid, b, v, work
     return _crossing(site, p, tau_lo, f_lo, tau_f, f_hi, params, gm, omega, ellipsoid, b, v, work)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def arrival_near(site, p, tau_f, f_f, guess, params, gm, omega, ellipsoid, b, v, work):
     """As `arrival_before` (``f_f`` as there), warm-started from a ``guess`` of the answer (e.g.
     the earliest arrival at a neighbouring point): the crossing is bracketed by steps of 1, 2,
@@ -500,7 +500,7 @@ def arrival_near(site, p, tau_f, f_f, guess, params, gm, omega, ellipsoid, b, v,
     return _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, ellipsoid, b, v, work)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def earliest_arrival_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, work):
     """Smallest flight time tau (s after launch) in [burn_time + MIN_COAST, tau_hi] at which
     point p can be reached (to ``ARRIVAL_TOL``), NaN if none. Altitude and range limits are
@@ -511,7 +511,7 @@ def earliest_arrival_one(site, p, tau_hi, params, gm, omega, ellipsoid, b, v, wo
     return arrival_before(site, p, tau_f, math.nan, params, gm, omega, ellipsoid, b, v, work)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, ellipsoid, b, v, work):
     """Smallest tau in (lo, hi] with excess <= 0, given excess(lo) > 0 >= excess(hi): Illinois
     regula falsi while both ends are finite, bisection otherwise; to ``ARRIVAL_TOL``."""
@@ -532,7 +532,7 @@ def _crossing(site, p, lo, f_lo, hi, f_hi, params, gm, omega, ellipsoid, b, v, w
     return hi
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _ground_range(site, p, ellipsoid):
     """Ground range (m) from the Earth-fixed site to the ground point of p (m): the geodesic
     on the ellipsoid (equatorial radius, flattening) between their geodetic positions
@@ -545,7 +545,7 @@ def _ground_range(site, p, ellipsoid):
     return math.inf if math.isnan(d) else d
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def within_limits(site, p, alt, params, ellipsoid):
     """True if a point at altitude ``alt`` (m) lies in the interceptor's altitude band and
     within its maximum ground range (geodesic on ``ellipsoid``) of the site."""
@@ -554,7 +554,7 @@ def within_limits(site, p, alt, params, ellipsoid):
     return _ground_range(site, p, ellipsoid) <= params[P_RANGE]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def max_coast_speed(params, rs, gm, omega):
     """Upper bound (m/s) on the inertial speed anywhere on a coast: the burnout speed plus the
     Earth's surface speed, plus what falling from burnout altitude to below the lowest

@@ -35,7 +35,7 @@ BEAT_SLACK_S = 1e-6
 far above the rounding of t_k - latest (times of at most thousands of seconds: ~1e-13 s)."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def arrival_bracketed(site, p, tau_f, f_f, est, width, params, gm, omega, ellipsoid, b, v, work):
     """`interceptor.arrival_before` from an estimate ``est`` of the answer good to about ``width`` s (an
     arrival table's value and margin): the crossing is bracketed by est -+ width where the excess
@@ -57,7 +57,7 @@ def arrival_bracketed(site, p, tau_f, f_f, est, width, params, gm, omega, ellips
     return _crossing(site, p, hi, f_hi, tau_f, f_f, params, gm, omega, ellipsoid, b, v, work)  # in (hi, tau_f]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def arrival_on_grid(site, p, tau_a, tau_f, params, gm, omega, ellipsoid, b, v, work):
     """The earliest arrival at p made independent of how it was searched: ``tau_a`` (s after
     launch) from `interceptor.arrival_before`, `interceptor.arrival_near` or `arrival_bracketed` with the same feasible
@@ -86,7 +86,7 @@ FALL_STEP_S = 2.0 ** -11
 """Step (s) of `falling_beyond`'s slope test: half of `ARRIVAL_GRID`."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def falling_beyond(site, p, tau_b, tau_f, params, gm, omega, ellipsoid, b, v, work):
     """Whether p cannot be reached at any flight time up to tau_b (s after launch) < tau_f, shown
     by the speed excess (`interceptor._excess`) above zero at tau_b and not rising there (not
@@ -104,7 +104,7 @@ def falling_beyond(site, p, tau_b, tau_f, params, gm, omega, ellipsoid, b, v, wo
     return not (_excess(site, p, tau_b - FALL_STEP_S, params, gm, omega, ellipsoid, b, v, work) < f_b)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess, lam_k, mrg_k, beat):
     """(latest launch t_k - earliest arrival, that arrival) for sample p at t_k when a launch at
     l0 or later reaches it; (-inf, NaN) otherwise, or where it is proved below ``beat`` (the best
