@@ -38,7 +38,7 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 from .atmosphere import KINKED_PIECES, LAYER_Z, density_from_table, layer_of
-from .earth import fixed_state_turned, radial_height_one, surface_radius_one
+from .earth import radial_height_one, surface_radius_one
 from .integrator import (
     _RK8_A_FULL, _RK8_B, _RK8_C_FULL, _RK8_D, RK8_DENSE_ROWS, RK8_STAGES, RK8_STAGES_DENSE, RK8_WORK_ROWS,
 )
@@ -643,24 +643,42 @@ def _sample_turns(omega, sample_dt, m):
     return rot
 
 
-@njit(cache=True)
-def _lane_sample(coef, y, theta, lane, lanes, c, s, omega, pos_out, vel_out):
-    """The dense output of lane ``lane`` of a block's step from its state y (6,) at the fraction
-    theta of the step (`integrator.rk8_interpolate`), turned to Earth-fixed axes with the cos and
-    sin (c, s) of the Earth's turn at the sample time (`earth.fixed_state_turned`, as
-    `earth.fixed_state_one` turns) into pos_out and vel_out: the same operations as both."""
-    ys = np.empty(6)
+@njit(cache=True, inline="always")
+def _dense_sum(coef, theta, q):
+    """`integrator.rk8_interpolate`'s sum for column q of a block's dense coefficients at the
+    fraction theta of the step (Horner's scheme, theta and 1 - theta alternating)."""
     n_rows = coef.shape[0]
-    for j in range(6):
-        acc = 0.0
-        for i in range(n_rows - 1, -1, -1):
-            acc += coef[i, j * lanes + lane]
-            if (n_rows - 1 - i) % 2 == 0:
-                acc *= theta
-            else:
-                acc *= 1.0 - theta
-        ys[j] = y[j] + acc
-    fixed_state_turned(ys, ys[3:], c, s, omega, pos_out, vel_out)
+    acc = 0.0
+    for i in range(n_rows - 1, -1, -1):
+        acc += coef[i, q]
+        if (n_rows - 1 - i) % 2 == 0:
+            acc *= theta
+        else:
+            acc *= 1.0 - theta
+    return acc
+
+
+@njit(cache=True, _nrt=False)
+def _lane_sample(coef, y, theta, lane, lanes, c, s, omega, out_pos, out_vel, i, kk):
+    """The dense output of lane ``lane`` of a block's step from the block's states y (6 L) at the
+    fraction theta of the step (`integrator.rk8_interpolate`), turned to Earth-fixed axes with the
+    cos and sin (c, s) of the Earth's turn at the sample time (`earth.fixed_state_turned`, as
+    `earth.fixed_state_one` turns) into out_pos[i, kk] and out_vel[i, kk]: the same operations as
+    both. Allocates nothing and takes no views (no reference counting: ``_nrt=False``)."""
+    r0 = y[lane] + _dense_sum(coef, theta, lane)
+    r1 = y[lanes + lane] + _dense_sum(coef, theta, lanes + lane)
+    r2 = y[2 * lanes + lane] + _dense_sum(coef, theta, 2 * lanes + lane)
+    v0 = y[3 * lanes + lane] + _dense_sum(coef, theta, 3 * lanes + lane)
+    v1 = y[4 * lanes + lane] + _dense_sum(coef, theta, 4 * lanes + lane)
+    v2 = y[5 * lanes + lane] + _dense_sum(coef, theta, 5 * lanes + lane)
+    wx = v0 + omega * r1
+    wy = v1 - omega * r0
+    out_pos[i, kk, 0] = c * r0 - s * r1
+    out_pos[i, kk, 1] = s * r0 + c * r1
+    out_pos[i, kk, 2] = r2
+    out_vel[i, kk, 0] = c * wx - s * wy
+    out_vel[i, kk, 1] = s * wx + c * wy
+    out_vel[i, kk, 2] = v2
 
 
 @njit(cache=True, error_model="numpy")
@@ -732,12 +750,10 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, o
                 continue
             i = i0 + k
             ke = int(sched[Q_KE, j, k])
-            for m in range(6):
-                y1[m] = y[m * lanes + k]
             while next_k[k] < ke:  # samples inside the step
                 kk = next_k[k]
                 theta = min(max(kk * sample_dt - tt[k], 0.0) / hh[k], 1.0)
-                _lane_sample(coef, y1, theta, k, lanes, rot[kk, 0], rot[kk, 1], omega, out_pos[i, kk], out_vel[i, kk])
+                _lane_sample(coef, y, theta, k, lanes, rot[kk, 0], rot[kk, 1], omega, out_pos, out_vel, i, kk)
                 next_k[k] = kk + 1
             for m in range(6):
                 y[m * lanes + k] = ynew[m * lanes + k]
