@@ -53,8 +53,13 @@ class FlightBatch:
     lon: np.ndarray
 
 
+BATCH_FLIGHTS = 1500
+"""Default size of a flight batch (`footprint_batches`' ``chunk``): flights flown, tracked and
+engaged together."""
+
+
 def footprint_batches(arch: Architecture, area: str, grid_deg: float | None = None, land_only: bool = True,
-                      chunk: int = 1500):
+                      chunk: int = BATCH_FLIGHTS):
     """The grid (cell-centre latitudes and longitudes, deg) and the `FlightBatch` list of one
     launch area: every class of the area from every launch point to every (land) cell it can
     reach, cut into batches of at most ``chunk`` flights."""
@@ -123,7 +128,7 @@ def _equal(a, b) -> bool:
 
 
 def footprints(archs: list[Architecture], area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
-               kind: str | None = None, land_only: bool = True, chunk: int = 1500,
+               kind: str | None = None, land_only: bool = True, chunk: int = BATCH_FLIGHTS,
                progress: Callable[[int, int], None] | None = None, executor=None, method: str = "fast") -> list:
     """Defended footprints (`coverage.Footprint`) of several architectures facing the same
     threats (see `same_threats`) against one launch area; each flight is flown once.
@@ -211,7 +216,7 @@ def _area_footprints(archs, areas, grid_deg, step, kind, land_only, chunk, progr
 
 
 def footprint(arch: Architecture, area: str, grid_deg: float | None = None, step: float = DEFAULT_STEP_S,
-              kind: str | None = None, land_only: bool = True, chunk: int = 1500,
+              kind: str | None = None, land_only: bool = True, chunk: int = BATCH_FLIGHTS,
               progress: Callable[[int, int], None] | None = None, method: str = "fast"):
     """Defended footprint (`coverage.Footprint`) of one architecture against one launch area
     (see `footprints`)."""
@@ -276,7 +281,7 @@ def coverage_many(archs: list[Architecture], areas: list[str] | None = None, gri
 
     sc = archs[0].scenario
     areas = list(areas or sc.launch_areas)
-    per_area = _area_footprints(archs, areas, grid_deg, step, kind, True, 1500, progress, executor, method)
+    per_area = _area_footprints(archs, areas, grid_deg, step, kind, True, BATCH_FLIGHTS, progress, executor, method)
     results = []
     for j in range(len(archs)):
         fps = {a: per_area[a][j] for a in areas}
