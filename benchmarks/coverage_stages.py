@@ -102,17 +102,35 @@ def install(clock: Clock) -> list:
             undo.append((holder, meth, orig))
             continue
         orig = getattr(mod, name)
-        wrapped = clock.wrap(orig, stage)
-        for m in list(sys.modules.values()):
-            if getattr(m, "__name__", "").startswith("shieldsim") and m.__dict__.get(name) is orig:
-                setattr(m, name, wrapped)
-                undo.append((m, name, orig))
+        replace_everywhere(name, orig, clock.wrap(orig, stage), undo)
     return undo
+
+
+def replace_everywhere(name: str, orig, wrapped, undo: list) -> None:
+    """Put ``wrapped`` in place of ``orig`` under ``name`` in every loaded shieldsim module that
+    holds it (``from .x import f`` included), adding (module, name, orig) to ``undo``."""
+    for m in list(sys.modules.values()):
+        if getattr(m, "__name__", "").startswith("shieldsim") and m.__dict__.get(name) is orig:
+            setattr(m, name, wrapped)
+            undo.append((m, name, orig))
 
 
 def uninstall(undo: list) -> None:
     for holder, name, orig in reversed(undo):
         setattr(holder, name, orig)
+
+
+def coverage_architectures(options: bool) -> list:
+    """The default scenario's architecture; with ``options`` also the other cooperation options
+    of `study.COOPERATION_OPTIONS` (the three `shieldsim assess` covers together)."""
+    from shieldsim import scenario as scen
+    from shieldsim import study
+
+    arch = study.Architecture.from_scenario(scen.load("epaa-2018"))
+    if not options:
+        return [arch]
+    return [arch] + [study.Architecture.from_scenario(scen.load(n)) for _, n in study.COOPERATION_OPTIONS
+                     if n != arch.name]
 
 
 def main() -> None:
@@ -121,15 +139,10 @@ def main() -> None:
     ap.add_argument("--grid-deg", type=float, default=None)
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
-    from shieldsim import scenario as scen
     from shieldsim import study
 
-    arch = study.Architecture.from_scenario(scen.load("epaa-2018"))
-    archs = [arch]
-    if args.options:
-        archs += [study.Architecture.from_scenario(scen.load(n)) for _, n in study.COOPERATION_OPTIONS
-                  if n != arch.name]
-    areas = list(arch.scenario.launch_areas)
+    archs = coverage_architectures(args.options)
+    areas = list(archs[0].scenario.launch_areas)
     study.coverage_many(archs, areas, grid_deg=5.0)
     study.coverage_many(archs, areas, grid_deg=args.grid_deg)
     c0 = time.process_time()

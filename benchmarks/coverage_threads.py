@@ -30,9 +30,10 @@ import argparse
 import importlib
 import os
 import resource
-import sys
 import threading
 import time
+
+from coverage_stages import coverage_architectures, replace_everywhere, uninstall  # this folder is on the path
 
 KERNELS = (
     ("shieldsim.boost_kernel", "_boost_batch"),
@@ -119,11 +120,7 @@ def install(meter: Meter) -> list:
         orig = getattr(mod, name, None)
         if orig is None:
             continue
-        wrapped = meter.wrap(orig, name)
-        for m in list(sys.modules.values()):
-            if getattr(m, "__name__", "").startswith("shieldsim") and m.__dict__.get(name) is orig:
-                setattr(m, name, wrapped)
-                undo.append((m, name, orig))
+        replace_everywhere(name, orig, meter.wrap(orig, name), undo)
     return undo
 
 
@@ -138,15 +135,10 @@ def main() -> None:
     args = ap.parse_args()
     import numba
 
-    from shieldsim import scenario as scen
     from shieldsim import study
 
-    arch = study.Architecture.from_scenario(scen.load("epaa-2018"))
-    archs = [arch]
-    if args.options:
-        archs += [study.Architecture.from_scenario(scen.load(n)) for _, n in study.COOPERATION_OPTIONS
-                  if n != arch.name]
-    areas = list(arch.scenario.launch_areas)
+    archs = coverage_architectures(args.options)
+    areas = list(archs[0].scenario.launch_areas)
     from shieldsim import buffers
     from shieldsim.parallel import InProcessExecutor, batch_executor
 
@@ -165,8 +157,7 @@ def main() -> None:
     for _ in range(reps):
         study.coverage_many(archs, areas, grid_deg=args.grid_deg, executor=InProcessExecutor())
     wall, total, b = time.perf_counter() - w0, time.process_time() - c0, thread_cpu_ns()
-    for holder, name, orig in reversed(undo):
-        setattr(holder, name, orig)
+    uninstall(undo)
     n = numba.get_num_threads()
     serial = ((b[me] - a[me]) * 1e-9 - meter.caller_in_kernels) / reps
     print(f"coverage of {len(archs)} architecture(s), {len(areas)} areas; numba threads {n} "
