@@ -12,6 +12,20 @@ CAT = catalogue()
 SITE = (np.radians(44.08), np.radians(24.35))  # Deveselu
 
 
+def _points_around_site(icp, rng, n: int, reach: float) -> np.ndarray:
+    """(n, 3) ECEF points (m) at random bearings from `SITE`, ground ranges 0.02-``reach`` times
+    the interceptor's maximum range and heights within its intercept band (capped at 1,200 km)."""
+    lat, lon = geodesic_direct(SITE[0], SITE[1], rng.uniform(0, 2 * np.pi, n),
+                               rng.uniform(0.02, reach, n) * icp.max_range)
+    return to_ecef(lat, lon, rng.uniform(icp.min_intercept_alt, min(icp.max_intercept_alt, 1200e3), n))
+
+
+def _solver_inputs():
+    """The site (ECEF m), WGS84's gm, rotation rate and ellipsoid, and the solvers' scratch arrays."""
+    site = to_ecef(SITE[0], SITE[1], 0.0).reshape(3)
+    return site, WGS84.gm, WGS84.rotation_rate, ellipsoid_of(WGS84), np.empty(3), np.empty(3), np.empty(9)
+
+
 @pytest.mark.parametrize("key", ["sm3-ib", "sm3-iia", "thaad"])
 def test_arrival_bracketed_or_warm_started_anywhere_is_the_same_on_the_grid(key):
     # The latest-launch solves of the fast engagement bracket the earliest arrival around the
@@ -25,12 +39,8 @@ def test_arrival_bracketed_or_warm_started_anywhere_is_the_same_on_the_grid(key)
     params = icp.params()
     rng = np.random.default_rng(11)
     n = 60
-    lat, lon = geodesic_direct(SITE[0], SITE[1], rng.uniform(0, 2 * np.pi, n),
-                               rng.uniform(0.02, 1.0, n) * icp.max_range)
-    pts = to_ecef(lat, lon, rng.uniform(icp.min_intercept_alt, min(icp.max_intercept_alt, 1200e3), n))
-    site = to_ecef(SITE[0], SITE[1], 0.0).reshape(3)
-    gm, omega, ell = WGS84.gm, WGS84.rotation_rate, ellipsoid_of(WGS84)
-    b, v, work = np.empty(3), np.empty(3), np.empty(9)
+    pts = _points_around_site(icp, rng, n, 1.0)
+    site, gm, omega, ell, b, v, work = _solver_inputs()
     offsets = [0.0, 1e-4, -3e-4, 0.05, -0.2, 0.6, -1.5, 7.0, -40.0, 900.0, -900.0, np.nan]
     widths = [0.001, 0.01, 0.25, 2.0, 50.0]
     solved = 0
@@ -72,12 +82,8 @@ def test_a_sample_falling_beyond_the_best_latest_launch_cannot_beat_it(key):
     params = icp.params()
     rng = np.random.default_rng(13)
     n = 300
-    lat, lon = geodesic_direct(SITE[0], SITE[1], rng.uniform(0, 2 * np.pi, n),
-                               rng.uniform(0.02, 1.3, n) * icp.max_range)
-    pts = to_ecef(lat, lon, rng.uniform(icp.min_intercept_alt, min(icp.max_intercept_alt, 1200e3), n))
-    site = to_ecef(SITE[0], SITE[1], 0.0).reshape(3)
-    gm, omega, ell = WGS84.gm, WGS84.rotation_rate, ellipsoid_of(WGS84)
-    b, v, work = np.empty(3), np.empty(3), np.empty(9)
+    pts = _points_around_site(icp, rng, n, 1.3)
+    site, gm, omega, ell, b, v, work = _solver_inputs()
     tau_lo = icp.burn_time + MIN_COAST
     said = {True: 0, False: 0}
     for i in range(n):
