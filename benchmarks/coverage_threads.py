@@ -131,6 +131,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--compare", action="store_true", help="also time both executors, alternating")
     ap.add_argument("--compare-only", action="store_true", help="only the executors' comparison")
+    ap.add_argument("--timeline", action="store_true", help="per-thread timeline of default coverages")
+    ap.add_argument("--verbose", action="store_true", help="with --timeline: every call")
+    ap.add_argument("--dump", default=None, help="with --timeline: write each run's segments to DUMP.<run>.json")
     ap.add_argument("--pool-mb", type=int, default=None, help="buffers.POOL_BYTES in MiB (default: as set)")
     args = ap.parse_args()
     import numba
@@ -146,6 +149,8 @@ def main() -> None:
         buffers.POOL_BYTES = args.pool_mb << 20
     study.coverage_many(archs, areas, grid_deg=5.0)
     study.coverage_many(archs, areas, grid_deg=args.grid_deg)
+    if args.timeline:
+        return timeline(archs, areas, args.grid_deg, max(1, args.repeat), args.verbose, args.dump)
     study.coverage_many(archs, areas, grid_deg=args.grid_deg, executor=batch_executor())
     if args.compare_only:
         return compare(archs, areas, args.grid_deg, max(1, args.repeat))
@@ -236,6 +241,218 @@ def compare(archs, areas, grid_deg, reps: int) -> None:
     ratio = [x / y for x, y in zip(walls["threads"], walls["in-process"])]
     print(f"wall_ratio_threads_vs_in_process {' '.join(f'{r:.3f}' for r in ratio)} "
           f"best {min(walls['threads']) / min(walls['in-process']):.3f}")
+
+
+TIMELINE = (
+    ("shieldsim.study.coverage_study", "coverage_many", "coverage_many"),
+    ("shieldsim.study.coverage_study", "footprint_batches", "prologue: batches"),
+    ("shieldsim.geography", "country_of", "prologue: land cells"),
+    ("shieldsim.study.architecture", "reachable_from", "prologue: reach"),
+    ("shieldsim.study.coverage_study", "run_batch", "batch"),
+    ("shieldsim.study.flights", "fly", "batch: aim"),
+    ("shieldsim.study.tracks", "SharedFlights.prefetch", "batch: radar prefetch"),
+    ("shieldsim.study.tracks", "engage_flights", "batch: track+engage"),
+    ("shieldsim.study.sectors", "allowed_batteries", "batch: allowed"),
+    ("shieldsim.coverage", "summarise_cells", "batch: summarise"),
+    ("shieldsim.coverage", "merge_summaries", "merge"),
+    ("shieldsim.coverage", "Footprint.from_summary", "epilogue: footprint"),
+    ("shieldsim.coverage", "combine_footprints", "epilogue: combine"),
+    ("shieldsim.coverage", "Footprint.protected_population", "epilogue: population"),
+)
+"""(module, function or Class.method, label) whose calls `--timeline` records per thread."""
+
+
+class Timeline:
+    """Per thread, every recorded call: (label, depth, wall start, wall end, thread CPU start, end)."""
+
+    def __init__(self):
+        self.events: list[tuple] = []
+        self.local = threading.local()
+        self.lock = threading.Lock()
+
+    def wrap(self, fn, label: str):
+        import functools
+
+        @functools.wraps(fn)
+        def recorded(*args, **kwargs):
+            depth = getattr(self.local, "depth", 0)
+            self.local.depth = depth + 1
+            w0, c0 = time.perf_counter(), time.thread_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                w1, c1 = time.perf_counter(), time.thread_time()
+                self.local.depth = depth
+                with self.lock:
+                    self.events.append((threading.current_thread().name, label, depth, w0, w1, c0, c1))
+
+        return recorded
+
+
+class Recorded:
+    """A kernel dispatcher whose calls a `Timeline` records (label ``kernel``: the GIL is released);
+    its other attributes are the dispatcher's."""
+
+    def __init__(self, fn, recorded):
+        self._fn, self._recorded = fn, recorded
+
+    def __call__(self, *args, **kwargs):
+        return self._recorded(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._fn, name)
+
+
+def install_timeline(tl: Timeline) -> list:
+    """Record the calls of `TIMELINE` and of the `KERNELS` (those releasing the GIL) on ``tl``."""
+    undo = []
+    for module, name in KERNELS:
+        orig = getattr(importlib.import_module(module), name, None)
+        if orig is not None and orig.targetoptions.get("nogil"):
+            replace_everywhere(name, orig, Recorded(orig, tl.wrap(orig, "kernel")), undo)
+    for module, name, label in TIMELINE:
+        mod = importlib.import_module(module)
+        if "." in name:
+            cls, meth = name.split(".")
+            holder = getattr(mod, cls)
+            orig = holder.__dict__[meth]
+            if isinstance(orig, classmethod):
+                setattr(holder, meth, classmethod(tl.wrap(orig.__func__, label)))
+            else:
+                setattr(holder, meth, tl.wrap(orig, label))
+            undo.append((holder, meth, orig))
+        else:
+            orig = getattr(mod, name)
+            replace_everywhere(name, orig, tl.wrap(orig, label), undo)
+    return undo
+
+
+def list_schedule(costs: list[float], workers: int) -> float:
+    """Makespan of ``costs`` taken in order by ``workers`` workers, each taking the next as it
+    finishes one (the `parallel.ThreadedExecutor` rule), on idle cores."""
+    free = [0.0] * workers
+    for c in costs:
+        k = free.index(min(free))
+        free[k] += c
+    return max(free)
+
+
+def gil_schedule(batches: list[list[tuple[bool, float]]], workers: int, slice_s: float = 0.005,
+                 step_s: float = 2e-4) -> float:
+    """Makespan of ``batches`` (each a list of (holds the GIL, CPU s) segments) taken in order by
+    ``workers`` threads on as many idle cores, the segments that hold the GIL run by one thread
+    at a time (handed over every ``slice_s``, Python's switch interval, when another waits)."""
+    queue = list(batches)
+    todo: list[list] = [[] for _ in range(workers)]
+    holder, held, t = None, 0.0, 0.0
+    while queue or any(todo):
+        for k in range(workers):
+            while not todo[k] or todo[k][0][1] <= 1e-12:
+                if todo[k]:
+                    todo[k].pop(0)
+                    if holder == k:
+                        holder = None
+                    continue
+                if not queue:
+                    break
+                todo[k] = [list(seg) for seg in queue.pop(0)]
+        want = [k for k in range(workers) if todo[k] and todo[k][0][0]]
+        if holder is not None and holder not in want:
+            holder = None
+        if holder is None and want or holder is not None and held >= slice_s and len(want) > 1:
+            after = [k for k in want if k != holder] or want
+            holder, held = after[0], 0.0
+        for k in range(workers):
+            if todo[k] and (not todo[k][0][0] or k == holder):
+                todo[k][0][1] -= step_s
+        held += step_s
+        t += step_s
+    return t
+
+
+def timeline(archs, areas, grid_deg, reps: int, verbose: bool, dump: str | None = None) -> None:
+    """``reps`` default coverages (batch threads) with the calls of `TIMELINE` recorded; per run:
+    each thread's CPU and wall in each stage, the batch threads' idle gaps, and the wall on two
+    idle cores estimated from CPU alone: prologue CPU + makespan of the batches' thread CPU in
+    the executor's order + epilogue CPU (``ideal_wall_s``, a critical path that ignores GIL waits)."""
+    import numba
+
+    from shieldsim import study
+
+    n = numba.get_num_threads()
+    for rep in range(reps):
+        tl = Timeline()
+        undo = install_timeline(tl)
+        c0 = time.process_time()
+        study.coverage_many(archs, areas, grid_deg=grid_deg)
+        cpu = time.process_time() - c0
+        uninstall(undo)
+        ev = sorted(tl.events, key=lambda e: e[3])
+        top = next(e for e in ev if e[1] == "coverage_many")
+        t0, t_end = top[3], top[4]
+        main = top[0]
+        batches = sorted((e for e in ev if e[1] == "batch"), key=lambda e: e[3])
+        first_b, last_b = batches[0][3], max(e[4] for e in batches)
+        # prologue/epilogue: main thread CPU outside the batch span
+        pro = [e for e in ev if e[0] == main and e[4] <= first_b and e[2] == 1]
+        epi = [e for e in ev if e[0] == main and e[3] >= last_b and e[2] == 1]
+        print(f"run {rep}: wall {t_end - t0:.3f} process_cpu {cpu:.3f} threads {n} load {os.getloadavg()[0]:.1f}")
+        print(f"  prologue wall {first_b - t0:.3f}  batches span {last_b - first_b:.3f}  epilogue wall {t_end - last_b:.3f}")
+        stages: dict = {}
+        for e in ev:
+            key = (e[0], e[1])
+            s = stages.setdefault(key, [0, 0.0, 0.0])
+            s[0] += 1
+            s[1] += e[4] - e[3]
+            s[2] += e[6] - e[5]
+        for (th, label), (k, w, c) in sorted(stages.items()):
+            print(f"  {th:<18s} {label:<26s} calls {k:4d} wall {w:7.3f} cpu {c:7.3f}")
+        by_thread: dict = {}
+        for e in batches:
+            by_thread.setdefault(e[0], []).append(e)
+        for th, bs in sorted(by_thread.items()):
+            gaps = [b[3] - a[4] for a, b in zip(bs, bs[1:])]
+            cpu_t = sum(b[6] - b[5] for b in bs)
+            print(f"  {th}: {len(bs)} batches cpu {cpu_t:.3f} wall {sum(b[4] - b[3] for b in bs):.3f} "
+                  f"start +{bs[0][3] - first_b:.3f} end -{last_b - bs[-1][4]:.3f} gaps {sum(gaps):.3f}")
+        costs = [b[6] - b[5] for b in batches]
+        pro_cpu = sum(e[6] - e[5] for e in pro)
+        epi_cpu = sum(e[6] - e[5] for e in epi)
+        span = list_schedule(costs, n)
+        kern = [e for e in ev if e[1] == "kernel"]
+        segs = []
+        for b in batches:
+            inner = sorted((e for e in kern if e[0] == b[0] and b[3] <= e[3] <= b[4]), key=lambda e: e[5])
+            seg, at = [], b[5]
+            for e in inner:
+                seg += [(True, e[5] - at), (False, e[6] - e[5])]
+                at = e[6]
+            segs.append(seg + [(True, b[6] - at)])
+        gil = sum(c for seg in segs for holds, c in seg if holds)
+        held: dict = {}
+        for e in ev:
+            if e[1].startswith("batch: "):
+                k = sum(x[6] - x[5] for x in kern if x[0] == e[0] and e[3] <= x[3] and x[4] <= e[4])
+                h = held.setdefault(e[1], [0.0, 0.0])
+                h[0] += e[6] - e[5] - k
+                h[1] += k
+        print("  GIL-held / nogil kernel CPU by stage: " + ", ".join(
+            f"{k[7:]} {h[0]:.3f} / {h[1]:.3f}" for k, h in sorted(held.items())))
+        gspan = gil_schedule(segs, n)
+        if dump:
+            import json
+
+            with open(f"{dump}.{rep}.json", "w") as f:
+                json.dump({"prologue_cpu": pro_cpu, "epilogue_cpu": epi_cpu, "batches": segs}, f)
+        print(f"  batches: GIL-held cpu {gil:.3f}, nogil kernels cpu {sum(costs) - gil:.3f}; "
+              f"makespan with the GIL {gspan:.3f}")
+        print(f"  prologue_cpu {pro_cpu:.3f} batches_cpu {sum(costs):.3f} makespan_{n} {span:.3f} "
+              f"(perfect {sum(costs) / n:.3f}) epilogue_cpu {epi_cpu:.3f} "
+              f"ideal_wall_s {pro_cpu + span + epi_cpu:.3f} with_gil {pro_cpu + gspan + epi_cpu:.3f}")
+        if verbose:
+            for e in ev:
+                if e[1] == "batch" or e[0] == main and e[2] <= 1:
+                    print(f"    {e[0]:<18s} {e[1]:<22s} +{e[3] - t0:7.3f} .. +{e[4] - t0:7.3f} cpu {e[6] - e[5]:.3f}")
 
 
 if __name__ == "__main__":
