@@ -1,7 +1,7 @@
 """Default coverage, fast path against the exact reference in the same run.
 
     python benchmarks/bench_coverage.py [--scenario epaa-2018] [--grid-deg 0.5] [--areas a,b]
-                                        [--repeat 3] [--no-exact]
+                                        [--repeat 3] [--no-exact] [--spare-threads N]
 
 Runs `study.coverage` with ``method="fast"`` (best of ``--repeat``) and then once with
 ``method="exact"`` (every flight aimed by Newton, every sample of every engagement solved) on
@@ -23,8 +23,9 @@ to build them alone.
 
 What the timed runs hold: the whole `study.coverage` call (land cells, reach of every launch
 point, aiming, radar, engagement, the grid and the population); no result is kept from one run
-to the next (the in-process reach and arrival tables are inputs, not results, and the disk store
-holds only those per-process inputs). ``boost_kernel`` names the boost kernel they used:
+to the next (the in-process reach and arrival tables, and the land cells and reach masks of the
+grid, `study.footprint_batches`, are inputs, not results, and the disk store holds only
+per-process inputs). ``boost_kernel`` names the boost kernel they used:
 ``lanes`` (`boost_kernel.fly_boosts`, `_boost_lanes`) once a previous run (a cold `shieldsim
 assess`'s compile helper) has put it in Numba's cache, else ``scalar``, ~0.7 CPU s slower a
 coverage: compare figures only with the same kernel, or pass ``--lanes`` to compile it first
@@ -77,8 +78,14 @@ def main() -> None:
     ap.add_argument("--areas", default=None)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-exact", action="store_true", help="skip the exact reference run")
+    ap.add_argument("--spare-threads", type=int, default=None,
+                    help="parallel.SPARE_BATCH_THREADS for the runs (default: as set)")
     ap.add_argument("--lanes", action="store_true", help="compile the boost lanes kernel first if not cached")
     args = ap.parse_args()
+    if args.spare_threads is not None:
+        from shieldsim import parallel
+
+        parallel.SPARE_BATCH_THREADS = args.spare_threads
     if args.lanes:
         from numba import types
 

@@ -134,6 +134,7 @@ def main() -> None:
     ap.add_argument("--timeline", action="store_true", help="per-thread timeline of default coverages")
     ap.add_argument("--verbose", action="store_true", help="with --timeline: every call")
     ap.add_argument("--dump", default=None, help="with --timeline: write each run's segments to DUMP.<run>.json")
+    ap.add_argument("--threads", default=None, help="with --timeline: batch threads, e.g. 2,3 (alternated)")
     ap.add_argument("--pool-mb", type=int, default=None, help="buffers.POOL_BYTES in MiB (default: as set)")
     args = ap.parse_args()
     import numba
@@ -150,7 +151,8 @@ def main() -> None:
     study.coverage_many(archs, areas, grid_deg=5.0)
     study.coverage_many(archs, areas, grid_deg=args.grid_deg)
     if args.timeline:
-        return timeline(archs, areas, args.grid_deg, max(1, args.repeat), args.verbose, args.dump)
+        return timeline(archs, areas, args.grid_deg, max(1, args.repeat), args.verbose, args.dump,
+                        [int(k) for k in args.threads.split(",")] if args.threads else None)
     study.coverage_many(archs, areas, grid_deg=args.grid_deg, executor=batch_executor())
     if args.compare_only:
         return compare(archs, areas, args.grid_deg, max(1, args.repeat))
@@ -337,40 +339,48 @@ def list_schedule(costs: list[float], workers: int) -> float:
     return max(free)
 
 
-def gil_schedule(batches: list[list[tuple[bool, float]]], workers: int, slice_s: float = 0.005,
-                 step_s: float = 2e-4) -> float:
+def gil_schedule(batches: list[list[tuple[bool, float]]], workers: int, cores: int | None = None,
+                 slice_s: float = 0.005) -> float:
     """Makespan of ``batches`` (each a list of (holds the GIL, CPU s) segments) taken in order by
-    ``workers`` threads on as many idle cores, the segments that hold the GIL run by one thread
-    at a time (handed over every ``slice_s``, Python's switch interval, when another waits)."""
+    ``workers`` threads on ``cores`` idle cores (default one each; more threads than cores share
+    them equally), the segments that hold the GIL run by one thread at a time (handed over after
+    ``slice_s``, Python's switch interval, when another waits; at once when its holder enters a
+    kernel). Event by event, no time step."""
+    cores = cores or workers
     queue = list(batches)
     todo: list[list] = [[] for _ in range(workers)]
     holder, held, t = None, 0.0, 0.0
-    while queue or any(todo):
+    while True:
         for k in range(workers):
             while not todo[k] or todo[k][0][1] <= 1e-12:
                 if todo[k]:
                     todo[k].pop(0)
-                    if holder == k:
-                        holder = None
+                    holder = None if holder == k else holder
                     continue
                 if not queue:
                     break
                 todo[k] = [list(seg) for seg in queue.pop(0)]
+        if not any(todo):
+            return t
         want = [k for k in range(workers) if todo[k] and todo[k][0][0]]
         if holder is not None and holder not in want:
             holder = None
-        if holder is None and want or holder is not None and held >= slice_s and len(want) > 1:
-            after = [k for k in want if k != holder] or want
-            holder, held = after[0], 0.0
-        for k in range(workers):
-            if todo[k] and (not todo[k][0][0] or k == holder):
-                todo[k][0][1] -= step_s
-        held += step_s
-        t += step_s
-    return t
+        if holder is None and want or holder is not None and held >= slice_s - 1e-12 and len(want) > 1:
+            holder, held = ([k for k in want if k != holder] or want)[0], 0.0
+        run = [k for k in range(workers) if todo[k] and (not todo[k][0][0] or k == holder)]
+        rate = min(1.0, cores / len(run))
+        dt = min(todo[k][0][1] / rate for k in run)
+        if holder is not None and len(want) > 1:
+            dt = min(dt, slice_s - held)
+        dt = max(dt, 1e-9)
+        for k in run:
+            todo[k][0][1] -= dt * rate
+        held += dt
+        t += dt
 
 
-def timeline(archs, areas, grid_deg, reps: int, verbose: bool, dump: str | None = None) -> None:
+def timeline(archs, areas, grid_deg, reps: int, verbose: bool, dump: str | None = None,
+             threads: list[int] | None = None) -> None:
     """``reps`` default coverages (batch threads) with the calls of `TIMELINE` recorded; per run:
     each thread's CPU and wall in each stage, the batch threads' idle gaps, and the wall on two
     idle cores estimated from CPU alone: prologue CPU + makespan of the batches' thread CPU in
@@ -379,12 +389,18 @@ def timeline(archs, areas, grid_deg, reps: int, verbose: bool, dump: str | None 
 
     from shieldsim import study
 
+    from shieldsim import buffers
+    from shieldsim.parallel import ThreadedExecutor
+
     n = numba.get_num_threads()
-    for rep in range(reps):
+    for rep in range(reps * len(threads or [0])):
+        k = (threads or [0])[rep % len(threads or [0])]
+        if k:
+            buffers.reserve(k)
         tl = Timeline()
         undo = install_timeline(tl)
         c0 = time.process_time()
-        study.coverage_many(archs, areas, grid_deg=grid_deg)
+        study.coverage_many(archs, areas, grid_deg=grid_deg, executor=ThreadedExecutor(k, 1) if k else None)
         cpu = time.process_time() - c0
         uninstall(undo)
         ev = sorted(tl.events, key=lambda e: e[3])
@@ -396,7 +412,7 @@ def timeline(archs, areas, grid_deg, reps: int, verbose: bool, dump: str | None 
         # prologue/epilogue: main thread CPU outside the batch span
         pro = [e for e in ev if e[0] == main and e[4] <= first_b and e[2] == 1]
         epi = [e for e in ev if e[0] == main and e[3] >= last_b and e[2] == 1]
-        print(f"run {rep}: wall {t_end - t0:.3f} process_cpu {cpu:.3f} threads {n} load {os.getloadavg()[0]:.1f}")
+        print(f"run {rep}: wall {t_end - t0:.3f} process_cpu {cpu:.3f} batch threads {k or 'default'} load {os.getloadavg()[0]:.1f}")
         print(f"  prologue wall {first_b - t0:.3f}  batches span {last_b - first_b:.3f}  epilogue wall {t_end - last_b:.3f}")
         stages: dict = {}
         for e in ev:
@@ -438,7 +454,9 @@ def timeline(archs, areas, grid_deg, reps: int, verbose: bool, dump: str | None 
                 h[1] += k
         print("  GIL-held / nogil kernel CPU by stage: " + ", ".join(
             f"{k[7:]} {h[0]:.3f} / {h[1]:.3f}" for k, h in sorted(held.items())))
-        gspan = gil_schedule(segs, n)
+        gspan = gil_schedule(segs, n, cores=n)
+        print(f"  makespan with the GIL on {n} cores with {n + 1} / {n + 2} batch threads: "
+              f"{gil_schedule(segs, n + 1, cores=n):.3f} / {gil_schedule(segs, n + 2, cores=n):.3f}")
         if dump:
             import json
 

@@ -203,6 +203,37 @@ def test_footprint_by_batch_threads_equals_batches_one_after_another(arch):
         two.attrs["unflyable_pairs"]
 
 
+def test_footprint_batches_are_the_same_when_land_cells_and_reach_come_from_the_process_memo(arch, monkeypatch):
+    from shieldsim import geography
+    from shieldsim.study import coverage_study
+
+    def batches(a):
+        lat_c, lon_c, got = study.footprint_batches(a, "tabriz")
+        return lat_c, lon_c, [(b.threat, b.launch_lat, b.launch_lon, b.cells.tolist(), b.lat.tolist(), b.lon.tolist())
+                              for b in got]
+
+    monkeypatch.setattr(coverage_study, "_LAND", coverage_study._Memo(16))
+    monkeypatch.setattr(coverage_study, "_REACH", coverage_study._Memo(16))
+    first = batches(arch)
+    assert first[2]
+    computed = []
+    real = coverage_study.reachable_from
+
+    def counted(missile, *args):
+        computed.append(missile.burnout_speed)
+        return real(missile, *args)
+
+    monkeypatch.setattr(coverage_study, "reachable_from", counted)
+    monkeypatch.setattr(geography, "country_of", lambda *a: pytest.fail("land cells computed again"))
+    again = batches(arch)
+    assert computed == []
+    assert np.array_equal(again[0], first[0]) and np.array_equal(again[1], first[1]) and again[2] == first[2]
+    slower = {k: dataclasses.replace(m, burnout_speed=0.8 * m.burnout_speed) for k, m in arch.missiles.items()}
+    fewer = batches(_variant(arch, missiles=slower))  # another class: its own reach, the same land cells
+    assert computed == [0.8 * arch.missiles["mrbm-solid"].burnout_speed]
+    assert sum(len(b[3]) for b in fewer[2]) < sum(len(b[3]) for b in first[2])
+
+
 def test_merging_summaries_in_any_order_gives_the_same_summary_bit_for_bit():
     rng = np.random.default_rng(1)
     eng = rng.random((300, 3)) < 0.5

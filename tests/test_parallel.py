@@ -98,7 +98,7 @@ def test_threaded_executor_raises_an_items_error_and_starts_no_more_items():
     assert not [t for t in threading.enumerate() if t.name.startswith("shieldsim-batch-")]
 
 
-def test_batch_executor_has_one_thread_per_numba_thread_each_running_kernels_on_one(monkeypatch):
+def test_batch_executor_has_one_thread_per_numba_thread_and_the_spare_ones_each_running_kernels_on_one(monkeypatch):
     import numba
 
     from shieldsim import buffers
@@ -106,7 +106,8 @@ def test_batch_executor_has_one_thread_per_numba_thread_each_running_kernels_on_
     monkeypatch.setattr(buffers, "POOL_BYTES", buffers.BATCH_BYTES)
     ex = parallel.batch_executor()
     if numba.get_num_threads() > 1:
-        assert isinstance(ex, parallel.ThreadedExecutor) and ex.workers == numba.get_num_threads()
+        assert isinstance(ex, parallel.ThreadedExecutor) and ex._numba == 1
+        assert ex.workers == numba.get_num_threads() + parallel.SPARE_BATCH_THREADS
         assert buffers.POOL_BYTES == ex.workers * buffers.BATCH_BYTES  # room for every batch in flight
     else:
         assert isinstance(ex, parallel.InProcessExecutor)

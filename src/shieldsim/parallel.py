@@ -188,20 +188,27 @@ def threadsafe_kernels() -> bool:
     return numba.threading_layer() in THREADSAFE_LAYERS
 
 
+SPARE_BATCH_THREADS = 1
+"""Batch threads `batch_executor` runs beyond one per Numba thread. A coverage batch holds the
+GIL for about a third of its CPU (the aiming's glue between its kernels): a thread leaving a
+kernel often waits for it while another holds it, and its core idles, unless a spare thread runs
+a kernel there (docs/performance.md, session 10: default coverage ~0.1 s less on two idle cores,
+no more CPU; a fourth thread gains nothing). Each thread in flight holds one batch's arrays."""
+
+
 def batch_executor() -> Executor:
     """The default back-end of in-process batches of Numba kernels (coverage batches): a
-    `ThreadedExecutor` with one thread per Numba thread, each running its kernels on one, or
-    `InProcessExecutor` when Numba has one thread or its threading layer is not thread-safe
-    (`threadsafe_kernels`). The pool of large buffers is made to hold that many batches'
-    (`buffers.reserve`)."""
+    `ThreadedExecutor` with one thread per Numba thread and `SPARE_BATCH_THREADS` more, each
+    running its kernels on one, or `InProcessExecutor` when Numba has one thread or its threading
+    layer is not thread-safe (`threadsafe_kernels`). The pool of large buffers is made to hold
+    that many batches' (`buffers.reserve`)."""
     import numba
 
     from . import buffers
 
-    n = numba.get_num_threads()
-    if n <= 1 or not threadsafe_kernels():
+    if numba.get_num_threads() <= 1 or not threadsafe_kernels():
         return InProcessExecutor()
-    buffers.reserve(n)
+    buffers.reserve(n := numba.get_num_threads() + SPARE_BATCH_THREADS)
     return ThreadedExecutor(n, 1)
 
 

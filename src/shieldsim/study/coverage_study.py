@@ -62,7 +62,8 @@ def footprint_batches(arch: Architecture, area: str, grid_deg: float | None = No
                       chunk: int = BATCH_FLIGHTS):
     """The grid (cell-centre latitudes and longitudes, deg) and the `FlightBatch` list of one
     launch area: every class of the area from every launch point to every (land) cell it can
-    reach, cut into batches of at most ``chunk`` flights."""
+    reach, cut into batches of at most ``chunk`` flights. The land cells of a grid and the reach
+    of a class from the area's points are kept per process (`_land_cells`, `_reach_masks`)."""
     from ..coverage import grid_centres
 
     sc = arch.scenario
@@ -70,17 +71,11 @@ def footprint_batches(arch: Architecture, area: str, grid_deg: float | None = No
         raise ValueError(f"unknown threat area {area!r}; allowed: {', '.join(sc.launch_areas)}")
     d = sc.defended
     lat_c, lon_c = grid_centres(d.lat_min_deg, d.lat_max_deg, d.lon_min_deg, d.lon_max_deg, grid_deg or d.grid_deg)
-    glat, glon = np.meshgrid(lat_c, lon_c, indexing="ij")
-    cells = np.arange(glat.size)
-    if land_only:
-        from ..geography import country_of
-
-        cells = cells[country_of(glat.ravel(), glon.ravel()) != ""]
-    tlat, tlon = np.radians(glat.ravel()[cells]), np.radians(glon.ravel()[cells])
+    cells, tlat, tlon = _land_cells(lat_c, lon_c, land_only)
     pts = scen.launch_points(sc, area)
     batches = []
     for cls in sc.launch_areas[area].threats:
-        ok = reachable_from(arch.missiles[cls], pts.lat, pts.lon, tlat, tlon, arch.models)  # one reach fill
+        ok = _reach_masks(arch.missiles[cls], pts, (lat_c, lon_c, land_only), tlat, tlon, arch.models)
         for k in range(len(pts.names)):
             lat, lon = float(pts.lat[k]), float(pts.lon[k])
             idx = np.flatnonzero(ok[k])
@@ -88,6 +83,75 @@ def footprint_batches(arch: Architecture, area: str, grid_deg: float | None = No
                 sel = idx[start:start + chunk]
                 batches.append(FlightBatch(cls, lat, lon, cells[sel], tlat[sel], tlon[sel]))
     return lat_c, lon_c, batches
+
+
+class _Memo:
+    """A bounded, thread-safe memo of per-process inputs by key (least recently used dropped)."""
+
+    def __init__(self, maxsize: int):
+        from collections import OrderedDict
+        from threading import Lock
+
+        self.maxsize, self._items, self._lock = maxsize, OrderedDict(), Lock()
+
+    def get(self, key, make):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = make()  # outside the lock: two threads may both make it, with equal results
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.maxsize:
+                self._items.popitem(last=False)
+        return value
+
+
+_LAND = _Memo(16)
+_REACH = _Memo(256)
+
+
+def _grid_key(lat_c: np.ndarray, lon_c: np.ndarray, land_only: bool) -> tuple:
+    return (lat_c.tobytes(), lon_c.tobytes(), bool(land_only))
+
+
+def _land_cells(lat_c: np.ndarray, lon_c: np.ndarray, land_only: bool):
+    """(cells (flattened grid indices), their centres' latitudes, longitudes (rad)): every cell of
+    the grid, or its land cells (`geography.country_of` of the centre not ''); read-only arrays,
+    computed once per grid and process (every launch area of a coverage shares them)."""
+
+    def make():
+        glat, glon = np.meshgrid(lat_c, lon_c, indexing="ij")
+        cells = np.arange(glat.size)
+        if land_only:
+            from ..geography import country_of
+
+            cells = cells[country_of(glat.ravel(), glon.ravel()) != ""]
+        out = (cells, np.radians(glat.ravel()[cells]), np.radians(glon.ravel()[cells]))
+        for a in out:
+            a.setflags(write=False)
+        return out
+
+    return _LAND.get(_grid_key(lat_c, lon_c, land_only), make)
+
+
+def _reach_masks(missile, pts, grid: tuple, tlat: np.ndarray, tlon: np.ndarray, models) -> list:
+    """`architecture.reachable_from` of the cells (``tlat``, ``tlon``, rad; those of ``grid`` =
+    (lat_c, lon_c, land_only), `_land_cells`) from the launch points ``pts``, once per class
+    (its flight parameters, `flight_cache.flight_missile`), points, grid and models per process:
+    the masks are functions of these alone (as the reach tables they come from)."""
+    from .flight_cache import flight_missile
+
+    key = (flight_missile(missile), np.asarray(pts.lat, float).tobytes(), np.asarray(pts.lon, float).tobytes(),
+           _grid_key(*grid), models)
+
+    def make():
+        masks = reachable_from(missile, pts.lat, pts.lon, tlat, tlon, models)  # one reach fill
+        for m in masks:
+            m.setflags(write=False)
+        return masks
+
+    return _REACH.get(key, make)
 
 
 def run_batch(archs: list[Architecture], batch: FlightBatch, n_cells: int, step: float = DEFAULT_STEP_S,
@@ -138,7 +202,7 @@ def footprints(archs: list[Architecture], area: str, grid_deg: float | None = No
 
     The flights (`footprint_batches`) run batch by batch (`run_batch`) on ``executor`` (a
     `parallel.Executor`; default `parallel.batch_executor`: in this process, one thread per
-    Numba thread), each batch tracked and engaged by every architecture. ``progress(done, total)``
+    Numba thread and a spare one), each batch tracked and engaged by every architecture. ``progress(done, total)``
     is called as batches finish.
     """
     return _area_footprints(archs, [area], grid_deg, step, kind, land_only, chunk,
