@@ -1,6 +1,7 @@
 """How evenly the parallel kernels of a coverage run use the threads: per-kernel thread CPU.
 
     python benchmarks/coverage_threads.py [--options] [--grid-deg 0.5] [--repeat 1]
+    python benchmarks/coverage_threads.py --timeline [--repeat 3] [--threads 2,3] [--dump PATH] [--verbose]
 
 Runs the default coverage (``--options``: the three cooperation options together, as
 `shieldsim assess` does) on a 5-degree grid and once in full to warm the kernels and tables,
@@ -22,6 +23,14 @@ each kernel on all Numba threads: the coverage's executor before `parallel.batch
 and, for the threads, the CPU of each batch thread: the ratios of one run are the measure (the
 machine's load moves the absolute figures), and with the batch threads' CPU even (max/mean
 near 1) and the process CPU unchanged, two idle cores give ``wall ~ max batch-thread CPU``.
+
+``--timeline`` instead records, per thread, every call of the coverage's stages (`TIMELINE`) and
+of the GIL-releasing kernels on the default executor (``--threads``: these batch threads,
+alternated) and prints per run: each thread's wall and CPU per stage, the batch threads' start,
+end and idle gaps, the batches' GIL-held and kernel CPU by stage, and the wall on N idle cores
+from CPU alone: prologue CPU + makespan of the batches + epilogue CPU, the makespan without the
+GIL (`list_schedule`) and with it (`gil_schedule`: each batch's measured segments replayed), for
+N, N + 1 and N + 2 batch threads. ``footprints_sha1`` hashes every footprint array of the run.
 """
 
 from __future__ import annotations
@@ -379,6 +388,21 @@ def gil_schedule(batches: list[list[tuple[bool, float]]], workers: int, cores: i
         t += dt
 
 
+def footprints_digest(results) -> str:
+    """SHA-1 (first 12 digits) of every array of every footprint of ``results`` (`study.CoverageResult`s)."""
+    import hashlib
+
+    import numpy as np
+
+    h = hashlib.sha1()
+    for r in results:
+        for area in sorted(r.footprints):
+            fp = r.footprints[area]
+            for name in ("threatened", "defended", "shots", "kill_probability", "intercept_alt_km", "engaging"):
+                h.update(np.ascontiguousarray(getattr(fp, name)).tobytes())
+    return h.hexdigest()[:12]
+
+
 def timeline(archs, areas, grid_deg, reps: int, verbose: bool, dump: str | None = None,
              threads: list[int] | None = None) -> None:
     """``reps`` default coverages (batch threads) with the calls of `TIMELINE` recorded; per run:
@@ -400,7 +424,7 @@ def timeline(archs, areas, grid_deg, reps: int, verbose: bool, dump: str | None 
         tl = Timeline()
         undo = install_timeline(tl)
         c0 = time.process_time()
-        study.coverage_many(archs, areas, grid_deg=grid_deg, executor=ThreadedExecutor(k, 1) if k else None)
+        results = study.coverage_many(archs, areas, grid_deg=grid_deg, executor=ThreadedExecutor(k, 1) if k else None)
         cpu = time.process_time() - c0
         uninstall(undo)
         ev = sorted(tl.events, key=lambda e: e[3])
@@ -412,7 +436,9 @@ def timeline(archs, areas, grid_deg, reps: int, verbose: bool, dump: str | None 
         # prologue/epilogue: main thread CPU outside the batch span
         pro = [e for e in ev if e[0] == main and e[4] <= first_b and e[2] == 1]
         epi = [e for e in ev if e[0] == main and e[3] >= last_b and e[2] == 1]
-        print(f"run {rep}: wall {t_end - t0:.3f} process_cpu {cpu:.3f} batch threads {k or 'default'} load {os.getloadavg()[0]:.1f}")
+        print(f"run {rep}: wall {t_end - t0:.3f} process_cpu {cpu:.3f} batch threads {k or 'default'} load "
+              f"{os.getloadavg()[0]:.1f} footprints_sha1 {footprints_digest(results)} population "
+              f"{results[0].as_dict()['population_protected']:.0f}")
         print(f"  prologue wall {first_b - t0:.3f}  batches span {last_b - first_b:.3f}  epilogue wall {t_end - last_b:.3f}")
         stages: dict = {}
         for e in ev:
