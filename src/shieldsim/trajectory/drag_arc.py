@@ -22,7 +22,7 @@ from numba import njit
 
 from ..atmosphere import (
     KINKED_PIECES, LAYER_A, LAYER_C, LAYER_HB, LAYER_LNRHO, LAYER_MODE, LAYER_Z, USSA76_R0, density_from_table,
-    edge_time, layer_of, next_edge,
+    edge_time, layer_of, next_edge, next_edge_from,
 )
 from ..earth import geodetic_height_one, radial_height_one, surface_radius_one
 from ..integrator import (
@@ -301,7 +301,7 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
             if s == 0:  # the step (`_drag_step`), ended on a layer edge (`_edge_step_from`)
                 v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
                 rk_dt = _step_size(v_up, vn, h, rho, beta, p[F_RK_DT])
-                z_edge, k_edge, t_lin = next_edge(y, kz, top, table, a, b)
+                z_edge, k_edge, t_lin = next_edge_from(h, v_up, kz, table)  # `next_edge` at y
                 if t_lin <= 1.5 * rk_dt:
                     for j in range(6):
                         acc6[j] = work[0, j]
