@@ -225,7 +225,11 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
     `earth.fixed_state_one`), so the same flight bit for bit, written out in one loop over the
     stages: every derivative is computed in one place, into the rows of ``work`` by index. A row
     view, or an array handed to a helper, costs two atomic reference counts, which were a third
-    of the kernel's time; here the per-stage work touches no reference count."""
+    of the kernel's time; here the per-stage work touches no reference count. Also the same
+    values, with less work: a step after a dense output takes its first stage (and the air state
+    of its step size) from that output's derivative at the step's end, the same state; the sums
+    skip the zero coefficients of DOP853 (`integrator.RK8_A_PTR` ...), adding the others in the
+    same order; the density's piece is searched from the last one found."""
     a, b, omega, sample_dt = p[F_A], p[F_B], p[F_OMEGA], p[F_SAMPLE_DT]
     gm, beta, bottom, top = p[F_GM], p[F_BETA], p[F_BOTTOM], p[F_TOP]
     n_samples = out_pos.shape[0]
