@@ -31,7 +31,7 @@ from functools import lru_cache
 import numpy as np
 from numba import njit
 
-from .earth import radial_height_one
+from .earth import radial_height_one, surface_radius_one
 
 #: US Standard Atmosphere 1976, Table I: geometric altitude (m) -> density (kg/m^3).
 USSA76_UPPER = {
@@ -177,13 +177,21 @@ def next_edge(y, kz, top, table, a, b):
     when it meets none). Heights along the radius above the ellipsoid (semi-axes a, b m)."""
     rn = math.sqrt(y[0] * y[0] + y[1] * y[1] + y[2] * y[2])
     v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
+    return next_edge_from(radial_height_one(y, a, b), v_up, kz, table)
+
+
+@njit(cache=True, inline="always")
+def next_edge_from(h, v_up, kz, table):
+    """`next_edge` of a flight at height h (m, along the radius above the ellipsoid) climbing at
+    v_up (m/s, along the radius) in layer ``kz``: for callers that have both already (the same
+    values as `next_edge` of that state)."""
     if v_up < 0.0 and 0 < kz < KINKED_PIECES:
         z_edge, k_next = table[kz, LAYER_Z], kz - 1
     elif v_up > 0.0 and kz < KINKED_PIECES - 1:
         z_edge, k_next = table[kz + 1, LAYER_Z], kz + 1
     else:
         return math.nan, kz, math.inf
-    return z_edge, k_next, (z_edge - radial_height_one(y, a, b)) / v_up
+    return z_edge, k_next, (z_edge - h) / v_up
 
 
 @njit(cache=True)
@@ -192,20 +200,15 @@ def edge_time(y, acc, z_edge, t_max, a, b):
     m, velocity m/s) with acceleration acc (m/s^2, items 3-5 of a derivative) reaches the height
     ``z_edge`` (m, along the radius above the ellipsoid of semi-axes a, b m); inf when it does
     not within t_max. Regula falsi (Illinois) to 1 mm."""
-    r = np.empty(3)
     lo, f_lo = 0.0, radial_height_one(y, a, b) - z_edge
     hi = t_max
-    for j in range(3):
-        r[j] = y[j] + hi * (y[3 + j] + 0.5 * hi * acc[3 + j])
-    f_hi = radial_height_one(r, a, b) - z_edge
+    f_hi = _path_height(y, acc, hi, a, b) - z_edge
     if f_lo * f_hi > 0.0 or f_lo == f_hi:
         return math.inf
     tc = hi
     for _ in range(30):
         tc = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
-        for j in range(3):
-            r[j] = y[j] + tc * (y[3 + j] + 0.5 * tc * acc[3 + j])
-        f = radial_height_one(r, a, b) - z_edge
+        f = _path_height(y, acc, tc, a, b) - z_edge
         if abs(f) < 1e-3:
             break
         if f * f_lo > 0.0:
@@ -215,6 +218,17 @@ def edge_time(y, acc, z_edge, t_max, a, b):
             hi, f_hi = tc, f
             f_lo *= 0.5
     return tc
+
+
+@njit(cache=True, inline="always")
+def _path_height(y, acc, t, a, b):
+    """`earth.radial_height_one` (m) of the point r + v t + acc t^2 / 2 of `edge_time`'s path,
+    from scalars (no array made for the point)."""
+    x0 = y[0] + t * (y[3] + 0.5 * t * acc[3])
+    x1 = y[1] + t * (y[4] + 0.5 * t * acc[4])
+    x2 = y[2] + t * (y[5] + 0.5 * t * acc[5])
+    rn = math.sqrt(x0 * x0 + x1 * x1 + x2 * x2)
+    return rn - surface_radius_one(x2 / rn, a, b)
 
 
 @njit(cache=True)

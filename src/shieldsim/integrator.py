@@ -85,6 +85,28 @@ _RK8_C_FULL = np.ascontiguousarray(_dop853.C, dtype=np.float64)
 _RK8_D = np.ascontiguousarray(_dop853.D, dtype=np.float64)
 
 
+def _nonzero_rows(coeffs: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The nonzero entries of the rows of ``coeffs`` (R, C), row by row and in column order:
+    (row starts (R + 1,), their columns, their values), so that a sum over a row may skip the
+    zeros and still add its other terms in the same order."""
+    ptr, col, val = [0], [], []
+    for row in coeffs:
+        nz = np.flatnonzero(row)
+        col.extend(nz.tolist())
+        val.extend(row[nz].tolist())
+        ptr.append(len(col))
+    return (np.array(ptr, dtype=np.int64), np.array(col, dtype=np.int64), np.array(val, dtype=np.float64))
+
+
+RK8_A_PTR, RK8_A_COL, RK8_A_VAL = _nonzero_rows(np.tril(_RK8_A_FULL, -1))
+"""`_RK8_A_FULL` below the diagonal without its zeros (`_nonzero_rows`): stage s sums columns
+RK8_A_COL[RK8_A_PTR[s]:RK8_A_PTR[s + 1]] (74 of the 108 terms of the stages other than 0 and 12)."""
+RK8_B_PTR, RK8_B_COL, RK8_B_VAL = _nonzero_rows(_RK8_B[None, :])
+"""`_RK8_B` without its zeros (8 of 12 terms)."""
+RK8_D_PTR, RK8_D_COL, RK8_D_VAL = _nonzero_rows(_RK8_D)
+"""`_RK8_D` without its zeros (48 of 64 terms)."""
+
+
 @njit(cache=True, inline="always")
 def rk8_step(deriv, t, y, dt, params, table, out, work):
     """One eighth-order Runge-Kutta step (DOP853 coefficients) of ``dt`` seconds of the state

@@ -22,10 +22,13 @@ from numba import njit
 
 from ..atmosphere import (
     KINKED_PIECES, LAYER_A, LAYER_C, LAYER_HB, LAYER_LNRHO, LAYER_MODE, LAYER_Z, USSA76_R0, density_from_table,
-    edge_time, layer_of, next_edge,
+    edge_time, layer_of, next_edge, next_edge_from,
 )
 from ..earth import geodetic_height_one, radial_height_one, surface_radius_one
-from ..integrator import _RK8_A_FULL, _RK8_B, _RK8_D, RK8_DENSE_ROWS, RK8_STAGES, RK8_STAGES_DENSE, RK8_WORK_ROWS, rk8_interpolate
+from ..integrator import (
+    RK8_A_COL, RK8_A_PTR, RK8_A_VAL, RK8_B_COL, RK8_B_PTR, RK8_B_VAL, RK8_D_COL, RK8_D_PTR, RK8_D_VAL, RK8_DENSE_ROWS,
+    RK8_STAGES, RK8_STAGES_DENSE, RK8_WORK_ROWS, rk8_interpolate,
+)
 
 DRAG_CEILING = 100_000.0
 """Altitude (m) below which drag is integrated when drag is on."""
@@ -222,7 +225,11 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
     `earth.fixed_state_one`), so the same flight bit for bit, written out in one loop over the
     stages: every derivative is computed in one place, into the rows of ``work`` by index. A row
     view, or an array handed to a helper, costs two atomic reference counts, which were a third
-    of the kernel's time; here the per-stage work touches no reference count."""
+    of the kernel's time; here the per-stage work touches no reference count. Also the same
+    values, with less work: a step after a dense output takes its first stage (and the air state
+    of its step size) from that output's derivative at the step's end, the same state; the sums
+    skip the zero coefficients of DOP853 (`integrator.RK8_A_PTR` ...), adding the others in the
+    same order; the density's piece is searched from the last one found."""
     a, b, omega, sample_dt = p[F_A], p[F_B], p[F_OMEGA], p[F_SAMPLE_DT]
     gm, beta, bottom, top = p[F_GM], p[F_BETA], p[F_BOTTOM], p[F_TOP]
     n_samples = out_pos.shape[0]
@@ -230,72 +237,95 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
     ynew = np.empty(6)
     ys = np.empty(6)
     yk = np.empty(6)
-    tmp = np.empty(6)
     acc6 = np.empty(6)
     work = np.empty((RK8_WORK_ROWS, 6))
     coef = np.empty((RK8_DENSE_ROWS, 6))
     kz = min(layer_of(radial_height_one(y, a, b), top, table), KINKED_PIECES - 1)
+    last = table.shape[0] - 1
+    kh = last  # the density model's piece of the last derivative: where the next one's search starts
+    fsal = False  # work[RK8_STAGES] holds the derivative at y (the last step's end; its air state below)
+    rn_e, vn_e, h_e, rho_e = 0.0, 0.0, 0.0, 0.0
     for _s in range(10_000_000):
         rk_dt, kz_next, h_new, dense = 0.0, kz, 0.0, False
         for s in range(RK8_STAGES_DENSE):  # the stages (the dense output's four only when needed)
-            if s == 0:
+            if s == 0 and fsal:  # the derivative at y is the last dense output's at its step's end
                 for j in range(6):
-                    tmp[j] = y[j]
-            elif s == RK8_STAGES:
-                for j in range(6):
-                    tmp[j] = ynew[j]
+                    work[0, j] = work[RK8_STAGES, j]
+                rn, vn, h, rho = rn_e, vn_e, h_e, rho_e
             else:
-                for j in range(6):
-                    acc = 0.0
-                    for m in range(s):
-                        acc += _RK8_A_FULL[s, m] * work[m, j]
-                    tmp[j] = y[j] + rk_dt * acc
-            # `_reentry_deriv` at tmp into work[s] (`_air_state`, `atmosphere.density_from_table`)
-            rn = math.sqrt(tmp[0] ** 2 + tmp[1] ** 2 + tmp[2] ** 2)
-            vx = tmp[3] + omega * tmp[1]
-            vy = tmp[4] - omega * tmp[0]
-            vz = tmp[5]
-            vn = math.sqrt(vx * vx + vy * vy + vz * vz)
-            h = rn - surface_radius_one(tmp[2] / rn, a, b)
-            rho = 0.0
-            if not h > top:
-                z = max(h, bottom)
-                k = table.shape[0] - 1
-                while k > 0 and z < table[k, LAYER_Z]:
-                    k -= 1
-                mode = table[k, LAYER_MODE]
-                if mode == 2.0:
-                    rho = math.exp(table[k, LAYER_LNRHO] + table[k, LAYER_A] * (z - table[k, LAYER_Z]))
-                else:
-                    dh = USSA76_R0 * z / (USSA76_R0 + z) - table[k, LAYER_HB]
-                    if mode == 1.0:
-                        rho = math.exp(table[k, LAYER_LNRHO] + table[k, LAYER_A] * dh)
+                if s == 0:
+                    x0, x1, x2, x3, x4, x5 = y[0], y[1], y[2], y[3], y[4], y[5]
+                elif s == RK8_STAGES:
+                    x0, x1, x2, x3, x4, x5 = ynew[0], ynew[1], ynew[2], ynew[3], ynew[4], ynew[5]
+                else:  # y + dt sum_m A[s, m] work[m], the zero A[s, m] skipped (the same sums)
+                    a0 = a1 = a2 = a3 = a4 = a5 = 0.0
+                    for q in range(RK8_A_PTR[s], RK8_A_PTR[s + 1]):
+                        c, m = RK8_A_VAL[q], RK8_A_COL[q]
+                        a0 += c * work[m, 0]
+                        a1 += c * work[m, 1]
+                        a2 += c * work[m, 2]
+                        a3 += c * work[m, 3]
+                        a4 += c * work[m, 4]
+                        a5 += c * work[m, 5]
+                    x0, x1, x2 = y[0] + rk_dt * a0, y[1] + rk_dt * a1, y[2] + rk_dt * a2
+                    x3, x4, x5 = y[3] + rk_dt * a3, y[4] + rk_dt * a4, y[5] + rk_dt * a5
+                # `_reentry_deriv` at x into work[s] (`_air_state`, `atmosphere.density_from_table`)
+                rn = math.sqrt(x0 ** 2 + x1 ** 2 + x2 ** 2)
+                vx = x3 + omega * x1
+                vy = x4 - omega * x0
+                vz = x5
+                vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+                h = rn - surface_radius_one(x2 / rn, a, b)
+                rho = 0.0
+                if not h > top:
+                    z = max(h, bottom)
+                    k = kh  # the last piece of `density_from_table`'s search, found from the previous one's
+                    while k < last and not z < table[k + 1, LAYER_Z]:
+                        k += 1
+                    while k > 0 and z < table[k, LAYER_Z]:
+                        k -= 1
+                    kh = k
+                    mode = table[k, LAYER_MODE]
+                    if mode == 2.0:
+                        rho = math.exp(table[k, LAYER_LNRHO] + table[k, LAYER_A] * (z - table[k, LAYER_Z]))
                     else:
-                        rho = math.exp(table[k, LAYER_LNRHO] + table[k, LAYER_C] * math.log1p(table[k, LAYER_A] * dh))
-            kg = -gm / rn**3
-            d = -rho * vn / (2.0 * beta)
-            work[s, 0] = tmp[3]
-            work[s, 1] = tmp[4]
-            work[s, 2] = tmp[5]
-            work[s, 3] = kg * tmp[0] + d * vx
-            work[s, 4] = kg * tmp[1] + d * vy
-            work[s, 5] = kg * tmp[2] + d * vz
+                        dh = USSA76_R0 * z / (USSA76_R0 + z) - table[k, LAYER_HB]
+                        if mode == 1.0:
+                            rho = math.exp(table[k, LAYER_LNRHO] + table[k, LAYER_A] * dh)
+                        else:
+                            rho = math.exp(table[k, LAYER_LNRHO] + table[k, LAYER_C] * math.log1p(table[k, LAYER_A] * dh))
+                kg = -gm / rn**3
+                d = -rho * vn / (2.0 * beta)
+                work[s, 0] = x3
+                work[s, 1] = x4
+                work[s, 2] = x5
+                work[s, 3] = kg * x0 + d * vx
+                work[s, 4] = kg * x1 + d * vy
+                work[s, 5] = kg * x2 + d * vz
             if s == 0:  # the step (`_drag_step`), ended on a layer edge (`_edge_step_from`)
                 v_up = (y[0] * y[3] + y[1] * y[4] + y[2] * y[5]) / rn
                 rk_dt = _step_size(v_up, vn, h, rho, beta, p[F_RK_DT])
-                z_edge, k_edge, t_lin = next_edge(y, kz, top, table, a, b)
+                z_edge, k_edge, t_lin = next_edge_from(h, v_up, kz, table)  # `next_edge` at y
                 if t_lin <= 1.5 * rk_dt:
                     for j in range(6):
                         acc6[j] = work[0, j]
                     tc = edge_time(y, acc6, z_edge, 1.5 * rk_dt, a, b)
                     if not tc > rk_dt:
                         rk_dt, kz_next = tc, k_edge
+            elif s == RK8_STAGES:  # the step's end: its air state serves the next step's first stage
+                rn_e, vn_e, h_e, rho_e = rn, vn, h, rho
             elif s == RK8_STAGES - 1:  # the step's end; the dense output only when needed
-                for j in range(6):
-                    acc = 0.0
-                    for m in range(RK8_STAGES):
-                        acc += _RK8_B[m] * work[m, j]
-                    ynew[j] = y[j] + rk_dt * acc
+                a0 = a1 = a2 = a3 = a4 = a5 = 0.0
+                for q in range(RK8_B_PTR[1]):
+                    c, m = RK8_B_VAL[q], RK8_B_COL[q]
+                    a0 += c * work[m, 0]
+                    a1 += c * work[m, 1]
+                    a2 += c * work[m, 2]
+                    a3 += c * work[m, 3]
+                    a4 += c * work[m, 4]
+                    a5 += c * work[m, 5]
+                ynew[0], ynew[1], ynew[2] = y[0] + rk_dt * a0, y[1] + rk_dt * a1, y[2] + rk_dt * a2
+                ynew[3], ynew[4], ynew[5] = y[3] + rk_dt * a3, y[4] + rk_dt * a4, y[5] + rk_dt * a5
                 rn_new = math.sqrt(ynew[0] * ynew[0] + ynew[1] * ynew[1] + ynew[2] * ynew[2])
                 h_new = rn_new - surface_radius_one(ynew[2] / rn_new, a, b)
                 dense = h_new < 0.0 or (next_k < n_samples and next_k * sample_dt < t + rk_dt)
@@ -303,17 +333,25 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
                     dense = _geodetic_climb(y, a, b) > 0.0 and _geodetic_climb(ynew, a, b) <= 0.0
                 if not dense:
                     break
-        if dense:  # `integrator.rk8_dense`'s coefficients
+        fsal = dense
+        if dense:  # `integrator.rk8_dense`'s coefficients (the zero D[r, m] skipped)
             for j in range(6):
                 dy = ynew[j] - y[j]
                 coef[0, j] = dy
                 coef[1, j] = rk_dt * work[0, j] - dy
                 coef[2, j] = 2.0 * dy - rk_dt * (work[RK8_STAGES, j] + work[0, j])
-                for r in range(_RK8_D.shape[0]):
-                    acc = 0.0
-                    for m in range(RK8_STAGES_DENSE):
-                        acc += _RK8_D[r, m] * work[m, j]
-                    coef[3 + r, j] = rk_dt * acc
+            for r in range(RK8_D_PTR.shape[0] - 1):
+                a0 = a1 = a2 = a3 = a4 = a5 = 0.0
+                for q in range(RK8_D_PTR[r], RK8_D_PTR[r + 1]):
+                    c, m = RK8_D_VAL[q], RK8_D_COL[q]
+                    a0 += c * work[m, 0]
+                    a1 += c * work[m, 1]
+                    a2 += c * work[m, 2]
+                    a3 += c * work[m, 3]
+                    a4 += c * work[m, 4]
+                    a5 += c * work[m, 5]
+                coef[3 + r, 0], coef[3 + r, 1], coef[3 + r, 2] = rk_dt * a0, rk_dt * a1, rk_dt * a2
+                coef[3 + r, 3], coef[3 + r, 4], coef[3 + r, 5] = rk_dt * a3, rk_dt * a4, rk_dt * a5
         rk_dt_hit = rk_dt
         if h_new < 0.0:  # impact inside the step: on the dense output
             rk_dt_hit = _ground_fraction(coef, y, ynew, a, b, ys) * rk_dt
