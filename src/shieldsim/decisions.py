@@ -7,10 +7,10 @@ values where they clear its margin and by exact solves (`interceptor.feasible_ti
 `_engage_tabled_at` is the whole of one pair, as `engagement._engage_kernel_tabled` runs it for
 every flight and tabled battery: it takes the kernel's arrays whole with the pair's indices and
 is compiled without Numba's reference counting (``_nrt=False``), so the rows it reads (the
-flight's samples, the site, the figures, the packed table's views) cost no atomic reference
-count each, as views made in the kernel did (about a tenth of the kernel's time). Nothing here
-allocates or returns an array to a caller that counts references: `_table_views` returns views
-only to `_engage_tabled_at`.
+flight's samples, the site, the figures, the packed table's views) are not reference counted
+(in the parallel kernel that made no measurable difference: docs/performance.md, session 10).
+Nothing here allocates or returns an array to a caller that counts references: `_table_views`
+and `_cell_views` return views only to `_engage_tabled_at`.
 
 Layout exception (`_can_launch_by`): 13 parameters: one sample and launch, the table's value
 and margin, the interceptor's figures, the Earth's constants and scratch space (the order of
