@@ -98,3 +98,39 @@ def test_a_sample_falling_beyond_the_best_latest_launch_cannot_beat_it(key):
             assert _excess(site, p, tau_b, params, gm, omega, ell, b, v, work) > 0.0
     assert said[True] >= 10 and said[False] >= 10
     assert not falling_beyond(site, pts[0], np.inf, 100.0, params, gm, omega, ell, b, v, work)  # no best yet
+
+
+@pytest.mark.parametrize("key", ["sm3-ib", "sm3-iia", "thaad"])
+def test_arrival_searched_on_the_grid_from_any_estimate_is_the_grid_value(key):
+    # `latest_at` searches the earliest arrival on the grid itself from the table's value or a
+    # neighbour's (`arrival_from`): from any estimate (close, off on either side, outside the
+    # feasible range, NaN), with the excess at the feasible time known or not and with the cap
+    # tau_f above the top of the search, the answer must be the one `arrival_on_grid` gives to
+    # `arrival_before`'s crossing.
+    from shieldsim.interceptor import arrival_before
+    from shieldsim.latest_launch import arrival_from
+
+    icp = CAT[key]
+    params = icp.params()
+    rng = np.random.default_rng(17)
+    n = 80
+    pts = _points_around_site(icp, rng, n, 1.0)
+    site, gm, omega, ell, b, v, work = _solver_inputs()
+    offsets = [0.0, 1e-4, -3e-4, ARRIVAL_GRID, -ARRIVAL_GRID, 0.05, -0.2, 0.6, -1.5, 7.0, -40.0, 900.0, -900.0, np.nan]
+    solved = 0
+    for i in range(n):
+        p = pts[i]
+        tau_hi = float(rng.uniform(icp.burn_time + MIN_COAST + 5.0, 1500.0))
+        tau_f = feasible_time_one(site, p, tau_hi, params, gm, omega, ell, b, v, work)
+        if np.isnan(tau_f):
+            continue
+        solved += 1
+        f_f = _excess(site, p, tau_f, params, gm, omega, ell, b, v, work)
+        crossing = arrival_before(site, p, tau_f, f_f, params, gm, omega, ell, b, v, work)
+        for cap in (tau_f, tau_f + 3.0):
+            want = arrival_on_grid(site, p, crossing, cap, params, gm, omega, ell, b, v, work)
+            for off in offsets:
+                for known in (f_f, np.nan):
+                    got = arrival_from(site, p, tau_f, known, cap, crossing + off, params, gm, omega, ell, b, v, work)
+                    assert got == want, (key, i, cap, off, got, want)
+    assert solved >= 25

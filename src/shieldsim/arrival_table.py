@@ -786,12 +786,3 @@ def packed_views(shapes, tau_start, margin_start, tau, margin, j):
     t = tau[tau_start[j]:tau_start[j] + a * b * c].reshape((a, b, c))
     m = margin[margin_start[j]:margin_start[j] + (a - 1) * (b - 1) * (c - 1)].reshape((a - 1, b - 1, c - 1))
     return t, m
-
-
-@njit(cache=True)
-def packed_cell_views(shapes, margin_start, tau_min, tau_max, j):
-    """(tau_min, tau_max) 3-D views (shaped like the margin) of table j of packed arrays."""
-    a, b, c = shapes[j, 0] - 1, shapes[j, 1] - 1, shapes[j, 2] - 1
-    lo = tau_min[margin_start[j]:margin_start[j] + a * b * c].reshape((a, b, c))
-    hi = tau_max[margin_start[j]:margin_start[j] + a * b * c].reshape((a, b, c))
-    return lo, hi

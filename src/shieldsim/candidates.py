@@ -12,8 +12,8 @@ the every-sample scan). The tests themselves use proved brackets (ground range f
 geocentric angle, geodetic height from the radius along the ray) so that Vincenty's formula and
 the geodetic conversion run only near the limits.
 
-Layout exception (`_scan_candidates`): 28 parameters: one flight's samples and figures
-(`_flight_steps`), the battery's site, figures and arrival table (with its cells' bounds), the
+Layout exception (`_scan_candidates`): 29 parameters: one flight's samples and figures
+(`_flight_steps`), the battery's site, figures (`site_figures`) and arrival table (with its cells' bounds), the
 Earth's constants and scratch space, passed in one order by `engagement._engage_kernel_tabled`
 alone.
 Layout exception (`table_latest`): 14 parameters: the arrival table's six arrays, one sample and
@@ -160,8 +160,22 @@ def _next_sample(k, excess, per_step):
 
 
 @njit(cache=True, _nrt=False)
+def site_figures(site, params, a_eq, flat, ellipsoid, out):
+    """The figures of a battery `_scan_candidates` needs, computed once for all its flights: out <-
+    (the site's geodetic latitude and its longitude, rad, for `_ground_range_from`; the bound
+    (rad) on the angle between a sample that passed the band test (geodetic height <= the
+    interceptor's highest intercept) and its ground point (`foot_angle`), plus the site's own
+    angle from its ground point (zero on the ellipsoid, up to rounding))."""
+    b_pol = a_eq * (1.0 - flat)
+    lat_s, h_s = geodetic_height_one(site[0], site[1], site[2], ellipsoid[0], ellipsoid[1])
+    out[0] = lat_s
+    out[1] = math.atan2(site[1], site[0])
+    out[2] = foot_angle(params[P_MAX_ALT] + 1.0, b_pol) + foot_angle(abs(h_s) + 1.0, b_pol - 2.0 * abs(h_s))
+
+
+@njit(cache=True, _nrt=False)
 def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, l0, win, frame, axes, tau, margin,
-                     excess, excess_margin, tau_min, tau_max, a_eq, flat, ellipsoid, look, cand, lam, mrg, bound):
+                     excess, excess_margin, tau_min, tau_max, a_eq, flat, ellipsoid, fig, look, cand, lam, mrg, bound):
     """The candidate intercept samples of one flight for one battery, the samples the first pass
     of `_engage_pair_tabled` marks (the same tests, evaluated the same way), with the table's
     latest launch at each: cand[:nc] <- sample indices (ascending), lam[:nc] and mrg[:nc] as
@@ -178,7 +192,8 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
     distance from the site by ``steps[2]`` while the distance test's allowance grows by
     (vmax + Earth's turning speed) x ``dt_max`` a sample. Likewise the range and distance tests
     are not repeated while a sample passed them by more than that change. ``rp``, ``end``, ``steps``:
-    `_flight_steps` of the flight; ``dt_max`` >= every step of ``t``."""
+    `_flight_steps` of the flight; ``dt_max`` >= every step of ``t``; ``fig``: `site_figures` of the
+    battery."""
     t_burn = params[P_BURN]
     tau_lo = t_burn + MIN_COAST
     powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]
@@ -187,11 +202,7 @@ def _scan_candidates(pos, rp, end, steps, t, dt_max, site, params, omega, vmax, 
     b_pol = a_eq * (1.0 - flat)
     lo, hi, rng = params[P_MIN_ALT], params[P_MAX_ALT], params[P_RANGE]
     grow = (vmax + w_r) * dt_max * (1.0 + 1e-9)
-    lat_s, h_s = geodetic_height_one(site[0], site[1], site[2], ellipsoid[0], ellipsoid[1])
-    lon_s = math.atan2(site[1], site[0])
-    # samples tested for range passed the band test (geodetic height <= hi); the site's own angle
-    # from its ground point (zero on the ellipsoid, up to rounding) is added
-    foot = foot_angle(hi + 1.0, b_pol) + foot_angle(abs(h_s) + 1.0, b_pol - 2.0 * abs(h_s))
+    lat_s, lon_s, foot = fig[0], fig[1], fig[2]
     hi_slope = math.sqrt(a_eq * a_eq + (a_eq - b_pol) ** 2)  # of the range bracket's upper bound in the angle
     range_ok = 0  # samples before these indices pass the range / distance tests (proved at an earlier sample)
     dist_ok = 0

@@ -43,12 +43,9 @@ same order in every kernel of `interceptor` and here). Packing the Earth's const
 next step, left to the branch that is reworking these kernels.
 Layout exception (`_engage_pair`): 17 parameters, see above.
 Layout exception (`_engage_kernel`): 13 parameters, see above.
-Layout exception (`_can_launch_by`): 13 parameters, see above.
 Layout exception (`_engage_pair_tabled`): 23 parameters, see above (plus the packed arrival table).
 Layout exception (`_engage_kernel_tabled`): 27 parameters, see above (plus the packed arrival tables).
 Layout exception (`_engage_kernel_reference`): 23 parameters, see above (plus the packed arrival tables).
-Layout exception (`_decide_tabled`): 21 parameters, see above (plus the candidates and their table).
-Layout exception (`_launch_by_c`): 19 parameters, see above (plus the candidates and their table).
 Layout exception (`engage`): 90 lines, one call of either kernel and the reading of its output;
 to be cut (input arrays / kernels / first intercept points) with the kernel rework above.
 """
@@ -61,9 +58,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from .arrival_table import (EMPTY_TABLE, MAX_FLIGHT_S, is_built, is_cached, lookup, pack, packed_cell_views, packed_views,
-                            promise, table_for)
-from .candidates import _flight_steps, _range_bracket, _scan_candidates, table_latest
+from .arrival_table import (EMPTY_TABLE, MAX_FLIGHT_S, is_built, is_cached, lookup, pack, packed_views, promise,
+                            table_for)
+from .candidates import _flight_steps, _range_bracket, site_figures
+from .decisions import _can_launch_by, _engage_tabled_at
 from .earth import geodetic_height_one, to_ecef, to_geodetic
 from .interceptor import (MIN_COAST, N_PARAMS, P_BO_ALT, P_BURN, P_DELAY, P_MAX_ALT, P_MIN_ALT, P_RANGE, P_SPEED,
                           Battery, _ground_range, arrival_near, earliest_arrival, ellipsoid_of, feasible_time_one,
@@ -222,20 +220,6 @@ def _engage_kernel(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, w
                          kill_assessment, work, b, v, feas, out[i, j])
 
 
-@njit(cache=True, _nrt=False)
-def _can_launch_by(site, p, t_k, launch, lam, mrg, params, gm, omega, ellipsoid, b, v, work):
-    """Whether a shot launched at ``launch`` or later (s after threat launch) can intercept at
-    sample p (time t_k): settled by the table's latest launch ``lam`` (= t_k - tabulated earliest
-    arrival; NaN unknown) when it clears ``launch`` by its margin ``mrg``, else solved exactly
-    as the exact kernel does (`feasible_time_one`)."""
-    if not math.isnan(lam):
-        if lam - mrg >= launch:
-            return True
-        if lam + mrg < launch:
-            return False
-    return not math.isnan(feasible_time_one(site, p, t_k - launch, params, gm, omega, ellipsoid, b, v, work))
-
-
 @njit(cache=True)
 def _engage_pair_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, frame, axes, tau,
                         margin, a_eq, flat, work, b, v, lam, mrg, res):
@@ -362,135 +346,6 @@ KERNEL_BLOCKS = 64
 """Blocks of flights `_engage_kernel_tabled` splits its threads' work into (scratch space is
 allocated once per block)."""
 
-@njit(cache=True, _nrt=False)
-def _settle(tab, pos, t, l0, c, cand, look, lam, mrg, bound):
-    """Settle a deferred candidate c (bound lower < upper, `candidates._scan_candidates`): its
-    table value as the every-sample scan computes it (`candidates.table_latest`; ``tab`` = the
-    arrival table's frame, axes, tau, margin, excess, excess margin)."""
-    if bound[c, 0] < bound[c, 1]:
-        k = cand[c]
-        table_latest(tab[0], tab[1], tab[2], tab[3], tab[4], tab[5], pos[k], t[k], t[k] - l0, look, lam, mrg, bound, c)
-
-
-@njit(cache=True, _nrt=False)
-def _table_says(lo, hi, lam_c, mrg_c, launch):
-    """`_can_launch_by`'s table decision for a candidate with bounds (lo, hi) (lo < hi: deferred,
-    see `candidates._scan_candidates`), table value ``lam_c`` and margin ``mrg_c``: 1 (True) or
-    0 (False) where the bounds or the value clear ``launch`` by the margin, -1 where they do not
-    say. Scalars only, so the loops of `_decide_tabled` pay no call with arrays per candidate."""
-    if lo < hi:
-        if hi + mrg_c < launch:
-            return 0  # its value lies below hi: lam + mrg < launch
-        if lo - mrg_c >= launch:
-            return 1
-        return -1
-    if not math.isnan(lam_c):
-        if lam_c - mrg_c >= launch:
-            return 1
-        if lam_c + mrg_c < launch:
-            return 0
-    return -1
-
-
-@njit(cache=True, _nrt=False)
-def _launch_by_c(tab, pos, t, site, params, gm, omega, ellipsoid, l0, launch, c, cand, look, lam, mrg, bound, b, v,
-                 work):
-    """`_can_launch_by` at candidate c where `_table_says` does not say: a deferred candidate is
-    settled (`_settle`) and decided from its value where that clears ``launch`` by the margin,
-    else solved exactly."""
-    _settle(tab, pos, t, l0, c, cand, look, lam, mrg, bound)
-    k = cand[c]
-    return _can_launch_by(site, pos[k], t[k], launch, lam[c], mrg[c], params, gm, omega, ellipsoid, b, v, work)
-
-
-@njit(cache=True, _nrt=False)
-def _decide_tabled(pos, t, site, params, gm, omega, ellipsoid, vmax, l0, kill_assessment, cand, lam, mrg, nc, work,
-                   b, v, res, tab, bound, look):
-    """`_engage_pair_tabled`'s decisions (first and last opportunity, shoot-look-shoot shots,
-    latest launch) over the candidates of `_scan_candidates`, made in the same order with the
-    same exact solves: res <- [launch_latest, first_time, last_time, first_k, shots]. Deferred
-    candidates (``bound``, see `_scan_candidates`) are settled only where their bounds cannot
-    make the decision: every decision and solve is the one of the settled values."""
-    t_burn = params[P_BURN]
-    tau_lo = t_burn + MIN_COAST
-    powered = 0.5 * params[P_SPEED] * t_burn + params[P_BO_ALT]
-    rs = math.sqrt(site[0] ** 2 + site[1] ** 2 + site[2] ** 2)
-    w_r = omega * (rs + params[P_BO_ALT])
-    f = -1
-    for c in range(nc):
-        ok = _table_says(bound[c, 0], bound[c, 1], lam[c], mrg[c], l0)
-        if ok == 1 or (ok < 0 and _launch_by_c(tab, pos, t, site, params, gm, omega, ellipsoid, l0, l0, c, cand, look,
-                                                 lam, mrg, bound, b, v, work)):
-            f = c
-            break
-    if f < 0:
-        return
-    shots = 1
-    next_launch = t[cand[f]] + kill_assessment
-    for c in range(f + 1, nc):
-        if t[cand[c]] - next_launch < tau_lo:
-            continue
-        ok = _table_says(bound[c, 0], bound[c, 1], lam[c], mrg[c], next_launch)
-        if ok == 1 or (ok < 0 and _launch_by_c(tab, pos, t, site, params, gm, omega, ellipsoid, l0, next_launch, c,
-                                                 cand, look, lam, mrg, bound, b, v, work)):
-            shots += 1
-            next_launch = t[cand[c]] + kill_assessment
-    la = f
-    for c in range(nc - 1, f, -1):
-        ok = _table_says(bound[c, 0], bound[c, 1], lam[c], mrg[c], l0)
-        if ok == 1 or (ok < 0 and _launch_by_c(tab, pos, t, site, params, gm, omega, ellipsoid, l0, l0, c, cand, look,
-                                                 lam, mrg, bound, b, v, work)):
-            la = c
-            break
-    # the best table value: a deferred candidate whose upper bound is below the largest lower
-    # bound is not it (the first largest value) and stays deferred
-    floor = -math.inf
-    for c in range(f, la + 1):
-        if bound[c, 0] > floor:  # NaN (table cannot say) ignored
-            floor = bound[c, 0]
-    best = -1
-    for c in range(f, la + 1):
-        if bound[c, 0] < bound[c, 1]:
-            if bound[c, 1] < floor:
-                continue
-            _settle(tab, pos, t, l0, c, cand, look, lam, mrg, bound)
-        if lam[c] > -math.inf and (best < 0 or lam[c] > lam[best]):
-            best = c
-    latest = -math.inf
-    guess = math.nan
-    if best >= 0:
-        k = cand[best]
-        latest, guess = latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess,
-                                   lam[best], mrg[best], -math.inf)
-    for c in range(la, f - 1, -1):
-        if c == best:
-            continue
-        if bound[c, 0] < bound[c, 1]:
-            if bound[c, 1] + mrg[c] <= latest:
-                continue
-            _settle(tab, pos, t, l0, c, cand, look, lam, mrg, bound)
-        k = cand[c]
-        if not math.isnan(lam[c]):
-            if lam[c] + mrg[c] <= latest:
-                continue
-        else:
-            p = pos[k]
-            dist = math.sqrt((p[0] - site[0]) ** 2 + (p[1] - site[1]) ** 2 + (p[2] - site[2]) ** 2)
-            if t[k] - max(tau_lo, t_burn + (dist - powered - w_r * t_burn) / (vmax + w_r)) <= latest:
-                continue
-        lam_k, tau_a = latest_at(site, pos[k], t[k], l0, params, gm, omega, ellipsoid, b, v, work, guess, lam[c],
-                                  mrg[c], latest)
-        if not math.isnan(tau_a):
-            guess = tau_a
-        if lam_k > latest:
-            latest = lam_k
-    res[0] = latest
-    res[1] = t[cand[f]]
-    res[2] = t[cand[la]]
-    res[3] = cand[f]
-    res[4] = shots
-
-
 @njit(cache=True, parallel=True, nogil=True)
 def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax, l0, win, kill_assessment, tabled,
                           frames, axes, shapes, tau_start, margin_start, tau, margin, excess, excess_margin, tau_min, tau_max,
@@ -508,6 +363,12 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
     dt_max = 0.0
     for k in range(1, m):
         dt_max = max(dt_max, t[k] - t[k - 1])
+    figs = np.empty((nb, 3))  # per battery, once for all flights
+    for j in range(nb):
+        site_figures(sites[j], params[j], a_eq, flat, ellipsoid, figs[j])
+    batteries = (sites, params, vmax, figs)
+    tables = (frames, axes, shapes, tau_start, margin_start, tau, margin, excess, excess_margin, tau_min, tau_max)
+    earth = (gm, omega, ellipsoid, a_eq, flat)
     blocks = min(n, KERNEL_BLOCKS)
     for blk in prange(blocks):
         work = np.empty(9)
@@ -520,30 +381,16 @@ def _engage_kernel_tabled(pos, alt, t, sites, params, gm, omega, ellipsoid, vmax
         bound = np.empty((m, 2))
         rp = np.empty(m)
         cand = np.empty(m, dtype=np.int64)
+        scratch = (work, b, v, look, cand, lam, mrg, bound)
+        flights = (pos, t, l0, win, kill_assessment, rp, steps, dt_max)
         for i in range(blk * n // blocks, (blk + 1) * n // blocks):
             end = _flight_steps(pos[i], rp, steps)
             for j in range(nb):
-                res = out[i, j]
-                if not tabled[j]:
+                if tabled[j]:
+                    _engage_tabled_at(i, j, flights, batteries, tables, earth, scratch, end, out)
+                else:
                     _engage_pair(pos[i], alt[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
-                                 win[i, j], kill_assessment, work, b, v, lam, res)
-                    continue
-                tj, mj = packed_views(shapes, tau_start, margin_start, tau, margin, j)
-                res[0] = math.nan
-                res[1] = math.nan
-                res[2] = math.nan
-                res[3] = -1.0
-                res[4] = 0.0
-                if math.isnan(l0[i, j]):
-                    continue
-                ej, emj = packed_views(shapes, tau_start, margin_start, excess, excess_margin, j)
-                lo_j, hi_j = packed_cell_views(shapes, margin_start, tau_min, tau_max, j)
-                nc = _scan_candidates(pos[i], rp, end, steps, t, dt_max, sites[j], params[j], omega, vmax[j], l0[i, j],
-                                      win[i, j], frames[j], axes[j], tj, mj, ej, emj, lo_j, hi_j, a_eq, flat, ellipsoid,
-                                      look, cand, lam, mrg, bound)
-                _decide_tabled(pos[i], t, sites[j], params[j], gm, omega, ellipsoid, vmax[j], l0[i, j],
-                               kill_assessment, cand, lam, mrg, nc, work, b, v, res,
-                               (frames[j], axes[j], tj, mj, ej, emj), bound, look)
+                                 win[i, j], kill_assessment, work, b, v, lam, out[i, j])
 
 
 @njit(cache=True, parallel=True, nogil=True)

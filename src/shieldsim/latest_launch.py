@@ -4,16 +4,23 @@ does not depend on how it was searched.
 
 `engagement.engage`'s ``launch_latest`` is the largest t_k - tau_a(k) over a battery's intercept
 window, with tau_a(k) the interceptor's earliest arrival at sample k (`interceptor`). The exact
-kernel warm-starts each search from the previous sample's arrival (`interceptor.arrival_near`),
-the fast path brackets it around the arrival table's value (`arrival_bracketed`); both answers lie
-within `interceptor.ARRIVAL_TOL` of the crossing, and `arrival_on_grid` turns either into the same
-number, so a result does not depend on whether a process had a table at hand.
+kernel warm-starts each search from the previous sample's arrival (`interceptor.arrival_near`);
+both lie within `interceptor.ARRIVAL_TOL` of the crossing, and `arrival_on_grid` turns either into
+the same number, so a result does not depend on whether a process had a table at hand. The fast
+path (`latest_at`) searches that number on the grid itself from the arrival table's value or a
+neighbour's arrival (`arrival_from`: trial points on the grid only, ended once two neighbouring
+grid points straddle the crossing), with fewer speed-excess evaluations; `arrival_bracketed` is
+the bracket around the table's value it used before (kept for the tests that hold all the
+searches to one answer).
 
 Layout exception (`arrival_bracketed`): 13 parameters: the point, the feasible time and the
 excess there, the estimate and its width, the interceptor's figures, the Earth's constants and
 scratch space (the order of `interceptor`'s kernels).
 Layout exception (`latest_at`): 15 parameters: the same, for one sample at its time, the
 earliest launch, the table's value and margin, a warm start and the best latest launch so far.
+Layout exception (`arrival_from`): 13 parameters: the point, the top of the search and the
+excess there, the cap, the estimate, the interceptor's figures, the Earth's constants and
+scratch space.
 """
 
 from __future__ import annotations
@@ -22,8 +29,7 @@ import math
 
 from numba import njit
 
-from .interceptor import (MIN_COAST, P_BURN, _crossing, _excess, arrival_before, arrival_near,
-                          feasible_time_one)
+from .interceptor import (MIN_COAST, P_BURN, _crossing, _excess, arrival_before, feasible_time_one)
 
 ARRIVAL_GRID = 2.0 ** -10
 """Spacing (s) of the grid `arrival_on_grid` rounds the latest-launch solves' earliest arrival up
@@ -82,6 +88,70 @@ def arrival_on_grid(site, p, tau_a, tau_f, params, gm, omega, ellipsoid, b, v, w
     return g
 
 
+GRID_SEARCH_STEPS = 10_000
+"""Bound on `arrival_from`'s trial points (each removes at least one grid point from its bracket,
+and its one-sided steps double: a few dozen at the most in practice); beyond it, the search of
+`arrival_before` and `arrival_on_grid` runs instead (the same answer)."""
+
+
+@njit(cache=True, _nrt=False)
+def arrival_from(site, p, top, f_top, tau_f, est, params, gm, omega, ellipsoid, b, v, work):
+    """`arrival_on_grid` of `interceptor.arrival_before` (flight time ``top`` <= ``tau_f`` s where p
+    is reachable, ``f_top`` the excess there or NaN) searched on the grid itself from an estimate
+    ``est`` of the crossing c (an arrival table's value, a neighbour's arrival): the answer is
+    burn time + `MIN_COAST` where p is reachable there, else min(g, tau_f) with g the first multiple
+    of `ARRIVAL_GRID` at or after c. Every trial point is a grid point strictly inside the bracket
+    (lo, hi] known to hold c (the excess > 0 at lo, <= 0 at hi; lo starts at burn time + MIN_COAST,
+    not evaluated): the first at or after ``est``, then its neighbour towards c, then secant steps
+    through the last two trials (rounded up to the grid; steps that stay on one side of c at least
+    double); once no grid point lies inside, g is the first grid point above lo. Under the single
+    minimum of the needed speed over the flight time (the assumption of `arrival_on_grid`, which
+    makes g the same whatever the search) this is `arrival_on_grid`'s value, with about half its
+    speed-excess evaluations where ``est`` is good to a fraction of a second. Without a usable
+    ``est`` (NaN or outside (burn time + MIN_COAST, top)) it is computed as there."""
+    tau_lo = params[P_BURN] + MIN_COAST
+    if not (est > tau_lo and est < top):
+        tau_a = arrival_before(site, p, top, f_top, params, gm, omega, ellipsoid, b, v, work)
+        return arrival_on_grid(site, p, tau_a, tau_f, params, gm, omega, ellipsoid, b, v, work)
+    lo, lo_known, hi = tau_lo, False, top
+    xa, fa, xb, fb = math.nan, math.nan, math.nan, math.nan  # the last two trials (xb the latest)
+    e = est
+    d_lo, d_hi = ARRIVAL_GRID, ARRIVAL_GRID  # the least step of a trial after one on the same side
+    streak = 0  # > 0: the last trials raised lo; < 0: they lowered hi
+    for _ in range(GRID_SEARCH_STEPS):
+        i_a = math.floor(lo / ARRIVAL_GRID) + 1  # grid points strictly inside (lo, hi): i_a .. i_b
+        i_b = math.ceil(hi / ARRIVAL_GRID) - 1
+        if i_a > i_b:
+            if not lo_known and _excess(site, p, tau_lo, params, gm, omega, ellipsoid, b, v, work) <= 0.0:
+                return tau_lo  # reachable at the shortest flight: no crossing
+            return min(i_a * ARRIVAL_GRID, tau_f)
+        if streak < 0:
+            e = min(e, hi - d_hi)
+        elif streak > 0:
+            e = max(e, lo + d_lo)
+        if not (e > lo and e < hi):  # NaN (an infinite excess) or outside: halve the bracket
+            e = 0.5 * (lo + hi)
+        x = min(max(math.ceil(e / ARRIVAL_GRID), i_a), i_b) * ARRIVAL_GRID
+        fx = _excess(site, p, x, params, gm, omega, ellipsoid, b, v, work)
+        if fx <= 0.0:
+            hi = x
+            d_hi = 2.0 * d_hi if streak < 0 else ARRIVAL_GRID
+            streak = min(streak, 0) - 1
+        else:
+            lo, lo_known = x, True
+            d_lo = 2.0 * d_lo if streak > 0 else ARRIVAL_GRID
+            streak = max(streak, 0) + 1
+        xa, fa, xb, fb = xb, fb, x, fx
+        if math.isnan(xa):  # one trial: its neighbour towards c next
+            e = x - ARRIVAL_GRID if fx <= 0.0 else x + ARRIVAL_GRID
+        elif math.isfinite(fa) and math.isfinite(fb) and fa != fb:
+            e = xb - fb * (xb - xa) / (fb - fa)
+        else:
+            e = math.nan
+    tau_a = arrival_before(site, p, top, f_top, params, gm, omega, ellipsoid, b, v, work)
+    return arrival_on_grid(site, p, tau_a, tau_f, params, gm, omega, ellipsoid, b, v, work)
+
+
 FALL_STEP_S = 2.0 ** -11
 """Step (s) of `falling_beyond`'s slope test: half of `ARRIVAL_GRID`."""
 
@@ -108,11 +178,11 @@ def falling_beyond(site, p, tau_b, tau_f, params, gm, omega, ellipsoid, b, v, wo
 def latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess, lam_k, mrg_k, beat):
     """(latest launch t_k - earliest arrival, that arrival) for sample p at t_k when a launch at
     l0 or later reaches it; (-inf, NaN) otherwise, or where it is proved below ``beat`` (the best
-    latest launch found so far; -inf: none). The arrival is bracketed around the table's value
-    where the table says one (latest launch ``lam_k`` and margin ``mrg_k`` finite:
-    `arrival_bracketed`), else warm-started from ``guess`` (`interceptor.arrival_near`), then put
-    on the grid of `arrival_on_grid`: the same value either way (and the same as the
-    exact kernel's), so the result does not depend on whether a table was used.
+    latest launch found so far; -inf: none). The arrival is searched on the grid of
+    `arrival_on_grid` from the table's value where the table says one (latest launch ``lam_k``
+    and margin ``mrg_k`` finite), else from ``guess`` (`arrival_from`): the same value either way
+    (and the same as the exact kernel's), so the result does not depend on whether a table was
+    used.
     Where p is not reachable at tau_f = t_k - l0 and the excess falls at tau_b (`falling_beyond`,
     tau_b below), the sample cannot beat ``beat`` either, and no feasible time is searched.
     The proof: where p is reachable at the longest flight tau_f = t_k - l0, the excess is <= 0 from
@@ -137,9 +207,6 @@ def latest_at(site, p, t_k, l0, params, gm, omega, ellipsoid, b, v, work, guess,
         if f_b > 0.0:
             return -math.inf, math.nan  # cannot beat ``beat``
         top, f_top = tau_b, f_b
-    if math.isfinite(lam_k) and math.isfinite(mrg_k):
-        tau_a = arrival_bracketed(site, p, top, f_top, t_k - lam_k, mrg_k, params, gm, omega, ellipsoid, b, v, work)
-    else:
-        tau_a = arrival_near(site, p, top, f_top, guess, params, gm, omega, ellipsoid, b, v, work)
-    tau_a = arrival_on_grid(site, p, tau_a, tau_f, params, gm, omega, ellipsoid, b, v, work)
+    est = t_k - lam_k if math.isfinite(lam_k) and math.isfinite(mrg_k) else guess
+    tau_a = arrival_from(site, p, top, f_top, tau_f, est, params, gm, omega, ellipsoid, b, v, work)
     return t_k - tau_a, tau_a
