@@ -82,6 +82,7 @@ from .kernels import (
     _sight_tabled,
     _wrap_pi,
     _polar,
+    _range_az,
     R_HS,
     R_N0,
     R_RAY_MIN,
@@ -389,17 +390,70 @@ def _sight_and_margin(theta, h, row, rays):
     return inside, margin
 
 
+EDGE_SIGHT, EDGE_RANGE, EDGE_AZIMUTH = np.int64(0), np.int64(1), np.int64(2)
+"""Which test alone decides an edge searched on the grid (`_refine_grid`): the sight answer,
+the slant range within a limit, the azimuth within a fixed face's field of regard."""
+
+
 @njit(cache=True, _nrt=False)
-def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
-    """`kernels._refine` of an edge where the status level is the sight answer alone (range and
-    field of regard proved on the step): the time where the sight answer flips, on the same grid
-    of 2^-20 steps, with fewer sight tests. The bracket [ka, kb] of grid points (answer as at
-    the step's start at ka, the other at kb) is narrowed to adjacent points; each grid point
-    tested is the one below the secant root of the sight margin through the last two points
-    tested (the one above when that one is ka), or the bracket's middle when the root falls
-    outside the bracket or after `_SECANT_TRIES` tests. When the sight answer changes once on the
-    step the adjacent pair is the one bisection ends on, so the result is the same double; NaN
-    when the margin's sign disagrees with the answer at either sample (the caller bisects)."""
+def _edge_answer(test, p, row, rays, limit, ea, eb):
+    """(answer, margin) of the one test deciding an edge (``test``: `EDGE_SIGHT`, `EDGE_RANGE`,
+    `EDGE_AZIMUTH`) at p: the answer from the same operations on the same doubles as
+    `kernels._status_known`'s, and a signed margin continuous along the step, >= 0 exactly where
+    the answer is True: the sight margin (rad, `_sight_and_margin`), ``limit`` minus the slant
+    range (m), the half-width minus the azimuth's distance from the boresight (rad)."""
+    if test == EDGE_SIGHT:
+        return _sight_and_margin(*_polar(p, row, ea, eb), row, rays)
+    if test == EDGE_RANGE:  # as `kernels._range_az` computes the range
+        dx = p[0] - row[R_SITE]
+        dy = p[1] - row[R_SITE + 1]
+        dz = p[2] - row[R_SITE + 2]
+        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+        return not rng > limit, limit - rng
+    _, az = _range_az(p, row)
+    off = abs(_wrap_pi(az - row[R_BORE]))
+    return not off > row[R_HALF], row[R_HALF] - off
+
+
+@njit(cache=True, _nrt=False)
+def _edge_test(level, known, row, rdet, separation, t0, dt):
+    """(test, limit): the one test whose answer decides (status >= level) along a step from t0
+    to t0 + dt s, the others' answers proved True on the step (``known``, `_known_on_ball`), and
+    for `EDGE_RANGE` the range limit (m) that answer compares with (the instrumented range, the
+    detection range -- one phase's along the whole step -- or the smaller of the two); (-1, NaN)
+    when no single test decides (the edge is bisected)."""
+    none = np.int64(-1)
+    azimuth_known = known[1] == 1.0 or row[R_FIXED] == 0.0
+    if level == 1:
+        if known[0] == 1.0 and azimuth_known and known[2] < 0.0:
+            return EDGE_SIGHT, math.nan
+        if known[0] == 1.0 and row[R_FIXED] != 0.0 and known[1] < 0.0 and known[2] == 1.0:
+            return EDGE_AZIMUTH, math.nan
+        if known[0] < 0.0 and azimuth_known and known[2] == 1.0:
+            return EDGE_RANGE, row[R_MAX_RANGE]
+        return none, math.nan
+    if not (azimuth_known and known[2] == 1.0 and known[0] != 0.0):
+        return none, math.nan
+    if separation > t0 + dt:
+        rd = rdet[0]
+    elif separation <= t0:
+        rd = rdet[1]
+    else:  # the detection range changes on the step
+        return none, math.nan
+    return EDGE_RANGE, (rd if known[0] == 1.0 else min(row[R_MAX_RANGE], rd))
+
+
+@njit(cache=True, _nrt=False)
+def _refine_grid(p0, v0, p1, v1, t0, dt, was_in, test, limit, row, rays, ea, eb, tmp):
+    """`kernels._refine` of an edge where one test alone decides the status level (`_edge_test`):
+    the time where its answer flips, on the same grid of 2^-20 steps, with fewer tests. The
+    bracket [ka, kb] of grid points (answer as at the step's start at ka, the other at kb) is
+    narrowed to adjacent points; each grid point tested is the one below the secant root of the
+    test's margin (`_edge_answer`) through the last two points tested (the one above when that
+    one is ka), or the bracket's middle when the root falls outside the bracket or after
+    `_SECANT_TRIES` tests. When the answer changes once on the step the adjacent pair is the one
+    bisection ends on, so the result is the same double; NaN when the margin's sign disagrees with
+    the answer at either sample (the caller bisects)."""
     n = 1 << _REFINE_ITER
     ka = 0
     kb = n
@@ -415,7 +469,7 @@ def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
                 e = k2 - f2 * ((k2 - k1) / (f2 - f1))
             k = max(int(math.floor(e)), ka + 1) if ka < e < kb else ka + (kb - ka) // 2
         _hermite(p0, v0, p1, v1, dt, k * (1.0 / n), tmp)
-        ins, f = _sight_and_margin(*_polar(tmp, row, ea, eb), row, rays)
+        ins, f = _edge_answer(test, tmp, row, rays, limit, ea, eb)
         if not was_in:  # the margin signed positive on the side of was_in
             f = -f
         if tests < 2:  # the start's answer with a margin >= 0, the end's the other with one < 0
@@ -432,6 +486,13 @@ def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
         f2 = f
         tests += 1
     return t0 + dt * ((ka if was_in else kb) * (1.0 / n))
+
+
+@njit(cache=True, _nrt=False)
+def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
+    """`_refine_grid` of an edge where the status level is the sight answer alone (range and
+    field of regard proved on the step)."""
+    return _refine_grid(p0, v0, p1, v1, t0, dt, was_in, EDGE_SIGHT, math.nan, row, rays, ea, eb, tmp)
 
 
 @njit(cache=True, _nrt=False)
@@ -538,9 +599,10 @@ def _walk(time, pos, vel, n_fin, path, separation, row, face, rays, table, rdet,
                     tb = time[0]
                 elif not (twin and level == 2):
                     tb = math.nan
-                    if level == 1 and known[2] < 0.0 and known[0] == 1.0 and (known[1] == 1.0 or row[R_FIXED] == 0.0):
-                        tb = _refine_sight(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1],
-                                           was_in, row, rays, ea, eb, tmp)
+                    test, limit = _edge_test(level, known, row, rdet, separation, time[m - 1], time[m] - time[m - 1])
+                    if test >= 0:
+                        tb = _refine_grid(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1],
+                                          was_in, test, limit, row, rays, ea, eb, tmp)
                     if tb != tb:
                         tb = _refine(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1],
                                      level, was_in, row, rays, rdet, separation, ea, eb, tmp, known, table)
