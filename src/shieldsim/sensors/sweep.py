@@ -634,6 +634,27 @@ def _beyond_range(box, row):
     return math.sqrt(d2) > row[R_MAX_RANGE] + SLACK_M
 
 
+@njit(cache=True, _nrt=False)
+def _flight_radars(i, n_fin, path, box, flights, radars, ea, eb, outs):
+    """`_walk` of flight i (``n_fin`` finite samples, cumulative chord lengths ``path``, bounding
+    box ``box``) in every radar: ``flights`` (time, pos, vel, rdet, separation), ``radars``
+    (params, faces, rays, tables) and ``outs`` (work, counts, vis, det, nvis, ndet) as
+    `_radar_batch`'s arrays. Without reference counting: the row views of each flight x radar
+    pair cost no atomic counts (nothing here allocates)."""
+    time, pos, vel, rdet, separation = flights
+    params, faces, rays, tables = radars
+    work, counts, vis, det, nvis, ndet = outs
+    for j in range(params.shape[0]):
+        counts[i, 0] = counts[i, 1] = 0
+        if tables.shape[3] > 0 and _beyond_range(box, params[j]):  # every sample's status is 0
+            nvis[i, j] = ndet[i, j] = 0
+            continue
+        _walk(time, pos[i], vel[i], n_fin, path, separation[i], params[j], faces[j], rays[j], tables[j], rdet[i, j],
+              ea, eb, work[i], vis[i, j], det[i, j], counts[i])
+        nvis[i, j] = counts[i, 0]
+        ndet[i, j] = counts[i, 1]
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb, vis, det, nvis, ndet):
     """Coverage intervals of N sampled flights in S radars.
@@ -654,6 +675,9 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb,
     for j in range(n_sen):
         if params[j, R_FIXED] != 0.0:
             _sector_edges(params[j], faces[j])
+    flights = (time, pos, vel, rdet, separation)
+    radars = (params, faces, rays, tables)
+    outs = (work, counts, vis, det, nvis, ndet)
     for i in prange(n_thr):
         path = np.empty(n_smp)  # cumulative chord lengths of the finite samples
         box = np.empty((2, 3))  # their bounding box: lowest and highest coordinates
@@ -672,12 +696,4 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb,
             for c in range(3):
                 box[0, c] = min(box[0, c], pos[i, m, c])
                 box[1, c] = max(box[1, c], pos[i, m, c])
-        for j in range(n_sen):
-            counts[i, 0] = counts[i, 1] = 0
-            if tables.shape[3] > 0 and _beyond_range(box, params[j]):  # every sample's status is 0
-                nvis[i, j] = ndet[i, j] = 0
-                continue
-            _walk(time, pos[i], vel[i], n_fin, path, separation[i], params[j], faces[j], rays[j], tables[j], rdet[i, j],
-                  ea, eb, work[i], vis[i, j], det[i, j], counts[i])
-            nvis[i, j] = counts[i, 0]
-            ndet[i, j] = counts[i, 1]
+        _flight_radars(i, n_fin, path, box, flights, radars, ea, eb, outs)
