@@ -37,13 +37,17 @@ exactly otherwise (`kernels._sight_tabled`).
 Between two samples whose status differs, `kernels._refine` bisects on the cubic Hermite
 interpolant; the interpolant stays within |p1 - p0| + 4/27 dt (|v0| + |v1|) of p0, so the tests
 whose answer is proved on that ball are not evaluated at the bisection points (`_known_on_ball`).
-Where that leaves the sight answer alone deciding the edge (range and field of regard proved on
-the step), `_refine_sight` finds the same edge on the bisection's grid of 2^-20 steps by regula
-falsi on the sight margin: the same double whenever the sight answer changes once on the step
-(two samples 2 s apart), and in any case a time where the answer flips on that grid.
+Where that leaves one test alone deciding the edge (`_edge_test`: the sight answer, the slant
+range against the instrumented or one phase's detection range, or a fixed face's azimuth test),
+`_refine_grid` finds the same edge on the bisection's grid of 2^-20 steps by regula falsi on
+that test's margin: the same double whenever the answer changes once on the step (two samples
+2 s apart), and in any case a time where the answer flips on that grid.
 
 Layout exception (`_radar_batch`): 14 parameters: the flights' arrays, the packed radar rows, ray
 tables and limiting rays' tables, the Earth's two radii and the four output arrays.
+Layout exception (`_refine_grid`): 14 parameters: one sample pair (positions, velocities, start
+time and step), the answer at the start, the test deciding the edge and its range limit, the
+radar row and ray tables, the Earth's radii and scratch (`_refine_sight`'s twelve and the test).
 Layout exception (`_walk`): 17 parameters: one flight (its samples, velocities, time grid, number
 of finite samples, cumulative chord lengths, separation time), one radar (row, sector edges, ray
 tables, limiting rays' table, detection ranges), the Earth's radii, scratch and the three
