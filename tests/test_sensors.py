@@ -786,6 +786,25 @@ def test_a_coverage_memo_never_lends_a_radar_to_an_equal_named_radar_with_other_
     assert not np.array_equal(shared.detect_end, nominal.detect_end, equal_nan=True)
 
 
+def test_a_coverage_memo_reads_an_equal_radar_object_and_gathers_radars_of_two_kernel_calls():
+    """A radar equal in every figure to one kept (another object) is read from the memo, not
+    computed; a network whose radars were swept in two kernel calls (two prefetched, one new,
+    a launch detector between them) gets the timeline detect gives alone."""
+    import dataclasses
+
+    traj = random_fleet()
+    r = random_radars()
+    memo = S.CoverageMemo(traj)
+    memo.prefetch([r[0], r[1]])
+    twin = dataclasses.replace(r[1])
+    assert twin is not r[1] and twin == r[1]
+    net = S.Network("m", [r[2], S.LaunchDetector("sat", 10e3, 30.0), twin, r[0]], 15.0, ("r2",))
+    _assert_same_timeline(S.detect(traj, net, shared=memo), S.detect(traj, net))
+    assert (memo.computed, memo.reused) == (3, 2)
+    _assert_same_timeline(S.detect(traj, net, shared=memo), S.detect(traj, net))
+    assert (memo.computed, memo.reused) == (3, 5)
+
+
 def test_a_prefetched_coverage_memo_gives_the_timelines_of_detect_alone():
     """All networks' radars swept in one kernel call before the networks are detected (what a
     coverage batch does for several architectures) give every timeline detect gives alone."""

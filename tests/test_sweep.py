@@ -486,3 +486,73 @@ def test_a_sight_ball_sized_from_the_rays_slope_holds_at_every_point_of_it(el_mi
         for q in _points_around(rng, p, radius, 200):
             assert _in_sight(*_polar(q, row, ea, eb), row, ray) == inside
     assert balls > 300
+
+
+# ---------------------------------------------------------------------------------------------
+# the edge search on the grid for the range, field-of-regard and detection-range edges
+
+
+def _status_flips(traj, row, ray, rdet, separation, known, level, ea, eb):
+    """Every step of the flights whose samples' (status >= level) differ with the coverage
+    tests ``known`` (`kernels._status_known`): (p0, v0, p1, v1, t0, dt, was_in, flight)."""
+    empty = np.zeros((2, 2, 0))
+    for i in range(traj.position.shape[0]):
+        ok = np.flatnonzero(np.isfinite(traj.position[i, :, 0]))
+        answers = [kernels._status_known(traj.position[i, m], float(traj.time[m]), row, ray, rdet[i], separation[i],
+                                         ea, eb, known, empty) >= level for m in ok]
+        for a in range(len(ok) - 1):
+            if answers[a] != answers[a + 1]:
+                m = ok[a]
+                yield (traj.position[i, m], traj.velocity[i, m], traj.position[i, m + 1], traj.velocity[i, m + 1],
+                       float(traj.time[m]), float(traj.time[m + 1] - traj.time[m]), answers[a], i)
+
+
+@pytest.mark.parametrize("case", ["range", "azimuth", "detection", "detection-and-range"])
+def test_range_azimuth_and_detection_edges_on_the_grid_end_on_the_bisections_time_bit_for_bit(case):
+    """`sweep._edge_test` picks the one test deciding an edge (the others proved on the step)
+    and `sweep._refine_grid` (secant steps on that test's margin, on the bisection's grid) gives
+    the double `kernels._refine` bisects to, on every step of random flights where the slant
+    range crosses the instrumented range, the azimuth a fixed face's edge, or the range one
+    phase's detection range (alone, or with the instrumented range); a step over which the
+    detection range changes (the warhead separates) is left to the bisection."""
+    traj = flights(80, 7)
+    ea, eb = WGS84.equatorial_radius, WGS84.polar_radius
+    n = traj.position.shape[0]
+    separation = np.asarray(traj.separation_time, dtype=float)
+    tmp = np.empty(3)
+    level, known, want_test = {"range": (1, [-1.0, -1.0, 1.0], sweep.EDGE_RANGE),
+                               "azimuth": (1, [1.0, -1.0, 1.0], sweep.EDGE_AZIMUTH),
+                               "detection": (2, [1.0, 1.0, 1.0], sweep.EDGE_RANGE),
+                               "detection-and-range": (2, [-1.0, 1.0, 1.0], sweep.EDGE_RANGE)}[case]
+    known = np.array(known)
+    searched = straddling = 0
+    for j, (lat, lon, max_range) in enumerate([(36.0, 38.0, 900e3), (40.0, 30.0, 1600e3), (33.0, 45.0, 600e3)]):
+        fixed = case == "azimuth"
+        r = radar(f"e{j}", d(lat), d(lon), 30.0, "fixed" if fixed else "full", d(300 + 20 * j), d(25 + 15 * j),
+                  max_range=max_range)
+        row, ray, _ = _row(r)
+        rdet = np.stack([np.full(n, 1.2 * max_range), np.full(n, max_range * (0.45 + 0.2 * j))], axis=1)
+        for p0, v0, p1, v1, t0, dt, was_in, i in _status_flips(traj, row, ray, rdet, separation, known, level, ea, eb):
+            test, limit = sweep._edge_test(level, known, row, rdet[i], separation[i], t0, dt)
+            if level == 2 and t0 < separation[i] <= t0 + dt:
+                assert test < 0  # the detection range changes on the step
+                straddling += 1
+                continue
+            assert test == want_test
+            want = kernels._refine(p0, v0, p1, v1, t0, dt, level, was_in, row, ray, rdet[i], separation[i], ea, eb, tmp,
+                                   known, np.zeros((2, 2, 0)))
+            got = sweep._refine_grid(p0, v0, p1, v1, t0, dt, was_in, test, limit, row, ray, ea, eb, tmp)
+            assert struct.pack("<d", got) == struct.pack("<d", want), (j, t0, got, want)
+            searched += 1
+    assert searched > 60
+    assert level == 1 or straddling > 0
+
+
+def test_an_edge_decided_by_two_tests_is_left_to_the_bisection():
+    """`sweep._edge_test` gives no single test (-1) where two of the status's tests are unknown
+    on the step, or the level's test is proved to fail."""
+    row = _radar_params([radar("f", d(40), d(30), 20.0, "fixed")], WGS84)[0][0]
+    rdet = np.array([5e5, 3e5])
+    for level, known in [(1, [-1.0, -1.0, 1.0]), (1, [1.0, -1.0, -1.0]), (1, [-1.0, 1.0, -1.0]), (2, [1.0, -1.0, 1.0]),
+                         (2, [1.0, 1.0, -1.0]), (2, [0.0, 1.0, 1.0])]:
+        assert sweep._edge_test(level, np.array(known), row, rdet, 0.0, 10.0, 2.0)[0] < 0, (level, known)

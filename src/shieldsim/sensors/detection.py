@@ -170,7 +170,6 @@ class _Coverage:
 def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, cov: _Coverage, skip: bool = True):
     """Fill ``cov`` for the radars (compiled `sweep._radar_batch`); returns each sensor's
     track from its own search ((N, S), NaN for launch detectors) and its cued track delay (S,)."""
-    earth = trajectories.models.earth
     n, s_count, kmax = cov.vis_start.shape
     radar_idx = np.flatnonzero(is_radar)
     radars = [sensors[j] for j in radar_idx]
@@ -178,6 +177,21 @@ def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, 
     cued_delay = np.zeros(s_count)
     if not (radars and n):
         return own_track, cued_delay
+    vis, det, own, delay = _radar_sweep(trajectories, radars, rcs, body_rcs, separation, kmax, skip)
+    cov.vis_start[:, radar_idx], cov.vis_end[:, radar_idx] = vis[..., 0], vis[..., 1]
+    cov.det_start[:, radar_idx], cov.det_end[:, radar_idx] = det[..., 0], det[..., 1]
+    cov.first[:, radar_idx] = det[:, :, 0, 0]
+    cued_delay[radar_idx] = delay
+    own_track[:, radar_idx] = own
+    return own_track, cued_delay
+
+
+def _radar_sweep(trajectories, radars, rcs, body_rcs, separation, kmax: int, skip: bool = True):
+    """Coverage of N flights in R radars (compiled `sweep._radar_batch`): (vis, det, own, delay):
+    the (N, R, K, 2) start and end of the intervals in coverage and in detection range
+    (NaN-padded), each radar's track from its own search (N, R) and its cued track delay (R,)."""
+    earth = trajectories.models.earth
+    n = len(trajectories)
     time = np.ascontiguousarray(trajectories.time, dtype=float)
     pos = np.ascontiguousarray(trajectories.position, dtype=float)
     vel = np.ascontiguousarray(trajectories.velocity, dtype=float)
@@ -194,16 +208,12 @@ def _radar_coverage(trajectories, sensors, is_radar, rcs, body_rcs, separation, 
                  earth.polar_radius, vis, det, nvis, ndet)
     if (nvis > kmax).any() or (ndet > kmax).any():
         warnings.warn(f"more than {kmax} coverage intervals for some threat and sensor; only the first "
-                      f"{kmax} are kept (raise max_intervals)", RuntimeWarning, stacklevel=3)
-    cov.vis_start[:, radar_idx], cov.vis_end[:, radar_idx] = vis[..., 0], vis[..., 1]
-    cov.det_start[:, radar_idx], cov.det_end[:, radar_idx] = det[..., 0], det[..., 1]
-    cov.first[:, radar_idx] = det[:, :, 0, 0]
-    cued_delay[radar_idx] = [r.cued_track_delay for r in radars]
+                      f"{kmax} are kept (raise max_intervals)", RuntimeWarning, stacklevel=4)
+    delay = np.array([r.cued_track_delay for r in radars], dtype=float)
     # uncued: the count starts at an interval's start only (ready from -inf); all radars at once
-    own_track[:, radar_idx] = _first_feasible(*_used_intervals(det[..., 0], det[..., 1]),
-                                              np.full((n, len(radars)), -np.inf),
-                                              np.array([[r.track_delay] for r in radars], dtype=float))
-    return own_track, cued_delay
+    own = _first_feasible(*_used_intervals(det[..., 0], det[..., 1]), np.full((n, len(radars)), -np.inf),
+                          np.array([[r.track_delay] for r in radars], dtype=float))
+    return vis, det, own, delay
 
 
 class CoverageMemo:
@@ -214,24 +224,49 @@ class CoverageMemo:
     network (the kernel treats every threat x radar pair on its own), so the timelines are the
     ones `detect` computes without it. Launch detectors' first sight is kept the same way, by
     altitude (`_launch_sight`). Belongs to whoever holds the flights, and must not outlive them
-    (``trajectories`` is checked by identity)."""
+    (``trajectories`` is checked by identity).
+
+    Kept: the arrays of each kernel call (a block: `_radar_sweep`'s outputs) and, per radar, its
+    block and column; a `detect` call gathers its radars' columns block by block (one indexed
+    copy per array). A radar object met before is found by identity first (no hashing of its
+    figures), else by equality."""
 
     def __init__(self, trajectories):
         self.trajectories = trajectories
-        # (radar, K, skip) -> (vis_start, vis_end, det_start, det_end, first, own_track, delay);
+        # (radar, K, skip) -> (block, column), block = `_radar_sweep`'s (vis, det, own, delay);
         # ("sight", min_altitude) -> first sight (N,) of a launch detector
         self.columns: dict = {}
+        self._by_id: dict = {}  # (id(radar), K, skip) -> (radar, block, column): the same entries by identity
         self.computed = self.reused = 0
+
+    def _find(self, radar, kmax: int, skip: bool):
+        """(block, column) of a radar kept for (K, skip), None if none is."""
+        key = (id(radar), kmax, skip)
+        hit = self._by_id.get(key)
+        if hit is not None and hit[0] is radar:
+            return hit[1], hit[2]
+        found = self.columns.get((radar, kmax, skip))
+        if found is not None:
+            self._by_id[key] = (radar, *found)
+        return found
+
+    def _sweep(self, radars, phases, kmax: int, skip: bool) -> None:
+        """Compute the radars of the list (each not kept yet; no two equal) in one kernel call."""
+        block = _radar_sweep(self.trajectories, radars, *phases, kmax, skip)
+        for c, r in enumerate(radars):
+            self.columns[(r, kmax, skip)] = (block, c)
 
     def prefetch(self, sensors, max_intervals: int = 8, skip: bool = True) -> None:
         """Compute the radars among ``sensors`` not kept yet in one kernel call, for `detect` calls
         to come with these ``max_intervals`` and ``skip`` (the networks of several architectures
         over these flights): the columns are the ones computed network by network."""
+        kmax = int(max_intervals)
         radars = list(dict.fromkeys(s for s in sensors if isinstance(s, Radar)))
-        if radars:
-            cov = _Coverage.empty(len(self.trajectories), len(radars), int(max_intervals))
-            self.coverage(self.trajectories, radars, np.ones(len(radars), dtype=bool), phase_rcs(self.trajectories),
-                          cov, skip)
+        missing = [r for r in radars if self._find(r, kmax, skip) is None]
+        self.computed += len(missing)
+        self.reused += len(radars) - len(missing)
+        if missing:
+            self._sweep(missing, phase_rcs(self.trajectories), kmax, skip)
 
     def coverage(self, trajectories, sensors, is_radar, phases, cov: _Coverage, skip: bool = True):
         """`_radar_coverage` of ``sensors`` through the memo (``phases``: `phase_rcs`)."""
@@ -239,21 +274,27 @@ class CoverageMemo:
             raise ValueError("a CoverageMemo serves only the trajectories it was made for")
         n, s_count, kmax = cov.vis_start.shape
         cols = np.flatnonzero(is_radar)
-        missing = list(dict.fromkeys(sensors[j] for j in cols if (sensors[j], kmax, skip) not in self.columns))
+        found = [self._find(sensors[j], kmax, skip) for j in cols]
+        missing = list(dict.fromkeys(sensors[j] for j, f in zip(cols, found) if f is None))
         self.computed += len(missing)
         self.reused += cols.size - len(missing)
-        if missing:
-            sub = _Coverage.empty(n, len(missing), kmax)
-            own, delay = _radar_coverage(trajectories, missing, np.ones(len(missing), dtype=bool), *phases, sub, skip)
-            for c, r in enumerate(missing):
-                self.columns[(r, kmax, skip)] = (sub.vis_start[:, c], sub.vis_end[:, c], sub.det_start[:, c],
-                                                 sub.det_end[:, c], sub.first[:, c], own[:, c], delay[c])
         own_track = np.full((n, s_count), np.nan)
         cued_delay = np.zeros(s_count)
-        for j in cols:
-            vs, ve, ds, de, first, own_j, delay_j = self.columns[(sensors[j], kmax, skip)]
-            cov.vis_start[:, j], cov.vis_end[:, j], cov.det_start[:, j], cov.det_end[:, j] = vs, ve, ds, de
-            cov.first[:, j], own_track[:, j], cued_delay[j] = first, own_j, delay_j
+        if missing:
+            self._sweep(missing, phases, kmax, skip)
+            found = [self._find(sensors[j], kmax, skip) for j in cols]
+        groups: dict = {}  # id(block) -> (block, columns in cov, columns in the block)
+        for j, (block, c) in zip(cols, found):
+            group = groups.setdefault(id(block), (block, [], []))
+            group[1].append(j)
+            group[2].append(c)
+        for (vis, det, own, delay), js, cs in groups.values():
+            js, cs = np.array(js), np.array(cs)
+            cov.vis_start[:, js], cov.vis_end[:, js] = vis[..., 0][:, cs], vis[..., 1][:, cs]
+            cov.det_start[:, js], cov.det_end[:, js] = det[..., 0][:, cs], det[..., 1][:, cs]
+            cov.first[:, js] = det[:, :, 0, 0][:, cs]
+            own_track[:, js] = own[:, cs]
+            cued_delay[js] = delay[cs]
         return own_track, cued_delay
 
 
@@ -311,10 +352,14 @@ def _cued_tracks(net: Network, sensors, is_radar, own_track, cued_delay, cov: _C
     start, end = _used_intervals(cov.det_start[:, radar_idx], cov.det_end[:, radar_idx])  # (N, R, K'), every round
     delay = np.asarray(cued_delay, dtype=float)[radar_idx, None]
     own = own_track[:, radar_idx]
+    link_in = link[:, radar_idx]  # (S, R): from every sensor to each radar
+    cue_in = np.empty((report.shape[0], radar_idx.size))
     for _ in range(s_count + 1):
-        cue_in = np.fmin.reduce(report[:, :, None] + link[None, :, :], axis=1, initial=np.nan) if s_count else report
+        cue_in.fill(np.nan)  # earliest report reaching each radar, source by source (fmin skips NaN)
+        for s in range(s_count):
+            np.fmin(cue_in, report[:, s, None] + link_in[s], out=cue_in)
         new = track.copy()
-        new[:, radar_idx] = np.fmin(own, _first_feasible(start, end, cue_in[:, radar_idx], delay))
+        new[:, radar_idx] = np.fmin(own, _first_feasible(start, end, cue_in, delay))
         if np.array_equal(new, track, equal_nan=True):
             break
         track = new
@@ -337,7 +382,10 @@ def _timeline(net: Network, sensors, is_radar, own_track, track, separation, cov
     formed = np.full(n, np.nan)  # when the fused track was formed at its sensor
     has = track_sensor >= 0
     formed[has] = sensor_track[np.flatnonzero(has), track_sensor[has]]
-    track_on = np.where(~has, "", np.where(formed < separation, "body", "warhead")).astype(object)
+    track_on = np.full(n, "", dtype=object)
+    body = formed < separation
+    track_on[has & body] = "body"
+    track_on[has & ~body] = "warhead"
     return Timeline(
         sensor_names=tuple(s.name for s in sensors),
         sensor_kinds=tuple("radar" if isinstance(s, Radar) else "launch-detector" for s in sensors),

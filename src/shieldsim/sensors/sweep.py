@@ -37,13 +37,17 @@ exactly otherwise (`kernels._sight_tabled`).
 Between two samples whose status differs, `kernels._refine` bisects on the cubic Hermite
 interpolant; the interpolant stays within |p1 - p0| + 4/27 dt (|v0| + |v1|) of p0, so the tests
 whose answer is proved on that ball are not evaluated at the bisection points (`_known_on_ball`).
-Where that leaves the sight answer alone deciding the edge (range and field of regard proved on
-the step), `_refine_sight` finds the same edge on the bisection's grid of 2^-20 steps by regula
-falsi on the sight margin: the same double whenever the sight answer changes once on the step
-(two samples 2 s apart), and in any case a time where the answer flips on that grid.
+Where that leaves one test alone deciding the edge (`_edge_test`: the sight answer, the slant
+range against the instrumented or one phase's detection range, or a fixed face's azimuth test),
+`_refine_grid` finds the same edge on the bisection's grid of 2^-20 steps by regula falsi on
+that test's margin: the same double whenever the answer changes once on the step (two samples
+2 s apart), and in any case a time where the answer flips on that grid.
 
 Layout exception (`_radar_batch`): 14 parameters: the flights' arrays, the packed radar rows, ray
 tables and limiting rays' tables, the Earth's two radii and the four output arrays.
+Layout exception (`_refine_grid`): 14 parameters: one sample pair (positions, velocities, start
+time and step), the answer at the start, the test deciding the edge and its range limit, the
+radar row and ray tables, the Earth's radii and scratch (`_refine_sight`'s twelve and the test).
 Layout exception (`_walk`): 17 parameters: one flight (its samples, velocities, time grid, number
 of finite samples, cumulative chord lengths, separation time), one radar (row, sector edges, ray
 tables, limiting rays' table, detection ranges), the Earth's radii, scratch and the three
@@ -82,6 +86,7 @@ from .kernels import (
     _sight_tabled,
     _wrap_pi,
     _polar,
+    _range_az,
     R_HS,
     R_N0,
     R_RAY_MIN,
@@ -389,17 +394,70 @@ def _sight_and_margin(theta, h, row, rays):
     return inside, margin
 
 
+EDGE_SIGHT, EDGE_RANGE, EDGE_AZIMUTH = np.int64(0), np.int64(1), np.int64(2)
+"""Which test alone decides an edge searched on the grid (`_refine_grid`): the sight answer,
+the slant range within a limit, the azimuth within a fixed face's field of regard."""
+
+
 @njit(cache=True, _nrt=False)
-def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
-    """`kernels._refine` of an edge where the status level is the sight answer alone (range and
-    field of regard proved on the step): the time where the sight answer flips, on the same grid
-    of 2^-20 steps, with fewer sight tests. The bracket [ka, kb] of grid points (answer as at
-    the step's start at ka, the other at kb) is narrowed to adjacent points; each grid point
-    tested is the one below the secant root of the sight margin through the last two points
-    tested (the one above when that one is ka), or the bracket's middle when the root falls
-    outside the bracket or after `_SECANT_TRIES` tests. When the sight answer changes once on the
-    step the adjacent pair is the one bisection ends on, so the result is the same double; NaN
-    when the margin's sign disagrees with the answer at either sample (the caller bisects)."""
+def _edge_answer(test, p, row, rays, limit, ea, eb):
+    """(answer, margin) of the one test deciding an edge (``test``: `EDGE_SIGHT`, `EDGE_RANGE`,
+    `EDGE_AZIMUTH`) at p: the answer from the same operations on the same doubles as
+    `kernels._status_known`'s, and a signed margin continuous along the step, >= 0 exactly where
+    the answer is True: the sight margin (rad, `_sight_and_margin`), ``limit`` minus the slant
+    range (m), the half-width minus the azimuth's distance from the boresight (rad)."""
+    if test == EDGE_SIGHT:
+        return _sight_and_margin(*_polar(p, row, ea, eb), row, rays)
+    if test == EDGE_RANGE:  # as `kernels._range_az` computes the range
+        dx = p[0] - row[R_SITE]
+        dy = p[1] - row[R_SITE + 1]
+        dz = p[2] - row[R_SITE + 2]
+        rng = math.sqrt(dx * dx + dy * dy + dz * dz)
+        return not rng > limit, limit - rng
+    _, az = _range_az(p, row)
+    off = abs(_wrap_pi(az - row[R_BORE]))
+    return not off > row[R_HALF], row[R_HALF] - off
+
+
+@njit(cache=True, _nrt=False)
+def _edge_test(level, known, row, rdet, separation, t0, dt):
+    """(test, limit): the one test whose answer decides (status >= level) along a step from t0
+    to t0 + dt s, the others' answers proved True on the step (``known``, `_known_on_ball`), and
+    for `EDGE_RANGE` the range limit (m) that answer compares with (the instrumented range, the
+    detection range -- one phase's along the whole step -- or the smaller of the two); (-1, NaN)
+    when no single test decides (the edge is bisected)."""
+    none = np.int64(-1)
+    azimuth_known = known[1] == 1.0 or row[R_FIXED] == 0.0
+    if level == 1:
+        if known[0] == 1.0 and azimuth_known and known[2] < 0.0:
+            return EDGE_SIGHT, math.nan
+        if known[0] == 1.0 and row[R_FIXED] != 0.0 and known[1] < 0.0 and known[2] == 1.0:
+            return EDGE_AZIMUTH, math.nan
+        if known[0] < 0.0 and azimuth_known and known[2] == 1.0:
+            return EDGE_RANGE, row[R_MAX_RANGE]
+        return none, math.nan
+    if not (azimuth_known and known[2] == 1.0 and known[0] != 0.0):
+        return none, math.nan
+    if separation > t0 + dt:
+        rd = rdet[0]
+    elif separation <= t0:
+        rd = rdet[1]
+    else:  # the detection range changes on the step
+        return none, math.nan
+    return EDGE_RANGE, (rd if known[0] == 1.0 else min(row[R_MAX_RANGE], rd))
+
+
+@njit(cache=True, _nrt=False)
+def _refine_grid(p0, v0, p1, v1, t0, dt, was_in, test, limit, row, rays, ea, eb, tmp):
+    """`kernels._refine` of an edge where one test alone decides the status level (`_edge_test`):
+    the time where its answer flips, on the same grid of 2^-20 steps, with fewer tests. The
+    bracket [ka, kb] of grid points (answer as at the step's start at ka, the other at kb) is
+    narrowed to adjacent points; each grid point tested is the one below the secant root of the
+    test's margin (`_edge_answer`) through the last two points tested (the one above when that
+    one is ka), or the bracket's middle when the root falls outside the bracket or after
+    `_SECANT_TRIES` tests. When the answer changes once on the step the adjacent pair is the one
+    bisection ends on, so the result is the same double; NaN when the margin's sign disagrees with
+    the answer at either sample (the caller bisects)."""
     n = 1 << _REFINE_ITER
     ka = 0
     kb = n
@@ -415,7 +473,7 @@ def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
                 e = k2 - f2 * ((k2 - k1) / (f2 - f1))
             k = max(int(math.floor(e)), ka + 1) if ka < e < kb else ka + (kb - ka) // 2
         _hermite(p0, v0, p1, v1, dt, k * (1.0 / n), tmp)
-        ins, f = _sight_and_margin(*_polar(tmp, row, ea, eb), row, rays)
+        ins, f = _edge_answer(test, tmp, row, rays, limit, ea, eb)
         if not was_in:  # the margin signed positive on the side of was_in
             f = -f
         if tests < 2:  # the start's answer with a margin >= 0, the end's the other with one < 0
@@ -432,6 +490,13 @@ def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
         f2 = f
         tests += 1
     return t0 + dt * ((ka if was_in else kb) * (1.0 / n))
+
+
+@njit(cache=True, _nrt=False)
+def _refine_sight(p0, v0, p1, v1, t0, dt, was_in, row, rays, ea, eb, tmp):
+    """`_refine_grid` of an edge where the status level is the sight answer alone (range and
+    field of regard proved on the step)."""
+    return _refine_grid(p0, v0, p1, v1, t0, dt, was_in, EDGE_SIGHT, math.nan, row, rays, ea, eb, tmp)
 
 
 @njit(cache=True, _nrt=False)
@@ -538,9 +603,10 @@ def _walk(time, pos, vel, n_fin, path, separation, row, face, rays, table, rdet,
                     tb = time[0]
                 elif not (twin and level == 2):
                     tb = math.nan
-                    if level == 1 and known[2] < 0.0 and known[0] == 1.0 and (known[1] == 1.0 or row[R_FIXED] == 0.0):
-                        tb = _refine_sight(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1],
-                                           was_in, row, rays, ea, eb, tmp)
+                    test, limit = _edge_test(level, known, row, rdet, separation, time[m - 1], time[m] - time[m - 1])
+                    if test >= 0:
+                        tb = _refine_grid(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1],
+                                          was_in, test, limit, row, rays, ea, eb, tmp)
                     if tb != tb:
                         tb = _refine(pos[m - 1], vel[m - 1], pos[m], vel[m], time[m - 1], time[m] - time[m - 1],
                                      level, was_in, row, rays, rdet, separation, ea, eb, tmp, known, table)
@@ -572,6 +638,27 @@ def _beyond_range(box, row):
     return math.sqrt(d2) > row[R_MAX_RANGE] + SLACK_M
 
 
+@njit(cache=True, _nrt=False)
+def _flight_radars(i, n_fin, path, box, flights, radars, ea, eb, outs):
+    """`_walk` of flight i (``n_fin`` finite samples, cumulative chord lengths ``path``, bounding
+    box ``box``) in every radar: ``flights`` (time, pos, vel, rdet, separation), ``radars``
+    (params, faces, rays, tables) and ``outs`` (work, counts, vis, det, nvis, ndet) as
+    `_radar_batch`'s arrays. Without reference counting: the row views of each flight x radar
+    pair cost no atomic counts (nothing here allocates)."""
+    time, pos, vel, rdet, separation = flights
+    params, faces, rays, tables = radars
+    work, counts, vis, det, nvis, ndet = outs
+    for j in range(params.shape[0]):
+        counts[i, 0] = counts[i, 1] = 0
+        if tables.shape[3] > 0 and _beyond_range(box, params[j]):  # every sample's status is 0
+            nvis[i, j] = ndet[i, j] = 0
+            continue
+        _walk(time, pos[i], vel[i], n_fin, path, separation[i], params[j], faces[j], rays[j], tables[j], rdet[i, j],
+              ea, eb, work[i], vis[i, j], det[i, j], counts[i])
+        nvis[i, j] = counts[i, 0]
+        ndet[i, j] = counts[i, 1]
+
+
 @njit(cache=True, parallel=True, nogil=True)
 def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb, vis, det, nvis, ndet):
     """Coverage intervals of N sampled flights in S radars.
@@ -592,6 +679,9 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb,
     for j in range(n_sen):
         if params[j, R_FIXED] != 0.0:
             _sector_edges(params[j], faces[j])
+    flights = (time, pos, vel, rdet, separation)
+    radars = (params, faces, rays, tables)
+    outs = (work, counts, vis, det, nvis, ndet)
     for i in prange(n_thr):
         path = np.empty(n_smp)  # cumulative chord lengths of the finite samples
         box = np.empty((2, 3))  # their bounding box: lowest and highest coordinates
@@ -610,12 +700,4 @@ def _radar_batch(time, pos, vel, rdet, separation, params, rays, tables, ea, eb,
             for c in range(3):
                 box[0, c] = min(box[0, c], pos[i, m, c])
                 box[1, c] = max(box[1, c], pos[i, m, c])
-        for j in range(n_sen):
-            counts[i, 0] = counts[i, 1] = 0
-            if tables.shape[3] > 0 and _beyond_range(box, params[j]):  # every sample's status is 0
-                nvis[i, j] = ndet[i, j] = 0
-                continue
-            _walk(time, pos[i], vel[i], n_fin, path, separation[i], params[j], faces[j], rays[j], tables[j], rdet[i, j],
-                  ea, eb, work[i], vis[i, j], det[i, j], counts[i])
-            nvis[i, j] = counts[i, 0]
-            ndet[i, j] = counts[i, 1]
+        _flight_radars(i, n_fin, path, box, flights, radars, ea, eb, outs)
