@@ -666,42 +666,24 @@ def _sample_turns(omega, sample_dt, m):
     return rot
 
 
-@njit(cache=True, inline="always")
-def _dense_sum(coef, theta, q):
-    """`integrator.rk8_interpolate`'s sum for column q of a block's dense coefficients at the
-    fraction theta of the step (Horner's scheme, theta and 1 - theta alternating)."""
-    n_rows = coef.shape[0]
-    acc = 0.0
-    for i in range(n_rows - 1, -1, -1):
-        acc += coef[i, q]
-        if (n_rows - 1 - i) % 2 == 0:
-            acc *= theta
-        else:
-            acc *= 1.0 - theta
-    return acc
-
-
-@njit(cache=True, _nrt=False)
-def _lane_sample(coef, st, theta, lane, lanes, c, s, omega, out_pos, out_vel, i, kk):
-    """The dense output of lane ``lane`` of a block's step from the block's states st[0] (6 L) at the
-    fraction theta of the step (`integrator.rk8_interpolate`), turned to Earth-fixed axes with the
-    cos and sin (c, s) of the Earth's turn at the sample time (`earth.fixed_state_turned`, as
-    `earth.fixed_state_one` turns) into out_pos[i, kk] and out_vel[i, kk]: the same operations as
-    both. Allocates nothing and takes no views (no reference counting: ``_nrt=False``)."""
-    r0 = st[0, lane] + _dense_sum(coef, theta, lane)
-    r1 = st[0, lanes + lane] + _dense_sum(coef, theta, lanes + lane)
-    r2 = st[0, 2 * lanes + lane] + _dense_sum(coef, theta, 2 * lanes + lane)
-    v0 = st[0, 3 * lanes + lane] + _dense_sum(coef, theta, 3 * lanes + lane)
-    v1 = st[0, 4 * lanes + lane] + _dense_sum(coef, theta, 4 * lanes + lane)
-    v2 = st[0, 5 * lanes + lane] + _dense_sum(coef, theta, 5 * lanes + lane)
-    wx = v0 + omega * r1
-    wy = v1 - omega * r0
-    out_pos[i, kk, 0] = c * r0 - s * r1
-    out_pos[i, kk, 1] = s * r0 + c * r1
-    out_pos[i, kk, 2] = r2
-    out_vel[i, kk, 0] = c * wx - s * wy
-    out_vel[i, kk, 1] = s * wx + c * wy
-    out_vel[i, kk, 2] = v2
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _lanes_samples(st, coef, smp, lanes):
+    """The dense output of every lane k of a block's step at the fraction smp[6, k] of the step
+    (`integrator.rk8_interpolate`: Horner's scheme, theta and 1 - theta alternating) from the
+    states st[0] (6 L) and the coefficients coef (RK8_DENSE_ROWS, 6 L) into smp[j, k], j < 6:
+    the same operations, side by side over the lanes (no views)."""
+    for j in range(6):
+        for k in range(lanes):
+            q = j * lanes + k
+            theta = smp[6, k]
+            acc = 0.0
+            for i in range(RK8_DENSE_ROWS - 1, -1, -1):
+                acc += coef[i, q]
+                if (RK8_DENSE_ROWS - 1 - i) % 2 == 0:
+                    acc *= theta
+                else:
+                    acc *= 1.0 - theta
+            smp[j, k] = st[0, q] + acc
 
 
 @njit(cache=True, error_model="numpy")
@@ -749,6 +731,7 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, o
     work = np.empty((RK8_WORK_ROWS, n6))
     coef = np.empty((RK8_DENSE_ROWS, n6))
     rows = np.empty((2, lanes))
+    smp = np.empty((8, lanes))  # a sample of each lane: six components, theta, flag
     tt = np.empty(lanes)
     hh = np.empty(lanes)
     y1 = np.empty(6)
@@ -766,16 +749,35 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, o
             for m in range(6):
                 hh6[m * lanes + k] = hh[k]
         _lanes_step(tt, hh, hh6, st, seg, params, work, rows, coef, dense)
+        u = 0
+        while dense:  # the u-th sample inside the step of each lane that has one, side by side
+            dense = False
+            for k in range(lanes):
+                kk = next_k[k] + u
+                smp[7, k] = 1.0 if alive[k] and j < steps[k] and kk < sched[Q_KE, j, k] else 0.0
+                smp[6, k] = min(max(kk * sample_dt - tt[k], 0.0) / hh[k], 1.0) if smp[7, k] > 0.0 else 0.0
+                dense = dense or smp[7, k] > 0.0
+            if not dense:
+                break
+            _lanes_samples(st, coef, smp, lanes)
+            for k in range(lanes):  # turned to Earth-fixed axes (`earth.fixed_state_turned`'s operations)
+                if smp[7, k] > 0.0:
+                    i, kk = i0 + k, next_k[k] + u
+                    c, s = rot[kk, 0], rot[kk, 1]
+                    wx = smp[3, k] + omega * smp[1, k]
+                    wy = smp[4, k] - omega * smp[0, k]
+                    out_pos[i, kk, 0] = c * smp[0, k] - s * smp[1, k]
+                    out_pos[i, kk, 1] = s * smp[0, k] + c * smp[1, k]
+                    out_pos[i, kk, 2] = smp[2, k]
+                    out_vel[i, kk, 0] = c * wx - s * wy
+                    out_vel[i, kk, 1] = s * wx + c * wy
+                    out_vel[i, kk, 2] = smp[5, k]
+            u += 1
         for k in range(lanes):
             if not (alive[k] and j < steps[k]):
                 continue
             i = i0 + k
-            ke = int(sched[Q_KE, j, k])
-            while next_k[k] < ke:  # samples inside the step
-                kk = next_k[k]
-                theta = min(max(kk * sample_dt - tt[k], 0.0) / hh[k], 1.0)
-                _lane_sample(coef, st, theta, k, lanes, rot[kk, 0], rot[kk, 1], omega, out_pos, out_vel, i, kk)
-                next_k[k] = kk + 1
+            next_k[k] = max(next_k[k], int(sched[Q_KE, j, k]))
             for m in range(6):
                 st[0, m * lanes + k] = st[1, m * lanes + k]
                 y1[m] = st[1, m * lanes + k]
