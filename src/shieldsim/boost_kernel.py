@@ -604,25 +604,15 @@ def _lanes_sum(r, work, st, hh6, out, o):
     `rk8_dense`'s sums without their zero terms, the same numbers; hh6: each lane's step (s),
     repeated for its six components. Indices only, no views."""
     n = hh6.shape[0]
-    last = _SUM_N[r] - 1
-    for t in range(last):
+    for q in range(n):
+        out[o, q] = 0.0
+    for t in range(_SUM_N[r]):
         m, c = _SUM_M[r, t], _SUM_C[r, t]
-        if t == 0:
-            for q in range(n):
-                out[o, q] = 0.0 + c * work[m, q]
-        else:
-            for q in range(n):
-                out[o, q] += c * work[m, q]
-    m, c = _SUM_M[r, last], _SUM_C[r, last]
-    if last == 0:
         for q in range(n):
-            out[o, q] = 0.0
-    if r >= SUM_D:
-        for q in range(n):
-            out[o, q] = hh6[q] * (out[o, q] + c * work[m, q])
-    else:
-        for q in range(n):
-            out[o, q] = st[0, q] + hh6[q] * (out[o, q] + c * work[m, q])
+            out[o, q] += c * work[m, q]
+    shift = r < SUM_D
+    for q in range(n):
+        out[o, q] = st[0, q] + hh6[q] * out[o, q] if shift else hh6[q] * out[o, q]
 
 
 @njit(cache=True, error_model="numpy", _nrt=False)
@@ -633,25 +623,23 @@ def _lanes_step(tt, hh, hh6, st, seg, params, work, rows, coef, dense):
     (RK8_WORK_ROWS, 6 L). The same operations, lane by lane: the stages one loop over DOP853's
     table (`integrator._RK8_A_FULL`, `_RK8_C_FULL`; `_lanes_sum`), stage 12 the step's end
     (`_RK8_B`) and the derivative there, 13-15 the dense output's. Indices only, no views."""
-    last = RK8_STAGES_DENSE if dense else RK8_STAGES + 1
-    _lanes_deriv(0.0, tt, hh, st, 0, seg, params, work, 0, rows)
-    for s in range(1, last):
-        if s == RK8_STAGES:
-            _lanes_sum(SUM_B, work, st, hh6, st, 1)
-            if not dense:
-                return
-            _lanes_deriv(1.0, tt, hh, st, 1, seg, params, work, s, rows)
-        else:
-            _lanes_sum(s, work, st, hh6, st, 2)
-            _lanes_deriv(_RK8_C_FULL[s], tt, hh, st, 2, seg, params, work, s, rows)
-    for q in range(hh6.shape[0]):
-        dy = st[1, q] - st[0, q]
-        h = hh6[q]
-        coef[0, q] = dy
-        coef[1, q] = h * work[0, q] - dy
-        coef[2, q] = 2.0 * dy - h * (work[RK8_STAGES, q] + work[0, q])
-    for r in range(_RK8_D.shape[0]):
-        _lanes_sum(SUM_D + r, work, st, hh6, coef, 3 + r)
+    n_sums = RK8_STAGES_DENSE + _RK8_D.shape[0] if dense else RK8_STAGES + 1
+    for s in range(n_sums):  # one call of each helper: stage s's trial state and derivative, or a sum
+        if s == RK8_STAGES_DENSE:  # the dense coefficients' first rows, before their sums
+            for q in range(hh6.shape[0]):
+                dy = st[1, q] - st[0, q]
+                h = hh6[q]
+                coef[0, q] = dy
+                coef[1, q] = h * work[0, q] - dy
+                coef[2, q] = 2.0 * dy - h * (work[RK8_STAGES, q] + work[0, q])
+        if s > 0:
+            if s >= RK8_STAGES_DENSE:
+                _lanes_sum(SUM_D + s - RK8_STAGES_DENSE, work, st, hh6, coef, 3 + s - RK8_STAGES_DENSE)
+            else:
+                _lanes_sum(SUM_B if s == RK8_STAGES else s, work, st, hh6, st, 1 if s == RK8_STAGES else 2)
+        if s < RK8_STAGES_DENSE and (dense or s != RK8_STAGES):
+            i = 0 if s == 0 else (1 if s == RK8_STAGES else 2)
+            _lanes_deriv(1.0 if s == RK8_STAGES else _RK8_C_FULL[s], tt, hh, st, i, seg, params, work, s, rows)
 
 
 @njit(cache=True)
