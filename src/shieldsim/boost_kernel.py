@@ -13,14 +13,16 @@ time steps, segments and samples depend only on its cutoff and end (`_schedule`)
 step j of all its boosts together, each stage of the eighth-order step a few plain loops over the
 block's flat (component, lane) arrays (`_lanes_step`, `_lanes_deriv`, `_lanes_sum`), whose
 iterations the processor overlaps (one boost alone is a chain of dependent square roots and
-divisions). The stages are one loop over DOP853's coefficient table, not unrolled, and the lane
-functions are compiled once each (not inlined): few, long loops. It still costs ~12 CPU s to compile
-(Numba optimises and emits the code of every callee again in each caller, and once more for a
+divisions). The stages are one loop over DOP853's coefficient table, not unrolled, with one call
+of each lane function (a call site more costs seconds of compile): few, long loops. It still costs
+~8 CPU s to compile (Numba optimises and emits the code of every callee again in each caller, and once more for a
 parallel loop), so `batch_kernel` uses it only once it is in the cache: on a cold cache
 `compile_ahead`'s helper compiles it after its plan, off the command's path. Each lane does the
-operations of `boost_one` in the same order, so the results are `boost_one`'s bit for bit
-(`tests/test_boost_kernel.py`); the lanes whose thrust follows the launch axes (vertical rise and
-pitch-over, which need the library's sine and cosine) get it in a second, scalar loop. With drag
+operations of `boost_one` in the same order but for the zero terms of DOP853's sums (`_SUM_M`:
+the same numbers while the stage derivatives are finite, as a boost's are), so the results are
+`boost_one`'s bit for bit (`tests/test_boost_kernel.py`); the lanes whose thrust follows the launch
+axes (vertical rise and pitch-over, which need the library's sine and cosine) get it in a second,
+scalar loop; the samples of a step are taken side by side over the lanes (`_lanes_samples`). With drag
 (steps ended on the density model's layer edges, which depend on the state) every boost is
 `boost_one`.
 
@@ -678,7 +680,8 @@ def _lanes_samples(st, coef, smp, lanes):
 def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, out_pos, out_vel, res):
     """`boost_one` without drag for the flights i0 <= i < i1 (at most `LANES`) of `_boost_batch`'s
     arrays, integrated side by side: step j of every boost in one `_lanes_step`. The same
-    operations for each boost as `boost_one`, so the same results bit for bit. Flights whose
+    operations for each boost as `boost_one` (but for zero terms, `_SUM_M`), so the same results
+    bit for bit. Flights whose
     cutoff or end is not finite are left untouched (the caller flies them with `boost_one`).
     rot: (M, 2) the Earth's turn at the sample times (`_sample_turns`)."""
     lanes = i1 - i0
