@@ -556,29 +556,40 @@ def _lanes_deriv(c, tt, hh, st, i, seg, params, work, s, rows):
     as `_boost_deriv`. Indices only, no views (no reference counting: ``_nrt=False``)."""
     lanes = tt.shape[0]
     gm, omega = params[B_GM], params[B_OMEGA]
-    for k in range(lanes):
-        a0 = seg[G_ACC, k]
+    # two loops writing few rows each, every value computed before a select (no branch): each
+    # loop runs over the lanes in vector registers (more written rows, or a load in a branch,
+    # and the compiler keeps it scalar)
+    for k in range(lanes):  # the velocities, the thrust and which lanes follow the launch axes
         t = tt[k] + c * hh[k]
-        acc = a0 / (1.0 - (t - seg[G_TIGN, k]) / seg[G_TAU, k]) if a0 > 0.0 else 0.0
-        rx = st[i, k]
-        ry = st[i, lanes + k]
-        rz = st[i, 2 * lanes + k]
+        a0, phase, t_ign, tau = seg[G_ACC, k], seg[G_PHASE, k], seg[G_TIGN, k], seg[G_TAU, k]
+        powered = a0 / (1.0 - (t - t_ign) / tau)
+        acc = powered if a0 > 0.0 else 0.0
+        rx, ry, vz = st[i, k], st[i, lanes + k], st[i, 5 * lanes + k]
+        vx = st[i, 3 * lanes + k] + omega * ry
+        vy = st[i, 4 * lanes + k] - omega * rx
+        vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+        thrust = acc > 0.0
+        turn = thrust & (phase == 2.0) & (vn > 0.0)
+        work[s, k] = st[i, 3 * lanes + k]
+        work[s, lanes + k] = st[i, 4 * lanes + k]
+        work[s, 2 * lanes + k] = vz
+        rows[0, k] = acc
+        rows[1, k] = 1.0 if thrust & (not turn) else 0.0
+    for k in range(lanes):  # gravity, and the thrust along the air-relative velocity in the turn
+        rx, ry, rz = st[i, k], st[i, lanes + k], st[i, 2 * lanes + k]
         rn = math.sqrt(rx * rx + ry * ry + rz * rz)
         g = -gm / (rn * rn * rn)
         vx = st[i, 3 * lanes + k] + omega * ry
         vy = st[i, 4 * lanes + k] - omega * rx
         vz = st[i, 5 * lanes + k]
         vn = math.sqrt(vx * vx + vy * vy + vz * vz)
-        thrust = acc > 0.0
-        turn = thrust and seg[G_PHASE, k] == 2.0 and vn > 0.0
-        work[s, k] = st[i, 3 * lanes + k]
-        work[s, lanes + k] = st[i, 4 * lanes + k]
-        work[s, 2 * lanes + k] = vz
-        work[s, 3 * lanes + k] = g * rx + acc * (vx / vn) if turn else g * rx
-        work[s, 4 * lanes + k] = g * ry + acc * (vy / vn) if turn else g * ry
-        work[s, 5 * lanes + k] = g * rz + acc * (vz / vn) if turn else g * rz
-        rows[0, k] = acc
-        rows[1, k] = 1.0 if thrust and not turn else 0.0
+        acc, fixed = rows[0, k], rows[1, k]
+        turn = (acc > 0.0) & (fixed == 0.0)
+        gx, gy, gz = g * rx, g * ry, g * rz
+        tx, ty, tz = gx + acc * (vx / vn), gy + acc * (vy / vn), gz + acc * (vz / vn)
+        work[s, 3 * lanes + k] = tx if turn else gx
+        work[s, 4 * lanes + k] = ty if turn else gy
+        work[s, 5 * lanes + k] = tz if turn else gz
     for k in range(lanes):
         if rows[1, k] == 0.0:
             continue
