@@ -549,16 +549,14 @@ it, as long as the stage derivative it multiplies is finite (a boost's always is
 def _lanes_deriv(c, tt, hh, st, i, seg, params, work, s, rows):
     """`_boost_deriv` without drag for every lane l of a block at the time tt[l] + c hh[l] (s):
     states st[i] (6 L, component-major: st[i, j L + l]) into row s of work (same layout); seg: the
-    lanes' segment rows (`G_*`); params: the batch's packed parameters (`B_*`); rows: (2, L) scratch. The
-    gravity turn (thrust along the air-relative velocity) and unpowered flight in one loop over
-    the lanes; the lanes whose thrust follows the launch axes (vertical rise, pitch-over, or no
-    air speed), which need the library's sine and cosine, then in a second. The same operations
-    as `_boost_deriv`. Indices only, no views (no reference counting: ``_nrt=False``)."""
+    lanes' segment rows (`G_*`); params: the batch's packed parameters (`B_*`); rows: (2, L) scratch.
+    Gravity turn (thrust along the air-relative velocity) and unpowered flight in two loops that
+    write few rows each, every value computed before a select (more written rows, or a branch, and
+    the compiler does not run the lanes in vector registers); the lanes whose thrust follows the
+    launch axes (vertical rise, pitch-over, or no air speed), which need the library's sine and
+    cosine, in a third. The same operations as `_boost_deriv`. Indices only (``_nrt=False``)."""
     lanes = tt.shape[0]
     gm, omega = params[B_GM], params[B_OMEGA]
-    # two loops writing few rows each, every value computed before a select (no branch): each
-    # loop runs over the lanes in vector registers (more written rows, or a load in a branch,
-    # and the compiler keeps it scalar)
     for k in range(lanes):  # the velocities, the thrust and which lanes follow the launch axes
         t = tt[k] + c * hh[k]
         a0, phase, t_ign, tau = seg[G_ACC, k], seg[G_PHASE, k], seg[G_TIGN, k], seg[G_TAU, k]
