@@ -2,7 +2,7 @@
 Numba's threads) against the same calls flown one boost at a time by `boost_kernel._boost_batch`
 (`boost_one` per row), in one run.
 
-    NUMBA_NUM_THREADS=1 python benchmarks/bench_boost.py [--calls FILE] [--repeat 3]
+    NUMBA_NUM_THREADS=1 python benchmarks/bench_boost.py [--calls FILE] [--repeat 3] [--split]
     python benchmarks/bench_boost.py --capture FILE   # the three-option coverage's calls
 
 The calls are either captured from the three-option coverage of ``shieldsim assess``
@@ -13,7 +13,9 @@ ended on the sample grid, a few steep enough to fall back to the ground.
 
 Prints `boosts`, `calls`, `cpu_s_one_by_one` and `cpu_s_lanes` (process CPU, best of
 ``--repeat``, interleaved), `us_per_boost_*`, `ratio_one_by_one_over_lanes`, and `identical`
-(every result and sample bit for bit the same, NaN where not written).
+(every result and sample bit for bit the same, NaN where not written). ``--split``: also the lanes'
+us a boost of the sampled calls flown as they are and flown unsampled (ended at the cutoff, no
+samples): `us_per_sampled_boost_lanes`, `us_per_unsampled_boost_lanes`.
 """
 
 from __future__ import annotations
@@ -94,11 +96,24 @@ def _run(kernel, calls: list, outs: list) -> float:
     return time.process_time() - c0
 
 
+def split(calls: list, repeat: int) -> None:
+    """Print the lanes' us a boost of the sampled calls as they are and unsampled (see --split)."""
+    sampled = [c for c in calls if c[9] > 0]
+    bare = [c[:5] + (c[4].copy(),) + c[6:9] + (0,) for c in sampled]  # t_end = cutoff, no samples
+    n = sum(c[0].shape[0] for c in sampled)
+    best = [np.inf, np.inf]
+    for _ in range(repeat):
+        for k, cs in enumerate((sampled, bare)):
+            best[k] = min(best[k], _run(K.fly_boosts, cs, _outputs(cs)))
+    print(f"us_per_sampled_boost_lanes={1e6 * best[0] / n:.2f} us_per_unsampled_boost_lanes={1e6 * best[1] / n:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", help="pickle written by --capture (default: made-up calls)")
     ap.add_argument("--capture", help="write the three-option coverage's calls to this file and stop")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--split", action="store_true", help="also sampled against unsampled boosts (lanes)")
     args = ap.parse_args()
     if args.capture:
         capture(args.capture)
@@ -122,6 +137,8 @@ def main() -> None:
     print(f"us_per_boost_one_by_one={1e6 * best_one / n:.1f} us_per_boost_lanes={1e6 * best_lanes / n:.1f}")
     print(f"ratio_one_by_one_over_lanes={best_one / best_lanes:.2f}")
     print(f"identical={same}")
+    if args.split:
+        split(calls, args.repeat)
 
 
 if __name__ == "__main__":

@@ -176,3 +176,29 @@ def test_boost_stages_are_the_integrators_step_and_dense_output_with_boost_deriv
         assert got[0].tobytes() == ref[0].tobytes() and got[2].tobytes() == ref[2].tobytes()
         assert got[1][:16].tobytes() == ref[1][:16].tobytes()  # every stage's derivative
     assert {(0.0, True), (1.0, True), (2.0, True)} <= phases and any(not powered for _, powered in phases)
+
+
+def test_lanes_sums_without_the_zero_terms_are_the_full_sums_bit_for_bit():
+    """`_lanes_sum` adds only the nonzero terms of DOP853's tables (`_SUM_*`): on finite stage
+    derivatives, exact zeros and negative zeros among them, every row's result is that of the
+    full sum from 0.0 in the order of the columns (trial states, the step's end, dense rows)."""
+    from shieldsim.integrator import _RK8_A_FULL, _RK8_B, _RK8_D, RK8_DENSE_ROWS, RK8_STAGES, RK8_WORK_ROWS
+
+    rng = np.random.default_rng(4)
+    n = 6 * 5
+    work = rng.normal(0.0, 1.0, (RK8_WORK_ROWS, n)) * 10.0 ** rng.integers(-3, 6, (RK8_WORK_ROWS, n))
+    work[:, ::7], work[:, 3::11] = 0.0, -0.0
+    st = np.stack([rng.normal(0.0, 1e6, n), np.empty(n), np.empty(n)])
+    st[0, ::5] = -0.0
+    hh6 = np.repeat(rng.uniform(0.0, 8.0, 5), 6)
+    rows = [(s, _RK8_A_FULL[s, :s], 2) for s in range(1, 16) if s != RK8_STAGES] + [(K.SUM_B, _RK8_B, 1)]
+    rows += [(K.SUM_D + r, _RK8_D[r], 3 + r) for r in range(_RK8_D.shape[0])]
+    for r, coeffs, o in rows:
+        acc = np.zeros(n)
+        for m, c in enumerate(coeffs):  # the full sum, zero terms included
+            acc = acc + c * work[m]
+        want = hh6 * acc if r >= K.SUM_D else st[0] + hh6 * acc
+        out = st if o < 3 else np.empty((RK8_DENSE_ROWS, n))
+        K._lanes_sum(r, work, st, hh6, out, o)
+        assert out[o].tobytes() == want.tobytes(), r
+    assert K._SUM_N.sum() < sum(c.size for _, c, _ in rows)  # zero terms were left out

@@ -13,14 +13,16 @@ time steps, segments and samples depend only on its cutoff and end (`_schedule`)
 step j of all its boosts together, each stage of the eighth-order step a few plain loops over the
 block's flat (component, lane) arrays (`_lanes_step`, `_lanes_deriv`, `_lanes_sum`), whose
 iterations the processor overlaps (one boost alone is a chain of dependent square roots and
-divisions). The stages are one loop over DOP853's coefficient table, not unrolled, and the lane
-functions are compiled once each (not inlined): few, long loops. It still costs ~12 CPU s to compile
-(Numba optimises and emits the code of every callee again in each caller, and once more for a
+divisions). The stages are one loop over DOP853's coefficient table, not unrolled, with one call
+of each lane function (a call site more costs seconds of compile): few, long loops. It still costs
+~8 CPU s to compile (Numba optimises and emits the code of every callee again in each caller, and once more for a
 parallel loop), so `batch_kernel` uses it only once it is in the cache: on a cold cache
 `compile_ahead`'s helper compiles it after its plan, off the command's path. Each lane does the
-operations of `boost_one` in the same order, so the results are `boost_one`'s bit for bit
-(`tests/test_boost_kernel.py`); the lanes whose thrust follows the launch axes (vertical rise and
-pitch-over, which need the library's sine and cosine) get it in a second, scalar loop. With drag
+operations of `boost_one` in the same order but for the zero terms of DOP853's sums (`_SUM_M`:
+the same numbers while the stage derivatives are finite, as a boost's are), so the results are
+`boost_one`'s bit for bit (`tests/test_boost_kernel.py`); the lanes whose thrust follows the launch
+axes (vertical rise and pitch-over, which need the library's sine and cosine) get it in a second,
+scalar loop; the samples of a step are taken side by side over the lanes (`_lanes_samples`). With drag
 (steps ended on the density model's layer edges, which depend on the state) every boost is
 `boost_one`.
 
@@ -523,43 +525,71 @@ acceleration at ignition (m/s^2), tau and ignition time (s), phase (0 vertical, 
 gravity turn), kick (rad), Earth-fixed up and heading unit vectors (3 rows each)."""
 
 
-@njit(cache=True, error_model="numpy")
-def _lanes_deriv(c, tt, hh, y, seg, params, out, rows):
+def _nonzero_terms(rows):
+    """(column indices, coefficients, counts) of the nonzero entries of each coefficient row in
+    ``rows`` (1-D arrays), padded to the longest: the terms `_lanes_sum` adds, in their order."""
+    width = max(int(np.count_nonzero(r)) for r in rows)
+    cols, coefs, counts = np.zeros((len(rows), width), np.int64), np.zeros((len(rows), width)), np.zeros(len(rows), np.int64)
+    for i, r in enumerate(rows):
+        nz = np.nonzero(r)[0]
+        cols[i, :nz.size], coefs[i, :nz.size], counts[i] = nz, r[nz], nz.size
+    return cols, coefs, counts
+
+
+SUM_B, SUM_D = RK8_STAGES_DENSE, RK8_STAGES_DENSE + 1
+_SUM_M, _SUM_C, _SUM_N = _nonzero_terms([_RK8_A_FULL[s, :max(s, 1)] for s in range(RK8_STAGES_DENSE)] + [_RK8_B]
+                                        + [_RK8_D[r] for r in range(_RK8_D.shape[0])])
+"""The sums of a lanes step by their nonzero terms: row s < `SUM_B` stage s's (`_RK8_A_FULL[s, :s]`),
+`SUM_B` the step's (`_RK8_B`), `SUM_D` + r the dense output's (`_RK8_D[r]`). A zero term adds
++-0.0 to a sum that starts at +0.0 (which so never is -0.0): the sum is the same number without
+it, as long as the stage derivative it multiplies is finite (a boost's always is)."""
+
+
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _lanes_deriv(c, tt, hh, st, i, seg, params, work, s, rows):
     """`_boost_deriv` without drag for every lane l of a block at the time tt[l] + c hh[l] (s):
-    states y (6 L, component-major: y[j L + l]) into out (same layout); seg: the lanes' segment
-    rows (`G_*`); params: the batch's packed parameters (`B_*`); rows: (2, L) scratch. The
-    gravity turn (thrust along the air-relative velocity) and unpowered flight in one loop over
-    the lanes; the lanes whose thrust follows the launch axes (vertical rise, pitch-over, or no
-    air speed), which need the library's sine and cosine, then in a second. The same operations
-    as `_boost_deriv`."""
+    states st[i] (6 L, component-major: st[i, j L + l]) into row s of work (same layout); seg: the
+    lanes' segment rows (`G_*`); params: the batch's packed parameters (`B_*`); rows: (2, L) scratch.
+    Gravity turn (thrust along the air-relative velocity) and unpowered flight in two loops that
+    write few rows each, every value computed before a select (more written rows, or a branch, and
+    the compiler does not run the lanes in vector registers); the lanes whose thrust follows the
+    launch axes (vertical rise, pitch-over, or no air speed), which need the library's sine and
+    cosine, in a third. The same operations as `_boost_deriv`. Indices only (``_nrt=False``)."""
     lanes = tt.shape[0]
     gm, omega = params[B_GM], params[B_OMEGA]
-    acc_row, fixed = rows[0], rows[1]
-    for k in range(lanes):
-        a0 = seg[G_ACC, k]
+    for k in range(lanes):  # the velocities, the thrust and which lanes follow the launch axes
         t = tt[k] + c * hh[k]
-        acc = a0 / (1.0 - (t - seg[G_TIGN, k]) / seg[G_TAU, k]) if a0 > 0.0 else 0.0
-        rx = y[k]
-        ry = y[lanes + k]
-        rz = y[2 * lanes + k]
-        rn = math.sqrt(rx * rx + ry * ry + rz * rz)
-        g = -gm / (rn * rn * rn)
-        vx = y[3 * lanes + k] + omega * ry
-        vy = y[4 * lanes + k] - omega * rx
-        vz = y[5 * lanes + k]
+        a0, phase, t_ign, tau = seg[G_ACC, k], seg[G_PHASE, k], seg[G_TIGN, k], seg[G_TAU, k]
+        powered = a0 / (1.0 - (t - t_ign) / tau)
+        acc = powered if a0 > 0.0 else 0.0
+        rx, ry, vz = st[i, k], st[i, lanes + k], st[i, 5 * lanes + k]
+        vx = st[i, 3 * lanes + k] + omega * ry
+        vy = st[i, 4 * lanes + k] - omega * rx
         vn = math.sqrt(vx * vx + vy * vy + vz * vz)
         thrust = acc > 0.0
-        turn = thrust and seg[G_PHASE, k] == 2.0 and vn > 0.0
-        out[k] = y[3 * lanes + k]
-        out[lanes + k] = y[4 * lanes + k]
-        out[2 * lanes + k] = vz
-        out[3 * lanes + k] = g * rx + acc * (vx / vn) if turn else g * rx
-        out[4 * lanes + k] = g * ry + acc * (vy / vn) if turn else g * ry
-        out[5 * lanes + k] = g * rz + acc * (vz / vn) if turn else g * rz
-        acc_row[k] = acc
-        fixed[k] = 1.0 if thrust and not turn else 0.0
+        turn = thrust & (phase == 2.0) & (vn > 0.0)
+        work[s, k] = st[i, 3 * lanes + k]
+        work[s, lanes + k] = st[i, 4 * lanes + k]
+        work[s, 2 * lanes + k] = vz
+        rows[0, k] = acc
+        rows[1, k] = 1.0 if thrust & (not turn) else 0.0
+    for k in range(lanes):  # gravity, and the thrust along the air-relative velocity in the turn
+        rx, ry, rz = st[i, k], st[i, lanes + k], st[i, 2 * lanes + k]
+        rn = math.sqrt(rx * rx + ry * ry + rz * rz)
+        g = -gm / (rn * rn * rn)
+        vx = st[i, 3 * lanes + k] + omega * ry
+        vy = st[i, 4 * lanes + k] - omega * rx
+        vz = st[i, 5 * lanes + k]
+        vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+        acc, fixed = rows[0, k], rows[1, k]
+        turn = (acc > 0.0) & (fixed == 0.0)
+        gx, gy, gz = g * rx, g * ry, g * rz
+        tx, ty, tz = gx + acc * (vx / vn), gy + acc * (vy / vn), gz + acc * (vz / vn)
+        work[s, 3 * lanes + k] = tx if turn else gx
+        work[s, 4 * lanes + k] = ty if turn else gy
+        work[s, 5 * lanes + k] = tz if turn else gz
     for k in range(lanes):
-        if fixed[k] == 0.0:
+        if rows[1, k] == 0.0:
             continue
         t = tt[k] + c * hh[k]
         tilt = 0.0
@@ -570,65 +600,57 @@ def _lanes_deriv(c, tt, hh, y, seg, params, out, rows):
         ey = ct * seg[G_N0 + 1, k] + st * seg[G_H0 + 1, k]
         ez = ct * seg[G_N0 + 2, k] + st * seg[G_H0 + 2, k]
         cw, sw = math.cos(omega * t), math.sin(omega * t)  # Earth-fixed -> inertial
-        acc = acc_row[k]
-        out[3 * lanes + k] += acc * (cw * ex - sw * ey)
-        out[4 * lanes + k] += acc * (sw * ex + cw * ey)
-        out[5 * lanes + k] += acc * ez
+        acc = rows[0, k]
+        work[s, 3 * lanes + k] += acc * (cw * ex - sw * ey)
+        work[s, 4 * lanes + k] += acc * (sw * ex + cw * ey)
+        work[s, 5 * lanes + k] += acc * ez
 
 
-@njit(cache=True, error_model="numpy")
-def _lanes_sum(coeffs, m_end, work, out):
-    """out[q] = sum of coeffs[m] work[m, q] for m < m_end, from 0.0 in the order of m: the sums of
-    `integrator.rk8_step` for every (component, lane) q."""
-    n = out.shape[0]
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _lanes_sum(r, work, st, hh6, out, o):
+    """out[o, q] <- st[0, q] + hh6[q] acc[q] (row r < `SUM_D`: a stage's trial state, or the
+    step's end; st[0]: the states at the step's start) or hh6[q] acc[q] (r = `SUM_D` + i: dense
+    coefficient row 3 + i) for every (component, lane) q, acc[q] the sum of
+    `_SUM_C[r, t] work[_SUM_M[r, t], q]` from 0.0 in the order of t: `integrator.rk8_step`'s and
+    `rk8_dense`'s sums without their zero terms, the same numbers; hh6: each lane's step (s),
+    repeated for its six components. Indices only, no views."""
+    n = hh6.shape[0]
     for q in range(n):
-        out[q] = 0.0
-    for m in range(m_end):
-        c = coeffs[m]
-        w = work[m]
+        out[o, q] = 0.0
+    for t in range(_SUM_N[r]):
+        m, c = _SUM_M[r, t], _SUM_C[r, t]
         for q in range(n):
-            out[q] += c * w[q]
+            out[o, q] += c * work[m, q]
+    shift = r < SUM_D
+    for q in range(n):
+        out[o, q] = st[0, q] + hh6[q] * out[o, q] if shift else hh6[q] * out[o, q]
 
 
-@njit(cache=True, error_model="numpy")
-def _lanes_advance(y, hh6, acc, out):
-    """out[q] = y[q] + hh6[q] acc[q]: a stage's trial state from its sum (hh6: each lane's step,
-    repeated for its six components)."""
-    for q in range(out.shape[0]):
-        out[q] = y[q] + hh6[q] * acc[q]
-
-
-@njit(cache=True, error_model="numpy")
-def _lanes_step(tt, hh, hh6, y, seg, params, ynew, work, tmp, rows, coef, dense):
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _lanes_step(tt, hh, hh6, st, seg, params, work, rows, coef, dense):
     """`integrator.rk8_step` (and with ``dense`` its `rk8_dense` coefficients, into coef
-    (RK8_DENSE_ROWS, 6 L)) of `_lanes_deriv` for every lane of a block: from y (6 L) at tt (L,)
-    over hh (L,) s into ynew; work (RK8_WORK_ROWS, 6 L). The same operations, lane by lane: the
-    stages one loop over DOP853's table (`integrator._RK8_A_FULL`, `_RK8_C_FULL`), stage 12 the
-    step's end (`_RK8_B`) and the derivative there, 13-15 the dense output's."""
-    last = RK8_STAGES_DENSE if dense else RK8_STAGES + 1
-    _lanes_deriv(0.0, tt, hh, y, seg, params, work[0], rows)
-    for s in range(1, last):
-        if s == RK8_STAGES:
-            _lanes_sum(_RK8_B, s, work, ynew)
-            _lanes_advance(y, hh6, ynew, ynew)
-            if not dense:
-                return
-            _lanes_deriv(1.0, tt, hh, ynew, seg, params, work[s], rows)
-        else:
-            _lanes_sum(_RK8_A_FULL[s], s, work, tmp)
-            _lanes_advance(y, hh6, tmp, tmp)
-            _lanes_deriv(_RK8_C_FULL[s], tt, hh, tmp, seg, params, work[s], rows)
-    for q in range(y.shape[0]):
-        dy = ynew[q] - y[q]
-        h = hh6[q]
-        coef[0, q] = dy
-        coef[1, q] = h * work[0, q] - dy
-        coef[2, q] = 2.0 * dy - h * (work[RK8_STAGES, q] + work[0, q])
-    for r in range(_RK8_D.shape[0]):
-        row = coef[3 + r]
-        _lanes_sum(_RK8_D[r], last, work, row)
-        for q in range(row.shape[0]):
-            row[q] = hh6[q] * row[q]
+    (RK8_DENSE_ROWS, 6 L)) of `_lanes_deriv` for every lane of a block: from st[0] (6 L) at tt
+    (L,) over hh (L,) s into st[1], st[2] the trial states (st: (3, 6 L)); work
+    (RK8_WORK_ROWS, 6 L). The same operations, lane by lane: the stages one loop over DOP853's
+    table (`integrator._RK8_A_FULL`, `_RK8_C_FULL`; `_lanes_sum`), stage 12 the step's end
+    (`_RK8_B`) and the derivative there, 13-15 the dense output's. Indices only, no views."""
+    n_sums = RK8_STAGES_DENSE + _RK8_D.shape[0] if dense else RK8_STAGES + 1
+    for s in range(n_sums):  # one call of each helper: stage s's trial state and derivative, or a sum
+        if s == RK8_STAGES_DENSE:  # the dense coefficients' first rows, before their sums
+            for q in range(hh6.shape[0]):
+                dy = st[1, q] - st[0, q]
+                h = hh6[q]
+                coef[0, q] = dy
+                coef[1, q] = h * work[0, q] - dy
+                coef[2, q] = 2.0 * dy - h * (work[RK8_STAGES, q] + work[0, q])
+        if s > 0:
+            if s >= RK8_STAGES_DENSE:
+                _lanes_sum(SUM_D + s - RK8_STAGES_DENSE, work, st, hh6, coef, 3 + s - RK8_STAGES_DENSE)
+            else:
+                _lanes_sum(SUM_B if s == RK8_STAGES else s, work, st, hh6, st, 1 if s == RK8_STAGES else 2)
+        if s < RK8_STAGES_DENSE and (dense or s != RK8_STAGES):
+            i = 0 if s == 0 else (1 if s == RK8_STAGES else 2)
+            _lanes_deriv(1.0 if s == RK8_STAGES else _RK8_C_FULL[s], tt, hh, st, i, seg, params, work, s, rows)
 
 
 @njit(cache=True)
@@ -643,49 +665,32 @@ def _sample_turns(omega, sample_dt, m):
     return rot
 
 
-@njit(cache=True, inline="always")
-def _dense_sum(coef, theta, q):
-    """`integrator.rk8_interpolate`'s sum for column q of a block's dense coefficients at the
-    fraction theta of the step (Horner's scheme, theta and 1 - theta alternating)."""
-    n_rows = coef.shape[0]
-    acc = 0.0
-    for i in range(n_rows - 1, -1, -1):
-        acc += coef[i, q]
-        if (n_rows - 1 - i) % 2 == 0:
-            acc *= theta
-        else:
-            acc *= 1.0 - theta
-    return acc
-
-
-@njit(cache=True, _nrt=False)
-def _lane_sample(coef, y, theta, lane, lanes, c, s, omega, out_pos, out_vel, i, kk):
-    """The dense output of lane ``lane`` of a block's step from the block's states y (6 L) at the
-    fraction theta of the step (`integrator.rk8_interpolate`), turned to Earth-fixed axes with the
-    cos and sin (c, s) of the Earth's turn at the sample time (`earth.fixed_state_turned`, as
-    `earth.fixed_state_one` turns) into out_pos[i, kk] and out_vel[i, kk]: the same operations as
-    both. Allocates nothing and takes no views (no reference counting: ``_nrt=False``)."""
-    r0 = y[lane] + _dense_sum(coef, theta, lane)
-    r1 = y[lanes + lane] + _dense_sum(coef, theta, lanes + lane)
-    r2 = y[2 * lanes + lane] + _dense_sum(coef, theta, 2 * lanes + lane)
-    v0 = y[3 * lanes + lane] + _dense_sum(coef, theta, 3 * lanes + lane)
-    v1 = y[4 * lanes + lane] + _dense_sum(coef, theta, 4 * lanes + lane)
-    v2 = y[5 * lanes + lane] + _dense_sum(coef, theta, 5 * lanes + lane)
-    wx = v0 + omega * r1
-    wy = v1 - omega * r0
-    out_pos[i, kk, 0] = c * r0 - s * r1
-    out_pos[i, kk, 1] = s * r0 + c * r1
-    out_pos[i, kk, 2] = r2
-    out_vel[i, kk, 0] = c * wx - s * wy
-    out_vel[i, kk, 1] = s * wx + c * wy
-    out_vel[i, kk, 2] = v2
+@njit(cache=True, error_model="numpy", _nrt=False)
+def _lanes_samples(st, coef, smp, lanes):
+    """The dense output of every lane k of a block's step at the fraction smp[6, k] of the step
+    (`integrator.rk8_interpolate`: Horner's scheme, theta and 1 - theta alternating) from the
+    states st[0] (6 L) and the coefficients coef (RK8_DENSE_ROWS, 6 L) into smp[j, k], j < 6:
+    the same operations, side by side over the lanes (no views)."""
+    for j in range(6):
+        for k in range(lanes):
+            q = j * lanes + k
+            theta = smp[6, k]
+            acc = 0.0
+            for i in range(RK8_DENSE_ROWS - 1, -1, -1):
+                acc += coef[i, q]
+                if (RK8_DENSE_ROWS - 1 - i) % 2 == 0:
+                    acc *= theta
+                else:
+                    acc *= 1.0 - theta
+            smp[j, k] = st[0, q] + acc
 
 
 @njit(cache=True, error_model="numpy")
 def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, out_pos, out_vel, res):
     """`boost_one` without drag for the flights i0 <= i < i1 (at most `LANES`) of `_boost_batch`'s
     arrays, integrated side by side: step j of every boost in one `_lanes_step`. The same
-    operations for each boost as `boost_one`, so the same results bit for bit. Flights whose
+    operations for each boost as `boost_one` (but for zero terms, `_SUM_M`), so the same results
+    bit for bit. Flights whose
     cutoff or end is not finite are left untouched (the caller flies them with `boost_one`).
     rot: (M, 2) the Earth's turn at the sample times (`_sample_turns`)."""
     lanes = i1 - i0
@@ -699,7 +704,7 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, o
     sched = np.empty((Q_ROWS, bound, lanes))
     p = params.copy()
     steps = np.empty(lanes, dtype=np.int64)
-    y = np.empty(n6)
+    st = np.empty((3, n6))  # the states at the step's start, its end, a stage's trial
     seg = np.empty((G_ROWS, lanes))
     for k in range(lanes):
         i = i0 + k
@@ -707,8 +712,8 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, o
         for m in range(3):
             seg[G_N0 + m, k] = n0[i, m]
             seg[G_H0 + m, k] = h0[i, m]
-            y[m * lanes + k] = r0[i, m]
-        y[3 * lanes + k], y[4 * lanes + k], y[5 * lanes + k] = -omega * r0[i, 1], omega * r0[i, 0], 0.0
+            st[0, m * lanes + k] = r0[i, m]
+        st[0, 3 * lanes + k], st[0, 4 * lanes + k], st[0, 5 * lanes + k] = -omega * r0[i, 1], omega * r0[i, 0], 0.0
         steps[k] = -1
         if math.isfinite(cutoff[i]) and math.isfinite(t_end[i]):
             res[i, 0] = cutoff[i]
@@ -722,12 +727,11 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, o
         alive[k] = steps[k] > 0
         next_k[k] = 0
         n_steps = max(n_steps, steps[k])
-    ynew = np.empty(n6)
-    tmp = np.empty(n6)
     hh6 = np.empty(n6)
     work = np.empty((RK8_WORK_ROWS, n6))
     coef = np.empty((RK8_DENSE_ROWS, n6))
     rows = np.empty((2, lanes))
+    smp = np.empty((8, lanes))  # a sample of each lane: six components, theta, flag
     tt = np.empty(lanes)
     hh = np.empty(lanes)
     y1 = np.empty(6)
@@ -744,20 +748,39 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, o
             dense = dense or (live and sched[Q_KE, j, k] > next_k[k])
             for m in range(6):
                 hh6[m * lanes + k] = hh[k]
-        _lanes_step(tt, hh, hh6, y, seg, params, ynew, work, tmp, rows, coef, dense)
+        _lanes_step(tt, hh, hh6, st, seg, params, work, rows, coef, dense)
+        u = 0
+        while dense:  # the u-th sample inside the step of each lane that has one, side by side
+            dense = False
+            for k in range(lanes):
+                kk = next_k[k] + u
+                smp[7, k] = 1.0 if alive[k] and j < steps[k] and kk < sched[Q_KE, j, k] else 0.0
+                smp[6, k] = min(max(kk * sample_dt - tt[k], 0.0) / hh[k], 1.0) if smp[7, k] > 0.0 else 0.0
+                dense = dense or smp[7, k] > 0.0
+            if not dense:
+                break
+            _lanes_samples(st, coef, smp, lanes)
+            for k in range(lanes):  # turned to Earth-fixed axes (`earth.fixed_state_turned`'s operations)
+                if smp[7, k] > 0.0:
+                    i, kk = i0 + k, next_k[k] + u
+                    c, s = rot[kk, 0], rot[kk, 1]
+                    wx = smp[3, k] + omega * smp[1, k]
+                    wy = smp[4, k] - omega * smp[0, k]
+                    out_pos[i, kk, 0] = c * smp[0, k] - s * smp[1, k]
+                    out_pos[i, kk, 1] = s * smp[0, k] + c * smp[1, k]
+                    out_pos[i, kk, 2] = smp[2, k]
+                    out_vel[i, kk, 0] = c * wx - s * wy
+                    out_vel[i, kk, 1] = s * wx + c * wy
+                    out_vel[i, kk, 2] = smp[5, k]
+            u += 1
         for k in range(lanes):
             if not (alive[k] and j < steps[k]):
                 continue
             i = i0 + k
-            ke = int(sched[Q_KE, j, k])
-            while next_k[k] < ke:  # samples inside the step
-                kk = next_k[k]
-                theta = min(max(kk * sample_dt - tt[k], 0.0) / hh[k], 1.0)
-                _lane_sample(coef, y, theta, k, lanes, rot[kk, 0], rot[kk, 1], omega, out_pos, out_vel, i, kk)
-                next_k[k] = kk + 1
+            next_k[k] = max(next_k[k], int(sched[Q_KE, j, k]))
             for m in range(6):
-                y[m * lanes + k] = ynew[m * lanes + k]
-                y1[m] = ynew[m * lanes + k]
+                st[0, m * lanes + k] = st[1, m * lanes + k]
+                y1[m] = st[1, m * lanes + k]
             if sched[Q_TN, j, k] > params[B_T_VERT] and radial_height_one(y1, params[B_A], params[B_B]) < 0.0:
                 ok[k] = 0.0
             flag = sched[Q_FLAG, j, k]
@@ -770,7 +793,7 @@ def _boost_block(i0, i1, r0, n0, h0, kick, cutoff, t_end, stages, params, rot, o
             continue
         i = i0 + k
         for m in range(6):
-            y1[m] = y[m * lanes + k]
+            y1[m] = st[0, m * lanes + k]
         if cutoff[i] >= t_end[i]:
             _copy6(y1, res[i], 1)
         _copy6(y1, res[i], 7)
