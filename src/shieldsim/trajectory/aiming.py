@@ -45,7 +45,7 @@ from .boosted import (
     trajectories_of_boosts, whole_and_vacuum,
 )
 from .boosted import max_range  # noqa: F401 (re-exported: tests)
-from .family import cells, local_cubic, log_polar
+from .family import cells, local_cubic, log_polar, row_ranks
 from .flight import DRAG_CEILING, Models
 from .flight_rows import FlightRows
 from .shape_table import CUTOFF_MIN as _CUTOFF_MIN
@@ -452,9 +452,7 @@ def _warm_bins(problem: AimProblem, sel, bin_size: float):
     ny = problem.dist[sel] * np.cos(problem.az_t[sel])
     band = np.floor(problem.lat[sel] / _WARM_LAT)  # flights do not depend on the launch longitude
     bx, by = np.floor(ex / bin_size), np.floor(ny / bin_size)
-    key = np.stack([band, bx, by], axis=1)
-    _, cell = np.unique(key, axis=0, return_inverse=True)
-    cell = cell.ravel()
+    cell = row_ranks(np.stack([band, bx, by], axis=1))
     n_cell = int(cell.max()) + 1 if cell.size else 0
     off = np.hypot(ex - (bx + 0.5) * bin_size, ny - (by + 0.5) * bin_size)
     return cell, n_cell, off
