@@ -81,7 +81,6 @@ _SPREAD_SHARE = 0.5  # nor where the pairs solved first would number more than t
 
 _FD_STEP = np.array([1e-6, 1e-5, 1e-5])  # finite-difference steps of the controls (rad, rad, fraction)
 _LIMIT = np.array([0.05, math.radians(4.0), 0.05])  # largest Newton step of each control
-_LIMIT_SQUARED = _LIMIT**2
 _LO = np.array([-np.inf, math.radians(0.1), _CUTOFF_MIN])  # bounds of the controls
 _HI = np.array([np.inf, _KICK_MAX, 1.0])
 
@@ -221,9 +220,8 @@ def _measured(problem: AimProblem, sel, e):
     where a flight has no impact; `earth.geodesic_inverse_compiled`)."""
     d_i, az_i = geodesic_inverse_compiled(problem.lat[sel], problem.lon[sel], e["impact_lat"], e["impact_lon"],
                                           problem.models.earth)
-    m = np.empty((d_i.size, 3))
-    m[:, 0], m[:, 1] = d_i, az_i
-    m[:, 2] = e["apogee_alt"] if problem.kind != "minimum-energy" else 0.0
+    m = np.empty((d_i.size, 3))  # (filled in place: no `stack`)
+    m[:, 0], m[:, 1], m[:, 2] = d_i, az_i, e["apogee_alt"] if problem.kind != "minimum-energy" else 0.0
     return m
 
 
@@ -254,10 +252,9 @@ def _residual_of(problem: AimProblem, state: AimState, sel, xs, full_s, m, e):
     """The residuals of `_residual` from flights already flown: measured m (k, 3) (`_flown`,
     under state.free_models) and their `_evaluate` dict e."""
     m = m + state.offset[sel]
-    dist = problem.dist[sel]
     r = np.empty((xs.shape[0], 3))
-    r[:, 0] = m[:, 0] - dist
-    r[:, 1] = dist * np.angle(np.exp(1j * (m[:, 1] - problem.az_t[sel])))
+    r[:, 0] = m[:, 0] - problem.dist[sel]
+    r[:, 1] = problem.dist[sel] * np.angle(np.exp(1j * (m[:, 1] - problem.az_t[sel])))
     if problem.kind == "minimum-energy":
         r[:, 2] = np.where(full_s, (xs[:, 2] - 1.0) * 1e6, e["g"] * 1e6)
     else:
@@ -332,19 +329,14 @@ def _fd_jacobian(problem: AimProblem, state: AimState, idx, r_idx):
 def _broyden(state: AimState, idx, s_, r_old, r_new):
     """Broyden's rank-one update of state.jac[idx] for steps s_ that took the residual from r_old
     to r_new: J += (dr - J s) (s/l^2)^T / (s . s/l^2) (controls scaled by `_LIMIT`)."""
-    ws = s_ / _LIMIT_SQUARED
+    ws = s_ / _LIMIT**2
     den = np.sum(s_ * ws, axis=1)
     upd = (den > 0) & np.isfinite(r_new).all(axis=1) & np.isfinite(r_old).all(axis=1)
-    if upd.all():  # the usual case: no masked copies (the same arrays, so the same sums)
-        i = idx
-    elif upd.any():
-        i, s_, ws, den, r_old, r_new = idx[upd], s_[upd], ws[upd], den[upd], r_old[upd], r_new[upd]
-    else:
-        return
-    if i.size:
-        jac = state.jac[i]
-        y_ = r_new - r_old - np.einsum("nij,nj->ni", jac, s_)
-        state.jac[i] = jac + y_[:, :, None] * ws[:, None, :] / den[:, None, None]
+    u = slice(None) if upd.all() else upd  # every pair (the usual case): views, no masked copies
+    if upd.any():
+        i = idx[u]
+        y_ = r_new[u] - r_old[u] - np.einsum("nij,nj->ni", state.jac[i], s_[u])
+        state.jac[i] = state.jac[i] + y_[:, :, None] * ws[u][:, None, :] / den[u][:, None, None]
         state.fresh[i] = False
 
 
@@ -352,19 +344,15 @@ def _newton_step(r, jac, trust):
     """Newton steps -J^-1 r for residuals r (k, 3) and Jacobians jac (k, 3, 3), each scaled down to
     lie within `_LIMIT` x trust (k,): (step (k, 3), unscaled step, usable Jacobian (k,) bool).
     Where the Jacobian or residual is not finite or the Jacobian is singular the step is 0."""
+    dx = np.zeros_like(r)
     good_j = np.isfinite(jac).all(axis=(1, 2)) & np.isfinite(r).all(axis=1)
-    every = good_j.all()
-    good_j &= np.abs(np.linalg.det(jac if every else np.where(good_j[:, None, None], jac, 1.0))) > 1e-300
-    if good_j.all():  # the usual case: no masked copies (each matrix solved alone, so the same steps)
-        dx = -np.linalg.solve(jac, r[:, :, None])[:, :, 0]
-    else:
-        dx = np.zeros_like(r)
-        if good_j.any():
-            dx[good_j] = -np.linalg.solve(jac[good_j], r[good_j][:, :, None])[:, :, 0]
+    good_j &= np.abs(np.linalg.det(jac if good_j.all() else np.where(good_j[:, None, None], jac, 1.0))) > 1e-300
+    g = slice(None) if good_j.all() else good_j  # every pair (the usual case): views, no masked copies
+    if good_j.any():  # (each matrix is solved on its own: the same steps either way)
+        dx[g] = -np.linalg.solve(jac[g], r[g][:, :, None])[:, :, 0]
     dx_raw = np.where(np.isfinite(dx), dx, 0.0)
-    dx = dx_raw
-    scale = np.max(np.abs(dx) / (_LIMIT * trust[:, None]), axis=1)
-    return dx / np.maximum(scale, 1.0)[:, None], dx_raw, good_j
+    scale = np.max(np.abs(dx_raw) / (_LIMIT * trust[:, None]), axis=1)
+    return dx_raw / np.maximum(scale, 1.0)[:, None], dx_raw, good_j
 
 
 def _full_burn_switch(full, xa, dx_raw, ra):
@@ -389,15 +377,10 @@ def _newton_iteration(problem: AimProblem, state: AimState, act, r, trust):
     good = np.isfinite(rn).all(axis=1) & ((new < old) | ~np.isfinite(old)) & good_j
     if "boosts" in en:
         state.boosts.keep(act, xn, en["boosts"], good)
-    every = good.all()
-    ag = act if every else act[good]
-    if every:
-        _broyden(state, ag, xn - xa, ra, rn)
-        state.x[ag], r[ag], state.ft[ag] = xn, rn, en["flight_time"]
-    else:
-        xg = xn[good]
-        _broyden(state, ag, xg - xa[good], ra[good], rn[good])
-        state.x[ag], r[ag], state.ft[ag] = xg, rn[good], en["flight_time"][good]
+    g = slice(None) if good.all() else good  # every pair (the usual case): views, no masked copies
+    ag = act[g]
+    _broyden(state, ag, (xn - xa)[g], ra[g], rn[g])
+    state.x[ag], r[ag], state.ft[ag] = xn[g], rn[g], en["flight_time"][g]
     trust[ag] = np.minimum(trust[ag] * 2.0, 1.0)
     trust[act[~good]] *= 0.25
     # a rejected step with an aged Jacobian: take a fresh one (and keep the trust region)
