@@ -337,6 +337,26 @@ def test_shape_table_search_finds_the_first_least_cost_entry_as_a_full_scan(nodo
         assert np.array_equal(_table_argmin(d, h, rng, apo, g, mode), np.argmin(np.nan_to_num(cost, nan=np.inf), axis=1))
 
 
+def test_shape_table_search_of_near_entries_first_keeps_ties_and_the_boundary_of_a_full_scan():
+    """Minimum energy: the entries with |g| <= `_G_NEAR` searched first give the full scan's first
+    least-cost entry, also with equal ranges and costs (ties), entries at |g| = `_G_NEAR` and just
+    beyond, and pairs no near entry serves (the whole table then)."""
+    from shieldsim.trajectory.kernels import _G_NEAR, _table_argmin
+
+    gen = np.random.default_rng(11)
+    g_values = np.array([-0.05, -2 * _G_NEAR, -_G_NEAR, -0.5 * _G_NEAR, 0.0, 0.5 * _G_NEAR, _G_NEAR,
+                         np.nextafter(_G_NEAR, 1.0), 2 * _G_NEAR, 0.05])
+    rng = np.repeat(np.linspace(3e5, 3e6, 40), 3)  # every range three times
+    g = gen.choice(g_values, rng.size)
+    g[rng > 2e6] = gen.choice([-0.05, 0.05, 2 * _G_NEAR], int(np.sum(rng > 2e6)))  # no near entry out there
+    apo = np.full(rng.size, 5e5)
+    d = np.concatenate([rng, gen.uniform(1e5, 4e6, 400), [np.nan, np.inf]])
+    with np.errstate(invalid="ignore"):  # (the pair at inf)
+        cost = ((rng[None] - d[:, None]) / d[:, None]) ** 2 + (g / 0.02) ** 2
+    np.testing.assert_array_equal(_table_argmin(d, np.full(d.size, 5e5), rng, apo, g, 0),
+                                  np.argmin(np.nan_to_num(cost, nan=np.inf), axis=1))
+
+
 DRAG = Models(WGS84, rotation=True, drag=True)
 
 

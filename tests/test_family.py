@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from shieldsim.trajectory.family import MAX_CONDITION, _condition_verdicts, cells, local_cubic, log_polar
+from shieldsim.trajectory.family import MAX_CONDITION, _condition_verdicts, cells, local_cubic, log_polar, row_ranks
 
 
 def cubic(xy):
@@ -73,6 +73,20 @@ def test_cells_group_points_by_square_and_measure_the_offset_from_its_centre():
     cell, n_cell, off = cells(xy, 0.1)
     assert n_cell == 3 and cell[0] == cell[1] and len({cell[0], cell[2], cell[3]}) == 3
     assert off[0] == pytest.approx(math.hypot(0.04, 0.04))
+
+
+def test_row_ranks_are_the_inverse_of_unique_over_rows():
+    """`row_ranks` numbers rows as ``numpy.unique(axis=0)`` does (lexicographic order of the
+    distinct rows), for integer rows (one key a row, negative values and zeros of either sign
+    included) and for rows it hands to ``unique`` (fractions, NaN, infinities, keys past 2^53)."""
+    gen = np.random.default_rng(8)
+    cases = [np.floor(gen.normal(0.0, 30.0, (n, d))) for n, d in ((1, 2), (7, 2), (1500, 2), (900, 3), (50, 1))]
+    cases += [np.array([[0.0, -0.0], [-0.0, 0.0], [-1.0, 0.0]]), gen.normal(0.0, 2.0, (40, 2)),
+              np.array([[1.0, np.nan], [1.0, 2.0], [np.inf, 0.0], [1.0, 2.0]]),
+              np.array([[0.0, 0.0], [2.0**40, 2.0**40], [0.0, 2.0**40]])]
+    for b in cases:
+        np.testing.assert_array_equal(row_ranks(b), np.unique(b, axis=0, return_inverse=True)[1].ravel())
+    assert row_ranks(np.empty((0, 2))).size == 0
 
 
 def test_condition_certificate_gives_the_verdicts_of_eigvalsh_and_leaves_only_matrices_near_the_bound():

@@ -294,6 +294,26 @@ def test_wgs84_apogee_far_from_the_apoapsis_is_the_greatest_height_above_the_ell
     assert fly_states(r0, v0, models).apogee_alt[0] == pytest.approx(ref_h, abs=1e-3)
 
 
+@pytest.mark.parametrize("models", [Models(WGS84, True, False), Models(SPHERE, False, False), Models(WGS84, True, True)])
+def test_fly_states_impact_only_gives_the_same_impacts_and_leaves_range_speed_and_angle_unset(models):
+    """``impact_only``: impact point, flight time and apogee bit for bit those of the full
+    `fly_states` (vacuum and drag, sampled or not); ground range, impact speed and angle NaN."""
+    gen = np.random.default_rng(4)
+    n = 40
+    r0, v0 = burnout_state(np.radians(gen.uniform(20, 60, n)), np.radians(gen.uniform(-10, 60, n)),
+                           gen.uniform(1e5, 2.5e5, n), gen.uniform(2500, 6500, n), np.radians(gen.uniform(10, 50, n)),
+                           np.radians(gen.uniform(0, 360, n)), models.earth)
+    for step in (None, 5.0):
+        full = fly_states(r0, v0, models, 5e3, sample_step=step, max_time=3000.0)
+        lean = fly_states(r0, v0, models, 5e3, sample_step=step, max_time=3000.0, impact_only=True)
+        assert np.all(np.isfinite(full.ground_range)) and np.all(np.isfinite(full.impact_gamma))
+        for name in ("impact_lat", "impact_lon", "flight_time", "apogee_alt", "apogee_time", "sample_time", "position",
+                     "velocity"):
+            np.testing.assert_array_equal(getattr(lean, name), getattr(full, name))
+        for name in ("ground_range", "impact_speed", "impact_gamma"):
+            assert np.all(np.isnan(getattr(lean, name)))
+
+
 def _ivp_impact_drag_below_ceiling(r0, v0, omega, earth, beta):
     """Impact (Earth-fixed m) and time (s) of the flight from the Earth-fixed burnout state with
     drag below `DRAG_CEILING` only, as `fly` models it: SciPy DOP853 (rtol 1e-12) from ceiling

@@ -45,7 +45,7 @@ from .boosted import (
     trajectories_of_boosts, whole_and_vacuum,
 )
 from .boosted import max_range  # noqa: F401 (re-exported: tests)
-from .family import cells, local_cubic, log_polar
+from .family import cells, local_cubic, log_polar, row_ranks
 from .flight import DRAG_CEILING, Models
 from .flight_rows import FlightRows
 from .shape_table import CUTOFF_MIN as _CUTOFF_MIN
@@ -220,8 +220,9 @@ def _measured(problem: AimProblem, sel, e):
     where a flight has no impact; `earth.geodesic_inverse_compiled`)."""
     d_i, az_i = geodesic_inverse_compiled(problem.lat[sel], problem.lon[sel], e["impact_lat"], e["impact_lon"],
                                           problem.models.earth)
-    return np.stack([d_i, az_i, e["apogee_alt"] if problem.kind != "minimum-energy" else np.zeros_like(d_i)],
-                    axis=1)
+    m = np.empty((d_i.size, 3))  # (filled in place: no `stack`)
+    m[:, 0], m[:, 1], m[:, 2] = d_i, az_i, e["apogee_alt"] if problem.kind != "minimum-energy" else 0.0
+    return m
 
 
 def _flown_drag_and_vacuum(problem: AimProblem, sel, xs):
@@ -330,11 +331,12 @@ def _broyden(state: AimState, idx, s_, r_old, r_new):
     to r_new: J += (dr - J s) (s/l^2)^T / (s . s/l^2) (controls scaled by `_LIMIT`)."""
     ws = s_ / _LIMIT**2
     den = np.sum(s_ * ws, axis=1)
-    upd = (den > 0) & np.all(np.isfinite(r_new), axis=1) & np.all(np.isfinite(r_old), axis=1)
+    upd = (den > 0) & np.isfinite(r_new).all(axis=1) & np.isfinite(r_old).all(axis=1)
+    u = slice(None) if upd.all() else upd  # every pair (the usual case): views, no masked copies
     if upd.any():
-        i = idx[upd]
-        y_ = r_new[upd] - r_old[upd] - np.einsum("nij,nj->ni", state.jac[i], s_[upd])
-        state.jac[i] = state.jac[i] + y_[:, :, None] * ws[upd][:, None, :] / den[upd][:, None, None]
+        i = idx[u]
+        y_ = r_new[u] - r_old[u] - np.einsum("nij,nj->ni", state.jac[i], s_[u])
+        state.jac[i] = state.jac[i] + y_[:, :, None] * ws[u][:, None, :] / den[u][:, None, None]
         state.fresh[i] = False
 
 
@@ -343,14 +345,14 @@ def _newton_step(r, jac, trust):
     lie within `_LIMIT` x trust (k,): (step (k, 3), unscaled step, usable Jacobian (k,) bool).
     Where the Jacobian or residual is not finite or the Jacobian is singular the step is 0."""
     dx = np.zeros_like(r)
-    good_j = np.all(np.isfinite(jac), axis=(1, 2)) & np.all(np.isfinite(r), axis=1)
-    good_j &= np.abs(np.linalg.det(np.where(good_j[:, None, None], jac, 1.0))) > 1e-300
-    if good_j.any():
-        dx[good_j] = -np.linalg.solve(jac[good_j], r[good_j][:, :, None])[:, :, 0]
-    dx = np.where(np.isfinite(dx), dx, 0.0)
-    dx_raw = dx.copy()
-    scale = np.max(np.abs(dx) / (_LIMIT * trust[:, None]), axis=1)
-    return dx / np.maximum(scale, 1.0)[:, None], dx_raw, good_j
+    good_j = np.isfinite(jac).all(axis=(1, 2)) & np.isfinite(r).all(axis=1)
+    good_j &= np.abs(np.linalg.det(jac if good_j.all() else np.where(good_j[:, None, None], jac, 1.0))) > 1e-300
+    g = slice(None) if good_j.all() else good_j  # every pair (the usual case): views, no masked copies
+    if good_j.any():  # (each matrix is solved on its own: the same steps either way)
+        dx[g] = -np.linalg.solve(jac[g], r[g][:, :, None])[:, :, 0]
+    dx_raw = np.where(np.isfinite(dx), dx, 0.0)
+    scale = np.max(np.abs(dx_raw) / (_LIMIT * trust[:, None]), axis=1)
+    return dx_raw / np.maximum(scale, 1.0)[:, None], dx_raw, good_j
 
 
 def _full_burn_switch(full, xa, dx_raw, ra):
@@ -372,14 +374,14 @@ def _newton_iteration(problem: AimProblem, state: AimState, act, r, trust):
     rn, en = _residual(problem, state, act, xn, state.full[act], keep=True)
     old = np.linalg.norm(ra, axis=1)
     new = np.linalg.norm(rn, axis=1)
-    good = np.all(np.isfinite(rn), axis=1) & ((new < old) | ~np.isfinite(old)) & good_j
+    good = np.isfinite(rn).all(axis=1) & ((new < old) | ~np.isfinite(old)) & good_j
     if "boosts" in en:
         state.boosts.keep(act, xn, en["boosts"], good)
-    _broyden(state, act[good], (xn - xa)[good], ra[good], rn[good])
-    state.x[act[good]] = xn[good]
-    r[act[good]] = rn[good]
-    state.ft[act[good]] = en["flight_time"][good]
-    trust[act[good]] = np.minimum(trust[act[good]] * 2.0, 1.0)
+    g = slice(None) if good.all() else good  # every pair (the usual case): views, no masked copies
+    ag = act[g]
+    _broyden(state, ag, (xn - xa)[g], ra[g], rn[g])
+    state.x[ag], r[ag], state.ft[ag] = xn[g], rn[g], en["flight_time"][g]
+    trust[ag] = np.minimum(trust[ag] * 2.0, 1.0)
     trust[act[~good]] *= 0.25
     # a rejected step with an aged Jacobian: take a fresh one (and keep the trust region)
     stale = act[~good & ~state.fresh[act]]
@@ -452,9 +454,7 @@ def _warm_bins(problem: AimProblem, sel, bin_size: float):
     ny = problem.dist[sel] * np.cos(problem.az_t[sel])
     band = np.floor(problem.lat[sel] / _WARM_LAT)  # flights do not depend on the launch longitude
     bx, by = np.floor(ex / bin_size), np.floor(ny / bin_size)
-    key = np.stack([band, bx, by], axis=1)
-    _, cell = np.unique(key, axis=0, return_inverse=True)
-    cell = cell.ravel()
+    cell = row_ranks(np.stack([band, bx, by], axis=1))
     n_cell = int(cell.max()) + 1 if cell.size else 0
     off = np.hypot(ex - (bx + 0.5) * bin_size, ny - (by + 0.5) * bin_size)
     return cell, n_cell, off

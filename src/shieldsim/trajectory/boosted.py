@@ -119,7 +119,8 @@ def _free_flights(missile, boost, models: Models, free_models: Models, need_apog
     n = ok.size
     if free_models.drag or need_apogee:
         beta = np.full(n, missile.beta)
-        f = fly_states(np.where(ok[:, None], pos, 1.0), np.where(ok[:, None], vel, 0.0), free_models, beta)
+        f = fly_states(np.where(ok[:, None], pos, 1.0), np.where(ok[:, None], vel, 0.0), free_models, beta,
+                       impact_only=True)
         flight_time, impact_lat, impact_lon, apogee_alt = f.flight_time, f.impact_lat, f.impact_lon, f.apogee_alt
     else:  # the impact alone, in one compiled pass
         imp = np.empty((n, 3))
@@ -255,7 +256,7 @@ def _whole_flights(bpos, bvel, j0, p_end, v_end, models: Models, beta, sample_st
         pos = f.position.reshape(-1)[:size].reshape(n, last, 3)
         vel = f.velocity.reshape(-1)[:size].reshape(n, last, 3)
         return f, pos, vel, last
-    f = fly_states(p_end, v_end, models, beta)
+    f = fly_states(p_end, v_end, models, beta, impact_only=True)  # (the range: `range_and_miss`)
     if not np.all(np.isfinite(f.flight_time)):
         raise ValueError(_NO_RETURN)
     last = int(np.ceil(np.max(j0 * sample_step + f.flight_time) / sample_step)) + 1

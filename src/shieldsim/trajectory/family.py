@@ -43,11 +43,28 @@ def cells(xy, size: float):
     """Square cells of side ``size`` (in the units of xy) over points xy (N, 2): (cell index per
     point (N,), number of cells, each point's distance from its cell's centre (N,))."""
     b = np.floor(xy / size)
-    _, cell = np.unique(b, axis=0, return_inverse=True)
-    cell = cell.ravel()
+    cell = row_ranks(b)
     n_cell = int(cell.max()) + 1 if cell.size else 0
     off = np.hypot(*(xy - (b + 0.5) * size).T)
     return cell, n_cell, off
+
+
+def row_ranks(b) -> np.ndarray:
+    """Index (N,) of each row of b (N, D) among its distinct rows sorted lexicographically: the
+    inverse of ``numpy.unique(b, axis=0, return_inverse=True)``. Rows of integers (e.g. cell
+    numbers from `numpy.floor`) are ranked by one number per row (the columns' offsets from their
+    least values in mixed radix, exact below 2^53), ~10 times cheaper than ``unique`` over rows;
+    other arrays by ``unique`` itself."""
+    b = np.asarray(b, dtype=float)
+    if b.shape[0]:
+        lo = b.min(axis=0)
+        span = b.max(axis=0) - lo + 1.0
+        if np.all(np.isfinite(span)) and np.all(b == np.floor(b)) and np.prod(span) < 2.0**53:
+            key = b[:, 0] - lo[0]
+            for c in range(1, b.shape[1]):
+                key = key * span[c] + (b[:, c] - lo[c])
+            return np.unique(key, return_inverse=True)[1].ravel()
+    return np.unique(b, axis=0, return_inverse=True)[1].ravel()
 
 
 def local_cubic(src_xy, values, query_xy, scale: float, k: int = CUBIC_NEIGHBOURS):

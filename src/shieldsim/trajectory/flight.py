@@ -99,7 +99,7 @@ def burnout_state(lat, lon, alt, speed, gamma, heading, earth: Earth = WGS84):
 
 def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
                sample_step: float | None = None, max_time: float = 7200.0, burnout_lat_lon=None,
-               into=None) -> Flight:
+               into=None, impact_only: bool = False) -> Flight:
     """Fly N burnout states given as Earth-fixed position (N, 3) m and Earth-relative velocity
     (N, 3) m/s to impact. ``beta`` is the ballistic coefficient (kg/m^2, scalar or (N,)) used
     when ``models.drag`` is on. With ``sample_step`` (s) the flight is also sampled every
@@ -135,12 +135,18 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
     t_imp = res[:, 0]
     r_imp, v_imp_rel = fixed_state(res[:, 1:4], res[:, 4:7], t_imp, omega)
     lat_i, lon_i = surface_lat_lon(r_imp, earth)
+    t_apo = res[:, 7]
+    _, _, alt_apo = to_geodetic(res[:, 8:11], earth)  # geodetic height is rotation-invariant
+    sample_time = np.arange(m) * (sample_step or 1.0)
+    if impact_only:
+        unset = np.full(n, np.nan)
+        return Flight(impact_lat=lat_i, impact_lon=lon_i, flight_time=t_imp, apogee_alt=alt_apo, apogee_time=t_apo,
+                      ground_range=unset, impact_speed=unset.copy(), impact_gamma=unset.copy(), models=models,
+                      sample_time=sample_time, position=pos, velocity=vel)
     if burnout_lat_lon is None:
         lat_0, lon_0, _ = to_geodetic(r0, earth)
     else:
         lat_0, lon_0 = burnout_lat_lon
-    t_apo = res[:, 7]
-    _, _, alt_apo = to_geodetic(res[:, 8:11], earth)  # geodetic height is rotation-invariant
     speed_imp = np.linalg.norm(v_imp_rel, axis=1)
     up = r_imp / np.linalg.norm(r_imp, axis=1)[:, None]
     if earth.flattening:
@@ -153,7 +159,7 @@ def fly_states(position, velocity, models: Models = Models(), beta=np.inf,
     return Flight(
         impact_lat=lat_i, impact_lon=lon_i, flight_time=t_imp, apogee_alt=alt_apo, apogee_time=t_apo,
         ground_range=ground, impact_speed=speed_imp, impact_gamma=gamma_imp, models=models,
-        sample_time=np.arange(m) * (sample_step or 1.0), position=pos, velocity=vel,
+        sample_time=sample_time, position=pos, velocity=vel,
     )
 
 

@@ -361,6 +361,11 @@ def _table_cost(j, d, h, rng, apo, g, mode):
     return c
 
 
+_G_NEAR = 0.01
+"""Minimum-energy entries of the shape table with |g| at most this (rad) are searched first by
+`_table_argmin` (an entry beyond it costs at least (`_G_NEAR` / 0.02)^2)."""
+
+
 @njit(cache=True)
 def _table_argmin(distance, apogee, rng, apo, g, mode):
     """Index of the shape-table entry of least cost for each pair: squared relative range error
@@ -369,22 +374,35 @@ def _table_argmin(distance, apogee, rng, apo, g, mode):
     wins on ties (the first entry where no cost is finite). Every cost is at least its squared
     relative range error, so the entries are visited in order of range outwards from the pair's
     distance and the search stops once that bound exceeds the best cost (`_table_search`): the
-    same index as a scan of the whole table."""
+    same index as a scan of the whole table. Minimum energy: the entries with |g| <= `_G_NEAR`
+    are searched first; an entry beyond costs at least (`_G_NEAR` / 0.02)^2 (the rounded
+    operations are monotone), so a least cost found below that is the whole table's, ties
+    included (the search's answer does not depend on the order of visits); else the whole table
+    is searched."""
     order = np.argsort(rng)
     srng = rng[order]
+    near = order[np.abs(g[order]) <= _G_NEAR] if mode == 0 else order[:0]
+    near_rng = rng[near]
+    near_bound = (_G_NEAR / 0.02) ** 2
     out = np.empty(distance.shape[0], dtype=np.int64)
     for i in range(distance.shape[0]):  # serial: a few dozen entries a pair
-        out[i] = _table_search(distance[i], apogee[i], order, srng, rng, apo, g, mode)
+        if near.size:
+            k, best = _table_search(distance[i], apogee[i], near, near_rng, rng, apo, g, mode)
+            if best < near_bound:
+                out[i] = k
+                continue
+        out[i] = _table_search(distance[i], apogee[i], order, srng, rng, apo, g, mode)[0]
     return out
 
 
 @njit(cache=True)
 def _table_search(d, h, order, srng, rng, apo, g, mode):
-    """`_table_argmin` for one pair (distance d m, apogee h m): entries visited outwards in range
-    from d (``order`` sorts the table by range, ``srng`` is the sorted range)."""
+    """`_table_argmin` over the entries ``order`` (sorted by range, ``srng`` their range) for one
+    pair (distance d m, apogee h m): entries visited outwards in range from d. Returns (the
+    entry, its cost; inf where no cost is finite)."""
     m = srng.shape[0]
     if not abs(d) < math.inf:  # no finite cost: the first entry, as a scan finds
-        return 0
+        return 0, math.inf
     best = math.inf
     k = 0
     hi = np.searchsorted(srng, d)
@@ -404,7 +422,7 @@ def _table_search(d, h, order, srng, rng, apo, g, mode):
         if c < best or (c == best and j < k):
             best = c
             k = j
-    return k
+    return k, best
 
 
 @njit(cache=True)

@@ -19,9 +19,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ..earth import ecef_one, fixed_state_one
 from .flight import Models
-from .kernels import _descend_to_altitude
+from .vacuum import arc_coefficients, arc_descent, arc_elements, arc_time
 
 
 def vacuum_measures(res, t_c, models: Models) -> dict:
@@ -59,35 +58,58 @@ def _vacuum_measures(res, t_c, omega, gm, a_eq, b_pol, e2, pos, vel, out):
     (position NaN where the boost failed); out[i] <- [flight time s, impact latitude, longitude
     rad, g rad] (NaN where the boost failed or the conic never comes down). The impact as
     `kernels._impact_vacuum_batch`, g as `boosted._free_flights` (impact point rotated into the
-    launch's inertial frame, central angle psi, `missile.min_energy_gamma`)."""
+    launch's inertial frame, central angle psi, `missile.min_energy_gamma`). The helpers those
+    use (`earth.fixed_state_one`, `kernels._descend_to_altitude`, `earth.ecef_one`) are written
+    out on scalars, the same operations in the same order: no array a flight, no view."""
     for i in prange(res.shape[0]):
-        r0 = res[i, 1:4]
-        v0 = res[i, 4:7]
-        p, w, o = pos[i], vel[i], out[i]
-        fixed_state_one(r0, v0, t_c[i], omega, p, w)
-        o[:] = math.nan
+        # Earth-fixed burnout state (`earth.fixed_state_one`)
+        c, s = math.cos(-omega * t_c[i]), math.sin(-omega * t_c[i])
+        wx = res[i, 4] + omega * res[i, 2]
+        wy = res[i, 5] - omega * res[i, 1]
+        px, py, pz = c * res[i, 1] - s * res[i, 2], s * res[i, 1] + c * res[i, 2], res[i, 3]
+        qx, qy, qz = c * wx - s * wy, s * wx + c * wy, res[i, 6]
+        vel[i, 0], vel[i, 1], vel[i, 2] = qx, qy, qz
+        for j in range(4):
+            out[i, j] = math.nan
         if not res[i, 13] > 0:
-            p[:] = math.nan
+            pos[i, 0], pos[i, 1], pos[i, 2] = math.nan, math.nan, math.nan
             continue
-        vi, r1, v1, p1, w1 = np.empty(3), np.empty(3), np.empty(3), np.empty(3), np.empty(3)
-        vi[0] = w[0] - omega * p[1]
-        vi[1] = w[1] + omega * p[0]
-        vi[2] = w[2]
-        dt = _descend_to_altitude(p, vi, 0.0, gm, a_eq, b_pol, r1, v1)
+        pos[i, 0], pos[i, 1], pos[i, 2] = px, py, pz
+        # inertial velocity in the frame of the burnout instant, then the descent to the
+        # surface (`kernels._descend_to_altitude` at height 0; the impact velocity is not needed)
+        ix, iy, iz = qx - omega * py, qy + omega * px, qz
+        a, e, e0, s0, c0, rn0 = arc_elements(px, py, pz, ix, iy, iz, gm)
+        if math.isnan(a):
+            continue
+        e1, s1, c1 = arc_descent(pz, iz, a, e, e0, s0, c0, rn0, gm, a_eq, b_pol, 0.0)
+        if math.isnan(e1):
+            continue
+        f, g, _, _ = arc_coefficients(a, e, s0, c0, rn0, gm, s1, c1)
+        r1x, r1y, r1z = f * px + g * ix, f * py + g * iy, f * pz + g * iz
+        dt = max(arc_time(a, e, e0, s0, gm, e1, s1), 0.0)
         if not math.isfinite(dt):
             continue
-        fixed_state_one(r1, v1, dt, omega, p1, w1)
-        lat = math.atan2(p1[2], (1.0 - e2) * math.hypot(p1[0], p1[1]))
-        lon = math.atan2(p1[1], p1[0])
-        ecef_one(lat, lon, 0.0, a_eq, e2, p1)  # the impact point on the surface, Earth-fixed
+        # Earth-fixed impact (`earth.fixed_state_one`, position) and its geodetic point
+        ct, st = math.cos(-omega * dt), math.sin(-omega * dt)
+        x1, y1, z1 = ct * r1x - st * r1y, st * r1x + ct * r1y, r1z
+        lat = math.atan2(z1, (1.0 - e2) * math.hypot(x1, y1))
+        lon = math.atan2(y1, x1)
+        # the impact point on the surface, Earth-fixed (`earth.ecef_one` at height 0)
+        sl, cl = math.sin(lat), math.cos(lat)
+        nv = a_eq / math.sqrt(1.0 - e2 * sl * sl)
+        x1 = (nv + 0.0) * cl * math.cos(lon)
+        y1 = (nv + 0.0) * cl * math.sin(lon)
+        z1 = (nv * (1.0 - e2) + 0.0) * sl
         ang = omega * (t_c[i] + dt)
         c, s = math.cos(ang), math.sin(ang)
-        ix, iy, iz = c * p1[0] - s * p1[1], s * p1[0] + c * p1[1], p1[2]
-        rn = math.sqrt(r0[0] * r0[0] + r0[1] * r0[1] + r0[2] * r0[2])
-        ri = math.sqrt(ix * ix + iy * iy + iz * iz)
-        vn = math.sqrt(v0[0] * v0[0] + v0[1] * v0[1] + v0[2] * v0[2])
-        psi = math.acos(_unit_clip((r0[0] * ix + r0[1] * iy + r0[2] * iz) / (rn * ri)))
-        gamma = math.asin(_unit_clip((r0[0] * v0[0] + r0[1] * v0[1] + r0[2] * v0[2]) / (rn * vn)))
+        jx, jy, jz = c * x1 - s * y1, s * x1 + c * y1, z1
+        rx, ry, rz = res[i, 1], res[i, 2], res[i, 3]
+        vx, vy, vz = res[i, 4], res[i, 5], res[i, 6]
+        rn = math.sqrt(rx * rx + ry * ry + rz * rz)
+        ri = math.sqrt(jx * jx + jy * jy + jz * jz)
+        vn = math.sqrt(vx * vx + vy * vy + vz * vz)
+        psi = math.acos(_unit_clip((rx * jx + ry * jy + rz * jz) / (rn * ri)))
+        gamma = math.asin(_unit_clip((rx * vx + ry * vy + rz * vz) / (rn * vn)))
         chord = math.sqrt(rn * rn + ri * ri - 2.0 * rn * ri * math.cos(psi))
         theta = math.acos(_unit_clip((ri * math.cos(psi) - rn) / chord))
-        o[0], o[1], o[2], o[3] = dt, lat, lon, gamma - (0.5 * math.pi - 0.5 * theta)
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = dt, lat, lon, gamma - (0.5 * math.pi - 0.5 * theta)
