@@ -211,6 +211,23 @@ def _highest_in_step(coef, y, a, f_ell, out):
     return th, geodetic_height_one(out[0], out[1], out[2], a, f_ell)[1]
 
 
+@njit(cache=True, inline="always")
+def _row_sum(start, stop, cols, vals, work):
+    """sum over q in [start, stop) of vals[q] work[cols[q], :6], the six components side by side
+    (scalars, no row view): one row of a DOP853 coefficient table without its zeros
+    (`integrator.RK8_A_PTR` ...) applied to the stage derivatives in ``work``, terms in column order."""
+    a0 = a1 = a2 = a3 = a4 = a5 = 0.0
+    for q in range(start, stop):
+        c, m = vals[q], cols[q]
+        a0 += c * work[m, 0]
+        a1 += c * work[m, 1]
+        a2 += c * work[m, 2]
+        a3 += c * work[m, 3]
+        a4 += c * work[m, 4]
+        a5 += c * work[m, 5]
+    return a0, a1, a2, a3, a4, a5
+
+
 @njit(cache=True)
 def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
     """Integrate the drag flight from the inertial state y (m, m/s; updated in place) at time t
@@ -258,15 +275,7 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
                 elif s == RK8_STAGES:
                     x0, x1, x2, x3, x4, x5 = ynew[0], ynew[1], ynew[2], ynew[3], ynew[4], ynew[5]
                 else:  # y + dt sum_m A[s, m] work[m], the zero A[s, m] skipped (the same sums)
-                    a0 = a1 = a2 = a3 = a4 = a5 = 0.0
-                    for q in range(RK8_A_PTR[s], RK8_A_PTR[s + 1]):
-                        c, m = RK8_A_VAL[q], RK8_A_COL[q]
-                        a0 += c * work[m, 0]
-                        a1 += c * work[m, 1]
-                        a2 += c * work[m, 2]
-                        a3 += c * work[m, 3]
-                        a4 += c * work[m, 4]
-                        a5 += c * work[m, 5]
+                    a0, a1, a2, a3, a4, a5 = _row_sum(RK8_A_PTR[s], RK8_A_PTR[s + 1], RK8_A_COL, RK8_A_VAL, work)
                     x0, x1, x2 = y[0] + rk_dt * a0, y[1] + rk_dt * a1, y[2] + rk_dt * a2
                     x3, x4, x5 = y[3] + rk_dt * a3, y[4] + rk_dt * a4, y[5] + rk_dt * a5
                 # `_reentry_deriv` at x into work[s] (`_air_state`, `atmosphere.density_from_table`)
@@ -315,15 +324,7 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
             elif s == RK8_STAGES:  # the step's end: its air state serves the next step's first stage
                 rn_e, vn_e, h_e, rho_e = rn, vn, h, rho
             elif s == RK8_STAGES - 1:  # the step's end; the dense output only when needed
-                a0 = a1 = a2 = a3 = a4 = a5 = 0.0
-                for q in range(RK8_B_PTR[1]):
-                    c, m = RK8_B_VAL[q], RK8_B_COL[q]
-                    a0 += c * work[m, 0]
-                    a1 += c * work[m, 1]
-                    a2 += c * work[m, 2]
-                    a3 += c * work[m, 3]
-                    a4 += c * work[m, 4]
-                    a5 += c * work[m, 5]
+                a0, a1, a2, a3, a4, a5 = _row_sum(0, RK8_B_PTR[1], RK8_B_COL, RK8_B_VAL, work)
                 ynew[0], ynew[1], ynew[2] = y[0] + rk_dt * a0, y[1] + rk_dt * a1, y[2] + rk_dt * a2
                 ynew[3], ynew[4], ynew[5] = y[3] + rk_dt * a3, y[4] + rk_dt * a4, y[5] + rk_dt * a5
                 rn_new = math.sqrt(ynew[0] * ynew[0] + ynew[1] * ynew[1] + ynew[2] * ynew[2])
@@ -341,15 +342,7 @@ def _drag_arc(y, t, p, table, out_pos, out_vel, next_k, res, best_alt):
                 coef[1, j] = rk_dt * work[0, j] - dy
                 coef[2, j] = 2.0 * dy - rk_dt * (work[RK8_STAGES, j] + work[0, j])
             for r in range(RK8_D_PTR.shape[0] - 1):
-                a0 = a1 = a2 = a3 = a4 = a5 = 0.0
-                for q in range(RK8_D_PTR[r], RK8_D_PTR[r + 1]):
-                    c, m = RK8_D_VAL[q], RK8_D_COL[q]
-                    a0 += c * work[m, 0]
-                    a1 += c * work[m, 1]
-                    a2 += c * work[m, 2]
-                    a3 += c * work[m, 3]
-                    a4 += c * work[m, 4]
-                    a5 += c * work[m, 5]
+                a0, a1, a2, a3, a4, a5 = _row_sum(RK8_D_PTR[r], RK8_D_PTR[r + 1], RK8_D_COL, RK8_D_VAL, work)
                 coef[3 + r, 0], coef[3 + r, 1], coef[3 + r, 2] = rk_dt * a0, rk_dt * a1, rk_dt * a2
                 coef[3 + r, 3], coef[3 + r, 4], coef[3 + r, 5] = rk_dt * a3, rk_dt * a4, rk_dt * a5
         rk_dt_hit = rk_dt
