@@ -506,7 +506,7 @@ def geodesic_distance_sc(sin_lat1, cos_lat1, sin_lat2, cos_lat2, dlon, sin_dlon,
     return vincenty_length(a, f, sigma, sin_sigma, cos_sigma, cos2_alpha, cos_2sm)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _vincenty_inverse_batch(lat1, lon1, lat2, lon2, a, f, dist, heading):
     """Vincenty's inverse formula (tolerance 1e-13 rad of the auxiliary longitude, as
     `geodesic_distance_sc`) for each pair of points (rad, arrays (N,)) on the ellipsoid (a m,

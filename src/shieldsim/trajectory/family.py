@@ -95,7 +95,7 @@ def local_cubic(src_xy, values, query_xy, scale: float, k: int = CUBIC_NEIGHBOUR
     return out, nb[:, 0], degree
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fit_queries(src_xy, values, query_xy, nb, d, scale, max_condition, out, degree):
     """The fits of `local_cubic` for the neighbours nb (M, k) at distances d (M, k) of each query:
     the fitted values into out (M, C) (left alone where no degree is determined) and the degree

@@ -88,7 +88,7 @@ def _highest_point(r0, v0, gm, a_eq, f, t_end, r_out, v_out):
     return min(max(arc_time(a, e, e0, s0, gm, x, sx), 0.0), t_end)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _fly_vacuum_batch(r0, v0, gm, a_eq, b_pol, res):
     """Vacuum flights to impact in closed form; res rows as in `_fly_one` (inertial)."""
     for i in prange(r0.shape[0]):
@@ -366,7 +366,7 @@ _G_NEAR = 0.01
 `_table_argmin` (an entry beyond it costs at least (`_G_NEAR` / 0.02)^2)."""
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _table_argmin(distance, apogee, rng, apo, g, mode):
     """Index of the shape-table entry of least cost for each pair: squared relative range error
     plus (mode 0, minimum energy) (g / 0.02 rad)^2, or (mode 1 lofted, 2 depressed) squared
