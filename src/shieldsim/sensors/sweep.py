@@ -116,16 +116,23 @@ around the point, not at the box's lowest corner, and no allowance for the table
 As many as `_TRIALS` (one loop serves both)."""
 
 
-@njit(cache=True, _nrt=False)
-def _fov_margin(p, row):
-    """(inside, margin): whether p is inside a fixed face's azimuth sector and how far (m) it may
-    move without crossing the sector's edges (distance of its horizontal projection from them)."""
+@njit(cache=True, inline="always", _nrt=False)
+def _horizontal(p, row):
+    """(e, n, rho): the east and north components (m) of p's offset from a fixed face's site in
+    the site's horizon plane, and their length (the offset's horizontal projection)."""
     dx = p[0] - row[R_SITE]
     dy = p[1] - row[R_SITE + 1]
     dz = p[2] - row[R_SITE + 2]
     e = dx * row[R_EAST] + dy * row[R_EAST + 1] + dz * row[R_EAST + 2]
     n = dx * row[R_NORTH] + dy * row[R_NORTH + 1] + dz * row[R_NORTH + 2]
-    rho = math.sqrt(e * e + n * n)
+    return e, n, math.sqrt(e * e + n * n)
+
+
+@njit(cache=True, _nrt=False)
+def _fov_margin(p, row):
+    """(inside, margin): whether p is inside a fixed face's azimuth sector and how far (m) it may
+    move without crossing the sector's edges (distance of its horizontal projection from them)."""
+    e, n, rho = _horizontal(p, row)
     d = _wrap_pi(math.atan2(e, n) - row[R_BORE])
     inside = not abs(d) > row[R_HALF]
     a = abs(abs(d) - row[R_HALF]) - SLACK_RAD
@@ -153,12 +160,7 @@ def _fov_margin_edges(p, row, face):
     the nearer edge ray (the origin included), as `_fov_margin`'s. Near an edge line (within
     `SLACK_M` + `SLACK_RAD` rho, the rounding of either test being ~1e-15 rho) it is
     `_fov_margin` itself."""
-    dx = p[0] - row[R_SITE]
-    dy = p[1] - row[R_SITE + 1]
-    dz = p[2] - row[R_SITE + 2]
-    e = dx * row[R_EAST] + dy * row[R_EAST + 1] + dz * row[R_EAST + 2]
-    n = dx * row[R_NORTH] + dy * row[R_NORTH + 1] + dz * row[R_NORTH + 2]
-    rho = math.sqrt(e * e + n * n)
+    e, n, rho = _horizontal(p, row)
     s1 = e * face[1] - n * face[0]  # rho sin(azimuth - first edge)
     s2 = n * face[2] - e * face[3]  # rho sin(second edge - azimuth)
     slack = SLACK_M + SLACK_RAD * rho
